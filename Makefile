@@ -1,0 +1,79 @@
+# Arbiter — the two commands a new machine needs:
+#   make demo   installs what is missing and starts the whole system locally (no AWS account, no Docker)
+#   make test   installs what is missing and runs the whole test suite
+# Everything is installed inside the project (.venv, .venv-sam, node_modules) except Debian packages.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+SAM_VENV := .venv-sam
+STAMPS := .make
+API_PORT ?= 3000
+MOTO_PORT ?= 5000
+PYTEST_ARGS ?=
+export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)/local
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test lint deps deps-test backoffice deploy-backoffice clean
+
+demo: deps backoffice
+	@$(VENV)/bin/python -m arbiter_local --api-port $(API_PORT) --moto-port $(MOTO_PORT)
+
+test: deps-test backoffice
+	@echo "==> ruff"
+	@$(VENV)/bin/ruff check .
+	@echo "==> pytest"
+	@$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+lint: deps
+	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+deps: $(STAMPS)/system $(STAMPS)/python $(STAMPS)/node
+deps-test: deps $(STAMPS)/sam $(STAMPS)/browser
+
+# Debian packages: ICU headers for PyICU (rigour's transliteration), built from source by pip.
+$(STAMPS)/system:
+	@mkdir -p $(STAMPS)
+	@if ! dpkg -s libicu-dev pkg-config >/dev/null 2>&1; then \
+		echo "==> Debian packages: libicu-dev pkg-config"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libicu-dev pkg-config >/dev/null; \
+	fi
+	@touch $@
+
+$(STAMPS)/browser:
+	@mkdir -p $(STAMPS)
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "==> Debian packages: chromium (for the back-office tests)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-liberation >/dev/null; \
+	fi
+	@touch $@
+
+$(STAMPS)/python: pyproject.toml requirements/dev.txt
+	@echo "==> Python packages into $(VENV) (first run: a few minutes)"
+	@mkdir -p $(STAMPS)
+	@[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV)
+	@$(VENV)/bin/python -m pip install -q --disable-pip-version-check uv==0.13.9
+	@$(VENV)/bin/uv pip sync -q --python $(VENV)/bin/python requirements/dev.txt
+	@touch $@
+
+# SAM CLI and cfn-lint pin their own dependencies; they get a virtualenv of their own.
+$(STAMPS)/sam: requirements/sam.txt $(STAMPS)/python
+	@echo "==> AWS SAM CLI and cfn-lint into $(SAM_VENV)"
+	@[ -x $(SAM_VENV)/bin/python ] || $(PYTHON) -m venv $(SAM_VENV)
+	@$(VENV)/bin/uv pip sync -q --python $(SAM_VENV)/bin/python requirements/sam.txt
+	@touch $@
+
+$(STAMPS)/node: package.json package-lock.json
+	@echo "==> npm packages (ASL validator, json-logic-js)"
+	@mkdir -p $(STAMPS)
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+backoffice:
+	@if [ -f backoffice/package.json ]; then $(MAKE) --no-print-directory -C backoffice build; fi
+
+deploy-backoffice: deps backoffice
+	@$(VENV)/bin/python -m arbiter_local.deploy_backoffice --stack-name $${STACK_NAME:-arbiter}
+
+clean:
+	rm -rf $(STAMPS) $(VENV) $(SAM_VENV) node_modules .aws-sam backoffice/dist backoffice/node_modules

@@ -1,0 +1,59 @@
+"""One family of domain errors; each carries what a caller needs as attributes.
+
+The HTTP mapping lives in one place (`arbiter.api.errors`); a Step Functions task that raises one of these
+reports the class name as its `errorType`, so Retry and Catch in the ASL name the same classes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ArbiterError(Exception):
+    """Base of every error Arbiter raises on purpose."""
+
+    #: Kind of failure, used by the HTTP mapping; subclasses narrow it.
+    kind = "error"
+
+    def __init__(self, message: str, **context: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.context = context
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error as the body fields a caller sees."""
+        return {"error": type(self).__name__, "message": self.message, **self.context}
+
+
+class InvalidInput(ArbiterError):
+    """The input is malformed; `path` names the field (JSON path or dotted)."""
+
+    kind = "invalid"
+
+    def __init__(self, message: str, path: str | None = None, **context: Any) -> None:
+        super().__init__(message, **({"path": path} if path is not None else {}), **context)
+        self.path = path
+
+
+class NotFound(ArbiterError):
+    """The thing does not exist, or belongs to another tenant (never say which)."""
+
+    kind = "not_found"
+
+
+class Conflict(ArbiterError):
+    """The request is valid but the current state refuses it (wrong state, lost a race)."""
+
+    kind = "conflict"
+
+
+class NotAllowed(ArbiterError):
+    """The caller is known but their role does not allow this."""
+
+    kind = "forbidden"
+
+
+class Unauthenticated(ArbiterError):
+    """No credentials, or credentials that do not verify."""
+
+    kind = "unauthenticated"
