@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)/local
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint deps deps-test backoffice deploy-backoffice clean
+.PHONY: demo test lint lock deps deps-test backoffice deploy-backoffice clean
 
 demo: deps backoffice
 	@$(VENV)/bin/python -m arbiter_local --api-port $(API_PORT) --moto-port $(MOTO_PORT)
@@ -77,3 +77,10 @@ deploy-backoffice: deps backoffice
 
 clean:
 	rm -rf $(STAMPS) $(VENV) $(SAM_VENV) node_modules .aws-sam backoffice/dist backoffice/node_modules
+
+# Re-pin after editing pyproject.toml. PyICU is overridden away: it has no wheel Lambda's python3.11 image
+# (Amazon Linux 2) can load, and layers/common/icu.py stands in for it (see docs/ARCHITECTURE.md).
+lock:
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --override requirements/overrides.txt --python-version 3.11 --python-platform x86_64-manylinux_2_17 -o requirements/dev.txt -q
+	$(VENV)/bin/uv pip compile pyproject.toml --override requirements/overrides.txt --python-version 3.11 --python-platform x86_64-manylinux_2_17 -o layers/common/requirements.txt -q
+	$(VENV)/bin/uv pip compile requirements/sam.in --python-version 3.11 -o requirements/sam.txt -q

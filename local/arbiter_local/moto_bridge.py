@@ -1,0 +1,150 @@
+"""Where moto needs Docker or stops short, call the in-process Lambda runtime instead.
+
+- Lambda invocations (from Step Functions tasks, S3 notifications, SQS mappings, `lambda.invoke`): moto
+  5.2.5 runs `LambdaFunction._invoke_lambda(self, event) -> (result_json, errored, logs)` in a Docker
+  container; here it calls the handler in this process.
+- EventBridge rules: moto delivers to SQS, logs, buses and API destinations but raises NotImplementedError
+  for Lambda and Step Functions targets; those are delivered here, asynchronously as EventBridge does, with
+  a few retries for Lambda targets.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from moto.awslambda.models import LambdaFunction
+from moto.events.models import EventTemplateParser, Rule
+from moto.utilities.arns import parse_arn
+
+from arbiter_local.runtime import InvocationError, LambdaRuntime
+
+__all__ = ["MotoBridge"]
+
+log = logging.getLogger("arbiter_local")
+
+StartExecution = Callable[[str, str, str], None]
+
+
+class MotoBridge:
+    """Installs the patches for one runtime; `uninstall` restores moto."""
+
+    def __init__(self, runtime: LambdaRuntime, start_execution: StartExecution, *, retries: int = 2) -> None:
+        self.runtime = runtime
+        self.start_execution = start_execution
+        self.retries = retries
+        self.delivery_errors: list[str] = []
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="eventbridge")
+        self._saved: dict[str, Any] = {}
+        self._pending = 0
+        self._idle = threading.Condition()
+
+    def install(self) -> None:
+        """Patch moto's Lambda invocation and EventBridge rule delivery."""
+        self._saved = {"invoke": LambdaFunction._invoke_lambda, "targets": Rule.send_to_targets}
+        bridge = self
+
+        def _invoke_lambda(function: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
+            payload = json.loads(event) if isinstance(event, str | bytes) else (event or {})
+            try:
+                result = bridge.runtime.invoke(function.function_name, payload)
+                return json.dumps(result), False, ""
+            except InvocationError as exc:
+                return json.dumps(exc.payload), True, "".join(exc.payload.get("stackTrace", []))
+
+        original_targets = self._saved["targets"]
+
+        def send_to_targets(rule: Rule, original_event: dict[str, Any], transform_input: bool = True) -> None:
+            if not rule.event_pattern.matches_event(original_event):
+                return
+            ours = [t for t in rule.targets if parse_arn(t["Arn"]).service in ("lambda", "states")]
+            if ours:
+                event = _as_delivered(original_event)
+                for target in ours:
+                    bridge._submit(target, event)
+            rest = [t for t in rule.targets if t not in ours]
+            if rest:
+                shallow = copy.copy(rule)
+                shallow.targets = rest
+                original_targets(shallow, original_event, transform_input)
+
+        LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
+        Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+
+    def uninstall(self) -> None:
+        """Restore moto's own behaviour and stop the delivery threads."""
+        if self._saved:
+            LambdaFunction._invoke_lambda = self._saved["invoke"]  # type: ignore[method-assign]
+            Rule.send_to_targets = self._saved["targets"]  # type: ignore[method-assign]
+            self._saved = {}
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until no event delivery is in flight (True) or `timeout` seconds pass (False)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
+
+    def _submit(self, target: dict[str, Any], event: dict[str, Any]) -> None:
+        with self._idle:
+            self._pending += 1
+        self._pool.submit(self._deliver, target, _transformed(target, event))
+
+    def _deliver(self, target: dict[str, Any], payload: Any) -> None:
+        arn = target["Arn"]
+        try:
+            if parse_arn(arn).service == "states":
+                self.start_execution(arn, f"event-{uuid.uuid4()}", json.dumps(payload))
+                return
+            for attempt in range(self.retries + 1):
+                try:
+                    self.runtime.invoke(arn, payload)
+                    return
+                except InvocationError as exc:
+                    if attempt == self.retries:
+                        message = f"{arn}: {exc.payload.get('errorType')}: {exc.payload.get('errorMessage')}"
+                        self.delivery_errors.append(message)
+                        log.warning("event delivery failed after %d attempts: %s", attempt + 1, message)
+        except Exception as exc:  # a delivery thread must never die silently
+            self.delivery_errors.append(f"{arn}: {exc!r}")
+            log.exception("event delivery to %s failed", arn)
+        finally:
+            with self._idle:
+                self._pending -= 1
+                self._idle.notify_all()
+
+
+def _as_delivered(event: dict[str, Any]) -> dict[str, Any]:
+    """The event as EventBridge hands it to targets: ISO time, no moto bookkeeping fields."""
+    delivered = {k: v for k, v in event.items() if k != "ingestion-time"}
+    when = delivered.get("time")
+    if isinstance(when, int | float):
+        delivered["time"] = dt.datetime.fromtimestamp(when, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return delivered
+
+
+def _transformed(target: dict[str, Any], event: dict[str, Any]) -> Any:
+    """Apply the target's Input, InputPath or InputTransformer, as EventBridge does."""
+    if "Input" in target:
+        return json.loads(target["Input"])
+    if "InputPath" in target:
+        value: Any = event
+        for part in target["InputPath"].lstrip("$").strip(".").split("."):
+            if part:
+                value = value.get(part) if isinstance(value, dict) else None
+        return value
+    transformer = target.get("InputTransformer")
+    if transformer:
+        rendered = EventTemplateParser.parse(
+            input_template=transformer.get("InputTemplate"),
+            input_paths_map=transformer.get("InputPathsMap", {}),
+            event=event,
+        )
+        return rendered
+    return event

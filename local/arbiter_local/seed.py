@@ -1,0 +1,97 @@
+"""Demo data for the local stack, written through the same services and adapters the functions use.
+
+The demo tenant's API key is `secret`, as in Ballerine's documented example requests, so they work unchanged.
+Reviewers sign in with the password `arbiter-demo`. Other parts of the system add their own seed steps to
+`SEED_STEPS` (rule sets, watchlists, sample cases).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from arbiter.adapters.dynamodb import DynamoTenantRepository
+from arbiter.domain.tenant import TenantSettings
+from arbiter.services import tenants as tenant_services
+
+if TYPE_CHECKING:
+    from arbiter_local.stack import LocalStack
+
+__all__ = ["DEMO_API_KEY", "DEMO_PASSWORD", "DEMO_REVIEWERS", "DEMO_TENANT_ID", "SEED_STEPS", "seed_demo"]
+
+DEMO_TENANT_ID = "demo"
+DEMO_API_KEY = "secret"
+DEMO_PASSWORD = "arbiter-demo"  # noqa: S105 - the documented demo password, local stack only
+DEMO_REVIEWERS = {
+    "admin@arbiter.local": "admin",
+    "reviewer@arbiter.local": "reviewer",
+    "viewer@arbiter.local": "viewer",
+}
+# Ballerine's seeded example workflow ids, so its example requests reach Arbiter's workflows.
+DEMO_WORKFLOW_ALIASES = {
+    "risk-score-improvement-dev": "manual-review",
+    "kyc-manual-review": "manual-review",
+    "kyb-onboarding": "kyb",
+}
+
+
+@dataclass
+class SeedContext:
+    """What a seed step can use: the stack (clients, physical ids) and what earlier steps produced."""
+
+    stack: LocalStack
+    produced: dict[str, Any] = field(default_factory=dict)
+
+    def client(self, service: str) -> Any:
+        assert self.stack.client is not None
+        return self.stack.client(service)
+
+    def physical_id(self, logical_id: str) -> str:
+        return self.stack.physical_id(logical_id)
+
+
+def seed_tenant(ctx: SeedContext) -> dict[str, Any]:
+    """The demo tenant and its API key."""
+    repository = DynamoTenantRepository(ctx.client("dynamodb"), ctx.physical_id("ArbiterTable"))
+    tenant_services.create_tenant(
+        repository,
+        DEMO_TENANT_ID,
+        "Demo Fintech",
+        TenantSettings(workflow_aliases=DEMO_WORKFLOW_ALIASES, webhook_shared_secret="demo-webhook-secret"),  # noqa: S106
+    )
+    tenant_services.issue_api_key(repository, DEMO_TENANT_ID, label="demo", key=DEMO_API_KEY)
+    return {"tenant_id": DEMO_TENANT_ID, "api_key": DEMO_API_KEY}
+
+
+def seed_reviewers(ctx: SeedContext) -> dict[str, Any]:
+    """One Cognito user per role, in the demo tenant."""
+    cognito = ctx.client("cognito-idp")
+    pool_id = ctx.physical_id("ReviewerPool")
+    for email, group in DEMO_REVIEWERS.items():
+        cognito.admin_create_user(
+            UserPoolId=pool_id,
+            Username=email,
+            UserAttributes=[
+                {"Name": "email", "Value": email},
+                {"Name": "email_verified", "Value": "true"},
+                {"Name": "custom:tenant_id", "Value": DEMO_TENANT_ID},
+            ],
+            MessageAction="SUPPRESS",
+        )
+        cognito.admin_set_user_password(
+            UserPoolId=pool_id, Username=email, Password=DEMO_PASSWORD, Permanent=True
+        )
+        cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=email, GroupName=group)
+    return {"reviewers": dict(DEMO_REVIEWERS), "password": DEMO_PASSWORD}
+
+
+SEED_STEPS: list[Callable[[SeedContext], dict[str, Any]]] = [seed_tenant, seed_reviewers]
+
+
+def seed_demo(stack: LocalStack) -> dict[str, Any]:
+    """Run every seed step in order; returns what they produced (printed at start)."""
+    ctx = SeedContext(stack)
+    for step in SEED_STEPS:
+        ctx.produced.update(step(ctx))
+    return ctx.produced
