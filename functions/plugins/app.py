@@ -1,0 +1,31 @@
+"""Step Functions task: run the workflow's checks on the case, concurrently, and store their results."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from arbiter import bootstrap
+from arbiter.api.tasks import TaskInput
+from arbiter.services.checks import run_case_checks
+from arbiter.settings import Settings
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger()
+
+
+@lru_cache(maxsize=1)
+def deps():
+    """Composition root, once per cold start."""
+    settings = Settings.from_environ()
+    return bootstrap.case_deps(settings), bootstrap.check_runner(settings)
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    task = TaskInput.parse(event, known=("run_checks",))
+    logger.append_keys(case_id=task.case_id, tenant_id=task.tenant_id)
+    case_deps, runner = deps()
+    summary = run_case_checks(case_deps, task.tenant_id, task.case_id, runner)
+    return {"checks": summary}

@@ -1,0 +1,128 @@
+"""Reviewers' API for the back office: queue, counts, case view, assignment, notes and decisions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Annotated, Any
+
+from arbiter import bootstrap
+from arbiter.api.auth import CognitoTokenVerifier, bearer_token
+from arbiter.api.errors import register_error_handlers
+from arbiter.api.review_schemas import AssignRequest, NoteRequest, review_case_view, review_detail_view
+from arbiter.domain.case import CaseState
+from arbiter.domain.principal import Principal
+from arbiter.services import review
+from arbiter.services.cases import CaseDeps
+from arbiter.services.ports import CaseQuery
+from arbiter.settings import Settings
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger()
+app = APIGatewayRestResolver(enable_validation=True)
+register_error_handlers(app)
+
+
+@dataclass
+class ReviewDeps:
+    cases: CaseDeps
+    verifier: CognitoTokenVerifier
+
+
+@lru_cache(maxsize=1)
+def deps() -> ReviewDeps:
+    """Composition root, once per cold start."""
+    settings = Settings.from_environ()
+    return ReviewDeps(cases=bootstrap.case_deps(settings), verifier=bootstrap.token_verifier(settings))
+
+
+def reviewer() -> Principal:
+    return deps().verifier.verify(bearer_token(app.current_event.headers))
+
+
+@app.get("/v1/review/me")
+def me() -> dict[str, Any]:
+    return reviewer().model_dump()
+
+
+@app.get("/v1/review/cases")
+def queue(
+    state: Annotated[list[CaseState] | None, Query()] = None,
+    workflow: Annotated[str | None, Query(max_length=100)] = None,
+    assignee: Annotated[str | None, Query(max_length=200)] = None,
+    risk: Annotated[list[str] | None, Query()] = None,
+    created_from: Annotated[dt.datetime | None, Query(alias="from")] = None,
+    created_to: Annotated[dt.datetime | None, Query(alias="to")] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    sort: Annotated[str, Query(pattern="^-?created$")] = "created",
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+) -> dict[str, Any]:
+    principal = reviewer()
+    who = principal.id if assignee == "me" else (None if assignee in (None, "", "any") else assignee)
+    query = CaseQuery(
+        tenant_id=principal.tenant_id,
+        states=tuple(state or ()),
+        workflow_id=workflow,
+        assignee=who,
+        risk_levels=tuple(risk or ()),
+        created_from=created_from,
+        created_to=created_to,
+        search=q,
+        newest_first=sort.startswith("-"),
+        cursor=cursor,
+        limit=limit,
+    )
+    page = review.queue(deps().cases, principal, query)
+    return {"items": [review_case_view(c) for c in page.items], "cursor": page.cursor}
+
+
+@app.get("/v1/review/counts")
+def counts() -> dict[str, Any]:
+    return {"states": review.counts(deps().cases, reviewer())}
+
+
+@app.get("/v1/review/cases/<case_id>")
+def case_detail(case_id: str) -> dict[str, Any]:
+    principal = reviewer()
+    detail, path = review.case_detail(deps().cases, principal, case_id)
+    return review_detail_view(detail, path, review.available_actions(detail.case, principal))
+
+
+@app.post("/v1/review/cases/<case_id>/assign")
+def assign(case_id: str, body: AssignRequest) -> dict[str, Any]:
+    case = review.assign(deps().cases, reviewer(), case_id, body.assignee, body.email)
+    return review_case_view(case)
+
+
+@app.post("/v1/review/cases/<case_id>/unassign")
+def unassign(case_id: str) -> dict[str, Any]:
+    return review_case_view(review.assign(deps().cases, reviewer(), case_id, None))
+
+
+@app.post("/v1/review/cases/<case_id>/notes")
+def add_note(case_id: str, body: NoteRequest) -> dict[str, Any]:
+    return review_case_view(review.add_note(deps().cases, reviewer(), case_id, body.text))
+
+
+@app.post("/v1/review/cases/<case_id>/decision")
+def decide(case_id: str, body: review.DecisionRequest) -> dict[str, Any]:
+    return review_case_view(review.decide(deps().cases, reviewer(), case_id, body))
+
+
+@app.get("/v1/review/workflows/<workflow_id>/definition")
+def workflow_definition(workflow_id: str) -> dict[str, Any]:
+    principal = reviewer()
+    principal.require("viewer", "reading workflows")
+    definition = deps().cases.workflows.get(principal.tenant_id, workflow_id)
+    return {"workflow": definition.summary(), "states": deps().cases.engine.definition(workflow_id)}
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

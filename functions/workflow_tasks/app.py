@@ -1,0 +1,50 @@
+"""Step Functions tasks that move a case through its states: review, decisions, owners' cases, failures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from arbiter import bootstrap
+from arbiter.api.tasks import TaskInput
+from arbiter.services import workflow_steps
+from arbiter.services.cases import CaseDeps
+from arbiter.settings import Settings
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger()
+
+
+@lru_cache(maxsize=1)
+def deps() -> CaseDeps:
+    """Composition root, once per cold start."""
+    return bootstrap.case_deps(Settings.from_environ())
+
+
+def _ingest(d: CaseDeps, task: TaskInput) -> Any:
+    return None  # documents are copied in by the documents ingestion step; nothing else to do here
+
+
+TASKS: dict[str, Callable[[CaseDeps, TaskInput], Any]] = {
+    "ingest_documents": _ingest,
+    "await_review": lambda d, t: workflow_steps.await_review(d, t.tenant_id, t.case_id, t.require_token()),
+    "await_resubmission": lambda d, t: workflow_steps.await_resubmission(
+        d, t.tenant_id, t.case_id, t.require_token()
+    ),
+    "start_owner_cases": lambda d, t: workflow_steps.start_owner_cases(
+        d, t.tenant_id, t.case_id, t.require_token()
+    ),
+    "record_automatic_decision": lambda d, t: workflow_steps.record_automatic_decision(
+        d, t.tenant_id, t.case_id, t.recommendation or "review"
+    ),
+    "record_failure": lambda d, t: workflow_steps.record_failure(d, t.tenant_id, t.case_id, t.error),
+}
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> Any:
+    task = TaskInput.parse(event, known=TASKS)
+    logger.append_keys(case_id=task.case_id, tenant_id=task.tenant_id, task=task.task)
+    return TASKS[task.task](deps(), task)

@@ -1,0 +1,490 @@
+"""Cases, their audit trail, their outbox events and their check results in DynamoDB.
+
+Every change is one TransactWriteItems: the case (conditional on its version), the new audit entries (each
+conditional on not existing: append-only), the events to publish (the outbox the stream publisher reads), the
+search terms that changed and the per-state counters. Either all of it is stored or none.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import random
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from arbiter.adapters.dynamodb import keys
+from arbiter.adapters.dynamodb.items import from_item, to_item
+from arbiter.domain.case import AuditEntry, Case, CaseState, Change
+from arbiter.domain.errors import Conflict, InvalidInput, NotFound
+from arbiter.domain.search import fold, search_terms
+from arbiter.services.ports import CaseDetail, CaseQuery, Page
+
+__all__ = ["DynamoCaseRepository"]
+
+EVENT_RETENTION = dt.timedelta(days=30)  # outbox items stay a while as the case's event log
+MAX_QUERY_ROUNDS = 8  # bound the reads one page may cost when filters drop items
+_INDEX_KEYS = {
+    "ByStatus": ("status_pk", "status_sk"),
+    "ByAssignee": ("assignee_pk", "assignee_sk"),
+    "ByWorkflow": ("workflow_pk", "workflow_sk"),
+    "ByEntity": ("entity_pk", "entity_sk"),
+    "ByTenant": ("tenant_pk", "tenant_sk"),
+}
+
+
+class DynamoCaseRepository:
+    """Implements `arbiter.services.ports.CaseRepository`."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    # ------------------------------------------------------------------ writes
+    def add(self, case: Case, change: Change) -> None:
+        """Store a new case; Conflict if the id exists."""
+        case.version = 1
+        terms = search_terms(case)
+        operations = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item(self._case_item(case, terms)),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            *self._history(case, change),
+            *(self._put_term(case, term) for term in sorted(terms)),
+            self._count(case.tenant_id, {case.state.value: 1}),
+        ]
+        self._transact(operations, case)
+        case._loaded_terms = terms
+        case._loaded_state = case.state.value
+
+    def save(self, case: Case, change: Change, *, expected_version: int) -> None:
+        """Store the case if nobody else changed it since it was read (its version); else Conflict."""
+        previous_state = case._loaded_state
+        old_terms = case._loaded_terms
+        terms = search_terms(case)
+        case.version = expected_version + 1
+        operations: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item(self._case_item(case, terms)),
+                    "ConditionExpression": "version = :expected",
+                    "ExpressionAttributeValues": to_item({":expected": expected_version}),
+                }
+            },
+            *self._history(case, change),
+            *(self._put_term(case, term) for term in sorted(terms - old_terms)),
+            *(self._delete_term(case, term) for term in sorted(old_terms - terms)),
+        ]
+        if previous_state is not None and previous_state != case.state.value:
+            operations.append(self._count(case.tenant_id, {previous_state: -1, case.state.value: 1}))
+        try:
+            self._transact(operations, case)
+        except Conflict:
+            case.version = expected_version
+            raise
+        case._loaded_terms = terms
+        case._loaded_state = case.state.value
+
+    def save_checks(self, tenant_id: str, case_id: str, results: dict[str, dict[str, Any]]) -> None:
+        """One item per check result; a re-run replaces the previous result of the same check."""
+        pk = keys.case_pk(tenant_id, case_id)
+        requests = [
+            {
+                "PutRequest": {
+                    "Item": to_item(
+                        {
+                            "pk": pk,
+                            "sk": f"{keys.CHECK_PREFIX}{name}",
+                            "name": name,
+                            "data": json.dumps(result),
+                        }
+                    )
+                }
+            }
+            for name, result in results.items()
+        ]
+        for start in range(0, len(requests), 25):
+            pending: dict[str, Any] = {self._table: requests[start : start + 25]}
+            for _ in range(5):
+                response = self._client.batch_write_item(RequestItems=pending)
+                pending = response.get("UnprocessedItems") or {}
+                if not pending:
+                    break
+            if pending:
+                raise Conflict("check results could not all be stored; the step will retry", case_id=case_id)
+
+    def _transact(self, operations: list[dict[str, Any]], case: Case) -> None:
+        try:
+            self._client.transact_write_items(TransactItems=operations)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                raise Conflict(
+                    "the case was changed by someone else; reload it and try again",
+                    case_id=case.id,
+                ) from exc
+            if "TransactionConflict" in reasons:
+                raise Conflict("the case is being changed right now; try again", case_id=case.id) from exc
+            raise
+
+    def _case_item(self, case: Case, terms: set[str]) -> dict[str, Any]:
+        t = case.tenant_id
+        created = keys.timestamp(case.created_at)
+        state = case.state.value
+        item: dict[str, Any] = {
+            "pk": keys.case_pk(t, case.id),
+            "sk": keys.CASE_SK,
+            "version": case.version,
+            "state": state,
+            "risk_level": case.risk.level if case.risk else None,
+            "search_terms": sorted(terms),
+            "data": case.model_dump_json(),
+            "status_pk": keys.status_pk(t, state),
+            "status_sk": f"{created}#{case.id}",
+            "workflow_pk": keys.workflow_pk(t, case.workflow_id),
+            "workflow_sk": f"{state}#{created}#{case.id}",
+            "tenant_pk": keys.tenant_index_pk(t, "CASE"),
+            "tenant_sk": f"{created}#{case.id}",
+        }
+        if case.assignee:
+            item["assignee_pk"] = keys.assignee_pk(t, case.assignee.id)
+            item["assignee_sk"] = f"{state}#{created}#{case.id}"
+        if case.entity.id:
+            item["entity_pk"] = keys.entity_pk(t, case.entity.id)
+            item["entity_sk"] = f"{case.workflow_id}#{created}#{case.id}"
+        return item
+
+    def _history(self, case: Case, change: Change) -> list[dict[str, Any]]:
+        pk = keys.case_pk(case.tenant_id, case.id)
+        operations = []
+        for entry in change.audit:
+            operations.append(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": to_item(
+                            {
+                                "pk": pk,
+                                "sk": f"{keys.AUDIT_PREFIX}{keys.timestamp(entry.at)}#{entry.id}",
+                                "data": entry.model_dump_json(),
+                            }
+                        ),
+                        "ConditionExpression": "attribute_not_exists(sk)",  # append-only
+                    }
+                }
+            )
+        expires = int((dt.datetime.now(dt.UTC) + EVENT_RETENTION).timestamp())
+        for event in change.events:
+            operations.append(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": to_item(
+                            {
+                                "pk": pk,
+                                "sk": f"{keys.EVENT_PREFIX}{keys.timestamp(event.time)}#{event.id}",
+                                "detail_type": event.type,
+                                "data": json.dumps(event.envelope()),
+                                "expires_at": expires,
+                            }
+                        ),
+                    }
+                }
+            )
+        return operations
+
+    def _put_term(self, case: Case, term: str) -> dict[str, Any]:
+        item = {"pk": keys.search_pk(case.tenant_id), "sk": f"{term}#{case.id}", "case_id": case.id}
+        return {"Put": {"TableName": self._table, "Item": to_item(item)}}
+
+    def _delete_term(self, case: Case, term: str) -> dict[str, Any]:
+        key = {"pk": keys.search_pk(case.tenant_id), "sk": f"{term}#{case.id}"}
+        return {"Delete": {"TableName": self._table, "Key": to_item(key)}}
+
+    def _count(self, tenant_id: str, deltas: dict[str, int]) -> dict[str, Any]:
+        # Counters are sharded so that busy tenants' transactions rarely collide on one item.
+        names = {f"#s{i}": state for i, state in enumerate(deltas)}
+        values = {f":d{i}": delta for i, delta in enumerate(deltas.values())}
+        expression = "ADD " + ", ".join(f"#s{i} :d{i}" for i in range(len(deltas)))
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": to_item(
+                    {
+                        "pk": keys.counters_pk(tenant_id),
+                        "sk": f"SHARD#{random.randrange(keys.COUNTER_SHARDS)}",  # noqa: S311 - spreads writes
+                    }
+                ),
+                "UpdateExpression": expression,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": to_item(values),
+            }
+        }
+
+    # ------------------------------------------------------------------ reads
+    def get(self, tenant_id: str, case_id: str) -> Case:
+        """The case, or NotFound."""
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=to_item({"pk": keys.case_pk(tenant_id, case_id), "sk": keys.CASE_SK}),
+            ConsistentRead=True,
+        )
+        if "Item" not in response:
+            raise NotFound(f"case {case_id} not found", case_id=case_id)
+        return self._case(from_item(response["Item"]))
+
+    def detail(self, tenant_id: str, case_id: str) -> CaseDetail:
+        """Everything stored under the case's partition, in one paginated Query."""
+        items = self._query_all(
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=to_item({":pk": keys.case_pk(tenant_id, case_id)}),
+            ConsistentRead=True,
+        )
+        case_item = next((i for i in items if i["sk"] == keys.CASE_SK), None)
+        if case_item is None:
+            raise NotFound(f"case {case_id} not found", case_id=case_id)
+        detail = CaseDetail(case=self._case(case_item))
+        for item in items:
+            if item["sk"].startswith(keys.AUDIT_PREFIX):
+                detail.audit.append(AuditEntry.model_validate_json(item["data"]))
+            elif item["sk"].startswith(keys.CHECK_PREFIX):
+                detail.checks[item["name"]] = json.loads(item["data"])
+        if detail.case.child_case_ids:
+            detail.children = self.find_by_ids(tenant_id, detail.case.child_case_ids)
+        return detail
+
+    def find_by_ids(self, tenant_id: str, case_ids: list[str]) -> list[Case]:
+        """BatchGetItem in chunks of 100; order follows `case_ids`."""
+        found: dict[str, Case] = {}
+        unique = list(dict.fromkeys(case_ids))
+        for start in range(0, len(unique), 100):
+            pending: dict[str, Any] = {
+                self._table: {
+                    "Keys": [
+                        to_item({"pk": keys.case_pk(tenant_id, cid), "sk": keys.CASE_SK})
+                        for cid in unique[start : start + 100]
+                    ]
+                }
+            }
+            for _ in range(5):
+                response = self._client.batch_get_item(RequestItems=pending)
+                for item in response["Responses"].get(self._table, []):
+                    case = self._case(from_item(item))
+                    found[case.id] = case
+                pending = response.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+        return [found[cid] for cid in unique if cid in found]
+
+    def counts(self, tenant_id: str) -> dict[str, int]:
+        """Sum of the counter shards, every state present (0 when none)."""
+        totals = {state.value: 0 for state in CaseState}
+        for item in self._query_all(
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=to_item({":pk": keys.counters_pk(tenant_id)}),
+        ):
+            for state in totals:
+                totals[state] += int(item.get(state, 0))
+        return totals
+
+    def query(self, query: CaseQuery) -> Page:
+        """One page of cases matching `query`, through the index that narrows it most."""
+        if query.search:
+            return self._search(query)
+        index, key_condition, values, names = self._plan(query)
+        filters, filter_values, filter_names = self._filters(query, index)
+        names = {**names, **filter_names}
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": index,
+            "KeyConditionExpression": key_condition,
+            "ScanIndexForward": not query.newest_first,
+        }
+        all_values = {**values, **filter_values}
+        request["ExpressionAttributeValues"] = to_item(all_values)
+        if names:
+            request["ExpressionAttributeNames"] = names
+        if filters:
+            request["FilterExpression"] = " AND ".join(filters)
+        partition_attr = _INDEX_KEYS[index][0]
+        start_key = self._decode_cursor(query.cursor, index, partition_attr, values[":p"])
+        cases: list[Case] = []
+        last_key: dict[str, Any] | None = None
+        for _ in range(MAX_QUERY_ROUNDS):
+            if start_key:
+                request["ExclusiveStartKey"] = start_key
+            request["Limit"] = max(query.limit - len(cases), 1) * (3 if filters else 1)
+            response = self._client.query(**request)
+            for raw in response.get("Items", []):
+                cases.append(self._case(from_item(raw)))
+                if len(cases) == query.limit:
+                    last_key = self._key_of(from_item(raw), index)
+                    break
+            if len(cases) == query.limit:
+                break
+            start_key = response.get("LastEvaluatedKey")
+            last_key = from_item(start_key) if start_key else None
+            if not start_key:
+                break
+        return Page(items=cases, cursor=self._encode_cursor(index, last_key) if last_key else None)
+
+    def _plan(self, q: CaseQuery) -> tuple[str, str, dict[str, Any], dict[str, str]]:
+        """Index and key condition: assignee, then workflow, then entity, then state, then the whole tenant."""
+        t = q.tenant_id
+        one_state = q.states[0].value if len(q.states) == 1 else None
+        if q.assignee and q.assignee != "unassigned":
+            condition, values = "assignee_pk = :p", {":p": keys.assignee_pk(t, q.assignee)}
+            if one_state:
+                condition += " AND begins_with(assignee_sk, :s)"
+                values[":s"] = f"{one_state}#"
+            return "ByAssignee", condition, values, {}
+        if q.workflow_id:
+            condition, values = "workflow_pk = :p", {":p": keys.workflow_pk(t, q.workflow_id)}
+            if one_state:
+                condition += " AND begins_with(workflow_sk, :s)"
+                values[":s"] = f"{one_state}#"
+            return "ByWorkflow", condition, values, {}
+        if q.entity_id:
+            return "ByEntity", "entity_pk = :p", {":p": keys.entity_pk(t, q.entity_id)}, {}
+        if one_state:
+            condition, values = "status_pk = :p", {":p": keys.status_pk(t, one_state)}
+            condition, values = _date_range(condition, "status_sk", values, q)
+            return "ByStatus", condition, values, {}
+        condition, values = "tenant_pk = :p", {":p": keys.tenant_index_pk(t, "CASE")}
+        condition, values = _date_range(condition, "tenant_sk", values, q)
+        return "ByTenant", condition, values, {}
+
+    def _filters(self, q: CaseQuery, index: str) -> tuple[list[str], dict[str, Any], dict[str, str]]:
+        filters: list[str] = []
+        values: dict[str, Any] = {}
+        names: dict[str, str] = {}
+        if q.states and not (len(q.states) == 1 and index in ("ByAssignee", "ByWorkflow", "ByStatus")):
+            placeholders = []
+            for i, state in enumerate(q.states):
+                values[f":st{i}"] = state.value
+                placeholders.append(f":st{i}")
+            filters.append(f"#st IN ({', '.join(placeholders)})")
+            names["#st"] = "state"  # a reserved word
+        if q.workflow_id and index != "ByWorkflow":
+            filters.append("workflow_pk = :wf")
+            values[":wf"] = keys.workflow_pk(q.tenant_id, q.workflow_id)
+        if q.assignee == "unassigned":
+            filters.append("attribute_not_exists(assignee_pk)")
+        if q.risk_levels:
+            levels = []
+            for i, level in enumerate(q.risk_levels):
+                values[f":rl{i}"] = level
+                levels.append(f":rl{i}")
+            filters.append(f"risk_level IN ({', '.join(levels)})")
+        if index not in ("ByStatus", "ByTenant"):
+            if q.created_from:
+                filters.append("tenant_sk >= :from")
+                values[":from"] = keys.timestamp(q.created_from)
+            if q.created_to:
+                filters.append("tenant_sk <= :to")
+                values[":to"] = keys.timestamp(q.created_to) + "~"
+        return filters, values, names
+
+    def _search(self, q: CaseQuery) -> Page:
+        """Prefix look-up of the folded query's first word, then the other filters on the cases found."""
+        words = fold(q.search or "").split()
+        if not words:
+            raise InvalidInput("search needs at least one letter or digit", path="q")
+        prefix = words[0] if len(words) == 1 else "".join(words)
+        items = self._query_all(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues=to_item({":pk": keys.search_pk(q.tenant_id), ":prefix": prefix}),
+            max_items=200,
+        )
+        ids = list(dict.fromkeys(i["case_id"] for i in items))
+        cases = [c for c in self.find_by_ids(q.tenant_id, ids) if _matches(c, q)]
+        cases.sort(key=lambda c: c.created_at, reverse=q.newest_first)
+        return Page(items=cases[: q.limit], cursor=None)
+
+    def _query_all(self, max_items: int | None = None, **request: Any) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        while True:
+            response = self._client.query(TableName=self._table, **request)
+            items += [from_item(i) for i in response.get("Items", [])]
+            if max_items and len(items) >= max_items:
+                return items[:max_items]
+            if "LastEvaluatedKey" not in response:
+                return items
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    @staticmethod
+    def _case(item: dict[str, Any]) -> Case:
+        case = Case.model_validate_json(item["data"])
+        case.version = int(item["version"])
+        case._loaded_terms = set(item.get("search_terms", []))
+        case._loaded_state = item["state"]
+        return case
+
+    @staticmethod
+    def _key_of(item: dict[str, Any], index: str) -> dict[str, Any]:
+        partition, sort = _INDEX_KEYS[index]
+        return {"pk": item["pk"], "sk": item["sk"], partition: item[partition], sort: item[sort]}
+
+    @staticmethod
+    def _encode_cursor(index: str, key: dict[str, Any]) -> str:
+        raw = json.dumps({"i": index, "k": key}, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @staticmethod
+    def _decode_cursor(
+        cursor: str | None, index: str, partition_attr: str, partition: str
+    ) -> dict[str, Any] | None:
+        if not cursor:
+            return None
+        try:
+            decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+            key = decoded["k"]
+            valid = decoded["i"] == index and key[partition_attr] == partition
+        except (ValueError, KeyError, TypeError, binascii.Error):
+            valid = False
+        if not valid:
+            raise InvalidInput(
+                "the cursor does not belong to this query; start again without it", path="cursor"
+            )
+        return to_item(key)
+
+
+def _date_range(
+    condition: str, sort_attr: str, values: dict[str, Any], q: CaseQuery
+) -> tuple[str, dict[str, Any]]:
+    if q.created_from and q.created_to:
+        values[":from"], values[":to"] = keys.timestamp(q.created_from), keys.timestamp(q.created_to) + "~"
+        return f"{condition} AND {sort_attr} BETWEEN :from AND :to", values
+    if q.created_from:
+        values[":from"] = keys.timestamp(q.created_from)
+        return f"{condition} AND {sort_attr} >= :from", values
+    if q.created_to:
+        values[":to"] = keys.timestamp(q.created_to) + "~"
+        return f"{condition} AND {sort_attr} <= :to", values
+    return condition, values
+
+
+def _matches(case: Case, q: CaseQuery) -> bool:
+    """The query's filters applied to one case (for search results)."""
+    return (
+        (not q.states or case.state in q.states)
+        and (not q.workflow_id or case.workflow_id == q.workflow_id)
+        and (
+            not q.assignee
+            or (q.assignee == "unassigned" and case.assignee is None)
+            or (case.assignee is not None and case.assignee.id == q.assignee)
+        )
+        and (not q.risk_levels or (case.risk is not None and case.risk.level in q.risk_levels))
+        and (not q.created_from or case.created_at >= q.created_from)
+        and (not q.created_to or case.created_at <= q.created_to)
+    )

@@ -1,0 +1,81 @@
+"""The table's key layout, in one place. Every key of tenant data starts with the tenant id.
+
+| item | pk | sk |
+|---|---|---|
+| tenant | `TENANT#{t}` | `TENANT` |
+| API key | `APIKEY#{sha256}` | `APIKEY` |
+| case | `TENANT#{t}#CASE#{case}` | `CASE` |
+| audit entry | `TENANT#{t}#CASE#{case}` | `AUDIT#{time}#{id}` |
+| outbox event | `TENANT#{t}#CASE#{case}` | `EVENT#{time}#{id}` |
+| check result | `TENANT#{t}#CASE#{case}` | `CHECK#{name}` |
+| search term | `TENANT#{t}#SEARCH` | `{term}#{case}` |
+| state counters | `TENANT#{t}#COUNTS` | `SHARD#{n}` |
+
+Index keys on a case item (see template.yaml for the indexes):
+
+| index | partition | sort |
+|---|---|---|
+| ByStatus | `T#{t}#S#{state}` | `{created}#{case}` |
+| ByAssignee | `T#{t}#A#{reviewer}` | `{state}#{created}#{case}` |
+| ByWorkflow | `T#{t}#W#{workflow}` | `{state}#{created}#{case}` |
+| ByEntity | `T#{t}#E#{entity id}` | `{workflow}#{created}#{case}` |
+| ByTenant | `T#{t}#CASE` | `{created}#{case}` |
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+TENANT_SK = "TENANT"
+API_KEY_SK = "APIKEY"
+CASE_SK = "CASE"
+AUDIT_PREFIX = "AUDIT#"
+EVENT_PREFIX = "EVENT#"
+CHECK_PREFIX = "CHECK#"
+COUNTER_SHARDS = 8
+
+
+def tenant_pk(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}"
+
+
+def api_key_pk(key_hash: str) -> str:
+    return f"APIKEY#{key_hash}"
+
+
+def tenant_index_pk(tenant_id: str, kind: str) -> str:
+    """ByTenant index partition: everything of one `kind` in a tenant."""
+    return f"T#{tenant_id}#{kind}"
+
+
+def case_pk(tenant_id: str, case_id: str) -> str:
+    return f"TENANT#{tenant_id}#CASE#{case_id}"
+
+
+def search_pk(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}#SEARCH"
+
+
+def counters_pk(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}#COUNTS"
+
+
+def timestamp(at: dt.datetime) -> str:
+    """Sortable UTC time with microseconds: the sort key prefix of time-ordered items."""
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def status_pk(tenant_id: str, state: str) -> str:
+    return f"T#{tenant_id}#S#{state}"
+
+
+def assignee_pk(tenant_id: str, reviewer_id: str) -> str:
+    return f"T#{tenant_id}#A#{reviewer_id}"
+
+
+def workflow_pk(tenant_id: str, workflow_id: str) -> str:
+    return f"T#{tenant_id}#W#{workflow_id}"
+
+
+def entity_pk(tenant_id: str, entity_id: str) -> str:
+    return f"T#{tenant_id}#E#{entity_id}"

@@ -1,0 +1,1 @@
+"""What the HTTP functions share: error mapping, authentication, request and response schemas."""

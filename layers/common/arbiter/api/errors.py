@@ -1,0 +1,101 @@
+"""Domain errors mapped to HTTP, in one place, with one error body.
+
+Arbiter's body: `{"error": <class name>, "message": <sentence>, "path"?: <field>, ...context}`.
+Ballerine-compatible routes answer with Ballerine's body instead (see `ballerine_body`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from arbiter.domain.errors import ArbiterError
+
+__all__ = ["STATUS_BY_KIND", "ballerine_body", "field_path", "register_error_handlers", "status_of"]
+
+STATUS_BY_KIND = {
+    "invalid": HTTPStatus.UNPROCESSABLE_ENTITY,
+    "not_found": HTTPStatus.NOT_FOUND,
+    "conflict": HTTPStatus.CONFLICT,
+    "forbidden": HTTPStatus.FORBIDDEN,
+    "unauthenticated": HTTPStatus.UNAUTHORIZED,
+    "bad_request": HTTPStatus.BAD_REQUEST,
+}
+
+
+def status_of(error: ArbiterError) -> int:
+    """The HTTP status for a domain error (500 for a kind nobody mapped)."""
+    return int(STATUS_BY_KIND.get(error.kind, HTTPStatus.INTERNAL_SERVER_ERROR))
+
+
+def field_path(location: Sequence[Any]) -> str:
+    """('body', 'documents', 0, 'type') -> 'documents[0].type'; ('query', 'limit') -> 'limit'."""
+    parts = list(location)
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "body"
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    errors = []
+    for error in exc.errors():
+        message = str(error.get("msg", error.get("type", "invalid")))
+        # pydantic prefixes custom validator messages; the field path already says where.
+        message = message.removeprefix("Value error, ")
+        errors.append(
+            {"path": field_path(error.get("loc", ())), "message": message, "type": error.get("type")}
+        )
+    return errors
+
+
+def ballerine_body(
+    status: int, message: str, path: str, errors: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Ballerine's error shape: {statusCode, message, timestamp, path, errors?}."""
+    body: dict[str, Any] = {
+        "statusCode": status,
+        "message": message,
+        "timestamp": dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z"),
+        "path": path,
+    }
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def register_error_handlers(
+    app: APIGatewayRestResolver, *, ballerine_paths: Callable[[str], bool] = lambda _path: False
+) -> None:
+    """Install the handlers that turn domain and validation errors into 4xx responses."""
+
+    def reply(
+        status: int, body: dict[str, Any], message: str, errors: list[dict[str, Any]] | None = None
+    ) -> Response:
+        path = app.current_event.path
+        if ballerine_paths(path):
+            body = ballerine_body(status, message, path, errors)
+        return Response(
+            status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body)
+        )
+
+    @app.exception_handler(ArbiterError)
+    def _domain(exc: ArbiterError) -> Response:
+        status = status_of(exc)
+        extra = [{"path": exc.context["path"], "message": exc.message}] if "path" in exc.context else None
+        return reply(status, exc.to_dict(), exc.message, extra)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(exc: RequestValidationError) -> Response:
+        errors = _validation_errors(exc)
+        summary = "; ".join(f"{e['path']}: {e['message']}" for e in errors[:5])
+        body = {"error": "ValidationError", "message": summary, "errors": errors}
+        return reply(HTTPStatus.UNPROCESSABLE_ENTITY, body, summary, errors)

@@ -1,0 +1,84 @@
+"""`Idempotency-Key` on case creation, with powertools idempotency in the idempotency table.
+
+The same key from the same tenant within 24 hours returns the first response (the same case); the same key
+with a different body is refused (422), and a request still in flight with that key answers 409.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+
+from arbiter import bootstrap
+from arbiter.api.schemas import CaseCreateRequest, case_view
+from arbiter.domain.errors import Conflict, InvalidInput
+from arbiter.domain.principal import Principal
+from arbiter.domain.tenant import Tenant
+from arbiter.services import cases
+from arbiter.settings import Settings
+
+__all__ = ["idempotent_case_start"]
+
+StartCase = Callable[[Principal, Tenant, CaseCreateRequest, str | None], dict[str, Any]]
+
+
+def idempotent_case_start(settings: Settings, deps: cases.CaseDeps) -> StartCase:
+    """start_case returning the case view; idempotent on (tenant, key) when a key is given."""
+
+    def start(principal: Principal, tenant: Tenant, body: CaseCreateRequest) -> dict[str, Any]:
+        case, _created = cases.start_case(
+            deps,
+            principal,
+            tenant,
+            workflow=body.workflow,
+            entity=body.entity,
+            documents=body.documents,
+            metadata=body.metadata,
+            correlation_id=body.correlation_id,
+            context=dict(body.model_extra or {}),
+            submit=body.submit,
+        )
+        return case_view(case).model_dump(mode="json")
+
+    if not settings.idempotency_table_name:
+        return lambda principal, tenant, body, _key: start(principal, tenant, body)
+
+    persistence = DynamoDBPersistenceLayer(
+        table_name=settings.idempotency_table_name, boto3_client=bootstrap.aws_client("dynamodb", settings)
+    )
+    config = IdempotencyConfig(
+        event_key_jmespath="key", payload_validation_jmespath="body", expires_after_seconds=24 * 3600
+    )
+
+    @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=config)
+    def start_once(
+        *, request: dict[str, Any], principal: Principal, tenant: Tenant, body: CaseCreateRequest
+    ) -> dict:
+        return start(principal, tenant, body)
+
+    def maybe_once(
+        principal: Principal, tenant: Tenant, body: CaseCreateRequest, key: str | None
+    ) -> dict[str, Any]:
+        if not key:
+            return start(principal, tenant, body)
+        request = {"key": f"{tenant.id}:{key}", "body": body.model_dump(mode="json")}
+        try:
+            return start_once(request=request, principal=principal, tenant=tenant, body=body)
+        except IdempotencyValidationError as exc:
+            raise InvalidInput(
+                "this Idempotency-Key was already used with a different request body", path="Idempotency-Key"
+            ) from exc
+        except IdempotencyAlreadyInProgressError as exc:
+            raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly") from exc
+
+    return maybe_once

@@ -1,0 +1,151 @@
+"""Request and response bodies of Arbiter's own API (`/v1`), as the OpenAPI document shows them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from arbiter.domain.case import Case
+from arbiter.domain.entity import Entity
+from arbiter.domain.workflow import WorkflowDefinition
+from arbiter.services.cases import DocumentInput
+
+__all__ = [
+    "CaseCreateRequest",
+    "CaseList",
+    "CaseView",
+    "EventRequest",
+    "WorkflowList",
+    "case_view",
+]
+
+
+class CaseCreateRequest(BaseModel):
+    """Start a case: which workflow, about whom, with which documents."""
+
+    model_config = ConfigDict(extra="allow")
+
+    workflow: str = Field(
+        min_length=1, max_length=100, description="Workflow id (see GET /v1/workflows) or alias"
+    )
+    entity: Entity
+    documents: list[DocumentInput] = Field(default_factory=list, max_length=100)
+    metadata: dict[str, Any] = Field(default_factory=dict, description="Your own data, returned as sent")
+    correlation_id: str | None = Field(
+        default=None, max_length=200, description="Your reference for this case"
+    )
+    submit: bool = Field(
+        default=True,
+        description="false: the case waits in `collecting` for uploads; send the `submitted` event to start it",
+    )
+
+
+class EventRequest(BaseModel):
+    """An event for a case (`submitted`, `resubmitted`, or a custom event its workflow accepts)."""
+
+    name: str = Field(min_length=1, max_length=100)
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
+class RiskView(BaseModel):
+    score: float
+    level: str
+    recommendation: str
+    rule_set: dict[str, Any] | None = None
+
+
+class DecisionView(BaseModel):
+    outcome: Literal["approved", "rejected"]
+    reason: str
+    automatic: bool
+    at: dt.datetime
+
+
+class CaseView(BaseModel):
+    """A case as integrators see it."""
+
+    id: str
+    workflow: str
+    workflow_version: int
+    state: str
+    entity: dict[str, Any]
+    documents: list[dict[str, Any]]
+    metadata: dict[str, Any]
+    correlation_id: str | None
+    parent_case_id: str | None
+    child_case_ids: list[str]
+    risk: RiskView | None
+    decision: DecisionView | None
+    revision: dict[str, Any] | None
+    flags: list[dict[str, Any]]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    links: dict[str, str]
+
+
+class CaseList(BaseModel):
+    items: list[CaseView]
+    cursor: str | None = Field(description="Pass as `cursor` to get the next page; null at the end")
+
+
+class WorkflowList(BaseModel):
+    items: list[dict[str, Any]]
+
+
+_HIDDEN_PAGE_FIELDS = {"object_key", "thumbnail_key"}
+
+
+def case_view(case: Case) -> CaseView:
+    """The integrator's view: no task tokens, no storage keys."""
+    documents = []
+    for document in case.documents:
+        data = document.model_dump(mode="json", exclude_none=True)
+        data["pages"] = [
+            {k: v for k, v in p.items() if k not in _HIDDEN_PAGE_FIELDS} for p in data.get("pages", [])
+        ]
+        documents.append(data)
+    return CaseView(
+        id=case.id,
+        workflow=case.workflow_id,
+        workflow_version=case.workflow_version,
+        state=case.state.value,
+        entity=case.entity.model_dump(mode="json", exclude_none=True),
+        documents=documents,
+        metadata=case.metadata,
+        correlation_id=case.correlation_id,
+        parent_case_id=case.parent_case_id,
+        child_case_ids=case.child_case_ids,
+        risk=RiskView(
+            score=case.risk.score,
+            level=case.risk.level,
+            recommendation=case.risk.recommendation,
+            rule_set=case.risk.rule_set.model_dump() if case.risk.rule_set else None,
+        )
+        if case.risk
+        else None,
+        decision=DecisionView(
+            outcome=case.decision.outcome,
+            reason=case.decision.reason,
+            automatic=case.decision.automatic,
+            at=case.decision.at,
+        )
+        if case.decision
+        else None,
+        revision={
+            "reason": case.revision.reason,
+            "document_ids": case.revision.document_ids,
+            "at": case.revision.at,
+        }
+        if case.revision
+        else None,
+        flags=[f.model_dump() for f in case.flags],
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+        links={"self": f"/v1/cases/{case.id}", "events": f"/v1/cases/{case.id}/events"},
+    )
+
+
+def workflow_list(definitions: list[WorkflowDefinition]) -> WorkflowList:
+    return WorkflowList(items=[d.summary() for d in definitions])

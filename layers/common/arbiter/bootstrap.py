@@ -1,0 +1,97 @@
+"""Building the adapters from Settings: what each function's composition root calls once per cold start.
+
+boto3 is imported here and in the adapters only. Endpoints come from the SDK's own configuration
+(`AWS_ENDPOINT_URL` on the local stack and in tests), so nothing here knows where it runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from arbiter.adapters.dynamodb.cases import DynamoCaseRepository
+from arbiter.adapters.dynamodb.tenants import DynamoTenantRepository
+from arbiter.adapters.stepfunctions import StepFunctionsEngine
+from arbiter.adapters.workflow_files import BuiltinWorkflowCatalog
+from arbiter.domain.case import Case, RiskAssessment
+from arbiter.domain.workflow import PluginConfig
+from arbiter.services.assessment import Assessor
+from arbiter.services.cases import CaseDeps
+from arbiter.services.checks import CheckRunner
+from arbiter.settings import Settings, SettingsError
+
+__all__ = ["assessor", "aws_client", "case_deps", "check_runner", "tenant_repository", "token_verifier"]
+
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
+
+
+def aws_client(service: str, settings: Settings) -> Any:
+    """The boto3 client for `service` in the function's region (one per service: clients are thread-safe)."""
+    return _client(service, settings.region)
+
+
+@cache
+def _client(service: str, region: str) -> Any:
+    return boto3.client(service, region_name=region, config=_CONFIG)  # type: ignore[call-overload]
+
+
+def case_deps(settings: Settings) -> CaseDeps:
+    """The case store, the workflow catalog and the workflow engine."""
+    return CaseDeps(
+        cases=DynamoCaseRepository(aws_client("dynamodb", settings), settings.table_name),
+        workflows=BuiltinWorkflowCatalog(),
+        engine=StepFunctionsEngine(aws_client("stepfunctions", settings), settings.state_machine_arn_prefix),
+    )
+
+
+def tenant_repository(settings: Settings) -> DynamoTenantRepository:
+    """Tenants and API keys."""
+    return DynamoTenantRepository(aws_client("dynamodb", settings), settings.table_name)
+
+
+def assessor(settings: Settings) -> Assessor:
+    """How cases are assessed: the case's pinned rule set (see arbiter.rules)."""
+    return without_rules
+
+
+def without_rules(case: Case, context: dict[str, Any]) -> RiskAssessment:
+    """No rule set pinned: a reviewer decides (never approve what nothing has checked)."""
+    return RiskAssessment(recommendation="review", evaluated_at=dt.datetime.now(dt.UTC))
+
+
+def check_runner(settings: Settings) -> CheckRunner:
+    """Runs the configured plugins (see arbiter.plugins)."""
+
+    def run(context: dict[str, Any], plugins: list[PluginConfig]) -> dict[str, dict[str, Any]]:
+        return {
+            p.result_name: {
+                "status": "error",
+                "error": f"plugin {p.plugin} is not installed",
+                "data": {},
+                "flags": [],
+                "duration_ms": 0,
+            }
+            for p in plugins
+        }
+
+    return run
+
+
+def token_verifier(settings: Settings) -> Any:
+    """Verifies reviewers' Cognito ID tokens for the stack's user pool and back-office client."""
+    from arbiter.api.auth import (
+        CognitoTokenVerifier,  # PyJWT and cryptography: only the reviewers' API needs them
+    )
+
+    if not settings.user_pool_id or not settings.user_pool_client_id:
+        raise SettingsError("USER_POOL_ID and USER_POOL_CLIENT_ID are required to verify reviewers")
+    return CognitoTokenVerifier(
+        region=settings.region,
+        user_pool_id=settings.user_pool_id,
+        client_id=settings.user_pool_client_id,
+        endpoint_url=settings.aws_endpoint_url,
+    )

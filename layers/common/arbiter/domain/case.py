@@ -1,0 +1,436 @@
+"""The case: one run of one workflow version for one entity, and the rules of how its state may change.
+
+Every transition is a method that checks the current state, changes the case and returns what happened: the
+audit entry to append and the events to publish. The repository writes all three in one transaction, guarded
+by the case's `version` (optimistic locking), so two reviewers deciding at once cannot both win.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import time
+import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from arbiter.domain.document import Document
+from arbiter.domain.entity import Entity
+from arbiter.domain.errors import Conflict
+from arbiter.domain.events import (
+    CaseAwaitingReview,
+    CaseCreated,
+    CaseDecided,
+    CaseEvent,
+    CaseRevisionRequested,
+    CaseStatusChanged,
+    EventActor,
+)
+
+__all__ = [
+    "SYSTEM",
+    "Actor",
+    "AuditEntry",
+    "Case",
+    "CaseState",
+    "Change",
+    "Decision",
+    "Flag",
+    "RevisionRequest",
+    "RiskAssessment",
+    "RuleSetRef",
+    "new_case_id",
+]
+
+
+class CaseState(StrEnum):
+    COLLECTING = "collecting"
+    PROCESSING = "processing"
+    MANUAL_REVIEW = "manual_review"
+    REVISION_REQUESTED = "revision_requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    FAILED = "failed"
+
+    @property
+    def terminal(self) -> bool:
+        """Approved, rejected and failed cases never change state again."""
+        return self in (CaseState.APPROVED, CaseState.REJECTED, CaseState.FAILED)
+
+
+ACTIVE_STATES = tuple(s for s in CaseState if not s.terminal)
+
+
+def new_case_id() -> str:
+    """Sortable by creation time (millisecond prefix), unguessable (random suffix)."""
+    return f"case_{int(time.time() * 1000):012x}{secrets.token_hex(8)}"
+
+
+class Actor(BaseModel):
+    """Who did something: the system (a workflow step), a reviewer, or an integrator (an API key)."""
+
+    type: Literal["system", "reviewer", "integrator"]
+    id: str
+    email: str | None = None
+
+    def as_event_actor(self) -> EventActor:
+        return EventActor(type=self.type, id=self.id, email=self.email)
+
+
+SYSTEM = Actor(type="system", id="arbiter")
+
+
+class Flag(BaseModel):
+    """Something a reviewer should look at (a failed check, a duplicate document, a rule that wants review)."""
+
+    code: str
+    message: str
+    severity: Literal["info", "low", "medium", "high", "critical"] = "medium"
+    source: str | None = Field(default=None, description="The check or rule that raised it")
+
+
+class RuleSetRef(BaseModel):
+    id: str
+    version: int
+
+
+class RiskAssessment(BaseModel):
+    """The outcome of the rule set on the case: score, level, recommendation and the hits that explain it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    score: float = 0
+    level: Literal["low", "medium", "high", "critical"] = "low"
+    recommendation: Literal["approve", "review", "reject"]
+    rule_set: RuleSetRef | None = None
+    hits: list[dict[str, Any]] = Field(default_factory=list)
+    errors: list[dict[str, Any]] = Field(default_factory=list)
+    evaluated_at: dt.datetime
+
+
+class Decision(BaseModel):
+    outcome: Literal["approved", "rejected"]
+    reason: str = Field(min_length=1, max_length=4000)
+    actor: Actor
+    at: dt.datetime
+    automatic: bool = False
+
+
+class RevisionRequest(BaseModel):
+    reason: str
+    document_ids: list[str] = Field(default_factory=list)
+    actor: Actor
+    at: dt.datetime
+
+
+class Assignee(BaseModel):
+    id: str
+    email: str | None = None
+
+
+class AuditEntry(BaseModel):
+    """One line of the case's append-only history: who did what, when, why."""
+
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+    at: dt.datetime
+    actor: Actor
+    action: str
+    from_state: CaseState | None = None
+    to_state: CaseState | None = None
+    reason: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+@dataclass
+class Change:
+    """What a transition produced: the audit entry and the events, saved with the case atomically."""
+
+    audit: list[AuditEntry] = field(default_factory=list)
+    events: list[CaseEvent] = field(default_factory=list)
+
+    def __iadd__(self, other: Change) -> Change:
+        self.audit += other.audit
+        self.events += other.events
+        return self
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Case(BaseModel):
+    """A case. Mutate it only through its transition methods."""
+
+    model_config = ConfigDict(validate_assignment=False)
+
+    id: str
+    tenant_id: str
+    workflow_id: str
+    workflow_version: int = 1
+    state: CaseState
+    entity: Entity
+    documents: list[Document] = Field(default_factory=list)
+    context: dict[str, Any] = Field(default_factory=dict, description="Everything else the integrator sent")
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    correlation_id: str | None = None
+    source: Literal["api", "ballerine", "workflow"] = "api"
+    parent_case_id: str | None = None
+    child_case_ids: list[str] = Field(default_factory=list)
+    assignee: Assignee | None = None
+    risk: RiskAssessment | None = None
+    rule_set: RuleSetRef | None = None
+    decision: Decision | None = None
+    revision: RevisionRequest | None = None
+    flags: list[Flag] = Field(default_factory=list)
+    execution_arn: str | None = None
+    #: Step Functions task tokens the workflow is waiting on; never shown outside the service layer.
+    task_tokens: dict[str, str] = Field(default_factory=dict)
+    version: int = 0
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    # What the store last saw (set by the repository): lets a save adjust counters and search terms.
+    _loaded_state: str | None = PrivateAttr(default=None)
+    _loaded_terms: set[str] = PrivateAttr(default_factory=set)
+
+    # ------------------------------------------------------------------ helpers
+    def _event_fields(self, at: dt.datetime) -> dict[str, Any]:
+        return {
+            "time": at,
+            "tenant_id": self.tenant_id,
+            "case_id": self.id,
+            "workflow_id": self.workflow_id,
+            "workflow_version": self.workflow_version,
+            "entity_id": self.entity.id,
+            "entity_type": self.entity.type,
+            "correlation_id": self.correlation_id,
+            "parent_case_id": self.parent_case_id,
+        }
+
+    def _move(self, to: CaseState, actor: Actor, action: str, at: dt.datetime, **details: Any) -> Change:
+        previous = self.state
+        self.state = to
+        self.updated_at = at
+        reason = details.pop("reason", None)
+        entry = AuditEntry(
+            at=at,
+            actor=actor,
+            action=action,
+            from_state=previous,
+            to_state=to,
+            reason=reason,
+            details=details,
+        )
+        event = CaseStatusChanged(
+            **self._event_fields(at),
+            from_state=previous.value,
+            to_state=to.value,
+            actor=actor.as_event_actor(),
+        )
+        return Change(audit=[entry], events=[event])
+
+    def _require(self, *states: CaseState, doing: str) -> None:
+        if self.state not in states:
+            allowed = ", ".join(s.value for s in states)
+            raise Conflict(
+                f"cannot {doing}: the case is {self.state.value} (needs {allowed})",
+                case_id=self.id,
+                state=self.state.value,
+            )
+
+    # ------------------------------------------------------------------ creation
+    @classmethod
+    def open(
+        cls,
+        *,
+        tenant_id: str,
+        workflow_id: str,
+        workflow_version: int,
+        entity: Entity,
+        actor: Actor,
+        collecting: bool = False,
+        at: dt.datetime | None = None,
+        case_id: str | None = None,
+        **fields: Any,
+    ) -> tuple[Case, Change]:
+        """A new case, `processing` (or `collecting` while documents are still to come)."""
+        at = at or _now()
+        state = CaseState.COLLECTING if collecting else CaseState.PROCESSING
+        case = cls(
+            id=case_id or new_case_id(),
+            tenant_id=tenant_id,
+            workflow_id=workflow_id,
+            workflow_version=workflow_version,
+            state=state,
+            entity=entity,
+            created_at=at,
+            updated_at=at,
+            **fields,
+        )
+        entry = AuditEntry(
+            at=at, actor=actor, action="case.created", to_state=state, details={"source": case.source}
+        )
+        event = CaseCreated(**case._event_fields(at), state=state.value, source=case.source)
+        return case, Change(audit=[entry], events=[event])
+
+    # ------------------------------------------------------------------ workflow transitions
+    def submit(self, actor: Actor, at: dt.datetime | None = None) -> Change:
+        """Documents are in: the workflow may start."""
+        self._require(CaseState.COLLECTING, doing="submit")
+        return self._move(CaseState.PROCESSING, actor, "case.submitted", at or _now())
+
+    def await_review(
+        self, task_token: str, *, at: dt.datetime | None = None, flags: list[str] | None = None
+    ) -> Change:
+        """The workflow waits for a reviewer; the token is what the decision will complete."""
+        self._require(CaseState.PROCESSING, doing="wait for review")
+        at = at or _now()
+        self.task_tokens["review"] = task_token
+        change = self._move(CaseState.MANUAL_REVIEW, SYSTEM, "review.requested", at)
+        change.events.append(
+            CaseAwaitingReview(
+                **self._event_fields(at),
+                risk_score=self.risk.score if self.risk else None,
+                recommendation=self.risk.recommendation if self.risk else None,
+                flags=flags if flags is not None else [f.code for f in self.flags],
+            )
+        )
+        return change
+
+    def decide(
+        self,
+        outcome: Literal["approved", "rejected"],
+        *,
+        actor: Actor,
+        reason: str,
+        automatic: bool = False,
+        at: dt.datetime | None = None,
+    ) -> Change:
+        """The final decision: by a reviewer in manual review, or by the workflow while processing."""
+        if automatic:
+            self._require(CaseState.PROCESSING, doing="decide automatically")
+        else:
+            self._require(CaseState.MANUAL_REVIEW, doing="decide")
+        at = at or _now()
+        self.decision = Decision(outcome=outcome, reason=reason, actor=actor, at=at, automatic=automatic)
+        self.task_tokens.pop("review", None)
+        target = CaseState.APPROVED if outcome == "approved" else CaseState.REJECTED
+        change = self._move(target, actor, "case.decided", at, reason=reason, automatic=automatic)
+        change.events.append(
+            CaseDecided(
+                **self._event_fields(at),
+                outcome=outcome,
+                reason=reason,
+                automatic=automatic,
+                actor=actor.as_event_actor(),
+                risk_score=self.risk.score if self.risk else None,
+                rule_set_id=self.rule_set.id if self.rule_set else None,
+                rule_set_version=self.rule_set.version if self.rule_set else None,
+            )
+        )
+        return change
+
+    def request_revision(
+        self, *, actor: Actor, reason: str, document_ids: list[str], at: dt.datetime | None = None
+    ) -> Change:
+        """A reviewer sends the case back to the integrator for corrections."""
+        self._require(CaseState.MANUAL_REVIEW, doing="ask for a revision")
+        at = at or _now()
+        self.revision = RevisionRequest(reason=reason, document_ids=document_ids, actor=actor, at=at)
+        self.task_tokens.pop("review", None)
+        change = self._move(
+            CaseState.REVISION_REQUESTED,
+            actor,
+            "revision.requested",
+            at,
+            reason=reason,
+            document_ids=document_ids,
+        )
+        change.events.append(
+            CaseRevisionRequested(
+                **self._event_fields(at),
+                reason=reason,
+                document_ids=document_ids,
+                actor=actor.as_event_actor(),
+            )
+        )
+        return change
+
+    def await_resubmission(self, task_token: str) -> bool:
+        """Keep the token the resubmission completes; True if the integrator already resubmitted."""
+        if self.state == CaseState.PROCESSING and self.revision is not None:
+            return True
+        self._require(CaseState.REVISION_REQUESTED, doing="wait for a resubmission")
+        self.task_tokens["resubmission"] = task_token
+        return False
+
+    def resubmit(self, actor: Actor, at: dt.datetime | None = None) -> tuple[Change, str | None]:
+        """The integrator corrected the case; returns the change and the token to complete, if the workflow waits."""
+        self._require(CaseState.REVISION_REQUESTED, doing="resubmit")
+        token = self.task_tokens.pop("resubmission", None)
+        return self._move(CaseState.PROCESSING, actor, "case.resubmitted", at or _now()), token
+
+    def fail(self, error: str, cause: str | None = None, at: dt.datetime | None = None) -> Change:
+        """A workflow step failed beyond its retries."""
+        if self.state.terminal:
+            return Change()
+        self.task_tokens.clear()
+        return self._move(CaseState.FAILED, SYSTEM, "case.failed", at or _now(), reason=error, cause=cause)
+
+    # ------------------------------------------------------------------ review bookkeeping
+    def assign(self, assignee: Assignee | None, actor: Actor, at: dt.datetime | None = None) -> Change:
+        """Assign to a reviewer (or unassign with None); allowed until the case is decided."""
+        if self.state.terminal:
+            raise Conflict(f"cannot change the assignee: the case is {self.state.value}", case_id=self.id)
+        at = at or _now()
+        previous = self.assignee
+        self.assignee = assignee
+        self.updated_at = at
+        action = "case.assigned" if assignee else "case.unassigned"
+        details = {
+            "assignee": assignee.model_dump() if assignee else None,
+            "previous": previous.model_dump() if previous else None,
+        }
+        return Change(audit=[AuditEntry(at=at, actor=actor, action=action, details=details)])
+
+    def record_note(self, text: str, actor: Actor, at: dt.datetime | None = None) -> Change:
+        """A note is an audit entry: it stays with the case's history."""
+        return Change(audit=[AuditEntry(at=at or _now(), actor=actor, action="note.added", reason=text)])
+
+    def receive_event(self, name: str, payload: dict[str, Any], actor: Actor) -> Change:
+        """A custom event the workflow accepts: kept in the history with its payload."""
+        return Change(
+            audit=[
+                AuditEntry(
+                    at=_now(),
+                    actor=actor,
+                    action="event.received",
+                    details={"name": name, "payload": payload},
+                )
+            ]
+        )
+
+    def merge_context(self, patch: dict[str, Any], actor: Actor, *, deep: bool) -> Change:
+        """Merge integrator data into the case context (Ballerine's UPDATE_CONTEXT / DEEP_MERGE_CONTEXT)."""
+        if self.state.terminal:
+            raise Conflict(f"cannot update the context: the case is {self.state.value}", case_id=self.id)
+        self.context = _deep_merge(self.context, patch) if deep else {**self.context, **patch}
+        self.updated_at = _now()
+        action = "context.deep_merged" if deep else "context.updated"
+        return Change(
+            audit=[
+                AuditEntry(at=self.updated_at, actor=actor, action=action, details={"keys": sorted(patch)})
+            ]
+        )
+
+
+def _deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged

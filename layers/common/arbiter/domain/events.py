@@ -1,0 +1,149 @@
+"""The events Arbiter publishes (EventBridge source `arbiter`): what happened to a case, and when.
+
+Each class is one event type; `type` is the EventBridge detail-type, the model is the detail. Their JSON
+Schemas (generated from these models, checked in under `schemas/events/`) are part of the public API:
+add optional fields freely, but removing or retyping a field is a new `schema_version`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "EVENT_TYPES",
+    "CaseAwaitingReview",
+    "CaseCreated",
+    "CaseDecided",
+    "CaseEvent",
+    "CaseRevisionRequested",
+    "CaseStatusChanged",
+    "DocumentUploaded",
+    "EventActor",
+    "PluginFailed",
+]
+
+CaseStateName = Literal[
+    "collecting", "processing", "manual_review", "revision_requested", "approved", "rejected", "failed"
+]
+
+
+class EventActor(BaseModel):
+    """Who caused the event: the system (a workflow), a reviewer, or an integrator."""
+
+    type: Literal["system", "reviewer", "integrator"]
+    id: str
+    email: str | None = None
+
+
+class CaseEvent(BaseModel):
+    """Fields every case event carries."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: ClassVar[str] = ""
+    schema_version: ClassVar[int] = 1
+
+    id: str = Field(
+        default_factory=lambda: str(uuid.uuid4()), description="Unique per event; use it to deduplicate"
+    )
+    time: dt.datetime = Field(description="When it happened (UTC, ISO 8601)")
+    tenant_id: str
+    case_id: str
+    workflow_id: str
+    workflow_version: int
+    entity_id: str | None = Field(default=None, description="The integrator's id for the entity")
+    entity_type: Literal["individual", "business"]
+    correlation_id: str | None = None
+    parent_case_id: str | None = None
+
+    def envelope(self) -> dict[str, Any]:
+        """The event as a partner receives it in EventBridge's `detail`, with its type and schema version."""
+        return {"type": self.type, "schema_version": self.schema_version, **self.model_dump(mode="json")}
+
+
+class CaseCreated(CaseEvent):
+    """A case was opened for an entity."""
+
+    type: ClassVar[str] = "case.created"
+    state: CaseStateName
+    source: Literal["api", "ballerine", "workflow"] = "api"
+
+
+class CaseStatusChanged(CaseEvent):
+    """The case moved from one state to another."""
+
+    type: ClassVar[str] = "case.status_changed"
+    from_state: CaseStateName
+    to_state: CaseStateName
+    actor: EventActor
+
+
+class CaseAwaitingReview(CaseEvent):
+    """The workflow stopped for a reviewer."""
+
+    type: ClassVar[str] = "case.awaiting_review"
+    risk_score: float | None = None
+    recommendation: Literal["approve", "review", "reject"] | None = None
+    flags: list[str] = Field(default_factory=list, description="Codes of the flags that sent it to review")
+
+
+class CaseRevisionRequested(CaseEvent):
+    """A reviewer asked the integrator to correct or resend something."""
+
+    type: ClassVar[str] = "case.revision_requested"
+    reason: str
+    document_ids: list[str] = Field(default_factory=list)
+    actor: EventActor
+
+
+class CaseDecided(CaseEvent):
+    """The case reached its final decision."""
+
+    type: ClassVar[str] = "case.decided"
+    outcome: Literal["approved", "rejected"]
+    reason: str
+    automatic: bool
+    actor: EventActor
+    risk_score: float | None = None
+    rule_set_id: str | None = None
+    rule_set_version: int | None = None
+
+
+class DocumentUploaded(CaseEvent):
+    """A document page was stored and checked."""
+
+    type: ClassVar[str] = "document.uploaded"
+    document_id: str
+    document_type: str
+    page_index: int
+    status: Literal["available", "unavailable", "rejected"]
+    content_type: str | None = None
+    sha256: str | None = None
+    reason: str | None = None
+    duplicate_of_case_ids: list[str] = Field(default_factory=list)
+
+
+class PluginFailed(CaseEvent):
+    """A check could not run (after its retries); the case goes to review with a flag."""
+
+    type: ClassVar[str] = "plugin.failed"
+    plugin: str
+    error: str
+
+
+EVENT_TYPES: dict[str, type[CaseEvent]] = {
+    cls.type: cls
+    for cls in (
+        CaseCreated,
+        CaseStatusChanged,
+        CaseAwaitingReview,
+        CaseRevisionRequested,
+        CaseDecided,
+        DocumentUploaded,
+        PluginFailed,
+    )
+}

@@ -1,0 +1,57 @@
+"""What makes a case findable in the review queue: name words, registration numbers, correlation ids.
+
+Terms are folded (lower case, accents removed, punctuation dropped) so "Müller GmbH" is found by "muller"; the
+store indexes each term so a search is a prefix look-up, never a scan.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from arbiter.domain.case import Case
+
+__all__ = ["fold", "search_terms"]
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+MAX_TERMS = 40
+
+
+def fold(text: str) -> str:
+    """Lower case, accents removed, runs of anything but letters and digits turned into one space."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return _NOT_ALNUM.sub(" ", ascii_only).strip()
+
+
+def _compact(text: str) -> str:
+    return fold(text).replace(" ", "")
+
+
+def search_terms(case: Case) -> set[str]:
+    """The folded terms a case is found by (each at least two characters)."""
+    terms: set[str] = set()
+    name = case.entity.display_name()
+    if name:
+        folded = fold(name)
+        terms.update(word for word in folded.split() if len(word) >= 2)
+        terms.add(folded.replace(" ", ""))
+    business = case.entity.business
+    identifiers = list(business.identifiers if business else []) + list(
+        case.entity.individual.identifiers if case.entity.individual else []
+    )
+    for value in (
+        business.registration_number if business else None,
+        business.tax_id if business else None,
+        business.vat_number if business else None,
+        case.correlation_id,
+        case.entity.id,
+        case.id,
+        *(identifier.value for identifier in identifiers),
+    ):
+        if value:
+            terms.add(_compact(value))
+    kept = sorted(t for t in terms if len(t) >= 2)
+    return set(kept[:MAX_TERMS])  # bounded: the terms are written in the case's transaction

@@ -1,0 +1,77 @@
+"""Tenants (the operator's customers) and their API keys.
+
+An API key is shown once, when issued; only its SHA-256 is stored. Keys are long random strings, so a plain
+hash is enough to make the stored value useless to a reader of the table (no salt or slow hash needed, unlike
+passwords); the lookup by hash stays a single GetItem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+__all__ = ["ApiKey", "Tenant", "TenantId", "TenantSettings", "generate_api_key", "hash_api_key"]
+
+TenantId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+_WORKFLOW_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+class TenantSettings(BaseModel):
+    """Per-tenant behaviour an admin can change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: Ballerine workflow ids (and any other names integrators use) mapped to Arbiter workflow ids.
+    workflow_aliases: dict[str, str] = Field(default_factory=dict)
+    #: Like Ballerine: a run for an entity with an active case of the same workflow updates that case,
+    #: unless the tenant allows several active cases per entity and workflow.
+    allow_multiple_active_cases: bool = False
+    #: Days after a case is decided before its documents are deleted; None keeps them.
+    document_retention_days: int | None = Field(default=None, ge=1, le=3650)
+    #: Shared secret for Ballerine-compatible webhooks (X-HMAC-Signature).
+    webhook_shared_secret: str | None = None
+
+    def resolve_workflow(self, workflow: str) -> str:
+        """The Arbiter workflow id for a name an integrator sent (an alias, or the id itself)."""
+        return self.workflow_aliases.get(workflow, workflow)
+
+
+class Tenant(BaseModel):
+    """A customer of the operator: every case, key and configuration belongs to exactly one."""
+
+    id: TenantId
+    name: str = Field(min_length=1, max_length=200)
+    created_at: dt.datetime
+    settings: TenantSettings = Field(default_factory=TenantSettings)
+
+
+class ApiKey(BaseModel):
+    """A stored API key: the hash, never the key."""
+
+    key_hash: str
+    tenant_id: TenantId
+    key_id: str
+    label: str = ""
+    prefix: str = Field(description="The first characters of the key, to recognise it in a list")
+    created_at: dt.datetime
+    revoked: bool = False
+
+
+def hash_api_key(key: str) -> str:
+    """The stored form of an API key."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def generate_api_key() -> str:
+    """A new random key: 32 bytes of entropy, recognisable prefix."""
+    return f"arb_{secrets.token_urlsafe(32)}"
+
+
+def valid_workflow_id(value: str) -> bool:
+    """Workflow ids are lower-case slugs; they name state machines."""
+    return bool(_WORKFLOW_ID.match(value))

@@ -1,0 +1,69 @@
+"""Workflow definitions: which state machine a workflow runs, its checks, its rule set, its options.
+
+Definitions are data (JSON files shipped in `arbiter/workflows/`, validated on load with errors naming the
+path of the problem); the state machine that executes workflow `<id>` is the one named `<stack>-<id>`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["OwnerChecks", "PluginConfig", "WorkflowDefinition"]
+
+
+class PluginConfig(BaseModel):
+    """One check a workflow runs, and its configuration (validated by the plugin's own model)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    plugin: str = Field(min_length=1, max_length=64)
+    name: str | None = Field(
+        default=None, description="Result key when a plugin runs twice (default: plugin)"
+    )
+    config: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def result_name(self) -> str:
+        return self.name or self.plugin
+
+
+class OwnerChecks(BaseModel):
+    """KYB: open a KYC case for each beneficial owner at or above the threshold, and wait for them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    workflow: str = "kyc"
+    min_ownership_percent: float = Field(default=25, ge=0, le=100)
+    include_directors: bool = False
+
+
+class WorkflowDefinition(BaseModel):
+    """A workflow an integrator can start."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    version: int = Field(ge=1)
+    name: str
+    description: str = ""
+    entity_types: list[Literal["individual", "business"]] = Field(min_length=1)
+    plugins: list[PluginConfig] = Field(default_factory=list)
+    rule_set_id: str | None = None
+    owner_checks: OwnerChecks | None = None
+    #: Events an integrator may send besides `resubmitted` (accepted while the case is active).
+    custom_events: list[str] = Field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """What GET /v1/workflows shows."""
+        return {
+            "id": self.id,
+            "version": self.version,
+            "name": self.name,
+            "description": self.description,
+            "entity_types": list(self.entity_types),
+            "checks": [p.result_name for p in self.plugins],
+            "rule_set_id": self.rule_set_id,
+            "events": ["resubmitted", *self.custom_events],
+        }

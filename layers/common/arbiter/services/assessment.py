@@ -1,0 +1,91 @@
+"""The automated part of a workflow: run the checks, then assess the case with its rule set.
+
+`rule_context` is the document rules read (see docs/rules.md): the entity, check results, child cases'
+outcomes, documents and metadata — plain JSON, nothing else reachable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from arbiter.domain.case import SYSTEM, AuditEntry, Case, Change, Flag, RiskAssessment
+from arbiter.services.cases import CaseDeps
+
+__all__ = ["Assessor", "assess_case", "rule_context"]
+
+
+class Assessor(Protocol):
+    def __call__(self, case: Case, context: dict[str, Any]) -> RiskAssessment:
+        """Evaluate the case's pinned rule set on `context`."""
+
+
+def rule_context(case: Case, checks: dict[str, dict[str, Any]], children: list[Case]) -> dict[str, Any]:
+    """What rules see: JSON only, snake_case fields of the entity model."""
+    return {
+        "case": {"id": case.id, "workflow_id": case.workflow_id, "source": case.source},
+        "entity": case.entity.model_dump(mode="json", exclude_none=True),
+        "checks": {
+            name: {k: result.get(k) for k in ("status", "data", "flags", "error")}
+            for name, result in checks.items()
+        },
+        "children": [
+            {
+                "case_id": child.id,
+                "state": child.state.value,
+                "decision": child.decision.outcome if child.decision else None,
+                "score": child.risk.score if child.risk else None,
+                "entity_id": child.entity.id,
+            }
+            for child in children
+        ],
+        "documents": [
+            {
+                "id": d.id,
+                "type": d.type,
+                "category": d.category,
+                "issuer": d.issuer,
+                "properties": d.properties,
+                "pages": len(d.pages),
+                "available_pages": sum(1 for p in d.pages if p.status == "available"),
+            }
+            for d in case.documents
+        ],
+        "flags": [f.code for f in case.flags],
+        "metadata": case.metadata,
+        "context": case.context,
+    }
+
+
+def assess_case(
+    deps: CaseDeps, tenant_id: str, case_id: str, assessor: Assessor, *, now: Callable[[], Any] | None = None
+) -> RiskAssessment:
+    """Evaluate the case and store the assessment; a failed check always means a reviewer looks."""
+    detail = deps.cases.detail(tenant_id, case_id)
+    case = detail.case
+    expected = case.version
+    assessment = assessor(case, rule_context(case, detail.checks, detail.children))
+    failed = [name for name, result in detail.checks.items() if result.get("status") == "error"]
+    if failed and assessment.recommendation == "approve":
+        assessment.recommendation = "review"
+    for name in failed:
+        if not any(f.code == "check_failed" and f.source == name for f in case.flags):
+            case.flags.append(
+                Flag(code="check_failed", message=f"the {name} check could not run", source=name)
+            )
+    case.risk = assessment
+    deps.cases.save(case, _assessed(case, assessment), expected_version=expected)
+    return assessment
+
+
+def _assessed(case: Case, assessment: RiskAssessment) -> Change:
+    summary = {
+        "score": assessment.score,
+        "level": assessment.level,
+        "recommendation": assessment.recommendation,
+        "rule_set": assessment.rule_set.model_dump() if assessment.rule_set else None,
+        "hits": [h.get("rule_id") for h in assessment.hits],
+    }
+    return Change(
+        audit=[AuditEntry(at=assessment.evaluated_at, actor=SYSTEM, action="risk.assessed", details=summary)]
+    )

@@ -1,0 +1,258 @@
+"""Use cases of integrators: start a case, read it, list cases, send it an event."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from arbiter.domain.case import ACTIVE_STATES, Case, CaseState, Change
+from arbiter.domain.document import Document, Page, PageSource
+from arbiter.domain.entity import Entity
+from arbiter.domain.errors import Conflict, InvalidInput
+from arbiter.domain.principal import Principal
+from arbiter.domain.tenant import Tenant
+from arbiter.domain.workflow import WorkflowDefinition
+from arbiter.services.ports import CaseQuery, CaseRepository, WorkflowCatalog, WorkflowEngine
+from arbiter.services.ports import Page as ResultPage
+
+__all__ = [
+    "ActiveCaseExists",
+    "CaseDeps",
+    "DocumentInput",
+    "PageInput",
+    "get_case",
+    "list_cases",
+    "send_event",
+    "start_case",
+    "start_workflow",
+]
+
+RESUBMIT_EVENTS = ("resubmitted", "resubmit")
+SUBMIT_EVENTS = ("submitted", "submit")
+
+
+@dataclass
+class CaseDeps:
+    """The ports the case use cases need (built by each function's composition root)."""
+
+    cases: CaseRepository
+    workflows: WorkflowCatalog
+    engine: WorkflowEngine
+    clock: Any = field(default=None)  # a callable returning an aware datetime; None: now
+
+    def now(self) -> dt.datetime:
+        return self.clock() if self.clock else dt.datetime.now(dt.UTC)
+
+
+class ActiveCaseExists(Conflict):
+    """The entity already has an active case of this workflow."""
+
+
+class PageInput(BaseModel):
+    """A page as integrators send it: a remote URI, inline base64 data, or an uploaded file's id."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    uri: str | None = Field(default=None, max_length=8192)
+    provider: str | None = Field(default=None, max_length=64)
+    data: str | None = Field(default=None, description="Inline base64 content", repr=False)
+    file_id: str | None = Field(default=None, max_length=128, alias="ballerineFileId")
+    type: str | None = Field(default=None, max_length=100, description="MIME type or extension, if known")
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class DocumentInput(BaseModel):
+    """A document declared with a case."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str | None = Field(default=None, max_length=128)
+    type: str = Field(min_length=1, max_length=100)
+    category: str | None = Field(default=None, max_length=100)
+    issuer: dict[str, Any] = Field(default_factory=dict)
+    properties: dict[str, Any] = Field(default_factory=dict)
+    pages: list[PageInput] = Field(default_factory=list, max_length=50)
+
+
+def _document(doc: DocumentInput, at: dt.datetime) -> Document:
+    pages = []
+    for index, page in enumerate(doc.pages):
+        provider = page.provider or (
+            "base64" if page.data else "file" if page.file_id else "http" if page.uri else "upload"
+        )
+        pages.append(
+            Page(
+                index=index,
+                source=PageSource(
+                    provider=provider,
+                    uri=page.uri if provider != "base64" else None,
+                    file_id=page.file_id,
+                    has_inline_data=bool(page.data) or provider == "base64",
+                ),
+                content_type=page.type,
+                metadata=page.metadata,
+            )
+        )
+    extra = {k: v for k, v in (doc.model_extra or {}).items()}
+    return Document(
+        id=doc.id or f"doc_{secrets.token_hex(8)}",
+        type=doc.type,
+        category=doc.category,
+        issuer=doc.issuer,
+        properties=doc.properties,
+        pages=pages,
+        created_at=at,
+        **extra,
+    )
+
+
+def _check_entity(workflow: WorkflowDefinition, entity: Entity) -> None:
+    if entity.type not in workflow.entity_types:
+        allowed = " or ".join(workflow.entity_types)
+        raise InvalidInput(
+            f"workflow {workflow.id} takes {allowed} entities, not {entity.type}", path="entity.type"
+        )
+
+
+def start_case(
+    deps: CaseDeps,
+    principal: Principal,
+    tenant: Tenant,
+    *,
+    workflow: str,
+    entity: Entity,
+    documents: list[DocumentInput] | None = None,
+    metadata: dict[str, Any] | None = None,
+    context: dict[str, Any] | None = None,
+    correlation_id: str | None = None,
+    submit: bool = True,
+    source: Literal["api", "ballerine"] = "api",
+    reuse_active: bool = False,
+) -> tuple[Case, bool]:
+    """Open a case and start its workflow; returns (case, created).
+
+    An entity with an active case of the same workflow gets that case back (`reuse_active`, Ballerine's
+    behaviour) or ActiveCaseExists, unless the tenant allows several active cases.
+    """
+    definition = deps.workflows.get(tenant.id, tenant.settings.resolve_workflow(workflow))
+    _check_entity(definition, entity)
+    at = deps.now()
+    if entity.id and not tenant.settings.allow_multiple_active_cases:
+        active = _active_case(deps, tenant.id, entity.id, definition.id)
+        if active is not None:
+            if reuse_active:
+                return active, False
+            raise ActiveCaseExists(
+                f"entity {entity.id} already has an active {definition.id} case",
+                case_id=active.id,
+                path="entity.id",
+            )
+    case, change = Case.open(
+        tenant_id=tenant.id,
+        workflow_id=definition.id,
+        workflow_version=definition.version,
+        entity=entity,
+        actor=principal.actor,
+        collecting=not submit,
+        at=at,
+        documents=[_document(d, at) for d in documents or []],
+        metadata=metadata or {},
+        context=context or {},
+        correlation_id=correlation_id,
+        source=source,
+    )
+    if submit:
+        case.execution_arn = _execution_arn(deps, case)
+    deps.cases.add(case, change)
+    if submit:
+        start_workflow(deps, case)
+    return case, True
+
+
+def _execution_arn(deps: CaseDeps, case: Case) -> str | None:
+    arn_of = getattr(deps.engine, "execution_arn", None)
+    return arn_of(case.workflow_id, case.id) if arn_of else None
+
+
+def start_workflow(deps: CaseDeps, case: Case) -> None:
+    """Start the case's execution (named after the case, so a retry cannot start a second one).
+
+    If the engine refuses, the case is marked failed rather than left processing with nothing running.
+    """
+    try:
+        arn = deps.engine.start(
+            case.workflow_id, case.id, {"case": {"tenant_id": case.tenant_id, "case_id": case.id}}
+        )
+    except Exception as exc:
+        change = case.fail("WorkflowStartFailed", str(exc))
+        deps.cases.save(case, change, expected_version=case.version)
+        raise
+    if case.execution_arn != arn:
+        case.execution_arn = arn
+        deps.cases.save(case, Change(), expected_version=case.version)
+
+
+def _active_case(deps: CaseDeps, tenant_id: str, entity_id: str, workflow_id: str) -> Case | None:
+    page = deps.cases.query(
+        CaseQuery(tenant_id=tenant_id, entity_id=entity_id, states=ACTIVE_STATES, newest_first=True, limit=50)
+    )
+    return next((c for c in page.items if c.workflow_id == workflow_id), None)
+
+
+def get_case(deps: CaseDeps, principal: Principal, case_id: str) -> Case:
+    """A case of the caller's tenant (NotFound otherwise)."""
+    return deps.cases.get(principal.tenant_id, case_id)
+
+
+def list_cases(deps: CaseDeps, query: CaseQuery) -> ResultPage:
+    """One page of the tenant's cases."""
+    return deps.cases.query(query)
+
+
+def allowed_events(deps: CaseDeps, case: Case) -> list[str]:
+    """The events the case can take now."""
+    events: list[str] = []
+    if case.state == CaseState.COLLECTING:
+        events.append("submitted")
+    if case.state == CaseState.REVISION_REQUESTED:
+        events.append("resubmitted")
+    if not case.state.terminal:
+        events += deps.workflows.get(case.tenant_id, case.workflow_id).custom_events
+    return events
+
+
+def send_event(
+    deps: CaseDeps, principal: Principal, case_id: str, name: str, payload: dict[str, Any] | None = None
+) -> Case:
+    """Deliver an integrator's event: submit, resubmit, or a custom event the workflow declares."""
+    case = deps.cases.get(principal.tenant_id, case_id)
+    expected = case.version
+    allowed = allowed_events(deps, case)
+    if name in SUBMIT_EVENTS and case.state == CaseState.COLLECTING:
+        change = case.submit(principal.actor)
+        case.execution_arn = _execution_arn(deps, case)
+        deps.cases.save(case, change, expected_version=expected)
+        start_workflow(deps, case)
+        return case
+    if name in RESUBMIT_EVENTS and case.state == CaseState.REVISION_REQUESTED:
+        change, token = case.resubmit(principal.actor)
+        deps.cases.save(case, change, expected_version=expected)
+        from arbiter.services.workflow_steps import resume  # workflow_steps builds on this module
+
+        resume(deps, token, {"resubmitted": True})
+        return case
+    if name in allowed:
+        deps.cases.save(
+            case, case.receive_event(name, payload or {}, principal.actor), expected_version=expected
+        )
+        return case
+    raise Conflict(
+        f"the case ({case.state.value}) does not accept the event {name!r}; it accepts: "
+        + (", ".join(allowed) if allowed else "no events"),
+        case_id=case.id,
+        allowed_events=allowed,
+    )

@@ -1,0 +1,55 @@
+"""Running a workflow's checks (plugins) on a case and storing what they found."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from arbiter.domain.case import Change, Flag
+from arbiter.domain.events import PluginFailed
+from arbiter.domain.workflow import PluginConfig
+from arbiter.services.cases import CaseDeps
+
+__all__ = ["CheckRunner", "check_context", "run_case_checks"]
+
+
+class CheckRunner(Protocol):
+    def __call__(self, context: dict[str, Any], plugins: list[PluginConfig]) -> dict[str, dict[str, Any]]:
+        """Run every configured plugin; a failing plugin is a result with status `error`, never an exception."""
+
+
+def check_context(case: Any) -> dict[str, Any]:
+    """What a plugin receives: the case's entity, documents and metadata as plain JSON."""
+    return {
+        "case_id": case.id,
+        "tenant_id": case.tenant_id,
+        "workflow_id": case.workflow_id,
+        "entity": case.entity.model_dump(mode="json", exclude_none=True),
+        "documents": [d.model_dump(mode="json", exclude_none=True) for d in case.documents],
+        "metadata": case.metadata,
+    }
+
+
+def run_case_checks(deps: CaseDeps, tenant_id: str, case_id: str, runner: CheckRunner) -> dict[str, str]:
+    """Run the checks, store each result beside the case, flag and announce the ones that failed."""
+    case = deps.cases.get(tenant_id, case_id)
+    definition = deps.workflows.get(tenant_id, case.workflow_id)
+    if not definition.plugins:
+        return {}
+    results = runner(check_context(case), definition.plugins)
+    deps.cases.save_checks(tenant_id, case_id, results)
+    failed = {name: r for name, r in results.items() if r.get("status") == "error"}
+    if failed:
+        expected = case.version
+        change = Change()
+        at = deps.now()
+        for name, result in failed.items():
+            message = f"the {name} check failed: {result.get('error') or 'no detail'}"
+            if not any(f.code == "check_failed" and f.source == name for f in case.flags):
+                case.flags.append(
+                    Flag(code="check_failed", message=message[:500], severity="high", source=name)
+                )
+            change.events.append(
+                PluginFailed(**case._event_fields(at), plugin=name, error=str(result.get("error"))[:1000])
+            )
+        deps.cases.save(case, change, expected_version=expected)
+    return {name: str(result.get("status")) for name, result in results.items()}

@@ -1,0 +1,115 @@
+"""What the services need from the outside world. Adapters implement these; tests use in-memory fakes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from arbiter.domain.case import AuditEntry, Case, CaseState, Change
+from arbiter.domain.tenant import ApiKey, Tenant
+from arbiter.domain.workflow import WorkflowDefinition
+
+__all__ = [
+    "CaseDetail",
+    "CaseQuery",
+    "CaseRepository",
+    "Page",
+    "TenantRepository",
+    "WorkflowCatalog",
+    "WorkflowEngine",
+]
+
+
+class TenantRepository(Protocol):
+    def add(self, tenant: Tenant) -> None: ...
+    def update(self, tenant: Tenant) -> None: ...
+    def get(self, tenant_id: str) -> Tenant | None: ...
+    def add_api_key(self, key: ApiKey) -> None: ...
+    def get_api_key(self, key_hash: str) -> ApiKey | None: ...
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    """A filter on a tenant's cases; the repository picks the index that serves it."""
+
+    tenant_id: str
+    states: tuple[CaseState, ...] = ()
+    workflow_id: str | None = None
+    assignee: str | None = None  # a reviewer id; "unassigned" for none
+    entity_id: str | None = None
+    risk_levels: tuple[str, ...] = ()
+    created_from: dt.datetime | None = None
+    created_to: dt.datetime | None = None
+    search: str | None = None
+    newest_first: bool = False
+    limit: int = 25
+    cursor: str | None = None
+
+
+@dataclass
+class Page:
+    """One page of results and the cursor to the next (None at the end)."""
+
+    items: list[Any]
+    cursor: str | None = None
+
+
+@dataclass
+class CaseDetail:
+    """A case with everything stored beside it."""
+
+    case: Case
+    audit: list[AuditEntry] = field(default_factory=list)
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    children: list[Case] = field(default_factory=list)
+
+
+class CaseRepository(Protocol):
+    def add(self, case: Case, change: Change) -> None:
+        """Store a new case with its audit entries and events, atomically."""
+
+    def save(self, case: Case, change: Change, *, expected_version: int) -> None:
+        """Store the case if its stored version is `expected_version` (else Conflict), with audit and events."""
+
+    def get(self, tenant_id: str, case_id: str) -> Case:
+        """The case, or NotFound (also for another tenant's case)."""
+
+    def detail(self, tenant_id: str, case_id: str) -> CaseDetail:
+        """The case, its audit trail and its check results."""
+
+    def query(self, query: CaseQuery) -> Page:
+        """Cases matching the query, one page at a time."""
+
+    def find_by_ids(self, tenant_id: str, case_ids: list[str]) -> list[Case]:
+        """The cases that exist among `case_ids`, in that order."""
+
+    def save_checks(self, tenant_id: str, case_id: str, results: dict[str, dict[str, Any]]) -> None:
+        """Store check results beside the case (one record per check)."""
+
+    def counts(self, tenant_id: str) -> dict[str, int]:
+        """How many cases the tenant has in each state."""
+
+
+class WorkflowCatalog(Protocol):
+    def get(self, tenant_id: str, workflow_id: str) -> WorkflowDefinition:
+        """The definition, or NotFound."""
+
+    def list(self, tenant_id: str) -> list[WorkflowDefinition]: ...
+
+
+class WorkflowEngine(Protocol):
+    def start(self, workflow_id: str, execution_name: str, payload: dict[str, Any]) -> str:
+        """Start the workflow's state machine; returns the execution ARN."""
+
+    def complete_task(self, task_token: str, output: dict[str, Any]) -> None:
+        """Resume a `.waitForTaskToken` step with `output` (SendTaskSuccess)."""
+
+    def path(self, execution_arn: str) -> list[dict[str, Any]]:
+        """The states the execution entered, in order, with their outcome."""
+
+    def definition(self, workflow_id: str) -> dict[str, Any]:
+        """The workflow's state machine definition (ASL)."""
+
+
+StepOutcome = Literal["succeeded", "failed", "running"]

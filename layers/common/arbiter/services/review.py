@@ -1,0 +1,151 @@
+"""Use cases of reviewers: the queue, the case view, assignment, notes and decisions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from arbiter.domain.case import Assignee, Case, CaseState
+from arbiter.domain.document import DocumentDecision
+from arbiter.domain.errors import Conflict, InvalidInput
+from arbiter.domain.principal import Principal
+from arbiter.services import workflow_steps
+from arbiter.services.cases import CaseDeps
+from arbiter.services.ports import CaseDetail, CaseQuery, Page
+
+__all__ = ["DecisionRequest", "DocumentDecisionInput", "add_note", "assign", "case_detail", "decide", "queue"]
+
+
+class DocumentDecisionInput(BaseModel):
+    document_id: str = Field(min_length=1, max_length=128)
+    decision: Literal["approved", "rejected", "revision"]
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class DecisionRequest(BaseModel):
+    """A reviewer's decision; a reason is always required (it is what the audit trail and partners see)."""
+
+    decision: Literal["approve", "reject", "revision"]
+    reason: str = Field(min_length=1, max_length=4000)
+    documents: list[DocumentDecisionInput] = Field(default_factory=list, max_length=100)
+
+    @model_validator(mode="after")
+    def _reason_not_blank(self) -> DecisionRequest:
+        if not self.reason.strip():
+            raise ValueError("reason must not be blank")
+        return self
+
+
+def queue(deps: CaseDeps, principal: Principal, query: CaseQuery) -> Page:
+    """Cases of the reviewer's tenant, filtered; any role may read."""
+    principal.require("viewer", "reading the queue")
+    return deps.cases.query(query)
+
+
+def counts(deps: CaseDeps, principal: Principal) -> dict[str, int]:
+    """How many cases are in each state."""
+    principal.require("viewer", "reading the queue")
+    return deps.cases.counts(principal.tenant_id)
+
+
+def case_detail(
+    deps: CaseDeps, principal: Principal, case_id: str
+) -> tuple[CaseDetail, list[dict[str, Any]]]:
+    """The case with its history, check results, children, and the workflow path taken."""
+    principal.require("viewer", "reading a case")
+    detail = deps.cases.detail(principal.tenant_id, case_id)
+    path = deps.engine.path(detail.case.execution_arn) if detail.case.execution_arn else []
+    return detail, path
+
+
+def assign(
+    deps: CaseDeps, principal: Principal, case_id: str, assignee: str | None, email: str | None = None
+) -> Case:
+    """Assign a case ("me", a reviewer id) or unassign it (None). Reviewers assign to themselves; admins to anyone."""
+    principal.require("reviewer", "assigning cases")
+    case = deps.cases.get(principal.tenant_id, case_id)
+    target: Assignee | None = None
+    if assignee in ("me", principal.id):
+        target = Assignee(id=principal.id, email=principal.email)
+    elif assignee is not None:
+        principal.require("admin", "assigning a case to someone else")
+        target = Assignee(id=assignee, email=email)
+    expected = case.version
+    deps.cases.save(case, case.assign(target, principal.actor), expected_version=expected)
+    return case
+
+
+def add_note(deps: CaseDeps, principal: Principal, case_id: str, text: str) -> Case:
+    """A note on the case's history."""
+    principal.require("reviewer", "adding notes")
+    if not text.strip():
+        raise InvalidInput("a note needs text", path="text")
+    case = deps.cases.get(principal.tenant_id, case_id)
+    deps.cases.save(case, case.record_note(text.strip(), principal.actor), expected_version=case.version)
+    return case
+
+
+def decide(deps: CaseDeps, principal: Principal, case_id: str, request: DecisionRequest) -> Case:
+    """Approve, reject or ask for a revision. Only one decision can win: the rest get Conflict (409)."""
+    principal.require("reviewer", "deciding cases")
+    case = deps.cases.get(principal.tenant_id, case_id)
+    if case.state != CaseState.MANUAL_REVIEW:
+        raise Conflict(
+            f"the case is {case.state.value}: only a case in manual_review can be decided",
+            case_id=case.id,
+            state=case.state.value,
+        )
+    expected = case.version
+    token = case.task_tokens.get("review")
+    _apply_document_decisions(case, request, principal, deps.now())
+    if request.decision == "revision":
+        named = [d.document_id for d in request.documents if d.decision == "revision"]
+        change = case.request_revision(actor=principal.actor, reason=request.reason, document_ids=named)
+        output = {"decision": "revision"}
+    else:
+        outcome = "approved" if request.decision == "approve" else "rejected"
+        change = case.decide(outcome, actor=principal.actor, reason=request.reason)
+        output = {"decision": outcome}
+    deps.cases.save(case, change, expected_version=expected)  # the race is settled here
+    workflow_steps.resume(deps, token, output)
+    if case.state.terminal:
+        workflow_steps.notify_parent(deps, case)
+    return case
+
+
+def _apply_document_decisions(
+    case: Case, request: DecisionRequest, principal: Principal, at: dt.datetime
+) -> None:
+    by_id = {d.id: d for d in case.documents}
+    for index, item in enumerate(request.documents):
+        document = by_id.get(item.document_id)
+        if document is None:
+            raise InvalidInput(
+                f"the case has no document {item.document_id}", path=f"documents[{index}].document_id"
+            )
+        document.decision = DocumentDecision(
+            decision=item.decision, reason=item.reason, decided_by=principal.id, decided_at=at
+        )
+
+
+def available_actions(case: Case, principal: Principal) -> dict[str, dict[str, Any]]:
+    """What the reviewer may do on this case now, and why not when they may not (the back office shows it)."""
+
+    def action(role: str, states: tuple[CaseState, ...] | None, doing: str) -> dict[str, Any]:
+        if not principal.can(role):  # type: ignore[arg-type]
+            return {"allowed": False, "reason": f"{doing} needs the {role} role"}
+        if states is not None and case.state not in states:
+            return {"allowed": False, "reason": f"the case is {case.state.value.replace('_', ' ')}"}
+        return {"allowed": True, "reason": None}
+
+    review = (CaseState.MANUAL_REVIEW,)
+    open_states = tuple(s for s in CaseState if not s.terminal)
+    return {
+        "approve": action("reviewer", review, "approving"),
+        "reject": action("reviewer", review, "rejecting"),
+        "revision": action("reviewer", review, "asking for a revision"),
+        "assign": action("reviewer", open_states, "assigning"),
+        "note": action("reviewer", None, "adding notes"),
+    }

@@ -1,0 +1,61 @@
+"""Use cases for tenants and their API keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from arbiter.domain.errors import NotFound, Unauthenticated
+from arbiter.domain.tenant import ApiKey, Tenant, TenantSettings, generate_api_key, hash_api_key
+from arbiter.services.ports import TenantRepository
+
+__all__ = ["authenticate_api_key", "create_tenant", "issue_api_key"]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def create_tenant(
+    tenants: TenantRepository, tenant_id: str, name: str, settings: TenantSettings | None = None
+) -> Tenant:
+    """Create a tenant; Conflict if the id exists."""
+    tenant = Tenant(id=tenant_id, name=name, created_at=_now(), settings=settings or TenantSettings())
+    tenants.add(tenant)
+    return tenant
+
+
+def issue_api_key(
+    tenants: TenantRepository, tenant_id: str, *, label: str = "", key: str | None = None
+) -> str:
+    """Issue a key for the tenant and return it; it is not stored and cannot be shown again.
+
+    `key` lets an operator import a key that already exists elsewhere (the demo's `secret`).
+    """
+    if tenants.get(tenant_id) is None:
+        raise NotFound(f"tenant {tenant_id} does not exist", tenant_id=tenant_id)
+    plaintext = key or generate_api_key()
+    tenants.add_api_key(
+        ApiKey(
+            key_hash=hash_api_key(plaintext),
+            tenant_id=tenant_id,
+            key_id=secrets.token_hex(8),
+            label=label,
+            prefix=plaintext[:6],
+            created_at=_now(),
+        )
+    )
+    return plaintext
+
+
+def authenticate_api_key(tenants: TenantRepository, key: str | None) -> tuple[Tenant, ApiKey]:
+    """The tenant an API key belongs to, and the stored key; Unauthenticated if missing, unknown or revoked."""
+    if not key:
+        raise Unauthenticated("an API key is required (Authorization: Bearer <key> or X-API-Key)")
+    stored = tenants.get_api_key(hash_api_key(key))
+    if stored is None or stored.revoked:
+        raise Unauthenticated("the API key is not valid")
+    tenant = tenants.get(stored.tenant_id)
+    if tenant is None:
+        raise Unauthenticated("the API key is not valid")
+    return tenant, stored

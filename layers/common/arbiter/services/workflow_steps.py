@@ -1,0 +1,181 @@
+"""The steps the workflow state machines run on a case (functions/workflow_tasks).
+
+Every step may run twice (Lambda retries, Step Functions Retry): each one checks what is already done and does
+only the rest, so a retry never opens a second child case or records a second decision.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any
+
+from arbiter.domain.case import SYSTEM, Case, CaseState, Change
+from arbiter.domain.entity import Entity, Person
+from arbiter.domain.errors import Conflict, NotFound
+from arbiter.services.cases import CaseDeps, start_workflow
+
+__all__ = [
+    "await_resubmission",
+    "await_review",
+    "notify_parent",
+    "record_automatic_decision",
+    "record_failure",
+    "resume",
+    "start_owner_cases",
+]
+
+log = logging.getLogger(__name__)
+
+
+def await_review(deps: CaseDeps, tenant_id: str, case_id: str, task_token: str) -> None:
+    """Park the case in manual review with the token a reviewer's decision will complete."""
+    case = deps.cases.get(tenant_id, case_id)
+    expected = case.version
+    if case.state == CaseState.MANUAL_REVIEW:  # a retry of this step: keep the newest token
+        case.task_tokens["review"] = task_token
+        deps.cases.save(case, Change(), expected_version=expected)
+        return
+    deps.cases.save(case, case.await_review(task_token), expected_version=expected)
+
+
+def record_automatic_decision(deps: CaseDeps, tenant_id: str, case_id: str, recommendation: str) -> None:
+    """The rule set decided: approve or reject without a reviewer."""
+    case = deps.cases.get(tenant_id, case_id)
+    if case.state.terminal:
+        return  # already recorded (a retry)
+    expected = case.version
+    outcome = "approved" if recommendation == "approve" else "rejected"
+    change = case.decide(
+        outcome, actor=SYSTEM, reason=_automatic_reason(case, recommendation), automatic=True
+    )
+    deps.cases.save(case, change, expected_version=expected)
+    notify_parent(deps, case)
+
+
+def _automatic_reason(case: Case, recommendation: str) -> str:
+    risk = case.risk
+    if risk is None:
+        return f"automatic {recommendation}: no rule set applied"
+    fired = [str(h.get("name") or h.get("rule_id")) for h in risk.hits if h.get("outcome") == recommendation]
+    rule_set = f"{risk.rule_set.id} v{risk.rule_set.version}" if risk.rule_set else "rules"
+    if fired:
+        return f"automatic {recommendation} by {rule_set}: {', '.join(fired)} (score {risk.score:g})"
+    return f"automatic {recommendation} by {rule_set}: score {risk.score:g}, no rule asked for review"
+
+
+def await_resubmission(deps: CaseDeps, tenant_id: str, case_id: str, task_token: str) -> None:
+    """Keep the token the integrator's resubmission completes (or complete it now if it already came)."""
+    case = deps.cases.get(tenant_id, case_id)
+    expected = case.version
+    if case.await_resubmission(task_token):
+        deps.engine.complete_task(task_token, {"resubmitted": True})
+        return
+    deps.cases.save(case, Change(), expected_version=expected)
+
+
+def record_failure(deps: CaseDeps, tenant_id: str, case_id: str, error: dict[str, Any] | None) -> None:
+    """A step failed beyond its retries: the case is marked failed with the error, never left processing."""
+    case = deps.cases.get(tenant_id, case_id)
+    error = error or {}
+    change = case.fail(str(error.get("Error", "WorkflowFailed")), _short(error.get("Cause")))
+    if change.audit:
+        deps.cases.save(case, change, expected_version=case.version)
+        notify_parent(deps, case)
+
+
+def _short(cause: Any, limit: int = 1000) -> str | None:
+    return None if cause is None else str(cause)[:limit]
+
+
+def start_owner_cases(deps: CaseDeps, tenant_id: str, case_id: str, task_token: str) -> list[str]:
+    """KYB: one KYC case per beneficial owner above the threshold; the parent waits until all are decided."""
+    parent = deps.cases.get(tenant_id, case_id)
+    definition = deps.workflows.get(tenant_id, parent.workflow_id)
+    rule = definition.owner_checks
+    business = parent.entity.business
+    owners = []
+    if rule is not None and business is not None:
+        owners = [u for u in business.ubos if (u.ownership_percent or 0) >= rule.min_ownership_percent]
+        if rule.include_directors:
+            owners += [d for d in business.directors if d not in owners]
+    child_ids: list[str] = []
+    for index, owner in enumerate(owners):
+        child_ids.append(_open_owner_case(deps, parent, owner, index, rule.workflow if rule else "kyc"))
+    expected = parent.version
+    parent.child_case_ids = child_ids
+    parent.task_tokens["children"] = task_token
+    deps.cases.save(parent, Change(), expected_version=expected)
+    if not child_ids or all(c.state.terminal for c in deps.cases.find_by_ids(tenant_id, child_ids)):
+        _release_parent(deps, parent)
+    return child_ids
+
+
+def _open_owner_case(deps: CaseDeps, parent: Case, owner: Any, index: int, workflow_id: str) -> str:
+    child_id = f"{parent.id}-o{index}"  # deterministic: a retried step finds the case it already opened
+    try:
+        existing = deps.cases.get(parent.tenant_id, child_id)
+    except NotFound:
+        existing = None
+    if existing is not None:
+        if existing.state == CaseState.PROCESSING:
+            start_workflow(deps, existing)  # idempotent: same execution name
+        return child_id
+    definition = deps.workflows.get(parent.tenant_id, workflow_id)
+    person = Person.model_validate(owner.model_dump(exclude={"roles", "ownership_percent", "id"}))
+    owner_id = owner.id or str(index)
+    entity = Entity(
+        type="individual", id=f"{parent.entity.id or parent.id}/owner/{owner_id}", individual=person
+    )
+    case, change = Case.open(
+        tenant_id=parent.tenant_id,
+        workflow_id=definition.id,
+        workflow_version=definition.version,
+        entity=entity,
+        actor=SYSTEM,
+        case_id=child_id,
+        parent_case_id=parent.id,
+        correlation_id=parent.correlation_id,
+        source="workflow",
+        metadata={"role": list(owner.roles) or ["ubo"], "ownership_percent": owner.ownership_percent},
+    )
+    case.execution_arn = getattr(deps.engine, "execution_arn", lambda *_: None)(case.workflow_id, case.id)
+    deps.cases.add(case, change)
+    start_workflow(deps, case)
+    return child_id
+
+
+def resume(deps: CaseDeps, token: str | None, output: dict[str, Any]) -> None:
+    """Complete a waiting step; if the workflow stopped waiting (timed out), the case already holds the outcome."""
+    if token:
+        with contextlib.suppress(Conflict):
+            deps.engine.complete_task(token, output)
+
+
+def notify_parent(deps: CaseDeps, child: Case) -> None:
+    """When the last child of a parent is decided, the parent's workflow continues."""
+    if not child.parent_case_id:
+        return
+    parent = deps.cases.get(child.tenant_id, child.parent_case_id)
+    if "children" not in parent.task_tokens:
+        return
+    children = deps.cases.find_by_ids(parent.tenant_id, parent.child_case_ids)
+    if len(children) == len(parent.child_case_ids) and all(c.state.terminal for c in children):
+        _release_parent(deps, parent)
+
+
+def _release_parent(deps: CaseDeps, parent: Case) -> None:
+    token = parent.task_tokens.pop("children", None)
+    if token is None:
+        return
+    try:
+        # Removing the token first, under the version check, makes exactly one caller send it.
+        deps.cases.save(parent, Change(), expected_version=parent.version)
+    except Conflict:
+        log.info("another child released parent %s first", parent.id)
+        return
+    children = deps.cases.find_by_ids(parent.tenant_id, parent.child_case_ids)
+    deps.engine.complete_task(
+        token,
+        {"children": [{"case_id": c.id, "state": c.state.value} for c in children]},
+    )

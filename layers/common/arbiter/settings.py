@@ -1,0 +1,63 @@
+"""Settings read from the environment variables template.yaml gives each function, in one place.
+
+`Settings.from_environ()` fails fast and names the missing or invalid variable. Nothing here is read at
+import time; each function's composition root calls it once per cold start.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+__all__ = ["Settings", "SettingsError"]
+
+
+class SettingsError(Exception):
+    """A required environment variable is missing or invalid."""
+
+
+class Settings(BaseModel):
+    """Everything a function may need; each function's template entry sets the part it uses."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    region: str = Field(alias="AWS_REGION", min_length=1)
+    stage: str = Field(default="prod", alias="STAGE")
+    table_name: str = Field(alias="TABLE_NAME")
+    event_bus_name: str = Field(alias="EVENT_BUS_NAME")
+    state_machine_arn_prefix: str = Field(alias="STATE_MACHINE_ARN_PREFIX")
+    idempotency_table_name: str | None = Field(default=None, alias="IDEMPOTENCY_TABLE_NAME")
+    documents_bucket: str | None = Field(default=None, alias="DOCUMENTS_BUCKET")
+    user_pool_id: str | None = Field(default=None, alias="USER_POOL_ID")
+    user_pool_client_id: str | None = Field(default=None, alias="USER_POOL_CLIENT_ID")
+    allowed_egress_hosts: tuple[str, ...] = Field(default=(), alias="ALLOWED_EGRESS_HOSTS")
+    #: Set on the local stack and in tests (moto); in AWS the SDK's default endpoints are used.
+    aws_endpoint_url: str | None = Field(default=None, alias="AWS_ENDPOINT_URL")
+    public_api_url: str | None = Field(default=None, alias="ARBITER_PUBLIC_API_URL")
+
+    @field_validator("allowed_egress_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(h.strip() for h in value.split(",") if h.strip())
+        return value
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read and validate; the error names every missing or invalid variable."""
+        source = dict(os.environ if environ is None else environ)
+        source.setdefault("AWS_REGION", source.get("AWS_DEFAULT_REGION", ""))
+        try:
+            return cls.model_validate({k: v for k, v in source.items() if v != "" or k == "AWS_REGION"})
+        except ValidationError as exc:
+            problems = ", ".join(
+                f"{err['loc'][0]} ({'missing' if err['type'] == 'missing' else err['msg']})"
+                for err in exc.errors()
+            )
+            raise SettingsError(f"environment variables not set correctly: {problems}") from exc
+
+    def state_machine_arn(self, workflow_id: str) -> str:
+        """The state machine that runs workflow `workflow_id`."""
+        return f"{self.state_machine_arn_prefix}{workflow_id}"

@@ -1,0 +1,178 @@
+"""In-memory fakes of the service layer's ports, with the same rules as the real adapters.
+
+Like the DynamoDB repository, the case fake refuses a save whose expected version is stale, so the
+services' race handling is tested for real; everything is copied in and out, as a store would.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import itertools
+from typing import Any
+
+from arbiter.adapters.workflow_files import BuiltinWorkflowCatalog
+from arbiter.domain.case import Case, CaseState, Change
+from arbiter.domain.errors import Conflict, NotFound
+from arbiter.domain.search import fold, search_terms
+from arbiter.domain.tenant import ApiKey, Tenant
+from arbiter.services.cases import CaseDeps
+from arbiter.services.ports import CaseDetail, CaseQuery, Page
+
+
+class InMemoryTenants:
+    def __init__(self) -> None:
+        self.tenants: dict[str, Tenant] = {}
+        self.keys: dict[str, ApiKey] = {}
+
+    def add(self, tenant: Tenant) -> None:
+        if tenant.id in self.tenants:
+            raise Conflict(f"tenant {tenant.id} already exists")
+        self.tenants[tenant.id] = tenant.model_copy(deep=True)
+
+    def update(self, tenant: Tenant) -> None:
+        self.tenants[tenant.id] = tenant.model_copy(deep=True)
+
+    def get(self, tenant_id: str) -> Tenant | None:
+        tenant = self.tenants.get(tenant_id)
+        return tenant.model_copy(deep=True) if tenant else None
+
+    def add_api_key(self, key: ApiKey) -> None:
+        if key.key_hash in self.keys:
+            raise Conflict("this API key is already issued")
+        self.keys[key.key_hash] = key
+
+    def get_api_key(self, key_hash: str) -> ApiKey | None:
+        return self.keys.get(key_hash)
+
+
+class InMemoryCases:
+    def __init__(self) -> None:
+        self.cases: dict[tuple[str, str], Case] = {}
+        self.audit: dict[tuple[str, str], list[Any]] = {}
+        self.events: list[Any] = []
+        self.checks: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+
+    def _store(self, case: Case) -> None:
+        stored = case.model_copy(deep=True)
+        stored._loaded_state = case.state.value
+        self.cases[(case.tenant_id, case.id)] = stored
+
+    def add(self, case: Case, change: Change) -> None:
+        if (case.tenant_id, case.id) in self.cases:
+            raise Conflict(f"case {case.id} exists")
+        case.version = 1
+        self._store(case)
+        self.audit[(case.tenant_id, case.id)] = list(change.audit)
+        self.events += change.events
+
+    def save(self, case: Case, change: Change, *, expected_version: int) -> None:
+        stored = self.cases.get((case.tenant_id, case.id))
+        if stored is None or stored.version != expected_version:
+            raise Conflict("the case was changed by someone else; reload it and try again", case_id=case.id)
+        case.version = expected_version + 1
+        self._store(case)
+        self.audit[(case.tenant_id, case.id)] += change.audit
+        self.events += change.events
+
+    def get(self, tenant_id: str, case_id: str) -> Case:
+        stored = self.cases.get((tenant_id, case_id))
+        if stored is None:
+            raise NotFound(f"case {case_id} not found", case_id=case_id)
+        case = stored.model_copy(deep=True)
+        case._loaded_state = stored.state.value
+        return case
+
+    def detail(self, tenant_id: str, case_id: str) -> CaseDetail:
+        case = self.get(tenant_id, case_id)
+        return CaseDetail(
+            case=case,
+            audit=list(self.audit[(tenant_id, case_id)]),
+            checks=copy.deepcopy(self.checks.get((tenant_id, case_id), {})),
+            children=self.find_by_ids(tenant_id, case.child_case_ids),
+        )
+
+    def find_by_ids(self, tenant_id: str, case_ids: list[str]) -> list[Case]:
+        return [self.get(tenant_id, cid) for cid in case_ids if (tenant_id, cid) in self.cases]
+
+    def save_checks(self, tenant_id: str, case_id: str, results: dict[str, dict[str, Any]]) -> None:
+        self.checks.setdefault((tenant_id, case_id), {}).update(copy.deepcopy(results))
+
+    def counts(self, tenant_id: str) -> dict[str, int]:
+        totals = {s.value: 0 for s in CaseState}
+        for (tid, _), case in self.cases.items():
+            if tid == tenant_id:
+                totals[case.state.value] += 1
+        return totals
+
+    def query(self, q: CaseQuery) -> Page:
+        found = [c for (tid, _), c in self.cases.items() if tid == q.tenant_id and _matches(c, q)]
+        found.sort(key=lambda c: (c.created_at, c.id), reverse=q.newest_first)
+        start = int(q.cursor or 0)
+        items = found[start : start + q.limit]
+        more = start + q.limit < len(found)
+        return Page(items=[c.model_copy(deep=True) for c in items], cursor=str(start + q.limit) if more else None)
+
+
+def _matches(case: Case, q: CaseQuery) -> bool:
+    if q.search:
+        prefix = "".join(fold(q.search).split())
+        if not any(term.startswith(prefix) for term in search_terms(case)):
+            return False
+    return (
+        (not q.states or case.state in q.states)
+        and (not q.workflow_id or case.workflow_id == q.workflow_id)
+        and (not q.entity_id or case.entity.id == q.entity_id)
+        and (
+            not q.assignee
+            or (q.assignee == "unassigned" and case.assignee is None)
+            or (case.assignee is not None and case.assignee.id == q.assignee)
+        )
+    )
+
+
+class FakeEngine:
+    """Records what the services asked of the workflow engine; tokens can be made to have expired."""
+
+    def __init__(self) -> None:
+        self.started: list[tuple[str, str, dict[str, Any]]] = []
+        self.completed: list[tuple[str, dict[str, Any]]] = []
+        self.expired_tokens: set[str] = set()
+        self.fail_starts = False
+
+    def start(self, workflow_id: str, execution_name: str, payload: dict[str, Any]) -> str:
+        if self.fail_starts:
+            raise RuntimeError("StartExecution refused")
+        if not any(name == execution_name for _, name, _ in self.started):
+            self.started.append((workflow_id, execution_name, payload))
+        return self.execution_arn(workflow_id, execution_name)
+
+    def execution_arn(self, workflow_id: str, execution_name: str) -> str:
+        return f"arn:aws:states:us-east-1:123456789012:execution:arbiter-{workflow_id}:{execution_name}"
+
+    def complete_task(self, task_token: str, output: dict[str, Any]) -> None:
+        if task_token in self.expired_tokens or any(t == task_token for t, _ in self.completed):
+            raise Conflict("the workflow is no longer waiting for this step")
+        self.completed.append((task_token, output))
+
+    def path(self, execution_arn: str) -> list[dict[str, Any]]:
+        return [{"state": "IngestDocuments", "status": "succeeded"}]
+
+    def definition(self, workflow_id: str) -> dict[str, Any]:
+        return {"StartAt": "IngestDocuments", "States": {}}
+
+
+class Clock:
+    """A clock tests move by hand: each call is one millisecond after the previous."""
+
+    def __init__(self, start: dt.datetime | None = None) -> None:
+        self._ticks = itertools.count()
+        self._start = start or dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self._start + dt.timedelta(milliseconds=next(self._ticks))
+
+
+def case_deps() -> CaseDeps:
+    """A fresh set of fakes."""
+    return CaseDeps(cases=InMemoryCases(), workflows=BuiltinWorkflowCatalog(), engine=FakeEngine(), clock=Clock())
