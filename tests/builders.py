@@ -11,14 +11,22 @@ from arbiter.domain.tenant import Tenant, TenantSettings
 
 
 def person(first: str = "Ada", last: str = "Lovelace", **extra: Any) -> dict[str, Any]:
-    return {"first_name": first, "last_name": last, "date_of_birth": "1985-12-10", "nationality": "GB", **extra}
+    return {
+        "first_name": first,
+        "last_name": last,
+        "date_of_birth": "1985-12-10",
+        "nationality": "GB",
+        **extra,
+    }
 
 
 def individual(entity_id: str | None = "user-1", **fields: Any) -> Entity:
     return Entity.model_validate({"type": "individual", "id": entity_id, "individual": person(**fields)})
 
 
-def business(entity_id: str | None = "biz-1", ubos: list[dict[str, Any]] | None = None, **fields: Any) -> Entity:
+def business(
+    entity_id: str | None = "biz-1", ubos: list[dict[str, Any]] | None = None, **fields: Any
+) -> Entity:
     data = {
         "name": "Acme Payments GmbH",
         "registration_number": "HRB 123456",
@@ -49,4 +57,6 @@ def integrator(tenant_id: str = "acme") -> Principal:
 
 def reviewer(role: str = "reviewer", tenant_id: str = "acme", user: str | None = None) -> Principal:
     user = user or f"{role}-1"
-    return Principal(kind="reviewer", tenant_id=tenant_id, id=user, email=f"{user}@example.com", roles=(role,))  # type: ignore[arg-type]
+    return Principal(
+        kind="reviewer", tenant_id=tenant_id, id=user, email=f"{user}@example.com", roles=(role,)
+    )  # type: ignore[arg-type]

@@ -1,10 +1,156 @@
-"""Suite-wide fixtures. Tests never reach a real AWS account: credentials are fake and regions fixed."""
+"""Suite-wide fixtures. Tests never reach a real AWS account: credentials are fake and the region fixed.
+
+AWS-backed tests share one local stack per test process (moto in server mode, provisioned from
+template.yaml, handlers in process); each test gets its own tenant, so tests cannot see each other's data.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
 import os
+import secrets
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
 
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ["AWS_ACCESS_KEY_ID"] = "testing"
 os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
 os.environ.pop("AWS_PROFILE", None)
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+
+
+def free_port() -> int:
+    """A port nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Any]:
+    """The whole system, started once for this test process."""
+    from arbiter_local.stack import LocalStack, StackConfig
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    local = LocalStack(StackConfig(api_port=free_port(), moto_port=free_port()), progress=lambda _: None)
+    local.start()
+    try:
+        yield local
+    finally:
+        local.stop()
+
+
+@dataclass
+class TenantFixture:
+    """A tenant of its own for one test, with an API key and HTTP clients."""
+
+    id: str
+    api_key: str
+    stack: Any
+    reviewer_tokens: dict[str, str] = field(default_factory=dict)
+
+    def api(self, key: str | None = None) -> Any:
+        """An HTTP client for the integrator API, authenticated with this tenant's key."""
+        import httpx
+
+        return httpx.Client(
+            base_url=self.stack.api_url,
+            headers={"Authorization": f"Bearer {key or self.api_key}"},
+            timeout=30,
+        )
+
+    def reviewer(self, role: str = "reviewer") -> Any:
+        """An HTTP client signed in as a reviewer with `role` in this tenant (a real Cognito ID token)."""
+        import httpx
+
+        if role not in self.reviewer_tokens:
+            self.reviewer_tokens[role] = sign_in(self.stack, self.id, role)
+        return httpx.Client(
+            base_url=self.stack.api_url,
+            headers={"Authorization": f"Bearer {self.reviewer_tokens[role]}"},
+            timeout=30,
+        )
+
+
+def sign_in(stack: Any, tenant_id: str, role: str) -> str:
+    """Create a Cognito user with `role` in the tenant and return its ID token."""
+    cognito = stack.client("cognito-idp")
+    pool = stack.physical_id("ReviewerPool")
+    client_id = stack.physical_id("ReviewerPoolClient")
+    email = f"{role}-{secrets.token_hex(4)}@{tenant_id}.example.com"
+    password = "test-password-1"
+    cognito.admin_create_user(
+        UserPoolId=pool,
+        Username=email,
+        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "custom:tenant_id", "Value": tenant_id}],
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_set_user_password(UserPoolId=pool, Username=email, Password=password, Permanent=True)
+    cognito.admin_add_user_to_group(UserPoolId=pool, Username=email, GroupName=role)
+    result = cognito.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": password},
+    )
+    return str(result["AuthenticationResult"]["IdToken"])
+
+
+@pytest.fixture
+def tenant(stack: Any) -> TenantFixture:
+    """A fresh tenant with its own API key."""
+    from arbiter.adapters.dynamodb import DynamoTenantRepository
+    from arbiter.domain.tenant import TenantSettings
+    from arbiter.services import tenants
+
+    repository = DynamoTenantRepository(stack.client("dynamodb"), stack.physical_id("ArbiterTable"))
+    tenant_id = f"t-{secrets.token_hex(5)}"
+    tenants.create_tenant(
+        repository, tenant_id, "Test Tenant", TenantSettings(workflow_aliases={"kyb-onboarding": "kyb"})
+    )
+    key = tenants.issue_api_key(repository, tenant_id, label="tests")
+    return TenantFixture(id=tenant_id, api_key=key, stack=stack)
+
+
+class BusEvents:
+    """Every event published on the bus, as a partner's SQS queue subscribed with a rule would receive it."""
+
+    def __init__(self, stack: Any) -> None:
+        self._sqs = stack.client("sqs")
+        events = stack.client("events")
+        bus = stack.physical_id("EventBus")
+        self._url = self._sqs.create_queue(QueueName=f"test-partner-{secrets.token_hex(4)}")["QueueUrl"]
+        arn = self._sqs.get_queue_attributes(QueueUrl=self._url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        events.put_rule(
+            Name="test-partner-all", EventBusName=bus, EventPattern=json.dumps({"source": ["arbiter"]})
+        )
+        events.put_targets(Rule="test-partner-all", EventBusName=bus, Targets=[{"Id": "queue", "Arn": arn}])
+        self.received: list[dict[str, Any]] = []
+
+    def drain(self) -> list[dict[str, Any]]:
+        """Everything received so far (EventBridge's full event: source, detail-type, detail)."""
+        while True:
+            messages = self._sqs.receive_message(QueueUrl=self._url, MaxNumberOfMessages=10).get(
+                "Messages", []
+            )
+            if not messages:
+                return self.received
+            for message in messages:
+                self.received.append(json.loads(message["Body"]))
+                self._sqs.delete_message(QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"])
+
+    def for_case(self, case_id: str) -> list[dict[str, Any]]:
+        """The events of one case, in the order they were published."""
+        return [e for e in self.drain() if e["detail"].get("case_id") == case_id]
+
+
+@pytest.fixture(scope="session")
+def bus_events(stack: Any) -> BusEvents:
+    """A partner's view of the bus for the whole session (filter by case id)."""
+    return BusEvents(stack)

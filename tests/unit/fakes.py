@@ -111,7 +111,9 @@ class InMemoryCases:
         start = int(q.cursor or 0)
         items = found[start : start + q.limit]
         more = start + q.limit < len(found)
-        return Page(items=[c.model_copy(deep=True) for c in items], cursor=str(start + q.limit) if more else None)
+        return Page(
+            items=[c.model_copy(deep=True) for c in items], cursor=str(start + q.limit) if more else None
+        )
 
 
 def _matches(case: Case, q: CaseQuery) -> bool:
@@ -175,4 +177,6 @@ class Clock:
 
 def case_deps() -> CaseDeps:
     """A fresh set of fakes."""
-    return CaseDeps(cases=InMemoryCases(), workflows=BuiltinWorkflowCatalog(), engine=FakeEngine(), clock=Clock())
+    return CaseDeps(
+        cases=InMemoryCases(), workflows=BuiltinWorkflowCatalog(), engine=FakeEngine(), clock=Clock()
+    )

@@ -1,9 +1,9 @@
 """Case transitions: what each allows, what it records, what it announces."""
 
 import pytest
-
 from arbiter.domain.case import SYSTEM, Actor, Case, CaseState
 from arbiter.domain.errors import Conflict
+
 from tests.builders import individual
 
 REVIEWER = Actor(type="reviewer", id="r1", email="r1@example.com")
@@ -11,7 +11,12 @@ REVIEWER = Actor(type="reviewer", id="r1", email="r1@example.com")
 
 def open_case(collecting: bool = False) -> Case:
     case, change = Case.open(
-        tenant_id="acme", workflow_id="kyc", workflow_version=1, entity=individual(), actor=SYSTEM, collecting=collecting
+        tenant_id="acme",
+        workflow_id="kyc",
+        workflow_version=1,
+        entity=individual(),
+        actor=SYSTEM,
+        collecting=collecting,
     )
     assert change.events[0].type == "case.created"
     return case

@@ -1,11 +1,11 @@
 """Integrators' use cases against in-memory fakes."""
 
 import pytest
-
 from arbiter.domain.case import CaseState
 from arbiter.domain.errors import Conflict, InvalidInput, NotFound
 from arbiter.services import cases, review, workflow_steps
 from arbiter.services.cases import ActiveCaseExists, DocumentInput, PageInput
+
 from tests.builders import business, individual, integrator, reviewer, tenant
 from tests.unit.fakes import case_deps
 
@@ -59,7 +59,8 @@ def test_an_entity_with_an_active_case_gets_it_back_or_a_conflict():
     assert (again.id, created) == (first.id, False)
     many = tenant("acme", allow_multiple_active_cases=True)
     second, created = start(deps, tenant=many)
-    assert created and second.id != first.id
+    assert created
+    assert second.id != first.id
 
 
 def test_a_collecting_case_starts_on_the_submitted_event():
@@ -114,7 +115,10 @@ def test_documents_are_declared_with_their_page_sources():
         DocumentInput(
             type="passport",
             category="identification",
-            pages=[PageInput(uri="https://files.example/p1.jpg"), PageInput(data="aGVsbG8=", type="image/png")],
+            pages=[
+                PageInput(uri="https://files.example/p1.jpg"),
+                PageInput(data="aGVsbG8=", type="image/png"),
+            ],
         )
     ]
     case, _ = start(deps, documents=documents)

@@ -1,12 +1,12 @@
 """Reviewers' use cases: roles, the one-decision rule, revisions, notes, assignment."""
 
 import pytest
-
 from arbiter.domain.case import CaseState
 from arbiter.domain.errors import Conflict, InvalidInput, NotAllowed
 from arbiter.services import cases, review, workflow_steps
 from arbiter.services.cases import DocumentInput
 from arbiter.services.review import DecisionRequest
+
 from tests.builders import individual, integrator, reviewer, tenant
 from tests.unit.fakes import case_deps
 
@@ -31,11 +31,17 @@ def test_a_viewer_reads_but_cannot_decide():
 def test_approval_resumes_the_workflow_and_lands_in_the_audit_trail():
     deps = case_deps()
     case_id = case_in_review(deps)
-    review.decide(deps, reviewer(), case_id, DecisionRequest(decision="approve", reason="all documents verified"))
+    review.decide(
+        deps, reviewer(), case_id, DecisionRequest(decision="approve", reason="all documents verified")
+    )
     assert deps.engine.completed == [("review-token", {"decision": "approved"})]
     detail = deps.cases.detail("acme", case_id)
     last = detail.audit[-1]
-    assert (last.action, last.actor.id, last.reason) == ("case.decided", "reviewer-1", "all documents verified")
+    assert (last.action, last.actor.id, last.reason) == (
+        "case.decided",
+        "reviewer-1",
+        "all documents verified",
+    )
     assert deps.cases.events[-1].type == "case.decided"
 
 
@@ -50,7 +56,9 @@ def test_two_reviewers_deciding_at_once_exactly_one_wins():
     deps.cases.get = lambda tenant_id, cid: next(reads)
     review.decide(deps, reviewer(user="alice"), case_id, DecisionRequest(decision="approve", reason="fine"))
     with pytest.raises(Conflict, match="changed by someone else"):
-        review.decide(deps, reviewer(user="bob"), case_id, DecisionRequest(decision="reject", reason="not fine"))
+        review.decide(
+            deps, reviewer(user="bob"), case_id, DecisionRequest(decision="reject", reason="not fine")
+        )
     deps.cases.get = original_get
     final = deps.cases.get("acme", case_id)
     assert final.state == CaseState.APPROVED
@@ -98,7 +106,9 @@ def test_a_decision_after_the_workflow_stopped_waiting_still_stands():
     deps = case_deps()
     case_id = case_in_review(deps)
     deps.engine.expired_tokens.add("review-token")
-    case = review.decide(deps, reviewer(), case_id, DecisionRequest(decision="approve", reason="late but valid"))
+    case = review.decide(
+        deps, reviewer(), case_id, DecisionRequest(decision="approve", reason="late but valid")
+    )
     assert case.state == CaseState.APPROVED
 
 

@@ -3,6 +3,7 @@
 from arbiter.domain.case import CaseState
 from arbiter.services import cases, review, workflow_steps
 from arbiter.services.review import DecisionRequest
+
 from tests.builders import business, integrator, reviewer, tenant, ubo
 from tests.unit.fakes import case_deps
 
@@ -50,7 +51,9 @@ def test_the_last_child_decided_releases_the_parent_once():
     workflow_steps.await_review(deps, "acme", second, "child-review")
     review.decide(deps, reviewer(), second, DecisionRequest(decision="reject", reason="PEP, undeclared"))
     released = [output for token, output in deps.engine.completed if token == "children-token"]
-    assert released == [{"children": [{"case_id": first, "state": "approved"}, {"case_id": second, "state": "rejected"}]}]
+    assert released == [
+        {"children": [{"case_id": first, "state": "approved"}, {"case_id": second, "state": "rejected"}]}
+    ]
     workflow_steps.notify_parent(deps, deps.cases.get("acme", second))  # a late duplicate notification
     assert len([t for t, _ in deps.engine.completed if t == "children-token"]) == 1
 
