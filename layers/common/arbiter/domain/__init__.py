@@ -11,6 +11,11 @@ from arbiter.domain.errors import (
 )
 
 __all__ = [
-    "ArbiterError", "Conflict", "InvalidInput", "NotAllowed", "NotFound", "Unauthenticated",
+    "ArbiterError",
+    "Conflict",
+    "InvalidInput",
+    "NotAllowed",
+    "NotFound",
+    "Unauthenticated",
     "country_code",
 ]
