@@ -1,0 +1,7 @@
+"""The ports of the domain and services implemented with AWS (boto3, powertools).
+
+Import the adapter module you need (`arbiter.adapters.secrets`, …): each one imports its AWS library, and a
+function should load only the ones it uses.
+"""
+
+__all__: list[str] = []
