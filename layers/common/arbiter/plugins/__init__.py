@@ -27,6 +27,7 @@ from arbiter.plugins.registry import (
 )
 from arbiter.plugins.result_size import ResultLimits, fit_results, result_size
 from arbiter.plugins.runner import CHECK_FAILED, AttemptTimedOut, run_checks
+from arbiter.plugins.task import PluginsDependencies, run_checks_task
 
 __all__ = [
     "CHECK_FAILED",
@@ -40,6 +41,7 @@ __all__ = [
     "PluginConfig",
     "PluginRegistry",
     "PluginResult",
+    "PluginsDependencies",
     "ResultLimits",
     "RetryPolicy",
     "RunPolicy",
@@ -51,6 +53,7 @@ __all__ = [
     "fit_results",
     "result_size",
     "run_checks",
+    "run_checks_task",
     "validate_config",
     "validate_configs",
 ]
