@@ -19,7 +19,7 @@ import pytest
 
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ["AWS_ACCESS_KEY_ID"] = "testing"
-os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
+os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"  # moto's fake credentials
 os.environ.pop("AWS_PROFILE", None)
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from arbiter import bootstrap
 from arbiter.adapters.eventbridge import EventBusPublisher
 from arbiter.services.outbox import publish_outbox
 from arbiter.settings import Settings
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = Logger()
 

@@ -7,6 +7,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any
 
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from arbiter import bootstrap
 from arbiter.api.auth import CognitoTokenVerifier, bearer_token
 from arbiter.api.errors import register_error_handlers
@@ -17,11 +23,6 @@ from arbiter.services import review
 from arbiter.services.cases import CaseDeps
 from arbiter.services.ports import CaseQuery
 from arbiter.settings import Settings
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
-from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = Logger()
 app = APIGatewayRestResolver(enable_validation=True)

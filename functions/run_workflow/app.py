@@ -5,6 +5,12 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Annotated, Any
 
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Header, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from arbiter import bootstrap
 from arbiter.api import ballerine
 from arbiter.api.errors import register_error_handlers
@@ -23,11 +29,6 @@ from arbiter.domain.case import CaseState
 from arbiter.services import cases
 from arbiter.services.ports import CaseQuery
 from arbiter.settings import Settings
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Header, Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = Logger()
 app = APIGatewayRestResolver(enable_validation=True)

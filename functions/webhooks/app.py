@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from arbiter.api.errors import register_error_handlers
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from arbiter.api.errors import register_error_handlers
 
 logger = Logger()
 app = APIGatewayRestResolver(enable_validation=True)

@@ -6,13 +6,14 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from arbiter import bootstrap
 from arbiter.api.tasks import TaskInput
 from arbiter.services import workflow_steps
 from arbiter.services.cases import CaseDeps
 from arbiter.settings import Settings
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = Logger()
 

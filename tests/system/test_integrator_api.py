@@ -107,7 +107,6 @@ def _other_tenant(stack):
 
     from arbiter.adapters.dynamodb import DynamoTenantRepository
     from arbiter.services import tenants
-
     from tests.conftest import TenantFixture
 
     repository = DynamoTenantRepository(stack.client("dynamodb"), stack.physical_id("ArbiterTable"))

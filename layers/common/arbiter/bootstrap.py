@@ -18,7 +18,6 @@ from arbiter.adapters.dynamodb.tenants import DynamoTenantRepository
 from arbiter.adapters.stepfunctions import StepFunctionsEngine
 from arbiter.adapters.workflow_files import BuiltinWorkflowCatalog
 from arbiter.domain.case import Case, RiskAssessment
-from arbiter.domain.workflow import PluginConfig
 from arbiter.services.assessment import Assessor
 from arbiter.services.cases import CaseDeps
 from arbiter.services.checks import CheckRunner
@@ -64,21 +63,12 @@ def without_rules(case: Case, context: dict[str, Any]) -> RiskAssessment:
 
 
 def check_runner(settings: Settings) -> CheckRunner:
-    """Runs the configured plugins (see arbiter.plugins)."""
+    """Runs a workflow's configured plugins: the registry of built-in checks, secrets, the egress policy."""
+    from arbiter.plugins.bootstrap import (
+        dependencies,  # the checks' libraries: only the plugins function loads them
+    )
 
-    def run(context: dict[str, Any], plugins: list[PluginConfig]) -> dict[str, dict[str, Any]]:
-        return {
-            p.result_name: {
-                "status": "error",
-                "error": f"plugin {p.plugin} is not installed",
-                "data": {},
-                "flags": [],
-                "duration_ms": 0,
-            }
-            for p in plugins
-        }
-
-    return run
+    return dependencies()
 
 
 def token_verifier(settings: Settings) -> Any:

@@ -1,9 +1,10 @@
 """normality (under rigour) must transliterate through the project's `icu` stand-in, the same everywhere."""
 
-import icu
 import normality
 import pytest
 from rigour.text.translit import ascii_text
+
+import icu
 
 
 @pytest.mark.parametrize(

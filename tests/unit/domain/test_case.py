@@ -1,9 +1,9 @@
 """Case transitions: what each allows, what it records, what it announces."""
 
 import pytest
+
 from arbiter.domain.case import SYSTEM, Actor, Case, CaseState
 from arbiter.domain.errors import Conflict
-
 from tests.builders import individual
 
 REVIEWER = Actor(type="reviewer", id="r1", email="r1@example.com")

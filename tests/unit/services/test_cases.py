@@ -1,11 +1,11 @@
 """Integrators' use cases against in-memory fakes."""
 
 import pytest
+
 from arbiter.domain.case import CaseState
 from arbiter.domain.errors import Conflict, InvalidInput, NotFound
 from arbiter.services import cases, review, workflow_steps
 from arbiter.services.cases import ActiveCaseExists, DocumentInput, PageInput
-
 from tests.builders import business, individual, integrator, reviewer, tenant
 from tests.unit.fakes import case_deps
 

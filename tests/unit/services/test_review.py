@@ -1,12 +1,12 @@
 """Reviewers' use cases: roles, the one-decision rule, revisions, notes, assignment."""
 
 import pytest
+
 from arbiter.domain.case import CaseState
 from arbiter.domain.errors import Conflict, InvalidInput, NotAllowed
 from arbiter.services import cases, review, workflow_steps
 from arbiter.services.cases import DocumentInput
 from arbiter.services.review import DecisionRequest
-
 from tests.builders import individual, integrator, reviewer, tenant
 from tests.unit.fakes import case_deps
 

@@ -3,7 +3,6 @@
 from arbiter.domain.case import CaseState
 from arbiter.services import cases, review, workflow_steps
 from arbiter.services.review import DecisionRequest
-
 from tests.builders import business, integrator, reviewer, tenant, ubo
 from tests.unit.fakes import case_deps
 

@@ -1,5 +1,6 @@
 """The domain: what a case, an entity, a decision is, free of any infrastructure."""
 
+from arbiter.domain.countries import country_code
 from arbiter.domain.errors import (
     ArbiterError,
     Conflict,
@@ -9,4 +10,12 @@ from arbiter.domain.errors import (
     Unauthenticated,
 )
 
-__all__ = ["ArbiterError", "Conflict", "InvalidInput", "NotAllowed", "NotFound", "Unauthenticated"]
+__all__ = [
+    "ArbiterError",
+    "Conflict",
+    "InvalidInput",
+    "NotAllowed",
+    "NotFound",
+    "Unauthenticated",
+    "country_code",
+]

@@ -10,9 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-CountryCode = Annotated[str, Field(min_length=2, max_length=2, pattern=r"^[A-Z]{2}$")]
+from arbiter.domain.countries import normalise_country
+
+# Country names and other codes ("Germany", "DEU", "de") are accepted and stored as ISO 3166-1 alpha-2.
+CountryCode = Annotated[
+    str, BeforeValidator(normalise_country), Field(min_length=2, max_length=2, pattern=r"^[A-Z]{2}$")
+]
 
 
 class _Open(BaseModel):

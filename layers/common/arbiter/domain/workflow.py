@@ -10,23 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["OwnerChecks", "PluginConfig", "WorkflowDefinition"]
-
-
-class PluginConfig(BaseModel):
-    """One check a workflow runs, and its configuration (validated by the plugin's own model)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    plugin: str = Field(min_length=1, max_length=64)
-    name: str | None = Field(
-        default=None, description="Result key when a plugin runs twice (default: plugin)"
-    )
-    config: dict[str, Any] = Field(default_factory=dict)
-
-    @property
-    def result_name(self) -> str:
-        return self.name or self.plugin
+__all__ = ["OwnerChecks", "WorkflowDefinition"]
 
 
 class OwnerChecks(BaseModel):
@@ -49,7 +33,9 @@ class WorkflowDefinition(BaseModel):
     name: str
     description: str = ""
     entity_types: list[Literal["individual", "business"]] = Field(min_length=1)
-    plugins: list[PluginConfig] = Field(default_factory=list)
+    #: The checks to run: `{plugin, name?, config, timeout_seconds?, retry?}` each, validated against the plugin
+    #: registry when the definition is saved or seeded (`arbiter.plugins.validate_configs`).
+    plugins: list[dict[str, Any]] = Field(default_factory=list)
     rule_set_id: str | None = None
     owner_checks: OwnerChecks | None = None
     #: Events an integrator may send besides `resubmitted` (accepted while the case is active).
@@ -63,7 +49,7 @@ class WorkflowDefinition(BaseModel):
             "name": self.name,
             "description": self.description,
             "entity_types": list(self.entity_types),
-            "checks": [p.result_name for p in self.plugins],
+            "checks": [str(p.get("name") or p.get("plugin")) for p in self.plugins],
             "rule_set_id": self.rule_set_id,
             "events": ["resubmitted", *self.custom_events],
         }

@@ -6,14 +6,19 @@ from typing import Any, Protocol
 
 from arbiter.domain.case import Change, Flag
 from arbiter.domain.events import PluginFailed
-from arbiter.domain.workflow import PluginConfig
 from arbiter.services.cases import CaseDeps
 
 __all__ = ["CheckRunner", "check_context", "run_case_checks"]
 
 
 class CheckRunner(Protocol):
-    def __call__(self, context: dict[str, Any], plugins: list[PluginConfig]) -> dict[str, dict[str, Any]]:
+    def __call__(
+        self,
+        context: dict[str, Any],
+        plugins: list[dict[str, Any]],
+        *,
+        time_budget_seconds: float | None = None,
+    ) -> dict[str, dict[str, Any]]:
         """Run every configured plugin; a failing plugin is a result with status `error`, never an exception."""
 
 
@@ -29,13 +34,20 @@ def check_context(case: Any) -> dict[str, Any]:
     }
 
 
-def run_case_checks(deps: CaseDeps, tenant_id: str, case_id: str, runner: CheckRunner) -> dict[str, str]:
+def run_case_checks(
+    deps: CaseDeps,
+    tenant_id: str,
+    case_id: str,
+    runner: CheckRunner,
+    *,
+    time_budget_seconds: float | None = None,
+) -> dict[str, str]:
     """Run the checks, store each result beside the case, flag and announce the ones that failed."""
     case = deps.cases.get(tenant_id, case_id)
     definition = deps.workflows.get(tenant_id, case.workflow_id)
     if not definition.plugins:
         return {}
-    results = runner(check_context(case), definition.plugins)
+    results = runner(check_context(case), definition.plugins, time_budget_seconds=time_budget_seconds)
     deps.cases.save_checks(tenant_id, case_id, results)
     failed = {name: r for name, r in results.items() if r.get("status") == "error"}
     if failed:

@@ -1,0 +1,3 @@
+from tests.support.fixtures import serve
+
+__all__ = ["serve"]
