@@ -1,16 +1,18 @@
 """How similar two names are, token by token, and why.
 
-Tokens are aligned regardless of order (lists write "SURNAME, Given", integrators "Given Surname"); a token may
-also meet two adjacent tokens of the other name joined ("xiao ming" / "Xiaoming", "al husseini" / "alhsyny").
-Each pair is scored by rapidfuzz's OSA similarity (Levenshtein with swaps), also after folding the spellings
-that national romanisation conventions disagree on (German "sch"/"w", French "ch"/"ou"…), raised when the metaphones agree (other
-romanisations of the same sound) or, for a token written in an abjad script, when the consonant skeletons agree.
-A single letter meets a token it is the initial of. Pairs weaker than `TOKEN_FLOOR` do not count: "John" and
-"James" are not half the same name.
+Tokens are aligned regardless of order (lists write "SURNAME, Given", integrators "Given Surname"); a token
+may also meet two adjacent tokens of the other name joined ("xiao ming" / "Xiaoming", "al husseini" /
+"alhsyny"). Each pair is scored by rapidfuzz's OSA similarity (Levenshtein with swaps), also after folding the
+spellings that national romanisation conventions disagree on (German "sch"/"w", French "ch"/"ou"…), raised
+when the metaphones agree (other romanisations of the same sound) or, for a token written in an abjad script,
+when the consonant skeletons agree. A single letter meets a token it is the initial of. Pairs weaker than
+`TOKEN_FLOOR` do not count: "John" and "James" are not half the same name.
 
-The name score is the weighted share of the two names that was aligned, by token length: every query token
-counts fully, listed tokens left over count for `LISTED_EXTRA_WEIGHT` only, because lists carry middle names,
-patronymics and tribal names an integrator rarely sends.
+The name score is the weighted share of the two names that was aligned, by token length (an initial weighs
+`INITIAL_WEIGHT`, a particle such as "al" or "van" 1): every query token counts fully, listed tokens left over
+count for `LISTED_EXTRA_WEIGHT` only, because lists carry middle names, patronymics and tribal names an
+integrator rarely sends; but when both sides have tokens left over, the overlap counts again as a conflict
+(`CONFLICT_WEIGHT`): that is a different name, not an omitted one.
 """
 
 from __future__ import annotations
@@ -27,8 +29,39 @@ TOKEN_FLOOR = 0.7
 PHONETIC_SIMILARITY = 0.85
 SKELETON_SIMILARITY = 0.85
 INITIAL_SIMILARITY = 0.9
+PHONETIC_FLOOR = 0.5
+#: Weight of an initial, matched or not: a missing given name is evidence, even written as one letter.
+INITIAL_WEIGHT = 4
+#: Particles that join names ("al", "bin", "van", "de"): they align easily and say little.
+PARTICLES = frozenset(
+    {
+        "al",
+        "el",
+        "bin",
+        "ibn",
+        "bint",
+        "abu",
+        "van",
+        "von",
+        "der",
+        "den",
+        "de",
+        "del",
+        "la",
+        "le",
+        "da",
+        "di",
+        "du",
+        "dos",
+        "das",
+    }
+)
 # Folded spellings that agree are close, but not the same spelling.
 ROMANISATION_CAP = 0.95
+ROMANISATION_FLOOR = 0.8
+#: Extra weight of a conflict: a query token and a listed token both left unaligned are likely two different
+#: name parts in the same place ("Théophile Roy" / "Théophile Hebert"), worse than a part one side omits.
+CONFLICT_WEIGHT = 2.0
 LISTED_EXTRA_WEIGHT = 0.3
 
 
@@ -72,7 +105,9 @@ def _token_similarity(q: _Unit, r: _Unit) -> tuple[float, str]:
         return 1.0, "exact"
     if len(a) == 1 or len(b) == 1:
         # An initial meets only a single token of the other side, and only by its first letter.
-        if len(q.positions) == 1 and len(r.positions) == 1 and a[0] == b[0] and not (a + b).isdigit():
+        # A letter left by an abjad transliteration is not an initial.
+        single = len(q.positions) == 1 and len(r.positions) == 1 and not (q.abjad or r.abjad)
+        if single and a[0] == b[0] and not (a + b).isdigit():
             return INITIAL_SIMILARITY, "initial"
         return 0.0, ""
     if a.isdigit() or b.isdigit():
@@ -81,9 +116,10 @@ def _token_similarity(q: _Unit, r: _Unit) -> tuple[float, str]:
     best, how = OSA.normalized_similarity(a, b), "fuzzy"
     if best < PHONETIC_SIMILARITY:
         folded = OSA.normalized_similarity(fold_romanisation(a), fold_romanisation(b))
-        if folded > best:
+        if folded > best and folded >= ROMANISATION_FLOOR:
             best, how = min(folded, ROMANISATION_CAP), "romanisation"
-    if best < PHONETIC_SIMILARITY:
+    if best < PHONETIC_SIMILARITY and best >= PHONETIC_FLOOR and min(len(a), len(b)) >= 4:
+        # Metaphones of short tokens collide too often ("teng", "dong"): only longer, similar tokens count.
         pa = phonetic_key(a)
         if pa and len(pa) >= 2 and pa == phonetic_key(b):
             best, how = PHONETIC_SIMILARITY, "phonetic"
@@ -91,7 +127,8 @@ def _token_similarity(q: _Unit, r: _Unit) -> tuple[float, str]:
         sa, sb = skeleton_key(a), skeleton_key(b)
         if sa and (sa == sb or _drop_article(sa) == sb or sa == _drop_article(sb) or _drop_t(sa) == sb):
             best, how = SKELETON_SIMILARITY, "skeleton"
-    if best < TOKEN_FLOOR:
+    # One edit in a short token is another name as often as a typo ("Deng" / "Dong"): short tokens need more.
+    if best < TOKEN_FLOOR or (how == "fuzzy" and min(len(a), len(b)) <= 3 and best < 1.0):
         return 0.0, ""
     return best, how
 
@@ -104,6 +141,14 @@ def _drop_article(skeleton: str) -> str:
 def _drop_t(skeleton: str) -> str:
     # Ta marbuta (ة) is romanised "t" by ICU but left out of most spellings ("fatmt" / "Fatima").
     return skeleton[:-1] if len(skeleton) > 2 and skeleton.endswith("t") else skeleton
+
+
+def _weight(token: str) -> int:
+    if len(token) == 1:
+        return INITIAL_WEIGHT
+    if token in PARTICLES:
+        return 1
+    return len(token)
 
 
 def compare_names(query: NameForm, listed: NameForm) -> NameComparison:
@@ -132,15 +177,17 @@ def compare_names(query: NameForm, listed: NameForm) -> NameComparison:
             continue
         used_q.update(qu.positions)
         used_r.update(ru.positions)
-        # An initial stands for one letter of the listed token: the rest of it counts as not matched.
-        listed_len = 1 if how == "initial" else len(ru.text)
-        matched += sim * (len(qu.text) + listed_len)
+        # An initial stands for the start of the listed token: the rest of it counts as not matched.
+        listed_len = min(INITIAL_WEIGHT, _weight(ru.text)) if how == "initial" else _weight(ru.text)
+        matched += sim * (_weight(qu.text) + listed_len)
         matched_listed_len += listed_len
         pairs.append(TokenPair(qu.text, ru.text, round(sim, 3), how))
-    query_len = sum(len(t) for t in query.tokens)
-    listed_len_all = sum(len(t) for t in listed.tokens)
+    query_len = sum(_weight(t) for t in query.tokens)
+    listed_len_all = sum(_weight(t) for t in listed.tokens)
     listed_extra = listed_len_all - matched_listed_len
-    total = query_len + matched_listed_len + LISTED_EXTRA_WEIGHT * listed_extra
+    unmatched_query_len = sum(_weight(t) for i, t in enumerate(query.tokens) if i not in used_q)
+    conflict = min(unmatched_query_len, listed_extra)
+    total = query_len + matched_listed_len + LISTED_EXTRA_WEIGHT * listed_extra + CONFLICT_WEIGHT * conflict
     score = matched / total if total else 0.0
     unmatched_q = tuple(t for i, t in enumerate(query.tokens) if i not in used_q)
     unmatched_r = tuple(t for i, t in enumerate(listed.tokens) if i not in used_r)

@@ -35,7 +35,9 @@ def _parts(value: str) -> tuple[int, int | None, int | None] | None:
     return int(year), int(month) if month else None, int(day) if day else None
 
 
-def _date_verdict(query: tuple[int, int | None, int | None], listed: tuple[int, int | None, int | None]) -> tuple[str, float]:
+def _date_verdict(
+    query: tuple[int, int | None, int | None], listed: tuple[int, int | None, int | None]
+) -> tuple[str, float]:
     (qy, qm, qd), (ly, lm, ld) = query, listed
     gap = abs(qy - ly)
     if gap >= 2:
@@ -79,7 +81,10 @@ def compare_countries(query: tuple[str | None, ...], listed: tuple[str, ...]) ->
     if shared:
         return FeatureContribution("country", "agree", COUNTRY_AGREE, f"both name {', '.join(shared)}")
     return FeatureContribution(
-        "country", "disagree", COUNTRY_DISAGREE, f"query {', '.join(sorted(q))} / listed {', '.join(sorted(r))}"
+        "country",
+        "disagree",
+        COUNTRY_DISAGREE,
+        f"query {', '.join(sorted(q))} / listed {', '.join(sorted(r))}",
     )
 
 
@@ -92,5 +97,7 @@ def compare_registration(query: str | None, identifiers: tuple[str, ...]) -> Fea
         # Identifiers may be labelled ("OGRN: 102770…"): compare the value after the label too.
         candidates = {identifier, identifier.rsplit(":", 1)[-1]}
         if any(_NOT_ALNUM.sub("", c).upper() == wanted for c in candidates):
-            return FeatureContribution("registration_number", "agree", REGISTRATION_AGREE, f"listed {identifier}")
+            return FeatureContribution(
+                "registration_number", "agree", REGISTRATION_AGREE, f"listed {identifier}"
+            )
     return FeatureContribution("registration_number", "unknown", 0.0, "not among the listed identifiers")

@@ -150,8 +150,15 @@ def _parse_day(value: str) -> dt.date | None:
 
 
 # OFAC writes a person's details in the free-text Remarks column: "DOB 12 Jan 1960; POB …; nationality Iran".
-_MONTHS = {m: i for i, m in enumerate(("jan feb mar apr may jun jul aug sep oct nov dec").split(), start=1)}
-_DOB = re.compile(r"\bDOB\s+(?:circa\s+)?(?:(\d{1,2})\s+([A-Za-z]{3})[a-z]*\s+)?(?:([A-Za-z]{3})[a-z]*\s+)?(\d{4})")
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1
+    )
+}
+_DOB = re.compile(
+    r"\bDOB\s+(?:circa\s+)?(?:(\d{1,2})\s+([A-Za-z]{3})[a-z]*\s+)?(?:([A-Za-z]{3})[a-z]*\s+)?(\d{4})"
+)
 _COUNTRY_OF = re.compile(r"\b(?:nationality|citizen)\s+([A-Z][A-Za-z .'-]+?)(?:;|\.|$|\s+\()")
 
 
@@ -202,7 +209,8 @@ def read_ofac_sdn(
 ) -> Iterator[ListEntry]:
     """Stream the entries of OFAC's `sdn.csv` (no header, `-0-` for empty), aliases from `alt.csv` if given.
 
-    The hash covers the bytes of `alt.csv` (when given) then of `sdn.csv`: a change to either is a new version.
+    The hash covers the bytes of `alt.csv` (when given), then of `sdn.csv`: a change to either is a new
+    version.
     """
     digest = hashlib.sha256()
     reader = csv.reader(_lines(_as_stream(source), digest))

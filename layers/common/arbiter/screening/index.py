@@ -2,9 +2,9 @@
 
 Every listed token is indexed under four keys: itself, its metaphone, its romanisation-folded spelling and its
 consonant skeleton. A query token looks up the same keys (the skeleton only for tokens written in an abjad
-script), plus the listed tokens one edit away from it (typos), found through a table of single-letter deletions
-(the SymSpell idea): a token and its one-edit neighbours share a deletion. Adjacent query tokens are also
-looked up joined ("xiao ming" → "xiaoming").
+script), plus the listed tokens one edit away from it (typos), found through a table of single-letter
+deletions (the SymSpell idea): a token and its one-edit neighbours share a deletion. Adjacent query tokens are
+also looked up joined ("xiao ming" → "xiaoming").
 
 Listed names are then ranked by the rarity-weighted share of query tokens they hold (a Dice score with inverse
 document frequencies, so "Mohammed" counts for little and a rare surname for much), and the best few go on to
@@ -109,7 +109,9 @@ def build_name_index(name_tokens: np.ndarray, name_offsets: np.ndarray, vocabula
         present = key_ids >= 0
         # One posting per (key, name), however often the name repeats the key.
         pairs = np.unique((key_ids[present] << 32) | rows[present])
-        postings[kind] = _csr((pairs >> 32).astype(np.int64), (pairs & 0xFFFFFFFF).astype(np.int32), len(keys[kind]))
+        postings[kind] = _csr(
+            (pairs >> 32).astype(np.int64), (pairs & 0xFFFFFFFF).astype(np.int32), len(keys[kind])
+        )
 
     hashes: list[int] = []
     owners: list[int] = []
@@ -212,9 +214,6 @@ def candidate_names(
     if allowed is not None:
         shared = np.where(allowed[unique_rows], shared, 0.0)
     scores = 2.0 * shared / (query_weight + index.name_weights[unique_rows] + 1e-9)
-    if len(scores) > limit:
-        best = np.argpartition(-scores, limit)[:limit]
-    else:
-        best = np.arange(len(scores))
+    best = np.argpartition(-scores, limit)[:limit] if len(scores) > limit else np.arange(len(scores))
     best = best[np.argsort(-scores[best], kind="stable")]
     return [(int(unique_rows[i]), float(scores[i])) for i in best if scores[i] > 0.0]

@@ -38,8 +38,9 @@ class NameForm:
     legal: tuple[str, ...] = ()
 
 
-# Spellings that the romanisation conventions of one script disagree on (Cyrillic in English, German, French,
-# ICAO passports; Chinese in pinyin and Wade-Giles), each folded to one form. Longest first: "tsch" before "sch".
+# Spellings that the romanisation conventions of one script disagree on (Cyrillic in English, German,
+# French, ICAO passports; Chinese in pinyin and Wade-Giles), each folded to one form. Longest first: "tsch"
+# before "sch".
 _ROMANISATION_FOLDS = (
     ("shch", "sh"),
     ("tsch", "ch"),
@@ -86,8 +87,10 @@ def phonetic_key(token: str) -> str:
 def _ascii_tokens(token: str) -> tuple[tuple[str, ...], bool]:
     """One original token → its ASCII tokens (Han gives one per syllable) and whether it was abjad."""
     abjad = bool(text_scripts(token) & ABJAD_SCRIPTS)
+    # Transliteration spaces out Han syllables ("wang xiao ming"); other marks it leaves (the "?" of an
+    # Arabic ayn, apostrophes) are inside one word and are dropped without splitting it.
     text = ascii_text(token).lower()
-    parts = tuple(p for p in _NON_ALNUM.split(text) if p)
+    parts = tuple(p for p in (_NON_ALNUM.sub("", piece) for piece in text.split()) if p)
     return parts, abjad
 
 

@@ -84,7 +84,9 @@ def screen(
             unmatched_listed_tokens=comparison.unmatched_listed,
             contributions=tuple(contributions),
         )
-        matches.append(Match(entry=entry, score=score, explanation=explanation, suppressed=entry.id in cleared))
+        matches.append(
+            Match(entry=entry, score=score, explanation=explanation, suppressed=entry.id in cleared)
+        )
     matches.sort(key=lambda m: (-m.score, m.entry.id))
     return matches
 

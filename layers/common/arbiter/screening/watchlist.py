@@ -1,16 +1,16 @@
 """A loaded watchlist: its version, its entries in compact columns, and its blocking index.
 
-Built once per list version (parsing and normalising a million names takes tens of seconds), then either kept
-by the caller for warm invocations or saved as a prebuilt file an operator stores beside the list: loading that
-file is array reads and a few dictionaries, no name is normalised again.
+Built once per list version (parsing and normalising a million names takes tens of seconds), then either
+kept by the caller for warm invocations or saved as a prebuilt file an operator stores beside the list:
+loading that file is array reads and a few dictionaries, no name is normalised again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-from array import array
 import json
+from array import array
 from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
@@ -58,7 +58,9 @@ class Watchlist:
         self._name_token_offsets = columns["name_token_offsets"]
         self._name_abjad = columns["name_abjad"]
         name_schema = self._entry_schema[self._name_entry]
-        self.person_rows = np.isin(name_schema, [i for i, s in enumerate(self._schemas) if s in PERSON_SCHEMAS])
+        self.person_rows = np.isin(
+            name_schema, [i for i, s in enumerate(self._schemas) if s in PERSON_SCHEMAS]
+        )
         self.organisation_rows = np.isin(
             name_schema, [i for i, s in enumerate(self._schemas) if s in ORGANISATION_SCHEMAS]
         )
@@ -105,9 +107,13 @@ class Watchlist:
         )
 
     def save(self, target: str | Path | BinaryIO) -> None:
-        """Write the prebuilt watchlist (columns and index) to a file an operator can store beside the list."""
+        """Write the prebuilt watchlist (columns and index) to a file to store beside the list."""
         arrays = dict(self._columns)
-        meta = {"format": INDEX_FORMAT, "version": self.version.to_dict(), "name_count": self.index.name_count}
+        meta = {
+            "format": INDEX_FORMAT,
+            "version": self.version.to_dict(),
+            "name_count": self.index.name_count,
+        }
         arrays["meta"] = _text_array(json.dumps(meta))
         arrays["vocabulary"] = _text_array("\n".join(self.index.vocabulary))
         for kind in KEY_KINDS:
@@ -134,12 +140,14 @@ class Watchlist:
             raise InvalidInput("not a prebuilt watchlist file", path="index") from e
         if meta.get("format") != INDEX_FORMAT:
             raise InvalidInput(
-                f"prebuilt watchlist format {meta.get('format')} is not {INDEX_FORMAT}: rebuild it", path="index"
+                f"prebuilt watchlist format {meta.get('format')} is not {INDEX_FORMAT}: rebuild it",
+                path="index",
             )
         vocabulary = _lines(arrays.pop("vocabulary"))
         keys = {kind: {k: i for i, k in enumerate(_lines(arrays.pop(f"keys_{kind}")))} for kind in KEY_KINDS}
         postings = {
-            kind: (arrays.pop(f"postings_{kind}"), arrays.pop(f"postings_{kind}_offsets")) for kind in KEY_KINDS
+            kind: (arrays.pop(f"postings_{kind}"), arrays.pop(f"postings_{kind}_offsets"))
+            for kind in KEY_KINDS
         }
         index = NameIndex(
             vocabulary=vocabulary,
@@ -166,7 +174,12 @@ class Watchlist:
 
     @classmethod
     def from_entries(
-        cls, entries: Iterable[ListEntry], *, sha256: str = "", date: dt.date | None = None, format: str = "entries"
+        cls,
+        entries: Iterable[ListEntry],
+        *,
+        sha256: str = "",
+        date: dt.date | None = None,
+        format: str = "entries",
     ) -> Watchlist:
         """Build a watchlist from entries already parsed (the version hash is then the caller's to give)."""
         return _build(entries, sha256=sha256, date=date, format=format)
@@ -206,7 +219,9 @@ class _ColumnsBuilder:
             self.names.append(name)
             self.legal.append(" ".join(form.legal))
             self.name_entry.append(number)
-            self.name_tokens.append([self.vocabulary.setdefault(t, len(self.vocabulary)) for t in form.tokens])
+            self.name_tokens.append(
+                [self.vocabulary.setdefault(t, len(self.vocabulary)) for t in form.tokens]
+            )
             self.name_abjad.extend(bytes(form.abjad))
             self._name_count += 1
         self.entry_name_offsets.append(self._name_count)  # names of entry n: rows offsets[n] to offsets[n+1]
@@ -284,7 +299,9 @@ def load_watchlist(
         else:
             raise WatchlistFormatError(f"unknown list format {format!r}", path="format")
         # The hash and the date found are known only once every row has been read: `_build` reads them last.
-        watchlist = _build(entries, sha256=lambda: report.sha256, date=lambda: date or report.found_date, format=format)
+        watchlist = _build(
+            entries, sha256=lambda: report.sha256, date=lambda: date or report.found_date, format=format
+        )
         watchlist.skipped_rows = report.skipped
         return watchlist
     finally:
