@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from arbiter.domain.errors import InvalidInput
 from arbiter.screening.compare import NameComparison, compare_names
-from arbiter.screening.features import compare_birth_dates, compare_countries, compare_registration
+from arbiter.screening.features import (
+    BIRTH_DATE_AGREE,
+    COUNTRY_AGREE,
+    REGISTRATION_AGREE,
+    compare_birth_dates,
+    compare_countries,
+    compare_registration,
+)
 from arbiter.screening.index import candidate_names
 from arbiter.screening.model import (
     FeatureContribution,
@@ -92,7 +99,7 @@ def screen(
 
 
 # The most the other features can add to a name score (birth date, country and registration all agreeing).
-_MAX_LIFT = 0.05 + 0.03 + 0.20
+_MAX_LIFT = BIRTH_DATE_AGREE + COUNTRY_AGREE + REGISTRATION_AGREE
 
 
 def _name_contribution(comparison: NameComparison) -> FeatureContribution:
