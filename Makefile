@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)/local
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint lock schemas deps deps-test backoffice deploy-backoffice clean
+.PHONY: demo test lint lock schemas deps deps-test backoffice deploy-backoffice clean bench-screening
 
 demo: deps backoffice
 	@$(VENV)/bin/python -m arbiter_local --api-port $(API_PORT) --moto-port $(MOTO_PORT)
@@ -69,6 +69,18 @@ $(STAMPS)/node: package.json package-lock.json
 	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# Screening bench: 1M generated names; nomenklatura (the comparison) pins its own stack, so it gets a virtualenv.
+BENCH_SCREENING_VENV := .venv-bench-screening
+BENCH_ARGS ?=
+bench-screening: deps $(STAMPS)/bench-screening
+	@$(VENV)/bin/python bench/screening/run.py $(BENCH_ARGS)
+
+$(STAMPS)/bench-screening: bench/screening/requirements.txt $(STAMPS)/python
+	@echo "==> nomenklatura into $(BENCH_SCREENING_VENV)"
+	@[ -x $(BENCH_SCREENING_VENV)/bin/python ] || $(PYTHON) -m venv $(BENCH_SCREENING_VENV)
+	@$(VENV)/bin/uv pip sync -q --python $(BENCH_SCREENING_VENV)/bin/python bench/screening/requirements.txt
+	@touch $@
+
 backoffice:
 	@if [ -f backoffice/package.json ]; then $(MAKE) --no-print-directory -C backoffice build; fi
 
@@ -76,7 +88,7 @@ deploy-backoffice: deps backoffice
 	@$(VENV)/bin/python -m arbiter_local.deploy_backoffice --stack-name $${STACK_NAME:-arbiter}
 
 clean:
-	rm -rf $(STAMPS) $(VENV) $(SAM_VENV) node_modules .aws-sam backoffice/dist backoffice/node_modules
+	rm -rf $(STAMPS) $(VENV) $(SAM_VENV) $(BENCH_SCREENING_VENV) node_modules .aws-sam backoffice/dist backoffice/node_modules
 
 # Re-pin after editing pyproject.toml. PyICU is overridden away: it has no wheel Lambda's python3.11 image
 # (Amazon Linux 2) can load, and layers/common/icu.py stands in for it (see docs/ARCHITECTURE.md).

@@ -1,0 +1,275 @@
+"""Screening bench: load time, memory and queries per second on a generated 1M-name list, then precision,
+recall and false alerts per variant kind, beside nomenklatura's logic-v2 (yente's matcher) at 0.70.
+
+Run with `make bench-screening` (see README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from dataclasses import asdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path[:0] = [str(HERE), str(ROOT / "layers" / "common")]
+
+from arbiter.screening import OrganisationQuery, PersonQuery, Watchlist, load_watchlist, screen  # noqa: E402
+from arbiter.screening.index import candidate_names  # noqa: E402
+from arbiter.screening.names import normalise_name  # noqa: E402
+from arbiter.screening.screen import DEFAULT_THRESHOLD  # noqa: E402
+from generate import NEGATIVE_KINDS, POSITIVE_KINDS, Labelled, labelled_set, write_list  # noqa: E402
+from rapidfuzz import fuzz, process  # noqa: E402
+
+LOGIC_V2_THRESHOLD = 0.70
+LOGIC_V2_CANDIDATES = 10
+
+
+def rss_mib() -> float:
+    """Resident memory of this process now, in MiB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def to_query(item: Labelled) -> PersonQuery | OrganisationQuery:
+    if item.schema == "Person":
+        return PersonQuery(names=tuple(item.names), birth_date=item.birth_date, nationality=item.nationality)
+    return OrganisationQuery(names=tuple(item.names), registration_number=item.registration_number)
+
+
+def ftm_query(item: Labelled) -> dict:
+    props: dict[str, list[str]] = {"name": item.names}
+    if item.birth_date:
+        props["birthDate"] = [item.birth_date]
+    if item.nationality and item.schema == "Person":
+        props["nationality"] = [item.nationality.lower()]
+    return {"id": f"query-{item.qid}", "schema": item.schema, "properties": props}
+
+
+def ftm_entry(watchlist: Watchlist, number: int) -> dict:
+    entry = watchlist.entry(number)
+    props: dict[str, list[str]] = {"name": [entry.caption], "alias": list(entry.names[1:])}
+    if entry.birth_dates:
+        props["birthDate"] = list(entry.birth_dates)
+    if entry.countries:
+        props["country"] = list(entry.countries)
+    if entry.identifiers and entry.schema != "Person":
+        props["registrationNumber"] = list(entry.identifiers)
+    return {"id": entry.id, "schema": entry.schema, "properties": props}
+
+
+def load_prebuilt_in_fresh_process(path: Path) -> dict:
+    """Time `Watchlist.load` in a new interpreter, as a cold Lambda would, and its memory after."""
+    code = (
+        "import time,sys,json;t=time.perf_counter();"
+        "from arbiter.screening import Watchlist;t1=time.perf_counter();"
+        f"w=Watchlist.load({str(path)!r});t2=time.perf_counter();"
+        "rss=[int(l.split()[1])/1024 for l in open('/proc/self/status') if l.startswith('VmRSS:')][0];"
+        "print(json.dumps({'import_s':t1-t,'load_s':t2-t1,'rss_mib':rss,'names':w.name_count}))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "layers" / "common")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    return json.loads(out.stdout)
+
+
+def same_name_listings(watchlist: Watchlist, targets: set[str]) -> dict[str, set[str]]:
+    """For each target id, the other entries listed under exactly the same caption (tokens in any order).
+
+    A generated list, like a real one, holds some names twice; an alert on the twin of the target is what any
+    matcher must raise, so it is counted neither as a hit nor as a false alert.
+    """
+    keys: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    for number in range(len(watchlist)):
+        rows = watchlist.name_rows(number)
+        if len(rows):
+            keys[tuple(sorted(watchlist.name_form(rows.start).tokens))].add(watchlist._ids[number])
+    twins: dict[str, set[str]] = {}
+    for ids in keys.values():
+        for entry_id in ids & targets:
+            twins[entry_id] = ids - {entry_id}
+    return twins
+
+
+def evaluate(
+    labelled: list[Labelled], raised: dict[str, set[str]], twins: dict[str, set[str]]
+) -> dict[str, dict[str, float]]:
+    """Per kind and overall: queries, recall, precision and false-alert rate."""
+    rows: dict[str, dict[str, float]] = {}
+    groups: dict[str, list[Labelled]] = defaultdict(list)
+    for item in labelled:
+        groups[item.kind].append(item)
+        groups["all positives" if item.positive else "all negatives"].append(item)
+        groups["overall"].append(item)
+    for kind, items in groups.items():
+        correct = alerts = found = positives = wrong_queries = 0
+        for item in items:
+            ids = raised[item.qid] - (twins.get(item.target_id, set()) if item.positive else set())
+            alerts += len(ids)
+            if item.positive:
+                positives += 1
+                if item.target_id in ids:
+                    found += 1
+                    correct += 1
+            wrong = ids - ({item.target_id} if item.positive else set())
+            wrong_queries += bool(wrong)
+        rows[kind] = {
+            "n": len(items),
+            "recall": found / positives if positives else float("nan"),
+            "precision": correct / alerts if alerts else float("nan"),
+            "false_alert_rate": wrong_queries / len(items),
+        }
+    return rows
+
+
+def fmt(value: float) -> str:
+    return "  -  " if value != value else f"{value:.3f}"  # NaN: not defined for this kind
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--names", type=int, default=1_000_000, help="names (captions and aliases) on the list"
+    )
+    parser.add_argument("--per-kind", type=int, default=300, help="labelled queries per variant kind")
+    parser.add_argument("--seed", type=int, default=20261123)
+    parser.add_argument("--workdir", type=Path, default=ROOT / "build" / "bench-screening")
+    parser.add_argument("--logic-v2-python", default=str(ROOT / ".venv-bench-screening" / "bin" / "python"))
+    args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    list_path = args.workdir / "targets.simple.csv"
+    prebuilt_path = args.workdir / "watchlist.npz"
+
+    started = time.perf_counter()
+    entries, names, pairs = write_list(list_path, args.seed, args.names)
+    print(
+        f"generated list: {entries:,} entries, {names:,} names, {list_path.stat().st_size / 2**20:.0f} MiB "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+
+    gc.collect()
+    rss_before = rss_mib()
+    started = time.perf_counter()
+    watchlist = load_watchlist(list_path)
+    build_s = time.perf_counter() - started
+    gc.collect()
+    rss_after = rss_mib()
+    watchlist.save(prebuilt_path)
+    cold = load_prebuilt_in_fresh_process(prebuilt_path)
+    print("\n== load and memory")
+    print(
+        f"build from CSV (parse, normalise, index): {build_s:.1f} s, "
+        f"+{rss_after - rss_before:.0f} MiB resident"
+    )
+    print(
+        f"prebuilt index file: {prebuilt_path.stat().st_size / 2**20:.0f} MiB; loaded in a fresh process in "
+        f"{cold['load_s']:.2f} s ({build_s / cold['load_s']:.0f}x faster than building), "
+        f"process resident {cold['rss_mib']:.0f} MiB (library import {cold['import_s']:.2f} s)"
+    )
+    print(f"list version: {json.dumps(watchlist.version.to_dict())}")
+
+    labelled = list(labelled_set(args.seed, entries, args.per_kind, pairs))
+    queries = [(item, to_query(item)) for item in labelled]
+    for _, query in queries[:20]:
+        screen(query, watchlist)  # warm the caches, as a warm Lambda would be
+    ours: dict[str, set[str]] = {}
+    started = time.perf_counter()
+    for item, query in queries:
+        ours[item.qid] = {m.entry.id for m in screen(query, watchlist, threshold=DEFAULT_THRESHOLD)}
+    screen_s = time.perf_counter() - started
+    qps = len(queries) / screen_s
+
+    # Baseline for speed: a scan of every listed name per query (rapidfuzz's C++ extract, no index).
+    all_names = watchlist._names.to_list()
+    scan_queries = [
+        " ".join(normalise_name(n).tokens)
+        for item, _ in queries[:: max(1, len(queries) // 10)]
+        for n in item.names
+    ][:10]
+    started = time.perf_counter()
+    for text in scan_queries:
+        process.extract(text, all_names, scorer=fuzz.token_sort_ratio, limit=5, processor=str.lower)
+    scan_qps = len(scan_queries) / (time.perf_counter() - started)
+    print("\n== speed (one core)")
+    print(
+        f"screen(): {qps:.0f} queries/s over the labelled mix ({len(queries)} queries); "
+        f"a full scan with rapidfuzz: {scan_qps:.2f} queries/s; index/scan = {qps / scan_qps:.0f}x"
+    )
+
+    # logic-v2 scores the same candidates: the target, and the listed entries our blocking ranks first.
+    pairs_path = args.workdir / "logic_v2_pairs.jsonl"
+    scores_path = args.workdir / "logic_v2_scores.jsonl"
+    with pairs_path.open("w", encoding="utf-8") as out:
+        for item, query in queries:
+            organisation = isinstance(query, OrganisationQuery)
+            allowed = watchlist.organisation_rows if organisation else watchlist.person_rows
+            numbers: list[int] = []
+            for name in item.names:
+                form = normalise_name(name, organisation=organisation)
+                for row, _ in candidate_names(watchlist.index, form, LOGIC_V2_CANDIDATES * 2, allowed):
+                    number = watchlist.entry_of_name(row)
+                    if number not in numbers:
+                        numbers.append(number)
+            numbers = numbers[:LOGIC_V2_CANDIDATES]
+            if item.positive:
+                target = int(item.target_id.split("-")[1])  # NK-0001234 is entry number 1234
+                if target not in numbers:
+                    numbers.append(target)
+            candidates = [ftm_entry(watchlist, n) for n in numbers]
+            out.write(
+                json.dumps({"qid": item.qid, "query": ftm_query(item), "candidates": candidates}) + "\n"
+            )
+    result = subprocess.run(
+        [args.logic_v2_python, str(HERE / "logic_v2_side.py"), str(pairs_path), str(scores_path)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    timing = json.loads(result.stdout.strip().splitlines()[-1])
+    theirs: dict[str, set[str]] = {}
+    with scores_path.open(encoding="utf-8") as src:
+        for line in src:
+            row = json.loads(line)
+            theirs[row["qid"]] = {cid for cid, score in row["scores"].items() if score >= LOGIC_V2_THRESHOLD}
+    print(
+        f"logic-v2: {timing['pairs']} pairs scored in {timing['seconds']:.0f} s "
+        f"({timing['pairs'] / timing['seconds']:.0f} pairs/s)"
+    )
+
+    twins = same_name_listings(watchlist, {item.target_id for item in labelled if item.positive})
+    ours_eval = evaluate(labelled, ours, twins)
+    theirs_eval = evaluate(labelled, theirs, twins)
+    print(
+        f"\n== errors: arbiter at {DEFAULT_THRESHOLD} (whole list, blocking + scoring) vs logic-v2 at "
+        f"{LOGIC_V2_THRESHOLD} (same queries, scored on the target and our top "
+        f"{LOGIC_V2_CANDIDATES} candidates)"
+    )
+    print(f"{'kind':<18}{'n':>5}  {'recall':>15}  {'precision':>15}  {'false alerts':>15}")
+    print(f"{'':<18}{'':>5}  {'arbiter  lv2':>15}  {'arbiter  lv2':>15}  {'arbiter  lv2':>15}")
+    for kind in (*POSITIVE_KINDS, *NEGATIVE_KINDS, "all positives", "all negatives", "overall"):
+        a, b = ours_eval[kind], theirs_eval[kind]
+        print(
+            f"{kind:<18}{int(a['n']):>5}  {fmt(a['recall'])}  {fmt(b['recall'])}  {fmt(a['precision'])}  "
+            f"{fmt(b['precision'])}  {fmt(a['false_alert_rate'])}  {fmt(b['false_alert_rate'])}"
+        )
+    misses = [item for item in labelled if item.positive and item.target_id not in ours[item.qid]]
+    wrong = [
+        item
+        for item in labelled
+        if ours[item.qid] - ({item.target_id, *twins.get(item.target_id, ())} if item.positive else set())
+    ]
+    with (args.workdir / "errors.jsonl").open("w", encoding="utf-8") as out:
+        for item in misses + wrong:
+            out.write(json.dumps({**asdict(item), "raised": sorted(ours[item.qid])}) + "\n")
+    print(f"\nour misses and false alerts, for inspection: {args.workdir / 'errors.jsonl'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,194 @@
+"""How similar two names are, token by token, and why.
+
+Tokens are aligned regardless of order (lists write "SURNAME, Given", integrators "Given Surname"); a token
+may also meet two adjacent tokens of the other name joined ("xiao ming" / "Xiaoming", "al husseini" /
+"alhsyny"). Each pair is scored by rapidfuzz's OSA similarity (Levenshtein with swaps), also after folding the
+spellings that national romanisation conventions disagree on (German "sch"/"w", French "ch"/"ou"…), raised
+when the metaphones agree (other romanisations of the same sound) or, for a token written in an abjad script,
+when the consonant skeletons agree. A single letter meets a token it is the initial of. Pairs weaker than
+`TOKEN_FLOOR` do not count: "John" and "James" are not half the same name.
+
+The name score is the weighted share of the two names that was aligned, by token length (an initial weighs
+`INITIAL_WEIGHT`, a particle such as "al" or "van" 1): every query token counts fully, listed tokens left over
+count for `LISTED_EXTRA_WEIGHT` only, because lists carry middle names, patronymics and tribal names an
+integrator rarely sends; but when both sides have tokens left over, the overlap counts again as a conflict
+(`CONFLICT_WEIGHT`): that is a different name, not an omitted one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz.distance import OSA
+
+from arbiter.screening.names import NameForm, fold_romanisation, phonetic_key, skeleton_key
+
+__all__ = ["NameComparison", "TokenPair", "compare_names"]
+
+TOKEN_FLOOR = 0.7
+PHONETIC_SIMILARITY = 0.85
+SKELETON_SIMILARITY = 0.85
+INITIAL_SIMILARITY = 0.9
+PHONETIC_FLOOR = 0.5
+#: Weight of an initial, matched or not: a missing given name is evidence, even written as one letter.
+INITIAL_WEIGHT = 4
+#: Particles that join names ("al", "bin", "van", "de"): they align easily and say little.
+PARTICLES = frozenset(
+    {
+        "al",
+        "el",
+        "bin",
+        "ibn",
+        "bint",
+        "abu",
+        "van",
+        "von",
+        "der",
+        "den",
+        "de",
+        "del",
+        "la",
+        "le",
+        "da",
+        "di",
+        "du",
+        "dos",
+        "das",
+    }
+)
+# Folded spellings that agree are close, but not the same spelling.
+ROMANISATION_CAP = 0.95
+ROMANISATION_FLOOR = 0.8
+#: Extra weight of a conflict: a query token and a listed token both left unaligned are likely two different
+#: name parts in the same place ("Théophile Roy" / "Théophile Hebert"), worse than a part one side omits.
+CONFLICT_WEIGHT = 2.0
+LISTED_EXTRA_WEIGHT = 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    """One aligned pair: query token(s), listed token(s), similarity and how they met."""
+
+    query: str
+    listed: str
+    similarity: float
+    how: str  # exact | fuzzy | romanisation | phonetic | skeleton | initial
+
+
+@dataclass(frozen=True, slots=True)
+class NameComparison:
+    """The score of one query name against one listed name, with the pairs behind it."""
+
+    score: float
+    pairs: tuple[TokenPair, ...]
+    unmatched_query: tuple[str, ...]
+    unmatched_listed: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    text: str
+    positions: tuple[int, ...]
+    abjad: bool
+
+
+def _units(tokens: tuple[str, ...], abjad: tuple[bool, ...]) -> list[_Unit]:
+    units = [_Unit(t, (i,), abjad[i]) for i, t in enumerate(tokens)]
+    for i in range(len(tokens) - 1):
+        units.append(_Unit(tokens[i] + tokens[i + 1], (i, i + 1), abjad[i] or abjad[i + 1]))
+    return units
+
+
+def _token_similarity(q: _Unit, r: _Unit) -> tuple[float, str]:
+    a, b = q.text, r.text
+    if a == b:
+        return 1.0, "exact"
+    if len(a) == 1 or len(b) == 1:
+        # An initial meets only a single token of the other side, and only by its first letter.
+        # A letter left by an abjad transliteration is not an initial.
+        single = len(q.positions) == 1 and len(r.positions) == 1 and not (q.abjad or r.abjad)
+        if single and a[0] == b[0] and not (a + b).isdigit():
+            return INITIAL_SIMILARITY, "initial"
+        return 0.0, ""
+    if a.isdigit() or b.isdigit():
+        return 0.0, ""  # numbers in names ("Company 7") meet only when equal
+    # OSA: Levenshtein that counts a swap of two neighbouring letters as one edit ("Jhon").
+    best, how = OSA.normalized_similarity(a, b), "fuzzy"
+    if best < PHONETIC_SIMILARITY:
+        folded = OSA.normalized_similarity(fold_romanisation(a), fold_romanisation(b))
+        if folded > best and folded >= ROMANISATION_FLOOR:
+            best, how = min(folded, ROMANISATION_CAP), "romanisation"
+    if best < PHONETIC_SIMILARITY and best >= PHONETIC_FLOOR and min(len(a), len(b)) >= 4:
+        # Metaphones of short tokens collide too often ("teng", "dong"): only longer, similar tokens count.
+        pa = phonetic_key(a)
+        if pa and len(pa) >= 2 and pa == phonetic_key(b):
+            best, how = PHONETIC_SIMILARITY, "phonetic"
+    if best < SKELETON_SIMILARITY and (q.abjad or r.abjad):
+        sa, sb = skeleton_key(a), skeleton_key(b)
+        if sa and (sa == sb or _drop_article(sa) == sb or sa == _drop_article(sb) or _drop_t(sa) == sb):
+            best, how = SKELETON_SIMILARITY, "skeleton"
+    # One edit in a short token is another name as often as a typo ("Deng" / "Dong"): short tokens need more.
+    if best < TOKEN_FLOOR or (how == "fuzzy" and min(len(a), len(b)) <= 3 and best < 1.0):
+        return 0.0, ""
+    return best, how
+
+
+def _drop_article(skeleton: str) -> str:
+    # Arabic writes the article joined to the noun (الحسيني, "alhsyny"): its skeleton starts with "l".
+    return skeleton[1:] if len(skeleton) > 2 and skeleton[0] == "l" else skeleton
+
+
+def _drop_t(skeleton: str) -> str:
+    # Ta marbuta (ة) is romanised "t" by ICU but left out of most spellings ("fatmt" / "Fatima").
+    return skeleton[:-1] if len(skeleton) > 2 and skeleton.endswith("t") else skeleton
+
+
+def _weight(token: str) -> int:
+    if len(token) == 1:
+        return INITIAL_WEIGHT
+    if token in PARTICLES:
+        return 1
+    return len(token)
+
+
+def compare_names(query: NameForm, listed: NameForm) -> NameComparison:
+    """Score how well the listed name covers the query name, in [0, 1], with the aligned pairs."""
+    if not query.tokens or not listed.tokens:
+        return NameComparison(0.0, (), query.tokens, listed.tokens)
+    q_units = _units(query.tokens, query.abjad)
+    r_units = _units(listed.tokens, listed.abjad)
+    candidates: list[tuple[float, float, _Unit, _Unit, str]] = []
+    for qu in q_units:
+        for ru in r_units:
+            sim, how = _token_similarity(qu, ru)
+            if sim > 0.0:
+                weight = len(qu.text) + len(ru.text)
+                candidates.append((sim, weight, qu, ru, how))
+    # Greedy alignment, best similarity first, then the longer pair: names have few tokens, and the best
+    # pair first is what a reviewer would pick by eye.
+    candidates.sort(key=lambda c: (c[0], c[1]), reverse=True)
+    used_q: set[int] = set()
+    used_r: set[int] = set()
+    pairs: list[TokenPair] = []
+    matched = 0.0
+    matched_listed_len = 0
+    for sim, _, qu, ru, how in candidates:
+        if used_q.intersection(qu.positions) or used_r.intersection(ru.positions):
+            continue
+        used_q.update(qu.positions)
+        used_r.update(ru.positions)
+        # An initial stands for the start of the listed token: the rest of it counts as not matched.
+        listed_len = min(INITIAL_WEIGHT, _weight(ru.text)) if how == "initial" else _weight(ru.text)
+        matched += sim * (_weight(qu.text) + listed_len)
+        matched_listed_len += listed_len
+        pairs.append(TokenPair(qu.text, ru.text, round(sim, 3), how))
+    query_len = sum(_weight(t) for t in query.tokens)
+    listed_len_all = sum(_weight(t) for t in listed.tokens)
+    listed_extra = listed_len_all - matched_listed_len
+    unmatched_query_len = sum(_weight(t) for i, t in enumerate(query.tokens) if i not in used_q)
+    conflict = min(unmatched_query_len, listed_extra)
+    total = query_len + matched_listed_len + LISTED_EXTRA_WEIGHT * listed_extra + CONFLICT_WEIGHT * conflict
+    score = matched / total if total else 0.0
+    unmatched_q = tuple(t for i, t in enumerate(query.tokens) if i not in used_q)
+    unmatched_r = tuple(t for i, t in enumerate(listed.tokens) if i not in used_r)
+    return NameComparison(min(1.0, score), tuple(pairs), unmatched_q, unmatched_r)

@@ -1,0 +1,108 @@
+"""Screening one query against a watchlist: block, score, explain, and set aside what a reviewer cleared."""
+
+from __future__ import annotations
+
+from arbiter.domain.errors import InvalidInput
+from arbiter.screening.compare import NameComparison, compare_names
+from arbiter.screening.features import (
+    BIRTH_DATE_AGREE,
+    COUNTRY_AGREE,
+    REGISTRATION_AGREE,
+    compare_birth_dates,
+    compare_countries,
+    compare_registration,
+)
+from arbiter.screening.index import candidate_names
+from arbiter.screening.model import (
+    FeatureContribution,
+    Match,
+    MatchExplanation,
+    OrganisationQuery,
+    PersonQuery,
+    Query,
+)
+from arbiter.screening.names import NameForm, normalise_name
+from arbiter.screening.watchlist import Watchlist
+
+__all__ = ["DEFAULT_CANDIDATES", "DEFAULT_THRESHOLD", "screen"]
+
+#: Score from which a listed entry is raised as a match. See docs/screening.md for how it was chosen.
+DEFAULT_THRESHOLD = 0.80
+#: Listed names per query name that go from blocking to full scoring.
+DEFAULT_CANDIDATES = 40
+
+
+def _query_forms(query: Query) -> list[NameForm]:
+    organisation = isinstance(query, OrganisationQuery)
+    forms = [normalise_name(n, organisation=organisation) for n in query.names if n and n.strip()]
+    forms = [f for f in forms if f.tokens]
+    if not forms:
+        raise InvalidInput("the query has no name to screen", path="names")
+    return forms
+
+
+def screen(
+    query: Query,
+    watchlist: Watchlist,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    cleared: frozenset[str] | set[str] = frozenset(),
+    candidates: int = DEFAULT_CANDIDATES,
+) -> list[Match]:
+    """Listed entries whose score reaches `threshold`, best first; those in `cleared` come back suppressed."""
+    if not 0.0 < threshold <= 1.0:
+        raise InvalidInput("threshold must be in (0, 1]", path="threshold")
+    forms = _query_forms(query)
+    allowed = watchlist.person_rows if isinstance(query, PersonQuery) else watchlist.organisation_rows
+    entries: set[int] = set()
+    for form in forms:
+        for row, _ in candidate_names(watchlist.index, form, candidates, allowed):
+            entries.add(watchlist.entry_of_name(row))
+    matches: list[Match] = []
+    for number in entries:
+        best: tuple[NameComparison, NameForm, NameForm] | None = None
+        for row in watchlist.name_rows(number):
+            listed = watchlist.name_form(row)
+            for form in forms:
+                result = compare_names(form, listed)
+                if best is None or result.score > best[0].score:
+                    best = (result, form, listed)
+        # A name far below the threshold cannot be lifted over it by the other features: stop here.
+        if best is None or best[0].score + _MAX_LIFT < threshold:
+            continue
+        entry = watchlist.entry(number)
+        comparison, form, listed = best
+        contributions = [_name_contribution(comparison)]
+        if isinstance(query, PersonQuery):
+            contributions.append(compare_birth_dates(query.birth_date, entry.birth_dates))
+            contributions.append(compare_countries((query.nationality, query.country), entry.countries))
+        else:
+            contributions.append(compare_countries((query.country,), entry.countries))
+            contributions.append(compare_registration(query.registration_number, entry.identifiers))
+        score = round(max(0.0, min(1.0, sum(c.delta for c in contributions))), 4)
+        if score < threshold:
+            continue
+        explanation = MatchExplanation(
+            query_name=form.original,
+            listed_name=listed.original,
+            name_score=round(comparison.score, 4),
+            token_pairs=tuple((p.query, p.listed, p.similarity, p.how) for p in comparison.pairs),
+            unmatched_query_tokens=comparison.unmatched_query,
+            unmatched_listed_tokens=comparison.unmatched_listed,
+            contributions=tuple(contributions),
+        )
+        matches.append(
+            Match(entry=entry, score=score, explanation=explanation, suppressed=entry.id in cleared)
+        )
+    matches.sort(key=lambda m: (-m.score, m.entry.id))
+    return matches
+
+
+# The most the other features can add to a name score (birth date, country and registration all agreeing).
+_MAX_LIFT = BIRTH_DATE_AGREE + COUNTRY_AGREE + REGISTRATION_AGREE
+
+
+def _name_contribution(comparison: NameComparison) -> FeatureContribution:
+    outcome = "agree" if comparison.score >= 0.999 else "partial" if comparison.pairs else "disagree"
+    pairs = ", ".join(f"{p.query}~{p.listed} ({p.how} {p.similarity:.2f})" for p in comparison.pairs)
+    return FeatureContribution("name", outcome, round(comparison.score, 4), pairs or "no token in common")

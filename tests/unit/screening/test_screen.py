@@ -1,0 +1,123 @@
+"""Screening against a generated list: variants that must be found, near misses that must not be raised."""
+
+from __future__ import annotations
+
+import pytest
+from arbiter.domain.errors import InvalidInput
+from arbiter.screening import OrganisationQuery, PersonQuery, Watchlist, screen
+
+from tests.unit.screening.generated_lists import LISTED_PEOPLE
+
+
+def raised(matches) -> list[str]:
+    return [m.entry.id for m in matches if not m.suppressed]
+
+
+@pytest.mark.parametrize(("entry_id", "native"), [(p[0], p[2]) for p in LISTED_PEOPLE if p[2]])
+def test_native_script_finds_the_romanised_listing(watchlist: Watchlist, entry_id: str, native: str) -> None:
+    assert entry_id in raised(screen(PersonQuery(names=(native,)), watchlist))
+
+
+@pytest.mark.parametrize(
+    ("query", "entry_id"),
+    [
+        ("Putin, Vladimir", "P-PUTIN"),  # reordered, patronymic left out
+        ("Wladimir Putin", "P-PUTIN"),  # German spelling
+        ("Schewtschenko Taras", "P-SHEV"),  # German romanisation, reordered
+        ("Muhammad ibn Salman Al Saud", "P-MBS"),  # another spelling of each part
+        ("Hsiao-ming Wang", "P-WANG"),  # Wade-Giles, given name first
+        ("Jonh Michael Smith", "P-SMITH"),  # one-letter typo
+        ("Dr. Maria Fernanda Garcia Lopez", "P-GARCIA"),  # honorific
+        ("J. M. Smith", "P-SMITH"),  # initials
+    ],
+)
+def test_variants_of_a_listed_name_are_found(watchlist: Watchlist, query: str, entry_id: str) -> None:
+    assert entry_id in raised(screen(PersonQuery(names=(query,)), watchlist))
+
+
+def test_birth_date_separates_namesakes(watchlist: Watchlist) -> None:
+    matches = screen(PersonQuery(names=("John Michael Smith",), birth_date="1966-02-14"), watchlist)
+    assert raised(matches) == ["P-SMITH"]  # the namesake born in 1986 is not raised
+    contribution = {c.feature: c for c in matches[0].explanation.contributions}["birth_date"]
+    assert contribution.outcome == "agree"
+    assert contribution.delta > 0
+
+
+def test_a_namesake_born_years_apart_is_not_raised(watchlist: Watchlist) -> None:
+    assert raised(screen(PersonQuery(names=("Vladimir Putin",), birth_date="1990-01-01"), watchlist)) == []
+
+
+@pytest.mark.parametrize("query", ["Vladimir Petrenko", "Maria Novak", "Taras Bulba", "Ivan Putilov"])
+def test_close_non_matches_are_not_raised(watchlist: Watchlist, query: str) -> None:
+    assert raised(screen(PersonQuery(names=(query,), birth_date="1955-01-01"), watchlist)) == []
+
+
+def test_country_disagreement_lowers_the_score(watchlist: Watchlist) -> None:
+    same = screen(PersonQuery(names=("Wang Xiaoming",), nationality="CN"), watchlist)
+    other = screen(PersonQuery(names=("Wang Xiaoming",), nationality="BR"), watchlist, threshold=0.5)
+    assert same[0].score > other[0].score
+    verdict = {c.feature: c.outcome for c in other[0].explanation.contributions}
+    assert verdict["country"] == "disagree"
+
+
+def test_explanation_says_which_names_and_tokens_met(watchlist: Watchlist) -> None:
+    (match,) = screen(PersonQuery(names=("Поддубный Иван", "Путин Владимир")), watchlist)
+    explanation = match.explanation
+    assert explanation.query_name == "Путин Владимир"
+    assert explanation.listed_name == "Vladimir Vladimirovich Putin"
+    assert {(q, r) for q, r, _, _ in explanation.token_pairs} == {
+        ("putin", "putin"),
+        ("vladimir", "vladimir"),
+    }
+    assert explanation.unmatched_listed_tokens == ("vladimirovich",)
+    assert match.to_dict()["entry"]["topics"] == ["sanction"]
+    assert match.entry.datasets == ("eu_fsf", "us_ofac_sdn")
+
+
+def test_cleared_entries_come_back_suppressed(watchlist: Watchlist) -> None:
+    query = PersonQuery(names=("John Michael Smith",))
+    matches = screen(query, watchlist, cleared={"P-SMITH2"})
+    by_id = {m.entry.id: m.suppressed for m in matches}
+    assert by_id == {"P-SMITH": False, "P-SMITH2": True}
+
+
+def test_threshold_is_configurable(watchlist: Watchlist) -> None:
+    query = PersonQuery(names=("V. Putin",))
+    low = screen(query, watchlist, threshold=0.6)
+    high = screen(query, watchlist, threshold=0.99)
+    assert "P-PUTIN" in raised(low)
+    assert high == []
+
+
+@pytest.mark.parametrize(
+    "name", ["ACME PETROLEUM TRADING LTD", "Acme Petroleum Trading LLC", "Acme Petroleum Trading"]
+)
+def test_company_suffix_changes_still_match(watchlist: Watchlist, name: str) -> None:
+    assert raised(screen(OrganisationQuery(names=(name,)), watchlist)) == ["C-ACME"]
+
+
+def test_organisations_are_not_screened_against_people(watchlist: Watchlist) -> None:
+    assert screen(OrganisationQuery(names=("John Michael Smith",)), watchlist) == []
+
+
+def test_registration_number_raises_the_score(watchlist: Watchlist) -> None:
+    name = ("Romaschka Energie",)  # German spelling: the name alone scores below 1
+    plain = screen(OrganisationQuery(names=name), watchlist, threshold=0.5)
+    with_number = screen(
+        OrganisationQuery(names=name, registration_number="1027 7001 32195"), watchlist, threshold=0.5
+    )
+    assert plain[0].score < 1.0
+    assert with_number[0].score > plain[0].score
+    verdict = {c.feature: c.outcome for c in with_number[0].explanation.contributions}
+    assert verdict["registration_number"] == "agree"
+
+
+def test_a_query_without_a_name_is_refused(watchlist: Watchlist) -> None:
+    with pytest.raises(InvalidInput) as error:
+        screen(PersonQuery(names=("  ", "-")), watchlist)
+    assert error.value.path == "names"
+
+
+def test_threshold_out_of_range_is_refused(watchlist: Watchlist) -> None:
+    with pytest.raises(InvalidInput):
+        screen(PersonQuery(names=("John Smith",)), watchlist, threshold=1.5)
