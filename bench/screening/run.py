@@ -21,12 +21,13 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path[:0] = [str(HERE), str(ROOT / "layers" / "common")]
 
+from generate import NEGATIVE_KINDS, POSITIVE_KINDS, Labelled, labelled_set, write_list  # noqa: E402
+from rapidfuzz import fuzz, process  # noqa: E402
+
 from arbiter.screening import OrganisationQuery, PersonQuery, Watchlist, load_watchlist, screen  # noqa: E402
 from arbiter.screening.index import candidate_names  # noqa: E402
 from arbiter.screening.names import normalise_name  # noqa: E402
 from arbiter.screening.screen import DEFAULT_THRESHOLD  # noqa: E402
-from generate import NEGATIVE_KINDS, POSITIVE_KINDS, Labelled, labelled_set, write_list  # noqa: E402
-from rapidfuzz import fuzz, process  # noqa: E402
 
 LOGIC_V2_THRESHOLD = 0.70
 LOGIC_V2_CANDIDATES = 10

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from arbiter.screening import Watchlist, load_watchlist
 
+from arbiter.screening import Watchlist, load_watchlist
 from tests.unit.screening.generated_lists import targets_rows, write_targets_csv
 
 

@@ -7,6 +7,7 @@ import hashlib
 import io
 
 import pytest
+
 from arbiter.screening import PersonQuery, WatchlistFormatError, load_watchlist, screen
 
 TARGETS = (

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+
 from arbiter.domain.errors import InvalidInput
 from arbiter.screening import OrganisationQuery, PersonQuery, Watchlist, screen
-
 from tests.unit.screening.generated_lists import LISTED_PEOPLE
 
 

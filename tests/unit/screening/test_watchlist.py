@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+
 from arbiter.domain.errors import InvalidInput
 from arbiter.screening import PersonQuery, Watchlist, screen
 
