@@ -6,6 +6,9 @@
 - EventBridge rules: moto delivers to SQS, logs, buses and API destinations but raises NotImplementedError
   for Lambda and Step Functions targets; those are delivered here, asynchronously as EventBridge does, with
   a few retries for Lambda targets.
+- DynamoDB writes: moto applies a transaction item by item and rolls back by restoring a copy of the table, so
+  two concurrent transactions can both pass their conditions or undo each other. DynamoDB is atomic per item
+  and per transaction; here every write is serialised, which gives the same guarantees.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from moto.awslambda.models import LambdaFunction
+from moto.dynamodb.models import DynamoDBBackend
 from moto.events.models import EventTemplateParser, Rule
 from moto.utilities.arns import parse_arn
 
@@ -31,6 +35,26 @@ __all__ = ["MotoBridge"]
 log = logging.getLogger("arbiter_local")
 
 StartExecution = Callable[[str, str, str], None]
+
+_DYNAMODB_WRITES = (
+    "put_item",
+    "update_item",
+    "delete_item",
+    "transact_write_items",
+    "execute_statement",
+    "execute_transaction",
+    "batch_execute_statement",
+)
+_dynamodb_lock = threading.RLock()
+
+
+def _serialised(method: Callable[..., Any]) -> Callable[..., Any]:
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        with _dynamodb_lock:
+            return method(*args, **kwargs)
+
+    locked.__wrapped__ = method  # type: ignore[attr-defined]
+    return locked
 
 
 class MotoBridge:
@@ -49,6 +73,9 @@ class MotoBridge:
     def install(self) -> None:
         """Patch moto's Lambda invocation and EventBridge rule delivery."""
         self._saved = {"invoke": LambdaFunction._invoke_lambda, "targets": Rule.send_to_targets}
+        for name in _DYNAMODB_WRITES:
+            self._saved[f"dynamodb.{name}"] = getattr(DynamoDBBackend, name)
+            setattr(DynamoDBBackend, name, _serialised(getattr(DynamoDBBackend, name)))
         bridge = self
 
         def _invoke_lambda(function: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
@@ -83,6 +110,8 @@ class MotoBridge:
         if self._saved:
             LambdaFunction._invoke_lambda = self._saved["invoke"]  # type: ignore[method-assign]
             Rule.send_to_targets = self._saved["targets"]  # type: ignore[method-assign]
+            for name in _DYNAMODB_WRITES:
+                setattr(DynamoDBBackend, name, self._saved[f"dynamodb.{name}"])
             self._saved = {}
         self._pool.shutdown(wait=False, cancel_futures=True)
 

@@ -1,0 +1,145 @@
+"""The reviewers' API on the local stack: real Cognito tokens, the real workflow waiting on a task token."""
+
+from __future__ import annotations
+
+import threading
+
+import httpx
+import jwt
+
+from tests.waiting import wait_for
+
+PERSON = {"type": "individual", "id": "rev-1", "individual": {"first_name": "Grace", "last_name": "Hopper"}}
+
+
+def case_in_review(tenant, entity_id="rev-1"):
+    api = tenant.api()
+    case = api.post(
+        "/v1/cases", json={"workflow": "manual-review", "entity": {**PERSON, "id": entity_id}}
+    ).json()
+    wait_for(
+        lambda: api.get(f"/v1/cases/{case['id']}").json()["state"] == "manual_review", what="manual review"
+    )
+    return case["id"]
+
+
+def test_a_reviewer_approves_and_the_execution_ends(tenant, stack, bus_events):
+    case_id = case_in_review(tenant)
+    reviewer = tenant.reviewer("reviewer")
+    queue = reviewer.get("/v1/review/cases", params={"state": "manual_review"}).json()
+    assert case_id in [c["id"] for c in queue["items"]]
+    response = reviewer.post(
+        f"/v1/review/cases/{case_id}/decision", json={"decision": "approve", "reason": "ID and selfie match"}
+    )
+    assert response.status_code == 200, response.text
+    detail = reviewer.get(f"/v1/review/cases/{case_id}").json()
+    assert detail["case"]["state"] == "approved"
+    decided = next(e for e in detail["audit"] if e["action"] == "case.decided")
+    assert decided["reason"] == "ID and selfie match"
+    assert decided["actor"]["type"] == "reviewer"
+    execution = detail["case"]["execution_arn"]
+    sfn = stack.client("stepfunctions")
+    wait_for(
+        lambda: sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED", what="execution end"
+    )
+    decided_events = wait_for(
+        lambda: [e for e in bus_events.for_case(case_id) if e["detail-type"] == "case.decided"],
+        what="decided event",
+    )
+    assert decided_events[0]["source"] == "arbiter"
+    assert decided_events[0]["detail"]["outcome"] == "approved"
+
+
+def test_a_viewer_cannot_decide(tenant):
+    case_id = case_in_review(tenant)
+    response = tenant.reviewer("viewer").post(
+        f"/v1/review/cases/{case_id}/decision", json={"decision": "approve", "reason": "looks fine"}
+    )
+    assert response.status_code == 403
+    assert "needs the reviewer role" in response.json()["message"]
+    assert tenant.api().get(f"/v1/cases/{case_id}").json()["state"] == "manual_review"
+
+
+def test_concurrent_decisions_one_wins_the_rest_get_409(tenant):
+    case_id = case_in_review(tenant)
+    clients = [tenant.reviewer("reviewer"), tenant.reviewer("admin")]
+    answers: list[httpx.Response] = []
+    barrier = threading.Barrier(4)
+
+    def decide(client, decision):
+        barrier.wait()
+        answers.append(
+            client.post(f"/v1/review/cases/{case_id}/decision", json={"decision": decision, "reason": "r"})
+        )
+
+    threads = [
+        threading.Thread(target=decide, args=(clients[i % 2], ("approve", "reject")[i % 2])) for i in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    codes = sorted(a.status_code for a in answers)
+    assert codes.count(200) == 1, codes
+    assert set(codes) == {200, 409}
+    detail = tenant.reviewer("viewer").get(f"/v1/review/cases/{case_id}").json()
+    assert len([e for e in detail["audit"] if e["action"] == "case.decided"]) == 1
+
+
+def test_another_tenants_reviewer_sees_nothing(tenant, stack):
+    case_id = case_in_review(tenant)
+    from tests.system.test_integrator_api import _other_tenant
+
+    other = _other_tenant(stack)
+    assert other.reviewer("admin").get(f"/v1/review/cases/{case_id}").status_code == 404
+
+
+def test_tokens_are_verified_not_trusted(tenant):
+    token = tenant.reviewer("reviewer").headers["Authorization"].split()[1]
+    claims = jwt.decode(token, options={"verify_signature": False})
+    forged = jwt.encode({**claims, "cognito:groups": ["admin"]}, "not-the-key", algorithm="HS256")
+    url = f"{tenant.stack.api_url}/v1/review/cases"
+    assert httpx.get(url, headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+    assert httpx.get(url).status_code == 401
+    api_key_as_token = httpx.get(url, headers={"Authorization": f"Bearer {tenant.api_key}"})
+    assert api_key_as_token.status_code == 401
+
+
+def test_revision_then_resubmission_then_approval(tenant):
+    api = tenant.api()
+    case_id = case_in_review(tenant, entity_id="rev-2")
+    reviewer = tenant.reviewer("reviewer")
+    response = reviewer.post(
+        f"/v1/review/cases/{case_id}/decision", json={"decision": "revision", "reason": "selfie is blurry"}
+    )
+    assert response.status_code == 200
+    assert api.get(f"/v1/cases/{case_id}").json()["revision"]["reason"] == "selfie is blurry"
+    wait_for(
+        lambda: api.post(f"/v1/cases/{case_id}/events", json={"name": "resubmitted"}).status_code == 200,
+        what="the resubmission to be accepted",
+    )
+    wait_for(
+        lambda: api.get(f"/v1/cases/{case_id}").json()["state"] == "manual_review", what="back in review"
+    )
+    reviewer.post(f"/v1/review/cases/{case_id}/decision", json={"decision": "approve", "reason": "clear now"})
+    assert api.get(f"/v1/cases/{case_id}").json()["decision"]["outcome"] == "approved"
+
+
+def test_assign_to_me_and_filter_by_assignee(tenant):
+    case_id = case_in_review(tenant, entity_id="rev-3")
+    reviewer = tenant.reviewer("reviewer")
+    assigned = reviewer.post(f"/v1/review/cases/{case_id}/assign", json={"assignee": "me"}).json()
+    assert assigned["assignee"]["id"]
+    mine = reviewer.get("/v1/review/cases", params={"assignee": "me"}).json()["items"]
+    assert [c["id"] for c in mine] == [case_id]
+    unassigned = reviewer.get("/v1/review/cases", params={"assignee": "unassigned"}).json()["items"]
+    assert case_id not in [c["id"] for c in unassigned]
+    counts = reviewer.get("/v1/review/counts").json()["states"]
+    assert counts["manual_review"] == 1
+
+
+def test_search_by_name(tenant):
+    case_id = case_in_review(tenant, entity_id="rev-4")
+    found = tenant.reviewer("viewer").get("/v1/review/cases", params={"q": "hopp"}).json()["items"]
+    assert [c["id"] for c in found] == [case_id]
+    assert tenant.reviewer("viewer").get("/v1/review/cases", params={"q": "nobody"}).json()["items"] == []
