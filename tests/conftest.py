@@ -39,8 +39,11 @@ def stack() -> Iterator[Any]:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     local = LocalStack(StackConfig(api_port=free_port(), moto_port=free_port()), progress=lambda _: None)
     local.start()
+    # A partner subscribed from the start: every event the session publishes is checked against its schema.
+    local.partner = BusEvents(local)
     try:
         yield local
+        validate_published_events(local.partner.drain())
     finally:
         local.stop()
 
@@ -150,7 +153,19 @@ class BusEvents:
         return [e for e in self.drain() if e["detail"].get("case_id") == case_id]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def bus_events(stack: Any) -> BusEvents:
-    """A partner's view of the bus for the whole session (filter by case id)."""
-    return BusEvents(stack)
+    """A partner's view of the bus, subscribed when the stack started (filter by case id)."""
+    return stack.partner
+
+
+def validate_published_events(received: list[dict[str, Any]]) -> None:
+    """Each event's detail must match the schema of its detail-type (schemas/events)."""
+    import jsonschema
+
+    from arbiter.domain.event_schemas import catalog
+
+    schemas = {schema["properties"]["type"]["const"]: schema for schema in catalog().values()}
+    for event in received:
+        assert event["detail-type"] in schemas, f"no schema for published event {event['detail-type']}"
+        jsonschema.validate(event["detail"], schemas[event["detail-type"]])
