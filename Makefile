@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)/local
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint lock schemas openapi deps deps-test backoffice deploy-backoffice clean bench-screening
+.PHONY: demo test lint lock schemas openapi bench-cost bench-coldstart deps deps-test backoffice deploy-backoffice clean bench-screening
 
 demo: deps backoffice
 	@$(VENV)/bin/python -m arbiter_local --api-port $(API_PORT) --moto-port $(MOTO_PORT)
@@ -75,6 +75,12 @@ $(STAMPS)/node: package.json package-lock.json
 	@mkdir -p $(STAMPS)
 	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
+
+# Benchmarks print their figures (see bench/*/run.py); they are not part of `make test`.
+bench-cost: deps
+	@$(VENV)/bin/python bench/cost/run.py $(BENCH_ARGS)
+bench-coldstart: deps
+	@$(VENV)/bin/python bench/coldstart/run.py $(BENCH_ARGS)
 
 # Screening bench: 1M generated names; nomenklatura (the comparison) pins its own stack, so it gets a virtualenv.
 BENCH_SCREENING_VENV := .venv-bench-screening
