@@ -8,7 +8,7 @@ import math
 import pytest
 
 from arbiter.domain.errors import InvalidRule
-from arbiter.rules.jsonlogic import apply, compile, variables_read
+from arbiter.rules.jsonlogic import apply, compile, compile_batch, variables_read
 from arbiter.rules.jsvalues import js_number_to_string, js_to_number
 from arbiter.rules.operators import default_registry
 from arbiter.rules.runtime import RuleRuntimeError
@@ -141,3 +141,17 @@ def test_variables_read_lists_literal_paths_outside_scoped_bodies():
         ]
     }
     assert variables_read(rule) == ["entity.country", "entity.ubos", "entity.name"]
+
+
+def test_rules_compiled_together_compute_a_repeated_operation_once_with_the_same_results():
+    total = {"reduce": [{"var": "xs"}, {"+": [{"var": "accumulator"}, {"var": "current"}]}, 0]}
+    rules = [
+        {"<": [total, 10]},
+        {"if": [{"var": "flag"}, {">": [total, 3]}, False]},
+        {"and": [{"var": "flag"}, {"==": [total, 6]}]},
+        {"some": [{"var": "xs"}, {"==": [{"var": ""}, 2]}]},
+    ]
+    together = compile_batch(rules)
+    assert together.source.count("_PENDING") >= 2
+    for data in [{"xs": [1, 2, 3], "flag": True}, {"xs": [5, 9], "flag": False}, {"xs": "nope"}, {}]:
+        assert list(together(data)) == [compile(rule).truthy(data) for rule in rules]

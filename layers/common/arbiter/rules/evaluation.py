@@ -19,7 +19,6 @@ from typing import Any
 
 from arbiter.domain.errors import InvalidRule
 from arbiter.rules import jsonlogic
-from arbiter.rules.jsvalues import json_truthy
 from arbiter.rules.operators import OperatorRegistry, default_registry
 from arbiter.rules.ruleset import DecisionTable, RuleSetDraft
 from arbiter.rules.runtime import RuleRuntimeError, var_dynamic
@@ -137,6 +136,10 @@ class CompiledRuleSet:
                 )
             self.tables.append((table, rows))
 
+        everything = self.checks + [check for _, rows in self.tables for check in rows]
+        # One function tests every condition (reads shared); a failure falls back to one rule at a time.
+        self._batch = jsonlogic.compile_batch([c.condition for c in everything], registry)
+
     @property
     def size(self) -> int:
         """How many conditions one evaluation may test."""
@@ -144,25 +147,32 @@ class CompiledRuleSet:
 
     def evaluate(self, context: dict[str, Any]) -> Evaluation:
         """Every rule and table on `context`; the hits carry the values their conditions read."""
-        fired: list[_Check] = []
         errors: list[dict[str, Any]] = []
+        try:
+            outcomes: list[bool | RuleRuntimeError] = list(self._batch(context))
+        except RuleRuntimeError:
+            outcomes = self._batch.each(context)
+        fired: list[_Check] = []
+        position = 0
         for check in self.checks:
-            try:
-                if json_truthy(check.test(context)):
-                    fired.append(check)
-            except RuleRuntimeError as exc:
-                errors.append({"rule_id": check.id, "error": str(exc)})
+            outcome = outcomes[position]
+            position += 1
+            if isinstance(outcome, RuleRuntimeError):
+                errors.append({"rule_id": check.id, "error": str(outcome)})
+            elif outcome:
+                fired.append(check)
         for table, rows in self.tables:
+            matched = False
             for check in rows:
-                try:
-                    matched = json_truthy(check.test(context))
-                except RuleRuntimeError as exc:
-                    errors.append({"rule_id": check.id, "error": str(exc)})
-                    continue
+                outcome = outcomes[position]
+                position += 1
                 if matched:
+                    continue
+                if isinstance(outcome, RuleRuntimeError):
+                    errors.append({"rule_id": check.id, "error": str(outcome)})
+                elif outcome:
                     fired.append(check)
-                    if table.hit_policy == "first":
-                        break
+                    matched = table.hit_policy == "first"
         return self._score(fired, errors, context)
 
     def _score(self, fired: list[_Check], errors: list[dict[str, Any]], context: Any) -> Evaluation:

@@ -99,7 +99,9 @@ def js_type(value: Any) -> str:
     return "object"
 
 
-def _string_to_number(text: str) -> float:
+def _string_to_number(text: str) -> float | int:
+    if text.isdigit() and text.isascii():
+        return int(text)
     text = text.strip(_JS_SPACE)
     if text == "":
         return 0.0

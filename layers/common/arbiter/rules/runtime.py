@@ -87,6 +87,17 @@ def missing(data: Any, args: list[Any]) -> list[Any]:
     return out
 
 
+def missing_values(keys: tuple[str, ...], values: tuple[Any, ...]) -> list[Any]:
+    """`missing` with literal keys whose values the compiled rule already read."""
+    return [k for k, v in zip(keys, values, strict=True) if v is None or (v.__class__ is str and v == "")]
+
+
+def missing_some_values(need: Any, keys: tuple[str, ...], values: tuple[Any, ...]) -> list[Any]:
+    """`missing_some` with a literal list of keys whose values the compiled rule already read."""
+    are_missing = missing_values(keys, values)
+    return [] if js_compare(">=", len(keys) - len(are_missing), need) else are_missing
+
+
 def missing_some(data: Any, need: Any, options: Any) -> list[Any]:
     """[] if at least `need` of `options` are present, else the missing ones."""
     are_missing = missing(data, options) if options.__class__ is list else missing(data, [options])
@@ -210,6 +221,11 @@ def _substr(text: str, start: Any, length: Any) -> str:
 
 def substr(source: Any, start: Any, end: Any = UNDEFINED) -> str:
     """String(source).substr(start, end); a negative end counts back from the end (as PHP does)."""
+    if source.__class__ is str and start.__class__ is int and start >= 0:
+        if end is UNDEFINED:
+            return source[start:]
+        if end.__class__ is int and end >= 0:
+            return source[start : start + end]
     text = js_to_string(source)
     if js_less(end, 0) is True:
         temp = _substr(text, start, UNDEFINED)
