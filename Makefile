@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)/local
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint lock schemas openapi bench-cost bench-coldstart deps deps-test backoffice deploy-backoffice clean bench-screening
+.PHONY: demo test lint lock schemas openapi bench-cost bench-coldstart deps deps-test backoffice deploy-backoffice clean bench-screening bench-rules
 
 demo: deps backoffice
 	@$(VENV)/bin/python -m arbiter_local --api-port $(API_PORT) --moto-port $(MOTO_PORT)
@@ -93,6 +93,10 @@ $(STAMPS)/bench-screening: bench/screening/requirements.txt $(STAMPS)/python
 	@[ -x $(BENCH_SCREENING_VENV)/bin/python ] || $(PYTHON) -m venv $(BENCH_SCREENING_VENV)
 	@$(VENV)/bin/uv pip sync -q --python $(BENCH_SCREENING_VENV)/bin/python bench/screening/requirements.txt
 	@touch $@
+
+# Rule engine bench: this engine, json-logic-qubit (dev dependency) and json-logic-js (node_modules) in one run.
+bench-rules: deps
+	@$(VENV)/bin/python bench/rules/run.py $(BENCH_ARGS)
 
 backoffice:
 	@if [ -f backoffice/package.json ]; then $(MAKE) --no-print-directory -C backoffice build; fi

@@ -14,6 +14,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arbiter import bootstrap
+from arbiter.api.admin_rule_sets import AdminContext
+from arbiter.api.admin_rule_sets import router as admin_rule_sets
 from arbiter.api.auth import CognitoTokenVerifier, bearer_token
 from arbiter.api.errors import register_error_handlers
 from arbiter.api.review_schemas import AssignRequest, NoteRequest, review_case_view, review_detail_view
@@ -27,6 +29,7 @@ from arbiter.settings import Settings
 logger = Logger()
 app = APIGatewayRestResolver(enable_validation=True)
 register_error_handlers(app)
+app.include_router(admin_rule_sets)
 
 
 @dataclass
@@ -126,4 +129,11 @@ def workflow_definition(workflow_id: str) -> dict[str, Any]:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    app.append_context(
+        admin=AdminContext(
+            principal=reviewer,
+            cases=lambda: deps().cases,
+            compiled=lambda: bootstrap.compiled_rule_sets(Settings.from_environ()),
+        )
+    )
     return app.resolve(event, context)

@@ -6,7 +6,6 @@ boto3 is imported here and in the adapters only. Endpoints come from the SDK's o
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import cache
 from typing import Any
 
@@ -14,16 +13,26 @@ import boto3
 from botocore.config import Config
 
 from arbiter.adapters.dynamodb.cases import DynamoCaseRepository
+from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
 from arbiter.adapters.dynamodb.tenants import DynamoTenantRepository
 from arbiter.adapters.stepfunctions import StepFunctionsEngine
 from arbiter.adapters.workflow_files import BuiltinWorkflowCatalog
-from arbiter.domain.case import Case, RiskAssessment
 from arbiter.services.assessment import Assessor
 from arbiter.services.cases import CaseDeps
 from arbiter.services.checks import CheckRunner
+from arbiter.services.rule_sets import CompiledRuleSets, RuleSetAssessor
 from arbiter.settings import Settings, SettingsError
 
-__all__ = ["assessor", "aws_client", "case_deps", "check_runner", "tenant_repository", "token_verifier"]
+__all__ = [
+    "assessor",
+    "aws_client",
+    "case_deps",
+    "check_runner",
+    "compiled_rule_sets",
+    "rule_set_repository",
+    "tenant_repository",
+    "token_verifier",
+]
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
 
@@ -44,7 +53,24 @@ def case_deps(settings: Settings) -> CaseDeps:
         cases=DynamoCaseRepository(aws_client("dynamodb", settings), settings.table_name),
         workflows=BuiltinWorkflowCatalog(),
         engine=StepFunctionsEngine(aws_client("stepfunctions", settings), settings.state_machine_arn_prefix),
+        rule_sets=rule_set_repository(settings),
     )
+
+
+def rule_set_repository(settings: Settings) -> DynamoRuleSetRepository:
+    """Rule set versions."""
+    return DynamoRuleSetRepository(aws_client("dynamodb", settings), settings.table_name)
+
+
+@cache
+def _compiled_rule_sets(table_name: str, region: str) -> CompiledRuleSets:
+    # One cache per table for the life of the process: versions never change, so compiled ones stay valid.
+    return CompiledRuleSets(DynamoRuleSetRepository(_client("dynamodb", region), table_name))
+
+
+def compiled_rule_sets(settings: Settings) -> CompiledRuleSets:
+    """Compiled rule set versions, cached per process."""
+    return _compiled_rule_sets(settings.table_name, settings.region)
 
 
 def tenant_repository(settings: Settings) -> DynamoTenantRepository:
@@ -53,13 +79,8 @@ def tenant_repository(settings: Settings) -> DynamoTenantRepository:
 
 
 def assessor(settings: Settings) -> Assessor:
-    """How cases are assessed: the case's pinned rule set (see arbiter.rules)."""
-    return without_rules
-
-
-def without_rules(case: Case, context: dict[str, Any]) -> RiskAssessment:
-    """No rule set pinned: a reviewer decides (never approve what nothing has checked)."""
-    return RiskAssessment(recommendation="review", evaluated_at=dt.datetime.now(dt.UTC))
+    """How cases are assessed: the rule set version pinned on the case (see arbiter.rules)."""
+    return RuleSetAssessor(compiled_rule_sets(settings))
 
 
 def check_runner(settings: Settings) -> CheckRunner:

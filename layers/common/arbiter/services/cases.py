@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from arbiter.domain.case import ACTIVE_STATES, Case, CaseState, Change
+from arbiter.domain.case import ACTIVE_STATES, Case, CaseState, Change, RuleSetRef
 from arbiter.domain.document import Document, Page, PageSource
 from arbiter.domain.entity import Entity
 from arbiter.domain.errors import Conflict, InvalidInput
@@ -26,6 +26,7 @@ __all__ = [
     "PageInput",
     "get_case",
     "list_cases",
+    "pin_rule_set",
     "send_event",
     "start_case",
     "start_workflow",
@@ -43,6 +44,8 @@ class CaseDeps:
     workflows: WorkflowCatalog
     engine: WorkflowEngine
     clock: Any = field(default=None)  # a callable returning an aware datetime; None: now
+    #: Rule set versions (RuleSetRepository): a case pins the published version of its workflow's rule set.
+    rule_sets: Any = field(default=None)
 
     def now(self) -> dt.datetime:
         return self.clock() if self.clock else dt.datetime.now(dt.UTC)
@@ -165,12 +168,21 @@ def start_case(
         correlation_id=correlation_id,
         source=source,
     )
+    case.rule_set = pin_rule_set(deps, case.tenant_id, definition.rule_set_id)
     if submit:
         case.execution_arn = _execution_arn(deps, case)
     deps.cases.add(case, change)
     if submit:
         start_workflow(deps, case)
     return case, True
+
+
+def pin_rule_set(deps: CaseDeps, tenant_id: str, rule_set_id: str | None) -> RuleSetRef | None:
+    """The published version of the workflow's rule set, recorded on the case as it starts (None: none yet)."""
+    if deps.rule_sets is None or not rule_set_id:
+        return None
+    version = deps.rule_sets.published_version(tenant_id, rule_set_id)
+    return RuleSetRef(id=rule_set_id, version=version) if version is not None else None
 
 
 def _execution_arn(deps: CaseDeps, case: Case) -> str | None:

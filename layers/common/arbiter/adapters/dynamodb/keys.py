@@ -10,6 +10,8 @@
 | check result | `TENANT#{t}#CASE#{case}` | `CHECK#{name}` |
 | search term | `TENANT#{t}#SEARCH` | `{term}#{case}` |
 | state counters | `TENANT#{t}#COUNTS` | `SHARD#{n}` |
+| rule set (latest and published version) | `TENANT#{t}#RULESET#{id}` | `RULESET` |
+| rule set version (immutable content) | `TENANT#{t}#RULESET#{id}` | `VERSION#{v:06d}` |
 
 Index keys on a case item (see template.yaml for the indexes):
 
@@ -20,6 +22,7 @@ Index keys on a case item (see template.yaml for the indexes):
 | ByWorkflow | `T#{t}#W#{workflow}` | `{state}#{created}#{case}` |
 | ByEntity | `T#{t}#E#{entity id}` | `{workflow}#{created}#{case}` |
 | ByTenant | `T#{t}#CASE` | `{created}#{case}` |
+| ByTenant (rule sets) | `T#{t}#RULESET` | `{rule set id}` |
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ CASE_SK = "CASE"
 AUDIT_PREFIX = "AUDIT#"
 EVENT_PREFIX = "EVENT#"
 CHECK_PREFIX = "CHECK#"
+RULE_SET_SK = "RULESET"
+RULE_SET_VERSION_PREFIX = "VERSION#"
 COUNTER_SHARDS = 8
 
 
@@ -79,3 +84,11 @@ def workflow_pk(tenant_id: str, workflow_id: str) -> str:
 
 def entity_pk(tenant_id: str, entity_id: str) -> str:
     return f"T#{tenant_id}#E#{entity_id}"
+
+
+def rule_set_pk(tenant_id: str, rule_set_id: str) -> str:
+    return f"TENANT#{tenant_id}#RULESET#{rule_set_id}"
+
+
+def rule_set_version_sk(version: int) -> str:
+    return f"{RULE_SET_VERSION_PREFIX}{version:06d}"
