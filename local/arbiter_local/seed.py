@@ -86,7 +86,20 @@ def seed_reviewers(ctx: SeedContext) -> dict[str, Any]:
     return {"reviewers": dict(DEMO_REVIEWERS), "password": DEMO_PASSWORD}
 
 
-SEED_STEPS: list[Callable[[SeedContext], dict[str, Any]]] = [seed_tenant, seed_reviewers]
+def seed_watchlist(ctx: SeedContext) -> dict[str, Any]:
+    """The demo watchlist the sanctions check screens against (generated; see arbiter_local.demo_watchlist)."""
+    from arbiter_local.demo_watchlist import DEMO_TARGETS, DEMO_WATCHLIST_KEY, demo_watchlist_csv
+
+    ctx.client("s3").put_object(
+        Bucket=ctx.physical_id("DocumentsBucket"),
+        Key=DEMO_WATCHLIST_KEY,
+        Body=demo_watchlist_csv(),
+        ContentType="text/csv",
+    )
+    return {"watchlist": {"key": DEMO_WATCHLIST_KEY, "listed_for_demo": [t[2] for t in DEMO_TARGETS]}}
+
+
+SEED_STEPS: list[Callable[[SeedContext], dict[str, Any]]] = [seed_tenant, seed_reviewers, seed_watchlist]
 
 
 def seed_demo(stack: LocalStack) -> dict[str, Any]:

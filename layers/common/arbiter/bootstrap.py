@@ -23,7 +23,15 @@ from arbiter.services.cases import CaseDeps
 from arbiter.services.checks import CheckRunner
 from arbiter.settings import Settings, SettingsError
 
-__all__ = ["assessor", "aws_client", "case_deps", "check_runner", "tenant_repository", "token_verifier"]
+__all__ = [
+    "assessor",
+    "aws_client",
+    "case_deps",
+    "check_runner",
+    "clearance_store",
+    "tenant_repository",
+    "token_verifier",
+]
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
 
@@ -50,6 +58,13 @@ def case_deps(settings: Settings) -> CaseDeps:
 def tenant_repository(settings: Settings) -> DynamoTenantRepository:
     """Tenants and API keys."""
     return DynamoTenantRepository(aws_client("dynamodb", settings), settings.table_name)
+
+
+def clearance_store(settings: Settings) -> Any:
+    """Reviewers' clearances of screening matches (false positives remembered per party and list entry)."""
+    from arbiter.adapters.dynamodb.clearances import DynamoClearanceStore
+
+    return DynamoClearanceStore(aws_client("dynamodb", settings), settings.table_name)
 
 
 def assessor(settings: Settings) -> Assessor:

@@ -10,6 +10,7 @@
 | check result | `TENANT#{t}#CASE#{case}` | `CHECK#{name}` |
 | search term | `TENANT#{t}#SEARCH` | `{term}#{case}` |
 | state counters | `TENANT#{t}#COUNTS` | `SHARD#{n}` |
+| screening clearance | `TENANT#{t}#SCREENED#{party key}` | `CLEARED#{list entry id}` |
 
 Index keys on a case item (see template.yaml for the indexes):
 
@@ -32,6 +33,7 @@ CASE_SK = "CASE"
 AUDIT_PREFIX = "AUDIT#"
 EVENT_PREFIX = "EVENT#"
 CHECK_PREFIX = "CHECK#"
+CLEARED_PREFIX = "CLEARED#"
 COUNTER_SHARDS = 8
 
 
@@ -79,3 +81,8 @@ def workflow_pk(tenant_id: str, workflow_id: str) -> str:
 
 def entity_pk(tenant_id: str, entity_id: str) -> str:
     return f"T#{tenant_id}#E#{entity_id}"
+
+
+def screened_party_pk(tenant_id: str, party_key: str) -> str:
+    """The partition of one screened party's clearances (see arbiter.screening.parties for the key)."""
+    return f"TENANT#{tenant_id}#SCREENED#{party_key}"
