@@ -170,3 +170,11 @@ def test_another_listed_given_name_costs_more_than_a_patronymic() -> None:
     assert exact == 1.0
     assert other_given < 0.92  # the joined "al"+"qahtani" must not inflate the aligned share
     assert patronymic >= 0.85
+
+
+def test_the_namesake_born_when_the_query_says_is_scored_however_many_share_the_name() -> None:
+    namesakes = [(f"N{i:03d}", "Eliza Doe", "") for i in range(120)]
+    listed = _list_of(*namesakes, ("T", "Eliza Doe", "1982-08-28"), ("U", "Edward Doe", "1982-03-01"))
+    query = PersonQuery(names=("E. Doe",), birth_date="1982-08-28")
+    assert raised(screen(query, listed, candidates=10)) == ["T"]
+    assert listed.rows_born_in((1981, 1982, 1983)).tolist() == [120, 121]

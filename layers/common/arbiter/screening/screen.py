@@ -64,9 +64,13 @@ def screen(
         raise InvalidInput("threshold must be in (0, 1]", path="threshold")
     forms = _query_forms(query)
     allowed = watchlist.person_rows if isinstance(query, PersonQuery) else watchlist.organisation_rows
+    boost = None
+    if isinstance(query, PersonQuery) and query.birth_date and query.birth_date[:4].isdigit():
+        year = int(query.birth_date[:4])
+        boost = watchlist.rows_born_in((year - 1, year, year + 1))
     entries: set[int] = set()
     for form in forms:
-        for row, _ in candidate_names(watchlist.index, form, candidates, allowed):
+        for row, _ in candidate_names(watchlist.index, form, candidates, allowed, boost):
             entries.add(watchlist.entry_of_name(row))
     scored: list[tuple[float, Match]] = []
     for number in entries:
