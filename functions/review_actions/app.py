@@ -21,7 +21,7 @@ from arbiter.api.errors import register_error_handlers
 from arbiter.api.review_schemas import AssignRequest, NoteRequest, review_case_view, review_detail_view
 from arbiter.domain.case import CaseState
 from arbiter.domain.principal import Principal
-from arbiter.services import review
+from arbiter.services import review, screening
 from arbiter.services.cases import CaseDeps
 from arbiter.services.ports import CaseQuery
 from arbiter.settings import Settings
@@ -117,6 +117,18 @@ def add_note(case_id: str, body: NoteRequest) -> dict[str, Any]:
 @app.post("/v1/review/cases/<case_id>/decision")
 def decide(case_id: str, body: review.DecisionRequest) -> dict[str, Any]:
     return review_case_view(review.decide(deps().cases, reviewer(), case_id, body))
+
+
+@lru_cache(maxsize=1)
+def clearances() -> screening.ClearanceStore:
+    """The store of cleared screening matches, once per cold start."""
+    return bootstrap.clearance_store(Settings.from_environ())
+
+
+@app.post("/v1/review/cases/<case_id>/screening/clearances")
+def clear_screening_match(case_id: str, body: screening.ClearMatchRequest) -> dict[str, Any]:
+    clearance, created = screening.clear_match(deps().cases, clearances(), reviewer(), case_id, body)
+    return {"clearance": clearance.model_dump(mode="json"), "created": created}
 
 
 @app.get("/v1/review/workflows/<workflow_id>/definition")

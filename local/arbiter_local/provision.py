@@ -261,7 +261,7 @@ class Provisioner:
 
     def _s3_bucket_policy(self, logical_id: str, props: dict[str, Any]) -> None:
         self.client("s3").put_bucket_policy(
-            Bucket=props["Bucket"], Policy=json.dumps(props["PolicyDocument"])
+            Bucket=props["Bucket"], Policy=json.dumps(_over_plain_http(props["PolicyDocument"]))
         )
         self._record(logical_id, props["Bucket"])
 
@@ -618,3 +618,12 @@ def _placeholder_zip() -> bytes:
 def template_path(root: Path) -> Path:
     """template.yaml at the project's root."""
     return root / "template.yaml"
+
+
+def _over_plain_http(policy: dict[str, Any]) -> dict[str, Any]:
+    """The policy without its statements on `aws:SecureTransport`: moto serves plain HTTP and enforces bucket
+    policies, so "deny insecure transport" would deny every request of the local stack."""
+    statements = policy.get("Statement", [])
+    statements = statements if isinstance(statements, list) else [statements]
+    kept = [s for s in statements if "aws:SecureTransport" not in json.dumps(s.get("Condition", {}))]
+    return {**policy, "Statement": kept}

@@ -28,6 +28,7 @@ __all__ = [
     "aws_client",
     "case_deps",
     "check_runner",
+    "clearance_store",
     "compiled_rule_sets",
     "rule_set_repository",
     "tenant_repository",
@@ -76,6 +77,13 @@ def compiled_rule_sets(settings: Settings) -> CompiledRuleSets:
 def tenant_repository(settings: Settings) -> DynamoTenantRepository:
     """Tenants and API keys."""
     return DynamoTenantRepository(aws_client("dynamodb", settings), settings.table_name)
+
+
+def clearance_store(settings: Settings) -> Any:
+    """Reviewers' clearances of screening matches (false positives remembered per party and list entry)."""
+    from arbiter.adapters.dynamodb.clearances import DynamoClearanceStore
+
+    return DynamoClearanceStore(aws_client("dynamodb", settings), settings.table_name)
 
 
 def assessor(settings: Settings) -> Assessor:

@@ -12,6 +12,7 @@
 | state counters | `TENANT#{t}#COUNTS` | `SHARD#{n}` |
 | rule set (latest and published version) | `TENANT#{t}#RULESET#{id}` | `RULESET` |
 | rule set version (immutable content) | `TENANT#{t}#RULESET#{id}` | `VERSION#{v:06d}` |
+| screening clearance | `TENANT#{t}#SCREENED#{party key}` | `CLEARED#{list entry id}` |
 
 Index keys on a case item (see template.yaml for the indexes):
 
@@ -37,6 +38,7 @@ EVENT_PREFIX = "EVENT#"
 CHECK_PREFIX = "CHECK#"
 RULE_SET_SK = "RULESET"
 RULE_SET_VERSION_PREFIX = "VERSION#"
+CLEARED_PREFIX = "CLEARED#"
 COUNTER_SHARDS = 8
 
 
@@ -92,3 +94,8 @@ def rule_set_pk(tenant_id: str, rule_set_id: str) -> str:
 
 def rule_set_version_sk(version: int) -> str:
     return f"{RULE_SET_VERSION_PREFIX}{version:06d}"
+
+
+def screened_party_pk(tenant_id: str, party_key: str) -> str:
+    """The partition of one screened party's clearances (see arbiter.screening.parties for the key)."""
+    return f"TENANT#{tenant_id}#SCREENED#{party_key}"
