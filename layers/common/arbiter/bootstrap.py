@@ -21,9 +21,18 @@ from arbiter.domain.case import Case, RiskAssessment
 from arbiter.services.assessment import Assessor
 from arbiter.services.cases import CaseDeps
 from arbiter.services.checks import CheckRunner
+from arbiter.services.documents import DocumentDeps
 from arbiter.settings import Settings, SettingsError
 
-__all__ = ["assessor", "aws_client", "case_deps", "check_runner", "tenant_repository", "token_verifier"]
+__all__ = [
+    "assessor",
+    "aws_client",
+    "case_deps",
+    "check_runner",
+    "document_deps",
+    "tenant_repository",
+    "token_verifier",
+]
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
 
@@ -44,6 +53,24 @@ def case_deps(settings: Settings) -> CaseDeps:
         cases=DynamoCaseRepository(aws_client("dynamodb", settings), settings.table_name),
         workflows=BuiltinWorkflowCatalog(),
         engine=StepFunctionsEngine(aws_client("stepfunctions", settings), settings.state_machine_arn_prefix),
+    )
+
+
+def document_deps(settings: Settings, cases: CaseDeps | None = None) -> DocumentDeps:
+    """The documents bucket, the SHA-256 index and the guarded fetcher of remote pages."""
+    from arbiter.adapters.dynamodb.document_hashes import DynamoDocumentHashes
+    from arbiter.adapters.remote_pages import EgressPageFetcher
+    from arbiter.adapters.s3 import S3DocumentStore
+    from arbiter.egress import AllowList, EgressClient, EgressPolicy
+
+    if not settings.documents_bucket:
+        raise SettingsError("DOCUMENTS_BUCKET is required to store documents")
+    egress = EgressClient(EgressPolicy(allow=AllowList.parse(settings.allowed_egress_hosts)))
+    return DocumentDeps(
+        cases=cases or case_deps(settings),
+        store=S3DocumentStore(aws_client("s3", settings), settings.documents_bucket),
+        hashes=DynamoDocumentHashes(aws_client("dynamodb", settings), settings.table_name),
+        fetcher=EgressPageFetcher(egress),
     )
 
 
