@@ -10,15 +10,13 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arbiter import bootstrap
-from arbiter.api.tasks import TaskInput
-from arbiter.domain.errors import ConcurrentUpdate, TransientError
+from arbiter.api.tasks import TaskInput, rerun_lost_races
 from arbiter.services import documents, workflow_steps
 from arbiter.services.cases import CaseDeps
 from arbiter.services.documents import DocumentDeps
 from arbiter.settings import Settings
 
 logger = Logger()
-RACE_ATTEMPTS = 5
 
 
 @lru_cache(maxsize=1)
@@ -57,12 +55,5 @@ TASKS: dict[str, Callable[[CaseDeps, TaskInput], Any]] = {
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:
     task = TaskInput.parse(event, known=TASKS)
     logger.append_keys(case_id=task.case_id, tenant_id=task.tenant_id, task=task.task)
-    # A page arriving (the ingestion function) may save the case between a step's read and its write:
-    # steps are idempotent and re-read the case, so a lost race is simply run again.
-    for attempt in range(RACE_ATTEMPTS):
-        try:
-            return TASKS[task.task](deps(), task)
-        except ConcurrentUpdate as exc:
-            if attempt == RACE_ATTEMPTS - 1:
-                raise TransientError(exc.message, **exc.context) from exc
-    return None
+    # A page arriving (the ingestion function) may save the case between a step's read and its write.
+    return rerun_lost_races(lambda: TASKS[task.task](deps(), task))
