@@ -105,9 +105,18 @@ def test_the_scheduled_function_runs_over_every_tenant(tenant, stack):
 
 
 def test_erasure_removes_documents_and_personal_data_and_keeps_the_audit_trail(tenant, stack):
+    from arbiter.adapters.dynamodb.cases import DynamoCaseRepository
+
     case_id = case_with_document(tenant, entity_id="erase-1")
     decide(tenant, case_id)
     keys = stored_keys(tenant, case_id)
+    screening = {
+        "status": "ok",
+        "data": {"matches": [{"name": "Ada Lovelace", "list": "PEP"}]},
+        "flags": [{"code": "pep_match", "severity": "high", "message": "Ada Lovelace is a PEP"}],
+    }
+    repository = DynamoCaseRepository(stack.client("dynamodb"), stack.physical_id("ArbiterTable"))
+    repository.save_checks(tenant.id, case_id, {"screening": screening})
     admin = tenant.reviewer("admin")
     response = admin.post("/v1/admin/entities/erase-1/erasure", json={"reason": "GDPR art. 17 request"})
     assert response.status_code == 200, response.text
@@ -122,6 +131,11 @@ def test_erasure_removes_documents_and_personal_data_and_keeps_the_audit_trail(t
     assert case["decision"]["outcome"] == "approved"
     assert case["erasure"]["reason"] == "GDPR art. 17 request"
     assert case["documents"][0]["pages"][0]["status"] == "deleted"
+    assert detail["checks"]["screening"] == {
+        "status": "ok",
+        "flags": [{"code": "pep_match", "severity": "high"}],
+        "erased": True,
+    }
     actions = [e["action"] for e in detail["audit"]]
     assert "case.created" in actions
     assert "case.decided" in actions

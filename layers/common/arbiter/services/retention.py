@@ -126,6 +126,7 @@ def erase_entity(deps: DocumentDeps, principal: Principal, entity_id: str, reaso
             erased.append(case)
             continue
         _delete_files(deps, case)
+        _redact_checks(deps, case)
         erased.append(
             update_case(
                 deps.cases,
@@ -135,6 +136,28 @@ def erase_entity(deps: DocumentDeps, principal: Principal, entity_id: str, reaso
             )
         )
     return erased
+
+
+def _redact_checks(deps: DocumentDeps, case: Case) -> None:
+    """Check results hold what vendors and lists said about the person: keep only each check's outcome."""
+    checks = deps.cases.cases.detail(case.tenant_id, case.id).checks
+    if checks:
+        deps.cases.cases.save_checks(
+            case.tenant_id,
+            case.id,
+            {
+                name: {
+                    "status": result.get("status"),
+                    "flags": [
+                        {"code": f.get("code"), "severity": f.get("severity")}
+                        for f in result.get("flags") or []
+                        if isinstance(f, dict)
+                    ],
+                    "erased": True,
+                }
+                for name, result in checks.items()
+            },
+        )
 
 
 def set_legal_hold(deps: DocumentDeps, principal: Principal, case_id: str, reason: str) -> Case:
