@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -32,7 +32,9 @@ from arbiter.domain.errors import Conflict, InvalidInput, NotFound
 from arbiter.domain.principal import Principal
 from arbiter.services import document_keys
 from arbiter.services.cases import CaseDeps, DocumentInput
-from arbiter.services.page_inspection import Inspection, inspect_page
+
+if TYPE_CHECKING:
+    from arbiter.services.page_inspection import Inspection
 
 __all__ = [
     "DocumentDeclaration",
@@ -218,6 +220,8 @@ def ingest_uploaded_object(deps: DocumentDeps, key: str) -> Case | None:
     size = deps.store.size(key)
     if size is None:
         return case  # deleted since (a retried notification)
+    from arbiter.services.page_inspection import Inspection, inspect_page  # Pillow: only when pages arrive
+
     limit = deps.max_page_bytes
     if size > limit:
         inspection = Inspection(
@@ -374,6 +378,8 @@ def _counts(case: Case) -> dict[str, int]:
 
 
 def _copy_page(deps: DocumentDeps, tenant_id: str, case_id: str, key: str, source: PageSource) -> None:
+    from arbiter.services.page_inspection import inspect_page
+
     limit = deps.max_page_bytes
     try:
         data = _page_bytes(deps, tenant_id, source, limit)
@@ -408,6 +414,8 @@ def _page_bytes(deps: DocumentDeps, tenant_id: str, source: PageSource, limit: i
 
 def store_file(deps: DocumentDeps, principal: Principal, data: bytes) -> dict[str, str]:
     """Ballerine's storage endpoint: check the file like any page and keep it for a `ballerineFileId`."""
+    from arbiter.services.page_inspection import inspect_page
+
     inspection = inspect_page(data, deps.max_page_bytes)
     if not inspection.accepted:
         raise FileRejected(inspection.reason or "the file is not accepted", path="file")
@@ -482,6 +490,18 @@ def page_links(
         raise Conflict(
             f"the page is {page.status}" + (f": {page.reason}" if page.reason else ""), status=page.status
         )
+    # Who looked at which page goes to the logs (a write per view would race with decisions on the case).
+    log.info(
+        "document page link issued",
+        extra={
+            "tenant_id": principal.tenant_id,
+            "reviewer": principal.id,
+            "case_id": case_id,
+            "document_id": document_id,
+            "version": version or document.version,
+            "page": index,
+        },
+    )
     return {
         "document_id": document_id,
         "version": version or document.version,
