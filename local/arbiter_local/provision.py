@@ -450,7 +450,9 @@ class Provisioner:
             events = props["Events"] if isinstance(props["Events"], list) else [props["Events"]]
             configuration: dict[str, Any] = {"LambdaFunctionArn": arn, "Events": events}
             if "Filter" in props:
-                configuration["Filter"] = props["Filter"]
+                # SAM's {S3Key: {Rules: [{Name, Value}]}} is the S3 API's {Key: {FilterRules: [...]}}.
+                rules = props["Filter"].get("S3Key", {}).get("Rules", [])
+                configuration["Filter"] = {"Key": {"FilterRules": rules}}
             self._pending_notifications.setdefault(props["Bucket"], []).append(configuration)
         elif kind in ("EventBridgeRule", "CloudWatchEvent", "Schedule", "ScheduleV2"):
             target: dict[str, Any] = {"Id": f"{logical_id}{event_id}"[:64], "Arn": arn}

@@ -20,6 +20,7 @@ from arbiter.adapters.workflow_files import BuiltinWorkflowCatalog
 from arbiter.services.assessment import Assessor
 from arbiter.services.cases import CaseDeps
 from arbiter.services.checks import CheckRunner
+from arbiter.services.documents import DocumentDeps
 from arbiter.services.rule_sets import CompiledRuleSets, RuleSetAssessor
 from arbiter.settings import Settings, SettingsError
 
@@ -30,6 +31,7 @@ __all__ = [
     "check_runner",
     "clearance_store",
     "compiled_rule_sets",
+    "document_deps",
     "rule_set_repository",
     "tenant_repository",
     "token_verifier",
@@ -72,6 +74,24 @@ def _compiled_rule_sets(table_name: str, region: str) -> CompiledRuleSets:
 def compiled_rule_sets(settings: Settings) -> CompiledRuleSets:
     """Compiled rule set versions, cached per process."""
     return _compiled_rule_sets(settings.table_name, settings.region)
+
+
+def document_deps(settings: Settings, cases: CaseDeps | None = None) -> DocumentDeps:
+    """The documents bucket, the SHA-256 index and the guarded fetcher of remote pages."""
+    from arbiter.adapters.dynamodb.document_hashes import DynamoDocumentHashes
+    from arbiter.adapters.remote_pages import EgressPageFetcher
+    from arbiter.adapters.s3 import S3DocumentStore
+    from arbiter.egress import AllowList, EgressClient, EgressPolicy
+
+    if not settings.documents_bucket:
+        raise SettingsError("DOCUMENTS_BUCKET is required to store documents")
+    egress = EgressClient(EgressPolicy(allow=AllowList.parse(settings.allowed_egress_hosts)))
+    return DocumentDeps(
+        cases=cases or case_deps(settings),
+        store=S3DocumentStore(aws_client("s3", settings), settings.documents_bucket),
+        hashes=DynamoDocumentHashes(aws_client("dynamodb", settings), settings.table_name),
+        fetcher=EgressPageFetcher(egress),
+    )
 
 
 def tenant_repository(settings: Settings) -> DynamoTenantRepository:
