@@ -96,3 +96,7 @@ lock:
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --override requirements/overrides.txt --python-version 3.11 --python-platform x86_64-manylinux_2_17 -o requirements/dev.txt -q
 	$(VENV)/bin/uv pip compile pyproject.toml --override requirements/overrides.txt --python-version 3.11 --python-platform x86_64-manylinux_2_17 -o layers/common/requirements.txt -q
 	$(VENV)/bin/uv pip compile requirements/sam.in --python-version 3.11 -o requirements/sam.txt -q
+
+# Regenerate the published events' JSON Schemas (schemas/events/) from the models; a test fails if they drift.
+schemas: deps
+	@$(VENV)/bin/python -m arbiter.domain.event_schemas
