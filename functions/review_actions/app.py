@@ -17,9 +17,10 @@ from arbiter import bootstrap
 from arbiter.api.auth import CognitoTokenVerifier, bearer_token
 from arbiter.api.errors import register_error_handlers
 from arbiter.api.review_schemas import AssignRequest, NoteRequest, review_case_view, review_detail_view
+from arbiter.api.webhook_schemas import delivery_view
 from arbiter.domain.case import CaseState
 from arbiter.domain.principal import Principal
-from arbiter.services import review
+from arbiter.services import review, webhooks
 from arbiter.services.cases import CaseDeps
 from arbiter.services.ports import CaseQuery
 from arbiter.settings import Settings
@@ -40,6 +41,12 @@ def deps() -> ReviewDeps:
     """Composition root, once per cold start."""
     settings = Settings.from_environ()
     return ReviewDeps(cases=bootstrap.case_deps(settings), verifier=bootstrap.token_verifier(settings))
+
+
+@lru_cache(maxsize=1)
+def webhook_log() -> Any:
+    """The webhook delivery log, read for the case view (built on first use)."""
+    return bootstrap.webhook_repository(Settings.from_environ())
 
 
 def reviewer() -> Principal:
@@ -92,7 +99,9 @@ def counts() -> dict[str, Any]:
 def case_detail(case_id: str) -> dict[str, Any]:
     principal = reviewer()
     detail, path = review.case_detail(deps().cases, principal, case_id)
-    return review_detail_view(detail, path, review.available_actions(detail.case, principal))
+    view = review_detail_view(detail, path, review.available_actions(detail.case, principal))
+    deliveries = webhooks.recent_case_deliveries(webhook_log(), principal, case_id)
+    return {**view, "webhook_deliveries": [delivery_view(d) for d in deliveries]}
 
 
 @app.post("/v1/review/cases/<case_id>/assign")

@@ -31,6 +31,7 @@ __all__ = [
     "tenant_repository",
     "token_verifier",
     "webhook_deps",
+    "webhook_repository",
 ]
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
@@ -101,7 +102,6 @@ WEBHOOK_DELIVERY_MACHINE = "webhook-delivery"
 
 def webhook_deps(settings: Settings) -> Any:
     """Webhook subscriptions and deliveries: the table, the delivery state machine, the egress client."""
-    from arbiter.adapters.dynamodb.webhooks import DynamoWebhookRepository
     from arbiter.adapters.webhook_delivery import EgressWebhookSender, StepFunctionsDeliveryScheduler
     from arbiter.domain.webhooks import parse_schedule
     from arbiter.egress import AllowList, EgressClient, EgressPolicy
@@ -113,7 +113,7 @@ def webhook_deps(settings: Settings) -> Any:
         raise SettingsError(f"WEBHOOK_RETRY_SCHEDULE: {exc}") from exc
     allow = AllowList.parse(settings.allowed_egress_hosts)
     return WebhookDeps(
-        webhooks=DynamoWebhookRepository(aws_client("dynamodb", settings), settings.table_name),
+        webhooks=webhook_repository(settings),
         scheduler=StepFunctionsDeliveryScheduler(
             aws_client("stepfunctions", settings), settings.state_machine_arn(WEBHOOK_DELIVERY_MACHINE)
         ),
@@ -125,3 +125,10 @@ def webhook_deps(settings: Settings) -> Any:
         rotation_overlap=dt.timedelta(seconds=settings.webhook_secret_overlap_seconds),
         environment=settings.stage,
     )
+
+
+def webhook_repository(settings: Settings) -> Any:
+    """Webhook subscriptions and the delivery log (what the reviewers' case view reads)."""
+    from arbiter.adapters.dynamodb.webhooks import DynamoWebhookRepository
+
+    return DynamoWebhookRepository(aws_client("dynamodb", settings), settings.table_name)

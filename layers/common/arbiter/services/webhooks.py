@@ -25,7 +25,7 @@ from arbiter.domain.webhooks import (
 )
 from arbiter.egress import AllowList, Resolver, refusal_reason
 from arbiter.services.ports import Page
-from arbiter.services.webhook_delivery import WebhookDeps, send_once, standard_body
+from arbiter.services.webhook_delivery import WebhookDeps, WebhookRepository, send_once, standard_body
 
 __all__ = [
     "case_deliveries",
@@ -37,6 +37,7 @@ __all__ = [
     "get_subscription",
     "list_deliveries",
     "list_subscriptions",
+    "recent_case_deliveries",
     "recover",
     "replay",
     "rotate_secret",
@@ -205,6 +206,13 @@ def case_deliveries(
 ) -> Page:
     """The deliveries of one case's events, newest first."""
     return deps.webhooks.list_deliveries(principal.tenant_id, case_id=case_id, cursor=cursor, limit=limit)
+
+
+def recent_case_deliveries(
+    log: WebhookRepository, principal: Principal, case_id: str, limit: int = 50
+) -> list[Delivery]:
+    """The latest deliveries of a case's events (the reviewers' case view; the case is already checked)."""
+    return list(log.list_deliveries(principal.tenant_id, case_id=case_id, limit=limit).items)
 
 
 def delivery_detail(
