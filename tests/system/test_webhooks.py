@@ -417,3 +417,128 @@ def test_a_test_ping_to_a_dead_receiver_is_logged_as_failed(tenant, receivers):
     assert sent["attempt"]["status_code"] is None
     assert "ConnectFailed" in sent["attempt"]["error"]
     assert deliveries_of(tenant, created["id"])[0]["status"] == "failed"
+
+
+def ballerine_tenant(tenant, stack, secret="ballerine-shared-secret"):
+    from arbiter.adapters.dynamodb import DynamoTenantRepository
+
+    repository = DynamoTenantRepository(stack.client("dynamodb"), stack.physical_id("ArbiterTable"))
+    stored = repository.get(tenant.id)
+    stored.settings.webhook_shared_secret = secret
+    repository.update(stored)
+    return secret
+
+
+def ballerine_run(tenant, subscriptions, entity_id=None):
+    return tenant.api().post(
+        "/api/v1/external/workflows/run",
+        json={
+            "workflowId": "manual-review",
+            "context": {
+                "entity": {
+                    "id": entity_id or f"bal-{secrets.token_hex(4)}",
+                    "type": "individual",
+                    "data": {"firstName": "Ada", "lastName": "Lovelace"},
+                },
+                "documents": [],
+            },
+            "config": {"subscriptions": subscriptions},
+        },
+    )
+
+
+def test_a_ballerine_run_with_config_subscriptions_gets_hmac_signed_ballerine_events(
+    tenant, stack, receivers
+):
+    import hashlib
+    import hmac
+
+    secret = ballerine_tenant(tenant, stack)
+    receiver = receivers()
+    run = ballerine_run(
+        tenant,
+        [
+            {
+                "type": "webhook",
+                "url": receiver.url,
+                "events": ["workflow.completed", "workflow.state.changed"],
+            }
+        ],
+    )
+    assert run.status_code in (200, 201), run.text
+    runtime_id = run.json()["workflowRuntimeId"]
+    api = tenant.api()
+    wait_for(
+        lambda: api.get(f"/v1/cases/{runtime_id}").json()["state"] == "manual_review", what="manual review"
+    )
+    approved = api.post(
+        f"/api/v1/external/workflows/{runtime_id}/event",
+        json={"name": "approve", "payload": {"reason": "ok"}},
+    )
+    assert approved.status_code in (200, 201), approved.text
+    completed = wait_for(
+        lambda: [r for r in receiver.requests if json.loads(r.body)["eventName"] == "workflow.completed"],
+        what="workflow.completed",
+    )[0]
+    for request in receiver.requests:
+        expected = hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
+        assert request.headers["x-hmac-signature"] == expected
+        assert "x-authorization" not in request.headers
+        assert "webhook-signature" not in request.headers
+    body = json.loads(completed.body)
+    assert body["workflowRuntimeId"] == runtime_id
+    assert body["workflowDefinitionId"] == "manual-review"
+    assert body["workflowStatus"] == "completed"
+    assert body["workflowFinalState"] == "approved"
+    assert body["data"]["entity"]["data"]["firstName"] == "Ada"
+    assert body["data"]["decision"]["status"] == "approved"
+    changed = [
+        json.loads(r.body)
+        for r in receiver.requests
+        if json.loads(r.body)["eventName"] == "workflow.state.changed"
+    ]
+    assert {c["state"] for c in changed} >= {"manual_review", "approved"}
+    # The run's subscriptions are that case's only: another run without them sends nothing there.
+    before = len(receiver.requests)
+    other = ballerine_run(tenant, [])
+    assert other.status_code in (200, 201)
+    wait_for(
+        lambda: api.get(f"/v1/cases/{other.json()['workflowRuntimeId']}").json()["state"] == "manual_review",
+        what="the other run in review",
+    )
+    stack.bridge.wait_idle(10)
+    assert len(receiver.requests) == before
+    assert all(json.loads(r.body)["workflowRuntimeId"] == runtime_id for r in receiver.requests)
+
+
+@pytest.mark.parametrize(
+    ("subscriptions", "path"),
+    [
+        (
+            [{"type": "webhook", "url": "http://169.254.169.254/", "events": ["workflow.completed"]}],
+            "config.subscriptions[0].url",
+        ),
+        ([{"type": "webhook", "events": ["workflow.completed"]}], "config.subscriptions[0].url"),
+        (
+            [{"type": "webhook", "url": "http://127.0.0.1:9/h", "events": ["case.decided"]}],
+            "config.subscriptions[0].events[0]",
+        ),
+        ([{"type": "email", "url": "http://127.0.0.1:9/h", "events": []}], "config.subscriptions[0].type"),
+        ("everything", "config.subscriptions"),
+    ],
+)
+def test_bad_ballerine_subscriptions_are_refused_naming_the_field(tenant, stack, subscriptions, path):
+    ballerine_tenant(tenant, stack)
+    response = ballerine_run(tenant, subscriptions)
+    assert response.status_code == 422, response.text
+    assert path in [e["path"] for e in response.json()["errors"]]
+    assert tenant.api().get("/v1/cases").json()["items"] == []
+
+
+def test_ballerine_subscriptions_need_the_tenants_shared_secret(tenant):
+    response = ballerine_run(
+        tenant, [{"type": "webhook", "url": "http://127.0.0.1:9/h", "events": ["workflow.completed"]}]
+    )
+    assert response.status_code == 422
+    assert "shared secret" in response.json()["message"]
+    assert tenant.api().get("/v1/cases").json()["items"] == []

@@ -15,9 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from arbiter.api.integrator import IntegratorDeps, authenticate_integrator
 from arbiter.domain.case import ACTIVE_STATES, CaseState
 from arbiter.domain.errors import InvalidInput
+from arbiter.egress import AllowList, system_resolver
 from arbiter.services import ballerine
 from arbiter.services.cases import start_case
 from arbiter.services.ports import CaseQuery
+from arbiter.services.webhooks import check_run_subscriptions
 
 __all__ = ["PREFIX", "ballerine_router", "is_ballerine_path"]
 
@@ -64,6 +66,9 @@ def ballerine_router(deps: Callable[[], IntegratorDeps]) -> Router:
     def run(body: RunRequest) -> dict[str, Any]:
         principal, tenant = caller()
         context = body.context
+        check_run_subscriptions(
+            body.config, tenant, AllowList.parse(deps().settings.allowed_egress_hosts), system_resolver
+        )
         entity = ballerine.entity_from_context(context)
         kept = ballerine.strip_inline_data(context)
         kept["_workflowDefinitionId"] = body.workflow_id

@@ -12,6 +12,7 @@ import httpx
 
 from arbiter.domain.errors import Conflict, InvalidInput
 from arbiter.domain.principal import Principal
+from arbiter.domain.tenant import Tenant
 from arbiter.domain.webhooks import (
     BALLERINE_EVENT_NAMES,
     SUBSCRIBABLE_EVENT_TYPES,
@@ -30,6 +31,7 @@ from arbiter.services.webhook_delivery import WebhookDeps, WebhookRepository, se
 __all__ = [
     "case_deliveries",
     "check_event_types",
+    "check_run_subscriptions",
     "check_webhook_url",
     "create_subscription",
     "delete_subscription",
@@ -88,6 +90,36 @@ def check_event_types(event_types: list[str], format: WebhookFormat, path: str =
                 f"unknown event type {event_type!r}; known: {', '.join(known)}", path=f"{path}[{index}]"
             )
     return list(dict.fromkeys(event_types))
+
+
+def check_run_subscriptions(
+    config: dict[str, Any], tenant: Tenant, allow: AllowList, resolve: Resolver
+) -> None:
+    """A Ballerine run's `config.subscriptions`: webhooks with a deliverable URL and Ballerine event names."""
+    wanted = config.get("subscriptions")
+    if wanted is None:
+        return
+    if not isinstance(wanted, list):
+        raise InvalidInput("must be a list of {type, url, events}", path="config.subscriptions")
+    for index, item in enumerate(wanted):
+        path = f"config.subscriptions[{index}]"
+        if not isinstance(item, dict):
+            raise InvalidInput("must be an object {type, url, events}", path=path)
+        if item.get("type", "webhook") != "webhook":
+            raise InvalidInput("only webhook subscriptions are supported", path=f"{path}.type")
+        if not isinstance(item.get("url"), str) or not item["url"]:
+            raise InvalidInput("url is required", path=f"{path}.url")
+        check_webhook_url(item["url"], allow, resolve, path=f"{path}.url")
+        events = item.get("events")
+        if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
+            raise InvalidInput("events must be a list of event names", path=f"{path}.events")
+        check_event_types(events, "ballerine", path=f"{path}.events")
+    if wanted and not tenant.settings.webhook_shared_secret:
+        raise InvalidInput(
+            "this tenant has no webhook shared secret to sign Ballerine webhooks (X-HMAC-Signature); "
+            "ask the operator to set one",
+            path="config.subscriptions",
+        )
 
 
 def create_subscription(
