@@ -67,9 +67,13 @@ def parse_schedule(text: str | None) -> tuple[int, ...]:
     """`"0,5,300"` -> (0, 5, 300); empty means the standard schedule. ValueError names the problem."""
     if not text or not text.strip():
         return RETRY_SCHEDULE_SECONDS
-    values = tuple(int(part) for part in text.split(",") if part.strip())
+    problem = "the retry schedule is a comma-separated list of seconds, each 0 or more"
+    try:
+        values = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError as exc:
+        raise ValueError(f"{problem}: {text!r}") from exc
     if not values or any(v < 0 for v in values):
-        raise ValueError("the retry schedule is a comma-separated list of seconds, each 0 or more")
+        raise ValueError(f"{problem}: {text!r}")
     return values
 
 
