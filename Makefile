@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)/local
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint lock schemas deps deps-test backoffice deploy-backoffice clean bench-screening
+.PHONY: demo test lint lock schemas deps deps-test backoffice deploy-backoffice clean bench-screening bench-webhooks
 
 demo: deps backoffice
 	@$(VENV)/bin/python -m arbiter_local --api-port $(API_PORT) --moto-port $(MOTO_PORT)
@@ -80,6 +80,10 @@ $(STAMPS)/bench-screening: bench/screening/requirements.txt $(STAMPS)/python
 	@[ -x $(BENCH_SCREENING_VENV)/bin/python ] || $(PYTHON) -m venv $(BENCH_SCREENING_VENV)
 	@$(VENV)/bin/uv pip sync -q --python $(BENCH_SCREENING_VENV)/bin/python bench/screening/requirements.txt
 	@touch $@
+
+# Webhooks bench: deliveries per second from the bus to a local receiver, cost per 1,000 deliveries.
+bench-webhooks: deps
+	@$(VENV)/bin/python bench/webhooks/run.py $(BENCH_ARGS)
 
 backoffice:
 	@if [ -f backoffice/package.json ]; then $(MAKE) --no-print-directory -C backoffice build; fi

@@ -98,14 +98,14 @@ class InMemoryWebhooks:
 
 
 class RecordingScheduler:
-    """Remembers which (delivery, round) were started; starting twice is a no-op, as with named executions."""
+    """Remembers which (delivery, round, first wait) were started; a round starts once, as named executions do."""
 
     def __init__(self) -> None:
-        self.started: list[tuple[str, int]] = []
+        self.started: list[tuple[str, int, int]] = []
 
-    def start(self, delivery: Delivery) -> None:
-        if (delivery.id, delivery.round) not in self.started:
-            self.started.append((delivery.id, delivery.round))
+    def start(self, delivery: Delivery, wait_seconds: int) -> None:
+        if not any(s[:2] == (delivery.id, delivery.round) for s in self.started):
+            self.started.append((delivery.id, delivery.round, wait_seconds))
 
 
 class ScriptedSender:

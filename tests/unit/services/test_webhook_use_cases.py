@@ -67,30 +67,57 @@ def subscribe(deps, event_types=("case.decided",)):
 
 
 def run_to_the_end(deps, tenant_id, delivery_id):
-    """What the state machine does: attempt until done; returns the waits it was asked for."""
-    waits = []
+    """What the state machine does after the first attempt: attempt until done; returns the waits asked for."""
+    delivery = deps.webhooks.get_delivery(tenant_id, delivery_id)
+    started = [s for s in deps.scheduler.started if s[:2] == (delivery_id, delivery.round)]
+    if delivery.status != DeliveryStatus.PENDING:
+        assert started == [], "a finished delivery must not start the state machine"
+        return []
+    waits = [started[0][2]]
     while True:
-        step = attempt_delivery(
-            deps, tenant_id, delivery_id, deps.webhooks.get_delivery(tenant_id, delivery_id).round
-        )
+        step = attempt_delivery(deps, tenant_id, delivery_id, delivery.round)
         if step["done"]:
             return waits
         waits.append(step["wait_seconds"])
 
 
-def test_an_event_becomes_one_delivery_per_wanting_subscription_even_when_seen_twice():
+def test_an_event_becomes_one_delivery_per_wanting_subscription_attempted_at_once():
     deps = make_deps()
     wanted, _ = subscribe(deps)
     subscribe(deps, ["case.created"])
     event = decided_event()
     first = deliver_event(deps, event)
-    again = deliver_event(deps, event)
-    assert first == again
     assert len(first) == 1
     delivery = deps.webhooks.get_delivery("acme", first[0])
     assert delivery.subscription_id == wanted.id
+    assert delivery.status == DeliveryStatus.SUCCEEDED
     assert json.loads(delivery.body) == {"type": "case.decided", "timestamp": event["time"], "data": event}
-    assert deps.scheduler.started == [(first[0], 0)]
+    assert len(deps.sender.sent) == 1
+    assert deps.scheduler.started == []  # answered at once: no state machine
+    # The bus may deliver the event again: same delivery, nothing sent twice.
+    assert deliver_event(deps, event) == first
+    assert len(deps.sender.sent) == 1
+
+
+def test_a_failed_first_attempt_hands_the_delivery_to_the_state_machine_with_the_next_wait():
+    deps = make_deps(503)
+    subscribe(deps)
+    (delivery_id,) = deliver_event(deps, decided_event())
+    assert deps.scheduler.started == [(delivery_id, 0, 5)]
+    assert deps.webhooks.get_delivery("acme", delivery_id).attempts == 1
+
+
+def test_more_new_deliveries_than_run_inline_start_in_the_state_machine():
+    from arbiter.services.webhook_delivery import INLINE_ATTEMPTS
+
+    deps = make_deps()
+    for _ in range(INLINE_ATTEMPTS + 2):
+        subscribe(deps)
+    ids = deliver_event(deps, decided_event())
+    assert len(ids) == INLINE_ATTEMPTS + 2
+    assert len(deps.sender.sent) == INLINE_ATTEMPTS
+    assert len(deps.scheduler.started) == 2
+    assert {s[2] for s in deps.scheduler.started} == {0}
 
 
 def test_attempts_follow_the_schedule_then_fail_with_an_event():
@@ -98,7 +125,7 @@ def test_attempts_follow_the_schedule_then_fail_with_an_event():
     _subscription, secret = subscribe(deps)
     (delivery_id,) = deliver_event(deps, decided_event())
     waits = run_to_the_end(deps, "acme", delivery_id)
-    assert waits == [5, 300]
+    assert waits == [5, 300]  # before attempts 2 and 3
     delivery = deps.webhooks.get_delivery("acme", delivery_id)
     assert delivery.status == DeliveryStatus.FAILED
     assert [a.status_code for a in deps.webhooks.attempts("acme", delivery_id)] == [500, 502, None]
@@ -133,12 +160,12 @@ def test_410_disables_the_subscription_and_cancels_the_delivery():
 
 
 def test_a_deleted_subscription_cancels_its_pending_delivery_without_sending():
-    deps = make_deps()
+    deps = make_deps(500)
     subscription, _ = subscribe(deps)
     (delivery_id,) = deliver_event(deps, decided_event())
     webhooks.delete_subscription(deps, builders.integrator(), subscription.id)
     assert attempt_delivery(deps, "acme", delivery_id, 0)["done"] is True
-    assert deps.sender.sent == []
+    assert len(deps.sender.sent) == 1  # the first attempt only
     assert deps.webhooks.get_delivery("acme", delivery_id).status == DeliveryStatus.CANCELLED
 
 
@@ -146,7 +173,6 @@ def test_a_stale_round_sends_nothing():
     deps = make_deps(500)
     subscribe(deps)
     (delivery_id,) = deliver_event(deps, decided_event())
-    attempt_delivery(deps, "acme", delivery_id, 0)
     assert attempt_delivery(deps, "acme", delivery_id, 7) == {
         "done": True,
         "status": "pending",
@@ -164,7 +190,7 @@ def test_replay_is_refused_while_pending_and_starts_a_new_round_after():
     run_to_the_end(deps, "acme", delivery_id)
     replayed = webhooks.replay(deps, builders.integrator(), delivery_id)
     assert (replayed.round, replayed.status) == (1, DeliveryStatus.PENDING)
-    assert deps.scheduler.started == [(delivery_id, 0), (delivery_id, 1)]
+    assert deps.scheduler.started == [(delivery_id, 0, 5), (delivery_id, 1, 0)]
     with pytest.raises(NotFound):
         webhooks.replay(deps, builders.integrator("other"), delivery_id)
 

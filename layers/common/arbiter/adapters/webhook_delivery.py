@@ -22,9 +22,14 @@ class StepFunctionsDeliveryScheduler:
         self._client = client
         self._arn = state_machine_arn
 
-    def start(self, delivery: Delivery) -> None:
-        """Start the round; starting it twice is a no-op (the execution name is the delivery and round)."""
-        payload = {"tenant_id": delivery.tenant_id, "delivery_id": delivery.id, "round": delivery.round}
+    def start(self, delivery: Delivery, wait_seconds: int) -> None:
+        """Start the round, first waiting `wait_seconds`; a second start of the same round is a no-op."""
+        payload = {
+            "tenant_id": delivery.tenant_id,
+            "delivery_id": delivery.id,
+            "round": delivery.round,
+            "wait_seconds": wait_seconds,
+        }
         try:
             self._client.start_execution(
                 stateMachineArn=self._arn, name=f"{delivery.id}-{delivery.round}", input=json.dumps(payload)

@@ -1,16 +1,19 @@
 """Delivering events to webhook subscriptions: fan-out from the bus, one attempt at a time, and the payloads.
 
-No function waits between attempts: each delivery runs in a small state machine (statemachines/
-webhook-delivery.asl.json) that calls `attempt_delivery` and then waits, in a Wait state, for the number of
-seconds the attempt returned. The schedule itself lives in `arbiter.domain.webhooks`.
+The first attempt is made by the function that receives the event from the bus. No function waits between
+attempts: a delivery whose first attempt fails runs in a small state machine (statemachines/
+webhook-delivery.asl.json) that waits, in a Wait state, for the seconds the last attempt returned, then calls
+`attempt_delivery`. The schedule itself lives in `arbiter.domain.webhooks`.
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -31,13 +34,18 @@ from arbiter.domain.webhooks import (
 from arbiter.egress import AllowList, Resolver, system_resolver
 from arbiter.services.ports import CaseRepository, Page, TenantRepository
 
+#: New deliveries attempted at once by the function that receives the event (the rest start in the machine).
+INLINE_ATTEMPTS = 8
+
 __all__ = [
+    "INLINE_ATTEMPTS",
     "DeliveryScheduler",
     "SendResult",
     "WebhookDeps",
     "WebhookRepository",
     "WebhookSender",
     "attempt_delivery",
+    "attempt_now",
     "ballerine_body",
     "deliver_event",
     "standard_body",
@@ -60,8 +68,8 @@ class WebhookSender(Protocol):
 
 
 class DeliveryScheduler(Protocol):
-    def start(self, delivery: Delivery) -> None:
-        """Run the delivery's current round of attempts (idempotent per delivery and round)."""
+    def start(self, delivery: Delivery, wait_seconds: int) -> None:
+        """Run the delivery's round of attempts after `wait_seconds` (idempotent per delivery and round)."""
 
 
 class WebhookRepository(Protocol):
@@ -200,7 +208,8 @@ def deliver_event(deps: WebhookDeps, envelope: dict[str, Any]) -> list[str]:
             if subscription.id not in known:
                 deps.webhooks.add_subscription(subscription)
                 subscriptions.append(subscription)
-    started = []
+    started: list[str] = []
+    fresh: list[tuple[Delivery, Subscription]] = []
     for subscription in subscriptions:
         if not subscription.wants(event_type, case_id):
             continue
@@ -224,12 +233,42 @@ def deliver_event(deps: WebhookDeps, envelope: dict[str, Any]) -> list[str]:
             updated_at=now,
             next_attempt_at=now,
         )
-        if not deps.webhooks.add_delivery(delivery):
+        if deps.webhooks.add_delivery(delivery):
+            fresh.append((delivery, subscription))
+        else:
             delivery = deps.webhooks.get_delivery(tenant_id, delivery.id)
-        if delivery.status == DeliveryStatus.PENDING:
-            deps.scheduler.start(delivery)
+            if delivery.status == DeliveryStatus.PENDING:
+                deps.scheduler.start(delivery, 0)  # a copy of the event after a crash: make sure it runs
         started.append(delivery.id)
+    first_attempts(deps, fresh)
     return started
+
+
+def first_attempts(deps: WebhookDeps, fresh: list[tuple[Delivery, Subscription]]) -> None:
+    """Attempt new deliveries at once, in parallel; only those that fail go to the state machine.
+
+    Most receivers answer the first attempt, so most deliveries cost this one call and no state transition.
+    At most `INLINE_ATTEMPTS` run here (each may take the full 15 s); the others start in the state machine.
+    """
+    inline, later = fresh[:INLINE_ATTEMPTS], fresh[INLINE_ATTEMPTS:]
+    for delivery, _subscription in later:
+        deps.scheduler.start(delivery, 0)
+    if not inline:
+        return
+    with ThreadPoolExecutor(max_workers=len(inline), thread_name_prefix="webhook") as pool:
+        # Each task runs in a copy of this context (the Lambda's logging keys and environment).
+        results = [
+            pool.submit(contextvars.copy_context().run, attempt_now, deps, delivery, subscription)
+            for delivery, subscription in inline
+        ]
+    for (delivery, _subscription), result in zip(inline, results, strict=True):
+        try:
+            step = result.result()
+        except Exception:  # the state machine retries what could not even be attempted or recorded
+            deps.scheduler.start(delivery, 0)
+            continue
+        if not step["done"]:
+            deps.scheduler.start(delivery, step["wait_seconds"])
 
 
 # ---------------------------------------------------------------------- attempts
@@ -284,6 +323,12 @@ def attempt_delivery(deps: WebhookDeps, tenant_id: str, delivery_id: str, round_
         subscription = deps.webhooks.get_subscription(tenant_id, delivery.subscription_id)
     except NotFound:
         subscription = None
+    return attempt_now(deps, delivery, subscription)
+
+
+def attempt_now(deps: WebhookDeps, delivery: Delivery, subscription: Subscription | None) -> dict[str, Any]:
+    """One attempt of a pending delivery, recorded; says whether it is done or how long to wait for the next."""
+    tenant_id = delivery.tenant_id
     if subscription is None or not subscription.enabled:
         delivery.status = DeliveryStatus.CANCELLED
         delivery.last_error = "the webhook was deleted" if subscription is None else "the webhook is disabled"

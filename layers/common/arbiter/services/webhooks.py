@@ -269,7 +269,7 @@ def replay(deps: WebhookDeps, principal: Principal, delivery_id: str) -> Deliver
     delivery.replay(deps.clock())
     delivery.url = subscription.url
     deps.webhooks.save_delivery(delivery)
-    deps.scheduler.start(delivery)
+    deps.scheduler.start(delivery, 0)
     return delivery
 
 
