@@ -129,7 +129,9 @@ def new_case(tenant):
     return response.json()["id"]
 
 
-def test_a_receiver_down_for_three_attempts_gets_exactly_one_success_with_one_webhook_id(tenant, receivers):
+def test_a_receiver_down_for_three_attempts_gets_exactly_one_success_with_one_webhook_id(
+    tenant, receivers, stack
+):
     receiver = receivers(answers=[503, 503, 503])
     created = subscribe(tenant, receiver.url, event_types=["case.created"])
     with_secret(receiver, created["secret"])
@@ -152,6 +154,20 @@ def test_a_receiver_down_for_three_attempts_gets_exactly_one_success_with_one_we
     # Each attempt is signed afresh: timestamps move on, the id stays.
     stamps = [int(r.headers["webhook-timestamp"]) for r in receiver.requests]
     assert stamps == sorted(stamps)
+    # The first attempt came from the function the bus invoked; the platform waited between the others.
+    sfn = stack.client("stepfunctions")
+    machine = stack.physical_id("WebhookDeliveryStateMachine")
+    execution = machine.replace(":stateMachine:", ":execution:") + f":{delivered[0]['id']}-0"
+    wait_for(
+        lambda: sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED", what="execution end"
+    )
+    entered = [
+        e["stateEnteredEventDetails"]["name"]
+        for e in sfn.get_execution_history(executionArn=execution)["events"]
+        if e["type"].endswith("StateEntered")
+    ]
+    assert entered.count("WaitBeforeNextAttempt") == 3
+    assert entered.count("Attempt") == 3
     assert stamps[-1] > stamps[0]
 
 
