@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)/local
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint lock schemas openapi bench-cost bench-coldstart deps deps-test backoffice deploy-backoffice clean bench-screening bench-rules
+.PHONY: demo test lint lock schemas openapi bench-cost bench-coldstart deps deps-test backoffice deploy-backoffice clean bench-screening bench-rules bench-webhooks
 
 demo: deps backoffice
 	@$(VENV)/bin/python -m arbiter_local --api-port $(API_PORT) --moto-port $(MOTO_PORT)
@@ -97,6 +97,9 @@ $(STAMPS)/bench-screening: bench/screening/requirements.txt $(STAMPS)/python
 # Rule engine bench: this engine, json-logic-qubit (dev dependency) and json-logic-js (node_modules) in one run.
 bench-rules: deps
 	@$(VENV)/bin/python bench/rules/run.py $(BENCH_ARGS)
+# Webhooks bench: deliveries per second from the bus to a local receiver, cost per 1,000 deliveries.
+bench-webhooks: deps
+	@$(VENV)/bin/python bench/webhooks/run.py $(BENCH_ARGS)
 
 backoffice:
 	@if [ -f backoffice/package.json ]; then $(MAKE) --no-print-directory -C backoffice build; fi
@@ -113,3 +116,7 @@ lock:
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --override requirements/overrides.txt --python-version 3.11 --python-platform x86_64-manylinux_2_17 -o requirements/dev.txt -q
 	$(VENV)/bin/uv pip compile pyproject.toml --override requirements/overrides.txt --python-version 3.11 --python-platform x86_64-manylinux_2_17 -o layers/common/requirements.txt -q
 	$(VENV)/bin/uv pip compile requirements/sam.in --python-version 3.11 -o requirements/sam.txt -q
+
+# Regenerate the published events' JSON Schemas (schemas/events/) from the models; a test fails if they drift.
+schemas: deps
+	@$(VENV)/bin/python -m arbiter.domain.event_schemas

@@ -8,7 +8,8 @@
   a few retries for Lambda targets.
 - DynamoDB writes: moto applies a transaction item by item and rolls back by restoring a copy of the table, so
   two concurrent transactions can both pass their conditions or undo each other. DynamoDB is atomic per item
-  and per transaction; here every write is serialised, which gives the same guarantees.
+  and per transaction; here every write (and every read, which can mutate moto's table) is serialised, which
+  gives the same guarantees.
 """
 
 from __future__ import annotations
@@ -44,6 +45,14 @@ _DYNAMODB_WRITES = (
     "execute_statement",
     "execute_transaction",
     "batch_execute_statement",
+    # Reads too: moto's GetItem of a missing key inserts an empty entry in the table's dict, and its queries
+    # iterate that dict, so an unserialised read can break a concurrent transaction's copy of the table
+    # ("dictionary changed size during iteration") or be broken by a write.
+    "get_item",
+    "query",
+    "scan",
+    "batch_get_item",
+    "transact_get_items",
 )
 _dynamodb_lock = threading.RLock()
 

@@ -6,6 +6,7 @@ boto3 is imported here and in the adapters only. Endpoints come from the SDK's o
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cache
 from typing import Any
 
@@ -35,6 +36,8 @@ __all__ = [
     "rule_set_repository",
     "tenant_repository",
     "token_verifier",
+    "webhook_deps",
+    "webhook_repository",
 ]
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
@@ -134,3 +137,41 @@ def token_verifier(settings: Settings) -> Any:
         client_id=settings.user_pool_client_id,
         endpoint_url=settings.aws_endpoint_url,
     )
+
+
+#: The state machine that paces webhook attempts (template: WebhookDeliveryStateMachine).
+WEBHOOK_DELIVERY_MACHINE = "webhook-delivery"
+
+
+def webhook_deps(settings: Settings) -> Any:
+    """Webhook subscriptions and deliveries: the table, the delivery state machine, the egress client."""
+    from arbiter.adapters.webhook_delivery import EgressWebhookSender, StepFunctionsDeliveryScheduler
+    from arbiter.domain.webhooks import parse_schedule
+    from arbiter.egress import AllowList, EgressClient, EgressPolicy
+    from arbiter.services.webhook_delivery import WebhookDeps
+
+    try:
+        schedule = parse_schedule(settings.webhook_retry_schedule)
+    except ValueError as exc:
+        raise SettingsError(f"WEBHOOK_RETRY_SCHEDULE: {exc}") from exc
+    allow = AllowList.parse(settings.allowed_egress_hosts)
+    return WebhookDeps(
+        webhooks=webhook_repository(settings),
+        scheduler=StepFunctionsDeliveryScheduler(
+            aws_client("stepfunctions", settings), settings.state_machine_arn(WEBHOOK_DELIVERY_MACHINE)
+        ),
+        sender=EgressWebhookSender(EgressClient(EgressPolicy(allow=allow))),
+        tenants=tenant_repository(settings),
+        cases=DynamoCaseRepository(aws_client("dynamodb", settings), settings.table_name),
+        allow=allow,
+        schedule=schedule,
+        rotation_overlap=dt.timedelta(seconds=settings.webhook_secret_overlap_seconds),
+        environment=settings.stage,
+    )
+
+
+def webhook_repository(settings: Settings) -> Any:
+    """Webhook subscriptions and the delivery log (what the reviewers' case view reads)."""
+    from arbiter.adapters.dynamodb.webhooks import DynamoWebhookRepository
+
+    return DynamoWebhookRepository(aws_client("dynamodb", settings), settings.table_name)
