@@ -19,7 +19,7 @@ from arbiter.api.errors import register_error_handlers
 from arbiter.api.review_schemas import AssignRequest, NoteRequest, review_case_view, review_detail_view
 from arbiter.domain.case import CaseState
 from arbiter.domain.principal import Principal
-from arbiter.services import review
+from arbiter.services import dashboard, review
 from arbiter.services.cases import CaseDeps
 from arbiter.services.ports import CaseQuery
 from arbiter.settings import Settings
@@ -114,6 +114,18 @@ def add_note(case_id: str, body: NoteRequest) -> dict[str, Any]:
 @app.post("/v1/review/cases/<case_id>/decision")
 def decide(case_id: str, body: review.DecisionRequest) -> dict[str, Any]:
     return review_case_view(review.decide(deps().cases, reviewer(), case_id, body))
+
+
+@app.get("/v1/review/dashboard")
+def review_dashboard(days: Annotated[int, Query(ge=1, le=365)] = 30) -> dict[str, Any]:
+    return dashboard.review_dashboard(deps().cases, reviewer(), days)
+
+
+@app.get("/v1/review/workflows")
+def workflows() -> dict[str, Any]:
+    principal = reviewer()
+    principal.require("viewer", "reading workflows")
+    return {"items": [d.summary() for d in deps().cases.workflows.list(principal.tenant_id)]}
 
 
 @app.get("/v1/review/workflows/<workflow_id>/definition")

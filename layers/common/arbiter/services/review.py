@@ -102,11 +102,13 @@ def decide(deps: CaseDeps, principal: Principal, case_id: str, request: Decision
     _apply_document_decisions(case, request, principal, deps.now())
     if request.decision == "revision":
         named = [d.document_id for d in request.documents if d.decision == "revision"]
-        change = case.request_revision(actor=principal.actor, reason=request.reason, document_ids=named)
+        change = case.request_revision(
+            actor=principal.actor, reason=request.reason, document_ids=named, at=deps.now()
+        )
         output = {"decision": "revision"}
     else:
         outcome = "approved" if request.decision == "approve" else "rejected"
-        change = case.decide(outcome, actor=principal.actor, reason=request.reason)
+        change = case.decide(outcome, actor=principal.actor, reason=request.reason, at=deps.now())
         output = {"decision": outcome}
     deps.cases.save(case, change, expected_version=expected)  # the race is settled here
     workflow_steps.resume(deps, token, output)
