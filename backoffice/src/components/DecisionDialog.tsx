@@ -61,13 +61,13 @@ export function DecisionDialog({
 
   return (
     <Dialog title={TITLES[kind]} onClose={onClose}>
-      <form onSubmit={submit} class="decision-form" data-decision={kind}>
+      <form onSubmit={submit} class="decision-form" data-decision={kind} noValidate>
         <label>
           Reason (required)
           <textarea
             name="reason"
             rows={3}
-            required
+            aria-required="true"
             value={reason}
             onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)}
             placeholder={kind === "revision" ? "What must the customer fix?" : "Why?"}

@@ -1,5 +1,6 @@
 /** Documents and their pages: thumbnails, and a viewer with zoom, rotation, full size and PDFs. */
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
+import { api } from "../api";
 import { label, text } from "../format";
 import type { Document, Page } from "../model";
 import { Dialog, Section } from "./ui";
@@ -19,8 +20,48 @@ function isPdf(page: Page): boolean {
   return page.content_type === "application/pdf";
 }
 
-export function DocumentsPanel({ documents }: { documents: Document[] }) {
+interface PageLinks {
+  url?: string | null;
+  thumbnail_url?: string | null;
+  content_type?: string | null;
+}
+
+/** Short-lived links of an available page, asked of the review API (only this tenant's reviewers get them). */
+function fetchLinks(caseId: string, doc: Document, page: Page): Promise<PageLinks> {
+  const path = `/v1/review/cases/${encodeURIComponent(caseId)}/documents/${encodeURIComponent(doc.id)}/pages/${page.index}`;
+  return api<PageLinks>("GET", path);
+}
+
+/** The page with its links: given inline by the case view, or fetched for available pages. */
+function useLinkedPages(caseId: string, documents: Document[]): Record<string, Page> {
+  const [linked, setLinked] = useState<Record<string, Page>>({});
+  const signature = documents.map((d) => `${d.id}:${d.version}:${d.pages.map((p) => p.status).join(",")}`).join("|");
+  useEffect(() => {
+    let live = true;
+    for (const doc of documents) {
+      for (const page of doc.pages) {
+        if (pageUrl(page) || page.status !== "available") continue;
+        fetchLinks(caseId, doc, page)
+          .then((links) => {
+            if (!live) return;
+            setLinked((current) => ({
+              ...current,
+              [`${doc.id}#${page.index}`]: { ...page, url: links.url, thumbnail_url: links.thumbnail_url, content_type: links.content_type ?? page.content_type },
+            }));
+          })
+          .catch(() => undefined); // the page stays without a preview; opening it says why
+      }
+    }
+    return () => {
+      live = false;
+    };
+  }, [caseId, signature]);
+  return linked;
+}
+
+export function DocumentsPanel({ caseId, documents }: { caseId: string; documents: Document[] }) {
   const [open, setOpen] = useState<{ doc: Document; page: Page } | null>(null);
+  const linked = useLinkedPages(caseId, documents);
   return (
     <Section title="Documents" id="documents">
       {documents.length === 0 && <p class="muted">No documents.</p>}
@@ -44,7 +85,8 @@ export function DocumentsPanel({ documents }: { documents: Document[] }) {
             </dl>
           )}
           <div class="pages">
-            {doc.pages.map((page) => {
+            {doc.pages.map((original) => {
+              const page = linked[`${doc.id}#${original.index}`] ?? original;
               const url = pageUrl(page);
               const thumb = thumbnailUrl(page) ?? (url && !isPdf(page) ? url : null);
               return (

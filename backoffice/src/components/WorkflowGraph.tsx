@@ -20,30 +20,33 @@ function edgesOf(states: States): Edge[] {
   return edges.filter((e) => e.to in states);
 }
 
-/** Rows by distance from the start (normal transitions first, failure handlers after). */
-function layout(states: States, start: string, edges: Edge[]): string[][] {
-  const depth: Record<string, number> = { [start]: 0 };
-  const queue = [start];
-  const order = (kind: Edge["kind"]) => (kind === "catch" ? 1 : 0);
-  while (queue.length) {
-    const name = queue.shift()!;
-    for (const edge of edges.filter((e) => e.from === name).sort((a, b) => order(a.kind) - order(b.kind))) {
-      if (edge.kind === "catch" || edge.to in depth) continue;
-      depth[edge.to] = depth[name] + 1;
-      queue.push(edge.to);
+/** Distance from the start along normal transitions; failure handlers (reached only through Catch) apart. */
+function layout(states: States, start: string, edges: Edge[]): { main: string[][]; side: string[] } {
+  const depth: Record<string, number> = {};
+  const walk = (roots: string[], into: Record<string, number>, first: number) => {
+    const queue = roots.filter((r) => !(r in into));
+    for (const r of queue) into[r] = first;
+    while (queue.length) {
+      const name = queue.shift()!;
+      for (const edge of edges) {
+        if (edge.from !== name || edge.kind === "catch" || edge.to in into || edge.to in depth) continue;
+        into[edge.to] = into[name] + 1;
+        queue.push(edge.to);
+      }
     }
-  }
-  let last = Math.max(0, ...Object.values(depth));
-  for (const name of Object.keys(states)) {
-    if (!(name in depth)) {
-      // Reached only through Catch (failure handling): drawn below the rest.
-      const parents = edges.filter((e) => e.to === name && e.from in depth).map((e) => depth[e.from]);
-      depth[name] = parents.length && !edges.some((e) => e.to === name && e.kind === "catch") ? Math.max(...parents) + 1 : ++last;
-    }
-  }
-  const rows: string[][] = [];
-  for (const [name, d] of Object.entries(depth)) (rows[d] ??= []).push(name);
-  return rows.filter(Boolean);
+  };
+  walk([start], depth, 0);
+  const sideDepth: Record<string, number> = {};
+  const catchTargets = edges.filter((e) => e.kind === "catch" && !(e.to in depth)).map((e) => e.to);
+  walk(Array.from(new Set(catchTargets)), sideDepth, 0);
+  const rest = Object.keys(states).filter((n) => !(n in depth) && !(n in sideDepth));
+  walk(rest, sideDepth, 0);
+  const main: string[][] = [];
+  for (const [name, d] of Object.entries(depth)) (main[d] ??= []).push(name);
+  const side = Object.entries(sideDepth)
+    .sort((a, b) => a[1] - b[1])
+    .map(([name]) => name);
+  return { main: main.filter(Boolean), side };
 }
 
 const W = 168;
@@ -56,15 +59,19 @@ export function WorkflowGraph({ definition, path }: { definition: Record<string,
   const names = Object.keys(states);
   if (!names.length || !definition.StartAt) return <p class="muted">This workflow has no drawable definition.</p>;
   const edges = edgesOf(states);
-  const rows = layout(states, definition.StartAt, edges);
+  const { main: rows, side } = layout(states, definition.StartAt, edges);
   const widest = Math.max(...rows.map((r) => r.length));
-  const width = widest * (W + GX) + GX;
-  const height = rows.length * (H + GY) + GY;
+  const mainWidth = widest * (W + GX) + GX;
+  const width = mainWidth + (side.length ? W + 3 * GX : 0);
+  const height = Math.max(rows.length, side.length + 1) * (H + GY) + GY;
   const pos: Record<string, { x: number; y: number }> = {};
   rows.forEach((row, r) => {
-    const offset = (width - row.length * (W + GX) + GX) / 2;
+    const offset = (mainWidth - row.length * (W + GX) + GX) / 2;
     row.forEach((name, i) => (pos[name] = { x: offset + i * (W + GX), y: GY / 2 + r * (H + GY) }));
   });
+  const sideTop = Math.max(1, Math.floor((rows.length - side.length) / 2));
+  side.forEach((name, i) => (pos[name] = { x: mainWidth + 2 * GX, y: GY / 2 + (sideTop + i) * (H + GY) }));
+  const sideSet = new Set(side);
   const visited = new Set(path.map((s) => s.state));
   const taken = new Set<string>();
   for (let i = 1; i < path.length; i++) taken.add(`${path[i - 1].state}→${path[i].state}`);
@@ -91,15 +98,25 @@ export function WorkflowGraph({ definition, path }: { definition: Record<string,
         const a = pos[edge.from];
         const b = pos[edge.to];
         const isTaken = taken.has(`${edge.from}→${edge.to}`);
+        const toSide = sideSet.has(edge.to) && !sideSet.has(edge.from);
         const down = b.y > a.y;
-        const x1 = a.x + W / 2;
-        const y1 = down ? a.y + H : a.y;
-        const x2 = b.x + W / 2 + (down ? 0 : 12);
-        const y2 = down ? b.y : b.y + H;
-        const bend = down ? (y2 - y1) / 2 : -60;
-        const d = down
-          ? `M ${x1} ${y1} C ${x1} ${y1 + bend}, ${x2} ${y2 - bend}, ${x2} ${y2}`
-          : `M ${a.x + W} ${a.y + H / 2} C ${a.x + W + 60} ${a.y + H / 2}, ${b.x + W + 60} ${b.y + H / 2}, ${b.x + W} ${b.y + H / 2}`;
+        let d: string;
+        if (toSide) {
+          const x1 = a.x + W;
+          const y1 = a.y + H / 2;
+          const x2 = b.x;
+          const y2 = b.y + H / 2;
+          d = `M ${x1} ${y1} C ${x1 + 40} ${y1}, ${x2 - 40} ${y2}, ${x2} ${y2}`;
+        } else if (down) {
+          const x1 = a.x + W / 2;
+          const y1 = a.y + H;
+          const x2 = b.x + W / 2;
+          const y2 = b.y;
+          const bend = (y2 - y1) / 2;
+          d = `M ${x1} ${y1} C ${x1} ${y1 + bend}, ${x2} ${y2 - bend}, ${x2} ${y2}`;
+        } else {
+          d = `M ${a.x + W} ${a.y + H / 2} C ${a.x + W + 60} ${a.y + H / 2}, ${b.x + W + 60} ${b.y + H / 2}, ${b.x + W} ${b.y + H / 2}`;
+        }
         return (
           <path
             key={i}

@@ -138,7 +138,7 @@ export function CaseView({ id, me }: { id: string; me: Me | null }) {
       <div class="case-grid">
         <div class="case-main">
           <EntityPanel entity={item.entity} />
-          <DocumentsPanel documents={item.documents ?? []} />
+          <DocumentsPanel caseId={item.id} documents={item.documents ?? []} />
           <ChecksPanel checks={data.checks} />
           <RiskPanel item={item} hits={(data.rule_hits ?? data.hits) as Record<string, any>[] | undefined} />
           {(data.children.length > 0 || (item.child_case_ids ?? []).length > 0) && (
@@ -292,7 +292,9 @@ function Notes({
         }}
       >
         <label>
-          Add a note <kbd>n</kbd>
+          <span>
+            Add a note <kbd>n</kbd>
+          </span>
           <textarea
             ref={noteRef}
             name="note"
