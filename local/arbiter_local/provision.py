@@ -260,9 +260,16 @@ class Provisioner:
         )
 
     def _s3_bucket_policy(self, logical_id: str, props: dict[str, Any]) -> None:
-        self.client("s3").put_bucket_policy(
-            Bucket=props["Bucket"], Policy=json.dumps(props["PolicyDocument"])
-        )
+        # moto enforces bucket policies and the local stack speaks plain HTTP: a "deny insecure transport"
+        # statement would refuse every write, so it is left out here (AWS keeps it).
+        document = dict(props["PolicyDocument"])
+        document["Statement"] = [
+            s
+            for s in document.get("Statement", [])
+            if s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") not in ("false", False)
+        ]
+        if document["Statement"]:
+            self.client("s3").put_bucket_policy(Bucket=props["Bucket"], Policy=json.dumps(document))
         self._record(logical_id, props["Bucket"])
 
     def _apply_bucket_notifications(self) -> None:
