@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.cases import business, case_in_review, case_state, person
 from tests.browser.conftest import TABLET, reviewer_account
 from tests.waiting import wait_for
+
+pytestmark = pytest.mark.slow  # a browser against the local stack
 
 
 def test_search_open_approve_and_the_queue_updates(open_browser, stack, tenant):
@@ -182,6 +187,19 @@ def test_assign_note_and_keyboard_shortcuts(open_browser, stack, tenant):
     expect(rows.first).to_have_attribute("data-case-id", first)
     page.get_by_label("Assignee").select_option("any")
     expect(rows).to_have_count(2)
+    page.get_by_label("Workflow").select_option("kyb")
+    expect(page.get_by_text("No case matches these filters.")).to_be_visible()
+    page.get_by_label("Workflow").select_option("manual-review")
+    expect(rows).to_have_count(2)
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    page.get_by_label("From").fill(tomorrow)
+    expect(page.get_by_text("No case matches these filters.")).to_be_visible()
+    assert f"from={tomorrow}" in page.url
+    page.get_by_label("From").fill("")
+    page.get_by_label("Sort").select_option("-created")
+    expect(rows.first).to_have_attribute("data-case-id", second)
+    page.get_by_label("Sort").select_option("created")
+    expect(rows.first).to_have_attribute("data-case-id", first)
 
     # j moves down, Enter opens, j goes to the next case, k back.
     page.locator("body").click()
@@ -219,6 +237,19 @@ def test_assign_note_and_keyboard_shortcuts(open_browser, stack, tenant):
         "Called the customer; waiting for a new selfie"
     ]
     assert detail["case"]["assignee"] is None
+
+
+def test_a_missing_case_and_a_failing_api_are_explained(open_browser, stack, tenant):
+    browser = open_browser()
+    page = browser.page
+    browser.expect_http_errors(404, 422)
+    browser.open("/cases/case_doesnotexist")
+    browser.sign_in(reviewer_account(stack, tenant.id, "reviewer"))
+    expect(page.get_by_role("alert")).to_contain_text("This case does not exist, or it is not yours to see.")
+    # A search the API refuses (no letter or digit) shows its message and a way to retry.
+    browser.open("/?q=%2B%2B%2B")
+    expect(page.get_by_role("alert")).to_contain_text("search needs at least one letter or digit")
+    expect(page.get_by_role("button", name="Retry")).to_be_visible()
 
 
 def test_dashboard_charts_and_a_narrow_screen(open_browser, stack, tenant):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import reviewer_account
+
+pytestmark = pytest.mark.slow  # a browser against the local stack
 
 
 def test_sign_in_shows_the_queue_and_sign_out_returns_to_sign_in(open_browser, stack, tenant):
@@ -42,6 +45,11 @@ def test_an_expired_session_returns_to_sign_in_and_then_to_the_same_page(open_br
     browser.open("/?state=approved&sort=-created")
     browser.sign_in(email)
     expect(browser.page).to_have_url(f"{stack.api_url}/?state=approved&sort=-created")
+    # Everything the page asks for at start has been answered before the token goes bad.
+    expect(browser.page.get_by_text("No case matches these filters.")).to_be_visible()
+    expect(browser.page.get_by_test_id("who")).to_be_visible()
+    expect(browser.page.get_by_test_id("count-approved")).to_contain_text("0")
+    expect(browser.page.get_by_label("Workflow").locator("option[value='kyb']")).to_have_count(1)
     # The token is refused by the API (as an expired one is): the next request sends the reviewer to sign in.
     browser.page.evaluate(
         """() => {
