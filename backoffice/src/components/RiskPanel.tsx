@@ -34,12 +34,16 @@ export function RiskPanel({ item, hits }: { item: Case; hits?: Record<string, an
           </thead>
           <tbody>
             {ruleHits.map((hit, i) => (
-              <tr key={hit.id ?? i}>
+              <tr key={hit.rule_id ?? hit.id ?? i} data-rule={hit.rule_id ?? hit.id}>
                 <td>
-                  {hit.name ?? hit.rule ?? hit.id ?? `rule ${i + 1}`}
+                  {hit.name ?? hit.rule_id ?? hit.rule ?? hit.id ?? `rule ${i + 1}`}
                   {hit.description && <div class="muted small">{hit.description}</div>}
+                  {hit.explanation && <div class="small">{String(hit.explanation)}</div>}
                 </td>
-                <td>{label(String(hit.outcome ?? hit.severity ?? "—"))}</td>
+                <td>
+                  {label(String(hit.outcome ?? "—"))}
+                  {hit.severity && <span class={`badge risk-${hit.severity}`}>{label(String(hit.severity))}</span>}
+                </td>
                 <td>{text(hit.score)}</td>
                 <td>
                   <Values values={hit.values ?? hit.inputs ?? hit.data} />

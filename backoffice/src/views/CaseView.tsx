@@ -139,7 +139,15 @@ export function CaseView({ id, me }: { id: string; me: Me | null }) {
         <div class="case-main">
           <EntityPanel entity={item.entity} />
           <DocumentsPanel caseId={item.id} documents={item.documents ?? []} />
-          <ChecksPanel checks={data.checks} />
+          <ChecksPanel
+            caseId={item.id}
+            checks={data.checks}
+            canClear={!!actions.note?.allowed}
+            onCleared={(text) => {
+              setMessage({ kind: "ok", text });
+              detail.reload();
+            }}
+          />
           <RiskPanel item={item} hits={(data.rule_hits ?? data.hits) as Record<string, any>[] | undefined} />
           {(data.children.length > 0 || (item.child_case_ids ?? []).length > 0) && (
             <Section title="Owners' KYC cases" id="children">
