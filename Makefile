@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)/local
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint lock schemas deps deps-test backoffice deploy-backoffice clean bench-screening
+.PHONY: demo test lint lock schemas openapi deps deps-test backoffice deploy-backoffice clean bench-screening
 
 demo: deps backoffice
 	@$(VENV)/bin/python -m arbiter_local --api-port $(API_PORT) --moto-port $(MOTO_PORT)
@@ -24,6 +24,13 @@ test: deps-test backoffice
 	@$(VENV)/bin/ruff check .
 	@echo "==> pytest"
 	@$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# Checked-in artefacts generated from the code; tests fail when they drift.
+schemas: deps
+	@$(VENV)/bin/python -m arbiter.domain.event_schemas
+openapi: deps
+	@cd functions/run_workflow && ../../$(VENV)/bin/python -c 'import app; print(app.openapi_document())' > ../../docs/openapi.json
+	@echo docs/openapi.json
 
 lint: deps
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -10,25 +10,19 @@ import json
 import logging
 import os
 import secrets
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
+from tests.support.ports import free_port
+
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ["AWS_ACCESS_KEY_ID"] = "testing"
 os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"  # moto's fake credentials
 os.environ.pop("AWS_PROFILE", None)
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-
-
-def free_port() -> int:
-    """A port nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

@@ -118,5 +118,5 @@ def openapi_document() -> str:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    deps().cases  # noqa: B018 - fail fast on missing settings, before routing
+    deps().idempotent.register_lambda_context(context)  # also fails fast on missing settings
     return app.resolve(event, context)

@@ -145,7 +145,7 @@ def start_case(
         active = _active_case(deps, tenant.id, entity.id, definition.id)
         if active is not None:
             if reuse_active:
-                return active, False
+                return _update_active(deps, active, principal, entity, context or {}), False
             raise ActiveCaseExists(
                 f"entity {entity.id} already has an active {definition.id} case",
                 case_id=active.id,
@@ -256,3 +256,16 @@ def send_event(
         case_id=case.id,
         allowed_events=allowed,
     )
+
+
+def _update_active(
+    deps: CaseDeps, case: Case, principal: Principal, entity: Entity, context: dict[str, Any]
+) -> Case:
+    """A repeated run for an entity with an active case: the case takes the new entity data and context."""
+    expected = case.version
+    change = case.merge_context(context, principal.actor, deep=True)
+    if entity != case.entity:
+        case.entity = entity
+        change.audit[0].details["entity_updated"] = True
+    deps.cases.save(case, change, expected_version=expected)
+    return case
