@@ -19,7 +19,7 @@ from arbiter.api.errors import register_error_handlers
 from arbiter.api.review_schemas import AssignRequest, NoteRequest, review_case_view, review_detail_view
 from arbiter.domain.case import CaseState
 from arbiter.domain.principal import Principal
-from arbiter.services import dashboard, review
+from arbiter.services import review
 from arbiter.services.cases import CaseDeps
 from arbiter.services.ports import CaseQuery
 from arbiter.settings import Settings
@@ -116,9 +116,17 @@ def decide(case_id: str, body: review.DecisionRequest) -> dict[str, Any]:
     return review_case_view(review.decide(deps().cases, reviewer(), case_id, body))
 
 
+@app.get("/v1/review/workflows/<workflow_id>/definition")
+def workflow_definition(workflow_id: str) -> dict[str, Any]:
+    principal = reviewer()
+    principal.require("viewer", "reading workflows")
+    definition = deps().cases.workflows.get(principal.tenant_id, workflow_id)
+    return {"workflow": definition.summary(), "states": deps().cases.engine.definition(workflow_id)}
+
+
 @app.get("/v1/review/dashboard")
 def review_dashboard(days: Annotated[int, Query(ge=1, le=365)] = 30) -> dict[str, Any]:
-    return dashboard.review_dashboard(deps().cases, reviewer(), days)
+    return review.review_dashboard(deps().cases, reviewer(), days)
 
 
 @app.get("/v1/review/workflows")
@@ -126,14 +134,6 @@ def workflows() -> dict[str, Any]:
     principal = reviewer()
     principal.require("viewer", "reading workflows")
     return {"items": [d.summary() for d in deps().cases.workflows.list(principal.tenant_id)]}
-
-
-@app.get("/v1/review/workflows/<workflow_id>/definition")
-def workflow_definition(workflow_id: str) -> dict[str, Any]:
-    principal = reviewer()
-    principal.require("viewer", "reading workflows")
-    definition = deps().cases.workflows.get(principal.tenant_id, workflow_id)
-    return {"workflow": definition.summary(), "states": deps().cases.engine.definition(workflow_id)}
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

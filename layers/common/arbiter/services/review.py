@@ -13,9 +13,19 @@ from arbiter.domain.errors import Conflict, InvalidInput
 from arbiter.domain.principal import Principal
 from arbiter.services import workflow_steps
 from arbiter.services.cases import CaseDeps
+from arbiter.services.dashboard import review_dashboard
 from arbiter.services.ports import CaseDetail, CaseQuery, Page
 
-__all__ = ["DecisionRequest", "DocumentDecisionInput", "add_note", "assign", "case_detail", "decide", "queue"]
+__all__ = [
+    "DecisionRequest",
+    "DocumentDecisionInput",
+    "add_note",
+    "assign",
+    "case_detail",
+    "decide",
+    "queue",
+    "review_dashboard",
+]
 
 
 class DocumentDecisionInput(BaseModel):
