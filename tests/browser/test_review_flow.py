@@ -81,7 +81,7 @@ def test_revision_with_a_reason_and_per_document_decisions(open_browser, stack, 
             "id": "passport-1",
             "type": "passport",
             "category": "identification",
-            "pages": [{"uri": "https://example.com/p.png"}],
+            "pages": [],
         },
         {"id": "utility-1", "type": "utility_bill", "category": "proof_of_address", "pages": []},
     ]

@@ -156,18 +156,60 @@ export function PageViewer({ doc, page, onClose }: { doc: Document; page: Page; 
             </p>
           </object>
         ) : (
-          <img
-            src={url}
+          <RotatedImage
+            url={url}
             alt={`${label(doc.type)} page ${page.index + 1}`}
-            data-testid="page-image"
+            zoom={zoom}
+            rotation={rotation}
+            full={full}
             onError={() => setFailed(true)}
-            style={{
-              transform: `rotate(${rotation}deg) scale(${zoom})`,
-              maxWidth: full ? "none" : "100%",
-            }}
           />
         )}
       </div>
     </Dialog>
+  );
+}
+
+const FIT_WIDTH = 680;
+
+/** The image laid out at its shown size, so a rotated or zoomed page scrolls instead of being cut off. */
+function RotatedImage({
+  url,
+  alt,
+  zoom,
+  rotation,
+  full,
+  onError,
+}: {
+  url: string;
+  alt: string;
+  zoom: number;
+  rotation: number;
+  full: boolean;
+  onError: () => void;
+}) {
+  const [natural, setNatural] = useState<{ w: number; h: number } | null>(null);
+  const base = natural ? (full ? 1 : Math.min(1, FIT_WIDTH / natural.w)) : 1;
+  const w = (natural?.w ?? 0) * base * zoom;
+  const h = (natural?.h ?? 0) * base * zoom;
+  const sideways = rotation % 180 !== 0;
+  return (
+    <div
+      class="page-frame"
+      data-testid="page-frame"
+      style={natural ? { width: `${Math.round(sideways ? h : w)}px`, height: `${Math.round(sideways ? w : h)}px` } : undefined}
+    >
+      <img
+        src={url}
+        alt={alt}
+        data-testid="page-image"
+        onLoad={(e) => {
+          const img = e.target as HTMLImageElement;
+          setNatural({ w: img.naturalWidth, h: img.naturalHeight });
+        }}
+        onError={onError}
+        style={natural ? { width: `${w}px`, height: `${h}px`, transform: `translate(-50%, -50%) rotate(${rotation}deg)` } : { maxWidth: "100%" }}
+      />
+    </div>
   );
 }
