@@ -238,6 +238,15 @@ def test_assign_note_and_keyboard_shortcuts(open_browser, stack, tenant):
     ]
     assert detail["case"]["assignee"] is None
 
+    # a, a reason, Ctrl+Enter: approved from the keyboard alone.
+    page.locator("body").click()
+    page.keyboard.press("a")
+    expect(page.get_by_role("dialog", name="Approve this case?")).to_be_visible()
+    page.keyboard.type("Selfie received and matches")
+    page.keyboard.press("Control+Enter")
+    expect(page.get_by_test_id("case-message")).to_have_text("Case approved.")
+    assert case_state(tenant, first)["decision"]["reason"] == "Selfie received and matches"
+
 
 def test_a_missing_case_and_a_failing_api_are_explained(open_browser, stack, tenant):
     browser = open_browser()

@@ -70,6 +70,9 @@ export function DecisionDialog({
             aria-required="true"
             value={reason}
             onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)}
+            onKeyDown={(e) => {
+              if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) submit(e);
+            }}
             placeholder={kind === "revision" ? "What must the customer fix?" : "Why?"}
           />
         </label>
@@ -117,6 +120,7 @@ export function DecisionDialog({
           </p>
         )}
         <div class="dialog-buttons">
+          <span class="muted small hint-inline">Ctrl+Enter confirms, Escape cancels</span>
           <button type="button" onClick={onClose} disabled={busy}>
             Cancel
           </button>
