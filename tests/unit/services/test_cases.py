@@ -19,7 +19,7 @@ def start(deps, tenant=ACME, **overrides):
 
 def test_starting_a_case_stores_it_and_starts_its_execution_named_after_it():
     deps = case_deps()
-    _case, created = start(deps)
+    case, created = start(deps)
     assert created
     assert deps.cases.get("acme", case.id).state == CaseState.PROCESSING
     assert deps.engine.started == [("kyc", case.id, {"case": {"tenant_id": "acme", "case_id": case.id}})]
