@@ -16,6 +16,8 @@ from rigour.names import extract_org_types, remove_org_types, remove_person_pref
 from rigour.text import ascii_text, metaphone
 from rigour.text.scripts import text_scripts
 
+from arbiter.screening.wade_giles import looks_wade_giles, wade_giles_to_pinyin
+
 __all__ = ["NameForm", "fold_romanisation", "normalise_name", "phonetic_key", "skeleton_key"]
 
 #: Scripts that leave short vowels unwritten: their romanisation by ICU is a consonant skeleton ("mhmd").
@@ -106,6 +108,8 @@ def normalise_name(text: str, *, organisation: bool = False) -> NameForm:
             core, legal = folded, ()
     else:
         core = remove_person_prefixes(folded)
+        if looks_wade_giles(core):
+            core = wade_giles_to_pinyin(core)  # lists write Chinese names in pinyin
     tokens: list[str] = []
     abjad: list[bool] = []
     for raw in tokenize_name(core):
