@@ -1,4 +1,5 @@
-"""Names as comparable tokens: honorifics and legal forms set aside, every script brought to ASCII.
+"""Names as comparable tokens: honorifics and legal forms set aside, every script brought to ASCII, Wade-Giles
+Chinese names rewritten in pinyin (`wade_giles.py`).
 
 A name becomes a `NameForm`: its tokens in ASCII (rigour's transliteration; ICU for Han, Arabic and the other
 scripts rigour does not spell itself), which of them came from an abjad script (Arabic, Hebrew, Syriac: short
