@@ -29,4 +29,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(case_id=task.case_id, tenant_id=task.tenant_id)
     case_deps, assessor = deps()
     assessment = assess_case(case_deps, task.tenant_id, task.case_id, assessor)
-    return {"recommendation": assessment.recommendation, "score": assessment.score, "level": assessment.level}
+    return {
+        "recommendation": assessment.recommendation,
+        "score": assessment.score,
+        "level": assessment.level,
+        "rule_set": assessment.rule_set.model_dump() if assessment.rule_set else None,
+        "hits": [hit.get("rule_id") for hit in assessment.hits],
+    }
