@@ -24,6 +24,7 @@ from arbiter.domain.principal import Principal
 from arbiter.services import review
 from arbiter.services.cases import CaseDeps
 from arbiter.services.ports import CaseQuery
+from arbiter.services.rule_sets import CompiledRuleSets
 from arbiter.settings import Settings
 
 logger = Logger()
@@ -36,13 +37,18 @@ app.include_router(admin_rule_sets)
 class ReviewDeps:
     cases: CaseDeps
     verifier: CognitoTokenVerifier
+    compiled_rule_sets: CompiledRuleSets
 
 
 @lru_cache(maxsize=1)
 def deps() -> ReviewDeps:
     """Composition root, once per cold start."""
     settings = Settings.from_environ()
-    return ReviewDeps(cases=bootstrap.case_deps(settings), verifier=bootstrap.token_verifier(settings))
+    return ReviewDeps(
+        cases=bootstrap.case_deps(settings),
+        verifier=bootstrap.token_verifier(settings),
+        compiled_rule_sets=bootstrap.compiled_rule_sets(settings),
+    )
 
 
 def reviewer() -> Principal:
@@ -133,7 +139,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         admin=AdminContext(
             principal=reviewer,
             cases=lambda: deps().cases,
-            compiled=lambda: bootstrap.compiled_rule_sets(Settings.from_environ()),
+            compiled=lambda: deps().compiled_rule_sets,
         )
     )
     return app.resolve(event, context)
