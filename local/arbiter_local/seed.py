@@ -116,7 +116,25 @@ def seed_rule_sets(ctx: SeedContext) -> dict[str, Any]:
     return {"rule_sets": install_rule_sets(repository, DEMO_TENANT_ID)}
 
 
-SEED_STEPS: list[Callable[[SeedContext], dict[str, Any]]] = [seed_tenant, seed_reviewers, seed_rule_sets]
+def seed_watchlist(ctx: SeedContext) -> dict[str, Any]:
+    """The demo watchlist the sanctions check screens against (generated; see arbiter_local.demo_watchlist)."""
+    from arbiter_local.demo_watchlist import DEMO_TARGETS, DEMO_WATCHLIST_KEY, demo_watchlist_csv
+
+    ctx.client("s3").put_object(
+        Bucket=ctx.physical_id("DocumentsBucket"),
+        Key=DEMO_WATCHLIST_KEY,
+        Body=demo_watchlist_csv(),
+        ContentType="text/csv",
+    )
+    return {"watchlist": {"key": DEMO_WATCHLIST_KEY, "listed_for_demo": [t[2] for t in DEMO_TARGETS]}}
+
+
+SEED_STEPS: list[Callable[[SeedContext], dict[str, Any]]] = [
+    seed_tenant,
+    seed_reviewers,
+    seed_rule_sets,
+    seed_watchlist,
+]
 
 
 def seed_demo(stack: LocalStack) -> dict[str, Any]:

@@ -6,6 +6,7 @@ boto3 is imported here and in the adapters only. Endpoints come from the SDK's o
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cache
 from typing import Any
 
@@ -20,6 +21,7 @@ from arbiter.adapters.workflow_files import BuiltinWorkflowCatalog
 from arbiter.services.assessment import Assessor
 from arbiter.services.cases import CaseDeps
 from arbiter.services.checks import CheckRunner
+from arbiter.services.documents import DocumentDeps
 from arbiter.services.rule_sets import CompiledRuleSets, RuleSetAssessor
 from arbiter.settings import Settings, SettingsError
 
@@ -28,10 +30,14 @@ __all__ = [
     "aws_client",
     "case_deps",
     "check_runner",
+    "clearance_store",
     "compiled_rule_sets",
+    "document_deps",
     "rule_set_repository",
     "tenant_repository",
     "token_verifier",
+    "webhook_deps",
+    "webhook_repository",
 ]
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
@@ -73,9 +79,34 @@ def compiled_rule_sets(settings: Settings) -> CompiledRuleSets:
     return _compiled_rule_sets(settings.table_name, settings.region)
 
 
+def document_deps(settings: Settings, cases: CaseDeps | None = None) -> DocumentDeps:
+    """The documents bucket, the SHA-256 index and the guarded fetcher of remote pages."""
+    from arbiter.adapters.dynamodb.document_hashes import DynamoDocumentHashes
+    from arbiter.adapters.remote_pages import EgressPageFetcher
+    from arbiter.adapters.s3 import S3DocumentStore
+    from arbiter.egress import AllowList, EgressClient, EgressPolicy
+
+    if not settings.documents_bucket:
+        raise SettingsError("DOCUMENTS_BUCKET is required to store documents")
+    egress = EgressClient(EgressPolicy(allow=AllowList.parse(settings.allowed_egress_hosts)))
+    return DocumentDeps(
+        cases=cases or case_deps(settings),
+        store=S3DocumentStore(aws_client("s3", settings), settings.documents_bucket),
+        hashes=DynamoDocumentHashes(aws_client("dynamodb", settings), settings.table_name),
+        fetcher=EgressPageFetcher(egress),
+    )
+
+
 def tenant_repository(settings: Settings) -> DynamoTenantRepository:
     """Tenants and API keys."""
     return DynamoTenantRepository(aws_client("dynamodb", settings), settings.table_name)
+
+
+def clearance_store(settings: Settings) -> Any:
+    """Reviewers' clearances of screening matches (false positives remembered per party and list entry)."""
+    from arbiter.adapters.dynamodb.clearances import DynamoClearanceStore
+
+    return DynamoClearanceStore(aws_client("dynamodb", settings), settings.table_name)
 
 
 def assessor(settings: Settings) -> Assessor:
@@ -106,3 +137,41 @@ def token_verifier(settings: Settings) -> Any:
         client_id=settings.user_pool_client_id,
         endpoint_url=settings.aws_endpoint_url,
     )
+
+
+#: The state machine that paces webhook attempts (template: WebhookDeliveryStateMachine).
+WEBHOOK_DELIVERY_MACHINE = "webhook-delivery"
+
+
+def webhook_deps(settings: Settings) -> Any:
+    """Webhook subscriptions and deliveries: the table, the delivery state machine, the egress client."""
+    from arbiter.adapters.webhook_delivery import EgressWebhookSender, StepFunctionsDeliveryScheduler
+    from arbiter.domain.webhooks import parse_schedule
+    from arbiter.egress import AllowList, EgressClient, EgressPolicy
+    from arbiter.services.webhook_delivery import WebhookDeps
+
+    try:
+        schedule = parse_schedule(settings.webhook_retry_schedule)
+    except ValueError as exc:
+        raise SettingsError(f"WEBHOOK_RETRY_SCHEDULE: {exc}") from exc
+    allow = AllowList.parse(settings.allowed_egress_hosts)
+    return WebhookDeps(
+        webhooks=webhook_repository(settings),
+        scheduler=StepFunctionsDeliveryScheduler(
+            aws_client("stepfunctions", settings), settings.state_machine_arn(WEBHOOK_DELIVERY_MACHINE)
+        ),
+        sender=EgressWebhookSender(EgressClient(EgressPolicy(allow=allow))),
+        tenants=tenant_repository(settings),
+        cases=DynamoCaseRepository(aws_client("dynamodb", settings), settings.table_name),
+        allow=allow,
+        schedule=schedule,
+        rotation_overlap=dt.timedelta(seconds=settings.webhook_secret_overlap_seconds),
+        environment=settings.stage,
+    )
+
+
+def webhook_repository(settings: Settings) -> Any:
+    """Webhook subscriptions and the delivery log (what the reviewers' case view reads)."""
+    from arbiter.adapters.dynamodb.webhooks import DynamoWebhookRepository
+
+    return DynamoWebhookRepository(aws_client("dynamodb", settings), settings.table_name)
