@@ -55,7 +55,7 @@ def finished(tenant, case_id, states=("approved", "rejected", "manual_review")):
     api = tenant.api()
     return wait_for(
         lambda: (c := api.get(f"/v1/cases/{case_id}").json())["state"] in states and c,
-        timeout=60,
+        timeout=120,
         what=f"case {case_id} to reach one of {states}",
     )
 
@@ -307,7 +307,25 @@ def test_the_demo_tenant_decides_with_its_seeded_rule_sets(stack):
             case_id = response.json()["id"]
             states[name] = wait_for(
                 lambda case_id=case_id: (s := api.get(f"/v1/cases/{case_id}").json()["state"]) in ("approved", "rejected", "manual_review") and s,
-                timeout=60,
+                timeout=120,
                 what=f"the {name} demo case to be decided",
             )  # fmt: skip
     assert states == {"clean": "approved", "bad": "rejected"}
+
+
+def test_a_publication_retried_by_the_sdk_after_it_was_applied_is_not_a_conflict(stack, tenant):
+    import datetime as dt
+
+    from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
+    from arbiter.domain.errors import Conflict
+    from arbiter.rules.ruleset import parse_draft
+
+    repository = DynamoRuleSetRepository(stack.client("dynamodb"), stack.physical_id("ArbiterTable"))
+    at = dt.datetime.now(dt.UTC)
+    saved = repository.add_version(tenant.id, parse_draft({"id": "retry", "name": "Retry"}), actor="a", at=at)
+    repository.publish(tenant.id, "retry", saved.version, actor="a", at=at)
+    # The same call again (what a retry after a lost answer does): the publication found is this one.
+    repository.publish(tenant.id, "retry", saved.version, actor="a", at=at)
+    with pytest.raises(Conflict):  # anyone else publishing it again is refused
+        repository.publish(tenant.id, "retry", saved.version, actor="b", at=dt.datetime.now(dt.UTC))
+    assert repository.published_version(tenant.id, "retry") == 1

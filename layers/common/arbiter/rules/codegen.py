@@ -96,7 +96,7 @@ _NUMBER_LITERAL = re.compile(r"-?\d+(\.\d+)?(e[+-]?\d+)?\Z")
 
 
 def _is_number_literal(expr: str) -> bool:
-    return bool(_NUMBER_LITERAL.match(expr))  # (python expression, kind: bool | num | str | list | any)
+    return bool(_NUMBER_LITERAL.match(expr))
 
 
 class Generator:
