@@ -100,3 +100,53 @@ def test_the_kyc_workflow_runs_checks_then_the_assessment(tenant: Any, stack: An
     assert detail["case"]["risk"] is not None
     steps = [step["state"] for step in detail["path"]]
     assert steps.index("RunChecks") < steps.index("EvaluateRules")
+
+
+def test_a_step_failing_beyond_its_retries_fails_the_case_and_the_execution(tenant: Any, stack: Any) -> None:
+    """The Catch path: EvaluateRules cannot load the rule set version pinned on the case."""
+    from arbiter.adapters.dynamodb.keys import rule_set_pk, rule_set_version_sk
+    from tests.system.test_rules import publish_demo_rule_sets
+
+    publish_demo_rule_sets(tenant)
+    api = tenant.api()
+    person = {
+        "type": "individual",
+        "id": "kyc-fail",
+        "individual": {"first_name": "Ada", "last_name": "Byron"},
+    }
+    created = api.post("/v1/cases", json={"workflow": "kyc", "entity": person, "submit": False})
+    assert created.status_code == 202, created.text
+    case_id = created.json()["id"]
+    detail = tenant.reviewer("viewer").get(f"/v1/review/cases/{case_id}").json()["case"]
+    rule_set = detail["rule_set"]
+    assert rule_set["id"] == "kyc-default"
+    # The pinned version disappears from the table (an operator's mistake, a bad restore).
+    stack.client("dynamodb").delete_item(
+        TableName=stack.physical_id("ArbiterTable"),
+        Key={
+            "pk": {"S": rule_set_pk(tenant.id, rule_set["id"])},
+            "sk": {"S": rule_set_version_sk(rule_set["version"])},
+        },
+    )
+    assert api.post(f"/v1/cases/{case_id}/events", json={"name": "submitted"}).status_code == 200
+    failed = wait_for(
+        lambda: (c := api.get(f"/v1/cases/{case_id}").json())["state"] == "failed" and c,
+        timeout=60,
+        what="the case to fail",
+    )
+    assert failed["decision"] is None
+    review = tenant.reviewer("viewer").get(f"/v1/review/cases/{case_id}").json()
+    failure = next(e for e in review["audit"] if e["action"] == "case.failed")
+    assert failure["reason"]
+    sfn = stack.client("stepfunctions")
+    execution = wait_for(
+        lambda: (
+            (d := sfn.describe_execution(executionArn=review["case"]["execution_arn"]))["status"] != "RUNNING"
+            and d
+        ),
+        what="the execution to end",
+    )
+    assert execution["status"] == "FAILED"
+    path = tenant.reviewer("viewer").get(f"/v1/review/cases/{case_id}").json()["path"]
+    steps = [step["state"] for step in path]
+    assert steps.index("EvaluateRules") < steps.index("RecordFailure")

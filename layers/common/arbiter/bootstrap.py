@@ -8,22 +8,24 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 
 from arbiter.adapters.dynamodb.cases import DynamoCaseRepository
-from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
 from arbiter.adapters.dynamodb.tenants import DynamoTenantRepository
 from arbiter.adapters.stepfunctions import StepFunctionsEngine
 from arbiter.adapters.workflow_files import BuiltinWorkflowCatalog
 from arbiter.services.assessment import Assessor
 from arbiter.services.cases import CaseDeps
 from arbiter.services.checks import CheckRunner
-from arbiter.services.documents import DocumentDeps
-from arbiter.services.rule_sets import CompiledRuleSets, RuleSetAssessor
 from arbiter.settings import Settings, SettingsError
+
+if TYPE_CHECKING:  # the rule engine and the documents code load with the first function that uses them
+    from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
+    from arbiter.services.documents import DocumentDeps
+    from arbiter.services.rule_sets import CompiledRuleSets
 
 __all__ = [
     "assessor",
@@ -65,12 +67,17 @@ def case_deps(settings: Settings) -> CaseDeps:
 
 def rule_set_repository(settings: Settings) -> DynamoRuleSetRepository:
     """Rule set versions."""
+    from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
+
     return DynamoRuleSetRepository(aws_client("dynamodb", settings), settings.table_name)
 
 
 @cache
 def _compiled_rule_sets(table_name: str, region: str) -> CompiledRuleSets:
     # One cache per table for the life of the process: versions never change, so compiled ones stay valid.
+    from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
+    from arbiter.services.rule_sets import CompiledRuleSets
+
     return CompiledRuleSets(DynamoRuleSetRepository(_client("dynamodb", region), table_name))
 
 
@@ -85,6 +92,7 @@ def document_deps(settings: Settings, cases: CaseDeps | None = None) -> Document
     from arbiter.adapters.remote_pages import EgressPageFetcher
     from arbiter.adapters.s3 import S3DocumentStore
     from arbiter.egress import AllowList, EgressClient, EgressPolicy
+    from arbiter.services.documents import DocumentDeps
 
     if not settings.documents_bucket:
         raise SettingsError("DOCUMENTS_BUCKET is required to store documents")
@@ -111,6 +119,8 @@ def clearance_store(settings: Settings) -> Any:
 
 def assessor(settings: Settings) -> Assessor:
     """How cases are assessed: the rule set version pinned on the case (see arbiter.rules)."""
+    from arbiter.services.rule_sets import RuleSetAssessor
+
     return RuleSetAssessor(compiled_rule_sets(settings))
 
 

@@ -1,10 +1,14 @@
 """Outbound HTTP guarded against server-side request forgery: websites, vendors, remote documents, webhooks.
 
-Use `EgressClient(policy).fetch(url, ...)`; see docs/egress.md.
+Use `EgressClient(policy).fetch(url, ...)`; see docs/egress.md. The client (httpx) loads on first use, so the
+address checks cost functions that only validate URLs nothing at cold start.
 """
 
-from arbiter.egress.addresses import AllowList, refusal_reason
-from arbiter.egress.client import EgressClient, EgressLimits, EgressPolicy, EgressResponse, Redirect
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from arbiter.egress.addresses import AllowList, Resolver, refusal_reason, system_resolver
 from arbiter.egress.errors import (
     ConnectFailed,
     EgressError,
@@ -16,7 +20,20 @@ from arbiter.egress.errors import (
     TooManyRedirects,
     UnreadableResponse,
 )
-from arbiter.egress.transport import Resolver, system_resolver
+
+if TYPE_CHECKING:
+    from arbiter.egress.client import EgressClient, EgressLimits, EgressPolicy, EgressResponse, Redirect
+
+_CLIENT_NAMES = {"EgressClient", "EgressLimits", "EgressPolicy", "EgressResponse", "Redirect"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _CLIENT_NAMES:
+        from arbiter.egress import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module 'arbiter.egress' has no attribute {name!r}")
+
 
 __all__ = [
     "AllowList",

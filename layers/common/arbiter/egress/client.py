@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from arbiter.egress.addresses import AllowList
+from arbiter.egress.addresses import AllowList, Resolver, system_resolver
 from arbiter.egress.body import ACCEPT_ENCODING, BodyTooLarge, UnsupportedEncoding, read_limited
 from arbiter.egress.errors import (
     ConnectFailed,
@@ -33,7 +33,7 @@ from arbiter.egress.errors import (
     TooManyRedirects,
     UnreadableResponse,
 )
-from arbiter.egress.transport import AddressRefused, Resolver, VettedBackend, VettedTransport, system_resolver
+from arbiter.egress.transport import AddressRefused, VettedBackend, VettedTransport
 
 _SCHEMES = ("http", "https")
 _CHARSET = re.compile(r"charset\s*=\s*\"?([\w.:-]+)", re.IGNORECASE)

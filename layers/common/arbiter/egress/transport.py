@@ -13,30 +13,18 @@ time limit hold even against a server that trickles one byte just inside each re
 from __future__ import annotations
 
 import ipaddress
-import socket
 import ssl
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import httpcore
 import httpx
 
-from arbiter.egress.addresses import AllowList, IPAddress, refusal_reason
+from arbiter.egress.addresses import AllowList, IPAddress, Resolver, refusal_reason
+
 
 #: Resolves (host, port) to the addresses to try, in order.
-Resolver = Callable[[str, int], list[str]]
-
-
-def system_resolver(host: str, port: int) -> list[str]:
-    """The addresses the system resolver gives for `host`, without duplicates, in its order."""
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    seen: dict[str, None] = {}
-    for info in infos:
-        seen.setdefault(str(info[4][0]), None)
-    return list(seen)
-
-
 class AddressRefused(Exception):
     """Raised inside the transport; the client turns it into `EgressRefused` with the URL."""
 

@@ -1,4 +1,5 @@
-"""Names as comparable tokens: honorifics and legal forms set aside, every script brought to ASCII.
+"""Names as comparable tokens: honorifics and legal forms set aside, every script brought to ASCII, Wade-Giles
+Chinese names rewritten in pinyin (`wade_giles.py`).
 
 A name becomes a `NameForm`: its tokens in ASCII (rigour's transliteration; ICU for Han, Arabic and the other
 scripts rigour does not spell itself), which of them came from an abjad script (Arabic, Hebrew, Syriac: short
@@ -15,6 +16,8 @@ from functools import lru_cache
 from rigour.names import extract_org_types, remove_org_types, remove_person_prefixes, tokenize_name
 from rigour.text import ascii_text, metaphone
 from rigour.text.scripts import text_scripts
+
+from arbiter.screening.wade_giles import looks_wade_giles, wade_giles_to_pinyin
 
 __all__ = ["NameForm", "fold_romanisation", "normalise_name", "phonetic_key", "skeleton_key"]
 
@@ -106,6 +109,8 @@ def normalise_name(text: str, *, organisation: bool = False) -> NameForm:
             core, legal = folded, ()
     else:
         core = remove_person_prefixes(folded)
+        if looks_wade_giles(core):
+            core = wade_giles_to_pinyin(core)  # lists write Chinese names in pinyin
     tokens: list[str] = []
     abjad: list[bool] = []
     for raw in tokenize_name(core):

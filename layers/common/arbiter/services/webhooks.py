@@ -8,8 +8,6 @@ import secrets
 import socket
 from typing import Any
 
-import httpx
-
 from arbiter.domain.errors import Conflict, InvalidInput
 from arbiter.domain.principal import Principal
 from arbiter.domain.tenant import Tenant
@@ -52,6 +50,8 @@ MAX_RECOVER = 500
 
 def check_webhook_url(url: str, allow: AllowList, resolve: Resolver, path: str = "url") -> str:
     """The URL if deliveries may go there (the egress rules); InvalidInput naming `path` otherwise."""
+    import httpx  # the URL parser the delivery uses; loaded when a URL is checked, not at cold start
+
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, UnicodeError) as exc:
