@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
@@ -27,8 +27,10 @@ from arbiter.services import documents, retention, review, screening, webhooks
 from arbiter.services.cases import CaseDeps
 from arbiter.services.documents import DocumentDeps
 from arbiter.services.ports import CaseQuery
-from arbiter.services.rule_sets import CompiledRuleSets
 from arbiter.settings import Settings
+
+if TYPE_CHECKING:
+    from arbiter.services.rule_sets import CompiledRuleSets
 
 logger = Logger()
 app = APIGatewayRestResolver(enable_validation=True)
