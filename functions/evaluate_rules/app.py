@@ -30,4 +30,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     case_deps, assessor = deps()
     # A document page may be saved on the case while it is assessed: assess again on a lost race.
     assessment = rerun_lost_races(lambda: assess_case(case_deps, task.tenant_id, task.case_id, assessor))
-    return {"recommendation": assessment.recommendation, "score": assessment.score, "level": assessment.level}
+    return {
+        "recommendation": assessment.recommendation,
+        "score": assessment.score,
+        "level": assessment.level,
+        "rule_set": assessment.rule_set.model_dump() if assessment.rule_set else None,
+        "hits": [hit.get("rule_id") for hit in assessment.hits],
+    }

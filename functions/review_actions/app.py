@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
@@ -29,6 +29,9 @@ from arbiter.services.documents import DocumentDeps
 from arbiter.services.ports import CaseQuery
 from arbiter.settings import Settings
 
+if TYPE_CHECKING:
+    from arbiter.services.rule_sets import CompiledRuleSets
+
 logger = Logger()
 app = APIGatewayRestResolver(enable_validation=True)
 register_error_handlers(app)
@@ -39,6 +42,7 @@ app.include_router(admin_rule_sets)
 class ReviewDeps:
     cases: CaseDeps
     verifier: CognitoTokenVerifier
+    compiled_rule_sets: CompiledRuleSets
 
 
 class DocumentDecisionBody(BaseModel):
@@ -54,7 +58,11 @@ class ReasonBody(BaseModel):
 def deps() -> ReviewDeps:
     """Composition root, once per cold start."""
     settings = Settings.from_environ()
-    return ReviewDeps(cases=bootstrap.case_deps(settings), verifier=bootstrap.token_verifier(settings))
+    return ReviewDeps(
+        cases=bootstrap.case_deps(settings),
+        verifier=bootstrap.token_verifier(settings),
+        compiled_rule_sets=bootstrap.compiled_rule_sets(settings),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -216,7 +224,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         admin=AdminContext(
             principal=reviewer,
             cases=lambda: deps().cases,
-            compiled=lambda: bootstrap.compiled_rule_sets(Settings.from_environ()),
+            compiled=lambda: deps().compiled_rule_sets,
         )
     )
     return app.resolve(event, context)

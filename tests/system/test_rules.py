@@ -55,7 +55,7 @@ def finished(tenant, case_id, states=("approved", "rejected", "manual_review")):
     api = tenant.api()
     return wait_for(
         lambda: (c := api.get(f"/v1/cases/{case_id}").json())["state"] in states and c,
-        timeout=60,
+        timeout=120,
         what=f"case {case_id} to reach one of {states}",
     )
 
@@ -271,3 +271,61 @@ def test_backtest_a_draft_against_the_last_decided_cases(ruled):
         ).status_code
         == 404
     )
+
+
+def test_a_sanctioned_owner_gets_the_business_rejected(ruled):
+    owner = {**OWNER, "first_name": "Viktor", "middle_name": "Sergeyevich", "last_name": "Orlov",
+             "date_of_birth": "1962-04-17", "nationality": "RU"}  # fmt: skip
+    case_id = start(ruled, business("sanctioned-owner", ubos=[owner]))
+    case = finished(ruled, case_id)
+    assert case["state"] == "rejected"
+    hits = ruled.reviewer("viewer").get(f"/v1/review/cases/{case_id}").json()["case"]["risk"]["hits"]
+    assert {"sanctions-hit", "owner-case-rejected"} <= {h["rule_id"] for h in hits}
+    owner_case = ruled.api().get(f"/v1/cases/{case['child_case_ids'][0]}").json()
+    assert owner_case["state"] == "rejected"
+
+
+def test_the_demo_tenant_decides_with_its_seeded_rule_sets(stack):
+    import secrets
+
+    import httpx
+
+    assert stack.seeded["rule_sets"] == {"kyb-default": 1, "kyc-default": 1}
+    with httpx.Client(base_url=stack.api_url, headers={"Authorization": "Bearer secret"}, timeout=30) as api:
+        clean = api.post(
+            "/v1/cases", json={"workflow": "kyb", "entity": business(f"demo-{secrets.token_hex(4)}")}
+        )
+        bad = api.post(
+            "/v1/cases",
+            json={
+                "workflow": "kyb",
+                "entity": business(f"demo-{secrets.token_hex(4)}", country_of_incorporation="KP"),
+            },
+        )
+        states = {}
+        for name, response in (("clean", clean), ("bad", bad)):
+            case_id = response.json()["id"]
+            states[name] = wait_for(
+                lambda case_id=case_id: (s := api.get(f"/v1/cases/{case_id}").json()["state"]) in ("approved", "rejected", "manual_review") and s,
+                timeout=120,
+                what=f"the {name} demo case to be decided",
+            )  # fmt: skip
+    assert states == {"clean": "approved", "bad": "rejected"}
+
+
+def test_a_publication_retried_by_the_sdk_after_it_was_applied_is_not_a_conflict(stack, tenant):
+    import datetime as dt
+
+    from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
+    from arbiter.domain.errors import Conflict
+    from arbiter.rules.ruleset import parse_draft
+
+    repository = DynamoRuleSetRepository(stack.client("dynamodb"), stack.physical_id("ArbiterTable"))
+    at = dt.datetime.now(dt.UTC)
+    saved = repository.add_version(tenant.id, parse_draft({"id": "retry", "name": "Retry"}), actor="a", at=at)
+    repository.publish(tenant.id, "retry", saved.version, actor="a", at=at)
+    # The same call again (what a retry after a lost answer does): the publication found is this one.
+    repository.publish(tenant.id, "retry", saved.version, actor="a", at=at)
+    with pytest.raises(Conflict):  # anyone else publishing it again is refused
+        repository.publish(tenant.id, "retry", saved.version, actor="b", at=dt.datetime.now(dt.UTC))
+    assert repository.published_version(tenant.id, "retry") == 1

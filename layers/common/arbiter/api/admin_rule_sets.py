@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -16,9 +17,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import BaseModel, Field
 
 from arbiter.domain.principal import Principal
-from arbiter.services import rule_sets
 from arbiter.services.cases import CaseDeps
-from arbiter.services.rule_sets import CompiledRuleSets
+
+if TYPE_CHECKING:
+    from arbiter.services.rule_sets import CompiledRuleSets
 
 __all__ = ["AdminContext", "router"]
 
@@ -47,7 +49,14 @@ class DryRunRequest(BaseModel):
 
 class BacktestRequest(BaseModel):
     workflow: str = Field(min_length=1, max_length=100)
-    limit: int = Field(default=50, ge=1, le=rule_sets.MAX_BACKTEST_CASES)
+    limit: int = Field(default=50, ge=1, le=200, description="At most services.rule_sets.MAX_BACKTEST_CASES")
+
+
+def _service() -> ModuleType:
+    # The rule engine loads with the first admin request, not with the reviewers' API's cold start.
+    from arbiter.services import rule_sets
+
+    return rule_sets
 
 
 def _admin() -> AdminContext:
@@ -62,7 +71,7 @@ Version = Annotated[int, Path(ge=1)]
 @router.post("/v1/admin/rule-sets", responses={201: {"description": "Saved as the next draft version"}})
 def create_rule_set(body: Annotated[dict[str, Any], Body()]) -> Response[dict[str, Any]]:
     admin = _admin()
-    version = rule_sets.create_draft(admin.store, admin.principal(), body)
+    version = _service().create_draft(admin.store, admin.principal(), body)
     return Response(201, content_types.APPLICATION_JSON, version.model_dump(mode="json"))
 
 
@@ -72,31 +81,33 @@ def list_rule_sets(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> dict[str, Any]:
     admin = _admin()
-    return rule_sets.list_rule_sets(admin.store, admin.principal(), cursor=cursor, limit=limit)
+    return _service().list_rule_sets(admin.store, admin.principal(), cursor=cursor, limit=limit)
 
 
 @router.get("/v1/admin/rule-sets/<rule_set_id>")
 def get_rule_set(rule_set_id: RuleSetId) -> dict[str, Any]:
     admin = _admin()
-    return rule_sets.get_rule_set(admin.store, admin.principal(), rule_set_id)
+    return _service().get_rule_set(admin.store, admin.principal(), rule_set_id)
 
 
 @router.get("/v1/admin/rule-sets/<rule_set_id>/versions/<version>")
 def get_version(rule_set_id: RuleSetId, version: Version) -> dict[str, Any]:
     admin = _admin()
-    return rule_sets.get_version(admin.store, admin.principal(), rule_set_id, version).model_dump(mode="json")
+    return (
+        _service().get_version(admin.store, admin.principal(), rule_set_id, version).model_dump(mode="json")
+    )
 
 
 @router.post("/v1/admin/rule-sets/<rule_set_id>/versions/<version>/publish")
 def publish(rule_set_id: RuleSetId, version: Version) -> dict[str, Any]:
     admin = _admin()
-    return rule_sets.publish(admin.store, admin.principal(), rule_set_id, version).model_dump(mode="json")
+    return _service().publish(admin.store, admin.principal(), rule_set_id, version).model_dump(mode="json")
 
 
 @router.post("/v1/admin/rule-sets/<rule_set_id>/versions/<version>/dry-run")
 def dry_run(rule_set_id: RuleSetId, version: Version, body: DryRunRequest) -> dict[str, Any]:
     admin = _admin()
-    return rule_sets.dry_run(
+    return _service().dry_run(
         admin.store,
         admin.compiled(),
         admin.cases(),
@@ -111,7 +122,7 @@ def dry_run(rule_set_id: RuleSetId, version: Version, body: DryRunRequest) -> di
 @router.post("/v1/admin/rule-sets/<rule_set_id>/versions/<version>/backtest")
 def backtest(rule_set_id: RuleSetId, version: Version, body: BacktestRequest) -> dict[str, Any]:
     admin = _admin()
-    return rule_sets.backtest(
+    return _service().backtest(
         admin.store,
         admin.compiled(),
         admin.cases(),

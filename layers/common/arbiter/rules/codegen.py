@@ -96,7 +96,7 @@ _NUMBER_LITERAL = re.compile(r"-?\d+(\.\d+)?(e[+-]?\d+)?\Z")
 
 
 def _is_number_literal(expr: str) -> bool:
-    return bool(_NUMBER_LITERAL.match(expr))  # (python expression, kind: bool | num | str | list | any)
+    return bool(_NUMBER_LITERAL.match(expr))
 
 
 class Generator:
@@ -111,6 +111,7 @@ class Generator:
         self._count = 0
         #: `missing` with literal keys: its list expression → a bool expression "something is missing".
         self._missing_tests: dict[str, str] = {}
+        self._missing_parts: dict[str, list[str]] = {}
         #: Repeated operations (JSON of the node) → (memo local, kind, expression), once compiled.
         self._shared: dict[str, Any] = {}
         #: Where the data comes from: "d" at the top, the loop variable in comprehensions, or a reduce lambda.
@@ -124,6 +125,15 @@ class Generator:
     def name(self, prefix: str) -> str:
         self._count += 1
         return f"{prefix}{self._count}"
+
+    def bind(self, expr: str) -> tuple[str, str]:
+        """(first use, later uses) of a value: a walrus into a temporary, or the name itself if it is one."""
+        if expr.isidentifier():
+            return expr, expr
+        if _is_number_literal(expr):
+            return f"({expr})", expr
+        t = self.name("_t")
+        return f"({t} := {expr})", t
 
     def constant(self, value: Any) -> str:
         name = self.name("_c")
@@ -244,7 +254,7 @@ class Generator:
         if op in ("==", "!=", "===", "!=="):
             return self.equality(op, raw, exprs)
         if op in ("<", "<=", ">", ">="):
-            return self.relational(op, raw, exprs)
+            return self.relational(op, raw, exprs, [k for _, k in compiled])
         if op in ("!", "!!"):
             prefix, (a,) = self.eager(exprs, 1)
             kind = compiled[0][1] if compiled and not prefix else "any"
@@ -358,12 +368,13 @@ class Generator:
             if raw and all(isinstance(k, str) for k in keys) and (raw is keys or len(raw) == 1):
                 tests = []
                 for key in keys:
-                    t = self.name("_t")
-                    tests.append((key, f"(({t} := {self.var([key], path)[0]}) is None or {t} == '')"))
+                    first, t = self.bind(self.var([key], path)[0])
+                    tests.append((key, f"({first} is None or {t} == '')"))
                 expr = "[" + "".join(f"*(({k!r},) if {test} else ()), " for k, test in tests) + "]"
                 self._missing_tests[expr] = (
                     f"({' or '.join(test for _, test in tests)})" if tests else "False"
                 )
+                self._missing_parts[expr] = [test for _, test in tests]
                 return expr, "missing"
             return f"_missing({self.data()}, [{', '.join(exprs)}])", "list"
         prefix, (need, options) = self.eager(exprs, 2)
@@ -378,9 +389,12 @@ class Generator:
             and math.isfinite(count)
         ):
             listed, _ = self.missing("missing", [keys], path)
+            parts = self._missing_parts.get(listed, [])
             t = self.name("_t")
-            # at least `count` present ⇔ at most len(keys) - count missing
-            return f"({t} if len({t} := {listed}) > {len(keys) - count!r} else [])", "list"
+            limit = len(keys) - count  # at least `count` present ⇔ at most len(keys) - count missing
+            expr = f"({t} if len({t} := {listed}) > {limit!r} else [])"
+            self._missing_tests[expr] = f"(({' + '.join(parts) or '0'}) > {limit!r})"
+            return expr, "missing"
         return self.wrap(prefix, f"_missing_some({self.data()}, {need}, {options})"), "list"
 
     # ------------------------------------------------------------------ control flow
@@ -493,41 +507,46 @@ class Generator:
         negate = op in ("!=", "!==")
         strict = op in ("===", "!==")
         literal = raw[1] if len(raw) == 2 else object()
-        t = self.name("_t")
+        first, t = self.bind(a)
         expr = None
         if not prefix and (literal is True or literal is False):
             expr = (
-                f"(({t} := {a}) is {b})"
+                f"({first} is {b})"
                 if strict
-                else f"({t} is {b} if ({t} := {a}).__class__ is bool else _eq({t}, {b}))"
+                else f"({t} is {b} if {first}.__class__ is bool else _eq({t}, {b}))"
             )
         elif not prefix and literal is None and len(raw) == 2:
-            expr = f"(({t} := {a}) is None)" if strict else f"(({t} := {a}) is None or {t} is _U)"
+            expr = f"({first} is None)" if strict else f"({first} is None or {t} is _U)"
         elif not prefix and isinstance(literal, str):
-            check = f"({t} := {a}).__class__ is str"
+            check = f"{first}.__class__ is str"
             expr = f"({check} and {t} == {b})" if strict else f"({t} == {b} if {check} else _eq({t}, {b}))"
         elif not prefix and isinstance(literal, int | float) and math.isfinite(literal):
-            check = f"({t} := {a}).__class__ in _NUM"
+            check = f"{first}.__class__ in _NUM"
             expr = f"({check} and {t} == {b})" if strict else f"({t} == {b} if {check} else _eq({t}, {b}))"
         if expr is None:
             expr = self.wrap(prefix, f"{'_seq' if strict else '_eq'}({a}, {b})")
         return (f"(not {expr})" if negate else expr), "bool"
 
-    def relational(self, op: str, raw: list[Any], exprs: list[str]) -> Compiled:
+    def relational(self, op: str, raw: list[Any], exprs: list[str], kinds: list[str]) -> Compiled:
         if op in ("<", "<=") and len(exprs) >= 3:
             prefix, (a, b, c) = self.eager(exprs, 3)
             return self.wrap(prefix, f"_between({op!r}, {a}, {b}, {c})"), "bool"
         prefix, (a, b) = self.eager(exprs, 2)
         if prefix:
             return self.wrap(prefix, f"_compare({op!r}, {a}, {b})"), "bool"
-        ta, tb = self.name("_t"), self.name("_t")
         literal = raw[1] if len(raw) == 2 else None
+        first_a, ta = self.bind(a)
+        if (
+            kinds[0] == "num"
+            and isinstance(literal, int | float)
+            and not isinstance(literal, bool)
+            and math.isfinite(literal)
+        ):
+            return f"({a} {op} {b})", "bool"  # a number (or NaN) against a number: Python agrees
         if isinstance(literal, int | float) and not isinstance(literal, bool) and math.isfinite(literal):
-            return (
-                f"({ta} {op} {b} if ({ta} := {a}).__class__ in _NUM else _compare({op!r}, {ta}, {b}))",
-                "bool",
-            )
-        both = f"(({ta} := {a}).__class__ in _NUM) & (({tb} := {b}).__class__ in _NUM)"
+            return f"({ta} {op} {b} if {first_a}.__class__ in _NUM else _compare({op!r}, {ta}, {b}))", "bool"
+        first_b, tb = self.bind(b)
+        both = f"({first_a}.__class__ in _NUM) & ({first_b}.__class__ in _NUM)"
         return f"({ta} {op} {tb} if {both} else _compare({op!r}, {ta}, {tb}))", "bool"
 
     def in_(self, raw: list[Any], compiled: list[Compiled]) -> Compiled:
@@ -536,23 +555,26 @@ class Generator:
             return self.wrap(prefix, f"_in({a}, {b})"), "bool"
         needle = raw[0] if raw else None
         haystack = raw[1] if len(raw) == 2 else None
-        t = self.name("_t")
         if isinstance(haystack, list) and haystack and all(isinstance(x, str) for x in haystack):
             members = self.constant(frozenset(haystack))
-            return f"(({t} := {a}).__class__ is str and {t} in {members})", "bool"
+            first, t = self.bind(a)
+            return f"({first}.__class__ is str and {t} in {members})", "bool"
         if isinstance(haystack, str) and haystack:
             return f"(_tostr({a}) in {b})", "bool"
         if isinstance(needle, str) and needle and len(compiled) == 2:
             if compiled[1][1] == "str":
                 return f"({a} in {b})", "bool"
-            return f"({a} in {t} if ({t} := {b}).__class__ is str else _in({a}, {t}))", "bool"
+            first, t = self.bind(b)
+            return f"({a} in {t} if {first}.__class__ is str else _in({a}, {t}))", "bool"
         return f"_in({a}, {b})", "bool"
 
     # ------------------------------------------------------------------ arithmetic
     def _number(self, expr: str) -> str:
         """parseFloat(expr), inline for numbers."""
-        t = self.name("_t")
-        return f"(float({t}) if ({t} := {expr}).__class__ in _NUM else _pf({t}))"
+        if _is_number_literal(expr):
+            return repr(float(expr))
+        first, t = self.bind(expr)
+        return f"(float({t}) if {first}.__class__ in _NUM else _pf({t}))"
 
     def arithmetic(self, op: str, exprs: list[str]) -> Compiled:
         if op == "+":
@@ -568,12 +590,14 @@ class Generator:
         prefix, (a, b) = self.eager(exprs, 2)
         if prefix:
             return self.wrap(prefix, f"{'_minus' if op == '-' else '_div'}({a}, {b})"), "num"
-        ta, tb = self.name("_t"), self.name("_t")
-        both = f"(({ta} := {a}).__class__ in _NUM) & (({tb} := {b}).__class__ in _NUM)"
-        if _is_number_literal(a) and _is_number_literal(b):
-            both = f"(({ta} := {a}) is {ta}) & (({tb} := {b}) is {tb})"
-        elif _is_number_literal(a):
-            both = f"(({ta} := {a}) is {ta}) & (({tb} := {b}).__class__ in _NUM)"
+        first_a, ta = self.bind(a)
+        first_b, tb = self.bind(b)
+        tests = [
+            f"({first}.__class__ in _NUM)" for first in (first_a, first_b) if not _is_number_literal(first)
+        ]
+        if not tests:
+            return f"{'_minus' if op == '-' else '_div'}({a}, {b})", "num"
+        both = " & ".join(tests)
         if op == "-":
             return f"({ta} - {tb} if {both} else _minus({ta}, {tb}))", "num"
         return f"({ta} / {tb} if {both} and {tb} != 0 else _div({ta}, {tb}))", "num"

@@ -94,7 +94,7 @@ class CompiledRule:
             result = self._function(data)
         except runtime.RuleRuntimeError:
             raise
-        except (TypeError, ValueError, OverflowError, RecursionError) as exc:
+        except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RecursionError) as exc:
             raise runtime.RuleRuntimeError(f"the rule failed: {exc}") from exc
         return to_json(result) if result is UNDEFINED or result.__class__ is list else result
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -91,9 +92,9 @@ class DynamoRuleSetRepository:
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
-        self._transact(
-            [summary_update, put_version], f"version {version.version} of {draft.id} was just saved"
-        )
+        saved = f"version {version.version} of {draft.id} was just saved"
+        # The SDK retries a call whose answer timed out: if the first attempt was applied, it is our version.
+        self._transact([summary_update, put_version], saved, done=lambda: self._stored_as(tenant_id, version))
         return version
 
     def get_version(self, tenant_id: str, rule_set_id: str, version: int) -> RuleSetVersion:
@@ -137,6 +138,8 @@ class DynamoRuleSetRepository:
         """Mark the version published and make it current; Conflict if it already is, or a newer one is."""
         current = self.get_version(tenant_id, rule_set_id, version)
         if current.status == "published":
+            if self._published_as(tenant_id, rule_set_id, version, at):
+                return  # this very publication, asked again
             raise Conflict(
                 f"version {version} of {rule_set_id} is already published", rule_set_id=rule_set_id
             )
@@ -174,6 +177,7 @@ class DynamoRuleSetRepository:
                 },
             ],
             f"version {version} of {rule_set_id} is already published, or a newer version is",
+            done=lambda: self._published_as(tenant_id, rule_set_id, version, at),
         )
 
     def list(self, tenant_id: str, *, cursor: str | None = None, limit: int = 50) -> Page:
@@ -204,13 +208,31 @@ class DynamoRuleSetRepository:
         last = response.get("LastEvaluatedKey")
         return Page(items=items, cursor=json.dumps(last) if last else None)
 
-    def _transact(self, operations: list[dict[str, Any]], conflict: str) -> None:
+    def _transact(
+        self, operations: list[dict[str, Any]], conflict: str, done: Callable[[], bool] | None = None
+    ) -> None:
+        """Write all or nothing; Conflict if a condition fails, unless `done` says the write is already ours."""
         try:
             self._client.transact_write_items(TransactItems=operations)
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
+            if done is not None and done():
+                return
             raise Conflict(conflict) from exc
+
+    def _stored_as(self, tenant_id: str, version: RuleSetVersion) -> bool:
+        """Whether the stored version is exactly this one (same content, same save time)."""
+        try:
+            stored = self.get_version(tenant_id, version.id, version.version)
+        except NotFound:
+            return False
+        return stored.created_at == version.created_at and stored.content() == version.content()
+
+    def _published_as(self, tenant_id: str, rule_set_id: str, version: int, at: dt.datetime) -> bool:
+        """Whether this very publication (same time) is the one stored."""
+        stored = self.get_version(tenant_id, rule_set_id, version)
+        return stored.published_at == at and self.published_version(tenant_id, rule_set_id) == version
 
 
 def _version(item: dict[str, Any]) -> RuleSetVersion:

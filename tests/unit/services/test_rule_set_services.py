@@ -1,0 +1,189 @@
+"""Rule set use cases on in-memory fakes: pinning at case start, assessing with the pinned version, admin rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from arbiter.domain.case import RuleSetRef
+from arbiter.domain.errors import Conflict, InvalidInput, InvalidRule, NotAllowed, NotFound
+from arbiter.rules.ruleset import RuleSetDraft, RuleSetVersion
+from arbiter.services import assessment, cases, rule_sets, workflow_steps
+from arbiter.services.ports import Page
+from tests.builders import individual, integrator, reviewer, tenant
+from tests.unit.fakes import case_deps
+
+ACME = tenant("acme")
+
+
+class InMemoryRuleSets:
+    """The RuleSetRepository port in memory (versions immutable, published once)."""
+
+    def __init__(self) -> None:
+        self.versions_by_key: dict[tuple[str, str], list[RuleSetVersion]] = {}
+        self.published: dict[tuple[str, str], int] = {}
+
+    def add_version(self, tenant_id, draft: RuleSetDraft, *, actor, at) -> RuleSetVersion:
+        stored = self.versions_by_key.setdefault((tenant_id, draft.id), [])
+        version = RuleSetVersion(
+            **draft.model_dump(), version=len(stored) + 1, created_at=at, created_by=actor
+        )
+        stored.append(version)
+        return version
+
+    def get_version(self, tenant_id, rule_set_id, version) -> RuleSetVersion:
+        stored = self.versions_by_key.get((tenant_id, rule_set_id), [])
+        if not 1 <= version <= len(stored):
+            raise NotFound(f"rule set {rule_set_id} has no version {version}")
+        return stored[version - 1]
+
+    def versions(self, tenant_id, rule_set_id, *, limit=100):
+        stored = self.versions_by_key.get((tenant_id, rule_set_id))
+        if not stored:
+            raise NotFound(f"no rule set {rule_set_id}")
+        return list(reversed(stored))[:limit]
+
+    def published_version(self, tenant_id, rule_set_id):
+        return self.published.get((tenant_id, rule_set_id))
+
+    def publish(self, tenant_id, rule_set_id, version, *, actor, at):
+        current = self.get_version(tenant_id, rule_set_id, version)
+        if current.status == "published" or self.published.get((tenant_id, rule_set_id), 0) >= version:
+            raise Conflict("already published")
+        stored = self.versions_by_key[(tenant_id, rule_set_id)]
+        stored[version - 1] = current.model_copy(update={"status": "published", "published_at": at})
+        self.published[(tenant_id, rule_set_id)] = version
+
+    def list(self, tenant_id, *, cursor=None, limit=50):
+        items = [{"id": k[1]} for k in self.versions_by_key if k[0] == tenant_id]
+        return Page(items=items)
+
+
+KYC_RULES = {
+    "id": "kyc-default",
+    "name": "KYC",
+    "rules": [
+        {"id": "iran", "name": "Iranian national", "outcome": "reject", "score": 100,
+         "condition": {"==": [{"var": "entity.individual.nationality"}, "IR"]}},
+        {"id": "known", "name": "Known person", "outcome": "approve",
+         "condition": {"!": {"missing": ["entity.individual.last_name"]}}},
+    ],
+}  # fmt: skip
+
+
+@pytest.fixture
+def deps():
+    deps = case_deps()
+    deps.rule_sets = InMemoryRuleSets()
+    return deps
+
+
+def admin():
+    return reviewer("admin")
+
+
+def publish(deps, body=KYC_RULES):
+    version = rule_sets.create_draft(deps.rule_sets, admin(), body)
+    return rule_sets.publish(deps.rule_sets, admin(), body["id"], version.version)
+
+
+def assess(deps, case):
+    assessor = rule_sets.RuleSetAssessor(rule_sets.CompiledRuleSets(deps.rule_sets))
+    return assessment.assess_case(deps, case.tenant_id, case.id, assessor)
+
+
+def test_a_case_pins_the_published_version_when_it_starts(deps):
+    publish(deps)
+    first, _ = cases.start_case(deps, integrator(), ACME, workflow="kyc", entity=individual("p-1"))
+    assert first.rule_set == RuleSetRef(id="kyc-default", version=1)
+    publish(deps, {**KYC_RULES, "name": "KYC v2"})
+    second, _ = cases.start_case(deps, integrator(), ACME, workflow="kyc", entity=individual("p-2"))
+    assert second.rule_set == RuleSetRef(id="kyc-default", version=2)
+    assert deps.cases.get("acme", first.id).rule_set.version == 1  # replayable with what it started with
+
+
+def test_the_assessment_uses_the_pinned_version_and_records_hits(deps):
+    publish(deps)
+    case, _ = cases.start_case(
+        deps, integrator(), ACME, workflow="kyc", entity=individual("p-1", nationality="IR")
+    )
+    result = assess(deps, case)
+    assert result.recommendation == "reject"
+    assert result.rule_set == RuleSetRef(id="kyc-default", version=1)
+    assert result.hits[0]["explanation"] == "entity.individual.nationality = IR"
+    stored = deps.cases.get("acme", case.id)
+    assert stored.risk.hits[0]["rule_id"] == "iran"
+
+
+def test_without_a_pinned_version_the_case_goes_to_review(deps):
+    case, _ = cases.start_case(deps, integrator(), ACME, workflow="kyc", entity=individual("p-1"))
+    assert case.rule_set is None
+    result = assess(deps, case)
+    assert result.recommendation == "review"
+    assert "no published rule set" in result.errors[0]["error"]
+
+
+def test_a_failed_check_never_lets_the_rules_approve(deps):
+    publish(deps)
+    case, _ = cases.start_case(deps, integrator(), ACME, workflow="kyc", entity=individual("p-1"))
+    deps.cases.save_checks("acme", case.id, {"contact": {"status": "error", "error": "timeout"}})
+    assert assess(deps, case).recommendation == "review"
+
+
+@pytest.mark.parametrize("role", ["reviewer", "viewer"])
+def test_only_admins_save_or_publish(deps, role):
+    with pytest.raises(NotAllowed):
+        rule_sets.create_draft(deps.rule_sets, reviewer(role), KYC_RULES)
+    publish(deps)
+    with pytest.raises(NotAllowed):
+        rule_sets.publish(deps.rule_sets, reviewer(role), "kyc-default", 1)
+    assert deps.rule_sets.versions("acme", "kyc-default")[0].version == 1
+
+
+def test_a_malformed_draft_is_not_saved(deps):
+    broken = {**KYC_RULES, "rules": [{**KYC_RULES["rules"][0], "condition": {"and": [{"nope": 1}]}}]}
+    with pytest.raises(InvalidRule) as error:
+        rule_sets.create_draft(deps.rule_sets, admin(), broken)
+    assert error.value.path == "rules[0].condition.and[0].nope"
+    assert deps.rule_sets.versions_by_key == {}
+
+
+def test_dry_run_needs_exactly_one_of_context_and_case(deps):
+    publish(deps)
+    compiled = rule_sets.CompiledRuleSets(deps.rule_sets)
+    with pytest.raises(InvalidInput):
+        rule_sets.dry_run(deps.rule_sets, compiled, deps, admin(), "kyc-default", 1)
+    result = rule_sets.dry_run(
+        deps.rule_sets, compiled, deps, admin(), "kyc-default", 1, context={"entity": {"individual": {}}}
+    )
+    assert result["recommendation"] == "review"
+
+
+def test_compiled_versions_are_cached_and_bounded(deps):
+    publish(deps)
+    compiled = rule_sets.CompiledRuleSets(deps.rule_sets, size=1)
+    assert compiled.get("acme", "kyc-default", 1) is compiled.get("acme", "kyc-default", 1)
+    publish(deps, {**KYC_RULES, "name": "v2"})
+    compiled.get("acme", "kyc-default", 2)
+    assert len(compiled._cache) == 1
+
+
+def test_backtest_reports_the_recommendations_that_would_change(deps):
+    publish(deps)
+    decided = []
+    for entity_id, nationality in [("p-1", "FR"), ("p-2", "IR")]:
+        case, _ = cases.start_case(
+            deps, integrator(), ACME, workflow="kyc", entity=individual(entity_id, nationality=nationality)
+        )
+        workflow_steps.record_automatic_decision(deps, "acme", case.id, assess(deps, case).recommendation)
+        decided.append(case.id)
+    stricter = {**KYC_RULES, "rules": [{**KYC_RULES["rules"][0], "condition": {"in": [{"var": "entity.individual.nationality"}, ["IR", "FR"]]}}, KYC_RULES["rules"][1]]}  # fmt: skip
+    draft = rule_sets.create_draft(deps.rule_sets, admin(), stricter)
+    report = rule_sets.backtest(
+        deps.rule_sets, rule_sets.CompiledRuleSets(deps.rule_sets), deps, admin(), "kyc-default", draft.version,
+        workflow_id="kyc", limit=10,
+    )  # fmt: skip
+    assert report["cases"] == 2
+    assert [c["case_id"] for c in report["changes"]] == [decided[0]]
+    assert report["changes"][0]["recommendation"] == "reject"
+    with pytest.raises(InvalidInput):
+        rule_sets.backtest(deps.rule_sets, rule_sets.CompiledRuleSets(deps.rule_sets), deps, admin(), "kyc-default", 1, workflow_id="kyc", limit=0)  # fmt: skip
