@@ -10,12 +10,13 @@ import json
 import logging
 import os
 import secrets
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+
+from tests.support.ports import free_port
 
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ["AWS_ACCESS_KEY_ID"] = "testing"
@@ -26,13 +27,6 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
 #: Template parameters the suite changes: webhook retries a second apart instead of minutes and hours.
 TEST_PARAMETERS = {"WebhookRetrySchedule": "0,1,1,1,1,1,1,1"}
-
-
-def free_port() -> int:
-    """A port nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

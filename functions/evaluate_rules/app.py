@@ -9,7 +9,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arbiter import bootstrap
-from arbiter.api.tasks import TaskInput
+from arbiter.api.tasks import TaskInput, rerun_lost_races
 from arbiter.services.assessment import assess_case
 from arbiter.settings import Settings
 
@@ -28,5 +28,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     task = TaskInput.parse(event, known=("evaluate_rules",))
     logger.append_keys(case_id=task.case_id, tenant_id=task.tenant_id)
     case_deps, assessor = deps()
-    assessment = assess_case(case_deps, task.tenant_id, task.case_id, assessor)
+    # A document page may be saved on the case while it is assessed: assess again on a lost race.
+    assessment = rerun_lost_races(lambda: assess_case(case_deps, task.tenant_id, task.case_id, assessor))
     return {"recommendation": assessment.recommendation, "score": assessment.score, "level": assessment.level}

@@ -5,35 +5,49 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Field
 
 from arbiter import bootstrap
+from arbiter.api.admin_rule_sets import AdminContext
+from arbiter.api.admin_rule_sets import router as admin_rule_sets
 from arbiter.api.auth import CognitoTokenVerifier, bearer_token
 from arbiter.api.errors import register_error_handlers
 from arbiter.api.review_schemas import AssignRequest, NoteRequest, review_case_view, review_detail_view
 from arbiter.api.webhook_schemas import delivery_view
 from arbiter.domain.case import CaseState
 from arbiter.domain.principal import Principal
-from arbiter.services import review, webhooks
+from arbiter.services import documents, retention, review, screening, webhooks
 from arbiter.services.cases import CaseDeps
+from arbiter.services.documents import DocumentDeps
 from arbiter.services.ports import CaseQuery
 from arbiter.settings import Settings
 
 logger = Logger()
 app = APIGatewayRestResolver(enable_validation=True)
 register_error_handlers(app)
+app.include_router(admin_rule_sets)
 
 
 @dataclass
 class ReviewDeps:
     cases: CaseDeps
     verifier: CognitoTokenVerifier
+
+
+class DocumentDecisionBody(BaseModel):
+    decision: Literal["approved", "rejected", "revision"]
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class ReasonBody(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
 
 
 @lru_cache(maxsize=1)
@@ -47,6 +61,12 @@ def deps() -> ReviewDeps:
 def webhook_log() -> Any:
     """The webhook delivery log, read for the case view (built on first use)."""
     return bootstrap.webhook_repository(Settings.from_environ())
+
+
+@lru_cache(maxsize=1)
+def document_deps() -> DocumentDeps:
+    """The documents bucket: presigned GETs, erasure."""
+    return bootstrap.document_deps(Settings.from_environ(), cases=deps().cases)
 
 
 def reviewer() -> Principal:
@@ -125,6 +145,52 @@ def decide(case_id: str, body: review.DecisionRequest) -> dict[str, Any]:
     return review_case_view(review.decide(deps().cases, reviewer(), case_id, body))
 
 
+@lru_cache(maxsize=1)
+def clearances() -> screening.ClearanceStore:
+    """The store of cleared screening matches, once per cold start."""
+    return bootstrap.clearance_store(Settings.from_environ())
+
+
+@app.post("/v1/review/cases/<case_id>/screening/clearances")
+def clear_screening_match(case_id: str, body: screening.ClearMatchRequest) -> dict[str, Any]:
+    clearance, created = screening.clear_match(deps().cases, clearances(), reviewer(), case_id, body)
+    return {"clearance": clearance.model_dump(mode="json"), "created": created}
+
+
+@app.get("/v1/review/cases/<case_id>/documents/<document_id>/pages/<index>")
+def page_links(
+    case_id: str,
+    document_id: str,
+    index: int,
+    version: Annotated[int | None, Query(ge=1)] = None,
+) -> dict[str, Any]:
+    return documents.page_links(document_deps(), reviewer(), case_id, document_id, index, version)
+
+
+@app.post("/v1/review/cases/<case_id>/documents/<document_id>/decision")
+def decide_document(case_id: str, document_id: str, body: DocumentDecisionBody) -> dict[str, Any]:
+    case = documents.decide_document(
+        document_deps(), reviewer(), case_id, document_id, body.decision, body.reason
+    )
+    return review_case_view(case)
+
+
+@app.post("/v1/admin/cases/<case_id>/legal-hold")
+def set_legal_hold(case_id: str, body: ReasonBody) -> dict[str, Any]:
+    return review_case_view(retention.set_legal_hold(document_deps(), reviewer(), case_id, body.reason))
+
+
+@app.delete("/v1/admin/cases/<case_id>/legal-hold")
+def release_legal_hold(case_id: str) -> dict[str, Any]:
+    return review_case_view(retention.release_legal_hold(document_deps(), reviewer(), case_id, ""))
+
+
+@app.post("/v1/admin/entities/<entity_id>/erasure")
+def erase_entity(entity_id: str, body: ReasonBody) -> dict[str, Any]:
+    erased = retention.erase_entity(document_deps(), reviewer(), entity_id, body.reason)
+    return {"entity_id": entity_id, "cases": [review_case_view(c) for c in erased]}
+
+
 @app.get("/v1/review/workflows/<workflow_id>/definition")
 def workflow_definition(workflow_id: str) -> dict[str, Any]:
     principal = reviewer()
@@ -135,4 +201,11 @@ def workflow_definition(workflow_id: str) -> dict[str, Any]:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    app.append_context(
+        admin=AdminContext(
+            principal=reviewer,
+            cases=lambda: deps().cases,
+            compiled=lambda: bootstrap.compiled_rule_sets(Settings.from_environ()),
+        )
+    )
     return app.resolve(event, context)

@@ -23,10 +23,12 @@ from arbiter.api.schemas import (
     EventRequest,
     WorkflowList,
     case_view,
+    document_view,
     workflow_list,
 )
 from arbiter.domain.case import CaseState
-from arbiter.services import cases
+from arbiter.services import cases, documents
+from arbiter.services.documents import DocumentDeclaration, DocumentDeps
 from arbiter.services.ports import CaseQuery
 from arbiter.settings import Settings
 
@@ -48,7 +50,13 @@ def deps() -> IntegratorDeps:
     )
 
 
-app.include_router(ballerine.ballerine_router(deps))
+@lru_cache(maxsize=1)
+def document_deps() -> DocumentDeps:
+    """The documents bucket, for uploads, inline pages and Ballerine's storage endpoint."""
+    return bootstrap.document_deps(deps().settings, cases=deps().cases)
+
+
+app.include_router(ballerine.ballerine_router(deps, document_deps))
 
 
 @app.post("/v1/cases", summary="Start a case", responses={202: {"description": "The case was accepted"}})
@@ -57,6 +65,7 @@ def create_case(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
 ) -> Response[CaseView]:
     principal, tenant = authenticate_integrator(deps().tenants, app.current_event.headers)
+    documents.stash_inline_pages(document_deps(), tenant.id, body.documents)
     view = deps().idempotent(principal, tenant, body, idempotency_key)
     return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=view)
 
@@ -95,6 +104,25 @@ def send_event(case_id: str, body: EventRequest) -> CaseView:
     return case_view(cases.send_event(deps().cases, principal, case_id, body.name, body.payload))
 
 
+@app.post(
+    "/v1/cases/<case_id>/documents",
+    summary="Declare a document and get a presigned upload per page",
+    responses={201: {"description": "The document was added; upload each page with its form"}},
+)
+def declare_document(case_id: str, body: DocumentDeclaration) -> Response[dict[str, Any]]:
+    principal, _tenant = authenticate_integrator(deps().tenants, app.current_event.headers)
+    _case, document, uploads = documents.declare_document(document_deps(), principal, case_id, body)
+    view = {"document": document_view(document), "uploads": uploads}
+    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=view)
+
+
+@app.get("/v1/cases/<case_id>/documents", summary="A case's documents and their pages' status")
+def list_documents(case_id: str) -> dict[str, Any]:
+    principal, _tenant = authenticate_integrator(deps().tenants, app.current_event.headers)
+    found = documents.list_documents(document_deps(), principal, case_id)
+    return {"items": [document_view(d) for d in found]}
+
+
 @app.get("/v1/workflows", summary="The workflows this tenant can start")
 def list_workflows() -> WorkflowList:
     principal, _tenant = authenticate_integrator(deps().tenants, app.current_event.headers)
@@ -118,5 +146,5 @@ def openapi_document() -> str:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    deps().cases  # noqa: B018 - fail fast on missing settings, before routing
+    deps().idempotent.register_lambda_context(context)  # also fails fast on missing settings
     return app.resolve(event, context)

@@ -10,9 +10,10 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arbiter import bootstrap
-from arbiter.api.tasks import TaskInput
-from arbiter.services import workflow_steps
+from arbiter.api.tasks import TaskInput, rerun_lost_races
+from arbiter.services import documents, workflow_steps
 from arbiter.services.cases import CaseDeps
+from arbiter.services.documents import DocumentDeps
 from arbiter.settings import Settings
 
 logger = Logger()
@@ -24,8 +25,14 @@ def deps() -> CaseDeps:
     return bootstrap.case_deps(Settings.from_environ())
 
 
+@lru_cache(maxsize=1)
+def document_deps() -> DocumentDeps:
+    """The documents bucket and the remote-page fetcher, only for the ingest step."""
+    return bootstrap.document_deps(Settings.from_environ(), cases=deps())
+
+
 def _ingest(d: CaseDeps, task: TaskInput) -> Any:
-    return None  # documents are copied in by the documents ingestion step; nothing else to do here
+    return documents.ingest_case_documents(document_deps(), task.tenant_id, task.case_id)
 
 
 TASKS: dict[str, Callable[[CaseDeps, TaskInput], Any]] = {
@@ -48,4 +55,5 @@ TASKS: dict[str, Callable[[CaseDeps, TaskInput], Any]] = {
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:
     task = TaskInput.parse(event, known=TASKS)
     logger.append_keys(case_id=task.case_id, tenant_id=task.tenant_id, task=task.task)
-    return TASKS[task.task](deps(), task)
+    # A page arriving (the ingestion function) may save the case between a step's read and its write.
+    return rerun_lost_races(lambda: TASKS[task.task](deps(), task))

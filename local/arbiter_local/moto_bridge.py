@@ -26,7 +26,7 @@ from typing import Any
 
 from moto.awslambda.models import LambdaFunction
 from moto.dynamodb.models import DynamoDBBackend
-from moto.events.models import EventTemplateParser, Rule
+from moto.events.models import EventPattern, EventTemplateParser, Rule
 from moto.utilities.arns import parse_arn
 
 from arbiter_local.runtime import InvocationError, LambdaRuntime
@@ -89,6 +89,9 @@ class MotoBridge:
 
         def _invoke_lambda(function: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
             payload = json.loads(event) if isinstance(event, str | bytes) else (event or {})
+            payload = _filtered(bridge.runtime.functions.get(function.function_name), payload)
+            if payload is None:  # no record passed the FilterCriteria: Lambda does not invoke
+                return "null", False, ""
             try:
                 result = bridge.runtime.invoke(function.function_name, payload)
                 return json.dumps(result), False, ""
@@ -186,3 +189,12 @@ def _transformed(target: dict[str, Any], event: dict[str, Any]) -> Any:
         )
         return rendered
     return event
+
+
+def _filtered(spec: Any, payload: Any) -> Any:
+    """A stream batch reduced to the records its FilterCriteria let through (None: nothing left)."""
+    if spec is None or not spec.stream_filters or not isinstance(payload, dict) or "Records" not in payload:
+        return payload
+    patterns = [EventPattern.load(raw) for raw in spec.stream_filters]
+    kept = [r for r in payload["Records"] if any(p.matches_event(r) for p in patterns)]
+    return {**payload, "Records": kept} if kept else None

@@ -261,7 +261,7 @@ class Provisioner:
 
     def _s3_bucket_policy(self, logical_id: str, props: dict[str, Any]) -> None:
         self.client("s3").put_bucket_policy(
-            Bucket=props["Bucket"], Policy=json.dumps(props["PolicyDocument"])
+            Bucket=props["Bucket"], Policy=json.dumps(_over_plain_http(props["PolicyDocument"]))
         )
         self._record(logical_id, props["Bucket"])
 
@@ -429,6 +429,12 @@ class Provisioner:
             environment=environment,
             memory_mb=int(props.get("MemorySize", 128)),
             timeout_s=int(props.get("Timeout", 3)),
+            stream_filters=tuple(
+                str(f["Pattern"])
+                for event in (props.get("Events", {}) or {}).values()
+                if event.get("Type") in ("DynamoDB", "Kinesis")
+                for f in (event.get("Properties", {}).get("FilterCriteria") or {}).get("Filters", [])
+            ),
         )
         self._record(logical_id, name, Arn=arn)
         for event_id, event in (props.get("Events", {}) or {}).items():
@@ -444,7 +450,9 @@ class Provisioner:
             events = props["Events"] if isinstance(props["Events"], list) else [props["Events"]]
             configuration: dict[str, Any] = {"LambdaFunctionArn": arn, "Events": events}
             if "Filter" in props:
-                configuration["Filter"] = props["Filter"]
+                # SAM's {S3Key: {Rules: [{Name, Value}]}} is the S3 API's {Key: {FilterRules: [...]}}.
+                rules = props["Filter"].get("S3Key", {}).get("Rules", [])
+                configuration["Filter"] = {"Key": {"FilterRules": rules}}
             self._pending_notifications.setdefault(props["Bucket"], []).append(configuration)
         elif kind in ("EventBridgeRule", "CloudWatchEvent", "Schedule", "ScheduleV2"):
             target: dict[str, Any] = {"Id": f"{logical_id}{event_id}"[:64], "Arn": arn}
@@ -458,8 +466,8 @@ class Provisioner:
                 schedule=props.get("Schedule") or props.get("ScheduleExpression"),
             )
         elif kind in ("DynamoDB", "Kinesis"):
-            # moto invokes the function on each write, synchronously, and ignores FilterCriteria: the
-            # function must (and does) ignore records it is not for.
+            # moto invokes the function on each write, synchronously, and ignores FilterCriteria; the bridge
+            # applies them (FunctionSpec.stream_filters), so the function sees only what Lambda would pass.
             self.client("lambda").create_event_source_mapping(
                 EventSourceArn=props["Stream"],
                 FunctionName=name,
@@ -612,3 +620,12 @@ def _placeholder_zip() -> bytes:
 def template_path(root: Path) -> Path:
     """template.yaml at the project's root."""
     return root / "template.yaml"
+
+
+def _over_plain_http(policy: dict[str, Any]) -> dict[str, Any]:
+    """The policy without its statements on `aws:SecureTransport`: moto serves plain HTTP and enforces bucket
+    policies, so "deny insecure transport" would deny every request of the local stack."""
+    statements = policy.get("Statement", [])
+    statements = statements if isinstance(statements, list) else [statements]
+    kept = [s for s in statements if "aws:SecureTransport" not in json.dumps(s.get("Condition", {}))]
+    return {**policy, "Statement": kept}

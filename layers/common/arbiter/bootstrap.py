@@ -14,13 +14,15 @@ import boto3
 from botocore.config import Config
 
 from arbiter.adapters.dynamodb.cases import DynamoCaseRepository
+from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
 from arbiter.adapters.dynamodb.tenants import DynamoTenantRepository
 from arbiter.adapters.stepfunctions import StepFunctionsEngine
 from arbiter.adapters.workflow_files import BuiltinWorkflowCatalog
-from arbiter.domain.case import Case, RiskAssessment
 from arbiter.services.assessment import Assessor
 from arbiter.services.cases import CaseDeps
 from arbiter.services.checks import CheckRunner
+from arbiter.services.documents import DocumentDeps
+from arbiter.services.rule_sets import CompiledRuleSets, RuleSetAssessor
 from arbiter.settings import Settings, SettingsError
 
 __all__ = [
@@ -28,6 +30,10 @@ __all__ = [
     "aws_client",
     "case_deps",
     "check_runner",
+    "clearance_store",
+    "compiled_rule_sets",
+    "document_deps",
+    "rule_set_repository",
     "tenant_repository",
     "token_verifier",
     "webhook_deps",
@@ -53,6 +59,41 @@ def case_deps(settings: Settings) -> CaseDeps:
         cases=DynamoCaseRepository(aws_client("dynamodb", settings), settings.table_name),
         workflows=BuiltinWorkflowCatalog(),
         engine=StepFunctionsEngine(aws_client("stepfunctions", settings), settings.state_machine_arn_prefix),
+        rule_sets=rule_set_repository(settings),
+    )
+
+
+def rule_set_repository(settings: Settings) -> DynamoRuleSetRepository:
+    """Rule set versions."""
+    return DynamoRuleSetRepository(aws_client("dynamodb", settings), settings.table_name)
+
+
+@cache
+def _compiled_rule_sets(table_name: str, region: str) -> CompiledRuleSets:
+    # One cache per table for the life of the process: versions never change, so compiled ones stay valid.
+    return CompiledRuleSets(DynamoRuleSetRepository(_client("dynamodb", region), table_name))
+
+
+def compiled_rule_sets(settings: Settings) -> CompiledRuleSets:
+    """Compiled rule set versions, cached per process."""
+    return _compiled_rule_sets(settings.table_name, settings.region)
+
+
+def document_deps(settings: Settings, cases: CaseDeps | None = None) -> DocumentDeps:
+    """The documents bucket, the SHA-256 index and the guarded fetcher of remote pages."""
+    from arbiter.adapters.dynamodb.document_hashes import DynamoDocumentHashes
+    from arbiter.adapters.remote_pages import EgressPageFetcher
+    from arbiter.adapters.s3 import S3DocumentStore
+    from arbiter.egress import AllowList, EgressClient, EgressPolicy
+
+    if not settings.documents_bucket:
+        raise SettingsError("DOCUMENTS_BUCKET is required to store documents")
+    egress = EgressClient(EgressPolicy(allow=AllowList.parse(settings.allowed_egress_hosts)))
+    return DocumentDeps(
+        cases=cases or case_deps(settings),
+        store=S3DocumentStore(aws_client("s3", settings), settings.documents_bucket),
+        hashes=DynamoDocumentHashes(aws_client("dynamodb", settings), settings.table_name),
+        fetcher=EgressPageFetcher(egress),
     )
 
 
@@ -61,14 +102,16 @@ def tenant_repository(settings: Settings) -> DynamoTenantRepository:
     return DynamoTenantRepository(aws_client("dynamodb", settings), settings.table_name)
 
 
+def clearance_store(settings: Settings) -> Any:
+    """Reviewers' clearances of screening matches (false positives remembered per party and list entry)."""
+    from arbiter.adapters.dynamodb.clearances import DynamoClearanceStore
+
+    return DynamoClearanceStore(aws_client("dynamodb", settings), settings.table_name)
+
+
 def assessor(settings: Settings) -> Assessor:
-    """How cases are assessed: the case's pinned rule set (see arbiter.rules)."""
-    return without_rules
-
-
-def without_rules(case: Case, context: dict[str, Any]) -> RiskAssessment:
-    """No rule set pinned: a reviewer decides (never approve what nothing has checked)."""
-    return RiskAssessment(recommendation="review", evaluated_at=dt.datetime.now(dt.UTC))
+    """How cases are assessed: the rule set version pinned on the case (see arbiter.rules)."""
+    return RuleSetAssessor(compiled_rule_sets(settings))
 
 
 def check_runner(settings: Settings) -> CheckRunner:

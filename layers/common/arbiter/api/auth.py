@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import jwt
-
 from arbiter.domain.errors import Unauthenticated
 from arbiter.domain.principal import ROLES, Principal
 
@@ -51,12 +49,16 @@ class CognitoTokenVerifier:
         base = (endpoint_url or f"https://cognito-idp.{region}.amazonaws.com").rstrip("/")
         self.jwks_url = f"{base}/{user_pool_id}/.well-known/jwks.json"
         self.client_id = client_id
+        import jwt  # PyJWT and cryptography load on first use, off the integrator API's cold start
+
         self._jwks = jwt.PyJWKClient(self.jwks_url, cache_keys=True, lifespan=3600, timeout=5)
 
     def verify(self, token: str | None) -> Principal:
         """The reviewer the token names; Unauthenticated if it is missing, forged, expired or not for us."""
         if not token:
             raise Unauthenticated("sign in first: send Authorization: Bearer <ID token>")
+        import jwt
+
         try:
             key = self._jwks.get_signing_key_from_jwt(token)
             claims: dict[str, Any] = jwt.decode(

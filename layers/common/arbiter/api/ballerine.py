@@ -8,22 +8,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from arbiter.api.integrator import IntegratorDeps, authenticate_integrator
+from arbiter.api.multipart import raw_body, read_file_field
 from arbiter.domain.case import ACTIVE_STATES, CaseState
 from arbiter.domain.errors import InvalidInput
 from arbiter.egress import AllowList, system_resolver
-from arbiter.services import ballerine
+from arbiter.services import ballerine, documents
 from arbiter.services.cases import start_case
+from arbiter.services.documents import DocumentDeps
 from arbiter.services.ports import CaseQuery
 from arbiter.services.webhooks import check_run_subscriptions
 
 __all__ = ["PREFIX", "ballerine_router", "is_ballerine_path"]
 
 PREFIX = "/api/v1/external/workflows"
+STORAGE = "/api/v1/external/storage"
 
 
 def is_ballerine_path(path: str) -> bool:
@@ -55,7 +59,7 @@ _STATUS_STATES = {
 }
 
 
-def ballerine_router(deps: Callable[[], IntegratorDeps]) -> Router:
+def ballerine_router(deps: Callable[[], IntegratorDeps], document_deps: Callable[[], DocumentDeps]) -> Router:
     """The compatibility routes, bound to the function's dependencies."""
     router = Router()
 
@@ -70,6 +74,8 @@ def ballerine_router(deps: Callable[[], IntegratorDeps]) -> Router:
             body.config, tenant, AllowList.parse(deps().settings.allowed_egress_hosts), system_resolver
         )
         entity = ballerine.entity_from_context(context)
+        pages = ballerine.documents_from_context(context)
+        documents.stash_inline_pages(document_deps(), tenant.id, pages, path="context.documents")
         kept = ballerine.strip_inline_data(context)
         kept["_workflowDefinitionId"] = body.workflow_id
         if body.config:
@@ -80,7 +86,7 @@ def ballerine_router(deps: Callable[[], IntegratorDeps]) -> Router:
             tenant,
             workflow=body.workflow_id,
             entity=entity,
-            documents=ballerine.documents_from_context(context),
+            documents=pages,
             context=kept,
             metadata=context.get("metadata") if isinstance(context.get("metadata"), dict) else {},
             correlation_id=str(context["id"]) if isinstance(context.get("id"), str | int) else None,
@@ -93,6 +99,14 @@ def ballerine_router(deps: Callable[[], IntegratorDeps]) -> Router:
             "ballerineEntityId": case.entity.id or case.id,
             "entities": [{"id": case.entity.id or case.id, "type": case.entity.type}],
         }
+
+    @router.post(STORAGE, summary="Upload a file; pages refer to it by ballerineFileId")
+    def store_file() -> Response[dict[str, Any]]:
+        principal, _tenant = caller()
+        event = router.current_event
+        data, _name = read_file_field(raw_body(event), event.headers.get("content-type"), "file")
+        stored = documents.store_file(document_deps(), principal, data)
+        return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=stored)
 
     def event(runtime_id: str, body: EventBody) -> dict[str, Any]:
         principal, _tenant = caller()

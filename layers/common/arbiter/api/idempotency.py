@@ -27,9 +27,29 @@ from arbiter.domain.tenant import Tenant
 from arbiter.services import cases
 from arbiter.settings import Settings
 
-__all__ = ["idempotent_case_start"]
+__all__ = ["StartCase", "idempotent_case_start"]
 
-StartCase = Callable[[Principal, Tenant, CaseCreateRequest, str | None], dict[str, Any]]
+
+class StartCase:
+    """start_case returning the case view; call `register_lambda_context` once per invocation."""
+
+    def __init__(
+        self,
+        call: Callable[[Principal, Tenant, CaseCreateRequest, str | None], dict[str, Any]],
+        config: IdempotencyConfig | None = None,
+    ) -> None:
+        self._call = call
+        self._config = config
+
+    def __call__(
+        self, principal: Principal, tenant: Tenant, body: CaseCreateRequest, key: str | None
+    ) -> dict[str, Any]:
+        return self._call(principal, tenant, body, key)
+
+    def register_lambda_context(self, context: Any) -> None:
+        """Lets an in-progress record expire with the invocation, so a timed-out request can be retried."""
+        if self._config is not None:
+            self._config.register_lambda_context(context)
 
 
 def idempotent_case_start(settings: Settings, deps: cases.CaseDeps) -> StartCase:
@@ -51,7 +71,7 @@ def idempotent_case_start(settings: Settings, deps: cases.CaseDeps) -> StartCase
         return case_view(case).model_dump(mode="json")
 
     if not settings.idempotency_table_name:
-        return lambda principal, tenant, body, _key: start(principal, tenant, body)
+        return StartCase(lambda principal, tenant, body, _key: start(principal, tenant, body))
 
     persistence = DynamoDBPersistenceLayer(
         table_name=settings.idempotency_table_name, boto3_client=bootstrap.aws_client("dynamodb", settings)
@@ -81,4 +101,4 @@ def idempotent_case_start(settings: Settings, deps: cases.CaseDeps) -> StartCase
         except IdempotencyAlreadyInProgressError as exc:
             raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly") from exc
 
-    return maybe_once
+    return StartCase(maybe_once, config)

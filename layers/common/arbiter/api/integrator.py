@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from arbiter.api.auth import api_key_from_headers
 from arbiter.domain.principal import Principal
@@ -13,6 +13,9 @@ from arbiter.services.cases import CaseDeps
 from arbiter.services.ports import TenantRepository
 from arbiter.services.tenants import authenticate_api_key
 from arbiter.settings import Settings
+
+if TYPE_CHECKING:
+    from arbiter.api.idempotency import StartCase
 
 __all__ = ["IntegratorDeps", "authenticate_integrator"]
 
@@ -23,7 +26,7 @@ class IntegratorDeps:
     cases: CaseDeps
     tenants: TenantRepository
     #: start_case behind powertools idempotency, keyed by (tenant, Idempotency-Key); None without a table.
-    idempotent: Callable[..., Any] | None = None
+    idempotent: StartCase | None = None
 
 
 def authenticate_integrator(

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from arbiter.domain.case import Case
+from arbiter.domain.document import Document
 from arbiter.domain.entity import Entity
 from arbiter.domain.workflow import WorkflowDefinition
 from arbiter.services.cases import DocumentInput
@@ -19,6 +20,7 @@ __all__ = [
     "EventRequest",
     "WorkflowList",
     "case_view",
+    "document_view",
 ]
 
 
@@ -97,15 +99,22 @@ class WorkflowList(BaseModel):
 _HIDDEN_PAGE_FIELDS = {"object_key", "thumbnail_key"}
 
 
+def document_view(document: Document) -> dict[str, Any]:
+    """A document as integrators see it: its pages' status and facts, never storage keys."""
+    data = document.model_dump(mode="json", exclude_none=True)
+    data["pages"] = [
+        {k: v for k, v in p.items() if k not in _HIDDEN_PAGE_FIELDS} for p in data.get("pages", [])
+    ]
+    for version in data.get("history", []):
+        version["pages"] = [
+            {k: v for k, v in p.items() if k not in _HIDDEN_PAGE_FIELDS} for p in version.get("pages", [])
+        ]
+    return data
+
+
 def case_view(case: Case) -> CaseView:
     """The integrator's view: no task tokens, no storage keys."""
-    documents = []
-    for document in case.documents:
-        data = document.model_dump(mode="json", exclude_none=True)
-        data["pages"] = [
-            {k: v for k, v in p.items() if k not in _HIDDEN_PAGE_FIELDS} for p in data.get("pages", [])
-        ]
-        documents.append(data)
+    documents = [document_view(d) for d in case.documents]
     return CaseView(
         id=case.id,
         workflow=case.workflow_id,

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from arbiter.domain.errors import InvalidInput
+from arbiter.domain.errors import ConcurrentUpdate, InvalidInput, TransientError
 
-__all__ = ["TaskInput"]
+__all__ = ["TaskInput", "rerun_lost_races"]
+
+T = TypeVar("T")
+RACE_ATTEMPTS = 5
+
+
+def rerun_lost_races(step: Callable[[], T], attempts: int = RACE_ATTEMPTS) -> T:
+    """Run an idempotent step again when its save lost a race (a page landed between its read and write).
+
+    Past `attempts`, TransientError: the state machine's Retry takes over."""
+    for attempt in range(attempts):
+        try:
+            return step()
+        except ConcurrentUpdate as exc:
+            if attempt == attempts - 1:
+                raise TransientError(exc.message, **exc.context) from exc
+    raise AssertionError("unreachable")
 
 
 class CaseRef(BaseModel):

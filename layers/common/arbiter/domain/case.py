@@ -17,8 +17,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from arbiter.domain.document import Document
-from arbiter.domain.entity import Entity
+from arbiter.domain.document import Document, Page
+from arbiter.domain.entity import Business, Entity, Person
 from arbiter.domain.errors import Conflict
 from arbiter.domain.events import (
     CaseAwaitingReview,
@@ -27,6 +27,7 @@ from arbiter.domain.events import (
     CaseEvent,
     CaseRevisionRequested,
     CaseStatusChanged,
+    DocumentUploaded,
     EventActor,
 )
 
@@ -38,7 +39,9 @@ __all__ = [
     "CaseState",
     "Change",
     "Decision",
+    "Erasure",
     "Flag",
+    "LegalHold",
     "RevisionRequest",
     "RiskAssessment",
     "RuleSetRef",
@@ -126,6 +129,22 @@ class RevisionRequest(BaseModel):
     at: dt.datetime
 
 
+class LegalHold(BaseModel):
+    """While set, nothing of the case is deleted: neither by retention nor by an erasure request."""
+
+    reason: str
+    actor: Actor
+    at: dt.datetime
+
+
+class Erasure(BaseModel):
+    """The entity's personal data and documents were erased; the decision and the audit trail remain."""
+
+    reason: str
+    actor: Actor
+    at: dt.datetime
+
+
 class Assignee(BaseModel):
     id: str
     email: str | None = None
@@ -188,6 +207,9 @@ class Case(BaseModel):
     execution_arn: str | None = None
     #: Step Functions task tokens the workflow is waiting on; never shown outside the service layer.
     task_tokens: dict[str, str] = Field(default_factory=dict)
+    legal_hold: LegalHold | None = None
+    erasure: Erasure | None = None
+    documents_deleted_at: dt.datetime | None = None
     version: int = 0
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -424,6 +446,145 @@ class Case(BaseModel):
                 AuditEntry(at=self.updated_at, actor=actor, action=action, details={"keys": sorted(patch)})
             ]
         )
+
+    # ------------------------------------------------------------------ documents
+    def document(self, document_id: str) -> Document | None:
+        """The case's document with this id, if any."""
+        return next((d for d in self.documents if d.id == document_id), None)
+
+    def declare_document(self, document: Document, actor: Actor, at: dt.datetime | None = None) -> Change:
+        """Add a document, or a new version of one the case has (same id): the old version stays in history."""
+        if self.state.terminal:
+            raise Conflict(f"cannot add documents: the case is {self.state.value}", case_id=self.id)
+        if self.erasure is not None:
+            raise Conflict("cannot add documents: the entity's data was erased", case_id=self.id)
+        at = at or _now()
+        existing = self.document(document.id)
+        if existing is None:
+            self.documents.append(document)
+            action, version = "document.added", document.version
+        else:
+            existing.replace_pages(document.pages, at)
+            for name in ("type", "category", "issuer", "properties"):
+                setattr(existing, name, getattr(document, name))
+            action, version = "document.version_added", existing.version
+        self.updated_at = at
+        details = {"document_id": document.id, "version": version, "pages": len(document.pages)}
+        return Change(audit=[AuditEntry(at=at, actor=actor, action=action, details=details)])
+
+    def record_page(self, document: Document, page: Page, at: dt.datetime | None = None) -> Change:
+        """A page was stored and checked (or could not be): history entry and `document.uploaded` event."""
+        at = at or _now()
+        page.ingested_at = at
+        self.updated_at = at
+        details = {
+            "document_id": document.id,
+            "version": document.version,
+            "page": page.index,
+            "status": page.status,
+            "sha256": page.sha256,
+            "content_type": page.content_type,
+        }
+        entry = AuditEntry(
+            at=at, actor=SYSTEM, action=f"document.page_{page.status}", reason=page.reason, details=details
+        )
+        event = DocumentUploaded(
+            **self._event_fields(at),
+            document_id=document.id,
+            document_type=document.type,
+            document_version=document.version,
+            page_index=page.index,
+            status=page.status if page.status != "pending" and page.status != "deleted" else "unavailable",
+            content_type=page.content_type,
+            sha256=page.sha256,
+            reason=page.reason,
+            duplicate_of_case_ids=page.duplicate_of_case_ids,
+        )
+        return Change(audit=[entry], events=[event])
+
+    def add_flag(self, flag: Flag, at: dt.datetime | None = None) -> Change:
+        """Raise a flag for reviewers (once: the same code and message are not repeated)."""
+        if any(f.code == flag.code and f.message == flag.message for f in self.flags):
+            return Change()
+        at = at or _now()
+        self.flags.append(flag)
+        self.updated_at = at
+        details = {"code": flag.code, "severity": flag.severity}
+        return Change(
+            audit=[
+                AuditEntry(at=at, actor=SYSTEM, action="flag.raised", reason=flag.message, details=details)
+            ]
+        )
+
+    def stored_keys(self) -> list[str]:
+        """Every object the case's documents keep in the documents bucket (all versions, thumbnails)."""
+        found: list[str] = []
+        for document in self.documents:
+            for _version, pages in document.page_versions():
+                for page in pages:
+                    found += [k for k in (page.object_key, page.thumbnail_key) if k]
+        return found
+
+    def delete_documents(self, actor: Actor, reason: str, at: dt.datetime | None = None) -> Change:
+        """The documents' files are gone (retention or erasure): pages say so; everything else stays."""
+        at = at or _now()
+        for document in self.documents:
+            for _version, pages in document.page_versions():
+                for page in pages:
+                    if page.object_key or page.thumbnail_key:
+                        page.status = "deleted"
+                        page.reason = reason
+                        page.object_key = None
+                        page.thumbnail_key = None
+        self.documents_deleted_at = at
+        self.updated_at = at
+        return Change(audit=[AuditEntry(at=at, actor=actor, action="documents.deleted", reason=reason)])
+
+    # ------------------------------------------------------------------ legal hold and erasure
+    def set_legal_hold(self, actor: Actor, reason: str, at: dt.datetime | None = None) -> Change:
+        """Keep everything of the case until the hold is released."""
+        at = at or _now()
+        self.legal_hold = LegalHold(reason=reason, actor=actor, at=at)
+        self.updated_at = at
+        return Change(audit=[AuditEntry(at=at, actor=actor, action="legal_hold.set", reason=reason)])
+
+    def release_legal_hold(self, actor: Actor, reason: str, at: dt.datetime | None = None) -> Change:
+        """Retention and erasure apply again."""
+        if self.legal_hold is None:
+            raise Conflict("the case has no legal hold", case_id=self.id)
+        at = at or _now()
+        self.legal_hold = None
+        self.updated_at = at
+        return Change(audit=[AuditEntry(at=at, actor=actor, action="legal_hold.released", reason=reason)])
+
+    def erase_personal_data(self, actor: Actor, reason: str, at: dt.datetime | None = None) -> Change:
+        """Remove who the entity is (names, dates, contacts, documents' contents and what was sent with
+        them); keep the decision, the risk assessment, the flags' codes and the audit trail."""
+        if self.legal_hold is not None:
+            raise Conflict(
+                "the case is under legal hold: nothing of it can be erased",
+                case_id=self.id,
+                path="legal_hold",
+            )
+        at = at or _now()
+        change = self.delete_documents(actor, reason, at)
+        if self.entity.type == "business":
+            erased = Entity(type="business", id=self.entity.id, business=Business(name="(erased)"))
+        else:
+            erased = Entity(type="individual", id=self.entity.id, individual=Person(full_name="(erased)"))
+        self.entity = erased
+        self.context = {}
+        self.metadata = {}
+        for document in self.documents:
+            document.properties = {}
+            document.issuer = {}
+            for _version, pages in document.page_versions():
+                for page in pages:
+                    page.source = page.source.model_copy(update={"uri": None})
+                    page.metadata = {}
+        self.erasure = Erasure(reason=reason, actor=actor, at=at)
+        change.audit.append(AuditEntry(at=at, actor=actor, action="entity.erased", reason=reason))
+        return change
 
 
 def _deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:

@@ -11,9 +11,22 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Document", "DocumentDecision", "Page", "PageSource"]
+__all__ = [
+    "ACCEPTED_CONTENT_TYPES",
+    "MAX_PAGE_BYTES",
+    "Document",
+    "DocumentDecision",
+    "DocumentVersion",
+    "Page",
+    "PageSource",
+]
 
-PageStatus = Literal["pending", "available", "unavailable", "rejected"]
+PageStatus = Literal["pending", "available", "unavailable", "rejected", "deleted"]
+
+#: What a page may be, by its sniffed content (never by its name or declared type).
+ACCEPTED_CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
+#: The largest page Arbiter stores (uploads, remote pages, inline data, Ballerine files).
+MAX_PAGE_BYTES = 10 * 1024 * 1024
 
 
 class PageSource(BaseModel):
@@ -45,6 +58,10 @@ class Page(BaseModel):
     thumbnail_key: str | None = None
     reason: str | None = Field(default=None, description="Why the page is unavailable or rejected")
     metadata: dict[str, Any] = Field(default_factory=dict)
+    duplicate_of_case_ids: list[str] = Field(
+        default_factory=list, description="Other cases of the tenant holding the same file (same SHA-256)"
+    )
+    ingested_at: dt.datetime | None = None
 
 
 class DocumentDecision(BaseModel):
@@ -54,6 +71,48 @@ class DocumentDecision(BaseModel):
     reason: str | None = Field(default=None, max_length=2000)
     decided_by: str | None = None
     decided_at: dt.datetime | None = None
+
+
+class DocumentVersion(BaseModel):
+    """A version of a document that a newer one replaced: its pages and the decision it got are kept."""
+
+    version: int = Field(ge=1)
+    pages: list[Page] = Field(default_factory=list)
+    decision: DocumentDecision | None = None
+    created_at: dt.datetime | None = None
+    history: list[DocumentVersion] = Field(
+        default_factory=list, description="Earlier versions, oldest first (every upload is kept)"
+    )
+
+    def replace_pages(self, pages: list[Page], at: dt.datetime) -> None:
+        """A new version of the document: the current one goes to the history with its decision."""
+        self.history.append(
+            DocumentVersion(
+                version=self.version,
+                pages=self.pages,
+                decision=self.decision,
+                created_at=self.created_at,
+                replaced_at=at,
+            )
+        )
+        self.version += 1
+        self.pages = pages
+        self.decision = None
+        self.created_at = at
+
+    def page_versions(self) -> list[tuple[int, list[Page]]]:
+        """Every version's pages, the current one last."""
+        return [(v.version, v.pages) for v in self.history] + [(self.version, self.pages)]
+
+    def find_page(self, object_key: str) -> Page | None:
+        """The page (of any version) stored under `object_key`."""
+        for _version, pages in self.page_versions():
+            for page in pages:
+                if page.object_key == object_key:
+                    return page
+        return None
+
+    replaced_at: dt.datetime
 
 
 class Document(BaseModel):
@@ -74,3 +133,34 @@ class Document(BaseModel):
     version: int = Field(default=1, ge=1, description="Increases when the integrator uploads a new version")
     decision: DocumentDecision | None = None
     created_at: dt.datetime | None = None
+    history: list[DocumentVersion] = Field(
+        default_factory=list, description="Earlier versions, oldest first (every upload is kept)"
+    )
+
+    def replace_pages(self, pages: list[Page], at: dt.datetime) -> None:
+        """A new version of the document: the current one goes to the history with its decision."""
+        self.history.append(
+            DocumentVersion(
+                version=self.version,
+                pages=self.pages,
+                decision=self.decision,
+                created_at=self.created_at,
+                replaced_at=at,
+            )
+        )
+        self.version += 1
+        self.pages = pages
+        self.decision = None
+        self.created_at = at
+
+    def page_versions(self) -> list[tuple[int, list[Page]]]:
+        """Every version's pages, the current one last."""
+        return [(v.version, v.pages) for v in self.history] + [(self.version, self.pages)]
+
+    def find_page(self, object_key: str) -> Page | None:
+        """The page (of any version) stored under `object_key`."""
+        for _version, pages in self.page_versions():
+            for page in pages:
+                if page.object_key == object_key:
+                    return page
+        return None

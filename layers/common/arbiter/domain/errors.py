@@ -47,6 +47,16 @@ class Conflict(ArbiterError):
     kind = "conflict"
 
 
+class ConcurrentUpdate(Conflict):
+    """Someone else saved the same record between our read and our write (optimistic locking lost a race).
+
+    Retrying the whole use case (it reads again) is safe for steps that check what is already done."""
+
+
+class TransientError(ArbiterError):
+    """Worth retrying as is; the workflows' Retry names this class."""
+
+
 class NotAllowed(ArbiterError):
     """The caller is known but their role does not allow this."""
 
@@ -57,3 +67,7 @@ class Unauthenticated(ArbiterError):
     """No credentials, or credentials that do not verify."""
 
     kind = "unauthenticated"
+
+
+class InvalidRule(InvalidInput):
+    """A rule or rule set is malformed; `path` is the JSON path of the problem (`rules[3].condition.and[1]`)."""

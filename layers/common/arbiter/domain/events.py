@@ -126,6 +126,7 @@ class DocumentUploaded(CaseEvent):
     type: ClassVar[str] = "document.uploaded"
     document_id: str
     document_type: str
+    document_version: int | None = Field(default=None, description="1 for the first upload, then 2, 3…")
     page_index: int
     status: Literal["available", "unavailable", "rejected"]
     content_type: str | None = None

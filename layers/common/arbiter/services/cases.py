@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from arbiter.domain.case import ACTIVE_STATES, Case, CaseState, Change
+from arbiter.domain.case import ACTIVE_STATES, Case, CaseState, Change, RuleSetRef
 from arbiter.domain.document import Document, Page, PageSource
 from arbiter.domain.entity import Entity
 from arbiter.domain.errors import Conflict, InvalidInput
@@ -26,6 +26,7 @@ __all__ = [
     "PageInput",
     "get_case",
     "list_cases",
+    "pin_rule_set",
     "send_event",
     "start_case",
     "start_workflow",
@@ -43,6 +44,8 @@ class CaseDeps:
     workflows: WorkflowCatalog
     engine: WorkflowEngine
     clock: Any = field(default=None)  # a callable returning an aware datetime; None: now
+    #: Rule set versions (RuleSetRepository): a case pins the published version of its workflow's rule set.
+    rule_sets: Any = field(default=None)
 
     def now(self) -> dt.datetime:
         return self.clock() if self.clock else dt.datetime.now(dt.UTC)
@@ -145,7 +148,7 @@ def start_case(
         active = _active_case(deps, tenant.id, entity.id, definition.id)
         if active is not None:
             if reuse_active:
-                return active, False
+                return _update_active(deps, active, principal, entity, context or {}), False
             raise ActiveCaseExists(
                 f"entity {entity.id} already has an active {definition.id} case",
                 case_id=active.id,
@@ -165,12 +168,21 @@ def start_case(
         correlation_id=correlation_id,
         source=source,
     )
+    case.rule_set = pin_rule_set(deps, case.tenant_id, definition.rule_set_id)
     if submit:
         case.execution_arn = _execution_arn(deps, case)
     deps.cases.add(case, change)
     if submit:
         start_workflow(deps, case)
     return case, True
+
+
+def pin_rule_set(deps: CaseDeps, tenant_id: str, rule_set_id: str | None) -> RuleSetRef | None:
+    """The published version of the workflow's rule set, recorded on the case as it starts (None: none yet)."""
+    if deps.rule_sets is None or not rule_set_id:
+        return None
+    version = deps.rule_sets.published_version(tenant_id, rule_set_id)
+    return RuleSetRef(id=rule_set_id, version=version) if version is not None else None
 
 
 def _execution_arn(deps: CaseDeps, case: Case) -> str | None:
@@ -256,3 +268,16 @@ def send_event(
         case_id=case.id,
         allowed_events=allowed,
     )
+
+
+def _update_active(
+    deps: CaseDeps, case: Case, principal: Principal, entity: Entity, context: dict[str, Any]
+) -> Case:
+    """A repeated run for an entity with an active case: the case takes the new entity data and context."""
+    expected = case.version
+    change = case.merge_context(context, principal.actor, deep=True)
+    if entity != case.entity:
+        case.entity = entity
+        change.audit[0].details["entity_updated"] = True
+    deps.cases.save(case, change, expected_version=expected)
+    return case

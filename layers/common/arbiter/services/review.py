@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from arbiter.domain.case import Assignee, Case, CaseState
+from arbiter.domain.case import Assignee, AuditEntry, Case, CaseState
 from arbiter.domain.document import DocumentDecision
 from arbiter.domain.errors import Conflict, InvalidInput
 from arbiter.domain.principal import Principal
@@ -108,6 +108,7 @@ def decide(deps: CaseDeps, principal: Principal, case_id: str, request: Decision
         outcome = "approved" if request.decision == "approve" else "rejected"
         change = case.decide(outcome, actor=principal.actor, reason=request.reason)
         output = {"decision": outcome}
+    change.audit += _document_decision_entries(request, principal, deps.now())
     deps.cases.save(case, change, expected_version=expected)  # the race is settled here
     workflow_steps.resume(deps, token, output)
     if case.state.terminal:
@@ -128,6 +129,21 @@ def _apply_document_decisions(
         document.decision = DocumentDecision(
             decision=item.decision, reason=item.reason, decided_by=principal.id, decided_at=at
         )
+
+
+def _document_decision_entries(
+    request: DecisionRequest, principal: Principal, at: dt.datetime
+) -> list[AuditEntry]:
+    return [
+        AuditEntry(
+            at=at,
+            actor=principal.actor,
+            action="document.decided",
+            reason=item.reason,
+            details={"document_id": item.document_id, "decision": item.decision},
+        )
+        for item in request.documents
+    ]
 
 
 def available_actions(case: Case, principal: Principal) -> dict[str, dict[str, Any]]:

@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 from arbiter.adapters.dynamodb import keys
 from arbiter.adapters.dynamodb.items import from_item, to_item
 from arbiter.domain.case import AuditEntry, Case, CaseState, Change
-from arbiter.domain.errors import Conflict, InvalidInput, NotFound
+from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound
 from arbiter.domain.search import fold, search_terms
 from arbiter.services.ports import CaseDetail, CaseQuery, Page
 
@@ -129,12 +129,14 @@ class DynamoCaseRepository:
                 raise
             reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
             if reasons and reasons[0] == "ConditionalCheckFailed":
-                raise Conflict(
+                raise ConcurrentUpdate(
                     "the case was changed by someone else; reload it and try again",
                     case_id=case.id,
                 ) from exc
             if "TransactionConflict" in reasons:
-                raise Conflict("the case is being changed right now; try again", case_id=case.id) from exc
+                raise ConcurrentUpdate(
+                    "the case is being changed right now; try again", case_id=case.id
+                ) from exc
             raise
 
     def _case_item(self, case: Case, terms: set[str]) -> dict[str, Any]:

@@ -10,6 +10,9 @@
 | check result | `TENANT#{t}#CASE#{case}` | `CHECK#{name}` |
 | search term | `TENANT#{t}#SEARCH` | `{term}#{case}` |
 | state counters | `TENANT#{t}#COUNTS` | `SHARD#{n}` |
+| rule set (latest and published version) | `TENANT#{t}#RULESET#{id}` | `RULESET` |
+| rule set version (immutable content) | `TENANT#{t}#RULESET#{id}` | `VERSION#{v:06d}` |
+| screening clearance | `TENANT#{t}#SCREENED#{party key}` | `CLEARED#{list entry id}` |
 | webhook subscription | `TENANT#{t}#WEBHOOK#{id}` | `WEBHOOK` |
 | webhook delivery | `TENANT#{t}#DELIVERY#{id}` | `DELIVERY` |
 | delivery attempt | `TENANT#{t}#DELIVERY#{id}` | `ATTEMPT#{round}#{number}` |
@@ -24,6 +27,7 @@ Index keys on a case item (see template.yaml for the indexes):
 | ByWorkflow | `T#{t}#W#{workflow}` | `{state}#{created}#{case}` |
 | ByEntity | `T#{t}#E#{entity id}` | `{workflow}#{created}#{case}` |
 | ByTenant | `T#{t}#CASE` | `{created}#{case}` |
+| ByTenant (rule sets) | `T#{t}#RULESET` | `{rule set id}` |
 
 Webhook items use two of the same indexes with partitions of their own:
 
@@ -44,6 +48,9 @@ CASE_SK = "CASE"
 AUDIT_PREFIX = "AUDIT#"
 EVENT_PREFIX = "EVENT#"
 CHECK_PREFIX = "CHECK#"
+RULE_SET_SK = "RULESET"
+RULE_SET_VERSION_PREFIX = "VERSION#"
+CLEARED_PREFIX = "CLEARED#"
 WEBHOOK_SK = "WEBHOOK"
 DELIVERY_SK = "DELIVERY"
 ATTEMPT_PREFIX = "ATTEMPT#"
@@ -94,6 +101,19 @@ def workflow_pk(tenant_id: str, workflow_id: str) -> str:
 
 def entity_pk(tenant_id: str, entity_id: str) -> str:
     return f"T#{tenant_id}#E#{entity_id}"
+
+
+def rule_set_pk(tenant_id: str, rule_set_id: str) -> str:
+    return f"TENANT#{tenant_id}#RULESET#{rule_set_id}"
+
+
+def rule_set_version_sk(version: int) -> str:
+    return f"{RULE_SET_VERSION_PREFIX}{version:06d}"
+
+
+def screened_party_pk(tenant_id: str, party_key: str) -> str:
+    """The partition of one screened party's clearances (see arbiter.screening.parties for the key)."""
+    return f"TENANT#{tenant_id}#SCREENED#{party_key}"
 
 
 def webhook_pk(tenant_id: str, subscription_id: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -82,3 +83,19 @@ class DynamoTenantRepository:
         )
         item = response.get("Item")
         return ApiKey.model_validate_json(from_item(item)["data"]) if item else None
+
+    def all(self) -> Iterator[Tenant]:
+        """Every tenant, one page of the ByTenant index at a time (for scheduled jobs, not request paths)."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "ByTenant",
+            "KeyConditionExpression": "tenant_pk = :p",
+            "ExpressionAttributeValues": to_item({":p": keys.tenant_index_pk("_", "TENANT")}),
+        }
+        while True:
+            response = self._client.query(**request)
+            for item in response.get("Items", []):
+                yield Tenant.model_validate_json(from_item(item)["data"])
+            if "LastEvaluatedKey" not in response:
+                return
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]

@@ -1,0 +1,35 @@
+"""Checks each page an integrator uploads with a presigned POST (S3 ObjectCreated under `uploads/`)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from arbiter import bootstrap
+from arbiter.services import documents
+from arbiter.services.documents import DocumentDeps
+from arbiter.settings import Settings
+
+logger = Logger()
+
+
+@lru_cache(maxsize=4)
+def deps(bucket: str) -> DocumentDeps:
+    """Composition root, once per cold start (the bucket is the one the event names)."""
+    settings = Settings.from_environ().model_copy(update={"documents_bucket": bucket})
+    return bootstrap.document_deps(settings)
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    ingested = 0
+    for record in event.get("Records", []):
+        key = unquote_plus(record["s3"]["object"]["key"])  # S3 sends keys URL-encoded
+        logger.append_keys(object_key=key)
+        if documents.ingest_uploaded_object(deps(record["s3"]["bucket"]["name"]), key) is not None:
+            ingested += 1
+    return {"ingested": ingested}

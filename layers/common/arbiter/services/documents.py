@@ -1,0 +1,559 @@
+"""Use cases of documents: declare one and upload its pages, ingest what arrives, list and view pages.
+
+Pages reach the bucket in three ways, and all of them end in `_complete_page`: the integrator's presigned
+upload (the S3 notification calls `ingest_uploaded_object`), the workflow's ingest step copying remote, inline
+or file-id pages (`ingest_case_documents`), and the Ballerine storage endpoint (`store_file`, later referenced
+by `ballerineFileId`). A page that cannot be stored or read is recorded with its reason; the case goes on.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import logging
+import secrets
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from pydantic import BaseModel, Field
+
+from arbiter.domain.case import AuditEntry, Case, Change, Flag
+from arbiter.domain.document import (
+    MAX_PAGE_BYTES,
+    Document,
+    DocumentDecision,
+    Page,
+    PageSource,
+)
+from arbiter.domain.errors import Conflict, InvalidInput, NotFound
+from arbiter.domain.principal import Principal
+from arbiter.services import document_keys
+from arbiter.services.cases import CaseDeps, DocumentInput
+
+if TYPE_CHECKING:
+    from arbiter.services.page_inspection import Inspection
+
+__all__ = [
+    "DocumentDeclaration",
+    "DocumentDeps",
+    "DocumentHashes",
+    "DocumentStore",
+    "FileRejected",
+    "PageFetcher",
+    "PageUnavailable",
+    "decide_document",
+    "declare_document",
+    "ingest_case_documents",
+    "ingest_uploaded_object",
+    "list_documents",
+    "page_links",
+    "stash_inline_pages",
+    "store_file",
+    "update_case",
+]
+
+log = logging.getLogger(__name__)
+
+UPLOAD_EXPIRES_SECONDS = 15 * 60
+VIEW_EXPIRES_SECONDS = 5 * 60
+SAVE_ATTEMPTS = 8
+
+
+class DocumentStore(Protocol):
+    def upload_form(
+        self, key: str, *, content_type: str, max_bytes: int, expires_in: int
+    ) -> dict[str, Any]: ...
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+    def size(self, key: str) -> int | None: ...
+    def read(self, key: str, max_bytes: int) -> bytes | None: ...
+    def delete(self, keys: list[str]) -> None: ...
+    def download_url(self, key: str, *, expires_in: int, content_type: str | None = None) -> str: ...
+
+
+class DocumentHashes(Protocol):
+    def record(
+        self, tenant_id: str, sha256: str, case_id: str, document_id: str, version: int, page: int
+    ) -> list[str]: ...
+    def forget(self, tenant_id: str, sha256: str, case_id: str) -> None: ...
+
+
+class PageUnavailable(Exception):
+    """A remote page could not be fetched; the message is the reason recorded on the page."""
+
+
+class PageFetcher(Protocol):
+    def fetch(self, url: str, max_bytes: int) -> bytes:
+        """The page's bytes, or PageUnavailable with the reason."""
+
+
+@dataclass
+class DocumentDeps:
+    """The case ports plus the bucket, the hash index and the outbound fetcher."""
+
+    cases: CaseDeps
+    store: DocumentStore
+    hashes: DocumentHashes
+    fetcher: PageFetcher | None = None
+    max_page_bytes: int = MAX_PAGE_BYTES
+    clock: Callable[[], dt.datetime] | None = field(default=None)
+
+    def now(self) -> dt.datetime:
+        return self.clock() if self.clock else dt.datetime.now(dt.UTC)
+
+
+class FileRejected(InvalidInput):
+    """The file is not a page Arbiter accepts (type, size, unreadable): 400 with the reason."""
+
+    kind = "bad_request"
+
+
+# ---------------------------------------------------------------------------------------------- declaring
+
+
+class DocumentDeclaration(BaseModel):
+    """A document the integrator will upload: what it is and how many pages (one presigned POST each)."""
+
+    id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="Your id for the document; sending an existing id adds a new version of it",
+    )
+    type: str = Field(min_length=1, max_length=100, description="e.g. passport, certificate_of_incorporation")
+    category: str | None = Field(default=None, max_length=100)
+    issuer: dict[str, Any] = Field(default_factory=dict)
+    properties: dict[str, Any] = Field(default_factory=dict)
+    page_count: int = Field(default=1, ge=1, le=50)
+    content_type: Literal["image/jpeg", "image/png", "image/webp", "application/pdf"] = Field(
+        description="The type of the files you will upload (each upload's policy requires it)"
+    )
+
+
+def update_case(deps: CaseDeps, tenant_id: str, case_id: str, apply: Callable[[Case], Change | None]) -> Case:
+    """Reload and re-apply on a lost race (another page of the case saved first): conditional writes only."""
+    for attempt in range(SAVE_ATTEMPTS):
+        case = deps.cases.get(tenant_id, case_id)
+        expected = case.version
+        change = apply(case)
+        if change is None:
+            return case
+        try:
+            deps.cases.save(case, change, expected_version=expected)
+            return case
+        except Conflict:
+            if attempt == SAVE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def declare_document(
+    deps: DocumentDeps, principal: Principal, case_id: str, request: DocumentDeclaration
+) -> tuple[Case, Document, list[dict[str, Any]]]:
+    """Add a document (or a new version of one) with pending pages; returns a presigned POST per page."""
+    tenant_id = principal.tenant_id
+    at = deps.now()
+    document_id = request.id or f"doc_{secrets.token_hex(8)}"
+    keys = [document_keys.upload_key(tenant_id, case_id) for _ in range(request.page_count)]
+    document = Document(
+        id=document_id,
+        type=request.type,
+        category=request.category,
+        issuer=request.issuer,
+        properties=request.properties,
+        pages=[
+            Page(index=i, source=PageSource(provider="upload"), object_key=key, content_type=None)
+            for i, key in enumerate(keys)
+        ],
+        created_at=at,
+    )
+    case = update_case(
+        deps.cases,
+        tenant_id,
+        case_id,
+        lambda c: c.declare_document(document.model_copy(deep=True), principal.actor, at),
+    )
+    stored = case.document(document_id)
+    assert stored is not None
+    expires_at = at + dt.timedelta(seconds=UPLOAD_EXPIRES_SECONDS)
+    uploads = []
+    for index, key in enumerate(keys):
+        form = deps.store.upload_form(
+            key,
+            content_type=request.content_type,
+            max_bytes=deps.max_page_bytes,
+            expires_in=UPLOAD_EXPIRES_SECONDS,
+        )
+        uploads.append(
+            {
+                "page": index,
+                "url": form["url"],
+                "fields": form["fields"],
+                "expires_at": expires_at.isoformat(),
+                "max_bytes": deps.max_page_bytes,
+            }
+        )
+    return case, stored, uploads
+
+
+# ---------------------------------------------------------------------------------------------- ingesting
+
+
+def ingest_uploaded_object(deps: DocumentDeps, key: str) -> Case | None:
+    """An object arrived under `uploads/`: check it and attach it to its page (a second delivery is a no-op)."""
+    parsed = document_keys.parse_upload_key(key)
+    if parsed is None:
+        log.warning("ignoring an object Arbiter did not issue a key for: %s", key)
+        return None
+    try:
+        case = deps.cases.cases.get(parsed.tenant_id, parsed.case_id)
+    except NotFound:
+        log.warning("deleting an upload whose case does not exist: %s", key)
+        deps.store.delete([key])
+        return None
+    page = _page_by_key(case, key)
+    if page is None or page.status != "pending":
+        return case
+    size = deps.store.size(key)
+    if size is None:
+        return case  # deleted since (a retried notification)
+    from arbiter.services.page_inspection import Inspection, inspect_page  # Pillow: only when pages arrive
+
+    limit = deps.max_page_bytes
+    if size > limit:
+        inspection = Inspection(
+            False, size, "", reason=f"the file is larger than {limit // (1024 * 1024)} MB"
+        )
+    else:
+        data = deps.store.read(key, limit) or b""
+        inspection = inspect_page(data, limit)
+    return _complete_page(deps, parsed.tenant_id, parsed.case_id, key, inspection, stored=True)
+
+
+def _page_by_key(case: Case, key: str) -> Page | None:
+    for document in case.documents:
+        page = document.find_page(key)
+        if page is not None:
+            return page
+    return None
+
+
+def _complete_page(
+    deps: DocumentDeps,
+    tenant_id: str,
+    case_id: str,
+    key: str,
+    inspection: Inspection | None,
+    *,
+    stored: bool,
+    unavailable: str | None = None,
+) -> Case:
+    """Record the outcome on the page (conditional write, retried on a lost race) and flag duplicates."""
+    thumbnail = None
+    if inspection is not None and inspection.accepted:
+        if inspection.thumbnail:
+            thumbnail = document_keys.thumbnail_key(tenant_id, case_id)
+            deps.store.put(thumbnail, inspection.thumbnail, "image/jpeg")
+    elif stored:
+        deps.store.delete([key])  # a rejected file is not kept: it may be anything
+    duplicates: list[str] = []
+    located = _locate(deps.cases.cases.get(tenant_id, case_id), key)
+    if located and inspection is not None and inspection.accepted:
+        document, page = located
+        duplicates = deps.hashes.record(
+            tenant_id, inspection.sha256, case_id, document.id, document.version, page.index
+        )
+
+    def apply(case: Case) -> Change | None:
+        found = _locate(case, key)
+        if found is None or found[1].status != "pending":
+            return None
+        document, page = found
+        if unavailable is not None or inspection is None:
+            page.status, page.reason, page.object_key = "unavailable", unavailable, None
+        elif not inspection.accepted:
+            page.status, page.reason, page.object_key = "rejected", inspection.reason, None
+            page.sha256, page.size_bytes, page.content_type = (
+                inspection.sha256 or None,
+                inspection.size_bytes,
+                inspection.content_type,
+            )
+        else:
+            page.status = "available"
+            page.reason = None
+            page.content_type = inspection.content_type
+            page.size_bytes = inspection.size_bytes
+            page.sha256 = inspection.sha256
+            page.width, page.height, page.page_count = (
+                inspection.width,
+                inspection.height,
+                inspection.page_count,
+            )
+            page.thumbnail_key = thumbnail
+            page.duplicate_of_case_ids = duplicates
+        change = case.record_page(document, page, deps.now())
+        if page.duplicate_of_case_ids:
+            change += case.add_flag(_duplicate_flag(document, page, duplicates))
+        return change
+
+    case = update_case(deps.cases, tenant_id, case_id, apply)
+    for other in duplicates:
+        _flag_other_case(deps, tenant_id, other, case_id, inspection.sha256 if inspection else "")
+    return case
+
+
+def _locate(case: Case, key: str) -> tuple[Document, Page] | None:
+    for document in case.documents:
+        for page in document.pages:
+            if page.object_key == key:
+                return document, page
+    return None
+
+
+def _duplicate_flag(document: Document, page: Page, others: list[str]) -> Flag:
+    return Flag(
+        code="duplicate_document",
+        message=f"document {document.id} page {page.index} is the same file as in case(s) {', '.join(others)}",
+        severity="high",
+        source="documents",
+    )
+
+
+def _flag_other_case(deps: DocumentDeps, tenant_id: str, other_id: str, case_id: str, sha256: str) -> None:
+    def apply(case: Case) -> Change | None:
+        change = Change()
+        for document in case.documents:
+            for _version, pages in document.page_versions():
+                for page in pages:
+                    if page.sha256 == sha256 and case_id not in page.duplicate_of_case_ids:
+                        page.duplicate_of_case_ids.append(case_id)
+                        change += case.add_flag(_duplicate_flag(document, page, [case_id]))
+        return change if change.audit else None
+
+    try:
+        update_case(deps.cases, tenant_id, other_id, apply)
+    except NotFound:
+        log.info("duplicate in a case that no longer exists: %s", other_id)
+
+
+def ingest_case_documents(deps: DocumentDeps, tenant_id: str, case_id: str) -> dict[str, int]:
+    """The workflow's ingest step: copy remote, inline and file-id pages into the bucket, checked.
+
+    Pages waiting for the integrator's upload stay pending (their upload attaches them whenever it comes);
+    a page that cannot be fetched becomes unavailable with the reason, and the case goes on.
+    """
+    case = deps.cases.cases.get(tenant_id, case_id)
+    work: list[tuple[str, PageSource]] = []
+
+    def assign(case: Case) -> Change | None:
+        work.clear()
+        changed = False
+        for document in case.documents:
+            for page in document.pages:
+                if page.status != "pending" or page.source.provider == "upload":
+                    continue
+                if page.object_key is None:
+                    page.object_key = document_keys.page_key(tenant_id, case_id)
+                    changed = True
+                work.append((page.object_key, page.source))
+        return Change() if changed else None
+
+    case = update_case(deps.cases, tenant_id, case_id, assign)
+    if not work:
+        return _counts(case)
+    with ThreadPoolExecutor(max_workers=min(4, len(work))) as pool:
+        list(pool.map(lambda item: _copy_page(deps, tenant_id, case_id, *item), work))
+    return _counts(deps.cases.cases.get(tenant_id, case_id))
+
+
+def _counts(case: Case) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for document in case.documents:
+        for page in document.pages:
+            counts[page.status] = counts.get(page.status, 0) + 1
+    return counts
+
+
+def _copy_page(deps: DocumentDeps, tenant_id: str, case_id: str, key: str, source: PageSource) -> None:
+    from arbiter.services.page_inspection import inspect_page
+
+    limit = deps.max_page_bytes
+    try:
+        data = _page_bytes(deps, tenant_id, source, limit)
+    except PageUnavailable as exc:
+        _complete_page(deps, tenant_id, case_id, key, None, stored=False, unavailable=str(exc))
+        return
+    inspection = inspect_page(data, limit)
+    if inspection.accepted:
+        deps.store.put(key, data, inspection.content_type or "application/octet-stream")
+    _complete_page(deps, tenant_id, case_id, key, inspection, stored=False)
+
+
+def _page_bytes(deps: DocumentDeps, tenant_id: str, source: PageSource, limit: int) -> bytes:
+    if source.file_id:
+        if not document_keys.valid_file_id(source.file_id):
+            raise PageUnavailable(f"unknown file id {source.file_id!r}")
+        data = deps.store.read(document_keys.file_key(tenant_id, source.file_id), limit)
+        if data is None:
+            raise PageUnavailable(f"no file {source.file_id} was uploaded by this tenant")
+        return data
+    if source.uri and source.provider in ("http", "https", "url", "uri"):
+        if deps.fetcher is None:
+            raise PageUnavailable("remote pages are not fetched in this deployment")
+        return deps.fetcher.fetch(source.uri, limit)
+    if source.uri:
+        raise PageUnavailable(f"unsupported page provider {source.provider!r}: use http, base64 or a file id")
+    raise PageUnavailable("the page has no uri, data or file id")
+
+
+# ---------------------------------------------------------------------------------------------- files
+
+
+def store_file(deps: DocumentDeps, principal: Principal, data: bytes) -> dict[str, str]:
+    """Ballerine's storage endpoint: check the file like any page and keep it for a `ballerineFileId`."""
+    from arbiter.services.page_inspection import inspect_page
+
+    inspection = inspect_page(data, deps.max_page_bytes)
+    if not inspection.accepted:
+        raise FileRejected(inspection.reason or "the file is not accepted", path="file")
+    file_id = document_keys.new_file_id()
+    deps.store.put(
+        document_keys.file_key(principal.tenant_id, file_id),
+        data,
+        inspection.content_type or "application/pdf",
+    )
+    return {"id": file_id, "mimeType": inspection.content_type or ""}
+
+
+def stash_inline_pages(
+    deps: DocumentDeps, tenant_id: str, documents: list[DocumentInput], path: str = "documents"
+) -> None:
+    """Inline base64 pages go to the bucket as files at intake (the case keeps a file id, not the bytes)."""
+    for d, document in enumerate(documents):
+        for p, page in enumerate(document.pages):
+            raw = page.data
+            if raw is None and page.provider == "base64" and page.uri:
+                raw = page.uri
+            if raw is None:
+                continue
+            where = f"{path}[{d}].pages[{p}].data"
+            if raw.startswith("data:"):
+                raw = raw.partition(",")[2]
+            if len(raw) > deps.max_page_bytes * 4 // 3 + 4:
+                raise InvalidInput(
+                    f"the page is larger than {deps.max_page_bytes // (1024 * 1024)} MB", path=where
+                )
+            try:
+                data = base64.b64decode("".join(raw.split()), validate=True)
+            except (binascii.Error, ValueError) as exc:
+                raise InvalidInput(f"not valid base64: {exc}", path=where) from exc
+            if not data:
+                raise InvalidInput("the page is empty", path=where)
+            file_id = document_keys.new_file_id()
+            deps.store.put(document_keys.file_key(tenant_id, file_id), data, "application/octet-stream")
+            page.file_id, page.data, page.uri, page.provider = file_id, None, None, "base64"
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+def list_documents(deps: DocumentDeps, principal: Principal, case_id: str) -> list[Document]:
+    """The case's documents with their pages' status (NotFound for another tenant's case)."""
+    return deps.cases.cases.get(principal.tenant_id, case_id).documents
+
+
+def page_links(
+    deps: DocumentDeps,
+    principal: Principal,
+    case_id: str,
+    document_id: str,
+    index: int,
+    version: int | None = None,
+) -> dict[str, Any]:
+    """Short-lived URLs of a page and its thumbnail, for a reviewer of the case's tenant only."""
+    principal.require("viewer", "viewing documents")
+    case = deps.cases.cases.get(principal.tenant_id, case_id)
+    document = case.document(document_id)
+    if document is None:
+        raise NotFound(f"the case has no document {document_id}", document_id=document_id)
+    versions = dict(document.page_versions())
+    pages = versions.get(version or document.version)
+    if pages is None:
+        raise NotFound(f"document {document_id} has no version {version}", document_id=document_id)
+    page = next((p for p in pages if p.index == index), None)
+    if page is None:
+        raise NotFound(f"document {document_id} has no page {index}", document_id=document_id)
+    if page.status != "available" or not page.object_key:
+        raise Conflict(
+            f"the page is {page.status}" + (f": {page.reason}" if page.reason else ""), status=page.status
+        )
+    # Who looked at which page goes to the logs (a write per view would race with decisions on the case).
+    log.info(
+        "document page link issued",
+        extra={
+            "tenant_id": principal.tenant_id,
+            "reviewer": principal.id,
+            "case_id": case_id,
+            "document_id": document_id,
+            "version": version or document.version,
+            "page": index,
+        },
+    )
+    return {
+        "document_id": document_id,
+        "version": version or document.version,
+        "page": index,
+        "content_type": page.content_type,
+        "url": deps.store.download_url(
+            page.object_key, expires_in=VIEW_EXPIRES_SECONDS, content_type=page.content_type
+        ),
+        "thumbnail_url": deps.store.download_url(
+            page.thumbnail_key, expires_in=VIEW_EXPIRES_SECONDS, content_type="image/jpeg"
+        )
+        if page.thumbnail_key
+        else None,
+        "expires_in": VIEW_EXPIRES_SECONDS,
+    }
+
+
+# ---------------------------------------------------------------------------------------------- deciding
+
+
+def decide_document(
+    deps: DocumentDeps,
+    principal: Principal,
+    case_id: str,
+    document_id: str,
+    decision: Literal["approved", "rejected", "revision"],
+    reason: str | None,
+) -> Case:
+    """A reviewer's decision on one document; the case's own decision comes separately."""
+    principal.require("reviewer", "deciding documents")
+    if decision != "approved" and not (reason or "").strip():
+        raise InvalidInput(
+            "a reason is required to reject a document or ask for a new version", path="reason"
+        )
+    case = deps.cases.cases.get(principal.tenant_id, case_id)
+    if case.state.terminal:
+        raise Conflict(
+            f"the case is {case.state.value}: its documents can no longer be decided", case_id=case_id
+        )
+    document = case.document(document_id)
+    if document is None:
+        raise NotFound(f"the case has no document {document_id}", document_id=document_id)
+    at = deps.now()
+    document.decision = DocumentDecision(
+        decision=decision, reason=reason, decided_by=principal.id, decided_at=at
+    )
+    entry = AuditEntry(
+        at=at,
+        actor=principal.actor,
+        action="document.decided",
+        reason=reason,
+        details={"document_id": document_id, "version": document.version, "decision": decision},
+    )
+    deps.cases.cases.save(case, Change(audit=[entry]), expected_version=case.version)
+    return case

@@ -1,0 +1,88 @@
+"""The operator commands (`python -m arbiter_local.admin`) against the running stack."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+import httpx
+import pytest
+
+from arbiter_local import admin
+
+
+def run_admin(stack: Any, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = admin.main(["--local", stack.api_url, *args])
+    out, err = capsys.readouterr()
+    return code, out.strip(), err.strip()
+
+
+def test_a_new_tenant_gets_a_working_key_and_a_reviewer_who_can_sign_in(
+    stack: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tenant_id = f"ops-{secrets.token_hex(3)}"
+    code, out, _ = run_admin(stack, "create-tenant", tenant_id, "--name", "Ops Test", capsys=capsys)
+    assert code == 0
+    key = out.rsplit(" ", 1)[-1]
+    workflows = httpx.get(f"{stack.api_url}/v1/workflows", headers={"X-API-Key": key}, timeout=10)
+    assert workflows.status_code == 200, workflows.text
+
+    code, out, _ = run_admin(stack, "issue-key", tenant_id, "--label", "ci", capsys=capsys)
+    second = out.rsplit(" ", 1)[-1]
+    assert code == 0
+    assert second != key
+    assert httpx.get(f"{stack.api_url}/v1/workflows", headers={"X-API-Key": second}).status_code == 200
+
+    email = f"ana-{secrets.token_hex(3)}@ops.example"
+    code, out, _ = run_admin(
+        stack, "add-reviewer", email, "--tenant", tenant_id, "--role", "viewer",
+        "--password", "ops-password-1", capsys=capsys,
+    )  # fmt: skip
+    assert code == 0, out
+    token = stack.client("cognito-idp").initiate_auth(
+        ClientId=stack.physical_id("ReviewerPoolClient"),
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": "ops-password-1"},
+    )["AuthenticationResult"]["IdToken"]
+    me = httpx.get(f"{stack.api_url}/v1/review/me", headers={"Authorization": f"Bearer {token}"}).json()
+    assert me["tenant_id"] == tenant_id
+    assert me["roles"] == ["viewer"]
+
+
+def test_mistakes_are_one_line_errors(stack: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    tenant_id = f"ops-{secrets.token_hex(3)}"
+    assert run_admin(stack, "create-tenant", tenant_id, "--name", "Once", capsys=capsys)[0] == 0
+
+    code, _, err = run_admin(stack, "create-tenant", tenant_id, "--name", "Twice", capsys=capsys)
+    assert code == 1
+    assert tenant_id in err
+    assert "Traceback" not in err
+
+    code, _, err = run_admin(stack, "issue-key", "no-such-tenant", capsys=capsys)
+    assert (code, err) == (1, "arbiter-admin: tenant no-such-tenant does not exist")
+
+    code, _, err = run_admin(
+        stack, "add-reviewer", "x@ops.example", "--tenant", "no-such-tenant", capsys=capsys
+    )
+    assert (code, err) == (1, "arbiter-admin: tenant no-such-tenant does not exist")
+
+    with pytest.raises(SystemExit):  # argparse names the allowed roles
+        admin.main(
+            [
+                "--local",
+                stack.api_url,
+                "add-reviewer",
+                "x@ops.example",
+                "--tenant",
+                tenant_id,
+                "--role",
+                "root",
+            ]
+        )
+    assert "invalid choice: 'root'" in capsys.readouterr().err
+
+
+def test_no_local_stack_is_said_plainly() -> None:
+    with pytest.raises(SystemExit, match=re.escape("no local stack answers at http://127.0.0.1:9")):
+        admin.main(["--local", "http://127.0.0.1:9", "issue-key", "acme"])

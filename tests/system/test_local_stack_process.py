@@ -1,0 +1,297 @@
+"""`make demo` as a user runs it: the local stack as a process of its own, started, used and stopped.
+
+These tests start `python -m arbiter_local` (what `make demo` runs) in a subprocess on free ports, read its
+banner, call it over HTTP and stop it with Ctrl-C (SIGINT).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import httpx
+import pytest
+
+from arbiter_local.cfn import load_template
+from arbiter_local.stack import PROJECT_ROOT
+from tests.support.ports import free_port
+from tests.waiting import wait_for
+
+READY = "Press Ctrl-C to stop."
+
+
+class StackProcess:
+    """A running `python -m arbiter_local`, its output collected line by line."""
+
+    def __init__(self, *args: str) -> None:
+        env = {
+            **os.environ,
+            "PYTHONPATH": f"{PROJECT_ROOT / 'layers' / 'common'}:{PROJECT_ROOT / 'local'}",
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "arbiter_local", *args],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.output: list[str] = []
+        self._pump_thread = threading.Thread(target=self._pump, daemon=True)
+        self._pump_thread.start()
+
+    def _pump(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line)
+
+    def wait_for_line(self, text: str, timeout: float = 120) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.5)
+            except queue.Empty:
+                if self.process.poll() is not None:
+                    break
+                continue
+            self.output.append(line)
+            if text in line:
+                return "".join(self.output)
+        stderr = self.process.stderr.read() if self.process.poll() is not None and self.process.stderr else ""
+        raise AssertionError(f"never printed {text!r}; output so far:\n{''.join(self.output)}\n{stderr}")
+
+    def interrupt(self, timeout: float = 30) -> int:
+        """Ctrl-C; the exit code, once everything it printed has been collected."""
+        self.process.send_signal(signal.SIGINT)
+        code = self.process.wait(timeout=timeout)
+        self._pump_thread.join(timeout=10)
+        while not self.lines.empty():
+            self.output.append(self.lines.get())
+        return code
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def ports() -> tuple[int, int]:
+    return free_port(), free_port()
+
+
+@pytest.fixture
+def started(ports: tuple[int, int]) -> Iterator[tuple[StackProcess, str]]:
+    api, moto = ports
+    proc = StackProcess("--api-port", str(api), "--moto-port", str(moto))
+    try:
+        proc.wait_for_line(READY)
+        yield proc, f"http://127.0.0.1:{api}"
+    finally:
+        proc.kill()
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def test_the_demo_serves_health_takes_a_request_and_stops_cleanly(
+    started: tuple[StackProcess, str], ports: tuple[int, int]
+) -> None:
+    proc, api = started
+    banner = "".join(proc.output)
+    # Progress while provisioning, then where everything is and how to sign in.
+    assert "==> provisioning template.yaml" in banner
+    assert f"Back office     {api}/" in banner
+    assert f"AWS endpoint    http://127.0.0.1:{ports[1]}" in banner
+    assert "Demo API key    secret" in banner
+    for email in ("admin@arbiter.local", "reviewer@arbiter.local", "viewer@arbiter.local"):
+        assert email in banner
+
+    health = httpx.get(f"{api}/health", timeout=10).json()
+    template = load_template(PROJECT_ROOT / "template.yaml")
+    listed = {r["logical_id"]: r for r in health["resources"]}
+    unconditional = {name for name, res in template.resources.items() if "Condition" not in res}
+    assert unconditional <= set(listed) <= set(template.resources)  # the template's resources, nothing else
+    assert "PartnerRulesPolicy" not in listed  # its condition (partner accounts given) is false locally
+    for name in ("ArbiterTable", "DocumentsBucket", "EventBus", "ReviewerPool", "KybStateMachine"):
+        assert listed[name]["emulated"], name
+        assert listed[name]["physical_id"], name
+
+    with httpx.Client(base_url=api, headers={"Authorization": "Bearer secret"}, timeout=30) as client:
+        created = client.post(
+            "/api/v1/external/workflows/run",
+            json={
+                "workflowId": "risk-score-improvement-dev",
+                "context": {
+                    "entity": {"type": "individual", "data": {"firstName": "John", "lastName": "Doe"}},
+                    "documents": [],
+                },
+            },
+        )
+        assert created.status_code == 200, created.text
+        case_id = created.json()["workflowRuntimeId"]
+        case = wait_for(
+            lambda: (c := client.get(f"/v1/cases/{case_id}").json())["state"] == "manual_review" and c,
+            timeout=60,
+        )
+        assert case["entity"]["individual"]["first_name"] == "John"
+
+    assert proc.interrupt() == 0
+    stderr = proc.process.stderr.read() if proc.process.stderr else ""
+    assert "==> stopping" in "".join(proc.output)
+    assert "Traceback" not in stderr, stderr
+    assert port_is_free(ports[0])
+    assert port_is_free(ports[1])
+
+
+def test_a_port_in_use_gives_one_line_not_a_traceback() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = StackProcess("--api-port", str(port), "--moto-port", str(free_port()))
+        code = proc.process.wait(timeout=60)
+        stderr = proc.process.stderr.read() if proc.process.stderr else ""
+    assert code == 2
+    assert "Traceback" not in stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    assert f"port {port} (API and back office) is already in use" in lines[0]
+
+
+EXTRA_RESOURCES = """
+  EchoTable:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{ AttributeName: id, AttributeType: S }]
+      KeySchema: [{ AttributeName: id, KeyType: HASH }]
+  EchoBucket:
+    Type: AWS::S3::Bucket
+  EchoFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/echo
+      Environment: { Variables: { ECHO_TABLE: !Ref EchoTable } }
+      Events:
+        Echo:
+          Type: Api
+          Properties: { RestApiId: !Ref ApiGateway, Path: /v1/echo, Method: GET }
+  EchoStateMachine:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Name: !Sub "${AWS::StackName}-echo"
+      DefinitionUri: statemachines/echo.asl.json
+      DefinitionSubstitutions: { EchoFunctionArn: !GetAtt EchoFunction.Arn }
+"""
+
+ECHO_HANDLER = """
+import json, os
+
+def handler(event, context):
+    if "httpMethod" in event:
+        body = {"table": os.environ["ECHO_TABLE"], "path": event["path"]}
+        return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
+    return {"echo": event, "table": os.environ["ECHO_TABLE"]}
+"""
+
+ECHO_MACHINE = {
+    "StartAt": "Echo",
+    "States": {
+        "Echo": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "${EchoFunctionArn}", "Payload.$": "$"},
+            "OutputPath": "$.Payload",
+            "End": True,
+        }
+    },
+}
+
+
+def extended_project(root: Path) -> Path:
+    """A copy of the project's template with a table, a bucket, a function and a state machine added."""
+    text = (PROJECT_ROOT / "template.yaml").read_text(encoding="utf-8")
+    head, outputs = text.split("\nOutputs:", 1)
+    (root / "template.yaml").write_text(
+        f"{head.rstrip()}\n{EXTRA_RESOURCES}\nOutputs:{outputs}", encoding="utf-8"
+    )
+    (root / "layers").symlink_to(PROJECT_ROOT / "layers")
+    functions = root / "functions"
+    functions.mkdir()
+    for folder in (PROJECT_ROOT / "functions").iterdir():
+        (functions / folder.name).symlink_to(folder)
+    (functions / "echo").mkdir()
+    (functions / "echo" / "app.py").write_text(textwrap.dedent(ECHO_HANDLER), encoding="utf-8")
+    machines = root / "statemachines"
+    shutil.copytree(PROJECT_ROOT / "statemachines", machines)
+    (machines / "echo.asl.json").write_text(json.dumps(ECHO_MACHINE), encoding="utf-8")
+    return root / "template.yaml"
+
+
+def test_resources_added_to_the_template_appear_locally_with_no_other_change(tmp_path: Path) -> None:
+    template = extended_project(tmp_path)
+    api_port, moto_port = free_port(), free_port()
+    proc = StackProcess(
+        "--api-port", str(api_port), "--moto-port", str(moto_port), "--template", str(template), "--no-seed"
+    )  # fmt: skip
+    try:
+        proc.wait_for_line(READY)
+        api = f"http://127.0.0.1:{api_port}"
+        health = httpx.get(f"{api}/health", timeout=10).json()
+        listed = {r["logical_id"]: r for r in health["resources"]}
+        for name in ("EchoTable", "EchoBucket", "EchoFunction", "EchoStateMachine"):
+            assert listed[name]["emulated"], listed.get(name)
+        assert "GET /v1/echo" in health["routes"]
+
+        # The new route reaches the new function, with the environment the template gives it.
+        echoed = httpx.get(f"{api}/v1/echo", timeout=10).json()
+        assert echoed == {"table": listed["EchoTable"]["physical_id"], "path": "/v1/echo"}
+
+        aws = {
+            "endpoint_url": f"http://127.0.0.1:{moto_port}",
+            "region_name": "us-east-1",
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing",
+        }
+        assert (
+            listed["EchoTable"]["physical_id"] in boto3.client("dynamodb", **aws).list_tables()["TableNames"]
+        )
+        buckets = [b["Name"] for b in boto3.client("s3", **aws).list_buckets()["Buckets"]]
+        assert listed["EchoBucket"]["physical_id"] in buckets
+
+        # The new state machine runs its ASL and calls the new function in process.
+        sfn = boto3.client("stepfunctions", **aws)
+        machine = next(m for m in sfn.list_state_machines()["stateMachines"] if m["name"].endswith("-echo"))
+        run = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], name="e1", input='{"n": 1}')
+        done = wait_for(
+            lambda: (
+                (d := sfn.describe_execution(executionArn=run["executionArn"]))["status"] != "RUNNING" and d
+            ),
+            timeout=60,
+        )
+        assert done["status"] == "SUCCEEDED", done
+        assert json.loads(done["output"]) == {"echo": {"n": 1}, "table": listed["EchoTable"]["physical_id"]}
+        assert proc.interrupt() == 0
+    finally:
+        proc.kill()

@@ -1,0 +1,102 @@
+"""The KYB, KYC and manual-review state machines, running for real in moto, end to end."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.waiting import wait_for
+
+
+def business(entity_id: str, owners: list[tuple[str, str, float]]) -> dict[str, Any]:
+    return {
+        "type": "business",
+        "id": entity_id,
+        "business": {
+            "name": "Acme Payments GmbH",
+            "registration_number": "HRB 123456",
+            "country_of_incorporation": "DE",
+            "ubos": [
+                {"first_name": f, "last_name": last, "date_of_birth": "1980-02-03", "ownership_percent": pct}
+                for f, last, pct in owners
+            ],
+        },
+    }
+
+
+def case_state(api: Any, case_id: str) -> str:
+    return str(api.get(f"/v1/cases/{case_id}").json()["state"])
+
+
+def decide(reviewer: Any, case_id: str, decision: str, reason: str = "checked") -> None:
+    response = reviewer.post(
+        f"/v1/review/cases/{case_id}/decision", json={"decision": decision, "reason": reason}
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_a_kyb_case_opens_one_kyc_case_per_owner_and_waits_for_them(tenant: Any, stack: Any) -> None:
+    api = tenant.api()
+    created = api.post(
+        "/v1/cases",
+        json={
+            "workflow": "kyb",
+            "entity": business("kyb-ubo", [("Ada", "Lovelace", 60), ("Alan", "Turing", 40)]),
+        },
+    )
+    assert created.status_code == 202, created.text
+    parent_id = created.json()["id"]
+    parent = wait_for(
+        lambda: len((c := api.get(f"/v1/cases/{parent_id}").json())["child_case_ids"]) == 2 and c,
+        what="two child cases",
+    )
+    children = [api.get(f"/v1/cases/{cid}").json() for cid in parent["child_case_ids"]]
+    assert {c["workflow"] for c in children} == {"kyc"}
+    assert {c["parent_case_id"] for c in children} == {parent_id}
+    assert sorted(c["entity"]["individual"]["last_name"] for c in children) == ["Lovelace", "Turing"]
+    for child in children:
+        wait_for(lambda cid=child["id"]: case_state(api, cid) == "manual_review", what="child in review")
+
+    reviewer = tenant.reviewer("reviewer")
+    detail = reviewer.get(f"/v1/review/cases/{parent_id}").json()
+    assert sorted(c["id"] for c in detail["children"]) == sorted(parent["child_case_ids"])
+    # The parent waits while any owner's case is open.
+    decide(reviewer, children[0]["id"], "approve")
+    assert case_state(api, parent_id) == "processing"
+    decide(reviewer, children[1]["id"], "reject", "owner is on a watchlist")
+    # Every child decided: the parent's workflow resumes and its assessment reads their outcomes.
+    wait_for(lambda: case_state(api, parent_id) != "processing", timeout=60, what="the parent to resume")
+    resumed = api.get(f"/v1/cases/{parent_id}").json()
+    assert resumed["state"] in ("manual_review", "rejected"), resumed["state"]
+    execution = reviewer.get(f"/v1/review/cases/{parent_id}").json()
+    steps = [step["state"] for step in execution["path"]]
+    assert steps.index("ScreenOwners") < steps.index("EvaluateRules")
+
+
+def test_a_kyb_case_without_owners_does_not_wait(tenant: Any) -> None:
+    api = tenant.api()
+    created = api.post("/v1/cases", json={"workflow": "kyb", "entity": business("kyb-none", [])}).json()
+    wait_for(lambda: case_state(api, created["id"]) != "processing", timeout=60, what="the case to move on")
+    assert api.get(f"/v1/cases/{created['id']}").json()["child_case_ids"] == []
+
+
+def test_the_kyc_workflow_runs_checks_then_the_assessment(tenant: Any, stack: Any) -> None:
+    api = tenant.api()
+    person = {
+        "type": "individual",
+        "id": "kyc-flow",
+        "individual": {
+            "first_name": "Grace",
+            "last_name": "Hopper",
+            "email": "grace@example.com",
+            "nationality": "US",
+        },
+    }
+    case_id = api.post("/v1/cases", json={"workflow": "kyc", "entity": person}).json()["id"]
+    wait_for(
+        lambda: case_state(api, case_id) != "processing", timeout=60, what="the automated part to finish"
+    )
+    detail = tenant.reviewer("viewer").get(f"/v1/review/cases/{case_id}").json()
+    assert "contact" in detail["checks"]
+    assert detail["case"]["risk"] is not None
+    steps = [step["state"] for step in detail["path"]]
+    assert steps.index("RunChecks") < steps.index("EvaluateRules")
