@@ -199,6 +199,18 @@ def workflow_definition(workflow_id: str) -> dict[str, Any]:
     return {"workflow": definition.summary(), "states": deps().cases.engine.definition(workflow_id)}
 
 
+@app.get("/v1/review/dashboard")
+def review_dashboard(days: Annotated[int, Query(ge=1, le=365)] = 30) -> dict[str, Any]:
+    return review.review_dashboard(deps().cases, reviewer(), days)
+
+
+@app.get("/v1/review/workflows")
+def workflows() -> dict[str, Any]:
+    principal = reviewer()
+    principal.require("viewer", "reading workflows")
+    return {"items": [d.summary() for d in deps().cases.workflows.list(principal.tenant_id)]}
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     app.append_context(

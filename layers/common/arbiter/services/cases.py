@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from arbiter.domain.case import ACTIVE_STATES, Case, CaseState, Change, RuleSetRef
 from arbiter.domain.document import Document, Page, PageSource
 from arbiter.domain.entity import Entity
-from arbiter.domain.errors import Conflict, InvalidInput
+from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput
 from arbiter.domain.principal import Principal
 from arbiter.domain.tenant import Tenant
 from arbiter.domain.workflow import WorkflowDefinition
@@ -273,11 +273,22 @@ def send_event(
 def _update_active(
     deps: CaseDeps, case: Case, principal: Principal, entity: Entity, context: dict[str, Any]
 ) -> Case:
-    """A repeated run for an entity with an active case: the case takes the new entity data and context."""
-    expected = case.version
-    change = case.merge_context(context, principal.actor, deep=True)
-    if entity != case.entity:
-        case.entity = entity
-        change.audit[0].details["entity_updated"] = True
-    deps.cases.save(case, change, expected_version=expected)
+    """A repeated run for an entity with an active case: the case takes the new entity data and context.
+
+    The workflow may be saving the same case meanwhile; a lost race reads the case again and re-applies.
+    """
+    for attempt in range(5):
+        if attempt:
+            case = deps.cases.get(case.tenant_id, case.id)
+        expected = case.version
+        change = case.merge_context(context, principal.actor, deep=True)
+        if entity != case.entity:
+            case.entity = entity
+            change.audit[0].details["entity_updated"] = True
+        try:
+            deps.cases.save(case, change, expected_version=expected)
+            return case
+        except ConcurrentUpdate:
+            if attempt == 4:
+                raise
     return case
