@@ -99,6 +99,7 @@ $(STAMPS)/bench-screening: bench/screening/requirements.txt $(STAMPS)/python
 # Rule engine bench: this engine, json-logic-qubit (dev dependency) and json-logic-js (node_modules) in one run.
 bench-rules: deps
 	@$(VENV)/bin/python bench/rules/run.py $(BENCH_ARGS)
+
 # Webhooks bench: deliveries per second from the bus to a local receiver, cost per 1,000 deliveries.
 bench-webhooks: deps
 	@$(VENV)/bin/python bench/webhooks/run.py $(BENCH_ARGS)
@@ -118,7 +119,3 @@ lock:
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --override requirements/overrides.txt --python-version 3.11 --python-platform x86_64-manylinux_2_17 -o requirements/dev.txt -q
 	$(VENV)/bin/uv pip compile pyproject.toml --override requirements/overrides.txt --python-version 3.11 --python-platform x86_64-manylinux_2_17 -o layers/common/requirements.txt -q
 	$(VENV)/bin/uv pip compile requirements/sam.in --python-version 3.11 -o requirements/sam.txt -q
-
-# Regenerate the published events' JSON Schemas (schemas/events/) from the models; a test fails if they drift.
-schemas: deps
-	@$(VENV)/bin/python -m arbiter.domain.event_schemas

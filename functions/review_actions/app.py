@@ -20,7 +20,7 @@ from arbiter.api.admin_rule_sets import router as admin_rule_sets
 from arbiter.api.auth import CognitoTokenVerifier, bearer_token
 from arbiter.api.errors import register_error_handlers
 from arbiter.api.review_schemas import AssignRequest, NoteRequest, review_case_view, review_detail_view
-from arbiter.api.webhook_schemas import delivery_view
+from arbiter.api.webhook_schemas import case_delivery_view
 from arbiter.domain.case import CaseState
 from arbiter.domain.principal import Principal
 from arbiter.services import documents, retention, review, screening, webhooks
@@ -66,14 +66,15 @@ def deps() -> ReviewDeps:
 
 
 @lru_cache(maxsize=1)
-def document_deps() -> DocumentDeps:
-    """The documents bucket: presigned GETs, erasure."""
-    return bootstrap.document_deps(Settings.from_environ(), cases=deps().cases)
-
-
 def webhook_log() -> Any:
     """The webhook delivery log, read for the case view (built on first use)."""
     return bootstrap.webhook_repository(Settings.from_environ())
+
+
+@lru_cache(maxsize=1)
+def document_deps() -> DocumentDeps:
+    """The documents bucket: presigned GETs, erasure."""
+    return bootstrap.document_deps(Settings.from_environ(), cases=deps().cases)
 
 
 def reviewer() -> Principal:
@@ -128,7 +129,7 @@ def case_detail(case_id: str) -> dict[str, Any]:
     detail, path = review.case_detail(deps().cases, principal, case_id)
     view = review_detail_view(detail, path, review.available_actions(detail.case, principal))
     deliveries = webhooks.recent_case_deliveries(webhook_log(), principal, case_id)
-    return {**view, "webhook_deliveries": [delivery_view(d) for d in deliveries]}
+    return {**view, "webhook_deliveries": [case_delivery_view(d) for d in deliveries]}
 
 
 @app.post("/v1/review/cases/<case_id>/assign")

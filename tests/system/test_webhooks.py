@@ -422,6 +422,12 @@ def test_lists_page_with_a_cursor_and_a_case_lists_its_deliveries(tenant, receiv
     # Reviewers see the case's deliveries in the case view.
     detail = tenant.reviewer("viewer").get(f"/v1/review/cases/{case_id}").json()
     assert {d["event_type"] for d in detail["webhook_deliveries"]} >= {"case.created"}
+    shown = next(d for d in detail["webhook_deliveries"] if d["event_type"] == "case.created")
+    assert shown["status"] == "succeeded"
+    assert shown["url"] == receiver.url
+    assert shown["attempts"] == 1
+    assert shown["last_status_code"] == 200
+    assert "body" not in shown
 
 
 def test_a_test_ping_to_a_dead_receiver_is_logged_as_failed(tenant, receivers):

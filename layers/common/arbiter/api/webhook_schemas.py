@@ -15,6 +15,7 @@ __all__ = [
     "SubscriptionCreate",
     "SubscriptionUpdate",
     "attempt_view",
+    "case_delivery_view",
     "delivery_view",
     "subscription_view",
 ]
@@ -71,6 +72,21 @@ def subscription_view(subscription: Subscription, secret: str | None = None) -> 
 
 def delivery_view(delivery: Delivery) -> dict[str, Any]:
     return delivery.model_dump(mode="json", exclude={"tenant_id"})
+
+
+def case_delivery_view(delivery: Delivery) -> dict[str, Any]:
+    """A delivery as the reviewers' case view lists it: what went where, and how it went (most telling first)."""
+    return {
+        "event_type": delivery.event_type,
+        "status": delivery.status.value,
+        "url": delivery.url,
+        "attempts": delivery.total_attempts,
+        "last_status_code": delivery.last_status_code,
+        "last_error": delivery.last_error,
+        "updated_at": delivery.updated_at.isoformat(),
+        "id": delivery.id,
+        "subscription_id": delivery.subscription_id,
+    }
 
 
 def attempt_view(attempt: Attempt) -> dict[str, Any]:

@@ -197,7 +197,7 @@ def deliver_event(deps: WebhookDeps, envelope: dict[str, Any]) -> list[str]:
     now = deps.clock()
     subscriptions = deps.webhooks.subscriptions_for(tenant_id, case_id)
     case: Case | None = None
-    if case_id:
+    if case_id and ballerine_event_name(event_type) is not None:  # only Ballerine payloads need the case
         try:
             case = deps.cases.get(tenant_id, case_id)
         except NotFound:

@@ -25,6 +25,8 @@ from arbiter.services.ports import Page
 __all__ = ["DynamoWebhookRepository"]
 
 EVENT_RETENTION = dt.timedelta(days=30)
+#: Deliveries and their attempts are kept this long after they were created (the table's TTL removes them).
+DELIVERY_RETENTION = dt.timedelta(days=90)
 
 
 class DynamoWebhookRepository:
@@ -156,6 +158,7 @@ class DynamoWebhookRepository:
             "pk": pk,
             "sk": f"{keys.ATTEMPT_PREFIX}{attempt.round:04d}#{attempt.number:03d}",
             "data": attempt.model_dump_json(),
+            "expires_at": _expiry(delivery),
         }
         operations: list[dict[str, Any]] = [
             {"Put": {"TableName": self._table, "Item": to_item(self._delivery_item(delivery))}},
@@ -218,6 +221,7 @@ class DynamoWebhookRepository:
             "tenant_pk": keys.tenant_index_pk(t, f"DELIVERY#{delivery.subscription_id}"),
             "tenant_sk": created,
             "data": delivery.model_dump_json(),
+            "expires_at": _expiry(delivery),
         }
         if delivery.case_id:
             item["entity_pk"] = keys.case_deliveries_pk(t, delivery.case_id)
@@ -260,6 +264,10 @@ class DynamoWebhookRepository:
             if "LastEvaluatedKey" not in response:
                 return items
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def _expiry(delivery: Delivery) -> int:
+    return int((delivery.created_at + DELIVERY_RETENTION).timestamp())
 
 
 def _encode_cursor(key: dict[str, Any]) -> str:
