@@ -232,3 +232,38 @@ def test_a_redirect_to_a_private_address_is_refused(tenant, strict_documents, se
     assert target.requests == []  # …the redirect to a loopback address was not followed
     assert page["status"] == "unavailable"
     assert "EgressRefused" in page["reason"]
+
+
+def test_a_repeated_ballerine_run_adds_a_new_version_and_resubmit_resumes(tenant, serve):
+    old, new = jpeg(300, 200, (1, 1, 1)), jpeg(600, 400, (2, 2, 2))
+    server = serve(
+        {
+            "/v1.jpg": lambda _r: Reply(200, {"Content-Type": "image/jpeg"}, old),
+            "/v2.jpg": lambda _r: Reply(200, {"Content-Type": "image/jpeg"}, new),
+        }
+    )
+    api = tenant.api()
+    case_id = run(api, [{"uri": server.url("/v1.jpg"), "provider": "http"}], entity_id="rerun-1")
+    wait_for(lambda: api.get(f"/v1/cases/{case_id}").json()["state"] == "manual_review", what="review")
+    event = api.post(
+        f"/api/v1/external/workflows/{case_id}/event",
+        json={"name": "revision", "payload": {"reason": "blurred", "documentIds": ["doc-1"]}},
+    )
+    assert event.status_code in (200, 201), event.text
+
+    again = run(api, [{"uri": server.url("/v2.jpg"), "provider": "http"}], entity_id="rerun-1")
+    assert again == case_id
+    document = api.get(f"/v1/cases/{case_id}/documents").json()["items"][0]
+    assert document["version"] == 2
+    assert document["pages"][0]["status"] == "available"
+    assert document["pages"][0]["width"] == 600
+    assert document["history"][0]["pages"][0]["width"] == 300
+    same = run(api, [{"uri": server.url("/v2.jpg"), "provider": "http"}], entity_id="rerun-1")
+    assert same == case_id
+    assert api.get(f"/v1/cases/{case_id}/documents").json()["items"][0]["version"] == 2  # nothing new
+
+    resumed = api.post(f"/api/v1/external/workflows/{case_id}/event", json={"name": "resubmit"})
+    assert resumed.status_code in (200, 201), resumed.text
+    wait_for(
+        lambda: api.get(f"/v1/cases/{case_id}").json()["state"] == "manual_review", what="back in review"
+    )

@@ -75,7 +75,7 @@ def ballerine_router(deps: Callable[[], IntegratorDeps], document_deps: Callable
         kept["_workflowDefinitionId"] = body.workflow_id
         if body.config:
             kept["_config"] = body.config
-        case, _created = start_case(
+        case, created = start_case(
             deps().cases,
             principal,
             tenant,
@@ -88,6 +88,10 @@ def ballerine_router(deps: Callable[[], IntegratorDeps], document_deps: Callable
             source="ballerine",
             reuse_active=True,
         )
+        if not created:
+            # A repeated run may carry new versions of documents (Ballerine's re-upload): copy them in now,
+            # since the run may go straight back to review.
+            documents.ingest_case_documents(document_deps(), tenant.id, case.id)
         return {
             "workflowDefinitionId": body.workflow_id,
             "workflowRuntimeId": case.id,

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from arbiter.domain.case import ACTIVE_STATES, Case, CaseState, Change
 from arbiter.domain.document import Document, Page, PageSource
 from arbiter.domain.entity import Entity
-from arbiter.domain.errors import Conflict, InvalidInput
+from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput
 from arbiter.domain.principal import Principal
 from arbiter.domain.tenant import Tenant
 from arbiter.domain.workflow import WorkflowDefinition
@@ -145,7 +145,7 @@ def start_case(
         active = _active_case(deps, tenant.id, entity.id, definition.id)
         if active is not None:
             if reuse_active:
-                return _update_active(deps, active, principal, entity, context or {}), False
+                return _update_active(deps, active, principal, entity, context or {}, documents), False
             raise ActiveCaseExists(
                 f"entity {entity.id} already has an active {definition.id} case",
                 case_id=active.id,
@@ -259,13 +259,55 @@ def send_event(
 
 
 def _update_active(
-    deps: CaseDeps, case: Case, principal: Principal, entity: Entity, context: dict[str, Any]
+    deps: CaseDeps,
+    case: Case,
+    principal: Principal,
+    entity: Entity,
+    context: dict[str, Any],
+    documents: list[DocumentInput] | None = None,
 ) -> Case:
-    """A repeated run for an entity with an active case: the case takes the new entity data and context."""
+    """A repeated run for an entity with an active case: the case takes the new entity data and context,
+    and documents whose pages changed become new versions (how Ballerine integrations re-upload).
+
+    The workflow may be saving the same case (it has just started, or is moving to review): a lost race is
+    retried on the case as it now is.
+    """
+    for attempt in range(5):
+        try:
+            return _apply_repeated_run(deps, case, principal, entity, context, documents)
+        except ConcurrentUpdate:
+            if attempt == 4:
+                raise
+            case = deps.cases.get(case.tenant_id, case.id)
+    raise AssertionError("unreachable")
+
+
+def _apply_repeated_run(
+    deps: CaseDeps,
+    case: Case,
+    principal: Principal,
+    entity: Entity,
+    context: dict[str, Any],
+    documents: list[DocumentInput] | None,
+) -> Case:
     expected = case.version
     change = case.merge_context(context, principal.actor, deep=True)
     if entity != case.entity:
         case.entity = entity
         change.audit[0].details["entity_updated"] = True
+    at = deps.now()
+    for incoming in documents or []:
+        document = _document(incoming, at)
+        sources = _page_sources(document)
+        existing = case.document(document.id)
+        if existing is None and any(_page_sources(d) == sources for d in case.documents):
+            continue  # the same pages sent again without an id: nothing new
+        if existing is not None and _page_sources(existing) == sources:
+            continue
+        change += case.declare_document(document, principal.actor, at)
     deps.cases.save(case, change, expected_version=expected)
     return case
+
+
+def _page_sources(document: Document) -> list[tuple[str, str | None, str | None]]:
+    return [(p.source.provider, p.source.uri, p.source.file_id) for p in document.pages]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
 import logging
 import secrets
 from collections.abc import Callable
@@ -452,7 +453,8 @@ def stash_inline_pages(
                 raise InvalidInput(f"not valid base64: {exc}", path=where) from exc
             if not data:
                 raise InvalidInput("the page is empty", path=where)
-            file_id = document_keys.new_file_id()
+            # Named after the content: the same data sent again (a repeated run) is the same file, not a new one.
+            file_id = f"file_{hashlib.sha256(data).hexdigest()[:32]}"
             deps.store.put(document_keys.file_key(tenant_id, file_id), data, "application/octet-stream")
             page.file_id, page.data, page.uri, page.provider = file_id, None, None, "base64"
 
