@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)/local
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint lock schemas openapi deps deps-test backoffice deploy-backoffice clean bench-screening
+.PHONY: demo test lint lock schemas openapi bench-cost bench-coldstart deps deps-test backoffice deploy-backoffice clean bench-screening bench-rules bench-webhooks
 
 demo: deps backoffice
 	@$(VENV)/bin/python -m arbiter_local --api-port $(API_PORT) --moto-port $(MOTO_PORT)
@@ -76,6 +76,12 @@ $(STAMPS)/node: package.json package-lock.json
 	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# Benchmarks print their figures (see bench/*/run.py); they are not part of `make test`.
+bench-cost: deps
+	@$(VENV)/bin/python bench/cost/run.py $(BENCH_ARGS)
+bench-coldstart: deps
+	@$(VENV)/bin/python bench/coldstart/run.py $(BENCH_ARGS)
+
 # Screening bench: 1M generated names; nomenklatura (the comparison) pins its own stack, so it gets a virtualenv.
 BENCH_SCREENING_VENV := .venv-bench-screening
 BENCH_ARGS ?=
@@ -87,6 +93,13 @@ $(STAMPS)/bench-screening: bench/screening/requirements.txt $(STAMPS)/python
 	@[ -x $(BENCH_SCREENING_VENV)/bin/python ] || $(PYTHON) -m venv $(BENCH_SCREENING_VENV)
 	@$(VENV)/bin/uv pip sync -q --python $(BENCH_SCREENING_VENV)/bin/python bench/screening/requirements.txt
 	@touch $@
+
+# Rule engine bench: this engine, json-logic-qubit (dev dependency) and json-logic-js (node_modules) in one run.
+bench-rules: deps
+	@$(VENV)/bin/python bench/rules/run.py $(BENCH_ARGS)
+# Webhooks bench: deliveries per second from the bus to a local receiver, cost per 1,000 deliveries.
+bench-webhooks: deps
+	@$(VENV)/bin/python bench/webhooks/run.py $(BENCH_ARGS)
 
 backoffice:
 	@if [ -f backoffice/package.json ]; then $(MAKE) --no-print-directory -C backoffice build; fi
@@ -103,3 +116,7 @@ lock:
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --override requirements/overrides.txt --python-version 3.11 --python-platform x86_64-manylinux_2_17 -o requirements/dev.txt -q
 	$(VENV)/bin/uv pip compile pyproject.toml --override requirements/overrides.txt --python-version 3.11 --python-platform x86_64-manylinux_2_17 -o layers/common/requirements.txt -q
 	$(VENV)/bin/uv pip compile requirements/sam.in --python-version 3.11 -o requirements/sam.txt -q
+
+# Regenerate the published events' JSON Schemas (schemas/events/) from the models; a test fails if they drift.
+schemas: deps
+	@$(VENV)/bin/python -m arbiter.domain.event_schemas

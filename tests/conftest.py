@@ -25,13 +25,19 @@ os.environ.pop("AWS_PROFILE", None)
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
 
+#: Template parameters the suite changes: webhook retries a second apart instead of minutes and hours.
+TEST_PARAMETERS = {"WebhookRetrySchedule": "0,1,1,1,1,1,1,1"}
+
+
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Any]:
     """The whole system, started once for this test process."""
-    from arbiter_local.stack import LocalStack, StackConfig
+    from arbiter_local.stack import LOCAL_PARAMETERS, LocalStack, StackConfig
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    local = LocalStack(StackConfig(api_port=free_port(), moto_port=free_port()), progress=lambda _: None)
+    parameters = {**LOCAL_PARAMETERS, **TEST_PARAMETERS}
+    config = StackConfig(api_port=free_port(), moto_port=free_port(), parameters=parameters)
+    local = LocalStack(config, progress=lambda _: None)
     local.start()
     # A partner subscribed from the start: every event the session publishes is checked against its schema.
     local.partner = BusEvents(local)

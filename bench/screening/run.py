@@ -232,6 +232,8 @@ def main() -> None:
     result = subprocess.run(
         [args.logic_v2_python, str(HERE / "logic_v2_side.py"), str(pairs_path), str(scores_path)],
         capture_output=True, text=True, check=True,
+        # Its own virtualenv with real PyICU: the project's PYTHONPATH (the ICU stand-in) must not leak in.
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
     )  # fmt: skip
     timing = json.loads(result.stdout.strip().splitlines()[-1])
     theirs: dict[str, set[str]] = {}

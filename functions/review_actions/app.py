@@ -15,12 +15,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
 from arbiter import bootstrap
+from arbiter.api.admin_rule_sets import AdminContext
+from arbiter.api.admin_rule_sets import router as admin_rule_sets
 from arbiter.api.auth import CognitoTokenVerifier, bearer_token
 from arbiter.api.errors import register_error_handlers
 from arbiter.api.review_schemas import AssignRequest, NoteRequest, review_case_view, review_detail_view
+from arbiter.api.webhook_schemas import delivery_view
 from arbiter.domain.case import CaseState
 from arbiter.domain.principal import Principal
-from arbiter.services import documents, retention, review
+from arbiter.services import documents, retention, review, screening, webhooks
 from arbiter.services.cases import CaseDeps
 from arbiter.services.documents import DocumentDeps
 from arbiter.services.ports import CaseQuery
@@ -29,6 +32,7 @@ from arbiter.settings import Settings
 logger = Logger()
 app = APIGatewayRestResolver(enable_validation=True)
 register_error_handlers(app)
+app.include_router(admin_rule_sets)
 
 
 @dataclass
@@ -57,6 +61,11 @@ def deps() -> ReviewDeps:
 def document_deps() -> DocumentDeps:
     """The documents bucket: presigned GETs, erasure."""
     return bootstrap.document_deps(Settings.from_environ(), cases=deps().cases)
+
+
+def webhook_log() -> Any:
+    """The webhook delivery log, read for the case view (built on first use)."""
+    return bootstrap.webhook_repository(Settings.from_environ())
 
 
 def reviewer() -> Principal:
@@ -109,7 +118,9 @@ def counts() -> dict[str, Any]:
 def case_detail(case_id: str) -> dict[str, Any]:
     principal = reviewer()
     detail, path = review.case_detail(deps().cases, principal, case_id)
-    return review_detail_view(detail, path, review.available_actions(detail.case, principal))
+    view = review_detail_view(detail, path, review.available_actions(detail.case, principal))
+    deliveries = webhooks.recent_case_deliveries(webhook_log(), principal, case_id)
+    return {**view, "webhook_deliveries": [delivery_view(d) for d in deliveries]}
 
 
 @app.post("/v1/review/cases/<case_id>/assign")
@@ -131,6 +142,18 @@ def add_note(case_id: str, body: NoteRequest) -> dict[str, Any]:
 @app.post("/v1/review/cases/<case_id>/decision")
 def decide(case_id: str, body: review.DecisionRequest) -> dict[str, Any]:
     return review_case_view(review.decide(deps().cases, reviewer(), case_id, body))
+
+
+@lru_cache(maxsize=1)
+def clearances() -> screening.ClearanceStore:
+    """The store of cleared screening matches, once per cold start."""
+    return bootstrap.clearance_store(Settings.from_environ())
+
+
+@app.post("/v1/review/cases/<case_id>/screening/clearances")
+def clear_screening_match(case_id: str, body: screening.ClearMatchRequest) -> dict[str, Any]:
+    clearance, created = screening.clear_match(deps().cases, clearances(), reviewer(), case_id, body)
+    return {"clearance": clearance.model_dump(mode="json"), "created": created}
 
 
 @app.get("/v1/review/cases/<case_id>/documents/<document_id>/pages/<index>")
@@ -175,6 +198,25 @@ def workflow_definition(workflow_id: str) -> dict[str, Any]:
     return {"workflow": definition.summary(), "states": deps().cases.engine.definition(workflow_id)}
 
 
+@app.get("/v1/review/dashboard")
+def review_dashboard(days: Annotated[int, Query(ge=1, le=365)] = 30) -> dict[str, Any]:
+    return review.review_dashboard(deps().cases, reviewer(), days)
+
+
+@app.get("/v1/review/workflows")
+def workflows() -> dict[str, Any]:
+    principal = reviewer()
+    principal.require("viewer", "reading workflows")
+    return {"items": [d.summary() for d in deps().cases.workflows.list(principal.tenant_id)]}
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    app.append_context(
+        admin=AdminContext(
+            principal=reviewer,
+            cases=lambda: deps().cases,
+            compiled=lambda: bootstrap.compiled_rule_sets(Settings.from_environ()),
+        )
+    )
     return app.resolve(event, context)

@@ -8,7 +8,8 @@
   a few retries for Lambda targets.
 - DynamoDB writes: moto applies a transaction item by item and rolls back by restoring a copy of the table, so
   two concurrent transactions can both pass their conditions or undo each other. DynamoDB is atomic per item
-  and per transaction; here every write is serialised, which gives the same guarantees.
+  and per transaction; here every write (and every read, which can mutate moto's table) is serialised, which
+  gives the same guarantees.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 
 from moto.awslambda.models import LambdaFunction
 from moto.dynamodb.models import DynamoDBBackend
-from moto.events.models import EventTemplateParser, Rule
+from moto.events.models import EventPattern, EventTemplateParser, Rule
 from moto.utilities.arns import parse_arn
 
 from arbiter_local.runtime import InvocationError, LambdaRuntime
@@ -44,6 +45,14 @@ _DYNAMODB_WRITES = (
     "execute_statement",
     "execute_transaction",
     "batch_execute_statement",
+    # Reads too: moto's GetItem of a missing key inserts an empty entry in the table's dict, and its queries
+    # iterate that dict, so an unserialised read can break a concurrent transaction's copy of the table
+    # ("dictionary changed size during iteration") or be broken by a write.
+    "get_item",
+    "query",
+    "scan",
+    "batch_get_item",
+    "transact_get_items",
 )
 _dynamodb_lock = threading.RLock()
 
@@ -80,6 +89,9 @@ class MotoBridge:
 
         def _invoke_lambda(function: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
             payload = json.loads(event) if isinstance(event, str | bytes) else (event or {})
+            payload = _filtered(bridge.runtime.functions.get(function.function_name), payload)
+            if payload is None:  # no record passed the FilterCriteria: Lambda does not invoke
+                return "null", False, ""
             try:
                 result = bridge.runtime.invoke(function.function_name, payload)
                 return json.dumps(result), False, ""
@@ -177,3 +189,12 @@ def _transformed(target: dict[str, Any], event: dict[str, Any]) -> Any:
         )
         return rendered
     return event
+
+
+def _filtered(spec: Any, payload: Any) -> Any:
+    """A stream batch reduced to the records its FilterCriteria let through (None: nothing left)."""
+    if spec is None or not spec.stream_filters or not isinstance(payload, dict) or "Records" not in payload:
+        return payload
+    patterns = [EventPattern.load(raw) for raw in spec.stream_filters]
+    kept = [r for r in payload["Records"] if any(p.matches_event(r) for p in patterns)]
+    return {**payload, "Records": kept} if kept else None

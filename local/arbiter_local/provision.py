@@ -260,16 +260,9 @@ class Provisioner:
         )
 
     def _s3_bucket_policy(self, logical_id: str, props: dict[str, Any]) -> None:
-        # moto enforces bucket policies and the local stack speaks plain HTTP: a "deny insecure transport"
-        # statement would refuse every write, so it is left out here (AWS keeps it).
-        document = dict(props["PolicyDocument"])
-        document["Statement"] = [
-            s
-            for s in document.get("Statement", [])
-            if s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") not in ("false", False)
-        ]
-        if document["Statement"]:
-            self.client("s3").put_bucket_policy(Bucket=props["Bucket"], Policy=json.dumps(document))
+        self.client("s3").put_bucket_policy(
+            Bucket=props["Bucket"], Policy=json.dumps(_over_plain_http(props["PolicyDocument"]))
+        )
         self._record(logical_id, props["Bucket"])
 
     def _apply_bucket_notifications(self) -> None:
@@ -436,6 +429,12 @@ class Provisioner:
             environment=environment,
             memory_mb=int(props.get("MemorySize", 128)),
             timeout_s=int(props.get("Timeout", 3)),
+            stream_filters=tuple(
+                str(f["Pattern"])
+                for event in (props.get("Events", {}) or {}).values()
+                if event.get("Type") in ("DynamoDB", "Kinesis")
+                for f in (event.get("Properties", {}).get("FilterCriteria") or {}).get("Filters", [])
+            ),
         )
         self._record(logical_id, name, Arn=arn)
         for event_id, event in (props.get("Events", {}) or {}).items():
@@ -467,8 +466,8 @@ class Provisioner:
                 schedule=props.get("Schedule") or props.get("ScheduleExpression"),
             )
         elif kind in ("DynamoDB", "Kinesis"):
-            # moto invokes the function on each write, synchronously, and ignores FilterCriteria: the
-            # function must (and does) ignore records it is not for.
+            # moto invokes the function on each write, synchronously, and ignores FilterCriteria; the bridge
+            # applies them (FunctionSpec.stream_filters), so the function sees only what Lambda would pass.
             self.client("lambda").create_event_source_mapping(
                 EventSourceArn=props["Stream"],
                 FunctionName=name,
@@ -621,3 +620,12 @@ def _placeholder_zip() -> bytes:
 def template_path(root: Path) -> Path:
     """template.yaml at the project's root."""
     return root / "template.yaml"
+
+
+def _over_plain_http(policy: dict[str, Any]) -> dict[str, Any]:
+    """The policy without its statements on `aws:SecureTransport`: moto serves plain HTTP and enforces bucket
+    policies, so "deny insecure transport" would deny every request of the local stack."""
+    statements = policy.get("Statement", [])
+    statements = statements if isinstance(statements, list) else [statements]
+    kept = [s for s in statements if "aws:SecureTransport" not in json.dumps(s.get("Condition", {}))]
+    return {**policy, "Statement": kept}

@@ -100,6 +100,8 @@ class FunctionSpec:
     environment: dict[str, str]
     memory_mb: int = 128
     timeout_s: int = 3
+    #: FilterCriteria patterns of its DynamoDB stream sources: Lambda invokes only for matching records.
+    stream_filters: tuple[str, ...] = ()
 
 
 @dataclass

@@ -7,8 +7,11 @@ Reviewers sign in with the password `arbiter-demo`. Other parts of the system ad
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from arbiter.adapters.dynamodb import DynamoTenantRepository
@@ -86,7 +89,52 @@ def seed_reviewers(ctx: SeedContext) -> dict[str, Any]:
     return {"reviewers": dict(DEMO_REVIEWERS), "password": DEMO_PASSWORD}
 
 
-SEED_STEPS: list[Callable[[SeedContext], dict[str, Any]]] = [seed_tenant, seed_reviewers]
+DEMO_RULE_SETS = Path(__file__).parent / "rule_sets"
+
+
+def install_rule_sets(repository: Any, tenant_id: str) -> dict[str, int]:
+    """Save and publish the demo rule sets (kyb-default, kyc-default) in a tenant; returns id → version."""
+    from arbiter.rules.evaluation import compile_rule_set
+    from arbiter.rules.ruleset import parse_draft
+
+    published = {}
+    for path in sorted(DEMO_RULE_SETS.glob("*.json")):
+        draft = parse_draft(json.loads(path.read_text()))
+        compile_rule_set(draft)
+        at = dt.datetime.now(dt.UTC)
+        version = repository.add_version(tenant_id, draft, actor="seed", at=at)
+        repository.publish(tenant_id, draft.id, version.version, actor="seed", at=at)
+        published[draft.id] = version.version
+    return published
+
+
+def seed_rule_sets(ctx: SeedContext) -> dict[str, Any]:
+    """The demo tenant's published rule sets: clean cases approve, bad ones reject, the rest go to review."""
+    from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
+
+    repository = DynamoRuleSetRepository(ctx.client("dynamodb"), ctx.physical_id("ArbiterTable"))
+    return {"rule_sets": install_rule_sets(repository, DEMO_TENANT_ID)}
+
+
+def seed_watchlist(ctx: SeedContext) -> dict[str, Any]:
+    """The demo watchlist the sanctions check screens against (generated; see arbiter_local.demo_watchlist)."""
+    from arbiter_local.demo_watchlist import DEMO_TARGETS, DEMO_WATCHLIST_KEY, demo_watchlist_csv
+
+    ctx.client("s3").put_object(
+        Bucket=ctx.physical_id("DocumentsBucket"),
+        Key=DEMO_WATCHLIST_KEY,
+        Body=demo_watchlist_csv(),
+        ContentType="text/csv",
+    )
+    return {"watchlist": {"key": DEMO_WATCHLIST_KEY, "listed_for_demo": [t[2] for t in DEMO_TARGETS]}}
+
+
+SEED_STEPS: list[Callable[[SeedContext], dict[str, Any]]] = [
+    seed_tenant,
+    seed_reviewers,
+    seed_rule_sets,
+    seed_watchlist,
+]
 
 
 def seed_demo(stack: LocalStack) -> dict[str, Any]:

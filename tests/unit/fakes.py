@@ -130,6 +130,9 @@ def _matches(case: Case, q: CaseQuery) -> bool:
             or (q.assignee == "unassigned" and case.assignee is None)
             or (case.assignee is not None and case.assignee.id == q.assignee)
         )
+        and (not q.risk_levels or (case.risk is not None and case.risk.level in q.risk_levels))
+        and (not q.created_from or case.created_at >= q.created_from)
+        and (not q.created_to or case.created_at <= q.created_to)
     )
 
 

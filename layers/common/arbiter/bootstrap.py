@@ -14,14 +14,15 @@ import boto3
 from botocore.config import Config
 
 from arbiter.adapters.dynamodb.cases import DynamoCaseRepository
+from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
 from arbiter.adapters.dynamodb.tenants import DynamoTenantRepository
 from arbiter.adapters.stepfunctions import StepFunctionsEngine
 from arbiter.adapters.workflow_files import BuiltinWorkflowCatalog
-from arbiter.domain.case import Case, RiskAssessment
 from arbiter.services.assessment import Assessor
 from arbiter.services.cases import CaseDeps
 from arbiter.services.checks import CheckRunner
 from arbiter.services.documents import DocumentDeps
+from arbiter.services.rule_sets import CompiledRuleSets, RuleSetAssessor
 from arbiter.settings import Settings, SettingsError
 
 __all__ = [
@@ -29,9 +30,14 @@ __all__ = [
     "aws_client",
     "case_deps",
     "check_runner",
+    "clearance_store",
+    "compiled_rule_sets",
     "document_deps",
+    "rule_set_repository",
     "tenant_repository",
     "token_verifier",
+    "webhook_deps",
+    "webhook_repository",
 ]
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
@@ -53,7 +59,24 @@ def case_deps(settings: Settings) -> CaseDeps:
         cases=DynamoCaseRepository(aws_client("dynamodb", settings), settings.table_name),
         workflows=BuiltinWorkflowCatalog(),
         engine=StepFunctionsEngine(aws_client("stepfunctions", settings), settings.state_machine_arn_prefix),
+        rule_sets=rule_set_repository(settings),
     )
+
+
+def rule_set_repository(settings: Settings) -> DynamoRuleSetRepository:
+    """Rule set versions."""
+    return DynamoRuleSetRepository(aws_client("dynamodb", settings), settings.table_name)
+
+
+@cache
+def _compiled_rule_sets(table_name: str, region: str) -> CompiledRuleSets:
+    # One cache per table for the life of the process: versions never change, so compiled ones stay valid.
+    return CompiledRuleSets(DynamoRuleSetRepository(_client("dynamodb", region), table_name))
+
+
+def compiled_rule_sets(settings: Settings) -> CompiledRuleSets:
+    """Compiled rule set versions, cached per process."""
+    return _compiled_rule_sets(settings.table_name, settings.region)
 
 
 def document_deps(settings: Settings, cases: CaseDeps | None = None) -> DocumentDeps:
@@ -79,14 +102,16 @@ def tenant_repository(settings: Settings) -> DynamoTenantRepository:
     return DynamoTenantRepository(aws_client("dynamodb", settings), settings.table_name)
 
 
+def clearance_store(settings: Settings) -> Any:
+    """Reviewers' clearances of screening matches (false positives remembered per party and list entry)."""
+    from arbiter.adapters.dynamodb.clearances import DynamoClearanceStore
+
+    return DynamoClearanceStore(aws_client("dynamodb", settings), settings.table_name)
+
+
 def assessor(settings: Settings) -> Assessor:
-    """How cases are assessed: the case's pinned rule set (see arbiter.rules)."""
-    return without_rules
-
-
-def without_rules(case: Case, context: dict[str, Any]) -> RiskAssessment:
-    """No rule set pinned: a reviewer decides (never approve what nothing has checked)."""
-    return RiskAssessment(recommendation="review", evaluated_at=dt.datetime.now(dt.UTC))
+    """How cases are assessed: the rule set version pinned on the case (see arbiter.rules)."""
+    return RuleSetAssessor(compiled_rule_sets(settings))
 
 
 def check_runner(settings: Settings) -> CheckRunner:
@@ -112,3 +137,41 @@ def token_verifier(settings: Settings) -> Any:
         client_id=settings.user_pool_client_id,
         endpoint_url=settings.aws_endpoint_url,
     )
+
+
+#: The state machine that paces webhook attempts (template: WebhookDeliveryStateMachine).
+WEBHOOK_DELIVERY_MACHINE = "webhook-delivery"
+
+
+def webhook_deps(settings: Settings) -> Any:
+    """Webhook subscriptions and deliveries: the table, the delivery state machine, the egress client."""
+    from arbiter.adapters.webhook_delivery import EgressWebhookSender, StepFunctionsDeliveryScheduler
+    from arbiter.domain.webhooks import parse_schedule
+    from arbiter.egress import AllowList, EgressClient, EgressPolicy
+    from arbiter.services.webhook_delivery import WebhookDeps
+
+    try:
+        schedule = parse_schedule(settings.webhook_retry_schedule)
+    except ValueError as exc:
+        raise SettingsError(f"WEBHOOK_RETRY_SCHEDULE: {exc}") from exc
+    allow = AllowList.parse(settings.allowed_egress_hosts)
+    return WebhookDeps(
+        webhooks=webhook_repository(settings),
+        scheduler=StepFunctionsDeliveryScheduler(
+            aws_client("stepfunctions", settings), settings.state_machine_arn(WEBHOOK_DELIVERY_MACHINE)
+        ),
+        sender=EgressWebhookSender(EgressClient(EgressPolicy(allow=allow))),
+        tenants=tenant_repository(settings),
+        cases=DynamoCaseRepository(aws_client("dynamodb", settings), settings.table_name),
+        allow=allow,
+        schedule=schedule,
+        rotation_overlap=dt.timedelta(seconds=settings.webhook_secret_overlap_seconds),
+        environment=settings.stage,
+    )
+
+
+def webhook_repository(settings: Settings) -> Any:
+    """Webhook subscriptions and the delivery log (what the reviewers' case view reads)."""
+    from arbiter.adapters.dynamodb.webhooks import DynamoWebhookRepository
+
+    return DynamoWebhookRepository(aws_client("dynamodb", settings), settings.table_name)

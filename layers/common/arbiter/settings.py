@@ -36,6 +36,10 @@ class Settings(BaseModel):
     #: Set on the local stack and in tests (moto); in AWS the SDK's default endpoints are used.
     aws_endpoint_url: str | None = Field(default=None, alias="AWS_ENDPOINT_URL")
     public_api_url: str | None = Field(default=None, alias="ARBITER_PUBLIC_API_URL")
+    #: Seconds before each webhook attempt ("0,5,300,…"); empty: the standard schedule (arbiter.domain.webhooks).
+    webhook_retry_schedule: str | None = Field(default=None, alias="WEBHOOK_RETRY_SCHEDULE")
+    #: How long a rotated webhook secret keeps signing beside the new one.
+    webhook_secret_overlap_seconds: int = Field(default=86400, ge=0, alias="WEBHOOK_SECRET_OVERLAP_SECONDS")
 
     @field_validator("allowed_egress_hosts", mode="before")
     @classmethod

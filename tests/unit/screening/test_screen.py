@@ -121,3 +121,60 @@ def test_a_query_without_a_name_is_refused(watchlist: Watchlist) -> None:
 def test_threshold_out_of_range_is_refused(watchlist: Watchlist) -> None:
     with pytest.raises(InvalidInput):
         screen(PersonQuery(names=("John Smith",)), watchlist, threshold=1.5)
+
+
+def _list_of(*rows: tuple[str, str, str]) -> Watchlist:
+    """A small list of people: (id, name, birth date)."""
+    from arbiter.screening import ListEntry
+
+    return Watchlist.from_entries(
+        ListEntry(id=i, schema="Person", caption=n, names=(n,), birth_dates=(b,) if b else ())
+        for i, n, b in rows
+    )
+
+
+def test_only_the_best_supported_entry_is_raised_among_namesakes() -> None:
+    # One person per entry: the listing whose birth date agrees is the one; its namesakes are not raised.
+    listed = _list_of(
+        ("A", "Rachid Al Kahtani", "1964-09-01"),
+        ("B", "Rashid Khaled Al-Qahtani", ""),
+        ("C", "Rashid Al-Qahtani", "1999-03-04"),
+    )
+    query = PersonQuery(names=("Rashid Al-Qahtani",), birth_date="1964-09-01")
+    assert raised(screen(query, listed)) == ["A"]
+    everything = screen(query, listed, margin=None)
+    assert raised(everything) == ["A", "B"]  # C is born 35 years later: under the threshold either way
+    assert everything[0].score <= 1.0  # the evidence ranks, the reported score stays in [0, 1]
+
+
+def test_namesakes_with_nothing_to_tell_them_apart_are_all_raised() -> None:
+    listed = _list_of(("A", "Layla Issa", "1943-08-04"), ("B", "Layla Issa", ""), ("C", "Greta Brandt", ""))
+    assert sorted(raised(screen(PersonQuery(names=("Layla Issa",)), listed))) == ["A", "B"]
+
+
+def test_a_cleared_entry_does_not_hide_the_next_best() -> None:
+    listed = _list_of(("A", "Viktor Orlov", "1962-04-17"), ("B", "Viktor Sergeyevich Orlov", ""))
+    query = PersonQuery(names=("Viktor Orlov",), birth_date="1962-04-17")
+    assert raised(screen(query, listed)) == ["A"]
+    matches = screen(query, listed, cleared={"A"})
+    assert [(m.entry.id, m.suppressed) for m in matches] == [("A", True), ("B", False)]
+
+
+def test_another_listed_given_name_costs_more_than_a_patronymic() -> None:
+    from arbiter.screening.compare import compare_names
+    from arbiter.screening.names import normalise_name as form
+
+    exact = compare_names(form("Rashid Al-Qahtani"), form("Rashid Al-Qahtani")).score
+    other_given = compare_names(form("Rashid Al-Qahtani"), form("Rashid Khaled Al-Qahtani")).score
+    patronymic = compare_names(form("Vladimir Putin"), form("Vladimir Vladimirovich Putin")).score
+    assert exact == 1.0
+    assert other_given < 0.92  # the joined "al"+"qahtani" must not inflate the aligned share
+    assert patronymic >= 0.85
+
+
+def test_the_namesake_born_when_the_query_says_is_scored_however_many_share_the_name() -> None:
+    namesakes = [(f"N{i:03d}", "Eliza Doe", "") for i in range(120)]
+    listed = _list_of(*namesakes, ("T", "Eliza Doe", "1982-08-28"), ("U", "Edward Doe", "1982-03-01"))
+    query = PersonQuery(names=("E. Doe",), birth_date="1982-08-28")
+    assert raised(screen(query, listed, candidates=10)) == ["T"]
+    assert listed.rows_born_in((1981, 1982, 1983)).tolist() == [120, 121]

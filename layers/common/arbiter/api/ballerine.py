@@ -17,10 +17,12 @@ from arbiter.api.integrator import IntegratorDeps, authenticate_integrator
 from arbiter.api.multipart import raw_body, read_file_field
 from arbiter.domain.case import ACTIVE_STATES, CaseState
 from arbiter.domain.errors import InvalidInput
+from arbiter.egress import AllowList, system_resolver
 from arbiter.services import ballerine, documents
 from arbiter.services.cases import start_case
 from arbiter.services.documents import DocumentDeps
 from arbiter.services.ports import CaseQuery
+from arbiter.services.webhooks import check_run_subscriptions
 
 __all__ = ["PREFIX", "ballerine_router", "is_ballerine_path"]
 
@@ -68,6 +70,9 @@ def ballerine_router(deps: Callable[[], IntegratorDeps], document_deps: Callable
     def run(body: RunRequest) -> dict[str, Any]:
         principal, tenant = caller()
         context = body.context
+        check_run_subscriptions(
+            body.config, tenant, AllowList.parse(deps().settings.allowed_egress_hosts), system_resolver
+        )
         entity = ballerine.entity_from_context(context)
         pages = ballerine.documents_from_context(context)
         documents.stash_inline_pages(document_deps(), tenant.id, pages, path="context.documents")

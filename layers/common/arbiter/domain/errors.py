@@ -67,3 +67,7 @@ class Unauthenticated(ArbiterError):
     """No credentials, or credentials that do not verify."""
 
     kind = "unauthenticated"
+
+
+class InvalidRule(InvalidInput):
+    """A rule or rule set is malformed; `path` is the JSON path of the problem (`rules[3].condition.and[1]`)."""

@@ -6,19 +6,19 @@ import json
 from pathlib import Path
 from typing import Any
 
-from arbiter.domain.events import EVENT_TYPES, CaseEvent
+from arbiter.domain.events import EVENT_TYPES, ArbiterEvent
 
 __all__ = ["catalog", "schema_file_name", "schema_of", "write_catalog"]
 
 BASE_ID = "https://arbiter.dev/schemas/events"
 
 
-def schema_file_name(event_type: type[CaseEvent]) -> str:
+def schema_file_name(event_type: type[ArbiterEvent]) -> str:
     """`case.decided` v1 -> `case.decided.v1.json`."""
     return f"{event_type.type}.v{event_type.schema_version}.json"
 
 
-def schema_of(event_type: type[CaseEvent]) -> dict[str, Any]:
+def schema_of(event_type: type[ArbiterEvent]) -> dict[str, Any]:
     """The schema of the event's EventBridge `detail` (its envelope: type, schema_version and fields)."""
     schema = event_type.model_json_schema(mode="serialization")
     schema["properties"] = {

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "EVENT_TYPES",
+    "ArbiterEvent",
     "CaseAwaitingReview",
     "CaseCreated",
     "CaseDecided",
@@ -24,6 +25,7 @@ __all__ = [
     "DocumentUploaded",
     "EventActor",
     "PluginFailed",
+    "WebhookDeliveryFailed",
 ]
 
 CaseStateName = Literal[
@@ -39,8 +41,8 @@ class EventActor(BaseModel):
     email: str | None = None
 
 
-class CaseEvent(BaseModel):
-    """Fields every case event carries."""
+class ArbiterEvent(BaseModel):
+    """Fields every event carries."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -52,6 +54,15 @@ class CaseEvent(BaseModel):
     )
     time: dt.datetime = Field(description="When it happened (UTC, ISO 8601)")
     tenant_id: str
+
+    def envelope(self) -> dict[str, Any]:
+        """The event as a partner receives it in EventBridge's `detail`, with its type and schema version."""
+        return {"type": self.type, "schema_version": self.schema_version, **self.model_dump(mode="json")}
+
+
+class CaseEvent(ArbiterEvent):
+    """Fields every case event carries."""
+
     case_id: str
     workflow_id: str
     workflow_version: int
@@ -59,10 +70,6 @@ class CaseEvent(BaseModel):
     entity_type: Literal["individual", "business"]
     correlation_id: str | None = None
     parent_case_id: str | None = None
-
-    def envelope(self) -> dict[str, Any]:
-        """The event as a partner receives it in EventBridge's `detail`, with its type and schema version."""
-        return {"type": self.type, "schema_version": self.schema_version, **self.model_dump(mode="json")}
 
 
 class CaseCreated(CaseEvent):
@@ -136,7 +143,22 @@ class PluginFailed(CaseEvent):
     error: str
 
 
-EVENT_TYPES: dict[str, type[CaseEvent]] = {
+class WebhookDeliveryFailed(ArbiterEvent):
+    """A webhook could not be delivered after every retry; replay it once the receiver is fixed."""
+
+    type: ClassVar[str] = "webhook.delivery_failed"
+    subscription_id: str
+    delivery_id: str = Field(description="Also the `webhook-id` header the receiver saw on every attempt")
+    url: str
+    event_type: str = Field(description="The type of the event that was not delivered")
+    event_id: str | None = None
+    case_id: str | None = None
+    attempts: int = Field(description="Attempts made in this round of retries")
+    last_status_code: int | None = None
+    last_error: str | None = None
+
+
+EVENT_TYPES: dict[str, type[ArbiterEvent]] = {
     cls.type: cls
     for cls in (
         CaseCreated,
@@ -146,5 +168,6 @@ EVENT_TYPES: dict[str, type[CaseEvent]] = {
         CaseDecided,
         DocumentUploaded,
         PluginFailed,
+        WebhookDeliveryFailed,
     )
 }

@@ -23,6 +23,8 @@ _ENV = {
     "ALLOWED_EGRESS_HOSTS": "allowed_egress_hosts",
     "PLUGINS_MAX_CONCURRENCY": "max_concurrency",
     "SECRETS_MAX_AGE_SECONDS": "secrets_max_age_seconds",
+    "WATCHLISTS_BUCKET": "watchlists_bucket",
+    "TABLE_NAME": "table_name",
 }
 
 
@@ -35,6 +37,10 @@ class PluginsSettings(BaseModel):
     allowed_egress_hosts: str = ""
     max_concurrency: int = Field(default=8, ge=1, le=32)
     secrets_max_age_seconds: int = Field(default=300, ge=0, le=3600)
+    #: Where the sanctions check reads its watchlists (template.yaml: the documents bucket).
+    watchlists_bucket: str = ""
+    #: The table holding reviewers' clearances of screening matches.
+    table_name: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> PluginsSettings:
@@ -67,7 +73,21 @@ def build_dependencies(settings: PluginsSettings, *, session: Any = None) -> Plu
     )
     # The runner retries and bounds each invocation; the client itself must neither retry nor give up first.
     lambda_client = session.client("lambda", config=Config(read_timeout=310, retries={"max_attempts": 0}))
-    registry = builtin_registry(egress=egress, invoker=LambdaFunctionInvoker(lambda_client))
+    watchlists = clearances = None
+    if settings.watchlists_bucket:
+        from arbiter.adapters.watchlists import S3WatchlistSource
+
+        watchlists = S3WatchlistSource(session.client("s3"), settings.watchlists_bucket)
+    if settings.table_name:
+        from arbiter.adapters.dynamodb.clearances import DynamoClearanceStore
+
+        clearances = DynamoClearanceStore(session.client("dynamodb"), settings.table_name)
+    registry = builtin_registry(
+        egress=egress,
+        invoker=LambdaFunctionInvoker(lambda_client),
+        watchlists=watchlists,
+        clearances=clearances,
+    )
     return PluginsDependencies(registry=registry, secrets=secrets, max_concurrency=settings.max_concurrency)
 
 

@@ -62,7 +62,11 @@ ROMANISATION_FLOOR = 0.8
 #: Extra weight of a conflict: a query token and a listed token both left unaligned are likely two different
 #: name parts in the same place ("Théophile Roy" / "Théophile Hebert"), worse than a part one side omits.
 CONFLICT_WEIGHT = 2.0
-LISTED_EXTRA_WEIGHT = 0.3
+#: Weight of a listed token the query does not have: another given name is evidence of another person...
+LISTED_EXTRA_WEIGHT = 0.5
+#: ...but a patronymic, which lists carry and integrators rarely send, is not.
+PATRONYMIC_EXTRA_WEIGHT = 0.3
+_PATRONYMIC_ENDINGS = ("ovich", "evich", "ovna", "evna", "ichna", "ogly", "oglu", "uly", "kyzy", "qizi")
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +147,15 @@ def _drop_t(skeleton: str) -> str:
     return skeleton[:-1] if len(skeleton) > 2 and skeleton.endswith("t") else skeleton
 
 
+def _unit_weight(tokens: tuple[str, ...], unit: _Unit) -> int:
+    # A joined unit ("al"+"qahtani") weighs what its tokens weigh, no more: joining must not inflate a score.
+    return sum(_weight(tokens[i]) for i in unit.positions)
+
+
+def _extra_weight(token: str) -> float:
+    return PATRONYMIC_EXTRA_WEIGHT if token.endswith(_PATRONYMIC_ENDINGS) else LISTED_EXTRA_WEIGHT
+
+
 def _weight(token: str) -> int:
     if len(token) == 1:
         return INITIAL_WEIGHT
@@ -178,16 +191,23 @@ def compare_names(query: NameForm, listed: NameForm) -> NameComparison:
         used_q.update(qu.positions)
         used_r.update(ru.positions)
         # An initial stands for the start of the listed token: the rest of it counts as not matched.
-        listed_len = min(INITIAL_WEIGHT, _weight(ru.text)) if how == "initial" else _weight(ru.text)
-        matched += sim * (_weight(qu.text) + listed_len)
+        listed_weight = _unit_weight(listed.tokens, ru)
+        listed_len = min(INITIAL_WEIGHT, listed_weight) if how == "initial" else listed_weight
+        matched += sim * (_unit_weight(query.tokens, qu) + listed_len)
         matched_listed_len += listed_len
         pairs.append(TokenPair(qu.text, ru.text, round(sim, 3), how))
     query_len = sum(_weight(t) for t in query.tokens)
     listed_len_all = sum(_weight(t) for t in listed.tokens)
     listed_extra = listed_len_all - matched_listed_len
+    # Listed tokens left over, each at its extra weight (an initial's unmatched rest counts at the usual one).
+    extra_weighted = LISTED_EXTRA_WEIGHT * listed_extra + sum(
+        (_extra_weight(t) - LISTED_EXTRA_WEIGHT) * _weight(t)
+        for i, t in enumerate(listed.tokens)
+        if i not in used_r
+    )
     unmatched_query_len = sum(_weight(t) for i, t in enumerate(query.tokens) if i not in used_q)
     conflict = min(unmatched_query_len, listed_extra)
-    total = query_len + matched_listed_len + LISTED_EXTRA_WEIGHT * listed_extra + CONFLICT_WEIGHT * conflict
+    total = query_len + matched_listed_len + extra_weighted + CONFLICT_WEIGHT * conflict
     score = matched / total if total else 0.0
     unmatched_q = tuple(t for i, t in enumerate(query.tokens) if i not in used_q)
     unmatched_r = tuple(t for i, t in enumerate(listed.tokens) if i not in used_r)

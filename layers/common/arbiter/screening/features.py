@@ -14,7 +14,7 @@ from arbiter.screening.model import FeatureContribution
 
 __all__ = ["compare_birth_dates", "compare_countries", "compare_registration"]
 
-BIRTH_DATE_AGREE = 0.05
+BIRTH_DATE_AGREE = 0.12
 BIRTH_YEAR_AGREE = 0.02
 BIRTH_DAY_DIFFERS = -0.05
 BIRTH_YEAR_ONE_OFF = -0.10

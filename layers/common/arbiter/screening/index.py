@@ -183,10 +183,23 @@ def _query_token_hits(index: NameIndex, token: str, abjad: bool) -> np.ndarray:
     return np.unique(np.concatenate(parts))
 
 
+#: What a listed name gains in blocking when its entry was born when the query says (see `candidate_names`).
+BIRTH_YEAR_BOOST = 0.25
+
+
 def candidate_names(
-    index: NameIndex, form: NameForm, limit: int, allowed: np.ndarray | None = None
+    index: NameIndex,
+    form: NameForm,
+    limit: int,
+    allowed: np.ndarray | None = None,
+    boost: np.ndarray | None = None,
 ) -> list[tuple[int, float]]:
-    """The `limit` listed-name rows that share the most (rarity-weighted) of the query's tokens."""
+    """The `limit` listed-name rows that share the most (rarity-weighted) of the query's tokens.
+
+    `boost` (sorted name rows: those whose entry's birth year is the query's, give or take one) ranks those names
+    first among names that share a token with the query: on a list with many namesakes, the one born when the
+    query says must not be left out of the few scored.
+    """
     tokens = list(form.tokens)
     abjad = list(form.abjad)
     # Joined neighbours stand for both their tokens: they catch names written as one word on one side.
@@ -214,6 +227,9 @@ def candidate_names(
     if allowed is not None:
         shared = np.where(allowed[unique_rows], shared, 0.0)
     scores = 2.0 * shared / (query_weight + index.name_weights[unique_rows] + 1e-9)
+    if boost is not None and len(boost):
+        born = np.isin(unique_rows, boost, assume_unique=False) & (shared > 0)
+        scores = scores + BIRTH_YEAR_BOOST * born
     best = np.argpartition(-scores, limit)[:limit] if len(scores) > limit else np.arange(len(scores))
     best = best[np.argsort(-scores[best], kind="stable")]
     return [(int(unique_rows[i]), float(scores[i])) for i in best if scores[i] > 0.0]

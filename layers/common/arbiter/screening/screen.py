@@ -24,12 +24,14 @@ from arbiter.screening.model import (
 from arbiter.screening.names import NameForm, normalise_name
 from arbiter.screening.watchlist import Watchlist
 
-__all__ = ["DEFAULT_CANDIDATES", "DEFAULT_THRESHOLD", "screen"]
+__all__ = ["DEFAULT_CANDIDATES", "DEFAULT_MARGIN", "DEFAULT_THRESHOLD", "screen"]
 
 #: Score from which a listed entry is raised as a match. See docs/screening.md for how it was chosen.
 DEFAULT_THRESHOLD = 0.80
 #: Listed names per query name that go from blocking to full scoring.
 DEFAULT_CANDIDATES = 40
+#: How far below the best match another one may score and still be raised (see `screen`).
+DEFAULT_MARGIN = 0.0
 
 
 def _query_forms(query: Query) -> list[NameForm]:
@@ -48,17 +50,29 @@ def screen(
     threshold: float = DEFAULT_THRESHOLD,
     cleared: frozenset[str] | set[str] = frozenset(),
     candidates: int = DEFAULT_CANDIDATES,
+    margin: float | None = DEFAULT_MARGIN,
 ) -> list[Match]:
-    """Listed entries whose score reaches `threshold`, best first; those in `cleared` come back suppressed."""
+    """Listed entries whose score reaches `threshold`, best first; those in `cleared` come back suppressed.
+
+    A list names each target once (OpenSanctions merges a person's listings into one entity), so a query is at
+    most one entry: of the entries reaching the threshold, only those within `margin` of the best are raised,
+    ranked by their evidence before clipping (a name met exactly whose birth date also agrees outranks the same
+    name with nothing else known). `margin=None` raises every entry over the threshold. Cleared entries do not
+    set the best, and are returned (suppressed) whenever they reach the threshold.
+    """
     if not 0.0 < threshold <= 1.0:
         raise InvalidInput("threshold must be in (0, 1]", path="threshold")
     forms = _query_forms(query)
     allowed = watchlist.person_rows if isinstance(query, PersonQuery) else watchlist.organisation_rows
+    boost = None
+    if isinstance(query, PersonQuery) and query.birth_date and query.birth_date[:4].isdigit():
+        year = int(query.birth_date[:4])
+        boost = watchlist.rows_born_in((year - 1, year, year + 1))
     entries: set[int] = set()
     for form in forms:
-        for row, _ in candidate_names(watchlist.index, form, candidates, allowed):
+        for row, _ in candidate_names(watchlist.index, form, candidates, allowed, boost):
             entries.add(watchlist.entry_of_name(row))
-    matches: list[Match] = []
+    scored: list[tuple[float, Match]] = []
     for number in entries:
         best: tuple[NameComparison, NameForm, NameForm] | None = None
         for row in watchlist.name_rows(number):
@@ -79,7 +93,8 @@ def screen(
         else:
             contributions.append(compare_countries((query.country,), entry.countries))
             contributions.append(compare_registration(query.registration_number, entry.identifiers))
-        score = round(max(0.0, min(1.0, sum(c.delta for c in contributions))), 4)
+        evidence = sum(c.delta for c in contributions)
+        score = round(max(0.0, min(1.0, evidence)), 4)
         if score < threshold:
             continue
         explanation = MatchExplanation(
@@ -91,11 +106,13 @@ def screen(
             unmatched_listed_tokens=comparison.unmatched_listed,
             contributions=tuple(contributions),
         )
-        matches.append(
-            Match(entry=entry, score=score, explanation=explanation, suppressed=entry.id in cleared)
-        )
-    matches.sort(key=lambda m: (-m.score, m.entry.id))
-    return matches
+        match = Match(entry=entry, score=score, explanation=explanation, suppressed=entry.id in cleared)
+        scored.append((round(evidence, 4), match))
+    best = max((e for e, m in scored if not m.suppressed), default=None)
+    if margin is not None and best is not None:
+        scored = [(e, m) for e, m in scored if m.suppressed or e >= best - margin]
+    scored.sort(key=lambda pair: (-pair[0], pair[1].entry.id))
+    return [m for _, m in scored]
 
 
 # The most the other features can add to a name score (birth date, country and registration all agreeing).

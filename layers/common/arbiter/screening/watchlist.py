@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
+import threading
 from array import array
 from collections.abc import Iterable
 from pathlib import Path
@@ -64,6 +66,30 @@ class Watchlist:
         self.organisation_rows = np.isin(
             name_schema, [i for i, s in enumerate(self._schemas) if s in ORGANISATION_SCHEMAS]
         )
+        self._born: dict[int, np.ndarray] | None = None
+        self._born_lock = threading.Lock()
+
+    def rows_born_in(self, years: Iterable[int]) -> np.ndarray:
+        """Listed-name rows of the entries with a birth date in one of `years`, sorted (built on first use)."""
+        with self._born_lock:
+            if self._born is None:
+                self._born = self._birth_year_rows()
+        parts = [self._born[y] for y in years if y in self._born]
+        return np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+
+    def _birth_year_rows(self) -> dict[int, np.ndarray]:
+        by_year: dict[int, list[int]] = {}
+        dates = self._fields["birth_dates"]
+        for number in range(len(self)):
+            text = dates[number]
+            if text:
+                for year in {int(y) for y in _YEAR.findall(text)}:
+                    by_year.setdefault(year, []).append(number)
+        offsets = self._entry_names
+        return {
+            year: np.concatenate([np.arange(offsets[n], offsets[n + 1]) for n in entries])
+            for year, entries in by_year.items()
+        }
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -185,6 +211,7 @@ class Watchlist:
         return _build(entries, sha256=sha256, date=date, format=format)
 
 
+_YEAR = re.compile(r"(?:^|\x1f)(\d{4})")
 _MULTI_FIELDS = ("birth_dates", "countries", "identifiers", "datasets", "programs", "topics")
 
 

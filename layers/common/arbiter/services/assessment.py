@@ -60,13 +60,16 @@ def rule_context(case: Case, checks: dict[str, dict[str, Any]], children: list[C
 def assess_case(
     deps: CaseDeps, tenant_id: str, case_id: str, assessor: Assessor, *, now: Callable[[], Any] | None = None
 ) -> RiskAssessment:
-    """Evaluate the case and store the assessment; a failed check always means a reviewer looks."""
+    """Evaluate the case and store the assessment; a failed check or a critical flag means a reviewer looks."""
     detail = deps.cases.detail(tenant_id, case_id)
     case = detail.case
     expected = case.version
     assessment = assessor(case, rule_context(case, detail.checks, detail.children))
     failed = [name for name, result in detail.checks.items() if result.get("status") == "error"]
     if failed and assessment.recommendation == "approve":
+        assessment.recommendation = "review"
+    # A critical flag (a watchlist match) is for a person to weigh: rules may reject, never approve alone.
+    if assessment.recommendation == "approve" and any(f.severity == "critical" for f in case.flags):
         assessment.recommendation = "review"
     for name in failed:
         if not any(f.code == "check_failed" and f.source == name for f in case.flags):

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from arbiter.domain.case import ACTIVE_STATES, Case, CaseState, Change
+from arbiter.domain.case import ACTIVE_STATES, Case, CaseState, Change, RuleSetRef
 from arbiter.domain.document import Document, Page, PageSource
 from arbiter.domain.entity import Entity
 from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput
@@ -26,6 +26,7 @@ __all__ = [
     "PageInput",
     "get_case",
     "list_cases",
+    "pin_rule_set",
     "send_event",
     "start_case",
     "start_workflow",
@@ -43,6 +44,8 @@ class CaseDeps:
     workflows: WorkflowCatalog
     engine: WorkflowEngine
     clock: Any = field(default=None)  # a callable returning an aware datetime; None: now
+    #: Rule set versions (RuleSetRepository): a case pins the published version of its workflow's rule set.
+    rule_sets: Any = field(default=None)
 
     def now(self) -> dt.datetime:
         return self.clock() if self.clock else dt.datetime.now(dt.UTC)
@@ -165,12 +168,21 @@ def start_case(
         correlation_id=correlation_id,
         source=source,
     )
+    case.rule_set = pin_rule_set(deps, case.tenant_id, definition.rule_set_id)
     if submit:
         case.execution_arn = _execution_arn(deps, case)
     deps.cases.add(case, change)
     if submit:
         start_workflow(deps, case)
     return case, True
+
+
+def pin_rule_set(deps: CaseDeps, tenant_id: str, rule_set_id: str | None) -> RuleSetRef | None:
+    """The published version of the workflow's rule set, recorded on the case as it starts (None: none yet)."""
+    if deps.rule_sets is None or not rule_set_id:
+        return None
+    version = deps.rule_sets.published_version(tenant_id, rule_set_id)
+    return RuleSetRef(id=rule_set_id, version=version) if version is not None else None
 
 
 def _execution_arn(deps: CaseDeps, case: Case) -> str | None:
@@ -269,34 +281,31 @@ def _update_active(
     """A repeated run for an entity with an active case: the case takes the new entity data and context,
     and documents whose pages changed become new versions (how Ballerine integrations re-upload).
 
-    The workflow may be saving the same case (it has just started, or is moving to review): a lost race is
-    retried on the case as it now is.
+    The workflow may be saving the same case meanwhile; a lost race reads the case again and re-applies.
     """
     for attempt in range(5):
+        if attempt:
+            case = deps.cases.get(case.tenant_id, case.id)
+        expected = case.version
+        change = case.merge_context(context, principal.actor, deep=True)
+        if entity != case.entity:
+            case.entity = entity
+            change.audit[0].details["entity_updated"] = True
+        change += _new_document_versions(case, principal, documents or [], deps.now())
         try:
-            return _apply_repeated_run(deps, case, principal, entity, context, documents)
+            deps.cases.save(case, change, expected_version=expected)
+            return case
         except ConcurrentUpdate:
             if attempt == 4:
                 raise
-            case = deps.cases.get(case.tenant_id, case.id)
-    raise AssertionError("unreachable")
+    return case
 
 
-def _apply_repeated_run(
-    deps: CaseDeps,
-    case: Case,
-    principal: Principal,
-    entity: Entity,
-    context: dict[str, Any],
-    documents: list[DocumentInput] | None,
-) -> Case:
-    expected = case.version
-    change = case.merge_context(context, principal.actor, deep=True)
-    if entity != case.entity:
-        case.entity = entity
-        change.audit[0].details["entity_updated"] = True
-    at = deps.now()
-    for incoming in documents or []:
+def _new_document_versions(
+    case: Case, principal: Principal, documents: list[DocumentInput], at: dt.datetime
+) -> Change:
+    change = Change()
+    for incoming in documents:
         document = _document(incoming, at)
         sources = _page_sources(document)
         existing = case.document(document.id)
@@ -305,8 +314,7 @@ def _apply_repeated_run(
         if existing is not None and _page_sources(existing) == sources:
             continue
         change += case.declare_document(document, principal.actor, at)
-    deps.cases.save(case, change, expected_version=expected)
-    return case
+    return change
 
 
 def _page_sources(document: Document) -> list[tuple[str, str | None, str | None]]:

@@ -49,9 +49,10 @@ def run_case_checks(
         return {}
     results = runner(check_context(case), definition.plugins, time_budget_seconds=time_budget_seconds)
     deps.cases.save_checks(tenant_id, case_id, results)
+    expected = case.version
+    raised = _raise_critical_flags(case, results)
     failed = {name: r for name, r in results.items() if r.get("status") == "error"}
-    if failed:
-        expected = case.version
+    if failed or raised:
         change = Change()
         at = deps.now()
         for name, result in failed.items():
@@ -65,3 +66,27 @@ def run_case_checks(
             )
         deps.cases.save(case, change, expected_version=expected)
     return {name: str(result.get("status")) for name, result in results.items()}
+
+
+def _raise_critical_flags(case: Any, results: dict[str, dict[str, Any]]) -> bool:
+    """A check's critical flags (a watchlist match) become the case's own, replacing what that check raised on an
+    earlier run; they keep the case from being approved without a reviewer. True if the case's flags changed."""
+    changed = False
+    for name, result in results.items():
+        if result.get("status") != "ok":
+            continue
+        current = [
+            Flag(
+                code=str(f.get("code")),
+                message=str(f.get("message"))[:1000],
+                severity="critical",
+                source=name,
+            )
+            for f in result.get("flags") or []
+            if f.get("severity") == "critical"
+        ]
+        earlier = [f for f in case.flags if f.source == name and f.code != "check_failed"]
+        if [f.model_dump() for f in earlier] != [f.model_dump() for f in current]:
+            case.flags = [f for f in case.flags if f not in earlier] + current
+            changed = True
+    return changed

@@ -15,6 +15,7 @@ __all__ = [
     "CaseQuery",
     "CaseRepository",
     "Page",
+    "RuleSetRepository",
     "TenantRepository",
     "WorkflowCatalog",
     "WorkflowEngine",
@@ -89,6 +90,30 @@ class CaseRepository(Protocol):
 
     def counts(self, tenant_id: str) -> dict[str, int]:
         """How many cases the tenant has in each state."""
+
+
+class RuleSetRepository(Protocol):
+    """Rule set versions (see arbiter.rules.ruleset); versions never change once saved."""
+
+    def add_version(self, tenant_id: str, draft: Any, *, actor: str | None, at: dt.datetime) -> Any:
+        """Store the draft as the next version; Conflict if that number was just taken."""
+
+    def get_version(self, tenant_id: str, rule_set_id: str, version: int) -> Any:
+        """One version, or NotFound."""
+
+    def versions(self, tenant_id: str, rule_set_id: str, *, limit: int = 100) -> list[Any]:
+        """The newest versions first, or NotFound."""
+
+    def published_version(self, tenant_id: str, rule_set_id: str) -> int | None:
+        """The version new cases pin."""
+
+    def publish(
+        self, tenant_id: str, rule_set_id: str, version: int, *, actor: str | None, at: dt.datetime
+    ) -> None:
+        """Publish a draft version; Conflict if it (or a newer one) already is."""
+
+    def list(self, tenant_id: str, *, cursor: str | None = None, limit: int = 50) -> Page:
+        """Summaries of the tenant's rule sets."""
 
 
 class WorkflowCatalog(Protocol):

@@ -13,9 +13,19 @@ from arbiter.domain.errors import Conflict, InvalidInput
 from arbiter.domain.principal import Principal
 from arbiter.services import workflow_steps
 from arbiter.services.cases import CaseDeps
+from arbiter.services.dashboard import review_dashboard
 from arbiter.services.ports import CaseDetail, CaseQuery, Page
 
-__all__ = ["DecisionRequest", "DocumentDecisionInput", "add_note", "assign", "case_detail", "decide", "queue"]
+__all__ = [
+    "DecisionRequest",
+    "DocumentDecisionInput",
+    "add_note",
+    "assign",
+    "case_detail",
+    "decide",
+    "queue",
+    "review_dashboard",
+]
 
 
 class DocumentDecisionInput(BaseModel):
@@ -102,11 +112,13 @@ def decide(deps: CaseDeps, principal: Principal, case_id: str, request: Decision
     _apply_document_decisions(case, request, principal, deps.now())
     if request.decision == "revision":
         named = [d.document_id for d in request.documents if d.decision == "revision"]
-        change = case.request_revision(actor=principal.actor, reason=request.reason, document_ids=named)
+        change = case.request_revision(
+            actor=principal.actor, reason=request.reason, document_ids=named, at=deps.now()
+        )
         output = {"decision": "revision"}
     else:
         outcome = "approved" if request.decision == "approve" else "rejected"
-        change = case.decide(outcome, actor=principal.actor, reason=request.reason)
+        change = case.decide(outcome, actor=principal.actor, reason=request.reason, at=deps.now())
         output = {"decision": outcome}
     change.audit += _document_decision_entries(request, principal, deps.now())
     deps.cases.save(case, change, expected_version=expected)  # the race is settled here

@@ -13,7 +13,7 @@ from typing import Any
 from arbiter.domain.case import SYSTEM, Case, CaseState, Change
 from arbiter.domain.entity import Entity, Person
 from arbiter.domain.errors import Conflict, NotFound
-from arbiter.services.cases import CaseDeps, start_workflow
+from arbiter.services.cases import CaseDeps, pin_rule_set, start_workflow
 
 __all__ = [
     "await_resubmission",
@@ -139,6 +139,7 @@ def _open_owner_case(deps: CaseDeps, parent: Case, owner: Any, index: int, workf
         source="workflow",
         metadata={"role": list(owner.roles) or ["ubo"], "ownership_percent": owner.ownership_percent},
     )
+    case.rule_set = pin_rule_set(deps, case.tenant_id, definition.rule_set_id)
     case.execution_arn = getattr(deps.engine, "execution_arn", lambda *_: None)(case.workflow_id, case.id)
     deps.cases.add(case, change)
     start_workflow(deps, case)

@@ -10,6 +10,13 @@
 | check result | `TENANT#{t}#CASE#{case}` | `CHECK#{name}` |
 | search term | `TENANT#{t}#SEARCH` | `{term}#{case}` |
 | state counters | `TENANT#{t}#COUNTS` | `SHARD#{n}` |
+| rule set (latest and published version) | `TENANT#{t}#RULESET#{id}` | `RULESET` |
+| rule set version (immutable content) | `TENANT#{t}#RULESET#{id}` | `VERSION#{v:06d}` |
+| screening clearance | `TENANT#{t}#SCREENED#{party key}` | `CLEARED#{list entry id}` |
+| webhook subscription | `TENANT#{t}#WEBHOOK#{id}` | `WEBHOOK` |
+| webhook delivery | `TENANT#{t}#DELIVERY#{id}` | `DELIVERY` |
+| delivery attempt | `TENANT#{t}#DELIVERY#{id}` | `ATTEMPT#{round}#{number}` |
+| delivery outbox event | `TENANT#{t}#DELIVERY#{id}` | `EVENT#{time}#{id}` |
 
 Index keys on a case item (see template.yaml for the indexes):
 
@@ -20,6 +27,15 @@ Index keys on a case item (see template.yaml for the indexes):
 | ByWorkflow | `T#{t}#W#{workflow}` | `{state}#{created}#{case}` |
 | ByEntity | `T#{t}#E#{entity id}` | `{workflow}#{created}#{case}` |
 | ByTenant | `T#{t}#CASE` | `{created}#{case}` |
+| ByTenant (rule sets) | `T#{t}#RULESET` | `{rule set id}` |
+
+Webhook items use two of the same indexes with partitions of their own:
+
+| item | index | partition | sort |
+|---|---|---|---|
+| subscription | ByTenant | `T#{t}#WEBHOOK` (case-scoped: `T#{t}#WEBHOOK#CASE#{case}`) | `{created}#{id}` |
+| delivery | ByTenant | `T#{t}#DELIVERY#{subscription}` | `{created}#{id}` |
+| delivery | ByEntity | `T#{t}#CASEDELIVERY#{case}` | `{created}#{id}` |
 """
 
 from __future__ import annotations
@@ -32,6 +48,12 @@ CASE_SK = "CASE"
 AUDIT_PREFIX = "AUDIT#"
 EVENT_PREFIX = "EVENT#"
 CHECK_PREFIX = "CHECK#"
+RULE_SET_SK = "RULESET"
+RULE_SET_VERSION_PREFIX = "VERSION#"
+CLEARED_PREFIX = "CLEARED#"
+WEBHOOK_SK = "WEBHOOK"
+DELIVERY_SK = "DELIVERY"
+ATTEMPT_PREFIX = "ATTEMPT#"
 COUNTER_SHARDS = 8
 
 
@@ -79,3 +101,29 @@ def workflow_pk(tenant_id: str, workflow_id: str) -> str:
 
 def entity_pk(tenant_id: str, entity_id: str) -> str:
     return f"T#{tenant_id}#E#{entity_id}"
+
+
+def rule_set_pk(tenant_id: str, rule_set_id: str) -> str:
+    return f"TENANT#{tenant_id}#RULESET#{rule_set_id}"
+
+
+def rule_set_version_sk(version: int) -> str:
+    return f"{RULE_SET_VERSION_PREFIX}{version:06d}"
+
+
+def screened_party_pk(tenant_id: str, party_key: str) -> str:
+    """The partition of one screened party's clearances (see arbiter.screening.parties for the key)."""
+    return f"TENANT#{tenant_id}#SCREENED#{party_key}"
+
+
+def webhook_pk(tenant_id: str, subscription_id: str) -> str:
+    return f"TENANT#{tenant_id}#WEBHOOK#{subscription_id}"
+
+
+def delivery_pk(tenant_id: str, delivery_id: str) -> str:
+    return f"TENANT#{tenant_id}#DELIVERY#{delivery_id}"
+
+
+def case_deliveries_pk(tenant_id: str, case_id: str) -> str:
+    """ByEntity partition of a case's webhook deliveries (apart from entity look-ups: `E#` vs `CASEDELIVERY#`)."""
+    return f"T#{tenant_id}#CASEDELIVERY#{case_id}"

@@ -9,13 +9,28 @@ from arbiter.plugins.builtin.custom_lambda import (
 )
 from arbiter.plugins.builtin.identifiers import IdentifiersPlugin
 from arbiter.plugins.builtin.ownership import OwnershipPlugin
+from arbiter.plugins.builtin.sanctions import (
+    ClearanceReader,
+    SanctionsPlugin,
+    WatchlistMissing,
+    WatchlistSource,
+    WatchlistUnavailable,
+    unconfigured_watchlists,
+)
 from arbiter.plugins.builtin.vendor_http import ResponseSchemaMismatch, VendorHttpPlugin
 from arbiter.plugins.builtin.website import WebsitePlugin, registrable_domain
 from arbiter.plugins.registry import PluginRegistry
 
 
-def builtin_registry(*, egress: EgressClient, invoker: FunctionInvoker) -> PluginRegistry:
-    """A registry with every built-in plugin (register more on it, e.g. `sanctions`)."""
+def builtin_registry(
+    *,
+    egress: EgressClient,
+    invoker: FunctionInvoker,
+    watchlists: WatchlistSource | None = None,
+    clearances: ClearanceReader | None = None,
+) -> PluginRegistry:
+    """A registry with every built-in plugin; without `watchlists`, the sanctions check fails saying why."""
+    unconfigured = unconfigured_watchlists()
     return PluginRegistry(
         [
             IdentifiersPlugin(),
@@ -24,11 +39,13 @@ def builtin_registry(*, egress: EgressClient, invoker: FunctionInvoker) -> Plugi
             OwnershipPlugin(),
             VendorHttpPlugin(egress),
             CustomLambdaPlugin(invoker),
+            SanctionsPlugin(watchlists or unconfigured, clearances or unconfigured),
         ]
     )
 
 
 __all__ = [
+    "ClearanceReader",
     "ContactPlugin",
     "CustomLambdaPlugin",
     "FunctionInvocationFailed",
@@ -36,7 +53,11 @@ __all__ = [
     "IdentifiersPlugin",
     "OwnershipPlugin",
     "ResponseSchemaMismatch",
+    "SanctionsPlugin",
     "VendorHttpPlugin",
+    "WatchlistMissing",
+    "WatchlistSource",
+    "WatchlistUnavailable",
     "WebsitePlugin",
     "builtin_registry",
     "registrable_domain",

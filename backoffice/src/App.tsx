@@ -1,0 +1,107 @@
+/** The shell: configuration, session, navigation, and the page for the current route. */
+import { useEffect, useState } from "preact/hooks";
+import { api, configureApi } from "./api";
+import { currentSession, signOut } from "./auth";
+import { ErrorBox, Loading } from "./components/ui";
+import { loadConfig, type SiteConfig } from "./config";
+import type { Me } from "./model";
+import { here, navigate, useRoute } from "./router";
+import { CaseView } from "./views/CaseView";
+import { Dashboard } from "./views/Dashboard";
+import { Queue } from "./views/Queue";
+import { SignIn } from "./views/SignIn";
+
+export function App() {
+  const route = useRoute();
+  const [config, setConfig] = useState<SiteConfig | null>(null);
+  const [configError, setConfigError] = useState<unknown>(null);
+  const [me, setMe] = useState<Me | null>(null);
+
+  useEffect(() => {
+    loadConfig()
+      .then((site) => {
+        configureApi(site);
+        setConfig(site);
+      })
+      .catch(setConfigError);
+  }, []);
+
+  const signedIn = route.page !== "signin" && currentSession() !== null;
+  useEffect(() => {
+    if (!config || route.page === "signin") return;
+    if (!currentSession()) {
+      navigate(`/signin?next=${encodeURIComponent(here())}`, true);
+      return;
+    }
+    if (!me) api<Me>("GET", "/v1/review/me").then(setMe).catch(() => undefined);
+  }, [config, route, me]);
+
+  // An expired token sends the reviewer to sign in even when the page is idle.
+  useEffect(() => {
+    if (!signedIn) return;
+    const timer = window.setInterval(() => {
+      if (!currentSession()) navigate(`/signin?next=${encodeURIComponent(here())}&expired=1`, true);
+    }, 15_000);
+    return () => window.clearInterval(timer);
+  }, [signedIn]);
+
+  if (configError) return <ErrorBox error={configError} retry={() => location.reload()} />;
+  if (!config) return <Loading what="configuration" />;
+  if (route.page === "signin") return <SignIn config={config} next={route.next} onSignedIn={() => setMe(null)} />;
+  if (!currentSession()) return <Loading what="session" />;
+
+  return (
+    <div class="shell">
+      <header class="topbar">
+        <a class="brand" href="/" onClick={link("/")}>
+          Arbiter
+        </a>
+        <nav aria-label="Main">
+          <a href="/" onClick={link("/")} aria-current={route.page === "queue" ? "page" : undefined}>
+            Queue
+          </a>
+          <a
+            href="/dashboard"
+            onClick={link("/dashboard")}
+            aria-current={route.page === "dashboard" ? "page" : undefined}
+          >
+            Dashboard
+          </a>
+        </nav>
+        <div class="who">
+          {me && (
+            <span data-testid="who">
+              {me.email ?? me.id} <span class="muted">({me.roles.join(", ") || "no role"})</span>
+            </span>
+          )}
+          <button
+            type="button"
+            class="link"
+            onClick={() => {
+              signOut();
+              setMe(null);
+              navigate("/signin");
+            }}
+          >
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main>
+        {route.page === "queue" && <Queue me={me} />}
+        {route.page === "case" && <CaseView id={route.id} me={me} />}
+        {route.page === "dashboard" && <Dashboard />}
+        {route.page === "missing" && <ErrorBox error="There is no such page." />}
+      </main>
+    </div>
+  );
+}
+
+/** An in-app link: plain clicks navigate without reloading; modified clicks open as the browser would. */
+export function link(to: string) {
+  return (event: MouseEvent) => {
+    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+    event.preventDefault();
+    navigate(to);
+  };
+}

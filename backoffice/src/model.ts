@@ -1,0 +1,124 @@
+/** What the reviewers' API returns. Fields other parts of the system add are optional: render what is there. */
+export type CaseState =
+  | "collecting"
+  | "processing"
+  | "manual_review"
+  | "revision_requested"
+  | "approved"
+  | "rejected"
+  | "failed";
+
+export const STATES: CaseState[] = [
+  "manual_review",
+  "revision_requested",
+  "collecting",
+  "processing",
+  "approved",
+  "rejected",
+  "failed",
+];
+
+export const RISK_LEVELS = ["low", "medium", "high", "critical"];
+
+export interface Actor {
+  type: string;
+  id: string;
+  email?: string | null;
+}
+
+export interface Page {
+  index: number;
+  status: string;
+  content_type?: string | null;
+  width?: number | null;
+  height?: number | null;
+  page_count?: number | null;
+  reason?: string | null;
+  url?: string | null;
+  thumbnail_url?: string | null;
+  [key: string]: unknown;
+}
+
+export interface Document {
+  id: string;
+  type: string;
+  category?: string | null;
+  issuer?: Record<string, unknown>;
+  properties?: Record<string, unknown>;
+  pages: Page[];
+  version?: number;
+  decision?: { decision: string; reason?: string | null; decided_by?: string | null } | null;
+  [key: string]: unknown;
+}
+
+export interface Case {
+  id: string;
+  workflow_id: string;
+  workflow_version?: number;
+  state: CaseState;
+  entity: Record<string, any>;
+  entity_name: string;
+  documents: Document[];
+  correlation_id?: string | null;
+  parent_case_id?: string | null;
+  child_case_ids?: string[];
+  assignee?: { id: string; email?: string | null } | null;
+  risk?: {
+    score: number;
+    level: string;
+    recommendation: string;
+    hits?: Record<string, any>[];
+    errors?: Record<string, any>[];
+    rule_set?: { id: string; version: number } | null;
+  } | null;
+  decision?: { outcome: string; reason: string; actor: Actor; at: string; automatic?: boolean } | null;
+  revision?: { reason: string; document_ids: string[]; actor: Actor; at: string } | null;
+  flags?: { code: string; message: string; severity: string; source?: string | null }[];
+  version: number;
+  created_at: string;
+  updated_at: string;
+  [key: string]: unknown;
+}
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actor: Actor;
+  action: string;
+  from_state?: string | null;
+  to_state?: string | null;
+  reason?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export interface Step {
+  state: string;
+  type: string;
+  entered_at: string;
+  exited_at?: string;
+  status: string;
+  error?: string;
+}
+
+export interface Action {
+  allowed: boolean;
+  reason: string | null;
+}
+
+export interface CaseDetail {
+  case: Case;
+  audit: AuditEntry[];
+  checks: Record<string, Record<string, any>>;
+  children: Case[];
+  path: Step[];
+  actions: Record<string, Action>;
+  [key: string]: unknown;
+}
+
+export interface Me {
+  kind: string;
+  tenant_id: string;
+  id: string;
+  email?: string | null;
+  roles: string[];
+}

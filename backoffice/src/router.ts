@@ -1,0 +1,50 @@
+/** A small history router: the path is the page, the query string holds the page's filters. */
+import { useEffect, useState } from "preact/hooks";
+
+export type Route =
+  | { page: "signin"; next: string }
+  | { page: "queue" }
+  | { page: "case"; id: string }
+  | { page: "dashboard" }
+  | { page: "missing" };
+
+export function parse(location: Location = window.location): Route {
+  const path = location.pathname.replace(/\/+$/, "") || "/";
+  const params = new URLSearchParams(location.search);
+  if (path === "/signin") return { page: "signin", next: params.get("next") || "/" };
+  if (path === "/") return { page: "queue" };
+  if (path === "/dashboard") return { page: "dashboard" };
+  const match = /^\/cases\/([^/]+)$/.exec(path);
+  if (match) return { page: "case", id: decodeURIComponent(match[1]) };
+  return { page: "missing" };
+}
+
+export function navigate(to: string, replace = false): void {
+  if (replace) history.replaceState(null, "", to);
+  else history.pushState(null, "", to);
+  window.dispatchEvent(new Event("arbiter:navigate"));
+}
+
+/** Where the reviewer is now (path and query), to come back to after signing in again. */
+export function here(): string {
+  return window.location.pathname + window.location.search;
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(parse());
+  useEffect(() => {
+    const update = () => setRoute(parse());
+    window.addEventListener("popstate", update);
+    window.addEventListener("arbiter:navigate", update);
+    return () => {
+      window.removeEventListener("popstate", update);
+      window.removeEventListener("arbiter:navigate", update);
+    };
+  }, []);
+  return route;
+}
+
+/** Same-origin paths only, so a crafted `next` cannot send the reviewer elsewhere. */
+export function safeNext(next: string): string {
+  return next.startsWith("/") && !next.startsWith("//") ? next : "/";
+}

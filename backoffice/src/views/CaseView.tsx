@@ -1,0 +1,378 @@
+/** One case: everything a reviewer needs to decide it, and the actions the API says they may take. */
+import { useEffect, useRef, useState } from "preact/hooks";
+import { api, ApiError } from "../api";
+import { link } from "../App";
+import { ChecksPanel } from "../components/ChecksPanel";
+import { DecisionDialog, type DecisionBody, type DecisionKind } from "../components/DecisionDialog";
+import { DocumentsPanel } from "../components/DocumentsPanel";
+import { EntityPanel } from "../components/EntityPanel";
+import { RiskPanel } from "../components/RiskPanel";
+import { Timeline } from "../components/Timeline";
+import { ErrorBox, Loading, RiskBadge, Section, StateBadge } from "../components/ui";
+import { WorkflowGraph } from "../components/WorkflowGraph";
+import { label, text, when } from "../format";
+import { queueOrder, useKeys, useLoad } from "../hooks";
+import type { Action, CaseDetail, Me } from "../model";
+import { navigate } from "../router";
+
+const KNOWN_KEYS = new Set(["case", "audit", "checks", "children", "path", "actions", "rule_hits", "hits"]);
+
+export function CaseView({ id, me }: { id: string; me: Me | null }) {
+  const detail = useLoad(() => api<CaseDetail>("GET", `/v1/review/cases/${encodeURIComponent(id)}`), [id]);
+  const [dialog, setDialog] = useState<DecisionKind | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<{ kind: "ok" | "conflict" | "error"; text: string } | null>(null);
+  const noteRef = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => setMessage(null), [id]);
+
+  const data = detail.data;
+  const actions = data?.actions ?? {};
+  const order = queueOrder.load();
+  const position = order.ids.indexOf(id);
+  const go = (offset: number) => {
+    const next = order.ids[position + offset];
+    if (position >= 0 && next) navigate(`/cases/${encodeURIComponent(next)}`);
+  };
+  const open = (kind: DecisionKind) => actions[kind]?.allowed && setDialog(kind);
+
+  useKeys({
+    j: () => go(1),
+    k: () => go(-1),
+    a: () => open("approve"),
+    r: () => open("reject"),
+    v: () => open("revision"),
+    n: () => noteRef.current?.focus(),
+    u: () => navigate(`/${order.search || ""}`),
+  });
+
+  /** Runs a change; a 409 means someone else changed the case first: say so and show the case as it is now. */
+  async function perform(doing: () => Promise<unknown>, done: string): Promise<boolean> {
+    setBusy(true);
+    setMessage(null);
+    try {
+      await doing();
+      setMessage({ kind: "ok", text: done });
+      return true;
+    } catch (exc) {
+      if (exc instanceof ApiError && exc.status === 409) {
+        setMessage({
+          kind: "conflict",
+          text: `Someone else changed this case before you (${exc.message}). Nothing was saved; the case has been reloaded so you see it as it is now.`,
+        });
+      } else {
+        setMessage({ kind: "error", text: exc instanceof Error ? exc.message : String(exc) });
+      }
+      return false;
+    } finally {
+      setBusy(false);
+      setDialog(null);
+      detail.reload();
+    }
+  }
+
+  function decide(body: DecisionBody) {
+    const done = { approve: "Case approved.", reject: "Case rejected.", revision: "Revision requested." }[body.decision];
+    void perform(() => api("POST", `/v1/review/cases/${encodeURIComponent(id)}/decision`, body), done);
+  }
+
+  if (detail.error && !data) {
+    const notFound = detail.error instanceof ApiError && detail.error.status === 404;
+    return notFound ? <ErrorBox error="This case does not exist, or it is not yours to see." /> : <ErrorBox error={detail.error} retry={detail.reload} />;
+  }
+  if (!data) return <Loading what="the case" />;
+  const item = data.case;
+  const assignedToMe = !!me && item.assignee?.id === me.id;
+  const extras = Object.entries(data).filter(([key, value]) => !KNOWN_KEYS.has(key) && value !== null && value !== undefined);
+
+  return (
+    <div class="case-view" aria-busy={detail.loading}>
+      <div class="case-head card">
+        <div>
+          <a href={`/${order.search || ""}`} onClick={link(`/${order.search || ""}`)} class="small">
+            ← Queue
+          </a>
+          <h1 data-testid="case-title">{item.entity_name || item.id}</h1>
+          <p class="meta">
+            <StateBadge state={item.state} /> <RiskBadge level={item.risk?.level} score={item.risk?.score} />
+            <span>
+              {item.workflow_id} v{item.workflow_version ?? 1}
+            </span>
+            <span class="muted small">{item.id}</span>
+            {item.correlation_id && <span class="muted small">ref {item.correlation_id}</span>}
+            <span class="muted small">created {when(item.created_at)}</span>
+            {item.parent_case_id && (
+              <a href={`/cases/${item.parent_case_id}`} onClick={link(`/cases/${item.parent_case_id}`)} class="small">
+                parent case
+              </a>
+            )}
+          </p>
+          {item.decision && (
+            <p class="decision" data-testid="decision">
+              {label(item.decision.outcome)} by {item.decision.actor?.email || item.decision.actor?.id}
+              {item.decision.automatic ? " (automatic)" : ""} on {when(item.decision.at)}: {item.decision.reason}
+            </p>
+          )}
+          {item.revision && item.state === "revision_requested" && (
+            <p class="decision">
+              Revision asked on {when(item.revision.at)}: {item.revision.reason}
+            </p>
+          )}
+        </div>
+        <div class="case-nav">
+          <button type="button" disabled={position <= 0} onClick={() => go(-1)} title="Previous case (k)">
+            ↑ Previous
+          </button>
+          <button type="button" disabled={position < 0 || position >= order.ids.length - 1} onClick={() => go(1)} title="Next case (j)">
+            ↓ Next
+          </button>
+        </div>
+      </div>
+
+      {message && (
+        <p class={message.kind === "ok" ? "notice" : "error"} role={message.kind === "ok" ? "status" : "alert"} data-testid="case-message">
+          {message.text}
+        </p>
+      )}
+      {detail.error && <ErrorBox error={detail.error} retry={detail.reload} />}
+
+      <div class="case-grid">
+        <div class="case-main">
+          <EntityPanel entity={item.entity} />
+          <DocumentsPanel caseId={item.id} documents={item.documents ?? []} />
+          <ChecksPanel
+            caseId={item.id}
+            checks={data.checks}
+            canClear={!!actions.note?.allowed}
+            onCleared={(text) => {
+              setMessage({ kind: "ok", text });
+              detail.reload();
+            }}
+          />
+          <RiskPanel item={item} hits={(data.rule_hits ?? data.hits) as Record<string, any>[] | undefined} />
+          {(data.children.length > 0 || (item.child_case_ids ?? []).length > 0) && (
+            <Section title="Owners' KYC cases" id="children">
+              <table>
+                <thead>
+                  <tr>
+                    <th>Person</th>
+                    <th>State</th>
+                    <th>Risk</th>
+                    <th>Decision</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.children.map((child) => (
+                    <tr key={child.id}>
+                      <td>
+                        <a href={`/cases/${child.id}`} onClick={link(`/cases/${child.id}`)}>
+                          {child.entity_name || child.id}
+                        </a>
+                      </td>
+                      <td>
+                        <StateBadge state={child.state} />
+                      </td>
+                      <td>
+                        <RiskBadge level={child.risk?.level} score={child.risk?.score} />
+                      </td>
+                      <td>{child.decision ? `${label(child.decision.outcome)}: ${child.decision.reason}` : "—"}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </Section>
+          )}
+          {extras.map(([key, value]) => (
+            <Extra key={key} name={key} value={value} />
+          ))}
+          <Workflow workflow={item.workflow_id} path={data.path} />
+          <Timeline audit={data.audit} path={data.path} />
+        </div>
+        <aside class="case-side">
+          <Section title="Decide" id="actions">
+            <div class="decide-buttons">
+              <ActionButton action={actions.approve} kind="approve" onClick={() => setDialog("approve")} busy={busy}>
+                Approve <kbd>a</kbd>
+              </ActionButton>
+              <ActionButton action={actions.reject} kind="reject" onClick={() => setDialog("reject")} busy={busy}>
+                Reject <kbd>r</kbd>
+              </ActionButton>
+              <ActionButton action={actions.revision} kind="revision" onClick={() => setDialog("revision")} busy={busy}>
+                Ask for revision <kbd>v</kbd>
+              </ActionButton>
+            </div>
+          </Section>
+          <Section title="Assignment" id="assignment">
+            <p data-testid="assignee">
+              {item.assignee ? `Assigned to ${assignedToMe ? "you" : item.assignee.email || item.assignee.id}` : "Unassigned"}
+            </p>
+            {item.assignee ? (
+              <ActionButton
+                action={actions.assign}
+                kind="unassign"
+                busy={busy}
+                onClick={() => perform(() => api("POST", `/v1/review/cases/${encodeURIComponent(id)}/unassign`), "Case unassigned.")}
+              >
+                Unassign
+              </ActionButton>
+            ) : (
+              <ActionButton
+                action={actions.assign}
+                kind="assign"
+                busy={busy}
+                onClick={() =>
+                  perform(() => api("POST", `/v1/review/cases/${encodeURIComponent(id)}/assign`, { assignee: "me" }), "Case assigned to you.")
+                }
+              >
+                Assign to me
+              </ActionButton>
+            )}
+          </Section>
+          <Notes detail={data} action={actions.note} busy={busy} noteRef={noteRef} onAdd={(t) => perform(() => api("POST", `/v1/review/cases/${encodeURIComponent(id)}/notes`, { text: t }), "Note added.")} />
+          <p class="muted small hint">Keys: j / k next and previous case, a approve, r reject, v revision, n note, u queue.</p>
+        </aside>
+      </div>
+      {dialog && <DecisionDialog kind={dialog} documents={item.documents ?? []} busy={busy} onConfirm={decide} onClose={() => setDialog(null)} />}
+    </div>
+  );
+}
+
+function ActionButton({
+  action,
+  kind,
+  busy,
+  onClick,
+  children,
+}: {
+  action?: Action;
+  kind: string;
+  busy: boolean;
+  onClick: () => void;
+  children: preact.ComponentChildren;
+}) {
+  const allowed = action?.allowed ?? false;
+  const reason = action ? action.reason : "not offered for this case";
+  return (
+    <div class="action">
+      <button type="button" class={`action-${kind}`} disabled={!allowed || busy} onClick={onClick} aria-describedby={allowed ? undefined : `why-${kind}`}>
+        {children}
+      </button>
+      {!allowed && reason && (
+        <span class="why small" id={`why-${kind}`} data-testid={`why-${kind}`}>
+          {label(reason)}
+        </span>
+      )}
+    </div>
+  );
+}
+
+function Notes({
+  detail,
+  action,
+  busy,
+  noteRef,
+  onAdd,
+}: {
+  detail: CaseDetail;
+  action?: Action;
+  busy: boolean;
+  noteRef: preact.RefObject<HTMLTextAreaElement>;
+  onAdd: (text: string) => Promise<boolean>;
+}) {
+  const [textValue, setTextValue] = useState("");
+  const notes = detail.audit.filter((e) => e.action === "note.added");
+  return (
+    <Section title="Notes" id="notes">
+      <ul class="notes">
+        {notes.map((n) => (
+          <li key={n.id}>
+            <p>{n.reason}</p>
+            <span class="muted small">
+              {n.actor?.email || n.actor?.id}, {when(n.at)}
+            </span>
+          </li>
+        ))}
+      </ul>
+      {notes.length === 0 && <p class="muted">No notes yet.</p>}
+      <form
+        onSubmit={async (event) => {
+          event.preventDefault();
+          if (textValue.trim() && (await onAdd(textValue.trim()))) setTextValue("");
+        }}
+      >
+        <label>
+          <span>
+            Add a note <kbd>n</kbd>
+          </span>
+          <textarea
+            ref={noteRef}
+            name="note"
+            rows={3}
+            value={textValue}
+            disabled={!action?.allowed}
+            onInput={(e) => setTextValue((e.target as HTMLTextAreaElement).value)}
+          />
+        </label>
+        {!action?.allowed && action?.reason && <span class="why small">{label(action.reason)}</span>}
+        <button type="submit" disabled={!action?.allowed || busy || !textValue.trim()}>
+          Add note
+        </button>
+      </form>
+    </Section>
+  );
+}
+
+function Workflow({ workflow, path }: { workflow: string; path: CaseDetail["path"] }) {
+  const definition = useLoad(
+    () => api<{ workflow: Record<string, unknown>; states: Record<string, any> }>("GET", `/v1/review/workflows/${encodeURIComponent(workflow)}/definition`),
+    [workflow],
+  );
+  return (
+    <Section title="Workflow" id="workflow">
+      {definition.error ? (
+        <ErrorBox error={definition.error} retry={definition.reload} />
+      ) : !definition.data ? (
+        <Loading what="the workflow" />
+      ) : (
+        <div class="workflow-wrap">
+          <WorkflowGraph definition={definition.data.states} path={path} />
+        </div>
+      )}
+    </Section>
+  );
+}
+
+/** A block the API added that this screen has no special view for (webhook deliveries, …): shown as data. */
+function Extra({ name, value }: { name: string; value: unknown }) {
+  const rows = Array.isArray(value) ? (value as unknown[]) : null;
+  if (rows && rows.length === 0) return null;
+  const objects = rows && rows.every((r) => r && typeof r === "object" && !Array.isArray(r)) ? (rows as Record<string, unknown>[]) : null;
+  const columns = objects ? Array.from(new Set(objects.flatMap((o) => Object.keys(o)))).slice(0, 7) : [];
+  return (
+    <Section title={label(name)} id={`extra-${name}`}>
+      {objects ? (
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                {columns.map((c) => (
+                  <th key={c}>{label(c)}</th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {objects.map((o, i) => (
+                <tr key={i}>
+                  {columns.map((c) => (
+                    <td key={c}>{/(_at|^at)$/.test(c) ? when(String(o[c] ?? "")) : text(o[c])}</td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : (
+        <pre>{JSON.stringify(value, null, 2)}</pre>
+      )}
+    </Section>
+  );
+}

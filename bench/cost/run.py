@@ -1,0 +1,400 @@
+"""What a case costs on AWS, per path, measured on the local stack running the real state machines.
+
+For each path (auto-approve, auto-reject, manual review, revision) it runs a batch of cases through the
+API and counts, per case (a KYB case's owners' KYC cases included): state transitions (every state entered,
+from the execution histories), Lambda invocations and GB-seconds (memory from template.yaml, duration as
+measured here), DynamoDB read and write request units (from the items' sizes), events put on the bus, S3
+requests and API requests; then prices them at AWS list prices (PRICES below, us-east-1).
+
+    python bench/cost/run.py [--cases 10]
+
+Goal: an automatically decided KYB case costs at most $0.20 per 1,000 cases. Durations measured in one
+process on this machine stand in for Lambda's; they are the least exact figure here, and at these sizes the
+smallest part of the bill.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import botocore.client
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT / "layers" / "common"), str(ROOT / "local")]
+
+GOAL_AUTO_KYB_PER_1000 = 0.20
+
+# AWS list prices, us-east-1 (checked 2025): the only place the bench's dollars come from.
+PRICES = {
+    "sfn_transition": 0.025 / 1000,  # Step Functions Standard, per state transition
+    "lambda_request": 0.20 / 1_000_000,  # per invocation
+    "lambda_gb_second": 0.0000166667,  # x86_64, per GB-second
+    "ddb_write_unit": 0.625 / 1_000_000,  # on-demand, per write request unit
+    "ddb_read_unit": 0.125 / 1_000_000,  # on-demand, per read request unit
+    "event": 1.00 / 1_000_000,  # EventBridge custom events, per 64 KB chunk
+    "s3_write": 0.005 / 1000,  # PUT, COPY, POST, LIST
+    "s3_read": 0.0004 / 1000,  # GET and others
+    "api_request": 3.50 / 1_000_000,  # API Gateway REST API
+}
+S3_WRITES = {"PutObject", "CopyObject", "PostObject", "ListObjects", "ListObjectsV2", "CreateMultipartUpload"}
+
+
+def _size(value: Any) -> int:
+    """Bytes of an item in DynamoDB's wire format: close to, and never below, DynamoDB's own item size."""
+    return len(json.dumps(value, separators=(",", ":"), default=str))
+
+
+@dataclass
+class Usage:
+    transitions: int = 0
+    lambda_calls: int = 0
+    gb_seconds: float = 0.0
+    write_units: float = 0.0
+    read_units: float = 0.0
+    events: int = 0
+    s3_writes: int = 0
+    s3_reads: int = 0
+    api_requests: int = 0
+    by_function: Counter[str] = field(default_factory=Counter)
+
+    def dollars(self) -> dict[str, float]:
+        return {
+            "Step Functions": self.transitions * PRICES["sfn_transition"],
+            "Lambda": self.lambda_calls * PRICES["lambda_request"]
+            + self.gb_seconds * PRICES["lambda_gb_second"],
+            "DynamoDB": self.write_units * PRICES["ddb_write_unit"]
+            + self.read_units * PRICES["ddb_read_unit"],
+            "EventBridge": self.events * PRICES["event"],
+            "S3": self.s3_writes * PRICES["s3_write"] + self.s3_reads * PRICES["s3_read"],
+            "API Gateway": self.api_requests * PRICES["api_request"],
+        }
+
+
+class Meter:
+    """Counts the AWS calls the functions make (the bench's own calls are left out)."""
+
+    def __init__(self) -> None:
+        self.usage = Usage()
+        self.excluded: set[int] = set()
+        self._lock = threading.Lock()
+        self._original: Callable[..., Any] = botocore.client.BaseClient._make_api_call
+
+    def install(self) -> None:
+        meter, original = self, self._original
+
+        def _make_api_call(client: Any, operation: str, params: dict[str, Any]) -> Any:
+            response = original(client, operation, params)
+            if id(client) not in meter.excluded:
+                meter.record(client.meta.service_model.service_name, operation, params, response)
+            return response
+
+        botocore.client.BaseClient._make_api_call = _make_api_call  # type: ignore[method-assign]
+
+    def uninstall(self) -> None:
+        botocore.client.BaseClient._make_api_call = self._original  # type: ignore[method-assign]
+
+    def record(self, service: str, operation: str, params: dict[str, Any], response: dict[str, Any]) -> None:
+        u = self.usage
+        with self._lock:
+            if service == "dynamodb":
+                self._dynamodb(operation, params, response)
+            elif service in ("events", "eventbridge") and operation == "PutEvents":
+                u.events += sum(max(1, math.ceil(_size(e) / 65536)) for e in params.get("Entries", []))
+            elif service == "s3":
+                if operation in S3_WRITES:
+                    u.s3_writes += 1
+                else:
+                    u.s3_reads += 1
+
+    def _dynamodb(self, operation: str, params: dict[str, Any], response: dict[str, Any]) -> None:
+        u = self.usage
+        read_factor = 1.0 if params.get("ConsistentRead") else 0.5
+        if operation == "PutItem":
+            u.write_units += math.ceil(_size(params["Item"]) / 1024)
+        elif operation in ("UpdateItem", "DeleteItem"):
+            # The stored item's size decides; the attributes returned (ALL_NEW when asked) are the best view.
+            item = response.get("Attributes") or params.get("Key", {})
+            u.write_units += max(1, math.ceil(_size(item) / 1024))
+        elif operation == "TransactWriteItems":
+            for entry in params["TransactItems"]:
+                ((kind, body),) = entry.items()
+                size = _size(body.get("Item") or body.get("Key") or {})
+                units = 1 if kind == "ConditionCheck" else max(1, math.ceil(size / 1024))
+                u.write_units += 2 * units  # transactions cost twice
+        elif operation == "BatchWriteItem":
+            for requests in params["RequestItems"].values():
+                for request in requests:
+                    item = request.get("PutRequest", {}).get("Item") or request.get("DeleteRequest", {}).get(
+                        "Key"
+                    )
+                    u.write_units += max(1, math.ceil(_size(item) / 1024))
+        elif operation == "GetItem":
+            u.read_units += read_factor * max(1, math.ceil(_size(response.get("Item", {})) / 4096))
+        elif operation in ("Query", "Scan"):
+            u.read_units += read_factor * max(1, math.ceil(_size(response.get("Items", [])) / 4096))
+        elif operation == "BatchGetItem":
+            for items in response.get("Responses", {}).values():
+                u.read_units += sum(read_factor * max(1, math.ceil(_size(i) / 4096)) for i in items)
+        elif operation == "TransactGetItems":
+            for item in response.get("Responses", []):
+                u.read_units += 2 * max(1, math.ceil(_size(item.get("Item", {})) / 4096))
+
+    @contextmanager
+    def measuring(self) -> Iterator[Usage]:
+        self.usage = Usage()
+        yield self.usage
+
+
+@dataclass
+class Path_:
+    name: str
+    workflow: str
+    entity: Callable[[int], dict[str, Any]]
+    expect: str  # the state the automated part must reach by itself, or "manual_review"
+    review: list[tuple[str, str]] = field(default_factory=list)  # decisions a reviewer makes, in order
+    automatic_kyb: bool = False
+
+
+def _kyb(country: str, owners: int) -> Callable[[int], dict[str, Any]]:
+    def entity(i: int) -> dict[str, Any]:
+        return {
+            "type": "business",
+            "id": f"bench-{country}-{i}-{time.time_ns()}",
+            "business": {
+                "name": f"Bench Trading {i} GmbH",
+                "registration_number": f"HRB {100000 + i}",
+                "country_of_incorporation": country,
+                "website": "https://bench.example",
+                "email": "ops@bench.example",
+                "ubos": [
+                    {
+                        "first_name": f"Owner{k}",
+                        "last_name": f"Bench{i}",
+                        "date_of_birth": "1980-01-01",
+                        "nationality": country,
+                        "ownership_percent": round(100 / owners, 2),
+                    }
+                    for k in range(owners)
+                ],
+            },
+        }
+
+    return entity
+
+
+def _person(i: int) -> dict[str, Any]:
+    return {
+        "type": "individual",
+        "id": f"bench-person-{i}-{time.time_ns()}",
+        "individual": {"first_name": "Bench", "last_name": f"Person{i}", "email": "p@bench.example"},
+    }
+
+
+PATHS = [
+    Path_("auto-approve (KYB, 1 owner)", "kyb", _kyb("DE", 1), "approved", automatic_kyb=True),
+    Path_("auto-approve (KYB, no owner)", "kyb", _kyb("DE", 0), "approved", automatic_kyb=True),
+    Path_("auto-reject (KYB, high-risk country)", "kyb", _kyb("IR", 0), "rejected", automatic_kyb=True),
+    Path_("manual review (manual-review)", "manual-review", _person, "manual_review", [("approve", "ok")]),
+    Path_(
+        "revision (manual-review)",
+        "manual-review",
+        _person,
+        "manual_review",
+        [("revision", "blurry"), ("resubmit", ""), ("approve", "ok")],
+    ),
+]
+
+
+class Bench:
+    def __init__(self, stack: Any, meter: Meter) -> None:
+        self.stack = stack
+        self.meter = meter
+        self.api = httpx.Client(
+            base_url=stack.api_url, headers={"X-API-Key": stack.seeded["api_key"]}, timeout=60
+        )
+        cognito = self._client("cognito-idp")
+        token = cognito.initiate_auth(
+            ClientId=stack.physical_id("ReviewerPoolClient"),
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "admin@arbiter.local", "PASSWORD": stack.seeded["password"]},
+        )["AuthenticationResult"]["IdToken"]
+        self.reviewer = httpx.Client(
+            base_url=stack.api_url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+        )
+        self.sfn = self._client("stepfunctions")
+
+    def _client(self, service: str) -> Any:
+        client = self.stack.client(service)
+        self.meter.excluded.add(id(client))
+        return client
+
+    def wait(self, check: Callable[[], Any], what: str, timeout: float = 120, soft: bool = False) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = check()
+            if value:
+                return value
+            time.sleep(0.1)
+        if soft:
+            return None
+        raise SystemExit(f"bench/cost: timed out waiting for {what}")
+
+    def state(self, case_id: str) -> str:
+        return str(self.api.get(f"/v1/cases/{case_id}").json()["state"])
+
+    def settled_state(self, case_id: str) -> str | None:
+        """The case's state once its automated part is over (None while it runs)."""
+        state = self.state(case_id)
+        return None if state in ("processing", "collecting") else state
+
+    def run_path(self, path: Path_, cases: int) -> tuple[Usage, list[str]]:
+        runtime = self.stack.runtime
+        problems: list[str] = []
+        with self.meter.measuring() as usage:
+            before = len(runtime.invocations)
+            ids = []
+            for i in range(cases):
+                response = self.api.post(
+                    "/v1/cases", json={"workflow": path.workflow, "entity": path.entity(i)}
+                )
+                usage.api_requests += 1
+                if response.status_code != 202:
+                    raise SystemExit(f"bench/cost: {path.name}: {response.status_code} {response.text}")
+                ids.append(response.json()["id"])
+            for case_id in ids:
+                # A KYB case whose owners' cases wait for a reviewer stays in processing: not this path.
+                reached = self.wait(lambda c=case_id: self.settled_state(c), case_id, timeout=30, soft=True)
+                reached = reached or "processing (waiting for its owners' cases)"
+                if reached != path.expect:
+                    problems.append(f"{case_id} reached {reached}, not {path.expect}")
+                    continue
+                for decision, reason in path.review:
+                    usage.api_requests += 1
+                    if decision == "resubmit":
+                        self.wait(
+                            lambda c=case_id: (
+                                self.api.post(
+                                    f"/v1/cases/{c}/events", json={"name": "resubmitted"}
+                                ).status_code
+                                == 200
+                            ),
+                            "the resubmission",
+                        )
+                        self.wait(lambda c=case_id: self.state(c) == "manual_review", "review again")
+                        continue
+                    answer = self.reviewer.post(
+                        f"/v1/review/cases/{case_id}/decision", json={"decision": decision, "reason": reason}
+                    )
+                    if answer.status_code != 200:
+                        raise SystemExit(f"bench/cost: decision refused: {answer.text}")
+            executions = self.executions(ids)
+            for arn in executions:
+                self.wait(
+                    lambda a=arn: self.sfn.describe_execution(executionArn=a)["status"] != "RUNNING", arn
+                )
+            self.quiesce()
+            for arn in executions:
+                history = self.sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+                usage.transitions += sum(1 for e in history if e["type"].endswith("StateEntered"))
+            for record in runtime.invocations[before:]:
+                spec = runtime.functions[record.function]
+                usage.lambda_calls += 1
+                usage.gb_seconds += math.ceil(record.duration_ms) / 1000 * spec.memory_mb / 1024
+                usage.by_function[spec.logical_id] += 1
+        return usage, problems
+
+    def executions(self, ids: list[str]) -> list[str]:
+        arns: list[str] = []
+        for case_id in ids:
+            detail = self.reviewer.get(f"/v1/review/cases/{case_id}").json()
+            if detail["case"].get("execution_arn"):
+                arns.append(detail["case"]["execution_arn"])
+            arns += self.executions([child["id"] for child in detail.get("children", [])])
+        return arns
+
+    def quiesce(self) -> None:
+        """Wait until the asynchronous work (the outbox publisher, bus deliveries) has stopped."""
+        runtime = self.stack.runtime
+        seen, stable_since = len(runtime.invocations), time.monotonic()
+        while time.monotonic() - stable_since < 1.5:
+            time.sleep(0.2)
+            if len(runtime.invocations) != seen:
+                seen, stable_since = len(runtime.invocations), time.monotonic()
+
+
+def report(path: Path_, usage: Usage, cases: int, problems: list[str]) -> float | None:
+    print(f"\n== {path.name}: {cases} cases")
+    if problems:
+        print(f"   path not reached for {len(problems)} of {cases} cases (first: {problems[0]}); not priced")
+        return None
+    per = cases
+    print(
+        f"   per case: {usage.transitions / per:.1f} state transitions, {usage.lambda_calls / per:.1f} Lambda "
+        f"invocations ({usage.gb_seconds / per:.3f} GB-s), DynamoDB {usage.write_units / per:.1f} WRU + "
+        f"{usage.read_units / per:.1f} RRU, {usage.events / per:.1f} events, "
+        f"S3 {usage.s3_writes / per:.1f} writes + {usage.s3_reads / per:.1f} reads, "
+        f"{usage.api_requests / per:.1f} API requests"
+    )
+    print(
+        "   invocations: "
+        + ", ".join(f"{name} {n / per:.1f}" for name, n in sorted(usage.by_function.items()))
+    )
+    dollars = usage.dollars()
+    total = sum(dollars.values()) / per * 1000
+    parts = ", ".join(f"{k} ${v / per * 1000:.4f}" for k, v in dollars.items())
+    print(f"   per 1,000 cases: ${total:.4f}  ({parts})")
+    return total
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=10, help="cases per path (default 10)")
+    parser.add_argument("--only", default="", help="run only the paths whose name contains this text")
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+
+    from arbiter_local.stack import LocalStack, StackConfig
+    from tests.support.ports import free_port
+
+    meter = Meter()
+    stack = LocalStack(StackConfig(api_port=free_port(), moto_port=free_port()), progress=lambda _: None)
+    stack.start()
+    meter.install()
+    try:
+        bench = Bench(stack, meter)
+        print(f"bench/cost: {args.cases} cases per path on the local stack; prices: us-east-1 list (PRICES)")
+        auto_kyb = []
+        for path in [p for p in PATHS if args.only in p.name]:
+            print(f"-- {path.name}", flush=True)
+            usage, problems = bench.run_path(path, args.cases)
+            total = report(path, usage, args.cases, problems)
+            if path.automatic_kyb and total is not None:
+                auto_kyb.append((path.name, total))
+        print()
+        for name, total in auto_kyb:
+            verdict = "meets" if total <= GOAL_AUTO_KYB_PER_1000 else "misses"
+            print(f"{name}: ${total:.4f} per 1,000 ({verdict} the ${GOAL_AUTO_KYB_PER_1000:.2f} goal)")
+        if not auto_kyb:
+            print("no automatically decided KYB path was reached: the rule sets sent every case to review")
+    finally:
+        meter.uninstall()
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    raise SystemExit(main())

@@ -1,0 +1,217 @@
+"""Rule set versions in DynamoDB: immutable content per version, one summary item per rule set.
+
+Saving a draft writes the next version and moves the summary's `latest_version` in one transaction
+(conditional on the version the writer read, so two saves at once cannot take the same number); publishing
+marks the version published (only once) and points the summary's `published_version` at it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from arbiter.adapters.dynamodb import keys
+from arbiter.adapters.dynamodb.items import from_item, to_item
+from arbiter.domain.errors import Conflict, InvalidRule, NotFound
+from arbiter.rules.ruleset import RuleSetDraft, RuleSetVersion
+from arbiter.services.ports import Page
+
+__all__ = ["DynamoRuleSetRepository"]
+
+#: DynamoDB items stop at 400 KB; a version stays well below so the other attributes fit.
+MAX_CONTENT_BYTES = 350_000
+
+
+class DynamoRuleSetRepository:
+    """Implements `arbiter.services.ports.RuleSetRepository`."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def _summary(self, tenant_id: str, rule_set_id: str, consistent: bool = False) -> dict[str, Any] | None:
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=to_item({"pk": keys.rule_set_pk(tenant_id, rule_set_id), "sk": keys.RULE_SET_SK}),
+            ConsistentRead=consistent,
+        )
+        item = response.get("Item")
+        return from_item(item) if item else None
+
+    def add_version(
+        self, tenant_id: str, draft: RuleSetDraft, *, actor: str | None, at: dt.datetime
+    ) -> RuleSetVersion:
+        """Store `draft` as the next version (a draft); Conflict if another save took that number first."""
+        summary = self._summary(tenant_id, draft.id, consistent=True)
+        previous = int(summary["latest_version"]) if summary else 0
+        version = RuleSetVersion(
+            **draft.model_dump(), version=previous + 1, status="draft", created_at=at, created_by=actor
+        )
+        content = version.model_dump_json()
+        if len(content.encode()) > MAX_CONTENT_BYTES:
+            raise InvalidRule(
+                f"the rule set is too large ({len(content) // 1000} KB; at most 350 KB)", path="rules"
+            )
+        pk = keys.rule_set_pk(tenant_id, draft.id)
+        summary_update: dict[str, Any] = {
+            "Update": {
+                "TableName": self._table,
+                "Key": to_item({"pk": pk, "sk": keys.RULE_SET_SK}),
+                "UpdateExpression": "SET latest_version = :v, #name = :name, rule_set_id = :id, "
+                "tenant_pk = :tpk, tenant_sk = :id, updated_at = :at",
+                "ExpressionAttributeNames": {"#name": "name"},
+                "ExpressionAttributeValues": to_item(
+                    {
+                        ":v": version.version,
+                        ":name": draft.name,
+                        ":id": draft.id,
+                        ":tpk": keys.tenant_index_pk(tenant_id, "RULESET"),
+                        ":at": at.isoformat(),
+                        **({":prev": previous} if previous else {}),
+                    }
+                ),
+                "ConditionExpression": "latest_version = :prev" if previous else "attribute_not_exists(pk)",
+            }
+        }
+        put_version = {
+            "Put": {
+                "TableName": self._table,
+                "Item": to_item(
+                    {
+                        "pk": pk,
+                        "sk": keys.rule_set_version_sk(version.version),
+                        "version": version.version,
+                        "status": "draft",
+                        "data": content,
+                    }
+                ),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+        self._transact(
+            [summary_update, put_version], f"version {version.version} of {draft.id} was just saved"
+        )
+        return version
+
+    def get_version(self, tenant_id: str, rule_set_id: str, version: int) -> RuleSetVersion:
+        """One version, or NotFound (also for another tenant's rule set)."""
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=to_item(
+                {"pk": keys.rule_set_pk(tenant_id, rule_set_id), "sk": keys.rule_set_version_sk(version)}
+            ),
+        )
+        item = response.get("Item")
+        if not item:
+            raise NotFound(f"rule set {rule_set_id} has no version {version}", rule_set_id=rule_set_id)
+        return _version(from_item(item))
+
+    def versions(self, tenant_id: str, rule_set_id: str, *, limit: int = 100) -> list[RuleSetVersion]:
+        """The newest versions first; NotFound if the rule set does not exist."""
+        response = self._client.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues=to_item(
+                {":pk": keys.rule_set_pk(tenant_id, rule_set_id), ":prefix": keys.RULE_SET_VERSION_PREFIX}
+            ),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        items = [_version(from_item(item)) for item in response.get("Items", [])]
+        if not items:
+            raise NotFound(f"no rule set {rule_set_id}", rule_set_id=rule_set_id)
+        return items
+
+    def published_version(self, tenant_id: str, rule_set_id: str) -> int | None:
+        """The version new cases pin, or None if none is published."""
+        summary = self._summary(tenant_id, rule_set_id)
+        value = summary.get("published_version") if summary else None
+        return int(value) if value is not None else None
+
+    def publish(
+        self, tenant_id: str, rule_set_id: str, version: int, *, actor: str | None, at: dt.datetime
+    ) -> None:
+        """Mark the version published and make it current; Conflict if it already is, or a newer one is."""
+        current = self.get_version(tenant_id, rule_set_id, version)
+        if current.status == "published":
+            raise Conflict(
+                f"version {version} of {rule_set_id} is already published", rule_set_id=rule_set_id
+            )
+        pk = keys.rule_set_pk(tenant_id, rule_set_id)
+        published = current.model_copy(
+            update={"status": "published", "published_at": at, "published_by": actor}
+        )
+        self._transact(
+            [
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": to_item({"pk": pk, "sk": keys.rule_set_version_sk(version)}),
+                        "UpdateExpression": "SET #status = :published, #data = :data",
+                        "ExpressionAttributeNames": {"#status": "status", "#data": "data"},
+                        "ExpressionAttributeValues": to_item(
+                            {
+                                ":published": "published",
+                                ":draft": "draft",
+                                ":data": published.model_dump_json(),
+                            }
+                        ),
+                        "ConditionExpression": "#status = :draft",
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": to_item({"pk": pk, "sk": keys.RULE_SET_SK}),
+                        "UpdateExpression": "SET published_version = :v, published_at = :at",
+                        "ExpressionAttributeValues": to_item({":v": version, ":at": at.isoformat()}),
+                        "ConditionExpression": "attribute_exists(pk) AND "
+                        "(attribute_not_exists(published_version) OR published_version < :v)",
+                    }
+                },
+            ],
+            f"version {version} of {rule_set_id} is already published, or a newer version is",
+        )
+
+    def list(self, tenant_id: str, *, cursor: str | None = None, limit: int = 50) -> Page:
+        """The tenant's rule sets (summaries) by id, one page at a time (a Query on ByTenant)."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "ByTenant",
+            "KeyConditionExpression": "tenant_pk = :tpk",
+            "ExpressionAttributeValues": to_item({":tpk": keys.tenant_index_pk(tenant_id, "RULESET")}),
+            "Limit": limit,
+        }
+        if cursor:
+            try:
+                request["ExclusiveStartKey"] = json.loads(cursor)
+            except ValueError as exc:
+                raise InvalidRule("cursor is not one this API returned", path="cursor") from exc
+        response = self._client.query(**request)
+        items = [
+            {
+                "id": item["rule_set_id"],
+                "name": item.get("name"),
+                "latest_version": item.get("latest_version"),
+                "published_version": item.get("published_version"),
+                "updated_at": item.get("updated_at"),
+            }
+            for item in (from_item(raw) for raw in response.get("Items", []))
+        ]
+        last = response.get("LastEvaluatedKey")
+        return Page(items=items, cursor=json.dumps(last) if last else None)
+
+    def _transact(self, operations: list[dict[str, Any]], conflict: str) -> None:
+        try:
+            self._client.transact_write_items(TransactItems=operations)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            raise Conflict(conflict) from exc
+
+
+def _version(item: dict[str, Any]) -> RuleSetVersion:
+    return RuleSetVersion.model_validate_json(item["data"])

@@ -1,0 +1,123 @@
+"""Admin API for rule sets (`/v1/admin/rule-sets…`): a router the reviewers' function includes.
+
+The including app gives each request its dependencies with `app.append_context(admin=AdminContext(...))`;
+every route needs the admin role (the service layer checks it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from pydantic import BaseModel, Field
+
+from arbiter.domain.principal import Principal
+from arbiter.services import rule_sets
+from arbiter.services.cases import CaseDeps
+from arbiter.services.rule_sets import CompiledRuleSets
+
+__all__ = ["AdminContext", "router"]
+
+router = Router()
+
+
+@dataclass
+class AdminContext:
+    """What the routes need, built lazily by the including function."""
+
+    principal: Callable[[], Principal]
+    cases: Callable[[], CaseDeps]
+    compiled: Callable[[], CompiledRuleSets]
+
+    @property
+    def store(self) -> Any:
+        return self.cases().rule_sets
+
+
+class DryRunRequest(BaseModel):
+    """Evaluate on `context` (the document rules read) or on an existing case's context (`case_id`)."""
+
+    context: dict[str, Any] | None = None
+    case_id: str | None = Field(default=None, max_length=200)
+
+
+class BacktestRequest(BaseModel):
+    workflow: str = Field(min_length=1, max_length=100)
+    limit: int = Field(default=50, ge=1, le=rule_sets.MAX_BACKTEST_CASES)
+
+
+def _admin() -> AdminContext:
+    context: AdminContext = router.context["admin"]
+    return context
+
+
+RuleSetId = Annotated[str, Path(max_length=63)]
+Version = Annotated[int, Path(ge=1)]
+
+
+@router.post("/v1/admin/rule-sets", responses={201: {"description": "Saved as the next draft version"}})
+def create_rule_set(body: Annotated[dict[str, Any], Body()]) -> Response[dict[str, Any]]:
+    admin = _admin()
+    version = rule_sets.create_draft(admin.store, admin.principal(), body)
+    return Response(201, content_types.APPLICATION_JSON, version.model_dump(mode="json"))
+
+
+@router.get("/v1/admin/rule-sets")
+def list_rule_sets(
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> dict[str, Any]:
+    admin = _admin()
+    return rule_sets.list_rule_sets(admin.store, admin.principal(), cursor=cursor, limit=limit)
+
+
+@router.get("/v1/admin/rule-sets/<rule_set_id>")
+def get_rule_set(rule_set_id: RuleSetId) -> dict[str, Any]:
+    admin = _admin()
+    return rule_sets.get_rule_set(admin.store, admin.principal(), rule_set_id)
+
+
+@router.get("/v1/admin/rule-sets/<rule_set_id>/versions/<version>")
+def get_version(rule_set_id: RuleSetId, version: Version) -> dict[str, Any]:
+    admin = _admin()
+    return rule_sets.get_version(admin.store, admin.principal(), rule_set_id, version).model_dump(mode="json")
+
+
+@router.post("/v1/admin/rule-sets/<rule_set_id>/versions/<version>/publish")
+def publish(rule_set_id: RuleSetId, version: Version) -> dict[str, Any]:
+    admin = _admin()
+    return rule_sets.publish(admin.store, admin.principal(), rule_set_id, version).model_dump(mode="json")
+
+
+@router.post("/v1/admin/rule-sets/<rule_set_id>/versions/<version>/dry-run")
+def dry_run(rule_set_id: RuleSetId, version: Version, body: DryRunRequest) -> dict[str, Any]:
+    admin = _admin()
+    return rule_sets.dry_run(
+        admin.store,
+        admin.compiled(),
+        admin.cases(),
+        admin.principal(),
+        rule_set_id,
+        version,
+        context=body.context,
+        case_id=body.case_id,
+    )
+
+
+@router.post("/v1/admin/rule-sets/<rule_set_id>/versions/<version>/backtest")
+def backtest(rule_set_id: RuleSetId, version: Version, body: BacktestRequest) -> dict[str, Any]:
+    admin = _admin()
+    return rule_sets.backtest(
+        admin.store,
+        admin.compiled(),
+        admin.cases(),
+        admin.principal(),
+        rule_set_id,
+        version,
+        workflow_id=body.workflow,
+        limit=body.limit,
+    )

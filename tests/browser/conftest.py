@@ -1,0 +1,121 @@
+"""The back office in a real browser (Debian's chromium driven by Playwright) against the local stack.
+
+Every page a test opens fails the test on a console error or an uncaught exception, except the HTTP errors the
+test provokes on purpose (`expect_http_errors`). Screenshots of the main screens go to test-artifacts/backoffice.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "backoffice"
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "browser-test-1"
+DESKTOP = {"width": 1280, "height": 900}
+TABLET = {"width": 768, "height": 1000}
+
+
+@pytest.fixture(scope="session")
+def backoffice_site() -> Path:
+    """The built site the stack serves (the build is incremental: quick when nothing changed)."""
+    subprocess.run(["make", "--no-print-directory", "-C", str(ROOT / "backoffice"), "build"], check=True)
+    assert (ROOT / "backoffice" / "dist" / "index.html").is_file()
+    return ROOT / "backoffice" / "dist"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make deps-test does)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass
+class BrowserSession:
+    """One reviewer's browser: its page, and the console errors it produced."""
+
+    page: Any
+    base_url: str
+    errors: list[str] = field(default_factory=list)
+    allowed: list[re.Pattern[str]] = field(default_factory=list)
+
+    def open(self, path: str = "/") -> None:
+        self.page.goto(self.base_url + path)
+
+    def sign_in(self, email: str, password: str = PASSWORD) -> None:
+        page = self.page
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign out").wait_for()
+
+    def expect_http_errors(self, *statuses: int) -> None:
+        """The browser logs failed requests as console errors; these statuses are provoked on purpose."""
+        for status in statuses:
+            self.allowed.append(
+                re.compile(rf"Failed to load resource: the server responded with a status of {status}")
+            )
+
+    def screenshot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def unexpected_errors(self) -> list[str]:
+        return [e for e in self.errors if not any(p.search(e) for p in self.allowed)]
+
+
+@pytest.fixture
+def open_browser(chromium: Any, stack: Any, backoffice_site: Path) -> Iterator[Any]:
+    """Opens browser sessions (separate contexts: separate storage, like two reviewers' machines)."""
+    sessions: list[tuple[Any, BrowserSession]] = []
+
+    def open_session(viewport: dict[str, int] | None = None) -> BrowserSession:
+        context = chromium.new_context(viewport=viewport or DESKTOP)
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        session = BrowserSession(page=page, base_url=stack.api_url)
+        page.on("console", lambda message: message.type == "error" and session.errors.append(message.text))
+        page.on("pageerror", lambda error: session.errors.append(f"uncaught: {error}"))
+        sessions.append((context, session))
+        return session
+
+    yield open_session
+    problems = []
+    for context, session in sessions:
+        problems += session.unexpected_errors()
+        context.close()
+    assert not problems, f"console errors in the back office: {problems}"
+
+
+def reviewer_account(stack: Any, tenant_id: str, role: str) -> str:
+    """A Cognito user with `role` in the tenant; returns its email (password PASSWORD)."""
+    cognito = stack.client("cognito-idp")
+    pool = stack.physical_id("ReviewerPool")
+    email = f"{role}-{secrets.token_hex(4)}@{tenant_id}.example.com"
+    cognito.admin_create_user(
+        UserPoolId=pool,
+        Username=email,
+        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "custom:tenant_id", "Value": tenant_id}],
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_set_user_password(UserPoolId=pool, Username=email, Password=PASSWORD, Permanent=True)
+    cognito.admin_add_user_to_group(UserPoolId=pool, Username=email, GroupName=role)
+    return email

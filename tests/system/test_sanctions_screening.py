@@ -1,0 +1,181 @@
+"""Sanctions screening through the real workflows on the local stack: a watchlist generated here and stored in S3
+as the tenant's own list, a listed UBO sending the KYB case to review with the match explained, and a reviewer's
+clearance of a false positive holding on the next case of the same customer."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import pytest
+
+from tests.unit.plugins.test_sanctions_plugin import generated_rows
+from tests.unit.screening.generated_lists import write_targets_csv
+from tests.waiting import wait_for
+
+
+@pytest.fixture
+def watchlist(tenant) -> bytes:
+    """A generated list stored as the tenant's own, so no other test's cases screen against it."""
+    body = write_targets_csv(generated_rows(seed=int(secrets.token_hex(2), 16)))
+    tenant.stack.client("s3").put_object(
+        Bucket=tenant.stack.physical_id("DocumentsBucket"),
+        Key=f"watchlists/tenants/{tenant.id}/targets.simple.csv",
+        Body=body,
+    )
+    return body
+
+
+def _state(api, case_id: str) -> str:
+    response = api.get(f"/v1/cases/{case_id}")
+    return response.json()["state"] if response.status_code == 200 else ""
+
+
+def _settled(api, case_id: str, timeout: float = 60) -> str:
+    """Wait until the workflow has run its automated steps (the case left `processing`)."""
+    return wait_for(
+        lambda: (s := _state(api, case_id)) not in ("", "processing") and s,
+        timeout=timeout,
+        what=f"case {case_id} to leave processing",
+    )
+
+
+def test_a_kyb_case_whose_ubo_is_listed_goes_to_review_with_the_match_explained(tenant, watchlist):
+    api, reviewer = tenant.api(), tenant.reviewer("reviewer")
+    entity = {
+        "type": "business",
+        "id": f"biz-{secrets.token_hex(3)}",
+        "business": {
+            "name": "Harbour Lane Bakery GmbH",
+            "country_of_incorporation": "DE",
+            "ubos": [
+                # Listed as "Viktor Sergeyevich Orlov", born 1962-04-17: here in the German romanisation.
+                {"id": "p-1", "first_name": "Wiktor", "last_name": "Orlow", "date_of_birth": "1962-04-17",
+                 "nationality": "RU", "ownership_percent": 60, "roles": ["ubo"]},
+                {"id": "p-2", "first_name": "Greta", "last_name": "Sommerfeld", "date_of_birth": "1980-02-02",
+                 "ownership_percent": 40, "roles": ["ubo"]},
+            ],
+        },
+    }  # fmt: skip
+    created = api.post("/v1/cases", json={"workflow": "kyb", "entity": entity})
+    assert created.status_code == 202, created.text
+    parent_id = created.json()["id"]
+
+    # The owner's own KYC case is screened too, and a reviewer must look at it before the parent goes on.
+    listed_child = f"{parent_id}-o0"
+    assert _settled(api, listed_child) == "manual_review"
+    child = reviewer.get(f"/v1/review/cases/{listed_child}").json()
+    assert "sanctions_match" in [f["code"] for f in child["case"]["flags"]]
+    for child_id in (listed_child, f"{parent_id}-o1"):
+        if _settled(api, child_id) == "manual_review":
+            decided = reviewer.post(
+                f"/v1/review/cases/{child_id}/decision", json={"decision": "reject", "reason": "listed owner"}
+            )
+            assert decided.status_code == 200, decided.text
+
+    assert _settled(api, parent_id) == "manual_review"
+    detail = reviewer.get(f"/v1/review/cases/{parent_id}").json()
+    flags = [f for f in detail["case"]["flags"] if f["code"] == "sanctions_match"]
+    assert len(flags) == 1
+    assert "business.ubos[0]" in flags[0]["message"]
+    assert "L-ORLOV" in flags[0]["message"]
+    result = detail["checks"]["sanctions"]
+    assert result["status"] == "ok"
+    assert [f["subject"] for f in result["flags"]] == ["business.ubos[0]"]
+    owner = next(p for p in result["data"]["parties"] if p["subject"] == "business.ubos[0]")
+    assert owner["party_key"] == f"{entity['id']}/owner/p-1"
+    [match] = owner["matches"]
+    explanation = match["explanation"]
+    assert (match["entry"]["id"], explanation["query_name"], explanation["listed_name"]) == (
+        "L-ORLOV",
+        "Wiktor Orlow",
+        "Viktor Sergeyevich Orlov",
+    )
+    assert {c["feature"]: c["outcome"] for c in explanation["contributions"]}["birth_date"] == "agree"
+    # The list version is on the case: the hash of the bytes stored, the list's own date, where it was read.
+    version = result["data"]["list"]
+    assert version["sha256"] == hashlib.sha256(watchlist).hexdigest()
+    assert version["date"] == "2026-11-02"
+    assert version["key"] == f"watchlists/tenants/{tenant.id}/targets.simple.csv"
+    others = [p for p in result["data"]["parties"] if p["subject"] != "business.ubos[0]"]
+    assert [p["matches"] for p in others] == [[], []]  # the business and the other owner are clear
+
+
+def _kyc_case(api, entity_id: str) -> str:
+    entity = {
+        "type": "individual",
+        "id": entity_id,
+        "individual": {"first_name": "Viktor", "last_name": "Orlov", "date_of_birth": "1962-04-17"},
+    }
+    created = api.post("/v1/cases", json={"workflow": "kyc", "entity": entity})
+    assert created.status_code == 202, created.text
+    return created.json()["id"]
+
+
+def test_a_cleared_false_positive_is_not_raised_again_for_that_customer(tenant, watchlist):
+    api, reviewer = tenant.api(), tenant.reviewer("reviewer")
+    customer = f"cust-{secrets.token_hex(3)}"
+    first = _kyc_case(api, customer)
+    assert _settled(api, first) == "manual_review"
+    clear = {"subject": "individual", "entry_id": "L-ORLOV", "reason": "Another Viktor Orlov: passport seen"}
+    response = reviewer.post(f"/v1/review/cases/{first}/screening/clearances", json=clear)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["created"] is True
+    assert (body["clearance"]["party_key"], body["clearance"]["entry_id"]) == (customer, "L-ORLOV")
+    assert body["clearance"]["list_sha256"] == hashlib.sha256(watchlist).hexdigest()
+    assert (
+        reviewer.post(f"/v1/review/cases/{first}/screening/clearances", json=clear).json()["created"] is False
+    )
+    audit = reviewer.get(f"/v1/review/cases/{first}").json()["audit"]
+    cleared = [e for e in audit if e["action"] == "screening.match_cleared"]
+    assert len(cleared) == 1
+    assert cleared[0]["reason"] == clear["reason"]
+    decided = reviewer.post(
+        f"/v1/review/cases/{first}/decision", json={"decision": "approve", "reason": "cleared"}
+    )
+    assert decided.status_code == 200, decided.text
+
+    second = _kyc_case(api, customer)
+    _settled(api, second)
+    detail = reviewer.get(f"/v1/review/cases/{second}").json()
+    assert "sanctions_match" not in [f["code"] for f in detail["case"]["flags"]]
+    result = detail["checks"]["sanctions"]
+    assert result["flags"] == []
+    [party] = result["data"]["parties"]
+    assert [(m["entry"]["id"], m["suppressed"]) for m in party["matches"]] == [("L-ORLOV", True)]
+
+    # Another customer with the same name is still raised: the clearance is for that customer only.
+    third = _kyc_case(api, f"cust-{secrets.token_hex(3)}")
+    assert _settled(api, third) == "manual_review"
+    flags = reviewer.get(f"/v1/review/cases/{third}").json()["case"]["flags"]
+    assert "sanctions_match" in [f["code"] for f in flags]
+
+
+def test_clearing_is_refused_clearly(tenant, stack, watchlist):
+    api = tenant.api()
+    case_id = _kyc_case(api, f"cust-{secrets.token_hex(3)}")
+    assert _settled(api, case_id) == "manual_review"
+    url = f"/v1/review/cases/{case_id}/screening/clearances"
+    clear = {"subject": "individual", "entry_id": "L-ORLOV", "reason": "not him"}
+
+    viewer = tenant.reviewer("viewer").post(url, json=clear)
+    assert viewer.status_code == 403
+    assert "needs the reviewer role" in viewer.json()["message"]
+
+    reviewer = tenant.reviewer("reviewer")
+    wrong_entry = reviewer.post(url, json={**clear, "entry_id": "L-ZHAO"})
+    assert wrong_entry.status_code == 422
+    assert wrong_entry.json()["path"] == "entry_id"
+    no_reason = reviewer.post(url, json={**clear, "reason": ""})
+    assert no_reason.status_code == 422
+    assert "reason" in no_reason.text
+    unknown = reviewer.post("/v1/review/cases/no-such-case/screening/clearances", json=clear)
+    assert unknown.status_code == 404
+
+    from tests.system.test_integrator_api import _other_tenant
+
+    other = _other_tenant(stack)
+    assert other.reviewer("admin").post(url, json=clear).status_code == 404
+    result = reviewer.get(f"/v1/review/cases/{case_id}").json()
+    assert not [e for e in result["audit"] if e["action"] == "screening.match_cleared"]

@@ -1,0 +1,34 @@
+"""DynamoDB stream batches reach a function only through its FilterCriteria, as Lambda does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from arbiter_local.moto_bridge import _filtered
+from arbiter_local.runtime import FunctionSpec
+
+OUTBOX_ONLY = '{"eventName": ["INSERT"], "dynamodb": {"Keys": {"sk": {"S": [{"prefix": "EVENT#"}]}}}}'
+
+
+def spec(*filters: str) -> FunctionSpec:
+    return FunctionSpec("Fn", "fn", "arn:fn", Path("."), "app.handler", {}, stream_filters=filters)
+
+
+def record(event_name: str, sk: str) -> dict:
+    return {"eventName": event_name, "eventSource": "aws:dynamodb", "dynamodb": {"Keys": {"sk": {"S": sk}}}}
+
+
+def test_only_matching_records_are_passed() -> None:
+    batch = {"Records": [record("INSERT", "EVENT#1"), record("MODIFY", "EVENT#2"), record("INSERT", "CASE")]}
+    assert _filtered(spec(OUTBOX_ONLY), batch) == {"Records": [record("INSERT", "EVENT#1")]}
+
+
+def test_a_batch_with_nothing_matching_is_not_delivered() -> None:
+    assert _filtered(spec(OUTBOX_ONLY), {"Records": [record("INSERT", "CASE")]}) is None
+
+
+def test_without_filters_or_records_the_payload_is_untouched() -> None:
+    batch = {"Records": [record("INSERT", "CASE")]}
+    assert _filtered(spec(), batch) is batch
+    assert _filtered(spec(OUTBOX_ONLY), {"detail": {}}) == {"detail": {}}
+    assert _filtered(None, batch) is batch

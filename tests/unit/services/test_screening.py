@@ -1,0 +1,198 @@
+"""Screening in the case services: matches become case flags a reviewer must see, and clearing a false positive."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from arbiter.domain.case import AuditEntry, RiskAssessment
+from arbiter.domain.errors import InvalidInput, NotAllowed
+from arbiter.domain.screening import Clearance
+from arbiter.services import assessment, cases, checks, screening
+from arbiter.services.screening import ClearMatchRequest
+from tests.builders import business, integrator, reviewer, tenant, ubo
+from tests.unit.fakes import case_deps
+
+
+class InMemoryClearanceStore:
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str, str], Clearance] = {}
+        self.audit: list[AuditEntry] = []
+
+    def get(self, tenant_id: str, party_key: str, entry_id: str) -> Clearance | None:
+        return self.items.get((tenant_id, party_key, entry_id))
+
+    def add(self, clearance: Clearance, audit: AuditEntry) -> bool:
+        key = (clearance.tenant_id, clearance.party_key, clearance.entry_id)
+        if key in self.items:
+            return False
+        self.items[key] = clearance
+        self.audit.append(audit)
+        return True
+
+
+def screening_result(*, flagged: bool = True) -> dict[str, Any]:
+    match = {
+        "entry": {
+            "id": "L-ORLOV",
+            "caption": "Viktor Sergeyevich Orlov",
+            "names": ["Viktor Sergeyevich Orlov"],
+        },
+        "score": 0.93,
+        "suppressed": False,
+        "explanation": {"query_name": "Viktor Orlov", "listed_name": "Viktor Sergeyevich Orlov"},
+    }
+    flags = [
+        {
+            "code": "sanctions_match",
+            "severity": "critical",
+            "message": "Viktor Orlov (business.ubos[0]) may be Viktor Sergeyevich Orlov [L-ORLOV]",
+            "subject": "business.ubos[0]",
+        },
+        {"code": "something_minor", "severity": "low", "message": "minor", "subject": "business"},
+    ]
+    return {
+        "status": "ok",
+        "data": {
+            "list": {"sha256": "ab" * 32, "date": "2026-11-02"},
+            "parties": [
+                {"subject": "business", "party_key": "biz-1", "name": "Acme Payments GmbH", "matches": []},
+                {
+                    "subject": "business.ubos[0]",
+                    "party_key": "biz-1/owner/n-1234",
+                    "name": "Viktor Orlov",
+                    "matches": [match],
+                },
+            ],
+        },
+        "flags": flags if flagged else [flags[1]],
+        "error": None,
+    }
+
+
+def started_case(deps):
+    case, _ = cases.start_case(
+        deps, integrator(), tenant(), workflow="kyb", entity=business(ubos=[ubo("Viktor", "Orlov", 40)])
+    )
+    return case
+
+
+def runner_returning(result: dict[str, Any]):
+    def run(context, plugins, *, time_budget_seconds=None):
+        return {"sanctions": result}
+
+    return run
+
+
+def test_a_critical_check_flag_becomes_a_case_flag_and_stops_automatic_approval():
+    deps = case_deps()
+    case = started_case(deps)
+    checks.run_case_checks(deps, "acme", case.id, runner_returning(screening_result()))
+    stored = deps.cases.get("acme", case.id)
+    assert [(f.code, f.severity, f.source) for f in stored.flags] == [
+        ("sanctions_match", "critical", "sanctions")
+    ]
+
+    def approve(case, context):
+        return RiskAssessment(recommendation="approve", evaluated_at=dt.datetime.now(dt.UTC))
+
+    assert assessment.assess_case(deps, "acme", case.id, approve).recommendation == "review"
+
+    def reject(case, context):
+        return RiskAssessment(recommendation="reject", evaluated_at=dt.datetime.now(dt.UTC))
+
+    assert (
+        assessment.assess_case(deps, "acme", case.id, reject).recommendation == "reject"
+    )  # rules may reject
+
+
+def test_a_rerun_replaces_what_the_check_raised_before():
+    deps = case_deps()
+    case = started_case(deps)
+    checks.run_case_checks(deps, "acme", case.id, runner_returning(screening_result()))
+    checks.run_case_checks(deps, "acme", case.id, runner_returning(screening_result()))
+    assert [f.code for f in deps.cases.get("acme", case.id).flags] == ["sanctions_match"]
+    checks.run_case_checks(deps, "acme", case.id, runner_returning(screening_result(flagged=False)))
+    assert deps.cases.get("acme", case.id).flags == []
+
+
+def test_a_case_without_critical_flags_is_left_as_it_was():
+    deps = case_deps()
+    case = started_case(deps)
+    version = deps.cases.get("acme", case.id).version
+    checks.run_case_checks(deps, "acme", case.id, runner_returning(screening_result(flagged=False)))
+    stored = deps.cases.get("acme", case.id)
+    assert (stored.flags, stored.version) == ([], version)
+
+
+def _checked_case(deps):
+    case = started_case(deps)
+    checks.run_case_checks(deps, "acme", case.id, runner_returning(screening_result()))
+    return case
+
+
+def test_a_reviewer_clears_a_match_with_a_reason_recorded():
+    deps, store = case_deps(), InMemoryClearanceStore()
+    case = _checked_case(deps)
+    request = ClearMatchRequest(
+        subject="business.ubos[0]", entry_id="L-ORLOV", reason="  born 1984, not him "
+    )
+    clearance, created = screening.clear_match(deps, store, reviewer(), case.id, request)
+    assert created is True
+    assert (clearance.party_key, clearance.entry_id, clearance.case_id) == (
+        "biz-1/owner/n-1234",
+        "L-ORLOV",
+        case.id,
+    )
+    assert (clearance.reason, clearance.listed_name, clearance.score) == (
+        "born 1984, not him",
+        "Viktor Sergeyevich Orlov",
+        0.93,
+    )
+    assert clearance.list_sha256 == "ab" * 32
+    assert clearance.cleared_by.id == reviewer().id
+    [audit] = store.audit
+    assert (audit.action, audit.reason, audit.details["entry_id"]) == (
+        "screening.match_cleared",
+        "born 1984, not him",
+        "L-ORLOV",
+    )
+    again, created_again = screening.clear_match(deps, store, reviewer("admin"), case.id, request)
+    assert (again, created_again) == (clearance, False)
+    assert len(store.audit) == 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "path"),
+    [
+        ({"check": "website"}, "check"),
+        ({"subject": "business.directors[3]"}, "subject"),
+        ({"entry_id": "L-SOMEONE-ELSE"}, "entry_id"),
+    ],
+)
+def test_clearing_what_was_not_raised_is_refused_naming_the_field(fields, path):
+    deps, store = case_deps(), InMemoryClearanceStore()
+    case = _checked_case(deps)
+    request = ClearMatchRequest(
+        **{"subject": "business.ubos[0]", "entry_id": "L-ORLOV", "reason": "not him", **fields}
+    )
+    with pytest.raises(InvalidInput) as excinfo:
+        screening.clear_match(deps, store, reviewer(), case.id, request)
+    assert excinfo.value.path == path
+    assert store.items == {}
+
+
+def test_a_viewer_cannot_clear_a_match():
+    deps, store = case_deps(), InMemoryClearanceStore()
+    case = _checked_case(deps)
+    request = ClearMatchRequest(subject="business.ubos[0]", entry_id="L-ORLOV", reason="not him")
+    with pytest.raises(NotAllowed):
+        screening.clear_match(deps, store, reviewer("viewer"), case.id, request)
+    assert store.items == {}
+
+
+def test_a_blank_reason_is_refused():
+    with pytest.raises(ValueError, match="reason must not be blank"):
+        ClearMatchRequest(subject="business", entry_id="X", reason="   ")

@@ -1,0 +1,239 @@
+"""Webhook use cases on in-memory fakes: fan-out, the attempt step, replay, URL checks."""
+
+import datetime as dt
+import json
+
+import pytest
+from standardwebhooks import Webhook
+
+from arbiter.domain.errors import Conflict, InvalidInput, NotFound
+from arbiter.domain.events import CaseDecided, EventActor, WebhookDeliveryFailed
+from arbiter.domain.webhooks import DeliveryStatus
+from arbiter.egress import AllowList
+from arbiter.services import webhooks
+from arbiter.services.webhook_delivery import WebhookDeps, attempt_delivery, deliver_event
+from tests import builders
+from tests.unit.fakes import Clock, InMemoryCases, InMemoryTenants
+from tests.unit.webhook_fakes import InMemoryWebhooks, RecordingScheduler, ScriptedSender
+
+SCHEDULE = (0, 5, 300)
+
+
+def public_resolver(host, port):
+    return {"hooks.example": ["93.184.216.34"], "inside.example": ["10.1.2.3"]}.get(host) or _unresolvable(
+        host
+    )
+
+
+def _unresolvable(host):
+    raise OSError(f"{host}: name or service not known")
+
+
+def make_deps(*answers):
+    tenants = InMemoryTenants()
+    tenants.add(builders.tenant("acme", webhook_shared_secret="shared"))
+    return WebhookDeps(
+        webhooks=InMemoryWebhooks(),
+        scheduler=RecordingScheduler(),
+        sender=ScriptedSender(*answers),
+        tenants=tenants,
+        cases=InMemoryCases(),
+        allow=AllowList.parse(""),
+        resolve=public_resolver,
+        schedule=SCHEDULE,
+        clock=Clock(dt.datetime.now(dt.UTC)),  # receivers verify timestamps against their own clock
+    )
+
+
+def decided_event(case_id="c-1"):
+    return CaseDecided(
+        time=dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC),
+        tenant_id="acme",
+        case_id=case_id,
+        workflow_id="kyc",
+        workflow_version=1,
+        entity_type="individual",
+        outcome="approved",
+        reason="fine",
+        automatic=False,
+        actor=EventActor(type="reviewer", id="r-1"),
+    ).envelope()
+
+
+def subscribe(deps, event_types=("case.decided",)):
+    return webhooks.create_subscription(
+        deps, builders.integrator(), url="https://hooks.example/in", event_types=list(event_types)
+    )
+
+
+def run_to_the_end(deps, tenant_id, delivery_id):
+    """What the state machine does after the first attempt: attempt until done; returns the waits asked for."""
+    delivery = deps.webhooks.get_delivery(tenant_id, delivery_id)
+    started = [s for s in deps.scheduler.started if s[:2] == (delivery_id, delivery.round)]
+    if delivery.status != DeliveryStatus.PENDING:
+        assert started == [], "a finished delivery must not start the state machine"
+        return []
+    waits = [started[0][2]]
+    while True:
+        step = attempt_delivery(deps, tenant_id, delivery_id, delivery.round)
+        if step["done"]:
+            return waits
+        waits.append(step["wait_seconds"])
+
+
+def test_an_event_becomes_one_delivery_per_wanting_subscription_attempted_at_once():
+    deps = make_deps()
+    wanted, _ = subscribe(deps)
+    subscribe(deps, ["case.created"])
+    event = decided_event()
+    first = deliver_event(deps, event)
+    assert len(first) == 1
+    delivery = deps.webhooks.get_delivery("acme", first[0])
+    assert delivery.subscription_id == wanted.id
+    assert delivery.status == DeliveryStatus.SUCCEEDED
+    assert json.loads(delivery.body) == {"type": "case.decided", "timestamp": event["time"], "data": event}
+    assert len(deps.sender.sent) == 1
+    assert deps.scheduler.started == []  # answered at once: no state machine
+    # The bus may deliver the event again: same delivery, nothing sent twice.
+    assert deliver_event(deps, event) == first
+    assert len(deps.sender.sent) == 1
+
+
+def test_a_failed_first_attempt_hands_the_delivery_to_the_state_machine_with_the_next_wait():
+    deps = make_deps(503)
+    subscribe(deps)
+    (delivery_id,) = deliver_event(deps, decided_event())
+    assert deps.scheduler.started == [(delivery_id, 0, 5)]
+    assert deps.webhooks.get_delivery("acme", delivery_id).attempts == 1
+
+
+def test_more_new_deliveries_than_run_inline_start_in_the_state_machine():
+    from arbiter.services.webhook_delivery import INLINE_ATTEMPTS
+
+    deps = make_deps()
+    for _ in range(INLINE_ATTEMPTS + 2):
+        subscribe(deps)
+    ids = deliver_event(deps, decided_event())
+    assert len(ids) == INLINE_ATTEMPTS + 2
+    assert len(deps.sender.sent) == INLINE_ATTEMPTS
+    assert len(deps.scheduler.started) == 2
+    assert {s[2] for s in deps.scheduler.started} == {0}
+
+
+def test_attempts_follow_the_schedule_then_fail_with_an_event():
+    deps = make_deps(500, 502, "ConnectFailed: refused")
+    _subscription, secret = subscribe(deps)
+    (delivery_id,) = deliver_event(deps, decided_event())
+    waits = run_to_the_end(deps, "acme", delivery_id)
+    assert waits == [5, 300]  # before attempts 2 and 3
+    delivery = deps.webhooks.get_delivery("acme", delivery_id)
+    assert delivery.status == DeliveryStatus.FAILED
+    assert [a.status_code for a in deps.webhooks.attempts("acme", delivery_id)] == [500, 502, None]
+    (event,) = deps.webhooks.events
+    assert isinstance(event, WebhookDeliveryFailed)
+    assert (event.delivery_id, event.attempts, event.last_error) == (delivery_id, 3, "ConnectFailed: refused")
+    # Every attempt carried the same id and a signature the subscriber's secret verifies.
+    for _url, body, headers in deps.sender.sent:
+        assert headers["webhook-id"] == delivery_id
+        Webhook(secret).verify(body, headers)
+
+
+def test_success_ends_the_delivery_without_an_event():
+    deps = make_deps(503)
+    subscribe(deps)
+    (delivery_id,) = deliver_event(deps, decided_event())
+    assert run_to_the_end(deps, "acme", delivery_id) == [5]
+    assert deps.webhooks.get_delivery("acme", delivery_id).status == DeliveryStatus.SUCCEEDED
+    assert deps.webhooks.events == []
+
+
+def test_410_disables_the_subscription_and_cancels_the_delivery():
+    deps = make_deps(410)
+    subscription, _ = subscribe(deps)
+    (delivery_id,) = deliver_event(deps, decided_event())
+    assert run_to_the_end(deps, "acme", delivery_id) == []
+    stored = deps.webhooks.get_subscription("acme", subscription.id)
+    assert stored.enabled is False
+    assert "410" in stored.disabled_reason
+    assert deps.webhooks.get_delivery("acme", delivery_id).status == DeliveryStatus.CANCELLED
+    assert deliver_event(deps, decided_event("c-2")) == []
+
+
+def test_a_deleted_subscription_cancels_its_pending_delivery_without_sending():
+    deps = make_deps(500)
+    subscription, _ = subscribe(deps)
+    (delivery_id,) = deliver_event(deps, decided_event())
+    webhooks.delete_subscription(deps, builders.integrator(), subscription.id)
+    assert attempt_delivery(deps, "acme", delivery_id, 0)["done"] is True
+    assert len(deps.sender.sent) == 1  # the first attempt only
+    assert deps.webhooks.get_delivery("acme", delivery_id).status == DeliveryStatus.CANCELLED
+
+
+def test_a_stale_round_sends_nothing():
+    deps = make_deps(500)
+    subscribe(deps)
+    (delivery_id,) = deliver_event(deps, decided_event())
+    assert attempt_delivery(deps, "acme", delivery_id, 7) == {
+        "done": True,
+        "status": "pending",
+        "wait_seconds": 0,
+    }
+    assert len(deps.sender.sent) == 1
+
+
+def test_replay_is_refused_while_pending_and_starts_a_new_round_after():
+    deps = make_deps(500, 500, 500)
+    subscribe(deps)
+    (delivery_id,) = deliver_event(deps, decided_event())
+    with pytest.raises(Conflict):
+        webhooks.replay(deps, builders.integrator(), delivery_id)
+    run_to_the_end(deps, "acme", delivery_id)
+    replayed = webhooks.replay(deps, builders.integrator(), delivery_id)
+    assert (replayed.round, replayed.status) == (1, DeliveryStatus.PENDING)
+    assert deps.scheduler.started == [(delivery_id, 0, 5), (delivery_id, 1, 0)]
+    with pytest.raises(NotFound):
+        webhooks.replay(deps, builders.integrator("other"), delivery_id)
+
+
+def test_a_ballerine_subscription_without_the_tenants_secret_records_an_unsigned_failure():
+    deps = make_deps()
+    deps.tenants.update(builders.tenant("acme"))
+    subscription, _ = webhooks.create_subscription(
+        deps,
+        builders.integrator(),
+        url="https://hooks.example/b",
+        event_types=["workflow.completed"],
+        format="ballerine",
+    )
+    _delivery, attempt = webhooks.send_test(deps, builders.integrator(), subscription.id)
+    assert attempt.success is False
+    assert "shared secret" in attempt.error
+    assert deps.sender.sent == []
+
+
+@pytest.mark.parametrize(
+    ("url", "allow", "message"),
+    [
+        ("https://inside.example/h", "", "private address"),
+        ("https://nowhere.example/h", "", "does not resolve"),
+        ("http://169.254.169.254/", "", "cloud metadata"),
+        ("http://[::1]:8080/", "", "loopback"),
+        ("gopher://hooks.example/", "", "http or https"),
+    ],
+)
+def test_urls_are_checked_with_the_egress_rules(url, allow, message):
+    with pytest.raises(InvalidInput, match=message) as raised:
+        webhooks.check_webhook_url(url, AllowList.parse(allow), public_resolver)
+    assert raised.value.path == "url"
+
+
+@pytest.mark.parametrize(
+    ("url", "allow"),
+    [
+        ("https://hooks.example/h", ""),
+        ("https://inside.example/h", "10.0.0.0/8"),
+        ("http://localhost:9/h", "localhost"),
+    ],
+)
+def test_allowed_urls_pass(url, allow):
+    assert webhooks.check_webhook_url(url, AllowList.parse(allow), public_resolver) == url

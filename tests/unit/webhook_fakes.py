@@ -1,0 +1,123 @@
+"""In-memory fakes of the webhook ports, with the same rules as the DynamoDB adapter."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from arbiter.domain.errors import NotFound
+from arbiter.domain.webhooks import Attempt, Delivery, Subscription
+from arbiter.services.ports import Page
+from arbiter.services.webhook_delivery import SendResult
+
+
+class InMemoryWebhooks:
+    def __init__(self) -> None:
+        self.subscriptions: dict[tuple[str, str], Subscription] = {}
+        self.deliveries: dict[tuple[str, str], Delivery] = {}
+        self.attempt_log: dict[tuple[str, str], list[Attempt]] = {}
+        self.events: list[Any] = []
+
+    def add_subscription(self, subscription: Subscription) -> bool:
+        key = (subscription.tenant_id, subscription.id)
+        if key in self.subscriptions:
+            return False
+        self.subscriptions[key] = subscription.model_copy(deep=True)
+        return True
+
+    def save_subscription(self, subscription: Subscription) -> None:
+        key = (subscription.tenant_id, subscription.id)
+        if key not in self.subscriptions:
+            raise NotFound(f"webhook {subscription.id} not found")
+        self.subscriptions[key] = subscription.model_copy(deep=True)
+
+    def get_subscription(self, tenant_id: str, subscription_id: str) -> Subscription:
+        found = self.subscriptions.get((tenant_id, subscription_id))
+        if found is None:
+            raise NotFound(f"webhook {subscription_id} not found")
+        return found.model_copy(deep=True)
+
+    def delete_subscription(self, tenant_id: str, subscription_id: str) -> None:
+        if self.subscriptions.pop((tenant_id, subscription_id), None) is None:
+            raise NotFound(f"webhook {subscription_id} not found")
+
+    def list_subscriptions(self, tenant_id: str, *, cursor: str | None = None, limit: int = 25) -> Page:
+        items = [s for (t, _), s in self.subscriptions.items() if t == tenant_id and s.case_id is None]
+        return Page(sorted(items, key=lambda s: s.created_at, reverse=True)[:limit])
+
+    def subscriptions_for(self, tenant_id: str, case_id: str | None) -> list[Subscription]:
+        return [
+            s.model_copy(deep=True)
+            for (t, _), s in self.subscriptions.items()
+            if t == tenant_id and s.case_id in (None, case_id)
+        ]
+
+    def add_delivery(self, delivery: Delivery) -> bool:
+        key = (delivery.tenant_id, delivery.id)
+        if key in self.deliveries:
+            return False
+        self.deliveries[key] = delivery.model_copy(deep=True)
+        return True
+
+    def save_delivery(self, delivery: Delivery) -> None:
+        self.deliveries[(delivery.tenant_id, delivery.id)] = delivery.model_copy(deep=True)
+
+    def get_delivery(self, tenant_id: str, delivery_id: str) -> Delivery:
+        found = self.deliveries.get((tenant_id, delivery_id))
+        if found is None:
+            raise NotFound(f"delivery {delivery_id} not found")
+        return found.model_copy(deep=True)
+
+    def record_attempt(self, delivery: Delivery, attempt: Attempt, events: list[Any]) -> None:
+        self.save_delivery(delivery)
+        self.attempt_log.setdefault((delivery.tenant_id, delivery.id), []).append(attempt)
+        self.events += events
+
+    def attempts(self, tenant_id: str, delivery_id: str) -> list[Attempt]:
+        return list(self.attempt_log.get((tenant_id, delivery_id), []))
+
+    def list_deliveries(
+        self,
+        tenant_id: str,
+        *,
+        subscription_id: str | None = None,
+        case_id: str | None = None,
+        since: dt.datetime | None = None,
+        cursor: str | None = None,
+        limit: int = 25,
+    ) -> Page:
+        items = [
+            d
+            for (t, _), d in self.deliveries.items()
+            if t == tenant_id
+            and (subscription_id is None or d.subscription_id == subscription_id)
+            and (case_id is None or d.case_id == case_id)
+            and (since is None or d.created_at >= since)
+        ]
+        return Page(sorted(items, key=lambda d: d.created_at, reverse=True)[:limit])
+
+
+class RecordingScheduler:
+    """Remembers which (delivery, round, first wait) were started; a round starts once, as named executions do."""
+
+    def __init__(self) -> None:
+        self.started: list[tuple[str, int, int]] = []
+
+    def start(self, delivery: Delivery, wait_seconds: int) -> None:
+        if not any(s[:2] == (delivery.id, delivery.round) for s in self.started):
+            self.started.append((delivery.id, delivery.round, wait_seconds))
+
+
+class ScriptedSender:
+    """Answers each send with the next scripted result (200 once the script runs out); records requests."""
+
+    def __init__(self, *answers: int | str) -> None:
+        self.answers = list(answers)
+        self.sent: list[tuple[str, bytes, dict[str, str]]] = []
+
+    def send(self, url: str, body: bytes, headers: dict[str, str]) -> SendResult:
+        self.sent.append((url, body, headers))
+        answer = self.answers.pop(0) if self.answers else 200
+        if isinstance(answer, str):
+            return SendResult(None, 3, answer)
+        return SendResult(answer, 3, None, "ok")
