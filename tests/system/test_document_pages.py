@@ -267,3 +267,35 @@ def test_a_repeated_ballerine_run_adds_a_new_version_and_resubmit_resumes(tenant
     wait_for(
         lambda: api.get(f"/v1/cases/{case_id}").json()["state"] == "manual_review", what="back in review"
     )
+
+
+def test_an_upload_that_never_came_is_unavailable_once_its_link_expired(tenant, stack, strict_documents):
+    import datetime as dt
+
+    from arbiter.services import documents
+    from tests.support.documents import post_upload
+
+    api = tenant.api()
+    entity = {"type": "individual", "id": "late-1", "individual": {"full_name": "Emmy Noether"}}
+    body = {"workflow": "manual-review", "entity": entity, "submit": False}
+    case_id = api.post("/v1/cases", json=body).json()["id"]
+    declared = api.post(
+        f"/v1/cases/{case_id}/documents",
+        json={"id": "late", "type": "passport", "content_type": "image/jpeg"},
+    ).json()
+    deps = strict_documents()
+    documents.ingest_case_documents(deps, tenant.id, case_id)
+    assert api.get(f"/v1/cases/{case_id}/documents").json()["items"][0]["pages"][0]["status"] == "pending"
+
+    deps.clock = lambda: dt.datetime.now(dt.UTC) + dt.timedelta(minutes=20)
+    documents.ingest_case_documents(deps, tenant.id, case_id)
+    (page,) = api.get(f"/v1/cases/{case_id}/documents").json()["items"][0]["pages"]
+    assert page["status"] == "unavailable"
+    assert page["reason"] == "not uploaded before the upload link expired"
+
+    post_upload(declared["uploads"][0], jpeg())  # too late (moto does not enforce the expiry): not kept
+    listing = stack.client("s3").list_objects_v2(
+        Bucket=stack.physical_id("DocumentsBucket"), Prefix=f"uploads/{tenant.id}/{case_id}/"
+    )
+    assert listing.get("KeyCount", 0) == 0
+    assert api.get(f"/v1/cases/{case_id}/documents").json()["items"][0]["pages"][0]["status"] == "unavailable"

@@ -216,8 +216,11 @@ def ingest_uploaded_object(deps: DocumentDeps, key: str) -> Case | None:
         deps.store.delete([key])
         return None
     page = _page_by_key(case, key)
-    if page is None or page.status != "pending":
+    if page is None or (page.status != "pending" and page.object_key is None):
+        deps.store.delete([key])  # attached to no page (given up on, or never issued): not kept
         return case
+    if page.status != "pending":
+        return case  # a second delivery of the same notification
     size = deps.store.size(key)
     if size is None:
         return case  # deleted since (a retried notification)
@@ -343,18 +346,26 @@ def _flag_other_case(deps: DocumentDeps, tenant_id: str, other_id: str, case_id:
 def ingest_case_documents(deps: DocumentDeps, tenant_id: str, case_id: str) -> dict[str, int]:
     """The workflow's ingest step: copy remote, inline and file-id pages into the bucket, checked.
 
-    Pages waiting for the integrator's upload stay pending (their upload attaches them whenever it comes);
-    a page that cannot be fetched becomes unavailable with the reason, and the case goes on.
+    Pages waiting for the integrator's upload stay pending while their upload link is valid (the upload
+    attaches them whenever it comes), and become unavailable after; a page that cannot be fetched becomes
+    unavailable with the reason. The case goes on either way.
     """
-    case = deps.cases.cases.get(tenant_id, case_id)
     work: list[tuple[str, PageSource]] = []
+    expired: list[str] = []
+    now = deps.now()
 
     def assign(case: Case) -> Change | None:
         work.clear()
+        expired.clear()
         changed = False
         for document in case.documents:
             for page in document.pages:
-                if page.status != "pending" or page.source.provider == "upload":
+                if page.status != "pending":
+                    continue
+                if page.source.provider == "upload":
+                    declared = document.created_at or now
+                    if page.object_key and now - declared > dt.timedelta(seconds=UPLOAD_EXPIRES_SECONDS):
+                        expired.append(page.object_key)
                     continue
                 if page.object_key is None:
                     page.object_key = document_keys.page_key(tenant_id, case_id)
@@ -363,6 +374,11 @@ def ingest_case_documents(deps: DocumentDeps, tenant_id: str, case_id: str) -> d
         return Change() if changed else None
 
     case = update_case(deps.cases, tenant_id, case_id, assign)
+    for key in expired:  # an upload that can no longer come (its presigned POST expired)
+        reason = "not uploaded before the upload link expired"
+        _complete_page(deps, tenant_id, case_id, key, None, stored=False, unavailable=reason)
+    if expired:
+        case = deps.cases.cases.get(tenant_id, case_id)
     if not work:
         return _counts(case)
     with ThreadPoolExecutor(max_workers=min(4, len(work))) as pool:
