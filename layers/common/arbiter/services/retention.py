@@ -18,9 +18,15 @@ from arbiter.domain.errors import Conflict, InvalidInput, NotFound
 from arbiter.domain.principal import Principal
 from arbiter.domain.tenant import Tenant
 from arbiter.services.documents import DocumentDeps, update_case
-from arbiter.services.ports import CaseQuery
+from arbiter.services.ports import CaseQuery, TenantRepository
 
-__all__ = ["apply_retention", "erase_entity", "release_legal_hold", "set_legal_hold"]
+__all__ = [
+    "apply_retention",
+    "erase_entity",
+    "release_legal_hold",
+    "set_document_retention",
+    "set_legal_hold",
+]
 
 log = logging.getLogger(__name__)
 
@@ -178,3 +184,14 @@ def release_legal_hold(deps: DocumentDeps, principal: Principal, case_id: str, r
         return case.release_legal_hold(principal.actor, reason.strip() or "released")
 
     return update_case(deps.cases, principal.tenant_id, case_id, apply)
+
+
+def set_document_retention(tenants: TenantRepository, principal: Principal, days: int | None) -> Tenant:
+    """How many days after a decision the tenant's documents are kept (None: kept until erased); admin only."""
+    principal.require("admin", "changing the document retention period")
+    tenant = tenants.get(principal.tenant_id)
+    if tenant is None:
+        raise NotFound(f"tenant {principal.tenant_id} not found")
+    tenant.settings.document_retention_days = days
+    tenants.update(tenant)
+    return tenant
