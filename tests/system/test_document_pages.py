@@ -205,13 +205,13 @@ def collecting_case(api, uri, entity_id):
     [("127.0.0.1", "loopback"), ("10.0.0.1", "private"), ("169.254.169.254", "metadata")],
 )
 def test_internal_addresses_are_refused_when_not_allowed(tenant, strict_documents, serve, host, reason):
-    from arbiter.services import documents
+    from arbiter.services import document_ingestion
 
     server = serve({"/p.jpg": lambda _r: Reply(200, {}, jpeg())})
     url = server.url("/p.jpg") if host == "127.0.0.1" else f"http://{host}/p.jpg"
     api = tenant.api()
     case_id = collecting_case(api, url, f"strict-{host}")
-    documents.ingest_case_documents(strict_documents(), tenant.id, case_id)
+    document_ingestion.ingest_case_documents(strict_documents(), tenant.id, case_id)
     (page,) = api.get(f"/v1/cases/{case_id}/documents").json()["items"][0]["pages"]
     assert page["status"] == "unavailable"
     assert "EgressRefused" in page["reason"]
@@ -220,13 +220,13 @@ def test_internal_addresses_are_refused_when_not_allowed(tenant, strict_document
 
 
 def test_a_redirect_to_a_private_address_is_refused(tenant, strict_documents, serve):
-    from arbiter.services import documents
+    from arbiter.services import document_ingestion
 
     target = serve({"/p.jpg": lambda _r: Reply(200, {}, jpeg())})
     hop = serve({"/r": lambda _r: Reply(302, {"Location": target.url("/p.jpg", host="127.0.0.1")})})
     api = tenant.api()
     case_id = collecting_case(api, hop.url("/r", host="localhost"), "strict-redirect")
-    documents.ingest_case_documents(strict_documents("localhost"), tenant.id, case_id)
+    document_ingestion.ingest_case_documents(strict_documents("localhost"), tenant.id, case_id)
     (page,) = api.get(f"/v1/cases/{case_id}/documents").json()["items"][0]["pages"]
     assert len(hop.requests) == 1  # the first hop was allowed by name…
     assert target.requests == []  # …the redirect to a loopback address was not followed
@@ -272,7 +272,7 @@ def test_a_repeated_ballerine_run_adds_a_new_version_and_resubmit_resumes(tenant
 def test_an_upload_that_never_came_is_unavailable_once_its_link_expired(tenant, stack, strict_documents):
     import datetime as dt
 
-    from arbiter.services import documents
+    from arbiter.services import document_ingestion
     from tests.support.documents import post_upload
 
     api = tenant.api()
@@ -284,11 +284,11 @@ def test_an_upload_that_never_came_is_unavailable_once_its_link_expired(tenant, 
         json={"id": "late", "type": "passport", "content_type": "image/jpeg"},
     ).json()
     deps = strict_documents()
-    documents.ingest_case_documents(deps, tenant.id, case_id)
+    document_ingestion.ingest_case_documents(deps, tenant.id, case_id)
     assert api.get(f"/v1/cases/{case_id}/documents").json()["items"][0]["pages"][0]["status"] == "pending"
 
     deps.clock = lambda: dt.datetime.now(dt.UTC) + dt.timedelta(minutes=20)
-    documents.ingest_case_documents(deps, tenant.id, case_id)
+    document_ingestion.ingest_case_documents(deps, tenant.id, case_id)
     (page,) = api.get(f"/v1/cases/{case_id}/documents").json()["items"][0]["pages"]
     assert page["status"] == "unavailable"
     assert page["reason"] == "not uploaded before the upload link expired"

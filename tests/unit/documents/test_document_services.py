@@ -9,7 +9,7 @@ import pytest
 
 from arbiter.domain.case import CaseState
 from arbiter.domain.errors import Conflict, InvalidInput, NotFound
-from arbiter.services import cases, documents, retention
+from arbiter.services import cases, document_ingestion, documents, retention
 from arbiter.services.cases import DocumentInput, PageInput
 from arbiter.services.documents import DocumentDeclaration
 from tests.builders import individual, integrator, reviewer, tenant
@@ -35,7 +35,7 @@ def upload(deps, case, data, document_id="passport"):
     )
     key = forms[0]["fields"]["key"]
     deps.store.put(key, data, "image/jpeg")
-    return key, documents.ingest_uploaded_object(deps, key)
+    return key, document_ingestion.ingest_uploaded_object(deps, key)
 
 
 def page(deps, case_id, document_id="passport", index=0):
@@ -60,7 +60,7 @@ def test_a_second_notification_for_the_same_upload_changes_nothing():
     case = open_case(deps)
     key, _ = upload(deps, case, jpeg())
     version = deps.cases.cases.get("acme", case.id).version
-    documents.ingest_uploaded_object(deps, key)
+    document_ingestion.ingest_uploaded_object(deps, key)
     assert deps.cases.cases.get("acme", case.id).version == version
 
 
@@ -97,7 +97,7 @@ def test_a_lost_race_is_applied_again_on_the_case_as_it_now_is():
         return original_save(case, change, expected_version=expected_version)
 
     repository.save = save_after_someone_else
-    documents.ingest_uploaded_object(deps, key)
+    document_ingestion.ingest_uploaded_object(deps, key)
     assert raced
     assert page(deps, case.id).status == "available"
     audit = repository.audit[("acme", case.id)]
@@ -119,10 +119,10 @@ def test_the_same_file_in_two_cases_flags_both():
 
 def test_keys_arbiter_did_not_issue_are_ignored_and_orphans_deleted():
     deps = document_deps()
-    assert documents.ingest_uploaded_object(deps, "uploads/acme/../etc/passwd") is None
+    assert document_ingestion.ingest_uploaded_object(deps, "uploads/acme/../etc/passwd") is None
     orphan = "uploads/acme/case_0123456789abcdef0123/0123456789abcdef0123456789abcdef"
     deps.store.put(orphan, jpeg(), "image/jpeg")
-    assert documents.ingest_uploaded_object(deps, orphan) is None
+    assert document_ingestion.ingest_uploaded_object(deps, orphan) is None
     assert orphan not in deps.store.objects
 
 
@@ -142,14 +142,14 @@ def test_the_ingest_step_copies_remote_and_records_unreachable_pages():
             )
         ],
     )
-    counts = documents.ingest_case_documents(deps, "acme", case.id)
+    counts = document_ingestion.ingest_case_documents(deps, "acme", case.id)
     assert counts == {"available": 1, "unavailable": 1}
     ok, gone = deps.cases.cases.get("acme", case.id).documents[0].pages
     assert deps.store.objects[ok.object_key] == image
     assert ok.object_key.startswith(f"pages/acme/{case.id}/")
     assert gone.reason == "ConnectFailed: could not connect"
     assert (
-        documents.ingest_case_documents(deps, "acme", case.id) == counts
+        document_ingestion.ingest_case_documents(deps, "acme", case.id) == counts
     )  # a retried step does nothing more
     assert len(deps.fetcher.fetched) == 2
 
@@ -157,17 +157,17 @@ def test_the_ingest_step_copies_remote_and_records_unreachable_pages():
 def test_inline_pages_are_stored_as_files_and_bad_data_names_the_field():
     deps = document_deps()
     good = [DocumentInput(type="passport", pages=[PageInput(data=base64.b64encode(jpeg()).decode())])]
-    documents.stash_inline_pages(deps, "acme", good)
+    document_ingestion.stash_inline_pages(deps, "acme", good)
     (stored,) = good[0].pages
     assert stored.data is None
     assert stored.provider == "base64"
     assert f"files/acme/{stored.file_id}" in deps.store.objects
     again = [DocumentInput(type="passport", pages=[PageInput(data=base64.b64encode(jpeg()).decode())])]
-    documents.stash_inline_pages(deps, "acme", again)
+    document_ingestion.stash_inline_pages(deps, "acme", again)
     assert again[0].pages[0].file_id == stored.file_id  # the same content is the same file
     bad = [DocumentInput(type="x", pages=[PageInput(), PageInput(data="@@not base64@@")])]
     with pytest.raises(InvalidInput) as raised:
-        documents.stash_inline_pages(deps, "acme", bad)
+        document_ingestion.stash_inline_pages(deps, "acme", bad)
     assert raised.value.path == "documents[0].pages[1].data"
 
 
