@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from arbiter.domain.case import CaseState
+from arbiter.domain.case import CaseState, Change
 from arbiter.domain.errors import Conflict, InvalidInput, NotFound
 from arbiter.services import cases, document_ingestion, documents, retention
 from arbiter.services.cases import DocumentInput, PageInput
@@ -206,3 +206,22 @@ def test_retention_and_erasure_delete_files_and_keep_the_decision():
     with pytest.raises(Conflict, match="legal hold"):
         retention.erase_entity(deps, reviewer("admin"), "user-1", "request")
     assert deps.cases.cases.get("acme", case.id).entity.individual.first_name == "Ada"
+
+
+def test_erasure_also_deletes_the_files_pages_were_copied_from():
+    deps = document_deps()
+    inline = [
+        DocumentInput(id="d", type="passport", pages=[PageInput(data=base64.b64encode(jpeg()).decode())])
+    ]
+    document_ingestion.stash_inline_pages(deps, "acme", inline)
+    source = f"files/acme/{inline[0].pages[0].file_id}"
+    case = open_case(deps, "erase-me", documents=inline)
+    document_ingestion.ingest_case_documents(deps, "acme", case.id)
+    copied = deps.cases.cases.get("acme", case.id).documents[0].pages[0].object_key
+    assert copied in deps.store.objects
+    stored = deps.cases.cases.get("acme", case.id)
+    stored.state = CaseState.REJECTED
+    deps.cases.cases.save(stored, Change(), expected_version=stored.version)
+    retention.erase_entity(deps, reviewer("admin"), "erase-me", "erasure request")
+    assert copied not in deps.store.objects
+    assert source not in deps.store.objects

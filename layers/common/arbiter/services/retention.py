@@ -17,6 +17,7 @@ from arbiter.domain.case import SYSTEM, Case, CaseState, Change
 from arbiter.domain.errors import Conflict, InvalidInput, NotFound
 from arbiter.domain.principal import Principal
 from arbiter.domain.tenant import Tenant
+from arbiter.services import document_keys
 from arbiter.services.documents import DocumentDeps, update_case
 from arbiter.services.ports import CaseQuery, TenantRepository
 
@@ -43,8 +44,19 @@ def _hashes_of(case: Case) -> set[str]:
     }
 
 
+def _source_files(case: Case) -> list[str]:
+    """The files pages were copied from (inline data, Ballerine storage uploads): personal data too."""
+    return [
+        document_keys.file_key(case.tenant_id, page.source.file_id)
+        for document in case.documents
+        for _version, pages in document.page_versions()
+        for page in pages
+        if page.source.file_id and document_keys.valid_file_id(page.source.file_id)
+    ]
+
+
 def _delete_files(deps: DocumentDeps, case: Case) -> None:
-    deps.store.delete(case.stored_keys())
+    deps.store.delete(case.stored_keys() + _source_files(case))
     for sha256 in _hashes_of(case):
         deps.hashes.forget(case.tenant_id, sha256, case.id)
 
