@@ -235,6 +235,11 @@ class Bench:
             base_url=stack.api_url, headers={"Authorization": f"Bearer {token}"}, timeout=60
         )
         self.sfn = self._client("stepfunctions")
+        from arbiter.adapters.dynamodb.cases import DynamoCaseRepository
+
+        # The bench watches cases in the table directly: polling through the API would be billed as traffic.
+        self.tenant_id = stack.seeded["tenant_id"]
+        self.cases = DynamoCaseRepository(self._client("dynamodb"), stack.physical_id("ArbiterTable"))
 
     def _client(self, service: str) -> Any:
         client = self.stack.client(service)
@@ -253,7 +258,11 @@ class Bench:
         raise SystemExit(f"bench/cost: timed out waiting for {what}")
 
     def state(self, case_id: str) -> str:
-        return str(self.api.get(f"/v1/cases/{case_id}").json()["state"])
+        return str(self.cases.get(self.tenant_id, case_id).state.value)
+
+    def waiting_for_resubmission(self, case_id: str) -> bool:
+        case = self.cases.get(self.tenant_id, case_id)
+        return case.state.value == "revision_requested" and "resubmission" in case.task_tokens
 
     def settled_state(self, case_id: str) -> str | None:
         """The case's state once its automated part is over (None while it runs)."""
@@ -284,15 +293,10 @@ class Bench:
                 for decision, reason in path.review:
                     usage.api_requests += 1
                     if decision == "resubmit":
-                        self.wait(
-                            lambda c=case_id: (
-                                self.api.post(
-                                    f"/v1/cases/{c}/events", json={"name": "resubmitted"}
-                                ).status_code
-                                == 200
-                            ),
-                            "the resubmission",
-                        )
+                        self.wait(lambda c=case_id: self.waiting_for_resubmission(c), "the resubmission wait")
+                        answer = self.api.post(f"/v1/cases/{case_id}/events", json={"name": "resubmitted"})
+                        if answer.status_code != 200:
+                            raise SystemExit(f"bench/cost: resubmission refused: {answer.text}")
                         self.wait(lambda c=case_id: self.state(c) == "manual_review", "review again")
                         continue
                     answer = self.reviewer.post(
@@ -300,6 +304,8 @@ class Bench:
                     )
                     if answer.status_code != 200:
                         raise SystemExit(f"bench/cost: decision refused: {answer.text}")
+            if problems:
+                return usage, problems
             executions = self.executions(ids)
             for arn in executions:
                 self.wait(
@@ -319,10 +325,10 @@ class Bench:
     def executions(self, ids: list[str]) -> list[str]:
         arns: list[str] = []
         for case_id in ids:
-            detail = self.reviewer.get(f"/v1/review/cases/{case_id}").json()
-            if detail["case"].get("execution_arn"):
-                arns.append(detail["case"]["execution_arn"])
-            arns += self.executions([child["id"] for child in detail.get("children", [])])
+            case = self.cases.get(self.tenant_id, case_id)
+            if case.execution_arn:
+                arns.append(case.execution_arn)
+            arns += self.executions(list(case.child_case_ids))
         return arns
 
     def quiesce(self) -> None:

@@ -117,7 +117,7 @@ def test_resubmission_resumes_the_waiting_workflow():
     workflow_steps.await_resubmission(deps, "acme", case.id, "resubmit-token")
     cases.send_event(deps, integrator(), case.id, "resubmitted")
     assert deps.cases.get("acme", case.id).state == CaseState.PROCESSING
-    assert ("resubmit-token", {"resubmitted": True}) in deps.engine.completed
+    assert ("resubmit-token", {"resubmitted": True, "return_to_review": False}) in deps.engine.completed
 
 
 def test_another_tenants_case_is_not_found():

@@ -261,7 +261,7 @@ def send_event(
         deps.cases.save(case, change, expected_version=expected)
         from arbiter.services.workflow_steps import resume  # workflow_steps builds on this module
 
-        resume(deps, token, {"resubmitted": True})
+        resume(deps, token, {"resubmitted": True, "return_to_review": False})
         return case
     if name in allowed:
         deps.cases.save(

@@ -69,7 +69,7 @@ def await_resubmission(deps: CaseDeps, tenant_id: str, case_id: str, task_token:
     case = deps.cases.get(tenant_id, case_id)
     expected = case.version
     if case.await_resubmission(task_token):
-        deps.engine.complete_task(task_token, {"resubmitted": True})
+        deps.engine.complete_task(task_token, {"resubmitted": True, "return_to_review": False})
         return
     deps.cases.save(case, Change(), expected_version=expected)
 
