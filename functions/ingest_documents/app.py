@@ -10,7 +10,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arbiter import bootstrap
-from arbiter.services import documents
+from arbiter.services import document_ingestion
 from arbiter.services.documents import DocumentDeps
 from arbiter.settings import Settings
 
@@ -30,6 +30,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     for record in event.get("Records", []):
         key = unquote_plus(record["s3"]["object"]["key"])  # S3 sends keys URL-encoded
         logger.append_keys(object_key=key)
-        if documents.ingest_uploaded_object(deps(record["s3"]["bucket"]["name"]), key) is not None:
+        if document_ingestion.ingest_uploaded_object(deps(record["s3"]["bucket"]["name"]), key) is not None:
             ingested += 1
     return {"ingested": ingested}

@@ -54,6 +54,10 @@ class ReasonBody(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class RetentionBody(BaseModel):
+    days: int | None = Field(ge=1, le=3650, description="Days after a decision; null keeps documents")
+
+
 @lru_cache(maxsize=1)
 def deps() -> ReviewDeps:
     """Composition root, once per cold start."""
@@ -191,6 +195,26 @@ def set_legal_hold(case_id: str, body: ReasonBody) -> dict[str, Any]:
 @app.delete("/v1/admin/cases/<case_id>/legal-hold")
 def release_legal_hold(case_id: str) -> dict[str, Any]:
     return review_case_view(retention.release_legal_hold(document_deps(), reviewer(), case_id, ""))
+
+
+@lru_cache(maxsize=1)
+def tenant_repository() -> Any:
+    """Tenants, for their settings."""
+    return bootstrap.tenant_repository(Settings.from_environ())
+
+
+@app.get("/v1/admin/settings/document-retention")
+def document_retention() -> dict[str, Any]:
+    principal = reviewer()
+    principal.require("admin", "reading the document retention period")
+    tenant = tenant_repository().get(principal.tenant_id)
+    return {"days": tenant.settings.document_retention_days if tenant else None}
+
+
+@app.put("/v1/admin/settings/document-retention")
+def set_document_retention(body: RetentionBody) -> dict[str, Any]:
+    tenant = retention.set_document_retention(tenant_repository(), reviewer(), body.days)
+    return {"days": tenant.settings.document_retention_days}
 
 
 @app.post("/v1/admin/entities/<entity_id>/erasure")

@@ -27,7 +27,7 @@ from arbiter.api.schemas import (
     workflow_list,
 )
 from arbiter.domain.case import CaseState
-from arbiter.services import cases, documents
+from arbiter.services import cases, document_ingestion, documents
 from arbiter.services.documents import DocumentDeclaration, DocumentDeps
 from arbiter.services.ports import CaseQuery
 from arbiter.settings import Settings
@@ -65,7 +65,7 @@ def create_case(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
 ) -> Response[CaseView]:
     principal, tenant = authenticate_integrator(deps().tenants, app.current_event.headers)
-    documents.stash_inline_pages(document_deps(), tenant.id, body.documents)
+    document_ingestion.stash_inline_pages(document_deps(), tenant.id, body.documents)
     view = deps().idempotent(principal, tenant, body, idempotency_key)
     return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=view)
 

@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arbiter import bootstrap
 from arbiter.api.tasks import TaskInput, rerun_lost_races
-from arbiter.services import documents, workflow_steps
+from arbiter.services import document_ingestion, workflow_steps
 from arbiter.services.cases import CaseDeps
 from arbiter.services.documents import DocumentDeps
 from arbiter.settings import Settings
@@ -32,7 +32,7 @@ def document_deps() -> DocumentDeps:
 
 
 def _ingest(d: CaseDeps, task: TaskInput) -> Any:
-    return documents.ingest_case_documents(document_deps(), task.tenant_id, task.case_id)
+    return document_ingestion.ingest_case_documents(document_deps(), task.tenant_id, task.case_id)
 
 
 TASKS: dict[str, Callable[[CaseDeps, TaskInput], Any]] = {

@@ -205,13 +205,13 @@ def collecting_case(api, uri, entity_id):
     [("127.0.0.1", "loopback"), ("10.0.0.1", "private"), ("169.254.169.254", "metadata")],
 )
 def test_internal_addresses_are_refused_when_not_allowed(tenant, strict_documents, serve, host, reason):
-    from arbiter.services import documents
+    from arbiter.services import document_ingestion
 
     server = serve({"/p.jpg": lambda _r: Reply(200, {}, jpeg())})
     url = server.url("/p.jpg") if host == "127.0.0.1" else f"http://{host}/p.jpg"
     api = tenant.api()
     case_id = collecting_case(api, url, f"strict-{host}")
-    documents.ingest_case_documents(strict_documents(), tenant.id, case_id)
+    document_ingestion.ingest_case_documents(strict_documents(), tenant.id, case_id)
     (page,) = api.get(f"/v1/cases/{case_id}/documents").json()["items"][0]["pages"]
     assert page["status"] == "unavailable"
     assert "EgressRefused" in page["reason"]
@@ -220,15 +220,82 @@ def test_internal_addresses_are_refused_when_not_allowed(tenant, strict_document
 
 
 def test_a_redirect_to_a_private_address_is_refused(tenant, strict_documents, serve):
-    from arbiter.services import documents
+    from arbiter.services import document_ingestion
 
     target = serve({"/p.jpg": lambda _r: Reply(200, {}, jpeg())})
     hop = serve({"/r": lambda _r: Reply(302, {"Location": target.url("/p.jpg", host="127.0.0.1")})})
     api = tenant.api()
     case_id = collecting_case(api, hop.url("/r", host="localhost"), "strict-redirect")
-    documents.ingest_case_documents(strict_documents("localhost"), tenant.id, case_id)
+    document_ingestion.ingest_case_documents(strict_documents("localhost"), tenant.id, case_id)
     (page,) = api.get(f"/v1/cases/{case_id}/documents").json()["items"][0]["pages"]
     assert len(hop.requests) == 1  # the first hop was allowed by name…
     assert target.requests == []  # …the redirect to a loopback address was not followed
     assert page["status"] == "unavailable"
     assert "EgressRefused" in page["reason"]
+
+
+def test_a_repeated_ballerine_run_adds_a_new_version_and_resubmit_resumes(tenant, serve):
+    old, new = jpeg(300, 200, (1, 1, 1)), jpeg(600, 400, (2, 2, 2))
+    server = serve(
+        {
+            "/v1.jpg": lambda _r: Reply(200, {"Content-Type": "image/jpeg"}, old),
+            "/v2.jpg": lambda _r: Reply(200, {"Content-Type": "image/jpeg"}, new),
+        }
+    )
+    api = tenant.api()
+    case_id = run(api, [{"uri": server.url("/v1.jpg"), "provider": "http"}], entity_id="rerun-1")
+    wait_for(lambda: api.get(f"/v1/cases/{case_id}").json()["state"] == "manual_review", what="review")
+    event = api.post(
+        f"/api/v1/external/workflows/{case_id}/event",
+        json={"name": "revision", "payload": {"reason": "blurred", "documentIds": ["doc-1"]}},
+    )
+    assert event.status_code in (200, 201), event.text
+
+    again = run(api, [{"uri": server.url("/v2.jpg"), "provider": "http"}], entity_id="rerun-1")
+    assert again == case_id
+    document = api.get(f"/v1/cases/{case_id}/documents").json()["items"][0]
+    assert document["version"] == 2
+    assert document["pages"][0]["status"] == "available"
+    assert document["pages"][0]["width"] == 600
+    assert document["history"][0]["pages"][0]["width"] == 300
+    same = run(api, [{"uri": server.url("/v2.jpg"), "provider": "http"}], entity_id="rerun-1")
+    assert same == case_id
+    assert api.get(f"/v1/cases/{case_id}/documents").json()["items"][0]["version"] == 2  # nothing new
+
+    resumed = api.post(f"/api/v1/external/workflows/{case_id}/event", json={"name": "resubmit"})
+    assert resumed.status_code in (200, 201), resumed.text
+    wait_for(
+        lambda: api.get(f"/v1/cases/{case_id}").json()["state"] == "manual_review", what="back in review"
+    )
+
+
+def test_an_upload_that_never_came_is_unavailable_once_its_link_expired(tenant, stack, strict_documents):
+    import datetime as dt
+
+    from arbiter.services import document_ingestion
+    from tests.support.documents import post_upload
+
+    api = tenant.api()
+    entity = {"type": "individual", "id": "late-1", "individual": {"full_name": "Emmy Noether"}}
+    body = {"workflow": "manual-review", "entity": entity, "submit": False}
+    case_id = api.post("/v1/cases", json=body).json()["id"]
+    declared = api.post(
+        f"/v1/cases/{case_id}/documents",
+        json={"id": "late", "type": "passport", "content_type": "image/jpeg"},
+    ).json()
+    deps = strict_documents()
+    document_ingestion.ingest_case_documents(deps, tenant.id, case_id)
+    assert api.get(f"/v1/cases/{case_id}/documents").json()["items"][0]["pages"][0]["status"] == "pending"
+
+    deps.clock = lambda: dt.datetime.now(dt.UTC) + dt.timedelta(minutes=20)
+    document_ingestion.ingest_case_documents(deps, tenant.id, case_id)
+    (page,) = api.get(f"/v1/cases/{case_id}/documents").json()["items"][0]["pages"]
+    assert page["status"] == "unavailable"
+    assert page["reason"] == "not uploaded before the upload link expired"
+
+    post_upload(declared["uploads"][0], jpeg())  # too late (moto does not enforce the expiry): not kept
+    listing = stack.client("s3").list_objects_v2(
+        Bucket=stack.physical_id("DocumentsBucket"), Prefix=f"uploads/{tenant.id}/{case_id}/"
+    )
+    assert listing.get("KeyCount", 0) == 0
+    assert api.get(f"/v1/cases/{case_id}/documents").json()["items"][0]["pages"][0]["status"] == "unavailable"

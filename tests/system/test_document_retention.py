@@ -180,3 +180,25 @@ def test_only_admins_erase_or_hold_and_running_or_unknown_entities_are_refused(t
     assert admin.post("/v1/admin/entities/nobody/erasure", json={"reason": "request"}).status_code == 404
     assert admin.post("/v1/admin/entities/erase-2/erasure", json={}).status_code == 422
     assert admin.delete(f"/v1/admin/cases/{case_id}/legal-hold").status_code == 409  # no hold to release
+
+
+def test_an_admin_sets_the_tenants_retention_period(tenant, stack):
+    admin = tenant.reviewer("admin")
+    assert admin.get("/v1/admin/settings/document-retention").json() == {"days": None}
+    response = admin.put("/v1/admin/settings/document-retention", json={"days": 365})
+    assert response.status_code == 200, response.text
+    assert admin.get("/v1/admin/settings/document-retention").json() == {"days": 365}
+    from arbiter.adapters.dynamodb import DynamoTenantRepository
+
+    stored = DynamoTenantRepository(stack.client("dynamodb"), stack.physical_id("ArbiterTable")).get(
+        tenant.id
+    )
+    assert stored.settings.document_retention_days == 365
+    bad = admin.put("/v1/admin/settings/document-retention", json={"days": 0})
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["path"] == "days"
+    assert (
+        tenant.reviewer("reviewer").put("/v1/admin/settings/document-retention", json={"days": 1}).status_code
+        == 403
+    )
+    assert admin.put("/v1/admin/settings/document-retention", json={"days": None}).json() == {"days": None}

@@ -55,6 +55,13 @@ def _client(service: str, region: str) -> Any:
     return boto3.client(service, region_name=region, config=_CONFIG)  # type: ignore[call-overload]
 
 
+@cache
+def _s3v4_client(region: str) -> Any:
+    # Presigned URLs and POSTs signed with SigV4 (the SDK may pick the legacy scheme, which some regions refuse).
+    config = _CONFIG.merge(Config(signature_version="s3v4"))
+    return boto3.client("s3", region_name=region, config=config)  # type: ignore[call-overload]
+
+
 def case_deps(settings: Settings) -> CaseDeps:
     """The case store, the workflow catalog and the workflow engine."""
     return CaseDeps(
@@ -99,7 +106,7 @@ def document_deps(settings: Settings, cases: CaseDeps | None = None) -> Document
     egress = EgressClient(EgressPolicy(allow=AllowList.parse(settings.allowed_egress_hosts)))
     return DocumentDeps(
         cases=cases or case_deps(settings),
-        store=S3DocumentStore(aws_client("s3", settings), settings.documents_bucket),
+        store=S3DocumentStore(_s3v4_client(settings.region), settings.documents_bucket),
         hashes=DynamoDocumentHashes(aws_client("dynamodb", settings), settings.table_name),
         fetcher=EgressPageFetcher(egress),
     )

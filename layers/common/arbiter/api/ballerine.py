@@ -18,7 +18,7 @@ from arbiter.api.multipart import raw_body, read_file_field
 from arbiter.domain.case import ACTIVE_STATES, CaseState
 from arbiter.domain.errors import InvalidInput
 from arbiter.egress import AllowList, system_resolver
-from arbiter.services import ballerine, documents
+from arbiter.services import ballerine, document_ingestion
 from arbiter.services.cases import start_case
 from arbiter.services.documents import DocumentDeps
 from arbiter.services.ports import CaseQuery
@@ -75,12 +75,12 @@ def ballerine_router(deps: Callable[[], IntegratorDeps], document_deps: Callable
         )
         entity = ballerine.entity_from_context(context)
         pages = ballerine.documents_from_context(context)
-        documents.stash_inline_pages(document_deps(), tenant.id, pages, path="context.documents")
+        document_ingestion.stash_inline_pages(document_deps(), tenant.id, pages, path="context.documents")
         kept = ballerine.strip_inline_data(context)
         kept["_workflowDefinitionId"] = body.workflow_id
         if body.config:
             kept["_config"] = body.config
-        case, _created = start_case(
+        case, created = start_case(
             deps().cases,
             principal,
             tenant,
@@ -93,6 +93,10 @@ def ballerine_router(deps: Callable[[], IntegratorDeps], document_deps: Callable
             source="ballerine",
             reuse_active=True,
         )
+        if not created:
+            # A repeated run may carry new versions of documents (Ballerine's re-upload): copy them in now,
+            # since the run may go straight back to review.
+            document_ingestion.ingest_case_documents(document_deps(), tenant.id, case.id)
         return {
             "workflowDefinitionId": body.workflow_id,
             "workflowRuntimeId": case.id,
@@ -105,7 +109,7 @@ def ballerine_router(deps: Callable[[], IntegratorDeps], document_deps: Callable
         principal, _tenant = caller()
         event = router.current_event
         data, _name = read_file_field(raw_body(event), event.headers.get("content-type"), "file")
-        stored = documents.store_file(document_deps(), principal, data)
+        stored = document_ingestion.store_file(document_deps(), principal, data)
         return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=stored)
 
     def event(runtime_id: str, body: EventBody) -> dict[str, Any]:

@@ -148,7 +148,7 @@ def start_case(
         active = _active_case(deps, tenant.id, entity.id, definition.id)
         if active is not None:
             if reuse_active:
-                return _update_active(deps, active, principal, entity, context or {}), False
+                return _update_active(deps, active, principal, entity, context or {}, documents), False
             raise ActiveCaseExists(
                 f"entity {entity.id} already has an active {definition.id} case",
                 case_id=active.id,
@@ -277,9 +277,15 @@ def send_event(
 
 
 def _update_active(
-    deps: CaseDeps, case: Case, principal: Principal, entity: Entity, context: dict[str, Any]
+    deps: CaseDeps,
+    case: Case,
+    principal: Principal,
+    entity: Entity,
+    context: dict[str, Any],
+    documents: list[DocumentInput] | None = None,
 ) -> Case:
-    """A repeated run for an entity with an active case: the case takes the new entity data and context.
+    """A repeated run for an entity with an active case: the case takes the new entity data and context,
+    and documents whose pages changed become new versions (how Ballerine integrations re-upload).
 
     The workflow may be saving the same case meanwhile; a lost race reads the case again and re-applies.
     """
@@ -291,6 +297,7 @@ def _update_active(
         if entity != case.entity:
             case.entity = entity
             change.audit[0].details["entity_updated"] = True
+        change += _new_document_versions(case, principal, documents or [], deps.now())
         try:
             deps.cases.save(case, change, expected_version=expected)
             return case
@@ -298,3 +305,23 @@ def _update_active(
             if attempt == 4:
                 raise
     return case
+
+
+def _new_document_versions(
+    case: Case, principal: Principal, documents: list[DocumentInput], at: dt.datetime
+) -> Change:
+    change = Change()
+    for incoming in documents:
+        document = _document(incoming, at)
+        sources = _page_sources(document)
+        existing = case.document(document.id)
+        if existing is None and any(_page_sources(d) == sources for d in case.documents):
+            continue  # the same pages sent again without an id: nothing new
+        if existing is not None and _page_sources(existing) == sources:
+            continue
+        change += case.declare_document(document, principal.actor, at)
+    return change
+
+
+def _page_sources(document: Document) -> list[tuple[str, str | None, str | None]]:
+    return [(p.source.provider, p.source.uri, p.source.file_id) for p in document.pages]

@@ -17,10 +17,17 @@ from arbiter.domain.case import SYSTEM, Case, CaseState, Change
 from arbiter.domain.errors import Conflict, InvalidInput, NotFound
 from arbiter.domain.principal import Principal
 from arbiter.domain.tenant import Tenant
+from arbiter.services import document_keys
 from arbiter.services.documents import DocumentDeps, update_case
-from arbiter.services.ports import CaseQuery
+from arbiter.services.ports import CaseQuery, TenantRepository
 
-__all__ = ["apply_retention", "erase_entity", "release_legal_hold", "set_legal_hold"]
+__all__ = [
+    "apply_retention",
+    "erase_entity",
+    "release_legal_hold",
+    "set_document_retention",
+    "set_legal_hold",
+]
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +44,19 @@ def _hashes_of(case: Case) -> set[str]:
     }
 
 
+def _source_files(case: Case) -> list[str]:
+    """The files pages were copied from (inline data, Ballerine storage uploads): personal data too."""
+    return [
+        document_keys.file_key(case.tenant_id, page.source.file_id)
+        for document in case.documents
+        for _version, pages in document.page_versions()
+        for page in pages
+        if page.source.file_id and document_keys.valid_file_id(page.source.file_id)
+    ]
+
+
 def _delete_files(deps: DocumentDeps, case: Case) -> None:
-    deps.store.delete(case.stored_keys())
+    deps.store.delete(case.stored_keys() + _source_files(case))
     for sha256 in _hashes_of(case):
         deps.hashes.forget(case.tenant_id, sha256, case.id)
 
@@ -178,3 +196,14 @@ def release_legal_hold(deps: DocumentDeps, principal: Principal, case_id: str, r
         return case.release_legal_hold(principal.actor, reason.strip() or "released")
 
     return update_case(deps.cases, principal.tenant_id, case_id, apply)
+
+
+def set_document_retention(tenants: TenantRepository, principal: Principal, days: int | None) -> Tenant:
+    """How many days after a decision the tenant's documents are kept (None: kept until erased); admin only."""
+    principal.require("admin", "changing the document retention period")
+    tenant = tenants.get(principal.tenant_id)
+    if tenant is None:
+        raise NotFound(f"tenant {principal.tenant_id} not found")
+    tenant.settings.document_retention_days = days
+    tenants.update(tenant)
+    return tenant
