@@ -143,6 +143,13 @@ export function CaseView({ id, me }: { id: string; me: Me | null }) {
             caseId={item.id}
             checks={data.checks}
             canClear={!!actions.note?.allowed}
+            cleared={
+              new Set(
+                data.audit
+                  .filter((e) => e.action === "screening.match_cleared")
+                  .map((e) => `${e.details?.check ?? "sanctions"}|${e.details?.subject}|${e.details?.entry_id}`),
+              )
+            }
             onCleared={(text) => {
               setMessage({ kind: "ok", text });
               detail.reload();
