@@ -1,7 +1,6 @@
 /** One case: everything a reviewer needs to decide it, and the actions the API says they may take. */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError } from "../api";
-import { link } from "../App";
 import { ChecksPanel } from "../components/ChecksPanel";
 import { DecisionDialog, type DecisionBody, type DecisionKind } from "../components/DecisionDialog";
 import { DocumentsPanel } from "../components/DocumentsPanel";
@@ -13,7 +12,7 @@ import { WorkflowGraph } from "../components/WorkflowGraph";
 import { label, text, when } from "../format";
 import { queueOrder, useKeys, useLoad } from "../hooks";
 import type { Action, CaseDetail, Me } from "../model";
-import { navigate } from "../router";
+import { link, navigate } from "../router";
 
 const KNOWN_KEYS = new Set(["case", "audit", "checks", "children", "path", "actions", "rule_hits", "hits", "webhook_deliveries"]);
 
