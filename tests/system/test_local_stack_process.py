@@ -107,6 +107,8 @@ def started(ports: tuple[int, int]) -> Iterator[tuple[StackProcess, str]]:
 
 def port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the servers bind (SO_REUSEADDR): connections the stopped server closed may linger in TIME_WAIT.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
