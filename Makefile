@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)/local
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint lock schemas openapi bench-cost bench-coldstart deps deps-test backoffice deploy-backoffice clean bench-screening bench-rules bench-webhooks
+.PHONY: demo test lint lock schemas openapi bench-cost bench-coldstart bench-documents deps deps-test backoffice deploy-backoffice clean bench-screening bench-rules bench-webhooks
 
 demo: deps backoffice
 	@$(VENV)/bin/python -m arbiter_local --api-port $(API_PORT) --moto-port $(MOTO_PORT)
@@ -81,6 +81,8 @@ bench-cost: deps
 	@$(VENV)/bin/python bench/cost/run.py $(BENCH_ARGS)
 bench-coldstart: deps
 	@$(VENV)/bin/python bench/coldstart/run.py $(BENCH_ARGS)
+bench-documents: deps
+	@$(VENV)/bin/python bench/documents/run.py $(BENCH_ARGS)
 
 # Screening bench: 1M generated names; nomenklatura (the comparison) pins its own stack, so it gets a virtualenv.
 BENCH_SCREENING_VENV := .venv-bench-screening

@@ -13,7 +13,7 @@ from typing import Any
 
 from arbiter.adapters.workflow_files import BuiltinWorkflowCatalog
 from arbiter.domain.case import Case, CaseState, Change
-from arbiter.domain.errors import Conflict, NotFound
+from arbiter.domain.errors import ConcurrentUpdate, Conflict, NotFound
 from arbiter.domain.search import fold, search_terms
 from arbiter.domain.tenant import ApiKey, Tenant
 from arbiter.services.cases import CaseDeps
@@ -69,7 +69,9 @@ class InMemoryCases:
     def save(self, case: Case, change: Change, *, expected_version: int) -> None:
         stored = self.cases.get((case.tenant_id, case.id))
         if stored is None or stored.version != expected_version:
-            raise Conflict("the case was changed by someone else; reload it and try again", case_id=case.id)
+            raise ConcurrentUpdate(
+                "the case was changed by someone else; reload it and try again", case_id=case.id
+            )
         case.version = expected_version + 1
         self._store(case)
         self.audit[(case.tenant_id, case.id)] += change.audit
@@ -144,9 +146,13 @@ class FakeEngine:
         self.completed: list[tuple[str, dict[str, Any]]] = []
         self.expired_tokens: set[str] = set()
         self.fail_starts = False
+        #: Called with the execution name before a start fails: an execution that began but whose answer was lost.
+        self.before_failing: Any = None
 
     def start(self, workflow_id: str, execution_name: str, payload: dict[str, Any]) -> str:
         if self.fail_starts:
+            if self.before_failing is not None:
+                self.before_failing(execution_name)
             raise RuntimeError("StartExecution refused")
         if not any(name == execution_name for _, name, _ in self.started):
             self.started.append((workflow_id, execution_name, payload))

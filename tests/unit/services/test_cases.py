@@ -2,7 +2,7 @@
 
 import pytest
 
-from arbiter.domain.case import CaseState
+from arbiter.domain.case import SYSTEM, CaseState
 from arbiter.domain.errors import Conflict, InvalidInput, NotFound
 from arbiter.services import cases, review, workflow_steps
 from arbiter.services.cases import ActiveCaseExists, DocumentInput, PageInput
@@ -80,6 +80,24 @@ def test_a_start_the_engine_refuses_leaves_a_failed_case_not_a_stuck_one():
         start(deps)
     (stored,) = deps.cases.cases.values()
     assert stored.state == CaseState.FAILED
+
+
+def test_a_start_whose_answer_was_lost_but_whose_execution_runs_is_not_failed():
+    deps = case_deps()
+    deps.engine.fail_starts = True
+
+    def execution_moves_the_case_on(case_id):
+        case = deps.cases.get("acme", case_id)
+        deps.cases.save(
+            case, case.merge_context({"step": 1}, SYSTEM, deep=False), expected_version=case.version
+        )
+
+    deps.engine.before_failing = execution_moves_the_case_on
+    _case, created = start(deps)
+    assert created
+    (stored,) = deps.cases.cases.values()
+    assert stored.state == CaseState.PROCESSING
+    assert stored.context == {"step": 1}
 
 
 def test_an_event_the_case_does_not_wait_for_is_refused_naming_what_it_accepts():

@@ -200,8 +200,14 @@ def start_workflow(deps: CaseDeps, case: Case) -> None:
             case.workflow_id, case.id, {"case": {"tenant_id": case.tenant_id, "case_id": case.id}}
         )
     except Exception as exc:
-        change = case.fail("WorkflowStartFailed", str(exc))
-        deps.cases.save(case, change, expected_version=case.version)
+        # A start that timed out may still have started: if the execution has already moved the case on,
+        # it runs, and the case must not be marked failed under it.
+        current = deps.cases.get(case.tenant_id, case.id)
+        if current.version != case.version:
+            return
+        change = current.fail("WorkflowStartFailed", str(exc))
+        deps.cases.save(current, change, expected_version=current.version)
+        case.state = current.state
         raise
     if case.execution_arn != arn:
         case.execution_arn = arn
