@@ -151,10 +151,7 @@ class LambdaRuntime:
         self.functions = dict(functions)  # by function name
         self.base_environment = dict(base_environment)
         self.invocations: list[InvocationRecord] = []
-        # Like Lambda, an instance handles one event at a time (powertools' resolvers keep the current event
-        # on the module): concurrent invocations get another instance, loaded on demand (a cold start).
-        self._idle: dict[str, list[ModuleType]] = {}
-        self._instances: dict[str, int] = {}
+        self._modules: dict[str, ModuleType] = {}
         self._load_lock = threading.Lock()
         install_environ_overlay()
 
@@ -185,36 +182,24 @@ class LambdaRuntime:
             **spec.environment,
         }
 
-    def _acquire(self, spec: FunctionSpec) -> ModuleType:
-        """An idle instance of the function, or a new one when every instance is busy."""
+    def _module(self, spec: FunctionSpec) -> ModuleType:
         with self._load_lock:
-            idle = self._idle.setdefault(spec.name, [])
-            if idle:
-                return idle.pop()
-            number = self._instances.get(spec.name, 0) + 1
-            self._instances[spec.name] = number
-        return self._load(spec, number)
-
-    def _release(self, spec: FunctionSpec, module: ModuleType) -> None:
-        with self._load_lock:
-            self._idle[spec.name].append(module)
-
-    def instances(self, name_or_arn: str) -> int:
-        """How many instances of the function have been loaded (each one a cold start)."""
-        return self._instances.get(self.resolve(name_or_arn).name, 0)
-
-    def _load(self, spec: FunctionSpec, number: int) -> ModuleType:
-        module_file, _, _ = spec.handler.rpartition(".")
-        path = spec.code_dir / f"{module_file.replace('.', '/')}.py"
-        unique = f"arbiter_functions.{spec.logical_id}.{module_file}" + (f"_{number}" if number > 1 else "")
-        module_spec = importlib.util.spec_from_file_location(unique, path)
-        if module_spec is None or module_spec.loader is None:
-            raise InvocationError({"errorType": "ImportModuleError", "errorMessage": f"cannot load {path}"})
-        module = importlib.util.module_from_spec(module_spec)
-        sys.modules[unique] = module
-        with function_environment(self.environment_of(spec)):
-            module_spec.loader.exec_module(module)
-        return module
+            module = self._modules.get(spec.name)
+            if module is None:
+                module_file, _, _ = spec.handler.rpartition(".")
+                path = spec.code_dir / f"{module_file.replace('.', '/')}.py"
+                unique = f"arbiter_functions.{spec.logical_id}.{module_file}"
+                module_spec = importlib.util.spec_from_file_location(unique, path)
+                if module_spec is None or module_spec.loader is None:
+                    raise InvocationError(
+                        {"errorType": "ImportModuleError", "errorMessage": f"cannot load {path}"}
+                    )
+                module = importlib.util.module_from_spec(module_spec)
+                sys.modules[unique] = module
+                with function_environment(self.environment_of(spec)):
+                    module_spec.loader.exec_module(module)
+                self._modules[spec.name] = module
+            return module
 
     def invoke(self, name_or_arn: str, event: Any) -> Any:
         """Invoke a function with `event`; returns its result or raises `InvocationError` with Lambda's payload."""
@@ -223,14 +208,11 @@ class LambdaRuntime:
         errored = False
         try:
             with function_environment(self.environment_of(spec)):
-                module = self._acquire(spec)
-                try:
-                    handler = getattr(module, spec.handler.rpartition(".")[2])
-                    context = LambdaContext(spec.name, spec.arn, spec.memory_mb, spec.timeout_s)
-                    # Lambda hands the handler a fresh copy of the JSON payload, never a shared object.
-                    return handler(json.loads(json.dumps(event)), context)
-                finally:
-                    self._release(spec, module)
+                module = self._module(spec)
+                handler = getattr(module, spec.handler.rpartition(".")[2])
+                context = LambdaContext(spec.name, spec.arn, spec.memory_mb, spec.timeout_s)
+                # Lambda hands the handler a fresh copy of the JSON payload, never a shared object.
+                return handler(json.loads(json.dumps(event)), context)
         except InvocationError:
             errored = True
             raise
