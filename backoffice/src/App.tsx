@@ -5,7 +5,7 @@ import { currentSession, signOut } from "./auth";
 import { ErrorBox, Loading } from "./components/ui";
 import { loadConfig, type SiteConfig } from "./config";
 import type { Me } from "./model";
-import { here, navigate, useRoute } from "./router";
+import { here, link, navigate, useRoute } from "./router";
 import { CaseView } from "./views/CaseView";
 import { Dashboard } from "./views/Dashboard";
 import { Queue } from "./views/Queue";
@@ -95,13 +95,4 @@ export function App() {
       </main>
     </div>
   );
-}
-
-/** An in-app link: plain clicks navigate without reloading; modified clicks open as the browser would. */
-export function link(to: string) {
-  return (event: MouseEvent) => {
-    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
-    event.preventDefault();
-    navigate(to);
-  };
 }

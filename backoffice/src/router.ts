@@ -48,3 +48,12 @@ export function useRoute(): Route {
 export function safeNext(next: string): string {
   return next.startsWith("/") && !next.startsWith("//") ? next : "/";
 }
+
+/** An in-app link: plain clicks navigate without reloading; modified clicks open as the browser would. */
+export function link(to: string) {
+  return (event: MouseEvent) => {
+    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+    event.preventDefault();
+    navigate(to);
+  };
+}

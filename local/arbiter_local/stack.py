@@ -57,6 +57,9 @@ class StackConfig:
 def ensure_free(host: str, port: int, what: str) -> None:
     """Raise PortInUse unless `port` can be bound on `host`."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the servers bind (SO_REUSEADDR): a stack stopped a moment ago leaves connections in TIME_WAIT,
+        # which must not stop it from starting again; a port something listens on is still refused.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as exc:

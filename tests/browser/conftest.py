@@ -54,6 +54,7 @@ class BrowserSession:
     base_url: str
     errors: list[str] = field(default_factory=list)
     allowed: list[re.Pattern[str]] = field(default_factory=list)
+    failed_responses: list[str] = field(default_factory=list)  # says which request a console error was about
 
     def open(self, path: str = "/") -> None:
         self.page.goto(self.base_url + path)
@@ -94,15 +95,24 @@ def open_browser(chromium: Any, stack: Any, backoffice_site: Path) -> Iterator[A
         session = BrowserSession(page=page, base_url=stack.api_url)
         page.on("console", lambda message: message.type == "error" and session.errors.append(message.text))
         page.on("pageerror", lambda error: session.errors.append(f"uncaught: {error}"))
+        page.on(
+            "response",
+            lambda r: (
+                r.status >= 400 and session.failed_responses.append(f"{r.status} {r.request.method} {r.url}")
+            ),
+        )
         sessions.append((context, session))
         return session
 
     yield open_session
-    problems = []
+    problems: list[str] = []
+    responses: list[str] = []
     for context, session in sessions:
-        problems += session.unexpected_errors()
+        unexpected = session.unexpected_errors()
+        problems += unexpected
+        responses += session.failed_responses if unexpected else []
         context.close()
-    assert not problems, f"console errors in the back office: {problems}"
+    assert not problems, f"console errors in the back office: {problems} (failed requests: {responses})"
 
 
 def reviewer_account(stack: Any, tenant_id: str, role: str) -> str:

@@ -45,6 +45,12 @@ function findMatches(data: Record<string, any>): MatchRow[] {
   return rows;
 }
 
+function short(value: unknown): string {
+  const shown = text(value);
+  return shown.length > 48 ? `${shown.slice(0, 45)}…` : shown;
+}
+
+/** A check's data: scalars as they are, nested objects one level deep, long values shortened (hover for all). */
 function Data({ data }: { data: Record<string, any> }) {
   const entries = Object.entries(data).filter(([key]) => key !== "matches" && key !== "parties");
   if (!entries.length) return null;
@@ -53,7 +59,19 @@ function Data({ data }: { data: Record<string, any> }) {
       {entries.map(([key, value]) => (
         <div key={key}>
           <dt>{label(key)}</dt>
-          <dd>{typeof value === "object" && value !== null ? <pre>{JSON.stringify(value, null, 2)}</pre> : text(value)}</dd>
+          <dd>
+            {value && typeof value === "object" && !Array.isArray(value) ? (
+              <ul class="nested">
+                {Object.entries(value as Record<string, unknown>).map(([k, v]) => (
+                  <li key={k} title={text(v)}>
+                    <span class="muted">{label(k)}:</span> {short(v)}
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              <span title={text(value)}>{Array.isArray(value) ? value.map(short).join(", ") || "—" : short(value)}</span>
+            )}
+          </dd>
         </div>
       ))}
     </dl>
@@ -64,11 +82,14 @@ export function ChecksPanel({
   caseId,
   checks,
   canClear,
+  cleared,
   onCleared,
 }: {
   caseId: string;
   checks: Record<string, Record<string, any>>;
   canClear: boolean;
+  /** `check|subject|entry id` of the matches reviewers cleared on this case (from the audit trail). */
+  cleared: Set<string>;
   onCleared: (message: string) => void;
 }) {
   const names = Object.keys(checks ?? {});
@@ -111,8 +132,10 @@ export function ChecksPanel({
                       <td>{score(m.score)}</td>
                       <td class="wide">{m.lists || "—"}</td>
                       <td>
-                        {m.suppressed ? (
-                          <span class="small">Cleared</span>
+                        {m.suppressed || cleared.has(`${name}|${m.subject}|${m.entryId}`) ? (
+                          <span class="small" data-testid="cleared">
+                            Cleared
+                          </span>
                         ) : (
                           canClear &&
                           m.subject &&

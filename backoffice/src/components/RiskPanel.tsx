@@ -55,7 +55,7 @@ export function RiskPanel({ item, hits }: { item: Case; hits?: Record<string, an
       )}
       {(risk?.errors ?? []).map((e, i) => (
         <p class="error" key={i}>
-          Rule error: {e.message ?? JSON.stringify(e)}
+          Rule error{e.rule_id ? ` in ${e.rule_id}` : ""}: {e.message ?? e.error ?? JSON.stringify(e)}
         </p>
       ))}
       {(item.flags ?? []).length > 0 && (

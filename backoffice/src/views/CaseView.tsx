@@ -1,7 +1,6 @@
 /** One case: everything a reviewer needs to decide it, and the actions the API says they may take. */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError } from "../api";
-import { link } from "../App";
 import { ChecksPanel } from "../components/ChecksPanel";
 import { DecisionDialog, type DecisionBody, type DecisionKind } from "../components/DecisionDialog";
 import { DocumentsPanel } from "../components/DocumentsPanel";
@@ -13,9 +12,9 @@ import { WorkflowGraph } from "../components/WorkflowGraph";
 import { label, text, when } from "../format";
 import { queueOrder, useKeys, useLoad } from "../hooks";
 import type { Action, CaseDetail, Me } from "../model";
-import { navigate } from "../router";
+import { link, navigate } from "../router";
 
-const KNOWN_KEYS = new Set(["case", "audit", "checks", "children", "path", "actions", "rule_hits", "hits"]);
+const KNOWN_KEYS = new Set(["case", "audit", "checks", "children", "path", "actions", "rule_hits", "hits", "webhook_deliveries"]);
 
 export function CaseView({ id, me }: { id: string; me: Me | null }) {
   const detail = useLoad(() => api<CaseDetail>("GET", `/v1/review/cases/${encodeURIComponent(id)}`), [id]);
@@ -143,6 +142,13 @@ export function CaseView({ id, me }: { id: string; me: Me | null }) {
             caseId={item.id}
             checks={data.checks}
             canClear={!!actions.note?.allowed}
+            cleared={
+              new Set(
+                data.audit
+                  .filter((e) => e.action === "screening.match_cleared")
+                  .map((e) => `${e.details?.check ?? "sanctions"}|${e.details?.subject}|${e.details?.entry_id}`),
+              )
+            }
             onCleared={(text) => {
               setMessage({ kind: "ok", text });
               detail.reload();
@@ -180,6 +186,9 @@ export function CaseView({ id, me }: { id: string; me: Me | null }) {
                 </tbody>
               </table>
             </Section>
+          )}
+          {Array.isArray(data.webhook_deliveries) && data.webhook_deliveries.length > 0 && (
+            <WebhookDeliveries deliveries={data.webhook_deliveries as Record<string, any>[]} />
           )}
           {extras.map(([key, value]) => (
             <Extra key={key} name={key} value={value} />
@@ -373,6 +382,46 @@ function Extra({ name, value }: { name: string; value: unknown }) {
       ) : (
         <pre>{JSON.stringify(value, null, 2)}</pre>
       )}
+    </Section>
+  );
+}
+
+/** The case's events as partners' webhooks received them: where, whether it arrived, how many attempts. */
+function WebhookDeliveries({ deliveries }: { deliveries: Record<string, any>[] }) {
+  return (
+    <Section title="Webhook deliveries" id="webhook-deliveries">
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th>Event</th>
+              <th class="wide">Endpoint</th>
+              <th>Status</th>
+              <th>Attempts</th>
+              <th>Last answer</th>
+              <th class="wide">Updated</th>
+            </tr>
+          </thead>
+          <tbody>
+            {deliveries.map((d, i) => (
+              <tr key={d.id ?? i} data-delivery={d.id}>
+                <td>{text(d.event_type)}</td>
+                <td class="wide small">{text(d.url)}</td>
+                <td>
+                  <span class={`badge delivery-${d.status}`}>{label(String(d.status ?? "unknown"))}</span>
+                  {d.next_attempt_at && <div class="muted small">next try {when(d.next_attempt_at)}</div>}
+                </td>
+                <td>{text(d.total_attempts ?? d.attempts)}</td>
+                <td>
+                  {d.last_status_code ? `HTTP ${d.last_status_code}` : "—"}
+                  {d.last_error && <div class="small error-text">{d.last_error}</div>}
+                </td>
+                <td class="wide">{when(d.updated_at)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </Section>
   );
 }

@@ -1,12 +1,11 @@
 /** The review queue: cases needing review first, filters, search, sort, cursor paging, counts, assign to me. */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, query } from "../api";
-import { link } from "../App";
 import { ErrorBox, Loading, RiskBadge, StateBadge } from "../components/ui";
 import { label, when } from "../format";
 import { queueOrder, useKeys, useLoad } from "../hooks";
 import { RISK_LEVELS, STATES, type Case, type Me } from "../model";
-import { navigate } from "../router";
+import { link, navigate } from "../router";
 
 interface Filters {
   state: string;

@@ -1,0 +1,61 @@
+"""A sanctions match found by the real workflow, read and cleared as a false positive in the back office."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import reviewer_account
+from tests.unit.plugins.test_sanctions_plugin import generated_rows
+from tests.unit.screening.generated_lists import write_targets_csv
+from tests.waiting import wait_for
+
+pytestmark = pytest.mark.slow  # a browser against the local stack
+
+
+def test_a_listed_name_shows_its_match_and_a_reviewer_clears_it(open_browser, stack, tenant):
+    # The tenant's own watchlist, so no other test's cases screen against it.
+    stack.client("s3").put_object(
+        Bucket=stack.physical_id("DocumentsBucket"),
+        Key=f"watchlists/tenants/{tenant.id}/targets.simple.csv",
+        Body=write_targets_csv(generated_rows(seed=int(secrets.token_hex(2), 16))),
+    )
+    api = tenant.api()
+    entity = {
+        "type": "individual",
+        "id": f"cust-{secrets.token_hex(3)}",
+        "individual": {"first_name": "Viktor", "last_name": "Orlov", "date_of_birth": "1962-04-17"},
+    }
+    created = api.post("/v1/cases", json={"workflow": "kyc", "entity": entity})
+    assert created.status_code == 202, created.text
+    case_id = created.json()["id"]
+    wait_for(
+        lambda: api.get(f"/v1/cases/{case_id}").json()["state"] == "manual_review", timeout=60, what="review"
+    )
+
+    browser = open_browser()
+    page = browser.page
+    browser.open(f"/cases/{case_id}")
+    browser.sign_in(reviewer_account(stack, tenant.id, "reviewer"))
+    match = page.locator('#checks [data-check="sanctions"] tr[data-entry="L-ORLOV"]')
+    expect(match).to_contain_text("Viktor Sergeyevich Orlov")  # the listed name that was met
+    expect(match).to_contain_text("individual")
+    expect(match.locator("td").nth(3)).to_have_text(re.compile(r"^\d+%$"))  # the score
+    expect(page.locator("#risk")).to_contain_text("sanctions")  # the flag the match raised
+    browser.screenshot("case-sanctions-match")
+
+    match.get_by_role("button", name="Clear").click()
+    dialog = page.get_by_role("dialog", name="Clear this match as a false positive?")
+    dialog.get_by_label("Reason (required)").fill("Another Viktor Orlov: passport seen")
+    dialog.get_by_role("button", name="Clear match").click()
+    expect(page.get_by_test_id("case-message")).to_contain_text("is cleared for individual")
+    expect(match.get_by_test_id("cleared")).to_be_visible()
+    expect(page.locator("#timeline")).to_contain_text("Screening match cleared")
+    audit = tenant.reviewer("viewer").get(f"/v1/review/cases/{case_id}").json()["audit"]
+    cleared = [e for e in audit if e["action"] == "screening.match_cleared"]
+    assert [(e["details"]["entry_id"], e["reason"]) for e in cleared] == [
+        ("L-ORLOV", "Another Viktor Orlov: passport seen")
+    ]
