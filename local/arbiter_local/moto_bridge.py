@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +27,7 @@ from typing import Any
 
 from moto.awslambda.models import LambdaFunction
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.responses import DynamoHandler
 from moto.events.models import EventPattern, EventTemplateParser, Rule
 from moto.utilities.arns import parse_arn
 
@@ -81,7 +83,12 @@ class MotoBridge:
 
     def install(self) -> None:
         """Patch moto's Lambda invocation and EventBridge rule delivery."""
-        self._saved = {"invoke": LambdaFunction._invoke_lambda, "targets": Rule.send_to_targets}
+        self._saved = {
+            "invoke": LambdaFunction._invoke_lambda,
+            "targets": Rule.send_to_targets,
+            "transact": DynamoHandler.transact_write_items,
+        }
+        DynamoHandler.transact_write_items = _idempotent_transactions(DynamoHandler.transact_write_items)  # type: ignore[method-assign]
         for name in _DYNAMODB_WRITES:
             self._saved[f"dynamodb.{name}"] = getattr(DynamoDBBackend, name)
             setattr(DynamoDBBackend, name, _serialised(getattr(DynamoDBBackend, name)))
@@ -122,6 +129,7 @@ class MotoBridge:
         if self._saved:
             LambdaFunction._invoke_lambda = self._saved["invoke"]  # type: ignore[method-assign]
             Rule.send_to_targets = self._saved["targets"]  # type: ignore[method-assign]
+            DynamoHandler.transact_write_items = self._saved["transact"]  # type: ignore[method-assign]
             for name in _DYNAMODB_WRITES:
                 setattr(DynamoDBBackend, name, self._saved[f"dynamodb.{name}"])
             self._saved = {}
@@ -198,3 +206,32 @@ def _filtered(spec: Any, payload: Any) -> Any:
     patterns = [EventPattern.load(raw) for raw in spec.stream_filters]
     kept = [r for r in payload["Records"] if any(p.matches_event(r) for p in patterns)]
     return {**payload, "Records": kept} if kept else None
+
+
+_TOKEN_LIFETIME_S = 600  # DynamoDB honours a ClientRequestToken for ten minutes
+
+
+def _idempotent_transactions(method: Callable[..., Any]) -> Callable[..., Any]:
+    """TransactWriteItems as DynamoDB runs it: a retry with the same ClientRequestToken (the SDK sends one and
+    keeps it across its retries) returns the first success instead of applying the writes again. moto ignores
+    the token, so a retried conditional write would fail against its own first attempt."""
+    done: dict[str, tuple[float, Any]] = {}
+    lock = threading.Lock()
+
+    def transact_write_items(handler: Any) -> Any:
+        token = handler.body.get("ClientRequestToken")
+        now = time.monotonic()
+        if token:
+            with lock:
+                for old in [t for t, (at, _) in done.items() if now - at > _TOKEN_LIFETIME_S]:
+                    del done[old]
+                if token in done:
+                    return done[token][1]
+        result = method(handler)
+        if token:
+            with lock:
+                done[token] = (now, result)
+        return result
+
+    transact_write_items.__wrapped__ = method  # type: ignore[attr-defined]
+    return transact_write_items

@@ -51,7 +51,7 @@ def ruled(tenant):
     return tenant
 
 
-def finished(tenant, case_id, states=("approved", "rejected", "manual_review")):
+def finished(tenant, case_id, states=("approved", "rejected", "manual_review", "failed")):
     api = tenant.api()
     return wait_for(
         lambda: (c := api.get(f"/v1/cases/{case_id}").json())["state"] in states and c,
@@ -306,7 +306,7 @@ def test_the_demo_tenant_decides_with_its_seeded_rule_sets(stack):
         for name, response in (("clean", clean), ("bad", bad)):
             case_id = response.json()["id"]
             states[name] = wait_for(
-                lambda case_id=case_id: (s := api.get(f"/v1/cases/{case_id}").json()["state"]) in ("approved", "rejected", "manual_review") and s,
+                lambda case_id=case_id: (s := api.get(f"/v1/cases/{case_id}").json()["state"]) in ("approved", "rejected", "manual_review", "failed") and s,
                 timeout=120,
                 what=f"the {name} demo case to be decided",
             )  # fmt: skip
