@@ -46,6 +46,10 @@ def _banner(stack: LocalStack, started: float) -> str:
         lines += ["", f"  Demo API key    {seeded.get('api_key')}   (tenant {seeded.get('tenant_id')})"]
         for email, role in seeded.get("reviewers", {}).items():
             lines.append(f"  Reviewer        {email:<26} password {seeded.get('password')}  ({role})")
+        if seeded.get("sample_cases"):
+            lines.append(
+                f"  Sample cases    {len(seeded['sample_cases'])} started: see the back office's queue"
+            )
     lines += ["", "Press Ctrl-C to stop.", ""]
     return "\n".join(lines)
 
@@ -57,7 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("werkzeug", "botocore", "urllib3", "httpx"):
         logging.getLogger(noisy).setLevel(logging.INFO if args.verbose else logging.ERROR)
     config = StackConfig(
-        api_port=args.api_port, moto_port=args.moto_port, host=args.host, seed=not args.no_seed
+        api_port=args.api_port,
+        moto_port=args.moto_port,
+        host=args.host,
+        seed=not args.no_seed,
+        sample_cases=not args.no_seed,
     )
     if args.template is not None:
         config.template = args.template.resolve()

@@ -143,3 +143,78 @@ def seed_demo(stack: LocalStack) -> dict[str, Any]:
     for step in SEED_STEPS:
         ctx.produced.update(step(ctx))
     return ctx.produced
+
+
+#: Sample cases started through the API once it serves (what an integrator would send): one for each path.
+SAMPLE_CASES: list[tuple[str, dict[str, Any]]] = [
+    (
+        "/v1/cases",
+        {
+            "workflow": "kyb",
+            "correlation_id": "sample-kyb-review",
+            "entity": {
+                "type": "business",
+                "id": "sample-acme",
+                "business": {
+                    "name": "Acme Payments GmbH",
+                    "registration_number": "HRB 123456",
+                    "country_of_incorporation": "DE",
+                    "website": "https://acme.example",
+                    "ubos": [
+                        {
+                            "first_name": "Ada",
+                            "last_name": "Lovelace",
+                            "date_of_birth": "1985-12-10",
+                            "nationality": "GB",
+                            "ownership_percent": 60,
+                        }
+                    ],
+                },
+            },
+        },
+    ),
+    (
+        "/v1/cases",
+        {
+            "workflow": "kyb",
+            "correlation_id": "sample-kyb-high-risk",
+            "entity": {
+                "type": "business",
+                "id": "sample-tehran-trading",
+                "business": {
+                    "name": "Tehran Trading Co",
+                    "registration_number": "10103456789",
+                    "country_of_incorporation": "IR",
+                },
+            },
+        },
+    ),
+    (
+        "/api/v1/external/workflows/run",
+        {
+            "workflowId": "kyc-manual-review",
+            "context": {
+                "entity": {
+                    "id": "sample-john-doe",
+                    "type": "individual",
+                    "data": {"firstName": "John", "lastName": "Doe", "email": "john.doe@example.com"},
+                },
+                "documents": [],
+            },
+        },
+    ),
+]
+
+
+def seed_sample_cases(stack: LocalStack) -> dict[str, Any]:
+    """Start the sample cases through the demo tenant's API key; returns their ids."""
+    import httpx
+
+    started = []
+    with httpx.Client(base_url=stack.api_url, headers={"X-API-Key": DEMO_API_KEY}, timeout=60) as client:
+        for path, body in SAMPLE_CASES:
+            response = client.post(path, json=body)
+            response.raise_for_status()
+            answer = response.json()
+            started.append(answer.get("id") or answer.get("workflowRuntimeId"))
+    return {"sample_cases": started}

@@ -52,6 +52,8 @@ class StackConfig:
     site_dir: Path = PROJECT_ROOT / "backoffice" / "dist"
     parameters: dict[str, str] = field(default_factory=lambda: dict(LOCAL_PARAMETERS))
     seed: bool = True
+    #: Also start a few sample cases once the API is up (`make demo`), so the back office has a queue to show.
+    sample_cases: bool = False
 
 
 def ensure_free(host: str, port: int, what: str) -> None:
@@ -147,6 +149,11 @@ class LocalStack:
         self._http_thread = threading.Thread(target=self._http.serve_forever, name="api-gateway", daemon=True)
         self._http_thread.start()
         self.progress(f"API and back office on {self.api_url}")
+        if cfg.seed and cfg.sample_cases:
+            from arbiter_local.seed import seed_sample_cases
+
+            self.progress("starting sample cases")
+            self.seeded.update(seed_sample_cases(self))
 
     def stop(self) -> None:
         """Stop serving and restore moto; safe to call twice."""
