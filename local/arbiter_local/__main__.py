@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -91,9 +92,21 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     print("==> stopping", flush=True)
-    stack.stop()
+    # Stopping closes the ports; a workflow thread moto still runs (a Retry backoff, a Wait state) must not
+    # keep Ctrl-C waiting, so the stop gets a bounded time and the process then ends (see below).
+    stopper = threading.Thread(target=stack.stop, name="stop", daemon=True)
+    stopper.start()
+    stopper.join(timeout=STOP_TIMEOUT_S)
     return 0
 
 
+STOP_TIMEOUT_S = 10
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Everything lives in memory and the servers are stopped: end now, without joining moto's execution
+    # threads or the event-delivery pool, which may be waiting on work that no longer matters.
+    os._exit(code)
