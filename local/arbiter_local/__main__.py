@@ -74,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     stack = LocalStack(config, progress=lambda message: print(f"==> {message}", flush=True))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Ctrl-C stops the stack even when the parent process started us with SIGINT ignored (Python then installs
+    # no KeyboardInterrupt handler of its own).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         stack.start()
     except PortInUse as exc:
@@ -85,8 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         stack.stop()
         return 130
-    print(_banner(stack, started), flush=True)
     try:
+        print(_banner(stack, started), flush=True)
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:

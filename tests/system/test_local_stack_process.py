@@ -35,7 +35,7 @@ READY = "Press Ctrl-C to stop."
 class StackProcess:
     """A running `python -m arbiter_local`, its output collected line by line."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, ignore_sigint: bool = False) -> None:
         env = {
             **os.environ,
             "PYTHONPATH": f"{PROJECT_ROOT / 'layers' / 'common'}:{PROJECT_ROOT / 'local'}",
@@ -48,6 +48,8 @@ class StackProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            # A parent that ignores SIGINT (some shells, CI runners, test runners) passes that on to its children.
+            preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignore_sigint else None,
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []
@@ -163,6 +165,19 @@ def test_the_demo_serves_health_takes_a_request_and_stops_cleanly(
     assert "Traceback" not in stderr, stderr
     assert port_is_free(ports[0])
     assert port_is_free(ports[1])
+
+
+def test_ctrl_c_stops_it_even_when_started_with_sigint_ignored(ports: tuple[int, int]) -> None:
+    proc = StackProcess(
+        "--api-port", str(ports[0]), "--moto-port", str(ports[1]), "--no-seed", ignore_sigint=True
+    )
+    try:
+        proc.wait_for_line(READY)
+        assert proc.interrupt(timeout=20) == 0
+        assert "==> stopping" in "".join(proc.output)
+        assert port_is_free(ports[0])
+    finally:
+        proc.kill()
 
 
 def test_a_port_in_use_gives_one_line_not_a_traceback() -> None:
