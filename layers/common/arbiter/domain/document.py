@@ -80,38 +80,6 @@ class DocumentVersion(BaseModel):
     pages: list[Page] = Field(default_factory=list)
     decision: DocumentDecision | None = None
     created_at: dt.datetime | None = None
-    history: list[DocumentVersion] = Field(
-        default_factory=list, description="Earlier versions, oldest first (every upload is kept)"
-    )
-
-    def replace_pages(self, pages: list[Page], at: dt.datetime) -> None:
-        """A new version of the document: the current one goes to the history with its decision."""
-        self.history.append(
-            DocumentVersion(
-                version=self.version,
-                pages=self.pages,
-                decision=self.decision,
-                created_at=self.created_at,
-                replaced_at=at,
-            )
-        )
-        self.version += 1
-        self.pages = pages
-        self.decision = None
-        self.created_at = at
-
-    def page_versions(self) -> list[tuple[int, list[Page]]]:
-        """Every version's pages, the current one last."""
-        return [(v.version, v.pages) for v in self.history] + [(self.version, self.pages)]
-
-    def find_page(self, object_key: str) -> Page | None:
-        """The page (of any version) stored under `object_key`."""
-        for _version, pages in self.page_versions():
-            for page in pages:
-                if page.object_key == object_key:
-                    return page
-        return None
-
     replaced_at: dt.datetime
 
 
