@@ -36,33 +36,33 @@ class DynamoWebhookRepository:
         self._client = client
         self._table = table_name
 
-    # ------------------------------------------------------------------ subscriptions
-    def add_subscription(self, subscription: Subscription) -> bool:
-        """Store a new subscription; False if one with this id exists (it is left as it is)."""
+    def _conditionally(self, write: Any, **request: Any) -> bool:
+        """Run a conditional write on the table; False when its condition does not hold."""
         try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=to_item(self._subscription_item(subscription)),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
+            write(TableName=self._table, **request)
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
             raise
         return True
 
+    # ------------------------------------------------------------------ subscriptions
+    def add_subscription(self, subscription: Subscription) -> bool:
+        """Store a new subscription; False if one with this id exists (it is left as it is)."""
+        return self._conditionally(
+            self._client.put_item,
+            Item=to_item(self._subscription_item(subscription)),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
     def save_subscription(self, subscription: Subscription) -> None:
         """Replace a stored subscription; NotFound if it was deleted meanwhile."""
-        try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=to_item(self._subscription_item(subscription)),
-                ConditionExpression="attribute_exists(pk)",
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise NotFound(f"webhook {subscription.id} not found", webhook_id=subscription.id) from exc
-            raise
+        if not self._conditionally(
+            self._client.put_item,
+            Item=to_item(self._subscription_item(subscription)),
+            ConditionExpression="attribute_exists(pk)",
+        ):
+            raise NotFound(f"webhook {subscription.id} not found", webhook_id=subscription.id)
 
     def get_subscription(self, tenant_id: str, subscription_id: str) -> Subscription:
         """The subscription, or NotFound (also for another tenant's)."""
@@ -77,16 +77,12 @@ class DynamoWebhookRepository:
 
     def delete_subscription(self, tenant_id: str, subscription_id: str) -> None:
         """Delete it; NotFound if there is none. Its deliveries stay in the log."""
-        try:
-            self._client.delete_item(
-                TableName=self._table,
-                Key=to_item({"pk": keys.webhook_pk(tenant_id, subscription_id), "sk": keys.WEBHOOK_SK}),
-                ConditionExpression="attribute_exists(pk)",
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise NotFound(f"webhook {subscription_id} not found", webhook_id=subscription_id) from exc
-            raise
+        if not self._conditionally(
+            self._client.delete_item,
+            Key=to_item({"pk": keys.webhook_pk(tenant_id, subscription_id), "sk": keys.WEBHOOK_SK}),
+            ConditionExpression="attribute_exists(pk)",
+        ):
+            raise NotFound(f"webhook {subscription_id} not found", webhook_id=subscription_id)
 
     def list_subscriptions(self, tenant_id: str, *, cursor: str | None = None, limit: int = 25) -> Page:
         """The tenant's subscriptions made through the API, newest first."""
@@ -123,17 +119,11 @@ class DynamoWebhookRepository:
     # ------------------------------------------------------------------ deliveries
     def add_delivery(self, delivery: Delivery) -> bool:
         """Store a new delivery; False if it exists (the same event seen twice)."""
-        try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=to_item(self._delivery_item(delivery)),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return self._conditionally(
+            self._client.put_item,
+            Item=to_item(self._delivery_item(delivery)),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
 
     def save_delivery(self, delivery: Delivery) -> None:
         """Replace the delivery's record (a replay)."""
