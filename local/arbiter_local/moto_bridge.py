@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import json
 import logging
 import threading
@@ -199,11 +200,17 @@ def _transformed(target: dict[str, Any], event: dict[str, Any]) -> Any:
     return event
 
 
+@functools.cache
+def _patterns(filters: tuple[str, ...]) -> list[EventPattern]:
+    """Parsed once per function: the filter runs on every write to a streamed table."""
+    return [EventPattern.load(raw) for raw in filters]
+
+
 def _filtered(spec: Any, payload: Any) -> Any:
     """A stream batch reduced to the records its FilterCriteria let through (None: nothing left)."""
     if spec is None or not spec.stream_filters or not isinstance(payload, dict) or "Records" not in payload:
         return payload
-    patterns = [EventPattern.load(raw) for raw in spec.stream_filters]
+    patterns = _patterns(spec.stream_filters)
     kept = [r for r in payload["Records"] if any(p.matches_event(r) for p in patterns)]
     return {**payload, "Records": kept} if kept else None
 

@@ -289,9 +289,8 @@ def _update_active(
 
     The workflow may be saving the same case meanwhile; a lost race reads the case again and re-applies.
     """
-    for attempt in range(5):
-        if attempt:
-            case = deps.cases.get(case.tenant_id, case.id)
+    attempts = 5
+    for attempt in range(1, attempts + 1):
         expected = case.version
         change = case.merge_context(context, principal.actor, deep=True)
         if entity != case.entity:
@@ -302,9 +301,10 @@ def _update_active(
             deps.cases.save(case, change, expected_version=expected)
             return case
         except ConcurrentUpdate:
-            if attempt == 4:
+            if attempt == attempts:
                 raise
-    return case
+            case = deps.cases.get(case.tenant_id, case.id)
+    raise AssertionError("unreachable")  # the loop returns or raises
 
 
 def _new_document_versions(
