@@ -169,6 +169,22 @@ def clear_screening_match(case_id: str, body: screening.ClearMatchRequest) -> di
     return {"clearance": clearance.model_dump(mode="json"), "created": created}
 
 
+@app.get("/v1/review/cases/<case_id>/screening/clearances")
+def case_screening_clearances(case_id: str) -> dict[str, Any]:
+    return {"items": screening.case_clearances(deps().cases, clearances(), reviewer(), case_id)}
+
+
+@app.post("/v1/review/cases/<case_id>/screening/clearances/revoke")
+def revoke_screening_clearance(case_id: str, body: screening.RevokeClearanceRequest) -> dict[str, Any]:
+    revoked = screening.revoke_clearance(deps().cases, clearances(), reviewer(), case_id, body)
+    return {"revoked": revoked.model_dump(mode="json")}
+
+
+@app.get("/v1/review/entities/<entity_id>/screening/clearances")
+def entity_screening_clearances(entity_id: str) -> dict[str, Any]:
+    return {"items": screening.entity_clearances(deps().cases, clearances(), reviewer(), entity_id)}
+
+
 @app.get("/v1/review/cases/<case_id>/documents/<document_id>/pages/<index>")
 def page_links(
     case_id: str,

@@ -179,3 +179,115 @@ def test_clearing_is_refused_clearly(tenant, stack, watchlist):
     assert other.reviewer("admin").post(url, json=clear).status_code == 404
     result = reviewer.get(f"/v1/review/cases/{case_id}").json()
     assert not [e for e in result["audit"] if e["action"] == "screening.match_cleared"]
+
+
+def test_a_revoked_clearance_is_listed_no_more_and_the_match_is_raised_again(tenant, watchlist):
+    api, reviewer, viewer = tenant.api(), tenant.reviewer("reviewer"), tenant.reviewer("viewer")
+    customer = f"cust-{secrets.token_hex(3)}"
+    first = _kyc_case(api, customer)
+    assert _settled(api, first) == "manual_review"
+    url = f"/v1/review/cases/{first}/screening/clearances"
+    assert viewer.get(url).json() == {"items": []}
+    clear = {"subject": "individual", "entry_id": "L-ORLOV", "reason": "Another Viktor Orlov: passport seen"}
+    assert reviewer.post(url, json=clear).status_code == 200
+
+    # Listed on the case, and on the entity, for viewers too.
+    listed = viewer.get(url)
+    assert listed.status_code == 200, listed.text
+    [item] = listed.json()["items"]
+    assert (item["party_key"], item["entry_id"], item["applies_to"], item["case_id"]) == (
+        customer,
+        "L-ORLOV",
+        ["individual"],
+        first,
+    )
+    assert item["reason"] == clear["reason"]
+    by_entity = viewer.get(f"/v1/review/entities/{customer}/screening/clearances")
+    assert by_entity.status_code == 200, by_entity.text
+    assert [(i["party_key"], i["entry_id"]) for i in by_entity.json()["items"]] == [(customer, "L-ORLOV")]
+    assert (
+        reviewer.post(
+            f"/v1/review/cases/{first}/decision", json={"decision": "approve", "reason": "cleared"}
+        ).status_code
+        == 200
+    )
+
+    # The next case of the customer holds the clearance; it is revoked from there.
+    second = _kyc_case(api, customer)
+    _settled(api, second)
+    assert [
+        i["entry_id"] for i in viewer.get(f"/v1/review/cases/{second}/screening/clearances").json()["items"]
+    ] == ["L-ORLOV"]
+    revoke = {"subject": "individual", "entry_id": "L-ORLOV", "reason": "Passport was forged"}
+    revoked = reviewer.post(f"/v1/review/cases/{second}/screening/clearances/revoke", json=revoke)
+    assert revoked.status_code == 200, revoked.text
+    assert (revoked.json()["revoked"]["entry_id"], revoked.json()["revoked"]["case_id"]) == ("L-ORLOV", first)
+    audit = reviewer.get(f"/v1/review/cases/{second}").json()["audit"]
+    [entry] = [e for e in audit if e["action"] == "screening.clearance_revoked"]
+    assert entry["reason"] == revoke["reason"]
+    assert (entry["details"]["cleared_on_case"], entry["details"]["cleared_reason"]) == (
+        first,
+        clear["reason"],
+    )
+    assert viewer.get(url).json() == {"items": []}
+    assert viewer.get(f"/v1/review/entities/{customer}/screening/clearances").json() == {"items": []}
+    again = reviewer.post(f"/v1/review/cases/{second}/screening/clearances/revoke", json=revoke)
+    assert again.status_code == 404
+    assert again.json()["path"] == "entry_id"
+    assert len([e for e in reviewer.get(f"/v1/review/cases/{second}").json()["audit"]
+                if e["action"] == "screening.clearance_revoked"]) == 1  # fmt: skip
+
+    # The customer's next case raises the match again.
+    if _state(api, second) == "manual_review":
+        assert (
+            reviewer.post(
+                f"/v1/review/cases/{second}/decision", json={"decision": "reject", "reason": "listed"}
+            ).status_code
+            == 200
+        )
+    third = _kyc_case(api, customer)
+    assert _settled(api, third) == "manual_review"
+    detail = reviewer.get(f"/v1/review/cases/{third}").json()
+    assert "sanctions_match" in [f["code"] for f in detail["case"]["flags"]]
+    [party] = detail["checks"]["sanctions"]["data"]["parties"]
+    assert [(m["entry"]["id"], m["suppressed"]) for m in party["matches"]] == [("L-ORLOV", False)]
+
+
+def test_listing_and_revoking_clearances_is_refused_clearly(tenant, stack, watchlist):
+    api = tenant.api()
+    customer = f"cust-{secrets.token_hex(3)}"
+    case_id = _kyc_case(api, customer)
+    assert _settled(api, case_id) == "manual_review"
+    reviewer = tenant.reviewer("reviewer")
+    clear = {"subject": "individual", "entry_id": "L-ORLOV", "reason": "not him"}
+    assert reviewer.post(f"/v1/review/cases/{case_id}/screening/clearances", json=clear).status_code == 200
+    url = f"/v1/review/cases/{case_id}/screening/clearances/revoke"
+    revoke = {"subject": "individual", "entry_id": "L-ORLOV", "reason": "new evidence"}
+
+    viewer = tenant.reviewer("viewer").post(url, json=revoke)
+    assert viewer.status_code == 403
+    assert "needs the reviewer role" in viewer.json()["message"]
+    wrong_subject = reviewer.post(url, json={**revoke, "subject": "business.ubos[0]"})
+    assert (wrong_subject.status_code, wrong_subject.json()["path"]) == (422, "subject")
+    wrong_check = reviewer.post(url, json={**revoke, "check": "website"})
+    assert (wrong_check.status_code, wrong_check.json()["path"]) == (422, "check")
+    no_reason = reviewer.post(url, json={**revoke, "reason": " "})
+    assert no_reason.status_code == 422
+    assert "reason" in no_reason.text
+    assert (
+        reviewer.post("/v1/review/cases/no-such-case/screening/clearances/revoke", json=revoke).status_code
+        == 404
+    )
+    assert reviewer.get("/v1/review/entities/no-such-entity/screening/clearances").status_code == 404
+
+    from tests.system.test_integrator_api import _other_tenant
+
+    other = _other_tenant(stack).reviewer("admin")
+    assert other.post(url, json=revoke).status_code == 404
+    assert other.get(f"/v1/review/cases/{case_id}/screening/clearances").status_code == 404
+    assert other.get(f"/v1/review/entities/{customer}/screening/clearances").status_code == 404
+    # Nothing was revoked by any of these.
+    [item] = reviewer.get(f"/v1/review/cases/{case_id}/screening/clearances").json()["items"]
+    assert item["entry_id"] == "L-ORLOV"
+    audit = reviewer.get(f"/v1/review/cases/{case_id}").json()["audit"]
+    assert not [e for e in audit if e["action"] == "screening.clearance_revoked"]

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from arbiter.domain.case import AuditEntry, RiskAssessment
-from arbiter.domain.errors import InvalidInput, NotAllowed
+from arbiter.domain.errors import InvalidInput, NotAllowed, NotFound
 from arbiter.domain.screening import Clearance
 from arbiter.services import assessment, cases, checks, screening
-from arbiter.services.screening import ClearMatchRequest
+from arbiter.services.screening import ClearMatchRequest, RevokeClearanceRequest
 from tests.builders import business, integrator, reviewer, tenant, ubo
 from tests.unit.fakes import case_deps
 
@@ -29,6 +29,15 @@ class InMemoryClearanceStore:
         if key in self.items:
             return False
         self.items[key] = clearance
+        self.audit.append(audit)
+        return True
+
+    def for_party(self, tenant_id: str, party_key: str) -> list[Clearance]:
+        return [c for (t, p, _), c in self.items.items() if (t, p) == (tenant_id, party_key)]
+
+    def remove(self, clearance: Clearance, case_id: str, audit: AuditEntry) -> bool:
+        if self.items.pop((clearance.tenant_id, clearance.party_key, clearance.entry_id), None) is None:
+            return False
         self.audit.append(audit)
         return True
 
@@ -196,3 +205,113 @@ def test_a_viewer_cannot_clear_a_match():
 def test_a_blank_reason_is_refused():
     with pytest.raises(ValueError, match="reason must not be blank"):
         ClearMatchRequest(subject="business", entry_id="X", reason="   ")
+
+
+def _cleared_case(deps, store):
+    case = _checked_case(deps)
+    request = ClearMatchRequest(subject="business.ubos[0]", entry_id="L-ORLOV", reason="born 1984, not him")
+    screening.clear_match(deps, store, reviewer(), case.id, request)
+    return case
+
+
+def test_a_case_lists_the_clearances_of_its_parties_for_viewers():
+    deps, store = case_deps(), InMemoryClearanceStore()
+    case = _cleared_case(deps, store)
+    # A clearance of another party of the same tenant, and one of another tenant, are not the case's.
+    other = store.items[("acme", "biz-1/owner/n-1234", "L-ORLOV")]
+    store.items[("acme", "biz-9", "L-ORLOV")] = other.model_copy(update={"party_key": "biz-9"})
+    store.items[("umbrella", "biz-1", "L-X")] = other.model_copy(
+        update={"tenant_id": "umbrella", "party_key": "biz-1", "entry_id": "L-X"}
+    )
+    [item] = screening.case_clearances(deps, store, reviewer("viewer"), case.id)
+    assert (item["party_key"], item["entry_id"], item["applies_to"]) == (
+        "biz-1/owner/n-1234",
+        "L-ORLOV",
+        ["business.ubos[0]"],
+    )
+    assert (item["reason"], item["case_id"], item["cleared_by"]["id"]) == (
+        "born 1984, not him",
+        case.id,
+        reviewer().id,
+    )
+
+
+def test_a_case_without_screening_lists_no_clearance_and_an_unknown_case_is_not_found():
+    deps, store = case_deps(), InMemoryClearanceStore()
+    case = started_case(deps)
+    assert screening.case_clearances(deps, store, reviewer("viewer"), case.id) == []
+    with pytest.raises(NotFound):
+        screening.case_clearances(deps, store, reviewer("viewer"), "no-such-case")
+
+
+def test_an_entity_lists_its_own_clearances_and_those_of_the_owners_its_cases_screened():
+    deps, store = case_deps(), InMemoryClearanceStore()
+    case = _cleared_case(deps, store)
+    entity_id = deps.cases.get("acme", case.id).entity.id
+    held = store.items[("acme", "biz-1/owner/n-1234", "L-ORLOV")]
+    store.items[("acme", entity_id, "L-ACME")] = held.model_copy(
+        update={"party_key": entity_id, "entry_id": "L-ACME"}
+    )
+    items = screening.entity_clearances(deps, store, reviewer("viewer"), entity_id)
+    assert sorted((i["party_key"], i["entry_id"]) for i in items) == sorted(
+        [("biz-1/owner/n-1234", "L-ORLOV"), (entity_id, "L-ACME")]
+    )
+    with pytest.raises(NotFound):
+        screening.entity_clearances(deps, store, reviewer("viewer"), "no-such-entity")
+
+
+def test_a_reviewer_revokes_a_clearance_with_the_original_kept_in_the_audit_trail():
+    deps, store = case_deps(), InMemoryClearanceStore()
+    case = _cleared_case(deps, store)
+    request = RevokeClearanceRequest(subject="business.ubos[0]", entry_id="L-ORLOV", reason=" new evidence ")
+    revoked = screening.revoke_clearance(deps, store, reviewer(), case.id, request)
+    assert (revoked.party_key, revoked.entry_id) == ("biz-1/owner/n-1234", "L-ORLOV")
+    assert store.items == {}
+    audit = store.audit[-1]
+    assert (audit.action, audit.reason) == ("screening.clearance_revoked", "new evidence")
+    assert (audit.details["entry_id"], audit.details["cleared_reason"], audit.details["cleared_on_case"]) == (
+        "L-ORLOV",
+        "born 1984, not him",
+        case.id,
+    )
+    assert screening.case_clearances(deps, store, reviewer("viewer"), case.id) == []
+    # Revoking again finds nothing to revoke, and writes nothing.
+    with pytest.raises(NotFound) as excinfo:
+        screening.revoke_clearance(deps, store, reviewer(), case.id, request)
+    assert excinfo.value.context["path"] == "entry_id"
+    assert len(store.audit) == 2
+
+
+@pytest.mark.parametrize(
+    ("fields", "error", "path"),
+    [
+        ({"check": "website"}, InvalidInput, "check"),
+        ({"subject": "business.directors[3]"}, InvalidInput, "subject"),
+        ({"entry_id": "L-SOMEONE-ELSE"}, NotFound, "entry_id"),
+    ],
+)
+def test_revoking_what_is_not_held_is_refused_naming_the_field(fields, error, path):
+    deps, store = case_deps(), InMemoryClearanceStore()
+    case = _cleared_case(deps, store)
+    request = RevokeClearanceRequest(
+        **{"subject": "business.ubos[0]", "entry_id": "L-ORLOV", "reason": "new evidence", **fields}
+    )
+    with pytest.raises(error) as excinfo:
+        screening.revoke_clearance(deps, store, reviewer(), case.id, request)
+    assert excinfo.value.context.get("path", getattr(excinfo.value, "path", None)) == path
+    assert len(store.items) == 1
+    assert len(store.audit) == 1
+
+
+def test_a_viewer_cannot_revoke_a_clearance():
+    deps, store = case_deps(), InMemoryClearanceStore()
+    case = _cleared_case(deps, store)
+    request = RevokeClearanceRequest(subject="business.ubos[0]", entry_id="L-ORLOV", reason="new evidence")
+    with pytest.raises(NotAllowed):
+        screening.revoke_clearance(deps, store, reviewer("viewer"), case.id, request)
+    assert len(store.items) == 1
+
+
+def test_a_blank_revocation_reason_is_refused():
+    with pytest.raises(ValueError, match="reason must not be blank"):
+        RevokeClearanceRequest(subject="business", entry_id="X", reason="   ")

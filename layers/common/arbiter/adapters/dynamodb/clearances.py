@@ -2,7 +2,8 @@
 
 A clearance and the audit entry that records it on the case are written in one transaction, conditional on the
 case existing and on the clearance not existing yet: a clearance is never stored without its audit line, and
-clearing twice changes nothing.
+clearing twice changes nothing. Revoking deletes it in the same way, conditional on it still being there, with
+its own audit line on the case it is revoked from.
 """
 
 from __future__ import annotations
@@ -94,19 +95,67 @@ class DynamoClearanceStore:
         try:
             self._client.transact_write_items(TransactItems=operations)
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-            if reasons[:1] == ["ConditionalCheckFailed"]:
-                return False
-            if reasons[1:2] == ["ConditionalCheckFailed"]:
-                raise NotFound(f"case {clearance.case_id} not found", case_id=clearance.case_id) from exc
-            if "TransactionConflict" in reasons:
-                raise Conflict(
-                    "the case is being changed right now; try again", case_id=clearance.case_id
-                ) from exc
-            raise
+            self._raise_unless_first_condition_failed(exc, clearance.case_id)
+            return False
         return True
+
+    def remove(self, clearance: Clearance, case_id: str, audit: AuditEntry) -> bool:
+        """Delete the clearance with an audit entry on `case_id`; False (nothing written) if it is already gone."""
+        case_pk = keys.case_pk(clearance.tenant_id, case_id)
+        operations = [
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": to_item(
+                        {
+                            "pk": keys.screened_party_pk(clearance.tenant_id, clearance.party_key),
+                            "sk": _sk(clearance.entry_id),
+                        }
+                    ),
+                    "ConditionExpression": "attribute_exists(pk)",
+                }
+            },
+            {
+                "ConditionCheck": {
+                    "TableName": self._table,
+                    "Key": to_item({"pk": case_pk, "sk": keys.CASE_SK}),
+                    "ConditionExpression": "attribute_exists(pk)",
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item(
+                        {
+                            "pk": case_pk,
+                            "sk": f"{keys.AUDIT_PREFIX}{keys.timestamp(audit.at)}#{audit.id}",
+                            "data": audit.model_dump_json(),
+                        }
+                    ),
+                    "ConditionExpression": "attribute_not_exists(sk)",  # append-only
+                }
+            },
+        ]
+        try:
+            self._client.transact_write_items(TransactItems=operations)
+        except ClientError as exc:
+            self._raise_unless_first_condition_failed(exc, case_id)
+            return False
+        return True
+
+    @staticmethod
+    def _raise_unless_first_condition_failed(exc: ClientError, case_id: str) -> None:
+        """A cancelled transaction whose first condition failed is the expected race; anything else is raised."""
+        if exc.response["Error"]["Code"] != "TransactionCanceledException":
+            raise exc
+        reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+        if reasons[:1] == ["ConditionalCheckFailed"]:
+            return
+        if reasons[1:2] == ["ConditionalCheckFailed"]:
+            raise NotFound(f"case {case_id} not found", case_id=case_id) from exc
+        if "TransactionConflict" in reasons:
+            raise Conflict("the case is being changed right now; try again", case_id=case_id) from exc
+        raise exc
 
     def _party_items(self, tenant_id: str, party_key: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
