@@ -178,3 +178,42 @@ def test_the_namesake_born_when_the_query_says_is_scored_however_many_share_the_
     query = PersonQuery(names=("E. Doe",), birth_date="1982-08-28")
     assert raised(screen(query, listed, candidates=10)) == ["T"]
     assert listed.rows_born_in((1981, 1982, 1983)).tolist() == [120, 121]
+
+
+def test_an_initial_stands_for_a_long_given_name_as_well_as_a_short_one() -> None:
+    from arbiter.screening.compare import compare_names
+    from arbiter.screening.names import normalise_name as form
+
+    short = compare_names(form("D. Wright"), form("Daniel Wright")).score
+    long = compare_names(form("D. Wright"), form("Danielle Wright")).score
+    assert short == long >= 0.85
+    # The initial must still agree: another letter is another name.
+    assert compare_names(form("D. Wright"), form("Kevin Wright")).score < short
+
+
+def test_an_initial_finds_its_listing_among_many_of_the_same_surname() -> None:
+    # 150 listed "… Doe" with common given names: the one whose given name starts with the initial is scored.
+    others = [(f"N{i:03d}", f"{given} Doe", "") for i, given in enumerate(["Anna", "Jan", "Ewa"] * 50)]
+    listed = _list_of(*others, ("T", "Grzegorz Doe", ""))
+    assert raised(screen(PersonQuery(names=("G. Doe",)), listed, candidates=10)) == ["T"]
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        ("Youssef Othman Cherif", "Yousef Osman Sharif"),  # French "ch" for shin, "th" or "s" for tha
+        ("عثمان الخطيب", "Osman Al-Khatib"),  # tha written "s" in the listed romanisation
+        ("حمزة الزهراني", "Hamza Al-Zahrani"),  # ta marbuta romanised "h" by ICU
+        ("Tariq Al-Qahtani", "Tarik Al Kahtani"),  # qaf written "q" or "k"
+    ],
+)
+def test_arabic_names_meet_across_romanisations(query: str, listed: str) -> None:
+    entries = _list_of(("T", listed, ""), ("X", "Greta Brandt", ""))
+    assert raised(screen(PersonQuery(names=(query,)), entries)) == ["T"]
+
+
+def test_short_chinese_syllables_do_not_meet_by_their_metaphone() -> None:
+    # "gao guang" and "guo qiang" share a metaphone but are different names; the exact listing ranks first.
+    names = [(f"N{i:03d}", "Guo Qiang", "") for i in range(60)]
+    listed = _list_of(*names, ("T", "Gao Guang", ""))
+    assert raised(screen(PersonQuery(names=("高光",)), listed, candidates=10)) == ["T"]

@@ -122,14 +122,15 @@ def _token_similarity(q: _Unit, r: _Unit) -> tuple[float, str]:
         folded = OSA.normalized_similarity(fold_romanisation(a), fold_romanisation(b))
         if folded > best and folded >= ROMANISATION_FLOOR:
             best, how = min(folded, ROMANISATION_CAP), "romanisation"
-    if best < PHONETIC_SIMILARITY and best >= PHONETIC_FLOOR and min(len(a), len(b)) >= 4:
+    single = len(q.positions) == 1 and len(r.positions) == 1
+    if single and best < PHONETIC_SIMILARITY and best >= PHONETIC_FLOOR and min(len(a), len(b)) >= 4:
         # Metaphones of short tokens collide too often ("teng", "dong"): only longer, similar tokens count.
         pa = phonetic_key(a)
         if pa and len(pa) >= 2 and pa == phonetic_key(b):
             best, how = PHONETIC_SIMILARITY, "phonetic"
     if best < SKELETON_SIMILARITY and (q.abjad or r.abjad):
         sa, sb = skeleton_key(a), skeleton_key(b)
-        if sa and (sa == sb or _drop_article(sa) == sb or sa == _drop_article(sb) or _drop_t(sa) == sb):
+        if sa and (sa == sb or _drop_article(sa) == sb or sa == _drop_article(sb) or _drop_end(sa) == sb):
             best, how = SKELETON_SIMILARITY, "skeleton"
     # One edit in a short token is another name as often as a typo ("Deng" / "Dong"): short tokens need more.
     if best < TOKEN_FLOOR or (how == "fuzzy" and min(len(a), len(b)) <= 3 and best < 1.0):
@@ -142,9 +143,10 @@ def _drop_article(skeleton: str) -> str:
     return skeleton[1:] if len(skeleton) > 2 and skeleton[0] == "l" else skeleton
 
 
-def _drop_t(skeleton: str) -> str:
-    # Ta marbuta (ة) is romanised "t" by ICU but left out of most spellings ("fatmt" / "Fatima").
-    return skeleton[:-1] if len(skeleton) > 2 and skeleton.endswith("t") else skeleton
+def _drop_end(skeleton: str) -> str:
+    # Ta marbuta (ة) is romanised "t" or "h" by ICU but left out of most spellings ("fatmt" / "Fatima",
+    # "hmzh" / "Hamza").
+    return skeleton[:-1] if len(skeleton) > 2 and skeleton[-1] in "th" else skeleton
 
 
 def _unit_weight(tokens: tuple[str, ...], unit: _Unit) -> int:
@@ -185,21 +187,24 @@ def compare_names(query: NameForm, listed: NameForm) -> NameComparison:
     pairs: list[TokenPair] = []
     matched = 0.0
     matched_listed_len = 0
+    covered_listed_len = 0
     for sim, _, qu, ru, how in candidates:
         if used_q.intersection(qu.positions) or used_r.intersection(ru.positions):
             continue
         used_q.update(qu.positions)
         used_r.update(ru.positions)
-        # An initial stands for the start of the listed token: the rest of it counts as not matched.
+        # An initial stands for the whole listed token, at an initial's weight: "D." is as much "Daniel" as
+        # "Danielle", and a longer given name is no less likely.
         listed_weight = _unit_weight(listed.tokens, ru)
         listed_len = min(INITIAL_WEIGHT, listed_weight) if how == "initial" else listed_weight
         matched += sim * (_unit_weight(query.tokens, qu) + listed_len)
         matched_listed_len += listed_len
+        covered_listed_len += listed_weight
         pairs.append(TokenPair(qu.text, ru.text, round(sim, 3), how))
     query_len = sum(_weight(t) for t in query.tokens)
     listed_len_all = sum(_weight(t) for t in listed.tokens)
-    listed_extra = listed_len_all - matched_listed_len
-    # Listed tokens left over, each at its extra weight (an initial's unmatched rest counts at the usual one).
+    listed_extra = listed_len_all - covered_listed_len
+    # Listed tokens left over, each at its extra weight.
     extra_weighted = LISTED_EXTRA_WEIGHT * listed_extra + sum(
         (_extra_weight(t) - LISTED_EXTRA_WEIGHT) * _weight(t)
         for i, t in enumerate(listed.tokens)

@@ -24,7 +24,7 @@ from arbiter.screening.names import NameForm, fold_romanisation, phonetic_key, s
 
 __all__ = ["NameIndex", "build_name_index", "candidate_names"]
 
-KEY_KINDS = ("token", "phonetic", "folded", "skeleton")
+KEY_KINDS = ("token", "phonetic", "folded", "skeleton", "initial")
 MIN_FUZZY_LENGTH = 4
 MIN_SKELETON_LENGTH = 2
 
@@ -73,7 +73,8 @@ def _hash(text: str) -> int:
 def _token_keys(token: str, abjad: bool) -> dict[str, list[str]]:
     keys: dict[str, list[str]] = {"token": [token]}
     phonetic = phonetic_key(token)
-    if phonetic:
+    # As in scoring, the metaphone of a short token ("gao", "guo": "K") says too little to look it up by.
+    if len(phonetic) >= 2 and len(token) >= 4:
         keys["phonetic"] = [phonetic]
     folded = fold_romanisation(token)
     if len(folded) >= 3:
@@ -101,6 +102,9 @@ def build_name_index(name_tokens: np.ndarray, name_offsets: np.ndarray, vocabula
         for kind, values in _token_keys(token, abjad=False).items():
             table = keys[kind]
             key_of_token[kind][token_id] = table.setdefault(values[0], len(table))
+        if len(token) >= 2 and token[0].isalpha():
+            # The names holding a word that starts with a letter: what a query's initial ("J.") can stand for.
+            key_of_token["initial"][token_id] = keys["initial"].setdefault(token[0], len(keys["initial"]))
 
     rows = np.repeat(np.arange(name_count, dtype=np.int64), np.diff(name_offsets))
     postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -165,26 +169,38 @@ def _fuzzy_token_ids(index: NameIndex, token: str) -> list[int]:
     return [t for t in found if OSA.distance(token, index.vocabulary[t], score_cutoff=1) <= 1]
 
 
-def _query_token_hits(index: NameIndex, token: str, abjad: bool) -> np.ndarray:
+#: Share of a query token's weight a listed name gets when it holds the token only by another spelling
+#: (metaphone, folded romanisation, skeleton, one edit): the same spelling ranks first.
+SPELLING_SHARE = 0.6
+
+
+def _query_token_hits(index: NameIndex, token: str, abjad: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Listed-name rows holding the token in any spelling, and which of them hold it exactly."""
+    exact = np.empty(0, dtype=np.int32)
     parts: list[np.ndarray] = []
     for kind, values in _token_keys(token, abjad).items():
-        if kind == "skeleton" and not abjad:
+        if kind == "initial" or (kind == "skeleton" and not abjad):
             continue  # only a token written without vowels is compared by its skeleton
         table = index.keys[kind]
         for value in values:
             key_id = table.get(value)
             if key_id is not None:
+                if kind == "token":
+                    exact = index.posting(kind, key_id)
                 parts.append(index.posting(kind, key_id))
     token_key = index.keys["token"]
     for token_id in _fuzzy_token_ids(index, token):
         parts.append(index.posting("token", token_key[index.vocabulary[token_id]]))
     if not parts:
-        return np.empty(0, dtype=np.int32)
-    return np.unique(np.concatenate(parts))
+        return np.empty(0, dtype=np.int32), np.empty(0, dtype=bool)
+    rows = np.unique(np.concatenate(parts))
+    return rows, np.isin(rows, exact, assume_unique=True)
 
 
 #: What a listed name gains in blocking when its entry was born when the query says (see `candidate_names`).
 BIRTH_YEAR_BOOST = 0.25
+#: What a listed name gains in blocking for each query initial one of its words starts with.
+INITIAL_BOOST = 0.4
 
 
 def candidate_names(
@@ -200,24 +216,29 @@ def candidate_names(
     first among names that share a token with the query: on a list with many namesakes, the one born when the
     query says must not be left out of the few scored.
     """
-    tokens = list(form.tokens)
-    abjad = list(form.abjad)
+    # A query initial ("J.") is not looked up as a token: it lifts the names holding a word it starts.
+    is_initial = [len(t) == 1 and t.isalpha() and not a for t, a in zip(form.tokens, form.abjad, strict=True)]
+    initials = [t for t, i in zip(form.tokens, is_initial, strict=True) if i]
+    tokens = [t for t, i in zip(form.tokens, is_initial, strict=True) if not i]
+    abjad = [a for a, i in zip(form.abjad, is_initial, strict=True) if not i]
+    whole = len(tokens)
     # Joined neighbours stand for both their tokens: they catch names written as one word on one side.
     for i in range(len(form.tokens) - 1):
-        tokens.append(form.tokens[i] + form.tokens[i + 1])
-        abjad.append(form.abjad[i] or form.abjad[i + 1])
+        if not (is_initial[i] or is_initial[i + 1]):
+            tokens.append(form.tokens[i] + form.tokens[i + 1])
+            abjad.append(form.abjad[i] or form.abjad[i + 1])
     hit_rows: list[np.ndarray] = []
     hit_weights: list[np.ndarray] = []
     query_weight = 0.0
     for position, (token, is_abjad) in enumerate(zip(tokens, abjad, strict=True)):
-        rows = _query_token_hits(index, token, is_abjad)
+        rows, exact = _query_token_hits(index, token, is_abjad)
         frequency = index.document_frequency(token) or len(rows)
         weight = index.idf(frequency)
-        if position < len(form.tokens):
+        if position < whole:
             query_weight += weight
         if len(rows):
             hit_rows.append(rows)
-            hit_weights.append(np.full(len(rows), weight, dtype=np.float32))
+            hit_weights.append(np.where(exact, weight, SPELLING_SHARE * weight).astype(np.float32))
     if not hit_rows:
         return []
     rows = np.concatenate(hit_rows)
@@ -230,6 +251,12 @@ def candidate_names(
     if boost is not None and len(boost):
         born = np.isin(unique_rows, boost, assume_unique=False) & (shared > 0)
         scores = scores + BIRTH_YEAR_BOOST * born
+    # An initial alone would pull in most of the list: it only lifts names already sharing another token.
+    for initial in dict.fromkeys(initials):
+        key_id = index.keys["initial"].get(initial)
+        if key_id is not None:
+            holds = np.isin(unique_rows, index.posting("initial", key_id)) & (shared > 0)
+            scores = scores + INITIAL_BOOST * holds
     best = np.argpartition(-scores, limit)[:limit] if len(scores) > limit else np.arange(len(scores))
     best = best[np.argsort(-scores[best], kind="stable")]
     return [(int(unique_rows[i]), float(scores[i])) for i in best if scores[i] > 0.0]

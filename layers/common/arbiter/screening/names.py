@@ -29,6 +29,11 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 # romanisers disagree on (h after another consonant is kept: "kh", "sh" are consonants of their own).
 _SKELETON_DROP = re.compile(r"[aeiouyw]+")
 _REPEAT = re.compile(r"(.)\1+")
+# Consonants one Arabic letter is romanised as, folded to one: tha "th"/"s", dhal and za "dh"/"z", qaf "q"/"k",
+# ghayn "gh"/"g", and the French "ch" for shin.
+_SKELETON_FOLDS = (("th", "s"), ("dh", "z"), ("gh", "g"), ("ch", "sh"), ("q", "k"))
+_SKELETON_PATTERN = re.compile("|".join(re.escape(a) for a, _ in _SKELETON_FOLDS))
+_SKELETON_MAP = dict(_SKELETON_FOLDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +51,13 @@ class NameForm:
 # before "sch".
 _ROMANISATION_FOLDS = (
     ("shch", "sh"),
-    ("tsch", "ch"),
-    ("tch", "ch"),
+    ("tsch", "sh"),
+    ("tch", "sh"),
     ("sch", "sh"),
+    ("ch", "sh"),  # French "ch" is English "sh" (Cherif / Sharif): the fold does not tell ch from sh
+    ("th", "s"),  # Arabic tha is written "th" or "s" (Othman / Osman)
+    ("dh", "z"),  # and dhal "dh" or "z"
+    ("q", "k"),
     ("dzh", "j"),
     ("dj", "j"),
     ("zh", "j"),
@@ -75,7 +84,8 @@ def fold_romanisation(token: str) -> str:
 
 def skeleton_key(token: str) -> str:
     """The consonant skeleton of an ASCII token: what an abjad spelling and a romanisation share."""
-    return _REPEAT.sub(r"\1", _SKELETON_DROP.sub("", token))
+    consonants = _SKELETON_DROP.sub("", token)
+    return _REPEAT.sub(r"\1", _SKELETON_PATTERN.sub(lambda m: _SKELETON_MAP[m.group(0)], consonants))
 
 
 @lru_cache(maxsize=65536)

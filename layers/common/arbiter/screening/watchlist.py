@@ -34,7 +34,7 @@ from arbiter.screening.names import NameForm, normalise_name
 __all__ = ["Watchlist", "load_watchlist"]
 
 #: Bumped when the saved layout or the normalisation changes: an older prebuilt file is then refused.
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 _SEPARATOR = "\x1f"  # joins the values of a multi-valued field; never part of a CSV value
 
 
