@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path[:0] = [str(HERE), str(ROOT / "layers" / "common")]
 
-from generate import NEGATIVE_KINDS, POSITIVE_KINDS, Labelled, labelled_set, write_list  # noqa: E402
+from generate import NEGATIVE_KINDS, POSITIVE_KINDS, Labelled, labelled_set, make_spec, write_list  # noqa: E402
 from rapidfuzz import fuzz, process  # noqa: E402
 
 from arbiter.screening import OrganisationQuery, PersonQuery, Watchlist, load_watchlist, screen  # noqa: E402
@@ -195,6 +195,40 @@ def indistinct_listings(watchlist: Watchlist, labelled: list[Labelled]) -> dict[
     return ignored
 
 
+def _native_name(seed: int, entry_id: str) -> tuple[str, ...] | None:
+    spec = make_spec(seed, int(entry_id.split("-")[1]))  # NK-0001234 is entry number 1234
+    if spec.culture not in ("cyrillic", "arabic", "chinese"):
+        return None
+    return tuple(sorted([*spec.native_given, spec.native_surname]))
+
+
+def same_native_name(
+    seed: int,
+    watchlist: Watchlist,
+    labelled: list[Labelled],
+    raised: list[dict[str, set[str]]],
+    ignored: dict[str, set[str]],
+) -> None:
+    """Add to `ignored` the raised entries whose name is the target's own native name in another spelling.
+
+    A `native` query is the target's name in its own script, a `translit` one in another romanisation: every
+    listed entry whose name romanises the same native name ("Yusuf El Khatib", "Youssef Al-Khatib" for
+    يوسف الخطيب) reads as the query exactly as the target does, unless its birth date or countries contradict
+    the query's. The generator knows each entry's native name; only entries some matcher raised are looked at.
+    """
+    for item in labelled:
+        if item.kind not in ("native", "translit"):
+            continue
+        target = _native_name(seed, item.target_id)
+        if target is None:
+            continue
+        for entry_id in set().union(*(r[item.qid] for r in raised)) - {item.target_id}:
+            if entry_id in ignored[item.qid] or _native_name(seed, entry_id) != target:
+                continue
+            if _no_conflict(watchlist.entry(int(entry_id.split("-")[1])), item, birth_slack=1):
+                ignored[item.qid].add(entry_id)
+
+
 def evaluate(
     labelled: list[Labelled], raised: dict[str, set[str]], ignored: dict[str, set[str]]
 ) -> dict[str, dict[str, float]]:
@@ -341,6 +375,7 @@ def main() -> None:
     )
 
     ignored = indistinct_listings(watchlist, labelled)
+    same_native_name(args.seed, watchlist, labelled, [ours, theirs], ignored)
     ours_eval = evaluate(labelled, ours, ignored)
     theirs_eval = evaluate(labelled, theirs, ignored)
     print(

@@ -217,3 +217,14 @@ def test_short_chinese_syllables_do_not_meet_by_their_metaphone() -> None:
     names = [(f"N{i:03d}", "Guo Qiang", "") for i in range(60)]
     listed = _list_of(*names, ("T", "Gao Guang", ""))
     assert raised(screen(PersonQuery(names=("高光",)), listed, candidates=10)) == ["T"]
+
+
+def test_two_sound_metaphones_are_no_evidence() -> None:
+    from arbiter.screening.compare import compare_names
+    from arbiter.screening.names import normalise_name as form
+
+    # "jian" and "jing" share the metaphone "JN": not the same syllable.
+    pairs = compare_names(form("Tian Jian"), form("Tian Jing")).pairs
+    assert [p.how for p in pairs if p.query == "jian"] != ["phonetic"]
+    # A longer metaphone still carries a romanisation across ("Mokhammed" / "Mohammed").
+    assert compare_names(form("Mokhammed Ali"), form("Mohammed Ali")).score >= 0.9

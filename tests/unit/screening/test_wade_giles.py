@@ -29,7 +29,7 @@ def test_wade_giles_names_become_pinyin(wade_giles: str, pinyin: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["Jean-Pierre Dupont", "Anne-Marie Li", "Zhang Xiaoming", "Tung Te", "Li-Ann Smith"]
+    "name", ["Jean-Pierre Dupont", "Anne-Marie Li", "Zhang Xiaoming", "Li Na", "Li-Ann Smith", "Hong Kong"]
 )
 def test_other_names_are_left_alone(name: str) -> None:
     assert not looks_wade_giles(name)
@@ -48,3 +48,19 @@ def test_a_wade_giles_query_finds_the_pinyin_listing() -> None:
     assert (
         matches[0].explanation.query_name == "T'ang Chien-te"
     )  # the name as sent is what the reviewer reads
+
+
+@pytest.mark.parametrize(
+    ("name", "pinyin"),
+    [
+        ("Huang Ching", "huang jing"),
+        ("Chiang Hung", "jiang hong"),
+        ("Tung Te", "dong te"),  # "te" is a pinyin syllable: left as written
+        # Only the words pinyin cannot write are rewritten: "Chen" and "Kang" are pinyin syllables too.
+        ("Chen Hung", "chen hong"),
+        ("Yeh Kang", "ye kang"),
+    ],
+)
+def test_unmarked_names_with_a_word_pinyin_cannot_write_are_rewritten(name: str, pinyin: str) -> None:
+    assert looks_wade_giles(name)
+    assert wade_giles_to_pinyin(name) == pinyin

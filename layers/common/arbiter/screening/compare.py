@@ -124,9 +124,10 @@ def _token_similarity(q: _Unit, r: _Unit) -> tuple[float, str]:
             best, how = min(folded, ROMANISATION_CAP), "romanisation"
     single = len(q.positions) == 1 and len(r.positions) == 1
     if single and best < PHONETIC_SIMILARITY and best >= PHONETIC_FLOOR and min(len(a), len(b)) >= 4:
-        # Metaphones of short tokens collide too often ("teng", "dong"): only longer, similar tokens count.
+        # Metaphones of short tokens collide too often ("teng", "dong"; "jian", "jing"): only longer, similar
+        # tokens with a metaphone of three sounds or more count.
         pa = phonetic_key(a)
-        if pa and len(pa) >= 2 and pa == phonetic_key(b):
+        if len(pa) >= 3 and pa == phonetic_key(b):
             best, how = PHONETIC_SIMILARITY, "phonetic"
     if best < SKELETON_SIMILARITY and (q.abjad or r.abjad):
         sa, sb = skeleton_key(a), skeleton_key(b)

@@ -74,7 +74,7 @@ def _token_keys(token: str, abjad: bool) -> dict[str, list[str]]:
     keys: dict[str, list[str]] = {"token": [token]}
     phonetic = phonetic_key(token)
     # As in scoring, the metaphone of a short token ("gao", "guo": "K") says too little to look it up by.
-    if len(phonetic) >= 2 and len(token) >= 4:
+    if len(phonetic) >= 3 and len(token) >= 4:
         keys["phonetic"] = [phonetic]
     folded = fold_romanisation(token)
     if len(folded) >= 3:

@@ -3,8 +3,9 @@
 Lists and most registries write Chinese names in pinyin; older documents, Taiwan and Hong Kong often use
 Wade-Giles, whose spellings differ in most syllables (`hs`→`x`, `ch'i`→`qi`, `k`→`g`, `-ung`→`-ong`…) and are
 too far apart for edit distance. A name is rewritten only when it is recognisably Wade-Giles: an aspiration
-apostrophe (`ch'`, `k'`, `p'`, `t'`, `ts'`), `hs`, `ü`, or a hyphenated given name whose parts are all Wade-Giles
-syllables; and only its words made of Wade-Giles syllables are rewritten, so `Jean-Pierre` stays as it is. The
+apostrophe (`ch'`, `k'`, `p'`, `t'`, `ts'`), `hs`, `ü`, a hyphenated given name whose parts are all Wade-Giles
+syllables, or a name of two words or more, all Wade-Giles syllables, one of which is no pinyin syllable
+(`Huang Ching`, `Chiang Hung`); and only its words made of Wade-Giles syllables are rewritten, so `Jean-Pierre` stays as it is. The
 conversion follows the standard correspondence tables (initials, then finals); it never looks at the name's
 meaning or at any list.
 """
@@ -85,9 +86,23 @@ def _syllable(part: str) -> tuple[str, str] | None:
 def looks_wade_giles(text: str) -> bool:
     """Whether the name is recognisably written in Wade-Giles (see the module's docstring)."""
     folded = _fold(text)
+    words = folded.split()
     if _MARKER.search(folded):
-        return any(_word_syllables(w) for w in folded.split())
-    return any("-" in w and _word_syllables(w) for w in folded.split())
+        return any(_word_syllables(w) for w in words)
+    if any("-" in w and _word_syllables(w) for w in words):
+        return True
+    # Without a marker ("Huang Ching", "Chiang Hung"): every word is Wade-Giles, and one of them cannot be read
+    # as pinyin at all.
+    syllables = [_word_syllables(w) for w in words]
+    if len(words) < 2 or any(s is None for s in syllables):
+        return False
+    return any(w.strip(",.") not in _pinyin_syllables() for w in words)
+
+
+@lru_cache(maxsize=1)
+def _pinyin_syllables() -> frozenset[str]:
+    """Every syllable the conversion can write: a word outside it is not pinyin."""
+    return frozenset(_pinyin(i, f) for i in _INITIALS for f in _FINALS)
 
 
 def _word_syllables(word: str) -> list[tuple[str, str]] | None:
@@ -101,10 +116,17 @@ def _word_syllables(word: str) -> list[tuple[str, str]] | None:
 @lru_cache(maxsize=4096)
 def wade_giles_to_pinyin(text: str) -> str:
     """The name with its Wade-Giles words in pinyin (syllables of one word joined: `Hsiao-ming` → `xiaoming`)."""
+    folded = _fold(text)
+    words = folded.split()
+    # Recognised only by a word pinyin cannot write: rewrite those words alone ("Chen Hung": "Chen" may be pinyin).
+    unmarked = not _MARKER.search(folded) and not any("-" in w and _word_syllables(w) for w in words)
     out = []
-    for word in _fold(text).split():
+    for word in words:
         syllables = _word_syllables(word)
-        out.append("".join(_pinyin(i, f) for i, f in syllables) if syllables else word)
+        if syllables and not (unmarked and word.strip(",.") in _pinyin_syllables()):
+            out.append("".join(_pinyin(i, f) for i, f in syllables))
+        else:
+            out.append(word)
     return " ".join(out)
 
 
