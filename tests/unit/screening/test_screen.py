@@ -228,3 +228,13 @@ def test_two_sound_metaphones_are_no_evidence() -> None:
     assert [p.how for p in pairs if p.query == "jian"] != ["phonetic"]
     # A longer metaphone still carries a romanisation across ("Mokhammed" / "Mohammed").
     assert compare_names(form("Mokhammed Ali"), form("Mohammed Ali")).score >= 0.9
+
+
+def test_pinyin_words_do_not_meet_by_their_metaphone() -> None:
+    from arbiter.screening.compare import compare_names
+    from arbiter.screening.names import normalise_name as form
+    from arbiter.screening.wade_giles import is_pinyin
+
+    assert is_pinyin("jinghai") and is_pinyin("zheng") and not is_pinyin("mohammed")
+    for query, listed in (("Zeng Jinghai", "Zeng Jing"), ("Zhang Guo", "Zheng Guo")):
+        assert compare_names(form(query), form(listed)).score < 0.8, (query, listed)

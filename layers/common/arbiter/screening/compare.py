@@ -22,10 +22,13 @@ from dataclasses import dataclass
 from rapidfuzz.distance import OSA
 
 from arbiter.screening.names import NameForm, fold_romanisation, phonetic_key, skeleton_key
+from arbiter.screening.wade_giles import is_pinyin
 
 __all__ = ["NameComparison", "TokenPair", "compare_names"]
 
 TOKEN_FLOOR = 0.7
+#: How close joined tokens must be to the other side's when not by skeleton: one edit in ten letters or so.
+JOINED_FLOOR = 0.85
 PHONETIC_SIMILARITY = 0.85
 SKELETON_SIMILARITY = 0.85
 INITIAL_SIMILARITY = 0.9
@@ -103,10 +106,15 @@ def _units(tokens: tuple[str, ...], abjad: tuple[bool, ...]) -> list[_Unit]:
     return units
 
 
-def _token_similarity(q: _Unit, r: _Unit) -> tuple[float, str]:
+def _token_similarity(q: _Unit, r: _Unit, pinyin: bool = False) -> tuple[float, str]:
     a, b = q.text, r.text
     if a == b:
         return 1.0, "exact"
+    if pinyin:
+        # Two names written wholly in pinyin: each word spells its syllables one way, so another spelling is
+        # another name ("Liu Huichun" / "Liu Haichun"); a typo leaves a word pinyin cannot write, and is
+        # compared as any other ("Tian Jign").
+        return 0.0, ""
     if len(a) == 1 or len(b) == 1:
         # An initial meets only a single token of the other side, and only by its first letter.
         # A letter left by an abjad transliteration is not an initial.
@@ -126,8 +134,10 @@ def _token_similarity(q: _Unit, r: _Unit) -> tuple[float, str]:
     if single and best < PHONETIC_SIMILARITY and best >= PHONETIC_FLOOR and min(len(a), len(b)) >= 4:
         # Metaphones of short tokens collide too often ("teng", "dong"; "jian", "jing"): only longer, similar
         # tokens with a metaphone of three sounds or more count.
+        # Pinyin spells each syllable one way: a metaphone shared by two pinyin words ("zhang", "zheng";
+        # "jinghai", "jing") is a coincidence, not another spelling.
         pa = phonetic_key(a)
-        if len(pa) >= 3 and pa == phonetic_key(b):
+        if len(pa) >= 3 and pa == phonetic_key(b) and not (is_pinyin(a) and is_pinyin(b)):
             best, how = PHONETIC_SIMILARITY, "phonetic"
     if best < SKELETON_SIMILARITY and (q.abjad or r.abjad):
         sa, sb = skeleton_key(a), skeleton_key(b)
@@ -135,6 +145,10 @@ def _token_similarity(q: _Unit, r: _Unit) -> tuple[float, str]:
             best, how = SKELETON_SIMILARITY, "skeleton"
     # One edit in a short token is another name as often as a typo ("Deng" / "Dong"): short tokens need more.
     if best < TOKEN_FLOOR or (how == "fuzzy" and min(len(a), len(b)) <= 3 and best < 1.0):
+        return 0.0, ""
+    # Joined tokens stand for names written as one word ("xiao ming" / "Xiaoming"), not for a loose likeness:
+    # "zeng jinghai" is not "Zeng Jing" three letters short.
+    if how in ("fuzzy", "romanisation") and not single and best < JOINED_FLOOR:
         return 0.0, ""
     return best, how
 
@@ -171,12 +185,13 @@ def compare_names(query: NameForm, listed: NameForm) -> NameComparison:
     """Score how well the listed name covers the query name, in [0, 1], with the aligned pairs."""
     if not query.tokens or not listed.tokens:
         return NameComparison(0.0, (), query.tokens, listed.tokens)
+    pinyin = all(is_pinyin(t) for t in (*query.tokens, *listed.tokens))
     q_units = _units(query.tokens, query.abjad)
     r_units = _units(listed.tokens, listed.abjad)
     candidates: list[tuple[float, float, _Unit, _Unit, str]] = []
     for qu in q_units:
         for ru in r_units:
-            sim, how = _token_similarity(qu, ru)
+            sim, how = _token_similarity(qu, ru, pinyin)
             if sim > 0.0:
                 weight = len(qu.text) + len(ru.text)
                 candidates.append((sim, weight, qu, ru, how))

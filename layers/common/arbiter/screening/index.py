@@ -21,6 +21,7 @@ import numpy as np
 from rapidfuzz.distance import OSA
 
 from arbiter.screening.names import NameForm, fold_romanisation, phonetic_key, skeleton_key
+from arbiter.screening.wade_giles import is_pinyin
 
 __all__ = ["NameIndex", "build_name_index", "candidate_names"]
 
@@ -74,7 +75,8 @@ def _token_keys(token: str, abjad: bool) -> dict[str, list[str]]:
     keys: dict[str, list[str]] = {"token": [token]}
     phonetic = phonetic_key(token)
     # As in scoring, the metaphone of a short token ("gao", "guo": "K") says too little to look it up by.
-    if len(phonetic) >= 3 and len(token) >= 4:
+    # Nor is a pinyin word's: pinyin spells each syllable one way (see `compare`).
+    if len(phonetic) >= 3 and len(token) >= 4 and not is_pinyin(token):
         keys["phonetic"] = [phonetic]
     folded = fold_romanisation(token)
     if len(folded) >= 3:

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["looks_wade_giles", "wade_giles_to_pinyin"]
+__all__ = ["is_pinyin", "looks_wade_giles", "wade_giles_to_pinyin"]
 
 # The apostrophe and what is typed for it (right and left quotes, modifier letters, a backtick).
 _APOSTROPHES = "'\u2019\u2018\u02bb\u02bc`"
@@ -147,3 +147,15 @@ def _pinyin(initial: str, final: str) -> str:
         before_i, otherwise = _INITIAL_MAP[initial]
         initial = before_i if palatal else otherwise
     return initial + final
+
+
+@lru_cache(maxsize=65536)
+def is_pinyin(token: str) -> bool:
+    """Whether an ASCII token is written entirely in pinyin syllables ("jinghai": jing-hai)."""
+    syllables = _pinyin_syllables()
+    reachable = [True] + [False] * len(token)
+    for end in range(1, len(token) + 1):
+        reachable[end] = any(
+            reachable[start] and token[start:end] in syllables for start in range(max(0, end - 6), end)
+        )
+    return bool(token) and reachable[-1]
