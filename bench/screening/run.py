@@ -217,7 +217,7 @@ def same_native_name(
     the query's. The generator knows each entry's native name; only entries some matcher raised are looked at.
     """
     for item in labelled:
-        if item.kind not in ("native", "translit"):
+        if not item.positive:
             continue
         target = _native_name(seed, item.target_id)
         if target is None:

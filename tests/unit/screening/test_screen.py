@@ -240,3 +240,20 @@ def test_pinyin_words_do_not_meet_by_their_metaphone() -> None:
     assert not is_pinyin("mohammed")
     for query, listed in (("Zeng Jinghai", "Zeng Jing"), ("Zhang Guo", "Zheng Guo")):
         assert compare_names(form(query), form(listed)).score < 0.8, (query, listed)
+
+
+def test_a_leading_sheikh_is_a_title_but_a_lone_one_is_a_name() -> None:
+    from arbiter.screening.names import normalise_name as form
+
+    assert form("Sheikh Youssef Al Kubaysi").tokens == ("youssef", "al", "kubaysi")
+    assert form("Sheikh Hasina").tokens == ("sheikh", "hasina")
+    assert form("Ahmed Sheikh").tokens == ("ahmed", "sheikh")
+
+
+def test_a_name_the_listing_lacks_costs_more_than_one_it_adds() -> None:
+    from arbiter.screening.compare import compare_names
+    from arbiter.screening.names import normalise_name as form
+
+    # Asked with a given name the listing lacks: more often another person than a listing that left it out.
+    assert compare_names(form("Majed Tariq Al Baghdadi"), form("Tariq Al-Baghdadi")).score < 0.8
+    assert compare_names(form("Tariq Al Baghdadi"), form("Majed Tariq Al-Baghdadi")).score >= 0.8

@@ -33,6 +33,7 @@ PHONETIC_SIMILARITY = 0.85
 SKELETON_SIMILARITY = 0.85
 INITIAL_SIMILARITY = 0.9
 PHONETIC_FLOOR = 0.5
+_SPELLINGS = frozenset({"romanisation", "skeleton"})
 #: Weight of an initial, matched or not: a missing given name is evidence, even written as one letter.
 INITIAL_WEIGHT = 4
 #: Particles that join names ("al", "bin", "van", "de"): they align easily and say little.
@@ -65,6 +66,10 @@ ROMANISATION_FLOOR = 0.8
 #: Extra weight of a conflict: a query token and a listed token both left unaligned are likely two different
 #: name parts in the same place ("Théophile Roy" / "Théophile Hebert"), worse than a part one side omits.
 CONFLICT_WEIGHT = 2.0
+#: Extra weight of a query token the listed name does not have: the person asked about has a name the listing
+#: lacks ("Majed Tariq Al Baghdadi" / "Tariq Al-Baghdadi"), which is more often another person than a listing
+#: that left a name out.
+QUERY_EXTRA_WEIGHT = 1.0
 #: Weight of a listed token the query does not have: another given name is evidence of another person...
 LISTED_EXTRA_WEIGHT = 0.5
 #: ...but a patronymic, which lists carry and integrators rarely send, is not.
@@ -90,6 +95,11 @@ class NameComparison:
     pairs: tuple[TokenPair, ...]
     unmatched_query: tuple[str, ...]
     unmatched_listed: tuple[str, ...]
+    #: The score had every pair that met by another spelling of the same name (romanisation folds, abjad
+    #: skeleton) met exactly: how namesakes are ranked, since the spelling a list uses says nothing about
+    #: which of them is the person asked about ("Majid" and "Majed" are one Arabic name). A metaphone is not
+    #: a spelling: "Hussain" and "Hassan" share one and are two names.
+    spelling_blind: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +212,7 @@ def compare_names(query: NameForm, listed: NameForm) -> NameComparison:
     used_r: set[int] = set()
     pairs: list[TokenPair] = []
     matched = 0.0
+    matched_blind = 0.0
     matched_listed_len = 0
     covered_listed_len = 0
     for sim, _, qu, ru, how in candidates:
@@ -214,6 +225,8 @@ def compare_names(query: NameForm, listed: NameForm) -> NameComparison:
         listed_weight = _unit_weight(listed.tokens, ru)
         listed_len = min(INITIAL_WEIGHT, listed_weight) if how == "initial" else listed_weight
         matched += sim * (_unit_weight(query.tokens, qu) + listed_len)
+        blind = 1.0 if how in _SPELLINGS else sim
+        matched_blind += blind * (_unit_weight(query.tokens, qu) + listed_len)
         matched_listed_len += listed_len
         covered_listed_len += listed_weight
         pairs.append(TokenPair(qu.text, ru.text, round(sim, 3), how))
@@ -228,8 +241,15 @@ def compare_names(query: NameForm, listed: NameForm) -> NameComparison:
     )
     unmatched_query_len = sum(_weight(t) for i, t in enumerate(query.tokens) if i not in used_q)
     conflict = min(unmatched_query_len, listed_extra)
-    total = query_len + matched_listed_len + extra_weighted + CONFLICT_WEIGHT * conflict
+    total = (
+        query_len
+        + matched_listed_len
+        + extra_weighted
+        + CONFLICT_WEIGHT * conflict
+        + QUERY_EXTRA_WEIGHT * unmatched_query_len
+    )
     score = matched / total if total else 0.0
+    blind = matched_blind / total if total else 0.0
     unmatched_q = tuple(t for i, t in enumerate(query.tokens) if i not in used_q)
     unmatched_r = tuple(t for i, t in enumerate(listed.tokens) if i not in used_r)
-    return NameComparison(min(1.0, score), tuple(pairs), unmatched_q, unmatched_r)
+    return NameComparison(min(1.0, score), tuple(pairs), unmatched_q, unmatched_r, min(1.0, blind))

@@ -36,6 +36,10 @@ _SKELETON_PATTERN = re.compile("|".join(re.escape(a) for a, _ in _SKELETON_FOLDS
 _SKELETON_MAP = dict(_SKELETON_FOLDS)
 
 
+# Titles rigour does not set aside, when they lead a name of two words more: "Sheikh" alone may be a surname.
+_LEADING_TITLE = re.compile(r"^(?:sheikh|sheik|shaikh|shaykh|sheikha|shaykha)\.?\s+(?=\S+\s+\S)")
+
+
 @dataclass(frozen=True, slots=True)
 class NameForm:
     """A name ready to compare: ASCII tokens, their abjad origin, and legal-form tokens for organisations."""
@@ -118,7 +122,7 @@ def normalise_name(text: str, *, organisation: bool = False) -> NameForm:
             # The whole name is a legal form ("Limited"): keep it rather than compare nothing.
             core, legal = folded, ()
     else:
-        core = remove_person_prefixes(folded)
+        core = _LEADING_TITLE.sub("", remove_person_prefixes(folded))
         if looks_wade_giles(core):
             core = wade_giles_to_pinyin(core)  # lists write Chinese names in pinyin
     tokens: list[str] = []

@@ -97,6 +97,8 @@ def screen(
         score = round(max(0.0, min(1.0, evidence)), 4)
         if score < threshold:
             continue
+        # Namesakes are ranked on the name whatever its spelling, and on what else agrees (see `screen`).
+        evidence += comparison.spelling_blind - comparison.score
         explanation = MatchExplanation(
             query_name=form.original,
             listed_name=listed.original,
