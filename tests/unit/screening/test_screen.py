@@ -257,3 +257,12 @@ def test_a_name_the_listing_lacks_costs_more_than_one_it_adds() -> None:
     # Asked with a given name the listing lacks: more often another person than a listing that left it out.
     assert compare_names(form("Majed Tariq Al Baghdadi"), form("Tariq Al-Baghdadi")).score < 0.8
     assert compare_names(form("Tariq Al Baghdadi"), form("Majed Tariq Al-Baghdadi")).score >= 0.8
+
+
+def test_a_listing_in_another_spelling_is_scored_however_many_are_listed_as_asked() -> None:
+    # Sixty "Majid Al Zahrani" listed as asked: the "Majed Al-Zahrani" born when the query says is still scored,
+    # and its birth date makes it the one raised.
+    namesakes = [(f"N{i:03d}", "Majid Al Zahrani", "") for i in range(60)]
+    listed = _list_of(*namesakes, ("T", "Majed Al-Zahrani", "1957-10-07"))
+    query = PersonQuery(names=("Majid Al Zahrani",), birth_date="1957-10-07")
+    assert raised(screen(query, listed, candidates=10)) == ["T"]

@@ -212,7 +212,8 @@ def candidate_names(
     allowed: np.ndarray | None = None,
     boost: np.ndarray | None = None,
 ) -> list[tuple[int, float]]:
-    """The `limit` listed-name rows that share the most (rarity-weighted) of the query's tokens.
+    """The listed-name rows that share the most (rarity-weighted) of the query's tokens: the `limit` best as
+    spelled, and the `limit` best whatever the spelling (up to twice `limit` rows, best first).
 
     `boost` (sorted name rows: those whose entry's birth year is the query's, give or take one) ranks those names
     first among names that share a token with the query: on a list with many namesakes, the one born when the
@@ -231,6 +232,7 @@ def candidate_names(
             abjad.append(form.abjad[i] or form.abjad[i + 1])
     hit_rows: list[np.ndarray] = []
     hit_weights: list[np.ndarray] = []
+    hit_exact: list[np.ndarray] = []
     query_weight = 0.0
     for position, (token, is_abjad) in enumerate(zip(tokens, abjad, strict=True)):
         rows, exact = _query_token_hits(index, token, is_abjad)
@@ -240,25 +242,39 @@ def candidate_names(
             query_weight += weight
         if len(rows):
             hit_rows.append(rows)
-            hit_weights.append(np.where(exact, weight, SPELLING_SHARE * weight).astype(np.float32))
+            hit_weights.append(np.full(len(rows), weight, dtype=np.float32))
+            hit_exact.append(exact)
     if not hit_rows:
         return []
     rows = np.concatenate(hit_rows)
     weights = np.concatenate(hit_weights)
+    exact_hits = np.concatenate(hit_exact)
     unique_rows, inverse = np.unique(rows, return_inverse=True)
-    shared = np.bincount(inverse, weights=weights).astype(np.float32)
-    if allowed is not None:
-        shared = np.where(allowed[unique_rows], shared, 0.0)
-    scores = 2.0 * shared / (query_weight + index.name_weights[unique_rows] + 1e-9)
+    # Two rankings: spellings as written first ("Majid Al Zahrani" asked, listed so forty times), and blind to
+    # spelling (the one "Majed Al-Zahrani" born when the query says must not be crowded out by them).
+    shared_blind = np.bincount(inverse, weights=weights).astype(np.float32)
+    shared_exact = np.bincount(
+        inverse, weights=np.where(exact_hits, weights, SPELLING_SHARE * weights)
+    ).astype(np.float32)
+    lift = np.zeros(len(unique_rows), dtype=np.float32)
     if boost is not None and len(boost):
-        born = np.isin(unique_rows, boost, assume_unique=False) & (shared > 0)
-        scores = scores + BIRTH_YEAR_BOOST * born
+        lift += BIRTH_YEAR_BOOST * np.isin(unique_rows, boost, assume_unique=False)
     # An initial alone would pull in most of the list: it only lifts names already sharing another token.
     for initial in dict.fromkeys(initials):
         key_id = index.keys["initial"].get(initial)
         if key_id is not None:
-            holds = np.isin(unique_rows, index.posting("initial", key_id)) & (shared > 0)
-            scores = scores + INITIAL_BOOST * holds
-    best = np.argpartition(-scores, limit)[:limit] if len(scores) > limit else np.arange(len(scores))
-    best = best[np.argsort(-scores[best], kind="stable")]
-    return [(int(unique_rows[i]), float(scores[i])) for i in best if scores[i] > 0.0]
+            lift += INITIAL_BOOST * np.isin(unique_rows, index.posting("initial", key_id))
+    # As spelled: a Dice score (what the query and the name share, against both). Whatever the spelling: the
+    # share of the query the name holds, since a rare spelling of a common name must not weigh against it.
+    dice = 2.0 * shared_exact / (query_weight + index.name_weights[unique_rows] + 1e-9)
+    coverage = shared_blind / (query_weight + 1e-9)
+    found: dict[int, float] = {}
+    for shared, base in ((shared_exact, dice), (shared_blind, coverage)):
+        if allowed is not None:
+            shared = np.where(allowed[unique_rows], shared, 0.0)
+        scores = np.where(shared > 0, base + lift, 0.0)
+        best = np.argpartition(-scores, limit)[:limit] if len(scores) > limit else np.arange(len(scores))
+        for i in best:
+            if scores[i] > 0.0:
+                found[int(unique_rows[i])] = max(found.get(int(unique_rows[i]), 0.0), float(scores[i]))
+    return sorted(found.items(), key=lambda pair: (-pair[1], pair[0]))
