@@ -9,10 +9,11 @@ when the consonant skeletons agree. A single letter meets a token it is the init
 `TOKEN_FLOOR` do not count: "John" and "James" are not half the same name.
 
 The name score is the weighted share of the two names that was aligned, by token length (an initial weighs
-`INITIAL_WEIGHT`, a particle such as "al" or "van" 1): every query token counts fully, listed tokens left over
-count for `LISTED_EXTRA_WEIGHT` only, because lists carry middle names, patronymics and tribal names an
-integrator rarely sends; but when both sides have tokens left over, the overlap counts again as a conflict
-(`CONFLICT_WEIGHT`): that is a different name, not an omitted one.
+`INITIAL_WEIGHT`, a particle such as "al" or "van" 1): every query token counts fully, and again
+(`QUERY_EXTRA_WEIGHT`) when left over; listed tokens left over count for `LISTED_EXTRA_WEIGHT` only, because
+lists carry middle names, patronymics and tribal names an integrator rarely sends; but when both sides have
+tokens left over, the overlap counts again as a conflict (`CONFLICT_WEIGHT`): that is a different name, not an
+omitted one. Two names written wholly in pinyin meet only on identical words (pinyin spells a syllable one way).
 """
 
 from __future__ import annotations

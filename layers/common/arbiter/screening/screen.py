@@ -56,8 +56,8 @@ def screen(
 
     A list names each target once (OpenSanctions merges a person's listings into one entity), so a query is at
     most one entry: of the entries reaching the threshold, only those within `margin` of the best are raised,
-    ranked by their evidence before clipping (a name met exactly whose birth date also agrees outranks the same
-    name with nothing else known). `margin=None` raises every entry over the threshold. Cleared entries do not
+    ranked by their evidence before clipping, the name scored blind to spelling (a name whose birth date also
+    agrees outranks the same name with nothing else known, whichever romanisation either is listed in). `margin=None` raises every entry over the threshold. Cleared entries do not
     set the best, and are returned (suppressed) whenever they reach the threshold.
     """
     if not 0.0 < threshold <= 1.0:
