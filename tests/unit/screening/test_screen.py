@@ -266,3 +266,21 @@ def test_a_listing_in_another_spelling_is_scored_however_many_are_listed_as_aske
     listed = _list_of(*namesakes, ("T", "Majed Al-Zahrani", "1957-10-07"))
     query = PersonQuery(names=("Majid Al Zahrani",), birth_date="1957-10-07")
     assert raised(screen(query, listed, candidates=10)) == ["T"]
+
+
+def test_a_generic_word_left_in_a_company_name_costs_no_more_than_one_listed() -> None:
+    from arbiter.screening import ListEntry
+
+    listed = Watchlist.from_entries(
+        [
+            ListEntry(
+                id="K",
+                schema="Company",
+                caption="Briggs Capital Sovereign Co., Ltd.",
+                names=("Briggs Capital Sovereign Co., Ltd.",),
+            )
+        ]
+    )
+    assert raised(screen(OrganisationQuery(names=("Briggs Capital Sovereign Company Limited",)), listed)) == [
+        "K"
+    ]

@@ -192,8 +192,12 @@ def _weight(token: str) -> int:
     return len(token)
 
 
-def compare_names(query: NameForm, listed: NameForm) -> NameComparison:
-    """Score how well the listed name covers the query name, in [0, 1], with the aligned pairs."""
+def compare_names(query: NameForm, listed: NameForm, *, person: bool = True) -> NameComparison:
+    """Score how well the listed name covers the query name, in [0, 1], with the aligned pairs.
+
+    `person=False` (organisations): a query word the listing lacks costs no more than one it adds, since
+    company names gain and lose generic words ("Kohl Chemical Company Limited" / "Kohl Chemical Co., Ltd.").
+    """
     if not query.tokens or not listed.tokens:
         return NameComparison(0.0, (), query.tokens, listed.tokens)
     pinyin = all(is_pinyin(t) for t in (*query.tokens, *listed.tokens))
@@ -247,7 +251,7 @@ def compare_names(query: NameForm, listed: NameForm) -> NameComparison:
         + matched_listed_len
         + extra_weighted
         + CONFLICT_WEIGHT * conflict
-        + QUERY_EXTRA_WEIGHT * unmatched_query_len
+        + (QUERY_EXTRA_WEIGHT if person else 0.0) * unmatched_query_len
     )
     score = matched / total if total else 0.0
     blind = matched_blind / total if total else 0.0

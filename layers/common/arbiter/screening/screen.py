@@ -63,7 +63,8 @@ def screen(
     if not 0.0 < threshold <= 1.0:
         raise InvalidInput("threshold must be in (0, 1]", path="threshold")
     forms = _query_forms(query)
-    allowed = watchlist.person_rows if isinstance(query, PersonQuery) else watchlist.organisation_rows
+    person = isinstance(query, PersonQuery)
+    allowed = watchlist.person_rows if person else watchlist.organisation_rows
     boost = None
     if isinstance(query, PersonQuery) and query.birth_date and query.birth_date[:4].isdigit():
         year = int(query.birth_date[:4])
@@ -78,7 +79,7 @@ def screen(
         for row in watchlist.name_rows(number):
             listed = watchlist.name_form(row)
             for form in forms:
-                result = compare_names(form, listed)
+                result = compare_names(form, listed, person=person)
                 if best is None or result.score > best[0].score:
                     best = (result, form, listed)
         # A name far below the threshold cannot be lifted over it by the other features: stop here.
