@@ -284,3 +284,19 @@ def test_a_generic_word_left_in_a_company_name_costs_no_more_than_one_listed() -
     assert raised(screen(OrganisationQuery(names=("Briggs Capital Sovereign Company Limited",)), listed)) == [
         "K"
     ]
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        ("Saeed Maryam Al-Zahrani", "Said Mariam Al Zahrani"),  # ee / i
+        ("Tung Kuang", "Dong Guang"),  # Wade-Giles read from "Tung": "Kuang" may be "Guang"
+        ("Hanbiken Şaka", "Hanbiken Şama"),  # pinyin letter for letter, but not a Chinese name
+        ("Guo Guuang", "Guo Guang"),  # a typo pinyin cannot write
+    ],
+)
+def test_spellings_and_typos_that_are_not_another_chinese_name_still_meet(query: str, listed: str) -> None:
+    from arbiter.screening.compare import compare_names
+    from arbiter.screening.names import normalise_name as form
+
+    assert compare_names(form(query), form(listed)).score >= 0.85

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from rapidfuzz.distance import OSA
 
 from arbiter.screening.names import NameForm, fold_romanisation, phonetic_key, skeleton_key
-from arbiter.screening.wade_giles import is_pinyin
+from arbiter.screening.wade_giles import is_pinyin, is_pinyin_syllable
 
 __all__ = ["NameComparison", "TokenPair", "compare_names"]
 
@@ -137,7 +137,8 @@ def _token_similarity(q: _Unit, r: _Unit, pinyin: bool = False) -> tuple[float, 
         return 0.0, ""  # numbers in names ("Company 7") meet only when equal
     # OSA: Levenshtein that counts a swap of two neighbouring letters as one edit ("Jhon").
     best, how = OSA.normalized_similarity(a, b), "fuzzy"
-    if best < PHONETIC_SIMILARITY:
+    if best < ROMANISATION_CAP:
+        # Another romanisation of the same name ("Qahtani" / "Kahtani") is a spelling, however close.
         folded = OSA.normalized_similarity(fold_romanisation(a), fold_romanisation(b))
         if folded > best and folded >= ROMANISATION_FLOOR:
             best, how = min(folded, ROMANISATION_CAP), "romanisation"
@@ -192,6 +193,12 @@ def _weight(token: str) -> int:
     return len(token)
 
 
+def _written_in_pinyin(name: NameForm) -> bool:
+    # A Chinese name: every word pinyin, one of them a single syllable (the surname, mostly). "Hanbiken Saka" is
+    # pinyin letter for letter, but no word of it is one syllable.
+    return all(is_pinyin(t) for t in name.tokens) and any(is_pinyin_syllable(t) for t in name.tokens)
+
+
 def compare_names(query: NameForm, listed: NameForm, *, person: bool = True) -> NameComparison:
     """Score how well the listed name covers the query name, in [0, 1], with the aligned pairs.
 
@@ -200,7 +207,7 @@ def compare_names(query: NameForm, listed: NameForm, *, person: bool = True) -> 
     """
     if not query.tokens or not listed.tokens:
         return NameComparison(0.0, (), query.tokens, listed.tokens)
-    pinyin = all(is_pinyin(t) for t in (*query.tokens, *listed.tokens))
+    pinyin = not query.wade_giles and _written_in_pinyin(query) and _written_in_pinyin(listed)
     q_units = _units(query.tokens, query.abjad)
     r_units = _units(listed.tokens, listed.abjad)
     candidates: list[tuple[float, float, _Unit, _Unit, str]] = []

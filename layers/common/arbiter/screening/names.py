@@ -48,6 +48,8 @@ class NameForm:
     tokens: tuple[str, ...]
     abjad: tuple[bool, ...]
     legal: tuple[str, ...] = ()
+    #: Rewritten from Wade-Giles: its words may be pinyin read another way ("Kuang" for "Guang").
+    wade_giles: bool = False
 
 
 # Spellings that the romanisation conventions of one script disagree on (Cyrillic in English, German,
@@ -69,6 +71,8 @@ _ROMANISATION_FOLDS = (
     ("ts", "c"),
     ("tz", "c"),
     ("ou", "u"),
+    ("oo", "u"),  # Noor / Nour
+    ("ee", "i"),  # Saeed / Said, Kareem / Karim
     ("hs", "x"),
     ("ck", "k"),
     ("ph", "f"),
@@ -115,6 +119,7 @@ def normalise_name(text: str, *, organisation: bool = False) -> NameForm:
     """Turn a raw person or organisation name into a `NameForm`."""
     folded = " ".join(text.split()).casefold()
     legal: tuple[str, ...] = ()
+    wade_giles = False
     if organisation:
         legal = tuple(sorted({target for _, target in extract_org_types(folded, generic=True)}))
         core = remove_org_types(folded, replacement=" ")
@@ -123,7 +128,8 @@ def normalise_name(text: str, *, organisation: bool = False) -> NameForm:
             core, legal = folded, ()
     else:
         core = _LEADING_TITLE.sub("", remove_person_prefixes(folded))
-        if looks_wade_giles(core):
+        wade_giles = looks_wade_giles(core)
+        if wade_giles:
             core = wade_giles_to_pinyin(core)  # lists write Chinese names in pinyin
     tokens: list[str] = []
     abjad: list[bool] = []
@@ -131,4 +137,6 @@ def normalise_name(text: str, *, organisation: bool = False) -> NameForm:
         parts, is_abjad = _ascii_tokens(raw)
         tokens.extend(parts)
         abjad.extend([is_abjad] * len(parts))
-    return NameForm(original=text, tokens=tuple(tokens), abjad=tuple(abjad), legal=legal)
+    return NameForm(
+        original=text, tokens=tuple(tokens), abjad=tuple(abjad), legal=legal, wade_giles=wade_giles
+    )

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["is_pinyin", "looks_wade_giles", "wade_giles_to_pinyin"]
+__all__ = ["is_pinyin", "is_pinyin_syllable", "looks_wade_giles", "wade_giles_to_pinyin"]
 
 # The apostrophe and what is typed for it (right and left quotes, modifier letters, a backtick).
 _APOSTROPHES = "'\u2019\u2018\u02bb\u02bc`"
@@ -101,8 +101,10 @@ def looks_wade_giles(text: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _pinyin_syllables() -> frozenset[str]:
-    """Every syllable the conversion can write: a word outside it is not pinyin."""
-    return frozenset(_pinyin(i, f) for i in _INITIALS for f in _FINALS)
+    """Every syllable the conversion can write: a word outside it is not pinyin. Pinyin writes a syllable with
+    no initial that starts with i, u or ü with y or w ("yin", "wang"): "in", "uang" alone are not pinyin."""
+    syllables = {_pinyin(i, f) for i in _INITIALS for f in _FINALS}
+    return frozenset(s for s in syllables if s[0] not in "iuü")
 
 
 def _word_syllables(word: str) -> list[tuple[str, str]] | None:
@@ -159,3 +161,8 @@ def is_pinyin(token: str) -> bool:
             reachable[start] and token[start:end] in syllables for start in range(max(0, end - 6), end)
         )
     return bool(token) and reachable[-1]
+
+
+def is_pinyin_syllable(token: str) -> bool:
+    """Whether an ASCII token is one pinyin syllable ("zhang", not "xiaoming")."""
+    return token in _pinyin_syllables()
