@@ -199,7 +199,7 @@ def _native_name(seed: int, entry_id: str) -> tuple[str, ...] | None:
     spec = make_spec(seed, int(entry_id.split("-")[1]))  # NK-0001234 is entry number 1234
     if spec.culture not in ("cyrillic", "arabic", "chinese"):
         return None
-    return tuple(sorted([*spec.native_given, spec.native_surname]))
+    return (*spec.native_given, spec.native_surname)  # in order: an Arabic name's second word is the father's
 
 
 def same_native_name(
@@ -212,12 +212,15 @@ def same_native_name(
     """Add to `ignored` the raised entries whose name is the target's own native name in another spelling.
 
     A `native` query is the target's name in its own script, a `translit` one in another romanisation: every
-    listed entry whose name romanises the same native name ("Yusuf El Khatib", "Youssef Al-Khatib" for
-    يوسف الخطيب) reads as the query exactly as the target does, unless its birth date or countries contradict
-    the query's. The generator knows each entry's native name; only entries some matcher raised are looked at.
+    listed entry whose name romanises the same native name, word for word in the same order ("Yusuf El Khatib",
+    "Youssef Al-Khatib" for يوسف الخطيب), reads as the query exactly as the target does, unless its birth date
+    or countries contradict the query's; the same holds for the other positive kinds. A `namesake_dob` query
+    (the target's name, born years apart) likewise reads as an entry listed under that native name in another
+    spelling with no birth date (or born within a year of the query), as it does as an undated twin. The
+    generator knows each entry's native name; only entries some matcher raised are looked at.
     """
     for item in labelled:
-        if not item.positive:
+        if not item.positive and item.kind != "namesake_dob":
             continue
         target = _native_name(seed, item.target_id)
         if target is None:
@@ -225,8 +228,11 @@ def same_native_name(
         for entry_id in set().union(*(r[item.qid] for r in raised)) - {item.target_id}:
             if entry_id in ignored[item.qid] or _native_name(seed, entry_id) != target:
                 continue
-            if _no_conflict(watchlist.entry(int(entry_id.split("-")[1])), item, birth_slack=1):
+            entry = watchlist.entry(int(entry_id.split("-")[1]))
+            if item.positive and _no_conflict(entry, item, birth_slack=1):
                 ignored[item.qid].add(entry_id)
+            elif not item.positive and _born_near(entry.birth_dates, item.birth_date):
+                ignored[item.qid].add(entry_id)  # the namesake's own name, spelled otherwise, and undated
 
 
 def evaluate(

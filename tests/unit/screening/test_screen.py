@@ -300,3 +300,12 @@ def test_spellings_and_typos_that_are_not_another_chinese_name_still_meet(query:
     from arbiter.screening.names import normalise_name as form
 
     assert compare_names(form(query), form(listed)).score >= 0.85
+
+
+def test_a_wade_giles_name_without_apostrophes_meets_either_consonant_and_nothing_else() -> None:
+    from arbiter.screening.compare import compare_names
+    from arbiter.screening.names import normalise_name as form
+
+    assert compare_names(form("Kao Ching"), form("Gao Jing")).score >= 0.9
+    assert compare_names(form("Jen Ching"), form("Ren Qing")).score >= 0.9  # ch'ing written without its mark
+    assert compare_names(form("Jen Ching"), form("Ren Jin")).score < 0.5

@@ -18,6 +18,7 @@ omitted one. Two names written wholly in pinyin meet only on identical words (pi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rapidfuzz.distance import OSA
@@ -28,6 +29,8 @@ from arbiter.screening.wade_giles import is_pinyin, is_pinyin_syllable
 __all__ = ["NameComparison", "TokenPair", "compare_names"]
 
 TOKEN_FLOOR = 0.7
+#: A pinyin word that may be the one a Wade-Giles name without apostrophes stands for.
+WADE_GILES_SIMILARITY = 0.9
 #: How close joined tokens must be to the other side's when not by skeleton: one edit in ten letters or so.
 JOINED_FLOOR = 0.85
 PHONETIC_SIMILARITY = 0.85
@@ -117,14 +120,19 @@ def _units(tokens: tuple[str, ...], abjad: tuple[bool, ...]) -> list[_Unit]:
     return units
 
 
-def _token_similarity(q: _Unit, r: _Unit, pinyin: bool = False) -> tuple[float, str]:
+def _token_similarity(
+    q: _Unit, r: _Unit, pinyin: bool = False, wade_giles: bool = False
+) -> tuple[float, str]:
     a, b = q.text, r.text
     if a == b:
         return 1.0, "exact"
     if pinyin:
         # Two names written wholly in pinyin: each word spells its syllables one way, so another spelling is
         # another name ("Liu Huichun" / "Liu Haichun"); a typo leaves a word pinyin cannot write, and is
-        # compared as any other ("Tian Jign").
+        # compared as any other ("Tian Jign"). A name read from Wade-Giles written without its apostrophes
+        # may stand for either consonant of a pair ("Kuang": kuang or guang).
+        if wade_giles and _unaspirated(a) == _unaspirated(b):
+            return WADE_GILES_SIMILARITY, "romanisation"
         return 0.0, ""
     if len(a) == 1 or len(b) == 1:
         # An initial meets only a single token of the other side, and only by its first letter.
@@ -193,6 +201,17 @@ def _weight(token: str) -> int:
     return len(token)
 
 
+_UNASPIRATED = re.compile(r"zh|ch|[jqgdbkzc]")
+_UNASPIRATED_MAP = {"zh": "c", "ch": "c", "j": "c", "q": "c", "z": "c", "c": "c", "g": "k", "k": "k",
+                    "d": "t", "b": "p"}  # fmt: skip
+
+
+def _unaspirated(token: str) -> str:
+    # The consonant pairs Wade-Giles tells apart only by an apostrophe (k/k', t/t', p/p', ch/ch', ts/ts'),
+    # each folded to one letter as they come out in pinyin (g/k, d/t, b/p, zh/ch, j/q, z/c).
+    return _UNASPIRATED.sub(lambda m: _UNASPIRATED_MAP[m.group(0)], token)
+
+
 def _written_in_pinyin(name: NameForm) -> bool:
     # A Chinese name: every word pinyin, one of them a single syllable (the surname, mostly). "Hanbiken Saka" is
     # pinyin letter for letter, but no word of it is one syllable.
@@ -207,13 +226,13 @@ def compare_names(query: NameForm, listed: NameForm, *, person: bool = True) -> 
     """
     if not query.tokens or not listed.tokens:
         return NameComparison(0.0, (), query.tokens, listed.tokens)
-    pinyin = not query.wade_giles and _written_in_pinyin(query) and _written_in_pinyin(listed)
+    pinyin = _written_in_pinyin(query) and _written_in_pinyin(listed)
     q_units = _units(query.tokens, query.abjad)
     r_units = _units(listed.tokens, listed.abjad)
     candidates: list[tuple[float, float, _Unit, _Unit, str]] = []
     for qu in q_units:
         for ru in r_units:
-            sim, how = _token_similarity(qu, ru, pinyin)
+            sim, how = _token_similarity(qu, ru, pinyin, query.wade_giles)
             if sim > 0.0:
                 weight = len(qu.text) + len(ru.text)
                 candidates.append((sim, weight, qu, ru, how))
