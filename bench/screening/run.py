@@ -135,6 +135,8 @@ def indistinct_listings(watchlist: Watchlist, labelled: list[Labelled]) -> dict[
       countries do not contradict the query's. "Hamza Al-Ansari" asked for the listed "Hamzah El Ansari" also
       reads exactly as every listed "Hamza Al-Ansari", and "D. Wright" as every listed "D… Wright": nothing in
       the query sets the target apart from them, and a real screening must raise them.
+    - An `other_given_name` or `unlisted_common` query: an entry listed under the very name asked (the pair was
+      drawn as on no entry by exact spelling; "Ágatha Araújo" is listed as "Agatha Araújo").
     - A `namesake_dob` query (the target's caption, born years apart): other entries listed under exactly that
       name (caption or alias) born within a year of the query, or with no birth date: nothing on the list tells
       such a listing from the person asked about.
@@ -150,7 +152,9 @@ def indistinct_listings(watchlist: Watchlist, labelled: list[Labelled]) -> dict[
     same_name: dict[tuple[str, ...], set[int]] = defaultdict(set)
     queries: dict[str, tuple[str, ...]] = {}
     for item in labelled:
-        if item.positive and item.schema == "Person":
+        if item.schema == "Person" and (
+            item.positive or item.kind in ("other_given_name", "unlisted_common")
+        ):
             forms = [normalise_name(n).tokens for n in item.names]
             queries[item.qid] = next((f for f in forms if any(len(t) > 1 for t in f)), ())
     anchors = {max((t for t in q if len(t) > 1), key=len) for q in queries.values() if q}
@@ -187,6 +191,16 @@ def indistinct_listings(watchlist: Watchlist, labelled: list[Labelled]) -> dict[
                     ):
                         same.add(watchlist._ids[number])
             ignored[item.qid] = same - {item.target_id}
+        elif item.qid in queries:
+            # The pair was drawn as on no list entry, compared as written: "Ágatha Araújo" is listed as
+            # "Agatha Araújo", and an alert on it is no false alert.
+            query = queries[item.qid]
+            anchor = max((t for t in query if len(t) > 1), key=len)
+            ignored[item.qid] = {
+                watchlist._ids[number]
+                for number, tokens in by_anchor[anchor]
+                if _reads_as(query, tokens) and _no_conflict(watchlist.entry(number), item, birth_slack=1)
+            }
         elif item.kind == "namesake_dob":
             entries = (watchlist.entry(n) for n in same_name[namesake_keys[item.qid]])
             ignored[item.qid] = {
@@ -195,11 +209,15 @@ def indistinct_listings(watchlist: Watchlist, labelled: list[Labelled]) -> dict[
     return ignored
 
 
-def _native_name(seed: int, entry_id: str) -> tuple[str, ...] | None:
+def _native_name(seed: int, entry_id: str, ordered: bool = True) -> tuple[str, ...] | None:
     spec = make_spec(seed, int(entry_id.split("-")[1]))  # NK-0001234 is entry number 1234
     if spec.culture not in ("cyrillic", "arabic", "chinese"):
         return None
-    return (*spec.native_given, spec.native_surname)  # in order: an Arabic name's second word is the father's
+    words = (
+        *spec.native_given,
+        spec.native_surname,
+    )  # in order: an Arabic name's second word is the father's
+    return words if ordered else tuple(sorted(words))
 
 
 def same_native_name(
@@ -212,7 +230,8 @@ def same_native_name(
     """Add to `ignored` the raised entries whose name is the target's own native name in another spelling.
 
     A `native` query is the target's name in its own script, a `translit` one in another romanisation: every
-    listed entry whose name romanises the same native name, word for word in the same order ("Yusuf El Khatib",
+    listed entry whose name romanises the same native name, word for word in the same order (in any order for a
+    `reordered` query, whose words are shuffled) ("Yusuf El Khatib",
     "Youssef Al-Khatib" for يوسف الخطيب), reads as the query exactly as the target does, unless its birth date
     or countries contradict the query's; the same holds for the other positive kinds. A `namesake_dob` query
     (the target's name, born years apart) likewise reads as an entry listed under that native name in another
@@ -222,11 +241,13 @@ def same_native_name(
     for item in labelled:
         if not item.positive and item.kind != "namesake_dob":
             continue
-        target = _native_name(seed, item.target_id)
+        # A `reordered` query (tokens shuffled) says nothing of the order of the words: compared in any order.
+        ordered = item.kind != "reordered"
+        target = _native_name(seed, item.target_id, ordered)
         if target is None:
             continue
         for entry_id in set().union(*(r[item.qid] for r in raised)) - {item.target_id}:
-            if entry_id in ignored[item.qid] or _native_name(seed, entry_id) != target:
+            if entry_id in ignored[item.qid] or _native_name(seed, entry_id, ordered) != target:
                 continue
             entry = watchlist.entry(int(entry_id.split("-")[1]))
             if item.positive and _no_conflict(entry, item, birth_slack=1):

@@ -309,3 +309,11 @@ def test_a_wade_giles_name_without_apostrophes_meets_either_consonant_and_nothin
     assert compare_names(form("Kao Ching"), form("Gao Jing")).score >= 0.9
     assert compare_names(form("Jen Ching"), form("Ren Qing")).score >= 0.9  # ch'ing written without its mark
     assert compare_names(form("Jen Ching"), form("Ren Jin")).score < 0.5
+
+
+def test_the_listing_in_the_order_asked_outranks_the_same_words_in_another_order() -> None:
+    # In an Arabic name the second word is the father's: "Yusuf Mustafa" is Yusuf son of Mustafa.
+    listed = _list_of(("A", "Mustafa Yousef Al Zahrani", ""), ("B", "Yusuf Mustafa Al-Zahrani", ""))
+    assert raised(screen(PersonQuery(names=("Moustafa Yusuf Al-Zahrani",)), listed)) == ["A"]
+    # A name turned around as lists write it ("SURNAME, Given") is no other order.
+    assert raised(screen(PersonQuery(names=("Al-Zahrani, Mustafa Yousef",)), listed)) == ["A"]

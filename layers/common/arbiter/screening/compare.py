@@ -104,6 +104,9 @@ class NameComparison:
     #: which of them is the person asked about ("Majid" and "Majed" are one Arabic name). A metaphone is not
     #: a spelling: "Hussain" and "Hassan" share one and are two names.
     spelling_blind: float = 0.0
+    #: Pairs of aligned words met in the other order ("Yusuf Mustafa" / "Mustafa Yusuf": in an Arabic name the
+    #: second word is the father's), not counting a name turned around as lists write it ("SURNAME, Given").
+    inversions: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +161,8 @@ def _token_similarity(
         # "jinghai", "jing") is a coincidence, not another spelling.
         pa = phonetic_key(a)
         if len(pa) >= 3 and pa == phonetic_key(b) and not (is_pinyin(a) and is_pinyin(b)):
-            best, how = PHONETIC_SIMILARITY, "phonetic"
+            # Folded spellings that agreed stay a spelling ("Yusuf" / "Yousef"), however the metaphone lifts them.
+            best, how = PHONETIC_SIMILARITY, ("romanisation" if how == "romanisation" else "phonetic")
     if best < SKELETON_SIMILARITY and (q.abjad or r.abjad):
         sa, sb = skeleton_key(a), skeleton_key(b)
         if sa and (sa == sb or _drop_article(sa) == sb or sa == _drop_article(sb) or _drop_end(sa) == sb):
@@ -246,6 +250,7 @@ def compare_names(query: NameForm, listed: NameForm, *, person: bool = True) -> 
     matched_blind = 0.0
     matched_listed_len = 0
     covered_listed_len = 0
+    order: list[tuple[int, int]] = []
     for sim, _, qu, ru, how in candidates:
         if used_q.intersection(qu.positions) or used_r.intersection(ru.positions):
             continue
@@ -261,6 +266,7 @@ def compare_names(query: NameForm, listed: NameForm, *, person: bool = True) -> 
         matched_listed_len += listed_len
         covered_listed_len += listed_weight
         pairs.append(TokenPair(qu.text, ru.text, round(sim, 3), how))
+        order.append((qu.positions[0], ru.positions[0]))
     query_len = sum(_weight(t) for t in query.tokens)
     listed_len_all = sum(_weight(t) for t in listed.tokens)
     listed_extra = listed_len_all - covered_listed_len
@@ -283,4 +289,16 @@ def compare_names(query: NameForm, listed: NameForm, *, person: bool = True) -> 
     blind = matched_blind / total if total else 0.0
     unmatched_q = tuple(t for i, t in enumerate(query.tokens) if i not in used_q)
     unmatched_r = tuple(t for i, t in enumerate(listed.tokens) if i not in used_r)
-    return NameComparison(min(1.0, score), tuple(pairs), unmatched_q, unmatched_r, min(1.0, blind))
+    inversions = _inversions([r for _, r in sorted(order)])
+    return NameComparison(
+        min(1.0, score), tuple(pairs), unmatched_q, unmatched_r, min(1.0, blind), inversions
+    )
+
+
+def _inversions(listed_positions: list[int]) -> int:
+    """Pairs out of order, in listed positions read in query order; none for a rotation ("Orlov, Viktor")."""
+    n = len(listed_positions)
+    descents = [i for i in range(n - 1) if listed_positions[i + 1] < listed_positions[i]]
+    if not descents or (len(descents) == 1 and listed_positions[-1] < listed_positions[0]):
+        return 0
+    return sum(1 for i in range(n) for j in range(i + 1, n) if listed_positions[i] > listed_positions[j])

@@ -30,6 +30,10 @@ __all__ = ["DEFAULT_CANDIDATES", "DEFAULT_MARGIN", "DEFAULT_THRESHOLD", "screen"
 DEFAULT_THRESHOLD = 0.80
 #: Listed names per query name that go from blocking to full scoring.
 DEFAULT_CANDIDATES = 40
+#: What each pair of name words met in the other order takes from an entry's rank among namesakes (not from
+#: its score): "Yusuf Mustafa Al-Zahrani" asked, "Mustafa Yusuf Al-Zahrani" is another man (the father's
+#: name comes second), though a query may also have its words shuffled.
+ORDER_PENALTY = 0.03
 #: How far below the best match another one may score and still be raised (see `screen`).
 DEFAULT_MARGIN = 0.0
 
@@ -99,7 +103,7 @@ def screen(
         if score < threshold:
             continue
         # Namesakes are ranked on the name whatever its spelling, and on what else agrees (see `screen`).
-        evidence += comparison.spelling_blind - comparison.score
+        evidence += comparison.spelling_blind - comparison.score - ORDER_PENALTY * comparison.inversions
         explanation = MatchExplanation(
             query_name=form.original,
             listed_name=listed.original,
