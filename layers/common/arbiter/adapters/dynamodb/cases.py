@@ -12,6 +12,7 @@ import binascii
 import datetime as dt
 import json
 import random
+import zlib
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -150,7 +151,9 @@ class DynamoCaseRepository:
             "state": state,
             "risk_level": case.risk.level if case.risk else None,
             "search_terms": sorted(terms),
-            "data": case.model_dump_json(),
+            # Compressed (writes are billed per KB: a case's JSON shrinks about 3x), and not named `data`:
+            # ByTenant and ByEntity project `data` (other items' JSON), never a case's.
+            "body": zlib.compress(case.model_dump_json().encode(), 6),
             "status_pk": keys.status_pk(t, state),
             "status_sk": f"{created}#{case.id}",
             "workflow_pk": keys.workflow_pk(t, case.workflow_id),
@@ -300,24 +303,21 @@ class DynamoCaseRepository:
         return totals
 
     def query(self, query: CaseQuery) -> Page:
-        """One page of cases matching `query`, through the index that narrows it most."""
+        """One page of cases matching `query`, through the index that narrows it most.
+
+        The indexes hold only keys of cases (see template.yaml): each page of keys is read in full with
+        BatchGetItem and the query's other filters are applied to the cases themselves, so a case whose index
+        entry is behind (indexes are eventually consistent) is never listed under a state it has left."""
         if query.search:
             return self._search(query)
-        index, key_condition, values, names = self._plan(query)
-        filters, filter_values, filter_names = self._filters(query, index)
-        names = {**names, **filter_names}
+        index, key_condition, values = self._plan(query)
         request: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": index,
             "KeyConditionExpression": key_condition,
+            "ExpressionAttributeValues": to_item(values),
             "ScanIndexForward": not query.newest_first,
         }
-        all_values = {**values, **filter_values}
-        request["ExpressionAttributeValues"] = to_item(all_values)
-        if names:
-            request["ExpressionAttributeNames"] = names
-        if filters:
-            request["FilterExpression"] = " AND ".join(filters)
         partition_attr = _INDEX_KEYS[index][0]
         start_key = self._decode_cursor(query.cursor, index, partition_attr, values[":p"])
         cases: list[Case] = []
@@ -325,13 +325,17 @@ class DynamoCaseRepository:
         for _ in range(MAX_QUERY_ROUNDS):
             if start_key:
                 request["ExclusiveStartKey"] = start_key
-            request["Limit"] = max(query.limit - len(cases), 1) * (3 if filters else 1)
+            request["Limit"] = max(query.limit - len(cases), 1) * 2
             response = self._client.query(**request)
-            for raw in response.get("Items", []):
-                cases.append(self._case(from_item(raw)))
-                if len(cases) == query.limit:
-                    last_key = self._key_of(from_item(raw), index)
-                    break
+            entries = [from_item(raw) for raw in response.get("Items", [])]
+            found = {c.id: c for c in self.find_by_ids(query.tenant_id, [_case_id(e) for e in entries])}
+            for entry in entries:
+                case = found.get(_case_id(entry))
+                if case is not None and _matches(case, query):
+                    cases.append(case)
+                    if len(cases) == query.limit:
+                        last_key = self._key_of(entry, index)
+                        break
             if len(cases) == query.limit:
                 break
             start_key = response.get("LastEvaluatedKey")
@@ -340,7 +344,7 @@ class DynamoCaseRepository:
                 break
         return Page(items=cases, cursor=self._encode_cursor(index, last_key) if last_key else None)
 
-    def _plan(self, q: CaseQuery) -> tuple[str, str, dict[str, Any], dict[str, str]]:
+    def _plan(self, q: CaseQuery) -> tuple[str, str, dict[str, Any]]:
         """Index and key condition: assignee, then workflow, then entity, then state, then the whole tenant."""
         t = q.tenant_id
         one_state = q.states[0].value if len(q.states) == 1 else None
@@ -349,56 +353,26 @@ class DynamoCaseRepository:
             if one_state:
                 condition += " AND begins_with(assignee_sk, :s)"
                 values[":s"] = f"{one_state}#"
-            return "ByAssignee", condition, values, {}
+            return "ByAssignee", condition, values
         if q.workflow_id:
             condition, values = "workflow_pk = :p", {":p": keys.workflow_pk(t, q.workflow_id)}
             if one_state:
                 condition += " AND begins_with(workflow_sk, :s)"
                 values[":s"] = f"{one_state}#"
-            return "ByWorkflow", condition, values, {}
+            return "ByWorkflow", condition, values
         if q.entity_id:
-            return "ByEntity", "entity_pk = :p", {":p": keys.entity_pk(t, q.entity_id)}, {}
+            return "ByEntity", "entity_pk = :p", {":p": keys.entity_pk(t, q.entity_id)}
         if one_state:
             condition, values = "status_pk = :p", {":p": keys.status_pk(t, one_state)}
             condition, values = _date_range(condition, "status_sk", values, q)
-            return "ByStatus", condition, values, {}
+            return "ByStatus", condition, values
         condition, values = "tenant_pk = :p", {":p": keys.tenant_index_pk(t, "CASE")}
         condition, values = _date_range(condition, "tenant_sk", values, q)
-        return "ByTenant", condition, values, {}
-
-    def _filters(self, q: CaseQuery, index: str) -> tuple[list[str], dict[str, Any], dict[str, str]]:
-        filters: list[str] = []
-        values: dict[str, Any] = {}
-        names: dict[str, str] = {}
-        if q.states and not (len(q.states) == 1 and index in ("ByAssignee", "ByWorkflow", "ByStatus")):
-            placeholders = []
-            for i, state in enumerate(q.states):
-                values[f":st{i}"] = state.value
-                placeholders.append(f":st{i}")
-            filters.append(f"#st IN ({', '.join(placeholders)})")
-            names["#st"] = "state"  # a reserved word
-        if q.workflow_id and index != "ByWorkflow":
-            filters.append("workflow_pk = :wf")
-            values[":wf"] = keys.workflow_pk(q.tenant_id, q.workflow_id)
-        if q.assignee == "unassigned":
-            filters.append("attribute_not_exists(assignee_pk)")
-        if q.risk_levels:
-            levels = []
-            for i, level in enumerate(q.risk_levels):
-                values[f":rl{i}"] = level
-                levels.append(f":rl{i}")
-            filters.append(f"risk_level IN ({', '.join(levels)})")
-        if index not in ("ByStatus", "ByTenant"):
-            if q.created_from:
-                filters.append("tenant_sk >= :from")
-                values[":from"] = keys.timestamp(q.created_from)
-            if q.created_to:
-                filters.append("tenant_sk <= :to")
-                values[":to"] = keys.timestamp(q.created_to) + "~"
-        return filters, values, names
+        return "ByTenant", condition, values
 
     def _search(self, q: CaseQuery) -> Page:
-        """Prefix look-up of the folded query's first word, then the other filters on the cases found."""
+        """Prefix look-up of the folded query's first word (and exact look-ups of a case id or an entity id),
+        then the other filters on the cases found."""
         words = fold(q.search or "").split()
         if not words:
             raise InvalidInput("search needs at least one letter or digit", path="q")
@@ -408,10 +382,22 @@ class DynamoCaseRepository:
             ExpressionAttributeValues=to_item({":pk": keys.search_pk(q.tenant_id), ":prefix": prefix}),
             max_items=200,
         )
-        ids = list(dict.fromkeys(i["case_id"] for i in items))
-        cases = [c for c in self.find_by_ids(q.tenant_id, ids) if _matches(c, q)]
+        ids = [*self._exact_ids(q.tenant_id, (q.search or "").strip()), *(i["case_id"] for i in items)]
+        cases = [c for c in self.find_by_ids(q.tenant_id, list(dict.fromkeys(ids))) if _matches(c, q)]
         cases.sort(key=lambda c: c.created_at, reverse=q.newest_first)
         return Page(items=cases[: q.limit], cursor=None)
+
+    def _exact_ids(self, tenant_id: str, text: str) -> list[str]:
+        """The case whose id, or the cases whose entity id, is exactly `text`."""
+        if not text or " " in text:
+            return []
+        entries = self._query_all(
+            IndexName="ByEntity",
+            KeyConditionExpression="entity_pk = :p",
+            ExpressionAttributeValues=to_item({":p": keys.entity_pk(tenant_id, text)}),
+            max_items=50,
+        )
+        return [text, *(_case_id(e) for e in entries if "#CASE#" in e["pk"])]
 
     def _query_all(self, max_items: int | None = None, **request: Any) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
@@ -426,7 +412,9 @@ class DynamoCaseRepository:
 
     @staticmethod
     def _case(item: dict[str, Any]) -> Case:
-        case = Case.model_validate_json(item["data"])
+        body = item.get("body")
+        raw = zlib.decompress(bytes(getattr(body, "value", body))) if body is not None else item["data"]
+        case = Case.model_validate_json(raw)
         case.version = int(item["version"])
         case._loaded_terms = set(item.get("search_terms", []))
         case._loaded_state = item["state"]
@@ -476,10 +464,16 @@ def _date_range(
     return condition, values
 
 
+def _case_id(entry: dict[str, Any]) -> str:
+    """The case an index entry is for (its table key: `TENANT#{t}#CASE#{case}`)."""
+    return str(entry["pk"]).rsplit("#CASE#", 1)[1]
+
+
 def _matches(case: Case, q: CaseQuery) -> bool:
-    """The query's filters applied to one case (for search results)."""
+    """The query's filters applied to one case."""
     return (
         (not q.states or case.state in q.states)
+        and (not q.entity_id or case.entity.id == q.entity_id)
         and (not q.workflow_id or case.workflow_id == q.workflow_id)
         and (
             not q.assignee
