@@ -317,3 +317,14 @@ def test_the_listing_in_the_order_asked_outranks_the_same_words_in_another_order
     assert raised(screen(PersonQuery(names=("Moustafa Yusuf Al-Zahrani",)), listed)) == ["A"]
     # A name turned around as lists write it ("SURNAME, Given") is no other order.
     assert raised(screen(PersonQuery(names=("Al-Zahrani, Mustafa Yousef",)), listed)) == ["A"]
+
+
+def test_a_birth_date_agreeing_to_the_day_outranks_a_tighter_name_fit() -> None:
+    listed = _list_of(
+        ("T", "Maria Cecília Costela", "1947-12-07"), ("U", "Maysa Costela", ""), ("V", "Dom Costela", "")
+    )
+    query = PersonQuery(names=("M. Costela",), birth_date="1947-12-07")
+    assert raised(screen(query, listed)) == ["T"]
+    # Without a birth date, an initial fits every listed given name it starts alike, short or long.
+    assert sorted(raised(screen(PersonQuery(names=("M. Costela",)), listed))) == ["U"]
+    assert sorted(raised(screen(PersonQuery(names=("D. Costela",)), listed))) == ["V"]

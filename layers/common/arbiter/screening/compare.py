@@ -259,7 +259,7 @@ def compare_names(query: NameForm, listed: NameForm, *, person: bool = True) -> 
         # An initial stands for the whole listed token, at an initial's weight: "D." is as much "Daniel" as
         # "Danielle", and a longer given name is no less likely.
         listed_weight = _unit_weight(listed.tokens, ru)
-        listed_len = min(INITIAL_WEIGHT, listed_weight) if how == "initial" else listed_weight
+        listed_len = INITIAL_WEIGHT if how == "initial" else listed_weight
         matched += sim * (_unit_weight(query.tokens, qu) + listed_len)
         blind = 1.0 if how in _SPELLINGS else sim
         matched_blind += blind * (_unit_weight(query.tokens, qu) + listed_len)

@@ -34,6 +34,10 @@ DEFAULT_CANDIDATES = 40
 #: its score): "Yusuf Mustafa Al-Zahrani" asked, "Mustafa Yusuf Al-Zahrani" is another man (the father's
 #: name comes second), though a query may also have its words shuffled.
 ORDER_PENALTY = 0.03
+#: What a birth date agreeing to the day adds to an entry's rank among namesakes (not to its score): two people
+#: sharing a name and a birthday are rare, so "M. Costela" born 1947-12-07 is the listed "Maria Cecília
+#: Costela" born that day rather than an undated "Maysa Costela" whose name fits the initial more tightly.
+BIRTH_DAY_RANK = 0.15
 #: How far below the best match another one may score and still be raised (see `screen`).
 DEFAULT_MARGIN = 0.0
 
@@ -104,6 +108,8 @@ def screen(
             continue
         # Namesakes are ranked on the name whatever its spelling, and on what else agrees (see `screen`).
         evidence += comparison.spelling_blind - comparison.score - ORDER_PENALTY * comparison.inversions
+        if isinstance(query, PersonQuery) and contributions[1].delta == BIRTH_DATE_AGREE:
+            evidence += BIRTH_DAY_RANK  # the same name and birthday: the one, whatever else the name lacks
         explanation = MatchExplanation(
             query_name=form.original,
             listed_name=listed.original,
