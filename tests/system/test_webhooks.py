@@ -514,6 +514,7 @@ def test_a_ballerine_run_with_config_subscriptions_gets_hmac_signed_ballerine_ev
     assert body["workflowFinalState"] == "approved"
     assert body["data"]["entity"]["data"]["firstName"] == "Ada"
     assert body["data"]["decision"]["status"] == "approved"
+
     # Deliveries run concurrently: "approved" may land after "workflow.completed".
     def states_changed() -> set[str]:
         bodies = [json.loads(r.body) for r in receiver.requests]
