@@ -57,6 +57,67 @@ def _size(value: Any) -> int:
     return len(json.dumps(value, separators=(",", ":"), default=str))
 
 
+def _kind(item: dict[str, Any]) -> str:
+    """What an item is, from its key (see arbiter/adapters/dynamodb/keys.py), for the write-unit breakdown."""
+    pk, sk = str(item.get("pk", {}).get("S", "")), str(item.get("sk", {}).get("S", ""))
+    for marker, kind in (
+        ("#SEARCH", "search terms"),
+        ("#COUNTS", "state counters"),
+        ("#DELIVERY#", "deliveries"),
+    ):
+        if marker in pk:
+            return kind
+    for prefix, kind in (
+        ("CASE", "case"),
+        ("AUDIT#", "audit"),
+        ("EVENT#", "outbox"),
+        ("CHECK#", "check results"),
+    ):
+        if sk.startswith(prefix):
+            return kind
+    return sk.split("#")[0].lower() or "other"
+
+
+@dataclass
+class Index:
+    """A global secondary index of the table as template.yaml declares it."""
+
+    name: str
+    partition: str
+    sort: str
+    projection: str
+    attributes: tuple[str, ...] = ()
+
+    def entry(self, item: dict[str, Any]) -> dict[str, Any] | None:
+        """The index entry a put of `item` writes (None when the item is not in this sparse index)."""
+        if self.partition not in item or self.sort not in item:
+            return None
+        if self.projection == "ALL":
+            return item
+        kept = {"pk", "sk", self.partition, self.sort, *self.attributes}
+        return {k: v for k, v in item.items() if k in kept}
+
+
+def table_indexes(logical_id: str = "ArbiterTable") -> list[Index]:
+    from arbiter_local.cfn import load_template
+
+    table = load_template(ROOT / "template.yaml").resources[logical_id]["Properties"]
+    indexes = []
+    for gsi in table.get("GlobalSecondaryIndexes", []):
+        keys = {k["KeyType"]: k["AttributeName"] for k in gsi["KeySchema"]}
+        projection = gsi["Projection"]
+        indexes.append(
+            Index(
+                gsi["IndexName"],
+                keys["HASH"],
+                keys["RANGE"],
+                projection["ProjectionType"],
+                tuple(projection.get("NonKeyAttributes", [])),
+            )
+        )
+    return indexes
+
+
 @dataclass
 class Usage:
     transitions: int = 0
@@ -69,6 +130,8 @@ class Usage:
     s3_reads: int = 0
     api_requests: int = 0
     by_function: Counter[str] = field(default_factory=Counter)
+    gb_seconds_by_function: Counter[str] = field(default_factory=Counter)
+    writes_by_kind: Counter[str] = field(default_factory=Counter)
 
     def dollars(self) -> dict[str, float]:
         return {
@@ -86,9 +149,13 @@ class Usage:
 class Meter:
     """Counts the AWS calls the functions make (the bench's own calls are left out)."""
 
-    def __init__(self) -> None:
+    def __init__(self, indexes: list[Index]) -> None:
         self.usage = Usage()
         self.excluded: set[int] = set()
+        self.indexes = indexes
+        self._indexed: dict[
+            tuple[str, str], dict[str, tuple[Any, Any]]
+        ] = {}  # item -> index -> its key there
         self._lock = threading.Lock()
         self._original: Callable[..., Any] = botocore.client.BaseClient._make_api_call
 
@@ -123,24 +190,29 @@ class Meter:
         u = self.usage
         read_factor = 1.0 if params.get("ConsistentRead") else 0.5
         if operation == "PutItem":
-            u.write_units += math.ceil(_size(params["Item"]) / 1024)
+            self._put(params["Item"], 1)
         elif operation in ("UpdateItem", "DeleteItem"):
             # The stored item's size decides; the attributes returned (ALL_NEW when asked) are the best view.
             item = response.get("Attributes") or params.get("Key", {})
-            u.write_units += max(1, math.ceil(_size(item) / 1024))
+            self._write(item, max(1, math.ceil(_size(item) / 1024)))
         elif operation == "TransactWriteItems":
             for entry in params["TransactItems"]:
                 ((kind, body),) = entry.items()
-                size = _size(body.get("Item") or body.get("Key") or {})
-                units = 1 if kind == "ConditionCheck" else max(1, math.ceil(size / 1024))
-                u.write_units += 2 * units  # transactions cost twice
+                if kind == "Put":
+                    self._put(body["Item"], 2)  # transactions cost twice
+                else:
+                    key = body.get("Key") or {}
+                    self._write(
+                        key, 2 * (1 if kind == "ConditionCheck" else max(1, math.ceil(_size(key) / 1024)))
+                    )
         elif operation == "BatchWriteItem":
             for requests in params["RequestItems"].values():
                 for request in requests:
-                    item = request.get("PutRequest", {}).get("Item") or request.get("DeleteRequest", {}).get(
-                        "Key"
-                    )
-                    u.write_units += max(1, math.ceil(_size(item) / 1024))
+                    if "PutRequest" in request:
+                        self._put(request["PutRequest"]["Item"], 1)
+                    else:
+                        key = request["DeleteRequest"]["Key"]
+                        self._write(key, max(1, math.ceil(_size(key) / 1024)))
         elif operation == "GetItem":
             u.read_units += read_factor * max(1, math.ceil(_size(response.get("Item", {})) / 4096))
         elif operation in ("Query", "Scan"):
@@ -151,6 +223,33 @@ class Meter:
         elif operation == "TransactGetItems":
             for item in response.get("Responses", []):
                 u.read_units += 2 * max(1, math.ceil(_size(item.get("Item", {})) / 4096))
+
+    def _write(self, item: dict[str, Any], units: float) -> None:
+        self.usage.write_units += units
+        self.usage.writes_by_kind[_kind(item)] += units
+
+    def _put(self, item: dict[str, Any], factor: int) -> None:
+        """A put of the whole item, and what it writes in every index the item is (or was) in: an index entry
+        is written at the size of its projection; a changed index key deletes the old entry too."""
+        self._write(item, factor * math.ceil(_size(item) / 1024))
+        key = (str(item.get("pk")), str(item.get("sk")))
+        before = self._indexed.get(key, {})
+        now: dict[str, tuple[Any, Any]] = {}
+        for index in self.indexes:
+            entry = index.entry(item)
+            if entry is not None:
+                now[index.name] = (item[index.partition], item[index.sort])
+                units = math.ceil(_size(entry) / 1024)
+                if index.name in before and before[index.name] != now[index.name]:
+                    units += 1  # the entry under the old key is deleted
+                self._write_index(index, units)
+            elif index.name in before:
+                self._write_index(index, 1)
+        self._indexed[key] = now
+
+    def _write_index(self, index: Index, units: int) -> None:
+        self.usage.write_units += units
+        self.usage.writes_by_kind[f"index {index.name}"] += units
 
     @contextmanager
     def measuring(self) -> Iterator[Usage]:
@@ -205,7 +304,7 @@ def _person(i: int) -> dict[str, Any]:
 
 PATHS = [
     Path_("auto-approve (KYB, 1 owner)", "kyb", _kyb("DE", 1), "approved", automatic_kyb=True),
-    Path_("auto-approve (KYB, no owner)", "kyb", _kyb("DE", 0), "approved", automatic_kyb=True),
+    Path_("auto-approve (KYB, 2 owners)", "kyb", _kyb("DE", 2), "approved", automatic_kyb=True),
     Path_("auto-reject (KYB, high-risk country)", "kyb", _kyb("IR", 0), "rejected", automatic_kyb=True),
     Path_("manual review (manual-review)", "manual-review", _person, "manual_review", [("approve", "ok")]),
     Path_(
@@ -275,6 +374,9 @@ class Bench:
         with self.meter.measuring() as usage:
             before = len(runtime.invocations)
             ids = []
+            # One case at a time, each one's asynchronous work finished before the next: in Lambda every
+            # invocation has its own CPU, here they share one process, and overlapping them would bill each
+            # for the others' time.
             for i in range(cases):
                 response = self.api.post(
                     "/v1/cases", json={"workflow": path.workflow, "entity": path.entity(i)}
@@ -282,28 +384,12 @@ class Bench:
                 usage.api_requests += 1
                 if response.status_code != 202:
                     raise SystemExit(f"bench/cost: {path.name}: {response.status_code} {response.text}")
-                ids.append(response.json()["id"])
-            for case_id in ids:
-                # A KYB case whose owners' cases wait for a reviewer stays in processing: not this path.
-                reached = self.wait(lambda c=case_id: self.settled_state(c), case_id, timeout=30, soft=True)
-                reached = reached or "processing (waiting for its owners' cases)"
-                if reached != path.expect:
-                    problems.append(f"{case_id} reached {reached}, not {path.expect}")
-                    continue
-                for decision, reason in path.review:
-                    usage.api_requests += 1
-                    if decision == "resubmit":
-                        self.wait(lambda c=case_id: self.waiting_for_resubmission(c), "the resubmission wait")
-                        answer = self.api.post(f"/v1/cases/{case_id}/events", json={"name": "resubmitted"})
-                        if answer.status_code != 200:
-                            raise SystemExit(f"bench/cost: resubmission refused: {answer.text}")
-                        self.wait(lambda c=case_id: self.state(c) == "manual_review", "review again")
-                        continue
-                    answer = self.reviewer.post(
-                        f"/v1/review/cases/{case_id}/decision", json={"decision": decision, "reason": reason}
-                    )
-                    if answer.status_code != 200:
-                        raise SystemExit(f"bench/cost: decision refused: {answer.text}")
+                case_id = response.json()["id"]
+                ids.append(case_id)
+                problem = self.drive(path, case_id, usage)
+                if problem:
+                    problems.append(problem)
+                self.quiesce()
             if problems:
                 return usage, problems
             executions = self.executions(ids)
@@ -318,9 +404,34 @@ class Bench:
             for record in runtime.invocations[before:]:
                 spec = runtime.functions[record.function]
                 usage.lambda_calls += 1
-                usage.gb_seconds += math.ceil(record.duration_ms) / 1000 * spec.memory_mb / 1024
+                gb_seconds = math.ceil(record.duration_ms) / 1000 * spec.memory_mb / 1024
+                usage.gb_seconds += gb_seconds
                 usage.by_function[spec.logical_id] += 1
+                usage.gb_seconds_by_function[spec.logical_id] += gb_seconds
         return usage, problems
+
+    def drive(self, path: Path_, case_id: str, usage: Usage) -> str | None:
+        """Take the case down the path (a reviewer's decisions, a resubmission); what went wrong, if anything."""
+        # A KYB case whose owners' cases wait for a reviewer stays in processing: not this path.
+        reached = self.wait(lambda: self.settled_state(case_id), case_id, timeout=30, soft=True)
+        reached = reached or "processing (waiting for its owners' cases)"
+        if reached != path.expect:
+            return f"{case_id} reached {reached}, not {path.expect}"
+        for decision, reason in path.review:
+            usage.api_requests += 1
+            if decision == "resubmit":
+                self.wait(lambda: self.waiting_for_resubmission(case_id), "the resubmission wait")
+                answer = self.api.post(f"/v1/cases/{case_id}/events", json={"name": "resubmitted"})
+                if answer.status_code != 200:
+                    raise SystemExit(f"bench/cost: resubmission refused: {answer.text}")
+                self.wait(lambda: self.state(case_id) == "manual_review", "review again")
+                continue
+            answer = self.reviewer.post(
+                f"/v1/review/cases/{case_id}/decision", json={"decision": decision, "reason": reason}
+            )
+            if answer.status_code != 200:
+                raise SystemExit(f"bench/cost: decision refused: {answer.text}")
+        return None
 
     def executions(self, ids: list[str]) -> list[str]:
         arns: list[str] = []
@@ -355,8 +466,17 @@ def report(path: Path_, usage: Usage, cases: int, problems: list[str]) -> float 
         f"{usage.api_requests / per:.1f} API requests"
     )
     print(
-        "   invocations: "
-        + ", ".join(f"{name} {n / per:.1f}" for name, n in sorted(usage.by_function.items()))
+        "   invocations (GB-s): "
+        + ", ".join(
+            f"{name} {n / per:.1f} ({usage.gb_seconds_by_function[name] / per:.3f})"
+            for name, n in sorted(usage.by_function.items())
+        )
+    )
+    print(
+        "   write units: "
+        + ", ".join(
+            f"{kind} {n / per:.1f}" for kind, n in sorted(usage.writes_by_kind.items(), key=lambda x: -x[1])
+        )
     )
     dollars = usage.dollars()
     total = sum(dollars.values()) / per * 1000
@@ -369,13 +489,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10, help="cases per path (default 10)")
     parser.add_argument("--only", default="", help="run only the paths whose name contains this text")
+    parser.add_argument(
+        "--cold",
+        dest="warm",
+        action="store_false",
+        help="count the first case's cold starts too (by default one case per path runs first, uncounted)",
+    )
     args = parser.parse_args()
     logging.disable(logging.WARNING)
 
     from arbiter_local.stack import LocalStack, StackConfig
     from tests.support.ports import free_port
 
-    meter = Meter()
+    meter = Meter(table_indexes())
     stack = LocalStack(StackConfig(api_port=free_port(), moto_port=free_port()), progress=lambda _: None)
     stack.start()
     meter.install()
@@ -385,6 +511,8 @@ def main() -> int:
         auto_kyb = []
         for path in [p for p in PATHS if args.only in p.name]:
             print(f"-- {path.name}", flush=True)
+            if args.warm:
+                bench.run_path(path, 1)  # not counted: the functions' cold starts, paid once per container
             usage, problems = bench.run_path(path, args.cases)
             total = report(path, usage, args.cases, problems)
             if path.automatic_kyb and total is not None:

@@ -1,4 +1,5 @@
-"""Step Functions tasks that move a case through its states: review, decisions, owners' cases, failures."""
+"""Step Functions tasks that move a case through its states: the automated part (documents, checks, owners'
+cases, rules, decision), review, resubmission, failures."""
 
 from __future__ import annotations
 
@@ -11,9 +12,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arbiter import bootstrap
 from arbiter.api.tasks import TaskInput, rerun_lost_races
-from arbiter.services import document_ingestion, workflow_steps
+from arbiter.services import automation, workflow_steps
 from arbiter.services.cases import CaseDeps
-from arbiter.services.documents import DocumentDeps
 from arbiter.settings import Settings
 
 logger = Logger()
@@ -26,28 +26,47 @@ def deps() -> CaseDeps:
 
 
 @lru_cache(maxsize=1)
-def document_deps() -> DocumentDeps:
-    """The documents bucket and the remote-page fetcher, only for the ingest step."""
+def document_deps() -> Any:
+    """The documents bucket and the remote-page fetcher, only for a case with pages to copy."""
     return bootstrap.document_deps(Settings.from_environ(), cases=deps())
 
 
-def _ingest(d: CaseDeps, task: TaskInput) -> Any:
-    return document_ingestion.ingest_case_documents(document_deps(), task.tenant_id, task.case_id)
+@lru_cache(maxsize=1)
+def automation_deps() -> automation.AutomationDeps:
+    """The checks (plugins), the rules and the documents bucket: only the `decide` steps build them."""
+    settings = Settings.from_environ()
+    return automation.AutomationDeps(
+        cases=deps(),
+        checks=bootstrap.check_runner(settings),
+        assessor=bootstrap.assessor(settings),
+        documents=document_deps,
+    )
 
 
-TASKS: dict[str, Callable[[CaseDeps, TaskInput], Any]] = {
-    "ingest_documents": _ingest,
-    "await_review": lambda d, t: workflow_steps.await_review(d, t.tenant_id, t.case_id, t.require_token()),
-    "await_resubmission": lambda d, t: workflow_steps.await_resubmission(
+def _decide(step: Callable[..., str]) -> Callable[[CaseDeps, TaskInput, LambdaContext], str]:
+    def run(d: CaseDeps, t: TaskInput, context: LambdaContext) -> str:
+        # The checks get what remains of the invocation, less a margin to store their results and decide.
+        budget = max(1.0, context.get_remaining_time_in_millis() / 1000 - 15)
+        return step(automation_deps(), t.tenant_id, t.case_id, t.require_token(), check_budget=budget)
+
+    return run
+
+
+def _ingest(d: CaseDeps, t: TaskInput, _: LambdaContext) -> Any:
+    from arbiter.services import document_ingestion
+
+    return document_ingestion.ingest_case_documents(document_deps(), t.tenant_id, t.case_id)
+
+
+TASKS: dict[str, Callable[[CaseDeps, TaskInput, LambdaContext], Any]] = {
+    "ingest_documents": _ingest,  # the manual-review workflow's first step
+    "decide": _decide(automation.decide),
+    "decide_after_owners": _decide(automation.decide_after_owners),
+    "await_review": lambda d, t, _: workflow_steps.await_review(d, t.tenant_id, t.case_id, t.require_token()),
+    "await_resubmission": lambda d, t, _: workflow_steps.await_resubmission(
         d, t.tenant_id, t.case_id, t.require_token()
     ),
-    "start_owner_cases": lambda d, t: workflow_steps.start_owner_cases(
-        d, t.tenant_id, t.case_id, t.require_token()
-    ),
-    "record_automatic_decision": lambda d, t: workflow_steps.record_automatic_decision(
-        d, t.tenant_id, t.case_id, t.recommendation or "review"
-    ),
-    "record_failure": lambda d, t: workflow_steps.record_failure(d, t.tenant_id, t.case_id, t.error),
+    "record_failure": lambda d, t, _: workflow_steps.record_failure(d, t.tenant_id, t.case_id, t.error),
 }
 
 
@@ -56,4 +75,4 @@ def handler(event: dict[str, Any], context: LambdaContext) -> Any:
     task = TaskInput.parse(event, known=TASKS)
     logger.append_keys(case_id=task.case_id, tenant_id=task.tenant_id, task=task.task)
     # A page arriving (the ingestion function) may save the case between a step's read and its write.
-    return rerun_lost_races(lambda: TASKS[task.task](deps(), task))
+    return rerun_lost_races(lambda: TASKS[task.task](deps(), task, context))

@@ -69,7 +69,37 @@ def test_a_kyb_case_opens_one_kyc_case_per_owner_and_waits_for_them(tenant: Any,
     assert resumed["state"] in ("manual_review", "rejected"), resumed["state"]
     execution = reviewer.get(f"/v1/review/cases/{parent_id}").json()
     steps = [step["state"] for step in execution["path"]]
-    assert steps.index("ScreenOwners") < steps.index("EvaluateRules")
+    assert steps.index("Decide") < steps.index("DecideAfterOwners")
+
+
+def test_an_automatically_approved_kyb_case_decides_its_owner_in_the_same_step(
+    tenant: Any, stack: Any
+) -> None:
+    """The cost-minded path: the parent's one Decide step opens, checks and decides the owner's KYC case too."""
+    from tests.system.test_rules import publish_demo_rule_sets
+
+    publish_demo_rule_sets(tenant)
+    api = tenant.api()
+    entity = business("kyb-auto", [("Grace", "Hopper", 100)])
+    entity["business"].update(website="https://acme.example", email="ops@acme.example")
+    entity["business"]["ubos"][0]["nationality"] = "DE"
+    created = api.post("/v1/cases", json={"workflow": "kyb", "entity": entity})
+    assert created.status_code == 202, created.text
+    parent_id = created.json()["id"]
+    wait_for(lambda: case_state(api, parent_id) != "processing", timeout=60, what="the automated part")
+    viewer = tenant.reviewer("viewer")
+    parent = viewer.get(f"/v1/review/cases/{parent_id}").json()
+    assert parent["case"]["state"] == "approved", parent["case"]["risk"]
+    assert parent["case"]["decision"]["automatic"] is True
+    (child,) = parent["children"]
+    assert (child["state"], child["decision"]["automatic"]) == ("approved", True)
+    owner = viewer.get(f"/v1/review/cases/{child['id']}").json()
+    assert owner["case"]["execution_arn"] is None  # decided inside its parent's step: no execution of its own
+    assert owner["case"]["risk"] is not None
+    assert "contact" in owner["checks"]
+    assert owner["path"] == []
+    # Three billed states for the whole KYB case, owner included.
+    assert [step["state"] for step in parent["path"]] == ["Decide", "AfterDecision", "Decided"]
 
 
 def test_a_kyb_case_without_owners_does_not_wait(tenant: Any) -> None:
@@ -99,11 +129,11 @@ def test_the_kyc_workflow_runs_checks_then_the_assessment(tenant: Any, stack: An
     assert "contact" in detail["checks"]
     assert detail["case"]["risk"] is not None
     steps = [step["state"] for step in detail["path"]]
-    assert steps.index("RunChecks") < steps.index("EvaluateRules")
+    assert steps[0] == "Decide"  # documents, checks and rules: one billed state
 
 
 def test_a_step_failing_beyond_its_retries_fails_the_case_and_the_execution(tenant: Any, stack: Any) -> None:
-    """The Catch path: EvaluateRules cannot load the rule set version pinned on the case."""
+    """The Catch path: Decide cannot load the rule set version pinned on the case."""
     from arbiter.adapters.dynamodb.keys import rule_set_pk, rule_set_version_sk
     from tests.system.test_rules import publish_demo_rule_sets
 
@@ -149,4 +179,4 @@ def test_a_step_failing_beyond_its_retries_fails_the_case_and_the_execution(tena
     assert execution["status"] == "FAILED"
     path = tenant.reviewer("viewer").get(f"/v1/review/cases/{case_id}").json()["path"]
     steps = [step["state"] for step in path]
-    assert steps.index("EvaluateRules") < steps.index("RecordFailure")
+    assert steps.index("Decide") < steps.index("RecordFailure")

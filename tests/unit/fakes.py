@@ -12,10 +12,11 @@ import itertools
 from typing import Any
 
 from arbiter.adapters.workflow_files import BuiltinWorkflowCatalog
-from arbiter.domain.case import Case, CaseState, Change
+from arbiter.domain.case import Case, CaseState, Change, RiskAssessment
 from arbiter.domain.errors import ConcurrentUpdate, Conflict, NotFound
 from arbiter.domain.search import fold, search_terms
 from arbiter.domain.tenant import ApiKey, Tenant
+from arbiter.services.automation import AutomationDeps
 from arbiter.services.cases import CaseDeps
 from arbiter.services.ports import CaseDetail, CaseQuery, Page
 
@@ -188,4 +189,48 @@ def case_deps() -> CaseDeps:
     """A fresh set of fakes."""
     return CaseDeps(
         cases=InMemoryCases(), workflows=BuiltinWorkflowCatalog(), engine=FakeEngine(), clock=Clock()
+    )
+
+
+class PassingChecks:
+    """A check runner whose every configured plugin answers `ok` with nothing found (the plugins themselves are
+    tested in tests/unit/plugins); records the contexts it was given."""
+
+    def __init__(self) -> None:
+        self.contexts: list[dict[str, Any]] = []
+
+    def __call__(
+        self,
+        context: dict[str, Any],
+        plugins: list[dict[str, Any]],
+        *,
+        time_budget_seconds: float | None = None,
+    ) -> dict[str, dict[str, Any]]:
+        self.contexts.append(context)
+        return {str(p.get("name") or p["plugin"]): {"status": "ok", "data": {}, "flags": []} for p in plugins}
+
+
+class RecommendByName:
+    """An assessor recommending by the entity's display name (`outcomes`), `approve` for anyone else; it sees the
+    rules' context, so a test can read what the rules would have read (`contexts`)."""
+
+    def __init__(self, **outcomes: str) -> None:
+        self.outcomes = outcomes
+        self.contexts: list[dict[str, Any]] = []
+
+    def __call__(self, case: Case, context: dict[str, Any]) -> RiskAssessment:
+        self.contexts.append(context)
+        name = case.entity.display_name() or ""
+        recommendation = next((o for n, o in self.outcomes.items() if n in name), "approve")
+        return RiskAssessment(recommendation=recommendation, evaluated_at=dt.datetime.now(dt.UTC))
+
+
+def automation_deps(deps: CaseDeps, assessor: Any = None) -> AutomationDeps:
+    """The Decide step's dependencies around `deps`: passing checks, `assessor` (default: approve everyone)."""
+
+    def no_documents() -> Any:
+        raise AssertionError("these cases have no pages to copy")
+
+    return AutomationDeps(
+        cases=deps, checks=PassingChecks(), assessor=assessor or RecommendByName(), documents=no_documents
     )

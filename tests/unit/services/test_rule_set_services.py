@@ -7,10 +7,10 @@ import pytest
 from arbiter.domain.case import RuleSetRef
 from arbiter.domain.errors import Conflict, InvalidInput, InvalidRule, NotAllowed, NotFound
 from arbiter.rules.ruleset import RuleSetDraft, RuleSetVersion
-from arbiter.services import assessment, cases, rule_sets, workflow_steps
+from arbiter.services import assessment, automation, cases, rule_sets
 from arbiter.services.ports import Page
 from tests.builders import individual, integrator, reviewer, tenant
-from tests.unit.fakes import case_deps
+from tests.unit.fakes import automation_deps, case_deps
 
 ACME = tenant("acme")
 
@@ -174,7 +174,8 @@ def test_backtest_reports_the_recommendations_that_would_change(deps):
         case, _ = cases.start_case(
             deps, integrator(), ACME, workflow="kyc", entity=individual(entity_id, nationality=nationality)
         )
-        workflow_steps.record_automatic_decision(deps, "acme", case.id, assess(deps, case).recommendation)
+        assessor = rule_sets.RuleSetAssessor(rule_sets.CompiledRuleSets(deps.rule_sets))
+        automation.decide(automation_deps(deps, assessor), "acme", case.id, f"token-{entity_id}")
         decided.append(case.id)
     stricter = {**KYC_RULES, "rules": [{**KYC_RULES["rules"][0], "condition": {"in": [{"var": "entity.individual.nationality"}, ["IR", "FR"]]}}, KYC_RULES["rules"][1]]}  # fmt: skip
     draft = rule_sets.create_draft(deps.rule_sets, admin(), stricter)

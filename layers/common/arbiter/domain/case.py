@@ -304,12 +304,14 @@ class Case(BaseModel):
         return self._move(CaseState.PROCESSING, actor, "case.submitted", at or _now())
 
     def await_review(
-        self, task_token: str, *, at: dt.datetime | None = None, flags: list[str] | None = None
+        self, task_token: str | None, *, at: dt.datetime | None = None, flags: list[str] | None = None
     ) -> Change:
-        """The workflow waits for a reviewer; the token is what the decision will complete."""
+        """The workflow waits for a reviewer; the token is what the decision will complete (None: the case's
+        execution attaches its token when it reaches the review step)."""
         self._require(CaseState.PROCESSING, doing="wait for review")
         at = at or _now()
-        self.task_tokens["review"] = task_token
+        if task_token:
+            self.task_tokens["review"] = task_token
         change = self._move(CaseState.MANUAL_REVIEW, SYSTEM, "review.requested", at)
         change.events.append(
             CaseAwaitingReview(

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from arbiter.domain.case import SYSTEM, AuditEntry, Case, Change, Flag, RiskAssessment
 from arbiter.services.cases import CaseDeps
 
-__all__ = ["Assessor", "assess_case", "rule_context"]
+__all__ = ["Assessor", "assess_case", "evaluate", "rule_context"]
 
 
 class Assessor(Protocol):
@@ -60,12 +60,22 @@ def rule_context(case: Case, checks: dict[str, dict[str, Any]], children: list[C
 def assess_case(
     deps: CaseDeps, tenant_id: str, case_id: str, assessor: Assessor, *, now: Callable[[], Any] | None = None
 ) -> RiskAssessment:
-    """Evaluate the case and store the assessment; a failed check or a critical flag means a reviewer looks."""
+    """Evaluate the case and store the assessment."""
     detail = deps.cases.detail(tenant_id, case_id)
     case = detail.case
     expected = case.version
-    assessment = assessor(case, rule_context(case, detail.checks, detail.children))
-    failed = [name for name, result in detail.checks.items() if result.get("status") == "error"]
+    change = evaluate(case, detail.checks, detail.children, assessor)
+    deps.cases.save(case, change, expected_version=expected)
+    assert case.risk is not None
+    return case.risk
+
+
+def evaluate(
+    case: Case, checks: dict[str, dict[str, Any]], children: list[Case], assessor: Assessor
+) -> Change:
+    """Set the case's assessment (not stored): a failed check or a critical flag means a reviewer looks."""
+    assessment = assessor(case, rule_context(case, checks, children))
+    failed = [name for name, result in checks.items() if result.get("status") == "error"]
     if failed and assessment.recommendation == "approve":
         assessment.recommendation = "review"
     # A critical flag (a watchlist match) is for a person to weigh: rules may reject, never approve alone.
@@ -77,8 +87,7 @@ def assess_case(
                 Flag(code="check_failed", message=f"the {name} check could not run", source=name)
             )
     case.risk = assessment
-    deps.cases.save(case, _assessed(case, assessment), expected_version=expected)
-    return assessment
+    return _assessed(case, assessment)
 
 
 def _assessed(case: Case, assessment: RiskAssessment) -> Change:

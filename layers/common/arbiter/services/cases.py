@@ -170,7 +170,7 @@ def start_case(
     )
     case.rule_set = pin_rule_set(deps, case.tenant_id, definition.rule_set_id)
     if submit:
-        case.execution_arn = _execution_arn(deps, case)
+        case.execution_arn = execution_arn_of(deps, case)
     deps.cases.add(case, change)
     if submit:
         start_workflow(deps, case)
@@ -185,7 +185,8 @@ def pin_rule_set(deps: CaseDeps, tenant_id: str, rule_set_id: str | None) -> Rul
     return RuleSetRef(id=rule_set_id, version=version) if version is not None else None
 
 
-def _execution_arn(deps: CaseDeps, case: Case) -> str | None:
+def execution_arn_of(deps: CaseDeps, case: Case) -> str | None:
+    """The ARN the case's execution will have (known before it starts: executions are named after cases)."""
     arn_of = getattr(deps.engine, "execution_arn", None)
     return arn_of(case.workflow_id, case.id) if arn_of else None
 
@@ -252,7 +253,7 @@ def send_event(
     allowed = allowed_events(deps, case)
     if name in SUBMIT_EVENTS and case.state == CaseState.COLLECTING:
         change = case.submit(principal.actor)
-        case.execution_arn = _execution_arn(deps, case)
+        case.execution_arn = execution_arn_of(deps, case)
         deps.cases.save(case, change, expected_version=expected)
         start_workflow(deps, case)
         return case

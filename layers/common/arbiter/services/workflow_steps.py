@@ -12,17 +12,18 @@ from typing import Any
 
 from arbiter.domain.case import SYSTEM, Case, CaseState, Change
 from arbiter.domain.entity import Entity, Person
-from arbiter.domain.errors import Conflict, NotFound
-from arbiter.services.cases import CaseDeps, pin_rule_set, start_workflow
+from arbiter.domain.errors import Conflict
+from arbiter.services.cases import CaseDeps, pin_rule_set
 
 __all__ = [
+    "automatic_reason",
     "await_resubmission",
     "await_review",
     "notify_parent",
-    "record_automatic_decision",
+    "open_owner_cases",
     "record_failure",
     "resume",
-    "start_owner_cases",
+    "wait_for_children",
 ]
 
 log = logging.getLogger(__name__)
@@ -39,21 +40,8 @@ def await_review(deps: CaseDeps, tenant_id: str, case_id: str, task_token: str) 
     deps.cases.save(case, case.await_review(task_token), expected_version=expected)
 
 
-def record_automatic_decision(deps: CaseDeps, tenant_id: str, case_id: str, recommendation: str) -> None:
-    """The rule set decided: approve or reject without a reviewer."""
-    case = deps.cases.get(tenant_id, case_id)
-    if case.state.terminal:
-        return  # already recorded (a retry)
-    expected = case.version
-    outcome = "approved" if recommendation == "approve" else "rejected"
-    change = case.decide(
-        outcome, actor=SYSTEM, reason=_automatic_reason(case, recommendation), automatic=True
-    )
-    deps.cases.save(case, change, expected_version=expected)
-    notify_parent(deps, case)
-
-
-def _automatic_reason(case: Case, recommendation: str) -> str:
+def automatic_reason(case: Case, recommendation: str) -> str:
+    """Why the rules decided alone: the rule set version and the rules that fired, or the score."""
     risk = case.risk
     if risk is None:
         return f"automatic {recommendation}: no rule set applied"
@@ -82,45 +70,66 @@ def record_failure(deps: CaseDeps, tenant_id: str, case_id: str, error: dict[str
     if change.audit:
         deps.cases.save(case, change, expected_version=case.version)
         notify_parent(deps, case)
+    # Owners' cases the failed step was automating have no execution of their own: they fail with it.
+    for child in deps.cases.find_by_ids(tenant_id, _owner_case_ids(deps, case)):
+        if child.state == CaseState.PROCESSING and child.parent_case_id == case.id:
+            deps.cases.save(
+                child, child.fail("ParentFailed", f"case {case.id} failed"), expected_version=child.version
+            )
 
 
 def _short(cause: Any, limit: int = 1000) -> str | None:
     return None if cause is None else str(cause)[:limit]
 
 
-def start_owner_cases(deps: CaseDeps, tenant_id: str, case_id: str, task_token: str) -> list[str]:
-    """KYB: one KYC case per beneficial owner above the threshold; the parent waits until all are decided."""
-    parent = deps.cases.get(tenant_id, case_id)
-    definition = deps.workflows.get(tenant_id, parent.workflow_id)
-    rule = definition.owner_checks
+def _owners(deps: CaseDeps, parent: Case) -> tuple[list[Any], str]:
+    """The parent's owners that get a KYC case (above the workflow's threshold), and that case's workflow."""
+    rule = deps.workflows.get(parent.tenant_id, parent.workflow_id).owner_checks
     business = parent.entity.business
-    owners = []
-    if rule is not None and business is not None:
-        owners = [u for u in business.ubos if (u.ownership_percent or 0) >= rule.min_ownership_percent]
-        if rule.include_directors:
-            owners += [d for d in business.directors if d not in owners]
-    child_ids: list[str] = []
+    if rule is None or business is None:
+        return [], "kyc"
+    owners = [u for u in business.ubos if (u.ownership_percent or 0) >= rule.min_ownership_percent]
+    if rule.include_directors:
+        owners += [d for d in business.directors if d not in owners]
+    return owners, rule.workflow
+
+
+def _owner_case_ids(deps: CaseDeps, parent: Case) -> list[str]:
+    owners, _ = _owners(deps, parent)
+    return [_owner_case_id(parent, index) for index in range(len(owners))]
+
+
+def _owner_case_id(parent: Case, index: int) -> str:
+    return f"{parent.id}-o{index}"  # deterministic: a retried step finds the case it already opened
+
+
+def open_owner_cases(deps: CaseDeps, parent: Case) -> list[str]:
+    """KYB: one KYC case per beneficial owner above the threshold (opened once, not started); their ids."""
+    owners, workflow_id = _owners(deps, parent)
+    if not owners:
+        return []
+    ids = [_owner_case_id(parent, index) for index in range(len(owners))]
+    existing = {c.id for c in deps.cases.find_by_ids(parent.tenant_id, ids)}
     for index, owner in enumerate(owners):
-        child_ids.append(_open_owner_case(deps, parent, owner, index, rule.workflow if rule else "kyc"))
+        if ids[index] not in existing:
+            _open_owner_case(deps, parent, owner, index, workflow_id)
+    return ids
+
+
+def wait_for_children(
+    deps: CaseDeps, tenant_id: str, case_id: str, child_ids: list[str], task_token: str
+) -> None:
+    """The parent waits for its owners' cases: the last one decided completes `task_token`."""
+    parent = deps.cases.get(tenant_id, case_id)
     expected = parent.version
     parent.child_case_ids = child_ids
     parent.task_tokens["children"] = task_token
     deps.cases.save(parent, Change(), expected_version=expected)
-    if not child_ids or all(c.state.terminal for c in deps.cases.find_by_ids(tenant_id, child_ids)):
-        _release_parent(deps, parent)
-    return child_ids
+    if all(c.state.terminal for c in deps.cases.find_by_ids(tenant_id, child_ids)):
+        _release_parent(deps, parent)  # the last one was decided while the parent saved its token
 
 
-def _open_owner_case(deps: CaseDeps, parent: Case, owner: Any, index: int, workflow_id: str) -> str:
-    child_id = f"{parent.id}-o{index}"  # deterministic: a retried step finds the case it already opened
-    try:
-        existing = deps.cases.get(parent.tenant_id, child_id)
-    except NotFound:
-        existing = None
-    if existing is not None:
-        if existing.state == CaseState.PROCESSING:
-            start_workflow(deps, existing)  # idempotent: same execution name
-        return child_id
+def _open_owner_case(deps: CaseDeps, parent: Case, owner: Any, index: int, workflow_id: str) -> Case:
     definition = deps.workflows.get(parent.tenant_id, workflow_id)
     person = Person.model_validate(owner.model_dump(exclude={"roles", "ownership_percent", "id"}))
     owner_id = owner.id or str(index)
@@ -133,17 +142,16 @@ def _open_owner_case(deps: CaseDeps, parent: Case, owner: Any, index: int, workf
         workflow_version=definition.version,
         entity=entity,
         actor=SYSTEM,
-        case_id=child_id,
+        case_id=_owner_case_id(parent, index),
         parent_case_id=parent.id,
         correlation_id=parent.correlation_id,
         source="workflow",
         metadata={"role": list(owner.roles) or ["ubo"], "ownership_percent": owner.ownership_percent},
     )
     case.rule_set = pin_rule_set(deps, case.tenant_id, definition.rule_set_id)
-    case.execution_arn = getattr(deps.engine, "execution_arn", lambda *_: None)(case.workflow_id, case.id)
-    deps.cases.add(case, change)
-    start_workflow(deps, case)
-    return child_id
+    with contextlib.suppress(Conflict):  # a retried step raced with itself: the case exists
+        deps.cases.add(case, change)
+    return case
 
 
 def resume(deps: CaseDeps, token: str | None, output: dict[str, Any]) -> None:
@@ -178,5 +186,5 @@ def _release_parent(deps: CaseDeps, parent: Case) -> None:
     children = deps.cases.find_by_ids(parent.tenant_id, parent.child_case_ids)
     deps.engine.complete_task(
         token,
-        {"children": [{"case_id": c.id, "state": c.state.value} for c in children]},
+        {"decision": "pending", "children": [{"case_id": c.id, "state": c.state.value} for c in children]},
     )

@@ -150,7 +150,8 @@ class DynamoCaseRepository:
             "state": state,
             "risk_level": case.risk.level if case.risk else None,
             "search_terms": sorted(terms),
-            "data": case.model_dump_json(),
+            # Not `data`: ByTenant and ByEntity project `data` (other items' JSON), never a case's.
+            "body": case.model_dump_json(),
             "status_pk": keys.status_pk(t, state),
             "status_sk": f"{created}#{case.id}",
             "workflow_pk": keys.workflow_pk(t, case.workflow_id),
@@ -300,24 +301,21 @@ class DynamoCaseRepository:
         return totals
 
     def query(self, query: CaseQuery) -> Page:
-        """One page of cases matching `query`, through the index that narrows it most."""
+        """One page of cases matching `query`, through the index that narrows it most.
+
+        The indexes hold only keys of cases (see template.yaml): each page of keys is read in full with
+        BatchGetItem and the query's other filters are applied to the cases themselves, so a case whose index
+        entry is behind (indexes are eventually consistent) is never listed under a state it has left."""
         if query.search:
             return self._search(query)
-        index, key_condition, values, names = self._plan(query)
-        filters, filter_values, filter_names = self._filters(query, index)
-        names = {**names, **filter_names}
+        index, key_condition, values = self._plan(query)
         request: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": index,
             "KeyConditionExpression": key_condition,
+            "ExpressionAttributeValues": to_item(values),
             "ScanIndexForward": not query.newest_first,
         }
-        all_values = {**values, **filter_values}
-        request["ExpressionAttributeValues"] = to_item(all_values)
-        if names:
-            request["ExpressionAttributeNames"] = names
-        if filters:
-            request["FilterExpression"] = " AND ".join(filters)
         partition_attr = _INDEX_KEYS[index][0]
         start_key = self._decode_cursor(query.cursor, index, partition_attr, values[":p"])
         cases: list[Case] = []
@@ -325,13 +323,17 @@ class DynamoCaseRepository:
         for _ in range(MAX_QUERY_ROUNDS):
             if start_key:
                 request["ExclusiveStartKey"] = start_key
-            request["Limit"] = max(query.limit - len(cases), 1) * (3 if filters else 1)
+            request["Limit"] = max(query.limit - len(cases), 1) * 2
             response = self._client.query(**request)
-            for raw in response.get("Items", []):
-                cases.append(self._case(from_item(raw)))
-                if len(cases) == query.limit:
-                    last_key = self._key_of(from_item(raw), index)
-                    break
+            entries = [from_item(raw) for raw in response.get("Items", [])]
+            found = {c.id: c for c in self.find_by_ids(query.tenant_id, [_case_id(e) for e in entries])}
+            for entry in entries:
+                case = found.get(_case_id(entry))
+                if case is not None and _matches(case, query):
+                    cases.append(case)
+                    if len(cases) == query.limit:
+                        last_key = self._key_of(entry, index)
+                        break
             if len(cases) == query.limit:
                 break
             start_key = response.get("LastEvaluatedKey")
@@ -340,7 +342,7 @@ class DynamoCaseRepository:
                 break
         return Page(items=cases, cursor=self._encode_cursor(index, last_key) if last_key else None)
 
-    def _plan(self, q: CaseQuery) -> tuple[str, str, dict[str, Any], dict[str, str]]:
+    def _plan(self, q: CaseQuery) -> tuple[str, str, dict[str, Any]]:
         """Index and key condition: assignee, then workflow, then entity, then state, then the whole tenant."""
         t = q.tenant_id
         one_state = q.states[0].value if len(q.states) == 1 else None
@@ -349,53 +351,22 @@ class DynamoCaseRepository:
             if one_state:
                 condition += " AND begins_with(assignee_sk, :s)"
                 values[":s"] = f"{one_state}#"
-            return "ByAssignee", condition, values, {}
+            return "ByAssignee", condition, values
         if q.workflow_id:
             condition, values = "workflow_pk = :p", {":p": keys.workflow_pk(t, q.workflow_id)}
             if one_state:
                 condition += " AND begins_with(workflow_sk, :s)"
                 values[":s"] = f"{one_state}#"
-            return "ByWorkflow", condition, values, {}
+            return "ByWorkflow", condition, values
         if q.entity_id:
-            return "ByEntity", "entity_pk = :p", {":p": keys.entity_pk(t, q.entity_id)}, {}
+            return "ByEntity", "entity_pk = :p", {":p": keys.entity_pk(t, q.entity_id)}
         if one_state:
             condition, values = "status_pk = :p", {":p": keys.status_pk(t, one_state)}
             condition, values = _date_range(condition, "status_sk", values, q)
-            return "ByStatus", condition, values, {}
+            return "ByStatus", condition, values
         condition, values = "tenant_pk = :p", {":p": keys.tenant_index_pk(t, "CASE")}
         condition, values = _date_range(condition, "tenant_sk", values, q)
-        return "ByTenant", condition, values, {}
-
-    def _filters(self, q: CaseQuery, index: str) -> tuple[list[str], dict[str, Any], dict[str, str]]:
-        filters: list[str] = []
-        values: dict[str, Any] = {}
-        names: dict[str, str] = {}
-        if q.states and not (len(q.states) == 1 and index in ("ByAssignee", "ByWorkflow", "ByStatus")):
-            placeholders = []
-            for i, state in enumerate(q.states):
-                values[f":st{i}"] = state.value
-                placeholders.append(f":st{i}")
-            filters.append(f"#st IN ({', '.join(placeholders)})")
-            names["#st"] = "state"  # a reserved word
-        if q.workflow_id and index != "ByWorkflow":
-            filters.append("workflow_pk = :wf")
-            values[":wf"] = keys.workflow_pk(q.tenant_id, q.workflow_id)
-        if q.assignee == "unassigned":
-            filters.append("attribute_not_exists(assignee_pk)")
-        if q.risk_levels:
-            levels = []
-            for i, level in enumerate(q.risk_levels):
-                values[f":rl{i}"] = level
-                levels.append(f":rl{i}")
-            filters.append(f"risk_level IN ({', '.join(levels)})")
-        if index not in ("ByStatus", "ByTenant"):
-            if q.created_from:
-                filters.append("tenant_sk >= :from")
-                values[":from"] = keys.timestamp(q.created_from)
-            if q.created_to:
-                filters.append("tenant_sk <= :to")
-                values[":to"] = keys.timestamp(q.created_to) + "~"
-        return filters, values, names
+        return "ByTenant", condition, values
 
     def _search(self, q: CaseQuery) -> Page:
         """Prefix look-up of the folded query's first word, then the other filters on the cases found."""
@@ -426,7 +397,7 @@ class DynamoCaseRepository:
 
     @staticmethod
     def _case(item: dict[str, Any]) -> Case:
-        case = Case.model_validate_json(item["data"])
+        case = Case.model_validate_json(item["body"] if "body" in item else item["data"])
         case.version = int(item["version"])
         case._loaded_terms = set(item.get("search_terms", []))
         case._loaded_state = item["state"]
@@ -476,10 +447,16 @@ def _date_range(
     return condition, values
 
 
+def _case_id(entry: dict[str, Any]) -> str:
+    """The case an index entry is for (its table key: `TENANT#{t}#CASE#{case}`)."""
+    return str(entry["pk"]).rsplit("#CASE#", 1)[1]
+
+
 def _matches(case: Case, q: CaseQuery) -> bool:
-    """The query's filters applied to one case (for search results)."""
+    """The query's filters applied to one case."""
     return (
         (not q.states or case.state in q.states)
+        and (not q.entity_id or case.entity.id == q.entity_id)
         and (not q.workflow_id or case.workflow_id == q.workflow_id)
         and (
             not q.assignee
