@@ -53,8 +53,36 @@ S3_WRITES = {"PutObject", "CopyObject", "PostObject", "ListObjects", "ListObject
 
 
 def _size(value: Any) -> int:
-    """Bytes of an item in DynamoDB's wire format: close to, and never below, DynamoDB's own item size."""
-    return len(json.dumps(value, separators=(",", ":"), default=str))
+    """Bytes of an item (or a list of items) as DynamoDB sizes them: attribute names plus values."""
+    if isinstance(value, list):
+        return sum(_size(item) for item in value)
+    return sum(len(name.encode()) + _value_size(v) for name, v in value.items())
+
+
+def _value_size(typed: dict[str, Any]) -> int:
+    """One attribute value in the low-level client's form ({"S": ...}, {"M": {...}}...)."""
+    ((kind, value),) = typed.items()
+    if kind == "S":
+        return len(value.encode())
+    if kind == "N":
+        return (len(value.lstrip("-").replace(".", "")) + 1) // 2 + 1
+    if kind == "B":
+        return len(value)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + _value_size(v) + 1 for k, v in value.items())
+    if kind == "L":
+        return 3 + sum(_value_size(v) + 1 for v in value)
+    if kind == "SS":
+        return sum(len(v.encode()) for v in value)
+    if kind == "NS":
+        return sum((len(v) + 1) // 2 + 1 for v in value)
+    return sum(len(v) for v in value)  # BS
+
+
+def _event_size(entry: dict[str, Any]) -> int:
+    return len(json.dumps(entry, separators=(",", ":"), default=str).encode())
 
 
 def _kind(item: dict[str, Any]) -> str:
@@ -179,7 +207,7 @@ class Meter:
             if service == "dynamodb":
                 self._dynamodb(operation, params, response)
             elif service in ("events", "eventbridge") and operation == "PutEvents":
-                u.events += sum(max(1, math.ceil(_size(e) / 65536)) for e in params.get("Entries", []))
+                u.events += sum(max(1, math.ceil(_event_size(e) / 65536)) for e in params.get("Entries", []))
             elif service == "s3":
                 if operation in S3_WRITES:
                     u.s3_writes += 1

@@ -10,10 +10,13 @@
   two concurrent transactions can both pass their conditions or undo each other. DynamoDB is atomic per item
   and per transaction; here every write (and every read, which can mutate moto's table) is serialised, which
   gives the same guarantees.
+- DynamoDB stream records: moto json-encodes the records it hands to a Lambda with binary attributes as raw
+  bytes and fails the write that produced them; Lambda receives binary attributes base64-encoded, as here.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
 import datetime as dt
 import functools
@@ -26,6 +29,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from moto.awslambda import models as lambda_models
 from moto.awslambda.models import LambdaFunction
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.responses import DynamoHandler
@@ -88,7 +92,9 @@ class MotoBridge:
             "invoke": LambdaFunction._invoke_lambda,
             "targets": Rule.send_to_targets,
             "transact": DynamoHandler.transact_write_items,
+            "json": lambda_models.json,
         }
+        lambda_models.json = _StreamRecordJson()  # type: ignore[assignment]
         DynamoHandler.transact_write_items = _idempotent_transactions(DynamoHandler.transact_write_items)  # type: ignore[method-assign]
         for name in _DYNAMODB_WRITES:
             self._saved[f"dynamodb.{name}"] = getattr(DynamoDBBackend, name)
@@ -131,6 +137,7 @@ class MotoBridge:
             LambdaFunction._invoke_lambda = self._saved["invoke"]  # type: ignore[method-assign]
             Rule.send_to_targets = self._saved["targets"]  # type: ignore[method-assign]
             DynamoHandler.transact_write_items = self._saved["transact"]  # type: ignore[method-assign]
+            lambda_models.json = self._saved["json"]
             for name in _DYNAMODB_WRITES:
                 setattr(DynamoDBBackend, name, self._saved[f"dynamodb.{name}"])
             self._saved = {}
@@ -213,6 +220,25 @@ def _filtered(spec: Any, payload: Any) -> Any:
     patterns = _patterns(spec.stream_filters)
     kept = [r for r in payload["Records"] if any(p.matches_event(r) for p in patterns)]
     return {**payload, "Records": kept} if kept else None
+
+
+class _StreamRecordJson:
+    """The `json` module as moto's Lambda backend uses it, with bytes (a binary attribute in a stream record)
+    encoded in base64, as DynamoDB Streams delivers them to Lambda."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(json, name)
+
+    @staticmethod
+    def dumps(obj: Any, *args: Any, **kwargs: Any) -> str:
+        kwargs.setdefault("default", _base64_bytes)
+        return json.dumps(obj, *args, **kwargs)
+
+
+def _base64_bytes(value: Any) -> str:
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode()
+    raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
 
 
 _TOKEN_LIFETIME_S = 600  # DynamoDB honours a ClientRequestToken for ten minutes

@@ -143,3 +143,14 @@ def test_search_by_name(tenant):
     found = tenant.reviewer("viewer").get("/v1/review/cases", params={"q": "hopp"}).json()["items"]
     assert [c["id"] for c in found] == [case_id]
     assert tenant.reviewer("viewer").get("/v1/review/cases", params={"q": "nobody"}).json()["items"] == []
+
+
+def test_search_by_case_id_or_entity_id_is_an_exact_look_up(tenant):
+    case_id = case_in_review(tenant, entity_id="rev-exact-7")
+    viewer = tenant.reviewer("viewer")
+    for text in (case_id, "rev-exact-7"):
+        found = viewer.get("/v1/review/cases", params={"q": text}).json()["items"]
+        assert [c["id"] for c in found] == [case_id], text
+    # Exact, not a prefix: a part of an id finds nothing (no term is stored for ids).
+    assert viewer.get("/v1/review/cases", params={"q": "rev-exact"}).json()["items"] == []
+    assert viewer.get("/v1/review/cases", params={"q": case_id[:-3]}).json()["items"] == []

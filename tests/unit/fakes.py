@@ -122,7 +122,8 @@ class InMemoryCases:
 def _matches(case: Case, q: CaseQuery) -> bool:
     if q.search:
         prefix = "".join(fold(q.search).split())
-        if not any(term.startswith(prefix) for term in search_terms(case)):
+        exact = q.search.strip() in (case.id, case.entity.id)
+        if not exact and not any(term.startswith(prefix) for term in search_terms(case)):
             return False
     return (
         (not q.states or case.state in q.states)

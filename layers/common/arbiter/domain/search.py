@@ -1,7 +1,8 @@
 """What makes a case findable in the review queue: name words, registration numbers, correlation ids.
 
 Terms are folded (lower case, accents removed, punctuation dropped) so "Müller GmbH" is found by "muller"; the
-store indexes each term so a search is a prefix look-up, never a scan.
+store indexes each term so a search is a prefix look-up, never a scan. A case id or an integrator's entity id is
+found by an exact look-up instead (the case's key, the ByEntity index): no term is written for them.
 """
 
 from __future__ import annotations
@@ -47,8 +48,6 @@ def search_terms(case: Case) -> set[str]:
         business.tax_id if business else None,
         business.vat_number if business else None,
         case.correlation_id,
-        case.entity.id,
-        case.id,
         *(identifier.value for identifier in identifiers),
     ):
         if value:
