@@ -195,7 +195,8 @@ def test_concurrent_first_uses_build_one_resolver(deferred):
     assert call(deferred, "GET", "/v1/greetings") == (200, {"limit": 5, "language": None})
 
 
-def test_a_private_name_that_does_not_exist_is_an_attribute_error_not_a_build(deferred):
+def test_special_names_are_not_delegated_so_introspection_builds_nothing(deferred):
+    # copy, pickle, inspect and friends probe for dunder names; they must not build the resolver.
     with pytest.raises(AttributeError):
         _ = deferred.__wrapped__
     assert not deferred.built
