@@ -16,18 +16,22 @@ from arbiter import bootstrap
 from arbiter.api.admin_rule_sets import AdminContext
 from arbiter.api.admin_rule_sets import router as admin_rule_sets
 from arbiter.api.auth import CognitoTokenVerifier, bearer_token
-from arbiter.api.rest import Query, rest_api
+from arbiter.api.rest import Query, deferred_module, rest_api
 from arbiter.api.review_schemas import AssignRequest, NoteRequest, review_case_view, review_detail_view
 from arbiter.domain.case import CaseState
 from arbiter.domain.principal import Principal
-from arbiter.services import documents, retention, review, screening
+from arbiter.services import review, screening
 from arbiter.services.cases import CaseDeps
-from arbiter.services.documents import DocumentDeps
 from arbiter.services.ports import CaseQuery
 from arbiter.settings import Settings
 
 if TYPE_CHECKING:
+    from arbiter.services import documents, retention
+    from arbiter.services.documents import DocumentDeps
     from arbiter.services.rule_sets import CompiledRuleSets
+else:  # only route bodies call them: they load with their first use, not on the cold start
+    documents = deferred_module("arbiter.services.documents")
+    retention = deferred_module("arbiter.services.retention")
 
 logger = Logger()
 app = rest_api()  # built with the first request

@@ -14,7 +14,17 @@ import pytest
 from pydantic import BaseModel, Field
 
 from arbiter.api import content_types
-from arbiter.api.rest import Body, DeferredResolver, DeferredRouter, Header, Path, Query, Response, rest_api
+from arbiter.api.rest import (
+    Body,
+    DeferredResolver,
+    DeferredRouter,
+    Header,
+    Path,
+    Query,
+    Response,
+    deferred_module,
+    rest_api,
+)
 from arbiter.domain.errors import InvalidInput, NotFound
 
 ROOT = FilePath(__file__).resolve().parents[3]
@@ -200,6 +210,20 @@ def test_special_names_are_not_delegated_so_introspection_builds_nothing(deferre
     with pytest.raises(AttributeError):
         _ = deferred.__wrapped__
     assert not deferred.built
+
+
+def test_a_deferred_module_is_imported_by_its_first_use(tmp_path, monkeypatch):
+    (tmp_path / "cold_start_probe.py").write_text("VALUE = 42\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "cold_start_probe", raising=False)
+    probe = deferred_module("cold_start_probe")
+    assert "cold_start_probe" not in sys.modules
+    assert repr(probe) == "<deferred module 'cold_start_probe'>"
+    assert probe.VALUE == 42
+    assert "cold_start_probe" in sys.modules
+    with pytest.raises(AttributeError, match="MISSING"):
+        _ = probe.MISSING
+    monkeypatch.delitem(sys.modules, "cold_start_probe")
 
 
 @pytest.mark.parametrize("function", ["run_workflow", "review_actions", "webhooks"])

@@ -16,8 +16,10 @@ powertools' `Response` on first use: with `from __future__ import annotations`, 
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Callable
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -32,6 +34,7 @@ __all__ = [
     "Path",
     "Query",
     "Response",
+    "deferred_module",
     "rest_api",
 ]
 
@@ -185,6 +188,26 @@ def Body(*args: Any, **kwargs: Any) -> Any:
     from aws_lambda_powertools.event_handler.openapi.params import Body
 
     return Body(*args, **kwargs)
+
+
+class _DeferredModule:
+    """A module imported on first attribute access (the import lock makes concurrent first uses safe)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        if attribute.startswith("__"):
+            raise AttributeError(attribute)
+        return getattr(importlib.import_module(self._name), attribute)
+
+    def __repr__(self) -> str:
+        return f"<deferred module {self._name!r}>"
+
+
+def deferred_module(name: str) -> ModuleType:
+    """`name`, imported the first time a route uses it: for services that only route bodies call."""
+    return _DeferredModule(name)  # type: ignore[return-value]  # stands for the module
 
 
 class _DeferredResponse:
