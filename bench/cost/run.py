@@ -116,6 +116,9 @@ class Index:
     projection: str
     attributes: tuple[str, ...] = ()
 
+    def key_of(self, entry: dict[str, Any]) -> tuple[Any, Any]:
+        return entry[self.partition], entry[self.sort]
+
     def entry(self, item: dict[str, Any]) -> dict[str, Any] | None:
         """The index entry a put of `item` writes (None when the item is not in this sparse index)."""
         if self.partition not in item or self.sort not in item:
@@ -257,21 +260,25 @@ class Meter:
         self.usage.writes_by_kind[_kind(item)] += units
 
     def _put(self, item: dict[str, Any], factor: int) -> None:
-        """A put of the whole item, and what it writes in every index the item is (or was) in: an index entry
-        is written at the size of its projection; a changed index key deletes the old entry too."""
+        """A put of the whole item, and what it writes in every index the item is (or was) in: an entry whose
+        keys and projected attributes are unchanged is not written; one that changed is written at the size of
+        its projection; a moved index key deletes the old entry too."""
         self._write(item, factor * math.ceil(_size(item) / 1024))
         key = (str(item.get("pk")), str(item.get("sk")))
         before = self._indexed.get(key, {})
-        now: dict[str, tuple[Any, Any]] = {}
+        now: dict[str, dict[str, Any]] = {}
         for index in self.indexes:
             entry = index.entry(item)
+            old = before.get(index.name)
             if entry is not None:
-                now[index.name] = (item[index.partition], item[index.sort])
+                now[index.name] = entry
+                if entry == old:
+                    continue
                 units = math.ceil(_size(entry) / 1024)
-                if index.name in before and before[index.name] != now[index.name]:
+                if old is not None and index.key_of(old) != index.key_of(entry):
                     units += 1  # the entry under the old key is deleted
                 self._write_index(index, units)
-            elif index.name in before:
+            elif old is not None:
                 self._write_index(index, 1)
         self._indexed[key] = now
 
