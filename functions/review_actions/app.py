@@ -8,8 +8,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
-from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
@@ -18,23 +16,25 @@ from arbiter import bootstrap
 from arbiter.api.admin_rule_sets import AdminContext
 from arbiter.api.admin_rule_sets import router as admin_rule_sets
 from arbiter.api.auth import CognitoTokenVerifier, bearer_token
-from arbiter.api.errors import register_error_handlers
+from arbiter.api.rest import Query, deferred_module, rest_api
 from arbiter.api.review_schemas import AssignRequest, NoteRequest, review_case_view, review_detail_view
-from arbiter.api.webhook_schemas import case_delivery_view
 from arbiter.domain.case import CaseState
 from arbiter.domain.principal import Principal
-from arbiter.services import documents, retention, review, screening, webhooks
+from arbiter.services import review, screening
 from arbiter.services.cases import CaseDeps
-from arbiter.services.documents import DocumentDeps
 from arbiter.services.ports import CaseQuery
 from arbiter.settings import Settings
 
 if TYPE_CHECKING:
+    from arbiter.services import documents, retention
+    from arbiter.services.documents import DocumentDeps
     from arbiter.services.rule_sets import CompiledRuleSets
+else:  # only route bodies call them: they load with their first use, not on the cold start
+    documents = deferred_module("arbiter.services.documents")
+    retention = deferred_module("arbiter.services.retention")
 
 logger = Logger()
-app = APIGatewayRestResolver(enable_validation=True)
-register_error_handlers(app)
+app = rest_api()  # built with the first request
 app.include_router(admin_rule_sets)
 
 
@@ -73,6 +73,14 @@ def deps() -> ReviewDeps:
 def webhook_log() -> Any:
     """The webhook delivery log, read for the case view (built on first use)."""
     return bootstrap.webhook_repository(Settings.from_environ())
+
+
+def recent_webhook_deliveries(principal: Principal, case_id: str) -> list[dict[str, Any]]:
+    """The case's latest webhook deliveries for the case view; the webhook code loads on first use."""
+    from arbiter.api.webhook_schemas import case_delivery_view
+    from arbiter.services import webhooks
+
+    return [case_delivery_view(d) for d in webhooks.recent_case_deliveries(webhook_log(), principal, case_id)]
 
 
 @lru_cache(maxsize=1)
@@ -132,8 +140,7 @@ def case_detail(case_id: str) -> dict[str, Any]:
     principal = reviewer()
     detail, path = review.case_detail(deps().cases, principal, case_id)
     view = review_detail_view(detail, path, review.available_actions(detail.case, principal))
-    deliveries = webhooks.recent_case_deliveries(webhook_log(), principal, case_id)
-    return {**view, "webhook_deliveries": [case_delivery_view(d) for d in deliveries]}
+    return {**view, "webhook_deliveries": recent_webhook_deliveries(principal, case_id)}
 
 
 @app.post("/v1/review/cases/<case_id>/assign")

@@ -6,16 +6,13 @@ from functools import lru_cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arbiter import bootstrap
-from arbiter.api import ballerine
-from arbiter.api.errors import register_error_handlers
-from arbiter.api.idempotency import idempotent_case_start
+from arbiter.api import ballerine, content_types
 from arbiter.api.integrator import IntegratorDeps, authenticate_integrator
+from arbiter.api.rest import Header, Query, Response, rest_api
 from arbiter.api.schemas import (
     CaseCreateRequest,
     CaseList,
@@ -33,13 +30,15 @@ from arbiter.services.ports import CaseQuery
 from arbiter.settings import Settings
 
 logger = Logger()
-app = APIGatewayRestResolver(enable_validation=True)
-register_error_handlers(app, ballerine_paths=ballerine.is_ballerine_path)
+app = rest_api(ballerine_paths=ballerine.is_ballerine_path)  # built with the first request
 
 
 @lru_cache(maxsize=1)
 def deps() -> IntegratorDeps:
     """Composition root: settings and adapters, built once per cold start."""
+    # powertools' idempotency utility loads with the first request, not with the import.
+    from arbiter.api.idempotency import idempotent_case_start
+
     settings = Settings.from_environ()
     case_deps = bootstrap.case_deps(settings)
     return IntegratorDeps(

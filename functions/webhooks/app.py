@@ -6,13 +6,12 @@ from functools import lru_cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arbiter import bootstrap
-from arbiter.api.errors import register_error_handlers
+from arbiter.api import content_types
 from arbiter.api.integrator import authenticate_integrator
+from arbiter.api.rest import Query, Response, rest_api
 from arbiter.api.webhook_schemas import (
     RecoverRequest,
     RotateRequest,
@@ -28,8 +27,7 @@ from arbiter.services.webhook_delivery import WebhookDeps, attempt_delivery, del
 from arbiter.settings import Settings
 
 logger = Logger()
-app = APIGatewayRestResolver(enable_validation=True)
-register_error_handlers(app)
+app = rest_api()  # built with the first API request; bus events and delivery steps never need it
 
 
 @lru_cache(maxsize=1)

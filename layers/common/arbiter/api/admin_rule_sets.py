@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import BaseModel, Field
 
+from arbiter.api import content_types
+from arbiter.api.rest import Body, DeferredRouter, Path, Query, Response
 from arbiter.domain.principal import Principal
 from arbiter.services.cases import CaseDeps
 
@@ -24,7 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = ["AdminContext", "router"]
 
-router = Router()
+router = DeferredRouter()
 
 
 @dataclass
@@ -64,10 +63,6 @@ def _admin() -> AdminContext:
     return context
 
 
-RuleSetId = Annotated[str, Path(max_length=63)]
-Version = Annotated[int, Path(ge=1)]
-
-
 @router.post("/v1/admin/rule-sets", responses={201: {"description": "Saved as the next draft version"}})
 def create_rule_set(body: Annotated[dict[str, Any], Body()]) -> Response[dict[str, Any]]:
     admin = _admin()
@@ -85,13 +80,15 @@ def list_rule_sets(
 
 
 @router.get("/v1/admin/rule-sets/<rule_set_id>")
-def get_rule_set(rule_set_id: RuleSetId) -> dict[str, Any]:
+def get_rule_set(rule_set_id: Annotated[str, Path(max_length=63)]) -> dict[str, Any]:
     admin = _admin()
     return _service().get_rule_set(admin.store, admin.principal(), rule_set_id)
 
 
 @router.get("/v1/admin/rule-sets/<rule_set_id>/versions/<version>")
-def get_version(rule_set_id: RuleSetId, version: Version) -> dict[str, Any]:
+def get_version(
+    rule_set_id: Annotated[str, Path(max_length=63)], version: Annotated[int, Path(ge=1)]
+) -> dict[str, Any]:
     admin = _admin()
     return (
         _service().get_version(admin.store, admin.principal(), rule_set_id, version).model_dump(mode="json")
@@ -99,13 +96,17 @@ def get_version(rule_set_id: RuleSetId, version: Version) -> dict[str, Any]:
 
 
 @router.post("/v1/admin/rule-sets/<rule_set_id>/versions/<version>/publish")
-def publish(rule_set_id: RuleSetId, version: Version) -> dict[str, Any]:
+def publish(
+    rule_set_id: Annotated[str, Path(max_length=63)], version: Annotated[int, Path(ge=1)]
+) -> dict[str, Any]:
     admin = _admin()
     return _service().publish(admin.store, admin.principal(), rule_set_id, version).model_dump(mode="json")
 
 
 @router.post("/v1/admin/rule-sets/<rule_set_id>/versions/<version>/dry-run")
-def dry_run(rule_set_id: RuleSetId, version: Version, body: DryRunRequest) -> dict[str, Any]:
+def dry_run(
+    rule_set_id: Annotated[str, Path(max_length=63)], version: Annotated[int, Path(ge=1)], body: DryRunRequest
+) -> dict[str, Any]:
     admin = _admin()
     return _service().dry_run(
         admin.store,
@@ -120,7 +121,11 @@ def dry_run(rule_set_id: RuleSetId, version: Version, body: DryRunRequest) -> di
 
 
 @router.post("/v1/admin/rule-sets/<rule_set_id>/versions/<version>/backtest")
-def backtest(rule_set_id: RuleSetId, version: Version, body: BacktestRequest) -> dict[str, Any]:
+def backtest(
+    rule_set_id: Annotated[str, Path(max_length=63)],
+    version: Annotated[int, Path(ge=1)],
+    body: BacktestRequest,
+) -> dict[str, Any]:
     admin = _admin()
     return _service().backtest(
         admin.store,

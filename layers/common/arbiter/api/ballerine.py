@@ -8,21 +8,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from arbiter.api import content_types
 from arbiter.api.integrator import IntegratorDeps, authenticate_integrator
 from arbiter.api.multipart import raw_body, read_file_field
+from arbiter.api.rest import DeferredRouter, Query, Response
 from arbiter.domain.case import ACTIVE_STATES, CaseState
 from arbiter.domain.errors import InvalidInput
-from arbiter.egress import AllowList, system_resolver
 from arbiter.services import ballerine, document_ingestion
 from arbiter.services.cases import start_case
 from arbiter.services.documents import DocumentDeps
 from arbiter.services.ports import CaseQuery
-from arbiter.services.webhooks import check_run_subscriptions
 
 __all__ = ["PREFIX", "ballerine_router", "is_ballerine_path"]
 
@@ -59,15 +56,22 @@ _STATUS_STATES = {
 }
 
 
-def ballerine_router(deps: Callable[[], IntegratorDeps], document_deps: Callable[[], DocumentDeps]) -> Router:
+def ballerine_router(
+    deps: Callable[[], IntegratorDeps], document_deps: Callable[[], DocumentDeps]
+) -> DeferredRouter:
     """The compatibility routes, bound to the function's dependencies."""
-    router = Router()
+    router = DeferredRouter()
 
     def caller():
         return authenticate_integrator(deps().tenants, router.current_event.headers)
 
     @router.post(f"{PREFIX}/run", summary="Start a workflow run (Ballerine-compatible)")
     def run(body: RunRequest) -> dict[str, Any]:
+        # The webhook code checks subscriptions in the run's config; only this route needs it, so it loads
+        # with the first run rather than on every cold start.
+        from arbiter.egress import AllowList, system_resolver
+        from arbiter.services.webhooks import check_run_subscriptions
+
         principal, tenant = caller()
         context = body.context
         check_run_subscriptions(

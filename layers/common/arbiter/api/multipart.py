@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import Any
 
 from arbiter.domain.errors import InvalidInput
@@ -32,6 +30,10 @@ def read_file_field(body: bytes, content_type: str | None, field: str = "file") 
     """The bytes and file name of the form field `field`; InvalidInput naming the field otherwise."""
     if not content_type or not content_type.lower().startswith("multipart/form-data"):
         raise InvalidInput("send the file as multipart/form-data", path="Content-Type")
+    # The email package is a sizeable import that only this upload needs: not on the API's cold start.
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
     message = BytesParser(policy=HTTP).parsebytes(
         b"Content-Type: " + content_type.encode("latin-1") + b"\r\nMIME-Version: 1.0\r\n\r\n" + body
     )
