@@ -47,6 +47,12 @@ def _banner(stack: LocalStack, started: float) -> str:
         lines += ["", f"  Demo API key    {seeded.get('api_key')}   (tenant {seeded.get('tenant_id')})"]
         for email, role in seeded.get("reviewers", {}).items():
             lines.append(f"  Reviewer        {email:<26} password {seeded.get('password')}  ({role})")
+        listed = seeded.get("watchlist", {}).get("listed_for_demo")
+        if listed:
+            lines.append(f"  Watchlist       {'; '.join(listed)}")
+            lines.append(
+                "                  (an owner or business named like one of these goes to review, match explained)"
+            )
         if seeded.get("sample_cases"):
             lines.append(
                 f"  Sample cases    {len(seeded['sample_cases'])} started: see the back office's queue"

@@ -139,6 +139,8 @@ def test_the_demo_serves_health_takes_a_request_and_stops_cleanly(
     with httpx.Client(base_url=api, headers={"Authorization": "Bearer secret"}, timeout=30) as client:
         # The demo starts with sample cases, one per path, so the back office has a queue to show.
         assert "Sample cases    3 started" in banner
+        # The demo watchlist's named people and companies, to try screening with.
+        assert "Watchlist       Viktor Sergeyevich Orlov; Leila Nasser Haddad; Zhao Minghui;" in banner
         samples = {c["correlation_id"] for c in client.get("/v1/cases", params={"limit": 50}).json()["items"]}
         assert {"sample-kyb-review", "sample-kyb-high-risk"} <= samples
         created = client.post(
