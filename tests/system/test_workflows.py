@@ -180,3 +180,33 @@ def test_a_step_failing_beyond_its_retries_fails_the_case_and_the_execution(tena
     path = tenant.reviewer("viewer").get(f"/v1/review/cases/{case_id}").json()["path"]
     steps = [step["state"] for step in path]
     assert steps.index("Decide") < steps.index("RecordFailure")
+
+
+def test_a_kyc_revision_runs_the_automated_step_again_then_waits_for_a_reviewer(tenant: Any) -> None:
+    """Revision on the KYC machine: AwaitResubmission, then Decide again (the checks and rules run anew)."""
+    api = tenant.api()
+    person = {
+        "type": "individual",
+        "id": "kyc-revision",
+        "individual": {"first_name": "Grace", "last_name": "Hopper", "email": "grace@example.com"},
+    }
+    case_id = api.post("/v1/cases", json={"workflow": "kyc", "entity": person}).json()["id"]
+    wait_for(lambda: case_state(api, case_id) == "manual_review", timeout=60, what="review")
+    reviewer = tenant.reviewer("reviewer")
+    decide(reviewer, case_id, "revision", "the address is missing")
+    assert case_state(api, case_id) == "revision_requested"
+    assert api.post(f"/v1/cases/{case_id}/events", json={"name": "resubmitted"}).status_code == 200
+    wait_for(lambda: case_state(api, case_id) == "manual_review", timeout=60, what="review again")
+    audit = reviewer.get(f"/v1/review/cases/{case_id}").json()["audit"]
+    assert [e["action"] for e in audit].count("risk.assessed") == 2  # the rules ran again
+    decide(reviewer, case_id, "approve")
+    wait_for(
+        lambda: (
+            [s["state"] for s in reviewer.get(f"/v1/review/cases/{case_id}").json()["path"]][-1:]
+            == ["Decided"]
+        ),
+        what="the execution to end",
+    )
+    steps = [s["state"] for s in reviewer.get(f"/v1/review/cases/{case_id}").json()["path"]]
+    assert steps.count("Decide") == 2
+    assert steps.index("AwaitResubmission") < len(steps) - 1 - steps[::-1].index("Decide")
