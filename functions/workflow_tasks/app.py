@@ -43,13 +43,12 @@ def automation_deps() -> automation.AutomationDeps:
     )
 
 
-def _decide(step: Callable[..., str]) -> Callable[[CaseDeps, TaskInput, LambdaContext], str]:
-    def run(d: CaseDeps, t: TaskInput, context: LambdaContext) -> str:
-        # The checks get what remains of the invocation, less a margin to store their results and decide.
-        budget = max(1.0, context.get_remaining_time_in_millis() / 1000 - 15)
-        return step(automation_deps(), t.tenant_id, t.case_id, t.require_token(), check_budget=budget)
-
-    return run
+def _decide(d: CaseDeps, t: TaskInput, context: LambdaContext) -> str:
+    # The checks get what remains of the invocation, less a margin to store their results and decide.
+    budget = max(1.0, context.get_remaining_time_in_millis() / 1000 - 15)
+    return automation.decide(
+        automation_deps(), t.tenant_id, t.case_id, t.require_token(), check_budget=budget
+    )
 
 
 def _ingest(d: CaseDeps, t: TaskInput, _: LambdaContext) -> Any:
@@ -60,8 +59,10 @@ def _ingest(d: CaseDeps, t: TaskInput, _: LambdaContext) -> Any:
 
 TASKS: dict[str, Callable[[CaseDeps, TaskInput, LambdaContext], Any]] = {
     "ingest_documents": _ingest,  # the manual-review workflow's first step
-    "decide": _decide(automation.decide),
-    "decide_after_owners": _decide(automation.decide_after_owners),
+    "decide": _decide,
+    "decide_after_owners": lambda d, t, _: automation.decide_after_owners(
+        automation_deps(), t.tenant_id, t.case_id, t.require_token()
+    ),
     "await_review": lambda d, t, _: workflow_steps.await_review(d, t.tenant_id, t.case_id, t.require_token()),
     "await_resubmission": lambda d, t, _: workflow_steps.await_resubmission(
         d, t.tenant_id, t.case_id, t.require_token()

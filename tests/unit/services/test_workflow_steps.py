@@ -150,3 +150,15 @@ def test_await_review_retry_keeps_the_newest_token():
     workflow_steps.await_review(deps, "acme", case.id, "second")
     assert deps.cases.get("acme", case.id).task_tokens["review"] == "second"
     assert [e.type for e in deps.cases.events].count("case.awaiting_review") == 1
+
+
+def test_an_owner_asked_for_a_revision_before_its_execution_reached_decide_answers_revision():
+    deps = case_deps()
+    parent = kyb_case(deps, [ubo("Jane", "Roe", 60)])
+    automated = automation_deps(deps, RecommendByName(Roe="review"))
+    automation.decide(automated, "acme", parent.id, "parent-token")
+    roe = f"{parent.id}-o0"
+    # The reviewer is quicker than the owner's own execution: no review token on the case yet.
+    review.decide(deps, reviewer(), roe, DecisionRequest(decision="revision", reason="passport expired"))
+    assert automation.decide(automated, "acme", roe, "roe-token") == "settled"
+    assert ("roe-token", {"decision": "revision"}) in deps.engine.completed

@@ -56,21 +56,19 @@ def decide(
     if _settled(deps.cases, case, task_token):
         return "settled"
     _prepare(deps, case, check_budget)
-    children = _owner_cases(deps, tenant_id, case_id, check_budget)
+    children = _owner_cases(deps, case, check_budget)
     if children and not all(c.state.terminal for c in children):
         workflow_steps.wait_for_children(deps.cases, tenant_id, case_id, [c.id for c in children], task_token)
         return "owners"
-    return _conclude(deps, tenant_id, case_id, task_token, [c.id for c in children])
+    return _conclude(deps, tenant_id, case_id, task_token, children)[0]
 
 
-def decide_after_owners(
-    deps: AutomationDeps, tenant_id: str, case_id: str, task_token: str, *, check_budget: float | None = None
-) -> str:
+def decide_after_owners(deps: AutomationDeps, tenant_id: str, case_id: str, task_token: str) -> str:
     """The owners' cases are decided: the parent's rules, then the same ending as `decide`."""
     case = deps.cases.cases.get(tenant_id, case_id)
     if _settled(deps.cases, case, task_token):
         return "settled"
-    return _conclude(deps, tenant_id, case_id, task_token, list(case.child_case_ids))
+    return _conclude(deps, tenant_id, case_id, task_token)[0]
 
 
 def _settled(deps: CaseDeps, case: Case, token: str) -> bool:
@@ -79,10 +77,8 @@ def _settled(deps: CaseDeps, case: Case, token: str) -> bool:
         workflow_steps.resume(deps, token, {"decision": case.state.value})
     elif case.state == CaseState.REVISION_REQUESTED:
         workflow_steps.resume(deps, token, {"decision": "revision"})
-    elif case.state == CaseState.MANUAL_REVIEW:
-        workflow_steps.await_review(
-            deps, case.tenant_id, case.id, token
-        )  # the reviewer's decision completes it
+    elif case.state == CaseState.MANUAL_REVIEW:  # the reviewer's decision completes the token
+        workflow_steps.await_review(deps, case.tenant_id, case.id, token)
     elif case.state != CaseState.PROCESSING:
         raise InvalidInput(f"the case is {case.state.value}: nothing to decide yet", path="case.case_id")
     else:
@@ -99,14 +95,12 @@ def _prepare(deps: AutomationDeps, case: Case, check_budget: float | None) -> No
     run_case_checks(deps.cases, case.tenant_id, case.id, deps.checks, time_budget_seconds=check_budget)
 
 
-def _owner_cases(
-    deps: AutomationDeps, tenant_id: str, case_id: str, check_budget: float | None
-) -> list[Case]:
+def _owner_cases(deps: AutomationDeps, parent: Case, check_budget: float | None) -> list[Case]:
     """Open the owners' cases (once) and automate the ones not yet decided; the cases, freshly read."""
-    parent = deps.cases.cases.get(tenant_id, case_id)
     ids = workflow_steps.open_owner_cases(deps.cases, parent)
     if not ids:
         return []
+    tenant_id = parent.tenant_id
     pending = [c for c in deps.cases.cases.find_by_ids(tenant_id, ids) if c.state == CaseState.PROCESSING]
     with ThreadPoolExecutor(max_workers=min(OWNER_WORKERS, max(1, len(pending)))) as pool:
         list(pool.map(lambda child: _automate_owner(deps, child, check_budget), pending))
@@ -121,21 +115,23 @@ def _automate_owner(deps: AutomationDeps, child: Case, check_budget: float | Non
         start_workflow(deps.cases, child)
         return
     _prepare(deps, child, check_budget)
-    if _conclude(deps, child.tenant_id, child.id, None, []) == "review":
-        start_workflow(deps.cases, deps.cases.cases.get(child.tenant_id, child.id))
+    outcome, stored = _conclude(deps, child.tenant_id, child.id, None)
+    if outcome == "review":
+        start_workflow(deps.cases, stored)
 
 
 def _conclude(
-    deps: AutomationDeps, tenant_id: str, case_id: str, token: str | None, child_ids: list[str]
-) -> str:
+    deps: AutomationDeps, tenant_id: str, case_id: str, token: str | None, children: list[Case] | None = None
+) -> tuple[str, Case]:
     """Assess with the rules and store the assessment with what follows from it, in one write: the automatic
-    decision (then the step's token is completed), or the wait for a reviewer (the token kept for them)."""
+    decision (then the step's token is completed), or the wait for a reviewer (the token kept for them).
+    `children`: the owners' cases just read by the step, recorded on the case (None: those it holds)."""
     detail = deps.cases.cases.detail(tenant_id, case_id)
     case = detail.case
     expected = case.version
-    if child_ids and case.child_case_ids != child_ids:
-        case.child_case_ids = child_ids
-        detail.children = deps.cases.cases.find_by_ids(tenant_id, child_ids)
+    if children:
+        case.child_case_ids = [c.id for c in children]
+        detail.children = children
     change = evaluate(case, detail.checks, detail.children, deps.assessor)
     recommendation = case.risk.recommendation if case.risk else "review"
     if recommendation in ("approve", "reject"):
@@ -150,9 +146,9 @@ def _conclude(
         if token:  # an owner's case automated inside its parent's step tells nobody: the parent is running
             workflow_steps.notify_parent(deps.cases, case)
             workflow_steps.resume(deps.cases, token, {"decision": outcome})
-        return "decided"
+        return "decided", case
     change += case.await_review(token)
     if token is None:  # an owner's case: its own execution starts once it is stored in review
         case.execution_arn = execution_arn_of(deps.cases, case)
     deps.cases.cases.save(case, change, expected_version=expected)
-    return "review"
+    return "review", case

@@ -56,20 +56,9 @@ class ClearMatchRequest(BaseModel):
         return reason.strip()
 
 
-class RevokeClearanceRequest(BaseModel):
-    """Which clearance of which screened party a reviewer revokes, and why (the reason goes to the audit trail)."""
-
-    check: str = Field(default="sanctions", pattern=r"^[a-z][a-z0-9_]{0,63}$")
-    subject: str = Field(min_length=1, max_length=200, description="The party, e.g. business.ubos[0]")
-    entry_id: str = Field(min_length=1, max_length=300, description="The list entry's id")
-    reason: str = Field(min_length=1, max_length=4000)
-
-    @field_validator("reason")
-    @classmethod
-    def _not_blank(cls, reason: str) -> str:
-        if not reason.strip():
-            raise ValueError("reason must not be blank")
-        return reason.strip()
+class RevokeClearanceRequest(ClearMatchRequest):
+    """Which clearance of which screened party a reviewer revokes, and why (the reason goes to the audit trail):
+    the same fields as clearing it."""
 
 
 def clear_match(

@@ -24,7 +24,7 @@ from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput, NotF
 from arbiter.domain.search import fold, search_terms
 from arbiter.services.ports import CaseDetail, CaseQuery, Page
 
-__all__ = ["DynamoCaseRepository"]
+__all__ = ["DynamoCaseRepository", "audit_put"]
 
 EVENT_RETENTION = dt.timedelta(days=30)  # outbox items stay a while as the case's event log
 MAX_QUERY_ROUNDS = 8  # bound the reads one page may cost when filters drop items
@@ -35,6 +35,18 @@ _INDEX_KEYS = {
     "ByEntity": ("entity_pk", "entity_sk"),
     "ByTenant": ("tenant_pk", "tenant_sk"),
 }
+
+
+def audit_put(table: str, tenant_id: str, case_id: str, entry: AuditEntry) -> dict[str, Any]:
+    """The transaction item that appends one audit entry to a case (conditional on not existing: append-only)."""
+    item = {
+        "pk": keys.case_pk(tenant_id, case_id),
+        "sk": f"{keys.AUDIT_PREFIX}{keys.timestamp(entry.at)}#{entry.id}",
+        "data": entry.model_dump_json(),
+    }
+    return {
+        "Put": {"TableName": table, "Item": to_item(item), "ConditionExpression": "attribute_not_exists(sk)"}
+    }
 
 
 class DynamoCaseRepository:
@@ -171,23 +183,7 @@ class DynamoCaseRepository:
 
     def _history(self, case: Case, change: Change) -> list[dict[str, Any]]:
         pk = keys.case_pk(case.tenant_id, case.id)
-        operations = []
-        for entry in change.audit:
-            operations.append(
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": to_item(
-                            {
-                                "pk": pk,
-                                "sk": f"{keys.AUDIT_PREFIX}{keys.timestamp(entry.at)}#{entry.id}",
-                                "data": entry.model_dump_json(),
-                            }
-                        ),
-                        "ConditionExpression": "attribute_not_exists(sk)",  # append-only
-                    }
-                }
-            )
+        operations = [audit_put(self._table, case.tenant_id, case.id, entry) for entry in change.audit]
         expires = int((dt.datetime.now(dt.UTC) + EVENT_RETENTION).timestamp())
         for event in change.events:
             operations.append(

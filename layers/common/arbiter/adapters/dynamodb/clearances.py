@@ -14,6 +14,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from arbiter.adapters.dynamodb import keys
+from arbiter.adapters.dynamodb.cases import audit_put
 from arbiter.adapters.dynamodb.items import from_item, to_item
 from arbiter.domain.case import AuditEntry
 from arbiter.domain.errors import Conflict, NotFound
@@ -54,87 +55,50 @@ class DynamoClearanceStore:
 
     def add(self, clearance: Clearance, audit: AuditEntry) -> bool:
         """Store the clearance with its audit entry on the case; False (nothing written) if it already exists."""
-        case_pk = keys.case_pk(clearance.tenant_id, clearance.case_id)
-        operations = [
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": to_item(
-                        {
-                            "pk": keys.screened_party_pk(clearance.tenant_id, clearance.party_key),
-                            "sk": _sk(clearance.entry_id),
-                            "entry_id": clearance.entry_id,
-                            "case_id": clearance.case_id,
-                            "data": clearance.model_dump_json(),
-                        }
-                    ),
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            },
-            {
-                "ConditionCheck": {
-                    "TableName": self._table,
-                    "Key": to_item({"pk": case_pk, "sk": keys.CASE_SK}),
-                    "ConditionExpression": "attribute_exists(pk)",
-                }
-            },
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": to_item(
-                        {
-                            "pk": case_pk,
-                            "sk": f"{keys.AUDIT_PREFIX}{keys.timestamp(audit.at)}#{audit.id}",
-                            "data": audit.model_dump_json(),
-                        }
-                    ),
-                    "ConditionExpression": "attribute_not_exists(sk)",  # append-only
-                }
-            },
-        ]
-        try:
-            self._client.transact_write_items(TransactItems=operations)
-        except ClientError as exc:
-            self._raise_unless_first_condition_failed(exc, clearance.case_id)
-            return False
-        return True
+        item = {
+            "pk": keys.screened_party_pk(clearance.tenant_id, clearance.party_key),
+            "sk": _sk(clearance.entry_id),
+            "entry_id": clearance.entry_id,
+            "case_id": clearance.case_id,
+            "data": clearance.model_dump_json(),
+        }
+        put = {
+            "Put": {
+                "TableName": self._table,
+                "Item": to_item(item),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+        return self._with_audit(put, clearance.tenant_id, clearance.case_id, audit)
 
     def remove(self, clearance: Clearance, case_id: str, audit: AuditEntry) -> bool:
         """Delete the clearance with an audit entry on `case_id`; False (nothing written) if it is already gone."""
-        case_pk = keys.case_pk(clearance.tenant_id, case_id)
+        key = {
+            "pk": keys.screened_party_pk(clearance.tenant_id, clearance.party_key),
+            "sk": _sk(clearance.entry_id),
+        }
+        delete = {
+            "Delete": {
+                "TableName": self._table,
+                "Key": to_item(key),
+                "ConditionExpression": "attribute_exists(pk)",
+            }
+        }
+        return self._with_audit(delete, clearance.tenant_id, case_id, audit)
+
+    def _with_audit(self, write: dict[str, Any], tenant_id: str, case_id: str, audit: AuditEntry) -> bool:
+        """`write`, conditional on the case existing, with `audit` appended to it: all or nothing. False when
+        `write`'s own condition failed (nothing written)."""
         operations = [
-            {
-                "Delete": {
-                    "TableName": self._table,
-                    "Key": to_item(
-                        {
-                            "pk": keys.screened_party_pk(clearance.tenant_id, clearance.party_key),
-                            "sk": _sk(clearance.entry_id),
-                        }
-                    ),
-                    "ConditionExpression": "attribute_exists(pk)",
-                }
-            },
+            write,
             {
                 "ConditionCheck": {
                     "TableName": self._table,
-                    "Key": to_item({"pk": case_pk, "sk": keys.CASE_SK}),
+                    "Key": to_item({"pk": keys.case_pk(tenant_id, case_id), "sk": keys.CASE_SK}),
                     "ConditionExpression": "attribute_exists(pk)",
                 }
             },
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": to_item(
-                        {
-                            "pk": case_pk,
-                            "sk": f"{keys.AUDIT_PREFIX}{keys.timestamp(audit.at)}#{audit.id}",
-                            "data": audit.model_dump_json(),
-                        }
-                    ),
-                    "ConditionExpression": "attribute_not_exists(sk)",  # append-only
-                }
-            },
+            audit_put(self._table, tenant_id, case_id, audit),
         ]
         try:
             self._client.transact_write_items(TransactItems=operations)
