@@ -62,7 +62,9 @@ def latin_pools(locale: str) -> tuple[list[str], list[float], list[str], list[fl
 
     provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
     firsts = provider.first_names
-    lasts = provider.last_names
+    # Faker's Polish provider keeps its surnames apart (`unisex_last_names`); its `last_names` is the base
+    # class's placeholder, ("Doe",), which would name every Polish entry "… Doe".
+    lasts = getattr(provider, "unisex_last_names", None) or provider.last_names
     f_names = list(firsts)
     f_weights = [float(firsts[n]) for n in f_names] if isinstance(firsts, dict) else [1.0] * len(f_names)
     l_names = list(lasts)

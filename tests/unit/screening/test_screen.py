@@ -328,3 +328,86 @@ def test_a_birth_date_agreeing_to_the_day_outranks_a_tighter_name_fit() -> None:
     # Without a birth date, an initial fits every listed given name it starts alike, short or long.
     assert sorted(raised(screen(PersonQuery(names=("M. Costela",)), listed))) == ["U"]
     assert sorted(raised(screen(PersonQuery(names=("D. Costela",)), listed))) == ["V"]
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        ("حسن", "Hussein"),  # حسن (Hasan) writes no long vowel; "Hussein"'s "ei" is the ي of حسين
+        ("حسين", "Hasan"),  # حسين writes a ي that "Hasan" has no vowel for
+        ("سليمان", "Salman"),  # Sulayman and Salman share the skeleton "slmn"
+        ("سلمان", "Sulayman"),
+    ],
+)
+def test_arabic_script_long_vowels_keep_two_names_apart(query: str, listed: str) -> None:
+    from arbiter.screening.compare import compare_names
+    from arbiter.screening.names import normalise_name as form
+
+    assert compare_names(form(query), form(listed)).score == 0.0
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        ("حسين", "Husayn"),
+        ("سليمان", "Sleiman"),
+        ("مصطفى", "Moustafa"),  # French "ou" for a short u
+        ("عائشة", "Ayesha"),
+        ("يوسف", "Yusuf"),
+        ("نور", "Noor"),
+        ("سعيد", "Saeed"),
+        ("عيسى", "Eisa"),
+        ("الكبيسي", "Al Kubaysi"),
+    ],
+)
+def test_arabic_script_meets_the_romanisations_that_write_its_long_vowels(query: str, listed: str) -> None:
+    from arbiter.screening.compare import compare_names
+    from arbiter.screening.names import normalise_name as form
+
+    assert compare_names(form(query), form(listed)).score >= 0.84
+
+
+def test_a_word_that_is_one_letter_in_the_skeleton_does_not_vanish_into_a_joined_neighbour() -> None:
+    from arbiter.screening.compare import compare_names
+    from arbiter.screening.names import normalise_name as form
+
+    # "Layla" is "l" in the skeleton: joined to "Sleiman" it would read as the article of "slmn".
+    assert compare_names(form("سليمان التميمي"), form("Layla Sleiman Al Tamimi")).score < 0.8
+    assert compare_names(form("سليمان التميمي"), form("Sleiman Al Tamimi")).score >= 0.85
+    # A particle still joins ("عبد الرحمن" / "Abdelrahman").
+    assert compare_names(form("عبد الرحمن"), form("Abdelrahman")).score >= 0.85
+
+
+def test_a_typo_in_a_chinese_name_is_no_other_pinyin_name() -> None:
+    from arbiter.screening.compare import compare_names
+    from arbiter.screening.names import normalise_name as form
+
+    # "Yng" is no pinyin: a typo, compared letter by letter, not folded into "Jing".
+    assert compare_names(form("Zhu Yng"), form("Zhu Jing")).score < 0.8
+    # "Yang" and "Jiang", "Zhu" and "Zhou" are two surnames, though the given name has a typo.
+    assert compare_names(form("Yang Xiaoewn"), form("Jiang Xiaowen")).score < 0.8
+    assert compare_names(form("Zhu Ysong"), form("Zhou Yong")).score < 0.8
+    assert compare_names(form("Yang Xiaoewn"), form("Yang Xiaowen")).score >= 0.85
+
+
+def test_the_arabic_article_is_one_particle_however_spelled() -> None:
+    from arbiter.screening.compare import compare_names
+    from arbiter.screening.names import normalise_name as form
+
+    assert compare_names(form("Majid Khalid El Khatib"), form("Majid Khalid Al-Khatib")).score == 1.0
+
+
+def test_romanisations_one_short_vowel_apart_rank_as_one_name() -> None:
+    # "Ahmed" / "Ahmad" is one name spelled two ways: the listing with every word in the order asked ranks first,
+    # whatever its spelling, over the same words in another order.
+    listed = _list_of(("T", "Ahmad Walid Darwich", ""), ("U", "Waleed Ahmed Darwich", ""))
+    assert raised(screen(PersonQuery(names=("Ahmed Waleed Darwish",)), listed)) == ["T"]
+    # "Moraes" and "Morris", "Daniel" and "Daniela" are not.
+    from arbiter.screening.compare import compare_names
+    from arbiter.screening.names import normalise_name as form
+
+    def how(query: str, listed: str) -> str:
+        return compare_names(form(query), form(listed)).pairs[0].how
+
+    assert [how("Ahmed", "Ahmad"), how("Fatma", "Fatima")] == ["romanisation", "romanisation"]
+    assert [how("Moraes", "Morris"), how("Daniel", "Daniela")] == ["phonetic", "fuzzy"]

@@ -114,17 +114,26 @@ class _Unit:
     text: str
     positions: tuple[int, ...]
     abjad: bool
+    #: A joined unit whose every word keeps consonants of its own: a word that is all vowels and one letter in
+    #: the skeleton ("Ali" → "l", "Layla" → "l") would vanish into its neighbour's ("Layla Sleiman" → "slmn").
+    skeleton_joinable: bool = True
+
+
+#: Spellings of one particle: the Arabic article is "al" or "el" ("Al-Khatib", "El Khatib").
+_PARTICLE_SPELLINGS = {"el": "al"}
 
 
 def _units(tokens: tuple[str, ...], abjad: tuple[bool, ...]) -> list[_Unit]:
-    units = [_Unit(t, (i,), abjad[i]) for i, t in enumerate(tokens)]
+    spelled = [_PARTICLE_SPELLINGS.get(t, t) for t in tokens]
+    units = [_Unit(t, (i,), abjad[i]) for i, t in enumerate(spelled)]
     for i in range(len(tokens) - 1):
-        units.append(_Unit(tokens[i] + tokens[i + 1], (i, i + 1), abjad[i] or abjad[i + 1]))
+        joinable = all(t in PARTICLES or len(skeleton_key(t)) >= 2 for t in tokens[i : i + 2])
+        units.append(_Unit(spelled[i] + spelled[i + 1], (i, i + 1), abjad[i] or abjad[i + 1], joinable))
     return units
 
 
 def _token_similarity(
-    q: _Unit, r: _Unit, pinyin: bool = False, wade_giles: bool = False
+    q: _Unit, r: _Unit, pinyin: bool = False, wade_giles: bool = False, chinese: bool = False
 ) -> tuple[float, str]:
     a, b = q.text, r.text
     if a == b:
@@ -134,6 +143,12 @@ def _token_similarity(
         # another name ("Liu Huichun" / "Liu Haichun"); a typo leaves a word pinyin cannot write, and is
         # compared as any other ("Tian Jign"). A name read from Wade-Giles written without its apostrophes
         # may stand for either consonant of a pair ("Kuang": kuang or guang).
+        if wade_giles and _unaspirated(a) == _unaspirated(b):
+            return WADE_GILES_SIMILARITY, "romanisation"
+        return 0.0, ""
+    if chinese and is_pinyin(a) and is_pinyin(b):
+        # One of the names is Chinese in pinyin: two pinyin words that differ are two names ("Zhu" / "Zhou",
+        # "Yang" / "Jiang"), however a typo elsewhere in the other name keeps it from reading as pinyin.
         if wade_giles and _unaspirated(a) == _unaspirated(b):
             return WADE_GILES_SIMILARITY, "romanisation"
         return 0.0, ""
@@ -148,13 +163,21 @@ def _token_similarity(
         return 0.0, ""  # numbers in names ("Company 7") meet only when equal
     # OSA: Levenshtein that counts a swap of two neighbouring letters as one edit ("Jhon").
     best, how = OSA.normalized_similarity(a, b), "fuzzy"
-    if best < ROMANISATION_CAP:
+    # A Chinese name in pinyin has no other romanisation to fold to (Wade-Giles is read into pinyin first): a
+    # word pinyin cannot write is a typo ("Yng"), compared letter by letter, not a spelling of "Jing".
+    if best < ROMANISATION_CAP and not chinese:
         # Another romanisation of the same name ("Qahtani" / "Kahtani") is a spelling, however close.
         folded = OSA.normalized_similarity(fold_romanisation(a), fold_romanisation(b))
         if folded > best and folded >= ROMANISATION_FLOOR:
             best, how = min(folded, ROMANISATION_CAP), "romanisation"
     single = len(q.positions) == 1 and len(r.positions) == 1
-    if single and best < PHONETIC_SIMILARITY and best >= PHONETIC_FLOOR and min(len(a), len(b)) >= 4:
+    if (
+        single
+        and not chinese
+        and best < PHONETIC_SIMILARITY
+        and best >= PHONETIC_FLOOR
+        and min(len(a), len(b)) >= 4
+    ):
         # Metaphones of short tokens collide too often ("teng", "dong"; "jian", "jing"): only longer, similar
         # tokens with a metaphone of three sounds or more count.
         # Pinyin spells each syllable one way: a metaphone shared by two pinyin words ("zhang", "zheng";
@@ -163,10 +186,19 @@ def _token_similarity(
         if len(pa) >= 3 and pa == phonetic_key(b) and not (is_pinyin(a) and is_pinyin(b)):
             # Folded spellings that agreed stay a spelling ("Yusuf" / "Yousef"), however the metaphone lifts them.
             best, how = PHONETIC_SIMILARITY, ("romanisation" if how == "romanisation" else "phonetic")
-    if best < SKELETON_SIMILARITY and (q.abjad or r.abjad):
+    if (
+        single
+        and not (chinese or q.abjad or r.abjad)
+        and how in ("fuzzy", "phonetic")
+        and _vowel_variant(a, b)
+    ):
+        how = "romanisation"  # "Ahmed" / "Ahmad", "Fatma" / "Fatima": a spelling of one name, as scored
+    if best < SKELETON_SIMILARITY and (q.abjad or r.abjad) and q.skeleton_joinable and r.skeleton_joinable:
         sa, sb = skeleton_key(a), skeleton_key(b)
         if sa and (sa == sb or _drop_article(sa) == sb or sa == _drop_article(sb) or _drop_end(sa) == sb):
             best, how = SKELETON_SIMILARITY, "skeleton"
+    if q.abjad != r.abjad and not _long_vowels_agree(a if q.abjad else b, b if q.abjad else a):
+        return 0.0, ""
     # One edit in a short token is another name as often as a typo ("Deng" / "Dong"): short tokens need more.
     if best < TOKEN_FLOOR or (how == "fuzzy" and min(len(a), len(b)) <= 3 and best < 1.0):
         return 0.0, ""
@@ -175,6 +207,55 @@ def _token_similarity(
     if how in ("fuzzy", "romanisation") and not single and best < JOINED_FLOOR:
         return 0.0, ""
     return best, how
+
+
+_VOWEL_GROUP = re.compile(r"[aeiouyw]+")
+_LONG_I = re.compile(r"ee|ei|ey|ai|ay")
+_LONG_U = re.compile(r"oo|aw|ow|au")  # not "ou": French writes every u so ("Moustafa")
+
+
+def _long_vowels_agree(abjad: str, roman: str) -> bool:
+    """Whether a romanisation writes the long vowels an abjad spelling writes, no fewer and no more.
+
+    Arabic leaves short vowels out but writes long ī/ay (ي, "y" once transliterated) and ū/aw (و, "w"): حسين
+    is "Hussein" or "Husayn", never "Hasan", which is حسن; and "Hussein"'s "ei" is a ي that حسن lacks. Each
+    long vowel of the abjad word needs a vowel group of the romanisation that can write it (i, e, y; o, u, w),
+    and each group that can only be a long vowel ("ee", "ai", "ay"…; "oo", "aw"…) needs one of the abjad
+    word's.
+    """
+    groups = _VOWEL_GROUP.findall(abjad)
+    long_i = sum(1 for g in groups if "y" in g or "i" in g)
+    long_u = sum(1 for g in groups if "w" in g or "u" in g)
+    spelled = _VOWEL_GROUP.findall(roman)
+    can_i = sum(1 for g in spelled if any(c in g for c in "eiy"))
+    can_u = sum(1 for g in spelled if any(c in g for c in "ouw"))
+    must_i = sum(1 for g in spelled if _LONG_I.search(g))
+    must_u = sum(1 for g in spelled if _LONG_U.search(g))
+    return must_i <= long_i <= can_i and must_u <= long_u <= can_u
+
+
+def _long_vowel_marks(token: str) -> tuple[int, int]:
+    groups = _VOWEL_GROUP.findall(token)
+    return sum(1 for g in groups if _LONG_I.search(g)), sum(1 for g in groups if _LONG_U.search(g))
+
+
+def _vowel_variant(a: str, b: str) -> bool:
+    """Two romanisations of one name that differ in one short vowel ("Ahmed" / "Ahmad", "Khalid" / "Khaled",
+    "Bakr" / "Bakir"): the same first letter, consonants and long vowels ("ee", "ai"…), and the same ending
+    ("Daniel" / "Daniela", "Mario" / "Maria" are two names).
+    """
+    if min(len(a), len(b)) < 4 or a[0] != b[0] or OSA.distance(a, b) != 1:
+        return False  # one vowel written otherwise; "Moraes" / "Morris" are two names
+    skeleton = skeleton_key(a)
+    if len(skeleton) < 3 or skeleton != skeleton_key(b):
+        return False
+    ending_a, ending_b = _TRAILING_VOWELS.search(a), _TRAILING_VOWELS.search(b)
+    if (ending_a and ending_a.group(0)) != (ending_b and ending_b.group(0)):
+        return False
+    return _long_vowel_marks(a) == _long_vowel_marks(b)
+
+
+_TRAILING_VOWELS = re.compile(r"[aeiouy]+$")
 
 
 def _drop_article(skeleton: str) -> str:
@@ -230,13 +311,15 @@ def compare_names(query: NameForm, listed: NameForm, *, person: bool = True) -> 
     """
     if not query.tokens or not listed.tokens:
         return NameComparison(0.0, (), query.tokens, listed.tokens)
-    pinyin = _written_in_pinyin(query) and _written_in_pinyin(listed)
+    query_pinyin, listed_pinyin = _written_in_pinyin(query), _written_in_pinyin(listed)
+    pinyin = query_pinyin and listed_pinyin
+    chinese = query_pinyin or listed_pinyin
     q_units = _units(query.tokens, query.abjad)
     r_units = _units(listed.tokens, listed.abjad)
     candidates: list[tuple[float, float, _Unit, _Unit, str]] = []
     for qu in q_units:
         for ru in r_units:
-            sim, how = _token_similarity(qu, ru, pinyin, query.wade_giles)
+            sim, how = _token_similarity(qu, ru, pinyin, query.wade_giles, chinese)
             if sim > 0.0:
                 weight = len(qu.text) + len(ru.text)
                 candidates.append((sim, weight, qu, ru, how))
