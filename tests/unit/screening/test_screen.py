@@ -411,3 +411,57 @@ def test_romanisations_one_short_vowel_apart_rank_as_one_name() -> None:
 
     assert [how("Ahmed", "Ahmad"), how("Fatma", "Fatima")] == ["romanisation", "romanisation"]
     assert [how("Moraes", "Morris"), how("Daniel", "Daniela")] == ["phonetic", "fuzzy"]
+
+
+def test_a_dotted_title_is_set_aside_but_a_chinese_surname_he_is_kept() -> None:
+    from arbiter.screening.names import normalise_name as form
+
+    assert form("H.E. Ma Lidong").tokens == ("ma", "lidong")
+    assert form("Gen. Ivan Petrov").tokens == ("ivan", "petrov")
+    assert form("He Lidong").tokens == ("he", "lidong")
+
+
+def test_a_long_vowel_on_one_side_keeps_names_with_one_metaphone_apart() -> None:
+    from arbiter.screening.compare import compare_names
+    from arbiter.screening.names import normalise_name as form
+
+    assert compare_names(form("Hussein Ali"), form("Hassan Ali")).score < 0.8
+    assert compare_names(form("Christopher Fowler"), form("Christopher Fuller")).score < 0.8
+    assert compare_names(form("Mohammed Ali"), form("Muhammad Ali")).score >= 0.9
+
+
+def test_a_surname_met_among_the_listed_given_names_is_no_match() -> None:
+    from arbiter.screening.compare import compare_names
+    from arbiter.screening.names import normalise_name as form
+
+    # The listing's own surname is left over: another family.
+    assert compare_names(form("Dawn Ryan"), form("Dawn Ryan Wood")).score < 0.8
+    assert compare_names(form("Isaac Richard"), form("Richard Isaac Dufour")).score < 0.8
+    # A given name the query leaves out, or a patronymic, is not a surname.
+    assert compare_names(form("Anne Dufour"), form("Paulette Anne Dufour")).score >= 0.8
+    assert compare_names(form("Vladimir Putin"), form("Vladimir Vladimirovich Putin")).score >= 0.85
+
+
+def test_a_short_given_name_the_listing_lacks_weighs_as_much_as_an_initial() -> None:
+    from arbiter.screening.compare import compare_names
+    from arbiter.screening.names import normalise_name as form
+
+    assert compare_names(form("Aly Tarek Al-Ansari"), form("Tarek Al-Ansari")).score < 0.8
+    assert compare_names(form("Aly Tarek Al-Ansari"), form("Ali Tariq El Ansari")).score >= 0.85
+
+
+def test_a_name_the_list_holds_is_no_typo_of_another_listed_name() -> None:
+    # "Roberto" is listed as a name of its own: the query's "Roberto Rodriguez" is not a typo of the listed
+    # "Robert Rodriguez"; "Robrto", which no listing holds, is.
+    listed = _list_of(
+        ("T", "Robert Rodriguez", ""), ("U", "Roberto Alvarez", ""), ("V", "Roberto Mendes", "")
+    )
+    assert raised(screen(PersonQuery(names=("Roberto Rodriguez",)), listed)) == []
+    assert raised(screen(PersonQuery(names=("Robrto Rodriguez",)), listed)) == ["T"]
+    # A spelling of the same name still meets it: silent h, doubled letters, an opening vowel.
+    listed = _list_of(
+        ("S", "Sarah Salim", ""), ("A", "Sara Haddad", ""), ("B", "Sara Khoury", ""),
+        ("I", "Ibrahim Abbas", ""), ("E", "Ebrahim Nasser", ""), ("F", "Ebrahim Haddad", ""),
+    )  # fmt: skip
+    assert raised(screen(PersonQuery(names=("Sara Salim",)), listed)) == ["S"]
+    assert raised(screen(PersonQuery(names=("Ebrahim Abas",)), listed)) == ["I"]

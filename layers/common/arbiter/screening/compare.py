@@ -133,7 +133,12 @@ def _units(tokens: tuple[str, ...], abjad: tuple[bool, ...]) -> list[_Unit]:
 
 
 def _token_similarity(
-    q: _Unit, r: _Unit, pinyin: bool = False, wade_giles: bool = False, chinese: bool = False
+    q: _Unit,
+    r: _Unit,
+    pinyin: bool = False,
+    wade_giles: bool = False,
+    chinese: bool = False,
+    known: frozenset[str] = frozenset(),
 ) -> tuple[float, str]:
     a, b = q.text, r.text
     if a == b:
@@ -183,7 +188,10 @@ def _token_similarity(
         # Pinyin spells each syllable one way: a metaphone shared by two pinyin words ("zhang", "zheng";
         # "jinghai", "jing") is a coincidence, not another spelling.
         pa = phonetic_key(a)
-        if len(pa) >= 3 and pa == phonetic_key(b) and not (is_pinyin(a) and is_pinyin(b)):
+        # A long vowel written on one side only is another name with the same consonants ("Hussein" / "Hassan",
+        # "Sleiman" / "Selman", "Fowler" / "Fuller"), though their metaphones agree.
+        same_vowels = q.abjad or r.abjad or _long_vowel_marks(a) == _long_vowel_marks(b)
+        if len(pa) >= 3 and pa == phonetic_key(b) and same_vowels and not (is_pinyin(a) and is_pinyin(b)):
             # Folded spellings that agreed stay a spelling ("Yusuf" / "Yousef"), however the metaphone lifts them.
             best, how = PHONETIC_SIMILARITY, ("romanisation" if how == "romanisation" else "phonetic")
     if (
@@ -198,6 +206,10 @@ def _token_similarity(
         if sa and (sa == sb or _drop_article(sa) == sb or sa == _drop_article(sb) or _drop_end(sa) == sb):
             best, how = SKELETON_SIMILARITY, "skeleton"
     if q.abjad != r.abjad and not _long_vowels_agree(a if q.abjad else b, b if q.abjad else a):
+        return 0.0, ""
+    if how == "fuzzy" and a in known and _spelling_key(a) != _spelling_key(b):
+        # The query's word is a name the list holds as written: one letter from another listed name is that
+        # other name ("Roberto" / "Robert", "Hill" / "Hall"), not a typo, which seldom writes a name.
         return 0.0, ""
     # One edit in a short token is another name as often as a typo ("Deng" / "Dong"): short tokens need more.
     if best < TOKEN_FLOOR or (how == "fuzzy" and min(len(a), len(b)) <= 3 and best < 1.0):
@@ -219,19 +231,36 @@ def _long_vowels_agree(abjad: str, roman: str) -> bool:
 
     Arabic leaves short vowels out but writes long ī/ay (ي, "y" once transliterated) and ū/aw (و, "w"): حسين
     is "Hussein" or "Husayn", never "Hasan", which is حسن; and "Hussein"'s "ei" is a ي that حسن lacks. Each
-    long vowel of the abjad word needs a vowel group of the romanisation that can write it (i, e, y; o, u, w),
-    and each group that can only be a long vowel ("ee", "ai", "ay"…; "oo", "aw"…) needs one of the abjad
-    word's.
+    long vowel of the abjad word needs a vowel group of the romanisation that can write it (i, y, "ee"; o, u,
+    w: a lone "e" is short, as in "Selman" for سلمان), and each group that can only be a long vowel ("ee",
+    "ai", "ay"…; "oo", "aw"…) needs one of the abjad word's. A vowel opening the abjad word is its hamza's
+    ("إبراهيم", "ibrahym") or a consonant ("يوسف", "ywsf"): it may be written either way.
     """
     groups = _VOWEL_GROUP.findall(abjad)
-    long_i = sum(1 for g in groups if "y" in g or "i" in g)
-    long_u = sum(1 for g in groups if "w" in g or "u" in g)
+    opening = bool(groups) and abjad[0] in "aeiouyw"
+    long_i = [("y" in g or "i" in g) for g in groups]
+    long_u = [("w" in g or "u" in g) for g in groups]
     spelled = _VOWEL_GROUP.findall(roman)
-    can_i = sum(1 for g in spelled if any(c in g for c in "eiy"))
+    can_i = sum(1 for g in spelled if "i" in g or "y" in g or "ee" in g)
     can_u = sum(1 for g in spelled if any(c in g for c in "ouw"))
     must_i = sum(1 for g in spelled if _LONG_I.search(g))
     must_u = sum(1 for g in spelled if _LONG_U.search(g))
-    return must_i <= long_i <= can_i and must_u <= long_u <= can_u
+    return _fits(long_i, opening, must_i, can_i) and _fits(long_u, opening, must_u, can_u)
+
+
+def _fits(marks: list[bool], opening: bool, must: int, can: int) -> bool:
+    most = sum(marks)
+    least = most - (1 if opening and marks[0] else 0)
+    return must <= most and least <= can
+
+
+_SILENT_H = re.compile(r"(?<=[^cgkpst])h|h$")
+
+
+def _spelling_key(token: str) -> str:
+    """A name with its doubled letters and silent h set aside: "Sarah" / "Sara", "Phillip" / "Philip",
+    "Matheus" / "Mateus" are one name written two ways."""
+    return fold_romanisation(_SILENT_H.sub("", token))
 
 
 def _long_vowel_marks(token: str) -> tuple[int, int]:
@@ -241,13 +270,15 @@ def _long_vowel_marks(token: str) -> tuple[int, int]:
 
 def _vowel_variant(a: str, b: str) -> bool:
     """Two romanisations of one name that differ in one short vowel ("Ahmed" / "Ahmad", "Khalid" / "Khaled",
-    "Bakr" / "Bakir"): the same first letter, consonants and long vowels ("ee", "ai"…), and the same ending
-    ("Daniel" / "Daniela", "Mario" / "Maria" are two names).
+    "Bakr" / "Bakir", "Umar" / "Omar"): the same first letter or both a vowel, the same consonants and long
+    vowels ("ee", "ai"…), and the same ending ("Daniel" / "Daniela", "Mario" / "Maria" are two names).
     """
-    if min(len(a), len(b)) < 4 or a[0] != b[0] or OSA.distance(a, b) != 1:
+    # The opening vowel is one of those written otherwise ("Ibrahim" / "Ebrahim", "Uthman" / "Othman").
+    opening_vowels = a[0] in _VOWELS and b[0] in _VOWELS
+    if min(len(a), len(b)) < 4 or not (a[0] == b[0] or opening_vowels) or OSA.distance(a, b) != 1:
         return False  # one vowel written otherwise; "Moraes" / "Morris" are two names
     skeleton = skeleton_key(a)
-    if len(skeleton) < 3 or skeleton != skeleton_key(b):
+    if len(skeleton) < (2 if opening_vowels else 3) or skeleton != skeleton_key(b):
         return False
     ending_a, ending_b = _TRAILING_VOWELS.search(a), _TRAILING_VOWELS.search(b)
     if (ending_a and ending_a.group(0)) != (ending_b and ending_b.group(0)):
@@ -256,6 +287,7 @@ def _vowel_variant(a: str, b: str) -> bool:
 
 
 _TRAILING_VOWELS = re.compile(r"[aeiouy]+$")
+_VOWELS = frozenset("aeiou")
 
 
 def _drop_article(skeleton: str) -> str:
@@ -283,7 +315,9 @@ def _weight(token: str) -> int:
         return INITIAL_WEIGHT
     if token in PARTICLES:
         return 1
-    return len(token)
+    # A short name is a whole name: "Ali" left over says as much as an initial would ("Aly Tarek Al-Ansari" is
+    # not the listed "Tarek Al-Ansari").
+    return max(len(token), INITIAL_WEIGHT)
 
 
 _UNASPIRATED = re.compile(r"zh|ch|[jqgdbkzc]")
@@ -303,11 +337,15 @@ def _written_in_pinyin(name: NameForm) -> bool:
     return all(is_pinyin(t) for t in name.tokens) and any(is_pinyin_syllable(t) for t in name.tokens)
 
 
-def compare_names(query: NameForm, listed: NameForm, *, person: bool = True) -> NameComparison:
+def compare_names(
+    query: NameForm, listed: NameForm, *, person: bool = True, known: frozenset[str] = frozenset()
+) -> NameComparison:
     """Score how well the listed name covers the query name, in [0, 1], with the aligned pairs.
 
     `person=False` (organisations): a query word the listing lacks costs no more than one it adds, since
     company names gain and lose generic words ("Kohl Chemical Company Limited" / "Kohl Chemical Co., Ltd.").
+    `known`: the query's words that the list holds as names; such a word meets another only as a spelling of it,
+    not as a typo.
     """
     if not query.tokens or not listed.tokens:
         return NameComparison(0.0, (), query.tokens, listed.tokens)
@@ -319,7 +357,7 @@ def compare_names(query: NameForm, listed: NameForm, *, person: bool = True) -> 
     candidates: list[tuple[float, float, _Unit, _Unit, str]] = []
     for qu in q_units:
         for ru in r_units:
-            sim, how = _token_similarity(qu, ru, pinyin, query.wade_giles, chinese)
+            sim, how = _token_similarity(qu, ru, pinyin, query.wade_giles, chinese, known)
             if sim > 0.0:
                 weight = len(qu.text) + len(ru.text)
                 candidates.append((sim, weight, qu, ru, how))
@@ -334,6 +372,7 @@ def compare_names(query: NameForm, listed: NameForm, *, person: bool = True) -> 
     matched_listed_len = 0
     covered_listed_len = 0
     order: list[tuple[int, int]] = []
+    surname_met_at = -1  # the listed position the query's last word met
     for sim, _, qu, ru, how in candidates:
         if used_q.intersection(qu.positions) or used_r.intersection(ru.positions):
             continue
@@ -350,6 +389,8 @@ def compare_names(query: NameForm, listed: NameForm, *, person: bool = True) -> 
         covered_listed_len += listed_weight
         pairs.append(TokenPair(qu.text, ru.text, round(sim, 3), how))
         order.append((qu.positions[0], ru.positions[0]))
+        if qu.positions[-1] == len(query.tokens) - 1:
+            surname_met_at = ru.positions[-1]
     query_len = sum(_weight(t) for t in query.tokens)
     listed_len_all = sum(_weight(t) for t in listed.tokens)
     listed_extra = listed_len_all - covered_listed_len
@@ -359,6 +400,12 @@ def compare_names(query: NameForm, listed: NameForm, *, person: bool = True) -> 
         for i, t in enumerate(listed.tokens)
         if i not in used_r
     )
+    last = len(listed.tokens) - 1
+    if person and last not in used_r and 0 <= surname_met_at < last:
+        # The query's last word met a given name of the listing, whose own last word, its surname, is left
+        # over: "Isaac Richard" is not "Richard Isaac Dufour". That surname costs what a listed word left over
+        # costs, and what a query word the listing lacks costs on top: the two names disagree on the surname.
+        extra_weighted += QUERY_EXTRA_WEIGHT * _weight(listed.tokens[last])
     unmatched_query_len = sum(_weight(t) for i, t in enumerate(query.tokens) if i not in used_q)
     conflict = min(unmatched_query_len, listed_extra)
     total = (

@@ -36,8 +36,12 @@ _SKELETON_PATTERN = re.compile("|".join(re.escape(a) for a, _ in _SKELETON_FOLDS
 _SKELETON_MAP = dict(_SKELETON_FOLDS)
 
 
-# Titles rigour does not set aside, when they lead a name of two words more: "Sheikh" alone may be a surname.
-_LEADING_TITLE = re.compile(r"^(?:sheikh|sheik|shaikh|shaykh|sheikha|shaykha)\.?\s+(?=\S+\s+\S)")
+# Titles rigour does not set aside, when they lead a name of two words more: "Sheikh" alone may be a surname,
+# and "He" a Chinese one, so abbreviations count only with their dots ("H.E. Ma Lidong" is His Excellency).
+_LEADING_TITLE = re.compile(
+    r"^(?:(?:(?:sheikh|sheik|shaikh|shaykh|sheikha|shaykha)\.?|h\.\s?e\.|gen\.|col\.|lt\.|maj\.|capt\.|brig\.)"
+    r"\s+)+(?=\S+\s+\S)"
+)
 
 
 @dataclass(frozen=True, slots=True)

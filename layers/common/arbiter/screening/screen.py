@@ -38,6 +38,8 @@ ORDER_PENALTY = 0.03
 #: sharing a name and a birthday are rare, so "M. Costela" born 1947-12-07 is the listed "Maria Cecília
 #: Costela" born that day rather than an undated "Maysa Costela" whose name fits the initial more tightly.
 BIRTH_DAY_RANK = 0.15
+#: Listed names holding a query word for it to count as a name in its own right (see `compare_names`).
+KNOWN_NAME_FREQUENCY = 2
 #: How far below the best match another one may score and still be raised (see `screen`).
 DEFAULT_MARGIN = 0.0
 
@@ -77,6 +79,13 @@ def screen(
     if isinstance(query, PersonQuery) and query.birth_date and query.birth_date[:4].isdigit():
         year = int(query.birth_date[:4])
         boost = watchlist.rows_born_in((year - 1, year, year + 1))
+    # Query words the list holds as names, on names enough that they are no typo of the list's own.
+    known = frozenset(
+        t
+        for form in forms
+        for t in form.tokens
+        if len(t) > 1 and watchlist.index.document_frequency(t) >= KNOWN_NAME_FREQUENCY
+    )
     entries: set[int] = set()
     for form in forms:
         for row, _ in candidate_names(watchlist.index, form, candidates, allowed, boost):
@@ -87,7 +96,7 @@ def screen(
         for row in watchlist.name_rows(number):
             listed = watchlist.name_form(row)
             for form in forms:
-                result = compare_names(form, listed, person=person)
+                result = compare_names(form, listed, person=person, known=known)
                 if best is None or result.score > best[0].score:
                     best = (result, form, listed)
         # A name far below the threshold cannot be lifted over it by the other features: stop here.

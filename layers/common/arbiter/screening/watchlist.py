@@ -34,7 +34,7 @@ from arbiter.screening.names import NameForm, normalise_name
 __all__ = ["Watchlist", "load_watchlist"]
 
 #: Bumped when the saved layout or the normalisation changes: an older prebuilt file is then refused.
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4  # 4: dotted titles ("H.E.", "Gen.") set aside
 _SEPARATOR = "\x1f"  # joins the values of a multi-valued field; never part of a CSV value
 
 
