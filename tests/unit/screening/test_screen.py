@@ -465,3 +465,12 @@ def test_a_name_the_list_holds_is_no_typo_of_another_listed_name() -> None:
     )  # fmt: skip
     assert raised(screen(PersonQuery(names=("Sara Salim",)), listed)) == ["S"]
     assert raised(screen(PersonQuery(names=("Ebrahim Abas",)), listed)) == ["I"]
+
+
+def test_a_wade_giles_name_ranks_its_reading_as_written_before_the_other_consonant() -> None:
+    # "Cheng Chün" reads zheng jun (ch unaspirated); cheng, had its apostrophe been dropped. Both are scored,
+    # the reading as written ranks first; "Chao" is zhao or chao, never cao ("Ts'ao").
+    listed = _list_of(("T", "Zheng Jun", ""), ("U", "Cheng Jun", ""), ("V", "Cao Leixiao", ""))
+    assert raised(screen(PersonQuery(names=("Cheng Chün",)), listed)) == ["T"]
+    assert raised(screen(PersonQuery(names=("Cheng Chün",)), listed, margin=None)) == ["T", "U"]
+    assert raised(screen(PersonQuery(names=("Chao Lei-hsiao",)), listed)) == []

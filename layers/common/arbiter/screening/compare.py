@@ -88,7 +88,7 @@ class TokenPair:
     query: str
     listed: str
     similarity: float
-    how: str  # exact | fuzzy | romanisation | phonetic | skeleton | initial
+    how: str  # exact | fuzzy | romanisation | phonetic | skeleton | initial | wade-giles
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,13 +149,13 @@ def _token_similarity(
         # compared as any other ("Tian Jign"). A name read from Wade-Giles written without its apostrophes
         # may stand for either consonant of a pair ("Kuang": kuang or guang).
         if wade_giles and _unaspirated(a) == _unaspirated(b):
-            return WADE_GILES_SIMILARITY, "romanisation"
+            return WADE_GILES_SIMILARITY, "wade-giles"
         return 0.0, ""
     if chinese and is_pinyin(a) and is_pinyin(b):
         # One of the names is Chinese in pinyin: two pinyin words that differ are two names ("Zhu" / "Zhou",
         # "Yang" / "Jiang"), however a typo elsewhere in the other name keeps it from reading as pinyin.
         if wade_giles and _unaspirated(a) == _unaspirated(b):
-            return WADE_GILES_SIMILARITY, "romanisation"
+            return WADE_GILES_SIMILARITY, "wade-giles"
         return 0.0, ""
     if len(a) == 1 or len(b) == 1:
         # An initial meets only a single token of the other side, and only by its first letter.
@@ -321,13 +321,15 @@ def _weight(token: str) -> int:
 
 
 _UNASPIRATED = re.compile(r"zh|ch|[jqgdbkzc]")
-_UNASPIRATED_MAP = {"zh": "c", "ch": "c", "j": "c", "q": "c", "z": "c", "c": "c", "g": "k", "k": "k",
+_UNASPIRATED_MAP = {"zh": "c", "ch": "c", "j": "c", "q": "c", "z": "z", "c": "z", "g": "k", "k": "k",
                     "d": "t", "b": "p"}  # fmt: skip
 
 
 def _unaspirated(token: str) -> str:
     # The consonant pairs Wade-Giles tells apart only by an apostrophe (k/k', t/t', p/p', ch/ch', ts/ts'),
-    # each folded to one letter as they come out in pinyin (g/k, d/t, b/p, zh/ch, j/q, z/c).
+    # each folded to one letter as they come out in pinyin (g/k, d/t, b/p, zh/ch and j/q, z/c): "Chao" may be
+    # zhao or chao, never cao, which is "Ts'ao". Another reading is not the spelling the query wrote, so it
+    # does not count as exact when namesakes are ranked ("Cheng" asked: the listed Zheng before any Cheng).
     return _UNASPIRATED.sub(lambda m: _UNASPIRATED_MAP[m.group(0)], token)
 
 
