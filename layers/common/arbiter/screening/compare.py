@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
@@ -123,11 +124,13 @@ class _Unit:
 _PARTICLE_SPELLINGS = {"el": "al"}
 
 
-def _units(tokens: tuple[str, ...], abjad: tuple[bool, ...]) -> list[_Unit]:
+def _units(tokens: tuple[str, ...], abjad: tuple[bool, ...], skeletons: bool) -> list[_Unit]:
     spelled = [_PARTICLE_SPELLINGS.get(t, t) for t in tokens]
     units = [_Unit(t, (i,), abjad[i]) for i, t in enumerate(spelled)]
     for i in range(len(tokens) - 1):
-        joinable = all(t in PARTICLES or len(skeleton_key(t)) >= 2 for t in tokens[i : i + 2])
+        joinable = not skeletons or all(
+            t in PARTICLES or len(skeleton_key(t)) >= 2 for t in tokens[i : i + 2]
+        )
         units.append(_Unit(spelled[i] + spelled[i + 1], (i, i + 1), abjad[i] or abjad[i + 1], joinable))
     return units
 
@@ -205,14 +208,14 @@ def _token_similarity(
         sa, sb = skeleton_key(a), skeleton_key(b)
         if sa and (sa == sb or _drop_article(sa) == sb or sa == _drop_article(sb) or _drop_end(sa) == sb):
             best, how = SKELETON_SIMILARITY, "skeleton"
+    # One edit in a short token is another name as often as a typo ("Deng" / "Dong"): short tokens need more.
+    if best < TOKEN_FLOOR or (how == "fuzzy" and min(len(a), len(b)) <= 3 and best < 1.0):
+        return 0.0, ""
     if q.abjad != r.abjad and not _long_vowels_agree(a if q.abjad else b, b if q.abjad else a):
         return 0.0, ""
     if how == "fuzzy" and a in known and _spelling_key(a) != _spelling_key(b):
         # The query's word is a name the list holds as written: one letter from another listed name is that
         # other name ("Roberto" / "Robert", "Hill" / "Hall"), not a typo, which seldom writes a name.
-        return 0.0, ""
-    # One edit in a short token is another name as often as a typo ("Deng" / "Dong"): short tokens need more.
-    if best < TOKEN_FLOOR or (how == "fuzzy" and min(len(a), len(b)) <= 3 and best < 1.0):
         return 0.0, ""
     # Joined tokens stand for names written as one word ("xiao ming" / "Xiaoming"), not for a loose likeness:
     # "zeng jinghai" is not "Zeng Jing" three letters short.
@@ -226,6 +229,7 @@ _LONG_I = re.compile(r"ee|ei|ey|ai|ay")
 _LONG_U = re.compile(r"oo|aw|ow|au")  # not "ou": French writes every u so ("Moustafa")
 
 
+@lru_cache(maxsize=65536)
 def _long_vowels_agree(abjad: str, roman: str) -> bool:
     """Whether a romanisation writes the long vowels an abjad spelling writes, no fewer and no more.
 
@@ -257,6 +261,7 @@ def _fits(marks: list[bool], opening: bool, must: int, can: int) -> bool:
 _SILENT_H = re.compile(r"(?<=[^cgkpst])h|h$")
 
 
+@lru_cache(maxsize=65536)
 def _spelling_key(token: str) -> str:
     """A name with its doubled letters and silent h set aside: "Sarah" / "Sara", "Phillip" / "Philip",
     "Matheus" / "Mateus" are one name written two ways."""
@@ -354,8 +359,9 @@ def compare_names(
     query_pinyin, listed_pinyin = _written_in_pinyin(query), _written_in_pinyin(listed)
     pinyin = query_pinyin and listed_pinyin
     chinese = query_pinyin or listed_pinyin
-    q_units = _units(query.tokens, query.abjad)
-    r_units = _units(listed.tokens, listed.abjad)
+    skeletons = any(query.abjad) or any(listed.abjad)  # only abjad pairs are compared by skeleton
+    q_units = _units(query.tokens, query.abjad, skeletons)
+    r_units = _units(listed.tokens, listed.abjad, skeletons)
     candidates: list[tuple[float, float, _Unit, _Unit, str]] = []
     for qu in q_units:
         for ru in r_units:

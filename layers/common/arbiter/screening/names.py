@@ -94,6 +94,7 @@ def fold_romanisation(token: str) -> str:
     return _REPEAT.sub(r"\1", _FOLD_PATTERN.sub(lambda m: _FOLD_MAP[m.group(0)], token))
 
 
+@lru_cache(maxsize=65536)
 def skeleton_key(token: str) -> str:
     """The consonant skeleton of an ASCII token: what an abjad spelling and a romanisation share."""
     consonants = _SKELETON_DROP.sub("", token)
