@@ -25,3 +25,25 @@ def test_a_file_that_is_not_a_prebuilt_watchlist_is_refused() -> None:
     with pytest.raises(InvalidInput) as error:
         Watchlist.load(b"id,schema,name\n")
     assert error.value.path == "index"
+
+
+def test_a_prebuilt_file_of_an_older_format_is_refused_with_a_rebuild_hint(watchlist: Watchlist) -> None:
+    import json
+
+    import numpy as np
+
+    from arbiter.screening.watchlist import INDEX_FORMAT
+
+    buffer = io.BytesIO()
+    watchlist.save(buffer)
+    stored = np.load(io.BytesIO(buffer.getvalue()), allow_pickle=False)
+    arrays = {name: stored[name] for name in stored.files}
+    meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
+    meta["format"] = INDEX_FORMAT - 1  # written before the normalisation last changed
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+    older = io.BytesIO()
+    np.savez(older, **arrays)
+    with pytest.raises(InvalidInput) as error:
+        Watchlist.load(older.getvalue())
+    assert error.value.path == "index"
+    assert "rebuild it" in error.value.message

@@ -227,6 +227,8 @@ def _token_similarity(
 _VOWEL_GROUP = re.compile(r"[aeiouyw]+")
 _LONG_I = re.compile(r"ee|ei|ey|ai|ay")
 _LONG_U = re.compile(r"oo|aw|ow|au")  # not "ou": French writes every u so ("Moustafa")
+_TRAILING_VOWELS = re.compile(r"[aeiouy]+$")
+_VOWELS = frozenset("aeiou")
 
 
 @lru_cache(maxsize=65536)
@@ -247,8 +249,7 @@ def _long_vowels_agree(abjad: str, roman: str) -> bool:
     spelled = _VOWEL_GROUP.findall(roman)
     can_i = sum(1 for g in spelled if "i" in g or "y" in g or "ee" in g)
     can_u = sum(1 for g in spelled if any(c in g for c in "ouw"))
-    must_i = sum(1 for g in spelled if _LONG_I.search(g))
-    must_u = sum(1 for g in spelled if _LONG_U.search(g))
+    must_i, must_u = _long_vowel_marks(roman)
     return _fits(long_i, opening, must_i, can_i) and _fits(long_u, opening, must_u, can_u)
 
 
@@ -289,10 +290,6 @@ def _vowel_variant(a: str, b: str) -> bool:
     if (ending_a and ending_a.group(0)) != (ending_b and ending_b.group(0)):
         return False
     return _long_vowel_marks(a) == _long_vowel_marks(b)
-
-
-_TRAILING_VOWELS = re.compile(r"[aeiouy]+$")
-_VOWELS = frozenset("aeiou")
 
 
 def _drop_article(skeleton: str) -> str:

@@ -4,6 +4,7 @@ the clearances held for a case's or an entity's parties; revoke one, so the matc
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Protocol
 
 from pydantic import BaseModel, Field, field_validator
@@ -89,24 +90,44 @@ def clear_match(
         cleared_by=principal.actor,
         cleared_at=at,
     )
-    audit = AuditEntry(
+    audit = _clearance_audit(
+        "screening.match_cleared",
+        principal,
+        at,
+        request,
+        clearance,
+        score=clearance.score,
+        list_sha256=clearance.list_sha256,
+    )
+    if store.add(clearance, audit):
+        return clearance, True
+    return store.get(principal.tenant_id, clearance.party_key, request.entry_id) or clearance, False
+
+
+def _clearance_audit(
+    action: str,
+    principal: Principal,
+    at: datetime,
+    request: ClearMatchRequest,
+    clearance: Clearance,
+    **details: Any,
+) -> AuditEntry:
+    """The audit entry of a clearance made or revoked: which party, which list entry, and what else `details`
+    says."""
+    return AuditEntry(
         at=at,
         actor=principal.actor,
-        action="screening.match_cleared",
+        action=action,
         reason=request.reason,
         details={
             "check": request.check,
             "subject": request.subject,
             "party_key": clearance.party_key,
-            "entry_id": request.entry_id,
+            "entry_id": clearance.entry_id,
             "listed_name": clearance.listed_name,
-            "score": clearance.score,
-            "list_sha256": clearance.list_sha256,
+            **details,
         },
     )
-    if store.add(clearance, audit):
-        return clearance, True
-    return store.get(principal.tenant_id, clearance.party_key, request.entry_id) or clearance, False
 
 
 def _find_match(
@@ -234,22 +255,16 @@ def revoke_clearance(
             path="entry_id",
             party_key=party["party_key"],
         )
-    audit = AuditEntry(
-        at=deps.now(),
-        actor=principal.actor,
-        action="screening.clearance_revoked",
-        reason=request.reason,
-        details={
-            "check": request.check,
-            "subject": request.subject,
-            "party_key": clearance.party_key,
-            "entry_id": clearance.entry_id,
-            "listed_name": clearance.listed_name,
-            "cleared_on_case": clearance.case_id,
-            "cleared_by": clearance.cleared_by.model_dump(mode="json"),
-            "cleared_at": clearance.cleared_at.isoformat(),
-            "cleared_reason": clearance.reason,
-        },
+    audit = _clearance_audit(
+        "screening.clearance_revoked",
+        principal,
+        deps.now(),
+        request,
+        clearance,
+        cleared_on_case=clearance.case_id,
+        cleared_by=clearance.cleared_by.model_dump(mode="json"),
+        cleared_at=clearance.cleared_at.isoformat(),
+        cleared_reason=clearance.reason,
     )
     if not store.remove(clearance, case_id, audit):
         raise NotFound(
