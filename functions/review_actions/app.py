@@ -8,34 +8,29 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
 from arbiter import bootstrap
-from arbiter.api.admin_rule_sets import AdminContext
-from arbiter.api.admin_rule_sets import router as admin_rule_sets
+from arbiter.api.admin_rule_sets import AdminContext, admin_rule_sets_router
 from arbiter.api.auth import CognitoTokenVerifier, bearer_token
-from arbiter.api.rest import Query, deferred_module, rest_api
+from arbiter.api.rest import RestApi
 from arbiter.api.review_schemas import AssignRequest, NoteRequest, review_case_view, review_detail_view
 from arbiter.domain.case import CaseState
 from arbiter.domain.principal import Principal
-from arbiter.services import review, screening
+from arbiter.services import documents, retention, review, screening
 from arbiter.services.cases import CaseDeps
 from arbiter.services.ports import CaseQuery
 from arbiter.settings import Settings
 
 if TYPE_CHECKING:
-    from arbiter.services import documents, retention
     from arbiter.services.documents import DocumentDeps
     from arbiter.services.rule_sets import CompiledRuleSets
-else:  # only route bodies call them: they load with their first use, not on the cold start
-    documents = deferred_module("arbiter.services.documents")
-    retention = deferred_module("arbiter.services.retention")
 
 logger = Logger()
-app = rest_api()  # built with the first request
-app.include_router(admin_rule_sets)
 
 
 @dataclass
@@ -89,8 +84,20 @@ def document_deps() -> DocumentDeps:
     return bootstrap.document_deps(Settings.from_environ(), cases=deps().cases)
 
 
-def reviewer() -> Principal:
-    return deps().verifier.verify(bearer_token(app.current_event.headers))
+def authenticate(event: BaseProxyEvent) -> Principal:
+    """The reviewer the request's Cognito ID token names (401 when missing, forged or expired)."""
+    return deps().verifier.verify(bearer_token(event.headers))
+
+
+app: RestApi[Principal] = RestApi(authenticate=authenticate)
+reviewer = app.caller
+app.include_router(
+    admin_rule_sets_router(
+        AdminContext(
+            principal=reviewer, cases=lambda: deps().cases, compiled=lambda: deps().compiled_rule_sets
+        )
+    )
+)
 
 
 @app.get("/v1/review/me")
@@ -268,11 +275,4 @@ def workflows() -> dict[str, Any]:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    app.append_context(
-        admin=AdminContext(
-            principal=reviewer,
-            cases=lambda: deps().cases,
-            compiled=lambda: deps().compiled_rule_sets,
-        )
-    )
     return app.resolve(event, context)

@@ -6,13 +6,16 @@ from functools import lru_cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arbiter import bootstrap
 from arbiter.api import ballerine, content_types
 from arbiter.api.integrator import IntegratorDeps, authenticate_integrator
-from arbiter.api.rest import Header, Query, Response, rest_api
+from arbiter.api.rest import RestApi
 from arbiter.api.schemas import (
     CaseCreateRequest,
     CaseList,
@@ -24,13 +27,14 @@ from arbiter.api.schemas import (
     workflow_list,
 )
 from arbiter.domain.case import CaseState
+from arbiter.domain.principal import Principal
+from arbiter.domain.tenant import Tenant
 from arbiter.services import cases, document_ingestion, documents
 from arbiter.services.documents import DocumentDeclaration, DocumentDeps
 from arbiter.services.ports import CaseQuery
 from arbiter.settings import Settings
 
 logger = Logger()
-app = rest_api(ballerine_paths=ballerine.is_ballerine_path)  # built with the first request
 
 
 @lru_cache(maxsize=1)
@@ -55,7 +59,16 @@ def document_deps() -> DocumentDeps:
     return bootstrap.document_deps(deps().settings, cases=deps().cases)
 
 
-app.include_router(ballerine.ballerine_router(deps, document_deps))
+def authenticate(event: BaseProxyEvent) -> tuple[Principal, Tenant]:
+    """The calling tenant, from its API key (401 when missing or unknown)."""
+    return authenticate_integrator(deps().tenants, event.headers)
+
+
+OPENAPI_PATH = "/v1/openapi.json"
+app: RestApi[tuple[Principal, Tenant]] = RestApi(
+    authenticate=authenticate, public_paths=(OPENAPI_PATH,), ballerine_paths=ballerine.is_ballerine_path
+)
+app.include_router(ballerine.ballerine_router(deps, document_deps, app.caller))
 
 
 @app.post("/v1/cases", summary="Start a case", responses={202: {"description": "The case was accepted"}})
@@ -63,7 +76,7 @@ def create_case(
     body: CaseCreateRequest,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
 ) -> Response[CaseView]:
-    principal, tenant = authenticate_integrator(deps().tenants, app.current_event.headers)
+    principal, tenant = app.caller()
     document_ingestion.stash_inline_pages(document_deps(), tenant.id, body.documents)
     view = deps().idempotent(principal, tenant, body, idempotency_key)
     return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=view)
@@ -71,7 +84,7 @@ def create_case(
 
 @app.get("/v1/cases/<case_id>", summary="A case")
 def get_case(case_id: str) -> CaseView:
-    principal, _tenant = authenticate_integrator(deps().tenants, app.current_event.headers)
+    principal, _tenant = app.caller()
     return case_view(cases.get_case(deps().cases, principal, case_id))
 
 
@@ -83,7 +96,7 @@ def list_cases(
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> CaseList:
-    principal, _tenant = authenticate_integrator(deps().tenants, app.current_event.headers)
+    principal, _tenant = app.caller()
     query = CaseQuery(
         tenant_id=principal.tenant_id,
         states=(state,) if state else (),
@@ -99,7 +112,7 @@ def list_cases(
 
 @app.post("/v1/cases/<case_id>/events", summary="Send an event to a case")
 def send_event(case_id: str, body: EventRequest) -> CaseView:
-    principal, _tenant = authenticate_integrator(deps().tenants, app.current_event.headers)
+    principal, _tenant = app.caller()
     return case_view(cases.send_event(deps().cases, principal, case_id, body.name, body.payload))
 
 
@@ -109,7 +122,7 @@ def send_event(case_id: str, body: EventRequest) -> CaseView:
     responses={201: {"description": "The document was added; upload each page with its form"}},
 )
 def declare_document(case_id: str, body: DocumentDeclaration) -> Response[dict[str, Any]]:
-    principal, _tenant = authenticate_integrator(deps().tenants, app.current_event.headers)
+    principal, _tenant = app.caller()
     _case, document, uploads = documents.declare_document(document_deps(), principal, case_id, body)
     view = {"document": document_view(document), "uploads": uploads}
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=view)
@@ -117,18 +130,18 @@ def declare_document(case_id: str, body: DocumentDeclaration) -> Response[dict[s
 
 @app.get("/v1/cases/<case_id>/documents", summary="A case's documents and their pages' status")
 def list_documents(case_id: str) -> dict[str, Any]:
-    principal, _tenant = authenticate_integrator(deps().tenants, app.current_event.headers)
+    principal, _tenant = app.caller()
     found = documents.list_documents(document_deps(), principal, case_id)
     return {"items": [document_view(d) for d in found]}
 
 
 @app.get("/v1/workflows", summary="The workflows this tenant can start")
 def list_workflows() -> WorkflowList:
-    principal, _tenant = authenticate_integrator(deps().tenants, app.current_event.headers)
+    principal, _tenant = app.caller()
     return workflow_list(deps().cases.workflows.list(principal.tenant_id))
 
 
-@app.get("/v1/openapi.json", summary="This API's OpenAPI document", include_in_schema=False)
+@app.get(OPENAPI_PATH, summary="This API's OpenAPI document", include_in_schema=False)
 def openapi() -> Response[str]:
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=openapi_document())
 

@@ -6,12 +6,15 @@ from functools import lru_cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arbiter import bootstrap
 from arbiter.api import content_types
 from arbiter.api.integrator import authenticate_integrator
-from arbiter.api.rest import Query, Response, rest_api
+from arbiter.api.rest import RestApi
 from arbiter.api.webhook_schemas import (
     RecoverRequest,
     RotateRequest,
@@ -27,7 +30,6 @@ from arbiter.services.webhook_delivery import WebhookDeps, attempt_delivery, del
 from arbiter.settings import Settings
 
 logger = Logger()
-app = rest_api()  # built with the first API request; bus events and delivery steps never need it
 
 
 @lru_cache(maxsize=1)
@@ -36,9 +38,14 @@ def deps() -> WebhookDeps:
     return bootstrap.webhook_deps(Settings.from_environ())
 
 
-def caller() -> Principal:
-    principal, _tenant = authenticate_integrator(deps().tenants, app.current_event.headers)
+def authenticate(event: BaseProxyEvent) -> Principal:
+    """The calling tenant's principal, from its API key (401 when missing or unknown)."""
+    principal, _tenant = authenticate_integrator(deps().tenants, event.headers)
     return principal
+
+
+app: RestApi[Principal] = RestApi(authenticate=authenticate)
+caller = app.caller
 
 
 def _json(status: int, body: Any) -> Response[Any]:

@@ -144,9 +144,9 @@ class Gateway:
         try:
             with lock:
                 result = self.runtime.invoke(matched.route.function, event)
-        except InvocationError as exc:
+        except InvocationError:
             # What API Gateway answers when the integration fails.
-            return _json(502, {"message": "Internal server error", "errorType": exc.payload.get("errorType")})
+            return _json(502, {"message": "Internal server error"})
         return _response(result)
 
     def _event(self, request: Request, path: str, matched: RouteMatch, body: bytes) -> dict[str, Any]:
@@ -220,7 +220,7 @@ class Gateway:
 def _response(result: Any) -> Response:
     """A Lambda proxy result as an HTTP response; a malformed one is a 502, as API Gateway answers."""
     if not isinstance(result, dict) or "statusCode" not in result:
-        return _json(502, {"message": "Internal server error", "detail": "malformed Lambda proxy response"})
+        return _json(502, {"message": "Internal server error"})
     headers = Headers()
     for name, value in (result.get("headers") or {}).items():
         headers[name] = str(value)

@@ -1,8 +1,8 @@
 """Each API function, imported in a fresh interpreter as a Lambda cold start does, answers its first requests.
 
-The functions build powertools' resolver with their first request (`arbiter.api.rest`): these tests run the
-import and the first requests in a new process, with the environment the template gives the function, against
-the local stack, and check what the caller gets.
+These tests run the import and the first requests in a new process, with the environment the template gives the
+function, against the local stack, and check what the caller gets — and that the import itself created no AWS
+client (clients belong to the first request that needs them, not to every cold start).
 """
 
 from __future__ import annotations
@@ -21,9 +21,19 @@ pytestmark = pytest.mark.slow  # a new interpreter per function, as Lambda start
 
 FIRST_REQUESTS = """
 import json, sys
+import botocore.session
+
+created = []
+create_client = botocore.session.Session.create_client
+
+def recording(self, service_name, *args, **kwargs):
+    created.append(service_name)
+    return create_client(self, service_name, *args, **kwargs)
+
+botocore.session.Session.create_client = recording
 import app
 
-cold = [m for m in sys.modules if m.startswith("aws_lambda_powertools.event_handler")]
+cold = list(created)
 from arbiter_local.runtime import LambdaContext
 
 spec = json.loads(sys.argv[1])
@@ -75,9 +85,7 @@ def first_requests(stack: Any, logical_id: str, events: list[dict[str, Any]]) ->
     )
     assert out.returncode == 0, out.stderr[-3000:]
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    assert result["cold"] == [], (
-        "the import loaded powertools' event handler: it belongs to the first request"
-    )
+    assert result["cold"] == [], "the import created AWS clients: they belong to the first request"
     return result
 
 

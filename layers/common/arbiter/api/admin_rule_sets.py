@@ -1,6 +1,6 @@
 """Admin API for rule sets (`/v1/admin/rule-sets…`): a router the reviewers' function includes.
 
-The including app gives each request its dependencies with `app.append_context(admin=AdminContext(...))`;
+`admin_rule_sets_router` binds the routes to the including function's dependencies and authenticated caller;
 every route needs the admin role (the service layer checks it).
 """
 
@@ -11,24 +11,24 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any
 
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import BaseModel, Field
 
 from arbiter.api import content_types
-from arbiter.api.rest import Body, DeferredRouter, Path, Query, Response
 from arbiter.domain.principal import Principal
 from arbiter.services.cases import CaseDeps
 
 if TYPE_CHECKING:
     from arbiter.services.rule_sets import CompiledRuleSets
 
-__all__ = ["AdminContext", "router"]
-
-router = DeferredRouter()
+__all__ = ["AdminContext", "admin_rule_sets_router"]
 
 
 @dataclass
 class AdminContext:
-    """What the routes need, built lazily by the including function."""
+    """What the routes need, each built by the including function on first use."""
 
     principal: Callable[[], Principal]
     cases: Callable[[], CaseDeps]
@@ -58,82 +58,76 @@ def _service() -> ModuleType:
     return rule_sets
 
 
-def _admin() -> AdminContext:
-    context: AdminContext = router.context["admin"]
-    return context
+def admin_rule_sets_router(admin: AdminContext) -> Router:
+    """The rule set routes, bound to the including function's dependencies."""
+    router = Router()
 
+    @router.post("/v1/admin/rule-sets", responses={201: {"description": "Saved as the next draft version"}})
+    def create_rule_set(body: Annotated[dict[str, Any], Body()]) -> Response[dict[str, Any]]:
+        version = _service().create_draft(admin.store, admin.principal(), body)
+        return Response(201, content_types.APPLICATION_JSON, version.model_dump(mode="json"))
 
-@router.post("/v1/admin/rule-sets", responses={201: {"description": "Saved as the next draft version"}})
-def create_rule_set(body: Annotated[dict[str, Any], Body()]) -> Response[dict[str, Any]]:
-    admin = _admin()
-    version = _service().create_draft(admin.store, admin.principal(), body)
-    return Response(201, content_types.APPLICATION_JSON, version.model_dump(mode="json"))
+    @router.get("/v1/admin/rule-sets")
+    def list_rule_sets(
+        cursor: Annotated[str | None, Query(max_length=2048)] = None,
+        limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    ) -> dict[str, Any]:
+        return _service().list_rule_sets(admin.store, admin.principal(), cursor=cursor, limit=limit)
 
+    @router.get("/v1/admin/rule-sets/<rule_set_id>")
+    def get_rule_set(rule_set_id: Annotated[str, Path(max_length=63)]) -> dict[str, Any]:
+        return _service().get_rule_set(admin.store, admin.principal(), rule_set_id)
 
-@router.get("/v1/admin/rule-sets")
-def list_rule_sets(
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-) -> dict[str, Any]:
-    admin = _admin()
-    return _service().list_rule_sets(admin.store, admin.principal(), cursor=cursor, limit=limit)
+    @router.get("/v1/admin/rule-sets/<rule_set_id>/versions/<version>")
+    def get_version(
+        rule_set_id: Annotated[str, Path(max_length=63)], version: Annotated[int, Path(ge=1)]
+    ) -> dict[str, Any]:
+        return (
+            _service()
+            .get_version(admin.store, admin.principal(), rule_set_id, version)
+            .model_dump(mode="json")
+        )
 
+    @router.post("/v1/admin/rule-sets/<rule_set_id>/versions/<version>/publish")
+    def publish(
+        rule_set_id: Annotated[str, Path(max_length=63)], version: Annotated[int, Path(ge=1)]
+    ) -> dict[str, Any]:
+        return (
+            _service().publish(admin.store, admin.principal(), rule_set_id, version).model_dump(mode="json")
+        )
 
-@router.get("/v1/admin/rule-sets/<rule_set_id>")
-def get_rule_set(rule_set_id: Annotated[str, Path(max_length=63)]) -> dict[str, Any]:
-    admin = _admin()
-    return _service().get_rule_set(admin.store, admin.principal(), rule_set_id)
+    @router.post("/v1/admin/rule-sets/<rule_set_id>/versions/<version>/dry-run")
+    def dry_run(
+        rule_set_id: Annotated[str, Path(max_length=63)],
+        version: Annotated[int, Path(ge=1)],
+        body: DryRunRequest,
+    ) -> dict[str, Any]:
+        return _service().dry_run(
+            admin.store,
+            admin.compiled(),
+            admin.cases(),
+            admin.principal(),
+            rule_set_id,
+            version,
+            context=body.context,
+            case_id=body.case_id,
+        )
 
+    @router.post("/v1/admin/rule-sets/<rule_set_id>/versions/<version>/backtest")
+    def backtest(
+        rule_set_id: Annotated[str, Path(max_length=63)],
+        version: Annotated[int, Path(ge=1)],
+        body: BacktestRequest,
+    ) -> dict[str, Any]:
+        return _service().backtest(
+            admin.store,
+            admin.compiled(),
+            admin.cases(),
+            admin.principal(),
+            rule_set_id,
+            version,
+            workflow_id=body.workflow,
+            limit=body.limit,
+        )
 
-@router.get("/v1/admin/rule-sets/<rule_set_id>/versions/<version>")
-def get_version(
-    rule_set_id: Annotated[str, Path(max_length=63)], version: Annotated[int, Path(ge=1)]
-) -> dict[str, Any]:
-    admin = _admin()
-    return (
-        _service().get_version(admin.store, admin.principal(), rule_set_id, version).model_dump(mode="json")
-    )
-
-
-@router.post("/v1/admin/rule-sets/<rule_set_id>/versions/<version>/publish")
-def publish(
-    rule_set_id: Annotated[str, Path(max_length=63)], version: Annotated[int, Path(ge=1)]
-) -> dict[str, Any]:
-    admin = _admin()
-    return _service().publish(admin.store, admin.principal(), rule_set_id, version).model_dump(mode="json")
-
-
-@router.post("/v1/admin/rule-sets/<rule_set_id>/versions/<version>/dry-run")
-def dry_run(
-    rule_set_id: Annotated[str, Path(max_length=63)], version: Annotated[int, Path(ge=1)], body: DryRunRequest
-) -> dict[str, Any]:
-    admin = _admin()
-    return _service().dry_run(
-        admin.store,
-        admin.compiled(),
-        admin.cases(),
-        admin.principal(),
-        rule_set_id,
-        version,
-        context=body.context,
-        case_id=body.case_id,
-    )
-
-
-@router.post("/v1/admin/rule-sets/<rule_set_id>/versions/<version>/backtest")
-def backtest(
-    rule_set_id: Annotated[str, Path(max_length=63)],
-    version: Annotated[int, Path(ge=1)],
-    body: BacktestRequest,
-) -> dict[str, Any]:
-    admin = _admin()
-    return _service().backtest(
-        admin.store,
-        admin.compiled(),
-        admin.cases(),
-        admin.principal(),
-        rule_set_id,
-        version,
-        workflow_id=body.workflow,
-        limit=body.limit,
-    )
+    return router

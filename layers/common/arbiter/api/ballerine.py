@@ -8,14 +8,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from arbiter.api import content_types
-from arbiter.api.integrator import IntegratorDeps, authenticate_integrator
+from arbiter.api.integrator import IntegratorDeps
 from arbiter.api.multipart import raw_body, read_file_field
-from arbiter.api.rest import DeferredRouter, Query, Response
 from arbiter.domain.case import ACTIVE_STATES, CaseState
 from arbiter.domain.errors import InvalidInput
+from arbiter.domain.principal import Principal
+from arbiter.domain.tenant import Tenant
 from arbiter.services import ballerine, document_ingestion
 from arbiter.services.cases import start_case
 from arbiter.services.documents import DocumentDeps
@@ -57,13 +61,12 @@ _STATUS_STATES = {
 
 
 def ballerine_router(
-    deps: Callable[[], IntegratorDeps], document_deps: Callable[[], DocumentDeps]
-) -> DeferredRouter:
-    """The compatibility routes, bound to the function's dependencies."""
-    router = DeferredRouter()
-
-    def caller():
-        return authenticate_integrator(deps().tenants, router.current_event.headers)
+    deps: Callable[[], IntegratorDeps],
+    document_deps: Callable[[], DocumentDeps],
+    caller: Callable[[], tuple[Principal, Tenant]],
+) -> Router:
+    """The compatibility routes, bound to the function's dependencies and to its authenticated caller."""
+    router = Router()
 
     @router.post(f"{PREFIX}/run", summary="Start a workflow run (Ballerine-compatible)")
     def run(body: RunRequest) -> dict[str, Any]:

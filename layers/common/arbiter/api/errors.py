@@ -12,8 +12,12 @@ from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from typing import Any
 
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 
 from arbiter.domain.errors import ArbiterError
 
@@ -26,7 +30,11 @@ STATUS_BY_KIND = {
     "forbidden": HTTPStatus.FORBIDDEN,
     "unauthenticated": HTTPStatus.UNAUTHORIZED,
     "bad_request": HTTPStatus.BAD_REQUEST,
+    "unsupported_media_type": HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    "too_large": HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
 }
+
+logger = Logger()
 
 
 def status_of(error: ArbiterError) -> int:
@@ -92,6 +100,24 @@ def register_error_handlers(
         status = status_of(exc)
         extra = [{"path": exc.context["path"], "message": exc.message}] if "path" in exc.context else None
         return reply(status, exc.to_dict(), exc.message, extra)
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported(exc: RequestUnsupportedContentType) -> Response:
+        content_type = app.current_event.headers.get("content-type") or ""
+        message = f"this route does not take {content_type.split(';')[0].strip() or 'that content type'}"
+        body = {"error": "UnsupportedMediaType", "message": message, "path": "Content-Type"}
+        return reply(
+            HTTPStatus.UNSUPPORTED_MEDIA_TYPE, body, message, [{"path": "Content-Type", "message": message}]
+        )
+
+    @app.exception_handler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        # Anything not mapped above is a defect: logged with its stack, answered without internals.
+        logger.exception("unhandled error in %s %s", app.current_event.http_method, app.current_event.path)
+        request_id = app.current_event.request_context.request_id
+        message = f"the request could not be completed (request id {request_id})"
+        body = {"error": "InternalError", "message": message, "request_id": request_id}
+        return reply(HTTPStatus.INTERNAL_SERVER_ERROR, body, message)
 
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response:

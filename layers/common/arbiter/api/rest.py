@@ -1,228 +1,221 @@
-"""The HTTP functions' REST app: powertools' validating resolver, built with the first request.
+"""The HTTP functions' REST app: powertools' validating resolver, with Arbiter's edge and its error bodies.
 
-`APIGatewayRestResolver(enable_validation=True)` lives in `aws_lambda_powertools.event_handler`, and importing
-any part of that package runs its `__init__`, which loads every resolver (AppSync, Bedrock, VPC Lattice…), every
-event data class and the OpenAPI machinery: about a third of a cold start again on top of boto3. So the API
-functions declare their routes on a `DeferredResolver` (or a `DeferredRouter`), which only records them; the
-real resolver is created, given the error handlers of `arbiter.api.errors` and the recorded routes in their
-order, the first time something asks it for more than a route (`resolve`, `current_event`,
-`get_openapi_json_schema`…). Validation, the OpenAPI document and error bodies are powertools' own and unchanged;
-the build's cost moves from the import to the first request of each cold start.
+`RestApi` is `APIGatewayRestResolver(enable_validation=True)` with three differences:
 
-`Query`, `Header`, `Path` and `Body` make powertools' parameter markers when called, and `Response` is
-powertools' `Response` on first use: with `from __future__ import annotations`, route annotations such as
-`Annotated[int, Query(ge=1)]` or `Response[CaseView]` are evaluated when the resolver is built, not at import.
+- **Request state belongs to the request.** powertools keeps the current event on a class attribute shared by
+  every resolver in the process (`BaseRouter.current_event`) and the route context on the instance. Lambda runs
+  one request per process at a time, so that is harmless there; anything that runs two requests in one process
+  (the local stack, a test) would let one caller read another's headers. Here the event, the Lambda context and
+  the route context live in a context variable set for the length of `resolve`.
+- **The edge runs before validation.** Before a route's middlewares (powertools' request validation first
+  among them), the caller is authenticated (`authenticate`, unless the path is public) and a JSON body is
+  checked: its content type, its encoding (UTF-8), its syntax, its depth and its numbers. So an unknown caller
+  learns nothing about the schema, and a malformed body is a 400 or a 415 naming the problem, never a 5xx.
+- **Errors have one body.** `arbiter.api.errors` maps domain errors, validation errors and anything unexpected.
 """
 
 from __future__ import annotations
 
-import importlib
-import threading
-from collections.abc import Callable
-from types import ModuleType
-from typing import TYPE_CHECKING, Any
+import base64
+import binascii
+import json
+from collections.abc import Callable, Collection
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
-if TYPE_CHECKING:
-    from aws_lambda_powertools.event_handler import Response
-    from aws_lambda_powertools.event_handler.api_gateway import APIGatewayRestResolver, Router
+from aws_lambda_powertools.event_handler.api_gateway import APIGatewayRestResolver, ResponseBuilder, Route
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
-__all__ = [
-    "Body",
-    "DeferredResolver",
-    "DeferredRouter",
-    "Header",
-    "Path",
-    "Query",
-    "Response",
-    "deferred_module",
-    "rest_api",
-]
+from arbiter.api.errors import register_error_handlers
+from arbiter.domain.errors import BadRequest, UnsupportedMediaType
 
-_Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+__all__ = ["MAX_JSON_DEPTH", "RestApi", "read_json"]
+
+#: How deeply a JSON body may nest (objects and arrays); Arbiter's own bodies need fewer than 10 levels.
+MAX_JSON_DEPTH = 64
+
+Caller = TypeVar("Caller")
 
 
-class _Deferred:
-    """Records route declarations until the first use of the real object, then hands everything to it."""
-
-    def __init__(self) -> None:
-        self._declarations: list[tuple[str, tuple[Any, ...], dict[str, Any], Any]] = []
-        self._built: Any = None
-        self._lock = threading.RLock()
-
-    def _create(self) -> Any:
-        raise NotImplementedError
-
-    def _build(self) -> Any:
-        built = self._built
-        if built is None:
-            with self._lock:  # the local stack may send a function's first requests concurrently
-                if self._built is None:
-                    real = self._create()
-                    for method, args, kwargs, target in self._declarations:
-                        _declare(real, method, args, kwargs, target)
-                    self._declarations.clear()
-                    self._built = real
-                built = self._built
-        return built
-
-    @property
-    def built(self) -> bool:
-        """Whether the real resolver or router exists yet."""
-        return self._built is not None
-
-    def _declare(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any], target: Any) -> None:
-        with self._lock:
-            if self._built is None:
-                self._declarations.append((method, args, kwargs, target))
-                return
-        _declare(self._built, method, args, kwargs, target)
-
-    def _decorator(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Decorator:
-        def register(func: Callable[..., Any]) -> Callable[..., Any]:
-            self._declare(method, args, kwargs, func)
-            return func
-
-        return register
-
-    def route(self, *args: Any, **kwargs: Any) -> _Decorator:
-        return self._decorator("route", args, kwargs)
-
-    def get(self, *args: Any, **kwargs: Any) -> _Decorator:
-        return self._decorator("get", args, kwargs)
-
-    def post(self, *args: Any, **kwargs: Any) -> _Decorator:
-        return self._decorator("post", args, kwargs)
-
-    def put(self, *args: Any, **kwargs: Any) -> _Decorator:
-        return self._decorator("put", args, kwargs)
-
-    def patch(self, *args: Any, **kwargs: Any) -> _Decorator:
-        return self._decorator("patch", args, kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> _Decorator:
-        return self._decorator("delete", args, kwargs)
-
-    def head(self, *args: Any, **kwargs: Any) -> _Decorator:
-        return self._decorator("head", args, kwargs)
-
-    def exception_handler(self, *args: Any, **kwargs: Any) -> _Decorator:
-        return self._decorator("exception_handler", args, kwargs)
-
-    def __getattr__(self, name: str) -> Any:
-        # Anything but a declaration (current_event, context, resolve, append_context…) needs the real thing.
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return getattr(self._build(), name)
+@dataclass
+class _RequestState:
+    event: BaseProxyEvent
+    lambda_context: Any
+    context: dict[str, Any]
+    caller: Any = field(default=None)
+    authenticated: bool = False
 
 
-def _declare(real: Any, method: str, args: tuple[Any, ...], kwargs: dict[str, Any], target: Any) -> None:
-    if method == "include_router":
-        real.include_router(
-            target._build() if isinstance(target, DeferredRouter) else target, *args, **kwargs
-        )
-    else:
-        getattr(real, method)(*args, **kwargs)(target)
+_request: ContextVar[_RequestState | None] = ContextVar("arbiter_api_request", default=None)
 
 
-class DeferredRouter(_Deferred):
-    """A powertools `Router` whose routes are recorded until the including resolver is built."""
+class RestApi(APIGatewayRestResolver, Generic[Caller]):
+    """An API function's app: routes are declared on it at import, as powertools documents."""
 
-    def _create(self) -> Router:
-        from aws_lambda_powertools.event_handler.api_gateway import Router
-
-        return Router()
-
-
-class DeferredResolver(_Deferred):
-    """`APIGatewayRestResolver(enable_validation=True)` with Arbiter's error handlers, built on first use."""
-
-    def __init__(self, *, ballerine_paths: Callable[[str], bool] | None = None) -> None:
-        super().__init__()
-        self._ballerine_paths = ballerine_paths
-
-    def _create(self) -> APIGatewayRestResolver:
-        from aws_lambda_powertools.event_handler.api_gateway import APIGatewayRestResolver
-
-        from arbiter.api.errors import register_error_handlers
-
-        app = APIGatewayRestResolver(enable_validation=True)
-        if self._ballerine_paths is None:
-            register_error_handlers(app)
+    def __init__(
+        self,
+        *,
+        authenticate: Callable[[BaseProxyEvent], Caller],
+        public_paths: Collection[str] = (),
+        ballerine_paths: Callable[[str], bool] | None = None,
+    ) -> None:
+        self._base_context: dict[str, Any] = {}
+        super().__init__(enable_validation=True, json_body_deserializer=read_json)
+        self._authenticate = authenticate
+        self._public_paths = frozenset(public_paths)
+        if ballerine_paths is None:
+            register_error_handlers(self)
         else:
-            register_error_handlers(app, ballerine_paths=self._ballerine_paths)
-        return app
+            register_error_handlers(self, ballerine_paths=ballerine_paths)
 
-    def include_router(self, router: DeferredRouter | Router, prefix: str | None = None) -> None:
-        """Add a router's routes (and context) after the routes declared so far, as powertools does."""
-        self._declare("include_router", (prefix,), {}, router)
+    # -------------------------------------------------------------- request state, per request
+
+    def _state(self) -> _RequestState:
+        state = _request.get()
+        if state is None:
+            raise RuntimeError("no request is being resolved")
+        return state
+
+    @property  # type: ignore[override]
+    def current_event(self) -> BaseProxyEvent:
+        return self._state().event
+
+    @current_event.setter
+    def current_event(self, value: BaseProxyEvent) -> None:
+        self._state().event = value
+
+    @property  # type: ignore[override]
+    def lambda_context(self) -> Any:
+        return self._state().lambda_context
+
+    @lambda_context.setter
+    def lambda_context(self, value: Any) -> None:
+        self._state().lambda_context = value
+
+    @property  # type: ignore[override]
+    def context(self) -> dict[str, Any]:
+        state = _request.get()
+        return self._base_context if state is None else state.context
+
+    @context.setter
+    def context(self, value: dict[str, Any]) -> None:
+        state = _request.get()
+        if state is None:
+            self._base_context = value
+        else:
+            state.context = value
+
+    def resolve(self, event: Any, context: Any) -> dict[str, Any]:
+        """Answer one API Gateway proxy event; nothing of it outlives the call or is seen by another."""
+        raw = _normalized(event.raw_event if isinstance(event, BaseProxyEvent) else event)
+        state = _RequestState(self._to_proxy_event(raw), context, dict(self._base_context))
+        token = _request.set(state)
+        try:
+            return super().resolve(raw, context)
+        finally:
+            _request.reset(token)
+
+    def caller(self) -> Caller:
+        """Who is calling (what `authenticate` returned for this request)."""
+        state = self._state()
+        if not state.authenticated:
+            raise RuntimeError(f"{state.event.path} is public: it has no caller")
+        return state.caller  # type: ignore[no-any-return]
+
+    # -------------------------------------------------------------- the edge
+
+    def _call_route(self, route: Route, route_arguments: dict[str, str]) -> ResponseBuilder:
+        try:
+            self._admit(route)
+        except Exception as exc:
+            handled = self._call_exception_handler(exc, route)
+            if handled is None:
+                raise
+            return handled
+        return super()._call_route(route, route_arguments)
+
+    def _admit(self, route: Route) -> None:
+        """Who is calling, then whether the body can be read at all (before any validation reads it)."""
+        state = self._state()
+        if route.path not in self._public_paths:
+            state.caller = self._authenticate(state.event)
+            state.authenticated = True
+        if route.body_field is not None:
+            _check_json_body(state.event)
 
 
-def rest_api(*, ballerine_paths: Callable[[str], bool] | None = None) -> DeferredResolver:
-    """The app an API function declares its routes on; errors on `ballerine_paths` use Ballerine's body."""
-    return DeferredResolver(ballerine_paths=ballerine_paths)
+def _normalized(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with its Content-Type's media type in lower case (media types are case-insensitive;
+    powertools compares them as written)."""
+    for key in ("headers", "multiValueHeaders"):
+        headers = event.get(key) or {}
+        for name in headers:
+            if name.lower() == "content-type":
+                value = headers[name]
+                fix = _lower_media_type
+                headers[name] = [fix(v) for v in value] if isinstance(value, list) else fix(value)
+    return event
 
 
-def Query(*args: Any, **kwargs: Any) -> Any:
-    """powertools' `Query(...)` marker for a query-string parameter."""
-    from aws_lambda_powertools.event_handler.openapi.params import Query
-
-    return Query(*args, **kwargs)
+def _lower_media_type(value: str) -> str:
+    media_type, separator, parameters = value.partition(";")
+    return media_type.strip().lower() + separator + parameters
 
 
-def Header(*args: Any, **kwargs: Any) -> Any:
-    """powertools' `Header(...)` marker for a request header."""
-    from aws_lambda_powertools.event_handler.openapi.params import Header
-
-    return Header(*args, **kwargs)
-
-
-def Path(*args: Any, **kwargs: Any) -> Any:
-    """powertools' `Path(...)` marker for a path parameter."""
-    from aws_lambda_powertools.event_handler.openapi.params import Path
-
-    return Path(*args, **kwargs)
-
-
-def Body(*args: Any, **kwargs: Any) -> Any:
-    """powertools' `Body(...)` marker for the request body."""
-    from aws_lambda_powertools.event_handler.openapi.params import Body
-
-    return Body(*args, **kwargs)
-
-
-class _DeferredModule:
-    """A module imported on first attribute access (the import lock makes concurrent first uses safe)."""
-
-    def __init__(self, name: str) -> None:
-        self._name = name
-
-    def __getattr__(self, attribute: str) -> Any:
-        if attribute.startswith("__"):
-            raise AttributeError(attribute)
-        return getattr(importlib.import_module(self._name), attribute)
-
-    def __repr__(self) -> str:
-        return f"<deferred module {self._name!r}>"
+def _check_json_body(event: BaseProxyEvent) -> None:
+    """A route taking JSON: the content type is application/json (or absent) and the bytes are UTF-8 text."""
+    content_type = (event.headers.get("content-type") or "").strip()
+    media_type = content_type.split(";")[0].strip().lower()
+    if media_type and media_type != "application/json":
+        raise UnsupportedMediaType(
+            f"this route takes application/json, not {media_type}", path="Content-Type"
+        )
+    body = event.body
+    if not body:
+        return
+    if event.is_base64_encoded:
+        try:
+            raw = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise BadRequest("the body is marked base64 but is not valid base64", path="body") from exc
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BadRequest(
+                f"the body is not UTF-8 text: byte 0x{raw[exc.start]:02x} at position {exc.start}",
+                path="body",
+            ) from exc
 
 
-def deferred_module(name: str) -> ModuleType:
-    """`name`, imported the first time a route uses it: for services that only route bodies call."""
-    return _DeferredModule(name)  # type: ignore[return-value]  # stands for the module
+def _refuse_constant(name: str) -> Any:
+    raise BadRequest(f"the body is not valid JSON: {name} is not a JSON number", path="body")
 
 
-class _DeferredResponse:
-    """Stands for powertools' `Response`: `Response(...)` builds one, `Response[Model]` is its generic alias."""
+def read_json(text: str) -> Any:
+    """Parse a request body as JSON; BadRequest (400) naming the problem for anything JSON does not allow or
+    that would take the parser down (nesting deeper than MAX_JSON_DEPTH, numbers over Python's digit limit)."""
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        raise BadRequest(
+            f"the body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", path="body"
+        ) from exc
+    except RecursionError as exc:
+        raise BadRequest(f"the body nests deeper than {MAX_JSON_DEPTH} levels", path="body") from exc
+    except ValueError as exc:  # int() refuses numbers over sys.get_int_max_str_digits() digits
+        raise BadRequest(f"a number in the body is too long: {exc}", path="body") from exc
+    _check_depth(value)
+    return value
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from aws_lambda_powertools.event_handler import Response
 
-        return Response(*args, **kwargs)
-
-    def __getitem__(self, item: Any) -> Any:
-        from aws_lambda_powertools.event_handler import Response
-
-        return Response[item]
-
-
-if not TYPE_CHECKING:
-    Response = _DeferredResponse()
+def _check_depth(value: Any) -> None:
+    # Iterative, so that checking a deep body cannot itself exhaust the stack.
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise BadRequest(f"the body nests deeper than {MAX_JSON_DEPTH} levels", path="body")
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)

@@ -69,5 +69,27 @@ class Unauthenticated(ArbiterError):
     kind = "unauthenticated"
 
 
+class BadRequest(ArbiterError):
+    """The request cannot be read at all (not UTF-8, not JSON, nested too deeply): 400 naming the problem."""
+
+    kind = "bad_request"
+
+    def __init__(self, message: str, path: str | None = None, **context: Any) -> None:
+        super().__init__(message, **({"path": path} if path is not None else {}), **context)
+        self.path = path
+
+
+class UnsupportedMediaType(BadRequest):
+    """The body's content type is not one the route takes (415)."""
+
+    kind = "unsupported_media_type"
+
+
+class TooLarge(ArbiterError):
+    """What the request would store is over a size limit (413); nothing was stored."""
+
+    kind = "too_large"
+
+
 class InvalidRule(InvalidInput):
     """A rule or rule set is malformed; `path` is the JSON path of the problem (`rules[3].condition.and[1]`)."""
