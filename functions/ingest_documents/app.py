@@ -11,17 +11,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arbiter import bootstrap
 from arbiter.services import document_ingestion
-from arbiter.services.documents import DocumentDeps
 from arbiter.settings import Settings
 
 logger = Logger()
 
 
 @lru_cache(maxsize=4)
-def deps(bucket: str) -> DocumentDeps:
-    """Composition root, once per cold start (the bucket is the one the event names)."""
+def deps(bucket: str) -> bootstrap.Dependencies:
+    """Composition root, once per cold start (the bucket is the one the event names: the template cannot
+    give this function the bucket's name, whose notification needs the function)."""
     settings = Settings.from_environ().model_copy(update={"documents_bucket": bucket})
-    return bootstrap.document_deps(settings)
+    return bootstrap.Dependencies(settings)
 
 
 @logger.inject_lambda_context

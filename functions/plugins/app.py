@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -11,24 +10,18 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from arbiter import bootstrap
 from arbiter.api.tasks import TaskInput
 from arbiter.services.checks import run_case_checks
-from arbiter.settings import Settings
 
 logger = Logger()
 
 
-@lru_cache(maxsize=1)
-def deps():
-    """Composition root, once per cold start."""
-    settings = Settings.from_environ()
-    return bootstrap.case_deps(settings), bootstrap.check_runner(settings)
+deps = bootstrap.composition_root()
 
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     task = TaskInput.parse(event, known=("run_checks",))
     logger.append_keys(case_id=task.case_id, tenant_id=task.tenant_id)
-    case_deps, runner = deps()
     # Leave time to store the results: the checks get what remains of the invocation less a margin.
     budget = max(1.0, context.get_remaining_time_in_millis() / 1000 - 10)
-    summary = run_case_checks(case_deps, task.tenant_id, task.case_id, runner, time_budget_seconds=budget)
+    summary = run_case_checks(deps(), task.tenant_id, task.case_id, deps().checks, time_budget_seconds=budget)
     return {"checks": summary}

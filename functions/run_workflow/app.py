@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arbiter import bootstrap
 from arbiter.api import ballerine, content_types
-from arbiter.api.integrator import IntegratorDeps, authenticate_integrator
+from arbiter.api.integrator import authenticate_integrator
 from arbiter.api.rest import RestApi
 from arbiter.api.schemas import (
     CaseCreateRequest,
@@ -30,33 +30,25 @@ from arbiter.domain.case import CaseState
 from arbiter.domain.principal import Principal
 from arbiter.domain.tenant import Tenant
 from arbiter.services import cases, document_ingestion, documents
-from arbiter.services.documents import DocumentDeclaration, DocumentDeps
+from arbiter.services.documents import DocumentDeclaration
 from arbiter.services.ports import CaseQuery
-from arbiter.settings import Settings
+
+if TYPE_CHECKING:
+    from arbiter.api.idempotency import StartCase
 
 logger = Logger()
 
 
+deps = bootstrap.composition_root()  # each adapter is built when a route first needs it
+
+
 @lru_cache(maxsize=1)
-def deps() -> IntegratorDeps:
-    """Composition root: settings and adapters, built once per cold start."""
-    # powertools' idempotency utility loads with the first request, not with the import.
+def idempotent_start() -> StartCase:
+    """start_case behind powertools idempotency, keyed by (tenant, Idempotency-Key)."""
+    # powertools' idempotency utility loads with the first case started, not on every cold start.
     from arbiter.api.idempotency import idempotent_case_start
 
-    settings = Settings.from_environ()
-    case_deps = bootstrap.case_deps(settings)
-    return IntegratorDeps(
-        settings=settings,
-        cases=case_deps,
-        tenants=bootstrap.tenant_repository(settings),
-        idempotent=idempotent_case_start(settings, case_deps),
-    )
-
-
-@lru_cache(maxsize=1)
-def document_deps() -> DocumentDeps:
-    """The documents bucket, for uploads, inline pages and Ballerine's storage endpoint."""
-    return bootstrap.document_deps(deps().settings, cases=deps().cases)
+    return idempotent_case_start(deps(), deps().settings.idempotency_table_name, deps().client("dynamodb"))
 
 
 def authenticate(event: BaseProxyEvent) -> tuple[Principal, Tenant]:
@@ -68,7 +60,7 @@ OPENAPI_PATH = "/v1/openapi.json"
 app: RestApi[tuple[Principal, Tenant]] = RestApi(
     authenticate=authenticate, public_paths=(OPENAPI_PATH,), ballerine_paths=ballerine.is_ballerine_path
 )
-app.include_router(ballerine.ballerine_router(deps, document_deps, app.caller))
+app.include_router(ballerine.ballerine_router(deps, app.caller))
 
 
 @app.post("/v1/cases", summary="Start a case", responses={202: {"description": "The case was accepted"}})
@@ -77,15 +69,17 @@ def create_case(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
 ) -> Response[CaseView]:
     principal, tenant = app.caller()
-    document_ingestion.stash_inline_pages(document_deps(), tenant.id, body.documents)
-    view = deps().idempotent(principal, tenant, body, idempotency_key)
+    document_ingestion.stash_inline_pages(deps(), tenant.id, body.documents)
+    start = idempotent_start()
+    start.register_lambda_context(app.lambda_context)  # an in-progress key expires with this invocation
+    view = start(principal, tenant, body, idempotency_key)
     return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=view)
 
 
 @app.get("/v1/cases/<case_id>", summary="A case")
 def get_case(case_id: str) -> CaseView:
     principal, _tenant = app.caller()
-    return case_view(cases.get_case(deps().cases, principal, case_id))
+    return case_view(cases.get_case(deps(), principal, case_id))
 
 
 @app.get("/v1/cases", summary="List cases")
@@ -106,14 +100,14 @@ def list_cases(
         limit=limit,
         newest_first=True,
     )
-    page = cases.list_cases(deps().cases, query)
+    page = cases.list_cases(deps(), query)
     return CaseList(items=[case_view(c) for c in page.items], cursor=page.cursor)
 
 
 @app.post("/v1/cases/<case_id>/events", summary="Send an event to a case")
 def send_event(case_id: str, body: EventRequest) -> CaseView:
     principal, _tenant = app.caller()
-    return case_view(cases.send_event(deps().cases, principal, case_id, body.name, body.payload))
+    return case_view(cases.send_event(deps(), principal, case_id, body.name, body.payload))
 
 
 @app.post(
@@ -123,7 +117,7 @@ def send_event(case_id: str, body: EventRequest) -> CaseView:
 )
 def declare_document(case_id: str, body: DocumentDeclaration) -> Response[dict[str, Any]]:
     principal, _tenant = app.caller()
-    _case, document, uploads = documents.declare_document(document_deps(), principal, case_id, body)
+    _case, document, uploads = documents.declare_document(deps(), principal, case_id, body)
     view = {"document": document_view(document), "uploads": uploads}
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=view)
 
@@ -131,14 +125,14 @@ def declare_document(case_id: str, body: DocumentDeclaration) -> Response[dict[s
 @app.get("/v1/cases/<case_id>/documents", summary="A case's documents and their pages' status")
 def list_documents(case_id: str) -> dict[str, Any]:
     principal, _tenant = app.caller()
-    found = documents.list_documents(document_deps(), principal, case_id)
+    found = documents.list_documents(deps(), principal, case_id)
     return {"items": [document_view(d) for d in found]}
 
 
 @app.get("/v1/workflows", summary="The workflows this tenant can start")
 def list_workflows() -> WorkflowList:
     principal, _tenant = app.caller()
-    return workflow_list(deps().cases.workflows.list(principal.tenant_id))
+    return workflow_list(deps().workflows.list(principal.tenant_id))
 
 
 @app.get(OPENAPI_PATH, summary="This API's OpenAPI document", include_in_schema=False)
@@ -158,5 +152,5 @@ def openapi_document() -> str:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    deps().idempotent.register_lambda_context(context)  # also fails fast on missing settings
+    deps()  # fails fast on missing settings
     return app.resolve(event, context)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
@@ -26,16 +25,12 @@ from arbiter.api.webhook_schemas import (
 )
 from arbiter.domain.principal import Principal
 from arbiter.services import webhooks
-from arbiter.services.webhook_delivery import WebhookDeps, attempt_delivery, deliver_event
-from arbiter.settings import Settings
+from arbiter.services.webhook_delivery import attempt_delivery, deliver_event
 
 logger = Logger()
 
 
-@lru_cache(maxsize=1)
-def deps() -> WebhookDeps:
-    """Composition root, once per cold start."""
-    return bootstrap.webhook_deps(Settings.from_environ())
+deps = bootstrap.composition_root()  # each adapter is built when a route or event first needs it
 
 
 def authenticate(event: BaseProxyEvent) -> Principal:

@@ -4,8 +4,7 @@ cases, rules, decision), review, resubmission, failures."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -13,55 +12,33 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from arbiter import bootstrap
 from arbiter.api.tasks import TaskInput, rerun_lost_races
 from arbiter.services import automation, workflow_steps
-from arbiter.services.cases import CaseDeps
-from arbiter.settings import Settings
+
+if TYPE_CHECKING:
+    from arbiter.bootstrap import Dependencies
 
 logger = Logger()
 
 
-@lru_cache(maxsize=1)
-def deps() -> CaseDeps:
-    """Composition root, once per cold start."""
-    return bootstrap.case_deps(Settings.from_environ())
+deps = bootstrap.composition_root()  # the checks, rules and documents are built by the first step using them
 
 
-@lru_cache(maxsize=1)
-def document_deps() -> Any:
-    """The documents bucket and the remote-page fetcher, only for a case with pages to copy."""
-    return bootstrap.document_deps(Settings.from_environ(), cases=deps())
-
-
-@lru_cache(maxsize=1)
-def automation_deps() -> automation.AutomationDeps:
-    """The checks (plugins), the rules and the documents bucket: only the `decide` steps build them."""
-    settings = Settings.from_environ()
-    return automation.AutomationDeps(
-        cases=deps(),
-        checks=bootstrap.check_runner(settings),
-        assessor=bootstrap.assessor(settings),
-        documents=document_deps,
-    )
-
-
-def _decide(d: CaseDeps, t: TaskInput, context: LambdaContext) -> str:
+def _decide(d: Dependencies, t: TaskInput, context: LambdaContext) -> str:
     # The checks get what remains of the invocation, less a margin to store their results and decide.
     budget = max(1.0, context.get_remaining_time_in_millis() / 1000 - 15)
-    return automation.decide(
-        automation_deps(), t.tenant_id, t.case_id, t.require_token(), check_budget=budget
-    )
+    return automation.decide(d, t.tenant_id, t.case_id, t.require_token(), check_budget=budget)
 
 
-def _ingest(d: CaseDeps, t: TaskInput, _: LambdaContext) -> Any:
+def _ingest(d: Dependencies, t: TaskInput, _: LambdaContext) -> Any:
     from arbiter.services import document_ingestion
 
-    return document_ingestion.ingest_case_documents(document_deps(), t.tenant_id, t.case_id)
+    return document_ingestion.ingest_case_documents(d, t.tenant_id, t.case_id)
 
 
-TASKS: dict[str, Callable[[CaseDeps, TaskInput, LambdaContext], Any]] = {
+TASKS: dict[str, Callable[[Dependencies, TaskInput, LambdaContext], Any]] = {
     "ingest_documents": _ingest,  # the manual-review workflow's first step
     "decide": _decide,
     "decide_after_owners": lambda d, t, _: automation.decide_after_owners(
-        automation_deps(), t.tenant_id, t.case_id, t.require_token()
+        d, t.tenant_id, t.case_id, t.require_token()
     ),
     "await_review": lambda d, t, _: workflow_steps.await_review(d, t.tenant_id, t.case_id, t.require_token()),
     "await_resubmission": lambda d, t, _: workflow_steps.await_resubmission(

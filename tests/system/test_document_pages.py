@@ -183,7 +183,7 @@ def strict_documents(stack):
 
     spec = next(f for f in stack.provisioned.functions.values() if f.logical_id == "WorkflowTasksFunction")
     environment = {**spec.environment, "ALLOWED_EGRESS_HOSTS": "", "AWS_REGION": "us-east-1"}
-    return lambda allowed="": bootstrap.document_deps(
+    return lambda allowed="": bootstrap.Dependencies(
         Settings.from_environ({**environment, "ALLOWED_EGRESS_HOSTS": allowed})
     )
 

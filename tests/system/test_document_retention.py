@@ -51,7 +51,7 @@ def retention_deps(stack):
     spec = next(
         f for f in stack.provisioned.functions.values() if f.logical_id == "DocumentRetentionFunction"
     )
-    return bootstrap.document_deps(Settings.from_environ({**spec.environment, "AWS_REGION": "us-east-1"}))
+    return bootstrap.Dependencies(Settings.from_environ({**spec.environment, "AWS_REGION": "us-east-1"}))
 
 
 # ------------------------------------------------------------------ retention

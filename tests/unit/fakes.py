@@ -9,15 +9,18 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from arbiter.adapters.workflow_files import BuiltinWorkflowCatalog
 from arbiter.domain.case import Case, CaseState, Change, RiskAssessment
+from arbiter.domain.document import MAX_PAGE_BYTES
 from arbiter.domain.errors import ConcurrentUpdate, Conflict, NotFound
 from arbiter.domain.search import fold, search_terms
 from arbiter.domain.tenant import ApiKey, Tenant
-from arbiter.services.automation import AutomationDeps
-from arbiter.services.cases import CaseDeps
+from arbiter.domain.webhooks import RETRY_SCHEDULE_SECONDS
+from arbiter.egress import AllowList, Resolver, system_resolver
 from arbiter.services.ports import CaseDetail, CaseQuery, Page
 
 
@@ -186,13 +189,6 @@ class Clock:
         return self._start + dt.timedelta(milliseconds=next(self._ticks))
 
 
-def case_deps() -> CaseDeps:
-    """A fresh set of fakes."""
-    return CaseDeps(
-        cases=InMemoryCases(), workflows=BuiltinWorkflowCatalog(), engine=FakeEngine(), clock=Clock()
-    )
-
-
 class PassingChecks:
     """A check runner whose every configured plugin answers `ok` with nothing found (the plugins themselves are
     tested in tests/unit/plugins); records the contexts it was given."""
@@ -226,12 +222,48 @@ class RecommendByName:
         return RiskAssessment(recommendation=recommendation, evaluated_at=dt.datetime.now(dt.UTC))
 
 
-def automation_deps(deps: CaseDeps, assessor: Any = None) -> AutomationDeps:
-    """The Decide step's dependencies around `deps`: passing checks, `assessor` (default: approve everyone)."""
+@dataclass
+class FakeDependencies:
+    """In-memory ports for every use case: what `arbiter.bootstrap.Dependencies` is in a function.
 
-    def no_documents() -> Any:
-        raise AssertionError("these cases have no pages to copy")
+    It satisfies the services' protocols (`CaseDeps`, `DocumentDeps`, `AutomationDeps`, `WebhookDeps`); a test
+    sets the ports its use case needs beyond the case store (documents, webhooks…)."""
 
-    return AutomationDeps(
-        cases=deps, checks=PassingChecks(), assessor=assessor or RecommendByName(), documents=no_documents
-    )
+    cases: InMemoryCases = field(default_factory=InMemoryCases)
+    workflows: Any = field(default_factory=BuiltinWorkflowCatalog)
+    engine: FakeEngine = field(default_factory=FakeEngine)
+    rule_sets: Any = None
+    tenants: InMemoryTenants = field(default_factory=InMemoryTenants)
+    clock: Callable[[], dt.datetime] = field(default_factory=Clock)
+    # the Decide step
+    checks: Any = field(default_factory=PassingChecks)
+    assessor: Any = field(default_factory=RecommendByName)
+    # documents (tests/unit/documents/fakes.py); None: the use case must not touch them
+    store: Any = None
+    hashes: Any = None
+    fetcher: Any = None
+    max_page_bytes: int = MAX_PAGE_BYTES
+    # webhooks (tests/unit/webhook_fakes.py)
+    webhooks: Any = None
+    scheduler: Any = None
+    sender: Any = None
+    allow: AllowList = field(default_factory=AllowList)
+    resolve: Resolver = system_resolver
+    schedule: tuple[int, ...] = RETRY_SCHEDULE_SECONDS
+    rotation_overlap: dt.timedelta = dt.timedelta(hours=24)
+    environment: str = "prod"
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+
+def case_deps() -> FakeDependencies:
+    """A fresh set of fakes."""
+    return FakeDependencies()
+
+
+def automation_deps(deps: FakeDependencies, assessor: Any = None) -> FakeDependencies:
+    """`deps` ready for the Decide step: passing checks, `assessor` (default: approve everyone)."""
+    deps.checks = PassingChecks()
+    deps.assessor = assessor or RecommendByName()
+    return deps

@@ -17,7 +17,7 @@ BASE = {
 
 
 def test_defaults_are_the_standard_schedule_and_a_day_of_overlap():
-    deps = bootstrap.webhook_deps(Settings.from_environ(BASE))
+    deps = bootstrap.Dependencies(Settings.from_environ(BASE))
     assert deps.schedule == RETRY_SCHEDULE_SECONDS
     assert deps.rotation_overlap == dt.timedelta(hours=24)
     assert deps.scheduler._arn.endswith(":stateMachine:arbiter-webhook-delivery")
@@ -27,14 +27,14 @@ def test_the_template_parameter_shortens_the_schedule():
     settings = Settings.from_environ(
         {**BASE, "WEBHOOK_RETRY_SCHEDULE": "0,1,1", "ALLOWED_EGRESS_HOSTS": "127.0.0.1"}
     )
-    deps = bootstrap.webhook_deps(settings)
+    deps = bootstrap.Dependencies(settings)
     assert deps.schedule == (0, 1, 1)
     assert deps.allow.networks
 
 
 def test_a_bad_schedule_fails_at_start_naming_the_variable():
     with pytest.raises(SettingsError, match="WEBHOOK_RETRY_SCHEDULE"):
-        bootstrap.webhook_deps(Settings.from_environ({**BASE, "WEBHOOK_RETRY_SCHEDULE": "0,soon"}))
+        Settings.from_environ({**BASE, "WEBHOOK_RETRY_SCHEDULE": "0,soon"})
 
 
 def test_a_negative_overlap_is_refused_naming_the_variable():

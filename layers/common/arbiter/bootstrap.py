@@ -1,4 +1,11 @@
-"""Building the adapters from Settings: what each function's composition root calls once per cold start.
+"""The composition root: every adapter a function may use, built from one `Settings` when first asked for.
+
+Each function's `deps()` comes from `composition_root()`: one `Dependencies` per cold start, from the environment the
+template gives the function. An adapter is built the first time a use case reads it, so a route that lists
+cases builds the case store and nothing else: each boto3 client loads its service model, some 20-40 ms of a
+cold start, and the rule engine, the checks' libraries and the egress client are larger still. The services
+declare what they need as protocols (`CaseDeps`, `DocumentDeps`, `AutomationDeps`, `WebhookDeps`); this one
+object satisfies all of them, and the unit tests' fake does the same with in-memory ports.
 
 boto3 is imported here and in the adapters only. Endpoints come from the SDK's own configuration
 (`AWS_ENDPOINT_URL` on the local stack and in tests), so nothing here knows where it runs.
@@ -7,188 +14,309 @@ boto3 is imported here and in the adapters only. Endpoints come from the SDK's o
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
+from collections.abc import Callable
+from functools import cache, cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
-import boto3
-from botocore.config import Config
-
-from arbiter.adapters.dynamodb.cases import DynamoCaseRepository
-from arbiter.adapters.dynamodb.tenants import DynamoTenantRepository
-from arbiter.adapters.stepfunctions import StepFunctionsEngine
-from arbiter.adapters.workflow_files import BuiltinWorkflowCatalog
-from arbiter.services.assessment import Assessor
-from arbiter.services.cases import CaseDeps
-from arbiter.services.checks import CheckRunner
 from arbiter.settings import Settings, SettingsError
 
-if TYPE_CHECKING:  # the rule engine and the documents code load with the first function that uses them
-    from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
-    from arbiter.services.documents import DocumentDeps
-    from arbiter.services.rule_sets import CompiledRuleSets
-
-__all__ = [
-    "assessor",
-    "aws_client",
-    "case_deps",
-    "check_runner",
-    "clearance_store",
-    "compiled_rule_sets",
-    "document_deps",
-    "rule_set_repository",
-    "tenant_repository",
-    "token_verifier",
-    "webhook_deps",
-    "webhook_repository",
-]
-
-_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
-
-
-def aws_client(service: str, settings: Settings) -> Any:
-    """The boto3 client for `service` in the function's region (one per service: clients are thread-safe)."""
-    return _client(service, settings.region)
-
-
-@cache
-def _client(service: str, region: str) -> Any:
-    return boto3.client(service, region_name=region, config=_CONFIG)  # type: ignore[call-overload]
-
-
-@cache
-def _s3v4_client(region: str) -> Any:
-    # Presigned URLs and POSTs signed with SigV4 (the SDK may pick the legacy scheme, which some regions refuse).
-    config = _CONFIG.merge(Config(signature_version="s3v4"))
-    return boto3.client("s3", region_name=region, config=config)  # type: ignore[call-overload]
-
-
-def case_deps(settings: Settings) -> CaseDeps:
-    """The case store, the workflow catalog and the workflow engine."""
-    return CaseDeps(
-        cases=DynamoCaseRepository(aws_client("dynamodb", settings), settings.table_name),
-        workflows=BuiltinWorkflowCatalog(),
-        engine=StepFunctionsEngine(aws_client("stepfunctions", settings), settings.state_machine_arn_prefix),
-        rule_sets=rule_set_repository(settings),
-    )
-
-
-def rule_set_repository(settings: Settings) -> DynamoRuleSetRepository:
-    """Rule set versions."""
-    from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
-
-    return DynamoRuleSetRepository(aws_client("dynamodb", settings), settings.table_name)
-
-
-@cache
-def _compiled_rule_sets(table_name: str, region: str) -> CompiledRuleSets:
-    # One cache per table for the life of the process: versions never change, so compiled ones stay valid.
-    from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
-    from arbiter.services.rule_sets import CompiledRuleSets
-
-    return CompiledRuleSets(DynamoRuleSetRepository(_client("dynamodb", region), table_name))
-
-
-def compiled_rule_sets(settings: Settings) -> CompiledRuleSets:
-    """Compiled rule set versions, cached per process."""
-    return _compiled_rule_sets(settings.table_name, settings.region)
-
-
-def document_deps(settings: Settings, cases: CaseDeps | None = None) -> DocumentDeps:
-    """The documents bucket, the SHA-256 index and the guarded fetcher of remote pages."""
+if TYPE_CHECKING:
+    from arbiter.adapters.dynamodb.cases import DynamoCaseRepository
+    from arbiter.adapters.dynamodb.clearances import DynamoClearanceStore
     from arbiter.adapters.dynamodb.document_hashes import DynamoDocumentHashes
+    from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
+    from arbiter.adapters.dynamodb.tenants import DynamoTenantRepository
+    from arbiter.adapters.dynamodb.webhooks import DynamoWebhookRepository
+    from arbiter.adapters.eventbridge import EventBusPublisher
     from arbiter.adapters.remote_pages import EgressPageFetcher
     from arbiter.adapters.s3 import S3DocumentStore
-    from arbiter.egress import AllowList, EgressClient, EgressPolicy
-    from arbiter.services.documents import DocumentDeps
+    from arbiter.adapters.stepfunctions import StepFunctionsEngine
+    from arbiter.adapters.webhook_delivery import EgressWebhookSender, StepFunctionsDeliveryScheduler
+    from arbiter.adapters.workflow_files import BuiltinWorkflowCatalog
+    from arbiter.api.auth import CognitoTokenVerifier
+    from arbiter.egress import AllowList, Resolver
+    from arbiter.plugins.check_runner import PluginCheckRunner
+    from arbiter.services.rule_sets import CompiledRuleSets, RuleSetAssessor
 
-    if not settings.documents_bucket:
-        raise SettingsError("DOCUMENTS_BUCKET is required to store documents")
-    egress = EgressClient(EgressPolicy(allow=AllowList.parse(settings.allowed_egress_hosts)))
-    return DocumentDeps(
-        cases=cases or case_deps(settings),
-        store=S3DocumentStore(_s3v4_client(settings.region), settings.documents_bucket),
-        hashes=DynamoDocumentHashes(aws_client("dynamodb", settings), settings.table_name),
-        fetcher=EgressPageFetcher(egress),
-    )
-
-
-def tenant_repository(settings: Settings) -> DynamoTenantRepository:
-    """Tenants and API keys."""
-    return DynamoTenantRepository(aws_client("dynamodb", settings), settings.table_name)
-
-
-def clearance_store(settings: Settings) -> Any:
-    """Reviewers' clearances of screening matches (false positives remembered per party and list entry)."""
-    from arbiter.adapters.dynamodb.clearances import DynamoClearanceStore
-
-    return DynamoClearanceStore(aws_client("dynamodb", settings), settings.table_name)
-
-
-def assessor(settings: Settings) -> Assessor:
-    """How cases are assessed: the rule set version pinned on the case (see arbiter.rules)."""
-    from arbiter.services.rule_sets import RuleSetAssessor
-
-    return RuleSetAssessor(compiled_rule_sets(settings))
-
-
-def check_runner(settings: Settings) -> CheckRunner:
-    """Runs a workflow's configured plugins: the registry of built-in checks, secrets, the egress policy."""
-    from arbiter.plugins.bootstrap import (
-        dependencies,  # the checks' libraries: only the plugins function loads them
-    )
-
-    return dependencies()
-
-
-def token_verifier(settings: Settings) -> Any:
-    """Verifies reviewers' Cognito ID tokens for the stack's user pool and back-office client."""
-    from arbiter.api.auth import (
-        CognitoTokenVerifier,  # PyJWT and cryptography: only the reviewers' API needs them
-    )
-
-    if not settings.user_pool_id or not settings.user_pool_client_id:
-        raise SettingsError("USER_POOL_ID and USER_POOL_CLIENT_ID are required to verify reviewers")
-    return CognitoTokenVerifier(
-        region=settings.region,
-        user_pool_id=settings.user_pool_id,
-        client_id=settings.user_pool_client_id,
-        endpoint_url=settings.aws_endpoint_url,
-    )
-
+__all__ = ["WEBHOOK_DELIVERY_MACHINE", "Dependencies", "aws_client", "composition_root"]
 
 #: The state machine that paces webhook attempts (template: WebhookDeliveryStateMachine).
 WEBHOOK_DELIVERY_MACHINE = "webhook-delivery"
 
 
-def webhook_deps(settings: Settings) -> Any:
-    """Webhook subscriptions and deliveries: the table, the delivery state machine, the egress client."""
-    from arbiter.adapters.webhook_delivery import EgressWebhookSender, StepFunctionsDeliveryScheduler
-    from arbiter.domain.webhooks import parse_schedule
-    from arbiter.egress import AllowList, EgressClient, EgressPolicy
-    from arbiter.services.webhook_delivery import WebhookDeps
+@cache
+def _config() -> Any:
+    from botocore.config import Config
 
-    try:
-        schedule = parse_schedule(settings.webhook_retry_schedule)
-    except ValueError as exc:
-        raise SettingsError(f"WEBHOOK_RETRY_SCHEDULE: {exc}") from exc
-    allow = AllowList.parse(settings.allowed_egress_hosts)
-    return WebhookDeps(
-        webhooks=webhook_repository(settings),
-        scheduler=StepFunctionsDeliveryScheduler(
-            aws_client("stepfunctions", settings), settings.state_machine_arn(WEBHOOK_DELIVERY_MACHINE)
-        ),
-        sender=EgressWebhookSender(EgressClient(EgressPolicy(allow=allow))),
-        tenants=tenant_repository(settings),
-        cases=DynamoCaseRepository(aws_client("dynamodb", settings), settings.table_name),
-        allow=allow,
-        schedule=schedule,
-        rotation_overlap=dt.timedelta(seconds=settings.webhook_secret_overlap_seconds),
-        environment=settings.stage,
-    )
+    return Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
 
 
-def webhook_repository(settings: Settings) -> Any:
-    """Webhook subscriptions and the delivery log (what the reviewers' case view reads)."""
-    from arbiter.adapters.dynamodb.webhooks import DynamoWebhookRepository
+@cache
+def aws_client(service: str, region: str, variant: str = "") -> Any:
+    """The process's one boto3 client for `service` in `region` (clients are thread-safe), with the shared
+    retry configuration; `variant` names the few clients that need other settings (see `_VARIANTS`)."""
+    import boto3
 
-    return DynamoWebhookRepository(aws_client("dynamodb", settings), settings.table_name)
+    config = _config().merge(_VARIANTS[variant]()) if variant else _config()
+    return boto3.client(service, region_name=region, config=config)  # type: ignore[call-overload]
+
+
+def _s3v4() -> Any:
+    from botocore.config import Config
+
+    # Presigned URLs and POSTs signed with SigV4 (the SDK may pick the legacy scheme, which some regions refuse).
+    return Config(signature_version="s3v4")
+
+
+def _no_retries() -> Any:
+    from botocore.config import Config
+
+    # The check runner retries and bounds each plugin invocation; the client must neither retry nor give up first.
+    return Config(read_timeout=310, retries={"mode": "standard", "max_attempts": 1})
+
+
+_VARIANTS: dict[str, Callable[[], Any]] = {"s3v4": _s3v4, "no_retries": _no_retries}
+
+
+class Dependencies:
+    """Every port a function's use cases may need, each built on first use (then kept for the process)."""
+
+    def __init__(self, settings: Settings, *, clock: Callable[[], dt.datetime] | None = None) -> None:
+        self.settings = settings
+        #: Where the time comes from; None: the system clock (tests may set another).
+        self.clock = clock
+
+    def now(self) -> dt.datetime:
+        """The current time, aware."""
+        return self.clock() if self.clock else dt.datetime.now(dt.UTC)
+
+    def client(self, service: str, variant: str = "") -> Any:
+        """The boto3 client for `service` in the function's region."""
+        return aws_client(service, self.settings.region, variant)
+
+    # ------------------------------------------------------------------ cases
+
+    @cached_property
+    def cases(self) -> DynamoCaseRepository:
+        """Cases, their audit trail, outbox and check results."""
+        from arbiter.adapters.dynamodb.cases import DynamoCaseRepository
+
+        return DynamoCaseRepository(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def workflows(self) -> BuiltinWorkflowCatalog:
+        """The workflow definitions."""
+        from arbiter.adapters.workflow_files import BuiltinWorkflowCatalog
+
+        return BuiltinWorkflowCatalog()
+
+    @cached_property
+    def engine(self) -> StepFunctionsEngine:
+        """The workflows' state machines."""
+        from arbiter.adapters.stepfunctions import StepFunctionsEngine
+
+        return StepFunctionsEngine(self.client("stepfunctions"), self.settings.state_machine_arn_prefix)
+
+    @cached_property
+    def rule_sets(self) -> DynamoRuleSetRepository:
+        """Rule set versions."""
+        from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
+
+        return DynamoRuleSetRepository(self.client("dynamodb"), self.settings.table_name)
+
+    @property
+    def compiled_rule_sets(self) -> CompiledRuleSets:
+        """Compiled rule set versions, one cache per table for the process (versions never change)."""
+        return _compiled_rule_sets(self.settings.table_name, self.settings.region)
+
+    @cached_property
+    def assessor(self) -> RuleSetAssessor:
+        """How cases are assessed: the rule set version pinned on the case (see arbiter.rules)."""
+        from arbiter.services.rule_sets import RuleSetAssessor
+
+        return RuleSetAssessor(self.compiled_rule_sets)
+
+    @cached_property
+    def tenants(self) -> DynamoTenantRepository:
+        """Tenants and API keys."""
+        from arbiter.adapters.dynamodb.tenants import DynamoTenantRepository
+
+        return DynamoTenantRepository(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def clearances(self) -> DynamoClearanceStore:
+        """Reviewers' clearances of screening matches (false positives remembered per party and list entry)."""
+        from arbiter.adapters.dynamodb.clearances import DynamoClearanceStore
+
+        return DynamoClearanceStore(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def checks(self) -> PluginCheckRunner:
+        """Runs a workflow's checks: the registry of built-in plugins, their secrets, the egress policy."""
+        from arbiter.adapters.lambda_invoker import LambdaFunctionInvoker
+        from arbiter.adapters.secrets import PowertoolsSecretResolver
+        from arbiter.plugins.builtin import builtin_registry
+        from arbiter.plugins.check_runner import PluginCheckRunner
+
+        settings = self.settings
+        watchlists = None
+        if settings.watchlists_bucket:
+            from arbiter.adapters.watchlists import S3WatchlistSource
+
+            watchlists = S3WatchlistSource(self.client("s3"), settings.watchlists_bucket)
+        registry = builtin_registry(
+            egress=self.egress,
+            invoker=LambdaFunctionInvoker(self.client("lambda", "no_retries")),
+            watchlists=watchlists,
+            clearances=self.clearances,
+        )
+        secrets = PowertoolsSecretResolver(
+            secrets_client=self.client("secretsmanager"),
+            ssm_client=self.client("ssm"),
+            max_age_seconds=settings.secrets_max_age_seconds,
+        )
+        return PluginCheckRunner(
+            registry=registry, secrets=secrets, max_concurrency=settings.plugins_max_concurrency
+        )
+
+    @cached_property
+    def publisher(self) -> EventBusPublisher:
+        """The decision event bus (the outbox is published to it)."""
+        from arbiter.adapters.eventbridge import EventBusPublisher
+
+        return EventBusPublisher(self.client("events"), self.settings.event_bus_name)
+
+    # ------------------------------------------------------------------ documents
+
+    @property
+    def max_page_bytes(self) -> int:
+        """The largest page accepted (upload or remote)."""
+        from arbiter.domain.document import MAX_PAGE_BYTES
+
+        return MAX_PAGE_BYTES
+
+    @cached_property
+    def store(self) -> S3DocumentStore:
+        """The documents bucket."""
+        from arbiter.adapters.s3 import S3DocumentStore
+
+        if not self.settings.documents_bucket:
+            raise SettingsError("DOCUMENTS_BUCKET is required to store documents")
+        return S3DocumentStore(self.client("s3", "s3v4"), self.settings.documents_bucket)
+
+    @cached_property
+    def hashes(self) -> DynamoDocumentHashes:
+        """The tenant's index of page hashes (the same file on two cases)."""
+        from arbiter.adapters.dynamodb.document_hashes import DynamoDocumentHashes
+
+        return DynamoDocumentHashes(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def fetcher(self) -> EgressPageFetcher:
+        """Remote pages, through the egress guard."""
+        from arbiter.adapters.remote_pages import EgressPageFetcher
+
+        return EgressPageFetcher(self.egress)
+
+    # ------------------------------------------------------------------ outbound HTTP and webhooks
+
+    @cached_property
+    def allow(self) -> AllowList:
+        """Private hosts and CIDRs outbound requests may reach anyway (ALLOWED_EGRESS_HOSTS)."""
+        from arbiter.egress import AllowList
+
+        return AllowList.parse(self.settings.allowed_egress_hosts)
+
+    @property
+    def resolve(self) -> Resolver:
+        """How outbound host names are resolved (the system's resolver)."""
+        from arbiter.egress import system_resolver
+
+        return system_resolver
+
+    @cached_property
+    def egress(self) -> Any:
+        """The one guarded outbound HTTP client."""
+        from arbiter.egress import EgressClient, EgressPolicy
+
+        return EgressClient(EgressPolicy(allow=self.allow))
+
+    @cached_property
+    def webhooks(self) -> DynamoWebhookRepository:
+        """Webhook subscriptions and the delivery log."""
+        from arbiter.adapters.dynamodb.webhooks import DynamoWebhookRepository
+
+        return DynamoWebhookRepository(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def scheduler(self) -> StepFunctionsDeliveryScheduler:
+        """The state machine that paces webhook attempts."""
+        from arbiter.adapters.webhook_delivery import StepFunctionsDeliveryScheduler
+
+        return StepFunctionsDeliveryScheduler(
+            self.client("stepfunctions"), self.settings.state_machine_arn(WEBHOOK_DELIVERY_MACHINE)
+        )
+
+    @cached_property
+    def sender(self) -> EgressWebhookSender:
+        """Signed webhook requests, through the egress guard."""
+        from arbiter.adapters.webhook_delivery import EgressWebhookSender
+
+        return EgressWebhookSender(self.egress)
+
+    @cached_property
+    def schedule(self) -> tuple[int, ...]:
+        """Seconds before each webhook attempt."""
+        from arbiter.domain.webhooks import parse_schedule
+
+        try:
+            return parse_schedule(self.settings.webhook_retry_schedule)
+        except ValueError as exc:
+            raise SettingsError(f"WEBHOOK_RETRY_SCHEDULE: {exc}") from exc
+
+    @property
+    def rotation_overlap(self) -> dt.timedelta:
+        """How long a rotated webhook secret keeps signing beside the new one."""
+        return dt.timedelta(seconds=self.settings.webhook_secret_overlap_seconds)
+
+    @property
+    def environment(self) -> str:
+        """The stage, as Ballerine's webhook payloads name it."""
+        return self.settings.stage
+
+    # ------------------------------------------------------------------ reviewers
+
+    @cached_property
+    def verifier(self) -> CognitoTokenVerifier:
+        """Verifies reviewers' Cognito ID tokens for the stack's user pool and back-office client."""
+        from arbiter.api.auth import CognitoTokenVerifier
+
+        settings = self.settings
+        if not settings.user_pool_id or not settings.user_pool_client_id:
+            raise SettingsError("USER_POOL_ID and USER_POOL_CLIENT_ID are required to verify reviewers")
+        return CognitoTokenVerifier(
+            region=settings.region,
+            user_pool_id=settings.user_pool_id,
+            client_id=settings.user_pool_client_id,
+            endpoint_url=settings.aws_endpoint_url,
+        )
+
+
+@cache
+def _compiled_rule_sets(table_name: str, region: str) -> CompiledRuleSets:
+    from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
+    from arbiter.services.rule_sets import CompiledRuleSets
+
+    return CompiledRuleSets(DynamoRuleSetRepository(aws_client("dynamodb", region), table_name))
+
+
+def composition_root() -> Callable[[], Dependencies]:
+    """A function's `deps()`: its Dependencies from its own environment, built by the first call and kept for
+    the life of the container (each function module makes its own, so functions sharing a process, as on the
+    local stack, never share settings)."""
+
+    @lru_cache(maxsize=1)
+    def deps() -> Dependencies:
+        return Dependencies(Settings.from_environ())
+
+    return deps

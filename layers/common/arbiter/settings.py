@@ -40,12 +40,27 @@ class Settings(BaseModel):
     webhook_retry_schedule: str | None = Field(default=None, alias="WEBHOOK_RETRY_SCHEDULE")
     #: How long a rotated webhook secret keeps signing beside the new one.
     webhook_secret_overlap_seconds: int = Field(default=86400, ge=0, alias="WEBHOOK_SECRET_OVERLAP_SECONDS")
+    #: Where the sanctions check reads its watchlists (template.yaml: the documents bucket).
+    watchlists_bucket: str | None = Field(default=None, alias="WATCHLISTS_BUCKET")
+    #: Checks of one case run at once.
+    plugins_max_concurrency: int = Field(default=8, ge=1, le=32, alias="PLUGINS_MAX_CONCURRENCY")
+    #: How long a plugin's secret (vendor key) stays cached in a warm function.
+    secrets_max_age_seconds: int = Field(default=300, ge=0, le=3600, alias="SECRETS_MAX_AGE_SECONDS")
 
     @field_validator("allowed_egress_hosts", mode="before")
     @classmethod
     def _split_hosts(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(h.strip() for h in value.split(",") if h.strip())
+        return value
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _valid_schedule(cls, value: str | None) -> str | None:
+        if value:
+            from arbiter.domain.webhooks import parse_schedule  # only where the stack sets a schedule
+
+            parse_schedule(value)  # ValueError naming the problem
         return value
 
     @classmethod

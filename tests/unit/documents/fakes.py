@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from arbiter.services.documents import DocumentDeps, PageUnavailable
-from tests.unit.fakes import case_deps
+from arbiter.services.documents import PageUnavailable
+from tests.unit.fakes import FakeDependencies
 
 
 class InMemoryStore:
@@ -64,12 +64,5 @@ class FakeFetcher:
         return self.pages[url]
 
 
-def document_deps(fetcher: FakeFetcher | None = None) -> DocumentDeps:
-    cases = case_deps()
-    return DocumentDeps(
-        cases=cases,
-        store=InMemoryStore(),
-        hashes=InMemoryHashes(),
-        fetcher=fetcher or FakeFetcher(),
-        clock=cases.clock,
-    )
+def document_deps(fetcher: FakeFetcher | None = None) -> FakeDependencies:
+    return FakeDependencies(store=InMemoryStore(), hashes=InMemoryHashes(), fetcher=fetcher or FakeFetcher())

@@ -21,7 +21,7 @@ ACME = tenant("acme")
 
 def open_case(deps, entity_id="user-1", **kwargs):
     case, _ = cases.start_case(
-        deps.cases, integrator(), ACME, workflow="manual-review", entity=individual(entity_id), **kwargs
+        deps, integrator(), ACME, workflow="manual-review", entity=individual(entity_id), **kwargs
     )
     return case
 
@@ -39,7 +39,7 @@ def upload(deps, case, data, document_id="passport"):
 
 
 def page(deps, case_id, document_id="passport", index=0):
-    return deps.cases.cases.get("acme", case_id).document(document_id).pages[index]
+    return deps.cases.get("acme", case_id).document(document_id).pages[index]
 
 
 def test_an_upload_is_checked_attached_and_announced():
@@ -51,7 +51,7 @@ def test_an_upload_is_checked_attached_and_announced():
     assert (stored.width, stored.height) == (400, 300)
     assert stored.thumbnail_key in deps.store.objects
     assert key.startswith(f"uploads/acme/{case.id}/")
-    uploaded = [e for e in deps.cases.cases.events if e.type == "document.uploaded"]
+    uploaded = [e for e in deps.cases.events if e.type == "document.uploaded"]
     assert [(e.document_id, e.status, e.page_index) for e in uploaded] == [("passport", "available", 0)]
 
 
@@ -59,9 +59,9 @@ def test_a_second_notification_for_the_same_upload_changes_nothing():
     deps = document_deps()
     case = open_case(deps)
     key, _ = upload(deps, case, jpeg())
-    version = deps.cases.cases.get("acme", case.id).version
+    version = deps.cases.get("acme", case.id).version
     document_ingestion.ingest_uploaded_object(deps, key)
-    assert deps.cases.cases.get("acme", case.id).version == version
+    assert deps.cases.get("acme", case.id).version == version
 
 
 def test_a_rejected_upload_is_deleted_and_recorded():
@@ -85,7 +85,7 @@ def test_a_lost_race_is_applied_again_on_the_case_as_it_now_is():
     )
     key = forms[0]["fields"]["key"]
     deps.store.put(key, jpeg(), "image/jpeg")
-    repository = deps.cases.cases
+    repository = deps.cases
     original_save = repository.save
     raced = []
 
@@ -110,7 +110,7 @@ def test_the_same_file_in_two_cases_flags_both():
     first, second = open_case(deps, "a"), open_case(deps, "b")
     upload(deps, first, image)
     upload(deps, second, image)
-    one, two = deps.cases.cases.get("acme", first.id), deps.cases.cases.get("acme", second.id)
+    one, two = deps.cases.get("acme", first.id), deps.cases.get("acme", second.id)
     assert [f.code for f in one.flags] == ["duplicate_document"]
     assert [f.code for f in two.flags] == ["duplicate_document"]
     assert two.documents[0].pages[0].duplicate_of_case_ids == [first.id]
@@ -144,7 +144,7 @@ def test_the_ingest_step_copies_remote_and_records_unreachable_pages():
     )
     counts = document_ingestion.ingest_case_documents(deps, "acme", case.id)
     assert counts == {"available": 1, "unavailable": 1}
-    ok, gone = deps.cases.cases.get("acme", case.id).documents[0].pages
+    ok, gone = deps.cases.get("acme", case.id).documents[0].pages
     assert deps.store.objects[ok.object_key] == image
     assert ok.object_key.startswith(f"pages/acme/{case.id}/")
     assert gone.reason == "ConnectFailed: could not connect"
@@ -185,10 +185,10 @@ def test_retention_and_erasure_delete_files_and_keep_the_decision():
     deps = document_deps()
     case = open_case(deps)
     key, _ = upload(deps, case, jpeg())
-    stored = deps.cases.cases.get("acme", case.id)
+    stored = deps.cases.get("acme", case.id)
     stored.task_tokens["review"] = "t"
     stored.state = CaseState.MANUAL_REVIEW
-    deps.cases.cases.save(
+    deps.cases.save(
         stored,
         stored.decide("approved", actor=reviewer().actor, reason="ok", at=deps.now()),
         expected_version=stored.version,
@@ -199,13 +199,13 @@ def test_retention_and_erasure_delete_files_and_keep_the_decision():
     report = retention.apply_retention(deps, [settings], now=now + dt.timedelta(days=11))
     assert report["cases"] == 1
     assert key not in deps.store.objects
-    after = deps.cases.cases.get("acme", case.id)
+    after = deps.cases.get("acme", case.id)
     assert after.decision.outcome == "approved"
     assert after.documents[0].pages[0].status == "deleted"
     retention.set_legal_hold(deps, reviewer("admin"), case.id, "court order")
     with pytest.raises(Conflict, match="legal hold"):
         retention.erase_entity(deps, reviewer("admin"), "user-1", "request")
-    assert deps.cases.cases.get("acme", case.id).entity.individual.first_name == "Ada"
+    assert deps.cases.get("acme", case.id).entity.individual.first_name == "Ada"
 
 
 def test_erasure_also_deletes_the_files_pages_were_copied_from():
@@ -217,11 +217,11 @@ def test_erasure_also_deletes_the_files_pages_were_copied_from():
     source = f"files/acme/{inline[0].pages[0].file_id}"
     case = open_case(deps, "erase-me", documents=inline)
     document_ingestion.ingest_case_documents(deps, "acme", case.id)
-    copied = deps.cases.cases.get("acme", case.id).documents[0].pages[0].object_key
+    copied = deps.cases.get("acme", case.id).documents[0].pages[0].object_key
     assert copied in deps.store.objects
-    stored = deps.cases.cases.get("acme", case.id)
+    stored = deps.cases.get("acme", case.id)
     stored.state = CaseState.REJECTED
-    deps.cases.cases.save(stored, Change(), expected_version=stored.version)
+    deps.cases.save(stored, Change(), expected_version=stored.version)
     retention.erase_entity(deps, reviewer("admin"), "erase-me", "erasure request")
     assert copied not in deps.store.objects
     assert source not in deps.store.objects

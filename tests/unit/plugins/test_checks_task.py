@@ -10,8 +10,8 @@ from collections.abc import Callable
 import boto3
 import pytest
 
-from arbiter.domain.errors import InvalidInput
-from arbiter.plugins.bootstrap import PluginsSettings, build_dependencies
+from arbiter.bootstrap import Dependencies
+from arbiter.settings import Settings, SettingsError
 from tests.support.local_http import LocalServer, Reply
 
 Serve = Callable[..., LocalServer]
@@ -42,36 +42,47 @@ CASE = {
 }
 
 
+BASE = {
+    "AWS_REGION": "us-east-1",
+    "TABLE_NAME": "arbiter",
+    "EVENT_BUS_NAME": "arbiter-decisions",
+    "STATE_MACHINE_ARN_PREFIX": "arn:aws:states:us-east-1:123456789012:stateMachine:arbiter-",
+}
+
+
 def test_settings_come_from_the_environment() -> None:
-    settings = PluginsSettings.from_env(
-        {"ALLOWED_EGRESS_HOSTS": "127.0.0.1,localhost", "PLUGINS_MAX_CONCURRENCY": "4"}
+    settings = Settings.from_environ(
+        {**BASE, "ALLOWED_EGRESS_HOSTS": "127.0.0.1,localhost", "PLUGINS_MAX_CONCURRENCY": "4"}
     )
-    assert settings.allowed_egress_hosts == "127.0.0.1,localhost"
-    assert settings.max_concurrency == 4
-    assert PluginsSettings.from_env({}) == PluginsSettings()
+    assert settings.allowed_egress_hosts == ("127.0.0.1", "localhost")
+    assert settings.plugins_max_concurrency == 4
+    defaults = Settings.from_environ(BASE)
+    assert (defaults.plugins_max_concurrency, defaults.secrets_max_age_seconds) == (8, 300)
 
 
 @pytest.mark.parametrize(
     ("variable", "value"), [("PLUGINS_MAX_CONCURRENCY", "lots"), ("SECRETS_MAX_AGE_SECONDS", "-1")]
 )
 def test_malformed_settings_name_the_variable(variable: str, value: str) -> None:
-    with pytest.raises(InvalidInput) as excinfo:
-        PluginsSettings.from_env({variable: value})
-    assert excinfo.value.path == variable
+    with pytest.raises(SettingsError, match=variable):
+        Settings.from_environ({**BASE, variable: value})
+
+
+def checks_of(stack, allowed: str = "") -> Dependencies:
+    table = stack.physical_id("ArbiterTable")
+    return Dependencies(Settings.from_environ({**BASE, "TABLE_NAME": table, "ALLOWED_EGRESS_HOSTS": allowed}))
 
 
 @pytest.fixture
-def aws(stack) -> boto3.session.Session:
-    # The local stack's moto (shared by the session): the secret may already be there from another test.
-    session = boto3.session.Session(region_name="us-east-1")
-    with contextlib.suppress(session.client("secretsmanager").exceptions.ResourceExistsException):
-        session.client("secretsmanager").create_secret(
-            Name="arbiter/test/registry", SecretString=json.dumps({"key": "rk-4455667788"})
-        )
-    return session
+def aws(stack):
+    """The local stack's moto (shared by the session): the secret may already be there from another test."""
+    client = boto3.client("secretsmanager", region_name="us-east-1")
+    with contextlib.suppress(client.exceptions.ResourceExistsException):
+        client.create_secret(Name="arbiter/test/registry", SecretString=json.dumps({"key": "rk-4455667788"}))
+    return stack
 
 
-def test_a_case_runs_through_the_built_in_checks(serve: Serve, aws: boto3.session.Session) -> None:
+def test_a_case_runs_through_the_built_in_checks(serve: Serve, aws) -> None:
     vendor = serve(
         {
             "/lookup": lambda r: Reply(
@@ -81,8 +92,7 @@ def test_a_case_runs_through_the_built_in_checks(serve: Serve, aws: boto3.sessio
             )
         }
     )
-    deps = build_dependencies(PluginsSettings(allowed_egress_hosts="127.0.0.1"), session=aws)
-    run = dataclasses.replace(deps, sleep=lambda _s: None)
+    run = dataclasses.replace(checks_of(aws, "127.0.0.1").checks, sleep=lambda _s: None)
     plugins = [
         {"plugin": "identifiers"},
         {"plugin": "ownership"},
@@ -118,5 +128,5 @@ def test_a_case_runs_through_the_built_in_checks(serve: Serve, aws: boto3.sessio
     assert len(json.dumps(checks)) < 256 * 1024
 
 
-def test_no_checks_configured_means_no_results(aws: boto3.session.Session) -> None:
-    assert build_dependencies(PluginsSettings(), session=aws)(CASE, []) == {}
+def test_no_checks_configured_means_no_results(aws) -> None:
+    assert checks_of(aws).checks(CASE, []) == {}

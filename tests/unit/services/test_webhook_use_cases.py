@@ -11,9 +11,9 @@ from arbiter.domain.events import CaseDecided, EventActor, WebhookDeliveryFailed
 from arbiter.domain.webhooks import DeliveryStatus
 from arbiter.egress import AllowList
 from arbiter.services import webhooks
-from arbiter.services.webhook_delivery import WebhookDeps, attempt_delivery, deliver_event
+from arbiter.services.webhook_delivery import attempt_delivery, deliver_event
 from tests import builders
-from tests.unit.fakes import Clock, InMemoryCases, InMemoryTenants
+from tests.unit.fakes import Clock, FakeDependencies, InMemoryCases, InMemoryTenants
 from tests.unit.webhook_fakes import InMemoryWebhooks, RecordingScheduler, ScriptedSender
 
 SCHEDULE = (0, 5, 300)
@@ -32,7 +32,7 @@ def _unresolvable(host):
 def make_deps(*answers):
     tenants = InMemoryTenants()
     tenants.add(builders.tenant("acme", webhook_shared_secret="shared"))
-    return WebhookDeps(
+    return FakeDependencies(
         webhooks=InMemoryWebhooks(),
         scheduler=RecordingScheduler(),
         sender=ScriptedSender(*answers),

@@ -7,7 +7,6 @@ every route needs the admin role (the service layer checks it).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -18,25 +17,11 @@ from pydantic import BaseModel, Field
 
 from arbiter.api import content_types
 from arbiter.domain.principal import Principal
-from arbiter.services.cases import CaseDeps
 
 if TYPE_CHECKING:
-    from arbiter.services.rule_sets import CompiledRuleSets
+    from arbiter.bootstrap import Dependencies
 
-__all__ = ["AdminContext", "admin_rule_sets_router"]
-
-
-@dataclass
-class AdminContext:
-    """What the routes need, each built by the including function on first use."""
-
-    principal: Callable[[], Principal]
-    cases: Callable[[], CaseDeps]
-    compiled: Callable[[], CompiledRuleSets]
-
-    @property
-    def store(self) -> Any:
-        return self.cases().rule_sets
+__all__ = ["admin_rule_sets_router"]
 
 
 class DryRunRequest(BaseModel):
@@ -58,13 +43,13 @@ def _service() -> ModuleType:
     return rule_sets
 
 
-def admin_rule_sets_router(admin: AdminContext) -> Router:
-    """The rule set routes, bound to the including function's dependencies."""
+def admin_rule_sets_router(deps: Callable[[], Dependencies], caller: Callable[[], Principal]) -> Router:
+    """The rule set routes, bound to the including function's dependencies and authenticated caller."""
     router = Router()
 
     @router.post("/v1/admin/rule-sets", responses={201: {"description": "Saved as the next draft version"}})
     def create_rule_set(body: Annotated[dict[str, Any], Body()]) -> Response[dict[str, Any]]:
-        version = _service().create_draft(admin.store, admin.principal(), body)
+        version = _service().create_draft(deps().rule_sets, caller(), body)
         return Response(201, content_types.APPLICATION_JSON, version.model_dump(mode="json"))
 
     @router.get("/v1/admin/rule-sets")
@@ -72,29 +57,25 @@ def admin_rule_sets_router(admin: AdminContext) -> Router:
         cursor: Annotated[str | None, Query(max_length=2048)] = None,
         limit: Annotated[int, Query(ge=1, le=100)] = 50,
     ) -> dict[str, Any]:
-        return _service().list_rule_sets(admin.store, admin.principal(), cursor=cursor, limit=limit)
+        return _service().list_rule_sets(deps().rule_sets, caller(), cursor=cursor, limit=limit)
 
     @router.get("/v1/admin/rule-sets/<rule_set_id>")
     def get_rule_set(rule_set_id: Annotated[str, Path(max_length=63)]) -> dict[str, Any]:
-        return _service().get_rule_set(admin.store, admin.principal(), rule_set_id)
+        return _service().get_rule_set(deps().rule_sets, caller(), rule_set_id)
 
     @router.get("/v1/admin/rule-sets/<rule_set_id>/versions/<version>")
     def get_version(
         rule_set_id: Annotated[str, Path(max_length=63)], version: Annotated[int, Path(ge=1)]
     ) -> dict[str, Any]:
         return (
-            _service()
-            .get_version(admin.store, admin.principal(), rule_set_id, version)
-            .model_dump(mode="json")
+            _service().get_version(deps().rule_sets, caller(), rule_set_id, version).model_dump(mode="json")
         )
 
     @router.post("/v1/admin/rule-sets/<rule_set_id>/versions/<version>/publish")
     def publish(
         rule_set_id: Annotated[str, Path(max_length=63)], version: Annotated[int, Path(ge=1)]
     ) -> dict[str, Any]:
-        return (
-            _service().publish(admin.store, admin.principal(), rule_set_id, version).model_dump(mode="json")
-        )
+        return _service().publish(deps().rule_sets, caller(), rule_set_id, version).model_dump(mode="json")
 
     @router.post("/v1/admin/rule-sets/<rule_set_id>/versions/<version>/dry-run")
     def dry_run(
@@ -103,10 +84,10 @@ def admin_rule_sets_router(admin: AdminContext) -> Router:
         body: DryRunRequest,
     ) -> dict[str, Any]:
         return _service().dry_run(
-            admin.store,
-            admin.compiled(),
-            admin.cases(),
-            admin.principal(),
+            deps().rule_sets,
+            deps().compiled_rule_sets,
+            deps(),
+            caller(),
             rule_set_id,
             version,
             context=body.context,
@@ -120,10 +101,10 @@ def admin_rule_sets_router(admin: AdminContext) -> Router:
         body: BacktestRequest,
     ) -> dict[str, Any]:
         return _service().backtest(
-            admin.store,
-            admin.compiled(),
-            admin.cases(),
-            admin.principal(),
+            deps().rule_sets,
+            deps().compiled_rule_sets,
+            deps(),
+            caller(),
             rule_set_id,
             version,
             workflow_id=body.workflow,

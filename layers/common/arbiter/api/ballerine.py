@@ -6,7 +6,7 @@ Routes under `/api/v1/external/workflows`; errors use Ballerine's body (see `arb
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -14,7 +14,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from arbiter.api import content_types
-from arbiter.api.integrator import IntegratorDeps
 from arbiter.api.multipart import raw_body, read_file_field
 from arbiter.domain.case import ACTIVE_STATES, CaseState
 from arbiter.domain.errors import InvalidInput
@@ -22,8 +21,10 @@ from arbiter.domain.principal import Principal
 from arbiter.domain.tenant import Tenant
 from arbiter.services import ballerine, document_ingestion
 from arbiter.services.cases import start_case
-from arbiter.services.documents import DocumentDeps
 from arbiter.services.ports import CaseQuery
+
+if TYPE_CHECKING:
+    from arbiter.bootstrap import Dependencies
 
 __all__ = ["PREFIX", "ballerine_router", "is_ballerine_path"]
 
@@ -61,9 +62,7 @@ _STATUS_STATES = {
 
 
 def ballerine_router(
-    deps: Callable[[], IntegratorDeps],
-    document_deps: Callable[[], DocumentDeps],
-    caller: Callable[[], tuple[Principal, Tenant]],
+    deps: Callable[[], Dependencies], caller: Callable[[], tuple[Principal, Tenant]]
 ) -> Router:
     """The compatibility routes, bound to the function's dependencies and to its authenticated caller."""
     router = Router()
@@ -72,23 +71,20 @@ def ballerine_router(
     def run(body: RunRequest) -> dict[str, Any]:
         # The webhook code checks subscriptions in the run's config; only this route needs it, so it loads
         # with the first run rather than on every cold start.
-        from arbiter.egress import AllowList, system_resolver
         from arbiter.services.webhooks import check_run_subscriptions
 
         principal, tenant = caller()
         context = body.context
-        check_run_subscriptions(
-            body.config, tenant, AllowList.parse(deps().settings.allowed_egress_hosts), system_resolver
-        )
+        check_run_subscriptions(body.config, tenant, deps().allow, deps().resolve)
         entity = ballerine.entity_from_context(context)
         pages = ballerine.documents_from_context(context)
-        document_ingestion.stash_inline_pages(document_deps(), tenant.id, pages, path="context.documents")
+        document_ingestion.stash_inline_pages(deps(), tenant.id, pages, path="context.documents")
         kept = ballerine.strip_inline_data(context)
         kept["_workflowDefinitionId"] = body.workflow_id
         if body.config:
             kept["_config"] = body.config
         case, created = start_case(
-            deps().cases,
+            deps(),
             principal,
             tenant,
             workflow=body.workflow_id,
@@ -103,7 +99,7 @@ def ballerine_router(
         if not created:
             # A repeated run may carry new versions of documents (Ballerine's re-upload): copy them in now,
             # since the run may go straight back to review.
-            document_ingestion.ingest_case_documents(document_deps(), tenant.id, case.id)
+            document_ingestion.ingest_case_documents(deps(), tenant.id, case.id)
         return {
             "workflowDefinitionId": body.workflow_id,
             "workflowRuntimeId": case.id,
@@ -116,12 +112,12 @@ def ballerine_router(
         principal, _tenant = caller()
         event = router.current_event
         data, _name = read_file_field(raw_body(event), event.headers.get("content-type"), "file")
-        stored = document_ingestion.store_file(document_deps(), principal, data)
+        stored = document_ingestion.store_file(deps(), principal, data)
         return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=stored)
 
     def event(runtime_id: str, body: EventBody) -> dict[str, Any]:
         principal, _tenant = caller()
-        case = ballerine.send_ballerine_event(deps().cases, principal, runtime_id, body.name, body.payload)
+        case = ballerine.send_ballerine_event(deps(), principal, runtime_id, body.name, body.payload)
         return {
             "workflowRuntimeId": case.id,
             "status": ballerine.runtime_status(case.state),
@@ -134,8 +130,8 @@ def ballerine_router(
     @router.get(f"{PREFIX}/<runtime_id>", summary="A run")
     def get_run(runtime_id: str) -> dict[str, Any]:
         principal, _tenant = caller()
-        case = deps().cases.cases.get(principal.tenant_id, runtime_id)
-        definition = deps().cases.workflows.get(principal.tenant_id, case.workflow_id)
+        case = deps().cases.get(principal.tenant_id, runtime_id)
+        definition = deps().workflows.get(principal.tenant_id, case.workflow_id)
         return {
             "workflowRuntimeData": ballerine.runtime_view(case),
             "workflowDefinition": {
@@ -148,7 +144,7 @@ def ballerine_router(
     @router.get(f"{PREFIX}/<runtime_id>/context", summary="A run's context")
     def get_context(runtime_id: str) -> dict[str, Any]:
         principal, _tenant = caller()
-        case = deps().cases.cases.get(principal.tenant_id, runtime_id)
+        case = deps().cases.get(principal.tenant_id, runtime_id)
         return {"context": ballerine.runtime_view(case)["context"]}
 
     @router.get(PREFIX, summary="List runs")
@@ -169,12 +165,12 @@ def ballerine_router(
                     f"unknown status {value!r}: use active, completed or failed", path="status"
                 )
             states += _STATUS_STATES[value]
-        counts = deps().cases.cases.counts(principal.tenant_id)
+        counts = deps().cases.counts(principal.tenant_id)
         total = sum(counts[s.value] for s in (states or tuple(CaseState)))
         cursor = None
         items: list[Any] = []
         for current in range(1, page + 1):  # page numbers over a cursor: walk to the page asked for
-            result = deps().cases.cases.query(
+            result = deps().cases.query(
                 CaseQuery(
                     tenant_id=principal.tenant_id,
                     states=states,

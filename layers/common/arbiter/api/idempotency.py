@@ -19,13 +19,11 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
-from arbiter import bootstrap
 from arbiter.api.schemas import CaseCreateRequest, case_view
 from arbiter.domain.errors import Conflict, InvalidInput
 from arbiter.domain.principal import Principal
 from arbiter.domain.tenant import Tenant
 from arbiter.services import cases
-from arbiter.settings import Settings
 
 __all__ = ["StartCase", "idempotent_case_start"]
 
@@ -52,8 +50,8 @@ class StartCase:
             self._config.register_lambda_context(context)
 
 
-def idempotent_case_start(settings: Settings, deps: cases.CaseDeps) -> StartCase:
-    """start_case returning the case view; idempotent on (tenant, key) when a key is given."""
+def idempotent_case_start(deps: cases.CaseDeps, table_name: str | None, dynamodb: Any) -> StartCase:
+    """start_case returning the case view; idempotent on (tenant, key) in `table_name` when a key is given."""
 
     def start(principal: Principal, tenant: Tenant, body: CaseCreateRequest) -> dict[str, Any]:
         case, _created = cases.start_case(
@@ -70,12 +68,10 @@ def idempotent_case_start(settings: Settings, deps: cases.CaseDeps) -> StartCase
         )
         return case_view(case).model_dump(mode="json")
 
-    if not settings.idempotency_table_name:
+    if not table_name:
         return StartCase(lambda principal, tenant, body, _key: start(principal, tenant, body))
 
-    persistence = DynamoDBPersistenceLayer(
-        table_name=settings.idempotency_table_name, boto3_client=bootstrap.aws_client("dynamodb", settings)
-    )
+    persistence = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=dynamodb)
     config = IdempotencyConfig(
         event_key_jmespath="key", payload_validation_jmespath="body", expires_after_seconds=24 * 3600
     )

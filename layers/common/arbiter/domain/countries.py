@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import functools
 
-import pycountry
-
 # Everyday names and codes that pycountry's lookup does not resolve. XK (Kosovo) is a user-assigned code,
 # used by the EU, SWIFT and most KYC vendors.
 _ALIASES = {
@@ -50,6 +48,8 @@ def country_code(value: str | None) -> str | None:
     alias = _ALIASES.get(text.lower())
     if alias:
         return alias
+    import pycountry  # its import reads package metadata (~40 ms): paid by the first country, not every cold start
+
     try:
         return pycountry.countries.lookup(text).alpha_2
     except LookupError:

@@ -1,9 +1,10 @@
 """Checks as plugins: the contract, the registry, the runner, and the built-in checks.
 
 A workflow's configuration lists its checks (`validate_configs` when it is saved); a Step Functions task runs
-them for a case (`run_checks`, or `PluginsDependencies` with the registry and secrets); see docs/plugins.md.
+them for a case (`run_checks`, or `PluginCheckRunner` with the registry and secrets); see docs/plugins.md.
 """
 
+from arbiter.plugins.check_runner import PluginCheckRunner
 from arbiter.plugins.contract import (
     CaseContext,
     CheckError,
@@ -16,7 +17,6 @@ from arbiter.plugins.contract import (
     TransientCheckError,
     case_entity,
 )
-from arbiter.plugins.dependencies import PluginsDependencies
 from arbiter.plugins.policy import RetryPolicy, RunPolicy
 from arbiter.plugins.registry import (
     InvalidPluginConfig,
@@ -38,10 +38,10 @@ __all__ = [
     "InvalidPluginConfig",
     "Plugin",
     "PluginCall",
+    "PluginCheckRunner",
     "PluginConfig",
     "PluginRegistry",
     "PluginResult",
-    "PluginsDependencies",
     "ResultLimits",
     "RetryPolicy",
     "RunPolicy",

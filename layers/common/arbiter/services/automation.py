@@ -18,30 +18,29 @@ Every part checks what is already done, so a retried step finishes the work with
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
 from arbiter.domain.case import SYSTEM, Case, CaseState
 from arbiter.domain.errors import InvalidInput
 from arbiter.services import workflow_steps
 from arbiter.services.assessment import Assessor, evaluate
-from arbiter.services.cases import CaseDeps, execution_arn_of, start_workflow
+from arbiter.services.cases import execution_arn_of, start_workflow
 from arbiter.services.checks import CheckRunner, run_case_checks
+from arbiter.services.documents import DocumentDeps
 
 __all__ = ["AutomationDeps", "decide", "decide_after_owners"]
 
 OWNER_WORKERS = 4  # owners' cases automated at once
 
 
-@dataclass
-class AutomationDeps:
-    cases: CaseDeps
-    checks: CheckRunner
-    assessor: Assessor
-    #: The documents bucket and fetcher, built only for a case with pages to copy.
-    documents: Callable[[], Any]
+class AutomationDeps(DocumentDeps, Protocol):
+    """The case ports, the documents (for a case with pages to copy), the checks and the rules."""
+
+    @property
+    def checks(self) -> CheckRunner: ...
+    @property
+    def assessor(self) -> Assessor: ...
 
 
 def decide(
@@ -52,26 +51,26 @@ def decide(
     Returns what happened: `decided`, `review`, `owners` (waiting for owners' cases) or `settled` (the case
     was already past this step: a retry, or an owner's case a reviewer already has). `check_budget`: seconds the
     checks may take in all (None: no limit)."""
-    case = deps.cases.cases.get(tenant_id, case_id)
-    if _settled(deps.cases, case, task_token):
+    case = deps.cases.get(tenant_id, case_id)
+    if _settled(deps, case, task_token):
         return "settled"
     _prepare(deps, case, check_budget)
     children = _owner_cases(deps, case, check_budget)
     if children and not all(c.state.terminal for c in children):
-        workflow_steps.wait_for_children(deps.cases, tenant_id, case_id, [c.id for c in children], task_token)
+        workflow_steps.wait_for_children(deps, tenant_id, case_id, [c.id for c in children], task_token)
         return "owners"
     return _conclude(deps, tenant_id, case_id, task_token, children)[0]
 
 
 def decide_after_owners(deps: AutomationDeps, tenant_id: str, case_id: str, task_token: str) -> str:
     """The owners' cases are decided: the parent's rules, then the same ending as `decide`."""
-    case = deps.cases.cases.get(tenant_id, case_id)
-    if _settled(deps.cases, case, task_token):
+    case = deps.cases.get(tenant_id, case_id)
+    if _settled(deps, case, task_token):
         return "settled"
     return _conclude(deps, tenant_id, case_id, task_token)[0]
 
 
-def _settled(deps: CaseDeps, case: Case, token: str) -> bool:
+def _settled(deps: AutomationDeps, case: Case, token: str) -> bool:
     """A case past its automated part: answer the step from what the case holds."""
     if case.state.terminal:
         workflow_steps.resume(deps, token, {"decision": case.state.value})
@@ -91,33 +90,33 @@ def _prepare(deps: AutomationDeps, case: Case, check_budget: float | None) -> No
     if any(p.status == "pending" for d in case.documents for p in d.pages):
         from arbiter.services import document_ingestion
 
-        document_ingestion.ingest_case_documents(deps.documents(), case.tenant_id, case.id)
-    run_case_checks(deps.cases, case.tenant_id, case.id, deps.checks, time_budget_seconds=check_budget)
+        document_ingestion.ingest_case_documents(deps, case.tenant_id, case.id)
+    run_case_checks(deps, case.tenant_id, case.id, deps.checks, time_budget_seconds=check_budget)
 
 
 def _owner_cases(deps: AutomationDeps, parent: Case, check_budget: float | None) -> list[Case]:
     """Open the owners' cases (once) and automate the ones not yet decided; the cases, freshly read."""
-    ids = workflow_steps.open_owner_cases(deps.cases, parent)
+    ids = workflow_steps.open_owner_cases(deps, parent)
     if not ids:
         return []
     tenant_id = parent.tenant_id
-    pending = [c for c in deps.cases.cases.find_by_ids(tenant_id, ids) if c.state == CaseState.PROCESSING]
+    pending = [c for c in deps.cases.find_by_ids(tenant_id, ids) if c.state == CaseState.PROCESSING]
     with ThreadPoolExecutor(max_workers=min(OWNER_WORKERS, max(1, len(pending)))) as pool:
         list(pool.map(lambda child: _automate_owner(deps, child, check_budget), pending))
-    return deps.cases.cases.find_by_ids(tenant_id, ids)
+    return deps.cases.find_by_ids(tenant_id, ids)
 
 
 def _automate_owner(deps: AutomationDeps, child: Case, check_budget: float | None) -> None:
     """An owner's case, run inside its parent's step. If its rules want a reviewer, it is parked in review and
     its own execution started: that execution's `Decide` finds it in review and leaves its token there."""
-    definition = deps.cases.workflows.get(child.tenant_id, child.workflow_id)
+    definition = deps.workflows.get(child.tenant_id, child.workflow_id)
     if definition.owner_checks is not None:  # owners of owners: its own execution runs them
-        start_workflow(deps.cases, child)
+        start_workflow(deps, child)
         return
     _prepare(deps, child, check_budget)
     outcome, stored = _conclude(deps, child.tenant_id, child.id, None)
     if outcome == "review":
-        start_workflow(deps.cases, stored)
+        start_workflow(deps, stored)
 
 
 def _conclude(
@@ -126,7 +125,7 @@ def _conclude(
     """Assess with the rules and store the assessment with what follows from it, in one write: the automatic
     decision (then the step's token is completed), or the wait for a reviewer (the token kept for them).
     `children`: the owners' cases just read by the step, recorded on the case (None: those it holds)."""
-    detail = deps.cases.cases.detail(tenant_id, case_id)
+    detail = deps.cases.detail(tenant_id, case_id)
     case = detail.case
     expected = case.version
     if children:
@@ -142,13 +141,13 @@ def _conclude(
             reason=workflow_steps.automatic_reason(case, recommendation),
             automatic=True,
         )
-        deps.cases.cases.save(case, change, expected_version=expected)
+        deps.cases.save(case, change, expected_version=expected)
         if token:  # an owner's case automated inside its parent's step tells nobody: the parent is running
-            workflow_steps.notify_parent(deps.cases, case)
-            workflow_steps.resume(deps.cases, token, {"decision": outcome})
+            workflow_steps.notify_parent(deps, case)
+            workflow_steps.resume(deps, token, {"decision": outcome})
         return "decided", case
     change += case.await_review(token)
     if token is None:  # an owner's case: its own execution starts once it is stored in review
-        case.execution_arn = execution_arn_of(deps.cases, case)
-    deps.cases.cases.save(case, change, expected_version=expected)
+        case.execution_arn = execution_arn_of(deps, case)
+    deps.cases.save(case, change, expected_version=expected)
     return "review", case

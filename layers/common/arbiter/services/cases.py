@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,7 +15,13 @@ from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput
 from arbiter.domain.principal import Principal
 from arbiter.domain.tenant import Tenant
 from arbiter.domain.workflow import WorkflowDefinition
-from arbiter.services.ports import CaseQuery, CaseRepository, WorkflowCatalog, WorkflowEngine
+from arbiter.services.ports import (
+    CaseQuery,
+    CaseRepository,
+    RuleSetRepository,
+    WorkflowCatalog,
+    WorkflowEngine,
+)
 from arbiter.services.ports import Page as ResultPage
 
 __all__ = [
@@ -36,19 +41,21 @@ RESUBMIT_EVENTS = ("resubmitted", "resubmit")
 SUBMIT_EVENTS = ("submitted", "submit")
 
 
-@dataclass
-class CaseDeps:
-    """The ports the case use cases need (built by each function's composition root)."""
+class CaseDeps(Protocol):
+    """The ports the case use cases need (`arbiter.bootstrap.Dependencies` in a function, fakes in tests)."""
 
-    cases: CaseRepository
-    workflows: WorkflowCatalog
-    engine: WorkflowEngine
-    clock: Any = field(default=None)  # a callable returning an aware datetime; None: now
-    #: Rule set versions (RuleSetRepository): a case pins the published version of its workflow's rule set.
-    rule_sets: Any = field(default=None)
+    @property
+    def cases(self) -> CaseRepository: ...
+    @property
+    def workflows(self) -> WorkflowCatalog: ...
+    @property
+    def engine(self) -> WorkflowEngine: ...
+    @property
+    def rule_sets(self) -> RuleSetRepository | None:
+        """Rule set versions: a case pins the published version of its workflow's rule set."""
 
     def now(self) -> dt.datetime:
-        return self.clock() if self.clock else dt.datetime.now(dt.UTC)
+        """The current time, aware."""
 
 
 class ActiveCaseExists(Conflict):

@@ -51,7 +51,7 @@ def ingest_uploaded_object(deps: DocumentDeps, key: str) -> Case | None:
         log.warning("ignoring an object Arbiter did not issue a key for: %s", key)
         return None
     try:
-        case = deps.cases.cases.get(parsed.tenant_id, parsed.case_id)
+        case = deps.cases.get(parsed.tenant_id, parsed.case_id)
     except NotFound:
         log.warning("deleting an upload whose case does not exist: %s", key)
         deps.store.delete([key])
@@ -105,7 +105,7 @@ def _complete_page(
     elif stored:
         deps.store.delete([key])  # a rejected file is not kept: it may be anything
     duplicates: list[str] = []
-    located = _locate(deps.cases.cases.get(tenant_id, case_id), key)
+    located = _locate(deps.cases.get(tenant_id, case_id), key)
     if located and inspection is not None and inspection.accepted:
         document, page = located
         duplicates = deps.hashes.record(
@@ -144,7 +144,7 @@ def _complete_page(
             change += case.add_flag(_duplicate_flag(document, page, duplicates))
         return change
 
-    case = update_case(deps.cases, tenant_id, case_id, apply)
+    case = update_case(deps, tenant_id, case_id, apply)
     for other in duplicates:
         _flag_other_case(deps, tenant_id, other, case_id, inspection.sha256 if inspection else "")
     return case
@@ -179,7 +179,7 @@ def _flag_other_case(deps: DocumentDeps, tenant_id: str, other_id: str, case_id:
         return change if change.audit else None
 
     try:
-        update_case(deps.cases, tenant_id, other_id, apply)
+        update_case(deps, tenant_id, other_id, apply)
     except NotFound:
         log.info("duplicate in a case that no longer exists: %s", other_id)
 
@@ -214,17 +214,17 @@ def ingest_case_documents(deps: DocumentDeps, tenant_id: str, case_id: str) -> d
                 work.append((page.object_key, page.source))
         return Change() if changed else None
 
-    case = update_case(deps.cases, tenant_id, case_id, assign)
+    case = update_case(deps, tenant_id, case_id, assign)
     for key in expired:  # an upload that can no longer come (its presigned POST expired)
         reason = "not uploaded before the upload link expired"
         _complete_page(deps, tenant_id, case_id, key, None, stored=False, unavailable=reason)
     if expired:
-        case = deps.cases.cases.get(tenant_id, case_id)
+        case = deps.cases.get(tenant_id, case_id)
     if not work:
         return _counts(case)
     with ThreadPoolExecutor(max_workers=min(4, len(work))) as pool:
         list(pool.map(lambda item: _copy_page(deps, tenant_id, case_id, *item), work))
-    return _counts(deps.cases.cases.get(tenant_id, case_id))
+    return _counts(deps.cases.get(tenant_id, case_id))
 
 
 def _counts(case: Case) -> dict[str, int]:

@@ -8,14 +8,12 @@ import datetime as dt
 import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
 from arbiter.domain.case import AuditEntry, Case, Change
 from arbiter.domain.document import (
-    MAX_PAGE_BYTES,
     Document,
     DocumentDecision,
     Page,
@@ -25,9 +23,6 @@ from arbiter.domain.errors import Conflict, InvalidInput, NotFound
 from arbiter.domain.principal import Principal
 from arbiter.services import document_keys
 from arbiter.services.cases import CaseDeps
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "DocumentDeclaration",
@@ -78,19 +73,18 @@ class PageFetcher(Protocol):
         """The page's bytes, or PageUnavailable with the reason."""
 
 
-@dataclass
-class DocumentDeps:
+class DocumentDeps(CaseDeps, Protocol):
     """The case ports plus the bucket, the hash index and the outbound fetcher."""
 
-    cases: CaseDeps
-    store: DocumentStore
-    hashes: DocumentHashes
-    fetcher: PageFetcher | None = None
-    max_page_bytes: int = MAX_PAGE_BYTES
-    clock: Callable[[], dt.datetime] | None = field(default=None)
-
-    def now(self) -> dt.datetime:
-        return self.clock() if self.clock else dt.datetime.now(dt.UTC)
+    @property
+    def store(self) -> DocumentStore: ...
+    @property
+    def hashes(self) -> DocumentHashes: ...
+    @property
+    def fetcher(self) -> PageFetcher | None: ...
+    @property
+    def max_page_bytes(self) -> int:
+        """The largest page accepted (MAX_PAGE_BYTES unless a test says otherwise)."""
 
 
 class FileRejected(InvalidInput):
@@ -160,7 +154,7 @@ def declare_document(
         created_at=at,
     )
     case = update_case(
-        deps.cases,
+        deps,
         tenant_id,
         case_id,
         lambda c: c.declare_document(document.model_copy(deep=True), principal.actor, at),
@@ -193,7 +187,7 @@ def declare_document(
 
 def list_documents(deps: DocumentDeps, principal: Principal, case_id: str) -> list[Document]:
     """The case's documents with their pages' status (NotFound for another tenant's case)."""
-    return deps.cases.cases.get(principal.tenant_id, case_id).documents
+    return deps.cases.get(principal.tenant_id, case_id).documents
 
 
 def page_links(
@@ -206,7 +200,7 @@ def page_links(
 ) -> dict[str, Any]:
     """Short-lived URLs of a page and its thumbnail, for a reviewer of the case's tenant only."""
     principal.require("viewer", "viewing documents")
-    case = deps.cases.cases.get(principal.tenant_id, case_id)
+    case = deps.cases.get(principal.tenant_id, case_id)
     document = case.document(document_id)
     if document is None:
         raise NotFound(f"the case has no document {document_id}", document_id=document_id)
@@ -267,7 +261,7 @@ def decide_document(
         raise InvalidInput(
             "a reason is required to reject a document or ask for a new version", path="reason"
         )
-    case = deps.cases.cases.get(principal.tenant_id, case_id)
+    case = deps.cases.get(principal.tenant_id, case_id)
     if case.state.terminal:
         raise Conflict(
             f"the case is {case.state.value}: its documents can no longer be decided", case_id=case_id
@@ -286,5 +280,5 @@ def decide_document(
         reason=reason,
         details={"document_id": document_id, "version": document.version, "decision": decision},
     )
-    deps.cases.cases.save(case, Change(audit=[entry]), expected_version=case.version)
+    deps.cases.save(case, Change(audit=[entry]), expected_version=case.version)
     return case

@@ -76,7 +76,7 @@ def apply_retention(
         for state in DECIDED:
             cursor = None
             while True:
-                page = deps.cases.cases.query(
+                page = deps.cases.query(
                     CaseQuery(
                         tenant_id=tenant.id, states=(state,), created_to=cutoff, cursor=cursor, limit=100
                     )
@@ -91,7 +91,7 @@ def apply_retention(
                     _delete_files(deps, case)
                     reason = f"retention: {days} days after the decision"
                     update_case(
-                        deps.cases,
+                        deps,
                         tenant.id,
                         case.id,
                         lambda c, reason=reason: c.delete_documents(SYSTEM, reason, now),
@@ -108,9 +108,7 @@ def _entity_cases(deps: DocumentDeps, tenant_id: str, entity_id: str) -> list[Ca
     found: list[Case] = []
     cursor = None
     while True:
-        page = deps.cases.cases.query(
-            CaseQuery(tenant_id=tenant_id, entity_id=entity_id, limit=100, cursor=cursor)
-        )
+        page = deps.cases.query(CaseQuery(tenant_id=tenant_id, entity_id=entity_id, limit=100, cursor=cursor))
         found += page.items
         cursor = page.cursor
         if cursor is None:
@@ -147,7 +145,7 @@ def erase_entity(deps: DocumentDeps, principal: Principal, entity_id: str, reaso
         _redact_checks(deps, case)
         erased.append(
             update_case(
-                deps.cases,
+                deps,
                 principal.tenant_id,
                 case.id,
                 lambda c: c.erase_personal_data(principal.actor, reason.strip(), deps.now()),
@@ -158,9 +156,9 @@ def erase_entity(deps: DocumentDeps, principal: Principal, entity_id: str, reaso
 
 def _redact_checks(deps: DocumentDeps, case: Case) -> None:
     """Check results hold what vendors and lists said about the person: keep only each check's outcome."""
-    checks = deps.cases.cases.detail(case.tenant_id, case.id).checks
+    checks = deps.cases.detail(case.tenant_id, case.id).checks
     if checks:
-        deps.cases.cases.save_checks(
+        deps.cases.save_checks(
             case.tenant_id,
             case.id,
             {
@@ -184,7 +182,7 @@ def set_legal_hold(deps: DocumentDeps, principal: Principal, case_id: str, reaso
     if not reason.strip():
         raise InvalidInput("a reason is required", path="reason")
     return update_case(
-        deps.cases, principal.tenant_id, case_id, lambda c: c.set_legal_hold(principal.actor, reason.strip())
+        deps, principal.tenant_id, case_id, lambda c: c.set_legal_hold(principal.actor, reason.strip())
     )
 
 
@@ -195,7 +193,7 @@ def release_legal_hold(deps: DocumentDeps, principal: Principal, case_id: str, r
     def apply(case: Case) -> Change:
         return case.release_legal_hold(principal.actor, reason.strip() or "released")
 
-    return update_case(deps.cases, principal.tenant_id, case_id, apply)
+    return update_case(deps, principal.tenant_id, case_id, apply)
 
 
 def set_document_retention(tenants: TenantRepository, principal: Principal, days: int | None) -> Tenant:

@@ -12,9 +12,8 @@ import contextvars
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from arbiter.domain.case import Case
@@ -22,7 +21,6 @@ from arbiter.domain.errors import NotFound
 from arbiter.domain.events import WebhookDeliveryFailed
 from arbiter.domain.webhook_signing import ballerine_headers, standard_headers
 from arbiter.domain.webhooks import (
-    RETRY_SCHEDULE_SECONDS,
     Attempt,
     Delivery,
     DeliveryStatus,
@@ -31,7 +29,7 @@ from arbiter.domain.webhooks import (
     delivery_id_for,
     wait_before_attempt,
 )
-from arbiter.egress import AllowList, Resolver, system_resolver
+from arbiter.egress import AllowList, Resolver
 from arbiter.services.ports import CaseRepository, Page, TenantRepository
 
 #: New deliveries attempted at once by the function that receives the event (the rest start in the machine).
@@ -96,25 +94,41 @@ class WebhookRepository(Protocol):
     ) -> Page: ...
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+class WebhookDeps(Protocol):
+    """What the webhook use cases need (`arbiter.bootstrap.Dependencies` in a function, fakes in tests)."""
 
+    @property
+    def webhooks(self) -> WebhookRepository: ...
+    @property
+    def scheduler(self) -> DeliveryScheduler: ...
+    @property
+    def sender(self) -> WebhookSender: ...
+    @property
+    def tenants(self) -> TenantRepository: ...
+    @property
+    def cases(self) -> CaseRepository: ...
+    @property
+    def allow(self) -> AllowList:
+        """Private hosts and CIDRs a subscription URL may point at anyway."""
 
-@dataclass
-class WebhookDeps:
-    """What the webhook use cases need."""
+    @property
+    def resolve(self) -> Resolver:
+        """How a subscription URL's host is resolved, to refuse private addresses."""
 
-    webhooks: WebhookRepository
-    scheduler: DeliveryScheduler
-    sender: WebhookSender
-    tenants: TenantRepository
-    cases: CaseRepository
-    allow: AllowList = field(default_factory=AllowList)
-    resolve: Resolver = system_resolver
-    schedule: tuple[int, ...] = RETRY_SCHEDULE_SECONDS
-    rotation_overlap: dt.timedelta = dt.timedelta(hours=24)
-    environment: str = "prod"
-    clock: Callable[[], dt.datetime] = _now
+    @property
+    def schedule(self) -> tuple[int, ...]:
+        """Seconds before each attempt (RETRY_SCHEDULE_SECONDS unless the stack says otherwise)."""
+
+    @property
+    def rotation_overlap(self) -> dt.timedelta:
+        """How long a rotated secret keeps signing beside the new one."""
+
+    @property
+    def environment(self) -> str:
+        """The stage, as Ballerine's payloads name it."""
+
+    def now(self) -> dt.datetime:
+        """The current time, aware."""
 
 
 # ---------------------------------------------------------------------- payloads
@@ -194,7 +208,7 @@ def deliver_event(deps: WebhookDeps, envelope: dict[str, Any]) -> list[str]:
     so a second copy finds its delivery stored and only restarts the (idempotent) execution.
     """
     tenant_id, case_id, event_type = envelope["tenant_id"], envelope.get("case_id"), envelope["type"]
-    now = deps.clock()
+    now = deps.now()
     subscriptions = deps.webhooks.subscriptions_for(tenant_id, case_id)
     case: Case | None = None
     if case_id and ballerine_event_name(event_type) is not None:  # only Ballerine payloads need the case
@@ -280,13 +294,13 @@ def signed_headers(deps: WebhookDeps, subscription: Subscription, delivery: Deli
         if not secret:
             raise NotFound("the tenant has no webhook shared secret to sign Ballerine webhooks")
         return ballerine_headers(delivery.body.encode("utf-8"), secret)
-    now = deps.clock()
+    now = deps.now()
     return standard_headers(delivery.id, now, delivery.body, subscription.signing_secrets(now))
 
 
 def send_once(deps: WebhookDeps, subscription: Subscription, delivery: Delivery) -> Attempt:
     """One attempt, not yet recorded: sign, POST, judge (2xx within the time limit is success)."""
-    at = deps.clock()
+    at = deps.now()
     try:
         headers = signed_headers(deps, subscription, delivery)
     except (NotFound, ValueError) as exc:
@@ -332,7 +346,7 @@ def attempt_now(deps: WebhookDeps, delivery: Delivery, subscription: Subscriptio
     if subscription is None or not subscription.enabled:
         delivery.status = DeliveryStatus.CANCELLED
         delivery.last_error = "the webhook was deleted" if subscription is None else "the webhook is disabled"
-        delivery.updated_at = deps.clock()
+        delivery.updated_at = deps.now()
         deps.webhooks.save_delivery(delivery)
         return {"done": True, "status": delivery.status.value, "wait_seconds": 0}
     attempt = send_once(deps, subscription, delivery)

@@ -134,7 +134,7 @@ def create_subscription(
     """A new subscription and its signing secret (shown this once)."""
     check_webhook_url(url, deps.allow, deps.resolve)
     types = check_event_types(event_types, format)
-    now = deps.clock()
+    now = deps.now()
     secret = generate_secret()
     subscription = Subscription(
         id=f"wh_{secrets.token_hex(12)}",
@@ -173,7 +173,7 @@ def update_subscription(
     if "enabled" in changes:
         subscription.enabled = bool(changes["enabled"])
         subscription.disabled_reason = None if subscription.enabled else "disabled by the tenant"
-    subscription.updated_at = deps.clock()
+    subscription.updated_at = deps.now()
     deps.webhooks.save_subscription(subscription)
     return subscription
 
@@ -190,7 +190,7 @@ def rotate_secret(
     if subscription.format != "standard":
         raise Conflict("Ballerine-format webhooks are signed with the tenant's shared secret", path="format")
     overlap = deps.rotation_overlap if overlap_seconds is None else dt.timedelta(seconds=overlap_seconds)
-    secret = subscription.rotate(deps.clock(), overlap)
+    secret = subscription.rotate(deps.now(), overlap)
     deps.webhooks.save_subscription(subscription)
     return subscription, secret
 
@@ -198,7 +198,7 @@ def rotate_secret(
 def send_test(deps: WebhookDeps, principal: Principal, subscription_id: str) -> tuple[Delivery, Attempt]:
     """Send a `webhook.test` ping now, once, and record it in the subscription's log."""
     subscription = deps.webhooks.get_subscription(principal.tenant_id, subscription_id)
-    now = deps.clock()
+    now = deps.now()
     timestamp = now.isoformat().replace("+00:00", "Z")
     data = {
         "webhook_id": subscription.id,
@@ -266,7 +266,7 @@ def replay(deps: WebhookDeps, principal: Principal, delivery_id: str) -> Deliver
         )
     if delivery.status == DeliveryStatus.PENDING and delivery.event_type != "webhook.test":
         raise Conflict("the delivery is still being attempted", delivery_id=delivery.id)
-    delivery.replay(deps.clock())
+    delivery.replay(deps.now())
     delivery.url = subscription.url
     deps.webhooks.save_delivery(delivery)
     deps.scheduler.start(delivery, 0)

@@ -1,4 +1,4 @@
-"""Running a workflow's checks on a case: the runner with its registry, secrets and limits, as one callable."""
+"""Running a workflow's checks on a case: the plugin registry, secrets and limits, as one callable."""
 
 from __future__ import annotations
 
@@ -13,10 +13,13 @@ from arbiter.plugins.result_size import ResultLimits
 from arbiter.plugins.runner import run_checks
 from arbiter.secrets import SecretResolver
 
+__all__ = ["PluginCheckRunner"]
+
 
 @dataclass(frozen=True)
-class PluginsDependencies:
-    """What running checks needs, built once per container by `arbiter.plugins.bootstrap`.
+class PluginCheckRunner:
+    """The check runner (`arbiter.services.checks.CheckRunner`) on the plugin registry; built once per
+    container by `arbiter.bootstrap`.
 
     Calling it runs a workflow's checks on one case context (`arbiter.services.checks.CheckRunner`): results by
     check name, as JSON; a failed check never raises, it is a result with status `error`.
