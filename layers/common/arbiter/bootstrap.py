@@ -69,6 +69,7 @@ def case_deps(settings: Settings) -> CaseDeps:
         workflows=BuiltinWorkflowCatalog(),
         engine=StepFunctionsEngine(aws_client("stepfunctions", settings), settings.state_machine_arn_prefix),
         rule_sets=rule_set_repository(settings),
+        clearances=clearance_store(settings),
     )
 
 

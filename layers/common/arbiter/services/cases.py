@@ -46,6 +46,8 @@ class CaseDeps:
     clock: Any = field(default=None)  # a callable returning an aware datetime; None: now
     #: Rule set versions (RuleSetRepository): a case pins the published version of its workflow's rule set.
     rule_sets: Any = field(default=None)
+    #: Reviewers' clearances of screening matches (`cleared_entries`), read before an approval; None: none held.
+    clearances: Any = field(default=None)
 
     def now(self) -> dt.datetime:
         return self.clock() if self.clock else dt.datetime.now(dt.UTC)
