@@ -55,6 +55,8 @@ class InMemoryCases:
         self.audit: dict[tuple[str, str], list[Any]] = {}
         self.events: list[Any] = []
         self.checks: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+        #: How many numbered pages were read (each a bounded read in the real store, whatever its number).
+        self.numbered_reads = 0
 
     def _store(self, case: Case) -> None:
         stored = case.model_copy(deep=True)
@@ -123,6 +125,16 @@ class InMemoryCases:
         return Page(
             items=[c.model_copy(deep=True) for c in items], cursor=str(start + q.limit) if more else None
         )
+
+    def query_page(self, q: CaseQuery, number: int) -> list[Case]:
+        if not q.by_state_only:
+            raise ValueError("numbered pages filter by state only; use query() and its cursor for the rest")
+        if number < 1:
+            raise ValueError("pages are numbered from 1")
+        self.numbered_reads += 1
+        found = [c for (tid, _), c in self.cases.items() if tid == q.tenant_id and _matches(c, q)]
+        found.sort(key=lambda c: (c.created_at, c.id), reverse=q.newest_first)
+        return [c.model_copy(deep=True) for c in found[(number - 1) * q.limit : number * q.limit]]
 
 
 def _matches(case: Case, q: CaseQuery) -> bool:

@@ -47,6 +47,20 @@ class CaseQuery:
     limit: int = 25
     cursor: str | None = None
 
+    @property
+    def by_state_only(self) -> bool:
+        """Whether the query filters by state and nothing else (what numbered pages, `query_page`, serve)."""
+        return not (
+            self.workflow_id
+            or self.assignee
+            or self.entity_id
+            or self.risk_levels
+            or self.created_from
+            or self.created_to
+            or self.search
+            or self.cursor
+        )
+
 
 @dataclass
 class Page:
@@ -81,6 +95,10 @@ class CaseRepository(Protocol):
 
     def query(self, query: CaseQuery) -> Page:
         """Cases matching the query, one page at a time."""
+
+    def query_page(self, query: CaseQuery, number: int) -> list[Case]:
+        """Page `number` (from 1) of `query.limit` cases in creation order, for a query by state only
+        (`query.by_state_only`; ValueError otherwise); its cost does not grow with the number."""
 
     def find_by_ids(self, tenant_id: str, case_ids: list[str]) -> list[Case]:
         """The cases that exist among `case_ids`, in that order."""
