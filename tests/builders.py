@@ -60,3 +60,50 @@ def reviewer(role: str = "reviewer", tenant_id: str = "acme", user: str | None =
     return Principal(
         kind="reviewer", tenant_id=tenant_id, id=user, email=f"{user}@example.com", roles=(role,)
     )  # type: ignore[arg-type]
+
+
+def screening_result(
+    name: str = "Leila Haddad",
+    subject: str = "individual",
+    party_key: str = "e-1",
+    entry_id: str = "demo-haddad",
+    listed_name: str = "Leila Nasser Haddad",
+    topics: tuple[str, ...] = ("role.pep",),
+    suppressed: bool = False,
+) -> dict[str, Any]:
+    """A sanctions check result, as the check stores it, with one match of one screened party."""
+    match = {
+        "entry": {"id": entry_id, "caption": listed_name, "names": [listed_name], "topics": list(topics)},
+        "score": 0.93,
+        "suppressed": suppressed,
+        "explanation": {"query_name": name, "listed_name": listed_name},
+    }
+    code = "pep_match" if "role.pep" in topics else "sanctions_match"
+    flags = (
+        [] if suppressed else [{"code": code, "severity": "critical", "subject": subject, "message": name}]
+    )
+    return {
+        "status": "ok",
+        "data": {"parties": [{"subject": subject, "party_key": party_key, "name": name, "matches": [match]}]},
+        "flags": flags,
+        "error": None,
+    }
+
+
+def clearance(
+    case_id: str, party_key: str = "e-1", entry_id: str = "demo-haddad", tenant_id: str = "acme"
+) -> Any:
+    """A reviewer's clearance of one match of one party."""
+    from arbiter.domain.case import Actor
+    from arbiter.domain.screening import Clearance
+
+    return Clearance(
+        tenant_id=tenant_id,
+        party_key=party_key,
+        entry_id=entry_id,
+        case_id=case_id,
+        subject="individual",
+        reason="another person: passport seen",
+        cleared_by=Actor(type="reviewer", id="reviewer-1"),
+        cleared_at=dt.datetime(2026, 11, 2, tzinfo=dt.UTC),
+    )

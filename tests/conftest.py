@@ -67,6 +67,17 @@ class TenantFixture:
             timeout=30,
         )
 
+    def set_settings(self, **changes: Any) -> None:
+        """Change this tenant's settings in the stack's table, as an operator does (`arbiter-admin set-setting`)."""
+        from arbiter.adapters.dynamodb import DynamoTenantRepository
+        from arbiter.services import tenants
+
+        repository = DynamoTenantRepository(
+            self.stack.client("dynamodb"), self.stack.physical_id("ArbiterTable")
+        )
+        for name, value in changes.items():
+            tenants.change_setting(repository, self.id, name, value)
+
     def reviewer(self, role: str = "reviewer") -> Any:
         """An HTTP client signed in as a reviewer with `role` in this tenant (a real Cognito ID token)."""
         import httpx

@@ -110,7 +110,7 @@ def counts() -> dict[str, Any]:
 def case_detail(case_id: str) -> dict[str, Any]:
     principal = reviewer()
     detail, path = review.case_detail(deps(), principal, case_id)
-    view = review_detail_view(detail, path, review.available_actions(detail.case, principal))
+    view = review_detail_view(detail, path, review.available_actions(deps(), detail, principal))
     return {**view, "webhook_deliveries": recent_webhook_deliveries(principal, case_id)}
 
 

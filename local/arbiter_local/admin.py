@@ -3,6 +3,7 @@
     python -m arbiter_local.admin --stack-name arbiter create-tenant acme --name "Acme Payments"
     python -m arbiter_local.admin --stack-name arbiter issue-key acme --label production
     python -m arbiter_local.admin --stack-name arbiter add-reviewer ana@acme.example --tenant acme --role reviewer
+    python -m arbiter_local.admin --stack-name arbiter set-setting acme allow_integrator_decisions true
 
 The stack's table and user pool come from its CloudFormation outputs (`--stack-name`, with the usual AWS
 credentials and region), or from a running local stack (`--local http://127.0.0.1:3000`, which reads them from
@@ -12,6 +13,7 @@ credentials and region), or from a running local stack (`--local http://127.0.0.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from dataclasses import dataclass
@@ -87,6 +89,13 @@ def _parser() -> argparse.ArgumentParser:
     key.add_argument("tenant_id")
     key.add_argument("--label", default="")
 
+    setting = commands.add_parser(
+        "set-setting", help="change one of a tenant's settings (a JSON value, or else text)"
+    )
+    setting.add_argument("tenant_id")
+    setting.add_argument("name", help="e.g. allow_integrator_decisions, allow_multiple_active_cases")
+    setting.add_argument("value", help='e.g. true, 30, null, \'{"kyb-onboarding": "kyb"}\'')
+
     reviewer = commands.add_parser("add-reviewer", help="create a reviewer account in the user pool")
     reviewer.add_argument("email")
     reviewer.add_argument("--tenant", required=True)
@@ -108,6 +117,12 @@ def run(args: argparse.Namespace, target: StackTarget) -> str:
     if args.command == "issue-key":
         key = tenant_services.issue_api_key(repository, args.tenant_id, label=args.label)
         return f"API key for {args.tenant_id} (shown once): {key}"
+    if args.command == "set-setting":
+        tenant = tenant_services.change_setting(
+            repository, args.tenant_id, args.name, _setting_value(args.value)
+        )
+        shown = "(set)" if "secret" in args.name else json.dumps(getattr(tenant.settings, args.name))
+        return f"tenant {args.tenant_id}: {args.name} = {shown}"
     if repository.get(args.tenant) is None:
         raise SystemExit(f"arbiter-admin: tenant {args.tenant} does not exist")
     cognito = target.client("cognito-idp")
@@ -135,6 +150,14 @@ def run(args: argparse.Namespace, target: StackTarget) -> str:
         raise SystemExit(f"arbiter-admin: {exc.response['Error']['Message']}") from exc
     how = "with the given password" if args.password else "a temporary password is on its way by e-mail"
     return f"reviewer {args.email} ({args.role}, tenant {args.tenant}) created; {how}"
+
+
+def _setting_value(text: str) -> object:
+    """A setting's value as typed: JSON (`true`, `30`, `null`, an object), or else the text itself."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 def main(argv: list[str] | None = None) -> int:

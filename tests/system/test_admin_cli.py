@@ -86,3 +86,36 @@ def test_mistakes_are_one_line_errors(stack: Any, capsys: pytest.CaptureFixture[
 def test_no_local_stack_is_said_plainly() -> None:
     with pytest.raises(SystemExit, match=re.escape("no local stack answers at http://127.0.0.1:9")):
         admin.main(["--local", "http://127.0.0.1:9", "issue-key", "acme"])
+
+
+def test_an_operator_lets_a_tenants_keys_decide_and_mistakes_are_named(
+    stack: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from arbiter.adapters.dynamodb import DynamoTenantRepository
+
+    tenant_id = f"ops-{secrets.token_hex(3)}"
+    assert run_admin(stack, "create-tenant", tenant_id, "--name", "Keys Decide", capsys=capsys)[0] == 0
+    repository = DynamoTenantRepository(stack.client("dynamodb"), stack.physical_id("ArbiterTable"))
+    assert repository.get(tenant_id).settings.allow_integrator_decisions is False
+
+    code, out, _ = run_admin(
+        stack, "set-setting", tenant_id, "allow_integrator_decisions", "true", capsys=capsys
+    )
+    assert (code, out) == (0, f"tenant {tenant_id}: allow_integrator_decisions = true")
+    assert repository.get(tenant_id).settings.allow_integrator_decisions is True
+
+    code, out, _ = run_admin(
+        stack, "set-setting", tenant_id, "webhook_shared_secret", "s3cret", capsys=capsys
+    )
+    assert (code, out) == (0, f"tenant {tenant_id}: webhook_shared_secret = (set)")
+    assert repository.get(tenant_id).settings.webhook_shared_secret == "s3cret"
+
+    code, _, err = run_admin(stack, "set-setting", tenant_id, "allow_decisions", "true", capsys=capsys)
+    assert code == 1
+    assert "no tenant setting 'allow_decisions'" in err
+    code, _, err = run_admin(
+        stack, "set-setting", tenant_id, "allow_integrator_decisions", "maybe", capsys=capsys
+    )
+    assert code == 1
+    assert "allow_integrator_decisions: Input should be a valid boolean" in err
+    assert repository.get(tenant_id).settings.allow_integrator_decisions is True  # unchanged

@@ -242,6 +242,7 @@ def test_a_repeated_ballerine_run_adds_a_new_version_and_resubmit_resumes(tenant
             "/v2.jpg": lambda _r: Reply(200, {"Content-Type": "image/jpeg"}, new),
         }
     )
+    tenant.set_settings(allow_integrator_decisions=True)  # the revision below is asked with the key
     api = tenant.api()
     case_id = run(api, [{"uri": server.url("/v1.jpg"), "provider": "http"}], entity_id="rerun-1")
     wait_for(lambda: api.get(f"/v1/cases/{case_id}").json()["state"] == "manual_review", what="review")

@@ -476,6 +476,7 @@ def test_a_ballerine_run_with_config_subscriptions_gets_hmac_signed_ballerine_ev
     import hmac
 
     secret = ballerine_tenant(tenant, stack)
+    tenant.set_settings(allow_integrator_decisions=True)  # the run is approved with the key below
     receiver = receivers()
     run = ballerine_run(
         tenant,

@@ -9,14 +9,15 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from arbiter.adapters.workflow_files import BuiltinWorkflowCatalog
-from arbiter.domain.case import Case, CaseState, Change, RiskAssessment
+from arbiter.domain.case import AuditEntry, Case, CaseState, Change, RiskAssessment
 from arbiter.domain.document import MAX_PAGE_BYTES
 from arbiter.domain.errors import ConcurrentUpdate, Conflict, NotFound
+from arbiter.domain.screening import Clearance
 from arbiter.domain.search import fold, search_terms
 from arbiter.domain.tenant import ApiKey, Tenant
 from arbiter.domain.webhooks import RETRY_SCHEDULE_SECONDS
@@ -56,6 +57,8 @@ class InMemoryCases:
         self.audit: dict[tuple[str, str], list[Any]] = {}
         self.events: list[Any] = []
         self.checks: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+        #: How many numbered pages were read (each a bounded read in the real store, whatever its number).
+        self.numbered_reads = 0
 
     def _store(self, case: Case) -> None:
         stored = case.model_copy(deep=True)
@@ -82,6 +85,10 @@ class InMemoryCases:
         self.events += change.events
 
     def get(self, tenant_id: str, case_id: str) -> Case:
+        return self._read(tenant_id, case_id)
+
+    def _read(self, tenant_id: str, case_id: str) -> Case:
+        # The other reads copy through here, not through `get`, which tests replace to stage races.
         stored = self.cases.get((tenant_id, case_id))
         if stored is None:
             raise NotFound(f"case {case_id} not found", case_id=case_id)
@@ -90,7 +97,7 @@ class InMemoryCases:
         return case
 
     def detail(self, tenant_id: str, case_id: str) -> CaseDetail:
-        case = self.get(tenant_id, case_id)
+        case = self._read(tenant_id, case_id)
         return CaseDetail(
             case=case,
             audit=list(self.audit[(tenant_id, case_id)]),
@@ -99,7 +106,7 @@ class InMemoryCases:
         )
 
     def find_by_ids(self, tenant_id: str, case_ids: list[str]) -> list[Case]:
-        return [self.get(tenant_id, cid) for cid in case_ids if (tenant_id, cid) in self.cases]
+        return [self._read(tenant_id, cid) for cid in case_ids if (tenant_id, cid) in self.cases]
 
     def save_checks(self, tenant_id: str, case_id: str, results: dict[str, dict[str, Any]]) -> None:
         self.checks.setdefault((tenant_id, case_id), {}).update(copy.deepcopy(results))
@@ -121,6 +128,16 @@ class InMemoryCases:
             items=[c.model_copy(deep=True) for c in items], cursor=str(start + q.limit) if more else None
         )
 
+    def query_page(self, q: CaseQuery, number: int) -> list[Case]:
+        if not q.by_state_only:
+            raise ValueError("numbered pages filter by state only; use query() and its cursor for the rest")
+        if number < 1:
+            raise ValueError("pages are numbered from 1")
+        self.numbered_reads += 1
+        found = [c for (tid, _), c in self.cases.items() if tid == q.tenant_id and _matches(c, q)]
+        found.sort(key=lambda c: (c.created_at, c.id), reverse=q.newest_first)
+        return [c.model_copy(deep=True) for c in found[(number - 1) * q.limit : number * q.limit]]
+
 
 def _matches(case: Case, q: CaseQuery) -> bool:
     if q.search:
@@ -141,6 +158,41 @@ def _matches(case: Case, q: CaseQuery) -> bool:
         and (not q.created_from or case.created_at >= q.created_from)
         and (not q.created_to or case.created_at <= q.created_to)
     )
+
+
+class InMemoryClearanceStore:
+    """Reviewers' clearances of screening matches, per (tenant, party key, list entry)."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str, str], Clearance] = {}
+        self.audit: list[AuditEntry] = []
+
+    def cleared_entries(self, tenant_id: str, party_keys: Sequence[str]) -> dict[str, set[str]]:
+        cleared: dict[str, set[str]] = {}
+        for t, party, entry in self.items:
+            if t == tenant_id and party in party_keys:
+                cleared.setdefault(party, set()).add(entry)
+        return cleared
+
+    def get(self, tenant_id: str, party_key: str, entry_id: str) -> Clearance | None:
+        return self.items.get((tenant_id, party_key, entry_id))
+
+    def add(self, clearance: Clearance, audit: AuditEntry) -> bool:
+        key = (clearance.tenant_id, clearance.party_key, clearance.entry_id)
+        if key in self.items:
+            return False
+        self.items[key] = clearance
+        self.audit.append(audit)
+        return True
+
+    def for_party(self, tenant_id: str, party_key: str) -> list[Clearance]:
+        return [c for (t, p, _), c in self.items.items() if (t, p) == (tenant_id, party_key)]
+
+    def remove(self, clearance: Clearance, case_id: str, audit: AuditEntry) -> bool:
+        if self.items.pop((clearance.tenant_id, clearance.party_key, clearance.entry_id), None) is None:
+            return False
+        self.audit.append(audit)
+        return True
 
 
 class FakeEngine:
@@ -233,6 +285,7 @@ class FakeDependencies:
     workflows: Any = field(default_factory=BuiltinWorkflowCatalog)
     engine: FakeEngine = field(default_factory=FakeEngine)
     rule_sets: Any = None
+    clearances: Any = field(default_factory=lambda: InMemoryClearanceStore())
     tenants: InMemoryTenants = field(default_factory=InMemoryTenants)
     clock: Callable[[], dt.datetime] = field(default_factory=Clock)
     # the Decide step

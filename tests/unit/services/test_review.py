@@ -134,10 +134,10 @@ def test_notes_need_text_and_are_kept_in_the_history():
 def test_available_actions_say_why_not():
     deps = case_deps()
     case_id = case_in_review(deps)
-    case = deps.cases.get("acme", case_id)
-    viewer_actions = review.available_actions(case, reviewer("viewer"))
+    detail = deps.cases.detail("acme", case_id)
+    viewer_actions = review.available_actions(deps, detail, reviewer("viewer"))
     assert viewer_actions["approve"] == {"allowed": False, "reason": "approving needs the reviewer role"}
-    assert review.available_actions(case, reviewer())["approve"]["allowed"]
+    assert review.available_actions(deps, detail, reviewer())["approve"]["allowed"]
     review.decide(deps, reviewer(), case_id, DecisionRequest(decision="approve", reason="ok"))
-    decided = review.available_actions(deps.cases.get("acme", case_id), reviewer())
+    decided = review.available_actions(deps, deps.cases.detail("acme", case_id), reviewer())
     assert decided["reject"] == {"allowed": False, "reason": "the case is approved"}

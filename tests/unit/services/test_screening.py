@@ -7,39 +7,12 @@ from typing import Any
 
 import pytest
 
-from arbiter.domain.case import AuditEntry, RiskAssessment
+from arbiter.domain.case import RiskAssessment
 from arbiter.domain.errors import InvalidInput, NotAllowed, NotFound
-from arbiter.domain.screening import Clearance
 from arbiter.services import assessment, cases, checks, screening
 from arbiter.services.screening import ClearMatchRequest, RevokeClearanceRequest
 from tests.builders import business, integrator, reviewer, tenant, ubo
-from tests.unit.fakes import case_deps
-
-
-class InMemoryClearanceStore:
-    def __init__(self) -> None:
-        self.items: dict[tuple[str, str, str], Clearance] = {}
-        self.audit: list[AuditEntry] = []
-
-    def get(self, tenant_id: str, party_key: str, entry_id: str) -> Clearance | None:
-        return self.items.get((tenant_id, party_key, entry_id))
-
-    def add(self, clearance: Clearance, audit: AuditEntry) -> bool:
-        key = (clearance.tenant_id, clearance.party_key, clearance.entry_id)
-        if key in self.items:
-            return False
-        self.items[key] = clearance
-        self.audit.append(audit)
-        return True
-
-    def for_party(self, tenant_id: str, party_key: str) -> list[Clearance]:
-        return [c for (t, p, _), c in self.items.items() if (t, p) == (tenant_id, party_key)]
-
-    def remove(self, clearance: Clearance, case_id: str, audit: AuditEntry) -> bool:
-        if self.items.pop((clearance.tenant_id, clearance.party_key, clearance.entry_id), None) is None:
-            return False
-        self.audit.append(audit)
-        return True
+from tests.unit.fakes import InMemoryClearanceStore, case_deps
 
 
 def screening_result(*, flagged: bool = True) -> dict[str, Any]:

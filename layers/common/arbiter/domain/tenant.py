@@ -35,6 +35,10 @@ class TenantSettings(BaseModel):
     document_retention_days: int | None = Field(default=None, ge=1, le=3650)
     #: Shared secret for Ballerine-compatible webhooks (X-HMAC-Signature).
     webhook_shared_secret: str | None = None
+    #: Like Ballerine: the tenant's API keys may approve, reject or ask for a revision (`approve`, `reject`,
+    #: `revision` events). Off by default, so that only reviewers decide; an approval never goes over an
+    #: uncleared sanctions or PEP hit either way.
+    allow_integrator_decisions: bool = False
 
     def resolve_workflow(self, workflow: str) -> str:
         """The Arbiter workflow id for a name an integrator sent (an alias, or the id itself)."""

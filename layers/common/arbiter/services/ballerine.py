@@ -1,31 +1,40 @@
-"""Ballerine compatibility: its run bodies turned into Arbiter cases, and cases shown as its workflow runtimes.
+"""Ballerine compatibility: its external workflow API's use cases on Arbiter cases.
 
-Ballerine integrations send loosely typed data (camelCase fields, string versions, numbers where strings are
-expected, free-form `additionalInfo`). The mapping here is forgiving: it keeps everything that was sent in the
-case context (what `GET …/context` returns), and fills Arbiter's typed entity with what it can read. A value
-it cannot read is left out of the typed entity, never a reason to refuse the run.
+A run starts a case (or updates the entity's active one, as Ballerine does); events decide, ask for a revision,
+return to review or merge into the context; the list pages through a tenant's runs; cases are shown as Ballerine's
+workflow runtimes. How a run's context becomes an entity and documents is in `ballerine_context`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
+from dataclasses import dataclass
 from typing import Any
 
-from arbiter.domain.case import Case, CaseState
-from arbiter.domain.entity import Address, Business, Entity, Person, RelatedPerson
+from arbiter.domain.case import ACTIVE_STATES, Case, CaseState
 from arbiter.domain.errors import InvalidInput
 from arbiter.domain.principal import Principal
-from arbiter.services import workflow_steps
-from arbiter.services.cases import CaseDeps, DocumentInput, PageInput
+from arbiter.domain.tenant import Tenant
+from arbiter.egress import AllowList, Resolver, system_resolver
+from arbiter.services import document_ingestion, workflow_steps
+from arbiter.services.ballerine_context import documents_from_context, entity_from_context, strip_inline_data
+from arbiter.services.cases import CaseDeps, start_case
+from arbiter.services.decisions import Decision, record_decision, require_integrator_decisions
+from arbiter.services.documents import DocumentDeps
+from arbiter.services.ports import CaseQuery
 
 __all__ = [
     "BALLERINE_EVENTS",
-    "documents_from_context",
-    "entity_from_context",
+    "ORDER_BY",
+    "RUN_STATUSES",
+    "BallerineBadRequest",
+    "BallerineEventRefused",
+    "RunList",
+    "accepted_ballerine_events",
+    "list_runs",
+    "run_workflow",
     "runtime_status",
     "runtime_view",
-    "strip_inline_data",
+    "send_ballerine_event",
 ]
 
 #: Events Ballerine's external API sends, by their lower-case name.
@@ -40,177 +49,209 @@ BALLERINE_EVENTS = (
     "resubmitted",
 )
 
+#: The events that decide a case (an API key sends them only where the tenant allows it), as decisions.
+DECISION_EVENTS: dict[str, Decision] = {"approve": "approve", "reject": "reject", "revision": "revision"}
 
-def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, dict | list):
-        return None
-    text = str(value).strip()
-    return text or None
+#: Ballerine's run statuses and the case states each covers.
+RUN_STATUSES: dict[str, tuple[CaseState, ...]] = {
+    "active": ACTIVE_STATES,
+    "completed": (CaseState.APPROVED, CaseState.REJECTED),
+    "failed": (CaseState.FAILED,),
+}
 
-
-def _country(value: Any) -> str | None:
-    text = _text(value)
-    if not text:
-        return None
-    text = text.upper()
-    if re.fullmatch(r"[A-Z]{2}", text):
-        return text
-    import pycountry  # imported here: only Ballerine bodies with long country names need it
-
-    try:
-        return str(pycountry.countries.lookup(text).alpha_2)
-    except LookupError:
-        return None
+#: The `orderBy` values the list honours: the indexes keep runs in creation order, and in no other.
+ORDER_BY = ("createdAt",)
 
 
-def _date(value: Any) -> dt.date | None:
-    text = _text(value)
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text[:10])
-    except ValueError:
-        return None
+class BallerineBadRequest(InvalidInput):
+    """Ballerine answers 400 for a request it cannot serve."""
+
+    kind = "bad_request"
 
 
-def _percent(value: Any) -> float | None:
-    text = _text(value)
-    if text is None:
-        return None
-    try:
-        number = float(text.rstrip("%").strip())
-    except ValueError:
-        return None
-    return number if 0 <= number <= 100 else None
+class BallerineEventRefused(BallerineBadRequest):
+    """Ballerine answers 400 for an event the runtime cannot take."""
 
 
-def _address(value: Any) -> Address | None:
-    if isinstance(value, str) and value.strip():
-        return Address(line1=value.strip())
-    if not isinstance(value, dict):
-        return None
-    return Address(
-        line1=_text(value.get("street") or value.get("line1") or value.get("streetAddress")),
-        line2=_text(value.get("line2")),
-        city=_text(value.get("city")),
-        region=_text(value.get("state") or value.get("region")),
-        postal_code=_text(value.get("postcode") or value.get("postalCode") or value.get("zip")),
-        country=_country(value.get("country")),
+# ---------------------------------------------------------------------------------------------- runs
+
+
+def run_workflow(
+    deps: DocumentDeps,
+    principal: Principal,
+    tenant: Tenant,
+    *,
+    workflow_id: str,
+    context: dict[str, Any],
+    config: dict[str, Any] | None = None,
+    allow: AllowList,
+    resolve: Resolver = system_resolver,
+) -> tuple[Case, bool]:
+    """Ballerine's run: a case for the context's entity and documents; returns (case, created).
+
+    The run's webhook subscriptions are checked against the egress rules (`allow`, `resolve`), inline pages go to
+    the bucket before anything is stored, and the whole context is kept on the case. A run for an entity with an
+    active case of the workflow updates that case (Ballerine's behaviour), whose new document versions are copied
+    in at once, since the run may go straight back to review.
+    """
+    # The webhook code loads with the first run, not on every cold start of the function.
+    from arbiter.services.webhooks import check_run_subscriptions
+
+    config = config or {}
+    check_run_subscriptions(config, tenant, allow, resolve)
+    entity = entity_from_context(context)
+    documents = documents_from_context(context)
+    document_ingestion.stash_inline_pages(deps, tenant.id, documents, path="context.documents")
+    kept = strip_inline_data(context)
+    kept["_workflowDefinitionId"] = workflow_id
+    if config:
+        kept["_config"] = config
+    metadata = context.get("metadata")
+    correlation = context.get("id")
+    case, created = start_case(
+        deps,
+        principal,
+        tenant,
+        workflow=workflow_id,
+        entity=entity,
+        documents=documents,
+        context=kept,
+        metadata=metadata if isinstance(metadata, dict) else {},
+        correlation_id=str(correlation) if isinstance(correlation, str | int) and str(correlation) else None,
+        source="ballerine",
+        reuse_active=True,
+    )
+    if not created:
+        document_ingestion.ingest_case_documents(deps, tenant.id, case.id)
+    return case, created
+
+
+@dataclass
+class RunList:
+    """One numbered page of runs, the number of pages and the number of runs."""
+
+    items: list[Case]
+    pages: int
+    total: int
+
+
+def list_runs(
+    deps: CaseDeps,
+    principal: Principal,
+    *,
+    page: int = 1,
+    limit: int = 10,
+    statuses: list[str] | None = None,
+    order_by: str = "createdAt",
+    order_direction: str = "desc",
+) -> RunList:
+    """Ballerine's numbered pages of runs, by creation time: a page costs a bounded number of reads, whatever its
+    number (see `CaseRepository.query_page`); the total comes from the state counters."""
+    if order_by not in ORDER_BY:
+        raise BallerineBadRequest(
+            f"orderBy {order_by!r} cannot be honoured: runs are listed by createdAt only "
+            "(orderDirection asc or desc)",
+            path="orderBy",
+        )
+    if order_direction not in ("asc", "desc"):
+        raise BallerineBadRequest("orderDirection must be asc or desc", path="orderDirection")
+    states: tuple[CaseState, ...] = ()
+    for value in statuses or []:
+        if value not in RUN_STATUSES:
+            raise BallerineBadRequest(
+                f"unknown status {value!r}: use {', '.join(RUN_STATUSES)}", path="status"
+            )
+        states += tuple(s for s in RUN_STATUSES[value] if s not in states)
+    counts = deps.cases.counts(principal.tenant_id)
+    total = sum(counts[s.value] for s in (states or tuple(CaseState)))
+    query = CaseQuery(
+        tenant_id=principal.tenant_id, states=states, newest_first=order_direction == "desc", limit=limit
+    )
+    items = deps.cases.query_page(query, page) if (page - 1) * limit < total else []
+    return RunList(items=items, pages=max(1, -(-total // limit)), total=total)
+
+
+# ---------------------------------------------------------------------------------------------- events
+
+
+def send_ballerine_event(
+    deps: CaseDeps,
+    principal: Principal,
+    tenant: Tenant,
+    case_id: str,
+    name: str,
+    payload: dict[str, Any] | None = None,
+) -> Case:
+    """Ballerine's events: decisions and revision (where the tenant lets its keys decide), return to review, and
+    context merges (in any state)."""
+    event = name.strip().lower()
+    payload = payload or {}
+    if event in DECISION_EVENTS:
+        require_integrator_decisions(tenant)
+    case = deps.cases.get(principal.tenant_id, case_id)
+    expected = case.version
+    actor = principal.actor
+    reason = _reason(payload) or f"{event} sent through the API"
+    if event in ("update_context", "deep_merge_context"):
+        deps.cases.save(
+            case,
+            case.merge_context(_context_patch(payload), actor, deep=event == "deep_merge_context"),
+            expected_version=expected,
+        )
+        return case
+    if event in DECISION_EVENTS and case.state == CaseState.MANUAL_REVIEW:
+        documents = payload.get("documentIds")
+        document_ids = (
+            [str(d) for d in documents if isinstance(d, str | int)] if isinstance(documents, list) else []
+        )
+        return record_decision(
+            deps, principal, case, DECISION_EVENTS[event], reason, document_ids=document_ids
+        )
+    if (
+        event in ("return_to_review", "resubmit", "resubmitted")
+        and case.state == CaseState.REVISION_REQUESTED
+    ):
+        change, token = case.resubmit(actor)
+        deps.cases.save(case, change, expected_version=expected)
+        workflow_steps.resume(
+            deps, token, {"resubmitted": True, "return_to_review": event == "return_to_review"}
+        )
+        return case
+    accepted = accepted_ballerine_events(case, tenant)
+    raise BallerineEventRefused(
+        f"event {name!r} cannot be sent to a workflow in state {runtime_view(case)['state']}; "
+        f"it accepts: {', '.join(accepted) or 'no events'}",
+        allowed_events=accepted,
     )
 
 
-def _person(data: dict[str, Any], role: str | None = None) -> Person:
-    fields: dict[str, Any] = {
-        "first_name": _text(data.get("firstName") or data.get("first_name")),
-        "middle_name": _text(data.get("middleName")),
-        "last_name": _text(data.get("lastName") or data.get("last_name")),
-        "full_name": _text(data.get("fullName") or data.get("name")),
-        "date_of_birth": _date(data.get("dateOfBirth") or data.get("dob")),
-        "nationality": _country(data.get("nationality")),
-        "country_of_residence": _country(data.get("country")),
-        "email": _text(data.get("email")),
-        "phone": _text(data.get("phone") or data.get("phoneNumber")),
-        "address": _address(data.get("address")),
-        "is_pep": data.get("isPep") if isinstance(data.get("isPep"), bool) else None,
-    }
-    if role is not None:
-        fields["ownership_percent"] = _percent(data.get("ownershipPercentage") or data.get("ownership"))
-        fields["id"] = _text(data.get("id") or data.get("ballerineEntityId"))
-        fields["roles"] = [role]
-        return RelatedPerson(**{k: v for k, v in fields.items() if v is not None})
-    return Person(**{k: v for k, v in fields.items() if v is not None})
+def _reason(payload: dict[str, Any]) -> str | None:
+    reason = payload.get("reason")
+    return (reason.strip() or None) if isinstance(reason, str) else None
 
 
-def _related(items: Any, role: str) -> list[RelatedPerson]:
-    people = [
-        _person(item, role) for item in (items if isinstance(items, list) else []) if isinstance(item, dict)
-    ]
-    return [p for p in people if isinstance(p, RelatedPerson)]
+def _context_patch(payload: dict[str, Any]) -> dict[str, Any]:
+    """What a context event merges: Ballerine's `newContext` (DEEP_MERGE_CONTEXT) or `context` (UPDATE_CONTEXT),
+    or the payload itself."""
+    for key in ("newContext", "context"):
+        if isinstance(payload.get(key), dict):
+            return payload[key]
+    return payload
 
 
-def entity_from_context(context: dict[str, Any]) -> Entity:
-    """Arbiter's entity from Ballerine's `context.entity` ({id, type, data})."""
-    raw = context.get("entity")
-    if not isinstance(raw, dict):
-        raise InvalidInput("context.entity is required", path="context.entity")
-    kind = str(raw.get("type") or "").lower()
-    data = raw.get("data") if isinstance(raw.get("data"), dict) else {}
-    entity_id = _text(raw.get("id") or raw.get("ballerineEntityId"))
-    if kind == "business":
-        info = data.get("additionalInfo") if isinstance(data.get("additionalInfo"), dict) else {}
-        name = _text(data.get("companyName") or data.get("name")) or "(unnamed business)"
-        business = Business(
-            name=name,
-            registration_number=_text(data.get("registrationNumber")),
-            country_of_incorporation=_country(data.get("countryOfIncorporation") or data.get("country")),
-            date_of_incorporation=_date(data.get("dateOfIncorporation")),
-            legal_form=_text(data.get("legalForm") or data.get("businessType")),
-            tax_id=_text(data.get("taxIdentificationNumber")),
-            vat_number=_text(data.get("vatNumber")),
-            industry=_text(data.get("industry")),
-            website=_text(data.get("website")),
-            email=_text(data.get("email")),
-            phone=_text(data.get("phoneNumber") or data.get("phone")),
-            address=_address(data.get("address")),
-            ubos=_related(info.get("ubos") or data.get("ubos"), "ubo"),
-            directors=_related(info.get("directors") or data.get("directors"), "director"),
-        )
-        return Entity(type="business", id=entity_id, business=business)
-    if kind in ("individual", "end_user", "enduser", "person"):
-        return Entity(type="individual", id=entity_id, individual=_person(data))
-    raise InvalidInput("context.entity.type must be business or individual", path="context.entity.type")
+def accepted_ballerine_events(case: Case, tenant: Tenant) -> list[str]:
+    """The Ballerine events the case can take now, from this tenant's API keys."""
+    events = []
+    if case.state == CaseState.MANUAL_REVIEW and tenant.settings.allow_integrator_decisions:
+        events += list(DECISION_EVENTS)
+    if case.state == CaseState.REVISION_REQUESTED:
+        events += ["RETURN_TO_REVIEW", "resubmit"]
+    if not case.state.terminal:
+        events += ["UPDATE_CONTEXT", "DEEP_MERGE_CONTEXT"]
+    return events
 
 
-def documents_from_context(context: dict[str, Any]) -> list[DocumentInput]:
-    """Ballerine's documents, read loosely: a document without a type is kept as type `unknown`."""
-    documents = []
-    for item in context.get("documents") or []:
-        if not isinstance(item, dict):
-            continue
-        pages = []
-        for page in item.get("pages") or []:
-            if isinstance(page, dict):
-                pages.append(
-                    PageInput(
-                        uri=_text(page.get("uri")),
-                        provider=_text(page.get("provider")),
-                        data=page.get("data") if isinstance(page.get("data"), str) else None,
-                        file_id=_text(page.get("ballerineFileId")),
-                        type=_text(page.get("type")),
-                        metadata=page.get("metadata") if isinstance(page.get("metadata"), dict) else {},
-                    )
-                )
-        issuer = item.get("issuer") if isinstance(item.get("issuer"), dict) else {}
-        documents.append(
-            DocumentInput(
-                id=_text(item.get("id")),
-                type=_text(item.get("type")) or "unknown",
-                category=_text(item.get("category")),
-                issuer=issuer,
-                properties=item.get("properties") if isinstance(item.get("properties"), dict) else {},
-                pages=pages,
-            )
-        )
-    return documents
-
-
-def strip_inline_data(context: dict[str, Any]) -> dict[str, Any]:
-    """The context to keep on the case: inline page data replaced by a marker (the bytes go to S3)."""
-    kept = dict(context)
-    documents = []
-    for item in context.get("documents") or []:
-        if isinstance(item, dict) and isinstance(item.get("pages"), list):
-            item = {
-                **item,
-                "pages": [
-                    {**p, "data": "(stored)"} if isinstance(p, dict) and p.get("data") else p
-                    for p in item["pages"]
-                ],
-            }
-        documents.append(item)
-    if "documents" in context:
-        kept["documents"] = documents
-    return kept
+# ---------------------------------------------------------------------------------------------- views
 
 
 def runtime_status(state: CaseState) -> str:
@@ -263,72 +304,3 @@ def _public_context(case: Case) -> dict[str, Any]:
     if case.decision:
         context["decision"] = {"status": case.decision.outcome, "reason": case.decision.reason}
     return context
-
-
-def send_ballerine_event(
-    deps: CaseDeps, principal: Principal, case_id: str, name: str, payload: dict[str, Any]
-) -> Case:
-    """Ballerine's events: decisions, revision, return to review, and context merges (in any state)."""
-    event = name.strip().lower()
-    case = deps.cases.get(principal.tenant_id, case_id)
-    expected = case.version
-    actor = principal.actor
-    reason = _text(payload.get("reason")) or f"{event} sent through the API"
-    if event in ("update_context", "deep_merge_context"):
-        patch = payload.get("context", payload) if isinstance(payload.get("context", payload), dict) else {}
-        deps.cases.save(
-            case,
-            case.merge_context(patch, actor, deep=event == "deep_merge_context"),
-            expected_version=expected,
-        )
-        return case
-    if event in ("approve", "reject") and case.state == CaseState.MANUAL_REVIEW:
-        token = case.task_tokens.get("review")
-        change = case.decide("approved" if event == "approve" else "rejected", actor=actor, reason=reason)
-        deps.cases.save(case, change, expected_version=expected)
-        workflow_steps.resume(deps, token, {"decision": case.state.value})
-        workflow_steps.notify_parent(deps, case)
-        return case
-    if event == "revision" and case.state == CaseState.MANUAL_REVIEW:
-        token = case.task_tokens.get("review")
-        documents = [str(d) for d in payload.get("documentIds", []) if isinstance(d, str | int)]
-        deps.cases.save(
-            case,
-            case.request_revision(actor=actor, reason=reason, document_ids=documents),
-            expected_version=expected,
-        )
-        workflow_steps.resume(deps, token, {"decision": "revision"})
-        return case
-    if (
-        event in ("return_to_review", "resubmit", "resubmitted")
-        and case.state == CaseState.REVISION_REQUESTED
-    ):
-        change, token = case.resubmit(actor)
-        deps.cases.save(case, change, expected_version=expected)
-        workflow_steps.resume(
-            deps, token, {"resubmitted": True, "return_to_review": event == "return_to_review"}
-        )
-        return case
-    raise BallerineEventRefused(
-        f"event {name!r} cannot be sent to a workflow in state {runtime_view(case)['state']}; "
-        f"it accepts: {', '.join(accepted_ballerine_events(case))}",
-        allowed_events=accepted_ballerine_events(case),
-    )
-
-
-class BallerineEventRefused(InvalidInput):
-    """Ballerine answers 400 for an event the runtime cannot take."""
-
-    kind = "bad_request"
-
-
-def accepted_ballerine_events(case: Case) -> list[str]:
-    """The Ballerine events the case can take now."""
-    events = []
-    if case.state == CaseState.MANUAL_REVIEW:
-        events += ["approve", "reject", "revision"]
-    if case.state == CaseState.REVISION_REQUESTED:
-        events += ["RETURN_TO_REVIEW", "resubmit"]
-    if not case.state.terminal:
-        events += ["UPDATE_CONTEXT", "DEEP_MERGE_CONTEXT"]
-    return events

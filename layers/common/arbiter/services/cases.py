@@ -18,6 +18,7 @@ from arbiter.domain.workflow import WorkflowDefinition
 from arbiter.services.ports import (
     CaseQuery,
     CaseRepository,
+    ClearanceStore,
     RuleSetRepository,
     WorkflowCatalog,
     WorkflowEngine,
@@ -53,6 +54,10 @@ class CaseDeps(Protocol):
     @property
     def rule_sets(self) -> RuleSetRepository | None:
         """Rule set versions: a case pins the published version of its workflow's rule set."""
+
+    @property
+    def clearances(self) -> ClearanceStore | None:
+        """Reviewers' clearances of screening matches, read before an approval; None: none held."""
 
     def now(self) -> dt.datetime:
         """The current time, aware."""

@@ -251,7 +251,9 @@ def _copy_page(deps: DocumentDeps, tenant_id: str, case_id: str, key: str, sourc
 
 
 def _page_bytes(deps: DocumentDeps, tenant_id: str, source: PageSource, limit: int) -> bytes:
-    if source.file_id:
+    # A file id Arbiter did not issue (a Ballerine storage id sent beside the page's URI, as Ballerine's examples
+    # do) cannot be read here: the URI can.
+    if source.file_id and (document_keys.valid_file_id(source.file_id) or not source.uri):
         if not document_keys.valid_file_id(source.file_id):
             raise PageUnavailable(f"unknown file id {source.file_id!r}")
         data = deps.store.read(document_keys.file_key(tenant_id, source.file_id), limit)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from arbiter.domain.case import AuditEntry, Case, CaseState, Change
+from arbiter.domain.screening import Clearance
 from arbiter.domain.tenant import ApiKey, Tenant
 from arbiter.domain.workflow import WorkflowDefinition
 
@@ -14,6 +15,7 @@ __all__ = [
     "CaseDetail",
     "CaseQuery",
     "CaseRepository",
+    "ClearanceStore",
     "Page",
     "RuleSetRepository",
     "TenantRepository",
@@ -46,6 +48,20 @@ class CaseQuery:
     newest_first: bool = False
     limit: int = 25
     cursor: str | None = None
+
+    @property
+    def by_state_only(self) -> bool:
+        """Whether the query filters by state and nothing else (what numbered pages, `query_page`, serve)."""
+        return not (
+            self.workflow_id
+            or self.assignee
+            or self.entity_id
+            or self.risk_levels
+            or self.created_from
+            or self.created_to
+            or self.search
+            or self.cursor
+        )
 
 
 @dataclass
@@ -82,6 +98,10 @@ class CaseRepository(Protocol):
     def query(self, query: CaseQuery) -> Page:
         """Cases matching the query, one page at a time."""
 
+    def query_page(self, query: CaseQuery, number: int) -> list[Case]:
+        """Page `number` (from 1) of `query.limit` cases in creation order, for a query by state only
+        (`query.by_state_only`; ValueError otherwise); its cost does not grow with the number."""
+
     def find_by_ids(self, tenant_id: str, case_ids: list[str]) -> list[Case]:
         """The cases that exist among `case_ids`, in that order."""
 
@@ -114,6 +134,22 @@ class RuleSetRepository(Protocol):
 
     def list(self, tenant_id: str, *, cursor: str | None = None, limit: int = 50) -> Page:
         """Summaries of the tenant's rule sets."""
+
+
+class ClearanceStore(Protocol):
+    """Reviewers' clearances of screening matches, remembered per party and list entry."""
+
+    def get(self, tenant_id: str, party_key: str, entry_id: str) -> Clearance | None:
+        """The clearance of `entry_id` for the party, if any."""
+
+    def add(self, clearance: Clearance, audit: AuditEntry) -> bool:
+        """Store it with its audit entry on the case, atomically; False if it already existed (nothing written)."""
+
+    def for_party(self, tenant_id: str, party_key: str) -> list[Clearance]:
+        """Every clearance of one party."""
+
+    def remove(self, clearance: Clearance, case_id: str, audit: AuditEntry) -> bool:
+        """Delete it with an audit entry on `case_id`, atomically; False if it was already gone (nothing written)."""
 
 
 class WorkflowCatalog(Protocol):

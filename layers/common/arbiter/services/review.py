@@ -11,9 +11,9 @@ from arbiter.domain.case import Assignee, AuditEntry, Case, CaseState
 from arbiter.domain.document import DocumentDecision
 from arbiter.domain.errors import Conflict, InvalidInput
 from arbiter.domain.principal import Principal
-from arbiter.services import workflow_steps
 from arbiter.services.cases import CaseDeps
 from arbiter.services.dashboard import review_dashboard
+from arbiter.services.decisions import approval_blockers, blocked_reason, record_decision
 from arbiter.services.ports import CaseDetail, CaseQuery, Page
 
 __all__ = [
@@ -98,7 +98,8 @@ def add_note(deps: CaseDeps, principal: Principal, case_id: str, text: str) -> C
 
 
 def decide(deps: CaseDeps, principal: Principal, case_id: str, request: DecisionRequest) -> Case:
-    """Approve, reject or ask for a revision. Only one decision can win: the rest get Conflict (409)."""
+    """Approve, reject or ask for a revision. Only one decision can win: the rest get Conflict (409); an approval
+    over an uncleared sanctions or PEP hit is refused (409) until a reviewer clears it."""
     principal.require("reviewer", "deciding cases")
     case = deps.cases.get(principal.tenant_id, case_id)
     if case.state != CaseState.MANUAL_REVIEW:
@@ -107,25 +108,16 @@ def decide(deps: CaseDeps, principal: Principal, case_id: str, request: Decision
             case_id=case.id,
             state=case.state.value,
         )
-    expected = case.version
-    token = case.task_tokens.get("review")
     _apply_document_decisions(case, request, principal, deps.now())
-    if request.decision == "revision":
-        named = [d.document_id for d in request.documents if d.decision == "revision"]
-        change = case.request_revision(
-            actor=principal.actor, reason=request.reason, document_ids=named, at=deps.now()
-        )
-        output = {"decision": "revision"}
-    else:
-        outcome = "approved" if request.decision == "approve" else "rejected"
-        change = case.decide(outcome, actor=principal.actor, reason=request.reason, at=deps.now())
-        output = {"decision": outcome}
-    change.audit += _document_decision_entries(request, principal, deps.now())
-    deps.cases.save(case, change, expected_version=expected)  # the race is settled here
-    workflow_steps.resume(deps, token, output)
-    if case.state.terminal:
-        workflow_steps.notify_parent(deps, case)
-    return case
+    return record_decision(
+        deps,
+        principal,
+        case,
+        request.decision,
+        request.reason,
+        document_ids=[d.document_id for d in request.documents if d.decision == "revision"],
+        audit=_document_decision_entries(request, principal, deps.now()),
+    )
 
 
 def _apply_document_decisions(
@@ -158,8 +150,9 @@ def _document_decision_entries(
     ]
 
 
-def available_actions(case: Case, principal: Principal) -> dict[str, dict[str, Any]]:
+def available_actions(deps: CaseDeps, detail: CaseDetail, principal: Principal) -> dict[str, dict[str, Any]]:
     """What the reviewer may do on this case now, and why not when they may not (the back office shows it)."""
+    case = detail.case
 
     def action(role: str, states: tuple[CaseState, ...] | None, doing: str) -> dict[str, Any]:
         if not principal.can(role):  # type: ignore[arg-type]
@@ -170,8 +163,13 @@ def available_actions(case: Case, principal: Principal) -> dict[str, dict[str, A
 
     review = (CaseState.MANUAL_REVIEW,)
     open_states = tuple(s for s in CaseState if not s.terminal)
+    approve = action("reviewer", review, "approving")
+    if approve["allowed"]:
+        blockers = approval_blockers(deps, case, detail.checks)
+        if blockers:
+            approve = {"allowed": False, "reason": blocked_reason(blockers)}
     return {
-        "approve": action("reviewer", review, "approving"),
+        "approve": approve,
         "reject": action("reviewer", review, "rejecting"),
         "revision": action("reviewer", review, "asking for a revision"),
         "assign": action("reviewer", open_states, "assigning"),

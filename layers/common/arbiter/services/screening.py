@@ -5,7 +5,7 @@ the clearances held for a case's or an entity's parties; revoke one, so the matc
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -14,7 +14,7 @@ from arbiter.domain.errors import InvalidInput, NotFound
 from arbiter.domain.principal import Principal
 from arbiter.domain.screening import Clearance
 from arbiter.services.cases import CaseDeps
-from arbiter.services.ports import CaseQuery
+from arbiter.services.ports import CaseQuery, ClearanceStore
 
 __all__ = [
     "ClearMatchRequest",
@@ -25,20 +25,6 @@ __all__ = [
     "entity_clearances",
     "revoke_clearance",
 ]
-
-
-class ClearanceStore(Protocol):
-    def get(self, tenant_id: str, party_key: str, entry_id: str) -> Clearance | None:
-        """The clearance of `entry_id` for the party, if any."""
-
-    def add(self, clearance: Clearance, audit: AuditEntry) -> bool:
-        """Store it with its audit entry on the case, atomically; False if it already existed (nothing written)."""
-
-    def for_party(self, tenant_id: str, party_key: str) -> list[Clearance]:
-        """Every clearance of one party."""
-
-    def remove(self, clearance: Clearance, case_id: str, audit: AuditEntry) -> bool:
-        """Delete it with an audit entry on `case_id`, atomically; False if it was already gone (nothing written)."""
 
 
 class ClearMatchRequest(BaseModel):

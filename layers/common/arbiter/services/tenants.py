@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from arbiter.domain.errors import NotFound, Unauthenticated
+from pydantic import ValidationError
+
+from arbiter.domain.errors import InvalidInput, NotFound, Unauthenticated
 from arbiter.domain.tenant import ApiKey, Tenant, TenantSettings, generate_api_key, hash_api_key
 from arbiter.services.ports import TenantRepository
 
-__all__ = ["authenticate_api_key", "create_tenant", "issue_api_key"]
+__all__ = ["authenticate_api_key", "change_setting", "create_tenant", "issue_api_key"]
 
 
 def _now() -> dt.datetime:
@@ -22,6 +24,24 @@ def create_tenant(
     """Create a tenant; Conflict if the id exists."""
     tenant = Tenant(id=tenant_id, name=name, created_at=_now(), settings=settings or TenantSettings())
     tenants.add(tenant)
+    return tenant
+
+
+def change_setting(tenants: TenantRepository, tenant_id: str, name: str, value: object) -> Tenant:
+    """Set one of the tenant's settings (`TenantSettings`), validated; InvalidInput naming it when it is not one or
+    the value does not fit."""
+    tenant = tenants.get(tenant_id)
+    if tenant is None:
+        raise NotFound(f"tenant {tenant_id} does not exist", tenant_id=tenant_id)
+    if name not in TenantSettings.model_fields:
+        known = ", ".join(sorted(TenantSettings.model_fields))
+        raise InvalidInput(f"no tenant setting {name!r}; the settings are: {known}", path=name)
+    try:
+        tenant.settings = TenantSettings.model_validate({**tenant.settings.model_dump(), name: value})
+    except ValidationError as exc:
+        problem = exc.errors()[0].get("msg", "invalid")
+        raise InvalidInput(f"{name}: {problem}", path=name) from exc
+    tenants.update(tenant)
     return tenant
 
 

@@ -17,6 +17,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import Field, field_validator
 
+from arbiter.domain.screening import flag_code
 from arbiter.plugins.contract import (
     CaseContext,
     CheckError,
@@ -39,6 +40,7 @@ __all__ = [
     "WatchlistMissing",
     "WatchlistSource",
     "WatchlistUnavailable",
+    "flag_code",
     "unconfigured_watchlists",
 ]
 
@@ -236,15 +238,6 @@ def _match_record(match: Match) -> dict[str, Any]:
     entry = record["entry"]
     entry["names"] = entry["names"][:_MAX_LISTED_NAMES]
     return record
-
-
-def flag_code(topics: tuple[str, ...]) -> str:
-    """The flag for a listed entry: a sanctions target, a PEP (or a relative), or another list (crime, debarment)."""
-    if not topics or "sanction" in topics or any(t.startswith("sanction") for t in topics):
-        return "sanctions_match"
-    if any(t in ("role.pep", "role.rca") for t in topics):
-        return "pep_match"
-    return "watchlist_match"
 
 
 def _flag(party: Party, match: Match) -> Flag:
