@@ -46,6 +46,12 @@ class DryRunRequest(BaseModel):
     case_id: str | None = Field(default=None, max_length=200)
 
 
+class DraftDryRunRequest(DryRunRequest):
+    """A rule set that is not saved (the body `POST /v1/admin/rule-sets` takes), tried on a context or a case."""
+
+    rule_set: dict[str, Any]
+
+
 class BacktestRequest(BaseModel):
     workflow: str = Field(min_length=1, max_length=100)
     limit: int = Field(default=50, ge=1, le=200, description="At most services.rule_sets.MAX_BACKTEST_CASES")
@@ -101,6 +107,14 @@ def publish(
 ) -> dict[str, Any]:
     admin = _admin()
     return _service().publish(admin.store, admin.principal(), rule_set_id, version).model_dump(mode="json")
+
+
+@router.post("/v1/admin/rule-sets/dry-run")
+def dry_run_draft(body: DraftDryRunRequest) -> dict[str, Any]:
+    admin = _admin()
+    return _service().dry_run_draft(
+        admin.cases(), admin.principal(), body.rule_set, context=body.context, case_id=body.case_id
+    )
 
 
 @router.post("/v1/admin/rule-sets/<rule_set_id>/versions/<version>/dry-run")
