@@ -329,3 +329,71 @@ def test_a_publication_retried_by_the_sdk_after_it_was_applied_is_not_a_conflict
     with pytest.raises(Conflict):  # anyone else publishing it again is refused
         repository.publish(tenant.id, "retry", saved.version, actor="b", at=dt.datetime.now(dt.UTC))
     assert repository.published_version(tenant.id, "retry") == 1
+
+
+# ------------------------------------------------------------------------------------------- limits
+A900 = list(range(900))
+#: 729 million iterations when it could run: refused when saved, and when tried unsaved.
+NESTED_LOOPS = {"all": [A900, {"all": [A900, {"all": [A900, True]}]}]}
+
+
+def timed(call):
+    import time
+
+    start = time.monotonic()
+    response = call()
+    return response, time.monotonic() - start
+
+
+def test_a_rule_over_the_limits_gets_422_quickly_naming_the_rule(tenant):
+    admin = tenant.reviewer("admin")
+    admin.get("/v1/admin/rule-sets")  # the first admin call loads the rule engine
+    body = {"id": "heavy", "name": "Heavy", "rules": [
+        {"id": "fine", "name": "fine", "condition": True},
+        {"id": "loops", "name": "loops", "condition": NESTED_LOOPS},
+    ]}  # fmt: skip
+    response, seconds = timed(lambda: admin.post("/v1/admin/rule-sets", json=body))
+    assert response.status_code == 422, response.text
+    assert seconds < 1
+    error = response.json()
+    assert error["error"] == "InvalidRule"
+    assert error["path"].startswith("rules[1].condition.all[1]")
+    assert error["rule_id"] == "loops"
+    assert error["message"].startswith("rule 'loops': ")
+    assert admin.get("/v1/admin/rule-sets/heavy").status_code == 404
+    tried, seconds = timed(
+        lambda: admin.post("/v1/admin/rule-sets/dry-run", json={"rule_set": body, "context": {}})
+    )
+    assert tried.status_code == 422, tried.text
+    assert seconds < 1
+    assert (tried.json()["path"], tried.json()["rule_id"]) == (error["path"], "loops")
+
+
+def test_a_dry_run_that_goes_past_the_steps_gets_422_quickly_naming_the_rule(tenant):
+    admin = tenant.reviewer("admin")
+    body = {"id": "batches", "name": "Batches", "rules": [
+        {"id": "known", "name": "known", "condition": True, "outcome": "approve"},
+        {"id": "every-batch", "name": "every batch", "condition": {"all": [{"var": "batches"}, {"all": [A900, True]}]}},
+    ]}  # fmt: skip
+    assert admin.post("/v1/admin/rule-sets", json=body).status_code == 201
+    small = admin.post(
+        "/v1/admin/rule-sets/batches/versions/1/dry-run", json={"context": {"batches": [1, 2]}}
+    )
+    assert small.json()["recommendation"] == "approve"
+    big = {"context": {"batches": list(range(5000))}}  # 4.5 million iterations
+    response, seconds = timed(lambda: admin.post("/v1/admin/rule-sets/batches/versions/1/dry-run", json=big))
+    assert response.status_code == 422, response.text
+    assert seconds < 1
+    error = response.json()
+    assert (error["error"], error["rule_id"], error["path"], error["limit"]) == (
+        "RuleLimitExceeded",
+        "every-batch",
+        "rules[1].condition",
+        "steps",
+    )
+    unsaved, seconds = timed(
+        lambda: admin.post("/v1/admin/rule-sets/dry-run", json={"rule_set": body, **big})
+    )
+    assert unsaved.status_code == 422
+    assert seconds < 1
+    assert unsaved.json()["rule_id"] == "every-batch"

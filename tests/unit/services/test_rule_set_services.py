@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from arbiter.domain.case import RuleSetRef
-from arbiter.domain.errors import Conflict, InvalidInput, InvalidRule, NotAllowed, NotFound
-from arbiter.rules.ruleset import RuleSetDraft, RuleSetVersion
+from arbiter.domain.case import CaseState, RuleSetRef
+from arbiter.domain.errors import Conflict, InvalidInput, InvalidRule, NotAllowed, NotFound, RuleLimitExceeded
+from arbiter.rules.ruleset import RuleSetDraft, RuleSetVersion, parse_draft
 from arbiter.services import assessment, automation, cases, rule_sets
 from arbiter.services.ports import Page
 from tests.builders import individual, integrator, reviewer, tenant
@@ -188,3 +190,98 @@ def test_backtest_reports_the_recommendations_that_would_change(deps):
     assert report["changes"][0]["recommendation"] == "reject"
     with pytest.raises(InvalidInput):
         rule_sets.backtest(deps.rule_sets, rule_sets.CompiledRuleSets(deps.rule_sets), deps, admin(), "kyc-default", 1, workflow_id="kyc", limit=0)  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------- limits
+A900 = list(range(900))
+NESTED_LOOPS = {"all": [A900, {"all": [A900, {"all": [A900, True]}]}]}
+#: Under the save-time limits; its string passes 100,000 characters at the 589th element.
+GROWING = {"reduce": [list(range(600)), {"cat": [{"var": "accumulator"}, "x" * 170]}, ""]}
+STEPPING = {"all": [{"var": "metadata.batches"}, {"all": [A900, True]}]}  # 900 steps per batch
+
+
+def with_rule(condition, id="heavy"):
+    return {**KYC_RULES, "rules": [*KYC_RULES["rules"], {"id": id, "name": id, "condition": condition}]}
+
+
+def test_a_rule_set_over_the_save_limits_is_not_saved_and_the_rule_is_named(deps):
+    with pytest.raises(InvalidRule) as error:
+        rule_sets.create_draft(deps.rule_sets, admin(), with_rule(NESTED_LOOPS))
+    assert error.value.path.startswith("rules[2].condition.all[1]")
+    assert error.value.context["rule_id"] == "heavy"
+    assert deps.rule_sets.versions_by_key == {}
+
+
+def test_dry_running_an_unsaved_rule_set_checks_it_as_saving_does(deps):
+    start = time.monotonic()
+    with pytest.raises(InvalidRule) as error:
+        rule_sets.dry_run_draft(deps, admin(), with_rule(NESTED_LOOPS), context={})
+    assert time.monotonic() - start < 1
+    assert error.value.context["rule_id"] == "heavy"
+    result = rule_sets.dry_run_draft(
+        deps, admin(), KYC_RULES, context={"entity": {"individual": {"last_name": "Smith"}}}
+    )
+    assert (result["recommendation"], result["rule_set"]) == (
+        "approve",
+        {"id": "kyc-default", "version": None},
+    )
+    with pytest.raises(NotAllowed):
+        rule_sets.dry_run_draft(deps, reviewer("reviewer"), KYC_RULES, context={})
+    assert deps.rule_sets.versions_by_key == {}
+
+
+@pytest.mark.parametrize("saved", [True, False])
+def test_a_dry_run_past_a_run_time_limit_is_refused_naming_the_rule(deps, saved):
+    body = with_rule(STEPPING)
+    context = {"metadata": {"batches": list(range(200))}}  # 180,000 steps
+    if saved:
+        publish(deps, body)
+        compiled = rule_sets.CompiledRuleSets(deps.rule_sets)
+
+        def dry_run():
+            return rule_sets.dry_run(
+                deps.rule_sets, compiled, deps, admin(), "kyc-default", 1, context=context
+            )
+    else:
+
+        def dry_run():
+            return rule_sets.dry_run_draft(deps, admin(), body, context=context)
+
+    start = time.monotonic()
+    with pytest.raises(RuleLimitExceeded) as error:
+        dry_run()
+    assert time.monotonic() - start < 1
+    assert (error.value.path, error.value.context["rule_id"], error.value.context["limit"]) == (
+        "rules[2].condition",
+        "heavy",
+        "steps",
+    )
+    assert error.value.message == "rule 'heavy': the rule took more than 100,000 steps"
+
+
+def test_a_rule_past_a_run_time_limit_in_a_workflow_is_recorded_and_the_case_goes_to_review(deps):
+    publish(deps, with_rule(GROWING, id="growing"))
+    case, _ = cases.start_case(deps, integrator(), ACME, workflow="kyc", entity=individual("p-1"))
+    assessor = rule_sets.RuleSetAssessor(rule_sets.CompiledRuleSets(deps.rule_sets))
+    automation.decide(automation_deps(deps, assessor), "acme", case.id, "token-1")
+    stored = deps.cases.get("acme", case.id)
+    assert stored.state == CaseState.MANUAL_REVIEW
+    assert stored.risk.recommendation == "review"
+    assert [h["rule_id"] for h in stored.risk.hits] == ["known"]  # the other rules still count
+    [error] = stored.risk.errors
+    assert (error["rule_id"], error["limit"]) == ("growing", "string")
+    flag = next(f for f in stored.flags if f.code == "rule_failed")
+    assert (flag.source, flag.severity) == ("growing", "high")
+    assert "cat would return a string" in flag.message
+
+
+def test_a_stored_version_over_todays_save_limits_still_assesses_its_cases(deps):
+    draft = parse_draft(with_rule(NESTED_LOOPS))  # saved before the limits: stored as it was
+    at = deps.clock()
+    deps.rule_sets.add_version("acme", draft, actor="admin", at=at)
+    deps.rule_sets.publish("acme", "kyc-default", 1, actor="admin", at=at)
+    case, _ = cases.start_case(deps, integrator(), ACME, workflow="kyc", entity=individual("p-1"))
+    result = assess(deps, case)
+    assert result.recommendation == "review"
+    assert [(e["rule_id"], e["limit"]) for e in result.errors] == [("heavy", "size")]
+    assert [h["rule_id"] for h in result.hits] == ["known"]

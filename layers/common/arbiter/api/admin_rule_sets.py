@@ -31,6 +31,12 @@ class DryRunRequest(BaseModel):
     case_id: str | None = Field(default=None, max_length=200)
 
 
+class DraftDryRunRequest(DryRunRequest):
+    """A rule set that is not saved (the body `POST /v1/admin/rule-sets` takes), tried on a context or a case."""
+
+    rule_set: dict[str, Any]
+
+
 class BacktestRequest(BaseModel):
     workflow: str = Field(min_length=1, max_length=100)
     limit: int = Field(default=50, ge=1, le=200, description="At most services.rule_sets.MAX_BACKTEST_CASES")
@@ -76,6 +82,12 @@ def admin_rule_sets_router(deps: Callable[[], Dependencies], caller: Callable[[]
         rule_set_id: Annotated[str, Path(max_length=63)], version: Annotated[int, Path(ge=1)]
     ) -> dict[str, Any]:
         return _service().publish(deps().rule_sets, caller(), rule_set_id, version).model_dump(mode="json")
+
+    @router.post("/v1/admin/rule-sets/dry-run")
+    def dry_run_draft(body: DraftDryRunRequest) -> dict[str, Any]:
+        return _service().dry_run_draft(
+            deps(), caller(), body.rule_set, context=body.context, case_id=body.case_id
+        )
 
     @router.post("/v1/admin/rule-sets/<rule_set_id>/versions/<version>/dry-run")
     def dry_run(

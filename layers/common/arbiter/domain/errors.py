@@ -93,3 +93,8 @@ class TooLarge(ArbiterError):
 
 class InvalidRule(InvalidInput):
     """A rule or rule set is malformed; `path` is the JSON path of the problem (`rules[3].condition.and[1]`)."""
+
+
+class RuleLimitExceeded(InvalidRule):
+    """A rule went past a run-time limit (steps, time, string or array size) on the context it was tried on;
+    `rule_id`, `path` and `limit` say which rule, where it is and which limit."""

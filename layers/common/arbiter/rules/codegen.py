@@ -21,23 +21,15 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from arbiter.rules import runtime
+from arbiter.rules import budget, runtime
 from arbiter.rules.jsvalues import UNDEFINED, js_prop, js_to_string, json_truthy
+from arbiter.rules.limits import LOOPS, MAX_ARRAY_LENGTH
 from arbiter.rules.operators import OperatorRegistry
+from arbiter.rules.ruleset import child_path
 
 __all__ = ["RUNTIME_NAMES", "Generator", "child_path"]
 
-SCOPED = ("filter", "map", "all", "some", "none", "reduce")
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-
-
-def child_path(path: str, key: str | int) -> str:
-    """`condition` + 1 → `condition[1]`; + "and" → `condition.and`; + "==" → `condition["=="]`."""
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    if _IDENTIFIER.match(key):
-        return f"{path}.{key}" if path else key
-    return f"{path}[{json.dumps(key)}]"
+SCOPED = LOOPS
 
 
 def _step(value: Any, key: str) -> Any:
@@ -77,8 +69,9 @@ RUNTIME_NAMES: dict[str, Any] = {
     "_substr": runtime.substr,
     "_merge": runtime.merge,
     "_log": runtime.log_value,
-    "_reduce": runtime.reduce_,
-    "_undefined_logic": lambda _d: UNDEFINED,
+    "_reduce_without_logic": runtime.reduce_without_logic,
+    "_loop": budget.loop,
+    "_array_too_long": runtime.array_too_long,
 }
 BUILTINS = {
     "float": float,
@@ -116,10 +109,12 @@ class Generator:
         self._shared: dict[str, Any] = {}
         #: Where the data comes from: "d" at the top, the loop variable in comprehensions, or a reduce lambda.
         self._scopes: list[str] = ["top"]
+        #: Whether the code counts steps (loops, cat, merge, substr, `in` on an array) and so needs a budget.
+        self.budgeted = False
 
     # ------------------------------------------------------------------ assembling
     def source(self, name: str, body: str) -> str:
-        lines = [f"def {name}(d):"] + [f"    {s}" for s in self.statements] + [f"    return {body}"]
+        lines = [f"def {name}(d, _b):"] + [f"    {s}" for s in self.statements] + [f"    return {body}"]
         return "".join(self.functions) + "\n".join(lines) + "\n"
 
     def name(self, prefix: str) -> str:
@@ -268,7 +263,8 @@ class Generator:
         if op in fixed:
             function, params, kind = fixed[op]
             prefix, args = self.eager(exprs, params)
-            return self.wrap(prefix, f"{function}({', '.join(args)})"), kind
+            budgeted = self._budget() if op == "substr" else ""
+            return self.wrap(prefix, f"{function}({', '.join(args)}{budgeted})"), kind
         variadic = {
             "min": ("_min", "num"),
             "max": ("_max", "num"),
@@ -279,7 +275,8 @@ class Generator:
             function, kind = variadic[op]
             if op == "cat" and len(exprs) == 1 and compiled[0][1] == "str":
                 return exprs[0], "str"
-            return f"{function}(({''.join(e + ', ' for e in exprs)}))", kind
+            budgeted = self._budget() if op in ("cat", "merge") else ""
+            return f"{function}(({''.join(e + ', ' for e in exprs)}){budgeted})", kind
         custom = self.registry.operators[op]
         return f"{self.constant(custom.function)}({', '.join(exprs)})", "any"
 
@@ -435,6 +432,23 @@ class Generator:
         self.functions.append(f"def {name}({params}):\n" + "".join(f"    {line}\n" for line in lines) + "\n")
         return name
 
+    def _budget(self) -> str:
+        """The budget as an argument (and a note that the function needs one)."""
+        self.budgeted = True
+        return ", _b"
+
+    def _charged(self, op: str) -> list[str]:
+        """A loop's entry: its array's length charged to the budget (past the grant, `_loop` settles).
+
+        Loops over a few elements (most of them) are not charged: the test is cheaper than the charge."""
+        self.budgeted = True
+        return [
+            f"if (_n := len(items)) > {budget.FREE_LOOP}:",
+            "    _b[0] -= _n",
+            "    if _b[0] < 0:",
+            f"        items = _loop(items, _b, {op!r})",
+        ]
+
     def scoped(self, op: str, raw: list[Any], paths: list[str]) -> Compiled:
         items = self.expr(raw[0], paths[0])[0] if raw else "_U"
         if op == "reduce":
@@ -446,59 +460,66 @@ class Generator:
             lines = [
                 guard,
                 "    return []",
+                *self._charged(op),
                 "out = []",
                 "for d in items:",
                 f"    out.append({body})",
                 "return out",
             ]
-            return f"{self._helper(lines, 'items')}({items})", "list"
+            return f"{self._helper(lines, 'items, _b')}({items}, _b)", "list"
         if op == "filter":
             lines = [
                 guard,
                 "    return []",
+                *self._charged(op),
                 "out = []",
                 "for d in items:",
                 f"    if {test}:",
                 "        out.append(d)",
+                f"if len(out) > {MAX_ARRAY_LENGTH}:",
+                "    raise _array_too_long('filter', len(out))",
+                "return out",
             ]
-            lines.append("return out")
-            return f"{self._helper(lines, 'items')}({items})", "list"
+            return f"{self._helper(lines, 'items, _b')}({items}, _b)", "list"
         if op == "all":
             lines = [
                 "if items.__class__ is not list or not items:",
                 "    return False",
+                *self._charged(op),
                 "for d in items:",
                 f"    if not {test}:",
                 "        return False",
                 "return True",
             ]
-            return f"{self._helper(lines, 'items')}({items})", "bool"
+            return f"{self._helper(lines, 'items, _b')}({items}, _b)", "bool"
         found, otherwise = ("True", "False") if op == "some" else ("False", "True")
         lines = [
             "if items.__class__ is not list:",
             f"    return {otherwise}",
+            *self._charged(op),
             "for d in items:",
             f"    if {test}:",
             f"        return {found}",
             f"return {otherwise}",
         ]
-        return f"{self._helper(lines, 'items')}({items})", "bool"
+        return f"{self._helper(lines, 'items, _b')}({items}, _b)", "bool"
 
     def reduce(self, raw: list[Any], paths: list[str], items: str) -> Compiled:
         initial = self.expr(raw[2], paths[2])[0] if len(raw) > 2 else "None"
         extra = [self.expr(r, p)[0] for r, p in zip(raw[3:], paths[3:], strict=True)]
         if len(raw) < 2:
-            call = f"_reduce({items}, _undefined_logic, {initial})"
+            call = f"_reduce_without_logic({items}, {initial})"
         else:
             body, _ = self._body("reduce", raw[1], paths[1])
             lines = [
                 "if items.__class__ is not list:",
                 "    return _ra",
+                *self._charged("reduce"),
                 "for _rc in items:",
                 f"    _ra = {body}",
                 "return _ra",
             ]
-            call = f"{self._helper(lines, 'items, _ra')}({items}, {initial})"
+            call = f"{self._helper(lines, 'items, _ra, _b')}({items}, {initial}, _b)"
         return (f"({', '.join(extra)}, {call})[-1]" if extra else call), "any"
 
     # ------------------------------------------------------------------ comparisons
@@ -552,7 +573,7 @@ class Generator:
     def in_(self, raw: list[Any], compiled: list[Compiled]) -> Compiled:
         prefix, (a, b) = self.eager([e for e, _ in compiled], 2)
         if prefix:
-            return self.wrap(prefix, f"_in({a}, {b})"), "bool"
+            return self.wrap(prefix, f"_in({a}, {b}{self._budget()})"), "bool"
         needle = raw[0] if raw else None
         haystack = raw[1] if len(raw) == 2 else None
         if isinstance(haystack, list) and haystack and all(isinstance(x, str) for x in haystack):
@@ -565,8 +586,8 @@ class Generator:
             if compiled[1][1] == "str":
                 return f"({a} in {b})", "bool"
             first, t = self.bind(b)
-            return f"({a} in {t} if {first}.__class__ is str else _in({a}, {t}))", "bool"
-        return f"_in({a}, {b})", "bool"
+            return f"({a} in {t} if {first}.__class__ is str else _in({a}, {t}{self._budget()}))", "bool"
+        return f"_in({a}, {b}{self._budget()})", "bool"
 
     # ------------------------------------------------------------------ arithmetic
     def _number(self, expr: str) -> str:

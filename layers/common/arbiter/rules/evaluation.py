@@ -13,18 +13,22 @@ Scoring (docs/rules.md):
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from arbiter.domain.errors import InvalidRule
-from arbiter.rules import jsonlogic
+from arbiter.rules import jsonlogic, limits
+from arbiter.rules.budget import FIRST_GRANT, UNSTARTED, Allowance, deadline
 from arbiter.rules.operators import OperatorRegistry, default_registry
 from arbiter.rules.ruleset import DecisionTable, RuleSetDraft
-from arbiter.rules.runtime import RuleRuntimeError, var_dynamic
+from arbiter.rules.runtime import LimitExceeded, RuleRuntimeError, var_dynamic
 
 __all__ = ["CompiledRuleSet", "Evaluation", "compile_rule_set", "explain", "table_row_condition"]
 
+#: What a condition over the save-time limits does: refused (saving), or failing when evaluated (stored).
+OverLimits = Literal["refuse", "fail"]
 _SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 
 
@@ -40,9 +44,12 @@ class _Check:
     score: float
     severity: str
     condition: Any
-    test: jsonlogic.CompiledRule
+    test: jsonlogic.CompiledRule | None
     variables: tuple[str, ...]
+    path: str
     table: str | None = None
+    #: Over the save-time limits (a stored version): the error each evaluation reports instead of testing it.
+    refused: LimitExceeded | None = None
 
 
 @dataclass
@@ -65,32 +72,69 @@ class Evaluation:
         }
 
 
+def _compile(
+    condition: Any,
+    path: str,
+    name: str,
+    rule_id: str,
+    *,
+    registry: OperatorRegistry,
+    over_limits: OverLimits,
+    cells: bool = False,
+) -> tuple[jsonlogic.CompiledRule | None, LimitExceeded | None]:
+    """A condition checked against the limits and compiled; InvalidRule names the rule (`name`) and where.
+
+    Over the limits with over_limits="fail": no compiled test, and the error each evaluation reports."""
+    try:
+        limits.check_condition(condition, "" if cells else path)
+        return jsonlogic.compile(condition, registry, path="" if cells else path), None
+    except InvalidRule as exc:
+        # A table row's condition is its cells applied to the inputs: the row's path says where it is.
+        where = path if cells else (exc.path or path)
+        detail = f"{exc.message} (in its cells)" if cells else exc.message
+        if over_limits == "fail" and exc.context.get("limit"):
+            return None, LimitExceeded(f"{name} is over the rule limits: {detail} (at {where})", "size")
+        raise InvalidRule(f"{name}: {detail}", path=where, rule_id=rule_id, **_extra(exc)) from exc
+
+
+def _extra(error: InvalidRule) -> dict[str, Any]:
+    return {k: v for k, v in error.context.items() if k not in ("path", "rule_id")}
+
+
+def _error(check: _Check, error: RuleRuntimeError) -> dict[str, Any]:
+    """A rule's failure as recorded on the case: which rule, the message, and the limit it went past."""
+    out: dict[str, Any] = {"rule_id": check.id, "error": str(error)}
+    if isinstance(error, LimitExceeded):
+        out["limit"] = error.limit
+    return out
+
+
 def table_row_condition(table: DecisionTable, row_index: int) -> Any:
-    """A row's cells as one JSON Logic condition: null matches anything, a literal equals, {op: x} applies op."""
-    parts = []
-    for column, cell in zip(table.inputs, table.rows[row_index].when, strict=True):
-        if cell is None:
-            continue
-        if isinstance(cell, dict) and len(cell) == 1:
-            op, operand = next(iter(cell.items()))
-            parts.append({op: [column.expression, operand]})
-        else:
-            parts.append({"==": [column.expression, cell]})
-    return {"and": parts} if parts else True
+    """A row's cells as one JSON Logic condition (see `DecisionTable.row_condition`)."""
+    return table.row_condition(row_index)
 
 
 class CompiledRuleSet:
-    """A rule set version compiled once: evaluate it on many contexts."""
+    """A rule set version compiled once: evaluate it on many contexts.
 
-    def __init__(self, draft: RuleSetDraft, registry: OperatorRegistry) -> None:
+    `over_limits` says what a condition over the save-time limits (`limits.check_condition`) does: "refuse"
+    raises InvalidRule naming it (saving, trying a draft); "fail" keeps the version usable and makes that
+    condition fail at every evaluation (a version stored before the limits were what they are).
+    """
+
+    def __init__(
+        self, draft: RuleSetDraft, registry: OperatorRegistry, over_limits: OverLimits = "refuse"
+    ) -> None:
         self.draft = draft
         self.registry = registry
         self.checks: list[_Check] = []
         self.tables: list[tuple[DecisionTable, list[_Check]]] = []
+        compile_condition = functools.partial(_compile, registry=registry, over_limits=over_limits)
         for index, rule in enumerate(draft.rules):
             if not rule.enabled:
                 continue
             path = f"rules[{index}].condition"
+            test, refused = compile_condition(rule.condition, path, f"rule {rule.id!r}", rule.id)
             self.checks.append(
                 _Check(
                     id=rule.id,
@@ -101,27 +145,29 @@ class CompiledRuleSet:
                     score=rule.score,
                     severity=rule.severity,
                     condition=rule.condition,
-                    test=jsonlogic.compile(rule.condition, registry, path=path),
+                    test=test,
                     variables=tuple(jsonlogic.variables_read(rule.condition)),
+                    path=path,
+                    refused=refused,
                 )
             )
         for t_index, table in enumerate(draft.tables):
+            inputs_refused = None
             for c_index, column in enumerate(table.inputs):
-                jsonlogic.compile(
-                    column.expression, registry, path=f"tables[{t_index}].inputs[{c_index}].expression"
-                )
+                path = f"tables[{t_index}].inputs[{c_index}].expression"
+                _, refused = compile_condition(column.expression, path, f"table {table.id!r}", table.id)
+                inputs_refused = inputs_refused or refused
             rows = []
             for r_index, row in enumerate(table.rows):
-                condition = table_row_condition(table, r_index)
-                try:
-                    test = jsonlogic.compile(condition, registry)
-                except InvalidRule as exc:
-                    raise InvalidRule(
-                        f"{exc.message} (in a cell)", path=f"tables[{t_index}].rows[{r_index}].when"
-                    ) from exc
+                check_id = f"{table.id}.{row.id}"
+                path = f"tables[{t_index}].rows[{r_index}].when"
+                condition = table.row_condition(r_index)
+                test, refused = compile_condition(
+                    condition, path, f"table {table.id!r} row {row.id!r}", check_id, cells=True
+                )
                 rows.append(
                     _Check(
-                        id=f"{table.id}.{row.id}",
+                        id=check_id,
                         name=f"{table.name}: {row.id}",
                         description=row.description or table.description,
                         domain=table.domain,
@@ -132,33 +178,47 @@ class CompiledRuleSet:
                         test=test,
                         variables=tuple(jsonlogic.variables_read(condition)),
                         table=table.id,
+                        path=path,
+                        refused=inputs_refused or refused,
                     )
                 )
             self.tables.append((table, rows))
 
-        everything = self.checks + [check for _, rows in self.tables for check in rows]
+        self._everything = self.checks + [check for _, rows in self.tables for check in rows]
+        self._tested = [c for c in self._everything if c.refused is None]
         # One function tests every condition (reads shared); a failure falls back to one rule at a time.
-        self._batch = jsonlogic.compile_batch([c.condition for c in everything], registry)
+        self._batch = jsonlogic.compile_batch([c.condition for c in self._tested], registry)
 
     @property
     def size(self) -> int:
         """How many conditions one evaluation may test."""
         return len(self.checks) + sum(len(rows) for _, rows in self.tables)
 
+    def path_of(self, check_id: str) -> str:
+        """Where a rule (or a table's row) is in the rule set: `rules[2].condition`."""
+        return next(c.path for c in self._everything if c.id == check_id)
+
     def evaluate(self, context: dict[str, Any]) -> Evaluation:
         """Every rule and table on `context`; the hits carry the values their conditions read."""
         errors: list[dict[str, Any]] = []
+        budget = [FIRST_GRANT, UNSTARTED]
         try:
-            outcomes: list[bool | RuleRuntimeError] = list(self._batch(context))
+            results: list[bool | RuleRuntimeError] = list(self._batch(context, budget))
         except RuleRuntimeError:
-            outcomes = self._batch.each(context)
+            # Each rule alone, with its own steps, all of them within the rule set's steps and time.
+            results = self._batch.each(context, Allowance(deadline=deadline(budget)))
+        if len(self._tested) == len(self._everything):
+            outcomes = results
+        else:
+            tested = iter(results)
+            outcomes = [c.refused if c.refused is not None else next(tested) for c in self._everything]
         fired: list[_Check] = []
         position = 0
         for check in self.checks:
             outcome = outcomes[position]
             position += 1
             if isinstance(outcome, RuleRuntimeError):
-                errors.append({"rule_id": check.id, "error": str(outcome)})
+                errors.append(_error(check, outcome))
             elif outcome:
                 fired.append(check)
         for table, rows in self.tables:
@@ -169,7 +229,7 @@ class CompiledRuleSet:
                 if matched:
                     continue
                 if isinstance(outcome, RuleRuntimeError):
-                    errors.append({"rule_id": check.id, "error": str(outcome)})
+                    errors.append(_error(check, outcome))
                 elif outcome:
                     fired.append(check)
                     matched = table.hit_policy == "first"
@@ -261,7 +321,9 @@ def _var_name(node: Any) -> str | None:
     return None
 
 
-def compile_rule_set(draft: RuleSetDraft, registry: OperatorRegistry | None = None) -> CompiledRuleSet:
+def compile_rule_set(
+    draft: RuleSetDraft, registry: OperatorRegistry | None = None, *, over_limits: OverLimits = "refuse"
+) -> CompiledRuleSet:
     """Check and compile every condition of a rule set (InvalidRule with the path of the first problem)."""
     base = registry or default_registry()
-    return CompiledRuleSet(draft, base.with_lists(draft.lists) if draft.lists else base)
+    return CompiledRuleSet(draft, base.with_lists(draft.lists) if draft.lists else base, over_limits)

@@ -22,6 +22,7 @@ from typing import Any
 
 from arbiter.domain.errors import InvalidRule
 from arbiter.rules import runtime
+from arbiter.rules.budget import FIRST_GRANT, UNSTARTED, Allowance
 from arbiter.rules.codegen import BUILTINS, RUNTIME_NAMES, SCOPED, Generator, child_path
 from arbiter.rules.jsvalues import UNDEFINED, js_to_string, json_truthy, to_json
 from arbiter.rules.operators import OperatorRegistry, default_registry
@@ -81,26 +82,33 @@ _child = child_path
 class CompiledRule:
     """A rule compiled to a Python function: call it with the data, get a JSON value back."""
 
-    __slots__ = ("_function", "rule", "source")
+    __slots__ = ("_budgeted", "_function", "rule", "source")
 
-    def __init__(self, rule: Any, function: Callable[[Any], Any], source: str) -> None:
+    def __init__(
+        self, rule: Any, function: Callable[[Any, Any], Any], source: str, budgeted: bool = True
+    ) -> None:
         self.rule = rule
         self.source = source
         self._function = function
+        self._budgeted = budgeted
 
-    def __call__(self, data: Any = None) -> Any:
-        """Evaluate on `data`; JavaScript's undefined comes back as None."""
+    def __call__(self, data: Any = None, budget: list[Any] | None = None) -> Any:
+        """Evaluate on `data`; JavaScript's undefined comes back as None.
+
+        `budget` (from `arbiter.rules.budget`) bounds what the evaluation may do; by default, one rule's."""
+        if budget is None and self._budgeted:  # a rule that counts no steps needs none
+            budget = [FIRST_GRANT, UNSTARTED]
         try:
-            result = self._function(data)
+            result = self._function(data, budget)
         except runtime.RuleRuntimeError:
             raise
         except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RecursionError) as exc:
             raise runtime.RuleRuntimeError(f"the rule failed: {exc}") from exc
         return to_json(result) if result is UNDEFINED or result.__class__ is list else result
 
-    def truthy(self, data: Any = None) -> bool:
+    def truthy(self, data: Any = None, budget: list[Any] | None = None) -> bool:
         """json-logic's truthiness of the result (what `if` and `and` test)."""
-        return json_truthy(self(data))
+        return json_truthy(self(data, budget))
 
 
 def _check(rule: Any, path: str, registry: OperatorRegistry) -> None:
@@ -149,7 +157,7 @@ def _check(rule: Any, path: str, registry: OperatorRegistry) -> None:
     raise InvalidRule(f"not a JSON value: {type(rule).__name__}", path=path or "$")
 
 
-def _exec(source: str, constants: dict[str, Any], name: str, path: str) -> Callable[[Any], Any]:
+def _exec(source: str, constants: dict[str, Any], name: str, path: str) -> Callable[..., Any]:
     namespace: dict[str, Any] = {"__builtins__": BUILTINS, **RUNTIME_NAMES, **constants}
     try:
         with warnings.catch_warnings():
@@ -158,7 +166,7 @@ def _exec(source: str, constants: dict[str, Any], name: str, path: str) -> Calla
         exec(code, namespace)  # noqa: S102 - generated from a checked rule
     except (SyntaxError, RecursionError, MemoryError) as exc:
         raise InvalidRule(f"the rule is too deeply nested to compile ({exc})", path=path or "$") from exc
-    function: Callable[[Any], Any] = namespace[name]
+    function: Callable[..., Any] = namespace[name]
     return function
 
 
@@ -167,14 +175,17 @@ def _build(rule: Any, registry: OperatorRegistry, path: str) -> CompiledRule:
     generator = Generator(registry)
     body, _ = generator.expr(rule, path)
     source = generator.source("_rule", body)
-    return CompiledRule(rule, _exec(source, generator.constants, "_rule", path), source)
+    function = _exec(source, generator.constants, "_rule", path)
+    return CompiledRule(rule, function, source, generator.budgeted)
 
 
 class CompiledBatch:
     """Several rules compiled into one function that returns the truthiness of each, in order.
 
-    The rules share the reads of their data (each `var` path is looked up once per evaluation). If one of
-    them fails, every rule is evaluated alone (`each`), so the others still count and the failing one is known.
+    The rules share the reads of their data (each `var` path is looked up once per evaluation), and one
+    rule's budget (MAX_RULE_STEPS): within it, no rule alone can have gone past its own. If one of them fails,
+    or they go past it, every rule is evaluated alone (`each`), so the others still count and the failing
+    one is known.
     """
 
     __slots__ = ("_function", "rules", "source")
@@ -186,21 +197,22 @@ class CompiledBatch:
         self.source = source
         self._function = function
 
-    def __call__(self, data: Any) -> tuple[bool, ...]:
-        """The truthiness of every rule on `data`; RuleRuntimeError if one of them fails."""
+    def __call__(self, data: Any, budget: list[Any] | None = None) -> tuple[bool, ...]:
+        """The truthiness of every rule on `data`; RuleRuntimeError if one of them fails or the budget ends."""
         try:
-            return self._function(data)
+            return self._function(data, [FIRST_GRANT, UNSTARTED] if budget is None else budget)
+        except runtime.RuleRuntimeError:
+            raise
         except Exception as exc:
-            for rule in self.rules:  # find which rule failed, with its own error
-                rule.truthy(data)
             raise runtime.RuleRuntimeError(f"the rules failed: {exc}") from exc
 
-    def each(self, data: Any) -> list[bool | runtime.RuleRuntimeError]:
-        """Every rule alone: its truthiness, or the error it raised."""
+    def each(self, data: Any, allowance: Allowance | None = None) -> list[bool | runtime.RuleRuntimeError]:
+        """Every rule alone, each with its own budget drawn from `allowance`: its truthiness, or its error."""
+        allowance = allowance or Allowance()
         out: list[bool | runtime.RuleRuntimeError] = []
         for rule in self.rules:
             try:
-                out.append(rule.truthy(data))
+                out.append(rule.truthy(data, allowance.budget()))
             except runtime.RuleRuntimeError as exc:
                 out.append(exc)
         return out

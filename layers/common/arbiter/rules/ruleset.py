@@ -7,6 +7,8 @@ and keeps it unchanged for ever (`RuleSetVersion`); publishing a version makes i
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -24,12 +26,14 @@ __all__ = [
     "Severity",
     "TableInput",
     "Thresholds",
+    "child_path",
     "parse_draft",
 ]
 
 Outcome = Literal["flag", "review", "reject", "approve"]
 Severity = Literal["info", "low", "medium", "high", "critical"]
 _ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 #: A decision-table cell: null (any value), a literal (equals), or {operator: operand} applied to the input.
 Cell = Any
 
@@ -86,6 +90,19 @@ class DecisionTable(BaseModel):
     hit_policy: Literal["first", "collect"] = "first"
     inputs: list[TableInput] = Field(min_length=1, max_length=20)
     rows: list[DecisionRow] = Field(min_length=1, max_length=500)
+
+    def row_condition(self, row_index: int) -> Any:
+        """A row's cells as one JSON Logic condition: null matches anything, a literal equals, {op: x} applies op."""
+        parts = []
+        for column, cell in zip(self.inputs, self.rows[row_index].when, strict=True):
+            if cell is None:
+                continue
+            if isinstance(cell, dict) and len(cell) == 1:
+                op, operand = next(iter(cell.items()))
+                parts.append({op: [column.expression, operand]})
+            else:
+                parts.append({"==": [column.expression, cell]})
+        return {"and": parts} if parts else True
 
     @model_validator(mode="after")
     def _cells_match_inputs(self) -> DecisionTable:
@@ -166,6 +183,15 @@ class RuleSetVersion(RuleSetDraft):
             "created_at": self.created_at.isoformat(),
             "published_at": self.published_at.isoformat() if self.published_at else None,
         }
+
+
+def child_path(path: str, key: str | int) -> str:
+    """`condition` + 1 → `condition[1]`; + "and" → `condition.and`; + "==" → `condition["=="]`."""
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    if _IDENTIFIER.match(key):
+        return f"{path}.{key}" if path else key
+    return f"{path}[{json.dumps(key)}]"
 
 
 def _path(location: tuple[Any, ...]) -> str:

@@ -2,12 +2,13 @@
 
 Generated code inlines the common cases (a dictionary lookup, two numbers compared) and calls these for the
 rest; every function here is a plain function of JSON values, so nothing a rule does can reach further.
+Those that build strings or arrays, or look through an array, take the evaluation's budget `b` (see `budget`):
+they refuse results over the limits and count their steps.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from arbiter.rules.jsvalues import (
@@ -24,10 +25,10 @@ from arbiter.rules.jsvalues import (
     js_to_integer,
     js_to_number,
     js_to_string,
-    json_truthy,
 )
+from arbiter.rules.limits import CHARACTERS_PER_STEP, MAX_ARRAY_LENGTH, MAX_STRING_LENGTH
 
-__all__ = ["RuleRuntimeError"]
+__all__ = ["LimitExceeded", "RuleRuntimeError"]
 
 log = logging.getLogger("arbiter.rules")
 NUMBER = (int, float)
@@ -35,6 +36,38 @@ NUMBER = (int, float)
 
 class RuleRuntimeError(Exception):
     """A rule failed while evaluating (where json-logic-js throws, e.g. `*` with no arguments)."""
+
+
+class LimitExceeded(RuleRuntimeError):
+    """A rule went past a run-time limit; `limit` says which: steps, time, string or array."""
+
+    def __init__(self, message: str, limit: str) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+def _spend(b: list[Any], steps: int) -> None:
+    b[0] -= steps
+    if b[0] < 0:
+        b[1].settle(b)
+
+
+def _string(text: str, op: str, b: list[Any]) -> str:
+    size = len(text)
+    if size >= CHARACTERS_PER_STEP:
+        if size > MAX_STRING_LENGTH:
+            raise LimitExceeded(
+                f"{op} would return a string of {size:,} characters (at most {MAX_STRING_LENGTH:,})", "string"
+            )
+        _spend(b, size // CHARACTERS_PER_STEP)
+    return text
+
+
+def array_too_long(op: str, size: int) -> LimitExceeded:
+    """The error for an array over MAX_ARRAY_LENGTH (map and filter raise it from the generated code)."""
+    return LimitExceeded(
+        f"{op} would return an array of {size:,} elements (at most {MAX_ARRAY_LENGTH:,})", "array"
+    )
 
 
 def var_path(data: Any, keys: tuple[str, ...], default: Any) -> Any:
@@ -124,11 +157,12 @@ def between(op: str, a: Any, b: Any, c: Any) -> bool:
     return js_compare(op, a, b) and js_compare(op, b, c)
 
 
-def in_(a: Any, b: Any) -> bool:
+def in_(a: Any, b: Any, budget: list[Any]) -> bool:
     """`in`: substring of a string (a converted to string), or strict membership in an array."""
     if b.__class__ is str:
         return b != "" and js_to_string(a) in b
     if b.__class__ is list:
+        _spend(budget, len(b))
         if a.__class__ is list or a.__class__ is dict:
             return any(x is a for x in b)
         return any(js_strict_eq(a, x) for x in b)
@@ -200,8 +234,9 @@ def maximum(args: tuple[Any, ...]) -> float | int:
     return result
 
 
-def cat(args: tuple[Any, ...]) -> str:
-    return "".join("" if v is None or v is UNDEFINED else js_to_string(v) for v in args)
+def cat(args: tuple[Any, ...], b: list[Any]) -> str:
+    text = "".join("" if v is None or v is UNDEFINED else js_to_string(v) for v in args)
+    return _string(text, "cat", b) if len(text) >= CHARACTERS_PER_STEP else text
 
 
 def _substr(text: str, start: Any, length: Any) -> str:
@@ -219,7 +254,22 @@ def _substr(text: str, start: Any, length: Any) -> str:
     return text[int(begin) : int(begin + count)]
 
 
-def substr(source: Any, start: Any, end: Any = UNDEFINED) -> str:
+def substr(source: Any, start: Any, end: Any, b: list[Any]) -> str:
+    """String(source).substr(start, end), at most MAX_STRING_LENGTH characters."""
+    if (
+        source.__class__ is str
+        and start.__class__ is int
+        and start >= 0
+        and end.__class__ is int
+        and end >= 0
+    ):
+        text = source[start : start + end]
+    else:
+        text = _substring(source, start, end)
+    return _string(text, "substr", b) if len(text) >= CHARACTERS_PER_STEP else text
+
+
+def _substring(source: Any, start: Any, end: Any = UNDEFINED) -> str:
     """String(source).substr(start, end); a negative end counts back from the end (as PHP does)."""
     if source.__class__ is str and start.__class__ is int and start >= 0:
         if end is UNDEFINED:
@@ -238,13 +288,19 @@ def substr(source: Any, start: Any, end: Any = UNDEFINED) -> str:
     return _substr(text, start, end)
 
 
-def merge(args: tuple[Any, ...]) -> list[Any]:
+def merge(args: tuple[Any, ...], b: list[Any]) -> list[Any]:
     out: list[Any] = []
     for value in args:
         if value.__class__ is list:
             out.extend(value)
         else:
             out.append(value)
+    size = len(out)
+    if size > MAX_ARRAY_LENGTH:
+        raise array_too_long("merge", size)
+    b[0] -= size
+    if b[0] < 0:
+        b[1].settle(b)
     return out
 
 
@@ -254,36 +310,6 @@ def log_value(value: Any) -> Any:
     return value
 
 
-def map_(items: Any, fn: Callable[[Any], Any]) -> list[Any]:
-    return [fn(x) for x in items] if items.__class__ is list else []
-
-
-def filter_(items: Any, fn: Callable[[Any], Any]) -> list[Any]:
-    return [x for x in items if json_truthy(fn(x))] if items.__class__ is list else []
-
-
-def reduce_(items: Any, fn: Callable[[Any], Any], initial: Any) -> Any:
-    if items.__class__ is not list:
-        return initial
-    accumulator = initial
-    for current in items:
-        accumulator = fn({"current": current, "accumulator": accumulator})
-    return accumulator
-
-
-def all_(items: Any, fn: Callable[[Any], Any]) -> bool:
-    if items.__class__ is not list or not items:
-        return False
-    return all(json_truthy(fn(x)) for x in items)
-
-
-def some_(items: Any, fn: Callable[[Any], Any]) -> bool:
-    if items.__class__ is not list or not items:
-        return False
-    return any(json_truthy(fn(x)) for x in items)
-
-
-def none_(items: Any, fn: Callable[[Any], Any]) -> bool:
-    if items.__class__ is not list or not items:
-        return True
-    return not any(json_truthy(fn(x)) for x in items)
+def reduce_without_logic(items: Any, initial: Any) -> Any:
+    """{"reduce": [items]}: each step's logic gives undefined, so the result is undefined unless no step ran."""
+    return UNDEFINED if items.__class__ is list and items else initial

@@ -73,7 +73,8 @@ def assess_case(
 def evaluate(
     case: Case, checks: dict[str, dict[str, Any]], children: list[Case], assessor: Assessor
 ) -> Change:
-    """Set the case's assessment (not stored): a failed check or a critical flag means a reviewer looks."""
+    """Set the case's assessment (not stored): a failed check, a failed rule or a critical flag means a reviewer
+    looks; failed checks and rules are flagged on the case."""
     assessment = assessor(case, rule_context(case, checks, children))
     failed = [name for name, result in checks.items() if result.get("status") == "error"]
     if failed and assessment.recommendation == "approve":
@@ -85,6 +86,14 @@ def evaluate(
         if not any(f.code == "check_failed" and f.source == name for f in case.flags):
             case.flags.append(
                 Flag(code="check_failed", message=f"the {name} check could not run", source=name)
+            )
+    # A rule that failed (an error, or past a limit) never approves; the reviewer sees which one and why.
+    for error in assessment.errors:
+        rule_id = error.get("rule_id")
+        if rule_id and not any(f.code == "rule_failed" and f.source == rule_id for f in case.flags):
+            message = f"the rule {rule_id} could not be evaluated: {error.get('error', '')}"
+            case.flags.append(
+                Flag(code="rule_failed", message=message[:500], severity="high", source=rule_id)
             )
     case.risk = assessment
     return _assessed(case, assessment)

@@ -12,7 +12,7 @@ from collections import OrderedDict
 from typing import Any
 
 from arbiter.domain.case import Case, CaseState, RiskAssessment
-from arbiter.domain.errors import InvalidInput
+from arbiter.domain.errors import InvalidInput, RuleLimitExceeded
 from arbiter.domain.principal import Principal
 from arbiter.rules.evaluation import CompiledRuleSet, Evaluation, compile_rule_set
 from arbiter.rules.ruleset import RuleSetVersion, parse_draft
@@ -26,6 +26,7 @@ __all__ = [
     "backtest",
     "create_draft",
     "dry_run",
+    "dry_run_draft",
     "get_rule_set",
     "get_version",
     "list_rule_sets",
@@ -54,7 +55,9 @@ class CompiledRuleSets:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        compiled = compile_rule_set(self._store.get_version(tenant_id, rule_set_id, version).content())
+        # A stored version is never refused: a rule over today's save-time limits fails when evaluated.
+        content = self._store.get_version(tenant_id, rule_set_id, version).content()
+        compiled = compile_rule_set(content, over_limits="fail")
         with self._lock:
             self._cache[key] = compiled
             while len(self._cache) > self._size:
@@ -154,15 +157,56 @@ def dry_run(
     context: dict[str, Any] | None = None,
     case_id: str | None = None,
 ) -> dict[str, Any]:
-    """Evaluate a version (draft or published) on a given context or on an existing case; nothing is saved."""
+    """Evaluate a version (draft or published) on a given context or on an existing case; nothing is saved.
+
+    A rule that goes past a run-time limit on that context is RuleLimitExceeded (422) naming it."""
     principal.require("admin", "trying rule sets")
+    context = _dry_run_context(deps, principal, context, case_id)
+    rules = compiled.get(principal.tenant_id, rule_set_id, version)
+    evaluation = _within_limits(rules, rules.evaluate(context))
+    return {"rule_set": {"id": rule_set_id, "version": version}, "case_id": case_id, **evaluation.as_dict()}
+
+
+def dry_run_draft(
+    deps: CaseDeps,
+    principal: Principal,
+    rule_set: Any,
+    *,
+    context: dict[str, Any] | None = None,
+    case_id: str | None = None,
+) -> dict[str, Any]:
+    """Evaluate a rule set that is not saved (checked as saving checks it) on a context or a case."""
+    principal.require("admin", "trying rule sets")
+    draft = parse_draft(rule_set)
+    rules = compile_rule_set(draft)
+    context = _dry_run_context(deps, principal, context, case_id)
+    evaluation = _within_limits(rules, rules.evaluate(context))
+    return {"rule_set": {"id": draft.id, "version": None}, "case_id": case_id, **evaluation.as_dict()}
+
+
+def _dry_run_context(
+    deps: CaseDeps, principal: Principal, context: dict[str, Any] | None, case_id: str | None
+) -> dict[str, Any]:
     if (context is None) == (case_id is None):
         raise InvalidInput("give either context or case_id", path="context")
     if case_id is not None:
         _, context = _case_context(deps, principal.tenant_id, case_id)
     assert context is not None
-    evaluation = compiled.get(principal.tenant_id, rule_set_id, version).evaluate(context)
-    return {"rule_set": {"id": rule_set_id, "version": version}, "case_id": case_id, **evaluation.as_dict()}
+    return context
+
+
+def _within_limits(rules: CompiledRuleSet, evaluation: Evaluation) -> Evaluation:
+    """The evaluation, or RuleLimitExceeded for the first rule that went past a run-time limit."""
+    for error in evaluation.errors:
+        if error.get("limit"):
+            rule_id = error["rule_id"]
+            raise RuleLimitExceeded(
+                f"rule {rule_id!r}: {error['error']}",
+                path=rules.path_of(rule_id),
+                rule_id=rule_id,
+                limit=error["limit"],
+            )
+    return evaluation
 
 
 def _recorded(case: Case) -> str | None:
