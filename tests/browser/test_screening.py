@@ -59,3 +59,50 @@ def test_a_listed_name_shows_its_match_and_a_reviewer_clears_it(open_browser, st
     assert [(e["details"]["entry_id"], e["reason"]) for e in cleared] == [
         ("L-ORLOV", "Another Viktor Orlov: passport seen")
     ]
+
+
+def test_a_name_received_with_hidden_characters_is_shown_made_visible(open_browser, stack, tenant):
+    stack.client("s3").put_object(
+        Bucket=stack.physical_id("DocumentsBucket"),
+        Key=f"watchlists/tenants/{tenant.id}/targets.simple.csv",
+        Body=write_targets_csv(generated_rows(seed=int(secrets.token_hex(2), 16))),
+    )
+    api = tenant.api()
+    # Stored "oahZ iuhgniM" inside a right-to-left override: displayed "Minghui Zhao", a listed name.
+    entity = {
+        "type": "individual",
+        "id": f"cust-{secrets.token_hex(3)}",
+        "individual": {
+            "first_name": "\u202eoahZ",
+            "last_name": "iuhgniM\u202c",
+            "date_of_birth": "1969-01-30",
+        },
+    }
+    created = api.post("/v1/cases", json={"workflow": "kyc", "entity": entity})
+    assert created.status_code == 202, created.text
+    case_id = created.json()["id"]
+    wait_for(
+        lambda: api.get(f"/v1/cases/{case_id}").json()["state"] == "manual_review", timeout=60, what="review"
+    )
+
+    browser = open_browser()
+    page = browser.page
+    browser.open(f"/cases/{case_id}")
+    browser.sign_in(reviewer_account(stack, tenant.id, "reviewer"))
+    check = page.locator('#checks [data-check="sanctions"]')
+    # The name as received, its controls shown as code points a reviewer can see and hover for their names.
+    received = check.get_by_test_id("received-names").locator('li[data-subject="individual"]')
+    expect(received).to_contain_text("U+202EoahZ iuhgniMU+202C")
+    expect(received).to_contain_text("displayed in another order than stored")
+    expect(received).to_contain_text("Minghui Zhao (invisible characters removed, display order)")
+    expect(received.locator("mark.invisible-char").first).to_have_attribute(
+        "title", "U+202E RIGHT-TO-LEFT OVERRIDE"
+    )
+    # The match: the reading that met the list, and the name as it came.
+    match = check.locator('tr[data-entry="L-ZHAO"]')
+    expect(match).to_contain_text("Zhao Minghui")  # the listed name
+    expect(match.get_by_test_id("received-as")).to_contain_text("received as U+202EoahZ iuhgniMU+202C")
+    expect(check).to_contain_text("name_obfuscated")
+    # No control character reaches the panel's text: nothing a reviewer reads there is turned around.
+    assert not set(check.inner_text()) & {"\u202e", "\u202c"}
+    browser.screenshot("case-obfuscated-name")

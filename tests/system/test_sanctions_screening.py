@@ -291,3 +291,88 @@ def test_listing_and_revoking_clearances_is_refused_clearly(tenant, stack, watch
     assert item["entry_id"] == "L-ORLOV"
     audit = reviewer.get(f"/v1/review/cases/{case_id}").json()["audit"]
     assert not [e for e in audit if e["action"] == "screening.clearance_revoked"]
+
+
+def test_a_name_that_hides_how_it_reads_is_screened_as_read_and_sent_to_a_reviewer(tenant, watchlist):
+    """With the demo rule sets published: a listed name behind an override or spelled out meets its entry like the
+    plain name (a sanctions target is rejected, a PEP goes to review), and an obfuscated name that matches nothing
+    still goes to a reviewer; an ordinary unlisted name is approved. The case keeps the name as received."""
+    from tests.system.test_rules import business, finished, publish_demo_rule_sets, start
+
+    publish_demo_rule_sets(tenant)
+    viewer = tenant.reviewer("viewer")
+
+    def kyc(first: str, last: str, born: str, nationality: str) -> str:
+        person = {"first_name": first, "last_name": last, "date_of_birth": born, "nationality": nationality}
+        return start(
+            tenant, {"type": "individual", "id": f"p-{secrets.token_hex(3)}", "individual": person}, "kyc"
+        )
+
+    started = {
+        "rlo": kyc("\u202eoahZ", "iuhgniM\u202c", "1969-01-30", "CN"),
+        "spaced": kyc("Z h a o", "M i n g h u i", "1969-01-30", "CN"),
+        "plain": kyc("Zhao", "Minghui", "1969-01-30", "CN"),
+        "pep_spaced": kyc("C l a i r e", "D u p o n t", "1958-11-20", "FR"),
+        "hidden_unlisted": kyc("\u202eannA", "tdimhcS\u202c", "1990-03-03", "DE"),
+        "unlisted": kyc("Anna", "Schmidt", "1990-03-03", "DE"),
+        "kyb_director": start(
+            tenant,
+            business(
+                f"b-{secrets.token_hex(3)}",
+                directors=[
+                    {"first_name": "Gr\u200beta", "last_name": "Sommer\u00adfeld", "roles": ["director"]}
+                ],
+            ),
+        ),
+    }
+    cases = {name: finished(tenant, case_id) for name, case_id in started.items()}
+    details = {name: viewer.get(f"/v1/review/cases/{case['id']}").json() for name, case in cases.items()}
+    hits = {name: {h["rule_id"] for h in d["case"]["risk"]["hits"]} for name, d in details.items()}
+
+    assert {name: case["state"] for name, case in cases.items()} == {
+        "rlo": "rejected",  # the demo policy rejects a sanctions match, as for the plain name
+        "spaced": "rejected",
+        "plain": "rejected",
+        "pep_spaced": "manual_review",
+        "hidden_unlisted": "manual_review",  # nothing matched: the obfuscation alone sends it to a reviewer
+        "unlisted": "approved",
+        "kyb_director": "manual_review",
+    }, hits
+    assert {"sanctions-hit", "name-obfuscated"} <= hits["rlo"]
+    assert {"sanctions-hit", "name-obfuscated"} <= hits["spaced"]
+    assert "sanctions-hit" in hits["plain"]
+    assert "name-obfuscated" not in hits["plain"]
+    assert {"watchlist-match", "name-obfuscated"} <= hits["pep_spaced"]
+    assert "name-obfuscated" in hits["hidden_unlisted"]
+    assert "name-obfuscated" in hits["kyb_director"]
+    assert "name-obfuscated" not in hits["unlisted"]
+
+    for name, listed, read_as, visible in (
+        ("rlo", "L-ZHAO", "invisible characters removed, display order", "<U+202E>oahZ iuhgniM<U+202C>"),
+        ("spaced", "L-ZHAO", "letters joined", "Z h a o M i n g h u i"),
+        ("pep_spaced", "L-DUPONT", "letters joined", "C l a i r e D u p o n t"),
+    ):
+        result = details[name]["checks"]["sanctions"]
+        [party] = result["data"]["parties"]
+        [match] = party["matches"]
+        explanation = match["explanation"]
+        assert match["entry"]["id"] == listed, name
+        assert (explanation["received_visible"], explanation["read_as"]) == (visible, read_as), name
+        assert explanation["received_name"] == party["name"]  # exactly as received, controls and all
+        assert party["received"][0]["visible"] == visible
+        flag = next(f for f in details[name]["case"]["flags"] if f["code"] == "name_obfuscated")
+        assert visible in flag["message"]
+        assert flag["severity"] == "critical"
+
+    # Only screening reads the name otherwise: the case keeps what the integrator sent.
+    rlo = tenant.api().get(f"/v1/cases/{started['rlo']}").json()
+    assert (rlo["entity"]["individual"]["first_name"], rlo["entity"]["individual"]["last_name"]) == (
+        "\u202eoahZ",
+        "iuhgniM\u202c",
+    )
+    director = next(
+        p for p in details["kyb_director"]["checks"]["sanctions"]["data"]["parties"]
+        if p["subject"] == "business.directors[0]"
+    )  # fmt: skip
+    assert director["name"] == "Gr\u200beta Sommer\u00adfeld"
+    assert director["received"][0]["visible"] == "Gr<U+200B>eta Sommer<U+00AD>feld"

@@ -1,4 +1,5 @@
-/** Check results: sanctions matches with names and scores, and every other check's data as it came. */
+/** Check results: sanctions matches with names and scores, names received with hidden characters made visible,
+ * and every other check's data as it came. */
 import { useState } from "preact/hooks";
 import { api } from "../api";
 import { label, score, text } from "../format";
@@ -13,6 +14,18 @@ interface MatchRow {
   suppressed: boolean;
   subject: string | null;
   entryId: string | null;
+  /** The name as received, invisible characters written `<U+XXXX>`, when `query` is a reading of it. */
+  received: string | null;
+  readAs: string | null;
+}
+
+/** A screened party's name as received, when it carries invisible characters or looks spelled out. */
+interface ReceivedName {
+  subject: string;
+  visible: string;
+  invisible: string[];
+  signs: string[];
+  readings: { name: string; read_as: string }[];
 }
 
 function matchRow(m: Record<string, any>, party: Record<string, any> | null): MatchRow {
@@ -25,7 +38,51 @@ function matchRow(m: Record<string, any>, party: Record<string, any> | null): Ma
     suppressed: !!m.suppressed,
     subject: party?.subject ?? m.subject ?? null,
     entryId: m.entry?.id ?? m.entry_id ?? null,
+    received: m.explanation?.received_visible ?? null,
+    readAs: m.explanation?.read_as ?? null,
   };
+}
+
+/** Names the screening received with invisible characters or spelled out (`parties[].received`). */
+function findReceived(data: Record<string, any>): ReceivedName[] {
+  const found: ReceivedName[] = [];
+  for (const party of Array.isArray(data.parties) ? data.parties : []) {
+    for (const name of Array.isArray(party?.received) ? party.received : []) {
+      if (!name || typeof name.visible !== "string") continue;
+      found.push({
+        subject: String(party.subject ?? ""),
+        visible: name.visible,
+        invisible: Array.isArray(name.invisible) ? name.invisible.map(String) : [],
+        signs: Array.isArray(name.signs) ? name.signs.map(String) : [],
+        readings: Array.isArray(name.readings) ? name.readings : [],
+      });
+    }
+  }
+  return found;
+}
+
+const SIGNS: Record<string, string> = {
+  invisible_characters: "invisible characters",
+  reordered: "displayed in another order than stored",
+  spelled_out: "spelled out letter by letter",
+};
+
+/** A name with its invisible characters (written `<U+XXXX>` by the screening) marked, named on hover. */
+function Visible({ text, invisible = [] }: { text: string; invisible?: string[] }) {
+  const names = new Map(invisible.map((d) => [d.split(" ", 1)[0], d]));
+  return (
+    <bdi class="received-name">
+      {text.split(/(<U\+[0-9A-F]{4,6}>)/).map((part, i) =>
+        i % 2 ? (
+          <mark key={i} class="invisible-char" title={names.get(part.slice(1, -1)) ?? part.slice(1, -1)}>
+            {part.slice(1, -1)}
+          </mark>
+        ) : (
+          part
+        ),
+      )}
+    </bdi>
+  );
 }
 
 /** Match lists in a check's data: `matches` at the top, or per screened party (`parties[].matches`). */
@@ -101,6 +158,7 @@ export function ChecksPanel({
         const result = checks[name] ?? {};
         const data = (result.data ?? {}) as Record<string, any>;
         const matches = findMatches(data);
+        const received = findReceived(data);
         return (
           <article class="check" key={name} data-check={name}>
             <h3>
@@ -108,6 +166,30 @@ export function ChecksPanel({
               {result.duration_ms !== undefined && <span class="muted small"> {result.duration_ms} ms</span>}
             </h3>
             {result.error && <p class="error">{result.error}</p>}
+            {received.length > 0 && (
+              <div class="received-names" data-testid="received-names">
+                <p class="small">Names as received (hidden characters shown as code points):</p>
+                <ul>
+                  {received.map((r, i) => (
+                    <li key={i} data-subject={r.subject} class={r.signs.length ? "obfuscated" : ""}>
+                      <span class="muted small">{r.subject}</span> <Visible text={r.visible} invisible={r.invisible} />
+                      {r.signs.length > 0 && <span class="badge sign">{r.signs.map((sign) => SIGNS[sign] ?? label(sign)).join(", ")}</span>}
+                      {r.readings.length > 1 && (
+                        <div class="muted small">
+                          Screened as:{" "}
+                          {r.readings.map((reading, j) => (
+                            <span key={j} class="reading">
+                              {j > 0 && "; "}
+                              <bdi>{reading.name}</bdi> ({reading.read_as})
+                            </span>
+                          ))}
+                        </div>
+                      )}
+                    </li>
+                  ))}
+                </ul>
+              </div>
+            )}
             {matches.length > 0 && (
               <table class="matches">
                 <thead>
@@ -127,8 +209,18 @@ export function ChecksPanel({
                         {m.name}
                         {m.subject && <div class="muted small">{m.subject}</div>}
                       </td>
-                      <td>{m.listed}</td>
-                      <td>{m.query}</td>
+                      <td>
+                        <bdi>{m.listed}</bdi>
+                      </td>
+                      <td>
+                        <bdi>{m.query}</bdi>
+                        {m.received && (
+                          <div class="small" data-testid="received-as">
+                            received as <Visible text={m.received} />
+                            {m.readAs && <span class="muted"> ({m.readAs})</span>}
+                          </div>
+                        )}
+                      </td>
                       <td>{score(m.score)}</td>
                       <td class="wide">{m.lists || "—"}</td>
                       <td>

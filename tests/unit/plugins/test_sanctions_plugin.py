@@ -383,3 +383,110 @@ def test_config_defaults_screen_every_party_at_080():
     )
     with pytest.raises(ValidationError):
         SanctionsConfig(max_matches_per_party=0)
+
+
+# The two names observed to pass screening: an override showing "Zhao Minghui", and the name spelled out.
+RLO_NAME = {"first_name": "\u202eoahZ", "last_name": "iuhgniM\u202c"}
+SPACED_NAME = {"first_name": "Z h a o", "last_name": "M i n g h u i"}
+
+
+@pytest.mark.parametrize(
+    ("person", "read_as", "visible", "signs"),
+    [
+        (RLO_NAME, "invisible characters removed, display order", "<U+202E>oahZ iuhgniM<U+202C>",
+         ["invisible_characters", "reordered"]),
+        (SPACED_NAME, "letters joined", "Z h a o M i n g h u i", ["spelled_out"]),
+        # Blocked through the reading with a space, met as well by the name stored without the filler (the list's
+        # two words joined), which is the first reading.
+        ({"first_name": "Zhao\u3164Minghui"}, "invisible characters removed", "Zhao<U+3164>Minghui",
+         ["invisible_characters"]),
+        ({"first_name": "Z\u200bh\u200ba\u200bo", "last_name": "Minghui"}, "invisible characters removed",
+         "Z<U+200B>h<U+200B>a<U+200B>o Minghui", ["invisible_characters"]),
+    ],
+)  # fmt: skip
+def test_a_name_that_hides_how_it_reads_is_matched_and_flagged(person, read_as, visible, signs):
+    result = run(plugin(), kyc_context(**person))
+    assert result.status == "ok"
+    assert sorted(f.code for f in result.flags) == ["name_obfuscated", "sanctions_match"]
+    obfuscated = next(f for f in result.flags if f.code == "name_obfuscated")
+    assert (obfuscated.severity, obfuscated.subject) == ("critical", "individual")
+    assert visible in obfuscated.message
+    [party] = result.data["parties"]
+    received_name = " ".join(v for v in (person.get("first_name"), person.get("last_name")) if v)
+    assert party["name"] == received_name  # kept exactly as received
+    [received] = party["received"]
+    assert (received["name"], received["visible"], received["signs"]) == (received_name, visible, signs)
+    [match] = party["matches"]
+    assert match["entry"]["id"] == "L-ZHAO"
+    explanation = match["explanation"]
+    assert (explanation["received_name"], explanation["received_visible"]) == (received_name, visible)
+    assert explanation["read_as"] == read_as
+    assert sorted(explanation["query_name"].replace(" ", "").lower()) == sorted("zhaominghui")  # as read
+    assert result.data["obfuscated_names"] == 1
+    # No flag message carries a control character that would turn the back office's text around.
+    assert all(ch not in f.message for f in result.flags for ch in "\u202e\u202c\u200b\u3164")
+
+
+def test_an_obfuscated_name_is_flagged_even_when_nothing_matches():
+    result = run(
+        plugin(), kyc_context(first_name="\u202eannA", last_name="tdimhcS\u202c", date_of_birth="1990-03-03")
+    )
+    [flag] = result.flags
+    assert (flag.code, flag.severity) == ("name_obfuscated", "critical")
+    assert (
+        "'<U+202E>annA tdimhcS<U+202C>' carries invisible characters (U+202E RIGHT-TO-LEFT OVERRIDE"
+        in flag.message
+    )
+    assert "'Schmidt Anna' (invisible characters removed, display order)" in flag.message
+    assert result.data["alerts"] == 0
+    assert result.data["parties"][0]["matches"] == []
+
+
+def test_owners_directors_and_the_business_are_checked_for_obfuscated_names():
+    context = kyb_context(
+        [{**SPACED_NAME, "ownership_percent": 60}, {"first_name": "Greta", "last_name": "Sommerfeld"}],
+        directors=[{"full_name": "Anna\u200b Schmidt"}],
+        name="North\u00adwind Maritime Holdings Ltd",
+    )
+    result = run(plugin(), context)
+    flags = sorted((f.subject, f.code) for f in result.flags)
+    assert flags == [
+        ("business", "name_obfuscated"),
+        ("business", "sanctions_match"),
+        ("business.directors[0]", "name_obfuscated"),
+        ("business.ubos[0]", "name_obfuscated"),
+        ("business.ubos[0]", "sanctions_match"),
+    ]
+    parties = {p["subject"]: p for p in result.data["parties"]}
+    assert "received" not in parties["business.ubos[1]"]  # an ordinary name: the record is as before
+    assert result.data["obfuscated_names"] == 3
+
+
+@pytest.mark.parametrize(
+    "person",
+    [
+        {"first_name": "J. R. R.", "last_name": "Tolkien"},
+        {"first_name": "A.", "last_name": "Darwish"},
+        {"first_name": "Zhao", "last_name": "Minghui"},
+    ],
+)
+def test_initials_and_plain_names_raise_no_obfuscation_flag(person):
+    result = run(plugin(), kyc_context(**person))
+    assert "name_obfuscated" not in [f.code for f in result.flags]
+    assert "received" not in result.data["parties"][0]
+    assert result.data["obfuscated_names"] == 0
+    for match in result.data["parties"][0]["matches"]:
+        assert "received_name" not in match["explanation"]
+
+
+def test_the_plain_name_still_matches():
+    result = run(plugin(), kyc_context(first_name="Zhao", last_name="Minghui"))
+    assert [(f.code, f.subject) for f in result.flags] == [("sanctions_match", "individual")]
+    assert result.data["parties"][0]["matches"][0]["explanation"]["query_name"] == "Zhao Minghui"
+
+
+def test_a_persian_name_written_with_its_non_joiner_is_not_flagged():
+    result = run(plugin(), kyc_context(first_name="علی", last_name="حسن\u200cزاده"))  # noqa: RUF001 - Persian
+    assert result.flags == []
+    [received] = result.data["parties"][0]["received"]  # shown, since it carries one, but not a sign
+    assert (received["invisible"], received["signs"]) == (["U+200C ZERO WIDTH NON-JOINER"], [])

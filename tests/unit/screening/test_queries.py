@@ -25,7 +25,9 @@ def test_a_business_is_screened_with_its_ubos_and_directors() -> None:
     assert labelled["subject"] == OrganisationQuery(
         names=("Acme Trading Ltd", "Acme"), country="CY", registration_number="HE123"
     )
-    assert labelled["ubos[0]"] == PersonQuery(names=("Ivan Petrov",), birth_date="1960-05-01")
+    assert labelled["ubos[0]"] == PersonQuery(
+        names=("Ivan Petrov",), birth_date="1960-05-01", name_parts=("Ivan", "Petrov")
+    )
     assert labelled["directors[0]"] == PersonQuery(names=("Anna Berg",), nationality="SE")
 
 

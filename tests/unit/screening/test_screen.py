@@ -474,3 +474,44 @@ def test_a_wade_giles_name_ranks_its_reading_as_written_before_the_other_consona
     assert raised(screen(PersonQuery(names=("Cheng Chün",)), listed)) == ["T"]
     assert raised(screen(PersonQuery(names=("Cheng Chün",)), listed, margin=None)) == ["T", "U"]
     assert raised(screen(PersonQuery(names=("Chao Lei-hsiao",)), listed)) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "parts", "read_as"),
+    [
+        ("\u202egnimoaiX gnaW\u202c", (), "invisible characters removed, display order"),
+        ("W a n g X i a o m i n g", ("W a n g", "X i a o m i n g"), "letters joined"),
+        ("Petr\u200bol\u00adeum Acme Trading Ltd", (), "invisible characters removed"),
+    ],
+)
+def test_a_name_that_hides_how_it_reads_is_screened_as_a_reader_reads_it(
+    watchlist: Watchlist, query: str, parts: tuple[str, ...], read_as: str
+) -> None:
+    organisation = "Ltd" in query
+    screened = (
+        OrganisationQuery(names=(query,)) if organisation else PersonQuery(names=(query,), name_parts=parts)
+    )
+    matches = screen(screened, watchlist)
+    assert raised(matches) == (["C-ACME"] if organisation else ["P-WANG"])
+    explanation = matches[0].explanation
+    assert explanation.received_name == query  # exactly as received, invisible characters and all
+    assert explanation.read_as == read_as
+    record = explanation.to_dict()
+    assert record["received_visible"] == "".join(
+        f"<U+{ord(c):04X}>" if c in "\u202e\u202c\u200b\u00ad" else c for c in query
+    )
+    assert record["query_name"] != query  # the reading that met the listed name
+
+
+def test_an_ordinary_name_is_explained_as_before(watchlist: Watchlist) -> None:
+    [match] = screen(PersonQuery(names=("Wang Xiaoming",), name_parts=("Wang", "Xiaoming")), watchlist)
+    record = match.explanation.to_dict()
+    assert record["query_name"] == "Wang Xiaoming"
+    assert not {"received_name", "received_visible", "read_as"} & set(record)
+
+
+def test_the_name_as_stored_is_screened_too(watchlist: Watchlist) -> None:
+    # Displayed "gnaW", stored "Wang": what was stored is screened as well as what is shown.
+    matches = screen(PersonQuery(names=("\u202dWang Xiaoming\u202c",)), watchlist)
+    assert raised(matches) == ["P-WANG"]
+    assert matches[0].explanation.read_as == "invisible characters removed"

@@ -23,6 +23,7 @@ from arbiter.screening.model import (
     WatchlistVersion,
 )
 from arbiter.screening.queries import queries_for_entity
+from arbiter.screening.received import ReceivedName, read_name
 from arbiter.screening.screen import DEFAULT_THRESHOLD, screen
 from arbiter.screening.watchlist import Watchlist, load_watchlist
 
@@ -35,10 +36,12 @@ __all__ = [
     "OrganisationQuery",
     "PersonQuery",
     "Query",
+    "ReceivedName",
     "Watchlist",
     "WatchlistFormatError",
     "WatchlistVersion",
     "load_watchlist",
     "queries_for_entity",
+    "read_name",
     "screen",
 ]

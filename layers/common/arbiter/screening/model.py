@@ -31,6 +31,9 @@ class PersonQuery:
     birth_date: str | None = None  # ISO date, or a year-month / year prefix
     nationality: str | None = None  # ISO 3166-1 alpha-2
     country: str | None = None  # country of residence, alpha-2
+    #: The fields the first name joins with spaces (first, middle, last), when it was built from them: a field
+    #: spelled out letter by letter is read on its own (`received.read_name`).
+    name_parts: tuple[str, ...] = ()
 
     kind: Literal["person"] = field(default="person", init=False)
 
@@ -105,9 +108,21 @@ class MatchExplanation:
     unmatched_query_tokens: tuple[str, ...]
     unmatched_listed_tokens: tuple[str, ...]
     contributions: tuple[FeatureContribution, ...]
+    #: Set when the query name was read otherwise than as received (`received.read_name`): the name exactly as
+    #: received, the same with its invisible characters shown as `<U+XXXX>`, and how `query_name` was read.
+    received_name: str | None = None
+    received_visible: str | None = None
+    read_as: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The explanation as JSON-ready data."""
+        """The explanation as JSON-ready data (the received name and its reading only when it was read otherwise)."""
+        received: dict[str, Any] = {}
+        if self.received_name is not None:
+            received = {
+                "received_name": self.received_name,
+                "received_visible": self.received_visible,
+                "read_as": self.read_as,
+            }
         return {
             "query_name": self.query_name,
             "listed_name": self.listed_name,
@@ -118,6 +133,7 @@ class MatchExplanation:
             "unmatched_query_tokens": list(self.unmatched_query_tokens),
             "unmatched_listed_tokens": list(self.unmatched_listed_tokens),
             "contributions": [c.to_dict() for c in self.contributions],
+            **received,
         }
 
 

@@ -13,8 +13,14 @@ def query_for_person(person: Person) -> PersonQuery | None:
     name = person.display_name().strip()
     if not name:
         return None
+    parts = (
+        ()
+        if person.full_name
+        else tuple(p for p in (person.first_name, person.middle_name, person.last_name) if p)
+    )
     return PersonQuery(
         names=(name,),
+        name_parts=parts if len(parts) > 1 else (),
         birth_date=person.date_of_birth.isoformat() if person.date_of_birth else None,
         nationality=person.nationality,
         country=person.country_of_residence or (person.address.country if person.address else None),

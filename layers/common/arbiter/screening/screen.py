@@ -22,6 +22,7 @@ from arbiter.screening.model import (
     Query,
 )
 from arbiter.screening.names import NameForm, normalise_name
+from arbiter.screening.received import AS_RECEIVED, NameReading, ReceivedName, read_query
 from arbiter.screening.watchlist import Watchlist
 
 __all__ = ["DEFAULT_CANDIDATES", "DEFAULT_MARGIN", "DEFAULT_THRESHOLD", "screen"]
@@ -44,10 +45,18 @@ KNOWN_NAME_FREQUENCY = 2
 DEFAULT_MARGIN = 0.0
 
 
-def _query_forms(query: Query) -> list[NameForm]:
+def _query_forms(query: Query) -> list[tuple[NameForm, ReceivedName, NameReading]]:
+    """Each reading of each query name as a `NameForm` (an ordinary name has one reading: itself), with the name
+    as received and how it was read; readings that give the same tokens are compared once."""
     organisation = isinstance(query, OrganisationQuery)
-    forms = [normalise_name(n, organisation=organisation) for n in query.names if n and n.strip()]
-    forms = [f for f in forms if f.tokens]
+    forms: list[tuple[NameForm, ReceivedName, NameReading]] = []
+    for received in read_query(query):
+        seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
+        for reading in received.readings:
+            form = normalise_name(reading.text, organisation=organisation)
+            if form.tokens and (form.tokens, form.legal) not in seen:
+                seen.add((form.tokens, form.legal))
+                forms.append((form, received, reading))
     if not forms:
         raise InvalidInput("the query has no name to screen", path="names")
     return forms
@@ -72,7 +81,8 @@ def screen(
     """
     if not 0.0 < threshold <= 1.0:
         raise InvalidInput("threshold must be in (0, 1]", path="threshold")
-    forms = _query_forms(query)
+    readings = _query_forms(query)
+    forms = [form for form, _, _ in readings]
     person = isinstance(query, PersonQuery)
     allowed = watchlist.person_rows if person else watchlist.organisation_rows
     boost = None
@@ -92,18 +102,21 @@ def screen(
             entries.add(watchlist.entry_of_name(row))
     scored: list[tuple[float, Match]] = []
     for number in entries:
-        best: tuple[NameComparison, NameForm, NameForm] | None = None
+        best: tuple[NameComparison, int, NameForm] | None = None
         for row in watchlist.name_rows(number):
             listed = watchlist.name_form(row)
-            for form in forms:
+            for k, form in enumerate(forms):
                 result = compare_names(form, listed, person=person, known=known)
                 if best is None or result.score > best[0].score:
-                    best = (result, form, listed)
+                    best = (result, k, listed)
         # A name far below the threshold cannot be lifted over it by the other features: stop here.
         if best is None or best[0].score + _MAX_LIFT < threshold:
             continue
         entry = watchlist.entry(number)
-        comparison, form, listed = best
+        comparison, k, listed = best
+        form, received, reading = readings[k]
+        # Met through a reading of the name (invisible characters, display order, spelled-out letters): say so.
+        read_otherwise = reading.read_as != AS_RECEIVED
         contributions = [_name_contribution(comparison)]
         if isinstance(query, PersonQuery):
             contributions.append(compare_birth_dates(query.birth_date, entry.birth_dates))
@@ -127,6 +140,9 @@ def screen(
             unmatched_query_tokens=comparison.unmatched_query,
             unmatched_listed_tokens=comparison.unmatched_listed,
             contributions=tuple(contributions),
+            received_name=received.received if read_otherwise else None,
+            received_visible=received.visible if read_otherwise else None,
+            read_as=reading.read_as if read_otherwise else None,
         )
         match = Match(entry=entry, score=score, explanation=explanation, suppressed=entry.id in cleared)
         scored.append((round(evidence, 4), match))

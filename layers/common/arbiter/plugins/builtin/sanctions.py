@@ -4,7 +4,10 @@ The list (OpenSanctions `targets.simple.csv`, OFAC `sdn.csv`, or a prebuilt file
 through a `WatchlistSource`, which keeps it per list version (the S3 ETag) for the life of the container: a warm
 Lambda never parses it again. Matches a reviewer cleared earlier for the same party and list entry (read through a
 `ClearanceReader`) come back suppressed, recorded in the result but not flagged. Each raised match is a `critical`
-flag naming the party, so the case goes to a reviewer (see docs/screening.md and docs/plugins.md).
+flag naming the party, so the case goes to a reviewer (see docs/screening.md and docs/plugins.md). So is a name that
+hides how it reads (invisible characters, a right-to-left override, letters spelled out one by one): it is screened
+as received and as a reader would read it, recorded as received, and flagged `name_obfuscated` even when nothing
+matched.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from arbiter.plugins.contract import (
 from arbiter.plugins.policy import RetryPolicy, RunPolicy
 from arbiter.screening import Match, Watchlist, screen
 from arbiter.screening.parties import PARTY_KINDS, Party, PartyKind, screened_parties
+from arbiter.screening.received import ReceivedName, read_query, show_invisible
 
 __all__ = [
     "ClearanceReader",
@@ -186,7 +190,7 @@ class SanctionsPlugin(Plugin[SanctionsConfig]):
         cleared = self._clearances.cleared_entries(tenant_id, [p.key for p in parties])
         screened: list[dict[str, Any]] = []
         flags: list[Flag] = []
-        raised = suppressed = 0
+        raised = suppressed = obfuscated = 0
         for party in parties:
             matches = screen(
                 party.query,
@@ -198,14 +202,19 @@ class SanctionsPlugin(Plugin[SanctionsConfig]):
             raised += sum(1 for m in kept if not m.suppressed)
             suppressed += sum(1 for m in kept if m.suppressed)
             flags.extend(_flag(party, m) for m in kept if not m.suppressed)
-            screened.append(
-                {
-                    "subject": party.subject,
-                    "party_key": party.key,
-                    "name": party.name,
-                    "matches": [_match_record(m) for m in kept],
-                }
-            )
+            record: dict[str, Any] = {
+                "subject": party.subject,
+                "party_key": party.key,
+                "name": party.name,  # exactly as received: only screening reads it otherwise
+                "matches": [_match_record(m) for m in kept],
+            }
+            received = [r for r in read_query(party.query) if r.invisible or r.obfuscated]
+            if received:
+                record["received"] = [r.to_dict() for r in received]
+            if any(r.obfuscated for r in received):
+                obfuscated += 1
+                flags.append(_obfuscation_flag(party, received))
+            screened.append(record)
         return PluginResult.ok(
             {
                 "list": loaded.version(),
@@ -213,6 +222,7 @@ class SanctionsPlugin(Plugin[SanctionsConfig]):
                 "screened": len(parties),
                 "alerts": raised,
                 "suppressed": suppressed,
+                "obfuscated_names": obfuscated,
                 "parties": screened,
             },
             flags,
@@ -245,7 +255,7 @@ def _flag(party: Party, match: Match) -> Flag:
     features = "; ".join(f"{c.feature} {c.outcome}" for c in explanation.contributions if c.feature != "name")
     lists = ", ".join(entry.datasets[:3]) or "the watchlist"
     message = (
-        f"{party.name} ({party.subject}) may be {entry.caption} [{entry.id}] on {lists}: "
+        f"{show_invisible(party.name)} ({party.subject}) may be {entry.caption} [{entry.id}] on {lists}: "
         f"'{explanation.query_name}' met '{explanation.listed_name}', score {match.score:.2f}"
         + (f" ({features})" if features else "")
         + "."
@@ -253,3 +263,25 @@ def _flag(party: Party, match: Match) -> Flag:
     return Flag(
         code=flag_code(entry.topics), severity="critical", message=message[:1000], subject=party.subject
     )
+
+
+_SIGNS = {
+    "reordered": "is displayed in another order than it is stored",
+    "spelled_out": "is spelled out letter by letter",
+}
+
+
+def _obfuscation_flag(party: Party, received: list[ReceivedName]) -> Flag:
+    """A name that hides how it reads: what it carries, the name made visible, and the readings screened."""
+    parts = []
+    for name in (r for r in received if r.obfuscated):
+        signs = [
+            f"carries invisible characters ({', '.join(name.invisible)})"
+            if s == "invisible_characters"
+            else _SIGNS[s]
+            for s in name.signs
+        ]
+        readings = ", ".join(f"'{r.text}' ({r.read_as})" for r in name.readings)
+        parts.append(f"'{name.visible}' {', '.join(signs)}; screened as {readings}")
+    message = f"The name of {party.subject} hides how it reads: " + "; ".join(parts) + "."
+    return Flag(code="name_obfuscated", severity="critical", message=message[:1000], subject=party.subject)
