@@ -405,12 +405,14 @@ class Provisioner:
 
     def _function(self, logical_id: str, props: dict[str, Any]) -> None:
         name = props.get("FunctionName") or self._name(logical_id)
+        if not props.get("Runtime"):
+            raise TemplateError(f"{logical_id}: no Runtime (on the function or in Globals)")
         environment = {
             k: str(v) for k, v in (props.get("Environment", {}).get("Variables", {}) or {}).items()
         }
         created = self.client("lambda").create_function(
             FunctionName=name,
-            Runtime=props.get("Runtime", "python3.11"),
+            Runtime=props["Runtime"],
             Role=self._lambda_role(),
             Handler=props["Handler"],
             Code={"ZipFile": _placeholder_zip()},
@@ -424,6 +426,7 @@ class Provisioner:
             logical_id=logical_id,
             name=name,
             arn=arn,
+            runtime=props["Runtime"],
             code_dir=(self.template.root / props["CodeUri"]).resolve(),
             handler=props["Handler"],
             environment=environment,

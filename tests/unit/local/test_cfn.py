@@ -20,7 +20,7 @@ Conditions:
   NotProd: !Not [!Condition IsProd]
 Globals:
   Function:
-    Runtime: python3.11
+    Runtime: python3.13
     Timeout: 10
     Layers: [!Ref Layer]
     Environment: { Variables: { STAGE: !Ref Stage, SHARED: "yes" } }
@@ -57,7 +57,7 @@ def resolver(template: Any, **parameters: Any) -> Resolver:
 
 def test_sam_globals_merge_as_sam_does(template: Any) -> None:
     props = template.resources["Fn"]["Properties"]
-    assert props["Runtime"] == "python3.11"  # inherited
+    assert props["Runtime"] == "python3.13"  # inherited
     assert props["Timeout"] == 30  # the resource wins over Globals
     assert props["Layers"] == [{"Ref": "Layer"}, "extra-layer"]  # lists: Globals first
     assert props["Environment"]["Variables"] == {
