@@ -3,8 +3,8 @@
 The suite runs on the machine's Python 3.11; Lambda runs the layer's wheels for its own Python. Here a real
 interpreter of the runtime's version (pyenv's, where the machine has one) imports every module of the layer and
 every function, with the dependencies `sam build` installs for that runtime (layers/common/Makefile, installed once
-into .make/runtime-site.d by `make deps-test`) and what the runtime provides (boto3), with `sys.path` as Lambda
-builds it (no site-packages processing).
+into .make/runtime-site.d by `make deps-test`) and what the runtime provides (boto3, snapshot_restore_py), with
+`sys.path` as Lambda builds it (no site-packages processing). Then SnapStart's hooks run as Lambda runs them.
 """
 
 from __future__ import annotations
@@ -89,4 +89,7 @@ def test_the_layer_and_every_function_import_under_the_runtime_python(tmp_path: 
     assert report["python"] == [int(part) for part in VERSION.split(".")]
     assert report["modules"] == sum(1 for _ in pkgutil.walk_packages(arbiter.__path__, "arbiter."))
     assert report["handlers_callable"] == [True] * len(handlers)
+    assert report["hooks"] == {"before_snapshot": 1, "after_restore": 1}
     assert report["connections_at_import"] == []
+    assert report["connections_before_snapshot"] == []
+    assert report["clients_before_snapshot"] == 0

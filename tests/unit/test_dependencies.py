@@ -70,7 +70,7 @@ def test_the_layer_ships_what_the_suite_tests() -> None:
 
 
 def test_what_the_runtime_provides_is_what_the_suite_tests_and_not_in_the_layer() -> None:
-    assert "boto3" in RUNTIME_PROVIDED
+    assert {"boto3", "snapshot-restore-py"} <= set(RUNTIME_PROVIDED)
     assert {name: v for name, v in RUNTIME_PROVIDED.items() if DEV.get(name) != v} == {}
     assert "boto3" not in LAYER_LOCK
     assert "botocore" not in LAYER_LOCK
