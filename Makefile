@@ -36,7 +36,7 @@ lint: deps
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 deps: $(STAMPS)/system $(STAMPS)/python $(STAMPS)/node
-deps-test: deps $(STAMPS)/sam $(STAMPS)/browser
+deps-test: deps $(STAMPS)/sam $(STAMPS)/browser $(STAMPS)/runtime-site
 
 # Debian packages: ICU headers for PyICU (rigour's transliteration), built from source by pip.
 $(STAMPS)/system:
@@ -68,6 +68,17 @@ $(STAMPS)/sam: requirements/sam.txt $(STAMPS)/python
 	@echo "==> AWS SAM CLI and cfn-lint into $(SAM_VENV)"
 	@[ -x $(SAM_VENV)/bin/python ] || $(PYTHON) -m venv $(SAM_VENV)
 	@$(VENV)/bin/uv pip sync -q --python $(SAM_VENV)/bin/python requirements/sam.txt
+	@touch $@
+
+# The common layer's dependencies as `sam build` installs them for the functions' runtime (layers/common/Makefile),
+# with what that runtime provides itself (requirements/runtime-provided.txt): tests/template/test_layer_runtime.py
+# imports the layer and every function with them under the runtime's Python, where the machine has one (pyenv).
+RUNTIME_SITE := $(STAMPS)/runtime-site.d
+$(STAMPS)/runtime-site: layers/common/requirements.txt layers/common/Makefile requirements/runtime-provided.txt $(STAMPS)/python
+	@echo "==> the layer's dependencies for the Lambda runtime into $(RUNTIME_SITE)"
+	@rm -rf $(RUNTIME_SITE)
+	@$(MAKE) --no-print-directory -s -C layers/common dependencies DEPENDENCIES="$(CURDIR)/$(RUNTIME_SITE)" \
+		REQUIREMENTS="requirements.txt $(CURDIR)/requirements/runtime-provided.txt" PIP="$(CURDIR)/$(VENV)/bin/python -m pip"
 	@touch $@
 
 $(STAMPS)/node: package.json package-lock.json
@@ -113,9 +124,13 @@ deploy-backoffice: deps backoffice
 clean:
 	rm -rf $(STAMPS) $(VENV) $(SAM_VENV) $(BENCH_SCREENING_VENV) node_modules .aws-sam backoffice/dist backoffice/node_modules
 
-# Re-pin after editing pyproject.toml. PyICU is overridden away: it has no wheel Lambda's python3.11 image
-# (Amazon Linux 2) can load, and layers/common/icu.py stands in for it (see docs/ARCHITECTURE.md).
+# Re-pin after editing pyproject.toml. Two locks of the same dependencies: requirements/dev.txt for the machine's
+# Python 3.11 (tests, the local stack), layers/common/requirements.txt for the functions' runtime (template.yaml's
+# python3.13 on x86_64, Amazon Linux 2023: manylinux_2_28 wheels only), resolved with the first as constraints so
+# both pin the same versions (tests/unit/test_dependencies.py). PyICU is overridden away: it publishes no wheel
+# (see docs/ARCHITECTURE.md), and layers/common/icu.py stands in for it.
 lock:
-	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --override requirements/overrides.txt --python-version 3.11 --python-platform x86_64-manylinux_2_17 -o requirements/dev.txt -q
-	$(VENV)/bin/uv pip compile pyproject.toml --override requirements/overrides.txt --python-version 3.11 --python-platform x86_64-manylinux_2_17 -o layers/common/requirements.txt -q
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --override requirements/overrides.txt --python-version 3.11 --python-platform x86_64-manylinux_2_28 -o requirements/dev.txt -q
+	$(VENV)/bin/uv pip compile pyproject.toml --override requirements/overrides.txt --constraint requirements/dev.txt --only-binary :all: --python-version 3.13 --python-platform x86_64-manylinux_2_28 -o layers/common/requirements.txt -q
+	$(VENV)/bin/uv pip compile requirements/runtime-provided.in --constraint requirements/dev.txt --only-binary :all: --python-version 3.13 --python-platform x86_64-manylinux_2_28 -o requirements/runtime-provided.txt -q
 	$(VENV)/bin/uv pip compile requirements/sam.in --python-version 3.11 -o requirements/sam.txt -q

@@ -1,8 +1,8 @@
 """The slice of PyICU's API that normality uses, implemented with anyascii.
 
 Why this exists: rigour (name matching) depends on normality, which imports `icu.Transliterator` for its
-"Any-Latin" and "to ASCII" transliterations. PyICU has no wheel that Lambda's python3.11 image (Amazon Linux 2,
-glibc 2.26) can load — pip builds it against the build machine's ICU — so the common layer could not ship it.
+"Any-Latin" and "to ASCII" transliterations. PyICU publishes no wheel at all — pip builds it against the build
+machine's ICU — so the layer could ship it only built on Amazon Linux 2023 together with that ICU's libraries.
 This module gives normality the two transliterators it creates, so the same code runs on a laptop, in the test
 suite and in Lambda. rigour transliterates Latin, Cyrillic, Greek, Armenian, Georgian and Hangul itself (its
 Rust core); this covers the rest (Han, Kana, Arabic, Hebrew, Devanagari, Thai…) through anyascii's tables.

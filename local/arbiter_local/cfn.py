@@ -2,8 +2,10 @@
 
 The local stack provisions what the template declares, so it reads the template the way CloudFormation and
 SAM do for the parts Arbiter uses: `!Ref`, `!GetAtt`, `!Sub`, `!Join`, `!If`, `!Select`, `!Split`, `!Not`,
-`!Equals`, `!And`, `!Or`, `!Condition`, SAM `Globals`, parameter defaults and pseudo parameters. Resolution
-is lazy: a resource's properties are resolved only once the resources they name have physical ids.
+`!Equals`, `!And`, `!Or`, `!Condition`, SAM `Globals`, parameter defaults and pseudo parameters, and SAM's
+`!Ref Function.Alias` / `!Ref Function.Version` (the alias and version `AutoPublishAlias` creates, looked up as
+the function's `Alias` and `Version` attributes). Resolution is lazy: a resource's properties are resolved only
+once the resources they name have physical ids.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["NO_VALUE", "Resolver", "Template", "TemplateError", "load_template"]
+__all__ = ["NO_VALUE", "SAM_REF_SUFFIXES", "Resolver", "Template", "TemplateError", "load_template"]
 
 NO_VALUE = object()  # AWS::NoValue: the property is removed
 
@@ -123,6 +125,14 @@ def _merge_globals(global_props: dict[str, Any], props: dict[str, Any]) -> dict[
 
 
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
+# SAM resolves `Ref: Fn.Alias` and `Ref: Fn.Version` to the alias and version AutoPublishAlias creates for `Fn`.
+SAM_REF_SUFFIXES = ("Alias", "Version")
+
+
+def _sam_reference(name: str) -> tuple[str, str] | None:
+    """(function, "Alias" or "Version") for SAM's `Fn.Alias` / `Fn.Version`; None for any other name."""
+    resource, dot, suffix = name.partition(".")
+    return (resource, suffix) if dot and suffix in SAM_REF_SUFFIXES else None
 
 
 def references(value: Any) -> set[str]:
@@ -130,7 +140,8 @@ def references(value: Any) -> set[str]:
     found: set[str] = set()
     if isinstance(value, dict):
         if "Ref" in value and len(value) == 1:
-            found.add(value["Ref"])
+            sam = _sam_reference(str(value["Ref"]))
+            found.add(sam[0] if sam else value["Ref"])
         elif "Fn::GetAtt" in value and len(value) == 1:
             target = value["Fn::GetAtt"]
             found.add(target[0] if isinstance(target, list) else str(target).split(".")[0])
@@ -222,6 +233,9 @@ class Resolver:
             return self.parameters[name]
         if name in self.template.resources:
             return self._physical_id(name)
+        sam = _sam_reference(name)
+        if sam and sam[0] in self.template.resources:
+            return self._attribute(*sam)
         raise TemplateError(f"Ref to unknown name {name}")
 
     def _get_att(self, arg: Any) -> Any:

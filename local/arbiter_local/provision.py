@@ -20,7 +20,7 @@ from typing import Any
 
 import boto3
 
-from arbiter_local.cfn import Resolver, Template, TemplateError, provisioning_order
+from arbiter_local.cfn import SAM_REF_SUFFIXES, Resolver, Template, TemplateError, provisioning_order
 from arbiter_local.runtime import FunctionSpec
 
 __all__ = ["LOCAL_PSEUDO_PARAMETERS", "Provisioned", "Provisioner", "Route"]
@@ -137,6 +137,8 @@ class Provisioner:
         if attribute not in resource.attributes:
             if not resource.emulated:
                 return f"{logical_id.lower()}.local.invalid"
+            if attribute in SAM_REF_SUFFIXES:
+                raise TemplateError(f"{logical_id}.{attribute}: {logical_id} has no AutoPublishAlias")
             raise TemplateError(f"GetAtt {logical_id}.{attribute} is not known locally")
         return resource.attributes[attribute]
 
@@ -405,12 +407,15 @@ class Provisioner:
 
     def _function(self, logical_id: str, props: dict[str, Any]) -> None:
         name = props.get("FunctionName") or self._name(logical_id)
+        if not props.get("Runtime"):
+            raise TemplateError(f"{logical_id}: no Runtime (on the function or in Globals)")
         environment = {
             k: str(v) for k, v in (props.get("Environment", {}).get("Variables", {}) or {}).items()
         }
-        created = self.client("lambda").create_function(
+        lambda_client = self.client("lambda")
+        created = lambda_client.create_function(
             FunctionName=name,
-            Runtime=props.get("Runtime", "python3.11"),
+            Runtime=props["Runtime"],
             Role=self._lambda_role(),
             Handler=props["Handler"],
             Code={"ZipFile": _placeholder_zip()},
@@ -420,10 +425,20 @@ class Provisioner:
             Description=str(props.get("Description", ""))[:256],
         )
         arn = created["FunctionArn"]
+        attributes: dict[str, str] = {"Arn": arn}
+        invoked = arn
+        if props.get("AutoPublishAlias"):
+            # As SAM: a published version, the alias on it, and every event source invoking the alias.
+            version = lambda_client.publish_version(FunctionName=name)["Version"]
+            invoked = lambda_client.create_alias(
+                FunctionName=name, Name=str(props["AutoPublishAlias"]), FunctionVersion=version
+            )["AliasArn"]
+            attributes.update(Alias=invoked, Version=f"{arn}:{version}")
         self.result.functions[name] = FunctionSpec(
             logical_id=logical_id,
             name=name,
             arn=arn,
+            runtime=props["Runtime"],
             code_dir=(self.template.root / props["CodeUri"]).resolve(),
             handler=props["Handler"],
             environment=environment,
@@ -436,13 +451,14 @@ class Provisioner:
                 for f in (event.get("Properties", {}).get("FilterCriteria") or {}).get("Filters", [])
             ),
         )
-        self._record(logical_id, name, Arn=arn)
+        self._record(logical_id, name, **attributes)
         for event_id, event in (props.get("Events", {}) or {}).items():
-            self._function_event(logical_id, name, arn, event_id, event)
+            self._function_event(logical_id, name, invoked, event_id, event)
 
     def _function_event(
         self, logical_id: str, name: str, arn: str, event_id: str, event: dict[str, Any]
     ) -> None:
+        """Wire one of the function's `Events`; `arn` is what the source invokes (its alias, if it has one)."""
         kind, props = event["Type"], event.get("Properties", {})
         if kind == "Api":
             self.result.routes.append(Route(props["Method"].upper(), props["Path"], name))
@@ -470,13 +486,13 @@ class Provisioner:
             # applies them (FunctionSpec.stream_filters), so the function sees only what Lambda would pass.
             self.client("lambda").create_event_source_mapping(
                 EventSourceArn=props["Stream"],
-                FunctionName=name,
+                FunctionName=arn,
                 StartingPosition=props.get("StartingPosition", "LATEST"),
                 BatchSize=int(props.get("BatchSize", 100)),
             )
         elif kind == "SQS":
             self.client("lambda").create_event_source_mapping(
-                EventSourceArn=props["Queue"], FunctionName=name, BatchSize=int(props.get("BatchSize", 10))
+                EventSourceArn=props["Queue"], FunctionName=arn, BatchSize=int(props.get("BatchSize", 10))
             )
         else:
             raise TemplateError(f"{logical_id}: event type {kind} is not supported by the local stack")

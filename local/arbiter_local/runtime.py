@@ -98,6 +98,7 @@ class FunctionSpec:
     code_dir: Path
     handler: str
     environment: dict[str, str]
+    runtime: str  # the template's Runtime, e.g. python3.13
     memory_mb: int = 128
     timeout_s: int = 3
     #: FilterCriteria patterns of its DynamoDB stream sources: Lambda invokes only for matching records.
@@ -175,6 +176,7 @@ class LambdaRuntime:
         """The variables a function sees: Lambda's own, the local endpoints, then the template's."""
         return {
             **self.base_environment,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
             "AWS_LAMBDA_FUNCTION_NAME": spec.name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",

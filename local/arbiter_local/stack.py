@@ -189,7 +189,6 @@ class LocalStack:
             "AWS_REGION": REGION,
             "AWS_DEFAULT_REGION": REGION,
             "AWS_ENDPOINT_URL": self.moto_url,
-            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
             "ARBITER_PUBLIC_API_URL": self.api_url,
         }
 

@@ -55,3 +55,40 @@ def test_a_binary_attribute_goes_through_the_tables_stream(stack: Any) -> None:
     assert dynamodb.get_item(TableName=table, Key=key)["Item"]["body"] == {"B": body}
     record = _StreamRecordJson().loads(_StreamRecordJson.dumps({"NewImage": {"body": {"B": body}}}))
     assert base64.b64decode(record["NewImage"]["body"]["B"]) == body
+
+
+def test_every_caller_invokes_the_alias_that_snapstart_snapshots(stack: Any) -> None:
+    """As SAM wires AutoPublishAlias: state machines, bucket notifications, rules and stream mappings name the
+    alias (`live`), and invoking it runs the function."""
+    lam = stack.client("lambda")
+    alias_of = {}
+    for logical_id in ("WorkflowTasksFunction", "IngestDocumentsFunction", "WebhooksFunction"):
+        name = stack.physical_id(logical_id)
+        alias = lam.get_alias(FunctionName=name, Name="live")
+        assert alias["FunctionVersion"] != "$LATEST"  # a published version
+        alias_of[logical_id] = alias["AliasArn"]
+
+    states = stack.client("stepfunctions")
+    definition = states.describe_state_machine(
+        stateMachineArn=stack.provisioned.state_machines["KybStateMachine"]
+    )
+    assert alias_of["WorkflowTasksFunction"] in definition["definition"]
+
+    s3 = stack.client("s3")
+    notification = s3.get_bucket_notification_configuration(Bucket=stack.physical_id("DocumentsBucket"))
+    assert [c["LambdaFunctionArn"] for c in notification["LambdaFunctionConfigurations"]] == [
+        alias_of["IngestDocumentsFunction"]
+    ]
+
+    events = stack.client("events")
+    bus = stack.physical_id("EventBus")
+    rules = events.list_rules(EventBusName=bus, NamePrefix=stack.physical_id("WebhooksFunction"))["Rules"]
+    targets = events.list_targets_by_rule(Rule=rules[0]["Name"], EventBusName=bus)["Targets"]
+    assert [t["Arn"] for t in targets] == [alias_of["WebhooksFunction"]]
+
+    stream = stack.provisioned.resources["ArbiterTable"].attributes["StreamArn"]
+    mappings = lam.list_event_source_mappings(EventSourceArn=stream)["EventSourceMappings"]
+    alias = lam.get_alias(FunctionName=stack.physical_id("PublishEventsFunction"), Name="live")
+    published = f"{alias['AliasArn'].rsplit(':', 1)[0]}:{alias['FunctionVersion']}"
+    # moto records the version the alias points to when the mapping is made (AWS keeps the alias's ARN).
+    assert [m["FunctionArn"] for m in mappings] in ([alias["AliasArn"]], [published])

@@ -16,6 +16,11 @@ from moto.awslambda.models import LambdaFunction
 
 from arbiter.adapters.lambda_invoker import LambdaFunctionInvoker
 from arbiter.plugins.builtin import FunctionInvocationFailed
+from arbiter_local.cfn import load_template
+from arbiter_local.stack import PROJECT_ROOT
+
+# Customers' check functions run what Arbiter's own functions run.
+RUNTIME = load_template(PROJECT_ROOT / "template.yaml").globals["Function"]["Runtime"]
 
 # What each test's function does with the event: returns (reply JSON, errored).
 Behaviour = Callable[[dict[str, Any]], tuple[str, bool]]
@@ -48,7 +53,7 @@ def lambdas(stack: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, dict[str,
         with contextlib.suppress(client.exceptions.ResourceConflictException):
             client.create_function(
                 FunctionName=name,
-                Runtime="python3.11",
+                Runtime=RUNTIME,
                 Role=role,
                 Handler="app.handler",
                 Code={"ZipFile": archive.getvalue()},

@@ -20,7 +20,7 @@ Conditions:
   NotProd: !Not [!Condition IsProd]
 Globals:
   Function:
-    Runtime: python3.11
+    Runtime: python3.13
     Timeout: 10
     Layers: [!Ref Layer]
     Environment: { Variables: { STAGE: !Ref Stage, SHARED: "yes" } }
@@ -57,7 +57,7 @@ def resolver(template: Any, **parameters: Any) -> Resolver:
 
 def test_sam_globals_merge_as_sam_does(template: Any) -> None:
     props = template.resources["Fn"]["Properties"]
-    assert props["Runtime"] == "python3.11"  # inherited
+    assert props["Runtime"] == "python3.13"  # inherited
     assert props["Timeout"] == 30  # the resource wins over Globals
     assert props["Layers"] == [{"Ref": "Layer"}, "extra-layer"]  # lists: Globals first
     assert props["Environment"]["Variables"] == {
@@ -139,3 +139,33 @@ def test_the_project_template_orders_without_cycles() -> None:
     assert set(order) == set(template.resources)
     for name in template.of_type("AWS::Serverless::Function"):
         assert order.index("CommonLayer") < order.index(name)
+
+
+def test_sam_alias_and_version_references_name_the_function(tmp_path: Path) -> None:
+    path = tmp_path / "template.yaml"
+    path.write_text(
+        "Resources:\n"
+        "  Machine:\n"
+        "    Type: AWS::Serverless::StateMachine\n"
+        "    Properties:\n"
+        "      DefinitionSubstitutions:\n"
+        "        Live: !Ref Fn.Alias\n"
+        "        Published: !Ref Fn.Version\n"
+        '        InSub: !Sub "${Fn.Alias}"\n'
+        "  Fn: { Type: AWS::Serverless::Function, Properties: { AutoPublishAlias: live } }\n",
+        encoding="utf-8",
+    )
+    template = load_template(path)
+    substitutions = template.resources["Machine"]["Properties"]["DefinitionSubstitutions"]
+    assert references(substitutions) == {"Fn"}
+    order = provisioning_order(template)
+    assert order.index("Fn") < order.index("Machine")  # the alias exists before what invokes it
+    resolved = resolver(template).resolve(substitutions)
+    assert resolved == {"Live": "Fn.Alias", "Published": "Fn.Version", "InSub": "Fn.Alias"}
+
+
+def test_an_alias_reference_to_something_unknown_is_named(template: Any) -> None:
+    with pytest.raises(TemplateError, match=r"unknown name Nope\.Alias"):
+        resolver(template).resolve({"Ref": "Nope.Alias"})
+    with pytest.raises(TemplateError, match=r"unknown name Fn\.Nickname"):
+        resolver(template).resolve({"Ref": "Fn.Nickname"})

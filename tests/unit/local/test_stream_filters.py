@@ -11,7 +11,9 @@ OUTBOX_ONLY = '{"eventName": ["INSERT"], "dynamodb": {"Keys": {"sk": {"S": [{"pr
 
 
 def spec(*filters: str) -> FunctionSpec:
-    return FunctionSpec("Fn", "fn", "arn:fn", Path("."), "app.handler", {}, stream_filters=filters)
+    return FunctionSpec(
+        "Fn", "fn", "arn:fn", Path("."), "app.handler", {}, "python3.13", stream_filters=filters
+    )
 
 
 def record(event_name: str, sk: str) -> dict:
