@@ -4,8 +4,8 @@ With SnapStart (template.yaml), Lambda runs a published version's init once, sna
 new execution environment of that version from the snapshot: the first caller waits for a restore, not for the
 imports. Two hooks (docs/operations.md, "SnapStart"):
 
-- `before_snapshot` (`warm`): import what a first request would still import (powertools' REST resolver, which
-  the API functions build with their first request), and parse the botocore service models and endpoint rule
+- `before_snapshot` (`warm`): import what a first request would still import (the adapters
+  `arbiter.bootstrap` builds on first use, country names, token verification), and parse the botocore service models and endpoint rule
   sets of the clients `arbiter.bootstrap` creates into boto3's default session. No client is created: creating
   one resolves credentials (under SnapStart, from the container credentials endpoint) and sets up TLS, and both
   must belong to one environment, not to every environment resumed from the same snapshot.
@@ -37,8 +37,21 @@ __all__ = [
 #: The services of the clients `arbiter.bootstrap` creates from boto3's default session.
 AWS_SERVICES = ("dynamodb", "events", "s3", "stepfunctions")
 
-#: Modules a function imports on first use, not at import, to keep cold starts without SnapStart short.
-FIRST_REQUEST_MODULES = ("aws_lambda_powertools.event_handler",)
+#: Modules a function imports on first use, not at import, to keep cold starts without SnapStart short: the
+#: adapters `arbiter.bootstrap.Dependencies` builds when a use case first asks, and the libraries the first
+#: request of an API function reads (country names, token verification).
+FIRST_REQUEST_MODULES = (
+    "aws_lambda_powertools.event_handler",
+    "arbiter.adapters.dynamodb.cases",
+    "arbiter.adapters.dynamodb.tenants",
+    "arbiter.adapters.dynamodb.rule_sets",
+    "arbiter.adapters.dynamodb.clearances",
+    "arbiter.adapters.dynamodb.webhooks",
+    "arbiter.adapters.stepfunctions",
+    "arbiter.adapters.workflow_files",
+    "pycountry",
+    "jwt",
+)
 
 _registered = False
 
