@@ -12,6 +12,12 @@
   gives the same guarantees.
 - DynamoDB stream records: moto json-encodes the records it hands to a Lambda with binary attributes as raw
   bytes and fails the write that produced them; Lambda receives binary attributes base64-encoded, as here.
+  moto also calls the function inside the write, while the writer waits; Lambda reads a stream on its own, one
+  batch at a time per shard, in order, and retries a batch that failed (an error, or the records a
+  `batchItemFailures` answer names) from its first failed record before going on, then gives it to the
+  mapping's on-failure destination. Here each function's stream batches go to a queue of their own, delivered in
+  order by one thread, a failed batch retried with backoff (`stream_retries` times, up to
+  `STREAM_BACKOFF_MAX_S` apart) and then recorded in `delivery_errors`, as the destination would keep it.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import datetime as dt
 import functools
 import json
 import logging
+import queue
 import threading
 import time
 import uuid
@@ -76,10 +83,22 @@ def _serialised(method: Callable[..., Any]) -> Callable[..., Any]:
 class MotoBridge:
     """Installs the patches for one runtime; `uninstall` restores moto."""
 
-    def __init__(self, runtime: LambdaRuntime, start_execution: StartExecution, *, retries: int = 2) -> None:
+    def __init__(
+        self,
+        runtime: LambdaRuntime,
+        start_execution: StartExecution,
+        *,
+        retries: int = 2,
+        stream_retries: int = 8,
+        stream_backoff_s: float = 0.2,
+    ) -> None:
         self.runtime = runtime
         self.start_execution = start_execution
         self.retries = retries
+        self.stream_retries = stream_retries
+        self.stream_backoff_s = stream_backoff_s
+        self._streams: dict[str, queue.Queue[list[dict[str, Any]] | None]] = {}
+        self._streams_lock = threading.Lock()
         self.delivery_errors: list[str] = []
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="eventbridge")
         self._saved: dict[str, Any] = {}
@@ -106,9 +125,11 @@ class MotoBridge:
             payload = _filtered(bridge.runtime.functions.get(function.function_name), payload)
             if payload is None:  # no record passed the FilterCriteria: Lambda does not invoke
                 return "null", False, ""
+            if _stream_records(payload):  # read from the stream apart from the write, as Lambda does
+                bridge._enqueue_stream(function.function_name, _stream_records(payload))
+                return "{}", False, ""
             try:
-                result = bridge.runtime.invoke(function.function_name, payload)
-                return json.dumps(result), False, ""
+                return json.dumps(bridge.runtime.invoke(function.function_name, payload)), False, ""
             except InvocationError as exc:
                 return json.dumps(exc.payload), True, "".join(exc.payload.get("stackTrace", []))
 
@@ -142,11 +163,59 @@ class MotoBridge:
                 setattr(DynamoDBBackend, name, self._saved[f"dynamodb.{name}"])
             self._saved = {}
         self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._streams_lock:
+            for batches in self._streams.values():
+                batches.put(None)  # each stream's reader stops after what it holds
+            self._streams.clear()
 
     def wait_idle(self, timeout: float) -> bool:
         """Block until no event delivery is in flight (True) or `timeout` seconds pass (False)."""
         with self._idle:
             return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
+
+    def _enqueue_stream(self, function_name: str, records: list[dict[str, Any]]) -> None:
+        with self._streams_lock:
+            batches = self._streams.get(function_name)
+            if batches is None:
+                batches = self._streams[function_name] = queue.Queue()
+                threading.Thread(
+                    target=self._read_stream,
+                    args=(function_name, batches),
+                    name=f"stream-{function_name}",
+                    daemon=True,
+                ).start()
+        with self._idle:
+            self._pending += 1
+        batches.put(records)
+
+    def _read_stream(self, function_name: str, batches: queue.Queue[list[dict[str, Any]] | None]) -> None:
+        """One function's stream batches, in order; a failed batch is retried before the next one is read."""
+        while (records := batches.get()) is not None:
+            try:
+                self._deliver_stream(function_name, records)
+            except Exception as exc:  # a delivery thread must never die silently
+                self.delivery_errors.append(f"{function_name}: {exc!r}")
+                log.exception("stream delivery to %s failed", function_name)
+            finally:
+                with self._idle:
+                    self._pending -= 1
+                    self._idle.notify_all()
+
+    def _deliver_stream(self, function_name: str, records: list[dict[str, Any]]) -> None:
+        for attempt in range(self.stream_retries + 1):
+            if attempt:
+                time.sleep(min(STREAM_BACKOFF_MAX_S, self.stream_backoff_s * 2 ** (attempt - 1)))
+            try:
+                result = self.runtime.invoke(function_name, {"Records": records})
+            except InvocationError as exc:
+                log.info("stream batch for %s failed: %s", function_name, exc.payload.get("errorMessage"))
+                continue
+            records = _failed_stream_records(records, result)
+            if not records:
+                return
+        message = f"{function_name}: {len(records)} stream record(s) not processed after {self.stream_retries} retries"
+        self.delivery_errors.append(message)
+        log.warning(message)
 
     def _submit(self, target: dict[str, Any], event: dict[str, Any]) -> None:
         with self._idle:
@@ -175,6 +244,29 @@ class MotoBridge:
             with self._idle:
                 self._pending -= 1
                 self._idle.notify_all()
+
+
+#: The longest wait between two retries of a failed stream batch (Lambda backs off further; tests wait less).
+STREAM_BACKOFF_MAX_S = 2.0
+
+
+def _stream_records(payload: Any) -> list[dict[str, Any]]:
+    """The records of a DynamoDB stream batch (none: the payload is not one)."""
+    records = payload.get("Records") if isinstance(payload, dict) else None
+    if not records or not isinstance(records[0], dict) or records[0].get("eventSource") != "aws:dynamodb":
+        return []
+    return list(records)
+
+
+def _failed_stream_records(records: list[dict[str, Any]], result: Any) -> list[dict[str, Any]]:
+    """The records of a stream batch to deliver again: from the first one its `batchItemFailures` names."""
+    failures = result.get("batchItemFailures") if isinstance(result, dict) else None
+    if not failures:
+        return []
+    named = {str(f.get("itemIdentifier")) for f in failures}
+    sequences = [str(r.get("dynamodb", {}).get("SequenceNumber")) for r in records]
+    first = next((i for i, sequence in enumerate(sequences) if sequence in named), None)
+    return list(records[first:]) if first is not None else list(records)
 
 
 def _as_delivered(event: dict[str, Any]) -> dict[str, Any]:
@@ -246,25 +338,39 @@ _TOKEN_LIFETIME_S = 600  # DynamoDB honours a ClientRequestToken for ten minutes
 
 def _idempotent_transactions(method: Callable[..., Any]) -> Callable[..., Any]:
     """TransactWriteItems as DynamoDB runs it: a retry with the same ClientRequestToken (the SDK sends one and
-    keeps it across its retries) returns the first success instead of applying the writes again. moto ignores
-    the token, so a retried conditional write would fail against its own first attempt."""
+    keeps it across its retries) returns the first success instead of applying the writes again, and a retry
+    that arrives while the first is still being applied (the SDK gave up waiting on a busy stack) waits for it.
+    moto ignores the token, so a retried conditional write would fail against its own first attempt."""
     done: dict[str, tuple[float, Any]] = {}
+    running: dict[str, threading.Event] = {}
     lock = threading.Lock()
 
     def transact_write_items(handler: Any) -> Any:
         token = handler.body.get("ClientRequestToken")
-        now = time.monotonic()
-        if token:
+        if not token:
+            return method(handler)
+        while True:
+            now = time.monotonic()
             with lock:
                 for old in [t for t, (at, _) in done.items() if now - at > _TOKEN_LIFETIME_S]:
                     del done[old]
                 if token in done:
                     return done[token][1]
-        result = method(handler)
-        if token:
+                first = running.get(token)
+                if first is None:
+                    running[token] = threading.Event()
+                    break
+            first.wait(
+                timeout=_TOKEN_LIFETIME_S
+            )  # then look again: its result, or it failed and this one runs
+        try:
+            result = method(handler)
             with lock:
-                done[token] = (now, result)
-        return result
+                done[token] = (time.monotonic(), result)
+            return result
+        finally:
+            with lock:
+                running.pop(token).set()
 
     transact_write_items.__wrapped__ = method  # type: ignore[attr-defined]
     return transact_write_items

@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arbiter.adapters.workflow_files import BuiltinWorkflowCatalog
-from arbiter.domain.case import AuditEntry, Case, CaseState, Change, RiskAssessment
+from arbiter.domain.case import AuditEntry, Case, CaseState, Change, Continuation, RiskAssessment
 from arbiter.domain.document import MAX_PAGE_BYTES
-from arbiter.domain.errors import ConcurrentUpdate, Conflict, NotFound
+from arbiter.domain.errors import ConcurrentUpdate, Conflict, NotFound, TransientError, WorkflowRefused
 from arbiter.domain.screening import Clearance
 from arbiter.domain.search import fold, search_terms
 from arbiter.domain.tenant import ApiKey, Tenant
 from arbiter.domain.webhooks import RETRY_SCHEDULE_SECONDS
 from arbiter.egress import AllowList, Resolver, system_resolver
+from arbiter.services.continuations import carry_out
 from arbiter.services.ports import CaseDetail, CaseQuery, Page
 
 
@@ -56,13 +57,16 @@ class InMemoryCases:
         self.cases: dict[tuple[str, str], Case] = {}
         self.audit: dict[tuple[str, str], list[Any]] = {}
         self.events: list[Any] = []
+        #: The outbox's continuations, in the order they were stored.
+        self.continuations: list[Continuation] = []
+        #: What the table's stream does with a committed change's continuations (FakeDependencies wires it).
+        self.on_commit: Callable[[list[Continuation]], None] | None = None
         self.checks: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
         #: How many numbered pages were read (each a bounded read in the real store, whatever its number).
         self.numbered_reads = 0
 
     def _store(self, case: Case) -> None:
         stored = case.model_copy(deep=True)
-        stored._loaded_state = case.state.value
         self.cases[(case.tenant_id, case.id)] = stored
 
     def add(self, case: Case, change: Change) -> None:
@@ -72,6 +76,7 @@ class InMemoryCases:
         self._store(case)
         self.audit[(case.tenant_id, case.id)] = list(change.audit)
         self.events += change.events
+        self._committed(change)
 
     def save(self, case: Case, change: Change, *, expected_version: int) -> None:
         stored = self.cases.get((case.tenant_id, case.id))
@@ -83,6 +88,12 @@ class InMemoryCases:
         self._store(case)
         self.audit[(case.tenant_id, case.id)] += change.audit
         self.events += change.events
+        self._committed(change)
+
+    def _committed(self, change: Change) -> None:
+        self.continuations += change.continuations
+        if change.continuations and self.on_commit is not None:
+            self.on_commit(list(change.continuations))
 
     def get(self, tenant_id: str, case_id: str) -> Case:
         return self._read(tenant_id, case_id)
@@ -92,9 +103,7 @@ class InMemoryCases:
         stored = self.cases.get((tenant_id, case_id))
         if stored is None:
             raise NotFound(f"case {case_id} not found", case_id=case_id)
-        case = stored.model_copy(deep=True)
-        case._loaded_state = stored.state.value
-        return case
+        return stored.model_copy(deep=True)
 
     def detail(self, tenant_id: str, case_id: str) -> CaseDetail:
         case = self._read(tenant_id, case_id)
@@ -196,29 +205,42 @@ class InMemoryClearanceStore:
 
 
 class FakeEngine:
-    """Records what the services asked of the workflow engine; tokens can be made to have expired."""
+    """Records what the services asked of the workflow engine, with the real engine's rules: an execution is
+    named after its case (a second start starts nothing), a token is taken once. It can be made to fail for a
+    while (`fail_starts`, `fail_completions`: Step Functions unreachable or throttling), to refuse starts for good
+    (`refuse_starts`: no such state machine), and tokens can be made to have expired."""
 
     def __init__(self) -> None:
         self.started: list[tuple[str, str, dict[str, Any]]] = []
         self.completed: list[tuple[str, dict[str, Any]]] = []
         self.expired_tokens: set[str] = set()
         self.fail_starts = False
-        #: Called with the execution name before a start fails: an execution that began but whose answer was lost.
-        self.before_failing: Any = None
+        self.fail_completions = 0  # how many SendTaskSuccess calls fail before they work again
+        self.refuse_starts = False
+        #: Executions by ARN and their status (`status`); a started one runs until a test ends it.
+        self.executions: dict[str, str] = {}
 
     def start(self, workflow_id: str, execution_name: str, payload: dict[str, Any]) -> str:
+        if self.refuse_starts:
+            raise WorkflowRefused(f"no state machine for {workflow_id}", code="StateMachineDoesNotExist")
         if self.fail_starts:
-            if self.before_failing is not None:
-                self.before_failing(execution_name)
-            raise RuntimeError("StartExecution refused")
-        if not any(name == execution_name for _, name, _ in self.started):
+            raise TransientError("Step Functions is busy: ThrottlingException")
+        arn = self.execution_arn(workflow_id, execution_name)
+        if arn not in self.executions:
             self.started.append((workflow_id, execution_name, payload))
-        return self.execution_arn(workflow_id, execution_name)
+            self.executions[arn] = "running"
+        return arn
+
+    def status(self, execution_arn: str) -> str:
+        return self.executions.get(execution_arn, "missing")
 
     def execution_arn(self, workflow_id: str, execution_name: str) -> str:
         return f"arn:aws:states:us-east-1:123456789012:execution:arbiter-{workflow_id}:{execution_name}"
 
     def complete_task(self, task_token: str, output: dict[str, Any]) -> None:
+        if self.fail_completions:
+            self.fail_completions -= 1
+            raise TransientError("Step Functions is busy: ThrottlingException")
         if task_token in self.expired_tokens or any(t == task_token for t, _ in self.completed):
             raise Conflict("the workflow is no longer waiting for this step")
         self.completed.append((task_token, output))
@@ -305,6 +327,25 @@ class FakeDependencies:
     schedule: tuple[int, ...] = RETRY_SCHEDULE_SECONDS
     rotation_overlap: dt.timedelta = dt.timedelta(hours=24)
     environment: str = "prod"
+
+    #: Continuations the "stream" could not carry out yet (the engine failed); `redeliver` tries them again.
+    undelivered: list[Continuation] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # The stream: ContinueWorkflowsFunction carries out what a committed change asked of the workflow.
+        self.cases.on_commit = self._stream
+
+    def _stream(self, continuations: list[Continuation]) -> None:
+        for continuation in continuations:
+            try:
+                carry_out(self, continuation)
+            except Exception:
+                self.undelivered.append(continuation)
+
+    def redeliver(self) -> None:
+        """The stream's retry: carry out what failed before, in order."""
+        pending, self.undelivered = self.undelivered, []
+        self._stream(pending)
 
     def now(self) -> dt.datetime:
         return self.clock()

@@ -51,10 +51,14 @@ def _config() -> Any:
     return Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
 
 
-@cache
 def aws_client(service: str, region: str, variant: str = "") -> Any:
     """The process's one boto3 client for `service` in `region` (clients are thread-safe), with the shared
     retry configuration; `variant` names the few clients that need other settings (see `_VARIANTS`)."""
+    return _aws_client(service, region, variant)  # one cache key however the arguments are passed
+
+
+@cache
+def _aws_client(service: str, region: str, variant: str) -> Any:
     import boto3
 
     config = _config().merge(_VARIANTS[variant]()) if variant else _config()

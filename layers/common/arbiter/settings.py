@@ -40,6 +40,8 @@ class Settings(BaseModel):
     webhook_retry_schedule: str | None = Field(default=None, alias="WEBHOOK_RETRY_SCHEDULE")
     #: How long a rotated webhook secret keeps signing beside the new one.
     webhook_secret_overlap_seconds: int = Field(default=86400, ge=0, alias="WEBHOOK_SECRET_OVERLAP_SECONDS")
+    #: Minutes a case may stay in processing unchanged before the reconciler checks its execution still runs.
+    reconcile_after_minutes: int = Field(default=15, ge=1, alias="RECONCILE_AFTER_MINUTES")
     #: Where the sanctions check reads its watchlists (template.yaml: the documents bucket).
     watchlists_bucket: str | None = Field(default=None, alias="WATCHLISTS_BUCKET")
     #: Checks of one case run at once.

@@ -79,25 +79,45 @@ def test_automatic_decisions_happen_while_processing_only():
         other.decide("approved", actor=SYSTEM, reason="score 0", automatic=True)
 
 
-def test_revision_then_resubmission_returns_the_token_to_complete():
+def test_revision_then_resubmission_resume_the_steps_waiting_for_them():
     case = open_case()
     case.await_review("review-token")
     change = case.request_revision(actor=REVIEWER, reason="passport photo unreadable", document_ids=["doc_1"])
     assert case.state == CaseState.REVISION_REQUESTED
     assert change.events[-1].type == "case.revision_requested"
     assert change.events[-1].document_ids == ["doc_1"]
+    assert [(c.kind, c.token, c.output) for c in change.continuations] == [
+        ("resume", "review-token", {"decision": "revision"})
+    ]
     assert case.await_resubmission("resubmit-token") is False
-    _, token = case.resubmit(Actor(type="integrator", id="key_1"))
-    assert token == "resubmit-token"
+    change = case.resubmit(Actor(type="integrator", id="key_1"), return_to_review=True)
+    assert [(c.token, c.output) for c in change.continuations] == [
+        ("resubmit-token", {"resubmitted": True, "return_to_review": True})
+    ]
+    assert case.task_tokens == {}
     assert case.state == CaseState.PROCESSING
+
+
+def test_a_decision_resumes_the_review_step_once():
+    case = open_case()
+    case.await_review("review-token")
+    change = case.decide("approved", actor=REVIEWER, reason="fine")
+    (continuation,) = change.continuations
+    assert (continuation.kind, continuation.token, continuation.output) == (
+        "resume",
+        "review-token",
+        {"decision": "approved"},
+    )
+    assert (continuation.tenant_id, continuation.case_id) == (case.tenant_id, case.id)
+    assert "review" not in case.task_tokens
 
 
 def test_a_resubmission_that_beats_the_workflow_is_not_lost():
     case = open_case()
     case.await_review("t")
     case.request_revision(actor=REVIEWER, reason="blurry", document_ids=[])
-    _, token = case.resubmit(Actor(type="integrator", id="key_1"))  # before the workflow stored its token
-    assert token is None
+    change = case.resubmit(Actor(type="integrator", id="key_1"))  # before the workflow stored its token
+    assert change.continuations == []  # nothing waits yet
     assert case.await_resubmission("late-token") is True  # the step completes at once
 
 

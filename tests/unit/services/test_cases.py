@@ -2,7 +2,7 @@
 
 import pytest
 
-from arbiter.domain.case import SYSTEM, CaseState
+from arbiter.domain.case import CaseState
 from arbiter.domain.errors import Conflict, InvalidInput, NotFound
 from arbiter.services import cases, review, workflow_steps
 from arbiter.services.cases import ActiveCaseExists, DocumentInput, PageInput
@@ -73,31 +73,41 @@ def test_a_collecting_case_starts_on_the_submitted_event():
     assert deps.engine.started[0][1] == case.id
 
 
-def test_a_start_the_engine_refuses_leaves_a_failed_case_not_a_stuck_one():
+def test_a_start_the_engine_refuses_for_good_leaves_a_failed_case_not_a_stuck_one():
     deps = case_deps()
-    deps.engine.fail_starts = True
-    with pytest.raises(RuntimeError):
-        start(deps)
-    (stored,) = deps.cases.cases.values()
-    assert stored.state == CaseState.FAILED
-
-
-def test_a_start_whose_answer_was_lost_but_whose_execution_runs_is_not_failed():
-    deps = case_deps()
-    deps.engine.fail_starts = True
-
-    def execution_moves_the_case_on(case_id):
-        case = deps.cases.get("acme", case_id)
-        deps.cases.save(
-            case, case.merge_context({"step": 1}, SYSTEM, deep=False), expected_version=case.version
-        )
-
-    deps.engine.before_failing = execution_moves_the_case_on
-    _case, created = start(deps)
+    deps.engine.refuse_starts = True
+    case, created = start(deps)
     assert created
-    (stored,) = deps.cases.cases.values()
-    assert stored.state == CaseState.PROCESSING
-    assert stored.context == {"step": 1}
+    stored = deps.cases.get("acme", case.id)
+    assert stored.state == CaseState.FAILED
+    assert deps.cases.audit[("acme", case.id)][-1].reason == "WorkflowStartFailed"
+
+
+def test_a_start_the_engine_fails_for_a_while_is_carried_out_when_it_answers_again():
+    deps = case_deps()
+    deps.engine.fail_starts = True
+    case, created = start(deps)
+    assert created
+    assert deps.engine.started == []
+    assert deps.cases.get("acme", case.id).state == CaseState.PROCESSING  # stored, its start in the outbox
+    assert [(c.kind, c.case_id) for c in deps.undelivered] == [("start", case.id)]
+    deps.redeliver()  # still failing: still pending, nothing lost
+    assert len(deps.undelivered) == 1
+    deps.engine.fail_starts = False
+    deps.redeliver()
+    assert deps.undelivered == []
+    assert [name for _, name, _ in deps.engine.started] == [case.id]
+    deps.redeliver()  # a redelivery of a start that took effect starts nothing more
+    assert len(deps.engine.started) == 1
+
+
+def test_the_start_is_stored_with_the_case_in_one_write():
+    deps = case_deps()
+    deps.cases.on_commit = None  # no stream: what the write itself holds
+    case, _ = start(deps)
+    (continuation,) = deps.cases.continuations
+    assert (continuation.kind, continuation.case_id, continuation.workflow_id) == ("start", case.id, "kyc")
+    assert deps.engine.started == []
 
 
 def test_an_event_the_case_does_not_wait_for_is_refused_naming_what_it_accepts():

@@ -7,11 +7,23 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from arbiter.domain.errors import Conflict
+from arbiter.domain.errors import Conflict, TransientError, WorkflowRefused
 
 __all__ = ["StepFunctionsEngine"]
 
 _GONE = {"TaskDoesNotExist", "InvalidToken", "TaskTimedOut"}
+# StartExecution errors no retry will change: the case's workflow cannot start as it is.
+_REFUSED = {
+    "StateMachineDoesNotExist",
+    "StateMachineDeleting",
+    "InvalidArn",
+    "InvalidName",
+    "InvalidExecutionInput",
+    "ValidationException",
+}
+_THROTTLED = {"ThrottlingException", "ExecutionLimitExceeded", "ServiceUnavailable", "InternalServerError"}
+#: DescribeExecution statuses that mean the execution is over.
+_ENDED = {"SUCCEEDED": "succeeded", "FAILED": "failed", "TIMED_OUT": "failed", "ABORTED": "failed"}
 
 
 class StepFunctionsEngine:
@@ -29,10 +41,25 @@ class StepFunctionsEngine:
                 stateMachineArn=arn, name=execution_name, input=json.dumps(payload)
             )
         except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ExecutionAlreadyExists":
+            code = exc.response["Error"]["Code"]
+            if code == "ExecutionAlreadyExists":
                 return self.execution_arn(workflow_id, execution_name)
+            if code in _REFUSED:
+                raise WorkflowRefused(f"Step Functions refused to start {arn}: {code}", code=code) from exc
+            if code in _THROTTLED:
+                raise TransientError(f"Step Functions is busy: {code}", code=code) from exc
             raise
         return str(response["executionArn"])
+
+    def status(self, execution_arn: str) -> str:
+        """`running`, `succeeded`, `failed` (failed, timed out or aborted) or `missing` (never started)."""
+        try:
+            response = self._client.describe_execution(executionArn=execution_arn)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ExecutionDoesNotExist":
+                return "missing"
+            raise
+        return _ENDED.get(response["status"], "running")
 
     def execution_arn(self, workflow_id: str, execution_name: str) -> str:
         """The ARN an execution of `workflow_id` named `execution_name` has (known before it starts)."""
@@ -45,8 +72,11 @@ class StepFunctionsEngine:
         try:
             self._client.send_task_success(taskToken=task_token, output=json.dumps(output))
         except ClientError as exc:
-            if exc.response["Error"]["Code"] in _GONE:
+            code = exc.response["Error"]["Code"]
+            if code in _GONE:
                 raise Conflict("the workflow is no longer waiting for this step") from exc
+            if code in _THROTTLED:
+                raise TransientError(f"Step Functions is busy: {code}", code=code) from exc
             raise
 
     def definition(self, workflow_id: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field
 
 from arbiter.domain.document import Document, Page
 from arbiter.domain.entity import Business, Entity, Person
@@ -29,6 +29,7 @@ from arbiter.domain.events import (
     CaseStatusChanged,
     DocumentUploaded,
     EventActor,
+    PluginFailed,
 )
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "Case",
     "CaseState",
     "Change",
+    "Continuation",
     "Decision",
     "Erasure",
     "Flag",
@@ -163,16 +165,35 @@ class AuditEntry(BaseModel):
     details: dict[str, Any] = Field(default_factory=dict)
 
 
+class Continuation(BaseModel):
+    """What a change asks of the case's workflow: start its execution, or resume the step waiting on `token` with
+    `output`. Saved with the change that causes it (the outbox) and carried out once the change is stored."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(default_factory=lambda: secrets.token_hex(8))
+    kind: Literal["start", "resume"]
+    tenant_id: str
+    case_id: str
+    workflow_id: str
+    token: str | None = Field(default=None, repr=False)
+    output: dict[str, Any] = Field(default_factory=dict)
+    at: dt.datetime = Field(default_factory=lambda: _now())
+
+
 @dataclass
 class Change:
-    """What a transition produced: the audit entry and the events, saved with the case atomically."""
+    """What a transition produced: the audit entries, the events and the workflow continuations, saved with the
+    case atomically."""
 
     audit: list[AuditEntry] = field(default_factory=list)
     events: list[CaseEvent] = field(default_factory=list)
+    continuations: list[Continuation] = field(default_factory=list)
 
     def __iadd__(self, other: Change) -> Change:
         self.audit += other.audit
         self.events += other.events
+        self.continuations += other.continuations
         return self
 
 
@@ -213,9 +234,6 @@ class Case(BaseModel):
     version: int = 0
     created_at: dt.datetime
     updated_at: dt.datetime
-    # What the store last saw (set by the repository): lets a save adjust counters and search terms.
-    _loaded_state: str | None = PrivateAttr(default=None)
-    _loaded_terms: set[str] = PrivateAttr(default_factory=set)
 
     # ------------------------------------------------------------------ helpers
     def _event_fields(self, at: dt.datetime) -> dict[str, Any]:
@@ -339,9 +357,9 @@ class Case(BaseModel):
             self._require(CaseState.MANUAL_REVIEW, doing="decide")
         at = at or _now()
         self.decision = Decision(outcome=outcome, reason=reason, actor=actor, at=at, automatic=automatic)
-        self.task_tokens.pop("review", None)
         target = CaseState.APPROVED if outcome == "approved" else CaseState.REJECTED
         change = self._move(target, actor, "case.decided", at, reason=reason, automatic=automatic)
+        change += self._resume("review", {"decision": outcome})
         change.events.append(
             CaseDecided(
                 **self._event_fields(at),
@@ -363,7 +381,7 @@ class Case(BaseModel):
         self._require(CaseState.MANUAL_REVIEW, doing="ask for a revision")
         at = at or _now()
         self.revision = RevisionRequest(reason=reason, document_ids=document_ids, actor=actor, at=at)
-        self.task_tokens.pop("review", None)
+        resume = self._resume("review", {"decision": "revision"})
         change = self._move(
             CaseState.REVISION_REQUESTED,
             actor,
@@ -380,6 +398,7 @@ class Case(BaseModel):
                 actor=actor.as_event_actor(),
             )
         )
+        change += resume
         return change
 
     def await_resubmission(self, task_token: str) -> bool:
@@ -390,11 +409,40 @@ class Case(BaseModel):
         self.task_tokens["resubmission"] = task_token
         return False
 
-    def resubmit(self, actor: Actor, at: dt.datetime | None = None) -> tuple[Change, str | None]:
-        """The integrator corrected the case; returns the change and the token to complete, if the workflow waits."""
+    def resubmit(
+        self, actor: Actor, at: dt.datetime | None = None, *, return_to_review: bool = False
+    ) -> Change:
+        """The integrator corrected the case: its workflow runs the automated part again (or, with
+        `return_to_review`, goes straight back to review) once it waits for the resubmission."""
         self._require(CaseState.REVISION_REQUESTED, doing="resubmit")
-        token = self.task_tokens.pop("resubmission", None)
-        return self._move(CaseState.PROCESSING, actor, "case.resubmitted", at or _now()), token
+        change = self._move(CaseState.PROCESSING, actor, "case.resubmitted", at or _now())
+        change += self._resume("resubmission", {"resubmitted": True, "return_to_review": return_to_review})
+        return change
+
+    def start_workflow(self) -> Change:
+        """Start the case's workflow execution (named after the case: starting it twice starts one)."""
+        return Change(continuations=[self._continuation("start")])
+
+    def resume_step(self, token: str, output: dict[str, Any]) -> Change:
+        """Resume a step of the case's workflow that waits on `token` (one the case does not keep)."""
+        return Change(continuations=[self._continuation("resume", token=token, output=output)])
+
+    def release_children(self, children: list[Case]) -> Change:
+        """The owners' cases are all decided: the step waiting for them continues with their states."""
+        output = {
+            "decision": "pending",
+            "children": [{"case_id": c.id, "state": c.state.value} for c in children],
+        }
+        return self._resume("children", output)
+
+    def _resume(self, waiting: str, output: dict[str, Any]) -> Change:
+        token = self.task_tokens.pop(waiting, None)
+        return self.resume_step(token, output) if token else Change()
+
+    def _continuation(self, kind: Literal["start", "resume"], **fields: Any) -> Continuation:
+        return Continuation(
+            kind=kind, tenant_id=self.tenant_id, case_id=self.id, workflow_id=self.workflow_id, **fields
+        )
 
     def fail(self, error: str, cause: str | None = None, at: dt.datetime | None = None) -> Change:
         """A workflow step failed beyond its retries."""
@@ -503,6 +551,15 @@ class Case(BaseModel):
             duplicate_of_case_ids=page.duplicate_of_case_ids,
         )
         return Change(audit=[entry], events=[event])
+
+    def record_check_failure(self, check: str, error: str | None, at: dt.datetime | None = None) -> Change:
+        """A check failed beyond its retries: the case is flagged for a reviewer (once per check) and the
+        failure announced."""
+        message = f"the {check} check failed: {error or 'no detail'}"
+        if not any(f.code == "check_failed" and f.source == check for f in self.flags):
+            self.flags.append(Flag(code="check_failed", message=message[:500], severity="high", source=check))
+        failed = PluginFailed(**self._event_fields(at or _now()), plugin=check, error=str(error)[:1000])
+        return Change(events=[failed])
 
     def add_flag(self, flag: Flag, at: dt.datetime | None = None) -> Change:
         """Raise a flag for reviewers (once: the same code and message are not repeated)."""

@@ -57,6 +57,10 @@ class TransientError(ArbiterError):
     """Worth retrying as is; the workflows' Retry names this class."""
 
 
+class WorkflowRefused(ArbiterError):
+    """The workflow engine will never take this request as it is (no such state machine, input it refuses)."""
+
+
 class NotAllowed(ArbiterError):
     """The caller is known but their role does not allow this."""
 

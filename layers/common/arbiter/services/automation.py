@@ -25,7 +25,7 @@ from arbiter.domain.case import SYSTEM, Case, CaseState
 from arbiter.domain.errors import InvalidInput
 from arbiter.services import workflow_steps
 from arbiter.services.assessment import Assessor, evaluate
-from arbiter.services.cases import execution_arn_of, start_workflow
+from arbiter.services.cases import workflow_start
 from arbiter.services.checks import CheckRunner, run_case_checks
 from arbiter.services.documents import DocumentDeps
 
@@ -73,9 +73,9 @@ def decide_after_owners(deps: AutomationDeps, tenant_id: str, case_id: str, task
 def _settled(deps: AutomationDeps, case: Case, token: str) -> bool:
     """A case past its automated part: answer the step from what the case holds."""
     if case.state.terminal:
-        workflow_steps.resume(deps, token, {"decision": case.state.value})
+        workflow_steps.resume_now(deps, case, token, {"decision": case.state.value})
     elif case.state == CaseState.REVISION_REQUESTED:
-        workflow_steps.resume(deps, token, {"decision": "revision"})
+        workflow_steps.resume_now(deps, case, token, {"decision": "revision"})
     elif case.state == CaseState.MANUAL_REVIEW:  # the reviewer's decision completes the token
         workflow_steps.await_review(deps, case.tenant_id, case.id, token)
     elif case.state != CaseState.PROCESSING:
@@ -111,12 +111,10 @@ def _automate_owner(deps: AutomationDeps, child: Case, check_budget: float | Non
     its own execution started: that execution's `Decide` finds it in review and leaves its token there."""
     definition = deps.workflows.get(child.tenant_id, child.workflow_id)
     if definition.owner_checks is not None:  # owners of owners: its own execution runs them
-        start_workflow(deps, child)
+        deps.cases.save(child, workflow_start(deps, child), expected_version=child.version)
         return
     _prepare(deps, child, check_budget)
-    outcome, stored = _conclude(deps, child.tenant_id, child.id, None)
-    if outcome == "review":
-        start_workflow(deps, stored)
+    _conclude(deps, child.tenant_id, child.id, None)
 
 
 def _conclude(
@@ -141,13 +139,14 @@ def _conclude(
             reason=workflow_steps.automatic_reason(case, recommendation),
             automatic=True,
         )
+        if token:
+            change += case.resume_step(token, {"decision": outcome})
         deps.cases.save(case, change, expected_version=expected)
         if token:  # an owner's case automated inside its parent's step tells nobody: the parent is running
             workflow_steps.notify_parent(deps, case)
-            workflow_steps.resume(deps, token, {"decision": outcome})
         return "decided", case
     change += case.await_review(token)
     if token is None:  # an owner's case: its own execution starts once it is stored in review
-        case.execution_arn = execution_arn_of(deps, case)
+        change += workflow_start(deps, case)
     deps.cases.save(case, change, expected_version=expected)
     return "review", case

@@ -15,7 +15,7 @@ from arbiter.domain.errors import InvalidInput
 from arbiter.domain.principal import Principal
 from arbiter.domain.tenant import Tenant
 from arbiter.egress import AllowList, Resolver, system_resolver
-from arbiter.services import document_ingestion, workflow_steps
+from arbiter.services import document_ingestion
 from arbiter.services.ballerine_context import documents_from_context, entity_from_context, strip_inline_data
 from arbiter.services.cases import CaseDeps, start_case
 from arbiter.services.decisions import Decision, record_decision, require_integrator_decisions
@@ -211,11 +211,8 @@ def send_ballerine_event(
         event in ("return_to_review", "resubmit", "resubmitted")
         and case.state == CaseState.REVISION_REQUESTED
     ):
-        change, token = case.resubmit(actor)
+        change = case.resubmit(actor, return_to_review=event == "return_to_review")
         deps.cases.save(case, change, expected_version=expected)
-        workflow_steps.resume(
-            deps, token, {"resubmitted": True, "return_to_review": event == "return_to_review"}
-        )
         return case
     accepted = accepted_ballerine_events(case, tenant)
     raise BallerineEventRefused(

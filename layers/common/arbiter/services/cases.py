@@ -35,7 +35,7 @@ __all__ = [
     "pin_rule_set",
     "send_event",
     "start_case",
-    "start_workflow",
+    "workflow_start",
 ]
 
 RESUBMIT_EVENTS = ("resubmitted", "resubmit")
@@ -182,10 +182,8 @@ def start_case(
     )
     case.rule_set = pin_rule_set(deps, case.tenant_id, definition.rule_set_id)
     if submit:
-        case.execution_arn = execution_arn_of(deps, case)
+        change += workflow_start(deps, case)
     deps.cases.add(case, change)
-    if submit:
-        start_workflow(deps, case)
     return case, True
 
 
@@ -197,34 +195,11 @@ def pin_rule_set(deps: CaseDeps, tenant_id: str, rule_set_id: str | None) -> Rul
     return RuleSetRef(id=rule_set_id, version=version) if version is not None else None
 
 
-def execution_arn_of(deps: CaseDeps, case: Case) -> str | None:
-    """The ARN the case's execution will have (known before it starts: executions are named after cases)."""
-    arn_of = getattr(deps.engine, "execution_arn", None)
-    return arn_of(case.workflow_id, case.id) if arn_of else None
-
-
-def start_workflow(deps: CaseDeps, case: Case) -> None:
-    """Start the case's execution (named after the case, so a retry cannot start a second one).
-
-    If the engine refuses, the case is marked failed rather than left processing with nothing running.
-    """
-    try:
-        arn = deps.engine.start(
-            case.workflow_id, case.id, {"case": {"tenant_id": case.tenant_id, "case_id": case.id}}
-        )
-    except Exception as exc:
-        # A start that timed out may still have started: if the execution has already moved the case on,
-        # it runs, and the case must not be marked failed under it.
-        current = deps.cases.get(case.tenant_id, case.id)
-        if current.version != case.version:
-            return
-        change = current.fail("WorkflowStartFailed", str(exc))
-        deps.cases.save(current, change, expected_version=current.version)
-        case.state = current.state
-        raise
-    if case.execution_arn != arn:
-        case.execution_arn = arn
-        deps.cases.save(case, Change(), expected_version=case.version)
+def workflow_start(deps: CaseDeps, case: Case) -> Change:
+    """Start the case's execution once the change it joins is stored (executions are named after their case, so
+    its ARN is known now and a second start starts nothing)."""
+    case.execution_arn = deps.engine.execution_arn(case.workflow_id, case.id)
+    return case.start_workflow()
 
 
 def _active_case(deps: CaseDeps, tenant_id: str, entity_id: str, workflow_id: str) -> Case | None:
@@ -265,16 +240,11 @@ def send_event(
     allowed = allowed_events(deps, case)
     if name in SUBMIT_EVENTS and case.state == CaseState.COLLECTING:
         change = case.submit(principal.actor)
-        case.execution_arn = execution_arn_of(deps, case)
+        change += workflow_start(deps, case)
         deps.cases.save(case, change, expected_version=expected)
-        start_workflow(deps, case)
         return case
     if name in RESUBMIT_EVENTS and case.state == CaseState.REVISION_REQUESTED:
-        change, token = case.resubmit(principal.actor)
-        deps.cases.save(case, change, expected_version=expected)
-        from arbiter.services.workflow_steps import resume  # workflow_steps builds on this module
-
-        resume(deps, token, {"resubmitted": True, "return_to_review": False})
+        deps.cases.save(case, case.resubmit(principal.actor), expected_version=expected)
         return case
     if name in allowed:
         deps.cases.save(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from arbiter.domain.case import Change, Flag
-from arbiter.domain.events import PluginFailed
 from arbiter.services.cases import CaseDeps
 
 __all__ = ["CheckRunner", "check_context", "run_case_checks"]
@@ -56,14 +55,8 @@ def run_case_checks(
         change = Change()
         at = deps.now()
         for name, result in failed.items():
-            message = f"the {name} check failed: {result.get('error') or 'no detail'}"
-            if not any(f.code == "check_failed" and f.source == name for f in case.flags):
-                case.flags.append(
-                    Flag(code="check_failed", message=message[:500], severity="high", source=name)
-                )
-            change.events.append(
-                PluginFailed(**case._event_fields(at), plugin=name, error=str(result.get("error"))[:1000])
-            )
+            error = result.get("error")
+            change += case.record_check_failure(name, str(error) if error else None, at)
         deps.cases.save(case, change, expected_version=expected)
     return {name: str(result.get("status")) for name, result in results.items()}
 

@@ -85,7 +85,8 @@ def record_decision(
     document_ids: Sequence[str] = (),
     audit: Sequence[AuditEntry] = (),
 ) -> Case:
-    """Approve, reject or ask for a revision of `case` (as read, in manual review), then resume its workflow.
+    """Approve, reject or ask for a revision of `case` (as read, in manual review); its workflow resumes from the
+    outbox once the decision is stored.
 
     Only one decision can win: the save is conditional on the version read, and the others get Conflict (409). An
     approval over an uncleared sanctions or PEP hit is ApprovalBlocked (409), whoever asks; rejecting stays open.
@@ -103,20 +104,17 @@ def record_decision(
                 blocked_reason(blockers), case_id=case.id, hits=[h.to_dict() for h in blockers]
             )
     expected = case.version
-    token = case.task_tokens.get("review")
     at = deps.now()
     if decision == "revision":
         change = case.request_revision(
             actor=principal.actor, reason=reason, document_ids=list(document_ids), at=at
         )
-        output = {"decision": "revision"}
     else:
         outcome: Literal["approved", "rejected"] = "approved" if decision == "approve" else "rejected"
         change = case.decide(outcome, actor=principal.actor, reason=reason, at=at)
-        output = {"decision": outcome}
     change.audit += list(audit)
-    deps.cases.save(case, change, expected_version=expected)  # the race is settled here
-    workflow_steps.resume(deps, token, output)
+    # The race is settled here; the decision and the continuation that resumes the workflow are one write.
+    deps.cases.save(case, change, expected_version=expected)
     if case.state.terminal:
         workflow_steps.notify_parent(deps, case)
     return case

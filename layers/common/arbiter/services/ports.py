@@ -166,6 +166,12 @@ class WorkflowEngine(Protocol):
     def complete_task(self, task_token: str, output: dict[str, Any]) -> None:
         """Resume a `.waitForTaskToken` step with `output` (SendTaskSuccess)."""
 
+    def execution_arn(self, workflow_id: str, execution_name: str) -> str:
+        """The ARN an execution of `workflow_id` named `execution_name` has (known before it starts)."""
+
+    def status(self, execution_arn: str) -> ExecutionStatus:
+        """Whether the execution runs, ended, or was never started."""
+
     def path(self, execution_arn: str) -> list[dict[str, Any]]:
         """The states the execution entered, in order, with their outcome."""
 
@@ -174,3 +180,4 @@ class WorkflowEngine(Protocol):
 
 
 StepOutcome = Literal["succeeded", "failed", "running"]
+ExecutionStatus = Literal["running", "succeeded", "failed", "missing"]

@@ -22,7 +22,7 @@ __all__ = [
     "notify_parent",
     "open_owner_cases",
     "record_failure",
-    "resume",
+    "resume_now",
     "wait_for_children",
 ]
 
@@ -57,7 +57,7 @@ def await_resubmission(deps: CaseDeps, tenant_id: str, case_id: str, task_token:
     case = deps.cases.get(tenant_id, case_id)
     expected = case.version
     if case.await_resubmission(task_token):
-        deps.engine.complete_task(task_token, {"resubmitted": True, "return_to_review": False})
+        resume_now(deps, case, task_token, {"resubmitted": True, "return_to_review": False})
         return
     deps.cases.save(case, Change(), expected_version=expected)
 
@@ -154,11 +154,10 @@ def _open_owner_case(deps: CaseDeps, parent: Case, owner: Any, index: int, workf
     return case
 
 
-def resume(deps: CaseDeps, token: str | None, output: dict[str, Any]) -> None:
-    """Complete a waiting step; if the workflow stopped waiting (timed out), the case already holds the outcome."""
-    if token:
-        with contextlib.suppress(Conflict):
-            deps.engine.complete_task(token, output)
+def resume_now(deps: CaseDeps, case: Case, token: str, output: dict[str, Any]) -> None:
+    """Resume a step whose token the case does not keep (a retried step finding its work done), through the
+    outbox like every continuation: the save also checks that nobody changed the case meanwhile."""
+    deps.cases.save(case, case.resume_step(token, output), expected_version=case.version)
 
 
 def notify_parent(deps: CaseDeps, child: Case) -> None:
@@ -174,17 +173,13 @@ def notify_parent(deps: CaseDeps, child: Case) -> None:
 
 
 def _release_parent(deps: CaseDeps, parent: Case) -> None:
-    token = parent.task_tokens.pop("children", None)
-    if token is None:
+    children = deps.cases.find_by_ids(parent.tenant_id, parent.child_case_ids)
+    change = parent.release_children(children)
+    if not change.continuations:
         return
     try:
-        # Removing the token first, under the version check, makes exactly one caller send it.
-        deps.cases.save(parent, Change(), expected_version=parent.version)
+        # The token leaves the case in the same write as the continuation that sends it: exactly one caller
+        # releases the parent, and a release that is stored always reaches the workflow.
+        deps.cases.save(parent, change, expected_version=parent.version)
     except Conflict:
         log.info("another child released parent %s first", parent.id)
-        return
-    children = deps.cases.find_by_ids(parent.tenant_id, parent.child_case_ids)
-    deps.engine.complete_task(
-        token,
-        {"decision": "pending", "children": [{"case_id": c.id, "state": c.state.value} for c in children]},
-    )

@@ -12,6 +12,8 @@ import binascii
 import datetime as dt
 import json
 import random
+import threading
+import weakref
 import zlib
 from typing import Any
 
@@ -20,7 +22,13 @@ from botocore.exceptions import ClientError
 from arbiter.adapters.dynamodb import keys
 from arbiter.adapters.dynamodb.items import from_item, to_item
 from arbiter.domain.case import AuditEntry, Case, CaseState, Change
-from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound
+from arbiter.domain.errors import (
+    ConcurrentUpdate,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    TransientError,
+)
 from arbiter.domain.search import fold, search_terms
 from arbiter.services.ports import CaseDetail, CaseQuery, Page
 
@@ -35,6 +43,35 @@ _INDEX_KEYS = {
     "ByEntity": ("entity_pk", "entity_sk"),
     "ByTenant": ("tenant_pk", "tenant_sk"),
 }
+
+
+class _LoadedCases:
+    """What the store last read or wrote for each case object it handed out: its state and search terms, so a
+    save moves the per-state counters and rewrites only the search terms that changed. Kept here, beside the
+    objects rather than on them (the domain knows nothing of counters or terms), and forgotten with them."""
+
+    def __init__(self) -> None:
+        self._by_object: dict[int, tuple[str, set[str]]] = {}
+        self._lock = threading.Lock()
+
+    def remember(self, case: Case, state: str, terms: set[str]) -> None:
+        key = id(case)
+        with self._lock:
+            if key not in self._by_object:
+                weakref.finalize(case, self._forget, key)
+            self._by_object[key] = (state, terms)
+
+    def recall(self, case: Case) -> tuple[str | None, set[str]]:
+        with self._lock:
+            state, terms = self._by_object.get(id(case), (None, set()))
+        return state, terms
+
+    def _forget(self, key: int) -> None:
+        with self._lock:
+            self._by_object.pop(key, None)
+
+
+_loaded = _LoadedCases()
 
 
 def audit_put(table: str, tenant_id: str, case_id: str, entry: AuditEntry) -> dict[str, Any]:
@@ -74,13 +111,11 @@ class DynamoCaseRepository:
             self._count(case.tenant_id, {case.state.value: 1}),
         ]
         self._transact(operations, case)
-        case._loaded_terms = terms
-        case._loaded_state = case.state.value
+        _loaded.remember(case, case.state.value, terms)
 
     def save(self, case: Case, change: Change, *, expected_version: int) -> None:
         """Store the case if nobody else changed it since it was read (its version); else Conflict."""
-        previous_state = case._loaded_state
-        old_terms = case._loaded_terms
+        previous_state, old_terms = _loaded.recall(case)
         terms = search_terms(case)
         case.version = expected_version + 1
         operations: list[dict[str, Any]] = [
@@ -103,8 +138,7 @@ class DynamoCaseRepository:
         except Conflict:
             case.version = expected_version
             raise
-        case._loaded_terms = terms
-        case._loaded_state = case.state.value
+        _loaded.remember(case, case.state.value, terms)
 
     def save_checks(self, tenant_id: str, case_id: str, results: dict[str, dict[str, Any]]) -> None:
         """One item per check result; a re-run replaces the previous result of the same check."""
@@ -132,7 +166,9 @@ class DynamoCaseRepository:
                 if not pending:
                     break
             if pending:
-                raise Conflict("check results could not all be stored; the step will retry", case_id=case_id)
+                raise TransientError(
+                    "check results could not all be stored; the step will retry", case_id=case_id
+                )
 
     def _transact(self, operations: list[dict[str, Any]], case: Case) -> None:
         try:
@@ -196,6 +232,23 @@ class DynamoCaseRepository:
                                 "sk": f"{keys.EVENT_PREFIX}{keys.timestamp(event.time)}#{event.id}",
                                 "detail_type": event.type,
                                 "data": json.dumps(event.envelope()),
+                                "expires_at": expires,
+                            }
+                        ),
+                    }
+                }
+            )
+        for continuation in change.continuations:
+            operations.append(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": to_item(
+                            {
+                                "pk": pk,
+                                "sk": f"{keys.CONTINUATION_PREFIX}{keys.timestamp(continuation.at)}#{continuation.id}",
+                                "kind": continuation.kind,
+                                "data": continuation.model_dump_json(),
                                 "expires_at": expires,
                             }
                         ),
@@ -461,8 +514,7 @@ class DynamoCaseRepository:
         raw = zlib.decompress(bytes(getattr(body, "value", body))) if body is not None else item["data"]
         case = Case.model_validate_json(raw)
         case.version = int(item["version"])
-        case._loaded_terms = set(item.get("search_terms", []))
-        case._loaded_state = item["state"]
+        _loaded.remember(case, item["state"], set(item.get("search_terms", [])))
         return case
 
     @staticmethod

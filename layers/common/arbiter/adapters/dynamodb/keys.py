@@ -47,6 +47,9 @@ API_KEY_SK = "APIKEY"
 CASE_SK = "CASE"
 AUDIT_PREFIX = "AUDIT#"
 EVENT_PREFIX = "EVENT#"
+CONTINUATION_PREFIX = (
+    "CONT#"  # the outbox's workflow continuations (ContinueWorkflowsFunction's stream filter)
+)
 CHECK_PREFIX = "CHECK#"
 RULE_SET_SK = "RULESET"
 RULE_SET_VERSION_PREFIX = "VERSION#"

@@ -1,0 +1,87 @@
+"""Carrying out workflow continuations: starting a case's execution, resuming a step waiting on a task token.
+
+A change that must move the workflow says so in its `continuations` (arbiter.domain.case.Continuation); the case
+store writes them in the change's transaction, beside its audit entries and events (the outbox), and the table's
+stream hands each one to `continue_from_outbox` (ContinueWorkflowsFunction), which Lambda retries until Step
+Functions takes it. So a decision that is stored always reaches its workflow, and a workflow never moves on a
+change that was not stored. Carrying one out twice has the effect of once: an execution is named after its case
+(the engine answers a second start with the first execution), and a token nobody waits on any more is done.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from arbiter.domain.case import CaseState, Continuation
+from arbiter.domain.errors import Conflict, WorkflowRefused
+from arbiter.services.cases import CaseDeps
+
+__all__ = ["CONTINUATION_SK_PREFIX", "carry_out", "continue_from_outbox", "outbox_continuations"]
+
+log = logging.getLogger(__name__)
+
+#: Sort key prefix of continuation items (the stream's filter for ContinueWorkflowsFunction).
+CONTINUATION_SK_PREFIX = "CONT#"
+
+
+def carry_out(deps: CaseDeps, continuation: Continuation) -> None:
+    """Start or resume, as the continuation says. A start the engine refuses for good (no such state machine,
+    input it will never take) fails the case rather than leave it processing; anything else raises and is retried.
+    """
+    if continuation.kind == "resume":
+        try:
+            deps.engine.complete_task(continuation.token or "", continuation.output)
+        except Conflict:
+            # The step no longer waits: it was resumed already (a redelivery) or timed out, in which case its
+            # execution records the outcome itself.
+            log.info("case %s: its workflow no longer waits for this step", continuation.case_id)
+        return
+    try:
+        deps.engine.start(
+            continuation.workflow_id,
+            continuation.case_id,
+            {"case": {"tenant_id": continuation.tenant_id, "case_id": continuation.case_id}},
+        )
+    except WorkflowRefused as exc:
+        _fail_unstarted(deps, continuation, exc)
+
+
+def _fail_unstarted(deps: CaseDeps, continuation: Continuation, exc: WorkflowRefused) -> None:
+    case = deps.cases.get(continuation.tenant_id, continuation.case_id)
+    if case.state != CaseState.PROCESSING:
+        return
+    log.warning("case %s: its workflow could not start: %s", case.id, exc.message)
+    deps.cases.save(case, case.fail("WorkflowStartFailed", exc.message), expected_version=case.version)
+
+
+def outbox_continuations(records: list[dict[str, Any]]) -> list[tuple[str, Continuation]]:
+    """(stream sequence number, continuation) for every newly inserted continuation item among the records."""
+    found = []
+    for record in records:
+        if record.get("eventName") != "INSERT":
+            continue
+        image = record.get("dynamodb", {}).get("NewImage", {})
+        if image.get("sk", {}).get("S", "").startswith(CONTINUATION_SK_PREFIX) and "data" in image:
+            continuation = Continuation.model_validate(json.loads(image["data"]["S"]))
+            found.append((record["dynamodb"].get("SequenceNumber", ""), continuation))
+    return found
+
+
+def continue_from_outbox(deps: CaseDeps, records: list[dict[str, Any]]) -> list[str]:
+    """Carry out the continuations among the stream records; the sequence numbers to retry (a partial batch
+    failure: the ones carried out are not redone, those after a failure keep their order)."""
+    failed: list[str] = []
+    for sequence, continuation in outbox_continuations(records):
+        if failed:  # keep the order within the batch: nothing after the first failure runs ahead of it
+            failed.append(sequence)
+            continue
+        try:
+            carry_out(deps, continuation)
+        except Exception:
+            log.exception(
+                "case %s: %s continuation not carried out yet", continuation.case_id, continuation.kind
+            )
+            failed.append(sequence)
+    return failed

@@ -1,0 +1,179 @@
+"""Workflow continuations: stored with the change that causes them, carried out from the outbox until the engine
+takes them, with the effect of once; and the reconciler that finds cases no execution moves."""
+
+import datetime as dt
+import json
+
+from arbiter.domain.case import CaseState, Continuation
+from arbiter.services import automation, cases, review, workflow_steps
+from arbiter.services.continuations import continue_from_outbox, outbox_continuations
+from arbiter.services.outbox import outbox_events, publish_outbox
+from arbiter.services.reconciliation import reconcile_processing
+from arbiter.services.review import DecisionRequest
+from tests.builders import business, individual, integrator, reviewer, tenant, ubo
+from tests.unit.fakes import RecommendByName, automation_deps, case_deps
+
+HOUR = dt.timedelta(hours=1)
+
+
+def in_review(deps):
+    case, _ = cases.start_case(deps, integrator(), tenant(), workflow="kyc", entity=individual())
+    workflow_steps.await_review(deps, "acme", case.id, "review-token")
+    return case.id
+
+
+def test_a_decision_whose_resume_fails_is_stored_answered_and_resumes_the_workflow_once_it_can():
+    deps = case_deps()
+    case_id = in_review(deps)
+    deps.engine.fail_completions = 2  # Step Functions refuses the first two SendTaskSuccess calls
+    decided = review.decide(deps, reviewer(), case_id, DecisionRequest(decision="approve", reason="fine"))
+    assert decided.state == CaseState.APPROVED  # the reviewer gets the decision, not a 500
+    assert deps.cases.get("acme", case_id).state == CaseState.APPROVED
+    assert deps.engine.completed == []
+    assert [(c.kind, c.token) for c in deps.undelivered] == [("resume", "review-token")]
+    deps.redeliver()  # the stream's retry: still refused
+    assert deps.engine.completed == []
+    deps.redeliver()
+    assert deps.engine.completed == [("review-token", {"decision": "approved"})]
+    deps.redeliver()  # nothing left; a redelivered resume would find the token taken and change nothing
+    assert len(deps.engine.completed) == 1
+
+
+def test_the_last_owners_decision_releases_the_parent_once_even_when_the_engine_fails_first():
+    deps = case_deps()
+    parent, _ = cases.start_case(
+        deps, integrator(), tenant(), workflow="kyb", entity=business(ubos=[ubo("Jane", "Roe", 60)])
+    )
+    automated = automation_deps(deps, RecommendByName(Roe="review"))
+    assert automation.decide(automated, "acme", parent.id, "parent-token") == "owners"
+    owner = f"{parent.id}-o0"
+    automation.decide(automated, "acme", owner, "owner-token")
+    deps.engine.fail_completions = 2  # both the owner's resume and the parent's release fail at first
+    review.decide(deps, reviewer(), owner, DecisionRequest(decision="approve", reason="fine"))
+    stored_parent = deps.cases.get("acme", parent.id)
+    assert "children" not in stored_parent.task_tokens  # the release left the parent with its continuation
+    assert {c.token for c in deps.undelivered} == {"owner-token", "parent-token"}
+    workflow_steps.notify_parent(
+        deps, deps.cases.get("acme", owner)
+    )  # a repeated notice releases nothing more
+    deps.redeliver()
+    released = [output for token, output in deps.engine.completed if token == "parent-token"]
+    assert released == [{"decision": "pending", "children": [{"case_id": owner, "state": "approved"}]}]
+
+
+def test_continuations_leave_the_outbox_in_order_and_the_failed_ones_are_reported_for_retry():
+    deps = case_deps()
+    first = Continuation(kind="start", tenant_id="acme", case_id="c-1", workflow_id="kyc")
+    second = Continuation(kind="resume", tenant_id="acme", case_id="c-2", workflow_id="kyc", token="t-2")
+    third = Continuation(kind="start", tenant_id="acme", case_id="c-3", workflow_id="kyc")
+    records = [
+        stream_record("1", "CONT#2026#a", first.model_dump_json()),
+        stream_record("2", "EVENT#2026#b", "{}"),  # an event: not this consumer's
+        stream_record("3", "CONT#2026#c", second.model_dump_json(), event_name="MODIFY"),  # only inserts
+        stream_record("4", "CONT#2026#d", second.model_dump_json()),
+        stream_record("5", "CONT#2026#e", third.model_dump_json()),
+    ]
+    assert [(seq, c.case_id) for seq, c in outbox_continuations(records)] == [
+        ("1", "c-1"),
+        ("4", "c-2"),
+        ("5", "c-3"),
+    ]
+    deps.engine.fail_completions = 1
+    # The resume fails: it and everything after it are retried; what came before is not redone.
+    assert continue_from_outbox(deps, records) == ["4", "5"]
+    assert [name for _, name, _ in deps.engine.started] == ["c-1"]
+    assert continue_from_outbox(deps, records[3:]) == []
+    assert deps.engine.completed == [("t-2", {})]
+    assert [name for _, name, _ in deps.engine.started] == ["c-1", "c-3"]
+
+
+def test_the_outbox_publishes_inserted_events_and_names_the_ones_to_retry():
+    class Bus:
+        def __init__(self):
+            self.published = []
+
+        def publish(self, envelopes):
+            self.published += envelopes
+            return [e for e in envelopes if e["id"] == "e-2"]  # the bus refused this one
+
+    records = [
+        stream_record("1", "EVENT#2026#a", json.dumps({"id": "e-1", "type": "case.created"})),
+        stream_record("2", "CONT#2026#b", "{}"),
+        stream_record("3", "EVENT#2026#c", json.dumps({"id": "e-2", "type": "case.decided"})),
+        stream_record("4", "EVENT#2026#d", json.dumps({"id": "e-3"}), event_name="REMOVE"),
+    ]
+    assert [e["id"] for _, e in outbox_events(records)] == ["e-1", "e-2"]
+    bus = Bus()
+    assert publish_outbox(bus, records) == ["3"]
+    assert [e["id"] for e in bus.published] == ["e-1", "e-2"]
+
+
+def test_the_reconciler_starts_a_case_whose_start_was_lost_and_fails_one_whose_execution_ended():
+    deps = case_deps()
+    deps.engine.fail_starts = True
+    lost, _ = cases.start_case(deps, integrator(), tenant(), workflow="kyc", entity=individual())
+    deps.undelivered.clear()  # beyond the stream's retries: the start continuation is gone
+    deps.engine.fail_starts = False
+    ended, _ = cases.start_case(deps, integrator(), tenant(), workflow="kyc", entity=individual("user-2"))
+    deps.engine.executions[ended.execution_arn] = "failed"  # it ended without deciding
+    running, _ = cases.start_case(deps, integrator(), tenant(), workflow="kyc", entity=individual("user-3"))
+
+    too_soon = reconcile_processing(deps, ["acme"], after=HOUR)
+    assert (too_soon.checked, too_soon.without_workflow) == (0, 0)  # nothing has waited an hour yet
+
+    deps.clock = lambda: dt.datetime.now(dt.UTC) + 2 * HOUR
+    report = reconcile_processing(deps, ["acme"], after=HOUR)
+    assert (report.checked, report.running) == (3, 1)
+    assert report.restarted == [lost.id]
+    assert report.failed == [ended.id]
+    assert [name for _, name, _ in deps.engine.started].count(lost.id) == 1
+    assert deps.cases.get("acme", lost.id).state == CaseState.PROCESSING
+    assert deps.cases.audit[("acme", lost.id)][-1].action == "workflow.restarted"
+    failed = deps.cases.get("acme", ended.id)
+    assert failed.state == CaseState.FAILED
+    assert deps.cases.audit[("acme", ended.id)][-1].reason == "WorkflowEnded"
+    assert deps.cases.get("acme", running.id).state == CaseState.PROCESSING
+
+    again = reconcile_processing(deps, ["acme"], after=dt.timedelta(0))
+    assert again.without_workflow == 0  # set right once: the restarted case now runs
+
+
+def test_an_owners_case_decided_in_its_parents_step_follows_its_parent():
+    deps = case_deps()
+    parent, _ = cases.start_case(
+        deps, integrator(), tenant(), workflow="kyb", entity=business(ubos=[ubo("Jane", "Roe", 60)])
+    )
+    workflow_steps.open_owner_cases(deps, deps.cases.get("acme", parent.id))
+    owner = f"{parent.id}-o0"
+    deps.clock = lambda: dt.datetime.now(dt.UTC) + 2 * HOUR
+    report = reconcile_processing(deps, ["acme"], after=HOUR)
+    assert report.without_workflow == 0  # the parent's execution runs: the owner's case is being decided
+    deps.engine.executions[parent.execution_arn] = "failed"
+    report = reconcile_processing(deps, ["acme"], after=HOUR)
+    assert set(report.failed) == {parent.id, owner}
+    assert report.restarted == []  # an owner's case never gets an execution of its own from here
+
+
+def stream_record(sequence, sort_key, data, *, event_name="INSERT"):
+    """A DynamoDB stream record as Lambda receives it."""
+    return {
+        "eventName": event_name,
+        "dynamodb": {
+            "SequenceNumber": sequence,
+            "Keys": {"pk": {"S": "T#acme#CASE#c"}, "sk": {"S": sort_key}},
+            "NewImage": {"sk": {"S": sort_key}, "data": {"S": data}},
+        },
+    }
+
+
+def test_a_retried_decide_step_resumes_itself_through_the_outbox():
+    deps = case_deps()
+    case, _ = cases.start_case(deps, integrator(), tenant(), workflow="kyc", entity=individual())
+    automated = automation_deps(deps)
+    assert automation.decide(automated, "acme", case.id, "first-token") == "decided"
+    # Step Functions retried the step (a new token): the case is decided, the new token answered from it.
+    assert automation.decide(automated, "acme", case.id, "second-token") == "settled"
+    assert deps.engine.completed == [
+        ("first-token", {"decision": "approved"}),
+        ("second-token", {"decision": "approved"}),
+    ]
