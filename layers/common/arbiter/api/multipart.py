@@ -10,7 +10,7 @@ import base64
 import binascii
 from typing import Any
 
-from arbiter.domain.errors import InvalidInput
+from arbiter.domain.errors import BadRequest, InvalidInput, UnsupportedMediaType
 
 __all__ = ["raw_body", "read_file_field"]
 
@@ -22,14 +22,18 @@ def raw_body(event: Any) -> bytes:
         try:
             return base64.b64decode(body)
         except (binascii.Error, ValueError) as exc:
-            raise InvalidInput("the body is not valid base64", path="body") from exc
+            raise BadRequest("the body is not valid base64", path="body") from exc
     return body.encode("utf-8", errors="surrogateescape")
 
 
 def read_file_field(body: bytes, content_type: str | None, field: str = "file") -> tuple[bytes, str | None]:
     """The bytes and file name of the form field `field`; InvalidInput naming the field otherwise."""
     if not content_type or not content_type.lower().startswith("multipart/form-data"):
-        raise InvalidInput("send the file as multipart/form-data", path="Content-Type")
+        raise UnsupportedMediaType("send the file as multipart/form-data", path="Content-Type")
+    if "boundary=" not in content_type.lower():
+        raise BadRequest(
+            "multipart/form-data needs its boundary in the Content-Type header", path="Content-Type"
+        )
     # The email package is a sizeable import that only this upload needs: not on the API's cold start.
     from email.parser import BytesParser
     from email.policy import HTTP
@@ -37,8 +41,8 @@ def read_file_field(body: bytes, content_type: str | None, field: str = "file") 
     message = BytesParser(policy=HTTP).parsebytes(
         b"Content-Type: " + content_type.encode("latin-1") + b"\r\nMIME-Version: 1.0\r\n\r\n" + body
     )
-    if not message.is_multipart():
-        raise InvalidInput("the multipart body could not be read", path="body")
+    if not message.is_multipart() or not list(message.iter_parts()):
+        raise BadRequest("the multipart body could not be read: no part matches its boundary", path="body")
     for part in message.iter_parts():
         if part.get_param("name", header="content-disposition") == field:
             payload = part.get_payload(decode=True)

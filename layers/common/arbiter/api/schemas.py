@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from arbiter.domain.case import Case
 from arbiter.domain.document import Document
@@ -42,6 +43,30 @@ class CaseCreateRequest(BaseModel):
         default=True,
         description="false: the case waits in `collecting` for uploads; send the `submitted` event to start it",
     )
+
+    @field_validator("metadata")
+    @classmethod
+    def _metadata_fits(cls, value: dict[str, Any]) -> dict[str, Any]:
+        _within(value, MAX_METADATA_BYTES, "metadata")
+        return value
+
+    @model_validator(mode="after")
+    def _extra_fits(self) -> CaseCreateRequest:
+        _within(self.model_extra or {}, MAX_CONTEXT_BYTES, "the fields beside workflow, entity and documents")
+        return self
+
+
+#: What a case keeps of the integrator's own data: it is stored with the case, whose item DynamoDB caps at 400 KB.
+MAX_METADATA_BYTES = 64 * 1024
+MAX_CONTEXT_BYTES = 128 * 1024
+
+
+def _within(value: Any, limit: int, what: str) -> None:
+    size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+    if size > limit:
+        raise ValueError(
+            f"{what} is {size // 1024} KB as JSON; at most {limit // 1024} KB is kept with a case"
+        )
 
 
 class EventRequest(BaseModel):

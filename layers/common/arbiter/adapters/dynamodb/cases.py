@@ -27,6 +27,7 @@ from arbiter.domain.errors import (
     Conflict,
     InvalidInput,
     NotFound,
+    TooLarge,
     TransientError,
 )
 from arbiter.domain.search import fold, search_terms
@@ -174,7 +175,14 @@ class DynamoCaseRepository:
         try:
             self._client.transact_write_items(TransactItems=operations)
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+            error = exc.response["Error"]
+            if "Item size" in str(error.get("Message", "")):  # ValidationException: over DynamoDB's 400 KB
+                raise TooLarge(
+                    "the case is too large to store (its data, compressed, is over DynamoDB's 400 KB per item): "
+                    "send less metadata or context, or large files as documents",
+                    case_id=case.id,
+                ) from exc
+            if error["Code"] != "TransactionCanceledException":
                 raise
             reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
             if reasons and reasons[0] == "ConditionalCheckFailed":
