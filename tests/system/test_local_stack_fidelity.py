@@ -92,3 +92,37 @@ def test_every_caller_invokes_the_alias_that_snapstart_snapshots(stack: Any) -> 
     published = f"{alias['AliasArn'].rsplit(':', 1)[0]}:{alias['FunctionVersion']}"
     # moto records the version the alias points to when the mapping is made (AWS keeps the alias's ARN).
     assert [m["FunctionArn"] for m in mappings] in ([alias["AliasArn"]], [published])
+
+
+def test_the_api_invokes_the_authorizers_alias_and_requires_keys_where_the_template_says(stack: Any) -> None:
+    """As SAM deploys the Api: the authorizer's URI names the alias (its SnapStart snapshot), integrator routes
+    require the authorizer and an API key, public and reviewer routes neither; the usage plans are on the stage."""
+    apigateway = stack.client("apigateway")
+    api = stack.provisioned.api
+    alias = stack.client("lambda").get_alias(FunctionName=stack.physical_id("AuthorizeFunction"), Name="live")
+    (authorizer,) = apigateway.get_authorizers(restApiId=api.api_id)["items"]
+    assert alias["AliasArn"] in authorizer["authorizerUri"]
+    assert apigateway.get_rest_api(restApiId=api.api_id)["apiKeySource"] == "AUTHORIZER"
+
+    methods = {}
+    for resource in apigateway.get_resources(restApiId=api.api_id, embed=["methods"])["items"]:
+        for verb, method in (resource.get("resourceMethods") or {}).items():
+            methods[f"{verb} {resource['path']}"] = (
+                method.get("authorizationType"),
+                method.get("apiKeyRequired"),
+            )
+    assert methods["ANY /v1/cases/{proxy+}"] == ("CUSTOM", True)
+    assert methods["POST /api/v1/external/storage"] == ("CUSTOM", True)
+    assert methods["ANY /v1/webhooks"] == ("CUSTOM", True)
+    assert methods["GET /v1/openapi.json"] == ("NONE", False)
+    assert methods["ANY /v1/review/{proxy+}"] == ("NONE", False)
+
+    plans = {
+        p["name"]: p
+        for p in apigateway.get_usage_plans()["items"]
+        if {"apiId": api.api_id, "stage": api.stage} in p.get("apiStages", [])
+    }
+    assert set(plans) == {"standard", "high-volume"}
+    shared = apigateway.get_usage_plan_keys(usagePlanId=plans["standard"]["id"])["items"]
+    variables = stack.runtime.by_logical_id("AuthorizeFunction").environment
+    assert variables["SHARED_USAGE_KEY"] in [k["value"] for k in shared]
