@@ -116,7 +116,8 @@ def sign_in(stack: Any, tenant_id: str, role: str) -> str:
 
 @pytest.fixture
 def tenant(stack: Any) -> TenantFixture:
-    """A fresh tenant with its own API key."""
+    """A fresh tenant with its own API key, in the standard tier with a usage key of its own (as the operator's
+    `arbiter-admin create-tenant` makes them), so that no test's requests count against another's limits."""
     from arbiter.adapters.dynamodb import DynamoTenantRepository
     from arbiter.domain.tenant import TenantSettings
     from arbiter.services import tenants
@@ -124,7 +125,11 @@ def tenant(stack: Any) -> TenantFixture:
     repository = DynamoTenantRepository(stack.client("dynamodb"), stack.physical_id("ArbiterTable"))
     tenant_id = f"t-{secrets.token_hex(5)}"
     tenants.create_tenant(
-        repository, tenant_id, "Test Tenant", TenantSettings(workflow_aliases={"kyb-onboarding": "kyb"})
+        repository,
+        tenant_id,
+        "Test Tenant",
+        TenantSettings(workflow_aliases={"kyb-onboarding": "kyb"}),
+        usage_plans=stack.usage_plans(),
     )
     key = tenants.issue_api_key(repository, tenant_id, label="tests")
     return TenantFixture(id=tenant_id, api_key=key, stack=stack)

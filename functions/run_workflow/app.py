@@ -53,8 +53,8 @@ def idempotent_start() -> StartCase:
 
 
 def authenticate(event: BaseProxyEvent) -> tuple[Principal, Tenant]:
-    """The calling tenant, from its API key (401 when missing or unknown)."""
-    return authenticate_integrator(deps().tenants, event.headers)
+    """The calling tenant: the authorizer's verdict on its API key, or the key itself (401 when missing or unknown)."""
+    return authenticate_integrator(deps().tenants, event)
 
 
 OPENAPI_PATH = "/v1/openapi.json"

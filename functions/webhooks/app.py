@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 import arbiter.snapstart  # noqa: F401 - registers the SnapStart runtime hooks (template.yaml: SnapStart)
 from arbiter import bootstrap
 from arbiter.api import content_types
-from arbiter.api.integrator import authenticate_integrator
+from arbiter.api.integrator import integrator_principal
 from arbiter.api.rest import RestApi
 from arbiter.api.webhook_schemas import (
     RecoverRequest,
@@ -35,9 +35,9 @@ deps = bootstrap.composition_root()  # each adapter is built when a route or eve
 
 
 def authenticate(event: BaseProxyEvent) -> Principal:
-    """The calling tenant's principal, from its API key (401 when missing or unknown)."""
-    principal, _tenant = authenticate_integrator(deps().tenants, event.headers)
-    return principal
+    """The calling tenant's principal: the authorizer's verdict on its API key, or the key itself (401 when missing
+    or unknown)."""
+    return integrator_principal(deps().tenants, event)
 
 
 app: RestApi[Principal] = RestApi(authenticate=authenticate)

@@ -1,13 +1,17 @@
 """Operator commands for a deployed stack (or the local one): tenants, API keys, reviewer accounts.
 
-    python -m arbiter_local.admin --stack-name arbiter create-tenant acme --name "Acme Payments"
+    python -m arbiter_local.admin --stack-name arbiter create-tenant acme --name "Acme Payments" [--tier standard]
     python -m arbiter_local.admin --stack-name arbiter issue-key acme --label production
     python -m arbiter_local.admin --stack-name arbiter add-reviewer ana@acme.example --tenant acme --role reviewer
     python -m arbiter_local.admin --stack-name arbiter set-setting acme allow_integrator_decisions true
+    python -m arbiter_local.admin --stack-name arbiter set-tier acme high-volume
+    python -m arbiter_local.admin --stack-name arbiter tiers
 
-The stack's table and user pool come from its CloudFormation outputs (`--stack-name`, with the usual AWS
+The stack's table, user pool and API come from its CloudFormation outputs (`--stack-name`, with the usual AWS
 credentials and region), or from a running local stack (`--local http://127.0.0.1:3000`, which reads them from
-/health). The commands go through the same services and adapters as the functions.
+/health). The commands go through the same services and adapters as the functions. A tenant's tier is a usage
+plan of the API's stage (docs/operations.md, "Limits"): `create-tenant` gives the tenant an API Gateway key of its
+own in one, `set-tier` moves it (or gives one to a tenant created without).
 """
 
 from __future__ import annotations
@@ -22,9 +26,11 @@ from typing import Any
 import boto3
 import httpx
 
+from arbiter.adapters.apigateway import ApiGatewayUsagePlans
 from arbiter.adapters.dynamodb import DynamoTenantRepository
 from arbiter.domain.errors import ArbiterError
 from arbiter.domain.principal import ROLES
+from arbiter.domain.tenant import DEFAULT_TIER
 from arbiter.services import tenants as tenant_services
 
 __all__ = ["StackTarget", "main"]
@@ -40,6 +46,10 @@ class StackTarget:
 
     def client(self, service: str) -> Any:
         return boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region)
+
+    def usage_plans(self) -> ApiGatewayUsagePlans:
+        """The API stage's usage plans (the tiers)."""
+        return ApiGatewayUsagePlans(self.client("apigateway"), self.output("ApiId"), self.output("ApiStage"))
 
     def output(self, name: str) -> str:
         if not self.outputs.get(name):
@@ -84,6 +94,13 @@ def _parser() -> argparse.ArgumentParser:
     tenant = commands.add_parser("create-tenant", help="create a tenant and print its first API key")
     tenant.add_argument("tenant_id")
     tenant.add_argument("--name", required=True)
+    tenant.add_argument("--tier", default=DEFAULT_TIER, help=f"its usage plan (default: {DEFAULT_TIER})")
+
+    tier = commands.add_parser("set-tier", help="put a tenant in another tier (usage plan)")
+    tier.add_argument("tenant_id")
+    tier.add_argument("tier", help="standard, high-volume, or a plan of your own on the API's stage")
+
+    commands.add_parser("tiers", help="list the tiers (the usage plans of the API's stage)")
 
     key = commands.add_parser("issue-key", help="issue another API key for a tenant (shown once)")
     key.add_argument("tenant_id")
@@ -111,9 +128,16 @@ def run(args: argparse.Namespace, target: StackTarget) -> str:
     """Carry out one command; the line to print."""
     repository = DynamoTenantRepository(target.client("dynamodb"), target.output("TableName"))
     if args.command == "create-tenant":
-        tenant_services.create_tenant(repository, args.tenant_id, args.name)
+        tenant_services.create_tenant(
+            repository, args.tenant_id, args.name, usage_plans=target.usage_plans(), tier=args.tier
+        )
         key = tenant_services.issue_api_key(repository, args.tenant_id, label="first key")
-        return f"tenant {args.tenant_id} created; API key (shown once): {key}"
+        return f"tenant {args.tenant_id} created in tier {args.tier}; API key (shown once): {key}"
+    if args.command == "set-tier":
+        tenant_services.change_tier(repository, target.usage_plans(), args.tenant_id, args.tier)
+        return f"tenant {args.tenant_id}: tier {args.tier}"
+    if args.command == "tiers":
+        return "\n".join(target.usage_plans().tiers())
     if args.command == "issue-key":
         key = tenant_services.issue_api_key(repository, args.tenant_id, label=args.label)
         return f"API key for {args.tenant_id} (shown once): {key}"

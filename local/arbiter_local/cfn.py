@@ -125,12 +125,13 @@ def _merge_globals(global_props: dict[str, Any], props: dict[str, Any]) -> dict[
 
 
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
-# SAM resolves `Ref: Fn.Alias` and `Ref: Fn.Version` to the alias and version AutoPublishAlias creates for `Fn`.
-SAM_REF_SUFFIXES = ("Alias", "Version")
+# SAM resolves `Ref: Fn.Alias` and `Ref: Fn.Version` to the alias and version AutoPublishAlias creates for `Fn`,
+# and `Ref: Api.Stage` to the stage it creates for `Api`.
+SAM_REF_SUFFIXES = ("Alias", "Version", "Stage")
 
 
 def _sam_reference(name: str) -> tuple[str, str] | None:
-    """(function, "Alias" or "Version") for SAM's `Fn.Alias` / `Fn.Version`; None for any other name."""
+    """(resource, suffix) for SAM's `Fn.Alias`, `Fn.Version`, `Api.Stage`; None for any other name."""
     resource, dot, suffix = name.partition(".")
     return (resource, suffix) if dot and suffix in SAM_REF_SUFFIXES else None
 

@@ -4,6 +4,10 @@ Routing follows API Gateway's REST rules for the routes the template declares: a
 beats a `{param}`, which beats a greedy `{proxy+}`; an exact method beats ANY. An unknown route answers as API
 Gateway does (403, "Missing Authentication Token"). Everything that is not an API route is the back office
 (`backoffice/dist`, with the single-page app's fallback to index.html), plus `/health` and `/config.json`.
+
+Before a route's function, as API Gateway does: its Lambda authorizer (authorizers.py), then, when the route
+requires an API key, the usage plan of the key (usage_plans.py); a refusal is the gateway response of its type
+(gateway_responses.py), as the template shapes it.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import mimetypes
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,8 +28,11 @@ from urllib.parse import unquote
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
 
-from arbiter_local.provision import Route
+from arbiter_local.authorizers import AuthorizerRefusal, Authorizers, LambdaAuthorizer, method_arn
+from arbiter_local.gateway_responses import GatewayResponses
+from arbiter_local.provision import ACCOUNT_ID, REGION, Route
 from arbiter_local.runtime import InvocationError, LambdaRuntime
+from arbiter_local.usage_plans import UsagePlans
 
 __all__ = ["Gateway", "RouteMatch", "match_route"]
 
@@ -98,6 +105,11 @@ class Gateway:
         site_config: Callable[[], dict[str, Any]],
         binary_media_types: list[str] | None = None,
         cors_headers: dict[str, str] | None = None,
+        api_id: str = "local",
+        authorizers: Mapping[str, LambdaAuthorizer] | None = None,
+        usage_plans: UsagePlans | None = None,
+        gateway_responses: GatewayResponses | None = None,
+        api_key_source: str = "HEADER",
     ) -> None:
         self.runtime = runtime
         self.routes = routes
@@ -107,6 +119,11 @@ class Gateway:
         self.site_config = site_config
         self.binary_media_types = binary_media_types or []
         self.cors_headers = cors_headers or {}
+        self.api_id = api_id
+        self.authorizers = Authorizers(authorizers or {}, self._call)
+        self.usage_plans = usage_plans
+        self.responses = gateway_responses or GatewayResponses()
+        self.api_key_source = api_key_source
         # One request at a time per function, as one Lambda instance takes them: a handler's module holds the
         # current event (powertools' resolver), so two requests at once in this process would mix them up.
         self._function_locks: dict[str, threading.Lock] = {}
@@ -131,23 +148,70 @@ class Gateway:
         if matched is not None:
             return self._invoke(request, path, matched)
         if path.startswith(("/v1/", "/api/")):
-            return _json(403, {"message": "Missing Authentication Token"})
+            return self._refuse("MISSING_AUTHENTICATION_TOKEN", request, path)
         return self._site(path)
 
     def _invoke(self, request: Request, path: str, matched: RouteMatch) -> Response:
         body = request.get_data(cache=False)
         if len(body) > MAX_PAYLOAD_BYTES:
-            return _json(413, {"message": "Request Too Long"})
+            return self._refuse("REQUEST_TOO_LARGE", request, path)
         event = self._event(request, path, matched, body)
-        with self._locks_lock:
-            lock = self._function_locks.setdefault(matched.route.function, threading.Lock())
+        route = matched.route
+        usage_key = request.headers.get("X-API-Key") if self.api_key_source == "HEADER" else None
+        if route.authorizer is not None:
+            arn = method_arn(REGION, ACCOUNT_ID, self.api_id, self.stage, request.method, path)
+            try:
+                verdict = self.authorizers.authorize(route.authorizer, event, arn)
+            except AuthorizerRefusal as refusal:
+                return self._refuse(
+                    refusal.response_type, request, path, message=refusal.message, authorizer=refusal.context
+                )
+            event["requestContext"]["authorizer"] = verdict.request_context()
+            if self.api_key_source == "AUTHORIZER":
+                usage_key = verdict.usage_identifier_key
+        if route.api_key_required:
+            refused = self.usage_plans.admit(usage_key) if self.usage_plans else "INVALID_API_KEY"
+            if refused is not None:
+                return self._refuse(refused, request, path)
         try:
-            with lock:
-                result = self.runtime.invoke(matched.route.function, event)
+            result = self._call(route.function, event)
         except InvocationError:
             # What API Gateway answers when the integration fails.
             return _json(502, {"message": "Internal server error"})
         return _response(result)
+
+    def _call(self, function: str, event: dict[str, Any]) -> Any:
+        """Invoke a function, one request at a time per function."""
+        with self._locks_lock:
+            lock = self._function_locks.setdefault(self.runtime.resolve(function).name, threading.Lock())
+        with lock:
+            return self.runtime.invoke(function, event)
+
+    def _refuse(
+        self,
+        response_type: str,
+        request: Request,
+        path: str,
+        *,
+        message: str | None = None,
+        authorizer: Mapping[str, str] | None = None,
+    ) -> Response:
+        """API Gateway's own answer of `response_type` (as the template's gateway responses shape it)."""
+        return self.responses.respond(
+            response_type,
+            message=message,
+            request_context={
+                "path": f"/{self.stage}{path}",
+                "resourcePath": path,
+                "httpMethod": request.method,
+                "stage": self.stage,
+                "requestId": str(uuid.uuid4()),
+                "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
+                "identity": {"sourceIp": request.remote_addr or "127.0.0.1"},
+            },
+            request_headers=dict(request.headers.items()),
+            authorizer=authorizer,
+        )
 
     def _event(self, request: Request, path: str, matched: RouteMatch, body: bytes) -> dict[str, Any]:
         headers: dict[str, str] = {}
@@ -185,8 +249,8 @@ class Gateway:
                 "stage": self.stage,
                 "requestId": str(uuid.uuid4()),
                 "extendedRequestId": str(uuid.uuid4()),
-                "accountId": "123456789012",
-                "apiId": "local",
+                "accountId": ACCOUNT_ID,
+                "apiId": self.api_id,
                 "protocol": request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
                 "domainName": request.host,
                 "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),

@@ -23,7 +23,7 @@ import boto3
 from arbiter_local.cfn import SAM_REF_SUFFIXES, Resolver, Template, TemplateError, provisioning_order
 from arbiter_local.runtime import FunctionSpec
 
-__all__ = ["LOCAL_PSEUDO_PARAMETERS", "Provisioned", "Provisioner", "Route"]
+__all__ = ["LOCAL_PSEUDO_PARAMETERS", "ApiSpec", "Provisioned", "Provisioner", "Route"]
 
 log = logging.getLogger("arbiter_local")
 
@@ -49,11 +49,32 @@ LOCAL_PASSWORD_POLICY = {
 
 @dataclass(frozen=True)
 class Route:
-    """An API Gateway route: method (or ANY), path template, and the function it invokes."""
+    """An API Gateway route: method (or ANY), path template, the function it invokes, and what runs first."""
 
     method: str
     path: str
     function: str  # function name
+    #: The Api's authorizer that runs before the function (SAM: the Api's `Auth.DefaultAuthorizer`, or the event's
+    #: `Auth.Authorizer`; `NONE` is None).
+    authorizer: str | None = None
+    #: Whether the request must come with an API key, which its usage plan throttles (SAM: `Auth.ApiKeyRequired`).
+    api_key_required: bool = False
+
+
+@dataclass(frozen=True)
+class ApiSpec:
+    """The REST API (an `AWS::Serverless::Api`) as created in moto, with what the gateway stand-in applies."""
+
+    logical_id: str
+    api_id: str
+    stage: str
+    root_resource_id: str
+    #: The Api's `Auth`, resolved: `DefaultAuthorizer`, `Authorizers`, `ApiKeyRequired`.
+    auth: dict[str, Any] = field(default_factory=dict)
+    #: The Api's `GatewayResponses`, resolved.
+    gateway_responses: dict[str, Any] = field(default_factory=dict)
+    #: Where API Gateway takes a request's API key: the `x-api-key` header (HEADER) or the authorizer (AUTHORIZER).
+    api_key_source: str = "HEADER"
 
 
 @dataclass
@@ -75,6 +96,7 @@ class Provisioned:
     state_machines: dict[str, str] = field(default_factory=dict)  # logical id -> ARN
     outputs: dict[str, Any] = field(default_factory=dict)
     api_stage: str = "prod"
+    api: ApiSpec | None = None
 
     def physical_id(self, logical_id: str) -> str:
         """The name or id a resource got."""
@@ -115,6 +137,7 @@ class Provisioner:
         )
         self._pending_notifications: dict[str, list[dict[str, Any]]] = {}
         self._role_arn: str | None = None
+        self._route_targets: list[tuple[Route, str]] = []  # each route and the ARN it invokes
 
     @property
     def stack_name(self) -> str:
@@ -138,7 +161,7 @@ class Provisioner:
             if not resource.emulated:
                 return f"{logical_id.lower()}.local.invalid"
             if attribute in SAM_REF_SUFFIXES:
-                raise TemplateError(f"{logical_id}.{attribute}: {logical_id} has no AutoPublishAlias")
+                raise TemplateError(f"{logical_id}.{attribute}: SAM creates no {attribute} for {logical_id}")
             raise TemplateError(f"GetAtt {logical_id}.{attribute} is not known locally")
         return resource.attributes[attribute]
 
@@ -158,6 +181,7 @@ class Provisioner:
             progress(f"{resource['Type']} {logical_id}")
             create(self, logical_id, self.resolver.resolve(resource.get("Properties", {}) or {}))
         self._apply_bucket_notifications()
+        self._deploy_api()
         self.result.outputs = self._outputs()
         return self.result
 
@@ -402,8 +426,142 @@ class Provisioner:
         self._record(logical_id, self._arn("lambda", f"layer:{name}:1"))
 
     def _api(self, logical_id: str, props: dict[str, Any]) -> None:
-        self.result.api_stage = str(props.get("StageName", "prod"))
-        self._record(logical_id, "local", RootResourceId="root")
+        if self.result.api is not None:
+            raise TemplateError(
+                f"{logical_id}: the local stack serves one Api ({self.result.api.logical_id})"
+            )
+        stage = str(props.get("StageName", "prod"))
+        api_key_source = str(props.get("ApiKeySourceType", "HEADER"))
+        created = self.client("apigateway").create_rest_api(
+            name=props.get("Name") or self._name(logical_id),
+            apiKeySource=api_key_source,
+            endpointConfiguration={
+                "types": [str((props.get("EndpointConfiguration") or {}).get("Type", "EDGE"))]
+            },
+        )
+        auth = dict(props.get("Auth") or {})
+        for name in auth.get("Authorizers") or {}:
+            if name == "NONE":
+                raise TemplateError(f"{logical_id}: an authorizer cannot be named NONE")
+        self.result.api_stage = stage
+        self.result.api = ApiSpec(
+            logical_id=logical_id,
+            api_id=created["id"],
+            stage=stage,
+            root_resource_id=created["rootResourceId"],
+            auth=auth,
+            gateway_responses=dict(props.get("GatewayResponses") or {}),
+            api_key_source=api_key_source,
+        )
+        self._record(logical_id, created["id"], RootResourceId=created["rootResourceId"], Stage=stage)
+
+    def _route(self, logical_id: str, function: str, props: dict[str, Any]) -> Route:
+        """An Api event as a route, with the authorizer and API key requirement SAM gives it."""
+        api = self.result.api
+        auth = api.auth if api is not None else {}
+        event_auth = props.get("Auth") or {}
+        authorizer = event_auth.get("Authorizer", auth.get("DefaultAuthorizer"))
+        if authorizer == "NONE":
+            authorizer = None
+        if authorizer is not None and authorizer not in (auth.get("Authorizers") or {}):
+            raise TemplateError(
+                f"{logical_id}: {props['Path']} names authorizer {authorizer}, which the Api lacks"
+            )
+        required = event_auth.get("ApiKeyRequired", auth.get("ApiKeyRequired", False))
+        return Route(props["Method"].upper(), props["Path"], function, authorizer, bool(required))
+
+    def _deploy_api(self) -> None:
+        """The routes as resources and methods of the API in moto, with their authorizer, and the stage."""
+        api = self.result.api
+        if api is None or not self._route_targets:
+            return
+        apigateway = self.client("apigateway")
+        authorizer_ids = {
+            name: apigateway.create_authorizer(
+                restApiId=api.api_id,
+                name=name,
+                type=str(spec.get("FunctionPayloadType", "TOKEN")).upper(),
+                authorizerUri=_invocation_uri(self.pseudo["AWS::Region"], str(spec.get("FunctionArn", ""))),
+                authorizerResultTtlInSeconds=int((spec.get("Identity") or {}).get("ReauthorizeEvery", 300)),
+            )["id"]
+            for name, spec in (api.auth.get("Authorizers") or {}).items()
+        }
+        resources = {"/": api.root_resource_id}
+        for route, target in self._route_targets:
+            resource_id = self._api_resource(apigateway, api.api_id, resources, route.path)
+            method: dict[str, Any] = {"authorizationType": "NONE"}
+            if route.authorizer is not None:
+                method = {"authorizationType": "CUSTOM", "authorizerId": authorizer_ids[route.authorizer]}
+            apigateway.put_method(
+                restApiId=api.api_id,
+                resourceId=resource_id,
+                httpMethod=route.method,
+                apiKeyRequired=route.api_key_required,
+                **method,
+            )
+            apigateway.put_integration(
+                restApiId=api.api_id,
+                resourceId=resource_id,
+                httpMethod=route.method,
+                type="AWS_PROXY",
+                integrationHttpMethod="POST",
+                uri=_invocation_uri(self.pseudo["AWS::Region"], target),
+            )
+        apigateway.create_deployment(restApiId=api.api_id, stageName=api.stage)
+
+    @staticmethod
+    def _api_resource(apigateway: Any, api_id: str, resources: dict[str, str], path: str) -> str:
+        """The id of the resource at `path`, creating it and its parents as needed."""
+        parent = "/"
+        for part in [p for p in path.split("/") if p]:
+            current = f"{parent.rstrip('/')}/{part}"
+            if current not in resources:
+                resources[current] = apigateway.create_resource(
+                    restApiId=api_id, parentId=resources[parent], pathPart=part
+                )["id"]
+            parent = current
+        return resources[parent]
+
+    def _usage_plan(self, logical_id: str, props: dict[str, Any]) -> None:
+        request: dict[str, Any] = {"name": props.get("UsagePlanName") or self._name(logical_id)}
+        if props.get("Description"):
+            request["description"] = str(props["Description"])
+        if props.get("ApiStages"):
+            request["apiStages"] = [{"apiId": s["ApiId"], "stage": s["Stage"]} for s in props["ApiStages"]]
+        throttle = props.get("Throttle") or {}
+        if throttle:
+            request["throttle"] = {
+                **({"rateLimit": float(throttle["RateLimit"])} if "RateLimit" in throttle else {}),
+                **({"burstLimit": int(throttle["BurstLimit"])} if "BurstLimit" in throttle else {}),
+            }
+        quota = props.get("Quota") or {}
+        if quota:
+            request["quota"] = {
+                "limit": int(quota["Limit"]),
+                "period": str(quota["Period"]),
+                **({"offset": int(quota["Offset"])} if "Offset" in quota else {}),
+            }
+        plan_id = self.client("apigateway").create_usage_plan(**request)["id"]
+        self._record(logical_id, plan_id, Id=plan_id)
+
+    def _api_key(self, logical_id: str, props: dict[str, Any]) -> None:
+        request: dict[str, Any] = {
+            "name": props.get("Name") or self._name(logical_id),
+            "enabled": str(props.get("Enabled", False)).lower()
+            == "true",  # CloudFormation's default: disabled
+        }
+        if props.get("Description"):
+            request["description"] = str(props["Description"])
+        if props.get("Value"):
+            request["value"] = str(props["Value"])
+        key_id = self.client("apigateway").create_api_key(**request)["id"]
+        self._record(logical_id, key_id, APIKeyId=key_id)
+
+    def _usage_plan_key(self, logical_id: str, props: dict[str, Any]) -> None:
+        self.client("apigateway").create_usage_plan_key(
+            usagePlanId=props["UsagePlanId"], keyId=props["KeyId"], keyType=props.get("KeyType", "API_KEY")
+        )
+        self._record(logical_id, f"{props['UsagePlanId']}:{props['KeyId']}")
 
     def _function(self, logical_id: str, props: dict[str, Any]) -> None:
         name = props.get("FunctionName") or self._name(logical_id)
@@ -461,7 +619,9 @@ class Provisioner:
         """Wire one of the function's `Events`; `arn` is what the source invokes (its alias, if it has one)."""
         kind, props = event["Type"], event.get("Properties", {})
         if kind == "Api":
-            self.result.routes.append(Route(props["Method"].upper(), props["Path"], name))
+            route = self._route(logical_id, name, props)
+            self.result.routes.append(route)
+            self._route_targets.append((route, arn))
         elif kind == "S3":
             events = props["Events"] if isinstance(props["Events"], list) else [props["Events"]]
             configuration: dict[str, Any] = {"LambdaFunctionArn": arn, "Events": events}
@@ -556,6 +716,9 @@ class Provisioner:
         "AWS::Cognito::UserPoolGroup": _user_pool_group,
         "AWS::Serverless::LayerVersion": _layer,
         "AWS::Serverless::Api": _api,
+        "AWS::ApiGateway::UsagePlan": _usage_plan,
+        "AWS::ApiGateway::ApiKey": _api_key,
+        "AWS::ApiGateway::UsagePlanKey": _usage_plan_key,
         "AWS::Serverless::Function": _function,
         "AWS::Serverless::StateMachine": _state_machine,
     }
@@ -623,6 +786,11 @@ def _lifecycle(configuration: dict[str, Any]) -> dict[str, Any]:
             }
         rules.append(api_rule)
     return {"Rules": rules}
+
+
+def _invocation_uri(region: str, function_arn: str) -> str:
+    """How API Gateway names a Lambda function it invokes (an integration's or an authorizer's URI)."""
+    return f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
 
 
 def _placeholder_zip() -> bytes:

@@ -55,13 +55,14 @@ class SeedContext:
 
 
 def seed_tenant(ctx: SeedContext) -> dict[str, Any]:
-    """The demo tenant and its API key."""
+    """The demo tenant, in the standard tier, and its API key."""
     repository = DynamoTenantRepository(ctx.client("dynamodb"), ctx.physical_id("ArbiterTable"))
     tenant_services.create_tenant(
         repository,
         DEMO_TENANT_ID,
         "Demo Fintech",
         TenantSettings(workflow_aliases=DEMO_WORKFLOW_ALIASES, webhook_shared_secret="demo-webhook-secret"),  # noqa: S106
+        usage_plans=ctx.stack.usage_plans(),
     )
     tenant_services.issue_api_key(repository, DEMO_TENANT_ID, label="demo", key=DEMO_API_KEY)
     return {"tenant_id": DEMO_TENANT_ID, "api_key": DEMO_API_KEY}

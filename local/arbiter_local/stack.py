@@ -15,11 +15,14 @@ import httpx
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from arbiter_local.authorizers import LambdaAuthorizer
 from arbiter_local.cfn import load_template
 from arbiter_local.gateway import Gateway
+from arbiter_local.gateway_responses import GatewayResponses
 from arbiter_local.moto_bridge import MotoBridge
 from arbiter_local.provision import REGION, Provisioned, Provisioner, default_client_factory
 from arbiter_local.runtime import LambdaRuntime
+from arbiter_local.usage_plans import UsagePlans
 
 __all__ = ["LocalStack", "PortInUse", "StackConfig"]
 
@@ -84,6 +87,7 @@ class LocalStack:
         self._http: BaseWSGIServer | None = None
         self._http_thread: threading.Thread | None = None
         self.client: Callable[[str], Any] | None = None
+        self.gateway: Gateway | None = None
 
     # ------------------------------------------------------------------ addresses
     @property
@@ -135,6 +139,7 @@ class LocalStack:
             self.seeded = seed_demo(self)
 
         api = template.resources.get(_api_logical_id(template.resources), {}).get("Properties", {})
+        spec = self.provisioned.api
         gateway = Gateway(
             self.runtime,
             self.provisioned.routes,
@@ -144,7 +149,16 @@ class LocalStack:
             site_config=self.site_config,
             binary_media_types=[str(t) for t in api.get("BinaryMediaTypes", [])],
             cors_headers=_cors_headers(provisioner.resolver.resolve(api.get("Cors", {}))),
+            api_id=spec.api_id if spec else "local",
+            authorizers={
+                name: LambdaAuthorizer.from_sam(name, authorizer)
+                for name, authorizer in ((spec.auth.get("Authorizers") or {}) if spec else {}).items()
+            },
+            usage_plans=UsagePlans(self.client("apigateway"), spec.api_id, spec.stage) if spec else None,
+            gateway_responses=GatewayResponses(spec.gateway_responses if spec else {}),
+            api_key_source=spec.api_key_source if spec else "HEADER",
         )
+        self.gateway = gateway
         self._http = make_server(cfg.host, cfg.api_port, gateway, threaded=True)
         self._http_thread = threading.Thread(target=self._http.serve_forever, name="api-gateway", daemon=True)
         self._http_thread.start()
@@ -203,6 +217,15 @@ class LocalStack:
         """The local name or id of a template resource."""
         assert self.provisioned is not None
         return self.provisioned.physical_id(logical_id)
+
+    def usage_plans(self) -> Any:
+        """The API's tiers (its stage's usage plans in moto), as the operator's tools reach them."""
+        from arbiter.adapters.apigateway import ApiGatewayUsagePlans  # the domain package, once provisioned
+
+        if self.provisioned is None or self.provisioned.api is None or self.client is None:
+            raise RuntimeError("the stack has no API to give tiers to: start it first")
+        api = self.provisioned.api
+        return ApiGatewayUsagePlans(self.client("apigateway"), api.api_id, api.stage)
 
     def health(self) -> dict[str, Any]:
         """What /health answers: the endpoints and every resource provisioned from the template."""

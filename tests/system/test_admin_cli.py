@@ -119,3 +119,52 @@ def test_an_operator_lets_a_tenants_keys_decide_and_mistakes_are_named(
     assert code == 1
     assert "allow_integrator_decisions: Input should be a valid boolean" in err
     assert repository.get(tenant_id).settings.allow_integrator_decisions is True  # unchanged
+
+
+def test_an_operator_puts_tenants_in_tiers_and_mistakes_are_named(
+    stack: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from arbiter.adapters.dynamodb import DynamoTenantRepository
+    from arbiter.services import tenants
+
+    repository = DynamoTenantRepository(stack.client("dynamodb"), stack.physical_id("ArbiterTable"))
+    apigateway = stack.client("apigateway")
+
+    def plan_of(tenant_id: str) -> list[str]:
+        usage = repository.get(tenant_id).usage
+        return [p["name"] for p in apigateway.get_usage_plans(keyId=usage.key_id)["items"]]
+
+    assert run_admin(stack, "tiers", capsys=capsys) == (0, "high-volume\nstandard", "")
+
+    tenant_id = f"ops-{secrets.token_hex(3)}"
+    code, out, _ = run_admin(
+        stack, "create-tenant", tenant_id, "--name", "Big", "--tier", "high-volume", capsys=capsys
+    )
+    assert code == 0, out
+    assert "created in tier high-volume" in out
+    assert plan_of(tenant_id) == ["high-volume"]
+    key = out.rsplit(" ", 1)[-1]
+    assert httpx.get(f"{stack.api_url}/v1/workflows", headers={"X-API-Key": key}).status_code == 200
+
+    assert run_admin(stack, "set-tier", tenant_id, "standard", capsys=capsys) == (
+        0,
+        f"tenant {tenant_id}: tier standard",
+        "",
+    )
+    assert plan_of(tenant_id) == ["standard"]
+
+    # A tenant created before tiers (no usage key of its own) gets one.
+    legacy = f"ops-{secrets.token_hex(3)}"
+    tenants.create_tenant(repository, legacy, "Legacy")
+    assert repository.get(legacy).usage is None
+    assert run_admin(stack, "set-tier", legacy, "high-volume", capsys=capsys)[0] == 0
+    assert plan_of(legacy) == ["high-volume"]
+
+    code, _, err = run_admin(stack, "set-tier", tenant_id, "gold", capsys=capsys)
+    assert (code, err) == (1, "arbiter-admin: no tier 'gold'; the tiers are: high-volume, standard")
+    code, _, err = run_admin(
+        stack, "create-tenant", f"ops-{secrets.token_hex(3)}", "--name", "X", "--tier", "gold", capsys=capsys
+    )
+    assert code == 1
+    assert "no tier 'gold'" in err
+    assert plan_of(tenant_id) == ["standard"]  # unchanged

@@ -45,6 +45,34 @@ print(json.dumps({"cold": cold, "answers": answers}))
 """
 
 
+AUTHORIZER_REQUESTS = """
+import json, sys
+import botocore.session
+
+created = []
+create_client = botocore.session.Session.create_client
+
+def recording(self, service_name, *args, **kwargs):
+    created.append(service_name)
+    return create_client(self, service_name, *args, **kwargs)
+
+botocore.session.Session.create_client = recording
+import app
+
+cold = list(created)
+from arbiter_local.runtime import LambdaContext
+
+spec = json.loads(sys.argv[1])
+answers = []
+for event in spec["events"]:
+    try:
+        answers.append(app.handler(event, LambdaContext(spec["name"], spec["arn"], 256, 10)))
+    except Exception as exc:
+        answers.append({"error": str(exc)})
+print(json.dumps({"cold": cold, "answers": answers}))
+"""
+
+
 def proxy_event(method: str, path: str, token: str, body: Any = None) -> dict[str, Any]:
     """An API Gateway REST proxy event, as the gateway stand-in makes them."""
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
@@ -63,7 +91,9 @@ def proxy_event(method: str, path: str, token: str, body: Any = None) -> dict[st
     }
 
 
-def first_requests(stack: Any, logical_id: str, events: list[dict[str, Any]]) -> dict[str, Any]:
+def first_requests(
+    stack: Any, logical_id: str, events: list[dict[str, Any]], script: str = FIRST_REQUESTS
+) -> dict[str, Any]:
     """Import the function in a new interpreter and send it `events`; what it answered."""
     spec = stack.runtime.by_logical_id(logical_id)
     path = [spec.code_dir, PROJECT_ROOT / "layers" / "common", PROJECT_ROOT / "local"]
@@ -75,7 +105,7 @@ def first_requests(stack: Any, logical_id: str, events: list[dict[str, Any]]) ->
     }
     argument = json.dumps({"name": spec.name, "arn": spec.arn, "events": events})
     out = subprocess.run(
-        [sys.executable, "-c", FIRST_REQUESTS, argument],
+        [sys.executable, "-c", script, argument],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
@@ -147,3 +177,29 @@ def test_the_webhooks_api_answers_its_first_requests(stack, tenant):
     assert listed["body"] == {"items": [], "cursor": None}
     assert invalid["status"] == 422
     assert [e["path"] for e in invalid["body"]["errors"]] == ["event_types"]
+
+
+def authorizer_event(headers: dict[str, str], source: str) -> dict[str, Any]:
+    """An API Gateway REQUEST authorizer event, as API Gateway (and the gateway stand-in) sends them."""
+    return {
+        "type": "REQUEST",
+        "methodArn": "arn:aws:execute-api:us-east-1:123456789012:abc123/local/GET/v1/workflows",
+        "resource": "/v1/workflows",
+        "path": "/v1/workflows",
+        "httpMethod": "GET",
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "requestContext": {"identity": {"sourceIp": source}, "stage": "local", "requestId": "cold-auth-1"},
+    }
+
+
+def test_the_authorizer_answers_its_first_requests(stack, tenant):
+    events = [
+        authorizer_event({"Authorization": f"Bearer {tenant.api_key}"}, "192.0.2.10"),
+        authorizer_event({"X-API-Key": "not-a-key"}, "192.0.2.11"),
+    ]
+    allowed, refused = first_requests(stack, "AuthorizeFunction", events, AUTHORIZER_REQUESTS)["answers"]
+    assert [s["Effect"] for s in allowed["policyDocument"]["Statement"]] == ["Allow"]
+    assert allowed["context"]["tenant_id"] == tenant.id
+    assert allowed["usageIdentifierKey"]
+    assert refused == {"error": "Unauthorized"}

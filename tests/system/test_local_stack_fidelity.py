@@ -97,3 +97,40 @@ def test_every_caller_invokes_the_alias_that_snapstart_snapshots(stack: Any) -> 
     assert len(mappings) == 2
     for mapping, allowed in zip(mappings, expected, strict=True):
         assert mapping["FunctionArn"] in allowed
+
+
+def test_the_api_invokes_the_authorizers_alias_and_requires_keys_where_the_template_says(stack: Any) -> None:
+    """As SAM deploys the Api: the authorizer's URI names the alias (its SnapStart snapshot), integrator routes
+    require the authorizer and an API key, public and reviewer routes neither; the usage plans are on the stage."""
+    apigateway = stack.client("apigateway")
+    api = stack.provisioned.api
+    alias = stack.client("lambda").get_alias(FunctionName=stack.physical_id("AuthorizeFunction"), Name="live")
+    (authorizer,) = apigateway.get_authorizers(restApiId=api.api_id)["items"]
+    assert alias["AliasArn"] in authorizer["authorizerUri"]
+    assert apigateway.get_rest_api(restApiId=api.api_id)["apiKeySource"] == "AUTHORIZER"
+
+    methods = {}
+    for resource in apigateway.get_resources(restApiId=api.api_id, embed=["methods"])["items"]:
+        for verb, method in (resource.get("resourceMethods") or {}).items():
+            methods[f"{verb} {resource['path']}"] = (
+                method.get("authorizationType"),
+                method.get("apiKeyRequired"),
+            )
+    assert methods["ANY /v1/cases/{proxy+}"] == ("CUSTOM", True)
+    assert methods["POST /api/v1/external/storage"] == ("CUSTOM", True)
+    assert methods["ANY /v1/webhooks"] == ("CUSTOM", True)
+    assert methods["GET /v1/openapi.json"] == ("NONE", False)
+    assert methods["ANY /v1/review/{proxy+}"] == ("NONE", False)
+
+    plans = {
+        p["name"]: p
+        for p in apigateway.get_usage_plans()["items"]
+        if {"apiId": api.api_id, "stage": api.stage} in p.get("apiStages", [])
+    }
+    # The template's tiers (tests may add plans of their own).
+    assert {"standard", "high-volume"} <= set(plans)
+    # Every tenant the session created has its own key in its tier's plan: read them all.
+    pages = apigateway.get_paginator("get_usage_plan_keys").paginate(usagePlanId=plans["standard"]["id"])
+    shared = [key for page in pages for key in page["items"]]
+    variables = stack.runtime.by_logical_id("AuthorizeFunction").environment
+    assert variables["SHARED_USAGE_KEY"] in [k["value"] for k in shared]

@@ -214,7 +214,11 @@ EXTRA_RESOURCES = """
       Events:
         Echo:
           Type: Api
-          Properties: { RestApiId: !Ref ApiGateway, Path: /v1/echo, Method: GET }
+          Properties:
+            RestApiId: !Ref ApiGateway
+            Path: /v1/echo
+            Method: GET
+            Auth: { Authorizer: NONE, ApiKeyRequired: false }  # a public route says so
   EchoStateMachine:
     Type: AWS::Serverless::StateMachine
     Properties:

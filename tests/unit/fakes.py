@@ -19,9 +19,10 @@ from arbiter.domain.document import MAX_PAGE_BYTES
 from arbiter.domain.errors import ConcurrentUpdate, Conflict, NotFound, TransientError, WorkflowRefused
 from arbiter.domain.screening import Clearance
 from arbiter.domain.search import fold, search_terms
-from arbiter.domain.tenant import ApiKey, Tenant
+from arbiter.domain.tenant import ApiKey, Tenant, UsageKey
 from arbiter.domain.webhooks import RETRY_SCHEDULE_SECONDS
 from arbiter.egress import AllowList, Resolver, system_resolver
+from arbiter.services.authorization import FailureLimit, VerifiedKeys
 from arbiter.services.continuations import carry_out
 from arbiter.services.ports import CaseDetail, CaseQuery, Page
 
@@ -30,6 +31,8 @@ class InMemoryTenants:
     def __init__(self) -> None:
         self.tenants: dict[str, Tenant] = {}
         self.keys: dict[str, ApiKey] = {}
+        #: Every read, as ("tenant", id) or ("key", hash): what a request costs in the real table.
+        self.reads: list[tuple[str, str]] = []
 
     def add(self, tenant: Tenant) -> None:
         if tenant.id in self.tenants:
@@ -40,6 +43,7 @@ class InMemoryTenants:
         self.tenants[tenant.id] = tenant.model_copy(deep=True)
 
     def get(self, tenant_id: str) -> Tenant | None:
+        self.reads.append(("tenant", tenant_id))
         tenant = self.tenants.get(tenant_id)
         return tenant.model_copy(deep=True) if tenant else None
 
@@ -49,7 +53,58 @@ class InMemoryTenants:
         self.keys[key.key_hash] = key
 
     def get_api_key(self, key_hash: str) -> ApiKey | None:
+        self.reads.append(("key", key_hash))
         return self.keys.get(key_hash)
+
+
+class InMemoryAuthFailures:
+    """Failed authentications per (source, window), as the DynamoDB counter keeps them (one item per window)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple[str, dt.datetime], int] = {}
+        self.expiries: dict[tuple[str, dt.datetime], dt.datetime] = {}
+        #: Every read, in order: what a refused request costs.
+        self.reads: list[tuple[str, dt.datetime]] = []
+
+    def count(self, source: str, window: dt.datetime) -> int:
+        self.reads.append((source, window))
+        return self.counts.get((source, window), 0)
+
+    def record(self, source: str, window: dt.datetime, *, expires_at: dt.datetime) -> int:
+        self.counts[(source, window)] = self.counts.get((source, window), 0) + 1
+        self.expiries.setdefault((source, window), expires_at)
+        return self.counts[(source, window)]
+
+
+class FakeUsagePlans:
+    """Usage plans by tier name, and which tier each API Gateway key is in (a key is in at most one)."""
+
+    def __init__(self, *tiers: str) -> None:
+        self.plans: dict[str, set[str]] = {tier: set() for tier in tiers or ("standard", "high-volume")}
+        self._ids = itertools.count(1)
+
+    def tiers(self) -> list[str]:
+        return sorted(self.plans)
+
+    def _plan(self, tier: str) -> set[str]:
+        if tier not in self.plans:
+            raise NotFound(f"no usage plan {tier}")
+        return self.plans[tier]
+
+    def issue_key(self, tenant_id: str, tier: str) -> UsageKey:
+        key = UsageKey(tier=tier, key_id=f"k{next(self._ids)}", value=f"usage-{tenant_id}-{'x' * 20}")
+        self._plan(tier).add(key.key_id)
+        return key
+
+    def move_key(self, key: UsageKey, tier: str) -> UsageKey:
+        target = self._plan(tier)
+        for members in self.plans.values():
+            members.discard(key.key_id)
+        target.add(key.key_id)
+        return key.model_copy(update={"tier": tier})
+
+    def tier_of(self, key_id: str) -> str | None:
+        return next((tier for tier, members in self.plans.items() if key_id in members), None)
 
 
 class InMemoryCases:
@@ -300,8 +355,8 @@ class RecommendByName:
 class FakeDependencies:
     """In-memory ports for every use case: what `arbiter.bootstrap.Dependencies` is in a function.
 
-    It satisfies the services' protocols (`CaseDeps`, `DocumentDeps`, `AutomationDeps`, `WebhookDeps`); a test
-    sets the ports its use case needs beyond the case store (documents, webhooks…)."""
+    It satisfies the services' protocols (`CaseDeps`, `DocumentDeps`, `AutomationDeps`, `WebhookDeps`,
+    `AuthorizationDeps`); a test sets the ports its use case needs beyond the case store (documents, webhooks…)."""
 
     cases: InMemoryCases = field(default_factory=InMemoryCases)
     workflows: Any = field(default_factory=BuiltinWorkflowCatalog)
@@ -327,6 +382,11 @@ class FakeDependencies:
     schedule: tuple[int, ...] = RETRY_SCHEDULE_SECONDS
     rotation_overlap: dt.timedelta = dt.timedelta(hours=24)
     environment: str = "prod"
+    # the authorizer
+    auth_failures: InMemoryAuthFailures = field(default_factory=InMemoryAuthFailures)
+    failure_limit: FailureLimit = field(default_factory=FailureLimit)
+    verified_keys: VerifiedKeys = field(default_factory=VerifiedKeys)
+    shared_usage_key: str = "shared-usage-key-of-the-standard-tier"
 
     #: Continuations the "stream" could not carry out yet (the engine failed); `redeliver` tries them again.
     undelivered: list[Continuation] = field(default_factory=list)

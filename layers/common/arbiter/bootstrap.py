@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from arbiter.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
+    from arbiter.adapters.dynamodb.auth_failures import DynamoAuthFailureCounter
     from arbiter.adapters.dynamodb.cases import DynamoCaseRepository
     from arbiter.adapters.dynamodb.clearances import DynamoClearanceStore
     from arbiter.adapters.dynamodb.document_hashes import DynamoDocumentHashes
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from arbiter.api.auth import CognitoTokenVerifier
     from arbiter.egress import AllowList, Resolver
     from arbiter.plugins.check_runner import PluginCheckRunner
+    from arbiter.services.authorization import FailureLimit, VerifiedKeys
     from arbiter.services.rule_sets import CompiledRuleSets, RuleSetAssessor
 
 __all__ = ["WEBHOOK_DELIVERY_MACHINE", "Dependencies", "aws_client", "composition_root"]
@@ -287,6 +289,36 @@ class Dependencies:
     def environment(self) -> str:
         """The stage, as Ballerine's webhook payloads name it."""
         return self.settings.stage
+
+    # ------------------------------------------------------------------ the authorizer
+
+    @cached_property
+    def auth_failures(self) -> DynamoAuthFailureCounter:
+        """Failed authentications per source address and minute."""
+        from arbiter.adapters.dynamodb.auth_failures import DynamoAuthFailureCounter
+
+        return DynamoAuthFailureCounter(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def failure_limit(self) -> FailureLimit:
+        """How many failed authentications a source may have per minute."""
+        from arbiter.services.authorization import FailureLimit
+
+        return FailureLimit(failures=self.settings.auth_failures_per_minute, window=dt.timedelta(minutes=1))
+
+    @cached_property
+    def verified_keys(self) -> VerifiedKeys:
+        """Keys this (warm) authorizer verified recently; kept for the life of the container."""
+        from arbiter.services.authorization import VerifiedKeys
+
+        return VerifiedKeys(ttl=dt.timedelta(seconds=self.settings.authorizer_cache_seconds))
+
+    @property
+    def shared_usage_key(self) -> str:
+        """The usage key of tenants that have none of their own."""
+        if not self.settings.shared_usage_key:
+            raise SettingsError("SHARED_USAGE_KEY is required to authorize requests")
+        return self.settings.shared_usage_key
 
     # ------------------------------------------------------------------ reviewers
 

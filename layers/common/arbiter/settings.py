@@ -48,6 +48,12 @@ class Settings(BaseModel):
     plugins_max_concurrency: int = Field(default=8, ge=1, le=32, alias="PLUGINS_MAX_CONCURRENCY")
     #: How long a plugin's secret (vendor key) stays cached in a warm function.
     secrets_max_age_seconds: int = Field(default=300, ge=0, le=3600, alias="SECRETS_MAX_AGE_SECONDS")
+    #: The authorizer: the usage key of tenants without one of their own (template.yaml: SharedUsageKey).
+    shared_usage_key: str | None = Field(default=None, alias="SHARED_USAGE_KEY")
+    #: The authorizer: failed authentications one source address may have per minute before it gets 429s.
+    auth_failures_per_minute: int = Field(default=20, ge=1, le=10_000, alias="AUTH_FAILURES_PER_MINUTE")
+    #: The authorizer: how long a warm authorizer remembers a key it verified (a revoked key works that long).
+    authorizer_cache_seconds: int = Field(default=60, ge=0, le=3600, alias="AUTHORIZER_CACHE_SECONDS")
 
     @field_validator("allowed_egress_hosts", mode="before")
     @classmethod

@@ -42,6 +42,7 @@ AWS_SERVICES = ("dynamodb", "events", "s3", "stepfunctions")
 #: request of an API function reads (country names, token verification).
 FIRST_REQUEST_MODULES = (
     "aws_lambda_powertools.event_handler",
+    "arbiter.adapters.dynamodb.auth_failures",
     "arbiter.adapters.dynamodb.cases",
     "arbiter.adapters.dynamodb.tenants",
     "arbiter.adapters.dynamodb.rule_sets",

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from arbiter.api import content_types
 from arbiter.api.rest import MAX_JSON_DEPTH, RestApi
-from arbiter.domain.errors import InvalidInput, NotFound, Unauthenticated
+from arbiter.domain.errors import InvalidInput, NotFound, TooManyRequests, Unauthenticated
 
 
 class Greeting(BaseModel):
@@ -63,6 +63,8 @@ def make_app(gate: threading.Barrier | None = None) -> RestApi[str]:
             raise NotFound("no such greeting", greeting_id=greeting_id)
         if greeting_id == "oops":
             raise KeyError("a defect")
+        if greeting_id == "busy":
+            raise TooManyRequests("slow down", retry_after=7)
         return GreetingView(text=greeting_id)
 
     @app.get("/v1/public")
@@ -315,3 +317,14 @@ def test_the_caller_of_a_public_route_is_a_defect_not_a_guess(app):
     app._public_paths = frozenset({"/v1/public", "/v1/public-caller"})
     status, answer = call(app, "GET", "/v1/public-caller", token=None)
     assert (status, answer["error"]) == (500, "InternalError")
+
+
+def test_too_many_requests_is_a_429_with_retry_after(app):
+    result = app.resolve(event("GET", "/v1/greetings/busy"), None)
+    assert int(result["statusCode"]) == 429
+    assert result["multiValueHeaders"]["Retry-After"] == ["7"]
+    assert json.loads(result["body"]) == {
+        "error": "TooManyRequests",
+        "message": "slow down",
+        "retry_after": 7,
+    }

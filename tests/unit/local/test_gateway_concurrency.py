@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from werkzeug.test import Client
@@ -20,6 +21,9 @@ class RecordingRuntime:
         self.active: dict[str, int] = {}
         self.most: dict[str, int] = {}
         self._lock = threading.Lock()
+
+    def resolve(self, function: str) -> Any:
+        return SimpleNamespace(name=function)
 
     def invoke(self, function: str, event: dict[str, Any]) -> dict[str, Any]:
         with self._lock:

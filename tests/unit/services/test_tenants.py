@@ -1,12 +1,12 @@
-"""Tenant settings changed by an operator: validated, named when wrong, nothing half-written."""
+"""Tenants set up by an operator: settings and tiers validated, named when wrong, nothing half-written."""
 
 from __future__ import annotations
 
 import pytest
 
-from arbiter.domain.errors import InvalidInput, NotFound
+from arbiter.domain.errors import Conflict, InvalidInput, NotFound
 from arbiter.services import tenants
-from tests.unit.fakes import InMemoryTenants
+from tests.unit.fakes import FakeUsagePlans, InMemoryTenants
 
 
 def store() -> InMemoryTenants:
@@ -51,3 +51,63 @@ def test_a_wrong_name_or_value_is_refused_naming_it_and_nothing_changes(name, va
 def test_an_unknown_tenant_is_not_found():
     with pytest.raises(NotFound):
         tenants.change_setting(store(), "globex", "allow_integrator_decisions", True)
+
+
+def test_a_tenant_created_with_usage_plans_gets_its_own_key_in_the_default_tier():
+    repository, plans = InMemoryTenants(), FakeUsagePlans()
+    created = tenants.create_tenant(repository, "acme", "Acme", usage_plans=plans)
+    stored = repository.get("acme")
+    assert stored.usage == created.usage
+    assert stored.usage.tier == "standard"
+    assert plans.tier_of(stored.usage.key_id) == "standard"
+
+
+def test_a_tenant_can_be_created_in_another_tier():
+    repository, plans = InMemoryTenants(), FakeUsagePlans()
+    tenants.create_tenant(repository, "acme", "Acme", usage_plans=plans, tier="high-volume")
+    assert plans.tier_of(repository.get("acme").usage.key_id) == "high-volume"
+
+
+def test_an_unknown_tier_is_refused_naming_the_tiers_and_nothing_is_created():
+    repository, plans = InMemoryTenants(), FakeUsagePlans()
+    with pytest.raises(InvalidInput, match="no tier 'gold'; the tiers are: high-volume, standard") as caught:
+        tenants.create_tenant(repository, "acme", "Acme", usage_plans=plans, tier="gold")
+    assert caught.value.path == "tier"
+    assert repository.get("acme") is None
+    assert plans.plans == {"standard": set(), "high-volume": set()}
+
+
+def test_a_taken_tenant_id_creates_no_usage_key():
+    repository, plans = InMemoryTenants(), FakeUsagePlans()
+    tenants.create_tenant(repository, "acme", "Acme", usage_plans=plans)
+    with pytest.raises(Conflict):
+        tenants.create_tenant(repository, "acme", "Acme again", usage_plans=plans)
+    assert sum(len(keys) for keys in plans.plans.values()) == 1
+
+
+def test_changing_the_tier_moves_the_tenants_key_and_keeps_it():
+    repository, plans = InMemoryTenants(), FakeUsagePlans()
+    before = tenants.create_tenant(repository, "acme", "Acme", usage_plans=plans).usage
+    after = tenants.change_tier(repository, plans, "acme", "high-volume").usage
+    assert (after.key_id, after.value, after.tier) == (before.key_id, before.value, "high-volume")
+    assert repository.get("acme").usage == after
+    assert plans.plans == {"standard": set(), "high-volume": {after.key_id}}
+
+
+def test_a_tenant_without_a_usage_key_gets_one_when_given_a_tier():
+    repository, plans = store(), FakeUsagePlans()
+    assert repository.get("acme").usage is None
+    changed = tenants.change_tier(repository, plans, "acme", "standard")
+    assert plans.tier_of(changed.usage.key_id) == "standard"
+    assert repository.get("acme").usage == changed.usage
+
+
+def test_changing_to_an_unknown_tier_or_for_an_unknown_tenant_changes_nothing():
+    repository, plans = InMemoryTenants(), FakeUsagePlans()
+    usage = tenants.create_tenant(repository, "acme", "Acme", usage_plans=plans).usage
+    with pytest.raises(InvalidInput, match="no tier 'gold'"):
+        tenants.change_tier(repository, plans, "acme", "gold")
+    with pytest.raises(NotFound):
+        tenants.change_tier(repository, plans, "globex", "standard")
+    assert repository.get("acme").usage == usage
+    assert plans.tier_of(usage.key_id) == "standard"

@@ -19,7 +19,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 
-from arbiter.domain.errors import ArbiterError
+from arbiter.domain.errors import ArbiterError, TooManyRequests
 
 __all__ = ["STATUS_BY_KIND", "ballerine_body", "field_path", "register_error_handlers", "status_of"]
 
@@ -32,6 +32,7 @@ STATUS_BY_KIND = {
     "bad_request": HTTPStatus.BAD_REQUEST,
     "unsupported_media_type": HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
     "too_large": HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    "too_many_requests": HTTPStatus.TOO_MANY_REQUESTS,
 }
 
 logger = Logger()
@@ -86,20 +87,28 @@ def register_error_handlers(
     """Install the handlers that turn domain and validation errors into 4xx responses."""
 
     def reply(
-        status: int, body: dict[str, Any], message: str, errors: list[dict[str, Any]] | None = None
+        status: int,
+        body: dict[str, Any],
+        message: str,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Response:
         path = app.current_event.path
         if ballerine_paths(path):
             body = ballerine_body(status, message, path, errors)
         return Response(
-            status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body)
+            status_code=status,
+            content_type=content_types.APPLICATION_JSON,
+            body=json.dumps(body),
+            headers=headers,
         )
 
     @app.exception_handler(ArbiterError)
     def _domain(exc: ArbiterError) -> Response:
         status = status_of(exc)
         extra = [{"path": exc.context["path"], "message": exc.message}] if "path" in exc.context else None
-        return reply(status, exc.to_dict(), exc.message, extra)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+        return reply(status, exc.to_dict(), exc.message, extra, headers)
 
     @app.exception_handler(RequestUnsupportedContentType)
     def _unsupported(exc: RequestUnsupportedContentType) -> Response:

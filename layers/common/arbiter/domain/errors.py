@@ -73,6 +73,16 @@ class Unauthenticated(ArbiterError):
     kind = "unauthenticated"
 
 
+class TooManyRequests(ArbiterError):
+    """The caller sent more than a limit allows; `retry_after` is the number of seconds before it may try again."""
+
+    kind = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int, **context: Any) -> None:
+        super().__init__(message, retry_after=retry_after, **context)
+        self.retry_after = retry_after
+
+
 class BadRequest(ArbiterError):
     """The request cannot be read at all (not UTF-8, not JSON, nested too deeply): 400 naming the problem."""
 

@@ -3,6 +3,9 @@
 An API key is shown once, when issued; only its SHA-256 is stored. Keys are long random strings, so a plain
 hash is enough to make the stored value useless to a reader of the table (no salt or slow hash needed, unlike
 passwords); the lookup by hash stays a single GetItem.
+
+A tenant's requests are throttled under its usage key (`UsageKey`): an API Gateway API key in the usage plan of
+its tier, which the authorizer names for each request it allows. Integrators never see or send it.
 """
 
 from __future__ import annotations
@@ -15,7 +18,19 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-__all__ = ["ApiKey", "Tenant", "TenantId", "TenantSettings", "generate_api_key", "hash_api_key"]
+__all__ = [
+    "DEFAULT_TIER",
+    "ApiKey",
+    "Tenant",
+    "TenantId",
+    "TenantSettings",
+    "UsageKey",
+    "generate_api_key",
+    "hash_api_key",
+]
+
+#: The tier (API Gateway usage plan) a new tenant is put in (template.yaml: StandardUsagePlan).
+DEFAULT_TIER = "standard"
 
 TenantId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 _WORKFLOW_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -45,6 +60,18 @@ class TenantSettings(BaseModel):
         return self.workflow_aliases.get(workflow, workflow)
 
 
+class UsageKey(BaseModel):
+    """The tenant's API Gateway API key: what its requests are throttled and counted under.
+
+    API Gateway takes it from the authorizer (`usageIdentifierKey`, the API's key source being AUTHORIZER), never
+    from a request, so its value is an identifier, not a credential.
+    """
+
+    tier: str = Field(description="The usage plan the key is in (standard, high-volume, or one of your own)")
+    key_id: str = Field(description="The API Gateway API key's id")
+    value: str = Field(description="The API Gateway API key's value, which the authorizer returns")
+
+
 class Tenant(BaseModel):
     """A customer of the operator: every case, key and configuration belongs to exactly one."""
 
@@ -52,6 +79,9 @@ class Tenant(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     created_at: dt.datetime
     settings: TenantSettings = Field(default_factory=TenantSettings)
+    #: None for a tenant created without one (before tiers existed, or by a test): it shares the standard tier's
+    #: shared key until an operator gives it its own (`arbiter-admin set-tier`).
+    usage: UsageKey | None = None
 
 
 class ApiKey(BaseModel):

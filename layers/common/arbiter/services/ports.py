@@ -8,10 +8,11 @@ from typing import Any, Literal, Protocol
 
 from arbiter.domain.case import AuditEntry, Case, CaseState, Change
 from arbiter.domain.screening import Clearance
-from arbiter.domain.tenant import ApiKey, Tenant
+from arbiter.domain.tenant import ApiKey, Tenant, UsageKey
 from arbiter.domain.workflow import WorkflowDefinition
 
 __all__ = [
+    "AuthFailureCounter",
     "CaseDetail",
     "CaseQuery",
     "CaseRepository",
@@ -19,6 +20,7 @@ __all__ = [
     "Page",
     "RuleSetRepository",
     "TenantRepository",
+    "UsagePlans",
     "WorkflowCatalog",
     "WorkflowEngine",
 ]
@@ -30,6 +32,29 @@ class TenantRepository(Protocol):
     def get(self, tenant_id: str) -> Tenant | None: ...
     def add_api_key(self, key: ApiKey) -> None: ...
     def get_api_key(self, key_hash: str) -> ApiKey | None: ...
+
+
+class UsagePlans(Protocol):
+    """The API's usage plans (one per tier) and the tenants' API Gateway keys in them."""
+
+    def tiers(self) -> list[str]:
+        """The tiers tenants can be put in: the usage plans of the API's stage, by name."""
+
+    def issue_key(self, tenant_id: str, tier: str) -> UsageKey:
+        """Create an API Gateway key for the tenant, in the tier's plan."""
+
+    def move_key(self, key: UsageKey, tier: str) -> UsageKey:
+        """Put an existing key in another tier's plan (out of its current one)."""
+
+
+class AuthFailureCounter(Protocol):
+    """Failed authentications per source address and time window (`window` is the window's start)."""
+
+    def count(self, source: str, window: dt.datetime) -> int:
+        """The failures counted so far for `source` in `window` (0 when none)."""
+
+    def record(self, source: str, window: dt.datetime, *, expires_at: dt.datetime) -> int:
+        """Count one more failure, atomically; the new count. The counter may be deleted after `expires_at`."""
 
 
 @dataclass(frozen=True)

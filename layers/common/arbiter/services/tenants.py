@@ -8,10 +8,17 @@ import secrets
 from pydantic import ValidationError
 
 from arbiter.domain.errors import InvalidInput, NotFound, Unauthenticated
-from arbiter.domain.tenant import ApiKey, Tenant, TenantSettings, generate_api_key, hash_api_key
-from arbiter.services.ports import TenantRepository
+from arbiter.domain.tenant import (
+    DEFAULT_TIER,
+    ApiKey,
+    Tenant,
+    TenantSettings,
+    generate_api_key,
+    hash_api_key,
+)
+from arbiter.services.ports import TenantRepository, UsagePlans
 
-__all__ = ["authenticate_api_key", "change_setting", "create_tenant", "issue_api_key"]
+__all__ = ["authenticate_api_key", "change_setting", "change_tier", "create_tenant", "issue_api_key"]
 
 
 def _now() -> dt.datetime:
@@ -19,12 +26,47 @@ def _now() -> dt.datetime:
 
 
 def create_tenant(
-    tenants: TenantRepository, tenant_id: str, name: str, settings: TenantSettings | None = None
+    tenants: TenantRepository,
+    tenant_id: str,
+    name: str,
+    settings: TenantSettings | None = None,
+    *,
+    usage_plans: UsagePlans | None = None,
+    tier: str = DEFAULT_TIER,
 ) -> Tenant:
-    """Create a tenant; Conflict if the id exists."""
+    """Create a tenant, with its own usage key in `tier` when `usage_plans` is given; Conflict if the id exists.
+
+    The tenant is stored first, so that an id already taken creates nothing in API Gateway; a tier that does not
+    exist is refused before anything is stored.
+    """
+    if usage_plans is not None:
+        _check_tier(usage_plans, tier)
     tenant = Tenant(id=tenant_id, name=name, created_at=_now(), settings=settings or TenantSettings())
     tenants.add(tenant)
+    if usage_plans is not None:
+        tenant.usage = usage_plans.issue_key(tenant_id, tier)
+        tenants.update(tenant)
     return tenant
+
+
+def change_tier(tenants: TenantRepository, usage_plans: UsagePlans, tenant_id: str, tier: str) -> Tenant:
+    """Put the tenant in another tier (usage plan); a tenant without a usage key of its own gets one."""
+    tenant = tenants.get(tenant_id)
+    if tenant is None:
+        raise NotFound(f"tenant {tenant_id} does not exist", tenant_id=tenant_id)
+    _check_tier(usage_plans, tier)
+    if tenant.usage is None:
+        tenant.usage = usage_plans.issue_key(tenant_id, tier)
+    elif tenant.usage.tier != tier:
+        tenant.usage = usage_plans.move_key(tenant.usage, tier)
+    tenants.update(tenant)
+    return tenant
+
+
+def _check_tier(usage_plans: UsagePlans, tier: str) -> None:
+    known = usage_plans.tiers()
+    if tier not in known:
+        raise InvalidInput(f"no tier {tier!r}; the tiers are: {', '.join(sorted(known))}", path="tier")
 
 
 def change_setting(tenants: TenantRepository, tenant_id: str, name: str, value: object) -> Tenant:

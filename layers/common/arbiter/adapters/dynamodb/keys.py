@@ -4,6 +4,7 @@
 |---|---|---|
 | tenant | `TENANT#{t}` | `TENANT` |
 | API key | `APIKEY#{sha256}` | `APIKEY` |
+| failed authentications of a source in a window (expires) | `AUTHFAIL#{ip}#{window start}` | `AUTHFAIL` |
 | case | `TENANT#{t}#CASE#{case}` | `CASE` |
 | audit entry | `TENANT#{t}#CASE#{case}` | `AUDIT#{time}#{id}` |
 | outbox event | `TENANT#{t}#CASE#{case}` | `EVENT#{time}#{id}` |
@@ -44,6 +45,7 @@ import datetime as dt
 
 TENANT_SK = "TENANT"
 API_KEY_SK = "APIKEY"
+AUTH_FAILURES_SK = "AUTHFAIL"
 CASE_SK = "CASE"
 AUDIT_PREFIX = "AUDIT#"
 EVENT_PREFIX = "EVENT#"
@@ -66,6 +68,11 @@ def tenant_pk(tenant_id: str) -> str:
 
 def api_key_pk(key_hash: str) -> str:
     return f"APIKEY#{key_hash}"
+
+
+def auth_failures_pk(source: str, window: dt.datetime) -> str:
+    """One source address's failed authentications in the window starting at `window`."""
+    return f"AUTHFAIL#{source}#{window.astimezone(dt.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"
 
 
 def tenant_index_pk(tenant_id: str, kind: str) -> str:
