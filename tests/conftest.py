@@ -117,6 +117,11 @@ def sign_in(stack: Any, tenant_id: str, role: str) -> str:
 @pytest.fixture
 def tenant(stack: Any) -> TenantFixture:
     """A fresh tenant with its own API key."""
+    return make_tenant(stack)
+
+
+def make_tenant(stack: Any) -> TenantFixture:
+    """A new tenant with its own API key (for fixtures of a wider scope than `tenant`)."""
     from arbiter.adapters.dynamodb import DynamoTenantRepository
     from arbiter.domain.tenant import TenantSettings
     from arbiter.services import tenants
