@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger
@@ -27,6 +26,7 @@ from arbiter.api.review_schemas import (
     ClearedMatch,
     DocumentRetention,
     EntityErasure,
+    IsoDateTime,
     NoteRequest,
     PageLinks,
     ReviewCaseView,
@@ -106,8 +106,8 @@ def queue(
     workflow: Annotated[str | None, Query(max_length=100)] = None,
     assignee: Annotated[str | None, Query(max_length=200)] = None,
     risk: Annotated[list[str] | None, Query()] = None,
-    created_from: Annotated[dt.datetime | None, Query(alias="from")] = None,
-    created_to: Annotated[dt.datetime | None, Query(alias="to")] = None,
+    created_from: Annotated[IsoDateTime | None, Query(alias="from")] = None,
+    created_to: Annotated[IsoDateTime | None, Query(alias="to")] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     sort: Annotated[str, Query(pattern="^-?created$")] = "created",
     cursor: Annotated[str | None, Query(max_length=2048)] = None,

@@ -10,8 +10,8 @@ For each audience (integrator, Ballerine-compatible, reviewer, viewer, admin, we
   unicode, huge values…). Its pytest integration parametrizes at collection, before the stack runs, so it reads
   the checked-in copy of each document, which test_openapi_documents.py holds equal to the served one.
 
-Every answer is checked: no 5xx, a status the document declares, its content type, and a body matching the
-documented schema. The last test asserts that every operation answered 2xx at least once.
+Every answer is checked: no 5xx, a status the document declares, its content type, a body matching the
+documented schema, a request the document calls invalid refused, and the same request without credentials refused. The last test asserts that every operation answered 2xx at least once.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ import schemathesis
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    ignored_auth,
+    negative_data_rejection,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -48,7 +50,14 @@ pytestmark = pytest.mark.slow
 #: Generated requests per operation in the fuzzing phase (examples and boundary values come on top).
 MAX_EXAMPLES = 25
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,  # what the document says is invalid is refused (4xx)
+    ignored_auth,  # the same request without credentials is refused
+]
 
 PERSON = {"type": "individual", "individual": {"first_name": "Ada", "last_name": "Lovelace"}}
 LISTED = {

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from arbiter.domain.case import AuditEntry, Case
@@ -23,6 +23,7 @@ __all__ = [
     "ClearedMatch",
     "DocumentRetention",
     "EntityErasure",
+    "IsoDateTime",
     "NoteRequest",
     "PageLinks",
     "ReviewCaseView",
@@ -37,6 +38,25 @@ __all__ = [
     "review_case_view",
     "review_detail_view",
 ]
+
+
+def _iso_date_time(value: Any) -> Any:
+    # pydantic reads a number as a Unix timestamp; the API documents (and means) an ISO 8601 date-time.
+    if isinstance(value, int | float) or (isinstance(value, str) and _is_number(value)):
+        raise ValueError("a date-time is ISO 8601 (2026-11-01T09:00:00Z), not a number")
+    return value
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+#: A date-time parameter: ISO 8601 only.
+IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_date_time)]
 
 
 class AssignRequest(BaseModel):
