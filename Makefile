@@ -29,8 +29,7 @@ test: deps-test backoffice
 schemas: deps
 	@$(VENV)/bin/python -m arbiter.domain.event_schemas
 openapi: deps
-	@cd functions/run_workflow && ../../$(VENV)/bin/python -c 'import app; print(app.openapi_document())' > ../../docs/openapi.json
-	@echo docs/openapi.json
+	@$(VENV)/bin/python -m arbiter_local.openapi_documents
 
 lint: deps
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -118,6 +118,11 @@ def sign_in(stack: Any, tenant_id: str, role: str) -> str:
 def tenant(stack: Any) -> TenantFixture:
     """A fresh tenant with its own API key, in the standard tier with a usage key of its own (as the operator's
     `arbiter-admin create-tenant` makes them), so that no test's requests count against another's limits."""
+    return make_tenant(stack)
+
+
+def make_tenant(stack: Any) -> TenantFixture:
+    """A new tenant as `tenant` makes them (for fixtures of a wider scope than `tenant`)."""
     from arbiter.adapters.dynamodb import DynamoTenantRepository
     from arbiter.domain.tenant import TenantSettings
     from arbiter.services import tenants

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
@@ -14,17 +14,36 @@ from pydantic import BaseModel, Field
 
 import arbiter.snapstart  # noqa: F401 - registers the SnapStart runtime hooks (template.yaml: SnapStart)
 from arbiter import bootstrap
+from arbiter.api import content_types
 from arbiter.api.admin_rule_sets import admin_rule_sets_router
 from arbiter.api.auth import bearer_token
+from arbiter.api.openapi import BEARER_ID_TOKEN_SECURITY, openapi_document, responses
 from arbiter.api.rest import RestApi
-from arbiter.api.review_schemas import AssignRequest, NoteRequest, review_case_view, review_detail_view
+from arbiter.api.review_schemas import (
+    AssignRequest,
+    CaseDetailView,
+    ClearanceList,
+    ClearedMatch,
+    DocumentRetention,
+    EntityErasure,
+    IsoDateTime,
+    NoteRequest,
+    PageLinks,
+    ReviewCaseView,
+    ReviewDashboard,
+    ReviewerView,
+    ReviewQueue,
+    RevokedClearance,
+    StateCounts,
+    WorkflowDefinitionView,
+    WorkflowSummaryList,
+    review_case_view,
+    review_detail_view,
+)
 from arbiter.domain.case import CaseState
 from arbiter.domain.principal import Principal
 from arbiter.services import documents, retention, review, screening
 from arbiter.services.ports import CaseQuery
-
-if TYPE_CHECKING:
-    pass
 
 logger = Logger()
 
@@ -60,29 +79,40 @@ def authenticate(event: BaseProxyEvent) -> Principal:
     return deps().verifier.verify(bearer_token(event.headers))
 
 
-app: RestApi[Principal] = RestApi(authenticate=authenticate)
+#: One document for the reviewers' and the admins' routes, served under both prefixes.
+OPENAPI_PATHS = ("/v1/review/openapi.json", "/v1/admin/openapi.json")
+app: RestApi[Principal] = RestApi(authenticate=authenticate, public_paths=OPENAPI_PATHS)
 reviewer = app.caller
 app.include_router(admin_rule_sets_router(deps, reviewer))
 
-
-@app.get("/v1/review/me")
-def me() -> dict[str, Any]:
-    return reviewer().model_dump()
+REVIEW = ["review"]
+ADMIN = ["admin"]
 
 
-@app.get("/v1/review/cases")
+@app.get("/v1/review/me", summary="The signed-in reviewer", operation_id="getMe", tags=REVIEW)
+def me() -> ReviewerView:
+    return ReviewerView.model_validate(reviewer().model_dump())
+
+
+@app.get(
+    "/v1/review/cases",
+    summary="The review queue: cases filtered and sorted",
+    operation_id="listReviewCases",
+    tags=REVIEW,
+    responses=responses(403),
+)
 def queue(
     state: Annotated[list[CaseState] | None, Query()] = None,
     workflow: Annotated[str | None, Query(max_length=100)] = None,
     assignee: Annotated[str | None, Query(max_length=200)] = None,
     risk: Annotated[list[str] | None, Query()] = None,
-    created_from: Annotated[dt.datetime | None, Query(alias="from")] = None,
-    created_to: Annotated[dt.datetime | None, Query(alias="to")] = None,
+    created_from: Annotated[IsoDateTime | None, Query(alias="from")] = None,
+    created_to: Annotated[IsoDateTime | None, Query(alias="to")] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     sort: Annotated[str, Query(pattern="^-?created$")] = "created",
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
-) -> dict[str, Any]:
+) -> ReviewQueue:
     principal = reviewer()
     who = principal.id if assignee == "me" else (None if assignee in (None, "", "any") else assignee)
     query = CaseQuery(
@@ -99,129 +129,289 @@ def queue(
         limit=limit,
     )
     page = review.queue(deps(), principal, query)
-    return {"items": [review_case_view(c) for c in page.items], "cursor": page.cursor}
+    return ReviewQueue.model_validate(
+        {"items": [review_case_view(c) for c in page.items], "cursor": page.cursor}
+    )
 
 
-@app.get("/v1/review/counts")
-def counts() -> dict[str, Any]:
-    return {"states": review.counts(deps(), reviewer())}
+@app.get(
+    "/v1/review/counts",
+    summary="How many cases are in each state",
+    operation_id="countReviewCases",
+    tags=REVIEW,
+    responses=responses(403),
+)
+def counts() -> StateCounts:
+    return StateCounts(states=review.counts(deps(), reviewer()))
 
 
-@app.get("/v1/review/cases/<case_id>")
-def case_detail(case_id: str) -> dict[str, Any]:
+@app.get(
+    "/v1/review/cases/<case_id>",
+    summary="The case view: case, history, checks, children, path and actions",
+    operation_id="getReviewCase",
+    tags=REVIEW,
+    responses=responses(403, 404),
+)
+def case_detail(case_id: str) -> CaseDetailView:
     principal = reviewer()
     detail, path = review.case_detail(deps(), principal, case_id)
     view = review_detail_view(detail, path, review.available_actions(deps(), detail, principal))
-    return {**view, "webhook_deliveries": recent_webhook_deliveries(principal, case_id)}
+    return CaseDetailView.model_validate(
+        {**view, "webhook_deliveries": recent_webhook_deliveries(principal, case_id)}
+    )
 
 
-@app.post("/v1/review/cases/<case_id>/assign")
-def assign(case_id: str, body: AssignRequest) -> dict[str, Any]:
-    case = review.assign(deps(), reviewer(), case_id, body.assignee, body.email)
-    return review_case_view(case)
+def _case(case: Any) -> ReviewCaseView:
+    return ReviewCaseView.model_validate(review_case_view(case))
 
 
-@app.post("/v1/review/cases/<case_id>/unassign")
-def unassign(case_id: str) -> dict[str, Any]:
-    return review_case_view(review.assign(deps(), reviewer(), case_id, None))
+@app.post(
+    "/v1/review/cases/<case_id>/assign",
+    summary="Assign the case (to me by default)",
+    operation_id="assignReviewCase",
+    tags=REVIEW,
+    responses=responses(403, 404, 409),
+)
+def assign(case_id: str, body: AssignRequest) -> ReviewCaseView:
+    return _case(review.assign(deps(), reviewer(), case_id, body.assignee, body.email))
 
 
-@app.post("/v1/review/cases/<case_id>/notes")
-def add_note(case_id: str, body: NoteRequest) -> dict[str, Any]:
-    return review_case_view(review.add_note(deps(), reviewer(), case_id, body.text))
+@app.post(
+    "/v1/review/cases/<case_id>/unassign",
+    summary="Unassign the case",
+    operation_id="unassignReviewCase",
+    tags=REVIEW,
+    responses=responses(403, 404, 409),
+)
+def unassign(case_id: str) -> ReviewCaseView:
+    return _case(review.assign(deps(), reviewer(), case_id, None))
 
 
-@app.post("/v1/review/cases/<case_id>/decision")
-def decide(case_id: str, body: review.DecisionRequest) -> dict[str, Any]:
-    return review_case_view(review.decide(deps(), reviewer(), case_id, body))
+@app.post(
+    "/v1/review/cases/<case_id>/notes",
+    summary="Add a note to the case's history",
+    operation_id="addReviewNote",
+    tags=REVIEW,
+    responses=responses(403, 404, 409),
+)
+def add_note(case_id: str, body: NoteRequest) -> ReviewCaseView:
+    return _case(review.add_note(deps(), reviewer(), case_id, body.text))
 
 
-@app.post("/v1/review/cases/<case_id>/screening/clearances")
-def clear_screening_match(case_id: str, body: screening.ClearMatchRequest) -> dict[str, Any]:
+@app.post(
+    "/v1/review/cases/<case_id>/decision",
+    summary="Approve, reject or ask for a revision",
+    operation_id="decideReviewCase",
+    tags=REVIEW,
+    responses=responses(403, 404, 409),
+)
+def decide(case_id: str, body: review.DecisionRequest) -> ReviewCaseView:
+    return _case(review.decide(deps(), reviewer(), case_id, body))
+
+
+@app.post(
+    "/v1/review/cases/<case_id>/screening/clearances",
+    summary="Clear a screening match as a false positive",
+    operation_id="clearScreeningMatch",
+    tags=REVIEW,
+    responses=responses(403, 404, 409),
+)
+def clear_screening_match(case_id: str, body: screening.ClearMatchRequest) -> ClearedMatch:
     clearance, created = screening.clear_match(deps(), deps().clearances, reviewer(), case_id, body)
-    return {"clearance": clearance.model_dump(mode="json"), "created": created}
+    return ClearedMatch.model_validate({"clearance": clearance.model_dump(mode="json"), "created": created})
 
 
-@app.get("/v1/review/cases/<case_id>/screening/clearances")
-def case_screening_clearances(case_id: str) -> dict[str, Any]:
-    return {"items": screening.case_clearances(deps(), deps().clearances, reviewer(), case_id)}
+@app.get(
+    "/v1/review/cases/<case_id>/screening/clearances",
+    summary="The clearances held for the parties screened on the case",
+    operation_id="listCaseClearances",
+    tags=REVIEW,
+    responses=responses(403, 404),
+)
+def case_screening_clearances(case_id: str) -> ClearanceList:
+    items = screening.case_clearances(deps(), deps().clearances, reviewer(), case_id)
+    return ClearanceList.model_validate({"items": items})
 
 
-@app.post("/v1/review/cases/<case_id>/screening/clearances/revoke")
-def revoke_screening_clearance(case_id: str, body: screening.RevokeClearanceRequest) -> dict[str, Any]:
+@app.post(
+    "/v1/review/cases/<case_id>/screening/clearances/revoke",
+    summary="Revoke a clearance: the next run raises the match again",
+    operation_id="revokeScreeningClearance",
+    tags=REVIEW,
+    responses=responses(403, 404, 409),
+)
+def revoke_screening_clearance(case_id: str, body: screening.RevokeClearanceRequest) -> RevokedClearance:
     revoked = screening.revoke_clearance(deps(), deps().clearances, reviewer(), case_id, body)
-    return {"revoked": revoked.model_dump(mode="json")}
+    return RevokedClearance.model_validate({"revoked": revoked.model_dump(mode="json")})
 
 
-@app.get("/v1/review/entities/<entity_id>/screening/clearances")
-def entity_screening_clearances(entity_id: str) -> dict[str, Any]:
-    return {"items": screening.entity_clearances(deps(), deps().clearances, reviewer(), entity_id)}
+@app.get(
+    "/v1/review/entities/<entity_id>/screening/clearances",
+    summary="The clearances held for an entity's parties",
+    operation_id="listEntityClearances",
+    tags=REVIEW,
+    responses=responses(403, 404),
+)
+def entity_screening_clearances(entity_id: str) -> ClearanceList:
+    items = screening.entity_clearances(deps(), deps().clearances, reviewer(), entity_id)
+    return ClearanceList.model_validate({"items": items})
 
 
-@app.get("/v1/review/cases/<case_id>/documents/<document_id>/pages/<index>")
+@app.get(
+    "/v1/review/cases/<case_id>/documents/<document_id>/pages/<index>",
+    summary="Short-lived links to a document page and its thumbnail",
+    operation_id="getDocumentPageLinks",
+    tags=REVIEW,
+    responses=responses(403, 404, 409),
+)
 def page_links(
     case_id: str,
     document_id: str,
     index: int,
     version: Annotated[int | None, Query(ge=1)] = None,
-) -> dict[str, Any]:
-    return documents.page_links(deps(), reviewer(), case_id, document_id, index, version)
+) -> PageLinks:
+    return PageLinks.model_validate(
+        documents.page_links(deps(), reviewer(), case_id, document_id, index, version)
+    )
 
 
-@app.post("/v1/review/cases/<case_id>/documents/<document_id>/decision")
-def decide_document(case_id: str, document_id: str, body: DocumentDecisionBody) -> dict[str, Any]:
+@app.post(
+    "/v1/review/cases/<case_id>/documents/<document_id>/decision",
+    summary="Accept or reject a document, or ask for a new version",
+    operation_id="decideDocument",
+    tags=REVIEW,
+    responses=responses(403, 404, 409),
+)
+def decide_document(case_id: str, document_id: str, body: DocumentDecisionBody) -> ReviewCaseView:
     case = documents.decide_document(deps(), reviewer(), case_id, document_id, body.decision, body.reason)
-    return review_case_view(case)
+    return _case(case)
 
 
-@app.post("/v1/admin/cases/<case_id>/legal-hold")
-def set_legal_hold(case_id: str, body: ReasonBody) -> dict[str, Any]:
-    return review_case_view(retention.set_legal_hold(deps(), reviewer(), case_id, body.reason))
-
-
-@app.delete("/v1/admin/cases/<case_id>/legal-hold")
-def release_legal_hold(case_id: str) -> dict[str, Any]:
-    return review_case_view(retention.release_legal_hold(deps(), reviewer(), case_id, ""))
-
-
-@app.get("/v1/admin/settings/document-retention")
-def document_retention() -> dict[str, Any]:
-    principal = reviewer()
-    principal.require("admin", "reading the document retention period")
-    tenant = deps().tenants.get(principal.tenant_id)
-    return {"days": tenant.settings.document_retention_days if tenant else None}
-
-
-@app.put("/v1/admin/settings/document-retention")
-def set_document_retention(body: RetentionBody) -> dict[str, Any]:
-    tenant = retention.set_document_retention(deps().tenants, reviewer(), body.days)
-    return {"days": tenant.settings.document_retention_days}
-
-
-@app.post("/v1/admin/entities/<entity_id>/erasure")
-def erase_entity(entity_id: str, body: ReasonBody) -> dict[str, Any]:
-    erased = retention.erase_entity(deps(), reviewer(), entity_id, body.reason)
-    return {"entity_id": entity_id, "cases": [review_case_view(c) for c in erased]}
-
-
-@app.get("/v1/review/workflows/<workflow_id>/definition")
-def workflow_definition(workflow_id: str) -> dict[str, Any]:
+@app.get(
+    "/v1/review/workflows/<workflow_id>/definition",
+    summary="A workflow and its state machine",
+    operation_id="getWorkflowDefinition",
+    tags=REVIEW,
+    responses=responses(403, 404),
+)
+def workflow_definition(workflow_id: str) -> WorkflowDefinitionView:
     principal = reviewer()
     principal.require("viewer", "reading workflows")
     definition = deps().workflows.get(principal.tenant_id, workflow_id)
-    return {"workflow": definition.summary(), "states": deps().engine.definition(workflow_id)}
+    return WorkflowDefinitionView.model_validate(
+        {"workflow": definition.summary(), "states": deps().engine.definition(workflow_id)}
+    )
 
 
-@app.get("/v1/review/dashboard")
-def review_dashboard(days: Annotated[int, Query(ge=1, le=365)] = 30) -> dict[str, Any]:
-    return review.review_dashboard(deps(), reviewer(), days)
+@app.get(
+    "/v1/review/dashboard",
+    summary="Decisions, waiting times and workload over the last days",
+    operation_id="getReviewDashboard",
+    tags=REVIEW,
+    responses=responses(403),
+)
+def review_dashboard(days: Annotated[int, Query(ge=1, le=365)] = 30) -> ReviewDashboard:
+    return ReviewDashboard.model_validate(review.review_dashboard(deps(), reviewer(), days))
 
 
-@app.get("/v1/review/workflows")
-def workflows() -> dict[str, Any]:
+@app.get(
+    "/v1/review/workflows",
+    summary="The tenant's workflows",
+    operation_id="listReviewWorkflows",
+    tags=REVIEW,
+    responses=responses(403),
+)
+def workflows() -> WorkflowSummaryList:
     principal = reviewer()
     principal.require("viewer", "reading workflows")
-    return {"items": [d.summary() for d in deps().workflows.list(principal.tenant_id)]}
+    items = [d.summary() for d in deps().workflows.list(principal.tenant_id)]
+    return WorkflowSummaryList.model_validate({"items": items})
+
+
+@app.post(
+    "/v1/admin/cases/<case_id>/legal-hold",
+    summary="Put the case's documents on legal hold",
+    operation_id="setLegalHold",
+    tags=ADMIN,
+    responses=responses(403, 404, 409),
+)
+def set_legal_hold(case_id: str, body: ReasonBody) -> ReviewCaseView:
+    return _case(retention.set_legal_hold(deps(), reviewer(), case_id, body.reason))
+
+
+@app.delete(
+    "/v1/admin/cases/<case_id>/legal-hold",
+    summary="Release the case's legal hold",
+    operation_id="releaseLegalHold",
+    tags=ADMIN,
+    responses=responses(403, 404, 409),
+)
+def release_legal_hold(case_id: str) -> ReviewCaseView:
+    return _case(retention.release_legal_hold(deps(), reviewer(), case_id, ""))
+
+
+@app.get(
+    "/v1/admin/settings/document-retention",
+    summary="How long documents are kept after a decision",
+    operation_id="getDocumentRetention",
+    tags=ADMIN,
+    responses=responses(403, 404),
+)
+def document_retention() -> DocumentRetention:
+    principal = reviewer()
+    principal.require("admin", "reading the document retention period")
+    tenant = deps().tenants.get(principal.tenant_id)
+    return DocumentRetention(days=tenant.settings.document_retention_days if tenant else None)
+
+
+@app.put(
+    "/v1/admin/settings/document-retention",
+    summary="Set how long documents are kept after a decision",
+    operation_id="setDocumentRetention",
+    tags=ADMIN,
+    responses=responses(403, 404),
+)
+def set_document_retention(body: RetentionBody) -> DocumentRetention:
+    tenant = retention.set_document_retention(deps().tenants, reviewer(), body.days)
+    return DocumentRetention(days=tenant.settings.document_retention_days)
+
+
+@app.post(
+    "/v1/admin/entities/<entity_id>/erasure",
+    summary="Erase an entity's personal data and documents from every case",
+    operation_id="eraseEntity",
+    tags=ADMIN,
+    responses=responses(403, 404, 409),
+)
+def erase_entity(entity_id: str, body: ReasonBody) -> EntityErasure:
+    erased = retention.erase_entity(deps(), reviewer(), entity_id, body.reason)
+    return EntityErasure.model_validate(
+        {"entity_id": entity_id, "cases": [review_case_view(c) for c in erased]}
+    )
+
+
+@app.get(OPENAPI_PATHS[0], summary="This API's OpenAPI document", include_in_schema=False)
+def openapi_review() -> Response[str]:
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=openapi_json())
+
+
+@app.get(OPENAPI_PATHS[1], summary="This API's OpenAPI document", include_in_schema=False)
+def openapi_admin() -> Response[str]:
+    return openapi_review()
+
+
+def openapi_json() -> str:
+    """The OpenAPI 3.1 document of the reviewers' and admins' routes (docs/openapi-backoffice.json)."""
+    return openapi_document(
+        app,
+        title="Arbiter back-office API",
+        description="The reviewers' API (`/v1/review`: queue, case view, assignment, notes, decisions, "
+        "screening clearances, document pages) and the admins' (`/v1/admin`: rule sets, legal holds, document "
+        "retention, erasure). Authenticate with a reviewer's Cognito ID token (Authorization: Bearer <token>); "
+        "roles come from its groups: viewer reads, reviewer decides, admin configures.",
+        security_schemes=BEARER_ID_TOKEN_SECURITY,
+        public_paths=OPENAPI_PATHS,
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

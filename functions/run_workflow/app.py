@@ -16,11 +16,14 @@ import arbiter.snapstart  # noqa: F401 - registers the SnapStart runtime hooks (
 from arbiter import bootstrap
 from arbiter.api import ballerine, content_types
 from arbiter.api.integrator import authenticate_integrator
+from arbiter.api.openapi import API_KEY_SECURITY, openapi_document, responses
 from arbiter.api.rest import RestApi
 from arbiter.api.schemas import (
     CaseCreateRequest,
     CaseList,
     CaseView,
+    DeclaredDocument,
+    DocumentList,
     EventRequest,
     WorkflowList,
     case_view,
@@ -64,7 +67,16 @@ app: RestApi[tuple[Principal, Tenant]] = RestApi(
 app.include_router(ballerine.ballerine_router(deps, app.caller))
 
 
-@app.post("/v1/cases", summary="Start a case", responses={202: {"description": "The case was accepted"}})
+TAGS = ["cases"]
+
+
+@app.post(
+    "/v1/cases",
+    summary="Start a case",
+    operation_id="createCase",
+    tags=TAGS,
+    responses=responses(403, 404, 409, status=202, description="The case was accepted"),
+)
 def create_case(
     body: CaseCreateRequest,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
@@ -77,13 +89,13 @@ def create_case(
     return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=view)
 
 
-@app.get("/v1/cases/<case_id>", summary="A case")
+@app.get("/v1/cases/<case_id>", summary="A case", operation_id="getCase", tags=TAGS, responses=responses(404))
 def get_case(case_id: str) -> CaseView:
     principal, _tenant = app.caller()
     return case_view(cases.get_case(deps(), principal, case_id))
 
 
-@app.get("/v1/cases", summary="List cases")
+@app.get("/v1/cases", summary="List cases, newest first", operation_id="listCases", tags=TAGS)
 def list_cases(
     state: Annotated[CaseState | None, Query()] = None,
     workflow: Annotated[str | None, Query(max_length=100)] = None,
@@ -105,7 +117,13 @@ def list_cases(
     return CaseList(items=[case_view(c) for c in page.items], cursor=page.cursor)
 
 
-@app.post("/v1/cases/<case_id>/events", summary="Send an event to a case")
+@app.post(
+    "/v1/cases/<case_id>/events",
+    summary="Send an event to a case",
+    operation_id="sendCaseEvent",
+    tags=TAGS,
+    responses=responses(403, 404, 409),
+)
 def send_event(case_id: str, body: EventRequest) -> CaseView:
     principal, _tenant = app.caller()
     return case_view(cases.send_event(deps(), principal, case_id, body.name, body.payload))
@@ -114,23 +132,38 @@ def send_event(case_id: str, body: EventRequest) -> CaseView:
 @app.post(
     "/v1/cases/<case_id>/documents",
     summary="Declare a document and get a presigned upload per page",
-    responses={201: {"description": "The document was added; upload each page with its form"}},
+    operation_id="declareDocument",
+    tags=TAGS,
+    responses=responses(
+        404, 409, status=201, description="The document was added; upload each page with its form"
+    ),
 )
-def declare_document(case_id: str, body: DocumentDeclaration) -> Response[dict[str, Any]]:
+def declare_document(case_id: str, body: DocumentDeclaration) -> Response[DeclaredDocument]:
     principal, _tenant = app.caller()
     _case, document, uploads = documents.declare_document(deps(), principal, case_id, body)
-    view = {"document": document_view(document), "uploads": uploads}
+    view = DeclaredDocument.model_validate({"document": document_view(document), "uploads": uploads})
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=view)
 
 
-@app.get("/v1/cases/<case_id>/documents", summary="A case's documents and their pages' status")
-def list_documents(case_id: str) -> dict[str, Any]:
+@app.get(
+    "/v1/cases/<case_id>/documents",
+    summary="A case's documents and their pages' status",
+    operation_id="listCaseDocuments",
+    tags=TAGS,
+    responses=responses(404),
+)
+def list_documents(case_id: str) -> DocumentList:
     principal, _tenant = app.caller()
     found = documents.list_documents(deps(), principal, case_id)
-    return {"items": [document_view(d) for d in found]}
+    return DocumentList.model_validate({"items": [document_view(d) for d in found]})
 
 
-@app.get("/v1/workflows", summary="The workflows this tenant can start")
+@app.get(
+    "/v1/workflows",
+    summary="The workflows this tenant can start",
+    operation_id="listWorkflows",
+    tags=["workflows"],
+)
 def list_workflows() -> WorkflowList:
     principal, _tenant = app.caller()
     return workflow_list(deps().workflows.list(principal.tenant_id))
@@ -138,16 +171,20 @@ def list_workflows() -> WorkflowList:
 
 @app.get(OPENAPI_PATH, summary="This API's OpenAPI document", include_in_schema=False)
 def openapi() -> Response[str]:
-    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=openapi_document())
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=openapi_json())
 
 
-def openapi_document() -> str:
+def openapi_json() -> str:
     """The OpenAPI 3.1 document of these routes (docs/openapi.json is this, checked in)."""
-    return app.get_openapi_json_schema(
+    return openapi_document(
+        app,
         title="Arbiter integrator API",
-        version="1.0.0",
-        description="Start KYC and KYB cases, follow them, send them events. Authenticate with your API key "
+        description="Start KYC and KYB cases, follow them, send them events (`/v1`), and the Ballerine-compatible "
+        "routes (`/api/v1/external`), whose errors carry Ballerine's body. Authenticate with your API key "
         "(Authorization: Bearer <key> or X-API-Key).",
+        security_schemes=API_KEY_SECURITY,
+        public_paths=(OPENAPI_PATH,),
+        ballerine_paths=ballerine.is_ballerine_path,
     )
 
 

@@ -14,12 +14,21 @@ import arbiter.snapstart  # noqa: F401 - registers the SnapStart runtime hooks (
 from arbiter import bootstrap
 from arbiter.api import content_types
 from arbiter.api.integrator import integrator_principal
+from arbiter.api.openapi import API_KEY_SECURITY, openapi_document, responses
 from arbiter.api.rest import RestApi
 from arbiter.api.webhook_schemas import (
+    DeliveryDetail,
+    DeliveryList,
+    DeliveryView,
+    RecoveredDeliveries,
     RecoverRequest,
     RotateRequest,
     SubscriptionCreate,
+    SubscriptionList,
     SubscriptionUpdate,
+    SubscriptionView,
+    SubscriptionWithSecret,
+    TestDelivery,
     attempt_view,
     delivery_view,
     subscription_view,
@@ -40,16 +49,24 @@ def authenticate(event: BaseProxyEvent) -> Principal:
     return integrator_principal(deps().tenants, event)
 
 
-app: RestApi[Principal] = RestApi(authenticate=authenticate)
+OPENAPI_PATH = "/v1/webhooks/openapi.json"
+app: RestApi[Principal] = RestApi(authenticate=authenticate, public_paths=(OPENAPI_PATH,))
 caller = app.caller
+TAGS = ["webhooks"]
 
 
 def _json(status: int, body: Any) -> Response[Any]:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
 
 
-@app.post("/v1/webhooks", summary="Subscribe a URL to events; the secret is shown once")
-def create(body: SubscriptionCreate) -> Response[Any]:
+@app.post(
+    "/v1/webhooks",
+    summary="Subscribe a URL to events; the secret is shown once",
+    operation_id="createWebhook",
+    tags=TAGS,
+    responses=responses(status=201, description="Subscribed; keep the secret, it is not shown again"),
+)
+def create(body: SubscriptionCreate) -> Response[SubscriptionWithSecret]:
     subscription, secret = webhooks.create_subscription(
         deps(),
         caller(),
@@ -58,85 +75,173 @@ def create(body: SubscriptionCreate) -> Response[Any]:
         description=body.description,
         format=body.format,
     )
-    return _json(201, subscription_view(subscription, secret))
+    return _json(201, SubscriptionWithSecret.model_validate(subscription_view(subscription, secret)))
 
 
-@app.get("/v1/webhooks", summary="The tenant's webhooks")
+@app.get("/v1/webhooks", summary="The tenant's webhooks", operation_id="listWebhooks", tags=TAGS)
 def list_all(
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
-) -> dict[str, Any]:
+) -> SubscriptionList:
     page = webhooks.list_subscriptions(deps(), caller(), cursor, limit)
-    return {"items": [subscription_view(s) for s in page.items], "cursor": page.cursor}
+    return SubscriptionList.model_validate(
+        {"items": [subscription_view(s) for s in page.items], "cursor": page.cursor}
+    )
 
 
-@app.get("/v1/webhooks/deliveries", summary="The deliveries of one case's events")
+@app.get(
+    "/v1/webhooks/deliveries",
+    summary="The deliveries of one case's events",
+    operation_id="listCaseDeliveries",
+    tags=TAGS,
+)
 def case_deliveries(
     case_id: Annotated[str, Query(min_length=1, max_length=100)],
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
-) -> dict[str, Any]:
+) -> DeliveryList:
     page = webhooks.case_deliveries(deps(), caller(), case_id, cursor, limit)
-    return {"items": [delivery_view(d) for d in page.items], "cursor": page.cursor}
+    return DeliveryList.model_validate(
+        {"items": [delivery_view(d) for d in page.items], "cursor": page.cursor}
+    )
 
 
-@app.get("/v1/webhooks/deliveries/<delivery_id>", summary="A delivery and its attempts")
-def delivery(delivery_id: str) -> dict[str, Any]:
+@app.get(
+    "/v1/webhooks/deliveries/<delivery_id>",
+    summary="A delivery and its attempts",
+    operation_id="getDelivery",
+    tags=TAGS,
+    responses=responses(404),
+)
+def delivery(delivery_id: str) -> DeliveryDetail:
     found, attempts = webhooks.delivery_detail(deps(), caller(), delivery_id)
-    return {**delivery_view(found), "attempt_log": [attempt_view(a) for a in attempts]}
+    return DeliveryDetail.model_validate(
+        {**delivery_view(found), "attempt_log": [attempt_view(a) for a in attempts]}
+    )
 
 
-@app.post("/v1/webhooks/deliveries/<delivery_id>/replay", summary="Send a delivery again")
-def replay(delivery_id: str) -> Response[Any]:
-    return _json(202, delivery_view(webhooks.replay(deps(), caller(), delivery_id)))
+@app.post(
+    "/v1/webhooks/deliveries/<delivery_id>/replay",
+    summary="Send a delivery again",
+    operation_id="replayDelivery",
+    tags=TAGS,
+    responses=responses(404, 409, status=202, description="Queued to be sent again"),
+)
+def replay(delivery_id: str) -> Response[DeliveryView]:
+    return _json(
+        202, DeliveryView.model_validate(delivery_view(webhooks.replay(deps(), caller(), delivery_id)))
+    )
 
 
-@app.get("/v1/webhooks/<webhook_id>", summary="A webhook")
-def get(webhook_id: str) -> dict[str, Any]:
-    return subscription_view(webhooks.get_subscription(deps(), caller(), webhook_id))
+@app.get(
+    "/v1/webhooks/<webhook_id>",
+    summary="A webhook",
+    operation_id="getWebhook",
+    tags=TAGS,
+    responses=responses(404),
+)
+def get(webhook_id: str) -> SubscriptionView:
+    return SubscriptionView.model_validate(
+        subscription_view(webhooks.get_subscription(deps(), caller(), webhook_id))
+    )
 
 
-@app.patch("/v1/webhooks/<webhook_id>", summary="Change a webhook")
-def update(webhook_id: str, body: SubscriptionUpdate) -> dict[str, Any]:
+@app.patch(
+    "/v1/webhooks/<webhook_id>",
+    summary="Change a webhook",
+    operation_id="updateWebhook",
+    tags=TAGS,
+    responses=responses(404, 409),
+)
+def update(webhook_id: str, body: SubscriptionUpdate) -> SubscriptionView:
     changes = body.model_dump(exclude_unset=True)
-    return subscription_view(webhooks.update_subscription(deps(), caller(), webhook_id, changes))
+    return SubscriptionView.model_validate(
+        subscription_view(webhooks.update_subscription(deps(), caller(), webhook_id, changes))
+    )
 
 
-@app.delete("/v1/webhooks/<webhook_id>", summary="Delete a webhook")
-def delete(webhook_id: str) -> Response[Any]:
+@app.delete(
+    "/v1/webhooks/<webhook_id>",
+    summary="Delete a webhook",
+    operation_id="deleteWebhook",
+    tags=TAGS,
+    responses=responses(404, status=204, description="Deleted"),
+)
+def delete(webhook_id: str) -> Response[None]:
     webhooks.delete_subscription(deps(), caller(), webhook_id)
     return Response(status_code=204, body="")
 
 
 @app.post(
-    "/v1/webhooks/<webhook_id>/rotate-secret", summary="A new secret; the old one signs too for a while"
+    "/v1/webhooks/<webhook_id>/rotate-secret",
+    summary="A new secret; the old one signs too for a while",
+    operation_id="rotateWebhookSecret",
+    tags=TAGS,
+    responses=responses(404, 409),
 )
-def rotate(webhook_id: str, body: RotateRequest | None = None) -> dict[str, Any]:
+def rotate(webhook_id: str, body: RotateRequest | None = None) -> SubscriptionWithSecret:
     overlap = body.overlap_seconds if body else None
     subscription, secret = webhooks.rotate_secret(deps(), caller(), webhook_id, overlap)
-    return subscription_view(subscription, secret)
+    return SubscriptionWithSecret.model_validate(subscription_view(subscription, secret))
 
 
-@app.post("/v1/webhooks/<webhook_id>/test", summary="Send a test delivery now")
-def test(webhook_id: str) -> dict[str, Any]:
+@app.post(
+    "/v1/webhooks/<webhook_id>/test",
+    summary="Send a test delivery now",
+    operation_id="testWebhook",
+    tags=TAGS,
+    responses=responses(404, 409),
+)
+def test(webhook_id: str) -> TestDelivery:
     sent, attempt = webhooks.send_test(deps(), caller(), webhook_id)
-    return {**delivery_view(sent), "attempt": attempt_view(attempt)}
+    return TestDelivery.model_validate({**delivery_view(sent), "attempt": attempt_view(attempt)})
 
 
-@app.get("/v1/webhooks/<webhook_id>/deliveries", summary="A webhook's deliveries, newest first")
+@app.get(
+    "/v1/webhooks/<webhook_id>/deliveries",
+    summary="A webhook's deliveries, newest first",
+    operation_id="listWebhookDeliveries",
+    tags=TAGS,
+    responses=responses(404),
+)
 def deliveries(
     webhook_id: str,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
-) -> dict[str, Any]:
+) -> DeliveryList:
     page = webhooks.list_deliveries(deps(), caller(), webhook_id, cursor, limit)
-    return {"items": [delivery_view(d) for d in page.items], "cursor": page.cursor}
+    return DeliveryList.model_validate(
+        {"items": [delivery_view(d) for d in page.items], "cursor": page.cursor}
+    )
 
 
-@app.post("/v1/webhooks/<webhook_id>/recover", summary="Replay every failed delivery since a time")
-def recover(webhook_id: str, body: RecoverRequest) -> Response[Any]:
+@app.post(
+    "/v1/webhooks/<webhook_id>/recover",
+    summary="Replay every failed delivery since a time",
+    operation_id="recoverWebhookDeliveries",
+    tags=TAGS,
+    responses=responses(404, 409, status=202, description="The failed deliveries are queued again"),
+)
+def recover(webhook_id: str, body: RecoverRequest) -> Response[RecoveredDeliveries]:
     replayed = webhooks.recover(deps(), caller(), webhook_id, body.since)
-    return _json(202, {"replayed": [d.id for d in replayed], "count": len(replayed)})
+    return _json(202, RecoveredDeliveries(replayed=[d.id for d in replayed], count=len(replayed)))
+
+
+@app.get(OPENAPI_PATH, summary="This API's OpenAPI document", include_in_schema=False)
+def openapi() -> Response[str]:
+    return _json(200, openapi_json())
+
+
+def openapi_json() -> str:
+    """The OpenAPI 3.1 document of the webhook routes (docs/openapi-webhooks.json is this, checked in)."""
+    return openapi_document(
+        app,
+        title="Arbiter webhooks API",
+        description="Subscribe URLs to Arbiter's events, follow and replay their deliveries (docs/events.md). "
+        "Authenticate with your API key (Authorization: Bearer <key> or X-API-Key).",
+        security_schemes=API_KEY_SECURITY,
+        public_paths=(OPENAPI_PATH,),
+    )
 
 
 @logger.inject_lambda_context

@@ -252,5 +252,6 @@ def _matches_any(patterns: Any, value: str) -> bool:
 
 
 def _wildcard(pattern: str) -> re.Pattern[str]:
-    """An IAM pattern: `*` any characters (slashes too), `?` one."""
-    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern))
+    """An IAM pattern: `*` any characters (slashes and line breaks too: a path may hold an encoded newline), `?` one."""
+    parts = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(parts, re.DOTALL)

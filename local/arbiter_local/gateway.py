@@ -148,13 +148,13 @@ class Gateway:
         if matched is not None:
             return self._invoke(request, path, matched)
         if path.startswith(("/v1/", "/api/")):
-            return self._refuse("MISSING_AUTHENTICATION_TOKEN", request, path)
+            return self._refuse("MISSING_AUTHENTICATION_TOKEN", request, path, resource=path)
         return self._site(path)
 
     def _invoke(self, request: Request, path: str, matched: RouteMatch) -> Response:
         body = request.get_data(cache=False)
         if len(body) > MAX_PAYLOAD_BYTES:
-            return self._refuse("REQUEST_TOO_LARGE", request, path)
+            return self._refuse("REQUEST_TOO_LARGE", request, path, resource=matched.route.path)
         event = self._event(request, path, matched, body)
         route = matched.route
         usage_key = request.headers.get("X-API-Key") if self.api_key_source == "HEADER" else None
@@ -164,7 +164,12 @@ class Gateway:
                 verdict = self.authorizers.authorize(route.authorizer, event, arn)
             except AuthorizerRefusal as refusal:
                 return self._refuse(
-                    refusal.response_type, request, path, message=refusal.message, authorizer=refusal.context
+                    refusal.response_type,
+                    request,
+                    path,
+                    resource=route.path,
+                    message=refusal.message,
+                    authorizer=refusal.context,
                 )
             event["requestContext"]["authorizer"] = verdict.request_context()
             if self.api_key_source == "AUTHORIZER":
@@ -172,7 +177,7 @@ class Gateway:
         if route.api_key_required:
             refused = self.usage_plans.admit(usage_key) if self.usage_plans else "INVALID_API_KEY"
             if refused is not None:
-                return self._refuse(refused, request, path)
+                return self._refuse(refused, request, path, resource=route.path)
         try:
             result = self._call(route.function, event)
         except InvocationError:
@@ -193,16 +198,18 @@ class Gateway:
         request: Request,
         path: str,
         *,
+        resource: str,
         message: str | None = None,
         authorizer: Mapping[str, str] | None = None,
     ) -> Response:
-        """API Gateway's own answer of `response_type` (as the template's gateway responses shape it)."""
+        """API Gateway's own answer of `response_type` (as the template's gateway responses shape it); `resource`
+        is the route's template (`$context.resourcePath`), or the path when no route matched."""
         return self.responses.respond(
             response_type,
             message=message,
             request_context={
                 "path": f"/{self.stage}{path}",
-                "resourcePath": path,
+                "resourcePath": resource,
                 "httpMethod": request.method,
                 "stage": self.stage,
                 "requestId": str(uuid.uuid4()),

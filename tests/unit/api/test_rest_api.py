@@ -178,6 +178,22 @@ def test_errors_on_ballerine_paths_use_ballerines_body(app):
     assert answer["errors"] == [{"path": "bad", "message": "bad is not allowed"}]
 
 
+@pytest.mark.parametrize(
+    "path", ["/v1/greetings/a/b", "/v1/greetings/\x08bell", "/v1/greetings/a?b", "/v1/nothing-here"]
+)
+def test_a_path_no_route_matches_is_a_404_with_the_error_body(app, path):
+    status, body = call(app, "GET", path)
+    assert status == 404
+    assert body["error"] == "NotFound"
+    assert path in body["message"]
+
+
+def test_a_path_no_route_matches_on_a_ballerine_prefix_gets_ballerines_404(app):
+    status, body = call(app, "DELETE", "/compat/echo")
+    assert status == 404
+    assert (body["statusCode"], body["path"]) == (404, "/compat/echo")
+
+
 def test_routes_of_an_included_router_see_the_request_and_the_caller(app):
     assert call(app, "POST", "/compat/echo", {"a": 1}) == (
         200,

@@ -4,14 +4,12 @@ authorizer before the function, its verdict in the event, the usage plan of the 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import secrets
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 from werkzeug.test import Client
 
 from arbiter_local.authorizers import LambdaAuthorizer
@@ -79,20 +77,26 @@ Resources:
 
 
 @pytest.fixture
-def aws() -> Iterator[Any]:
-    with mock_aws():
-        clients: dict[str, Any] = {}
-        yield lambda service: clients.setdefault(service, boto3.client(service, region_name="us-east-1"))
+def aws(stack: Any) -> Any:
+    # The suite's moto (the local stack's server): moto's in-process mock would reset the state the stack shares.
+    return stack.client
 
 
-def provision(tmp_path: Path, aws: Any, text: str = TEMPLATE) -> Provisioned:
+def provision(tmp_path: Path, aws: Any, text: str = TEMPLATE) -> tuple[Provisioned, str]:
+    """The template provisioned under a stack name of its own, so that nothing it creates meets the suite's
+    stack or another test's (its usage key's value too, `usage_key(name)`); the result and that name."""
     path = tmp_path / "template.yaml"
-    path.write_text(text, encoding="utf-8")
-    return Provisioner(load_template(path), aws).provision()
+    name = f"auth-{secrets.token_hex(4)}"
+    path.write_text(text.replace("shared-usage-key-0000000001", usage_key(name)), encoding="utf-8")
+    return Provisioner(load_template(path), aws, pseudo={"AWS::StackName": name}).provision(), name
+
+
+def usage_key(stack_name: str) -> str:
+    return f"{stack_name}-usage-key-000001"
 
 
 def test_routes_get_the_default_authorizer_unless_their_event_says_none(tmp_path, aws):
-    provisioned = provision(tmp_path, aws)
+    provisioned, name = provision(tmp_path, aws)
     routes = {r.path: (r.authorizer, r.api_key_required) for r in provisioned.routes}
     assert routes == {
         "/v1/things/{proxy+}": ("Keys", True),
@@ -102,20 +106,21 @@ def test_routes_get_the_default_authorizer_unless_their_event_says_none(tmp_path
     api = provisioned.api
     assert api is not None
     assert (api.stage, api.api_key_source) == ("live", "AUTHORIZER")
-    assert api.auth["Authorizers"]["Keys"]["FunctionArn"].endswith(":function:arbiter-AuthFn:live")
+    assert api.auth["Authorizers"]["Keys"]["FunctionArn"].endswith(f":function:{name}-AuthFn:live")
 
 
 def test_usage_plans_and_keys_are_provisioned_on_the_apis_stage(tmp_path, aws):
-    provisioned = provision(tmp_path, aws)
+    provisioned, name = provision(tmp_path, aws)
     apigateway = aws("apigateway")
-    (plan,) = apigateway.get_usage_plans()["items"]
+    stage = {"apiId": provisioned.api.api_id, "stage": "live"}
+    (plan,) = [p for p in apigateway.get_usage_plans(limit=500)["items"] if stage in p.get("apiStages", [])]
     assert plan["apiStages"] == [{"apiId": provisioned.api.api_id, "stage": "live"}]
     assert (plan["throttle"], plan["quota"]) == (
         {"rateLimit": 1.0, "burstLimit": 2},
         {"limit": 1000, "period": "DAY"},
     )
     (key,) = apigateway.get_usage_plan_keys(usagePlanId=plan["id"])["items"]
-    assert key["value"] == "shared-usage-key-0000000001"
+    assert key["value"] == usage_key(name)
     assert apigateway.get_stage(restApiId=provisioned.api.api_id, stageName="live")["stageName"] == "live"
 
 
@@ -128,7 +133,9 @@ def test_an_event_naming_an_authorizer_the_api_lacks_is_refused(tmp_path, aws):
 class Runtime:
     """The functions: an authorizer answering by the Authorization header, and a function echoing its event."""
 
-    def __init__(self) -> None:
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.stack_name = ""
         self.calls: list[tuple[str, dict[str, Any]]] = []
 
     def resolve(self, function: str) -> Any:
@@ -148,16 +155,17 @@ class Runtime:
                 "principalId": "acme",
                 "policyDocument": {"Statement": [statement]},
                 "context": {"tenant_id": "acme"},
-                "usageIdentifierKey": "shared-usage-key-0000000001",
+                "usageIdentifierKey": self.key,
             }
         return {"statusCode": 200, "body": json.dumps(event["requestContext"].get("authorizer"))}
 
 
 @pytest.fixture
 def gateway(tmp_path, aws) -> tuple[Client, Runtime]:
-    provisioned = provision(tmp_path, aws)
+    provisioned, name = provision(tmp_path, aws)
     api = provisioned.api
-    runtime = Runtime()
+    runtime = Runtime(usage_key(name))
+    runtime.stack_name = name
     gateway = Gateway(
         runtime,  # type: ignore[arg-type]
         provisioned.routes,
@@ -181,7 +189,7 @@ def test_the_authorizer_runs_first_and_its_verdict_reaches_the_function(gateway)
     verdict = json.loads(response.get_data())
     assert (verdict["principalId"], verdict["tenant_id"]) == ("acme", "acme")
     assert isinstance(verdict["integrationLatency"], int)
-    assert [name for name, _ in runtime.calls] == ["arbiter-AuthFn", "arbiter-Fn"]
+    assert [name for name, _ in runtime.calls] == [f"{runtime.stack_name}-AuthFn", f"{runtime.stack_name}-Fn"]
     authorizer_event = runtime.calls[0][1]
     assert authorizer_event["methodArn"].endswith("/live/GET/v1/things/1")
 
@@ -191,7 +199,10 @@ def test_refusals_never_reach_the_function(gateway):
     assert client.get("/v1/things/x").status_code == 401
     denied = client.get("/v1/things/x", headers={"Authorization": "Bearer blocked"})
     assert (denied.status_code, denied.headers["Retry-After"]) == (429, "60")  # the template's ACCESS_DENIED
-    assert [name for name, _ in runtime.calls] == ["arbiter-AuthFn", "arbiter-AuthFn"]
+    assert [name for name, _ in runtime.calls] == [
+        f"{runtime.stack_name}-AuthFn",
+        f"{runtime.stack_name}-AuthFn",
+    ]
 
 
 def test_the_key_the_authorizer_names_is_throttled_by_its_plan(gateway):
@@ -206,5 +217,5 @@ def test_a_route_without_authorizer_runs_the_function_directly_or_needs_a_key_it
     client, runtime = gateway
     assert client.get("/v1/docs").status_code == 200
     # API keys come from the authorizer here: a route requiring one without an authorizer is refused.
-    assert client.get("/v1/metered", headers={"X-API-Key": "shared-usage-key-0000000001"}).status_code == 403
-    assert [name for name, _ in runtime.calls] == ["arbiter-Fn"]
+    assert client.get("/v1/metered", headers={"X-API-Key": runtime.key}).status_code == 403
+    assert [name for name, _ in runtime.calls] == [f"{runtime.stack_name}-Fn"]

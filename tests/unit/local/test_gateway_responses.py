@@ -8,7 +8,12 @@ import pytest
 
 from arbiter_local.gateway_responses import GatewayResponses
 
-CONTEXT = {"path": "/local/v1/cases", "requestTime": "01/Nov/2026:09:00:00 +0000", "requestId": "r-1"}
+CONTEXT = {
+    "path": "/local/v1/cases/c-1",
+    "resourcePath": "/v1/cases/{proxy+}",
+    "requestTime": "01/Nov/2026:09:00:00 +0000",
+    "requestId": "r-1",
+}
 
 
 @pytest.mark.parametrize(
@@ -64,7 +69,7 @@ def test_a_customised_response_renders_its_template_and_headers():
     )
     assert json.loads(response.get_data()) == {
         "message": 'explicit "deny"',
-        "path": "/local/v1/cases",
+        "path": "/local/v1/cases/c-1",
         "wait": 42,
         "type": "ACCESS_DENIED",
         "unknown": "",
@@ -89,11 +94,24 @@ def test_the_projects_template_answers_401s_and_429s_with_arbiters_and_ballerine
     unauthorized = responses.respond("UNAUTHORIZED", message="Unauthorized", request_context=CONTEXT)
     body = json.loads(unauthorized.get_data())
     assert unauthorized.status_code == 401
-    assert (body["error"], body["statusCode"], body["path"]) == ("Unauthenticated", 401, "/local/v1/cases")
+    # The route's template: a response template inserts values as they are, and a path may hold any character.
+    assert (body["error"], body["statusCode"], body["path"]) == ("Unauthenticated", 401, "/v1/cases/{proxy+}")
     assert body["timestamp"] == CONTEXT["requestTime"]
     denied = responses.respond("ACCESS_DENIED", request_context=CONTEXT, authorizer={"retry_after": "12"})
     assert (denied.status_code, denied.headers["Retry-After"]) == (429, "60")
     assert json.loads(denied.get_data())["error"] == "TooManyRequests"
     throttled = responses.respond("THROTTLED", request_context=CONTEXT)
-    assert json.loads(throttled.get_data()) == {"message": "Too Many Requests"}
+    assert json.loads(throttled.get_data()) == {
+        "error": "TooManyRequests",
+        "message": "Too Many Requests",
+        "statusCode": 429,
+        "path": "/v1/cases/{proxy+}",
+        "timestamp": CONTEXT["requestTime"],
+    }
     assert throttled.headers["Retry-After"] == "1"
+    quota = responses.respond("QUOTA_EXCEEDED", request_context=CONTEXT)
+    assert (quota.status_code, json.loads(quota.get_data())["message"], quota.headers["Retry-After"]) == (
+        429,
+        "Limit Exceeded",
+        "3600",
+    )

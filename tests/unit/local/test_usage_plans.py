@@ -4,12 +4,11 @@ quota per period, keys unknown, disabled or off the stage refused; the plans rea
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from arbiter_local.usage_plans import TokenBucket, UsagePlans
 
@@ -23,9 +22,15 @@ class Clock:
 
 
 @pytest.fixture
-def apigateway() -> Iterator[Any]:
-    with mock_aws():
-        yield boto3.client("apigateway", region_name="us-east-1")
+def apigateway(stack: Any) -> Iterator[Any]:
+    """The suite's moto (the local stack's server: moto's in-process mock would reset the state the stack shares);
+    the API keys a test creates are removed after it, since key values are unique across a moto server."""
+    client = stack.client("apigateway")
+    before = {k["id"] for k in client.get_api_keys(limit=500)["items"]}
+    yield client
+    for created in client.get_api_keys(limit=500)["items"]:
+        if created["id"] not in before:
+            client.delete_api_key(apiKey=created["id"])
 
 
 def plan(apigateway: Any, api_id: str, stage: str = "live", **limits: Any) -> str:
@@ -50,7 +55,7 @@ def test_a_token_bucket_lets_a_burst_through_then_the_rate():
 
 
 def test_each_key_is_throttled_at_its_plans_rate_separately(apigateway):
-    api = apigateway.create_rest_api(name="a")["id"]
+    api = apigateway.create_rest_api(name=f"a-{secrets.token_hex(4)}")["id"]
     shared = plan(apigateway, api, throttle={"rateLimit": 1, "burstLimit": 2})
     key(apigateway, shared, "acme-usage-key-0000000001")
     key(apigateway, shared, "globex-usage-key-00000001")
@@ -67,7 +72,7 @@ def test_each_key_is_throttled_at_its_plans_rate_separately(apigateway):
     [None, "", "nobodys-usage-key-000001", "disabled-usage-key-00001", "other-stage-key-00000001"],
 )
 def test_a_missing_unknown_disabled_or_off_stage_key_is_refused(apigateway, usage_key):
-    api = apigateway.create_rest_api(name="a")["id"]
+    api = apigateway.create_rest_api(name=f"a-{secrets.token_hex(4)}")["id"]
     key(
         apigateway,
         plan(apigateway, api, throttle={"rateLimit": 5, "burstLimit": 5}),
@@ -79,7 +84,7 @@ def test_a_missing_unknown_disabled_or_off_stage_key_is_refused(apigateway, usag
 
 
 def test_a_plan_without_throttle_lets_everything_through(apigateway):
-    api = apigateway.create_rest_api(name="a")["id"]
+    api = apigateway.create_rest_api(name=f"a-{secrets.token_hex(4)}")["id"]
     key(apigateway, plan(apigateway, api), "free-usage-key-000000001")
     plans = UsagePlans(apigateway, api, "live")
     assert {plans.admit("free-usage-key-000000001") for _ in range(100)} == {None}
@@ -90,7 +95,7 @@ def test_a_plan_without_throttle_lets_everything_through(apigateway):
     [("DAY", dt.date(2026, 11, 4)), ("WEEK", dt.date(2026, 11, 9)), ("MONTH", dt.date(2026, 12, 1))],
 )
 def test_a_quota_refuses_requests_until_its_period_ends(apigateway, period, next_period):
-    api = apigateway.create_rest_api(name="a")["id"]
+    api = apigateway.create_rest_api(name=f"a-{secrets.token_hex(4)}")["id"]
     key(apigateway, plan(apigateway, api, quota={"limit": 2, "period": period}), "quota-usage-key-0000001")
     today = {"date": dt.date(2026, 11, 3)}  # a Tuesday
     plans = UsagePlans(apigateway, api, "live", today=lambda: today["date"])
@@ -102,7 +107,7 @@ def test_a_quota_refuses_requests_until_its_period_ends(apigateway, period, next
 
 
 def test_a_new_key_is_known_at_once_and_a_moved_key_within_the_refresh(apigateway):
-    api = apigateway.create_rest_api(name="a")["id"]
+    api = apigateway.create_rest_api(name=f"a-{secrets.token_hex(4)}")["id"]
     roomy = plan(apigateway, api, throttle={"rateLimit": 100, "burstLimit": 100})
     tight = plan(apigateway, api, throttle={"rateLimit": 1, "burstLimit": 1})
     clock = Clock()

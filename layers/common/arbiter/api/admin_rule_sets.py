@@ -16,7 +16,16 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import BaseModel, Field
 
 from arbiter.api import content_types
+from arbiter.api.openapi import responses
+from arbiter.api.rule_set_schemas import (
+    RULE_SET_EXAMPLE,
+    BacktestResult,
+    DryRunResult,
+    RuleSetDetail,
+    RuleSetList,
+)
 from arbiter.domain.principal import Principal
+from arbiter.rules.ruleset import RuleSetVersion
 
 if TYPE_CHECKING:
     from arbiter.bootstrap import Dependencies
@@ -52,50 +61,102 @@ def _service() -> ModuleType:
 def admin_rule_sets_router(deps: Callable[[], Dependencies], caller: Callable[[], Principal]) -> Router:
     """The rule set routes, bound to the including function's dependencies and authenticated caller."""
     router = Router()
+    tags = ["admin"]
+    version_path = "/v1/admin/rule-sets/<rule_set_id>/versions/<version>"
 
-    @router.post("/v1/admin/rule-sets", responses={201: {"description": "Saved as the next draft version"}})
-    def create_rule_set(body: Annotated[dict[str, Any], Body()]) -> Response[dict[str, Any]]:
+    @router.post(
+        "/v1/admin/rule-sets",
+        summary="Save a rule set as its next draft version",
+        operation_id="createRuleSet",
+        tags=tags,
+        responses=responses(403, 409, status=201, description="Saved as the next draft version"),
+    )
+    def create_rule_set(
+        body: Annotated[
+            dict[str, Any],
+            Body(
+                description="A rule set: id, name, rules, tables, thresholds, lists (docs/rules.md)",
+                openapi_examples={"rule_set": {"value": RULE_SET_EXAMPLE}},
+            ),
+        ],
+    ) -> Response[RuleSetVersion]:
         version = _service().create_draft(deps().rule_sets, caller(), body)
-        return Response(201, content_types.APPLICATION_JSON, version.model_dump(mode="json"))
+        return Response(201, content_types.APPLICATION_JSON, version)
 
-    @router.get("/v1/admin/rule-sets")
+    @router.get(
+        "/v1/admin/rule-sets",
+        summary="The tenant's rule sets",
+        operation_id="listRuleSets",
+        tags=tags,
+        responses=responses(403),
+    )
     def list_rule_sets(
         cursor: Annotated[str | None, Query(max_length=2048)] = None,
         limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    ) -> dict[str, Any]:
-        return _service().list_rule_sets(deps().rule_sets, caller(), cursor=cursor, limit=limit)
+    ) -> RuleSetList:
+        found = _service().list_rule_sets(deps().rule_sets, caller(), cursor=cursor, limit=limit)
+        return RuleSetList.model_validate(found)
 
-    @router.get("/v1/admin/rule-sets/<rule_set_id>")
-    def get_rule_set(rule_set_id: Annotated[str, Path(max_length=63)]) -> dict[str, Any]:
-        return _service().get_rule_set(deps().rule_sets, caller(), rule_set_id)
+    @router.get(
+        "/v1/admin/rule-sets/<rule_set_id>",
+        summary="A rule set's versions and which one is published",
+        operation_id="getRuleSet",
+        tags=tags,
+        responses=responses(403, 404),
+    )
+    def get_rule_set(rule_set_id: Annotated[str, Path(max_length=63)]) -> RuleSetDetail:
+        return RuleSetDetail.model_validate(_service().get_rule_set(deps().rule_sets, caller(), rule_set_id))
 
-    @router.get("/v1/admin/rule-sets/<rule_set_id>/versions/<version>")
+    @router.get(
+        version_path,
+        summary="A version of a rule set",
+        operation_id="getRuleSetVersion",
+        tags=tags,
+        responses=responses(403, 404),
+    )
     def get_version(
         rule_set_id: Annotated[str, Path(max_length=63)], version: Annotated[int, Path(ge=1)]
-    ) -> dict[str, Any]:
-        return (
-            _service().get_version(deps().rule_sets, caller(), rule_set_id, version).model_dump(mode="json")
-        )
+    ) -> RuleSetVersion:
+        return _service().get_version(deps().rule_sets, caller(), rule_set_id, version)
 
-    @router.post("/v1/admin/rule-sets/<rule_set_id>/versions/<version>/publish")
+    @router.post(
+        f"{version_path}/publish",
+        summary="Publish a version: cases that start from now on pin it",
+        operation_id="publishRuleSetVersion",
+        tags=tags,
+        responses=responses(403, 404, 409),
+    )
     def publish(
         rule_set_id: Annotated[str, Path(max_length=63)], version: Annotated[int, Path(ge=1)]
-    ) -> dict[str, Any]:
-        return _service().publish(deps().rule_sets, caller(), rule_set_id, version).model_dump(mode="json")
+    ) -> RuleSetVersion:
+        return _service().publish(deps().rule_sets, caller(), rule_set_id, version)
 
-    @router.post("/v1/admin/rule-sets/dry-run")
-    def dry_run_draft(body: DraftDryRunRequest) -> dict[str, Any]:
-        return _service().dry_run_draft(
+    @router.post(
+        "/v1/admin/rule-sets/dry-run",
+        summary="Try a rule set that is not saved on a context or a case",
+        operation_id="dryRunDraftRuleSet",
+        tags=tags,
+        responses=responses(403, 404),
+    )
+    def dry_run_draft(body: DraftDryRunRequest) -> DryRunResult:
+        result = _service().dry_run_draft(
             deps(), caller(), body.rule_set, context=body.context, case_id=body.case_id
         )
+        return DryRunResult.model_validate(result)
 
-    @router.post("/v1/admin/rule-sets/<rule_set_id>/versions/<version>/dry-run")
+    @router.post(
+        f"{version_path}/dry-run",
+        summary="Try a saved version on a context or a case",
+        operation_id="dryRunRuleSetVersion",
+        tags=tags,
+        responses=responses(403, 404),
+    )
     def dry_run(
         rule_set_id: Annotated[str, Path(max_length=63)],
         version: Annotated[int, Path(ge=1)],
         body: DryRunRequest,
-    ) -> dict[str, Any]:
-        return _service().dry_run(
+    ) -> DryRunResult:
+        result = _service().dry_run(
             deps().rule_sets,
             deps().compiled_rule_sets,
             deps(),
@@ -105,14 +166,21 @@ def admin_rule_sets_router(deps: Callable[[], Dependencies], caller: Callable[[]
             context=body.context,
             case_id=body.case_id,
         )
+        return DryRunResult.model_validate(result)
 
-    @router.post("/v1/admin/rule-sets/<rule_set_id>/versions/<version>/backtest")
+    @router.post(
+        f"{version_path}/backtest",
+        summary="Re-assess a workflow's last decided cases with a version",
+        operation_id="backtestRuleSetVersion",
+        tags=tags,
+        responses=responses(403, 404),
+    )
     def backtest(
         rule_set_id: Annotated[str, Path(max_length=63)],
         version: Annotated[int, Path(ge=1)],
         body: BacktestRequest,
-    ) -> dict[str, Any]:
-        return _service().backtest(
+    ) -> BacktestResult:
+        result = _service().backtest(
             deps().rule_sets,
             deps().compiled_rule_sets,
             deps(),
@@ -122,5 +190,6 @@ def admin_rule_sets_router(deps: Callable[[], Dependencies], caller: Callable[[]
             workflow_id=body.workflow,
             limit=body.limit,
         )
+        return BacktestResult.model_validate(result)
 
     return router

@@ -14,7 +14,17 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from arbiter.api import content_types
+from arbiter.api.ballerine_schemas import (
+    RUN_EXAMPLE,
+    ContextView,
+    EventAnswer,
+    RunAnswer,
+    RunList,
+    RunView,
+    StoredFile,
+)
 from arbiter.api.multipart import raw_body, read_file_field
+from arbiter.api.openapi import responses
 from arbiter.domain.principal import Principal
 from arbiter.domain.tenant import Tenant
 from arbiter.services import ballerine, document_ingestion
@@ -37,7 +47,9 @@ class RunRequest(BaseModel):
     """Ballerine's run body (its `WorkflowRunDto`): the workflow, the context (entity, documents…) and the run's
     config; `config: null` is no config, and fields Ballerine takes that Arbiter does not use are accepted."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(
+        extra="allow", populate_by_name=True, json_schema_extra={"examples": [RUN_EXAMPLE]}
+    )
 
     workflow_id: str = Field(alias="workflowId", min_length=1, max_length=200)
     context: dict[str, Any]
@@ -47,10 +59,32 @@ class RunRequest(BaseModel):
 class EventBody(BaseModel):
     """Ballerine's event body (its `WorkflowEventInput`): a name and an optional payload (`null` is none)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [{"name": "UPDATE_CONTEXT", "payload": {"context": {"note": "seen"}}}]
+        },
+    )
 
     name: str = Field(min_length=1, max_length=100)
     payload: dict[str, Any] | None = None
+
+
+#: The storage route reads its multipart body itself; the document says what it takes.
+_STORAGE_BODY: dict[str, Any] = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {"type": "string", "format": "binary", "description": "A PDF, JPEG, PNG…"}
+                },
+            }
+        }
+    },
+}
 
 
 def ballerine_router(
@@ -58,9 +92,16 @@ def ballerine_router(
 ) -> Router:
     """The compatibility routes, bound to the function's dependencies and to its authenticated caller."""
     router = Router()
+    tags = ["ballerine"]
 
-    @router.post(f"{PREFIX}/run", summary="Start a workflow run (Ballerine-compatible)")
-    def run(body: RunRequest) -> dict[str, Any]:
+    @router.post(
+        f"{PREFIX}/run",
+        summary="Start a workflow run (Ballerine-compatible)",
+        operation_id="ballerineRunWorkflow",
+        tags=tags,
+        responses=responses(403, 404, 409),
+    )
+    def run(body: RunRequest) -> RunAnswer:
         principal, tenant = caller()
         case, _created = ballerine.run_workflow(
             deps(),
@@ -72,54 +113,100 @@ def ballerine_router(
             allow=deps().allow,
             resolve=deps().resolve,
         )
-        return {
-            "workflowDefinitionId": body.workflow_id,
-            "workflowRuntimeId": case.id,
-            "ballerineEntityId": case.entity.id or case.id,
-            "entities": [{"id": case.entity.id or case.id, "type": case.entity.type}],
-        }
+        return RunAnswer.model_validate(
+            {
+                "workflowDefinitionId": body.workflow_id,
+                "workflowRuntimeId": case.id,
+                "ballerineEntityId": case.entity.id or case.id,
+                "entities": [{"id": case.entity.id or case.id, "type": case.entity.type}],
+            }
+        )
 
-    @router.post(STORAGE, summary="Upload a file; pages refer to it by ballerineFileId")
-    def store_file() -> Response[dict[str, Any]]:
+    @router.post(
+        STORAGE,
+        summary="Upload a file; pages refer to it by ballerineFileId",
+        operation_id="ballerineStoreFile",
+        tags=tags,
+        responses=responses(400, 413, 415, status=201, description="Stored"),
+        openapi_extensions={"requestBody": _STORAGE_BODY},
+    )
+    def store_file() -> Response[StoredFile]:
         principal, _tenant = caller()
         event = router.current_event
         data, _name = read_file_field(raw_body(event), event.headers.get("content-type"), "file")
         stored = document_ingestion.store_file(deps(), principal, data)
-        return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=stored)
+        return Response(
+            status_code=201,
+            content_type=content_types.APPLICATION_JSON,
+            body=StoredFile.model_validate(stored),
+        )
 
-    def event(runtime_id: str, body: EventBody) -> dict[str, Any]:
+    def event(runtime_id: str, body: EventBody) -> EventAnswer:
         principal, tenant = caller()
         case = ballerine.send_ballerine_event(deps(), principal, tenant, runtime_id, body.name, body.payload)
-        return {
-            "workflowRuntimeId": case.id,
-            "status": ballerine.runtime_status(case.state),
-            "state": ballerine.runtime_view(case)["state"],
-        }
+        return EventAnswer(
+            workflowRuntimeId=case.id,
+            status=ballerine.runtime_status(case.state),
+            state=ballerine.runtime_view(case)["state"],
+        )
 
-    router.post(f"{PREFIX}/<runtime_id>/event", summary="Send an event to a run")(event)
-    router.post(f"{PREFIX}/<runtime_id>/send-event", summary="Send an event to a run")(event)
+    event_responses = responses(400, 403, 404, 409)
+    router.post(
+        f"{PREFIX}/<runtime_id>/event",
+        summary="Send an event to a run",
+        operation_id="ballerineSendEvent",
+        tags=tags,
+        responses=event_responses,
+    )(event)
+    router.post(
+        f"{PREFIX}/<runtime_id>/send-event",
+        summary="Send an event to a run (the same as …/event)",
+        operation_id="ballerineSendEventAlias",
+        tags=tags,
+        responses=event_responses,
+    )(event)
 
-    @router.get(f"{PREFIX}/<runtime_id>", summary="A run")
-    def get_run(runtime_id: str) -> dict[str, Any]:
+    @router.get(
+        f"{PREFIX}/<runtime_id>",
+        summary="A run",
+        operation_id="ballerineGetRun",
+        tags=tags,
+        responses=responses(404),
+    )
+    def get_run(runtime_id: str) -> RunView:
         principal, _tenant = caller()
         case = deps().cases.get(principal.tenant_id, runtime_id)
         definition = deps().workflows.get(principal.tenant_id, case.workflow_id)
-        return {
-            "workflowRuntimeData": ballerine.runtime_view(case),
-            "workflowDefinition": {
-                "id": definition.id,
-                "name": definition.name,
-                "version": definition.version,
-            },
-        }
+        return RunView.model_validate(
+            {
+                "workflowRuntimeData": ballerine.runtime_view(case),
+                "workflowDefinition": {
+                    "id": definition.id,
+                    "name": definition.name,
+                    "version": definition.version,
+                },
+            }
+        )
 
-    @router.get(f"{PREFIX}/<runtime_id>/context", summary="A run's context")
-    def get_context(runtime_id: str) -> dict[str, Any]:
+    @router.get(
+        f"{PREFIX}/<runtime_id>/context",
+        summary="A run's context",
+        operation_id="ballerineGetRunContext",
+        tags=tags,
+        responses=responses(404),
+    )
+    def get_context(runtime_id: str) -> ContextView:
         principal, _tenant = caller()
         case = deps().cases.get(principal.tenant_id, runtime_id)
-        return {"context": ballerine.runtime_view(case)["context"]}
+        return ContextView(context=ballerine.runtime_view(case)["context"])
 
-    @router.get(PREFIX, summary="List runs")
+    @router.get(
+        PREFIX,
+        summary="List runs",
+        operation_id="ballerineListRuns",
+        tags=tags,
+        responses=responses(400),
+    )
     def list_runs(
         page: Annotated[int, Query(ge=1, le=1000)] = 1,
         limit: Annotated[int, Query(ge=1, le=100)] = 10,
@@ -127,7 +214,7 @@ def ballerine_router(
         status: Annotated[list[str] | None, Query()] = None,
         order_by: Annotated[str, Query(alias="orderBy")] = "createdAt",
         order_direction: Annotated[str, Query(alias="orderDirection")] = "desc",
-    ) -> dict[str, Any]:
+    ) -> RunList:
         principal, _tenant = caller()
         runs = ballerine.list_runs(
             deps(),
@@ -138,9 +225,11 @@ def ballerine_router(
             order_by=order_by,
             order_direction=order_direction,
         )
-        return {
-            "results": [ballerine.runtime_view(c) for c in runs.items],
-            "meta": {"pages": runs.pages, "total": runs.total},
-        }
+        return RunList.model_validate(
+            {
+                "results": [ballerine.runtime_view(c) for c in runs.items],
+                "meta": {"pages": runs.pages, "total": runs.total},
+            }
+        )
 
     return router

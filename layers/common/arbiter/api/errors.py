@@ -14,6 +14,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
@@ -118,6 +119,14 @@ def register_error_handlers(
         return reply(
             HTTPStatus.UNSUPPORTED_MEDIA_TYPE, body, message, [{"path": "Content-Type", "message": message}]
         )
+
+    @app.exception_handler(NotFoundError)
+    def _no_route(exc: NotFoundError) -> Response:
+        # powertools looks up a handler for NotFoundError when no route matches (an id with a slash or a control
+        # character in it, a method a path does not take): without this one, the catch-all below would make it a 500.
+        event = app.current_event
+        message = f"no such resource: {event.http_method} {event.path}"
+        return reply(HTTPStatus.NOT_FOUND, {"error": "NotFound", "message": message}, message)
 
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response:

@@ -2,14 +2,61 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
-from arbiter.domain.case import Case
+from arbiter.domain.case import AuditEntry, Case
+from arbiter.domain.principal import Principal
+from arbiter.domain.screening import Clearance
 from arbiter.services.ports import CaseDetail
 
-__all__ = ["AssignRequest", "NoteRequest", "review_case_view", "review_detail_view"]
+__all__ = [
+    "ActionView",
+    "AssignRequest",
+    "CaseActions",
+    "CaseDetailView",
+    "ClearanceList",
+    "ClearanceView",
+    "ClearedMatch",
+    "DocumentRetention",
+    "EntityErasure",
+    "IsoDateTime",
+    "NoteRequest",
+    "PageLinks",
+    "ReviewCaseView",
+    "ReviewDashboard",
+    "ReviewQueue",
+    "ReviewerView",
+    "RevokedClearance",
+    "StateCounts",
+    "WorkflowDefinitionView",
+    "WorkflowSummary",
+    "WorkflowSummaryList",
+    "review_case_view",
+    "review_detail_view",
+]
+
+
+def _iso_date_time(value: Any) -> Any:
+    # pydantic reads a number as a Unix timestamp; the API documents (and means) an ISO 8601 date-time.
+    if isinstance(value, int | float) or (isinstance(value, str) and _is_number(value)):
+        raise ValueError("a date-time is ISO 8601 (2026-11-01T09:00:00Z), not a number")
+    return value
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+#: A date-time parameter: ISO 8601 only.
+IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_date_time)]
 
 
 class AssignRequest(BaseModel):
@@ -42,3 +89,161 @@ def review_detail_view(
         "path": path,
         "actions": actions,
     }
+
+
+# ---------------------------------------------------------------- what the reviewers' API answers
+
+
+class ReviewerView(Principal):
+    """The signed-in reviewer: tenant, id, email and roles."""
+
+
+class ReviewCaseView(Case):
+    """A case as reviewers see it: all of it but the workflow's task tokens, with the entity's display name."""
+
+    task_tokens: SkipJsonSchema[dict[str, str]] = Field(default_factory=dict, exclude=True)
+    entity_name: str = Field(description="The person's or the business's name, as the queue shows it")
+
+
+class ReviewQueue(BaseModel):
+    items: list[ReviewCaseView]
+    cursor: str | None = Field(description="Pass as `cursor` to get the next page; null at the end")
+
+
+class StateCounts(BaseModel):
+    states: dict[str, int] = Field(description="How many cases are in each state")
+
+
+class ActionView(BaseModel):
+    allowed: bool
+    reason: str | None = Field(description="Why not, when not allowed")
+
+
+class CaseActions(BaseModel):
+    """What the reviewer may do on the case now."""
+
+    approve: ActionView
+    reject: ActionView
+    revision: ActionView
+    assign: ActionView
+    note: ActionView
+
+
+class WebhookDeliverySummary(BaseModel):
+    """One of the case's latest webhook deliveries."""
+
+    event_type: str
+    status: str
+    url: str
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    updated_at: dt.datetime
+    id: str
+    subscription_id: str
+
+
+class CaseDetailView(BaseModel):
+    """The case view: the case, its history, checks, children, workflow path and what the reviewer may do."""
+
+    case: ReviewCaseView
+    audit: list[AuditEntry]
+    checks: dict[str, dict[str, Any]] = Field(description="Each check's result by name")
+    children: list[ReviewCaseView]
+    path: list[dict[str, Any]] = Field(description="The workflow states the case went through")
+    actions: CaseActions
+    webhook_deliveries: list[WebhookDeliverySummary]
+
+
+class ClearanceView(Clearance):
+    """A clearance, with the case's subjects screened under its party key."""
+
+    applies_to: list[str] = Field(default_factory=list)
+
+
+class ClearanceList(BaseModel):
+    items: list[ClearanceView]
+
+
+class ClearedMatch(BaseModel):
+    clearance: ClearanceView
+    created: bool = Field(description="false when the same match was already cleared")
+
+
+class RevokedClearance(BaseModel):
+    revoked: ClearanceView
+
+
+class PageLinks(BaseModel):
+    """Short-lived links to one page of a document and its thumbnail."""
+
+    document_id: str
+    version: int
+    page: int
+    content_type: str | None
+    url: str
+    thumbnail_url: str | None
+    expires_in: int = Field(description="Seconds the links stay valid")
+
+
+class DocumentRetention(BaseModel):
+    days: int | None = Field(
+        description="Days after a decision before documents are deleted; null keeps them"
+    )
+
+
+class EntityErasure(BaseModel):
+    entity_id: str
+    cases: list[ReviewCaseView]
+
+
+class WorkflowSummary(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    version: int
+    name: str
+    description: str
+    entity_types: list[str]
+    checks: list[str]
+    rule_set_id: str | None
+    events: list[str] = Field(description="The events a case of this workflow takes from integrators")
+
+
+class WorkflowSummaryList(BaseModel):
+    items: list[WorkflowSummary]
+
+
+class WorkflowDefinitionView(BaseModel):
+    workflow: WorkflowSummary
+    states: dict[str, Any] = Field(description="The state machine's definition (Amazon States Language)")
+
+
+class DailyDecisions(BaseModel):
+    day: dt.date
+    approved: int
+    rejected: int
+
+
+class ReviewerWorkload(BaseModel):
+    model_config = ConfigDict(extra="allow")  # open cases per state, by state name
+
+    reviewer: str
+    email: str | None
+    open: int
+
+
+class ReviewDashboard(BaseModel):
+    """The dashboard's figures over the last `days` days."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    days: int
+    since: dt.datetime = Field(alias="from", description="The first day counted, 00:00 UTC")
+    states: dict[str, int]
+    decisions_per_day: list[DailyDecisions]
+    decided: int
+    median_seconds_to_decision: float | None
+    workload: list[ReviewerWorkload]
+    unassigned: int
+    truncated: bool = Field(description="true when a state held more cases than the figures read")

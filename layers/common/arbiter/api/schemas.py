@@ -15,20 +15,37 @@ from arbiter.domain.workflow import WorkflowDefinition
 from arbiter.services.cases import DocumentInput
 
 __all__ = [
+    "CASE_EXAMPLE",
     "CaseCreateRequest",
     "CaseList",
     "CaseView",
+    "DeclaredDocument",
+    "DocumentList",
+    "DocumentView",
     "EventRequest",
     "WorkflowList",
+    "WorkflowSummary",
     "case_view",
     "document_view",
 ]
+
+#: A case as an integrator starts it (the document's example of `POST /v1/cases`; docs/api.md shows more).
+CASE_EXAMPLE: dict[str, Any] = {
+    "workflow": "kyc",
+    "entity": {
+        "type": "individual",
+        "id": "customer-4711",
+        "individual": {"first_name": "Ada", "last_name": "Lovelace", "date_of_birth": "1985-12-10"},
+    },
+    "correlation_id": "onboarding-4711",
+    "submit": False,
+}
 
 
 class CaseCreateRequest(BaseModel):
     """Start a case: which workflow, about whom, with which documents."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [CASE_EXAMPLE]})
 
     workflow: str = Field(
         min_length=1, max_length=100, description="Workflow id (see GET /v1/workflows) or alias"
@@ -71,6 +88,8 @@ def _within(value: Any, limit: int, what: str) -> None:
 
 class EventRequest(BaseModel):
     """An event for a case (`submitted`, `resubmitted`, or a custom event its workflow accepts)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "submitted"}]})
 
     name: str = Field(min_length=1, max_length=100)
     payload: dict[str, Any] = Field(default_factory=dict)
@@ -117,8 +136,62 @@ class CaseList(BaseModel):
     cursor: str | None = Field(description="Pass as `cursor` to get the next page; null at the end")
 
 
+class WorkflowSummary(BaseModel):
+    """A workflow the tenant can start."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    version: int
+    name: str
+    description: str
+    entity_types: list[str] = Field(description="individual, business")
+    checks: list[str] = Field(description="The checks a case of it runs")
+    rule_set_id: str | None
+    events: list[str] = Field(description="The events a case of it takes (POST /v1/cases/{id}/events)")
+
+
 class WorkflowList(BaseModel):
-    items: list[dict[str, Any]]
+    items: list[WorkflowSummary]
+
+
+class PageView(BaseModel):
+    """A page: its status and what ingestion found (never where it is stored)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    index: int
+    status: str = Field(description="pending, available, unavailable, rejected")
+
+
+class DocumentView(BaseModel):
+    """A document as integrators see it; fields without a value are left out."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    type: str
+    version: int
+    pages: list[PageView]
+
+
+class UploadForm(BaseModel):
+    """A presigned POST for one page: send `fields` and then the file, as multipart/form-data, to `url`."""
+
+    page: int
+    url: str
+    fields: dict[str, str]
+    expires_at: dt.datetime
+    max_bytes: int
+
+
+class DeclaredDocument(BaseModel):
+    document: DocumentView
+    uploads: list[UploadForm]
+
+
+class DocumentList(BaseModel):
+    items: list[DocumentView]
 
 
 _HIDDEN_PAGE_FIELDS = {"object_key", "thumbnail_key"}

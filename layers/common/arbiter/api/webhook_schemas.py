@@ -6,14 +6,24 @@ import datetime as dt
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from arbiter.domain.webhooks import Attempt, Delivery, Subscription, WebhookFormat
 
 __all__ = [
+    "AttemptView",
+    "DeliveryDetail",
+    "DeliveryList",
+    "DeliveryView",
     "RecoverRequest",
+    "RecoveredDeliveries",
     "RotateRequest",
     "SubscriptionCreate",
+    "SubscriptionList",
     "SubscriptionUpdate",
+    "SubscriptionView",
+    "SubscriptionWithSecret",
+    "TestDelivery",
     "attempt_view",
     "case_delivery_view",
     "delivery_view",
@@ -91,3 +101,61 @@ def case_delivery_view(delivery: Delivery) -> dict[str, Any]:
 
 def attempt_view(attempt: Attempt) -> dict[str, Any]:
     return attempt.model_dump(mode="json")
+
+
+# ---------------------------------------------------------------- what the API answers
+
+
+class SubscriptionView(BaseModel):
+    """A webhook: where, which events, in which format; never its secrets, except a new one once."""
+
+    id: str
+    url: str
+    event_types: list[str]
+    description: str | None
+    format: WebhookFormat
+    enabled: bool
+    disabled_reason: str | None = Field(description="Why Arbiter turned it off (deliveries kept failing)")
+    case_id: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    signing_secrets: int = Field(description="How many secrets sign each delivery now (2 while rotating)")
+
+
+class SubscriptionWithSecret(SubscriptionView):
+    """A webhook with its new signing secret, shown this once (creation, rotation)."""
+
+    secret: str = Field(description="The new signing secret (Standard Webhooks: whsec_…)")
+
+
+class SubscriptionList(BaseModel):
+    items: list[SubscriptionView]
+    cursor: str | None = Field(description="Pass as `cursor` to get the next page; null at the end")
+
+
+class DeliveryView(Delivery):
+    """One event sent to one webhook, across its attempts."""
+
+    tenant_id: SkipJsonSchema[str] = Field(default="", exclude=True)
+
+
+class DeliveryList(BaseModel):
+    items: list[DeliveryView]
+    cursor: str | None = Field(description="Pass as `cursor` to get the next page; null at the end")
+
+
+class AttemptView(Attempt):
+    """One HTTP attempt of a delivery."""
+
+
+class DeliveryDetail(DeliveryView):
+    attempt_log: list[AttemptView]
+
+
+class TestDelivery(DeliveryView):
+    attempt: AttemptView
+
+
+class RecoveredDeliveries(BaseModel):
+    replayed: list[str] = Field(description="The ids of the deliveries sent again")
+    count: int

@@ -190,10 +190,7 @@ class DynamoRuleSetRepository:
             "Limit": limit,
         }
         if cursor:
-            try:
-                request["ExclusiveStartKey"] = json.loads(cursor)
-            except ValueError as exc:
-                raise InvalidRule("cursor is not one this API returned", path="cursor") from exc
+            request["ExclusiveStartKey"] = _start_key(cursor, keys.tenant_index_pk(tenant_id, "RULESET"))
         response = self._client.query(**request)
         items = [
             {
@@ -237,3 +234,25 @@ class DynamoRuleSetRepository:
 
 def _version(item: dict[str, Any]) -> RuleSetVersion:
     return RuleSetVersion.model_validate_json(item["data"])
+
+
+#: The attributes of a ByTenant page's last key (the table's key and the index's), as DynamoDB returns it.
+_CURSOR_ATTRIBUTES = {"pk", "sk", "tenant_pk", "tenant_sk"}
+
+
+def _start_key(cursor: str, partition: str) -> dict[str, Any]:
+    """The ExclusiveStartKey a cursor of this list stands for; InvalidRule for anything else (DynamoDB would refuse
+    another shape, and a key of another tenant's list must never be a place to start)."""
+    try:
+        key = json.loads(cursor)
+    except ValueError:
+        key = None
+    valid = (
+        isinstance(key, dict)
+        and set(key) == _CURSOR_ATTRIBUTES
+        and all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in key.values())
+        and key["tenant_pk"]["S"] == partition
+    )
+    if not valid:
+        raise InvalidRule("cursor is not one this API returned", path="cursor")
+    return key  # type: ignore[no-any-return]
