@@ -16,6 +16,7 @@ from moto.server import ThreadedMotoServer
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from arbiter_local.cfn import load_template
+from arbiter_local.cognito_rules import CognitoRules
 from arbiter_local.gateway import Gateway
 from arbiter_local.moto_bridge import MotoBridge
 from arbiter_local.provision import REGION, Provisioned, Provisioner, default_client_factory
@@ -79,6 +80,7 @@ class LocalStack:
         self.provisioned: Provisioned | None = None
         self.runtime: LambdaRuntime | None = None
         self.bridge: MotoBridge | None = None
+        self.cognito_rules: CognitoRules | None = None
         self.seeded: dict[str, Any] = {}
         self._moto: ThreadedMotoServer | None = None
         self._http: BaseWSGIServer | None = None
@@ -118,6 +120,9 @@ class LocalStack:
             timeout=10,
         ).raise_for_status()
         self.client = default_client_factory(self.moto_url)
+        # Who may write a reviewer's attributes (their tenant above all), as Cognito decides it.
+        self.cognito_rules = CognitoRules()
+        self.cognito_rules.install()
 
         self.progress(f"provisioning {cfg.template.name}")
         template = load_template(cfg.template)
@@ -164,6 +169,9 @@ class LocalStack:
         if self.bridge is not None:
             self.bridge.uninstall()
             self.bridge = None
+        if self.cognito_rules is not None:
+            self.cognito_rules.uninstall()
+            self.cognito_rules = None
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
