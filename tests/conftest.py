@@ -78,6 +78,15 @@ class TenantFixture:
         for name, value in changes.items():
             tenants.change_setting(repository, self.id, name, value)
 
+    def stored_case(self, case_id: str) -> Any:
+        """The case as the table holds it (what no API shows: its execution's ARN, its task tokens)."""
+        from arbiter.adapters.dynamodb.cases import DynamoCaseRepository
+
+        repository = DynamoCaseRepository(
+            self.stack.client("dynamodb"), self.stack.physical_id("ArbiterTable")
+        )
+        return repository.get(self.id, case_id)
+
     def reviewer(self, role: str = "reviewer") -> Any:
         """An HTTP client signed in as a reviewer with `role` in this tenant (a real Cognito ID token)."""
         import httpx

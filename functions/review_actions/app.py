@@ -206,10 +206,7 @@ def erase_entity(entity_id: str, body: ReasonBody) -> dict[str, Any]:
 
 @app.get("/v1/review/workflows/<workflow_id>/definition")
 def workflow_definition(workflow_id: str) -> dict[str, Any]:
-    principal = reviewer()
-    principal.require("viewer", "reading workflows")
-    definition = deps().workflows.get(principal.tenant_id, workflow_id)
-    return {"workflow": definition.summary(), "states": deps().engine.definition(workflow_id)}
+    return review.workflow_definition(deps(), reviewer(), workflow_id)
 
 
 @app.get("/v1/review/dashboard")

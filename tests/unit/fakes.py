@@ -9,8 +9,11 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import itertools
+import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from arbiter.adapters.workflow_files import BuiltinWorkflowCatalog
@@ -23,6 +26,8 @@ from arbiter.domain.tenant import ApiKey, Tenant
 from arbiter.domain.webhooks import RETRY_SCHEDULE_SECONDS
 from arbiter.egress import AllowList, Resolver, system_resolver
 from arbiter.services.ports import CaseDetail, CaseQuery, Page
+
+STATE_MACHINES = Path(__file__).resolve().parents[2] / "statemachines"
 
 
 class InMemoryTenants:
@@ -227,7 +232,15 @@ class FakeEngine:
         return [{"state": "IngestDocuments", "status": "succeeded"}]
 
     def definition(self, workflow_id: str) -> dict[str, Any]:
-        return {"StartAt": "IngestDocuments", "States": {}}
+        """The workflow's ASL as a deployed stack holds it: substituted with function ARNs (the account id in them)."""
+        text = (STATE_MACHINES / f"{workflow_id}.asl.json").read_text(encoding="utf-8")
+        return json.loads(
+            re.sub(
+                r"\$\{([A-Za-z]+Function)Arn\}",
+                r"arn:aws:lambda:us-east-1:123456789012:function:arbiter-\1-Q1w2E3r4:live",
+                text,
+            )
+        )
 
 
 class Clock:

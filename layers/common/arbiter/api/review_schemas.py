@@ -23,9 +23,14 @@ class NoteRequest(BaseModel):
     text: str = Field(min_length=1, max_length=4000)
 
 
+#: Kept on the case for the service layer, never shown: task tokens, and the execution's ARN (the AWS account id,
+#: the stack's names); the case view's `path` is what reviewers see of the execution.
+_HIDDEN_CASE_FIELDS = {"task_tokens", "execution_arn"}
+
+
 def review_case_view(case: Case) -> dict[str, Any]:
-    """The whole case for reviewers, without task tokens."""
-    data = case.model_dump(mode="json", exclude={"task_tokens"})
+    """The whole case for reviewers, without task tokens or the execution's ARN."""
+    data = case.model_dump(mode="json", exclude=_HIDDEN_CASE_FIELDS)
     data["entity_name"] = case.entity.display_name()
     return data
 
