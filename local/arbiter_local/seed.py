@@ -1,6 +1,7 @@
 """Demo data for the local stack, written through the same services and adapters the functions use.
 
-The demo tenant's API key is `secret`, as in Ballerine's documented example requests, so they work unchanged.
+The demo tenant's API key is `secret`, as in Ballerine's documented example requests, so they work unchanged; it is
+shorter than any key Arbiter issues anywhere else (`MIN_API_KEY_LENGTH`) and exists only on the local stack.
 Reviewers sign in with the password `arbiter-demo`. Other parts of the system add their own seed steps to
 `SEED_STEPS` (rule sets, watchlists, sample cases).
 """
@@ -63,7 +64,10 @@ def seed_tenant(ctx: SeedContext) -> dict[str, Any]:
         "Demo Fintech",
         TenantSettings(workflow_aliases=DEMO_WORKFLOW_ALIASES, webhook_shared_secret="demo-webhook-secret"),  # noqa: S106
     )
-    tenant_services.issue_api_key(repository, DEMO_TENANT_ID, label="demo", key=DEMO_API_KEY)
+    # Shorter than any key Arbiter issues (MIN_API_KEY_LENGTH): Ballerine's example key, for the local demo only.
+    tenant_services.issue_api_key(
+        repository, DEMO_TENANT_ID, label="demo", key=DEMO_API_KEY, allow_short_key=True
+    )
     return {"tenant_id": DEMO_TENANT_ID, "api_key": DEMO_API_KEY}
 
 
