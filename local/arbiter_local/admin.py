@@ -23,6 +23,7 @@ import boto3
 import httpx
 
 from arbiter.adapters.dynamodb import DynamoTenantRepository
+from arbiter.adapters.kms import KmsSecretBox
 from arbiter.domain.errors import ArbiterError
 from arbiter.domain.principal import ROLES
 from arbiter.services import tenants as tenant_services
@@ -40,6 +41,10 @@ class StackTarget:
 
     def client(self, service: str) -> Any:
         return boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region)
+
+    def secret_box(self) -> KmsSecretBox:
+        """Seals a tenant's shared secret with the stack's key (output SecretsKeyArn), as the functions do."""
+        return KmsSecretBox(lambda: self.client("kms"), self.output("SecretsKeyArn"))
 
     def output(self, name: str) -> str:
         if not self.outputs.get(name):
@@ -109,7 +114,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace, target: StackTarget) -> str:
     """Carry out one command; the line to print."""
-    repository = DynamoTenantRepository(target.client("dynamodb"), target.output("TableName"))
+    repository = DynamoTenantRepository(
+        target.client("dynamodb"), target.output("TableName"), secrets=target.secret_box()
+    )
     if args.command == "create-tenant":
         tenant_services.create_tenant(repository, args.tenant_id, args.name)
         key = tenant_services.issue_api_key(repository, args.tenant_id, label="first key")

@@ -55,9 +55,17 @@ class SeedContext:
         return self.stack.physical_id(logical_id)
 
 
+def tenant_repository(ctx: SeedContext) -> DynamoTenantRepository:
+    """The stack's tenants, a shared secret sealed with the stack's key as the functions seal it."""
+    from arbiter.adapters.kms import KmsSecretBox
+
+    box = KmsSecretBox(lambda: ctx.client("kms"), ctx.physical_id("SecretsKey"))
+    return DynamoTenantRepository(ctx.client("dynamodb"), ctx.physical_id("ArbiterTable"), secrets=box)
+
+
 def seed_tenant(ctx: SeedContext) -> dict[str, Any]:
     """The demo tenant and its API key."""
-    repository = DynamoTenantRepository(ctx.client("dynamodb"), ctx.physical_id("ArbiterTable"))
+    repository = tenant_repository(ctx)
     tenant_services.create_tenant(
         repository,
         DEMO_TENANT_ID,
