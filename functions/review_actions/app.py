@@ -60,7 +60,9 @@ def authenticate(event: BaseProxyEvent) -> Principal:
     return deps().verifier.verify(bearer_token(event.headers))
 
 
-app: RestApi[Principal] = RestApi(authenticate=authenticate)
+app: RestApi[Principal] = RestApi(
+    authenticate=authenticate, allowed_origin=lambda: deps().settings.cors_allowed_origin
+)
 reviewer = app.caller
 app.include_router(admin_rule_sets_router(deps, reviewer))
 

@@ -40,7 +40,9 @@ def authenticate(event: BaseProxyEvent) -> Principal:
     return principal
 
 
-app: RestApi[Principal] = RestApi(authenticate=authenticate)
+app: RestApi[Principal] = RestApi(
+    authenticate=authenticate, allowed_origin=lambda: deps().settings.cors_allowed_origin
+)
 caller = app.caller
 
 

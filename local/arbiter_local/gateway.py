@@ -131,13 +131,21 @@ class Gateway:
         if matched is not None:
             return self._invoke(request, path, matched)
         if path.startswith(("/v1/", "/api/")):
-            return _json(403, {"message": "Missing Authentication Token"})
+            return self._own_answer(_json(403, {"message": "Missing Authentication Token"}))
         return self._site(path)
+
+    def _own_answer(self, response: Response) -> Response:
+        """An answer of the gateway itself (not of a function): it allows the API's origin, as the template's
+        GatewayResponses make API Gateway's DEFAULT_4XX and DEFAULT_5XX do."""
+        origin = self.cors_headers.get("Access-Control-Allow-Origin")
+        if origin:
+            response.headers["Access-Control-Allow-Origin"] = origin
+        return response
 
     def _invoke(self, request: Request, path: str, matched: RouteMatch) -> Response:
         body = request.get_data(cache=False)
         if len(body) > MAX_PAYLOAD_BYTES:
-            return _json(413, {"message": "Request Too Long"})
+            return self._own_answer(_json(413, {"message": "Request Too Long"}))
         event = self._event(request, path, matched, body)
         with self._locks_lock:
             lock = self._function_locks.setdefault(matched.route.function, threading.Lock())
@@ -146,7 +154,9 @@ class Gateway:
                 result = self.runtime.invoke(matched.route.function, event)
         except InvocationError:
             # What API Gateway answers when the integration fails.
-            return _json(502, {"message": "Internal server error"})
+            return self._own_answer(_json(502, {"message": "Internal server error"}))
+        if not isinstance(result, dict) or "statusCode" not in result:
+            return self._own_answer(_json(502, {"message": "Internal server error"}))  # a malformed answer
         return _response(result)
 
     def _event(self, request: Request, path: str, matched: RouteMatch, body: bytes) -> dict[str, Any]:

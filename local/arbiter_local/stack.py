@@ -126,7 +126,9 @@ class LocalStack:
 
         self.progress(f"provisioning {cfg.template.name}")
         template = load_template(cfg.template)
-        provisioner = Provisioner(template, self.client, parameters=cfg.parameters)
+        # The back office is served beside the API: its origin is the API's, the one origin CORS allows.
+        parameters = {"BackofficeOrigin": self.api_url, **cfg.parameters}
+        provisioner = Provisioner(template, self.client, parameters=parameters)
         self.provisioned = provisioner.provision(progress=lambda what: self.progress(f"  {what}"))
 
         self.runtime = LambdaRuntime(self.provisioned.functions, base_environment=self._lambda_environment())

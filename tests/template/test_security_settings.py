@@ -3,9 +3,14 @@ policies nor most of CORS, so these promises are checked where they are made).""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
-from arbiter_local.cfn import load_template
+import pytest
+
+from arbiter_local.cfn import Resolver, load_template
+from arbiter_local.provision import LOCAL_PSEUDO_PARAMETERS
 from arbiter_local.stack import PROJECT_ROOT
 
 TEMPLATE = load_template(PROJECT_ROOT / "template.yaml")
@@ -75,3 +80,89 @@ def test_the_tenant_claim_is_immutable_unless_an_older_pool_needs_it_kept() -> N
     assert (
         RESOURCES["ReviewerPool"]["Properties"]["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
     )
+
+
+DISTRIBUTION = "d111111abcdef8.cloudfront.net"
+
+
+def resolved(parameters: dict[str, str]) -> Resolver:
+    """The template's values for these parameters, with the CloudFront distribution's domain as AWS gives it."""
+
+    def attribute(logical_id: str, name: str) -> str:
+        assert (logical_id, name) == ("BackofficeDistribution", "DomainName")
+        return DISTRIBUTION
+
+    return Resolver(
+        TEMPLATE,
+        parameters=parameters,
+        pseudo=LOCAL_PSEUDO_PARAMETERS,
+        physical_id=lambda logical_id: logical_id,
+        attribute=attribute,
+    )
+
+
+def origins(resolver: Resolver) -> dict[str, Any]:
+    """Every place the template names the origins browsers may come from."""
+    api = RESOURCES["ApiGateway"]["Properties"]
+    return {
+        "preflight": resolver.resolve(api["Cors"]["AllowOrigin"]),
+        "gateway errors": {
+            kind: resolver.resolve(answer["ResponseParameters"]["Headers"]["Access-Control-Allow-Origin"])
+            for kind, answer in api["GatewayResponses"].items()
+        },
+        "functions": {
+            name: resolver.resolve(
+                RESOURCES[name]["Properties"]["Environment"]["Variables"]["CORS_ALLOWED_ORIGIN"]
+            )
+            for name in ("RunWorkflowFunction", "ReviewActionsFunction", "WebhooksFunction")
+        },
+        "bucket": resolver.resolve(RESOURCES["DocumentsBucket"]["Properties"]["CorsConfiguration"])[
+            "CorsRules"
+        ],
+    }
+
+
+def test_by_default_only_the_stacks_own_back_office_is_an_allowed_origin() -> None:
+    allowed = origins(resolved({}))
+    backoffice = f"https://{DISTRIBUTION}"
+    assert allowed["preflight"] == f"'{backoffice}'"
+    assert allowed["gateway errors"] == {"DEFAULT_4XX": f"'{backoffice}'", "DEFAULT_5XX": f"'{backoffice}'"}
+    assert set(allowed["functions"].values()) == {backoffice}
+    (rule,) = allowed["bucket"]
+    assert (rule["AllowedOrigins"], rule["AllowedMethods"]) == ([backoffice], ["GET"])
+    assert "*" not in json.dumps(allowed).replace('"AllowedHeaders": ["*"]', "")
+
+
+def test_an_operator_names_the_back_office_origin_and_the_integrators_upload_pages() -> None:
+    allowed = origins(
+        resolved(
+            {
+                "BackofficeOrigin": "https://review.acme.example",
+                "DocumentsUploadOrigins": "https://onboarding.acme.example,https://app.acme.example:8443",
+            }
+        )
+    )
+    assert allowed["preflight"] == "'https://review.acme.example'"
+    assert set(allowed["functions"].values()) == {"https://review.acme.example"}
+    reads, uploads = allowed["bucket"]
+    assert reads["AllowedOrigins"] == ["https://review.acme.example"]
+    assert uploads["AllowedOrigins"] == ["https://onboarding.acme.example", "https://app.acme.example:8443"]
+    assert uploads["AllowedMethods"] == ["POST", "PUT"]
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        ("", True),
+        ("https://review.acme.example", True),
+        ("http://127.0.0.1:3000", True),
+        ("*", False),
+        ("https://*.acme.example", False),
+        ("https://review.acme.example/", False),
+        ("review.acme.example", False),
+        ("https://a.example,https://b.example", False),
+    ],
+)
+def test_the_back_office_origin_is_one_origin_never_a_wildcard(value: str, accepted: bool) -> None:
+    pattern = TEMPLATE.parameters["BackofficeOrigin"]["AllowedPattern"]
+    assert bool(re.fullmatch(pattern, value)) is accepted

@@ -40,6 +40,8 @@ class Settings(BaseModel):
     webhook_retry_schedule: str | None = Field(default=None, alias="WEBHOOK_RETRY_SCHEDULE")
     #: How long a rotated webhook secret keeps signing beside the new one.
     webhook_secret_overlap_seconds: int = Field(default=86400, ge=0, alias="WEBHOOK_SECRET_OVERLAP_SECONDS")
+    #: The origin browsers may call the API from (the back office's); answers allow it and no other.
+    cors_allowed_origin: str | None = Field(default=None, alias="CORS_ALLOWED_ORIGIN")
     #: The KMS key that seals webhook secrets in the table (template.yaml: SecretsKey).
     secrets_key_id: str | None = Field(default=None, alias="SECRETS_KEY_ID")
     #: Where the sanctions check reads its watchlists (template.yaml: the documents bucket).

@@ -37,11 +37,12 @@ def authenticate(event: Any) -> str:
     return token
 
 
-def make_app(gate: threading.Barrier | None = None) -> RestApi[str]:
+def make_app(gate: threading.Barrier | None = None, origin: str | None = None) -> RestApi[str]:
     app: RestApi[str] = RestApi(
         authenticate=authenticate,
         public_paths=("/v1/public",),
         ballerine_paths=lambda p: p.startswith("/compat/"),
+        allowed_origin=lambda: origin,
     )
     router = Router()
 
@@ -315,3 +316,29 @@ def test_the_caller_of_a_public_route_is_a_defect_not_a_guess(app):
     app._public_paths = frozenset({"/v1/public", "/v1/public-caller"})
     status, answer = call(app, "GET", "/v1/public-caller", token=None)
     assert (status, answer["error"]) == (500, "InternalError")
+
+
+def allowed_origin_of(result: dict[str, Any]) -> list[str] | None:
+    return (result.get("multiValueHeaders") or {}).get("Access-Control-Allow-Origin")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "token"),
+    [
+        ("GET", "/v1/greetings", "ada"),  # an answer
+        ("GET", "/v1/greetings/gone", "ada"),  # a domain error
+        ("GET", "/v1/greetings/oops", "ada"),  # a defect
+        ("GET", "/v1/greetings", None),  # an unknown caller
+        ("GET", "/v1/nowhere", "ada"),  # no such route
+    ],
+)
+def test_every_answer_allows_the_back_offices_origin_and_no_other(method, path, token):
+    app = make_app(origin="https://backoffice.example")
+    result = app.resolve(event(method, path, token=token), None)
+    assert allowed_origin_of(result) == ["https://backoffice.example"]
+
+
+def test_no_origin_configured_allows_none():
+    for origin in (None, ""):
+        app = make_app(origin=origin)
+        assert allowed_origin_of(app.resolve(event("GET", "/v1/greetings"), None)) is None
