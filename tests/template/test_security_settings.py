@@ -166,3 +166,19 @@ def test_an_operator_names_the_back_office_origin_and_the_integrators_upload_pag
 def test_the_back_office_origin_is_one_origin_never_a_wildcard(value: str, accepted: bool) -> None:
     pattern = TEMPLATE.parameters["BackofficeOrigin"]["AllowedPattern"]
     assert bool(re.fullmatch(pattern, value)) is accepted
+
+
+def test_no_function_logs_the_events_it_receives() -> None:
+    """Events carry bearer tokens, API keys, bodies and page bytes: powertools logs them only when asked to."""
+    for name, resource in RESOURCES.items():
+        if resource["Type"] == "AWS::Serverless::Function":
+            variables = resource["Properties"].get("Environment", {}).get("Variables", {})
+            assert "POWERTOOLS_LOGGER_LOG_EVENT" not in variables, name
+            code = (PROJECT_ROOT / resource["Properties"]["CodeUri"] / "app.py").read_text(encoding="utf-8")
+            assert "log_event" not in code, name
+
+
+def test_the_api_access_log_names_no_header_query_or_body() -> None:
+    line = RESOURCES["ApiGateway"]["Properties"]["AccessLogSetting"]["Format"]
+    fields = set(re.findall(r"\$context\.([A-Za-z.]+)", line))
+    assert fields == {"requestId", "identity.sourceIp", "httpMethod", "path", "status", "responseLatency"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import threading
 from collections.abc import Mapping
 from typing import Annotated, Any
@@ -342,3 +343,17 @@ def test_no_origin_configured_allows_none():
     for origin in (None, ""):
         app = make_app(origin=origin)
         assert allowed_origin_of(app.resolve(event("GET", "/v1/greetings"), None)) is None
+
+
+def test_an_unexpected_error_logs_where_it_happened_never_the_credentials(app, caplog):
+    token = "eyJ-a-bearer-token-never-logged"
+    with caplog.at_level(logging.DEBUG):
+        result = app.resolve(
+            event("GET", "/v1/greetings/oops", token=token, query={"q": "query-never-logged"}), None
+        )
+    assert result["statusCode"] == 500
+    (record,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    text = caplog.text + (record.exc_text or "") + "".join(str(a) for a in record.args or ())
+    assert record.getMessage() == "unhandled error in GET /v1/greetings/oops"
+    assert token not in text
+    assert "query-never-logged" not in text
