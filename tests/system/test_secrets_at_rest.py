@@ -165,3 +165,14 @@ def test_an_api_keys_record_holds_neither_the_key_nor_enough_of_it_to_guess(tena
     demo = raw_item(stack, keys.api_key_pk(hash_api_key("secret")), keys.API_KEY_SK)  # the local demo's key
     assert json.loads(demo["data"])["prefix"] == "se"
     assert "secret" not in json.dumps(demo)
+
+
+def test_the_local_stack_provisions_the_templates_key_with_its_alias_and_rotation(stack) -> None:
+    kms = stack.client("kms")
+    key_id = stack.physical_id("SecretsKey")
+    aliases = {a["AliasName"]: a.get("TargetKeyId") for a in kms.list_aliases()["Aliases"]}
+    assert aliases["alias/arbiter-secrets"] == key_id
+    assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is True
+    policy = json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
+    assert {s["Sid"] for s in policy["Statement"]} >= {"OnlyTheWebhooksFunctionOpensSecrets"}
+    assert stack.health()["outputs"]["SecretsKeyArn"].endswith(key_id)
