@@ -69,14 +69,20 @@ class TenantFixture:
 
     def set_settings(self, **changes: Any) -> None:
         """Change this tenant's settings in the stack's table, as an operator does (`arbiter-admin set-setting`)."""
-        from arbiter.adapters.dynamodb import DynamoTenantRepository
         from arbiter.services import tenants
 
-        repository = DynamoTenantRepository(
-            self.stack.client("dynamodb"), self.stack.physical_id("ArbiterTable")
-        )
+        repository = tenant_repository(self.stack)
         for name, value in changes.items():
             tenants.change_setting(repository, self.id, name, value)
+
+    def stored_case(self, case_id: str) -> Any:
+        """The case as the table holds it (what no API shows: its execution's ARN, its task tokens)."""
+        from arbiter.adapters.dynamodb.cases import DynamoCaseRepository
+
+        repository = DynamoCaseRepository(
+            self.stack.client("dynamodb"), self.stack.physical_id("ArbiterTable")
+        )
+        return repository.get(self.id, case_id)
 
     def reviewer(self, role: str = "reviewer") -> Any:
         """An HTTP client signed in as a reviewer with `role` in this tenant (a real Cognito ID token)."""
@@ -89,6 +95,15 @@ class TenantFixture:
             headers={"Authorization": f"Bearer {self.reviewer_tokens[role]}"},
             timeout=30,
         )
+
+
+def tenant_repository(stack: Any) -> Any:
+    """The stack's tenants as an operator reaches them: shared secrets sealed with the stack's key."""
+    from arbiter.adapters.dynamodb import DynamoTenantRepository
+    from arbiter.adapters.kms import KmsSecretBox
+
+    box = KmsSecretBox(lambda: stack.client("kms"), stack.physical_id("SecretsKey"))
+    return DynamoTenantRepository(stack.client("dynamodb"), stack.physical_id("ArbiterTable"), secrets=box)
 
 
 def sign_in(stack: Any, tenant_id: str, role: str) -> str:

@@ -81,7 +81,11 @@ def authenticate(event: BaseProxyEvent) -> Principal:
 
 #: One document for the reviewers' and the admins' routes, served under both prefixes.
 OPENAPI_PATHS = ("/v1/review/openapi.json", "/v1/admin/openapi.json")
-app: RestApi[Principal] = RestApi(authenticate=authenticate, public_paths=OPENAPI_PATHS)
+app: RestApi[Principal] = RestApi(
+    authenticate=authenticate,
+    public_paths=OPENAPI_PATHS,
+    allowed_origin=lambda: deps().settings.cors_allowed_origin,
+)
 reviewer = app.caller
 app.include_router(admin_rule_sets_router(deps, reviewer))
 
@@ -295,12 +299,7 @@ def decide_document(case_id: str, document_id: str, body: DocumentDecisionBody) 
     responses=responses(403, 404),
 )
 def workflow_definition(workflow_id: str) -> WorkflowDefinitionView:
-    principal = reviewer()
-    principal.require("viewer", "reading workflows")
-    definition = deps().workflows.get(principal.tenant_id, workflow_id)
-    return WorkflowDefinitionView.model_validate(
-        {"workflow": definition.summary(), "states": deps().engine.definition(workflow_id)}
-    )
+    return WorkflowDefinitionView.model_validate(review.workflow_definition(deps(), reviewer(), workflow_id))
 
 
 @app.get(

@@ -62,7 +62,10 @@ def authenticate(event: BaseProxyEvent) -> tuple[Principal, Tenant]:
 
 OPENAPI_PATH = "/v1/openapi.json"
 app: RestApi[tuple[Principal, Tenant]] = RestApi(
-    authenticate=authenticate, public_paths=(OPENAPI_PATH,), ballerine_paths=ballerine.is_ballerine_path
+    authenticate=authenticate,
+    public_paths=(OPENAPI_PATH,),
+    ballerine_paths=ballerine.is_ballerine_path,
+    allowed_origin=lambda: deps().settings.cors_allowed_origin,
 )
 app.include_router(ballerine.ballerine_router(deps, app.caller))
 

@@ -50,7 +50,11 @@ def authenticate(event: BaseProxyEvent) -> Principal:
 
 
 OPENAPI_PATH = "/v1/webhooks/openapi.json"
-app: RestApi[Principal] = RestApi(authenticate=authenticate, public_paths=(OPENAPI_PATH,))
+app: RestApi[Principal] = RestApi(
+    authenticate=authenticate,
+    public_paths=(OPENAPI_PATH,),
+    allowed_origin=lambda: deps().settings.cors_allowed_origin,
+)
 caller = app.caller
 TAGS = ["webhooks"]
 

@@ -28,6 +28,7 @@ import httpx
 
 from arbiter.adapters.apigateway import ApiGatewayUsagePlans
 from arbiter.adapters.dynamodb import DynamoTenantRepository
+from arbiter.adapters.kms import KmsSecretBox
 from arbiter.domain.errors import ArbiterError
 from arbiter.domain.principal import ROLES
 from arbiter.domain.tenant import DEFAULT_TIER
@@ -50,6 +51,10 @@ class StackTarget:
     def usage_plans(self) -> ApiGatewayUsagePlans:
         """The API stage's usage plans (the tiers)."""
         return ApiGatewayUsagePlans(self.client("apigateway"), self.output("ApiId"), self.output("ApiStage"))
+
+    def secret_box(self) -> KmsSecretBox:
+        """Seals a tenant's shared secret with the stack's key (output SecretsKeyArn), as the functions do."""
+        return KmsSecretBox(lambda: self.client("kms"), self.output("SecretsKeyArn"))
 
     def output(self, name: str) -> str:
         if not self.outputs.get(name):
@@ -126,7 +131,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace, target: StackTarget) -> str:
     """Carry out one command; the line to print."""
-    repository = DynamoTenantRepository(target.client("dynamodb"), target.output("TableName"))
+    repository = DynamoTenantRepository(
+        target.client("dynamodb"), target.output("TableName"), secrets=target.secret_box()
+    )
     if args.command == "create-tenant":
         tenant_services.create_tenant(
             repository, args.tenant_id, args.name, usage_plans=target.usage_plans(), tier=args.tier

@@ -151,6 +151,14 @@ class Gateway:
             return self._refuse("MISSING_AUTHENTICATION_TOKEN", request, path, resource=path)
         return self._site(path)
 
+    def _own_answer(self, response: Response) -> Response:
+        """An answer of the gateway itself (not of a function): it allows the API's origin, as the template's
+        GatewayResponses make API Gateway's DEFAULT_4XX and DEFAULT_5XX do."""
+        origin = self.cors_headers.get("Access-Control-Allow-Origin")
+        if origin:
+            response.headers["Access-Control-Allow-Origin"] = origin
+        return response
+
     def _invoke(self, request: Request, path: str, matched: RouteMatch) -> Response:
         body = request.get_data(cache=False)
         if len(body) > MAX_PAYLOAD_BYTES:
@@ -182,7 +190,9 @@ class Gateway:
             result = self._call(route.function, event)
         except InvocationError:
             # What API Gateway answers when the integration fails.
-            return _json(502, {"message": "Internal server error"})
+            return self._own_answer(_json(502, {"message": "Internal server error"}))
+        if not isinstance(result, dict) or "statusCode" not in result:
+            return self._own_answer(_json(502, {"message": "Internal server error"}))  # a malformed answer
         return _response(result)
 
     def _call(self, function: str, event: dict[str, Any]) -> Any:

@@ -144,7 +144,18 @@ class Provisioner:
         return str(self.pseudo["AWS::StackName"])
 
     # ------------------------------------------------------------------ lookups used by the resolver
+    def _sam_function_role(self, logical_id: str) -> bool:
+        """Whether `logical_id` is the role SAM creates for a function (`<Function>Role`, when it names none)."""
+        function = self.template.resources.get(logical_id.removesuffix("Role"), {})
+        return (
+            logical_id.endswith("Role")
+            and function.get("Type") == "AWS::Serverless::Function"
+            and "Role" not in (function.get("Properties") or {})
+        )
+
     def _physical_id(self, logical_id: str) -> str:
+        if logical_id not in self.result.resources and self._sam_function_role(logical_id):
+            return self._lambda_role().rsplit("/", 1)[1]
         if logical_id not in self.result.resources:
             raise TemplateError(f"{logical_id} is referenced before it is provisioned")
         if not self.result.resources[logical_id].emulated:
@@ -155,6 +166,8 @@ class Provisioner:
 
     def _attribute(self, logical_id: str, attribute: str) -> Any:
         resource = self.result.resources.get(logical_id)
+        if resource is None and attribute == "Arn" and self._sam_function_role(logical_id):
+            return self._lambda_role()  # every function runs with the one local role
         if resource is None:
             raise TemplateError(f"GetAtt {logical_id}.{attribute}: {logical_id} is not provisioned")
         if attribute not in resource.attributes:
@@ -366,6 +379,25 @@ class Provisioner:
             Name=name, Value=str(props["Value"]), Type=props.get("Type", "String")
         )
         self._record(logical_id, name, Type=props.get("Type", "String"), Value=str(props["Value"]))
+
+    # ------------------------------------------------------------------ keys
+    def _kms_key(self, logical_id: str, props: dict[str, Any]) -> None:
+        kms = self.client("kms")
+        request: dict[str, Any] = {
+            "Description": str(props.get("Description", "")),
+            "KeyUsage": props.get("KeyUsage", "ENCRYPT_DECRYPT"),
+            "KeySpec": props.get("KeySpec", "SYMMETRIC_DEFAULT"),
+        }
+        if "KeyPolicy" in props:
+            request["Policy"] = json.dumps(props["KeyPolicy"])
+        key = kms.create_key(**request)["KeyMetadata"]
+        if props.get("EnableKeyRotation"):
+            kms.enable_key_rotation(KeyId=key["KeyId"])
+        self._record(logical_id, key["KeyId"], Arn=key["Arn"], KeyId=key["KeyId"])
+
+    def _kms_alias(self, logical_id: str, props: dict[str, Any]) -> None:
+        self.client("kms").create_alias(AliasName=props["AliasName"], TargetKeyId=props["TargetKeyId"])
+        self._record(logical_id, props["AliasName"])
 
     # ------------------------------------------------------------------ identity
     def _user_pool(self, logical_id: str, props: dict[str, Any]) -> None:
@@ -711,6 +743,8 @@ class Provisioner:
         "AWS::Logs::LogGroup": _log_group,
         "AWS::SecretsManager::Secret": _secret,
         "AWS::SSM::Parameter": _ssm_parameter,
+        "AWS::KMS::Key": _kms_key,
+        "AWS::KMS::Alias": _kms_alias,
         "AWS::Cognito::UserPool": _user_pool,
         "AWS::Cognito::UserPoolClient": _user_pool_client,
         "AWS::Cognito::UserPoolGroup": _user_pool_group,

@@ -1,6 +1,7 @@
 """Demo data for the local stack, written through the same services and adapters the functions use.
 
-The demo tenant's API key is `secret`, as in Ballerine's documented example requests, so they work unchanged.
+The demo tenant's API key is `secret`, as in Ballerine's documented example requests, so they work unchanged; it is
+shorter than any key Arbiter issues anywhere else (`MIN_API_KEY_LENGTH`) and exists only on the local stack.
 Reviewers sign in with the password `arbiter-demo`. Other parts of the system add their own seed steps to
 `SEED_STEPS` (rule sets, watchlists, sample cases).
 """
@@ -54,9 +55,17 @@ class SeedContext:
         return self.stack.physical_id(logical_id)
 
 
+def tenant_repository(ctx: SeedContext) -> DynamoTenantRepository:
+    """The stack's tenants, a shared secret sealed with the stack's key as the functions seal it."""
+    from arbiter.adapters.kms import KmsSecretBox
+
+    box = KmsSecretBox(lambda: ctx.client("kms"), ctx.physical_id("SecretsKey"))
+    return DynamoTenantRepository(ctx.client("dynamodb"), ctx.physical_id("ArbiterTable"), secrets=box)
+
+
 def seed_tenant(ctx: SeedContext) -> dict[str, Any]:
     """The demo tenant, in the standard tier, and its API key."""
-    repository = DynamoTenantRepository(ctx.client("dynamodb"), ctx.physical_id("ArbiterTable"))
+    repository = tenant_repository(ctx)
     tenant_services.create_tenant(
         repository,
         DEMO_TENANT_ID,
@@ -64,7 +73,10 @@ def seed_tenant(ctx: SeedContext) -> dict[str, Any]:
         TenantSettings(workflow_aliases=DEMO_WORKFLOW_ALIASES, webhook_shared_secret="demo-webhook-secret"),  # noqa: S106
         usage_plans=ctx.stack.usage_plans(),
     )
-    tenant_services.issue_api_key(repository, DEMO_TENANT_ID, label="demo", key=DEMO_API_KEY)
+    # Shorter than any key Arbiter issues (MIN_API_KEY_LENGTH): Ballerine's example key, for the local demo only.
+    tenant_services.issue_api_key(
+        repository, DEMO_TENANT_ID, label="demo", key=DEMO_API_KEY, allow_short_key=True
+    )
     return {"tenant_id": DEMO_TENANT_ID, "api_key": DEMO_API_KEY}
 
 

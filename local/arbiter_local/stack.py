@@ -17,6 +17,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from arbiter_local.authorizers import LambdaAuthorizer
 from arbiter_local.cfn import load_template
+from arbiter_local.cognito_rules import CognitoRules
 from arbiter_local.gateway import Gateway
 from arbiter_local.gateway_responses import GatewayResponses
 from arbiter_local.moto_bridge import MotoBridge
@@ -82,6 +83,7 @@ class LocalStack:
         self.provisioned: Provisioned | None = None
         self.runtime: LambdaRuntime | None = None
         self.bridge: MotoBridge | None = None
+        self.cognito_rules: CognitoRules | None = None
         self.seeded: dict[str, Any] = {}
         self._moto: ThreadedMotoServer | None = None
         self._http: BaseWSGIServer | None = None
@@ -122,10 +124,15 @@ class LocalStack:
             timeout=10,
         ).raise_for_status()
         self.client = default_client_factory(self.moto_url)
+        # Who may write a reviewer's attributes (their tenant above all), as Cognito decides it.
+        self.cognito_rules = CognitoRules()
+        self.cognito_rules.install()
 
         self.progress(f"provisioning {cfg.template.name}")
         template = load_template(cfg.template)
-        provisioner = Provisioner(template, self.client, parameters=cfg.parameters)
+        # The back office is served beside the API: its origin is the API's, the one origin CORS allows.
+        parameters = {"BackofficeOrigin": self.api_url, **cfg.parameters}
+        provisioner = Provisioner(template, self.client, parameters=parameters)
         self.provisioned = provisioner.provision(progress=lambda what: self.progress(f"  {what}"))
 
         self.runtime = LambdaRuntime(self.provisioned.functions, base_environment=self._lambda_environment())
@@ -178,6 +185,9 @@ class LocalStack:
         if self.bridge is not None:
             self.bridge.uninstall()
             self.bridge = None
+        if self.cognito_rules is not None:
+            self.cognito_rules.uninstall()
+            self.cognito_rules = None
         if self._moto is not None:
             self._moto.stop()
             self._moto = None

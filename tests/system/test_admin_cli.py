@@ -92,6 +92,8 @@ def test_an_operator_lets_a_tenants_keys_decide_and_mistakes_are_named(
     stack: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from arbiter.adapters.dynamodb import DynamoTenantRepository
+    from arbiter.adapters.kms import KmsSecretBox
+    from arbiter.domain.sealed import ballerine_secret_context
 
     tenant_id = f"ops-{secrets.token_hex(3)}"
     assert run_admin(stack, "create-tenant", tenant_id, "--name", "Keys Decide", capsys=capsys)[0] == 0
@@ -108,7 +110,11 @@ def test_an_operator_lets_a_tenants_keys_decide_and_mistakes_are_named(
         stack, "set-setting", tenant_id, "webhook_shared_secret", "s3cret", capsys=capsys
     )
     assert (code, out) == (0, f"tenant {tenant_id}: webhook_shared_secret = (set)")
-    assert repository.get(tenant_id).settings.webhook_shared_secret == "s3cret"
+    sealed = repository.get(tenant_id).settings.webhook_shared_secret
+    assert sealed.startswith("kms:v1:")
+    assert "s3cret" not in sealed
+    box = KmsSecretBox(lambda: stack.client("kms"), stack.physical_id("SecretsKey"))
+    assert box.open(sealed, ballerine_secret_context(tenant_id)) == "s3cret"
 
     code, _, err = run_admin(stack, "set-setting", tenant_id, "allow_decisions", "true", capsys=capsys)
     assert code == 1

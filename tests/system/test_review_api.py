@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import httpx
@@ -37,7 +38,8 @@ def test_a_reviewer_approves_and_the_execution_ends(tenant, stack, bus_events):
     decided = next(e for e in detail["audit"] if e["action"] == "case.decided")
     assert decided["reason"] == "ID and selfie match"
     assert decided["actor"]["type"] == "reviewer"
-    execution = detail["case"]["execution_arn"]
+    assert "execution_arn" not in detail["case"]
+    execution = tenant.stored_case(case_id).execution_arn
     sfn = stack.client("stepfunctions")
     wait_for(
         lambda: sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED", what="execution end"
@@ -154,3 +156,45 @@ def test_search_by_case_id_or_entity_id_is_an_exact_look_up(tenant):
     # Exact, not a prefix: a part of an id finds nothing (no term is stored for ids).
     assert viewer.get("/v1/review/cases", params={"q": "rev-exact"}).json()["items"] == []
     assert viewer.get("/v1/review/cases", params={"q": case_id[:-3]}).json()["items"] == []
+
+
+def test_what_callers_see_names_no_aws_account_and_no_arn(tenant, stack):
+    from arbiter_local.provision import ACCOUNT_ID
+
+    case_id = case_in_review(tenant, entity_id="rev-arns")
+    viewer = tenant.reviewer("viewer")
+    seen = {
+        "case view": viewer.get(f"/v1/review/cases/{case_id}"),
+        "queue": viewer.get("/v1/review/cases", params={"state": "manual_review"}),
+        "workflow picture": viewer.get("/v1/review/workflows/manual-review/definition"),
+        "integrator view": tenant.api().get(f"/v1/cases/{case_id}"),
+    }
+    for what, response in seen.items():
+        assert response.status_code == 200, (what, response.text)
+        assert ACCOUNT_ID not in response.text, what
+        assert '"arn:' not in response.text, what
+        assert "execution_arn" not in response.text, what
+    assert tenant.stored_case(case_id).execution_arn  # still stored: the case view's path is read from it
+
+    picture = seen["workflow picture"].json()["states"]
+    arn = stack.provisioned.state_machines["ManualReviewStateMachine"]
+    deployed = json.loads(
+        stack.client("stepfunctions").describe_state_machine(stateMachineArn=arn)["definition"]
+    )
+    assert ACCOUNT_ID in json.dumps(deployed)
+    assert picture["StartAt"] == deployed["StartAt"]
+    assert {n: s["Type"] for n, s in picture["States"].items()} == {
+        n: s["Type"] for n, s in deployed["States"].items()
+    }
+    tasks = {s["Resource"] for s in picture["States"].values() if s["Type"] == "Task"}
+    assert tasks <= {"WorkflowTasksFunction", "PluginsFunction", "EvaluateRulesFunction"}, tasks
+    path = viewer.get(f"/v1/review/cases/{case_id}").json()["path"]
+    assert path
+    assert {step["state"] for step in path} <= set(picture["States"])
+
+
+def test_the_workflow_picture_is_for_the_callers_tenant_and_roles(tenant):
+    assert tenant.reviewer("viewer").get("/v1/review/workflows/no-such/definition").status_code == 404
+    url = f"{tenant.stack.api_url}/v1/review/workflows/kyb/definition"
+    assert httpx.get(url).status_code == 401
+    assert httpx.get(url, headers={"Authorization": f"Bearer {tenant.api_key}"}).status_code == 401

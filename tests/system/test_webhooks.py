@@ -442,9 +442,9 @@ def test_a_test_ping_to_a_dead_receiver_is_logged_as_failed(tenant, receivers):
 
 
 def ballerine_tenant(tenant, stack, secret="ballerine-shared-secret"):
-    from arbiter.adapters.dynamodb import DynamoTenantRepository
+    from tests.conftest import tenant_repository
 
-    repository = DynamoTenantRepository(stack.client("dynamodb"), stack.physical_id("ArbiterTable"))
+    repository = tenant_repository(stack)
     stored = repository.get(tenant.id)
     stored.settings.webhook_shared_secret = secret
     repository.update(stored)

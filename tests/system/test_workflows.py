@@ -94,7 +94,8 @@ def test_an_automatically_approved_kyb_case_decides_its_owner_in_the_same_step(
     (child,) = parent["children"]
     assert (child["state"], child["decision"]["automatic"]) == ("approved", True)
     owner = viewer.get(f"/v1/review/cases/{child['id']}").json()
-    assert owner["case"]["execution_arn"] is None  # decided inside its parent's step: no execution of its own
+    # decided inside its parent's step: no execution of its own
+    assert tenant.stored_case(child["id"]).execution_arn is None
     assert owner["case"]["risk"] is not None
     assert "contact" in owner["checks"]
     assert owner["path"] == []
@@ -169,11 +170,9 @@ def test_a_step_failing_beyond_its_retries_fails_the_case_and_the_execution(tena
     failure = next(e for e in review["audit"] if e["action"] == "case.failed")
     assert failure["reason"]
     sfn = stack.client("stepfunctions")
+    execution_arn = tenant.stored_case(case_id).execution_arn
     execution = wait_for(
-        lambda: (
-            (d := sfn.describe_execution(executionArn=review["case"]["execution_arn"]))["status"] != "RUNNING"
-            and d
-        ),
+        lambda: (d := sfn.describe_execution(executionArn=execution_arn))["status"] != "RUNNING" and d,
         what="the execution to end",
     )
     assert execution["status"] == "FAILED"

@@ -6,18 +6,33 @@ services' race handling is tested for real; everything is copied in and out, as 
 
 from __future__ import annotations
 
+import base64
 import copy
 import datetime as dt
+import hashlib
+import hmac
 import itertools
-from collections.abc import Callable, Sequence
+import json
+import re
+import secrets
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from arbiter.adapters.workflow_files import BuiltinWorkflowCatalog
 from arbiter.domain.case import AuditEntry, Case, CaseState, Change, Continuation, RiskAssessment
 from arbiter.domain.document import MAX_PAGE_BYTES
-from arbiter.domain.errors import ConcurrentUpdate, Conflict, NotFound, TransientError, WorkflowRefused
+from arbiter.domain.errors import (
+    ConcurrentUpdate,
+    Conflict,
+    NotFound,
+    SecretUnreadable,
+    TransientError,
+    WorkflowRefused,
+)
 from arbiter.domain.screening import Clearance
+from arbiter.domain.sealed import SEALED_PREFIX, ballerine_secret_context, seal_once
 from arbiter.domain.search import fold, search_terms
 from arbiter.domain.tenant import ApiKey, Tenant, UsageKey
 from arbiter.domain.webhooks import RETRY_SCHEDULE_SECONDS
@@ -26,21 +41,74 @@ from arbiter.services.authorization import FailureLimit, VerifiedKeys
 from arbiter.services.continuations import carry_out
 from arbiter.services.ports import CaseDetail, CaseQuery, Page
 
+STATE_MACHINES = Path(__file__).resolve().parents[2] / "statemachines"
+
+
+class InMemorySecretBox:
+    """A SecretBox with the KMS adapter's rules and no AWS: what it seals holds no plaintext, opens only with the
+    context it was sealed with, and refuses anything altered. One key per test process (like one KMS key per stack),
+    so every instance opens what another sealed; `sealed` and `opened` count the calls."""
+
+    _KEY = secrets.token_bytes(32)
+    _SCHEME = f"{SEALED_PREFIX}fake:"
+
+    def __init__(self) -> None:
+        self.sealed = 0
+        self.opened = 0
+
+    def seal(self, plaintext: str, context: Mapping[str, str]) -> str:
+        self.sealed += 1
+        nonce = secrets.token_bytes(16)
+        data = plaintext.encode()
+        body = bytes(a ^ b for a, b in zip(data, self._stream(nonce, len(data)), strict=True))
+        tag = self._tag(nonce, body, context)
+        return self._SCHEME + base64.urlsafe_b64encode(nonce + tag + body).decode()
+
+    def open(self, sealed: str, context: Mapping[str, str]) -> str:
+        self.opened += 1
+        if not sealed.startswith(self._SCHEME):
+            raise SecretUnreadable("the value is not a sealed secret")
+        raw = base64.urlsafe_b64decode(sealed[len(self._SCHEME) :])
+        nonce, tag, body = raw[:16], raw[16:48], raw[48:]
+        if not hmac.compare_digest(tag, self._tag(nonce, body, context)):
+            raise SecretUnreadable(
+                "the secret cannot be opened: sealed for another tenant or purpose, or altered"
+            )
+        return bytes(a ^ b for a, b in zip(body, self._stream(nonce, len(body)), strict=True)).decode()
+
+    def _stream(self, nonce: bytes, size: int) -> bytes:
+        return hashlib.shake_256(self._KEY + nonce).digest(size)
+
+    def _tag(self, nonce: bytes, body: bytes, context: Mapping[str, str]) -> bytes:
+        bound = json.dumps(sorted(context.items())).encode()
+        return hmac.new(self._KEY, nonce + body + bound, "sha256").digest()
+
 
 class InMemoryTenants:
-    def __init__(self) -> None:
+    """Stores tenants as the DynamoDB repository does: a shared secret sealed on every write."""
+
+    def __init__(self, box: Any = None) -> None:
         self.tenants: dict[str, Tenant] = {}
         self.keys: dict[str, ApiKey] = {}
         #: Every read, as ("tenant", id) or ("key", hash): what a request costs in the real table.
         self.reads: list[tuple[str, str]] = []
+        self.box = box or InMemorySecretBox()
+
+    def _sealed(self, tenant: Tenant) -> Tenant:
+        stored = tenant.model_copy(deep=True)
+        if stored.settings.webhook_shared_secret:
+            stored.settings.webhook_shared_secret = seal_once(
+                self.box, stored.settings.webhook_shared_secret, ballerine_secret_context(tenant.id)
+            )
+        return stored
 
     def add(self, tenant: Tenant) -> None:
         if tenant.id in self.tenants:
             raise Conflict(f"tenant {tenant.id} already exists")
-        self.tenants[tenant.id] = tenant.model_copy(deep=True)
+        self.tenants[tenant.id] = self._sealed(tenant)
 
     def update(self, tenant: Tenant) -> None:
-        self.tenants[tenant.id] = tenant.model_copy(deep=True)
+        self.tenants[tenant.id] = self._sealed(tenant)
 
     def get(self, tenant_id: str) -> Tenant | None:
         self.reads.append(("tenant", tenant_id))
@@ -304,7 +372,15 @@ class FakeEngine:
         return [{"state": "IngestDocuments", "status": "succeeded"}]
 
     def definition(self, workflow_id: str) -> dict[str, Any]:
-        return {"StartAt": "IngestDocuments", "States": {}}
+        """The workflow's ASL as a deployed stack holds it: substituted with function ARNs (the account id in them)."""
+        text = (STATE_MACHINES / f"{workflow_id}.asl.json").read_text(encoding="utf-8")
+        return json.loads(
+            re.sub(
+                r"\$\{([A-Za-z]+Function)Arn\}",
+                r"arn:aws:lambda:us-east-1:123456789012:function:arbiter-\1-Q1w2E3r4:live",
+                text,
+            )
+        )
 
 
 class Clock:
@@ -364,6 +440,8 @@ class FakeDependencies:
     rule_sets: Any = None
     clearances: Any = field(default_factory=lambda: InMemoryClearanceStore())
     tenants: InMemoryTenants = field(default_factory=InMemoryTenants)
+    #: Opens what the repositories sealed (any InMemorySecretBox opens what another sealed).
+    secret_box: InMemorySecretBox = field(default_factory=InMemorySecretBox)
     clock: Callable[[], dt.datetime] = field(default_factory=Clock)
     # the Decide step
     checks: Any = field(default_factory=PassingChecks)

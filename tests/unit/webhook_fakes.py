@@ -6,30 +6,42 @@ import datetime as dt
 from typing import Any
 
 from arbiter.domain.errors import NotFound
+from arbiter.domain.sealed import seal_once, webhook_secret_context
 from arbiter.domain.webhooks import Attempt, Delivery, Subscription
 from arbiter.services.ports import Page
 from arbiter.services.webhook_delivery import SendResult
+from tests.unit.fakes import InMemorySecretBox
 
 
 class InMemoryWebhooks:
-    def __init__(self) -> None:
+    """Stores subscriptions as the DynamoDB repository does: signing secrets sealed on every write."""
+
+    def __init__(self, box: Any = None) -> None:
         self.subscriptions: dict[tuple[str, str], Subscription] = {}
         self.deliveries: dict[tuple[str, str], Delivery] = {}
         self.attempt_log: dict[tuple[str, str], list[Attempt]] = {}
         self.events: list[Any] = []
+        self.box = box or InMemorySecretBox()
+
+    def _sealed(self, subscription: Subscription) -> Subscription:
+        stored = subscription.model_copy(deep=True)
+        context = webhook_secret_context(subscription.tenant_id)
+        for secret in stored.secrets:
+            secret.value = seal_once(self.box, secret.value, context)
+        return stored
 
     def add_subscription(self, subscription: Subscription) -> bool:
         key = (subscription.tenant_id, subscription.id)
         if key in self.subscriptions:
             return False
-        self.subscriptions[key] = subscription.model_copy(deep=True)
+        self.subscriptions[key] = self._sealed(subscription)
         return True
 
     def save_subscription(self, subscription: Subscription) -> None:
         key = (subscription.tenant_id, subscription.id)
         if key not in self.subscriptions:
             raise NotFound(f"webhook {subscription.id} not found")
-        self.subscriptions[key] = subscription.model_copy(deep=True)
+        self.subscriptions[key] = self._sealed(subscription)
 
     def get_subscription(self, tenant_id: str, subscription_id: str) -> Subscription:
         found = self.subscriptions.get((tenant_id, subscription_id))

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from arbiter.adapters.dynamodb.tenants import DynamoTenantRepository
     from arbiter.adapters.dynamodb.webhooks import DynamoWebhookRepository
     from arbiter.adapters.eventbridge import EventBusPublisher
+    from arbiter.adapters.kms import KmsSecretBox
     from arbiter.adapters.remote_pages import EgressPageFetcher
     from arbiter.adapters.s3 import S3DocumentStore
     from arbiter.adapters.stepfunctions import StepFunctionsEngine
@@ -144,10 +145,27 @@ class Dependencies:
 
     @cached_property
     def tenants(self) -> DynamoTenantRepository:
-        """Tenants and API keys."""
+        """Tenants and API keys (a tenant's shared secret sealed as it is written)."""
         from arbiter.adapters.dynamodb.tenants import DynamoTenantRepository
 
-        return DynamoTenantRepository(self.client("dynamodb"), self.settings.table_name)
+        return DynamoTenantRepository(
+            self.client("dynamodb"), self.settings.table_name, secrets=self._secret_box_if_configured
+        )
+
+    @cached_property
+    def secret_box(self) -> KmsSecretBox:
+        """Seals and opens the secrets kept in the table (KMS; the client is built when a secret is first sealed
+        or opened, so reading a record costs nothing more)."""
+        from arbiter.adapters.kms import KmsSecretBox
+
+        if not self.settings.secrets_key_id:
+            raise SettingsError("SECRETS_KEY_ID is required to seal and open secrets")
+        return KmsSecretBox(lambda: self.client("kms"), self.settings.secrets_key_id)
+
+    @property
+    def _secret_box_if_configured(self) -> KmsSecretBox | None:
+        # Without a key a repository still reads and writes records; it refuses only to store a secret in clear.
+        return self.secret_box if self.settings.secrets_key_id else None
 
     @cached_property
     def clearances(self) -> DynamoClearanceStore:
@@ -252,7 +270,9 @@ class Dependencies:
         """Webhook subscriptions and the delivery log."""
         from arbiter.adapters.dynamodb.webhooks import DynamoWebhookRepository
 
-        return DynamoWebhookRepository(self.client("dynamodb"), self.settings.table_name)
+        return DynamoWebhookRepository(
+            self.client("dynamodb"), self.settings.table_name, secrets=self._secret_box_if_configured
+        )
 
     @cached_property
     def scheduler(self) -> StepFunctionsDeliveryScheduler:

@@ -42,6 +42,10 @@ class Settings(BaseModel):
     webhook_secret_overlap_seconds: int = Field(default=86400, ge=0, alias="WEBHOOK_SECRET_OVERLAP_SECONDS")
     #: Minutes a case may stay in processing unchanged before the reconciler checks its execution still runs.
     reconcile_after_minutes: int = Field(default=15, ge=1, alias="RECONCILE_AFTER_MINUTES")
+    #: The origin browsers may call the API from (the back office's); answers allow it and no other.
+    cors_allowed_origin: str | None = Field(default=None, alias="CORS_ALLOWED_ORIGIN")
+    #: The KMS key that seals webhook secrets in the table (template.yaml: SecretsKey).
+    secrets_key_id: str | None = Field(default=None, alias="SECRETS_KEY_ID")
     #: Where the sanctions check reads its watchlists (template.yaml: the documents bucket).
     watchlists_bucket: str | None = Field(default=None, alias="WATCHLISTS_BUCKET")
     #: Checks of one case run at once.

@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 #: The services of the clients `arbiter.bootstrap` creates from boto3's default session.
-AWS_SERVICES = ("dynamodb", "events", "s3", "stepfunctions")
+AWS_SERVICES = ("dynamodb", "events", "kms", "s3", "stepfunctions")
 
 #: Modules a function imports on first use, not at import, to keep cold starts without SnapStart short: the
 #: adapters `arbiter.bootstrap.Dependencies` builds when a use case first asks, and the libraries the first
@@ -48,6 +48,7 @@ FIRST_REQUEST_MODULES = (
     "arbiter.adapters.dynamodb.rule_sets",
     "arbiter.adapters.dynamodb.clearances",
     "arbiter.adapters.dynamodb.webhooks",
+    "arbiter.adapters.kms",
     "arbiter.adapters.stepfunctions",
     "arbiter.adapters.workflow_files",
     "pycountry",

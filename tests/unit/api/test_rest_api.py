@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import threading
 from collections.abc import Mapping
 from typing import Annotated, Any
@@ -37,11 +38,12 @@ def authenticate(event: Any) -> str:
     return token
 
 
-def make_app(gate: threading.Barrier | None = None) -> RestApi[str]:
+def make_app(gate: threading.Barrier | None = None, origin: str | None = None) -> RestApi[str]:
     app: RestApi[str] = RestApi(
         authenticate=authenticate,
         public_paths=("/v1/public",),
         ballerine_paths=lambda p: p.startswith("/compat/"),
+        allowed_origin=lambda: origin,
     )
     router = Router()
 
@@ -344,3 +346,43 @@ def test_too_many_requests_is_a_429_with_retry_after(app):
         "message": "slow down",
         "retry_after": 7,
     }
+
+
+def allowed_origin_of(result: dict[str, Any]) -> list[str] | None:
+    return (result.get("multiValueHeaders") or {}).get("Access-Control-Allow-Origin")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "token"),
+    [
+        ("GET", "/v1/greetings", "ada"),  # an answer
+        ("GET", "/v1/greetings/gone", "ada"),  # a domain error
+        ("GET", "/v1/greetings/oops", "ada"),  # a defect
+        ("GET", "/v1/greetings", None),  # an unknown caller
+        ("GET", "/v1/nowhere", "ada"),  # no such route
+    ],
+)
+def test_every_answer_allows_the_back_offices_origin_and_no_other(method, path, token):
+    app = make_app(origin="https://backoffice.example")
+    result = app.resolve(event(method, path, token=token), None)
+    assert allowed_origin_of(result) == ["https://backoffice.example"]
+
+
+def test_no_origin_configured_allows_none():
+    for origin in (None, ""):
+        app = make_app(origin=origin)
+        assert allowed_origin_of(app.resolve(event("GET", "/v1/greetings"), None)) is None
+
+
+def test_an_unexpected_error_logs_where_it_happened_never_the_credentials(app, caplog):
+    token = "eyJ-a-bearer-token-never-logged"
+    with caplog.at_level(logging.DEBUG):
+        result = app.resolve(
+            event("GET", "/v1/greetings/oops", token=token, query={"q": "query-never-logged"}), None
+        )
+    assert result["statusCode"] == 500
+    (record,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    text = caplog.text + (record.exc_text or "") + "".join(str(a) for a in record.args or ())
+    assert record.getMessage() == "unhandled error in GET /v1/greetings/oops"
+    assert token not in text
+    assert "query-never-logged" not in text

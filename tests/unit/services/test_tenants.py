@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from arbiter.domain.errors import Conflict, InvalidInput, NotFound
+from arbiter.domain.tenant import MIN_API_KEY_LENGTH
 from arbiter.services import tenants
 from tests.unit.fakes import FakeUsagePlans, InMemoryTenants
 
@@ -111,3 +112,42 @@ def test_changing_to_an_unknown_tier_or_for_an_unknown_tenant_changes_nothing():
         tenants.change_tier(repository, plans, "globex", "standard")
     assert repository.get("acme").usage == usage
     assert plans.tier_of(usage.key_id) == "standard"
+
+
+def test_a_generated_key_is_long_and_its_record_keeps_only_the_marker():
+    repository = store()
+    key = tenants.issue_api_key(repository, "acme", label="production")
+    assert len(key) >= MIN_API_KEY_LENGTH
+    stored = next(iter(repository.keys.values()))
+    assert stored.prefix == "arb_"
+    assert key not in stored.model_dump_json()
+    assert tenants.authenticate_api_key(repository, key)[1].key_id == stored.key_id
+
+
+@pytest.mark.parametrize("key", ["x" * 32, "a-much-longer-key-imported-from-elsewhere-0123456789"])
+def test_an_imported_key_keeps_at_most_four_characters_in_clear(key):
+    repository = store()
+    tenants.issue_api_key(repository, "acme", key=key)
+    stored = next(iter(repository.keys.values()))
+    assert stored.prefix == key[:4]
+
+
+@pytest.mark.parametrize("key", ["secret", "x" * 31])
+def test_a_short_imported_key_is_refused_and_nothing_is_stored(key):
+    repository = store()
+    with pytest.raises(InvalidInput, match="an API key has at least 32 characters") as caught:
+        tenants.issue_api_key(repository, "acme", key=key)
+    assert caught.value.path == "key"
+    assert repository.keys == {}
+
+
+@pytest.mark.parametrize(
+    ("key", "prefix"), [("secret", "se"), ("abc", "a"), ("ab", ""), ("abcdefghijkl", "abcd")]
+)
+def test_the_demo_key_is_allowed_knowingly_and_its_record_reveals_a_third_of_it_at_most(key, prefix):
+    repository = store()
+    tenants.issue_api_key(repository, "acme", key=key, allow_short_key=True)
+    stored = next(iter(repository.keys.values()))
+    assert stored.prefix == prefix
+    assert len(stored.prefix) <= len(key) // 3
+    assert tenants.authenticate_api_key(repository, key)[0].id == "acme"

@@ -237,3 +237,83 @@ def test_urls_are_checked_with_the_egress_rules(url, allow, message):
 )
 def test_allowed_urls_pass(url, allow):
     assert webhooks.check_webhook_url(url, AllowList.parse(allow), public_resolver) == url
+
+
+def test_signing_secrets_are_stored_sealed_and_opened_only_to_sign():
+    deps = make_deps()
+    subscription, secret = subscribe(deps)
+    (stored,) = deps.webhooks.subscriptions.values()
+    assert [s.value.startswith("kms:v1:") for s in stored.secrets] == [True]
+    assert secret not in stored.model_dump_json()
+    assert secret not in deps.webhooks.get_subscription("acme", subscription.id).model_dump_json()
+    assert deps.tenants.tenants["acme"].settings.webhook_shared_secret.startswith("kms:v1:")
+
+    deliver_event(deps, decided_event())
+    (_url, body, headers) = deps.sender.sent[0]
+    Webhook(secret).verify(body, headers)
+    assert deps.secret_box.opened == 1
+
+
+def test_a_rotation_keeps_every_secret_sealed_and_both_sign_during_the_overlap():
+    deps = make_deps()
+    subscription, old = subscribe(deps)
+    _, new = webhooks.rotate_secret(deps, builders.integrator(), subscription.id, 3600)
+    stored = deps.webhooks.subscriptions[("acme", subscription.id)]
+    assert len(stored.secrets) == 2
+    assert all(s.value.startswith("kms:v1:") for s in stored.secrets)
+    _delivery, attempt = webhooks.send_test(deps, builders.integrator(), subscription.id)
+    assert attempt.success is True
+    (_url, body, headers) = deps.sender.sent[-1]
+    Webhook(old).verify(body, headers)
+    Webhook(new).verify(body, headers)
+
+
+def test_a_secret_copied_from_another_tenant_does_not_sign():
+    deps = make_deps()
+    theirs, _ = webhooks.create_subscription(
+        deps, builders.integrator("globex"), url="https://hooks.example/g", event_types=["case.decided"]
+    )
+    ours, _ = subscribe(deps)
+    stolen = deps.webhooks.subscriptions[("globex", theirs.id)].secrets
+    deps.webhooks.subscriptions[("acme", ours.id)].secrets = stolen
+    _delivery, attempt = webhooks.send_test(deps, builders.integrator(), ours.id)
+    assert attempt.success is False
+    assert attempt.error.startswith("not signed: the secret cannot be opened")
+    assert deps.sender.sent == []
+
+
+def test_a_secret_stored_before_sealing_still_signs_and_is_sealed_on_the_next_write():
+    deps = make_deps()
+    subscription, _ = subscribe(deps)
+    legacy = "whsec_" + "bGVnYWN5LXNlY3JldC1zdG9yZWQtaW4tY2xlYXItMDE="
+    deps.webhooks.subscriptions[("acme", subscription.id)].secrets[
+        0
+    ].value = legacy  # as an older release stored it
+    _delivery, attempt = webhooks.send_test(deps, builders.integrator(), subscription.id)
+    assert attempt.success is True
+    Webhook(legacy).verify(deps.sender.sent[-1][1], deps.sender.sent[-1][2])
+
+    webhooks.update_subscription(deps, builders.integrator(), subscription.id, {"description": "resealed"})
+    resealed = deps.webhooks.subscriptions[("acme", subscription.id)].secrets[0].value
+    assert resealed.startswith("kms:v1:")
+    assert (
+        deps.secret_box.open(resealed, {"tenant_id": "acme", "purpose": "webhook-signing-secret"}) == legacy
+    )
+
+
+def test_a_ballerine_delivery_is_signed_with_the_opened_shared_secret():
+    import hashlib
+    import hmac
+
+    deps = make_deps()
+    subscription, _ = webhooks.create_subscription(
+        deps,
+        builders.integrator(),
+        url="https://hooks.example/b",
+        event_types=["workflow.completed"],
+        format="ballerine",
+    )
+    _delivery, attempt = webhooks.send_test(deps, builders.integrator(), subscription.id)
+    assert attempt.success is True
+    (_url, body, headers) = deps.sender.sent[-1]
+    assert headers["x-hmac-signature"] == hmac.new(b"shared", body, hashlib.sha256).hexdigest()

@@ -12,6 +12,8 @@
   checked: its content type, its encoding (UTF-8), its syntax, its depth and its numbers. So an unknown caller
   learns nothing about the schema, and a malformed body is a 400 or a 415 naming the problem, never a 5xx.
 - **Errors have one body.** `arbiter.api.errors` maps domain errors, validation errors and anything unexpected.
+- **One origin.** Every answer allows the one origin browsers may call from (`allowed_origin`, the back office's),
+  as API Gateway's preflight answer does; API Gateway does not add it to a proxy integration's answers.
 """
 
 from __future__ import annotations
@@ -59,8 +61,11 @@ class RestApi(APIGatewayRestResolver, Generic[Caller]):
         authenticate: Callable[[BaseProxyEvent], Caller],
         public_paths: Collection[str] = (),
         ballerine_paths: Callable[[str], bool] | None = None,
+        allowed_origin: Callable[[], str | None] | None = None,
     ) -> None:
         self._base_context: dict[str, Any] = {}
+        #: Read at the first request (settings are never read at import); None or empty: no CORS header.
+        self._allowed_origin = allowed_origin
         super().__init__(enable_validation=True, json_body_deserializer=read_json)
         self._authenticate = authenticate
         self._public_paths = frozenset(public_paths)
@@ -112,9 +117,18 @@ class RestApi(APIGatewayRestResolver, Generic[Caller]):
         state = _RequestState(self._to_proxy_event(raw), context, dict(self._base_context))
         token = _request.set(state)
         try:
-            return super().resolve(raw, context)
+            return self._allowing_origin(super().resolve(raw, context))
         finally:
             _request.reset(token)
+
+    def _allowing_origin(self, response: dict[str, Any]) -> dict[str, Any]:
+        origin = self._allowed_origin() if self._allowed_origin else None
+        if origin:
+            if isinstance(response.get("multiValueHeaders"), dict):
+                response["multiValueHeaders"]["Access-Control-Allow-Origin"] = [origin]
+            else:
+                response.setdefault("headers", {})["Access-Control-Allow-Origin"] = origin
+        return response
 
     def caller(self) -> Caller:
         """Who is calling (what `authenticate` returned for this request)."""

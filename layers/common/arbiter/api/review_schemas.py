@@ -70,9 +70,14 @@ class NoteRequest(BaseModel):
     text: str = Field(min_length=1, max_length=4000)
 
 
+#: Kept on the case for the service layer, never shown: task tokens, and the execution's ARN (the AWS account id,
+#: the stack's names); the case view's `path` is what reviewers see of the execution.
+_HIDDEN_CASE_FIELDS = {"task_tokens", "execution_arn"}
+
+
 def review_case_view(case: Case) -> dict[str, Any]:
-    """The whole case for reviewers, without task tokens."""
-    data = case.model_dump(mode="json", exclude={"task_tokens"})
+    """The whole case for reviewers, without task tokens or the execution's ARN."""
+    data = case.model_dump(mode="json", exclude=_HIDDEN_CASE_FIELDS)
     data["entity_name"] = case.entity.display_name()
     return data
 
@@ -99,9 +104,11 @@ class ReviewerView(Principal):
 
 
 class ReviewCaseView(Case):
-    """A case as reviewers see it: all of it but the workflow's task tokens, with the entity's display name."""
+    """A case as reviewers see it: all of it but the workflow's task tokens and its execution's ARN, with the
+    entity's display name."""
 
     task_tokens: SkipJsonSchema[dict[str, str]] = Field(default_factory=dict, exclude=True)
+    execution_arn: SkipJsonSchema[str | None] = Field(default=None, exclude=True)
     entity_name: str = Field(description="The person's or the business's name, as the queue shows it")
 
 
@@ -216,7 +223,9 @@ class WorkflowSummaryList(BaseModel):
 
 class WorkflowDefinitionView(BaseModel):
     workflow: WorkflowSummary
-    states: dict[str, Any] = Field(description="The state machine's definition (Amazon States Language)")
+    states: dict[str, Any] = Field(
+        description="The state machine's picture: states, their types and transitions (tasks named by role, no ARNs)"
+    )
 
 
 class DailyDecisions(BaseModel):

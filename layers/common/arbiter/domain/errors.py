@@ -112,3 +112,8 @@ class InvalidRule(InvalidInput):
 class RuleLimitExceeded(InvalidRule):
     """A rule went past a run-time limit (steps, time, string or array size) on the context it was tried on;
     `rule_id`, `path` and `limit` say which rule, where it is and which limit."""
+
+
+class SecretUnreadable(ArbiterError):
+    """A sealed secret cannot be opened: another tenant's or purpose's (the encryption context differs), altered,
+    or its key is disabled or out of reach. Never carries the secret or its ciphertext."""

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 __all__ = [
     "DEFAULT_TIER",
+    "MIN_API_KEY_LENGTH",
     "ApiKey",
     "Tenant",
     "TenantId",
@@ -27,10 +28,16 @@ __all__ = [
     "UsageKey",
     "generate_api_key",
     "hash_api_key",
+    "key_prefix",
 ]
 
 #: The tier (API Gateway usage plan) a new tenant is put in (template.yaml: StandardUsagePlan).
 DEFAULT_TIER = "standard"
+#: The shortest key that may be issued: a plain SHA-256 protects only a key too long to guess, and generated keys
+#: are 48 characters (32 random bytes). The local demo's `secret` is imported below this, knowingly (seed.py).
+MIN_API_KEY_LENGTH = 32
+#: The most of a key its stored record keeps in clear, to recognise it in a list.
+KEY_PREFIX_MAX = 4
 
 TenantId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 _WORKFLOW_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -91,7 +98,10 @@ class ApiKey(BaseModel):
     tenant_id: TenantId
     key_id: str
     label: str = ""
-    prefix: str = Field(description="The first characters of the key, to recognise it in a list")
+    prefix: str = Field(
+        description="At most the first 4 characters of the key and never more than a third of it (`key_prefix`); "
+        "keys issued before this rule keep the 6 they were stored with"
+    )
     created_at: dt.datetime
     revoked: bool = False
 
@@ -99,6 +109,12 @@ class ApiKey(BaseModel):
 def hash_api_key(key: str) -> str:
     """The stored form of an API key."""
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def key_prefix(key: str) -> str:
+    """What a stored key keeps of its plaintext: too little to guess any key from, however short
+    (`arb_` for generated keys, whose id tells them apart)."""
+    return key[: min(KEY_PREFIX_MAX, len(key) // 3)]
 
 
 def generate_api_key() -> str:

@@ -11,6 +11,7 @@ from arbiter.domain.case import Assignee, AuditEntry, Case, CaseState
 from arbiter.domain.document import DocumentDecision
 from arbiter.domain.errors import Conflict, InvalidInput
 from arbiter.domain.principal import Principal
+from arbiter.domain.workflow_picture import workflow_picture
 from arbiter.services.cases import CaseDeps
 from arbiter.services.dashboard import review_dashboard
 from arbiter.services.decisions import approval_blockers, blocked_reason, record_decision
@@ -25,6 +26,7 @@ __all__ = [
     "decide",
     "queue",
     "review_dashboard",
+    "workflow_definition",
 ]
 
 
@@ -68,6 +70,13 @@ def case_detail(
     detail = deps.cases.detail(principal.tenant_id, case_id)
     path = deps.engine.path(detail.case.execution_arn) if detail.case.execution_arn else []
     return detail, path
+
+
+def workflow_definition(deps: CaseDeps, principal: Principal, workflow_id: str) -> dict[str, Any]:
+    """A workflow and the picture of its state machine (states and transitions, no ARNs); any role may read."""
+    principal.require("viewer", "reading workflows")
+    definition = deps.workflows.get(principal.tenant_id, workflow_id)
+    return {"workflow": definition.summary(), "states": workflow_picture(deps.engine.definition(workflow_id))}
 
 
 def assign(

@@ -10,11 +10,13 @@ from pydantic import ValidationError
 from arbiter.domain.errors import InvalidInput, NotFound, Unauthenticated
 from arbiter.domain.tenant import (
     DEFAULT_TIER,
+    MIN_API_KEY_LENGTH,
     ApiKey,
     Tenant,
     TenantSettings,
     generate_api_key,
     hash_api_key,
+    key_prefix,
 )
 from arbiter.services.ports import TenantRepository, UsagePlans
 
@@ -88,12 +90,20 @@ def change_setting(tenants: TenantRepository, tenant_id: str, name: str, value: 
 
 
 def issue_api_key(
-    tenants: TenantRepository, tenant_id: str, *, label: str = "", key: str | None = None
+    tenants: TenantRepository,
+    tenant_id: str,
+    *,
+    label: str = "",
+    key: str | None = None,
+    allow_short_key: bool = False,
 ) -> str:
     """Issue a key for the tenant and return it; it is not stored and cannot be shown again.
 
-    `key` lets an operator import a key that already exists elsewhere (the demo's `secret`).
+    `key` lets an operator import a key that already exists elsewhere, of at least `MIN_API_KEY_LENGTH`
+    characters; `allow_short_key` is for the local demo's `secret` only (Ballerine's documented example key).
     """
+    if key is not None and len(key) < MIN_API_KEY_LENGTH and not allow_short_key:
+        raise InvalidInput(f"an API key has at least {MIN_API_KEY_LENGTH} characters", path="key")
     if tenants.get(tenant_id) is None:
         raise NotFound(f"tenant {tenant_id} does not exist", tenant_id=tenant_id)
     plaintext = key or generate_api_key()
@@ -103,7 +113,7 @@ def issue_api_key(
             tenant_id=tenant_id,
             key_id=secrets.token_hex(8),
             label=label,
-            prefix=plaintext[:6],
+            prefix=key_prefix(plaintext),
             created_at=_now(),
         )
     )

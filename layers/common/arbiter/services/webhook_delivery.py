@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from arbiter.domain.case import Case
-from arbiter.domain.errors import NotFound
+from arbiter.domain.errors import NotFound, SecretUnreadable
 from arbiter.domain.events import WebhookDeliveryFailed
+from arbiter.domain.sealed import SecretBox, ballerine_secret_context, reveal, webhook_secret_context
 from arbiter.domain.webhook_signing import ballerine_headers, standard_headers
 from arbiter.domain.webhooks import (
     Attempt,
@@ -107,6 +108,10 @@ class WebhookDeps(Protocol):
     def tenants(self) -> TenantRepository: ...
     @property
     def cases(self) -> CaseRepository: ...
+    @property
+    def secret_box(self) -> SecretBox:
+        """Opens the signing secrets, which the repositories store sealed."""
+
     @property
     def allow(self) -> AllowList:
         """Private hosts and CIDRs a subscription URL may point at anyway."""
@@ -293,9 +298,12 @@ def signed_headers(deps: WebhookDeps, subscription: Subscription, delivery: Deli
         secret = tenant.settings.webhook_shared_secret if tenant else None
         if not secret:
             raise NotFound("the tenant has no webhook shared secret to sign Ballerine webhooks")
-        return ballerine_headers(delivery.body.encode("utf-8"), secret)
+        opened = reveal(deps.secret_box, secret, ballerine_secret_context(delivery.tenant_id))
+        return ballerine_headers(delivery.body.encode("utf-8"), opened)
     now = deps.now()
-    return standard_headers(delivery.id, now, delivery.body, subscription.signing_secrets(now))
+    context = webhook_secret_context(subscription.tenant_id)
+    secrets = [reveal(deps.secret_box, value, context) for value in subscription.signing_secrets(now)]
+    return standard_headers(delivery.id, now, delivery.body, secrets)
 
 
 def send_once(deps: WebhookDeps, subscription: Subscription, delivery: Delivery) -> Attempt:
@@ -303,7 +311,7 @@ def send_once(deps: WebhookDeps, subscription: Subscription, delivery: Delivery)
     at = deps.now()
     try:
         headers = signed_headers(deps, subscription, delivery)
-    except (NotFound, ValueError) as exc:
+    except (NotFound, SecretUnreadable, ValueError) as exc:
         return Attempt(
             delivery_id=delivery.id,
             round=delivery.round,

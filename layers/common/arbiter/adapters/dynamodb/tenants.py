@@ -10,27 +10,48 @@ from botocore.exceptions import ClientError
 from arbiter.adapters.dynamodb import keys
 from arbiter.adapters.dynamodb.items import from_item, to_item
 from arbiter.domain.errors import Conflict
+from arbiter.domain.sealed import SecretBox, ballerine_secret_context, seal_once
 from arbiter.domain.tenant import ApiKey, Tenant
 
 __all__ = ["DynamoTenantRepository"]
 
 
 class DynamoTenantRepository:
-    """Implements `arbiter.services.ports.TenantRepository`."""
+    """Implements `arbiter.services.ports.TenantRepository`.
 
-    def __init__(self, client: Any, table_name: str) -> None:
+    A tenant's `webhook_shared_secret` is stored sealed (`secrets`); it is read back sealed, and opened only where a
+    webhook is signed. A value stored before secrets were sealed is sealed when its tenant is next written.
+    """
+
+    def __init__(self, client: Any, table_name: str, *, secrets: SecretBox | None = None) -> None:
         self._client = client
         self._table = table_name
+        self._secrets = secrets
 
-    def add(self, tenant: Tenant) -> None:
-        """Store a new tenant; Conflict if the id is taken."""
-        item = {
+    def _item(self, tenant: Tenant) -> dict[str, Any]:
+        return {
             "pk": keys.tenant_pk(tenant.id),
             "sk": keys.TENANT_SK,
             "tenant_pk": keys.tenant_index_pk("_", "TENANT"),
             "tenant_sk": tenant.id,
-            "data": tenant.model_dump_json(),
+            "data": self._sealed(tenant).model_dump_json(),
         }
+
+    def _sealed(self, tenant: Tenant) -> Tenant:
+        secret = tenant.settings.webhook_shared_secret
+        if not secret:
+            return tenant
+        if self._secrets is None:
+            raise ValueError(
+                "storing a tenant's shared secret needs a SecretBox (SECRETS_KEY_ID): never in clear"
+            )
+        sealed = seal_once(self._secrets, secret, ballerine_secret_context(tenant.id))
+        settings = tenant.settings.model_copy(update={"webhook_shared_secret": sealed})
+        return tenant.model_copy(update={"settings": settings})
+
+    def add(self, tenant: Tenant) -> None:
+        """Store a new tenant; Conflict if the id is taken."""
+        item = self._item(tenant)
         try:
             self._client.put_item(
                 TableName=self._table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
@@ -44,15 +65,7 @@ class DynamoTenantRepository:
         """Replace an existing tenant's record."""
         self._client.put_item(
             TableName=self._table,
-            Item=to_item(
-                {
-                    "pk": keys.tenant_pk(tenant.id),
-                    "sk": keys.TENANT_SK,
-                    "tenant_pk": keys.tenant_index_pk("_", "TENANT"),
-                    "tenant_sk": tenant.id,
-                    "data": tenant.model_dump_json(),
-                }
-            ),
+            Item=to_item(self._item(tenant)),
             ConditionExpression="attribute_exists(pk)",
         )
 

@@ -19,6 +19,7 @@ from arbiter.adapters.dynamodb import keys
 from arbiter.adapters.dynamodb.items import from_item, to_item
 from arbiter.domain.errors import Conflict, InvalidInput, NotFound
 from arbiter.domain.events import ArbiterEvent
+from arbiter.domain.sealed import SecretBox, seal_once, webhook_secret_context
 from arbiter.domain.webhooks import Attempt, Delivery, Subscription
 from arbiter.services.ports import Page
 
@@ -30,11 +31,16 @@ DELIVERY_RETENTION = dt.timedelta(days=90)
 
 
 class DynamoWebhookRepository:
-    """Implements `arbiter.services.webhooks.WebhookRepository`."""
+    """Implements `arbiter.services.webhooks.WebhookRepository`.
 
-    def __init__(self, client: Any, table_name: str) -> None:
+    A subscription's signing secrets are stored sealed (`secrets`) and read back sealed: only signing opens them. A
+    secret stored before secrets were sealed is sealed when its subscription is next written.
+    """
+
+    def __init__(self, client: Any, table_name: str, *, secrets: SecretBox | None = None) -> None:
         self._client = client
         self._table = table_name
+        self._secrets = secrets
 
     def _conditionally(self, write: Any, **request: Any) -> bool:
         """Run a conditional write on the table; False when its condition does not hold."""
@@ -113,8 +119,22 @@ class DynamoWebhookRepository:
             "sk": keys.WEBHOOK_SK,
             "tenant_pk": keys.tenant_index_pk(subscription.tenant_id, kind),
             "tenant_sk": f"{keys.timestamp(subscription.created_at)}#{subscription.id}",
-            "data": subscription.model_dump_json(),
+            "data": self._sealed(subscription).model_dump_json(),
         }
+
+    def _sealed(self, subscription: Subscription) -> Subscription:
+        if not subscription.secrets:
+            return subscription
+        if self._secrets is None:
+            raise ValueError(
+                "storing a webhook's signing secrets needs a SecretBox (SECRETS_KEY_ID): never in clear"
+            )
+        context = webhook_secret_context(subscription.tenant_id)
+        sealed = [
+            s.model_copy(update={"value": seal_once(self._secrets, s.value, context)})
+            for s in subscription.secrets
+        ]
+        return subscription.model_copy(update={"secrets": sealed})
 
     # ------------------------------------------------------------------ deliveries
     def add_delivery(self, delivery: Delivery) -> bool:
