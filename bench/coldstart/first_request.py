@@ -7,7 +7,14 @@ times the import and the first request separately. The baseline, in the same int
 `import boto3` plus one client, then one DynamoDB call (a GetItem) to the same moto. Every AWS call goes to moto
 over HTTP in this process, so request times are longer than in Lambda; the ratios are what to compare.
 
-    python bench/coldstart/first_request.py [--runs 7]
+    python bench/coldstart/first_request.py [--runs 7] [--compare REF]
+
+Each function is also measured as SnapStart runs it: the import and the before-snapshot hook happen when the
+version is published, so a first caller waits for a restore and the request only (its "request ms").
+
+`--compare REF` measures the same functions as they were at git revision REF too (extracted with `git archive`
+into a temporary folder), in the same interleaved rounds against the same stack: before and after in one run.
+Interpreters may cache bytecode (.pyc, written by the warm-up round), as a deployed runtime's own libraries are.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +60,10 @@ class Context:
 spec = json.loads(sys.argv[1])
 t0 = time.perf_counter()
 import app
+if spec.get("snapshot"):  # what SnapStart's snapshot holds: the init, then the before-snapshot hook
+    import arbiter.snapstart
+    arbiter.snapstart.before_snapshot()
+    arbiter.snapstart.after_restore()
 t1 = time.perf_counter()
 result = app.handler(spec["event"], Context(spec["name"], spec["arn"]))
 t2 = time.perf_counter()
@@ -96,7 +108,25 @@ def run(code: str, env: dict[str, str], *args: str) -> list[float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="fresh interpreters per subject (default 7)")
+    parser.add_argument("--compare", metavar="REF", help="also measure the functions as they were at git REF")
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="coldstart-") as scratch:
+        return measure(
+            args.runs, _extract(args.compare, Path(scratch)) if args.compare else None, args.compare
+        )
+
+
+def _extract(ref: str, into: Path) -> Path:
+    """The project's tree at `ref` (functions and layer only), for a before-and-after run."""
+    archive = subprocess.run(
+        ["git", "archive", ref, "functions", "layers/common"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def measure(runs: int, before: Path | None, ref: str | None) -> int:
+    """Start the stack, time every subject in interleaved rounds, print the medians and the ratios."""
 
     from arbiter_local.seed import DEMO_API_KEY, DEMO_PASSWORD
     from arbiter_local.stack import LocalStack, StackConfig
@@ -118,7 +148,8 @@ def main() -> int:
             "WebhooksFunction": proxy_event("/v1/webhooks", DEMO_API_KEY),
         }
         layer = ROOT / "layers" / "common"
-        base_env = {**dict(os.environ), "POWERTOOLS_LOG_LEVEL": "WARNING", "PYTHONPATH": str(layer)}
+        environ = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        base_env = {**environ, "POWERTOOLS_LOG_LEVEL": "WARNING", "PYTHONPATH": str(layer)}
         subjects: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
             "baseline": (BASELINE, base_env, (stack.physical_id("ArbiterTable"),))
         }
@@ -131,11 +162,21 @@ def main() -> int:
             }
             argument = json.dumps({"event": event, "name": spec.name, "arn": spec.arn})
             subjects[spec.code_dir.name] = (HANDLER, env, (argument,))
+            # With SnapStart the first caller waits for a restore and the request only: the "request ms" column.
+            snapshot = json.dumps({"event": event, "name": spec.name, "arn": spec.arn, "snapshot": True})
+            subjects[f"{spec.code_dir.name} (snapshot)"] = (HANDLER, env, (snapshot,))
+            if before is not None:
+                old_code = before / "functions" / spec.code_dir.name
+                old_env = {
+                    **env,
+                    "PYTHONPATH": os.pathsep.join([str(old_code), str(before / "layers" / "common")]),
+                }
+                subjects[f"{spec.code_dir.name}@{ref}"] = (HANDLER, old_env, (argument,))
 
         for code, env, extra in subjects.values():  # warm-up: .pyc files, moto's first requests
             run(code, env, *extra)
         samples: dict[str, list[list[float]]] = {name: [] for name in subjects}
-        for _ in range(args.runs):  # interleaved rounds: a busy machine slows every subject alike
+        for _ in range(runs):  # interleaved rounds: a busy machine slows every subject alike
             for name, (code, env, extra) in subjects.items():
                 samples[name].append(run(code, env, *extra))
     finally:
@@ -146,16 +187,16 @@ def main() -> int:
     base_call = statistics.median(s[1] for s in base)
     print(
         f"baseline  import boto3 + one client {base_import * 1000:.1f} ms, then one GetItem {base_call * 1000:.1f} ms"
-        f" (medians of {args.runs})"
+        f" (medians of {runs})"
     )
-    print(f"{'function':<16}{'import ms':>10}{'request ms':>11}{'total ms':>9}{'import x':>10}{'total x':>9}")
-    for name, runs in samples.items():
-        imports = [s[0] / b[0] for s, b in zip(runs, base, strict=True)]
-        totals = [(s[0] + s[1]) / (b[0] + b[1]) for s, b in zip(runs, base, strict=True)]
+    print(f"{'function':<24}{'import ms':>10}{'request ms':>11}{'total ms':>9}{'import x':>10}{'total x':>9}")
+    for name, rounds in samples.items():
+        imports = [s[0] / b[0] for s, b in zip(rounds, base, strict=True)]
+        totals = [(s[0] + s[1]) / (b[0] + b[1]) for s, b in zip(rounds, base, strict=True)]
         print(
-            f"{name:<16}{statistics.median(s[0] for s in runs) * 1000:>10.1f}"
-            f"{statistics.median(s[1] for s in runs) * 1000:>11.1f}"
-            f"{statistics.median(s[0] + s[1] for s in runs) * 1000:>9.1f}"
+            f"{name:<24}{statistics.median(s[0] for s in rounds) * 1000:>10.1f}"
+            f"{statistics.median(s[1] for s in rounds) * 1000:>11.1f}"
+            f"{statistics.median(s[0] + s[1] for s in rounds) * 1000:>9.1f}"
             f"{statistics.median(imports):>9.2f}x{statistics.median(totals):>8.2f}x"
         )
     print("import x: import / baseline import; total x: (import + first request) / (baseline + one GetItem)")
