@@ -36,10 +36,10 @@ from arbiter.api.review_schemas import (
     RevokedClearance,
     StateCounts,
     WorkflowDefinitionView,
-    WorkflowSummaryList,
     review_case_view,
     review_detail_view,
 )
+from arbiter.api.schemas import WorkflowList
 from arbiter.domain.case import CaseState
 from arbiter.domain.principal import Principal
 from arbiter.services import documents, retention, review, screening
@@ -320,11 +320,11 @@ def review_dashboard(days: Annotated[int, Query(ge=1, le=365)] = 30) -> ReviewDa
     tags=REVIEW,
     responses=responses(403),
 )
-def workflows() -> WorkflowSummaryList:
+def workflows() -> WorkflowList:
     principal = reviewer()
     principal.require("viewer", "reading workflows")
     items = [d.summary() for d in deps().workflows.list(principal.tenant_id)]
-    return WorkflowSummaryList.model_validate({"items": items})
+    return WorkflowList.model_validate({"items": items})
 
 
 @app.post(

@@ -109,8 +109,8 @@ def test_the_reconciler_starts_a_case_whose_start_was_given_up_on(tenant, stack)
 def test_cases_started_at_once_each_get_their_execution(tenant, stack):
     """Many concurrent starts: none stays in processing without an execution (start and case are one write)."""
     api = tenant.api()
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        case_ids = list(pool.map(lambda n: kyc_case(api, f"cont-many-{n}"), range(40)))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        case_ids = list(pool.map(lambda n: kyc_case(api, f"cont-many-{n}"), range(24)))
     for case_id in case_ids:
         wait_for(lambda cid=case_id: execution_of(stack, cid), timeout=60, what=f"an execution for {case_id}")
     for case_id in case_ids:

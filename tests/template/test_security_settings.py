@@ -126,7 +126,18 @@ def test_by_default_only_the_stacks_own_back_office_is_an_allowed_origin() -> No
     allowed = origins(resolved({}))
     backoffice = f"https://{DISTRIBUTION}"
     assert allowed["preflight"] == f"'{backoffice}'"
-    assert allowed["gateway errors"] == {"DEFAULT_4XX": f"'{backoffice}'", "DEFAULT_5XX": f"'{backoffice}'"}
+    # Every answer of API Gateway's own: the defaults and the customised refusals (401, 429) alike.
+    assert allowed["gateway errors"] == {
+        kind: f"'{backoffice}'"
+        for kind in (
+            "DEFAULT_4XX",
+            "DEFAULT_5XX",
+            "UNAUTHORIZED",
+            "ACCESS_DENIED",
+            "THROTTLED",
+            "QUOTA_EXCEEDED",
+        )
+    }
     assert set(allowed["functions"].values()) == {backoffice}
     (rule,) = allowed["bucket"]
     assert (rule["AllowedOrigins"], rule["AllowedMethods"]) == ([backoffice], ["GET"])
@@ -181,4 +192,15 @@ def test_no_function_logs_the_events_it_receives() -> None:
 def test_the_api_access_log_names_no_header_query_or_body() -> None:
     line = RESOURCES["ApiGateway"]["Properties"]["AccessLogSetting"]["Format"]
     fields = set(re.findall(r"\$context\.([A-Za-z.]+)", line))
-    assert fields == {"requestId", "identity.sourceIp", "httpMethod", "path", "status", "responseLatency"}
+    assert fields == {
+        "requestId",
+        "identity.sourceIp",
+        "httpMethod",
+        "path",
+        "status",
+        "responseLatency",
+        # The authorizer's verdict (which tenant, how long it took) and why API Gateway refused, if it did.
+        "authorizer.tenant",
+        "authorizer.integrationLatency",
+        "error.responseType",
+    }

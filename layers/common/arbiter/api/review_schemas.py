@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
+from arbiter.api.schemas import WorkflowSummary
 from arbiter.domain.case import AuditEntry, Case
 from arbiter.domain.principal import Principal
 from arbiter.domain.screening import Clearance
@@ -33,8 +34,6 @@ __all__ = [
     "RevokedClearance",
     "StateCounts",
     "WorkflowDefinitionView",
-    "WorkflowSummary",
-    "WorkflowSummaryList",
     "review_case_view",
     "review_detail_view",
 ]
@@ -202,23 +201,6 @@ class DocumentRetention(BaseModel):
 class EntityErasure(BaseModel):
     entity_id: str
     cases: list[ReviewCaseView]
-
-
-class WorkflowSummary(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    id: str
-    version: int
-    name: str
-    description: str
-    entity_types: list[str]
-    checks: list[str]
-    rule_set_id: str | None
-    events: list[str] = Field(description="The events a case of this workflow takes from integrators")
-
-
-class WorkflowSummaryList(BaseModel):
-    items: list[WorkflowSummary]
 
 
 class WorkflowDefinitionView(BaseModel):
