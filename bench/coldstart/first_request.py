@@ -72,6 +72,17 @@ print(json.dumps([t1 - t0, t2 - t1]))
 """
 
 
+# A tenant and its API key written by the code at the compared revision, so that it reads its own records.
+OLD_TENANT = """
+import boto3, sys
+from arbiter.adapters.dynamodb.tenants import DynamoTenantRepository
+from arbiter.services import tenants
+repository = DynamoTenantRepository(boto3.client("dynamodb"), sys.argv[1])
+tenants.create_tenant(repository, "bench-before", "Cold start, before")
+print(tenants.issue_api_key(repository, "bench-before", label="bench"))
+"""
+
+
 def proxy_event(path: str, token: str) -> dict[str, Any]:
     """A GET as API Gateway's REST proxy integration sends it."""
     headers = {"Authorization": f"Bearer {token}"}
@@ -125,6 +136,44 @@ def _extract(ref: str, into: Path) -> Path:
     return into
 
 
+def _old_credentials(stack: Any, env: dict[str, str], old_layer: str) -> tuple[str, str]:
+    """A reviewer's token and an API key of a tenant the compared revision wrote (its own record format)."""
+    key = (
+        subprocess.run(
+            [sys.executable, "-c", OLD_TENANT, stack.physical_id("ArbiterTable")],
+            env={**env, "PYTHONPATH": old_layer},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    cognito = stack.client("cognito-idp")
+    pool, email, password = (
+        stack.physical_id("ReviewerPool"),
+        "bench-before@arbiter.local",
+        "bench-Password-1",
+    )
+    cognito.admin_create_user(
+        UserPoolId=pool,
+        Username=email,
+        UserAttributes=[
+            {"Name": "email", "Value": email},
+            {"Name": "custom:tenant_id", "Value": "bench-before"},
+        ],
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_set_user_password(UserPoolId=pool, Username=email, Password=password, Permanent=True)
+    cognito.admin_add_user_to_group(UserPoolId=pool, Username=email, GroupName="reviewer")
+    token = cognito.initiate_auth(
+        ClientId=stack.physical_id("ReviewerPoolClient"),
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": password},
+    )["AuthenticationResult"]["IdToken"]
+    return str(token), key
+
+
 def measure(runs: int, before: Path | None, ref: str | None) -> int:
     """Start the stack, time every subject in interleaved rounds, print the medians and the ratios."""
 
@@ -153,6 +202,7 @@ def measure(runs: int, before: Path | None, ref: str | None) -> int:
         subjects: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
             "baseline": (BASELINE, base_env, (stack.physical_id("ArbiterTable"),))
         }
+        old_credentials: tuple[str, str] | None = None  # (reviewer's token, API key) of the old code's tenant
         for logical_id, event in first.items():
             spec = stack.runtime.by_logical_id(logical_id)
             env = {
@@ -166,12 +216,15 @@ def measure(runs: int, before: Path | None, ref: str | None) -> int:
             snapshot = json.dumps({"event": event, "name": spec.name, "arn": spec.arn, "snapshot": True})
             subjects[f"{spec.code_dir.name} (snapshot)"] = (HANDLER, env, (snapshot,))
             if before is not None:
+                old_layer = str(before / "layers" / "common")
                 old_code = before / "functions" / spec.code_dir.name
-                old_env = {
-                    **env,
-                    "PYTHONPATH": os.pathsep.join([str(old_code), str(before / "layers" / "common")]),
-                }
-                subjects[f"{spec.code_dir.name}@{ref}"] = (HANDLER, old_env, (argument,))
+                old_env = {**env, "PYTHONPATH": os.pathsep.join([str(old_code), old_layer])}
+                if old_credentials is None:
+                    old_credentials = _old_credentials(stack, env, old_layer)
+                credential = old_credentials[0 if logical_id == "ReviewActionsFunction" else 1]
+                old_event = proxy_event(event["path"], credential)
+                old_argument = json.dumps({"event": old_event, "name": spec.name, "arn": spec.arn})
+                subjects[f"{spec.code_dir.name}@{ref}"] = (HANDLER, old_env, (old_argument,))
 
         for code, env, extra in subjects.values():  # warm-up: .pyc files, moto's first requests
             run(code, env, *extra)
