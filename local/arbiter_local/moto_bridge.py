@@ -36,6 +36,7 @@ from moto.dynamodb.responses import DynamoHandler
 from moto.events.models import EventPattern, EventTemplateParser, Rule
 from moto.utilities.arns import parse_arn
 
+from arbiter_local.moto_memory import MotoMemory
 from arbiter_local.runtime import InvocationError, LambdaRuntime
 
 __all__ = ["MotoBridge"]
@@ -83,6 +84,7 @@ class MotoBridge:
         self.delivery_errors: list[str] = []
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="eventbridge")
         self._saved: dict[str, Any] = {}
+        self._memory = MotoMemory()
         self._pending = 0
         self._idle = threading.Condition()
 
@@ -95,6 +97,7 @@ class MotoBridge:
             "json": lambda_models.json,
         }
         lambda_models.json = _StreamRecordJson()  # type: ignore[assignment]
+        self._memory.install()  # before the serialisation below wraps what it patches
         DynamoHandler.transact_write_items = _idempotent_transactions(DynamoHandler.transact_write_items)  # type: ignore[method-assign]
         for name in _DYNAMODB_WRITES:
             self._saved[f"dynamodb.{name}"] = getattr(DynamoDBBackend, name)
@@ -140,6 +143,7 @@ class MotoBridge:
             lambda_models.json = self._saved["json"]
             for name in _DYNAMODB_WRITES:
                 setattr(DynamoDBBackend, name, self._saved[f"dynamodb.{name}"])
+            self._memory.uninstall()
             self._saved = {}
         self._pool.shutdown(wait=False, cancel_futures=True)
 
