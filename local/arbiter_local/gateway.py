@@ -12,7 +12,6 @@ import base64
 import fnmatch
 import json
 import mimetypes
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -107,10 +106,6 @@ class Gateway:
         self.site_config = site_config
         self.binary_media_types = binary_media_types or []
         self.cors_headers = cors_headers or {}
-        # One request at a time per function, as one Lambda instance takes them: a handler's module holds the
-        # current event (powertools' resolver), so two requests at once in this process would mix them up.
-        self._function_locks: dict[str, threading.Lock] = {}
-        self._locks_lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request = Request(environ)
@@ -139,11 +134,9 @@ class Gateway:
         if len(body) > MAX_PAYLOAD_BYTES:
             return _json(413, {"message": "Request Too Long"})
         event = self._event(request, path, matched, body)
-        with self._locks_lock:
-            lock = self._function_locks.setdefault(matched.route.function, threading.Lock())
         try:
-            with lock:
-                result = self.runtime.invoke(matched.route.function, event)
+            # Concurrent requests run side by side, each on an instance of its own (runtime.InstancePool).
+            result = self.runtime.invoke(matched.route.function, event)
         except InvocationError as exc:
             # What API Gateway answers when the integration fails.
             return _json(502, {"message": "Internal server error", "errorType": exc.payload.get("errorType")})
