@@ -6,10 +6,10 @@
 - EventBridge rules: moto delivers to SQS, logs, buses and API destinations but raises NotImplementedError
   for Lambda and Step Functions targets; those are delivered here, asynchronously as EventBridge does, with
   a few retries for Lambda targets.
-- DynamoDB writes: moto applies a transaction item by item and rolls back by restoring a copy of the table, so
-  two concurrent transactions can both pass their conditions or undo each other. DynamoDB is atomic per item
-  and per transaction; here every write (and every read, which can mutate moto's table) is serialised, which
-  gives the same guarantees.
+- DynamoDB writes: moto applies a transaction item by item and rolls back by restoring what it backed up (here
+  the touched items, `moto_memory`), so two concurrent transactions can both pass their conditions or undo each
+  other. DynamoDB is atomic per item and per transaction; here every write (and every read, which can mutate
+  moto's table) is serialised, which gives the same guarantees.
 - DynamoDB stream records: moto json-encodes the records it hands to a Lambda with binary attributes as raw
   bytes and fails the write that produced them; Lambda receives binary attributes base64-encoded, as here.
 """

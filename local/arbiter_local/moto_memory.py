@@ -38,25 +38,30 @@ _whole_table_backup: contextvars.ContextVar[bool] = contextvars.ContextVar(
 )
 
 
+class _Ref(weakref.ref):  # type: ignore[type-arg]
+    """A weak reference that knows its key (one callback for all: no closure per tracked object)."""
+
+    __slots__ = ("key",)
+
+
 class _LiveInstances:
     """A model's `instances_tracked` (moto only appends to it and iterates it), holding its instances weakly.
     Keyed by identity: some models define `__eq__` without `__hash__`."""
 
     def __init__(self, instances: Iterable[Any] = ()) -> None:
-        self._refs: dict[int, weakref.ref[Any]] = {}
+        self._refs: dict[int, _Ref] = {}
         for instance in instances:
             self.append(instance)
 
     def append(self, instance: Any) -> None:
-        key = id(instance)
-        refs = self._refs
-
-        def forget(ref: weakref.ref[Any]) -> None:
-            if refs.get(key) is ref:
-                del refs[key]
-
         with contextlib.suppress(TypeError):  # a model that cannot be weakly referenced is not tracked
-            refs[key] = weakref.ref(instance, forget)
+            ref = _Ref(instance, self._forget)
+            ref.key = id(instance)
+            self._refs[ref.key] = ref
+
+    def _forget(self, ref: _Ref) -> None:
+        if self._refs.get(ref.key) is ref:
+            del self._refs[ref.key]
 
     def __iter__(self) -> Iterator[Any]:
         for ref in list(self._refs.values()):
