@@ -138,6 +138,9 @@ class Requests:
     states: Counter[str] = dataclasses.field(default_factory=Counter)
     case_seconds: list[float] = dataclasses.field(default_factory=list)
     lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+    #: Called with the number of cases done after every `every` cases (progress lines).
+    progress: Callable[[Requests, int], None] | None = None
+    every: int = 100
 
     def call(self, kind: str, send: Callable[[], httpx.Response]) -> httpx.Response | None:
         started = time.perf_counter()
@@ -247,6 +250,9 @@ def run_case(api: str, token: str, decide: bool, requests: Requests, label: str)
     with requests.lock:
         requests.states[state] += 1
         requests.case_seconds.append(time.perf_counter() - started)
+        done = len(requests.case_seconds)
+    if requests.progress is not None and done % requests.every == 0:
+        requests.progress(requests, done)
 
 
 def follow(client: httpx.Client, requests: Requests, case_id: str, *, away_from: tuple[str, ...]) -> str:
@@ -264,9 +270,16 @@ def follow(client: httpx.Client, requests: Requests, case_id: str, *, away_from:
 
 
 def run_batch(
-    api: str, token: str, decide: bool, count: int, concurrency: int, tag: str
+    api: str,
+    token: str,
+    decide: bool,
+    count: int,
+    concurrency: int,
+    tag: str,
+    progress: Callable[[Requests, int], None] | None = None,
+    every: int = 100,
 ) -> tuple[Requests, float]:
-    requests = Requests()
+    requests = Requests(progress=progress, every=every)
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency, thread_name_prefix="case") as pool:
         labels = [f"soak-{tag}-{n}-{uuid.uuid4().hex[:6]}" for n in range(count)]
@@ -299,7 +312,30 @@ def http_part(args: argparse.Namespace) -> None:
         run_batch(demo.api, token, args.decide, args.warmup, args.concurrency, "warmup")
         time.sleep(2)
         rss_warm = rss_mib(demo.process.pid)
-        main, seconds = run_batch(demo.api, token, args.decide, args.cases, args.concurrency, "main")
+        seen = [0]
+
+        def progress(requests: Requests, done: int) -> None:
+            with requests.lock:
+                recent = requests.all()[seen[0] :]
+                seen[0] += len(recent)
+                timeouts = requests.timeouts
+            print(
+                f"  {done:>5} cases: RSS {rss_mib(demo.process.pid):6.0f} MiB; the last {requests.every} cases' "
+                f"requests p50 {percentile(recent, 50) * 1000:6.0f} ms, max {max(recent, default=0) * 1000:6.0f} ms; "
+                f"timeouts so far {timeouts}",
+                flush=True,
+            )
+
+        main, seconds = run_batch(
+            demo.api,
+            token,
+            args.decide,
+            args.cases,
+            args.concurrency,
+            "main",
+            progress=progress,
+            every=args.every,
+        )
         rss_end = rss_mib(demo.process.pid)
         time.sleep(args.idle)
         rss_idle = rss_mib(demo.process.pid)
@@ -371,7 +407,10 @@ def tasks_part(args: argparse.Namespace) -> None:
     from arbiter_local.runtime import InvocationError, function_environment
     from arbiter_local.stack import LocalStack, StackConfig
 
-    print(f"== tasks: {args.cases} cases, {len(TASKS)} invocations each, after {args.warmup} warm-up cases")
+    print(
+        f"== tasks: {args.cases} cases, {len(TASKS)} invocations each, after {args.warmup} warm-up cases",
+        flush=True,
+    )
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     stack = LocalStack(StackConfig(api_port=free_port(), moto_port=free_port()), progress=lambda _: None)
     stack.start()
@@ -411,6 +450,8 @@ def tasks_part(args: argparse.Namespace) -> None:
         started = time.perf_counter()
         for n in range(args.cases):
             one_case(args.warmup + n)
+            if (n + 1) % args.every == 0:
+                print(f"  {n + 1:>5} cases: RSS {rss_mib():6.0f} MiB", flush=True)
         seconds = time.perf_counter() - started
         stack.bridge.wait_idle(60) if stack.bridge else None
         gc.collect()
@@ -467,6 +508,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-decide", dest="decide", action="store_false", help="leave cases in review (http)"
     )
+    parser.add_argument("--every", type=int, default=100, help="a progress line every N cases (default 100)")
     args = parser.parse_args(argv)
     if args.part in ("http", "both"):
         http_part(args)
