@@ -37,6 +37,7 @@ from moto.events.models import EventPattern, EventTemplateParser, Rule
 from moto.utilities.arns import parse_arn
 
 from arbiter_local.moto_memory import MotoMemory
+from arbiter_local.moto_queries import MotoQueries
 from arbiter_local.runtime import InvocationError, LambdaRuntime
 
 __all__ = ["MotoBridge"]
@@ -85,6 +86,7 @@ class MotoBridge:
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="eventbridge")
         self._saved: dict[str, Any] = {}
         self._memory = MotoMemory()
+        self._queries = MotoQueries()
         self._pending = 0
         self._idle = threading.Condition()
 
@@ -98,6 +100,7 @@ class MotoBridge:
         }
         lambda_models.json = _StreamRecordJson()  # type: ignore[assignment]
         self._memory.install()  # before the serialisation below wraps what it patches
+        self._queries.install()
         DynamoHandler.transact_write_items = _idempotent_transactions(DynamoHandler.transact_write_items)  # type: ignore[method-assign]
         for name in _DYNAMODB_WRITES:
             self._saved[f"dynamodb.{name}"] = getattr(DynamoDBBackend, name)
@@ -144,6 +147,7 @@ class MotoBridge:
             for name in _DYNAMODB_WRITES:
                 setattr(DynamoDBBackend, name, self._saved[f"dynamodb.{name}"])
             self._memory.uninstall()
+            self._queries.uninstall()
             self._saved = {}
         self._pool.shutdown(wait=False, cancel_futures=True)
 
