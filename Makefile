@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)/local
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint lock schemas openapi bench-cost bench-coldstart bench-documents deps deps-test backoffice deploy-backoffice clean bench-screening bench-rules bench-webhooks
+.PHONY: demo test lint lock schemas openapi bench-cost bench-coldstart bench-documents deps deps-test backoffice deploy-backoffice clean bench-screening bench-rules bench-webhooks bench-soak
 
 demo: deps backoffice
 	@$(VENV)/bin/python -m arbiter_local --api-port $(API_PORT) --moto-port $(MOTO_PORT)
@@ -113,6 +113,10 @@ bench-rules: deps
 # Webhooks bench: deliveries per second from the bus to a local receiver, cost per 1,000 deliveries.
 bench-webhooks: deps
 	@$(VENV)/bin/python bench/webhooks/run.py $(BENCH_ARGS)
+
+# Soak bench: the local stack's memory and latency over 1,000 cases, the workflow tasks over 1,000 warm calls.
+bench-soak: deps
+	@$(VENV)/bin/python bench/soak/run.py $(BENCH_ARGS)
 
 backoffice:
 	@if [ -f backoffice/package.json ]; then $(MAKE) --no-print-directory -C backoffice build; fi

@@ -25,6 +25,10 @@ os.environ.pop("AWS_PROFILE", None)
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
 
+# Tests of the local stack's patches to moto's internals use moto's in-process mock, which resets the backends the
+# suite's stack shares: they run in a process of their own (tests/unit/local/test_moto_patches.py), not here.
+collect_ignore_glob = [] if os.environ.get("ARBITER_MOTO_PROCESS") else ["moto_process/*"]
+
 #: Template parameters the suite changes: webhook retries a second apart instead of minutes and hours.
 TEST_PARAMETERS = {"WebhookRetrySchedule": "0,1,1,1,1,1,1,1"}
 

@@ -407,7 +407,7 @@ class Bench:
         runtime = self.stack.runtime
         problems: list[str] = []
         with self.meter.measuring() as usage:
-            before = len(runtime.invocations)
+            before = runtime.invocation_count
             ids = []
             # One case at a time, each one's asynchronous work finished before the next: in Lambda every
             # invocation has its own CPU, here they share one process, and overlapping them would bill each
@@ -436,7 +436,7 @@ class Bench:
             for arn in executions:
                 history = self.sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
                 usage.transitions += sum(1 for e in history if e["type"].endswith("StateEntered"))
-            for record in runtime.invocations[before:]:
+            for record in runtime.invocations_since(before):
                 spec = runtime.functions[record.function]
                 usage.lambda_calls += 1
                 gb_seconds = math.ceil(record.duration_ms) / 1000 * spec.memory_mb / 1024
@@ -480,11 +480,11 @@ class Bench:
     def quiesce(self) -> None:
         """Wait until the asynchronous work (the outbox publisher, bus deliveries) has stopped."""
         runtime = self.stack.runtime
-        seen, stable_since = len(runtime.invocations), time.monotonic()
+        seen, stable_since = runtime.invocation_count, time.monotonic()
         while time.monotonic() - stable_since < 1.5:
             time.sleep(0.2)
-            if len(runtime.invocations) != seen:
-                seen, stable_since = len(runtime.invocations), time.monotonic()
+            if runtime.invocation_count != seen:
+                seen, stable_since = runtime.invocation_count, time.monotonic()
 
 
 def report(path: Path_, usage: Usage, cases: int, problems: list[str]) -> float | None:

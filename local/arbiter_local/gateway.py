@@ -16,7 +16,6 @@ import base64
 import fnmatch
 import json
 import mimetypes
-import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -124,10 +123,6 @@ class Gateway:
         self.usage_plans = usage_plans
         self.responses = gateway_responses or GatewayResponses()
         self.api_key_source = api_key_source
-        # One request at a time per function, as one Lambda instance takes them: a handler's module holds the
-        # current event (powertools' resolver), so two requests at once in this process would mix them up.
-        self._function_locks: dict[str, threading.Lock] = {}
-        self._locks_lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request = Request(environ)
@@ -196,11 +191,9 @@ class Gateway:
         return _response(result)
 
     def _call(self, function: str, event: dict[str, Any]) -> Any:
-        """Invoke a function, one request at a time per function."""
-        with self._locks_lock:
-            lock = self._function_locks.setdefault(self.runtime.resolve(function).name, threading.Lock())
-        with lock:
-            return self.runtime.invoke(function, event)
+        """Invoke a function: concurrent requests run side by side, each on an instance of its own
+        (runtime.InstancePool), as Lambda runs them in separate execution environments."""
+        return self.runtime.invoke(function, event)
 
     def _refuse(
         self,

@@ -6,10 +6,10 @@
 - EventBridge rules: moto delivers to SQS, logs, buses and API destinations but raises NotImplementedError
   for Lambda and Step Functions targets; those are delivered here, asynchronously as EventBridge does, with
   a few retries for Lambda targets.
-- DynamoDB writes: moto applies a transaction item by item and rolls back by restoring a copy of the table, so
-  two concurrent transactions can both pass their conditions or undo each other. DynamoDB is atomic per item
-  and per transaction; here every write (and every read, which can mutate moto's table) is serialised, which
-  gives the same guarantees.
+- DynamoDB writes: moto applies a transaction item by item and rolls back by restoring what it backed up (here
+  the touched items, `moto_memory`), so two concurrent transactions can both pass their conditions or undo each
+  other. DynamoDB is atomic per item and per transaction; here every write (and every read, which can mutate
+  moto's table) is serialised, which gives the same guarantees.
 - DynamoDB stream records: moto json-encodes the records it hands to a Lambda with binary attributes as raw
   bytes and fails the write that produced them; Lambda receives binary attributes base64-encoded, as here.
   moto also calls the function inside the write, while the writer waits; Lambda reads a stream on its own, one
@@ -43,6 +43,8 @@ from moto.dynamodb.responses import DynamoHandler
 from moto.events.models import EventPattern, EventTemplateParser, Rule
 from moto.utilities.arns import parse_arn
 
+from arbiter_local.moto_memory import MotoMemory
+from arbiter_local.moto_queries import MotoQueries
 from arbiter_local.runtime import InvocationError, LambdaRuntime
 
 __all__ = ["MotoBridge"]
@@ -102,6 +104,8 @@ class MotoBridge:
         self.delivery_errors: list[str] = []
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="eventbridge")
         self._saved: dict[str, Any] = {}
+        self._memory = MotoMemory()
+        self._queries = MotoQueries()
         self._pending = 0
         self._idle = threading.Condition()
 
@@ -114,6 +118,8 @@ class MotoBridge:
             "json": lambda_models.json,
         }
         lambda_models.json = _StreamRecordJson()  # type: ignore[assignment]
+        self._memory.install()  # before the serialisation below wraps what it patches
+        self._queries.install()
         DynamoHandler.transact_write_items = _idempotent_transactions(DynamoHandler.transact_write_items)  # type: ignore[method-assign]
         for name in _DYNAMODB_WRITES:
             self._saved[f"dynamodb.{name}"] = getattr(DynamoDBBackend, name)
@@ -161,6 +167,8 @@ class MotoBridge:
             lambda_models.json = self._saved["json"]
             for name in _DYNAMODB_WRITES:
                 setattr(DynamoDBBackend, name, self._saved[f"dynamodb.{name}"])
+            self._memory.uninstall()
+            self._queries.uninstall()
             self._saved = {}
         self._pool.shutdown(wait=False, cancel_futures=True)
         with self._streams_lock:

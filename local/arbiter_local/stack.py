@@ -253,7 +253,8 @@ class LocalStack:
             },
             "routes": [f"{r.method} {r.path}" for r in self.provisioned.routes],
             "outputs": self.provisioned.outputs,
-            "invocations": len(self.runtime.invocations),
+            "invocations": self.runtime.invocation_count,
+            "instances": self.runtime.instances(),
             "event_delivery_errors": list(self.bridge.delivery_errors) if self.bridge else [],
         }
 

@@ -169,6 +169,120 @@ def test_the_demo_serves_health_takes_a_request_and_stops_cleanly(
     assert port_is_free(ports[1])
 
 
+def _demo_sign_in(moto: str, client_id: str, email: str, password: str) -> str:
+    cognito = boto3.client("cognito-idp", endpoint_url=moto, region_name="us-east-1")
+    result = cognito.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": password},
+    )
+    return str(result["AuthenticationResult"]["IdToken"])
+
+
+def _second_tenant(moto: str, api: str) -> tuple[str, str]:
+    """Another tenant in the running demo, with an API key and a reviewer: (API key, reviewer's ID token)."""
+    from arbiter.adapters.dynamodb import DynamoTenantRepository
+    from arbiter.domain.tenant import TenantSettings
+    from arbiter.services import tenants
+
+    physical = {
+        r["logical_id"]: r["physical_id"] for r in httpx.get(f"{api}/health", timeout=10).json()["resources"]
+    }
+    dynamodb = boto3.client("dynamodb", endpoint_url=moto, region_name="us-east-1")
+    repository = DynamoTenantRepository(dynamodb, physical["ArbiterTable"])
+    tenants.create_tenant(repository, "other", "Other Fintech", TenantSettings())
+    key = tenants.issue_api_key(repository, "other", label="tests")
+    cognito = boto3.client("cognito-idp", endpoint_url=moto, region_name="us-east-1")
+    pool = physical["ReviewerPool"]
+    email, password = "reviewer@other.example.com", "other-password-1"
+    cognito.admin_create_user(
+        UserPoolId=pool,
+        Username=email,
+        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "custom:tenant_id", "Value": "other"}],
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_set_user_password(UserPoolId=pool, Username=email, Password=password, Permanent=True)
+    cognito.admin_add_user_to_group(UserPoolId=pool, Username=email, GroupName="reviewer")
+    return key, _demo_sign_in(moto, physical["ReviewerPoolClient"], email, password)
+
+
+def test_concurrent_callers_each_get_their_own_identity_while_the_demo_seeds(ports: tuple[int, int]) -> None:
+    """Two tenants' reviewers and integrators at once, from the moment the API serves (the demo is then starting
+    its sample cases): every answer is for the caller who asked, never for a request running beside it."""
+    api_port, moto_port = ports
+    api, moto = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{moto_port}"
+    proc = StackProcess("--api-port", str(api_port), "--moto-port", str(moto_port))
+    try:
+        proc.wait_for_line("==> API and back office on")
+        client_id = httpx.get(f"{api}/config.json", timeout=10).json()["cognito"]["clientId"]
+        other_key, other_reviewer = _second_tenant(moto, api)
+        reviewers = {
+            ("demo", "reviewer@arbiter.local"): _demo_sign_in(
+                moto, client_id, "reviewer@arbiter.local", "arbiter-demo"
+            ),
+            ("demo", "admin@arbiter.local"): _demo_sign_in(
+                moto, client_id, "admin@arbiter.local", "arbiter-demo"
+            ),
+            ("other", "reviewer@other.example.com"): other_reviewer,
+        }
+        wrong: list[str] = []
+
+        def reviewer(tenant: str, email: str, token: str) -> None:
+            with httpx.Client(base_url=api, headers={"Authorization": f"Bearer {token}"}, timeout=60) as c:
+                for _ in range(25):
+                    me = c.get("/v1/review/me")
+                    body = me.json() if me.status_code == 200 else {}
+                    if (body.get("tenant_id"), body.get("email")) != (tenant, email):
+                        wrong.append(f"{email}: {me.status_code} {me.text[:200]}")
+                    queue = c.get("/v1/review/cases", params={"limit": 100})
+                    if queue.status_code != 200:
+                        wrong.append(f"{email} queue: {queue.status_code} {queue.text[:200]}")
+
+        def integrator(tenant: str, key: str, thread: str) -> None:
+            own = (f"{tenant}-caller-", "sample-") if tenant == "demo" else (f"{tenant}-caller-",)
+            with httpx.Client(base_url=api, headers={"Authorization": f"Bearer {key}"}, timeout=60) as c:
+                for n in range(10):
+                    entity = {
+                        "type": "individual",
+                        "id": f"{tenant}-caller-{thread}-{n}",
+                        "individual": {"first_name": "Ada"},
+                    }
+                    created = c.post("/v1/cases", json={"workflow": "manual-review", "entity": entity})
+                    if created.status_code != 202:
+                        wrong.append(f"{tenant} integrator: {created.status_code} {created.text[:200]}")
+                    listed = c.get("/v1/cases", params={"limit": 100})
+                    if listed.status_code != 200:
+                        wrong.append(f"{tenant} list: {listed.status_code} {listed.text[:200]}")
+                        continue
+                    foreign = [i["entity"]["id"] for i in listed.json()["items"]]
+                    foreign = [e for e in foreign if not e.startswith(own)]
+                    if foreign:
+                        wrong.append(f"{tenant} integrator sees another tenant's cases: {foreign}")
+
+        # Three of each caller at once: requests to one function overlap as well as requests to different ones.
+        threads = [
+            threading.Thread(target=reviewer, args=(*who, token))
+            for who, token in reviewers.items()
+            for _ in "ab"
+        ]
+        threads += [
+            threading.Thread(target=integrator, args=(tenant, key, thread))
+            for tenant, key in (("demo", "secret"), ("other", other_key))
+            for thread in "abc"
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=240)
+        # The demo's own requests (its sample cases) also got their own identity: it finished starting.
+        proc.wait_for_line(READY)
+        assert "Sample cases    3 started" in "".join(proc.output)
+        assert not any(t.is_alive() for t in threads)
+        assert wrong == []
+    finally:
+        proc.kill()
+
+
 def test_ctrl_c_stops_it_even_when_started_with_sigint_ignored(ports: tuple[int, int]) -> None:
     proc = StackProcess(
         "--api-port", str(ports[0]), "--moto-port", str(ports[1]), "--no-seed", ignore_sigint=True
