@@ -107,3 +107,15 @@ def clearance(
         cleared_by=Actor(type="reviewer", id="reviewer-1"),
         cleared_at=dt.datetime(2026, 11, 2, tzinfo=dt.UTC),
     )
+
+
+def clearance_audit(action: str = "screening.match_cleared") -> Any:
+    """The audit entry a clearance (or its revocation) is stored with on its case."""
+    from arbiter.domain.case import Actor, AuditEntry
+
+    return AuditEntry(
+        at=dt.datetime(2026, 11, 2, tzinfo=dt.UTC),
+        actor=Actor(type="reviewer", id="reviewer-1"),
+        action=action,
+        reason="another person: passport seen",
+    )

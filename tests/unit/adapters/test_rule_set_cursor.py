@@ -36,7 +36,7 @@ def test_the_cursor_pages_through_the_tenants_rule_sets(stored):
     first = repository.list(tenant, limit=2)
     assert first.cursor
     second = repository.list(tenant, cursor=first.cursor, limit=2)
-    assert [r["id"] for r in first.items + second.items] == ["rs-0", "rs-1", "rs-2"]
+    assert [r.id for r in first.items + second.items] == ["rs-0", "rs-1", "rs-2"]
 
 
 @pytest.mark.parametrize(

@@ -108,7 +108,7 @@ def list_rule_sets(
 ) -> dict[str, Any]:
     principal.require("admin", "reading rule sets")
     page = store.list(principal.tenant_id, cursor=cursor, limit=limit)
-    return {"items": page.items, "cursor": page.cursor}
+    return {"items": [summary.model_dump() for summary in page.items], "cursor": page.cursor}
 
 
 def get_rule_set(store: RuleSetRepository, principal: Principal, rule_set_id: str) -> dict[str, Any]:
