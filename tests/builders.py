@@ -59,7 +59,7 @@ def reviewer(role: str = "reviewer", tenant_id: str = "acme", user: str | None =
     user = user or f"{role}-1"
     return Principal(
         kind="reviewer", tenant_id=tenant_id, id=user, email=f"{user}@example.com", roles=(role,)
-    )  # type: ignore[arg-type]
+    )
 
 
 def screening_result(

@@ -42,9 +42,19 @@ from arbiter.domain.tenant import ApiKey, Tenant, UsageKey
 from arbiter.domain.webhooks import RETRY_SCHEDULE_SECONDS
 from arbiter.egress import AllowList, Resolver, system_resolver
 from arbiter.rules.ruleset import RuleSetDraft, RuleSetSummary, RuleSetVersion
+from arbiter.services.assessment import Assessor
 from arbiter.services.authorization import FailureLimit, VerifiedKeys
+from arbiter.services.checks import CheckRunner
 from arbiter.services.continuations import carry_out
-from arbiter.services.ports import CaseDetail, CaseQuery, Page
+from arbiter.services.ports import (
+    CaseDetail,
+    CaseQuery,
+    ClearanceStore,
+    ExecutionStatus,
+    Page,
+    RuleSetRepository,
+    WorkflowCatalog,
+)
 
 STATE_MACHINES = Path(__file__).resolve().parents[2] / "statemachines"
 
@@ -327,6 +337,7 @@ def encode_cursor(partition: str, after: tuple[str, ...]) -> str:
 
 def decode_cursor(cursor: str, partition: str) -> tuple[str, ...]:
     """Where `cursor` resumes; InvalidInput (path `cursor`) for a cursor `partition` did not return."""
+    decoded: Any = None
     try:
         decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         valid = decoded["p"] == partition and all(isinstance(part, str) for part in decoded["k"])
@@ -484,7 +495,7 @@ class FakeEngine:
         self.fail_completions = 0  # how many SendTaskSuccess calls fail before they work again
         self.refuse_starts = False
         #: Executions by ARN and their status (`status`); a started one runs until a test ends it.
-        self.executions: dict[str, str] = {}
+        self.executions: dict[str, ExecutionStatus] = {}
 
     def start(self, workflow_id: str, execution_name: str, payload: dict[str, Any]) -> str:
         if self.refuse_starts:
@@ -497,7 +508,7 @@ class FakeEngine:
             self.executions[arn] = "running"
         return arn
 
-    def status(self, execution_arn: str) -> str:
+    def status(self, execution_arn: str) -> ExecutionStatus:
         return self.executions.get(execution_arn, "missing")
 
     def execution_arn(self, workflow_id: str, execution_name: str) -> str:
@@ -517,13 +528,14 @@ class FakeEngine:
     def definition(self, workflow_id: str) -> dict[str, Any]:
         """The workflow's ASL as a deployed stack holds it: substituted with function ARNs (the account id in them)."""
         text = (STATE_MACHINES / f"{workflow_id}.asl.json").read_text(encoding="utf-8")
-        return json.loads(
+        definition: dict[str, Any] = json.loads(
             re.sub(
                 r"\$\{([A-Za-z]+Function)Arn\}",
                 r"arn:aws:lambda:us-east-1:123456789012:function:arbiter-\1-Q1w2E3r4:live",
                 text,
             )
         )
+        return definition
 
 
 class Clock:
@@ -578,18 +590,18 @@ class FakeDependencies:
     `AuthorizationDeps`); a test sets the ports its use case needs beyond the case store (documents, webhooks…)."""
 
     cases: InMemoryCases = field(default_factory=InMemoryCases)
-    workflows: Any = field(default_factory=BuiltinWorkflowCatalog)
+    workflows: WorkflowCatalog = field(default_factory=BuiltinWorkflowCatalog)
     engine: FakeEngine = field(default_factory=FakeEngine)
-    rule_sets: Any = None
-    clearances: Any = field(default_factory=lambda: InMemoryClearanceStore())
+    rule_sets: RuleSetRepository | None = None
+    clearances: ClearanceStore | None = field(default_factory=lambda: InMemoryClearanceStore())
     tenants: InMemoryTenants = field(default_factory=InMemoryTenants)
     #: Opens what the repositories sealed (any InMemorySecretBox opens what another sealed).
     secret_box: InMemorySecretBox = field(default_factory=InMemorySecretBox)
     clock: Callable[[], dt.datetime] = field(default_factory=Clock)
     # the Decide step
-    checks: Any = field(default_factory=PassingChecks)
-    assessor: Any = field(default_factory=RecommendByName)
-    # documents (tests/unit/documents/fakes.py); None: the use case must not touch them
+    checks: CheckRunner = field(default_factory=PassingChecks)
+    assessor: Assessor = field(default_factory=RecommendByName)
+    # documents (tests/unit/documents/fakes.py); None: the use case must not touch them (so not typed as ports)
     store: Any = None
     hashes: Any = None
     fetcher: Any = None
@@ -640,7 +652,7 @@ def case_deps() -> FakeDependencies:
     return FakeDependencies()
 
 
-def automation_deps(deps: FakeDependencies, assessor: Any = None) -> FakeDependencies:
+def automation_deps(deps: FakeDependencies, assessor: Assessor | None = None) -> FakeDependencies:
     """`deps` ready for the Decide step: passing checks, `assessor` (default: approve everyone)."""
     deps.checks = PassingChecks()
     deps.assessor = assessor or RecommendByName()

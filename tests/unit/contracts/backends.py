@@ -1,4 +1,6 @@
-"""The two backends every contract runs on: the in-memory fakes and the DynamoDB adapters on the stack's table."""
+"""The two backends every contract runs on: the in-memory fakes and the DynamoDB adapters on the stack's table.
+
+`Ports` is typed with the protocols, so mypy holds both the fakes and the adapters to them."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from arbiter.adapters.dynamodb.items import from_item, to_item
 from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
 from arbiter.adapters.dynamodb.tenants import DynamoTenantRepository
 from arbiter.adapters.dynamodb.webhooks import DynamoWebhookRepository
-from arbiter.domain.sealed import SecretBox
+from arbiter.services.ports import CaseRepository, ClearanceStore, RuleSetRepository, TenantRepository
+from arbiter.services.webhook_delivery import WebhookRepository
 from tests.unit.fakes import (
     InMemoryCases,
     InMemoryClearanceStore,
@@ -37,17 +40,28 @@ class Written:
 
 
 @dataclass
+class Ports:
+    """The stores under contract, as the services see them."""
+
+    cases: CaseRepository
+    tenants: TenantRepository
+    rule_sets: RuleSetRepository
+    clearances: ClearanceStore
+    webhooks: WebhookRepository
+
+
+@dataclass
 class Backend:
     """One implementation of the ports, and what only a test may look at."""
 
     name: str
     tenant_id: str
-    #: Builds a port (`cases`, `tenants`…) of this backend: the fake, or the adapter on the stack's table.
-    build: Callable[[str], Any]
+    ports: Ports
     #: What was written beside one case (tenant, case id).
     written: Callable[[str, str], Written]
 
     def other_tenant(self) -> str:
+        """A new tenant id (nothing stored under it)."""
         return f"t-{secrets.token_hex(5)}"
 
 
@@ -55,13 +69,13 @@ def memory_backend() -> Backend:
     """The fakes the service tests use, sharing one case store (clearances are audited on its cases)."""
     cases = InMemoryCases()
     box = InMemorySecretBox()
-    ports: dict[str, Any] = {
-        "cases": cases,
-        "tenants": InMemoryTenants(box),
-        "rule_sets": InMemoryRuleSets(),
-        "clearances": InMemoryClearanceStore(cases),
-        "webhooks": InMemoryWebhooks(box),
-    }
+    ports = Ports(
+        cases=cases,
+        tenants=InMemoryTenants(box),
+        rule_sets=InMemoryRuleSets(),
+        clearances=InMemoryClearanceStore(cases),
+        webhooks=InMemoryWebhooks(box),
+    )
 
     def written(tenant_id: str, case_id: str) -> Written:
         return Written(
@@ -71,27 +85,21 @@ def memory_backend() -> Backend:
             ],
         )
 
-    return Backend("memory", f"t-{secrets.token_hex(5)}", ports.__getitem__, written)
+    return Backend("memory", f"t-{secrets.token_hex(5)}", ports, written)
 
 
 def dynamodb_backend(stack: Any) -> Backend:
     """The DynamoDB adapters on the local stack's table (its moto), with a tenant of their own."""
     client = stack.client("dynamodb")
     table = stack.physical_id("ArbiterTable")
-    box: SecretBox = InMemorySecretBox()  # sealing is the KMS adapter's contract (tests/unit/adapters)
-    ports: dict[str, Callable[[], Any]] = {
-        "cases": lambda: DynamoCaseRepository(client, table),
-        "tenants": lambda: DynamoTenantRepository(client, table, secrets=box),
-        "rule_sets": lambda: DynamoRuleSetRepository(client, table),
-        "clearances": lambda: DynamoClearanceStore(client, table),
-        "webhooks": lambda: DynamoWebhookRepository(client, table, secrets=box),
-    }
-    built: dict[str, Any] = {}
-
-    def build(port: str) -> Any:
-        if port not in built:
-            built[port] = ports[port]()
-        return built[port]
+    box = InMemorySecretBox()  # sealing is the KMS adapter's contract (tests/unit/adapters)
+    ports = Ports(
+        cases=DynamoCaseRepository(client, table),
+        tenants=DynamoTenantRepository(client, table, secrets=box),
+        rule_sets=DynamoRuleSetRepository(client, table),
+        clearances=DynamoClearanceStore(client, table),
+        webhooks=DynamoWebhookRepository(client, table, secrets=box),
+    )
 
     def written(tenant_id: str, case_id: str) -> Written:
         response = client.query(
@@ -109,4 +117,4 @@ def dynamodb_backend(stack: Any) -> Backend:
             ],
         )
 
-    return Backend("dynamodb", f"t-{secrets.token_hex(5)}", build, written)
+    return Backend("dynamodb", f"t-{secrets.token_hex(5)}", ports, written)

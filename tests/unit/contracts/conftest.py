@@ -25,29 +25,24 @@ def backend(request: pytest.FixtureRequest) -> Backend:
 
 @pytest.fixture
 def cases(backend: Backend) -> CaseRepository:
-    repository: CaseRepository = backend.build("cases")
-    return repository
+    return backend.ports.cases
 
 
 @pytest.fixture
 def tenants(backend: Backend) -> TenantRepository:
-    repository: TenantRepository = backend.build("tenants")
-    return repository
+    return backend.ports.tenants
 
 
 @pytest.fixture
 def rule_sets(backend: Backend) -> RuleSetRepository:
-    repository: RuleSetRepository = backend.build("rule_sets")
-    return repository
+    return backend.ports.rule_sets
 
 
 @pytest.fixture
 def clearances(backend: Backend) -> ClearanceStore:
-    store: ClearanceStore = backend.build("clearances")
-    return store
+    return backend.ports.clearances
 
 
 @pytest.fixture
 def webhooks(backend: Backend) -> WebhookRepository:
-    repository: WebhookRepository = backend.build("webhooks")
-    return repository
+    return backend.ports.webhooks

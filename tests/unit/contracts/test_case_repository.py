@@ -63,7 +63,9 @@ def ids(found: list[Case]) -> list[str]:
 # ---------------------------------------------------------------------------------------------- writes
 
 
-def test_a_new_case_is_stored_at_version_1_with_its_audit_and_events(cases, backend):
+def test_a_new_case_is_stored_at_version_1_with_its_audit_and_events(
+    cases: CaseRepository, backend: Backend
+) -> None:
     case = open_case(cases, backend.tenant_id)
     assert case.version == 1
     stored = cases.get(backend.tenant_id, case.id)
@@ -73,7 +75,9 @@ def test_a_new_case_is_stored_at_version_1_with_its_audit_and_events(cases, back
     assert len(backend.written(backend.tenant_id, case.id).events) == 1
 
 
-def test_adding_a_case_whose_id_exists_is_a_conflict_and_keeps_the_first(cases, backend):
+def test_adding_a_case_whose_id_exists_is_a_conflict_and_keeps_the_first(
+    cases: CaseRepository, backend: Backend
+) -> None:
     first = open_case(cases, backend.tenant_id, individual("e-first"))
     again, created = Case.open(
         tenant_id=backend.tenant_id,
@@ -89,7 +93,9 @@ def test_adding_a_case_whose_id_exists_is_a_conflict_and_keeps_the_first(cases, 
     assert [e.action for e in cases.detail(backend.tenant_id, first.id).audit] == ["case.created"]
 
 
-def test_a_save_moves_the_version_and_writes_the_changes_audit_events_and_continuations(cases, backend):
+def test_a_save_moves_the_version_and_writes_the_changes_audit_events_and_continuations(
+    cases: CaseRepository, backend: Backend
+) -> None:
     case = open_case(cases, backend.tenant_id)
     changes: list[Change] = []
 
@@ -116,7 +122,9 @@ def test_a_save_moves_the_version_and_writes_the_changes_audit_events_and_contin
     assert len(written.continuations) == 1
 
 
-def test_a_save_at_a_stale_version_is_a_concurrent_update_and_writes_nothing(cases, backend):
+def test_a_save_at_a_stale_version_is_a_concurrent_update_and_writes_nothing(
+    cases: CaseRepository, backend: Backend
+) -> None:
     case = open_case(cases, backend.tenant_id)
     first, second = cases.get(backend.tenant_id, case.id), cases.get(backend.tenant_id, case.id)
     cases.save(first, first.await_review("token-1", at=at(1)), expected_version=1)
@@ -135,7 +143,9 @@ def test_a_save_at_a_stale_version_is_a_concurrent_update_and_writes_nothing(cas
     assert backend.written(backend.tenant_id, case.id) == before
 
 
-def test_saving_a_case_that_was_never_stored_is_a_concurrent_update(cases, backend):
+def test_saving_a_case_that_was_never_stored_is_a_concurrent_update(
+    cases: CaseRepository, backend: Backend
+) -> None:
     case, _ = Case.open(
         tenant_id=backend.tenant_id, workflow_id="kyc", workflow_version=1, entity=individual(), actor=SYSTEM
     )
@@ -145,7 +155,9 @@ def test_saving_a_case_that_was_never_stored_is_a_concurrent_update(cases, backe
         cases.get(backend.tenant_id, case.id)
 
 
-def test_the_audit_trail_is_append_only_an_entry_stored_twice_refuses_the_whole_change(cases, backend):
+def test_the_audit_trail_is_append_only_an_entry_stored_twice_refuses_the_whole_change(
+    cases: CaseRepository, backend: Backend
+) -> None:
     case = open_case(cases, backend.tenant_id)
     current = cases.get(backend.tenant_id, case.id)
     note = current.record_note("called the applicant", REVIEWER, at=at(1))
@@ -161,7 +173,9 @@ def test_the_audit_trail_is_append_only_an_entry_stored_twice_refuses_the_whole_
     assert len(backend.written(backend.tenant_id, case.id).events) == 1  # the case's creation only
 
 
-def test_a_case_of_another_tenant_is_not_found_and_not_listed(cases, backend):
+def test_a_case_of_another_tenant_is_not_found_and_not_listed(
+    cases: CaseRepository, backend: Backend
+) -> None:
     case = open_case(cases, backend.tenant_id)
     other = backend.other_tenant()
     with pytest.raises(NotFound):
@@ -174,7 +188,9 @@ def test_a_case_of_another_tenant_is_not_found_and_not_listed(cases, backend):
     assert sum(cases.counts(other).values()) == 0
 
 
-def test_the_detail_holds_the_audit_in_time_order_the_checks_and_the_children(cases, backend):
+def test_the_detail_holds_the_audit_in_time_order_the_checks_and_the_children(
+    cases: CaseRepository, backend: Backend
+) -> None:
     parent = open_case(cases, backend.tenant_id, business("b-1"), workflow="kyb")
     owners = [open_case(cases, backend.tenant_id, individual(f"o-{i}"), minute=i + 1) for i in range(2)]
 
@@ -198,7 +214,9 @@ def test_the_detail_holds_the_audit_in_time_order_the_checks_and_the_children(ca
         cases.detail(backend.tenant_id, "case_missing")
 
 
-def test_saving_checks_replaces_a_checks_previous_result_and_keeps_the_others(cases, backend):
+def test_saving_checks_replaces_a_checks_previous_result_and_keeps_the_others(
+    cases: CaseRepository, backend: Backend
+) -> None:
     case = open_case(cases, backend.tenant_id)
     cases.save_checks(
         backend.tenant_id, case.id, {"sanctions": {"status": "error"}, "registry": {"status": "ok"}}
@@ -213,7 +231,9 @@ def test_saving_checks_replaces_a_checks_previous_result_and_keeps_the_others(ca
     assert len(cases.detail(backend.tenant_id, case.id).checks) == 32
 
 
-def test_find_by_ids_answers_in_the_order_asked_once_each_without_the_missing(cases, backend):
+def test_find_by_ids_answers_in_the_order_asked_once_each_without_the_missing(
+    cases: CaseRepository, backend: Backend
+) -> None:
     a, b, c = (open_case(cases, backend.tenant_id, individual(f"e-{i}"), minute=i) for i in range(3))
     assert ids(cases.find_by_ids(backend.tenant_id, [c.id, "case_missing", a.id, c.id, b.id])) == [
         c.id,
@@ -224,7 +244,7 @@ def test_find_by_ids_answers_in_the_order_asked_once_each_without_the_missing(ca
     assert cases.find_by_ids(backend.tenant_id, [a.id])[0].version == 1
 
 
-def test_the_counts_follow_every_change_of_state(cases, backend):
+def test_the_counts_follow_every_change_of_state(cases: CaseRepository, backend: Backend) -> None:
     first = open_case(cases, backend.tenant_id)
     second = open_case(cases, backend.tenant_id, collecting=True, minute=1)
     open_case(cases, backend.tenant_id, minute=2)
@@ -269,7 +289,7 @@ class Population:
 
 
 def _populate(backend: Backend) -> Population:
-    cases: CaseRepository = backend.build("cases")
+    cases = backend.ports.cases
     t = backend.tenant_id
     risk = {level: RiskAssessment(recommendation="review", level=level, evaluated_at=T0) for level in ("low", "medium", "high", "critical")}  # fmt: skip
     r1, r2 = Assignee(id="r-1"), Assignee(id="r-2")
@@ -354,25 +374,27 @@ FILTERS: list[tuple[dict[str, Any], list[str]]] = [
 
 
 @pytest.mark.parametrize(("filters", "expected"), FILTERS, ids=[str(f) for f, _ in FILTERS])
-def test_a_query_lists_what_its_filters_keep_in_the_indexs_order(population, filters, expected):
+def test_a_query_lists_what_its_filters_keep_in_the_indexs_order(
+    population: Population, filters: dict[str, Any], expected: list[str]
+) -> None:
     found = population.cases.query(population.query(**filters))
     assert ids(found.items) == population.named(*expected)
     assert all(c.tenant_id == population.tenant_id for c in found.items)
 
 
-def test_a_search_for_a_case_id_finds_that_case_only(population):
+def test_a_search_for_a_case_id_finds_that_case_only(population: Population) -> None:
     alan = population.by_name["alan"]
     assert ids(population.cases.query(population.query(search=alan.id)).items) == [alan.id]
     assert population.cases.query(population.query(search=alan.id, states=(REVIEW,))).items == []
 
 
-def test_a_search_without_a_letter_or_digit_is_invalid_naming_the_parameter(population):
+def test_a_search_without_a_letter_or_digit_is_invalid_naming_the_parameter(population: Population) -> None:
     with pytest.raises(InvalidInput) as refused:
         population.cases.query(population.query(search=" -!- "))
     assert refused.value.path == "q"
 
 
-def test_an_empty_search_is_no_search(population):
+def test_an_empty_search_is_no_search(population: Population) -> None:
     assert len(population.cases.query(population.query(search="")).items) == 8
 
 
@@ -392,7 +414,9 @@ CURSORED: list[dict[str, Any]] = [
 
 @pytest.mark.parametrize("filters", CURSORED, ids=[str(f) for f in CURSORED])
 @pytest.mark.parametrize("limit", [1, 2, 3])
-def test_the_cursor_walks_every_page_once_in_the_order_of_one_page(population, filters, limit):
+def test_the_cursor_walks_every_page_once_in_the_order_of_one_page(
+    population: Population, filters: dict[str, Any], limit: int
+) -> None:
     whole = ids(population.cases.query(population.query(**filters, limit=50)).items)
     walked = [ids(page) for page in population.all_pages(population.query(**filters, limit=limit))]
     assert [case_id for page in walked for case_id in page] == whole
@@ -403,13 +427,15 @@ def test_the_cursor_walks_every_page_once_in_the_order_of_one_page(population, f
     "cursor",
     ["not-a-cursor", "e30", "eyJpIjogIkJ5VGVuYW50In0", "bnVsbA", "W10", "%%%"],
 )
-def test_a_cursor_the_query_did_not_return_is_invalid_naming_the_parameter(population, cursor):
+def test_a_cursor_the_query_did_not_return_is_invalid_naming_the_parameter(
+    population: Population, cursor: str
+) -> None:
     with pytest.raises(InvalidInput) as refused:
         population.cases.query(population.query(cursor=cursor))
     assert refused.value.path == "cursor"
 
 
-def test_a_cursor_of_another_list_or_another_tenant_is_refused(population):
+def test_a_cursor_of_another_list_or_another_tenant_is_refused(population: Population) -> None:
     by_assignee = population.cases.query(population.query(assignee="r-1", limit=1))
     by_tenant = population.cases.query(population.query(limit=1))
     assert by_assignee.cursor
@@ -440,7 +466,9 @@ NUMBERED: list[tuple[dict[str, Any], int, list[str]]] = [
 @pytest.mark.parametrize(
     ("filters", "number", "expected"), NUMBERED, ids=[f"{f}-page{n}" for f, n, _ in NUMBERED]
 )
-def test_numbered_pages_are_slices_of_the_cases_in_creation_order(population, filters, number, expected):
+def test_numbered_pages_are_slices_of_the_cases_in_creation_order(
+    population: Population, filters: dict[str, Any], number: int, expected: list[str]
+) -> None:
     assert ids(population.cases.query_page(population.query(**filters), number)) == population.named(
         *expected
     )
@@ -450,12 +478,14 @@ def test_numbered_pages_are_slices_of_the_cases_in_creation_order(population, fi
     ("filters", "number"),
     [({"workflow_id": "kyc"}, 1), ({"search": "ada"}, 1), ({"cursor": "x"}, 1), ({}, 0), ({}, -1)],
 )
-def test_numbered_pages_serve_queries_by_state_only_from_page_1(population, filters, number):
+def test_numbered_pages_serve_queries_by_state_only_from_page_1(
+    population: Population, filters: dict[str, Any], number: int
+) -> None:
     with pytest.raises(ValueError, match=r"state only|from 1"):
         population.cases.query_page(population.query(**filters), number)
 
 
-def test_the_counts_of_the_population(population):
+def test_the_counts_of_the_population(population: Population) -> None:
     counts = population.cases.counts(population.tenant_id)
     assert {s: n for s, n in counts.items() if n} == {
         "processing": 2,

@@ -10,8 +10,9 @@ import pytest
 from arbiter.domain.case import SYSTEM, Actor, AuditEntry, Case
 from arbiter.domain.errors import NotFound
 from arbiter.domain.screening import Clearance
-from arbiter.services.ports import CaseRepository
+from arbiter.services.ports import ClearanceStore
 from tests.builders import individual
+from tests.unit.contracts.backends import Backend
 
 AT = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
 REVIEWER = Actor(type="reviewer", id="r-1")
@@ -19,9 +20,9 @@ OPENED = AT - dt.timedelta(days=1)
 
 
 @pytest.fixture
-def case_id(backend) -> str:
+def case_id(backend: Backend) -> str:
     """A case of the backend's tenant, in its case store."""
-    cases: CaseRepository = backend.build("cases")
+    cases = backend.ports.cases
     case, change = Case.open(
         tenant_id=backend.tenant_id,
         workflow_id="kyc",
@@ -54,12 +55,14 @@ def audit(action: str, minute: int) -> AuditEntry:
     return AuditEntry(at=AT + dt.timedelta(minutes=minute), actor=REVIEWER, action=action)
 
 
-def audit_actions(backend, case_id: str) -> list[str]:
-    cases: CaseRepository = backend.build("cases")
+def audit_actions(backend: Backend, case_id: str) -> list[str]:
+    cases = backend.ports.cases
     return [e.action for e in cases.detail(backend.tenant_id, case_id).audit]
 
 
-def test_a_clearance_is_stored_once_with_its_audit_entry_on_the_case(clearances, backend, case_id):
+def test_a_clearance_is_stored_once_with_its_audit_entry_on_the_case(
+    clearances: ClearanceStore, backend: Backend, case_id: str
+) -> None:
     clearance = cleared(backend.tenant_id, case_id)
     assert clearances.get(backend.tenant_id, "e-1", "demo-haddad") is None
     assert clearances.add(clearance, audit("screening.match_cleared", 1)) is True
@@ -68,13 +71,17 @@ def test_a_clearance_is_stored_once_with_its_audit_entry_on_the_case(clearances,
     assert audit_actions(backend, case_id) == ["case.created", "screening.match_cleared"]
 
 
-def test_a_clearance_for_a_case_that_does_not_exist_is_not_found_and_not_stored(clearances, backend):
+def test_a_clearance_for_a_case_that_does_not_exist_is_not_found_and_not_stored(
+    clearances: ClearanceStore, backend: Backend
+) -> None:
     with pytest.raises(NotFound):
         clearances.add(cleared(backend.tenant_id, "case_missing"), audit("screening.match_cleared", 1))
     assert clearances.get(backend.tenant_id, "e-1", "demo-haddad") is None
 
 
-def test_a_partys_clearances_are_listed_by_entry_and_kept_apart_from_others(clearances, backend, case_id):
+def test_a_partys_clearances_are_listed_by_entry_and_kept_apart_from_others(
+    clearances: ClearanceStore, backend: Backend, case_id: str
+) -> None:
     t = backend.tenant_id
     for entry in ("demo-orlov", "demo-haddad", "demo-kim"):
         clearances.add(cleared(t, case_id, entry), audit("screening.match_cleared", 1))
@@ -86,7 +93,9 @@ def test_a_partys_clearances_are_listed_by_entry_and_kept_apart_from_others(clea
     assert clearances.get(backend.other_tenant(), "e-1", "demo-haddad") is None
 
 
-def test_cleared_entries_name_each_party_that_has_any(clearances, backend, case_id):
+def test_cleared_entries_name_each_party_that_has_any(
+    clearances: ClearanceStore, backend: Backend, case_id: str
+) -> None:
     t = backend.tenant_id
     clearances.add(cleared(t, case_id, "demo-haddad"), audit("screening.match_cleared", 1))
     clearances.add(cleared(t, case_id, "demo-kim"), audit("screening.match_cleared", 2))
@@ -100,9 +109,9 @@ def test_cleared_entries_name_each_party_that_has_any(clearances, backend, case_
 
 
 def test_a_clearance_is_removed_once_with_an_audit_entry_on_the_case_it_is_revoked_from(
-    clearances, backend, case_id
-):
-    cases: CaseRepository = backend.build("cases")
+    clearances: ClearanceStore, backend: Backend, case_id: str
+) -> None:
+    cases = backend.ports.cases
     other, change = Case.open(
         tenant_id=backend.tenant_id,
         workflow_id="kyc",

@@ -10,6 +10,8 @@ import pytest
 
 from arbiter.domain.errors import Conflict, InvalidRule, NotFound
 from arbiter.rules.ruleset import Rule, RuleSetDraft
+from arbiter.services.ports import RuleSetRepository
+from tests.unit.contracts.backends import Backend
 
 AT = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
 
@@ -29,7 +31,9 @@ def later(minutes: int) -> dt.datetime:
     return AT + dt.timedelta(minutes=minutes)
 
 
-def test_versions_are_numbered_from_1_and_read_back_as_saved(rule_sets, backend):
+def test_versions_are_numbered_from_1_and_read_back_as_saved(
+    rule_sets: RuleSetRepository, backend: Backend
+) -> None:
     t = backend.tenant_id
     first = rule_sets.add_version(t, draft(rules=1), actor="admin-1", at=AT)
     second = rule_sets.add_version(t, draft(name="KYC v2", rules=2), actor=None, at=later(1))
@@ -40,7 +44,9 @@ def test_versions_are_numbered_from_1_and_read_back_as_saved(rule_sets, backend)
     assert rule_sets.get_version(t, "kyc-default", 2).content() == draft(name="KYC v2", rules=2)
 
 
-def test_a_missing_version_or_rule_set_or_another_tenants_is_not_found(rule_sets, backend):
+def test_a_missing_version_or_rule_set_or_another_tenants_is_not_found(
+    rule_sets: RuleSetRepository, backend: Backend
+) -> None:
     rule_sets.add_version(backend.tenant_id, draft(), actor="a", at=AT)
     for tenant_id, rule_set_id, version in (
         (backend.tenant_id, "kyc-default", 2),
@@ -54,14 +60,18 @@ def test_a_missing_version_or_rule_set_or_another_tenants_is_not_found(rule_sets
     assert rule_sets.published_version(backend.other_tenant(), "kyc-default") is None
 
 
-def test_versions_are_listed_newest_first_up_to_the_limit(rule_sets, backend):
+def test_versions_are_listed_newest_first_up_to_the_limit(
+    rule_sets: RuleSetRepository, backend: Backend
+) -> None:
     for minute in range(4):
         rule_sets.add_version(backend.tenant_id, draft(), actor="a", at=later(minute))
     assert [v.version for v in rule_sets.versions(backend.tenant_id, "kyc-default")] == [4, 3, 2, 1]
     assert [v.version for v in rule_sets.versions(backend.tenant_id, "kyc-default", limit=2)] == [4, 3]
 
 
-def test_a_rule_set_too_large_to_store_is_refused_and_nothing_is_stored(rule_sets, backend):
+def test_a_rule_set_too_large_to_store_is_refused_and_nothing_is_stored(
+    rule_sets: RuleSetRepository, backend: Backend
+) -> None:
     huge = RuleSetDraft(id="huge", name="huge", lists={"names": ["x" * 1000] * 400})
     with pytest.raises(InvalidRule) as refused:
         rule_sets.add_version(backend.tenant_id, huge, actor="a", at=AT)
@@ -70,7 +80,9 @@ def test_a_rule_set_too_large_to_store_is_refused_and_nothing_is_stored(rule_set
         rule_sets.versions(backend.tenant_id, "huge")
 
 
-def test_publishing_marks_the_version_and_makes_it_the_one_cases_pin(rule_sets, backend):
+def test_publishing_marks_the_version_and_makes_it_the_one_cases_pin(
+    rule_sets: RuleSetRepository, backend: Backend
+) -> None:
     t = backend.tenant_id
     for minute in range(3):
         rule_sets.add_version(t, draft(), actor="a", at=later(minute))
@@ -89,7 +101,9 @@ def test_publishing_marks_the_version_and_makes_it_the_one_cases_pin(rule_sets, 
     assert rule_sets.get_version(t, "kyc-default", 2).status == "published"  # versions never change back
 
 
-def test_publishing_again_or_behind_a_newer_published_version_is_a_conflict(rule_sets, backend):
+def test_publishing_again_or_behind_a_newer_published_version_is_a_conflict(
+    rule_sets: RuleSetRepository, backend: Backend
+) -> None:
     t = backend.tenant_id
     for minute in range(3):
         rule_sets.add_version(t, draft(), actor="a", at=later(minute))
@@ -107,7 +121,9 @@ def test_publishing_again_or_behind_a_newer_published_version_is_a_conflict(rule
         rule_sets.publish(t, "kyc-default", 9, actor="a", at=later(13))
 
 
-def test_the_list_holds_each_rule_set_once_by_id_with_its_versions(rule_sets, backend):
+def test_the_list_holds_each_rule_set_once_by_id_with_its_versions(
+    rule_sets: RuleSetRepository, backend: Backend
+) -> None:
     t = backend.tenant_id
     rule_sets.add_version(t, draft("kyb", "KYB"), actor="a", at=AT)
     rule_sets.add_version(t, draft("aml", "AML"), actor="a", at=later(1))
@@ -124,7 +140,7 @@ def test_the_list_holds_each_rule_set_once_by_id_with_its_versions(rule_sets, ba
 
 
 @pytest.mark.parametrize("limit", [1, 2, 5])
-def test_the_cursor_walks_the_list_by_id(rule_sets, backend, limit):
+def test_the_cursor_walks_the_list_by_id(rule_sets: RuleSetRepository, backend: Backend, limit: int) -> None:
     names = ["rs-0", "rs-1", "rs-2", "rs-3", "rs-4"]
     for name in reversed(names):
         rule_sets.add_version(backend.tenant_id, draft(name), actor="a", at=AT)
@@ -155,14 +171,16 @@ def _b64(value: object) -> str:
         _b64({"p": "x", "k": ["a"]}),
     ],
 )
-def test_a_forged_cursor_is_refused_naming_the_field(rule_sets, backend, cursor):
+def test_a_forged_cursor_is_refused_naming_the_field(
+    rule_sets: RuleSetRepository, backend: Backend, cursor: str
+) -> None:
     rule_sets.add_version(backend.tenant_id, draft(), actor="a", at=AT)
     with pytest.raises(InvalidRule) as refused:
         rule_sets.list(backend.tenant_id, cursor=cursor)
     assert refused.value.path == "cursor"
 
 
-def test_another_tenants_cursor_is_refused(rule_sets, backend):
+def test_another_tenants_cursor_is_refused(rule_sets: RuleSetRepository, backend: Backend) -> None:
     other = backend.other_tenant()
     for name in ("a", "b"):
         rule_sets.add_version(other, draft(name), actor="x", at=AT)

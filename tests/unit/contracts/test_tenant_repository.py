@@ -13,8 +13,8 @@ from arbiter.adapters.apigateway import ApiGatewayUsagePlans
 from arbiter.domain.errors import Conflict, InvalidInput, NotFound
 from arbiter.domain.sealed import ballerine_secret_context, is_sealed
 from arbiter.domain.tenant import ApiKey, Tenant, TenantSettings, UsageKey, hash_api_key, key_prefix
-from arbiter.services.ports import UsagePlans
-from tests.unit.contracts.backends import BACKENDS
+from arbiter.services.ports import TenantRepository, UsagePlans
+from tests.unit.contracts.backends import BACKENDS, Backend
 from tests.unit.fakes import FakeUsagePlans, InMemorySecretBox
 
 AT = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
@@ -35,7 +35,9 @@ def an_api_key(tenant_id: str, key: str) -> ApiKey:
     )
 
 
-def test_a_tenant_is_read_back_as_stored_with_its_usage_key(tenants, backend):
+def test_a_tenant_is_read_back_as_stored_with_its_usage_key(
+    tenants: TenantRepository, backend: Backend
+) -> None:
     usage = UsageKey(tier="standard", key_id="k-1", value="u" * 40)
     tenant = a_tenant(
         backend.tenant_id, workflow_aliases={"kyb-onboarding": "kyb"}, document_retention_days=30
@@ -46,7 +48,9 @@ def test_a_tenant_is_read_back_as_stored_with_its_usage_key(tenants, backend):
     assert tenants.get(backend.other_tenant()) is None
 
 
-def test_adding_a_tenant_whose_id_is_taken_is_a_conflict_and_keeps_the_first(tenants, backend):
+def test_adding_a_tenant_whose_id_is_taken_is_a_conflict_and_keeps_the_first(
+    tenants: TenantRepository, backend: Backend
+) -> None:
     tenants.add(a_tenant(backend.tenant_id))
     second = a_tenant(backend.tenant_id).model_copy(update={"name": "Impostor"})
     with pytest.raises(Conflict):
@@ -56,7 +60,9 @@ def test_adding_a_tenant_whose_id_is_taken_is_a_conflict_and_keeps_the_first(ten
     assert stored.name == "Acme Payments"
 
 
-def test_an_update_replaces_the_tenant_and_a_missing_tenant_is_not_found(tenants, backend):
+def test_an_update_replaces_the_tenant_and_a_missing_tenant_is_not_found(
+    tenants: TenantRepository, backend: Backend
+) -> None:
     tenants.add(a_tenant(backend.tenant_id))
     changed = a_tenant(backend.tenant_id, allow_integrator_decisions=True)
     changed.usage = UsageKey(tier="high-volume", key_id="k-2", value="v" * 40)
@@ -67,7 +73,9 @@ def test_an_update_replaces_the_tenant_and_a_missing_tenant_is_not_found(tenants
     assert tenants.get(backend.other_tenant()) is None
 
 
-def test_a_shared_secret_is_stored_sealed_for_its_tenant_and_never_sealed_twice(tenants, backend):
+def test_a_shared_secret_is_stored_sealed_for_its_tenant_and_never_sealed_twice(
+    tenants: TenantRepository, backend: Backend
+) -> None:
     tenants.add(a_tenant(backend.tenant_id, webhook_shared_secret="s3cret-shared"))
     stored = tenants.get(backend.tenant_id)
     assert stored is not None
@@ -82,7 +90,9 @@ def test_a_shared_secret_is_stored_sealed_for_its_tenant_and_never_sealed_twice(
     assert again.settings.webhook_shared_secret == sealed
 
 
-def test_an_api_key_is_found_by_its_hash_only_once_issued(tenants, backend):
+def test_an_api_key_is_found_by_its_hash_only_once_issued(
+    tenants: TenantRepository, backend: Backend
+) -> None:
     key = an_api_key(backend.tenant_id, f"arb_{secrets.token_urlsafe(32)}")
     assert tenants.get_api_key(key.key_hash) is None
     tenants.add_api_key(key)
@@ -128,12 +138,12 @@ def usage_plans(request: pytest.FixtureRequest) -> tuple[UsagePlans, Any]:
     return ApiGatewayUsagePlans(apigateway, api_id, "live"), tier_of
 
 
-def test_the_tiers_are_the_plans_by_name(usage_plans):
+def test_the_tiers_are_the_plans_by_name(usage_plans: tuple[UsagePlans, Any]) -> None:
     plans, _ = usage_plans
     assert plans.tiers() == ["high-volume", "standard"]
 
 
-def test_a_key_is_issued_in_its_tier_and_moved_to_another(usage_plans):
+def test_a_key_is_issued_in_its_tier_and_moved_to_another(usage_plans: tuple[UsagePlans, Any]) -> None:
     plans, tier_of = usage_plans
     key = plans.issue_key("acme", "standard")
     assert (key.tier, tier_of(key.key_id)) == ("standard", "standard")
@@ -145,7 +155,9 @@ def test_a_key_is_issued_in_its_tier_and_moved_to_another(usage_plans):
     assert other.key_id != key.key_id
 
 
-def test_an_unknown_tier_is_invalid_naming_the_field_and_changes_nothing(usage_plans):
+def test_an_unknown_tier_is_invalid_naming_the_field_and_changes_nothing(
+    usage_plans: tuple[UsagePlans, Any],
+) -> None:
     plans, tier_of = usage_plans
     with pytest.raises(InvalidInput) as refused:
         plans.issue_key("acme", "platinum")

@@ -14,6 +14,7 @@ from arbiter.domain.sealed import is_sealed, webhook_secret_context
 from arbiter.domain.webhooks import Attempt, Delivery, DeliveryStatus, SigningSecret, Subscription
 from arbiter.services.ports import Page
 from arbiter.services.webhook_delivery import WebhookRepository
+from tests.unit.contracts.backends import Backend
 from tests.unit.fakes import InMemorySecretBox
 
 T0 = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
@@ -82,7 +83,9 @@ def walk(list_page: Any, limit: int) -> list[list[str]]:
 # ---------------------------------------------------------------------------------------------- subscriptions
 
 
-def test_a_subscription_is_added_once_and_read_back_with_its_secrets_sealed(webhooks, backend):
+def test_a_subscription_is_added_once_and_read_back_with_its_secrets_sealed(
+    webhooks: WebhookRepository, backend: Backend
+) -> None:
     sub = subscription(backend.tenant_id, "sub-1")
     assert webhooks.add_subscription(sub) is True
     assert webhooks.add_subscription(subscription(backend.tenant_id, "sub-1", minute=5)) is False
@@ -97,7 +100,9 @@ def test_a_subscription_is_added_once_and_read_back_with_its_secrets_sealed(webh
     assert webhooks.get_subscription(backend.tenant_id, "sub-1").secrets[0].value == sealed
 
 
-def test_another_tenants_or_a_missing_subscription_is_not_found(webhooks, backend):
+def test_another_tenants_or_a_missing_subscription_is_not_found(
+    webhooks: WebhookRepository, backend: Backend
+) -> None:
     webhooks.add_subscription(subscription(backend.tenant_id, "sub-1"))
     for tenant_id, sub_id in ((backend.other_tenant(), "sub-1"), (backend.tenant_id, "sub-2")):
         with pytest.raises(NotFound):
@@ -110,7 +115,9 @@ def test_another_tenants_or_a_missing_subscription_is_not_found(webhooks, backen
         webhooks.get_subscription(backend.tenant_id, "sub-2")  # a save never creates one
 
 
-def test_a_saved_subscription_replaces_the_stored_one_and_a_deleted_one_is_gone(webhooks, backend):
+def test_a_saved_subscription_replaces_the_stored_one_and_a_deleted_one_is_gone(
+    webhooks: WebhookRepository, backend: Backend
+) -> None:
     t = backend.tenant_id
     webhooks.add_subscription(subscription(t, "sub-1"))
     changed = webhooks.get_subscription(t, "sub-1")
@@ -128,7 +135,9 @@ def test_a_saved_subscription_replaces_the_stored_one_and_a_deleted_one_is_gone(
     assert webhooks.list_subscriptions(t).items == []
 
 
-def test_the_list_holds_the_tenants_own_subscriptions_newest_first(webhooks, backend):
+def test_the_list_holds_the_tenants_own_subscriptions_newest_first(
+    webhooks: WebhookRepository, backend: Backend
+) -> None:
     t = backend.tenant_id
     for minute, sub_id in enumerate(["s-a", "s-b", "s-c"]):
         webhooks.add_subscription(subscription(t, sub_id, minute))
@@ -138,7 +147,9 @@ def test_the_list_holds_the_tenants_own_subscriptions_newest_first(webhooks, bac
 
 
 @pytest.mark.parametrize("limit", [1, 2, 3])
-def test_the_cursor_walks_the_subscriptions(webhooks, backend, limit):
+def test_the_cursor_walks_the_subscriptions(
+    webhooks: WebhookRepository, backend: Backend, limit: int
+) -> None:
     t = backend.tenant_id
     for minute in range(5):
         webhooks.add_subscription(subscription(t, f"s-{minute}", minute))
@@ -147,7 +158,9 @@ def test_the_cursor_walks_the_subscriptions(webhooks, backend, limit):
     assert all(pages[:-1])
 
 
-def test_the_subscriptions_for_a_case_are_the_tenants_then_the_cases_own(webhooks, backend):
+def test_the_subscriptions_for_a_case_are_the_tenants_then_the_cases_own(
+    webhooks: WebhookRepository, backend: Backend
+) -> None:
     t = backend.tenant_id
     webhooks.add_subscription(subscription(t, "s-all-2", 2))
     webhooks.add_subscription(subscription(t, "s-all-1", 1))
@@ -163,7 +176,9 @@ def test_the_subscriptions_for_a_case_are_the_tenants_then_the_cases_own(webhook
 # ---------------------------------------------------------------------------------------------- deliveries
 
 
-def test_a_delivery_is_added_once_replaced_by_a_save_and_not_seen_by_other_tenants(webhooks, backend):
+def test_a_delivery_is_added_once_replaced_by_a_save_and_not_seen_by_other_tenants(
+    webhooks: WebhookRepository, backend: Backend
+) -> None:
     t = backend.tenant_id
     first = delivery(t, "d-1", 0)
     assert webhooks.add_delivery(first) is True
@@ -178,7 +193,9 @@ def test_a_delivery_is_added_once_replaced_by_a_save_and_not_seen_by_other_tenan
         webhooks.get_delivery(t, "d-2")
 
 
-def test_an_attempt_is_recorded_with_the_deliverys_new_state_and_the_log_is_in_order(webhooks, backend):
+def test_an_attempt_is_recorded_with_the_deliverys_new_state_and_the_log_is_in_order(
+    webhooks: WebhookRepository, backend: Backend
+) -> None:
     t = backend.tenant_id
     d = delivery(t, "d-1", 0)
     webhooks.add_delivery(d)
@@ -197,7 +214,9 @@ def test_an_attempt_is_recorded_with_the_deliverys_new_state_and_the_log_is_in_o
     assert webhooks.attempts(backend.other_tenant(), "d-1") == []
 
 
-def test_deliveries_are_listed_by_subscription_or_by_case_newest_first(webhooks, backend):
+def test_deliveries_are_listed_by_subscription_or_by_case_newest_first(
+    webhooks: WebhookRepository, backend: Backend
+) -> None:
     t = backend.tenant_id
     webhooks.add_delivery(delivery(t, "d-1", 1, sub_id="sub-1", case_id="case-1"))
     webhooks.add_delivery(delivery(t, "d-2", 2, sub_id="sub-2", case_id="case-1"))
@@ -215,14 +234,18 @@ def test_deliveries_are_listed_by_subscription_or_by_case_newest_first(webhooks,
     assert listed(subscription_id="sub-3") == []
 
 
-def test_listing_deliveries_needs_a_subscription_or_a_case(webhooks, backend):
+def test_listing_deliveries_needs_a_subscription_or_a_case(
+    webhooks: WebhookRepository, backend: Backend
+) -> None:
     with pytest.raises(InvalidInput) as refused:
         webhooks.list_deliveries(backend.tenant_id)
     assert refused.value.path == "case_id"
 
 
 @pytest.mark.parametrize("limit", [1, 2, 4])
-def test_the_cursor_walks_a_subscriptions_deliveries(webhooks, backend, limit):
+def test_the_cursor_walks_a_subscriptions_deliveries(
+    webhooks: WebhookRepository, backend: Backend, limit: int
+) -> None:
     t = backend.tenant_id
     for minute in range(5):
         webhooks.add_delivery(delivery(t, f"d-{minute}", minute))
@@ -231,7 +254,9 @@ def test_the_cursor_walks_a_subscriptions_deliveries(webhooks, backend, limit):
     assert all(pages[:-1])
 
 
-def test_a_cursor_of_another_list_or_a_forged_one_is_refused(webhooks: WebhookRepository, backend):
+def test_a_cursor_of_another_list_or_a_forged_one_is_refused(
+    webhooks: WebhookRepository, backend: Backend
+) -> None:
     t = backend.tenant_id
     for minute in range(3):
         webhooks.add_delivery(delivery(t, f"d-{minute}", minute))

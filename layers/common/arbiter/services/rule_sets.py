@@ -84,8 +84,8 @@ class RuleSetAssessor:
         evaluation = self._compiled.get(case.tenant_id, ref.id, ref.version).evaluate(context)
         return RiskAssessment(
             score=evaluation.score,
-            level=evaluation.level,  # type: ignore[arg-type]
-            recommendation=evaluation.recommendation,  # type: ignore[arg-type]
+            level=evaluation.level,
+            recommendation=evaluation.recommendation,
             rule_set=ref,
             hits=evaluation.hits,
             errors=evaluation.errors,
@@ -254,7 +254,7 @@ def backtest(
         results.append(row)
         if before != evaluation.recommendation:
             changed.append(row)
-    agrees = sum(1 for r in results if _agrees(r["recommendation"], r["decision"]))
+    agrees = sum(1 for r in results if _agrees(str(r["recommendation"]), str(r["decision"])))
     return {
         "rule_set": {"id": rule_set_id, "version": version},
         "workflow": workflow_id,

@@ -540,6 +540,7 @@ class DynamoCaseRepository:
     ) -> dict[str, Any] | None:
         if not cursor:
             return None
+        key: Any = None
         try:
             decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
             key = decoded["k"]

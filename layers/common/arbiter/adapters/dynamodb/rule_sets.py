@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -206,11 +206,11 @@ class DynamoRuleSetRepository:
         return Page(items=items, cursor=json.dumps(last) if last else None)
 
     def _transact(
-        self, operations: list[dict[str, Any]], conflict: str, done: Callable[[], bool] | None = None
+        self, operations: Sequence[dict[str, Any]], conflict: str, done: Callable[[], bool] | None = None
     ) -> None:
         """Write all or nothing; Conflict if a condition fails, unless `done` says the write is already ours."""
         try:
-            self._client.transact_write_items(TransactItems=operations)
+            self._client.transact_write_items(TransactItems=list(operations))
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "TransactionCanceledException":
                 raise

@@ -290,6 +290,7 @@ def _encode_cursor(key: dict[str, Any]) -> str:
 def _decode_cursor(cursor: str | None, partition_attr: str, partition: str) -> dict[str, Any] | None:
     if not cursor:
         return None
+    key: Any = None
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         valid = isinstance(key, dict) and key.get(partition_attr) == partition
