@@ -22,6 +22,8 @@ demo: deps backoffice
 test: deps-test backoffice
 	@echo "==> ruff"
 	@$(VENV)/bin/ruff check .
+	@echo "==> mypy"
+	@$(VENV)/bin/mypy
 	@echo "==> pytest"
 	@$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
@@ -31,8 +33,9 @@ schemas: deps
 openapi: deps
 	@$(VENV)/bin/python -m arbiter_local.openapi_documents
 
+# mypy checks the files [tool.mypy] names in pyproject.toml; its cache (.mypy_cache) makes a second run take a second.
 lint: deps
-	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy
 
 deps: $(STAMPS)/system $(STAMPS)/python $(STAMPS)/node
 deps-test: deps $(STAMPS)/sam $(STAMPS)/browser $(STAMPS)/runtime-site

@@ -59,7 +59,7 @@ def reviewer(role: str = "reviewer", tenant_id: str = "acme", user: str | None =
     user = user or f"{role}-1"
     return Principal(
         kind="reviewer", tenant_id=tenant_id, id=user, email=f"{user}@example.com", roles=(role,)
-    )  # type: ignore[arg-type]
+    )
 
 
 def screening_result(
@@ -106,4 +106,16 @@ def clearance(
         reason="another person: passport seen",
         cleared_by=Actor(type="reviewer", id="reviewer-1"),
         cleared_at=dt.datetime(2026, 11, 2, tzinfo=dt.UTC),
+    )
+
+
+def clearance_audit(action: str = "screening.match_cleared") -> Any:
+    """The audit entry a clearance (or its revocation) is stored with on its case."""
+    from arbiter.domain.case import Actor, AuditEntry
+
+    return AuditEntry(
+        at=dt.datetime(2026, 11, 2, tzinfo=dt.UTC),
+        actor=Actor(type="reviewer", id="reviewer-1"),
+        action=action,
+        reason="another person: passport seen",
     )

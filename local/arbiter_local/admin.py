@@ -46,7 +46,8 @@ class StackTarget:
     region: str | None = None
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region)
+        # boto3-stubs type a client by its literal service name; this one is chosen at run time.
+        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region)  # type: ignore[call-overload]
 
     def usage_plans(self) -> ApiGatewayUsagePlans:
         """The API stage's usage plans (the tiers)."""

@@ -38,8 +38,12 @@ def _construct_tag(loader: _CfnLoader, tag_suffix: str, node: yaml.Node) -> dict
         value: Any = loader.construct_scalar(node)
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
-    else:
+    elif isinstance(node, yaml.MappingNode):
         value = loader.construct_mapping(node, deep=True)
+    else:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"!{tag_suffix} on a {type(node).__name__}", node.start_mark
+        )
     if tag_suffix == "Ref":
         return {"Ref": value}
     if tag_suffix == "Condition":

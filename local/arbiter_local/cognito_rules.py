@@ -74,9 +74,9 @@ class CognitoRules:
                     _check_client_writes(pool, client_id, _names(attributes))
             return original["sign_up"](backend, client_id, username, password, attributes)
 
-        CognitoIdpBackend.update_user_attributes = update_user_attributes  # type: ignore[method-assign]
-        CognitoIdpBackend.admin_update_user_attributes = admin_update_user_attributes  # type: ignore[method-assign]
-        CognitoIdpBackend.sign_up = sign_up  # type: ignore[method-assign]
+        CognitoIdpBackend.update_user_attributes = update_user_attributes  # type: ignore[assignment]
+        CognitoIdpBackend.admin_update_user_attributes = admin_update_user_attributes  # type: ignore[assignment]
+        CognitoIdpBackend.sign_up = sign_up  # type: ignore[assignment]
 
     def uninstall(self) -> None:
         """Restore moto's own behaviour."""

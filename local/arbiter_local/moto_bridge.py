@@ -142,7 +142,7 @@ class MotoBridge:
         original_targets = self._saved["targets"]
 
         def send_to_targets(rule: Rule, original_event: dict[str, Any], transform_input: bool = True) -> None:
-            if not rule.event_pattern.matches_event(original_event):
+            if not rule.event_pattern.matches_event(original_event):  # type: ignore[arg-type]  # moto's TypedDict
                 return
             ours = [t for t in rule.targets if parse_arn(t["Arn"]).service in ("lambda", "states")]
             if ours:
@@ -155,8 +155,8 @@ class MotoBridge:
                 shallow.targets = rest
                 original_targets(shallow, original_event, transform_input)
 
-        LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
-        Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+        LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[assignment]
+        Rule.send_to_targets = send_to_targets  # type: ignore[assignment]
 
     def uninstall(self) -> None:
         """Restore moto's own behaviour and stop the delivery threads."""
@@ -301,7 +301,7 @@ def _transformed(target: dict[str, Any], event: dict[str, Any]) -> Any:
         rendered = EventTemplateParser.parse(
             input_template=transformer.get("InputTemplate"),
             input_paths_map=transformer.get("InputPathsMap", {}),
-            event=event,
+            event=event,  # type: ignore[arg-type]  # moto's TypedDict of an event: this one
         )
         return rendered
     return event

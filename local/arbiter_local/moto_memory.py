@@ -38,10 +38,11 @@ _whole_table_backup: contextvars.ContextVar[bool] = contextvars.ContextVar(
 )
 
 
-class _Ref(weakref.ref):  # type: ignore[type-arg]
+class _Ref(weakref.ref[Any]):
     """A weak reference that knows its key (one callback for all: no closure per tracked object)."""
 
     __slots__ = ("key",)
+    key: int
 
 
 class _LiveInstances:
@@ -74,7 +75,7 @@ class _LiveInstances:
 
 
 def _tracked_weakly(cls: type, *args: Any, **kwargs: Any) -> Any:
-    instance = object.__new__(cls)
+    instance: Any = object.__new__(cls)
     tracked = cls.instances_tracked  # type: ignore[attr-defined]  # set on every model class by moto
     if not isinstance(tracked, _LiveInstances):
         # A class created since the last call, or after moto reset its lists: from now on, weakly.
@@ -153,7 +154,7 @@ def _item_backup(method: Callable[..., Any]) -> Callable[..., Any]:
     return transact_write_items
 
 
-class _RunningThreads(list):  # type: ignore[type-arg]
+class _RunningThreads(list[Any]):
     """moto's `TMP_THREADS`: appended to, never read; here it drops the threads that have ended."""
 
     def append(self, thread: Any) -> None:
@@ -191,8 +192,8 @@ class MotoMemory:
             "copy": dynamodb_models.copy,
             "transact": DynamoDBBackend.transact_write_items,
         }
-        BaseModel.__new__ = staticmethod(_tracked_weakly)  # type: ignore[assignment,method-assign]
-        dynamodb_models.copy = _TablesByReference()  # type: ignore[assignment]
+        BaseModel.__new__ = staticmethod(_tracked_weakly)  # type: ignore[method-assign]
+        dynamodb_models.copy = _TablesByReference()  # type: ignore[assignment]  # moto's module `copy`, replaced
         DynamoDBBackend.transact_write_items = _item_backup(DynamoDBBackend.transact_write_items)  # type: ignore[method-assign]
         _bound_interpreter_threads()  # for the life of the process: nothing reads the list
 

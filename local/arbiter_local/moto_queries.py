@@ -13,7 +13,7 @@ pagination relies on.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from typing import Any
 
@@ -31,6 +31,7 @@ def _candidates(table: Table, sorted_items: Callable[[Table], list[Any]]) -> lis
     if querying is None or querying[0] is not table:
         return sorted_items(table)
     hash_key = querying[1]
+    partitions: Iterable[dict[Any, Any]]
     if hash_key is _ALL:
         partitions = table.items.values()
     else:
@@ -69,8 +70,8 @@ class MotoQueries:
                 _querying.reset(token)
 
         keyed_query.__wrapped__ = query  # type: ignore[attr-defined]
-        Table.all_items = candidates  # type: ignore[method-assign]
-        Table.query = keyed_query  # type: ignore[method-assign]
+        Table.all_items = candidates  # type: ignore[method-assign,assignment]  # same call, a narrower read
+        Table.query = keyed_query  # type: ignore[method-assign,assignment]  # wraps moto's own
 
     def uninstall(self) -> None:
         """Put moto's own query path back."""

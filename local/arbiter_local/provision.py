@@ -769,7 +769,8 @@ def default_client_factory(endpoint_url: str | None) -> Callable[[str], Any]:
 
     def client(service: str) -> Any:
         if service not in clients:
-            clients[service] = session.client(service, endpoint_url=endpoint_url)
+            # boto3-stubs type a client by its literal service name; this one is chosen at run time.
+            clients[service] = session.client(service, endpoint_url=endpoint_url)  # type: ignore[call-overload]
         return clients[service]
 
     return client

@@ -7,7 +7,6 @@ test provokes on purpose (`expect_http_errors`). Screenshots of the main screens
 from __future__ import annotations
 
 import re
-import secrets
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,10 +15,11 @@ from typing import Any
 
 import pytest
 
+from tests.support.reviewers import PASSWORD
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "backoffice"
 CHROMIUM = "/usr/bin/chromium"
-PASSWORD = "browser-test-1"
 DESKTOP = {"width": 1280, "height": 900}
 TABLET = {"width": 768, "height": 1000}
 
@@ -113,19 +113,3 @@ def open_browser(chromium: Any, stack: Any, backoffice_site: Path) -> Iterator[A
         responses += session.failed_responses if unexpected else []
         context.close()
     assert not problems, f"console errors in the back office: {problems} (failed requests: {responses})"
-
-
-def reviewer_account(stack: Any, tenant_id: str, role: str) -> str:
-    """A Cognito user with `role` in the tenant; returns its email (password PASSWORD)."""
-    cognito = stack.client("cognito-idp")
-    pool = stack.physical_id("ReviewerPool")
-    email = f"{role}-{secrets.token_hex(4)}@{tenant_id}.example.com"
-    cognito.admin_create_user(
-        UserPoolId=pool,
-        Username=email,
-        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "custom:tenant_id", "Value": tenant_id}],
-        MessageAction="SUPPRESS",
-    )
-    cognito.admin_set_user_password(UserPoolId=pool, Username=email, Password=PASSWORD, Permanent=True)
-    cognito.admin_add_user_to_group(UserPoolId=pool, Username=email, GroupName=role)
-    return email

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from arbiter.adapters.dynamodb.cases import DynamoCaseRepository
 from arbiter.domain.case import Change, Flag, RiskAssessment, RuleSetRef
 from tests.browser.cases import business, case_in_review
-from tests.browser.conftest import reviewer_account
+from tests.support.reviewers import create_reviewer
 
 pytestmark = pytest.mark.slow  # a browser against the local stack
 
@@ -110,7 +110,7 @@ def test_sanctions_matches_registry_and_rule_hits_are_shown(open_browser, stack,
     browser = open_browser()
     page = browser.page
     browser.open(f"/cases/{case_id}")
-    browser.sign_in(reviewer_account(stack, tenant.id, "reviewer"))
+    browser.sign_in(create_reviewer(stack, tenant.id, "reviewer"))
 
     match = page.locator('#checks [data-check="sanctions"] tr[data-entry="ofac-1234"]')
     expect(match).to_contain_text("Alan M. Turing")

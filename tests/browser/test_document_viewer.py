@@ -7,8 +7,8 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.cases import person
-from tests.browser.conftest import reviewer_account
 from tests.support.documents import jpeg, post_upload
+from tests.support.reviewers import create_reviewer
 from tests.waiting import wait_for
 
 
@@ -32,7 +32,7 @@ def test_a_reviewer_sees_the_thumbnail_and_opens_the_page(open_browser, stack, t
     browser = open_browser()
     page = browser.page
     browser.open(f"/cases/{case_id}")
-    browser.sign_in(reviewer_account(stack, tenant.id, "viewer"))
+    browser.sign_in(create_reviewer(stack, tenant.id, "viewer"))
     thumb = page.get_by_role("button", name="Passport page 1")
     expect(thumb).to_be_enabled()
     image = thumb.locator("img")

@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.cases import person
-from tests.browser.conftest import reviewer_account
 from tests.support.documents import pdf, png, post_upload
+from tests.support.reviewers import create_reviewer
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow  # a browser against the local stack
@@ -41,7 +41,7 @@ def test_view_a_document_page_zoom_rotate_and_a_pdf(open_browser, stack, tenant)
     browser = open_browser()
     page = browser.page
     browser.open(f"/cases/{case_id}")
-    browser.sign_in(reviewer_account(stack, tenant.id, "viewer"))
+    browser.sign_in(create_reviewer(stack, tenant.id, "viewer"))
     passport = page.get_by_role("button", name="Passport page 1")
     expect(passport).to_be_enabled()
     expect(passport.locator("img")).to_have_attribute("src", re.compile(f"^{re.escape(stack.moto_url)}/"))

@@ -8,7 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.cases import business, case_in_review, case_state, person
-from tests.browser.conftest import TABLET, reviewer_account
+from tests.browser.conftest import TABLET
+from tests.support.reviewers import create_reviewer
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow  # a browser against the local stack
@@ -20,7 +21,7 @@ def test_search_open_approve_and_the_queue_updates(open_browser, stack, tenant):
     browser = open_browser()
     page = browser.page
     browser.open("/")
-    browser.sign_in(reviewer_account(stack, tenant.id, "reviewer"))
+    browser.sign_in(create_reviewer(stack, tenant.id, "reviewer"))
 
     # Needing review first: both cases, and the count per state.
     rows = page.locator("table.cases tbody tr")
@@ -89,7 +90,7 @@ def test_revision_with_a_reason_and_per_document_decisions(open_browser, stack, 
     browser = open_browser()
     page = browser.page
     browser.open(f"/cases/{case_id}")
-    browser.sign_in(reviewer_account(stack, tenant.id, "reviewer"))
+    browser.sign_in(create_reviewer(stack, tenant.id, "reviewer"))
     expect(page).to_have_url(f"{stack.api_url}/cases/{case_id}")
     expect(page.locator("#documents")).to_contain_text("Passport")
     expect(page.locator("#documents")).to_contain_text("Utility bill")
@@ -125,7 +126,7 @@ def test_a_viewer_sees_why_they_cannot_decide(open_browser, stack, tenant):
     browser = open_browser()
     page = browser.page
     browser.open(f"/cases/{case_id}")
-    browser.sign_in(reviewer_account(stack, tenant.id, "viewer"))
+    browser.sign_in(create_reviewer(stack, tenant.id, "viewer"))
     expect(page.get_by_test_id("case-title")).to_have_text("Katherine Johnson")
     for name, why in (
         ("approve", "Approving needs the reviewer role"),
@@ -147,7 +148,7 @@ def test_two_reviewers_decide_at_once_and_the_second_sees_the_conflict(open_brow
     first, second = open_browser(), open_browser()
     for browser, role in ((first, "reviewer"), (second, "admin")):
         browser.open(f"/cases/{case_id}")
-        browser.sign_in(reviewer_account(stack, tenant.id, role))
+        browser.sign_in(create_reviewer(stack, tenant.id, role))
         expect(browser.page.get_by_role("button", name="Approve")).to_be_enabled()
     second.expect_http_errors(409)
 
@@ -174,7 +175,7 @@ def test_assign_note_and_keyboard_shortcuts(open_browser, stack, tenant):
     browser = open_browser()
     page = browser.page
     browser.open("/")
-    browser.sign_in(reviewer_account(stack, tenant.id, "reviewer"))
+    browser.sign_in(create_reviewer(stack, tenant.id, "reviewer"))
     rows = page.locator("table.cases tbody tr")
     expect(rows).to_have_count(2)
     rows.nth(1).get_by_role("button", name="Assign to me").click()
@@ -253,7 +254,7 @@ def test_a_missing_case_and_a_failing_api_are_explained(open_browser, stack, ten
     page = browser.page
     browser.expect_http_errors(404, 422)
     browser.open("/cases/case_doesnotexist")
-    browser.sign_in(reviewer_account(stack, tenant.id, "reviewer"))
+    browser.sign_in(create_reviewer(stack, tenant.id, "reviewer"))
     expect(page.get_by_role("alert")).to_contain_text("This case does not exist, or it is not yours to see.")
     # A search the API refuses (no letter or digit) shows its message and a way to retry.
     browser.open("/?q=%2B%2B%2B")
@@ -274,7 +275,7 @@ def test_dashboard_charts_and_a_narrow_screen(open_browser, stack, tenant):
     browser = open_browser()
     page = browser.page
     browser.open("/dashboard")
-    browser.sign_in(reviewer_account(stack, tenant.id, "admin"))
+    browser.sign_in(create_reviewer(stack, tenant.id, "admin"))
     per_state = page.locator("#per-state svg")
     expect(per_state.locator('[data-bar="Rejected"]')).to_have_attribute("data-value", "1")
     expect(per_state.locator('[data-bar="Manual review"]')).to_have_attribute("data-value", "1")
@@ -290,7 +291,7 @@ def test_dashboard_charts_and_a_narrow_screen(open_browser, stack, tenant):
 
     narrow = open_browser(viewport=TABLET)
     narrow.open("/")
-    narrow.sign_in(reviewer_account(stack, tenant.id, "reviewer"))
+    narrow.sign_in(create_reviewer(stack, tenant.id, "reviewer"))
     expect(narrow.page.locator("table.cases tbody tr")).to_have_count(1)
     _fits_the_width(narrow.page)
     narrow.screenshot("queue-768")

@@ -8,7 +8,7 @@ import secrets
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import reviewer_account
+from tests.support.reviewers import create_reviewer
 from tests.unit.plugins.test_sanctions_plugin import generated_rows
 from tests.unit.screening.generated_lists import write_targets_csv
 from tests.waiting import wait_for
@@ -39,7 +39,7 @@ def test_a_listed_name_shows_its_match_and_a_reviewer_clears_it(open_browser, st
     browser = open_browser()
     page = browser.page
     browser.open(f"/cases/{case_id}")
-    browser.sign_in(reviewer_account(stack, tenant.id, "reviewer"))
+    browser.sign_in(create_reviewer(stack, tenant.id, "reviewer"))
     match = page.locator('#checks [data-check="sanctions"] tr[data-entry="L-ORLOV"]')
     expect(match).to_contain_text("Viktor Sergeyevich Orlov")  # the listed name that was met
     expect(match).to_contain_text("individual")
@@ -88,7 +88,7 @@ def test_a_name_received_with_hidden_characters_is_shown_made_visible(open_brows
     browser = open_browser()
     page = browser.page
     browser.open(f"/cases/{case_id}")
-    browser.sign_in(reviewer_account(stack, tenant.id, "reviewer"))
+    browser.sign_in(create_reviewer(stack, tenant.id, "reviewer"))
     check = page.locator('#checks [data-check="sanctions"]')
     # The name as received, its controls shown as code points a reviewer can see and hover for their names.
     received = check.get_by_test_id("received-names").locator('li[data-subject="individual"]')

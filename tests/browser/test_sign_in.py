@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import reviewer_account
+from tests.support.reviewers import create_reviewer
 
 pytestmark = pytest.mark.slow  # a browser against the local stack
 
 
 def test_sign_in_shows_the_queue_and_sign_out_returns_to_sign_in(open_browser, stack, tenant):
-    email = reviewer_account(stack, tenant.id, "reviewer")
+    email = create_reviewer(stack, tenant.id, "reviewer")
     browser = open_browser()
     browser.open("/")
     expect(browser.page).to_have_url(f"{stack.api_url}/signin?next=%2F")
@@ -27,7 +27,7 @@ def test_sign_in_shows_the_queue_and_sign_out_returns_to_sign_in(open_browser, s
 
 
 def test_a_wrong_password_is_refused_with_a_message(open_browser, stack, tenant):
-    email = reviewer_account(stack, tenant.id, "viewer")
+    email = create_reviewer(stack, tenant.id, "viewer")
     browser = open_browser()
     browser.expect_http_errors(400)  # Cognito answers NotAuthorizedException with 400
     browser.open("/")
@@ -39,7 +39,7 @@ def test_a_wrong_password_is_refused_with_a_message(open_browser, stack, tenant)
 
 
 def test_an_expired_session_returns_to_sign_in_and_then_to_the_same_page(open_browser, stack, tenant):
-    email = reviewer_account(stack, tenant.id, "viewer")
+    email = create_reviewer(stack, tenant.id, "viewer")
     browser = open_browser()
     browser.expect_http_errors(401)
     browser.open("/?state=approved&sort=-created")

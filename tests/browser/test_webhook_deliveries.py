@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.cases import case_in_review, person
-from tests.browser.conftest import reviewer_account
 from tests.support.local_http import LocalServer, Reply
+from tests.support.reviewers import create_reviewer
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow  # a browser against the local stack
@@ -28,7 +28,7 @@ def test_a_decision_made_in_the_browser_shows_its_webhook_delivery(open_browser,
     browser = open_browser()
     page = browser.page
     browser.open(f"/cases/{case_id}")
-    browser.sign_in(reviewer_account(stack, tenant.id, "reviewer"))
+    browser.sign_in(create_reviewer(stack, tenant.id, "reviewer"))
     expect(page.locator("#webhook-deliveries")).to_have_count(0)  # nothing sent before the decision
 
     page.get_by_role("button", name="Approve").click()

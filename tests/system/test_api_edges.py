@@ -35,7 +35,8 @@ def edge(stack: Any) -> dict[str, Any]:
     """One tenant for the module: its clients and a case in review to address."""
     from arbiter.adapters.dynamodb import DynamoTenantRepository
     from arbiter.services import tenants
-    from tests.conftest import TenantFixture, sign_in  # the suite's fixtures, built once for this module
+    from tests.support.reviewers import sign_in
+    from tests.support.tenants import TenantFixture  # the suite's fixtures, built once for this module
     from tests.waiting import wait_for
 
     repository = DynamoTenantRepository(stack.client("dynamodb"), stack.physical_id("ArbiterTable"))

@@ -138,7 +138,7 @@ def set_tier(stack: Any, tenant_id: str, tier: str) -> None:
 def other_tenant(stack: Any) -> Any:
     from arbiter.adapters.dynamodb import DynamoTenantRepository
     from arbiter.services import tenants
-    from tests.conftest import TenantFixture
+    from tests.support.tenants import TenantFixture
 
     repository = DynamoTenantRepository(stack.client("dynamodb"), stack.physical_id("ArbiterTable"))
     tenant_id = f"t-{secrets.token_hex(5)}"

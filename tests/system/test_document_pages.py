@@ -13,6 +13,7 @@ import pytest
 
 from tests.support.documents import EXECUTABLE, jpeg, pdf
 from tests.support.local_http import Reply
+from tests.support.tenants import make_tenant
 from tests.waiting import wait_for
 
 ENTITY = {"id": "pages-1", "type": "individual", "data": {"firstName": "Alan", "lastName": "Turing"}}
@@ -137,10 +138,10 @@ def test_the_ballerine_storage_endpoint_keeps_a_file_for_ballerine_file_id(tenan
 
 
 def test_another_tenants_file_id_is_unavailable(tenant, stack):
-    from tests.system.test_documents import _other_tenant_api
 
     file_id = (
-        _other_tenant_api(stack)
+        make_tenant(stack)
+        .api()
         .post("/api/v1/external/storage", files={"file": ("a.jpg", jpeg())})
         .json()["id"]
     )

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
+from tests.support.cases import case_with_document
 from tests.support.documents import jpeg
-from tests.system.test_document_review import case_with_document
 
 
 def decide(tenant, case_id, decision="approve"):

@@ -5,19 +5,9 @@ from __future__ import annotations
 
 import httpx
 
+from tests.support.cases import case_with_document, declare, pages_of, settled
 from tests.support.documents import jpeg, png, post_upload
-from tests.system.test_documents import declare, new_case, pages_of, settled
 from tests.waiting import wait_for
-
-
-def case_with_document(tenant, entity_id="view-1", image=None):
-    api = tenant.api()
-    case_id = new_case(api, entity_id=entity_id)
-    declared = declare(api, case_id, id="passport")
-    post_upload(declared["uploads"][0], image or jpeg(640, 480))
-    settled(api, case_id, "passport")
-    wait_for(lambda: api.get(f"/v1/cases/{case_id}").json()["state"] == "manual_review", what="review")
-    return case_id
 
 
 def test_a_reviewer_gets_short_lived_urls_of_a_page_and_its_thumbnail(tenant):
@@ -37,7 +27,7 @@ def test_a_reviewer_gets_short_lived_urls_of_a_page_and_its_thumbnail(tenant):
 
 
 def test_another_tenants_reviewer_gets_404(tenant, stack):
-    from tests.conftest import TenantFixture
+    from tests.support.tenants import TenantFixture
 
     case_id = case_with_document(tenant, entity_id="view-2")
     other = TenantFixture(id=f"{tenant.id}x", api_key="", stack=stack)  # a tenant id of its own

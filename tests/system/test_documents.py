@@ -8,36 +8,10 @@ import json
 
 import pytest
 
+from tests.support.cases import declare, new_case, pages_of, settled
 from tests.support.documents import EXECUTABLE, jpeg, pdf, png, post_upload
+from tests.support.tenants import make_tenant
 from tests.waiting import wait_for
-
-PERSON = {"type": "individual", "id": "doc-1", "individual": {"first_name": "Ada", "last_name": "Lovelace"}}
-
-
-def new_case(api, entity_id="doc-1", **body):
-    payload = {"workflow": "manual-review", "entity": {**PERSON, "id": entity_id}, **body}
-    response = api.post("/v1/cases", json=payload)
-    assert response.status_code == 202, response.text
-    return response.json()["id"]
-
-
-def declare(api, case_id, **body):
-    payload = {"type": "passport", "category": "identification", "content_type": "image/jpeg", **body}
-    response = api.post(f"/v1/cases/{case_id}/documents", json=payload)
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def pages_of(api, case_id, document_id):
-    items = api.get(f"/v1/cases/{case_id}/documents").json()["items"]
-    return next(d for d in items if d["id"] == document_id)["pages"]
-
-
-def settled(api, case_id, document_id):
-    return wait_for(
-        lambda: (p := pages_of(api, case_id, document_id)) and all(x["status"] != "pending" for x in p) and p,
-        what="pages checked",
-    )
 
 
 def test_a_presigned_upload_is_checked_and_attached(tenant, stack, bus_events):
@@ -156,7 +130,7 @@ def test_bad_declarations_are_422_naming_the_field_and_add_nothing(tenant, body,
 
 def test_another_tenants_case_gets_404_for_documents(tenant, stack):
     case_id = new_case(tenant.api())
-    other = _other_tenant_api(stack)
+    other = make_tenant(stack).api()
     assert other.get(f"/v1/cases/{case_id}/documents").status_code == 404
     response = other.post(
         f"/v1/cases/{case_id}/documents", json={"type": "passport", "content_type": "image/jpeg"}
@@ -177,18 +151,3 @@ def test_documents_cannot_be_added_to_a_decided_case(tenant):
     )
     assert response.status_code == 409
     assert "approved" in response.json()["message"]
-
-
-def _other_tenant_api(stack):
-    import secrets
-
-    import httpx
-
-    from arbiter.adapters.dynamodb import DynamoTenantRepository
-    from arbiter.services import tenants
-
-    repository = DynamoTenantRepository(stack.client("dynamodb"), stack.physical_id("ArbiterTable"))
-    tenant_id = f"t-{secrets.token_hex(5)}"
-    tenants.create_tenant(repository, tenant_id, "Other")
-    key = tenants.issue_api_key(repository, tenant_id, label="other")
-    return httpx.Client(base_url=stack.api_url, headers={"Authorization": f"Bearer {key}"}, timeout=30)

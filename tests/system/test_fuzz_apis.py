@@ -40,10 +40,10 @@ from schemathesis.specs.openapi.checks import (
 
 from arbiter.api.rule_set_schemas import RULE_SET_EXAMPLE
 from arbiter_local.openapi_documents import PROJECT_ROOT
-from tests.conftest import TenantFixture, make_tenant
+from tests.support.cases import declare, settled
 from tests.support.documents import jpeg, post_upload
 from tests.support.local_http import LocalServer, Reply
-from tests.system.test_documents import declare, settled
+from tests.support.tenants import TenantFixture, make_tenant
 from tests.unit.plugins.test_sanctions_plugin import generated_rows
 from tests.unit.screening.generated_lists import write_targets_csv
 from tests.waiting import wait_for

@@ -94,20 +94,20 @@ def test_unknown_workflow_is_404_and_stores_nothing(tenant):
 
 
 def test_another_tenants_case_is_404(tenant, stack):
-    from tests.conftest import TenantFixture  # noqa: F401 - the fixture type, for readers
+    from tests.support.tenants import TenantFixture  # noqa: F401 - the fixture type, for readers
 
     case = new_case(tenant.api())
-    other = _other_tenant(stack)
+    other = make_tenant(stack)
     assert other.api().get(f"/v1/cases/{case['id']}").status_code == 404
     assert other.api().post(f"/v1/cases/{case['id']}/events", json={"name": "resubmitted"}).status_code == 404
 
 
-def _other_tenant(stack):
+def make_tenant(stack):
     import secrets
 
     from arbiter.adapters.dynamodb import DynamoTenantRepository
     from arbiter.services import tenants
-    from tests.conftest import TenantFixture
+    from tests.support.tenants import TenantFixture
 
     repository = DynamoTenantRepository(stack.client("dynamodb"), stack.physical_id("ArbiterTable"))
     tenant_id = f"t-{secrets.token_hex(5)}"

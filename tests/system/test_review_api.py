@@ -8,20 +8,9 @@ import threading
 import httpx
 import jwt
 
+from tests.support.cases import case_in_review
+from tests.support.tenants import make_tenant
 from tests.waiting import wait_for
-
-PERSON = {"type": "individual", "id": "rev-1", "individual": {"first_name": "Grace", "last_name": "Hopper"}}
-
-
-def case_in_review(tenant, entity_id="rev-1"):
-    api = tenant.api()
-    case = api.post(
-        "/v1/cases", json={"workflow": "manual-review", "entity": {**PERSON, "id": entity_id}}
-    ).json()
-    wait_for(
-        lambda: api.get(f"/v1/cases/{case['id']}").json()["state"] == "manual_review", what="manual review"
-    )
-    return case["id"]
 
 
 def test_a_reviewer_approves_and_the_execution_ends(tenant, stack, bus_events):
@@ -90,9 +79,8 @@ def test_concurrent_decisions_one_wins_the_rest_get_409(tenant):
 
 def test_another_tenants_reviewer_sees_nothing(tenant, stack):
     case_id = case_in_review(tenant)
-    from tests.system.test_integrator_api import _other_tenant
 
-    other = _other_tenant(stack)
+    other = make_tenant(stack)
     assert other.reviewer("admin").get(f"/v1/review/cases/{case_id}").status_code == 404
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.system.test_review_api import case_in_review
+from tests.support.cases import case_in_review
 
 
 def test_dashboard_counts_a_decision_and_the_open_workload(tenant):

@@ -10,33 +10,8 @@ import jwt
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.system.test_integrator_api import _other_tenant
-
-PASSWORD = "test-password-1"
-
-
-def create_user(stack: Any, tenant_id: str, role: str) -> str:
-    """A user created by the operator, with the tenant set at creation (as arbiter-admin add-reviewer does)."""
-    cognito = stack.client("cognito-idp")
-    pool = stack.physical_id("ReviewerPool")
-    email = f"{role}-{secrets.token_hex(4)}@{tenant_id}.example.com"
-    cognito.admin_create_user(
-        UserPoolId=pool,
-        Username=email,
-        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "custom:tenant_id", "Value": tenant_id}],
-        MessageAction="SUPPRESS",
-    )
-    cognito.admin_set_user_password(UserPoolId=pool, Username=email, Password=PASSWORD, Permanent=True)
-    cognito.admin_add_user_to_group(UserPoolId=pool, Username=email, GroupName=role)
-    return email
-
-
-def sign_in(stack: Any, email: str) -> dict[str, str]:
-    return stack.client("cognito-idp").initiate_auth(
-        ClientId=stack.physical_id("ReviewerPoolClient"),
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
-    )["AuthenticationResult"]
+from tests.support.reviewers import PASSWORD, authenticate, create_reviewer
+from tests.support.tenants import make_tenant
 
 
 def tenant_claim(id_token: str) -> str:
@@ -51,7 +26,7 @@ def stored_tenant(stack: Any, email: str) -> str:
 
 
 def test_a_viewer_cannot_move_into_another_tenant(tenant: Any, stack: Any) -> None:
-    other = _other_tenant(stack)
+    other = make_tenant(stack)
     case_id = (
         other.api()
         .post(
@@ -63,8 +38,8 @@ def test_a_viewer_cannot_move_into_another_tenant(tenant: Any, stack: Any) -> No
         )
         .json()["id"]
     )
-    email = create_user(stack, tenant.id, "viewer")
-    tokens = sign_in(stack, email)
+    email = create_reviewer(stack, tenant.id, "viewer")
+    tokens = authenticate(stack, email)
 
     with pytest.raises(ClientError) as refused:
         stack.client("cognito-idp").update_user_attributes(
@@ -75,7 +50,7 @@ def test_a_viewer_cannot_move_into_another_tenant(tenant: Any, stack: Any) -> No
     assert refused.value.response["Error"]["Message"] == "A client attempted to write unauthorized attribute"
 
     assert stored_tenant(stack, email) == tenant.id
-    again = sign_in(stack, email)["IdToken"]
+    again = authenticate(stack, email)["IdToken"]
     assert tenant_claim(again) == tenant.id
     headers = {"Authorization": f"Bearer {again}"}
     assert httpx.get(f"{stack.api_url}/v1/review/me", headers=headers).json()["tenant_id"] == tenant.id
@@ -83,8 +58,8 @@ def test_a_viewer_cannot_move_into_another_tenant(tenant: Any, stack: Any) -> No
 
 
 def test_a_refused_update_changes_nothing_else_in_it(tenant: Any, stack: Any) -> None:
-    email = create_user(stack, tenant.id, "reviewer")
-    access = sign_in(stack, email)["AccessToken"]
+    email = create_reviewer(stack, tenant.id, "reviewer")
+    access = authenticate(stack, email)["AccessToken"]
     new_email = f"moved-{secrets.token_hex(3)}@{tenant.id}.example.com"
     with pytest.raises(ClientError):
         stack.client("cognito-idp").update_user_attributes(
@@ -101,8 +76,8 @@ def test_a_refused_update_changes_nothing_else_in_it(tenant: Any, stack: Any) ->
 
 
 def test_a_user_still_writes_what_the_client_allows(tenant: Any, stack: Any) -> None:
-    email = create_user(stack, tenant.id, "viewer")
-    access = sign_in(stack, email)["AccessToken"]
+    email = create_reviewer(stack, tenant.id, "viewer")
+    access = authenticate(stack, email)["AccessToken"]
     new_email = f"renamed-{secrets.token_hex(3)}@{tenant.id}.example.com"
     stack.client("cognito-idp").update_user_attributes(
         AccessToken=access, UserAttributes=[{"Name": "email", "Value": new_email}]
@@ -111,7 +86,7 @@ def test_a_user_still_writes_what_the_client_allows(tenant: Any, stack: Any) -> 
 
 
 def test_the_tenant_claim_is_immutable_even_for_administrators(tenant: Any, stack: Any) -> None:
-    email = create_user(stack, tenant.id, "admin")
+    email = create_reviewer(stack, tenant.id, "admin")
     with pytest.raises(ClientError) as refused:
         stack.client("cognito-idp").admin_update_user_attributes(
             UserPoolId=stack.physical_id("ReviewerPool"),
@@ -121,7 +96,7 @@ def test_the_tenant_claim_is_immutable_even_for_administrators(tenant: Any, stac
     assert refused.value.response["Error"]["Code"] == "InvalidParameterException"
     assert refused.value.response["Error"]["Message"] == "user.custom:tenant_id: Attribute cannot be updated."
     assert stored_tenant(stack, email) == tenant.id
-    assert tenant_claim(sign_in(stack, email)["IdToken"]) == tenant.id
+    assert tenant_claim(authenticate(stack, email)["IdToken"]) == tenant.id
 
 
 def test_nobody_signs_up_into_a_tenant(tenant: Any, stack: Any) -> None:

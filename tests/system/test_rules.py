@@ -6,42 +6,8 @@ import json
 
 import pytest
 
-from arbiter_local.seed import DEMO_RULE_SETS
+from tests.support.cases import DEMO, OWNER, business, finished, publish_demo_rule_sets, start
 from tests.waiting import wait_for
-
-DEMO = {path.stem: json.loads(path.read_text()) for path in DEMO_RULE_SETS.glob("*.json")}
-OWNER = {
-    "first_name": "Mary",
-    "last_name": "Jackson",
-    "date_of_birth": "1971-04-09",
-    "nationality": "GB",
-    "ownership_percent": 100,
-    "roles": ["ubo"],
-}
-
-
-def business(entity_id, **changes):
-    data = {
-        "name": "Acme Widgets Ltd",
-        "registration_number": "09876543",
-        "country_of_incorporation": "GB",
-        "date_of_incorporation": "2015-03-02",
-        "address": {"line1": "1 High Street", "city": "London", "country": "GB"},
-        "ubos": [OWNER],
-        **changes,
-    }
-    return {"type": "business", "id": entity_id, "business": data}
-
-
-def publish_demo_rule_sets(tenant):
-    admin = tenant.reviewer("admin")
-    for rule_set in DEMO.values():
-        created = admin.post("/v1/admin/rule-sets", json=rule_set)
-        assert created.status_code == 201, created.text
-        version = created.json()["version"]
-        published = admin.post(f"/v1/admin/rule-sets/{rule_set['id']}/versions/{version}/publish")
-        assert published.status_code == 200, published.text
-    return admin
 
 
 @pytest.fixture
@@ -49,21 +15,6 @@ def ruled(tenant):
     """A tenant whose kyb-default and kyc-default are published."""
     publish_demo_rule_sets(tenant)
     return tenant
-
-
-def finished(tenant, case_id, states=("approved", "rejected", "manual_review", "failed")):
-    api = tenant.api()
-    return wait_for(
-        lambda: (c := api.get(f"/v1/cases/{case_id}").json())["state"] in states and c,
-        timeout=120,
-        what=f"case {case_id} to reach one of {states}",
-    )
-
-
-def start(tenant, entity, workflow="kyb"):
-    response = tenant.api().post("/v1/cases", json={"workflow": workflow, "entity": entity})
-    assert response.status_code == 202, response.text
-    return response.json()["id"]
 
 
 def test_a_clean_business_is_approved_by_the_rule_set_and_the_case_shows_why(ruled):
@@ -176,7 +127,8 @@ def test_unknown_ids_and_other_tenants_rule_sets_are_not_found(tenant, stack):
     assert admin.post("/v1/admin/rule-sets/nope/versions/1/publish").status_code == 404
     draft = {"id": "mine", "name": "Mine", "rules": []}
     assert admin.post("/v1/admin/rule-sets", json=draft).status_code == 201
-    from tests.conftest import TenantFixture, sign_in
+    from tests.support.reviewers import sign_in
+    from tests.support.tenants import TenantFixture
 
     other = TenantFixture(id=f"{tenant.id}x", api_key="", stack=stack)
     other_admin_token = sign_in(stack, other.id, "admin")

@@ -9,6 +9,8 @@ import secrets
 
 import pytest
 
+from tests.support.cases import business, finished, publish_demo_rule_sets, start
+from tests.support.tenants import make_tenant
 from tests.unit.plugins.test_sanctions_plugin import generated_rows
 from tests.unit.screening.generated_lists import write_targets_csv
 from tests.waiting import wait_for
@@ -173,9 +175,7 @@ def test_clearing_is_refused_clearly(tenant, stack, watchlist):
     unknown = reviewer.post("/v1/review/cases/no-such-case/screening/clearances", json=clear)
     assert unknown.status_code == 404
 
-    from tests.system.test_integrator_api import _other_tenant
-
-    other = _other_tenant(stack)
+    other = make_tenant(stack)
     assert other.reviewer("admin").post(url, json=clear).status_code == 404
     result = reviewer.get(f"/v1/review/cases/{case_id}").json()
     assert not [e for e in result["audit"] if e["action"] == "screening.match_cleared"]
@@ -280,9 +280,7 @@ def test_listing_and_revoking_clearances_is_refused_clearly(tenant, stack, watch
     )
     assert reviewer.get("/v1/review/entities/no-such-entity/screening/clearances").status_code == 404
 
-    from tests.system.test_integrator_api import _other_tenant
-
-    other = _other_tenant(stack).reviewer("admin")
+    other = make_tenant(stack).reviewer("admin")
     assert other.post(url, json=revoke).status_code == 404
     assert other.get(f"/v1/review/cases/{case_id}/screening/clearances").status_code == 404
     assert other.get(f"/v1/review/entities/{customer}/screening/clearances").status_code == 404
@@ -297,7 +295,6 @@ def test_a_name_that_hides_how_it_reads_is_screened_as_read_and_sent_to_a_review
     """With the demo rule sets published: a listed name behind an override or spelled out meets its entry like the
     plain name (a sanctions target is rejected, a PEP goes to review), and an obfuscated name that matches nothing
     still goes to a reviewer; an ordinary unlisted name is approved. The case keeps the name as received."""
-    from tests.system.test_rules import business, finished, publish_demo_rule_sets, start
 
     publish_demo_rule_sets(tenant)
     viewer = tenant.reviewer("viewer")

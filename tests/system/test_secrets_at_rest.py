@@ -17,8 +17,8 @@ import pytest
 from arbiter.adapters.dynamodb import keys
 from arbiter.adapters.dynamodb.items import from_item, to_item
 from arbiter.domain.tenant import hash_api_key
-from tests.conftest import tenant_repository
-from tests.system.test_webhooks import Receiver, subscribe
+from tests.support.tenants import make_tenant, tenant_repository
+from tests.support.webhooks import Receiver, subscribe
 
 
 @pytest.fixture
@@ -128,9 +128,8 @@ def test_secrets_stored_before_sealing_still_sign_and_are_sealed_when_next_writt
 
 
 def test_a_sealed_secret_copied_into_another_tenants_webhook_does_not_sign(tenant, stack, receivers) -> None:
-    from tests.system.test_integrator_api import _other_tenant
 
-    other = _other_tenant(stack)
+    other = make_tenant(stack)
     receiver = receivers()
     theirs = subscribe(other, receiver.url)
     ours = subscribe(tenant, receiver.url)

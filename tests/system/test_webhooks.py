@@ -5,48 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-import threading
 
 import pytest
 from standardwebhooks import Webhook
 
-from tests.support.local_http import LocalServer, Reply
-from tests.system.test_review_api import case_in_review
+from tests.support.cases import case_in_review
+from tests.support.tenants import make_tenant
+from tests.support.webhooks import Receiver, subscribe
 from tests.waiting import wait_for
-
-
-class Receiver:
-    """A webhook receiver that verifies every request with standardwebhooks and answers as told."""
-
-    def __init__(self, secret: str | None = None, answers: list[int] | None = None) -> None:
-        self.secret = secret
-        self.answers = list(answers or [])
-        self.verified: list[dict] = []
-        self.rejected: list[str] = []
-        self._lock = threading.Lock()
-        self.server = LocalServer({"/hook": self._handle})
-
-    @property
-    def url(self) -> str:
-        return self.server.url("/hook")
-
-    @property
-    def requests(self):
-        return self.server.requests
-
-    def _handle(self, request) -> Reply:
-        with self._lock:
-            status = self.answers.pop(0) if self.answers else 200
-        if self.secret:
-            try:
-                self.verified.append(Webhook(self.secret).verify(request.body, request.headers))
-            except Exception as exc:
-                self.rejected.append(repr(exc))
-                return Reply(400, body=b"bad signature")
-        return Reply(status, body=b'{"received": true}')
-
-    def close(self) -> None:
-        self.server.close()
 
 
 @pytest.fixture
@@ -61,12 +27,6 @@ def receivers():
     yield make
     for receiver in made:
         receiver.close()
-
-
-def subscribe(tenant, url, event_types=("case.decided",), **extra):
-    response = tenant.api().post("/v1/webhooks", json={"url": url, "event_types": list(event_types), **extra})
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def with_secret(receiver: Receiver, secret: str) -> Receiver:
@@ -289,12 +249,11 @@ def test_during_a_rotation_old_and_new_secret_holders_both_verify(tenant, receiv
 
 
 def test_another_tenant_cannot_see_change_or_replay(tenant, stack, receivers):
-    from tests.system.test_integrator_api import _other_tenant
 
     receiver = receivers()
     created = subscribe(tenant, receiver.url)
     sent = tenant.api().post(f"/v1/webhooks/{created['id']}/test").json()
-    other = _other_tenant(stack).api()
+    other = make_tenant(stack).api()
     assert created["id"] not in [w["id"] for w in other.get("/v1/webhooks").json()["items"]]
     assert other.get(f"/v1/webhooks/{created['id']}").status_code == 404
     assert other.get(f"/v1/webhooks/{created['id']}/deliveries").status_code == 404
@@ -442,7 +401,7 @@ def test_a_test_ping_to_a_dead_receiver_is_logged_as_failed(tenant, receivers):
 
 
 def ballerine_tenant(tenant, stack, secret="ballerine-shared-secret"):
-    from tests.conftest import tenant_repository
+    from tests.support.tenants import tenant_repository
 
     repository = tenant_repository(stack)
     stored = repository.get(tenant.id)

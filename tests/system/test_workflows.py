@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.support.cases import publish_demo_rule_sets
 from tests.waiting import wait_for
 
 
@@ -76,7 +77,6 @@ def test_an_automatically_approved_kyb_case_decides_its_owner_in_the_same_step(
     tenant: Any, stack: Any
 ) -> None:
     """The cost-minded path: the parent's one Decide step opens, checks and decides the owner's KYC case too."""
-    from tests.system.test_rules import publish_demo_rule_sets
 
     publish_demo_rule_sets(tenant)
     api = tenant.api()
@@ -136,7 +136,6 @@ def test_the_kyc_workflow_runs_checks_then_the_assessment(tenant: Any, stack: An
 def test_a_step_failing_beyond_its_retries_fails_the_case_and_the_execution(tenant: Any, stack: Any) -> None:
     """The Catch path: Decide cannot load the rule set version pinned on the case."""
     from arbiter.adapters.dynamodb.keys import rule_set_pk, rule_set_version_sk
-    from tests.system.test_rules import publish_demo_rule_sets
 
     publish_demo_rule_sets(tenant)
     api = tenant.api()

@@ -7,6 +7,7 @@ services' race handling is tested for real; everything is copied in and out, as 
 from __future__ import annotations
 
 import base64
+import binascii
 import copy
 import datetime as dt
 import hashlib
@@ -20,26 +21,40 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from arbiter.adapters.dynamodb.rule_sets import MAX_CONTENT_BYTES
 from arbiter.adapters.workflow_files import BuiltinWorkflowCatalog
 from arbiter.domain.case import AuditEntry, Case, CaseState, Change, Continuation, RiskAssessment
 from arbiter.domain.document import MAX_PAGE_BYTES
 from arbiter.domain.errors import (
     ConcurrentUpdate,
     Conflict,
+    InvalidInput,
+    InvalidRule,
     NotFound,
     SecretUnreadable,
     TransientError,
     WorkflowRefused,
 )
+from arbiter.domain.events import CaseEvent
 from arbiter.domain.screening import Clearance
 from arbiter.domain.sealed import SEALED_PREFIX, ballerine_secret_context, seal_once
-from arbiter.domain.search import fold, search_terms
 from arbiter.domain.tenant import ApiKey, Tenant, UsageKey
 from arbiter.domain.webhooks import RETRY_SCHEDULE_SECONDS
 from arbiter.egress import AllowList, Resolver, system_resolver
+from arbiter.rules.ruleset import RuleSetDraft, RuleSetSummary, RuleSetVersion
+from arbiter.services.assessment import Assessor
 from arbiter.services.authorization import FailureLimit, VerifiedKeys
+from arbiter.services.checks import CheckRunner
 from arbiter.services.continuations import carry_out
-from arbiter.services.ports import CaseDetail, CaseQuery, Page
+from arbiter.services.ports import (
+    CaseDetail,
+    CaseQuery,
+    ClearanceStore,
+    ExecutionStatus,
+    Page,
+    RuleSetRepository,
+    WorkflowCatalog,
+)
 
 STATE_MACHINES = Path(__file__).resolve().parents[2] / "statemachines"
 
@@ -108,6 +123,8 @@ class InMemoryTenants:
         self.tenants[tenant.id] = self._sealed(tenant)
 
     def update(self, tenant: Tenant) -> None:
+        if tenant.id not in self.tenants:
+            raise NotFound(f"tenant {tenant.id} not found", tenant_id=tenant.id)
         self.tenants[tenant.id] = self._sealed(tenant)
 
     def get(self, tenant_id: str) -> Tenant | None:
@@ -118,11 +135,12 @@ class InMemoryTenants:
     def add_api_key(self, key: ApiKey) -> None:
         if key.key_hash in self.keys:
             raise Conflict("this API key is already issued")
-        self.keys[key.key_hash] = key
+        self.keys[key.key_hash] = key.model_copy(deep=True)
 
     def get_api_key(self, key_hash: str) -> ApiKey | None:
         self.reads.append(("key", key_hash))
-        return self.keys.get(key_hash)
+        found = self.keys.get(key_hash)
+        return found.model_copy(deep=True) if found else None
 
 
 class InMemoryAuthFailures:
@@ -156,7 +174,7 @@ class FakeUsagePlans:
 
     def _plan(self, tier: str) -> set[str]:
         if tier not in self.plans:
-            raise NotFound(f"no usage plan {tier}")
+            raise InvalidInput(f"no tier {tier!r}; the tiers are: {', '.join(self.tiers())}", path="tier")
         return self.plans[tier]
 
     def issue_key(self, tenant_id: str, tier: str) -> UsageKey:
@@ -176,10 +194,14 @@ class FakeUsagePlans:
 
 
 class InMemoryCases:
+    """Cases, their audit trail, outbox and check results, with the DynamoDB repository's rules: a stale version is
+    a ConcurrentUpdate, an audit entry already stored refuses the whole change, lists come in the order of the index
+    the store would query, with cursors that only this list's next page accepts."""
+
     def __init__(self) -> None:
         self.cases: dict[tuple[str, str], Case] = {}
-        self.audit: dict[tuple[str, str], list[Any]] = {}
-        self.events: list[Any] = []
+        self.audit: dict[tuple[str, str], list[AuditEntry]] = {}
+        self.events: list[CaseEvent] = []
         #: The outbox's continuations, in the order they were stored.
         self.continuations: list[Continuation] = []
         #: What the table's stream does with a committed change's continuations (FakeDependencies wires it).
@@ -192,9 +214,14 @@ class InMemoryCases:
         stored = case.model_copy(deep=True)
         self.cases[(case.tenant_id, case.id)] = stored
 
+    def _check_append_only(self, case: Case, change: Change) -> None:
+        stored = {entry.id for entry in self.audit.get((case.tenant_id, case.id), [])}
+        if any(entry.id in stored for entry in change.audit):
+            raise Conflict("an audit entry of this change is already stored", case_id=case.id)
+
     def add(self, case: Case, change: Change) -> None:
         if (case.tenant_id, case.id) in self.cases:
-            raise Conflict(f"case {case.id} exists")
+            raise ConcurrentUpdate(f"case {case.id} exists", case_id=case.id)
         case.version = 1
         self._store(case)
         self.audit[(case.tenant_id, case.id)] = list(change.audit)
@@ -207,6 +234,7 @@ class InMemoryCases:
             raise ConcurrentUpdate(
                 "the case was changed by someone else; reload it and try again", case_id=case.id
             )
+        self._check_append_only(case, change)
         case.version = expected_version + 1
         self._store(case)
         self.audit[(case.tenant_id, case.id)] += change.audit
@@ -232,13 +260,15 @@ class InMemoryCases:
         case = self._read(tenant_id, case_id)
         return CaseDetail(
             case=case,
-            audit=list(self.audit[(tenant_id, case_id)]),
+            # The store reads them in key order: time, then id.
+            audit=sorted(self.audit[(tenant_id, case_id)], key=lambda e: (e.at, e.id)),
             checks=copy.deepcopy(self.checks.get((tenant_id, case_id), {})),
             children=self.find_by_ids(tenant_id, case.child_case_ids),
         )
 
     def find_by_ids(self, tenant_id: str, case_ids: list[str]) -> list[Case]:
-        return [self._read(tenant_id, cid) for cid in case_ids if (tenant_id, cid) in self.cases]
+        unique = dict.fromkeys(case_ids)
+        return [self._read(tenant_id, cid) for cid in unique if (tenant_id, cid) in self.cases]
 
     def save_checks(self, tenant_id: str, case_id: str, results: dict[str, dict[str, Any]]) -> None:
         self.checks.setdefault((tenant_id, case_id), {}).update(copy.deepcopy(results))
@@ -250,14 +280,24 @@ class InMemoryCases:
                 totals[case.state.value] += 1
         return totals
 
-    def query(self, q: CaseQuery) -> Page:
-        found = [c for (tid, _), c in self.cases.items() if tid == q.tenant_id and _matches(c, q)]
-        found.sort(key=lambda c: (c.created_at, c.id), reverse=q.newest_first)
-        start = int(q.cursor or 0)
-        items = found[start : start + q.limit]
-        more = start + q.limit < len(found)
+    def _found(self, q: CaseQuery) -> list[Case]:
+        return [c for (tid, _), c in self.cases.items() if tid == q.tenant_id and q.matches(c)]
+
+    def query(self, q: CaseQuery) -> Page[Case]:
+        if q.search_prefix is not None:
+            # A look-up, as the store's: the first `limit` found in creation order, no further page.
+            found = sorted(self._found(q), key=lambda c: c.created_at, reverse=q.newest_first)
+            return Page(items=[c.model_copy(deep=True) for c in found[: q.limit]])
+        partition, order = _index_of(q)
+        found = sorted(self._found(q), key=order, reverse=q.newest_first)
+        if q.cursor is not None:
+            after = decode_cursor(q.cursor, partition)
+            found = [c for c in found if (order(c) < after if q.newest_first else order(c) > after)]
+        items = found[: q.limit]
+        more = len(found) > q.limit
         return Page(
-            items=[c.model_copy(deep=True) for c in items], cursor=str(start + q.limit) if more else None
+            items=[c.model_copy(deep=True) for c in items],
+            cursor=encode_cursor(partition, order(items[-1])) if more else None,
         )
 
     def query_page(self, q: CaseQuery, number: int) -> list[Case]:
@@ -266,38 +306,57 @@ class InMemoryCases:
         if number < 1:
             raise ValueError("pages are numbered from 1")
         self.numbered_reads += 1
-        found = [c for (tid, _), c in self.cases.items() if tid == q.tenant_id and _matches(c, q)]
-        found.sort(key=lambda c: (c.created_at, c.id), reverse=q.newest_first)
+        found = sorted(self._found(q), key=lambda c: (c.created_at, c.id), reverse=q.newest_first)
         return [c.model_copy(deep=True) for c in found[(number - 1) * q.limit : number * q.limit]]
 
 
-def _matches(case: Case, q: CaseQuery) -> bool:
-    if q.search:
-        prefix = "".join(fold(q.search).split())
-        exact = q.search.strip() in (case.id, case.entity.id)
-        if not exact and not any(term.startswith(prefix) for term in search_terms(case)):
-            return False
-    return (
-        (not q.states or case.state in q.states)
-        and (not q.workflow_id or case.workflow_id == q.workflow_id)
-        and (not q.entity_id or case.entity.id == q.entity_id)
-        and (
-            not q.assignee
-            or (q.assignee == "unassigned" and case.assignee is None)
-            or (case.assignee is not None and case.assignee.id == q.assignee)
-        )
-        and (not q.risk_levels or (case.risk is not None and case.risk.level in q.risk_levels))
-        and (not q.created_from or case.created_at >= q.created_from)
-        and (not q.created_to or case.created_at <= q.created_to)
-    )
+def _index_of(q: CaseQuery) -> tuple[str, Callable[[Case], tuple[str, ...]]]:
+    """The partition the DynamoDB store would read for `q` (its cursors belong to it) and that index's order."""
+
+    def created(case: Case) -> str:
+        return case.created_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+    t = q.tenant_id
+    one_state = q.states[0].value if len(q.states) == 1 else None
+    if q.assignee and q.assignee != "unassigned":
+        return f"{t}/assignee/{q.assignee}", lambda c: (c.state.value, created(c), c.id)
+    if q.workflow_id:
+        return f"{t}/workflow/{q.workflow_id}", lambda c: (c.state.value, created(c), c.id)
+    if q.entity_id:
+        return f"{t}/entity/{q.entity_id}", lambda c: (c.workflow_id, created(c), c.id)
+    if one_state:
+        return f"{t}/state/{one_state}", lambda c: (created(c), c.id)
+    return f"{t}/cases", lambda c: (created(c), c.id)
+
+
+def encode_cursor(partition: str, after: tuple[str, ...]) -> str:
+    """A cursor that resumes after `after` in `partition` (a list of one tenant), as the stores' cursors do."""
+    raw = json.dumps({"p": partition, "k": list(after)}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, partition: str) -> tuple[str, ...]:
+    """Where `cursor` resumes; InvalidInput (path `cursor`) for a cursor `partition` did not return."""
+    decoded: Any = None
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        valid = decoded["p"] == partition and all(isinstance(part, str) for part in decoded["k"])
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        valid = False
+    if not valid:
+        raise InvalidInput("the cursor does not belong to this query; start again without it", path="cursor")
+    return tuple(decoded["k"])
 
 
 class InMemoryClearanceStore:
-    """Reviewers' clearances of screening matches, per (tenant, party key, list entry)."""
+    """Reviewers' clearances of screening matches, per (tenant, party key, list entry). Like the DynamoDB store, a
+    clearance's audit entry goes on its case in the case store (`cases`, which FakeDependencies wires), and a case
+    that does not exist is NotFound; `audit` keeps every entry written, in order."""
 
-    def __init__(self) -> None:
+    def __init__(self, cases: InMemoryCases | None = None) -> None:
         self.items: dict[tuple[str, str, str], Clearance] = {}
         self.audit: list[AuditEntry] = []
+        self.cases = cases
 
     def cleared_entries(self, tenant_id: str, party_keys: Sequence[str]) -> dict[str, set[str]]:
         cleared: dict[str, set[str]] = {}
@@ -307,24 +366,119 @@ class InMemoryClearanceStore:
         return cleared
 
     def get(self, tenant_id: str, party_key: str, entry_id: str) -> Clearance | None:
-        return self.items.get((tenant_id, party_key, entry_id))
+        found = self.items.get((tenant_id, party_key, entry_id))
+        return found.model_copy(deep=True) if found else None
 
     def add(self, clearance: Clearance, audit: AuditEntry) -> bool:
         key = (clearance.tenant_id, clearance.party_key, clearance.entry_id)
         if key in self.items:
             return False
-        self.items[key] = clearance
-        self.audit.append(audit)
+        self._on_case(clearance.tenant_id, clearance.case_id, audit)
+        self.items[key] = clearance.model_copy(deep=True)
         return True
 
     def for_party(self, tenant_id: str, party_key: str) -> list[Clearance]:
-        return [c for (t, p, _), c in self.items.items() if (t, p) == (tenant_id, party_key)]
+        found = [c for (t, p, _), c in self.items.items() if (t, p) == (tenant_id, party_key)]
+        return [c.model_copy(deep=True) for c in sorted(found, key=lambda c: c.entry_id)]
 
     def remove(self, clearance: Clearance, case_id: str, audit: AuditEntry) -> bool:
-        if self.items.pop((clearance.tenant_id, clearance.party_key, clearance.entry_id), None) is None:
+        key = (clearance.tenant_id, clearance.party_key, clearance.entry_id)
+        if key not in self.items:
             return False
-        self.audit.append(audit)
+        self._on_case(clearance.tenant_id, case_id, audit)
+        del self.items[key]
         return True
+
+    def _on_case(self, tenant_id: str, case_id: str, audit: AuditEntry) -> None:
+        """The audit entry on its case, which must exist (the store's transaction checks it)."""
+        if self.cases is not None:
+            if (tenant_id, case_id) not in self.cases.cases:
+                raise NotFound(f"case {case_id} not found", case_id=case_id)
+            self.cases.audit[(tenant_id, case_id)].append(audit)
+        self.audit.append(audit)
+
+
+class InMemoryRuleSets:
+    """Rule set versions with the DynamoDB repository's rules: numbered from 1, immutable, published once (never
+    behind a newer published version), listed by id a page at a time with cursors only this list accepts."""
+
+    def __init__(self) -> None:
+        self.versions_by_key: dict[tuple[str, str], list[RuleSetVersion]] = {}
+        self.published: dict[tuple[str, str], int] = {}
+        self.updated_at: dict[tuple[str, str], dt.datetime] = {}
+
+    def add_version(
+        self, tenant_id: str, draft: RuleSetDraft, *, actor: str | None, at: dt.datetime
+    ) -> RuleSetVersion:
+        stored = self.versions_by_key.setdefault((tenant_id, draft.id), [])
+        version = RuleSetVersion(
+            **draft.model_dump(), version=len(stored) + 1, status="draft", created_at=at, created_by=actor
+        )
+        size = len(version.model_dump_json().encode())
+        if size > MAX_CONTENT_BYTES:
+            if not stored:
+                del self.versions_by_key[(tenant_id, draft.id)]
+            raise InvalidRule(f"the rule set is too large ({size // 1000} KB; at most 350 KB)", path="rules")
+        stored.append(version)
+        self.updated_at[(tenant_id, draft.id)] = at
+        return version.model_copy(deep=True)
+
+    def get_version(self, tenant_id: str, rule_set_id: str, version: int) -> RuleSetVersion:
+        stored = self.versions_by_key.get((tenant_id, rule_set_id), [])
+        if not 1 <= version <= len(stored):
+            raise NotFound(f"rule set {rule_set_id} has no version {version}", rule_set_id=rule_set_id)
+        return stored[version - 1].model_copy(deep=True)
+
+    def versions(self, tenant_id: str, rule_set_id: str, *, limit: int = 100) -> list[RuleSetVersion]:
+        stored = self.versions_by_key.get((tenant_id, rule_set_id))
+        if not stored:
+            raise NotFound(f"no rule set {rule_set_id}", rule_set_id=rule_set_id)
+        return [v.model_copy(deep=True) for v in reversed(stored)][:limit]
+
+    def published_version(self, tenant_id: str, rule_set_id: str) -> int | None:
+        return self.published.get((tenant_id, rule_set_id))
+
+    def publish(
+        self, tenant_id: str, rule_set_id: str, version: int, *, actor: str | None, at: dt.datetime
+    ) -> None:
+        current = self.get_version(tenant_id, rule_set_id, version)
+        key = (tenant_id, rule_set_id)
+        if current.status == "published":
+            if current.published_at == at and self.published.get(key) == version:
+                return  # this very publication, asked again
+            raise Conflict(
+                f"version {version} of {rule_set_id} is already published", rule_set_id=rule_set_id
+            )
+        if self.published.get(key, 0) >= version:
+            raise Conflict(f"version {version} of {rule_set_id} is already published, or a newer version is")
+        self.versions_by_key[key][version - 1] = current.model_copy(
+            update={"status": "published", "published_at": at, "published_by": actor}
+        )
+        self.published[key] = version
+
+    def list(self, tenant_id: str, *, cursor: str | None = None, limit: int = 50) -> Page[RuleSetSummary]:
+        ids = sorted(r for t, r in self.versions_by_key if t == tenant_id)
+        if cursor is not None:
+            try:
+                after = decode_cursor(cursor, f"{tenant_id}/rule-sets")[0]
+            except InvalidInput as exc:
+                raise InvalidRule("cursor is not one this API returned", path="cursor") from exc
+            ids = [r for r in ids if r > after]
+        page = ids[:limit]
+        items = [
+            RuleSetSummary(
+                id=r,
+                name=self.versions_by_key[(tenant_id, r)][-1].name,
+                latest_version=len(self.versions_by_key[(tenant_id, r)]),
+                published_version=self.published.get((tenant_id, r)),
+                updated_at=self.updated_at[(tenant_id, r)].isoformat(),
+            )
+            for r in page
+        ]
+        more = len(ids) > limit
+        return Page(
+            items=items, cursor=encode_cursor(f"{tenant_id}/rule-sets", (page[-1],)) if more else None
+        )
 
 
 class FakeEngine:
@@ -341,7 +495,7 @@ class FakeEngine:
         self.fail_completions = 0  # how many SendTaskSuccess calls fail before they work again
         self.refuse_starts = False
         #: Executions by ARN and their status (`status`); a started one runs until a test ends it.
-        self.executions: dict[str, str] = {}
+        self.executions: dict[str, ExecutionStatus] = {}
 
     def start(self, workflow_id: str, execution_name: str, payload: dict[str, Any]) -> str:
         if self.refuse_starts:
@@ -354,7 +508,7 @@ class FakeEngine:
             self.executions[arn] = "running"
         return arn
 
-    def status(self, execution_arn: str) -> str:
+    def status(self, execution_arn: str) -> ExecutionStatus:
         return self.executions.get(execution_arn, "missing")
 
     def execution_arn(self, workflow_id: str, execution_name: str) -> str:
@@ -374,13 +528,14 @@ class FakeEngine:
     def definition(self, workflow_id: str) -> dict[str, Any]:
         """The workflow's ASL as a deployed stack holds it: substituted with function ARNs (the account id in them)."""
         text = (STATE_MACHINES / f"{workflow_id}.asl.json").read_text(encoding="utf-8")
-        return json.loads(
+        definition: dict[str, Any] = json.loads(
             re.sub(
                 r"\$\{([A-Za-z]+Function)Arn\}",
                 r"arn:aws:lambda:us-east-1:123456789012:function:arbiter-\1-Q1w2E3r4:live",
                 text,
             )
         )
+        return definition
 
 
 class Clock:
@@ -435,18 +590,18 @@ class FakeDependencies:
     `AuthorizationDeps`); a test sets the ports its use case needs beyond the case store (documents, webhooks…)."""
 
     cases: InMemoryCases = field(default_factory=InMemoryCases)
-    workflows: Any = field(default_factory=BuiltinWorkflowCatalog)
+    workflows: WorkflowCatalog = field(default_factory=BuiltinWorkflowCatalog)
     engine: FakeEngine = field(default_factory=FakeEngine)
-    rule_sets: Any = None
-    clearances: Any = field(default_factory=lambda: InMemoryClearanceStore())
+    rule_sets: RuleSetRepository | None = None
+    clearances: ClearanceStore | None = field(default_factory=lambda: InMemoryClearanceStore())
     tenants: InMemoryTenants = field(default_factory=InMemoryTenants)
     #: Opens what the repositories sealed (any InMemorySecretBox opens what another sealed).
     secret_box: InMemorySecretBox = field(default_factory=InMemorySecretBox)
     clock: Callable[[], dt.datetime] = field(default_factory=Clock)
     # the Decide step
-    checks: Any = field(default_factory=PassingChecks)
-    assessor: Any = field(default_factory=RecommendByName)
-    # documents (tests/unit/documents/fakes.py); None: the use case must not touch them
+    checks: CheckRunner = field(default_factory=PassingChecks)
+    assessor: Assessor = field(default_factory=RecommendByName)
+    # documents (tests/unit/documents/fakes.py); None: the use case must not touch them (so not typed as ports)
     store: Any = None
     hashes: Any = None
     fetcher: Any = None
@@ -472,6 +627,9 @@ class FakeDependencies:
     def __post_init__(self) -> None:
         # The stream: ContinueWorkflowsFunction carries out what a committed change asked of the workflow.
         self.cases.on_commit = self._stream
+        # Clearances are audited on their case, in the same table.
+        if isinstance(self.clearances, InMemoryClearanceStore) and self.clearances.cases is None:
+            self.clearances.cases = self.cases
 
     def _stream(self, continuations: list[Continuation]) -> None:
         for continuation in continuations:
@@ -494,7 +652,7 @@ def case_deps() -> FakeDependencies:
     return FakeDependencies()
 
 
-def automation_deps(deps: FakeDependencies, assessor: Any = None) -> FakeDependencies:
+def automation_deps(deps: FakeDependencies, assessor: Assessor | None = None) -> FakeDependencies:
     """`deps` ready for the Decide step: passing checks, `assessor` (default: approve everyone)."""
     deps.checks = PassingChecks()
     deps.assessor = assessor or RecommendByName()

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from arbiter.domain.errors import NotFound
+from arbiter.domain.errors import InvalidInput, NotFound
+from arbiter.domain.events import ArbiterEvent
 from arbiter.domain.sealed import seal_once, webhook_secret_context
 from arbiter.domain.webhooks import Attempt, Delivery, Subscription
 from arbiter.services.ports import Page
 from arbiter.services.webhook_delivery import SendResult
-from tests.unit.fakes import InMemorySecretBox
+from tests.unit.fakes import InMemorySecretBox, decode_cursor, encode_cursor
 
 
 class InMemoryWebhooks:
@@ -20,7 +21,7 @@ class InMemoryWebhooks:
         self.subscriptions: dict[tuple[str, str], Subscription] = {}
         self.deliveries: dict[tuple[str, str], Delivery] = {}
         self.attempt_log: dict[tuple[str, str], list[Attempt]] = {}
-        self.events: list[Any] = []
+        self.events: list[ArbiterEvent] = []
         self.box = box or InMemorySecretBox()
 
     def _sealed(self, subscription: Subscription) -> Subscription:
@@ -53,15 +54,18 @@ class InMemoryWebhooks:
         if self.subscriptions.pop((tenant_id, subscription_id), None) is None:
             raise NotFound(f"webhook {subscription_id} not found")
 
-    def list_subscriptions(self, tenant_id: str, *, cursor: str | None = None, limit: int = 25) -> Page:
+    def list_subscriptions(
+        self, tenant_id: str, *, cursor: str | None = None, limit: int = 25
+    ) -> Page[Subscription]:
         items = [s for (t, _), s in self.subscriptions.items() if t == tenant_id and s.case_id is None]
-        return Page(sorted(items, key=lambda s: s.created_at, reverse=True)[:limit])
+        return _newest_first(items, f"{tenant_id}/webhooks", cursor, limit)
 
     def subscriptions_for(self, tenant_id: str, case_id: str | None) -> list[Subscription]:
-        return [
-            s.model_copy(deep=True)
-            for (t, _), s in self.subscriptions.items()
-            if t == tenant_id and s.case_id in (None, case_id)
+        """The tenant's subscriptions, then the case's, each oldest first (the store's two index partitions)."""
+        mine = [s for (t, _), s in self.subscriptions.items() if t == tenant_id]
+        ordered = sorted(mine, key=lambda s: (s.created_at, s.id))
+        return [s.model_copy(deep=True) for s in ordered if s.case_id is None] + [
+            s.model_copy(deep=True) for s in ordered if case_id and s.case_id == case_id
         ]
 
     def add_delivery(self, delivery: Delivery) -> bool:
@@ -80,13 +84,15 @@ class InMemoryWebhooks:
             raise NotFound(f"delivery {delivery_id} not found")
         return found.model_copy(deep=True)
 
-    def record_attempt(self, delivery: Delivery, attempt: Attempt, events: list[Any]) -> None:
+    def record_attempt(self, delivery: Delivery, attempt: Attempt, events: list[ArbiterEvent]) -> None:
         self.save_delivery(delivery)
-        self.attempt_log.setdefault((delivery.tenant_id, delivery.id), []).append(attempt)
+        log = self.attempt_log.setdefault((delivery.tenant_id, delivery.id), [])
+        # One record per (round, number): an attempt recorded again replaces the first, as a Put does.
+        log[:] = [a for a in log if (a.round, a.number) != (attempt.round, attempt.number)] + [attempt]
         self.events += events
 
     def attempts(self, tenant_id: str, delivery_id: str) -> list[Attempt]:
-        return list(self.attempt_log.get((tenant_id, delivery_id), []))
+        return sorted(self.attempt_log.get((tenant_id, delivery_id), []), key=lambda a: (a.round, a.number))
 
     def list_deliveries(
         self,
@@ -97,16 +103,39 @@ class InMemoryWebhooks:
         since: dt.datetime | None = None,
         cursor: str | None = None,
         limit: int = 25,
-    ) -> Page:
-        items = [
-            d
-            for (t, _), d in self.deliveries.items()
-            if t == tenant_id
-            and (subscription_id is None or d.subscription_id == subscription_id)
-            and (case_id is None or d.case_id == case_id)
-            and (since is None or d.created_at >= since)
-        ]
-        return Page(sorted(items, key=lambda d: d.created_at, reverse=True)[:limit])
+    ) -> Page[Delivery]:
+        if subscription_id:
+            scope = f"{tenant_id}/deliveries/{subscription_id}"
+            found = [
+                d
+                for (t, _), d in self.deliveries.items()
+                if t == tenant_id and d.subscription_id == subscription_id
+            ]
+        elif case_id:
+            scope = f"{tenant_id}/case-deliveries/{case_id}"
+            found = [d for (t, _), d in self.deliveries.items() if t == tenant_id and d.case_id == case_id]
+        else:
+            raise InvalidInput("name a webhook or a case", path="case_id")
+        found = [d for d in found if since is None or d.created_at >= since]
+        return _newest_first(found, scope, cursor, limit)
+
+
+def _newest_first(items: list[Any], scope: str, cursor: str | None, limit: int) -> Page[Any]:
+    """A page of subscriptions or deliveries as the store's index gives them: newest first, by creation time and
+    id, after the cursor (which only this list, `scope`, accepts)."""
+
+    def key(item: Any) -> tuple[str, str]:
+        return (item.created_at.astimezone(dt.UTC).isoformat(timespec="microseconds"), item.id)
+
+    ordered = sorted(items, key=key, reverse=True)
+    if cursor is not None:
+        after = decode_cursor(cursor, scope)
+        ordered = [item for item in ordered if key(item) < after]
+    page = ordered[:limit]
+    more = len(ordered) > limit
+    return Page(
+        [item.model_copy(deep=True) for item in page], encode_cursor(scope, key(page[-1])) if more else None
+    )
 
 
 class RecordingScheduler:

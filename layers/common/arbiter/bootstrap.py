@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 from arbiter.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
+    from botocore.config import Config
+
     from arbiter.adapters.dynamodb.auth_failures import DynamoAuthFailureCounter
     from arbiter.adapters.dynamodb.cases import DynamoCaseRepository
     from arbiter.adapters.dynamodb.clearances import DynamoClearanceStore
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
     from arbiter.adapters.webhook_delivery import EgressWebhookSender, StepFunctionsDeliveryScheduler
     from arbiter.adapters.workflow_files import BuiltinWorkflowCatalog
     from arbiter.api.auth import CognitoTokenVerifier
-    from arbiter.egress import AllowList, Resolver
+    from arbiter.egress import AllowList, EgressClient, Resolver
     from arbiter.plugins.check_runner import PluginCheckRunner
     from arbiter.services.authorization import FailureLimit, VerifiedKeys
     from arbiter.services.rule_sets import CompiledRuleSets, RuleSetAssessor
@@ -48,7 +50,7 @@ WEBHOOK_DELIVERY_MACHINE = "webhook-delivery"
 
 
 @cache
-def _config() -> Any:
+def _config() -> Config:
     from botocore.config import Config
 
     return Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
@@ -68,21 +70,21 @@ def _aws_client(service: str, region: str, variant: str) -> Any:
     return boto3.client(service, region_name=region, config=config)  # type: ignore[call-overload]
 
 
-def _s3v4() -> Any:
+def _s3v4() -> Config:
     from botocore.config import Config
 
     # Presigned URLs and POSTs signed with SigV4 (the SDK may pick the legacy scheme, which some regions refuse).
     return Config(signature_version="s3v4")
 
 
-def _no_retries() -> Any:
+def _no_retries() -> Config:
     from botocore.config import Config
 
     # The check runner retries and bounds each plugin invocation; the client must neither retry nor give up first.
     return Config(read_timeout=310, retries={"mode": "standard", "max_attempts": 1})
 
 
-_VARIANTS: dict[str, Callable[[], Any]] = {"s3v4": _s3v4, "no_retries": _no_retries}
+_VARIANTS: dict[str, Callable[[], Config]] = {"s3v4": _s3v4, "no_retries": _no_retries}
 
 
 class Dependencies:
@@ -259,7 +261,7 @@ class Dependencies:
         return system_resolver
 
     @cached_property
-    def egress(self) -> Any:
+    def egress(self) -> EgressClient:
         """The one guarded outbound HTTP client."""
         from arbiter.egress import EgressClient, EgressPolicy
 

@@ -76,3 +76,10 @@ def test_ofac_sdn_with_aliases() -> None:
     assert person.countries == ("iq",)
     (match,) = screen(PersonQuery(names=("Hamid Abu Ali",), birth_date="1960-01-12"), watchlist)
     assert match.entry.id == "ofac-2674"
+
+
+def test_an_empty_list_file_is_refused_as_a_format_error_and_closed(tmp_path):
+    empty = tmp_path / "targets.simple.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(WatchlistFormatError, match="cannot tell the list's format"):
+        load_watchlist(empty)

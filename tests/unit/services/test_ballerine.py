@@ -14,7 +14,7 @@ from arbiter.egress import AllowList
 from arbiter.services import ballerine, workflow_steps
 from arbiter.services.ballerine import BallerineBadRequest, BallerineEventRefused
 from arbiter.services.decisions import ApprovalBlocked, IntegratorDecisionsOff
-from tests.builders import clearance, integrator, screening_result, tenant
+from tests.builders import clearance, clearance_audit, integrator, screening_result, tenant
 from tests.support.ballerine_examples import (
     BACK_OFFICE_CURL,
     DTO_CONTEXT_EXAMPLE,
@@ -371,7 +371,7 @@ def test_no_api_key_approves_over_an_uncleared_pep_hit_even_where_decisions_are_
     )
     assert "clear it or reject" in caught.value.message
     assert deps.cases.get("acme", case_id).state == CaseState.MANUAL_REVIEW
-    deps.clearances.add(clearance(case_id), audit=None)
+    deps.clearances.add(clearance(case_id), clearance_audit())
     assert send(deps, case_id, "approve", {}, allow_integrator_decisions=True).state == CaseState.APPROVED
 
 

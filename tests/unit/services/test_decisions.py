@@ -10,7 +10,15 @@ from arbiter.domain.screening import screening_hits
 from arbiter.services import cases, review, workflow_steps
 from arbiter.services.decisions import ApprovalBlocked, IntegratorDecisionsOff, require_integrator_decisions
 from arbiter.services.review import DecisionRequest
-from tests.builders import clearance, individual, integrator, reviewer, screening_result, tenant
+from tests.builders import (
+    clearance,
+    clearance_audit,
+    individual,
+    integrator,
+    reviewer,
+    screening_result,
+    tenant,
+)
 from tests.unit.fakes import case_deps
 
 
@@ -46,7 +54,7 @@ def test_a_reviewer_cannot_approve_over_an_uncleared_pep_match_and_can_reject():
 def test_once_the_match_is_cleared_the_case_can_be_approved():
     deps = case_deps()
     case_id = case_in_review(deps, screening_result())
-    deps.clearances.add(clearance(case_id), audit=None)
+    deps.clearances.add(clearance(case_id), clearance_audit())
     assert approve(deps, case_id).state == CaseState.APPROVED
     assert deps.engine.completed == [("review-token", {"decision": "approved"})]
 
@@ -54,9 +62,12 @@ def test_once_the_match_is_cleared_the_case_can_be_approved():
 def test_a_clearance_of_another_party_or_entry_or_tenant_does_not_count():
     deps = case_deps()
     case_id = case_in_review(deps, screening_result())
-    deps.clearances.add(clearance(case_id, party_key="someone-else"), audit=None)
-    deps.clearances.add(clearance(case_id, entry_id="demo-other"), audit=None)
-    deps.clearances.add(clearance(case_id, tenant_id="globex"), audit=None)
+    deps.clearances.add(clearance(case_id, party_key="someone-else"), clearance_audit())
+    deps.clearances.add(clearance(case_id, entry_id="demo-other"), clearance_audit())
+    theirs, _ = cases.start_case(
+        deps, integrator("globex"), tenant("globex"), workflow="kyc", entity=individual("e-1")
+    )
+    deps.clearances.add(clearance(theirs.id, tenant_id="globex"), clearance_audit())
     with pytest.raises(ApprovalBlocked):
         approve(deps, case_id)
 
@@ -70,7 +81,7 @@ def test_every_uncleared_hit_is_named_and_a_revision_is_still_possible():
             name="Viktor Orlov", entry_id="demo-orlov", listed_name="Viktor Orlov", topics=("sanction",)
         ),
     )
-    deps.clearances.add(clearance(case_id), audit=None)  # one of the two
+    deps.clearances.add(clearance(case_id), clearance_audit())  # one of the two
     with pytest.raises(ApprovalBlocked, match=r"hit: Viktor Orlov \(individual\) may be .*sanctions_match"):
         approve(deps, case_id)
     revised = review.decide(
@@ -131,7 +142,7 @@ def test_the_back_office_shows_approve_disabled_with_the_reason():
     assert "Leila Nasser Haddad [demo-haddad]" in actions["approve"]["reason"]
     assert actions["approve"]["reason"].endswith("clear it or reject the case")
     assert actions["reject"] == {"allowed": True, "reason": None}
-    deps.clearances.add(clearance(case_id), audit=None)
+    deps.clearances.add(clearance(case_id), clearance_audit())
     cleared = review.available_actions(deps, deps.cases.detail("acme", case_id), reviewer())
     assert cleared["approve"] == {"allowed": True, "reason": None}
     viewer = review.available_actions(deps, deps.cases.detail("acme", case_id), reviewer("viewer"))

@@ -7,57 +7,13 @@ import time
 import pytest
 
 from arbiter.domain.case import CaseState, RuleSetRef
-from arbiter.domain.errors import Conflict, InvalidInput, InvalidRule, NotAllowed, NotFound, RuleLimitExceeded
-from arbiter.rules.ruleset import RuleSetDraft, RuleSetVersion, parse_draft
+from arbiter.domain.errors import InvalidInput, InvalidRule, NotAllowed, RuleLimitExceeded
+from arbiter.rules.ruleset import parse_draft
 from arbiter.services import assessment, automation, cases, rule_sets
-from arbiter.services.ports import Page
 from tests.builders import individual, integrator, reviewer, tenant
-from tests.unit.fakes import automation_deps, case_deps
+from tests.unit.fakes import InMemoryRuleSets, automation_deps, case_deps
 
 ACME = tenant("acme")
-
-
-class InMemoryRuleSets:
-    """The RuleSetRepository port in memory (versions immutable, published once)."""
-
-    def __init__(self) -> None:
-        self.versions_by_key: dict[tuple[str, str], list[RuleSetVersion]] = {}
-        self.published: dict[tuple[str, str], int] = {}
-
-    def add_version(self, tenant_id, draft: RuleSetDraft, *, actor, at) -> RuleSetVersion:
-        stored = self.versions_by_key.setdefault((tenant_id, draft.id), [])
-        version = RuleSetVersion(
-            **draft.model_dump(), version=len(stored) + 1, created_at=at, created_by=actor
-        )
-        stored.append(version)
-        return version
-
-    def get_version(self, tenant_id, rule_set_id, version) -> RuleSetVersion:
-        stored = self.versions_by_key.get((tenant_id, rule_set_id), [])
-        if not 1 <= version <= len(stored):
-            raise NotFound(f"rule set {rule_set_id} has no version {version}")
-        return stored[version - 1]
-
-    def versions(self, tenant_id, rule_set_id, *, limit=100):
-        stored = self.versions_by_key.get((tenant_id, rule_set_id))
-        if not stored:
-            raise NotFound(f"no rule set {rule_set_id}")
-        return list(reversed(stored))[:limit]
-
-    def published_version(self, tenant_id, rule_set_id):
-        return self.published.get((tenant_id, rule_set_id))
-
-    def publish(self, tenant_id, rule_set_id, version, *, actor, at):
-        current = self.get_version(tenant_id, rule_set_id, version)
-        if current.status == "published" or self.published.get((tenant_id, rule_set_id), 0) >= version:
-            raise Conflict("already published")
-        stored = self.versions_by_key[(tenant_id, rule_set_id)]
-        stored[version - 1] = current.model_copy(update={"status": "published", "published_at": at})
-        self.published[(tenant_id, rule_set_id)] = version
-
-    def list(self, tenant_id, *, cursor=None, limit=50):
-        items = [{"id": k[1]} for k in self.versions_by_key if k[0] == tenant_id]
-        return Page(items=items)
 
 
 KYC_RULES = {

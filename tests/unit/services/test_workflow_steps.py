@@ -6,7 +6,7 @@ from arbiter.domain.case import CaseState
 from arbiter.domain.errors import InvalidInput
 from arbiter.services import automation, cases, review, workflow_steps
 from arbiter.services.review import DecisionRequest
-from tests.builders import business, integrator, reviewer, tenant, ubo
+from tests.builders import business, individual, integrator, reviewer, tenant, ubo
 from tests.unit.fakes import RecommendByName, automation_deps, case_deps
 
 
@@ -162,3 +162,14 @@ def test_an_owner_asked_for_a_revision_before_its_execution_reached_decide_answe
     review.decide(deps, reviewer(), roe, DecisionRequest(decision="revision", reason="passport expired"))
     assert automation.decide(automated, "acme", roe, "roe-token") == "settled"
     assert ("roe-token", {"decision": "revision"}) in deps.engine.completed
+
+
+def test_the_review_step_is_stamped_by_the_functions_clock_so_the_audit_trail_keeps_its_order():
+    deps = case_deps()
+    case, _ = cases.start_case(deps, integrator(), tenant(), workflow="kyc", entity=individual("p-1"))
+    workflow_steps.await_review(deps, "acme", case.id, "review-token")
+    stamp = deps.now()
+    review.decide(deps, reviewer(), case.id, DecisionRequest(decision="approve", reason="ok"))
+    audit = deps.cases.detail("acme", case.id).audit
+    assert [e.action for e in audit][-2:] == ["review.requested", "case.decided"]
+    assert audit[-2].at < stamp < audit[-1].at  # the clock's time, not the machine's

@@ -102,7 +102,7 @@ class KmsSecretBox:
                     "or its key is disabled or not allowed to this function"
                 ) from exc
             raise
-        plaintext = response["Plaintext"].decode("utf-8")
+        plaintext: str = response["Plaintext"].decode("utf-8")
         with self._lock:
             if len(self._opened) >= self._cache_size:
                 self._opened.pop(next(iter(self._opened)))  # the oldest

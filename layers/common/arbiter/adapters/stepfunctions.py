@@ -8,6 +8,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from arbiter.domain.errors import Conflict, TransientError, WorkflowRefused
+from arbiter.services.ports import ExecutionStatus
 
 __all__ = ["StepFunctionsEngine"]
 
@@ -23,7 +24,12 @@ _REFUSED = {
 }
 _THROTTLED = {"ThrottlingException", "ExecutionLimitExceeded", "ServiceUnavailable", "InternalServerError"}
 #: DescribeExecution statuses that mean the execution is over.
-_ENDED = {"SUCCEEDED": "succeeded", "FAILED": "failed", "TIMED_OUT": "failed", "ABORTED": "failed"}
+_ENDED: dict[str, ExecutionStatus] = {
+    "SUCCEEDED": "succeeded",
+    "FAILED": "failed",
+    "TIMED_OUT": "failed",
+    "ABORTED": "failed",
+}
 
 
 class StepFunctionsEngine:
@@ -51,7 +57,7 @@ class StepFunctionsEngine:
             raise
         return str(response["executionArn"])
 
-    def status(self, execution_arn: str) -> str:
+    def status(self, execution_arn: str) -> ExecutionStatus:
         """`running`, `succeeded`, `failed` (failed, timed out or aborted) or `missing` (never started)."""
         try:
             response = self._client.describe_execution(executionArn=execution_arn)
@@ -82,7 +88,8 @@ class StepFunctionsEngine:
     def definition(self, workflow_id: str) -> dict[str, Any]:
         """The workflow's state machine definition (ASL), to draw it."""
         response = self._client.describe_state_machine(stateMachineArn=f"{self._prefix}{workflow_id}")
-        return json.loads(response["definition"])
+        definition: dict[str, Any] = json.loads(response["definition"])
+        return definition
 
     def path(self, execution_arn: str) -> list[dict[str, Any]]:
         """The states the execution entered, in order: name, type, entered/exited time, status."""

@@ -117,7 +117,8 @@ def admin_rule_sets_router(deps: Callable[[], Dependencies], caller: Callable[[]
     def get_version(
         rule_set_id: Annotated[str, Path(max_length=63)], version: Annotated[int, Path(ge=1)]
     ) -> RuleSetVersion:
-        return _service().get_version(deps().rule_sets, caller(), rule_set_id, version)
+        found: RuleSetVersion = _service().get_version(deps().rule_sets, caller(), rule_set_id, version)
+        return found
 
     @router.post(
         f"{version_path}/publish",
@@ -129,7 +130,8 @@ def admin_rule_sets_router(deps: Callable[[], Dependencies], caller: Callable[[]
     def publish(
         rule_set_id: Annotated[str, Path(max_length=63)], version: Annotated[int, Path(ge=1)]
     ) -> RuleSetVersion:
-        return _service().publish(deps().rule_sets, caller(), rule_set_id, version)
+        published: RuleSetVersion = _service().publish(deps().rule_sets, caller(), rule_set_id, version)
+        return published
 
     @router.post(
         "/v1/admin/rule-sets/dry-run",

@@ -79,7 +79,7 @@ def idempotent_case_start(deps: cases.CaseDeps, table_name: str | None, dynamodb
     @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=config)
     def start_once(
         *, request: dict[str, Any], principal: Principal, tenant: Tenant, body: CaseCreateRequest
-    ) -> dict:
+    ) -> dict[str, Any]:
         return start(principal, tenant, body)
 
     def maybe_once(
@@ -89,7 +89,10 @@ def idempotent_case_start(deps: cases.CaseDeps, table_name: str | None, dynamodb
             return start(principal, tenant, body)
         request = {"key": f"{tenant.id}:{key}", "body": body.model_dump(mode="json")}
         try:
-            return start_once(request=request, principal=principal, tenant=tenant, body=body)
+            started: dict[str, Any] = start_once(
+                request=request, principal=principal, tenant=tenant, body=body
+            )
+            return started
         except IdempotencyValidationError as exc:
             raise InvalidInput(
                 "this Idempotency-Key was already used with a different request body", path="Idempotency-Key"

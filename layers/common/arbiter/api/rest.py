@@ -90,7 +90,7 @@ class RestApi(APIGatewayRestResolver, Generic[Caller]):
     def current_event(self, value: BaseProxyEvent) -> None:
         self._state().event = value
 
-    @property  # type: ignore[override]
+    @property
     def lambda_context(self) -> Any:
         return self._state().lambda_context
 
@@ -98,7 +98,7 @@ class RestApi(APIGatewayRestResolver, Generic[Caller]):
     def lambda_context(self, value: Any) -> None:
         self._state().lambda_context = value
 
-    @property  # type: ignore[override]
+    @property
     def context(self) -> dict[str, Any]:
         state = _request.get()
         return self._base_context if state is None else state.context

@@ -44,8 +44,10 @@ __all__ = [
     "Erasure",
     "Flag",
     "LegalHold",
+    "Recommendation",
     "RevisionRequest",
     "RiskAssessment",
+    "RiskLevel",
     "RuleSetRef",
     "new_case_id",
 ]
@@ -102,14 +104,19 @@ class RuleSetRef(BaseModel):
     version: int
 
 
+#: How risky the rules found a case, and what they recommend.
+RiskLevel = Literal["low", "medium", "high", "critical"]
+Recommendation = Literal["approve", "review", "reject"]
+
+
 class RiskAssessment(BaseModel):
     """The outcome of the rule set on the case: score, level, recommendation and the hits that explain it."""
 
     model_config = ConfigDict(extra="allow")
 
     score: float = 0
-    level: Literal["low", "medium", "high", "critical"] = "low"
-    recommendation: Literal["approve", "review", "reject"]
+    level: RiskLevel = "low"
+    recommendation: Recommendation
     rule_set: RuleSetRef | None = None
     hits: list[dict[str, Any]] = Field(default_factory=list)
     errors: list[dict[str, Any]] = Field(default_factory=list)

@@ -220,7 +220,7 @@ def _send(client: httpx.Client, request: httpx.Request) -> httpx.Response:
     except AddressRefused as e:
         raise EgressRefused(url, e.reason) from e
     except httpx.TimeoutException as e:
-        raise EgressTimeout(f"timed out fetching {url}: {e or 'no answer in time'}", url=url) from e
+        raise EgressTimeout(f"timed out fetching {url}: {str(e) or 'no answer in time'}", url=url) from e
     except httpx.ConnectError as e:
         if _is_certificate_error(e):
             raise TLSVerificationFailed(f"TLS certificate of {url} did not verify: {e}", url=url) from e
@@ -243,7 +243,7 @@ def _read(response: httpx.Response, limit: int, truncate: bool) -> bytes:
     except UnsupportedEncoding as e:
         raise UnreadableResponse(f"{url} used content encoding {e}, which was not offered", url=url) from e
     except httpx.TimeoutException as e:
-        raise EgressTimeout(f"timed out reading {url}: {e or 'no data in time'}", url=url) from e
+        raise EgressTimeout(f"timed out reading {url}: {str(e) or 'no data in time'}", url=url) from e
     except httpx.TransportError as e:
         raise ConnectFailed(f"connection to {url} broke while reading: {e}", url=url) from e
     except Exception as e:  # zlib.error and friends: the body is not what its headers say

@@ -326,7 +326,7 @@ class Generator:
         current = base
         for key in keys[:-1]:
             k = repr(key)
-            current = self._get(current, k, "_U", lambda v, k=k: f"_step({v}, {k})")
+            current = self._get(current, k, "_U", _stepper(k))
         last = repr(keys[-1])
         return self._get(current, last, default, lambda v: f"_varp({v}, ({last},), {default})")
 
@@ -361,10 +361,10 @@ class Generator:
         raw, compiled = self.args(values, path, op)
         exprs = [e for e, _ in compiled]
         if op == "missing":
-            keys = raw[0] if raw and isinstance(raw[0], list) else raw
-            if raw and all(isinstance(k, str) for k in keys) and (raw is keys or len(raw) == 1):
+            names = raw[0] if raw and isinstance(raw[0], list) else raw
+            if raw and all(isinstance(k, str) for k in names) and (raw is names or len(raw) == 1):
                 tests = []
-                for key in keys:
+                for key in names:
                     first, t = self.bind(self.var([key], path)[0])
                     tests.append((key, f"({first} is None or {t} == '')"))
                 expr = "[" + "".join(f"*(({k!r},) if {test} else ()), " for k, test in tests) + "]"
@@ -622,3 +622,8 @@ class Generator:
         if op == "-":
             return f"({ta} - {tb} if {both} else _minus({ta}, {tb}))", "num"
         return f"({ta} / {tb} if {both} and {tb} != 0 else _div({ta}, {tb}))", "num"
+
+
+def _stepper(key: str) -> Callable[[str], str]:
+    """How a value that is not a dictionary is stepped into (json-logic-js's property access) by `key`."""
+    return lambda value: f"_step({value}, {key})"

@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from arbiter.domain.case import Recommendation, RiskLevel
 from arbiter.domain.errors import InvalidRule
 from arbiter.rules import jsonlogic, limits
 from arbiter.rules.budget import FIRST_GRANT, UNSTARTED, Allowance, deadline
@@ -57,8 +58,8 @@ class Evaluation:
     """The result of a rule set on one context."""
 
     score: float
-    level: str
-    recommendation: str
+    level: RiskLevel
+    recommendation: Recommendation
     hits: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
 
@@ -239,6 +240,8 @@ class CompiledRuleSet:
         thresholds = self.draft.thresholds
         score = max(0.0, float(sum(c.score for c in fired)))
         outcomes = {c.outcome for c in fired}
+        recommendation: Recommendation
+        level: RiskLevel
         if "reject" in outcomes or score >= thresholds.reject:
             recommendation = "reject"
         elif "review" in outcomes or score >= thresholds.review or errors:
@@ -302,8 +305,8 @@ def explain(condition: Any, values: dict[str, Any]) -> str:
             return
         op, args = next(iter(node.items()))
         items = args if isinstance(args, list) else [args]
-        if op in ("in_list", "in") and len(items) == 2 and _var_name(items[0]) in values:
-            name = _var_name(items[0])
+        name = _var_name(items[0]) if items else None
+        if op in ("in_list", "in") and len(items) == 2 and name is not None and name in values:
             where = items[1] if op == "in_list" else _show(items[1])
             said.setdefault(name, f"{name} = {_show(values[name])} in {where}")
         walk(items)

@@ -191,7 +191,7 @@ class CompiledBatch:
     __slots__ = ("_function", "rules", "source")
 
     def __init__(
-        self, rules: list[CompiledRule], function: Callable[[Any], tuple[bool, ...]], source: str
+        self, rules: list[CompiledRule], function: Callable[[Any, list[Any]], tuple[bool, ...]], source: str
     ) -> None:
         self.rules = rules
         self.source = source

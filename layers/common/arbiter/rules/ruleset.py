@@ -22,6 +22,7 @@ __all__ = [
     "Outcome",
     "Rule",
     "RuleSetDraft",
+    "RuleSetSummary",
     "RuleSetVersion",
     "Severity",
     "TableInput",
@@ -183,6 +184,17 @@ class RuleSetVersion(RuleSetDraft):
             "created_at": self.created_at.isoformat(),
             "published_at": self.published_at.isoformat() if self.published_at else None,
         }
+
+
+class RuleSetSummary(BaseModel):
+    """One rule set in the tenant's list: its newest version and the one new cases pin."""
+
+    id: str
+    name: str
+    latest_version: int
+    published_version: int | None = None
+    #: When its newest version was saved (ISO 8601).
+    updated_at: str | None = None
 
 
 def child_path(path: str, key: str | int) -> str:

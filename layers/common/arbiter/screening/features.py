@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from arbiter.screening.model import FeatureContribution
+from arbiter.screening.model import FeatureContribution, Outcome
 
 __all__ = ["compare_birth_dates", "compare_countries", "compare_registration"]
 
@@ -37,7 +37,7 @@ def _parts(value: str) -> tuple[int, int | None, int | None] | None:
 
 def _date_verdict(
     query: tuple[int, int | None, int | None], listed: tuple[int, int | None, int | None]
-) -> tuple[str, float]:
+) -> tuple[Outcome, float]:
     (qy, qm, qd), (ly, lm, ld) = query, listed
     gap = abs(qy - ly)
     if gap >= 2:

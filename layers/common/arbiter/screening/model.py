@@ -83,12 +83,16 @@ class ListEntry:
         }
 
 
+#: A feature's verdict on a match.
+Outcome = Literal["agree", "partial", "disagree", "unknown"]
+
+
 @dataclass(frozen=True, slots=True)
 class FeatureContribution:
     """One feature's verdict and what it added to (or took from) the score."""
 
     feature: Literal["name", "birth_date", "country", "registration_number"]
-    outcome: Literal["agree", "partial", "disagree", "unknown"]
+    outcome: Outcome
     delta: float
     detail: str
 

@@ -18,6 +18,7 @@ from arbiter.screening.model import (
     Match,
     MatchExplanation,
     OrganisationQuery,
+    Outcome,
     PersonQuery,
     Query,
 )
@@ -146,9 +147,9 @@ def screen(
         )
         match = Match(entry=entry, score=score, explanation=explanation, suppressed=entry.id in cleared)
         scored.append((round(evidence, 4), match))
-    best = max((e for e, m in scored if not m.suppressed), default=None)
-    if margin is not None and best is not None:
-        scored = [(e, m) for e, m in scored if m.suppressed or e >= best - margin]
+    top = max((e for e, m in scored if not m.suppressed), default=None)
+    if margin is not None and top is not None:
+        scored = [(e, m) for e, m in scored if m.suppressed or e >= top - margin]
     scored.sort(key=lambda pair: (-pair[0], pair[1].entry.id))
     return [m for _, m in scored]
 
@@ -158,6 +159,6 @@ _MAX_LIFT = BIRTH_DATE_AGREE + COUNTRY_AGREE + REGISTRATION_AGREE
 
 
 def _name_contribution(comparison: NameComparison) -> FeatureContribution:
-    outcome = "agree" if comparison.score >= 0.999 else "partial" if comparison.pairs else "disagree"
+    outcome: Outcome = "agree" if comparison.score >= 0.999 else "partial" if comparison.pairs else "disagree"
     pairs = ", ".join(f"{p.query}~{p.listed} ({p.how} {p.similarity:.2f})" for p in comparison.pairs)
     return FeatureContribution("name", outcome, round(comparison.score, 4), pairs or "no token in common")

@@ -12,7 +12,7 @@ import io
 import json
 import threading
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -163,7 +163,7 @@ class Watchlist:
         arrays["deletion_hashes"] = self.index.deletion_hashes
         arrays["deletion_tokens"] = self.index.deletion_tokens
         arrays["name_weights"] = self.index.name_weights
-        np.savez(target, **arrays)
+        np.savez(target, allow_pickle=False, **arrays)  # numbers only: `load` refuses pickles
 
     @classmethod
     def load(cls, source: str | Path | BinaryIO | bytes) -> Watchlist:
@@ -317,8 +317,18 @@ def load_watchlist(
     `date` is the list's date as the caller knows it (e.g. the S3 object's); without it, the newest
     `last_change` found in an OpenSanctions file is used.
     """
-    stream = open(source, "rb") if isinstance(source, str | Path) else source  # noqa: SIM115 - closed below
-    alias_stream = open(aliases, "rb") if isinstance(aliases, str | Path) else aliases  # noqa: SIM115
+    opened: BinaryIO | None = None
+    stream: bytes | BinaryIO
+    if isinstance(source, str | Path):
+        stream = opened = open(source, "rb")  # noqa: SIM115 - closed below
+    else:
+        stream = source
+    opened_aliases: BinaryIO | None = None
+    alias_stream: bytes | BinaryIO | None
+    if isinstance(aliases, str | Path):
+        alias_stream = opened_aliases = open(aliases, "rb")  # noqa: SIM115 - closed below
+    else:
+        alias_stream = aliases
     try:
         if format == "auto":
             if isinstance(stream, bytes | bytearray | memoryview):
@@ -343,13 +353,19 @@ def load_watchlist(
         watchlist.skipped_rows = report.skipped
         return watchlist
     finally:
-        if isinstance(source, str | Path):
-            stream.close()
-        if isinstance(aliases, str | Path) and alias_stream is not None:
-            alias_stream.close()
+        if opened is not None:  # `stream` may be its bytes by now (an empty file read whole)
+            opened.close()
+        if opened_aliases is not None:
+            opened_aliases.close()
 
 
-def _build(entries: Iterable[ListEntry], *, sha256, date, format: str) -> Watchlist:
+def _build(
+    entries: Iterable[ListEntry],
+    *,
+    sha256: str | Callable[[], str],
+    date: dt.date | Callable[[], dt.date | None] | None,
+    format: str,
+) -> Watchlist:
     builder = _ColumnsBuilder()
     for entry in entries:
         builder.add(entry)

@@ -19,7 +19,7 @@ Every part checks what is already done, so a retried step finishes the work with
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol
+from typing import Literal, Protocol
 
 from arbiter.domain.case import SYSTEM, Case, CaseState
 from arbiter.domain.errors import InvalidInput
@@ -132,7 +132,7 @@ def _conclude(
     change = evaluate(case, detail.checks, detail.children, deps.assessor)
     recommendation = case.risk.recommendation if case.risk else "review"
     if recommendation in ("approve", "reject"):
-        outcome = "approved" if recommendation == "approve" else "rejected"
+        outcome: Literal["approved", "rejected"] = "approved" if recommendation == "approve" else "rejected"
         change += case.decide(
             outcome,
             actor=SYSTEM,

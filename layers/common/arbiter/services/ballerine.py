@@ -231,8 +231,9 @@ def _context_patch(payload: dict[str, Any]) -> dict[str, Any]:
     """What a context event merges: Ballerine's `newContext` (DEEP_MERGE_CONTEXT) or `context` (UPDATE_CONTEXT),
     or the payload itself."""
     for key in ("newContext", "context"):
-        if isinstance(payload.get(key), dict):
-            return payload[key]
+        patch = payload.get(key)
+        if isinstance(patch, dict):
+            return patch
     return payload
 
 

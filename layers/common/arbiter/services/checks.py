@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from arbiter.domain.case import Change, Flag
+from arbiter.domain.case import Case, Change, Flag
 from arbiter.services.cases import CaseDeps
 
 __all__ = ["CheckRunner", "check_context", "run_case_checks"]
@@ -21,7 +21,7 @@ class CheckRunner(Protocol):
         """Run every configured plugin; a failing plugin is a result with status `error`, never an exception."""
 
 
-def check_context(case: Any) -> dict[str, Any]:
+def check_context(case: Case) -> dict[str, Any]:
     """What a plugin receives: the case's entity, documents and metadata as plain JSON."""
     return {
         "case_id": case.id,
@@ -61,7 +61,7 @@ def run_case_checks(
     return {name: str(result.get("status")) for name, result in results.items()}
 
 
-def _raise_critical_flags(case: Any, results: dict[str, dict[str, Any]]) -> bool:
+def _raise_critical_flags(case: Case, results: dict[str, dict[str, Any]]) -> bool:
     """A check's critical flags (a watchlist match) become the case's own, replacing what that check raised on an
     earlier run; they keep the case from being approved without a reviewer. True if the case's flags changed."""
     changed = False

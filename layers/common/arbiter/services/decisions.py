@@ -60,7 +60,7 @@ def approval_blockers(
     if checks is None:
         checks = deps.cases.detail(case.tenant_id, case.id).checks
     hits = screening_hits(checks)
-    keys = [h.party_key for h in hits if h.clearable]
+    keys = [h.party_key for h in hits if h.clearable and h.party_key]
     cleared: dict[str, set[str]] = {}
     if keys and deps.clearances is not None:
         cleared = deps.clearances.cleared_entries(case.tenant_id, keys)

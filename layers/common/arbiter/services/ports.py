@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
 from arbiter.domain.case import AuditEntry, Case, CaseState, Change
+from arbiter.domain.errors import InvalidInput
 from arbiter.domain.screening import Clearance
+from arbiter.domain.search import fold, search_terms
 from arbiter.domain.tenant import ApiKey, Tenant, UsageKey
 from arbiter.domain.workflow import WorkflowDefinition
+
+if TYPE_CHECKING:  # the rule engine is loaded only where rules run
+    from arbiter.rules.ruleset import RuleSetDraft, RuleSetSummary, RuleSetVersion
 
 __all__ = [
     "AuthFailureCounter",
@@ -88,12 +94,52 @@ class CaseQuery:
             or self.cursor
         )
 
+    @property
+    def search_prefix(self) -> str | None:
+        """The folded search text (its words run together) that one of a case's search terms must start with;
+        None without a search (or an empty one), InvalidInput when the text has no letter or digit."""
+        if not self.search:
+            return None
+        prefix = "".join(fold(self.search).split())
+        if not prefix:
+            raise InvalidInput("search needs at least one letter or digit", path="q")
+        return prefix
+
+    def matches(self, case: Case) -> bool:
+        """Whether `case` passes every filter of the query: what a store applies to the cases an index found.
+
+        A search matches a case whose id or entity id is exactly the text, or one of whose search terms starts
+        with `search_prefix`."""
+        if case.tenant_id != self.tenant_id:
+            return False
+        if self.search:
+            exact = self.search.strip() in (case.id, case.entity.id)
+            prefix = self.search_prefix or ""
+            if not exact and not any(term.startswith(prefix) for term in search_terms(case)):
+                return False
+        return (
+            (not self.states or case.state in self.states)
+            and (not self.workflow_id or case.workflow_id == self.workflow_id)
+            and (not self.entity_id or case.entity.id == self.entity_id)
+            and (
+                not self.assignee
+                or (self.assignee == "unassigned" and case.assignee is None)
+                or (case.assignee is not None and case.assignee.id == self.assignee)
+            )
+            and (not self.risk_levels or (case.risk is not None and case.risk.level in self.risk_levels))
+            and (not self.created_from or case.created_at >= self.created_from)
+            and (not self.created_to or case.created_at <= self.created_to)
+        )
+
+
+T = TypeVar("T")
+
 
 @dataclass
-class Page:
+class Page(Generic[T]):
     """One page of results and the cursor to the next (None at the end)."""
 
-    items: list[Any]
+    items: list[T]
     cursor: str | None = None
 
 
@@ -109,19 +155,25 @@ class CaseDetail:
 
 class CaseRepository(Protocol):
     def add(self, case: Case, change: Change) -> None:
-        """Store a new case with its audit entries and events, atomically."""
+        """Store a new case (version 1) with its audit entries, events and continuations, atomically; Conflict if
+        the id exists."""
 
     def save(self, case: Case, change: Change, *, expected_version: int) -> None:
-        """Store the case if its stored version is `expected_version` (else Conflict), with audit and events."""
+        """Store the case if its stored version is `expected_version` (else ConcurrentUpdate), with its audit
+        entries, events and continuations, atomically; the audit trail is append-only (an entry already stored:
+        Conflict, nothing written)."""
 
     def get(self, tenant_id: str, case_id: str) -> Case:
         """The case, or NotFound (also for another tenant's case)."""
 
     def detail(self, tenant_id: str, case_id: str) -> CaseDetail:
-        """The case, its audit trail and its check results."""
+        """The case, its audit trail (by time, then entry id) and its check results; NotFound."""
 
-    def query(self, query: CaseQuery) -> Page:
-        """Cases matching the query, one page at a time."""
+    def query(self, query: CaseQuery) -> Page[Case]:
+        """Cases matching the query, one page at a time, in the order of the index that serves it: creation order
+        (newest first if asked), except through an assignee or a workflow (by state, then creation) or an entity
+        (by workflow, then creation). A search is one page (`limit`) in creation order, without a cursor. A cursor
+        another query returned is InvalidInput."""
 
     def query_page(self, query: CaseQuery, number: int) -> list[Case]:
         """Page `number` (from 1) of `query.limit` cases in creation order, for a query by state only
@@ -140,13 +192,15 @@ class CaseRepository(Protocol):
 class RuleSetRepository(Protocol):
     """Rule set versions (see arbiter.rules.ruleset); versions never change once saved."""
 
-    def add_version(self, tenant_id: str, draft: Any, *, actor: str | None, at: dt.datetime) -> Any:
-        """Store the draft as the next version; Conflict if that number was just taken."""
+    def add_version(
+        self, tenant_id: str, draft: RuleSetDraft, *, actor: str | None, at: dt.datetime
+    ) -> RuleSetVersion:
+        """Store the draft as the next version; Conflict if that number was just taken, InvalidRule if too large."""
 
-    def get_version(self, tenant_id: str, rule_set_id: str, version: int) -> Any:
+    def get_version(self, tenant_id: str, rule_set_id: str, version: int) -> RuleSetVersion:
         """One version, or NotFound."""
 
-    def versions(self, tenant_id: str, rule_set_id: str, *, limit: int = 100) -> list[Any]:
+    def versions(self, tenant_id: str, rule_set_id: str, *, limit: int = 100) -> list[RuleSetVersion]:
         """The newest versions first, or NotFound."""
 
     def published_version(self, tenant_id: str, rule_set_id: str) -> int | None:
@@ -155,23 +209,28 @@ class RuleSetRepository(Protocol):
     def publish(
         self, tenant_id: str, rule_set_id: str, version: int, *, actor: str | None, at: dt.datetime
     ) -> None:
-        """Publish a draft version; Conflict if it (or a newer one) already is."""
+        """Publish a draft version; Conflict if it (or a newer one) already is, unless it is this very publication
+        (the same `at`) asked again."""
 
-    def list(self, tenant_id: str, *, cursor: str | None = None, limit: int = 50) -> Page:
-        """Summaries of the tenant's rule sets."""
+    def list(self, tenant_id: str, *, cursor: str | None = None, limit: int = 50) -> Page[RuleSetSummary]:
+        """The tenant's rule sets by id, one page at a time; a cursor this list did not return is InvalidRule."""
 
 
 class ClearanceStore(Protocol):
     """Reviewers' clearances of screening matches, remembered per party and list entry."""
 
+    def cleared_entries(self, tenant_id: str, party_keys: Sequence[str]) -> dict[str, set[str]]:
+        """For each of the parties that has any, the list entry ids cleared for it."""
+
     def get(self, tenant_id: str, party_key: str, entry_id: str) -> Clearance | None:
         """The clearance of `entry_id` for the party, if any."""
 
     def add(self, clearance: Clearance, audit: AuditEntry) -> bool:
-        """Store it with its audit entry on the case, atomically; False if it already existed (nothing written)."""
+        """Store it with its audit entry on the case, atomically; False if it already existed (nothing written),
+        NotFound if the case does not exist."""
 
     def for_party(self, tenant_id: str, party_key: str) -> list[Clearance]:
-        """Every clearance of one party."""
+        """Every clearance of one party, by list entry id."""
 
     def remove(self, clearance: Clearance, case_id: str, audit: AuditEntry) -> bool:
         """Delete it with an audit entry on `case_id`, atomically; False if it was already gone (nothing written)."""

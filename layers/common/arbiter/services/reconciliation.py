@@ -16,7 +16,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from arbiter.domain.case import SYSTEM, AuditEntry, Case, CaseState, Change
+from arbiter.domain.case import SYSTEM, AuditEntry, Case, CaseState
 from arbiter.services.cases import CaseDeps
 from arbiter.services.ports import CaseQuery
 
@@ -91,7 +91,7 @@ def _reconcile(deps: CaseDeps, case: Case, report: Reconciliation) -> None:
         report.restarted.append(case.id)
         return
     log.warning("case %s: its workflow is %s but the case is still processing; failing it", case.id, status)
-    change: Change = case.fail(
+    change = case.fail(
         "WorkflowEnded", f"the workflow execution is {status} without having decided the case", at=at
     )
     deps.cases.save(case, change, expected_version=case.version)

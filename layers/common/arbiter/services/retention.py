@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from arbiter.domain.case import SYSTEM, Case, CaseState, Change
@@ -89,12 +89,8 @@ def apply_retention(
                         continue
                     keys = case.stored_keys()
                     _delete_files(deps, case)
-                    reason = f"retention: {days} days after the decision"
                     update_case(
-                        deps,
-                        tenant.id,
-                        case.id,
-                        lambda c, reason=reason: c.delete_documents(SYSTEM, reason, now),
+                        deps, tenant.id, case.id, _deleting(f"retention: {days} days after the decision", now)
                     )
                     report["cases"] += 1
                     report["objects"] += len(keys)
@@ -205,3 +201,8 @@ def set_document_retention(tenants: TenantRepository, principal: Principal, days
     tenant.settings.document_retention_days = days
     tenants.update(tenant)
     return tenant
+
+
+def _deleting(reason: str, at: dt.datetime) -> Callable[[Case], Change]:
+    """The transition that deletes a case's documents for `reason`."""
+    return lambda case: case.delete_documents(SYSTEM, reason, at)

@@ -50,7 +50,7 @@ class DecisionRequest(BaseModel):
         return self
 
 
-def queue(deps: CaseDeps, principal: Principal, query: CaseQuery) -> Page:
+def queue(deps: CaseDeps, principal: Principal, query: CaseQuery) -> Page[Case]:
     """Cases of the reviewer's tenant, filtered; any role may read."""
     principal.require("viewer", "reading the queue")
     return deps.cases.query(query)

@@ -84,8 +84,8 @@ class RuleSetAssessor:
         evaluation = self._compiled.get(case.tenant_id, ref.id, ref.version).evaluate(context)
         return RiskAssessment(
             score=evaluation.score,
-            level=evaluation.level,  # type: ignore[arg-type]
-            recommendation=evaluation.recommendation,  # type: ignore[arg-type]
+            level=evaluation.level,
+            recommendation=evaluation.recommendation,
             rule_set=ref,
             hits=evaluation.hits,
             errors=evaluation.errors,
@@ -108,7 +108,7 @@ def list_rule_sets(
 ) -> dict[str, Any]:
     principal.require("admin", "reading rule sets")
     page = store.list(principal.tenant_id, cursor=cursor, limit=limit)
-    return {"items": page.items, "cursor": page.cursor}
+    return {"items": [summary.model_dump() for summary in page.items], "cursor": page.cursor}
 
 
 def get_rule_set(store: RuleSetRepository, principal: Principal, rule_set_id: str) -> dict[str, Any]:
@@ -254,7 +254,7 @@ def backtest(
         results.append(row)
         if before != evaluation.recommendation:
             changed.append(row)
-    agrees = sum(1 for r in results if _agrees(r["recommendation"], r["decision"]))
+    agrees = sum(1 for r in results if _agrees(str(r["recommendation"]), str(r["decision"])))
     return {
         "rule_set": {"id": rule_set_id, "version": version},
         "workflow": workflow_id,

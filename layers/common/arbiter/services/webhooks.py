@@ -151,7 +151,9 @@ def create_subscription(
     return subscription, secret
 
 
-def list_subscriptions(deps: WebhookDeps, principal: Principal, cursor: str | None, limit: int) -> Page:
+def list_subscriptions(
+    deps: WebhookDeps, principal: Principal, cursor: str | None, limit: int
+) -> Page[Subscription]:
     return deps.webhooks.list_subscriptions(principal.tenant_id, cursor=cursor, limit=limit)
 
 
@@ -225,7 +227,7 @@ def send_test(deps: WebhookDeps, principal: Principal, subscription_id: str) -> 
 
 def list_deliveries(
     deps: WebhookDeps, principal: Principal, subscription_id: str, cursor: str | None, limit: int
-) -> Page:
+) -> Page[Delivery]:
     """A subscription's deliveries, newest first."""
     deps.webhooks.get_subscription(principal.tenant_id, subscription_id)  # NotFound for another tenant's
     return deps.webhooks.list_deliveries(
@@ -235,7 +237,7 @@ def list_deliveries(
 
 def case_deliveries(
     deps: WebhookDeps, principal: Principal, case_id: str, cursor: str | None, limit: int
-) -> Page:
+) -> Page[Delivery]:
     """The deliveries of one case's events, newest first."""
     return deps.webhooks.list_deliveries(principal.tenant_id, case_id=case_id, cursor=cursor, limit=limit)
 

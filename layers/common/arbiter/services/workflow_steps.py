@@ -37,7 +37,7 @@ def await_review(deps: CaseDeps, tenant_id: str, case_id: str, task_token: str) 
         case.task_tokens["review"] = task_token
         deps.cases.save(case, Change(), expected_version=expected)
         return
-    deps.cases.save(case, case.await_review(task_token), expected_version=expected)
+    deps.cases.save(case, case.await_review(task_token, at=deps.now()), expected_version=expected)
 
 
 def automatic_reason(case: Case, recommendation: str) -> str:

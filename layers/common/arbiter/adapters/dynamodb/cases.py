@@ -30,7 +30,7 @@ from arbiter.domain.errors import (
     TooLarge,
     TransientError,
 )
-from arbiter.domain.search import fold, search_terms
+from arbiter.domain.search import search_terms
 from arbiter.services.ports import CaseDetail, CaseQuery, Page
 
 __all__ = ["DynamoCaseRepository", "audit_put"]
@@ -190,6 +190,8 @@ class DynamoCaseRepository:
                     "the case was changed by someone else; reload it and try again",
                     case_id=case.id,
                 ) from exc
+            if "ConditionalCheckFailed" in reasons:  # the only other conditions: audit entries, append-only
+                raise Conflict("an audit entry of this change is already stored", case_id=case.id) from exc
             if "TransactionConflict" in reasons:
                 raise ConcurrentUpdate(
                     "the case is being changed right now; try again", case_id=case.id
@@ -359,7 +361,7 @@ class DynamoCaseRepository:
                 totals[state] += int(item.get(state, 0))
         return totals
 
-    def query(self, query: CaseQuery) -> Page:
+    def query(self, query: CaseQuery) -> Page[Case]:
         """One page of cases matching `query`, through the index that narrows it most.
 
         The indexes hold only keys of cases (see template.yaml): each page of keys is read in full with
@@ -388,7 +390,7 @@ class DynamoCaseRepository:
             found = {c.id: c for c in self.find_by_ids(query.tenant_id, [_case_id(e) for e in entries])}
             for entry in entries:
                 case = found.get(_case_id(entry))
-                if case is not None and _matches(case, query):
+                if case is not None and query.matches(case):
                     cases.append(case)
                     if len(cases) == query.limit:
                         last_key = self._key_of(entry, index)
@@ -424,7 +426,7 @@ class DynamoCaseRepository:
                 entries.setdefault(case_id, sort_key)
         ordered = sorted(entries, key=lambda cid: entries[cid], reverse=query.newest_first)
         page = ordered[(number - 1) * query.limit : wanted]
-        return [c for c in self.find_by_ids(query.tenant_id, page) if _matches(c, query)]
+        return [c for c in self.find_by_ids(query.tenant_id, page) if query.matches(c)]
 
     def _index_keys(
         self, index: str, partition: str, wanted: int, newest_first: bool
@@ -476,20 +478,17 @@ class DynamoCaseRepository:
         condition, values = _date_range(condition, "tenant_sk", values, q)
         return "ByTenant", condition, values
 
-    def _search(self, q: CaseQuery) -> Page:
+    def _search(self, q: CaseQuery) -> Page[Case]:
         """Prefix look-up of the folded query's first word (and exact look-ups of a case id or an entity id),
         then the other filters on the cases found."""
-        words = fold(q.search or "").split()
-        if not words:
-            raise InvalidInput("search needs at least one letter or digit", path="q")
-        prefix = words[0] if len(words) == 1 else "".join(words)
+        prefix = q.search_prefix or ""
         items = self._query_all(
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
             ExpressionAttributeValues=to_item({":pk": keys.search_pk(q.tenant_id), ":prefix": prefix}),
             max_items=200,
         )
         ids = [*self._exact_ids(q.tenant_id, (q.search or "").strip()), *(i["case_id"] for i in items)]
-        cases = [c for c in self.find_by_ids(q.tenant_id, list(dict.fromkeys(ids))) if _matches(c, q)]
+        cases = [c for c in self.find_by_ids(q.tenant_id, list(dict.fromkeys(ids))) if q.matches(c)]
         cases.sort(key=lambda c: c.created_at, reverse=q.newest_first)
         return Page(items=cases[: q.limit], cursor=None)
 
@@ -541,6 +540,7 @@ class DynamoCaseRepository:
     ) -> dict[str, Any] | None:
         if not cursor:
             return None
+        key: Any = None
         try:
             decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
             key = decoded["k"]
@@ -572,20 +572,3 @@ def _date_range(
 def _case_id(entry: dict[str, Any]) -> str:
     """The case an index entry is for (its table key: `TENANT#{t}#CASE#{case}`)."""
     return str(entry["pk"]).rsplit("#CASE#", 1)[1]
-
-
-def _matches(case: Case, q: CaseQuery) -> bool:
-    """The query's filters applied to one case."""
-    return (
-        (not q.states or case.state in q.states)
-        and (not q.entity_id or case.entity.id == q.entity_id)
-        and (not q.workflow_id or case.workflow_id == q.workflow_id)
-        and (
-            not q.assignee
-            or (q.assignee == "unassigned" and case.assignee is None)
-            or (case.assignee is not None and case.assignee.id == q.assignee)
-        )
-        and (not q.risk_levels or (case.risk is not None and case.risk.level in q.risk_levels))
-        and (not q.created_from or case.created_at >= q.created_from)
-        and (not q.created_to or case.created_at <= q.created_to)
-    )

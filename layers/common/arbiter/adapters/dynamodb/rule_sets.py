@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from arbiter.adapters.dynamodb import keys
 from arbiter.adapters.dynamodb.items import from_item, to_item
 from arbiter.domain.errors import Conflict, InvalidRule, NotFound
-from arbiter.rules.ruleset import RuleSetDraft, RuleSetVersion
+from arbiter.rules.ruleset import RuleSetDraft, RuleSetSummary, RuleSetVersion
 from arbiter.services.ports import Page
 
 __all__ = ["DynamoRuleSetRepository"]
@@ -180,7 +180,7 @@ class DynamoRuleSetRepository:
             done=lambda: self._published_as(tenant_id, rule_set_id, version, at),
         )
 
-    def list(self, tenant_id: str, *, cursor: str | None = None, limit: int = 50) -> Page:
+    def list(self, tenant_id: str, *, cursor: str | None = None, limit: int = 50) -> Page[RuleSetSummary]:
         """The tenant's rule sets (summaries) by id, one page at a time (a Query on ByTenant)."""
         request: dict[str, Any] = {
             "TableName": self._table,
@@ -193,24 +193,24 @@ class DynamoRuleSetRepository:
             request["ExclusiveStartKey"] = _start_key(cursor, keys.tenant_index_pk(tenant_id, "RULESET"))
         response = self._client.query(**request)
         items = [
-            {
-                "id": item["rule_set_id"],
-                "name": item.get("name"),
-                "latest_version": item.get("latest_version"),
-                "published_version": item.get("published_version"),
-                "updated_at": item.get("updated_at"),
-            }
+            RuleSetSummary(
+                id=item["rule_set_id"],
+                name=item["name"],
+                latest_version=int(item["latest_version"]),
+                published_version=_int_or_none(item.get("published_version")),
+                updated_at=item.get("updated_at"),
+            )
             for item in (from_item(raw) for raw in response.get("Items", []))
         ]
         last = response.get("LastEvaluatedKey")
         return Page(items=items, cursor=json.dumps(last) if last else None)
 
     def _transact(
-        self, operations: list[dict[str, Any]], conflict: str, done: Callable[[], bool] | None = None
+        self, operations: Sequence[dict[str, Any]], conflict: str, done: Callable[[], bool] | None = None
     ) -> None:
         """Write all or nothing; Conflict if a condition fails, unless `done` says the write is already ours."""
         try:
-            self._client.transact_write_items(TransactItems=operations)
+            self._client.transact_write_items(TransactItems=list(operations))
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
@@ -230,6 +230,10 @@ class DynamoRuleSetRepository:
         """Whether this very publication (same time) is the one stored."""
         stored = self.get_version(tenant_id, rule_set_id, version)
         return stored.published_at == at and self.published_version(tenant_id, rule_set_id) == version
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 def _version(item: dict[str, Any]) -> RuleSetVersion:

@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from arbiter.adapters.dynamodb import keys
 from arbiter.adapters.dynamodb.items import from_item, to_item
-from arbiter.domain.errors import Conflict
+from arbiter.domain.errors import Conflict, NotFound
 from arbiter.domain.sealed import SecretBox, ballerine_secret_context, seal_once
 from arbiter.domain.tenant import ApiKey, Tenant
 
@@ -62,12 +62,17 @@ class DynamoTenantRepository:
             raise
 
     def update(self, tenant: Tenant) -> None:
-        """Replace an existing tenant's record."""
-        self._client.put_item(
-            TableName=self._table,
-            Item=to_item(self._item(tenant)),
-            ConditionExpression="attribute_exists(pk)",
-        )
+        """Replace an existing tenant's record; NotFound if there is none."""
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_item(self._item(tenant)),
+                ConditionExpression="attribute_exists(pk)",
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise NotFound(f"tenant {tenant.id} not found", tenant_id=tenant.id) from exc
+            raise
 
     def get(self, tenant_id: str) -> Tenant | None:
         """The tenant, or None."""

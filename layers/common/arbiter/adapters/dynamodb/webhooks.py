@@ -90,7 +90,9 @@ class DynamoWebhookRepository:
         ):
             raise NotFound(f"webhook {subscription_id} not found", webhook_id=subscription_id)
 
-    def list_subscriptions(self, tenant_id: str, *, cursor: str | None = None, limit: int = 25) -> Page:
+    def list_subscriptions(
+        self, tenant_id: str, *, cursor: str | None = None, limit: int = 25
+    ) -> Page[Subscription]:
         """The tenant's subscriptions made through the API, newest first."""
         items, next_cursor = self._page(keys.tenant_index_pk(tenant_id, "WEBHOOK"), "ByTenant", cursor, limit)
         return Page([Subscription.model_validate_json(i["data"]) for i in items], next_cursor)
@@ -210,7 +212,7 @@ class DynamoWebhookRepository:
         since: dt.datetime | None = None,
         cursor: str | None = None,
         limit: int = 25,
-    ) -> Page:
+    ) -> Page[Delivery]:
         """A subscription's or a case's deliveries, newest first (`since`: created at or after)."""
         if subscription_id:
             index, partition = "ByTenant", keys.tenant_index_pk(tenant_id, f"DELIVERY#{subscription_id}")
@@ -288,6 +290,7 @@ def _encode_cursor(key: dict[str, Any]) -> str:
 def _decode_cursor(cursor: str | None, partition_attr: str, partition: str) -> dict[str, Any] | None:
     if not cursor:
         return None
+    key: Any = None
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         valid = isinstance(key, dict) and key.get(partition_attr) == partition

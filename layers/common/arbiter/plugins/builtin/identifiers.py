@@ -10,6 +10,7 @@ and country accepts it; the result says which. Where no scheme exists the number
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -233,7 +234,7 @@ def _type_key(declared: str) -> str:
     return re.sub(r"[^a-z0-9]", "", declared.lower())
 
 
-def _missing_fields(business: Business, required: list[str]) -> list[Flag]:
+def _missing_fields(business: Business, required: Sequence[str]) -> list[Flag]:
     return [
         Flag(
             code="identifier_missing",
@@ -286,7 +287,7 @@ def _check(number: _Number, config: IdentifiersConfig, home: str | None) -> tupl
         try:
             module.validate(number.value)
         except NumberInvalid as e:
-            errors.append(f"{_scheme_id(module)}: {e.message}")
+            errors.append(f"{_scheme_id(module)}: {e}")
             continue
         out.update(valid=True, scheme=_scheme_id(module), scheme_name=get_module_name(module))
         return out, flags
@@ -326,12 +327,13 @@ def _schemes(number: _Number, country: str | None, config: IdentifiersConfig) ->
     modules = [m for name in names if (m := get_cc_module(cc, name)) is not None]
     for dotted in config.extra_schemes.get(number.kind, {}).get(country, []):  # type: ignore[call-overload]
         extra_cc, _, extra_name = dotted.partition(".")
-        modules.append(get_cc_module(extra_cc, extra_name))
+        if (extra := get_cc_module(extra_cc, extra_name)) is not None:  # checked when the config was read
+            modules.append(extra)
     if number.kind == "tax" and not modules and (vat := get_cc_module(cc, "vat")) is not None:
         modules.append(vat)  # many countries use the VAT number as the company's tax id
     unique: dict[str, Any] = {}
     for module in modules:
-        unique.setdefault(module.__name__, module)
+        unique.setdefault(_scheme_id(module), module)
     return list(unique.values())
 
 
@@ -343,4 +345,5 @@ def _vat_prefix_country(value: str) -> str | None:
 
 
 def _scheme_id(module: Any) -> str:
-    return module.__name__.removeprefix("stdnum.").replace("_.", ".")
+    name: str = module.__name__
+    return name.removeprefix("stdnum.").replace("_.", ".")

@@ -10,12 +10,13 @@ from arbiter.domain.entity import Business, RelatedPerson
 from arbiter.plugins.contract import CaseContext, Flag, Plugin, PluginConfig, PluginResult, case_entity
 
 IdentificationField = Literal["name", "date_of_birth", "nationality", "address", "identifiers"]
+DEFAULT_IDENTIFICATION: tuple[IdentificationField, ...] = ("name", "date_of_birth", "nationality")
 
 
 class OwnershipConfig(PluginConfig):
     ubo_threshold_percent: float = Field(default=25.0, gt=0, le=100)
     required_identification: list[IdentificationField] = Field(
-        default_factory=lambda: ["name", "date_of_birth", "nationality"]
+        default_factory=lambda: list(DEFAULT_IDENTIFICATION)
     )
     #: Integrators round shares: totals up to 100 plus this are not flagged.
     total_tolerance_percent: float = Field(default=0.01, ge=0, le=5)

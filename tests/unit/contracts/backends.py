@@ -1,0 +1,120 @@
+"""The two backends every contract runs on: the in-memory fakes and the DynamoDB adapters on the stack's table.
+
+`Ports` is typed with the protocols, so mypy holds both the fakes and the adapters to them."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from arbiter.adapters.dynamodb import keys
+from arbiter.adapters.dynamodb.cases import DynamoCaseRepository
+from arbiter.adapters.dynamodb.clearances import DynamoClearanceStore
+from arbiter.adapters.dynamodb.items import from_item, to_item
+from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
+from arbiter.adapters.dynamodb.tenants import DynamoTenantRepository
+from arbiter.adapters.dynamodb.webhooks import DynamoWebhookRepository
+from arbiter.services.ports import CaseRepository, ClearanceStore, RuleSetRepository, TenantRepository
+from arbiter.services.webhook_delivery import WebhookRepository
+from tests.unit.fakes import (
+    InMemoryCases,
+    InMemoryClearanceStore,
+    InMemoryRuleSets,
+    InMemorySecretBox,
+    InMemoryTenants,
+)
+from tests.unit.webhook_fakes import InMemoryWebhooks
+
+#: The backends each contract runs on.
+BACKENDS = ["memory", "dynamodb"]
+
+
+@dataclass
+class Written:
+    """What a store wrote beside a case: the ids of its outbox events and continuations, in the order written."""
+
+    events: list[str]
+    continuations: list[str]
+
+
+@dataclass
+class Ports:
+    """The stores under contract, as the services see them."""
+
+    cases: CaseRepository
+    tenants: TenantRepository
+    rule_sets: RuleSetRepository
+    clearances: ClearanceStore
+    webhooks: WebhookRepository
+
+
+@dataclass
+class Backend:
+    """One implementation of the ports, and what only a test may look at."""
+
+    name: str
+    tenant_id: str
+    ports: Ports
+    #: What was written beside one case (tenant, case id).
+    written: Callable[[str, str], Written]
+
+    def other_tenant(self) -> str:
+        """A new tenant id (nothing stored under it)."""
+        return f"t-{secrets.token_hex(5)}"
+
+
+def memory_backend() -> Backend:
+    """The fakes the service tests use, sharing one case store (clearances are audited on its cases)."""
+    cases = InMemoryCases()
+    box = InMemorySecretBox()
+    ports = Ports(
+        cases=cases,
+        tenants=InMemoryTenants(box),
+        rule_sets=InMemoryRuleSets(),
+        clearances=InMemoryClearanceStore(cases),
+        webhooks=InMemoryWebhooks(box),
+    )
+
+    def written(tenant_id: str, case_id: str) -> Written:
+        return Written(
+            events=[e.id for e in cases.events if (e.tenant_id, e.case_id) == (tenant_id, case_id)],
+            continuations=[
+                c.id for c in cases.continuations if (c.tenant_id, c.case_id) == (tenant_id, case_id)
+            ],
+        )
+
+    return Backend("memory", f"t-{secrets.token_hex(5)}", ports, written)
+
+
+def dynamodb_backend(stack: Any) -> Backend:
+    """The DynamoDB adapters on the local stack's table (its moto), with a tenant of their own."""
+    client = stack.client("dynamodb")
+    table = stack.physical_id("ArbiterTable")
+    box = InMemorySecretBox()  # sealing is the KMS adapter's contract (tests/unit/adapters)
+    ports = Ports(
+        cases=DynamoCaseRepository(client, table),
+        tenants=DynamoTenantRepository(client, table, secrets=box),
+        rule_sets=DynamoRuleSetRepository(client, table),
+        clearances=DynamoClearanceStore(client, table),
+        webhooks=DynamoWebhookRepository(client, table, secrets=box),
+    )
+
+    def written(tenant_id: str, case_id: str) -> Written:
+        response = client.query(
+            TableName=table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=to_item({":pk": keys.case_pk(tenant_id, case_id)}),
+            ConsistentRead=True,
+        )
+        items = [from_item(i) for i in response["Items"]]
+        # The sort key ends with the id (`EVENT#{time}#{id}`); the key's order is the order written.
+        return Written(
+            events=[i["sk"].rsplit("#", 1)[1] for i in items if i["sk"].startswith(keys.EVENT_PREFIX)],
+            continuations=[
+                i["sk"].rsplit("#", 1)[1] for i in items if i["sk"].startswith(keys.CONTINUATION_PREFIX)
+            ],
+        )
+
+    return Backend("dynamodb", f"t-{secrets.token_hex(5)}", ports, written)
