@@ -19,6 +19,7 @@ import argparse
 import json
 import logging
 import math
+import re
 import sys
 import threading
 import time
@@ -40,6 +41,10 @@ GOAL_AUTO_KYB_PER_1000 = 0.20
 # AWS list prices, us-east-1 (checked 2025): the only place the bench's dollars come from.
 PRICES = {
     "sfn_transition": 0.025 / 1000,  # Step Functions Standard, per state transition
+    "sfn_express_request": 1.00 / 1_000_000,  # Step Functions Express, per execution
+    # Express duration, per GB-second, billed in 64 MB and 100 ms steps: a run of these workflows holds well under
+    # 64 MB of state, so each is billed as 64 MB for its duration rounded up to 100 ms.
+    "sfn_express_gb_second": 0.00001667,
     "lambda_request": 0.20 / 1_000_000,  # per invocation
     "lambda_gb_second": 0.0000166667,  # x86_64, per GB-second
     "ddb_write_unit": 0.625 / 1_000_000,  # on-demand, per write request unit
@@ -152,6 +157,8 @@ def table_indexes(logical_id: str = "ArbiterTable") -> list[Index]:
 @dataclass
 class Usage:
     transitions: int = 0
+    express_runs: int = 0
+    express_gb_seconds: float = 0.0
     lambda_calls: int = 0
     gb_seconds: float = 0.0
     write_units: float = 0.0
@@ -166,7 +173,9 @@ class Usage:
 
     def dollars(self) -> dict[str, float]:
         return {
-            "Step Functions": self.transitions * PRICES["sfn_transition"],
+            "Step Functions": self.transitions * PRICES["sfn_transition"]
+            + self.express_runs * PRICES["sfn_express_request"]
+            + self.express_gb_seconds * PRICES["sfn_express_gb_second"],
             "Lambda": self.lambda_calls * PRICES["lambda_request"]
             + self.gb_seconds * PRICES["lambda_gb_second"],
             "DynamoDB": self.write_units * PRICES["ddb_write_unit"]
@@ -427,13 +436,17 @@ class Bench:
                 self.quiesce()
             if problems:
                 return usage, problems
-            executions = self.executions(ids)
-            for arn in executions:
-                self.wait(
-                    lambda a=arn: self.sfn.describe_execution(executionArn=a)["status"] != "RUNNING", arn
-                )
+            self.wait(
+                lambda: all(e["status"] != "RUNNING" for e in self.executions(ids)), "executions to end"
+            )
             self.quiesce()
-            for arn in executions:
+            for execution in self.executions(ids):
+                if execution["express"]:  # billed per run and duration, not per state
+                    seconds = (execution["stopDate"] - execution["startDate"]).total_seconds()
+                    usage.express_runs += 1
+                    usage.express_gb_seconds += math.ceil(seconds * 10) / 10 * 64 / 1024
+                    continue
+                arn = execution["executionArn"]
                 history = self.sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
                 usage.transitions += sum(1 for e in history if e["type"].endswith("StateEntered"))
             for record in runtime.invocations_since(before):
@@ -468,14 +481,30 @@ class Bench:
                 raise SystemExit(f"bench/cost: decision refused: {answer.text}")
         return None
 
-    def executions(self, ids: list[str]) -> list[str]:
-        arns: list[str] = []
-        for case_id in ids:
-            case = self.cases.get(self.tenant_id, case_id)
-            if case.execution_arn:
-                arns.append(case.execution_arn)
-            arns += self.executions(list(case.child_case_ids))
-        return arns
+    def executions(self, ids: list[str]) -> list[dict[str, Any]]:
+        """Every execution of these cases and their owners' cases (named `<case>`, `<case>-a<n>`, `<case>-w<n>`),
+        with `express` telling the automation machine's runs from the Standard executions."""
+        names: set[str] = set()
+        pending = list(ids)
+        while pending:
+            case = self.cases.get(self.tenant_id, pending.pop())
+            names.add(case.id)
+            pending += case.child_case_ids
+        own = re.compile(r"^(?P<case>.+?)(-[aw]\d+)?$")
+        found: list[dict[str, Any]] = []
+        for machine in self.sfn.list_state_machines()["stateMachines"]:
+            express = (
+                self.sfn.describe_state_machine(stateMachineArn=machine["stateMachineArn"])["type"]
+                == "EXPRESS"
+            )
+            pages = self.sfn.get_paginator("list_executions").paginate(
+                stateMachineArn=machine["stateMachineArn"]
+            )
+            for execution in (e for page in pages for e in page["executions"]):
+                matched = own.match(execution["name"])
+                if matched and matched.group("case") in names:
+                    found.append({**execution, "express": express})
+        return found
 
     def quiesce(self) -> None:
         """Wait until the asynchronous work (the outbox publisher, bus deliveries) has stopped."""
@@ -494,7 +523,8 @@ def report(path: Path_, usage: Usage, cases: int, problems: list[str]) -> float 
         return None
     per = cases
     print(
-        f"   per case: {usage.transitions / per:.1f} state transitions, {usage.lambda_calls / per:.1f} Lambda "
+        f"   per case: {usage.transitions / per:.1f} Standard transitions, {usage.express_runs / per:.1f} Express "
+        f"runs ({usage.express_gb_seconds / per:.4f} GB-s), {usage.lambda_calls / per:.1f} Lambda "
         f"invocations ({usage.gb_seconds / per:.3f} GB-s), DynamoDB {usage.write_units / per:.1f} WRU + "
         f"{usage.read_units / per:.1f} RRU, {usage.events / per:.1f} events, "
         f"S3 {usage.s3_writes / per:.1f} writes + {usage.s3_reads / per:.1f} reads, "
