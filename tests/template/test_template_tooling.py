@@ -105,7 +105,7 @@ def test_sam_build_produces_the_functions_and_the_layer(tmp_path: Path) -> None:
     layer = build_dir / "CommonLayer" / "python"
     assert (layer / "arbiter" / "bootstrap.py").is_file()
     assert (layer / "arbiter" / "workflows" / "kyb.json").is_file()  # package data travels with the code
-    # Binary dependencies are the runtime's (template.yaml: python3.13 on x86_64, manylinux), whatever builds them.
+    # Binary dependencies are the runtime's (template.yaml: python3.13 on arm64, manylinux), whatever builds them.
     runtime = template.globals["Function"]["Runtime"]  # pythonX.Y
     (architecture,) = template.globals["Function"]["Architectures"]
     machine = MACHINES[architecture]
