@@ -75,12 +75,25 @@ $(STAMPS)/sam: requirements/sam.txt $(STAMPS)/python
 # The common layer's dependencies as `sam build` installs them for the functions' runtime (layers/common/Makefile),
 # with what that runtime provides itself (requirements/runtime-provided.txt): tests/template/test_layer_runtime.py
 # imports the layer and every function with them under the runtime's Python, where the machine has one (pyenv).
+# The same pins, but for this machine's architecture: the functions run on arm64, and aarch64 wheels do not load
+# on an x86_64 machine. tests/template/test_layer_platform.py checks the functions' own wheels (LAYER_SITE).
 RUNTIME_SITE := $(STAMPS)/runtime-site.d
 $(STAMPS)/runtime-site: layers/common/requirements.txt layers/common/Makefile requirements/runtime-provided.txt $(STAMPS)/python
-	@echo "==> the layer's dependencies for the Lambda runtime into $(RUNTIME_SITE)"
+	@echo "==> the layer's dependencies for the Lambda runtime ($(shell uname -m)) into $(RUNTIME_SITE)"
 	@rm -rf $(RUNTIME_SITE)
 	@$(MAKE) --no-print-directory -s -C layers/common dependencies DEPENDENCIES="$(CURDIR)/$(RUNTIME_SITE)" \
-		REQUIREMENTS="requirements.txt $(CURDIR)/requirements/runtime-provided.txt" PIP="$(CURDIR)/$(VENV)/bin/python -m pip"
+		REQUIREMENTS="requirements.txt $(CURDIR)/requirements/runtime-provided.txt" PIP="$(CURDIR)/$(VENV)/bin/python -m pip" \
+		ARCH="$(shell uname -m)"
+	@touch $@
+
+# The common layer's dependencies exactly as `sam build` installs them (the functions' architecture, whatever the
+# machine's): tests/template/test_layer_platform.py reads their wheels' platform tags and their binaries.
+LAYER_SITE := $(STAMPS)/layer-site.d
+$(STAMPS)/layer-site: layers/common/requirements.txt layers/common/Makefile $(STAMPS)/python
+	@echo "==> the layer's dependencies for the functions' architecture into $(LAYER_SITE)"
+	@rm -rf $(LAYER_SITE)
+	@$(MAKE) --no-print-directory -s -C layers/common dependencies DEPENDENCIES="$(CURDIR)/$(LAYER_SITE)" \
+		PIP="$(CURDIR)/$(VENV)/bin/python -m pip"
 	@touch $@
 
 $(STAMPS)/node: package.json package-lock.json
@@ -131,12 +144,12 @@ clean:
 	rm -rf $(STAMPS) $(VENV) $(SAM_VENV) $(BENCH_SCREENING_VENV) node_modules .aws-sam backoffice/dist backoffice/node_modules
 
 # Re-pin after editing pyproject.toml. Two locks of the same dependencies: requirements/dev.txt for the machine's
-# Python 3.11 (tests, the local stack), layers/common/requirements.txt for the functions' runtime (template.yaml's
-# python3.13 on x86_64, Amazon Linux 2023: manylinux_2_28 wheels only), resolved with the first as constraints so
-# both pin the same versions (tests/unit/test_dependencies.py). PyICU is overridden away: it publishes no wheel
-# (see docs/ARCHITECTURE.md), and layers/common/icu.py stands in for it.
+# Python 3.11 (tests, the local stack, on x86_64), layers/common/requirements.txt for the functions' runtime
+# (template.yaml's python3.13 on arm64, Amazon Linux 2023: aarch64 manylinux_2_28 wheels only), resolved with the
+# first as constraints so both pin the same versions (tests/unit/test_dependencies.py). PyICU is overridden away:
+# it publishes no wheel (see docs/ARCHITECTURE.md), and layers/common/icu.py stands in for it.
 lock:
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --override requirements/overrides.txt --python-version 3.11 --python-platform x86_64-manylinux_2_28 -o requirements/dev.txt -q
-	$(VENV)/bin/uv pip compile pyproject.toml --override requirements/overrides.txt --constraint requirements/dev.txt --only-binary :all: --python-version 3.13 --python-platform x86_64-manylinux_2_28 -o layers/common/requirements.txt -q
-	$(VENV)/bin/uv pip compile requirements/runtime-provided.in --constraint requirements/dev.txt --only-binary :all: --python-version 3.13 --python-platform x86_64-manylinux_2_28 -o requirements/runtime-provided.txt -q
+	$(VENV)/bin/uv pip compile pyproject.toml --override requirements/overrides.txt --constraint requirements/dev.txt --only-binary :all: --python-version 3.13 --python-platform aarch64-manylinux_2_28 -o layers/common/requirements.txt -q
+	$(VENV)/bin/uv pip compile requirements/runtime-provided.in --constraint requirements/dev.txt --only-binary :all: --python-version 3.13 --python-platform aarch64-manylinux_2_28 -o requirements/runtime-provided.txt -q
 	$(VENV)/bin/uv pip compile requirements/sam.in --python-version 3.11 -o requirements/sam.txt -q

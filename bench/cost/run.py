@@ -4,7 +4,8 @@ For each path (auto-approve, auto-reject, manual review, revision) it runs a bat
 API and counts, per case (a KYB case's owners' KYC cases included): state transitions (every state entered,
 from the execution histories), Lambda invocations and GB-seconds (memory from template.yaml, duration as
 measured here), DynamoDB read and write request units (from the items' sizes), events put on the bus, S3
-requests and API requests; then prices them at AWS list prices (PRICES below, us-east-1).
+requests and API requests; then prices them at AWS list prices (PRICES below, us-east-1), a GB-second at the
+price of the function's architecture in template.yaml.
 
     python bench/cost/run.py [--cases 10]
 
@@ -46,7 +47,8 @@ PRICES = {
     # 64 MB of state, so each is billed as 64 MB for its duration rounded up to 100 ms.
     "sfn_express_gb_second": 0.00001667,
     "lambda_request": 0.20 / 1_000_000,  # per invocation
-    "lambda_gb_second": 0.0000166667,  # x86_64, per GB-second
+    "lambda_gb_second_x86_64": 0.0000166667,  # per GB-second, by the function's Architectures
+    "lambda_gb_second_arm64": 0.0000133334,
     "ddb_write_unit": 0.625 / 1_000_000,  # on-demand, per write request unit
     "ddb_read_unit": 0.125 / 1_000_000,  # on-demand, per read request unit
     "event": 1.00 / 1_000_000,  # EventBridge custom events, per 64 KB chunk
@@ -134,6 +136,14 @@ class Index:
         return {k: v for k, v in item.items() if k in kept}
 
 
+def function_architectures() -> dict[str, str]:
+    """Each function's architecture (template.yaml, Globals applied): what its GB-seconds are priced at."""
+    from arbiter_local.cfn import load_template
+
+    functions = load_template(ROOT / "template.yaml").of_type("AWS::Serverless::Function")
+    return {name: function["Properties"]["Architectures"][0] for name, function in functions.items()}
+
+
 def table_indexes(logical_id: str = "ArbiterTable") -> list[Index]:
     from arbiter_local.cfn import load_template
 
@@ -169,6 +179,7 @@ class Usage:
     api_requests: int = 0
     by_function: Counter[str] = field(default_factory=Counter)
     gb_seconds_by_function: Counter[str] = field(default_factory=Counter)
+    gb_seconds_by_architecture: Counter[str] = field(default_factory=Counter)
     writes_by_kind: Counter[str] = field(default_factory=Counter)
 
     def dollars(self) -> dict[str, float]:
@@ -177,7 +188,7 @@ class Usage:
             + self.express_runs * PRICES["sfn_express_request"]
             + self.express_gb_seconds * PRICES["sfn_express_gb_second"],
             "Lambda": self.lambda_calls * PRICES["lambda_request"]
-            + self.gb_seconds * PRICES["lambda_gb_second"],
+            + sum(s * PRICES[f"lambda_gb_second_{a}"] for a, s in self.gb_seconds_by_architecture.items()),
             "DynamoDB": self.write_units * PRICES["ddb_write_unit"]
             + self.read_units * PRICES["ddb_read_unit"],
             "EventBridge": self.events * PRICES["event"],
@@ -378,6 +389,7 @@ class Bench:
             base_url=stack.api_url, headers={"Authorization": f"Bearer {token}"}, timeout=60
         )
         self.sfn = self._client("stepfunctions")
+        self.architectures = function_architectures()
         from arbiter.adapters.dynamodb.cases import DynamoCaseRepository
 
         # The bench watches cases in the table directly: polling through the API would be billed as traffic.
@@ -456,6 +468,7 @@ class Bench:
                 usage.gb_seconds += gb_seconds
                 usage.by_function[spec.logical_id] += 1
                 usage.gb_seconds_by_function[spec.logical_id] += gb_seconds
+                usage.gb_seconds_by_architecture[self.architectures[spec.logical_id]] += gb_seconds
         return usage, problems
 
     def drive(self, path: Path_, case_id: str, usage: Usage) -> str | None:
@@ -572,7 +585,11 @@ def main() -> int:
     meter.install()
     try:
         bench = Bench(stack, meter)
-        print(f"bench/cost: {args.cases} cases per path on the local stack; prices: us-east-1 list (PRICES)")
+        architectures = ", ".join(sorted(set(bench.architectures.values())))
+        print(
+            f"bench/cost: {args.cases} cases per path on the local stack; "
+            f"prices: us-east-1 list (PRICES), Lambda on {architectures}"
+        )
         auto_kyb = []
         for path in [p for p in PATHS if args.only in p.name]:
             print(f"-- {path.name}", flush=True)

@@ -5,6 +5,8 @@ interpreter of the runtime's version (pyenv's, where the machine has one) import
 every function, with the dependencies `sam build` installs for that runtime (layers/common/Makefile, installed once
 into .make/runtime-site.d by `make deps-test`) and what the runtime provides (boto3, snapshot_restore_py), with
 `sys.path` as Lambda builds it (no site-packages processing). Then SnapStart's hooks run as Lambda runs them.
+The pins are the layer's, their wheels this machine's: the functions run on arm64, whose code an x86_64 machine
+cannot load (test_layer_platform.py checks the arm64 install itself).
 """
 
 from __future__ import annotations

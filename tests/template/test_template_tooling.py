@@ -15,6 +15,7 @@ import pytest
 
 from arbiter_local.cfn import load_template
 from arbiter_local.stack import PROJECT_ROOT
+from tests.support.wheels import MACHINES, elf_machine, manylinux_glibc, shared_libraries, wheel_tags
 
 SAM_BIN = PROJECT_ROOT / ".venv-sam" / "bin"
 ASL_VALIDATOR = PROJECT_ROOT / "node_modules" / ".bin" / "asl-validator"
@@ -104,30 +105,21 @@ def test_sam_build_produces_the_functions_and_the_layer(tmp_path: Path) -> None:
     layer = build_dir / "CommonLayer" / "python"
     assert (layer / "arbiter" / "bootstrap.py").is_file()
     assert (layer / "arbiter" / "workflows" / "kyb.json").is_file()  # package data travels with the code
-    # Binary dependencies are the runtime's (template.yaml: python3.13 on x86_64, manylinux), whatever builds them.
+    # Binary dependencies are the runtime's (template.yaml: python3.13 on arm64, manylinux), whatever builds them.
     runtime = template.globals["Function"]["Runtime"]  # pythonX.Y
     (architecture,) = template.globals["Function"]["Architectures"]
-    machine = {"x86_64": "x86_64", "arm64": "aarch64"}[architecture]
+    machine = MACHINES[architecture]
     tag = f"cpython-{runtime.removeprefix('python').replace('.', '')}-{machine}-linux-gnu"
     extensions = [p.name for p in layer.rglob("*.so") if "cpython-" in p.name]
     assert any(name.startswith("_pydantic_core") for name in extensions)
     assert all(tag in name for name in extensions), [n for n in extensions if tag not in n]
     # Every wheel loads on Amazon Linux 2023 (glibc 2.34): pure Python, or manylinux for glibc 2.28 at most.
-    wheels = [p.read_text(encoding="utf-8") for p in layer.glob("*.dist-info/WHEEL")]
-    platforms = {
-        line.split("-")[-1] for text in wheels for line in text.splitlines() if line.startswith("Tag:")
-    }
+    platforms = {platform for tags in wheel_tags(layer).values() for _, _, platform in tags}
     for platform in platforms - {"any"}:
         assert platform.endswith(f"_{machine}"), platform
         assert manylinux_glibc(platform) <= (2, 28), platform
+    # And the machine code is the functions' (numpy's, pydantic-core's and the libraries wheels vendor).
+    machines = {p.relative_to(layer).as_posix(): elf_machine(p) for p in shared_libraries(layer)}
+    assert any(name.startswith("numpy/_core/_multiarray_umath.") for name in machines)
+    assert {name: m for name, m in machines.items() if m != machine} == {}
     assert not any(layer.glob("boto3/__init__.py")), "boto3 comes with the Lambda runtime"
-
-
-def manylinux_glibc(platform: str) -> tuple[int, int]:
-    """The glibc a manylinux platform tag needs (manylinux_2_28_x86_64 -> (2, 28); the legacy names too)."""
-    legacy = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
-    name = platform.split("_")[0]
-    if name in legacy:
-        return legacy[name]
-    _, major, minor, *_ = platform.split("_")
-    return int(major), int(minor)

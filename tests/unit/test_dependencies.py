@@ -1,8 +1,8 @@
 """The two locks of the same dependencies agree, and the layer is locked and built for the template's runtime.
 
 requirements/dev.txt is resolved for the machine's Python 3.11 (tests, the local stack); layers/common/requirements.txt
-for the functions' runtime (template.yaml), with the first as constraints (`make lock`). The suite tests the versions
-the functions run only if every package the layer ships has the same version in both.
+for the functions' runtime and architecture (template.yaml), with the first as constraints (`make lock`). The suite
+tests the versions the functions run only if every package the layer ships has the same version in both.
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from packaging.utils import canonicalize_name
 
 from arbiter_local.cfn import load_template
 from arbiter_local.stack import PROJECT_ROOT
+from tests.support.wheels import MACHINES
 
 LAYER = PROJECT_ROOT / "layers" / "common"
 TEMPLATE = load_template(PROJECT_ROOT / "template.yaml")
 RUNTIME = TEMPLATE.globals["Function"]["Runtime"]  # e.g. python3.13
 RUNTIME_VERSION = RUNTIME.removeprefix("python")
 (ARCHITECTURE,) = TEMPLATE.globals["Function"]["Architectures"]
-MACHINE = {"x86_64": "x86_64", "arm64": "aarch64"}[ARCHITECTURE]
+MACHINE = MACHINES[ARCHITECTURE]  # e.g. aarch64
 
 
 def pins(path: Path) -> dict[str, str]:
@@ -92,6 +93,13 @@ def test_the_layer_is_locked_and_built_for_the_template_runtime() -> None:
     assert layer["Properties"]["CompatibleRuntimes"] == [RUNTIME]
     assert layer["Properties"]["CompatibleArchitectures"] == [ARCHITECTURE]
     assert layer["Metadata"]["BuildArchitecture"] == ARCHITECTURE
+
+
+def test_the_functions_run_on_graviton() -> None:
+    # arm64's GB-second is priced 20% below x86_64's, and every dependency of the layer has aarch64 wheels
+    # (tests/template/test_layer_platform.py): going back to x86_64 is a decision, not a side effect.
+    assert ARCHITECTURE == "arm64"
+    assert MACHINE == "aarch64"
 
 
 def test_every_function_runs_the_runtime_the_layer_is_built_for() -> None:
