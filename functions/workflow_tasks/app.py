@@ -43,6 +43,12 @@ def _owner(d: Dependencies, t: TaskInput, context: LambdaContext) -> Any:
     return traced(t, result, item=f"owner {t.owner}")
 
 
+def _failure(d: Dependencies, t: TaskInput, _: LambdaContext) -> Any:
+    run = automation_run(t) if t.run is not None else None
+    workflow_steps.record_failure(d, t.tenant_id, t.case_id, t.error, run)
+    return traced(t, None)
+
+
 TASKS: dict[str, Callable[[Dependencies, TaskInput, LambdaContext], Any]] = {
     # the Express automation machine
     "plan": lambda d, t, _: traced(t, automation.plan(d, t.tenant_id, t.case_id)),
@@ -60,12 +66,7 @@ TASKS: dict[str, Callable[[Dependencies, TaskInput, LambdaContext], Any]] = {
     "await_resubmission": lambda d, t, _: workflow_steps.await_resubmission(
         d, t.tenant_id, t.case_id, t.require_token()
     ),
-    "record_failure": lambda d, t, _: traced(
-        t,
-        workflow_steps.record_failure(
-            d, t.tenant_id, t.case_id, t.error, automation_run(t) if t.run is not None else None
-        ),
-    ),
+    "record_failure": _failure,
 }
 
 

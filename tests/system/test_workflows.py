@@ -343,7 +343,9 @@ def test_a_check_that_fails_past_its_retries_is_caught_and_the_case_goes_to_a_re
 
     def sanctions_result(params: dict[str, Any]) -> bool:
         items = [r["PutRequest"]["Item"] for rs in params["RequestItems"].values() for r in rs]
-        return any(f"TENANT#{tenant.id}#" in i["pk"]["S"] and i["sk"]["S"] == "CHECK#sanctions" for i in items)
+        return any(
+            f"TENANT#{tenant.id}#" in i["pk"]["S"] and i["sk"]["S"] == "CHECK#sanctions" for i in items
+        )
 
     api = tenant.api()
     person = {
