@@ -98,6 +98,13 @@ export interface Step {
   exited_at?: string;
   status: string;
   error?: string;
+  /** `automation`: a step of a run of the automated part (Express); `workflow`: the Standard execution's. */
+  machine?: "automation" | "workflow";
+  run?: number;
+  /** The Map state a step ran in (`Checks`, `Owners`), and the check or owner of that iteration. */
+  map?: string;
+  item?: string;
+  retries?: number;
 }
 
 export interface Action {

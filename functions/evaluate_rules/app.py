@@ -1,4 +1,5 @@
-"""Step Functions task: assess the case with its pinned rule set and return the recommendation."""
+"""Step Functions task: take the stored check results onto the case, assess it with its pinned rule set and
+return the recommendation (the Express automation machine's `EvaluateRules`, or a state machine of your own)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 import arbiter.snapstart  # noqa: F401 - registers the SnapStart runtime hooks (template.yaml: SnapStart)
 from arbiter import bootstrap
-from arbiter.api.tasks import TaskInput, rerun_lost_races
+from arbiter.api.tasks import TaskInput, rerun_lost_races, traced
 from arbiter.services.assessment import assess_case
 
 logger = Logger()
@@ -19,15 +20,20 @@ deps = bootstrap.composition_root()
 
 
 @logger.inject_lambda_context
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: LambdaContext) -> Any:
     task = TaskInput.parse(event, known=("evaluate_rules",))
     logger.append_keys(case_id=task.case_id, tenant_id=task.tenant_id)
     # A document page may be saved on the case while it is assessed: assess again on a lost race.
     assessment = rerun_lost_races(lambda: assess_case(deps(), task.tenant_id, task.case_id, deps().assessor))
-    return {
-        "recommendation": assessment.recommendation,
-        "score": assessment.score,
-        "level": assessment.level,
-        "rule_set": assessment.rule_set.model_dump() if assessment.rule_set else None,
-        "hits": [hit.get("rule_id") for hit in assessment.hits],
-    }
+    if assessment is None:  # the case is past its automated part: nothing was assessed
+        return traced(task, {"recommendation": None})
+    return traced(
+        task,
+        {
+            "recommendation": assessment.recommendation,
+            "score": assessment.score,
+            "level": assessment.level,
+            "rule_set": assessment.rule_set.model_dump() if assessment.rule_set else None,
+            "hits": [hit.get("rule_id") for hit in assessment.hits],
+        },
+    )

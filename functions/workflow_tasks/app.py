@@ -1,5 +1,6 @@
-"""Step Functions tasks that move a case through its states: the automated part (documents, checks, owners'
-cases, rules, decision), review, resubmission, failures."""
+"""Step Functions tasks that move a case through its states: the automated part's steps on the Express machine
+(plan, documents, owners' cases, decision), and the Standard machines' waits (review, owners, resubmission) and
+failures."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 import arbiter.snapstart  # noqa: F401 - registers the SnapStart runtime hooks (template.yaml: SnapStart)
 from arbiter import bootstrap
-from arbiter.api.tasks import TaskInput, rerun_lost_races
+from arbiter.api.tasks import TaskInput, automation_run, rerun_lost_races, traced
+from arbiter.domain.errors import InvalidInput
 from arbiter.services import automation, workflow_steps
 
 if TYPE_CHECKING:
@@ -23,29 +25,48 @@ logger = Logger()
 deps = bootstrap.composition_root()  # the checks, rules and documents are built by the first step using them
 
 
-def _decide(d: Dependencies, t: TaskInput, context: LambdaContext) -> str:
-    # The checks get what remains of the invocation, less a margin to store their results and decide.
-    budget = max(1.0, context.get_remaining_time_in_millis() / 1000 - 15)
-    return automation.decide(d, t.tenant_id, t.case_id, t.require_token(), check_budget=budget)
+def _budget(context: LambdaContext) -> float:
+    """What remains of the invocation for an owner's checks, less a margin to store their results and decide."""
+    return max(1.0, context.get_remaining_time_in_millis() / 1000 - 15)
 
 
 def _ingest(d: Dependencies, t: TaskInput, _: LambdaContext) -> Any:
     from arbiter.services import document_ingestion
 
-    return document_ingestion.ingest_case_documents(d, t.tenant_id, t.case_id)
+    return traced(t, document_ingestion.ingest_case_documents(d, t.tenant_id, t.case_id))
+
+
+def _owner(d: Dependencies, t: TaskInput, context: LambdaContext) -> Any:
+    if t.owner is None:
+        raise InvalidInput("automate_owner needs owner ($$.Map.Item.Value)", path="owner")
+    result = automation.automate_owner(d, t.tenant_id, t.case_id, t.owner, check_budget=_budget(context))
+    return traced(t, result, item=f"owner {t.owner}")
+
+
+def _failure(d: Dependencies, t: TaskInput, _: LambdaContext) -> Any:
+    run = automation_run(t) if t.run is not None else None
+    workflow_steps.record_failure(d, t.tenant_id, t.case_id, t.error, run)
+    return traced(t, None)
 
 
 TASKS: dict[str, Callable[[Dependencies, TaskInput, LambdaContext], Any]] = {
-    "ingest_documents": _ingest,  # the manual-review workflow's first step
-    "decide": _decide,
+    # the Express automation machine
+    "plan": lambda d, t, _: traced(t, automation.plan(d, t.tenant_id, t.case_id)),
+    "ingest_documents": _ingest,  # also the manual-review workflow's first step
+    "automate_owner": _owner,
+    "conclude": lambda d, t, _: traced(t, automation.conclude(d, t.tenant_id, t.case_id, automation_run(t))),
+    # the Standard machines
+    "await_review": lambda d, t, _: workflow_steps.await_review(d, t.tenant_id, t.case_id, t.require_token()),
+    "await_owners": lambda d, t, _: workflow_steps.await_owners(d, t.tenant_id, t.case_id, t.require_token()),
     "decide_after_owners": lambda d, t, _: automation.decide_after_owners(
         d, t.tenant_id, t.case_id, t.require_token()
     ),
-    "await_review": lambda d, t, _: workflow_steps.await_review(d, t.tenant_id, t.case_id, t.require_token()),
+    # executions started before the automated part moved to the Express machine reach their old step
+    "decide": lambda d, t, _: automation.take_over(d, t.tenant_id, t.case_id, t.require_token()),
     "await_resubmission": lambda d, t, _: workflow_steps.await_resubmission(
         d, t.tenant_id, t.case_id, t.require_token()
     ),
-    "record_failure": lambda d, t, _: workflow_steps.record_failure(d, t.tenant_id, t.case_id, t.error),
+    "record_failure": _failure,
 }
 
 

@@ -31,13 +31,19 @@ def state_of(api: Any, case_id: str) -> str:
 
 
 def execution_of(stack: Any, case_id: str) -> dict[str, Any] | None:
-    """The case's execution as Step Functions describes it (None: there is none)."""
+    """The Standard execution the case's automated run handed it to (`<case>-w<n>`, the newest), as Step Functions
+    describes it (None: there is none)."""
     sfn = stack.client("stepfunctions")
-    arn = stack.physical_id("KycStateMachine").replace(":stateMachine:", ":execution:") + f":{case_id}"
-    try:
-        return sfn.describe_execution(executionArn=arn)
-    except sfn.exceptions.ExecutionDoesNotExist:
+    pages = sfn.get_paginator("list_executions").paginate(
+        stateMachineArn=stack.physical_id("KycStateMachine")
+    )
+    own = sorted(
+        e["name"] for page in pages for e in page["executions"] if e["name"].startswith(f"{case_id}-w")
+    )
+    if not own:
         return None
+    arn = stack.physical_id("KycStateMachine").replace(":stateMachine:", ":execution:") + f":{own[-1]}"
+    return sfn.describe_execution(executionArn=arn)
 
 
 def test_a_decision_step_functions_refuses_at_first_is_answered_and_still_ends_the_execution(tenant, stack):

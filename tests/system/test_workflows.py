@@ -1,11 +1,20 @@
-"""The KYB, KYC and manual-review state machines, running for real in moto, end to end."""
+"""The KYB, KYC and manual-review workflows running for real in moto, end to end: the automated part on the Express
+automation machine, the waits for people on each workflow's Standard machine. Each test reads the states every
+execution of the case entered from Step Functions' own execution history."""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from typing import Any
 
 from tests.support.cases import publish_demo_rule_sets
 from tests.waiting import wait_for
+
+KYB_CHECKS = 5  # identifiers, ownership, contact, website, sanctions
+KYC_CHECKS = 2  # contact, sanctions
+#: The states inside the automation machine's Map states.
+ITERATIONS = {"RunCheck", "CheckFailed", "AutomateOwner"}
 
 
 def business(entity_id: str, owners: list[tuple[str, str, float]]) -> dict[str, Any]:
@@ -33,6 +42,56 @@ def decide(reviewer: Any, case_id: str, decision: str, reason: str = "checked") 
         f"/v1/review/cases/{case_id}/decision", json={"decision": decision, "reason": reason}
     )
     assert response.status_code == 200, response.text
+
+
+def executions(stack: Any, case_id: str) -> dict[str, dict[str, Any]]:
+    """Every execution started for the case, by name (`<case>-a<n>`: a run of the automated part, Express;
+    `<case>-w<n>`: the Standard execution a run handed over to; `<case>`: a manual-review workflow's), once each
+    has ended: its machine, status, the top-level states it entered in order, and the Map iterations' states."""
+    sfn = stack.client("stepfunctions")
+    own = re.compile(rf"^{re.escape(case_id)}(-[aw]\d+)?$")
+    found: dict[str, dict[str, Any]] = {}
+    for machine in sfn.list_state_machines()["stateMachines"]:
+        pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=machine["stateMachineArn"])
+        for execution in (e for page in pages for e in page["executions"] if own.match(e["name"])):
+            entered = [
+                event["stateEnteredEventDetails"]["name"]
+                for event in sfn.get_execution_history(executionArn=execution["executionArn"])["events"]
+                if event["type"].endswith("StateEntered")
+            ]
+            found[execution["name"]] = {
+                "machine": machine["name"].rsplit("-", 1)[-1],
+                "status": execution["status"],
+                "states": [s for s in entered if s not in ITERATIONS],
+                "iterations": Counter(s for s in entered if s in ITERATIONS),
+            }
+    return found
+
+
+def ended(stack: Any, case_id: str, names: list[str]) -> dict[str, dict[str, Any]]:
+    """`executions`, once exactly `names` were started and every one has ended."""
+    return wait_for(
+        lambda: (
+            sorted(found := executions(stack, case_id)) == sorted(names)
+            and all(e["status"] != "RUNNING" for e in found.values())
+            and found
+        ),
+        timeout=60,
+        what=f"executions {names} to end",
+    )
+
+
+def automated(checks: int, *, owners: int = 0, outcome: str = "Concluded") -> tuple[list[str], Counter[str]]:
+    """The states a run of the automated part enters, and its Map iterations."""
+    states = ["Plan", "IsSettled", "HasDocuments", "Checks", "HasOwners"]
+    if owners:
+        states.append("Owners")
+    states += ["EvaluateRules", "Decide", outcome]
+    return states, Counter({"RunCheck": checks, **({"AutomateOwner": owners} if owners else {})})
+
+
+def run_of(execution: dict[str, Any]) -> tuple[list[str], Counter[str]]:
+    return execution["states"], execution["iterations"]
 
 
 def test_a_kyb_case_opens_one_kyc_case_per_owner_and_waits_for_them(tenant: Any, stack: Any) -> None:
@@ -68,15 +127,39 @@ def test_a_kyb_case_opens_one_kyc_case_per_owner_and_waits_for_them(tenant: Any,
     wait_for(lambda: case_state(api, parent_id) != "processing", timeout=60, what="the parent to resume")
     resumed = api.get(f"/v1/cases/{parent_id}").json()
     assert resumed["state"] in ("manual_review", "rejected"), resumed["state"]
-    execution = reviewer.get(f"/v1/review/cases/{parent_id}").json()
-    steps = [step["state"] for step in execution["path"]]
-    assert steps.index("Decide") < steps.index("DecideAfterOwners")
+    if resumed["state"] == "manual_review":
+        decide(reviewer, parent_id, "reject", "an owner is rejected")
+    runs = ended(stack, parent_id, [f"{parent_id}-a1", f"{parent_id}-w1"])
+    # The automated part: five checks side by side, both owners' cases, then the hand-over.
+    assert run_of(runs[f"{parent_id}-a1"]) == automated(KYB_CHECKS, owners=2)
+    assert runs[f"{parent_id}-a1"]["machine"] == "automation"
+    assert runs[f"{parent_id}-w1"]["machine"] == "kyb"
+    assert runs[f"{parent_id}-w1"]["states"] == [
+        "Handover",
+        "AwaitOwners",
+        "DecideAfterOwners",
+        "AfterDecision",
+        "Decided",
+    ]
+    # Each owner's case: automated inside the parent's run, then its own Standard execution waits for review.
+    for child in children:
+        own = ended(stack, child["id"], [f"{child['id']}-w0"])
+        assert own[f"{child['id']}-w0"]["states"] == ["Handover", "ManualReview", "AfterDecision", "Decided"]
+    path = reviewer.get(f"/v1/review/cases/{parent_id}").json()["path"]
+    automated_steps = [s for s in path if s["machine"] == "automation"]
+    assert [s["item"] for s in automated_steps if s["state"] == "AutomateOwner"] == [
+        "owner 0",
+        "owner 1",
+    ] or [s["item"] for s in automated_steps if s["state"] == "AutomateOwner"] == ["owner 1", "owner 0"]
+    assert all(s["status"] == "succeeded" and s["entered_at"] <= s["exited_at"] for s in automated_steps)
+    assert [s["state"] for s in path if s["machine"] == "workflow"] == runs[f"{parent_id}-w1"]["states"]
 
 
-def test_an_automatically_approved_kyb_case_decides_its_owner_in_the_same_step(
+def test_an_automatically_approved_kyb_case_decides_its_owner_in_the_same_run(
     tenant: Any, stack: Any
 ) -> None:
-    """The cost-minded path: the parent's one Decide step opens, checks and decides the owner's KYC case too."""
+    """The cost-minded path: one Express run opens, checks and decides the owner's KYC case too, and decides the
+    parent: no Standard execution ever starts."""
 
     publish_demo_rule_sets(tenant)
     api = tenant.api()
@@ -94,13 +177,28 @@ def test_an_automatically_approved_kyb_case_decides_its_owner_in_the_same_step(
     (child,) = parent["children"]
     assert (child["state"], child["decision"]["automatic"]) == ("approved", True)
     owner = viewer.get(f"/v1/review/cases/{child['id']}").json()
-    # decided inside its parent's step: no execution of its own
-    assert tenant.stored_case(child["id"]).execution_arn is None
     assert owner["case"]["risk"] is not None
     assert "contact" in owner["checks"]
-    assert owner["path"] == []
-    # Three billed states for the whole KYB case, owner included.
-    assert [step["state"] for step in parent["path"]] == ["Decide", "AfterDecision", "Decided"]
+    assert owner["path"] == []  # decided inside its parent's run: no execution of its own
+    runs = ended(stack, parent_id, [f"{parent_id}-a1"])  # and no Standard execution for the parent
+    assert run_of(runs[f"{parent_id}-a1"]) == automated(KYB_CHECKS, owners=1)
+    assert executions(stack, child["id"]) == {}
+    steps = [s["state"] for s in parent["path"]]
+    assert steps[0] == "Plan"
+    assert steps[-1] == "Decide"
+    assert {s["machine"] for s in parent["path"]} == {"automation"}
+
+
+def test_an_automatically_rejected_case_starts_no_standard_execution(tenant: Any, stack: Any) -> None:
+    publish_demo_rule_sets(tenant)
+    api = tenant.api()
+    entity = business("kyb-reject", [])
+    entity["business"]["country_of_incorporation"] = "KP"  # the demo rules reject a high-risk country
+    case_id = api.post("/v1/cases", json={"workflow": "kyb", "entity": entity}).json()["id"]
+    wait_for(lambda: case_state(api, case_id) != "processing", timeout=60, what="the automated part")
+    assert case_state(api, case_id) == "rejected"
+    runs = ended(stack, case_id, [f"{case_id}-a1"])
+    assert run_of(runs[f"{case_id}-a1"]) == automated(KYB_CHECKS)
 
 
 def test_a_kyb_case_without_owners_does_not_wait(tenant: Any) -> None:
@@ -110,7 +208,9 @@ def test_a_kyb_case_without_owners_does_not_wait(tenant: Any) -> None:
     assert api.get(f"/v1/cases/{created['id']}").json()["child_case_ids"] == []
 
 
-def test_the_kyc_workflow_runs_checks_then_the_assessment(tenant: Any, stack: Any) -> None:
+def test_the_kyc_workflow_runs_checks_then_the_assessment_then_waits_for_a_reviewer(
+    tenant: Any, stack: Any
+) -> None:
     api = tenant.api()
     person = {
         "type": "individual",
@@ -124,17 +224,22 @@ def test_the_kyc_workflow_runs_checks_then_the_assessment(tenant: Any, stack: An
     }
     case_id = api.post("/v1/cases", json={"workflow": "kyc", "entity": person}).json()["id"]
     wait_for(
-        lambda: case_state(api, case_id) != "processing", timeout=60, what="the automated part to finish"
+        lambda: case_state(api, case_id) == "manual_review", timeout=60, what="the automated part to finish"
     )
     detail = tenant.reviewer("viewer").get(f"/v1/review/cases/{case_id}").json()
     assert "contact" in detail["checks"]
     assert detail["case"]["risk"] is not None
-    steps = [step["state"] for step in detail["path"]]
-    assert steps[0] == "Decide"  # documents, checks and rules: one billed state
+    decide(tenant.reviewer("reviewer"), case_id, "approve")
+    runs = ended(stack, case_id, [f"{case_id}-a1", f"{case_id}-w1"])
+    assert run_of(runs[f"{case_id}-a1"]) == automated(KYC_CHECKS)
+    assert runs[f"{case_id}-w1"]["states"] == ["Handover", "ManualReview", "AfterDecision", "Decided"]
+    checks = [s for s in detail["path"] if s["state"] == "RunCheck"]
+    assert sorted(s["item"] for s in checks) == ["contact", "sanctions"]
+    assert {s["map"] for s in checks} == {"Checks"}
 
 
-def test_a_step_failing_beyond_its_retries_fails_the_case_and_the_execution(tenant: Any, stack: Any) -> None:
-    """The Catch path: Decide cannot load the rule set version pinned on the case."""
+def test_a_step_failing_beyond_its_retries_fails_the_case_and_the_run(tenant: Any, stack: Any) -> None:
+    """The Catch path: EvaluateRules cannot load the rule set version pinned on the case."""
     from arbiter.adapters.dynamodb.keys import rule_set_pk, rule_set_version_sk
 
     publish_demo_rule_sets(tenant)
@@ -168,20 +273,20 @@ def test_a_step_failing_beyond_its_retries_fails_the_case_and_the_execution(tena
     review = tenant.reviewer("viewer").get(f"/v1/review/cases/{case_id}").json()
     failure = next(e for e in review["audit"] if e["action"] == "case.failed")
     assert failure["reason"]
-    sfn = stack.client("stepfunctions")
-    execution_arn = tenant.stored_case(case_id).execution_arn
-    execution = wait_for(
-        lambda: (d := sfn.describe_execution(executionArn=execution_arn))["status"] != "RUNNING" and d,
-        what="the execution to end",
-    )
-    assert execution["status"] == "FAILED"
-    path = tenant.reviewer("viewer").get(f"/v1/review/cases/{case_id}").json()["path"]
-    steps = [step["state"] for step in path]
-    assert steps.index("Decide") < steps.index("RecordFailure")
+    runs = ended(stack, case_id, [f"{case_id}-a1"])
+    run = runs[f"{case_id}-a1"]
+    assert run["status"] == "FAILED"
+    expected = ["Plan", "IsSettled", "HasDocuments", "Checks", "HasOwners", "EvaluateRules", "RecordFailure"]
+    assert run["states"] == [*expected, "Failed"]
+    steps = [s["state"] for s in review["path"]]
+    assert steps[-1] == "RecordFailure"
 
 
-def test_a_kyc_revision_runs_the_automated_step_again_then_waits_for_a_reviewer(tenant: Any) -> None:
-    """Revision on the KYC machine: AwaitResubmission, then Decide again (the checks and rules run anew)."""
+def test_a_kyc_revision_runs_the_automated_part_again_then_waits_for_a_reviewer(
+    tenant: Any, stack: Any
+) -> None:
+    """Revision: the Standard execution waits for the resubmission and ends; a new run of the automated part
+    (the checks and rules anew) hands the case to a new Standard execution."""
     api = tenant.api()
     person = {
         "type": "individual",
@@ -198,13 +303,70 @@ def test_a_kyc_revision_runs_the_automated_step_again_then_waits_for_a_reviewer(
     audit = reviewer.get(f"/v1/review/cases/{case_id}").json()["audit"]
     assert [e["action"] for e in audit].count("risk.assessed") == 2  # the rules ran again
     decide(reviewer, case_id, "approve")
-    wait_for(
-        lambda: (
-            [s["state"] for s in reviewer.get(f"/v1/review/cases/{case_id}").json()["path"]][-1:]
-            == ["Decided"]
-        ),
-        what="the execution to end",
-    )
-    steps = [s["state"] for s in reviewer.get(f"/v1/review/cases/{case_id}").json()["path"]]
-    assert steps.count("Decide") == 2
-    assert steps.index("AwaitResubmission") < len(steps) - 1 - steps[::-1].index("Decide")
+    names = [f"{case_id}-a1", f"{case_id}-w1", f"{case_id}-a2", f"{case_id}-w2"]
+    runs = ended(stack, case_id, names)
+    assert run_of(runs[f"{case_id}-a1"]) == run_of(runs[f"{case_id}-a2"]) == automated(KYC_CHECKS)
+    assert runs[f"{case_id}-w1"]["states"] == [
+        "Handover",
+        "ManualReview",
+        "AfterDecision",
+        "AwaitResubmission",
+        "AfterResubmission",
+        "Resubmitted",
+    ]
+    assert runs[f"{case_id}-w2"]["states"] == ["Handover", "ManualReview", "AfterDecision", "Decided"]
+    path = reviewer.get(f"/v1/review/cases/{case_id}").json()["path"]
+    assert {s["run"] for s in path if s["machine"] == "automation"} == {1, 2}
+
+
+def test_a_manual_review_case_runs_its_standard_machine_only(tenant: Any, stack: Any) -> None:
+    api = tenant.api()
+    person = {
+        "type": "individual",
+        "id": "manual-1",
+        "individual": {"first_name": "Ada", "last_name": "Byron"},
+    }
+    case_id = api.post("/v1/cases", json={"workflow": "manual-review", "entity": person}).json()["id"]
+    wait_for(lambda: case_state(api, case_id) == "manual_review", timeout=60, what="review")
+    decide(tenant.reviewer("reviewer"), case_id, "approve")
+    runs = ended(stack, case_id, [case_id])
+    assert runs[case_id]["machine"] == "review"
+    assert runs[case_id]["states"] == ["IngestDocuments", "ManualReview", "AfterReview", "Decided"]
+
+
+def test_a_check_that_fails_past_its_retries_is_caught_and_the_case_goes_to_a_reviewer(
+    tenant: Any, stack: Any
+) -> None:
+    """One check's task fails (its result cannot be stored): the Map's Catch records it as failed, the other
+    checks and the rules still run, and a reviewer gets the case with the failure flagged."""
+    from tests.support.faults import refused_calls
+
+    def sanctions_result(params: dict[str, Any]) -> bool:
+        items = [r["PutRequest"]["Item"] for rs in params["RequestItems"].values() for r in rs]
+        return any(
+            f"TENANT#{tenant.id}#" in i["pk"]["S"] and i["sk"]["S"] == "CHECK#sanctions" for i in items
+        )
+
+    api = tenant.api()
+    person = {
+        "type": "individual",
+        "id": "kyc-caught",
+        "individual": {"first_name": "Ada", "last_name": "Byron"},
+    }
+    with refused_calls(
+        "dynamodb", "BatchWriteItem", times=1, matching=sanctions_result, code="ValidationException"
+    ) as refused:
+        case_id = api.post("/v1/cases", json={"workflow": "kyc", "entity": person}).json()["id"]
+        wait_for(lambda: case_state(api, case_id) != "processing", timeout=60, what="the automated part")
+    assert refused.refused == 1
+    assert case_state(api, case_id) == "manual_review"
+    detail = tenant.reviewer("viewer").get(f"/v1/review/cases/{case_id}").json()
+    assert detail["checks"]["sanctions"]["status"] == "error"
+    assert any(f["code"] == "check_failed" and f["source"] == "sanctions" for f in detail["case"]["flags"])
+    caught = [s for s in detail["path"] if s["state"] == "CheckFailed"]
+    assert [(s["item"], s["status"], s["map"]) for s in caught] == [("sanctions", "failed", "Checks")]
+    decide(tenant.reviewer("reviewer"), case_id, "approve")
+    runs = ended(stack, case_id, [f"{case_id}-a1", f"{case_id}-w1"])
+    states, iterations = run_of(runs[f"{case_id}-a1"])
+    assert states == automated(KYC_CHECKS)[0]
+    assert iterations == Counter({"RunCheck": 2, "CheckFailed": 1})

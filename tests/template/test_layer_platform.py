@@ -10,7 +10,6 @@ pin of the lock is installed at its version from a wheel for the runtime's Pytho
 from __future__ import annotations
 
 import platform
-import subprocess
 import sys
 from importlib.metadata import distributions
 from pathlib import Path
@@ -20,6 +19,7 @@ from packaging.utils import canonicalize_name
 
 from arbiter_local.cfn import load_template
 from arbiter_local.stack import PROJECT_ROOT
+from tests.support.make import make
 from tests.support.wheels import MACHINES, elf_machine, manylinux_glibc, shared_libraries, wheel_tags
 
 TEMPLATE = load_template(PROJECT_ROOT / "template.yaml")
@@ -59,15 +59,7 @@ def loads_in_lambda(python: str, abi: str, platform_tag: str) -> bool:
 @pytest.mark.timeout(900)
 def test_the_layer_dependencies_are_wheels_for_the_functions_architecture() -> None:
     # Up to date after a first run; otherwise this downloads the layer's wheels (~1 min).
-    built = subprocess.run(
-        ["make", "--no-print-directory", "-s", ".make/layer-site"],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
+    make(".make/layer-site")
 
     installed = {canonicalize_name(d.metadata["Name"]): d.version for d in distributions(path=[str(SITE)])}
     assert installed == locked()

@@ -23,6 +23,7 @@ import pytest
 import arbiter
 from arbiter_local.cfn import load_template
 from arbiter_local.stack import PROJECT_ROOT
+from tests.support.make import make
 
 TEMPLATE = load_template(PROJECT_ROOT / "template.yaml")
 VERSION = TEMPLATE.globals["Function"]["Runtime"].removeprefix("python")  # e.g. 3.13
@@ -55,15 +56,7 @@ def test_the_layer_and_every_function_import_under_the_runtime_python(tmp_path: 
     if interpreter is None:
         pytest.skip(f"no Python {VERSION} interpreter on this machine (looked in pyenv's versions and PATH)")
     # Up to date after `make deps-test`; otherwise this installs the layer's wheels for the runtime (~1 min).
-    built = subprocess.run(
-        ["make", "--no-print-directory", "-s", ".make/runtime-site"],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
+    make(".make/runtime-site")
     extensions = [p.name for p in SITE.glob("pydantic_core/*.so")]
     assert extensions
     assert all(f"cpython-{VERSION.replace('.', '')}-" in name for name in extensions), extensions

@@ -28,7 +28,7 @@ export function Timeline({ audit, path }: { audit: AuditEntry[]; path: Step[] })
       (s): Item => ({
         at: s.entered_at,
         kind: "step",
-        title: `Workflow step ${s.state}`,
+        title: `Workflow step ${s.state}${s.item ? ` (${s.item})` : ""}`,
         status: s.status,
         detail: s.error ?? null,
       }),

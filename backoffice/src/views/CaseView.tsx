@@ -332,9 +332,18 @@ function Notes({
 
 function Workflow({ workflow, path }: { workflow: string; path: CaseDetail["path"] }) {
   const definition = useLoad(
-    () => api<{ workflow: Record<string, unknown>; states: Record<string, any> }>("GET", `/v1/review/workflows/${encodeURIComponent(workflow)}/definition`),
+    () =>
+      api<{ workflow: Record<string, unknown>; states: Record<string, any>; automation?: Record<string, any> | null }>(
+        "GET",
+        `/v1/review/workflows/${encodeURIComponent(workflow)}/definition`,
+      ),
     [workflow],
   );
+  const automated = path.filter((s) => s.machine === "automation");
+  const lastRun = automated.length ? Math.max(...automated.map((s) => s.run ?? 0)) : 0;
+  // A Map iteration's step lights up its Map state in the picture.
+  const runPath = automated.filter((s) => (s.run ?? 0) === lastRun).map((s) => (s.map ? { ...s, state: s.map } : s));
+  const waiting = path.filter((s) => s.machine !== "automation");
   return (
     <Section title="Workflow" id="workflow">
       {definition.error ? (
@@ -342,11 +351,58 @@ function Workflow({ workflow, path }: { workflow: string; path: CaseDetail["path
       ) : !definition.data ? (
         <Loading what="the workflow" />
       ) : (
-        <div class="workflow-wrap">
-          <WorkflowGraph definition={definition.data.states} path={path} />
-        </div>
+        <>
+          {definition.data.automation && (
+            <>
+              <h3 class="small">Automated part{lastRun ? ` (run ${lastRun})` : ""}</h3>
+              <div class="workflow-wrap" data-machine="automation">
+                <WorkflowGraph definition={definition.data.automation} path={runPath} />
+              </div>
+              {automated.length > 0 && <AutomatedSteps steps={automated} />}
+              <h3 class="small">Waiting for people</h3>
+            </>
+          )}
+          <div class="workflow-wrap" data-machine="workflow">
+            <WorkflowGraph definition={definition.data.states} path={waiting} />
+          </div>
+        </>
       )}
     </Section>
+  );
+}
+
+/** Each step of the automated runs: what it ran on, how long it took, its retries and the failures caught. */
+function AutomatedSteps({ steps }: { steps: CaseDetail["path"] }) {
+  const ms = (s: CaseDetail["path"][number]) =>
+    s.exited_at && s.entered_at ? Math.max(0, new Date(s.exited_at).getTime() - new Date(s.entered_at).getTime()) : null;
+  return (
+    <table class="steps small" aria-label="Steps of the automated part">
+      <thead>
+        <tr>
+          <th scope="col">Run</th>
+          <th scope="col">Step</th>
+          <th scope="col">Took</th>
+          <th scope="col">Outcome</th>
+        </tr>
+      </thead>
+      <tbody>
+        {steps.map((s, i) => (
+          <tr key={i} class={`step-${s.status}`} data-state={s.state}>
+            <td>{s.run}</td>
+            <td>
+              {s.state}
+              {s.item ? ` (${s.item})` : ""}
+            </td>
+            <td>{ms(s) === null ? "" : `${ms(s)} ms`}</td>
+            <td>
+              {label(s.status)}
+              {s.retries ? `, ${s.retries} ${s.retries === 1 ? "retry" : "retries"}` : ""}
+              {s.error ? ` — ${s.error}` : ""}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 

@@ -12,7 +12,7 @@ from arbiter.domain.workflow_picture import workflow_picture
 from tests.unit.fakes import STATE_MACHINES, FakeEngine
 
 ACCOUNT = "123456789012"
-WORKFLOWS = ["kyb", "kyc", "manual-review", "webhook-delivery"]
+WORKFLOWS = ["automation", "kyb", "kyc", "manual-review", "webhook-delivery"]
 
 
 def strings(value: Any) -> list[str]:
@@ -56,7 +56,7 @@ def test_a_deployed_definition_loses_every_arn_and_keeps_its_graph(workflow: str
 
 def test_tasks_name_the_function_they_run_and_how() -> None:
     picture = workflow_picture(FakeEngine().definition("kyb"))["States"]
-    assert (picture["Decide"]["Resource"], picture["Decide"]["Integration"]) == (
+    assert (picture["ManualReview"]["Resource"], picture["ManualReview"]["Integration"]) == (
         "WorkflowTasksFunction",
         "lambda:invoke.waitForTaskToken",
     )
@@ -64,12 +64,17 @@ def test_tasks_name_the_function_they_run_and_how() -> None:
         "WorkflowTasksFunction",
         "lambda",
     )
-    assert "Parameters" not in picture["Decide"]
-    assert "Retry" not in picture["Decide"]
-    assert picture["AfterDecision"]["Choices"] == [
-        {"Next": "AwaitResubmission"},
-        {"Next": "DecideAfterOwners"},
-    ]
+    assert "Parameters" not in picture["ManualReview"]
+    assert "Retry" not in picture["ManualReview"]
+    assert picture["AfterDecision"]["Choices"] == [{"Next": "AwaitResubmission"}]
+    automated = workflow_picture(FakeEngine().definition("automation"))["States"]
+    checks = automated["Checks"]["ItemProcessor"]["States"]
+    assert (checks["RunCheck"]["Resource"], checks["RunCheck"]["Integration"]) == (
+        "PluginsFunction",
+        "lambda:invoke",
+    )
+    assert checks["RunCheck"]["Catch"] == [{"ErrorEquals": ["States.ALL"], "Next": "CheckFailed"}]
+    assert automated["EvaluateRules"]["Resource"] == "EvaluateRulesFunction"
 
 
 def test_every_kind_of_task_and_nested_state_is_pictured_without_its_arn() -> None:

@@ -17,14 +17,26 @@ def start(deps, tenant=ACME, **overrides):
     return cases.start_case(deps, integrator(), tenant, **args)
 
 
-def test_starting_a_case_stores_it_and_starts_its_execution_named_after_it():
+def test_starting_a_case_stores_it_and_starts_its_automated_part_named_after_it():
     deps = case_deps()
     case, created = start(deps)
     assert created
     assert deps.cases.get("acme", case.id).state == CaseState.PROCESSING
-    assert deps.engine.started == [("kyc", case.id, {"case": {"tenant_id": "acme", "case_id": case.id}})]
-    assert case.execution_arn.endswith(f":{case.id}")
+    payload = {"case": {"tenant_id": "acme", "case_id": case.id}, "round": 1}
+    assert deps.engine.started == [("automation", f"{case.id}-a1", payload)]
+    assert case.execution_arn is None  # no Standard execution until people are awaited
+    assert case.runs_started == 1
     assert [e.type for e in deps.cases.events] == ["case.created"]
+
+
+def test_a_manual_review_case_starts_its_standard_execution_named_after_it():
+    deps = case_deps()
+    case, _ = start(deps, workflow="manual-review")
+    assert deps.engine.started == [
+        ("manual-review", case.id, {"case": {"tenant_id": "acme", "case_id": case.id}})
+    ]
+    assert case.execution_arn.endswith(f":{case.id}")
+    assert case.runs_started == 0
 
 
 def test_aliases_resolve_to_arbiter_workflows():
@@ -70,7 +82,7 @@ def test_a_collecting_case_starts_on_the_submitted_event():
     assert deps.engine.started == []
     cases.send_event(deps, integrator(), case.id, "submitted")
     assert deps.cases.get("acme", case.id).state == CaseState.PROCESSING
-    assert deps.engine.started[0][1] == case.id
+    assert deps.engine.started[0][1] == f"{case.id}-a1"
 
 
 def test_a_start_the_engine_refuses_for_good_leaves_a_failed_case_not_a_stuck_one():
@@ -96,7 +108,7 @@ def test_a_start_the_engine_fails_for_a_while_is_carried_out_when_it_answers_aga
     deps.engine.fail_starts = False
     deps.redeliver()
     assert deps.undelivered == []
-    assert [name for _, name, _ in deps.engine.started] == [case.id]
+    assert [name for _, name, _ in deps.engine.started] == [f"{case.id}-a1"]
     deps.redeliver()  # a redelivery of a start that took effect starts nothing more
     assert len(deps.engine.started) == 1
 

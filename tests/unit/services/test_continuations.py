@@ -5,12 +5,13 @@ import datetime as dt
 import json
 
 from arbiter.domain.case import CaseState, Continuation
-from arbiter.services import automation, cases, review, workflow_steps
+from arbiter.services import cases, review, workflow_steps
 from arbiter.services.continuations import continue_from_outbox, outbox_continuations
 from arbiter.services.outbox import outbox_events, publish_outbox
 from arbiter.services.reconciliation import reconcile_processing
 from arbiter.services.review import DecisionRequest
 from tests.builders import business, individual, integrator, reviewer, tenant, ubo
+from tests.support.automation import run_automation
 from tests.unit.fakes import RecommendByName, automation_deps, case_deps
 
 HOUR = dt.timedelta(hours=1)
@@ -45,9 +46,10 @@ def test_the_last_owners_decision_releases_the_parent_once_even_when_the_engine_
         deps, integrator(), tenant(), workflow="kyb", entity=business(ubos=[ubo("Jane", "Roe", 60)])
     )
     automated = automation_deps(deps, RecommendByName(Roe="review"))
-    assert automation.decide(automated, "acme", parent.id, "parent-token") == "owners"
+    assert run_automation(automated, "acme", parent.id) == "owners"
     owner = f"{parent.id}-o0"
-    automation.decide(automated, "acme", owner, "owner-token")
+    workflow_steps.await_review(deps, "acme", owner, "owner-token")  # the owner's Standard execution
+    workflow_steps.await_owners(deps, "acme", parent.id, "parent-token")  # the parent's
     deps.engine.fail_completions = 2  # both the owner's resume and the parent's release fail at first
     review.decide(deps, reviewer(), owner, DecisionRequest(decision="approve", reason="fine"))
     stored_parent = deps.cases.get("acme", parent.id)
@@ -108,15 +110,19 @@ def test_the_outbox_publishes_inserted_events_and_names_the_ones_to_retry():
     assert [e["id"] for e in bus.published] == ["e-1", "e-2"]
 
 
-def test_the_reconciler_starts_a_case_whose_start_was_lost_and_fails_one_whose_execution_ended():
+def test_the_reconciler_runs_again_a_case_whose_automated_run_never_finished_and_fails_one_whose_execution_ended():
     deps = case_deps()
     deps.engine.fail_starts = True
     lost, _ = cases.start_case(deps, integrator(), tenant(), workflow="kyc", entity=individual())
     deps.undelivered.clear()  # beyond the stream's retries: the start continuation is gone
     deps.engine.fail_starts = False
-    ended, _ = cases.start_case(deps, integrator(), tenant(), workflow="kyc", entity=individual("user-2"))
+    ended, _ = cases.start_case(
+        deps, integrator(), tenant(), workflow="manual-review", entity=individual("u-2")
+    )
     deps.engine.executions[ended.execution_arn] = "failed"  # it ended without deciding
-    running, _ = cases.start_case(deps, integrator(), tenant(), workflow="kyc", entity=individual("user-3"))
+    running, _ = cases.start_case(
+        deps, integrator(), tenant(), workflow="manual-review", entity=individual("u-3")
+    )
 
     too_soon = reconcile_processing(deps, ["acme"], after=HOUR)
     assert (too_soon.checked, too_soon.without_workflow) == (0, 0)  # nothing has waited an hour yet
@@ -126,32 +132,65 @@ def test_the_reconciler_starts_a_case_whose_start_was_lost_and_fails_one_whose_e
     assert (report.checked, report.running) == (3, 1)
     assert report.restarted == [lost.id]
     assert report.failed == [ended.id]
-    assert [name for _, name, _ in deps.engine.started].count(lost.id) == 1
-    assert deps.cases.get("acme", lost.id).state == CaseState.PROCESSING
+    assert [name for _, name, _ in deps.engine.started if name.startswith(lost.id)] == [f"{lost.id}-a2"]
+    restarted = deps.cases.get("acme", lost.id)
+    assert (restarted.state, restarted.runs_started) == (CaseState.PROCESSING, 2)
     assert deps.cases.audit[("acme", lost.id)][-1].action == "workflow.restarted"
     failed = deps.cases.get("acme", ended.id)
     assert failed.state == CaseState.FAILED
     assert deps.cases.audit[("acme", ended.id)][-1].reason == "WorkflowEnded"
     assert deps.cases.get("acme", running.id).state == CaseState.PROCESSING
 
-    again = reconcile_processing(deps, ["acme"], after=dt.timedelta(0))
-    assert again.without_workflow == 0  # set right once: the restarted case now runs
+    # An automated run that never finishes is run again up to three runs in all, then the case fails.
+    deps.clock = lambda: dt.datetime.now(dt.UTC) + 4 * HOUR
+    assert reconcile_processing(deps, ["acme"], after=HOUR).restarted == [lost.id]
+    deps.clock = lambda: dt.datetime.now(dt.UTC) + 6 * HOUR
+    assert reconcile_processing(deps, ["acme"], after=HOUR).failed == [lost.id]
+    assert deps.cases.get("acme", lost.id).state == CaseState.FAILED
 
 
-def test_an_owners_case_decided_in_its_parents_step_follows_its_parent():
+def test_a_standard_execution_never_started_after_a_hand_over_is_started_under_its_name():
+    deps = case_deps()
+    case, _ = cases.start_case(deps, integrator(), tenant(), workflow="kyc", entity=individual())
+    deps.engine.fail_starts = True
+    run_automation(automation_deps(deps, RecommendByName(Lovelace="review")), "acme", case.id)
+    deps.undelivered.clear()
+    deps.engine.fail_starts = False
+    # The case is in manual review now, which the reconciler leaves alone; a parent waiting for owners is not.
+    parent, _ = cases.start_case(
+        deps, integrator(), tenant(), workflow="kyb", entity=business(ubos=[ubo("Jane", "Roe", 60)])
+    )
+    deps.engine.fail_starts = True
+    run_automation(automation_deps(deps, RecommendByName(Roe="review")), "acme", parent.id)
+    deps.undelivered.clear()
+    deps.engine.fail_starts = False
+    deps.clock = lambda: dt.datetime.now(dt.UTC) + 2 * HOUR
+    report = reconcile_processing(deps, ["acme"], after=HOUR)
+    assert report.restarted == [parent.id]
+    assert deps.engine.started[-1] == (
+        "kyb",
+        f"{parent.id}-w1",
+        {"case": {"tenant_id": "acme", "case_id": parent.id}, "wait": "owners"},
+    )
+
+
+def test_an_owners_case_automated_in_its_parents_run_follows_its_parent():
     deps = case_deps()
     parent, _ = cases.start_case(
         deps, integrator(), tenant(), workflow="kyb", entity=business(ubos=[ubo("Jane", "Roe", 60)])
     )
-    workflow_steps.open_owner_cases(deps, deps.cases.get("acme", parent.id))
+    workflow_steps.open_owner_cases(deps, deps.cases.get("acme", parent.id))  # the parent's run stopped here
     owner = f"{parent.id}-o0"
     deps.clock = lambda: dt.datetime.now(dt.UTC) + 2 * HOUR
     report = reconcile_processing(deps, ["acme"], after=HOUR)
-    assert report.without_workflow == 0  # the parent's execution runs: the owner's case is being decided
-    deps.engine.executions[parent.execution_arn] = "failed"
+    assert report.restarted == [parent.id]  # the parent runs again, and finishes its owner's case
+    assert report.running == 1
+    assert report.failed == []
+    stored = deps.cases.get("acme", parent.id)
+    deps.cases.save(stored, stored.fail("Boom", "gone"), expected_version=stored.version)
     report = reconcile_processing(deps, ["acme"], after=HOUR)
-    assert set(report.failed) == {parent.id, owner}
-    assert report.restarted == []  # an owner's case never gets an execution of its own from here
+    assert report.failed == [owner]
+    assert report.restarted == []  # an owner's case never gets a run of its own from here
 
 
 def stream_record(sequence, sort_key, data, *, event_name="INSERT"):
@@ -166,14 +205,12 @@ def stream_record(sequence, sort_key, data, *, event_name="INSERT"):
     }
 
 
-def test_a_retried_decide_step_resumes_itself_through_the_outbox():
+def test_a_run_started_twice_decides_once_and_resumes_nothing():
     deps = case_deps()
     case, _ = cases.start_case(deps, integrator(), tenant(), workflow="kyc", entity=individual())
     automated = automation_deps(deps)
-    assert automation.decide(automated, "acme", case.id, "first-token") == "decided"
-    # Step Functions retried the step (a new token): the case is decided, the new token answered from it.
-    assert automation.decide(automated, "acme", case.id, "second-token") == "settled"
-    assert deps.engine.completed == [
-        ("first-token", {"decision": "approved"}),
-        ("second-token", {"decision": "approved"}),
-    ]
+    assert run_automation(automated, "acme", case.id) == "approved"
+    # The start continuation was carried out twice (an Express start is not idempotent): the second run ends.
+    assert run_automation(automated, "acme", case.id) == "settled"
+    assert deps.engine.completed == []
+    assert [e.type for e in deps.cases.events].count("case.decided") == 1

@@ -8,7 +8,8 @@ from arbiter.services import cases, review, workflow_steps
 from arbiter.services.cases import DocumentInput
 from arbiter.services.review import DecisionRequest
 from tests.builders import individual, integrator, reviewer, tenant
-from tests.unit.fakes import case_deps
+from tests.support.automation import run_automation
+from tests.unit.fakes import RecommendByName, automation_deps, case_deps
 
 
 def case_in_review(deps, **kwargs):
@@ -19,10 +20,18 @@ def case_in_review(deps, **kwargs):
 
 def test_a_viewer_reads_but_cannot_decide():
     deps = case_deps()
-    case_id = case_in_review(deps)
+    case, _ = cases.start_case(deps, integrator(), tenant(), workflow="kyc", entity=individual())
+    run_automation(automation_deps(deps, RecommendByName(Lovelace="review")), "acme", case.id)
+    workflow_steps.await_review(deps, "acme", case.id, "review-token")
+    case_id = case.id
     detail, path = review.case_detail(deps, reviewer("viewer"), case_id)
     assert detail.case.id == case_id
-    assert path
+    # The automated run's steps as the case recorded them, then the Standard execution's.
+    assert [(s["machine"], s["state"]) for s in path][-2:] == [
+        ("automation", "Decide"),
+        ("workflow", "IngestDocuments"),
+    ]
+    assert {s["run"] for s in path if s["machine"] == "automation"} == {1}
     with pytest.raises(NotAllowed, match="needs the reviewer role"):
         review.decide(deps, reviewer("viewer"), case_id, DecisionRequest(decision="approve", reason="ok"))
     assert deps.cases.get("acme", case_id).state == CaseState.MANUAL_REVIEW

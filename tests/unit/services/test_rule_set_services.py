@@ -9,8 +9,9 @@ import pytest
 from arbiter.domain.case import CaseState, RuleSetRef
 from arbiter.domain.errors import InvalidInput, InvalidRule, NotAllowed, RuleLimitExceeded
 from arbiter.rules.ruleset import parse_draft
-from arbiter.services import assessment, automation, cases, rule_sets
+from arbiter.services import assessment, cases, rule_sets
 from tests.builders import individual, integrator, reviewer, tenant
+from tests.support.automation import run_automation
 from tests.unit.fakes import InMemoryRuleSets, automation_deps, case_deps
 
 ACME = tenant("acme")
@@ -133,7 +134,7 @@ def test_backtest_reports_the_recommendations_that_would_change(deps):
             deps, integrator(), ACME, workflow="kyc", entity=individual(entity_id, nationality=nationality)
         )
         assessor = rule_sets.RuleSetAssessor(rule_sets.CompiledRuleSets(deps.rule_sets))
-        automation.decide(automation_deps(deps, assessor), "acme", case.id, f"token-{entity_id}")
+        run_automation(automation_deps(deps, assessor), "acme", case.id)
         decided.append(case.id)
     stricter = {**KYC_RULES, "rules": [{**KYC_RULES["rules"][0], "condition": {"in": [{"var": "entity.individual.nationality"}, ["IR", "FR"]]}}, KYC_RULES["rules"][1]]}  # fmt: skip
     draft = rule_sets.create_draft(deps.rule_sets, admin(), stricter)
@@ -219,7 +220,7 @@ def test_a_rule_past_a_run_time_limit_in_a_workflow_is_recorded_and_the_case_goe
     publish(deps, with_rule(GROWING, id="growing"))
     case, _ = cases.start_case(deps, integrator(), ACME, workflow="kyc", entity=individual("p-1"))
     assessor = rule_sets.RuleSetAssessor(rule_sets.CompiledRuleSets(deps.rule_sets))
-    automation.decide(automation_deps(deps, assessor), "acme", case.id, "token-1")
+    run_automation(automation_deps(deps, assessor), "acme", case.id)
     stored = deps.cases.get("acme", case.id)
     assert stored.state == CaseState.MANUAL_REVIEW
     assert stored.risk.recommendation == "review"

@@ -1,4 +1,5 @@
-"""Workflow steps: the Decide step, owners' cases, parents released by their last child, retries that change nothing."""
+"""Workflow steps: the automated part (run as the Express machine runs it), owners' cases, the hand-over to the
+Standard execution, parents released by their last child, retries that change nothing."""
 
 import pytest
 
@@ -7,6 +8,7 @@ from arbiter.domain.errors import InvalidInput
 from arbiter.services import automation, cases, review, workflow_steps
 from arbiter.services.review import DecisionRequest
 from tests.builders import business, individual, integrator, reviewer, tenant, ubo
+from tests.support.automation import run_automation
 from tests.unit.fakes import RecommendByName, automation_deps, case_deps
 
 
@@ -15,38 +17,50 @@ def kyb_case(deps, ubos):
     return case
 
 
-def test_owners_above_the_threshold_get_kyc_cases_decided_inside_the_parents_step():
+def names(deps):
+    """The executions started, by name."""
+    return [name for _, name, _ in deps.engine.started]
+
+
+def test_owners_above_the_threshold_get_kyc_cases_decided_inside_the_parents_run():
     deps = case_deps()
     parent = kyb_case(deps, [ubo("Jane", "Roe", 60), ubo("John", "Doe", 30), ubo("Small", "Holder", 10)])
     assessor = RecommendByName()
-    assert automation.decide(automation_deps(deps, assessor), "acme", parent.id, "parent-token") == "decided"
+    assert run_automation(automation_deps(deps, assessor), "acme", parent.id) == "approved"
     children = [f"{parent.id}-o0", f"{parent.id}-o1"]
     child = deps.cases.get("acme", children[0])
     assert (child.workflow_id, child.parent_case_id, child.entity.type) == ("kyc", parent.id, "individual")
     assert child.entity.individual.last_name == "Roe"
     assert child.metadata["ownership_percent"] == 60
     assert {deps.cases.get("acme", c).state for c in children} == {CaseState.APPROVED}
-    assert [name for _, name, _ in deps.engine.started] == [parent.id]  # owners decided inline: no execution
+    # Owners decided in the parent's run, the parent decided by its rules: no Standard execution at all.
+    assert names(deps) == [f"{parent.id}-a1"]
     stored = deps.cases.get("acme", parent.id)
     assert stored.child_case_ids == children
-    assert stored.state == CaseState.APPROVED
+    assert (stored.state, stored.execution_arn) == (CaseState.APPROVED, None)
+    assert stored.automation[-1].outcome == "approved"
     # The parent's rules read its owners' outcomes.
     assert [c["decision"] for c in assessor.contexts[-1]["children"]] == ["approved", "approved"]
-    assert deps.engine.completed == [("parent-token", {"decision": "approved"})]
+    assert deps.engine.completed == []
 
 
 def test_an_owner_for_review_gets_its_own_execution_and_the_parent_waits_for_it():
     deps = case_deps()
     parent = kyb_case(deps, [ubo("Jane", "Roe", 60), ubo("John", "Doe", 40)])
     automated = automation_deps(deps, RecommendByName(Roe="review"))
-    assert automation.decide(automated, "acme", parent.id, "parent-token") == "owners"
+    assert run_automation(automated, "acme", parent.id) == "owners"
     roe, doe = f"{parent.id}-o0", f"{parent.id}-o1"
     assert deps.cases.get("acme", roe).state == CaseState.MANUAL_REVIEW
     assert deps.cases.get("acme", doe).state == CaseState.APPROVED
-    assert [name for _, name, _ in deps.engine.started] == [parent.id, roe]
-    assert deps.engine.completed == []  # the parent waits
-    # The owner's execution reaches its Decide step: the case is already in review, the token is kept for it.
-    assert automation.decide(automated, "acme", roe, "roe-token") == "settled"
+    # The owner for review, then the parent, are handed to their workflows' Standard executions.
+    assert deps.engine.started[1:] == [
+        ("kyc", f"{roe}-w0", {"case": {"tenant_id": "acme", "case_id": roe}, "wait": "review"}),
+        ("kyb", f"{parent.id}-w1", {"case": {"tenant_id": "acme", "case_id": parent.id}, "wait": "owners"}),
+    ]
+    assert deps.cases.get("acme", parent.id).execution_arn.endswith(f":{parent.id}-w1")
+    workflow_steps.await_review(deps, "acme", roe, "roe-token")  # the owner's ManualReview
+    workflow_steps.await_owners(deps, "acme", parent.id, "parent-token")  # the parent's AwaitOwners
+    assert deps.engine.completed == []
     review.decide(deps, reviewer(), roe, DecisionRequest(decision="reject", reason="PEP, undeclared"))
     assert ("roe-token", {"decision": "rejected"}) in deps.engine.completed
     released = [output for token, output in deps.engine.completed if token == "parent-token"]
@@ -56,35 +70,52 @@ def test_an_owner_for_review_gets_its_own_execution_and_the_parent_waits_for_it(
             "children": [{"case_id": roe, "state": "rejected"}, {"case_id": doe, "state": "approved"}],
         }
     ]
-    assert automation.decide_after_owners(automated, "acme", parent.id, "after-token") == "decided"
+    assert automation.decide_after_owners(automated, "acme", parent.id, "after-token") == "approved"
     assert deps.engine.completed[-1] == ("after-token", {"decision": "approved"})
     workflow_steps.notify_parent(deps, deps.cases.get("acme", roe))  # a late duplicate notification
     assert len([t for t, _ in deps.engine.completed if t == "parent-token"]) == 1
 
 
-def test_a_retried_step_opens_no_second_child_and_starts_no_second_execution():
+def test_a_run_started_twice_opens_no_second_child_and_hands_over_once():
     deps = case_deps()
     parent = kyb_case(deps, [ubo("Jane", "Roe", 60)])
     automated = automation_deps(deps, RecommendByName(Roe="review"))
-    automation.decide(automated, "acme", parent.id, "token-1")
-    automation.decide(automated, "acme", parent.id, "token-2")
+    assert run_automation(automated, "acme", parent.id) == "owners"
+    assert (
+        run_automation(automated, "acme", parent.id) == "settled"
+    )  # the case waits in its Standard execution
     assert len([c for c in deps.cases.cases.values() if c.parent_case_id == parent.id]) == 1
-    assert sum(1 for _, name, _ in deps.engine.started if name.startswith(parent.id + "-")) == 1
+    assert names(deps) == [f"{parent.id}-a1", f"{parent.id}-o0-w0", f"{parent.id}-w1"]
+    workflow_steps.await_owners(deps, "acme", parent.id, "token-1")
+    workflow_steps.await_owners(deps, "acme", parent.id, "token-2")  # AwaitOwners retried: the newest token
     assert deps.cases.get("acme", parent.id).task_tokens["children"] == "token-2"
+
+
+def test_a_step_retried_after_its_owner_was_opened_finishes_that_owner_once():
+    deps = case_deps()
+    parent = kyb_case(deps, [ubo("Jane", "Roe", 60)])
+    automated = automation_deps(deps)
+    first = automation.automate_owner(automated, "acme", parent.id, 0)
+    again = automation.automate_owner(automated, "acme", parent.id, 0)
+    assert first == again == {"case_id": f"{parent.id}-o0", "state": "approved"}
+    assert [e.type for e in deps.cases.events].count("case.decided") == 1
+    with pytest.raises(InvalidInput, match="no owner 1"):
+        automation.automate_owner(automated, "acme", parent.id, 1)
 
 
 def test_no_owners_above_the_threshold_decides_at_once():
     deps = case_deps()
     parent = kyb_case(deps, [ubo("Small", "Holder", 5)])
-    assert automation.decide(automation_deps(deps), "acme", parent.id, "parent-token") == "decided"
+    assert run_automation(automation_deps(deps), "acme", parent.id) == "approved"
     assert deps.cases.get("acme", parent.id).child_case_ids == []
-    assert deps.engine.completed == [("parent-token", {"decision": "approved"})]
+    assert names(deps) == [f"{parent.id}-a1"]
 
 
 def test_a_failed_child_counts_as_done():
     deps = case_deps()
     parent = kyb_case(deps, [ubo("Jane", "Roe", 60)])
-    automation.decide(automation_deps(deps, RecommendByName(Roe="review")), "acme", parent.id, "parent-token")
+    run_automation(automation_deps(deps, RecommendByName(Roe="review")), "acme", parent.id)
+    workflow_steps.await_owners(deps, "acme", parent.id, "parent-token")
     child = f"{parent.id}-o0"
     workflow_steps.record_failure(deps, "acme", child, {"Error": "States.TaskFailed", "Cause": "boom"})
     assert deps.cases.get("acme", child).state == CaseState.FAILED
@@ -97,50 +128,69 @@ def test_a_failed_child_counts_as_done():
 def test_a_failed_parent_leaves_no_owner_case_processing():
     deps = case_deps()
     parent = kyb_case(deps, [ubo("Jane", "Roe", 60)])
-    (child,) = workflow_steps.open_owner_cases(deps, deps.cases.get("acme", parent.id))  # the step died here
+    (child,) = workflow_steps.open_owner_cases(deps, deps.cases.get("acme", parent.id))  # the run died here
     workflow_steps.record_failure(deps, "acme", parent.id, {"Error": "Lambda.Unknown", "Cause": "timed out"})
     assert deps.cases.get("acme", parent.id).state == CaseState.FAILED
     assert deps.cases.get("acme", child).state == CaseState.FAILED
 
 
-def test_automatic_decision_explains_itself_and_retries_change_nothing():
+def test_automatic_decision_explains_itself_and_a_second_run_changes_nothing():
     deps = case_deps()
     case = kyb_case(deps, [])
     automated = automation_deps(deps, RecommendByName(Acme="reject"))
-    assert automation.decide(automated, "acme", case.id, "first") == "decided"
-    assert automation.decide(automated, "acme", case.id, "second") == "settled"
+    assert run_automation(automated, "acme", case.id) == "rejected"
+    assert run_automation(automated, "acme", case.id) == "settled"
     stored = deps.cases.get("acme", case.id)
     assert stored.state == CaseState.REJECTED
     assert stored.decision.automatic
     assert stored.decision.reason.startswith("automatic reject")
     assert [e.type for e in deps.cases.events].count("case.decided") == 1
-    assert deps.engine.completed == [
-        ("first", {"decision": "rejected"}),
-        ("second", {"decision": "rejected"}),
-    ]
+    assert names(deps) == [f"{case.id}-a1"]  # an auto-decided case never starts a Standard execution
+    assert deps.engine.completed == []
 
 
-def test_a_case_the_rules_send_to_review_keeps_the_token_for_the_reviewer():
+def test_a_case_the_rules_send_to_review_is_handed_over_and_its_review_step_keeps_the_token():
     deps = case_deps()
     case = kyb_case(deps, [])
-    assert (
-        automation.decide(automation_deps(deps, RecommendByName(Acme="review")), "acme", case.id, "t")
-        == "review"
-    )
+    assert run_automation(automation_deps(deps, RecommendByName(Acme="review")), "acme", case.id) == "review"
     stored = deps.cases.get("acme", case.id)
-    assert (stored.state, stored.task_tokens["review"]) == (CaseState.MANUAL_REVIEW, "t")
+    assert (stored.state, stored.task_tokens) == (CaseState.MANUAL_REVIEW, {})
     assert stored.risk.recommendation == "review"
+    assert deps.engine.started[-1] == (
+        "kyb",
+        f"{case.id}-w1",
+        {"case": {"tenant_id": "acme", "case_id": case.id}, "wait": "review"},
+    )
+    workflow_steps.await_review(deps, "acme", case.id, "t")  # the Standard execution's ManualReview
+    assert deps.cases.get("acme", case.id).task_tokens["review"] == "t"
     review.decide(deps, reviewer(), case.id, DecisionRequest(decision="revision", reason="blurry"))
     assert deps.engine.completed == [("t", {"decision": "revision"})]
 
 
-def test_the_decide_step_refuses_a_case_still_collecting_documents():
+def test_a_resubmitted_case_runs_its_automated_part_again_as_a_new_run():
+    deps = case_deps()
+    case = kyb_case(deps, [])
+    automated = automation_deps(deps, RecommendByName(Acme="review"))
+    run_automation(automated, "acme", case.id)
+    workflow_steps.await_review(deps, "acme", case.id, "review-token")
+    review.decide(deps, reviewer(), case.id, DecisionRequest(decision="revision", reason="blurry"))
+    workflow_steps.await_resubmission(deps, "acme", case.id, "resubmission-token")
+    cases.send_event(deps, integrator(), case.id, "resubmitted")
+    stored = deps.cases.get("acme", case.id)
+    assert (stored.state, stored.runs_started, stored.execution_arn) == (CaseState.PROCESSING, 2, None)
+    assert ("resubmission-token", {"resubmitted": True, "return_to_review": False}) in deps.engine.completed
+    assert names(deps)[-1] == f"{case.id}-a2"
+    assert run_automation(automation_deps(deps), "acme", case.id) == "approved"
+    assert [r.number for r in deps.cases.get("acme", case.id).automation] == [1, 2]
+
+
+def test_the_plan_of_a_case_still_collecting_documents_is_settled():
     deps = case_deps()
     case, _ = cases.start_case(
         deps, integrator(), tenant(), workflow="kyb", entity=business(ubos=[]), submit=False
     )
-    with pytest.raises(InvalidInput, match="collecting"):
-        automation.decide(automation_deps(deps), "acme", case.id, "t")
+    assert run_automation(automation_deps(deps), "acme", case.id) == "settled"
+    assert deps.cases.get("acme", case.id).state == CaseState.COLLECTING
 
 
 def test_await_review_retry_keeps_the_newest_token():
@@ -152,15 +202,15 @@ def test_await_review_retry_keeps_the_newest_token():
     assert [e.type for e in deps.cases.events].count("case.awaiting_review") == 1
 
 
-def test_an_owner_asked_for_a_revision_before_its_execution_reached_decide_answers_revision():
+def test_an_owner_asked_for_a_revision_before_its_execution_reached_review_answers_revision():
     deps = case_deps()
     parent = kyb_case(deps, [ubo("Jane", "Roe", 60)])
     automated = automation_deps(deps, RecommendByName(Roe="review"))
-    automation.decide(automated, "acme", parent.id, "parent-token")
+    run_automation(automated, "acme", parent.id)
     roe = f"{parent.id}-o0"
     # The reviewer is quicker than the owner's own execution: no review token on the case yet.
     review.decide(deps, reviewer(), roe, DecisionRequest(decision="revision", reason="passport expired"))
-    assert automation.decide(automated, "acme", roe, "roe-token") == "settled"
+    workflow_steps.await_review(deps, "acme", roe, "roe-token")
     assert ("roe-token", {"decision": "revision"}) in deps.engine.completed
 
 

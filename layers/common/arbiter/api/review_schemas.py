@@ -69,9 +69,9 @@ class NoteRequest(BaseModel):
     text: str = Field(min_length=1, max_length=4000)
 
 
-#: Kept on the case for the service layer, never shown: task tokens, and the execution's ARN (the AWS account id,
-#: the stack's names); the case view's `path` is what reviewers see of the execution.
-_HIDDEN_CASE_FIELDS = {"task_tokens", "execution_arn"}
+#: Kept on the case for the service layer, never shown: task tokens, the execution's ARN (the AWS account id,
+#: the stack's names) and the automated runs' records; the case view's `path` is what reviewers see of them.
+_HIDDEN_CASE_FIELDS = {"task_tokens", "execution_arn", "automation", "runs_started"}
 
 
 def review_case_view(case: Case) -> dict[str, Any]:
@@ -108,6 +108,8 @@ class ReviewCaseView(Case):
 
     task_tokens: SkipJsonSchema[dict[str, str]] = Field(default_factory=dict, exclude=True)
     execution_arn: SkipJsonSchema[str | None] = Field(default=None, exclude=True)
+    runs_started: SkipJsonSchema[int] = Field(default=0, exclude=True)
+    automation: SkipJsonSchema[list[Any]] = Field(default_factory=list, exclude=True)
     entity_name: str = Field(description="The person's or the business's name, as the queue shows it")
 
 
@@ -156,7 +158,11 @@ class CaseDetailView(BaseModel):
     audit: list[AuditEntry]
     checks: dict[str, dict[str, Any]] = Field(description="Each check's result by name")
     children: list[ReviewCaseView]
-    path: list[dict[str, Any]] = Field(description="The workflow states the case went through")
+    path: list[dict[str, Any]] = Field(
+        description="The workflow states the case went through, in time order: the automated runs' steps "
+        "(`machine` `automation`, with `run`, the check or owner a Map iteration ran as `item`, timings, retries "
+        "and the failures caught) and its Standard execution's states (`machine` `workflow`)"
+    )
     actions: CaseActions
     webhook_deliveries: list[WebhookDeliverySummary]
 
@@ -206,7 +212,13 @@ class EntityErasure(BaseModel):
 class WorkflowDefinitionView(BaseModel):
     workflow: WorkflowSummary
     states: dict[str, Any] = Field(
-        description="The state machine's picture: states, their types and transitions (tasks named by role, no ARNs)"
+        description="The picture of the Standard state machine that waits for people: states, their types and "
+        "transitions (tasks named by role, no ARNs)"
+    )
+    automation: dict[str, Any] | None = Field(
+        default=None,
+        description="For an automated workflow, the picture of the Express state machine that runs its automated "
+        "part (documents, checks, owners' cases, rules, decision) before people are awaited",
     )
 
 

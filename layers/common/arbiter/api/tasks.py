@@ -1,15 +1,23 @@
-"""The input Step Functions tasks receive: which step, which case, and what the state machine passes along."""
+"""The input Step Functions tasks receive: which step, which case, and what the state machine passes along.
+
+The Express automation machine's tasks also get `step` (the state's name, when it was entered, its retries: from
+the context object) and answer `{"step": ..., "output": ...}` (`traced`), so that the run's last step (`run`: the
+whole state) can record what each step did, when, and what was caught, on the case (`automation_run`).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from arbiter.domain.case import AutomationRun, StepRecord
 from arbiter.domain.errors import ConcurrentUpdate, InvalidInput, TransientError
+from arbiter.services import cases
 
-__all__ = ["TaskInput", "rerun_lost_races"]
+__all__ = ["TaskInput", "automation_run", "rerun_lost_races", "traced"]
 
 T = TypeVar("T")
 RACE_ATTEMPTS = 5
@@ -19,13 +27,10 @@ def rerun_lost_races(step: Callable[[], T], attempts: int = RACE_ATTEMPTS) -> T:
     """Run an idempotent step again when its save lost a race (a page landed between its read and write).
 
     Past `attempts`, TransientError: the state machine's Retry takes over."""
-    for attempt in range(attempts):
-        try:
-            return step()
-        except ConcurrentUpdate as exc:
-            if attempt == attempts - 1:
-                raise TransientError(exc.message, **exc.context) from exc
-    raise AssertionError("unreachable")
+    try:
+        return cases.rerun_lost_races(step, attempts)
+    except ConcurrentUpdate as exc:
+        raise TransientError(exc.message, **exc.context) from exc
 
 
 class CaseRef(BaseModel):
@@ -33,8 +38,17 @@ class CaseRef(BaseModel):
     case_id: str = Field(min_length=1)
 
 
+class StepInput(BaseModel):
+    """The state a task runs in, from the context object (`$$.State`)."""
+
+    state: str
+    entered_at: dt.datetime | None = None
+    retries: int = 0
+
+
 class TaskInput(BaseModel):
-    """`{"task": ..., "case": {"tenant_id", "case_id"}, "task_token"?, "recommendation"?, "error"?}`."""
+    """`{"task": ..., "case": {"tenant_id", "case_id"}, "task_token"?, "error"?, "step"?, "check"?, "owner"?,
+    "round"?, "run"?}`."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -43,6 +57,13 @@ class TaskInput(BaseModel):
     task_token: str | None = None
     recommendation: str | None = None
     error: dict[str, Any] | None = None
+    step: StepInput | None = None
+    #: The check (`run_check`, `record_check_failure`) or the owner's index (`automate_owner`) of a Map iteration.
+    check: str | None = None
+    owner: int | None = Field(default=None, ge=0)
+    #: The automated run's number and its whole state so far (the last step's and a failure's input).
+    round: int | None = Field(default=None, ge=0)
+    run: dict[str, Any] | None = None
 
     @property
     def tenant_id(self) -> str:
@@ -71,3 +92,45 @@ class TaskInput(BaseModel):
         if task.task not in known:
             raise InvalidInput(f"unknown task {task.task!r}; known: {', '.join(sorted(known))}", path="task")
         return task
+
+
+def traced(task: TaskInput, output: Any, *, item: str | None = None, error: str | None = None) -> Any:
+    """A task's answer: as it is for a Standard machine's task; `{"step", "output"}` for the Express machine's (a
+    task given `step`), the step recording when it ended and how."""
+    if task.step is None:
+        return output
+    record = StepRecord(
+        state=task.step.state,
+        item=item,
+        entered_at=task.step.entered_at,
+        exited_at=dt.datetime.now(dt.UTC),
+        status="failed" if error else "succeeded",
+        retries=task.step.retries,
+        error=error,
+    )
+    return {"step": record.model_dump(mode="json", exclude_none=True), "output": output}
+
+
+def automation_run(task: TaskInput) -> AutomationRun:
+    """The run so far, from the state the machine passed (`run`): each step it went through, in order, the Map
+    iterations one by one, then the current step (outcome left to the caller)."""
+    state = task.run or {}
+    steps: list[StepRecord] = []
+    for slot in ("plan", "ingest", "checks", "owners", "assessment"):
+        value = state.get(slot)
+        for entry in value if isinstance(value, list) else [value]:
+            if isinstance(entry, dict) and isinstance(entry.get("step"), dict):
+                try:
+                    steps.append(StepRecord.model_validate(entry["step"]))
+                except ValidationError:
+                    continue  # a step the machine recorded in another shape is left out of the picture
+    if task.step is not None:
+        steps.append(
+            StepRecord(
+                state=task.step.state,
+                entered_at=task.step.entered_at,
+                exited_at=dt.datetime.now(dt.UTC),
+                retries=task.step.retries,
+            )
+        )
+    return AutomationRun(number=task.round or int(state.get("round") or 0), outcome="running", steps=steps)

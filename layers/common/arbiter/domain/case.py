@@ -33,9 +33,11 @@ from arbiter.domain.events import (
 )
 
 __all__ = [
+    "AUTOMATION_MACHINE",
     "SYSTEM",
     "Actor",
     "AuditEntry",
+    "AutomationRun",
     "Case",
     "CaseState",
     "Change",
@@ -49,6 +51,7 @@ __all__ = [
     "RiskAssessment",
     "RiskLevel",
     "RuleSetRef",
+    "StepRecord",
     "new_case_id",
 ]
 
@@ -173,8 +176,12 @@ class AuditEntry(BaseModel):
 
 
 class Continuation(BaseModel):
-    """What a change asks of the case's workflow: start its execution, or resume the step waiting on `token` with
-    `output`. Saved with the change that causes it (the outbox) and carried out once the change is stored."""
+    """What a change asks of the case's workflow: start an execution, or resume the step waiting on `token` with
+    `output`. Saved with the change that causes it (the outbox) and carried out once the change is stored.
+
+    A start names its state machine (`machine`: `automation`, the Express machine running a workflow's automated
+    part, or the workflow's own Standard machine, the default), the execution (`execution`, default the case id)
+    and its input (default `{"case": {tenant_id, case_id}}`)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -183,9 +190,49 @@ class Continuation(BaseModel):
     tenant_id: str
     case_id: str
     workflow_id: str
+    machine: str | None = None
+    execution: str | None = None
+    input: dict[str, Any] | None = None
     token: str | None = Field(default=None, repr=False)
     output: dict[str, Any] = Field(default_factory=dict)
     at: dt.datetime = Field(default_factory=lambda: _now())
+
+    @property
+    def state_machine(self) -> str:
+        return self.machine or self.workflow_id
+
+    @property
+    def execution_name(self) -> str:
+        return self.execution or self.case_id
+
+    @property
+    def execution_input(self) -> dict[str, Any]:
+        return self.input or {"case": {"tenant_id": self.tenant_id, "case_id": self.case_id}}
+
+
+#: The Express state machine that runs the automated part of every automated workflow (template.yaml).
+AUTOMATION_MACHINE = "automation"
+
+
+class StepRecord(BaseModel):
+    """A state an automated run entered: when, how it ended, and what it ran on (a check's or an owner's name)."""
+
+    state: str
+    item: str | None = None
+    entered_at: dt.datetime | None = None
+    exited_at: dt.datetime | None = None
+    status: Literal["succeeded", "failed"] = "succeeded"
+    retries: int = 0
+    error: str | None = None
+
+
+class AutomationRun(BaseModel):
+    """One run of the automated part (an Express execution): its steps and how it ended (`approved`, `rejected`,
+    `review`, `owners` — handed to a person or to the owners' reviews — or `failed`)."""
+
+    number: int
+    outcome: str
+    steps: list[StepRecord] = Field(default_factory=list)
 
 
 @dataclass
@@ -232,7 +279,11 @@ class Case(BaseModel):
     decision: Decision | None = None
     revision: RevisionRequest | None = None
     flags: list[Flag] = Field(default_factory=list)
+    #: The Standard execution waiting on people for the case (None while the automated part runs).
     execution_arn: str | None = None
+    #: Runs of the automated part started (each an Express execution named `<case id>-a<n>`), and how they went.
+    runs_started: int = 0
+    automation: list[AutomationRun] = Field(default_factory=list)
     #: Step Functions task tokens the workflow is waiting on; never shown outside the service layer.
     task_tokens: dict[str, str] = Field(default_factory=dict)
     legal_hold: LegalHold | None = None
@@ -429,6 +480,46 @@ class Case(BaseModel):
     def start_workflow(self) -> Change:
         """Start the case's workflow execution (named after the case: starting it twice starts one)."""
         return Change(continuations=[self._continuation("start")])
+
+    def start_automation(self) -> Change:
+        """Start a run of the workflow's automated part (the Express machine); the Standard execution, if any, is
+        over for the case until the run hands it over again."""
+        self.runs_started += 1
+        self.execution_arn = None
+        payload = {"case": {"tenant_id": self.tenant_id, "case_id": self.id}, "round": self.runs_started}
+        return Change(
+            continuations=[
+                self._continuation(
+                    "start",
+                    machine=AUTOMATION_MACHINE,
+                    execution=f"{self.id}-a{self.runs_started}",
+                    input=payload,
+                )
+            ]
+        )
+
+    def hand_over(self, wait: Literal["review", "owners"], execution_arn: str) -> Change:
+        """The automated part is done and people are awaited (a reviewer, or the owners' reviews): start the
+        workflow's Standard execution, which waits for them."""
+        self.execution_arn = execution_arn
+        payload = {"case": {"tenant_id": self.tenant_id, "case_id": self.id}, "wait": wait}
+        return Change(
+            continuations=[self._continuation("start", execution=self.handover_execution, input=payload)]
+        )
+
+    @property
+    def automating(self) -> bool:
+        """Whether the case is in its automated part: processing, not yet handed to a Standard execution."""
+        return self.state == CaseState.PROCESSING and self.execution_arn is None
+
+    @property
+    def handover_execution(self) -> str:
+        """The name of the Standard execution the current run hands over to."""
+        return f"{self.id}-w{self.runs_started}"
+
+    def record_run(self, run: AutomationRun) -> None:
+        """Keep what a run of the automated part did (the back office draws it); the last ten runs are kept."""
+        self.automation = [*[r for r in self.automation if r.number != run.number][-9:], run]
 
     def resume_step(self, token: str, output: dict[str, Any]) -> Change:
         """Resume a step of the case's workflow that waits on `token` (one the case does not keep)."""

@@ -38,6 +38,10 @@ class WorkflowDefinition(BaseModel):
     plugins: list[dict[str, Any]] = Field(default_factory=list)
     rule_set_id: str | None = None
     owner_checks: OwnerChecks | None = None
+    #: Whether the workflow has an automated part (documents, checks, owners' cases, rules, an automatic decision),
+    #: run on the Express automation machine before its own Standard machine waits for people; False: the
+    #: workflow's Standard machine runs from the start (manual review).
+    automated: bool = True
     #: Events an integrator may send besides `resubmitted` (accepted while the case is active).
     custom_events: list[str] = Field(default_factory=list)
 

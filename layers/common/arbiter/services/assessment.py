@@ -11,6 +11,8 @@ from typing import Any, Protocol
 
 from arbiter.domain.case import SYSTEM, AuditEntry, Case, Change, Flag, RiskAssessment
 from arbiter.services.cases import CaseDeps
+from arbiter.services.checks import apply_check_results
+from arbiter.services.workflow_steps import owner_case_ids
 
 __all__ = ["Assessor", "assess_case", "evaluate", "rule_context"]
 
@@ -59,14 +61,22 @@ def rule_context(case: Case, checks: dict[str, dict[str, Any]], children: list[C
 
 def assess_case(
     deps: CaseDeps, tenant_id: str, case_id: str, assessor: Assessor, *, now: Callable[[], Any] | None = None
-) -> RiskAssessment:
-    """Evaluate the case and store the assessment."""
+) -> RiskAssessment | None:
+    """Take the stored check results onto the case (critical flags, failures), evaluate its rule set with them and
+    the owners' cases, and store the assessment. None: the case is past its automated part (nothing is written).
+    """
     detail = deps.cases.detail(tenant_id, case_id)
     case = detail.case
+    if not case.automating:
+        return None
     expected = case.version
-    change = evaluate(case, detail.checks, detail.children, assessor)
+    owners = owner_case_ids(deps, case)
+    if owners and case.child_case_ids != owners:
+        case.child_case_ids = owners
+        detail.children = deps.cases.find_by_ids(tenant_id, owners)
+    change = apply_check_results(case, detail.checks, (now or deps.now)())
+    change += evaluate(case, detail.checks, detail.children, assessor)
     deps.cases.save(case, change, expected_version=expected)
-    assert case.risk is not None
     return case.risk
 
 

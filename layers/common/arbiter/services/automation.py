@@ -1,37 +1,34 @@
-"""The automated part of a KYB or KYC workflow, as one Step Functions step: `Decide`.
+"""The automated part of a KYC or KYB workflow, step by step, as the Express automation machine runs it.
 
-Every state a Standard execution enters is a billed transition, so the documents, the checks, the owners' cases,
-the rules and the automatic decision run in one `.waitForTaskToken` task rather than one state each. The step
-completes its own token when the rules decide; otherwise it leaves the token on the case, where a reviewer's
-decision (manual review) or the last owner's decision completes it. Its output, the machines' `$.outcome`:
+`statemachines/automation.asl.json` enters one state per step: `Plan` (what this case needs), `IngestDocuments`,
+`Checks` (a Map: one `PluginsFunction` task per check), `Owners` (a Map: one task per owner's KYC case),
+`EvaluateRules` (`EvaluateRulesFunction`) and `Decide` (`conclude` here). Express runs are billed per run and
+duration, not per state, and end within five minutes; nothing in them waits for a person. `conclude` decides as
+the rules recommend, or hands the case over to its workflow's Standard execution (started through the outbox in
+the same write) when a reviewer, or the owners' reviews, must be awaited:
 
-| `decision` | when | the machine goes to |
+| the case | `conclude` answers | then |
 |---|---|---|
-| `approved`, `rejected` | the rules or a reviewer decided | `Decided` |
-| `revision` | a reviewer asked for a revision | `AwaitResubmission` |
-| `pending` | the owners' cases that needed a reviewer are decided | `DecideAfterOwners` (rules, then the same) |
+| the rules approve or reject | `approved`, `rejected` | the run ends; no Standard execution ever starts |
+| the rules want a reviewer | `review` | the Standard execution waits in `ManualReview` |
+| some owners' cases wait for a reviewer | `owners` | the Standard execution waits in `AwaitOwners`, then `DecideAfterOwners` |
 
-Owners' KYC cases are opened by the parent's step and automated in it, each one with its own checks, rules and
-decision; only an owner's case that needs a reviewer gets an execution of its own (started parked in review).
-Every part checks what is already done, so a retried step finishes the work without repeating a decision.
+Owners' KYC cases are automated inside the parent's run, one Map iteration each (checks, rules, decision in one
+task); one that needs a reviewer gets a Standard execution of its own. Every step checks what is already done, so
+a retried step, or a run started twice, finishes the work without repeating a decision.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
-from arbiter.domain.case import SYSTEM, Case, CaseState
-from arbiter.domain.errors import InvalidInput
+from arbiter.domain.case import SYSTEM, AutomationRun, Case, CaseState, Change
 from arbiter.services import workflow_steps
 from arbiter.services.assessment import Assessor, evaluate
-from arbiter.services.cases import workflow_start
-from arbiter.services.checks import CheckRunner, run_case_checks
+from arbiter.services.checks import CheckRunner, check_name, run_case_checks
 from arbiter.services.documents import DocumentDeps
 
-__all__ = ["AutomationDeps", "decide", "decide_after_owners"]
-
-OWNER_WORKERS = 4  # owners' cases automated at once
+__all__ = ["AutomationDeps", "automate_owner", "conclude", "decide_after_owners", "plan", "take_over"]
 
 
 class AutomationDeps(DocumentDeps, Protocol):
@@ -43,94 +40,115 @@ class AutomationDeps(DocumentDeps, Protocol):
     def assessor(self) -> Assessor: ...
 
 
-def decide(
-    deps: AutomationDeps, tenant_id: str, case_id: str, task_token: str, *, check_budget: float | None = None
-) -> str:
-    """Documents, checks, owners' cases, rules; then decide, wait for a reviewer, or wait for the owners.
-
-    Returns what happened: `decided`, `review`, `owners` (waiting for owners' cases) or `settled` (the case
-    was already past this step: a retry, or an owner's case a reviewer already has). `check_budget`: seconds the
-    checks may take in all (None: no limit)."""
+def plan(deps: AutomationDeps, tenant_id: str, case_id: str) -> dict[str, Any]:
+    """What the run has to do: `settled` (the case is past its automated part: nothing), `documents` (pages to
+    copy into the bucket), `checks` (their names) and `owners` (the owners to open KYC cases for, by index;
+    `has_owners` for the machine's Choice)."""
     case = deps.cases.get(tenant_id, case_id)
-    if _settled(deps, case, task_token):
+    if not case.automating:
+        return {"settled": True, "documents": False, "checks": [], "owners": [], "has_owners": False}
+    definition = deps.workflows.get(tenant_id, case.workflow_id)
+    owners = list(range(len(workflow_steps.owner_case_ids(deps, case))))
+    return {
+        "settled": False,
+        "documents": any(p.status == "pending" for d in case.documents for p in d.pages),
+        "checks": [check_name(p) for p in definition.plugins],
+        "owners": owners,
+        "has_owners": bool(owners),
+    }
+
+
+def automate_owner(
+    deps: AutomationDeps, tenant_id: str, case_id: str, index: int, *, check_budget: float | None = None
+) -> dict[str, Any]:
+    """Owner `index` of the case: its KYC case is opened once, then its documents, checks and rules run and it is
+    decided, or parked in review with a Standard execution of its own. Its id and state."""
+    parent = deps.cases.get(tenant_id, case_id)
+    if not parent.automating:
+        return {"case_id": None, "state": "settled"}
+    child = workflow_steps.open_owner_case(deps, parent, index)
+    if child.state == CaseState.PROCESSING and child.runs_started == 0 and child.execution_arn is None:
+        definition = deps.workflows.get(child.tenant_id, child.workflow_id)
+        if definition.owner_checks is not None:  # owners of owners: a run of its own opens them
+            deps.cases.save(child, child.start_automation(), expected_version=child.version)
+        else:
+            _prepare(deps, child, check_budget)
+            detail = deps.cases.detail(tenant_id, child.id)
+            expected = detail.case.version
+            change = evaluate(detail.case, detail.checks, detail.children, deps.assessor)
+            _settle(deps, detail.case, change, expected, token=None, run=None)
+        child = deps.cases.get(tenant_id, child.id)
+    return {"case_id": child.id, "state": child.state.value}
+
+
+def conclude(deps: AutomationDeps, tenant_id: str, case_id: str, run: AutomationRun) -> str:
+    """The run's last step: decide as the assessment recommends, or hand the case over to its Standard execution
+    (a reviewer, or the owners' reviews, awaited). Records the run on the case in the same write. Returns
+    `approved`, `rejected`, `review`, `owners`, or `settled` (the case was already past this step)."""
+    case = deps.cases.get(tenant_id, case_id)
+    if not case.automating:
         return "settled"
-    _prepare(deps, case, check_budget)
-    children = _owner_cases(deps, case, check_budget)
+    expected = case.version
+    children = deps.cases.find_by_ids(tenant_id, case.child_case_ids) if case.child_case_ids else []
     if children and not all(c.state.terminal for c in children):
-        workflow_steps.wait_for_children(deps, tenant_id, case_id, [c.id for c in children], task_token)
+        arn = deps.engine.execution_arn(case.workflow_id, case.handover_execution)
+        change = case.hand_over("owners", arn)
+        case.record_run(run.model_copy(update={"outcome": "owners"}))
+        deps.cases.save(case, change, expected_version=expected)
         return "owners"
-    return _conclude(deps, tenant_id, case_id, task_token, children)[0]
+    return _settle(deps, case, Change(), expected, token=None, run=run)
 
 
 def decide_after_owners(deps: AutomationDeps, tenant_id: str, case_id: str, task_token: str) -> str:
-    """The owners' cases are decided: the parent's rules, then the same ending as `decide`."""
-    case = deps.cases.get(tenant_id, case_id)
-    if _settled(deps, case, task_token):
+    """The owners' cases are decided (the Standard execution's `DecideAfterOwners`): the parent's rules again,
+    with their outcomes; then decide (completing the token) or keep the token for a reviewer."""
+    detail = deps.cases.detail(tenant_id, case_id)
+    case = detail.case
+    if case.state != CaseState.PROCESSING:  # decided or parked meanwhile: answer from what the case holds
+        workflow_steps.await_review(deps, tenant_id, case_id, task_token)
         return "settled"
-    return _conclude(deps, tenant_id, case_id, task_token)[0]
+    expected = case.version
+    change = evaluate(case, detail.checks, detail.children, deps.assessor)
+    return _settle(deps, case, change, expected, token=task_token, run=None)
 
 
-def _settled(deps: AutomationDeps, case: Case, token: str) -> bool:
-    """A case past its automated part: answer the step from what the case holds."""
-    if case.state.terminal:
-        workflow_steps.resume_now(deps, case, token, {"decision": case.state.value})
-    elif case.state == CaseState.REVISION_REQUESTED:
-        workflow_steps.resume_now(deps, case, token, {"decision": "revision"})
-    elif case.state == CaseState.MANUAL_REVIEW:  # the reviewer's decision completes the token
-        workflow_steps.await_review(deps, case.tenant_id, case.id, token)
-    elif case.state != CaseState.PROCESSING:
-        raise InvalidInput(f"the case is {case.state.value}: nothing to decide yet", path="case.case_id")
-    else:
-        return False
-    return True
+def take_over(deps: AutomationDeps, tenant_id: str, case_id: str, task_token: str) -> str:
+    """The one-step `Decide` of a Standard execution started before the automated part moved to the Express
+    machine (a case resubmitted after an upgrade): a new run of the automated part takes the case over, and the
+    old execution ends (`Decided`); a case past that point answers from what it holds."""
+    case = deps.cases.get(tenant_id, case_id)
+    if case.state != CaseState.PROCESSING:
+        workflow_steps.await_review(deps, tenant_id, case_id, task_token)
+        return "settled"
+    change = case.start_automation()
+    change += case.resume_step(task_token, {"decision": "taken_over"})
+    deps.cases.save(case, change, expected_version=case.version)
+    return "taken_over"
 
 
 def _prepare(deps: AutomationDeps, case: Case, check_budget: float | None) -> None:
     """Copy the pages the integrator sent by reference into the bucket, then run the workflow's checks."""
     if any(p.status == "pending" for d in case.documents for p in d.pages):
-        from arbiter.services import document_ingestion
+        from arbiter.services import document_ingestion  # S3 and the egress client: only cases with pages
 
         document_ingestion.ingest_case_documents(deps, case.tenant_id, case.id)
     run_case_checks(deps, case.tenant_id, case.id, deps.checks, time_budget_seconds=check_budget)
 
 
-def _owner_cases(deps: AutomationDeps, parent: Case, check_budget: float | None) -> list[Case]:
-    """Open the owners' cases (once) and automate the ones not yet decided; the cases, freshly read."""
-    ids = workflow_steps.open_owner_cases(deps, parent)
-    if not ids:
-        return []
-    tenant_id = parent.tenant_id
-    pending = [c for c in deps.cases.find_by_ids(tenant_id, ids) if c.state == CaseState.PROCESSING]
-    with ThreadPoolExecutor(max_workers=min(OWNER_WORKERS, max(1, len(pending)))) as pool:
-        list(pool.map(lambda child: _automate_owner(deps, child, check_budget), pending))
-    return deps.cases.find_by_ids(tenant_id, ids)
-
-
-def _automate_owner(deps: AutomationDeps, child: Case, check_budget: float | None) -> None:
-    """An owner's case, run inside its parent's step. If its rules want a reviewer, it is parked in review and
-    its own execution started: that execution's `Decide` finds it in review and leaves its token there."""
-    definition = deps.workflows.get(child.tenant_id, child.workflow_id)
-    if definition.owner_checks is not None:  # owners of owners: its own execution runs them
-        deps.cases.save(child, workflow_start(deps, child), expected_version=child.version)
-        return
-    _prepare(deps, child, check_budget)
-    _conclude(deps, child.tenant_id, child.id, None)
-
-
-def _conclude(
-    deps: AutomationDeps, tenant_id: str, case_id: str, token: str | None, children: list[Case] | None = None
-) -> tuple[str, Case]:
-    """Assess with the rules and store the assessment with what follows from it, in one write: the automatic
-    decision (then the step's token is completed), or the wait for a reviewer (the token kept for them).
-    `children`: the owners' cases just read by the step, recorded on the case (None: those it holds)."""
-    detail = deps.cases.detail(tenant_id, case_id)
-    case = detail.case
-    expected = case.version
-    if children:
-        case.child_case_ids = [c.id for c in children]
-        detail.children = children
-    change = evaluate(case, detail.checks, detail.children, deps.assessor)
+def _settle(
+    deps: AutomationDeps,
+    case: Case,
+    change: Change,
+    expected: int,
+    *,
+    token: str | None,
+    run: AutomationRun | None,
+) -> str:
+    """Store the assessed case with what follows from it, in one write: the automatic decision (completing
+    `token` if a Standard step waits on it), or the wait for a reviewer (`token` kept for them; without one, the
+    Standard execution that waits is started)."""
     recommendation = case.risk.recommendation if case.risk else "review"
+    result: str
     if recommendation in ("approve", "reject"):
         outcome: Literal["approved", "rejected"] = "approved" if recommendation == "approve" else "rejected"
         change += case.decide(
@@ -141,12 +159,16 @@ def _conclude(
         )
         if token:
             change += case.resume_step(token, {"decision": outcome})
-        deps.cases.save(case, change, expected_version=expected)
-        if token:  # an owner's case automated inside its parent's step tells nobody: the parent is running
-            workflow_steps.notify_parent(deps, case)
-        return "decided", case
-    change += case.await_review(token)
-    if token is None:  # an owner's case: its own execution starts once it is stored in review
-        change += workflow_start(deps, case)
+        result = outcome
+    else:
+        change += case.await_review(token)
+        if token is None:
+            arn = deps.engine.execution_arn(case.workflow_id, case.handover_execution)
+            change += case.hand_over("review", arn)
+        result = "review"
+    if run is not None:
+        case.record_run(run.model_copy(update={"outcome": result}))
     deps.cases.save(case, change, expected_version=expected)
-    return "review", case
+    if case.state.terminal:
+        workflow_steps.notify_parent(deps, case)
+    return result

@@ -17,7 +17,7 @@ from arbiter.domain.tenant import Tenant
 from arbiter.egress import AllowList, Resolver, system_resolver
 from arbiter.services import document_ingestion
 from arbiter.services.ballerine_context import documents_from_context, entity_from_context, strip_inline_data
-from arbiter.services.cases import CaseDeps, start_case
+from arbiter.services.cases import CaseDeps, rerun_lost_races, resubmission, start_case
 from arbiter.services.decisions import Decision, record_decision, require_integrator_decisions
 from arbiter.services.documents import DocumentDeps
 from arbiter.services.ports import CaseQuery
@@ -184,6 +184,17 @@ def send_ballerine_event(
 ) -> Case:
     """Ballerine's events: decisions and revision (where the tenant lets its keys decide), return to review, and
     context merges (in any state)."""
+    return rerun_lost_races(lambda: _send_ballerine_event(deps, principal, tenant, case_id, name, payload))
+
+
+def _send_ballerine_event(
+    deps: CaseDeps,
+    principal: Principal,
+    tenant: Tenant,
+    case_id: str,
+    name: str,
+    payload: dict[str, Any] | None,
+) -> Case:
     event = name.strip().lower()
     payload = payload or {}
     if event in DECISION_EVENTS:
@@ -211,7 +222,7 @@ def send_ballerine_event(
         event in ("return_to_review", "resubmit", "resubmitted")
         and case.state == CaseState.REVISION_REQUESTED
     ):
-        change = case.resubmit(actor, return_to_review=event == "return_to_review")
+        change = resubmission(deps, case, actor, return_to_review=event == "return_to_review")
         deps.cases.save(case, change, expected_version=expected)
         return case
     accepted = accepted_ballerine_events(case, tenant)

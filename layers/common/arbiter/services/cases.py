@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Any, Literal, Protocol
+from collections.abc import Callable
+from typing import Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from arbiter.domain.case import ACTIVE_STATES, Case, CaseState, Change, RuleSetRef
+from arbiter.domain.case import ACTIVE_STATES, Actor, Case, CaseState, Change, RuleSetRef
 from arbiter.domain.document import Document, Page, PageSource
 from arbiter.domain.entity import Entity
 from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput
@@ -25,6 +26,8 @@ from arbiter.services.ports import (
 )
 from arbiter.services.ports import Page as ResultPage
 
+T = TypeVar("T")
+
 __all__ = [
     "ActiveCaseExists",
     "CaseDeps",
@@ -33,6 +36,7 @@ __all__ = [
     "get_case",
     "list_cases",
     "pin_rule_set",
+    "resubmission",
     "send_event",
     "start_case",
     "workflow_start",
@@ -196,10 +200,22 @@ def pin_rule_set(deps: CaseDeps, tenant_id: str, rule_set_id: str | None) -> Rul
 
 
 def workflow_start(deps: CaseDeps, case: Case) -> Change:
-    """Start the case's execution once the change it joins is stored (executions are named after their case, so
-    its ARN is known now and a second start starts nothing)."""
+    """Start the case's workflow once the change it joins is stored: a run of the automated part (the Express
+    machine) for an automated workflow, else the workflow's Standard execution, named after the case (its ARN is
+    known now and a second start starts nothing)."""
+    if deps.workflows.get(case.tenant_id, case.workflow_id).automated:
+        return case.start_automation()
     case.execution_arn = deps.engine.execution_arn(case.workflow_id, case.id)
     return case.start_workflow()
+
+
+def resubmission(deps: CaseDeps, case: Case, actor: Actor, *, return_to_review: bool = False) -> Change:
+    """The integrator corrected the case: its Standard execution resumes, and (unless the case goes straight back
+    to review) the automated part runs again, as a new run."""
+    change = case.resubmit(actor, return_to_review=return_to_review)
+    if not return_to_review and deps.workflows.get(case.tenant_id, case.workflow_id).automated:
+        change += case.start_automation()
+    return change
 
 
 def _active_case(deps: CaseDeps, tenant_id: str, entity_id: str, workflow_id: str) -> Case | None:
@@ -231,10 +247,29 @@ def allowed_events(deps: CaseDeps, case: Case) -> list[str]:
     return events
 
 
+def rerun_lost_races(step: Callable[[], T], attempts: int = 5) -> T:
+    """Run a use case again when its save lost a race to the workflow's own bookkeeping (a step parking its
+    token, a page landing): it reads the case anew and decides again, so a caller gets 409 only for a change that
+    conflicts with theirs (the case moved to a state the request no longer fits), or past `attempts` races."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return step()
+        except ConcurrentUpdate:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
 def send_event(
     deps: CaseDeps, principal: Principal, case_id: str, name: str, payload: dict[str, Any] | None = None
 ) -> Case:
     """Deliver an integrator's event: submit, resubmit, or a custom event the workflow declares."""
+    return rerun_lost_races(lambda: _send_event(deps, principal, case_id, name, payload))
+
+
+def _send_event(
+    deps: CaseDeps, principal: Principal, case_id: str, name: str, payload: dict[str, Any] | None
+) -> Case:
     case = deps.cases.get(principal.tenant_id, case_id)
     expected = case.version
     allowed = allowed_events(deps, case)
@@ -244,7 +279,7 @@ def send_event(
         deps.cases.save(case, change, expected_version=expected)
         return case
     if name in RESUBMIT_EVENTS and case.state == CaseState.REVISION_REQUESTED:
-        deps.cases.save(case, case.resubmit(principal.actor), expected_version=expected)
+        deps.cases.save(case, resubmission(deps, case, principal.actor), expected_version=expected)
         return case
     if name in allowed:
         deps.cases.save(

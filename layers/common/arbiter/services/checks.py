@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Protocol
 
 from arbiter.domain.case import Case, Change, Flag
+from arbiter.domain.errors import InvalidInput
 from arbiter.services.cases import CaseDeps
 
-__all__ = ["CheckRunner", "check_context", "run_case_checks"]
+__all__ = [
+    "CheckRunner",
+    "apply_check_results",
+    "check_context",
+    "check_name",
+    "record_check_error",
+    "run_case_checks",
+    "run_check",
+]
 
 
 class CheckRunner(Protocol):
@@ -33,6 +43,11 @@ def check_context(case: Case) -> dict[str, Any]:
     }
 
 
+def check_name(plugin: dict[str, Any]) -> str:
+    """A configured check's name: its `name`, else its plugin's."""
+    return str(plugin.get("name") or plugin.get("plugin"))
+
+
 def run_case_checks(
     deps: CaseDeps,
     tenant_id: str,
@@ -48,17 +63,49 @@ def run_case_checks(
         return {}
     results = runner(check_context(case), definition.plugins, time_budget_seconds=time_budget_seconds)
     deps.cases.save_checks(tenant_id, case_id, results)
-    expected = case.version
-    raised = _raise_critical_flags(case, results)
-    failed = {name: r for name, r in results.items() if r.get("status") == "error"}
-    if failed or raised:
-        change = Change()
-        at = deps.now()
-        for name, result in failed.items():
-            error = result.get("error")
-            change += case.record_check_failure(name, str(error) if error else None, at)
+    expected, flags = case.version, list(case.flags)
+    change = apply_check_results(case, results, deps.now())
+    if change.events or case.flags != flags:
         deps.cases.save(case, change, expected_version=expected)
     return {name: str(result.get("status")) for name, result in results.items()}
+
+
+def run_check(
+    deps: CaseDeps,
+    tenant_id: str,
+    case_id: str,
+    name: str,
+    runner: CheckRunner,
+    *,
+    time_budget_seconds: float | None = None,
+) -> str:
+    """Run one of the workflow's checks and store its result beside the case (the case itself is not written:
+    the rules step takes every check's flags and failures onto it at once). Returns the result's status."""
+    case = deps.cases.get(tenant_id, case_id)
+    definition = deps.workflows.get(tenant_id, case.workflow_id)
+    plugins = [p for p in definition.plugins if check_name(p) == name]
+    if not plugins:
+        raise InvalidInput(f"the workflow {definition.id} has no check {name!r}", path="check")
+    results = runner(check_context(case), plugins, time_budget_seconds=time_budget_seconds)
+    deps.cases.save_checks(tenant_id, case_id, results)
+    return str(results.get(name, {}).get("status"))
+
+
+def record_check_error(deps: CaseDeps, tenant_id: str, case_id: str, name: str, error: str) -> None:
+    """A check that failed past its retries or its time is stored as failed: a reviewer will look."""
+    deps.cases.save_checks(tenant_id, case_id, {name: {"status": "error", "error": error[:1000]}})
+
+
+def apply_check_results(case: Case, results: dict[str, dict[str, Any]], at: dt.datetime) -> Change:
+    """The checks' critical flags become the case's own, and each failed check is flagged and announced (not
+    stored: the caller saves the case with the change)."""
+    _raise_critical_flags(case, results)
+    change = Change()
+    for name, result in results.items():
+        if result.get("status") == "error":
+            error = result.get("error")
+            change += case.record_check_failure(name, str(error) if error else None, at)
+    return change
 
 
 def _raise_critical_flags(case: Case, results: dict[str, dict[str, Any]]) -> bool:

@@ -4,8 +4,10 @@ A change that must move the workflow says so in its `continuations` (arbiter.dom
 store writes them in the change's transaction, beside its audit entries and events (the outbox), and the table's
 stream hands each one to `continue_from_outbox` (ContinueWorkflowsFunction), which Lambda retries until Step
 Functions takes it. So a decision that is stored always reaches its workflow, and a workflow never moves on a
-change that was not stored. Carrying one out twice has the effect of once: an execution is named after its case
-(the engine answers a second start with the first execution), and a token nobody waits on any more is done.
+change that was not stored. Carrying one out twice has the effect of once: a Standard execution is named after its
+case and round (the engine answers a second start with the first execution); an Express run started twice finds
+the case settled by the first at each step (`arbiter.services.automation`); and a token nobody waits on any more
+is done.
 """
 
 from __future__ import annotations
@@ -40,9 +42,7 @@ def carry_out(deps: CaseDeps, continuation: Continuation) -> None:
         return
     try:
         deps.engine.start(
-            continuation.workflow_id,
-            continuation.case_id,
-            {"case": {"tenant_id": continuation.tenant_id, "case_id": continuation.case_id}},
+            continuation.state_machine, continuation.execution_name, continuation.execution_input
         )
     except WorkflowRefused as exc:
         _fail_unstarted(deps, continuation, exc)

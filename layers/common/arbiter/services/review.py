@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from arbiter.domain.case import Assignee, AuditEntry, Case, CaseState
+from arbiter.domain.case import AUTOMATION_MACHINE, Assignee, AuditEntry, Case, CaseState
 from arbiter.domain.document import DocumentDecision
 from arbiter.domain.errors import Conflict, InvalidInput
 from arbiter.domain.principal import Principal
@@ -68,15 +68,44 @@ def case_detail(
     """The case with its history, check results, children, and the workflow path taken."""
     principal.require("viewer", "reading a case")
     detail = deps.cases.detail(principal.tenant_id, case_id)
-    path = deps.engine.path(detail.case.execution_arn) if detail.case.execution_arn else []
-    return detail, path
+    return detail, workflow_path(deps, detail.case)
+
+
+def workflow_path(deps: CaseDeps, case: Case) -> list[dict[str, Any]]:
+    """The states the case went through, in time order: each run of the automated part (`machine`:
+    `automation`, its Map iterations with the check or owner they ran as `item`, inside `map`) as the case
+    recorded it, then its Standard execution's (`machine`: `workflow`), from the execution's history."""
+    steps: list[dict[str, Any]] = []
+    for run in case.automation:
+        for step in run.steps:
+            entry = step.model_dump(mode="json", exclude_none=True)
+            entry.update(machine="automation", run=run.number, type="Task")
+            if step.state in _MAP_ITERATIONS:
+                entry["map"] = _MAP_ITERATIONS[step.state]
+            steps.append(entry)
+    if case.execution_arn:
+        steps += [{**step, "machine": "workflow"} for step in deps.engine.path(case.execution_arn)]
+    return sorted(steps, key=lambda s: (s.get("entered_at") is None, str(s.get("entered_at") or "")))
+
+
+#: The states inside the automation machine's Map states, and the Map each belongs to.
+_MAP_ITERATIONS = {"RunCheck": "Checks", "CheckFailed": "Checks", "AutomateOwner": "Owners"}
 
 
 def workflow_definition(deps: CaseDeps, principal: Principal, workflow_id: str) -> dict[str, Any]:
-    """A workflow and the picture of its state machine (states and transitions, no ARNs); any role may read."""
+    """A workflow and the pictures of its state machines (states and transitions, no ARNs): the Standard one that
+    waits for people (`states`) and, for an automated workflow, the Express one running its automated part
+    (`automation`); any role may read."""
     principal.require("viewer", "reading workflows")
     definition = deps.workflows.get(principal.tenant_id, workflow_id)
-    return {"workflow": definition.summary(), "states": workflow_picture(deps.engine.definition(workflow_id))}
+    automation = (
+        workflow_picture(deps.engine.definition(AUTOMATION_MACHINE)) if definition.automated else None
+    )
+    return {
+        "workflow": definition.summary(),
+        "states": workflow_picture(deps.engine.definition(workflow_id)),
+        "automation": automation,
+    }
 
 
 def assign(

@@ -10,17 +10,20 @@ import contextlib
 import logging
 from typing import Any
 
-from arbiter.domain.case import SYSTEM, Case, CaseState, Change
+from arbiter.domain.case import SYSTEM, AutomationRun, Case, CaseState, Change
 from arbiter.domain.entity import Entity, Person
-from arbiter.domain.errors import Conflict
+from arbiter.domain.errors import Conflict, InvalidInput
 from arbiter.services.cases import CaseDeps, pin_rule_set
 
 __all__ = [
     "automatic_reason",
+    "await_owners",
     "await_resubmission",
     "await_review",
     "notify_parent",
+    "open_owner_case",
     "open_owner_cases",
+    "owner_case_ids",
     "record_failure",
     "resume_now",
     "wait_for_children",
@@ -30,14 +33,28 @@ log = logging.getLogger(__name__)
 
 
 def await_review(deps: CaseDeps, tenant_id: str, case_id: str, task_token: str) -> None:
-    """Park the case in manual review with the token a reviewer's decision will complete."""
+    """Park the case in manual review with the token a reviewer's decision will complete. A case the reviewer
+    already decided (or sent back for a revision) before the step began answers it at once."""
     case = deps.cases.get(tenant_id, case_id)
     expected = case.version
-    if case.state == CaseState.MANUAL_REVIEW:  # a retry of this step: keep the newest token
+    if case.state.terminal:
+        resume_now(deps, case, task_token, {"decision": case.state.value})
+    elif case.state == CaseState.REVISION_REQUESTED:
+        resume_now(deps, case, task_token, {"decision": "revision"})
+    elif case.state == CaseState.MANUAL_REVIEW:  # handed over by the automated part, or a retry of this step
         case.task_tokens["review"] = task_token
         deps.cases.save(case, Change(), expected_version=expected)
+    else:
+        deps.cases.save(case, case.await_review(task_token, at=deps.now()), expected_version=expected)
+
+
+def await_owners(deps: CaseDeps, tenant_id: str, case_id: str, task_token: str) -> None:
+    """The parent waits for its owners' cases a reviewer has: the last one decided completes `task_token`."""
+    case = deps.cases.get(tenant_id, case_id)
+    if case.state != CaseState.PROCESSING:
+        resume_now(deps, case, task_token, {"decision": "pending"})  # its next step settles it
         return
-    deps.cases.save(case, case.await_review(task_token, at=deps.now()), expected_version=expected)
+    wait_for_children(deps, tenant_id, case_id, case.child_case_ids or owner_case_ids(deps, case), task_token)
 
 
 def automatic_reason(case: Case, recommendation: str) -> str:
@@ -62,16 +79,25 @@ def await_resubmission(deps: CaseDeps, tenant_id: str, case_id: str, task_token:
     deps.cases.save(case, Change(), expected_version=expected)
 
 
-def record_failure(deps: CaseDeps, tenant_id: str, case_id: str, error: dict[str, Any] | None) -> None:
-    """A step failed beyond its retries: the case is marked failed with the error, never left processing."""
+def record_failure(
+    deps: CaseDeps,
+    tenant_id: str,
+    case_id: str,
+    error: dict[str, Any] | None,
+    run: AutomationRun | None = None,
+) -> None:
+    """A step failed beyond its retries: the case is marked failed with the error, never left processing (with
+    what the automated run did up to the failure, when it was one)."""
     case = deps.cases.get(tenant_id, case_id)
     error = error or {}
     change = case.fail(str(error.get("Error", "WorkflowFailed")), _short(error.get("Cause")))
     if change.audit:
+        if run is not None:
+            case.record_run(run.model_copy(update={"outcome": "failed"}))
         deps.cases.save(case, change, expected_version=case.version)
         notify_parent(deps, case)
     # Owners' cases the failed step was automating have no execution of their own: they fail with it.
-    for child in deps.cases.find_by_ids(tenant_id, _owner_case_ids(deps, case)):
+    for child in deps.cases.find_by_ids(tenant_id, owner_case_ids(deps, case)):
         if child.state == CaseState.PROCESSING and child.parent_case_id == case.id:
             deps.cases.save(
                 child, child.fail("ParentFailed", f"case {case.id} failed"), expected_version=child.version
@@ -94,7 +120,8 @@ def _owners(deps: CaseDeps, parent: Case) -> tuple[list[Any], str]:
     return owners, rule.workflow
 
 
-def _owner_case_ids(deps: CaseDeps, parent: Case) -> list[str]:
+def owner_case_ids(deps: CaseDeps, parent: Case) -> list[str]:
+    """The ids the parent's owners' KYC cases have (or will have once opened), in the owners' order."""
     owners, _ = _owners(deps, parent)
     return [_owner_case_id(parent, index) for index in range(len(owners))]
 
@@ -114,6 +141,18 @@ def open_owner_cases(deps: CaseDeps, parent: Case) -> list[str]:
         if ids[index] not in existing:
             _open_owner_case(deps, parent, owner, index, workflow_id)
     return ids
+
+
+def open_owner_case(deps: CaseDeps, parent: Case, index: int) -> Case:
+    """The parent's owner number `index` gets its KYC case (opened once, not started): the case."""
+    owners, workflow_id = _owners(deps, parent)
+    if not 0 <= index < len(owners):
+        raise InvalidInput(f"case {parent.id} has no owner {index} to open a case for", path="owner")
+    found = deps.cases.find_by_ids(parent.tenant_id, [_owner_case_id(parent, index)])
+    if found:
+        return found[0]
+    _open_owner_case(deps, parent, owners[index], index, workflow_id)
+    return deps.cases.get(parent.tenant_id, _owner_case_id(parent, index))
 
 
 def wait_for_children(

@@ -1,0 +1,101 @@
+"""What the Step Functions tasks receive and answer: the Express machine's steps recorded, the run assembled."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from arbiter.api.tasks import TaskInput, automation_run, traced
+from arbiter.domain.errors import InvalidInput
+
+CASE = {"tenant_id": "acme", "case_id": "c-1"}
+ENTERED = "2026-01-06T10:00:00.000Z"
+
+
+def step(state: str, **extra: object) -> dict[str, object]:
+    return {"state": state, "entered_at": ENTERED, "exited_at": "2026-01-06T10:00:01Z", **extra}
+
+
+def test_a_standard_task_answers_as_it_is_and_an_express_task_with_its_step() -> None:
+    standard = TaskInput.parse({"task": "plan", "case": CASE}, known=["plan"])
+    assert traced(standard, {"settled": False}) == {"settled": False}
+    express = TaskInput.parse(
+        {"task": "plan", "case": CASE, "step": {"state": "Plan", "entered_at": ENTERED, "retries": 1}},
+        known=["plan"],
+    )
+    answer = traced(express, {"settled": False}, item="sanctions")
+    assert answer["output"] == {"settled": False}
+    recorded = answer["step"]
+    assert (recorded["state"], recorded["item"], recorded["retries"], recorded["status"]) == (
+        "Plan",
+        "sanctions",
+        1,
+        "succeeded",
+    )
+    assert dt.datetime.fromisoformat(recorded["exited_at"]) >= dt.datetime.fromisoformat(
+        recorded["entered_at"]
+    )
+    failed = traced(express, {"status": "error"}, item="sanctions", error="States.Timeout")
+    assert (failed["step"]["status"], failed["step"]["error"]) == ("failed", "States.Timeout")
+
+
+def test_the_run_is_assembled_from_the_state_in_the_machines_order() -> None:
+    state = {
+        "case": CASE,
+        "round": 2,
+        "plan": {"step": step("Plan"), "output": {}},
+        "checks": [
+            {"step": step("RunCheck", item="contact"), "output": {}},
+            {
+                "step": step("CheckFailed", item="sanctions", status="failed", error="Lambda.Unknown"),
+                "output": {},
+            },
+        ],
+        "owners": [{"step": step("AutomateOwner", item="owner 0"), "output": {}}],
+        "assessment": {"step": step("EvaluateRules"), "output": {}},
+        "ingest": "a shape the machine never writes",
+    }
+    task = TaskInput.parse(
+        {
+            "task": "conclude",
+            "case": CASE,
+            "round": 2,
+            "run": state,
+            "step": {"state": "Decide", "entered_at": ENTERED},
+        },
+        known=["conclude"],
+    )
+    run = automation_run(task)
+    assert run.number == 2
+    assert [(s.state, s.item, s.status) for s in run.steps] == [
+        ("Plan", None, "succeeded"),
+        ("RunCheck", "contact", "succeeded"),
+        ("CheckFailed", "sanctions", "failed"),
+        ("AutomateOwner", "owner 0", "succeeded"),
+        ("EvaluateRules", None, "succeeded"),
+        ("Decide", None, "succeeded"),
+    ]
+    assert run.steps[2].error == "Lambda.Unknown"
+
+
+def test_a_recorded_step_in_another_shape_is_left_out_not_fatal() -> None:
+    task = TaskInput.parse(
+        {"task": "record_failure", "case": CASE, "run": {"plan": {"step": {"no": "state"}}}},
+        known=["record_failure"],
+    )
+    assert automation_run(task).steps == []
+
+
+@pytest.mark.parametrize(
+    ("event", "path"),
+    [
+        ({"task": "automate_owner", "case": CASE, "owner": -1}, "owner"),
+        ({"task": "conclude", "case": CASE, "round": "two"}, "round"),
+        ({"task": "plan", "case": CASE, "step": {"entered_at": ENTERED}}, "step.state"),
+    ],
+)
+def test_bad_task_input_names_the_field(event: dict[str, object], path: str) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        TaskInput.parse(event, known=["automate_owner", "conclude", "plan"])
+    assert raised.value.context["path"] == path
