@@ -46,7 +46,7 @@ def test_search_open_approve_and_the_queue_updates(open_browser, stack, tenant):
     expect(entity.get_by_role("row", name="Alan Turing")).to_contain_text("Ubo, Director")
     expect(entity).to_contain_text("Grace Hopper")
     # The workflow picture: the path taken is highlighted, the review step is where the case waits.
-    graph = page.locator("svg.workflow")
+    graph = page.locator('[data-machine="workflow"] svg.workflow')
     expect(graph.locator('[data-state="ManualReview"]')).to_have_attribute("data-visited", "true")
     expect(graph.locator('[data-state="RecordFailure"]')).to_have_attribute("data-visited", "false")
     expect(page.locator("#timeline")).to_contain_text("Case created")
@@ -297,7 +297,7 @@ def test_dashboard_charts_and_a_narrow_screen(open_browser, stack, tenant):
     narrow.screenshot("queue-768")
     narrow.page.locator("table.cases tbody tr a").first.click()
     expect(narrow.page.get_by_test_id("case-title")).to_have_text("Narrow Screen Holdings AG")
-    expect(narrow.page.locator("svg.workflow")).to_be_visible()
+    expect(narrow.page.locator('[data-machine="workflow"] svg.workflow')).to_be_visible()
     _fits_the_width(narrow.page)
     narrow.screenshot("case-768")
 

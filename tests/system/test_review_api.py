@@ -176,9 +176,16 @@ def test_what_callers_see_names_no_aws_account_and_no_arn(tenant, stack):
     }
     tasks = {s["Resource"] for s in picture["States"].values() if s["Type"] == "Task"}
     assert tasks <= {"WorkflowTasksFunction", "PluginsFunction", "EvaluateRulesFunction"}, tasks
+    automation = seen["workflow picture"].json()["automation"]
+    automation_tasks = {s["Resource"] for s in automation["States"].values() if s["Type"] == "Task"}
+    assert automation_tasks == {"WorkflowTasksFunction", "EvaluateRulesFunction"}, automation_tasks
     path = viewer.get(f"/v1/review/cases/{case_id}").json()["path"]
-    assert path
-    assert {step["state"] for step in path} <= set(picture["States"])
+    waiting = {step["state"] for step in path if step["machine"] == "workflow"}
+    automated = {step["state"] for step in path if step["machine"] == "automation"}
+    assert waiting
+    assert waiting <= set(picture["States"])
+    assert automated
+    assert automated <= set(automation["States"])
 
 
 def test_the_workflow_picture_is_for_the_callers_tenant_and_roles(tenant):

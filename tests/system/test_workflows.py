@@ -81,12 +81,14 @@ def ended(stack: Any, case_id: str, names: list[str]) -> dict[str, dict[str, Any
     )
 
 
-def automated(checks: int, *, owners: int = 0, outcome: str = "Concluded") -> tuple[list[str], Counter[str]]:
+def automated(
+    checks: int, *, owners: int = 0, rules: bool = True, outcome: str = "Concluded"
+) -> tuple[list[str], Counter[str]]:
     """The states a run of the automated part enters, and its Map iterations."""
     states = ["Plan", "IsSettled", "HasDocuments", "Checks", "HasOwners"]
     if owners:
         states.append("Owners")
-    states += ["EvaluateRules", "Decide", outcome]
+    states += ["HasRules", "EvaluateRules", "Decide", outcome] if rules else ["HasRules", "Decide", outcome]
     return states, Counter({"RunCheck": checks, **({"AutomateOwner": owners} if owners else {})})
 
 
@@ -134,17 +136,12 @@ def test_a_kyb_case_opens_one_kyc_case_per_owner_and_waits_for_them(tenant: Any,
     assert run_of(runs[f"{parent_id}-a1"]) == automated(KYB_CHECKS, owners=2)
     assert runs[f"{parent_id}-a1"]["machine"] == "automation"
     assert runs[f"{parent_id}-w1"]["machine"] == "kyb"
-    assert runs[f"{parent_id}-w1"]["states"] == [
-        "Handover",
-        "AwaitOwners",
-        "DecideAfterOwners",
-        "AfterDecision",
-        "Decided",
-    ]
+    # Three billed transitions while the owners are reviewed and the parent decided.
+    assert runs[f"{parent_id}-w1"]["states"] == ["Handover", "AwaitOwners", "DecideAfterOwners"]
     # Each owner's case: automated inside the parent's run, then its own Standard execution waits for review.
     for child in children:
-        own = ended(stack, child["id"], [f"{child['id']}-w0"])
-        assert own[f"{child['id']}-w0"]["states"] == ["Handover", "ManualReview", "AfterDecision", "Decided"]
+        own = ended(stack, child["id"], [f"{child['id']}-w1"])
+        assert own[f"{child['id']}-w1"]["states"] == ["ManualReview"]  # one billed transition for a review
     path = reviewer.get(f"/v1/review/cases/{parent_id}").json()["path"]
     automated_steps = [s for s in path if s["machine"] == "automation"]
     assert [s["item"] for s in automated_steps if s["state"] == "AutomateOwner"] == [
@@ -232,7 +229,7 @@ def test_the_kyc_workflow_runs_checks_then_the_assessment_then_waits_for_a_revie
     decide(tenant.reviewer("reviewer"), case_id, "approve")
     runs = ended(stack, case_id, [f"{case_id}-a1", f"{case_id}-w1"])
     assert run_of(runs[f"{case_id}-a1"]) == automated(KYC_CHECKS)
-    assert runs[f"{case_id}-w1"]["states"] == ["Handover", "ManualReview", "AfterDecision", "Decided"]
+    assert runs[f"{case_id}-w1"]["states"] == ["ManualReview"]
     checks = [s for s in detail["path"] if s["state"] == "RunCheck"]
     assert sorted(s["item"] for s in checks) == ["contact", "sanctions"]
     assert {s["map"] for s in checks} == {"Checks"}
@@ -276,7 +273,16 @@ def test_a_step_failing_beyond_its_retries_fails_the_case_and_the_run(tenant: An
     runs = ended(stack, case_id, [f"{case_id}-a1"])
     run = runs[f"{case_id}-a1"]
     assert run["status"] == "FAILED"
-    expected = ["Plan", "IsSettled", "HasDocuments", "Checks", "HasOwners", "EvaluateRules", "RecordFailure"]
+    expected = [
+        "Plan",
+        "IsSettled",
+        "HasDocuments",
+        "Checks",
+        "HasOwners",
+        "HasRules",
+        "EvaluateRules",
+        "RecordFailure",
+    ]
     assert run["states"] == [*expected, "Failed"]
     steps = [s["state"] for s in review["path"]]
     assert steps[-1] == "RecordFailure"
@@ -306,20 +312,15 @@ def test_a_kyc_revision_runs_the_automated_part_again_then_waits_for_a_reviewer(
     names = [f"{case_id}-a1", f"{case_id}-w1", f"{case_id}-a2", f"{case_id}-w2"]
     runs = ended(stack, case_id, names)
     assert run_of(runs[f"{case_id}-a1"]) == run_of(runs[f"{case_id}-a2"]) == automated(KYC_CHECKS)
-    assert runs[f"{case_id}-w1"]["states"] == [
-        "Handover",
-        "ManualReview",
-        "AfterDecision",
-        "AwaitResubmission",
-        "AfterResubmission",
-        "Resubmitted",
-    ]
-    assert runs[f"{case_id}-w2"]["states"] == ["Handover", "ManualReview", "AfterDecision", "Decided"]
+    # The revision is the review step's failure, caught into AwaitResubmission; the resubmission ends it.
+    assert runs[f"{case_id}-w1"]["states"] == ["ManualReview", "AwaitResubmission"]
+    assert runs[f"{case_id}-w2"]["states"] == ["ManualReview"]
     path = reviewer.get(f"/v1/review/cases/{case_id}").json()["path"]
     assert {s["run"] for s in path if s["machine"] == "automation"} == {1, 2}
 
 
-def test_a_manual_review_case_runs_its_standard_machine_only(tenant: Any, stack: Any) -> None:
+def test_a_manual_review_case_goes_straight_to_a_reviewer(tenant: Any, stack: Any) -> None:
+    """No checks and no rules: the run hands the case over at once, and a review is one billed transition."""
     api = tenant.api()
     person = {
         "type": "individual",
@@ -329,9 +330,11 @@ def test_a_manual_review_case_runs_its_standard_machine_only(tenant: Any, stack:
     case_id = api.post("/v1/cases", json={"workflow": "manual-review", "entity": person}).json()["id"]
     wait_for(lambda: case_state(api, case_id) == "manual_review", timeout=60, what="review")
     decide(tenant.reviewer("reviewer"), case_id, "approve")
-    runs = ended(stack, case_id, [case_id])
-    assert runs[case_id]["machine"] == "review"
-    assert runs[case_id]["states"] == ["IngestDocuments", "ManualReview", "AfterReview", "Decided"]
+    runs = ended(stack, case_id, [f"{case_id}-a1", f"{case_id}-w1"])
+    assert run_of(runs[f"{case_id}-a1"]) == automated(0, rules=False)
+    assert runs[f"{case_id}-w1"]["machine"] == "review"
+    assert runs[f"{case_id}-w1"]["states"] == ["ManualReview"]
+    assert tenant.reviewer("viewer").get(f"/v1/review/cases/{case_id}").json()["case"]["risk"] is None
 
 
 def test_a_check_that_fails_past_its_retries_is_caught_and_the_case_goes_to_a_reviewer(

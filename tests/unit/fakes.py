@@ -522,8 +522,12 @@ class FakeEngine:
             raise Conflict("the workflow is no longer waiting for this step")
         self.completed.append((task_token, output))
 
+    def fail_task(self, task_token: str, error: str) -> None:
+        """Recorded beside the completions, as `{"error": error}`."""
+        self.complete_task(task_token, {"error": error})
+
     def path(self, execution_arn: str) -> list[dict[str, Any]]:
-        return [{"state": "IngestDocuments", "status": "succeeded"}]
+        return [{"state": "ManualReview", "status": "running"}]
 
     def definition(self, workflow_id: str) -> dict[str, Any]:
         """The workflow's ASL as a deployed stack holds it: substituted with function ARNs (the account id in them)."""

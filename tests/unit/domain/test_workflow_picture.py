@@ -66,7 +66,12 @@ def test_tasks_name_the_function_they_run_and_how() -> None:
     )
     assert "Parameters" not in picture["ManualReview"]
     assert "Retry" not in picture["ManualReview"]
-    assert picture["AfterDecision"]["Choices"] == [{"Next": "AwaitResubmission"}]
+    # A reviewer's answer ends the execution; a revision is the step's failure, caught into AwaitResubmission.
+    assert picture["ManualReview"]["End"] is True
+    assert picture["ManualReview"]["Catch"] == [
+        {"ErrorEquals": ["RevisionRequested"], "Next": "AwaitResubmission"},
+        {"ErrorEquals": ["States.ALL"], "Next": "RecordFailure"},
+    ]
     automated = workflow_picture(FakeEngine().definition("automation"))["States"]
     checks = automated["Checks"]["ItemProcessor"]["States"]
     assert (checks["RunCheck"]["Resource"], checks["RunCheck"]["Integration"]) == (

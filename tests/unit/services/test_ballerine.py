@@ -69,7 +69,7 @@ def test_every_published_run_request_starts_a_case_with_its_entity_and_pages(nam
     deps = document_deps(FakeFetcher(dict.fromkeys(page_uris(body), image)))
     case, created = run(deps, body)
     assert created
-    assert deps.engine.started[0][1] == case.id
+    assert deps.engine.started[0][1] == f"{case.id}-a1"
     entity = body["context"]["entity"]
     assert (case.entity.type, case.entity.id) == (entity["type"], entity["id"])
     assert case.entity.business.name == entity["data"].get("companyName", "(unnamed business)")

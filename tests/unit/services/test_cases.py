@@ -29,14 +29,11 @@ def test_starting_a_case_stores_it_and_starts_its_automated_part_named_after_it(
     assert [e.type for e in deps.cases.events] == ["case.created"]
 
 
-def test_a_manual_review_case_starts_its_standard_execution_named_after_it():
+def test_a_manual_review_case_starts_its_automated_part_too():
     deps = case_deps()
     case, _ = start(deps, workflow="manual-review")
-    assert deps.engine.started == [
-        ("manual-review", case.id, {"case": {"tenant_id": "acme", "case_id": case.id}})
-    ]
-    assert case.execution_arn.endswith(f":{case.id}")
-    assert case.runs_started == 0
+    assert [(machine, name) for machine, name, _ in deps.engine.started] == [("automation", f"{case.id}-a1")]
+    assert case.execution_arn is None
 
 
 def test_aliases_resolve_to_arbiter_workflows():

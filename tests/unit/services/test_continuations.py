@@ -116,20 +116,25 @@ def test_the_reconciler_runs_again_a_case_whose_automated_run_never_finished_and
     lost, _ = cases.start_case(deps, integrator(), tenant(), workflow="kyc", entity=individual())
     deps.undelivered.clear()  # beyond the stream's retries: the start continuation is gone
     deps.engine.fail_starts = False
-    ended, _ = cases.start_case(
-        deps, integrator(), tenant(), workflow="manual-review", entity=individual("u-2")
-    )
+    # Two parents handed to their Standard execution while an owner's case waits for a reviewer.
+    waiting = automation_deps(deps, RecommendByName(Roe="review"))
+    ended = cases.start_case(
+        deps, integrator(), tenant(), workflow="kyb", entity=business("b-2", [ubo("Jane", "Roe", 60)])
+    )[0]
+    running = cases.start_case(
+        deps, integrator(), tenant(), workflow="kyb", entity=business("b-3", [ubo("Jim", "Roe", 60)])
+    )[0]
+    for parent in (ended, running):
+        assert run_automation(waiting, "acme", parent.id) == "owners"
+    ended = deps.cases.get("acme", ended.id)
     deps.engine.executions[ended.execution_arn] = "failed"  # it ended without deciding
-    running, _ = cases.start_case(
-        deps, integrator(), tenant(), workflow="manual-review", entity=individual("u-3")
-    )
 
     too_soon = reconcile_processing(deps, ["acme"], after=HOUR)
     assert (too_soon.checked, too_soon.without_workflow) == (0, 0)  # nothing has waited an hour yet
 
     deps.clock = lambda: dt.datetime.now(dt.UTC) + 2 * HOUR
     report = reconcile_processing(deps, ["acme"], after=HOUR)
-    assert (report.checked, report.running) == (3, 1)
+    assert (report.checked, report.running) == (3, 1)  # the owners' cases are in review, not processing
     assert report.restarted == [lost.id]
     assert report.failed == [ended.id]
     assert [name for _, name, _ in deps.engine.started if name.startswith(lost.id)] == [f"{lost.id}-a2"]

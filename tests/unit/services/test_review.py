@@ -29,7 +29,7 @@ def test_a_viewer_reads_but_cannot_decide():
     # The automated run's steps as the case recorded them, then the Standard execution's.
     assert [(s["machine"], s["state"]) for s in path][-2:] == [
         ("automation", "Decide"),
-        ("workflow", "IngestDocuments"),
+        ("workflow", "ManualReview"),
     ]
     assert {s["run"] for s in path if s["machine"] == "automation"} == {1}
     with pytest.raises(NotAllowed, match="needs the reviewer role"):
@@ -62,9 +62,10 @@ def test_two_reviewers_deciding_at_once_exactly_one_wins():
     first_read = original_get("acme", case_id)
     second_read = original_get("acme", case_id)
     reads = iter([first_read, second_read])
-    deps.cases.get = lambda tenant_id, cid: next(reads)
+    deps.cases.get = lambda tenant_id, cid: next(reads, None) or original_get(tenant_id, cid)
     review.decide(deps, reviewer(user="alice"), case_id, DecisionRequest(decision="approve", reason="fine"))
-    with pytest.raises(Conflict, match="changed by someone else"):
+    # Bob's save loses; read again, the case is decided.
+    with pytest.raises(Conflict, match="the case is approved"):
         review.decide(
             deps, reviewer(user="bob"), case_id, DecisionRequest(decision="reject", reason="not fine")
         )
@@ -150,3 +151,20 @@ def test_available_actions_say_why_not():
     review.decide(deps, reviewer(), case_id, DecisionRequest(decision="approve", reason="ok"))
     decided = review.available_actions(deps, deps.cases.detail("acme", case_id), reviewer())
     assert decided["reject"] == {"allowed": False, "reason": "the case is approved"}
+
+
+def test_a_decision_racing_the_review_step_parking_its_token_goes_through_and_resumes_it():
+    """The run hands the case over (manual review, no token yet); the reviewer reads it; the Standard execution's
+    review step parks its token; the reviewer's save loses that race, reads again and resumes the token."""
+    deps = case_deps()
+    case, _ = cases.start_case(deps, integrator(), tenant(), workflow="kyc", entity=individual())
+    run_automation(automation_deps(deps, RecommendByName(Lovelace="review")), "acme", case.id)
+    original_get = deps.cases.get
+    stale = original_get("acme", case.id)  # the reviewer's read, before the token is parked
+    workflow_steps.await_review(deps, "acme", case.id, "review-token")
+    reads = iter([stale])
+    deps.cases.get = lambda tenant_id, cid: next(reads, None) or original_get(tenant_id, cid)
+    decided = review.decide(deps, reviewer(), case.id, DecisionRequest(decision="approve", reason="fine"))
+    deps.cases.get = original_get
+    assert decided.state == CaseState.APPROVED
+    assert deps.engine.completed == [("review-token", {"decision": "approved"})]

@@ -54,7 +54,7 @@ def test_an_owner_for_review_gets_its_own_execution_and_the_parent_waits_for_it(
     assert deps.cases.get("acme", doe).state == CaseState.APPROVED
     # The owner for review, then the parent, are handed to their workflows' Standard executions.
     assert deps.engine.started[1:] == [
-        ("kyc", f"{roe}-w0", {"case": {"tenant_id": "acme", "case_id": roe}, "wait": "review"}),
+        ("kyc", f"{roe}-w1", {"case": {"tenant_id": "acme", "case_id": roe}, "wait": "review"}),
         ("kyb", f"{parent.id}-w1", {"case": {"tenant_id": "acme", "case_id": parent.id}, "wait": "owners"}),
     ]
     assert deps.cases.get("acme", parent.id).execution_arn.endswith(f":{parent.id}-w1")
@@ -85,7 +85,7 @@ def test_a_run_started_twice_opens_no_second_child_and_hands_over_once():
         run_automation(automated, "acme", parent.id) == "settled"
     )  # the case waits in its Standard execution
     assert len([c for c in deps.cases.cases.values() if c.parent_case_id == parent.id]) == 1
-    assert names(deps) == [f"{parent.id}-a1", f"{parent.id}-o0-w0", f"{parent.id}-w1"]
+    assert names(deps) == [f"{parent.id}-a1", f"{parent.id}-o0-w1", f"{parent.id}-w1"]
     workflow_steps.await_owners(deps, "acme", parent.id, "token-1")
     workflow_steps.await_owners(deps, "acme", parent.id, "token-2")  # AwaitOwners retried: the newest token
     assert deps.cases.get("acme", parent.id).task_tokens["children"] == "token-2"
@@ -164,7 +164,7 @@ def test_a_case_the_rules_send_to_review_is_handed_over_and_its_review_step_keep
     workflow_steps.await_review(deps, "acme", case.id, "t")  # the Standard execution's ManualReview
     assert deps.cases.get("acme", case.id).task_tokens["review"] == "t"
     review.decide(deps, reviewer(), case.id, DecisionRequest(decision="revision", reason="blurry"))
-    assert deps.engine.completed == [("t", {"decision": "revision"})]
+    assert deps.engine.completed == [("t", {"error": "RevisionRequested"})]  # caught into AwaitResubmission
 
 
 def test_a_resubmitted_case_runs_its_automated_part_again_as_a_new_run():
@@ -211,7 +211,7 @@ def test_an_owner_asked_for_a_revision_before_its_execution_reached_review_answe
     # The reviewer is quicker than the owner's own execution: no review token on the case yet.
     review.decide(deps, reviewer(), roe, DecisionRequest(decision="revision", reason="passport expired"))
     workflow_steps.await_review(deps, "acme", roe, "roe-token")
-    assert ("roe-token", {"decision": "revision"}) in deps.engine.completed
+    assert ("roe-token", {"error": "RevisionRequested"}) in deps.engine.completed
 
 
 def test_the_review_step_is_stamped_by_the_functions_clock_so_the_audit_trail_keeps_its_order():
@@ -223,3 +223,43 @@ def test_the_review_step_is_stamped_by_the_functions_clock_so_the_audit_trail_ke
     audit = deps.cases.detail("acme", case.id).audit
     assert [e.action for e in audit][-2:] == ["review.requested", "case.decided"]
     assert audit[-2].at < stamp < audit[-1].at  # the clock's time, not the machine's
+
+
+def test_return_to_review_after_a_revision_starts_a_new_standard_execution():
+    deps = case_deps()
+    case = kyb_case(deps, [])
+    run_automation(automation_deps(deps, RecommendByName(Acme="review")), "acme", case.id)
+    workflow_steps.await_review(deps, "acme", case.id, "review-token")
+    review.decide(deps, reviewer(), case.id, DecisionRequest(decision="revision", reason="blurry"))
+    workflow_steps.await_resubmission(deps, "acme", case.id, "resubmission-token")
+    stored = deps.cases.get("acme", case.id)
+    deps.cases.save(
+        stored,
+        cases.resubmission(deps, stored, integrator().actor, return_to_review=True),
+        expected_version=stored.version,
+    )
+    assert names(deps)[-1] == f"{case.id}-w2"  # straight to a reviewer: no new run of the automated part
+    assert deps.engine.started[-1][2]["wait"] == "review"
+    assert deps.cases.get("acme", case.id).runs_started == 1
+
+
+def test_an_execution_started_before_revisions_ended_it_still_gets_them_as_its_output():
+    """A case whose Standard execution began before the upgrade (named after the case, its `Decide` step and
+    `AfterDecision` choice): a revision answers its review step with `{"decision": "revision"}`, and the
+    resubmission resumes that execution rather than starting a run."""
+    deps = case_deps()
+    case = kyb_case(deps, [])
+    stored = deps.cases.get("acme", case.id)
+    stored.execution_arn = deps.engine.execution_arn("kyb", case.id)
+    stored.runs_started = 0
+    deps.cases.save(stored, stored.await_review("old-token"), expected_version=stored.version)
+    review.decide(deps, reviewer(), case.id, DecisionRequest(decision="revision", reason="blurry"))
+    assert deps.engine.completed[-1] == ("old-token", {"decision": "revision"})
+    workflow_steps.await_resubmission(deps, "acme", case.id, "old-resubmission")
+    started = len(deps.engine.started)
+    cases.send_event(deps, integrator(), case.id, "resubmitted")
+    assert deps.engine.completed[-1] == ("old-resubmission", {"resubmitted": True, "return_to_review": False})
+    assert len(deps.engine.started) == started  # its old execution goes on to its Decide step
+    # ... where the old step hands the case over to a run of the automated part.
+    assert automation.take_over(automation_deps(deps), "acme", case.id, "old-decide") == "taken_over"
+    assert names(deps)[-1] == f"{case.id}-a1"

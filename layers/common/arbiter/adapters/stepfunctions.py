@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -75,8 +76,16 @@ class StepFunctionsEngine:
 
     def complete_task(self, task_token: str, output: dict[str, Any]) -> None:
         """SendTaskSuccess; Conflict if the workflow no longer waits on this token."""
+        self._answer(lambda: self._client.send_task_success(taskToken=task_token, output=json.dumps(output)))
+
+    def fail_task(self, task_token: str, error: str) -> None:
+        """SendTaskFailure with `error` (the state machine's Catch routes on it); Conflict as `complete_task`."""
+        self._answer(lambda: self._client.send_task_failure(taskToken=task_token, error=error))
+
+    @staticmethod
+    def _answer(call: Callable[[], Any]) -> None:
         try:
-            self._client.send_task_success(taskToken=task_token, output=json.dumps(output))
+            call()
         except ClientError as exc:
             code = exc.response["Error"]["Code"]
             if code in _GONE:

@@ -8,9 +8,11 @@ by the case's `version` (optimistic locking), so two reviewers deciding at once 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
@@ -34,6 +36,7 @@ from arbiter.domain.events import (
 
 __all__ = [
     "AUTOMATION_MACHINE",
+    "REVISION_REQUESTED",
     "SYSTEM",
     "Actor",
     "AuditEntry",
@@ -195,6 +198,9 @@ class Continuation(BaseModel):
     input: dict[str, Any] | None = None
     token: str | None = Field(default=None, repr=False)
     output: dict[str, Any] = Field(default_factory=dict)
+    #: A resume that fails the waiting step with this error instead (SendTaskFailure), which the state machine
+    #: catches to route: `RevisionRequested` takes a review step to `AwaitResubmission`.
+    error: str | None = None
     at: dt.datetime = Field(default_factory=lambda: _now())
 
     @property
@@ -212,6 +218,8 @@ class Continuation(BaseModel):
 
 #: The Express state machine that runs the automated part of every automated workflow (template.yaml).
 AUTOMATION_MACHINE = "automation"
+#: The error a review step fails with when the reviewer asks for a revision (the Standard machines catch it).
+REVISION_REQUESTED = "RevisionRequested"
 
 
 class StepRecord(BaseModel):
@@ -283,6 +291,8 @@ class Case(BaseModel):
     execution_arn: str | None = None
     #: Runs of the automated part started (each an Express execution named `<case id>-a<n>`), and how they went.
     runs_started: int = 0
+    #: Standard executions the runs handed the case to (each named `<case id>-w<n>`).
+    waits_started: int = 0
     automation: list[AutomationRun] = Field(default_factory=list)
     #: Step Functions task tokens the workflow is waiting on; never shown outside the service layer.
     task_tokens: dict[str, str] = Field(default_factory=dict)
@@ -439,7 +449,10 @@ class Case(BaseModel):
         self._require(CaseState.MANUAL_REVIEW, doing="ask for a revision")
         at = at or _now()
         self.revision = RevisionRequest(reason=reason, document_ids=document_ids, actor=actor, at=at)
-        resume = self._resume("review", {"decision": "revision"})
+        if self.catches_revision:
+            resume = self._resume("review", {}, error=REVISION_REQUESTED)
+        else:
+            resume = self._resume("review", {"decision": "revision"})
         change = self._move(
             CaseState.REVISION_REQUESTED,
             actor,
@@ -498,14 +511,24 @@ class Case(BaseModel):
             ]
         )
 
-    def hand_over(self, wait: Literal["review", "owners"], execution_arn: str) -> Change:
-        """The automated part is done and people are awaited (a reviewer, or the owners' reviews): start the
-        workflow's Standard execution, which waits for them."""
+    def hand_over(self, wait: Literal["review", "owners"], execution_arn: Callable[[str], str]) -> Change:
+        """People are awaited (a reviewer, or the owners' reviews): start a Standard execution of the workflow,
+        which waits for them. `execution_arn`: the ARN an execution of the workflow gets from its name."""
+        self.waits_started += 1
+        return self.start_waiting(wait, execution_arn(self.handover_execution))
+
+    def start_waiting(self, wait: Literal["review", "owners"], execution_arn: str) -> Change:
+        """Start (again: the same name starts it once) the Standard execution `execution_arn` names."""
         self.execution_arn = execution_arn
         payload = {"case": {"tenant_id": self.tenant_id, "case_id": self.id}, "wait": wait}
-        return Change(
-            continuations=[self._continuation("start", execution=self.handover_execution, input=payload)]
-        )
+        name = execution_arn.rsplit(":", 1)[-1]
+        return Change(continuations=[self._continuation("start", execution=name, input=payload)])
+
+    @property
+    def catches_revision(self) -> bool:
+        """Whether the case's Standard execution takes a revision as the review step's failure (`-w<n>`
+        executions), or, started before that, as its output."""
+        return bool(self.execution_arn) and re.search(r"-w\d+$", self.execution_arn or "") is not None
 
     @property
     def automating(self) -> bool:
@@ -514,8 +537,8 @@ class Case(BaseModel):
 
     @property
     def handover_execution(self) -> str:
-        """The name of the Standard execution the current run hands over to."""
-        return f"{self.id}-w{self.runs_started}"
+        """The name of the case's newest Standard execution (`<case id>-w<n>`)."""
+        return f"{self.id}-w{self.waits_started}"
 
     def record_run(self, run: AutomationRun) -> None:
         """Keep what a run of the automated part did (the back office draws it); the last ten runs are kept."""
@@ -533,9 +556,24 @@ class Case(BaseModel):
         }
         return self._resume("children", output)
 
-    def _resume(self, waiting: str, output: dict[str, Any]) -> Change:
+    def _resume(self, waiting: str, output: dict[str, Any], *, error: str | None = None) -> Change:
         token = self.task_tokens.pop(waiting, None)
-        return self.resume_step(token, output) if token else Change()
+        if not token:
+            return Change()
+        if error:
+            return Change(continuations=[self._continuation("resume", token=token, error=error)])
+        return self.resume_step(token, output)
+
+    def review_answer(self, token: str) -> Change:
+        """Answer a review step that began after the case left review (a decision or a revision came first), from
+        what the case holds."""
+        if self.state == CaseState.REVISION_REQUESTED:
+            if self.catches_revision:
+                return Change(
+                    continuations=[self._continuation("resume", token=token, error=REVISION_REQUESTED)]
+                )
+            return self.resume_step(token, {"decision": "revision"})
+        return self.resume_step(token, {"decision": self.state.value})
 
     def _continuation(self, kind: Literal["start", "resume"], **fields: Any) -> Continuation:
         return Continuation(

@@ -1,7 +1,8 @@
-"""Workflow definitions: which state machine a workflow runs, its checks, its rule set, its options.
+"""Workflow definitions: its checks, its rule set, its options.
 
 Definitions are data (JSON files shipped in `arbiter/workflows/`, validated on load with errors naming the
-path of the problem); the state machine that executes workflow `<id>` is the one named `<stack>-<id>`.
+path of the problem). Every workflow's automated part runs on the Express machine `<stack>-automation`; the
+Standard machine that waits for people on its cases is the one named `<stack>-<id>`.
 """
 
 from __future__ import annotations
@@ -38,10 +39,6 @@ class WorkflowDefinition(BaseModel):
     plugins: list[dict[str, Any]] = Field(default_factory=list)
     rule_set_id: str | None = None
     owner_checks: OwnerChecks | None = None
-    #: Whether the workflow has an automated part (documents, checks, owners' cases, rules, an automatic decision),
-    #: run on the Express automation machine before its own Standard machine waits for people; False: the
-    #: workflow's Standard machine runs from the start (manual review).
-    automated: bool = True
     #: Events an integrator may send besides `resubmitted` (accepted while the case is active).
     custom_events: list[str] = Field(default_factory=list)
 

@@ -42,11 +42,18 @@ class AutomationDeps(DocumentDeps, Protocol):
 
 def plan(deps: AutomationDeps, tenant_id: str, case_id: str) -> dict[str, Any]:
     """What the run has to do: `settled` (the case is past its automated part: nothing), `documents` (pages to
-    copy into the bucket), `checks` (their names) and `owners` (the owners to open KYC cases for, by index;
-    `has_owners` for the machine's Choice)."""
+    copy into the bucket), `checks` (their names), `owners` (the owners to open KYC cases for, by index;
+    `has_owners` for the machine's Choice) and `rules` (whether the workflow has a rule set to evaluate)."""
     case = deps.cases.get(tenant_id, case_id)
     if not case.automating:
-        return {"settled": True, "documents": False, "checks": [], "owners": [], "has_owners": False}
+        return {
+            "settled": True,
+            "documents": False,
+            "checks": [],
+            "owners": [],
+            "has_owners": False,
+            "rules": False,
+        }
     definition = deps.workflows.get(tenant_id, case.workflow_id)
     owners = list(range(len(workflow_steps.owner_case_ids(deps, case))))
     return {
@@ -55,6 +62,7 @@ def plan(deps: AutomationDeps, tenant_id: str, case_id: str) -> dict[str, Any]:
         "checks": [check_name(p) for p in definition.plugins],
         "owners": owners,
         "has_owners": bool(owners),
+        "rules": definition.rule_set_id is not None,
     }
 
 
@@ -91,8 +99,7 @@ def conclude(deps: AutomationDeps, tenant_id: str, case_id: str, run: Automation
     expected = case.version
     children = deps.cases.find_by_ids(tenant_id, case.child_case_ids) if case.child_case_ids else []
     if children and not all(c.state.terminal for c in children):
-        arn = deps.engine.execution_arn(case.workflow_id, case.handover_execution)
-        change = case.hand_over("owners", arn)
+        change = case.hand_over("owners", lambda name: deps.engine.execution_arn(case.workflow_id, name))
         case.record_run(run.model_copy(update={"outcome": "owners"}))
         deps.cases.save(case, change, expected_version=expected)
         return "owners"
@@ -163,8 +170,7 @@ def _settle(
     else:
         change += case.await_review(token)
         if token is None:
-            arn = deps.engine.execution_arn(case.workflow_id, case.handover_execution)
-            change += case.hand_over("review", arn)
+            change += case.hand_over("review", lambda name: deps.engine.execution_arn(case.workflow_id, name))
         result = "review"
     if run is not None:
         case.record_run(run.model_copy(update={"outcome": result}))

@@ -200,20 +200,21 @@ def pin_rule_set(deps: CaseDeps, tenant_id: str, rule_set_id: str | None) -> Rul
 
 
 def workflow_start(deps: CaseDeps, case: Case) -> Change:
-    """Start the case's workflow once the change it joins is stored: a run of the automated part (the Express
-    machine) for an automated workflow, else the workflow's Standard execution, named after the case (its ARN is
-    known now and a second start starts nothing)."""
-    if deps.workflows.get(case.tenant_id, case.workflow_id).automated:
-        return case.start_automation()
-    case.execution_arn = deps.engine.execution_arn(case.workflow_id, case.id)
-    return case.start_workflow()
+    """Start the case's workflow once the change it joins is stored: a run of its automated part (the Express
+    machine), which hands the case to the workflow's Standard machine when people are awaited."""
+    return case.start_automation()
 
 
 def resubmission(deps: CaseDeps, case: Case, actor: Actor, *, return_to_review: bool = False) -> Change:
-    """The integrator corrected the case: its Standard execution resumes, and (unless the case goes straight back
-    to review) the automated part runs again, as a new run."""
+    """The integrator corrected the case: the Standard execution waiting for it ends, and a new run of the
+    automated part starts (or, with `return_to_review`, a new Standard execution waits for a reviewer). A case
+    whose execution began before revisions ended it continues there instead."""
+    if case.execution_arn is not None and not case.catches_revision:
+        return case.resubmit(actor, return_to_review=return_to_review)  # its execution goes on
     change = case.resubmit(actor, return_to_review=return_to_review)
-    if not return_to_review and deps.workflows.get(case.tenant_id, case.workflow_id).automated:
+    if return_to_review:
+        change += case.hand_over("review", lambda name: deps.engine.execution_arn(case.workflow_id, name))
+    else:
         change += case.start_automation()
     return change
 

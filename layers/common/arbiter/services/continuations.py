@@ -34,7 +34,10 @@ def carry_out(deps: CaseDeps, continuation: Continuation) -> None:
     """
     if continuation.kind == "resume":
         try:
-            deps.engine.complete_task(continuation.token or "", continuation.output)
+            if continuation.error:  # the step fails, and the state machine's Catch routes on the error
+                deps.engine.fail_task(continuation.token or "", continuation.error)
+            else:
+                deps.engine.complete_task(continuation.token or "", continuation.output)
         except Conflict:
             # The step no longer waits: it was resumed already (a redelivery) or timed out, in which case its
             # execution records the outcome itself.

@@ -250,6 +250,9 @@ class WorkflowEngine(Protocol):
     def complete_task(self, task_token: str, output: dict[str, Any]) -> None:
         """Resume a `.waitForTaskToken` step with `output` (SendTaskSuccess)."""
 
+    def fail_task(self, task_token: str, error: str) -> None:
+        """Fail a `.waitForTaskToken` step with `error` (SendTaskFailure), for the machine's Catch to route."""
+
     def execution_arn(self, workflow_id: str, execution_name: str) -> str:
         """The ARN an execution of `workflow_id` named `execution_name` has (known before it starts)."""
 

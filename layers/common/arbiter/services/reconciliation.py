@@ -74,7 +74,7 @@ def _processing(deps: CaseDeps, tenant_id: str) -> Iterator[Case]:
 
 
 def _reconcile(deps: CaseDeps, case: Case, report: Reconciliation) -> None:
-    if case.execution_arn is None and deps.workflows.get(case.tenant_id, case.workflow_id).automated:
+    if case.execution_arn is None:
         _reconcile_run(deps, case, report)
         return
     status = deps.engine.status(_arn(deps, case))
@@ -124,9 +124,9 @@ def _restart(deps: CaseDeps, case: Case) -> Change:
 
 def _standard_again(case: Case) -> Change:
     """The Standard execution the case names never started: start it (under that name) again."""
-    if case.execution_arn and case.execution_arn.endswith(f":{case.handover_execution}"):
-        return case.hand_over("owners" if case.child_case_ids else "review", case.execution_arn)
-    return case.start_workflow()
+    if case.execution_arn and case.catches_revision:
+        return case.start_waiting("owners" if case.child_case_ids else "review", case.execution_arn)
+    return case.start_workflow()  # an execution started before the automated part ran on Express
 
 
 def _fail(deps: CaseDeps, case: Case, why: str, report: Reconciliation) -> None:

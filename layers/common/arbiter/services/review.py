@@ -12,7 +12,7 @@ from arbiter.domain.document import DocumentDecision
 from arbiter.domain.errors import Conflict, InvalidInput
 from arbiter.domain.principal import Principal
 from arbiter.domain.workflow_picture import workflow_picture
-from arbiter.services.cases import CaseDeps
+from arbiter.services.cases import CaseDeps, rerun_lost_races
 from arbiter.services.dashboard import review_dashboard
 from arbiter.services.decisions import approval_blockers, blocked_reason, record_decision
 from arbiter.services.ports import CaseDetail, CaseQuery, Page
@@ -94,17 +94,14 @@ _MAP_ITERATIONS = {"RunCheck": "Checks", "CheckFailed": "Checks", "AutomateOwner
 
 def workflow_definition(deps: CaseDeps, principal: Principal, workflow_id: str) -> dict[str, Any]:
     """A workflow and the pictures of its state machines (states and transitions, no ARNs): the Standard one that
-    waits for people (`states`) and, for an automated workflow, the Express one running its automated part
-    (`automation`); any role may read."""
+    waits for people (`states`) and the Express one running its automated part (`automation`); any role may
+    read."""
     principal.require("viewer", "reading workflows")
     definition = deps.workflows.get(principal.tenant_id, workflow_id)
-    automation = (
-        workflow_picture(deps.engine.definition(AUTOMATION_MACHINE)) if definition.automated else None
-    )
     return {
         "workflow": definition.summary(),
         "states": workflow_picture(deps.engine.definition(workflow_id)),
-        "automation": automation,
+        "automation": workflow_picture(deps.engine.definition(AUTOMATION_MACHINE)),
     }
 
 
@@ -113,6 +110,12 @@ def assign(
 ) -> Case:
     """Assign a case ("me", a reviewer id) or unassign it (None). Reviewers assign to themselves; admins to anyone."""
     principal.require("reviewer", "assigning cases")
+    return rerun_lost_races(lambda: _assign(deps, principal, case_id, assignee, email))
+
+
+def _assign(
+    deps: CaseDeps, principal: Principal, case_id: str, assignee: str | None, email: str | None
+) -> Case:
     case = deps.cases.get(principal.tenant_id, case_id)
     target: Assignee | None = None
     if assignee in ("me", principal.id):
@@ -130,15 +133,25 @@ def add_note(deps: CaseDeps, principal: Principal, case_id: str, text: str) -> C
     principal.require("reviewer", "adding notes")
     if not text.strip():
         raise InvalidInput("a note needs text", path="text")
-    case = deps.cases.get(principal.tenant_id, case_id)
-    deps.cases.save(case, case.record_note(text.strip(), principal.actor), expected_version=case.version)
-    return case
+
+    def note() -> Case:
+        case = deps.cases.get(principal.tenant_id, case_id)
+        deps.cases.save(case, case.record_note(text.strip(), principal.actor), expected_version=case.version)
+        return case
+
+    return rerun_lost_races(note)
 
 
 def decide(deps: CaseDeps, principal: Principal, case_id: str, request: DecisionRequest) -> Case:
     """Approve, reject or ask for a revision. Only one decision can win: the rest get Conflict (409); an approval
-    over an uncleared sanctions or PEP hit is refused (409) until a reviewer clears it."""
+    over an uncleared sanctions or PEP hit is refused (409) until a reviewer clears it. A save that lost to the
+    workflow's own bookkeeping (its review step parking its token just after the case entered review) reads the
+    case again and decides on it: the reviewer is not told about it."""
     principal.require("reviewer", "deciding cases")
+    return rerun_lost_races(lambda: _decide(deps, principal, case_id, request))
+
+
+def _decide(deps: CaseDeps, principal: Principal, case_id: str, request: DecisionRequest) -> Case:
     case = deps.cases.get(principal.tenant_id, case_id)
     if case.state != CaseState.MANUAL_REVIEW:
         raise Conflict(

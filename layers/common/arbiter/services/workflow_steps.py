@@ -37,10 +37,8 @@ def await_review(deps: CaseDeps, tenant_id: str, case_id: str, task_token: str) 
     already decided (or sent back for a revision) before the step began answers it at once."""
     case = deps.cases.get(tenant_id, case_id)
     expected = case.version
-    if case.state.terminal:
-        resume_now(deps, case, task_token, {"decision": case.state.value})
-    elif case.state == CaseState.REVISION_REQUESTED:
-        resume_now(deps, case, task_token, {"decision": "revision"})
+    if case.state.terminal or case.state == CaseState.REVISION_REQUESTED:
+        deps.cases.save(case, case.review_answer(task_token), expected_version=expected)
     elif case.state == CaseState.MANUAL_REVIEW:  # handed over by the automated part, or a retry of this step
         case.task_tokens["review"] = task_token
         deps.cases.save(case, Change(), expected_version=expected)
