@@ -101,8 +101,8 @@ export interface Step {
   /** `automation`: a step of a run of the automated part (Express); `workflow`: the Standard execution's. */
   machine?: "automation" | "workflow";
   run?: number;
-  /** The Map state a step ran in (`Checks`, `Owners`), and the check or owner of that iteration. */
-  map?: string;
+  /** The top-level state a nested step ran within (`ChecksAndOwners`), and the check or owner of its iteration. */
+  within?: string;
   item?: string;
   retries?: number;
 }

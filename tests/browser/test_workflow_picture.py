@@ -25,11 +25,9 @@ def test_an_automated_case_shows_its_run_and_where_it_waits(open_browser, stack,
     browser.sign_in(create_reviewer(stack, tenant.id, "viewer"))
 
     automated = page.locator('[data-machine="automation"] svg.workflow')
-    for state in ("Plan", "Checks", "EvaluateRules", "Decide"):
+    for state in ("Plan", "ChecksAndOwners", "EvaluateRules", "Decide"):
         expect(automated.locator(f'[data-state="{state}"]')).to_have_attribute("data-visited", "true")
     expect(automated.locator('[data-state="RecordFailure"]')).to_have_attribute("data-visited", "false")
-    # A KYC case has no owners.
-    expect(automated.locator('[data-state="Owners"]')).to_have_attribute("data-visited", "false")
     waiting = page.locator('[data-machine="workflow"] svg.workflow')
     expect(waiting.locator('[data-state="ManualReview"]')).to_have_attribute("data-visited", "true")
     steps = page.get_by_role("table", name="Steps of the automated part")

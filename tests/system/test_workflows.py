@@ -13,8 +13,8 @@ from tests.waiting import wait_for
 
 KYB_CHECKS = 5  # identifiers, ownership, contact, website, sanctions
 KYC_CHECKS = 2  # contact, sanctions
-#: The states inside the automation machine's Map states.
-ITERATIONS = {"RunCheck", "CheckFailed", "AutomateOwner"}
+#: The states nested in the automation machine's `ChecksAndOwners` (its branches and their Map iterations).
+ITERATIONS = {"Checks", "HasOwners", "Owners", "NoOwners", "RunCheck", "CheckFailed", "AutomateOwner"}
 
 
 def business(entity_id: str, owners: list[tuple[str, str, float]]) -> dict[str, Any]:
@@ -85,11 +85,10 @@ def automated(
     checks: int, *, owners: int = 0, rules: bool = True, outcome: str = "Concluded"
 ) -> tuple[list[str], Counter[str]]:
     """The states a run of the automated part enters, and its Map iterations."""
-    states = ["Plan", "IsSettled", "HasDocuments", "Checks", "HasOwners"]
-    if owners:
-        states.append("Owners")
+    states = ["Plan", "IsSettled", "HasDocuments", "ChecksAndOwners"]
     states += ["HasRules", "EvaluateRules", "Decide", outcome] if rules else ["HasRules", "Decide", outcome]
-    return states, Counter({"RunCheck": checks, **({"AutomateOwner": owners} if owners else {})})
+    branches = Counter({"Checks": 1, "HasOwners": 1, "Owners" if owners else "NoOwners": 1})
+    return states, Counter({"RunCheck": checks, **({"AutomateOwner": owners} if owners else {})}) + branches
 
 
 def run_of(execution: dict[str, Any]) -> tuple[list[str], Counter[str]]:
@@ -232,7 +231,7 @@ def test_the_kyc_workflow_runs_checks_then_the_assessment_then_waits_for_a_revie
     assert runs[f"{case_id}-w1"]["states"] == ["ManualReview"]
     checks = [s for s in detail["path"] if s["state"] == "RunCheck"]
     assert sorted(s["item"] for s in checks) == ["contact", "sanctions"]
-    assert {s["map"] for s in checks} == {"Checks"}
+    assert {s["within"] for s in checks} == {"ChecksAndOwners"}
 
 
 def test_a_step_failing_beyond_its_retries_fails_the_case_and_the_run(tenant: Any, stack: Any) -> None:
@@ -277,8 +276,7 @@ def test_a_step_failing_beyond_its_retries_fails_the_case_and_the_run(tenant: An
         "Plan",
         "IsSettled",
         "HasDocuments",
-        "Checks",
-        "HasOwners",
+        "ChecksAndOwners",
         "HasRules",
         "EvaluateRules",
         "RecordFailure",
@@ -367,9 +365,13 @@ def test_a_check_that_fails_past_its_retries_is_caught_and_the_case_goes_to_a_re
     assert detail["checks"]["sanctions"]["status"] == "error"
     assert any(f["code"] == "check_failed" and f["source"] == "sanctions" for f in detail["case"]["flags"])
     caught = [s for s in detail["path"] if s["state"] == "CheckFailed"]
-    assert [(s["item"], s["status"], s["map"]) for s in caught] == [("sanctions", "failed", "Checks")]
+    assert [(s["item"], s["status"], s["within"]) for s in caught] == [
+        ("sanctions", "failed", "ChecksAndOwners")
+    ]
     decide(tenant.reviewer("reviewer"), case_id, "approve")
     runs = ended(stack, case_id, [f"{case_id}-a1", f"{case_id}-w1"])
     states, iterations = run_of(runs[f"{case_id}-a1"])
     assert states == automated(KYC_CHECKS)[0]
-    assert iterations == Counter({"RunCheck": 2, "CheckFailed": 1})
+    assert iterations == Counter(
+        {"RunCheck": 2, "CheckFailed": 1, "Checks": 1, "HasOwners": 1, "NoOwners": 1}
+    )

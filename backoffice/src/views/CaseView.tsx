@@ -341,8 +341,8 @@ function Workflow({ workflow, path }: { workflow: string; path: CaseDetail["path
   );
   const automated = path.filter((s) => s.machine === "automation");
   const lastRun = automated.length ? Math.max(...automated.map((s) => s.run ?? 0)) : 0;
-  // A Map iteration's step lights up its Map state in the picture.
-  const runPath = automated.filter((s) => (s.run ?? 0) === lastRun).map((s) => (s.map ? { ...s, state: s.map } : s));
+  // A nested step (a check, an owner's case) lights up the top-level state it ran within.
+  const runPath = automated.filter((s) => (s.run ?? 0) === lastRun).map((s) => (s.within ? { ...s, state: s.within } : s));
   const waiting = path.filter((s) => s.machine !== "automation");
   return (
     <Section title="Workflow" id="workflow">

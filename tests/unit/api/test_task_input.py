@@ -45,14 +45,20 @@ def test_the_run_is_assembled_from_the_state_in_the_machines_order() -> None:
         "case": CASE,
         "round": 2,
         "plan": {"step": step("Plan"), "output": {}},
-        "checks": [
-            {"step": step("RunCheck", item="contact"), "output": {}},
+        "work": [  # the outputs of ChecksAndOwners' branches
             {
-                "step": step("CheckFailed", item="sanctions", status="failed", error="Lambda.Unknown"),
-                "output": {},
+                "checks": [
+                    {"step": step("RunCheck", item="contact"), "output": {}},
+                    {
+                        "step": step(
+                            "CheckFailed", item="sanctions", status="failed", error="Lambda.Unknown"
+                        ),
+                        "output": {},
+                    },
+                ]
             },
+            {"owners": [{"step": step("AutomateOwner", item="owner 0"), "output": {}}]},
         ],
-        "owners": [{"step": step("AutomateOwner", item="owner 0"), "output": {}}],
         "assessment": {"step": step("EvaluateRules"), "output": {}},
         "ingest": "a shape the machine never writes",
     }

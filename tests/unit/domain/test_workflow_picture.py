@@ -73,7 +73,7 @@ def test_tasks_name_the_function_they_run_and_how() -> None:
         {"ErrorEquals": ["States.ALL"], "Next": "RecordFailure"},
     ]
     automated = workflow_picture(FakeEngine().definition("automation"))["States"]
-    checks = automated["Checks"]["ItemProcessor"]["States"]
+    checks = automated["ChecksAndOwners"]["Branches"][0]["States"]["Checks"]["ItemProcessor"]["States"]
     assert (checks["RunCheck"]["Resource"], checks["RunCheck"]["Integration"]) == (
         "PluginsFunction",
         "lambda:invoke",

@@ -160,7 +160,8 @@ class CaseDetailView(BaseModel):
     children: list[ReviewCaseView]
     path: list[dict[str, Any]] = Field(
         description="The workflow states the case went through, in time order: the automated runs' steps "
-        "(`machine` `automation`, with `run`, the check or owner a Map iteration ran as `item`, timings, retries "
+        "(`machine` `automation`, with `run`, the check or owner a Map iteration ran as `item` `within` its "
+        "top-level state, timings, retries "
         "and the failures caught) and its Standard execution's states (`machine` `workflow`)"
     )
     actions: CaseActions

@@ -112,12 +112,14 @@ def traced(task: TaskInput, output: Any, *, item: str | None = None, error: str 
 
 
 def automation_run(task: TaskInput) -> AutomationRun:
-    """The run so far, from the state the machine passed (`run`): each step it went through, in order, the Map
-    iterations one by one, then the current step (outcome left to the caller)."""
+    """The run so far, from the state the machine passed (`run`): each step it went through, in order (the checks
+    and the owners' cases from `work`, the outputs of `ChecksAndOwners`' branches), then the current step
+    (outcome left to the caller)."""
     state = task.run or {}
+    slots = {**state, **_gathered(state.get("work"))}
     steps: list[StepRecord] = []
     for slot in ("plan", "ingest", "checks", "owners", "assessment"):
-        value = state.get(slot)
+        value = slots.get(slot)
         for entry in value if isinstance(value, list) else [value]:
             if isinstance(entry, dict) and isinstance(entry.get("step"), dict):
                 try:
@@ -134,3 +136,12 @@ def automation_run(task: TaskInput) -> AutomationRun:
             )
         )
     return AutomationRun(number=task.round or int(state.get("round") or 0), outcome="running", steps=steps)
+
+
+def _gathered(work: Any) -> dict[str, Any]:
+    """`checks` and `owners` from what `ChecksAndOwners` (a Parallel) gathered: its branches' outputs, in order."""
+    found: dict[str, Any] = {}
+    for branch in work if isinstance(work, list) else []:
+        if isinstance(branch, dict):
+            found.update({k: branch[k] for k in ("checks", "owners") if k in branch})
+    return found

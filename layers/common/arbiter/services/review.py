@@ -73,23 +73,28 @@ def case_detail(
 
 def workflow_path(deps: CaseDeps, case: Case) -> list[dict[str, Any]]:
     """The states the case went through, in time order: each run of the automated part (`machine`:
-    `automation`, its Map iterations with the check or owner they ran as `item`, inside `map`) as the case
+    `automation`, its Map iterations with the check or owner they ran as `item`, `within` the top-level state
+    that ran them) as the case
     recorded it, then its Standard execution's (`machine`: `workflow`), from the execution's history."""
     steps: list[dict[str, Any]] = []
     for run in case.automation:
         for step in run.steps:
             entry = step.model_dump(mode="json", exclude_none=True)
             entry.update(machine="automation", run=run.number, type="Task")
-            if step.state in _MAP_ITERATIONS:
-                entry["map"] = _MAP_ITERATIONS[step.state]
+            if step.state in _NESTED:
+                entry["within"] = _NESTED[step.state]
             steps.append(entry)
     if case.execution_arn:
         steps += [{**step, "machine": "workflow"} for step in deps.engine.path(case.execution_arn)]
     return sorted(steps, key=lambda s: (s.get("entered_at") is None, str(s.get("entered_at") or "")))
 
 
-#: The states inside the automation machine's Map states, and the Map each belongs to.
-_MAP_ITERATIONS = {"RunCheck": "Checks", "CheckFailed": "Checks", "AutomateOwner": "Owners"}
+#: The states nested in the automation machine's `ChecksAndOwners` (its branches' Map iterations).
+_NESTED = {
+    "RunCheck": "ChecksAndOwners",
+    "CheckFailed": "ChecksAndOwners",
+    "AutomateOwner": "ChecksAndOwners",
+}
 
 
 def workflow_definition(deps: CaseDeps, principal: Principal, workflow_id: str) -> dict[str, Any]:
