@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime as dt
 import gc
 import logging
 import os
@@ -370,31 +371,13 @@ def http_part(args: argparse.Namespace) -> None:
 
 
 # --------------------------------------------------------------------------------------------- part: tasks
-class _Unstarted:
-    """The workflow engine, except that cases start with no execution: the bench plays the state machine."""
-
-    def __init__(self, engine: Any) -> None:
-        self._engine = engine
-
-    def start(self, workflow_id: str, execution_name: str, payload: dict[str, Any]) -> str:
-        return str(self._engine.execution_arn(workflow_id, execution_name))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._engine, name)
-
-
-TASKS: list[tuple[str, str, dict[str, Any]]] = [
-    ("PluginsFunction", "run_checks", {}),
-    ("EvaluateRulesFunction", "evaluate_rules", {}),
-    ("WorkflowTasksFunction", "ingest_documents", {}),
-    ("WorkflowTasksFunction", "decide", {"task_token": "token-decide"}),
-    ("WorkflowTasksFunction", "await_review", {"task_token": "token-review"}),
-    ("WorkflowTasksFunction", "decide_after_owners", {"task_token": "token-after-owners"}),
-    (
-        "WorkflowTasksFunction",
-        "record_failure",
-        {"error": {"Error": "Soak", "Cause": "the bench ends the case"}},
-    ),
+#: What the automation machine invokes for a KYB case with one owner, in its order (`{check}` once per check).
+TASKS: list[tuple[str, str]] = [
+    ("WorkflowTasksFunction", "plan"),
+    ("PluginsFunction", "run_check"),
+    ("WorkflowTasksFunction", "automate_owner"),
+    ("EvaluateRulesFunction", "evaluate_rules"),
+    ("WorkflowTasksFunction", "conclude"),
 ]
 
 
@@ -402,13 +385,13 @@ def tasks_part(args: argparse.Namespace) -> None:
     from arbiter import bootstrap
     from arbiter.domain.entity import Entity
     from arbiter.domain.principal import Principal
-    from arbiter.services import cases
-    from arbiter.settings import Settings
+    from arbiter.services import cases, review
+    from arbiter.services.review import DecisionRequest
     from arbiter_local.runtime import InvocationError, function_environment
     from arbiter_local.stack import LocalStack, StackConfig
 
     print(
-        f"== tasks: {args.cases} cases, {len(TASKS)} invocations each, after {args.warmup} warm-up cases",
+        f"== tasks: {args.cases} cases, the automated run's invocations each, after {args.warmup} warm-up cases",
         flush=True,
     )
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -419,26 +402,60 @@ def tasks_part(args: argparse.Namespace) -> None:
         assert runtime is not None
         spec = runtime.by_logical_id("WorkflowTasksFunction")
         with function_environment(runtime.environment_of(spec)):
-            settings = Settings.from_environ()
-            deps = bootstrap.case_deps(settings)
-            tenant = bootstrap.tenant_repository(settings).get("demo")
-        deps = dataclasses.replace(deps, engine=_Unstarted(deps.engine))
-        principal = Principal(kind="integrator", tenant_id="demo", id="soak")
-        functions = {logical: runtime.by_logical_id(logical).name for logical, _, _ in TASKS}
+            deps = bootstrap.composition_root()()
+            tenant = deps.tenants.get("demo")
+            checks = [
+                str(p.get("name") or p.get("plugin")) for p in deps.workflows.get("demo", "kyb").plugins
+            ]
+        integrator = Principal(kind="integrator", tenant_id="demo", id="soak")
+        reviewer = Principal(kind="reviewer", tenant_id="demo", id="soak-reviewer", roles=("reviewer",))
+        functions = {logical: runtime.by_logical_id(logical).name for logical, _ in TASKS}
         durations: dict[str, list[float]] = defaultdict(list)
         errors: Counter[str] = Counter()
 
-        def one_case(n: int) -> None:
-            entity = Entity.model_validate(kyb_case(f"soak-task-{n}-{uuid.uuid4().hex[:6]}")["entity"])
-            case, _ = cases.start_case(deps, principal, tenant, workflow="kyb", entity=entity)
-            ref = {"tenant_id": case.tenant_id, "case_id": case.id}
-            for logical, task, extra in TASKS:
-                started = time.perf_counter()
-                try:
-                    runtime.invoke(functions[logical], {"task": task, "case": ref, **extra})
-                except InvocationError as exc:
-                    errors[f"{task}: {exc.payload.get('errorType')}"] += 1
+        def invoke(logical: str, task: str, payload: dict[str, Any]) -> Any:
+            started = time.perf_counter()
+            try:
+                return runtime.invoke(functions[logical], {"task": task, **payload})
+            except InvocationError as exc:
+                errors[f"{task}: {exc.payload.get('errorType')}"] += 1
+                return None
+            finally:
                 durations[task].append(time.perf_counter() - started)
+
+        def one_case(n: int) -> None:
+            # Submitted without the start continuation: the bench plays the automation machine, step by step.
+            entity = Entity.model_validate(kyb_case(f"soak-task-{n}-{uuid.uuid4().hex[:6]}")["entity"])
+            case, _ = cases.start_case(deps, integrator, tenant, workflow="kyb", entity=entity, submit=False)
+            stored = deps.cases.get(case.tenant_id, case.id)
+            stored.runs_started = 1
+            deps.cases.save(stored, stored.submit(integrator.actor), expected_version=stored.version)
+            ref = {"tenant_id": case.tenant_id, "case_id": case.id}
+            step = {"state": "Plan", "entered_at": dt.datetime.now(dt.UTC).isoformat()}
+            state: dict[str, Any] = {"case": ref, "round": 1}
+            state["plan"] = invoke("WorkflowTasksFunction", "plan", {"case": ref, "step": step})
+            work = [{"checks": []}, {"owners": []}]
+            for check in checks:
+                step = {"state": "RunCheck", "entered_at": dt.datetime.now(dt.UTC).isoformat()}
+                work[0]["checks"].append(
+                    invoke("PluginsFunction", "run_check", {"case": ref, "check": check, "step": step})
+                )
+            step = {"state": "AutomateOwner", "entered_at": dt.datetime.now(dt.UTC).isoformat()}
+            work[1]["owners"].append(
+                invoke("WorkflowTasksFunction", "automate_owner", {"case": ref, "owner": 0, "step": step})
+            )
+            state["work"] = work
+            step = {"state": "EvaluateRules", "entered_at": dt.datetime.now(dt.UTC).isoformat()}
+            state["assessment"] = invoke(
+                "EvaluateRulesFunction", "evaluate_rules", {"case": ref, "step": step}
+            )
+            step = {"state": "Decide", "entered_at": dt.datetime.now(dt.UTC).isoformat()}
+            invoke("WorkflowTasksFunction", "conclude", {"case": ref, "round": 1, "run": state, "step": step})
+            # Handed to a reviewer (the demo rules review these cases): its Standard execution runs for real and
+            # ends with the reviewer's decision, as in the http part.
+            for case_id in (case.id, f"{case.id}-o0"):
+                if deps.cases.get("demo", case_id).state.value == "manual_review":
+                    review.decide(deps, reviewer, case_id, DecisionRequest(decision="approve", reason="soak"))
 
         for n in range(args.warmup):
             one_case(n)
@@ -464,7 +481,7 @@ def tasks_part(args: argparse.Namespace) -> None:
     print(
         f"invocations: {sum(len(v) for v in durations.values())} in {seconds:.0f} s; errors: {dict(errors) or 0}"
     )
-    for _, task, _ in TASKS:
+    for _, task in TASKS:
         print(latency_line(task, durations[task]))
     ours = [str(ROOT / "layers"), str(ROOT / "functions")]
     diff = after.compare_to(before, "lineno")
