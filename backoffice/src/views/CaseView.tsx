@@ -358,7 +358,7 @@ function Workflow({ workflow, path }: { workflow: string; path: CaseDetail["path
               <div class="workflow-wrap" data-machine="automation">
                 <WorkflowGraph definition={definition.data.automation} path={runPath} />
               </div>
-              {automated.length > 0 && <AutomatedSteps steps={automated} />}
+              {automated.length > 0 && <AutomatedSteps steps={automated.filter((s) => s.type !== "Choice")} />}
               <h3 class="small">Waiting for people</h3>
             </>
           )}

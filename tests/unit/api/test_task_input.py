@@ -76,13 +76,36 @@ def test_the_run_is_assembled_from_the_state_in_the_machines_order() -> None:
     assert run.number == 2
     assert [(s.state, s.item, s.status) for s in run.steps] == [
         ("Plan", None, "succeeded"),
+        ("IsSettled", None, "succeeded"),  # the Choice states between, drawn where the run passed them
+        ("HasDocuments", None, "succeeded"),
         ("RunCheck", "contact", "succeeded"),
         ("CheckFailed", "sanctions", "failed"),
         ("AutomateOwner", "owner 0", "succeeded"),
+        ("HasRules", None, "succeeded"),
         ("EvaluateRules", None, "succeeded"),
         ("Decide", None, "succeeded"),
     ]
-    assert run.steps[2].error == "Lambda.Unknown"
+    assert run.steps[4].error == "Lambda.Unknown"
+    assert run.steps[1].entered_at == run.steps[0].exited_at  # a Choice takes no time of its own
+
+
+def test_a_run_that_failed_early_draws_only_the_choices_it_passed() -> None:
+    state = {"case": CASE, "round": 1, "plan": {"step": step("Plan"), "output": {}}, "error": {"Error": "X"}}
+    task = TaskInput.parse(
+        {
+            "task": "record_failure",
+            "case": CASE,
+            "run": state,
+            "step": {"state": "RecordFailure", "entered_at": ENTERED},
+        },
+        known=["record_failure"],
+    )
+    assert [s.state for s in automation_run(task).steps] == [
+        "Plan",
+        "IsSettled",
+        "HasDocuments",
+        "RecordFailure",
+    ]
 
 
 def test_a_recorded_step_in_another_shape_is_left_out_not_fatal() -> None:

@@ -111,10 +111,15 @@ def traced(task: TaskInput, output: Any, *, item: str | None = None, error: str 
     return {"step": record.model_dump(mode="json", exclude_none=True), "output": output}
 
 
+#: The Choice states the automation machine passes through after a slot's step (a Choice runs no function, so it
+#: records nothing itself): drawn on the run's path so that the picture's path is unbroken.
+_CHOICES_AFTER = {"plan": ("IsSettled", "HasDocuments"), "owners": ("HasRules",)}
+
+
 def automation_run(task: TaskInput) -> AutomationRun:
     """The run so far, from the state the machine passed (`run`): each step it went through, in order (the checks
-    and the owners' cases from `work`, the outputs of `ChecksAndOwners`' branches), then the current step
-    (outcome left to the caller)."""
+    and the owners' cases from `work`, the outputs of `ChecksAndOwners`' branches, and the Choice states between),
+    then the current step (outcome left to the caller)."""
     state = task.run or {}
     slots = {**state, **_gathered(state.get("work"))}
     steps: list[StepRecord] = []
@@ -126,6 +131,15 @@ def automation_run(task: TaskInput) -> AutomationRun:
                     steps.append(StepRecord.model_validate(entry["step"]))
                 except ValidationError:
                     continue  # a step the machine recorded in another shape is left out of the picture
+        reached = slot in slots and (slot != "owners" or "work" in state)
+        if reached and steps:
+            at = max(
+                (s.exited_at or s.entered_at for s in steps if s.exited_at or s.entered_at), default=None
+            )
+            steps += [
+                StepRecord(state=choice, type="Choice", entered_at=at, exited_at=at)
+                for choice in _CHOICES_AFTER.get(slot, ())
+            ]
     if task.step is not None:
         steps.append(
             StepRecord(

@@ -226,6 +226,8 @@ class StepRecord(BaseModel):
     """A state an automated run entered: when, how it ended, and what it ran on (a check's or an owner's name)."""
 
     state: str
+    #: `Choice` for a Choice state the run passed (it runs no function: drawn so that the path is unbroken).
+    type: Literal["Task", "Choice"] = "Task"
     item: str | None = None
     entered_at: dt.datetime | None = None
     exited_at: dt.datetime | None = None

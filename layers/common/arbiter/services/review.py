@@ -80,7 +80,7 @@ def workflow_path(deps: CaseDeps, case: Case) -> list[dict[str, Any]]:
     for run in case.automation:
         for step in run.steps:
             entry = step.model_dump(mode="json", exclude_none=True)
-            entry.update(machine="automation", run=run.number, type="Task")
+            entry.update(machine="automation", run=run.number)
             if step.state in _NESTED:
                 entry["within"] = _NESTED[step.state]
             steps.append(entry)
