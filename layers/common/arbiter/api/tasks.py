@@ -133,9 +133,8 @@ def automation_run(task: TaskInput) -> AutomationRun:
                     continue  # a step the machine recorded in another shape is left out of the picture
         reached = slot in slots and (slot != "owners" or "work" in state)
         if reached and steps:
-            at = max(
-                (s.exited_at or s.entered_at for s in steps if s.exited_at or s.entered_at), default=None
-            )
+            times = [moment for s in steps if (moment := s.exited_at or s.entered_at) is not None]
+            at = max(times, default=None)
             steps += [
                 StepRecord(state=choice, type="Choice", entered_at=at, exited_at=at)
                 for choice in _CHOICES_AFTER.get(slot, ())
