@@ -11,8 +11,8 @@ from arbiter.domain.case import RiskAssessment
 from arbiter.domain.errors import InvalidInput, NotAllowed, NotFound
 from arbiter.services import assessment, cases, checks, screening
 from arbiter.services.screening import ClearMatchRequest, RevokeClearanceRequest
-from tests.builders import business, integrator, reviewer, tenant, ubo
-from tests.unit.fakes import InMemoryClearanceStore, case_deps
+from tests.builders import business, individual, integrator, reviewer, tenant, ubo
+from tests.unit.fakes import InMemoryClearanceStore, PassingChecks, case_deps
 
 
 def screening_result(*, flagged: bool = True) -> dict[str, Any]:
@@ -288,3 +288,12 @@ def test_a_viewer_cannot_revoke_a_clearance():
 def test_a_blank_revocation_reason_is_refused():
     with pytest.raises(ValueError, match="reason must not be blank"):
         RevokeClearanceRequest(subject="business", entry_id="X", reason="   ")
+
+
+def test_a_check_the_workflow_does_not_have_is_refused_naming_the_field():
+    deps = case_deps()
+    case, _ = cases.start_case(deps, integrator(), tenant(), workflow="kyc", entity=individual())
+    with pytest.raises(InvalidInput, match="the workflow kyc has no check 'nope'") as raised:
+        checks.run_check(deps, "acme", case.id, "nope", PassingChecks())
+    assert raised.value.context["path"] == "check"
+    assert deps.cases.detail("acme", case.id).checks == {}  # nothing stored

@@ -131,8 +131,7 @@ def automation_run(task: TaskInput) -> AutomationRun:
                     steps.append(StepRecord.model_validate(entry["step"]))
                 except ValidationError:
                     continue  # a step the machine recorded in another shape is left out of the picture
-        reached = slot in slots and (slot != "owners" or "work" in state)
-        if reached and steps:
+        if slot in slots and steps:
             times = [moment for s in steps if (moment := s.exited_at or s.entered_at) is not None]
             at = max(times, default=None)
             steps += [

@@ -8,7 +8,6 @@ by the case's `version` (optimistic locking), so two reviewers deciding at once 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import secrets
 import time
 import uuid
@@ -530,7 +529,7 @@ class Case(BaseModel):
     def catches_revision(self) -> bool:
         """Whether the case's Standard execution takes a revision as the review step's failure (`-w<n>`
         executions), or, started before that, as its output."""
-        return bool(self.execution_arn) and re.search(r"-w\d+$", self.execution_arn or "") is not None
+        return self.execution_arn is not None and self.waits_started > 0
 
     @property
     def automating(self) -> bool:

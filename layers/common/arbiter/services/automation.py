@@ -75,7 +75,7 @@ def automate_owner(
     if not parent.automating:
         return {"case_id": None, "state": "settled"}
     child = workflow_steps.open_owner_case(deps, parent, index)
-    if child.state == CaseState.PROCESSING and child.runs_started == 0 and child.execution_arn is None:
+    if child.automating and child.runs_started == 0:  # not yet decided, parked, or given a run of its own
         definition = deps.workflows.get(child.tenant_id, child.workflow_id)
         if definition.owner_checks is not None:  # owners of owners: a run of its own opens them
             deps.cases.save(child, child.start_automation(), expected_version=child.version)

@@ -209,9 +209,10 @@ def resubmission(deps: CaseDeps, case: Case, actor: Actor, *, return_to_review: 
     """The integrator corrected the case: the Standard execution waiting for it ends, and a new run of the
     automated part starts (or, with `return_to_review`, a new Standard execution waits for a reviewer). A case
     whose execution began before revisions ended it continues there instead."""
-    if case.execution_arn is not None and not case.catches_revision:
-        return case.resubmit(actor, return_to_review=return_to_review)  # its execution goes on
+    legacy = case.execution_arn is not None and not case.catches_revision  # its execution goes on
     change = case.resubmit(actor, return_to_review=return_to_review)
+    if legacy:
+        return change
     if return_to_review:
         change += case.hand_over("review", lambda name: deps.engine.execution_arn(case.workflow_id, name))
     else:
