@@ -25,6 +25,7 @@ import re
 import sys
 import threading
 import time
+import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -90,6 +91,16 @@ def _value_size(typed: dict[str, Any]) -> int:
 
 def _event_size(entry: dict[str, Any]) -> int:
     return len(json.dumps(entry, separators=(",", ":"), default=str).encode())
+
+
+def _caller() -> str:
+    """The innermost Arbiter frames (outside the adapters' plumbing) that led to a write, for --trace."""
+    frames = [
+        f"{Path(f.filename).stem}.{f.name}"
+        for f in traceback.extract_stack()
+        if "/arbiter/" in f.filename and "/adapters/dynamodb/items.py" not in f.filename
+    ]
+    return " < ".join(reversed(frames[-3:]))
 
 
 def _kind(item: dict[str, Any]) -> str:
@@ -204,6 +215,7 @@ class Meter:
         self.usage = Usage()
         self.excluded: set[int] = set()
         self.indexes = indexes
+        self.trace = False  # --trace: print each write with the Arbiter code that made it
         self._indexed: dict[
             tuple[str, str], dict[str, tuple[Any, Any]]
         ] = {}  # item -> index -> its key there
@@ -231,6 +243,8 @@ class Meter:
                 self._dynamodb(operation, params, response)
             elif service in ("events", "eventbridge") and operation == "PutEvents":
                 u.events += sum(max(1, math.ceil(_event_size(e) / 65536)) for e in params.get("Entries", []))
+                if self.trace:
+                    print(f"      event {', '.join(e.get('DetailType', '?') for e in params.get('Entries', []))}")
             elif service == "s3":
                 if operation in S3_WRITES:
                     u.s3_writes += 1
@@ -278,6 +292,8 @@ class Meter:
     def _write(self, item: dict[str, Any], units: float) -> None:
         self.usage.write_units += units
         self.usage.writes_by_kind[_kind(item)] += units
+        if self.trace:
+            print(f"      {units:>4} WRU {_kind(item):<15} {_size(item):>6} B  {_caller()}")
 
     def _put(self, item: dict[str, Any], factor: int) -> None:
         """A put of the whole item, and what it writes in every index the item is (or was) in: an entry whose
@@ -305,6 +321,8 @@ class Meter:
     def _write_index(self, index: Index, units: int) -> None:
         self.usage.write_units += units
         self.usage.writes_by_kind[f"index {index.name}"] += units
+        if self.trace:
+            print(f"      {units:>4} WRU index {index.name:<9} {_caller()}")
 
     @contextmanager
     def measuring(self) -> Iterator[Usage]:
@@ -577,6 +595,9 @@ def main() -> int:
         action="store_false",
         help="count the first case's cold starts too (by default one case per path runs first, uncounted)",
     )
+    parser.add_argument(
+        "--trace", action="store_true", help="print each DynamoDB write with the Arbiter code that made it"
+    )
     args = parser.parse_args()
     logging.disable(logging.WARNING)
 
@@ -584,6 +605,7 @@ def main() -> int:
     from tests.support.ports import free_port
 
     meter = Meter(table_indexes())
+    meter.trace = args.trace
     stack = LocalStack(StackConfig(api_port=free_port(), moto_port=free_port()), progress=lambda _: None)
     stack.start()
     meter.install()

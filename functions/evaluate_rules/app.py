@@ -1,5 +1,6 @@
-"""Step Functions task: take the stored check results onto the case, assess it with its pinned rule set and
-return the recommendation (the Express automation machine's `EvaluateRules`, or a state machine of your own)."""
+"""Step Functions task: assess the case with its stored check results and its pinned rule set, and return the
+assessment (the Express automation machine's `EvaluateRules`, or a state machine of your own). Nothing is stored
+here: `Decide` stores the assessment with the decision it leads to, in one write."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 import arbiter.snapstart  # noqa: F401 - registers the SnapStart runtime hooks (template.yaml: SnapStart)
 from arbiter import bootstrap
-from arbiter.api.tasks import TaskInput, rerun_lost_races, traced
-from arbiter.services.assessment import assess_case
+from arbiter.api.tasks import TaskInput, traced
+from arbiter.services.assessment import assess
 
 logger = Logger()
 
@@ -23,8 +24,7 @@ deps = bootstrap.composition_root()
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:
     task = TaskInput.parse(event, known=("evaluate_rules",))
     logger.append_keys(case_id=task.case_id, tenant_id=task.tenant_id)
-    # A document page may be saved on the case while it is assessed: assess again on a lost race.
-    assessment = rerun_lost_races(lambda: assess_case(deps(), task.tenant_id, task.case_id, deps().assessor))
+    assessment = assess(deps(), task.tenant_id, task.case_id, deps().assessor)
     if assessment is None:  # the case is past its automated part: nothing was assessed
         return traced(task, {"recommendation": None})
     return traced(
@@ -35,5 +35,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> Any:
             "level": assessment.level,
             "rule_set": assessment.rule_set.model_dump() if assessment.rule_set else None,
             "hits": [hit.get("rule_id") for hit in assessment.hits],
+            "assessment": assessment.model_dump(mode="json"),  # for `Decide`, which stores it
         },
     )

@@ -36,8 +36,12 @@ def run_automation(deps: Any, tenant_id: str, case_id: str) -> str:
     for index in plan["owners"]:
         owner = partial(automation.automate_owner, deps, tenant_id, case_id, index)
         step("AutomateOwner", owner, item=f"owner {index}")
-    step("EvaluateRules", lambda: assessment.assess_case(deps, tenant_id, case_id, deps.assessor))
+    assessed = (
+        step("EvaluateRules", lambda: assessment.assess(deps, tenant_id, case_id, deps.assessor))
+        if plan["rules"]
+        else None
+    )
     number = deps.cases.get(tenant_id, case_id).runs_started
     steps.append(StepRecord(state="Decide", entered_at=dt.datetime.now(dt.UTC)))
     run = AutomationRun(number=number, outcome="running", steps=steps)
-    return automation.conclude(deps, tenant_id, case_id, run)
+    return automation.conclude(deps, tenant_id, case_id, run, assessed)

@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
+import json
 import secrets
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -109,9 +111,16 @@ def dynamodb_backend(stack: Any) -> Backend:
             ConsistentRead=True,
         )
         items = [from_item(i) for i in response["Items"]]
-        # The sort key ends with the id (`EVENT#{time}#{id}`); the key's order is the order written.
+        # An event rides on an audit entry's item (its envelope compressed in `event`) or has an outbox item of its
+        # own, whose sort key ends with its id (`EVENT#{time}#{id}`); the key's order is the order written.
+        riding = [
+            json.loads(zlib.decompress(bytes(getattr(i["event"], "value", i["event"]))))["id"]
+            for i in items
+            if i["sk"].startswith(keys.AUDIT_PREFIX) and "event" in i
+        ]
         return Written(
-            events=[i["sk"].rsplit("#", 1)[1] for i in items if i["sk"].startswith(keys.EVENT_PREFIX)],
+            events=riding
+            + [i["sk"].rsplit("#", 1)[1] for i in items if i["sk"].startswith(keys.EVENT_PREFIX)],
             continuations=[
                 i["sk"].rsplit("#", 1)[1] for i in items if i["sk"].startswith(keys.CONTINUATION_PREFIX)
             ],

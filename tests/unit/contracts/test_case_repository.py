@@ -122,6 +122,31 @@ def test_a_save_moves_the_version_and_writes_the_changes_audit_events_and_contin
     assert len(written.continuations) == 1
 
 
+def test_every_event_of_a_change_is_written_whether_or_not_it_has_an_audit_entry_to_ride_on(
+    cases: CaseRepository, backend: Backend
+) -> None:
+    case = open_case(cases, backend.tenant_id)
+    before = backend.written(backend.tenant_id, case.id).events
+    current = cases.get(backend.tenant_id, case.id)
+    made = current.await_review("review-token", at=at(1))
+    # more events than audit entries: the same events again under new ids
+    made += Change(events=[e.model_copy(update={"id": f"{e.id}-{n}"}) for n in (1, 2) for e in made.events])
+    assert len(made.events) > len(made.audit) > 0
+    cases.save(current, made, expected_version=1)
+    written = backend.written(backend.tenant_id, case.id)
+    assert sorted(written.events) == sorted([*before, *(e.id for e in made.events)])
+
+
+def test_a_renamed_case_is_found_by_its_new_name_only(cases: CaseRepository, backend: Backend) -> None:
+    case = open_case(cases, backend.tenant_id, individual("e-1", first_name="Ada", last_name="Lovelace"))
+    current = cases.get(backend.tenant_id, case.id)
+    current.entity = individual("e-1", first_name="Grace", last_name="Hopper")
+    cases.save(current, Change(), expected_version=1)
+    assert cases.query(CaseQuery(tenant_id=backend.tenant_id, search="lovelace")).items == []
+    found = cases.query(CaseQuery(tenant_id=backend.tenant_id, search="hopper")).items
+    assert [c.id for c in found] == [case.id]
+
+
 def test_a_save_at_a_stale_version_is_a_concurrent_update_and_writes_nothing(
     cases: CaseRepository, backend: Backend
 ) -> None:

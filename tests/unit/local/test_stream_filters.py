@@ -34,3 +34,22 @@ def test_without_filters_or_records_the_payload_is_untouched() -> None:
     assert _filtered(spec(), batch) is batch
     assert _filtered(spec(OUTBOX_ONLY), {"detail": {}}) == {"detail": {}}
     assert _filtered(None, batch) is batch
+
+
+def test_the_publisher_takes_audit_entries_only_when_they_carry_an_event() -> None:
+    filters = _template_filters("PublishEventsFunction")
+    carrying = record("INSERT", "AUDIT#1")
+    carrying["dynamodb"]["NewImage"] = {"sk": {"S": "AUDIT#1"}, "event": {"B": "eJwDAAAAAAE="}}
+    plain = record("INSERT", "AUDIT#2")
+    plain["dynamodb"]["NewImage"] = {"sk": {"S": "AUDIT#2"}, "data": {"S": "{}"}}
+    batch = {"Records": [carrying, plain, record("INSERT", "EVENT#3"), record("INSERT", "CASE")]}
+    assert _filtered(spec(*filters), batch) == {"Records": [carrying, record("INSERT", "EVENT#3")]}
+
+
+def _template_filters(function: str) -> list[str]:
+    """The FilterCriteria patterns template.yaml gives the function's stream source."""
+    from arbiter_local.cfn import load_template
+
+    resource = load_template(Path(__file__).parents[3] / "template.yaml").resources[function]
+    (source,) = [e for e in resource["Properties"]["Events"].values() if e["Type"] == "DynamoDB"]
+    return [f["Pattern"] for f in source["Properties"]["FilterCriteria"]["Filters"]]

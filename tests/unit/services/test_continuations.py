@@ -1,8 +1,10 @@
 """Workflow continuations: stored with the change that causes them, carried out from the outbox until the engine
 takes them, with the effect of once; and the reconciler that finds cases no execution moves."""
 
+import base64
 import datetime as dt
 import json
+import zlib
 
 from arbiter.domain.case import CaseState, Continuation
 from arbiter.services import cases, review, workflow_steps
@@ -108,6 +110,22 @@ def test_the_outbox_publishes_inserted_events_and_names_the_ones_to_retry():
     bus = Bus()
     assert publish_outbox(bus, records) == ["3"]
     assert [e["id"] for e in bus.published] == ["e-1", "e-2"]
+
+
+def test_the_outbox_publishes_the_events_audit_entries_carry_and_leaves_plain_audit_entries():
+    def audit(sequence, sort_key, envelope=None):
+        record = stream_record(sequence, sort_key, json.dumps({"action": "case.created"}))
+        if envelope is not None:  # binary attributes reach Lambda in base64
+            packed = zlib.compress(json.dumps(envelope).encode())
+            record["dynamodb"]["NewImage"]["event"] = {"B": base64.b64encode(packed).decode()}
+        return record
+
+    records = [
+        audit("1", "AUDIT#2026#a", {"id": "e-1", "type": "case.created"}),
+        audit("2", "AUDIT#2026#b"),  # an audit entry with no event to publish
+        stream_record("3", "EVENT#2026#c", json.dumps({"id": "e-2", "type": "case.decided"})),
+    ]
+    assert [(sequence, e["id"]) for sequence, e in outbox_events(records)] == [("1", "e-1"), ("3", "e-2")]
 
 
 def test_the_reconciler_runs_again_a_case_whose_automated_run_never_finished_and_fails_one_whose_execution_ended():

@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from arbiter.domain.case import CaseState, RuleSetRef
+from arbiter.domain.case import AutomationRun, CaseState, RuleSetRef
 from arbiter.domain.errors import InvalidInput, InvalidRule, NotAllowed, RuleLimitExceeded
 from arbiter.rules.ruleset import parse_draft
-from arbiter.services import assessment, cases, rule_sets
+from arbiter.services import assessment, automation, cases, rule_sets
 from tests.builders import individual, integrator, reviewer, tenant
 from tests.support.automation import run_automation
 from tests.unit.fakes import InMemoryRuleSets, automation_deps, case_deps
@@ -47,7 +47,7 @@ def publish(deps, body=KYC_RULES):
 
 def assess(deps, case):
     assessor = rule_sets.RuleSetAssessor(rule_sets.CompiledRuleSets(deps.rule_sets))
-    return assessment.assess_case(deps, case.tenant_id, case.id, assessor)
+    return assessment.assess(deps, case.tenant_id, case.id, assessor)
 
 
 def test_a_case_pins_the_published_version_when_it_starts(deps):
@@ -69,8 +69,15 @@ def test_the_assessment_uses_the_pinned_version_and_records_hits(deps):
     assert result.recommendation == "reject"
     assert result.rule_set == RuleSetRef(id="kyc-default", version=1)
     assert result.hits[0]["explanation"] == "entity.individual.nationality = IR"
+    assert deps.cases.get("acme", case.id).risk is None  # assessing stores nothing: `Decide` stores it
+    run = AutomationRun(number=1, outcome="running")
+    assert automation.conclude(automation_deps(deps), "acme", case.id, run, result) == "rejected"
     stored = deps.cases.get("acme", case.id)
     assert stored.risk.hits[0]["rule_id"] == "iran"
+    assert [e.action for e in deps.cases.detail("acme", case.id).audit][-2:] == [
+        "risk.assessed",
+        "case.decided",
+    ]
 
 
 def test_without_a_pinned_version_the_case_goes_to_review(deps):

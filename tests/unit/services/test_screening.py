@@ -80,14 +80,12 @@ def test_a_critical_check_flag_becomes_a_case_flag_and_stops_automatic_approval(
     def approve(case, context):
         return RiskAssessment(recommendation="approve", evaluated_at=dt.datetime.now(dt.UTC))
 
-    assert assessment.assess_case(deps, "acme", case.id, approve).recommendation == "review"
+    assert assessment.assess(deps, "acme", case.id, approve).recommendation == "review"
 
     def reject(case, context):
         return RiskAssessment(recommendation="reject", evaluated_at=dt.datetime.now(dt.UTC))
 
-    assert (
-        assessment.assess_case(deps, "acme", case.id, reject).recommendation == "reject"
-    )  # rules may reject
+    assert assessment.assess(deps, "acme", case.id, reject).recommendation == "reject"  # rules may reject
 
 
 def test_a_rerun_replaces_what_the_check_raised_before():

@@ -13,11 +13,11 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from arbiter.domain.case import AutomationRun, StepRecord
+from arbiter.domain.case import AutomationRun, RiskAssessment, StepRecord
 from arbiter.domain.errors import ConcurrentUpdate, InvalidInput, TransientError
 from arbiter.services import cases
 
-__all__ = ["TaskInput", "automation_run", "rerun_lost_races", "traced"]
+__all__ = ["TaskInput", "automation_run", "rerun_lost_races", "run_assessment", "traced"]
 
 T = TypeVar("T")
 RACE_ATTEMPTS = 5
@@ -148,6 +148,14 @@ def automation_run(task: TaskInput) -> AutomationRun:
             )
         )
     return AutomationRun(number=task.round or int(state.get("round") or 0), outcome="running", steps=steps)
+
+
+def run_assessment(task: TaskInput) -> RiskAssessment | None:
+    """The assessment the run's `EvaluateRules` made, as `Decide` receives it in `run` (None: none was made)."""
+    slot = (task.run or {}).get("assessment")
+    output = slot.get("output") if isinstance(slot, dict) else None
+    found = output.get("assessment") if isinstance(output, dict) else None
+    return RiskAssessment.model_validate(found) if isinstance(found, dict) else None
 
 
 def _gathered(work: Any) -> dict[str, Any]:

@@ -12,9 +12,10 @@ from typing import Any, Protocol
 from arbiter.domain.case import SYSTEM, AuditEntry, Case, Change, Flag, RiskAssessment
 from arbiter.services.cases import CaseDeps
 from arbiter.services.checks import apply_check_results
+from arbiter.services.ports import CaseDetail
 from arbiter.services.workflow_steps import owner_case_ids
 
-__all__ = ["Assessor", "assess_case", "evaluate", "rule_context"]
+__all__ = ["Assessor", "adopt", "assess", "assessed", "evaluate", "rule_context"]
 
 
 class Assessor(Protocol):
@@ -59,25 +60,38 @@ def rule_context(case: Case, checks: dict[str, dict[str, Any]], children: list[C
     }
 
 
-def assess_case(
+def assess(
     deps: CaseDeps, tenant_id: str, case_id: str, assessor: Assessor, *, now: Callable[[], Any] | None = None
 ) -> RiskAssessment | None:
-    """Take the stored check results onto the case (critical flags, failures), evaluate its rule set with them and
-    the owners' cases, and store the assessment. None: the case is past its automated part (nothing is written).
-    """
+    """The case assessed with the stored check results and its pinned rule set, nothing stored: the automation
+    run's `Decide` stores the assessment with the decision it leads to, in one write (`automation.conclude`).
+    None: the case is past its automated part."""
     detail = deps.cases.detail(tenant_id, case_id)
-    case = detail.case
-    if not case.automating:
+    if not detail.case.automating:
         return None
-    expected = case.version
+    assessed(
+        deps, detail, lambda case: assessor(case, rule_context(case, detail.checks, detail.children)), now
+    )
+    return detail.case.risk
+
+
+def assessed(
+    deps: CaseDeps,
+    detail: CaseDetail,
+    assessment: Callable[[Case], RiskAssessment],
+    now: Callable[[], Any] | None = None,
+) -> Change:
+    """Take the stored check results onto the case (critical flags, failures), with its owners' cases as they are
+    now, and set the assessment `assessment(case)` gives (not stored: the caller saves the case with the change).
+    """
+    case = detail.case
     owners = owner_case_ids(deps, case)
     if owners and case.child_case_ids != owners:
         case.child_case_ids = owners
-        detail.children = deps.cases.find_by_ids(tenant_id, owners)
+        detail.children = deps.cases.find_by_ids(case.tenant_id, owners)
     change = apply_check_results(case, detail.checks, (now or deps.now)())
-    change += evaluate(case, detail.checks, detail.children, assessor)
-    deps.cases.save(case, change, expected_version=expected)
-    return case.risk
+    change += adopt(case, detail.checks, assessment(case))
+    return change
 
 
 def evaluate(
@@ -85,7 +99,11 @@ def evaluate(
 ) -> Change:
     """Set the case's assessment (not stored): a failed check, a failed rule or a critical flag means a reviewer
     looks; failed checks and rules are flagged on the case."""
-    assessment = assessor(case, rule_context(case, checks, children))
+    return adopt(case, checks, assessor(case, rule_context(case, checks, children)))
+
+
+def adopt(case: Case, checks: dict[str, dict[str, Any]], assessment: RiskAssessment) -> Change:
+    """Set `assessment` on the case (not stored), held back to `review` where a person must look."""
     failed = [name for name, result in checks.items() if result.get("status") == "error"]
     if failed and assessment.recommendation == "approve":
         assessment.recommendation = "review"

@@ -2,10 +2,11 @@
 
 `statemachines/automation.asl.json` enters one state per step: `Plan` (what this case needs), `IngestDocuments`,
 `Checks` (a Map: one `PluginsFunction` task per check), `Owners` (a Map: one task per owner's KYC case),
-`EvaluateRules` (`EvaluateRulesFunction`) and `Decide` (`conclude` here). Express runs are billed per run and
-duration, not per state, and end within five minutes; nothing in them waits for a person. `conclude` decides as
-the rules recommend, or hands the case over to its workflow's Standard execution (started through the outbox in
-the same write) when a reviewer, or the owners' reviews, must be awaited:
+`EvaluateRules` (`EvaluateRulesFunction`: the assessment, not stored) and `Decide` (`conclude` here: the assessment
+and what follows from it, stored in one write). Express runs are billed per run and duration, not per state, and
+end within five minutes; nothing in them waits for a person. `conclude` decides as the rules recommend, or hands
+the case over to its workflow's Standard execution (started through the outbox in the same write) when a
+reviewer, or the owners' reviews, must be awaited:
 
 | the case | `conclude` answers | then |
 |---|---|---|
@@ -22,9 +23,9 @@ from __future__ import annotations
 
 from typing import Any, Literal, Protocol
 
-from arbiter.domain.case import SYSTEM, AutomationRun, Case, CaseState, Change
+from arbiter.domain.case import SYSTEM, AutomationRun, Case, CaseState, Change, RiskAssessment
 from arbiter.services import workflow_steps
-from arbiter.services.assessment import Assessor, evaluate
+from arbiter.services.assessment import Assessor, assessed, evaluate
 from arbiter.services.checks import CheckRunner, check_name, run_case_checks
 from arbiter.services.documents import DocumentDeps
 
@@ -89,21 +90,36 @@ def automate_owner(
     return {"case_id": child.id, "state": child.state.value}
 
 
-def conclude(deps: AutomationDeps, tenant_id: str, case_id: str, run: AutomationRun) -> str:
-    """The run's last step: decide as the assessment recommends, or hand the case over to its Standard execution
-    (a reviewer, or the owners' reviews, awaited). Records the run on the case in the same write. Returns
-    `approved`, `rejected`, `review`, `owners`, or `settled` (the case was already past this step)."""
-    case = deps.cases.get(tenant_id, case_id)
-    if not case.automating:
-        return "settled"
+def conclude(
+    deps: AutomationDeps,
+    tenant_id: str,
+    case_id: str,
+    run: AutomationRun,
+    assessment: RiskAssessment | None = None,
+) -> str:
+    """The run's last step: store the assessment `EvaluateRules` made (with the check results it read), and decide
+    as it recommends or hand the case over to its Standard execution (a reviewer, or the owners' reviews,
+    awaited): one write, which records the run too. Returns `approved`, `rejected`, `review`, `owners`, or
+    `settled` (the case was already past this step). Without an assessment (a workflow with no rule set) the case
+    goes to a reviewer."""
+    if assessment is None:
+        case, change = deps.cases.get(tenant_id, case_id), Change()
+        if not case.automating:
+            return "settled"
+    else:
+        detail = deps.cases.detail(tenant_id, case_id)
+        case = detail.case
+        if not case.automating:
+            return "settled"
+        change = assessed(deps, detail, lambda _: assessment.model_copy(deep=True))
     expected = case.version
     children = deps.cases.find_by_ids(tenant_id, case.child_case_ids) if case.child_case_ids else []
     if children and not all(c.state.terminal for c in children):
-        change = case.hand_over("owners", lambda name: deps.engine.execution_arn(case.workflow_id, name))
+        change += case.hand_over("owners", lambda name: deps.engine.execution_arn(case.workflow_id, name))
         case.record_run(run.model_copy(update={"outcome": "owners"}))
         deps.cases.save(case, change, expected_version=expected)
         return "owners"
-    return _settle(deps, case, Change(), expected, token=None, run=run)
+    return _settle(deps, case, change, expected, token=None, run=run)
 
 
 def decide_after_owners(deps: AutomationDeps, tenant_id: str, case_id: str, task_token: str) -> str:

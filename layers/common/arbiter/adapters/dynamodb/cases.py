@@ -2,7 +2,16 @@
 
 Every change is one TransactWriteItems: the case (conditional on its version), the new audit entries (each
 conditional on not existing: append-only), the events to publish (the outbox the stream publisher reads), the
-search terms that changed and the per-state counters. Either all of it is stored or none.
+workflow continuations and the per-state counters. Either all of it is stored or none.
+
+What it costs decides two shapes (a transaction bills each item twice, per started KB):
+- An event rides on an audit entry's item of the same change (compressed, attribute `event`), one per item, and
+  the stream publisher reads it there; only events beyond the change's audit entries get items of their own
+  (`EVENT#…`). The audit entry stays as it was; the event is kept with it for good (an outbox of its own expired).
+- Search terms are written outside the transaction: the new ones before it, the dropped ones after it. Neither
+  can mislead a search: a term left behind by a write that failed half-way only names a case the search then
+  reads and checks against the case's own terms (`CaseQuery.matches`), so a missing case or a stale term is
+  dropped there.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ import random
 import threading
 import weakref
 import zlib
+from collections.abc import Iterable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -30,6 +40,7 @@ from arbiter.domain.errors import (
     TooLarge,
     TransientError,
 )
+from arbiter.domain.events import ArbiterEvent
 from arbiter.domain.search import search_terms
 from arbiter.services.ports import CaseDetail, CaseQuery, Page
 
@@ -75,13 +86,19 @@ class _LoadedCases:
 _loaded = _LoadedCases()
 
 
-def audit_put(table: str, tenant_id: str, case_id: str, entry: AuditEntry) -> dict[str, Any]:
-    """The transaction item that appends one audit entry to a case (conditional on not existing: append-only)."""
-    item = {
+def audit_put(
+    table: str, tenant_id: str, case_id: str, entry: AuditEntry, event: ArbiterEvent | None = None
+) -> dict[str, Any]:
+    """The transaction item that appends one audit entry to a case (conditional on not existing: append-only),
+    carrying `event` for the stream publisher when the change has one to publish."""
+    item: dict[str, Any] = {
         "pk": keys.case_pk(tenant_id, case_id),
         "sk": f"{keys.AUDIT_PREFIX}{keys.timestamp(entry.at)}#{entry.id}",
         "data": entry.model_dump_json(),
     }
+    if event is not None:
+        item["detail_type"] = event.type
+        item["event"] = zlib.compress(json.dumps(event.envelope(), separators=(",", ":")).encode(), 6)
     return {
         "Put": {"TableName": table, "Item": to_item(item), "ConditionExpression": "attribute_not_exists(sk)"}
     }
@@ -108,9 +125,9 @@ class DynamoCaseRepository:
                 }
             },
             *self._history(case, change),
-            *(self._put_term(case, term) for term in sorted(terms)),
             self._count(case.tenant_id, {case.state.value: 1}),
         ]
+        self._write_terms(case, put=terms)
         self._transact(operations, case)
         _loaded.remember(case, case.state.value, terms)
 
@@ -129,36 +146,66 @@ class DynamoCaseRepository:
                 }
             },
             *self._history(case, change),
-            *(self._put_term(case, term) for term in sorted(terms - old_terms)),
-            *(self._delete_term(case, term) for term in sorted(old_terms - terms)),
         ]
         if previous_state is not None and previous_state != case.state.value:
             operations.append(self._count(case.tenant_id, {previous_state: -1, case.state.value: 1}))
+        self._write_terms(case, put=terms - old_terms)
         try:
             self._transact(operations, case)
         except Conflict:
             case.version = expected_version
             raise
         _loaded.remember(case, case.state.value, terms)
+        self._write_terms(case, delete=old_terms - terms)
 
     def save_checks(self, tenant_id: str, case_id: str, results: dict[str, dict[str, Any]]) -> None:
         """One item per check result; a re-run replaces the previous result of the same check."""
         pk = keys.case_pk(tenant_id, case_id)
-        requests = [
-            {
-                "PutRequest": {
-                    "Item": to_item(
-                        {
-                            "pk": pk,
-                            "sk": f"{keys.CHECK_PREFIX}{name}",
-                            "name": name,
-                            "data": json.dumps(result),
-                        }
-                    )
+        self._batch_write(
+            case_id,
+            [
+                {
+                    "PutRequest": {
+                        "Item": to_item(
+                            {
+                                "pk": pk,
+                                "sk": f"{keys.CHECK_PREFIX}{name}",
+                                "name": name,
+                                "data": json.dumps(result),
+                            }
+                        )
+                    }
                 }
-            }
-            for name, result in results.items()
-        ]
+                for name, result in results.items()
+            ],
+            "check results",
+        )
+
+    def _write_terms(self, case: Case, *, put: Iterable[str] = (), delete: Iterable[str] = ()) -> None:
+        pk = keys.search_pk(case.tenant_id)
+        self._batch_write(
+            case.id,
+            [
+                *(
+                    {
+                        "PutRequest": {
+                            "Item": to_item({"pk": pk, "sk": f"{term}#{case.id}", "case_id": case.id})
+                        }
+                    }
+                    for term in sorted(put)
+                ),
+                *(
+                    {"DeleteRequest": {"Key": to_item({"pk": pk, "sk": f"{term}#{case.id}"})}}
+                    for term in sorted(delete)
+                ),
+            ],
+            "search terms",
+        )
+
+    def _batch_write(
+        self, case_id: str, requests: list[dict[str, Any]], what: str = "the case's items"
+    ) -> None:
+        """BatchWriteItem in chunks of 25, unprocessed items sent again; TransientError if some never are."""
         for start in range(0, len(requests), 25):
             pending: dict[str, Any] = {self._table: requests[start : start + 25]}
             for _ in range(5):
@@ -167,9 +214,7 @@ class DynamoCaseRepository:
                 if not pending:
                     break
             if pending:
-                raise TransientError(
-                    "check results could not all be stored; the step will retry", case_id=case_id
-                )
+                raise TransientError(f"{what} could not all be stored; the step will retry", case_id=case_id)
 
     def _transact(self, operations: list[dict[str, Any]], case: Case) -> None:
         try:
@@ -229,9 +274,13 @@ class DynamoCaseRepository:
 
     def _history(self, case: Case, change: Change) -> list[dict[str, Any]]:
         pk = keys.case_pk(case.tenant_id, case.id)
-        operations = [audit_put(self._table, case.tenant_id, case.id, entry) for entry in change.audit]
+        riding = change.events[: len(change.audit)]  # one event on each audit entry's item, in order
+        operations = [
+            audit_put(self._table, case.tenant_id, case.id, entry, riding[i] if i < len(riding) else None)
+            for i, entry in enumerate(change.audit)
+        ]
         expires = int((dt.datetime.now(dt.UTC) + EVENT_RETENTION).timestamp())
-        for event in change.events:
+        for event in change.events[len(riding) :]:
             operations.append(
                 {
                     "Put": {
@@ -266,14 +315,6 @@ class DynamoCaseRepository:
                 }
             )
         return operations
-
-    def _put_term(self, case: Case, term: str) -> dict[str, Any]:
-        item = {"pk": keys.search_pk(case.tenant_id), "sk": f"{term}#{case.id}", "case_id": case.id}
-        return {"Put": {"TableName": self._table, "Item": to_item(item)}}
-
-    def _delete_term(self, case: Case, term: str) -> dict[str, Any]:
-        key = {"pk": keys.search_pk(case.tenant_id), "sk": f"{term}#{case.id}"}
-        return {"Delete": {"TableName": self._table, "Key": to_item(key)}}
 
     def _count(self, tenant_id: str, deltas: dict[str, int]) -> dict[str, Any]:
         # Counters are sharded so that busy tenants' transactions rarely collide on one item.
