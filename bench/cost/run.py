@@ -244,7 +244,9 @@ class Meter:
             elif service in ("events", "eventbridge") and operation == "PutEvents":
                 u.events += sum(max(1, math.ceil(_event_size(e) / 65536)) for e in params.get("Entries", []))
                 if self.trace:
-                    print(f"      event {', '.join(e.get('DetailType', '?') for e in params.get('Entries', []))}")
+                    print(
+                        f"      event {', '.join(e.get('DetailType', '?') for e in params.get('Entries', []))}"
+                    )
             elif service == "s3":
                 if operation in S3_WRITES:
                     u.s3_writes += 1

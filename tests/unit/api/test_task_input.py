@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from arbiter.api.tasks import TaskInput, automation_run, traced
+from arbiter.api.tasks import TaskInput, automation_run, run_assessment, traced
 from arbiter.domain.errors import InvalidInput
 
 CASE = {"tenant_id": "acme", "case_id": "c-1"}
@@ -106,6 +106,22 @@ def test_a_run_that_failed_early_draws_only_the_choices_it_passed() -> None:
         "HasDocuments",
         "RecordFailure",
     ]
+
+
+def test_decide_takes_the_assessment_evaluate_rules_made_and_none_when_the_run_had_no_rules() -> None:
+    made = {"recommendation": "reject", "score": 80, "level": "high", "evaluated_at": ENTERED}
+    run = {
+        "assessment": {
+            "step": step("EvaluateRules"),
+            "output": {"recommendation": "reject", "assessment": made},
+        }
+    }
+    decide = TaskInput.parse({"task": "conclude", "case": CASE, "run": run}, known=["conclude"])
+    assessment = run_assessment(decide)
+    assert assessment is not None
+    assert (assessment.recommendation, assessment.score, assessment.level) == ("reject", 80, "high")
+    without = TaskInput.parse({"task": "conclude", "case": CASE, "run": {"plan": {}}}, known=["conclude"])
+    assert run_assessment(without) is None
 
 
 def test_a_recorded_step_in_another_shape_is_left_out_not_fatal() -> None:

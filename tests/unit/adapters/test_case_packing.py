@@ -1,0 +1,77 @@
+"""Case bodies compressed with a preset dictionary (arbiter/adapters/dynamodb/packing.py): they read back as
+written, bodies stored before the dictionary still read, and a dictionary in use never changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import zlib
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from arbiter.adapters.dynamodb import keys, packing
+from arbiter.adapters.dynamodb.cases import DynamoCaseRepository
+from arbiter.adapters.dynamodb.items import to_item
+from arbiter.domain.case import SYSTEM, Case
+from tests.builders import business, ubo
+
+DICTIONARY_1_ADLER32 = 0xC72F01F8  # frozen: bodies in tables everywhere name this dictionary by its checksum
+
+
+def a_case() -> Case:
+    case, _ = Case.open(
+        tenant_id="acme",
+        workflow_id="kyb",
+        workflow_version=1,
+        entity=business(ubos=[ubo("Anna", "Schmidt", 60), ubo("Jonas", "Weber", 40)]),
+        actor=SYSTEM,
+        at=dt.datetime(2026, 12, 6, 9, 0, tzinfo=dt.UTC),
+    )
+    return case
+
+
+def test_a_body_reads_back_as_written_and_is_smaller_than_without_the_dictionary() -> None:
+    raw = a_case().model_dump_json().encode()
+    packed = packing.pack(raw)
+    assert packing.unpack(packed) == raw
+    assert len(packed) < len(zlib.compress(raw, 9)) * 0.6
+
+
+def test_a_body_stored_before_the_dictionary_still_reads() -> None:
+    raw = a_case().model_dump_json().encode()
+    assert packing.unpack(zlib.compress(raw, 6)) == raw
+
+
+def test_a_body_naming_a_dictionary_this_code_lacks_is_refused_naming_its_checksum() -> None:
+    raw = a_case().model_dump_json().encode()
+    other = b'{"a made-up dictionary":"nobody has"}'
+    compressor = zlib.compressobj(9, zdict=other)
+    with pytest.raises(ValueError, match=f"{zlib.adler32(other):#010x}"):
+        packing.unpack(compressor.compress(raw) + compressor.flush())
+
+
+def test_the_dictionary_in_use_is_the_one_bodies_were_written_with() -> None:
+    current = Path(packing.__file__).parent / f"case_dictionary_{packing.CURRENT}.json"
+    assert packing.CURRENT == 1
+    assert zlib.adler32(current.read_bytes()) == DICTIONARY_1_ADLER32
+
+
+def test_a_case_stored_with_a_plain_zlib_body_reads_through_the_store(stack: Any) -> None:
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    table = stack.physical_id("ArbiterTable")
+    case = a_case()
+    case.tenant_id = f"t-{secrets.token_hex(4)}"
+    case.version = 3
+    item = {
+        "pk": keys.case_pk(case.tenant_id, case.id),
+        "sk": keys.CASE_SK,
+        "version": 3,
+        "state": case.state.value,
+        "body": zlib.compress(case.model_dump_json().encode(), 6),
+    }
+    client.put_item(TableName=table, Item=to_item(item))
+    stored = DynamoCaseRepository(client, table).get(case.tenant_id, case.id)
+    assert (stored.id, stored.version, stored.entity.business.name) == (case.id, 3, "Acme Payments GmbH")  # type: ignore[union-attr]
