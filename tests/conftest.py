@@ -29,8 +29,9 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 # suite's stack shares: they run in a process of their own (tests/unit/local/test_moto_patches.py), not here.
 collect_ignore_glob = [] if os.environ.get("ARBITER_MOTO_PROCESS") else ["moto_process/*"]
 
-#: Template parameters the suite changes: webhook retries a second apart instead of minutes and hours.
-TEST_PARAMETERS = {"WebhookRetrySchedule": "0,1,1,1,1,1,1,1"}
+#: Template parameters the suite changes: webhook retries a second apart instead of minutes and hours, and a
+#: check's time in an automated run short enough for a test to outlast it (a slow vendor).
+TEST_PARAMETERS = {"WebhookRetrySchedule": "0,1,1,1,1,1,1,1", "CheckTimeBudgetSeconds": "15"}
 
 
 @pytest.fixture(scope="session")

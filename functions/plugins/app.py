@@ -43,5 +43,15 @@ def handler(event: dict[str, Any], context: LambdaContext) -> Any:
         message = f"{error.get('Error', 'failed')}: {error.get('Cause') or 'no detail'}"
         record_check_error(deps(), task.tenant_id, task.case_id, name, message)
         return traced(task, {"check": name, "status": "error"}, item=name, error=str(error.get("Error")))
-    status = run_check(deps(), task.tenant_id, task.case_id, name, deps().checks, time_budget_seconds=budget)
+    # An automated run's check has the run's share of time (`budget_seconds`); past it, CheckDeferred hands it to
+    # the Standard execution, whose `RunDeferredCheck` gives it the function's whole time.
+    status = run_check(
+        deps(),
+        task.tenant_id,
+        task.case_id,
+        name,
+        deps().checks,
+        time_budget_seconds=min(budget, task.budget_seconds or budget),
+        defer_out_of_time=task.budget_seconds is not None,
+    )
     return traced(task, {"check": name, "status": status}, item=name)

@@ -12,7 +12,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 import arbiter.snapstart  # noqa: F401 - registers the SnapStart runtime hooks (template.yaml: SnapStart)
 from arbiter import bootstrap
-from arbiter.api.tasks import TaskInput, automation_run, rerun_lost_races, run_assessment, traced
+from arbiter.api.tasks import (
+    TaskInput,
+    automation_run,
+    rerun_lost_races,
+    run_assessment,
+    run_deferred_checks,
+    traced,
+)
 from arbiter.domain.errors import InvalidInput
 from arbiter.services import automation, workflow_steps
 
@@ -55,11 +62,15 @@ TASKS: dict[str, Callable[[Dependencies, TaskInput, LambdaContext], Any]] = {
     "ingest_documents": _ingest,  # also the manual-review workflow's first step
     "automate_owner": _owner,
     "conclude": lambda d, t, _: traced(
-        t, automation.conclude(d, t.tenant_id, t.case_id, automation_run(t), run_assessment(t))
+        t,
+        automation.conclude(
+            d, t.tenant_id, t.case_id, automation_run(t), run_assessment(t), run_deferred_checks(t)
+        ),
     ),
     # the Standard machines
     "await_review": lambda d, t, _: workflow_steps.await_review(d, t.tenant_id, t.case_id, t.require_token()),
     "await_owners": lambda d, t, _: workflow_steps.await_owners(d, t.tenant_id, t.case_id, t.require_token()),
+    "resume_automation": lambda d, t, _: automation.resume_after_checks(d, t.tenant_id, t.case_id),
     "decide_after_owners": lambda d, t, _: automation.decide_after_owners(
         d, t.tenant_id, t.case_id, t.require_token()
     ),

@@ -1,4 +1,4 @@
-"""Making an AWS service refuse a function's calls for a while, to test what the product does when it does.
+"""Making an AWS service refuse (or delay) a function's calls for a while, to test what the product does then.
 
 The functions running on the local stack share this process's boto3 clients (`arbiter.bootstrap.aws_client`): a
 handler registered on such a client's `before-parameter-build` event raises the error the service would answer, before any
@@ -8,6 +8,8 @@ request leaves. Only calls `matching` the test's own parameters are refused, so 
 from __future__ import annotations
 
 import contextlib
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -52,3 +54,36 @@ def refused_calls(
         yield refusals
     finally:
         client.meta.events.unregister(event, refuse)
+
+
+@contextlib.contextmanager
+def delayed_calls(
+    service: str,
+    operation: str,
+    *,
+    seconds: float,
+    times: int,
+    matching: Callable[[dict[str, Any]], bool] = lambda _params: True,
+    region: str = "us-east-1",
+) -> Iterator[Refusals]:
+    """The next `times` calls of `operation` whose parameters match wait `seconds` before they are sent (a slow
+    vendor, or a slow service); `refused` counts the calls delayed."""
+    client = aws_client(service, region)
+    event = f"before-parameter-build.{client.meta.service_model.service_id.hyphenize()}.{operation}"
+    delays = Refusals(remaining=times)
+    lock = threading.Lock()
+
+    def delay(params: dict[str, Any], **_: Any) -> None:
+        with lock:
+            chosen = delays.remaining > 0 and matching(params)
+            if chosen:
+                delays.remaining -= 1
+                delays.refused += 1
+        if chosen:
+            time.sleep(seconds)
+
+    client.meta.events.register(event, delay)
+    try:
+        yield delays
+    finally:
+        client.meta.events.unregister(event, delay)

@@ -14,7 +14,18 @@ from tests.waiting import wait_for
 KYB_CHECKS = 5  # identifiers, ownership, contact, website, sanctions
 KYC_CHECKS = 2  # contact, sanctions
 #: The states nested in the automation machine's `ChecksAndOwners` (its branches and their Map iterations).
-ITERATIONS = {"Checks", "HasOwners", "Owners", "NoOwners", "RunCheck", "CheckFailed", "AutomateOwner"}
+ITERATIONS = {
+    "Checks",
+    "HasOwners",
+    "Owners",
+    "NoOwners",
+    "RunCheck",
+    "CheckFailed",
+    "DeferCheck",
+    "AutomateOwner",
+    "RunDeferredCheck",
+    "DeferredCheckFailed",
+}
 
 
 def business(entity_id: str, owners: list[tuple[str, str, float]]) -> dict[str, Any]:
@@ -373,3 +384,50 @@ def test_a_check_that_fails_past_its_retries_is_caught_and_the_case_goes_to_a_re
     assert iterations == Counter(
         {"RunCheck": 2, "CheckFailed": 1, "Checks": 1, "HasOwners": 1, "NoOwners": 1}
     )
+
+
+def test_a_check_slower_than_a_run_allows_is_handed_to_a_standard_execution_and_the_next_run_goes_on(
+    tenant: Any, stack: Any
+) -> None:
+    """A slow vendor: the sanctions check outlasts the time a run gives a check (CheckTimeBudgetSeconds, 15 s in
+    the suite). The run hands it over instead of failing it; the deferred checks' Standard machine runs it with
+    its whole time, then starts the next run, which runs no check again and takes the case to a reviewer."""
+    from tests.support.faults import delayed_calls
+
+    def own_watchlist(params: dict[str, Any]) -> bool:
+        return f"watchlists/tenants/{tenant.id}/" in str(params.get("Key"))
+
+    api = tenant.api()
+    person = {
+        "type": "individual",
+        "id": "kyc-slow-vendor",
+        "individual": {"first_name": "Grace", "last_name": "Hopper", "email": "grace@example.com"},
+    }
+    with delayed_calls("s3", "HeadObject", seconds=18, times=1, matching=own_watchlist) as delayed:
+        case_id = api.post("/v1/cases", json={"workflow": "kyc", "entity": person}).json()["id"]
+        wait_for(lambda: case_state(api, case_id) != "processing", timeout=120, what="both runs")
+    assert delayed.refused == 1
+    assert case_state(api, case_id) == "manual_review"
+    viewer = tenant.reviewer("viewer")
+    detail = viewer.get(f"/v1/review/cases/{case_id}").json()
+    assert detail["checks"]["sanctions"]["status"] == "ok"  # run by the Standard execution, in full
+    assert not any(f["code"] == "check_failed" for f in detail["case"]["flags"])
+    actions = [e["action"] for e in detail["audit"]]
+    assert (
+        actions.index("checks.deferred") < actions.index("checks.completed") < actions.index("risk.assessed")
+    )
+    assert actions.count("risk.assessed") == 1  # stored once: by the run that had every check
+    deferred = [s for s in detail["path"] if s["state"] == "DeferCheck"]
+    assert [(s["item"], s["status"], s["run"]) for s in deferred] == [("sanctions", "deferred", 1)]
+    decide(tenant.reviewer("reviewer"), case_id, "approve")
+    runs = ended(stack, case_id, [f"{case_id}-a1", f"{case_id}-w1", f"{case_id}-a2", f"{case_id}-w2"])
+    first_states, first_iterations = run_of(runs[f"{case_id}-a1"])
+    assert first_states == automated(KYC_CHECKS)[0]
+    assert first_iterations == Counter(
+        {"RunCheck": 2, "DeferCheck": 1, "Checks": 1, "HasOwners": 1, "NoOwners": 1}
+    )
+    assert runs[f"{case_id}-w1"]["machine"] == "checks"
+    assert runs[f"{case_id}-w1"]["states"] == ["RunDeferredChecks", "ResumeAutomation"]
+    assert runs[f"{case_id}-w1"]["iterations"] == Counter({"RunDeferredCheck": 1})
+    assert run_of(runs[f"{case_id}-a2"]) == automated(0)  # no check runs twice
+    assert (runs[f"{case_id}-w2"]["machine"], runs[f"{case_id}-w2"]["states"]) == ("kyc", ["ManualReview"])

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from arbiter.api.tasks import TaskInput, automation_run, run_assessment, traced
+from arbiter.api.tasks import TaskInput, automation_run, run_assessment, run_deferred_checks, traced
 from arbiter.domain.errors import InvalidInput
 
 CASE = {"tenant_id": "acme", "case_id": "c-1"}
@@ -122,6 +122,25 @@ def test_decide_takes_the_assessment_evaluate_rules_made_and_none_when_the_run_h
     assert (assessment.recommendation, assessment.score, assessment.level) == ("reject", 80, "high")
     without = TaskInput.parse({"task": "conclude", "case": CASE, "run": {"plan": {}}}, known=["conclude"])
     assert run_assessment(without) is None
+
+
+def test_decide_takes_the_checks_to_defer_from_the_plan_and_from_the_checks_that_ran_out_of_time() -> None:
+    checks = [
+        {"step": step("RunCheck", item="contact"), "output": {"check": "contact", "status": "ok"}},
+        {
+            "step": step("DeferCheck", item="sanctions"),
+            "output": {"check": "sanctions", "status": "deferred"},
+        },
+        {"unexpected": "shape"},
+    ]
+    run = {
+        "plan": {"step": step("Plan"), "output": {"deferred": ["registry_report"]}},
+        "work": [{"checks": checks}, {"owners": []}],
+    }
+    decide = TaskInput.parse({"task": "conclude", "case": CASE, "run": run}, known=["conclude"])
+    assert run_deferred_checks(decide) == ["registry_report", "sanctions"]
+    plain = TaskInput.parse({"task": "conclude", "case": CASE, "run": {"plan": {}}}, known=["conclude"])
+    assert run_deferred_checks(plain) == []
 
 
 def test_a_recorded_step_in_another_shape_is_left_out_not_fatal() -> None:

@@ -12,7 +12,7 @@ from arbiter.domain.workflow_picture import workflow_picture
 from tests.unit.fakes import STATE_MACHINES, FakeEngine
 
 ACCOUNT = "123456789012"
-WORKFLOWS = ["automation", "kyb", "kyc", "manual-review", "webhook-delivery"]
+WORKFLOWS = ["automation", "checks", "kyb", "kyc", "manual-review", "webhook-delivery"]
 
 
 def strings(value: Any) -> list[str]:
@@ -78,7 +78,12 @@ def test_tasks_name_the_function_they_run_and_how() -> None:
         "PluginsFunction",
         "lambda:invoke",
     )
-    assert checks["RunCheck"]["Catch"] == [{"ErrorEquals": ["States.ALL"], "Next": "CheckFailed"}]
+    # A check out of the run's time is handed over (DeferCheck); one that fails is recorded (CheckFailed).
+    assert checks["RunCheck"]["Catch"] == [
+        {"ErrorEquals": ["CheckDeferred"], "Next": "DeferCheck"},
+        {"ErrorEquals": ["States.ALL"], "Next": "CheckFailed"},
+    ]
+    assert checks["DeferCheck"]["Type"] == "Pass"
     assert automated["EvaluateRules"]["Resource"] == "EvaluateRulesFunction"
 
 

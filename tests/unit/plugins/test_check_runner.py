@@ -258,6 +258,38 @@ def test_no_retry_waits_past_the_time_budget() -> None:
     assert flaky.calls == 2  # 10 s wait fits in 15 s; the next 20 s wait does not
     assert results["flaky"].status == "error"
     assert "after 2 attempts" in (results["flaky"].error or "")
+    assert results["flaky"].data == {"out_of_time": True}  # with more time, it might have succeeded
+
+
+def test_a_check_the_run_s_time_cuts_short_is_out_of_time_and_one_past_its_own_limit_is_not() -> None:
+    cut, own = Stuck(), Stuck()
+    try:
+        results = run(
+            [cut],
+            [{"plugin": "stuck", "timeout_seconds": 5, "retry": {"attempts": 1}}],
+            time_budget_seconds=0.2,
+        )
+        assert results["stuck"].status == "error"
+        assert results["stuck"].data == {"out_of_time": True}
+        results = run(
+            [own],
+            [{"plugin": "stuck", "timeout_seconds": 0.2, "retry": {"attempts": 1}}],
+            time_budget_seconds=5,
+        )
+    finally:
+        cut.release.set()
+        own.release.set()
+    assert results["stuck"].status == "error"
+    assert results["stuck"].data == {}  # its own limit: a failure, whatever time the run had left
+
+
+def test_a_permanent_failure_is_not_out_of_time_even_with_little_time_left() -> None:
+    flaky = Flaky()
+    results = run(
+        [flaky], [{"plugin": "flaky", "config": {"failures": 1, "permanent": True}}], time_budget_seconds=5
+    )
+    assert results["flaky"].status == "error"
+    assert "out_of_time" not in results["flaky"].data
 
 
 def test_invalid_entries_become_error_results_and_the_rest_still_run() -> None:

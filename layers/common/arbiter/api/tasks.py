@@ -17,7 +17,14 @@ from arbiter.domain.case import AutomationRun, RiskAssessment, StepRecord
 from arbiter.domain.errors import ConcurrentUpdate, InvalidInput, TransientError
 from arbiter.services import cases
 
-__all__ = ["TaskInput", "automation_run", "rerun_lost_races", "run_assessment", "traced"]
+__all__ = [
+    "TaskInput",
+    "automation_run",
+    "rerun_lost_races",
+    "run_assessment",
+    "run_deferred_checks",
+    "traced",
+]
 
 T = TypeVar("T")
 RACE_ATTEMPTS = 5
@@ -64,6 +71,9 @@ class TaskInput(BaseModel):
     #: The automated run's number and its whole state so far (the last step's and a failure's input).
     round: int | None = Field(default=None, ge=0)
     run: dict[str, Any] | None = None
+    #: Seconds a check of an automated run may take (`run_check` on the Express machine); past them the check is
+    #: handed to the Standard execution. Absent there: the check has the function's whole time.
+    budget_seconds: float | None = Field(default=None, gt=0, le=900)
 
     @property
     def tenant_id(self) -> str:
@@ -156,6 +166,22 @@ def run_assessment(task: TaskInput) -> RiskAssessment | None:
     output = slot.get("output") if isinstance(slot, dict) else None
     found = output.get("assessment") if isinstance(output, dict) else None
     return RiskAssessment.model_validate(found) if isinstance(found, dict) else None
+
+
+def run_deferred_checks(task: TaskInput) -> list[str]:
+    """The checks the run hands to the Standard execution, as `Decide` receives them in `run`: those `Plan` found
+    declared long-running, then those a `RunCheck` ran out of time for (their `DeferCheck` outputs)."""
+    state = task.run or {}
+    plan = state.get("plan")
+    output = plan.get("output") if isinstance(plan, dict) else None
+    declared = output.get("deferred") if isinstance(output, dict) else None
+    names = [str(n) for n in declared] if isinstance(declared, list) else []
+    checks = _gathered(state.get("work")).get("checks")
+    for entry in checks if isinstance(checks, list) else []:
+        result = entry.get("output") if isinstance(entry, dict) else None
+        if isinstance(result, dict) and result.get("status") == "deferred" and result.get("check"):
+            names.append(str(result["check"]))
+    return list(dict.fromkeys(names))
 
 
 def _gathered(work: Any) -> dict[str, Any]:

@@ -215,6 +215,10 @@ class Continuation(BaseModel):
         return self.input or {"case": {"tenant_id": self.tenant_id, "case_id": self.case_id}}
 
 
+#: What a case's Standard execution waits for: a reviewer, the owners' reviews, or checks a run had no time for.
+Wait = Literal["review", "owners", "checks"]
+#: The Standard state machine that runs the checks a run had no time for, for every workflow (template.yaml).
+CHECKS_MACHINE = "checks"
 #: The Express state machine that runs the automated part of every automated workflow (template.yaml).
 AUTOMATION_MACHINE = "automation"
 #: The error a review step fails with when the reviewer asks for a revision (the Standard machines catch it).
@@ -230,7 +234,8 @@ class StepRecord(BaseModel):
     item: str | None = None
     entered_at: dt.datetime | None = None
     exited_at: dt.datetime | None = None
-    status: Literal["succeeded", "failed"] = "succeeded"
+    #: `deferred`: a check handed to the workflow's Standard execution (it needs more time than a run has).
+    status: Literal["succeeded", "failed", "deferred"] = "succeeded"
     retries: int = 0
     error: str | None = None
 
@@ -294,6 +299,10 @@ class Case(BaseModel):
     runs_started: int = 0
     #: Standard executions the runs handed the case to (each named `<case id>-w<n>`).
     waits_started: int = 0
+    #: The checks a run handed to the Standard execution, which runs them outside a run's time limit (a slow
+    #: vendor) and then starts the next run; and that run's number, whose `Plan` then runs no check again.
+    deferred_checks: list[str] = Field(default_factory=list)
+    checks_run_for: int | None = None
     automation: list[AutomationRun] = Field(default_factory=list)
     #: Step Functions task tokens the workflow is waiting on; never shown outside the service layer.
     task_tokens: dict[str, str] = Field(default_factory=dict)
@@ -512,18 +521,49 @@ class Case(BaseModel):
             ]
         )
 
-    def hand_over(self, wait: Literal["review", "owners"], execution_arn: Callable[[str], str]) -> Change:
+    def hand_over(self, wait: Wait, execution_arn: Callable[[str], str]) -> Change:
         """People are awaited (a reviewer, or the owners' reviews): start a Standard execution of the workflow,
-        which waits for them. `execution_arn`: the ARN an execution of the workflow gets from its name."""
+        which waits for them; or checks need more time than a run has (`deferred_checks`): start one of the
+        deferred checks' machine. `execution_arn`: the ARN an execution of the workflow (or of the deferred checks'
+        machine, for `checks`) gets from its name."""
         self.waits_started += 1
         return self.start_waiting(wait, execution_arn(self.handover_execution))
 
-    def start_waiting(self, wait: Literal["review", "owners"], execution_arn: str) -> Change:
+    def start_waiting(self, wait: Wait, execution_arn: str) -> Change:
         """Start (again: the same name starts it once) the Standard execution `execution_arn` names."""
         self.execution_arn = execution_arn
-        payload = {"case": {"tenant_id": self.tenant_id, "case_id": self.id}, "wait": wait}
+        payload: dict[str, Any] = {"case": {"tenant_id": self.tenant_id, "case_id": self.id}, "wait": wait}
         name = execution_arn.rsplit(":", 1)[-1]
+        if wait == "checks":
+            payload["checks"] = list(self.deferred_checks)
+            start = self._continuation("start", machine=CHECKS_MACHINE, execution=name, input=payload)
+            return Change(continuations=[start])
         return Change(continuations=[self._continuation("start", execution=name, input=payload)])
+
+    def defer_checks(self, checks: list[str], execution_arn: Callable[[str], str], at: dt.datetime) -> Change:
+        """Hand `checks` (out of a run's time) to an execution of the deferred checks' machine, which runs them
+        and then starts the next run. `execution_arn`: the ARN an execution of that machine gets from its name."""
+        self.deferred_checks = list(dict.fromkeys(checks))
+        change = self.hand_over("checks", execution_arn)
+        change.audit.append(
+            AuditEntry(
+                at=at, actor=SYSTEM, action="checks.deferred", details={"checks": self.deferred_checks}
+            )
+        )
+        return change
+
+    def resume_automation(self, at: dt.datetime) -> Change:
+        """The deferred checks have run: the next run of the automated part goes on from them (it runs no check
+        again). Nothing when no check was deferred (the step ran already)."""
+        if self.state != CaseState.PROCESSING or not self.deferred_checks:
+            return Change()
+        checks, self.deferred_checks = self.deferred_checks, []
+        change = self.start_automation()
+        self.checks_run_for = self.runs_started
+        change.audit.append(
+            AuditEntry(at=at, actor=SYSTEM, action="checks.completed", details={"checks": checks})
+        )
+        return change
 
     @property
     def catches_revision(self) -> bool:

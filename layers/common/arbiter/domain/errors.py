@@ -57,6 +57,11 @@ class TransientError(ArbiterError):
     """Worth retrying as is; the workflows' Retry names this class."""
 
 
+class CheckDeferred(ArbiterError):
+    """A check ran out of the time an automated run gives it: the run hands it to the workflow's waiting (Standard)
+    execution, which runs it without that limit (the automation machine's `RunCheck` catches this)."""
+
+
 class WorkflowRefused(ArbiterError):
     """The workflow engine will never take this request as it is (no such state machine, input it refuses)."""
 

@@ -36,6 +36,9 @@ class PluginCall(BaseModel):
     config: dict[str, Any] = Field(default_factory=dict)
     timeout_seconds: float | None = Field(default=None, gt=0, le=900)
     retry: RetryPolicy | None = None
+    #: The check may take longer than an automated run's time (a vendor answering in minutes): the run hands it to
+    #: the workflow's Standard execution from the start instead of trying it first.
+    long_running: bool = False
 
     @model_validator(mode="before")
     @classmethod

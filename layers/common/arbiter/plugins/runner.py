@@ -70,7 +70,7 @@ def run_checks(
     """Run the configured checks on one case; results by check name, in the order configured.
 
     `time_budget_seconds` bounds the whole run (give it the Lambda's remaining time less a margin): no attempt
-    starts or waits past it. `sleep` and `clock` are injectable so tests do not wait for backoffs.
+    starts or waits past it, and a check it ends is failed with `data.out_of_time`. `sleep` and `clock` are injectable so tests do not wait for backoffs.
     """
     run = _Run(
         context=context,
@@ -132,21 +132,25 @@ def _attempts(run: _Run, name: str, plugin: Plugin[Any], call: PluginCall) -> Pl
     policy = _policy(run, plugin, call)
     last: Exception | None = None
     made = 0
+    out_of_time = False  # the run's time (not the check's own limits) ended the attempts
     for attempt in range(1, policy.retry.attempts + 1):
         timeout = policy.timeout_seconds
         if run.deadline is not None:
             timeout = min(timeout, run.deadline - run.clock())
             if timeout <= 0:
+                out_of_time = True
                 break
         made = attempt
         try:
             return _attempt(run, plugin, call, timeout)
         except Exception as e:
             last = e
-            if not _worth_retrying(e) or attempt == policy.retry.attempts:
+            out_of_time = isinstance(e, AttemptTimedOut) and timeout < policy.timeout_seconds
+            if out_of_time or not _worth_retrying(e) or attempt == policy.retry.attempts:
                 break
             delay = policy.retry.delay(attempt, run.rng)
             if run.deadline is not None and run.clock() + delay >= run.deadline:
+                out_of_time = True
                 break
             logger.warning(
                 "check %s: attempt %d of %d failed, retrying in %.1fs: %s",
@@ -162,7 +166,8 @@ def _attempts(run: _Run, name: str, plugin: Plugin[Any], call: PluginCall) -> Pl
     else:
         error = _describe(last) + (f" (after {made} attempts)" if made > 1 else "")
     logger.error("check %s failed: %s", name, run.secrets.scrub_text(error))
-    return PluginResult.failed(error)
+    # `out_of_time`: given more time, the check might have succeeded (an automated run hands it over).
+    return PluginResult.failed(error, data={"out_of_time": True} if out_of_time else None)
 
 
 def _policy(run: _Run, plugin: Plugin[Any], call: PluginCall) -> RunPolicy:

@@ -13,6 +13,7 @@ reviewer, or the owners' reviews, must be awaited:
 | the rules approve or reject | `approved`, `rejected` | the run ends; no Standard execution ever starts |
 | the rules want a reviewer | `review` | the Standard execution waits in `ManualReview` |
 | some owners' cases wait for a reviewer | `owners` | the Standard execution waits in `AwaitOwners`, then `DecideAfterOwners` |
+| a check needs more time than a run has | `checks` | the deferred checks' Standard machine runs it, then starts the next run |
 
 Owners' KYC cases are automated inside the parent's run, one Map iteration each (checks, rules, decision in one
 task); one that needs a reviewer gets a Standard execution of its own. Every step checks what is already done, so
@@ -23,13 +24,29 @@ from __future__ import annotations
 
 from typing import Any, Literal, Protocol
 
-from arbiter.domain.case import SYSTEM, AutomationRun, Case, CaseState, Change, RiskAssessment
+from arbiter.domain.case import (
+    CHECKS_MACHINE,
+    SYSTEM,
+    AutomationRun,
+    Case,
+    CaseState,
+    Change,
+    RiskAssessment,
+)
 from arbiter.services import workflow_steps
 from arbiter.services.assessment import Assessor, assessed, evaluate
 from arbiter.services.checks import CheckRunner, check_name, run_case_checks
 from arbiter.services.documents import DocumentDeps
 
-__all__ = ["AutomationDeps", "automate_owner", "conclude", "decide_after_owners", "plan", "take_over"]
+__all__ = [
+    "AutomationDeps",
+    "automate_owner",
+    "conclude",
+    "decide_after_owners",
+    "plan",
+    "resume_after_checks",
+    "take_over",
+]
 
 
 class AutomationDeps(DocumentDeps, Protocol):
@@ -43,24 +60,29 @@ class AutomationDeps(DocumentDeps, Protocol):
 
 def plan(deps: AutomationDeps, tenant_id: str, case_id: str) -> dict[str, Any]:
     """What the run has to do: `settled` (the case is past its automated part: nothing), `documents` (pages to
-    copy into the bucket), `checks` (their names), `owners` (the owners to open KYC cases for, by index;
-    `has_owners` for the machine's Choice) and `rules` (whether the workflow has a rule set to evaluate)."""
+    copy into the bucket), `checks` (their names), `deferred` (the checks declared `long_running`, which the
+    Standard execution runs), `owners` (the owners to open KYC cases for, by index; `has_owners` for the
+    machine's Choice) and `rules` (whether the workflow has a rule set to evaluate)."""
     case = deps.cases.get(tenant_id, case_id)
     if not case.automating:
         return {
             "settled": True,
             "documents": False,
             "checks": [],
+            "deferred": [],
             "owners": [],
             "has_owners": False,
             "rules": False,
         }
     definition = deps.workflows.get(tenant_id, case.workflow_id)
     owners = list(range(len(workflow_steps.owner_case_ids(deps, case))))
+    # After the Standard execution ran the checks a run had no time for, the run it started runs none again.
+    plugins = [] if case.checks_run_for == case.runs_started else definition.plugins
     return {
         "settled": False,
         "documents": any(p.status == "pending" for d in case.documents for p in d.pages),
-        "checks": [check_name(p) for p in definition.plugins],
+        "checks": [check_name(p) for p in plugins if not p.get("long_running")],
+        "deferred": [check_name(p) for p in plugins if p.get("long_running")],
         "owners": owners,
         "has_owners": bool(owners),
         "rules": definition.rule_set_id is not None,
@@ -96,12 +118,25 @@ def conclude(
     case_id: str,
     run: AutomationRun,
     assessment: RiskAssessment | None = None,
+    deferred: list[str] | None = None,
 ) -> str:
     """The run's last step: store the assessment `EvaluateRules` made (with the check results it read), and decide
     as it recommends or hand the case over to its Standard execution (a reviewer, or the owners' reviews,
-    awaited): one write, which records the run too. Returns `approved`, `rejected`, `review`, `owners`, or
-    `settled` (the case was already past this step). Without an assessment (a workflow with no rule set) the case
-    goes to a reviewer."""
+    awaited): one write, which records the run too. Returns `approved`, `rejected`, `review`, `owners`, `checks`
+    (some checks, `deferred`, need more time than a run has: the Standard execution runs them, then a new run
+    goes on), or `settled` (the case was already past this step). Without an assessment (a workflow with no rule
+    set) the case goes to a reviewer."""
+    if deferred:
+        case = deps.cases.get(tenant_id, case_id)
+        if not case.automating:
+            return "settled"
+        expected = case.version
+        change = case.defer_checks(
+            deferred, lambda name: deps.engine.execution_arn(CHECKS_MACHINE, name), deps.now()
+        )
+        case.record_run(run.model_copy(update={"outcome": "checks"}))
+        deps.cases.save(case, change, expected_version=expected)
+        return "checks"
     if assessment is None:
         case, change = deps.cases.get(tenant_id, case_id), Change()
         if not case.automating:
@@ -120,6 +155,18 @@ def conclude(
         deps.cases.save(case, change, expected_version=expected)
         return "owners"
     return _settle(deps, case, change, expected, token=None, run=run)
+
+
+def resume_after_checks(deps: AutomationDeps, tenant_id: str, case_id: str) -> str:
+    """The Standard execution ran the deferred checks (`ResumeAutomation`): start the next run of the automated
+    part, which goes on from their results. `resumed`, or `settled` when there was nothing to resume."""
+    case = deps.cases.get(tenant_id, case_id)
+    expected = case.version
+    change = case.resume_automation(deps.now())
+    if not change.continuations:
+        return "settled"
+    deps.cases.save(case, change, expected_version=expected)
+    return "resumed"
 
 
 def decide_after_owners(deps: AutomationDeps, tenant_id: str, case_id: str, task_token: str) -> str:

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any, Protocol
 
 from arbiter.domain.case import Case, Change, Flag
-from arbiter.domain.errors import InvalidInput
+from arbiter.domain.errors import CheckDeferred, InvalidInput
 from arbiter.services.cases import CaseDeps
 
 __all__ = [
@@ -78,17 +78,33 @@ def run_check(
     runner: CheckRunner,
     *,
     time_budget_seconds: float | None = None,
+    defer_out_of_time: bool = False,
 ) -> str:
     """Run one of the workflow's checks and store its result beside the case (the case itself is not written:
-    the rules step takes every check's flags and failures onto it at once). Returns the result's status."""
+    the rules step takes every check's flags and failures onto it at once). Returns the result's status.
+
+    `defer_out_of_time` (an automated run's check): a check `time_budget_seconds` ended before it could succeed
+    is not stored but raises CheckDeferred, for the run to hand it to the Standard execution."""
     case = deps.cases.get(tenant_id, case_id)
     definition = deps.workflows.get(tenant_id, case.workflow_id)
     plugins = [p for p in definition.plugins if check_name(p) == name]
     if not plugins:
         raise InvalidInput(f"the workflow {definition.id} has no check {name!r}", path="check")
     results = runner(check_context(case), plugins, time_budget_seconds=time_budget_seconds)
+    result = results.get(name, {})
+    if (
+        defer_out_of_time
+        and result.get("status") == "error"
+        and (result.get("data") or {}).get("out_of_time")
+    ):
+        raise CheckDeferred(
+            f"the {name} check needs more time than an automated run has ({result.get('error')}); "
+            "the workflow's waiting execution runs it",
+            case_id=case_id,
+            check=name,
+        )
     deps.cases.save_checks(tenant_id, case_id, results)
-    return str(results.get(name, {}).get("status"))
+    return str(result.get("status"))
 
 
 def record_check_error(deps: CaseDeps, tenant_id: str, case_id: str, name: str, error: str) -> None:

@@ -21,7 +21,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from arbiter.domain.case import SYSTEM, AuditEntry, Case, CaseState, Change
+from arbiter.domain.case import SYSTEM, AuditEntry, Case, CaseState, Change, Wait
 from arbiter.services.cases import CaseDeps, workflow_start
 from arbiter.services.ports import CaseQuery
 
@@ -125,7 +125,8 @@ def _restart(deps: CaseDeps, case: Case) -> Change:
 def _standard_again(case: Case) -> Change:
     """The Standard execution the case names never started: start it (under that name) again."""
     if case.execution_arn and case.catches_revision:
-        return case.start_waiting("owners" if case.child_case_ids else "review", case.execution_arn)
+        wait: Wait = "checks" if case.deferred_checks else "owners" if case.child_case_ids else "review"
+        return case.start_waiting(wait, case.execution_arn)
     return case.start_workflow()  # an execution started before the automated part ran on Express
 
 
