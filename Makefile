@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)/local
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint lock schemas openapi bench-cost bench-coldstart bench-documents deps deps-test backoffice deploy-backoffice clean bench-screening bench-rules bench-webhooks bench-soak bench-latency
+.PHONY: demo test lint lock schemas openapi bench-cost bench-coldstart bench-documents deps deps-test backoffice deploy-backoffice clean bench-screening bench-rules bench-webhooks bench-soak bench-latency bench-memory
 
 demo: deps backoffice
 	@$(VENV)/bin/python -m arbiter_local --api-port $(API_PORT) --moto-port $(MOTO_PORT)
@@ -109,6 +109,10 @@ bench-coldstart: deps
 	@$(VENV)/bin/python bench/coldstart/run.py $(BENCH_ARGS)
 bench-documents: deps
 	@$(VENV)/bin/python bench/documents/run.py $(BENCH_ARGS)
+# Peak memory of every function, each instance a fresh process, and the MemorySize it calls for;
+# BENCH_ARGS="--write" records the figures template.yaml is held to (bench/memory/figures.json).
+bench-memory: deps
+	@$(VENV)/bin/python bench/memory/run.py $(BENCH_ARGS)
 
 # Screening bench: 1M generated names; nomenklatura (the comparison) pins its own stack, so it gets a virtualenv.
 BENCH_SCREENING_VENV := .venv-bench-screening
