@@ -211,6 +211,8 @@ FUTURE = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat()
         ({"counterparty": {"country": "Atlantis"}}, "counterparty.country"),
         ({"time": "yesterday"}, "time"),
         ({"time": FUTURE}, "time"),
+        ({"time": "0001-01-01T00:00:00Z"}, "time"),
+        ({"time": "9999-12-31T23:00:00-05:00"}, "time"),
         ({"metadata": {"blob": "x" * 17000}}, "metadata"),
         ({"metadata": ["not", "an", "object"]}, "metadata"),
     ],

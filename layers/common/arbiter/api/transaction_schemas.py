@@ -78,9 +78,19 @@ def _country(value: str) -> str:
     return code
 
 
+#: The earliest time a transaction may carry (its windows reach 90 days before it).
+EARLIEST_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
 def _as_utc(value: dt.datetime) -> dt.datetime:
     # A time without an offset is taken as UTC, as most ledgers export it.
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    try:
+        at = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    except OverflowError as exc:  # 9999-12-31T23:00:00-05:00 is past what a datetime holds in UTC
+        raise ValueError("time is out of range") from exc
+    if at < EARLIEST_TIME:
+        raise ValueError("time is before 2000-01-01")
+    return at
 
 
 Text = Annotated[str, BeforeValidator(_blank_as_absent)]
