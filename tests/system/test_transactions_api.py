@@ -242,3 +242,39 @@ def test_a_body_that_is_not_json_is_a_400_and_stores_nothing(tenant):
     )
     assert response.status_code == 400
     assert stored_items(tenant) == []
+
+
+def test_a_tenants_own_scenarios_published_through_the_admin_api_are_pinned(tenant):
+    from arbiter.services.transactions import default_scenarios
+
+    api, admin = tenant.api(), tenant.reviewer("admin")
+    assert decide(api, body(1, 4000))["rule_set"]["version"] == 1  # the shipped default, installed
+    listed = admin.get("/v1/admin/rule-sets/transaction-monitoring").json()
+    assert listed["published_version"] == 1
+    stricter = default_scenarios().model_dump(mode="json")
+    stricter["rules"].append(
+        {
+            "id": "over-3000",
+            "name": "Over 3,000",
+            "condition": {">": [{"var": "tx.amount"}, 3000]},
+            "score": 40,
+            "severity": "medium",
+            "outcome": "review",
+        }
+    )
+    created = admin.post("/v1/admin/rule-sets", json=stricter)
+    assert created.status_code == 201, created.text
+    assert created.json()["version"] == 2
+    tried = admin.post(
+        "/v1/admin/rule-sets/transaction-monitoring/versions/2/dry-run",
+        json={"context": {"tx": {"amount": 4000}, "window": {}, "customer": {}}},
+    )
+    assert tried.status_code == 200, tried.text
+    assert [h["rule_id"] for h in tried.json()["hits"]] == ["over-3000"]
+    assert decide(api, body(2, 4000, minutes=1))["decision"] == "allow"  # version 2 is not published yet
+    published = admin.post("/v1/admin/rule-sets/transaction-monitoring/versions/2/publish")
+    assert published.status_code == 200, published.text
+    decided = decide(api, body(3, 4000, minutes=2))
+    assert (decided["decision"], decided["rule_set"]["version"]) == ("review", 2)
+    assert [h["rule"] for h in decided["hits"]] == ["over-3000"]
+    assert api.get("/v1/transactions/tx-1").json()["decision"]["rule_set"]["version"] == 1  # kept as decided

@@ -328,3 +328,30 @@ def test_two_first_transactions_install_the_default_scenarios_once():
     deps.compiled_rule_sets = CompiledRuleSets(deps.rule_sets)
     assert decide_transaction(deps, KEY, tx(1)).rule_set.version == 1
     assert len(deps.rule_sets.versions("acme", MONITORING_RULE_SET_ID)) == 1
+
+
+@pytest.mark.parametrize(
+    ("amount", "rules"),
+    [
+        ("10000.01", {"large-amount"}),
+        ("9999.99", set()),  # just below: nothing
+        ("15000", {"large-amount", "round-amount"}),
+        ("5000", {"round-amount"}),
+        ("4000", set()),  # round, but below 5,000
+        ("5000.50", set()),
+    ],
+)
+def test_large_and_round_amounts_hit_and_near_miss(deps, amount, rules):
+    assert rules_hit(decide_transaction(deps, KEY, tx(1, amount))) == rules
+
+
+def test_a_customer_quiet_for_less_than_180_days_is_not_dormant(deps):
+    decide_transaction(deps, KEY, tx("old", "50", T0 - dt.timedelta(days=179)))
+    assert rules_hit(decide_transaction(deps, KEY, tx("back", "1000"))) == set()
+
+
+def test_a_counterparty_in_a_monitored_country_is_only_flagged(deps):
+    decided = decide_transaction(deps, KEY, tx(1, "300", counterparty=Counterparty(country="NG")))
+    assert rules_hit(decided) == {"high-risk-country"}
+    assert decided.decision == "allow"
+    assert decided.score == 20
