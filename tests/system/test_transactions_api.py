@@ -278,3 +278,22 @@ def test_a_tenants_own_scenarios_published_through_the_admin_api_are_pinned(tena
     assert (decided["decision"], decided["rule_set"]["version"]) == ("review", 2)
     assert [h["rule"] for h in decided["hits"]] == ["over-3000"]
     assert api.get("/v1/transactions/tx-1").json()["decision"]["rule_set"]["version"] == 1  # kept as decided
+
+
+def test_an_alert_reaches_a_webhook_subscriber_signed(tenant):
+    from tests.support.webhooks import Receiver, subscribe
+
+    receiver = Receiver()
+    try:
+        created = subscribe(tenant, receiver.url, event_types=["transaction.alerted"])
+        receiver.secret = created["secret"]
+        decide(tenant.api(), body(1, 50.0))  # allowed: nothing is sent
+        decided = decide(tenant.api(), body(2, 12345, minutes=1, counterparty={"country": "KP"}))
+        assert decided["decision"] == "block"
+        payload = wait_for(lambda: receiver.verified, what="a verified transaction.alerted delivery")[0]
+        assert receiver.rejected == []
+        assert payload["type"] == "transaction.alerted"
+        assert (payload["data"]["alert_id"], payload["data"]["decision"]) == (decided["alert_id"], "block")
+        assert len(receiver.verified) == 1
+    finally:
+        receiver.close()
