@@ -14,7 +14,7 @@ import datetime as dt
 import functools
 import json
 from importlib import resources
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound
 from arbiter.domain.events import AlertedHit, ArbiterEvent, TransactionAlerted
@@ -30,9 +30,12 @@ from arbiter.domain.transactions import (
     fields_differing,
     new_alert_id,
 )
-from arbiter.rules.ruleset import RuleSetDraft, parse_draft
 from arbiter.services.ports import RuleSetRepository
-from arbiter.services.rule_sets import CompiledRuleSets
+
+if TYPE_CHECKING:
+    # The rule engine loads with the first decision, not with the function (run_workflow serves cases too).
+    from arbiter.rules.ruleset import RuleSetDraft
+    from arbiter.services.rule_sets import CompiledRuleSets
 
 __all__ = [
     "MONITORING_RULE_SET_ID",
@@ -92,6 +95,8 @@ class TransactionDeps(Protocol):
 @functools.cache
 def default_scenarios() -> RuleSetDraft:
     """The shipped monitoring scenarios (a rule set draft)."""
+    from arbiter.rules.ruleset import parse_draft
+
     text = (
         resources.files("arbiter.rules")
         .joinpath("defaults", "transaction-monitoring.json")
