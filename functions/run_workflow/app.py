@@ -30,6 +30,7 @@ from arbiter.api.schemas import (
     document_view,
     workflow_list,
 )
+from arbiter.api.transactions import transactions_router
 from arbiter.domain.case import CaseState
 from arbiter.domain.principal import Principal
 from arbiter.domain.tenant import Tenant
@@ -68,6 +69,7 @@ app: RestApi[tuple[Principal, Tenant]] = RestApi(
     allowed_origin=lambda: deps().settings.cors_allowed_origin,
 )
 app.include_router(ballerine.ballerine_router(deps, app.caller))
+app.include_router(transactions_router(deps, app.caller))
 
 
 TAGS = ["cases"]
@@ -183,8 +185,8 @@ def openapi_json() -> str:
     return openapi_document(
         app,
         title="Arbiter integrator API",
-        description="Start KYC and KYB cases, follow them, send them events (`/v1`), and the Ballerine-compatible "
-        "routes (`/api/v1/external`), whose errors carry Ballerine's body. Authenticate with your API key "
+        description="Start KYC and KYB cases, follow them, send them events, decide transactions (`/v1`), and the "
+        "Ballerine-compatible routes (`/api/v1/external`), whose errors carry Ballerine's body. Authenticate with your API key "
         "(Authorization: Bearer <key> or X-API-Key).",
         security_schemes=API_KEY_SECURITY,
         public_paths=(OPENAPI_PATH,),

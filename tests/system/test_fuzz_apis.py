@@ -17,6 +17,7 @@ documented schema, a request the document calls invalid refused, and the same re
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import itertools
 import secrets
 from collections import defaultdict
@@ -39,6 +40,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from arbiter.api.rule_set_schemas import RULE_SET_EXAMPLE
+from arbiter.api.transaction_schemas import TRANSACTION_EXAMPLE
 from arbiter_local.openapi_documents import PROJECT_ROOT
 from tests.support.cases import declare, settled
 from tests.support.documents import jpeg, post_upload
@@ -124,6 +126,12 @@ def _case(world: World, workflow: str, entity: dict[str, Any], **body: Any) -> s
     return str(response.json()["id"])
 
 
+def transaction_body(transaction_id: str) -> dict[str, Any]:
+    """The documented example under a new id, an hour ago (a transaction's time may not be in the future)."""
+    at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    return {**TRANSACTION_EXAMPLE, "id": transaction_id, "time": at.isoformat()}
+
+
 def _state(world: World, case_id: str) -> str:
     return str(world.tenant.api().get(f"/v1/cases/{case_id}").json()["state"])
 
@@ -182,6 +190,9 @@ def world(stack: Any) -> Iterator[World]:
     created = tenant.reviewer("admin").post("/v1/admin/rule-sets", json=rule_set)
     assert created.status_code == 201, created.text
 
+    transaction = api.post("/v1/transactions", json=transaction_body(f"fz-tx-{suffix}"))
+    assert transaction.status_code == 200, transaction.text
+
     webhook = api.post("/v1/webhooks", json={"url": receiver.url("/hook"), "event_types": ["case.decided"]})
     assert webhook.status_code == 201, webhook.text
     test = api.post(f"/v1/webhooks/{webhook.json()['id']}/test")
@@ -199,6 +210,7 @@ def world(stack: Any) -> Iterator[World]:
             "version": [1],
             "webhook_id": [webhook.json()["id"]],
             "delivery_id": [test.json()["id"]],
+            "transaction_id": [transaction.json()["id"]],
         }
     )
     world.values = {
@@ -276,6 +288,8 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
             ("listCases", {"query": {"limit": 5}}),
             ("getCase", {"path_parameters": {"case_id": v["collecting"]}}),
             ("listCaseDocuments", {"path_parameters": {"case_id": v["with_document"]}}),
+            ("getTransaction", {"path_parameters": {"transaction_id": REAL_IDS["transaction_id"][0]}}),
+            ("decideTransaction", {"body": transaction_body(f"fz-tx-{secrets.token_hex(4)}")}),
             (
                 "declareDocument",
                 {

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from arbiter.adapters.dynamodb.document_hashes import DynamoDocumentHashes
     from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
     from arbiter.adapters.dynamodb.tenants import DynamoTenantRepository
+    from arbiter.adapters.dynamodb.transactions import DynamoTransactionStore
     from arbiter.adapters.dynamodb.webhooks import DynamoWebhookRepository
     from arbiter.adapters.eventbridge import EventBusPublisher
     from arbiter.adapters.kms import KmsSecretBox
@@ -144,6 +145,13 @@ class Dependencies:
         from arbiter.services.rule_sets import RuleSetAssessor
 
         return RuleSetAssessor(self.compiled_rule_sets)
+
+    @cached_property
+    def transactions(self) -> DynamoTransactionStore:
+        """Decided transactions, the customers' history buckets, alerts (transaction monitoring)."""
+        from arbiter.adapters.dynamodb.transactions import DynamoTransactionStore
+
+        return DynamoTransactionStore(self.client("dynamodb"), self.settings.table_name)
 
     @cached_property
     def tenants(self) -> DynamoTenantRepository:

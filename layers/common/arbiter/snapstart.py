@@ -48,6 +48,7 @@ FIRST_REQUEST_MODULES = (
     "arbiter.adapters.dynamodb.rule_sets",
     "arbiter.adapters.dynamodb.clearances",
     "arbiter.adapters.dynamodb.webhooks",
+    "arbiter.adapters.dynamodb.transactions",
     "arbiter.adapters.kms",
     "arbiter.adapters.stepfunctions",
     "arbiter.adapters.workflow_files",

@@ -11,9 +11,11 @@ from arbiter.services.automation import AutomationDeps
 from arbiter.services.cases import CaseDeps
 from arbiter.services.documents import DocumentDeps, DocumentHashes, DocumentStore, PageFetcher
 from arbiter.services.ports import AuthFailureCounter, UsagePlans, WorkflowEngine
+from arbiter.services.transactions import TransactionStore
 from arbiter.services.webhook_delivery import DeliveryScheduler, WebhookDeps, WebhookSender
 from tests.unit.documents.fakes import FakeFetcher, InMemoryHashes, InMemoryStore, document_deps
 from tests.unit.fakes import FakeEngine, FakeUsagePlans, InMemoryAuthFailures, InMemorySecretBox
+from tests.unit.transaction_fakes import InMemoryTransactions
 from tests.unit.webhook_fakes import RecordingScheduler, ScriptedSender
 
 
@@ -31,6 +33,7 @@ def test_one_set_of_fakes_is_every_use_cases_dependencies() -> None:
 
 def test_every_other_fake_is_its_port() -> None:
     engine: WorkflowEngine = FakeEngine()
+    transactions: TransactionStore = InMemoryTransactions()
     plans: UsagePlans = FakeUsagePlans()
     failures: AuthFailureCounter = InMemoryAuthFailures()
     box: SecretBox = InMemorySecretBox()
@@ -48,3 +51,4 @@ def test_every_other_fake_is_its_port() -> None:
     assert fetcher.fetch("https://example.com/p.pdf", 10) == b"%PDF"
     assert sender.send("https://example.com/hook", b"{}", {}).status_code == 503
     assert scheduler is not None
+    assert transactions.get("t", "tx-1") is None

@@ -25,6 +25,7 @@ __all__ = [
     "DocumentUploaded",
     "EventActor",
     "PluginFailed",
+    "TransactionAlerted",
     "WebhookDeliveryFailed",
 ]
 
@@ -158,6 +159,34 @@ class WebhookDeliveryFailed(ArbiterEvent):
     last_error: str | None = None
 
 
+class AlertedHit(BaseModel):
+    """A rule that hit, with the values it read."""
+
+    rule: str = Field(description="The rule's id in the monitoring rule set")
+    name: str
+    severity: Literal["info", "low", "medium", "high", "critical"]
+    score: float
+    outcome: Literal["flag", "review", "reject", "approve"]
+    values: dict[str, Any] = Field(default_factory=dict, description="What the rule read, by variable")
+
+
+class TransactionAlerted(ArbiterEvent):
+    """A transaction was decided `review` or `block`, and an alert was opened for it."""
+
+    type: ClassVar[str] = "transaction.alerted"
+    alert_id: str
+    transaction_id: str
+    customer_id: str = Field(description="The integrator's id for the customer")
+    decision: Literal["review", "block"]
+    score: float
+    severity: Literal["info", "low", "medium", "high", "critical"]
+    amount: str = Field(description="The transaction's amount, as a decimal string")
+    currency: str
+    rule_set_id: str
+    rule_set_version: int
+    hits: list[AlertedHit] = Field(default_factory=list)
+
+
 EVENT_TYPES: dict[str, type[ArbiterEvent]] = {
     cls.type: cls
     for cls in (
@@ -169,5 +198,6 @@ EVENT_TYPES: dict[str, type[ArbiterEvent]] = {
         DocumentUploaded,
         PluginFailed,
         WebhookDeliveryFailed,
+        TransactionAlerted,
     )
 }

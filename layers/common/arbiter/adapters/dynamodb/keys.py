@@ -1,4 +1,4 @@
-"""The table's key layout, in one place. Every key of tenant data starts with the tenant id.
+r"""The table's key layout, in one place. Every key of tenant data starts with the tenant id.
 
 | item | pk | sk |
 |---|---|---|
@@ -18,6 +18,13 @@
 | webhook delivery | `TENANT#{t}#DELIVERY#{id}` | `DELIVERY` |
 | delivery attempt | `TENANT#{t}#DELIVERY#{id}` | `ATTEMPT#{round}#{number}` |
 | delivery outbox event | `TENANT#{t}#DELIVERY#{id}` | `EVENT#{time}#{id}` |
+| transaction (its decision; the idempotency marker of its id) | `TENANT#{t}#TX#{id}` | `TX` |
+| customer's transaction bucket (expires) | `TENANT#{t}#CUSTOMER#{customer}` | `B#C#{M\|H\|D}#{bucket start}` |
+| customer + counterparty daily bucket (expires) | `TENANT#{t}#CUSTOMER#{customer}` | `B#P#{counterparty key}#D#{day}` |
+| customer + counterparty country daily bucket (expires) | `TENANT#{t}#CUSTOMER#{customer}` | `B#K#{country}#D#{day}` |
+| first/last seen: customer, counterparty, country | `TENANT#{t}#CUSTOMER#{customer}` | `SEEN#C`, `SEEN#P#{key}`, `SEEN#K#{country}` |
+| alert | `TENANT#{t}#ALERT#{id}` | `ALERT` |
+| alert outbox event | `TENANT#{t}#ALERT#{id}` | `EVENT#{time}#{id}` |
 
 Index keys on a case item (see template.yaml for the indexes):
 
@@ -29,6 +36,7 @@ Index keys on a case item (see template.yaml for the indexes):
 | ByEntity | `T#{t}#E#{entity id}` | `{workflow}#{created}#{case}` |
 | ByTenant | `T#{t}#CASE` | `{created}#{case}` |
 | ByTenant (rule sets) | `T#{t}#RULESET` | `{rule set id}` |
+| ByTenant (alerts) | `T#{t}#ALERT` | `{created}#{alert}` |
 
 Webhook items use two of the same indexes with partitions of their own:
 
@@ -60,6 +68,12 @@ WEBHOOK_SK = "WEBHOOK"
 DELIVERY_SK = "DELIVERY"
 ATTEMPT_PREFIX = "ATTEMPT#"
 COUNTER_SHARDS = 8
+TRANSACTION_SK = "TX"
+ALERT_SK = "ALERT"
+BUCKET_PREFIX = "B#"
+SEEN_PREFIX = "SEEN#"
+#: The sort key letter of each monitoring dimension (buckets and markers).
+DIMENSION_CODES = {"customer": "C", "counterparty": "P", "country": "K"}
 
 
 def tenant_pk(tenant_id: str) -> str:
@@ -137,3 +151,31 @@ def delivery_pk(tenant_id: str, delivery_id: str) -> str:
 def case_deliveries_pk(tenant_id: str, case_id: str) -> str:
     """ByEntity partition of a case's webhook deliveries (apart from entity look-ups: `E#` vs `CASEDELIVERY#`)."""
     return f"T#{tenant_id}#CASEDELIVERY#{case_id}"
+
+
+def transaction_pk(tenant_id: str, transaction_id: str) -> str:
+    return f"TENANT#{tenant_id}#TX#{transaction_id}"
+
+
+def customer_pk(tenant_id: str, customer_id: str) -> str:
+    """The partition of a customer's monitoring history: its buckets and first/last-seen markers."""
+    return f"TENANT#{tenant_id}#CUSTOMER#{customer_id}"
+
+
+def _dimension(dimension: str, key: str) -> str:
+    code = DIMENSION_CODES[dimension]
+    return code if dimension == "customer" else f"{code}#{key}"
+
+
+def bucket_sk(dimension: str, key: str, granularity: str, start: str) -> str:
+    """`B#C#H#2026-12-06T10` (the customer's hour), `B#P#<counterparty key>#D#2026-12-06`…"""
+    return f"{BUCKET_PREFIX}{_dimension(dimension, key)}#{granularity}#{start}"
+
+
+def seen_sk(dimension: str, key: str) -> str:
+    """`SEEN#C` (the customer), `SEEN#P#<counterparty key>`, `SEEN#K#<country>`."""
+    return f"{SEEN_PREFIX}{_dimension(dimension, key)}"
+
+
+def alert_pk(tenant_id: str, alert_id: str) -> str:
+    return f"TENANT#{tenant_id}#ALERT#{alert_id}"

@@ -1,0 +1,294 @@
+"""Decided transactions, their customers' history buckets and the alerts they open, in DynamoDB.
+
+Reading a customer's history is a bounded number of requests whatever its length: one Query per bucket range
+(`arbiter.domain.monitoring.reads_for`: at most 90 items each) and one BatchGetItem of the markers. Recording a
+transaction is one transaction: the transaction item (conditional on its id being new: the idempotency marker),
+every bucket and marker it counts in, and the alert with its outbox event. A repeated id cancels all of it, so
+nothing is ever counted twice; a bucket's max or a marker's first/last time that moved since it was read cancels
+it too (`ConcurrentUpdate`), and the decision is taken again on what is there now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from arbiter.adapters.dynamodb import keys
+from arbiter.domain.errors import ConcurrentUpdate
+from arbiter.domain.events import ArbiterEvent
+from arbiter.domain.monitoring import (
+    Bucket,
+    BucketRange,
+    BucketUpdate,
+    CurrencyTotals,
+    History,
+    MarkerUpdate,
+    Seen,
+    reads_for,
+)
+from arbiter.domain.transactions import Alert, DecidedTransaction, Transaction, counterparty_key
+
+__all__ = ["DynamoTransactionStore", "TransactionExists"]
+
+EVENT_RETENTION = dt.timedelta(days=30)
+
+_serialize = TypeSerializer().serialize
+_deserialize = TypeDeserializer().deserialize
+
+
+class TransactionExists(ConcurrentUpdate):
+    """A transaction with this id is already recorded (a repeat, or the same one sent twice at once)."""
+
+
+def _item(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _serialize(v) for k, v in values.items() if v is not None}
+
+
+def _values(item: dict[str, Any]) -> dict[str, Any]:
+    # Not `items.from_item`: amounts stay Decimal here, exactly as counted.
+    return {k: _deserialize(v) for k, v in item.items()}
+
+
+def _epoch(at: dt.datetime) -> int:
+    return int(at.timestamp())
+
+
+def _bucket(start: str, values: dict[str, Any]) -> Bucket:
+    totals: dict[str, CurrencyTotals] = {}
+    for name, value in values.items():
+        kind, _, currency = name.partition("_")
+        if kind in ("n", "s", "x") and len(currency) == 3:
+            entry = totals.setdefault(currency, CurrencyTotals())
+            if kind == "n":
+                entry.count = int(value)
+            elif kind == "s":
+                entry.sum = Decimal(value)
+            else:
+                entry.max = Decimal(value)
+    return Bucket(
+        start=start,
+        count=int(values.get("n", 0)),
+        totals=totals,
+        counterparties=frozenset(values.get("cp", set())),
+    )
+
+
+def _seen(values: dict[str, Any] | None) -> Seen | None:
+    if not values or "first" not in values:
+        return None
+    return Seen(
+        first=dt.datetime.fromisoformat(values["first"]),
+        last=dt.datetime.fromisoformat(values["last"]),
+        count=int(values.get("n", 0)),
+    )
+
+
+class DynamoTransactionStore:
+    """Implements `arbiter.services.transactions.TransactionStore`."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    # ------------------------------------------------------------------------------------------ reads
+    def get(self, tenant_id: str, transaction_id: str) -> DecidedTransaction | None:
+        """The decided transaction, or None (also for another tenant's)."""
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=_item({"pk": keys.transaction_pk(tenant_id, transaction_id), "sk": keys.TRANSACTION_SK}),
+            ConsistentRead=True,
+        )
+        if "Item" not in response:
+            return None
+        return DecidedTransaction.model_validate_json(_values(response["Item"])["data"])
+
+    def get_alert(self, tenant_id: str, alert_id: str) -> Alert | None:
+        """The alert, or None (also for another tenant's)."""
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=_item({"pk": keys.alert_pk(tenant_id, alert_id), "sk": keys.ALERT_SK}),
+            ConsistentRead=True,
+        )
+        if "Item" not in response:
+            return None
+        return Alert.model_validate_json(_values(response["Item"])["data"])
+
+    def history(self, tenant_id: str, tx: Transaction) -> History:
+        """The buckets and markers a decision on `tx` reads (`reads_for`), before `tx` is counted."""
+        pk = keys.customer_pk(tenant_id, tx.customer_id)
+        history = History()
+        for wanted in reads_for(tx):
+            history.buckets[(wanted.dimension, wanted.granularity)] = self._buckets(pk, wanted)
+        markers = {"customer": keys.seen_sk("customer", tx.customer_id)}
+        party = counterparty_key(tx.counterparty)
+        if party:
+            markers["counterparty"] = keys.seen_sk("counterparty", party)
+        if tx.counterparty.country:
+            markers["country"] = keys.seen_sk("country", tx.counterparty.country)
+        response = self._client.batch_get_item(
+            RequestItems={
+                self._table: {
+                    "Keys": [_item({"pk": pk, "sk": sk}) for sk in markers.values()],
+                    "ConsistentRead": True,
+                }
+            }
+        )
+        found = {_values(item)["sk"]: _values(item) for item in response["Responses"].get(self._table, [])}
+        # Three small keys are far below BatchGetItem's limits; unprocessed keys are read one by one.
+        for key in response.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", []):
+            item = self._client.get_item(TableName=self._table, Key=key, ConsistentRead=True).get("Item")
+            if item:
+                found[_values(item)["sk"]] = _values(item)
+        history.customer = _seen(found.get(markers["customer"]))
+        if "counterparty" in markers:
+            history.counterparty = _seen(found.get(markers["counterparty"]))
+        if "country" in markers:
+            history.country = _seen(found.get(markers["country"]))
+        return history
+
+    def _buckets(self, pk: str, wanted: BucketRange) -> dict[str, Bucket]:
+        first = keys.bucket_sk(wanted.dimension, wanted.key, wanted.granularity, wanted.first)
+        last = keys.bucket_sk(wanted.dimension, wanted.key, wanted.granularity, wanted.last)
+        prefix = len(keys.bucket_sk(wanted.dimension, wanted.key, wanted.granularity, ""))
+        response = self._client.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :first AND :last",
+            ExpressionAttributeValues=_item({":pk": pk, ":first": first, ":last": last}),
+            Limit=wanted.size,
+            ConsistentRead=True,
+        )
+        # `size` buckets of a few hundred bytes each fit in one page (1 MB), so one request reads the range.
+        buckets = {}
+        for item in response.get("Items", []):
+            values = _values(item)
+            start = values["sk"][prefix:]
+            buckets[start] = _bucket(start, values)
+        return buckets
+
+    # ------------------------------------------------------------------------------------------ writes
+    def record(
+        self,
+        decided: DecidedTransaction,
+        buckets: list[BucketUpdate],
+        markers: list[MarkerUpdate],
+        alert: Alert | None,
+        events: list[ArbiterEvent],
+    ) -> None:
+        """The transaction, what it counts and what it opens, in one transaction.
+
+        TransactionExists when the id is already recorded; ConcurrentUpdate when a bucket or marker moved."""
+        tenant_id, tx = decided.tenant_id, decided.transaction
+        operations: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": _item(
+                        {
+                            "pk": keys.transaction_pk(tenant_id, tx.id),
+                            "sk": keys.TRANSACTION_SK,
+                            "data": decided.model_dump_json(),
+                        }
+                    ),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        ]
+        pk = keys.customer_pk(tenant_id, tx.customer_id)
+        operations += [self._count(pk, update) for update in buckets]
+        operations += [self._mark(pk, update) for update in markers]
+        if alert is not None:
+            operations.append({"Put": {"TableName": self._table, "Item": self._alert_item(alert)}})
+            expires = _epoch(dt.datetime.now(dt.UTC) + EVENT_RETENTION)
+            for event in events:
+                outbox = {
+                    "pk": keys.alert_pk(tenant_id, alert.id),
+                    "sk": f"{keys.EVENT_PREFIX}{keys.timestamp(event.time)}#{event.id}",
+                    "detail_type": event.type,
+                    "data": json.dumps(event.envelope()),
+                    "expires_at": expires,
+                }
+                operations.append({"Put": {"TableName": self._table, "Item": _item(outbox)}})
+        try:
+            self._client.transact_write_items(TransactItems=operations)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = exc.response.get("CancellationReasons") or []
+            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                raise TransactionExists(
+                    f"transaction {tx.id} is already recorded", transaction_id=tx.id
+                ) from exc
+            raise ConcurrentUpdate(
+                f"the history of customer {tx.customer_id} changed while transaction {tx.id} was decided",
+                transaction_id=tx.id,
+            ) from exc
+
+    def _count(self, pk: str, update: BucketUpdate) -> dict[str, Any]:
+        names = {"#n": "n", "#nc": f"n_{update.currency}", "#s": f"s_{update.currency}", "#e": "expires_at"}
+        values: dict[str, Any] = {":one": 1, ":amount": update.amount, ":expires": _epoch(update.expires_at)}
+        adds = ["#n :one", "#nc :one", "#s :amount"]
+        sets = ["#e = :expires"]
+        if update.add_counterparty:
+            names["#cp"] = "cp"
+            values[":cp"] = {update.add_counterparty}
+            adds.append("#cp :cp")
+        operation: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": _item(
+                {
+                    "pk": pk,
+                    "sk": keys.bucket_sk(update.dimension, update.key, update.granularity, update.start),
+                }
+            ),
+        }
+        if update.raise_max:
+            names["#x"] = f"x_{update.currency}"
+            sets.append("#x = :amount")
+            # The max read was below this amount: it still must be (or still be absent), else someone raised it.
+            operation["ConditionExpression"] = "attribute_not_exists(#x) OR #x < :amount"
+        operation["UpdateExpression"] = f"ADD {', '.join(adds)} SET {', '.join(sets)}"
+        operation["ExpressionAttributeNames"] = names
+        operation["ExpressionAttributeValues"] = _item(values)
+        return {"Update": operation}
+
+    def _mark(self, pk: str, update: MarkerUpdate) -> dict[str, Any]:
+        names = {"#n": "n"}
+        values: dict[str, Any] = {":one": 1}
+        sets, conditions = [], []
+        if update.first is not None:
+            names["#first"] = "first"
+            values[":first"] = keys.timestamp(update.first)
+            sets.append("#first = :first")
+            conditions.append("(attribute_not_exists(#first) OR #first > :first)")
+        if update.last is not None:
+            names["#last"] = "last"
+            values[":last"] = keys.timestamp(update.last)
+            sets.append("#last = :last")
+            conditions.append("(attribute_not_exists(#last) OR #last < :last)")
+        operation: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": _item({"pk": pk, "sk": keys.seen_sk(update.dimension, update.key)}),
+            "UpdateExpression": "ADD #n :one" + (f" SET {', '.join(sets)}" if sets else ""),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": _item(values),
+        }
+        if conditions:
+            operation["ConditionExpression"] = " AND ".join(conditions)
+        return {"Update": operation}
+
+    def _alert_item(self, alert: Alert) -> dict[str, Any]:
+        created = keys.timestamp(alert.created_at)
+        return _item(
+            {
+                "pk": keys.alert_pk(alert.tenant_id, alert.id),
+                "sk": keys.ALERT_SK,
+                "data": alert.model_dump_json(),
+                "tenant_pk": keys.tenant_index_pk(alert.tenant_id, "ALERT"),
+                "tenant_sk": f"{created}#{alert.id}",
+            }
+        )

@@ -1,0 +1,345 @@
+"""A customer's transaction history as time-bucketed counters, the windows rules read from them, and the
+changes one transaction makes to them.
+
+Deciding a transaction reads a bounded number of buckets whatever the length of the history: a window is the
+bucket holding the transaction's time and the buckets just before it (`WINDOWS`), so `24h` is 24 hourly buckets
+(between 23 and 24 hours of history before the current bucket's start, plus that bucket). Windows are anchored at the
+transaction's own time, not at the clock: a late transaction is decided on the history around its time and lands
+in the buckets of its time. Buckets hold the history *before* the transaction being decided (it is added after the
+decision), per currency: no currency is converted, `sum`, `avg` and `max` are those of the transaction's currency.
+
+Dimensions: the customer (every window), and the customer with one counterparty or one counterparty country
+(daily buckets: 7, 30 and 90 days). Besides the buckets, a `Seen` marker per customer, counterparty and country
+keeps when it was first and last seen and how many transactions it had, for "first seen" and "days since last".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from arbiter.domain.transactions import Transaction, counterparty_key
+
+__all__ = [
+    "BUCKET_RETENTION",
+    "MAX_COUNTERPARTIES_PER_BUCKET",
+    "WINDOWS",
+    "Bucket",
+    "BucketRange",
+    "BucketUpdate",
+    "CurrencyTotals",
+    "Dimension",
+    "Granularity",
+    "History",
+    "MarkerUpdate",
+    "Seen",
+    "bucket_start",
+    "monitoring_context",
+    "reads_for",
+    "updates_for",
+]
+
+Granularity = Literal["M", "H", "D"]
+Dimension = Literal["customer", "counterparty", "country"]
+
+_STEP: dict[Granularity, dt.timedelta] = {
+    "M": dt.timedelta(minutes=10),
+    "H": dt.timedelta(hours=1),
+    "D": dt.timedelta(days=1),
+}
+#: How long a bucket is kept after its start (the table's TTL): its longest window, plus a margin for late ones.
+BUCKET_RETENTION: dict[Granularity, dt.timedelta] = {
+    "M": dt.timedelta(days=2),
+    "H": dt.timedelta(days=3),
+    "D": dt.timedelta(days=100),
+}
+#: Window name → (granularity, number of buckets ending with the transaction's bucket).
+WINDOWS: dict[str, tuple[Granularity, int]] = {
+    "1h": ("M", 6),
+    "24h": ("H", 24),
+    "7d": ("D", 7),
+    "30d": ("D", 30),
+    "90d": ("D", 90),
+}
+#: The windows kept per counterparty and per country (daily buckets only).
+PARTY_WINDOWS = ("7d", "30d", "90d")
+#: Distinct counterparties remembered per bucket: a window's `counterparties` counts at most this many per bucket.
+MAX_COUNTERPARTIES_PER_BUCKET = 32
+
+
+def bucket_start(at: dt.datetime, granularity: Granularity) -> str:
+    """The sortable name of the bucket holding `at` (UTC): `2026-12-06T10:20`, `2026-12-06T10`, `2026-12-06`."""
+    at = at.astimezone(dt.UTC)
+    if granularity == "M":
+        return at.replace(minute=at.minute - at.minute % 10).strftime("%Y-%m-%dT%H:%M")
+    if granularity == "H":
+        return at.strftime("%Y-%m-%dT%H")
+    return at.strftime("%Y-%m-%d")
+
+
+def _starts(at: dt.datetime, granularity: Granularity, count: int) -> list[str]:
+    """The `count` buckets ending with the one holding `at`, oldest first."""
+    step = _STEP[granularity]
+    return [bucket_start(at - step * back, granularity) for back in range(count - 1, -1, -1)]
+
+
+@dataclass(frozen=True)
+class BucketRange:
+    """What to read: the buckets of one dimension and granularity from `first` to `last` (at most `size`)."""
+
+    dimension: Dimension
+    key: str  # the customer's id (customer), a counterparty key, a country code
+    granularity: Granularity
+    first: str
+    last: str
+    size: int
+
+
+@dataclass
+class CurrencyTotals:
+    count: int = 0
+    sum: Decimal = Decimal(0)
+    max: Decimal | None = None
+
+
+@dataclass
+class Bucket:
+    """The transactions of one dimension in one bucket of time."""
+
+    start: str
+    count: int = 0
+    totals: dict[str, CurrencyTotals] = field(default_factory=dict)
+    counterparties: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Seen:
+    """When a customer, counterparty or country was first and last seen, and in how many transactions."""
+
+    first: dt.datetime
+    last: dt.datetime
+    count: int
+
+
+@dataclass
+class History:
+    """What a decision read: the buckets of each range (by start) and the markers."""
+
+    buckets: dict[tuple[Dimension, Granularity], dict[str, Bucket]] = field(default_factory=dict)
+    customer: Seen | None = None
+    counterparty: Seen | None = None
+    country: Seen | None = None
+
+
+def _party_dimensions(tx: Transaction) -> list[tuple[Dimension, str]]:
+    found: list[tuple[Dimension, str]] = []
+    party = counterparty_key(tx.counterparty)
+    if party:
+        found.append(("counterparty", party))
+    if tx.counterparty.country:
+        found.append(("country", tx.counterparty.country))
+    return found
+
+
+def reads_for(tx: Transaction) -> list[BucketRange]:
+    """The bucket ranges a decision on `tx` reads: one per granularity of the customer, one per party dimension."""
+    ranges = []
+    for granularity in ("M", "H", "D"):
+        size = max(n for g, n in WINDOWS.values() if g == granularity)
+        starts = _starts(tx.time, granularity, size)
+        ranges.append(BucketRange("customer", tx.customer_id, granularity, starts[0], starts[-1], size))
+    size = WINDOWS["90d"][1]
+    starts = _starts(tx.time, "D", size)
+    for dimension, key in _party_dimensions(tx):
+        ranges.append(BucketRange(dimension, key, "D", starts[0], starts[-1], size))
+    return ranges
+
+
+# ------------------------------------------------------------------------------------------------- windows
+def _window(buckets: dict[str, Bucket], starts: list[str], currency: str) -> dict[str, Any]:
+    count, in_currency, total, largest = 0, 0, Decimal(0), None
+    parties: set[str] = set()
+    for start in starts:
+        bucket = buckets.get(start)
+        if bucket is None:
+            continue
+        count += bucket.count
+        parties |= bucket.counterparties
+        totals = bucket.totals.get(currency)
+        if totals is not None:
+            in_currency += totals.count
+            total += totals.sum
+            if totals.max is not None and (largest is None or totals.max > largest):
+                largest = totals.max
+    return {
+        "count": count,
+        "currency_count": in_currency,
+        "sum": float(total),
+        "avg": float(total / in_currency) if in_currency else 0.0,
+        "max": float(largest) if largest is not None else 0.0,
+        "counterparties": len(parties),
+    }
+
+
+def _windows(
+    history: History, dimension: Dimension, tx: Transaction, names: tuple[str, ...]
+) -> dict[str, Any]:
+    out = {}
+    for name in names:
+        granularity, size = WINDOWS[name]
+        buckets = history.buckets.get((dimension, granularity), {})
+        out[name] = _window(buckets, _starts(tx.time, granularity, size), tx.currency)
+    return out
+
+
+def _first_seen(seen: Seen | None, at: dt.datetime) -> bool:
+    return seen is None or seen.first > at
+
+
+def _days(delta: dt.timedelta) -> float:
+    return round(delta.total_seconds() / 86400, 3)
+
+
+def _days_since_last(history: History, tx: Transaction) -> float | None:
+    """Days since the customer's previous transaction; for a late one, from the daily buckets (at day precision)."""
+    seen = history.customer
+    if seen is None:
+        return None
+    if seen.last <= tx.time:
+        return _days(tx.time - seen.last)
+    daily = history.buckets.get(("customer", "D"), {})
+    today = bucket_start(tx.time, "D")
+    earlier = [start for start, bucket in daily.items() if bucket.count and start <= today]
+    if not earlier:
+        return None
+    return float((dt.date.fromisoformat(today) - dt.date.fromisoformat(max(earlier))).days)
+
+
+def monitoring_context(tx: Transaction, history: History) -> dict[str, Any]:
+    """The variables monitoring rules read (docs/rules.md#transaction-monitoring): `tx`, `customer`, `window`,
+    `counterparty`, `country`. Aggregates describe the history before `tx`."""
+    at = tx.time.astimezone(dt.UTC)
+    customer = history.customer
+    party = counterparty_key(tx.counterparty)
+    return {
+        "tx": {
+            "id": tx.id,
+            "amount": float(tx.amount),
+            "currency": tx.currency,
+            "direction": tx.direction,
+            "type": tx.type,
+            "channel": tx.channel,
+            "time": at.isoformat(),
+            "hour": at.hour,
+            "weekday": at.isoweekday(),
+            "counterparty": tx.counterparty.model_dump(),
+            "metadata": tx.metadata,
+        },
+        "customer": {
+            "id": tx.customer_id,
+            "first_transaction": _first_seen(customer, tx.time),
+            "transactions": customer.count if customer else 0,
+            "days_since_last": _days_since_last(history, tx),
+            "days_known": _days(tx.time - customer.first) if customer and customer.first <= tx.time else 0.0,
+        },
+        "window": _windows(history, "customer", tx, tuple(WINDOWS)),
+        "counterparty": {
+            "key": party,
+            "first_seen": bool(party) and _first_seen(history.counterparty, tx.time),
+            "transactions": history.counterparty.count if history.counterparty else 0,
+            "window": _windows(history, "counterparty", tx, PARTY_WINDOWS) if party else {},
+        },
+        "country": {
+            "code": tx.counterparty.country,
+            "first_seen": bool(tx.counterparty.country) and _first_seen(history.country, tx.time),
+            "transactions": history.country.count if history.country else 0,
+            "window": _windows(history, "country", tx, PARTY_WINDOWS) if tx.counterparty.country else {},
+        },
+    }
+
+
+# ------------------------------------------------------------------------------------------------- writes
+@dataclass(frozen=True)
+class BucketUpdate:
+    """Adding one transaction to one bucket. `raise_max` is set when the amount is above the max read
+    (`max_read`, None when there was none): the write is conditional on the max not having moved past it."""
+
+    dimension: Dimension
+    key: str
+    granularity: Granularity
+    start: str
+    currency: str
+    amount: Decimal
+    raise_max: bool
+    max_read: Decimal | None
+    add_counterparty: str | None
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class MarkerUpdate:
+    """Counting one transaction on a `Seen` marker; `first`/`last` are set only when they move (earlier/later),
+    conditional on the value read (`seen`), so two writers racing cannot lose the earliest or latest time."""
+
+    dimension: Dimension
+    key: str
+    seen: Seen | None
+    first: dt.datetime | None
+    last: dt.datetime | None
+
+
+def _bucket_of(history: History, dimension: Dimension, granularity: Granularity, start: str) -> Bucket | None:
+    return history.buckets.get((dimension, granularity), {}).get(start)
+
+
+def updates_for(tx: Transaction, history: History) -> tuple[list[BucketUpdate], list[MarkerUpdate]]:
+    """What recording `tx` changes, given the history read for its decision."""
+    party = counterparty_key(tx.counterparty)
+    targets: list[tuple[Dimension, str, Granularity]] = [
+        ("customer", tx.customer_id, "M"),
+        ("customer", tx.customer_id, "H"),
+        ("customer", tx.customer_id, "D"),
+    ]
+    targets += [(dimension, key, "D") for dimension, key in _party_dimensions(tx)]
+    buckets = []
+    for dimension, key, granularity in targets:
+        start = bucket_start(tx.time, granularity)
+        bucket = _bucket_of(history, dimension, granularity, start)
+        totals = bucket.totals.get(tx.currency) if bucket else None
+        max_read = totals.max if totals else None
+        known = bucket.counterparties if bucket else frozenset()
+        room = len(known) < MAX_COUNTERPARTIES_PER_BUCKET
+        buckets.append(
+            BucketUpdate(
+                dimension=dimension,
+                key=key,
+                granularity=granularity,
+                start=start,
+                currency=tx.currency,
+                amount=tx.amount,
+                raise_max=max_read is None or tx.amount > max_read,
+                max_read=max_read,
+                add_counterparty=party
+                if dimension == "customer" and party and party not in known and room
+                else None,
+                expires_at=_start_time(start, granularity) + BUCKET_RETENTION[granularity],
+            )
+        )
+    markers = [MarkerUpdate("customer", tx.customer_id, history.customer, *_moves(history.customer, tx.time))]
+    for dimension, key in _party_dimensions(tx):
+        seen = history.counterparty if dimension == "counterparty" else history.country
+        markers.append(MarkerUpdate(dimension, key, seen, *_moves(seen, tx.time)))
+    return buckets, markers
+
+
+def _moves(seen: Seen | None, at: dt.datetime) -> tuple[dt.datetime | None, dt.datetime | None]:
+    if seen is None:
+        return at, at
+    return (at if at < seen.first else None), (at if at > seen.last else None)
+
+
+def _start_time(start: str, granularity: Granularity) -> dt.datetime:
+    pattern = {"M": "%Y-%m-%dT%H:%M", "H": "%Y-%m-%dT%H", "D": "%Y-%m-%d"}[granularity]
+    return dt.datetime.strptime(start, pattern).replace(tzinfo=dt.UTC)

@@ -1,0 +1,150 @@
+"""Transactions as monitoring decides them: the transaction, its decision, and the alert a risky one opens.
+
+A transaction is the integrator's record of money moving for one of its customers. It is decided once: the
+same id again (per tenant) is the same transaction, answered with the decision already stored, and a different
+body under that id is refused (`fields_differing` says which fields). Amounts are Decimal, in their currency;
+nothing here converts currencies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import unicodedata
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "Alert",
+    "Counterparty",
+    "DecidedTransaction",
+    "Decision",
+    "MonitoringRuleSet",
+    "Severity",
+    "Transaction",
+    "counterparty_key",
+    "decision_of",
+    "fields_differing",
+    "new_alert_id",
+]
+
+Decision = Literal["allow", "review", "block"]
+Direction = Literal["inbound", "outbound"]
+Severity = Literal["info", "low", "medium", "high", "critical"]
+
+#: The rule engine's recommendation → the transaction's decision.
+_DECISIONS: dict[str, Decision] = {"approve": "allow", "review": "review", "reject": "block"}
+
+
+class Counterparty(BaseModel):
+    """Who is on the other side: a name, an account (IBAN, card fingerprint, wallet…) and a country (ISO alpha-2)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str | None = None
+    account: str | None = None
+    country: str | None = None
+
+
+class Transaction(BaseModel):
+    """One transaction of a customer, as the integrator sent it (normalised)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    customer_id: str
+    amount: Decimal
+    currency: str
+    direction: Direction
+    type: str
+    counterparty: Counterparty = Field(default_factory=Counterparty)
+    time: dt.datetime
+    channel: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+def counterparty_key(counterparty: Counterparty) -> str | None:
+    """A short stable key for the counterparty (its account, else its name), None when neither is given.
+
+    Hashed: aggregates and first-seen markers never spell out an account number."""
+    if counterparty.account:
+        basis = "account:" + "".join(counterparty.account.split()).upper()
+    elif counterparty.name:
+        basis = "name:" + " ".join(unicodedata.normalize("NFKC", counterparty.name).casefold().split())
+    else:
+        return None
+    return hashlib.sha256(basis.encode()).hexdigest()[:16]
+
+
+def fields_differing(stored: Transaction, received: Transaction) -> list[str]:
+    """The fields (dotted) where two bodies sent under the same id differ; empty when they are the same."""
+    before, after = stored.model_dump(mode="json"), received.model_dump(mode="json")
+    differing = []
+    for name in Transaction.model_fields:
+        if name == "counterparty":
+            differing += [
+                f"counterparty.{part}"
+                for part in Counterparty.model_fields
+                if before["counterparty"][part] != after["counterparty"][part]
+            ]
+        elif name == "amount":
+            if stored.amount != received.amount:  # 9800 and 9800.00 are the same amount
+                differing.append(name)
+        elif name == "time":
+            if stored.time != received.time:  # the same instant in another offset is the same time
+                differing.append(name)
+        elif before[name] != after[name]:
+            differing.append("customer.id" if name == "customer_id" else name)
+    return differing
+
+
+class MonitoringRuleSet(BaseModel):
+    """The rule set version a decision used (pinned: the decision can be replayed and explained)."""
+
+    id: str
+    version: int
+
+
+class DecidedTransaction(BaseModel):
+    """A transaction with the decision taken on it, as stored and as `GET /v1/transactions/{id}` shows it."""
+
+    tenant_id: str
+    transaction: Transaction
+    decision: Decision
+    score: float
+    level: str
+    hits: list[dict[str, Any]] = Field(default_factory=list)
+    errors: list[dict[str, Any]] = Field(default_factory=list)
+    rule_set: MonitoringRuleSet
+    alert_id: str | None = None
+    decided_at: dt.datetime
+
+
+def decision_of(recommendation: str) -> Decision:
+    """The rule engine's recommendation (approve, review, reject) as a transaction decision."""
+    return _DECISIONS[recommendation]
+
+
+def new_alert_id() -> str:
+    """A fresh alert id."""
+    return f"alert_{secrets.token_hex(8)}"
+
+
+class Alert(BaseModel):
+    """An alert opened by a transaction decided `review` or `block`, for an analyst to work."""
+
+    id: str
+    tenant_id: str
+    customer_id: str
+    transaction_id: str
+    status: Literal["open"] = "open"
+    decision: Decision
+    severity: Severity
+    score: float
+    #: The rules that hit, with the values they read.
+    hits: list[dict[str, Any]] = Field(default_factory=list)
+    rule_set: MonitoringRuleSet
+    created_at: dt.datetime

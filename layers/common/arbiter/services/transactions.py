@@ -1,0 +1,238 @@
+"""Use cases of transaction monitoring: decide a transaction on the customer's history, read a decided one.
+
+A decision reads the customer's history (bounded: `arbiter.domain.monitoring`), evaluates the tenant's published
+`transaction-monitoring` rule set on it, and records the transaction, what it counts and the alert it opens in
+one write. The same id again is answered with the stored decision and counts nothing; another body under that id
+is a Conflict naming the fields that differ. A tenant that never published monitoring scenarios gets the shipped
+default set (`arbiter/rules/defaults/transaction-monitoring.json`), saved and published as its next version the
+first time it is needed, so every decision pins a real, replayable version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from importlib import resources
+from typing import TYPE_CHECKING, Any, Protocol
+
+from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound
+from arbiter.domain.events import AlertedHit, ArbiterEvent, TransactionAlerted
+from arbiter.domain.monitoring import BucketUpdate, History, MarkerUpdate, monitoring_context, updates_for
+from arbiter.domain.principal import Principal
+from arbiter.domain.transactions import (
+    Alert,
+    DecidedTransaction,
+    MonitoringRuleSet,
+    Severity,
+    Transaction,
+    decision_of,
+    fields_differing,
+    new_alert_id,
+)
+from arbiter.services.ports import RuleSetRepository
+
+if TYPE_CHECKING:
+    # The rule engine loads with the first decision, not with the function (run_workflow serves cases too).
+    from arbiter.rules.ruleset import RuleSetDraft
+    from arbiter.services.rule_sets import CompiledRuleSets
+
+__all__ = [
+    "MONITORING_RULE_SET_ID",
+    "TransactionDeps",
+    "TransactionStore",
+    "decide_transaction",
+    "default_scenarios",
+    "get_transaction",
+    "pin_monitoring_rule_set",
+]
+
+#: The rule set a tenant's monitoring scenarios live in (published through the rule-set admin API).
+MONITORING_RULE_SET_ID = "transaction-monitoring"
+#: Who installs the shipped scenarios in a tenant that has none published.
+DEFAULT_SCENARIOS_ACTOR = "arbiter"
+#: A transaction may be a few minutes ahead of the server's clock, not more.
+CLOCK_SKEW = dt.timedelta(minutes=5)
+#: Decisions taken again when the customer's history moved under one (another transaction of the same customer).
+MAX_ATTEMPTS = 5
+_SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+
+
+class TransactionStore(Protocol):
+    """Decided transactions, the customers' history buckets and markers, alerts and their events."""
+
+    def get(self, tenant_id: str, transaction_id: str) -> DecidedTransaction | None:
+        """The decided transaction, or None (also for another tenant's)."""
+
+    def history(self, tenant_id: str, tx: Transaction) -> History:
+        """The buckets and markers a decision on `tx` reads."""
+
+    def record(
+        self,
+        decided: DecidedTransaction,
+        buckets: list[BucketUpdate],
+        markers: list[MarkerUpdate],
+        alert: Alert | None,
+        events: list[ArbiterEvent],
+    ) -> None:
+        """All of it or nothing: ConcurrentUpdate when the history moved since it was read, its subclass
+        `TransactionExists` (adapters) when the id is already recorded."""
+
+
+class TransactionDeps(Protocol):
+    """The ports the monitoring use cases need (`arbiter.bootstrap.Dependencies` in a function)."""
+
+    @property
+    def transactions(self) -> TransactionStore: ...
+    @property
+    def rule_sets(self) -> RuleSetRepository: ...
+    @property
+    def compiled_rule_sets(self) -> CompiledRuleSets: ...
+    def now(self) -> dt.datetime:
+        """The current time, aware."""
+
+
+@functools.cache
+def default_scenarios() -> RuleSetDraft:
+    """The shipped monitoring scenarios (a rule set draft)."""
+    from arbiter.rules.ruleset import parse_draft
+
+    text = (
+        resources.files("arbiter.rules")
+        .joinpath("defaults", "transaction-monitoring.json")
+        .read_text("utf-8")
+    )
+    return parse_draft(json.loads(text))
+
+
+def pin_monitoring_rule_set(deps: TransactionDeps, tenant_id: str) -> MonitoringRuleSet:
+    """The tenant's published monitoring rule set; the shipped default, installed and published, when none is."""
+    for _ in range(3):
+        version = deps.rule_sets.published_version(tenant_id, MONITORING_RULE_SET_ID)
+        if version is not None:
+            return MonitoringRuleSet(id=MONITORING_RULE_SET_ID, version=version)
+        at = deps.now()
+        try:
+            saved = deps.rule_sets.add_version(
+                tenant_id, default_scenarios(), actor=DEFAULT_SCENARIOS_ACTOR, at=at
+            )
+            deps.rule_sets.publish(
+                tenant_id, MONITORING_RULE_SET_ID, saved.version, actor=DEFAULT_SCENARIOS_ACTOR, at=at
+            )
+        except Conflict:
+            continue  # another request installed it (or a version) at the same moment: read again
+        return MonitoringRuleSet(id=MONITORING_RULE_SET_ID, version=saved.version)
+    raise ConcurrentUpdate("the monitoring rule set is being published right now; retry the transaction")
+
+
+def _replay(stored: DecidedTransaction, received: Transaction) -> DecidedTransaction:
+    differing = fields_differing(stored.transaction, received)
+    if differing:
+        raise Conflict(
+            f"transaction {received.id} was already received with another {', '.join(differing)}",
+            transaction_id=received.id,
+            fields=differing,
+        )
+    return stored
+
+
+def _severity(hits: list[dict[str, Any]]) -> Severity:
+    found: Severity = max((h["severity"] for h in hits), key=_SEVERITY_RANK.__getitem__, default="medium")
+    return found
+
+
+def _alert_event(alert: Alert, tx: Transaction) -> TransactionAlerted:
+    return TransactionAlerted(
+        time=alert.created_at,
+        tenant_id=alert.tenant_id,
+        alert_id=alert.id,
+        transaction_id=tx.id,
+        customer_id=tx.customer_id,
+        decision="block" if alert.decision == "block" else "review",
+        score=alert.score,
+        severity=alert.severity,
+        amount=str(tx.amount),
+        currency=tx.currency,
+        rule_set_id=alert.rule_set.id,
+        rule_set_version=alert.rule_set.version,
+        hits=[
+            AlertedHit(
+                rule=h["rule_id"],
+                name=h["name"],
+                severity=h["severity"],
+                score=h["score"],
+                outcome=h["outcome"],
+                values=h["values"],
+            )
+            for h in alert.hits
+        ],
+    )
+
+
+def _decide(
+    deps: TransactionDeps, tenant_id: str, tx: Transaction, rule_set: MonitoringRuleSet
+) -> DecidedTransaction:
+    history = deps.transactions.history(tenant_id, tx)
+    rules = deps.compiled_rule_sets.get(tenant_id, rule_set.id, rule_set.version)
+    evaluation = rules.evaluate(monitoring_context(tx, history))
+    at = deps.now()
+    decision = decision_of(evaluation.recommendation)
+    alert = None
+    events: list[ArbiterEvent] = []
+    if decision != "allow":
+        alert = Alert(
+            id=new_alert_id(),
+            tenant_id=tenant_id,
+            customer_id=tx.customer_id,
+            transaction_id=tx.id,
+            decision=decision,
+            severity=_severity(evaluation.hits),
+            score=evaluation.score,
+            hits=evaluation.hits,
+            rule_set=rule_set,
+            created_at=at,
+        )
+        events.append(_alert_event(alert, tx))
+    decided = DecidedTransaction(
+        tenant_id=tenant_id,
+        transaction=tx,
+        decision=decision,
+        score=evaluation.score,
+        level=evaluation.level,
+        hits=evaluation.hits,
+        errors=evaluation.errors,
+        rule_set=rule_set,
+        alert_id=alert.id if alert else None,
+        decided_at=at,
+    )
+    buckets, markers = updates_for(tx, history)
+    deps.transactions.record(decided, buckets, markers, alert, events)
+    return decided
+
+
+def decide_transaction(deps: TransactionDeps, principal: Principal, tx: Transaction) -> DecidedTransaction:
+    """Decide `tx` for the caller's tenant (or answer the decision stored for its id)."""
+    tenant_id = principal.tenant_id
+    if tx.time > deps.now() + CLOCK_SKEW:
+        raise InvalidInput("time is in the future", path="time")
+    for _ in range(MAX_ATTEMPTS):
+        rule_set = pin_monitoring_rule_set(deps, tenant_id)
+        try:
+            return _decide(deps, tenant_id, tx, rule_set)
+        except ConcurrentUpdate:
+            # The id is already recorded (a repeat: answered with what is stored), or the history moved: again.
+            stored = deps.transactions.get(tenant_id, tx.id)
+            if stored is not None:
+                return _replay(stored, tx)
+    raise ConcurrentUpdate(
+        f"customer {tx.customer_id}'s history kept changing while transaction {tx.id} was decided; retry it",
+        transaction_id=tx.id,
+    )
+
+
+def get_transaction(deps: TransactionDeps, principal: Principal, transaction_id: str) -> DecidedTransaction:
+    """A decided transaction of the caller's tenant, or NotFound."""
+    found = deps.transactions.get(principal.tenant_id, transaction_id)
+    if found is None:
+        raise NotFound(f"transaction {transaction_id} not found", transaction_id=transaction_id)
+    return found

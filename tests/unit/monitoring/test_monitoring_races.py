@@ -1,0 +1,81 @@
+"""Deciding transactions of one customer at once, on the DynamoDB adapter against the local stack's moto: every
+transaction counted exactly once, the max never lost, the same id sent at once decided once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
+from arbiter.adapters.dynamodb.transactions import DynamoTransactionStore
+from arbiter.domain.principal import Principal
+from arbiter.domain.transactions import Transaction
+from arbiter.services.rule_sets import CompiledRuleSets
+from arbiter.services.transactions import MONITORING_RULE_SET_ID, decide_transaction
+
+NOW = dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class StackDeps:
+    transactions: DynamoTransactionStore
+    rule_sets: DynamoRuleSetRepository
+    compiled_rule_sets: CompiledRuleSets
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+
+@pytest.fixture
+def deps(stack: Any) -> StackDeps:
+    client, table = stack.client("dynamodb"), stack.physical_id("ArbiterTable")
+    rule_sets = DynamoRuleSetRepository(client, table)
+    return StackDeps(DynamoTransactionStore(client, table), rule_sets, CompiledRuleSets(rule_sets))
+
+
+@pytest.fixture
+def key() -> Principal:
+    return Principal(kind="integrator", tenant_id=f"t-{secrets.token_hex(5)}", id="key_1")
+
+
+def tx(number: int | str, amount: str, at: dt.datetime = NOW - dt.timedelta(minutes=5)) -> Transaction:
+    return Transaction(
+        id=f"tx-{number}",
+        customer_id="cust-1",
+        amount=Decimal(amount),
+        currency="EUR",
+        direction="inbound",
+        type="card",
+        time=at,
+    )
+
+
+def test_transactions_of_one_customer_at_once_are_each_counted_once(deps, key):
+    amounts = [str(10 + n) for n in range(12)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        decided = list(pool.map(lambda n: decide_transaction(deps, key, tx(n, amounts[n])), range(12)))
+    assert sorted(d.transaction.id for d in decided) == sorted(f"tx-{n}" for n in range(12))
+    assert {d.rule_set.version for d in decided} == {1}  # the default installed once, whoever came first
+    assert len(deps.rule_sets.versions(key.tenant_id, MONITORING_RULE_SET_ID)) == 1
+    history = deps.transactions.history(key.tenant_id, tx("after", "1", NOW))
+    assert history.customer is not None
+    assert history.customer.count == 12
+    [daily] = [b for b in history.buckets[("customer", "D")].values() if b.count]
+    assert daily.count == 12
+    assert daily.totals["EUR"].sum == sum(Decimal(a) for a in amounts)
+    assert daily.totals["EUR"].max == Decimal("21")
+
+
+def test_the_same_transaction_sent_at_once_is_decided_once(deps, key):
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        decided = list(pool.map(lambda _: decide_transaction(deps, key, tx("same", "500")), range(5)))
+    assert all(d == decided[0] for d in decided)
+    history = deps.transactions.history(key.tenant_id, tx("after", "1", NOW))
+    assert history.customer is not None
+    assert history.customer.count == 1

@@ -1,0 +1,127 @@
+"""An in-memory transaction store with the DynamoDB adapter's rules: an id is recorded once, all or nothing; a
+bucket's max and a marker's first/last time must not have moved since they were read; a read returns only the
+buckets of the ranges `reads_for` names."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from dataclasses import dataclass, field
+
+from arbiter.domain.errors import ConcurrentUpdate
+from arbiter.domain.events import ArbiterEvent
+from arbiter.domain.monitoring import (
+    Bucket,
+    BucketUpdate,
+    CurrencyTotals,
+    Dimension,
+    Granularity,
+    History,
+    MarkerUpdate,
+    Seen,
+    reads_for,
+)
+from arbiter.domain.transactions import Alert, DecidedTransaction, Transaction, counterparty_key
+
+BucketKey = tuple[
+    str, str, Dimension, str, Granularity, str
+]  # tenant, customer, dimension, key, granularity, start
+MarkerKey = tuple[str, str, Dimension, str]
+
+
+class AlreadyRecorded(ConcurrentUpdate):
+    """The id is recorded (the adapter's TransactionExists)."""
+
+
+@dataclass
+class InMemoryTransactions:
+    transactions: dict[tuple[str, str], DecidedTransaction] = field(default_factory=dict)
+    buckets: dict[BucketKey, Bucket] = field(default_factory=dict)
+    markers: dict[MarkerKey, Seen] = field(default_factory=dict)
+    alerts: dict[tuple[str, str], Alert] = field(default_factory=dict)
+    events: list[ArbiterEvent] = field(default_factory=list)
+    #: Bucket ranges read, for tests of what a decision reads.
+    reads: list[int] = field(default_factory=list)
+
+    def get(self, tenant_id: str, transaction_id: str) -> DecidedTransaction | None:
+        found = self.transactions.get((tenant_id, transaction_id))
+        return found.model_copy(deep=True) if found else None
+
+    def get_alert(self, tenant_id: str, alert_id: str) -> Alert | None:
+        return self.alerts.get((tenant_id, alert_id))
+
+    def history(self, tenant_id: str, tx: Transaction) -> History:
+        history = History()
+        ranges = reads_for(tx)
+        self.reads.append(len(ranges))
+        for wanted in ranges:
+            history.buckets[(wanted.dimension, wanted.granularity)] = {
+                start: copy.deepcopy(bucket)
+                for (t, c, d, k, g, start), bucket in self.buckets.items()
+                if (t, c, d, k, g)
+                == (tenant_id, tx.customer_id, wanted.dimension, wanted.key, wanted.granularity)
+                and wanted.first <= start <= wanted.last
+            }
+        history.customer = self.markers.get((tenant_id, tx.customer_id, "customer", tx.customer_id))
+        party = counterparty_key(tx.counterparty)
+        if party:
+            history.counterparty = self.markers.get((tenant_id, tx.customer_id, "counterparty", party))
+        if tx.counterparty.country:
+            history.country = self.markers.get(
+                (tenant_id, tx.customer_id, "country", tx.counterparty.country)
+            )
+        return history
+
+    def record(
+        self,
+        decided: DecidedTransaction,
+        buckets: list[BucketUpdate],
+        markers: list[MarkerUpdate],
+        alert: Alert | None,
+        events: list[ArbiterEvent],
+    ) -> None:
+        tenant_id, tx = decided.tenant_id, decided.transaction
+        if (tenant_id, tx.id) in self.transactions:
+            raise AlreadyRecorded(f"transaction {tx.id} is already recorded")
+        for update in buckets:
+            found = self.buckets.get(self._bucket_key(tenant_id, tx, update))
+            totals = found.totals.get(update.currency) if found else None
+            if update.raise_max and totals and totals.max is not None and totals.max >= update.amount:
+                raise ConcurrentUpdate("a bucket's max moved")
+        for marker in markers:
+            seen = self.markers.get((tenant_id, tx.customer_id, marker.dimension, marker.key))
+            if seen and marker.first and seen.first <= marker.first:
+                raise ConcurrentUpdate("a marker's first time moved")
+            if seen and marker.last and seen.last >= marker.last:
+                raise ConcurrentUpdate("a marker's last time moved")
+        self.transactions[(tenant_id, tx.id)] = decided.model_copy(deep=True)
+        for update in buckets:
+            key = self._bucket_key(tenant_id, tx, update)
+            bucket = self.buckets.setdefault(key, Bucket(start=update.start))
+            bucket.count += 1
+            totals = bucket.totals.setdefault(update.currency, CurrencyTotals())
+            totals.count += 1
+            totals.sum += update.amount
+            if update.raise_max:
+                totals.max = update.amount
+            if update.add_counterparty:
+                bucket.counterparties = bucket.counterparties | {update.add_counterparty}
+        for marker in markers:
+            marker_key: MarkerKey = (tenant_id, tx.customer_id, marker.dimension, marker.key)
+            seen = self.markers.get(marker_key)
+            self.markers[marker_key] = Seen(
+                first=marker.first or (seen.first if seen else _never()),
+                last=marker.last or (seen.last if seen else _never()),
+                count=(seen.count if seen else 0) + 1,
+            )
+        if alert is not None:
+            self.alerts[(tenant_id, alert.id)] = alert
+            self.events += events
+
+    @staticmethod
+    def _bucket_key(tenant_id: str, tx: Transaction, update: BucketUpdate) -> BucketKey:
+        return (tenant_id, tx.customer_id, update.dimension, update.key, update.granularity, update.start)
+
+
+def _never() -> dt.datetime:
+    raise AssertionError("a new marker always sets its first and last time")
