@@ -86,6 +86,15 @@ def test_a_fresh_tenant_gets_the_default_scenarios_published_and_pinned(deps):
     assert stored.created_by == "arbiter"
 
 
+def test_a_default_another_request_saved_but_has_not_published_yet_is_published_not_copied(deps):
+    """Two first transactions at once: one saved the default (not yet published) when the other looks."""
+    deps.rule_sets.add_version("acme", default_scenarios(), actor="arbiter", at=NOW)
+    decided = decide_transaction(deps, KEY, tx(1))
+    assert decided.rule_set.version == 1
+    assert [v.version for v in deps.rule_sets.versions("acme", MONITORING_RULE_SET_ID)] == [1]
+    assert deps.rule_sets.published_version("acme", MONITORING_RULE_SET_ID) == 1
+
+
 def test_the_tenants_own_published_version_is_used_and_recorded(deps):
     own = default_scenarios().model_copy(update={"rules": [], "name": "Only thresholds"})
     for version in (1, 2):

@@ -107,22 +107,40 @@ def default_scenarios() -> RuleSetDraft:
 
 def pin_monitoring_rule_set(deps: TransactionDeps, tenant_id: str) -> MonitoringRuleSet:
     """The tenant's published monitoring rule set; the shipped default, installed and published, when none is."""
-    for _ in range(3):
+    for _ in range(5):
         version = deps.rule_sets.published_version(tenant_id, MONITORING_RULE_SET_ID)
         if version is not None:
             return MonitoringRuleSet(id=MONITORING_RULE_SET_ID, version=version)
         at = deps.now()
         try:
-            saved = deps.rule_sets.add_version(
-                tenant_id, default_scenarios(), actor=DEFAULT_SCENARIOS_ACTOR, at=at
+            # Another request may be installing the default right now (saved, not yet published): publish that
+            # one rather than a second copy above it.
+            installing = _default_being_installed(deps, tenant_id)
+            saved_version = (
+                installing
+                if installing is not None
+                else deps.rule_sets.add_version(
+                    tenant_id, default_scenarios(), actor=DEFAULT_SCENARIOS_ACTOR, at=at
+                ).version
             )
             deps.rule_sets.publish(
-                tenant_id, MONITORING_RULE_SET_ID, saved.version, actor=DEFAULT_SCENARIOS_ACTOR, at=at
+                tenant_id, MONITORING_RULE_SET_ID, saved_version, actor=DEFAULT_SCENARIOS_ACTOR, at=at
             )
         except Conflict:
             continue  # another request installed it (or a version) at the same moment: read again
-        return MonitoringRuleSet(id=MONITORING_RULE_SET_ID, version=saved.version)
+        return MonitoringRuleSet(id=MONITORING_RULE_SET_ID, version=saved_version)
     raise ConcurrentUpdate("the monitoring rule set is being published right now; retry the transaction")
+
+
+def _default_being_installed(deps: TransactionDeps, tenant_id: str) -> int | None:
+    """The newest version, if it is the shipped default saved by an installation not yet published."""
+    try:
+        newest = deps.rule_sets.versions(tenant_id, MONITORING_RULE_SET_ID, limit=1)
+    except NotFound:
+        return None
+    if newest and newest[0].status == "draft" and newest[0].created_by == DEFAULT_SCENARIOS_ACTOR:
+        return newest[0].version
+    return None
 
 
 def _replay(stored: DecidedTransaction, received: Transaction) -> DecidedTransaction:
