@@ -418,7 +418,9 @@ def test_a_check_slower_than_a_run_allows_is_handed_to_a_standard_execution_and_
     )
     assert actions.count("risk.assessed") == 1  # stored once: by the run that had every check
     deferred = [s for s in detail["path"] if s["state"] == "DeferCheck"]
-    assert [(s["item"], s["status"], s["run"]) for s in deferred] == [("sanctions", "deferred", 1)]
+    assert [(s["item"], s["status"], s["run"], s["within"]) for s in deferred] == [
+        ("sanctions", "deferred", 1, "ChecksAndOwners")
+    ]
     decide(tenant.reviewer("reviewer"), case_id, "approve")
     runs = ended(stack, case_id, [f"{case_id}-a1", f"{case_id}-w1", f"{case_id}-a2", f"{case_id}-w2"])
     first_states, first_iterations = run_of(runs[f"{case_id}-a1"])

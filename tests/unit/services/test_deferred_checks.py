@@ -14,7 +14,7 @@ from arbiter.adapters.workflow_files import BuiltinWorkflowCatalog
 from arbiter.domain.case import CHECKS_MACHINE, AutomationRun, CaseState
 from arbiter.domain.errors import CheckDeferred
 from arbiter.domain.workflow import WorkflowDefinition
-from arbiter.services import automation, cases, checks, reconciliation
+from arbiter.services import automation, cases, checks, reconciliation, review
 from tests.builders import individual, integrator, tenant
 from tests.unit.fakes import automation_deps, case_deps
 
@@ -135,3 +135,18 @@ def test_the_reconciler_starts_a_deferred_checks_execution_that_never_started_wi
         "checks",
         ["sanctions"],
     )
+
+
+def test_the_case_view_names_the_deferred_checks_machine_while_it_runs_and_the_workflow_after() -> None:
+    deps = automation_deps(case_deps())
+    case_id = started_kyc(deps)
+    automation.conclude(deps, "acme", case_id, run(1), deferred=["sanctions"])
+    deps.engine.path = lambda arn: [{"state": "RunDeferredChecks", "status": "running"}]  # type: ignore[method-assign]
+    waiting = review.workflow_path(deps, deps.cases.get("acme", case_id))
+    assert [(s["machine"], s["state"]) for s in waiting] == [("checks", "RunDeferredChecks")]
+    automation.resume_after_checks(deps, "acme", case_id)
+    case = deps.cases.get("acme", case_id)
+    deps.cases.save(case, case.hand_over("review", lambda n: f"arn:kyc:{n}"), expected_version=case.version)
+    deps.engine.path = lambda arn: [{"state": "ManualReview", "status": "running"}]  # type: ignore[method-assign]
+    reviewing = review.workflow_path(deps, deps.cases.get("acme", case_id))
+    assert [(s["machine"], s["state"]) for s in reviewing] == [("workflow", "ManualReview")]

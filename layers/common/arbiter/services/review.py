@@ -75,7 +75,8 @@ def workflow_path(deps: CaseDeps, case: Case) -> list[dict[str, Any]]:
     """The states the case went through, in time order: each run of the automated part (`machine`:
     `automation`, its Map iterations with the check or owner they ran as `item`, `within` the top-level state
     that ran them) as the case
-    recorded it, then its Standard execution's (`machine`: `workflow`), from the execution's history."""
+    recorded it, then its Standard execution's (`machine`: `workflow`, or `checks` while the deferred checks'
+    machine runs checks a run had no time for), from the execution's history."""
     steps: list[dict[str, Any]] = []
     for run in case.automation:
         for step in run.steps:
@@ -85,7 +86,9 @@ def workflow_path(deps: CaseDeps, case: Case) -> list[dict[str, Any]]:
                 entry["within"] = _NESTED[step.state]
             steps.append(entry)
     if case.execution_arn:
-        steps += [{**step, "machine": "workflow"} for step in deps.engine.path(case.execution_arn)]
+        # While checks a run had no time for run, the execution is the deferred checks' machine's, not the workflow's.
+        machine = "checks" if case.deferred_checks else "workflow"
+        steps += [{**step, "machine": machine} for step in deps.engine.path(case.execution_arn)]
     return sorted(steps, key=lambda s: (s.get("entered_at") is None, str(s.get("entered_at") or "")))
 
 
@@ -93,6 +96,7 @@ def workflow_path(deps: CaseDeps, case: Case) -> list[dict[str, Any]]:
 _NESTED = {
     "RunCheck": "ChecksAndOwners",
     "CheckFailed": "ChecksAndOwners",
+    "DeferCheck": "ChecksAndOwners",
     "AutomateOwner": "ChecksAndOwners",
 }
 
