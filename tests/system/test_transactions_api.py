@@ -102,10 +102,10 @@ def test_structuring_opens_an_alert_that_is_stored_and_published(tenant, bus_eve
         return [
             e
             for e in bus_events.drain()
-            if e["detail-type"] == "transaction.alerted" and e["detail"]["tenant_id"] == tenant.id
+            if e["detail-type"] == "transaction.decided" and e["detail"]["tenant_id"] == tenant.id
         ]
 
-    [event] = wait_for(published, what="transaction.alerted on the bus")
+    [event] = wait_for(published, what="transaction.decided on the bus")
     assert event["source"] == "arbiter"
     assert event["detail"]["alert_id"] == decided["alert_id"]
     assert event["detail"]["transaction_id"] == "tx-3"
@@ -285,14 +285,14 @@ def test_an_alert_reaches_a_webhook_subscriber_signed(tenant):
 
     receiver = Receiver()
     try:
-        created = subscribe(tenant, receiver.url, event_types=["transaction.alerted"])
+        created = subscribe(tenant, receiver.url, event_types=["transaction.decided"])
         receiver.secret = created["secret"]
         decide(tenant.api(), body(1, 50.0))  # allowed: nothing is sent
         decided = decide(tenant.api(), body(2, 12345, minutes=1, counterparty={"country": "KP"}))
         assert decided["decision"] == "block"
-        payload = wait_for(lambda: receiver.verified, what="a verified transaction.alerted delivery")[0]
+        payload = wait_for(lambda: receiver.verified, what="a verified transaction.decided delivery")[0]
         assert receiver.rejected == []
-        assert payload["type"] == "transaction.alerted"
+        assert payload["type"] == "transaction.decided"
         assert (payload["data"]["alert_id"], payload["data"]["decision"]) == (decided["alert_id"], "block")
         assert len(receiver.verified) == 1
     finally:

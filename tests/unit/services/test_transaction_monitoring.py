@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound
-from arbiter.domain.events import TransactionAlerted
+from arbiter.domain.events import TransactionDecided
 from arbiter.domain.monitoring import History
 from arbiter.domain.principal import Principal
 from arbiter.domain.transactions import Counterparty, Transaction
@@ -135,7 +135,7 @@ def test_structuring_just_below_the_threshold_opens_an_alert_with_its_event(deps
     assert alert.severity == "high"
     assert alert.rule_set == decided.rule_set
     [event] = deps.transactions.events
-    assert isinstance(event, TransactionAlerted)
+    assert isinstance(event, TransactionDecided)
     assert (event.alert_id, event.transaction_id, event.decision, event.amount) == (
         alert.id,
         "tx-third",

@@ -25,7 +25,7 @@ __all__ = [
     "DocumentUploaded",
     "EventActor",
     "PluginFailed",
-    "TransactionAlerted",
+    "TransactionDecided",
     "WebhookDeliveryFailed",
 ]
 
@@ -170,10 +170,11 @@ class AlertedHit(BaseModel):
     values: dict[str, Any] = Field(default_factory=dict, description="What the rule read, by variable")
 
 
-class TransactionAlerted(ArbiterEvent):
-    """A transaction was decided `review` or `block`, and an alert was opened for it."""
+class TransactionDecided(ArbiterEvent):
+    """A transaction was decided `review` or `block` (never `allow`, so partners are not flooded), with the alert
+    it opened."""
 
-    type: ClassVar[str] = "transaction.alerted"
+    type: ClassVar[str] = "transaction.decided"
     alert_id: str
     transaction_id: str
     customer_id: str = Field(description="The integrator's id for the customer")
@@ -198,6 +199,6 @@ EVENT_TYPES: dict[str, type[ArbiterEvent]] = {
         DocumentUploaded,
         PluginFailed,
         WebhookDeliveryFailed,
-        TransactionAlerted,
+        TransactionDecided,
     )
 }

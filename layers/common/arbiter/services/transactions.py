@@ -17,7 +17,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, Protocol
 
 from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound
-from arbiter.domain.events import AlertedHit, ArbiterEvent, TransactionAlerted
+from arbiter.domain.events import AlertedHit, ArbiterEvent, TransactionDecided
 from arbiter.domain.monitoring import BucketUpdate, History, MarkerUpdate, monitoring_context, updates_for
 from arbiter.domain.principal import Principal
 from arbiter.domain.transactions import (
@@ -159,8 +159,8 @@ def _severity(hits: list[dict[str, Any]]) -> Severity:
     return found
 
 
-def _alert_event(alert: Alert, tx: Transaction) -> TransactionAlerted:
-    return TransactionAlerted(
+def _alert_event(alert: Alert, tx: Transaction) -> TransactionDecided:
+    return TransactionDecided(
         time=alert.created_at,
         tenant_id=alert.tenant_id,
         alert_id=alert.id,
