@@ -158,6 +158,11 @@ def start_case(
     behaviour) or ActiveCaseExists, unless the tenant allows several active cases.
     """
     definition = deps.workflows.get(tenant.id, tenant.settings.resolve_workflow(workflow))
+    if definition.opened_by != "integrator":
+        raise InvalidInput(
+            f"workflow {definition.id} is opened by Arbiter itself (ongoing screening), not through the API",
+            path="workflow",
+        )
     _check_entity(definition, entity)
     at = deps.now()
     if entity.id and not tenant.settings.allow_multiple_active_cases:
