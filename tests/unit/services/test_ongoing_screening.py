@@ -251,3 +251,12 @@ def test_an_entity_never_approved_is_not_monitored(deps):
     case, _ = cases.start_case(deps, integrator(), tenant(), workflow="kyc", entity=individual("e-2"))
     with pytest.raises(NotFound, match="not monitored"):
         ongoing_screening.monitoring(deps, reviewer("viewer"), case.id)
+
+
+def test_a_customer_whose_name_has_nothing_to_screen_does_not_hold_up_the_others(deps):
+    approved(deps, individual("e-0", first="?", last="!"))
+    approved(deps, individual("e-1"))
+    upload(deps, DEFAULT_LIST, BASE)
+    outcome = upload(deps, DEFAULT_LIST, [*BASE, LOVELACE])
+    assert outcome.hits == 1
+    assert [c.entity.id for c in monitoring_cases(deps)] == ["e-1"]

@@ -23,7 +23,7 @@ from typing import Protocol
 from aws_lambda_powertools import Logger
 
 from arbiter.domain.case import AuditEntry, Case
-from arbiter.domain.errors import ConcurrentUpdate, Conflict, NotFound
+from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound
 from arbiter.domain.monitored import MONITORING_WORKFLOW, MonitoredEntity, monitored_key
 from arbiter.domain.principal import Principal
 from arbiter.domain.screening import flag_code
@@ -142,7 +142,12 @@ def reverse_screen(
         if not record.enabled:
             continue
         for party in screened_parties(record.subject, PARTY_KINDS, case_id=record.case_id):
-            for match in screen(party.query, delta, threshold=threshold):
+            try:
+                matches = screen(party.query, delta, threshold=threshold)
+            except InvalidInput:  # a name with nothing to screen: it cannot hold up every other customer
+                log.warning("party %s of %s has no name to screen", party.subject, record.key)
+                continue
+            for match in matches:
                 key = (party.key, match.entry.id)
                 if key not in hits or party.key == record.key:
                     hits[key] = MonitoringHit(record, party, match)
