@@ -39,6 +39,7 @@ __all__ = [
     "resubmission",
     "send_event",
     "start_case",
+    "startable_workflows",
     "workflow_start",
 ]
 
@@ -194,6 +195,11 @@ def start_case(
         change += workflow_start(deps, case)
     deps.cases.add(case, change)
     return case, True
+
+
+def startable_workflows(deps: CaseDeps, tenant_id: str) -> list[WorkflowDefinition]:
+    """The workflows an integrator can start (not those only Arbiter opens, such as `monitoring`)."""
+    return [w for w in deps.workflows.list(tenant_id) if w.opened_by == "integrator"]
 
 
 def pin_rule_set(deps: CaseDeps, tenant_id: str, rule_set_id: str | None) -> RuleSetRef | None:
