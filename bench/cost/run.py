@@ -110,6 +110,7 @@ def _kind(item: dict[str, Any]) -> str:
         ("#SEARCH", "search terms"),
         ("#COUNTS", "state counters"),
         ("#DELIVERY#", "deliveries"),
+        ("#MONITORED", "monitored index"),
     ):
         if marker in pk:
             return kind

@@ -26,7 +26,9 @@ from arbiter.api.review_schemas import (
     ClearedMatch,
     DocumentRetention,
     EntityErasure,
+    EntityMonitoring,
     IsoDateTime,
+    MonitoringSwitch,
     NoteRequest,
     PageLinks,
     ReviewCaseView,
@@ -42,7 +44,7 @@ from arbiter.api.review_schemas import (
 from arbiter.api.schemas import WorkflowList
 from arbiter.domain.case import CaseState
 from arbiter.domain.principal import Principal
-from arbiter.services import documents, retention, review, screening
+from arbiter.services import documents, ongoing_screening, retention, review, screening
 from arbiter.services.ports import CaseQuery
 
 logger = Logger()
@@ -247,6 +249,42 @@ def case_screening_clearances(case_id: str) -> ClearanceList:
 def revoke_screening_clearance(case_id: str, body: screening.RevokeClearanceRequest) -> RevokedClearance:
     revoked = screening.revoke_clearance(deps(), deps().clearances, reviewer(), case_id, body)
     return RevokedClearance.model_validate({"revoked": revoked.model_dump(mode="json")})
+
+
+@app.get(
+    "/v1/review/cases/<case_id>/monitoring",
+    summary="Whether watchlist updates are matched against the case's entity",
+    operation_id="getEntityMonitoring",
+    tags=REVIEW,
+    responses=responses(403, 404),
+)
+def entity_monitoring(case_id: str) -> EntityMonitoring:
+    return _monitoring(ongoing_screening.monitoring(deps(), reviewer(), case_id))
+
+
+@app.put(
+    "/v1/review/cases/<case_id>/monitoring",
+    summary="Switch ongoing screening of the case's entity off or on (admins)",
+    operation_id="setEntityMonitoring",
+    tags=REVIEW,
+    responses=responses(403, 404),
+)
+def set_entity_monitoring(case_id: str, body: MonitoringSwitch) -> EntityMonitoring:
+    record = ongoing_screening.set_monitoring(
+        deps(), reviewer(), case_id, enabled=body.enabled, reason=body.reason
+    )
+    return _monitoring(record)
+
+
+def _monitoring(record: Any) -> EntityMonitoring:
+    return EntityMonitoring(
+        entity_key=record.key,
+        entity_type=record.entity_type,
+        enabled=record.enabled,
+        onboarding_case_id=record.case_id,
+        workflow_id=record.workflow_id,
+        since=record.since,
+    )
 
 
 @app.get(

@@ -172,7 +172,7 @@ def list_documents(case_id: str) -> DocumentList:
 )
 def list_workflows() -> WorkflowList:
     principal, _tenant = app.caller()
-    return workflow_list(deps().workflows.list(principal.tenant_id))
+    return workflow_list(cases.startable_workflows(deps(), principal.tenant_id))
 
 
 @app.get(OPENAPI_PATH, summary="This API's OpenAPI document", include_in_schema=False)

@@ -62,7 +62,12 @@ def test_every_caller_invokes_the_alias_that_snapstart_snapshots(stack: Any) -> 
     alias (`live`), and invoking it runs the function."""
     lam = stack.client("lambda")
     alias_of = {}
-    for logical_id in ("WorkflowTasksFunction", "IngestDocumentsFunction", "WebhooksFunction"):
+    for logical_id in (
+        "WorkflowTasksFunction",
+        "IngestDocumentsFunction",
+        "OngoingScreeningFunction",
+        "WebhooksFunction",
+    ):
         name = stack.physical_id(logical_id)
         alias = lam.get_alias(FunctionName=name, Name="live")
         assert alias["FunctionVersion"] != "$LATEST"  # a published version
@@ -76,9 +81,9 @@ def test_every_caller_invokes_the_alias_that_snapstart_snapshots(stack: Any) -> 
 
     s3 = stack.client("s3")
     notification = s3.get_bucket_notification_configuration(Bucket=stack.physical_id("DocumentsBucket"))
-    assert [c["LambdaFunctionArn"] for c in notification["LambdaFunctionConfigurations"]] == [
-        alias_of["IngestDocumentsFunction"]
-    ]
+    assert sorted(c["LambdaFunctionArn"] for c in notification["LambdaFunctionConfigurations"]) == sorted(
+        [alias_of["IngestDocumentsFunction"], alias_of["OngoingScreeningFunction"]]
+    )
 
     events = stack.client("events")
     bus = stack.physical_id("EventBus")

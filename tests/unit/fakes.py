@@ -16,7 +16,7 @@ import itertools
 import json
 import re
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from arbiter.domain.errors import (
     WorkflowRefused,
 )
 from arbiter.domain.events import CaseEvent
+from arbiter.domain.monitored import MonitoredEntity
 from arbiter.domain.screening import Clearance
 from arbiter.domain.sealed import SEALED_PREFIX, ballerine_secret_context, seal_once
 from arbiter.domain.tenant import ApiKey, Tenant, UsageKey
@@ -142,6 +143,10 @@ class InMemoryTenants:
         found = self.keys.get(key_hash)
         return found.model_copy(deep=True) if found else None
 
+    def all(self) -> Iterator[Tenant]:
+        for tenant_id in sorted(self.tenants):
+            yield self.tenants[tenant_id].model_copy(deep=True)
+
 
 class InMemoryAuthFailures:
     """Failed authentications per (source, window), as the DynamoDB counter keeps them (one item per window)."""
@@ -209,6 +214,8 @@ class InMemoryCases:
         self.checks: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
         #: How many numbered pages were read (each a bounded read in the real store, whatever its number).
         self.numbered_reads = 0
+        #: The monitored index (same table): written with the approving change, removed with an erasure.
+        self.monitored: dict[tuple[str, str], MonitoredEntity] = {}
 
     def _store(self, case: Case) -> None:
         stored = case.model_copy(deep=True)
@@ -226,7 +233,7 @@ class InMemoryCases:
         self._store(case)
         self.audit[(case.tenant_id, case.id)] = list(change.audit)
         self.events += change.events
-        self._committed(change)
+        self._committed(case, change)
 
     def save(self, case: Case, change: Change, *, expected_version: int) -> None:
         stored = self.cases.get((case.tenant_id, case.id))
@@ -239,9 +246,18 @@ class InMemoryCases:
         self._store(case)
         self.audit[(case.tenant_id, case.id)] += change.audit
         self.events += change.events
-        self._committed(change)
+        self._committed(case, change)
 
-    def _committed(self, change: Change) -> None:
+    def _committed(self, case: Case, change: Change) -> None:
+        if change.monitored is not None:
+            record = change.monitored
+            before = self.monitored.get((record.tenant_id, record.key))
+            # As the store's `if_not_exists(enabled, true)`: approving again never switches monitoring back on.
+            self.monitored[(record.tenant_id, record.key)] = record.model_copy(
+                update={"enabled": before.enabled if before else True}
+            )
+        if change.unmonitored is not None:
+            self.monitored.pop((case.tenant_id, change.unmonitored), None)
         self.continuations += change.continuations
         if change.continuations and self.on_commit is not None:
             self.on_commit(list(change.continuations))
@@ -610,6 +626,10 @@ class FakeDependencies:
     hashes: Any = None
     fetcher: Any = None
     max_page_bytes: int = MAX_PAGE_BYTES
+    # ongoing screening (tests/unit/monitoring_fakes.py)
+    monitored: Any = None
+    watchlists: Any = None
+    fingerprints: Any = None
     # webhooks (tests/unit/webhook_fakes.py)
     webhooks: Any = None
     scheduler: Any = None

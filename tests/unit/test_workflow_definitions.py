@@ -11,14 +11,14 @@ from arbiter.plugins.builtin import builtin_registry
 from arbiter.workflows import builtin_workflows
 
 
-def test_every_shipped_workflow_loads_and_has_a_state_machine():
+def test_every_shipped_workflow_loads_and_has_a_state_machine_unless_only_arbiter_opens_it():
     workflows = builtin_workflows()
-    assert set(workflows) == {"kyb", "kyc", "manual-review"}
+    assert set(workflows) == {"kyb", "kyc", "manual-review", "monitoring"}
     template = Path("template.yaml").read_text(encoding="utf-8")
-    for workflow_id in workflows:
-        assert f'"${{AWS::StackName}}-{workflow_id}"' in template, (
-            f"no state machine named <stack>-{workflow_id}"
-        )
+    for workflow_id, workflow in workflows.items():
+        has_machine = f'"${{AWS::StackName}}-{workflow_id}"' in template
+        # A monitoring case is opened in review and decided there: no state machine waits on it.
+        assert has_machine == (workflow.opened_by == "integrator"), f"<stack>-{workflow_id}"
 
 
 def test_every_configured_check_validates_against_the_registry():

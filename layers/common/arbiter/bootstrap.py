@@ -27,15 +27,18 @@ if TYPE_CHECKING:
     from arbiter.adapters.dynamodb.cases import DynamoCaseRepository
     from arbiter.adapters.dynamodb.clearances import DynamoClearanceStore
     from arbiter.adapters.dynamodb.document_hashes import DynamoDocumentHashes
+    from arbiter.adapters.dynamodb.monitored import DynamoMonitoredEntities
     from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
     from arbiter.adapters.dynamodb.tenants import DynamoTenantRepository
     from arbiter.adapters.dynamodb.transactions import DynamoTransactionStore
     from arbiter.adapters.dynamodb.webhooks import DynamoWebhookRepository
     from arbiter.adapters.eventbridge import EventBusPublisher
     from arbiter.adapters.kms import KmsSecretBox
+    from arbiter.adapters.list_fingerprints import S3ListFingerprints
     from arbiter.adapters.remote_pages import EgressPageFetcher
     from arbiter.adapters.s3 import S3DocumentStore
     from arbiter.adapters.stepfunctions import StepFunctionsEngine
+    from arbiter.adapters.watchlists import S3WatchlistSource
     from arbiter.adapters.webhook_delivery import EgressWebhookSender, StepFunctionsDeliveryScheduler
     from arbiter.adapters.workflow_files import BuiltinWorkflowCatalog
     from arbiter.api.auth import CognitoTokenVerifier
@@ -183,6 +186,31 @@ class Dependencies:
         from arbiter.adapters.dynamodb.clearances import DynamoClearanceStore
 
         return DynamoClearanceStore(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def monitored(self) -> DynamoMonitoredEntities:
+        """The monitored index: approved entities that list updates are matched against."""
+        from arbiter.adapters.dynamodb.monitored import DynamoMonitoredEntities
+
+        return DynamoMonitoredEntities(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def watchlists(self) -> S3WatchlistSource:
+        """The watchlists bucket, each list kept loaded per version."""
+        from arbiter.adapters.watchlists import S3WatchlistSource
+
+        if not self.settings.watchlists_bucket:
+            raise SettingsError("WATCHLISTS_BUCKET is required to read watchlists")
+        return S3WatchlistSource(self.client("s3"), self.settings.watchlists_bucket)
+
+    @cached_property
+    def fingerprints(self) -> S3ListFingerprints:
+        """The entry fingerprints of each list's version last matched by ongoing screening (same bucket)."""
+        from arbiter.adapters.list_fingerprints import S3ListFingerprints
+
+        if not self.settings.watchlists_bucket:
+            raise SettingsError("WATCHLISTS_BUCKET is required to keep list fingerprints")
+        return S3ListFingerprints(self.client("s3"), self.settings.watchlists_bucket)
 
     @cached_property
     def checks(self) -> PluginCheckRunner:

@@ -15,10 +15,17 @@ from arbiter.adapters.dynamodb import keys
 from arbiter.adapters.dynamodb.cases import DynamoCaseRepository
 from arbiter.adapters.dynamodb.clearances import DynamoClearanceStore
 from arbiter.adapters.dynamodb.items import from_item, to_item
+from arbiter.adapters.dynamodb.monitored import DynamoMonitoredEntities
 from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
 from arbiter.adapters.dynamodb.tenants import DynamoTenantRepository
 from arbiter.adapters.dynamodb.webhooks import DynamoWebhookRepository
-from arbiter.services.ports import CaseRepository, ClearanceStore, RuleSetRepository, TenantRepository
+from arbiter.services.ports import (
+    CaseRepository,
+    ClearanceStore,
+    MonitoredEntities,
+    RuleSetRepository,
+    TenantRepository,
+)
 from arbiter.services.webhook_delivery import WebhookRepository
 from tests.unit.fakes import (
     InMemoryCases,
@@ -27,6 +34,7 @@ from tests.unit.fakes import (
     InMemorySecretBox,
     InMemoryTenants,
 )
+from tests.unit.monitoring_fakes import InMemoryMonitoredEntities
 from tests.unit.webhook_fakes import InMemoryWebhooks
 
 #: The backends each contract runs on.
@@ -50,6 +58,7 @@ class Ports:
     rule_sets: RuleSetRepository
     clearances: ClearanceStore
     webhooks: WebhookRepository
+    monitored: MonitoredEntities
 
 
 @dataclass
@@ -77,6 +86,7 @@ def memory_backend() -> Backend:
         rule_sets=InMemoryRuleSets(),
         clearances=InMemoryClearanceStore(cases),
         webhooks=InMemoryWebhooks(box),
+        monitored=InMemoryMonitoredEntities(cases),
     )
 
     def written(tenant_id: str, case_id: str) -> Written:
@@ -101,6 +111,7 @@ def dynamodb_backend(stack: Any) -> Backend:
         rule_sets=DynamoRuleSetRepository(client, table),
         clearances=DynamoClearanceStore(client, table),
         webhooks=DynamoWebhookRepository(client, table, secrets=box),
+        monitored=DynamoMonitoredEntities(client, table),
     )
 
     def written(tenant_id: str, case_id: str) -> Written:

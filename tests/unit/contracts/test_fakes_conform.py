@@ -6,15 +6,18 @@ from __future__ import annotations
 import datetime as dt
 
 from arbiter.domain.sealed import SecretBox
+from arbiter.plugins.builtin.sanctions import WatchlistSource
 from arbiter.services.authorization import AuthorizationDeps
 from arbiter.services.automation import AutomationDeps
 from arbiter.services.cases import CaseDeps
 from arbiter.services.documents import DocumentDeps, DocumentHashes, DocumentStore, PageFetcher
-from arbiter.services.ports import AuthFailureCounter, UsagePlans, WorkflowEngine
+from arbiter.services.ongoing_screening import OngoingScreeningDeps
+from arbiter.services.ports import AuthFailureCounter, ListFingerprints, UsagePlans, WorkflowEngine
 from arbiter.services.transactions import TransactionStore
 from arbiter.services.webhook_delivery import DeliveryScheduler, WebhookDeps, WebhookSender
 from tests.unit.documents.fakes import FakeFetcher, InMemoryHashes, InMemoryStore, document_deps
 from tests.unit.fakes import FakeEngine, FakeUsagePlans, InMemoryAuthFailures, InMemorySecretBox
+from tests.unit.monitoring_fakes import InMemoryFingerprints, InMemoryWatchlists, monitoring_deps
 from tests.unit.transaction_fakes import InMemoryTransactions
 from tests.unit.webhook_fakes import RecordingScheduler, ScriptedSender
 
@@ -52,3 +55,13 @@ def test_every_other_fake_is_its_port() -> None:
     assert sender.send("https://example.com/hook", b"{}", {}).status_code == 503
     assert scheduler is not None
     assert transactions.get("t", "tx-1") is None
+
+
+def test_the_ongoing_screening_fakes_are_its_ports() -> None:
+    deps = monitoring_deps()
+    as_screening: OngoingScreeningDeps = deps
+    lists: WatchlistSource = InMemoryWatchlists()
+    fingerprints: ListFingerprints = InMemoryFingerprints()
+    assert as_screening.monitored is deps.monitored
+    assert lists.exists("watchlists/default/targets.simple.csv") is False
+    assert fingerprints.get("watchlists/default/targets.simple.csv") is None

@@ -16,8 +16,9 @@ class BuiltinWorkflowCatalog:
         """The definition, or NotFound naming the workflows that exist."""
         workflows = builtin_workflows()
         if workflow_id not in workflows:
+            startable = sorted(k for k, w in workflows.items() if w.opened_by == "integrator")
             raise NotFound(
-                f"unknown workflow {workflow_id!r}; available: {', '.join(sorted(workflows))}",
+                f"unknown workflow {workflow_id!r}; available: {', '.join(startable)}",
                 workflow_id=workflow_id,
             )
         return workflows[workflow_id]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
@@ -24,7 +24,9 @@ __all__ = [
     "ClearedMatch",
     "DocumentRetention",
     "EntityErasure",
+    "EntityMonitoring",
     "IsoDateTime",
+    "MonitoringSwitch",
     "NoteRequest",
     "PageLinks",
     "ReviewCaseView",
@@ -185,6 +187,26 @@ class ClearedMatch(BaseModel):
 
 class RevokedClearance(BaseModel):
     revoked: ClearanceView
+
+
+class EntityMonitoring(BaseModel):
+    """Whether watchlist updates are matched against the case's entity (ongoing screening)."""
+
+    entity_key: str = Field(
+        description="The entity's id (or `case:<case id>` for an entity sent without one)"
+    )
+    entity_type: Literal["individual", "business"]
+    enabled: bool
+    onboarding_case_id: str = Field(description="The case that approved the entity")
+    workflow_id: str
+    since: IsoDateTime = Field(description="When the entity was approved")
+
+
+class MonitoringSwitch(BaseModel):
+    """Switch ongoing screening of the entity off or on; the reason goes to the audit trail."""
+
+    enabled: bool
+    reason: str = Field(min_length=1, max_length=2000)
 
 
 class PageLinks(BaseModel):

@@ -29,9 +29,11 @@ from arbiter.domain.events import (
     CaseRevisionRequested,
     CaseStatusChanged,
     DocumentUploaded,
+    EntityMonitoringHit,
     EventActor,
     PluginFailed,
 )
+from arbiter.domain.monitored import MONITORING_WORKFLOW, MonitoredEntity, monitored_key
 
 __all__ = [
     "AUTOMATION_MACHINE",
@@ -252,16 +254,21 @@ class AutomationRun(BaseModel):
 @dataclass
 class Change:
     """What a transition produced: the audit entries, the events and the workflow continuations, saved with the
-    case atomically."""
+    case atomically; and the entity's record in the monitored index to write (`monitored`, on approval) or to
+    remove (`unmonitored`, its key, on erasure), in the same write."""
 
     audit: list[AuditEntry] = field(default_factory=list)
     events: list[CaseEvent] = field(default_factory=list)
     continuations: list[Continuation] = field(default_factory=list)
+    monitored: MonitoredEntity | None = None
+    unmonitored: str | None = None
 
     def __iadd__(self, other: Change) -> Change:
         self.audit += other.audit
         self.events += other.events
         self.continuations += other.continuations
+        self.monitored = other.monitored or self.monitored
+        self.unmonitored = other.unmonitored or self.unmonitored
         return self
 
 
@@ -287,6 +294,8 @@ class Case(BaseModel):
     source: Literal["api", "ballerine", "workflow"] = "api"
     parent_case_id: str | None = None
     child_case_ids: list[str] = Field(default_factory=list)
+    #: A monitoring case: the case that approved the entity a watchlist update matched.
+    onboarding_case_id: str | None = None
     assignee: Assignee | None = None
     risk: RiskAssessment | None = None
     rule_set: RuleSetRef | None = None
@@ -393,6 +402,37 @@ class Case(BaseModel):
         event = CaseCreated(**case._event_fields(at), state=state.value, source=case.source)
         return case, Change(audit=[entry], events=[event])
 
+    @classmethod
+    def open_for_monitoring(
+        cls,
+        *,
+        tenant_id: str,
+        case_id: str,
+        workflow_version: int,
+        entity: Entity,
+        onboarding_case_id: str,
+        hit: dict[str, Any],
+        at: dt.datetime,
+    ) -> tuple[Case, Change]:
+        """A monitoring case: a watchlist update matched an approved entity. It has no automated part and waits for
+        a reviewer from the start (no workflow execution: a decision is stored and that is all); `hit` is the
+        `entity.monitoring_hit` event's own fields. The caller raises the match's flags before storing it."""
+        case, change = cls.open(
+            tenant_id=tenant_id,
+            workflow_id=MONITORING_WORKFLOW,
+            workflow_version=workflow_version,
+            entity=entity,
+            actor=SYSTEM,
+            at=at,
+            case_id=case_id,
+            source="workflow",
+            onboarding_case_id=onboarding_case_id,
+        )
+        change.events.append(
+            EntityMonitoringHit(**case._event_fields(at), onboarding_case_id=onboarding_case_id, **hit)
+        )
+        return case, change
+
     # ------------------------------------------------------------------ workflow transitions
     def submit(self, actor: Actor, at: dt.datetime | None = None) -> Change:
         """Documents are in: the workflow may start."""
@@ -450,6 +490,11 @@ class Case(BaseModel):
                 rule_set_version=self.rule_set.version if self.rule_set else None,
             )
         )
+        if outcome == "approved" and self.workflow_id != MONITORING_WORKFLOW:
+            # An approved customer is monitored by default: list updates are matched against it from now on.
+            change.monitored = MonitoredEntity.approved(
+                self.tenant_id, self.id, self.workflow_id, self.entity, at
+            )
         return change
 
     def request_revision(
@@ -820,6 +865,8 @@ class Case(BaseModel):
                     page.metadata = {}
         self.erasure = Erasure(reason=reason, actor=actor, at=at)
         change.audit.append(AuditEntry(at=at, actor=actor, action="entity.erased", reason=reason))
+        if self.state == CaseState.APPROVED and self.workflow_id != MONITORING_WORKFLOW:
+            change.unmonitored = monitored_key(erased, self.id)  # the names go from the monitored index too
         return change
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "CaseRevisionRequested",
     "CaseStatusChanged",
     "DocumentUploaded",
+    "EntityMonitoringHit",
     "EventActor",
     "PluginFailed",
     "TransactionDecided",
@@ -144,6 +145,36 @@ class PluginFailed(CaseEvent):
     error: str
 
 
+class MonitoredList(BaseModel):
+    """The watchlist version whose update raised the hit."""
+
+    key: str = Field(description="The list's key in the watchlists bucket")
+    etag: str
+    sha256: str
+    entries: int = Field(description="Entries in this version of the list")
+    changed_entries: int = Field(description="Entries new or changed since the version screened before")
+
+
+class EntityMonitoringHit(CaseEvent):
+    """A watchlist update matched a monitored customer, and a monitoring case was opened for a reviewer (`case_id`;
+    its workflow is `monitoring`). Published once per customer's party and list entry."""
+
+    type: ClassVar[str] = "entity.monitoring_hit"
+    onboarding_case_id: str = Field(description="The case that approved the entity")
+    subject: str = Field(
+        description="Which party of the entity matched: individual, business, business.ubos[0]…"
+    )
+    party_key: str = Field(description="The party's screening key (clearances are kept under it)")
+    entry_id: str = Field(description="The list entry's id")
+    listed_name: str = Field(description="The listed name the party's name met")
+    code: Literal["sanctions_match", "pep_match", "watchlist_match"]
+    score: float
+    entry_change: Literal["new", "changed"] = Field(
+        description="Whether the entry is new in this version or changed"
+    )
+    list: MonitoredList
+
+
 class WebhookDeliveryFailed(ArbiterEvent):
     """A webhook could not be delivered after every retry; replay it once the receiver is fixed."""
 
@@ -198,6 +229,7 @@ EVENT_TYPES: dict[str, type[ArbiterEvent]] = {
         CaseDecided,
         DocumentUploaded,
         PluginFailed,
+        EntityMonitoringHit,
         WebhookDeliveryFailed,
         TransactionDecided,
     )

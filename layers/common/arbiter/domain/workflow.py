@@ -41,6 +41,9 @@ class WorkflowDefinition(BaseModel):
     owner_checks: OwnerChecks | None = None
     #: Events an integrator may send besides `resubmitted` (accepted while the case is active).
     custom_events: list[str] = Field(default_factory=list)
+    #: `system`: only Arbiter opens its cases (ongoing screening's `monitoring`), straight into manual review, with
+    #: no state machine; integrators cannot start it.
+    opened_by: Literal["integrator", "system"] = "integrator"
 
     def summary(self) -> dict[str, Any]:
         """What GET /v1/workflows shows."""

@@ -39,6 +39,7 @@ __all__ = [
     "resubmission",
     "send_event",
     "start_case",
+    "startable_workflows",
     "workflow_start",
 ]
 
@@ -158,6 +159,11 @@ def start_case(
     behaviour) or ActiveCaseExists, unless the tenant allows several active cases.
     """
     definition = deps.workflows.get(tenant.id, tenant.settings.resolve_workflow(workflow))
+    if definition.opened_by != "integrator":
+        raise InvalidInput(
+            f"workflow {definition.id} is opened by Arbiter itself (ongoing screening), not through the API",
+            path="workflow",
+        )
     _check_entity(definition, entity)
     at = deps.now()
     if entity.id and not tenant.settings.allow_multiple_active_cases:
@@ -189,6 +195,11 @@ def start_case(
         change += workflow_start(deps, case)
     deps.cases.add(case, change)
     return case, True
+
+
+def startable_workflows(deps: CaseDeps, tenant_id: str) -> list[WorkflowDefinition]:
+    """The workflows an integrator can start (not those only Arbiter opens, such as `monitoring`)."""
+    return [w for w in deps.workflows.list(tenant_id) if w.opened_by == "integrator"]
 
 
 def pin_rule_set(deps: CaseDeps, tenant_id: str, rule_set_id: str | None) -> RuleSetRef | None:

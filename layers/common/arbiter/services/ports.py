@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
 from arbiter.domain.case import AuditEntry, Case, CaseState, Change
 from arbiter.domain.errors import InvalidInput
+from arbiter.domain.monitored import MonitoredEntity
 from arbiter.domain.screening import Clearance
 from arbiter.domain.search import fold, search_terms
 from arbiter.domain.tenant import ApiKey, Tenant, UsageKey
@@ -23,6 +24,8 @@ __all__ = [
     "CaseQuery",
     "CaseRepository",
     "ClearanceStore",
+    "ListFingerprints",
+    "MonitoredEntities",
     "Page",
     "RuleSetRepository",
     "TenantRepository",
@@ -234,6 +237,39 @@ class ClearanceStore(Protocol):
 
     def remove(self, clearance: Clearance, case_id: str, audit: AuditEntry) -> bool:
         """Delete it with an audit entry on `case_id`, atomically; False if it was already gone (nothing written)."""
+
+
+class MonitoredEntities(Protocol):
+    """The monitored index: approved entities, one record each (the case store writes it with the approval)."""
+
+    def get(self, tenant_id: str, key: str) -> MonitoredEntity | None:
+        """The entity's record, if it is monitored (switched on or off)."""
+
+    def of_tenant(self, tenant_id: str) -> Iterator[MonitoredEntity]:
+        """Every record of the tenant, switched on or off."""
+
+    def set_enabled(self, tenant_id: str, key: str, enabled: bool, audit: AuditEntry, case_id: str) -> bool:
+        """Switch monitoring on or off with `audit` on `case_id`, atomically; False (nothing written) if it already
+        was, NotFound if the entity is not in the index."""
+
+
+@dataclass(frozen=True)
+class StoredFingerprints:
+    """The fingerprints of the list version last screened (arbiter.screening.delta), and which version it was."""
+
+    etag: str
+    sha256: str
+    entries: dict[str, str]
+
+
+class ListFingerprints(Protocol):
+    """Per watchlist key, the entry fingerprints of the version ongoing screening last matched."""
+
+    def get(self, list_key: str) -> StoredFingerprints | None:
+        """What was kept for the list, if it was ever screened."""
+
+    def put(self, list_key: str, fingerprints: StoredFingerprints) -> None:
+        """Keep them (replacing the previous version's)."""
 
 
 class WorkflowCatalog(Protocol):

@@ -107,11 +107,25 @@ def workflow_definition(deps: CaseDeps, principal: Principal, workflow_id: str) 
     read."""
     principal.require("viewer", "reading workflows")
     definition = deps.workflows.get(principal.tenant_id, workflow_id)
+    if definition.opened_by == "system":
+        # Its cases are opened in manual review and decided there: no state machine waits, nothing automates.
+        return {
+            "workflow": definition.summary(),
+            "states": workflow_picture(_REVIEW_ONLY),
+            "automation": None,
+        }
     return {
         "workflow": definition.summary(),
         "states": workflow_picture(deps.engine.definition(workflow_id)),
         "automation": workflow_picture(deps.engine.definition(AUTOMATION_MACHINE)),
     }
+
+
+#: The picture of a workflow whose cases only wait for a reviewer (no state machine runs them).
+_REVIEW_ONLY: dict[str, Any] = {
+    "StartAt": "ManualReview",
+    "States": {"ManualReview": {"Type": "Pass", "Comment": "A reviewer decides the case", "End": True}},
+}
 
 
 def assign(

@@ -315,6 +315,37 @@ class DynamoCaseRepository:
                     }
                 }
             )
+        operations += self._monitoring(case, change)
+        return operations
+
+    def _monitoring(self, case: Case, change: Change) -> list[dict[str, Any]]:
+        """The entity's record in the monitored index, written or removed with the change. A record written
+        again (the entity approved anew) keeps its `enabled` switch: a reviewer's "off" stays off."""
+        operations: list[dict[str, Any]] = []
+        pk = keys.monitored_pk(case.tenant_id)
+        if change.monitored is not None:
+            record = change.monitored
+            operations.append(
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": to_item({"pk": pk, "sk": record.key}),
+                        "UpdateExpression": "SET #d = :d, case_id = :c, enabled = if_not_exists(enabled, :on)",
+                        "ExpressionAttributeNames": {"#d": "data"},
+                        "ExpressionAttributeValues": to_item(
+                            {
+                                ":d": record.model_dump_json(exclude={"enabled", "tenant_id", "key"}),
+                                ":c": record.case_id,
+                                ":on": True,
+                            }
+                        ),
+                    }
+                }
+            )
+        if change.unmonitored is not None:
+            operations.append(
+                {"Delete": {"TableName": self._table, "Key": to_item({"pk": pk, "sk": change.unmonitored})}}
+            )
         return operations
 
     def _count(self, tenant_id: str, deltas: dict[str, int]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ r"""The table's key layout, in one place. Every key of tenant data starts with t
 | rule set (latest and published version) | `TENANT#{t}#RULESET#{id}` | `RULESET` |
 | rule set version (immutable content) | `TENANT#{t}#RULESET#{id}` | `VERSION#{v:06d}` |
 | screening clearance | `TENANT#{t}#SCREENED#{party key}` | `CLEARED#{list entry id}` |
+| monitored entity (ongoing screening: what screening reads of an approved customer) | `TENANT#{t}#MONITORED` | `{entity key}` |
 | webhook subscription | `TENANT#{t}#WEBHOOK#{id}` | `WEBHOOK` |
 | webhook delivery | `TENANT#{t}#DELIVERY#{id}` | `DELIVERY` |
 | delivery attempt | `TENANT#{t}#DELIVERY#{id}` | `ATTEMPT#{round}#{number}` |
@@ -138,6 +139,11 @@ def rule_set_version_sk(version: int) -> str:
 def screened_party_pk(tenant_id: str, party_key: str) -> str:
     """The partition of one screened party's clearances (see arbiter.screening.parties for the key)."""
     return f"TENANT#{tenant_id}#SCREENED#{party_key}"
+
+
+def monitored_pk(tenant_id: str) -> str:
+    """The partition of a tenant's monitored entities, one item each (read whole by a list update)."""
+    return f"TENANT#{tenant_id}#MONITORED"
 
 
 def webhook_pk(tenant_id: str, subscription_id: str) -> str:

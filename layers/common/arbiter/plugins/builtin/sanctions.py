@@ -45,6 +45,8 @@ __all__ = [
     "WatchlistSource",
     "WatchlistUnavailable",
     "flag_code",
+    "match_flag",
+    "match_record",
     "unconfigured_watchlists",
 ]
 
@@ -201,12 +203,12 @@ class SanctionsPlugin(Plugin[SanctionsConfig]):
             kept = _kept(matches, config.max_matches_per_party)
             raised += sum(1 for m in kept if not m.suppressed)
             suppressed += sum(1 for m in kept if m.suppressed)
-            flags.extend(_flag(party, m) for m in kept if not m.suppressed)
+            flags.extend(match_flag(party, m) for m in kept if not m.suppressed)
             record: dict[str, Any] = {
                 "subject": party.subject,
                 "party_key": party.key,
                 "name": party.name,  # exactly as received: only screening reads it otherwise
-                "matches": [_match_record(m) for m in kept],
+                "matches": [match_record(m) for m in kept],
             }
             received = [r for r in read_query(party.query) if r.invisible or r.obfuscated]
             if received:
@@ -243,14 +245,16 @@ def _kept(matches: list[Match], limit: int) -> list[Match]:
     return sorted(raised + set_aside, key=lambda m: (-m.score, m.entry.id))
 
 
-def _match_record(match: Match) -> dict[str, Any]:
+def match_record(match: Match) -> dict[str, Any]:
+    """A match as a screening result stores it (the listed names cut to a few)."""
     record = match.to_dict()
     entry = record["entry"]
     entry["names"] = entry["names"][:_MAX_LISTED_NAMES]
     return record
 
 
-def _flag(party: Party, match: Match) -> Flag:
+def match_flag(party: Party, match: Match) -> Flag:
+    """The critical flag a raised match is: the party, the listed entry and its lists, the names that met, the score."""
     entry, explanation = match.entry, match.explanation
     features = "; ".join(f"{c.feature} {c.outcome}" for c in explanation.contributions if c.feature != "name")
     lists = ", ".join(entry.datasets[:3]) or "the watchlist"
