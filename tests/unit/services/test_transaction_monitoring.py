@@ -95,6 +95,18 @@ def test_a_default_another_request_saved_but_has_not_published_yet_is_published_
     assert deps.rule_sets.published_version("acme", MONITORING_RULE_SET_ID) == 1
 
 
+def test_a_default_another_request_published_just_after_it_was_looked_for_is_pinned_not_copied(deps):
+    """The other order of the same race: the default was published between this request's two reads."""
+    deps.rule_sets.add_version("acme", default_scenarios(), actor="arbiter", at=NOW)
+    deps.rule_sets.publish("acme", MONITORING_RULE_SET_ID, 1, actor="arbiter", at=NOW)
+    reads = iter([None])
+    published = deps.rule_sets.published_version
+    deps.rule_sets.published_version = lambda t, r: next(reads, None) or published(t, r)  # first read: stale
+    decided = decide_transaction(deps, KEY, tx(1))
+    assert decided.rule_set.version == 1
+    assert [v.version for v in deps.rule_sets.versions("acme", MONITORING_RULE_SET_ID)] == [1]
+
+
 def test_the_tenants_own_published_version_is_used_and_recorded(deps):
     own = default_scenarios().model_copy(update={"rules": [], "name": "Only thresholds"})
     for version in (1, 2):

@@ -34,7 +34,7 @@ from arbiter.services.ports import RuleSetRepository
 
 if TYPE_CHECKING:
     # The rule engine loads with the first decision, not with the function (run_workflow serves cases too).
-    from arbiter.rules.ruleset import RuleSetDraft
+    from arbiter.rules.ruleset import RuleSetDraft, RuleSetVersion
     from arbiter.services.rule_sets import CompiledRuleSets
 
 __all__ = [
@@ -113,12 +113,15 @@ def pin_monitoring_rule_set(deps: TransactionDeps, tenant_id: str) -> Monitoring
             return MonitoringRuleSet(id=MONITORING_RULE_SET_ID, version=version)
         at = deps.now()
         try:
+            newest = _newest_version(deps, tenant_id)
+            if newest is not None and newest.status == "published":
+                continue  # published since it was read: read it again
             # Another request may be installing the default right now (saved, not yet published): publish that
             # one rather than a second copy above it.
-            installing = _default_being_installed(deps, tenant_id)
+            installing = newest is not None and newest.created_by == DEFAULT_SCENARIOS_ACTOR
             saved_version = (
-                installing
-                if installing is not None
+                newest.version
+                if newest is not None and installing
                 else deps.rule_sets.add_version(
                     tenant_id, default_scenarios(), actor=DEFAULT_SCENARIOS_ACTOR, at=at
                 ).version
@@ -132,15 +135,13 @@ def pin_monitoring_rule_set(deps: TransactionDeps, tenant_id: str) -> Monitoring
     raise ConcurrentUpdate("the monitoring rule set is being published right now; retry the transaction")
 
 
-def _default_being_installed(deps: TransactionDeps, tenant_id: str) -> int | None:
-    """The newest version, if it is the shipped default saved by an installation not yet published."""
+def _newest_version(deps: TransactionDeps, tenant_id: str) -> RuleSetVersion | None:
+    """The tenant's newest monitoring rule set version, or None when it has none."""
     try:
         newest = deps.rule_sets.versions(tenant_id, MONITORING_RULE_SET_ID, limit=1)
     except NotFound:
         return None
-    if newest and newest[0].status == "draft" and newest[0].created_by == DEFAULT_SCENARIOS_ACTOR:
-        return newest[0].version
-    return None
+    return newest[0] if newest else None
 
 
 def _replay(stored: DecidedTransaction, received: Transaction) -> DecidedTransaction:
