@@ -4,23 +4,33 @@ A clearance and the audit entry that records it on the case are written in one t
 case existing and on the clearance not existing yet: a clearance is never stored without its audit line, and
 clearing twice changes nothing. Revoking deletes it in the same way, conditional on it still being there, with
 its own audit line on the case it is revoked from.
+
+The audit line extends the case's hash chain from the head read with the case item, and the same transaction
+moves the head, conditional on it being the one read: a case change saved in between makes it read again
+(a few times, then ConcurrentUpdate), and a case change saved after it finds the head moved (a lost race), so the
+chain never forks.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from arbiter.adapters.dynamodb import keys
-from arbiter.adapters.dynamodb.cases import audit_put
+from arbiter.adapters.dynamodb.cases import audit_day, audit_put, chain_head_of, chain_head_values
 from arbiter.adapters.dynamodb.items import from_item, to_item
+from arbiter.domain.audit_chain import ChainHead, extend
 from arbiter.domain.case import AuditEntry
-from arbiter.domain.errors import Conflict, NotFound
+from arbiter.domain.errors import ConcurrentUpdate, NotFound
 from arbiter.domain.screening import Clearance
 
 __all__ = ["DynamoClearanceStore"]
+
+#: Reads of the case's head a clearance makes when case changes keep moving it.
+HEAD_ATTEMPTS = 4
 
 
 class DynamoClearanceStore:
@@ -87,38 +97,66 @@ class DynamoClearanceStore:
         return self._with_audit(delete, clearance.tenant_id, case_id, audit)
 
     def _with_audit(self, write: dict[str, Any], tenant_id: str, case_id: str, audit: AuditEntry) -> bool:
-        """`write`, conditional on the case existing, with `audit` appended to it: all or nothing. False when
-        `write`'s own condition failed (nothing written)."""
-        operations = [
-            write,
-            {
-                "ConditionCheck": {
-                    "TableName": self._table,
-                    "Key": to_item({"pk": keys.case_pk(tenant_id, case_id), "sk": keys.CASE_SK}),
-                    "ConditionExpression": "attribute_exists(pk)",
-                }
-            },
-            audit_put(self._table, tenant_id, case_id, audit),
-        ]
-        try:
-            self._client.transact_write_items(TransactItems=operations)
-        except ClientError as exc:
-            self._raise_unless_first_condition_failed(exc, case_id)
-            return False
-        return True
+        """`write`, with `audit` appended to the case's chain and the case's head moved: all or nothing. False
+        when `write`'s own condition failed (nothing written); NotFound without the case."""
+        for _ in range(HEAD_ATTEMPTS):
+            head = self._head(tenant_id, case_id)
+            (chain_link,) = extend(head, tenant_id, case_id, [audit.model_dump(mode="json")])
+            moved = ChainHead(hash=chain_link.hash, entries=chain_link.seq + 1)
+            values = {
+                **{f":{name}": value for name, value in chain_head_values(moved).items()},
+                ":day": audit_day(tenant_id, case_id, dt.datetime.now(dt.UTC).date().isoformat()),
+            }
+            if head is None:
+                condition = "attribute_exists(pk) AND attribute_not_exists(chain_len)"
+            else:
+                condition = "attribute_exists(pk) AND chain_len = :read_len"
+                values[":read_len"] = head.entries
+            operations = [
+                write,
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": to_item({"pk": keys.case_pk(tenant_id, case_id), "sk": keys.CASE_SK}),
+                        "UpdateExpression": "SET chain_head = :chain_head, chain_len = :chain_len, audit_day = :day",
+                        "ConditionExpression": condition,
+                        "ExpressionAttributeValues": to_item(values),
+                    }
+                },
+                audit_put(self._table, tenant_id, case_id, audit, chain_link),
+            ]
+            try:
+                self._client.transact_write_items(TransactItems=operations)
+            except ClientError as exc:
+                if self._head_moved(exc, case_id):
+                    continue
+                return False
+            return True
+        raise ConcurrentUpdate("the case is being changed right now; try again", case_id=case_id)
+
+    def _head(self, tenant_id: str, case_id: str) -> ChainHead | None:
+        """The case's chain head, read consistently; NotFound without the case."""
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=to_item({"pk": keys.case_pk(tenant_id, case_id), "sk": keys.CASE_SK}),
+            ProjectionExpression="pk, chain_head, chain_len",
+            ConsistentRead=True,
+        )
+        if "Item" not in response:
+            raise NotFound(f"case {case_id} not found", case_id=case_id)
+        return chain_head_of(from_item(response["Item"]))
 
     @staticmethod
-    def _raise_unless_first_condition_failed(exc: ClientError, case_id: str) -> None:
-        """A cancelled transaction whose first condition failed is the expected race; anything else is raised."""
+    def _head_moved(exc: ClientError, case_id: str) -> bool:
+        """True when the case's head moved since it was read (read it again); False when the clearance's own
+        condition failed (the expected race: nothing to do); anything else is raised."""
         if exc.response["Error"]["Code"] != "TransactionCanceledException":
             raise exc
         reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
         if reasons[:1] == ["ConditionalCheckFailed"]:
-            return
-        if reasons[1:2] == ["ConditionalCheckFailed"]:
-            raise NotFound(f"case {case_id} not found", case_id=case_id) from exc
-        if "TransactionConflict" in reasons:
-            raise Conflict("the case is being changed right now; try again", case_id=case_id) from exc
+            return False
+        if reasons[1:2] == ["ConditionalCheckFailed"] or "TransactionConflict" in reasons:
+            return True  # the next read says NotFound if the case is gone
         raise exc
 
     def _party_items(self, tenant_id: str, party_key: str) -> list[dict[str, Any]]:
