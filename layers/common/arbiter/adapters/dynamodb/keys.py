@@ -8,6 +8,7 @@ r"""The table's key layout, in one place. Every key of tenant data starts with t
 | case | `TENANT#{t}#CASE#{case}` | `CASE` |
 | audit entry (hash-chained: `seq`, `hash`) | `TENANT#{t}#CASE#{case}` | `AUDIT#{time}#{id}` |
 | the case's latest anchor in a daily audit digest | `TENANT#{t}#CASE#{case}` | `ANCHOR` |
+| a tenant's daily audit digest (its S3 key and SHA-256) | `TENANT#{t}#AUDITDIGEST` | `{date}` |
 | outbox event | `TENANT#{t}#CASE#{case}` | `EVENT#{time}#{id}` |
 | check result | `TENANT#{t}#CASE#{case}` | `CHECK#{name}` |
 | search term | `TENANT#{t}#SEARCH` | `{term}#{case}` |
@@ -100,6 +101,10 @@ def tenant_index_pk(tenant_id: str, kind: str) -> str:
 
 def case_pk(tenant_id: str, case_id: str) -> str:
     return f"TENANT#{tenant_id}#CASE#{case_id}"
+
+
+def audit_digests_pk(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}#AUDITDIGEST"
 
 
 def search_pk(tenant_id: str) -> str:
