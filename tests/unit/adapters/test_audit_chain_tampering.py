@@ -197,3 +197,24 @@ def test_an_audit_item_still_carries_its_changes_event_for_the_stream(table: Tab
     assert envelope["type"] == "case.created"
     assert envelope["case_id"] == case.id
     assert {"seq", "hash"} <= set(created)
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value"),
+    [
+        ("data", {"S": "not json at all"}),
+        ("data", {"S": "[1, 2, 3]"}),
+        ("hash", {"S": "a hash as text"}),
+        ("seq", {"S": "one"}),
+    ],
+)
+def test_an_audit_item_changed_into_what_the_store_never_writes_is_reported_not_a_crash(
+    table: Table, attribute: str, value: dict[str, Any]
+) -> None:
+    case = table.case_with_notes(2)
+    target = table.audit_items(case.id)[1]
+    table.client.put_item(TableName=table.name, Item={**target, attribute: value})
+    result = table.verify(case.id)
+    assert not result.valid
+    assert result.broken_at is not None
+    assert result.broken_at.reason == "edited"

@@ -708,12 +708,27 @@ class DynamoCaseRepository:
 
 
 def _stored_entry(item: dict[str, Any]) -> StoredAuditEntry:
-    raw = item.get("hash")
-    return StoredAuditEntry(
-        content=json.loads(item["data"]),
-        seq=int(item["seq"]) if "seq" in item else None,
-        hash=bytes(getattr(raw, "value", raw)).hex() if raw is not None else None,
-    )
+    """An audit item as the verifier reads it. An item changed into something this code never writes (data that is
+    not a JSON object, a link of the wrong type) is still read, as content or a link that cannot verify: the
+    verifier reports it rather than failing."""
+    try:
+        content = json.loads(item["data"])
+    except (KeyError, TypeError, ValueError):
+        content = None
+    if not isinstance(content, dict):
+        content = {"unreadable": str(item.get("data"))}
+    raw_hash = item.get("hash")
+    raw_hash = getattr(raw_hash, "value", raw_hash)
+    if raw_hash is None:
+        stored_hash = None
+    elif isinstance(raw_hash, bytes | bytearray):
+        stored_hash = bytes(raw_hash).hex()
+    else:
+        stored_hash = ""  # not what this code writes: matches no hash
+    seq = item.get("seq")
+    if not isinstance(seq, int) or isinstance(seq, bool):
+        seq = None  # with a hash: a link half removed, reported as edited
+    return StoredAuditEntry(content=content, seq=seq, hash=stored_hash)
 
 
 def _date_range(
