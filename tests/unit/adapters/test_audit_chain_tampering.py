@@ -123,7 +123,12 @@ def test_a_chain_head_changed_behind_the_api_is_caught(table: Table) -> None:
     result = table.verify(case.id)
     assert result.broken_at is not None
     assert (result.broken_at.index, result.broken_at.reason) == (1, "head_mismatch")
-    table.client.update_item(TableName=table.name, Key=key, UpdateExpression="REMOVE chain_head, chain_len")
+    table.client.update_item(TableName=table.name, Key=key, UpdateExpression="REMOVE chain_len")
+    assert table.cases.get(table.tenant_id, case.id).id == case.id  # the case still reads
+    result = table.verify(case.id)
+    assert result.broken_at is not None
+    assert result.broken_at.reason == "head_mismatch"
+    table.client.update_item(TableName=table.name, Key=key, UpdateExpression="REMOVE chain_head")
     result = table.verify(case.id)
     assert result.broken_at is not None
     assert result.broken_at.reason == "head_mismatch"

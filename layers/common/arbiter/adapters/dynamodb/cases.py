@@ -82,10 +82,12 @@ def audit_day(tenant_id: str, case_id: str, day: str) -> str:
 
 def chain_head_of(item: dict[str, Any]) -> ChainHead | None:
     """The chain head a case item carries (None: the case's entries are all older than the chain)."""
-    if "chain_head" not in item:
-        return None
-    raw = item["chain_head"]
-    return ChainHead(hash=bytes(getattr(raw, "value", raw)).hex(), entries=int(item["chain_len"]))
+    raw = item.get("chain_head")
+    raw = getattr(raw, "value", raw)
+    entries = item.get("chain_len")
+    if not isinstance(raw, bytes | bytearray) or not isinstance(entries, int) or isinstance(entries, bool):
+        return None  # none yet, or changed into what this code never writes: the verifier says so
+    return ChainHead(hash=bytes(raw).hex(), entries=entries)
 
 
 def chain_head_values(head: ChainHead) -> dict[str, Any]:

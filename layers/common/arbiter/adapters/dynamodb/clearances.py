@@ -128,7 +128,7 @@ class DynamoClearanceStore:
             try:
                 self._client.transact_write_items(TransactItems=operations)
             except ClientError as exc:
-                if self._head_moved(exc, case_id):
+                if self._head_moved(exc):
                     continue
                 return False
             return True
@@ -147,7 +147,7 @@ class DynamoClearanceStore:
         return chain_head_of(from_item(response["Item"]))
 
     @staticmethod
-    def _head_moved(exc: ClientError, case_id: str) -> bool:
+    def _head_moved(exc: ClientError) -> bool:
         """True when the case's head moved since it was read (read it again); False when the clearance's own
         condition failed (the expected race: nothing to do); anything else is raised."""
         if exc.response["Error"]["Code"] != "TransactionCanceledException":
