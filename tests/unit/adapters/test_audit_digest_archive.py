@@ -176,3 +176,22 @@ def test_digests_chain_day_to_day_and_a_repeated_run_writes_nothing_twice(day: D
 def test_a_day_with_no_changes_writes_no_digest(day: Day) -> None:
     report = write_daily_digests(day.log, day.archive, day.date)
     assert (report.tenants, report.cases, report.digests) == (0, 0, [])
+
+
+class UnreachableArchive:
+    """A bucket that refuses the put (S3 unreachable, or the function's role lacking s3:PutObject)."""
+
+    def put_locked(self, key: str, body: bytes) -> str | None:
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "refused"}}, "PutObject")
+
+
+def test_a_digest_the_bucket_refused_is_not_recorded_and_the_next_run_writes_it(day: Day) -> None:
+    t = tenant()
+    case = day.open_case(t)
+    with pytest.raises(ClientError):
+        write_daily_digests(day.log, UnreachableArchive(), day.date)
+    assert day.log.digest(t, day.date.isoformat()) is None
+    assert day.cases_on(day.date).audit_chain(t, case.id).anchor is None
+    (record,) = write_daily_digests(day.log, day.archive, day.date).digests
+    assert day.log.digest(t, day.date.isoformat()) == record
+    assert day.cases_on(day.date).audit_chain(t, case.id).anchor is not None
