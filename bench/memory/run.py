@@ -11,7 +11,8 @@ resident memory (the kernel's VmHWM) is what its execution environment needed. T
 - `documents`: the heaviest pages a case may carry, uploaded (IngestDocumentsFunction) and given as remote pages
   (the workflow's ingest step): a 12-megapixel phone photo, a 600 dpi A4 colour scan as PNG and inside a PDF, and a
   PNG at the largest size ingestion accepts (`MAX_PIXELS`); then the reviewers' views of that case;
-- `scheduled`: the document retention and the reconciler, as their schedules invoke them;
+- `scheduled`: the document retention and the reconciler, as their schedules invoke them, and the audit digest of
+  the day's cases;
 - `watchlist`: a generated OpenSanctions list of `--watchlist-names` names (bench/screening's generator; the
   default collection holds about a million) stored where the shipped workflows read it, then a KYB case with one
   owner: the sanctions check (PluginsFunction) and the owner's case (WorkflowTasksFunction) load it into memory.
@@ -460,6 +461,9 @@ class Workload:
         runtime = self.stack.runtime
         for logical in ("DocumentRetentionFunction", "ReconcileCasesFunction"):
             runtime.invoke(runtime.by_logical_id(logical).name, event)
+        # The digest of today (the schedule's is of yesterday, when this stack had no cases): every case above.
+        today = {"date": dt.datetime.now(dt.UTC).date().isoformat()}
+        runtime.invoke(runtime.by_logical_id("AuditDigestFunction").name, today)
         self.quiesce()
 
     def watchlist(self, names: int, scratch: Path) -> None:

@@ -21,6 +21,7 @@ from arbiter.api.openapi import BEARER_ID_TOKEN_SECURITY, openapi_document, resp
 from arbiter.api.rest import RestApi
 from arbiter.api.review_schemas import (
     AssignRequest,
+    AuditVerification,
     CaseDetailView,
     ClearanceList,
     ClearedMatch,
@@ -44,7 +45,7 @@ from arbiter.api.review_schemas import (
 from arbiter.api.schemas import WorkflowList
 from arbiter.domain.case import CaseState
 from arbiter.domain.principal import Principal
-from arbiter.services import documents, ongoing_screening, retention, review, screening
+from arbiter.services import audit_trail, documents, ongoing_screening, retention, review, screening
 from arbiter.services.ports import CaseQuery
 
 logger = Logger()
@@ -165,6 +166,18 @@ def case_detail(case_id: str) -> CaseDetailView:
     return CaseDetailView.model_validate(
         {**view, "webhook_deliveries": recent_webhook_deliveries(principal, case_id)}
     )
+
+
+@app.get(
+    "/v1/review/cases/<case_id>/audit/verify",
+    summary="Recompute the case's audit hash chain and check it against its head and its daily digest",
+    operation_id="verifyAuditTrail",
+    tags=REVIEW,
+    responses=responses(403, 404),
+)
+def verify_audit_trail(case_id: str) -> AuditVerification:
+    verification = audit_trail.verify_audit_trail(deps(), reviewer(), case_id)
+    return AuditVerification.model_validate(verification.model_dump())
 
 
 def _case(case: Any) -> ReviewCaseView:

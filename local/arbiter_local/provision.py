@@ -259,7 +259,8 @@ class Provisioner:
     def _s3_bucket(self, logical_id: str, props: dict[str, Any]) -> None:
         name = props.get("BucketName") or self._name(logical_id, lower=True, limit=63)
         s3 = self.client("s3")
-        s3.create_bucket(Bucket=name)
+        # Object Lock can only be turned on when the bucket is created (it also turns versioning on).
+        s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=bool(props.get("ObjectLockEnabled")))
         if "CorsConfiguration" in props:
             s3.put_bucket_cors(Bucket=name, CORSConfiguration=_cors(props["CorsConfiguration"]))
         if "BucketEncryption" in props:
@@ -289,6 +290,10 @@ class Provisioner:
         if "LifecycleConfiguration" in props:
             s3.put_bucket_lifecycle_configuration(
                 Bucket=name, LifecycleConfiguration=_lifecycle(props["LifecycleConfiguration"])
+            )
+        if "ObjectLockConfiguration" in props:
+            s3.put_object_lock_configuration(
+                Bucket=name, ObjectLockConfiguration=_object_lock(props["ObjectLockConfiguration"])
             )
         self._record(
             logical_id,
@@ -796,6 +801,20 @@ def _cors(configuration: dict[str, Any]) -> dict[str, Any]:
     renamed = {"ExposedHeaders": "ExposeHeaders", "MaxAge": "MaxAgeSeconds", "Id": "ID"}
     rules = [{renamed.get(k, k): v for k, v in rule.items()} for rule in configuration.get("CorsRules", [])]
     return {"CORSRules": rules}
+
+
+def _object_lock(config: dict[str, Any]) -> dict[str, Any]:
+    """CloudFormation's ObjectLockConfiguration is the API's, except that a parameter's number arrives as text."""
+    request: dict[str, Any] = {"ObjectLockEnabled": config.get("ObjectLockEnabled", "Enabled")}
+    retention = (config.get("Rule") or {}).get("DefaultRetention")
+    if retention:
+        request["Rule"] = {
+            "DefaultRetention": {
+                "Mode": retention["Mode"],
+                **{unit: int(retention[unit]) for unit in ("Days", "Years") if unit in retention},
+            }
+        }
+    return request
 
 
 def _lifecycle(configuration: dict[str, Any]) -> dict[str, Any]:

@@ -340,6 +340,7 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
             ("listReviewWorkflows", {}),
             ("getWorkflowDefinition", {"path_parameters": {"workflow_id": "manual-review"}}),
             ("getReviewCase", {"path_parameters": {"case_id": v["in_review"]}}),
+            ("verifyAuditTrail", {"path_parameters": {"case_id": v["screened"]}}),
             ("getDocumentPageLinks", {"path_parameters": page}),
             ("listCaseClearances", {"path_parameters": {"case_id": v["screened"]}}),
             ("assignReviewCase", {"path_parameters": {"case_id": v["in_review"]}, "body": {}}),

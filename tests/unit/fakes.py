@@ -16,6 +16,7 @@ import itertools
 import json
 import re
 import secrets
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,14 @@ from typing import Any
 
 from arbiter.adapters.dynamodb.rule_sets import MAX_CONTENT_BYTES
 from arbiter.adapters.workflow_files import BuiltinWorkflowCatalog
+from arbiter.domain.audit_chain import (
+    Anchor,
+    AuditChain,
+    ChainHead,
+    StoredAuditEntry,
+    canonical,
+    extend,
+)
 from arbiter.domain.case import AuditEntry, Case, CaseState, Change, Continuation, RiskAssessment
 from arbiter.domain.document import MAX_PAGE_BYTES
 from arbiter.domain.errors import (
@@ -206,6 +215,12 @@ class InMemoryCases:
     def __init__(self) -> None:
         self.cases: dict[tuple[str, str], Case] = {}
         self.audit: dict[tuple[str, str], list[AuditEntry]] = {}
+        #: Each case's audit entries as stored, with their links (the order appended), its chain head and anchor.
+        self.chains: dict[tuple[str, str], list[StoredAuditEntry]] = {}
+        self.heads: dict[tuple[str, str], ChainHead] = {}
+        self.anchors: dict[tuple[str, str], Anchor] = {}
+        #: The chain length each case object handed out was read with (the store's save is conditional on it).
+        self._read_heads: dict[int, int | None] = {}
         self.events: list[CaseEvent] = []
         #: The outbox's continuations, in the order they were stored.
         self.continuations: list[Continuation] = []
@@ -221,6 +236,16 @@ class InMemoryCases:
         stored = case.model_copy(deep=True)
         self.cases[(case.tenant_id, case.id)] = stored
 
+    def _head_length(self, tenant_id: str, case_id: str) -> int | None:
+        head = self.heads.get((tenant_id, case_id))
+        return head.entries if head else None
+
+    def _remember_head(self, case: Case) -> None:
+        key = id(case)
+        if key not in self._read_heads:
+            weakref.finalize(case, self._read_heads.pop, key, None)
+        self._read_heads[key] = self._head_length(case.tenant_id, case.id)
+
     def _check_append_only(self, case: Case, change: Change) -> None:
         stored = {entry.id for entry in self.audit.get((case.tenant_id, case.id), [])}
         if any(entry.id in stored for entry in change.audit):
@@ -231,22 +256,60 @@ class InMemoryCases:
             raise ConcurrentUpdate(f"case {case.id} exists", case_id=case.id)
         case.version = 1
         self._store(case)
-        self.audit[(case.tenant_id, case.id)] = list(change.audit)
+        self.audit[(case.tenant_id, case.id)] = []
+        self.append_audit(case.tenant_id, case.id, change.audit)
+        self._remember_head(case)
         self.events += change.events
         self._committed(case, change)
 
     def save(self, case: Case, change: Change, *, expected_version: int) -> None:
         stored = self.cases.get((case.tenant_id, case.id))
-        if stored is None or stored.version != expected_version:
+        # As the store's condition: the version, and the audit chain's head the object was read with (a clearance
+        # moves the head without a new version).
+        read_head = self._read_heads.get(id(case))
+        if (
+            stored is None
+            or stored.version != expected_version
+            or read_head != self._head_length(case.tenant_id, case.id)
+        ):
             raise ConcurrentUpdate(
                 "the case was changed by someone else; reload it and try again", case_id=case.id
             )
         self._check_append_only(case, change)
         case.version = expected_version + 1
         self._store(case)
-        self.audit[(case.tenant_id, case.id)] += change.audit
+        self.append_audit(case.tenant_id, case.id, change.audit)
+        self._remember_head(case)
         self.events += change.events
         self._committed(case, change)
+
+    def append_audit(self, tenant_id: str, case_id: str, entries: list[AuditEntry]) -> None:
+        """Append `entries` to the case's trail and chain, moving its head (as the store's transaction does)."""
+        key = (tenant_id, case_id)
+        contents = [json.loads(canonical(e.model_dump(mode="json"))) for e in entries]
+        links = extend(self.heads.get(key), tenant_id, case_id, contents)
+        self.audit[key] += entries
+        self.chains.setdefault(key, []).extend(
+            StoredAuditEntry(content=content, seq=chain_link.seq, hash=chain_link.hash)
+            for content, chain_link in zip(contents, links, strict=True)
+        )
+        if links:
+            self.heads[key] = ChainHead(hash=links[-1].hash, entries=links[-1].seq + 1)
+
+    def audit_chain(self, tenant_id: str, case_id: str) -> AuditChain:
+        self._read(tenant_id, case_id)
+        key = (tenant_id, case_id)
+        return AuditChain(
+            tenant_id=tenant_id,
+            case_id=case_id,
+            # The store reads them in key order: time, then id.
+            records=sorted(
+                (r.model_copy(deep=True) for r in self.chains.get(key, [])),
+                key=lambda r: (dt.datetime.fromisoformat(r.content["at"]), r.content["id"]),
+            ),
+            head=self.heads.get(key),
+            anchor=self.anchors.get(key),
+        )
 
     def _committed(self, case: Case, change: Change) -> None:
         if change.monitored is not None:
@@ -270,7 +333,9 @@ class InMemoryCases:
         stored = self.cases.get((tenant_id, case_id))
         if stored is None:
             raise NotFound(f"case {case_id} not found", case_id=case_id)
-        return stored.model_copy(deep=True)
+        copied = stored.model_copy(deep=True)
+        self._remember_head(copied)
+        return copied
 
     def detail(self, tenant_id: str, case_id: str) -> CaseDetail:
         case = self._read(tenant_id, case_id)
@@ -303,7 +368,7 @@ class InMemoryCases:
         if q.search_prefix is not None:
             # A look-up, as the store's: the first `limit` found in creation order, no further page.
             found = sorted(self._found(q), key=lambda c: c.created_at, reverse=q.newest_first)
-            return Page(items=[c.model_copy(deep=True) for c in found[: q.limit]])
+            return Page(items=[self._read(c.tenant_id, c.id) for c in found[: q.limit]])
         partition, order = _index_of(q)
         found = sorted(self._found(q), key=order, reverse=q.newest_first)
         if q.cursor is not None:
@@ -312,7 +377,7 @@ class InMemoryCases:
         items = found[: q.limit]
         more = len(found) > q.limit
         return Page(
-            items=[c.model_copy(deep=True) for c in items],
+            items=[self._read(c.tenant_id, c.id) for c in items],
             cursor=encode_cursor(partition, order(items[-1])) if more else None,
         )
 
@@ -323,7 +388,7 @@ class InMemoryCases:
             raise ValueError("pages are numbered from 1")
         self.numbered_reads += 1
         found = sorted(self._found(q), key=lambda c: (c.created_at, c.id), reverse=q.newest_first)
-        return [c.model_copy(deep=True) for c in found[(number - 1) * q.limit : number * q.limit]]
+        return [self._read(c.tenant_id, c.id) for c in found[(number - 1) * q.limit : number * q.limit]]
 
 
 def _index_of(q: CaseQuery) -> tuple[str, Callable[[Case], tuple[str, ...]]]:
@@ -410,7 +475,7 @@ class InMemoryClearanceStore:
         if self.cases is not None:
             if (tenant_id, case_id) not in self.cases.cases:
                 raise NotFound(f"case {case_id} not found", case_id=case_id)
-            self.cases.audit[(tenant_id, case_id)].append(audit)
+            self.cases.append_audit(tenant_id, case_id, [audit])
         self.audit.append(audit)
 
 

@@ -39,7 +39,7 @@ class InMemoryMonitoredEntities:
         if (tenant_id, case_id) not in self.cases.cases:
             raise NotFound(f"case {case_id} not found", case_id=case_id)
         self.cases.monitored[(tenant_id, key)] = record.model_copy(update={"enabled": enabled})
-        self.cases.audit[(tenant_id, case_id)].append(audit)
+        self.cases.append_audit(tenant_id, case_id, [audit])  # the case's chain moves, as the store's does
         return True
 
 

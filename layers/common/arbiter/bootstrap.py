@@ -23,6 +23,8 @@ from arbiter.settings import Settings, SettingsError
 if TYPE_CHECKING:
     from botocore.config import Config
 
+    from arbiter.adapters.digest_archive import S3DigestArchive
+    from arbiter.adapters.dynamodb.audit_digests import DynamoAuditHeadLog
     from arbiter.adapters.dynamodb.auth_failures import DynamoAuthFailureCounter
     from arbiter.adapters.dynamodb.cases import DynamoCaseRepository
     from arbiter.adapters.dynamodb.clearances import DynamoClearanceStore
@@ -211,6 +213,22 @@ class Dependencies:
         if not self.settings.watchlists_bucket:
             raise SettingsError("WATCHLISTS_BUCKET is required to keep list fingerprints")
         return S3ListFingerprints(self.client("s3"), self.settings.watchlists_bucket)
+
+    @cached_property
+    def audit_heads(self) -> DynamoAuditHeadLog:
+        """The heads of the audit chains that moved on a day, and the daily digests' records."""
+        from arbiter.adapters.dynamodb.audit_digests import DynamoAuditHeadLog
+
+        return DynamoAuditHeadLog(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def digest_archive(self) -> S3DigestArchive:
+        """The audit digest bucket (Object Lock, compliance mode)."""
+        from arbiter.adapters.digest_archive import S3DigestArchive
+
+        if not self.settings.audit_digest_bucket:
+            raise SettingsError("AUDIT_DIGEST_BUCKET is required to write audit digests")
+        return S3DigestArchive(self.client("s3", "s3v4"), self.settings.audit_digest_bucket)
 
     @cached_property
     def checks(self) -> PluginCheckRunner:

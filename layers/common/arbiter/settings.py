@@ -46,6 +46,8 @@ class Settings(BaseModel):
     cors_allowed_origin: str | None = Field(default=None, alias="CORS_ALLOWED_ORIGIN")
     #: The KMS key that seals webhook secrets in the table (template.yaml: SecretsKey).
     secrets_key_id: str | None = Field(default=None, alias="SECRETS_KEY_ID")
+    #: Where the daily audit digests go (template.yaml: AuditDigestBucket, Object Lock in compliance mode).
+    audit_digest_bucket: str | None = Field(default=None, alias="AUDIT_DIGEST_BUCKET")
     #: Where the sanctions check reads its watchlists (template.yaml: the documents bucket).
     watchlists_bucket: str | None = Field(default=None, alias="WATCHLISTS_BUCKET")
     #: Checks of one case run at once.

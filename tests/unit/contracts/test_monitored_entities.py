@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from arbiter.domain.audit_chain import verify
 from arbiter.domain.case import SYSTEM, Actor, AuditEntry, Case, CaseState
 from arbiter.domain.entity import Entity
 from arbiter.domain.errors import NotFound
@@ -92,6 +93,9 @@ def test_a_switch_is_audited_on_its_case_and_approving_again_keeps_it_off(backen
     assert switch(backend, case, False) is False  # already off: nothing written
     actions = [e.action for e in backend.ports.cases.detail(case.tenant_id, case.id).audit]
     assert actions.count("monitoring.disabled") == 1
+    # The switch's audit entry extends the case's hash chain like any change's: the chain still verifies.
+    chain = verify(backend.ports.cases.audit_chain(case.tenant_id, case.id))
+    assert (chain.valid, chain.entries) == (True, len(actions))
     again = approved(backend, individual("e-1"))
     record = stored(backend, "e-1")
     assert record.case_id == again.id

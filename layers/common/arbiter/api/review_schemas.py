@@ -17,6 +17,7 @@ from arbiter.services.ports import CaseDetail
 __all__ = [
     "ActionView",
     "AssignRequest",
+    "AuditVerification",
     "CaseActions",
     "CaseDetailView",
     "ClearanceList",
@@ -98,6 +99,37 @@ def review_detail_view(
 
 
 # ---------------------------------------------------------------- what the reviewers' API answers
+
+
+class BrokenLinkView(BaseModel):
+    index: int = Field(
+        description="Position of the entry in the order verified (unchained ones first), from 0"
+    )
+    entry_id: str | None = Field(description="The entry there; null for an entry missing at the end")
+    reason: str = Field(
+        description="edited, missing, inserted, reordered, head_mismatch (the case's chain head) or "
+        "anchor_mismatch (the head a daily digest recorded)"
+    )
+    detail: str
+
+
+class AnchoredView(BaseModel):
+    date: str = Field(description="The day of the digest that recorded the case's head")
+    digest_key: str = Field(description="The digest's key in the audit digest bucket (Object Lock)")
+    entries: int = Field(description="How many chained entries the recorded head covers")
+
+
+class AuditVerification(BaseModel):
+    """The case's audit chain recomputed: valid with its head, or where it first breaks."""
+
+    valid: bool
+    entries: int = Field(description="Audit entries read")
+    unchained: int = Field(description="Entries stored before the chain existed (first, not hashed)")
+    head: str | None = Field(default=None, description="The chain's last hash (SHA-256, hex) when valid")
+    anchored: AnchoredView | None = Field(
+        default=None, description="The latest daily digest whose recorded head the chain reproduces"
+    )
+    broken_at: BrokenLinkView | None = None
 
 
 class ReviewerView(Principal):

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
+from arbiter.domain.audit_chain import AuditChain
 from arbiter.domain.case import AuditEntry, Case, CaseState, Change
 from arbiter.domain.errors import InvalidInput
 from arbiter.domain.monitored import MonitoredEntity
@@ -171,6 +172,10 @@ class CaseRepository(Protocol):
 
     def detail(self, tenant_id: str, case_id: str) -> CaseDetail:
         """The case, its audit trail (by time, then entry id) and its check results; NotFound."""
+
+    def audit_chain(self, tenant_id: str, case_id: str) -> AuditChain:
+        """The case's audit entries as stored (by time, then entry id) with their links, its chain head and its
+        latest anchor, for the verifier; NotFound."""
 
     def query(self, query: CaseQuery) -> Page[Case]:
         """Cases matching the query, one page at a time, in the order of the index that serves it: creation order

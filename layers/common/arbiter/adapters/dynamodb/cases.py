@@ -19,12 +19,13 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
 import json
 import random
 import threading
 import weakref
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -32,6 +33,15 @@ from botocore.exceptions import ClientError
 from arbiter.adapters.dynamodb import keys
 from arbiter.adapters.dynamodb.items import from_item, to_item
 from arbiter.adapters.dynamodb.packing import pack, unpack
+from arbiter.domain.audit_chain import (
+    Anchor,
+    AuditChain,
+    ChainHead,
+    ChainLink,
+    StoredAuditEntry,
+    canonical,
+    extend,
+)
 from arbiter.domain.case import AuditEntry, Case, CaseState, Change
 from arbiter.domain.errors import (
     ConcurrentUpdate,
@@ -45,7 +55,7 @@ from arbiter.domain.events import ArbiterEvent
 from arbiter.domain.search import search_terms
 from arbiter.services.ports import CaseDetail, CaseQuery, Page
 
-__all__ = ["DynamoCaseRepository", "audit_put"]
+__all__ = ["DynamoCaseRepository", "audit_day", "audit_put", "chain_head_of", "chain_head_values"]
 
 EVENT_RETENTION = dt.timedelta(days=30)  # outbox items stay a while as the case's event log
 MAX_QUERY_ROUNDS = 8  # bound the reads one page may cost when filters drop items
@@ -58,26 +68,55 @@ _INDEX_KEYS = {
 }
 
 
+_Loaded = tuple[str | None, set[str], ChainHead | None, str | None]
+
+#: Partitions of the ByAuditDay index per day, so that one day's first changes do not all land on one partition.
+AUDIT_DAY_SHARDS = 16
+
+
+def audit_day(tenant_id: str, case_id: str, day: str) -> str:
+    """The ByAuditDay partition a case whose chain moved on `day` (YYYY-MM-DD) is listed under."""
+    digest = hashlib.sha256(keys.case_pk(tenant_id, case_id).encode()).digest()
+    return f"{day}#{digest[0] % AUDIT_DAY_SHARDS:02d}"
+
+
+def chain_head_of(item: dict[str, Any]) -> ChainHead | None:
+    """The chain head a case item carries (None: the case's entries are all older than the chain)."""
+    raw = item.get("chain_head")
+    raw = getattr(raw, "value", raw)
+    entries = item.get("chain_len")
+    if not isinstance(raw, bytes | bytearray) or not isinstance(entries, int) or isinstance(entries, bool):
+        return None  # none yet, or changed into what this code never writes: the verifier says so
+    return ChainHead(hash=bytes(raw).hex(), entries=entries)
+
+
+def chain_head_values(head: ChainHead) -> dict[str, Any]:
+    """The case item's attributes for `head` (the hash stored as 32 bytes: writes are billed per KB)."""
+    return {"chain_head": bytes.fromhex(head.hash), "chain_len": head.entries}
+
+
 class _LoadedCases:
-    """What the store last read or wrote for each case object it handed out: its state and search terms, so a
-    save moves the per-state counters and rewrites only the search terms that changed. Kept here, beside the
-    objects rather than on them (the domain knows nothing of counters or terms), and forgotten with them."""
+    """What the store last read or wrote for each case object it handed out: its state, search terms and audit
+    chain head (with the day it last moved), so a save moves the per-state counters, rewrites only the search terms
+    that changed and extends the chain from the head it read. Kept here, beside the objects rather than on them
+    (the domain knows nothing of counters, terms or heads), and forgotten with them."""
 
     def __init__(self) -> None:
-        self._by_object: dict[int, tuple[str, set[str]]] = {}
+        self._by_object: dict[int, _Loaded] = {}
         self._lock = threading.Lock()
 
-    def remember(self, case: Case, state: str, terms: set[str]) -> None:
+    def remember(
+        self, case: Case, state: str, terms: set[str], head: ChainHead | None, day: str | None
+    ) -> None:
         key = id(case)
         with self._lock:
             if key not in self._by_object:
                 weakref.finalize(case, self._forget, key)
-            self._by_object[key] = (state, terms)
+            self._by_object[key] = (state, terms, head, day)
 
-    def recall(self, case: Case) -> tuple[str | None, set[str]]:
+    def recall(self, case: Case) -> _Loaded:
         with self._lock:
-            state, terms = self._by_object.get(id(case), (None, set()))
-        return state, terms
+            return self._by_object.get(id(case), (None, set(), None, None))
 
     def _forget(self, key: int) -> None:
         with self._lock:
@@ -88,14 +127,22 @@ _loaded = _LoadedCases()
 
 
 def audit_put(
-    table: str, tenant_id: str, case_id: str, entry: AuditEntry, event: ArbiterEvent | None = None
+    table: str,
+    tenant_id: str,
+    case_id: str,
+    entry: AuditEntry,
+    chain_link: ChainLink,
+    event: ArbiterEvent | None = None,
 ) -> dict[str, Any]:
     """The transaction item that appends one audit entry to a case (conditional on not existing: append-only),
-    carrying `event` for the stream publisher when the change has one to publish."""
+    at its place in the case's chain, carrying `event` for the stream publisher when the change has one to
+    publish. `data` is the entry's canonical JSON, the bytes its hash covers."""
     item: dict[str, Any] = {
         "pk": keys.case_pk(tenant_id, case_id),
         "sk": f"{keys.AUDIT_PREFIX}{keys.timestamp(entry.at)}#{entry.id}",
-        "data": entry.model_dump_json(),
+        "data": canonical(entry.model_dump(mode="json")).decode(),
+        "seq": chain_link.seq,
+        "hash": bytes.fromhex(chain_link.hash),
     }
     if event is not None:
         item["detail_type"] = event.type
@@ -108,45 +155,60 @@ def audit_put(
 class DynamoCaseRepository:
     """Implements `arbiter.services.ports.CaseRepository`."""
 
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(
+        self, client: Any, table_name: str, *, clock: Callable[[], dt.datetime] | None = None
+    ) -> None:
         self._client = client
         self._table = table_name
+        #: What day a chain moved on (ByAuditDay); None: the system clock.
+        self._clock = clock
 
     # ------------------------------------------------------------------ writes
     def add(self, case: Case, change: Change) -> None:
         """Store a new case; Conflict if the id exists."""
         case.version = 1
         terms = search_terms(case)
+        links, head, day = self._chain(case, change, None, None)
         operations = [
             {
                 "Put": {
                     "TableName": self._table,
-                    "Item": to_item(self._case_item(case, terms)),
+                    "Item": to_item(self._case_item(case, terms, head, day)),
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             },
-            *self._history(case, change),
+            *self._history(case, change, links),
             self._count(case.tenant_id, {case.state.value: 1}),
         ]
         self._write_terms(case, put=terms)
         self._transact(operations, case)
-        _loaded.remember(case, case.state.value, terms)
+        _loaded.remember(case, case.state.value, terms, head, day)
 
     def save(self, case: Case, change: Change, *, expected_version: int) -> None:
-        """Store the case if nobody else changed it since it was read (its version); else Conflict."""
-        previous_state, old_terms = _loaded.recall(case)
+        """Store the case if nobody else changed it since it was read (its version and its chain head); else
+        Conflict."""
+        previous_state, old_terms, old_head, old_day = _loaded.recall(case)
         terms = search_terms(case)
+        links, head, day = self._chain(case, change, old_head, old_day)
         case.version = expected_version + 1
+        expected: dict[str, Any] = {":expected": expected_version}
+        # The head is part of the condition: a clearance appends to the chain without changing the version, and a
+        # case object this store did not read has no head to extend. Either way, no fork: a lost race.
+        if old_head is None:
+            condition = "version = :expected AND attribute_not_exists(chain_len)"
+        else:
+            condition = "version = :expected AND chain_len = :chain_len"
+            expected[":chain_len"] = old_head.entries
         operations: list[dict[str, Any]] = [
             {
                 "Put": {
                     "TableName": self._table,
-                    "Item": to_item(self._case_item(case, terms)),
-                    "ConditionExpression": "version = :expected",
-                    "ExpressionAttributeValues": to_item({":expected": expected_version}),
+                    "Item": to_item(self._case_item(case, terms, head, day)),
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeValues": to_item(expected),
                 }
             },
-            *self._history(case, change),
+            *self._history(case, change, links),
         ]
         if previous_state is not None and previous_state != case.state.value:
             operations.append(self._count(case.tenant_id, {previous_state: -1, case.state.value: 1}))
@@ -156,8 +218,18 @@ class DynamoCaseRepository:
         except Conflict:
             case.version = expected_version
             raise
-        _loaded.remember(case, case.state.value, terms)
+        _loaded.remember(case, case.state.value, terms, head, day)
         self._write_terms(case, delete=old_terms - terms)
+
+    def _chain(
+        self, case: Case, change: Change, head: ChainHead | None, day: str | None
+    ) -> tuple[list[ChainLink], ChainHead | None, str | None]:
+        """The links of the change's audit entries after `head`, the head after them and the day it moved."""
+        links = extend(head, case.tenant_id, case.id, [e.model_dump(mode="json") for e in change.audit])
+        if not links:
+            return links, head, day
+        today = (self._clock() if self._clock else dt.datetime.now(dt.UTC)).astimezone(dt.UTC).date()
+        return links, ChainHead(hash=links[-1].hash, entries=links[-1].seq + 1), today.isoformat()
 
     def save_checks(self, tenant_id: str, case_id: str, results: dict[str, dict[str, Any]]) -> None:
         """One item per check result; a re-run replaces the previous result of the same check."""
@@ -244,7 +316,9 @@ class DynamoCaseRepository:
                 ) from exc
             raise
 
-    def _case_item(self, case: Case, terms: set[str]) -> dict[str, Any]:
+    def _case_item(
+        self, case: Case, terms: set[str], head: ChainHead | None, day: str | None
+    ) -> dict[str, Any]:
         t = case.tenant_id
         created = keys.timestamp(case.created_at)
         state = case.state.value
@@ -271,13 +345,26 @@ class DynamoCaseRepository:
         if case.entity.id:
             item["entity_pk"] = keys.entity_pk(t, case.entity.id)
             item["entity_sk"] = f"{case.workflow_id}#{created}#{case.id}"
+        if head is not None:
+            item.update(chain_head_values(head))
+        if day is not None:
+            # ByAuditDay (keys only): the key moves on a case's first change of a day only, so the daily digest
+            # finds the day's heads with a Query, for one index write per case and day.
+            item["audit_day"] = audit_day(t, case.id, day)
         return item
 
-    def _history(self, case: Case, change: Change) -> list[dict[str, Any]]:
+    def _history(self, case: Case, change: Change, links: list[ChainLink]) -> list[dict[str, Any]]:
         pk = keys.case_pk(case.tenant_id, case.id)
         riding = change.events[: len(change.audit)]  # one event on each audit entry's item, in order
         operations = [
-            audit_put(self._table, case.tenant_id, case.id, entry, riding[i] if i < len(riding) else None)
+            audit_put(
+                self._table,
+                case.tenant_id,
+                case.id,
+                entry,
+                links[i],
+                riding[i] if i < len(riding) else None,
+            )
             for i, entry in enumerate(change.audit)
         ]
         expires = int((dt.datetime.now(dt.UTC) + EVENT_RETENTION).timestamp())
@@ -399,6 +486,31 @@ class DynamoCaseRepository:
         if detail.case.child_case_ids:
             detail.children = self.find_by_ids(tenant_id, detail.case.child_case_ids)
         return detail
+
+    def audit_chain(self, tenant_id: str, case_id: str) -> AuditChain:
+        """The case's audit entries as stored (with their links), its chain head and its latest anchor, in one
+        Query of the keys from `ANCHOR` to `CASE` (the audit entries sort between them), without the events the
+        entries carry."""
+        items = self._query_all(
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :first AND :case",
+            ExpressionAttributeValues=to_item(
+                {":pk": keys.case_pk(tenant_id, case_id), ":first": keys.ANCHOR_SK, ":case": keys.CASE_SK}
+            ),
+            ProjectionExpression="sk, #data, seq, #hash, chain_head, chain_len, anchor",
+            ExpressionAttributeNames={"#data": "data", "#hash": "hash"},
+            ConsistentRead=True,
+        )
+        case_item = next((i for i in items if i["sk"] == keys.CASE_SK), None)
+        if case_item is None:
+            raise NotFound(f"case {case_id} not found", case_id=case_id)
+        anchor_item = next((i for i in items if i["sk"] == keys.ANCHOR_SK), None)
+        return AuditChain(
+            tenant_id=tenant_id,
+            case_id=case_id,
+            records=[_stored_entry(i) for i in items if i["sk"].startswith(keys.AUDIT_PREFIX)],
+            head=chain_head_of(case_item),
+            anchor=Anchor.model_validate_json(anchor_item["anchor"]) if anchor_item else None,
+        )
 
     def find_by_ids(self, tenant_id: str, case_ids: list[str]) -> list[Case]:
         """BatchGetItem in chunks of 100; order follows `case_ids`."""
@@ -594,7 +706,8 @@ class DynamoCaseRepository:
         raw = unpack(bytes(getattr(body, "value", body))) if body is not None else item["data"]
         case = Case.model_validate_json(raw)
         case.version = int(item["version"])
-        _loaded.remember(case, item["state"], set(item.get("search_terms", [])))
+        day = str(item["audit_day"]).split("#", 1)[0] if "audit_day" in item else None
+        _loaded.remember(case, item["state"], set(item.get("search_terms", [])), chain_head_of(item), day)
         return case
 
     @staticmethod
@@ -625,6 +738,30 @@ class DynamoCaseRepository:
                 "the cursor does not belong to this query; start again without it", path="cursor"
             )
         return to_item(key)
+
+
+def _stored_entry(item: dict[str, Any]) -> StoredAuditEntry:
+    """An audit item as the verifier reads it. An item changed into something this code never writes (data that is
+    not a JSON object, a link of the wrong type) is still read, as content or a link that cannot verify: the
+    verifier reports it rather than failing."""
+    try:
+        content = json.loads(item["data"])
+    except (KeyError, TypeError, ValueError):
+        content = None
+    if not isinstance(content, dict):
+        content = {"unreadable": str(item.get("data"))}
+    raw_hash = item.get("hash")
+    raw_hash = getattr(raw_hash, "value", raw_hash)
+    if raw_hash is None:
+        stored_hash = None
+    elif isinstance(raw_hash, bytes | bytearray):
+        stored_hash = bytes(raw_hash).hex()
+    else:
+        stored_hash = ""  # not what this code writes: matches no hash
+    seq = item.get("seq")
+    if not isinstance(seq, int) or isinstance(seq, bool):
+        seq = None  # with a hash: a link half removed, reported as edited
+    return StoredAuditEntry(content=content, seq=seq, hash=stored_hash)
 
 
 def _date_range(

@@ -4,6 +4,11 @@ A clearance and the audit entry that records it on the case are written in one t
 case existing and on the clearance not existing yet: a clearance is never stored without its audit line, and
 clearing twice changes nothing. Revoking deletes it in the same way, conditional on it still being there, with
 its own audit line on the case it is revoked from.
+
+The audit line extends the case's hash chain from the head read with the case item, and the same transaction
+moves the head, conditional on it being the one read: a case change saved in between makes it read again
+(a few times, then ConcurrentUpdate), and a case change saved after it finds the head moved (a lost race), so the
+chain never forks.
 """
 
 from __future__ import annotations
@@ -11,16 +16,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from arbiter.adapters.dynamodb import keys
-from arbiter.adapters.dynamodb.cases import audit_put
+from arbiter.adapters.dynamodb.audit_writes import write_with_audit
 from arbiter.adapters.dynamodb.items import from_item, to_item
 from arbiter.domain.case import AuditEntry
-from arbiter.domain.errors import Conflict, NotFound
 from arbiter.domain.screening import Clearance
 
 __all__ = ["DynamoClearanceStore"]
+
+#: Reads of the case's head a clearance makes when case changes keep moving it.
 
 
 class DynamoClearanceStore:
@@ -69,7 +73,7 @@ class DynamoClearanceStore:
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
-        return self._with_audit(put, clearance.tenant_id, clearance.case_id, audit)
+        return write_with_audit(self._client, self._table, put, clearance.tenant_id, clearance.case_id, audit)
 
     def remove(self, clearance: Clearance, case_id: str, audit: AuditEntry) -> bool:
         """Delete the clearance with an audit entry on `case_id`; False (nothing written) if it is already gone."""
@@ -84,42 +88,7 @@ class DynamoClearanceStore:
                 "ConditionExpression": "attribute_exists(pk)",
             }
         }
-        return self._with_audit(delete, clearance.tenant_id, case_id, audit)
-
-    def _with_audit(self, write: dict[str, Any], tenant_id: str, case_id: str, audit: AuditEntry) -> bool:
-        """`write`, conditional on the case existing, with `audit` appended to it: all or nothing. False when
-        `write`'s own condition failed (nothing written)."""
-        operations = [
-            write,
-            {
-                "ConditionCheck": {
-                    "TableName": self._table,
-                    "Key": to_item({"pk": keys.case_pk(tenant_id, case_id), "sk": keys.CASE_SK}),
-                    "ConditionExpression": "attribute_exists(pk)",
-                }
-            },
-            audit_put(self._table, tenant_id, case_id, audit),
-        ]
-        try:
-            self._client.transact_write_items(TransactItems=operations)
-        except ClientError as exc:
-            self._raise_unless_first_condition_failed(exc, case_id)
-            return False
-        return True
-
-    @staticmethod
-    def _raise_unless_first_condition_failed(exc: ClientError, case_id: str) -> None:
-        """A cancelled transaction whose first condition failed is the expected race; anything else is raised."""
-        if exc.response["Error"]["Code"] != "TransactionCanceledException":
-            raise exc
-        reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-        if reasons[:1] == ["ConditionalCheckFailed"]:
-            return
-        if reasons[1:2] == ["ConditionalCheckFailed"]:
-            raise NotFound(f"case {case_id} not found", case_id=case_id) from exc
-        if "TransactionConflict" in reasons:
-            raise Conflict("the case is being changed right now; try again", case_id=case_id) from exc
-        raise exc
+        return write_with_audit(self._client, self._table, delete, clearance.tenant_id, case_id, audit)
 
     def _party_items(self, tenant_id: str, party_key: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []

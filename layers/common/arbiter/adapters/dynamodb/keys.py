@@ -6,7 +6,9 @@ r"""The table's key layout, in one place. Every key of tenant data starts with t
 | API key | `APIKEY#{sha256}` | `APIKEY` |
 | failed authentications of a source in a window (expires) | `AUTHFAIL#{ip}#{window start}` | `AUTHFAIL` |
 | case | `TENANT#{t}#CASE#{case}` | `CASE` |
-| audit entry | `TENANT#{t}#CASE#{case}` | `AUDIT#{time}#{id}` |
+| audit entry (hash-chained: `seq`, `hash`) | `TENANT#{t}#CASE#{case}` | `AUDIT#{time}#{id}` |
+| the case's latest anchor in a daily audit digest | `TENANT#{t}#CASE#{case}` | `ANCHOR` |
+| a tenant's daily audit digest (its S3 key and SHA-256) | `TENANT#{t}#AUDITDIGEST` | `{date}` |
 | outbox event | `TENANT#{t}#CASE#{case}` | `EVENT#{time}#{id}` |
 | check result | `TENANT#{t}#CASE#{case}` | `CHECK#{name}` |
 | search term | `TENANT#{t}#SEARCH` | `{term}#{case}` |
@@ -38,6 +40,7 @@ Index keys on a case item (see template.yaml for the indexes):
 | ByTenant | `T#{t}#CASE` | `{created}#{case}` |
 | ByTenant (rule sets) | `T#{t}#RULESET` | `{rule set id}` |
 | ByTenant (alerts) | `T#{t}#ALERT` | `{created}#{alert}` |
+| ByAuditDay (cases whose audit chain moved that day) | `{date}#{shard}` | `pk` (the case's table key) |
 
 Webhook items use two of the same indexes with partitions of their own:
 
@@ -57,6 +60,8 @@ API_KEY_SK = "APIKEY"
 AUTH_FAILURES_SK = "AUTHFAIL"
 CASE_SK = "CASE"
 AUDIT_PREFIX = "AUDIT#"
+#: Sorts before `AUDIT#` and `CASE`: the verifier reads anchor, entries and case in one range.
+ANCHOR_SK = "ANCHOR"
 EVENT_PREFIX = "EVENT#"
 CONTINUATION_PREFIX = (
     "CONT#"  # the outbox's workflow continuations (ContinueWorkflowsFunction's stream filter)
@@ -97,6 +102,10 @@ def tenant_index_pk(tenant_id: str, kind: str) -> str:
 
 def case_pk(tenant_id: str, case_id: str) -> str:
     return f"TENANT#{tenant_id}#CASE#{case_id}"
+
+
+def audit_digests_pk(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}#AUDITDIGEST"
 
 
 def search_pk(tenant_id: str) -> str:

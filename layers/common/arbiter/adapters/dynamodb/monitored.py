@@ -12,13 +12,11 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from arbiter.adapters.dynamodb import keys
-from arbiter.adapters.dynamodb.cases import audit_put
+from arbiter.adapters.dynamodb.audit_writes import write_with_audit
 from arbiter.adapters.dynamodb.items import from_item, to_item
 from arbiter.domain.case import AuditEntry
-from arbiter.domain.errors import Conflict, NotFound
+from arbiter.domain.errors import NotFound
 from arbiter.domain.monitored import MonitoredEntity
 
 __all__ = ["DynamoMonitoredEntities"]
@@ -57,32 +55,22 @@ class DynamoMonitoredEntities:
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def set_enabled(self, tenant_id: str, key: str, enabled: bool, audit: AuditEntry, case_id: str) -> bool:
-        """Switch monitoring of the entity on or off with `audit` on `case_id`, atomically; False (nothing written)
-        if it already was, NotFound if the entity is not in the index."""
-        operations = [
-            {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": to_item({"pk": keys.monitored_pk(tenant_id), "sk": key}),
-                    "UpdateExpression": "SET enabled = :to",
-                    "ConditionExpression": "attribute_exists(pk) AND enabled <> :to",
-                    "ExpressionAttributeValues": to_item({":to": enabled}),
-                }
-            },
-            audit_put(self._table, tenant_id, case_id, audit),
-        ]
-        try:
-            self._client.transact_write_items(TransactItems=operations)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-            if reasons[:1] != ["ConditionalCheckFailed"]:
-                raise Conflict("the entity is being changed right now; try again", case_id=case_id) from exc
-            if self.get(tenant_id, key) is None:
-                raise NotFound(f"entity {key} is not monitored", entity_id=key) from exc
-            return False
-        return True
+        """Switch monitoring of the entity on or off with `audit` on `case_id` (its hash chain moved), atomically;
+        False (nothing written) if it already was, NotFound if the entity is not in the index."""
+        switch = {
+            "Update": {
+                "TableName": self._table,
+                "Key": to_item({"pk": keys.monitored_pk(tenant_id), "sk": key}),
+                "UpdateExpression": "SET enabled = :to",
+                "ConditionExpression": "attribute_exists(pk) AND enabled <> :to",
+                "ExpressionAttributeValues": to_item({":to": enabled}),
+            }
+        }
+        if write_with_audit(self._client, self._table, switch, tenant_id, case_id, audit):
+            return True
+        if self.get(tenant_id, key) is None:
+            raise NotFound(f"entity {key} is not monitored", entity_id=key)
+        return False
 
 
 def _record(tenant_id: str, item: dict[str, Any]) -> MonitoredEntity:
