@@ -276,10 +276,10 @@ def entity_monitoring(case_id: str) -> EntityMonitoring:
 
 
 @app.put(
-    "/v1/review/cases/<case_id>/monitoring",
+    "/v1/admin/cases/<case_id>/monitoring",
     summary="Switch ongoing screening of the case's entity off or on (admins)",
     operation_id="setEntityMonitoring",
-    tags=REVIEW,
+    tags=ADMIN,
     responses=responses(403, 404),
 )
 def set_entity_monitoring(case_id: str, body: MonitoringSwitch) -> EntityMonitoring:

@@ -164,6 +164,11 @@ def world(stack: Any) -> Iterator[World]:
         f"/v1/review/cases/{decided}/decision", json={"decision": "reject", "reason": "x"}
     )
     assert response.status_code == 200, response.text
+    approved = _in_review(world, _case(world, "manual-review", {**PERSON, "id": f"fz-approved-{suffix}"}))
+    response = reviewer.post(
+        f"/v1/review/cases/{approved}/decision", json={"decision": "approve", "reason": "x"}
+    )
+    assert response.status_code == 200, response.text  # its entity is monitored from now on
 
     with_document = _case(world, "manual-review", {**PERSON, "id": f"fz-doc-{suffix}"})
     declared = declare(api, with_document, id="passport")
@@ -200,7 +205,7 @@ def world(stack: Any) -> Iterator[World]:
 
     REAL_IDS.update(
         {
-            "case_id": [collecting, in_review, with_document, screened, decided],
+            "case_id": [collecting, in_review, with_document, screened, decided, approved],
             "runtime_id": [run.json()["workflowRuntimeId"]],
             "document_id": ["passport"],
             "index": [0],
@@ -221,6 +226,7 @@ def world(stack: Any) -> Iterator[World]:
         "screened": screened,
         "screened_entity": screened_entity,
         "decided": decided,
+        "approved": approved,
         "decided_entity": decided_entity,
         "rule_set": rule_set,
     }
@@ -341,6 +347,7 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
             ("getWorkflowDefinition", {"path_parameters": {"workflow_id": "manual-review"}}),
             ("getReviewCase", {"path_parameters": {"case_id": v["in_review"]}}),
             ("verifyAuditTrail", {"path_parameters": {"case_id": v["screened"]}}),
+            ("getEntityMonitoring", {"path_parameters": {"case_id": v["approved"]}}),
             ("getDocumentPageLinks", {"path_parameters": page}),
             ("listCaseClearances", {"path_parameters": {"case_id": v["screened"]}}),
             ("assignReviewCase", {"path_parameters": {"case_id": v["in_review"]}, "body": {}}),
@@ -379,6 +386,10 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
             ("getDocumentRetention", {}),
             ("setDocumentRetention", {"body": {"days": 3650}}),
             ("setLegalHold", {"path_parameters": {"case_id": v["collecting"]}, "body": {"reason": "audit"}}),
+            (
+                "setEntityMonitoring",
+                {"path_parameters": {"case_id": v["approved"]}, "body": {"enabled": False, "reason": "fuzz"}},
+            ),
             ("releaseLegalHold", {"path_parameters": {"case_id": v["collecting"]}}),
             (
                 "eraseEntity",

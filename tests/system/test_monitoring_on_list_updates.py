@@ -128,8 +128,8 @@ def test_a_list_update_naming_an_approved_customer_opens_one_monitoring_case(ten
 
     # Monitoring switched off by an admin (a viewer may not), audited on the onboarding case.
     switch = {"enabled": False, "reason": "customer offboarded"}
-    assert viewer.put(f"/v1/review/cases/{onboarding}/monitoring", json=switch).status_code == 403
-    response = admin.put(f"/v1/review/cases/{onboarding}/monitoring", json=switch)
+    assert viewer.put(f"/v1/admin/cases/{onboarding}/monitoring", json=switch).status_code == 403
+    response = admin.put(f"/v1/admin/cases/{onboarding}/monitoring", json=switch)
     assert response.status_code == 200, response.text
     assert response.json()["enabled"] is False
     audit = viewer.get(f"/v1/review/cases/{onboarding}").json()["audit"]
