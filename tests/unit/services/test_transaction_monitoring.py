@@ -99,9 +99,11 @@ def test_a_default_another_request_published_just_after_it_was_looked_for_is_pin
     """The other order of the same race: the default was published between this request's two reads."""
     deps.rule_sets.add_version("acme", default_scenarios(), actor="arbiter", at=NOW)
     deps.rule_sets.publish("acme", MONITORING_RULE_SET_ID, 1, actor="arbiter", at=NOW)
-    reads = iter([None])
+    reads = iter([None])  # the first read is stale (taken before the other request published), later ones not
     published = deps.rule_sets.published_version
-    deps.rule_sets.published_version = lambda t, r: next(reads, None) or published(t, r)  # first read: stale
+    deps.rule_sets.published_version = lambda t, r: (
+        next(reads) if reads.__length_hint__() else published(t, r)
+    )
     decided = decide_transaction(deps, KEY, tx(1))
     assert decided.rule_set.version == 1
     assert [v.version for v in deps.rule_sets.versions("acme", MONITORING_RULE_SET_ID)] == [1]
