@@ -489,9 +489,17 @@ class InMemoryRuleSets:
         self.updated_at: dict[tuple[str, str], dt.datetime] = {}
 
     def add_version(
-        self, tenant_id: str, draft: RuleSetDraft, *, actor: str | None, at: dt.datetime
+        self,
+        tenant_id: str,
+        draft: RuleSetDraft,
+        *,
+        actor: str | None,
+        at: dt.datetime,
+        after: int | None = None,
     ) -> RuleSetVersion:
         stored = self.versions_by_key.setdefault((tenant_id, draft.id), [])
+        if after is not None and after != len(stored):
+            raise Conflict(f"version {after + 1} of {draft.id} was just saved")
         version = RuleSetVersion(
             **draft.model_dump(), version=len(stored) + 1, status="draft", created_at=at, created_by=actor
         )

@@ -69,6 +69,17 @@ def test_versions_are_listed_newest_first_up_to_the_limit(
     assert [v.version for v in rule_sets.versions(backend.tenant_id, "kyc-default", limit=2)] == [4, 3]
 
 
+def test_a_save_above_a_version_read_earlier_is_refused_once_another_version_was_saved(
+    rule_sets: RuleSetRepository, backend: Backend
+) -> None:
+    t = backend.tenant_id
+    assert rule_sets.add_version(t, draft(), actor="a", at=AT, after=0).version == 1
+    with pytest.raises(Conflict):
+        rule_sets.add_version(t, draft(name="stale"), actor="b", at=later(1), after=0)
+    assert rule_sets.add_version(t, draft(), actor="c", at=later(2), after=1).version == 2
+    assert [v.created_by for v in rule_sets.versions(t, "kyc-default")] == ["c", "a"]
+
+
 def test_a_rule_set_too_large_to_store_is_refused_and_nothing_is_stored(
     rule_sets: RuleSetRepository, backend: Backend
 ) -> None:

@@ -15,7 +15,7 @@ from arbiter.domain.events import TransactionDecided
 from arbiter.domain.monitoring import History
 from arbiter.domain.principal import Principal
 from arbiter.domain.transactions import Counterparty, Transaction
-from arbiter.rules.ruleset import RuleSetDraft
+from arbiter.rules.ruleset import RuleSetDraft, RuleSetVersion
 from arbiter.services import transactions
 from arbiter.services.rule_sets import CompiledRuleSets
 from arbiter.services.transactions import MONITORING_RULE_SET_ID, decide_transaction, default_scenarios
@@ -338,12 +338,14 @@ def test_a_history_that_never_settles_is_a_conflict_to_retry_and_nothing_is_stor
 class PublishedMeanwhile(InMemoryRuleSets):
     """Another request publishes the default scenarios between our read and our save."""
 
-    def add_version(self, tenant_id: str, draft: RuleSetDraft, *, actor: str | None, at: dt.datetime) -> Any:
+    def add_version(
+        self, tenant_id: str, draft: RuleSetDraft, *, actor: str | None, at: dt.datetime, **kw: Any
+    ) -> Any:
         if not self.versions_by_key:
             super().add_version(tenant_id, draft, actor=actor, at=at)
             self.publish(tenant_id, draft.id, 1, actor=actor, at=at)
             raise Conflict("version 1 was just taken")
-        return super().add_version(tenant_id, draft, actor=actor, at=at)
+        return super().add_version(tenant_id, draft, actor=actor, at=at, **kw)
 
 
 def test_two_first_transactions_install_the_default_scenarios_once():
@@ -351,6 +353,34 @@ def test_two_first_transactions_install_the_default_scenarios_once():
     deps.compiled_rule_sets = CompiledRuleSets(deps.rule_sets)
     assert decide_transaction(deps, KEY, tx(1)).rule_set.version == 1
     assert len(deps.rule_sets.versions("acme", MONITORING_RULE_SET_ID)) == 1
+
+
+class SavedUnseen(InMemoryRuleSets):
+    """Another request's save of the default is stored, but the first listing of versions does not show it yet
+    (a DynamoDB query sees a transaction's items one by one)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.listings = 0
+
+    def versions(self, tenant_id: str, rule_set_id: str, *, limit: int = 100) -> list[RuleSetVersion]:
+        self.listings += 1
+        if self.listings == 1:
+            super().add_version(
+                tenant_id,
+                transactions.default_scenarios(),
+                actor=transactions.DEFAULT_SCENARIOS_ACTOR,
+                at=NOW,
+            )
+            raise NotFound(f"no rule set {rule_set_id}", rule_set_id=rule_set_id)
+        return super().versions(tenant_id, rule_set_id, limit=limit)
+
+
+def test_a_default_saved_by_another_request_but_not_yet_listed_is_published_not_saved_again():
+    deps = MonitoringDeps(rule_sets=SavedUnseen())
+    deps.compiled_rule_sets = CompiledRuleSets(deps.rule_sets)
+    assert decide_transaction(deps, KEY, tx(1)).rule_set.version == 1
+    assert [v.status for v in deps.rule_sets.versions("acme", MONITORING_RULE_SET_ID)] == ["published"]
 
 
 @pytest.mark.parametrize(

@@ -201,9 +201,16 @@ class RuleSetRepository(Protocol):
     """Rule set versions (see arbiter.rules.ruleset); versions never change once saved."""
 
     def add_version(
-        self, tenant_id: str, draft: RuleSetDraft, *, actor: str | None, at: dt.datetime
+        self,
+        tenant_id: str,
+        draft: RuleSetDraft,
+        *,
+        actor: str | None,
+        at: dt.datetime,
+        after: int | None = None,
     ) -> RuleSetVersion:
-        """Store the draft as the next version; Conflict if that number was just taken, InvalidRule if too large."""
+        """Store the draft as the next version; Conflict if that number was just taken (or, given `after`, if the
+        newest stored version is not `after`, 0 meaning none), InvalidRule if too large."""
 
     def get_version(self, tenant_id: str, rule_set_id: str, version: int) -> RuleSetVersion:
         """One version, or NotFound."""

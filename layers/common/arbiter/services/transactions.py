@@ -117,13 +117,19 @@ def pin_monitoring_rule_set(deps: TransactionDeps, tenant_id: str) -> Monitoring
             if newest is not None and newest.status == "published":
                 continue  # published since it was read: read it again
             # Another request may be installing the default right now (saved, not yet published): publish that
-            # one rather than a second copy above it.
+            # one rather than a second copy above it. The copy is saved only above the version read, so a save
+            # this read did not see yet (a query sees a transaction's items one by one) is a conflict, not a
+            # second default.
             installing = newest is not None and newest.created_by == DEFAULT_SCENARIOS_ACTOR
             saved_version = (
                 newest.version
                 if newest is not None and installing
                 else deps.rule_sets.add_version(
-                    tenant_id, default_scenarios(), actor=DEFAULT_SCENARIOS_ACTOR, at=at
+                    tenant_id,
+                    default_scenarios(),
+                    actor=DEFAULT_SCENARIOS_ACTOR,
+                    at=at,
+                    after=newest.version if newest is not None else 0,
                 ).version
             )
             deps.rule_sets.publish(

@@ -43,11 +43,21 @@ class DynamoRuleSetRepository:
         return from_item(item) if item else None
 
     def add_version(
-        self, tenant_id: str, draft: RuleSetDraft, *, actor: str | None, at: dt.datetime
+        self,
+        tenant_id: str,
+        draft: RuleSetDraft,
+        *,
+        actor: str | None,
+        at: dt.datetime,
+        after: int | None = None,
     ) -> RuleSetVersion:
-        """Store `draft` as the next version (a draft); Conflict if another save took that number first."""
-        summary = self._summary(tenant_id, draft.id, consistent=True)
-        previous = int(summary["latest_version"]) if summary else 0
+        """Store `draft` as the next version (a draft); Conflict if another save took that number first. Given
+        `after`, the version is `after + 1` and the save a Conflict unless the newest stored version is `after`."""
+        if after is None:
+            summary = self._summary(tenant_id, draft.id, consistent=True)
+            previous = int(summary["latest_version"]) if summary else 0
+        else:
+            previous = after
         version = RuleSetVersion(
             **draft.model_dump(), version=previous + 1, status="draft", created_at=at, created_by=actor
         )
