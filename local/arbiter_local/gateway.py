@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import fnmatch
 import json
+import logging
 import mimetypes
 import time
 import uuid
@@ -32,6 +33,8 @@ from arbiter_local.gateway_responses import GatewayResponses
 from arbiter_local.provision import ACCOUNT_ID, REGION, Route
 from arbiter_local.runtime import InvocationError, LambdaRuntime
 from arbiter_local.usage_plans import UsagePlans
+
+log = logging.getLogger("arbiter_local")
 
 __all__ = ["Gateway", "RouteMatch", "match_route"]
 
@@ -183,8 +186,18 @@ class Gateway:
                 return self._refuse(refused, request, path, resource=route.path)
         try:
             result = self._call(route.function, event)
-        except InvocationError:
-            # What API Gateway answers when the integration fails.
+        except InvocationError as failed:
+            # What API Gateway answers when the integration fails; the function's error goes to the log, as
+            # Lambda writes it to the function's log group.
+            log.warning(
+                "%s %s: %s failed: %s: %s\n%s",
+                request.method,
+                path,
+                route.function,
+                failed.payload.get("errorType"),
+                failed.payload.get("errorMessage"),
+                "".join(failed.payload.get("stackTrace") or []),
+            )
             return self._own_answer(_json(502, {"message": "Internal server error"}))
         if not isinstance(result, dict) or "statusCode" not in result:
             return self._own_answer(_json(502, {"message": "Internal server error"}))  # a malformed answer

@@ -278,7 +278,9 @@ def test_concurrent_callers_each_get_their_own_identity_while_the_demo_seeds(por
         proc.wait_for_line(READY)
         assert "Sample cases    3 started" in "".join(proc.output)
         assert not any(t.is_alive() for t in threads)
-        assert wrong == []
+        failed = [n for n, line in enumerate(proc.output) if " failed: " in line]
+        logged = "".join(proc.output[failed[0] : failed[0] + 40]) if failed else "no function failed"
+        assert wrong == [], f"{len(wrong)} wrong answers; the stack logged:\n{logged}"
     finally:
         proc.kill()
 

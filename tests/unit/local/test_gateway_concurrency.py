@@ -3,6 +3,7 @@ not a lock in the gateway, that keeps one invocation per instance (see test_inst
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 from types import SimpleNamespace
@@ -12,6 +13,7 @@ from werkzeug.test import Client
 
 from arbiter_local.gateway import Gateway
 from arbiter_local.provision import Route
+from arbiter_local.runtime import InvocationError
 
 
 class MeetingRuntime:
@@ -51,3 +53,29 @@ def test_two_requests_to_one_function_are_invoked_side_by_side(tmp_path: Path):
         thread.join(20)
     # With one request at a time the first would wait at the barrier for a second that never comes: an error.
     assert sorted(answers) == [(200, "review /v1/review/a"), (200, "review /v1/review/b")]
+
+
+class FailingRuntime(MeetingRuntime):
+    """A function whose handler raises, as the runtime reports it."""
+
+    def invoke(self, function: str, event: dict[str, Any]) -> dict[str, Any]:
+        raise InvocationError(
+            {"errorType": "KeyError", "errorMessage": "'tenant'", "stackTrace": ['  File "handler.py"\n']}
+        )
+
+
+def test_a_function_that_raises_is_a_502_and_its_error_is_logged(tmp_path: Path, caplog: Any):
+    gateway = Gateway(
+        FailingRuntime(),  # type: ignore[arg-type]
+        [Route("ANY", "/v1/review/{proxy+}", "review")],
+        stage="local",
+        site_dir=tmp_path,
+        health=dict,
+        site_config=dict,
+    )
+    with caplog.at_level(logging.WARNING, logger="arbiter_local"):
+        response = Client(gateway).get("/v1/review/me")
+    assert (response.status_code, response.json) == (502, {"message": "Internal server error"})
+    [record] = caplog.records
+    assert record.getMessage().startswith("GET /v1/review/me: review failed: KeyError: 'tenant'\n")
+    assert 'File "handler.py"' in record.getMessage()
