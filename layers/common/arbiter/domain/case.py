@@ -30,10 +30,11 @@ from arbiter.domain.events import (
     CaseStatusChanged,
     DocumentUploaded,
     EntityMonitoringHit,
+    EntityReviewDue,
     EventActor,
     PluginFailed,
 )
-from arbiter.domain.monitored import MONITORING_WORKFLOW, MonitoredEntity, monitored_key
+from arbiter.domain.monitored import MONITORING_WORKFLOW, MonitoredEntity, RiskLevel, monitored_key
 
 __all__ = [
     "AUTOMATION_MACHINE",
@@ -111,8 +112,7 @@ class RuleSetRef(BaseModel):
     version: int
 
 
-#: How risky the rules found a case, and what they recommend.
-RiskLevel = Literal["low", "medium", "high", "critical"]
+#: What the rules recommend (RiskLevel, how risky they found the case, is arbiter.domain.monitored's).
 Recommendation = Literal["approve", "review", "reject"]
 
 
@@ -294,8 +294,11 @@ class Case(BaseModel):
     source: Literal["api", "ballerine", "workflow"] = "api"
     parent_case_id: str | None = None
     child_case_ids: list[str] = Field(default_factory=list)
-    #: A monitoring case: the case that approved the entity a watchlist update matched.
+    #: A case Arbiter opened about an approved customer (a monitoring hit, a periodic review): the case that
+    #: approved it.
     onboarding_case_id: str | None = None
+    #: A periodic review: the day the customer was due for it.
+    review_due: dt.date | None = None
     assignee: Assignee | None = None
     risk: RiskAssessment | None = None
     rule_set: RuleSetRef | None = None
@@ -433,6 +436,46 @@ class Case(BaseModel):
         )
         return case, change
 
+    @classmethod
+    def open_for_review(
+        cls,
+        *,
+        tenant_id: str,
+        case_id: str,
+        workflow_id: str,
+        workflow_version: int,
+        entity: Entity,
+        record: MonitoredEntity,
+        due: dt.date,
+        at: dt.datetime,
+    ) -> tuple[Case, Change]:
+        """A periodic review: the customer approved by `record.case_id` is due (`due`), and its workflow runs
+        again from the start (checks, rules, the decision or a reviewer); its approval renews the customer's record
+        in the monitored index, and with it the next due day."""
+        case, change = cls.open(
+            tenant_id=tenant_id,
+            workflow_id=workflow_id,
+            workflow_version=workflow_version,
+            entity=entity,
+            actor=SYSTEM,
+            at=at,
+            case_id=case_id,
+            source="workflow",
+            onboarding_case_id=record.case_id,
+            review_due=due,
+        )
+        change.events.append(
+            EntityReviewDue(
+                **case._event_fields(at),
+                onboarding_case_id=record.case_id,
+                approved_at=record.since,
+                risk_level=record.risk_level,
+                due=due,
+            )
+        )
+        change += case.start_automation()
+        return case, change
+
     # ------------------------------------------------------------------ workflow transitions
     def submit(self, actor: Actor, at: dt.datetime | None = None) -> Change:
         """Documents are in: the workflow may start."""
@@ -493,7 +536,12 @@ class Case(BaseModel):
         if outcome == "approved" and self.workflow_id != MONITORING_WORKFLOW:
             # An approved customer is monitored by default: list updates are matched against it from now on.
             change.monitored = MonitoredEntity.approved(
-                self.tenant_id, self.id, self.workflow_id, self.entity, at
+                self.tenant_id,
+                self.id,
+                self.workflow_id,
+                self.entity,
+                at,
+                risk_level=self.risk.level if self.risk else None,
             )
         return change
 

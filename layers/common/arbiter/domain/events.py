@@ -24,6 +24,7 @@ __all__ = [
     "CaseStatusChanged",
     "DocumentUploaded",
     "EntityMonitoringHit",
+    "EntityReviewDue",
     "EventActor",
     "PluginFailed",
     "TransactionDecided",
@@ -175,6 +176,19 @@ class EntityMonitoringHit(CaseEvent):
     list: MonitoredList
 
 
+class EntityReviewDue(CaseEvent):
+    """An approved customer is due for its periodic review (by the tenant's interval for its risk level), and a
+    review case was opened (`case_id`, of the workflow that approved it), which runs the workflow's checks again."""
+
+    type: ClassVar[str] = "entity.review_due"
+    onboarding_case_id: str = Field(description="The case whose approval the review renews")
+    approved_at: dt.datetime = Field(description="When that approval was made")
+    risk_level: Literal["low", "medium", "high", "critical"] | None = Field(
+        description="The approving case's risk level, which set the interval (none: counted as low)"
+    )
+    due: dt.date = Field(description="The day the review was due")
+
+
 class WebhookDeliveryFailed(ArbiterEvent):
     """A webhook could not be delivered after every retry; replay it once the receiver is fixed."""
 
@@ -230,6 +244,7 @@ EVENT_TYPES: dict[str, type[ArbiterEvent]] = {
         DocumentUploaded,
         PluginFailed,
         EntityMonitoringHit,
+        EntityReviewDue,
         WebhookDeliveryFailed,
         TransactionDecided,
     )

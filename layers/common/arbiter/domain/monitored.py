@@ -9,14 +9,26 @@ once a reviewer switched it off. See docs/screening.md ("Ongoing screening").
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from arbiter.domain.entity import Entity
 
-__all__ = ["MONITORING_WORKFLOW", "MonitoredEntity", "monitored_key", "screened_projection"]
+__all__ = [
+    "MONITORING_WORKFLOW",
+    "MonitoredEntity",
+    "RiskLevel",
+    "add_months",
+    "monitored_key",
+    "screened_projection",
+]
+
+#: How risky the rules found a case (arbiter.domain.case.RiskAssessment), and what sets a customer's review interval.
+RiskLevel = Literal["low", "medium", "high", "critical"]
 
 #: The workflow of the cases a watchlist update opens (arbiter/workflows/monitoring.json): no automated part, a
 #: reviewer decides whether the customer is the listed entry.
@@ -55,6 +67,14 @@ def screened_projection(entity: Entity) -> Entity:
     return Entity.model_validate(kept)
 
 
+def add_months(day: dt.date, months: int) -> dt.date:
+    """`day` plus whole months, on the month's last day when it is shorter (Jan 31 + 1 month: Feb 28 or 29). Five
+    lines of the standard library rather than dateutil, whose types the checker does not have."""
+    years, month_index = divmod(day.month - 1 + months, 12)
+    year, month = day.year + years, month_index + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
 def monitored_key(entity: Entity, case_id: str) -> str:
     """The entity's key in the monitored index: the integrator's id, or the case's when it has none (the same
     root the sanctions check gives the entity's parties, so clearances apply)."""
@@ -75,10 +95,26 @@ class MonitoredEntity(BaseModel):
     since: dt.datetime
     subject: Entity = Field(description="The entity as screening reads it (screened_projection)")
     enabled: bool = True
+    #: The risk level of the approving case (None: its rules gave none); with `since`, when it is due for review.
+    risk_level: RiskLevel | None = None
+
+    def review_due(self, months_by_level: Mapping[str, int | None]) -> dt.date | None:
+        """The day its periodic review is due: `since` (the last approval) plus the interval of its risk level
+        (a level without a level of its own counts as `low`); None when that level is never reviewed."""
+        months = months_by_level.get(self.risk_level or "low")
+        if months is None:
+            return None
+        return add_months(self.since.date(), months)
 
     @classmethod
     def approved(
-        cls, tenant_id: str, case_id: str, workflow_id: str, entity: Entity, at: dt.datetime
+        cls,
+        tenant_id: str,
+        case_id: str,
+        workflow_id: str,
+        entity: Entity,
+        at: dt.datetime,
+        risk_level: RiskLevel | None = None,
     ) -> MonitoredEntity:
         """The record an approval writes."""
         return cls(
@@ -89,4 +125,5 @@ class MonitoredEntity(BaseModel):
             workflow_id=workflow_id,
             since=at,
             subject=screened_projection(entity),
+            risk_level=risk_level,
         )

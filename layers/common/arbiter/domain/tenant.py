@@ -22,6 +22,7 @@ __all__ = [
     "DEFAULT_TIER",
     "MIN_API_KEY_LENGTH",
     "ApiKey",
+    "ReviewIntervals",
     "Tenant",
     "TenantId",
     "TenantSettings",
@@ -43,6 +44,17 @@ TenantId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$"
 _WORKFLOW_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
+class ReviewIntervals(BaseModel):
+    """Months from a customer's approval to its periodic review, per risk level; None: never reviewed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    critical: int | None = Field(default=6, ge=1, le=120)
+    high: int | None = Field(default=12, ge=1, le=120)
+    medium: int | None = Field(default=24, ge=1, le=120)
+    low: int | None = Field(default=36, ge=1, le=120)
+
+
 class TenantSettings(BaseModel):
     """Per-tenant behaviour an admin can change."""
 
@@ -61,6 +73,9 @@ class TenantSettings(BaseModel):
     #: `revision` events). Off by default, so that only reviewers decide; an approval never goes over an
     #: uncleared sanctions or PEP hit either way.
     allow_integrator_decisions: bool = False
+    #: Periodic reviews: months between an approval and the customer's next review, by the approving case's risk
+    #: level (a level set to None is never reviewed; a case without a level counts as `low`).
+    review_interval_months: ReviewIntervals = Field(default_factory=ReviewIntervals)
 
     def resolve_workflow(self, workflow: str) -> str:
         """The Arbiter workflow id for a name an integrator sent (an alias, or the id itself)."""

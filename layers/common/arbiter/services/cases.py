@@ -33,6 +33,7 @@ __all__ = [
     "CaseDeps",
     "DocumentInput",
     "PageInput",
+    "active_case",
     "get_case",
     "list_cases",
     "pin_rule_set",
@@ -167,7 +168,7 @@ def start_case(
     _check_entity(definition, entity)
     at = deps.now()
     if entity.id and not tenant.settings.allow_multiple_active_cases:
-        active = _active_case(deps, tenant.id, entity.id, definition.id)
+        active = active_case(deps, tenant.id, entity.id, definition.id)
         if active is not None:
             if reuse_active:
                 return _update_active(deps, active, principal, entity, context or {}, documents), False
@@ -231,7 +232,8 @@ def resubmission(deps: CaseDeps, case: Case, actor: Actor, *, return_to_review: 
     return change
 
 
-def _active_case(deps: CaseDeps, tenant_id: str, entity_id: str, workflow_id: str) -> Case | None:
+def active_case(deps: CaseDeps, tenant_id: str, entity_id: str, workflow_id: str) -> Case | None:
+    """The entity's newest case of the workflow still under way, if any."""
     page = deps.cases.query(
         CaseQuery(tenant_id=tenant_id, entity_id=entity_id, states=ACTIVE_STATES, newest_first=True, limit=50)
     )

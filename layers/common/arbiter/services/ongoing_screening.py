@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -27,7 +27,6 @@ from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput, NotF
 from arbiter.domain.monitored import MONITORING_WORKFLOW, MonitoredEntity, monitored_key
 from arbiter.domain.principal import Principal
 from arbiter.domain.screening import flag_code
-from arbiter.domain.tenant import Tenant
 from arbiter.domain.workflow import WorkflowDefinition
 from arbiter.plugins.builtin.sanctions import (
     LoadedWatchlist,
@@ -42,7 +41,7 @@ from arbiter.screening.delta import ListDelta, list_delta
 from arbiter.screening.parties import PARTY_KINDS, Party, screened_parties
 from arbiter.services.cases import CaseDeps
 from arbiter.services.checks import apply_check_results
-from arbiter.services.ports import ListFingerprints, MonitoredEntities, StoredFingerprints
+from arbiter.services.ports import ListFingerprints, MonitoredEntities, StoredFingerprints, TenantDirectory
 
 __all__ = [
     "ListUpdateOutcome",
@@ -62,12 +61,6 @@ log = Logger(child=True)
 #: The check name a monitoring case's match is stored under: the back office, clearances and the approval guard
 #: read it as they read the onboarding case's sanctions check.
 CHECK_NAME = "sanctions"
-
-
-class TenantDirectory(Protocol):
-    def all(self) -> Iterator[Tenant]:
-        """Every tenant."""
-        ...
 
 
 class OngoingScreeningDeps(CaseDeps, Protocol):

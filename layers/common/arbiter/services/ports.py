@@ -29,6 +29,7 @@ __all__ = [
     "MonitoredEntities",
     "Page",
     "RuleSetRepository",
+    "TenantDirectory",
     "TenantRepository",
     "UsagePlans",
     "WorkflowCatalog",
@@ -249,6 +250,14 @@ class ClearanceStore(Protocol):
 
     def remove(self, clearance: Clearance, case_id: str, audit: AuditEntry) -> bool:
         """Delete it with an audit entry on `case_id`, atomically; False if it was already gone (nothing written)."""
+
+
+class TenantDirectory(Protocol):
+    """Every tenant, for the jobs that go through all of them (list updates, periodic reviews)."""
+
+    def all(self) -> Iterator[Tenant]:
+        """Every tenant."""
+        ...
 
 
 class MonitoredEntities(Protocol):
