@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)/local
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint lock schemas openapi bench-cost bench-coldstart bench-documents deps deps-test backoffice deploy-backoffice clean bench-screening bench-rules bench-webhooks bench-soak bench-latency bench-memory
+.PHONY: demo test lint lock schemas openapi bench-cost bench-coldstart bench-documents deps deps-test backoffice deploy-backoffice clean bench-screening bench-rules bench-webhooks bench-soak bench-latency bench-memory bench-monitoring
 
 demo: deps backoffice
 	@$(VENV)/bin/python -m arbiter_local --api-port $(API_PORT) --moto-port $(MOTO_PORT)
@@ -141,6 +141,8 @@ bench-soak: deps
 # Submit to decision for an auto-approved case on the local stack; BENCH_ARGS="--compare REF" measures REF too.
 bench-latency: deps
 	@$(VENV)/bin/python bench/latency/run.py $(BENCH_ARGS)
+bench-monitoring: deps
+	@$(VENV)/bin/python bench/monitoring/run.py $(BENCH_ARGS)
 
 backoffice:
 	@if [ -f backoffice/package.json ]; then $(MAKE) --no-print-directory -C backoffice build; fi

@@ -5,6 +5,7 @@ and on the DynamoDB adapter against the local stack's moto: the buckets are the 
 from __future__ import annotations
 
 import datetime as dt
+import random
 import secrets
 from decimal import Decimal
 from typing import Any
@@ -308,3 +309,25 @@ def test_buckets_expire_after_their_longest_window(stack, tenant_id):
         },
     )["Item"]
     assert "expires_at" not in seen  # first seen is for ever
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_bucket_names_are_utc_and_windows_step_back_a_bucket_at_a_time(seed):
+    """The names are formatted by hand (for speed): they are strftime's, in UTC, and a window's buckets are the
+    buckets of the times one step apart, whatever the time zone the transaction was sent in."""
+    from arbiter.domain import monitoring
+
+    rng = random.Random(seed)
+    patterns = {"M": "%Y-%m-%dT%H:%M", "H": "%Y-%m-%dT%H", "D": "%Y-%m-%d"}
+    for _ in range(200):
+        zone = dt.timezone(dt.timedelta(minutes=rng.choice([-300, 0, 60, 330, 765])))
+        at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=rng.randrange(400 * 86400))
+        at = at.astimezone(zone).replace(microsecond=rng.randrange(10**6))
+        for granularity, pattern in patterns.items():
+            utc = at.astimezone(dt.UTC)
+            if granularity == "M":
+                utc = utc.replace(minute=utc.minute - utc.minute % 10)
+            assert bucket_start(at, granularity) == utc.strftime(pattern)
+            step = monitoring._STEP[granularity]
+            expected = tuple(bucket_start(at - step * back, granularity) for back in range(5, -1, -1))
+            assert monitoring._starts(at, granularity, 6) == expected

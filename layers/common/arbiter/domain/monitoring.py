@@ -16,6 +16,8 @@ keeps when it was first and last seen and how many transactions it had, for "fir
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -71,18 +73,39 @@ MAX_COUNTERPARTIES_PER_BUCKET = 32
 
 def bucket_start(at: dt.datetime, granularity: Granularity) -> str:
     """The sortable name of the bucket holding `at` (UTC): `2026-12-06T10:20`, `2026-12-06T10`, `2026-12-06`."""
+    return _name(_floor(at, granularity), granularity)
+
+
+def _floor(at: dt.datetime, granularity: Granularity) -> dt.datetime:
+    """The start of the bucket holding `at`, in UTC."""
     at = at.astimezone(dt.UTC)
     if granularity == "M":
-        return at.replace(minute=at.minute - at.minute % 10).strftime("%Y-%m-%dT%H:%M")
+        return at.replace(minute=at.minute - at.minute % 10, second=0, microsecond=0)
     if granularity == "H":
-        return at.strftime("%Y-%m-%dT%H")
-    return at.strftime("%Y-%m-%d")
+        return at.replace(minute=0, second=0, microsecond=0)
+    return at.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _starts(at: dt.datetime, granularity: Granularity, count: int) -> list[str]:
+def _name(start: dt.datetime, granularity: Granularity) -> str:
+    # Formatted by hand: strftime was most of a decision's time (bench/monitoring).
+    day = f"{start.year:04d}-{start.month:02d}-{start.day:02d}"
+    if granularity == "M":
+        return f"{day}T{start.hour:02d}:{start.minute:02d}"
+    if granularity == "H":
+        return f"{day}T{start.hour:02d}"
+    return day
+
+
+def _starts(at: dt.datetime, granularity: Granularity, count: int) -> tuple[str, ...]:
     """The `count` buckets ending with the one holding `at`, oldest first."""
+    return _starts_from(_floor(at, granularity), granularity, count)
+
+
+@functools.lru_cache(maxsize=256)
+def _starts_from(last: dt.datetime, granularity: Granularity, count: int) -> tuple[str, ...]:
+    # Transactions arrive near "now": most of them share their buckets, so the names are made once per bucket.
     step = _STEP[granularity]
-    return [bucket_start(at - step * back, granularity) for back in range(count - 1, -1, -1)]
+    return tuple(_name(last - step * back, granularity) for back in range(count - 1, -1, -1))
 
 
 @dataclass(frozen=True)
@@ -158,7 +181,7 @@ def reads_for(tx: Transaction) -> list[BucketRange]:
 
 
 # ------------------------------------------------------------------------------------------------- windows
-def _window(buckets: dict[str, Bucket], starts: list[str], currency: str) -> dict[str, Any]:
+def _window(buckets: dict[str, Bucket], starts: Sequence[str], currency: str) -> dict[str, Any]:
     count, in_currency, total, largest = 0, 0, Decimal(0), None
     parties: set[str] = set()
     for start in starts:
@@ -305,7 +328,8 @@ def updates_for(tx: Transaction, history: History) -> tuple[list[BucketUpdate], 
     targets += [(dimension, key, "D") for dimension, key in _party_dimensions(tx)]
     buckets = []
     for dimension, key, granularity in targets:
-        start = bucket_start(tx.time, granularity)
+        floor = _floor(tx.time, granularity)
+        start = _name(floor, granularity)
         bucket = _bucket_of(history, dimension, granularity, start)
         totals = bucket.totals.get(tx.currency) if bucket else None
         max_read = totals.max if totals else None
@@ -324,7 +348,7 @@ def updates_for(tx: Transaction, history: History) -> tuple[list[BucketUpdate], 
                 add_counterparty=party
                 if dimension == "customer" and party and party not in known and room
                 else None,
-                expires_at=_start_time(start, granularity) + BUCKET_RETENTION[granularity],
+                expires_at=floor + BUCKET_RETENTION[granularity],
             )
         )
     markers = [MarkerUpdate("customer", tx.customer_id, history.customer, *_moves(history.customer, tx.time))]
@@ -338,8 +362,3 @@ def _moves(seen: Seen | None, at: dt.datetime) -> tuple[dt.datetime | None, dt.d
     if seen is None:
         return at, at
     return (at if at < seen.first else None), (at if at > seen.last else None)
-
-
-def _start_time(start: str, granularity: Granularity) -> dt.datetime:
-    pattern = {"M": "%Y-%m-%dT%H:%M", "H": "%Y-%m-%dT%H", "D": "%Y-%m-%d"}[granularity]
-    return dt.datetime.strptime(start, pattern).replace(tzinfo=dt.UTC)
