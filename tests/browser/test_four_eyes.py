@@ -44,6 +44,9 @@ def test_one_reviewer_proposes_an_approval_and_another_confirms_it(open_browser,
     first.sign_in(create_reviewer(stack, tenant.id, "reviewer"))
     page = first.page
     expect(page.get_by_test_id("second-review-approve")).to_contain_text("Approving over a critical flag")
+    expect(page.get_by_test_id("review-policy")).to_contain_text(
+        "another reviewer confirms critical flags, override"
+    )
     page.get_by_role("button", name="Approve").click()
     page.get_by_label("Reason (required)").fill("The listed Orlov is another man")
     page.get_by_role("button", name="Approve case").click()

@@ -299,6 +299,22 @@ function ActionButton({
   );
 }
 
+interface ReviewPolicy {
+  second_reviewer_for: string[];
+  second_reviewer_role: string;
+}
+
+/** The workflow's four-eyes policy: which decisions a second reviewer confirms. */
+function ReviewPolicyLine({ policy }: { policy?: ReviewPolicy }) {
+  if (!policy?.second_reviewer_for?.length) return <p class="small muted" data-testid="review-policy">One reviewer decides every case of this workflow.</p>;
+  const role = policy.second_reviewer_role === "admin" ? "an admin" : "another reviewer";
+  return (
+    <p class="small muted" data-testid="review-policy">
+      Four eyes: {role} confirms {policy.second_reviewer_for.map((t) => label(t)).join(", ").toLowerCase()} decisions.
+    </p>
+  );
+}
+
 /** A decision awaiting a second reviewer: who proposed what and why; Confirm / Send back for an eligible other reviewer. */
 function PendingProposal({
   proposal,
@@ -442,6 +458,7 @@ function Workflow({ workflow, path }: { workflow: string; path: CaseDetail["path
           <div class="workflow-wrap" data-machine="workflow">
             <WorkflowGraph definition={definition.data.states} path={waiting} />
           </div>
+          <ReviewPolicyLine policy={definition.data.workflow.review_policy as ReviewPolicy | undefined} />
         </>
       )}
     </Section>
