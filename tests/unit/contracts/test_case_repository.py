@@ -153,6 +153,23 @@ def test_a_proposal_is_stored_found_by_its_filter_and_its_confirmation_resumes_t
         tenant_id=backend.tenant_id, states=(CaseState.MANUAL_REVIEW,), pending_second_review=False
     )
     assert ids(cases.query(others).items) == [other.id]
+    assert cases.pending_second_review(backend.tenant_id) == 1
+    # Sent back and proposed again: counted once.
+    change(cases, case, lambda c: c.return_proposal(second, "look again", at=at(3.5)))
+    assert cases.pending_second_review(backend.tenant_id) == 0
+    change(
+        cases,
+        case,
+        lambda c: c.propose(
+            "approve",
+            actor=REVIEWER,
+            reason="a namesake",
+            requires=["critical_flags"],
+            role="reviewer",
+            at=at(3.7),
+        ),
+    )
+    assert cases.pending_second_review(backend.tenant_id) == 1
 
     confirm = change(cases, case, lambda c: c.confirm_proposal(second, at=at(4)))
     stored = cases.get(backend.tenant_id, case.id)
@@ -161,10 +178,11 @@ def test_a_proposal_is_stored_found_by_its_filter_and_its_confirmation_resumes_t
     assert stored.decision.confirmed_by is not None
     assert (stored.decision.actor.id, stored.decision.confirmed_by.id) == ("r-1", "r-2")
     actions = [e.action for e in cases.detail(backend.tenant_id, case.id).audit]
-    assert actions[-3] == "decision.proposed"
+    assert actions[-5:-2] == ["decision.proposed", "decision.returned", "decision.proposed"]
     assert sorted(actions[-2:]) == ["case.decided", "decision.confirmed"]  # one write, one time
-    assert confirm.version == 4
+    assert confirm.version == 6
     assert ids(cases.query(query).items) == []
+    assert cases.pending_second_review(backend.tenant_id) == 0
     written = backend.written(backend.tenant_id, case.id)
     assert len(written.continuations) == 1  # the confirmation resumes the review step, once
 

@@ -203,6 +203,9 @@ class CaseRepository(Protocol):
     def counts(self, tenant_id: str) -> dict[str, int]:
         """How many cases the tenant has in each state."""
 
+    def pending_second_review(self, tenant_id: str) -> int:
+        """How many of the tenant's cases have a proposed decision awaiting a second reviewer."""
+
 
 class RuleSetRepository(Protocol):
     """Rule set versions (see arbiter.rules.ruleset); versions never change once saved."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from typing import Any, Literal
 
@@ -99,28 +98,10 @@ def counts(deps: CaseDeps, principal: Principal) -> dict[str, int]:
     return deps.cases.counts(principal.tenant_id)
 
 
-#: Pages of cases in manual review read to count those awaiting a second reviewer (at most this times 100).
-_PENDING_PAGES = 10
-
-
 def count_pending_second_review(deps: CaseDeps, principal: Principal) -> int:
-    """How many cases in manual review have a proposed decision awaiting a second reviewer (read from the queue
-    itself: the state counters do not know proposals)."""
+    """How many cases have a proposed decision awaiting a second reviewer (a counter kept with the cases)."""
     principal.require("viewer", "reading the queue")
-    query = CaseQuery(
-        tenant_id=principal.tenant_id,
-        states=(CaseState.MANUAL_REVIEW,),
-        pending_second_review=True,
-        limit=100,
-    )
-    total, cursor = 0, None
-    for _ in range(_PENDING_PAGES):
-        page = deps.cases.query(dataclasses.replace(query, cursor=cursor))
-        total += len(page.items)
-        cursor = page.cursor
-        if cursor is None:
-            break
-    return total
+    return deps.cases.pending_second_review(principal.tenant_id)
 
 
 def case_detail(
