@@ -5,6 +5,7 @@ viewer and whoever sends it back without a reason are refused; the audit chain s
 from __future__ import annotations
 
 import secrets
+import threading
 from typing import Any
 
 import httpx
@@ -150,4 +151,30 @@ def test_a_proposal_sent_back_needs_a_reason_and_the_case_is_reviewed_again(
     assert rejected.status_code == 200, rejected.text
     assert rejected.json()["state"] == "rejected"
     wait_for(lambda: execution_status(tenant, stack, case_id) == "SUCCEEDED", what="the execution's end")
+    assert alice.get(f"/v1/review/cases/{case_id}/audit/verify").json()["valid"] is True
+
+
+def test_two_second_reviewers_confirming_at_once_decide_once(tenant, stack, listed_case):
+    case_id, alice = listed_case, tenant.reviewer("reviewer")
+    assert alice.post(f"/v1/review/cases/{case_id}/screening/clearances", json=CLEAR).status_code == 200
+    assert decide(alice, case_id, "approve").json()["pending_second_review"] is True
+    clients = [second_reviewer(tenant), tenant.reviewer("admin")]
+    answers: list[httpx.Response] = []
+    barrier = threading.Barrier(4)
+
+    def confirm(client: httpx.Client) -> None:
+        barrier.wait()
+        answers.append(client.post(f"/v1/review/cases/{case_id}/decision/confirm"))
+
+    threads = [threading.Thread(target=confirm, args=(clients[i % 2],)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    codes = sorted(a.status_code for a in answers)
+    assert codes.count(200) == 1, codes
+    assert set(codes) == {200, 409}, codes
+    wait_for(lambda: execution_status(tenant, stack, case_id) == "SUCCEEDED", what="the execution's end")
+    audit = [e["action"] for e in alice.get(f"/v1/review/cases/{case_id}").json()["audit"]]
+    assert (audit.count("decision.confirmed"), audit.count("case.decided")) == (1, 1)
     assert alice.get(f"/v1/review/cases/{case_id}/audit/verify").json()["valid"] is True
