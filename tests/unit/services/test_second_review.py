@@ -299,3 +299,17 @@ def test_a_review_policy_is_validated_and_names_the_problem():
     assert "critical_flags" in kyc.review_policy.second_reviewer_for
     assert kyc.summary()["review_policy"]["second_reviewer_role"] == "reviewer"
     assert BuiltinWorkflowCatalog().get("acme", "monitoring").review_policy.second_reviewer_for == []
+
+
+def test_a_case_that_fails_while_a_proposal_waits_drops_the_proposal_and_is_counted_no_more():
+    deps = deps_with()
+    case_id = case_in_review(deps, flag="adverse_media")
+    approve(deps, case_id)
+    assert deps.cases.pending_second_review("acme") == 1
+    case = deps.cases.get("acme", case_id)
+    deps.cases.save(case, case.fail("ReviewTimedOut"), expected_version=case.version)
+    failed = deps.cases.get("acme", case_id)
+    assert (failed.state, failed.proposal) == (CaseState.FAILED, None)
+    assert deps.cases.pending_second_review("acme") == 0
+    with pytest.raises(Conflict, match="no decision on the case awaits"):
+        review.confirm_decision(deps, BOB, case_id)
