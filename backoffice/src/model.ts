@@ -71,7 +71,10 @@ export interface Case {
     errors?: Record<string, any>[];
     rule_set?: { id: string; version: number } | null;
   } | null;
-  decision?: { outcome: string; reason: string; actor: Actor; at: string; automatic?: boolean } | null;
+  decision?: { outcome: string; reason: string; actor: Actor; at: string; automatic?: boolean; confirmed_by?: Actor | null } | null;
+  /** A decision awaiting a second reviewer (the workflow's review policy). */
+  proposal?: Proposal | null;
+  pending_second_review?: boolean;
   revision?: { reason: string; document_ids: string[]; actor: Actor; at: string } | null;
   flags?: { code: string; message: string; severity: string; source?: string | null }[];
   version: number;
@@ -107,9 +110,20 @@ export interface Step {
   retries?: number;
 }
 
+export interface Proposal {
+  decision: "approve" | "reject";
+  reason: string;
+  requires: string[];
+  role: string;
+  actor: Actor;
+  at: string;
+}
+
 export interface Action {
   allowed: boolean;
   reason: string | null;
+  /** When allowed: why the decision becomes a proposal a second reviewer confirms. */
+  second_review?: string | null;
 }
 
 export interface CaseDetail {

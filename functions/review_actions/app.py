@@ -116,6 +116,7 @@ def queue(
     created_from: Annotated[IsoDateTime | None, Query(alias="from")] = None,
     created_to: Annotated[IsoDateTime | None, Query(alias="to")] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
+    pending_second_review: Annotated[bool | None, Query()] = None,
     sort: Annotated[str, Query(pattern="^-?created$")] = "created",
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
@@ -131,6 +132,7 @@ def queue(
         created_from=created_from,
         created_to=created_to,
         search=q,
+        pending_second_review=pending_second_review,
         newest_first=sort.startswith("-"),
         cursor=cursor,
         limit=limit,
@@ -149,7 +151,11 @@ def queue(
     responses=responses(403),
 )
 def counts() -> StateCounts:
-    return StateCounts(states=review.counts(deps(), reviewer()))
+    principal = reviewer()
+    return StateCounts(
+        states=review.counts(deps(), principal),
+        pending_second_review=review.count_pending_second_review(deps(), principal),
+    )
 
 
 @app.get(
@@ -226,6 +232,28 @@ def add_note(case_id: str, body: NoteRequest) -> ReviewCaseView:
 )
 def decide(case_id: str, body: review.DecisionRequest) -> ReviewCaseView:
     return _case(review.decide(deps(), reviewer(), case_id, body))
+
+
+@app.post(
+    "/v1/review/cases/<case_id>/decision/confirm",
+    summary="Confirm the decision another reviewer proposed (four eyes)",
+    operation_id="confirmReviewDecision",
+    tags=REVIEW,
+    responses=responses(403, 404, 409),
+)
+def confirm_decision(case_id: str) -> ReviewCaseView:
+    return _case(review.confirm_decision(deps(), reviewer(), case_id))
+
+
+@app.post(
+    "/v1/review/cases/<case_id>/decision/return",
+    summary="Send the decision another reviewer proposed back, with a reason",
+    operation_id="returnReviewDecision",
+    tags=REVIEW,
+    responses=responses(403, 404, 409),
+)
+def return_decision(case_id: str, body: review.ReturnRequest) -> ReviewCaseView:
+    return _case(review.return_decision(deps(), reviewer(), case_id, body))
 
 
 @app.post(

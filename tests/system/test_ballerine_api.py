@@ -357,7 +357,7 @@ def test_optional_fields_sent_as_null_or_empty_are_not_given(tenant: Any) -> Non
 def test_an_api_key_cannot_approve_over_a_pep_hit_with_or_without_the_tenants_opt_in(tenant: Any) -> None:
     """A KYC case whose person is a PEP of the demo watchlist waits for a reviewer. The integrator's key may not
     decide it (the tenant has not opted in); with the opt-in it still may not approve over the uncleared match;
-    once a reviewer clears the match, the key's approval goes through."""
+    once a reviewer clears it, the approval still needs two reviewers (the kyc review policy), which a key is not."""
     api, reviewer = tenant.api(), tenant.reviewer("reviewer")
     body = {
         "workflowId": "kyc",
@@ -412,8 +412,18 @@ def test_an_api_key_cannot_approve_over_a_pep_hit_with_or_without_the_tenants_op
     )
     assert cleared.status_code == 200, cleared.text
     assert reviewer.get(f"/v1/review/cases/{runtime_id}").json()["actions"]["approve"]["allowed"] is True
-    approved = api.post(f"{PREFIX}/{runtime_id}/event", json={"name": "approve", "payload": {"reason": "ok"}})
-    assert approved.status_code == 200, approved.text
+    # Cleared, the case still carries its critical flag: the kyc review policy wants two reviewers to approve it,
+    # which an API key is not.
+    alone = api.post(f"{PREFIX}/{runtime_id}/event", json={"name": "approve", "payload": {"reason": "ok"}})
+    assert alone.status_code == 403, alone.text
+    assert "needs a second reviewer" in alone.json()["message"]
+    assert api.get(f"/v1/cases/{runtime_id}").json()["state"] == "manual_review"
+    proposed = reviewer.post(
+        f"/v1/review/cases/{runtime_id}/decision", json={"decision": "approve", "reason": "passport seen"}
+    )
+    assert proposed.json()["pending_second_review"] is True, proposed.text
+    confirmed = tenant.reviewer("admin").post(f"/v1/review/cases/{runtime_id}/decision/confirm")
+    assert confirmed.status_code == 200, confirmed.text
     assert in_state(api, runtime_id, "approved")["workflowRuntimeData"]["status"] == "completed"
 
 

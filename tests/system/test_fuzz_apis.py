@@ -180,6 +180,23 @@ def world(stack: Any) -> Iterator[World]:
     screened = _case(world, "kyc", {"type": "individual", "id": screened_entity, "individual": LISTED})
     _in_review(world, screened)
 
+    # Two cases whose approval (over a cleared watchlist match) an admin proposed: a reviewer confirms one and
+    # sends the other back (the kyc review policy wants a second reviewer).
+    proposed = []
+    for n in (1, 2):
+        entity_id = f"fz-four-eyes-{n}-{suffix}"
+        case_id = _case(world, "kyc", {"type": "individual", "id": entity_id, "individual": LISTED})
+        _in_review(world, case_id)
+        admin = tenant.reviewer("admin")
+        clear = {"subject": "individual", "entry_id": "L-ORLOV", "reason": "another man"}
+        cleared = admin.post(f"/v1/review/cases/{case_id}/screening/clearances", json=clear)
+        assert cleared.status_code == 200, cleared.text
+        answer = admin.post(
+            f"/v1/review/cases/{case_id}/decision", json={"decision": "approve", "reason": "another man"}
+        )
+        assert answer.json()["pending_second_review"] is True, answer.text
+        proposed.append(case_id)
+
     run = api.post(
         "/api/v1/external/workflows/run",
         json={
@@ -229,6 +246,7 @@ def world(stack: Any) -> Iterator[World]:
         "approved": approved,
         "decided_entity": decided_entity,
         "rule_set": rule_set,
+        "proposed": proposed,
     }
     try:
         yield world
@@ -369,6 +387,11 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
                     "path_parameters": {"case_id": v["in_review"]},
                     "body": {"decision": "reject", "reason": "x"},
                 },
+            ),
+            ("confirmReviewDecision", {"path_parameters": {"case_id": v["proposed"][0]}}),
+            (
+                "returnReviewDecision",
+                {"path_parameters": {"case_id": v["proposed"][1]}, "body": {"reason": "not the same man"}},
             ),
         ]
     if audience == "admin":

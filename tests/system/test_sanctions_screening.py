@@ -133,10 +133,15 @@ def test_a_cleared_false_positive_is_not_raised_again_for_that_customer(tenant, 
     cleared = [e for e in audit if e["action"] == "screening.match_cleared"]
     assert len(cleared) == 1
     assert cleared[0]["reason"] == clear["reason"]
-    decided = reviewer.post(
+    # The case still carries its critical flag: the kyc review policy wants a second reviewer to approve it.
+    proposed = reviewer.post(
         f"/v1/review/cases/{first}/decision", json={"decision": "approve", "reason": "cleared"}
     )
+    assert proposed.status_code == 200, proposed.text
+    assert proposed.json()["pending_second_review"] is True
+    decided = tenant.reviewer("admin").post(f"/v1/review/cases/{first}/decision/confirm")
     assert decided.status_code == 200, decided.text
+    assert decided.json()["state"] == "approved"
 
     second = _kyc_case(api, customer)
     _settled(api, second)
@@ -205,12 +210,12 @@ def test_a_revoked_clearance_is_listed_no_more_and_the_match_is_raised_again(ten
     by_entity = viewer.get(f"/v1/review/entities/{customer}/screening/clearances")
     assert by_entity.status_code == 200, by_entity.text
     assert [(i["party_key"], i["entry_id"]) for i in by_entity.json()["items"]] == [(customer, "L-ORLOV")]
-    assert (
-        reviewer.post(
-            f"/v1/review/cases/{first}/decision", json={"decision": "approve", "reason": "cleared"}
-        ).status_code
-        == 200
+    proposed = reviewer.post(
+        f"/v1/review/cases/{first}/decision", json={"decision": "approve", "reason": "cleared"}
     )
+    assert proposed.json()["pending_second_review"] is True, proposed.text  # it carries a critical flag
+    confirmed = tenant.reviewer("admin").post(f"/v1/review/cases/{first}/decision/confirm")
+    assert confirmed.json()["state"] == "approved", confirmed.text
 
     # The next case of the customer holds the clearance; it is revoked from there.
     second = _kyc_case(api, customer)

@@ -361,6 +361,11 @@ class InMemoryCases:
                 totals[case.state.value] += 1
         return totals
 
+    def pending_second_review(self, tenant_id: str) -> int:
+        return sum(
+            1 for (tid, _), case in self.cases.items() if tid == tenant_id and case.proposal is not None
+        )
+
     def _found(self, q: CaseQuery) -> list[Case]:
         return [c for (tid, _), c in self.cases.items() if tid == q.tenant_id and q.matches(c)]
 

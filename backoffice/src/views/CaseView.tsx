@@ -11,7 +11,7 @@ import { ErrorBox, Loading, RiskBadge, Section, StateBadge } from "../components
 import { WorkflowGraph } from "../components/WorkflowGraph";
 import { label, text, when } from "../format";
 import { queueOrder, useKeys, useLoad } from "../hooks";
-import type { Action, CaseDetail, Me } from "../model";
+import type { Action, Case, CaseDetail, Me, Proposal } from "../model";
 import { link, navigate } from "../router";
 
 const KNOWN_KEYS = new Set(["case", "audit", "checks", "children", "path", "actions", "rule_hits", "hits", "webhook_deliveries"]);
@@ -45,12 +45,12 @@ export function CaseView({ id, me }: { id: string; me: Me | null }) {
   });
 
   /** Runs a change; a 409 means someone else changed the case first: say so and show the case as it is now. */
-  async function perform(doing: () => Promise<unknown>, done: string): Promise<boolean> {
+  async function perform(doing: () => Promise<unknown>, done: string | ((result: unknown) => string)): Promise<boolean> {
     setBusy(true);
     setMessage(null);
     try {
-      await doing();
-      setMessage({ kind: "ok", text: done });
+      const result = await doing();
+      setMessage({ kind: "ok", text: typeof done === "string" ? done : done(result) });
       return true;
     } catch (exc) {
       if (exc instanceof ApiError && exc.status === 409) {
@@ -71,8 +71,15 @@ export function CaseView({ id, me }: { id: string; me: Me | null }) {
 
   function decide(body: DecisionBody) {
     const done = { approve: "Case approved.", reject: "Case rejected.", revision: "Revision requested." }[body.decision];
-    void perform(() => api("POST", `/v1/review/cases/${encodeURIComponent(id)}/decision`, body), done);
+    void perform(
+      () => api<Case>("POST", `/v1/review/cases/${encodeURIComponent(id)}/decision`, body),
+      (result) => ((result as Case | undefined)?.pending_second_review ? "Decision proposed: it awaits a second reviewer." : done),
+    );
   }
+
+  const proposalUrl = `/v1/review/cases/${encodeURIComponent(id)}/decision`;
+  const confirmProposal = () => perform(() => api("POST", `${proposalUrl}/confirm`), "Decision confirmed.");
+  const sendBack = (reason: string) => perform(() => api("POST", `${proposalUrl}/return`, { reason }), "Decision sent back.");
 
   if (detail.error && !data) {
     const notFound = detail.error instanceof ApiError && detail.error.status === 404;
@@ -108,7 +115,9 @@ export function CaseView({ id, me }: { id: string; me: Me | null }) {
           {item.decision && (
             <p class="decision" data-testid="decision">
               {label(item.decision.outcome)} by {item.decision.actor?.email || item.decision.actor?.id}
-              {item.decision.automatic ? " (automatic)" : ""} on {when(item.decision.at)}: {item.decision.reason}
+              {item.decision.automatic ? " (automatic)" : ""}
+              {item.decision.confirmed_by ? `, confirmed by ${item.decision.confirmed_by.email || item.decision.confirmed_by.id}` : ""} on{" "}
+              {when(item.decision.at)}: {item.decision.reason}
             </p>
           )}
           {item.revision && item.state === "revision_requested" && (
@@ -198,6 +207,17 @@ export function CaseView({ id, me }: { id: string; me: Me | null }) {
         </div>
         <aside class="case-side">
           <Section title="Decide" id="actions">
+            {item.proposal && (
+              <PendingProposal
+                proposal={item.proposal}
+                mine={!!me && item.proposal.actor.id === me.id}
+                confirm={actions.confirm}
+                sendBack={actions.send_back}
+                busy={busy}
+                onConfirm={confirmProposal}
+                onSendBack={sendBack}
+              />
+            )}
             <div class="decide-buttons">
               <ActionButton action={actions.approve} kind="approve" onClick={() => setDialog("approve")} busy={busy}>
                 Approve <kbd>a</kbd>
@@ -269,6 +289,79 @@ function ActionButton({
         <span class="why small" id={`why-${kind}`} data-testid={`why-${kind}`}>
           {label(reason)}
         </span>
+      )}
+      {allowed && action?.second_review && (
+        <span class="second-review small" data-testid={`second-review-${kind}`}>
+          {label(action.second_review)}: it will await a second reviewer
+        </span>
+      )}
+    </div>
+  );
+}
+
+interface ReviewPolicy {
+  second_reviewer_for: string[];
+  second_reviewer_role: string;
+}
+
+/** The workflow's four-eyes policy: which decisions a second reviewer confirms. */
+function ReviewPolicyLine({ policy }: { policy?: ReviewPolicy }) {
+  if (!policy?.second_reviewer_for?.length) return <p class="small muted" data-testid="review-policy">One reviewer decides every case of this workflow.</p>;
+  const role = policy.second_reviewer_role === "admin" ? "an admin" : "another reviewer";
+  return (
+    <p class="small muted" data-testid="review-policy">
+      Four eyes: {role} confirms {policy.second_reviewer_for.map((t) => label(t)).join(", ").toLowerCase()} decisions.
+    </p>
+  );
+}
+
+/** A decision awaiting a second reviewer: who proposed what and why; Confirm / Send back for an eligible other reviewer. */
+function PendingProposal({
+  proposal,
+  mine,
+  confirm,
+  sendBack,
+  busy,
+  onConfirm,
+  onSendBack,
+}: {
+  proposal: Proposal;
+  mine: boolean;
+  confirm?: Action;
+  sendBack?: Action;
+  busy: boolean;
+  onConfirm: () => void;
+  onSendBack: (reason: string) => void;
+}) {
+  const [reason, setReason] = useState("");
+  const who = proposal.actor.email || proposal.actor.id;
+  return (
+    <div class="proposal" data-testid="proposal" role="status">
+      <p>
+        <strong>{label(proposal.decision)}</strong> proposed by {who} on {when(proposal.at)}: {proposal.reason}
+      </p>
+      <p class="small muted">
+        Needs a second reviewer{proposal.role === "admin" ? " with the admin role" : ""} ({proposal.requires.map(label).join(", ")}).
+      </p>
+      {mine ? (
+        <p data-testid="proposal-awaiting">Awaiting a second reviewer: someone else confirms or sends back your decision.</p>
+      ) : confirm?.allowed ? (
+        <div class="proposal-actions">
+          <button type="button" class="action-confirm" disabled={busy} onClick={onConfirm}>
+            Confirm {proposal.decision}
+          </button>
+          <label class="small">
+            Reason to send it back
+            <textarea value={reason} onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)} rows={2} />
+          </label>
+          <button type="button" class="action-send-back" disabled={busy || !sendBack?.allowed || !reason.trim()} onClick={() => onSendBack(reason.trim())}>
+            Send back
+          </button>
+        </div>
+      ) : (
+        <p class="why small" data-testid="why-confirm">
+          {label(confirm?.reason ?? "not offered for this case")}
+        </p>
       )}
     </div>
   );
@@ -365,6 +458,7 @@ function Workflow({ workflow, path }: { workflow: string; path: CaseDetail["path
           <div class="workflow-wrap" data-machine="workflow">
             <WorkflowGraph definition={definition.data.states} path={waiting} />
           </div>
+          <ReviewPolicyLine policy={definition.data.workflow.review_policy as ReviewPolicy | undefined} />
         </>
       )}
     </Section>

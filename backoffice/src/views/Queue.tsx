@@ -16,6 +16,7 @@ interface Filters {
   to: string;
   q: string;
   sort: string;
+  pending: string;
 }
 
 const DEFAULTS: Filters = {
@@ -27,6 +28,7 @@ const DEFAULTS: Filters = {
   to: "",
   q: "",
   sort: "created",
+  pending: "",
 };
 
 function readFilters(): Filters {
@@ -56,6 +58,7 @@ function apiParams(filters: Filters, cursor: string | null) {
     to: filters.to ? new Date(`${filters.to}T23:59:59.999`).toISOString() : undefined,
     q: filters.q.trim(),
     sort: filters.sort,
+    pending_second_review: filters.pending || undefined,
     cursor,
     limit: 25,
   });
@@ -74,7 +77,7 @@ export function Queue({ me }: { me: Me | null }) {
     () => api<{ items: Case[]; cursor: string | null }>("GET", `/v1/review/cases${apiParams(filters, cursor)}`),
     [JSON.stringify(filters), cursor],
   );
-  const counts = useLoad(() => api<{ states: Record<string, number> }>("GET", "/v1/review/counts"), [page.data]);
+  const counts = useLoad(() => api<{ states: Record<string, number>; pending_second_review?: number }>("GET", "/v1/review/counts"), [page.data]);
   const workflows = useLoad(() => api<{ items: { id: string; name?: string }[] }>("GET", "/v1/review/workflows"), []);
   const items = page.data?.items ?? [];
   const canAssign = !!me && me.roles.some((r) => r === "reviewer" || r === "admin");
@@ -124,13 +127,23 @@ export function Queue({ me }: { me: Me | null }) {
             key={state}
             class={`count state-${state}${filters.state === state ? " active" : ""}`}
             aria-pressed={filters.state === state}
-            onClick={() => change({ state })}
+            onClick={() => change({ state, pending: "" })}
             data-testid={`count-${state}`}
           >
             <span class="number">{counts.data ? (countValues[state] ?? 0) : "…"}</span>
             <span>{label(state)}</span>
           </button>
         ))}
+        <button
+          type="button"
+          class={`count state-pending${filters.pending === "true" ? " active" : ""}`}
+          aria-pressed={filters.pending === "true"}
+          onClick={() => change(filters.pending === "true" ? { pending: "" } : { state: "manual_review", pending: "true" })}
+          data-testid="count-pending_second_review"
+        >
+          <span class="number">{counts.data ? (counts.data.pending_second_review ?? 0) : "…"}</span>
+          <span>Awaiting second review</span>
+        </button>
       </div>
 
       <form
@@ -258,6 +271,11 @@ export function Queue({ me }: { me: Me | null }) {
                   </td>
                   <td>
                     <StateBadge state={item.state} />
+                    {item.pending_second_review && (
+                      <div class="pending-review small" data-testid="pending-second-review">
+                        awaiting second review
+                      </div>
+                    )}
                   </td>
                   <td class="wide">{item.workflow_id}</td>
                   <td>

@@ -122,6 +122,71 @@ def test_a_save_moves_the_version_and_writes_the_changes_audit_events_and_contin
     assert len(written.continuations) == 1
 
 
+def test_a_proposal_is_stored_found_by_its_filter_and_its_confirmation_resumes_the_review_step_once(
+    cases: CaseRepository, backend: Backend
+) -> None:
+    case = open_case(cases, backend.tenant_id)
+    other = open_case(cases, backend.tenant_id, individual("e-2"), minute=1)
+    for each in (case, other):
+        change(cases, each, lambda c: c.await_review("review-token", at=at(2)))
+    second = Actor(type="reviewer", id="r-2", email="r-2@example.com")
+    proposed = change(
+        cases,
+        case,
+        lambda c: c.propose(
+            "approve",
+            actor=REVIEWER,
+            reason="a namesake",
+            requires=["critical_flags"],
+            role="reviewer",
+            at=at(3),
+        ),
+    )
+    stored = cases.get(backend.tenant_id, case.id)
+    assert (stored.state, stored.proposal, stored.version) == (CaseState.MANUAL_REVIEW, proposed.proposal, 3)
+    assert stored.task_tokens == {"review": "review-token"}  # nothing resumed yet
+    query = CaseQuery(
+        tenant_id=backend.tenant_id, states=(CaseState.MANUAL_REVIEW,), pending_second_review=True
+    )
+    assert ids(cases.query(query).items) == [case.id]
+    others = CaseQuery(
+        tenant_id=backend.tenant_id, states=(CaseState.MANUAL_REVIEW,), pending_second_review=False
+    )
+    assert ids(cases.query(others).items) == [other.id]
+    assert cases.pending_second_review(backend.tenant_id) == 1
+    # Sent back and proposed again: counted once.
+    change(cases, case, lambda c: c.return_proposal(second, "look again", at=at(3.5)))
+    assert cases.pending_second_review(backend.tenant_id) == 0
+    change(
+        cases,
+        case,
+        lambda c: c.propose(
+            "approve",
+            actor=REVIEWER,
+            reason="a namesake",
+            requires=["critical_flags"],
+            role="reviewer",
+            at=at(3.7),
+        ),
+    )
+    assert cases.pending_second_review(backend.tenant_id) == 1
+
+    confirm = change(cases, case, lambda c: c.confirm_proposal(second, at=at(4)))
+    stored = cases.get(backend.tenant_id, case.id)
+    assert (stored.state, stored.proposal) == (CaseState.APPROVED, None)
+    assert stored.decision is not None
+    assert stored.decision.confirmed_by is not None
+    assert (stored.decision.actor.id, stored.decision.confirmed_by.id) == ("r-1", "r-2")
+    actions = [e.action for e in cases.detail(backend.tenant_id, case.id).audit]
+    assert actions[-5:-2] == ["decision.proposed", "decision.returned", "decision.proposed"]
+    assert sorted(actions[-2:]) == ["case.decided", "decision.confirmed"]  # one write, one time
+    assert confirm.version == 6
+    assert ids(cases.query(query).items) == []
+    assert cases.pending_second_review(backend.tenant_id) == 0
+    written = backend.written(backend.tenant_id, case.id)
+    assert len(written.continuations) == 1  # the confirmation resumes the review step, once
+
+
 def test_every_event_of_a_change_is_written_whether_or_not_it_has_an_audit_entry_to_ride_on(
     cases: CaseRepository, backend: Backend
 ) -> None:

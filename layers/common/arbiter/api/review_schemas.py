@@ -81,6 +81,7 @@ def review_case_view(case: Case) -> dict[str, Any]:
     """The whole case for reviewers, without task tokens or the execution's ARN."""
     data = case.model_dump(mode="json", exclude=_HIDDEN_CASE_FIELDS)
     data["entity_name"] = case.entity.display_name()
+    data["pending_second_review"] = case.proposal is not None
     return data
 
 
@@ -145,6 +146,9 @@ class ReviewCaseView(Case):
     runs_started: SkipJsonSchema[int] = Field(default=0, exclude=True)
     automation: SkipJsonSchema[list[Any]] = Field(default_factory=list, exclude=True)
     entity_name: str = Field(description="The person's or the business's name, as the queue shows it")
+    pending_second_review: bool = Field(
+        default=False, description="A proposed decision (`proposal`) awaits a second reviewer"
+    )
 
 
 class ReviewQueue(BaseModel):
@@ -154,11 +158,18 @@ class ReviewQueue(BaseModel):
 
 class StateCounts(BaseModel):
     states: dict[str, int] = Field(description="How many cases are in each state")
+    pending_second_review: int = Field(
+        default=0, description="How many cases in manual review have a decision awaiting a second reviewer"
+    )
 
 
 class ActionView(BaseModel):
     allowed: bool
     reason: str | None = Field(description="Why not, when not allowed")
+    second_review: str | None = Field(
+        default=None,
+        description="When allowed: why the decision becomes a proposal a second reviewer confirms (four eyes)",
+    )
 
 
 class CaseActions(BaseModel):
@@ -167,6 +178,8 @@ class CaseActions(BaseModel):
     approve: ActionView
     reject: ActionView
     revision: ActionView
+    confirm: ActionView = Field(description="Confirming the decision another reviewer proposed")
+    send_back: ActionView = Field(description="Sending the proposed decision back")
     assign: ActionView
     note: ActionView
 

@@ -149,6 +149,11 @@ class WorkflowSummary(BaseModel):
     checks: list[str] = Field(description="The checks a case of it runs")
     rule_set_id: str | None
     events: list[str] = Field(description="The events a case of it takes (POST /v1/cases/{id}/events)")
+    review_policy: dict[str, Any] | None = Field(
+        default=None,
+        description="Which reviewers' decisions a second reviewer confirms (`second_reviewer_for`: "
+        "critical_flags, high_risk, override) and the role they need (`second_reviewer_role`)",
+    )
 
 
 class WorkflowList(BaseModel):

@@ -25,6 +25,9 @@ from arbiter.domain.events import (
     CaseAwaitingReview,
     CaseCreated,
     CaseDecided,
+    CaseDecisionConfirmed,
+    CaseDecisionProposed,
+    CaseDecisionReturned,
     CaseEvent,
     CaseRevisionRequested,
     CaseStatusChanged,
@@ -51,6 +54,7 @@ __all__ = [
     "Erasure",
     "Flag",
     "LegalHold",
+    "Proposal",
     "Recommendation",
     "RevisionRequest",
     "RiskAssessment",
@@ -136,6 +140,21 @@ class Decision(BaseModel):
     actor: Actor
     at: dt.datetime
     automatic: bool = False
+    #: The second reviewer who confirmed `actor`'s proposal, when the workflow's review policy asked for one.
+    confirmed_by: Actor | None = None
+
+
+class Proposal(BaseModel):
+    """A reviewer's decision that the workflow's review policy wants a second reviewer to confirm: the case waits
+    in manual review (`pending_second_review`) until another reviewer with `role` confirms it or sends it back."""
+
+    decision: Literal["approve", "reject"]
+    reason: str = Field(min_length=1, max_length=4000)
+    #: Why a second reviewer is needed (`critical_flags`, `high_risk`, `override`).
+    requires: list[str] = Field(default_factory=list)
+    role: Literal["reviewer", "admin"] = "reviewer"
+    actor: Actor
+    at: dt.datetime
 
 
 class RevisionRequest(BaseModel):
@@ -303,6 +322,10 @@ class Case(BaseModel):
     risk: RiskAssessment | None = None
     rule_set: RuleSetRef | None = None
     decision: Decision | None = None
+    #: A decision awaiting a second reviewer (four eyes); None when there is none.
+    proposal: Proposal | None = None
+    #: Who opened the case (an integrator's key, a reviewer, the system): they may not decide it.
+    opened_by: Actor | None = None
     revision: RevisionRequest | None = None
     flags: list[Flag] = Field(default_factory=list)
     #: The Standard execution waiting on people for the case (None while the automated part runs).
@@ -397,6 +420,7 @@ class Case(BaseModel):
             entity=entity,
             created_at=at,
             updated_at=at,
+            opened_by=actor,
             **fields,
         )
         entry = AuditEntry(
@@ -510,14 +534,19 @@ class Case(BaseModel):
         reason: str,
         automatic: bool = False,
         at: dt.datetime | None = None,
+        confirmed_by: Actor | None = None,
     ) -> Change:
         """The final decision: by a reviewer in manual review, or by the workflow while processing."""
         if automatic:
             self._require(CaseState.PROCESSING, doing="decide automatically")
         else:
             self._require(CaseState.MANUAL_REVIEW, doing="decide")
+            if confirmed_by is None:
+                self._require_no_proposal(doing="decide")
         at = at or _now()
-        self.decision = Decision(outcome=outcome, reason=reason, actor=actor, at=at, automatic=automatic)
+        self.decision = Decision(
+            outcome=outcome, reason=reason, actor=actor, at=at, automatic=automatic, confirmed_by=confirmed_by
+        )
         target = CaseState.APPROVED if outcome == "approved" else CaseState.REJECTED
         change = self._move(target, actor, "case.decided", at, reason=reason, automatic=automatic)
         change += self._resume("review", {"decision": outcome})
@@ -550,6 +579,7 @@ class Case(BaseModel):
     ) -> Change:
         """A reviewer sends the case back to the integrator for corrections."""
         self._require(CaseState.MANUAL_REVIEW, doing="ask for a revision")
+        self._require_no_proposal(doing="ask for a revision")
         at = at or _now()
         self.revision = RevisionRequest(reason=reason, document_ids=document_ids, actor=actor, at=at)
         if self.catches_revision:
@@ -574,6 +604,118 @@ class Case(BaseModel):
         )
         change += resume
         return change
+
+    # ------------------------------------------------------------------ four eyes
+    def _require_no_proposal(self, doing: str) -> None:
+        if self.proposal is not None:
+            raise Conflict(
+                f"cannot {doing}: a decision to {self.proposal.decision} awaits a second reviewer "
+                "(confirm it or send it back)",
+                case_id=self.id,
+                state=self.state.value,
+                pending_second_review=True,
+            )
+
+    def propose(
+        self,
+        decision: Literal["approve", "reject"],
+        *,
+        actor: Actor,
+        reason: str,
+        requires: list[str],
+        role: Literal["reviewer", "admin"],
+        at: dt.datetime | None = None,
+    ) -> Change:
+        """A reviewer's decision that needs a second reviewer: kept as the case's proposal; nothing resumes yet."""
+        self._require(CaseState.MANUAL_REVIEW, doing="propose a decision")
+        self._require_no_proposal(doing="propose a decision")
+        at = at or _now()
+        self.proposal = Proposal(
+            decision=decision, reason=reason, requires=requires, role=role, actor=actor, at=at
+        )
+        self.updated_at = at
+        entry = AuditEntry(
+            at=at,
+            actor=actor,
+            action="decision.proposed",
+            reason=reason,
+            details={"decision": decision, "requires": requires, "role": role},
+        )
+        event = CaseDecisionProposed(
+            **self._event_fields(at),
+            decision=decision,
+            reason=reason,
+            actor=actor.as_event_actor(),
+            second_review_reasons=requires,
+            second_reviewer_role=role,
+        )
+        return Change(audit=[entry], events=[event])
+
+    def confirm_proposal(self, actor: Actor, at: dt.datetime | None = None) -> Change:
+        """A second reviewer confirms the proposal: the decision is made (as the proposer's, confirmed by
+        `actor`) and the workflow resumes. The service checks who may confirm."""
+        self._require(CaseState.MANUAL_REVIEW, doing="confirm a decision")
+        proposal = self._pending_proposal(doing="confirm")
+        at = at or _now()
+        self.proposal = None
+        outcome: Literal["approved", "rejected"] = (
+            "approved" if proposal.decision == "approve" else "rejected"
+        )
+        confirmed = Change(
+            audit=[
+                AuditEntry(
+                    at=at,
+                    actor=actor,
+                    action="decision.confirmed",
+                    reason=proposal.reason,
+                    details={"decision": proposal.decision, "proposed_by": proposal.actor.model_dump()},
+                )
+            ],
+            events=[
+                CaseDecisionConfirmed(
+                    **self._event_fields(at),
+                    decision=proposal.decision,
+                    proposed_by=proposal.actor.as_event_actor(),
+                    actor=actor.as_event_actor(),
+                )
+            ],
+        )
+        confirmed += self.decide(
+            outcome, actor=proposal.actor, reason=proposal.reason, at=at, confirmed_by=actor
+        )
+        return confirmed
+
+    def return_proposal(self, actor: Actor, reason: str, at: dt.datetime | None = None) -> Change:
+        """A second reviewer sends the proposal back: the case is in manual review as before it."""
+        self._require(CaseState.MANUAL_REVIEW, doing="send a decision back")
+        proposal = self._pending_proposal(doing="send back")
+        at = at or _now()
+        self.proposal = None
+        self.updated_at = at
+        entry = AuditEntry(
+            at=at,
+            actor=actor,
+            action="decision.returned",
+            reason=reason,
+            details={"decision": proposal.decision, "proposed_by": proposal.actor.model_dump()},
+        )
+        event = CaseDecisionReturned(
+            **self._event_fields(at),
+            decision=proposal.decision,
+            reason=reason,
+            proposed_by=proposal.actor.as_event_actor(),
+            actor=actor.as_event_actor(),
+        )
+        return Change(audit=[entry], events=[event])
+
+    def _pending_proposal(self, doing: str) -> Proposal:
+        if self.proposal is None:
+            raise Conflict(
+                f"nothing to {doing}: no decision on the case awaits a second reviewer",
+                case_id=self.id,
+                state=self.state.value,
+            )
+        return self.proposal
 
     def await_resubmission(self, task_token: str) -> bool:
         """Keep the token the resubmission completes; True if the integrator already resubmitted."""
@@ -719,6 +861,7 @@ class Case(BaseModel):
         if self.state.terminal:
             return Change()
         self.task_tokens.clear()
+        self.proposal = None
         return self._move(CaseState.FAILED, SYSTEM, "case.failed", at or _now(), reason=error, cause=cause)
 
     # ------------------------------------------------------------------ review bookkeeping

@@ -19,6 +19,9 @@ __all__ = [
     "CaseAwaitingReview",
     "CaseCreated",
     "CaseDecided",
+    "CaseDecisionConfirmed",
+    "CaseDecisionProposed",
+    "CaseDecisionReturned",
     "CaseEvent",
     "CaseRevisionRequested",
     "CaseStatusChanged",
@@ -121,6 +124,38 @@ class CaseDecided(CaseEvent):
     risk_score: float | None = None
     rule_set_id: str | None = None
     rule_set_version: int | None = None
+
+
+class CaseDecisionProposed(CaseEvent):
+    """A reviewer proposed a decision the workflow's review policy wants a second reviewer to confirm."""
+
+    type: ClassVar[str] = "case.decision_proposed"
+    decision: Literal["approve", "reject"]
+    reason: str
+    actor: EventActor
+    second_review_reasons: list[str] = Field(
+        description="Why a second reviewer is needed: critical_flags, high_risk, override"
+    )
+    second_reviewer_role: Literal["reviewer", "admin"]
+
+
+class CaseDecisionConfirmed(CaseEvent):
+    """A second reviewer confirmed the proposed decision (`case.decided` follows in the same write)."""
+
+    type: ClassVar[str] = "case.decision_confirmed"
+    decision: Literal["approve", "reject"]
+    proposed_by: EventActor
+    actor: EventActor
+
+
+class CaseDecisionReturned(CaseEvent):
+    """A second reviewer sent the proposed decision back: the case is in manual review with no proposal."""
+
+    type: ClassVar[str] = "case.decision_returned"
+    decision: Literal["approve", "reject"]
+    reason: str
+    proposed_by: EventActor
+    actor: EventActor
 
 
 class DocumentUploaded(CaseEvent):
@@ -241,6 +276,9 @@ EVENT_TYPES: dict[str, type[ArbiterEvent]] = {
         CaseAwaitingReview,
         CaseRevisionRequested,
         CaseDecided,
+        CaseDecisionProposed,
+        CaseDecisionConfirmed,
+        CaseDecisionReturned,
         DocumentUploaded,
         PluginFailed,
         EntityMonitoringHit,

@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from arbiter.domain.review_policy import ReviewPolicy
+
 __all__ = ["OwnerChecks", "WorkflowDefinition"]
 
 
@@ -44,6 +46,8 @@ class WorkflowDefinition(BaseModel):
     #: `system`: only Arbiter opens its cases (ongoing screening's `monitoring`), straight into manual review, with
     #: no state machine; integrators cannot start it.
     opened_by: Literal["integrator", "system"] = "integrator"
+    #: Which reviewers' decisions a second reviewer confirms (four eyes), and the role they need.
+    review_policy: ReviewPolicy = Field(default_factory=ReviewPolicy)
 
     def summary(self) -> dict[str, Any]:
         """What GET /v1/workflows shows."""
@@ -56,4 +60,5 @@ class WorkflowDefinition(BaseModel):
             "checks": [str(p.get("name") or p.get("plugin")) for p in self.plugins],
             "rule_set_id": self.rule_set_id,
             "events": ["resubmitted", *self.custom_events],
+            "review_policy": self.review_policy.model_dump(mode="json"),
         }

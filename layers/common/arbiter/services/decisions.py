@@ -10,6 +10,7 @@ from typing import Literal
 from arbiter.domain.case import AuditEntry, Case, CaseState
 from arbiter.domain.errors import Conflict, NotAllowed
 from arbiter.domain.principal import Principal
+from arbiter.domain.review_policy import ReviewPolicy
 from arbiter.domain.screening import ScreeningHit, screening_hits
 from arbiter.domain.tenant import Tenant
 from arbiter.services import workflow_steps
@@ -19,10 +20,13 @@ __all__ = [
     "ApprovalBlocked",
     "Decision",
     "IntegratorDecisionsOff",
+    "SecondReviewRequired",
     "approval_blockers",
     "blocked_reason",
     "record_decision",
     "require_integrator_decisions",
+    "review_policy",
+    "second_review_reasons",
 ]
 
 Decision = Literal["approve", "reject", "revision"]
@@ -37,6 +41,31 @@ class ApprovalBlocked(Conflict):
 
 class IntegratorDecisionsOff(NotAllowed):
     """The tenant has not let its API keys decide cases (403)."""
+
+
+class SecondReviewRequired(NotAllowed):
+    """The decision needs a second reviewer in the back office (the workflow's review policy): an API key cannot
+    make it (403)."""
+
+
+def review_policy(deps: CaseDeps, case: Case) -> ReviewPolicy:
+    """The review policy of the case's workflow."""
+    return deps.workflows.get(case.tenant_id, case.workflow_id).review_policy
+
+
+def second_review_reasons(deps: CaseDeps, case: Case, decision: str) -> list[str]:
+    """Why `decision` on `case` needs a second reviewer under its workflow's review policy (empty: it does not)."""
+    policy = review_policy(deps, case)
+    if not policy.second_reviewer_for:
+        return []
+    risk = case.risk
+    return policy.reasons(
+        decision,
+        critical_flags=any(f.severity == "critical" for f in case.flags),
+        risk_level=risk.level if risk else None,
+        risk_score=risk.score if risk else None,
+        recommendation=risk.recommendation if risk else None,
+    )
 
 
 def require_integrator_decisions(tenant: Tenant) -> None:
@@ -84,12 +113,17 @@ def record_decision(
     *,
     document_ids: Sequence[str] = (),
     audit: Sequence[AuditEntry] = (),
+    single: bool = True,
+    confirming: bool = False,
 ) -> Case:
     """Approve, reject or ask for a revision of `case` (as read, in manual review); its workflow resumes from the
     outbox once the decision is stored.
 
     Only one decision can win: the save is conditional on the version read, and the others get Conflict (409). An
     approval over an uncleared sanctions or PEP hit is ApprovalBlocked (409), whoever asks; rejecting stays open.
+    `single`: one caller decides alone (an API key): a decision the workflow's review policy wants confirmed by a
+    second reviewer is SecondReviewRequired (403). Reviewers' decisions go through `review.decide`, which proposes
+    those instead. `confirming`: a second reviewer confirms the case's proposal (`decision` is the proposal's).
     """
     if case.state != CaseState.MANUAL_REVIEW:
         raise Conflict(
@@ -103,12 +137,23 @@ def record_decision(
             raise ApprovalBlocked(
                 blocked_reason(blockers), case_id=case.id, hits=[h.to_dict() for h in blockers]
             )
+    if single and not confirming:
+        reasons = second_review_reasons(deps, case, decision)
+        if reasons:
+            raise SecondReviewRequired(
+                f"{ReviewPolicy.describe(reasons)} needs a second reviewer (the workflow's review policy): "
+                "a reviewer proposes it in the back office and another confirms it",
+                case_id=case.id,
+                second_review_reasons=reasons,
+            )
     expected = case.version
     at = deps.now()
     if decision == "revision":
         change = case.request_revision(
             actor=principal.actor, reason=reason, document_ids=list(document_ids), at=at
         )
+    elif confirming:
+        change = case.confirm_proposal(principal.actor, at=at)
     else:
         outcome: Literal["approved", "rejected"] = "approved" if decision == "approve" else "rejected"
         change = case.decide(outcome, actor=principal.actor, reason=reason, at=at)

@@ -81,6 +81,8 @@ class CaseQuery:
     created_from: dt.datetime | None = None
     created_to: dt.datetime | None = None
     search: str | None = None
+    #: True: only cases whose proposed decision awaits a second reviewer; False: only those with none.
+    pending_second_review: bool | None = None
     newest_first: bool = False
     limit: int = 25
     cursor: str | None = None
@@ -97,6 +99,7 @@ class CaseQuery:
             or self.created_to
             or self.search
             or self.cursor
+            or self.pending_second_review is not None
         )
 
     @property
@@ -134,6 +137,10 @@ class CaseQuery:
             and (not self.risk_levels or (case.risk is not None and case.risk.level in self.risk_levels))
             and (not self.created_from or case.created_at >= self.created_from)
             and (not self.created_to or case.created_at <= self.created_to)
+            and (
+                self.pending_second_review is None
+                or (case.proposal is not None) == self.pending_second_review
+            )
         )
 
 
@@ -196,6 +203,9 @@ class CaseRepository(Protocol):
 
     def counts(self, tenant_id: str) -> dict[str, int]:
         """How many cases the tenant has in each state."""
+
+    def pending_second_review(self, tenant_id: str) -> int:
+        """How many of the tenant's cases have a proposed decision awaiting a second reviewer."""
 
 
 class RuleSetRepository(Protocol):

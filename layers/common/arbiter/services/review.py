@@ -7,24 +7,36 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from arbiter.domain.case import AUTOMATION_MACHINE, Assignee, AuditEntry, Case, CaseState
+from arbiter.domain.case import AUTOMATION_MACHINE, Assignee, AuditEntry, Case, CaseState, Proposal
 from arbiter.domain.document import DocumentDecision
-from arbiter.domain.errors import Conflict, InvalidInput
+from arbiter.domain.errors import Conflict, InvalidInput, NotAllowed
 from arbiter.domain.principal import Principal
+from arbiter.domain.review_policy import ReviewPolicy
 from arbiter.domain.workflow_picture import workflow_picture
 from arbiter.services.cases import CaseDeps, rerun_lost_races
 from arbiter.services.dashboard import review_dashboard
-from arbiter.services.decisions import approval_blockers, blocked_reason, record_decision
+from arbiter.services.decisions import (
+    ApprovalBlocked,
+    approval_blockers,
+    blocked_reason,
+    record_decision,
+    review_policy,
+    second_review_reasons,
+)
 from arbiter.services.ports import CaseDetail, CaseQuery, Page
 
 __all__ = [
     "DecisionRequest",
     "DocumentDecisionInput",
+    "ReturnRequest",
     "add_note",
     "assign",
     "case_detail",
+    "confirm_decision",
+    "count_pending_second_review",
     "decide",
     "queue",
+    "return_decision",
     "review_dashboard",
     "workflow_definition",
 ]
@@ -50,6 +62,30 @@ class DecisionRequest(BaseModel):
         return self
 
 
+class ReturnRequest(BaseModel):
+    """Why a second reviewer sends a proposed decision back (the proposer and the audit trail read it)."""
+
+    reason: str = Field(min_length=1, max_length=4000)
+
+    @model_validator(mode="after")
+    def _reason_not_blank(self) -> ReturnRequest:
+        if not self.reason.strip():
+            raise ValueError("reason must not be blank")
+        return self
+
+
+class ProposerCannotConfirm(NotAllowed):
+    """The reviewer who proposed a decision cannot confirm it: four eyes are two people (403)."""
+
+
+class OpenerCannotDecide(NotAllowed):
+    """Whoever opened a case cannot decide it (403)."""
+
+
+class SecondReviewerRoleMissing(NotAllowed):
+    """The workflow's review policy wants the second reviewer to hold a role the caller lacks (403)."""
+
+
 def queue(deps: CaseDeps, principal: Principal, query: CaseQuery) -> Page[Case]:
     """Cases of the reviewer's tenant, filtered; any role may read."""
     principal.require("viewer", "reading the queue")
@@ -60,6 +96,12 @@ def counts(deps: CaseDeps, principal: Principal) -> dict[str, int]:
     """How many cases are in each state."""
     principal.require("viewer", "reading the queue")
     return deps.cases.counts(principal.tenant_id)
+
+
+def count_pending_second_review(deps: CaseDeps, principal: Principal) -> int:
+    """How many cases have a proposed decision awaiting a second reviewer (a counter kept with the cases)."""
+    principal.require("viewer", "reading the queue")
+    return deps.cases.pending_second_review(principal.tenant_id)
 
 
 def case_detail(
@@ -167,7 +209,9 @@ def add_note(deps: CaseDeps, principal: Principal, case_id: str, text: str) -> C
 
 def decide(deps: CaseDeps, principal: Principal, case_id: str, request: DecisionRequest) -> Case:
     """Approve, reject or ask for a revision. Only one decision can win: the rest get Conflict (409); an approval
-    over an uncleared sanctions or PEP hit is refused (409) until a reviewer clears it. A save that lost to the
+    over an uncleared sanctions or PEP hit is refused (409) until a reviewer clears it. A decision the workflow's
+    review policy wants a second reviewer for is stored as the case's proposal instead (`confirm_decision`,
+    `return_decision`); whoever opened the case may not decide it (403). A save that lost to the
     workflow's own bookkeeping (its review step parking its token just after the case entered review) reads the
     case again and decides on it: the reviewer is not told about it."""
     principal.require("reviewer", "deciding cases")
@@ -182,7 +226,12 @@ def _decide(deps: CaseDeps, principal: Principal, case_id: str, request: Decisio
             case_id=case.id,
             state=case.state.value,
         )
+    _require_not_opener(case, principal)
     _apply_document_decisions(case, request, principal, deps.now())
+    audit = _document_decision_entries(request, principal, deps.now())
+    reasons = second_review_reasons(deps, case, request.decision)
+    if reasons and request.decision != "revision":
+        return _propose(deps, principal, case, request, reasons, audit)
     return record_decision(
         deps,
         principal,
@@ -190,8 +239,108 @@ def _decide(deps: CaseDeps, principal: Principal, case_id: str, request: Decisio
         request.decision,
         request.reason,
         document_ids=[d.document_id for d in request.documents if d.decision == "revision"],
-        audit=_document_decision_entries(request, principal, deps.now()),
+        audit=audit,
+        single=False,
     )
+
+
+def _propose(
+    deps: CaseDeps,
+    principal: Principal,
+    case: Case,
+    request: DecisionRequest,
+    reasons: list[str],
+    audit: list[AuditEntry],
+) -> Case:
+    """The decision needs a second reviewer: store it as the case's proposal (the workflow waits on)."""
+    if case.proposal is not None:
+        raise Conflict(
+            f"a decision to {case.proposal.decision} awaits a second reviewer: confirm it or send it back",
+            case_id=case.id,
+            state=case.state.value,
+            pending_second_review=True,
+        )
+    if request.decision == "approve":
+        blockers = approval_blockers(deps, case)
+        if blockers:  # no number of reviewers approves over an uncleared sanctions or PEP hit
+            raise ApprovalBlocked(
+                blocked_reason(blockers), case_id=case.id, hits=[h.to_dict() for h in blockers]
+            )
+    decision: Literal["approve", "reject"] = "approve" if request.decision == "approve" else "reject"
+    policy = review_policy(deps, case)
+    expected = case.version
+    change = case.propose(
+        decision,
+        actor=principal.actor,
+        reason=request.reason,
+        requires=reasons,
+        role=policy.second_reviewer_role,
+        at=deps.now(),
+    )
+    change.audit += audit
+    deps.cases.save(case, change, expected_version=expected)
+    return case
+
+
+def _require_not_opener(case: Case, principal: Principal) -> None:
+    if case.opened_by is not None and case.opened_by.type != "system" and case.opened_by.id == principal.id:
+        raise OpenerCannotDecide(
+            "you opened this case: another reviewer decides it", case_id=case.id, opened_by=principal.id
+        )
+
+
+def confirm_decision(deps: CaseDeps, principal: Principal, case_id: str) -> Case:
+    """A second reviewer confirms the case's proposed decision: it is made as a single decision is (the workflow
+    resumes from the outbox). Not the proposer (403), and only with the role the policy names (403)."""
+    principal.require("reviewer", "confirming decisions")
+
+    def confirm() -> Case:
+        case = deps.cases.get(principal.tenant_id, case_id)
+        proposal = _second_review(case, principal, "confirm")
+        return record_decision(deps, principal, case, proposal.decision, proposal.reason, confirming=True)
+
+    return rerun_lost_races(confirm)
+
+
+def return_decision(deps: CaseDeps, principal: Principal, case_id: str, request: ReturnRequest) -> Case:
+    """A second reviewer sends the proposed decision back with a reason: the case is in manual review again, with
+    no proposal. Not the proposer (403), and only with the role the policy names (403)."""
+    principal.require("reviewer", "sending decisions back")
+
+    def send_back() -> Case:
+        case = deps.cases.get(principal.tenant_id, case_id)
+        _second_review(case, principal, "send back")
+        expected = case.version
+        change = case.return_proposal(principal.actor, request.reason.strip(), at=deps.now())
+        deps.cases.save(case, change, expected_version=expected)
+        return case
+
+    return rerun_lost_races(send_back)
+
+
+def _second_review(case: Case, principal: Principal, doing: str) -> Proposal:
+    """The case's proposal, if `principal` may act on it as its second reviewer."""
+    if case.state != CaseState.MANUAL_REVIEW or case.proposal is None:
+        raise Conflict(
+            f"nothing to {doing}: no decision on the case awaits a second reviewer",
+            case_id=case.id,
+            state=case.state.value,
+        )
+    proposal = case.proposal
+    if proposal.actor.id == principal.id:
+        raise ProposerCannotConfirm(
+            f"you proposed this decision: another reviewer must {doing} it (four eyes)",
+            case_id=case.id,
+            proposed_by=proposal.actor.id,
+        )
+    if not principal.can(proposal.role):
+        raise SecondReviewerRoleMissing(
+            f"the second reviewer of this decision needs the {proposal.role} role",
+            case_id=case.id,
+            role=proposal.role,
+        )
+    _require_not_opener(case, principal)
+    return proposal
 
 
 def _apply_document_decisions(
@@ -242,10 +391,40 @@ def available_actions(deps: CaseDeps, detail: CaseDetail, principal: Principal) 
         blockers = approval_blockers(deps, case, detail.checks)
         if blockers:
             approve = {"allowed": False, "reason": blocked_reason(blockers)}
+    reject = action("reviewer", review, "rejecting")
+    revision = action("reviewer", review, "asking for a revision")
+    confirm = action("reviewer", review, "confirming")
+    proposal = case.proposal
+    if proposal is None:
+        confirm = {"allowed": False, "reason": "no decision awaits a second reviewer"}
+    else:
+        pending = {"allowed": False, "reason": f"a decision to {proposal.decision} awaits a second reviewer"}
+        approve, reject, revision = pending, pending, pending
+        if confirm["allowed"] and proposal.actor.id == principal.id:
+            confirm = {"allowed": False, "reason": "you proposed this decision: another reviewer confirms it"}
+        elif confirm["allowed"] and not principal.can(proposal.role):
+            confirm = {"allowed": False, "reason": f"confirming this decision needs the {proposal.role} role"}
+    if case.opened_by is not None and case.opened_by.type != "system" and case.opened_by.id == principal.id:
+        opener = {"allowed": False, "reason": "you opened this case: another reviewer decides it"}
+        approve, reject, revision, confirm = opener, opener, opener, opener
+    approve = _with_second_review(deps, case, "approve", approve)
+    reject = _with_second_review(deps, case, "reject", reject)
     return {
         "approve": approve,
-        "reject": action("reviewer", review, "rejecting"),
-        "revision": action("reviewer", review, "asking for a revision"),
+        "reject": reject,
+        "revision": revision,
+        "confirm": confirm,
+        "send_back": dict(confirm),
         "assign": action("reviewer", open_states, "assigning"),
         "note": action("reviewer", None, "adding notes"),
     }
+
+
+def _with_second_review(deps: CaseDeps, case: Case, decision: str, allowed: dict[str, Any]) -> dict[str, Any]:
+    """An allowed decision the review policy wants a second reviewer for says so (the back office proposes it)."""
+    if not allowed["allowed"]:
+        return allowed
+    reasons = second_review_reasons(deps, case, decision)
+    if not reasons:
+        return allowed
+    return {**allowed, "second_review": f"{ReviewPolicy.describe(reasons)} needs a second reviewer"}

@@ -68,7 +68,9 @@ _INDEX_KEYS = {
 }
 
 
-_Loaded = tuple[str | None, set[str], ChainHead | None, str | None]
+_Loaded = tuple[str | None, set[str], ChainHead | None, str | None, bool]
+#: The counter of cases whose proposed decision awaits a second reviewer, beside the per-state ones.
+PENDING_COUNTER = "pending_second_review"
 
 #: Partitions of the ByAuditDay index per day, so that one day's first changes do not all land on one partition.
 AUDIT_DAY_SHARDS = 16
@@ -112,11 +114,11 @@ class _LoadedCases:
         with self._lock:
             if key not in self._by_object:
                 weakref.finalize(case, self._forget, key)
-            self._by_object[key] = (state, terms, head, day)
+            self._by_object[key] = (state, terms, head, day, case.proposal is not None)
 
     def recall(self, case: Case) -> _Loaded:
         with self._lock:
-            return self._by_object.get(id(case), (None, set(), None, None))
+            return self._by_object.get(id(case), (None, set(), None, None, False))
 
     def _forget(self, key: int) -> None:
         with self._lock:
@@ -124,6 +126,12 @@ class _LoadedCases:
 
 
 _loaded = _LoadedCases()
+
+
+def _pending_delta(was_pending: bool, case: Case) -> dict[str, int]:
+    """The pending-second-review counter's move when a case gains or loses its proposal (nothing otherwise)."""
+    pending = case.proposal is not None
+    return {} if pending == was_pending else {PENDING_COUNTER: 1 if pending else -1}
 
 
 def audit_put(
@@ -178,7 +186,7 @@ class DynamoCaseRepository:
                 }
             },
             *self._history(case, change, links),
-            self._count(case.tenant_id, {case.state.value: 1}),
+            self._count(case.tenant_id, {case.state.value: 1, **_pending_delta(False, case)}),
         ]
         self._write_terms(case, put=terms)
         self._transact(operations, case)
@@ -187,7 +195,7 @@ class DynamoCaseRepository:
     def save(self, case: Case, change: Change, *, expected_version: int) -> None:
         """Store the case if nobody else changed it since it was read (its version and its chain head); else
         Conflict."""
-        previous_state, old_terms, old_head, old_day = _loaded.recall(case)
+        previous_state, old_terms, old_head, old_day, was_pending = _loaded.recall(case)
         terms = search_terms(case)
         links, head, day = self._chain(case, change, old_head, old_day)
         case.version = expected_version + 1
@@ -210,8 +218,12 @@ class DynamoCaseRepository:
             },
             *self._history(case, change, links),
         ]
-        if previous_state is not None and previous_state != case.state.value:
-            operations.append(self._count(case.tenant_id, {previous_state: -1, case.state.value: 1}))
+        if previous_state is not None:
+            deltas = _pending_delta(was_pending, case)
+            if previous_state != case.state.value:
+                deltas.update({previous_state: -1, case.state.value: 1})
+            if deltas:
+                operations.append(self._count(case.tenant_id, deltas))
         self._write_terms(case, put=terms - old_terms)
         try:
             self._transact(operations, case)
@@ -538,13 +550,22 @@ class DynamoCaseRepository:
     def counts(self, tenant_id: str) -> dict[str, int]:
         """Sum of the counter shards, every state present (0 when none)."""
         totals = {state.value: 0 for state in CaseState}
-        for item in self._query_all(
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues=to_item({":pk": keys.counters_pk(tenant_id)}),
-        ):
+        for item in self._counter_shards(tenant_id):
             for state in totals:
                 totals[state] += int(item.get(state, 0))
         return totals
+
+    def pending_second_review(self, tenant_id: str) -> int:
+        """Sum of the counter shards of cases whose proposed decision awaits a second reviewer."""
+        return sum(int(item.get(PENDING_COUNTER, 0)) for item in self._counter_shards(tenant_id))
+
+    def _counter_shards(self, tenant_id: str) -> list[dict[str, Any]]:
+        return list(
+            self._query_all(
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues=to_item({":pk": keys.counters_pk(tenant_id)}),
+            )
+        )
 
     def query(self, query: CaseQuery) -> Page[Case]:
         """One page of cases matching `query`, through the index that narrows it most.
