@@ -45,7 +45,7 @@ from arbiter.api.review_schemas import (
 from arbiter.api.schemas import WorkflowList
 from arbiter.domain.case import CaseState
 from arbiter.domain.principal import Principal
-from arbiter.services import audit_trail, documents, ongoing_screening, retention, review, screening
+from arbiter.services import audit_trail, documents, ongoing_screening, replay, retention, review, screening
 from arbiter.services.ports import CaseQuery
 
 logger = Logger()
@@ -178,6 +178,19 @@ def case_detail(case_id: str) -> CaseDetailView:
 def verify_audit_trail(case_id: str) -> AuditVerification:
     verification = audit_trail.verify_audit_trail(deps(), reviewer(), case_id)
     return AuditVerification.model_validate(verification.model_dump())
+
+
+@app.post(
+    "/v1/review/cases/<case_id>/replay",
+    summary="Evaluate the case's automatic assessment again on what it read, with its pinned or the current rules",
+    operation_id="replayDecision",
+    tags=REVIEW,
+    responses=responses(403, 404, 409),
+)
+def replay_decision(case_id: str, body: replay.ReplayRequest) -> replay.ReplayResult:
+    return replay.replay_decision(
+        deps(), deps().rule_sets, deps().compiled_rule_sets, reviewer(), case_id, body
+    )
 
 
 def _case(case: Any) -> ReviewCaseView:
