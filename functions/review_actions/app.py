@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -17,6 +20,7 @@ from arbiter import bootstrap
 from arbiter.api import content_types
 from arbiter.api.admin_rule_sets import admin_rule_sets_router
 from arbiter.api.auth import bearer_token
+from arbiter.api.csv_files import csv_reply
 from arbiter.api.openapi import BEARER_ID_TOKEN_SECURITY, openapi_document, responses
 from arbiter.api.rest import RestApi
 from arbiter.api.review_schemas import (
@@ -45,7 +49,16 @@ from arbiter.api.review_schemas import (
 from arbiter.api.schemas import WorkflowList
 from arbiter.domain.case import CaseState
 from arbiter.domain.principal import Principal
-from arbiter.services import audit_trail, documents, ongoing_screening, replay, retention, review, screening
+from arbiter.services import (
+    audit_trail,
+    documents,
+    exports,
+    ongoing_screening,
+    replay,
+    retention,
+    review,
+    screening,
+)
 from arbiter.services.ports import CaseQuery
 
 logger = Logger()
@@ -121,24 +134,89 @@ def queue(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> ReviewQueue:
     principal = reviewer()
+    query = _queue_query(principal, state, workflow, assignee, risk, created_from, created_to, q, sort)
+    query = dataclasses.replace(query, cursor=cursor, limit=limit)
+    page = review.queue(deps(), principal, query)
+    return ReviewQueue.model_validate(
+        {"items": [review_case_view(c) for c in page.items], "cursor": page.cursor}
+    )
+
+
+def _queue_query(
+    principal: Principal,
+    state: list[CaseState] | None,
+    workflow: str | None,
+    assignee: str | None,
+    risk: list[str] | None,
+    created_from: Any,
+    created_to: Any,
+    q: str | None,
+    sort: str,
+) -> CaseQuery:
+    """The queue's filters as a query of the reviewer's tenant (`assignee=me`: the reviewer)."""
     who = principal.id if assignee == "me" else (None if assignee in (None, "", "any") else assignee)
-    query = CaseQuery(
+    return CaseQuery(
         tenant_id=principal.tenant_id,
         states=tuple(state or ()),
-        workflow_id=workflow,
+        workflow_id=workflow or None,
         assignee=who,
         risk_levels=tuple(risk or ()),
         created_from=created_from,
         created_to=created_to,
         search=q,
         newest_first=sort.startswith("-"),
-        cursor=cursor,
-        limit=limit,
     )
-    page = review.queue(deps(), principal, query)
-    return ReviewQueue.model_validate(
-        {"items": [review_case_view(c) for c in page.items], "cursor": page.cursor}
-    )
+
+
+#: A CSV reply in the OpenAPI document.
+CSV_RESPONSE: OpenAPIResponse = {
+    "description": "OK",
+    "content": {"text/csv": {"schema": {"type": "string"}}},
+    "headers": {
+        "Content-Disposition": {"schema": {"type": "string"}, "description": "attachment; filename=..."},
+    },
+}
+
+
+# A literal path: it wins over /v1/review/cases/{case_id} (powertools tries static routes first, as API Gateway).
+@app.get(
+    "/v1/review/cases/export.csv",
+    summary="The cases the queue's filters match, as CSV (at most 10,000 rows)",
+    operation_id="exportReviewCases",
+    tags=REVIEW,
+    responses={**responses(403), 200: CSV_RESPONSE},
+)
+def export_queue(
+    state: Annotated[list[CaseState] | None, Query()] = None,
+    workflow: Annotated[str | None, Query(max_length=100)] = None,
+    assignee: Annotated[str | None, Query(max_length=200)] = None,
+    risk: Annotated[list[str] | None, Query()] = None,
+    created_from: Annotated[IsoDateTime | None, Query(alias="from")] = None,
+    created_to: Annotated[IsoDateTime | None, Query(alias="to")] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    sort: Annotated[str, Query(pattern="^-?created$")] = "created",
+) -> Response[str]:
+    principal = reviewer()
+    query = _queue_query(principal, state, workflow, assignee, risk, created_from, created_to, q, sort)
+    export = exports.export_cases(deps(), principal, query)
+    counted = {"X-Export-Rows": str(len(export.rows)), "X-Export-Truncated": str(export.truncated).lower()}
+    return csv_reply(export.columns, export.rows, "cases.csv", counted)
+
+
+@app.get(
+    "/v1/review/cases/<case_id>/audit.csv",
+    summary="The case's audit trail as CSV, with each entry's hash",
+    operation_id="exportAuditTrail",
+    tags=REVIEW,
+    responses={**responses(403, 404), 200: CSV_RESPONSE},
+)
+def export_audit_trail(case_id: str) -> Response[str]:
+    export = exports.export_audit_trail(deps(), reviewer(), case_id)
+    return csv_reply(export.columns, export.rows, f"audit-{_filename_part(case_id)}.csv")
+
+
+def _filename_part(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", text)[:100]
 
 
 @app.get(
