@@ -1,6 +1,6 @@
 /** The review queue: cases needing review first, filters, search, sort, cursor paging, counts, assign to me. */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, ApiError, query } from "../api";
+import { api, ApiError, download, query } from "../api";
 import { ErrorBox, Loading, RiskBadge, StateBadge } from "../components/ui";
 import { label, when } from "../format";
 import { queueOrder, useKeys, useLoad } from "../hooks";
@@ -46,8 +46,8 @@ function writeFilters(filters: Filters): void {
   navigate(`/${query(changed)}`, true);
 }
 
-function apiParams(filters: Filters, cursor: string | null) {
-  return query({
+function filterParams(filters: Filters) {
+  return {
     state: filters.state === "any" ? undefined : filters.state,
     workflow: filters.workflow,
     assignee: filters.assignee === "any" ? undefined : filters.assignee,
@@ -56,9 +56,11 @@ function apiParams(filters: Filters, cursor: string | null) {
     to: filters.to ? new Date(`${filters.to}T23:59:59.999`).toISOString() : undefined,
     q: filters.q.trim(),
     sort: filters.sort,
-    cursor,
-    limit: 25,
-  });
+  };
+}
+
+function apiParams(filters: Filters, cursor: string | null) {
+  return query({ ...filterParams(filters), cursor, limit: 25 });
 }
 
 export function Queue({ me }: { me: Me | null }) {
@@ -68,6 +70,19 @@ export function Queue({ me }: { me: Me | null }) {
   const [selected, setSelected] = useState(0);
   const [notice, setNotice] = useState<string | null>(null);
   const searchRef = useRef<HTMLInputElement>(null);
+  const [exporting, setExporting] = useState(false);
+
+  async function exportCsv() {
+    setExporting(true);
+    try {
+      const { truncated } = await download(`/v1/review/cases/export.csv${query(filterParams(filters))}`, "cases.csv");
+      setNotice(truncated ? "Exported the first 10,000 matching cases (the export's limit)." : "Exported the matching cases.");
+    } catch (error) {
+      setNotice(`The export failed: ${(error as Error).message}`);
+    } finally {
+      setExporting(false);
+    }
+  }
   const cursor = cursors[cursors.length - 1];
 
   const page = useLoad(
@@ -220,6 +235,9 @@ export function Queue({ me }: { me: Me | null }) {
             }}
           >
             Reset
+          </button>
+          <button type="button" onClick={exportCsv} disabled={exporting}>
+            {exporting ? "Exporting…" : "Export CSV"}
           </button>
         </div>
       </form>

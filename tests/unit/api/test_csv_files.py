@@ -42,4 +42,5 @@ def test_the_reply_is_text_csv_as_an_attachment_with_its_file_name():
     assert reply.content_type == "text/csv; charset=utf-8"
     assert reply.headers["Content-Disposition"] == 'attachment; filename="cases.csv"'
     assert reply.headers["X-Export-Rows"] == "1"
+    assert reply.headers["Access-Control-Expose-Headers"] == "Content-Disposition, X-Export-Rows"
     assert reply.body == '"a"\r\n"1"\r\n'
