@@ -57,6 +57,7 @@ from arbiter.services import (
     replay,
     retention,
     review,
+    rule_reports,
     screening,
 )
 from arbiter.services.ports import CaseQuery
@@ -217,6 +218,20 @@ def export_audit_trail(case_id: str) -> Response[str]:
 
 def _filename_part(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", text)[:100]
+
+
+@app.get(
+    "/v1/review/reports/rules",
+    summary="How a rule set version performs: hit and overturn rate per rule, screening false positives",
+    operation_id="getRuleReport",
+    tags=REVIEW,
+    responses=responses(403, 404),
+)
+def rule_report(
+    rule_set: Annotated[str, Query(min_length=1, max_length=100)],
+    version: Annotated[int, Query(ge=1)],
+) -> rule_reports.RuleReport:
+    return rule_reports.rule_performance(deps(), deps().compiled_rule_sets, reviewer(), rule_set, version)
 
 
 @app.get(

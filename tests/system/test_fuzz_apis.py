@@ -356,6 +356,7 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
             ("getMe", {}),
             ("listReviewCases", {"query": {"state": ["manual_review"], "limit": 5}}),
             ("countReviewCases", {}),
+            ("getRuleReport", {"query": {"rule_set": "kyc-default", "version": 1}}),
             ("exportReviewCases", {"query": {"state": ["manual_review"], "sort": "-created"}}),
             ("exportAuditTrail", {"path_parameters": {"case_id": v["in_review"]}}),
             ("getReviewDashboard", {"query": {"days": 7}}),

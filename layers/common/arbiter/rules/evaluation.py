@@ -196,6 +196,13 @@ class CompiledRuleSet:
         """How many conditions one evaluation may test."""
         return len(self.checks) + sum(len(rows) for _, rows in self.tables)
 
+    def outline(self) -> list[dict[str, Any]]:
+        """Every rule and table row that can hit, in order: its id, name, outcome and score."""
+        return [
+            {"rule_id": c.id, "name": c.name, "outcome": c.outcome, "score": c.score}
+            for c in self._everything
+        ]
+
     @property
     def variables(self) -> list[str]:
         """Every literal path any rule or table row of the version reads, in rule order."""
