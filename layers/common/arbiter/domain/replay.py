@@ -3,7 +3,8 @@ rule context rebuilt from it, and how a new evaluation compares with the recorde
 
 What is kept is small: the values of the paths the rules read, except under `checks` (a check's data can be
 large and is stored beside the case already): for each check, a SHA-256 of what the rules saw of it, so a replay
-can tell whether the stored result is still the one that was read; for a screening check, the watchlist version.
+can tell whether the stored result is still the one that was read (its first 64 bits); for a screening check, the
+watchlist version (its SHA-256, date and key).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class CheckRead(BaseModel):
     status: str | None = None
     sha256: str
     list: dict[str, Any] | None = Field(
-        default=None, description="The watchlist version a screening check read (sha256, date, key, etag)"
+        default=None, description="The watchlist version a screening check read (sha256, date, key)"
     )
 
 
@@ -48,11 +49,16 @@ class AssessmentInputs(BaseModel):
     recommendation: str = Field(description="The rules' own recommendation, before any hold for review")
 
 
+#: Hex characters of a check's digest kept: 64 bits tell a result run again from the one read (the audit chain, not
+#: this, is the evidence against tampering), and five full digests would take a quarter of a decided case's item.
+DIGEST_CHARS = 16
+
+
 def check_digest(result: dict[str, Any]) -> str:
-    """SHA-256 of what the rules see of a check result (canonical JSON)."""
+    """SHA-256 of what the rules see of a check result (canonical JSON), its first `DIGEST_CHARS` hex characters."""
     seen = {k: result.get(k) for k in CHECK_FIELDS}
     text = json.dumps(seen, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(text.encode()).hexdigest()[:DIGEST_CHARS]
 
 
 def check_read(result: dict[str, Any]) -> CheckRead:
@@ -60,7 +66,7 @@ def check_read(result: dict[str, Any]) -> CheckRead:
     data = result.get("data")
     listed = data.get("list") if isinstance(data, dict) else None
     version = (
-        {k: listed[k] for k in ("sha256", "date", "key", "etag") if listed.get(k) is not None}
+        {k: listed[k] for k in ("sha256", "date", "key") if listed.get(k) is not None}
         if isinstance(listed, dict)
         else None
     )
