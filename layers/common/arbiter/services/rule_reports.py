@@ -88,6 +88,10 @@ def _assessed_with(deps: CaseDeps, tenant_id: str, rule_set_id: str, version: in
     return found, truncated
 
 
+def _hit_ids(case: Case) -> set[str]:
+    return {str(h.get("rule_id")) for h in case.risk.hits} if case.risk else set()
+
+
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
@@ -99,9 +103,10 @@ def rule_performance(
     principal.require("viewer", "reading rule reports")
     outline = compiled.get(principal.tenant_id, rule_set_id, version).outline()
     cases, truncated = _assessed_with(deps, principal.tenant_id, rule_set_id, version)
+    hit_ids = {c.id: _hit_ids(c) for c in cases}
     rules = []
     for rule in outline:
-        hit = [c for c in cases if any(h.get("rule_id") == rule["rule_id"] for h in c.risk.hits)]  # type: ignore[union-attr]
+        hit = [c for c in cases if rule["rule_id"] in hit_ids[c.id]]
         by_reviewer = [c for c in hit if c.decision is not None and not c.decision.automatic]
         overturned = (
             [c for c in by_reviewer if c.decision is not None and c.decision.outcome == "approved"]
