@@ -86,11 +86,22 @@ def test_replay_refuses_a_bad_against_an_unknown_case_and_a_case_never_assessed(
     reviewer_api = ruled.reviewer("reviewer")
     entries = len(reviewer_api.get(f"/v1/review/cases/{case_id}").json()["audit"])
 
+    no_body = reviewer_api.post(f"/v1/review/cases/{case_id}/replay")
+    assert no_body.status_code == 422
+    assert no_body.json()["errors"][0]["path"] == "body"
+    ballerine_style = reviewer_api.post(
+        f"/v1/review/cases/{case_id}/replay", json={"against": "", "extra": 1}
+    )
+    assert ballerine_style.status_code == 200
+    assert ballerine_style.json()["rule_set"]["version"] == 1  # an empty string is the default, pinned
+    entries += 1
     bad = reviewer_api.post(f"/v1/review/cases/{case_id}/replay", json={"against": "yesterday"})
     assert bad.status_code == 422
     assert "against" in bad.text
     assert reviewer_api.post("/v1/review/cases/no-such-case/replay", json={}).status_code == 404
-    assert len(reviewer_api.get(f"/v1/review/cases/{case_id}").json()["audit"]) == entries  # nothing recorded
+    assert (
+        len(reviewer_api.get(f"/v1/review/cases/{case_id}").json()["audit"]) == entries
+    )  # only the good replay
 
     # A tenant with no published rule set: its case went to review without any rule assessing it.
     other = make_tenant(stack)
