@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -17,6 +20,7 @@ from arbiter import bootstrap
 from arbiter.api import content_types
 from arbiter.api.admin_rule_sets import admin_rule_sets_router
 from arbiter.api.auth import bearer_token
+from arbiter.api.csv_files import csv_reply
 from arbiter.api.openapi import BEARER_ID_TOKEN_SECURITY, openapi_document, responses
 from arbiter.api.rest import RestApi
 from arbiter.api.review_schemas import (
@@ -45,7 +49,17 @@ from arbiter.api.review_schemas import (
 from arbiter.api.schemas import WorkflowList
 from arbiter.domain.case import CaseState
 from arbiter.domain.principal import Principal
-from arbiter.services import audit_trail, documents, ongoing_screening, retention, review, screening
+from arbiter.services import (
+    audit_trail,
+    documents,
+    exports,
+    ongoing_screening,
+    replay,
+    retention,
+    review,
+    rule_reports,
+    screening,
+)
 from arbiter.services.ports import CaseQuery
 
 logger = Logger()
@@ -122,11 +136,34 @@ def queue(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> ReviewQueue:
     principal = reviewer()
+    query = _queue_query(
+        principal, state, workflow, assignee, risk, created_from, created_to, q, sort, pending_second_review
+    )
+    query = dataclasses.replace(query, cursor=cursor, limit=limit)
+    page = review.queue(deps(), principal, query)
+    return ReviewQueue.model_validate(
+        {"items": [review_case_view(c) for c in page.items], "cursor": page.cursor}
+    )
+
+
+def _queue_query(
+    principal: Principal,
+    state: list[CaseState] | None,
+    workflow: str | None,
+    assignee: str | None,
+    risk: list[str] | None,
+    created_from: Any,
+    created_to: Any,
+    q: str | None,
+    sort: str,
+    pending_second_review: bool | None = None,
+) -> CaseQuery:
+    """The queue's filters as a query of the reviewer's tenant (`assignee=me`: the reviewer)."""
     who = principal.id if assignee == "me" else (None if assignee in (None, "", "any") else assignee)
-    query = CaseQuery(
+    return CaseQuery(
         tenant_id=principal.tenant_id,
         states=tuple(state or ()),
-        workflow_id=workflow,
+        workflow_id=workflow or None,
         assignee=who,
         risk_levels=tuple(risk or ()),
         created_from=created_from,
@@ -134,13 +171,75 @@ def queue(
         search=q,
         pending_second_review=pending_second_review,
         newest_first=sort.startswith("-"),
-        cursor=cursor,
-        limit=limit,
     )
-    page = review.queue(deps(), principal, query)
-    return ReviewQueue.model_validate(
-        {"items": [review_case_view(c) for c in page.items], "cursor": page.cursor}
+
+
+#: A CSV reply in the OpenAPI document.
+CSV_RESPONSE: OpenAPIResponse = {
+    "description": "OK",
+    "content": {"text/csv": {"schema": {"type": "string"}}},
+    "headers": {
+        "Content-Disposition": {"schema": {"type": "string"}, "description": "attachment; filename=..."},
+    },
+}
+
+
+# A literal path: it wins over /v1/review/cases/{case_id} (powertools tries static routes first, as API Gateway).
+@app.get(
+    "/v1/review/cases/export.csv",
+    summary="The cases the queue's filters match, as CSV (at most 10,000 rows)",
+    operation_id="exportReviewCases",
+    tags=REVIEW,
+    responses={**responses(403), 200: CSV_RESPONSE},
+)
+def export_queue(
+    state: Annotated[list[CaseState] | None, Query()] = None,
+    workflow: Annotated[str | None, Query(max_length=100)] = None,
+    assignee: Annotated[str | None, Query(max_length=200)] = None,
+    risk: Annotated[list[str] | None, Query()] = None,
+    created_from: Annotated[IsoDateTime | None, Query(alias="from")] = None,
+    created_to: Annotated[IsoDateTime | None, Query(alias="to")] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    pending_second_review: Annotated[bool | None, Query()] = None,
+    sort: Annotated[str, Query(pattern="^-?created$")] = "created",
+) -> Response[str]:
+    principal = reviewer()
+    query = _queue_query(
+        principal, state, workflow, assignee, risk, created_from, created_to, q, sort, pending_second_review
     )
+    export = exports.export_cases(deps(), principal, query)
+    counted = {"X-Export-Rows": str(len(export.rows)), "X-Export-Truncated": str(export.truncated).lower()}
+    return csv_reply(export.columns, export.rows, "cases.csv", counted)
+
+
+@app.get(
+    "/v1/review/cases/<case_id>/audit.csv",
+    summary="The case's audit trail as CSV, with each entry's hash",
+    operation_id="exportAuditTrail",
+    tags=REVIEW,
+    responses={**responses(403, 404), 200: CSV_RESPONSE},
+)
+def export_audit_trail(case_id: str) -> Response[str]:
+    export = exports.export_audit_trail(deps(), reviewer(), case_id)
+    return csv_reply(export.columns, export.rows, f"audit-{_filename_part(case_id)}.csv")
+
+
+def _filename_part(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", text)[:100]
+
+
+@app.get(
+    "/v1/review/reports/rules",
+    summary="How a rule set version performs: hit and overturn rate per rule, screening false positives",
+    operation_id="getRuleReport",
+    tags=REVIEW,
+    responses=responses(403, 404),
+)
+def rule_report(
+    rule_set: Annotated[str, Query(min_length=1, max_length=100)],
+    version: Annotated[int, Query(ge=1)],
+) -> rule_reports.RuleReport:
+    return rule_reports.rule_performance(deps(), deps().compiled_rule_sets, reviewer(), rule_set, version)
 
 
 @app.get(
@@ -184,6 +283,19 @@ def case_detail(case_id: str) -> CaseDetailView:
 def verify_audit_trail(case_id: str) -> AuditVerification:
     verification = audit_trail.verify_audit_trail(deps(), reviewer(), case_id)
     return AuditVerification.model_validate(verification.model_dump())
+
+
+@app.post(
+    "/v1/review/cases/<case_id>/replay",
+    summary="Evaluate the case's automatic assessment again on what it read, with its pinned or the current rules",
+    operation_id="replayDecision",
+    tags=REVIEW,
+    responses=responses(403, 404, 409),
+)
+def replay_decision(case_id: str, body: replay.ReplayRequest) -> replay.ReplayResult:
+    return replay.replay_decision(
+        deps(), deps().rule_sets, deps().compiled_rule_sets, reviewer(), case_id, body
+    )
 
 
 def _case(case: Any) -> ReviewCaseView:

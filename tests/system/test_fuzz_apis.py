@@ -42,7 +42,7 @@ from schemathesis.specs.openapi.checks import (
 from arbiter.api.rule_set_schemas import RULE_SET_EXAMPLE
 from arbiter.api.transaction_schemas import TRANSACTION_EXAMPLE
 from arbiter_local.openapi_documents import PROJECT_ROOT
-from tests.support.cases import declare, settled
+from tests.support.cases import DEMO, OWNER, declare, settled
 from tests.support.documents import jpeg, post_upload
 from tests.support.local_http import LocalServer, Reply
 from tests.support.tenants import TenantFixture, make_tenant
@@ -220,6 +220,19 @@ def world(stack: Any) -> Iterator[World]:
     test = api.post(f"/v1/webhooks/{webhook.json()['id']}/test")
     assert test.status_code == 200, test.text
 
+    # A case the published demo KYC rules assessed: its decision can be replayed.
+    admin = tenant.reviewer("admin")
+    demo = admin.post("/v1/admin/rule-sets", json=DEMO["kyc-default"])
+    assert demo.status_code == 201, demo.text
+    published = admin.post(f"/v1/admin/rule-sets/kyc-default/versions/{demo.json()['version']}/publish")
+    assert published.status_code == 200, published.text
+    replayable = _case(world, "kyc", {"type": "individual", "id": f"fz-replay-{suffix}", "individual": OWNER})
+    wait_for(
+        lambda: _state(world, replayable) in ("approved", "rejected", "manual_review"),
+        timeout=60,
+        what=f"{replayable} assessed",
+    )
+
     REAL_IDS.update(
         {
             "case_id": [collecting, in_review, with_document, screened, decided, approved],
@@ -247,6 +260,7 @@ def world(stack: Any) -> Iterator[World]:
         "decided_entity": decided_entity,
         "rule_set": rule_set,
         "proposed": proposed,
+        "replayable": replayable,
     }
     try:
         yield world
@@ -360,11 +374,18 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
             ("getMe", {}),
             ("listReviewCases", {"query": {"state": ["manual_review"], "limit": 5}}),
             ("countReviewCases", {}),
+            ("getRuleReport", {"query": {"rule_set": "kyc-default", "version": 1}}),
+            ("exportReviewCases", {"query": {"state": ["manual_review"], "sort": "-created"}}),
+            ("exportAuditTrail", {"path_parameters": {"case_id": v["in_review"]}}),
             ("getReviewDashboard", {"query": {"days": 7}}),
             ("listReviewWorkflows", {}),
             ("getWorkflowDefinition", {"path_parameters": {"workflow_id": "manual-review"}}),
             ("getReviewCase", {"path_parameters": {"case_id": v["in_review"]}}),
             ("verifyAuditTrail", {"path_parameters": {"case_id": v["screened"]}}),
+            (
+                "replayDecision",
+                {"path_parameters": {"case_id": v["replayable"]}, "body": {"against": "pinned"}},
+            ),
             ("getEntityMonitoring", {"path_parameters": {"case_id": v["approved"]}}),
             ("getDocumentPageLinks", {"path_parameters": page}),
             ("listCaseClearances", {"path_parameters": {"case_id": v["screened"]}}),

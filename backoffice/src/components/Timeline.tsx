@@ -1,4 +1,6 @@
 /** The case's history: audit entries and workflow steps, in time order. */
+import { useState } from "preact/hooks";
+import { download } from "../api";
 import { label, when } from "../format";
 import type { AuditEntry, Step } from "../model";
 import { Section } from "./ui";
@@ -12,7 +14,34 @@ interface Item {
   status?: string;
 }
 
-export function Timeline({ audit, path }: { audit: AuditEntry[]; path: Step[] }) {
+/** Saves the case's audit trail as CSV (every entry with its hash, as the API stores it). */
+function ExportAudit({ caseId }: { caseId: string }) {
+  const [state, setState] = useState<"idle" | "busy" | "failed">("idle");
+  async function save() {
+    setState("busy");
+    try {
+      await download(`/v1/review/cases/${encodeURIComponent(caseId)}/audit.csv`, `audit-${caseId}.csv`);
+      setState("idle");
+    } catch {
+      setState("failed");
+    }
+  }
+  return (
+    <p class="export-audit">
+      <button type="button" class="small" onClick={save} disabled={state === "busy"}>
+        {state === "busy" ? "Exporting…" : "Export CSV"}
+      </button>
+      {state === "failed" && (
+        <span class="error small" role="alert">
+          {" "}
+          The audit trail could not be exported; retry.
+        </span>
+      )}
+    </p>
+  );
+}
+
+export function Timeline({ audit, path, caseId }: { audit: AuditEntry[]; path: Step[]; caseId: string }) {
   const items: Item[] = [
     ...audit.map(
       (e): Item => ({
@@ -36,6 +65,7 @@ export function Timeline({ audit, path }: { audit: AuditEntry[]; path: Step[] })
   ].sort((a, b) => new Date(a.at).getTime() - new Date(b.at).getTime());
   return (
     <Section title="Timeline" id="timeline">
+      <ExportAudit caseId={caseId} />
       {items.length === 0 && <p class="muted">Nothing has happened yet.</p>}
       <ol class="timeline">
         {items.map((item, i) => (

@@ -203,7 +203,7 @@ export function CaseView({ id, me }: { id: string; me: Me | null }) {
             <Extra key={key} name={key} value={value} />
           ))}
           <Workflow workflow={item.workflow_id} path={data.path} />
-          <Timeline audit={data.audit} path={data.path} />
+          <Timeline audit={data.audit} path={data.path} caseId={item.id} />
         </div>
         <aside class="case-side">
           <Section title="Decide" id="actions">

@@ -1,7 +1,9 @@
-/** How the team is doing: cases per state, decisions per day, median time to decision, workload per reviewer. */
+/** How the team is doing: cases per state, decisions per day, median time to decision, workload per reviewer; how
+ * a rule set version performs. */
 import { useState } from "preact/hooks";
 import { api } from "../api";
 import { BarChart, ColumnChart } from "../components/Charts";
+import { RuleReport } from "../components/RuleReport";
 import { ErrorBox, Loading, Section } from "../components/ui";
 import { duration, label } from "../format";
 import { useLoad } from "../hooks";
@@ -86,6 +88,7 @@ export function Dashboard() {
           </Section>
         </div>
       )}
+      <RuleReport />
     </div>
   );
 }

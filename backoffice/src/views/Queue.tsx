@@ -1,6 +1,6 @@
 /** The review queue: cases needing review first, filters, search, sort, cursor paging, counts, assign to me. */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, ApiError, query } from "../api";
+import { api, ApiError, download, query } from "../api";
 import { ErrorBox, Loading, RiskBadge, StateBadge } from "../components/ui";
 import { label, when } from "../format";
 import { queueOrder, useKeys, useLoad } from "../hooks";
@@ -48,8 +48,8 @@ function writeFilters(filters: Filters): void {
   navigate(`/${query(changed)}`, true);
 }
 
-function apiParams(filters: Filters, cursor: string | null) {
-  return query({
+function filterParams(filters: Filters) {
+  return {
     state: filters.state === "any" ? undefined : filters.state,
     workflow: filters.workflow,
     assignee: filters.assignee === "any" ? undefined : filters.assignee,
@@ -59,9 +59,11 @@ function apiParams(filters: Filters, cursor: string | null) {
     q: filters.q.trim(),
     sort: filters.sort,
     pending_second_review: filters.pending || undefined,
-    cursor,
-    limit: 25,
-  });
+  };
+}
+
+function apiParams(filters: Filters, cursor: string | null) {
+  return query({ ...filterParams(filters), cursor, limit: 25 });
 }
 
 export function Queue({ me }: { me: Me | null }) {
@@ -71,6 +73,19 @@ export function Queue({ me }: { me: Me | null }) {
   const [selected, setSelected] = useState(0);
   const [notice, setNotice] = useState<string | null>(null);
   const searchRef = useRef<HTMLInputElement>(null);
+  const [exporting, setExporting] = useState(false);
+
+  async function exportCsv() {
+    setExporting(true);
+    try {
+      const { truncated } = await download(`/v1/review/cases/export.csv${query(filterParams(filters))}`, "cases.csv");
+      setNotice(truncated ? "Exported the first 10,000 matching cases (the export's limit)." : "Exported the matching cases.");
+    } catch (error) {
+      setNotice(`The export failed: ${(error as Error).message}`);
+    } finally {
+      setExporting(false);
+    }
+  }
   const cursor = cursors[cursors.length - 1];
 
   const page = useLoad(
@@ -233,6 +248,9 @@ export function Queue({ me }: { me: Me | null }) {
             }}
           >
             Reset
+          </button>
+          <button type="button" onClick={exportCsv} disabled={exporting}>
+            {exporting ? "Exporting…" : "Export CSV"}
           </button>
         </div>
       </form>

@@ -5,11 +5,13 @@ from __future__ import annotations
 import time
 
 import pytest
+from pydantic import ValidationError
 
 from arbiter.domain.case import AutomationRun, CaseState, RuleSetRef
-from arbiter.domain.errors import InvalidInput, InvalidRule, NotAllowed, RuleLimitExceeded
+from arbiter.domain.errors import InvalidInput, InvalidRule, NotAllowed, NotFound, RuleLimitExceeded
+from arbiter.domain.replay import check_digest
 from arbiter.rules.ruleset import parse_draft
-from arbiter.services import assessment, automation, cases, rule_sets
+from arbiter.services import assessment, automation, cases, replay, rule_sets
 from tests.builders import individual, integrator, reviewer, tenant
 from tests.support.automation import run_automation
 from tests.unit.fakes import InMemoryRuleSets, automation_deps, case_deps
@@ -249,3 +251,124 @@ def test_a_stored_version_over_todays_save_limits_still_assesses_its_cases(deps)
     assert result.recommendation == "review"
     assert [(e["rule_id"], e["limit"]) for e in result.errors] == [("heavy", "size")]
     assert [h["rule_id"] for h in result.hits] == ["known"]
+
+
+# ---------------------------------------------------------------------------------------------------- replay
+def decided(deps, **entity):
+    """A case assessed and concluded by the automation with the published rules."""
+    case, _ = cases.start_case(deps, integrator(), ACME, workflow="kyc", entity=individual("p-1", **entity))
+    deps.cases.save_checks(
+        "acme", case.id, {"contact": {"status": "ok", "data": {"email": "ok"}, "flags": []}}
+    )
+    result = assess(deps, case)
+    automation.conclude(
+        automation_deps(deps), "acme", case.id, AutomationRun(number=1, outcome="running"), result
+    )
+    return deps.cases.get("acme", case.id)
+
+
+def test_the_assessment_records_what_the_rules_read_but_not_the_check_data(deps):
+    publish(deps)
+    case = decided(deps, nationality="IR")
+    inputs = case.risk.inputs
+    assert inputs.variables["entity.individual.nationality"] == "IR"
+    assert inputs.variables["entity.individual.last_name"] == case.entity.individual.last_name
+    assert inputs.recommendation == "reject"
+    assert set(inputs.checks) == {"contact"}
+    assert inputs.checks["contact"].sha256 == check_digest(
+        {"status": "ok", "data": {"email": "ok"}, "flags": []}
+    )
+    assert not any(path.startswith("checks") for path in inputs.variables)
+
+
+def test_a_replay_reproduces_with_the_pinned_version_and_differs_with_a_changed_published_one(deps):
+    publish(deps)
+    case = decided(deps, nationality="FR")
+    compiled = rule_sets.CompiledRuleSets(deps.rule_sets)
+    pinned = replay.replay_decision(
+        deps, deps.rule_sets, compiled, reviewer("reviewer"), case.id, replay.ReplayRequest()
+    )
+    assert pinned.reproduced is True
+    assert pinned.recommendation_now == "approve"
+    stricter = {**KYC_RULES, "rules": [{**KYC_RULES["rules"][0], "condition": {"in": [{"var": "entity.individual.nationality"}, ["IR", "FR"]]}}, KYC_RULES["rules"][1]]}  # fmt: skip
+    publish(deps, stricter)
+    current = replay.replay_decision(
+        deps, deps.rule_sets, compiled, reviewer("reviewer"), case.id, replay.ReplayRequest(against="current")
+    )
+    assert current.reproduced is False
+    assert current.rule_set == {"id": "kyc-default", "version": 2}
+    assert [(r.rule_id, r.hit_before, r.hit_now) for r in current.rules] == [("iran", False, True)]
+    stored = deps.cases.get("acme", case.id)
+    assert stored.state == case.state
+    assert stored.risk == case.risk
+    audit = [e for e in deps.cases.detail("acme", case.id).audit if e.action == "decision.replayed"]
+    assert [(e.details["against"], e.details["reproduced"]) for e in audit] == [
+        ("pinned", True),
+        ("current", False),
+    ]
+
+
+def test_a_rerun_check_is_named_when_replaying(deps):
+    publish(deps)
+    case = decided(deps)
+    deps.cases.save_checks("acme", case.id, {"contact": {"status": "error", "error": "timeout"}})
+    compiled = rule_sets.CompiledRuleSets(deps.rule_sets)
+    result = replay.replay_decision(
+        deps, deps.rule_sets, compiled, reviewer("reviewer"), case.id, replay.ReplayRequest()
+    )
+    assert result.checks_changed == ["contact"]
+
+
+def test_nothing_to_replay_without_a_rule_assessment_or_after_erasure_and_nothing_recorded(deps):
+    compiled = rule_sets.CompiledRuleSets(deps.rule_sets)
+    never, _ = cases.start_case(deps, integrator(), ACME, workflow="kyc", entity=individual("p-9"))
+    with pytest.raises(replay.NothingToReplay):
+        replay.replay_decision(
+            deps, deps.rule_sets, compiled, reviewer("reviewer"), never.id, replay.ReplayRequest()
+        )
+    assert not [e for e in deps.cases.detail("acme", never.id).audit if e.action == "decision.replayed"]
+    publish(deps)
+    case = decided(deps)
+    erased = deps.cases.get("acme", case.id)
+    deps.cases.save(
+        erased, erased.erase_personal_data(reviewer("admin").actor, "asked"), expected_version=erased.version
+    )
+    assert deps.cases.get("acme", case.id).risk.inputs is None
+    with pytest.raises(replay.NothingToReplay):
+        replay.replay_decision(
+            deps, deps.rule_sets, compiled, reviewer("reviewer"), case.id, replay.ReplayRequest()
+        )
+
+
+def test_against_current_without_a_published_version_is_nothing_to_replay_and_a_bad_against_is_refused(deps):
+    publish(deps)
+    case = decided(deps)
+    deps.rule_sets.published.clear()
+    compiled = rule_sets.CompiledRuleSets(deps.rule_sets)
+    with pytest.raises(replay.NothingToReplay, match="no published version"):
+        replay.replay_decision(
+            deps,
+            deps.rule_sets,
+            compiled,
+            reviewer("reviewer"),
+            case.id,
+            replay.ReplayRequest(against="current"),
+        )
+    with pytest.raises(ValidationError, match="against"):
+        replay.ReplayRequest(against="yesterday")
+    assert replay.ReplayRequest(against="").against == "pinned"
+    with pytest.raises(NotFound):
+        replay.replay_decision(
+            deps, deps.rule_sets, compiled, reviewer("reviewer"), "nope", replay.ReplayRequest()
+        )
+
+
+def test_a_viewer_cannot_replay_a_decision(deps):
+    publish(deps)
+    case = decided(deps)
+    compiled = rule_sets.CompiledRuleSets(deps.rule_sets)
+    with pytest.raises(NotAllowed):
+        replay.replay_decision(
+            deps, deps.rule_sets, compiled, reviewer("viewer"), case.id, replay.ReplayRequest()
+        )
+    assert not [e for e in deps.cases.detail("acme", case.id).audit if e.action == "decision.replayed"]

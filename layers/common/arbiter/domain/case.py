@@ -38,6 +38,7 @@ from arbiter.domain.events import (
     PluginFailed,
 )
 from arbiter.domain.monitored import MONITORING_WORKFLOW, MonitoredEntity, RiskLevel, monitored_key
+from arbiter.domain.replay import AssessmentInputs
 
 __all__ = [
     "AUTOMATION_MACHINE",
@@ -132,6 +133,8 @@ class RiskAssessment(BaseModel):
     hits: list[dict[str, Any]] = Field(default_factory=list)
     errors: list[dict[str, Any]] = Field(default_factory=list)
     evaluated_at: dt.datetime
+    #: What the rules read, for a replay (domain/replay.py); None for an assessment made without a rule set.
+    inputs: AssessmentInputs | None = None
 
 
 class Decision(BaseModel):
@@ -1054,6 +1057,8 @@ class Case(BaseModel):
                 for page in pages:
                     page.source = page.source.model_copy(update={"uri": None})
                     page.metadata = {}
+        if self.risk is not None:
+            self.risk.inputs = None  # what the rules read of the entity goes too: the case cannot be replayed
         self.erasure = Erasure(reason=reason, actor=actor, at=at)
         change.audit.append(AuditEntry(at=at, actor=actor, action="entity.erased", reason=reason))
         if self.state == CaseState.APPROVED and self.workflow_id != MONITORING_WORKFLOW:

@@ -30,6 +30,7 @@ __all__ = ["CompiledRuleSet", "Evaluation", "compile_rule_set", "explain", "tabl
 
 #: What a condition over the save-time limits does: refused (saving), or failing when evaluated (stored).
 OverLimits = Literal["refuse", "fail"]
+_ABSENT = object()
 _SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 
 
@@ -194,6 +195,33 @@ class CompiledRuleSet:
     def size(self) -> int:
         """How many conditions one evaluation may test."""
         return len(self.checks) + sum(len(rows) for _, rows in self.tables)
+
+    def outline(self) -> list[dict[str, Any]]:
+        """Every rule and table row that can hit, in order: its id, name, outcome and score."""
+        return [
+            {"rule_id": c.id, "name": c.name, "outcome": c.outcome, "score": c.score}
+            for c in self._everything
+        ]
+
+    @property
+    def variables(self) -> list[str]:
+        """Every literal path any rule or table row of the version reads, in rule order."""
+        seen: dict[str, None] = {}
+        for check in self._everything:
+            seen.update(dict.fromkeys(check.variables))
+        return list(seen)
+
+    def read(self, context: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """What the version reads of `context`: the values found by path, and the paths with no value."""
+        values: dict[str, Any] = {}
+        absent: list[str] = []
+        for path in self.variables:
+            value = var_dynamic(context, path, _ABSENT)
+            if value is _ABSENT:
+                absent.append(path)
+            else:
+                values[path] = value
+        return values, absent
 
     def path_of(self, check_id: str) -> str:
         """Where a rule (or a table's row) is in the rule set: `rules[2].condition`."""

@@ -14,6 +14,7 @@ from typing import Any
 from arbiter.domain.case import Case, CaseState, RiskAssessment
 from arbiter.domain.errors import InvalidInput, RuleLimitExceeded
 from arbiter.domain.principal import Principal
+from arbiter.domain.replay import AssessmentInputs, check_read
 from arbiter.rules.evaluation import CompiledRuleSet, Evaluation, compile_rule_set
 from arbiter.rules.ruleset import RuleSetVersion, parse_draft
 from arbiter.services.assessment import rule_context
@@ -81,7 +82,8 @@ class RuleSetAssessor:
                 errors=[{"error": "no published rule set was pinned when the case started"}],
             )
         ref = case.rule_set
-        evaluation = self._compiled.get(case.tenant_id, ref.id, ref.version).evaluate(context)
+        rules = self._compiled.get(case.tenant_id, ref.id, ref.version)
+        evaluation = rules.evaluate(context)
         return RiskAssessment(
             score=evaluation.score,
             level=evaluation.level,
@@ -90,7 +92,20 @@ class RuleSetAssessor:
             hits=evaluation.hits,
             errors=evaluation.errors,
             evaluated_at=at,
+            inputs=inputs_read(rules, context, evaluation.recommendation),
         )
+
+
+def inputs_read(rules: CompiledRuleSet, context: dict[str, Any], recommendation: str) -> AssessmentInputs:
+    """What `rules` read of `context`, as kept on the assessment for a replay: values outside `checks` (those are
+    stored beside the case), and each check's digest and watchlist version."""
+    values, absent = rules.read(context)
+    return AssessmentInputs(
+        variables={p: v for p, v in values.items() if p != "checks" and not p.startswith("checks.")},
+        absent=absent,
+        checks={name: check_read(result) for name, result in (context.get("checks") or {}).items()},
+        recommendation=recommendation,
+    )
 
 
 # ---------------------------------------------------------------------------------------------- admin API
