@@ -297,6 +297,10 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
             ("getTransaction", {"path_parameters": {"transaction_id": REAL_IDS["transaction_id"][0]}}),
             ("decideTransaction", {"body": transaction_body(f"fz-tx-{secrets.token_hex(4)}")}),
             (
+                "queueTransactionBatch",
+                {"body": {"transactions": [transaction_body(f"fz-btx-{secrets.token_hex(4)}")]}},
+            ),
+            (
                 "declareDocument",
                 {
                     "path_parameters": {"case_id": v["collecting"]},

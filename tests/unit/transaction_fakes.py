@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from arbiter.domain.errors import ConcurrentUpdate
+from arbiter.domain.errors import ConcurrentUpdate, TransientError
 from arbiter.domain.events import ArbiterEvent
 from arbiter.domain.monitoring import (
     Bucket,
@@ -21,7 +22,13 @@ from arbiter.domain.monitoring import (
     Seen,
     reads_for,
 )
-from arbiter.domain.transactions import Alert, DecidedTransaction, Transaction, counterparty_key
+from arbiter.domain.transactions import (
+    Alert,
+    DecidedTransaction,
+    QueuedTransaction,
+    Transaction,
+    counterparty_key,
+)
 
 BucketKey = tuple[
     str, str, Dimension, str, Granularity, str
@@ -125,3 +132,25 @@ class InMemoryTransactions:
 
 def _never() -> dt.datetime:
     raise AssertionError("a new marker always sets its first and last time")
+
+
+@dataclass
+class InMemoryTransactionQueue:
+    """The FIFO queue's rules that matter here: all of a call or nothing (`refuse` makes it fail), a message whose
+    deduplication id is already queued is dropped, and `receive` hands out messages in the order sent."""
+
+    messages: list[QueuedTransaction] = field(default_factory=list)
+    refuse: bool = False
+
+    def enqueue(self, messages: Sequence[QueuedTransaction]) -> None:
+        if self.refuse:
+            raise TransientError("the queue did not take the batch")
+        queued = {m.deduplication_id for m in self.messages}
+        for message in messages:
+            if message.deduplication_id not in queued:
+                self.messages.append(message)
+                queued.add(message.deduplication_id)
+
+    def receive(self) -> list[QueuedTransaction]:
+        taken, self.messages = self.messages, []
+        return taken

@@ -18,17 +18,20 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "MAX_BATCH_TRANSACTIONS",
     "Alert",
     "Counterparty",
     "DecidedTransaction",
     "Decision",
     "MonitoringRuleSet",
+    "QueuedTransaction",
     "Severity",
     "Transaction",
     "counterparty_key",
     "decision_of",
     "fields_differing",
     "new_alert_id",
+    "new_batch_id",
 ]
 
 Decision = Literal["allow", "review", "block"]
@@ -148,3 +151,37 @@ class Alert(BaseModel):
     hits: list[dict[str, Any]] = Field(default_factory=list)
     rule_set: MonitoringRuleSet
     created_at: dt.datetime
+
+
+#: The most transactions one batch request may carry.
+MAX_BATCH_TRANSACTIONS = 1000
+
+
+class QueuedTransaction(BaseModel):
+    """A transaction accepted in a batch, waiting in the queue to be decided (the message's body)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tenant_id: str
+    batch_id: str
+    transaction: Transaction
+
+    @property
+    def group(self) -> str:
+        """The queue's ordering group: one customer's transactions are decided one after the other, in order."""
+        return _digest(f"{self.tenant_id}\x00{self.transaction.customer_id}")
+
+    @property
+    def deduplication_id(self) -> str:
+        """The same transaction id of the same tenant is one message (within the queue's deduplication window)."""
+        return _digest(f"{self.tenant_id}\x00{self.transaction.id}")
+
+
+def _digest(text: str) -> str:
+    # Queue ids are at most 128 characters of a narrow alphabet; ids of customers and transactions may be neither.
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def new_batch_id() -> str:
+    """A fresh batch id."""
+    return f"batch_{secrets.token_hex(8)}"
