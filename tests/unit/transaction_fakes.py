@@ -46,6 +46,10 @@ class InMemoryTransactions:
     buckets: dict[BucketKey, Bucket] = field(default_factory=dict)
     markers: dict[MarkerKey, Seen] = field(default_factory=dict)
     alerts: dict[tuple[str, str], Alert] = field(default_factory=dict)
+    #: (tenant, customer, scenario) -> the open alert's id: the adapter's OPEN_ALERT marker.
+    open_alerts: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    #: (tenant, alert id) -> its transactions' ids, in the order they came.
+    alert_transactions: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     events: list[ArbiterEvent] = field(default_factory=list)
     #: Bucket ranges read, for tests of what a decision reads.
     reads: list[int] = field(default_factory=list)
@@ -56,6 +60,10 @@ class InMemoryTransactions:
 
     def get_alert(self, tenant_id: str, alert_id: str) -> Alert | None:
         return self.alerts.get((tenant_id, alert_id))
+
+    def open_alert(self, tenant_id: str, customer_id: str, scenario: str) -> Alert | None:
+        alert_id = self.open_alerts.get((tenant_id, customer_id, scenario))
+        return self.alerts[(tenant_id, alert_id)].model_copy(deep=True) if alert_id else None
 
     def history(self, tenant_id: str, tx: Transaction) -> History:
         history = History()
@@ -101,6 +109,20 @@ class InMemoryTransactions:
                 raise ConcurrentUpdate("a marker's first time moved")
             if seen and marker.last and seen.last >= marker.last:
                 raise ConcurrentUpdate("a marker's last time moved")
+        if alert is not None:
+            scenario_key = (tenant_id, alert.customer_id, alert.scenario or "")
+            if alert.transaction_count == 1 and (
+                scenario_key in self.open_alerts or (tenant_id, alert.id) in self.alerts
+            ):
+                raise ConcurrentUpdate("the customer already has an open alert of this scenario")
+            if alert.transaction_count > 1:
+                stored = self.alerts.get((tenant_id, alert.id))
+                if (
+                    stored is None
+                    or stored.status != "open"
+                    or stored.transaction_count != alert.transaction_count - 1
+                ):
+                    raise ConcurrentUpdate("the alert changed since it was read")
         self.transactions[(tenant_id, tx.id)] = decided.model_copy(deep=True)
         for update in buckets:
             key = self._bucket_key(tenant_id, tx, update)
@@ -123,6 +145,9 @@ class InMemoryTransactions:
             )
         if alert is not None:
             self.alerts[(tenant_id, alert.id)] = alert
+            if alert.transaction_count == 1:
+                self.open_alerts[(tenant_id, alert.customer_id, alert.scenario or "")] = alert.id
+            self.alert_transactions.setdefault((tenant_id, alert.id), []).append(tx.id)
             self.events += events
 
     @staticmethod

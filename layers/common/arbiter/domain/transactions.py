@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "MAX_BATCH_TRANSACTIONS",
+    "NO_SCENARIO",
     "Alert",
     "Counterparty",
     "DecidedTransaction",
@@ -32,6 +33,7 @@ __all__ = [
     "fields_differing",
     "new_alert_id",
     "new_batch_id",
+    "primary_scenario",
 ]
 
 Decision = Literal["allow", "review", "block"]
@@ -136,21 +138,70 @@ def new_alert_id() -> str:
     return f"alert_{secrets.token_hex(8)}"
 
 
+#: The scenario of an alert whose decision no rule explains (a rule set that recommends review without hits).
+NO_SCENARIO = "none"
+_SEVERITY_RANK: dict[str, int] = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+_DECISION_RANK: dict[str, int] = {"allow": 0, "review": 1, "block": 2}
+
+
+def primary_scenario(hits: list[dict[str, Any]]) -> str:
+    """The scenario (rule id) an alert is about: its most severe hit, then the highest scored, then the first id.
+
+    One alert is open per customer and scenario: a later transaction with the same primary scenario joins it."""
+    if not hits:
+        return NO_SCENARIO
+    top = min(
+        hits,
+        key=lambda h: (
+            -_SEVERITY_RANK.get(h.get("severity", ""), 0),
+            -float(h.get("score", 0)),
+            h["rule_id"],
+        ),
+    )
+    return str(top["rule_id"])
+
+
 class Alert(BaseModel):
-    """An alert opened by a transaction decided `review` or `block`, for an analyst to work."""
+    """An alert opened by a transaction decided `review` or `block`, for an analyst to work.
+
+    While it is open, later transactions of the same customer with the same primary scenario join it (counted, the
+    latest kept) instead of opening another: an analyst works a pattern once, not once per transaction."""
 
     id: str
     tenant_id: str
     customer_id: str
+    #: The transaction that opened it.
     transaction_id: str
     status: Literal["open"] = "open"
     decision: Decision
     severity: Severity
     score: float
-    #: The rules that hit, with the values they read.
+    #: The rules that hit, with the values they read (those of the transaction that opened it).
     hits: list[dict[str, Any]] = Field(default_factory=list)
     rule_set: MonitoringRuleSet
     created_at: dt.datetime
+    #: The primary scenario (`primary_scenario`); alerts stored before deduplication have none.
+    scenario: str | None = None
+    #: Transactions on the alert, the one that opened it included.
+    transaction_count: int = 1
+    last_transaction_id: str | None = None
+    last_seen_at: dt.datetime | None = None
+
+    def joined(
+        self, transaction_id: str, decision: Decision, severity: Severity, score: float, at: dt.datetime
+    ) -> Alert:
+        """The alert with one more transaction: counted, the latest remembered, decision and severity raised to the
+        worst seen, the highest score kept."""
+        return self.model_copy(
+            update={
+                "transaction_count": self.transaction_count + 1,
+                "last_transaction_id": transaction_id,
+                "last_seen_at": at,
+                "decision": max(self.decision, decision, key=_DECISION_RANK.__getitem__),
+                "severity": max(self.severity, severity, key=_SEVERITY_RANK.__getitem__),
+                "score": max(self.score, score),
+            }
+        )
 
 
 #: The most transactions one batch request may carry.
