@@ -19,6 +19,7 @@ from arbiter.api.admin_rule_sets import admin_rule_sets_router
 from arbiter.api.auth import bearer_token
 from arbiter.api.openapi import BEARER_ID_TOKEN_SECURITY, openapi_document, responses
 from arbiter.api.rest import RestApi
+from arbiter.api.review_alerts import review_alerts_router
 from arbiter.api.review_schemas import (
     AssignRequest,
     AuditVerification,
@@ -91,6 +92,7 @@ app: RestApi[Principal] = RestApi(
 )
 reviewer = app.caller
 app.include_router(admin_rule_sets_router(deps, reviewer))
+app.include_router(review_alerts_router(deps, reviewer))
 
 REVIEW = ["review"]
 ADMIN = ["admin"]

@@ -150,6 +150,51 @@ def test_a_burst_keeps_one_alert_open_per_customer_and_scenario_and_publishes_it
     assert [e["detail"].get("transaction_count") for e in changes[1:]] == [2, 3]
 
 
+def test_a_reviewer_closes_an_alert_and_the_next_hit_opens_a_new_one(tenant, bus_events):
+    api = tenant.api()
+    answers = [decide(api, body(n, 25.0, minutes=n, customer={"id": "acme-9"})) for n in range(6)]
+    alert_id = answers[-1]["alert_id"]
+    assert alert_id
+    path = f"/v1/review/alerts/{alert_id}/close"
+    viewer = tenant.reviewer("viewer").post(path, json={"resolution": "false_positive", "reason": "payroll"})
+    assert viewer.status_code == 403, viewer.text
+    bad = tenant.reviewer("reviewer").post(path, json={"resolution": "maybe", "reason": ""})
+    assert bad.status_code == 422, bad.text
+    assert {e["path"] for e in bad.json()["errors"]} == {"resolution", "reason"}
+    assert store(tenant.stack).get_alert(tenant.id, alert_id).status == "open"  # type: ignore[union-attr]
+    missing = tenant.reviewer("reviewer").post(
+        "/v1/review/alerts/alert_0000000000000000/close", json={"resolution": "no_action", "reason": "x"}
+    )
+    assert missing.status_code == 404, missing.text
+
+    closed = tenant.reviewer("reviewer").post(
+        path, json={"resolution": "false_positive", "reason": " payroll run "}
+    )
+    assert closed.status_code == 200, closed.text
+    view = closed.json()
+    assert (view["status"], view["resolution"], view["reason"], view["transaction_count"]) == (
+        "closed",
+        "false_positive",
+        "payroll run",
+        1,
+    )
+    again = tenant.reviewer("reviewer").post(path, json={"resolution": "no_action", "reason": "x"})
+    assert again.status_code == 409, again.text
+
+    following = decide(api, body(6, 25.0, minutes=6, customer={"id": "acme-9"}))
+    assert following["alert_id"] not in (None, alert_id)
+
+    def published() -> list[dict[str, Any]]:
+        return [
+            e
+            for e in bus_events.drain()
+            if e["detail-type"] == "alert.closed" and e["detail"]["alert_id"] == alert_id
+        ]
+
+    [event] = wait_for(published, what="alert.closed on the bus")
+    assert (event["detail"]["resolution"], event["detail"]["actor"]["type"]) == ("false_positive", "reviewer")
+
+
 def test_a_burst_of_transactions_trips_the_velocity_scenario(tenant):
     api = tenant.api()
     answers = [decide(api, body(n, 25.0, minutes=n)) for n in range(6)]

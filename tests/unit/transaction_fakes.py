@@ -65,6 +65,16 @@ class InMemoryTransactions:
         alert_id = self.open_alerts.get((tenant_id, customer_id, scenario))
         return self.alerts[(tenant_id, alert_id)].model_copy(deep=True) if alert_id else None
 
+    def close_alert(self, alert: Alert, events: list[ArbiterEvent]) -> None:
+        stored = self.alerts.get((alert.tenant_id, alert.id))
+        if stored is None or stored.status != "open" or stored.transaction_count != alert.transaction_count:
+            raise ConcurrentUpdate("the alert changed since it was read")
+        self.alerts[(alert.tenant_id, alert.id)] = alert
+        scenario_key = (alert.tenant_id, alert.customer_id, alert.scenario or "")
+        if self.open_alerts.get(scenario_key) == alert.id:
+            del self.open_alerts[scenario_key]
+        self.events += events
+
     def history(self, tenant_id: str, tx: Transaction) -> History:
         history = History()
         ranges = reads_for(tx)

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from arbiter.domain.errors import ConcurrentUpdate
-from arbiter.domain.events import AlertOpened, AlertUpdated, TransactionDecided
+from arbiter.domain.errors import ConcurrentUpdate, Conflict, NotAllowed, NotFound
+from arbiter.domain.events import AlertClosed, AlertOpened, AlertUpdated, TransactionDecided
 from arbiter.domain.principal import Principal
 from arbiter.domain.transactions import NO_SCENARIO, Alert, Counterparty, Transaction, primary_scenario
+from arbiter.services.alerts import close_alert
 from arbiter.services.transactions import decide_transaction
 from tests.unit.services.test_transaction_monitoring import MonitoringDeps
 
@@ -174,3 +175,65 @@ def test_the_primary_scenario_is_the_most_severe_then_highest_scored_hit():
     ]
     assert primary_scenario(hits) == "a"
     assert primary_scenario([]) == NO_SCENARIO
+
+
+REVIEWER = Principal(
+    kind="reviewer", tenant_id="acme", id="rev-1", email="rev@acme.test", roles=("reviewer",)
+)
+
+
+def test_a_closed_alert_frees_its_scenario_and_publishes_alert_closed(deps):
+    decided = burst(deps, count=7)
+    alert_id = decided[-1].alert_id
+    assert alert_id is not None
+    closed = close_alert(deps, REVIEWER, alert_id, "false_positive", "payroll run")
+    assert (closed.status, closed.resolution, closed.reason, closed.closed_by) == (
+        "closed",
+        "false_positive",
+        "payroll run",
+        "rev-1",
+    )
+    assert deps.transactions.get_alert("acme", alert_id) == closed
+    event = deps.transactions.events[-1]
+    assert isinstance(event, AlertClosed)
+    assert (event.alert_id, event.transaction_count, event.actor.id, event.scenario) == (
+        alert_id,
+        2,
+        "rev-1",
+        "velocity-spike",
+    )
+    # The next hit of the scenario opens a new alert.
+    following = decide_transaction(deps, KEY, tx(7))
+    assert following.alert_id not in (None, alert_id)
+    assert deps.transactions.alerts[("acme", alert_id)].transaction_count == 2
+
+
+def test_closing_is_refused_for_a_closed_an_unknown_or_a_viewers_alert(deps):
+    alert_id = burst(deps, count=6)[-1].alert_id
+    assert alert_id is not None
+    viewer = REVIEWER.model_copy(update={"roles": ("viewer",)})
+    with pytest.raises(NotAllowed):
+        close_alert(deps, viewer, alert_id, "true_positive", "x")
+    with pytest.raises(NotFound):
+        close_alert(deps, REVIEWER, "alert_unknown", "true_positive", "x")
+    other_tenant = REVIEWER.model_copy(update={"tenant_id": "globex"})
+    with pytest.raises(NotFound):
+        close_alert(deps, other_tenant, alert_id, "true_positive", "x")
+    close_alert(deps, REVIEWER, alert_id, "true_positive", "x")
+    events = len(deps.transactions.events)
+    with pytest.raises(Conflict):
+        close_alert(deps, REVIEWER, alert_id, "no_action", "again")
+    assert len(deps.transactions.events) == events
+
+
+def test_a_transaction_joining_while_the_alert_is_closed_wins_and_the_close_is_refused(deps):
+    alert_id = burst(deps, count=6)[-1].alert_id
+    assert alert_id is not None
+    read = deps.transactions.get_alert("acme", alert_id)
+    assert read is not None
+    decide_transaction(deps, KEY, tx(6))  # joins: two transactions now
+    with pytest.raises(ConcurrentUpdate):
+        deps.transactions.close_alert(read.closed("no_action", "x", "rev-1", NOW), [])
+    stored = deps.transactions.get_alert("acme", alert_id)
+    assert stored is not None
+    assert (stored.status, stored.transaction_count) == ("open", 2)

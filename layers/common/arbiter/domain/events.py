@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "EVENT_TYPES",
+    "AlertClosed",
     "AlertOpened",
     "AlertUpdated",
     "ArbiterEvent",
@@ -254,6 +255,19 @@ class AlertUpdated(ArbiterEvent):
     score: float = Field(description="The highest score seen")
 
 
+class AlertClosed(ArbiterEvent):
+    """A reviewer closed a monitoring alert; the customer's next hit of its scenario opens a new one."""
+
+    type: ClassVar[str] = "alert.closed"
+    alert_id: str
+    customer_id: str = Field(description="The integrator's id for the customer")
+    scenario: str
+    resolution: Literal["true_positive", "false_positive", "no_action"]
+    reason: str
+    transaction_count: int = Field(description="Transactions the alert held")
+    actor: EventActor
+
+
 EVENT_TYPES: dict[str, type[ArbiterEvent]] = {
     cls.type: cls
     for cls in (
@@ -269,5 +283,6 @@ EVENT_TYPES: dict[str, type[ArbiterEvent]] = {
         TransactionDecided,
         AlertOpened,
         AlertUpdated,
+        AlertClosed,
     )
 }

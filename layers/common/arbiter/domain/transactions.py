@@ -26,6 +26,7 @@ __all__ = [
     "Decision",
     "MonitoringRuleSet",
     "QueuedTransaction",
+    "Resolution",
     "Severity",
     "Transaction",
     "counterparty_key",
@@ -39,6 +40,8 @@ __all__ = [
 Decision = Literal["allow", "review", "block"]
 Direction = Literal["inbound", "outbound"]
 Severity = Literal["info", "low", "medium", "high", "critical"]
+#: What a reviewer concluded when closing an alert.
+Resolution = Literal["true_positive", "false_positive", "no_action"]
 
 #: The rule engine's recommendation → the transaction's decision.
 _DECISIONS: dict[str, Decision] = {"approve": "allow", "review": "review", "reject": "block"}
@@ -172,7 +175,7 @@ class Alert(BaseModel):
     customer_id: str
     #: The transaction that opened it.
     transaction_id: str
-    status: Literal["open"] = "open"
+    status: Literal["open", "closed"] = "open"
     decision: Decision
     severity: Severity
     score: float
@@ -186,6 +189,23 @@ class Alert(BaseModel):
     transaction_count: int = 1
     last_transaction_id: str | None = None
     last_seen_at: dt.datetime | None = None
+    #: Set when a reviewer closes it: what they concluded and why.
+    resolution: Resolution | None = None
+    reason: str | None = None
+    closed_by: str | None = None
+    closed_at: dt.datetime | None = None
+
+    def closed(self, resolution: Resolution, reason: str, by: str, at: dt.datetime) -> Alert:
+        """The alert closed by a reviewer: the customer's next hit of its scenario opens a new one."""
+        return self.model_copy(
+            update={
+                "status": "closed",
+                "resolution": resolution,
+                "reason": reason,
+                "closed_by": by,
+                "closed_at": at,
+            }
+        )
 
     def joined(
         self, transaction_id: str, decision: Decision, severity: Severity, score: float, at: dt.datetime

@@ -215,16 +215,7 @@ class DynamoTransactionStore:
         operations += [self._mark(pk, update) for update in markers]
         if alert is not None:
             operations += self._alert_writes(alert, tx.id)
-            expires = _epoch(dt.datetime.now(dt.UTC) + EVENT_RETENTION)
-            for event in events:
-                outbox = {
-                    "pk": keys.alert_pk(tenant_id, alert.id),
-                    "sk": f"{keys.EVENT_PREFIX}{keys.timestamp(event.time)}#{event.id}",
-                    "detail_type": event.type,
-                    "data": json.dumps(event.envelope()),
-                    "expires_at": expires,
-                }
-                operations.append({"Put": {"TableName": self._table, "Item": _item(outbox)}})
+            operations += self._outbox(alert, events)
         try:
             self._client.transact_write_items(TransactItems=operations)
         except ClientError as exc:
@@ -292,6 +283,66 @@ class DynamoTransactionStore:
         if conditions:
             operation["ConditionExpression"] = " AND ".join(conditions)
         return {"Update": operation}
+
+    def close_alert(self, alert: Alert, events: list[ArbiterEvent]) -> None:
+        """The closed alert over the open one (unchanged since read), its scenario's marker deleted, its events."""
+        operations: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": self._alert_item(alert),
+                    "ConditionExpression": "#n = :count AND #status = :open",
+                    "ExpressionAttributeNames": {"#n": "transaction_count", "#status": "status"},
+                    "ExpressionAttributeValues": _item({":count": alert.transaction_count, ":open": "open"}),
+                }
+            }
+        ]
+        if alert.scenario is not None:
+            operations.append(
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": _item(
+                            {
+                                "pk": keys.customer_pk(alert.tenant_id, alert.customer_id),
+                                "sk": keys.open_alert_sk(alert.scenario),
+                            }
+                        ),
+                        "ConditionExpression": "alert_id = :id",
+                        "ExpressionAttributeValues": _item({":id": alert.id}),
+                    }
+                }
+            )
+        operations += self._outbox(alert, events)
+        try:
+            self._client.transact_write_items(TransactItems=operations)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            raise ConcurrentUpdate(
+                f"alert {alert.id} changed while it was closed (a transaction joined it, or it was closed)",
+                alert_id=alert.id,
+            ) from exc
+
+    def _outbox(self, alert: Alert, events: list[ArbiterEvent]) -> list[dict[str, Any]]:
+        expires = _epoch(dt.datetime.now(dt.UTC) + EVENT_RETENTION)
+        return [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": _item(
+                        {
+                            "pk": keys.alert_pk(alert.tenant_id, alert.id),
+                            "sk": f"{keys.EVENT_PREFIX}{keys.timestamp(event.time)}#{event.id}",
+                            "detail_type": event.type,
+                            "data": json.dumps(event.envelope()),
+                            "expires_at": expires,
+                        }
+                    ),
+                }
+            }
+            for event in events
+        ]
 
     def _alert_writes(self, alert: Alert, transaction_id: str) -> list[dict[str, Any]]:
         """Open the alert (and its customer's marker for the scenario), or write it over the open one it joined.
