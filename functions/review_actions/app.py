@@ -23,6 +23,7 @@ from arbiter.api.auth import bearer_token
 from arbiter.api.csv_files import csv_reply
 from arbiter.api.openapi import BEARER_ID_TOKEN_SECURITY, openapi_document, responses
 from arbiter.api.rest import RestApi
+from arbiter.api.review_alerts import review_alerts_router
 from arbiter.api.review_schemas import (
     AssignRequest,
     AuditVerification,
@@ -105,6 +106,7 @@ app: RestApi[Principal] = RestApi(
 )
 reviewer = app.caller
 app.include_router(admin_rule_sets_router(deps, reviewer))
+app.include_router(review_alerts_router(deps, reviewer))
 
 REVIEW = ["review"]
 ADMIN = ["admin"]

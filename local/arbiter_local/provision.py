@@ -23,7 +23,7 @@ import boto3
 from arbiter_local.cfn import SAM_REF_SUFFIXES, Resolver, Template, TemplateError, provisioning_order
 from arbiter_local.runtime import FunctionSpec
 
-__all__ = ["LOCAL_PSEUDO_PARAMETERS", "ApiSpec", "Provisioned", "Provisioner", "Route"]
+__all__ = ["LOCAL_PSEUDO_PARAMETERS", "ApiSpec", "Provisioned", "Provisioner", "QueueMapping", "Route"]
 
 log = logging.getLogger("arbiter_local")
 
@@ -86,6 +86,17 @@ class ProvisionedResource:
     attributes: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class QueueMapping:
+    """A function's SQS event source: what Lambda's poller would receive and how it reports failures."""
+
+    queue_url: str
+    queue_arn: str
+    function: str  # what the mapping invokes (the function's alias, if it has one)
+    batch_size: int = 10
+    report_item_failures: bool = False
+
+
 @dataclass
 class Provisioned:
     """What the template became locally."""
@@ -97,6 +108,8 @@ class Provisioned:
     outputs: dict[str, Any] = field(default_factory=dict)
     api_stage: str = "prod"
     api: ApiSpec | None = None
+    #: SQS event sources, polled by the stack (`queue_pollers`), not by moto.
+    queue_mappings: list[QueueMapping] = field(default_factory=list)
 
     def physical_id(self, logical_id: str) -> str:
         """The name or id a resource got."""
@@ -352,12 +365,27 @@ class Provisioner:
             events.put_targets(Rule=name, EventBusName=bus, Targets=targets)
 
     def _sqs_queue(self, logical_id: str, props: dict[str, Any]) -> None:
-        name = props.get("QueueName") or self._name(logical_id, limit=80)
+        fifo = str(props.get("FifoQueue", "")).lower() == "true"
+        # CloudFormation names a FIFO queue ending in .fifo, as SQS requires.
+        name = props.get("QueueName") or (
+            self._name(logical_id, limit=75) + ".fifo" if fifo else self._name(logical_id, limit=80)
+        )
         attributes = {
-            k: str(v)
+            k: str(v).lower() if isinstance(v, bool) else str(v)
             for k, v in props.items()
-            if k in ("DelaySeconds", "MessageRetentionPeriod", "VisibilityTimeout", "FifoQueue")
+            if k
+            in (
+                "DelaySeconds",
+                "MessageRetentionPeriod",
+                "VisibilityTimeout",
+                "FifoQueue",
+                "ContentBasedDeduplication",
+                "DeduplicationScope",
+                "FifoThroughputLimit",
+            )
         }
+        if "RedrivePolicy" in props:
+            attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
         url = self.client("sqs").create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
         self._record(logical_id, url, Arn=self._arn("sqs", name), QueueName=name, QueueUrl=url)
 
@@ -688,8 +716,19 @@ class Provisioner:
                 BatchSize=int(props.get("BatchSize", 100)),
             )
         elif kind == "SQS":
-            self.client("lambda").create_event_source_mapping(
-                EventSourceArn=props["Queue"], FunctionName=arn, BatchSize=int(props.get("BatchSize", 10))
+            # Not moto's mapping: it invokes the function inside SendMessage (the sender waits for the scoring),
+            # one message at a time, and ignores batchItemFailures. The stack polls instead, as Lambda does.
+            queue_arn = str(props["Queue"])
+            queue_name = queue_arn.rsplit(":", 1)[-1]
+            self.result.queue_mappings.append(
+                QueueMapping(
+                    queue_url=self.client("sqs").get_queue_url(QueueName=queue_name)["QueueUrl"],
+                    queue_arn=queue_arn,
+                    function=arn,
+                    batch_size=int(props.get("BatchSize", 10)),
+                    report_item_failures="ReportBatchItemFailures"
+                    in (props.get("FunctionResponseTypes") or []),
+                )
             )
         else:
             raise TemplateError(f"{logical_id}: event type {kind} is not supported by the local stack")

@@ -22,6 +22,7 @@ from arbiter_local.gateway import Gateway
 from arbiter_local.gateway_responses import GatewayResponses
 from arbiter_local.moto_bridge import MotoBridge
 from arbiter_local.provision import REGION, Provisioned, Provisioner, default_client_factory
+from arbiter_local.queue_pollers import QueuePoller
 from arbiter_local.runtime import LambdaRuntime
 from arbiter_local.usage_plans import UsagePlans
 
@@ -90,6 +91,8 @@ class LocalStack:
         self._http_thread: threading.Thread | None = None
         self.client: Callable[[str], Any] | None = None
         self.gateway: Gateway | None = None
+        #: One per SQS event source of the template (Lambda's poller; moto's would invoke inside SendMessage).
+        self.queue_pollers: list[QueuePoller] = []
 
     # ------------------------------------------------------------------ addresses
     @property
@@ -138,6 +141,13 @@ class LocalStack:
         self.runtime = LambdaRuntime(self.provisioned.functions, base_environment=self._lambda_environment())
         self.bridge = MotoBridge(self.runtime, self._start_execution)
         self.bridge.install()
+        runtime = self.runtime
+        self.queue_pollers = [
+            QueuePoller(mapping, self.client("sqs"), runtime.invoke, region=REGION)
+            for mapping in self.provisioned.queue_mappings
+        ]
+        for poller in self.queue_pollers:
+            poller.start()
 
         if cfg.seed:
             from arbiter_local.seed import seed_demo  # the domain package is imported only once provisioned
@@ -182,6 +192,9 @@ class LocalStack:
             self._http.shutdown()
             self._http.server_close()
             self._http = None
+        for poller in self.queue_pollers:
+            poller.stop()
+        self.queue_pollers = []
         if self.bridge is not None:
             self.bridge.uninstall()
             self.bridge = None
@@ -256,6 +269,7 @@ class LocalStack:
             "invocations": self.runtime.invocation_count,
             "instances": self.runtime.instances(),
             "event_delivery_errors": list(self.bridge.delivery_errors) if self.bridge else [],
+            "queue_delivery_failures": [f for poller in self.queue_pollers for f in poller.failures],
         }
 
     def site_config(self) -> dict[str, Any]:

@@ -214,6 +214,16 @@ def world(stack: Any) -> Iterator[World]:
 
     transaction = api.post("/v1/transactions", json=transaction_body(f"fz-tx-{suffix}"))
     assert transaction.status_code == 200, transaction.text
+    # A transaction to a high-risk country the customer never paid opens an alert (for the reviewers' close).
+    alerted = api.post(
+        "/v1/transactions",
+        json={
+            **transaction_body(f"fz-alert-{suffix}"),
+            "counterparty": {"name": "Kish Trading", "country": "IR"},
+        },
+    )
+    assert alerted.status_code == 200, alerted.text
+    assert alerted.json()["alert_id"], alerted.text
 
     webhook = api.post("/v1/webhooks", json={"url": receiver.url("/hook"), "event_types": ["case.decided"]})
     assert webhook.status_code == 201, webhook.text
@@ -261,6 +271,7 @@ def world(stack: Any) -> Iterator[World]:
         "rule_set": rule_set,
         "proposed": proposed,
         "replayable": replayable,
+        "alert_id": alerted.json()["alert_id"],
     }
     try:
         yield world
@@ -329,6 +340,10 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
             ("getTransaction", {"path_parameters": {"transaction_id": REAL_IDS["transaction_id"][0]}}),
             ("decideTransaction", {"body": transaction_body(f"fz-tx-{secrets.token_hex(4)}")}),
             (
+                "queueTransactionBatch",
+                {"body": {"transactions": [transaction_body(f"fz-btx-{secrets.token_hex(4)}")]}},
+            ),
+            (
                 "declareDocument",
                 {
                     "path_parameters": {"case_id": v["collecting"]},
@@ -392,6 +407,13 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
             ("assignReviewCase", {"path_parameters": {"case_id": v["in_review"]}, "body": {}}),
             ("unassignReviewCase", {"path_parameters": {"case_id": v["in_review"]}}),
             ("addReviewNote", {"path_parameters": {"case_id": v["in_review"]}, "body": {"text": "fuzz"}}),
+            (
+                "closeAlert",
+                {
+                    "path_parameters": {"alert_id": v["alert_id"]},
+                    "body": {"resolution": "false_positive", "reason": "fuzz"},
+                },
+            ),
             ("clearScreeningMatch", {"path_parameters": {"case_id": v["screened"]}, "body": match}),
             ("listEntityClearances", {"path_parameters": {"entity_id": v["screened_entity"]}}),
             ("revokeScreeningClearance", {"path_parameters": {"case_id": v["screened"]}, "body": match}),

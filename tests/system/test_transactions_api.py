@@ -113,6 +113,88 @@ def test_structuring_opens_an_alert_that_is_stored_and_published(tenant, bus_eve
     assert [h["rule"] for h in event["detail"]["hits"]] == [h["rule"] for h in decided["hits"]]
 
 
+def test_a_burst_keeps_one_alert_open_per_customer_and_scenario_and_publishes_its_changes(tenant, bus_events):
+    api = tenant.api()
+    answers = [decide(api, body(n, 25.0, minutes=n)) for n in range(8)]
+    reviewed = answers[5:]
+    assert [a["decision"] for a in reviewed] == ["review"] * 3
+    [alert_id] = {a["alert_id"] for a in reviewed}
+    alert = store(tenant.stack).get_alert(tenant.id, alert_id)
+    assert alert is not None
+    assert (alert.scenario, alert.transaction_id, alert.transaction_count, alert.last_transaction_id) == (
+        "velocity-spike",
+        "tx-5",
+        3,
+        "tx-7",
+    )
+    # Another customer's burst opens its own.
+    other = [decide(api, body(f"o{n}", 25.0, minutes=n, customer={"id": "acme-2"})) for n in range(6)]
+    assert other[-1]["alert_id"] not in (None, alert_id)
+
+    def published() -> list[dict[str, Any]]:
+        changes = [
+            e
+            for e in bus_events.drain()
+            if e["detail-type"] in ("alert.opened", "alert.updated") and e["detail"]["alert_id"] == alert_id
+        ]
+        return changes if len(changes) == 3 else []
+
+    changes = sorted(
+        wait_for(published, what="alert.opened and two alert.updated on the bus"), key=lambda e: e["time"]
+    )
+    assert [(e["detail-type"], e["detail"]["transaction_id"]) for e in changes] == [
+        ("alert.opened", "tx-5"),
+        ("alert.updated", "tx-6"),
+        ("alert.updated", "tx-7"),
+    ]
+    assert [e["detail"].get("transaction_count") for e in changes[1:]] == [2, 3]
+
+
+def test_a_reviewer_closes_an_alert_and_the_next_hit_opens_a_new_one(tenant, bus_events):
+    api = tenant.api()
+    answers = [decide(api, body(n, 25.0, minutes=n, customer={"id": "acme-9"})) for n in range(6)]
+    alert_id = answers[-1]["alert_id"]
+    assert alert_id
+    path = f"/v1/review/alerts/{alert_id}/close"
+    viewer = tenant.reviewer("viewer").post(path, json={"resolution": "false_positive", "reason": "payroll"})
+    assert viewer.status_code == 403, viewer.text
+    bad = tenant.reviewer("reviewer").post(path, json={"resolution": "maybe", "reason": ""})
+    assert bad.status_code == 422, bad.text
+    assert {e["path"] for e in bad.json()["errors"]} == {"resolution", "reason"}
+    assert store(tenant.stack).get_alert(tenant.id, alert_id).status == "open"  # type: ignore[union-attr]
+    missing = tenant.reviewer("reviewer").post(
+        "/v1/review/alerts/alert_0000000000000000/close", json={"resolution": "no_action", "reason": "x"}
+    )
+    assert missing.status_code == 404, missing.text
+
+    closed = tenant.reviewer("reviewer").post(
+        path, json={"resolution": "false_positive", "reason": " payroll run "}
+    )
+    assert closed.status_code == 200, closed.text
+    view = closed.json()
+    assert (view["status"], view["resolution"], view["reason"], view["transaction_count"]) == (
+        "closed",
+        "false_positive",
+        "payroll run",
+        1,
+    )
+    again = tenant.reviewer("reviewer").post(path, json={"resolution": "no_action", "reason": "x"})
+    assert again.status_code == 409, again.text
+
+    following = decide(api, body(6, 25.0, minutes=6, customer={"id": "acme-9"}))
+    assert following["alert_id"] not in (None, alert_id)
+
+    def published() -> list[dict[str, Any]]:
+        return [
+            e
+            for e in bus_events.drain()
+            if e["detail-type"] == "alert.closed" and e["detail"]["alert_id"] == alert_id
+        ]
+
+    [event] = wait_for(published, what="alert.closed on the bus")
+    assert (event["detail"]["resolution"], event["detail"]["actor"]["type"]) == ("false_positive", "reviewer")
+
+
 def test_a_burst_of_transactions_trips_the_velocity_scenario(tenant):
     api = tenant.api()
     answers = [decide(api, body(n, 25.0, minutes=n)) for n in range(6)]

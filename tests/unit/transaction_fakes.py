@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from arbiter.domain.errors import ConcurrentUpdate
+from arbiter.domain.errors import ConcurrentUpdate, TransientError
 from arbiter.domain.events import ArbiterEvent
 from arbiter.domain.monitoring import (
     Bucket,
@@ -21,7 +22,13 @@ from arbiter.domain.monitoring import (
     Seen,
     reads_for,
 )
-from arbiter.domain.transactions import Alert, DecidedTransaction, Transaction, counterparty_key
+from arbiter.domain.transactions import (
+    Alert,
+    DecidedTransaction,
+    QueuedTransaction,
+    Transaction,
+    counterparty_key,
+)
 
 BucketKey = tuple[
     str, str, Dimension, str, Granularity, str
@@ -39,6 +46,10 @@ class InMemoryTransactions:
     buckets: dict[BucketKey, Bucket] = field(default_factory=dict)
     markers: dict[MarkerKey, Seen] = field(default_factory=dict)
     alerts: dict[tuple[str, str], Alert] = field(default_factory=dict)
+    #: (tenant, customer, scenario) -> the open alert's id: the adapter's OPEN_ALERT marker.
+    open_alerts: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    #: (tenant, alert id) -> its transactions' ids, in the order they came.
+    alert_transactions: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     events: list[ArbiterEvent] = field(default_factory=list)
     #: Bucket ranges read, for tests of what a decision reads.
     reads: list[int] = field(default_factory=list)
@@ -49,6 +60,20 @@ class InMemoryTransactions:
 
     def get_alert(self, tenant_id: str, alert_id: str) -> Alert | None:
         return self.alerts.get((tenant_id, alert_id))
+
+    def open_alert(self, tenant_id: str, customer_id: str, scenario: str) -> Alert | None:
+        alert_id = self.open_alerts.get((tenant_id, customer_id, scenario))
+        return self.alerts[(tenant_id, alert_id)].model_copy(deep=True) if alert_id else None
+
+    def close_alert(self, alert: Alert, events: list[ArbiterEvent]) -> None:
+        stored = self.alerts.get((alert.tenant_id, alert.id))
+        if stored is None or stored.status != "open" or stored.transaction_count != alert.transaction_count:
+            raise ConcurrentUpdate("the alert changed since it was read")
+        self.alerts[(alert.tenant_id, alert.id)] = alert
+        scenario_key = (alert.tenant_id, alert.customer_id, alert.scenario or "")
+        if self.open_alerts.get(scenario_key) == alert.id:
+            del self.open_alerts[scenario_key]
+        self.events += events
 
     def history(self, tenant_id: str, tx: Transaction) -> History:
         history = History()
@@ -94,6 +119,20 @@ class InMemoryTransactions:
                 raise ConcurrentUpdate("a marker's first time moved")
             if seen and marker.last and seen.last >= marker.last:
                 raise ConcurrentUpdate("a marker's last time moved")
+        if alert is not None:
+            scenario_key = (tenant_id, alert.customer_id, alert.scenario or "")
+            if alert.transaction_count == 1 and (
+                scenario_key in self.open_alerts or (tenant_id, alert.id) in self.alerts
+            ):
+                raise ConcurrentUpdate("the customer already has an open alert of this scenario")
+            if alert.transaction_count > 1:
+                stored = self.alerts.get((tenant_id, alert.id))
+                if (
+                    stored is None
+                    or stored.status != "open"
+                    or stored.transaction_count != alert.transaction_count - 1
+                ):
+                    raise ConcurrentUpdate("the alert changed since it was read")
         self.transactions[(tenant_id, tx.id)] = decided.model_copy(deep=True)
         for update in buckets:
             key = self._bucket_key(tenant_id, tx, update)
@@ -116,6 +155,9 @@ class InMemoryTransactions:
             )
         if alert is not None:
             self.alerts[(tenant_id, alert.id)] = alert
+            if alert.transaction_count == 1:
+                self.open_alerts[(tenant_id, alert.customer_id, alert.scenario or "")] = alert.id
+            self.alert_transactions.setdefault((tenant_id, alert.id), []).append(tx.id)
             self.events += events
 
     @staticmethod
@@ -125,3 +167,25 @@ class InMemoryTransactions:
 
 def _never() -> dt.datetime:
     raise AssertionError("a new marker always sets its first and last time")
+
+
+@dataclass
+class InMemoryTransactionQueue:
+    """The FIFO queue's rules that matter here: all of a call or nothing (`refuse` makes it fail), a message whose
+    deduplication id is already queued is dropped, and `receive` hands out messages in the order sent."""
+
+    messages: list[QueuedTransaction] = field(default_factory=list)
+    refuse: bool = False
+
+    def enqueue(self, messages: Sequence[QueuedTransaction]) -> None:
+        if self.refuse:
+            raise TransientError("the queue did not take the batch")
+        queued = {m.deduplication_id for m in self.messages}
+        for message in messages:
+            if message.deduplication_id not in queued:
+                self.messages.append(message)
+                queued.add(message.deduplication_id)
+
+    def receive(self) -> list[QueuedTransaction]:
+        taken, self.messages = self.messages, []
+        return taken

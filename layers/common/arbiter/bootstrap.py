@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from arbiter.adapters.list_fingerprints import S3ListFingerprints
     from arbiter.adapters.remote_pages import EgressPageFetcher
     from arbiter.adapters.s3 import S3DocumentStore
+    from arbiter.adapters.sqs import SqsTransactionQueue
     from arbiter.adapters.stepfunctions import StepFunctionsEngine
     from arbiter.adapters.watchlists import S3WatchlistSource
     from arbiter.adapters.webhook_delivery import EgressWebhookSender, StepFunctionsDeliveryScheduler
@@ -157,6 +158,15 @@ class Dependencies:
         from arbiter.adapters.dynamodb.transactions import DynamoTransactionStore
 
         return DynamoTransactionStore(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def transaction_queue(self) -> SqsTransactionQueue:
+        """The FIFO queue batch transactions wait in before they are decided."""
+        from arbiter.adapters.sqs import SqsTransactionQueue
+
+        if not self.settings.transactions_queue_url:
+            raise SettingsError("TRANSACTIONS_QUEUE_URL is not set for this function")
+        return SqsTransactionQueue(self.client("sqs"), self.settings.transactions_queue_url)
 
     @cached_property
     def tenants(self) -> DynamoTenantRepository:

@@ -30,6 +30,8 @@ class Settings(BaseModel):
     state_machine_arn_prefix: str = Field(alias="STATE_MACHINE_ARN_PREFIX")
     idempotency_table_name: str | None = Field(default=None, alias="IDEMPOTENCY_TABLE_NAME")
     documents_bucket: str | None = Field(default=None, alias="DOCUMENTS_BUCKET")
+    #: Where batch transactions wait to be decided (template.yaml: TransactionsQueue, FIFO).
+    transactions_queue_url: str | None = Field(default=None, alias="TRANSACTIONS_QUEUE_URL")
     user_pool_id: str | None = Field(default=None, alias="USER_POOL_ID")
     user_pool_client_id: str | None = Field(default=None, alias="USER_POOL_CLIENT_ID")
     allowed_egress_hosts: tuple[str, ...] = Field(default=(), alias="ALLOWED_EGRESS_HOSTS")

@@ -79,3 +79,51 @@ def test_the_same_transaction_sent_at_once_is_decided_once(deps, key):
     history = deps.transactions.history(key.tenant_id, tx("after", "1", NOW))
     assert history.customer is not None
     assert history.customer.count == 1
+
+
+def alert_items(stack: Any, tenant_id: str) -> list[dict[str, Any]]:
+    """Every alert item and alert-transaction link of the tenant (a test may scan; a request never does)."""
+    pages = stack.client("dynamodb").get_paginator("scan")
+    found: list[dict[str, Any]] = []
+    for page in pages.paginate(
+        TableName=stack.physical_id("ArbiterTable"),
+        FilterExpression="begins_with(pk, :p) AND (sk = :alert OR begins_with(sk, :tx))",
+        ExpressionAttributeValues={
+            ":p": {"S": f"TENANT#{tenant_id}#ALERT#"},
+            ":alert": {"S": "ALERT"},
+            ":tx": {"S": "TX#"},
+        },
+    ):
+        found += page["Items"]
+    return found
+
+
+def test_transactions_of_one_scenario_at_once_open_one_alert_and_all_join_it(stack, deps, key):
+    # Five in the hour first (allowed); from the sixth on, each hits velocity-spike (a review).
+    for n in range(5):
+        decide_transaction(deps, key, tx(f"warm-{n}", "100", NOW - dt.timedelta(minutes=40 - n)))
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        decided = list(
+            pool.map(
+                lambda n: decide_transaction(
+                    deps, key, tx(f"burst-{n}", "100", NOW - dt.timedelta(minutes=20))
+                ),
+                range(5),
+            )
+        )
+    assert {d.decision for d in decided} == {"review"}
+    alert_ids = {d.alert_id for d in decided}
+    assert len(alert_ids) == 1
+    [alert_id] = alert_ids
+    assert alert_id is not None
+    items = alert_items(stack, key.tenant_id)
+    assert [i["pk"]["S"] for i in items if i["sk"]["S"] == "ALERT"] == [
+        f"TENANT#{key.tenant_id}#ALERT#{alert_id}"
+    ]
+    linked = sorted(i["transaction_id"]["S"] for i in items if i["sk"]["S"].startswith("TX#"))
+    assert linked == sorted(f"tx-burst-{n}" for n in range(5))
+    alert = deps.transactions.get_alert(key.tenant_id, alert_id)
+    assert alert is not None
+    assert alert.scenario == "velocity-spike"
+    assert alert.transaction_count == 5
+    assert deps.transactions.open_alert(key.tenant_id, "cust-1", "velocity-spike") == alert

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound
-from arbiter.domain.events import TransactionDecided
+from arbiter.domain.events import AlertOpened, TransactionDecided
 from arbiter.domain.monitoring import History
 from arbiter.domain.principal import Principal
 from arbiter.domain.transactions import Counterparty, Transaction
@@ -148,8 +148,10 @@ def test_structuring_just_below_the_threshold_opens_an_alert_with_its_event(deps
     assert (alert.status, alert.customer_id, alert.transaction_id) == ("open", "cust-1", "tx-third")
     assert alert.severity == "high"
     assert alert.rule_set == decided.rule_set
-    [event] = deps.transactions.events
+    event, opened = deps.transactions.events
     assert isinstance(event, TransactionDecided)
+    assert isinstance(opened, AlertOpened)
+    assert (opened.alert_id, opened.scenario, opened.transaction_id) == (alert.id, alert.scenario, "tx-third")
     assert (event.alert_id, event.transaction_id, event.decision, event.amount) == (
         alert.id,
         "tx-third",
@@ -241,7 +243,7 @@ def test_the_same_transaction_twice_is_one_transaction(deps):
     again = decide_transaction(deps, KEY, tx(1, "300.00", counterparty=party))
     assert again == first
     assert len(deps.transactions.alerts) == 1
-    assert len(deps.transactions.events) == 1
+    assert [e.type for e in deps.transactions.events] == ["transaction.decided", "alert.opened"]
     seen = deps.transactions.history("acme", tx("probe"))
     assert seen.customer is not None
     assert seen.customer.count == 1

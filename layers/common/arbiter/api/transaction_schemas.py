@@ -23,10 +23,12 @@ from pydantic import (
 )
 
 from arbiter.domain.countries import country_code
-from arbiter.domain.transactions import Counterparty, DecidedTransaction, Transaction
+from arbiter.domain.transactions import MAX_BATCH_TRANSACTIONS, Counterparty, DecidedTransaction, Transaction
 
 __all__ = [
     "TRANSACTION_EXAMPLE",
+    "BatchAcceptedView",
+    "TransactionBatchRequest",
     "TransactionDecisionView",
     "TransactionRequest",
     "TransactionView",
@@ -172,6 +174,30 @@ class TransactionRequest(BaseModel):
             channel=self.channel,
             metadata=self.metadata or {},
         )
+
+
+class TransactionBatchRequest(BaseModel):
+    """Up to 1,000 transactions to decide asynchronously, each as `POST /v1/transactions` takes it."""
+
+    model_config = ConfigDict(
+        extra="ignore", json_schema_extra={"examples": [{"transactions": [TRANSACTION_EXAMPLE]}]}
+    )
+
+    transactions: Annotated[
+        list[TransactionRequest],
+        Field(
+            min_length=1,
+            max_length=MAX_BATCH_TRANSACTIONS,
+            description="Decided in order per customer; an id already decided is not decided again",
+        ),
+    ]
+
+
+class BatchAcceptedView(BaseModel):
+    """The batch was checked whole and queued: its transactions are decided within seconds."""
+
+    batch_id: str
+    accepted: int
 
 
 class HitView(BaseModel):

@@ -1,14 +1,17 @@
-"""Transaction monitoring routes (`/v1/transactions`): decide a transaction, read a decided one."""
+"""Transaction monitoring routes (`/v1/transactions`): decide a transaction, queue a batch, read a decided one."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from arbiter.api.openapi import responses
 from arbiter.api.transaction_schemas import (
+    BatchAcceptedView,
+    TransactionBatchRequest,
     TransactionDecisionView,
     TransactionRequest,
     TransactionView,
@@ -17,7 +20,7 @@ from arbiter.api.transaction_schemas import (
 )
 from arbiter.domain.principal import Principal
 from arbiter.domain.tenant import Tenant
-from arbiter.services import transactions
+from arbiter.services import transaction_batches, transactions
 
 if TYPE_CHECKING:
     from arbiter.bootstrap import Dependencies
@@ -42,6 +45,22 @@ def transactions_router(
     def decide(body: TransactionRequest) -> TransactionDecisionView:
         principal, _tenant = caller()
         return decision_view(transactions.decide_transaction(deps(), principal, body.transaction()))
+
+    @router.post(
+        "/v1/transactions/batch",
+        summary="Queue up to 1,000 transactions to decide (asynchronously, in order per customer)",
+        operation_id="queueTransactionBatch",
+        tags=tags,
+        responses=responses(status=202, description="Accepted: every transaction was checked and queued"),
+    )
+    def queue_batch(body: TransactionBatchRequest) -> Response[BatchAcceptedView]:
+        principal, _tenant = caller()
+        accepted = transaction_batches.accept_batch(
+            deps(), principal, [item.transaction() for item in body.transactions]
+        )
+        return Response(
+            status_code=202, content_type="application/json", body=BatchAcceptedView(**accepted.model_dump())
+        )
 
     @router.get(
         "/v1/transactions/<transaction_id>",

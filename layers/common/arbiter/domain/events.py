@@ -15,6 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "EVENT_TYPES",
+    "AlertClosed",
+    "AlertOpened",
+    "AlertUpdated",
     "ArbiterEvent",
     "CaseAwaitingReview",
     "CaseCreated",
@@ -268,6 +271,52 @@ class TransactionDecided(ArbiterEvent):
     hits: list[AlertedHit] = Field(default_factory=list)
 
 
+class AlertOpened(ArbiterEvent):
+    """A transaction opened a monitoring alert: its customer had no open alert for this scenario."""
+
+    type: ClassVar[str] = "alert.opened"
+    alert_id: str
+    customer_id: str = Field(description="The integrator's id for the customer")
+    scenario: str = Field(description="The alert's primary scenario: the id of its most severe rule")
+    transaction_id: str = Field(description="The transaction that opened it")
+    decision: Literal["review", "block"]
+    severity: Literal["info", "low", "medium", "high", "critical"]
+    score: float
+    rule_set_id: str
+    rule_set_version: int
+
+
+class AlertUpdated(ArbiterEvent):
+    """A transaction joined an open alert of its customer with the same scenario instead of opening another."""
+
+    type: ClassVar[str] = "alert.updated"
+    alert_id: str
+    customer_id: str = Field(description="The integrator's id for the customer")
+    scenario: str
+    transaction_id: str = Field(description="The transaction that joined it")
+    transaction_count: int = Field(
+        description="Transactions on the alert now, the one that opened it included"
+    )
+    decision: Literal["review", "block"] = Field(description="The worst decision of its transactions")
+    severity: Literal["info", "low", "medium", "high", "critical"] = Field(
+        description="The highest severity seen"
+    )
+    score: float = Field(description="The highest score seen")
+
+
+class AlertClosed(ArbiterEvent):
+    """A reviewer closed a monitoring alert; the customer's next hit of its scenario opens a new one."""
+
+    type: ClassVar[str] = "alert.closed"
+    alert_id: str
+    customer_id: str = Field(description="The integrator's id for the customer")
+    scenario: str
+    resolution: Literal["true_positive", "false_positive", "no_action"]
+    reason: str
+    transaction_count: int = Field(description="Transactions the alert held")
+    actor: EventActor
+
+
 EVENT_TYPES: dict[str, type[ArbiterEvent]] = {
     cls.type: cls
     for cls in (
@@ -285,5 +334,8 @@ EVENT_TYPES: dict[str, type[ArbiterEvent]] = {
         EntityReviewDue,
         WebhookDeliveryFailed,
         TransactionDecided,
+        AlertOpened,
+        AlertUpdated,
+        AlertClosed,
     )
 }

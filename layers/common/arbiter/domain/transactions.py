@@ -18,22 +18,30 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "MAX_BATCH_TRANSACTIONS",
+    "NO_SCENARIO",
     "Alert",
     "Counterparty",
     "DecidedTransaction",
     "Decision",
     "MonitoringRuleSet",
+    "QueuedTransaction",
+    "Resolution",
     "Severity",
     "Transaction",
     "counterparty_key",
     "decision_of",
     "fields_differing",
     "new_alert_id",
+    "new_batch_id",
+    "primary_scenario",
 ]
 
 Decision = Literal["allow", "review", "block"]
 Direction = Literal["inbound", "outbound"]
 Severity = Literal["info", "low", "medium", "high", "critical"]
+#: What a reviewer concluded when closing an alert.
+Resolution = Literal["true_positive", "false_positive", "no_action"]
 
 #: The rule engine's recommendation → the transaction's decision.
 _DECISIONS: dict[str, Decision] = {"approve": "allow", "review": "review", "reject": "block"}
@@ -133,18 +141,118 @@ def new_alert_id() -> str:
     return f"alert_{secrets.token_hex(8)}"
 
 
+#: The scenario of an alert whose decision no rule explains (a rule set that recommends review without hits).
+NO_SCENARIO = "none"
+_SEVERITY_RANK: dict[str, int] = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+_DECISION_RANK: dict[str, int] = {"allow": 0, "review": 1, "block": 2}
+
+
+def primary_scenario(hits: list[dict[str, Any]]) -> str:
+    """The scenario (rule id) an alert is about: its most severe hit, then the highest scored, then the first id.
+
+    One alert is open per customer and scenario: a later transaction with the same primary scenario joins it."""
+    if not hits:
+        return NO_SCENARIO
+    top = min(
+        hits,
+        key=lambda h: (
+            -_SEVERITY_RANK.get(h.get("severity", ""), 0),
+            -float(h.get("score", 0)),
+            h["rule_id"],
+        ),
+    )
+    return str(top["rule_id"])
+
+
 class Alert(BaseModel):
-    """An alert opened by a transaction decided `review` or `block`, for an analyst to work."""
+    """An alert opened by a transaction decided `review` or `block`, for an analyst to work.
+
+    While it is open, later transactions of the same customer with the same primary scenario join it (counted, the
+    latest kept) instead of opening another: an analyst works a pattern once, not once per transaction."""
 
     id: str
     tenant_id: str
     customer_id: str
+    #: The transaction that opened it.
     transaction_id: str
-    status: Literal["open"] = "open"
+    status: Literal["open", "closed"] = "open"
     decision: Decision
     severity: Severity
     score: float
-    #: The rules that hit, with the values they read.
+    #: The rules that hit, with the values they read (those of the transaction that opened it).
     hits: list[dict[str, Any]] = Field(default_factory=list)
     rule_set: MonitoringRuleSet
     created_at: dt.datetime
+    #: The primary scenario (`primary_scenario`); alerts stored before deduplication have none.
+    scenario: str | None = None
+    #: Transactions on the alert, the one that opened it included.
+    transaction_count: int = 1
+    last_transaction_id: str | None = None
+    last_seen_at: dt.datetime | None = None
+    #: Set when a reviewer closes it: what they concluded and why.
+    resolution: Resolution | None = None
+    reason: str | None = None
+    closed_by: str | None = None
+    closed_at: dt.datetime | None = None
+
+    def closed(self, resolution: Resolution, reason: str, by: str, at: dt.datetime) -> Alert:
+        """The alert closed by a reviewer: the customer's next hit of its scenario opens a new one."""
+        return self.model_copy(
+            update={
+                "status": "closed",
+                "resolution": resolution,
+                "reason": reason,
+                "closed_by": by,
+                "closed_at": at,
+            }
+        )
+
+    def joined(
+        self, transaction_id: str, decision: Decision, severity: Severity, score: float, at: dt.datetime
+    ) -> Alert:
+        """The alert with one more transaction: counted, the latest remembered, decision and severity raised to the
+        worst seen, the highest score kept."""
+        return self.model_copy(
+            update={
+                "transaction_count": self.transaction_count + 1,
+                "last_transaction_id": transaction_id,
+                "last_seen_at": at,
+                "decision": max(self.decision, decision, key=_DECISION_RANK.__getitem__),
+                "severity": max(self.severity, severity, key=_SEVERITY_RANK.__getitem__),
+                "score": max(self.score, score),
+            }
+        )
+
+
+#: The most transactions one batch request may carry.
+MAX_BATCH_TRANSACTIONS = 1000
+
+
+class QueuedTransaction(BaseModel):
+    """A transaction accepted in a batch, waiting in the queue to be decided (the message's body)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tenant_id: str
+    batch_id: str
+    transaction: Transaction
+
+    @property
+    def group(self) -> str:
+        """The queue's ordering group: one customer's transactions are decided one after the other, in order."""
+        return _digest(f"{self.tenant_id}\x00{self.transaction.customer_id}")
+
+    @property
+    def deduplication_id(self) -> str:
+        """The same transaction id of the same tenant is one message (within the queue's deduplication window)."""
+        return _digest(f"{self.tenant_id}\x00{self.transaction.id}")
+
+
+def _digest(text: str) -> str:
+    # Queue ids are at most 128 characters of a narrow alphabet; ids of customers and transactions may be neither.
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def new_batch_id() -> str:
+    """A fresh batch id."""
+    return f"batch_{secrets.token_hex(8)}"

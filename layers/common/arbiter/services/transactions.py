@@ -14,10 +14,10 @@ import datetime as dt
 import functools
 import json
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound
-from arbiter.domain.events import AlertedHit, ArbiterEvent, TransactionDecided
+from arbiter.domain.events import AlertedHit, AlertOpened, AlertUpdated, ArbiterEvent, TransactionDecided
 from arbiter.domain.monitoring import BucketUpdate, History, MarkerUpdate, monitoring_context, updates_for
 from arbiter.domain.principal import Principal
 from arbiter.domain.transactions import (
@@ -29,6 +29,7 @@ from arbiter.domain.transactions import (
     decision_of,
     fields_differing,
     new_alert_id,
+    primary_scenario,
 )
 from arbiter.services.ports import RuleSetRepository
 
@@ -67,6 +68,16 @@ class TransactionStore(Protocol):
     def history(self, tenant_id: str, tx: Transaction) -> History:
         """The buckets and markers a decision on `tx` reads."""
 
+    def open_alert(self, tenant_id: str, customer_id: str, scenario: str) -> Alert | None:
+        """The customer's open alert for `scenario`, or None."""
+
+    def get_alert(self, tenant_id: str, alert_id: str) -> Alert | None:
+        """The alert, or None (also for another tenant's)."""
+
+    def close_alert(self, alert: Alert, events: list[ArbiterEvent]) -> None:
+        """Store the closed `alert` and free its scenario for a new one: ConcurrentUpdate unless the stored alert is
+        still open with the same transactions (one joined meanwhile: the reviewer should see it first)."""
+
     def record(
         self,
         decided: DecidedTransaction,
@@ -76,7 +87,11 @@ class TransactionStore(Protocol):
         events: list[ArbiterEvent],
     ) -> None:
         """All of it or nothing: ConcurrentUpdate when the history moved since it was read, its subclass
-        `TransactionExists` (adapters) when the id is already recorded."""
+        `TransactionExists` (adapters) when the id is already recorded.
+
+        An alert with one transaction is opened: ConcurrentUpdate when the customer already has one open for its
+        scenario. An alert with more is written over the open one: ConcurrentUpdate unless that one still has one
+        transaction less (another transaction joined it meanwhile) and is still open."""
 
 
 class TransactionDeps(Protocol):
@@ -166,20 +181,21 @@ def _severity(hits: list[dict[str, Any]]) -> Severity:
     return found
 
 
-def _alert_event(alert: Alert, tx: Transaction) -> TransactionDecided:
+def _decided_event(alert: Alert, decided: DecidedTransaction) -> TransactionDecided:
+    tx = decided.transaction
     return TransactionDecided(
-        time=alert.created_at,
-        tenant_id=alert.tenant_id,
+        time=decided.decided_at,
+        tenant_id=decided.tenant_id,
         alert_id=alert.id,
         transaction_id=tx.id,
         customer_id=tx.customer_id,
-        decision="block" if alert.decision == "block" else "review",
-        score=alert.score,
-        severity=alert.severity,
+        decision="block" if decided.decision == "block" else "review",
+        score=decided.score,
+        severity=_severity(decided.hits),
         amount=str(tx.amount),
         currency=tx.currency,
-        rule_set_id=alert.rule_set.id,
-        rule_set_version=alert.rule_set.version,
+        rule_set_id=decided.rule_set.id,
+        rule_set_version=decided.rule_set.version,
         hits=[
             AlertedHit(
                 rule=h["rule_id"],
@@ -189,8 +205,68 @@ def _alert_event(alert: Alert, tx: Transaction) -> TransactionDecided:
                 outcome=h["outcome"],
                 values=h["values"],
             )
-            for h in alert.hits
+            for h in decided.hits
         ],
+    )
+
+
+def _alert_events(alert: Alert, decided: DecidedTransaction) -> list[ArbiterEvent]:
+    """`transaction.decided`, and `alert.opened` or `alert.updated` for what the transaction did to the alert."""
+    scenario = alert.scenario or ""
+    decision: Literal["review", "block"] = "block" if alert.decision == "block" else "review"
+    change: ArbiterEvent
+    if alert.transaction_count == 1:
+        change = AlertOpened(
+            time=decided.decided_at,
+            tenant_id=alert.tenant_id,
+            alert_id=alert.id,
+            customer_id=alert.customer_id,
+            scenario=scenario,
+            transaction_id=decided.transaction.id,
+            decision=decision,
+            severity=alert.severity,
+            score=alert.score,
+            rule_set_id=alert.rule_set.id,
+            rule_set_version=alert.rule_set.version,
+        )
+    else:
+        change = AlertUpdated(
+            time=decided.decided_at,
+            tenant_id=alert.tenant_id,
+            alert_id=alert.id,
+            customer_id=alert.customer_id,
+            scenario=scenario,
+            transaction_id=decided.transaction.id,
+            transaction_count=alert.transaction_count,
+            decision=decision,
+            severity=alert.severity,
+            score=alert.score,
+        )
+    return [_decided_event(alert, decided), change]
+
+
+def _alert_for(
+    deps: TransactionDeps, decided: DecidedTransaction, severity: Severity, scenario: str
+) -> Alert:
+    """A new alert, or the customer's open alert of the same scenario with this transaction joined to it."""
+    tx, at = decided.transaction, decided.decided_at
+    open_alert = deps.transactions.open_alert(decided.tenant_id, tx.customer_id, scenario)
+    if open_alert is not None:
+        return open_alert.joined(tx.id, decided.decision, severity, decided.score, at)
+    return Alert(
+        id=new_alert_id(),
+        tenant_id=decided.tenant_id,
+        customer_id=tx.customer_id,
+        transaction_id=tx.id,
+        decision=decided.decision,
+        severity=severity,
+        score=decided.score,
+        hits=decided.hits,
+        rule_set=decided.rule_set,
+        created_at=at,
+        scenario=scenario,
+        last_transaction_id=tx.id,
+        last_seen_at=at,
     )
 
 
@@ -200,36 +276,23 @@ def _decide(
     history = deps.transactions.history(tenant_id, tx)
     rules = deps.compiled_rule_sets.get(tenant_id, rule_set.id, rule_set.version)
     evaluation = rules.evaluate(monitoring_context(tx, history))
-    at = deps.now()
-    decision = decision_of(evaluation.recommendation)
-    alert = None
-    events: list[ArbiterEvent] = []
-    if decision != "allow":
-        alert = Alert(
-            id=new_alert_id(),
-            tenant_id=tenant_id,
-            customer_id=tx.customer_id,
-            transaction_id=tx.id,
-            decision=decision,
-            severity=_severity(evaluation.hits),
-            score=evaluation.score,
-            hits=evaluation.hits,
-            rule_set=rule_set,
-            created_at=at,
-        )
-        events.append(_alert_event(alert, tx))
     decided = DecidedTransaction(
         tenant_id=tenant_id,
         transaction=tx,
-        decision=decision,
+        decision=decision_of(evaluation.recommendation),
         score=evaluation.score,
         level=evaluation.level,
         hits=evaluation.hits,
         errors=evaluation.errors,
         rule_set=rule_set,
-        alert_id=alert.id if alert else None,
-        decided_at=at,
+        decided_at=deps.now(),
     )
+    alert = None
+    events: list[ArbiterEvent] = []
+    if decided.decision != "allow":
+        alert = _alert_for(deps, decided, _severity(evaluation.hits), primary_scenario(evaluation.hits))
+        decided = decided.model_copy(update={"alert_id": alert.id})
+        events = _alert_events(alert, decided)
     buckets, markers = updates_for(tx, history)
     deps.transactions.record(decided, buckets, markers, alert, events)
     return decided

@@ -27,6 +27,8 @@ r"""The table's key layout, in one place. Every key of tenant data starts with t
 | customer + counterparty country daily bucket (expires) | `TENANT#{t}#CUSTOMER#{customer}` | `B#K#{country}#D#{day}` |
 | first/last seen: customer, counterparty, country | `TENANT#{t}#CUSTOMER#{customer}` | `SEEN#C`, `SEEN#P#{key}`, `SEEN#K#{country}` |
 | alert | `TENANT#{t}#ALERT#{id}` | `ALERT` |
+| a transaction on an alert (the one that opened it, and each that joined it) | `TENANT#{t}#ALERT#{id}` | `TX#{transaction id}` |
+| customer's open alert of a scenario (its id; the dedup marker) | `TENANT#{t}#CUSTOMER#{customer}` | `OPEN_ALERT#{scenario}` |
 | alert outbox event | `TENANT#{t}#ALERT#{id}` | `EVENT#{time}#{id}` |
 
 Index keys on a case item (see template.yaml for the indexes):
@@ -185,6 +187,16 @@ def _dimension(dimension: str, key: str) -> str:
 def bucket_sk(dimension: str, key: str, granularity: str, start: str) -> str:
     """`B#C#H#2026-12-06T10` (the customer's hour), `B#P#<counterparty key>#D#2026-12-06`…"""
     return f"{BUCKET_PREFIX}{_dimension(dimension, key)}#{granularity}#{start}"
+
+
+def open_alert_sk(scenario: str) -> str:
+    """`OPEN_ALERT#<rule id>`: under the customer, the id of its open alert of that scenario (one at most)."""
+    return f"OPEN_ALERT#{scenario}"
+
+
+def alert_transaction_sk(transaction_id: str) -> str:
+    """`TX#<transaction id>`: under an alert, one of its transactions."""
+    return f"TX#{transaction_id}"
 
 
 def seen_sk(dimension: str, key: str) -> str:

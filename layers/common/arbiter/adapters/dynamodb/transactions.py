@@ -3,7 +3,8 @@
 Reading a customer's history is a bounded number of requests whatever its length: one Query per bucket range
 (`arbiter.domain.monitoring.reads_for`: at most 90 items each) and one BatchGetItem of the markers. Recording a
 transaction is one transaction: the transaction item (conditional on its id being new: the idempotency marker),
-every bucket and marker it counts in, and the alert with its outbox event. A repeated id cancels all of it, so
+every bucket and marker it counts in, and the alert (opened, or the customer's open alert of the same scenario that
+it joins: `_alert_writes`) with its outbox events. A repeated id cancels all of it, so
 nothing is ever counted twice; a bucket's max or a marker's first/last time that moved since it was read cancels
 it too (`ConcurrentUpdate`), and the decision is taken again on what is there now.
 """
@@ -118,6 +119,17 @@ class DynamoTransactionStore:
             return None
         return Alert.model_validate_json(_values(response["Item"])["data"])
 
+    def open_alert(self, tenant_id: str, customer_id: str, scenario: str) -> Alert | None:
+        """The customer's open alert for `scenario` (its marker, then the alert: two reads), or None."""
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=_item({"pk": keys.customer_pk(tenant_id, customer_id), "sk": keys.open_alert_sk(scenario)}),
+            ConsistentRead=True,
+        )
+        if "Item" not in response:
+            return None
+        return self.get_alert(tenant_id, _values(response["Item"])["alert_id"])
+
     def history(self, tenant_id: str, tx: Transaction) -> History:
         """The buckets and markers a decision on `tx` reads (`reads_for`), before `tx` is counted."""
         pk = keys.customer_pk(tenant_id, tx.customer_id)
@@ -202,17 +214,8 @@ class DynamoTransactionStore:
         operations += [self._count(pk, update) for update in buckets]
         operations += [self._mark(pk, update) for update in markers]
         if alert is not None:
-            operations.append({"Put": {"TableName": self._table, "Item": self._alert_item(alert)}})
-            expires = _epoch(dt.datetime.now(dt.UTC) + EVENT_RETENTION)
-            for event in events:
-                outbox = {
-                    "pk": keys.alert_pk(tenant_id, alert.id),
-                    "sk": f"{keys.EVENT_PREFIX}{keys.timestamp(event.time)}#{event.id}",
-                    "detail_type": event.type,
-                    "data": json.dumps(event.envelope()),
-                    "expires_at": expires,
-                }
-                operations.append({"Put": {"TableName": self._table, "Item": _item(outbox)}})
+            operations += self._alert_writes(alert, tx.id)
+            operations += self._outbox(alert, events)
         try:
             self._client.transact_write_items(TransactItems=operations)
         except ClientError as exc:
@@ -281,6 +284,120 @@ class DynamoTransactionStore:
             operation["ConditionExpression"] = " AND ".join(conditions)
         return {"Update": operation}
 
+    def close_alert(self, alert: Alert, events: list[ArbiterEvent]) -> None:
+        """The closed alert over the open one (unchanged since read), its scenario's marker deleted, its events."""
+        operations: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": self._alert_item(alert),
+                    "ConditionExpression": "#n = :count AND #status = :open",
+                    "ExpressionAttributeNames": {"#n": "transaction_count", "#status": "status"},
+                    "ExpressionAttributeValues": _item({":count": alert.transaction_count, ":open": "open"}),
+                }
+            }
+        ]
+        if alert.scenario is not None:
+            operations.append(
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": _item(
+                            {
+                                "pk": keys.customer_pk(alert.tenant_id, alert.customer_id),
+                                "sk": keys.open_alert_sk(alert.scenario),
+                            }
+                        ),
+                        "ConditionExpression": "alert_id = :id",
+                        "ExpressionAttributeValues": _item({":id": alert.id}),
+                    }
+                }
+            )
+        operations += self._outbox(alert, events)
+        try:
+            self._client.transact_write_items(TransactItems=operations)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            raise ConcurrentUpdate(
+                f"alert {alert.id} changed while it was closed (a transaction joined it, or it was closed)",
+                alert_id=alert.id,
+            ) from exc
+
+    def _outbox(self, alert: Alert, events: list[ArbiterEvent]) -> list[dict[str, Any]]:
+        expires = _epoch(dt.datetime.now(dt.UTC) + EVENT_RETENTION)
+        return [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": _item(
+                        {
+                            "pk": keys.alert_pk(alert.tenant_id, alert.id),
+                            "sk": f"{keys.EVENT_PREFIX}{keys.timestamp(event.time)}#{event.id}",
+                            "detail_type": event.type,
+                            "data": json.dumps(event.envelope()),
+                            "expires_at": expires,
+                        }
+                    ),
+                }
+            }
+            for event in events
+        ]
+
+    def _alert_writes(self, alert: Alert, transaction_id: str) -> list[dict[str, Any]]:
+        """Open the alert (and its customer's marker for the scenario), or write it over the open one it joined.
+
+        Bounded whatever the alert's size: the alert item, one small item for the transaction, and the marker when
+        it opens. Race-safe: opening needs the marker absent, joining needs the alert to hold exactly one
+        transaction less than this (and to be open); the loser's whole write is cancelled and decided again."""
+        link = {
+            "Put": {
+                "TableName": self._table,
+                "Item": _item(
+                    {
+                        "pk": keys.alert_pk(alert.tenant_id, alert.id),
+                        "sk": keys.alert_transaction_sk(transaction_id),
+                        "transaction_id": transaction_id,
+                        "at": keys.timestamp(alert.last_seen_at or alert.created_at),
+                    }
+                ),
+            }
+        }
+        item = self._alert_item(alert)
+        if alert.transaction_count == 1:
+            marker = {
+                "pk": keys.customer_pk(alert.tenant_id, alert.customer_id),
+                "sk": keys.open_alert_sk(alert.scenario or ""),
+                "alert_id": alert.id,
+            }
+            return [
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": item,
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": _item(marker),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                link,
+            ]
+        joined = {
+            "Put": {
+                "TableName": self._table,
+                "Item": item,
+                "ConditionExpression": "#n = :before AND #status = :open",
+                "ExpressionAttributeNames": {"#n": "transaction_count", "#status": "status"},
+                "ExpressionAttributeValues": _item({":before": alert.transaction_count - 1, ":open": "open"}),
+            }
+        }
+        return [joined, link]
+
     def _alert_item(self, alert: Alert) -> dict[str, Any]:
         created = keys.timestamp(alert.created_at)
         return _item(
@@ -290,5 +407,8 @@ class DynamoTransactionStore:
                 "data": alert.model_dump_json(),
                 "tenant_pk": keys.tenant_index_pk(alert.tenant_id, "ALERT"),
                 "tenant_sk": f"{created}#{alert.id}",
+                # What a join's condition reads (the data attribute is the whole alert, as JSON).
+                "transaction_count": alert.transaction_count,
+                "status": alert.status,
             }
         )

@@ -1,0 +1,36 @@
+"""Decides the transactions batches queued (the FIFO queue's event source mapping), in order per customer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from arbiter import bootstrap
+from arbiter.services.transaction_batches import decide_queued
+
+logger = Logger()
+
+deps = bootstrap.composition_root()
+
+# FIFO: a record that fails fails the later ones of its group (its customer) too, reported and not decided, so the
+# next attempt decides that customer's transactions in the order they were sent; other customers go on.
+processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+
+
+def decide_record(record: SQSRecord) -> None:
+    decided = decide_queued(deps(), record.body)
+    logger.debug("transaction decided", extra={"decision": decided.decision, "message_id": record.message_id})
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    # ReportBatchItemFailures: only the failed messages (and those behind them) are received again, then kept
+    # in the dead-letter queue once the queue's maxReceiveCount is reached.
+    return process_partial_response(
+        event=event, record_handler=decide_record, processor=processor, context=context
+    )

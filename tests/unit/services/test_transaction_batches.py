@@ -1,0 +1,157 @@
+"""Batches on fakes: checked whole before anything is queued, one message per transaction in order, ordering
+groups per customer, deduplication per id, and the consumer deciding them idempotently with the single path."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from arbiter.domain.errors import Conflict, InvalidInput, TransientError
+from arbiter.domain.principal import Principal
+from arbiter.domain.transactions import MAX_BATCH_TRANSACTIONS, QueuedTransaction, Transaction
+from arbiter.services.rule_sets import CompiledRuleSets
+from arbiter.services.transaction_batches import accept_batch, decide_queued
+from arbiter.services.transactions import decide_transaction
+from tests.unit.fakes import InMemoryRuleSets
+from tests.unit.transaction_fakes import InMemoryTransactionQueue, InMemoryTransactions
+
+NOW = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
+T0 = NOW - dt.timedelta(hours=1)
+KEY = Principal(kind="integrator", tenant_id="acme", id="key_1")
+
+
+@dataclass
+class BatchDeps:
+    transactions: InMemoryTransactions = field(default_factory=InMemoryTransactions)
+    rule_sets: InMemoryRuleSets = field(default_factory=InMemoryRuleSets)
+    transaction_queue: InMemoryTransactionQueue = field(default_factory=InMemoryTransactionQueue)
+    clock: dt.datetime = NOW
+
+    def __post_init__(self) -> None:
+        self.compiled_rule_sets = CompiledRuleSets(self.rule_sets)
+
+    def now(self) -> dt.datetime:
+        return self.clock
+
+
+@pytest.fixture
+def deps() -> BatchDeps:
+    return BatchDeps()
+
+
+def tx(number: int | str, customer: str = "cust-1", amount: str = "100", **fields: Any) -> Transaction:
+    values: dict[str, Any] = {
+        "id": f"tx-{number}",
+        "customer_id": customer,
+        "amount": Decimal(amount),
+        "currency": "EUR",
+        "direction": "outbound",
+        "type": "transfer",
+        "time": T0 + dt.timedelta(minutes=int(number) if str(number).isdigit() else 0),
+        **fields,
+    }
+    return Transaction(**values)
+
+
+def drain(deps: BatchDeps) -> list[Any]:
+    return [decide_queued(deps, message.model_dump_json()) for message in deps.transaction_queue.receive()]
+
+
+def test_a_batch_is_queued_whole_in_order_then_decided(deps):
+    batch = [tx(n, customer=f"cust-{n % 3}") for n in range(30)]
+    accepted = accept_batch(deps, KEY, batch)
+    assert accepted.accepted == 30
+    assert accepted.batch_id.startswith("batch_")
+    queued = deps.transaction_queue.messages
+    assert [m.transaction for m in queued] == batch
+    assert {m.batch_id for m in queued} == {accepted.batch_id}
+    assert {m.tenant_id for m in queued} == {"acme"}
+    assert deps.transactions.transactions == {}  # nothing decided before the queue is read
+    decided = drain(deps)
+    assert [d.transaction.id for d in decided] == [t.id for t in batch]
+    for customer in ("cust-0", "cust-1", "cust-2"):
+        stored = [d for d in deps.transactions.transactions.values() if d.transaction.customer_id == customer]
+        assert len(stored) == 10
+
+
+def test_one_customer_is_one_ordering_group_and_one_id_one_deduplication_id():
+    first = QueuedTransaction(tenant_id="acme", batch_id="b1", transaction=tx(1))
+    same_customer = QueuedTransaction(tenant_id="acme", batch_id="b2", transaction=tx(2))
+    other_customer = QueuedTransaction(tenant_id="acme", batch_id="b1", transaction=tx(3, customer="cust-9"))
+    other_tenant = QueuedTransaction(tenant_id="globex", batch_id="b1", transaction=tx(1))
+    assert first.group == same_customer.group != other_customer.group
+    assert first.group != other_tenant.group
+    assert first.deduplication_id != same_customer.deduplication_id
+    assert first.deduplication_id != other_tenant.deduplication_id
+    # SQS: ids of at most 128 characters from a narrow alphabet, whatever the integrator's ids hold.
+    odd = QueuedTransaction(tenant_id="acme", batch_id="b", transaction=tx("é/" * 60, customer="ü " * 100))
+    for value in (odd.group, odd.deduplication_id):
+        assert len(value) <= 128
+        assert value.isalnum()
+
+
+@pytest.mark.parametrize(
+    ("batch", "path"),
+    [
+        ([], "transactions"),
+        ([tx(n) for n in range(MAX_BATCH_TRANSACTIONS + 1)], "transactions"),
+        ([tx(1), tx(2), tx(3, time=NOW + dt.timedelta(hours=1))], "transactions[2].time"),
+        ([tx(1), tx(2), tx(3), tx(2, amount="5")], "transactions[3].id"),
+    ],
+    ids=["empty", "over-1000", "future-time", "duplicate-id"],
+)
+def test_a_batch_with_one_bad_item_is_refused_naming_it_and_nothing_is_queued(deps, batch, path):
+    with pytest.raises(InvalidInput) as refused:
+        accept_batch(deps, KEY, batch)
+    assert refused.value.path == path
+    assert deps.transaction_queue.messages == []
+
+
+def test_a_queue_that_refuses_the_batch_is_an_error_for_the_caller(deps):
+    deps.transaction_queue.refuse = True
+    with pytest.raises(TransientError):
+        accept_batch(deps, KEY, [tx(1)])
+
+
+def test_the_same_id_in_a_batch_and_alone_is_one_transaction_counted_once(deps):
+    alone = decide_transaction(deps, KEY, tx(1, amount="9800"))
+    accept_batch(deps, KEY, [tx(1, amount="9800"), tx(2)])
+    accept_batch(deps, KEY, [tx(2)])  # sent again while queued: the queue drops it
+    assert len(deps.transaction_queue.messages) == 2
+    decided = drain(deps)
+    assert decided[0] == alone
+    assert decide_transaction(deps, KEY, tx(2)) == decided[1]
+    assert len(deps.transactions.transactions) == 2
+    customer = deps.transactions.history("acme", tx(3)).customer
+    assert customer is not None
+    assert customer.count == 2
+
+
+def test_a_queued_transaction_that_conflicts_with_a_decided_one_fails_and_is_not_recorded(deps):
+    decide_transaction(deps, KEY, tx(1, amount="100"))
+    accept_batch(deps, KEY, [tx(1, amount="200")])
+    with pytest.raises(Conflict):
+        drain(deps)
+    stored = deps.transactions.get("acme", "tx-1")
+    assert stored is not None
+    assert stored.transaction.amount == Decimal("100")
+
+
+def test_a_message_that_is_not_a_queued_transaction_raises(deps):
+    with pytest.raises(ValidationError):
+        decide_queued(deps, '{"tenant_id": "acme"}')
+    with pytest.raises(ValidationError):
+        decide_queued(deps, "not json")
+    assert deps.transactions.transactions == {}
+
+
+def test_a_queued_transaction_is_decided_for_the_tenant_that_sent_it(deps):
+    accept_batch(deps, Principal(kind="integrator", tenant_id="globex", id="key_2"), [tx(1)])
+    drain(deps)
+    assert deps.transactions.get("globex", "tx-1") is not None
+    assert deps.transactions.get("acme", "tx-1") is None
