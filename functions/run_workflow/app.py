@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 import arbiter.snapstart  # noqa: F401 - registers the SnapStart runtime hooks (template.yaml: SnapStart)
 from arbiter import bootstrap
 from arbiter.api import ballerine, content_types
+from arbiter.api.collection_links import collection_links_router
 from arbiter.api.integrator import authenticate_integrator
 from arbiter.api.openapi import API_KEY_SECURITY, openapi_document, responses
 from arbiter.api.rest import RestApi
@@ -70,6 +71,7 @@ app: RestApi[tuple[Principal, Tenant]] = RestApi(
 )
 app.include_router(ballerine.ballerine_router(deps, app.caller))
 app.include_router(transactions_router(deps, app.caller))
+app.include_router(collection_links_router(deps, lambda: app.caller()[0], prefix="/v1/cases"))
 
 
 TAGS = ["cases"]

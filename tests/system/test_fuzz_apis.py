@@ -203,8 +203,12 @@ def world(stack: Any) -> Iterator[World]:
     test = api.post(f"/v1/webhooks/{webhook.json()['id']}/test")
     assert test.status_code == 200, test.text
 
+    link = api.post(f"/v1/cases/{collecting}/collection-links", json={})
+    assert link.status_code == 201, link.text
+
     REAL_IDS.update(
         {
+            "link_id": [link.json()["id"]],
             "case_id": [collecting, in_review, with_document, screened, decided, approved],
             "runtime_id": [run.json()["workflowRuntimeId"]],
             "document_id": ["passport"],
@@ -294,6 +298,15 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
             ("listCases", {"query": {"limit": 5}}),
             ("getCase", {"path_parameters": {"case_id": v["collecting"]}}),
             ("listCaseDocuments", {"path_parameters": {"case_id": v["with_document"]}}),
+            ("listCollectionLinks", {"path_parameters": {"case_id": v["collecting"]}}),
+            (
+                "createCollectionLink",
+                {"path_parameters": {"case_id": v["collecting"]}, "body": {"language": "de"}},
+            ),
+            (
+                "revokeCollectionLink",
+                {"path_parameters": {"case_id": v["collecting"], "link_id": REAL_IDS["link_id"][0]}},
+            ),
             ("getTransaction", {"path_parameters": {"transaction_id": REAL_IDS["transaction_id"][0]}}),
             ("decideTransaction", {"body": transaction_body(f"fz-tx-{secrets.token_hex(4)}")}),
             (
@@ -350,6 +363,15 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
             ("getEntityMonitoring", {"path_parameters": {"case_id": v["approved"]}}),
             ("getDocumentPageLinks", {"path_parameters": page}),
             ("listCaseClearances", {"path_parameters": {"case_id": v["screened"]}}),
+            ("listReviewCollectionLinks", {"path_parameters": {"case_id": v["collecting"]}}),
+            (
+                "createReviewCollectionLink",
+                {"path_parameters": {"case_id": v["collecting"]}, "body": {"expires_in_days": 3}},
+            ),
+            (
+                "revokeReviewCollectionLink",
+                {"path_parameters": {"case_id": v["collecting"], "link_id": REAL_IDS["link_id"][0]}},
+            ),
             ("assignReviewCase", {"path_parameters": {"case_id": v["in_review"]}, "body": {}}),
             ("unassignReviewCase", {"path_parameters": {"case_id": v["in_review"]}}),
             ("addReviewNote", {"path_parameters": {"case_id": v["in_review"]}, "body": {"text": "fuzz"}}),

@@ -1,0 +1,154 @@
+"""Use cases of collection links: send an applicant a link to fill in their own application, list, revoke, and
+authenticate the token such a link carries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from arbiter.domain.case import Case, CaseState
+from arbiter.domain.collection import (
+    DEFAULT_LINK_DAYS,
+    MAX_LINK_DAYS,
+    CollectionLink,
+    generate_collection_token,
+    hash_collection_token,
+    is_collection_token,
+)
+from arbiter.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from arbiter.domain.principal import Principal
+from arbiter.services.ports import CaseRepository, CollectionLinkRepository
+
+__all__ = [
+    "COLLECTABLE_STATES",
+    "CollectionLinkDeps",
+    "CollectionLinkRequest",
+    "IssuedLink",
+    "authenticate_collection_token",
+    "create_collection_link",
+    "list_collection_links",
+    "revoke_collection_link",
+]
+
+#: The states in which an applicant can still fill in their application.
+COLLECTABLE_STATES = (CaseState.COLLECTING, CaseState.REVISION_REQUESTED)
+#: What a refused token learns: nothing (expired, revoked, unknown and malformed look the same).
+_REFUSED = "the collection link is not valid"
+
+
+class CollectionLinkRequest(BaseModel):
+    """What a link is for: optionally one person of the case, how long it lasts, the journey's language."""
+
+    model_config = ConfigDict(
+        extra="ignore", json_schema_extra={"examples": [{"person_id": "ubo-1", "expires_in_days": 7}]}
+    )
+
+    person_id: str | None = Field(
+        default=None, max_length=128, description="A person of the case (a UBO's or director's `id`)"
+    )
+    expires_in_days: int = Field(default=DEFAULT_LINK_DAYS, ge=1, le=MAX_LINK_DAYS)
+    language: str | None = Field(default=None, pattern=r"^(en|de|es)$", description="en, de or es")
+
+    def model_post_init(self, _context: object) -> None:
+        # Ballerine-style integrators send "" for what they do not use.
+        if self.person_id == "":
+            object.__setattr__(self, "person_id", None)
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    """A link just created, with its token: the only time the token exists outside the applicant's browser."""
+
+    link: CollectionLink
+    token: str
+
+
+class CollectionLinkDeps(Protocol):
+    """The ports these use cases need."""
+
+    @property
+    def cases(self) -> CaseRepository: ...
+    @property
+    def collection_links(self) -> CollectionLinkRepository: ...
+    def now(self) -> dt.datetime: ...
+
+
+def _person_ids(case: Case) -> set[str]:
+    business = case.entity.business
+    if business is None:
+        return set()
+    return {p.id for p in (*business.ubos, *business.directors) if p.id}
+
+
+def _may_send_links(principal: Principal, doing: str) -> None:
+    # An integrator's key may; among reviewers, viewers only read.
+    if principal.kind == "reviewer":
+        principal.require("reviewer", doing)
+
+
+def create_collection_link(
+    deps: CollectionLinkDeps, principal: Principal, case_id: str, request: CollectionLinkRequest
+) -> IssuedLink:
+    """A new link to the case's collection journey; Conflict unless the case still collects (or awaits a revision),
+    InvalidInput when `person_id` names no person of the case."""
+    _may_send_links(principal, "sending a collection link")
+    case = deps.cases.get(principal.tenant_id, case_id)
+    if case.state not in COLLECTABLE_STATES:
+        raise Conflict(
+            f"case {case_id} is {case.state.value}: links are sent while a case is collecting or awaits a revision",
+            state=case.state.value,
+        )
+    if request.person_id is not None and request.person_id not in _person_ids(case):
+        raise InvalidInput(f"the case has no person {request.person_id!r}", path="person_id")
+    now = deps.now()
+    token = generate_collection_token()
+    link = CollectionLink(
+        id=f"cl_{secrets.token_hex(8)}",
+        tenant_id=principal.tenant_id,
+        case_id=case.id,
+        token_hash=hash_collection_token(token),
+        person_id=request.person_id,
+        language=request.language,
+        created_at=now,
+        created_by=principal.id,
+        expires_at=now + dt.timedelta(days=request.expires_in_days),
+    )
+    deps.collection_links.add(link)
+    return IssuedLink(link=link, token=token)
+
+
+def list_collection_links(
+    deps: CollectionLinkDeps, principal: Principal, case_id: str
+) -> list[CollectionLink]:
+    """The case's links, oldest first, revoked and expired ones included; NotFound for a case of another tenant."""
+    deps.cases.get(principal.tenant_id, case_id)
+    return deps.collection_links.for_case(principal.tenant_id, case_id)
+
+
+def revoke_collection_link(
+    deps: CollectionLinkDeps, principal: Principal, case_id: str, link_id: str
+) -> CollectionLink:
+    """Revoke one of the case's links (again: no change); NotFound when the case has no such link."""
+    _may_send_links(principal, "revoking a collection link")
+    link = next((k for k in list_collection_links(deps, principal, case_id) if k.id == link_id), None)
+    if link is None:
+        raise NotFound(f"case {case_id} has no collection link {link_id}", link_id=link_id)
+    if link.revoked_at is None:
+        link = link.revoked(deps.now())
+        deps.collection_links.update(link)
+    return link
+
+
+def authenticate_collection_token(deps: CollectionLinkDeps, token: str | None) -> CollectionLink:
+    """The link a token opens; Unauthenticated, with the same message, when it is malformed, unknown, revoked or
+    expired."""
+    if not is_collection_token(token):
+        raise Unauthenticated(_REFUSED)
+    link = deps.collection_links.by_token_hash(hash_collection_token(token or ""))
+    if link is None or not link.usable_at(deps.now()):
+        raise Unauthenticated(_REFUSED)
+    return link

@@ -1,0 +1,140 @@
+"""Collection links against in-memory fakes: issued for a collecting case, stored only as a hash, refused once
+revoked, expired, foreign or malformed, all with the same answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from arbiter.domain.collection import TOKEN_PREFIX, hash_collection_token
+from arbiter.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound, Unauthenticated
+from arbiter.services import cases
+from arbiter.services.collection import (
+    CollectionLinkRequest,
+    authenticate_collection_token,
+    create_collection_link,
+    list_collection_links,
+    revoke_collection_link,
+)
+from tests.builders import business, individual, integrator, reviewer, tenant, ubo
+from tests.unit.fakes import FakeDependencies, case_deps
+
+START = dt.datetime(2026, 11, 1, 9, tzinfo=dt.UTC)
+
+
+class MovableClock:
+    def __init__(self) -> None:
+        self.at = START
+
+    def __call__(self) -> dt.datetime:
+        return self.at
+
+
+def collecting_case(deps: FakeDependencies, tenant_id: str = "acme", **overrides: object) -> str:
+    args = {"workflow": "kyc", "entity": individual(), "submit": False, **overrides}
+    case, _ = cases.start_case(deps, integrator(tenant_id), tenant(tenant_id), **args)  # type: ignore[arg-type]
+    return case.id
+
+
+def deps_at() -> tuple[FakeDependencies, MovableClock]:
+    clock = MovableClock()
+    deps = case_deps()
+    deps.clock = clock
+    return deps, clock
+
+
+def test_a_link_opens_its_case_and_only_its_hash_is_stored():
+    deps, _clock = deps_at()
+    case_id = collecting_case(deps)
+    issued = create_collection_link(deps, integrator(), case_id, CollectionLinkRequest(language="de"))
+    assert issued.token.startswith(TOKEN_PREFIX)
+    assert issued.link.expires_at == START + dt.timedelta(days=7)
+    assert issued.token not in repr(deps.collection_links.links)
+    assert list(deps.collection_links.links) == [hash_collection_token(issued.token)]
+    opened = authenticate_collection_token(deps, issued.token)
+    assert (opened.tenant_id, opened.case_id, opened.language) == ("acme", case_id, "de")
+
+
+def test_an_expired_link_is_refused_from_its_expiry_on():
+    deps, clock = deps_at()
+    issued = create_collection_link(
+        deps, integrator(), collecting_case(deps), CollectionLinkRequest(expires_in_days=2)
+    )
+    clock.at = START + dt.timedelta(days=2) - dt.timedelta(seconds=1)
+    authenticate_collection_token(deps, issued.token)
+    clock.at = START + dt.timedelta(days=2)
+    with pytest.raises(Unauthenticated, match=r"^the collection link is not valid$"):
+        authenticate_collection_token(deps, issued.token)
+
+
+def test_a_revoked_link_is_refused_and_listed_as_revoked():
+    deps, _clock = deps_at()
+    case_id = collecting_case(deps)
+    kept = create_collection_link(deps, integrator(), case_id, CollectionLinkRequest())
+    revoked = create_collection_link(deps, integrator(), case_id, CollectionLinkRequest())
+    revoke_collection_link(deps, integrator(), case_id, revoked.link.id)
+    again = revoke_collection_link(deps, integrator(), case_id, revoked.link.id)
+    assert again.revoked_at == START
+    with pytest.raises(Unauthenticated, match=r"^the collection link is not valid$"):
+        authenticate_collection_token(deps, revoked.token)
+    authenticate_collection_token(deps, kept.token)
+    listed = {k.id: k.revoked_at for k in list_collection_links(deps, integrator(), case_id)}
+    assert listed == {kept.link.id: None, revoked.link.id: START}
+
+
+@pytest.mark.parametrize(
+    "token",
+    [None, "", "clk_short", "sk_live_" + "a" * 43, TOKEN_PREFIX + "a" * 43, TOKEN_PREFIX + "!" * 43],
+)
+def test_a_malformed_or_unknown_token_is_refused_with_the_same_answer(token):
+    deps, _clock = deps_at()
+    with pytest.raises(Unauthenticated, match=r"^the collection link is not valid$"):
+        authenticate_collection_token(deps, token)
+
+
+def test_another_tenants_case_gets_no_link_and_shows_none():
+    deps, _clock = deps_at()
+    case_id = collecting_case(deps, "globex")
+    with pytest.raises(NotFound):
+        create_collection_link(deps, integrator("acme"), case_id, CollectionLinkRequest())
+    with pytest.raises(NotFound):
+        list_collection_links(deps, integrator("acme"), case_id)
+    assert deps.collection_links.links == {}
+
+
+def test_a_case_that_no_longer_collects_gets_no_link():
+    deps, _clock = deps_at()
+    case, _ = cases.start_case(deps, integrator(), tenant(), workflow="kyc", entity=individual())
+    with pytest.raises(Conflict, match="is processing"):
+        create_collection_link(deps, integrator(), case.id, CollectionLinkRequest())
+    assert deps.collection_links.links == {}
+
+
+def test_a_link_for_a_person_names_one_of_the_case():
+    deps, _clock = deps_at()
+    owners = business(ubos=[ubo("Grace", "Hopper", 40, id="ubo-1")])
+    case_id = collecting_case(deps, workflow="kyb", entity=owners)
+    issued = create_collection_link(deps, integrator(), case_id, CollectionLinkRequest(person_id="ubo-1"))
+    assert authenticate_collection_token(deps, issued.token).person_id == "ubo-1"
+    with pytest.raises(InvalidInput) as caught:
+        create_collection_link(deps, integrator(), case_id, CollectionLinkRequest(person_id="ubo-9"))
+    assert caught.value.path == "person_id"
+    assert len(deps.collection_links.links) == 1
+
+
+def test_an_unused_person_id_sent_empty_is_no_person():
+    assert CollectionLinkRequest.model_validate({"person_id": "", "extra": 1}).person_id is None
+
+
+def test_a_viewer_cannot_send_or_revoke_links_but_a_reviewer_can():
+    deps, _clock = deps_at()
+    case_id = collecting_case(deps)
+    with pytest.raises(NotAllowed):
+        create_collection_link(deps, reviewer("viewer"), case_id, CollectionLinkRequest())
+    issued = create_collection_link(deps, reviewer("reviewer"), case_id, CollectionLinkRequest())
+    with pytest.raises(NotAllowed):
+        revoke_collection_link(deps, reviewer("viewer"), case_id, issued.link.id)
+    assert [k.id for k in list_collection_links(deps, reviewer("viewer"), case_id)] == [issued.link.id]
+    with pytest.raises(NotFound):
+        revoke_collection_link(deps, reviewer("reviewer"), case_id, "cl_unknown")
