@@ -15,8 +15,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 import arbiter.snapstart  # noqa: F401 - registers the SnapStart runtime hooks (template.yaml: SnapStart)
 from arbiter import bootstrap
 from arbiter.api import ballerine, content_types
+from arbiter.api.collection import collection_router, is_collection_path
 from arbiter.api.collection_links import collection_links_router
-from arbiter.api.integrator import authenticate_integrator
+from arbiter.api.integrator import authenticate_integrator, collection_principal
 from arbiter.api.openapi import API_KEY_SECURITY, openapi_document, responses
 from arbiter.api.rest import RestApi
 from arbiter.api.schemas import (
@@ -33,6 +34,7 @@ from arbiter.api.schemas import (
 )
 from arbiter.api.transactions import transactions_router
 from arbiter.domain.case import CaseState
+from arbiter.domain.errors import Unauthenticated
 from arbiter.domain.principal import Principal
 from arbiter.domain.tenant import Tenant
 from arbiter.services import cases, document_ingestion, documents
@@ -58,7 +60,14 @@ def idempotent_start() -> StartCase:
 
 
 def authenticate(event: BaseProxyEvent) -> tuple[Principal, Tenant]:
-    """The calling tenant: the authorizer's verdict on its API key, or the key itself (401 when missing or unknown)."""
+    """The calling tenant: the authorizer's verdict on its API key, or the key itself (401 when missing or unknown);
+    on the collection routes, and only there, the applicant a collection link's token names."""
+    if is_collection_path(event.path):
+        principal = collection_principal(deps(), event)
+        tenant = deps().tenants.get(principal.tenant_id)
+        if tenant is None:
+            raise Unauthenticated("the collection link is not valid")
+        return principal, tenant
     return authenticate_integrator(deps().tenants, event)
 
 
@@ -72,6 +81,7 @@ app: RestApi[tuple[Principal, Tenant]] = RestApi(
 app.include_router(ballerine.ballerine_router(deps, app.caller))
 app.include_router(transactions_router(deps, app.caller))
 app.include_router(collection_links_router(deps, lambda: app.caller()[0], prefix="/v1/cases"))
+app.include_router(collection_router(deps, lambda: app.caller()[0]))
 
 
 TAGS = ["cases"]

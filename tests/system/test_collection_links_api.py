@@ -3,7 +3,10 @@ tokens are no API key anywhere else, and never reach a log."""
 
 from __future__ import annotations
 
+import logging
+
 from tests.support.tenants import make_tenant
+from tests.waiting import wait_for
 
 PERSON = {"type": "individual", "id": "u-1", "individual": {"first_name": "Ada", "last_name": "Lovelace"}}
 
@@ -15,9 +18,51 @@ def collecting_case(api) -> str:
     return response.json()["id"]
 
 
+class EveryLog(logging.Handler):
+    """Every record of every logger the stack's functions created, formatted and with its extra fields."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[str] = []
+        self.loggers = [logging.getLogger()] + [
+            lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)
+        ]
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{record.getMessage()} {record.__dict__!r}")
+
+    def __enter__(self) -> EveryLog:
+        for logger in self.loggers:
+            logger.addHandler(self)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for logger in self.loggers:
+            logger.removeHandler(self)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
 def test_a_link_is_sent_listed_and_revoked_and_its_token_never_logged(tenant, capfd):
     api = tenant.api()
-    case_id = collecting_case(api)
+    case_id = collecting_case(api)  # every function below has run once: its loggers exist
+    assert api.get(f"/v1/cases/{case_id}/collection-links").status_code == 200
+    assert tenant.api(key="clk_" + "b" * 43).get("/v1/collection/case").status_code == 401
+    with EveryLog() as logs:
+        token = link_and_refusals(tenant, case_id)
+    logged = capfd.readouterr()
+    everything = logs.text + logged.out + logged.err
+    # the authorizer logged its refusal of this very token (after revocation): the capture sees the logs
+    assert "refused: the collection link is not valid" in everything
+    assert token not in everything
+    assert token[4:] not in everything
+
+
+def link_and_refusals(tenant, case_id: str) -> str:
+    """Send, use, refuse and revoke a link; its token."""
+    api = tenant.api()
     created = api.post(f"/v1/cases/{case_id}/collection-links", json={"language": "es", "person_id": ""})
     assert created.status_code == 201, created.text
     link = created.json()
@@ -39,15 +84,14 @@ def test_a_link_is_sent_listed_and_revoked_and_its_token_never_logged(tenant, ca
     assert as_token.get("/v1/webhooks").status_code == 401
     assert as_token.get("/api/v1/external/workflows/runs").status_code == 401
 
+    assert as_token.get("/v1/collection/case").json()["id"] == case_id
     revoked = api.delete(f"/v1/cases/{case_id}/collection-links/{link['id']}")
     assert revoked.status_code == 200, revoked.text
     assert revoked.json()["revoked_at"] is not None
+    assert api.delete(f"/v1/cases/{case_id}/collection-links/{link['id']}").status_code == 200
     assert api.delete(f"/v1/cases/{case_id}/collection-links/cl_unknown").status_code == 404
-
-    logged = capfd.readouterr()
-    assert case_id in logged.out + logged.err  # the stack's functions did log these requests
-    assert token not in logged.out + logged.err
-    assert token[4:] not in logged.out + logged.err
+    assert tenant.api(key=token).get("/v1/collection/case").status_code == 401
+    return str(token)
 
 
 def test_bad_requests_are_refused_naming_the_field_and_store_nothing(tenant):
@@ -91,3 +135,88 @@ def test_a_case_already_processing_gets_no_link(tenant):
     assert started.status_code == 202, started.text
     refused = api.post(f"/v1/cases/{started.json()['id']}/collection-links", json={})
     assert refused.status_code == 409, refused.text
+
+
+def applicant(stack, token):
+    import httpx
+
+    return httpx.Client(base_url=stack.api_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+
+def test_the_token_opens_its_own_case_only_and_submitting_starts_the_workflow(tenant):
+    api = tenant.api()
+    case_id = collecting_case(api)
+    other_case = collecting_case_of(api, "u-2")
+    token = api.post(f"/v1/cases/{case_id}/collection-links", json={}).json()["token"]
+    person = applicant(tenant.stack, token)
+
+    seen = person.get("/v1/collection/case")
+    assert seen.status_code == 200, seen.text
+    assert seen.json() == {
+        "id": case_id,
+        "workflow": "kyc",
+        "entity_type": "individual",
+        "state": "collecting",
+        "collecting": True,
+    }
+    # The integrator's key opens no collection route; the token opens nothing of another case.
+    assert api.get("/v1/collection/case").status_code == 401
+    assert person.get(f"/v1/cases/{other_case}").status_code == 401
+    assert person.post(f"/v1/cases/{other_case}/events", json={"name": "submitted"}).status_code == 401
+
+    submitted = person.post("/v1/collection/submit")
+    assert submitted.status_code == 200, submitted.text
+    assert submitted.json()["state"] == "processing"
+    again = person.post("/v1/collection/submit")
+    assert again.status_code == 409, again.text
+    assert "submitted" in again.json()["message"]
+    wait_for(lambda: api.get(f"/v1/cases/{case_id}").json()["state"] == "manual_review", what="manual review")
+    assert api.get(f"/v1/cases/{other_case}").json()["state"] == "collecting"
+    assert person.get("/v1/collection/case").json()["collecting"] is False
+
+
+def collecting_case_of(api, entity_id: str) -> str:
+    response = api.post(
+        "/v1/cases", json={"workflow": "kyc", "entity": {**PERSON, "id": entity_id}, "submit": False}
+    )
+    assert response.status_code == 202, response.text
+    return response.json()["id"]
+
+
+def test_revoked_expired_and_malformed_tokens_get_401_and_nothing_else(tenant, stack):
+    import datetime as dt
+
+    from arbiter.adapters.dynamodb.collection_links import DynamoCollectionLinks
+    from arbiter.domain.collection import CollectionLink, generate_collection_token, hash_collection_token
+
+    api = tenant.api()
+    case_id = collecting_case(api)
+    link = api.post(f"/v1/cases/{case_id}/collection-links", json={}).json()
+    assert api.delete(f"/v1/cases/{case_id}/collection-links/{link['id']}").status_code == 200
+
+    expired_token = (
+        generate_collection_token()
+    )  # a link that expired a second ago, stored as the API stores one
+    now = dt.datetime.now(dt.UTC)
+    DynamoCollectionLinks(stack.client("dynamodb"), stack.physical_id("ArbiterTable")).add(
+        CollectionLink(
+            id="cl_expired",
+            tenant_id=tenant.id,
+            case_id=case_id,
+            token_hash=hash_collection_token(expired_token),
+            created_at=now - dt.timedelta(days=7),
+            created_by="key_test",
+            expires_at=now - dt.timedelta(seconds=1),
+        )
+    )
+    answers = {
+        applicant(stack, token).get("/v1/collection/case").json()["message"]
+        for token in (link["token"], expired_token, "clk_" + "a" * 43, "clk_short")
+    }
+    statuses = {
+        applicant(stack, token).post("/v1/collection/submit").status_code
+        for token in (link["token"], expired_token, "clk_" + "a" * 43, "clk_short")
+    }
+    assert statuses == {401}
+    assert len(answers) == 1  # the same refusal, whatever was wrong
+    assert api.get(f"/v1/cases/{case_id}").json()["state"] == "collecting"

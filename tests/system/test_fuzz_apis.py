@@ -80,13 +80,16 @@ class Audience:
     document: str  # where the function serves it
     checked_in: str  # the same document under docs/ (equal to the served one: test_openapi_documents.py)
     path_regex: str
-    credentials: str  # "api_key", or the reviewer role whose token is sent
+    credentials: (
+        str  # "api_key", "collection" (a collection link's token), or the reviewer role whose token is sent
+    )
 
 
 AUDIENCES = {
     a.name: a
     for a in (
-        Audience("integrator", "/v1/openapi.json", "openapi.json", r"^/v1/", "api_key"),
+        Audience("integrator", "/v1/openapi.json", "openapi.json", r"^/v1/(?!collection/)", "api_key"),
+        Audience("collection", "/v1/openapi.json", "openapi.json", r"^/v1/collection/", "collection"),
         Audience("ballerine", "/v1/openapi.json", "openapi.json", r"^/api/v1/external/", "api_key"),
         Audience(
             "reviewer", "/v1/review/openapi.json", "openapi-backoffice.json", r"^/v1/review/", "reviewer"
@@ -114,6 +117,8 @@ class World:
     def headers(self, credentials: str) -> dict[str, str]:
         if credentials == "api_key":
             return {"Authorization": f"Bearer {self.tenant.api_key}"}
+        if credentials == "collection":
+            return {"Authorization": f"Bearer {self.values['collection_token']}"}
         if credentials not in self.tenant.reviewer_tokens:
             self.tenant.reviewer(credentials).close()  # signs in once
         return {"Authorization": f"Bearer {self.tenant.reviewer_tokens[credentials]}"}
@@ -205,6 +210,9 @@ def world(stack: Any) -> Iterator[World]:
 
     link = api.post(f"/v1/cases/{collecting}/collection-links", json={})
     assert link.status_code == 201, link.text
+    applying = _case(world, "manual-review", {**PERSON, "id": f"fz-apply-{suffix}"}, submit=False)
+    applicant = api.post(f"/v1/cases/{applying}/collection-links", json={})
+    assert applicant.status_code == 201, applicant.text
 
     REAL_IDS.update(
         {
@@ -233,6 +241,7 @@ def world(stack: Any) -> Iterator[World]:
         "approved": approved,
         "decided_entity": decided_entity,
         "rule_set": rule_set,
+        "collection_token": applicant.json()["token"],
     }
     try:
         yield world
@@ -325,6 +334,8 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
                 {"body": {"workflow": "manual-review", "entity": PERSON, "submit": False}},
             ),
         ]
+    if audience == "collection":
+        return [("getCollectedCase", {}), ("submitCollection", {})]
     if audience == "ballerine":
         runtime = {"runtime_id": REAL_IDS["runtime_id"][0]}
         update = {"name": "UPDATE_CONTEXT", "payload": {"context": {"note": "fuzz"}}}
@@ -535,6 +546,11 @@ def _fuzz(world: World, audience: str, case: Any) -> None:
 @SCHEMAS["integrator"].parametrize()
 def test_fuzz_integrator_api(world: World, case: Any) -> None:
     _fuzz(world, "integrator", case)
+
+
+@SCHEMAS["collection"].parametrize()
+def test_fuzz_collection_api(world: World, case: Any) -> None:
+    _fuzz(world, "collection", case)
 
 
 @SCHEMAS["ballerine"].parametrize()

@@ -7,15 +7,19 @@ import datetime as dt
 
 import pytest
 
+from arbiter.domain.case import CaseState
 from arbiter.domain.collection import TOKEN_PREFIX, hash_collection_token
 from arbiter.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound, Unauthenticated
+from arbiter.domain.principal import Principal
 from arbiter.services import cases
 from arbiter.services.collection import (
     CollectionLinkRequest,
     authenticate_collection_token,
+    collected_case,
     create_collection_link,
     list_collection_links,
     revoke_collection_link,
+    submit_collection,
 )
 from tests.builders import business, individual, integrator, reviewer, tenant, ubo
 from tests.unit.fakes import FakeDependencies, case_deps
@@ -138,3 +142,33 @@ def test_a_viewer_cannot_send_or_revoke_links_but_a_reviewer_can():
     assert [k.id for k in list_collection_links(deps, reviewer("viewer"), case_id)] == [issued.link.id]
     with pytest.raises(NotFound):
         revoke_collection_link(deps, reviewer("reviewer"), case_id, "cl_unknown")
+
+
+def applicant(deps: FakeDependencies, case_id: str) -> Principal:
+    issued = create_collection_link(deps, integrator(), case_id, CollectionLinkRequest())
+    link = authenticate_collection_token(deps, issued.token)
+    return Principal(kind="collection", tenant_id=link.tenant_id, id=f"link_{link.id}", case_id=link.case_id)
+
+
+def test_submitting_moves_the_case_into_its_automation_once():
+    deps, _clock = deps_at()
+    case_id = collecting_case(deps)
+    person = applicant(deps, case_id)
+    assert collected_case(deps, person).id == case_id
+    submitted = submit_collection(deps, person)
+    assert submitted.state == CaseState.PROCESSING
+    assert [name for name, _run, _input in deps.engine.started] == ["automation"]
+    assert "applicant" in {entry.actor.type for entry in deps.cases.audit[("acme", case_id)]}
+    with pytest.raises(Conflict, match="submitted: the case is processing"):
+        submit_collection(deps, person)
+    assert len(deps.engine.started) == 1
+
+
+def test_only_a_collection_principal_with_a_case_reaches_the_collected_case():
+    deps, _clock = deps_at()
+    case_id = collecting_case(deps)
+    with pytest.raises(Unauthenticated):
+        collected_case(deps, integrator())
+    with pytest.raises(Unauthenticated):
+        submit_collection(deps, Principal(kind="collection", tenant_id="acme", id="link_x"))
+    assert deps.cases.get("acme", case_id).state == CaseState.COLLECTING

@@ -21,17 +21,22 @@ from arbiter.domain.collection import (
 )
 from arbiter.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from arbiter.domain.principal import Principal
+from arbiter.services import cases
+from arbiter.services.cases import CaseDeps
 from arbiter.services.ports import CaseRepository, CollectionLinkRepository
 
 __all__ = [
     "COLLECTABLE_STATES",
     "CollectionLinkDeps",
     "CollectionLinkRequest",
+    "CollectionTokenDeps",
     "IssuedLink",
     "authenticate_collection_token",
+    "collected_case",
     "create_collection_link",
     "list_collection_links",
     "revoke_collection_link",
+    "submit_collection",
 ]
 
 #: The states in which an applicant can still fill in their application.
@@ -67,14 +72,19 @@ class IssuedLink:
     token: str
 
 
-class CollectionLinkDeps(Protocol):
-    """The ports these use cases need."""
+class CollectionTokenDeps(Protocol):
+    """What verifying a token needs (the authorizer has no case store)."""
 
-    @property
-    def cases(self) -> CaseRepository: ...
     @property
     def collection_links(self) -> CollectionLinkRepository: ...
     def now(self) -> dt.datetime: ...
+
+
+class CollectionLinkDeps(CollectionTokenDeps, Protocol):
+    """The ports the link use cases need."""
+
+    @property
+    def cases(self) -> CaseRepository: ...
 
 
 def _person_ids(case: Case) -> set[str]:
@@ -143,7 +153,7 @@ def revoke_collection_link(
     return link
 
 
-def authenticate_collection_token(deps: CollectionLinkDeps, token: str | None) -> CollectionLink:
+def authenticate_collection_token(deps: CollectionTokenDeps, token: str | None) -> CollectionLink:
     """The link a token opens; Unauthenticated, with the same message, when it is malformed, unknown, revoked or
     expired."""
     if not is_collection_token(token):
@@ -152,3 +162,29 @@ def authenticate_collection_token(deps: CollectionLinkDeps, token: str | None) -
     if link is None or not link.usable_at(deps.now()):
         raise Unauthenticated(_REFUSED)
     return link
+
+
+def _case_of(principal: Principal) -> str:
+    if principal.kind != "collection" or not principal.case_id:
+        raise Unauthenticated(_REFUSED)
+    return principal.case_id
+
+
+def collected_case(deps: CollectionLinkDeps, principal: Principal) -> Case:
+    """The case a collection principal's link opens (and no other)."""
+    return deps.cases.get(principal.tenant_id, _case_of(principal))
+
+
+def submit_collection(deps: CaseDeps, principal: Principal) -> Case:
+    """The applicant is done: the case leaves `collecting` for its workflow's automated part (or, awaiting a
+    revision, is resubmitted). Conflict, naming the state, once it was submitted: a second submit must not look
+    like a first (a case a reviewer decided meanwhile would seem to start again)."""
+    case = deps.cases.get(principal.tenant_id, _case_of(principal))
+    if case.state not in COLLECTABLE_STATES:
+        raise Conflict(
+            f"the application was submitted: the case is {case.state.value}",
+            case_id=case.id,
+            state=case.state.value,
+        )
+    event = "submitted" if case.state == CaseState.COLLECTING else "resubmitted"
+    return cases.send_event(deps, principal, case.id, event)
