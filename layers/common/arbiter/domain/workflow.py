@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from arbiter.domain.collection_journey import CollectionJourney
+
 __all__ = ["OwnerChecks", "WorkflowDefinition"]
 
 
@@ -44,6 +46,8 @@ class WorkflowDefinition(BaseModel):
     #: `system`: only Arbiter opens its cases (ongoing screening's `monitoring`), straight into manual review, with
     #: no state machine; integrators cannot start it.
     opened_by: Literal["integrator", "system"] = "integrator"
+    #: The hosted journey where an applicant fills in the case themselves (`arbiter.domain.collection_journey`).
+    collection: CollectionJourney | None = None
 
     def summary(self) -> dict[str, Any]:
         """What GET /v1/workflows shows."""
