@@ -143,6 +143,16 @@ def applicant(stack, token):
     return httpx.Client(base_url=stack.api_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
 
+PERSONAL = {
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "date_of_birth": "1985-12-10",
+    "nationality": "GB",
+    "id_document_type": "passport",
+}
+HOME = {"line1": "12 St James's Square", "city": "London", "postal_code": "SW1Y 4JH", "country": "GB"}
+
+
 def test_the_token_opens_its_own_case_only_and_submitting_starts_the_workflow(tenant):
     api = tenant.api()
     case_id = collecting_case(api)
@@ -164,6 +174,31 @@ def test_the_token_opens_its_own_case_only_and_submitting_starts_the_workflow(te
     assert person.get(f"/v1/cases/{other_case}").status_code == 401
     assert person.post(f"/v1/cases/{other_case}/events", json={"name": "submitted"}).status_code == 401
 
+    journey = person.get("/v1/collection/journey", params={"language": "de"})
+    assert journey.status_code == 200, journey.text
+    assert [s["id"] for s in journey.json()["steps"]] == ["personal_details", "address", "id_documents"]
+    assert journey.json()["steps"][0]["title"] == "Persönliche Angaben"
+    assert (journey.json()["data"], journey.json()["resume_at"]) == ({}, "personal_details")
+
+    early = person.post("/v1/collection/submit")
+    assert early.status_code == 422, early.text
+    assert "personal_details.first_name" in early.text
+    bad = person.put(
+        "/v1/collection/steps/personal_details", json={**PERSONAL, "date_of_birth": "10/12/1985"}
+    )
+    assert bad.status_code == 422, bad.text
+    assert "personal_details.date_of_birth" in bad.text
+    saved = person.put("/v1/collection/steps/personal_details", json=PERSONAL)
+    assert saved.status_code == 200, saved.text
+    assert person.put("/v1/collection/steps/address", json=HOME).status_code == 200
+    resumed = person.get("/v1/collection/journey").json()
+    assert resumed["data"] == {"personal_details": PERSONAL, "address": HOME}
+    assert resumed["resume_at"] == "id_documents"
+    slots = resumed["steps"][1]["documents"]
+    assert [(s["id"], s["visible"]) for s in slots] == [
+        ("proof_of_address", False)
+    ]  # lives where they are from
+
     submitted = person.post("/v1/collection/submit")
     assert submitted.status_code == 200, submitted.text
     assert submitted.json()["state"] == "processing"
@@ -173,6 +208,7 @@ def test_the_token_opens_its_own_case_only_and_submitting_starts_the_workflow(te
     wait_for(lambda: api.get(f"/v1/cases/{case_id}").json()["state"] == "manual_review", what="manual review")
     assert api.get(f"/v1/cases/{other_case}").json()["state"] == "collecting"
     assert person.get("/v1/collection/case").json()["collecting"] is False
+    assert person.put("/v1/collection/steps/address", json=HOME).status_code == 409
 
 
 def collecting_case_of(api, entity_id: str) -> str:

@@ -210,7 +210,7 @@ def world(stack: Any) -> Iterator[World]:
 
     link = api.post(f"/v1/cases/{collecting}/collection-links", json={})
     assert link.status_code == 201, link.text
-    applying = _case(world, "manual-review", {**PERSON, "id": f"fz-apply-{suffix}"}, submit=False)
+    applying = _case(world, "kyc", {**PERSON, "id": f"fz-apply-{suffix}"}, submit=False)
     applicant = api.post(f"/v1/cases/{applying}/collection-links", json={})
     assert applicant.status_code == 201, applicant.text
 
@@ -228,6 +228,7 @@ def world(stack: Any) -> Iterator[World]:
             "webhook_id": [webhook.json()["id"]],
             "delivery_id": [test.json()["id"]],
             "transaction_id": [transaction.json()["id"]],
+            "step_id": ["personal_details", "address", "id_documents"],
         }
     )
     world.values = {
@@ -335,7 +336,21 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
             ),
         ]
     if audience == "collection":
-        return [("getCollectedCase", {}), ("submitCollection", {})]
+        personal = {
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "date_of_birth": "1985-12-10",
+            "nationality": "GB",
+            "id_document_type": "passport",
+        }
+        home = {"line1": "1 Main St", "city": "London", "postal_code": "SW1", "country": "GB"}
+        return [
+            ("getCollectedCase", {}),
+            ("getCollectionJourney", {"query": {"language": "es"}}),
+            ("saveCollectionStep", {"path_parameters": {"step_id": "personal_details"}, "body": personal}),
+            ("saveCollectionStep", {"path_parameters": {"step_id": "address"}, "body": home}),
+            ("submitCollection", {}),
+        ]
     if audience == "ballerine":
         runtime = {"runtime_id": REAL_IDS["runtime_id"][0]}
         update = {"name": "UPDATE_CONTEXT", "payload": {"context": {"note": "fuzz"}}}

@@ -163,6 +163,7 @@ class InMemoryCollectionLinks:
 
     def __init__(self) -> None:
         self.links: dict[str, CollectionLink] = {}
+        self.saved: dict[tuple[str, str], dict[str, Any]] = {}
 
     def add(self, link: CollectionLink) -> None:
         if link.token_hash in self.links:
@@ -180,6 +181,14 @@ class InMemoryCollectionLinks:
     def for_case(self, tenant_id: str, case_id: str) -> list[CollectionLink]:
         found = [k for k in self.links.values() if (k.tenant_id, k.case_id) == (tenant_id, case_id)]
         return sorted(found, key=lambda k: (k.created_at, k.id))
+
+    def answers(self, tenant_id: str, case_id: str) -> dict[str, Any]:
+        return copy.deepcopy(self.saved.get((tenant_id, case_id), {}))
+
+    def save_answer(
+        self, tenant_id: str, case_id: str, step_id: str, data: dict[str, Any], at: dt.datetime
+    ) -> None:
+        self.saved.setdefault((tenant_id, case_id), {})[step_id] = json.loads(json.dumps(data))
 
 
 class InMemoryAuthFailures:

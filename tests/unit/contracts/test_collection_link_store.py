@@ -48,3 +48,17 @@ def test_a_revocation_is_stored_and_a_second_add_of_one_token_conflicts(backend:
     assert links.by_token_hash(link.token_hash).revoked_at == AT  # type: ignore[union-attr]
     with pytest.raises(NotFound):
         links.update(a_link(backend, "c-1", "cl_never_added"))
+
+
+def test_each_steps_answer_is_kept_apart_and_read_back_as_saved(backend: Backend) -> None:
+    links = backend.ports.collection_links
+    assert links.answers(backend.tenant_id, "c-1") == {}
+    links.save_answer(backend.tenant_id, "c-1", "company", {"name": "Acme", "share": 12.5}, AT)
+    links.save_answer(backend.tenant_id, "c-1", "address", {"city": "Berlin", "lines": ["a", "b"]}, AT)
+    links.save_answer(backend.tenant_id, "c-1", "company", {"name": "Acme GmbH"}, AT)
+    links.save_answer(backend.tenant_id, "c-2", "company", {"name": "Other"}, AT)
+    assert links.answers(backend.tenant_id, "c-1") == {
+        "company": {"name": "Acme GmbH"},
+        "address": {"city": "Berlin", "lines": ["a", "b"]},
+    }
+    assert links.answers(backend.other_tenant(), "c-1") == {}

@@ -16,9 +16,11 @@ from arbiter.services.collection import (
     CollectionLinkRequest,
     authenticate_collection_token,
     collected_case,
+    collection_journey,
     create_collection_link,
     list_collection_links,
     revoke_collection_link,
+    save_step,
     submit_collection,
 )
 from tests.builders import business, individual, integrator, reviewer, tenant, ubo
@@ -152,7 +154,7 @@ def applicant(deps: FakeDependencies, case_id: str) -> Principal:
 
 def test_submitting_moves_the_case_into_its_automation_once():
     deps, _clock = deps_at()
-    case_id = collecting_case(deps)
+    case_id = collecting_case(deps, workflow="manual-review")
     person = applicant(deps, case_id)
     assert collected_case(deps, person).id == case_id
     submitted = submit_collection(deps, person)
@@ -172,3 +174,68 @@ def test_only_a_collection_principal_with_a_case_reaches_the_collected_case():
     with pytest.raises(Unauthenticated):
         submit_collection(deps, Principal(kind="collection", tenant_id="acme", id="link_x"))
     assert deps.cases.get("acme", case_id).state == CaseState.COLLECTING
+
+
+PERSONAL = {
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "date_of_birth": "1985-12-10",
+    "nationality": "GB",
+    "id_document_type": "passport",
+}
+HOME = {"line1": "12 St James's Square", "city": "London", "postal_code": "SW1Y 4JH", "country": "GB"}
+
+
+def test_autosave_keeps_every_steps_data_and_the_journey_resumes_where_it_stopped():
+    deps, _clock = deps_at()
+    person = applicant(deps, collecting_case(deps))
+    assert collection_journey(deps, person).resume_at == "personal_details"
+    save_step(deps, person, "personal_details", PERSONAL)
+    saved = save_step(deps, person, "address", {**HOME, "city": "Londres"})
+    assert saved.resume_at == "id_documents"
+    save_step(deps, person, "address", HOME)  # saved again: replaces that step only
+    journey = collection_journey(deps, person)
+    assert journey.answers == {"personal_details": PERSONAL, "address": HOME}
+    assert journey.resume_at == "id_documents"
+
+
+def test_a_step_that_breaks_its_schema_is_refused_naming_the_field_and_nothing_is_stored():
+    deps, _clock = deps_at()
+    case_id = collecting_case(deps)
+    person = applicant(deps, case_id)
+    for data, path in (
+        ({**PERSONAL, "date_of_birth": "10/12/1985"}, "personal_details.date_of_birth"),
+        ({k: v for k, v in PERSONAL.items() if k != "last_name"}, "personal_details.last_name"),
+        ({**PERSONAL, "id_document_type": "library_card"}, "personal_details.id_document_type"),
+    ):
+        with pytest.raises(InvalidInput) as caught:
+            save_step(deps, person, "personal_details", data)
+        assert caught.value.path == path
+    with pytest.raises(InvalidInput) as caught:
+        save_step(deps, person, "no_such_step", {})
+    assert caught.value.path == "step_id"
+    assert deps.collection_links.answers("acme", case_id) == {}
+
+
+def test_submit_names_the_first_missing_field_then_starts_the_case_and_takes_no_more_answers():
+    deps, _clock = deps_at()
+    case_id = collecting_case(deps)
+    person = applicant(deps, case_id)
+    save_step(deps, person, "personal_details", PERSONAL)
+    with pytest.raises(InvalidInput) as caught:
+        submit_collection(deps, person)
+    assert caught.value.path == "address.line1"
+    assert deps.cases.get("acme", case_id).state == CaseState.COLLECTING
+    save_step(deps, person, "address", HOME)
+    save_step(deps, person, "id_documents", {})
+    assert submit_collection(deps, person).state == CaseState.PROCESSING
+    with pytest.raises(Conflict, match="takes no more answers"):
+        save_step(deps, person, "address", HOME)
+
+
+def test_a_workflow_without_a_journey_has_none_to_show_and_submits_as_it_is():
+    deps, _clock = deps_at()
+    person = applicant(deps, collecting_case(deps, workflow="manual-review"))
+    with pytest.raises(NotFound, match="no collection journey"):
+        collection_journey(deps, person)
+    assert submit_collection(deps, person).state == CaseState.PROCESSING

@@ -180,8 +180,10 @@ class CollectionJourney(BaseModel):
         return [s for s in self.steps if shows(s.show_if, data)]
 
     def resume_at(self, data: dict[str, Any]) -> str | None:
-        """The first visible step not yet filled in validly; None when every one is."""
+        """The first visible step not yet saved, or saved with data that no longer fits; None when every one is."""
         for step in self.visible_steps(data):
+            if step.id not in data:
+                return step.id
             try:
                 check_step_data(step, data.get(step.id, {}))
             except StepDataInvalid:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,11 +19,12 @@ from arbiter.domain.collection import (
     hash_collection_token,
     is_collection_token,
 )
+from arbiter.domain.collection_journey import CollectionJourney, check_step_data
 from arbiter.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from arbiter.domain.principal import Principal
 from arbiter.services import cases
 from arbiter.services.cases import CaseDeps
-from arbiter.services.ports import CaseRepository, CollectionLinkRepository
+from arbiter.services.ports import CaseRepository, CollectionLinkRepository, WorkflowCatalog
 
 __all__ = [
     "COLLECTABLE_STATES",
@@ -31,11 +32,14 @@ __all__ = [
     "CollectionLinkRequest",
     "CollectionTokenDeps",
     "IssuedLink",
+    "Journey",
     "authenticate_collection_token",
     "collected_case",
+    "collection_journey",
     "create_collection_link",
     "list_collection_links",
     "revoke_collection_link",
+    "save_step",
     "submit_collection",
 ]
 
@@ -85,6 +89,18 @@ class CollectionLinkDeps(CollectionTokenDeps, Protocol):
 
     @property
     def cases(self) -> CaseRepository: ...
+    @property
+    def workflows(self) -> WorkflowCatalog: ...
+
+
+@dataclass(frozen=True)
+class Journey:
+    """A case's collection journey as its applicant resumes it: the steps, what they saved, where to go on."""
+
+    case: Case
+    definition: CollectionJourney
+    answers: dict[str, Any]
+    resume_at: str | None
 
 
 def _person_ids(case: Case) -> set[str]:
@@ -175,10 +191,50 @@ def collected_case(deps: CollectionLinkDeps, principal: Principal) -> Case:
     return deps.cases.get(principal.tenant_id, _case_of(principal))
 
 
-def submit_collection(deps: CaseDeps, principal: Principal) -> Case:
+class SubmitDeps(CaseDeps, Protocol):
+    """What submitting needs: the case use cases' ports and the saved answers."""
+
+    @property
+    def collection_links(self) -> CollectionLinkRepository: ...
+
+
+def _journey_of(deps: CollectionLinkDeps, case: Case) -> CollectionJourney:
+    journey = deps.workflows.get(case.tenant_id, case.workflow_id).collection
+    if journey is None:
+        raise NotFound(f"workflow {case.workflow_id} has no collection journey", workflow_id=case.workflow_id)
+    return journey
+
+
+def collection_journey(deps: CollectionLinkDeps, principal: Principal) -> Journey:
+    """The journey of the principal's case, with the data saved so far and the step to resume at."""
+    case = collected_case(deps, principal)
+    journey = _journey_of(deps, case)
+    answers = deps.collection_links.answers(case.tenant_id, case.id)
+    return Journey(case=case, definition=journey, answers=answers, resume_at=journey.resume_at(answers))
+
+
+def save_step(deps: CollectionLinkDeps, principal: Principal, step_id: str, data: dict[str, Any]) -> Journey:
+    """Autosave one step: checked against its schema (StepDataInvalid naming the field, nothing stored), kept
+    beside the other steps' data; Conflict once the case no longer collects."""
+    case = collected_case(deps, principal)
+    if case.state not in COLLECTABLE_STATES:
+        raise Conflict(
+            f"the case is {case.state.value}: it takes no more answers",
+            case_id=case.id,
+            state=case.state.value,
+        )
+    journey = _journey_of(deps, case)
+    check_step_data(journey.step(step_id), data)
+    deps.collection_links.save_answer(case.tenant_id, case.id, step_id, data, deps.now())
+    answers = deps.collection_links.answers(case.tenant_id, case.id)
+    return Journey(case=case, definition=journey, answers=answers, resume_at=journey.resume_at(answers))
+
+
+def submit_collection(deps: SubmitDeps, principal: Principal) -> Case:
     """The applicant is done: the case leaves `collecting` for its workflow's automated part (or, awaiting a
-    revision, is resubmitted). Conflict, naming the state, once it was submitted: a second submit must not look
-    like a first (a case a reviewer decided meanwhile would seem to start again)."""
+    revision, is resubmitted). StepDataInvalid naming the first missing or invalid field of the first incomplete
+    visible step; Conflict, naming the state, once it was submitted: a second submit must not look like a first
+    (a case a reviewer decided meanwhile would seem to start again)."""
     case = deps.cases.get(principal.tenant_id, _case_of(principal))
     if case.state not in COLLECTABLE_STATES:
         raise Conflict(
@@ -186,5 +242,8 @@ def submit_collection(deps: CaseDeps, principal: Principal) -> Case:
             case_id=case.id,
             state=case.state.value,
         )
+    journey = deps.workflows.get(case.tenant_id, case.workflow_id).collection
+    if journey is not None:
+        journey.check_complete(deps.collection_links.answers(case.tenant_id, case.id))
     event = "submitted" if case.state == CaseState.COLLECTING else "resubmitted"
     return cases.send_event(deps, principal, case.id, event)

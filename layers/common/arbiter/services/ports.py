@@ -46,7 +46,16 @@ class TenantRepository(Protocol):
 
 
 class CollectionLinkRepository(Protocol):
-    """Collection links, found by their token's hash (the authorizer) or by case (the people who send them)."""
+    """Collection links, found by their token's hash (the authorizer) or by case (the people who send them), and
+    the answers applicants saved through them, one record per step (saving one step never touches another)."""
+
+    def answers(self, tenant_id: str, case_id: str) -> dict[str, Any]:
+        """The case's saved step data, by step id ({} when none)."""
+
+    def save_answer(
+        self, tenant_id: str, case_id: str, step_id: str, data: dict[str, Any], at: dt.datetime
+    ) -> None:
+        """Store one step's data, replacing that step's only."""
 
     def add(self, link: CollectionLink) -> None:
         """Store a new link; Conflict if its token hash is stored already."""

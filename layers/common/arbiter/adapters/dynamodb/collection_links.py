@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -85,3 +87,34 @@ class DynamoCollectionLinks:
             if "LastEvaluatedKey" not in response:
                 return links
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def answers(self, tenant_id: str, case_id: str) -> dict[str, Any]:
+        """The case's saved step data, by step id."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :p",
+            "ExpressionAttributeValues": to_item({":p": keys.collected_pk(tenant_id, case_id)}),
+            "ConsistentRead": True,  # the journey shows what was just saved
+        }
+        found: dict[str, Any] = {}
+        while True:
+            response = self._client.query(**request)
+            for item in response.get("Items", []):
+                values = from_item(item)
+                found[values["step_id"]] = json.loads(values["data"])
+            if "LastEvaluatedKey" not in response:
+                return found
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def save_answer(
+        self, tenant_id: str, case_id: str, step_id: str, data: dict[str, Any], at: dt.datetime
+    ) -> None:
+        """Store one step's data (as JSON: any number a schema allows round-trips), replacing that step's only."""
+        item = {
+            "pk": keys.collected_pk(tenant_id, case_id),
+            "sk": f"STEP#{step_id}",
+            "step_id": step_id,
+            "saved_at": keys.timestamp(at),
+            "data": json.dumps(data, separators=(",", ":")),
+        }
+        self._client.put_item(TableName=self._table, Item=to_item(item))

@@ -5,6 +5,7 @@ r"""The table's key layout, in one place. Every key of tenant data starts with t
 | tenant | `TENANT#{t}` | `TENANT` |
 | API key | `APIKEY#{sha256}` | `APIKEY` |
 | collection link (by its token's SHA-256; expires) | `COLLECTLINK#{sha256}` | `COLLECTLINK` |
+| a collection journey's step data (one item per step) | `TENANT#{t}#COLLECTED#{case}` | `STEP#{step}` |
 | failed authentications of a source in a window (expires) | `AUTHFAIL#{ip}#{window start}` | `AUTHFAIL` |
 | case | `TENANT#{t}#CASE#{case}` | `CASE` |
 | audit entry (hash-chained: `seq`, `hash`) | `TENANT#{t}#CASE#{case}` | `AUDIT#{time}#{id}` |
@@ -95,6 +96,11 @@ def api_key_pk(key_hash: str) -> str:
 
 def collection_link_pk(token_hash: str) -> str:
     return f"COLLECTLINK#{token_hash}"
+
+
+def collected_pk(tenant_id: str, case_id: str) -> str:
+    """The partition of the step data an applicant saved on a case (apart from the case's own partition)."""
+    return f"TENANT#{tenant_id}#COLLECTED#{case_id}"
 
 
 def case_collection_links_pk(tenant_id: str, case_id: str) -> str:
