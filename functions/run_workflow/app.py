@@ -16,7 +16,7 @@ import arbiter.snapstart  # noqa: F401 - registers the SnapStart runtime hooks (
 from arbiter import bootstrap
 from arbiter.api import ballerine, content_types
 from arbiter.api.collection import collection_router, is_collection_path
-from arbiter.api.collection_links import collection_links_router
+from arbiter.api.collection_links import collection_links_router, new_collection_link
 from arbiter.api.integrator import authenticate_integrator, collection_principal
 from arbiter.api.openapi import API_KEY_SECURITY, openapi_document, responses
 from arbiter.api.rest import RestApi
@@ -102,7 +102,12 @@ def create_case(
     document_ingestion.stash_inline_pages(deps(), tenant.id, body.documents)
     start = idempotent_start()
     start.register_lambda_context(app.lambda_context)  # an in-progress key expires with this invocation
+    if body.collect:
+        body = body.model_copy(update={"submit": False})
     view = start(principal, tenant, body, idempotency_key)
+    if body.collect:
+        # A link of its own for every answer, made after the idempotency record: its token is never stored there.
+        view = {**view, "collection": new_collection_link(deps(), principal, str(view["id"]))}
     # The idempotency layer keeps the view as JSON (a retried request gets the first answer): sent as it is.
     return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=view)  # type: ignore[arg-type]
 

@@ -349,6 +349,7 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
             ("getCollectionJourney", {"query": {"language": "es"}}),
             ("saveCollectionStep", {"path_parameters": {"step_id": "personal_details"}, "body": personal}),
             ("saveCollectionStep", {"path_parameters": {"step_id": "address"}, "body": home}),
+            ("declareCollectedDocument", {"body": {"type": "passport", "content_type": "image/jpeg"}}),
             ("submitCollection", {}),
         ]
     if audience == "ballerine":

@@ -6,15 +6,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from pydantic import BaseModel
 
+from arbiter.api import content_types
 from arbiter.api.openapi import responses
+from arbiter.api.schemas import DeclaredDocument, document_view
 from arbiter.domain.case import Case
 from arbiter.domain.collection_journey import Texts, shows
 from arbiter.domain.principal import Principal
 from arbiter.services import collection
+from arbiter.services.documents import DocumentDeclaration
 
 if TYPE_CHECKING:
     from arbiter.bootstrap import Dependencies
@@ -161,6 +165,18 @@ def collection_router(deps: Callable[[], Dependencies], principal: Callable[[], 
         step_id: str, body: Annotated[dict[str, Any], Body()], language: Language = "en"
     ) -> JourneyView:
         return _journey_view(collection.save_step(deps(), principal(), step_id, body), language)
+
+    @router.post(
+        f"{COLLECTION_PREFIX}/documents",
+        summary="Declare a document of a slot and get a presigned upload per page (the documents API, this case only)",
+        operation_id="declareCollectedDocument",
+        tags=tags,
+        responses=responses(404, 409, status=201, description="The document; upload each page with its form"),
+    )
+    def declare_document(body: DocumentDeclaration) -> Response[DeclaredDocument]:
+        _case, document, uploads = collection.declare_collected_document(deps(), principal(), body)
+        view = DeclaredDocument.model_validate({"document": document_view(document), "uploads": uploads})
+        return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=view)
 
     @router.post(
         f"{COLLECTION_PREFIX}/submit",

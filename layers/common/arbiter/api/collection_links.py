@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -22,7 +22,13 @@ if TYPE_CHECKING:
     from arbiter.bootstrap import Dependencies
     from arbiter.settings import Settings
 
-__all__ = ["CollectionLinkList", "CollectionLinkView", "collection_links_router", "collection_url"]
+__all__ = [
+    "CollectionLinkList",
+    "CollectionLinkView",
+    "collection_links_router",
+    "collection_url",
+    "new_collection_link",
+]
 
 
 class CollectionLinkView(BaseModel):
@@ -52,6 +58,13 @@ def collection_url(settings: Settings, token: str) -> str:
 
 def _view(link: CollectionLink, *, url: str | None = None, token: str | None = None) -> CollectionLinkView:
     return CollectionLinkView.model_validate({**link.model_dump(), "url": url, "token": token})
+
+
+def new_collection_link(deps: Dependencies, principal: Principal, case_id: str) -> dict[str, Any]:
+    """A link with the default options for a case just started with `collect: true`, as JSON."""
+    issued = collection.create_collection_link(deps, principal, case_id, CollectionLinkRequest())
+    view = _view(issued.link, url=collection_url(deps.settings, issued.token), token=issued.token)
+    return view.model_dump(mode="json")
 
 
 def collection_links_router(

@@ -20,9 +20,10 @@ from arbiter.domain.collection import (
     is_collection_token,
 )
 from arbiter.domain.collection_journey import CollectionJourney, check_step_data
+from arbiter.domain.document import Document
 from arbiter.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from arbiter.domain.principal import Principal
-from arbiter.services import cases
+from arbiter.services import cases, documents
 from arbiter.services.cases import CaseDeps
 from arbiter.services.ports import CaseRepository, CollectionLinkRepository, WorkflowCatalog
 
@@ -37,6 +38,7 @@ __all__ = [
     "collected_case",
     "collection_journey",
     "create_collection_link",
+    "declare_collected_document",
     "list_collection_links",
     "revoke_collection_link",
     "save_step",
@@ -247,3 +249,18 @@ def submit_collection(deps: SubmitDeps, principal: Principal) -> Case:
         journey.check_complete(deps.collection_links.answers(case.tenant_id, case.id))
     event = "submitted" if case.state == CaseState.COLLECTING else "resubmitted"
     return cases.send_event(deps, principal, case.id, event)
+
+
+def declare_collected_document(
+    deps: documents.DocumentDeps, principal: Principal, request: documents.DocumentDeclaration
+) -> tuple[Case, Document, list[dict[str, Any]]]:
+    """Declare a document on the principal's case (and no other) with a presigned POST per page, as the
+    documents API does; Conflict once the case no longer collects."""
+    case = deps.cases.get(principal.tenant_id, _case_of(principal))
+    if case.state not in COLLECTABLE_STATES:
+        raise Conflict(
+            f"the case is {case.state.value}: it takes no more documents",
+            case_id=case.id,
+            state=case.state.value,
+        )
+    return documents.declare_document(deps, principal, case.id, request)
