@@ -18,7 +18,7 @@ from arbiter.api import ballerine, content_types
 from arbiter.api.collection import collection_router, is_collection_path
 from arbiter.api.collection_links import collection_links_router, new_collection_link
 from arbiter.api.integrator import authenticate_integrator, collection_principal
-from arbiter.api.openapi import API_KEY_SECURITY, openapi_document, responses
+from arbiter.api.openapi import API_KEY_SECURITY, COLLECTION_TOKEN_SECURITY, openapi_document, responses
 from arbiter.api.rest import RestApi
 from arbiter.api.schemas import (
     CaseCreateRequest,
@@ -204,10 +204,11 @@ def openapi_json() -> str:
         title="Arbiter integrator API",
         description="Start KYC and KYB cases, follow them, send them events, decide transactions (`/v1`), and the "
         "Ballerine-compatible routes (`/api/v1/external`), whose errors carry Ballerine's body. Authenticate with your API key "
-        "(Authorization: Bearer <key> or X-API-Key).",
+        "(Authorization: Bearer <key> or X-API-Key); the collection API (`/v1/collection`) with a collection link's token.",
         security_schemes=API_KEY_SECURITY,
         public_paths=(OPENAPI_PATH,),
         ballerine_paths=ballerine.is_ballerine_path,
+        other_security=lambda path: COLLECTION_TOKEN_SECURITY if is_collection_path(path) else None,
     )
 
 
