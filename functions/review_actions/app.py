@@ -20,6 +20,7 @@ from arbiter import bootstrap
 from arbiter.api import content_types
 from arbiter.api.admin_rule_sets import admin_rule_sets_router
 from arbiter.api.auth import bearer_token
+from arbiter.api.collection_links import collection_links_router
 from arbiter.api.csv_files import csv_reply
 from arbiter.api.openapi import BEARER_ID_TOKEN_SECURITY, openapi_document, responses
 from arbiter.api.rest import RestApi
@@ -107,6 +108,7 @@ app: RestApi[Principal] = RestApi(
 reviewer = app.caller
 app.include_router(admin_rule_sets_router(deps, reviewer))
 app.include_router(review_alerts_router(deps, reviewer))
+app.include_router(collection_links_router(deps, reviewer, prefix="/v1/review/cases", audience="Review"))
 
 REVIEW = ["review"]
 ADMIN = ["admin"]

@@ -15,8 +15,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 import arbiter.snapstart  # noqa: F401 - registers the SnapStart runtime hooks (template.yaml: SnapStart)
 from arbiter import bootstrap
 from arbiter.api import ballerine, content_types
-from arbiter.api.integrator import authenticate_integrator
-from arbiter.api.openapi import API_KEY_SECURITY, openapi_document, responses
+from arbiter.api.collection import collection_router, is_collection_path
+from arbiter.api.collection_links import collection_links_router, new_collection_link
+from arbiter.api.integrator import authenticate_integrator, collection_principal
+from arbiter.api.openapi import API_KEY_SECURITY, COLLECTION_TOKEN_SECURITY, openapi_document, responses
 from arbiter.api.rest import RestApi
 from arbiter.api.schemas import (
     CaseCreateRequest,
@@ -32,6 +34,7 @@ from arbiter.api.schemas import (
 )
 from arbiter.api.transactions import transactions_router
 from arbiter.domain.case import CaseState
+from arbiter.domain.errors import Unauthenticated
 from arbiter.domain.principal import Principal
 from arbiter.domain.tenant import Tenant
 from arbiter.services import cases, document_ingestion, documents
@@ -57,7 +60,14 @@ def idempotent_start() -> StartCase:
 
 
 def authenticate(event: BaseProxyEvent) -> tuple[Principal, Tenant]:
-    """The calling tenant: the authorizer's verdict on its API key, or the key itself (401 when missing or unknown)."""
+    """The calling tenant: the authorizer's verdict on its API key, or the key itself (401 when missing or unknown);
+    on the collection routes, and only there, the applicant a collection link's token names."""
+    if is_collection_path(event.path):
+        principal = collection_principal(deps(), event)
+        tenant = deps().tenants.get(principal.tenant_id)
+        if tenant is None:
+            raise Unauthenticated("the collection link is not valid")
+        return principal, tenant
     return authenticate_integrator(deps().tenants, event)
 
 
@@ -70,6 +80,8 @@ app: RestApi[tuple[Principal, Tenant]] = RestApi(
 )
 app.include_router(ballerine.ballerine_router(deps, app.caller))
 app.include_router(transactions_router(deps, app.caller))
+app.include_router(collection_links_router(deps, lambda: app.caller()[0], prefix="/v1/cases"))
+app.include_router(collection_router(deps, lambda: app.caller()[0]))
 
 
 TAGS = ["cases"]
@@ -90,7 +102,12 @@ def create_case(
     document_ingestion.stash_inline_pages(deps(), tenant.id, body.documents)
     start = idempotent_start()
     start.register_lambda_context(app.lambda_context)  # an in-progress key expires with this invocation
+    if body.collect:
+        body = body.model_copy(update={"submit": False})
     view = start(principal, tenant, body, idempotency_key)
+    if body.collect:
+        # A link of its own for every answer, made after the idempotency record: its token is never stored there.
+        view = {**view, "collection": new_collection_link(deps(), principal, str(view["id"]))}
     # The idempotency layer keeps the view as JSON (a retried request gets the first answer): sent as it is.
     return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=view)  # type: ignore[arg-type]
 
@@ -187,10 +204,11 @@ def openapi_json() -> str:
         title="Arbiter integrator API",
         description="Start KYC and KYB cases, follow them, send them events, decide transactions (`/v1`), and the "
         "Ballerine-compatible routes (`/api/v1/external`), whose errors carry Ballerine's body. Authenticate with your API key "
-        "(Authorization: Bearer <key> or X-API-Key).",
+        "(Authorization: Bearer <key> or X-API-Key); the collection API (`/v1/collection`) with a collection link's token.",
         security_schemes=API_KEY_SECURITY,
         public_paths=(OPENAPI_PATH,),
         ballerine_paths=ballerine.is_ballerine_path,
+        other_security=lambda path: COLLECTION_TOKEN_SECURITY if is_collection_path(path) else None,
     )
 
 

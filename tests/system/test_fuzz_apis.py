@@ -80,13 +80,16 @@ class Audience:
     document: str  # where the function serves it
     checked_in: str  # the same document under docs/ (equal to the served one: test_openapi_documents.py)
     path_regex: str
-    credentials: str  # "api_key", or the reviewer role whose token is sent
+    credentials: (
+        str  # "api_key", "collection" (a collection link's token), or the reviewer role whose token is sent
+    )
 
 
 AUDIENCES = {
     a.name: a
     for a in (
-        Audience("integrator", "/v1/openapi.json", "openapi.json", r"^/v1/", "api_key"),
+        Audience("integrator", "/v1/openapi.json", "openapi.json", r"^/v1/(?!collection/)", "api_key"),
+        Audience("collection", "/v1/openapi.json", "openapi.json", r"^/v1/collection/", "collection"),
         Audience("ballerine", "/v1/openapi.json", "openapi.json", r"^/api/v1/external/", "api_key"),
         Audience(
             "reviewer", "/v1/review/openapi.json", "openapi-backoffice.json", r"^/v1/review/", "reviewer"
@@ -114,6 +117,8 @@ class World:
     def headers(self, credentials: str) -> dict[str, str]:
         if credentials == "api_key":
             return {"Authorization": f"Bearer {self.tenant.api_key}"}
+        if credentials == "collection":
+            return {"Authorization": f"Bearer {self.values['collection_token']}"}
         if credentials not in self.tenant.reviewer_tokens:
             self.tenant.reviewer(credentials).close()  # signs in once
         return {"Authorization": f"Bearer {self.tenant.reviewer_tokens[credentials]}"}
@@ -242,9 +247,15 @@ def world(stack: Any) -> Iterator[World]:
         timeout=60,
         what=f"{replayable} assessed",
     )
+    link = api.post(f"/v1/cases/{collecting}/collection-links", json={})
+    assert link.status_code == 201, link.text
+    applying = _case(world, "kyc", {**PERSON, "id": f"fz-apply-{suffix}"}, submit=False)
+    applicant = api.post(f"/v1/cases/{applying}/collection-links", json={})
+    assert applicant.status_code == 201, applicant.text
 
     REAL_IDS.update(
         {
+            "link_id": [link.json()["id"]],
             "case_id": [collecting, in_review, with_document, screened, decided, approved],
             "runtime_id": [run.json()["workflowRuntimeId"]],
             "document_id": ["passport"],
@@ -256,6 +267,7 @@ def world(stack: Any) -> Iterator[World]:
             "webhook_id": [webhook.json()["id"]],
             "delivery_id": [test.json()["id"]],
             "transaction_id": [transaction.json()["id"]],
+            "step_id": ["personal_details", "address", "id_documents"],
         }
     )
     world.values = {
@@ -272,6 +284,7 @@ def world(stack: Any) -> Iterator[World]:
         "proposed": proposed,
         "replayable": replayable,
         "alert_id": alerted.json()["alert_id"],
+        "collection_token": applicant.json()["token"],
     }
     try:
         yield world
@@ -337,6 +350,15 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
             ("listCases", {"query": {"limit": 5}}),
             ("getCase", {"path_parameters": {"case_id": v["collecting"]}}),
             ("listCaseDocuments", {"path_parameters": {"case_id": v["with_document"]}}),
+            ("listCollectionLinks", {"path_parameters": {"case_id": v["collecting"]}}),
+            (
+                "createCollectionLink",
+                {"path_parameters": {"case_id": v["collecting"]}, "body": {"language": "de"}},
+            ),
+            (
+                "revokeCollectionLink",
+                {"path_parameters": {"case_id": v["collecting"], "link_id": REAL_IDS["link_id"][0]}},
+            ),
             ("getTransaction", {"path_parameters": {"transaction_id": REAL_IDS["transaction_id"][0]}}),
             ("decideTransaction", {"body": transaction_body(f"fz-tx-{secrets.token_hex(4)}")}),
             (
@@ -358,6 +380,23 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
                 "createCase",
                 {"body": {"workflow": "manual-review", "entity": PERSON, "submit": False}},
             ),
+        ]
+    if audience == "collection":
+        personal = {
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "date_of_birth": "1985-12-10",
+            "nationality": "GB",
+            "id_document_type": "passport",
+        }
+        home = {"line1": "1 Main St", "city": "London", "postal_code": "SW1", "country": "GB"}
+        return [
+            ("getCollectedCase", {}),
+            ("getCollectionJourney", {"query": {"language": "es"}}),
+            ("saveCollectionStep", {"path_parameters": {"step_id": "personal_details"}, "body": personal}),
+            ("saveCollectionStep", {"path_parameters": {"step_id": "address"}, "body": home}),
+            ("declareCollectedDocument", {"body": {"type": "passport", "content_type": "image/jpeg"}}),
+            ("submitCollection", {}),
         ]
     if audience == "ballerine":
         runtime = {"runtime_id": REAL_IDS["runtime_id"][0]}
@@ -404,6 +443,15 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
             ("getEntityMonitoring", {"path_parameters": {"case_id": v["approved"]}}),
             ("getDocumentPageLinks", {"path_parameters": page}),
             ("listCaseClearances", {"path_parameters": {"case_id": v["screened"]}}),
+            ("listReviewCollectionLinks", {"path_parameters": {"case_id": v["collecting"]}}),
+            (
+                "createReviewCollectionLink",
+                {"path_parameters": {"case_id": v["collecting"]}, "body": {"expires_in_days": 3}},
+            ),
+            (
+                "revokeReviewCollectionLink",
+                {"path_parameters": {"case_id": v["collecting"], "link_id": REAL_IDS["link_id"][0]}},
+            ),
             ("assignReviewCase", {"path_parameters": {"case_id": v["in_review"]}, "body": {}}),
             ("unassignReviewCase", {"path_parameters": {"case_id": v["in_review"]}}),
             ("addReviewNote", {"path_parameters": {"case_id": v["in_review"]}, "body": {"text": "fuzz"}}),
@@ -579,6 +627,11 @@ def _fuzz(world: World, audience: str, case: Any) -> None:
 @SCHEMAS["integrator"].parametrize()
 def test_fuzz_integrator_api(world: World, case: Any) -> None:
     _fuzz(world, "integrator", case)
+
+
+@SCHEMAS["collection"].parametrize()
+def test_fuzz_collection_api(world: World, case: Any) -> None:
+    _fuzz(world, "collection", case)
 
 
 @SCHEMAS["ballerine"].parametrize()

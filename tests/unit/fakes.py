@@ -33,6 +33,7 @@ from arbiter.domain.audit_chain import (
     extend,
 )
 from arbiter.domain.case import AuditEntry, Case, CaseState, Change, Continuation, RiskAssessment
+from arbiter.domain.collection import CollectionLink
 from arbiter.domain.document import MAX_PAGE_BYTES
 from arbiter.domain.errors import (
     ConcurrentUpdate,
@@ -155,6 +156,39 @@ class InMemoryTenants:
     def all(self) -> Iterator[Tenant]:
         for tenant_id in sorted(self.tenants):
             yield self.tenants[tenant_id].model_copy(deep=True)
+
+
+class InMemoryCollectionLinks:
+    """Collection links by their token's hash, as the DynamoDB adapter keeps them."""
+
+    def __init__(self) -> None:
+        self.links: dict[str, CollectionLink] = {}
+        self.saved: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def add(self, link: CollectionLink) -> None:
+        if link.token_hash in self.links:
+            raise Conflict("this collection token is already issued")
+        self.links[link.token_hash] = link
+
+    def update(self, link: CollectionLink) -> None:
+        if link.token_hash not in self.links:
+            raise NotFound(f"collection link {link.id} not found", link_id=link.id)
+        self.links[link.token_hash] = link
+
+    def by_token_hash(self, token_hash: str) -> CollectionLink | None:
+        return self.links.get(token_hash)
+
+    def for_case(self, tenant_id: str, case_id: str) -> list[CollectionLink]:
+        found = [k for k in self.links.values() if (k.tenant_id, k.case_id) == (tenant_id, case_id)]
+        return sorted(found, key=lambda k: (k.created_at, k.id))
+
+    def answers(self, tenant_id: str, case_id: str) -> dict[str, Any]:
+        return copy.deepcopy(self.saved.get((tenant_id, case_id), {}))
+
+    def save_answer(
+        self, tenant_id: str, case_id: str, step_id: str, data: dict[str, Any], at: dt.datetime
+    ) -> None:
+        self.saved.setdefault((tenant_id, case_id), {})[step_id] = json.loads(json.dumps(data))
 
 
 class InMemoryAuthFailures:
@@ -693,6 +727,7 @@ class FakeDependencies:
     rule_sets: RuleSetRepository | None = None
     clearances: ClearanceStore | None = field(default_factory=lambda: InMemoryClearanceStore())
     tenants: InMemoryTenants = field(default_factory=InMemoryTenants)
+    collection_links: InMemoryCollectionLinks = field(default_factory=InMemoryCollectionLinks)
     #: Opens what the repositories sealed (any InMemorySecretBox opens what another sealed).
     secret_box: InMemorySecretBox = field(default_factory=InMemorySecretBox)
     clock: Callable[[], dt.datetime] = field(default_factory=Clock)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from arbiter.adapters.dynamodb.auth_failures import DynamoAuthFailureCounter
     from arbiter.adapters.dynamodb.cases import DynamoCaseRepository
     from arbiter.adapters.dynamodb.clearances import DynamoClearanceStore
+    from arbiter.adapters.dynamodb.collection_links import DynamoCollectionLinks
     from arbiter.adapters.dynamodb.document_hashes import DynamoDocumentHashes
     from arbiter.adapters.dynamodb.monitored import DynamoMonitoredEntities
     from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
@@ -176,6 +177,13 @@ class Dependencies:
         return DynamoTenantRepository(
             self.client("dynamodb"), self.settings.table_name, secrets=self._secret_box_if_configured
         )
+
+    @cached_property
+    def collection_links(self) -> DynamoCollectionLinks:
+        """Collection links, by their token's hash."""
+        from arbiter.adapters.dynamodb.collection_links import DynamoCollectionLinks
+
+        return DynamoCollectionLinks(self.client("dynamodb"), self.settings.table_name)
 
     @cached_property
     def secret_box(self) -> KmsSecretBox:

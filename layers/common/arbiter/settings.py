@@ -38,6 +38,8 @@ class Settings(BaseModel):
     #: Set on the local stack and in tests (moto); in AWS the SDK's default endpoints are used.
     aws_endpoint_url: str | None = Field(default=None, alias="AWS_ENDPOINT_URL")
     public_api_url: str | None = Field(default=None, alias="ARBITER_PUBLIC_API_URL")
+    #: Where applicants open collection links (the hosted collection site); unset: the API's own `/collect/`.
+    collection_site_url: str | None = Field(default=None, alias="COLLECTION_SITE_URL")
     #: Seconds before each webhook attempt ("0,5,300,…"); empty: the standard schedule (arbiter.domain.webhooks).
     webhook_retry_schedule: str | None = Field(default=None, alias="WEBHOOK_RETRY_SCHEDULE")
     #: How long a rotated webhook secret keeps signing beside the new one.

@@ -14,6 +14,7 @@ from typing import Any
 from arbiter.adapters.dynamodb import keys
 from arbiter.adapters.dynamodb.cases import DynamoCaseRepository
 from arbiter.adapters.dynamodb.clearances import DynamoClearanceStore
+from arbiter.adapters.dynamodb.collection_links import DynamoCollectionLinks
 from arbiter.adapters.dynamodb.items import from_item, to_item
 from arbiter.adapters.dynamodb.monitored import DynamoMonitoredEntities
 from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
@@ -22,6 +23,7 @@ from arbiter.adapters.dynamodb.webhooks import DynamoWebhookRepository
 from arbiter.services.ports import (
     CaseRepository,
     ClearanceStore,
+    CollectionLinkRepository,
     MonitoredEntities,
     RuleSetRepository,
     TenantRepository,
@@ -30,6 +32,7 @@ from arbiter.services.webhook_delivery import WebhookRepository
 from tests.unit.fakes import (
     InMemoryCases,
     InMemoryClearanceStore,
+    InMemoryCollectionLinks,
     InMemoryRuleSets,
     InMemorySecretBox,
     InMemoryTenants,
@@ -59,6 +62,7 @@ class Ports:
     clearances: ClearanceStore
     webhooks: WebhookRepository
     monitored: MonitoredEntities
+    collection_links: CollectionLinkRepository
 
 
 @dataclass
@@ -87,6 +91,7 @@ def memory_backend() -> Backend:
         clearances=InMemoryClearanceStore(cases),
         webhooks=InMemoryWebhooks(box),
         monitored=InMemoryMonitoredEntities(cases),
+        collection_links=InMemoryCollectionLinks(),
     )
 
     def written(tenant_id: str, case_id: str) -> Written:
@@ -112,6 +117,7 @@ def dynamodb_backend(stack: Any) -> Backend:
         clearances=DynamoClearanceStore(client, table),
         webhooks=DynamoWebhookRepository(client, table, secrets=box),
         monitored=DynamoMonitoredEntities(client, table),
+        collection_links=DynamoCollectionLinks(client, table),
     )
 
     def written(tenant_id: str, case_id: str) -> Written:

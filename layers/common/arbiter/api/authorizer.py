@@ -23,7 +23,7 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 )
 
 from arbiter.api.auth import api_key_from_headers
-from arbiter.api.integrator import authorizer_context
+from arbiter.api.integrator import authorizer_context, collection_context
 from arbiter.domain.errors import TooManyRequests, Unauthenticated
 from arbiter.services.authorization import AuthorizationDeps, authorize
 
@@ -65,9 +65,17 @@ def authorize_request(deps: AuthorizationDeps, event: APIGatewayAuthorizerReques
         denied = policy(f"source/{source}", context={"retry_after": exc.retry_after, "message": exc.message})
         denied.deny_all_routes()
         return denied.asdict()
+    if authorized.kind == "collection":
+        principal_id = f"{authorized.tenant_id}/link_{authorized.key_id}"
+        context = collection_context(
+            authorized.tenant_id, authorized.key_id, authorized.key_sha256, authorized.case_id or ""
+        )
+    else:
+        principal_id = f"{authorized.tenant_id}/key_{authorized.key_id}"
+        context = authorizer_context(authorized.tenant_id, authorized.key_id, authorized.key_sha256)
     allowed = policy(
-        f"{authorized.tenant_id}/key_{authorized.key_id}",
-        context=authorizer_context(authorized.tenant_id, authorized.key_id, authorized.key_sha256),
+        principal_id,
+        context=context,
         usage_identifier_key=authorized.usage_key,
     )
     allowed.allow_all_routes()

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = [
     "API_KEY_SECURITY",
     "BEARER_ID_TOKEN_SECURITY",
+    "COLLECTION_TOKEN_SECURITY",
     "BallerineErrorBody",
     "ErrorBody",
     "openapi_document",
@@ -101,6 +102,15 @@ API_KEY_SECURITY: dict[str, dict[str, Any]] = {
     "apiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key", "description": "The API key"},
 }
 
+#: The security scheme of the collection API: a collection link's token, for its case only.
+COLLECTION_TOKEN_SECURITY: dict[str, dict[str, Any]] = {
+    "collectionToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A collection link's token (`clk_…`): `Authorization: Bearer <token>`, for its case only",
+    }
+}
+
 #: The security scheme of the back office's API: a reviewer's Cognito ID token.
 BEARER_ID_TOKEN_SECURITY: dict[str, dict[str, Any]] = {
     "cognitoIdToken": {
@@ -135,6 +145,7 @@ def openapi_document(
     security_schemes: Mapping[str, dict[str, Any]],
     public_paths: Collection[str] = (),
     ballerine_paths: Callable[[str], bool] = lambda _path: False,
+    other_security: Callable[[str], Mapping[str, dict[str, Any]] | None] = lambda _path: None,
     version: str = "1.0.0",
 ) -> str:
     """The OpenAPI 3.1 document of `app`'s routes, as JSON (what the function serves and docs/ checks in)."""
@@ -143,9 +154,17 @@ def openapi_document(
     for model in (ErrorBody, BallerineErrorBody):
         _add_model(schemas, model)
     for path, operations in document.get("paths", {}).items():
+        own = other_security(path)  # routes another credential opens: declared on each of their operations
         for operation in operations.values():
             _complete(operation, public=path in public_paths, ballerine=ballerine_paths(path))
-    document["components"]["securitySchemes"] = dict(security_schemes)
+            if own:
+                operation["security"] = [{name: []} for name in own]
+        if own:
+            document.setdefault("components", {}).setdefault("securitySchemes", {}).update(own)
+    document["components"]["securitySchemes"] = {
+        **document["components"].get("securitySchemes", {}),
+        **security_schemes,
+    }
     document["security"] = [{name: []} for name in security_schemes]
     _drop_unused_schemas(document)
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

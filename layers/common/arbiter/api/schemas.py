@@ -60,6 +60,11 @@ class CaseCreateRequest(BaseModel):
         default=True,
         description="false: the case waits in `collecting` for uploads; send the `submitted` event to start it",
     )
+    collect: bool = Field(
+        default=False,
+        description="true: the case waits in `collecting` for its applicant, and the answer carries a collection "
+        "link to send them (`collection`: url, token, expires_at)",
+    )
 
     @field_validator("metadata")
     @classmethod
@@ -109,6 +114,15 @@ class DecisionView(BaseModel):
     at: dt.datetime
 
 
+class IssuedCollectionLink(BaseModel):
+    """The collection link made for a case started with `collect: true`."""
+
+    id: str
+    url: str
+    token: str
+    expires_at: dt.datetime
+
+
 class CaseView(BaseModel):
     """A case as integrators see it."""
 
@@ -129,6 +143,10 @@ class CaseView(BaseModel):
     created_at: dt.datetime
     updated_at: dt.datetime
     links: dict[str, str]
+    collection: IssuedCollectionLink | None = Field(
+        default=None,
+        description="Only in the answer to a case started with `collect: true`: the link to send",
+    )
 
 
 class CaseList(BaseModel):

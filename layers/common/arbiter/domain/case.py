@@ -90,9 +90,10 @@ def new_case_id() -> str:
 
 
 class Actor(BaseModel):
-    """Who did something: the system (a workflow step), a reviewer, or an integrator (an API key)."""
+    """Who did something: the system (a workflow step), a reviewer, an integrator (an API key), or an applicant
+    (a collection link)."""
 
-    type: Literal["system", "reviewer", "integrator"]
+    type: Literal["system", "reviewer", "integrator", "applicant"]
     id: str
     email: str | None = None
 

@@ -43,9 +43,10 @@ CaseStateName = Literal[
 
 
 class EventActor(BaseModel):
-    """Who caused the event: the system (a workflow), a reviewer, or an integrator."""
+    """Who caused the event: the system (a workflow), a reviewer, an integrator, or an applicant (through a
+    collection link)."""
 
-    type: Literal["system", "reviewer", "integrator"]
+    type: Literal["system", "reviewer", "integrator", "applicant"]
     id: str
     email: str | None = None
 

@@ -1,4 +1,5 @@
-"""Who is calling: an integrator (by API key) or a reviewer (by Cognito token), always within one tenant."""
+"""Who is calling: an integrator (by API key), a reviewer (by Cognito token) or an applicant (by a collection link's
+token, within one case), always within one tenant."""
 
 from __future__ import annotations
 
@@ -19,14 +20,18 @@ _RANK = {"viewer": 0, "reviewer": 1, "admin": 2}
 class Principal(BaseModel):
     """An authenticated caller."""
 
-    kind: Literal["integrator", "reviewer"]
+    kind: Literal["integrator", "reviewer", "collection"]
     tenant_id: str
     id: str
     email: str | None = None
     roles: tuple[Role, ...] = ()
+    #: A collection principal's case: the only one it may read or fill in.
+    case_id: str | None = None
 
     @property
     def actor(self) -> Actor:
+        if self.kind == "collection":
+            return Actor(type="applicant", id=self.id)
         return Actor(type=self.kind, id=self.id, email=self.email)
 
     def can(self, role: Role) -> bool:

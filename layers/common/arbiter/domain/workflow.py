@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from arbiter.domain.collection_journey import CollectionJourney
 from arbiter.domain.review_policy import ReviewPolicy
 
 __all__ = ["OwnerChecks", "WorkflowDefinition"]
@@ -48,6 +49,8 @@ class WorkflowDefinition(BaseModel):
     opened_by: Literal["integrator", "system"] = "integrator"
     #: Which reviewers' decisions a second reviewer confirms (four eyes), and the role they need.
     review_policy: ReviewPolicy = Field(default_factory=ReviewPolicy)
+    #: The hosted journey where an applicant fills in the case themselves (`arbiter.domain.collection_journey`).
+    collection: CollectionJourney | None = None
 
     def summary(self) -> dict[str, Any]:
         """What GET /v1/workflows shows."""

@@ -5,6 +5,10 @@ A request is allowed when its API key is valid; the answer names the tenant, the
 windows: once a source has `FailureLimit.failures` in the current window, its requests are refused with
 `TooManyRequests` until the window ends, before any key is looked up, so a blocked source costs one read.
 
+A collection link's token (`clk_`…) is the third credential: it is verified against the link store and answers
+with a verdict of kind `collection` scoped to the link's case, throttled under the case's tenant's usage key; its
+failures count as a key's do. Tokens are not remembered: a revoked link is refused at once.
+
 A key verified once is remembered by this process for `VerifiedKeys.ttl` (it is neither looked up nor counted
 again meanwhile): a revoked key keeps working that long in a warm authorizer.
 """
@@ -16,9 +20,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from arbiter.domain.collection import is_collection_token
 from arbiter.domain.errors import TooManyRequests, Unauthenticated
 from arbiter.domain.tenant import hash_api_key
-from arbiter.services.ports import AuthFailureCounter, TenantRepository
+from arbiter.services.collection import authenticate_collection_token
+from arbiter.services.ports import AuthFailureCounter, CollectionLinkRepository, TenantRepository
 from arbiter.services.tenants import authenticate_api_key
 
 __all__ = ["AuthorizationDeps", "AuthorizedKey", "FailureLimit", "VerifiedKeys", "authorize"]
@@ -39,12 +45,16 @@ class FailureLimit:
 
 @dataclass(frozen=True)
 class AuthorizedKey:
-    """A verified API key: whose it is, and the usage key its requests are throttled under."""
+    """A verified API key or collection token: whose it is, and the usage key its requests are throttled under.
+
+    For a collection token, `key_id` is the link's id, `key_sha256` the token's hash and `case_id` its case."""
 
     tenant_id: str
     key_id: str
     key_sha256: str
     usage_key: str
+    kind: str = "integrator"
+    case_id: str | None = None
 
 
 @dataclass
@@ -81,6 +91,8 @@ class AuthorizationDeps(Protocol):
     @property
     def tenants(self) -> TenantRepository: ...
     @property
+    def collection_links(self) -> CollectionLinkRepository: ...
+    @property
     def auth_failures(self) -> AuthFailureCounter: ...
     @property
     def failure_limit(self) -> FailureLimit: ...
@@ -106,6 +118,12 @@ def authorize(deps: AuthorizationDeps, presented_key: str | None, source: str) -
             f"too many failed authentications from this address: try again in {retry_after} s",
             retry_after=retry_after,
         )
+    if is_collection_token(presented_key):
+        try:
+            return _authorize_collection_token(deps, presented_key or "")
+        except Unauthenticated:
+            deps.auth_failures.record(source, window, expires_at=window + limit.window)
+            raise
     try:
         tenant, stored = authenticate_api_key(deps.tenants, presented_key)
     except Unauthenticated:
@@ -119,3 +137,18 @@ def authorize(deps: AuthorizationDeps, presented_key: str | None, source: str) -
     )
     deps.verified_keys.put(authorized, now)
     return authorized
+
+
+def _authorize_collection_token(deps: AuthorizationDeps, token: str) -> AuthorizedKey:
+    link = authenticate_collection_token(deps, token)
+    tenant = deps.tenants.get(link.tenant_id)
+    if tenant is None:
+        raise Unauthenticated("the collection link is not valid")
+    return AuthorizedKey(
+        tenant_id=link.tenant_id,
+        key_id=link.id,
+        key_sha256=link.token_hash,
+        usage_key=tenant.usage.value if tenant.usage else deps.shared_usage_key,
+        kind="collection",
+        case_id=link.case_id,
+    )

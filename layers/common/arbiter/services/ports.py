@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
 from arbiter.domain.audit_chain import AuditChain
 from arbiter.domain.case import AuditEntry, Case, CaseState, Change
+from arbiter.domain.collection import CollectionLink
 from arbiter.domain.errors import InvalidInput
 from arbiter.domain.monitored import MonitoredEntity
 from arbiter.domain.screening import Clearance
@@ -43,6 +44,31 @@ class TenantRepository(Protocol):
     def get(self, tenant_id: str) -> Tenant | None: ...
     def add_api_key(self, key: ApiKey) -> None: ...
     def get_api_key(self, key_hash: str) -> ApiKey | None: ...
+
+
+class CollectionLinkRepository(Protocol):
+    """Collection links, found by their token's hash (the authorizer) or by case (the people who send them), and
+    the answers applicants saved through them, one record per step (saving one step never touches another)."""
+
+    def answers(self, tenant_id: str, case_id: str) -> dict[str, Any]:
+        """The case's saved step data, by step id ({} when none)."""
+
+    def save_answer(
+        self, tenant_id: str, case_id: str, step_id: str, data: dict[str, Any], at: dt.datetime
+    ) -> None:
+        """Store one step's data, replacing that step's only."""
+
+    def add(self, link: CollectionLink) -> None:
+        """Store a new link; Conflict if its token hash is stored already."""
+
+    def update(self, link: CollectionLink) -> None:
+        """Replace a stored link (revocation); NotFound if there is none."""
+
+    def by_token_hash(self, token_hash: str) -> CollectionLink | None:
+        """The link whose token hashes to `token_hash`, revoked or expired ones included; None if none."""
+
+    def for_case(self, tenant_id: str, case_id: str) -> list[CollectionLink]:
+        """The case's links, oldest first."""
 
 
 class UsagePlans(Protocol):

@@ -4,6 +4,8 @@ r"""The table's key layout, in one place. Every key of tenant data starts with t
 |---|---|---|
 | tenant | `TENANT#{t}` | `TENANT` |
 | API key | `APIKEY#{sha256}` | `APIKEY` |
+| collection link (by its token's SHA-256; expires) | `COLLECTLINK#{sha256}` | `COLLECTLINK` |
+| a collection journey's step data (one item per step) | `TENANT#{t}#COLLECTED#{case}` | `STEP#{step}` |
 | failed authentications of a source in a window (expires) | `AUTHFAIL#{ip}#{window start}` | `AUTHFAIL` |
 | case | `TENANT#{t}#CASE#{case}` | `CASE` |
 | audit entry (hash-chained: `seq`, `hash`) | `TENANT#{t}#CASE#{case}` | `AUDIT#{time}#{id}` |
@@ -42,6 +44,7 @@ Index keys on a case item (see template.yaml for the indexes):
 | ByTenant | `T#{t}#CASE` | `{created}#{case}` |
 | ByTenant (rule sets) | `T#{t}#RULESET` | `{rule set id}` |
 | ByTenant (alerts) | `T#{t}#ALERT` | `{created}#{alert}` |
+| ByTenant (a case's collection links) | `T#{t}#COLLECTLINK#{case}` | `{created}#{link}` |
 | ByAuditDay (cases whose audit chain moved that day) | `{date}#{shard}` | `pk` (the case's table key) |
 
 Webhook items use two of the same indexes with partitions of their own:
@@ -59,6 +62,7 @@ import datetime as dt
 
 TENANT_SK = "TENANT"
 API_KEY_SK = "APIKEY"
+COLLECTION_LINK_SK = "COLLECTLINK"
 AUTH_FAILURES_SK = "AUTHFAIL"
 CASE_SK = "CASE"
 AUDIT_PREFIX = "AUDIT#"
@@ -90,6 +94,20 @@ def tenant_pk(tenant_id: str) -> str:
 
 def api_key_pk(key_hash: str) -> str:
     return f"APIKEY#{key_hash}"
+
+
+def collection_link_pk(token_hash: str) -> str:
+    return f"COLLECTLINK#{token_hash}"
+
+
+def collected_pk(tenant_id: str, case_id: str) -> str:
+    """The partition of the step data an applicant saved on a case (apart from the case's own partition)."""
+    return f"TENANT#{tenant_id}#COLLECTED#{case_id}"
+
+
+def case_collection_links_pk(tenant_id: str, case_id: str) -> str:
+    """ByTenant partition of one case's collection links."""
+    return f"T#{tenant_id}#COLLECTLINK#{case_id}"
 
 
 def auth_failures_pk(source: str, window: dt.datetime) -> str:

@@ -1,0 +1,191 @@
+"""The collection API (`/v1/collection`): what an applicant's browser calls with their link's token, about the one
+case the link opens. No route takes a case id: the case is the token's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from pydantic import BaseModel
+
+from arbiter.api import content_types
+from arbiter.api.openapi import responses
+from arbiter.api.schemas import DeclaredDocument, document_view
+from arbiter.domain.case import Case
+from arbiter.domain.collection_journey import Texts, shows
+from arbiter.domain.principal import Principal
+from arbiter.services import collection
+from arbiter.services.documents import DocumentDeclaration
+
+if TYPE_CHECKING:
+    from arbiter.bootstrap import Dependencies
+
+__all__ = [
+    "COLLECTION_PREFIX",
+    "CollectedCaseView",
+    "JourneyView",
+    "collection_router",
+    "is_collection_path",
+]
+
+COLLECTION_PREFIX = "/v1/collection"
+
+
+def is_collection_path(path: str) -> bool:
+    """True for the routes a collection token (and only it) opens."""
+    return path == COLLECTION_PREFIX or path.startswith(COLLECTION_PREFIX + "/")
+
+
+class CollectedCaseView(BaseModel):
+    """The case as its applicant sees it: what it is, and whether it still takes their answers."""
+
+    id: str
+    workflow: str
+    entity_type: str
+    state: str
+    collecting: bool
+
+
+def _view(case: Case) -> CollectedCaseView:
+    return CollectedCaseView(
+        id=case.id,
+        workflow=case.workflow_id,
+        entity_type=case.entity.type,
+        state=case.state.value,
+        collecting=case.state in collection.COLLECTABLE_STATES,
+    )
+
+
+class SlotView(BaseModel):
+    id: str
+    document_type: str
+    label: str
+    required: bool
+    per_owner: bool
+    #: For a per-owner slot, its condition as JSON Logic over `owner` (the site evaluates it for each owner).
+    show_if: dict[str, Any] | None = None
+    visible: bool
+
+
+class StepView(BaseModel):
+    id: str
+    title: str
+    description: str | None = None
+    data_schema: dict[str, Any]
+    ui: dict[str, Any]
+    labels: dict[str, str]
+    visible: bool
+    documents: list[SlotView]
+
+
+class JourneyView(BaseModel):
+    """The journey in one language: its steps (conditions evaluated on the data so far), the data, where to resume."""
+
+    case: CollectedCaseView
+    language: str
+    steps: list[StepView]
+    data: dict[str, Any]
+    resume_at: str | None
+
+
+def _text(texts: Texts | None, language: str) -> str | None:
+    return texts.get(language) if texts else None
+
+
+def _journey_view(journey: collection.Journey, language: str) -> JourneyView:
+    data = journey.answers
+    steps = [
+        StepView(
+            id=step.id,
+            title=step.title.get(language),
+            description=_text(step.description, language),
+            data_schema=step.data_schema,
+            ui=step.ui,
+            labels={name: texts.get(language) for name, texts in step.labels.items()},
+            visible=shows(step.show_if, data),
+            documents=[
+                SlotView(
+                    id=slot.id,
+                    document_type=slot.document_type,
+                    label=slot.label.get(language),
+                    required=slot.required,
+                    per_owner=slot.per_owner,
+                    show_if=slot.show_if if slot.per_owner else None,
+                    visible=slot.per_owner or shows(slot.show_if, data),
+                )
+                for slot in step.documents
+            ],
+        )
+        for step in journey.definition.steps
+    ]
+    return JourneyView(
+        case=_view(journey.case), language=language, steps=steps, data=data, resume_at=journey.resume_at
+    )
+
+
+Language = Annotated[str, Query(pattern=r"^(en|de|es)$", description="en (default), de or es")]
+
+
+def collection_router(deps: Callable[[], Dependencies], principal: Callable[[], Principal]) -> Router:
+    """The applicant's routes, bound to the function's dependencies and the collection principal."""
+    router = Router()
+    tags = ["collection"]
+
+    @router.get(
+        f"{COLLECTION_PREFIX}/case",
+        summary="The case this collection link opens",
+        operation_id="getCollectedCase",
+        tags=tags,
+        responses=responses(404),
+    )
+    def get_case() -> CollectedCaseView:
+        return _view(collection.collected_case(deps(), principal()))
+
+    @router.get(
+        f"{COLLECTION_PREFIX}/journey",
+        summary="The journey to fill in: steps, schemas, texts, the data saved so far and where to resume",
+        operation_id="getCollectionJourney",
+        tags=tags,
+        responses=responses(404),
+    )
+    def get_journey(language: Language = "en") -> JourneyView:
+        return _journey_view(collection.collection_journey(deps(), principal()), language)
+
+    @router.put(
+        f"{COLLECTION_PREFIX}/steps/<step_id>",
+        summary="Save one step's data (autosave): checked against the step's schema, other steps kept",
+        operation_id="saveCollectionStep",
+        tags=tags,
+        responses=responses(404, 409),
+    )
+    def save_step(
+        step_id: str, body: Annotated[dict[str, Any], Body()], language: Language = "en"
+    ) -> JourneyView:
+        return _journey_view(collection.save_step(deps(), principal(), step_id, body), language)
+
+    @router.post(
+        f"{COLLECTION_PREFIX}/documents",
+        summary="Declare a document of a slot and get a presigned upload per page (the documents API, this case only)",
+        operation_id="declareCollectedDocument",
+        tags=tags,
+        responses=responses(404, 409, status=201, description="The document; upload each page with its form"),
+    )
+    def declare_document(body: DocumentDeclaration) -> Response[DeclaredDocument]:
+        _case, document, uploads = collection.declare_collected_document(deps(), principal(), body)
+        view = DeclaredDocument.model_validate({"document": document_view(document), "uploads": uploads})
+        return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=view)
+
+    @router.post(
+        f"{COLLECTION_PREFIX}/submit",
+        summary="Submit the application: the case leaves collecting for its checks",
+        operation_id="submitCollection",
+        tags=tags,
+        responses=responses(404, 409),
+    )
+    def submit() -> CollectedCaseView:
+        return _view(collection.submit_collection(deps(), principal()))
+
+    return router

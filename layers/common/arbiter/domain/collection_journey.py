@@ -1,0 +1,196 @@
+"""A workflow's collection journey as data: the ordered steps an applicant fills in, each with a JSON Schema for its
+data, UI hints, a condition (JSON Logic) for showing it, document slots, and texts in every language we serve.
+
+The block is versioned with its workflow (a change is a new workflow version) and validated when the definition
+loads: every step schema must be a valid JSON Schema (Draft 2020-12), every condition compile, every text exist
+in each language; errors name the path of the problem (`collection.steps[1].schema.properties.name.type`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from arbiter.domain.errors import InvalidInput, InvalidRule
+
+__all__ = [
+    "LANGUAGES",
+    "CollectionJourney",
+    "CollectionStep",
+    "DocumentSlot",
+    "StepDataInvalid",
+    "Texts",
+    "check_step_data",
+    "shows",
+]
+
+Language = Literal["en", "de", "es"]
+#: The languages every text of a journey is written in; the first is the fallback.
+LANGUAGES: tuple[Language, ...] = ("en", "de", "es")
+_ID = r"^[a-z][a-z0-9_]{0,62}$"
+
+
+class Texts(BaseModel):
+    """One text in each language."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    en: str = Field(min_length=1)
+    de: str = Field(min_length=1)
+    es: str = Field(min_length=1)
+
+    def get(self, language: str | None) -> str:
+        """The text in `language`, or in English when we do not serve that one."""
+        return str(getattr(self, language)) if language in LANGUAGES else self.en
+
+
+def shows(condition: dict[str, Any] | None, data: dict[str, Any]) -> bool:
+    """True when a step's or slot's condition holds on the data collected so far (no condition: always)."""
+    if condition is None:
+        return True
+    from arbiter.rules.jsonlogic import compile as compile_rule  # loads with the first journey
+
+    return compile_rule(condition, path="show_if").truthy(data)
+
+
+def _check_condition(condition: dict[str, Any] | None) -> dict[str, Any] | None:
+    if condition is not None:
+        from arbiter.rules.jsonlogic import compile as compile_rule  # loads with the first journey
+
+        try:
+            compile_rule(condition, path="show_if")
+        except InvalidRule as exc:
+            raise ValueError(f"{exc.path}: {exc.message}") from exc
+    return condition
+
+
+class DocumentSlot(BaseModel):
+    """A document the applicant uploads: once, or once per owner (`per_owner`), when its condition holds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=_ID)
+    #: The document's `type` when declared through the documents API (e.g. `passport`, `proof_of_address`).
+    document_type: str = Field(min_length=1, max_length=64)
+    label: Texts
+    required: bool = True
+    per_owner: bool = False
+    #: JSON Logic over the data collected so far; the slot shows only while it holds.
+    show_if: dict[str, Any] | None = None
+
+    @field_validator("show_if")
+    @classmethod
+    def _valid_condition(cls, condition: dict[str, Any] | None) -> dict[str, Any] | None:
+        return _check_condition(condition)
+
+
+class CollectionStep(BaseModel):
+    """One step of the journey: the data it collects (`schema`), how to show it (`ui`), when (`show_if`)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    id: str = Field(pattern=_ID)
+    title: Texts
+    description: Texts | None = None
+    #: The JSON Schema (Draft 2020-12) the step's data must satisfy; its `title`s are the fields' labels.
+    data_schema: dict[str, Any] = Field(alias="schema")
+    #: Hints for the collection site (widgets, order, placeholders), passed on as they are.
+    ui: dict[str, Any] = Field(default_factory=dict)
+    #: Labels of the schema's fields by JSON pointer-like dotted path (`address.city`), in each language.
+    labels: dict[str, Texts] = Field(default_factory=dict)
+    show_if: dict[str, Any] | None = None
+    documents: list[DocumentSlot] = Field(default_factory=list)
+
+    @field_validator("show_if")
+    @classmethod
+    def _valid_condition(cls, condition: dict[str, Any] | None) -> dict[str, Any] | None:
+        return _check_condition(condition)
+
+    @field_validator("data_schema")
+    @classmethod
+    def _valid_schema(cls, schema: dict[str, Any]) -> dict[str, Any]:
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:
+            where = ".".join(str(p) for p in exc.absolute_path) or "$"
+            raise ValueError(f"not a valid JSON Schema at {where}: {exc.message}") from exc
+        if schema.get("type") != "object":
+            raise ValueError('a step schema describes an object ("type": "object")')
+        return schema
+
+
+_FORMATS = FormatChecker(("date", "email"))
+
+
+def _dotted(parts: Any) -> str:
+    return ".".join(str(p) for p in parts)
+
+
+class StepDataInvalid(InvalidInput):
+    """A step's data does not satisfy its schema; `path` names the step and the field (`company.name`)."""
+
+
+def check_step_data(step: CollectionStep, data: Any) -> None:
+    """StepDataInvalid naming the first field (in document order) that breaks the step's schema."""
+    validator = Draft202012Validator(step.data_schema, format_checker=_FORMATS)
+    errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    if not errors:
+        return
+    error = errors[0]
+    field = _dotted(error.absolute_path)
+    if error.validator == "required" and isinstance(error.validator_value, list):
+        missing = next((n for n in error.validator_value if n not in (error.instance or {})), "")
+        field = _dotted([*error.absolute_path, missing])
+    path = f"{step.id}.{field}" if field else step.id
+    raise StepDataInvalid(f"{path}: {error.message}", path=path)
+
+
+class CollectionJourney(BaseModel):
+    """The steps of a workflow's collection journey, in order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    steps: list[CollectionStep] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> CollectionJourney:
+        seen: set[str] = set()
+        for index, step in enumerate(self.steps):
+            if step.id in seen:
+                raise ValueError(f"steps[{index}].id: {step.id!r} is used twice")
+            seen.add(step.id)
+            slots = [s.id for s in step.documents]
+            if len(slots) != len(set(slots)):
+                raise ValueError(f"steps[{index}].documents: a slot id is used twice")
+        return self
+
+    def step(self, step_id: str) -> CollectionStep:
+        """The step with this id; InvalidInput naming it otherwise."""
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        known = ", ".join(s.id for s in self.steps)
+        raise InvalidInput(f"no step {step_id!r}; the steps are: {known}", path="step_id")
+
+    def visible_steps(self, data: dict[str, Any]) -> list[CollectionStep]:
+        """The steps whose condition holds on the data collected so far, in order."""
+        return [s for s in self.steps if shows(s.show_if, data)]
+
+    def resume_at(self, data: dict[str, Any]) -> str | None:
+        """The first visible step not yet saved, or saved with data that no longer fits; None when every one is."""
+        for step in self.visible_steps(data):
+            if step.id not in data:
+                return step.id
+            try:
+                check_step_data(step, data.get(step.id, {}))
+            except StepDataInvalid:
+                return step.id
+        return None
+
+    def check_complete(self, data: dict[str, Any]) -> None:
+        """StepDataInvalid naming the first missing or invalid field of the first incomplete visible step."""
+        for step in self.visible_steps(data):
+            check_step_data(step, data.get(step.id, {}))

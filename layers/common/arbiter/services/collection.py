@@ -1,0 +1,266 @@
+"""Use cases of collection links: send an applicant a link to fill in their own application, list, revoke, and
+authenticate the token such a link carries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from arbiter.domain.case import Case, CaseState
+from arbiter.domain.collection import (
+    DEFAULT_LINK_DAYS,
+    MAX_LINK_DAYS,
+    CollectionLink,
+    generate_collection_token,
+    hash_collection_token,
+    is_collection_token,
+)
+from arbiter.domain.collection_journey import CollectionJourney, check_step_data
+from arbiter.domain.document import Document
+from arbiter.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from arbiter.domain.principal import Principal
+from arbiter.services import cases, documents
+from arbiter.services.cases import CaseDeps
+from arbiter.services.ports import CaseRepository, CollectionLinkRepository, WorkflowCatalog
+
+__all__ = [
+    "COLLECTABLE_STATES",
+    "CollectionLinkDeps",
+    "CollectionLinkRequest",
+    "CollectionTokenDeps",
+    "IssuedLink",
+    "Journey",
+    "authenticate_collection_token",
+    "collected_case",
+    "collection_journey",
+    "create_collection_link",
+    "declare_collected_document",
+    "list_collection_links",
+    "revoke_collection_link",
+    "save_step",
+    "submit_collection",
+]
+
+#: The states in which an applicant can still fill in their application.
+COLLECTABLE_STATES = (CaseState.COLLECTING, CaseState.REVISION_REQUESTED)
+#: What a refused token learns: nothing (expired, revoked, unknown and malformed look the same).
+_REFUSED = "the collection link is not valid"
+
+
+class CollectionLinkRequest(BaseModel):
+    """What a link is for: optionally one person of the case, how long it lasts, the journey's language."""
+
+    model_config = ConfigDict(
+        extra="ignore", json_schema_extra={"examples": [{"person_id": "ubo-1", "expires_in_days": 7}]}
+    )
+
+    person_id: str | None = Field(
+        default=None, max_length=128, description="A person of the case (a UBO's or director's `id`)"
+    )
+    expires_in_days: int = Field(default=DEFAULT_LINK_DAYS, ge=1, le=MAX_LINK_DAYS)
+    language: str | None = Field(default=None, pattern=r"^(en|de|es)$", description="en, de or es")
+
+    def model_post_init(self, _context: object) -> None:
+        # Ballerine-style integrators send "" for what they do not use.
+        if self.person_id == "":
+            object.__setattr__(self, "person_id", None)
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    """A link just created, with its token: the only time the token exists outside the applicant's browser."""
+
+    link: CollectionLink
+    token: str
+
+
+class CollectionTokenDeps(Protocol):
+    """What verifying a token needs (the authorizer has no case store)."""
+
+    @property
+    def collection_links(self) -> CollectionLinkRepository: ...
+    def now(self) -> dt.datetime: ...
+
+
+class CollectionLinkDeps(CollectionTokenDeps, Protocol):
+    """The ports the link use cases need."""
+
+    @property
+    def cases(self) -> CaseRepository: ...
+    @property
+    def workflows(self) -> WorkflowCatalog: ...
+
+
+@dataclass(frozen=True)
+class Journey:
+    """A case's collection journey as its applicant resumes it: the steps, what they saved, where to go on."""
+
+    case: Case
+    definition: CollectionJourney
+    answers: dict[str, Any]
+    resume_at: str | None
+
+
+def _person_ids(case: Case) -> set[str]:
+    business = case.entity.business
+    if business is None:
+        return set()
+    return {p.id for p in (*business.ubos, *business.directors) if p.id}
+
+
+def _may_send_links(principal: Principal, doing: str) -> None:
+    # An integrator's key may; among reviewers, viewers only read.
+    if principal.kind == "reviewer":
+        principal.require("reviewer", doing)
+
+
+def create_collection_link(
+    deps: CollectionLinkDeps, principal: Principal, case_id: str, request: CollectionLinkRequest
+) -> IssuedLink:
+    """A new link to the case's collection journey; Conflict unless the case still collects (or awaits a revision),
+    InvalidInput when `person_id` names no person of the case."""
+    _may_send_links(principal, "sending a collection link")
+    case = deps.cases.get(principal.tenant_id, case_id)
+    if case.state not in COLLECTABLE_STATES:
+        raise Conflict(
+            f"case {case_id} is {case.state.value}: links are sent while a case is collecting or awaits a revision",
+            state=case.state.value,
+        )
+    if request.person_id is not None and request.person_id not in _person_ids(case):
+        raise InvalidInput(f"the case has no person {request.person_id!r}", path="person_id")
+    now = deps.now()
+    token = generate_collection_token()
+    link = CollectionLink(
+        id=f"cl_{secrets.token_hex(8)}",
+        tenant_id=principal.tenant_id,
+        case_id=case.id,
+        token_hash=hash_collection_token(token),
+        person_id=request.person_id,
+        language=request.language,
+        created_at=now,
+        created_by=principal.id,
+        expires_at=now + dt.timedelta(days=request.expires_in_days),
+    )
+    deps.collection_links.add(link)
+    return IssuedLink(link=link, token=token)
+
+
+def list_collection_links(
+    deps: CollectionLinkDeps, principal: Principal, case_id: str
+) -> list[CollectionLink]:
+    """The case's links, oldest first, revoked and expired ones included; NotFound for a case of another tenant."""
+    deps.cases.get(principal.tenant_id, case_id)
+    return deps.collection_links.for_case(principal.tenant_id, case_id)
+
+
+def revoke_collection_link(
+    deps: CollectionLinkDeps, principal: Principal, case_id: str, link_id: str
+) -> CollectionLink:
+    """Revoke one of the case's links (again: no change); NotFound when the case has no such link."""
+    _may_send_links(principal, "revoking a collection link")
+    link = next((k for k in list_collection_links(deps, principal, case_id) if k.id == link_id), None)
+    if link is None:
+        raise NotFound(f"case {case_id} has no collection link {link_id}", link_id=link_id)
+    if link.revoked_at is None:
+        link = link.revoked(deps.now())
+        deps.collection_links.update(link)
+    return link
+
+
+def authenticate_collection_token(deps: CollectionTokenDeps, token: str | None) -> CollectionLink:
+    """The link a token opens; Unauthenticated, with the same message, when it is malformed, unknown, revoked or
+    expired."""
+    if not is_collection_token(token):
+        raise Unauthenticated(_REFUSED)
+    link = deps.collection_links.by_token_hash(hash_collection_token(token or ""))
+    if link is None or not link.usable_at(deps.now()):
+        raise Unauthenticated(_REFUSED)
+    return link
+
+
+def _case_of(principal: Principal) -> str:
+    if principal.kind != "collection" or not principal.case_id:
+        raise Unauthenticated(_REFUSED)
+    return principal.case_id
+
+
+def collected_case(deps: CollectionLinkDeps, principal: Principal) -> Case:
+    """The case a collection principal's link opens (and no other)."""
+    return deps.cases.get(principal.tenant_id, _case_of(principal))
+
+
+class SubmitDeps(CaseDeps, Protocol):
+    """What submitting needs: the case use cases' ports and the saved answers."""
+
+    @property
+    def collection_links(self) -> CollectionLinkRepository: ...
+
+
+def _journey_of(deps: CollectionLinkDeps, case: Case) -> CollectionJourney:
+    journey = deps.workflows.get(case.tenant_id, case.workflow_id).collection
+    if journey is None:
+        raise NotFound(f"workflow {case.workflow_id} has no collection journey", workflow_id=case.workflow_id)
+    return journey
+
+
+def collection_journey(deps: CollectionLinkDeps, principal: Principal) -> Journey:
+    """The journey of the principal's case, with the data saved so far and the step to resume at."""
+    case = collected_case(deps, principal)
+    journey = _journey_of(deps, case)
+    answers = deps.collection_links.answers(case.tenant_id, case.id)
+    return Journey(case=case, definition=journey, answers=answers, resume_at=journey.resume_at(answers))
+
+
+def save_step(deps: CollectionLinkDeps, principal: Principal, step_id: str, data: dict[str, Any]) -> Journey:
+    """Autosave one step: checked against its schema (StepDataInvalid naming the field, nothing stored), kept
+    beside the other steps' data; Conflict once the case no longer collects."""
+    case = collected_case(deps, principal)
+    if case.state not in COLLECTABLE_STATES:
+        raise Conflict(
+            f"the case is {case.state.value}: it takes no more answers",
+            case_id=case.id,
+            state=case.state.value,
+        )
+    journey = _journey_of(deps, case)
+    check_step_data(journey.step(step_id), data)
+    deps.collection_links.save_answer(case.tenant_id, case.id, step_id, data, deps.now())
+    answers = deps.collection_links.answers(case.tenant_id, case.id)
+    return Journey(case=case, definition=journey, answers=answers, resume_at=journey.resume_at(answers))
+
+
+def submit_collection(deps: SubmitDeps, principal: Principal) -> Case:
+    """The applicant is done: the case leaves `collecting` for its workflow's automated part (or, awaiting a
+    revision, is resubmitted). StepDataInvalid naming the first missing or invalid field of the first incomplete
+    visible step; Conflict, naming the state, once it was submitted: a second submit must not look like a first
+    (a case a reviewer decided meanwhile would seem to start again)."""
+    case = deps.cases.get(principal.tenant_id, _case_of(principal))
+    if case.state not in COLLECTABLE_STATES:
+        raise Conflict(
+            f"the application was submitted: the case is {case.state.value}",
+            case_id=case.id,
+            state=case.state.value,
+        )
+    journey = deps.workflows.get(case.tenant_id, case.workflow_id).collection
+    if journey is not None:
+        journey.check_complete(deps.collection_links.answers(case.tenant_id, case.id))
+    event = "submitted" if case.state == CaseState.COLLECTING else "resubmitted"
+    return cases.send_event(deps, principal, case.id, event)
+
+
+def declare_collected_document(
+    deps: documents.DocumentDeps, principal: Principal, request: documents.DocumentDeclaration
+) -> tuple[Case, Document, list[dict[str, Any]]]:
+    """Declare a document on the principal's case (and no other) with a presigned POST per page, as the
+    documents API does; Conflict once the case no longer collects."""
+    case = deps.cases.get(principal.tenant_id, _case_of(principal))
+    if case.state not in COLLECTABLE_STATES:
+        raise Conflict(
+            f"the case is {case.state.value}: it takes no more documents",
+            case_id=case.id,
+            state=case.state.value,
+        )
+    return documents.declare_document(deps, principal, case.id, request)
