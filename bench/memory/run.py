@@ -63,7 +63,7 @@ HEADROOM = 1.5
 RUNTIME_OVERHEAD_MB = 40
 STEP_MB = 64
 WORKER_DEADLINE_MS = 900_000
-PHASES = ("paths", "documents", "page-limit", "scheduled", "watchlist")
+PHASES = ("paths", "documents", "page-limit", "scheduled", "transactions", "watchlist")
 REALISTIC_PAGES = ("photo-12mp.jpg", "scan-a4-600dpi.png", "scan-a4-600dpi.pdf")
 LIMIT_PAGES = ("limit-60mp.png",)
 MINIMUM_MB = 128
@@ -466,6 +466,39 @@ class Workload:
         runtime.invoke(runtime.by_logical_id("AuditDigestFunction").name, today)
         self.quiesce()
 
+    def transactions(self, count: int = 200) -> None:
+        """Transactions decided one by one and in a batch (the queue's consumer decides those), some of them over
+        the default scenarios' thresholds so alerts open and grow."""
+        at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30)
+
+        def tx(n: int) -> dict[str, Any]:
+            return {
+                "id": f"mem-tx-{n}",
+                "customer": {"id": f"mem-cust-{n % 7}"},
+                "amount": 9_800.0 if n % 5 == 0 else 120.0 + n,
+                "currency": "EUR",
+                "direction": "outbound",
+                "type": "transfer",
+                "counterparty": {"name": f"Party {n % 11}", "account": f"DE{n % 11:020d}", "country": "DE"},
+                "time": (at + dt.timedelta(seconds=n)).isoformat(),
+                "channel": "api",
+                "metadata": {},
+            }
+
+        for n in range(20):
+            answer = self.api.post("/v1/transactions", json=tx(n))
+            assert answer.status_code in (200, 201), answer.text
+        batch = [tx(n) for n in range(20, count)]
+        answer = self.api.post("/v1/transactions/batch", json={"transactions": batch})
+        assert answer.status_code == 202, answer.text
+        last = batch[-1]["id"]
+        deadline = time.monotonic() + 300
+        while self.api.get(f"/v1/transactions/{last}").status_code != 200:
+            if time.monotonic() > deadline:
+                raise SystemExit("the batch was not decided within 5 minutes")
+            time.sleep(0.5)
+        self.quiesce()
+
     def watchlist(self, names: int, scratch: Path) -> None:
         sys.path.insert(0, str(ROOT / "bench" / "screening"))
         from generate import write_list
@@ -557,6 +590,15 @@ def write(
             for name, f in sorted(figures.items())
         },
     }
+    if set(args.phases.split(",")) != set(PHASES) and FIGURES.exists():
+        # Some phases only: a function keeps its figure unless these phases took it higher (or it is new).
+        kept = json.loads(FIGURES.read_text())
+        record["workload"] = kept["workload"]
+        merged = dict(kept["functions"])
+        for name, figure in record["functions"].items():
+            if name not in merged or figure["peak_mb"] > merged[name]["peak_mb"]:
+                merged[name] = figure
+        record["functions"] = dict(sorted(merged.items()))
     FIGURES.write_text(json.dumps(record, indent=2) + "\n")
     print(f"\nwrote {FIGURES.relative_to(ROOT)}")
 
@@ -596,6 +638,7 @@ def main() -> int:
                 ("documents", lambda: workload.documents(REALISTIC_PAGES)),
                 ("page-limit", lambda: workload.documents(LIMIT_PAGES)),
                 ("scheduled", workload.scheduled),
+                ("transactions", workload.transactions),
                 ("watchlist", lambda: workload.watchlist(args.watchlist_names, Path(scratch))),
             ]
             for phase, step in [s for s in steps if s[0] in args.phases.split(",")]:
