@@ -31,9 +31,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "layers" / "common"), str(ROOT)]
 
 from arbiter.domain.errors import NotFound  # noqa: E402
-from arbiter.domain.monitoring import Bucket, BucketUpdate, History, MarkerUpdate, reads_for  # noqa: E402
 from arbiter.domain.principal import Principal  # noqa: E402
-from arbiter.domain.transactions import Alert, DecidedTransaction, Transaction, counterparty_key  # noqa: E402
+from arbiter.domain.transactions import Transaction  # noqa: E402
 from arbiter.services.rule_sets import CompiledRuleSets  # noqa: E402
 from arbiter.services.transactions import decide_transaction  # noqa: E402
 from tests.unit.fakes import InMemoryRuleSets  # noqa: E402
@@ -44,56 +43,12 @@ START = dt.datetime(2026, 9, 1, tzinfo=dt.UTC)
 COUNTRIES = ["DE", "FR", "NL", "ES", "GB", "US", "AE", "IR"]
 
 
-class IndexedTransactions(InMemoryTransactions):
-    """The in-memory store with each customer's buckets kept by series (dimension, key, granularity), so that a
-    history read looks at the buckets of its ranges only, as the adapter's Query does."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.series: dict[tuple[str, str, str, str, str], dict[str, Bucket]] = {}
-
-    def history(self, tenant_id: str, tx: Transaction) -> History:
-        history = History()
-        for wanted in reads_for(tx):
-            series = self.series.get(
-                (tenant_id, tx.customer_id, wanted.dimension, wanted.key, wanted.granularity), {}
-            )
-            history.buckets[(wanted.dimension, wanted.granularity)] = {
-                start: Bucket(bucket.start, bucket.count, dict(bucket.totals), bucket.counterparties)
-                for start, bucket in series.items()
-                if wanted.first <= start <= wanted.last
-            }
-        history.customer = self.markers.get((tenant_id, tx.customer_id, "customer", tx.customer_id))
-        party = counterparty_key(tx.counterparty)
-        if party:
-            history.counterparty = self.markers.get((tenant_id, tx.customer_id, "counterparty", party))
-        if tx.counterparty.country:
-            history.country = self.markers.get(
-                (tenant_id, tx.customer_id, "country", tx.counterparty.country)
-            )
-        return history
-
-    def record(
-        self,
-        decided: DecidedTransaction,
-        buckets: list[BucketUpdate],
-        markers: list[MarkerUpdate],
-        alert: Alert | None,
-        events: list[Any],
-    ) -> None:
-        super().record(decided, buckets, markers, alert, events)
-        tx = decided.transaction
-        for update in buckets:
-            key = self._bucket_key(decided.tenant_id, tx, update)
-            self.series.setdefault(key[:5], {})[update.start] = self.buckets[key]
-
-
 class Deps:
     """What `decide_transaction` needs: the store, the rule sets (the default installed on the first transaction)
     and a clock after the stream's last transaction."""
 
     def __init__(self) -> None:
-        self.transactions = IndexedTransactions()
+        self.transactions = InMemoryTransactions()
         self.rule_sets = InMemoryRuleSets()
         self.compiled_rule_sets = CompiledRuleSets(self.rule_sets)
 
