@@ -33,27 +33,12 @@ sys.path[:0] = [str(ROOT / "layers" / "common"), str(ROOT)]
 from arbiter.domain.errors import NotFound  # noqa: E402
 from arbiter.domain.principal import Principal  # noqa: E402
 from arbiter.domain.transactions import Transaction  # noqa: E402
-from arbiter.services.rule_sets import CompiledRuleSets  # noqa: E402
 from arbiter.services.transactions import decide_transaction  # noqa: E402
-from tests.unit.fakes import InMemoryRuleSets  # noqa: E402
-from tests.unit.transaction_fakes import InMemoryTransactions  # noqa: E402
+from tests.unit.transaction_fakes import MonitoringDeps  # noqa: E402
 
 GOAL_PER_SECOND = 20_000
 START = dt.datetime(2026, 9, 1, tzinfo=dt.UTC)
 COUNTRIES = ["DE", "FR", "NL", "ES", "GB", "US", "AE", "IR"]
-
-
-class Deps:
-    """What `decide_transaction` needs: the store, the rule sets (the default installed on the first transaction)
-    and a clock after the stream's last transaction."""
-
-    def __init__(self) -> None:
-        self.transactions = InMemoryTransactions()
-        self.rule_sets = InMemoryRuleSets()
-        self.compiled_rule_sets = CompiledRuleSets(self.rule_sets)
-
-    def now(self) -> dt.datetime:
-        return START + dt.timedelta(days=91)
 
 
 def stream(customers: int, count: int, seed: int) -> list[dict[str, Any]]:
@@ -127,7 +112,7 @@ def main() -> None:
     outcomes: dict[str, int] = {}
 
     def scoring() -> None:
-        deps = Deps()
+        deps = MonitoringDeps(clock=START + dt.timedelta(days=91))  # after the stream's last transaction
         outcomes.clear()
         for payload in payloads:
             decided = decide_transaction(deps, key, Transaction.model_validate(payload))

@@ -29,6 +29,8 @@ from arbiter.domain.transactions import (
     Transaction,
     counterparty_key,
 )
+from arbiter.services.rule_sets import CompiledRuleSets
+from tests.unit.fakes import InMemoryRuleSets
 
 BucketKey = tuple[
     str, str, Dimension, str, Granularity, str
@@ -196,3 +198,20 @@ class InMemoryTransactionQueue:
     def receive(self) -> list[QueuedTransaction]:
         taken, self.messages = self.messages, []
         return taken
+
+
+@dataclass
+class MonitoringDeps:
+    """The ports of the monitoring use cases, in memory: transactions, rule sets (compiled through the service's
+    cache), the batch queue, and a clock tests set."""
+
+    transactions: InMemoryTransactions = field(default_factory=InMemoryTransactions)
+    rule_sets: InMemoryRuleSets = field(default_factory=InMemoryRuleSets)
+    transaction_queue: InMemoryTransactionQueue = field(default_factory=InMemoryTransactionQueue)
+    clock: dt.datetime = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
+
+    def __post_init__(self) -> None:
+        self.compiled_rule_sets = CompiledRuleSets(self.rule_sets)
+
+    def now(self) -> dt.datetime:
+        return self.clock

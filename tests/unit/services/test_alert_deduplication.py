@@ -16,7 +16,7 @@ from arbiter.domain.principal import Principal
 from arbiter.domain.transactions import NO_SCENARIO, Alert, Counterparty, Transaction, primary_scenario
 from arbiter.services.alerts import close_alert
 from arbiter.services.transactions import decide_transaction
-from tests.unit.services.test_transaction_monitoring import MonitoringDeps
+from tests.unit.transaction_fakes import MonitoringDeps
 
 NOW = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
 KEY = Principal(kind="integrator", tenant_id="acme", id="key_1")

@@ -4,7 +4,6 @@ groups per customer, deduplication per id, and the consumer deciding them idempo
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -14,34 +13,18 @@ from pydantic import ValidationError
 from arbiter.domain.errors import Conflict, InvalidInput, TransientError
 from arbiter.domain.principal import Principal
 from arbiter.domain.transactions import MAX_BATCH_TRANSACTIONS, QueuedTransaction, Transaction
-from arbiter.services.rule_sets import CompiledRuleSets
 from arbiter.services.transaction_batches import accept_batch, decide_queued
 from arbiter.services.transactions import decide_transaction
-from tests.unit.fakes import InMemoryRuleSets
-from tests.unit.transaction_fakes import InMemoryTransactionQueue, InMemoryTransactions
+from tests.unit.transaction_fakes import MonitoringDeps
 
 NOW = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
 T0 = NOW - dt.timedelta(hours=1)
 KEY = Principal(kind="integrator", tenant_id="acme", id="key_1")
 
 
-@dataclass
-class BatchDeps:
-    transactions: InMemoryTransactions = field(default_factory=InMemoryTransactions)
-    rule_sets: InMemoryRuleSets = field(default_factory=InMemoryRuleSets)
-    transaction_queue: InMemoryTransactionQueue = field(default_factory=InMemoryTransactionQueue)
-    clock: dt.datetime = NOW
-
-    def __post_init__(self) -> None:
-        self.compiled_rule_sets = CompiledRuleSets(self.rule_sets)
-
-    def now(self) -> dt.datetime:
-        return self.clock
-
-
 @pytest.fixture
-def deps() -> BatchDeps:
-    return BatchDeps()
+def deps() -> MonitoringDeps:
+    return MonitoringDeps()
 
 
 def tx(number: int | str, customer: str = "cust-1", amount: str = "100", **fields: Any) -> Transaction:
@@ -58,7 +41,7 @@ def tx(number: int | str, customer: str = "cust-1", amount: str = "100", **field
     return Transaction(**values)
 
 
-def drain(deps: BatchDeps) -> list[Any]:
+def drain(deps: MonitoringDeps) -> list[Any]:
     return [decide_queued(deps, message.model_dump_json()) for message in deps.transaction_queue.receive()]
 
 

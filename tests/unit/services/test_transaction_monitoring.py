@@ -4,7 +4,6 @@ and their event, idempotency on the id, conflicts, races on the customer's histo
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -20,26 +19,11 @@ from arbiter.services import transactions
 from arbiter.services.rule_sets import CompiledRuleSets
 from arbiter.services.transactions import MONITORING_RULE_SET_ID, decide_transaction, default_scenarios
 from tests.unit.fakes import InMemoryRuleSets
-from tests.unit.transaction_fakes import InMemoryTransactions
+from tests.unit.transaction_fakes import InMemoryTransactions, MonitoringDeps
 
 NOW = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
 T0 = NOW - dt.timedelta(hours=1)
 KEY = Principal(kind="integrator", tenant_id="acme", id="key_1")
-
-
-@dataclass
-class MonitoringDeps:
-    """The ports of the monitoring use cases, in memory."""
-
-    transactions: InMemoryTransactions = field(default_factory=InMemoryTransactions)
-    rule_sets: InMemoryRuleSets = field(default_factory=InMemoryRuleSets)
-    clock: dt.datetime = NOW
-
-    def __post_init__(self) -> None:
-        self.compiled_rule_sets = CompiledRuleSets(self.rule_sets)
-
-    def now(self) -> dt.datetime:
-        return self.clock
 
 
 @pytest.fixture
