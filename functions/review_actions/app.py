@@ -19,6 +19,7 @@ import arbiter.snapstart  # noqa: F401 - registers the SnapStart runtime hooks (
 from arbiter import bootstrap
 from arbiter.api import content_types
 from arbiter.api.admin_rule_sets import admin_rule_sets_router
+from arbiter.api.admin_workflows import admin_workflows_router
 from arbiter.api.auth import bearer_token
 from arbiter.api.collection_links import collection_links_router
 from arbiter.api.csv_files import csv_reply
@@ -107,6 +108,7 @@ app: RestApi[Principal] = RestApi(
 )
 reviewer = app.caller
 app.include_router(admin_rule_sets_router(deps, reviewer))
+app.include_router(admin_workflows_router(deps, reviewer))
 app.include_router(review_alerts_router(deps, reviewer))
 app.include_router(collection_links_router(deps, reviewer, prefix="/v1/review/cases", audience="Review"))
 

@@ -41,6 +41,7 @@ from schemathesis.specs.openapi.checks import (
 
 from arbiter.api.rule_set_schemas import RULE_SET_EXAMPLE
 from arbiter.api.transaction_schemas import TRANSACTION_EXAMPLE
+from arbiter.workflows import builtin_workflows
 from arbiter_local.openapi_documents import PROJECT_ROOT
 from tests.support.cases import DEMO, OWNER, declare, settled
 from tests.support.documents import jpeg, post_upload
@@ -488,6 +489,8 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
     if audience == "admin":
         rule_set = {"rule_set_id": v["rule_set"]["id"]}
         version = {**rule_set, "version": 1}
+        kyc = builtin_workflows()["kyc"].model_dump(mode="json")
+        own_workflow = {**kyc, "id": "fuzz-kyc", "rule_set_id": None}
         return [
             ("listRuleSets", {}),
             ("getRuleSet", {"path_parameters": rule_set}),
@@ -497,6 +500,18 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
             ("backtestRuleSetVersion", {"path_parameters": version, "body": {"workflow": "manual-review"}}),
             ("publishRuleSetVersion", {"path_parameters": version}),
             ("createRuleSet", {"body": v["rule_set"]}),
+            ("listAdminWorkflows", {}),
+            ("getAdminWorkflow", {"path_parameters": {"workflow_id": "kyc"}}),
+            ("getWorkflowVersion", {"path_parameters": {"workflow_id": "kyc", "version": 1}}),
+            ("createWorkflowVersion", {"body": own_workflow}),
+            (
+                "publishWorkflowVersion",
+                {"path_parameters": {"workflow_id": own_workflow["id"], "version": 1}},
+            ),
+            (
+                "rollBackWorkflow",
+                {"path_parameters": {"workflow_id": own_workflow["id"]}, "body": {"version": 1}},
+            ),
             ("getDocumentRetention", {}),
             ("setDocumentRetention", {"body": {"days": 3650}}),
             ("setLegalHold", {"path_parameters": {"case_id": v["collecting"]}, "body": {"reason": "audit"}}),

@@ -245,7 +245,7 @@ def test_the_kyc_workflow_runs_checks_then_the_assessment_then_waits_for_a_revie
 
 def test_a_step_failing_beyond_its_retries_fails_the_case_and_the_run(tenant: Any, stack: Any) -> None:
     """The Catch path: EvaluateRules cannot load the rule set version pinned on the case."""
-    from arbiter.adapters.dynamodb.keys import rule_set_pk, rule_set_version_sk
+    from arbiter.adapters.dynamodb.keys import rule_set_pk, version_sk
 
     publish_demo_rule_sets(tenant)
     api = tenant.api()
@@ -265,7 +265,7 @@ def test_a_step_failing_beyond_its_retries_fails_the_case_and_the_run(tenant: An
         TableName=stack.physical_id("ArbiterTable"),
         Key={
             "pk": {"S": rule_set_pk(tenant.id, rule_set["id"])},
-            "sk": {"S": rule_set_version_sk(rule_set["version"])},
+            "sk": {"S": version_sk(rule_set["version"])},
         },
     )
     assert api.post(f"/v1/cases/{case_id}/events", json={"name": "submitted"}).status_code == 200

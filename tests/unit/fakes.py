@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from arbiter.adapters.dynamodb.rule_sets import MAX_CONTENT_BYTES
+from arbiter.adapters.dynamodb.versions import MAX_CONTENT_BYTES
 from arbiter.adapters.workflow_files import BuiltinWorkflowCatalog
 from arbiter.domain.audit_chain import (
     Anchor,
@@ -51,8 +51,9 @@ from arbiter.domain.screening import Clearance
 from arbiter.domain.sealed import SEALED_PREFIX, ballerine_secret_context, seal_once
 from arbiter.domain.tenant import ApiKey, Tenant, UsageKey
 from arbiter.domain.webhooks import RETRY_SCHEDULE_SECONDS
+from arbiter.domain.workflow import WorkflowSummary, WorkflowVersion
 from arbiter.egress import AllowList, Resolver, system_resolver
-from arbiter.rules.ruleset import RuleSetDraft, RuleSetSummary, RuleSetVersion
+from arbiter.rules.ruleset import RuleSetSummary, RuleSetVersion
 from arbiter.services.assessment import Assessor
 from arbiter.services.authorization import FailureLimit, VerifiedKeys
 from arbiter.services.checks import CheckRunner
@@ -518,95 +519,129 @@ class InMemoryClearanceStore:
         self.audit.append(audit)
 
 
-class InMemoryRuleSets:
-    """Rule set versions with the DynamoDB repository's rules: numbered from 1, immutable, published once (never
-    behind a newer published version), listed by id a page at a time with cursors only this list accepts."""
+class InMemoryVersions:
+    """Versioned documents with the DynamoDB store's rules: numbered from 1 (or above a floor), immutable,
+    published once (never behind a newer published version), listed by id a page at a time with cursors only this
+    list accepts. Subclasses name the models, as the DynamoDB store's do."""
+
+    VERSION: Any
+    SUMMARY: Any
+    INVALID: type[InvalidInput] = InvalidInput
+    WHAT: str
+    TOO_LARGE_PATH: str
 
     def __init__(self) -> None:
-        self.versions_by_key: dict[tuple[str, str], list[RuleSetVersion]] = {}
+        self.versions_by_key: dict[tuple[str, str], list[Any]] = {}
         self.published: dict[tuple[str, str], int] = {}
         self.updated_at: dict[tuple[str, str], dt.datetime] = {}
 
     def add_version(
         self,
         tenant_id: str,
-        draft: RuleSetDraft,
+        draft: Any,
         *,
         actor: str | None,
         at: dt.datetime,
         after: int | None = None,
-    ) -> RuleSetVersion:
+        floor: int = 0,
+    ) -> Any:
         stored = self.versions_by_key.setdefault((tenant_id, draft.id), [])
-        if after is not None and after != len(stored):
+        newest = stored[-1].version if stored else 0
+        if after is not None and after != newest:
             raise Conflict(f"version {after + 1} of {draft.id} was just saved")
-        version = RuleSetVersion(
-            **draft.model_dump(), version=len(stored) + 1, status="draft", created_at=at, created_by=actor
+        version = self.VERSION(
+            **draft.model_dump(),
+            version=max(newest, floor) + 1,
+            status="draft",
+            created_at=at,
+            created_by=actor,
         )
         size = len(version.model_dump_json().encode())
         if size > MAX_CONTENT_BYTES:
             if not stored:
                 del self.versions_by_key[(tenant_id, draft.id)]
-            raise InvalidRule(f"the rule set is too large ({size // 1000} KB; at most 350 KB)", path="rules")
+            raise self.INVALID(
+                f"the {self.WHAT} is too large ({size // 1000} KB; at most 350 KB)", path=self.TOO_LARGE_PATH
+            )
         stored.append(version)
         self.updated_at[(tenant_id, draft.id)] = at
         return version.model_copy(deep=True)
 
-    def get_version(self, tenant_id: str, rule_set_id: str, version: int) -> RuleSetVersion:
-        stored = self.versions_by_key.get((tenant_id, rule_set_id), [])
-        if not 1 <= version <= len(stored):
-            raise NotFound(f"rule set {rule_set_id} has no version {version}", rule_set_id=rule_set_id)
-        return stored[version - 1].model_copy(deep=True)
+    def get_version(self, tenant_id: str, document_id: str, version: int) -> Any:
+        stored = self.versions_by_key.get((tenant_id, document_id), [])
+        found = next((v for v in stored if v.version == version), None)
+        if found is None:
+            raise NotFound(f"{self.WHAT} {document_id} has no version {version}")
+        return found.model_copy(deep=True)
 
-    def versions(self, tenant_id: str, rule_set_id: str, *, limit: int = 100) -> list[RuleSetVersion]:
-        stored = self.versions_by_key.get((tenant_id, rule_set_id))
+    def versions(self, tenant_id: str, document_id: str, *, limit: int = 100) -> list[Any]:
+        stored = self.versions_by_key.get((tenant_id, document_id))
         if not stored:
-            raise NotFound(f"no rule set {rule_set_id}", rule_set_id=rule_set_id)
+            raise NotFound(f"no {self.WHAT} {document_id}")
         return [v.model_copy(deep=True) for v in reversed(stored)][:limit]
 
-    def published_version(self, tenant_id: str, rule_set_id: str) -> int | None:
-        return self.published.get((tenant_id, rule_set_id))
+    def published_version(self, tenant_id: str, document_id: str) -> int | None:
+        return self.published.get((tenant_id, document_id))
 
     def publish(
-        self, tenant_id: str, rule_set_id: str, version: int, *, actor: str | None, at: dt.datetime
+        self, tenant_id: str, document_id: str, version: int, *, actor: str | None, at: dt.datetime
     ) -> None:
-        current = self.get_version(tenant_id, rule_set_id, version)
-        key = (tenant_id, rule_set_id)
+        current = self.get_version(tenant_id, document_id, version)
+        key = (tenant_id, document_id)
         if current.status == "published":
             if current.published_at == at and self.published.get(key) == version:
                 return  # this very publication, asked again
-            raise Conflict(
-                f"version {version} of {rule_set_id} is already published", rule_set_id=rule_set_id
-            )
+            raise Conflict(f"version {version} of {document_id} is already published")
         if self.published.get(key, 0) >= version:
-            raise Conflict(f"version {version} of {rule_set_id} is already published, or a newer version is")
-        self.versions_by_key[key][version - 1] = current.model_copy(
+            raise Conflict(f"version {version} of {document_id} is already published, or a newer version is")
+        stored = self.versions_by_key[key]
+        index = next(i for i, v in enumerate(stored) if v.version == version)
+        stored[index] = current.model_copy(
             update={"status": "published", "published_at": at, "published_by": actor}
         )
         self.published[key] = version
 
-    def list(self, tenant_id: str, *, cursor: str | None = None, limit: int = 50) -> Page[RuleSetSummary]:
+    def list(self, tenant_id: str, *, cursor: str | None = None, limit: int = 50) -> Page[Any]:
         ids = sorted(r for t, r in self.versions_by_key if t == tenant_id)
+        scope = f"{tenant_id}/{self.WHAT}"
         if cursor is not None:
             try:
-                after = decode_cursor(cursor, f"{tenant_id}/rule-sets")[0]
+                after = decode_cursor(cursor, scope)[0]
             except InvalidInput as exc:
-                raise InvalidRule("cursor is not one this API returned", path="cursor") from exc
+                raise self.INVALID("cursor is not one this API returned", path="cursor") from exc
             ids = [r for r in ids if r > after]
         page = ids[:limit]
         items = [
-            RuleSetSummary(
+            self.SUMMARY(
                 id=r,
                 name=self.versions_by_key[(tenant_id, r)][-1].name,
-                latest_version=len(self.versions_by_key[(tenant_id, r)]),
+                latest_version=self.versions_by_key[(tenant_id, r)][-1].version,
                 published_version=self.published.get((tenant_id, r)),
                 updated_at=self.updated_at[(tenant_id, r)].isoformat(),
             )
             for r in page
         ]
         more = len(ids) > limit
-        return Page(
-            items=items, cursor=encode_cursor(f"{tenant_id}/rule-sets", (page[-1],)) if more else None
-        )
+        return Page(items=items, cursor=encode_cursor(scope, (page[-1],)) if more else None)
+
+
+class InMemoryRuleSets(InMemoryVersions):
+    """Rule set versions (`arbiter.services.ports.RuleSetRepository`)."""
+
+    VERSION = RuleSetVersion
+    SUMMARY = RuleSetSummary
+    INVALID = InvalidRule
+    WHAT = "rule set"
+    TOO_LARGE_PATH = "rules"
+
+
+class InMemoryWorkflowVersions(InMemoryVersions):
+    """A tenant's own workflow versions (`arbiter.services.ports.WorkflowVersions`)."""
+
+    VERSION = WorkflowVersion
+    SUMMARY = WorkflowSummary
+    WHAT = "workflow"
+    TOO_LARGE_PATH = "plugins"
 
 
 class FakeEngine:

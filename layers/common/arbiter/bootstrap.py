@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from arbiter.adapters.dynamodb.tenants import DynamoTenantRepository
     from arbiter.adapters.dynamodb.transactions import DynamoTransactionStore
     from arbiter.adapters.dynamodb.webhooks import DynamoWebhookRepository
+    from arbiter.adapters.dynamodb.workflow_versions import DynamoWorkflowVersions
     from arbiter.adapters.eventbridge import EventBusPublisher
     from arbiter.adapters.kms import KmsSecretBox
     from arbiter.adapters.list_fingerprints import S3ListFingerprints
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
     from arbiter.adapters.stepfunctions import StepFunctionsEngine
     from arbiter.adapters.watchlists import S3WatchlistSource
     from arbiter.adapters.webhook_delivery import EgressWebhookSender, StepFunctionsDeliveryScheduler
-    from arbiter.adapters.workflow_files import BuiltinWorkflowCatalog
+    from arbiter.adapters.workflow_files import TenantWorkflowCatalog
     from arbiter.api.auth import CognitoTokenVerifier
     from arbiter.egress import AllowList, EgressClient, Resolver
     from arbiter.plugins.check_runner import PluginCheckRunner
@@ -121,11 +122,18 @@ class Dependencies:
         return DynamoCaseRepository(self.client("dynamodb"), self.settings.table_name)
 
     @cached_property
-    def workflows(self) -> BuiltinWorkflowCatalog:
-        """The workflow definitions."""
-        from arbiter.adapters.workflow_files import BuiltinWorkflowCatalog
+    def workflows(self) -> TenantWorkflowCatalog:
+        """The workflow definitions: the built-in ones and each tenant's own versions."""
+        from arbiter.adapters.workflow_files import TenantWorkflowCatalog
 
-        return BuiltinWorkflowCatalog()
+        return TenantWorkflowCatalog(self.workflow_versions)
+
+    @cached_property
+    def workflow_versions(self) -> DynamoWorkflowVersions:
+        """Tenants' own workflow versions."""
+        from arbiter.adapters.dynamodb.workflow_versions import DynamoWorkflowVersions
+
+        return DynamoWorkflowVersions(self.client("dynamodb"), self.settings.table_name)
 
     @cached_property
     def engine(self) -> StepFunctionsEngine:

@@ -20,6 +20,7 @@ from arbiter.adapters.dynamodb.monitored import DynamoMonitoredEntities
 from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
 from arbiter.adapters.dynamodb.tenants import DynamoTenantRepository
 from arbiter.adapters.dynamodb.webhooks import DynamoWebhookRepository
+from arbiter.adapters.dynamodb.workflow_versions import DynamoWorkflowVersions
 from arbiter.services.ports import (
     CaseRepository,
     ClearanceStore,
@@ -27,6 +28,7 @@ from arbiter.services.ports import (
     MonitoredEntities,
     RuleSetRepository,
     TenantRepository,
+    WorkflowVersions,
 )
 from arbiter.services.webhook_delivery import WebhookRepository
 from tests.unit.fakes import (
@@ -36,6 +38,7 @@ from tests.unit.fakes import (
     InMemoryRuleSets,
     InMemorySecretBox,
     InMemoryTenants,
+    InMemoryWorkflowVersions,
 )
 from tests.unit.monitoring_fakes import InMemoryMonitoredEntities
 from tests.unit.webhook_fakes import InMemoryWebhooks
@@ -59,6 +62,7 @@ class Ports:
     cases: CaseRepository
     tenants: TenantRepository
     rule_sets: RuleSetRepository
+    workflow_versions: WorkflowVersions
     clearances: ClearanceStore
     webhooks: WebhookRepository
     monitored: MonitoredEntities
@@ -88,6 +92,7 @@ def memory_backend() -> Backend:
         cases=cases,
         tenants=InMemoryTenants(box),
         rule_sets=InMemoryRuleSets(),
+        workflow_versions=InMemoryWorkflowVersions(),
         clearances=InMemoryClearanceStore(cases),
         webhooks=InMemoryWebhooks(box),
         monitored=InMemoryMonitoredEntities(cases),
@@ -114,6 +119,7 @@ def dynamodb_backend(stack: Any) -> Backend:
         cases=DynamoCaseRepository(client, table),
         tenants=DynamoTenantRepository(client, table, secrets=box),
         rule_sets=DynamoRuleSetRepository(client, table),
+        workflow_versions=DynamoWorkflowVersions(client, table),
         clearances=DynamoClearanceStore(client, table),
         webhooks=DynamoWebhookRepository(client, table, secrets=box),
         monitored=DynamoMonitoredEntities(client, table),

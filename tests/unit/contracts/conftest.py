@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import pytest
 
-from arbiter.services.ports import CaseRepository, ClearanceStore, RuleSetRepository, TenantRepository
+from arbiter.services.ports import (
+    CaseRepository,
+    ClearanceStore,
+    RuleSetRepository,
+    TenantRepository,
+    WorkflowVersions,
+)
 from arbiter.services.webhook_delivery import WebhookRepository
 from tests.unit.contracts.backends import BACKENDS, Backend, dynamodb_backend, memory_backend
 
@@ -36,6 +42,11 @@ def tenants(backend: Backend) -> TenantRepository:
 @pytest.fixture
 def rule_sets(backend: Backend) -> RuleSetRepository:
     return backend.ports.rule_sets
+
+
+@pytest.fixture
+def workflow_versions(backend: Backend) -> WorkflowVersions:
+    return backend.ports.workflow_versions
 
 
 @pytest.fixture

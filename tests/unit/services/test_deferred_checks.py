@@ -23,8 +23,8 @@ from tests.unit.fakes import automation_deps, case_deps
 class WithSlowVendor:
     """The built-in workflows, the KYC one with a vendor declared long-running."""
 
-    def get(self, tenant_id: str, workflow_id: str) -> WorkflowDefinition:
-        definition = BuiltinWorkflowCatalog().get(tenant_id, workflow_id)
+    def get(self, tenant_id: str, workflow_id: str, version: int | None = None) -> WorkflowDefinition:
+        definition = BuiltinWorkflowCatalog().get(tenant_id, workflow_id, version)
         if workflow_id != "kyc":
             return definition
         vendor = {"plugin": "vendor_http", "name": "registry_report", "long_running": True}

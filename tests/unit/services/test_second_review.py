@@ -38,8 +38,8 @@ class PolicyCatalog(BuiltinWorkflowCatalog):
     def __init__(self, policy: ReviewPolicy) -> None:
         self.policy = policy
 
-    def get(self, tenant_id: str, workflow_id: str) -> WorkflowDefinition:
-        definition = super().get(tenant_id, workflow_id)
+    def get(self, tenant_id: str, workflow_id: str, version: int | None = None) -> WorkflowDefinition:
+        definition = super().get(tenant_id, workflow_id, version)
         return definition.model_copy(update={"review_policy": self.policy})
 
 

@@ -176,7 +176,7 @@ def ballerine_router(
     def get_run(runtime_id: str) -> RunView:
         principal, _tenant = caller()
         case = deps().cases.get(principal.tenant_id, runtime_id)
-        definition = deps().workflows.get(principal.tenant_id, case.workflow_id)
+        definition = deps().workflows.get(principal.tenant_id, case.workflow_id, case.workflow_version)
         return RunView.model_validate(
             {
                 "workflowRuntimeData": ballerine.runtime_view(case),

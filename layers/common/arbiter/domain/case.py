@@ -332,6 +332,9 @@ class Case(BaseModel):
     opened_by: Actor | None = None
     revision: RevisionRequest | None = None
     flags: list[Flag] = Field(default_factory=list)
+    #: The Standard machine that waits on people for the case, when it is not the one named after its workflow (a
+    #: tenant's own workflow waits on a deployed one: `WorkflowDefinition.machine`).
+    waits_on: str | None = None
     #: The Standard execution waiting on people for the case (None while the automated part runs).
     execution_arn: str | None = None
     #: Runs of the automated part started (each an Express execution named `<case id>-a<n>`), and how they went.
@@ -410,9 +413,11 @@ class Case(BaseModel):
         collecting: bool = False,
         at: dt.datetime | None = None,
         case_id: str | None = None,
+        machine: str | None = None,
         **fields: Any,
     ) -> tuple[Case, Change]:
-        """A new case, `processing` (or `collecting` while documents are still to come)."""
+        """A new case, `processing` (or `collecting` while documents are still to come); `machine`: the Standard
+        machine that waits on people for it (default: the one named after the workflow)."""
         at = at or _now()
         state = CaseState.COLLECTING if collecting else CaseState.PROCESSING
         case = cls(
@@ -420,6 +425,7 @@ class Case(BaseModel):
             tenant_id=tenant_id,
             workflow_id=workflow_id,
             workflow_version=workflow_version,
+            waits_on=machine if machine != workflow_id else None,
             state=state,
             entity=entity,
             created_at=at,
@@ -476,6 +482,7 @@ class Case(BaseModel):
         record: MonitoredEntity,
         due: dt.date,
         at: dt.datetime,
+        machine: str | None = None,
     ) -> tuple[Case, Change]:
         """A periodic review: the customer approved by `record.case_id` is due (`due`), and its workflow runs
         again from the start (checks, rules, the decision or a reviewer); its approval renews the customer's record
@@ -491,6 +498,7 @@ class Case(BaseModel):
             source="workflow",
             onboarding_case_id=record.case_id,
             review_due=due,
+            machine=machine,
         )
         change.events.append(
             EntityReviewDue(
@@ -855,7 +863,14 @@ class Case(BaseModel):
             return self.resume_step(token, {"decision": "revision"})
         return self.resume_step(token, {"decision": self.state.value})
 
+    @property
+    def waiting_machine(self) -> str:
+        """The Standard machine that waits on people for the case."""
+        return self.waits_on or self.workflow_id
+
     def _continuation(self, kind: Literal["start", "resume"], **fields: Any) -> Continuation:
+        if kind == "start" and self.waits_on is not None:
+            fields.setdefault("machine", self.waits_on)
         return Continuation(
             kind=kind, tenant_id=self.tenant_id, case_id=self.id, workflow_id=self.workflow_id, **fields
         )

@@ -1,20 +1,36 @@
 """Workflow definitions: its checks, its rule set, its options.
 
-Definitions are data (JSON files shipped in `arbiter/workflows/`, validated on load with errors naming the
-path of the problem). Every workflow's automated part runs on the Express machine `<stack>-automation`; the
-Standard machine that waits for people on its cases is the one named `<stack>-<id>`.
+Definitions are data: the built-in ones are JSON files shipped in `arbiter/workflows/` (validated on load with
+errors naming the path of the problem), and a tenant saves and publishes versions of its own through the admin
+API (`arbiter.services.workflows`); a case is pinned to the version it started on. Every workflow's automated
+part runs on the Express machine `<stack>-automation`; the Standard machine that waits for people on its cases
+is one of the deployed `STANDARD_MACHINES` (`WorkflowDefinition.machine`), so a new workflow needs no deploy.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from arbiter.domain.collection_journey import CollectionJourney
+from arbiter.domain.errors import InvalidInput
 from arbiter.domain.review_policy import ReviewPolicy
+from arbiter.domain.versions import VersionSummary
 
-__all__ = ["OwnerChecks", "WorkflowDefinition"]
+__all__ = [
+    "STANDARD_MACHINES",
+    "OwnerChecks",
+    "WorkflowContent",
+    "WorkflowDefinition",
+    "WorkflowSummary",
+    "WorkflowVersion",
+]
+
+#: The deployed Standard machines that wait for people (`<stack>-<name>`): `kyb` also waits for the owners'
+#: reviews; `kyc` and `manual-review` wait for a reviewer only.
+STANDARD_MACHINES = ("kyb", "kyc", "manual-review")
 
 
 class OwnerChecks(BaseModel):
@@ -27,14 +43,13 @@ class OwnerChecks(BaseModel):
     include_directors: bool = False
 
 
-class WorkflowDefinition(BaseModel):
-    """A workflow an integrator can start."""
+class WorkflowContent(BaseModel):
+    """What an admin saves: the content of one version of a workflow."""
 
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
-    version: int = Field(ge=1)
-    name: str
+    name: str = Field(min_length=1, max_length=200)
     description: str = ""
     entity_types: list[Literal["individual", "business"]] = Field(min_length=1)
     #: The checks to run: `{plugin, name?, config, timeout_seconds?, retry?}` each, validated against the plugin
@@ -51,6 +66,34 @@ class WorkflowDefinition(BaseModel):
     review_policy: ReviewPolicy = Field(default_factory=ReviewPolicy)
     #: The hosted journey where an applicant fills in the case themselves (`arbiter.domain.collection_journey`).
     collection: CollectionJourney | None = None
+    #: The Standard machine that waits for people on its cases (one of STANDARD_MACHINES); by default the one
+    #: named after the workflow, else `kyb` when it waits for owners' reviews and `kyc` when it does not.
+    waits_on: Literal["kyb", "kyc", "manual-review"] | None = None
+
+    @model_validator(mode="after")
+    def _owners_need_a_machine_that_waits_for_them(self) -> WorkflowContent:
+        if self.owner_checks is not None and self.machine != "kyb":
+            raise InvalidInput(
+                f"a workflow with owner_checks waits for the owners' reviews: waits_on must be kyb, not "
+                f"{self.machine}",
+                path="waits_on",
+            )
+        return self
+
+    @property
+    def machine(self) -> str:
+        """The Standard machine its cases wait on (`<stack>-<machine>`)."""
+        if self.waits_on is not None:
+            return self.waits_on
+        if self.id in STANDARD_MACHINES:
+            return self.id
+        return "kyb" if self.owner_checks is not None else "kyc"
+
+
+class WorkflowDefinition(WorkflowContent):
+    """A workflow an integrator can start: one version of it."""
+
+    version: int = Field(ge=1)
 
     def summary(self) -> dict[str, Any]:
         """What GET /v1/workflows shows."""
@@ -65,3 +108,36 @@ class WorkflowDefinition(BaseModel):
             "events": ["resubmitted", *self.custom_events],
             "review_policy": self.review_policy.model_dump(mode="json"),
         }
+
+
+class WorkflowVersion(WorkflowDefinition):
+    """A stored version of a tenant's workflow: immutable content, plus when it was saved and published."""
+
+    status: Literal["draft", "published"] = "draft"
+    created_at: dt.datetime
+    created_by: str | None = None
+    published_at: dt.datetime | None = None
+    published_by: str | None = None
+
+    def content(self) -> WorkflowContent:
+        return WorkflowContent.model_validate(self.model_dump(include=set(WorkflowContent.model_fields)))
+
+    def definition(self) -> WorkflowDefinition:
+        return WorkflowDefinition.model_validate(
+            self.model_dump(include=set(WorkflowDefinition.model_fields))
+        )
+
+    def version_summary(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "version": self.version,
+            "name": self.name,
+            "status": self.status,
+            "created_at": self.created_at.isoformat(),
+            "created_by": self.created_by,
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+        }
+
+
+class WorkflowSummary(VersionSummary):
+    """One of the tenant's own workflows: its newest version and the one new cases start on."""

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from arbiter.domain.errors import InvalidRule
+from arbiter.domain.versions import VersionSummary
 
 __all__ = [
     "Cell",
@@ -186,15 +187,8 @@ class RuleSetVersion(RuleSetDraft):
         }
 
 
-class RuleSetSummary(BaseModel):
+class RuleSetSummary(VersionSummary):
     """One rule set in the tenant's list: its newest version and the one new cases pin."""
-
-    id: str
-    name: str
-    latest_version: int
-    published_version: int | None = None
-    #: When its newest version was saved (ISO 8601).
-    updated_at: str | None = None
 
 
 def child_path(path: str, key: str | int) -> str:

@@ -74,7 +74,7 @@ def plan(deps: AutomationDeps, tenant_id: str, case_id: str) -> dict[str, Any]:
             "has_owners": False,
             "rules": False,
         }
-    definition = deps.workflows.get(tenant_id, case.workflow_id)
+    definition = deps.workflows.get(tenant_id, case.workflow_id, case.workflow_version)
     owners = list(range(len(workflow_steps.owner_case_ids(deps, case))))
     # After the Standard execution ran the checks a run had no time for, the run it started runs none again.
     plugins = [] if case.checks_run_for == case.runs_started else definition.plugins
@@ -99,7 +99,7 @@ def automate_owner(
         return {"case_id": None, "state": "settled"}
     child = workflow_steps.open_owner_case(deps, parent, index)
     if child.automating and child.runs_started == 0:  # not yet decided, parked, or given a run of its own
-        definition = deps.workflows.get(child.tenant_id, child.workflow_id)
+        definition = deps.workflows.get(child.tenant_id, child.workflow_id, child.workflow_version)
         if definition.owner_checks is not None:  # owners of owners: a run of its own opens them
             deps.cases.save(child, child.start_automation(), expected_version=child.version)
         else:
@@ -150,7 +150,7 @@ def conclude(
     expected = case.version
     children = deps.cases.find_by_ids(tenant_id, case.child_case_ids) if case.child_case_ids else []
     if children and not all(c.state.terminal for c in children):
-        change += case.hand_over("owners", lambda name: deps.engine.execution_arn(case.workflow_id, name))
+        change += case.hand_over("owners", lambda name: deps.engine.execution_arn(case.waiting_machine, name))
         case.record_run(run.model_copy(update={"outcome": "owners"}))
         deps.cases.save(case, change, expected_version=expected)
         return "owners"
@@ -233,7 +233,9 @@ def _settle(
     else:
         change += case.await_review(token)
         if token is None:
-            change += case.hand_over("review", lambda name: deps.engine.execution_arn(case.workflow_id, name))
+            change += case.hand_over(
+                "review", lambda name: deps.engine.execution_arn(case.waiting_machine, name)
+            )
         result = "review"
     if run is not None:
         case.record_run(run.model_copy(update={"outcome": result}))

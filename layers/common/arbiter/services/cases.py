@@ -181,6 +181,7 @@ def start_case(
         tenant_id=tenant.id,
         workflow_id=definition.id,
         workflow_version=definition.version,
+        machine=definition.machine,
         entity=entity,
         actor=principal.actor,
         collecting=not submit,
@@ -226,7 +227,7 @@ def resubmission(deps: CaseDeps, case: Case, actor: Actor, *, return_to_review: 
     if legacy:
         return change
     if return_to_review:
-        change += case.hand_over("review", lambda name: deps.engine.execution_arn(case.workflow_id, name))
+        change += case.hand_over("review", lambda name: deps.engine.execution_arn(case.waiting_machine, name))
     else:
         change += case.start_automation()
     return change
@@ -258,7 +259,7 @@ def allowed_events(deps: CaseDeps, case: Case) -> list[str]:
     if case.state == CaseState.REVISION_REQUESTED:
         events.append("resubmitted")
     if not case.state.terminal:
-        events += deps.workflows.get(case.tenant_id, case.workflow_id).custom_events
+        events += deps.workflows.get(case.tenant_id, case.workflow_id, case.workflow_version).custom_events
     return events
 
 

@@ -58,7 +58,7 @@ def run_case_checks(
 ) -> dict[str, str]:
     """Run the checks, store each result beside the case, flag and announce the ones that failed."""
     case = deps.cases.get(tenant_id, case_id)
-    definition = deps.workflows.get(tenant_id, case.workflow_id)
+    definition = deps.workflows.get(tenant_id, case.workflow_id, case.workflow_version)
     if not definition.plugins:
         return {}
     results = runner(check_context(case), definition.plugins, time_budget_seconds=time_budget_seconds)
@@ -86,7 +86,7 @@ def run_check(
     `defer_out_of_time` (an automated run's check): a check `time_budget_seconds` ended before it could succeed
     is not stored but raises CheckDeferred, for the run to hand it to the Standard execution."""
     case = deps.cases.get(tenant_id, case_id)
-    definition = deps.workflows.get(tenant_id, case.workflow_id)
+    definition = deps.workflows.get(tenant_id, case.workflow_id, case.workflow_version)
     plugins = [p for p in definition.plugins if check_name(p) == name]
     if not plugins:
         raise InvalidInput(f"the workflow {definition.id} has no check {name!r}", path="check")

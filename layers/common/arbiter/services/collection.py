@@ -201,7 +201,7 @@ class SubmitDeps(CaseDeps, Protocol):
 
 
 def _journey_of(deps: CollectionLinkDeps, case: Case) -> CollectionJourney:
-    journey = deps.workflows.get(case.tenant_id, case.workflow_id).collection
+    journey = deps.workflows.get(case.tenant_id, case.workflow_id, case.workflow_version).collection
     if journey is None:
         raise NotFound(f"workflow {case.workflow_id} has no collection journey", workflow_id=case.workflow_id)
     return journey
@@ -244,7 +244,7 @@ def submit_collection(deps: SubmitDeps, principal: Principal) -> Case:
             case_id=case.id,
             state=case.state.value,
         )
-    journey = deps.workflows.get(case.tenant_id, case.workflow_id).collection
+    journey = deps.workflows.get(case.tenant_id, case.workflow_id, case.workflow_version).collection
     if journey is not None:
         journey.check_complete(deps.collection_links.answers(case.tenant_id, case.id))
     event = "submitted" if case.state == CaseState.COLLECTING else "resubmitted"

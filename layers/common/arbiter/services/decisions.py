@@ -50,7 +50,7 @@ class SecondReviewRequired(NotAllowed):
 
 def review_policy(deps: CaseDeps, case: Case) -> ReviewPolicy:
     """The review policy of the case's workflow."""
-    return deps.workflows.get(case.tenant_id, case.workflow_id).review_policy
+    return deps.workflows.get(case.tenant_id, case.workflow_id, case.workflow_version).review_policy
 
 
 def second_review_reasons(deps: CaseDeps, case: Case, decision: str) -> list[str]:

@@ -107,6 +107,7 @@ def _open(deps: PeriodicReviewDeps, tenant: Tenant, record: MonitoredEntity, due
         case_id=case_id,
         workflow_id=definition.id,
         workflow_version=definition.version,
+        machine=definition.machine,
         entity=entity,
         record=record,
         due=due,

@@ -15,10 +15,13 @@ from arbiter.domain.monitored import MonitoredEntity
 from arbiter.domain.screening import Clearance
 from arbiter.domain.search import fold, search_terms
 from arbiter.domain.tenant import ApiKey, Tenant, UsageKey
-from arbiter.domain.workflow import WorkflowDefinition
+from arbiter.domain.workflow import WorkflowContent, WorkflowDefinition, WorkflowSummary, WorkflowVersion
+
+if TYPE_CHECKING:  # the rule engine is loaded only where rules run (named in a base class, hence the noqa)
+    from arbiter.rules.ruleset import RuleSetDraft, RuleSetSummary, RuleSetVersion  # noqa: F401
 
 if TYPE_CHECKING:  # the rule engine is loaded only where rules run
-    from arbiter.rules.ruleset import RuleSetDraft, RuleSetSummary, RuleSetVersion
+    pass
 
 __all__ = [
     "AuthFailureCounter",
@@ -35,6 +38,7 @@ __all__ = [
     "UsagePlans",
     "WorkflowCatalog",
     "WorkflowEngine",
+    "WorkflowVersions",
 ]
 
 
@@ -234,38 +238,53 @@ class CaseRepository(Protocol):
         """How many of the tenant's cases have a proposed decision awaiting a second reviewer."""
 
 
-class RuleSetRepository(Protocol):
-    """Rule set versions (see arbiter.rules.ruleset); versions never change once saved."""
+DraftT = TypeVar("DraftT", contravariant=True)
+VersionT = TypeVar("VersionT")
+SummaryT = TypeVar("SummaryT")
+
+
+class VersionStore(Protocol[DraftT, VersionT, SummaryT]):
+    """Versions of what a tenant saves as drafts and publishes (rule sets, workflows); versions never change once
+    saved, and a published one is never behind a newer published one."""
 
     def add_version(
         self,
         tenant_id: str,
-        draft: RuleSetDraft,
+        draft: DraftT,
         *,
         actor: str | None,
         at: dt.datetime,
         after: int | None = None,
-    ) -> RuleSetVersion:
-        """Store the draft as the next version; Conflict if that number was just taken (or, given `after`, if the
-        newest stored version is not `after`, 0 meaning none), InvalidRule if too large."""
+        floor: int = 0,
+    ) -> VersionT:
+        """Store the draft as the next version (above `floor`); Conflict if that number was just taken (or, given
+        `after`, if the newest stored version is not `after`, 0 meaning none), InvalidInput if too large."""
 
-    def get_version(self, tenant_id: str, rule_set_id: str, version: int) -> RuleSetVersion:
+    def get_version(self, tenant_id: str, document_id: str, version: int) -> VersionT:
         """One version, or NotFound."""
 
-    def versions(self, tenant_id: str, rule_set_id: str, *, limit: int = 100) -> list[RuleSetVersion]:
+    def versions(self, tenant_id: str, document_id: str, *, limit: int = 100) -> list[VersionT]:
         """The newest versions first, or NotFound."""
 
-    def published_version(self, tenant_id: str, rule_set_id: str) -> int | None:
+    def published_version(self, tenant_id: str, document_id: str) -> int | None:
         """The version new cases pin."""
 
     def publish(
-        self, tenant_id: str, rule_set_id: str, version: int, *, actor: str | None, at: dt.datetime
+        self, tenant_id: str, document_id: str, version: int, *, actor: str | None, at: dt.datetime
     ) -> None:
         """Publish a draft version; Conflict if it (or a newer one) already is, unless it is this very publication
         (the same `at`) asked again."""
 
-    def list(self, tenant_id: str, *, cursor: str | None = None, limit: int = 50) -> Page[RuleSetSummary]:
-        """The tenant's rule sets by id, one page at a time; a cursor this list did not return is InvalidRule."""
+    def list(self, tenant_id: str, *, cursor: str | None = None, limit: int = 50) -> Page[SummaryT]:
+        """The tenant's documents by id, one page at a time; a cursor this list did not return is InvalidInput."""
+
+
+class RuleSetRepository(VersionStore["RuleSetDraft", "RuleSetVersion", "RuleSetSummary"], Protocol):
+    """Rule set versions (see arbiter.rules.ruleset); its bad input is InvalidRule."""
+
+
+class WorkflowVersions(VersionStore[WorkflowContent, WorkflowVersion, WorkflowSummary], Protocol):
+    """A tenant's own workflow versions (see arbiter.domain.workflow)."""
 
 
 class ClearanceStore(Protocol):
@@ -330,8 +349,8 @@ class ListFingerprints(Protocol):
 
 
 class WorkflowCatalog(Protocol):
-    def get(self, tenant_id: str, workflow_id: str) -> WorkflowDefinition:
-        """The definition, or NotFound."""
+    def get(self, tenant_id: str, workflow_id: str, version: int | None = None) -> WorkflowDefinition:
+        """The version (None: the one new cases start on), or NotFound."""
 
     def list(self, tenant_id: str) -> list[WorkflowDefinition]: ...
 

@@ -137,4 +137,4 @@ def _fail(deps: CaseDeps, case: Case, why: str, report: Reconciliation) -> None:
 
 
 def _arn(deps: CaseDeps, case: Case) -> str:
-    return case.execution_arn or deps.engine.execution_arn(case.workflow_id, case.id)
+    return case.execution_arn or deps.engine.execution_arn(case.waiting_machine, case.id)

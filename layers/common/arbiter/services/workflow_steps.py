@@ -108,7 +108,7 @@ def _short(cause: Any, limit: int = 1000) -> str | None:
 
 def _owners(deps: CaseDeps, parent: Case) -> tuple[list[Any], str]:
     """The parent's owners that get a KYC case (above the workflow's threshold), and that case's workflow."""
-    rule = deps.workflows.get(parent.tenant_id, parent.workflow_id).owner_checks
+    rule = deps.workflows.get(parent.tenant_id, parent.workflow_id, parent.workflow_version).owner_checks
     business = parent.entity.business
     if rule is None or business is None:
         return [], "kyc"

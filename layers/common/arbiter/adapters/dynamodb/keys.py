@@ -73,8 +73,7 @@ CONTINUATION_PREFIX = (
     "CONT#"  # the outbox's workflow continuations (ContinueWorkflowsFunction's stream filter)
 )
 CHECK_PREFIX = "CHECK#"
-RULE_SET_SK = "RULESET"
-RULE_SET_VERSION_PREFIX = "VERSION#"
+VERSION_PREFIX = "VERSION#"
 CLEARED_PREFIX = "CLEARED#"
 WEBHOOK_SK = "WEBHOOK"
 DELIVERY_SK = "DELIVERY"
@@ -157,12 +156,18 @@ def entity_pk(tenant_id: str, entity_id: str) -> str:
     return f"T#{tenant_id}#E#{entity_id}"
 
 
+def versioned_pk(tenant_id: str, kind: str, document_id: str) -> str:
+    """The partition of one versioned document (`kind` RULESET or WORKFLOW): its summary item (sort key `kind`)
+    and its versions (`version_sk`)."""
+    return f"TENANT#{tenant_id}#{kind}#{document_id}"
+
+
 def rule_set_pk(tenant_id: str, rule_set_id: str) -> str:
-    return f"TENANT#{tenant_id}#RULESET#{rule_set_id}"
+    return versioned_pk(tenant_id, "RULESET", rule_set_id)
 
 
-def rule_set_version_sk(version: int) -> str:
-    return f"{RULE_SET_VERSION_PREFIX}{version:06d}"
+def version_sk(version: int) -> str:
+    return f"{VERSION_PREFIX}{version:06d}"
 
 
 def screened_party_pk(tenant_id: str, party_key: str) -> str:
