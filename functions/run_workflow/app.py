@@ -145,7 +145,7 @@ def list_cases(
     summary="Send an event to a case",
     operation_id="sendCaseEvent",
     tags=TAGS,
-    responses=responses(403, 404, 409),
+    responses=responses(400, 403, 404, 409),
 )
 def send_event(case_id: str, body: EventRequest) -> CaseView:
     principal, _tenant = app.caller()

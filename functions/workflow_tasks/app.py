@@ -68,7 +68,9 @@ TASKS: dict[str, Callable[[Dependencies, TaskInput, LambdaContext], Any]] = {
         ),
     ),
     # the Standard machines
-    "await_review": lambda d, t, _: workflow_steps.await_review(d, t.tenant_id, t.case_id, t.require_token()),
+    "await_review": lambda d, t, _: workflow_steps.await_review(
+        d, t.tenant_id, t.case_id, t.require_token(), t.execution
+    ),
     "await_owners": lambda d, t, _: workflow_steps.await_owners(d, t.tenant_id, t.case_id, t.require_token()),
     "resume_automation": lambda d, t, _: automation.resume_after_checks(d, t.tenant_id, t.case_id),
     "decide_after_owners": lambda d, t, _: automation.decide_after_owners(

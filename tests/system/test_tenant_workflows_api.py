@@ -68,8 +68,8 @@ def test_a_running_case_finishes_on_its_version_while_new_cases_start_on_the_pub
     event = {"name": "address_confirmed", "payload": {"source": "utility bill"}}
     assert tenant.api().post(f"/v1/cases/{started_after}/events", json=event).status_code == 200
     refused = tenant.api().post(f"/v1/cases/{running}/events", json=event)
-    assert refused.status_code == 409, refused.text  # version 1 declares no such event
-    assert "address_confirmed" not in refused.json()["message"].split("accepts:")[-1]
+    assert refused.status_code == 400, refused.text
+    assert "workflow kyc (version 1) declares no event 'address_confirmed'" in refused.json()["message"]
 
     approve(tenant, running)
     assert tenant.stored_case(running).workflow_version == 1
@@ -116,3 +116,42 @@ def test_bad_definitions_and_callers_are_refused_with_what_is_wrong(tenant):
     assert admin.get("/v1/admin/workflows/nope").status_code == 404
     assert admin.get("/v1/admin/workflows/kyc/versions/9").status_code == 404
     assert admin.post("/v1/admin/workflows/kyc/rollback", json={"version": 9}).status_code == 404
+
+
+def test_a_declared_event_sends_a_case_in_review_back_through_its_checks_and_an_undeclared_one_is_refused(
+    tenant,
+):
+    admin = tenant.reviewer("admin")
+    events = ["address_confirmed", {"name": "registry_updated", "action": "rerun_checks"}]
+    assert admin.post("/v1/admin/workflows", json=kyc_body(custom_events=events)).status_code == 201
+    assert admin.post("/v1/admin/workflows/kyc/versions/2/publish").status_code == 200
+    case_id = start(tenant)
+    first_execution, _ = execution_status(tenant, case_id)
+
+    undeclared = tenant.api().post(f"/v1/cases/{case_id}/events", json={"name": "approve"})
+    assert undeclared.status_code == 400, undeclared.text
+    assert "declares no event 'approve'" in undeclared.json()["message"]
+    sent = tenant.api().post(
+        f"/v1/cases/{case_id}/events", json={"name": "registry_updated", "payload": {"reason": "new extract"}}
+    )
+    assert sent.status_code == 200, sent.text
+
+    # The checks and rules run again, and the case waits for a reviewer in a new execution.
+    wait_for(lambda: tenant.stored_case(case_id).runs_started == 2, timeout=60, what="a second run")
+    wait_for(
+        lambda: tenant.api().get(f"/v1/cases/{case_id}").json()["state"] == "manual_review",
+        timeout=60,
+        what="back in review",
+    )
+    second_execution, status = execution_status(tenant, case_id)
+    assert second_execution != first_execution
+    assert status == "RUNNING"
+    stepfunctions = tenant.stack.client("stepfunctions")
+    wait_for(
+        lambda: stepfunctions.describe_execution(executionArn=first_execution)["status"] == "SUCCEEDED",
+        timeout=60,
+        what="the first wait ended",
+    )
+    history = tenant.reviewer("reviewer").get(f"/v1/review/cases/{case_id}").json()
+    assert "checks.rerun" in [entry["action"] for entry in history["audit"]]
+    approve(tenant, case_id)

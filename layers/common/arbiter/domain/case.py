@@ -903,6 +903,16 @@ class Case(BaseModel):
         """A note is an audit entry: it stays with the case's history."""
         return Change(audit=[AuditEntry(at=at or _now(), actor=actor, action="note.added", reason=text)])
 
+    def rerun_checks(self, actor: Actor, reason: str, at: dt.datetime | None = None) -> Change:
+        """Back to the automated part from review (an integrator's event said the data changed): the Standard
+        execution waiting for a reviewer ends; the caller starts the next run in the same change."""
+        self._require(CaseState.MANUAL_REVIEW, doing="run the checks again")
+        self._require_no_proposal(doing="run the checks again")
+        resume = self._resume("review", {"decision": "rerun"})
+        change = self._move(CaseState.PROCESSING, actor, "checks.rerun", at or _now(), reason=reason)
+        change += resume
+        return change
+
     def receive_event(self, name: str, payload: dict[str, Any], actor: Actor) -> Change:
         """A custom event the workflow accepts: kept in the history with its payload."""
         return Change(

@@ -10,9 +10,9 @@ is one of the deployed `STANDARD_MACHINES` (`WorkflowDefinition.machine`), so a 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from arbiter.domain.collection_journey import CollectionJourney
 from arbiter.domain.errors import InvalidInput
@@ -20,7 +20,9 @@ from arbiter.domain.review_policy import ReviewPolicy
 from arbiter.domain.versions import VersionSummary
 
 __all__ = [
+    "BUILTIN_EVENTS",
     "STANDARD_MACHINES",
+    "CustomEvent",
     "OwnerChecks",
     "WorkflowContent",
     "WorkflowDefinition",
@@ -43,6 +45,34 @@ class OwnerChecks(BaseModel):
     include_directors: bool = False
 
 
+#: Events every workflow takes (submit a collecting case, resubmit after a revision): no custom event may be named so.
+BUILTIN_EVENTS = ("submitted", "submit", "resubmitted", "resubmit")
+
+
+class CustomEvent(BaseModel):
+    """An event an integrator may send to the workflow's cases (`POST /v1/cases/{id}/events`, Ballerine's
+    `send-event`), and what it does:
+
+    - `record`: kept in the case's history with its payload (any state but a final one);
+    - `rerun_checks`: a case in review goes back to its automated part (documents, checks, rules, the decision):
+      the Standard execution waiting for a reviewer ends and a new run starts, as after a resubmission;
+    - `request_revision`: a case in review is sent back for corrections, as a reviewer's revision request does
+      (`reason` and `document_ids` from the payload, else the event's `reason`).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_.-]{0,62}$")
+    action: Literal["record", "rerun_checks", "request_revision"] = "record"
+    description: str = Field(default="", max_length=2000)
+    reason: str | None = Field(default=None, min_length=1, max_length=2000)
+
+
+def _event_entry(value: Any) -> Any:
+    """A plain name (how definitions first declared events) is an event that is recorded."""
+    return {"name": value} if isinstance(value, str) else value
+
+
 class WorkflowContent(BaseModel):
     """What an admin saves: the content of one version of a workflow."""
 
@@ -58,7 +88,7 @@ class WorkflowContent(BaseModel):
     rule_set_id: str | None = None
     owner_checks: OwnerChecks | None = None
     #: Events an integrator may send besides `resubmitted` (accepted while the case is active).
-    custom_events: list[str] = Field(default_factory=list)
+    custom_events: list[Annotated[CustomEvent, BeforeValidator(_event_entry)]] = Field(default_factory=list)
     #: `system`: only Arbiter opens its cases (ongoing screening's `monitoring`), straight into manual review, with
     #: no state machine; integrators cannot start it.
     opened_by: Literal["integrator", "system"] = "integrator"
@@ -69,6 +99,20 @@ class WorkflowContent(BaseModel):
     #: The Standard machine that waits for people on its cases (one of STANDARD_MACHINES); by default the one
     #: named after the workflow, else `kyb` when it waits for owners' reviews and `kyc` when it does not.
     waits_on: Literal["kyb", "kyc", "manual-review"] | None = None
+
+    @model_validator(mode="after")
+    def _events_have_names_of_their_own(self) -> WorkflowContent:
+        seen: set[str] = set()
+        for index, event in enumerate(self.custom_events):
+            if event.name in BUILTIN_EVENTS or event.name in seen:
+                why = "every workflow takes it" if event.name in BUILTIN_EVENTS else "declared twice"
+                raise InvalidInput(f"event {event.name!r}: {why}", path=f"custom_events[{index}].name")
+            seen.add(event.name)
+        return self
+
+    def custom_event(self, name: str) -> CustomEvent | None:
+        """The declared event of that name, if any."""
+        return next((e for e in self.custom_events if e.name == name), None)
 
     @model_validator(mode="after")
     def _owners_need_a_machine_that_waits_for_them(self) -> WorkflowContent:
@@ -105,7 +149,7 @@ class WorkflowDefinition(WorkflowContent):
             "entity_types": list(self.entity_types),
             "checks": [str(p.get("name") or p.get("plugin")) for p in self.plugins],
             "rule_set_id": self.rule_set_id,
-            "events": ["resubmitted", *self.custom_events],
+            "events": ["resubmitted", *(e.name for e in self.custom_events)],
             "review_policy": self.review_policy.model_dump(mode="json"),
         }
 

@@ -17,7 +17,14 @@ from arbiter.domain.tenant import Tenant
 from arbiter.egress import AllowList, Resolver, system_resolver
 from arbiter.services import document_ingestion
 from arbiter.services.ballerine_context import documents_from_context, entity_from_context, strip_inline_data
-from arbiter.services.cases import CaseDeps, rerun_lost_races, resubmission, start_case
+from arbiter.services.cases import (
+    CaseDeps,
+    allowed_events,
+    custom_event_change,
+    rerun_lost_races,
+    resubmission,
+    start_case,
+)
 from arbiter.services.decisions import Decision, record_decision, require_integrator_decisions
 from arbiter.services.documents import DocumentDeps
 from arbiter.services.ports import CaseQuery
@@ -225,7 +232,12 @@ def _send_ballerine_event(
         change = resubmission(deps, case, actor, return_to_review=event == "return_to_review")
         deps.cases.save(case, change, expected_version=expected)
         return case
-    accepted = accepted_ballerine_events(case, tenant)
+    declared = deps.workflows.get(case.tenant_id, case.workflow_id, case.workflow_version).custom_event(event)
+    custom = [e for e in allowed_events(deps, case) if e not in ("submitted", "resubmitted")]
+    if declared is not None and declared.name in custom:
+        deps.cases.save(case, custom_event_change(case, declared, payload, actor), expected_version=expected)
+        return case
+    accepted = accepted_ballerine_events(case, tenant) + custom
     raise BallerineEventRefused(
         f"event {name!r} cannot be sent to a workflow in state {runtime_view(case)['state']}; "
         f"it accepts: {', '.join(accepted) or 'no events'}",

@@ -12,10 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from arbiter.domain.case import ACTIVE_STATES, Actor, Case, CaseState, Change, RuleSetRef
 from arbiter.domain.document import Document, Page, PageSource
 from arbiter.domain.entity import Entity
-from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput
+from arbiter.domain.errors import BadRequest, ConcurrentUpdate, Conflict, InvalidInput
 from arbiter.domain.principal import Principal
 from arbiter.domain.tenant import Tenant
-from arbiter.domain.workflow import WorkflowDefinition
+from arbiter.domain.workflow import CustomEvent, WorkflowDefinition
 from arbiter.services.ports import (
     CaseQuery,
     CaseRepository,
@@ -259,8 +259,46 @@ def allowed_events(deps: CaseDeps, case: Case) -> list[str]:
     if case.state == CaseState.REVISION_REQUESTED:
         events.append("resubmitted")
     if not case.state.terminal:
-        events += deps.workflows.get(case.tenant_id, case.workflow_id, case.workflow_version).custom_events
+        definition = deps.workflows.get(case.tenant_id, case.workflow_id, case.workflow_version)
+        in_review = case.state == CaseState.MANUAL_REVIEW and case.proposal is None
+        events += [e.name for e in definition.custom_events if e.action == "record" or in_review]
     return events
+
+
+def custom_event_change(case: Case, event: CustomEvent, payload: dict[str, Any], actor: Actor) -> Change:
+    """What a declared custom event does to the case (`CustomEvent`), saved by the caller: kept in the history,
+    and for `rerun_checks` a new run of the automated part, for `request_revision` a revision request."""
+    change = case.receive_event(event.name, payload, actor)
+    if event.action == "rerun_checks":
+        change += case.rerun_checks(actor, _payload_reason(payload) or event.reason or f"event {event.name}")
+        change += case.start_automation()
+    elif event.action == "request_revision":
+        documents = payload.get("document_ids")
+        change += case.request_revision(
+            actor=actor,
+            reason=_payload_reason(payload) or event.reason or f"event {event.name}",
+            document_ids=[str(d) for d in documents if isinstance(d, str)]
+            if isinstance(documents, list)
+            else [],
+        )
+    return change
+
+
+def _payload_reason(payload: dict[str, Any]) -> str | None:
+    reason = payload.get("reason")
+    return reason.strip()[:2000] or None if isinstance(reason, str) else None
+
+
+def undeclared_event(definition: WorkflowDefinition, name: str) -> BadRequest:
+    """400 for an event the case's workflow version does not declare (a declared one refused in the case's state
+    is a 409)."""
+    declared = ", ".join(e.name for e in definition.custom_events) or "none"
+    return BadRequest(
+        f"workflow {definition.id} (version {definition.version}) declares no event {name!r}; it declares: "
+        f"{declared} (and every workflow takes submitted and resubmitted)",
+        path="name",
+        workflow_id=definition.id,
+    )
 
 
 def rerun_lost_races(step: Callable[[], T], attempts: int = 5) -> T:
@@ -297,10 +335,13 @@ def _send_event(
     if name in RESUBMIT_EVENTS and case.state == CaseState.REVISION_REQUESTED:
         deps.cases.save(case, resubmission(deps, case, principal.actor), expected_version=expected)
         return case
-    if name in allowed:
-        deps.cases.save(
-            case, case.receive_event(name, payload or {}, principal.actor), expected_version=expected
-        )
+    definition = deps.workflows.get(case.tenant_id, case.workflow_id, case.workflow_version)
+    event = definition.custom_event(name)
+    if event is None and name not in SUBMIT_EVENTS + RESUBMIT_EVENTS:
+        raise undeclared_event(definition, name)
+    if event is not None and name in allowed:
+        change = custom_event_change(case, event, payload or {}, principal.actor)
+        deps.cases.save(case, change, expected_version=expected)
         return case
     raise Conflict(
         f"the case ({case.state.value}) does not accept the event {name!r}; it accepts: "

@@ -32,12 +32,20 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def await_review(deps: CaseDeps, tenant_id: str, case_id: str, task_token: str) -> None:
+def await_review(
+    deps: CaseDeps, tenant_id: str, case_id: str, task_token: str, execution: str | None = None
+) -> None:
     """Park the case in manual review with the token a reviewer's decision will complete. A case the reviewer
-    already decided (or sent back for a revision) before the step began answers it at once."""
+    already decided (or sent back for a revision) before the step began answers it at once, and so does a
+    `execution` the case no longer waits on (an event sent it back through its checks before the step began):
+    that execution ends, and the case stays with its new run."""
     case = deps.cases.get(tenant_id, case_id)
     expected = case.version
-    if case.state.terminal or case.state == CaseState.REVISION_REQUESTED:
+    if execution is not None and case.runs_started and case.execution_arn != execution:
+        deps.cases.save(
+            case, case.resume_step(task_token, {"decision": "superseded"}), expected_version=expected
+        )
+    elif case.state.terminal or case.state == CaseState.REVISION_REQUESTED:
         deps.cases.save(case, case.review_answer(task_token), expected_version=expected)
     elif case.state == CaseState.MANUAL_REVIEW:  # handed over by the automated part, or a retry of this step
         case.task_tokens["review"] = task_token
