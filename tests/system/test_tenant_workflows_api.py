@@ -80,7 +80,9 @@ def test_a_running_case_finishes_on_its_version_while_new_cases_start_on_the_pub
 
 def test_a_workflow_of_the_tenants_own_runs_with_nothing_deployed_for_it(tenant):
     admin = tenant.reviewer("admin")
-    body = kyc_body(id="kyc-de", name="Person onboarding, Germany", plugins=[{"plugin": "identifiers"}])
+    german = {"==": [{"var": "entity.individual.country"}, "DE"]}
+    plugins = [{"plugin": "identifiers"}, {"plugin": "contact", "name": "contact_de", "when": german}]
+    body = kyc_body(id="kyc-de", name="Person onboarding, Germany", plugins=plugins)
     assert admin.post("/v1/admin/workflows", json=body).status_code == 201
     person = {"type": "individual", "individual": {"first_name": "Ada", "last_name": "Kowalski"}}
     not_yet = tenant.api().post("/v1/cases", json={"workflow": "kyc-de", "entity": person})
@@ -93,6 +95,10 @@ def test_a_workflow_of_the_tenants_own_runs_with_nothing_deployed_for_it(tenant)
     arn, status = execution_status(tenant, case_id)
     assert arn.split(":")[-2].endswith("-kyc")
     assert status == "RUNNING"
+    checks = tenant.reviewer("reviewer").get(f"/v1/review/cases/{case_id}").json()["checks"]
+    assert checks["identifiers"]["status"] in ("ok", "skipped")
+    assert checks["contact_de"]["status"] == "skipped"  # Ada lives in no German address: its condition is false
+    assert "condition (when)" in checks["contact_de"]["data"]["reason"]
     approve(tenant, case_id)
     assert execution_status(tenant, case_id)[1] == "SUCCEEDED"
     items = {w["id"]: w for w in admin.get("/v1/admin/workflows").json()["items"]}

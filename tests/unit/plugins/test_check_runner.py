@@ -13,6 +13,7 @@ import pytest
 from arbiter.plugins import (
     CHECK_FAILED,
     CheckError,
+    InvalidPluginConfig,
     Flag,
     Plugin,
     PluginConfig,
@@ -22,6 +23,7 @@ from arbiter.plugins import (
     RunPolicy,
     TransientCheckError,
     run_checks,
+    validate_configs,
 )
 from arbiter.secrets import SecretRef, SecretUnavailable
 from tests.support.fakes import InMemorySecrets
@@ -403,3 +405,24 @@ def test_checks_can_declare_their_own_policy() -> None:
     results = run([patient], [{"plugin": "patient", "config": {"failures": 4}}], sleep=sleeps)
     assert results["patient"].status == "ok"
     assert sleeps.sleeps == [0.5, 1.0, 2.0, 4.0]
+
+
+def test_a_check_runs_only_where_its_condition_holds_and_is_recorded_skipped_elsewhere() -> None:
+    named = {"==": [{"var": "entity.business.name"}, "Acme Ltd"]}
+    other = {"==": [{"var": "entity.business.country"}, "DE"]}
+    results = run(
+        [Echo()],
+        [
+            {"plugin": "echo", "name": "here", "when": named},
+            {"plugin": "echo", "name": "de_only", "when": other},
+        ],
+    )
+    assert results["here"].status == "ok"
+    assert results["de_only"].status == "skipped"
+    assert results["de_only"].data["reason"] == "the check's condition (when) does not hold for this case"
+
+
+def test_a_condition_that_is_no_json_logic_is_refused_naming_it() -> None:
+    with pytest.raises(InvalidPluginConfig) as caught:
+        validate_configs([{"plugin": "echo", "when": {"no_such_operator": [1]}}], PluginRegistry([Echo()]))
+    assert caught.value.path.startswith("plugins[0].when")

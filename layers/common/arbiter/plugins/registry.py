@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from arbiter.domain.errors import Conflict, InvalidInput
 from arbiter.plugins.contract import Plugin
@@ -39,6 +39,30 @@ class PluginCall(BaseModel):
     #: The check may take longer than an automated run's time (a vendor answering in minutes): the run hands it to
     #: the workflow's Standard execution from the start instead of trying it first.
     long_running: bool = False
+    #: JSON Logic over what the check receives (`entity`, `documents`, `metadata`, `workflow_id`): the check runs
+    #: only when it holds, and is recorded `skipped` otherwise (e.g. `{"==": [{"var": "entity.business.country"},
+    #: "DE"]}` for a German registry).
+    when: dict[str, Any] | None = None
+
+    @field_validator("when")
+    @classmethod
+    def _valid_condition(cls, condition: dict[str, Any] | None) -> dict[str, Any] | None:
+        if condition is not None:
+            from arbiter.rules.jsonlogic import compile as compile_rule  # loads with the first condition
+
+            try:
+                compile_rule(condition, path="when")
+            except InvalidInput as exc:
+                raise ValueError(f"{exc.path}: {exc.message}") from exc
+        return condition
+
+    def applies(self, context: Mapping[str, Any]) -> bool:
+        """Whether the check runs on a case (its `when` holds, or it has none)."""
+        if self.when is None:
+            return True
+        from arbiter.rules.jsonlogic import compile as compile_rule
+
+        return bool(compile_rule(self.when, path="when").truthy(dict(context)))
 
     @model_validator(mode="before")
     @classmethod

@@ -94,6 +94,11 @@ def run_checks(
             name = f"plugins_{index}"
             results[name] = _failure(name, f"plugins[{index}]: the name {call.name!r} is used twice")
             continue
+        if not call.applies(context):
+            results[call.name] = PluginResult.skipped(
+                "the check's condition (when) does not hold for this case"
+            )
+            continue
         results[call.name] = None
         runnable.append((call.name, registry.get(call.plugin), call))
 
