@@ -97,7 +97,9 @@ def test_a_workflow_of_the_tenants_own_runs_with_nothing_deployed_for_it(tenant)
     assert status == "RUNNING"
     checks = tenant.reviewer("reviewer").get(f"/v1/review/cases/{case_id}").json()["checks"]
     assert checks["identifiers"]["status"] in ("ok", "skipped")
-    assert checks["contact_de"]["status"] == "skipped"  # Ada lives in no German address: its condition is false
+    assert (
+        checks["contact_de"]["status"] == "skipped"
+    )  # Ada lives in no German address: its condition is false
     assert "condition (when)" in checks["contact_de"]["data"]["reason"]
     approve(tenant, case_id)
     assert execution_status(tenant, case_id)[1] == "SUCCEEDED"

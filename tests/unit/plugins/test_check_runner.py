@@ -13,8 +13,8 @@ import pytest
 from arbiter.plugins import (
     CHECK_FAILED,
     CheckError,
-    InvalidPluginConfig,
     Flag,
+    InvalidPluginConfig,
     Plugin,
     PluginConfig,
     PluginRegistry,
