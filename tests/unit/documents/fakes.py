@@ -26,12 +26,17 @@ class InMemoryStore:
         data = self.objects.get(key)
         return None if data is None else data[: max_bytes + 1]
 
+    def keys_under(self, prefix: str) -> list[str]:
+        return sorted(k for k in self.objects if k.startswith(prefix))
+
     def delete(self, keys: list[str]) -> None:
         for key in keys:
             self.objects.pop(key, None)
             self.deleted.append(key)
 
-    def download_url(self, key: str, *, expires_in: int, content_type: str | None = None) -> str:
+    def download_url(
+        self, key: str, *, expires_in: int, content_type: str | None = None, filename: str | None = None
+    ) -> str:
         return f"https://bucket.example/{key}?expires={expires_in}"
 
 

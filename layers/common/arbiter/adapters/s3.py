@@ -57,6 +57,14 @@ class S3DocumentStore:
             raise
         return bytes(response["Body"].read(max_bytes + 1))
 
+    def keys_under(self, prefix: str) -> list[str]:
+        """The keys of the objects under `prefix` (current or not: a versioned bucket keeps both)."""
+        keys: set[str] = set()
+        paginator = self._client.get_paginator("list_object_versions")
+        for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix):
+            keys.update(item["Key"] for item in page.get("Versions", []) + page.get("DeleteMarkers", []))
+        return sorted(keys)
+
     def delete(self, keys: list[str]) -> None:
         """Delete every version of each key (the bucket is versioned: a plain delete would only hide them)."""
         for key in keys:
@@ -73,12 +81,14 @@ class S3DocumentStore:
                     Bucket=self._bucket, Delete={"Objects": versions[start : start + 1000], "Quiet": True}
                 )
 
-    def download_url(self, key: str, *, expires_in: int, content_type: str | None = None) -> str:
-        """A presigned GET, valid `expires_in` seconds, shown inline by browsers."""
+    def download_url(
+        self, key: str, *, expires_in: int, content_type: str | None = None, filename: str | None = None
+    ) -> str:
+        """A presigned GET, valid `expires_in` seconds, shown inline by browsers (saved as `filename` if given)."""
         params: dict[str, Any] = {
             "Bucket": self._bucket,
             "Key": key,
-            "ResponseContentDisposition": "inline",
+            "ResponseContentDisposition": f'attachment; filename="{filename}"' if filename else "inline",
         }
         if content_type:
             params["ResponseContentType"] = content_type
