@@ -34,6 +34,9 @@ __all__ = ["render_report"]
 #: Longest value shown in a cell; the whole value is in case.json.
 MAX_VALUE_CHARS = 1500
 THUMBNAIL_MM = 40
+#: An image page without a thumbnail is drawn from its own file only up to this size (a large page decodes to
+#: hundreds of MB; ingestion makes a thumbnail of every page it accepts).
+MAX_PREVIEW_SOURCE_BYTES = 2 * 1024 * 1024
 _WIDTH = A4[0] - 36 * mm
 
 _SHEET = getSampleStyleSheet()
@@ -274,7 +277,8 @@ def _decision_line(decision: dict[str, Any] | None) -> str | None:
 
 def thumbnail(file: BundleFile) -> Flowable | None:
     """The page's thumbnail (or the image itself) scaled into a THUMBNAIL_MM box; None if it cannot be drawn."""
-    for candidate in (file.thumbnail, file.data if (file.content_type or "").startswith("image/") else None):
+    small_image = (file.content_type or "").startswith("image/") and len(file.data) <= MAX_PREVIEW_SOURCE_BYTES
+    for candidate in (file.thumbnail, file.data if small_image else None):
         if not candidate:
             continue
         try:
