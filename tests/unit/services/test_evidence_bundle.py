@@ -14,7 +14,7 @@ import zipfile
 import pypdf
 import pytest
 
-from arbiter.domain.case import RiskAssessment, RuleSetRef
+from arbiter.domain.case import Flag, RiskAssessment, RuleSetRef
 from arbiter.domain.errors import NotAllowed, NotFound
 from arbiter.services import (
     audit_trail,
@@ -28,7 +28,7 @@ from arbiter.services import (
 )
 from arbiter.services.documents import DocumentDeclaration
 from arbiter.services.review import DecisionRequest
-from tests.builders import individual, integrator, reviewer, tenant
+from tests.builders import business, individual, integrator, reviewer, tenant, ubo
 from tests.support.automation import run_automation
 from tests.support.documents import jpeg, png
 from tests.unit.documents.fakes import document_deps
@@ -202,3 +202,45 @@ def test_erasure_deletes_the_case_bundles_with_its_documents():
     retention.erase_entity(deps, reviewer("admin"), "user-1", "asked")
     assert key in deps.store.deleted
     assert deps.store.keys_under(f"evidence/acme/{case_id}/") == []
+
+
+def test_a_four_eyes_decision_shows_the_proposal_and_the_confirmation():
+    deps = document_deps()
+    case, _ = cases.start_case(deps, integrator(), tenant(), workflow="kyc", entity=individual("four-eyes"))
+    stored = deps.cases.get("acme", case.id)
+    change = stored.add_flag(
+        Flag(code="adverse_media", message="a watchlist match", severity="critical"), deps.now()
+    )
+    deps.cases.save(stored, change, expected_version=stored.version)
+    workflow_steps.await_review(deps, "acme", case.id, "review-token")
+    alice, bob = reviewer(user="alice"), reviewer(user="bob")
+    review.decide(
+        deps, alice, case.id, DecisionRequest(decision="approve", reason="media is about a namesake")
+    )
+    review.confirm_decision(deps, bob, case.id)
+
+    _link, _key, bundle = exported(deps, case.id)
+    data = json.loads(bundle.read("case.json"))
+    decisions = [(d["action"], d["actor"]["id"]) for d in data["decisions"]]
+    assert ("decision.proposed", "alice") in decisions
+    assert ("decision.confirmed", "bob") in decisions
+    text = pdf_text(bundle)
+    assert "Confirmed by (four eyes)" in text
+    assert "media is about a namesake" in text
+    assert "adverse_media" in text
+
+
+def test_a_business_bundle_lists_its_owners_and_their_cases():
+    deps = document_deps()
+    owner = ubo("Mary", "Jackson", 60)
+    case, _ = cases.start_case(
+        deps, integrator(), tenant(), workflow="kyb", entity=business("biz-evidence", ubos=[owner])
+    )
+    run_automation(automation_deps(deps), "acme", case.id)
+    _link, _key, bundle = exported(deps, case.id)
+    data = json.loads(bundle.read("case.json"))
+    assert [o["name"] for o in data["owners"]] == ["Mary Jackson"]
+    assert data["owners"][0]["case_id"] in data["case"]["child_case_ids"]
+    text = pdf_text(bundle)
+    assert "Owners' cases" in text
+    assert "Mary Jackson" in text
