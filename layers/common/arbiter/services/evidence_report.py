@@ -277,7 +277,9 @@ def _decision_line(decision: dict[str, Any] | None) -> str | None:
 
 def thumbnail(file: BundleFile) -> Flowable | None:
     """The page's thumbnail (or the image itself) scaled into a THUMBNAIL_MM box; None if it cannot be drawn."""
-    small_image = (file.content_type or "").startswith("image/") and len(file.data) <= MAX_PREVIEW_SOURCE_BYTES
+    small_image = (file.content_type or "").startswith("image/") and len(
+        file.data
+    ) <= MAX_PREVIEW_SOURCE_BYTES
     for candidate in (file.thumbnail, file.data if small_image else None):
         if not candidate:
             continue
