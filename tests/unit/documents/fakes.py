@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, BinaryIO
 
 from arbiter.services.documents import PageUnavailable
 from tests.unit.fakes import FakeDependencies
@@ -18,6 +18,9 @@ class InMemoryStore:
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         self.objects[key] = data
+
+    def put_file(self, key: str, body: BinaryIO, content_type: str) -> None:
+        self.objects[key] = body.read()
 
     def size(self, key: str) -> int | None:
         return len(self.objects[key]) if key in self.objects else None

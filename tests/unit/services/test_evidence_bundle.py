@@ -244,3 +244,18 @@ def test_a_business_bundle_lists_its_owners_and_their_cases():
     text = pdf_text(bundle)
     assert "Owners' cases" in text
     assert "Mary Jackson" in text
+
+
+def test_a_page_deleted_while_the_bundle_is_written_is_left_out_and_says_so():
+    deps = document_deps()
+    case_id = decided_case(deps)
+    gathered = evidence.gather_evidence(deps, reviewer(), case_id)
+    gone = next(f for f in gathered.files if f.path.startswith("documents/selfie/"))
+    deps.store.delete([gone.key])
+    out = io.BytesIO()
+    evidence.build_bundle(gathered, lambda key: deps.store.read(key, deps.max_page_bytes), out)
+    bundle = zipfile.ZipFile(out)
+    assert sorted(bundle.namelist()) == ["case.json", "documents/passport/v1-page1.jpg", "report.pdf"]
+    data = json.loads(bundle.read("case.json"))
+    pages = {d["id"]: d["versions"][0]["pages"][0] for d in data["documents"]}
+    assert (pages["selfie"]["file"], pages["passport"]["file"]) == (None, "documents/passport/v1-page1.jpg")

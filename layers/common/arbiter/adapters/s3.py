@@ -6,7 +6,7 @@ taken from a request.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, BinaryIO
 
 from botocore.exceptions import ClientError
 
@@ -37,6 +37,10 @@ class S3DocumentStore:
     def put(self, key: str, data: bytes, content_type: str) -> None:
         """Store bytes (encrypted at rest by the bucket's default encryption)."""
         self._client.put_object(Bucket=self._bucket, Key=key, Body=data, ContentType=content_type)
+
+    def put_file(self, key: str, body: BinaryIO, content_type: str) -> None:
+        """Store a file's contents from its current position, streamed (it is not read into memory whole)."""
+        self._client.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType=content_type)
 
     def size(self, key: str) -> int | None:
         """The object's size, or None when there is no such object."""

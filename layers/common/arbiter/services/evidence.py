@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 import re
+import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 from pydantic import BaseModel, Field
 
@@ -48,8 +48,11 @@ __all__ = [
 #: The `format` of case.json: raised when a field changes meaning or goes (fields may be added).
 BUNDLE_FORMAT = "arbiter.evidence/1"
 LINK_EXPIRES_SECONDS = 15 * 60
-#: The documents' bytes one bundle may copy: built within a request, in the function's memory.
+#: The documents' bytes one bundle may copy: built within a request, on the function's /tmp (512 MB by default).
 MAX_DOCUMENT_BYTES = 100 * 1024 * 1024
+#: A page's preview in the report: its thumbnail, or an image page without one drawn from its file up to this size
+#: (a large page decodes to hundreds of MB; ingestion makes a thumbnail of every page it accepts).
+MAX_PREVIEW_BYTES = 2 * 1024 * 1024
 
 #: The audit actions that are people's (or the rules') decisions on the case.
 DECISION_ACTIONS = (
@@ -78,12 +81,14 @@ class EvidenceLink(BaseModel):
 
 @dataclass
 class BundleFile:
-    """A document page's file as it goes into the zip (`path`), with its thumbnail for the report."""
+    """A document page's file: where it is stored (`key`) and goes in the zip (`path`), and what the report shows
+    of it (`preview`: its thumbnail, or a small image itself). The file is read only while the zip is written."""
 
     path: str
+    key: str
     content_type: str | None
-    data: bytes
-    thumbnail: bytes | None = None
+    size: int | None = None
+    preview: bytes | None = None
 
 
 @dataclass
@@ -201,7 +206,7 @@ def _safe(text: str) -> str:
 
 
 def _documents(deps: DocumentDeps, case: Case) -> tuple[list[BundleFile], list[dict[str, Any]]]:
-    """The documents' metadata for case.json, each stored page's file read from the bucket."""
+    """The documents' metadata for case.json and the stored pages' files (their previews read from the bucket)."""
     files: list[BundleFile] = []
     described: list[dict[str, Any]] = []
     total = 0
@@ -212,22 +217,19 @@ def _documents(deps: DocumentDeps, case: Case) -> tuple[list[BundleFile], list[d
             for page in pages:
                 path = None
                 if page.object_key:
-                    data = deps.store.read(page.object_key, deps.max_page_bytes)
-                    if data is not None:
-                        total += len(data)
-                        if total > MAX_DOCUMENT_BYTES:
-                            raise BundleTooLarge(
-                                f"the case's documents exceed {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB, more than "
-                                "one bundle carries",
-                                case_id=case.id,
-                            )
-                        path = _page_path(document, version, page)
-                        thumbnail = (
-                            deps.store.read(page.thumbnail_key, deps.max_page_bytes)
-                            if page.thumbnail_key
-                            else None
+                    total += page.size_bytes or deps.max_page_bytes
+                    if total > MAX_DOCUMENT_BYTES:
+                        raise BundleTooLarge(
+                            f"the case's documents exceed {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB, more than one "
+                            "bundle carries",
+                            case_id=case.id,
                         )
-                        files.append(BundleFile(path, page.content_type, data, thumbnail))
+                    path = _page_path(document, version, page)
+                    files.append(
+                        BundleFile(
+                            path, page.object_key, page.content_type, page.size_bytes, _preview(deps, page)
+                        )
+                    )
                 listed.append(_page(page, path))
             versions.append({"version": version, "pages": listed})
         described.append(
@@ -244,6 +246,16 @@ def _documents(deps: DocumentDeps, case: Case) -> tuple[list[BundleFile], list[d
             }
         )
     return files, described
+
+
+def _preview(deps: DocumentDeps, page: Page) -> bytes | None:
+    """The page's thumbnail; for an image page without one, the image itself when it is small."""
+    if page.thumbnail_key:
+        return deps.store.read(page.thumbnail_key, MAX_PREVIEW_BYTES)
+    small = page.size_bytes is not None and page.size_bytes <= MAX_PREVIEW_BYTES
+    if page.object_key and small and (page.content_type or "").startswith("image/"):
+        return deps.store.read(page.object_key, MAX_PREVIEW_BYTES)
+    return None
 
 
 def _page_path(document: Document, version: int, page: Page) -> str:
@@ -267,20 +279,34 @@ def _page(page: Page, path: str | None) -> dict[str, Any]:
     }
 
 
-def build_bundle(evidence: Evidence) -> bytes:
-    """The zip: report.pdf, case.json and the documents' files (stored as they are: they are compressed already)."""
+def build_bundle(evidence: Evidence, read: Callable[[str], bytes | None], out: BinaryIO) -> None:
+    """Write the zip to `out`: the documents' files (`read` by key one at a time, stored as they are: they are
+    compressed already), then report.pdf and case.json. A file gone since it was listed (retention, erasure) is
+    left out, and its page says so (`file: null`)."""
     from arbiter.services.evidence_report import render_report  # ReportLab loads when a bundle is built
 
-    report = render_report(evidence)
-    body = json.dumps(evidence.data, indent=2, sort_keys=True, ensure_ascii=False).encode()
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as bundle:
-        stamp = _zip_time(evidence.data["generated_at"])
-        _add(bundle, "report.pdf", report, stamp, zipfile.ZIP_DEFLATED)
-        _add(bundle, "case.json", body, stamp, zipfile.ZIP_DEFLATED)
+    stamp = _zip_time(evidence.data["generated_at"])
+    with zipfile.ZipFile(out, "w") as bundle:
+        written: list[BundleFile] = []
         for file in evidence.files:
-            _add(bundle, file.path, file.data, stamp, zipfile.ZIP_STORED)
-    return buffer.getvalue()
+            data = read(file.key)
+            if data is not None:
+                _add(bundle, file.path, data, stamp, zipfile.ZIP_STORED)
+                written.append(file)
+        if len(written) < len(evidence.files):
+            _forget_missing(evidence, {f.path for f in written})
+            evidence.files = written
+        _add(bundle, "report.pdf", render_report(evidence), stamp, zipfile.ZIP_DEFLATED)
+        body = json.dumps(evidence.data, indent=2, sort_keys=True, ensure_ascii=False).encode()
+        _add(bundle, "case.json", body, stamp, zipfile.ZIP_DEFLATED)
+
+
+def _forget_missing(evidence: Evidence, written: set[str]) -> None:
+    for document in evidence.data["documents"]:
+        for version in document["versions"]:
+            for page in version["pages"]:
+                if page["file"] and page["file"] not in written:
+                    page["file"] = None
 
 
 def _zip_time(iso: str) -> tuple[int, int, int, int, int, int]:
@@ -307,15 +333,23 @@ def export_evidence(
     `evidence.exported` (who, when, SHA-256). Any role may export (viewers read everything it holds)."""
     principal.require("viewer", "exporting a case's evidence")
     evidence = gather_evidence(deps, principal, case_id, webhook_deliveries=webhook_deliveries)
-    bundle = build_bundle(evidence)
-    sha256 = hashlib.sha256(bundle).hexdigest()
     key = document_keys.evidence_key(principal.tenant_id, case_id)
-    deps.store.put(key, bundle, "application/zip")
+    # Written to a temporary file and uploaded from it: only one page is in memory at a time.
+    with tempfile.TemporaryFile() as out:
+        build_bundle(evidence, lambda k: deps.store.read(k, deps.max_page_bytes), out)
+        size = out.tell()
+        out.seek(0)
+        digest = hashlib.sha256()
+        for chunk in iter(lambda: out.read(1024 * 1024), b""):
+            digest.update(chunk)
+        sha256 = digest.hexdigest()
+        out.seek(0)
+        deps.store.put_file(key, out, "application/zip")
     at = deps.now()
     expires_at = at + dt.timedelta(seconds=LINK_EXPIRES_SECONDS)
     details = {
         "sha256": sha256,
-        "size": len(bundle),
+        "size": size,
         "files": len(evidence.files),
         "format": BUNDLE_FORMAT,
         "audit_entries": evidence.data["audit_verification"]["entries"],
@@ -330,7 +364,7 @@ def export_evidence(
     url = deps.store.download_url(
         key, expires_in=LINK_EXPIRES_SECONDS, content_type="application/zip", filename=filename
     )
-    return EvidenceLink(url=url, expires_at=expires_at, sha256=sha256, size=len(bundle))
+    return EvidenceLink(url=url, expires_at=expires_at, sha256=sha256, size=size)
 
 
 def _record_export(

@@ -34,9 +34,6 @@ __all__ = ["render_report"]
 #: Longest value shown in a cell; the whole value is in case.json.
 MAX_VALUE_CHARS = 1500
 THUMBNAIL_MM = 40
-#: An image page without a thumbnail is drawn from its own file only up to this size (a large page decodes to
-#: hundreds of MB; ingestion makes a thumbnail of every page it accepts).
-MAX_PREVIEW_SOURCE_BYTES = 2 * 1024 * 1024
 _WIDTH = A4[0] - 36 * mm
 
 _SHEET = getSampleStyleSheet()
@@ -276,20 +273,15 @@ def _decision_line(decision: dict[str, Any] | None) -> str | None:
 
 
 def thumbnail(file: BundleFile) -> Flowable | None:
-    """The page's thumbnail (or the image itself) scaled into a THUMBNAIL_MM box; None if it cannot be drawn."""
-    small_image = (file.content_type or "").startswith("image/") and len(
-        file.data
-    ) <= MAX_PREVIEW_SOURCE_BYTES
-    for candidate in (file.thumbnail, file.data if small_image else None):
-        if not candidate:
-            continue
-        try:
-            width, height = ImageReader(io.BytesIO(candidate)).getSize()
-            scale = min(THUMBNAIL_MM * mm / width, THUMBNAIL_MM * mm / height)
-            return Image(io.BytesIO(candidate), width=width * scale, height=height * scale)
-        except Exception:  # noqa: S112 - an unreadable image is shown as text; the file is in the bundle
-            continue
-    return None
+    """The page's preview scaled into a THUMBNAIL_MM box; None if there is none or it cannot be drawn."""
+    if not file.preview:
+        return None
+    try:
+        width, height = ImageReader(io.BytesIO(file.preview)).getSize()
+        scale = min(THUMBNAIL_MM * mm / width, THUMBNAIL_MM * mm / height)
+        return Image(io.BytesIO(file.preview), width=width * scale, height=height * scale)
+    except Exception:  # an unreadable preview is shown as text; the file itself is in the bundle
+        return None
 
 
 def documents_section(data: dict[str, Any], files: list[BundleFile]) -> list[Flowable]:
