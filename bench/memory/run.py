@@ -443,6 +443,12 @@ class Workload:
         assert self.reviewer.get(f"/v1/review/cases/{case_id}").status_code == 200
         for document in listed:
             self.reviewer.get(f"/v1/review/cases/{case_id}/documents/{document['id']}/pages/0")
+        # The evidence bundle copies every page into a zip and draws the thumbnails into its report.
+        started = time.monotonic()
+        bundle = self.reviewer.get(f"/v1/review/cases/{case_id}/evidence", timeout=300)
+        assert bundle.status_code == 200, bundle.text
+        took = time.monotonic() - started
+        print(f"  evidence bundle: {bundle.json()['size'] / 2**20:.1f} MB built in {took:.1f} s", flush=True)
         self.quiesce()
 
     def scheduled(self) -> None:

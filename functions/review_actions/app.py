@@ -26,6 +26,7 @@ from arbiter.api.csv_files import csv_reply
 from arbiter.api.openapi import BEARER_ID_TOKEN_SECURITY, openapi_document, responses
 from arbiter.api.rest import RestApi
 from arbiter.api.review_alerts import review_alerts_router
+from arbiter.api.review_evidence import review_evidence_router
 from arbiter.api.review_schemas import (
     AssignRequest,
     AuditVerification,
@@ -110,6 +111,7 @@ reviewer = app.caller
 app.include_router(admin_rule_sets_router(deps, reviewer))
 app.include_router(admin_workflows_router(deps, reviewer))
 app.include_router(review_alerts_router(deps, reviewer))
+app.include_router(review_evidence_router(deps, reviewer))
 app.include_router(collection_links_router(deps, reviewer, prefix="/v1/review/cases", audience="Review"))
 
 REVIEW = ["review"]

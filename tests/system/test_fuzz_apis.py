@@ -437,6 +437,7 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
             ("getWorkflowDefinition", {"path_parameters": {"workflow_id": "manual-review"}}),
             ("getReviewCase", {"path_parameters": {"case_id": v["in_review"]}}),
             ("verifyAuditTrail", {"path_parameters": {"case_id": v["screened"]}}),
+            ("exportEvidenceBundle", {"path_parameters": {"case_id": v["with_document"]}}),
             (
                 "replayDecision",
                 {"path_parameters": {"case_id": v["replayable"]}, "body": {"against": "pinned"}},

@@ -79,8 +79,9 @@ def test_a_cases_audit_trail_exports_as_csv_with_its_hashes(tenant, stack):
     assert response.headers["content-type"].startswith("text/csv")
     assert response.headers["content-disposition"] == f'attachment; filename="audit-{case_id}.csv"'
     exported = rows(response)
-    audit = reviewer.get(f"/v1/review/cases/{case_id}").json()["audit"]
+    *audit, viewed = reviewer.get(f"/v1/review/cases/{case_id}").json()["audit"]
     assert [r["entry_id"] for r in exported] == [e["id"] for e in audit]
+    assert (viewed["action"], viewed["details"]["entries"]) == ("audit_trail.exported", len(audit))
     assert all(len(r["hash"]) == 64 for r in exported)
     note = next(r for r in exported if r["action"] == "note.added")
     assert note["actor_type"] == "reviewer"

@@ -5,6 +5,7 @@ import { ChecksPanel } from "../components/ChecksPanel";
 import { DecisionDialog, type DecisionBody, type DecisionKind } from "../components/DecisionDialog";
 import { DocumentsPanel } from "../components/DocumentsPanel";
 import { EntityPanel } from "../components/EntityPanel";
+import { EvidencePanel } from "../components/EvidencePanel";
 import { RiskPanel } from "../components/RiskPanel";
 import { Timeline } from "../components/Timeline";
 import { ErrorBox, Loading, RiskBadge, Section, StateBadge } from "../components/ui";
@@ -256,6 +257,7 @@ export function CaseView({ id, me }: { id: string; me: Me | null }) {
               </ActionButton>
             )}
           </Section>
+          <EvidencePanel caseId={item.id} />
           <Notes detail={data} action={actions.note} busy={busy} noteRef={noteRef} onAdd={(t) => perform(() => api("POST", `/v1/review/cases/${encodeURIComponent(id)}/notes`, { text: t }), "Note added.")} />
           <p class="muted small hint">Keys: j / k next and previous case, a approve, r reject, v revision, n note, u queue.</p>
         </aside>

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, BinaryIO
 
 from arbiter.services.documents import PageUnavailable
 from tests.unit.fakes import FakeDependencies
@@ -19,6 +19,9 @@ class InMemoryStore:
     def put(self, key: str, data: bytes, content_type: str) -> None:
         self.objects[key] = data
 
+    def put_file(self, key: str, body: BinaryIO, content_type: str) -> None:
+        self.objects[key] = body.read()
+
     def size(self, key: str) -> int | None:
         return len(self.objects[key]) if key in self.objects else None
 
@@ -26,12 +29,17 @@ class InMemoryStore:
         data = self.objects.get(key)
         return None if data is None else data[: max_bytes + 1]
 
+    def keys_under(self, prefix: str) -> list[str]:
+        return sorted(k for k in self.objects if k.startswith(prefix))
+
     def delete(self, keys: list[str]) -> None:
         for key in keys:
             self.objects.pop(key, None)
             self.deleted.append(key)
 
-    def download_url(self, key: str, *, expires_in: int, content_type: str | None = None) -> str:
+    def download_url(
+        self, key: str, *, expires_in: int, content_type: str | None = None, filename: str | None = None
+    ) -> str:
         return f"https://bucket.example/{key}?expires={expires_in}"
 
 

@@ -61,10 +61,13 @@ def test_the_audit_trail_exports_each_entry_in_order_with_its_hash():
     [case] = started(deps, 1)
     review.add_note(deps, reviewer(), case.id, "=1+1")
     export = exports.export_audit_trail(deps, reviewer("viewer"), case.id)
-    audit = deps.cases.detail("acme", case.id).audit
+    trail = deps.cases.detail("acme", case.id).audit
+    audit = [e for e in trail if e.action != "audit_trail.exported"]
     assert [dict(zip(export.columns, r, strict=True))["entry_id"] for r in export.rows] == [
         e.id for e in audit
     ]
+    (viewed,) = [e for e in trail if e.action == "audit_trail.exported"]
+    assert (viewed.actor.id, viewed.details["entries"]) == ("viewer-1", len(audit))
     note = dict(zip(export.columns, export.rows[-1], strict=True))
     assert note["action"] == "note.added"
     assert note["reason"] == "=1+1"  # made safe when written as CSV, not here

@@ -6,7 +6,7 @@ taken from a request.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, BinaryIO
 
 from botocore.exceptions import ClientError
 
@@ -38,6 +38,10 @@ class S3DocumentStore:
         """Store bytes (encrypted at rest by the bucket's default encryption)."""
         self._client.put_object(Bucket=self._bucket, Key=key, Body=data, ContentType=content_type)
 
+    def put_file(self, key: str, body: BinaryIO, content_type: str) -> None:
+        """Store a file's contents from its current position, streamed (it is not read into memory whole)."""
+        self._client.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType=content_type)
+
     def size(self, key: str) -> int | None:
         """The object's size, or None when there is no such object."""
         try:
@@ -57,6 +61,14 @@ class S3DocumentStore:
             raise
         return bytes(response["Body"].read(max_bytes + 1))
 
+    def keys_under(self, prefix: str) -> list[str]:
+        """The keys of the objects under `prefix` (current or not: a versioned bucket keeps both)."""
+        keys: set[str] = set()
+        paginator = self._client.get_paginator("list_object_versions")
+        for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix):
+            keys.update(item["Key"] for item in page.get("Versions", []) + page.get("DeleteMarkers", []))
+        return sorted(keys)
+
     def delete(self, keys: list[str]) -> None:
         """Delete every version of each key (the bucket is versioned: a plain delete would only hide them)."""
         for key in keys:
@@ -73,12 +85,14 @@ class S3DocumentStore:
                     Bucket=self._bucket, Delete={"Objects": versions[start : start + 1000], "Quiet": True}
                 )
 
-    def download_url(self, key: str, *, expires_in: int, content_type: str | None = None) -> str:
-        """A presigned GET, valid `expires_in` seconds, shown inline by browsers."""
+    def download_url(
+        self, key: str, *, expires_in: int, content_type: str | None = None, filename: str | None = None
+    ) -> str:
+        """A presigned GET, valid `expires_in` seconds, shown inline by browsers (saved as `filename` if given)."""
         params: dict[str, Any] = {
             "Bucket": self._bucket,
             "Key": key,
-            "ResponseContentDisposition": "inline",
+            "ResponseContentDisposition": f'attachment; filename="{filename}"' if filename else "inline",
         }
         if content_type:
             params["ResponseContentType"] = content_type

@@ -6,6 +6,7 @@
 | page copied in by the workflow (remote, inline, file id) | `pages/{tenant}/{case}/{token}` |
 | thumbnail | `thumbnails/{tenant}/{case}/{token}.jpg` |
 | file sent to the Ballerine storage endpoint, or inline page data | `files/{tenant}/{file id}` |
+| evidence bundle a reviewer exported (zip; expires after a day, erased with the case's documents) | `evidence/{tenant}/{case}/{token}.zip` |
 
 Only `uploads/` triggers the ingestion function (the S3 notification's prefix filter).
 """
@@ -19,8 +20,11 @@ from dataclasses import dataclass
 from arbiter.domain.errors import InvalidInput
 
 __all__ = [
+    "EVIDENCE_PREFIX",
     "UPLOADS_PREFIX",
     "UploadKey",
+    "evidence_key",
+    "evidence_prefix",
     "file_key",
     "new_file_id",
     "page_key",
@@ -31,6 +35,7 @@ __all__ = [
 ]
 
 UPLOADS_PREFIX = "uploads/"
+EVIDENCE_PREFIX = "evidence/"
 _TENANT = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 _CASE = re.compile(r"^case_[0-9a-f]{12,64}$")
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
@@ -55,6 +60,16 @@ def page_key(tenant_id: str, case_id: str) -> str:
 
 def thumbnail_key(tenant_id: str, case_id: str) -> str:
     return f"thumbnails/{_checked(tenant_id, case_id)}/{secrets.token_hex(16)}.jpg"
+
+
+def evidence_prefix(tenant_id: str, case_id: str) -> str:
+    """Where a case's evidence bundles live (retention and erasure delete what is under it)."""
+    return f"{EVIDENCE_PREFIX}{_checked(tenant_id, case_id)}/"
+
+
+def evidence_key(tenant_id: str, case_id: str) -> str:
+    """A new key for an evidence bundle of the case."""
+    return f"{evidence_prefix(tenant_id, case_id)}{secrets.token_hex(16)}.zip"
 
 
 def new_file_id() -> str:

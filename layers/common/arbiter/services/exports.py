@@ -10,9 +10,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from arbiter.domain.case import Case
+from arbiter.domain.case import AuditEntry, Case, Change
 from arbiter.domain.principal import Principal
-from arbiter.services.cases import CaseDeps
+from arbiter.services.cases import CaseDeps, rerun_lost_races
 from arbiter.services.ports import CaseQuery
 
 __all__ = ["AUDIT_COLUMNS", "CASE_COLUMNS", "MAX_EXPORT_ROWS", "Export", "export_audit_trail", "export_cases"]
@@ -109,7 +109,8 @@ def _case_row(case: Case) -> list[Any]:
 
 
 def export_audit_trail(deps: CaseDeps, principal: Principal, case_id: str) -> Export:
-    """The case's audit entries as stored, in the chain's order, with their hashes; NotFound."""
+    """The case's audit entries as stored, in the chain's order, with their hashes; NotFound. The export is
+    recorded on the chain as a view (`audit_trail.exported`, after the entries it exported)."""
     principal.require("viewer", "reading a case")
     chain = deps.cases.audit_chain(principal.tenant_id, case_id)
     rows = []
@@ -133,4 +134,18 @@ def export_audit_trail(deps: CaseDeps, principal: Principal, case_id: str) -> Ex
                 record.hash,
             ]
         )
+    _record_view(
+        deps, principal, case_id, {"entries": len(rows), "head": chain.records[-1].hash if rows else None}
+    )
     return Export(AUDIT_COLUMNS, rows)
+
+
+def _record_view(deps: CaseDeps, principal: Principal, case_id: str, details: dict[str, Any]) -> None:
+    def record() -> None:
+        case = deps.cases.get(principal.tenant_id, case_id)
+        entry = AuditEntry(
+            at=deps.now(), actor=principal.actor, action="audit_trail.exported", details=details
+        )
+        deps.cases.save(case, Change(audit=[entry]), expected_version=case.version)
+
+    rerun_lost_races(record)

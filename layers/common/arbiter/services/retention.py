@@ -56,7 +56,9 @@ def _source_files(case: Case) -> list[str]:
 
 
 def _delete_files(deps: DocumentDeps, case: Case) -> None:
-    deps.store.delete(case.stored_keys() + _source_files(case))
+    # Evidence bundles copy the documents and the personal data: they go with them.
+    bundles = deps.store.keys_under(document_keys.evidence_prefix(case.tenant_id, case.id))
+    deps.store.delete(case.stored_keys() + _source_files(case) + bundles)
     for sha256 in _hashes_of(case):
         deps.hashes.forget(case.tenant_id, sha256, case.id)
 
