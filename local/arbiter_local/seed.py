@@ -106,7 +106,8 @@ DEMO_RULE_SETS = Path(__file__).parent / "rule_sets"
 
 
 def install_rule_sets(repository: Any, tenant_id: str) -> dict[str, int]:
-    """Save and publish the demo rule sets (kyb-default, kyc-default) in a tenant; returns id → version."""
+    """Save and publish the demo rule sets (kyb-default, kyc-default, merchant-underwriting-default) in a tenant;
+    returns id → version."""
     from arbiter.rules.evaluation import compile_rule_set
     from arbiter.rules.ruleset import parse_draft
 

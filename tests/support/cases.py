@@ -94,7 +94,8 @@ def business(entity_id: str, **changes: Any) -> dict[str, Any]:
 
 
 def publish_demo_rule_sets(tenant: TenantFixture) -> httpx.Client:
-    """Save and publish the demo rule sets (kyb-default, kyc-default) for the tenant; the admin's client."""
+    """Save and publish the demo rule sets (kyb-default, kyc-default, merchant-underwriting-default) for the
+    tenant; the admin's client."""
     admin = tenant.reviewer("admin")
     for rule_set in DEMO.values():
         created = admin.post("/v1/admin/rule-sets", json=rule_set)

@@ -13,12 +13,13 @@ from arbiter.workflows import builtin_workflows
 
 def test_every_shipped_workflow_loads_and_has_a_state_machine_unless_only_arbiter_opens_it():
     workflows = builtin_workflows()
-    assert set(workflows) == {"kyb", "kyc", "manual-review", "monitoring"}
+    assert set(workflows) == {"kyb", "kyc", "manual-review", "merchant-underwriting", "monitoring"}
     template = Path("template.yaml").read_text(encoding="utf-8")
-    for workflow_id, workflow in workflows.items():
-        has_machine = f'"${{AWS::StackName}}-{workflow_id}"' in template
-        # A monitoring case is opened in review and decided there: no state machine waits on it.
-        assert has_machine == (workflow.opened_by == "integrator"), f"<stack>-{workflow_id}"
+    for workflow in workflows.values():
+        if workflow.opened_by == "integrator":
+            assert f'"${{AWS::StackName}}-{workflow.machine}"' in template, f"<stack>-{workflow.machine}"
+        else:  # a monitoring case is opened in review and decided there: no state machine waits on it
+            assert f'"${{AWS::StackName}}-{workflow.id}"' not in template
 
 
 def test_every_configured_check_validates_against_the_registry():

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from arbiter.domain.case import Case
 from arbiter.domain.document import Document
 from arbiter.domain.entity import Entity
+from arbiter.domain.underwriting import Terms
 from arbiter.domain.workflow import WorkflowDefinition
 from arbiter.services.cases import DocumentInput
 
@@ -105,6 +106,8 @@ class RiskView(BaseModel):
     level: str
     recommendation: str
     rule_set: dict[str, Any] | None = None
+    #: Underwriting: the terms the rules propose (the strictest of every hit's).
+    terms: Terms | None = None
 
 
 class DecisionView(BaseModel):
@@ -112,6 +115,8 @@ class DecisionView(BaseModel):
     reason: str
     automatic: bool
     at: dt.datetime
+    #: Underwriting: the terms the approval grants.
+    terms: Terms | None = None
 
 
 class IssuedCollectionLink(BaseModel):
@@ -252,6 +257,7 @@ def case_view(case: Case) -> CaseView:
             level=case.risk.level,
             recommendation=case.risk.recommendation,
             rule_set=case.risk.rule_set.model_dump() if case.risk.rule_set else None,
+            terms=case.risk.terms,
         )
         if case.risk
         else None,
@@ -260,6 +266,7 @@ def case_view(case: Case) -> CaseView:
             reason=case.decision.reason,
             automatic=case.decision.automatic,
             at=case.decision.at,
+            terms=case.decision.terms,
         )
         if case.decision
         else None,

@@ -39,6 +39,7 @@ from arbiter.domain.events import (
 )
 from arbiter.domain.monitored import MONITORING_WORKFLOW, MonitoredEntity, RiskLevel, monitored_key
 from arbiter.domain.replay import AssessmentInputs
+from arbiter.domain.underwriting import Terms
 
 __all__ = [
     "AUTOMATION_MACHINE",
@@ -136,6 +137,8 @@ class RiskAssessment(BaseModel):
     evaluated_at: dt.datetime
     #: What the rules read, for a replay (domain/replay.py); None for an assessment made without a rule set.
     inputs: AssessmentInputs | None = None
+    #: Underwriting: the terms the hits propose (the strictest of each), None when no hit proposes any.
+    terms: Terms | None = None
 
 
 class Decision(BaseModel):
@@ -146,6 +149,8 @@ class Decision(BaseModel):
     automatic: bool = False
     #: The second reviewer who confirmed `actor`'s proposal, when the workflow's review policy asked for one.
     confirmed_by: Actor | None = None
+    #: Underwriting: the terms the approval grants (the rules' proposal, or a reviewer's within their authority).
+    terms: Terms | None = None
 
 
 class Proposal(BaseModel):
@@ -159,6 +164,8 @@ class Proposal(BaseModel):
     role: Literal["reviewer", "admin"] = "reviewer"
     actor: Actor
     at: dt.datetime
+    #: Underwriting: the terms the proposer set, which a confirmation grants (None: the assessment's).
+    terms: Terms | None = None
 
 
 class RevisionRequest(BaseModel):
@@ -547,8 +554,10 @@ class Case(BaseModel):
         automatic: bool = False,
         at: dt.datetime | None = None,
         confirmed_by: Actor | None = None,
+        terms: Terms | None = None,
     ) -> Change:
-        """The final decision: by a reviewer in manual review, or by the workflow while processing."""
+        """The final decision: by a reviewer in manual review, or by the workflow while processing. An approval
+        carries `terms`, by default those the assessment proposes (underwriting); a rejection none."""
         if automatic:
             self._require(CaseState.PROCESSING, doing="decide automatically")
         else:
@@ -556,8 +565,18 @@ class Case(BaseModel):
             if confirmed_by is None:
                 self._require_no_proposal(doing="decide")
         at = at or _now()
+        if outcome == "rejected":
+            terms = None
+        elif terms is None and self.risk is not None:
+            terms = self.risk.terms
         self.decision = Decision(
-            outcome=outcome, reason=reason, actor=actor, at=at, automatic=automatic, confirmed_by=confirmed_by
+            outcome=outcome,
+            reason=reason,
+            actor=actor,
+            at=at,
+            automatic=automatic,
+            confirmed_by=confirmed_by,
+            terms=terms,
         )
         target = CaseState.APPROVED if outcome == "approved" else CaseState.REJECTED
         change = self._move(target, actor, "case.decided", at, reason=reason, automatic=automatic)
@@ -572,6 +591,7 @@ class Case(BaseModel):
                 risk_score=self.risk.score if self.risk else None,
                 rule_set_id=self.rule_set.id if self.rule_set else None,
                 rule_set_version=self.rule_set.version if self.rule_set else None,
+                terms=terms,
             )
         )
         if outcome == "approved" and self.workflow_id != MONITORING_WORKFLOW:
@@ -637,13 +657,15 @@ class Case(BaseModel):
         requires: list[str],
         role: Literal["reviewer", "admin"],
         at: dt.datetime | None = None,
+        terms: Terms | None = None,
     ) -> Change:
-        """A reviewer's decision that needs a second reviewer: kept as the case's proposal; nothing resumes yet."""
+        """A reviewer's decision that needs a second reviewer: kept as the case's proposal (with the terms the
+        reviewer set, if any); nothing resumes yet."""
         self._require(CaseState.MANUAL_REVIEW, doing="propose a decision")
         self._require_no_proposal(doing="propose a decision")
         at = at or _now()
         self.proposal = Proposal(
-            decision=decision, reason=reason, requires=requires, role=role, actor=actor, at=at
+            decision=decision, reason=reason, requires=requires, role=role, actor=actor, at=at, terms=terms
         )
         self.updated_at = at
         entry = AuditEntry(
@@ -693,7 +715,12 @@ class Case(BaseModel):
             ],
         )
         confirmed += self.decide(
-            outcome, actor=proposal.actor, reason=proposal.reason, at=at, confirmed_by=actor
+            outcome,
+            actor=proposal.actor,
+            reason=proposal.reason,
+            at=at,
+            confirmed_by=actor,
+            terms=proposal.terms,
         )
         return confirmed
 

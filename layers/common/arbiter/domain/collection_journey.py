@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import SchemaError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from arbiter.domain.errors import InvalidInput, InvalidRule
+from arbiter.domain.json_schemas import check_schema, first_error
 
 __all__ = [
     "LANGUAGES",
@@ -112,21 +111,7 @@ class CollectionStep(BaseModel):
     @field_validator("data_schema")
     @classmethod
     def _valid_schema(cls, schema: dict[str, Any]) -> dict[str, Any]:
-        try:
-            Draft202012Validator.check_schema(schema)
-        except SchemaError as exc:
-            where = ".".join(str(p) for p in exc.absolute_path) or "$"
-            raise ValueError(f"not a valid JSON Schema at {where}: {exc.message}") from exc
-        if schema.get("type") != "object":
-            raise ValueError('a step schema describes an object ("type": "object")')
-        return schema
-
-
-_FORMATS = FormatChecker(("date", "email"))
-
-
-def _dotted(parts: Any) -> str:
-    return ".".join(str(p) for p in parts)
+        return check_schema(schema)
 
 
 class StepDataInvalid(InvalidInput):
@@ -135,17 +120,12 @@ class StepDataInvalid(InvalidInput):
 
 def check_step_data(step: CollectionStep, data: Any) -> None:
     """StepDataInvalid naming the first field (in document order) that breaks the step's schema."""
-    validator = Draft202012Validator(step.data_schema, format_checker=_FORMATS)
-    errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
-    if not errors:
+    found = first_error(step.data_schema, data)
+    if found is None:
         return
-    error = errors[0]
-    field = _dotted(error.absolute_path)
-    if error.validator == "required" and isinstance(error.validator_value, list):
-        missing = next((n for n in error.validator_value if n not in (error.instance or {})), "")
-        field = _dotted([*error.absolute_path, missing])
+    field, message = found
     path = f"{step.id}.{field}" if field else step.id
-    raise StepDataInvalid(f"{path}: {error.message}", path=path)
+    raise StepDataInvalid(f"{path}: {message}", path=path)
 
 
 class CollectionJourney(BaseModel):

@@ -13,6 +13,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from arbiter.domain.underwriting import Terms
+
 __all__ = [
     "EVENT_TYPES",
     "AlertClosed",
@@ -128,6 +130,9 @@ class CaseDecided(CaseEvent):
     risk_score: float | None = None
     rule_set_id: str | None = None
     rule_set_version: int | None = None
+    #: Underwriting: the terms an approval grants (risk tier, monthly limit, reserve, settlement delay,
+    #: conditions); absent for workflows that do not underwrite and for rejections.
+    terms: Terms | None = None
 
 
 class CaseDecisionProposed(CaseEvent):

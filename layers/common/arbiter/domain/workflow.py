@@ -12,11 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from arbiter.domain.collection_journey import CollectionJourney
 from arbiter.domain.errors import InvalidInput
+from arbiter.domain.json_schemas import check_schema, first_error
 from arbiter.domain.review_policy import ReviewPolicy
+from arbiter.domain.underwriting import UnderwritingPolicy
 from arbiter.domain.versions import VersionSummary
 
 __all__ = [
@@ -96,9 +98,28 @@ class WorkflowContent(BaseModel):
     review_policy: ReviewPolicy = Field(default_factory=ReviewPolicy)
     #: The hosted journey where an applicant fills in the case themselves (`arbiter.domain.collection_journey`).
     collection: CollectionJourney | None = None
+    #: Underwriting (payment merchants): approvals grant terms (limit, reserve, conditions) the rules propose, and
+    #: each role's authority to change them (`arbiter.domain.underwriting`).
+    underwriting: UnderwritingPolicy | None = None
+    #: A JSON Schema the case's `context` must satisfy when the case starts (e.g. the merchant's application);
+    #: 422 naming the field otherwise.
+    context_schema: dict[str, Any] | None = None
     #: The Standard machine that waits for people on its cases (one of STANDARD_MACHINES); by default the one
     #: named after the workflow, else `kyb` when it waits for owners' reviews and `kyc` when it does not.
     waits_on: Literal["kyb", "kyc", "manual-review"] | None = None
+
+    @field_validator("context_schema")
+    @classmethod
+    def _valid_context_schema(cls, schema: dict[str, Any] | None) -> dict[str, Any] | None:
+        return check_schema(schema) if schema is not None else None
+
+    def check_context(self, context: dict[str, Any]) -> None:
+        """InvalidInput naming the first field of `context` that breaks the workflow's `context_schema`."""
+        found = first_error(self.context_schema, context) if self.context_schema is not None else None
+        if found is not None:
+            field, message = found
+            path = f"context.{field}" if field else "context"
+            raise InvalidInput(f"{path}: {message}", path=path)
 
     @model_validator(mode="after")
     def _events_have_names_of_their_own(self) -> WorkflowContent:

@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from arbiter.domain.case import Recommendation, RiskLevel
 from arbiter.domain.errors import InvalidRule
+from arbiter.domain.underwriting import Terms, merge_terms
 from arbiter.rules import jsonlogic, limits
 from arbiter.rules.budget import FIRST_GRANT, UNSTARTED, Allowance, deadline
 from arbiter.rules.operators import OperatorRegistry, default_registry
@@ -50,6 +51,8 @@ class _Check:
     variables: tuple[str, ...]
     path: str
     table: str | None = None
+    #: Underwriting terms a hit proposes (a rule's or a table row's `terms`).
+    terms: Terms | None = None
     #: Over the save-time limits (a stored version): the error each evaluation reports instead of testing it.
     refused: LimitExceeded | None = None
 
@@ -63,15 +66,20 @@ class Evaluation:
     recommendation: Recommendation
     hits: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    #: The strictest of the terms the hits propose (underwriting), None when no hit proposes any.
+    terms: Terms | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "score": self.score,
             "level": self.level,
             "recommendation": self.recommendation,
             "hits": self.hits,
             "errors": self.errors,
         }
+        if self.terms is not None:
+            out["terms"] = self.terms.model_dump(mode="json", exclude_none=True)
+        return out
 
 
 def _compile(
@@ -150,6 +158,7 @@ class CompiledRuleSet:
                     test=test,
                     variables=tuple(jsonlogic.variables_read(rule.condition)),
                     path=path,
+                    terms=rule.terms,
                     refused=refused,
                 )
             )
@@ -181,6 +190,7 @@ class CompiledRuleSet:
                         variables=tuple(jsonlogic.variables_read(condition)),
                         table=table.id,
                         path=path,
+                        terms=row.terms,
                         refused=inputs_refused or refused,
                     )
                 )
@@ -288,7 +298,10 @@ class CompiledRuleSet:
             level = "low"
         hits = [self._hit(c, context) for c in fired]
         hits.sort(key=lambda h: (-_SEVERITY_RANK[h["severity"]], -h["score"]))
-        return Evaluation(score=score, level=level, recommendation=recommendation, hits=hits, errors=errors)
+        terms = merge_terms(c.terms for c in fired if c.terms is not None)
+        return Evaluation(
+            score=score, level=level, recommendation=recommendation, hits=hits, errors=errors, terms=terms
+        )
 
     @staticmethod
     def _hit(check: _Check, context: Any) -> dict[str, Any]:
@@ -306,6 +319,8 @@ class CompiledRuleSet:
         }
         if check.table:
             hit["table_id"] = check.table
+        if check.terms is not None:
+            hit["terms"] = check.terms.model_dump(mode="json", exclude_none=True)
         return hit
 
 

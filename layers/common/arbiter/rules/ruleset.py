@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from arbiter.domain.errors import InvalidRule
+from arbiter.domain.underwriting import Terms
 from arbiter.domain.versions import VersionSummary
 
 __all__ = [
@@ -56,6 +57,8 @@ class Rule(BaseModel):
         default="general", max_length=64, description="What the rule is about (country, ownership…)"
     )
     enabled: bool = True
+    #: Underwriting terms a hit proposes (the strictest of every hit's wins: arbiter.domain.underwriting).
+    terms: Terms | None = None
 
 
 class TableInput(BaseModel):
@@ -78,6 +81,8 @@ class DecisionRow(BaseModel):
     score: float = Field(default=0, ge=-1000, le=1000)
     severity: Severity = "medium"
     description: str = Field(default="", max_length=2000)
+    #: Underwriting terms the row proposes when it hits.
+    terms: Terms | None = None
 
 
 class DecisionTable(BaseModel):

@@ -166,6 +166,8 @@ def start_case(
             path="workflow",
         )
     _check_entity(definition, entity)
+    if submit:  # a case still collecting gets its context from the applicant
+        definition.check_context(context or {})
     at = deps.now()
     if entity.id and not tenant.settings.allow_multiple_active_cases:
         active = active_case(deps, tenant.id, entity.id, definition.id)

@@ -13,6 +13,7 @@ from arbiter.domain.principal import Principal
 from arbiter.domain.review_policy import ReviewPolicy
 from arbiter.domain.screening import ScreeningHit, screening_hits
 from arbiter.domain.tenant import Tenant
+from arbiter.domain.underwriting import Terms
 from arbiter.services import workflow_steps
 from arbiter.services.cases import CaseDeps
 
@@ -115,6 +116,7 @@ def record_decision(
     audit: Sequence[AuditEntry] = (),
     single: bool = True,
     confirming: bool = False,
+    terms: Terms | None = None,
 ) -> Case:
     """Approve, reject or ask for a revision of `case` (as read, in manual review); its workflow resumes from the
     outbox once the decision is stored.
@@ -156,7 +158,7 @@ def record_decision(
         change = case.confirm_proposal(principal.actor, at=at)
     else:
         outcome: Literal["approved", "rejected"] = "approved" if decision == "approve" else "rejected"
-        change = case.decide(outcome, actor=principal.actor, reason=reason, at=at)
+        change = case.decide(outcome, actor=principal.actor, reason=reason, at=at, terms=terms)
     change.audit += list(audit)
     # The race is settled here; the decision and the continuation that resumes the workflow are one write.
     deps.cases.save(case, change, expected_version=expected)

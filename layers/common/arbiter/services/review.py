@@ -12,6 +12,7 @@ from arbiter.domain.document import DocumentDecision
 from arbiter.domain.errors import Conflict, InvalidInput, NotAllowed
 from arbiter.domain.principal import Principal
 from arbiter.domain.review_policy import ReviewPolicy
+from arbiter.domain.underwriting import Terms
 from arbiter.domain.workflow_picture import workflow_picture
 from arbiter.services.cases import CaseDeps, rerun_lost_races
 from arbiter.services.dashboard import review_dashboard
@@ -54,6 +55,9 @@ class DecisionRequest(BaseModel):
     decision: Literal["approve", "reject", "revision"]
     reason: str = Field(min_length=1, max_length=4000)
     documents: list[DocumentDecisionInput] = Field(default_factory=list, max_length=100)
+    #: Underwriting: the terms to approve on, when the reviewer changes those the rules proposed (within their
+    #: role's authority: the workflow's `underwriting` policy).
+    terms: Terms | None = None
 
     @model_validator(mode="after")
     def _reason_not_blank(self) -> DecisionRequest:
@@ -227,8 +231,9 @@ def _decide(deps: CaseDeps, principal: Principal, case_id: str, request: Decisio
             state=case.state.value,
         )
     _require_not_opener(case, principal)
+    terms_entries = _adjusted_terms(deps, principal, case, request)
     _apply_document_decisions(case, request, principal, deps.now())
-    audit = _document_decision_entries(request, principal, deps.now())
+    audit = _document_decision_entries(request, principal, deps.now()) + terms_entries
     reasons = second_review_reasons(deps, case, request.decision)
     if reasons and request.decision != "revision":
         return _propose(deps, principal, case, request, reasons, audit)
@@ -241,7 +246,33 @@ def _decide(deps: CaseDeps, principal: Principal, case_id: str, request: Decisio
         document_ids=[d.document_id for d in request.documents if d.decision == "revision"],
         audit=audit,
         single=False,
+        terms=request.terms,
     )
+
+
+def _adjusted_terms(
+    deps: CaseDeps, principal: Principal, case: Case, request: DecisionRequest
+) -> list[AuditEntry]:
+    """Check terms a reviewer set (422 where the workflow does not underwrite or the decision is no approval, 403
+    beyond the role's authority); the audit entry that records what changed."""
+    if request.terms is None:
+        return []
+    policy = deps.workflows.get(case.tenant_id, case.workflow_id, case.workflow_version).underwriting
+    if policy is None:
+        raise InvalidInput(
+            f"workflow {case.workflow_id} does not underwrite: it grants no terms", path="terms"
+        )
+    if request.decision != "approve":
+        raise InvalidInput("terms go with an approval", path="terms")
+    proposed = case.risk.terms if case.risk else None
+    policy.check(principal.roles, proposed, request.terms)
+    changed = request.terms.changes_from(proposed or Terms())
+    details = {
+        "proposed": proposed.model_dump(mode="json", exclude_none=True) if proposed else None,
+        "granted": request.terms.model_dump(mode="json", exclude_none=True),
+        "changed": changed,
+    }
+    return [AuditEntry(at=deps.now(), actor=principal.actor, action="terms.adjusted", details=details)]
 
 
 def _propose(
@@ -276,6 +307,7 @@ def _propose(
         requires=reasons,
         role=policy.second_reviewer_role,
         at=deps.now(),
+        terms=request.terms,
     )
     change.audit += audit
     deps.cases.save(case, change, expected_version=expected)

@@ -93,6 +93,7 @@ class RuleSetAssessor:
             errors=evaluation.errors,
             evaluated_at=at,
             inputs=inputs_read(rules, context, evaluation.recommendation),
+            terms=evaluation.terms,
         )
 
 

@@ -19,6 +19,7 @@ from arbiter.plugins.builtin.sanctions import (
 )
 from arbiter.plugins.builtin.vendor_http import ResponseSchemaMismatch, VendorHttpPlugin
 from arbiter.plugins.builtin.website import WebsitePlugin, registrable_domain
+from arbiter.plugins.builtin.website_content import WebsiteContentPlugin
 from arbiter.plugins.registry import PluginRegistry
 
 
@@ -36,6 +37,7 @@ def builtin_registry(
             IdentifiersPlugin(),
             ContactPlugin(),
             WebsitePlugin(egress),
+            WebsiteContentPlugin(egress),
             OwnershipPlugin(),
             VendorHttpPlugin(egress),
             CustomLambdaPlugin(invoker),
@@ -58,6 +60,7 @@ __all__ = [
     "WatchlistMissing",
     "WatchlistSource",
     "WatchlistUnavailable",
+    "WebsiteContentPlugin",
     "WebsitePlugin",
     "builtin_registry",
     "registrable_domain",

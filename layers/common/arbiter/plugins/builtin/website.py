@@ -129,37 +129,45 @@ class WebsitePlugin(Plugin[WebsiteConfig]):
 
     def _fetch(self, url: str, config: WebsiteConfig) -> tuple[EgressResponse | None, str | None, bool]:
         """(response, error text, whether TLS failed to verify)."""
-        limits = EgressLimits(
-            connect_timeout_seconds=min(5.0, config.timeout_seconds),
-            read_timeout_seconds=config.timeout_seconds,
-            total_timeout_seconds=config.timeout_seconds,
-            max_bytes=config.max_bytes,
-            max_redirects=config.max_redirects,
-        )
-        candidates = [url]
-        if config.try_http and url.startswith("https://"):
-            candidates.append("http://" + url.removeprefix("https://"))
-        failure = None
-        for candidate in candidates:
-            try:
-                return (
-                    self._egress.fetch(
-                        candidate,
-                        allow=config.allow,
-                        limits=limits,
-                        truncate=True,
-                        headers={"Accept": "text/html,*/*;q=0.5"},
-                    ),
-                    None,
-                    False,
-                )
-            except TLSVerificationFailed as e:
-                return None, e.message, True
-            except (EgressRefused, InvalidURL) as e:
-                return None, e.message, False
-            except EgressError as e:
-                failure = failure or e.message
-        return None, failure, False
+        return fetch_site(self._egress, url, config)
+
+
+def fetch_site(
+    egress: EgressClient, url: str, config: WebsiteConfig
+) -> tuple[EgressResponse | None, str | None, bool]:
+    """Fetch a page of a merchant's site within `config`'s limits (https, then http when `try_http` and https
+    cannot connect): (response, error text, whether TLS failed to verify)."""
+    limits = EgressLimits(
+        connect_timeout_seconds=min(5.0, config.timeout_seconds),
+        read_timeout_seconds=config.timeout_seconds,
+        total_timeout_seconds=config.timeout_seconds,
+        max_bytes=config.max_bytes,
+        max_redirects=config.max_redirects,
+    )
+    candidates = [url]
+    if config.try_http and url.startswith("https://"):
+        candidates.append("http://" + url.removeprefix("https://"))
+    failure = None
+    for candidate in candidates:
+        try:
+            return (
+                egress.fetch(
+                    candidate,
+                    allow=config.allow,
+                    limits=limits,
+                    truncate=True,
+                    headers={"Accept": "text/html,*/*;q=0.5"},
+                ),
+                None,
+                False,
+            )
+        except TLSVerificationFailed as e:
+            return None, e.message, True
+        except (EgressRefused, InvalidURL) as e:
+            return None, e.message, False
+        except EgressError as e:
+            failure = failure or e.message
+    return None, failure, False
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,0 +1,165 @@
+"""Merchant underwriting on the local stack: three merchants, their websites served by the test, read by the
+website content check through the egress guard; the decision table proposes the terms; a reviewer adjusts them
+within their role's authority, and the terms travel with the decision."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import pytest
+
+from arbiter.workflows import builtin_workflows
+from tests.support.cases import publish_demo_rule_sets
+from tests.support.merchant_sites import SITES
+from tests.waiting import wait_for
+
+
+@pytest.fixture
+def underwriting(tenant, serve) -> dict[str, str]:
+    """The tenant's rule sets published, its merchant-underwriting version reaching this machine's sites (the
+    egress guard refuses loopback unless a check's `allow` names it), and each merchant's site served."""
+    admin = publish_demo_rule_sets(tenant)
+    workflow = builtin_workflows()["merchant-underwriting"].model_dump(mode="json")
+    for check in workflow["plugins"]:
+        if check["plugin"] in ("website", "website_content"):
+            check["config"] = {**check.get("config", {}), "allow": ["127.0.0.1"], "try_http": False}
+    saved = admin.post("/v1/admin/workflows", json=workflow)
+    assert saved.status_code == 201, saved.text
+    published = admin.post(
+        f"/v1/admin/workflows/merchant-underwriting/versions/{saved.json()['version']}/publish"
+    )
+    assert published.status_code == 200, published.text
+    return {name: f"http://127.0.0.1:{serve(routes).port}/" for name, routes in SITES.items()}
+
+
+def apply(tenant, name: str, website: str, mcc: str, volume: float, **application: Any) -> dict[str, Any]:
+    body = {
+        "workflow": "merchant-underwriting",
+        "entity": {
+            "type": "business",
+            "id": f"m-{secrets.token_hex(3)}",
+            "business": {"name": name, "country_of_incorporation": "DE", "website": website},
+        },
+        # Everything else a request carries is the case's context, which rules read as `context.…`.
+        "application": {
+            "mcc": mcc,
+            "monthly_volume": volume,
+            "average_ticket": 60,
+            "currency": "EUR",
+            "chargeback_ratio": 0.2,
+            "payment_methods": ["card"],
+            **application,
+        },
+    }
+    created = tenant.api().post("/v1/cases", json=body)
+    assert created.status_code == 202, created.text
+    case_id = created.json()["id"]
+    return wait_for(
+        lambda: (c := tenant.api().get(f"/v1/cases/{case_id}").json())["state"] != "processing" and c,
+        timeout=90,
+        what=f"{name} assessed",
+    )
+
+
+def test_terms_for_a_saas_merchant_a_travel_agency_and_a_prohibited_goods_shop(
+    tenant, underwriting, bus_events
+):
+    saas = apply(tenant, "BrightDesk GmbH", underwriting["brightdesk"], "5734", 40_000)
+    assert saas["state"] == "approved", saas
+    assert saas["decision"]["terms"] == {
+        "risk_tier": "low",
+        "monthly_limit": 150000.0,
+        "currency": "EUR",
+        "reserve_percent": 0.0,
+        "reserve_days": 0,
+        "settlement_delay_days": 2,
+        "conditions": [],
+    }
+    decided = wait_for(
+        lambda: [e for e in bus_events.for_case(saas["id"]) if e["detail-type"] == "case.decided"],
+        timeout=30,
+        what="case.decided on the bus",
+    )
+    assert decided[0]["detail"]["terms"]["risk_tier"] == "low"
+
+    travel = apply(tenant, "Horizonte Viajes S.L.", underwriting["horizonte-viajes"], "4722", 80_000)
+    assert travel["state"] == "manual_review"
+    proposed = travel["risk"]["terms"]
+    assert (proposed["risk_tier"], proposed["monthly_limit"], proposed["reserve_percent"]) == (
+        "high",
+        50000.0,
+        10.0,
+    )
+    assert "3-D Secure required" in proposed["conditions"]
+
+    shop = apply(tenant, "Luxe Time Trading Ltd", underwriting["luxetime"], "5944", 20_000)
+    assert shop["state"] == "rejected"
+    checks = tenant.reviewer("viewer").get(f"/v1/review/cases/{shop['id']}").json()["checks"]
+    assert {p["term"] for p in checks["website_content"]["data"]["prohibited"]} == {
+        "counterfeit",
+        "replica watches",
+    }
+    assert "terms" not in shop["decision"] or shop["decision"]["terms"] is None
+
+
+def test_an_underwriter_adjusts_terms_within_their_authority_only(tenant, underwriting):
+    travel = apply(tenant, "Horizonte Viajes S.L.", underwriting["horizonte-viajes"], "4722", 80_000)
+    reviewer = tenant.reviewer("reviewer")
+    path = f"/v1/review/cases/{travel['id']}/decision"
+    proposed = travel["risk"]["terms"]
+    before = reviewer.get(f"/v1/review/cases/{travel['id']}").json()["audit"]
+
+    raised = reviewer.post(
+        path,
+        json={
+            "decision": "approve",
+            "reason": "seasonal peak",
+            "terms": {**proposed, "monthly_limit": 200_000},
+        },
+    )
+    assert raised.status_code == 403, raised.text
+    assert "beyond your authority (at most 100,000)" in raised.json()["message"]
+    relaxed = reviewer.post(
+        path, json={"decision": "approve", "reason": "x", "terms": {**proposed, "reserve_percent": 0}}
+    )
+    assert relaxed.status_code == 403, relaxed.text
+    view = reviewer.get(f"/v1/review/cases/{travel['id']}").json()
+    assert (view["case"]["state"], view["audit"]) == ("manual_review", before)  # nothing written
+
+    tightened = {
+        **proposed,
+        "monthly_limit": 40_000,
+        "conditions": [*proposed["conditions"], "Weekly payouts"],
+    }
+    approved = reviewer.post(
+        path, json={"decision": "approve", "reason": "licensed agency", "terms": tightened}
+    )
+    assert approved.status_code == 200, approved.text
+    case = wait_for(
+        lambda: (c := tenant.api().get(f"/v1/cases/{travel['id']}").json())["state"] == "approved" and c,
+        timeout=60,
+        what="approved",
+    )
+    assert case["decision"]["terms"]["monthly_limit"] == 40000.0
+    assert case["decision"]["terms"]["conditions"][-1] == "Weekly payouts"
+    adjusted = [
+        e
+        for e in reviewer.get(f"/v1/review/cases/{travel['id']}").json()["audit"]
+        if e["action"] == "terms.adjusted"
+    ]
+    assert adjusted[0]["details"]["changed"] == ["monthly_limit", "conditions"]
+
+
+def test_an_application_that_breaks_the_workflows_schema_is_refused_naming_the_field(tenant, underwriting):
+    body = {
+        "workflow": "merchant-underwriting",
+        "entity": {"type": "business", "business": {"name": "Nameless GmbH"}},
+        "application": {"monthly_volume": 1000, "average_ticket": 10, "currency": "EUR"},
+    }
+    refused = tenant.api().post("/v1/cases", json=body)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["path"] == "context.application.mcc"
+    body["application"]["mcc"] = "travel"
+    assert tenant.api().post("/v1/cases", json=body).json()["path"] == "context.application.mcc"
+    assert tenant.api().get("/v1/cases", params={"workflow": "merchant-underwriting"}).json()["items"] == []
