@@ -242,7 +242,11 @@ def test_the_demo_tenant_decides_with_its_seeded_rule_sets(stack):
 
     import httpx
 
-    assert stack.seeded["rule_sets"] == {"kyb-default": 1, "kyc-default": 1, "merchant-underwriting-default": 1}
+    assert stack.seeded["rule_sets"] == {
+        "kyb-default": 1,
+        "kyc-default": 1,
+        "merchant-underwriting-default": 1,
+    }
     with httpx.Client(base_url=stack.api_url, headers={"Authorization": "Bearer secret"}, timeout=30) as api:
         clean = api.post(
             "/v1/cases", json={"workflow": "kyb", "entity": business(f"demo-{secrets.token_hex(4)}")}

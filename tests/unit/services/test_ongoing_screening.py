@@ -242,7 +242,12 @@ def test_an_object_no_workflow_reads_is_left_alone(deps):
 
 
 def test_an_integrator_cannot_start_a_monitoring_case_nor_sees_it_among_the_workflows(deps):
-    assert [w.id for w in cases.startable_workflows(deps, "acme")] == ["kyb", "kyc", "manual-review", "merchant-underwriting"]
+    assert [w.id for w in cases.startable_workflows(deps, "acme")] == [
+        "kyb",
+        "kyc",
+        "manual-review",
+        "merchant-underwriting",
+    ]
     with pytest.raises(InvalidInput, match="opened by Arbiter itself") as caught:
         cases.start_case(deps, integrator(), tenant(), workflow=MONITORING_WORKFLOW, entity=individual("e-1"))
     assert caught.value.context["path"] == "workflow"
