@@ -33,6 +33,7 @@ from arbiter.api.schemas import (
     workflow_list,
 )
 from arbiter.api.transactions import transactions_router
+from arbiter.api.underwriting import underwriting_router
 from arbiter.domain.case import CaseState
 from arbiter.domain.errors import Unauthenticated
 from arbiter.domain.principal import Principal
@@ -80,6 +81,7 @@ app: RestApi[tuple[Principal, Tenant]] = RestApi(
 )
 app.include_router(ballerine.ballerine_router(deps, app.caller))
 app.include_router(transactions_router(deps, app.caller))
+app.include_router(underwriting_router(deps, app.caller))
 app.include_router(collection_links_router(deps, lambda: app.caller()[0], prefix="/v1/cases"))
 app.include_router(collection_router(deps, lambda: app.caller()[0]))
 

@@ -248,6 +248,30 @@ def world(stack: Any) -> Iterator[World]:
         timeout=60,
         what=f"{replayable} assessed",
     )
+    # A merchant the demo underwriting rules approved with terms: its monthly figures can be reported.
+    rules = admin.post("/v1/admin/rule-sets", json=DEMO["merchant-underwriting-default"])
+    assert rules.status_code == 201, rules.text
+    published = admin.post(
+        f"/v1/admin/rule-sets/merchant-underwriting-default/versions/{rules.json()['version']}/publish"
+    )
+    assert published.status_code == 200, published.text
+    merchant_entity = f"fz-merchant-{suffix}"
+    merchant = api.post(
+        "/v1/cases",
+        json={
+            "workflow": "merchant-underwriting",
+            "entity": {
+                "type": "business",
+                "id": merchant_entity,
+                "business": {"name": "Fuzz Software GmbH", "country_of_incorporation": "DE"},
+            },
+            "application": {"mcc": "5734", "monthly_volume": 1000, "average_ticket": 10, "currency": "EUR"},
+        },
+    )
+    assert merchant.status_code == 202, merchant.text
+    wait_for(
+        lambda: _state(world, merchant.json()["id"]) == "approved", timeout=60, what="the merchant approved"
+    )
     link = api.post(f"/v1/cases/{collecting}/collection-links", json={})
     assert link.status_code == 201, link.text
     applying = _case(world, "kyc", {**PERSON, "id": f"fz-apply-{suffix}"}, submit=False)
@@ -272,6 +296,7 @@ def world(stack: Any) -> Iterator[World]:
         }
     )
     world.values = {
+        "merchant_entity": merchant_entity,
         "collecting": collecting,
         "to_submit": to_submit,
         "in_review": in_review,
@@ -361,6 +386,13 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
                 {"path_parameters": {"case_id": v["collecting"], "link_id": REAL_IDS["link_id"][0]}},
             ),
             ("getTransaction", {"path_parameters": {"transaction_id": REAL_IDS["transaction_id"][0]}}),
+            (
+                "reportUnderwritingMetrics",
+                {
+                    "path_parameters": {"entity_id": v["merchant_entity"]},
+                    "body": {"period": "2026-11", "processed_volume": 10, "currency": "EUR"},
+                },
+            ),
             ("decideTransaction", {"body": transaction_body(f"fz-tx-{secrets.token_hex(4)}")}),
             (
                 "queueTransactionBatch",

@@ -163,3 +163,39 @@ def test_an_application_that_breaks_the_workflows_schema_is_refused_naming_the_f
     body["application"]["mcc"] = "travel"
     assert tenant.api().post("/v1/cases", json=body).json()["path"] == "context.application.mcc"
     assert tenant.api().get("/v1/cases", params={"workflow": "merchant-underwriting"}).json()["items"] == []
+
+
+def test_a_month_over_the_limit_or_the_chargeback_threshold_opens_one_review_case(tenant, underwriting):
+    saas = apply(tenant, "BrightDesk GmbH", underwriting["brightdesk"], "5734", 40_000)
+    assert saas["state"] == "approved"
+    entity_id = saas["entity"]["id"]
+    api = tenant.api()
+    path = f"/v1/entities/{entity_id}/underwriting-metrics"
+
+    quiet = api.post(
+        path,
+        json={"period": "2026-10", "processed_volume": 90_000, "currency": "EUR", "chargeback_ratio": 0.3},
+    )
+    assert quiet.status_code == 200, quiet.text
+    assert (quiet.json()["triggers"], quiet.json()["case_id"]) == ([], None)
+
+    month = {"period": "2026-11", "processed_volume": 182_000, "currency": "EUR", "chargeback_ratio": 1.2}
+    busy = api.post(path, json=month)
+    assert busy.status_code == 200, busy.text
+    body = busy.json()
+    assert [t["code"] for t in body["triggers"]] == ["volume_over_limit", "chargebacks_over_threshold"]
+    assert "over the monthly limit of 150,000" in body["triggers"][0]["message"]
+    assert body["opened"] is True
+    again = api.post(path, json=month).json()
+    assert (again["case_id"], again["opened"]) == (body["case_id"], False)  # one month, one case
+
+    review = tenant.stored_case(body["case_id"])
+    assert (review.workflow_id, review.onboarding_case_id) == ("merchant-underwriting", saas["id"])
+    assert review.context["reported"]["processed_volume"] == 182000
+    assert review.context["application"]["mcc"] == "5734"
+
+    assert api.post(path, json={**month, "currency": "USD"}).status_code == 422
+    assert api.post(path, json={**month, "period": "2026-13"}).status_code == 422
+    assert api.post("/v1/entities/nobody/underwriting-metrics", json=month).status_code == 404
+    other = tenant.api(key="not-a-key").post(path, json=month)
+    assert other.status_code == 401

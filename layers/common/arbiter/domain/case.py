@@ -490,10 +490,14 @@ class Case(BaseModel):
         due: dt.date,
         at: dt.datetime,
         machine: str | None = None,
+        context: dict[str, Any] | None = None,
+        triggers: list[str] | None = None,
     ) -> tuple[Case, Change]:
-        """A periodic review: the customer approved by `record.case_id` is due (`due`), and its workflow runs
-        again from the start (checks, rules, the decision or a reviewer); its approval renews the customer's record
-        in the monitored index, and with it the next due day."""
+        """A periodic review: the customer approved by `record.case_id` is due (`due`), or something it reported
+        asks for a review before (`triggers`: re-underwriting), and its workflow runs again from the start (checks,
+        rules, the decision or a reviewer) on the entity and `context` (the onboarding case's, and what was
+        reported); its approval renews the customer's record in the monitored index, and with it the next due
+        day."""
         case, change = cls.open(
             tenant_id=tenant_id,
             workflow_id=workflow_id,
@@ -506,6 +510,7 @@ class Case(BaseModel):
             onboarding_case_id=record.case_id,
             review_due=due,
             machine=machine,
+            context=context or {},
         )
         change.events.append(
             EntityReviewDue(
@@ -514,6 +519,7 @@ class Case(BaseModel):
                 approved_at=record.since,
                 risk_level=record.risk_level,
                 due=due,
+                triggers=triggers or [],
             )
         )
         change += case.start_automation()

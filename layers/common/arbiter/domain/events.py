@@ -231,6 +231,11 @@ class EntityReviewDue(CaseEvent):
         description="The approving case's risk level, which set the interval (none: counted as low)"
     )
     due: dt.date = Field(description="The day the review was due")
+    triggers: list[str] = Field(
+        default_factory=list,
+        description="Why the review was opened before it was due (re-underwriting: `volume_over_limit`, "
+        "`chargebacks_over_threshold`); empty for a review on schedule",
+    )
 
 
 class WebhookDeliveryFailed(ArbiterEvent):

@@ -20,7 +20,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from arbiter.domain.errors import NotAllowed
 
-__all__ = ["RISK_TIERS", "Authority", "Terms", "UnderwritingPolicy", "merge_terms"]
+__all__ = [
+    "RISK_TIERS",
+    "Authority",
+    "MerchantMetrics",
+    "Terms",
+    "Trigger",
+    "UnderwritingPolicy",
+    "merge_terms",
+]
 
 RiskTier = Literal["low", "medium", "high", "very_high"]
 RISK_TIERS: tuple[RiskTier, ...] = ("low", "medium", "high", "very_high")
@@ -105,12 +113,65 @@ def _default_authority() -> dict[AuthorityRole, Authority]:
     }
 
 
+def _default_chargeback_thresholds() -> dict[RiskTier, float]:
+    return {"low": 0.9, "medium": 0.9, "high": 1.5, "very_high": 2.0}
+
+
+class MerchantMetrics(BaseModel):
+    """What an approved merchant processed in a month, as the integrator reports it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="The month, YYYY-MM")
+    processed_volume: float = Field(ge=0)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    #: Chargebacks as a percentage of the month's transactions.
+    chargeback_ratio: float | None = Field(default=None, ge=0, le=100)
+    refund_ratio: float | None = Field(default=None, ge=0, le=100)
+
+
+class Trigger(BaseModel):
+    """A reason to underwrite a merchant again before its review is due."""
+
+    code: Literal["volume_over_limit", "chargebacks_over_threshold"]
+    message: str
+
+
 class UnderwritingPolicy(BaseModel):
-    """A workflow that underwrites: its approvals carry terms, and each role's authority to change them."""
+    """A workflow that underwrites: its approvals carry terms, each role's authority to change them, and the
+    chargeback ratio per tier past which a merchant is underwritten again."""
 
     model_config = ConfigDict(extra="forbid")
 
     authority: dict[AuthorityRole, Authority] = Field(default_factory=_default_authority)
+    chargeback_thresholds: dict[RiskTier, float] = Field(default_factory=_default_chargeback_thresholds)
+
+    def triggers(self, terms: Terms | None, metrics: MerchantMetrics) -> list[Trigger]:
+        """What in `metrics` breaks the granted `terms`: the volume over the monthly limit, the chargeback ratio
+        over the tier's threshold."""
+        if terms is None:
+            return []
+        found = []
+        limit = terms.monthly_limit
+        if limit is not None and metrics.processed_volume > limit:
+            found.append(
+                Trigger(
+                    code="volume_over_limit",
+                    message=f"processed {metrics.processed_volume:,.0f} {metrics.currency} in {metrics.period}, "
+                    f"over the monthly limit of {limit:,.0f}",
+                )
+            )
+        threshold = self.chargeback_thresholds.get(terms.risk_tier) if terms.risk_tier else None
+        ratio = metrics.chargeback_ratio
+        if threshold is not None and ratio is not None and ratio > threshold:
+            found.append(
+                Trigger(
+                    code="chargebacks_over_threshold",
+                    message=f"chargebacks at {ratio:g} % in {metrics.period}, over the {terms.risk_tier} tier's "
+                    f"{threshold:g} %",
+                )
+            )
+        return found
 
     def check(self, roles: Iterable[str], proposed: Terms | None, adjusted: Terms) -> None:
         """NotAllowed naming what is beyond the roles' authority (the most any of them has)."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
 
@@ -25,7 +25,7 @@ from arbiter.domain.tenant import Tenant
 from arbiter.services.cases import CaseDeps, active_case, pin_rule_set
 from arbiter.services.ports import MonitoredEntities, TenantDirectory
 
-__all__ = ["PeriodicReviewDeps", "ReviewRun", "open_due_reviews", "review_case_id"]
+__all__ = ["PeriodicReviewDeps", "ReviewRun", "open_due_reviews", "open_review", "review_case_id"]
 
 log = Logger(child=True)
 
@@ -79,7 +79,7 @@ def open_due_reviews(deps: PeriodicReviewDeps, day: dt.date, *, tenant_id: str |
             if not record.enabled:
                 run.skip("monitoring switched off")
                 continue
-            opened = _open(deps, tenant, record, due)
+            opened = open_review(deps, tenant, record, due)
             if isinstance(opened, str):
                 run.skip(opened)
             else:
@@ -87,18 +87,29 @@ def open_due_reviews(deps: PeriodicReviewDeps, day: dt.date, *, tenant_id: str |
     return run
 
 
-def _open(deps: PeriodicReviewDeps, tenant: Tenant, record: MonitoredEntity, due: dt.date) -> Case | str:
-    """The review case, stored with its workflow's start; or why none was opened."""
-    case_id = review_case_id(tenant.id, record.key, due)
+def open_review(
+    deps: PeriodicReviewDeps,
+    tenant: Tenant,
+    record: MonitoredEntity,
+    due: dt.date,
+    *,
+    case_id: str | None = None,
+    reported: dict[str, Any] | None = None,
+    triggers: list[str] | None = None,
+) -> Case | str:
+    """The review case, stored with its workflow's start; or why none was opened. The case reads the onboarding
+    case's entity and context, with `reported` (what the customer reported) beside it."""
+    case_id = case_id or review_case_id(tenant.id, record.key, due)
     try:
         deps.cases.get(tenant.id, case_id)
         return "opened already"
     except NotFound:
         pass
     try:
-        entity = deps.cases.get(tenant.id, record.case_id).entity
+        onboarding = deps.cases.get(tenant.id, record.case_id)
     except NotFound:
         return "onboarding case gone"  # erased: there is no one to review
+    entity = onboarding.entity
     if entity.id and active_case(deps, tenant.id, entity.id, record.workflow_id) is not None:
         return "active case of the workflow"
     definition = deps.workflows.get(tenant.id, record.workflow_id)
@@ -112,6 +123,8 @@ def _open(deps: PeriodicReviewDeps, tenant: Tenant, record: MonitoredEntity, due
         record=record,
         due=due,
         at=deps.now(),
+        context={**onboarding.context, **({"reported": reported} if reported else {})},
+        triggers=triggers,
     )
     case.rule_set = pin_rule_set(deps, tenant.id, definition.rule_set_id)
     try:
