@@ -211,6 +211,19 @@ def test_the_token_opens_its_own_case_only_and_submitting_starts_the_workflow(te
         ("proof_of_address", False)
     ]  # lives where they are from
 
+    no_id = person.post("/v1/collection/submit")
+    assert no_id.status_code == 422, no_id.text
+    assert no_id.json()["path"] == "id_documents.documents.id_front"
+    from tests.support.documents import jpeg, post_upload
+
+    declared = person.post(
+        "/v1/collection/documents", json={"id": "id_front", "type": "id_card", "content_type": "image/jpeg"}
+    )
+    assert post_upload(declared.json()["uploads"][0], jpeg(320, 200)).status_code in (200, 204)
+    wait_for(
+        lambda: person.get("/v1/collection/journey").json()["uploaded"] == ["id_front"],
+        what="the upload stored",
+    )
     submitted = person.post("/v1/collection/submit")
     assert submitted.status_code == 200, submitted.text
     assert submitted.json()["state"] == "processing"

@@ -9,6 +9,7 @@ import pytest
 
 from arbiter.domain.case import CaseState
 from arbiter.domain.collection import TOKEN_PREFIX, hash_collection_token
+from arbiter.domain.document import Document, Page
 from arbiter.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound, Unauthenticated
 from arbiter.domain.principal import Principal
 from arbiter.services import cases
@@ -221,16 +222,49 @@ def test_submit_names_the_first_missing_field_then_starts_the_case_and_takes_no_
     deps, _clock = deps_at()
     case_id = collecting_case(deps)
     person = applicant(deps, case_id)
-    save_step(deps, person, "personal_details", PERSONAL)
+    save_step(deps, person, "personal_details", {**PERSONAL, "id_document_type": "id_card"})
     with pytest.raises(InvalidInput) as caught:
         submit_collection(deps, person)
     assert caught.value.path == "address.line1"
     assert deps.cases.get("acme", case_id).state == CaseState.COLLECTING
     save_step(deps, person, "address", HOME)
     save_step(deps, person, "id_documents", {})
+    with pytest.raises(InvalidInput) as missing:
+        submit_collection(deps, person)
+    assert missing.value.path == "id_documents.documents.id_front"
+    uploaded(deps, case_id, "id_front")
+    with pytest.raises(InvalidInput, match=r"id_documents\.documents\.id_back"):  # an ID card has a back
+        submit_collection(deps, person)
+    uploaded(deps, case_id, "id_back")
+    assert collection_journey(deps, person).uploaded == ["id_front", "id_back"]
     assert submit_collection(deps, person).state == CaseState.PROCESSING
     with pytest.raises(Conflict, match="takes no more answers"):
         save_step(deps, person, "address", HOME)
+
+
+def uploaded(deps: FakeDependencies, case_id: str, document_id: str, status: str = "available") -> None:
+    """A document of the case with one page as ingestion leaves it once the upload arrived."""
+    stored = deps.cases.cases[("acme", case_id)]
+    page = Page(index=0, status=status, object_key=f"acme/{case_id}/{document_id}/1")  # type: ignore[arg-type]
+    stored.documents.append(Document(id=document_id, type="id_card", pages=[page]))
+
+
+def test_required_slots_count_per_owner_and_only_where_shown():
+    from arbiter.workflows import builtin_workflows
+
+    journey = builtin_workflows()["kyb"].collection
+    assert journey is not None
+    answers = {
+        "company": {"country_of_incorporation": "DE"},
+        "ownership": {"ubos": [{"ownership_percent": 60}, {"ownership_percent": 10}], "directors": []},
+    }
+    wanted = [document for _step, document in journey.required_documents(answers)]
+    assert wanted == ["id_front.1", "id_back.1", "certificate_of_incorporation", "trade_register_extract"]
+    answers["company"]["country_of_incorporation"] = "GB"
+    assert "trade_register_extract" not in [d for _s, d in journey.required_documents(answers)]
+    with pytest.raises(InvalidInput) as caught:
+        journey.check_documents(answers, {"id_front.1"})
+    assert caught.value.path == "ownership.documents.id_back.1"
 
 
 def test_a_workflow_without_a_journey_has_none_to_show_and_submits_as_it_is():
@@ -239,3 +273,15 @@ def test_a_workflow_without_a_journey_has_none_to_show_and_submits_as_it_is():
     with pytest.raises(NotFound, match="no collection journey"):
         collection_journey(deps, person)
     assert submit_collection(deps, person).state == CaseState.PROCESSING
+
+
+def test_the_journey_carries_the_language_its_link_was_sent_in():
+    deps, _clock = deps_at()
+    case_id = collecting_case(deps)
+    issued = create_collection_link(deps, integrator(), case_id, CollectionLinkRequest(language="es"))
+    link = authenticate_collection_token(deps, issued.token)
+    person = Principal(kind="collection", tenant_id="acme", id=f"link_{link.id}", case_id=case_id)
+    assert collection_journey(deps, person).language == "es"
+    assert save_step(deps, person, "personal_details", PERSONAL).language == "es"
+    assert collection_journey(deps, applicant(deps, case_id)).language is None  # sent without one
+    assert collection_journey(deps, person).uploaded == []

@@ -15,7 +15,7 @@ from arbiter.api import content_types
 from arbiter.api.openapi import responses
 from arbiter.api.schemas import DeclaredDocument, document_view
 from arbiter.domain.case import Case
-from arbiter.domain.collection_journey import Texts, shows
+from arbiter.domain.collection_journey import LANGUAGES, Texts, shows
 from arbiter.domain.principal import Principal
 from arbiter.services import collection
 from arbiter.services.documents import DocumentDeclaration
@@ -89,6 +89,9 @@ class JourneyView(BaseModel):
     steps: list[StepView]
     data: dict[str, Any]
     resume_at: str | None
+    #: Ids of the case's documents with a page uploaded: a slot's document is its id, or `<slot id>.<n>` for
+    #: the n-th owner's.
+    uploaded: list[str]
 
 
 def _text(texts: Texts | None, language: str) -> str | None:
@@ -122,11 +125,35 @@ def _journey_view(journey: collection.Journey, language: str) -> JourneyView:
         for step in journey.definition.steps
     ]
     return JourneyView(
-        case=_view(journey.case), language=language, steps=steps, data=data, resume_at=journey.resume_at
+        case=_view(journey.case),
+        language=language,
+        steps=steps,
+        data=data,
+        resume_at=journey.resume_at,
+        uploaded=journey.uploaded,
     )
 
 
-Language = Annotated[str, Query(pattern=r"^(en|de|es)$", description="en (default), de or es")]
+Language = Annotated[
+    str | None,
+    Query(
+        pattern=r"^(en|de|es)$",
+        description="en, de or es; without it the link's language, else the browser's (Accept-Language), else en",
+    ),
+]
+
+
+def journey_language(asked: str | None, link_language: str | None, accept_language: str | None) -> str:
+    """The language a journey is shown in: the one asked for, the link's, the browser's first we serve, or en."""
+    if asked:
+        return asked
+    if link_language in LANGUAGES:
+        return str(link_language)
+    for part in (accept_language or "").split(","):
+        primary = part.split(";")[0].strip().lower().split("-")[0]
+        if primary in LANGUAGES:
+            return primary
+    return LANGUAGES[0]
 
 
 def collection_router(deps: Callable[[], Dependencies], principal: Callable[[], Principal]) -> Router:
@@ -144,6 +171,11 @@ def collection_router(deps: Callable[[], Dependencies], principal: Callable[[], 
     def get_case() -> CollectedCaseView:
         return _view(collection.collected_case(deps(), principal()))
 
+    def _language(asked: str | None, journey: collection.Journey) -> str:
+        headers = router.current_event.headers or {}
+        accept = headers.get("Accept-Language") or headers.get("accept-language")
+        return journey_language(asked, journey.language, accept)
+
     @router.get(
         f"{COLLECTION_PREFIX}/journey",
         summary="The journey to fill in: steps, schemas, texts, the data saved so far and where to resume",
@@ -151,8 +183,9 @@ def collection_router(deps: Callable[[], Dependencies], principal: Callable[[], 
         tags=tags,
         responses=responses(404),
     )
-    def get_journey(language: Language = "en") -> JourneyView:
-        return _journey_view(collection.collection_journey(deps(), principal()), language)
+    def get_journey(language: Language = None) -> JourneyView:
+        journey = collection.collection_journey(deps(), principal())
+        return _journey_view(journey, _language(language, journey))
 
     @router.put(
         f"{COLLECTION_PREFIX}/steps/<step_id>",
@@ -162,9 +195,10 @@ def collection_router(deps: Callable[[], Dependencies], principal: Callable[[], 
         responses=responses(404, 409),
     )
     def save_step(
-        step_id: str, body: Annotated[dict[str, Any], Body()], language: Language = "en"
+        step_id: str, body: Annotated[dict[str, Any], Body()], language: Language = None
     ) -> JourneyView:
-        return _journey_view(collection.save_step(deps(), principal(), step_id, body), language)
+        journey = collection.save_step(deps(), principal(), step_id, body)
+        return _journey_view(journey, _language(language, journey))
 
     @router.post(
         f"{COLLECTION_PREFIX}/documents",

@@ -194,3 +194,28 @@ class CollectionJourney(BaseModel):
         """StepDataInvalid naming the first missing or invalid field of the first incomplete visible step."""
         for step in self.visible_steps(data):
             check_step_data(step, data.get(step.id, {}))
+
+    def required_documents(self, data: dict[str, Any]) -> list[tuple[CollectionStep, str]]:
+        """The documents the applicant must upload, as (step, document id): each required slot shown by a visible
+        step, under the slot's id, or once per owner it shows for (`<slot id>.<n>`, the n-th of the step's `ubos`)."""
+        wanted: list[tuple[CollectionStep, str]] = []
+        for step in self.visible_steps(data):
+            owners = (data.get(step.id) or {}).get("ubos") or []
+            for slot in step.documents:
+                if not slot.required:
+                    continue
+                if not slot.per_owner:
+                    if shows(slot.show_if, data):
+                        wanted.append((step, slot.id))
+                    continue
+                for number, owner in enumerate(owners, start=1):
+                    if shows(slot.show_if, {**data, "owner": owner}):
+                        wanted.append((step, f"{slot.id}.{number}"))
+        return wanted
+
+    def check_documents(self, data: dict[str, Any], uploaded: set[str]) -> None:
+        """StepDataInvalid naming the first required document not uploaded (`<step>.documents.<document id>`)."""
+        for step, document_id in self.required_documents(data):
+            if document_id not in uploaded:
+                path = f"{step.id}.documents.{document_id}"
+                raise StepDataInvalid(f"{path}: the document is not uploaded", path=path)

@@ -97,12 +97,23 @@ class CollectionLinkDeps(CollectionTokenDeps, Protocol):
 
 @dataclass(frozen=True)
 class Journey:
-    """A case's collection journey as its applicant resumes it: the steps, what they saved, where to go on."""
+    """A case's collection journey as its applicant resumes it: the steps, what they saved, where to go on, the
+    documents uploaded so far, and the link's own language (None: the applicant's browser chooses)."""
 
     case: Case
     definition: CollectionJourney
     answers: dict[str, Any]
     resume_at: str | None
+    language: str | None = None
+
+    @property
+    def uploaded(self) -> list[str]:
+        """Ids of the case's documents with a page uploaded (what a document slot's upload is stored under)."""
+        return _uploaded(self.case)
+
+
+def _uploaded(case: Case) -> list[str]:
+    return [d.id for d in case.documents if any(p.status == "available" for p in d.pages)]
 
 
 def _person_ids(case: Case) -> set[str]:
@@ -207,12 +218,25 @@ def _journey_of(deps: CollectionLinkDeps, case: Case) -> CollectionJourney:
     return journey
 
 
+def _link_language(deps: CollectionLinkDeps, principal: Principal, case: Case) -> str | None:
+    link_id = principal.id.removeprefix("link_")
+    link = next((k for k in deps.collection_links.for_case(case.tenant_id, case.id) if k.id == link_id), None)
+    return link.language if link else None
+
+
 def collection_journey(deps: CollectionLinkDeps, principal: Principal) -> Journey:
-    """The journey of the principal's case, with the data saved so far and the step to resume at."""
+    """The journey of the principal's case, with the data saved so far, the step to resume at and the link's
+    language."""
     case = collected_case(deps, principal)
     journey = _journey_of(deps, case)
     answers = deps.collection_links.answers(case.tenant_id, case.id)
-    return Journey(case=case, definition=journey, answers=answers, resume_at=journey.resume_at(answers))
+    return Journey(
+        case=case,
+        definition=journey,
+        answers=answers,
+        resume_at=journey.resume_at(answers),
+        language=_link_language(deps, principal, case),
+    )
 
 
 def save_step(deps: CollectionLinkDeps, principal: Principal, step_id: str, data: dict[str, Any]) -> Journey:
@@ -229,14 +253,21 @@ def save_step(deps: CollectionLinkDeps, principal: Principal, step_id: str, data
     check_step_data(journey.step(step_id), data)
     deps.collection_links.save_answer(case.tenant_id, case.id, step_id, data, deps.now())
     answers = deps.collection_links.answers(case.tenant_id, case.id)
-    return Journey(case=case, definition=journey, answers=answers, resume_at=journey.resume_at(answers))
+    return Journey(
+        case=case,
+        definition=journey,
+        answers=answers,
+        resume_at=journey.resume_at(answers),
+        language=_link_language(deps, principal, case),
+    )
 
 
 def submit_collection(deps: SubmitDeps, principal: Principal) -> Case:
     """The applicant is done: the case leaves `collecting` for its workflow's automated part (or, awaiting a
     revision, is resubmitted). StepDataInvalid naming the first missing or invalid field of the first incomplete
-    visible step; Conflict, naming the state, once it was submitted: a second submit must not look like a first
-    (a case a reviewer decided meanwhile would seem to start again)."""
+    visible step, then the first required document shown and not uploaded; Conflict, naming the state, once it was
+    submitted: a second submit must not look like a first (a case a reviewer decided meanwhile would seem to start
+    again)."""
     case = deps.cases.get(principal.tenant_id, _case_of(principal))
     if case.state not in COLLECTABLE_STATES:
         raise Conflict(
@@ -246,7 +277,9 @@ def submit_collection(deps: SubmitDeps, principal: Principal) -> Case:
         )
     journey = deps.workflows.get(case.tenant_id, case.workflow_id).collection
     if journey is not None:
-        journey.check_complete(deps.collection_links.answers(case.tenant_id, case.id))
+        answers = deps.collection_links.answers(case.tenant_id, case.id)
+        journey.check_complete(answers)
+        journey.check_documents(answers, set(_uploaded(case)))
     event = "submitted" if case.state == CaseState.COLLECTING else "resubmitted"
     return cases.send_event(deps, principal, case.id, event)
 
