@@ -150,7 +150,7 @@ backoffice:
 collection:
 	@$(MAKE) --no-print-directory -C collection build
 
-deploy-backoffice: deps backoffice
+deploy-backoffice: deps backoffice collection
 	@$(VENV)/bin/python -m arbiter_local.deploy_backoffice --stack-name $${STACK_NAME:-arbiter}
 
 clean:
