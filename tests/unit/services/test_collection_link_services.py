@@ -285,3 +285,66 @@ def test_the_journey_carries_the_language_its_link_was_sent_in():
     assert save_step(deps, person, "personal_details", PERSONAL).language == "es"
     assert collection_journey(deps, applicant(deps, case_id)).language is None  # sent without one
     assert collection_journey(deps, person).uploaded == []
+
+
+def test_issuing_a_link_is_in_the_cases_history_and_on_the_bus_without_its_token():
+    deps, _clock = deps_at()
+    case_id = collecting_case(
+        deps, entity=business(ubos=[ubo("Ada", "Lovelace", 60, id="ubo-1")]), workflow="kyb"
+    )
+    issued = create_collection_link(
+        deps, reviewer("reviewer"), case_id, CollectionLinkRequest(person_id="ubo-1", language="de")
+    )
+    (event,) = [e for e in deps.cases.events if e.type == "collection.link_issued"]
+    assert (event.case_id, event.link_id, event.person_id, event.language) == (
+        case_id,
+        issued.link.id,
+        "ubo-1",
+        "de",
+    )
+    assert event.expires_at == issued.link.expires_at
+    assert event.actor.type == "reviewer"
+    assert issued.token not in event.model_dump_json()
+    assert "collection.link_issued" in [e.action for e in deps.cases.audit[("acme", case_id)]]
+
+
+def test_submitting_puts_the_answers_on_the_entity_and_says_what_was_sent():
+    deps, _clock = deps_at()
+    case_id = collecting_case(deps)
+    person = applicant(deps, case_id)
+    save_step(deps, person, "personal_details", {**PERSONAL, "last_name": "King"})
+    save_step(deps, person, "address", HOME)
+    save_step(deps, person, "id_documents", {})
+    uploaded(deps, case_id, "id_front")
+    submitted = submit_collection(deps, person)
+    assert submitted.entity.individual is not None
+    assert (submitted.entity.individual.last_name, submitted.entity.individual.address.city) == (
+        "King",
+        "London",
+    )
+    stored = deps.cases.get("acme", case_id)
+    assert stored.entity == submitted.entity  # one write: the entity with the submission
+    (event,) = [e for e in deps.cases.events if e.type == "collection.submitted"]
+    assert (event.steps, event.document_ids, event.resubmission) == (
+        ["personal_details", "address", "id_documents"],
+        ["id_front"],
+        False,
+    )
+    assert event.actor.type == "applicant"
+    assert [e.type for e in deps.cases.events][-2:] == ["collection.submitted", "case.status_changed"]
+
+
+def test_a_revision_of_a_case_that_collects_goes_to_its_applicant_too():
+    deps, _clock = deps_at()
+    case_id = collecting_case(deps)
+    case = deps.cases.get("acme", case_id)
+    case.submit(integrator().actor)
+    case.await_review("review-token")
+    change = case.request_revision(
+        actor=reviewer("reviewer").actor, reason="blurred", document_ids=["id_front"], collecting=True
+    )
+    assert [e.type for e in change.events][-2:] == [
+        "case.revision_requested",
+        "collection.revision_requested",
+    ]
+    assert (change.events[-1].reason, change.events[-1].document_ids) == ("blurred", ["id_front"])

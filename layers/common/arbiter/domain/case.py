@@ -31,6 +31,9 @@ from arbiter.domain.events import (
     CaseEvent,
     CaseRevisionRequested,
     CaseStatusChanged,
+    CollectionLinkIssued,
+    CollectionRevisionRequested,
+    CollectionSubmitted,
     DocumentUploaded,
     EntityMonitoringHit,
     EntityReviewDue,
@@ -579,9 +582,16 @@ class Case(BaseModel):
         return change
 
     def request_revision(
-        self, *, actor: Actor, reason: str, document_ids: list[str], at: dt.datetime | None = None
+        self,
+        *,
+        actor: Actor,
+        reason: str,
+        document_ids: list[str],
+        at: dt.datetime | None = None,
+        collecting: bool = False,
     ) -> Change:
-        """A reviewer sends the case back to the integrator for corrections."""
+        """A reviewer sends the case back to the integrator for corrections (and, for a case whose workflow
+        collects through links, `collecting`, to its applicant)."""
         self._require(CaseState.MANUAL_REVIEW, doing="ask for a revision")
         self._require_no_proposal(doing="ask for a revision")
         at = at or _now()
@@ -606,8 +616,81 @@ class Case(BaseModel):
                 actor=actor.as_event_actor(),
             )
         )
+        if collecting:
+            change.events.append(
+                CollectionRevisionRequested(
+                    **self._event_fields(at),
+                    reason=reason,
+                    document_ids=document_ids,
+                    actor=actor.as_event_actor(),
+                )
+            )
         change += resume
         return change
+
+    # ------------------------------------------------------------------ collection
+    def record_collection_link(
+        self,
+        *,
+        link_id: str,
+        person_id: str | None,
+        language: str | None,
+        expires_at: dt.datetime,
+        actor: Actor,
+        at: dt.datetime | None = None,
+    ) -> Change:
+        """A collection link was sent for the case: in its history and on the bus (its token in neither)."""
+        at = at or _now()
+        details = {
+            "link_id": link_id,
+            "person_id": person_id,
+            "language": language,
+            "expires_at": expires_at.isoformat(),
+        }
+        return Change(
+            audit=[AuditEntry(at=at, actor=actor, action="collection.link_issued", details=details)],
+            events=[
+                CollectionLinkIssued(
+                    **self._event_fields(at),
+                    link_id=link_id,
+                    person_id=person_id,
+                    language=language,
+                    expires_at=expires_at,
+                    actor=actor.as_event_actor(),
+                )
+            ],
+        )
+
+    def take_collected(
+        self,
+        entity: Entity,
+        *,
+        steps: list[str],
+        document_ids: list[str],
+        actor: Actor,
+        at: dt.datetime | None = None,
+    ) -> Change:
+        """The applicant submitted: their answers become the entity the checks read (join it to the submission's
+        own transition); the history and the bus say what they sent."""
+        self._require(
+            CaseState.COLLECTING, CaseState.REVISION_REQUESTED, doing="take the applicant's answers"
+        )
+        at = at or _now()
+        resubmission = self.state == CaseState.REVISION_REQUESTED
+        self.entity = entity
+        details = {"steps": steps, "document_ids": document_ids, "resubmission": resubmission}
+        return Change(
+            audit=[AuditEntry(at=at, actor=actor, action="collection.submitted", details=details)],
+            events=[
+                CollectionSubmitted(
+                    **self._event_fields(at),
+                    resubmission=resubmission,
+                    steps=steps,
+                    document_ids=document_ids,
+                    actor=actor.as_event_actor(),
+                )
+            ],
+        )
 
     # ------------------------------------------------------------------ four eyes
     def _require_no_proposal(self, doing: str) -> None:

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from arbiter.domain.case import Case, CaseState
+from arbiter.domain.collected_entity import entity_with_answers
 from arbiter.domain.collection import (
     DEFAULT_LINK_DAYS,
     MAX_LINK_DAYS,
@@ -157,6 +158,21 @@ def create_collection_link(
         expires_at=now + dt.timedelta(days=request.expires_in_days),
     )
     deps.collection_links.add(link)
+
+    def record() -> None:  # in the case's history and on the bus, as the case's other events are
+        case = deps.cases.get(link.tenant_id, link.case_id)
+        expected = case.version
+        change = case.record_collection_link(
+            link_id=link.id,
+            person_id=link.person_id,
+            language=link.language,
+            expires_at=link.expires_at,
+            actor=principal.actor,
+            at=now,
+        )
+        deps.cases.save(case, change, expected_version=expected)
+
+    cases.rerun_lost_races(record)
     return IssuedLink(link=link, token=token)
 
 
@@ -263,11 +279,15 @@ def save_step(deps: CollectionLinkDeps, principal: Principal, step_id: str, data
 
 
 def submit_collection(deps: SubmitDeps, principal: Principal) -> Case:
-    """The applicant is done: the case leaves `collecting` for its workflow's automated part (or, awaiting a
-    revision, is resubmitted). StepDataInvalid naming the first missing or invalid field of the first incomplete
-    visible step, then the first required document shown and not uploaded; Conflict, naming the state, once it was
-    submitted: a second submit must not look like a first (a case a reviewer decided meanwhile would seem to start
-    again)."""
+    """The applicant is done: their answers become the case's entity (what the checks read) and the case leaves
+    `collecting` for its workflow's automated part (or, awaiting a revision, is resubmitted), in one write.
+    StepDataInvalid naming the first missing or invalid field of the first incomplete visible step, then the first
+    required document shown and not uploaded; Conflict, naming the state, once it was submitted: a second submit
+    must not look like a first (a case a reviewer decided meanwhile would seem to start again)."""
+    return cases.rerun_lost_races(lambda: _submit(deps, principal))
+
+
+def _submit(deps: SubmitDeps, principal: Principal) -> Case:
     case = deps.cases.get(principal.tenant_id, _case_of(principal))
     if case.state not in COLLECTABLE_STATES:
         raise Conflict(
@@ -276,12 +296,28 @@ def submit_collection(deps: SubmitDeps, principal: Principal) -> Case:
             state=case.state.value,
         )
     journey = deps.workflows.get(case.tenant_id, case.workflow_id).collection
-    if journey is not None:
-        answers = deps.collection_links.answers(case.tenant_id, case.id)
-        journey.check_complete(answers)
-        journey.check_documents(answers, set(_uploaded(case)))
-    event = "submitted" if case.state == CaseState.COLLECTING else "resubmitted"
-    return cases.send_event(deps, principal, case.id, event)
+    if journey is None:
+        event = "submitted" if case.state == CaseState.COLLECTING else "resubmitted"
+        return cases.send_event(deps, principal, case.id, event)
+    expected = case.version
+    answers = deps.collection_links.answers(case.tenant_id, case.id)
+    journey.check_complete(answers)
+    uploaded = _uploaded(case)
+    journey.check_documents(answers, set(uploaded))
+    change = case.take_collected(
+        entity_with_answers(case.entity, answers),
+        steps=[step.id for step in journey.visible_steps(answers) if step.id in answers],
+        document_ids=uploaded,
+        actor=principal.actor,
+        at=deps.now(),
+    )
+    if case.state == CaseState.COLLECTING:
+        change += case.submit(principal.actor)
+        change += cases.workflow_start(deps, case)
+    else:
+        change += cases.resubmission(deps, case, principal.actor)
+    deps.cases.save(case, change, expected_version=expected)
+    return case
 
 
 def declare_collected_document(
