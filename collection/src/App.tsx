@@ -12,12 +12,11 @@ type Phase = "loading" | "invalid" | "failed" | "form" | "review" | "done";
 
 const CHOSEN_LANGUAGE = "arbiter-collection-language";
 
-/** The steps this link opens: visible ones, only the person's own for a person's link, only what a revision sent back. */
+/** The steps this link opens (the server gives a person's link their own): visible ones, only what a revision sent back. */
 function openSteps(journey: Journey): Step[] {
   return journey.steps.filter(
     (step) =>
       step.visible &&
-      (!journey.person_step || step.id === journey.person_step) &&
       (!journey.revision ||
         journey.revision.steps.includes(step.id) ||
         step.documents.some((slot) => journey.revision!.documents.some((d) => d === slot.id || d.startsWith(slot.id + ".")))),
@@ -30,7 +29,7 @@ function stepSlots(journey: Journey, step: Step): { slot: Slot; documentId: stri
   return step.documents
     .filter((slot) => !slot.per_owner && slot.visible)
     .filter((slot) => !revision || revision.steps.includes(step.id) || revision.documents.includes(slot.id))
-    .map((slot) => ({ slot, documentId: slotDocumentId(slot.id) }));
+    .map((slot) => ({ slot, documentId: journey.person_id ? `${slot.id}.${journey.person_id}` : slotDocumentId(slot.id) }));
 }
 
 function ownerSlots(step: Step, owner: Values, index: number): { slot: Slot; documentId: string }[] {

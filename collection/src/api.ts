@@ -51,8 +51,8 @@ export type Journey = {
   uploaded: string[];
   /** Set while a reviewer's revision request is open: what they asked for and why. */
   revision?: { reason: string; steps: string[]; documents: string[] } | null;
-  /** Set for a link sent to one person: the only step it opens. */
-  person_step?: string | null;
+  /** Set for a link sent to one person: the steps are theirs, and their slots' documents `<slot id>.<person id>`. */
+  person_id?: string | null;
 };
 
 export type Upload = { url: string; fields: Record<string, string> };

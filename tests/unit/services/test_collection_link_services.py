@@ -19,11 +19,13 @@ from arbiter.services.collection import (
     collected_case,
     collection_journey,
     create_collection_link,
+    declare_collected_document,
     list_collection_links,
     revoke_collection_link,
     save_step,
     submit_collection,
 )
+from arbiter.services.documents import DocumentDeclaration
 from tests.builders import business, individual, integrator, reviewer, tenant, ubo
 from tests.unit.fakes import FakeDependencies, case_deps
 
@@ -252,8 +254,9 @@ def uploaded(deps: FakeDependencies, case_id: str, document_id: str, status: str
 def test_required_slots_count_per_owner_and_only_where_shown():
     from arbiter.workflows import builtin_workflows
 
-    journey = builtin_workflows()["kyb"].collection
-    assert journey is not None
+    definition = builtin_workflows()["kyb"].collection
+    assert definition is not None
+    journey = definition.for_person(None)  # the company's applicant: the owners' own steps are theirs
     answers = {
         "company": {"country_of_incorporation": "DE"},
         "ownership": {"ubos": [{"ownership_percent": 60}, {"ownership_percent": 10}], "directors": []},
@@ -348,3 +351,42 @@ def test_a_revision_of_a_case_that_collects_goes_to_its_applicant_too():
         "collection.revision_requested",
     ]
     assert (change.events[-1].reason, change.events[-1].document_ids) == ("blurred", ["id_front"])
+
+
+OWNER = {"first_name": "Ada", "last_name": "Lovelace", "date_of_birth": "1985-12-10", "nationality": "GB"}
+
+
+def test_a_persons_link_opens_their_own_step_and_uploads_only_and_submits_only_their_part():
+    deps, _clock = deps_at()
+    case_id = collecting_case(
+        deps, entity=business(ubos=[ubo("Ada", "Lovelace", 60, id="ubo-1")]), workflow="kyb"
+    )
+    issued = create_collection_link(deps, integrator(), case_id, CollectionLinkRequest(person_id="ubo-1"))
+    link = authenticate_collection_token(deps, issued.token)
+    owner = Principal(kind="collection", tenant_id="acme", id=f"link_{link.id}", case_id=case_id)
+    company = applicant(deps, case_id)
+
+    journey = collection_journey(deps, owner)
+    assert ([s.id for s in journey.definition.steps], journey.person_id) == (["owner_identity"], "ubo-1")
+    assert "owner_identity" not in [s.id for s in collection_journey(deps, company).definition.steps]
+    with pytest.raises(NotAllowed) as refused:
+        save_step(deps, owner, "company", {"name": "Acme"})
+    assert refused.value.context["path"] == "step_id"
+    with pytest.raises(NotAllowed):
+        save_step(deps, company, "owner_identity", OWNER)
+    saved = save_step(deps, owner, "owner_identity", OWNER)
+    assert (saved.answers, saved.resume_at) == ({"owner_identity": OWNER}, None)
+    assert deps.collection_links.answers("acme", case_id) == {"owner_identity:ubo-1": OWNER}
+    assert collection_journey(deps, company).answers == {}  # the company's applicant does not see it
+
+    with pytest.raises(NotAllowed, match=r"id_front\.ubo-1"):
+        declare_collected_document(
+            deps,
+            owner,
+            DocumentDeclaration(id="certificate_of_incorporation", type="x", content_type="image/png"),
+        )
+    with pytest.raises(InvalidInput) as missing:
+        submit_collection(deps, owner)
+    assert missing.value.path == "owner_identity.documents.id_front.ubo-1"
+    uploaded(deps, case_id, "id_front.ubo-1")
+    assert submit_collection(deps, owner).state == CaseState.COLLECTING  # their part is in; the case waits

@@ -92,6 +92,9 @@ class JourneyView(BaseModel):
     #: Ids of the case's documents with a page uploaded: a slot's document is its id, or `<slot id>.<n>` for
     #: the n-th owner's.
     uploaded: list[str]
+    #: Set for a link sent to one person (a UBO's or director's id): the steps are their own, and a slot's
+    #: document is `<slot id>.<person id>`.
+    person_id: str | None = None
 
 
 def _text(texts: Texts | None, language: str) -> str | None:
@@ -131,6 +134,7 @@ def _journey_view(journey: collection.Journey, language: str) -> JourneyView:
         data=data,
         resume_at=journey.resume_at,
         uploaded=journey.uploaded,
+        person_id=journey.person_id,
     )
 
 

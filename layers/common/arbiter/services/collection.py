@@ -20,9 +20,14 @@ from arbiter.domain.collection import (
     hash_collection_token,
     is_collection_token,
 )
-from arbiter.domain.collection_journey import CollectionJourney, check_step_data
+from arbiter.domain.collection_journey import (
+    CollectionJourney,
+    check_step_data,
+    person_answer_key,
+    slot_document_id,
+)
 from arbiter.domain.document import Document
-from arbiter.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from arbiter.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound, Unauthenticated
 from arbiter.domain.principal import Principal
 from arbiter.services import cases, documents
 from arbiter.services.cases import CaseDeps
@@ -106,6 +111,8 @@ class Journey:
     answers: dict[str, Any]
     resume_at: str | None
     language: str | None = None
+    #: For a link sent to one person: who (the journey is then their person steps only, the answers theirs).
+    person_id: str | None = None
 
     @property
     def uploaded(self) -> list[str]:
@@ -234,48 +241,58 @@ def _journey_of(deps: CollectionLinkDeps, case: Case) -> CollectionJourney:
     return journey
 
 
-def _link_language(deps: CollectionLinkDeps, principal: Principal, case: Case) -> str | None:
+def _link_of(deps: CollectionLinkDeps, principal: Principal, case: Case) -> CollectionLink | None:
     link_id = principal.id.removeprefix("link_")
-    link = next((k for k in deps.collection_links.for_case(case.tenant_id, case.id) if k.id == link_id), None)
-    return link.language if link else None
+    return next((k for k in deps.collection_links.for_case(case.tenant_id, case.id) if k.id == link_id), None)
 
 
-def collection_journey(deps: CollectionLinkDeps, principal: Principal) -> Journey:
-    """The journey of the principal's case, with the data saved so far, the step to resume at and the link's
-    language."""
-    case = collected_case(deps, principal)
-    journey = _journey_of(deps, case)
-    answers = deps.collection_links.answers(case.tenant_id, case.id)
+def _journey_for(deps: CollectionLinkDeps, principal: Principal, case: Case) -> Journey:
+    """The journey as the principal's link opens it: the case's steps, or a person's own."""
+    link = _link_of(deps, principal, case)
+    person_id = link.person_id if link else None
+    journey = _journey_of(deps, case).for_person(person_id)
+    answers = journey.answers_for(deps.collection_links.answers(case.tenant_id, case.id), person_id)
     return Journey(
         case=case,
         definition=journey,
         answers=answers,
         resume_at=journey.resume_at(answers),
-        language=_link_language(deps, principal, case),
+        language=link.language if link else None,
+        person_id=person_id,
     )
+
+
+def collection_journey(deps: CollectionLinkDeps, principal: Principal) -> Journey:
+    """The journey of the principal's case as their link opens it, with the data saved so far, the step to resume
+    at and the link's language."""
+    case = collected_case(deps, principal)
+    return _journey_for(deps, principal, case)
+
+
+def _require_collecting(case: Case, what: str) -> None:
+    if case.state not in COLLECTABLE_STATES:
+        raise Conflict(
+            f"the case is {case.state.value}: it takes no more {what}",
+            case_id=case.id,
+            state=case.state.value,
+        )
 
 
 def save_step(deps: CollectionLinkDeps, principal: Principal, step_id: str, data: dict[str, Any]) -> Journey:
     """Autosave one step: checked against its schema (StepDataInvalid naming the field, nothing stored), kept
-    beside the other steps' data; Conflict once the case no longer collects."""
+    beside the other steps' data; NotAllowed for a step the link does not open (a person's link opens their person
+    steps only); Conflict once the case no longer collects."""
     case = collected_case(deps, principal)
-    if case.state not in COLLECTABLE_STATES:
-        raise Conflict(
-            f"the case is {case.state.value}: it takes no more answers",
-            case_id=case.id,
-            state=case.state.value,
-        )
-    journey = _journey_of(deps, case)
-    check_step_data(journey.step(step_id), data)
-    deps.collection_links.save_answer(case.tenant_id, case.id, step_id, data, deps.now())
-    answers = deps.collection_links.answers(case.tenant_id, case.id)
-    return Journey(
-        case=case,
-        definition=journey,
-        answers=answers,
-        resume_at=journey.resume_at(answers),
-        language=_link_language(deps, principal, case),
-    )
+    _require_collecting(case, "answers")
+    opened = _journey_for(deps, principal, case)
+    step = _journey_of(deps, case).step(step_id)
+    if step not in opened.definition.steps:
+        names = ", ".join(s.id for s in opened.definition.steps) or "none"
+        raise NotAllowed(f"this link does not open the step {step_id!r} (it opens: {names})", path="step_id")
+    check_step_data(step, data)
+    key = step_id if opened.person_id is None else person_answer_key(step_id, opened.person_id)
+    deps.collection_links.save_answer(case.tenant_id, case.id, key, data, deps.now())
+    return _journey_for(deps, principal, case)
 
 
 def submit_collection(deps: SubmitDeps, principal: Principal) -> Case:
@@ -295,15 +312,16 @@ def _submit(deps: SubmitDeps, principal: Principal) -> Case:
             case_id=case.id,
             state=case.state.value,
         )
-    journey = deps.workflows.get(case.tenant_id, case.workflow_id).collection
-    if journey is None:
+    if deps.workflows.get(case.tenant_id, case.workflow_id).collection is None:
         event = "submitted" if case.state == CaseState.COLLECTING else "resubmitted"
         return cases.send_event(deps, principal, case.id, event)
     expected = case.version
-    answers = deps.collection_links.answers(case.tenant_id, case.id)
+    opened = _journey_for(deps, principal, case)
+    journey, answers, uploaded = opened.definition, opened.answers, _uploaded(case)
     journey.check_complete(answers)
-    uploaded = _uploaded(case)
-    journey.check_documents(answers, set(uploaded))
+    journey.check_documents(answers, set(uploaded), opened.person_id)
+    if opened.person_id is not None:
+        return case  # a person's part is in; the case's own applicant submits the case
     change = case.take_collected(
         entity_with_answers(case.entity, answers),
         steps=[step.id for step in journey.visible_steps(answers) if step.id in answers],
@@ -320,16 +338,28 @@ def _submit(deps: SubmitDeps, principal: Principal) -> Case:
     return case
 
 
+class CollectedDocumentDeps(documents.DocumentDeps, Protocol):
+    """What declaring an applicant's document needs: the documents' ports and the links (a person's link)."""
+
+    @property
+    def collection_links(self) -> CollectionLinkRepository: ...
+
+
 def declare_collected_document(
-    deps: documents.DocumentDeps, principal: Principal, request: documents.DocumentDeclaration
+    deps: CollectedDocumentDeps, principal: Principal, request: documents.DocumentDeclaration
 ) -> tuple[Case, Document, list[dict[str, Any]]]:
     """Declare a document on the principal's case (and no other) with a presigned POST per page, as the
     documents API does; Conflict once the case no longer collects."""
     case = deps.cases.get(principal.tenant_id, _case_of(principal))
-    if case.state not in COLLECTABLE_STATES:
-        raise Conflict(
-            f"the case is {case.state.value}: it takes no more documents",
-            case_id=case.id,
-            state=case.state.value,
-        )
+    _require_collecting(case, "documents")
+    link = _link_of(deps, principal, case)
+    if link is not None and link.person_id is not None:
+        # A person's link uploads to their own slots only: `<slot id>.<person id>` of a person step.
+        journey = _journey_of(deps, case).for_person(link.person_id)
+        own = {slot_document_id(slot.id, link.person_id) for step in journey.steps for slot in step.documents}
+        if request.id not in own:
+            raise NotAllowed(
+                f"this link uploads only its person's documents: {', '.join(sorted(own)) or 'none'}",
+                path="id",
+            )
     return documents.declare_document(deps, principal, case.id, request)
