@@ -211,3 +211,76 @@ def test_a_bad_link_opens_a_page_saying_so(open_browser, stack, collection_site,
     browser.open(f"/collect/{fragment}")
     expect(browser.page.get_by_role("heading", level=1)).to_have_text("This link has expired or is not valid")
     expect(browser.page.get_by_text("Ask the company that sent it to you for a new link.")).to_be_visible()
+
+
+def test_a_revision_opens_only_the_document_sent_back_with_the_reason(
+    open_browser, stack, tenant, collection_site
+):
+    import httpx
+
+    from tests.support.documents import post_upload
+
+    api = tenant.api()
+    entity = {"type": "individual", "id": f"p-{secrets.token_hex(4)}", "individual": {"first_name": "Ada"}}
+    started = api.post("/v1/cases", json={"workflow": "kyc", "entity": entity, "collect": True})
+    assert started.status_code == 202, started.text
+    case_id, url = started.json()["id"], started.json()["collection"]["url"]
+    applicant = httpx.Client(
+        base_url=stack.api_url, headers={"Authorization": f"Bearer {url.split('#')[1]}"}, timeout=30
+    )
+    personal = {
+        "first_name": "Ada",
+        "last_name": "King",
+        "date_of_birth": "1985-12-10",
+        "nationality": "GB",
+        "id_document_type": "passport",
+    }
+    home = {"line1": "12 St James's Square", "city": "London", "postal_code": "SW1Y 4JH", "country": "GB"}
+    for step, data in (("personal_details", personal), ("address", home), ("id_documents", {})):
+        assert applicant.put(f"/v1/collection/steps/{step}", json=data).status_code == 200
+    declared = applicant.post(
+        "/v1/collection/documents", json={"id": "id_front", "type": "id_card", "content_type": "image/png"}
+    )
+    assert post_upload(declared.json()["uploads"][0], png(300, 200), "id.png").is_success
+    wait_for(
+        lambda: applicant.get("/v1/collection/journey").json()["uploaded"] == ["id_front"],
+        what="the ID stored",
+    )
+    assert applicant.post("/v1/collection/submit").status_code == 200
+    wait_for(lambda: api.get(f"/v1/cases/{case_id}").json()["state"] == "manual_review", what="manual review")
+    sent_back = tenant.reviewer().post(
+        f"/v1/review/cases/{case_id}/decision",
+        json={
+            "decision": "revision",
+            "reason": "The photo of your ID is blurred",
+            "documents": [{"document_id": "id_front", "decision": "revision", "reason": "glare"}],
+        },
+    )
+    assert sent_back.status_code == 200, sent_back.text
+
+    browser = open_browser(PHONE)
+    page = browser.page
+    page.goto(url)
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_have_text("ID documents")  # the one step holding what was sent back
+    expect(page.get_by_role("note")).to_contain_text("The photo of your ID is blurred")
+    expect(page.get_by_text("Step 1 of 2")).to_be_visible()
+    expect(page.locator("#doc-id_front")).to_contain_text("Not uploaded")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("alert")).to_contain_text("ID document, front: Upload this document.")
+    browser.screenshot("375-revision", ARTIFACTS)
+    upload(page, "id_front", "id-again.png", "image/png", png(900, 600))
+    page.get_by_role("button", name="Save and continue").click()
+    expect(heading).to_have_text("Check your answers")
+    expect(page.locator("main")).not_to_contain_text("Home address")
+
+    def new_version_in() -> bool:
+        (document,) = api.get(f"/v1/cases/{case_id}/documents").json()["items"]
+        return document["version"] == 2 and all(p["status"] == "available" for p in document["pages"])
+
+    wait_for(new_version_in, what="the new version of the ID stored")
+    page.get_by_role("button", name="Submit application").click()
+    expect(heading).to_have_text("Thank you")
+    wait_for(
+        lambda: api.get(f"/v1/cases/{case_id}").json()["state"] == "manual_review", what="back in review"
+    )

@@ -390,3 +390,32 @@ def test_a_persons_link_opens_their_own_step_and_uploads_only_and_submits_only_t
     assert missing.value.path == "owner_identity.documents.id_front.ubo-1"
     uploaded(deps, case_id, "id_front.ubo-1")
     assert submit_collection(deps, owner).state == CaseState.COLLECTING  # their part is in; the case waits
+
+
+def test_a_revision_shows_its_reason_and_wants_the_documents_sent_back_uploaded_again():
+    from arbiter.domain.document import DocumentDecision
+
+    deps, _clock = deps_at()
+    case_id = collecting_case(deps)
+    person = applicant(deps, case_id)
+    for step, data in (("personal_details", PERSONAL), ("address", HOME), ("id_documents", {})):
+        save_step(deps, person, step, data)
+    uploaded(deps, case_id, "id_front")
+    submit_collection(deps, person)
+    stored = deps.cases.cases[("acme", case_id)]
+    stored.await_review("review-token")
+    stored.request_revision(
+        actor=reviewer().actor, reason="blurred", document_ids=["id_front"], collecting=True
+    )
+    stored.documents[0].decision = DocumentDecision(decision="revision", reason="glare")
+
+    journey = collection_journey(deps, person)
+    assert journey.revision is not None
+    assert (journey.revision.reason, journey.revision.document_ids) == ("blurred", ["id_front"])
+    assert journey.uploaded == []  # sent back: not in until a new version is
+    with pytest.raises(InvalidInput) as caught:
+        submit_collection(deps, person)
+    assert caught.value.path == "id_documents.documents.id_front"
+    stored.documents[0].decision = None  # a new version replaced it (its decision went to the history)
+    assert submit_collection(deps, person).state == CaseState.PROCESSING
+    assert collection_journey(deps, person).revision is None

@@ -81,6 +81,15 @@ class StepView(BaseModel):
     documents: list[SlotView]
 
 
+class RevisionView(BaseModel):
+    """What a reviewer sent back to the applicant: why, and which documents to upload again."""
+
+    reason: str
+    documents: list[str]
+    #: Steps whose data is asked for again (a revision names documents; none so far).
+    steps: list[str] = []
+
+
 class JourneyView(BaseModel):
     """The journey in one language: its steps (conditions evaluated on the data so far), the data, where to resume."""
 
@@ -95,6 +104,8 @@ class JourneyView(BaseModel):
     #: Set for a link sent to one person (a UBO's or director's id): the steps are their own, and a slot's
     #: document is `<slot id>.<person id>`.
     person_id: str | None = None
+    #: Set while a reviewer's revision request awaits the applicant: the site opens only what it names.
+    revision: RevisionView | None = None
 
 
 def _text(texts: Texts | None, language: str) -> str | None:
@@ -135,6 +146,9 @@ def _journey_view(journey: collection.Journey, language: str) -> JourneyView:
         resume_at=journey.resume_at,
         uploaded=journey.uploaded,
         person_id=journey.person_id,
+        revision=RevisionView(reason=journey.revision.reason, documents=journey.revision.document_ids)
+        if journey.revision
+        else None,
     )
 
 

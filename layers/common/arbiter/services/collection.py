@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from arbiter.domain.case import Case, CaseState
+from arbiter.domain.case import Case, CaseState, RevisionRequest
 from arbiter.domain.collected_entity import entity_with_answers
 from arbiter.domain.collection import (
     DEFAULT_LINK_DAYS,
@@ -119,9 +119,22 @@ class Journey:
         """Ids of the case's documents with a page uploaded (what a document slot's upload is stored under)."""
         return _uploaded(self.case)
 
+    @property
+    def revision(self) -> RevisionRequest | None:
+        """What a reviewer sent back, while the case awaits it (a person's link is not asked)."""
+        if self.person_id is None and self.case.state == CaseState.REVISION_REQUESTED:
+            return self.case.revision
+        return None
+
 
 def _uploaded(case: Case) -> list[str]:
-    return [d.id for d in case.documents if any(p.status == "available" for p in d.pages)]
+    """Documents with a page in; one a reviewer sent back for a revision counts again once a new version is in."""
+    return [
+        d.id
+        for d in case.documents
+        if any(p.status == "available" for p in d.pages)
+        and not (d.decision is not None and d.decision.decision == "revision")
+    ]
 
 
 def _person_ids(case: Case) -> set[str]:
