@@ -252,6 +252,7 @@ def world(stack: Any) -> Iterator[World]:
     applying = _case(world, "kyc", {**PERSON, "id": f"fz-apply-{suffix}"}, submit=False)
     applicant = api.post(f"/v1/cases/{applying}/collection-links", json={})
     assert applicant.status_code == 201, applicant.text
+    uploaded_id(world, applicant.json()["token"])
 
     REAL_IDS.update(
         {
@@ -581,6 +582,24 @@ def many_callers() -> Iterator[None]:
 
 def is_write(operation: Any) -> bool:
     return str(operation.method).upper() != "GET"
+
+
+def uploaded_id(world: World, token: str) -> None:
+    """The applicant's ID, uploaded through their link as the site uploads it: submitting requires it."""
+    from tests.support.documents import jpeg, post_upload
+
+    applicant = {"Authorization": f"Bearer {token}"}
+    url = world.tenant.stack.api_url
+    body = {"id": "id_front", "type": "id_card", "content_type": "image/jpeg"}
+    declared = requests.post(f"{url}/v1/collection/documents", json=body, headers=applicant, timeout=30)
+    assert declared.status_code == 201, declared.text
+    assert post_upload(declared.json()["uploads"][0], jpeg(320, 200)).status_code in (200, 204)
+
+    def stored() -> bool:
+        journey = requests.get(f"{url}/v1/collection/journey", headers=applicant, timeout=30).json()
+        return journey["uploaded"] == ["id_front"]
+
+    wait_for(stored, what="the applicant's ID stored")
 
 
 @pytest.mark.parametrize("audience", list(AUDIENCES))

@@ -640,25 +640,14 @@ class Case(BaseModel):
         at: dt.datetime | None = None,
     ) -> Change:
         """A collection link was sent for the case: in its history and on the bus (its token in neither)."""
-        at = at or _now()
-        details = {
-            "link_id": link_id,
-            "person_id": person_id,
-            "language": language,
-            "expires_at": expires_at.isoformat(),
-        }
-        return Change(
-            audit=[AuditEntry(at=at, actor=actor, action="collection.link_issued", details=details)],
-            events=[
-                CollectionLinkIssued(
-                    **self._event_fields(at),
-                    link_id=link_id,
-                    person_id=person_id,
-                    language=language,
-                    expires_at=expires_at,
-                    actor=actor.as_event_actor(),
-                )
-            ],
+        return self._collection_change(
+            CollectionLinkIssued,
+            actor,
+            at or _now(),
+            link_id=link_id,
+            person_id=person_id,
+            language=language,
+            expires_at=expires_at,
         )
 
     def take_collected(
@@ -675,21 +664,25 @@ class Case(BaseModel):
         self._require(
             CaseState.COLLECTING, CaseState.REVISION_REQUESTED, doing="take the applicant's answers"
         )
-        at = at or _now()
         resubmission = self.state == CaseState.REVISION_REQUESTED
         self.entity = entity
-        details = {"steps": steps, "document_ids": document_ids, "resubmission": resubmission}
+        return self._collection_change(
+            CollectionSubmitted,
+            actor,
+            at or _now(),
+            resubmission=resubmission,
+            steps=steps,
+            document_ids=document_ids,
+        )
+
+    def _collection_change(
+        self, event: type[CaseEvent], actor: Actor, at: dt.datetime, **fields: Any
+    ) -> Change:
+        """An entry in the case's history (action = the event's type) and its event, with the same fields."""
+        details = {k: v.isoformat() if isinstance(v, dt.datetime) else v for k, v in fields.items()}
         return Change(
-            audit=[AuditEntry(at=at, actor=actor, action="collection.submitted", details=details)],
-            events=[
-                CollectionSubmitted(
-                    **self._event_fields(at),
-                    resubmission=resubmission,
-                    steps=steps,
-                    document_ids=document_ids,
-                    actor=actor.as_event_actor(),
-                )
-            ],
+            audit=[AuditEntry(at=at, actor=actor, action=event.type, details=details)],
+            events=[event(**self._event_fields(at), **{**fields, "actor": actor.as_event_actor()})],
         )
 
     # ------------------------------------------------------------------ four eyes
