@@ -284,3 +284,51 @@ def test_a_revision_opens_only_the_document_sent_back_with_the_reason(
     wait_for(
         lambda: api.get(f"/v1/cases/{case_id}").json()["state"] == "manual_review", what="back in review"
     )
+
+
+def test_an_owners_link_opens_their_own_step_and_leaves_the_case_to_its_applicant(
+    open_browser, tenant, collection_site
+):
+    api = tenant.api()
+    entity = {
+        "type": "business",
+        "id": f"biz-{secrets.token_hex(4)}",
+        "business": {"name": "Acme", "ubos": [{"id": "ubo-1", "first_name": "Ada", "last_name": "Lovelace"}]},
+    }
+    started = api.post("/v1/cases", json={"workflow": "kyb", "entity": entity, "submit": False})
+    assert started.status_code == 202, started.text
+    case_id = started.json()["id"]
+    link = api.post(f"/v1/cases/{case_id}/collection-links", json={"person_id": "ubo-1", "language": "es"})
+    assert link.status_code == 201, link.text
+
+    page = open_browser(PHONE).page
+    page.goto(link.json()["url"])
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_have_text("Su identidad")  # the link's language
+    expect(page.get_by_text("Paso 1 de 2")).to_be_visible()
+    field(page, "owner_identity", "first_name").fill("Ada")
+    field(page, "owner_identity", "last_name").fill("Lovelace")
+    field(page, "owner_identity", "date_of_birth").fill("1985-12-10")
+    field(page, "owner_identity", "nationality").select_option("GB")
+    expect(page.locator("#doc-selfie-ubo-1")).to_contain_text("opcional")
+    page.get_by_test_id("file-id_front.ubo-1").set_input_files(
+        {"name": "id.pdf", "mimeType": "application/pdf", "buffer": pdf(1)}
+    )
+    expect(page.locator("#doc-id_front-ubo-1")).to_contain_text("Subido")
+    page.get_by_role("button", name="Guardar y continuar").click()
+    expect(heading).to_have_text("Revise sus datos")
+    wait_for(
+        lambda: (
+            [d["id"] for d in api.get(f"/v1/cases/{case_id}/documents").json()["items"]] == ["id_front.ubo-1"]
+            and all(
+                p["status"] == "available"
+                for p in api.get(f"/v1/cases/{case_id}/documents").json()["items"][0]["pages"]
+            )
+        ),
+        what="the owner's ID stored",
+    )
+    page.get_by_role("button", name="Enviar solicitud").click()
+    expect(heading).to_have_text("Gracias")
+    assert (
+        api.get(f"/v1/cases/{case_id}").json()["state"] == "collecting"
+    )  # the company's applicant submits it
