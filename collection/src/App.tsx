@@ -55,6 +55,7 @@ export function App({ api }: { api: CollectionApi }) {
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [uploads, setUploads] = useState<Record<string, UploadState>>({});
+  const [invitations, setInvitations] = useState<Record<string, string>>({});
   const heading = useRef<HTMLHeadingElement>(null);
   const t = useMemo(() => translator(language), [language]);
 
@@ -170,6 +171,27 @@ export function App({ api }: { api: CollectionApi }) {
     />
   );
 
+  // Inviting someone named in the form: the step is saved first (the server invites people it has saved), then
+  // their link is shown to pass on, and the saved step (which now gives them an id) is taken back.
+  const invite = async (step: Step, data: Values, people: "ubos" | "directors", index: number) => {
+    const found = checkStep(step, data, t);
+    if (Object.keys(found).length) return showErrors(found, step);
+    setBusy(true);
+    try {
+      await api.saveStep(step.id, cleaned(data) as Values, language);
+      const invited = await api.invite(people, index);
+      const saved = await api.journey(language);
+      adopt(saved);
+      setValues((all) => ({ ...all, [step.id]: (saved.data[step.id] as Values) ?? data }));
+      setInvitations((known) => ({ ...known, [`${people}.${index}`]: invited.url }));
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) setPhase("invalid");
+      else setMessage(error instanceof ApiError && error.status === 422 ? error.message : t("failed"));
+    } finally {
+      setBusy(false);
+    }
+  };
+
   const missingDocuments = (step: Step, data: Values): Errors => {
     const missing: Errors = {};
     const wanted = [...stepSlots(journey, step)];
@@ -248,6 +270,23 @@ export function App({ api }: { api: CollectionApi }) {
       onChange: (path, value) => {
         setValues((all) => ({ ...all, [step.id]: setAt(all[step.id] ?? {}, path, value) }));
         setErrors(({ [path]: _gone, ...rest }) => rest);
+      },
+      personActions: (people, index) => {
+        const key = `${people}.${index}`;
+        const id = `invite-${people}-${index}`;
+        return invitations[key] ? (
+          <div class="invitation">
+            <label for={id}>{t("inviteLink")}</label>
+            <input id={id} type="text" readOnly value={invitations[key]} onFocus={(e) => e.currentTarget.select()} />
+            <button type="button" class="secondary" onClick={() => navigator.clipboard?.writeText(invitations[key])}>
+              {t("copy")}
+            </button>
+          </div>
+        ) : journey.person_id ? null : (
+          <button type="button" class="link" disabled={busy} onClick={() => invite(step, data, people, index)}>
+            {t("invite")}
+          </button>
+        );
       },
       ownerSlots: (ownerIndex, owner) => {
         const slots = ownerSlots(step, owner, ownerIndex);

@@ -121,6 +121,10 @@ export class CollectionApi {
     if (!response.ok) throw new ApiError(response.status, "upload", null);
   }
 
+  invite(people: "ubos" | "directors", index: number): Promise<{ person_id: string; url: string; expires_at: string }> {
+    return this.call("POST", "/v1/collection/invitations", { people, index });
+  }
+
   submit(): Promise<CollectedCase> {
     return this.call("POST", "/v1/collection/submit");
   }

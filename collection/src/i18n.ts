@@ -5,6 +5,10 @@ export type Language = (typeof LANGUAGES)[number];
 export const LANGUAGE_NAMES: Record<Language, string> = { en: "English", de: "Deutsch", es: "Español" };
 
 const en = {
+  invite: "Invite them to fill in their own part",
+  inviteLink: "Their own link (send it to them)",
+  copy: "Copy link",
+  copied: "Copied",
   application: "Your application",
   language: "Language",
   loading: "Loading your application…",
@@ -58,6 +62,10 @@ const en = {
 export type Key = keyof typeof en;
 
 const de: Record<Key, string> = {
+  invite: "Person einladen, ihren Teil selbst auszufüllen",
+  inviteLink: "Ihr eigener Link (senden Sie ihn der Person)",
+  copy: "Link kopieren",
+  copied: "Kopiert",
   application: "Ihr Antrag",
   language: "Sprache",
   loading: "Ihr Antrag wird geladen…",
@@ -109,6 +117,10 @@ const de: Record<Key, string> = {
 };
 
 const es: Record<Key, string> = {
+  invite: "Invitarle a completar su parte",
+  inviteLink: "Su propio enlace (envíeselo)",
+  copy: "Copiar enlace",
+  copied: "Copiado",
   application: "Su solicitud",
   language: "Idioma",
   loading: "Cargando su solicitud…",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -332,3 +333,83 @@ def test_an_owners_link_opens_their_own_step_and_leaves_the_case_to_its_applican
     assert (
         api.get(f"/v1/cases/{case_id}").json()["state"] == "collecting"
     )  # the company's applicant submits it
+
+
+def test_the_applicant_invites_an_owner_who_fills_in_their_part_in_another_browser(
+    open_browser, tenant, collection_site
+):
+    case_id, url = collecting_business(tenant)
+    company = open_browser(PHONE)
+    page = company.page
+    page.goto(url)
+    field(page, "company", "name").fill("Acme Ltd")
+    field(page, "company", "registration_number").fill("01234567")
+    field(page, "company", "country_of_incorporation").select_option("GB")
+    page.get_by_role("button", name="Save and continue").click()
+    for name, value in (("line1", "1 High St"), ("city", "London"), ("postal_code", "EC1A 1AA")):
+        field(page, "address", name).fill(value)
+    field(page, "address", "country").select_option("GB")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Owners and directors")
+    page.get_by_role("button", name="Add Beneficial owners").click()
+    field(page, "ownership", "ubos.0.first_name").fill("Ada")
+    field(page, "ownership", "ubos.0.last_name").fill("Lovelace")
+    field(page, "ownership", "ubos.0.date_of_birth").fill("1985-12-10")
+    field(page, "ownership", "ubos.0.ownership_percent").fill("20")
+    page.get_by_role("button", name="Add Directors").click()
+    field(page, "ownership", "directors.0.first_name").fill("Grace")
+    field(page, "ownership", "directors.0.last_name").fill("Hopper")
+    page.get_by_role("button", name="Invite them to fill in their own part").first.click()
+    their_link = page.locator("#invite-ubos-0")
+    expect(their_link).to_have_value(re.compile(r"/collect/#clk_"))
+    owner_url = their_link.input_value()
+    company.screenshot("375-invitation", ARTIFACTS)
+
+    page.get_by_role("button", name="Save and continue").click()
+    field(page, "contact", "name").fill("Grace Hopper")
+    field(page, "contact", "email").fill("grace@acme.example")
+    page.get_by_role("button", name="Save and continue").click()
+    upload(page, "certificate_of_incorporation", "certificate.pdf", "application/pdf", pdf(1))
+    page.get_by_role("button", name="Save and continue").click()
+    api = tenant.api()
+
+    def stored(count: int) -> bool:
+        documents = api.get(f"/v1/cases/{case_id}/documents").json()["items"]
+        return len(documents) == count and all(
+            p["status"] == "available" for d in documents for p in d["pages"]
+        )
+
+    wait_for(lambda: stored(1), what="the certificate stored")
+    # The application waits for the owner it invited.
+    company.expect_http_errors(422)
+    page.get_by_role("button", name="Submit application").click()
+    expect(page.get_by_role("alert")).to_contain_text("waits for Ada Lovelace to finish their own part")
+
+    owner = open_browser(PHONE)  # the owner's own browser
+    owner.page.goto(owner_url)
+    heading = owner.page.get_by_role("heading", level=1)
+    expect(heading).to_have_text("Your identity")
+    person_id = owner.page.evaluate(
+        "() => document.querySelector('[data-testid^=file-id_front]').dataset.testid"
+    )
+    field(owner.page, "owner_identity", "first_name").fill("Ada")
+    field(owner.page, "owner_identity", "last_name").fill("King")
+    field(owner.page, "owner_identity", "date_of_birth").fill("1985-12-10")
+    field(owner.page, "owner_identity", "nationality").select_option("FR")
+    upload(owner.page, person_id.removeprefix("file-"), "id.png", "image/png", png(500, 320))
+    owner.page.get_by_role("button", name="Save and continue").click()
+    owner.page.get_by_role("button", name="Submit application").click()
+    expect(heading).to_have_text("Thank you")
+
+    wait_for(lambda: stored(2), what="the owner's ID stored")
+    page.get_by_role("button", name="Submit application").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you")
+    case = api.get(f"/v1/cases/{case_id}").json()
+    (ada,) = case["entity"]["business"]["ubos"]
+    # the form's owner, with what she said about herself
+    assert (ada["first_name"], ada["last_name"], ada["nationality"], ada["ownership_percent"]) == (
+        "Ada",
+        "King",
+        "FR",
+        20,
+    )

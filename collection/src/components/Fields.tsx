@@ -15,6 +15,8 @@ export type FieldContext = {
   onChange: (path: string, value: unknown) => void;
   /** Document slots drawn inside each item of an owners' list. */
   ownerSlots?: (ownerIndex: number, owner: Values) => ComponentChildren;
+  /** What the applicant can do about one person they named (invite them). */
+  personActions?: (people: "ubos" | "directors", index: number) => ComponentChildren;
 };
 
 /** A field's label: the step's own (by dotted path, array indexes left out), its schema's title, or the common name. */
@@ -182,6 +184,7 @@ function Repeater({ ctx, path, schema, label }: { ctx: FieldContext; path: strin
           <legend>{t("item", { label, n: index + 1 })}</legend>
           <Fields ctx={ctx} prefix={`${path}.${index}`} schema={schema.items ?? {}} />
           {isOwners && ctx.ownerSlots ? ctx.ownerSlots(index, item) : null}
+          {(path === "ubos" || path === "directors") && ctx.personActions ? ctx.personActions(path, index) : null}
           <button
             type="button"
             class="secondary"

@@ -84,3 +84,22 @@ def test_an_answer_that_does_not_fit_the_entity_names_its_field():
     with pytest.raises(InvalidInput) as caught:
         entity_with_answers(business(), {"ownership": {"ubos": [{"date_of_birth": "10/12/1985"}]}})
     assert caught.value.path == "entity.business.ubos.0.date_of_birth"
+
+
+def test_what_an_invited_owner_filled_in_goes_onto_that_owner():
+    answers = {
+        "ownership": {
+            "ubos": [{"id": "ubo-1", "first_name": "Ada", "ownership_percent": 30}],
+            "directors": [],
+        }
+    }
+    people = {"ubo-1": {"last_name": "King", "nationality": "GB", "date_of_birth": "1985-12-10"}}
+    company = entity_with_answers(business(), answers, people).business
+    assert company is not None
+    (owner,) = company.ubos
+    assert (owner.first_name, owner.last_name, owner.nationality, owner.ownership_percent) == (
+        "Ada",
+        "King",
+        "GB",
+        30,
+    )

@@ -3,6 +3,7 @@ case the link opens. No route takes a case id: the case is the token's."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -12,12 +13,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from pydantic import BaseModel
 
 from arbiter.api import content_types
+from arbiter.api.collection_links import collection_url
 from arbiter.api.openapi import responses
 from arbiter.api.schemas import DeclaredDocument, document_view
 from arbiter.domain.case import Case
 from arbiter.domain.collection_journey import LANGUAGES, Texts, shows
 from arbiter.domain.principal import Principal
 from arbiter.services import collection
+from arbiter.services.collection_invitations import InvitationRequest, invite_person
 from arbiter.services.documents import DocumentDeclaration
 
 if TYPE_CHECKING:
@@ -79,6 +82,14 @@ class StepView(BaseModel):
     labels: dict[str, str]
     visible: bool
     documents: list[SlotView]
+
+
+class InvitationView(BaseModel):
+    """An invited person's link: the only time it is shown."""
+
+    person_id: str
+    url: str
+    expires_at: dt.datetime
 
 
 class RevisionView(BaseModel):
@@ -228,6 +239,24 @@ def collection_router(deps: Callable[[], Dependencies], principal: Callable[[], 
     def declare_document(body: DocumentDeclaration) -> Response[DeclaredDocument]:
         _case, document, uploads = collection.declare_collected_document(deps(), principal(), body)
         view = DeclaredDocument.model_validate({"document": document_view(document), "uploads": uploads})
+        return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=view)
+
+    @router.post(
+        f"{COLLECTION_PREFIX}/invitations",
+        summary="Invite an owner or director named in the saved form: a link of their own, to their own steps",
+        operation_id="inviteCollectionPerson",
+        tags=tags,
+        responses=responses(
+            403, 404, 409, status=201, description="Their link; send it to them (shown only here)"
+        ),
+    )
+    def invite(body: InvitationRequest) -> Response[InvitationView]:
+        issued = invite_person(deps(), principal(), body)
+        view = InvitationView(
+            person_id=issued.link.person_id or "",
+            url=collection_url(deps().settings, issued.token),
+            expires_at=issued.link.expires_at,
+        )
         return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=view)
 
     @router.post(

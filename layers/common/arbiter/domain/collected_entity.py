@@ -4,7 +4,8 @@ The journeys' steps are mapped by their ids onto the entity's shape (the one int
 `company` (its fields), `address`, `ownership` (`ubos`, `directors`) and `contact` (`email`, `phone`, the
 person's name as `contact_name`); for a person, `personal_details` (their fields), `address` and `contact`. A
 step of another id stays in the answers only. What the applicant filled in replaces what the integrator sent,
-field by field; what they left out is kept.
+field by field; what they left out is kept. What an invited owner or director filled in about themselves (their
+person steps) goes onto the owner or director of the same `id`.
 """
 
 from __future__ import annotations
@@ -54,13 +55,24 @@ def _person_patch(answers: dict[str, Any]) -> dict[str, Any]:
     return {**patch, **contact}
 
 
-def entity_with_answers(entity: Entity, answers: dict[str, Any]) -> Entity:
-    """The entity with the applicant's answers on it; InvalidInput naming the entity's field when an answer does
-    not fit it (a country code that is no country)."""
+def _with_people(company: dict[str, Any], people: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    for role in ("ubos", "directors"):
+        if company.get(role):
+            company[role] = [{**p, **people.get(str(p.get("id")), {})} for p in company[role]]
+    return company
+
+
+def entity_with_answers(
+    entity: Entity, answers: dict[str, Any], people: dict[str, dict[str, Any]] | None = None
+) -> Entity:
+    """The entity with the applicant's answers on it, and each invited person's (`people`, by person id) on the
+    owner or director they are; InvalidInput naming the entity's field when an answer does not fit it."""
     kind = "business" if entity.type == "business" else "individual"
     current = entity.model_dump(mode="json", exclude_none=True)
     patch = _business_patch(answers) if kind == "business" else _person_patch(answers)
     merged = {**current, kind: {**(current.get(kind) or {}), **patch}}
+    if kind == "business" and people:
+        merged[kind] = _with_people(merged[kind], people)
     try:
         return Entity.model_validate(merged)
     except ValidationError as exc:

@@ -22,6 +22,7 @@ from arbiter.domain.collection import (
 )
 from arbiter.domain.collection_journey import (
     CollectionJourney,
+    StepDataInvalid,
     check_step_data,
     person_answer_key,
     slot_document_id,
@@ -45,7 +46,11 @@ __all__ = [
     "collection_journey",
     "create_collection_link",
     "declare_collected_document",
+    "issue_link",
+    "journey_for",
+    "journey_of",
     "list_collection_links",
+    "require_collecting",
     "revoke_collection_link",
     "save_step",
     "submit_collection",
@@ -162,8 +167,28 @@ def create_collection_link(
             f"case {case_id} is {case.state.value}: links are sent while a case is collecting or awaits a revision",
             state=case.state.value,
         )
-    if request.person_id is not None and request.person_id not in _person_ids(case):
+    answered = _answered_person_ids(deps.collection_links.answers(case.tenant_id, case.id))
+    if request.person_id is not None and request.person_id not in _person_ids(case) | answered:
         raise InvalidInput(f"the case has no person {request.person_id!r}", path="person_id")
+    return issue_link(deps, principal, case, request)
+
+
+def _answered_person_ids(answers: dict[str, Any]) -> set[str]:
+    """The ids of the people the applicant named (the `ubos` and `directors` of their steps)."""
+    return {
+        str(person["id"])
+        for data in answers.values()
+        if isinstance(data, dict)
+        for people in (data.get("ubos"), data.get("directors"))
+        for person in people or []
+        if isinstance(person, dict) and person.get("id")
+    }
+
+
+def issue_link(
+    deps: CollectionLinkDeps, principal: Principal, case: Case, request: CollectionLinkRequest
+) -> IssuedLink:
+    """Store a new link to the case (only its token's hash) and record it in the case's history and on the bus."""
     now = deps.now()
     token = generate_collection_token()
     link = CollectionLink(
@@ -247,7 +272,7 @@ class SubmitDeps(CaseDeps, Protocol):
     def collection_links(self) -> CollectionLinkRepository: ...
 
 
-def _journey_of(deps: CollectionLinkDeps, case: Case) -> CollectionJourney:
+def journey_of(deps: CollectionLinkDeps, case: Case) -> CollectionJourney:
     journey = deps.workflows.get(case.tenant_id, case.workflow_id).collection
     if journey is None:
         raise NotFound(f"workflow {case.workflow_id} has no collection journey", workflow_id=case.workflow_id)
@@ -259,11 +284,11 @@ def _link_of(deps: CollectionLinkDeps, principal: Principal, case: Case) -> Coll
     return next((k for k in deps.collection_links.for_case(case.tenant_id, case.id) if k.id == link_id), None)
 
 
-def _journey_for(deps: CollectionLinkDeps, principal: Principal, case: Case) -> Journey:
+def journey_for(deps: CollectionLinkDeps, principal: Principal, case: Case) -> Journey:
     """The journey as the principal's link opens it: the case's steps, or a person's own."""
     link = _link_of(deps, principal, case)
     person_id = link.person_id if link else None
-    journey = _journey_of(deps, case).for_person(person_id)
+    journey = journey_of(deps, case).for_person(person_id)
     answers = journey.answers_for(deps.collection_links.answers(case.tenant_id, case.id), person_id)
     return Journey(
         case=case,
@@ -279,10 +304,10 @@ def collection_journey(deps: CollectionLinkDeps, principal: Principal) -> Journe
     """The journey of the principal's case as their link opens it, with the data saved so far, the step to resume
     at and the link's language."""
     case = collected_case(deps, principal)
-    return _journey_for(deps, principal, case)
+    return journey_for(deps, principal, case)
 
 
-def _require_collecting(case: Case, what: str) -> None:
+def require_collecting(case: Case, what: str) -> None:
     if case.state not in COLLECTABLE_STATES:
         raise Conflict(
             f"the case is {case.state.value}: it takes no more {what}",
@@ -296,16 +321,16 @@ def save_step(deps: CollectionLinkDeps, principal: Principal, step_id: str, data
     beside the other steps' data; NotAllowed for a step the link does not open (a person's link opens their person
     steps only); Conflict once the case no longer collects."""
     case = collected_case(deps, principal)
-    _require_collecting(case, "answers")
-    opened = _journey_for(deps, principal, case)
-    step = _journey_of(deps, case).step(step_id)
+    require_collecting(case, "answers")
+    opened = journey_for(deps, principal, case)
+    step = journey_of(deps, case).step(step_id)
     if step not in opened.definition.steps:
         names = ", ".join(s.id for s in opened.definition.steps) or "none"
         raise NotAllowed(f"this link does not open the step {step_id!r} (it opens: {names})", path="step_id")
     check_step_data(step, data)
     key = step_id if opened.person_id is None else person_answer_key(step_id, opened.person_id)
     deps.collection_links.save_answer(case.tenant_id, case.id, key, data, deps.now())
-    return _journey_for(deps, principal, case)
+    return journey_for(deps, principal, case)
 
 
 def submit_collection(deps: SubmitDeps, principal: Principal) -> Case:
@@ -315,6 +340,68 @@ def submit_collection(deps: SubmitDeps, principal: Principal) -> Case:
     required document shown and not uploaded; Conflict, naming the state, once it was submitted: a second submit
     must not look like a first (a case a reviewer decided meanwhile would seem to start again)."""
     return cases.rerun_lost_races(lambda: _submit(deps, principal))
+
+
+def _people_answers(
+    journey: CollectionJourney, deps: CollectionLinkDeps, case: Case
+) -> dict[str, dict[str, Any]]:
+    """What each invited person filled in about themselves (their person steps merged), by person id."""
+    saved = deps.collection_links.answers(case.tenant_id, case.id)
+    person_steps = {s.id for s in journey.steps if s.person}
+    people: dict[str, dict[str, Any]] = {}
+    for key, data in saved.items():
+        step_id, _, person_id = key.partition(":")
+        if person_id and step_id in person_steps and isinstance(data, dict):
+            people.setdefault(person_id, {}).update(data)
+    return people
+
+
+class PersonPending(InvalidInput):
+    """The case waits for a person who was sent a link of their own (an invited owner) to finish their part."""
+
+
+def _check_people_done(
+    deps: CollectionLinkDeps, case: Case, answers: dict[str, Any], uploaded: set[str]
+) -> None:
+    """PersonPending naming `people.<person id>` for the first person still named in the case whose usable link
+    of their own they have not finished: the case waits for them, as a KYB case waits for its owners' cases."""
+    named = _person_ids(case) | _answered_person_ids(answers)
+    invited = {
+        link.person_id
+        for link in deps.collection_links.for_case(case.tenant_id, case.id)
+        if link.person_id in named and link.usable_at(deps.now())
+    }
+    journey, saved = journey_of(deps, case), deps.collection_links.answers(case.tenant_id, case.id)
+    for person_id in sorted(p for p in invited if p):
+        own = journey.for_person(person_id)
+        theirs = own.answers_for(saved, person_id)
+        try:
+            own.check_complete(theirs)
+            own.check_documents(theirs, uploaded, person_id)
+        except StepDataInvalid as exc:
+            path = f"people.{person_id}"
+            who = _person_name(case, answers, person_id)
+            raise PersonPending(
+                f"{path}: the application waits for {who} to finish their own part", path=path
+            ) from exc
+
+
+def _person_name(case: Case, answers: dict[str, Any], person_id: str) -> str:
+    business = case.entity.business
+    people: list[dict[str, Any]] = [
+        p.model_dump() for p in ((*business.ubos, *business.directors) if business else ())
+    ]
+    people += [
+        p
+        for data in answers.values()
+        if isinstance(data, dict)
+        for p in (*(data.get("ubos") or []), *(data.get("directors") or []))
+    ]
+    for person in people:
+        if isinstance(person, dict) and person.get("id") == person_id:
+            name = " ".join(str(person.get(k) or "") for k in ("first_name", "last_name")).strip()
+            return name or person_id
+    return person_id
 
 
 def _submit(deps: SubmitDeps, principal: Principal) -> Case:
@@ -329,14 +416,15 @@ def _submit(deps: SubmitDeps, principal: Principal) -> Case:
         event = "submitted" if case.state == CaseState.COLLECTING else "resubmitted"
         return cases.send_event(deps, principal, case.id, event)
     expected = case.version
-    opened = _journey_for(deps, principal, case)
+    opened = journey_for(deps, principal, case)
     journey, answers, uploaded = opened.definition, opened.answers, _uploaded(case)
     journey.check_complete(answers)
     journey.check_documents(answers, set(uploaded), opened.person_id)
     if opened.person_id is not None:
         return case  # a person's part is in; the case's own applicant submits the case
+    _check_people_done(deps, case, answers, set(uploaded))
     change = case.take_collected(
-        entity_with_answers(case.entity, answers),
+        entity_with_answers(case.entity, answers, _people_answers(journey_of(deps, case), deps, case)),
         steps=[step.id for step in journey.visible_steps(answers) if step.id in answers],
         document_ids=uploaded,
         actor=principal.actor,
@@ -364,11 +452,11 @@ def declare_collected_document(
     """Declare a document on the principal's case (and no other) with a presigned POST per page, as the
     documents API does; Conflict once the case no longer collects."""
     case = deps.cases.get(principal.tenant_id, _case_of(principal))
-    _require_collecting(case, "documents")
+    require_collecting(case, "documents")
     link = _link_of(deps, principal, case)
     if link is not None and link.person_id is not None:
         # A person's link uploads to their own slots only: `<slot id>.<person id>` of a person step.
-        journey = _journey_of(deps, case).for_person(link.person_id)
+        journey = journey_of(deps, case).for_person(link.person_id)
         own = {slot_document_id(slot.id, link.person_id) for step in journey.steps for slot in step.documents}
         if request.id not in own:
             raise NotAllowed(
