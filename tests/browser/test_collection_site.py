@@ -64,6 +64,19 @@ def field(page: Any, step: str, path: str) -> Any:
     return page.locator(f"#f-{step}-{path.replace('.', '-')}")
 
 
+def fill_in(page: Any, step: str, values: dict[str, str]) -> None:
+    """Type each value into the step's field of that path (a select when the field is one)."""
+    for path, value in values.items():
+        box = field(page, step, path)
+        if box.evaluate("e => e.tagName") == "SELECT":
+            box.select_option(value)
+        else:
+            box.fill(value)
+
+
+ADA = {"first_name": "Ada", "last_name": "Lovelace", "date_of_birth": "1985-12-10"}
+
+
 def test_an_applicant_fills_in_uploads_reviews_and_submits_on_a_phone(open_browser, tenant, collection_site):
     case_id, url = collecting_business(tenant)
     browser = open_browser(PHONE)
@@ -114,10 +127,7 @@ def test_an_applicant_fills_in_uploads_reviews_and_submits_on_a_phone(open_brows
 
     expect(heading).to_have_text("Owners and directors")
     page.get_by_role("button", name="Add Beneficial owners").click()
-    field(page, "ownership", "ubos.0.first_name").fill("Ada")
-    field(page, "ownership", "ubos.0.last_name").fill("Lovelace")
-    field(page, "ownership", "ubos.0.date_of_birth").fill("1985-12-10")
-    field(page, "ownership", "ubos.0.ownership_percent").fill("60")
+    fill_in(page, "ownership", {f"ubos.0.{k}": v for k, v in {**ADA, "ownership_percent": "60"}.items()})
     # A second owner below 25 %: no ID asked of them; then removed again.
     page.get_by_role("button", name="Add Beneficial owners").click()
     field(page, "ownership", "ubos.1.ownership_percent").fill("10")
@@ -342,20 +352,19 @@ def test_the_applicant_invites_an_owner_who_fills_in_their_part_in_another_brows
     company = open_browser(PHONE)
     page = company.page
     page.goto(url)
-    field(page, "company", "name").fill("Acme Ltd")
-    field(page, "company", "registration_number").fill("01234567")
-    field(page, "company", "country_of_incorporation").select_option("GB")
+    fill_in(
+        page,
+        "company",
+        {"name": "Acme Ltd", "registration_number": "01234567", "country_of_incorporation": "GB"},
+    )
     page.get_by_role("button", name="Save and continue").click()
-    for name, value in (("line1", "1 High St"), ("city", "London"), ("postal_code", "EC1A 1AA")):
-        field(page, "address", name).fill(value)
-    field(page, "address", "country").select_option("GB")
+    fill_in(
+        page, "address", {"line1": "1 High St", "city": "London", "postal_code": "EC1A 1AA", "country": "GB"}
+    )
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Owners and directors")
     page.get_by_role("button", name="Add Beneficial owners").click()
-    field(page, "ownership", "ubos.0.first_name").fill("Ada")
-    field(page, "ownership", "ubos.0.last_name").fill("Lovelace")
-    field(page, "ownership", "ubos.0.date_of_birth").fill("1985-12-10")
-    field(page, "ownership", "ubos.0.ownership_percent").fill("20")
+    fill_in(page, "ownership", {f"ubos.0.{k}": v for k, v in {**ADA, "ownership_percent": "20"}.items()})
     page.get_by_role("button", name="Add Directors").click()
     field(page, "ownership", "directors.0.first_name").fill("Grace")
     field(page, "ownership", "directors.0.last_name").fill("Hopper")
