@@ -51,32 +51,26 @@ export function SlotUpload(props: {
         </p>
       ) : null}
       <div class="slot-actions">
-        <label class="button secondary">
-          {t("chooseFile")}
-          <span class="visually-hidden">: {label}</span>
-          <input
-            class="visually-hidden"
-            type="file"
-            accept="image/*,application/pdf"
-            aria-describedby={described}
-            disabled={state === "uploading"}
-            onChange={choose}
-            data-testid={`file-${documentId}`}
-          />
-        </label>
-        <label class="button secondary camera">
-          {t("takePhoto")}
-          <span class="visually-hidden">: {label}</span>
-          <input
-            class="visually-hidden"
-            type="file"
-            accept="image/*"
-            capture="environment"
-            aria-describedby={described}
-            disabled={state === "uploading"}
-            onChange={choose}
-          />
-        </label>
+        {[
+          { text: t("chooseFile"), accept: "image/*,application/pdf", capture: undefined, testId: `file-${documentId}` },
+          // On a phone, the camera straight away (a photo, no PDF).
+          { text: t("takePhoto"), accept: "image/*", capture: "environment" as const, testId: undefined },
+        ].map((choice) => (
+          <label class="button secondary" key={choice.text}>
+            {choice.text}
+            <span class="visually-hidden">: {label}</span>
+            <input
+              class="visually-hidden"
+              type="file"
+              accept={choice.accept}
+              capture={choice.capture}
+              aria-describedby={described}
+              disabled={state === "uploading"}
+              onChange={choose}
+              data-testid={choice.testId}
+            />
+          </label>
+        ))}
       </div>
     </div>
   );
