@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import ROOT
 from tests.support.documents import pdf, png
+from tests.support.reviewers import create_reviewer
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow  # a browser against the local stack
@@ -295,6 +296,16 @@ def test_a_revision_opens_only_the_document_sent_back_with_the_reason(
     wait_for(
         lambda: api.get(f"/v1/cases/{case_id}").json()["state"] == "manual_review", what="back in review"
     )
+
+    # The back-and-forth, in the back office's timeline of the case.
+    reviewer = open_browser()
+    reviewer.open(f"/cases/{case_id}")
+    reviewer.sign_in(create_reviewer(stack, tenant.id, "viewer"))
+    timeline = reviewer.page.locator("#timeline")
+    expect(timeline).to_contain_text("Collection link issued")
+    expect(timeline.get_by_text("Collection submitted")).to_have_count(2)
+    expect(timeline).to_contain_text("The photo of your ID is blurred")
+    reviewer.screenshot("1280-timeline", ARTIFACTS)
 
 
 def test_an_owners_link_opens_their_own_step_and_leaves_the_case_to_its_applicant(
