@@ -88,7 +88,7 @@ def uploaded(deps: FakeDependencies, case_id: str, document_id: str) -> None:
 
 
 def test_the_case_waits_for_an_invited_owner_then_carries_what_they_said():
-    from arbiter.services.collection import submit_collection
+    from arbiter.services.collection_submission import submit_collection
 
     deps, case_id, company = case_and_applicant("kyb", business())
     for step, data in COMPANY_STEPS.items():

@@ -23,8 +23,8 @@ from arbiter.services.collection import (
     list_collection_links,
     revoke_collection_link,
     save_step,
-    submit_collection,
 )
+from arbiter.services.collection_submission import submit_collection
 from arbiter.services.documents import DocumentDeclaration
 from tests.builders import business, individual, integrator, reviewer, tenant, ubo
 from tests.unit.fakes import FakeDependencies, case_deps

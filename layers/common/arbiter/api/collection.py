@@ -19,7 +19,7 @@ from arbiter.api.schemas import DeclaredDocument, document_view
 from arbiter.domain.case import Case
 from arbiter.domain.collection_journey import LANGUAGES, Texts, shows
 from arbiter.domain.principal import Principal
-from arbiter.services import collection
+from arbiter.services import collection, collection_submission
 from arbiter.services.collection_invitations import InvitationRequest, invite_person
 from arbiter.services.documents import DocumentDeclaration
 
@@ -267,6 +267,6 @@ def collection_router(deps: Callable[[], Dependencies], principal: Callable[[], 
         responses=responses(404, 409),
     )
     def submit() -> CollectedCaseView:
-        return _view(collection.submit_collection(deps(), principal()))
+        return _view(collection_submission.submit_collection(deps(), principal()))
 
     return router

@@ -11,7 +11,6 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from arbiter.domain.case import Case, CaseState, RevisionRequest
-from arbiter.domain.collected_entity import entity_with_answers
 from arbiter.domain.collection import (
     DEFAULT_LINK_DAYS,
     MAX_LINK_DAYS,
@@ -22,7 +21,6 @@ from arbiter.domain.collection import (
 )
 from arbiter.domain.collection_journey import (
     CollectionJourney,
-    StepDataInvalid,
     check_step_data,
     person_answer_key,
     slot_document_id,
@@ -31,7 +29,6 @@ from arbiter.domain.document import Document
 from arbiter.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound, Unauthenticated
 from arbiter.domain.principal import Principal
 from arbiter.services import cases, documents
-from arbiter.services.cases import CaseDeps
 from arbiter.services.ports import CaseRepository, CollectionLinkRepository, WorkflowCatalog
 
 __all__ = [
@@ -41,7 +38,9 @@ __all__ = [
     "CollectionTokenDeps",
     "IssuedLink",
     "Journey",
+    "answered_person_ids",
     "authenticate_collection_token",
+    "case_of",
     "collected_case",
     "collection_journey",
     "create_collection_link",
@@ -50,10 +49,11 @@ __all__ = [
     "journey_for",
     "journey_of",
     "list_collection_links",
+    "person_ids",
     "require_collecting",
     "revoke_collection_link",
     "save_step",
-    "submit_collection",
+    "uploaded_documents",
 ]
 
 #: The states in which an applicant can still fill in their application.
@@ -122,7 +122,7 @@ class Journey:
     @property
     def uploaded(self) -> list[str]:
         """Ids of the case's documents with a page uploaded (what a document slot's upload is stored under)."""
-        return _uploaded(self.case)
+        return uploaded_documents(self.case)
 
     @property
     def revision(self) -> RevisionRequest | None:
@@ -132,7 +132,7 @@ class Journey:
         return None
 
 
-def _uploaded(case: Case) -> list[str]:
+def uploaded_documents(case: Case) -> list[str]:
     """Documents with a page in; one a reviewer sent back for a revision counts again once a new version is in."""
     return [
         d.id
@@ -142,7 +142,7 @@ def _uploaded(case: Case) -> list[str]:
     ]
 
 
-def _person_ids(case: Case) -> set[str]:
+def person_ids(case: Case) -> set[str]:
     business = case.entity.business
     if business is None:
         return set()
@@ -167,13 +167,13 @@ def create_collection_link(
             f"case {case_id} is {case.state.value}: links are sent while a case is collecting or awaits a revision",
             state=case.state.value,
         )
-    answered = _answered_person_ids(deps.collection_links.answers(case.tenant_id, case.id))
-    if request.person_id is not None and request.person_id not in _person_ids(case) | answered:
+    answered = answered_person_ids(deps.collection_links.answers(case.tenant_id, case.id))
+    if request.person_id is not None and request.person_id not in person_ids(case) | answered:
         raise InvalidInput(f"the case has no person {request.person_id!r}", path="person_id")
     return issue_link(deps, principal, case, request)
 
 
-def _answered_person_ids(answers: dict[str, Any]) -> set[str]:
+def answered_person_ids(answers: dict[str, Any]) -> set[str]:
     """The ids of the people the applicant named (the `ubos` and `directors` of their steps)."""
     return {
         str(person["id"])
@@ -254,7 +254,7 @@ def authenticate_collection_token(deps: CollectionTokenDeps, token: str | None) 
     return link
 
 
-def _case_of(principal: Principal) -> str:
+def case_of(principal: Principal) -> str:
     if principal.kind != "collection" or not principal.case_id:
         raise Unauthenticated(_REFUSED)
     return principal.case_id
@@ -262,14 +262,7 @@ def _case_of(principal: Principal) -> str:
 
 def collected_case(deps: CollectionLinkDeps, principal: Principal) -> Case:
     """The case a collection principal's link opens (and no other)."""
-    return deps.cases.get(principal.tenant_id, _case_of(principal))
-
-
-class SubmitDeps(CaseDeps, Protocol):
-    """What submitting needs: the case use cases' ports and the saved answers."""
-
-    @property
-    def collection_links(self) -> CollectionLinkRepository: ...
+    return deps.cases.get(principal.tenant_id, case_of(principal))
 
 
 def journey_of(deps: CollectionLinkDeps, case: Case) -> CollectionJourney:
@@ -333,112 +326,6 @@ def save_step(deps: CollectionLinkDeps, principal: Principal, step_id: str, data
     return journey_for(deps, principal, case)
 
 
-def submit_collection(deps: SubmitDeps, principal: Principal) -> Case:
-    """The applicant is done: their answers become the case's entity (what the checks read) and the case leaves
-    `collecting` for its workflow's automated part (or, awaiting a revision, is resubmitted), in one write.
-    StepDataInvalid naming the first missing or invalid field of the first incomplete visible step, then the first
-    required document shown and not uploaded; Conflict, naming the state, once it was submitted: a second submit
-    must not look like a first (a case a reviewer decided meanwhile would seem to start again)."""
-    return cases.rerun_lost_races(lambda: _submit(deps, principal))
-
-
-def _people_answers(
-    journey: CollectionJourney, deps: CollectionLinkDeps, case: Case
-) -> dict[str, dict[str, Any]]:
-    """What each invited person filled in about themselves (their person steps merged), by person id."""
-    saved = deps.collection_links.answers(case.tenant_id, case.id)
-    person_steps = {s.id for s in journey.steps if s.person}
-    people: dict[str, dict[str, Any]] = {}
-    for key, data in saved.items():
-        step_id, _, person_id = key.partition(":")
-        if person_id and step_id in person_steps and isinstance(data, dict):
-            people.setdefault(person_id, {}).update(data)
-    return people
-
-
-class PersonPending(InvalidInput):
-    """The case waits for a person who was sent a link of their own (an invited owner) to finish their part."""
-
-
-def _check_people_done(
-    deps: CollectionLinkDeps, case: Case, answers: dict[str, Any], uploaded: set[str]
-) -> None:
-    """PersonPending naming `people.<person id>` for the first person still named in the case whose usable link
-    of their own they have not finished: the case waits for them, as a KYB case waits for its owners' cases."""
-    named = _person_ids(case) | _answered_person_ids(answers)
-    invited = {
-        link.person_id
-        for link in deps.collection_links.for_case(case.tenant_id, case.id)
-        if link.person_id in named and link.usable_at(deps.now())
-    }
-    journey, saved = journey_of(deps, case), deps.collection_links.answers(case.tenant_id, case.id)
-    for person_id in sorted(p for p in invited if p):
-        own = journey.for_person(person_id)
-        theirs = own.answers_for(saved, person_id)
-        try:
-            own.check_complete(theirs)
-            own.check_documents(theirs, uploaded, person_id)
-        except StepDataInvalid as exc:
-            path = f"people.{person_id}"
-            who = _person_name(case, answers, person_id)
-            raise PersonPending(
-                f"{path}: the application waits for {who} to finish their own part", path=path
-            ) from exc
-
-
-def _person_name(case: Case, answers: dict[str, Any], person_id: str) -> str:
-    business = case.entity.business
-    people: list[dict[str, Any]] = [
-        p.model_dump() for p in ((*business.ubos, *business.directors) if business else ())
-    ]
-    people += [
-        p
-        for data in answers.values()
-        if isinstance(data, dict)
-        for p in (*(data.get("ubos") or []), *(data.get("directors") or []))
-    ]
-    for person in people:
-        if isinstance(person, dict) and person.get("id") == person_id:
-            name = " ".join(str(person.get(k) or "") for k in ("first_name", "last_name")).strip()
-            return name or person_id
-    return person_id
-
-
-def _submit(deps: SubmitDeps, principal: Principal) -> Case:
-    case = deps.cases.get(principal.tenant_id, _case_of(principal))
-    if case.state not in COLLECTABLE_STATES:
-        raise Conflict(
-            f"the application was submitted: the case is {case.state.value}",
-            case_id=case.id,
-            state=case.state.value,
-        )
-    if deps.workflows.get(case.tenant_id, case.workflow_id).collection is None:
-        event = "submitted" if case.state == CaseState.COLLECTING else "resubmitted"
-        return cases.send_event(deps, principal, case.id, event)
-    expected = case.version
-    opened = journey_for(deps, principal, case)
-    journey, answers, uploaded = opened.definition, opened.answers, _uploaded(case)
-    journey.check_complete(answers)
-    journey.check_documents(answers, set(uploaded), opened.person_id)
-    if opened.person_id is not None:
-        return case  # a person's part is in; the case's own applicant submits the case
-    _check_people_done(deps, case, answers, set(uploaded))
-    change = case.take_collected(
-        entity_with_answers(case.entity, answers, _people_answers(journey_of(deps, case), deps, case)),
-        steps=[step.id for step in journey.visible_steps(answers) if step.id in answers],
-        document_ids=uploaded,
-        actor=principal.actor,
-        at=deps.now(),
-    )
-    if case.state == CaseState.COLLECTING:
-        change += case.submit(principal.actor)
-        change += cases.workflow_start(deps, case)
-    else:
-        change += cases.resubmission(deps, case, principal.actor)
-    deps.cases.save(case, change, expected_version=expected)
-    return case
-
-
 class CollectedDocumentDeps(documents.DocumentDeps, Protocol):
     """What declaring an applicant's document needs: the documents' ports and the links (a person's link)."""
 
@@ -451,7 +338,7 @@ def declare_collected_document(
 ) -> tuple[Case, Document, list[dict[str, Any]]]:
     """Declare a document on the principal's case (and no other) with a presigned POST per page, as the
     documents API does; Conflict once the case no longer collects."""
-    case = deps.cases.get(principal.tenant_id, _case_of(principal))
+    case = deps.cases.get(principal.tenant_id, case_of(principal))
     require_collecting(case, "documents")
     link = _link_of(deps, principal, case)
     if link is not None and link.person_id is not None:
