@@ -3,47 +3,15 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ApiError, CollectionApi, type Journey, type Slot, type Step } from "./api";
 import { Fields, labelOf, type FieldContext } from "./components/Fields";
+import { Progress, ReviewStep, Revision } from "./components/Review";
 import { acceptedType, SlotUpload, type UploadState } from "./components/SlotUpload";
-import { checkStep, cleaned, fieldId, fieldOfPath, getAt, setAt, slotDocumentId, type Errors, type Values } from "./form";
+import { checkStep, cleaned, fieldId, fieldOfPath, setAt, type Errors, type Values } from "./form";
 import { isLanguage, LANGUAGE_NAMES, LANGUAGES, translator, type Language } from "./i18n";
-import { shows } from "./jsonlogic";
+import { openSteps, ownerSlots, stepSlots } from "./journey";
 
 type Phase = "loading" | "invalid" | "failed" | "form" | "review" | "done";
 
 const CHOSEN_LANGUAGE = "arbiter-collection-language";
-
-/** The steps this link opens (the server gives a person's link their own): visible ones, only what a revision sent back. */
-function openSteps(journey: Journey): Step[] {
-  return journey.steps.filter(
-    (step) =>
-      step.visible &&
-      (!journey.revision ||
-        journey.revision.steps.includes(step.id) ||
-        step.documents.some((slot) => journey.revision!.documents.some((d) => d === slot.id || d.startsWith(slot.id + ".")))),
-  );
-}
-
-/** The document slots a step shows, each with its document id (per-owner slots are drawn with their owner). */
-function stepSlots(journey: Journey, step: Step): { slot: Slot; documentId: string }[] {
-  const revision = journey.revision;
-  return step.documents
-    .filter((slot) => !slot.per_owner && slot.visible)
-    .filter((slot) => !revision || revision.steps.includes(step.id) || revision.documents.includes(slot.id))
-    .map((slot) => ({ slot, documentId: journey.person_id ? `${slot.id}.${journey.person_id}` : slotDocumentId(slot.id) }));
-}
-
-function ownerSlots(step: Step, owner: Values, index: number): { slot: Slot; documentId: string }[] {
-  return step.documents
-    .filter((slot) => slot.per_owner && shows(slot.show_if, { owner }))
-    .map((slot) => ({ slot, documentId: slotDocumentId(slot.id, index) }));
-}
-
-function display(value: unknown, t: ReturnType<typeof translator>): string {
-  if (value === true) return t("yes");
-  if (value === false) return t("no");
-  if (value === undefined || value === null || value === "") return "—";
-  return String(value);
-}
 
 export function App({ api }: { api: CollectionApi }) {
   const [phase, setPhase] = useState<Phase>("loading");
@@ -393,91 +361,5 @@ export function App({ api }: { api: CollectionApi }) {
         </div>
       </section>
     </>
-  );
-}
-
-function Progress({ n, m, label }: { n: number; m: number; label: string }) {
-  return (
-    <div class="progress">
-      <p id="progress-label">{label}</p>
-      <progress max={m} value={n} aria-labelledby="progress-label" />
-    </div>
-  );
-}
-
-function Revision({ journey, t }: { journey: Journey; t: ReturnType<typeof translator> }) {
-  return (
-    <div class="revision" role="note">
-      <p class="errors-title">{t("revisionTitle")}</p>
-      <p>
-        {t("revisionReason")} {journey.revision?.reason}
-      </p>
-    </div>
-  );
-}
-
-function ReviewStep(props: {
-  step: Step;
-  data: Values;
-  journey: Journey;
-  uploads: Record<string, UploadState>;
-  language: Language;
-  t: ReturnType<typeof translator>;
-  onEdit: () => void;
-}) {
-  const { step, data, journey, uploads, language, t, onEdit } = props;
-  const rows: { label: string; value: string }[] = [];
-  const walk = (prefix: string, schema: Step["data_schema"]) => {
-    for (const [name, property] of Object.entries(schema.properties ?? {})) {
-      const path = prefix ? `${prefix}.${name}` : name;
-      const value = getAt(data, path);
-      if (name === "id" && prefix) continue;
-      if (property.type === "array") {
-        const items = (value as Values[] | undefined) ?? [];
-        items.forEach((_, index) => walk(`${path}.${index}`, property.items ?? {}));
-        if (!items.length) rows.push({ label: labelOf(step, path, property, language), value: "—" });
-      } else {
-        const label = labelOf(step, path, property, language);
-        const owner = path.match(/^(\w+)\.(\d+)\./);
-        const prefixLabel = owner ? `${t("item", { label: labelOf(step, owner[1], {}, language), n: Number(owner[2]) + 1 })} · ` : "";
-        rows.push({ label: prefixLabel + label, value: display(value, t) });
-      }
-    }
-  };
-  walk("", step.data_schema);
-  const slots = [...stepSlots(journey, step)];
-  ((data.ubos as Values[] | undefined) ?? []).forEach((owner, index) => slots.push(...ownerSlots(step, owner, index)));
-  return (
-    <section class="review-step" aria-labelledby={`review-${step.id}`}>
-      <div class="review-head">
-        <h2 id={`review-${step.id}`}>{step.title}</h2>
-        <button type="button" class="link" onClick={onEdit}>
-          {t("edit")} <span class="visually-hidden">{step.title}</span>
-        </button>
-      </div>
-      {rows.length ? (
-        <dl>
-          {rows.map((row, i) => (
-            <div key={i}>
-              <dt>{row.label}</dt>
-              <dd>{row.value}</dd>
-            </div>
-          ))}
-        </dl>
-      ) : null}
-      {slots.length ? (
-        <dl>
-          {slots.map(({ slot, documentId }) => (
-            <div key={documentId}>
-              <dt>
-                {slot.label}
-                {slot.per_owner ? ` (${documentId.split(".").pop()})` : ""}
-              </dt>
-              <dd>{uploads[documentId] === "uploaded" ? `${t("uploaded")} ✓` : t("notUploaded")}</dd>
-            </div>
-          ))}
-        </dl>
-      ) : null}
-    </section>
   );
 }
