@@ -14,12 +14,12 @@ PYTEST_ARGS ?=
 export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)/local
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint lock schemas openapi bench-cost bench-coldstart bench-documents deps deps-test backoffice deploy-backoffice clean bench-screening bench-rules bench-webhooks bench-soak bench-latency bench-memory bench-monitoring
+.PHONY: demo test lint lock schemas openapi bench-cost bench-coldstart bench-documents deps deps-test backoffice collection deploy-backoffice clean bench-screening bench-rules bench-webhooks bench-soak bench-latency bench-memory bench-monitoring
 
-demo: deps backoffice
+demo: deps backoffice collection
 	@$(VENV)/bin/python -m arbiter_local --api-port $(API_PORT) --moto-port $(MOTO_PORT)
 
-test: deps-test backoffice
+test: deps-test
 	@echo "==> ruff"
 	@$(VENV)/bin/ruff check .
 	@echo "==> mypy"
@@ -38,7 +38,8 @@ lint: deps
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy
 
 deps: $(STAMPS)/system $(STAMPS)/python $(STAMPS)/node
-deps-test: deps $(STAMPS)/sam $(STAMPS)/browser $(STAMPS)/runtime-site
+# The browser tests need both sites built (each installs its npm packages when its lock changed).
+deps-test: deps $(STAMPS)/sam $(STAMPS)/browser $(STAMPS)/runtime-site backoffice collection
 
 # Debian packages: ICU headers for PyICU (rigour's transliteration), built from source by pip.
 $(STAMPS)/system:
@@ -146,12 +147,14 @@ bench-monitoring: deps
 
 backoffice:
 	@if [ -f backoffice/package.json ]; then $(MAKE) --no-print-directory -C backoffice build; fi
+collection:
+	@$(MAKE) --no-print-directory -C collection build
 
-deploy-backoffice: deps backoffice
+deploy-backoffice: deps backoffice collection
 	@$(VENV)/bin/python -m arbiter_local.deploy_backoffice --stack-name $${STACK_NAME:-arbiter}
 
 clean:
-	rm -rf $(STAMPS) $(VENV) $(SAM_VENV) $(BENCH_SCREENING_VENV) node_modules .aws-sam backoffice/dist backoffice/node_modules
+	rm -rf $(STAMPS) $(VENV) $(SAM_VENV) $(BENCH_SCREENING_VENV) node_modules .aws-sam backoffice/dist backoffice/node_modules collection/dist collection/node_modules
 
 # Re-pin after editing pyproject.toml. Two locks of the same dependencies: requirements/dev.txt for the machine's
 # Python 3.11 (tests, the local stack, on x86_64), layers/common/requirements.txt for the functions' runtime

@@ -57,6 +57,11 @@ def _banner(stack: LocalStack, started: float) -> str:
             lines.append(
                 f"  Sample cases    {len(seeded['sample_cases'])} started: see the back office's queue"
             )
+        for link in seeded.get("collection_links", []):
+            lines.append(f"  Collection link {link}")
+            lines.append(
+                "                  (the applicant's side: fill in the sample business's application)"
+            )
     lines += ["", "Press Ctrl-C to stop.", ""]
     return "\n".join(lines)
 

@@ -2,8 +2,9 @@
 
 Routing follows API Gateway's REST rules for the routes the template declares: at each path segment a literal
 beats a `{param}`, which beats a greedy `{proxy+}`; an exact method beats ANY. An unknown route answers as API
-Gateway does (403, "Missing Authentication Token"). Everything that is not an API route is the back office
-(`backoffice/dist`, with the single-page app's fallback to index.html), plus `/health` and `/config.json`.
+Gateway does (403, "Missing Authentication Token"). Everything that is not an API route is a static site: the
+collection site under `/collect/` (`collection/dist`), the back office everywhere else (`backoffice/dist`), each
+with the single-page app's fallback to index.html; plus `/health` and `/config.json` (also `/collect/config.json`).
 
 Before a route's function, as API Gateway does: its Lambda authorizer (authorizers.py), then, when the route
 requires an API key, the usage plan of the key (usage_plans.py); a refusal is the gateway response of its type
@@ -38,6 +39,8 @@ log = logging.getLogger("arbiter_local")
 
 __all__ = ["Gateway", "RouteMatch", "match_route"]
 
+#: Where the collection site is served (the links the API builds point here unless COLLECTION_SITE_URL is set).
+COLLECTION_PATH = "/collect/"
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's request payload limit
 
 
@@ -94,7 +97,7 @@ def match_route(routes: list[Route], method: str, path: str) -> RouteMatch | Non
 
 
 class Gateway:
-    """A WSGI application: the API routes of the template, the back office, /health and /config.json."""
+    """A WSGI application: the API routes of the template, the two sites, /health and /config.json."""
 
     def __init__(
         self,
@@ -105,6 +108,7 @@ class Gateway:
         site_dir: Path,
         health: Callable[[], dict[str, Any]],
         site_config: Callable[[], dict[str, Any]],
+        collection_dir: Path | None = None,
         binary_media_types: list[str] | None = None,
         cors_headers: dict[str, str] | None = None,
         api_id: str = "local",
@@ -119,6 +123,7 @@ class Gateway:
         self.site_dir = site_dir
         self.health = health
         self.site_config = site_config
+        self.collection_dir = collection_dir
         self.binary_media_types = binary_media_types or []
         self.cors_headers = cors_headers or {}
         self.api_id = api_id
@@ -138,7 +143,7 @@ class Gateway:
             path = path[len(self.stage) + 1 :]
         if path == "/health":
             return _json(200, self.health())
-        if path == "/config.json":
+        if path in ("/config.json", f"{COLLECTION_PATH}config.json"):
             return _json(200, self.site_config(), cache="no-store")
         if request.method == "OPTIONS" and any(_match(r.path, path) for r in self.routes):
             return Response(status=204, headers=self.cors_headers)
@@ -147,7 +152,11 @@ class Gateway:
             return self._invoke(request, path, matched)
         if path.startswith(("/v1/", "/api/")):
             return self._refuse("MISSING_AUTHENTICATION_TOKEN", request, path, resource=path)
-        return self._site(path)
+        if self.collection_dir is not None and path == COLLECTION_PATH.rstrip("/"):
+            return Response(status=308, headers={"Location": COLLECTION_PATH})  # its assets are relative
+        if self.collection_dir is not None and path.startswith(COLLECTION_PATH):
+            return _static(self.collection_dir, path[len(COLLECTION_PATH) :])
+        return _static(self.site_dir, path)
 
     def _own_answer(self, response: Response) -> Response:
         """An answer of the gateway itself (not of a function): it allows the API's origin, as the template's
@@ -293,15 +302,17 @@ class Gateway:
             fnmatch.fnmatch(media_type, pattern.replace("~1", "/")) for pattern in self.binary_media_types
         )
 
-    def _site(self, path: str) -> Response:
-        if not (self.site_dir / "index.html").is_file():
-            return Response(_PLACEHOLDER_PAGE, status=200, mimetype="text/html")
-        candidate = (self.site_dir / path.lstrip("/")).resolve()
-        if self.site_dir.resolve() not in candidate.parents or not candidate.is_file():
-            candidate = self.site_dir / "index.html"  # client-side routes
-        mime = mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
-        cache = "no-cache" if candidate.name == "index.html" else "public, max-age=31536000, immutable"
-        return Response(candidate.read_bytes(), mimetype=mime, headers={"Cache-Control": cache})
+
+def _static(site_dir: Path, path: str) -> Response:
+    """A file of a built single-page site, or its index.html for the app's own routes."""
+    if not (site_dir / "index.html").is_file():
+        return Response(_PLACEHOLDER_PAGE, status=200, mimetype="text/html")
+    candidate = (site_dir / path.lstrip("/")).resolve()
+    if site_dir.resolve() not in candidate.parents or not candidate.is_file():
+        candidate = site_dir / "index.html"  # client-side routes
+    mime = mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
+    cache = "no-cache" if candidate.name == "index.html" else "public, max-age=31536000, immutable"
+    return Response(candidate.read_bytes(), mimetype=mime, headers={"Cache-Control": cache})
 
 
 def _response(result: Any) -> Response:

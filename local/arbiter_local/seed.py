@@ -217,18 +217,29 @@ SAMPLE_CASES: list[tuple[str, dict[str, Any]]] = [
             },
         },
     ),
+    (
+        "/v1/cases",
+        {
+            "workflow": "kyb",
+            "correlation_id": "sample-kyb-collecting",
+            "collect": True,
+            "entity": {"type": "business", "id": "sample-globex", "business": {"name": "Globex Ltd"}},
+        },
+    ),
 ]
 
 
 def seed_sample_cases(stack: LocalStack) -> dict[str, Any]:
-    """Start the sample cases through the demo tenant's API key; returns their ids."""
+    """Start the sample cases through the demo tenant's API key; returns their ids and the collection links."""
     import httpx
 
-    started = []
+    started, links = [], []
     with httpx.Client(base_url=stack.api_url, headers={"X-API-Key": DEMO_API_KEY}, timeout=60) as client:
         for path, body in SAMPLE_CASES:
             response = client.post(path, json=body)
             response.raise_for_status()
             answer = response.json()
             started.append(answer.get("id") or answer.get("workflowRuntimeId"))
-    return {"sample_cases": started}
+            if answer.get("collection"):  # a case waiting for its applicant: the link they would be sent
+                links.append(answer["collection"]["url"])
+    return {"sample_cases": started, "collection_links": links}

@@ -55,6 +55,7 @@ class StackConfig:
     host: str = "127.0.0.1"
     template: Path = PROJECT_ROOT / "template.yaml"
     site_dir: Path = PROJECT_ROOT / "backoffice" / "dist"
+    collection_dir: Path = PROJECT_ROOT / "collection" / "dist"
     parameters: dict[str, str] = field(default_factory=lambda: dict(LOCAL_PARAMETERS))
     seed: bool = True
     #: Also start a few sample cases once the API is up (`make demo`), so the back office has a queue to show.
@@ -164,6 +165,7 @@ class LocalStack:
             site_dir=cfg.site_dir,
             health=self.health,
             site_config=self.site_config,
+            collection_dir=cfg.collection_dir,
             binary_media_types=[str(t) for t in api.get("BinaryMediaTypes", [])],
             cors_headers=_cors_headers(provisioner.resolver.resolve(api.get("Cors", {}))),
             api_id=spec.api_id if spec else "local",

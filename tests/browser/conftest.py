@@ -33,6 +33,14 @@ def backoffice_site() -> Path:
 
 
 @pytest.fixture(scope="session")
+def collection_site() -> Path:
+    """The built collection site the stack serves under /collect/ (incremental, as the back office's)."""
+    subprocess.run(["make", "--no-print-directory", "-C", str(ROOT / "collection"), "build"], check=True)
+    assert (ROOT / "collection" / "dist" / "index.html").is_file()
+    return ROOT / "collection" / "dist"
+
+
+@pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
@@ -73,9 +81,9 @@ class BrowserSession:
                 re.compile(rf"Failed to load resource: the server responded with a status of {status}")
             )
 
-    def screenshot(self, name: str) -> Path:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        path = ARTIFACTS / f"{name}.png"
+    def screenshot(self, name: str, folder: Path = ARTIFACTS) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
         return path
 

@@ -211,6 +211,19 @@ def test_the_token_opens_its_own_case_only_and_submitting_starts_the_workflow(te
         ("proof_of_address", False)
     ]  # lives where they are from
 
+    no_id = person.post("/v1/collection/submit")
+    assert no_id.status_code == 422, no_id.text
+    assert no_id.json()["path"] == "id_documents.documents.id_front"
+    from tests.support.documents import jpeg, post_upload
+
+    declared = person.post(
+        "/v1/collection/documents", json={"id": "id_front", "type": "id_card", "content_type": "image/jpeg"}
+    )
+    assert post_upload(declared.json()["uploads"][0], jpeg(320, 200)).status_code in (200, 204)
+    wait_for(
+        lambda: person.get("/v1/collection/journey").json()["uploaded"] == ["id_front"],
+        what="the upload stored",
+    )
     submitted = person.post("/v1/collection/submit")
     assert submitted.status_code == 200, submitted.text
     assert submitted.json()["state"] == "processing"
@@ -325,3 +338,46 @@ def test_a_case_started_to_collect_waits_for_its_applicant_with_a_link_to_send(t
         retried.json()["collection"]["token"] != link["token"]
     )  # a link of its own: tokens are never replayed
     assert len(api.get(f"/v1/cases/{case['id']}/collection-links").json()["items"]) == 2
+
+
+def test_a_persons_link_opens_their_own_step_only(tenant):
+    api = tenant.api()
+    entity = {
+        "type": "business",
+        "id": "b-owners",
+        "business": {"name": "Acme", "ubos": [{"id": "ubo-1", "first_name": "Ada", "last_name": "Lovelace"}]},
+    }
+    started = api.post("/v1/cases", json={"workflow": "kyb", "entity": entity, "submit": False})
+    assert started.status_code == 202, started.text
+    case_id = started.json()["id"]
+    link = api.post(f"/v1/cases/{case_id}/collection-links", json={"person_id": "ubo-1"}).json()
+    owner = applicant(tenant.stack, link["token"])
+    journey = owner.get("/v1/collection/journey").json()
+    assert ([s["id"] for s in journey["steps"]], journey["person_id"]) == (["owner_identity"], "ubo-1")
+    refused = owner.put("/v1/collection/steps/company", json={"name": "Other"})
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["path"] == "step_id"
+    foreign = owner.post(
+        "/v1/collection/documents",
+        json={"id": "certificate_of_incorporation", "type": "x", "content_type": "image/png"},
+    )
+    assert foreign.status_code == 403, foreign.text
+    owned = owner.post(
+        "/v1/collection/documents",
+        json={"id": "id_front.ubo-1", "type": "id_card", "content_type": "image/png"},
+    )
+    assert owned.status_code == 201, owned.text
+    saved = owner.put(
+        "/v1/collection/steps/owner_identity",
+        json={
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "date_of_birth": "1985-12-10",
+            "nationality": "GB",
+        },
+    )
+    assert saved.status_code == 200, saved.text
+    company = applicant(
+        tenant.stack, api.post(f"/v1/cases/{case_id}/collection-links", json={}).json()["token"]
+    )
+    assert "owner_identity" not in [s["id"] for s in company.get("/v1/collection/journey").json()["steps"]]

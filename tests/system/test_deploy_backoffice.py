@@ -11,14 +11,35 @@ from arbiter_local import deploy_backoffice
 from arbiter_local.deploy_backoffice import DeployError
 
 
+def _built(folder, files):
+    """A built site: these files (relative path -> text) in `folder`."""
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    return folder
+
+
 @pytest.fixture
 def built_site(tmp_path):
-    site = tmp_path / "dist"
-    (site / "assets").mkdir(parents=True)
-    (site / "index.html").write_text('<!doctype html><script src="/assets/app-1a2b.js"></script>')
-    (site / "assets" / "app-1a2b.js").write_text("console.log('arbiter')")
-    (site / "assets" / "app-1a2b.css").write_text("body{}")
-    return site
+    return _built(
+        tmp_path / "dist",
+        {
+            "index.html": '<!doctype html><script src="/assets/app-1a2b.js"></script>',
+            "assets/app-1a2b.js": "console.log('arbiter')",
+            "assets/app-1a2b.css": "body{}",
+        },
+    )
+
+
+@pytest.fixture
+def built_collection_site(tmp_path):
+    return _built(
+        tmp_path / "collection-dist",
+        {
+            "index.html": '<!doctype html><script src="./assets/form-9f8e.js"></script>',
+            "assets/form-9f8e.js": "console.log('collect')",
+        },
+    )
 
 
 def _objects(s3, bucket):
@@ -36,18 +57,31 @@ def _arbiter_like_stack(stack, outputs):
     return name
 
 
-def test_deploy_uploads_the_site_and_its_config_and_removes_stale_files(stack, built_site):
+def test_deploy_uploads_the_site_and_its_config_and_removes_stale_files(
+    stack, built_site, built_collection_site
+):
     s3 = stack.client("s3")
     bucket = stack.physical_id("BackofficeBucket")
     s3.put_object(Bucket=bucket, Key="assets/app-old.js", Body=b"old build")
     outputs = {**stack.provisioned.outputs, "ApiUrl": "https://api.example.com/prod/"}
     config = deploy_backoffice.site_config(outputs, "eu-west-1")
 
-    result = deploy_backoffice.deploy(s3, bucket, config, built_site)
+    result = deploy_backoffice.deploy(s3, bucket, config, built_site, built_collection_site)
 
-    assert _objects(s3, bucket) == {"index.html", "assets/app-1a2b.js", "assets/app-1a2b.css", "config.json"}
+    assert _objects(s3, bucket) == {
+        "index.html",
+        "assets/app-1a2b.js",
+        "assets/app-1a2b.css",
+        "config.json",
+        # the collection site, which the distribution serves at /collect/, reading its own config.json
+        "collect/index.html",
+        "collect/assets/form-9f8e.js",
+        "collect/config.json",
+    }
     assert result.removed == ["assets/app-old.js"]
-    assert result.uploaded[-2:] == ["index.html", "config.json"]  # the page after the assets it loads
+    assert result.uploaded[2:4] == ["index.html", "config.json"]  # the page after the assets it loads
+    assert result.uploaded[-2:] == ["collect/index.html", "collect/config.json"]
+    assert json.loads(s3.get_object(Bucket=bucket, Key="collect/config.json")["Body"].read()) == config
     index = s3.get_object(Bucket=bucket, Key="index.html")
     assert (index["ContentType"], index["CacheControl"]) == ("text/html", "no-cache")
     script = s3.get_object(Bucket=bucket, Key="assets/app-1a2b.js")
@@ -67,7 +101,7 @@ def test_deploy_uploads_the_site_and_its_config_and_removes_stale_files(stack, b
     assert set(written) == set(stack.site_config())  # the keys the app reads locally, too
 
 
-def test_the_command_reads_the_stack_outputs(stack, built_site, capsys):
+def test_the_command_reads_the_stack_outputs(stack, built_site, built_collection_site, capsys):
     bucket = stack.physical_id("BackofficeBucket")
     name = _arbiter_like_stack(
         stack,
@@ -77,13 +111,15 @@ def test_the_command_reads_the_stack_outputs(stack, built_site, capsys):
             "UserPoolId": "us-east-1_pool",
             "UserPoolClientId": "client123",
             "BackofficeUrl": "https://d111.cloudfront.net",
+            "CollectionSiteUrl": "https://d111.cloudfront.net/collect/",
         },
     )
-    code = deploy_backoffice.main(
-        ["--stack-name", name, "--region", "us-east-1", "--site-dir", str(built_site)]
-    )
+    sites = ["--site-dir", str(built_site), "--collection-dir", str(built_collection_site)]
+    code = deploy_backoffice.main(["--stack-name", name, "--region", "us-east-1", *sites])
     assert code == 0
-    assert "https://d111.cloudfront.net" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "Back office: https://d111.cloudfront.net" in printed
+    assert "Collection site: https://d111.cloudfront.net/collect/" in printed
     config = json.loads(stack.client("s3").get_object(Bucket=bucket, Key="config.json")["Body"].read())
     assert config["cognito"] == {"endpoint": None, "userPoolId": "us-east-1_pool", "clientId": "client123"}
 

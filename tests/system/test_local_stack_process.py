@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import socket
@@ -138,11 +139,21 @@ def test_the_demo_serves_health_takes_a_request_and_stops_cleanly(
 
     with httpx.Client(base_url=api, headers={"Authorization": "Bearer secret"}, timeout=30) as client:
         # The demo starts with sample cases, one per path, so the back office has a queue to show.
-        assert "Sample cases    3 started" in banner
+        assert "Sample cases    4 started" in banner
         # The demo watchlist's named people and companies, to try screening with.
         assert "Watchlist       Viktor Sergeyevich Orlov; Leila Nasser Haddad; Zhao Minghui;" in banner
         samples = {c["correlation_id"] for c in client.get("/v1/cases", params={"limit": 50}).json()["items"]}
-        assert {"sample-kyb-review", "sample-kyb-high-risk"} <= samples
+        assert {"sample-kyb-review", "sample-kyb-high-risk", "sample-kyb-collecting"} <= samples
+        # The collecting sample's link: the collection site, opening that case's journey.
+        link = re.search(r"Collection link (\S+)", banner)
+        assert link, banner
+        assert link.group(1).startswith(f"{api}/collect/#clk_"), banner
+        site, token = link.group(1).split("#")
+        assert "<html" in httpx.get(site, timeout=10).text
+        opened = httpx.get(
+            f"{api}/v1/collection/case", headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
+        assert opened.json()["entity_type"] == "business", opened.text
         created = client.post(
             "/api/v1/external/workflows/run",
             json={
@@ -276,7 +287,7 @@ def test_concurrent_callers_each_get_their_own_identity_while_the_demo_seeds(por
             thread.join(timeout=240)
         # The demo's own requests (its sample cases) also got their own identity: it finished starting.
         proc.wait_for_line(READY)
-        assert "Sample cases    3 started" in "".join(proc.output)
+        assert "Sample cases    4 started" in "".join(proc.output)
         assert not any(t.is_alive() for t in threads)
         failed = [n for n, line in enumerate(proc.output) if " failed: " in line]
         logged = "".join(proc.output[failed[0] : failed[0] + 40]) if failed else "no function failed"

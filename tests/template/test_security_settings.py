@@ -140,7 +140,8 @@ def test_by_default_only_the_stacks_own_back_office_is_an_allowed_origin() -> No
     }
     assert set(allowed["functions"].values()) == {backoffice}
     (rule,) = allowed["bucket"]
-    assert (rule["AllowedOrigins"], rule["AllowedMethods"]) == ([backoffice], ["GET"])
+    # the back office reads pages; the collection site, on the same origin, uploads applicants' documents
+    assert (rule["AllowedOrigins"], rule["AllowedMethods"]) == ([backoffice], ["GET", "POST"])
     assert "*" not in json.dumps(allowed).replace('"AllowedHeaders": ["*"]', "")
 
 
@@ -159,6 +160,22 @@ def test_an_operator_names_the_back_office_origin_and_the_integrators_upload_pag
     assert reads["AllowedOrigins"] == ["https://review.acme.example"]
     assert uploads["AllowedOrigins"] == ["https://onboarding.acme.example", "https://app.acme.example:8443"]
     assert uploads["AllowedMethods"] == ["POST", "PUT"]
+
+
+@pytest.mark.parametrize(
+    ("parameters", "site"),
+    [({}, f"https://{DISTRIBUTION}/collect/"), ({"BackofficeOrigin": "https://review.acme.example"}, None)],
+)
+def test_collection_links_point_at_the_collection_site_under_the_back_offices_origin(
+    parameters, site
+) -> None:
+    resolver = resolved(parameters)
+    expected = site or f"{parameters['BackofficeOrigin']}/collect/"
+    for name in ("RunWorkflowFunction", "ReviewActionsFunction"):  # the functions that issue links
+        variables = RESOURCES[name]["Properties"]["Environment"]["Variables"]
+        assert resolver.resolve(variables["COLLECTION_SITE_URL"]) == expected
+    behaviors = RESOURCES["BackofficeDistribution"]["Properties"]["DistributionConfig"]["CacheBehaviors"]
+    assert [b["PathPattern"] for b in behaviors] == ["/collect/*"]
 
 
 @pytest.mark.parametrize(

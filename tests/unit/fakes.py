@@ -191,6 +191,9 @@ class InMemoryCollectionLinks:
     ) -> None:
         self.saved.setdefault((tenant_id, case_id), {})[step_id] = json.loads(json.dumps(data))
 
+    def erase_answers(self, tenant_id: str, case_id: str) -> None:
+        self.saved.pop((tenant_id, case_id), None)
+
 
 class InMemoryAuthFailures:
     """Failed authentications per (source, window), as the DynamoDB counter keeps them (one item per window)."""

@@ -62,3 +62,14 @@ def test_each_steps_answer_is_kept_apart_and_read_back_as_saved(backend: Backend
         "address": {"city": "Berlin", "lines": ["a", "b"]},
     }
     assert links.answers(backend.other_tenant(), "c-1") == {}
+
+
+def test_erasing_a_cases_answers_removes_every_step_and_no_other_cases(backend: Backend) -> None:
+    links = backend.ports.collection_links
+    links.save_answer(backend.tenant_id, "c-1", "company", {"name": "Acme"}, AT)
+    links.save_answer(backend.tenant_id, "c-1", "address", {"city": "Berlin"}, AT)
+    links.save_answer(backend.tenant_id, "c-2", "company", {"name": "Other"}, AT)
+    links.erase_answers(backend.tenant_id, "c-1")
+    links.erase_answers(backend.tenant_id, "c-9")  # nothing saved: nothing to do
+    assert links.answers(backend.tenant_id, "c-1") == {}
+    assert links.answers(backend.tenant_id, "c-2") == {"company": {"name": "Other"}}

@@ -222,6 +222,9 @@ def test_erasure_also_deletes_the_files_pages_were_copied_from():
     stored = deps.cases.get("acme", case.id)
     stored.state = CaseState.REJECTED
     deps.cases.save(stored, Change(), expected_version=stored.version)
+    # what the applicant filled in through a collection link goes with the rest
+    deps.collection_links.save_answer("acme", case.id, "personal_details", {"first_name": "Ada"}, deps.now())
     retention.erase_entity(deps, reviewer("admin"), "erase-me", "erasure request")
     assert copied not in deps.store.objects
     assert source not in deps.store.objects
+    assert deps.collection_links.answers("acme", case.id) == {}

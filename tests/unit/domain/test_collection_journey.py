@@ -43,7 +43,17 @@ COMPLETE_KYB: dict[str, Any] = {
 
 
 def test_the_shipped_journeys_have_their_steps_and_texts_in_every_language():
-    assert [s.id for s in kyb().steps] == ["company", "address", "ownership", "contact", "documents"]
+    assert [s.id for s in kyb().steps] == [
+        "company",
+        "address",
+        "ownership",
+        "contact",
+        "documents",
+        "owner_identity",
+    ]
+    # the owners' own step is theirs (a link sent to one of them); the company's applicant walks the others
+    assert [s.id for s in kyb().for_person("ubo-1").steps] == ["owner_identity"]
+    assert "owner_identity" not in [s.id for s in kyb().for_person(None).steps]
     assert [s.id for s in kyc().steps] == ["personal_details", "address", "id_documents"]
     assert kyb().step("company").title.get("de") == "Angaben zum Unternehmen"
     assert kyb().step("company").title.get("fr") == "Company details"  # a language we do not serve: English
@@ -83,12 +93,13 @@ def test_conditions_show_slots_and_the_journey_resumes_at_the_first_incomplete_s
     assert shows(owner_id.show_if, {"owner": OWNER})
     assert not shows(owner_id.show_if, {"owner": {**OWNER, "ownership_percent": 10}})
 
-    assert kyb().resume_at({}) == "company"
-    assert kyb().resume_at({"company": COMPANY, "address": ADDRESS}) == "ownership"
-    assert kyb().resume_at(COMPLETE_KYB) is None
-    kyb().check_complete(COMPLETE_KYB)
+    company = kyb().for_person(None)  # as the case's applicant walks it (the owners' own step is theirs)
+    assert company.resume_at({}) == "company"
+    assert company.resume_at({"company": COMPANY, "address": ADDRESS}) == "ownership"
+    assert company.resume_at(COMPLETE_KYB) is None
+    company.check_complete(COMPLETE_KYB)
     with pytest.raises(StepDataInvalid) as caught:
-        kyb().check_complete({**COMPLETE_KYB, "contact": {"name": "Ada"}})
+        company.check_complete({**COMPLETE_KYB, "contact": {"name": "Ada"}})
     assert caught.value.path == "contact.email"
 
 

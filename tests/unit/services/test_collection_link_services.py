@@ -9,6 +9,7 @@ import pytest
 
 from arbiter.domain.case import CaseState
 from arbiter.domain.collection import TOKEN_PREFIX, hash_collection_token
+from arbiter.domain.document import Document, Page
 from arbiter.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound, Unauthenticated
 from arbiter.domain.principal import Principal
 from arbiter.services import cases
@@ -18,11 +19,13 @@ from arbiter.services.collection import (
     collected_case,
     collection_journey,
     create_collection_link,
+    declare_collected_document,
     list_collection_links,
     revoke_collection_link,
     save_step,
-    submit_collection,
 )
+from arbiter.services.collection_submission import submit_collection
+from arbiter.services.documents import DocumentDeclaration
 from tests.builders import business, individual, integrator, reviewer, tenant, ubo
 from tests.unit.fakes import FakeDependencies, case_deps
 
@@ -221,16 +224,50 @@ def test_submit_names_the_first_missing_field_then_starts_the_case_and_takes_no_
     deps, _clock = deps_at()
     case_id = collecting_case(deps)
     person = applicant(deps, case_id)
-    save_step(deps, person, "personal_details", PERSONAL)
+    save_step(deps, person, "personal_details", {**PERSONAL, "id_document_type": "id_card"})
     with pytest.raises(InvalidInput) as caught:
         submit_collection(deps, person)
     assert caught.value.path == "address.line1"
     assert deps.cases.get("acme", case_id).state == CaseState.COLLECTING
     save_step(deps, person, "address", HOME)
     save_step(deps, person, "id_documents", {})
+    with pytest.raises(InvalidInput) as missing:
+        submit_collection(deps, person)
+    assert missing.value.path == "id_documents.documents.id_front"
+    uploaded(deps, case_id, "id_front")
+    with pytest.raises(InvalidInput, match=r"id_documents\.documents\.id_back"):  # an ID card has a back
+        submit_collection(deps, person)
+    uploaded(deps, case_id, "id_back")
+    assert collection_journey(deps, person).uploaded == ["id_front", "id_back"]
     assert submit_collection(deps, person).state == CaseState.PROCESSING
     with pytest.raises(Conflict, match="takes no more answers"):
         save_step(deps, person, "address", HOME)
+
+
+def uploaded(deps: FakeDependencies, case_id: str, document_id: str, status: str = "available") -> None:
+    """A document of the case with one page as ingestion leaves it once the upload arrived."""
+    stored = deps.cases.cases[("acme", case_id)]
+    page = Page(index=0, status=status, object_key=f"acme/{case_id}/{document_id}/1")  # type: ignore[arg-type]
+    stored.documents.append(Document(id=document_id, type="id_card", pages=[page]))
+
+
+def test_required_slots_count_per_owner_and_only_where_shown():
+    from arbiter.workflows import builtin_workflows
+
+    definition = builtin_workflows()["kyb"].collection
+    assert definition is not None
+    journey = definition.for_person(None)  # the company's applicant: the owners' own steps are theirs
+    answers = {
+        "company": {"country_of_incorporation": "DE"},
+        "ownership": {"ubos": [{"ownership_percent": 60}, {"ownership_percent": 10}], "directors": []},
+    }
+    wanted = [document for _step, document in journey.required_documents(answers)]
+    assert wanted == ["id_front.1", "id_back.1", "certificate_of_incorporation", "trade_register_extract"]
+    answers["company"]["country_of_incorporation"] = "GB"
+    assert "trade_register_extract" not in [d for _s, d in journey.required_documents(answers)]
+    with pytest.raises(InvalidInput) as caught:
+        journey.check_documents(answers, {"id_front.1"})
+    assert caught.value.path == "ownership.documents.id_back.1"
 
 
 def test_a_workflow_without_a_journey_has_none_to_show_and_submits_as_it_is():
@@ -239,3 +276,146 @@ def test_a_workflow_without_a_journey_has_none_to_show_and_submits_as_it_is():
     with pytest.raises(NotFound, match="no collection journey"):
         collection_journey(deps, person)
     assert submit_collection(deps, person).state == CaseState.PROCESSING
+
+
+def test_the_journey_carries_the_language_its_link_was_sent_in():
+    deps, _clock = deps_at()
+    case_id = collecting_case(deps)
+    issued = create_collection_link(deps, integrator(), case_id, CollectionLinkRequest(language="es"))
+    link = authenticate_collection_token(deps, issued.token)
+    person = Principal(kind="collection", tenant_id="acme", id=f"link_{link.id}", case_id=case_id)
+    assert collection_journey(deps, person).language == "es"
+    assert save_step(deps, person, "personal_details", PERSONAL).language == "es"
+    assert collection_journey(deps, applicant(deps, case_id)).language is None  # sent without one
+    assert collection_journey(deps, person).uploaded == []
+
+
+def test_issuing_a_link_is_in_the_cases_history_and_on_the_bus_without_its_token():
+    deps, _clock = deps_at()
+    case_id = collecting_case(
+        deps, entity=business(ubos=[ubo("Ada", "Lovelace", 60, id="ubo-1")]), workflow="kyb"
+    )
+    issued = create_collection_link(
+        deps, reviewer("reviewer"), case_id, CollectionLinkRequest(person_id="ubo-1", language="de")
+    )
+    (event,) = [e for e in deps.cases.events if e.type == "collection.link_issued"]
+    assert (event.case_id, event.link_id, event.person_id, event.language) == (
+        case_id,
+        issued.link.id,
+        "ubo-1",
+        "de",
+    )
+    assert event.expires_at == issued.link.expires_at
+    assert event.actor.type == "reviewer"
+    assert issued.token not in event.model_dump_json()
+    assert "collection.link_issued" in [e.action for e in deps.cases.audit[("acme", case_id)]]
+
+
+def test_submitting_puts_the_answers_on_the_entity_and_says_what_was_sent():
+    deps, _clock = deps_at()
+    case_id = collecting_case(deps)
+    person = applicant(deps, case_id)
+    save_step(deps, person, "personal_details", {**PERSONAL, "last_name": "King"})
+    save_step(deps, person, "address", HOME)
+    save_step(deps, person, "id_documents", {})
+    uploaded(deps, case_id, "id_front")
+    submitted = submit_collection(deps, person)
+    assert submitted.entity.individual is not None
+    assert (submitted.entity.individual.last_name, submitted.entity.individual.address.city) == (
+        "King",
+        "London",
+    )
+    stored = deps.cases.get("acme", case_id)
+    assert stored.entity == submitted.entity  # one write: the entity with the submission
+    (event,) = [e for e in deps.cases.events if e.type == "collection.submitted"]
+    assert (event.steps, event.document_ids, event.resubmission) == (
+        ["personal_details", "address", "id_documents"],
+        ["id_front"],
+        False,
+    )
+    assert event.actor.type == "applicant"
+    assert [e.type for e in deps.cases.events][-2:] == ["collection.submitted", "case.status_changed"]
+
+
+def test_a_revision_of_a_case_that_collects_goes_to_its_applicant_too():
+    deps, _clock = deps_at()
+    case_id = collecting_case(deps)
+    case = deps.cases.get("acme", case_id)
+    case.submit(integrator().actor)
+    case.await_review("review-token")
+    change = case.request_revision(
+        actor=reviewer("reviewer").actor, reason="blurred", document_ids=["id_front"], collecting=True
+    )
+    assert [e.type for e in change.events][-2:] == [
+        "case.revision_requested",
+        "collection.revision_requested",
+    ]
+    assert (change.events[-1].reason, change.events[-1].document_ids) == ("blurred", ["id_front"])
+
+
+OWNER = {"first_name": "Ada", "last_name": "Lovelace", "date_of_birth": "1985-12-10", "nationality": "GB"}
+
+
+def test_a_persons_link_opens_their_own_step_and_uploads_only_and_submits_only_their_part():
+    deps, _clock = deps_at()
+    case_id = collecting_case(
+        deps, entity=business(ubos=[ubo("Ada", "Lovelace", 60, id="ubo-1")]), workflow="kyb"
+    )
+    issued = create_collection_link(deps, integrator(), case_id, CollectionLinkRequest(person_id="ubo-1"))
+    link = authenticate_collection_token(deps, issued.token)
+    owner = Principal(kind="collection", tenant_id="acme", id=f"link_{link.id}", case_id=case_id)
+    company = applicant(deps, case_id)
+
+    journey = collection_journey(deps, owner)
+    assert ([s.id for s in journey.definition.steps], journey.person_id) == (["owner_identity"], "ubo-1")
+    assert "owner_identity" not in [s.id for s in collection_journey(deps, company).definition.steps]
+    with pytest.raises(NotAllowed) as refused:
+        save_step(deps, owner, "company", {"name": "Acme"})
+    assert refused.value.context["path"] == "step_id"
+    with pytest.raises(NotAllowed):
+        save_step(deps, company, "owner_identity", OWNER)
+    saved = save_step(deps, owner, "owner_identity", OWNER)
+    assert (saved.answers, saved.resume_at) == ({"owner_identity": OWNER}, None)
+    assert deps.collection_links.answers("acme", case_id) == {"owner_identity:ubo-1": OWNER}
+    assert collection_journey(deps, company).answers == {}  # the company's applicant does not see it
+
+    with pytest.raises(NotAllowed, match=r"id_front\.ubo-1"):
+        declare_collected_document(
+            deps,
+            owner,
+            DocumentDeclaration(id="certificate_of_incorporation", type="x", content_type="image/png"),
+        )
+    with pytest.raises(InvalidInput) as missing:
+        submit_collection(deps, owner)
+    assert missing.value.path == "owner_identity.documents.id_front.ubo-1"
+    uploaded(deps, case_id, "id_front.ubo-1")
+    assert submit_collection(deps, owner).state == CaseState.COLLECTING  # their part is in; the case waits
+
+
+def test_a_revision_shows_its_reason_and_wants_the_documents_sent_back_uploaded_again():
+    from arbiter.domain.document import DocumentDecision
+
+    deps, _clock = deps_at()
+    case_id = collecting_case(deps)
+    person = applicant(deps, case_id)
+    for step, data in (("personal_details", PERSONAL), ("address", HOME), ("id_documents", {})):
+        save_step(deps, person, step, data)
+    uploaded(deps, case_id, "id_front")
+    submit_collection(deps, person)
+    stored = deps.cases.cases[("acme", case_id)]
+    stored.await_review("review-token")
+    stored.request_revision(
+        actor=reviewer().actor, reason="blurred", document_ids=["id_front"], collecting=True
+    )
+    stored.documents[0].decision = DocumentDecision(decision="revision", reason="glare")
+
+    journey = collection_journey(deps, person)
+    assert journey.revision is not None
+    assert (journey.revision.reason, journey.revision.document_ids) == ("blurred", ["id_front"])
+    assert journey.uploaded == []  # sent back: not in until a new version is
+    with pytest.raises(InvalidInput) as caught:
+        submit_collection(deps, person)
+    assert caught.value.path == "id_documents.documents.id_front"
+    stored.documents[0].decision = None  # a new version replaced it (its decision went to the history)
+    assert submit_collection(deps, person).state == CaseState.PROCESSING
+    assert collection_journey(deps, person).revision is None

@@ -3,6 +3,7 @@ case the link opens. No route takes a case id: the case is the token's."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -12,12 +13,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from pydantic import BaseModel
 
 from arbiter.api import content_types
+from arbiter.api.collection_links import collection_url
 from arbiter.api.openapi import responses
 from arbiter.api.schemas import DeclaredDocument, document_view
 from arbiter.domain.case import Case
-from arbiter.domain.collection_journey import Texts, shows
+from arbiter.domain.collection_journey import LANGUAGES, Texts, shows
 from arbiter.domain.principal import Principal
-from arbiter.services import collection
+from arbiter.services import collection, collection_submission
+from arbiter.services.collection_invitations import InvitationRequest, invite_person
 from arbiter.services.documents import DocumentDeclaration
 
 if TYPE_CHECKING:
@@ -81,6 +84,23 @@ class StepView(BaseModel):
     documents: list[SlotView]
 
 
+class InvitationView(BaseModel):
+    """An invited person's link: the only time it is shown."""
+
+    person_id: str
+    url: str
+    expires_at: dt.datetime
+
+
+class RevisionView(BaseModel):
+    """What a reviewer sent back to the applicant: why, and which documents to upload again."""
+
+    reason: str
+    documents: list[str]
+    #: Steps whose data is asked for again (a revision names documents; none so far).
+    steps: list[str] = []
+
+
 class JourneyView(BaseModel):
     """The journey in one language: its steps (conditions evaluated on the data so far), the data, where to resume."""
 
@@ -89,6 +109,14 @@ class JourneyView(BaseModel):
     steps: list[StepView]
     data: dict[str, Any]
     resume_at: str | None
+    #: Ids of the case's documents with a page uploaded: a slot's document is its id, or `<slot id>.<n>` for
+    #: the n-th owner's.
+    uploaded: list[str]
+    #: Set for a link sent to one person (a UBO's or director's id): the steps are their own, and a slot's
+    #: document is `<slot id>.<person id>`.
+    person_id: str | None = None
+    #: Set while a reviewer's revision request awaits the applicant: the site opens only what it names.
+    revision: RevisionView | None = None
 
 
 def _text(texts: Texts | None, language: str) -> str | None:
@@ -122,11 +150,39 @@ def _journey_view(journey: collection.Journey, language: str) -> JourneyView:
         for step in journey.definition.steps
     ]
     return JourneyView(
-        case=_view(journey.case), language=language, steps=steps, data=data, resume_at=journey.resume_at
+        case=_view(journey.case),
+        language=language,
+        steps=steps,
+        data=data,
+        resume_at=journey.resume_at,
+        uploaded=journey.uploaded,
+        person_id=journey.person_id,
+        revision=RevisionView(reason=journey.revision.reason, documents=journey.revision.document_ids)
+        if journey.revision
+        else None,
     )
 
 
-Language = Annotated[str, Query(pattern=r"^(en|de|es)$", description="en (default), de or es")]
+Language = Annotated[
+    str | None,
+    Query(
+        pattern=r"^(en|de|es)$",
+        description="en, de or es; without it the link's language, else the browser's (Accept-Language), else en",
+    ),
+]
+
+
+def journey_language(asked: str | None, link_language: str | None, accept_language: str | None) -> str:
+    """The language a journey is shown in: the one asked for, the link's, the browser's first we serve, or en."""
+    if asked:
+        return asked
+    if link_language in LANGUAGES:
+        return str(link_language)
+    for part in (accept_language or "").split(","):
+        primary = part.split(";")[0].strip().lower().split("-")[0]
+        if primary in LANGUAGES:
+            return primary
+    return LANGUAGES[0]
 
 
 def collection_router(deps: Callable[[], Dependencies], principal: Callable[[], Principal]) -> Router:
@@ -144,6 +200,11 @@ def collection_router(deps: Callable[[], Dependencies], principal: Callable[[], 
     def get_case() -> CollectedCaseView:
         return _view(collection.collected_case(deps(), principal()))
 
+    def _language(asked: str | None, journey: collection.Journey) -> str:
+        headers = router.current_event.headers or {}
+        accept = headers.get("Accept-Language") or headers.get("accept-language")
+        return journey_language(asked, journey.language, accept)
+
     @router.get(
         f"{COLLECTION_PREFIX}/journey",
         summary="The journey to fill in: steps, schemas, texts, the data saved so far and where to resume",
@@ -151,8 +212,9 @@ def collection_router(deps: Callable[[], Dependencies], principal: Callable[[], 
         tags=tags,
         responses=responses(404),
     )
-    def get_journey(language: Language = "en") -> JourneyView:
-        return _journey_view(collection.collection_journey(deps(), principal()), language)
+    def get_journey(language: Language = None) -> JourneyView:
+        journey = collection.collection_journey(deps(), principal())
+        return _journey_view(journey, _language(language, journey))
 
     @router.put(
         f"{COLLECTION_PREFIX}/steps/<step_id>",
@@ -162,9 +224,10 @@ def collection_router(deps: Callable[[], Dependencies], principal: Callable[[], 
         responses=responses(404, 409),
     )
     def save_step(
-        step_id: str, body: Annotated[dict[str, Any], Body()], language: Language = "en"
+        step_id: str, body: Annotated[dict[str, Any], Body()], language: Language = None
     ) -> JourneyView:
-        return _journey_view(collection.save_step(deps(), principal(), step_id, body), language)
+        journey = collection.save_step(deps(), principal(), step_id, body)
+        return _journey_view(journey, _language(language, journey))
 
     @router.post(
         f"{COLLECTION_PREFIX}/documents",
@@ -179,6 +242,24 @@ def collection_router(deps: Callable[[], Dependencies], principal: Callable[[], 
         return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=view)
 
     @router.post(
+        f"{COLLECTION_PREFIX}/invitations",
+        summary="Invite an owner or director named in the saved form: a link of their own, to their own steps",
+        operation_id="inviteCollectionPerson",
+        tags=tags,
+        responses=responses(
+            403, 404, 409, status=201, description="Their link; send it to them (shown only here)"
+        ),
+    )
+    def invite(body: InvitationRequest) -> Response[InvitationView]:
+        issued = invite_person(deps(), principal(), body)
+        view = InvitationView(
+            person_id=issued.link.person_id or "",
+            url=collection_url(deps().settings, issued.token),
+            expires_at=issued.link.expires_at,
+        )
+        return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=view)
+
+    @router.post(
         f"{COLLECTION_PREFIX}/submit",
         summary="Submit the application: the case leaves collecting for its checks",
         operation_id="submitCollection",
@@ -186,6 +267,6 @@ def collection_router(deps: Callable[[], Dependencies], principal: Callable[[], 
         responses=responses(404, 409),
     )
     def submit() -> CollectedCaseView:
-        return _view(collection.submit_collection(deps(), principal()))
+        return _view(collection_submission.submit_collection(deps(), principal()))
 
     return router

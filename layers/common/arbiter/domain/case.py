@@ -31,6 +31,9 @@ from arbiter.domain.events import (
     CaseEvent,
     CaseRevisionRequested,
     CaseStatusChanged,
+    CollectionLinkIssued,
+    CollectionRevisionRequested,
+    CollectionSubmitted,
     DocumentUploaded,
     EntityMonitoringHit,
     EntityReviewDue,
@@ -613,9 +616,16 @@ class Case(BaseModel):
         return change
 
     def request_revision(
-        self, *, actor: Actor, reason: str, document_ids: list[str], at: dt.datetime | None = None
+        self,
+        *,
+        actor: Actor,
+        reason: str,
+        document_ids: list[str],
+        at: dt.datetime | None = None,
+        collecting: bool = False,
     ) -> Change:
-        """A reviewer sends the case back to the integrator for corrections."""
+        """A reviewer sends the case back to the integrator for corrections (and, for a case whose workflow
+        collects through links, `collecting`, to its applicant)."""
         self._require(CaseState.MANUAL_REVIEW, doing="ask for a revision")
         self._require_no_proposal(doing="ask for a revision")
         at = at or _now()
@@ -640,8 +650,74 @@ class Case(BaseModel):
                 actor=actor.as_event_actor(),
             )
         )
+        if collecting:
+            change.events.append(
+                CollectionRevisionRequested(
+                    **self._event_fields(at),
+                    reason=reason,
+                    document_ids=document_ids,
+                    actor=actor.as_event_actor(),
+                )
+            )
         change += resume
         return change
+
+    # ------------------------------------------------------------------ collection
+    def record_collection_link(
+        self,
+        *,
+        link_id: str,
+        person_id: str | None,
+        language: str | None,
+        expires_at: dt.datetime,
+        actor: Actor,
+        at: dt.datetime | None = None,
+    ) -> Change:
+        """A collection link was sent for the case: in its history and on the bus (its token in neither)."""
+        return self._collection_change(
+            CollectionLinkIssued,
+            actor,
+            at or _now(),
+            link_id=link_id,
+            person_id=person_id,
+            language=language,
+            expires_at=expires_at,
+        )
+
+    def take_collected(
+        self,
+        entity: Entity,
+        *,
+        steps: list[str],
+        document_ids: list[str],
+        actor: Actor,
+        at: dt.datetime | None = None,
+    ) -> Change:
+        """The applicant submitted: their answers become the entity the checks read (join it to the submission's
+        own transition); the history and the bus say what they sent."""
+        self._require(
+            CaseState.COLLECTING, CaseState.REVISION_REQUESTED, doing="take the applicant's answers"
+        )
+        resubmission = self.state == CaseState.REVISION_REQUESTED
+        self.entity = entity
+        return self._collection_change(
+            CollectionSubmitted,
+            actor,
+            at or _now(),
+            resubmission=resubmission,
+            steps=steps,
+            document_ids=document_ids,
+        )
+
+    def _collection_change(
+        self, event: type[CaseEvent], actor: Actor, at: dt.datetime, **fields: Any
+    ) -> Change:
+        """An entry in the case's history (action = the event's type) and its event, with the same fields."""
+        details = {k: v.isoformat() if isinstance(v, dt.datetime) else v for k, v in fields.items()}
+        return Change(
+            audit=[AuditEntry(at=at, actor=actor, action=event.type, details=details)],
+            events=[event(**self._event_fields(at), **{**fields, "actor": actor.as_event_actor()})],
+        )
 
     # ------------------------------------------------------------------ four eyes
     def _require_no_proposal(self, doing: str) -> None:

@@ -23,7 +23,9 @@ __all__ = [
     "StepDataInvalid",
     "Texts",
     "check_step_data",
+    "person_answer_key",
     "shows",
+    "slot_document_id",
 ]
 
 Language = Literal["en", "de", "es"]
@@ -102,6 +104,9 @@ class CollectionStep(BaseModel):
     labels: dict[str, Texts] = Field(default_factory=dict)
     show_if: dict[str, Any] | None = None
     documents: list[DocumentSlot] = Field(default_factory=list)
+    #: A step each person of the case (a UBO, a director) fills in for themselves, through a link sent to them;
+    #: the case's applicant does not see it, and a person's link opens nothing else.
+    person: bool = False
 
     @field_validator("show_if")
     @classmethod
@@ -126,6 +131,16 @@ def check_step_data(step: CollectionStep, data: Any) -> None:
     field, message = found
     path = f"{step.id}.{field}" if field else step.id
     raise StepDataInvalid(f"{path}: {message}", path=path)
+
+
+def slot_document_id(slot_id: str, person_id: str | None) -> str:
+    """The id a slot's document is declared under: the slot's, or for a person's step `<slot id>.<person id>`."""
+    return slot_id if person_id is None else f"{slot_id}.{person_id}"
+
+
+def person_answer_key(step_id: str, person_id: str) -> str:
+    """Where one person's answer to a person step is kept beside the case's other answers."""
+    return f"{step_id}:{person_id}"
 
 
 class CollectionJourney(BaseModel):
@@ -155,6 +170,19 @@ class CollectionJourney(BaseModel):
         known = ", ".join(s.id for s in self.steps)
         raise InvalidInput(f"no step {step_id!r}; the steps are: {known}", path="step_id")
 
+    def for_person(self, person_id: str | None) -> CollectionJourney:
+        """The steps one link opens: a person's link their person steps, the case's link all the others."""
+        steps = [s for s in self.steps if s.person == (person_id is not None)]
+        return CollectionJourney.model_construct(steps=steps)
+
+    @staticmethod
+    def answers_for(answers: dict[str, Any], person_id: str | None) -> dict[str, Any]:
+        """The saved answers as one link sees them, by step id: a person's own, or the case's."""
+        if person_id is None:
+            return {key: data for key, data in answers.items() if ":" not in key}
+        suffix = f":{person_id}"
+        return {key[: -len(suffix)]: data for key, data in answers.items() if key.endswith(suffix)}
+
     def visible_steps(self, data: dict[str, Any]) -> list[CollectionStep]:
         """The steps whose condition holds on the data collected so far, in order."""
         return [s for s in self.steps if shows(s.show_if, data)]
@@ -174,3 +202,31 @@ class CollectionJourney(BaseModel):
         """StepDataInvalid naming the first missing or invalid field of the first incomplete visible step."""
         for step in self.visible_steps(data):
             check_step_data(step, data.get(step.id, {}))
+
+    def required_documents(
+        self, data: dict[str, Any], person_id: str | None = None
+    ) -> list[tuple[CollectionStep, str]]:
+        """The documents the applicant must upload, as (step, document id): each required slot shown by a visible
+        step, under the slot's id (a person's, `<slot id>.<person id>`), or once per owner it shows for
+        (`<slot id>.<n>`, the n-th of the step's `ubos`)."""
+        wanted: list[tuple[CollectionStep, str]] = []
+        for step in self.visible_steps(data):
+            owners = (data.get(step.id) or {}).get("ubos") or []
+            for slot in step.documents:
+                if not slot.required:
+                    continue
+                if not slot.per_owner:
+                    if shows(slot.show_if, data):
+                        wanted.append((step, slot_document_id(slot.id, person_id)))
+                    continue
+                for number, owner in enumerate(owners, start=1):
+                    if shows(slot.show_if, {**data, "owner": owner}):
+                        wanted.append((step, f"{slot.id}.{number}"))
+        return wanted
+
+    def check_documents(self, data: dict[str, Any], uploaded: set[str], person_id: str | None = None) -> None:
+        """StepDataInvalid naming the first required document not uploaded (`<step>.documents.<document id>`)."""
+        for step, document_id in self.required_documents(data, person_id):
+            if document_id not in uploaded:
+                path = f"{step.id}.documents.{document_id}"
+                raise StepDataInvalid(f"{path}: the document is not uploaded", path=path)

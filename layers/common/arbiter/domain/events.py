@@ -30,6 +30,9 @@ __all__ = [
     "CaseEvent",
     "CaseRevisionRequested",
     "CaseStatusChanged",
+    "CollectionLinkIssued",
+    "CollectionRevisionRequested",
+    "CollectionSubmitted",
     "DocumentUploaded",
     "EntityMonitoringHit",
     "EntityReviewDue",
@@ -116,6 +119,41 @@ class CaseRevisionRequested(CaseEvent):
     type: ClassVar[str] = "case.revision_requested"
     reason: str
     document_ids: list[str] = Field(default_factory=list)
+    actor: EventActor
+
+
+class CollectionLinkIssued(CaseEvent):
+    """A collection link was sent for the case: its applicant (or one person of it) can fill in the application.
+    The link's token is never in an event: it exists only in the answer to whoever issued the link."""
+
+    type: ClassVar[str] = "collection.link_issued"
+    link_id: str
+    person_id: str | None = Field(
+        default=None, description="The person the link is for (a UBO's or director's id)"
+    )
+    language: str | None = Field(default=None, description="The journey's language (en, de or es)")
+    expires_at: dt.datetime
+    actor: EventActor
+
+
+class CollectionSubmitted(CaseEvent):
+    """The applicant submitted their application through a collection link; the case's checks start (or, after a
+    revision, start again) on the answers, which the case's entity now carries."""
+
+    type: ClassVar[str] = "collection.submitted"
+    resubmission: bool = Field(description="True when it answers a revision request")
+    steps: list[str] = Field(description="Ids of the journey's steps the applicant filled in")
+    document_ids: list[str] = Field(description="Ids of the case's documents uploaded through the link")
+    actor: EventActor
+
+
+class CollectionRevisionRequested(CaseEvent):
+    """A reviewer sent a case that collects through links back to its applicant: the same links open again, on
+    what was sent back."""
+
+    type: ClassVar[str] = "collection.revision_requested"
+    reason: str
+    document_ids: list[str] = Field(default_factory=list, description="The documents to upload again")
     actor: EventActor
 
 
@@ -335,6 +373,9 @@ EVENT_TYPES: dict[str, type[ArbiterEvent]] = {
         CaseStatusChanged,
         CaseAwaitingReview,
         CaseRevisionRequested,
+        CollectionLinkIssued,
+        CollectionSubmitted,
+        CollectionRevisionRequested,
         CaseDecided,
         CaseDecisionProposed,
         CaseDecisionConfirmed,

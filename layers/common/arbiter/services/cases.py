@@ -37,6 +37,7 @@ __all__ = [
     "get_case",
     "list_cases",
     "pin_rule_set",
+    "rerun_lost_races",
     "resubmission",
     "send_event",
     "start_case",

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from arbiter.domain.case import Case, CaseState
+from arbiter.domain.case import Case, CaseState, RevisionRequest
 from arbiter.domain.collection import (
     DEFAULT_LINK_DAYS,
     MAX_LINK_DAYS,
@@ -19,12 +19,16 @@ from arbiter.domain.collection import (
     hash_collection_token,
     is_collection_token,
 )
-from arbiter.domain.collection_journey import CollectionJourney, check_step_data
+from arbiter.domain.collection_journey import (
+    CollectionJourney,
+    check_step_data,
+    person_answer_key,
+    slot_document_id,
+)
 from arbiter.domain.document import Document
-from arbiter.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from arbiter.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound, Unauthenticated
 from arbiter.domain.principal import Principal
 from arbiter.services import cases, documents
-from arbiter.services.cases import CaseDeps
 from arbiter.services.ports import CaseRepository, CollectionLinkRepository, WorkflowCatalog
 
 __all__ = [
@@ -34,15 +38,22 @@ __all__ = [
     "CollectionTokenDeps",
     "IssuedLink",
     "Journey",
+    "answered_person_ids",
     "authenticate_collection_token",
+    "case_of",
     "collected_case",
     "collection_journey",
     "create_collection_link",
     "declare_collected_document",
+    "issue_link",
+    "journey_for",
+    "journey_of",
     "list_collection_links",
+    "person_ids",
+    "require_collecting",
     "revoke_collection_link",
     "save_step",
-    "submit_collection",
+    "uploaded_documents",
 ]
 
 #: The states in which an applicant can still fill in their application.
@@ -97,15 +108,41 @@ class CollectionLinkDeps(CollectionTokenDeps, Protocol):
 
 @dataclass(frozen=True)
 class Journey:
-    """A case's collection journey as its applicant resumes it: the steps, what they saved, where to go on."""
+    """A case's collection journey as its applicant resumes it: the steps, what they saved, where to go on, the
+    documents uploaded so far, and the link's own language (None: the applicant's browser chooses)."""
 
     case: Case
     definition: CollectionJourney
     answers: dict[str, Any]
     resume_at: str | None
+    language: str | None = None
+    #: For a link sent to one person: who (the journey is then their person steps only, the answers theirs).
+    person_id: str | None = None
+
+    @property
+    def uploaded(self) -> list[str]:
+        """Ids of the case's documents with a page uploaded (what a document slot's upload is stored under)."""
+        return uploaded_documents(self.case)
+
+    @property
+    def revision(self) -> RevisionRequest | None:
+        """What a reviewer sent back, while the case awaits it (a person's link is not asked)."""
+        if self.person_id is None and self.case.state == CaseState.REVISION_REQUESTED:
+            return self.case.revision
+        return None
 
 
-def _person_ids(case: Case) -> set[str]:
+def uploaded_documents(case: Case) -> list[str]:
+    """Documents with a page in; one a reviewer sent back for a revision counts again once a new version is in."""
+    return [
+        d.id
+        for d in case.documents
+        if any(p.status == "available" for p in d.pages)
+        and not (d.decision is not None and d.decision.decision == "revision")
+    ]
+
+
+def person_ids(case: Case) -> set[str]:
     business = case.entity.business
     if business is None:
         return set()
@@ -130,8 +167,28 @@ def create_collection_link(
             f"case {case_id} is {case.state.value}: links are sent while a case is collecting or awaits a revision",
             state=case.state.value,
         )
-    if request.person_id is not None and request.person_id not in _person_ids(case):
+    answered = answered_person_ids(deps.collection_links.answers(case.tenant_id, case.id))
+    if request.person_id is not None and request.person_id not in person_ids(case) | answered:
         raise InvalidInput(f"the case has no person {request.person_id!r}", path="person_id")
+    return issue_link(deps, principal, case, request)
+
+
+def answered_person_ids(answers: dict[str, Any]) -> set[str]:
+    """The ids of the people the applicant named (the `ubos` and `directors` of their steps)."""
+    return {
+        str(person["id"])
+        for data in answers.values()
+        if isinstance(data, dict)
+        for people in (data.get("ubos"), data.get("directors"))
+        for person in people or []
+        if isinstance(person, dict) and person.get("id")
+    }
+
+
+def issue_link(
+    deps: CollectionLinkDeps, principal: Principal, case: Case, request: CollectionLinkRequest
+) -> IssuedLink:
+    """Store a new link to the case (only its token's hash) and record it in the case's history and on the bus."""
     now = deps.now()
     token = generate_collection_token()
     link = CollectionLink(
@@ -146,6 +203,21 @@ def create_collection_link(
         expires_at=now + dt.timedelta(days=request.expires_in_days),
     )
     deps.collection_links.add(link)
+
+    def record() -> None:  # in the case's history and on the bus, as the case's other events are
+        case = deps.cases.get(link.tenant_id, link.case_id)
+        expected = case.version
+        change = case.record_collection_link(
+            link_id=link.id,
+            person_id=link.person_id,
+            language=link.language,
+            expires_at=link.expires_at,
+            actor=principal.actor,
+            at=now,
+        )
+        deps.cases.save(case, change, expected_version=expected)
+
+    cases.rerun_lost_races(record)
     return IssuedLink(link=link, token=token)
 
 
@@ -182,7 +254,7 @@ def authenticate_collection_token(deps: CollectionTokenDeps, token: str | None) 
     return link
 
 
-def _case_of(principal: Principal) -> str:
+def case_of(principal: Principal) -> str:
     if principal.kind != "collection" or not principal.case_id:
         raise Unauthenticated(_REFUSED)
     return principal.case_id
@@ -190,77 +262,92 @@ def _case_of(principal: Principal) -> str:
 
 def collected_case(deps: CollectionLinkDeps, principal: Principal) -> Case:
     """The case a collection principal's link opens (and no other)."""
-    return deps.cases.get(principal.tenant_id, _case_of(principal))
+    return deps.cases.get(principal.tenant_id, case_of(principal))
 
 
-class SubmitDeps(CaseDeps, Protocol):
-    """What submitting needs: the case use cases' ports and the saved answers."""
-
-    @property
-    def collection_links(self) -> CollectionLinkRepository: ...
-
-
-def _journey_of(deps: CollectionLinkDeps, case: Case) -> CollectionJourney:
+def journey_of(deps: CollectionLinkDeps, case: Case) -> CollectionJourney:
     journey = deps.workflows.get(case.tenant_id, case.workflow_id, case.workflow_version).collection
     if journey is None:
         raise NotFound(f"workflow {case.workflow_id} has no collection journey", workflow_id=case.workflow_id)
     return journey
 
 
+def _link_of(deps: CollectionLinkDeps, principal: Principal, case: Case) -> CollectionLink | None:
+    link_id = principal.id.removeprefix("link_")
+    return next((k for k in deps.collection_links.for_case(case.tenant_id, case.id) if k.id == link_id), None)
+
+
+def journey_for(deps: CollectionLinkDeps, principal: Principal, case: Case) -> Journey:
+    """The journey as the principal's link opens it: the case's steps, or a person's own."""
+    link = _link_of(deps, principal, case)
+    person_id = link.person_id if link else None
+    journey = journey_of(deps, case).for_person(person_id)
+    answers = journey.answers_for(deps.collection_links.answers(case.tenant_id, case.id), person_id)
+    return Journey(
+        case=case,
+        definition=journey,
+        answers=answers,
+        resume_at=journey.resume_at(answers),
+        language=link.language if link else None,
+        person_id=person_id,
+    )
+
+
 def collection_journey(deps: CollectionLinkDeps, principal: Principal) -> Journey:
-    """The journey of the principal's case, with the data saved so far and the step to resume at."""
+    """The journey of the principal's case as their link opens it, with the data saved so far, the step to resume
+    at and the link's language."""
     case = collected_case(deps, principal)
-    journey = _journey_of(deps, case)
-    answers = deps.collection_links.answers(case.tenant_id, case.id)
-    return Journey(case=case, definition=journey, answers=answers, resume_at=journey.resume_at(answers))
+    return journey_for(deps, principal, case)
+
+
+def require_collecting(case: Case, what: str) -> None:
+    if case.state not in COLLECTABLE_STATES:
+        raise Conflict(
+            f"the case is {case.state.value}: it takes no more {what}",
+            case_id=case.id,
+            state=case.state.value,
+        )
 
 
 def save_step(deps: CollectionLinkDeps, principal: Principal, step_id: str, data: dict[str, Any]) -> Journey:
     """Autosave one step: checked against its schema (StepDataInvalid naming the field, nothing stored), kept
-    beside the other steps' data; Conflict once the case no longer collects."""
+    beside the other steps' data; NotAllowed for a step the link does not open (a person's link opens their person
+    steps only); Conflict once the case no longer collects."""
     case = collected_case(deps, principal)
-    if case.state not in COLLECTABLE_STATES:
-        raise Conflict(
-            f"the case is {case.state.value}: it takes no more answers",
-            case_id=case.id,
-            state=case.state.value,
-        )
-    journey = _journey_of(deps, case)
-    check_step_data(journey.step(step_id), data)
-    deps.collection_links.save_answer(case.tenant_id, case.id, step_id, data, deps.now())
-    answers = deps.collection_links.answers(case.tenant_id, case.id)
-    return Journey(case=case, definition=journey, answers=answers, resume_at=journey.resume_at(answers))
+    require_collecting(case, "answers")
+    opened = journey_for(deps, principal, case)
+    step = journey_of(deps, case).step(step_id)
+    if step not in opened.definition.steps:
+        names = ", ".join(s.id for s in opened.definition.steps) or "none"
+        raise NotAllowed(f"this link does not open the step {step_id!r} (it opens: {names})", path="step_id")
+    check_step_data(step, data)
+    key = step_id if opened.person_id is None else person_answer_key(step_id, opened.person_id)
+    deps.collection_links.save_answer(case.tenant_id, case.id, key, data, deps.now())
+    return journey_for(deps, principal, case)
 
 
-def submit_collection(deps: SubmitDeps, principal: Principal) -> Case:
-    """The applicant is done: the case leaves `collecting` for its workflow's automated part (or, awaiting a
-    revision, is resubmitted). StepDataInvalid naming the first missing or invalid field of the first incomplete
-    visible step; Conflict, naming the state, once it was submitted: a second submit must not look like a first
-    (a case a reviewer decided meanwhile would seem to start again)."""
-    case = deps.cases.get(principal.tenant_id, _case_of(principal))
-    if case.state not in COLLECTABLE_STATES:
-        raise Conflict(
-            f"the application was submitted: the case is {case.state.value}",
-            case_id=case.id,
-            state=case.state.value,
-        )
-    journey = deps.workflows.get(case.tenant_id, case.workflow_id, case.workflow_version).collection
-    if journey is not None:
-        journey.check_complete(deps.collection_links.answers(case.tenant_id, case.id))
-    event = "submitted" if case.state == CaseState.COLLECTING else "resubmitted"
-    return cases.send_event(deps, principal, case.id, event)
+class CollectedDocumentDeps(documents.DocumentDeps, Protocol):
+    """What declaring an applicant's document needs: the documents' ports and the links (a person's link)."""
+
+    @property
+    def collection_links(self) -> CollectionLinkRepository: ...
 
 
 def declare_collected_document(
-    deps: documents.DocumentDeps, principal: Principal, request: documents.DocumentDeclaration
+    deps: CollectedDocumentDeps, principal: Principal, request: documents.DocumentDeclaration
 ) -> tuple[Case, Document, list[dict[str, Any]]]:
     """Declare a document on the principal's case (and no other) with a presigned POST per page, as the
     documents API does; Conflict once the case no longer collects."""
-    case = deps.cases.get(principal.tenant_id, _case_of(principal))
-    if case.state not in COLLECTABLE_STATES:
-        raise Conflict(
-            f"the case is {case.state.value}: it takes no more documents",
-            case_id=case.id,
-            state=case.state.value,
-        )
+    case = deps.cases.get(principal.tenant_id, case_of(principal))
+    require_collecting(case, "documents")
+    link = _link_of(deps, principal, case)
+    if link is not None and link.person_id is not None:
+        # A person's link uploads to their own slots only: `<slot id>.<person id>` of a person step.
+        journey = journey_of(deps, case).for_person(link.person_id)
+        own = {slot_document_id(slot.id, link.person_id) for step in journey.steps for slot in step.documents}
+        if request.id not in own:
+            raise NotAllowed(
+                f"this link uploads only its person's documents: {', '.join(sorted(own)) or 'none'}",
+                path="id",
+            )
     return documents.declare_document(deps, principal, case.id, request)

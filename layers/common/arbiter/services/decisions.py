@@ -151,8 +151,16 @@ def record_decision(
     expected = case.version
     at = deps.now()
     if decision == "revision":
+        # A workflow with a collection journey sends the case back to its applicant too (their links reopen).
+        collecting = (
+            deps.workflows.get(case.tenant_id, case.workflow_id, case.workflow_version).collection is not None
+        )
         change = case.request_revision(
-            actor=principal.actor, reason=reason, document_ids=list(document_ids), at=at
+            actor=principal.actor,
+            reason=reason,
+            document_ids=list(document_ids),
+            at=at,
+            collecting=collecting,
         )
     elif confirming:
         change = case.confirm_proposal(principal.actor, at=at)

@@ -62,6 +62,9 @@ class CollectionLinkRepository(Protocol):
     ) -> None:
         """Store one step's data, replacing that step's only."""
 
+    def erase_answers(self, tenant_id: str, case_id: str) -> None:
+        """Delete every step's data of the case (an erasure of its entity)."""
+
     def add(self, link: CollectionLink) -> None:
         """Store a new link; Conflict if its token hash is stored already."""
 

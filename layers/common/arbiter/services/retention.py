@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from arbiter.domain.case import SYSTEM, Case, CaseState, Change
 from arbiter.domain.errors import Conflict, InvalidInput, NotFound
@@ -19,7 +19,7 @@ from arbiter.domain.principal import Principal
 from arbiter.domain.tenant import Tenant
 from arbiter.services import document_keys
 from arbiter.services.documents import DocumentDeps, update_case
-from arbiter.services.ports import CaseQuery, TenantRepository
+from arbiter.services.ports import CaseQuery, CollectionLinkRepository, TenantRepository
 
 __all__ = [
     "apply_retention",
@@ -113,8 +113,16 @@ def _entity_cases(deps: DocumentDeps, tenant_id: str, entity_id: str) -> list[Ca
             return found
 
 
-def erase_entity(deps: DocumentDeps, principal: Principal, entity_id: str, reason: str) -> list[Case]:
-    """Remove one entity's documents and personal data from all its cases (admin only).
+class ErasureDeps(DocumentDeps, Protocol):
+    """What erasing needs besides the documents' ports: the answers applicants saved through collection links."""
+
+    @property
+    def collection_links(self) -> CollectionLinkRepository: ...
+
+
+def erase_entity(deps: ErasureDeps, principal: Principal, entity_id: str, reason: str) -> list[Case]:
+    """Remove one entity's documents and personal data from all its cases (admin only), and what its applicant
+    filled in through collection links.
 
     Refused as a whole (409) if any of its cases is under legal hold or still running.
     """
@@ -141,6 +149,7 @@ def erase_entity(deps: DocumentDeps, principal: Principal, entity_id: str, reaso
             continue
         _delete_files(deps, case)
         _redact_checks(deps, case)
+        deps.collection_links.erase_answers(case.tenant_id, case.id)
         erased.append(
             update_case(
                 deps,

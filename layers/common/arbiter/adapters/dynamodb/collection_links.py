@@ -118,3 +118,9 @@ class DynamoCollectionLinks:
             "data": json.dumps(data, separators=(",", ":")),
         }
         self._client.put_item(TableName=self._table, Item=to_item(item))
+
+    def erase_answers(self, tenant_id: str, case_id: str) -> None:
+        """Delete every step's data of the case, one record per step."""
+        pk = keys.collected_pk(tenant_id, case_id)
+        for step_id in self.answers(tenant_id, case_id):
+            self._client.delete_item(TableName=self._table, Key=to_item({"pk": pk, "sk": f"STEP#{step_id}"}))

@@ -1,0 +1,71 @@
+"""Use case of an applicant inviting one of the owners or directors they named: that person gets a link of their
+own, to the journey's person steps (their identity, their ID), and their answers join the case's entity when the
+case is submitted."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from arbiter.domain.collection_journey import check_step_data
+from arbiter.domain.errors import InvalidInput, NotAllowed
+from arbiter.domain.principal import Principal
+from arbiter.services.collection import (
+    CollectionLinkDeps,
+    CollectionLinkRequest,
+    IssuedLink,
+    collected_case,
+    issue_link,
+    journey_for,
+    require_collecting,
+)
+
+__all__ = ["InvitationRequest", "invite_person"]
+
+_ROLE = {"ubos": "ubo", "directors": "director"}
+
+
+class InvitationRequest(BaseModel):
+    """Which person of the saved form to invite: the n-th (from 0) of its `ubos` or `directors`."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"people": "ubos", "index": 0}]}
+    )
+
+    people: Literal["ubos", "directors"]
+    index: int = Field(ge=0, le=99)
+
+
+def invite_person(deps: CollectionLinkDeps, principal: Principal, request: InvitationRequest) -> IssuedLink:
+    """A link for one person the applicant named and saved (they get an `id` if they had none, kept in the saved
+    step); InvalidInput naming `index` when the saved step lists no such person, NotAllowed for a person's own
+    link, Conflict once the case no longer collects."""
+    case = collected_case(deps, principal)
+    require_collecting(case, "invitations")
+    opened = journey_for(deps, principal, case)
+    if opened.person_id is not None:
+        raise NotAllowed("a link sent to one person invites no one", path="people")
+    step = next(
+        (s for s in opened.definition.steps if request.people in (s.data_schema.get("properties") or {})),
+        None,
+    )
+    if step is None:
+        raise InvalidInput(f"the journey names no {request.people}", path="people")
+    data = dict(opened.answers.get(step.id) or {})
+    listed = [dict(person) for person in data.get(request.people) or []]
+    if request.index >= len(listed):
+        raise InvalidInput(
+            f"{step.id}.{request.people} has no person {request.index} saved: save the step first",
+            path="index",
+        )
+    person = listed[request.index]
+    if not person.get("id"):
+        person["id"] = f"{_ROLE[request.people]}-{secrets.token_hex(4)}"
+        listed[request.index] = person
+        data[request.people] = listed
+        check_step_data(step, data)
+        deps.collection_links.save_answer(case.tenant_id, case.id, step.id, data, deps.now())
+    invitation = CollectionLinkRequest(person_id=str(person["id"]), language=opened.language)
+    return issue_link(deps, principal, case, invitation)

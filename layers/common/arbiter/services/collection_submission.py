@@ -1,0 +1,141 @@
+"""Use case of an applicant submitting their application: their answers become the case's entity and the case
+leaves `collecting` for its checks (or, awaiting a revision, is resubmitted), once every visible step, every required
+upload and every invited person's own part is in. A person's own link submits only their part."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from arbiter.domain.case import Case, CaseState
+from arbiter.domain.collected_entity import entity_with_answers
+from arbiter.domain.collection_journey import CollectionJourney, StepDataInvalid
+from arbiter.domain.errors import Conflict, InvalidInput
+from arbiter.domain.principal import Principal
+from arbiter.services import cases
+from arbiter.services.cases import CaseDeps
+from arbiter.services.collection import (
+    COLLECTABLE_STATES,
+    CollectionLinkDeps,
+    answered_person_ids,
+    case_of,
+    journey_for,
+    journey_of,
+    person_ids,
+    uploaded_documents,
+)
+from arbiter.services.ports import CollectionLinkRepository
+
+__all__ = ["PersonPending", "SubmitDeps", "submit_collection"]
+
+
+class SubmitDeps(CaseDeps, Protocol):
+    """What submitting needs: the case use cases' ports and the saved answers."""
+
+    @property
+    def collection_links(self) -> CollectionLinkRepository: ...
+
+
+def submit_collection(deps: SubmitDeps, principal: Principal) -> Case:
+    """The applicant is done: their answers become the case's entity (what the checks read) and the case leaves
+    `collecting` for its workflow's automated part (or, awaiting a revision, is resubmitted), in one write.
+    StepDataInvalid naming the first missing or invalid field of the first incomplete visible step, then the first
+    required document shown and not uploaded; Conflict, naming the state, once it was submitted: a second submit
+    must not look like a first (a case a reviewer decided meanwhile would seem to start again)."""
+    return cases.rerun_lost_races(lambda: _submit(deps, principal))
+
+
+def _people_answers(
+    journey: CollectionJourney, deps: CollectionLinkDeps, case: Case
+) -> dict[str, dict[str, Any]]:
+    """What each invited person filled in about themselves (their person steps merged), by person id."""
+    saved = deps.collection_links.answers(case.tenant_id, case.id)
+    person_steps = {s.id for s in journey.steps if s.person}
+    people: dict[str, dict[str, Any]] = {}
+    for key, data in saved.items():
+        step_id, _, person_id = key.partition(":")
+        if person_id and step_id in person_steps and isinstance(data, dict):
+            people.setdefault(person_id, {}).update(data)
+    return people
+
+
+class PersonPending(InvalidInput):
+    """The case waits for a person who was sent a link of their own (an invited owner) to finish their part."""
+
+
+def _check_people_done(
+    deps: CollectionLinkDeps, case: Case, answers: dict[str, Any], uploaded: set[str]
+) -> None:
+    """PersonPending naming `people.<person id>` for the first person still named in the case whose usable link
+    of their own they have not finished: the case waits for them, as a KYB case waits for its owners' cases."""
+    named = person_ids(case) | answered_person_ids(answers)
+    invited = {
+        link.person_id
+        for link in deps.collection_links.for_case(case.tenant_id, case.id)
+        if link.person_id in named and link.usable_at(deps.now())
+    }
+    journey, saved = journey_of(deps, case), deps.collection_links.answers(case.tenant_id, case.id)
+    for person_id in sorted(p for p in invited if p):
+        own = journey.for_person(person_id)
+        theirs = own.answers_for(saved, person_id)
+        try:
+            own.check_complete(theirs)
+            own.check_documents(theirs, uploaded, person_id)
+        except StepDataInvalid as exc:
+            path = f"people.{person_id}"
+            who = _person_name(case, answers, person_id)
+            raise PersonPending(
+                f"{path}: the application waits for {who} to finish their own part", path=path
+            ) from exc
+
+
+def _person_name(case: Case, answers: dict[str, Any], person_id: str) -> str:
+    business = case.entity.business
+    people: list[dict[str, Any]] = [
+        p.model_dump() for p in ((*business.ubos, *business.directors) if business else ())
+    ]
+    people += [
+        p
+        for data in answers.values()
+        if isinstance(data, dict)
+        for p in (*(data.get("ubos") or []), *(data.get("directors") or []))
+    ]
+    for person in people:
+        if isinstance(person, dict) and person.get("id") == person_id:
+            name = " ".join(str(person.get(k) or "") for k in ("first_name", "last_name")).strip()
+            return name or person_id
+    return person_id
+
+
+def _submit(deps: SubmitDeps, principal: Principal) -> Case:
+    case = deps.cases.get(principal.tenant_id, case_of(principal))
+    if case.state not in COLLECTABLE_STATES:
+        raise Conflict(
+            f"the application was submitted: the case is {case.state.value}",
+            case_id=case.id,
+            state=case.state.value,
+        )
+    if deps.workflows.get(case.tenant_id, case.workflow_id, case.workflow_version).collection is None:
+        event = "submitted" if case.state == CaseState.COLLECTING else "resubmitted"
+        return cases.send_event(deps, principal, case.id, event)
+    expected = case.version
+    opened = journey_for(deps, principal, case)
+    journey, answers, uploaded = opened.definition, opened.answers, uploaded_documents(case)
+    journey.check_complete(answers)
+    journey.check_documents(answers, set(uploaded), opened.person_id)
+    if opened.person_id is not None:
+        return case  # a person's part is in; the case's own applicant submits the case
+    _check_people_done(deps, case, answers, set(uploaded))
+    change = case.take_collected(
+        entity_with_answers(case.entity, answers, _people_answers(journey_of(deps, case), deps, case)),
+        steps=[step.id for step in journey.visible_steps(answers) if step.id in answers],
+        document_ids=uploaded,
+        actor=principal.actor,
+        at=deps.now(),
+    )
+    if case.state == CaseState.COLLECTING:
+        change += case.submit(principal.actor)
+        change += cases.workflow_start(deps, case)
+    else:
+        change += cases.resubmission(deps, case, principal.actor)
+    deps.cases.save(case, change, expected_version=expected)
+    return case
