@@ -1,4 +1,4 @@
-"""Reviewers' API for the back office: queue, counts, case view, assignment, notes and decisions."""
+"""Reviewers' API for the back office: queue, counts, case view, assignment, escalation, notes and decisions."""
 
 from __future__ import annotations
 
@@ -26,7 +26,6 @@ from arbiter.api.openapi import BEARER_ID_TOKEN_SECURITY, openapi_document, resp
 from arbiter.api.rest import RestApi
 from arbiter.api.review_alerts import review_alerts_router
 from arbiter.api.review_schemas import (
-    AssignRequest,
     AuditVerification,
     CaseDetailView,
     ClearanceList,
@@ -48,6 +47,7 @@ from arbiter.api.review_schemas import (
     review_case_view,
     review_detail_view,
 )
+from arbiter.api.review_team import review_team_router
 from arbiter.api.schemas import WorkflowList
 from arbiter.domain.case import CaseState
 from arbiter.domain.principal import Principal
@@ -59,6 +59,7 @@ from arbiter.services import (
     replay,
     retention,
     review,
+    review_team,
     rule_reports,
     screening,
 )
@@ -108,6 +109,7 @@ app: RestApi[Principal] = RestApi(
 reviewer = app.caller
 app.include_router(admin_rule_sets_router(deps, reviewer))
 app.include_router(review_alerts_router(deps, reviewer))
+app.include_router(review_team_router(deps, reviewer))
 app.include_router(collection_links_router(deps, reviewer, prefix="/v1/review/cases", audience="Review"))
 
 REVIEW = ["review"]
@@ -135,6 +137,7 @@ def queue(
     created_to: Annotated[IsoDateTime | None, Query(alias="to")] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     pending_second_review: Annotated[bool | None, Query()] = None,
+    escalated_to: Annotated[str | None, Query(pattern="^(senior|admin|any|none)$")] = None,
     sort: Annotated[str, Query(pattern="^-?created$")] = "created",
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
@@ -143,10 +146,12 @@ def queue(
     query = _queue_query(
         principal, state, workflow, assignee, risk, created_from, created_to, q, sort, pending_second_review
     )
-    query = dataclasses.replace(query, cursor=cursor, limit=limit)
+    query = dataclasses.replace(query, cursor=cursor, limit=limit, escalated_to=escalated_to)
     page = review.queue(deps(), principal, query)
+    due = review_team.review_deadlines(deps(), page.items)
+    now = deps().now()
     return ReviewQueue.model_validate(
-        {"items": [review_case_view(c) for c in page.items], "cursor": page.cursor}
+        {"items": [review_case_view(c, due.get(c.id), now) for c in page.items], "cursor": page.cursor}
     )
 
 
@@ -272,6 +277,8 @@ def case_detail(case_id: str) -> CaseDetailView:
     principal = reviewer()
     detail, path = review.case_detail(deps(), principal, case_id)
     view = review_detail_view(detail, path, review.available_actions(deps(), detail, principal))
+    due = review_team.review_deadlines(deps(), [detail.case]).get(case_id)
+    view["case"] = review_case_view(detail.case, due, deps().now())
     return CaseDetailView.model_validate(
         {**view, "webhook_deliveries": recent_webhook_deliveries(principal, case_id)}
     )
@@ -304,28 +311,6 @@ def replay_decision(case_id: str, body: replay.ReplayRequest) -> replay.ReplayRe
 
 def _case(case: Any) -> ReviewCaseView:
     return ReviewCaseView.model_validate(review_case_view(case))
-
-
-@app.post(
-    "/v1/review/cases/<case_id>/assign",
-    summary="Assign the case (to me by default)",
-    operation_id="assignReviewCase",
-    tags=REVIEW,
-    responses=responses(403, 404, 409),
-)
-def assign(case_id: str, body: AssignRequest) -> ReviewCaseView:
-    return _case(review.assign(deps(), reviewer(), case_id, body.assignee, body.email))
-
-
-@app.post(
-    "/v1/review/cases/<case_id>/unassign",
-    summary="Unassign the case",
-    operation_id="unassignReviewCase",
-    tags=REVIEW,
-    responses=responses(403, 404, 409),
-)
-def unassign(case_id: str) -> ReviewCaseView:
-    return _case(review.assign(deps(), reviewer(), case_id, None))
 
 
 @app.post(

@@ -23,6 +23,7 @@ from arbiter.settings import Settings, SettingsError
 if TYPE_CHECKING:
     from botocore.config import Config
 
+    from arbiter.adapters.cognito import CognitoReviewerDirectory
     from arbiter.adapters.digest_archive import S3DigestArchive
     from arbiter.adapters.dynamodb.audit_digests import DynamoAuditHeadLog
     from arbiter.adapters.dynamodb.auth_failures import DynamoAuthFailureCounter
@@ -415,6 +416,15 @@ class Dependencies:
         return self.settings.shared_usage_key
 
     # ------------------------------------------------------------------ reviewers
+
+    @cached_property
+    def reviewer_directory(self) -> CognitoReviewerDirectory:
+        """The tenant's reviewers: the accounts of the stack's Cognito user pool."""
+        from arbiter.adapters.cognito import CognitoReviewerDirectory
+
+        if not self.settings.user_pool_id:
+            raise SettingsError("USER_POOL_ID is required to list reviewers")
+        return CognitoReviewerDirectory(self.client("cognito-idp"), self.settings.user_pool_id)
 
     @cached_property
     def verifier(self) -> CognitoTokenVerifier:

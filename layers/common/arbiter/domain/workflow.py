@@ -49,6 +49,8 @@ class WorkflowDefinition(BaseModel):
     opened_by: Literal["integrator", "system"] = "integrator"
     #: Which reviewers' decisions a second reviewer confirms (four eyes), and the role they need.
     review_policy: ReviewPolicy = Field(default_factory=ReviewPolicy)
+    #: How many hours a case may wait in manual review before it is overdue (None: no SLA).
+    review_sla_hours: float | None = Field(default=None, gt=0, le=24 * 365)
     #: The hosted journey where an applicant fills in the case themselves (`arbiter.domain.collection_journey`).
     collection: CollectionJourney | None = None
 
@@ -64,4 +66,5 @@ class WorkflowDefinition(BaseModel):
             "rule_set_id": self.rule_set_id,
             "events": ["resubmitted", *self.custom_events],
             "review_policy": self.review_policy.model_dump(mode="json"),
+            "review_sla_hours": self.review_sla_hours,
         }

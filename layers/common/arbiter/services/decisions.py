@@ -9,6 +9,7 @@ from typing import Literal
 
 from arbiter.domain.case import AuditEntry, Case, CaseState
 from arbiter.domain.errors import Conflict, NotAllowed
+from arbiter.domain.events import CaseEvent
 from arbiter.domain.principal import Principal
 from arbiter.domain.review_policy import ReviewPolicy
 from arbiter.domain.screening import ScreeningHit, screening_hits
@@ -113,6 +114,7 @@ def record_decision(
     *,
     document_ids: Sequence[str] = (),
     audit: Sequence[AuditEntry] = (),
+    events: Sequence[CaseEvent] = (),
     single: bool = True,
     confirming: bool = False,
 ) -> Case:
@@ -158,6 +160,7 @@ def record_decision(
         outcome: Literal["approved", "rejected"] = "approved" if decision == "approve" else "rejected"
         change = case.decide(outcome, actor=principal.actor, reason=reason, at=at)
     change.audit += list(audit)
+    change.events += list(events)
     # The race is settled here; the decision and the continuation that resumes the workflow are one write.
     deps.cases.save(case, change, expected_version=expected)
     if case.state.terminal:

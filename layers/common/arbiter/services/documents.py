@@ -12,7 +12,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from arbiter.domain.case import AuditEntry, Case, Change
+from arbiter.domain.case import Case, Change
 from arbiter.domain.document import (
     Document,
     DocumentDecision,
@@ -20,6 +20,7 @@ from arbiter.domain.document import (
     PageSource,
 )
 from arbiter.domain.errors import Conflict, InvalidInput, NotFound
+from arbiter.domain.escalation import require_escalation_role
 from arbiter.domain.principal import Principal
 from arbiter.services import document_keys
 from arbiter.services.cases import CaseDeps
@@ -266,6 +267,7 @@ def decide_document(
         raise Conflict(
             f"the case is {case.state.value}: its documents can no longer be decided", case_id=case_id
         )
+    require_escalation_role(case, principal, "deciding its documents")
     document = case.document(document_id)
     if document is None:
         raise NotFound(f"the case has no document {document_id}", document_id=document_id)
@@ -273,12 +275,6 @@ def decide_document(
     document.decision = DocumentDecision(
         decision=decision, reason=reason, decided_by=principal.id, decided_at=at
     )
-    entry = AuditEntry(
-        at=at,
-        actor=principal.actor,
-        action="document.decided",
-        reason=reason,
-        details={"document_id": document_id, "version": document.version, "decision": decision},
-    )
-    deps.cases.save(case, Change(audit=[entry]), expected_version=case.version)
+    change = case.decide_document(document, decision, reason, principal.actor, at)
+    deps.cases.save(case, change, expected_version=case.version)
     return case
