@@ -1,6 +1,8 @@
-/** The review queue: cases needing review first, filters, search, sort, cursor paging, counts, assign to me. */
+/** The review queue: cases needing review first, filters, search, sort, cursor paging, counts, assign to me;
+ * escalated and overdue cases flagged. */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, download, query } from "../api";
+import { TeamBadges } from "../components/TeamBadges";
 import { ErrorBox, Loading, RiskBadge, StateBadge } from "../components/ui";
 import { label, when } from "../format";
 import { queueOrder, useKeys, useLoad } from "../hooks";
@@ -17,6 +19,7 @@ interface Filters {
   q: string;
   sort: string;
   pending: string;
+  escalated: string;
 }
 
 const DEFAULTS: Filters = {
@@ -29,6 +32,7 @@ const DEFAULTS: Filters = {
   q: "",
   sort: "created",
   pending: "",
+  escalated: "",
 };
 
 function readFilters(): Filters {
@@ -59,6 +63,7 @@ function filterParams(filters: Filters) {
     q: filters.q.trim(),
     sort: filters.sort,
     pending_second_review: filters.pending || undefined,
+    escalated_to: filters.escalated || undefined,
   };
 }
 
@@ -95,7 +100,7 @@ export function Queue({ me }: { me: Me | null }) {
   const counts = useLoad(() => api<{ states: Record<string, number>; pending_second_review?: number }>("GET", "/v1/review/counts"), [page.data]);
   const workflows = useLoad(() => api<{ items: { id: string; name?: string }[] }>("GET", "/v1/review/workflows"), []);
   const items = page.data?.items ?? [];
-  const canAssign = !!me && me.roles.some((r) => r === "reviewer" || r === "admin");
+  const canAssign = !!me && me.roles.some((r) => r === "reviewer" || r === "senior" || r === "admin");
 
   useEffect(() => {
     queueOrder.save(
@@ -211,6 +216,16 @@ export function Queue({ me }: { me: Me | null }) {
           </select>
         </label>
         <label>
+          Escalation
+          <select name="escalated" value={filters.escalated} onChange={(e) => change({ escalated: (e.target as HTMLSelectElement).value })}>
+            <option value="">Any</option>
+            <option value="any">Escalated</option>
+            <option value="senior">Escalated to senior</option>
+            <option value="admin">Escalated to admin</option>
+            <option value="none">Not escalated</option>
+          </select>
+        </label>
+        <label>
           Risk
           <select name="risk" value={filters.risk} onChange={(e) => change({ risk: (e.target as HTMLSelectElement).value })}>
             <option value="">Any risk</option>
@@ -280,7 +295,7 @@ export function Queue({ me }: { me: Me | null }) {
             </thead>
             <tbody>
               {items.map((item, index) => (
-                <tr key={item.id} class={index === selected ? "selected" : ""} data-case-id={item.id}>
+                <tr key={item.id} class={`${index === selected ? "selected" : ""}${item.overdue ? " overdue" : ""}`} data-case-id={item.id}>
                   <td>
                     <a href={`/cases/${encodeURIComponent(item.id)}`} onClick={link(`/cases/${encodeURIComponent(item.id)}`)}>
                       {item.entity_name || item.id}
@@ -289,6 +304,7 @@ export function Queue({ me }: { me: Me | null }) {
                   </td>
                   <td>
                     <StateBadge state={item.state} />
+                    <TeamBadges item={item} />
                     {item.pending_second_review && (
                       <div class="pending-review small" data-testid="pending-second-review">
                         awaiting second review
