@@ -595,4 +595,14 @@ def openapi_json() -> str:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if event.get("detail-type") == "case.awaiting_review":  # the bus: round-robin assignment (template.yaml)
+        return assign_entering_review(event["detail"])
     return app.resolve(event, context)
+
+
+def assign_entering_review(detail: dict[str, Any]) -> dict[str, Any]:
+    """Give a case that entered manual review to its queue's next reviewer, if its tenant asked for it."""
+    assigned = review_team.assign_round_robin(
+        deps(), deps().reviewer_directory, deps().round_robin, detail["tenant_id"], detail["case_id"]
+    )
+    return {"assigned_to": assigned.assignee.id if assigned and assigned.assignee else None}

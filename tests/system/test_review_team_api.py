@@ -1,6 +1,7 @@
 """A team of reviewers on the local stack: escalation (a plain reviewer gets 403 naming the role, a senior decides
-and hands back), the reviewer directory from Cognito, assigning to a colleague one case or many, and every
-back-office action published as an event that matches its schema and reaches a webhook receiver."""
+and hands back), the reviewer directory from Cognito, assigning to a colleague one case or many, round-robin
+assignment of cases entering review, and every back-office action published as an event that matches its schema
+and reaches a webhook receiver."""
 
 from __future__ import annotations
 
@@ -223,3 +224,22 @@ def test_every_back_office_action_is_an_event_that_matches_its_schema_and_reache
         assert delivered >= set(TEAM_EVENTS)
     finally:
         receiver.close()
+
+
+def test_round_robin_gives_each_case_entering_review_to_the_next_enabled_reviewer_of_its_queue(tenant):
+    cognito, pool = tenant.stack.client("cognito-idp"), tenant.stack.physical_id("ReviewerPool")
+    team = sorted(create_reviewer(tenant.stack, tenant.id, "reviewer") for _ in range(3))
+    away = create_reviewer(tenant.stack, tenant.id, "reviewer")
+    cognito.admin_disable_user(UserPoolId=pool, Username=away)
+    create_reviewer(tenant.stack, tenant.id, "senior")  # holds another role: not in this queue's turn
+    tenant.set_settings(round_robin={"manual-review": "reviewer"})
+
+    def assignee(case_id: str) -> str | None:
+        found = tenant.reviewer("viewer").get(f"/v1/review/cases/{case_id}").json()["case"]["assignee"]
+        return found["email"] if found else None
+
+    got = []
+    for n in range(4):  # one after the other: the turns are then in the order the cases entered review
+        case_id = case_in_review(tenant, entity_id=f"rr-{n}-{secrets.token_hex(2)}")
+        got.append(wait_for(lambda c=case_id: assignee(c), what=f"case {n} assigned by round robin"))
+    assert got == [team[0], team[1], team[2], team[0]]

@@ -81,7 +81,11 @@ export function TeamPanel({
             </button>
           </form>
         </div>
-        {!assign?.allowed && assign?.reason && <p class="why small">{label(assign.reason)}</p>}
+        {!assign?.allowed && assign?.reason && (
+          <p class="why small" id="why-assign" data-testid="why-assign">
+            {label(assign.reason)}
+          </p>
+        )}
         {team.error && <p class="why small">The reviewer directory cannot be read: {String((team.error as Error).message)}</p>}
       </Section>
       <Section title="Escalation" id="escalation">
@@ -102,7 +106,11 @@ export function TeamPanel({
             </button>
           )}
         </div>
-        {!actions.escalate?.allowed && actions.escalate?.reason && <p class="why small">{label(actions.escalate.reason)}</p>}
+        {!actions.escalate?.allowed && actions.escalate?.reason && (
+          <p class="why small" data-testid="why-escalate">
+            {label(actions.escalate.reason)}
+          </p>
+        )}
         {escalation && !actions.de_escalate?.allowed && actions.de_escalate?.reason && (
           <p class="why small" data-testid="why-de-escalate">
             {label(actions.de_escalate.reason)}

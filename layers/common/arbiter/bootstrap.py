@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from arbiter.adapters.dynamodb.collection_links import DynamoCollectionLinks
     from arbiter.adapters.dynamodb.document_hashes import DynamoDocumentHashes
     from arbiter.adapters.dynamodb.monitored import DynamoMonitoredEntities
+    from arbiter.adapters.dynamodb.round_robin import DynamoRoundRobin
     from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
     from arbiter.adapters.dynamodb.tenants import DynamoTenantRepository
     from arbiter.adapters.dynamodb.transactions import DynamoTransactionStore
@@ -425,6 +426,13 @@ class Dependencies:
         if not self.settings.user_pool_id:
             raise SettingsError("USER_POOL_ID is required to list reviewers")
         return CognitoReviewerDirectory(self.client("cognito-idp"), self.settings.user_pool_id)
+
+    @cached_property
+    def round_robin(self) -> DynamoRoundRobin:
+        """Round-robin turns per tenant and queue."""
+        from arbiter.adapters.dynamodb.round_robin import DynamoRoundRobin
+
+        return DynamoRoundRobin(self.client("dynamodb"), self.settings.table_name)
 
     @cached_property
     def verifier(self) -> CognitoTokenVerifier:

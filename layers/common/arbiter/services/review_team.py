@@ -1,4 +1,5 @@
-"""Use cases of a team of reviewers: the directory, assigning to a colleague (one case or many), escalation.
+"""Use cases of a team of reviewers: the directory, assigning to a colleague (one case or many), round-robin
+assignment of cases entering review, escalation, review deadlines.
 
 An escalated case waits for a reviewer holding the role it was escalated to (`arbiter.domain.escalation`): only
 they decide it or hand it back. Assigning to a colleague takes them from the reviewer directory (the tenant's
@@ -12,13 +13,14 @@ from typing import Protocol
 
 from pydantic import BaseModel, Field, field_validator
 
-from arbiter.domain.case import Assignee, Case, EscalationRole
+from arbiter.domain.case import SYSTEM, Assignee, Case, CaseState, EscalationRole
 from arbiter.domain.errors import Conflict, InvalidInput
 from arbiter.domain.escalation import EscalatedCaseRoleMissing, valid_escalation_role
 from arbiter.domain.principal import Principal
 from arbiter.domain.reviewer import Reviewer
 from arbiter.services.cases import CaseDeps, rerun_lost_races
 from arbiter.services.dashboard import sla_hours_of
+from arbiter.services.ports import TenantRepository
 from arbiter.services.review import assign_to
 
 __all__ = [
@@ -27,8 +29,11 @@ __all__ = [
     "DeEscalateRequest",
     "EscalateRequest",
     "ReviewerDirectory",
+    "RoundRobinCounter",
+    "TeamDeps",
     "assign_case",
     "assign_cases",
+    "assign_round_robin",
     "de_escalate",
     "escalate",
     "list_reviewers",
@@ -197,3 +202,54 @@ def review_deadlines(deps: CaseDeps, cases: list[Case]) -> dict[str, dt.datetime
         if at is not None:
             due[case.id] = at
     return due
+
+
+class RoundRobinCounter(Protocol):
+    """Whose turn it is in a queue: a counter kept per tenant and queue (DynamoDB in a function)."""
+
+    def next_turn(self, tenant_id: str, queue: str) -> int:
+        """The queue's next turn, from 1; never the same twice."""
+        ...
+
+
+class TeamDeps(CaseDeps, Protocol):
+    """What round-robin assignment reads beyond the cases: the tenant's settings."""
+
+    @property
+    def tenants(self) -> TenantRepository: ...
+
+
+def assign_round_robin(
+    deps: TeamDeps, directory: ReviewerDirectory, counter: RoundRobinCounter, tenant_id: str, case_id: str
+) -> Case | None:
+    """A case entering manual review goes to the next enabled reviewer holding its queue's role, when the tenant
+    set one for its workflow (`round_robin`); the turn is the queue's counter modulo the holders, taken in the
+    order of their e-mails, so the same team gets cases in the same order. A case already assigned, escalated,
+    or no longer in review is left as it is (the event may come twice); None when nothing was assigned."""
+    tenant = deps.tenants.get(tenant_id)
+    case = deps.cases.get(tenant_id, case_id)
+    role = tenant.settings.round_robin.get(case.workflow_id) if tenant else None
+    if role is None or not _waits_for_anyone(case):
+        return None
+    holders = sorted(
+        (r for r in directory.reviewers(tenant_id) if r.enabled and role in r.roles),
+        key=lambda r: ((r.email or "").lower(), r.id),
+    )
+    if not holders:
+        return None
+    chosen = holders[(counter.next_turn(tenant_id, case.workflow_id) - 1) % len(holders)]
+    target = Assignee(id=chosen.id, email=chosen.email)
+
+    def assign() -> Case | None:
+        current = deps.cases.get(tenant_id, case_id)
+        if not _waits_for_anyone(current):
+            return None
+        change = current.assign(target, SYSTEM, at=deps.now())
+        deps.cases.save(current, change, expected_version=current.version)
+        return current
+
+    return rerun_lost_races(assign)
+
+
+def _waits_for_anyone(case: Case) -> bool:
+    return case.state == CaseState.MANUAL_REVIEW and case.assignee is None and case.escalation is None
