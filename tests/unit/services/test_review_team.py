@@ -276,3 +276,14 @@ def test_round_robin_gives_cases_entering_review_to_the_queues_enabled_holders_i
     workflow_steps.await_review(deps, "acme", kyb.id, "t")
     assert review_team.assign_round_robin(deps, team, turns, "acme", kyb.id) is None
     assert deps.cases.get("acme", kyb.id).assignee is None
+
+
+def test_an_api_key_cannot_decide_an_escalated_case_either():
+    from arbiter.services.decisions import record_decision
+
+    deps = case_deps()
+    case_id = case_in_review(deps)
+    escalated(deps, case_id)
+    with pytest.raises(EscalatedCaseRoleMissing, match="senior"):
+        record_decision(deps, integrator(), deps.cases.get("acme", case_id), "reject", "fraud")
+    assert deps.cases.get("acme", case_id).state == CaseState.MANUAL_REVIEW

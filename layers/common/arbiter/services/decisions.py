@@ -9,6 +9,7 @@ from typing import Literal
 
 from arbiter.domain.case import AuditEntry, Case, CaseState
 from arbiter.domain.errors import Conflict, NotAllowed
+from arbiter.domain.escalation import require_escalation_role
 from arbiter.domain.events import CaseEvent
 from arbiter.domain.principal import Principal
 from arbiter.domain.review_policy import ReviewPolicy
@@ -133,6 +134,8 @@ def record_decision(
             case_id=case.id,
             state=case.state.value,
         )
+    # An escalated case is decided only by a holder of its role: never by an API key (it holds no role).
+    require_escalation_role(case, principal, "deciding")
     if decision == "approve":
         blockers = approval_blockers(deps, case)
         if blockers:
