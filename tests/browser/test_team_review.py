@@ -71,3 +71,28 @@ def test_a_reviewer_assigns_to_a_colleague_and_escalates_and_a_senior_hands_back
     actions = [e["action"] for e in view["audit"]]
     assert actions.count("case.escalated") == 1
     assert actions.count("case.de_escalated") == 1
+
+
+def test_a_reviewer_picks_cases_in_the_queue_and_assigns_them_to_a_colleague_at_once(
+    open_browser, stack, tenant
+):
+    cases = [case_in_review(tenant, entity_id=f"bulk-{n}-{secrets.token_hex(3)}") for n in range(2)]
+    bob = create_reviewer(stack, tenant.id, "reviewer")
+    team = tenant.reviewer("reviewer").get("/v1/review/reviewers").json()["items"]
+    bob_id = next(r["id"] for r in team if r["email"] == bob)
+
+    browser = open_browser()
+    browser.open("/?assignee=unassigned")
+    browser.sign_in(create_reviewer(stack, tenant.id, "reviewer"))
+    page = browser.page
+    for case_id in cases:
+        page.locator(f'table.cases tbody tr[data-case-id="{case_id}"] input[type="checkbox"]').check()
+    page.get_by_label("Assign picked to").select_option(bob_id)
+    page.get_by_role("button", name="Assign picked").click()
+    expect(page.get_by_role("status")).to_have_text(f"2 cases assigned to {bob}.")
+    for case_id in cases:  # the queue reloaded: they are no longer unassigned
+        expect(page.locator(f'table.cases tbody tr[data-case-id="{case_id}"]')).to_have_count(0)
+    browser.screenshot("queue-bulk-assigned")
+    viewer = tenant.reviewer("viewer")
+    for case_id in cases:
+        assert viewer.get(f"/v1/review/cases/{case_id}").json()["case"]["assignee"]["id"] == bob_id

@@ -6,7 +6,7 @@ import { TeamBadges } from "../components/TeamBadges";
 import { ErrorBox, Loading, RiskBadge, StateBadge } from "../components/ui";
 import { label, when } from "../format";
 import { queueOrder, useKeys, useLoad } from "../hooks";
-import { RISK_LEVELS, STATES, type Case, type Me } from "../model";
+import { RISK_LEVELS, STATES, type Case, type Me, type Reviewer } from "../model";
 import { link, navigate } from "../router";
 
 interface Filters {
@@ -79,6 +79,7 @@ export function Queue({ me }: { me: Me | null }) {
   const [notice, setNotice] = useState<string | null>(null);
   const searchRef = useRef<HTMLInputElement>(null);
   const [exporting, setExporting] = useState(false);
+  const [picked, setPicked] = useState<Set<string>>(new Set());
 
   async function exportCsv() {
     setExporting(true);
@@ -101,6 +102,8 @@ export function Queue({ me }: { me: Me | null }) {
   const workflows = useLoad(() => api<{ items: { id: string; name?: string }[] }>("GET", "/v1/review/workflows"), []);
   const items = page.data?.items ?? [];
   const canAssign = !!me && me.roles.some((r) => r === "reviewer" || r === "senior" || r === "admin");
+  // The directory, to pick whom the picked cases go to (only for those who may assign).
+  const team = useLoad(() => (canAssign ? api<{ items: Reviewer[] }>("GET", "/v1/review/reviewers") : Promise.resolve({ items: [] as Reviewer[] })), [canAssign]);
 
   useEffect(() => {
     queueOrder.save(
@@ -109,6 +112,21 @@ export function Queue({ me }: { me: Me | null }) {
     );
     setSelected((s) => Math.min(s, Math.max(items.length - 1, 0)));
   }, [page.data]);
+
+  /** Assign every picked case to one reviewer in one request (all checked before any is assigned). */
+  async function assignPicked(to: string) {
+    setNotice(null);
+    const ids = items.map((c) => c.id).filter((id) => picked.has(id));
+    try {
+      await api("POST", "/v1/review/cases/assign", { case_ids: ids, to });
+      const who = to === "me" ? "you" : (team.data?.items ?? []).find((r) => r.id === to)?.email || to;
+      setNotice(`${ids.length} case${ids.length === 1 ? "" : "s"} assigned to ${who}.`);
+      setPicked(new Set());
+    } catch (exc) {
+      setNotice(`Nothing was assigned: ${(exc as Error).message}`);
+    }
+    page.reload();
+  }
 
   function change(update: Partial<Filters>) {
     const next = { ...filters, ...update };
@@ -270,6 +288,9 @@ export function Queue({ me }: { me: Me | null }) {
         </div>
       </form>
 
+      {canAssign && picked.size > 0 && (
+        <BulkAssign count={picked.size} team={(team.data?.items ?? []).filter((r) => r.enabled && r.roles.some((role) => role !== "viewer"))} onAssign={assignPicked} />
+      )}
       {notice && (
         <p class="notice" role="status">
           {notice}
@@ -284,6 +305,7 @@ export function Queue({ me }: { me: Me | null }) {
           <table class="cases">
             <thead>
               <tr>
+                {canAssign && <th aria-label="Pick" />}
                 <th>Entity</th>
                 <th>State</th>
                 <th class="wide">Workflow</th>
@@ -296,6 +318,23 @@ export function Queue({ me }: { me: Me | null }) {
             <tbody>
               {items.map((item, index) => (
                 <tr key={item.id} class={`${index === selected ? "selected" : ""}${item.overdue ? " overdue" : ""}`} data-case-id={item.id}>
+                  {canAssign && (
+                    <td>
+                      {!["approved", "rejected", "failed"].includes(item.state) && (
+                        <input
+                          type="checkbox"
+                          aria-label={`Pick ${item.entity_name || item.id}`}
+                          checked={picked.has(item.id)}
+                          onChange={(e) => {
+                            const next = new Set(picked);
+                            if ((e.target as HTMLInputElement).checked) next.add(item.id);
+                            else next.delete(item.id);
+                            setPicked(next);
+                          }}
+                        />
+                      )}
+                    </td>
+                  )}
                   <td>
                     <a href={`/cases/${encodeURIComponent(item.id)}`} onClick={link(`/cases/${encodeURIComponent(item.id)}`)}>
                       {item.entity_name || item.id}
@@ -346,5 +385,40 @@ export function Queue({ me }: { me: Me | null }) {
         </div>
       )}
     </div>
+  );
+}
+
+/** The picked cases, to one reviewer: me or a colleague from the directory. */
+function BulkAssign({ count, team, onAssign }: { count: number; team: Reviewer[]; onAssign: (to: string) => Promise<void> }) {
+  const [to, setTo] = useState("me");
+  const [busy, setBusy] = useState(false);
+  return (
+    <form
+      class="bulk-assign card"
+      onSubmit={async (event) => {
+        event.preventDefault();
+        setBusy(true);
+        await onAssign(to);
+        setBusy(false);
+      }}
+    >
+      <span>
+        {count} case{count === 1 ? "" : "s"} picked
+      </span>
+      <label>
+        Assign picked to
+        <select name="bulk-to" value={to} onChange={(e) => setTo((e.target as HTMLSelectElement).value)}>
+          <option value="me">Me</option>
+          {team.map((r) => (
+            <option key={r.id} value={r.id}>
+              {r.name ? `${r.name} (${r.email ?? r.id})` : r.email || r.id}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="submit" class="primary" disabled={busy}>
+        Assign picked
+      </button>
+    </form>
   );
 }
