@@ -79,7 +79,7 @@ def test_an_admin_outranks_a_senior_but_a_case_escalated_to_admins_refuses_senio
     )
 
 
-def test_document_decisions_and_the_second_review_of_an_escalated_case_need_its_role():
+def test_the_second_review_of_an_escalated_case_needs_its_role_but_a_documents_own_decision_does_not():
     from arbiter.services import documents
 
     deps = case_deps()
@@ -94,16 +94,29 @@ def test_document_decisions_and_the_second_review_of_an_escalated_case_need_its_
     assert proposed.proposal is not None
     escalated(deps, case_id)
     with pytest.raises(EscalatedCaseRoleMissing):
-        documents.decide_document(deps, reviewer(user="alice"), case_id, "doc_passport", "approved", None)
-    with pytest.raises(EscalatedCaseRoleMissing):
         review.return_decision(deps, reviewer(user="alice"), case_id, ReturnRequest(reason="no"))
     with pytest.raises(EscalatedCaseRoleMissing):
         review.confirm_decision(deps, reviewer(user="alice"), case_id)
-    case = documents.decide_document(
-        deps, reviewer("senior", user="bob"), case_id, "doc_passport", "approved", None
-    )
+    # A document's own decision decides nothing about the case: any reviewer still makes it.
+    case = documents.decide_document(deps, reviewer(user="alice"), case_id, "doc_passport", "approved", None)
     assert case.documents[0].decision.decision == "approved"
-    assert review.confirm_decision(deps, reviewer("senior", user="bob"), case_id).state == CaseState.APPROVED
+    confirmed = review.confirm_decision(deps, reviewer("senior", user="bob"), case_id)
+    assert confirmed.state == CaseState.APPROVED
+
+
+def test_a_plain_reviewers_decision_carrying_document_decisions_on_an_escalated_case_changes_nothing():
+    deps = case_deps()
+    case_id = case_in_review(deps, documents=[DocumentInput(id="doc_passport", type="passport")])
+    escalated(deps, case_id)
+    request = DecisionRequest(
+        decision="revision",
+        reason="blurred",
+        documents=[{"document_id": "doc_passport", "decision": "revision", "reason": "blurred"}],
+    )
+    with pytest.raises(EscalatedCaseRoleMissing):
+        review.decide(deps, reviewer(user="alice"), case_id, request)
+    stored = deps.cases.get("acme", case_id)
+    assert (stored.state, stored.documents[0].decision) == (CaseState.MANUAL_REVIEW, None)
 
 
 def test_escalation_names_a_known_role_and_a_reason():

@@ -1,8 +1,9 @@
 """Escalation: a case sent up to a role (`senior`, `admin`) is decided only by reviewers holding it.
 
 The case keeps its `escalation` (who sent it up, to which role, why) until a holder of that role hands it back.
-While it is set, every act that decides the case — a decision, confirming or returning a proposed one (four eyes),
-a document decision — needs the role; reading, notes and assignment stay open to every reviewer.
+While it is set, every act that decides the case — a decision (with the document decisions it carries), confirming
+or returning a proposed one (four eyes) — needs the role; reading, notes, assignment, clearances and a document's
+own decision (which decides nothing about the case) stay open to every reviewer.
 """
 
 from __future__ import annotations

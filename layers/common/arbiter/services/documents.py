@@ -20,7 +20,6 @@ from arbiter.domain.document import (
     PageSource,
 )
 from arbiter.domain.errors import Conflict, InvalidInput, NotFound
-from arbiter.domain.escalation import require_escalation_role
 from arbiter.domain.principal import Principal
 from arbiter.services import document_keys
 from arbiter.services.cases import CaseDeps
@@ -267,7 +266,6 @@ def decide_document(
         raise Conflict(
             f"the case is {case.state.value}: its documents can no longer be decided", case_id=case_id
         )
-    require_escalation_role(case, principal, "deciding its documents")
     document = case.document(document_id)
     if document is None:
         raise NotFound(f"the case has no document {document_id}", document_id=document_id)
