@@ -31,7 +31,6 @@ __all__ = [
     "DocumentDecisionInput",
     "ReturnRequest",
     "add_note",
-    "assign",
     "assign_to",
     "case_detail",
     "confirm_decision",
@@ -172,23 +171,9 @@ _REVIEW_ONLY: dict[str, Any] = {
 }
 
 
-def assign(
-    deps: CaseDeps, principal: Principal, case_id: str, assignee: str | None, email: str | None = None
-) -> Case:
-    """Assign a case ("me", a reviewer id) or unassign it (None). Reviewers assign to themselves; admins to any id
-    (a colleague from the reviewer directory is `review_team.assign_case`'s, open to reviewers)."""
-    principal.require("reviewer", "assigning cases")
-    target: Assignee | None = None
-    if assignee in ("me", principal.id):
-        target = Assignee(id=principal.id, email=principal.email)
-    elif assignee is not None:
-        principal.require("admin", "assigning a case to someone else")
-        target = Assignee(id=assignee, email=email)
-    return assign_to(deps, principal, case_id, target)
-
-
 def assign_to(deps: CaseDeps, principal: Principal, case_id: str, target: Assignee | None) -> Case:
-    """Assign the case to `target` (None: unassign), whoever the caller checked it to be."""
+    """Assign the case to `target` (None: unassign), whom the caller resolved (`review_team.assign_case`: the
+    reviewer themselves, or a colleague from the directory); any reviewer."""
     principal.require("reviewer", "assigning cases")
 
     def assign_case() -> Case:
