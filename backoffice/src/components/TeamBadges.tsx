@@ -10,10 +10,16 @@ export function TeamBadges({ item }: { item: Case }) {
           escalated to {item.escalation.to}
         </span>
       )}
-      {item.overdue && (
+      {item.overdue ? (
         <span class="badge overdue" data-testid="overdue-badge" title={item.review_due_at ? `due ${when(item.review_due_at)}` : undefined}>
           overdue
         </span>
+      ) : (
+        item.review_due_at && (
+          <span class="muted small review-due" data-testid="review-due">
+            due {when(item.review_due_at)}
+          </span>
+        )
       )}
     </>
   );
