@@ -5,6 +5,7 @@ and reaches a webhook receiver."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 from typing import Any
@@ -172,6 +173,13 @@ def test_every_back_office_action_is_an_event_that_matches_its_schema_and_reache
         def ok(response: httpx.Response) -> Any:
             assert response.status_code == 200, response.text
             return response.json()
+
+        # The kyc workflow's review SLA (48 hours) gives the case in review its due time in the queue.
+        queued = alice.get("/v1/review/cases", params={"state": "manual_review", "workflow": "kyc"}).json()
+        listed = next(c for c in queued["items"] if c["id"] == listed_case)
+        due = dt.datetime.fromisoformat(listed["review_due_at"])
+        assert due - dt.datetime.fromisoformat(listed["review_since"]) == dt.timedelta(hours=48)
+        assert listed["overdue"] is False
 
         ok(alice.post(f"/v1/review/cases/{documented}/assign", json={"assignee": "me"}))
         ok(alice.post(f"/v1/review/cases/{documented}/unassign"))
