@@ -50,3 +50,4 @@ def test_the_directory_finds_one_reviewer_by_id_or_email_within_the_tenant(stack
     assert directory.find(tenant_id, stranger) is None  # another tenant's account
     assert directory.find(tenant_id, 'x" or email ^= "') is None
     assert directory.find(tenant_id, "nobody@example.com") is None
+    assert directory.find(tenant_id, "\x00\x1f") is None

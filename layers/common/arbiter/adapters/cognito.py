@@ -43,9 +43,13 @@ class CognitoReviewerDirectory:
         attribute = "email" if "@" in who else "sub"
         if '"' in who or "\\" in who:
             return None  # no account has such an id or e-mail; never part of a filter expression
-        users = self._client.list_users(UserPoolId=self._pool, Filter=f'{attribute} = "{who}"', Limit=2)[
-            "Users"
-        ]
+        try:
+            response = self._client.list_users(
+                UserPoolId=self._pool, Filter=f'{attribute} = "{who}"', Limit=2
+            )
+        except self._client.exceptions.InvalidParameterException:
+            return None  # a value Cognito cannot filter on (control characters…): nobody has it
+        users = response["Users"]
         mine = [u for u in users if _attributes(u).get("custom:tenant_id") == tenant_id]
         if not mine:
             return None
