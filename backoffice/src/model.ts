@@ -63,6 +63,11 @@ export interface Case {
   parent_case_id?: string | null;
   child_case_ids?: string[];
   assignee?: { id: string; email?: string | null } | null;
+  /** Escalated to a role: only reviewers holding it decide the case. */
+  escalation?: { to: string; reason: string; actor: Actor; at: string } | null;
+  /** When its review is due (its workflow's SLA), and whether that is past. */
+  review_due_at?: string | null;
+  overdue?: boolean;
   risk?: {
     score: number;
     level: string;
@@ -142,4 +147,13 @@ export interface Me {
   id: string;
   email?: string | null;
   roles: string[];
+}
+
+/** A reviewer of the tenant, as the directory lists them. */
+export interface Reviewer {
+  id: string;
+  email?: string | null;
+  name?: string | null;
+  roles: string[];
+  enabled: boolean;
 }

@@ -1,4 +1,4 @@
-"""Reviewers' API for the back office: queue, counts, case view, assignment, notes and decisions."""
+"""Reviewers' API for the back office: queue, counts, case view, assignment, escalation, notes and decisions."""
 
 from __future__ import annotations
 
@@ -28,7 +28,6 @@ from arbiter.api.rest import RestApi
 from arbiter.api.review_alerts import review_alerts_router
 from arbiter.api.review_evidence import review_evidence_router
 from arbiter.api.review_schemas import (
-    AssignRequest,
     AuditVerification,
     CaseDetailView,
     ClearanceList,
@@ -50,6 +49,7 @@ from arbiter.api.review_schemas import (
     review_case_view,
     review_detail_view,
 )
+from arbiter.api.review_team import review_team_router
 from arbiter.api.schemas import WorkflowList
 from arbiter.domain.case import CaseState
 from arbiter.domain.principal import Principal
@@ -61,6 +61,7 @@ from arbiter.services import (
     replay,
     retention,
     review,
+    review_team,
     rule_reports,
     screening,
 )
@@ -112,6 +113,7 @@ app.include_router(admin_rule_sets_router(deps, reviewer))
 app.include_router(admin_workflows_router(deps, reviewer))
 app.include_router(review_alerts_router(deps, reviewer))
 app.include_router(review_evidence_router(deps, reviewer))
+app.include_router(review_team_router(deps, reviewer))
 app.include_router(collection_links_router(deps, reviewer, prefix="/v1/review/cases", audience="Review"))
 
 REVIEW = ["review"]
@@ -139,6 +141,7 @@ def queue(
     created_to: Annotated[IsoDateTime | None, Query(alias="to")] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     pending_second_review: Annotated[bool | None, Query()] = None,
+    escalated_to: Annotated[str | None, Query(pattern="^(senior|admin|any|none)$")] = None,
     sort: Annotated[str, Query(pattern="^-?created$")] = "created",
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
@@ -147,10 +150,12 @@ def queue(
     query = _queue_query(
         principal, state, workflow, assignee, risk, created_from, created_to, q, sort, pending_second_review
     )
-    query = dataclasses.replace(query, cursor=cursor, limit=limit)
+    query = dataclasses.replace(query, cursor=cursor, limit=limit, escalated_to=escalated_to)
     page = review.queue(deps(), principal, query)
+    due = review_team.review_deadlines(deps(), page.items)
+    now = deps().now()
     return ReviewQueue.model_validate(
-        {"items": [review_case_view(c) for c in page.items], "cursor": page.cursor}
+        {"items": [review_case_view(c, due.get(c.id), now) for c in page.items], "cursor": page.cursor}
     )
 
 
@@ -276,6 +281,8 @@ def case_detail(case_id: str) -> CaseDetailView:
     principal = reviewer()
     detail, path = review.case_detail(deps(), principal, case_id)
     view = review_detail_view(detail, path, review.available_actions(deps(), detail, principal))
+    due = review_team.review_deadlines(deps(), [detail.case]).get(case_id)
+    view["case"] = review_case_view(detail.case, due, deps().now())
     return CaseDetailView.model_validate(
         {**view, "webhook_deliveries": recent_webhook_deliveries(principal, case_id)}
     )
@@ -308,28 +315,6 @@ def replay_decision(case_id: str, body: replay.ReplayRequest) -> replay.ReplayRe
 
 def _case(case: Any) -> ReviewCaseView:
     return ReviewCaseView.model_validate(review_case_view(case))
-
-
-@app.post(
-    "/v1/review/cases/<case_id>/assign",
-    summary="Assign the case (to me by default)",
-    operation_id="assignReviewCase",
-    tags=REVIEW,
-    responses=responses(403, 404, 409),
-)
-def assign(case_id: str, body: AssignRequest) -> ReviewCaseView:
-    return _case(review.assign(deps(), reviewer(), case_id, body.assignee, body.email))
-
-
-@app.post(
-    "/v1/review/cases/<case_id>/unassign",
-    summary="Unassign the case",
-    operation_id="unassignReviewCase",
-    tags=REVIEW,
-    responses=responses(403, 404, 409),
-)
-def unassign(case_id: str) -> ReviewCaseView:
-    return _case(review.assign(deps(), reviewer(), case_id, None))
 
 
 @app.post(
@@ -614,4 +599,14 @@ def openapi_json() -> str:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if event.get("detail-type") == "case.awaiting_review":  # the bus: round-robin assignment (template.yaml)
+        return assign_entering_review(event["detail"])
     return app.resolve(event, context)
+
+
+def assign_entering_review(detail: dict[str, Any]) -> dict[str, Any]:
+    """Give a case that entered manual review to its queue's next reviewer, if its tenant asked for it."""
+    assigned = review_team.assign_round_robin(
+        deps(), deps().reviewer_directory, deps().round_robin, detail["tenant_id"], detail["case_id"]
+    )
+    return {"assigned_to": assigned.assignee.id if assigned and assigned.assignee else None}

@@ -29,6 +29,7 @@ DEMO_API_KEY = "secret"
 DEMO_PASSWORD = "arbiter-demo"  # noqa: S105 - the documented demo password, local stack only
 DEMO_REVIEWERS = {
     "admin@arbiter.local": "admin",
+    "senior@arbiter.local": "senior",
     "reviewer@arbiter.local": "reviewer",
     "viewer@arbiter.local": "viewer",
 }

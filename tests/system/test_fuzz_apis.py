@@ -182,6 +182,14 @@ def world(stack: Any) -> Iterator[World]:
     settled(api, with_document, "passport")
     _in_review(world, with_document)
 
+    # One case a reviewer escalates, one a reviewer escalated that a senior hands back.
+    to_escalate = _in_review(world, _case(world, "manual-review", {**PERSON, "id": f"fz-escalate-{suffix}"}))
+    escalated = _in_review(world, _case(world, "manual-review", {**PERSON, "id": f"fz-escalated-{suffix}"}))
+    response = reviewer.post(
+        f"/v1/review/cases/{escalated}/escalate", json={"reason": "PEP?", "to": "senior"}
+    )
+    assert response.status_code == 200, response.text
+
     screened_entity = f"fz-listed-{suffix}"
     screened = _case(world, "kyc", {"type": "individual", "id": screened_entity, "individual": LISTED})
     _in_review(world, screened)
@@ -303,6 +311,8 @@ def world(stack: Any) -> Iterator[World]:
         "collecting": collecting,
         "to_submit": to_submit,
         "in_review": in_review,
+        "to_escalate": to_escalate,
+        "escalated": escalated,
         "with_document": with_document,
         "screened": screened,
         "screened_entity": screened_entity,
@@ -355,6 +365,9 @@ def load_schema(audience: Audience, url: str | None = None) -> Any:
 
     return schema
 
+
+#: The reviewers' operations only a senior's valid request succeeds at (it hands back a case escalated to seniors).
+SENIOR_OPERATIONS = {"deEscalateReviewCase": "senior"}
 
 #: The operations that write (any method but GET).
 WRITES: set[str] = set()
@@ -497,8 +510,18 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
                 "revokeReviewCollectionLink",
                 {"path_parameters": {"case_id": v["collecting"], "link_id": REAL_IDS["link_id"][0]}},
             ),
+            ("listReviewers", {}),
             ("assignReviewCase", {"path_parameters": {"case_id": v["in_review"]}, "body": {}}),
             ("unassignReviewCase", {"path_parameters": {"case_id": v["in_review"]}}),
+            ("assignReviewCases", {"body": {"case_ids": [v["in_review"], v["to_escalate"]], "to": "me"}}),
+            (
+                "escalateReviewCase",
+                {"path_parameters": {"case_id": v["to_escalate"]}, "body": {"reason": "fuzz", "to": "admin"}},
+            ),
+            (
+                "deEscalateReviewCase",
+                {"path_parameters": {"case_id": v["escalated"]}, "body": {"reason": "not a PEP"}},
+            ),
             ("addReviewNote", {"path_parameters": {"case_id": v["in_review"]}, "body": {"text": "fuzz"}}),
             (
                 "closeAlert",
@@ -707,9 +730,12 @@ def test_valid_requests_succeed(world: World, audience: str) -> None:
     for operation_id, arguments in requests:
         operation = schema.find_operation_by_id(operation_id)
         case = operation.Case(**arguments)
+        credentials = AUDIENCES[audience].credentials
+        if audience == "reviewer":
+            credentials = SENIOR_OPERATIONS.get(operation_id, credentials)
         response = case.call_and_validate(
             base_url=world.tenant.stack.api_url,
-            headers=world.headers(AUDIENCES[audience].credentials),
+            headers=world.headers(credentials),
             checks=CHECKS,
         )
         record(audience, case, response)

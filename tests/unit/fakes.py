@@ -45,7 +45,7 @@ from arbiter.domain.errors import (
     TransientError,
     WorkflowRefused,
 )
-from arbiter.domain.events import CaseEvent
+from arbiter.domain.events import ArbiterEvent, CaseEvent
 from arbiter.domain.monitored import MonitoredEntity
 from arbiter.domain.screening import Clearance
 from arbiter.domain.sealed import SEALED_PREFIX, ballerine_secret_context, seal_once
@@ -493,11 +493,11 @@ class InMemoryClearanceStore:
         found = self.items.get((tenant_id, party_key, entry_id))
         return found.model_copy(deep=True) if found else None
 
-    def add(self, clearance: Clearance, audit: AuditEntry) -> bool:
+    def add(self, clearance: Clearance, audit: AuditEntry, event: ArbiterEvent | None = None) -> bool:
         key = (clearance.tenant_id, clearance.party_key, clearance.entry_id)
         if key in self.items:
             return False
-        self._on_case(clearance.tenant_id, clearance.case_id, audit)
+        self._on_case(clearance.tenant_id, clearance.case_id, audit, event)
         self.items[key] = clearance.model_copy(deep=True)
         return True
 
@@ -505,20 +505,26 @@ class InMemoryClearanceStore:
         found = [c for (t, p, _), c in self.items.items() if (t, p) == (tenant_id, party_key)]
         return [c.model_copy(deep=True) for c in sorted(found, key=lambda c: c.entry_id)]
 
-    def remove(self, clearance: Clearance, case_id: str, audit: AuditEntry) -> bool:
+    def remove(
+        self, clearance: Clearance, case_id: str, audit: AuditEntry, event: ArbiterEvent | None = None
+    ) -> bool:
         key = (clearance.tenant_id, clearance.party_key, clearance.entry_id)
         if key not in self.items:
             return False
-        self._on_case(clearance.tenant_id, case_id, audit)
+        self._on_case(clearance.tenant_id, case_id, audit, event)
         del self.items[key]
         return True
 
-    def _on_case(self, tenant_id: str, case_id: str, audit: AuditEntry) -> None:
-        """The audit entry on its case, which must exist (the store's transaction checks it)."""
+    def _on_case(
+        self, tenant_id: str, case_id: str, audit: AuditEntry, event: ArbiterEvent | None = None
+    ) -> None:
+        """The audit entry (and its event) on its case, which must exist (the store's transaction checks it)."""
         if self.cases is not None:
             if (tenant_id, case_id) not in self.cases.cases:
                 raise NotFound(f"case {case_id} not found", case_id=case_id)
             self.cases.append_audit(tenant_id, case_id, [audit])
+            if isinstance(event, CaseEvent):
+                self.cases.events.append(event)
         self.audit.append(audit)
 
 

@@ -7,6 +7,8 @@ import { DocumentsPanel } from "../components/DocumentsPanel";
 import { EntityPanel } from "../components/EntityPanel";
 import { EvidencePanel } from "../components/EvidencePanel";
 import { RiskPanel } from "../components/RiskPanel";
+import { TeamBadges } from "../components/TeamBadges";
+import { TeamPanel } from "../components/TeamPanel";
 import { Timeline } from "../components/Timeline";
 import { ErrorBox, Loading, RiskBadge, Section, StateBadge } from "../components/ui";
 import { WorkflowGraph } from "../components/WorkflowGraph";
@@ -88,7 +90,6 @@ export function CaseView({ id, me }: { id: string; me: Me | null }) {
   }
   if (!data) return <Loading what="the case" />;
   const item = data.case;
-  const assignedToMe = !!me && item.assignee?.id === me.id;
   const extras = Object.entries(data).filter(([key, value]) => !KNOWN_KEYS.has(key) && value !== null && value !== undefined);
 
   return (
@@ -101,6 +102,7 @@ export function CaseView({ id, me }: { id: string; me: Me | null }) {
           <h1 data-testid="case-title">{item.entity_name || item.id}</h1>
           <p class="meta">
             <StateBadge state={item.state} /> <RiskBadge level={item.risk?.level} score={item.risk?.score} />
+            <TeamBadges item={item} />
             <span>
               {item.workflow_id} v{item.workflow_version ?? 1}
             </span>
@@ -231,32 +233,7 @@ export function CaseView({ id, me }: { id: string; me: Me | null }) {
               </ActionButton>
             </div>
           </Section>
-          <Section title="Assignment" id="assignment">
-            <p data-testid="assignee">
-              {item.assignee ? `Assigned to ${assignedToMe ? "you" : item.assignee.email || item.assignee.id}` : "Unassigned"}
-            </p>
-            {item.assignee ? (
-              <ActionButton
-                action={actions.assign}
-                kind="unassign"
-                busy={busy}
-                onClick={() => perform(() => api("POST", `/v1/review/cases/${encodeURIComponent(id)}/unassign`), "Case unassigned.")}
-              >
-                Unassign
-              </ActionButton>
-            ) : (
-              <ActionButton
-                action={actions.assign}
-                kind="assign"
-                busy={busy}
-                onClick={() =>
-                  perform(() => api("POST", `/v1/review/cases/${encodeURIComponent(id)}/assign`, { assignee: "me" }), "Case assigned to you.")
-                }
-              >
-                Assign to me
-              </ActionButton>
-            )}
-          </Section>
+          <TeamPanel item={item} me={me} actions={actions} busy={busy} perform={perform} />
           <EvidencePanel caseId={item.id} />
           <Notes detail={data} action={actions.note} busy={busy} noteRef={noteRef} onAdd={(t) => perform(() => api("POST", `/v1/review/cases/${encodeURIComponent(id)}/notes`, { text: t }), "Note added.")} />
           <p class="muted small hint">Keys: j / k next and previous case, a approve, r reject, v revision, n note, u queue.</p>

@@ -17,6 +17,9 @@ interface DashboardData {
   median_seconds_to_decision: number | null;
   workload: { reviewer: string; email?: string | null; open: number }[];
   unassigned: number;
+  /** Cases in manual review past their workflow's review SLA, and open cases escalated to a role. */
+  overdue?: number;
+  escalated?: number;
   truncated: boolean;
 }
 
@@ -50,6 +53,15 @@ export function Dashboard() {
             <p class="muted small">
               over {d.decided} decision{d.decided === 1 ? "" : "s"} of cases created in the last {d.days} days
               {d.truncated ? " (the most recent ones)" : ""}
+            </p>
+          </Section>
+          <Section title="Overdue and escalated" id="sla">
+            <p class="big-number" data-testid="overdue">
+              {d.overdue ?? 0}
+            </p>
+            <p class="muted small">
+              case{d.overdue === 1 ? "" : "s"} in manual review past their workflow's review SLA;{" "}
+              <span data-testid="escalated">{d.escalated ?? 0}</span> open case{d.escalated === 1 ? "" : "s"} escalated
             </p>
           </Section>
           <Section title="Cases per state" id="per-state">

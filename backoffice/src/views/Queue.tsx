@@ -1,10 +1,12 @@
-/** The review queue: cases needing review first, filters, search, sort, cursor paging, counts, assign to me. */
+/** The review queue: cases needing review first, filters, search, sort, cursor paging, counts, assign to me;
+ * escalated and overdue cases flagged. */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, download, query } from "../api";
+import { TeamBadges } from "../components/TeamBadges";
 import { ErrorBox, Loading, RiskBadge, StateBadge } from "../components/ui";
 import { label, when } from "../format";
 import { queueOrder, useKeys, useLoad } from "../hooks";
-import { RISK_LEVELS, STATES, type Case, type Me } from "../model";
+import { RISK_LEVELS, STATES, type Case, type Me, type Reviewer } from "../model";
 import { link, navigate } from "../router";
 
 interface Filters {
@@ -17,6 +19,7 @@ interface Filters {
   q: string;
   sort: string;
   pending: string;
+  escalated: string;
 }
 
 const DEFAULTS: Filters = {
@@ -29,6 +32,7 @@ const DEFAULTS: Filters = {
   q: "",
   sort: "created",
   pending: "",
+  escalated: "",
 };
 
 function readFilters(): Filters {
@@ -59,6 +63,7 @@ function filterParams(filters: Filters) {
     q: filters.q.trim(),
     sort: filters.sort,
     pending_second_review: filters.pending || undefined,
+    escalated_to: filters.escalated || undefined,
   };
 }
 
@@ -74,6 +79,7 @@ export function Queue({ me }: { me: Me | null }) {
   const [notice, setNotice] = useState<string | null>(null);
   const searchRef = useRef<HTMLInputElement>(null);
   const [exporting, setExporting] = useState(false);
+  const [picked, setPicked] = useState<Set<string>>(new Set());
 
   async function exportCsv() {
     setExporting(true);
@@ -95,7 +101,9 @@ export function Queue({ me }: { me: Me | null }) {
   const counts = useLoad(() => api<{ states: Record<string, number>; pending_second_review?: number }>("GET", "/v1/review/counts"), [page.data]);
   const workflows = useLoad(() => api<{ items: { id: string; name?: string }[] }>("GET", "/v1/review/workflows"), []);
   const items = page.data?.items ?? [];
-  const canAssign = !!me && me.roles.some((r) => r === "reviewer" || r === "admin");
+  const canAssign = !!me && me.roles.some((r) => r === "reviewer" || r === "senior" || r === "admin");
+  // The directory, to pick whom the picked cases go to (only for those who may assign).
+  const team = useLoad(() => (canAssign ? api<{ items: Reviewer[] }>("GET", "/v1/review/reviewers") : Promise.resolve({ items: [] as Reviewer[] })), [canAssign]);
 
   useEffect(() => {
     queueOrder.save(
@@ -104,6 +112,21 @@ export function Queue({ me }: { me: Me | null }) {
     );
     setSelected((s) => Math.min(s, Math.max(items.length - 1, 0)));
   }, [page.data]);
+
+  /** Assign every picked case to one reviewer in one request (all checked before any is assigned). */
+  async function assignPicked(to: string) {
+    setNotice(null);
+    const ids = items.map((c) => c.id).filter((id) => picked.has(id));
+    try {
+      await api("POST", "/v1/review/cases/assign", { case_ids: ids, to });
+      const who = to === "me" ? "you" : (team.data?.items ?? []).find((r) => r.id === to)?.email || to;
+      setNotice(`${ids.length} case${ids.length === 1 ? "" : "s"} assigned to ${who}.`);
+      setPicked(new Set());
+    } catch (exc) {
+      setNotice(`Nothing was assigned: ${(exc as Error).message}`);
+    }
+    page.reload();
+  }
 
   function change(update: Partial<Filters>) {
     const next = { ...filters, ...update };
@@ -211,6 +234,16 @@ export function Queue({ me }: { me: Me | null }) {
           </select>
         </label>
         <label>
+          Escalation
+          <select name="escalated" value={filters.escalated} onChange={(e) => change({ escalated: (e.target as HTMLSelectElement).value })}>
+            <option value="">Any</option>
+            <option value="any">Escalated</option>
+            <option value="senior">Escalated to senior</option>
+            <option value="admin">Escalated to admin</option>
+            <option value="none">Not escalated</option>
+          </select>
+        </label>
+        <label>
           Risk
           <select name="risk" value={filters.risk} onChange={(e) => change({ risk: (e.target as HTMLSelectElement).value })}>
             <option value="">Any risk</option>
@@ -255,6 +288,9 @@ export function Queue({ me }: { me: Me | null }) {
         </div>
       </form>
 
+      {canAssign && picked.size > 0 && (
+        <BulkAssign count={picked.size} team={(team.data?.items ?? []).filter((r) => r.enabled && r.roles.some((role) => role !== "viewer"))} onAssign={assignPicked} />
+      )}
       {notice && (
         <p class="notice" role="status">
           {notice}
@@ -269,6 +305,7 @@ export function Queue({ me }: { me: Me | null }) {
           <table class="cases">
             <thead>
               <tr>
+                {canAssign && <th aria-label="Pick" />}
                 <th>Entity</th>
                 <th>State</th>
                 <th class="wide">Workflow</th>
@@ -280,7 +317,24 @@ export function Queue({ me }: { me: Me | null }) {
             </thead>
             <tbody>
               {items.map((item, index) => (
-                <tr key={item.id} class={index === selected ? "selected" : ""} data-case-id={item.id}>
+                <tr key={item.id} class={`${index === selected ? "selected" : ""}${item.overdue ? " overdue" : ""}`} data-case-id={item.id}>
+                  {canAssign && (
+                    <td>
+                      {!["approved", "rejected", "failed"].includes(item.state) && (
+                        <input
+                          type="checkbox"
+                          aria-label={`Pick ${item.entity_name || item.id}`}
+                          checked={picked.has(item.id)}
+                          onChange={(e) => {
+                            const next = new Set(picked);
+                            if ((e.target as HTMLInputElement).checked) next.add(item.id);
+                            else next.delete(item.id);
+                            setPicked(next);
+                          }}
+                        />
+                      )}
+                    </td>
+                  )}
                   <td>
                     <a href={`/cases/${encodeURIComponent(item.id)}`} onClick={link(`/cases/${encodeURIComponent(item.id)}`)}>
                       {item.entity_name || item.id}
@@ -289,6 +343,7 @@ export function Queue({ me }: { me: Me | null }) {
                   </td>
                   <td>
                     <StateBadge state={item.state} />
+                    <TeamBadges item={item} />
                     {item.pending_second_review && (
                       <div class="pending-review small" data-testid="pending-second-review">
                         awaiting second review
@@ -330,5 +385,40 @@ export function Queue({ me }: { me: Me | null }) {
         </div>
       )}
     </div>
+  );
+}
+
+/** The picked cases, to one reviewer: me or a colleague from the directory. */
+function BulkAssign({ count, team, onAssign }: { count: number; team: Reviewer[]; onAssign: (to: string) => Promise<void> }) {
+  const [to, setTo] = useState("me");
+  const [busy, setBusy] = useState(false);
+  return (
+    <form
+      class="bulk-assign card"
+      onSubmit={async (event) => {
+        event.preventDefault();
+        setBusy(true);
+        await onAssign(to);
+        setBusy(false);
+      }}
+    >
+      <span>
+        {count} case{count === 1 ? "" : "s"} picked
+      </span>
+      <label>
+        Assign picked to
+        <select name="bulk-to" value={to} onChange={(e) => setTo((e.target as HTMLSelectElement).value)}>
+          <option value="me">Me</option>
+          {team.map((r) => (
+            <option key={r.id} value={r.id}>
+              {r.name ? `${r.name} (${r.email ?? r.id})` : r.email || r.id}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="submit" class="primary" disabled={busy}>
+        Assign picked
+      </button>
+    </form>
   );
 }

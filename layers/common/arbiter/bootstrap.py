@@ -23,6 +23,7 @@ from arbiter.settings import Settings, SettingsError
 if TYPE_CHECKING:
     from botocore.config import Config
 
+    from arbiter.adapters.cognito import CognitoReviewerDirectory
     from arbiter.adapters.digest_archive import S3DigestArchive
     from arbiter.adapters.dynamodb.audit_digests import DynamoAuditHeadLog
     from arbiter.adapters.dynamodb.auth_failures import DynamoAuthFailureCounter
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from arbiter.adapters.dynamodb.collection_links import DynamoCollectionLinks
     from arbiter.adapters.dynamodb.document_hashes import DynamoDocumentHashes
     from arbiter.adapters.dynamodb.monitored import DynamoMonitoredEntities
+    from arbiter.adapters.dynamodb.round_robin import DynamoRoundRobin
     from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
     from arbiter.adapters.dynamodb.tenants import DynamoTenantRepository
     from arbiter.adapters.dynamodb.transactions import DynamoTransactionStore
@@ -423,6 +425,22 @@ class Dependencies:
         return self.settings.shared_usage_key
 
     # ------------------------------------------------------------------ reviewers
+
+    @cached_property
+    def reviewer_directory(self) -> CognitoReviewerDirectory:
+        """The tenant's reviewers: the accounts of the stack's Cognito user pool."""
+        from arbiter.adapters.cognito import CognitoReviewerDirectory
+
+        if not self.settings.user_pool_id:
+            raise SettingsError("USER_POOL_ID is required to list reviewers")
+        return CognitoReviewerDirectory(self.client("cognito-idp"), self.settings.user_pool_id)
+
+    @cached_property
+    def round_robin(self) -> DynamoRoundRobin:
+        """Round-robin turns per tenant and queue."""
+        from arbiter.adapters.dynamodb.round_robin import DynamoRoundRobin
+
+        return DynamoRoundRobin(self.client("dynamodb"), self.settings.table_name)
 
     @cached_property
     def verifier(self) -> CognitoTokenVerifier:

@@ -260,7 +260,8 @@ def test_the_audit_trail_is_append_only_an_entry_stored_twice_refuses_the_whole_
     assert (stored.version, stored.state) == (2, CaseState.PROCESSING)
     audit = cases.detail(backend.tenant_id, case.id).audit
     assert [e.action for e in audit] == ["case.created", "note.added"]
-    assert len(backend.written(backend.tenant_id, case.id).events) == 1  # the case's creation only
+    # the case's creation and the note's
+    assert len(backend.written(backend.tenant_id, case.id).events) == 2
 
 
 def test_a_case_of_another_tenant_is_not_found_and_not_listed(

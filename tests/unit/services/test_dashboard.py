@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from arbiter.domain.case import Assignee
 from arbiter.domain.errors import NotAllowed
 from arbiter.services import cases, dashboard, review, workflow_steps
 from arbiter.services.review import DecisionRequest
@@ -64,7 +65,9 @@ def test_workload_counts_open_cases_per_reviewer_and_unassigned():
     mine = [in_review(deps, f"m{i}") for i in range(2)]
     in_review(deps, "nobody")
     for case_id in mine:
-        review.assign(deps, reviewer(user="alice"), case_id, "me")
+        review.assign_to(
+            deps, reviewer(user="alice"), case_id, Assignee(id="alice", email="alice@example.com")
+        )
     review.decide(
         deps, reviewer(user="alice"), mine[0], DecisionRequest(decision="revision", reason="blurry")
     )

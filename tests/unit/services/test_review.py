@@ -1,8 +1,9 @@
-"""Reviewers' use cases: roles, the one-decision rule, revisions, notes, assignment."""
+"""Reviewers' use cases: roles, the one-decision rule, revisions, notes, assignment (to a colleague:
+test_review_team.py)."""
 
 import pytest
 
-from arbiter.domain.case import CaseState
+from arbiter.domain.case import Assignee, CaseState
 from arbiter.domain.errors import Conflict, InvalidInput, NotAllowed
 from arbiter.services import cases, review, workflow_steps
 from arbiter.services.cases import DocumentInput
@@ -122,14 +123,15 @@ def test_a_decision_after_the_workflow_stopped_waiting_still_stands():
     assert case.state == CaseState.APPROVED
 
 
-def test_reviewers_assign_themselves_and_only_admins_assign_others():
+def test_assigning_needs_the_reviewer_role_and_the_assignee_is_stored():
     deps = case_deps()
     case_id = case_in_review(deps)
-    assert review.assign(deps, reviewer(), case_id, "me").assignee.id == "reviewer-1"
-    with pytest.raises(NotAllowed, match="admin"):
-        review.assign(deps, reviewer(), case_id, "someone-else")
-    assert review.assign(deps, reviewer("admin"), case_id, "someone-else").assignee.id == "someone-else"
-    assert review.assign(deps, reviewer(), case_id, None).assignee is None
+    me = Assignee(id="reviewer-1", email="reviewer-1@example.com")
+    with pytest.raises(NotAllowed, match="reviewer role"):
+        review.assign_to(deps, reviewer("viewer"), case_id, me)
+    assert review.assign_to(deps, reviewer(), case_id, me).assignee == me
+    assert deps.cases.get("acme", case_id).assignee == me
+    assert review.assign_to(deps, reviewer(), case_id, None).assignee is None
 
 
 def test_notes_need_text_and_are_kept_in_the_history():

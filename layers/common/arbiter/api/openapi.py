@@ -117,7 +117,7 @@ BEARER_ID_TOKEN_SECURITY: dict[str, dict[str, Any]] = {
         "type": "http",
         "scheme": "bearer",
         "bearerFormat": "JWT",
-        "description": "A reviewer's Cognito ID token (roles from its groups: admin, reviewer, viewer)",
+        "description": "A reviewer's Cognito ID token (roles from its groups: admin, senior, reviewer, viewer)",
     }
 }
 

@@ -77,11 +77,16 @@ class NoteRequest(BaseModel):
 _HIDDEN_CASE_FIELDS = {"task_tokens", "execution_arn", "automation", "runs_started"}
 
 
-def review_case_view(case: Case) -> dict[str, Any]:
-    """The whole case for reviewers, without task tokens or the execution's ARN."""
+def review_case_view(
+    case: Case, review_due_at: dt.datetime | None = None, now: dt.datetime | None = None
+) -> dict[str, Any]:
+    """The whole case for reviewers, without task tokens or the execution's ARN; with when its review is due (its
+    workflow's SLA) and whether that is past at `now`."""
     data = case.model_dump(mode="json", exclude=_HIDDEN_CASE_FIELDS)
     data["entity_name"] = case.entity.display_name()
     data["pending_second_review"] = case.proposal is not None
+    data["review_due_at"] = review_due_at.isoformat() if review_due_at else None
+    data["overdue"] = bool(review_due_at and now and review_due_at < now)
     return data
 
 
@@ -149,6 +154,12 @@ class ReviewCaseView(Case):
     pending_second_review: bool = Field(
         default=False, description="A proposed decision (`proposal`) awaits a second reviewer"
     )
+    review_due_at: dt.datetime | None = Field(
+        default=None,
+        description="When a reviewer should have decided the case (its workflow's review_sla_hours after it "
+        "entered manual review); null outside manual review or without an SLA",
+    )
+    overdue: bool = Field(default=False, description="In manual review past `review_due_at`")
 
 
 class ReviewQueue(BaseModel):
@@ -182,6 +193,8 @@ class CaseActions(BaseModel):
     send_back: ActionView = Field(description="Sending the proposed decision back")
     assign: ActionView
     note: ActionView
+    escalate: ActionView = Field(description="Escalating the case to a role (senior, admin)")
+    de_escalate: ActionView = Field(description="Handing an escalated case back to every reviewer")
 
 
 class WebhookDeliverySummary(BaseModel):
@@ -317,4 +330,6 @@ class ReviewDashboard(BaseModel):
     median_seconds_to_decision: float | None
     workload: list[ReviewerWorkload]
     unassigned: int
+    overdue: int = Field(default=0, description="Cases in manual review past their workflow's review SLA")
+    escalated: int = Field(default=0, description="Open cases escalated to a role")
     truncated: bool = Field(description="true when a state held more cases than the figures read")

@@ -177,6 +177,9 @@ class WorkflowSummary(BaseModel):
         description="Which reviewers' decisions a second reviewer confirms (`second_reviewer_for`: "
         "critical_flags, high_risk, override) and the role they need (`second_reviewer_role`)",
     )
+    review_sla_hours: float | None = Field(
+        default=None, description="Hours a case may wait in manual review before it is overdue (null: no SLA)"
+    )
 
 
 class WorkflowList(BaseModel):

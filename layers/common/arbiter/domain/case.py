@@ -22,18 +22,25 @@ from arbiter.domain.document import Document, Page
 from arbiter.domain.entity import Business, Entity, Person
 from arbiter.domain.errors import Conflict
 from arbiter.domain.events import (
+    AssigneeRef,
+    CaseAssigned,
     CaseAwaitingReview,
     CaseCreated,
     CaseDecided,
     CaseDecisionConfirmed,
     CaseDecisionProposed,
     CaseDecisionReturned,
+    CaseDeEscalated,
+    CaseEscalated,
     CaseEvent,
+    CaseNoteAdded,
     CaseRevisionRequested,
     CaseStatusChanged,
+    CaseUnassigned,
     CollectionLinkIssued,
     CollectionRevisionRequested,
     CollectionSubmitted,
+    DocumentDecided,
     DocumentUploaded,
     EntityMonitoringHit,
     EntityReviewDue,
@@ -57,6 +64,8 @@ __all__ = [
     "Continuation",
     "Decision",
     "Erasure",
+    "Escalation",
+    "EscalationRole",
     "Flag",
     "LegalHold",
     "Proposal",
@@ -199,6 +208,19 @@ class Assignee(BaseModel):
     email: str | None = None
 
 
+#: The roles a case can be escalated to (arbiter.domain.principal.ESCALATION_ROLES).
+EscalationRole = Literal["senior", "admin"]
+
+
+class Escalation(BaseModel):
+    """The case waits for a reviewer holding `to`: only they may decide it (or hand it back)."""
+
+    to: EscalationRole
+    reason: str = Field(min_length=1, max_length=2000)
+    actor: Actor
+    at: dt.datetime
+
+
 class AuditEntry(BaseModel):
     """One line of the case's append-only history: who did what, when, why."""
 
@@ -333,6 +355,10 @@ class Case(BaseModel):
     #: A periodic review: the day the customer was due for it.
     review_due: dt.date | None = None
     assignee: Assignee | None = None
+    #: Escalated to a role: only reviewers holding it decide the case (None: any reviewer).
+    escalation: Escalation | None = None
+    #: When the case last entered manual review (what its workflow's review SLA counts from).
+    review_since: dt.datetime | None = None
     risk: RiskAssessment | None = None
     rule_set: RuleSetRef | None = None
     decision: Decision | None = None
@@ -383,6 +409,8 @@ class Case(BaseModel):
         previous = self.state
         self.state = to
         self.updated_at = at
+        if to == CaseState.MANUAL_REVIEW and previous != to:
+            self.review_since = at
         reason = details.pop("reason", None)
         entry = AuditEntry(
             at=at,
@@ -1006,11 +1034,104 @@ class Case(BaseModel):
             "assignee": assignee.model_dump() if assignee else None,
             "previous": previous.model_dump() if previous else None,
         }
-        return Change(audit=[AuditEntry(at=at, actor=actor, action=action, details=details)])
+        before = AssigneeRef(**previous.model_dump()) if previous else None
+        event: CaseEvent
+        if assignee is not None:
+            event = CaseAssigned(
+                **self._event_fields(at),
+                assignee=AssigneeRef(**assignee.model_dump()),
+                previous=before,
+                actor=actor.as_event_actor(),
+            )
+        else:
+            event = CaseUnassigned(**self._event_fields(at), previous=before, actor=actor.as_event_actor())
+        return Change(audit=[AuditEntry(at=at, actor=actor, action=action, details=details)], events=[event])
+
+    def escalate(
+        self, to: EscalationRole, reason: str, actor: Actor, at: dt.datetime | None = None
+    ) -> Change:
+        """Escalate to a role (again, to another one): until handed back, only its holders decide the case."""
+        if self.state.terminal:
+            raise Conflict(f"cannot escalate: the case is {self.state.value}", case_id=self.id)
+        previous = self.escalation
+        if previous is not None and previous.to == to:
+            raise Conflict(f"the case is already escalated to {to}", case_id=self.id, escalated_to=to)
+        at = at or _now()
+        self.escalation = Escalation(to=to, reason=reason, actor=actor, at=at)
+        self.updated_at = at
+        before = previous.to if previous else None
+        entry = AuditEntry(
+            at=at, actor=actor, action="case.escalated", reason=reason, details={"to": to, "previous": before}
+        )
+        event = CaseEscalated(
+            **self._event_fields(at), to=to, reason=reason, previous=before, actor=actor.as_event_actor()
+        )
+        return Change(audit=[entry], events=[event])
+
+    def de_escalate(self, reason: str, actor: Actor, at: dt.datetime | None = None) -> Change:
+        """Hand an escalated case back to every reviewer."""
+        if self.escalation is None:
+            raise Conflict("the case is not escalated", case_id=self.id)
+        if self.state.terminal:
+            raise Conflict(f"cannot de-escalate: the case is {self.state.value}", case_id=self.id)
+        at = at or _now()
+        was = self.escalation.to
+        self.escalation = None
+        self.updated_at = at
+        entry = AuditEntry(
+            at=at, actor=actor, action="case.de_escalated", reason=reason, details={"escalated_to": was}
+        )
+        event = CaseDeEscalated(
+            **self._event_fields(at), escalated_to=was, reason=reason, actor=actor.as_event_actor()
+        )
+        return Change(audit=[entry], events=[event])
 
     def record_note(self, text: str, actor: Actor, at: dt.datetime | None = None) -> Change:
         """A note is an audit entry: it stays with the case's history."""
-        return Change(audit=[AuditEntry(at=at or _now(), actor=actor, action="note.added", reason=text)])
+        at = at or _now()
+        entry = AuditEntry(at=at, actor=actor, action="note.added", reason=text)
+        event = CaseNoteAdded(
+            **self._event_fields(at), note_id=entry.id, text=text, actor=actor.as_event_actor()
+        )
+        return Change(audit=[entry], events=[event])
+
+    def decide_document(
+        self,
+        document: Document,
+        decision: Literal["approved", "rejected", "revision"],
+        reason: str | None,
+        actor: Actor,
+        at: dt.datetime,
+    ) -> Change:
+        """A reviewer's decision on one of the case's documents (already set on `document`): its audit entry and
+        event."""
+        entry = AuditEntry(
+            at=at,
+            actor=actor,
+            action="document.decided",
+            reason=reason,
+            details={"document_id": document.id, "version": document.version, "decision": decision},
+        )
+        event = DocumentDecided(
+            **self._event_fields(at),
+            document_id=document.id,
+            document_version=document.version,
+            decision=decision,
+            reason=reason,
+            actor=actor.as_event_actor(),
+        )
+        return Change(audit=[entry], events=[event])
+
+    def review_deadline(self, sla_hours: float | None) -> dt.datetime | None:
+        """When a reviewer should have decided the case, by its workflow's review SLA counted from when it last
+        entered manual review; None when it is not in review or its workflow sets no SLA."""
+        if self.state != CaseState.MANUAL_REVIEW or sla_hours is None:
+            return None
+        return (self.review_since or self.created_at) + dt.timedelta(hours=sla_hours)
+
+    def event_fields(self, at: dt.datetime) -> dict[str, Any]:
+        """The fields every event about this case carries (for events written beside the case, as a clearance's)."""
+        return self._event_fields(at)
 
     def rerun_checks(self, actor: Actor, reason: str, at: dt.datetime | None = None) -> Change:
         """Back to the automated part from review (an integrator's event said the data changed): the Standard

@@ -21,23 +21,32 @@ __all__ = [
     "AlertOpened",
     "AlertUpdated",
     "ArbiterEvent",
+    "AssigneeRef",
+    "CaseAssigned",
     "CaseAwaitingReview",
     "CaseCreated",
+    "CaseDeEscalated",
     "CaseDecided",
     "CaseDecisionConfirmed",
     "CaseDecisionProposed",
     "CaseDecisionReturned",
+    "CaseEscalated",
     "CaseEvent",
+    "CaseNoteAdded",
     "CaseRevisionRequested",
     "CaseStatusChanged",
+    "CaseUnassigned",
     "CollectionLinkIssued",
     "CollectionRevisionRequested",
     "CollectionSubmitted",
+    "DocumentDecided",
     "DocumentUploaded",
     "EntityMonitoringHit",
     "EntityReviewDue",
     "EventActor",
     "PluginFailed",
+    "ScreeningClearanceAdded",
+    "ScreeningClearanceRevoked",
     "TransactionDecided",
     "WebhookDeliveryFailed",
 ]
@@ -202,6 +211,96 @@ class CaseDecisionReturned(CaseEvent):
     decision: Literal["approve", "reject"]
     reason: str
     proposed_by: EventActor
+    actor: EventActor
+
+
+class AssigneeRef(BaseModel):
+    """A reviewer a case is assigned to."""
+
+    id: str = Field(description="The reviewer's id (their Cognito `sub`)")
+    email: str | None = None
+
+
+class CaseAssigned(CaseEvent):
+    """A reviewer assigned the case to themselves or to a colleague (or round-robin assignment did)."""
+
+    type: ClassVar[str] = "case.assigned"
+    assignee: AssigneeRef
+    previous: AssigneeRef | None = Field(default=None, description="Who it was assigned to before, if anyone")
+    actor: EventActor
+
+
+class CaseUnassigned(CaseEvent):
+    """The case was taken off its reviewer: nobody holds it."""
+
+    type: ClassVar[str] = "case.unassigned"
+    previous: AssigneeRef | None = None
+    actor: EventActor
+
+
+class CaseEscalated(CaseEvent):
+    """A reviewer escalated the case to a role: only reviewers holding it may decide the case now."""
+
+    type: ClassVar[str] = "case.escalated"
+    to: Literal["senior", "admin"] = Field(description="The role (queue) the case is escalated to")
+    reason: str
+    previous: Literal["senior", "admin"] | None = Field(
+        default=None, description="The role it was escalated to before, when escalated again"
+    )
+    actor: EventActor
+
+
+class CaseDeEscalated(CaseEvent):
+    """A reviewer holding the escalation's role handed the case back to every reviewer."""
+
+    type: ClassVar[str] = "case.de_escalated"
+    escalated_to: Literal["senior", "admin"] = Field(description="The role the case was escalated to")
+    reason: str
+    actor: EventActor
+
+
+class CaseNoteAdded(CaseEvent):
+    """A reviewer added a note to the case's history."""
+
+    type: ClassVar[str] = "case.note_added"
+    note_id: str = Field(description="The audit entry that holds the note")
+    text: str
+    actor: EventActor
+
+
+class DocumentDecided(CaseEvent):
+    """A reviewer accepted or rejected a document, or asked for a new version of it."""
+
+    type: ClassVar[str] = "document.decided"
+    document_id: str
+    document_version: int | None = None
+    decision: Literal["approved", "rejected", "revision"]
+    reason: str | None = None
+    actor: EventActor
+
+
+class ScreeningClearanceAdded(CaseEvent):
+    """A reviewer cleared a screening match as a false positive: the party is not the list entry."""
+
+    type: ClassVar[str] = "screening.clearance_added"
+    check: str = Field(description="The screening check whose match was cleared")
+    subject: str = Field(description="The party screened (entity, ubos[0], directors[1]…)")
+    party_key: str
+    entry_id: str = Field(description="The list entry the party is not")
+    reason: str
+    actor: EventActor
+
+
+class ScreeningClearanceRevoked(CaseEvent):
+    """A reviewer revoked a clearance: the next screening raises the match again."""
+
+    type: ClassVar[str] = "screening.clearance_revoked"
+    check: str
+    subject: str
+    party_key: str
+    entry_id: str
+    reason: str
+    cleared_on_case: str = Field(description="The case the clearance was made on")
     actor: EventActor
 
 
@@ -380,6 +479,14 @@ EVENT_TYPES: dict[str, type[ArbiterEvent]] = {
         CaseDecisionProposed,
         CaseDecisionConfirmed,
         CaseDecisionReturned,
+        CaseAssigned,
+        CaseUnassigned,
+        CaseEscalated,
+        CaseDeEscalated,
+        CaseNoteAdded,
+        DocumentDecided,
+        ScreeningClearanceAdded,
+        ScreeningClearanceRevoked,
         DocumentUploaded,
         PluginFailed,
         EntityMonitoringHit,

@@ -10,11 +10,15 @@ from pydantic import BaseModel
 from arbiter.domain.case import Actor
 from arbiter.domain.errors import NotAllowed
 
-__all__ = ["ROLES", "Principal"]
+__all__ = ["ESCALATION_ROLES", "ROLES", "Principal", "Role"]
 
-Role = Literal["admin", "reviewer", "viewer"]
-ROLES: tuple[Role, ...] = ("admin", "reviewer", "viewer")
-_RANK = {"viewer": 0, "reviewer": 1, "admin": 2}
+Role = Literal["admin", "senior", "reviewer", "viewer"]
+#: The roles a reviewer's Cognito groups may grant. A senior reviewer decides what reviewers do, and the cases
+#: escalated to seniors; an admin does all of it and configures the tenant.
+ROLES: tuple[Role, ...] = ("admin", "senior", "reviewer", "viewer")
+#: The roles a case can be escalated to (the queues above a plain reviewer).
+ESCALATION_ROLES: tuple[Role, ...] = ("senior", "admin")
+_RANK = {"viewer": 0, "reviewer": 1, "senior": 2, "admin": 3}
 
 
 class Principal(BaseModel):
@@ -35,7 +39,7 @@ class Principal(BaseModel):
         return Actor(type=self.kind, id=self.id, email=self.email)
 
     def can(self, role: Role) -> bool:
-        """True if one of the caller's roles is `role` or above (admin > reviewer > viewer)."""
+        """True if one of the caller's roles is `role` or above (admin > senior > reviewer > viewer)."""
         return any(_RANK[r] >= _RANK[role] for r in self.roles)
 
     def require(self, role: Role, doing: str) -> None:

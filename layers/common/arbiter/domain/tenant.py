@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -76,6 +76,11 @@ class TenantSettings(BaseModel):
     #: Periodic reviews: months between an approval and the customer's next review, by the approving case's risk
     #: level (a level set to None is never reviewed; a case without a level counts as `low`).
     review_interval_months: ReviewIntervals = Field(default_factory=ReviewIntervals)
+    #: Round-robin assignment per queue: a workflow id mapped to the role whose enabled holders get its cases in
+    #: turn as they enter manual review (e.g. {"kyb": "senior"}); a workflow not listed is left unassigned.
+    round_robin: dict[str, Literal["reviewer", "senior", "admin"]] = Field(
+        default_factory=dict, max_length=100
+    )
 
     def resolve_workflow(self, workflow: str) -> str:
         """The Arbiter workflow id for a name an integrator sent (an alias, or the id itself)."""

@@ -96,6 +96,8 @@ class WorkflowContent(BaseModel):
     opened_by: Literal["integrator", "system"] = "integrator"
     #: Which reviewers' decisions a second reviewer confirms (four eyes), and the role they need.
     review_policy: ReviewPolicy = Field(default_factory=ReviewPolicy)
+    #: How many hours a case may wait in manual review before it is overdue (None: no SLA).
+    review_sla_hours: float | None = Field(default=None, gt=0, le=24 * 365)
     #: The hosted journey where an applicant fills in the case themselves (`arbiter.domain.collection_journey`).
     collection: CollectionJourney | None = None
     #: Underwriting (payment merchants): approvals grant terms (limit, reserve, conditions) the rules propose, and
@@ -172,6 +174,7 @@ class WorkflowDefinition(WorkflowContent):
             "rule_set_id": self.rule_set_id,
             "events": ["resubmitted", *(e.name for e in self.custom_events)],
             "review_policy": self.review_policy.model_dump(mode="json"),
+            "review_sla_hours": self.review_sla_hours,
         }
 
 

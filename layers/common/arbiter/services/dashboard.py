@@ -1,4 +1,5 @@
-"""The review dashboard: cases per state, decisions per day, median time to decision, open cases per reviewer.
+"""The review dashboard: cases per state, decisions per day, median time to decision, open cases per reviewer,
+cases past their workflow's review SLA (`overdue`) and escalated cases.
 
 Every figure comes from Queries on the state index (never a scan): the decided cases created in the period and
 the open cases waiting on reviewers, each bounded by `MAX_CASES_PER_STATE` so a large tenant cannot make the
@@ -14,11 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from arbiter.domain.case import Case, CaseState
+from arbiter.domain.errors import NotFound
 from arbiter.domain.principal import Principal
 from arbiter.services.cases import CaseDeps
 from arbiter.services.ports import CaseQuery
 
-__all__ = ["MAX_CASES_PER_STATE", "review_dashboard"]
+__all__ = ["MAX_CASES_PER_STATE", "review_dashboard", "sla_hours_of"]
 
 MAX_CASES_PER_STATE = 2000
 _PAGE = 100
@@ -81,10 +83,18 @@ def review_dashboard(deps: CaseDeps, principal: Principal, days: int) -> dict[st
 
     workload: dict[str, dict[str, Any]] = {}
     unassigned = 0
+    overdue = 0
+    escalated = 0
+    sla_hours: dict[str, float | None] = {}
     for state in OPEN_FOR_REVIEWERS:
         sample = _cases_in(deps, tenant_id, state, None)
         truncated = truncated or sample.truncated
         for case in sample.cases:
+            if case.workflow_id not in sla_hours:
+                sla_hours[case.workflow_id] = sla_hours_of(deps, tenant_id, case.workflow_id)
+            due = case.review_deadline(sla_hours[case.workflow_id])
+            overdue += due is not None and due < now
+            escalated += case.escalation is not None
             if case.assignee is None:
                 unassigned += 1
                 continue
@@ -106,5 +116,15 @@ def review_dashboard(deps: CaseDeps, principal: Principal, days: int) -> dict[st
         "median_seconds_to_decision": statistics.median(waits) if waits else None,
         "workload": sorted(workload.values(), key=lambda row: (-row["open"], row["reviewer"])),
         "unassigned": unassigned,
+        "overdue": overdue,
+        "escalated": escalated,
         "truncated": truncated,
     }
+
+
+def sla_hours_of(deps: CaseDeps, tenant_id: str, workflow_id: str) -> float | None:
+    """The workflow's review SLA (None: it has none, or the workflow is gone)."""
+    try:
+        return deps.workflows.get(tenant_id, workflow_id).review_sla_hours
+    except NotFound:
+        return None

@@ -9,6 +9,8 @@ from typing import Literal
 
 from arbiter.domain.case import AuditEntry, Case, CaseState
 from arbiter.domain.errors import Conflict, NotAllowed
+from arbiter.domain.escalation import require_escalation_role
+from arbiter.domain.events import CaseEvent
 from arbiter.domain.principal import Principal
 from arbiter.domain.review_policy import ReviewPolicy
 from arbiter.domain.screening import ScreeningHit, screening_hits
@@ -114,6 +116,7 @@ def record_decision(
     *,
     document_ids: Sequence[str] = (),
     audit: Sequence[AuditEntry] = (),
+    events: Sequence[CaseEvent] = (),
     single: bool = True,
     confirming: bool = False,
     terms: Terms | None = None,
@@ -133,6 +136,8 @@ def record_decision(
             case_id=case.id,
             state=case.state.value,
         )
+    # An escalated case is decided only by a holder of its role: never by an API key (it holds no role).
+    require_escalation_role(case, principal, "deciding")
     if decision == "approve":
         blockers = approval_blockers(deps, case)
         if blockers:
@@ -168,6 +173,7 @@ def record_decision(
         outcome: Literal["approved", "rejected"] = "approved" if decision == "approve" else "rejected"
         change = case.decide(outcome, actor=principal.actor, reason=reason, at=at, terms=terms)
     change.audit += list(audit)
+    change.events += list(events)
     # The race is settled here; the decision and the continuation that resumes the workflow are one write.
     deps.cases.save(case, change, expected_version=expected)
     if case.state.terminal:

@@ -12,7 +12,7 @@ from typing import Any, BinaryIO, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from arbiter.domain.case import AuditEntry, Case, Change
+from arbiter.domain.case import Case, Change
 from arbiter.domain.document import (
     Document,
     DocumentDecision,
@@ -277,12 +277,6 @@ def decide_document(
     document.decision = DocumentDecision(
         decision=decision, reason=reason, decided_by=principal.id, decided_at=at
     )
-    entry = AuditEntry(
-        at=at,
-        actor=principal.actor,
-        action="document.decided",
-        reason=reason,
-        details={"document_id": document_id, "version": document.version, "decision": decision},
-    )
-    deps.cases.save(case, Change(audit=[entry]), expected_version=case.version)
+    change = case.decide_document(document, decision, reason, principal.actor, at)
+    deps.cases.save(case, change, expected_version=case.version)
     return case

@@ -11,6 +11,7 @@ from arbiter.domain.audit_chain import AuditChain
 from arbiter.domain.case import AuditEntry, Case, CaseState, Change
 from arbiter.domain.collection import CollectionLink
 from arbiter.domain.errors import InvalidInput
+from arbiter.domain.events import ArbiterEvent
 from arbiter.domain.monitored import MonitoredEntity
 from arbiter.domain.screening import Clearance
 from arbiter.domain.search import fold, search_terms
@@ -116,6 +117,8 @@ class CaseQuery:
     search: str | None = None
     #: True: only cases whose proposed decision awaits a second reviewer; False: only those with none.
     pending_second_review: bool | None = None
+    #: Only cases escalated to this role; "any": escalated to any; "none": not escalated.
+    escalated_to: str | None = None
     newest_first: bool = False
     limit: int = 25
     cursor: str | None = None
@@ -133,6 +136,7 @@ class CaseQuery:
             or self.search
             or self.cursor
             or self.pending_second_review is not None
+            or self.escalated_to
         )
 
     @property
@@ -174,7 +178,17 @@ class CaseQuery:
                 self.pending_second_review is None
                 or (case.proposal is not None) == self.pending_second_review
             )
+            and self._escalation_matches(case)
         )
+
+    def _escalation_matches(self, case: Case) -> bool:
+        if not self.escalated_to:
+            return True
+        if self.escalated_to == "none":
+            return case.escalation is None
+        if self.escalated_to == "any":
+            return case.escalation is not None
+        return case.escalation is not None and case.escalation.to == self.escalated_to
 
 
 T = TypeVar("T")
@@ -299,15 +313,18 @@ class ClearanceStore(Protocol):
     def get(self, tenant_id: str, party_key: str, entry_id: str) -> Clearance | None:
         """The clearance of `entry_id` for the party, if any."""
 
-    def add(self, clearance: Clearance, audit: AuditEntry) -> bool:
-        """Store it with its audit entry on the case, atomically; False if it already existed (nothing written),
-        NotFound if the case does not exist."""
+    def add(self, clearance: Clearance, audit: AuditEntry, event: ArbiterEvent | None = None) -> bool:
+        """Store it with its audit entry (and the event to publish) on the case, atomically; False if it already
+        existed (nothing written), NotFound if the case does not exist."""
 
     def for_party(self, tenant_id: str, party_key: str) -> list[Clearance]:
         """Every clearance of one party, by list entry id."""
 
-    def remove(self, clearance: Clearance, case_id: str, audit: AuditEntry) -> bool:
-        """Delete it with an audit entry on `case_id`, atomically; False if it was already gone (nothing written)."""
+    def remove(
+        self, clearance: Clearance, case_id: str, audit: AuditEntry, event: ArbiterEvent | None = None
+    ) -> bool:
+        """Delete it with an audit entry (and the event to publish) on `case_id`, atomically; False if it was already
+        gone (nothing written)."""
 
 
 class TenantDirectory(Protocol):

@@ -7,9 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from arbiter.domain.case import AUTOMATION_MACHINE, Assignee, AuditEntry, Case, CaseState, Proposal
+from arbiter.domain.case import AUTOMATION_MACHINE, Assignee, AuditEntry, Case, CaseState, Change, Proposal
 from arbiter.domain.document import DocumentDecision
 from arbiter.domain.errors import Conflict, InvalidInput, NotAllowed
+from arbiter.domain.escalation import escalation_refusal, require_escalation_role
 from arbiter.domain.principal import Principal
 from arbiter.domain.review_policy import ReviewPolicy
 from arbiter.domain.underwriting import Terms
@@ -31,7 +32,7 @@ __all__ = [
     "DocumentDecisionInput",
     "ReturnRequest",
     "add_note",
-    "assign",
+    "assign_to",
     "case_detail",
     "confirm_decision",
     "count_pending_second_review",
@@ -174,27 +175,17 @@ _REVIEW_ONLY: dict[str, Any] = {
 }
 
 
-def assign(
-    deps: CaseDeps, principal: Principal, case_id: str, assignee: str | None, email: str | None = None
-) -> Case:
-    """Assign a case ("me", a reviewer id) or unassign it (None). Reviewers assign to themselves; admins to anyone."""
+def assign_to(deps: CaseDeps, principal: Principal, case_id: str, target: Assignee | None) -> Case:
+    """Assign the case to `target` (None: unassign), whom the caller resolved (`review_team.assign_case`: the
+    reviewer themselves, or a colleague from the directory); any reviewer."""
     principal.require("reviewer", "assigning cases")
-    return rerun_lost_races(lambda: _assign(deps, principal, case_id, assignee, email))
 
+    def assign_case() -> Case:
+        case = deps.cases.get(principal.tenant_id, case_id)
+        deps.cases.save(case, case.assign(target, principal.actor), expected_version=case.version)
+        return case
 
-def _assign(
-    deps: CaseDeps, principal: Principal, case_id: str, assignee: str | None, email: str | None
-) -> Case:
-    case = deps.cases.get(principal.tenant_id, case_id)
-    target: Assignee | None = None
-    if assignee in ("me", principal.id):
-        target = Assignee(id=principal.id, email=principal.email)
-    elif assignee is not None:
-        principal.require("admin", "assigning a case to someone else")
-        target = Assignee(id=assignee, email=email)
-    expected = case.version
-    deps.cases.save(case, case.assign(target, principal.actor), expected_version=expected)
-    return case
+    return rerun_lost_races(assign_case)
 
 
 def add_note(deps: CaseDeps, principal: Principal, case_id: str, text: str) -> Case:
@@ -231,12 +222,13 @@ def _decide(deps: CaseDeps, principal: Principal, case_id: str, request: Decisio
             state=case.state.value,
         )
     _require_not_opener(case, principal)
+    require_escalation_role(case, principal, "deciding")
     terms_entries = _adjusted_terms(deps, principal, case, request)
-    _apply_document_decisions(case, request, principal, deps.now())
-    audit = _document_decision_entries(request, principal, deps.now()) + terms_entries
+    documents = _apply_document_decisions(case, request, principal, deps.now())
+    documents.audit += terms_entries
     reasons = second_review_reasons(deps, case, request.decision)
     if reasons and request.decision != "revision":
-        return _propose(deps, principal, case, request, reasons, audit)
+        return _propose(deps, principal, case, request, reasons, documents)
     return record_decision(
         deps,
         principal,
@@ -244,7 +236,8 @@ def _decide(deps: CaseDeps, principal: Principal, case_id: str, request: Decisio
         request.decision,
         request.reason,
         document_ids=[d.document_id for d in request.documents if d.decision == "revision"],
-        audit=audit,
+        audit=documents.audit,
+        events=documents.events,
         single=False,
         terms=request.terms,
     )
@@ -281,7 +274,7 @@ def _propose(
     case: Case,
     request: DecisionRequest,
     reasons: list[str],
-    audit: list[AuditEntry],
+    documents: Change,
 ) -> Case:
     """The decision needs a second reviewer: store it as the case's proposal (the workflow waits on)."""
     if case.proposal is not None:
@@ -309,7 +302,7 @@ def _propose(
         at=deps.now(),
         terms=request.terms,
     )
-    change.audit += audit
+    change += documents
     deps.cases.save(case, change, expected_version=expected)
     return case
 
@@ -372,13 +365,16 @@ def _second_review(case: Case, principal: Principal, doing: str) -> Proposal:
             role=proposal.role,
         )
     _require_not_opener(case, principal)
+    require_escalation_role(case, principal, f"to {doing} its proposed decision,")
     return proposal
 
 
 def _apply_document_decisions(
     case: Case, request: DecisionRequest, principal: Principal, at: dt.datetime
-) -> None:
+) -> Change:
+    """Set the request's document decisions on the case's documents: their audit entries and events."""
     by_id = {d.id: d for d in case.documents}
+    change = Change()
     for index, item in enumerate(request.documents):
         document = by_id.get(item.document_id)
         if document is None:
@@ -388,21 +384,8 @@ def _apply_document_decisions(
         document.decision = DocumentDecision(
             decision=item.decision, reason=item.reason, decided_by=principal.id, decided_at=at
         )
-
-
-def _document_decision_entries(
-    request: DecisionRequest, principal: Principal, at: dt.datetime
-) -> list[AuditEntry]:
-    return [
-        AuditEntry(
-            at=at,
-            actor=principal.actor,
-            action="document.decided",
-            reason=item.reason,
-            details={"document_id": item.document_id, "decision": item.decision},
-        )
-        for item in request.documents
-    ]
+        change += case.decide_document(document, item.decision, item.reason, principal.actor, at)
+    return change
 
 
 def available_actions(deps: CaseDeps, detail: CaseDetail, principal: Principal) -> dict[str, dict[str, Any]]:
@@ -439,6 +422,10 @@ def available_actions(deps: CaseDeps, detail: CaseDetail, principal: Principal) 
     if case.opened_by is not None and case.opened_by.type != "system" and case.opened_by.id == principal.id:
         opener = {"allowed": False, "reason": "you opened this case: another reviewer decides it"}
         approve, reject, revision, confirm = opener, opener, opener, opener
+    escalated = escalation_refusal(case, principal, "deciding")
+    if escalated is not None:
+        held = {"allowed": False, "reason": escalated}
+        approve, reject, revision, confirm = held, held, held, held
     approve = _with_second_review(deps, case, "approve", approve)
     reject = _with_second_review(deps, case, "reject", reject)
     return {
@@ -449,7 +436,26 @@ def available_actions(deps: CaseDeps, detail: CaseDetail, principal: Principal) 
         "send_back": dict(confirm),
         "assign": action("reviewer", open_states, "assigning"),
         "note": action("reviewer", None, "adding notes"),
+        "escalate": _escalate_action(case, principal, action("reviewer", open_states, "escalating")),
+        "de_escalate": _de_escalate_action(case, principal),
     }
+
+
+def _escalate_action(case: Case, principal: Principal, allowed: dict[str, Any]) -> dict[str, Any]:
+    """Any reviewer escalates an open case; an escalated one only a holder of its role sends elsewhere."""
+    if allowed["allowed"] and case.escalation is not None and not principal.can(case.escalation.to):
+        return {"allowed": False, "reason": f"the case is escalated to {case.escalation.to}"}
+    return allowed
+
+
+def _de_escalate_action(case: Case, principal: Principal) -> dict[str, Any]:
+    if case.escalation is None:
+        return {"allowed": False, "reason": "the case is not escalated"}
+    if case.state.terminal:
+        return {"allowed": False, "reason": f"the case is {case.state.value}"}
+    if not principal.can(case.escalation.to):
+        return {"allowed": False, "reason": f"handing it back needs the {case.escalation.to} role"}
+    return {"allowed": True, "reason": None}
 
 
 def _with_second_review(deps: CaseDeps, case: Case, decision: str, allowed: dict[str, Any]) -> dict[str, Any]:

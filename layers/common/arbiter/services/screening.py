@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from arbiter.domain.case import AuditEntry
 from arbiter.domain.errors import InvalidInput, NotFound
+from arbiter.domain.events import ScreeningClearanceAdded, ScreeningClearanceRevoked
 from arbiter.domain.principal import Principal
 from arbiter.domain.screening import Clearance
 from arbiter.services.cases import CaseDeps
@@ -85,7 +86,16 @@ def clear_match(
         score=clearance.score,
         list_sha256=clearance.list_sha256,
     )
-    if store.add(clearance, audit):
+    event = ScreeningClearanceAdded(
+        **detail.case.event_fields(at),
+        check=request.check,
+        subject=request.subject,
+        party_key=clearance.party_key,
+        entry_id=request.entry_id,
+        reason=request.reason,
+        actor=principal.actor.as_event_actor(),
+    )
+    if store.add(clearance, audit, event):
         return clearance, True
     return store.get(principal.tenant_id, clearance.party_key, request.entry_id) or clearance, False
 
@@ -241,10 +251,11 @@ def revoke_clearance(
             path="entry_id",
             party_key=party["party_key"],
         )
+    at = deps.now()
     audit = _clearance_audit(
         "screening.clearance_revoked",
         principal,
-        deps.now(),
+        at,
         request,
         clearance,
         cleared_on_case=clearance.case_id,
@@ -252,7 +263,17 @@ def revoke_clearance(
         cleared_at=clearance.cleared_at.isoformat(),
         cleared_reason=clearance.reason,
     )
-    if not store.remove(clearance, case_id, audit):
+    event = ScreeningClearanceRevoked(
+        **detail.case.event_fields(at),
+        check=request.check,
+        subject=request.subject,
+        party_key=clearance.party_key,
+        entry_id=request.entry_id,
+        reason=request.reason,
+        cleared_on_case=clearance.case_id,
+        actor=principal.actor.as_event_actor(),
+    )
+    if not store.remove(clearance, case_id, audit, event):
         raise NotFound(
             f"{request.subject} holds no clearance of list entry {request.entry_id!r}",
             path="entry_id",

@@ -15,6 +15,7 @@ from arbiter.adapters.dynamodb.items import from_item, to_item
 from arbiter.domain.audit_chain import ChainHead, extend
 from arbiter.domain.case import AuditEntry
 from arbiter.domain.errors import ConcurrentUpdate, NotFound
+from arbiter.domain.events import ArbiterEvent
 
 __all__ = ["write_with_audit"]
 
@@ -22,10 +23,17 @@ HEAD_ATTEMPTS = 4
 
 
 def write_with_audit(
-    client: Any, table: str, write: dict[str, Any], tenant_id: str, case_id: str, audit: AuditEntry
+    client: Any,
+    table: str,
+    write: dict[str, Any],
+    tenant_id: str,
+    case_id: str,
+    audit: AuditEntry,
+    event: ArbiterEvent | None = None,
 ) -> bool:
-    """`write`, with `audit` appended to the case's chain and the case's head moved: all or nothing. False
-    when `write`'s own condition failed (nothing written); NotFound without the case."""
+    """`write`, with `audit` appended to the case's chain (carrying `event` for the stream publisher) and the
+    case's head moved: all or nothing. False when `write`'s own condition failed (nothing written); NotFound
+    without the case."""
     for _ in range(HEAD_ATTEMPTS):
         head = _head(client, table, tenant_id, case_id)
         (chain_link,) = extend(head, tenant_id, case_id, [audit.model_dump(mode="json")])
@@ -50,7 +58,7 @@ def write_with_audit(
                     "ExpressionAttributeValues": to_item(values),
                 }
             },
-            audit_put(table, tenant_id, case_id, audit, chain_link),
+            audit_put(table, tenant_id, case_id, audit, chain_link, event),
         ]
         try:
             client.transact_write_items(TransactItems=operations)

@@ -20,6 +20,7 @@ from arbiter.adapters.dynamodb import keys
 from arbiter.adapters.dynamodb.audit_writes import write_with_audit
 from arbiter.adapters.dynamodb.items import from_item, to_item
 from arbiter.domain.case import AuditEntry
+from arbiter.domain.events import ArbiterEvent
 from arbiter.domain.screening import Clearance
 
 __all__ = ["DynamoClearanceStore"]
@@ -57,8 +58,9 @@ class DynamoClearanceStore:
         """Every clearance of one party."""
         return [Clearance.model_validate_json(i["data"]) for i in self._party_items(tenant_id, party_key)]
 
-    def add(self, clearance: Clearance, audit: AuditEntry) -> bool:
-        """Store the clearance with its audit entry on the case; False (nothing written) if it already exists."""
+    def add(self, clearance: Clearance, audit: AuditEntry, event: ArbiterEvent | None = None) -> bool:
+        """Store the clearance with its audit entry (carrying `event` for the stream publisher) on the case; False
+        (nothing written) if it already exists."""
         item = {
             "pk": keys.screened_party_pk(clearance.tenant_id, clearance.party_key),
             "sk": _sk(clearance.entry_id),
@@ -73,10 +75,15 @@ class DynamoClearanceStore:
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
-        return write_with_audit(self._client, self._table, put, clearance.tenant_id, clearance.case_id, audit)
+        return write_with_audit(
+            self._client, self._table, put, clearance.tenant_id, clearance.case_id, audit, event
+        )
 
-    def remove(self, clearance: Clearance, case_id: str, audit: AuditEntry) -> bool:
-        """Delete the clearance with an audit entry on `case_id`; False (nothing written) if it is already gone."""
+    def remove(
+        self, clearance: Clearance, case_id: str, audit: AuditEntry, event: ArbiterEvent | None = None
+    ) -> bool:
+        """Delete the clearance with an audit entry (carrying `event`) on `case_id`; False (nothing written) if it
+        is already gone."""
         key = {
             "pk": keys.screened_party_pk(clearance.tenant_id, clearance.party_key),
             "sk": _sk(clearance.entry_id),
@@ -88,7 +95,7 @@ class DynamoClearanceStore:
                 "ConditionExpression": "attribute_exists(pk)",
             }
         }
-        return write_with_audit(self._client, self._table, delete, clearance.tenant_id, case_id, audit)
+        return write_with_audit(self._client, self._table, delete, clearance.tenant_id, case_id, audit, event)
 
     def _party_items(self, tenant_id: str, party_key: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []

@@ -15,6 +15,7 @@ r"""The table's key layout, in one place. Every key of tenant data starts with t
 | check result | `TENANT#{t}#CASE#{case}` | `CHECK#{name}` |
 | search term | `TENANT#{t}#SEARCH` | `{term}#{case}` |
 | state counters | `TENANT#{t}#COUNTS` | `SHARD#{n}` |
+| round-robin assignment: cases a queue handed out | `TENANT#{t}#ROUNDROBIN` | `{workflow}` |
 | rule set (latest and published version) | `TENANT#{t}#RULESET#{id}` | `RULESET` |
 | rule set version (immutable content) | `TENANT#{t}#RULESET#{id}` | `VERSION#{v:06d}` |
 | screening clearance | `TENANT#{t}#SCREENED#{party key}` | `CLEARED#{list entry id}` |
@@ -133,6 +134,10 @@ def search_pk(tenant_id: str) -> str:
 
 def counters_pk(tenant_id: str) -> str:
     return f"TENANT#{tenant_id}#COUNTS"
+
+
+def round_robin_pk(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}#ROUNDROBIN"
 
 
 def timestamp(at: dt.datetime) -> str:
