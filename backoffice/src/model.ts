@@ -75,8 +75,19 @@ export interface Case {
     hits?: Record<string, any>[];
     errors?: Record<string, any>[];
     rule_set?: { id: string; version: number } | null;
+    /** Underwriting: the terms the rules propose (the strictest of every hit's). */
+    terms?: Terms | null;
   } | null;
-  decision?: { outcome: string; reason: string; actor: Actor; at: string; automatic?: boolean; confirmed_by?: Actor | null } | null;
+  decision?: {
+    outcome: string;
+    reason: string;
+    actor: Actor;
+    at: string;
+    automatic?: boolean;
+    confirmed_by?: Actor | null;
+    /** Underwriting: the terms the approval granted. */
+    terms?: Terms | null;
+  } | null;
   /** A decision awaiting a second reviewer (the workflow's review policy). */
   proposal?: Proposal | null;
   pending_second_review?: boolean;
@@ -156,4 +167,15 @@ export interface Reviewer {
   name?: string | null;
   roles: string[];
   enabled: boolean;
+}
+
+/** A merchant's underwriting terms (docs/underwriting.md). */
+export interface Terms {
+  risk_tier?: "low" | "medium" | "high" | "very_high" | null;
+  monthly_limit?: number | null;
+  currency?: string | null;
+  reserve_percent?: number | null;
+  reserve_days?: number | null;
+  settlement_delay_days?: number | null;
+  conditions?: string[];
 }

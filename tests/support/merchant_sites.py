@@ -4,11 +4,15 @@ the egress client)."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from typing import Any
 
 from arbiter.egress import AllowList, EgressClient, EgressPolicy
+from arbiter.workflows import builtin_workflows
+from tests.support.cases import publish_demo_rule_sets
 from tests.support.local_http import LocalServer, Reply
+from tests.waiting import wait_for
 
 
 def _html(title: str, body: str) -> Callable[[Any], Reply]:
@@ -69,4 +73,53 @@ def merchant_egress() -> EgressClient:
     return EgressClient(
         EgressPolicy(allow=AllowList.parse("127.0.0.1")),
         resolve=lambda host, _port: ["127.0.0.1"] if host.endswith(".example") else [],
+    )
+
+
+def publish_underwriting(tenant: Any, serve: Callable[..., LocalServer]) -> dict[str, str]:
+    """The tenant's rule sets published, its merchant-underwriting version reaching this machine's sites (the
+    egress guard refuses loopback unless a check's `allow` names it), and each merchant's site served."""
+    admin = publish_demo_rule_sets(tenant)
+    workflow = builtin_workflows()["merchant-underwriting"].model_dump(mode="json")
+    for check in workflow["plugins"]:
+        if check["plugin"] in ("website", "website_content"):
+            check["config"] = {**check.get("config", {}), "allow": ["127.0.0.1"], "try_http": False}
+    saved = admin.post("/v1/admin/workflows", json=workflow)
+    assert saved.status_code == 201, saved.text
+    published = admin.post(
+        f"/v1/admin/workflows/merchant-underwriting/versions/{saved.json()['version']}/publish"
+    )
+    assert published.status_code == 200, published.text
+    return {name: f"http://127.0.0.1:{serve(routes).port}/" for name, routes in SITES.items()}
+
+
+def apply_merchant(
+    tenant: Any, name: str, website: str, mcc: str, volume: float, **application: Any
+) -> dict[str, Any]:
+    """A merchant-underwriting case for `name`, once its automated part is over (the case view)."""
+    body = {
+        "workflow": "merchant-underwriting",
+        "entity": {
+            "type": "business",
+            "id": f"m-{secrets.token_hex(3)}",
+            "business": {"name": name, "country_of_incorporation": "DE", "website": website},
+        },
+        # Everything else a request carries is the case's context, which rules read as `context.…`.
+        "application": {
+            "mcc": mcc,
+            "monthly_volume": volume,
+            "average_ticket": 60,
+            "currency": "EUR",
+            "chargeback_ratio": 0.2,
+            "payment_methods": ["card"],
+            **application,
+        },
+    }
+    created = tenant.api().post("/v1/cases", json=body)
+    assert created.status_code == 202, created.text
+    case_id = created.json()["id"]
+    return wait_for(
+        lambda: (c := tenant.api().get(f"/v1/cases/{case_id}").json())["state"] != "processing" and c,
+        timeout=90,
+        what=f"{name} assessed",
     )

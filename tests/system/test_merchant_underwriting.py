@@ -4,68 +4,21 @@ within their role's authority, and the terms travel with the decision."""
 
 from __future__ import annotations
 
-import secrets
-from typing import Any
-
 import pytest
 
-from arbiter.workflows import builtin_workflows
-from tests.support.cases import publish_demo_rule_sets
-from tests.support.merchant_sites import SITES
+from tests.support.merchant_sites import apply_merchant, publish_underwriting
 from tests.waiting import wait_for
 
 
 @pytest.fixture
 def underwriting(tenant, serve) -> dict[str, str]:
-    """The tenant's rule sets published, its merchant-underwriting version reaching this machine's sites (the
-    egress guard refuses loopback unless a check's `allow` names it), and each merchant's site served."""
-    admin = publish_demo_rule_sets(tenant)
-    workflow = builtin_workflows()["merchant-underwriting"].model_dump(mode="json")
-    for check in workflow["plugins"]:
-        if check["plugin"] in ("website", "website_content"):
-            check["config"] = {**check.get("config", {}), "allow": ["127.0.0.1"], "try_http": False}
-    saved = admin.post("/v1/admin/workflows", json=workflow)
-    assert saved.status_code == 201, saved.text
-    published = admin.post(
-        f"/v1/admin/workflows/merchant-underwriting/versions/{saved.json()['version']}/publish"
-    )
-    assert published.status_code == 200, published.text
-    return {name: f"http://127.0.0.1:{serve(routes).port}/" for name, routes in SITES.items()}
-
-
-def apply(tenant, name: str, website: str, mcc: str, volume: float, **application: Any) -> dict[str, Any]:
-    body = {
-        "workflow": "merchant-underwriting",
-        "entity": {
-            "type": "business",
-            "id": f"m-{secrets.token_hex(3)}",
-            "business": {"name": name, "country_of_incorporation": "DE", "website": website},
-        },
-        # Everything else a request carries is the case's context, which rules read as `context.…`.
-        "application": {
-            "mcc": mcc,
-            "monthly_volume": volume,
-            "average_ticket": 60,
-            "currency": "EUR",
-            "chargeback_ratio": 0.2,
-            "payment_methods": ["card"],
-            **application,
-        },
-    }
-    created = tenant.api().post("/v1/cases", json=body)
-    assert created.status_code == 202, created.text
-    case_id = created.json()["id"]
-    return wait_for(
-        lambda: (c := tenant.api().get(f"/v1/cases/{case_id}").json())["state"] != "processing" and c,
-        timeout=90,
-        what=f"{name} assessed",
-    )
+    return publish_underwriting(tenant, serve)
 
 
 def test_terms_for_a_saas_merchant_a_travel_agency_and_a_prohibited_goods_shop(
     tenant, underwriting, bus_events
 ):
-    saas = apply(tenant, "BrightDesk GmbH", underwriting["brightdesk"], "5734", 40_000)
+    saas = apply_merchant(tenant, "BrightDesk GmbH", underwriting["brightdesk"], "5734", 40_000)
     assert saas["state"] == "approved", saas
     assert saas["decision"]["terms"] == {
         "risk_tier": "low",
@@ -83,7 +36,7 @@ def test_terms_for_a_saas_merchant_a_travel_agency_and_a_prohibited_goods_shop(
     )
     assert decided[0]["detail"]["terms"]["risk_tier"] == "low"
 
-    travel = apply(tenant, "Horizonte Viajes S.L.", underwriting["horizonte-viajes"], "4722", 80_000)
+    travel = apply_merchant(tenant, "Horizonte Viajes S.L.", underwriting["horizonte-viajes"], "4722", 80_000)
     assert travel["state"] == "manual_review"
     proposed = travel["risk"]["terms"]
     assert (proposed["risk_tier"], proposed["monthly_limit"], proposed["reserve_percent"]) == (
@@ -93,7 +46,7 @@ def test_terms_for_a_saas_merchant_a_travel_agency_and_a_prohibited_goods_shop(
     )
     assert "3-D Secure required" in proposed["conditions"]
 
-    shop = apply(tenant, "Luxe Time Trading Ltd", underwriting["luxetime"], "5944", 20_000)
+    shop = apply_merchant(tenant, "Luxe Time Trading Ltd", underwriting["luxetime"], "5944", 20_000)
     assert shop["state"] == "rejected"
     checks = tenant.reviewer("viewer").get(f"/v1/review/cases/{shop['id']}").json()["checks"]
     assert {p["term"] for p in checks["website_content"]["data"]["prohibited"]} == {
@@ -104,7 +57,7 @@ def test_terms_for_a_saas_merchant_a_travel_agency_and_a_prohibited_goods_shop(
 
 
 def test_an_underwriter_adjusts_terms_within_their_authority_only(tenant, underwriting):
-    travel = apply(tenant, "Horizonte Viajes S.L.", underwriting["horizonte-viajes"], "4722", 80_000)
+    travel = apply_merchant(tenant, "Horizonte Viajes S.L.", underwriting["horizonte-viajes"], "4722", 80_000)
     reviewer = tenant.reviewer("reviewer")
     path = f"/v1/review/cases/{travel['id']}/decision"
     proposed = travel["risk"]["terms"]
@@ -166,7 +119,7 @@ def test_an_application_that_breaks_the_workflows_schema_is_refused_naming_the_f
 
 
 def test_a_month_over_the_limit_or_the_chargeback_threshold_opens_one_review_case(tenant, underwriting):
-    saas = apply(tenant, "BrightDesk GmbH", underwriting["brightdesk"], "5734", 40_000)
+    saas = apply_merchant(tenant, "BrightDesk GmbH", underwriting["brightdesk"], "5734", 40_000)
     assert saas["state"] == "approved"
     entity_id = saas["entity"]["id"]
     api = tenant.api()

@@ -103,6 +103,9 @@ def test_a_workflow_of_the_tenants_own_runs_with_nothing_deployed_for_it(tenant)
     assert "condition (when)" in checks["contact_de"]["data"]["reason"]
     approve(tenant, case_id)
     assert execution_status(tenant, case_id)[1] == "SUCCEEDED"
+    picture = tenant.reviewer("viewer").get("/v1/review/workflows/kyc-de/definition")
+    assert picture.status_code == 200, picture.text  # the picture of the deployed machine it waits on
+    assert "ManualReview" in picture.json()["states"]["States"]
     items = {w["id"]: w for w in admin.get("/v1/admin/workflows").json()["items"]}
     assert (items["kyc-de"]["builtin"], items["kyc-de"]["current_version"]) == (False, 1)
 

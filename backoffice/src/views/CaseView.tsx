@@ -7,6 +7,7 @@ import { DocumentsPanel } from "../components/DocumentsPanel";
 import { EntityPanel } from "../components/EntityPanel";
 import { EvidencePanel } from "../components/EvidencePanel";
 import { RiskPanel } from "../components/RiskPanel";
+import { UnderwritingPanel } from "../components/UnderwritingPanel";
 import { TeamBadges } from "../components/TeamBadges";
 import { TeamPanel } from "../components/TeamPanel";
 import { Timeline } from "../components/Timeline";
@@ -14,7 +15,7 @@ import { ErrorBox, Loading, RiskBadge, Section, StateBadge } from "../components
 import { WorkflowGraph } from "../components/WorkflowGraph";
 import { label, text, when } from "../format";
 import { queueOrder, useKeys, useLoad } from "../hooks";
-import type { Action, Case, CaseDetail, Me, Proposal } from "../model";
+import type { Action, Case, CaseDetail, Me, Proposal, Terms } from "../model";
 import { link, navigate } from "../router";
 
 const KNOWN_KEYS = new Set(["case", "audit", "checks", "children", "path", "actions", "rule_hits", "hits", "webhook_deliveries"]);
@@ -22,6 +23,7 @@ const KNOWN_KEYS = new Set(["case", "audit", "checks", "children", "path", "acti
 export function CaseView({ id, me }: { id: string; me: Me | null }) {
   const detail = useLoad(() => api<CaseDetail>("GET", `/v1/review/cases/${encodeURIComponent(id)}`), [id]);
   const [dialog, setDialog] = useState<DecisionKind | null>(null);
+  const [terms, setTerms] = useState<Terms | null>(null);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ kind: "ok" | "conflict" | "error"; text: string } | null>(null);
   const noteRef = useRef<HTMLTextAreaElement>(null);
@@ -74,8 +76,9 @@ export function CaseView({ id, me }: { id: string; me: Me | null }) {
 
   function decide(body: DecisionBody) {
     const done = { approve: "Case approved.", reject: "Case rejected.", revision: "Revision requested." }[body.decision];
+    const withTerms = body.decision === "approve" && terms ? { ...body, terms } : body;
     void perform(
-      () => api<Case>("POST", `/v1/review/cases/${encodeURIComponent(id)}/decision`, body),
+      () => api<Case>("POST", `/v1/review/cases/${encodeURIComponent(id)}/decision`, withTerms),
       (result) => ((result as Case | undefined)?.pending_second_review ? "Decision proposed: it awaits a second reviewer." : done),
     );
   }
@@ -167,6 +170,7 @@ export function CaseView({ id, me }: { id: string; me: Me | null }) {
             }}
           />
           <RiskPanel item={item} hits={(data.rule_hits ?? data.hits) as Record<string, any>[] | undefined} />
+          <UnderwritingPanel item={item} editable={!!actions.approve?.allowed} onTerms={setTerms} />
           {(data.children.length > 0 || (item.child_case_ids ?? []).length > 0) && (
             <Section title="Owners' KYC cases" id="children">
               <table>

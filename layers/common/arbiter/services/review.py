@@ -163,7 +163,7 @@ def workflow_definition(deps: CaseDeps, principal: Principal, workflow_id: str) 
         }
     return {
         "workflow": definition.summary(),
-        "states": workflow_picture(deps.engine.definition(workflow_id)),
+        "states": workflow_picture(deps.engine.definition(definition.machine)),
         "automation": workflow_picture(deps.engine.definition(AUTOMATION_MACHINE)),
     }
 
