@@ -15,6 +15,7 @@ from arbiter.adapters.dynamodb import keys
 from arbiter.adapters.dynamodb.items import from_item, to_item
 from arbiter.domain.audit_chain import canonical
 from tests.browser.cases import case_in_review, person
+from tests.browser.conftest import ARTIFACTS
 from tests.support.reviewers import create_reviewer
 
 pytestmark = pytest.mark.slow  # a browser against the local stack
@@ -55,10 +56,12 @@ def test_a_viewer_saves_the_evidence_bundle_and_verifies_the_audit_trail(open_br
     shown = panel.get_by_test_id("evidence-bundle")
     expect(shown).to_contain_text(hashlib.sha256(body).hexdigest())
     with zipfile.ZipFile(download.path()) as bundle:
-        assert bundle.read("report.pdf").startswith(b"%PDF-")
+        report = bundle.read("report.pdf")
         data = json.loads(bundle.read("case.json"))
+    assert report.startswith(b"%PDF-")
     assert data["case"]["id"] == case_id
     assert data["entity"]["individual"]["last_name"] == "Hopper"
+    open_in_pdf_viewer(browser, report)
 
     panel.get_by_role("button", name="Verify audit trail").click()
     expect(panel.get_by_role("status")).to_contain_text("Audit trail verified")
@@ -70,3 +73,22 @@ def test_a_viewer_saves_the_evidence_bundle_and_verifies_the_audit_trail(open_br
     expect(broken).to_contain_text("Audit trail broken at entry 1")
     expect(broken).to_contain_text(entry_id)
     assert browser.unexpected_errors() == []
+
+
+def open_in_pdf_viewer(browser, report: bytes) -> None:
+    """The report as an examiner opens it: chromium's own PDF viewer draws its pages (a page that is not blank),
+    rather than the browser offering it as a download (the route answers as S3 does: application/pdf)."""
+    from io import BytesIO
+
+    from PIL import Image, ImageStat
+
+    viewer = browser.page.context.new_page()
+    url = "http://evidence.invalid/report.pdf"
+    viewer.route(url, lambda route: route.fulfill(status=200, content_type="application/pdf", body=report))
+    viewer.goto(url)
+    viewer.wait_for_timeout(1500)  # the viewer draws its first page after the load event
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = viewer.screenshot(path=str(ARTIFACTS / "evidence-report-pdf.png"))
+    spread = ImageStat.Stat(Image.open(BytesIO(shot)).convert("L")).stddev[0]
+    assert spread > 10, "the PDF viewer drew nothing"
+    viewer.close()
