@@ -4,42 +4,15 @@ viewer and whoever sends it back without a reason are refused; the audit chain s
 
 from __future__ import annotations
 
-import secrets
 import threading
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.support.reviewers import sign_in
-from tests.unit.plugins.test_sanctions_plugin import generated_rows
-from tests.unit.screening.generated_lists import write_targets_csv
 from tests.waiting import wait_for
 
 CLEAR = {"subject": "individual", "entry_id": "L-ORLOV", "reason": "Another Viktor Orlov: passport seen"}
-
-
-@pytest.fixture
-def listed_case(tenant) -> str:
-    """A KYC case of a listed name (the tenant's own generated list), in review with its match."""
-    tenant.stack.client("s3").put_object(
-        Bucket=tenant.stack.physical_id("DocumentsBucket"),
-        Key=f"watchlists/tenants/{tenant.id}/targets.simple.csv",
-        Body=write_targets_csv(generated_rows(seed=int(secrets.token_hex(2), 16))),
-    )
-    api = tenant.api()
-    entity = {
-        "type": "individual",
-        "id": f"fe-{secrets.token_hex(3)}",
-        "individual": {"first_name": "Viktor", "last_name": "Orlov", "date_of_birth": "1962-04-17"},
-    }
-    created = api.post("/v1/cases", json={"workflow": "kyc", "entity": entity})
-    assert created.status_code == 202, created.text
-    case_id = str(created.json()["id"])
-    wait_for(
-        lambda: api.get(f"/v1/cases/{case_id}").json()["state"] == "manual_review", timeout=60, what="review"
-    )
-    return case_id
 
 
 def second_reviewer(tenant) -> httpx.Client:

@@ -11,14 +11,11 @@ import secrets
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.conftest import validate_published_events
 from tests.support.cases import case_in_review, case_with_document
 from tests.support.reviewers import authenticate, create_reviewer
 from tests.support.webhooks import Receiver, subscribe
-from tests.unit.plugins.test_sanctions_plugin import generated_rows
-from tests.unit.screening.generated_lists import write_targets_csv
 from tests.waiting import wait_for
 
 TEAM_EVENTS = (
@@ -135,29 +132,6 @@ def test_the_directory_lists_the_team_and_a_reviewer_assigns_to_a_colleague_one_
     done = alice.post("/v1/review/cases/assign", json={"case_ids": [first, *others], "to": bob_email})
     assert done.status_code == 200, done.text
     assert [c["assignee"]["id"] for c in done.json()["items"]] == [bob_id] * 3
-
-
-@pytest.fixture
-def listed_case(tenant) -> str:
-    """A KYC case of a name on the tenant's own list, in review with its match."""
-    tenant.stack.client("s3").put_object(
-        Bucket=tenant.stack.physical_id("DocumentsBucket"),
-        Key=f"watchlists/tenants/{tenant.id}/targets.simple.csv",
-        Body=write_targets_csv(generated_rows(seed=int(secrets.token_hex(2), 16))),
-    )
-    api = tenant.api()
-    entity = {
-        "type": "individual",
-        "id": f"te-{secrets.token_hex(3)}",
-        "individual": {"first_name": "Viktor", "last_name": "Orlov", "date_of_birth": "1962-04-17"},
-    }
-    created = api.post("/v1/cases", json={"workflow": "kyc", "entity": entity})
-    assert created.status_code == 202, created.text
-    case_id = str(created.json()["id"])
-    wait_for(
-        lambda: api.get(f"/v1/cases/{case_id}").json()["state"] == "manual_review", timeout=60, what="review"
-    )
-    return case_id
 
 
 def test_every_back_office_action_is_an_event_that_matches_its_schema_and_reaches_a_webhook(

@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from arbiter.domain.errors import InvalidInput, InvalidRule
+from arbiter.domain.conditions import checked_condition, holds
+from arbiter.domain.errors import InvalidInput
 from arbiter.domain.json_schemas import check_schema, first_error
 
 __all__ = [
@@ -50,22 +51,11 @@ class Texts(BaseModel):
 
 def shows(condition: dict[str, Any] | None, data: dict[str, Any]) -> bool:
     """True when a step's or slot's condition holds on the data collected so far (no condition: always)."""
-    if condition is None:
-        return True
-    from arbiter.rules.jsonlogic import compile as compile_rule  # loads with the first journey
-
-    return compile_rule(condition, path="show_if").truthy(data)
+    return holds(condition, data, "show_if")
 
 
 def _check_condition(condition: dict[str, Any] | None) -> dict[str, Any] | None:
-    if condition is not None:
-        from arbiter.rules.jsonlogic import compile as compile_rule  # loads with the first journey
-
-        try:
-            compile_rule(condition, path="show_if")
-        except InvalidRule as exc:
-            raise ValueError(f"{exc.path}: {exc.message}") from exc
-    return condition
+    return checked_condition(condition, "show_if")
 
 
 class DocumentSlot(BaseModel):

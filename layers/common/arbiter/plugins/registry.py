@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from arbiter.domain.conditions import checked_condition, holds
 from arbiter.domain.errors import Conflict, InvalidInput
 from arbiter.plugins.contract import Plugin
 from arbiter.plugins.policy import RetryPolicy
@@ -47,22 +48,11 @@ class PluginCall(BaseModel):
     @field_validator("when")
     @classmethod
     def _valid_condition(cls, condition: dict[str, Any] | None) -> dict[str, Any] | None:
-        if condition is not None:
-            from arbiter.rules.jsonlogic import compile as compile_rule  # loads with the first condition
-
-            try:
-                compile_rule(condition, path="when")
-            except InvalidInput as exc:
-                raise ValueError(f"{exc.path}: {exc.message}") from exc
-        return condition
+        return checked_condition(condition, "when")
 
     def applies(self, context: Mapping[str, Any]) -> bool:
         """Whether the check runs on a case (its `when` holds, or it has none)."""
-        if self.when is None:
-            return True
-        from arbiter.rules.jsonlogic import compile as compile_rule
-
-        return bool(compile_rule(self.when, path="when").truthy(dict(context)))
+        return holds(self.when, dict(context), "when")
 
     @model_validator(mode="before")
     @classmethod
