@@ -8,6 +8,7 @@ import type { Me } from "./model";
 import { here, link, navigate, useRoute } from "./router";
 import { CaseView } from "./views/CaseView";
 import { Dashboard } from "./views/Dashboard";
+import { Reviewers } from "./views/Reviewers";
 import { Queue } from "./views/Queue";
 import { SignIn } from "./views/SignIn";
 
@@ -67,6 +68,15 @@ export function App() {
           >
             Dashboard
           </a>
+          {me?.roles.includes("admin") && (
+            <a
+              href="/admin/reviewers"
+              onClick={link("/admin/reviewers")}
+              aria-current={route.page === "reviewers" ? "page" : undefined}
+            >
+              Reviewers
+            </a>
+          )}
         </nav>
         <div class="who">
           {me && (
@@ -91,6 +101,7 @@ export function App() {
         {route.page === "queue" && <Queue me={me} />}
         {route.page === "case" && <CaseView id={route.id} me={me} />}
         {route.page === "dashboard" && <Dashboard />}
+        {route.page === "reviewers" && <Reviewers me={me} />}
         {route.page === "missing" && <ErrorBox error="There is no such page." />}
       </main>
     </div>

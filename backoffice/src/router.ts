@@ -6,6 +6,7 @@ export type Route =
   | { page: "queue" }
   | { page: "case"; id: string }
   | { page: "dashboard" }
+  | { page: "reviewers" }
   | { page: "missing" };
 
 export function parse(location: Location = window.location): Route {
@@ -14,6 +15,7 @@ export function parse(location: Location = window.location): Route {
   if (path === "/signin") return { page: "signin", next: params.get("next") || "/" };
   if (path === "/") return { page: "queue" };
   if (path === "/dashboard") return { page: "dashboard" };
+  if (path === "/admin/reviewers") return { page: "reviewers" };
   const match = /^\/cases\/([^/]+)$/.exec(path);
   if (match) return { page: "case", id: decodeURIComponent(match[1]) };
   return { page: "missing" };

@@ -35,6 +35,8 @@ def test_every_answer_allows_that_origin_including_errors(stack, tenant) -> None
         assert answer.headers.get("Access-Control-Allow-Origin") == stack.api_url, what
 
 
-def test_the_documents_bucket_allows_only_the_back_office_to_read(stack) -> None:
+def test_the_documents_bucket_allows_only_the_sites_origin_to_read_and_upload(stack) -> None:
+    """The back office reads pages (GET); the collection site, on the same origin, uploads through the presigned
+    POSTs the documents API issues. No other origin, no other method."""
     rules = stack.client("s3").get_bucket_cors(Bucket=stack.physical_id("DocumentsBucket"))["CORSRules"]
-    assert [(r["AllowedOrigins"], r["AllowedMethods"]) for r in rules] == [([stack.api_url], ["GET"])]
+    assert [(r["AllowedOrigins"], r["AllowedMethods"]) for r in rules] == [([stack.api_url], ["GET", "POST"])]

@@ -556,6 +556,7 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
     if audience == "admin":
         rule_set = {"rule_set_id": v["rule_set"]["id"]}
         version = {**rule_set, "version": 1}
+        invited = f"fz-invited-{secrets.token_hex(4)}@{world.tenant.id}.example.com"
         kyc = builtin_workflows()["kyc"].model_dump(mode="json")
         own_workflow = {**kyc, "id": "fuzz-kyc", "rule_set_id": None}
         return [
@@ -567,6 +568,11 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
             ("backtestRuleSetVersion", {"path_parameters": version, "body": {"workflow": "manual-review"}}),
             ("publishRuleSetVersion", {"path_parameters": version}),
             ("createRuleSet", {"body": v["rule_set"]}),
+            ("inviteReviewer", {"body": {"email": invited, "roles": ["viewer"]}}),
+            (
+                "changeReviewer",
+                {"path_parameters": {"reviewer_id": invited}, "body": {"roles": ["reviewer"]}},
+            ),
             ("listAdminWorkflows", {}),
             ("getAdminWorkflow", {"path_parameters": {"workflow_id": "kyc"}}),
             ("getWorkflowVersion", {"path_parameters": {"workflow_id": "kyc", "version": 1}}),

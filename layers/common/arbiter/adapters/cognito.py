@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from arbiter.domain.errors import Conflict, InvalidInput, NotFound
 from arbiter.domain.principal import ROLES, Role
 from arbiter.domain.reviewer import Reviewer
 
 __all__ = ["CognitoReviewerDirectory"]
+
+#: The attribute that ties an account to its tenant (the ID token's claim the API reads).
+TENANT_ATTRIBUTE = "custom:tenant_id"
 
 
 class CognitoReviewerDirectory:
@@ -26,7 +30,7 @@ class CognitoReviewerDirectory:
 
     def reviewers(self, tenant_id: str) -> list[Reviewer]:
         """The tenant's reviewers, by e-mail."""
-        users = [u for u in self._users("list_users") if _attributes(u).get("custom:tenant_id") == tenant_id]
+        users = [u for u in self._users("list_users") if _attributes(u).get(TENANT_ATTRIBUTE) == tenant_id]
         roles: dict[str, list[Role]] = {}
         for role in ROLES:
             try:
@@ -50,13 +54,74 @@ class CognitoReviewerDirectory:
         except self._client.exceptions.InvalidParameterException:
             return None  # a value Cognito cannot filter on (control characters…): nobody has it
         users = response["Users"]
-        mine = [u for u in users if _attributes(u).get("custom:tenant_id") == tenant_id]
+        mine = [u for u in users if _attributes(u).get(TENANT_ATTRIBUTE) == tenant_id]
         if not mine:
             return None
         user = mine[0]
         groups = self._client.admin_list_groups_for_user(UserPoolId=self._pool, Username=user["Username"])
         held = {g["GroupName"] for g in groups.get("Groups", [])}
         return _reviewer(user, [r for r in ROLES if r in held])
+
+    def invite(self, tenant_id: str, email: str, name: str | None, roles: list[Role]) -> Reviewer:
+        """A new account (AdminCreateUser): Cognito e-mails a temporary password, which the reviewer replaces at
+        their first sign-in (NEW_PASSWORD_REQUIRED) before setting up an authenticator app. Conflict when the
+        e-mail has an account already."""
+        attributes = [
+            {"Name": "email", "Value": email},
+            {"Name": "email_verified", "Value": "true"},
+            {"Name": TENANT_ATTRIBUTE, "Value": tenant_id},
+            *([{"Name": "name", "Value": name}] if name else []),
+        ]
+        try:
+            created = self._client.admin_create_user(
+                UserPoolId=self._pool,
+                Username=email,
+                UserAttributes=attributes,
+                DesiredDeliveryMediums=["EMAIL"],
+            )["User"]
+        except self._client.exceptions.UsernameExistsException as exc:
+            raise Conflict(f"{email} has an account already", path="email") from exc
+        except self._client.exceptions.InvalidParameterException as exc:
+            # An address the model accepts but Cognito does not (its own rules for user names and e-mails).
+            raise InvalidInput(
+                f"email: {exc.response['Error'].get('Message', 'not accepted')}", path="email"
+            ) from exc
+        for role in roles:
+            self._client.admin_add_user_to_group(
+                UserPoolId=self._pool, Username=created["Username"], GroupName=role
+            )
+        return _reviewer(created, roles)
+
+    def update(self, tenant_id: str, who: str, *, roles: list[Role] | None, enabled: bool | None) -> Reviewer:
+        """Set an account's roles (its groups) and whether it may sign in; NotFound outside the tenant."""
+        found = self.find(tenant_id, who)
+        if found is None:
+            raise NotFound(f"no reviewer {who!r}", reviewer=who)
+        username = self._username(found)
+        if roles is not None:
+            for role in ROLES:
+                if role in roles and role not in found.roles:
+                    self._client.admin_add_user_to_group(
+                        UserPoolId=self._pool, Username=username, GroupName=role
+                    )
+                elif role not in roles and role in found.roles:
+                    self._client.admin_remove_user_from_group(
+                        UserPoolId=self._pool, Username=username, GroupName=role
+                    )
+        if enabled is not None and enabled != found.enabled:
+            action = self._client.admin_enable_user if enabled else self._client.admin_disable_user
+            action(UserPoolId=self._pool, Username=username)
+        return found.model_copy(
+            update={
+                "roles": roles if roles is not None else found.roles,
+                "enabled": found.enabled if enabled is None else enabled,
+            }
+        )
+
+    def _username(self, reviewer: Reviewer) -> str:
+        response = self._client.list_users(UserPoolId=self._pool, Filter=f'sub = "{reviewer.id}"', Limit=1)
+        users = response["Users"]
+        return str(users[0]["Username"]) if users else reviewer.email or reviewer.id
 
     def _users(self, operation: str, **arguments: Any) -> list[dict[str, Any]]:
         paginator = self._client.get_paginator(operation)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, Field
 
+from arbiter.api import content_types
 from arbiter.api.openapi import responses
 from arbiter.api.review_schemas import AssignRequest, ReviewCaseView, review_case_view
 from arbiter.domain.case import Case
@@ -55,6 +57,27 @@ def review_team_router(deps: Callable[[], Dependencies], caller: Callable[[], Pr
     )
     def reviewers() -> ReviewerList:
         return ReviewerList(items=review_team.list_reviewers(deps().reviewer_directory, caller()))
+
+    @router.post(
+        "/v1/admin/reviewers",
+        summary="Invite a reviewer: Cognito e-mails a temporary password, replaced at the first sign-in",
+        operation_id="inviteReviewer",
+        tags=["admin"],
+        responses=responses(403, 409, status=201, description="The new account"),
+    )
+    def invite(body: review_team.InviteRequest) -> Response[Reviewer]:
+        reviewer = review_team.invite_reviewer(deps().reviewer_directory, caller(), body)
+        return Response(201, content_types.APPLICATION_JSON, reviewer)
+
+    @router.patch(
+        "/v1/admin/reviewers/<reviewer_id>",
+        summary="Change a reviewer's roles, or disable or enable their account",
+        operation_id="changeReviewer",
+        tags=["admin"],
+        responses=responses(403, 404),
+    )
+    def change(reviewer_id: str, body: review_team.ReviewerChange) -> Reviewer:
+        return review_team.change_reviewer(deps().reviewer_directory, caller(), reviewer_id, body)
 
     @router.post(
         "/v1/review/cases/<case_id>/assign",

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, EmailStr, Field, field_validator
 
 from arbiter.domain.case import SYSTEM, Assignee, Case, CaseState, EscalationRole
-from arbiter.domain.errors import Conflict, InvalidInput
+from arbiter.domain.errors import Conflict, InvalidInput, NotAllowed
 from arbiter.domain.escalation import EscalatedCaseRoleMissing, valid_escalation_role
-from arbiter.domain.principal import Principal
+from arbiter.domain.principal import ROLES, Principal, Role
 from arbiter.domain.reviewer import Reviewer
 from arbiter.services.cases import CaseDeps, rerun_lost_races
 from arbiter.services.dashboard import sla_hours_of
@@ -85,6 +85,50 @@ class BulkAssignRequest(BaseModel):
     to: str | None = Field(
         max_length=320, description='"me", a colleague\'s id or e-mail, or null to unassign'
     )
+
+
+class ReviewerAdmin(ReviewerDirectory, Protocol):
+    """The directory, with the admin's changes: invite, roles, enable or disable."""
+
+    def invite(self, tenant_id: str, email: str, name: str | None, roles: list[Role]) -> Reviewer: ...
+
+    def update(
+        self, tenant_id: str, who: str, *, roles: list[Role] | None, enabled: bool | None
+    ) -> Reviewer: ...
+
+
+class InviteRequest(BaseModel):
+    """A new reviewer: Cognito e-mails them a temporary password."""
+
+    email: EmailStr
+    name: str | None = Field(default=None, max_length=200)
+    roles: list[Role] = Field(min_length=1, max_length=len(ROLES))
+
+
+class ReviewerChange(BaseModel):
+    """An account's roles and whether it may sign in (fields left out stay as they are)."""
+
+    roles: list[Role] | None = Field(default=None, min_length=1, max_length=len(ROLES))
+    enabled: bool | None = None
+
+
+def invite_reviewer(directory: ReviewerAdmin, principal: Principal, request: InviteRequest) -> Reviewer:
+    """An admin invites a reviewer into their tenant."""
+    principal.require("admin", "inviting reviewers")
+    roles = [r for r in ROLES if r in request.roles]
+    return directory.invite(principal.tenant_id, str(request.email).lower(), request.name, roles)
+
+
+def change_reviewer(
+    directory: ReviewerAdmin, principal: Principal, reviewer_id: str, change: ReviewerChange
+) -> Reviewer:
+    """An admin changes a reviewer's roles or disables them; never their own account (403), so a tenant keeps an
+    admin who can undo it."""
+    principal.require("admin", "changing reviewers")
+    if reviewer_id == principal.id or reviewer_id == principal.email:
+        raise NotAllowed("you cannot change your own account: ask another admin", reviewer=reviewer_id)
+    roles = [r for r in ROLES if r in change.roles] if change.roles is not None else None
+    return directory.update(principal.tenant_id, reviewer_id, roles=roles, enabled=change.enabled)
 
 
 def list_reviewers(directory: ReviewerDirectory, principal: Principal) -> list[Reviewer]:
