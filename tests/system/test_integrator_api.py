@@ -54,7 +54,12 @@ def test_the_key_also_works_as_x_api_key_or_api_key_scheme(tenant, header):
     )
     response = httpx.get(f"{tenant.stack.api_url}/v1/workflows", headers=headers)
     assert response.status_code == 200
-    assert {w["id"] for w in response.json()["items"]} == {"kyb", "kyc", "manual-review", "merchant-underwriting"}
+    assert {w["id"] for w in response.json()["items"]} == {
+        "kyb",
+        "kyc",
+        "manual-review",
+        "merchant-underwriting",
+    }
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import secrets
 
+import pytest
+
 from arbiter.adapters.cognito import CognitoReviewerDirectory
+from arbiter.domain.errors import Conflict, InvalidInput, NotFound
 from tests.support.reviewers import create_reviewer
 
 
@@ -51,3 +54,47 @@ def test_the_directory_finds_one_reviewer_by_id_or_email_within_the_tenant(stack
     assert directory.find(tenant_id, 'x" or email ^= "') is None
     assert directory.find(tenant_id, "nobody@example.com") is None
     assert directory.find(tenant_id, "\x00\x1f") is None
+
+
+def test_an_invited_reviewer_has_the_tenant_and_roles_and_must_choose_a_password(stack):
+    tenant_id = f"t-{secrets.token_hex(4)}"
+    cognito = stack.client("cognito-idp")
+    pool = stack.physical_id("ReviewerPool")
+    directory = CognitoReviewerDirectory(cognito, pool)
+    email = f"invited-{secrets.token_hex(3)}@{tenant_id}.example.com"
+
+    invited = directory.invite(tenant_id, email, "Ina Vited", ["reviewer"])
+
+    assert (invited.email, invited.name, invited.roles, invited.enabled) == (
+        email,
+        "Ina Vited",
+        ["reviewer"],
+        True,
+    )
+    user = cognito.admin_get_user(UserPoolId=pool, Username=email)
+    attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+    assert (attributes["custom:tenant_id"], user["UserStatus"]) == (tenant_id, "FORCE_CHANGE_PASSWORD")
+    assert directory.find(tenant_id, email) == invited.model_copy(update={"id": attributes["sub"]})
+    with pytest.raises(Conflict):
+        directory.invite(tenant_id, email, None, ["viewer"])
+    with pytest.raises(InvalidInput) as caught:
+        directory.invite(tenant_id, "not an address", None, ["viewer"])
+    assert caught.value.path == "email"
+
+
+def test_an_admin_changes_roles_and_switches_accounts_off_only_in_their_tenant(stack):
+    tenant_id = f"t-{secrets.token_hex(4)}"
+    cognito = stack.client("cognito-idp")
+    pool = stack.physical_id("ReviewerPool")
+    directory = CognitoReviewerDirectory(cognito, pool)
+    email = create_reviewer(stack, tenant_id, "reviewer")
+
+    changed = directory.update(tenant_id, email, roles=["senior"], enabled=False)
+
+    assert (changed.roles, changed.enabled) == (["senior"], False)
+    stored = directory.find(tenant_id, email)
+    assert stored is not None
+    assert (stored.roles, stored.enabled) == (["senior"], False)
+    with pytest.raises(NotFound):
+        directory.update(f"other-{tenant_id}", email, roles=["admin"], enabled=True)
+    assert directory.find(tenant_id, email).roles == ["senior"]  # the other tenant's admin changed nothing
