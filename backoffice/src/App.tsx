@@ -7,6 +7,7 @@ import { loadConfig, type SiteConfig } from "./config";
 import type { Me } from "./model";
 import { here, link, navigate, useRoute } from "./router";
 import { CaseView } from "./views/CaseView";
+import { ApiKeys } from "./views/ApiKeys";
 import { Dashboard } from "./views/Dashboard";
 import { Reviewers } from "./views/Reviewers";
 import { Queue } from "./views/Queue";
@@ -77,6 +78,15 @@ export function App() {
               Reviewers
             </a>
           )}
+          {me?.roles.includes("admin") && (
+            <a
+              href="/admin/api-keys"
+              onClick={link("/admin/api-keys")}
+              aria-current={route.page === "api-keys" ? "page" : undefined}
+            >
+              API keys
+            </a>
+          )}
         </nav>
         <div class="who">
           {me && (
@@ -102,6 +112,7 @@ export function App() {
         {route.page === "case" && <CaseView id={route.id} me={me} />}
         {route.page === "dashboard" && <Dashboard />}
         {route.page === "reviewers" && <Reviewers me={me} />}
+        {route.page === "api-keys" && <ApiKeys me={me} />}
         {route.page === "missing" && <ErrorBox error="There is no such page." />}
       </main>
     </div>

@@ -7,6 +7,7 @@ export type Route =
   | { page: "case"; id: string }
   | { page: "dashboard" }
   | { page: "reviewers" }
+  | { page: "api-keys" }
   | { page: "missing" };
 
 export function parse(location: Location = window.location): Route {
@@ -16,6 +17,7 @@ export function parse(location: Location = window.location): Route {
   if (path === "/") return { page: "queue" };
   if (path === "/dashboard") return { page: "dashboard" };
   if (path === "/admin/reviewers") return { page: "reviewers" };
+  if (path === "/admin/api-keys") return { page: "api-keys" };
   const match = /^\/cases\/([^/]+)$/.exec(path);
   if (match) return { page: "case", id: decodeURIComponent(match[1]) };
   return { page: "missing" };

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 import arbiter.snapstart  # noqa: F401 - registers the SnapStart runtime hooks (template.yaml: SnapStart)
 from arbiter import bootstrap
 from arbiter.api import content_types
+from arbiter.api.admin_api_keys import admin_api_keys_router
 from arbiter.api.admin_rule_sets import admin_rule_sets_router
 from arbiter.api.admin_workflows import admin_workflows_router
 from arbiter.api.auth import bearer_token
@@ -110,6 +111,7 @@ app: RestApi[Principal] = RestApi(
 )
 reviewer = app.caller
 app.include_router(admin_rule_sets_router(deps, reviewer))
+app.include_router(admin_api_keys_router(deps, reviewer))
 app.include_router(admin_workflows_router(deps, reviewer))
 app.include_router(review_alerts_router(deps, reviewer))
 app.include_router(review_evidence_router(deps, reviewer))

@@ -87,3 +87,22 @@ def test_an_invited_reviewer_sets_a_password_and_an_authenticator_then_decides(o
     other.get_by_label("Password").fill(CHOSEN)
     other.get_by_role("button", name="Sign in").click()
     expect(other.get_by_role("alert")).to_have_text("Wrong email or password.")
+
+
+def test_an_admin_creates_a_key_sees_it_once_and_revokes_it(open_browser, stack, tenant):
+    admin = open_browser()
+    admin.open("/admin/api-keys")
+    admin.sign_in(create_reviewer(stack, tenant.id, "admin"))
+    page = admin.page
+    page.get_by_label("What it is for").fill("checkout")
+    page.get_by_role("button", name="Create key").click()
+    key = page.get_by_test_id("new-key-value").inner_text().strip()
+    assert tenant.api(key=key).get("/v1/workflows").status_code == 200
+    page.reload()
+    expect(page.get_by_test_id("new-key")).to_have_count(0)  # shown once
+    row = page.locator("tr", has_text="checkout")
+    expect(row).to_contain_text(key[:4])
+    assert key not in page.content()
+    admin.screenshot("api-keys")
+    row.get_by_role("button", name="Revoke").click()
+    expect(row).to_contain_text("revoked")

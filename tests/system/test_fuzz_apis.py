@@ -306,7 +306,10 @@ def world(stack: Any) -> Iterator[World]:
             "step_id": ["company", "address", "ownership", "contact", "documents"],
         }
     )
+    spare = tenant.reviewer("admin").post("/v1/admin/api-keys", json={"label": "a key to revoke"})
+    assert spare.status_code == 201, spare.text
     world.values = {
+        "spare_key_id": spare.json()["id"],
         "merchant_entity": merchant_entity,
         "collecting": collecting,
         "to_submit": to_submit,
@@ -568,6 +571,9 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
             ("backtestRuleSetVersion", {"path_parameters": version, "body": {"workflow": "manual-review"}}),
             ("publishRuleSetVersion", {"path_parameters": version}),
             ("createRuleSet", {"body": v["rule_set"]}),
+            ("listApiKeys", {}),
+            ("createApiKey", {"body": {"label": "fuzz"}}),
+            ("revokeApiKey", {"path_parameters": {"key_id": v["spare_key_id"]}}),
             ("inviteReviewer", {"body": {"email": invited, "roles": ["viewer"]}}),
             (
                 "changeReviewer",

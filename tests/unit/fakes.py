@@ -149,6 +149,22 @@ class InMemoryTenants:
             raise Conflict("this API key is already issued")
         self.keys[key.key_hash] = key.model_copy(deep=True)
 
+    def api_keys(self, tenant_id: str) -> list[ApiKey]:
+        return [k.model_copy(deep=True) for k in self.keys.values() if k.tenant_id == tenant_id]
+
+    def revoke_api_key(self, tenant_id: str, key_id: str, at: dt.datetime) -> ApiKey:
+        key = next((k for k in self.keys.values() if k.tenant_id == tenant_id and k.key_id == key_id), None)
+        if key is None:
+            raise NotFound(f"no API key {key_id!r}", key_id=key_id)
+        if not key.revoked:
+            self.keys[key.key_hash] = key.model_copy(update={"revoked": True, "revoked_at": at})
+        return self.keys[key.key_hash].model_copy(deep=True)
+
+    def record_key_use(self, key: ApiKey, day: dt.date) -> None:
+        stored = self.keys.get(key.key_hash)
+        if stored is not None and (stored.last_used_on is None or stored.last_used_on < day):
+            self.keys[key.key_hash] = stored.model_copy(update={"last_used_on": day})
+
     def get_api_key(self, key_hash: str) -> ApiKey | None:
         self.reads.append(("key", key_hash))
         found = self.keys.get(key_hash)

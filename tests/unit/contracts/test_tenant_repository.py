@@ -166,3 +166,29 @@ def test_an_unknown_tier_is_invalid_naming_the_field_and_changes_nothing(
     with pytest.raises(InvalidInput):
         plans.move_key(key, "platinum")
     assert tier_of(key.key_id) == "standard"
+
+
+def test_a_tenants_keys_are_listed_used_once_a_day_and_revoked_within_the_tenant(
+    tenants: TenantRepository, backend: Backend
+) -> None:
+    t = backend.tenant_id
+    tenants.add(a_tenant(t))
+    first = an_api_key(t, f"arb_{secrets.token_hex(16)}")
+    second = an_api_key(t, f"arb_{secrets.token_hex(16)}").model_copy(update={"key_id": "key-2"})
+    tenants.add_api_key(first)
+    tenants.add_api_key(second)
+    day = dt.date(2026, 12, 6)
+    tenants.record_key_use(first, day)
+    tenants.record_key_use(first, day - dt.timedelta(days=1))  # an older day never moves it back
+    listed = {k.key_id: k for k in tenants.api_keys(t)}
+    assert set(listed) == {first.key_id, second.key_id}
+    assert (listed[first.key_id].last_used_on, listed[second.key_id].last_used_on) == (day, None)
+    assert tenants.api_keys(backend.other_tenant()) == []
+
+    with pytest.raises(NotFound):
+        tenants.revoke_api_key(backend.other_tenant(), first.key_id, dt.datetime(2026, 12, 6, tzinfo=dt.UTC))
+    revoked = tenants.revoke_api_key(t, first.key_id, dt.datetime(2026, 12, 6, 12, tzinfo=dt.UTC))
+    assert revoked.revoked
+    stored = tenants.get_api_key(first.key_hash)
+    assert stored is not None
+    assert (stored.revoked, stored.last_used_on) == (True, day)

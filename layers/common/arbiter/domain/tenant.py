@@ -124,6 +124,9 @@ class ApiKey(BaseModel):
     )
     created_at: dt.datetime
     revoked: bool = False
+    revoked_at: dt.datetime | None = None
+    #: The last day a request was authenticated with it (recorded at most once a day per authorizer instance).
+    last_used_on: dt.date | None = None
 
 
 def hash_api_key(key: str) -> str:

@@ -16,16 +16,19 @@ again meanwhile): a revoked key keeps working that long in a warm authorizer.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from arbiter.domain.collection import is_collection_token
 from arbiter.domain.errors import TooManyRequests, Unauthenticated
-from arbiter.domain.tenant import hash_api_key
+from arbiter.domain.tenant import ApiKey, hash_api_key
 from arbiter.services.collection import authenticate_collection_token
 from arbiter.services.ports import AuthFailureCounter, CollectionLinkRepository, TenantRepository
 from arbiter.services.tenants import authenticate_api_key
+
+log = logging.getLogger(__name__)
 
 __all__ = ["AuthorizationDeps", "AuthorizedKey", "FailureLimit", "VerifiedKeys", "authorize"]
 
@@ -129,6 +132,7 @@ def authorize(deps: AuthorizationDeps, presented_key: str | None, source: str) -
     except Unauthenticated:
         deps.auth_failures.record(source, window, expires_at=window + limit.window)
         raise
+    _note_use(deps.tenants, stored, now.date())
     authorized = AuthorizedKey(
         tenant_id=tenant.id,
         key_id=stored.key_id,
@@ -152,3 +156,19 @@ def _authorize_collection_token(deps: AuthorizationDeps, token: str) -> Authoriz
         kind="collection",
         case_id=link.case_id,
     )
+
+
+#: The day each key's use was last noted by this instance: one write a day per key and instance at most.
+_NOTED: dict[str, dt.date] = {}
+
+
+def _note_use(tenants: TenantRepository, key: ApiKey, day: dt.date) -> None:
+    """Record that `key` was used today (what admins see as its last use); a failure to record never refuses it."""
+    if _NOTED.get(key.key_hash) == day:
+        return
+    try:
+        tenants.record_key_use(key, day)
+    except Exception:
+        log.warning("could not record the use of API key %s", key.key_id, exc_info=True)
+        return
+    _NOTED[key.key_hash] = day

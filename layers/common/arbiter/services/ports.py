@@ -49,6 +49,14 @@ class TenantRepository(Protocol):
     def get(self, tenant_id: str) -> Tenant | None: ...
     def add_api_key(self, key: ApiKey) -> None: ...
     def get_api_key(self, key_hash: str) -> ApiKey | None: ...
+    def api_keys(self, tenant_id: str) -> list[ApiKey]:
+        """The tenant's keys, revoked ones included, with the day each was last used."""
+
+    def revoke_api_key(self, tenant_id: str, key_id: str, at: dt.datetime) -> ApiKey:
+        """Revoke one of the tenant's keys; NotFound for another tenant's or an unknown id."""
+
+    def record_key_use(self, key: ApiKey, day: dt.date) -> None:
+        """Note the day a key was used (one write a day at most)."""
 
 
 class CollectionLinkRepository(Protocol):

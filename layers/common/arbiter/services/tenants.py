@@ -8,6 +8,7 @@ import secrets
 from pydantic import ValidationError
 
 from arbiter.domain.errors import InvalidInput, NotFound, Unauthenticated
+from arbiter.domain.principal import Principal
 from arbiter.domain.tenant import (
     DEFAULT_TIER,
     MIN_API_KEY_LENGTH,
@@ -20,7 +21,16 @@ from arbiter.domain.tenant import (
 )
 from arbiter.services.ports import TenantRepository, UsagePlans
 
-__all__ = ["authenticate_api_key", "change_setting", "change_tier", "create_tenant", "issue_api_key"]
+__all__ = [
+    "api_keys_of",
+    "authenticate_api_key",
+    "change_setting",
+    "change_tier",
+    "create_api_key",
+    "create_tenant",
+    "issue_api_key",
+    "revoke_api_key",
+]
 
 
 def _now() -> dt.datetime:
@@ -106,18 +116,42 @@ def issue_api_key(
         raise InvalidInput(f"an API key has at least {MIN_API_KEY_LENGTH} characters", path="key")
     if tenants.get(tenant_id) is None:
         raise NotFound(f"tenant {tenant_id} does not exist", tenant_id=tenant_id)
+    return _issue(tenants, tenant_id, label, key)[0]
+
+
+def _issue(
+    tenants: TenantRepository, tenant_id: str, label: str, key: str | None = None
+) -> tuple[str, ApiKey]:
     plaintext = key or generate_api_key()
-    tenants.add_api_key(
-        ApiKey(
-            key_hash=hash_api_key(plaintext),
-            tenant_id=tenant_id,
-            key_id=secrets.token_hex(8),
-            label=label,
-            prefix=key_prefix(plaintext),
-            created_at=_now(),
-        )
+    stored = ApiKey(
+        key_hash=hash_api_key(plaintext),
+        tenant_id=tenant_id,
+        key_id=secrets.token_hex(8),
+        label=label,
+        prefix=key_prefix(plaintext),
+        created_at=_now(),
     )
-    return plaintext
+    tenants.add_api_key(stored)
+    return plaintext, stored
+
+
+def api_keys_of(tenants: TenantRepository, principal: Principal) -> list[ApiKey]:
+    """The tenant's API keys for its admins, newest first: never the keys themselves, only their first characters."""
+    principal.require("admin", "reading API keys")
+    return sorted(tenants.api_keys(principal.tenant_id), key=lambda k: k.created_at, reverse=True)
+
+
+def create_api_key(tenants: TenantRepository, principal: Principal, label: str) -> tuple[str, ApiKey]:
+    """A new key for the admin's tenant: (the key, shown this once; its stored record)."""
+    principal.require("admin", "creating API keys")
+    return _issue(tenants, principal.tenant_id, label.strip())
+
+
+def revoke_api_key(tenants: TenantRepository, principal: Principal, key_id: str) -> ApiKey:
+    """Revoke a key of the admin's tenant: refused from the next request that is not served from the authorizer's
+    cache (`AuthorizerCacheSeconds`)."""
+    principal.require("admin", "revoking API keys")
+    return tenants.revoke_api_key(principal.tenant_id, key_id, _now())
 
 
 def authenticate_api_key(tenants: TenantRepository, key: str | None) -> tuple[Tenant, ApiKey]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -84,7 +85,14 @@ class DynamoTenantRepository:
 
     def add_api_key(self, key: ApiKey) -> None:
         """Store a key's hash; Conflict if that hash exists (the same key issued twice)."""
-        item = {"pk": keys.api_key_pk(key.key_hash), "sk": keys.API_KEY_SK, "data": key.model_dump_json()}
+        item = {
+            "pk": keys.api_key_pk(key.key_hash),
+            "sk": keys.API_KEY_SK,
+            "data": key.model_dump_json(),
+            # The tenant's keys, listed by admins (ByTenant).
+            "tenant_pk": keys.tenant_index_pk(key.tenant_id, "APIKEY"),
+            "tenant_sk": key.key_id,
+        }
         try:
             self._client.put_item(
                 TableName=self._table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
@@ -100,7 +108,83 @@ class DynamoTenantRepository:
             TableName=self._table, Key=to_item({"pk": keys.api_key_pk(key_hash), "sk": keys.API_KEY_SK})
         )
         item = response.get("Item")
-        return ApiKey.model_validate_json(from_item(item)["data"]) if item else None
+        return _api_key(from_item(item)) if item else None
+
+    def api_keys(self, tenant_id: str) -> list[ApiKey]:
+        """The tenant's keys, revoked ones included (a Query on ByTenant, then the keys' own items for the day each
+        was last used, which the index does not carry)."""
+        found: list[ApiKey] = []
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "ByTenant",
+            "KeyConditionExpression": "tenant_pk = :p",
+            "ExpressionAttributeValues": to_item({":p": keys.tenant_index_pk(tenant_id, "APIKEY")}),
+        }
+        while True:
+            response = self._client.query(**request)
+            found += [ApiKey.model_validate_json(from_item(i)["data"]) for i in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                break
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        used: dict[str, dt.date] = {}
+        for start in range(0, len(found), 100):
+            wanted = [
+                to_item({"pk": keys.api_key_pk(k.key_hash), "sk": keys.API_KEY_SK})
+                for k in found[start : start + 100]
+            ]
+            pending: dict[str, Any] = {
+                self._table: {"Keys": wanted, "ProjectionExpression": "pk, last_used_on"}
+            }
+            while pending:
+                answer = self._client.batch_get_item(RequestItems=pending)
+                for raw in answer.get("Responses", {}).get(self._table, []):
+                    item = from_item(raw)
+                    if item.get("last_used_on"):
+                        used[item["pk"]] = dt.date.fromisoformat(item["last_used_on"])
+                pending = answer.get("UnprocessedKeys") or {}
+        return [
+            k.model_copy(update={"last_used_on": used.get(keys.api_key_pk(k.key_hash))}) if used else k
+            for k in found
+        ]
+
+    def revoke_api_key(self, tenant_id: str, key_id: str, at: dt.datetime) -> ApiKey:
+        """Revoke one of the tenant's keys (again: no change); NotFound for another tenant's or an unknown id."""
+        key = next((k for k in self.api_keys(tenant_id) if k.key_id == key_id), None)
+        if key is None:
+            raise NotFound(f"no API key {key_id!r}", key_id=key_id)
+        if key.revoked:
+            return key
+        revoked = key.model_copy(update={"revoked": True, "revoked_at": at, "last_used_on": None})
+        self._client.update_item(
+            TableName=self._table,
+            Key=to_item({"pk": keys.api_key_pk(key.key_hash), "sk": keys.API_KEY_SK}),
+            UpdateExpression="SET #data = :data",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={"#data": "data"},
+            ExpressionAttributeValues=to_item({":data": revoked.model_dump_json(exclude={"last_used_on"})}),
+        )
+        return revoked.model_copy(update={"last_used_on": key.last_used_on})
+
+    def record_key_use(self, key: ApiKey, day: dt.date) -> None:
+        """Note that `key` was used on `day` (one write a day at most: a later one for the same day changes nothing).
+        It also indexes a key stored before keys were listed by tenant."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=to_item({"pk": keys.api_key_pk(key.key_hash), "sk": keys.API_KEY_SK}),
+                UpdateExpression="SET last_used_on = :day, tenant_pk = :tpk, tenant_sk = :id",
+                ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(last_used_on) OR last_used_on < :day)",
+                ExpressionAttributeValues=to_item(
+                    {
+                        ":day": day.isoformat(),
+                        ":tpk": keys.tenant_index_pk(key.tenant_id, "APIKEY"),
+                        ":id": key.key_id,
+                    }
+                ),
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     def all(self) -> Iterator[Tenant]:
         """Every tenant, one page of the ByTenant index at a time (for scheduled jobs, not request paths)."""
@@ -117,3 +201,9 @@ class DynamoTenantRepository:
             if "LastEvaluatedKey" not in response:
                 return
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def _api_key(item: dict[str, Any]) -> ApiKey:
+    key = ApiKey.model_validate_json(item["data"])
+    used = item.get("last_used_on")
+    return key.model_copy(update={"last_used_on": dt.date.fromisoformat(used)}) if used else key
