@@ -65,9 +65,12 @@ def test_reviewers_work_an_alert_from_the_queue_to_a_filed_report(tenant, bus_ev
     view = detail.json()
     assert view["alert"]["scenario"] == "velocity-spike"
     assert view["hits"][0]["rule_id"] == "velocity-spike"
-    assert view["hits"][0]["values"] and view["hits"][0]["explanation"]
+    assert view["hits"][0]["values"]
+    assert view["hits"][0]["explanation"]
     assert [t["id"] for t in view["transactions"]] == ["acme-queue-1-tx-5", "acme-queue-1-tx-6"]
-    assert [t["id"] for t in view["customer_transactions"]] == [f"acme-queue-1-tx-{n}" for n in range(6, -1, -1)]
+    assert [t["id"] for t in view["customer_transactions"]] == [
+        f"acme-queue-1-tx-{n}" for n in range(6, -1, -1)
+    ]
     assert view["customer"] == {
         "id": "acme-queue-1",
         "case_id": None,
