@@ -119,6 +119,16 @@ def test_reviewers_work_an_alert_from_the_queue_to_a_filed_report(tenant, bus_ev
     ]
     still_open = viewer.get("/v1/review/alerts", params={"status": "open"})
     assert [a["id"] for a in still_open.json()["items"]] == [other]
+    counts = reviewer.get("/v1/review/alerts/counts")
+    assert counts.status_code == 200, counts.text
+    assert counts.json() == {
+        "open": 1,
+        "unassigned": 1,
+        "mine": 0,
+        "escalated": 0,
+        "by_severity": {"high": 1},
+        "truncated": False,
+    }
 
     wanted = {"alert.assigned", "alert.noted", "alert.escalated", "alert.report_filed", "alert.closed"}
     seen: dict[str, dict[str, Any]] = {}

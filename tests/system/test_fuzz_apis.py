@@ -470,6 +470,7 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
             ("unassignReviewCase", {"path_parameters": {"case_id": v["in_review"]}}),
             ("addReviewNote", {"path_parameters": {"case_id": v["in_review"]}, "body": {"text": "fuzz"}}),
             ("listAlerts", {"query": {"status": "open", "limit": 5}}),
+            ("countAlerts", {}),
             ("getAlert", {"path_parameters": {"alert_id": v["alert_id"]}}),
             ("assignAlert", {"path_parameters": {"alert_id": v["alert_id"]}, "body": {"assignee": "me"}}),
             ("addAlertNote", {"path_parameters": {"alert_id": v["alert_id"]}, "body": {"text": "fuzz"}}),

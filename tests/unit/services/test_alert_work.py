@@ -211,3 +211,24 @@ def test_a_reviewers_change_and_a_joining_transaction_never_overwrite_each_other
             deps.transactions.alert_history("acme", alert_id)[0],
             [],
         )
+
+
+def test_the_queues_counts_are_of_open_alerts(deps):
+    first = open_alert(deps, "cust-1")
+    second = open_alert(deps, "cust-2")
+    third = open_alert(deps, "cust-3")
+    alerts.assign_alert(deps, REVIEWER, first, "rev-1")
+    alerts.assign_alert(deps, REVIEWER, second, "rev-2")
+    alerts.escalate_alert(deps, REVIEWER, second, "mule pattern")
+    alerts.close_alert(deps, REVIEWER, third, "no_action", "known merchant")
+    open_alert(deps, "cust-4")
+    counts = alerts.count_open_alerts(deps, REVIEWER)
+    assert (counts.open, counts.unassigned, counts.mine, counts.escalated, counts.truncated) == (
+        3,
+        1,
+        1,
+        1,
+        False,
+    )
+    assert counts.by_severity == {"high": 3}
+    assert alerts.count_open_alerts(deps, OTHER_TENANT).open == 0

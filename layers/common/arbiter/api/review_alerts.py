@@ -3,6 +3,7 @@ to decide it, assignment, notes and dispositions (close, escalate, report filed)
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from arbiter.bootstrap import Dependencies
 
 __all__ = [
+    "AlertCountsView",
     "AlertDetailView",
     "AlertListView",
     "AlertView",
@@ -124,6 +126,17 @@ class AlertListView(BaseModel):
 
     items: list[AlertView]
     cursor: str | None = None
+
+
+class AlertCountsView(BaseModel):
+    """Open alerts: in all, unassigned, the caller's, escalated, per severity (over the newest 2,000 open)."""
+
+    open: int
+    unassigned: int
+    mine: int
+    escalated: int
+    by_severity: dict[str, int]
+    truncated: bool = Field(description="More open alerts exist than were counted")
 
 
 class AlertActionView(BaseModel):
@@ -260,6 +273,17 @@ def review_alerts_router(deps: Callable[[], Dependencies], caller: Callable[[], 
         )
         page = alerts.list_alerts(deps(), principal, filters, cursor, limit)
         return AlertListView(items=[alert_view(a) for a in page.items], cursor=page.cursor)
+
+    @router.get(
+        "/v1/review/alerts/counts",
+        summary="The alerts queue's counts: open alerts, unassigned, yours, escalated, per severity",
+        operation_id="countAlerts",
+        tags=["review"],
+        responses=responses(403),
+    )
+    def count_alerts() -> AlertCountsView:
+        counts = alerts.count_open_alerts(deps(), caller())
+        return AlertCountsView(**dataclasses.asdict(counts))
 
     @router.get(
         "/v1/review/alerts/<alert_id>",

@@ -32,6 +32,7 @@ __all__ = [
     "ALERT_TRANSACTIONS_SHOWN",
     "CUSTOMER_HISTORY_DAYS",
     "CUSTOMER_TRANSACTIONS_SHOWN",
+    "AlertCounts",
     "AlertDeps",
     "AlertDetail",
     "AlertStore",
@@ -39,11 +40,14 @@ __all__ = [
     "alert_detail",
     "assign_alert",
     "close_alert",
+    "count_open_alerts",
     "escalate_alert",
     "file_report",
     "list_alerts",
 ]
 
+#: The most open alerts the queue's counts look at (newest first); beyond, the counts say they are truncated.
+COUNTED_ALERTS = 2000
 #: The investigation view's bounds: the alert's own transactions, and the customer's recent ones.
 ALERT_TRANSACTIONS_SHOWN = 100
 CUSTOMER_TRANSACTIONS_SHOWN = 200
@@ -62,6 +66,19 @@ class AlertDetail:
     customer_transactions: list[DecidedTransaction] = field(default_factory=list)
     #: The customer's onboarding record when it was approved through Arbiter (case id, risk level).
     onboarding: MonitoredEntity | None = None
+
+
+@dataclass
+class AlertCounts:
+    """The open alerts the queue shows: in all, unassigned, the reviewer's, escalated, and per severity."""
+
+    open: int = 0
+    unassigned: int = 0
+    mine: int = 0
+    escalated: int = 0
+    by_severity: dict[str, int] = field(default_factory=dict)
+    #: More open alerts exist than were counted (`COUNTED_ALERTS`, newest first).
+    truncated: bool = False
 
 
 class AlertStore(Protocol):
@@ -111,6 +128,27 @@ def list_alerts(
     """The caller's tenant's alerts passing `filters`, newest first."""
     principal.require("viewer", "reading alerts")
     return deps.transactions.list_alerts(principal.tenant_id, filters, cursor, limit)
+
+
+def count_open_alerts(deps: AlertDeps, principal: Principal) -> AlertCounts:
+    """The queue's counts over the newest `COUNTED_ALERTS` open alerts of the caller's tenant."""
+    principal.require("viewer", "reading alerts")
+    counts = AlertCounts()
+    cursor: str | None = None
+    while True:
+        page = deps.transactions.list_alerts(principal.tenant_id, AlertFilters(status="open"), cursor, 100)
+        for alert in page.items:
+            if counts.open == COUNTED_ALERTS:
+                counts.truncated = True
+                return counts
+            counts.open += 1
+            counts.unassigned += alert.assignee is None
+            counts.mine += alert.assignee == principal.id
+            counts.escalated += alert.escalated_at is not None
+            counts.by_severity[alert.severity] = counts.by_severity.get(alert.severity, 0) + 1
+        cursor = page.cursor
+        if cursor is None:
+            return counts
 
 
 def _alert(deps: AlertDeps, principal: Principal, alert_id: str) -> Alert:
