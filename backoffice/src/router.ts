@@ -6,6 +6,8 @@ export type Route =
   | { page: "queue" }
   | { page: "case"; id: string }
   | { page: "dashboard" }
+  | { page: "alerts" }
+  | { page: "alert"; id: string }
   | { page: "missing" };
 
 export function parse(location: Location = window.location): Route {
@@ -14,6 +16,9 @@ export function parse(location: Location = window.location): Route {
   if (path === "/signin") return { page: "signin", next: params.get("next") || "/" };
   if (path === "/") return { page: "queue" };
   if (path === "/dashboard") return { page: "dashboard" };
+  if (path === "/alerts") return { page: "alerts" };
+  const alert = /^\/alerts\/([^/]+)$/.exec(path);
+  if (alert) return { page: "alert", id: decodeURIComponent(alert[1]) };
   const match = /^\/cases\/([^/]+)$/.exec(path);
   if (match) return { page: "case", id: decodeURIComponent(match[1]) };
   return { page: "missing" };
