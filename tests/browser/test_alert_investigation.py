@@ -19,7 +19,9 @@ pytestmark = pytest.mark.slow  # a browser against the local stack
 BASE = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=3)
 
 
-def send(api: httpx.Client, customer: str, number: int, amount: float, minutes: int, **fields: Any) -> dict[str, Any]:
+def send(
+    api: httpx.Client, customer: str, number: int, amount: float, minutes: int, **fields: Any
+) -> dict[str, Any]:
     response = api.post(
         "/v1/transactions",
         json={
@@ -29,7 +31,11 @@ def send(api: httpx.Client, customer: str, number: int, amount: float, minutes: 
             "currency": "EUR",
             "direction": "outbound",
             "type": "transfer",
-            "counterparty": {"name": "Northwind Trading", "account": "DE89370400440532013000", "country": "DE"},
+            "counterparty": {
+                "name": "Northwind Trading",
+                "account": "DE89370400440532013000",
+                "country": "DE",
+            },
             "time": (BASE + dt.timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z"),
             **fields,
         },
