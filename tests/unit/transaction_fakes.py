@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from arbiter.domain.alert_history import AlertAction, AlertFilters
 from arbiter.domain.errors import ConcurrentUpdate, InvalidInput, TransientError
 from arbiter.domain.events import ArbiterEvent
+from arbiter.domain.monitored import MonitoredEntity
 from arbiter.domain.monitoring import (
     Bucket,
     BucketUpdate,
@@ -63,6 +64,8 @@ class InMemoryTransactions:
     #: (tenant, alert id) -> its history entries, oldest first.
     history_entries: dict[tuple[str, str], list[AlertAction]] = field(default_factory=dict)
     events: list[ArbiterEvent] = field(default_factory=list)
+    #: The monitored index (tenant, entity key) -> record, as a case store keeps it: the risk level's source.
+    monitored: dict[tuple[str, str], MonitoredEntity] = field(default_factory=dict)
     #: Bucket ranges read, for tests of what a decision reads.
     reads: list[int] = field(default_factory=list)
 
@@ -151,6 +154,8 @@ class InMemoryTransactions:
                 if wanted.first <= start <= wanted.last
             }
         history.customer = self.markers.get((tenant_id, tx.customer_id, "customer", tx.customer_id))
+        onboarded = self.monitored.get((tenant_id, tx.customer_id))
+        history.risk_level = onboarded.risk_level if onboarded else None
         party = counterparty_key(tx.counterparty)
         if party:
             history.counterparty = self.markers.get((tenant_id, tx.customer_id, "counterparty", party))
@@ -206,6 +211,8 @@ class InMemoryTransactions:
             totals = bucket.totals.setdefault(update.currency, CurrencyTotals())
             totals.count += 1
             totals.sum += update.amount
+            if update.inbound:
+                totals.inbound += update.amount
             if update.raise_max:
                 totals.max = update.amount
             if update.add_counterparty:
@@ -271,6 +278,7 @@ class MonitoringDeps:
         #: The monitored index (onboarding case and risk level of approved customers), kept by a case store.
         self.cases = InMemoryCases()
         self.monitored = InMemoryMonitoredEntities(self.cases)
+        self.transactions.monitored = self.cases.monitored  # one table: the store reads the same records
 
     def now(self) -> dt.datetime:
         return self.clock

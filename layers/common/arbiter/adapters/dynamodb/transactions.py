@@ -97,12 +97,14 @@ def _bucket(start: str, values: dict[str, Any]) -> Bucket:
     totals: dict[str, CurrencyTotals] = {}
     for name, value in values.items():
         kind, _, currency = name.partition("_")
-        if kind in ("n", "s", "x") and len(currency) == 3:
+        if kind in ("n", "s", "x", "i") and len(currency) == 3:
             entry = totals.setdefault(currency, CurrencyTotals())
             if kind == "n":
                 entry.count = int(value)
             elif kind == "s":
                 entry.sum = Decimal(value)
+            elif kind == "i":
+                entry.inbound = Decimal(value)
             else:
                 entry.max = Decimal(value)
     return Bucket(
@@ -176,20 +178,27 @@ class DynamoTransactionStore:
             markers["counterparty"] = keys.seen_sk("counterparty", party)
         if tx.counterparty.country:
             markers["country"] = keys.seen_sk("country", tx.counterparty.country)
+        # The customer's onboarding record (risk level) comes in the same request as the markers.
+        monitored = (keys.monitored_pk(tenant_id), tx.customer_id)
+        read = [(pk, sk) for sk in markers.values()] + [monitored]
         response = self._client.batch_get_item(
             RequestItems={
                 self._table: {
-                    "Keys": [_item({"pk": pk, "sk": sk}) for sk in markers.values()],
+                    "Keys": [_item({"pk": p, "sk": s}) for p, s in read],
                     "ConsistentRead": True,
                 }
             }
         )
-        found = {_values(item)["sk"]: _values(item) for item in response["Responses"].get(self._table, [])}
-        # Three small keys are far below BatchGetItem's limits; unprocessed keys are read one by one.
+        items = response["Responses"].get(self._table, [])
+        # Four small keys are far below BatchGetItem's limits; unprocessed keys are read one by one.
         for key in response.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", []):
             item = self._client.get_item(TableName=self._table, Key=key, ConsistentRead=True).get("Item")
             if item:
-                found[_values(item)["sk"]] = _values(item)
+                items.append(item)
+        by_key = {(v["pk"], v["sk"]): v for v in map(_values, items)}
+        found = {sk: by_key[(pk, sk)] for sk in markers.values() if (pk, sk) in by_key}
+        if monitored in by_key:  # the record as the case store writes it with the approval
+            history.risk_level = json.loads(by_key[monitored]["data"]).get("risk_level")
         history.customer = _seen(found.get(markers["customer"]))
         if "counterparty" in markers:
             history.counterparty = _seen(found.get(markers["counterparty"]))
@@ -272,6 +281,9 @@ class DynamoTransactionStore:
         values: dict[str, Any] = {":one": 1, ":amount": update.amount, ":expires": _epoch(update.expires_at)}
         adds = ["#n :one", "#nc :one", "#s :amount"]
         sets = ["#e = :expires"]
+        if update.inbound:
+            names["#i"] = f"i_{update.currency}"
+            adds.append("#i :amount")
         if update.add_counterparty:
             names["#cp"] = "cp"
             values[":cp"] = {update.add_counterparty}
