@@ -57,6 +57,12 @@ def _banner(stack: LocalStack, started: float) -> str:
             lines.append(
                 f"  Sample cases    {len(seeded['sample_cases'])} started: see the back office's queue"
             )
+        sent = seeded.get("demo_transactions")
+        if sent:
+            lines.append(
+                f"  Transactions    {sent['transactions']:,} for {sent['customers']} customers, being sent and "
+                f"scored in the background: alerts at {stack.api_url}/alerts"
+            )
     lines += ["", "Press Ctrl-C to stop.", ""]
     return "\n".join(lines)
 

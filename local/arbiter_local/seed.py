@@ -220,8 +220,11 @@ SAMPLE_CASES: list[tuple[str, dict[str, Any]]] = [
 
 
 def seed_sample_cases(stack: LocalStack) -> dict[str, Any]:
-    """Start the sample cases through the demo tenant's API key; returns their ids."""
+    """Start the sample cases through the demo tenant's API key, then send the demo's generated transactions in
+    the background (`demo_transactions`); returns the cases' ids and what is being sent."""
     import httpx
+
+    from arbiter_local.demo_transactions import send_in_background
 
     started = []
     with httpx.Client(base_url=stack.api_url, headers={"X-API-Key": DEMO_API_KEY}, timeout=60) as client:
@@ -230,4 +233,17 @@ def seed_sample_cases(stack: LocalStack) -> dict[str, Any]:
             response.raise_for_status()
             answer = response.json()
             started.append(answer.get("id") or answer.get("workflowRuntimeId"))
-    return {"sample_cases": started}
+    assert stack.client is not None
+    sqs, queue_url = stack.client("sqs"), stack.physical_id("TransactionsQueue")
+
+    def backlog() -> int:
+        counts = sqs.get_queue_attributes(
+            QueueUrl=queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(counts["ApproximateNumberOfMessages"]) + int(
+            counts["ApproximateNumberOfMessagesNotVisible"]
+        )
+
+    sent = send_in_background(stack.api_url, DEMO_API_KEY, backlog, stack.progress)
+    return {"sample_cases": started, "demo_transactions": sent}
