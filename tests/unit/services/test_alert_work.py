@@ -232,3 +232,14 @@ def test_the_queues_counts_are_of_open_alerts(deps):
     )
     assert counts.by_severity == {"high": 3}
     assert alerts.count_open_alerts(deps, OTHER_TENANT).open == 0
+
+
+def test_counts_stop_reading_and_say_so_after_their_pages(deps, monkeypatch):
+    for n in range(3):
+        open_alert(deps, f"cust-{n}")
+    monkeypatch.setattr(alerts, "COUNTED_PAGES", 1)
+    store = deps.transactions
+    original = store.list_alerts
+    monkeypatch.setattr(store, "list_alerts", lambda t, f, c, limit: original(t, f, c, 2))  # short pages
+    counts = alerts.count_open_alerts(deps, REVIEWER)
+    assert (counts.open, counts.truncated) == (2, True)

@@ -129,7 +129,8 @@ class AlertListView(BaseModel):
 
 
 class AlertCountsView(BaseModel):
-    """Open alerts: in all, unassigned, the caller's, escalated, per severity (over the newest 2,000 open)."""
+    """Open alerts: in all, unassigned, the caller's, escalated, per severity (over the newest 2,000 open, at most
+    20 pages of the alerts index read)."""
 
     open: int
     unassigned: int

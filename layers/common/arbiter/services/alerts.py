@@ -46,8 +46,10 @@ __all__ = [
     "list_alerts",
 ]
 
-#: The most open alerts the queue's counts look at (newest first); beyond, the counts say they are truncated.
+#: The most open alerts the queue's counts look at (newest first), and the most pages of the alerts index they read
+#: (a page reads at most 500 index items, open or closed); beyond either, the counts say they are truncated.
 COUNTED_ALERTS = 2000
+COUNTED_PAGES = 20
 #: The investigation view's bounds: the alert's own transactions, and the customer's recent ones.
 ALERT_TRANSACTIONS_SHOWN = 100
 CUSTOMER_TRANSACTIONS_SHOWN = 200
@@ -131,11 +133,12 @@ def list_alerts(
 
 
 def count_open_alerts(deps: AlertDeps, principal: Principal) -> AlertCounts:
-    """The queue's counts over the newest `COUNTED_ALERTS` open alerts of the caller's tenant."""
+    """The queue's counts over the newest `COUNTED_ALERTS` open alerts of the caller's tenant (bounded reading:
+    `COUNTED_PAGES` pages of the index at most)."""
     principal.require("viewer", "reading alerts")
     counts = AlertCounts()
     cursor: str | None = None
-    while True:
+    for _ in range(COUNTED_PAGES):
         page = deps.transactions.list_alerts(principal.tenant_id, AlertFilters(status="open"), cursor, 100)
         for alert in page.items:
             if counts.open == COUNTED_ALERTS:
@@ -149,6 +152,8 @@ def count_open_alerts(deps: AlertDeps, principal: Principal) -> AlertCounts:
         cursor = page.cursor
         if cursor is None:
             return counts
+    counts.truncated = True  # the newest alerts hold more closed ones than a count reads
+    return counts
 
 
 def _alert(deps: AlertDeps, principal: Principal, alert_id: str) -> Alert:
