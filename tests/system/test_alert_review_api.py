@@ -87,6 +87,12 @@ def test_reviewers_work_an_alert_from_the_queue_to_a_filed_report(tenant, bus_ev
     assert assigned.json()["assignee"] == me["id"]
     mine = reviewer.get("/v1/review/alerts", params={"assignee": "me"})
     assert [a["id"] for a in mine.json()["items"]] == [worked]
+    unassigned = reviewer.post(f"/v1/review/alerts/{other}/assign", json={"assignee": None})
+    assert unassigned.status_code == 200, unassigned.text
+    assert unassigned.json()["assignee"] is None
+    blank = reviewer.post(f"/v1/review/alerts/{other}/assign", json={"assignee": " "})
+    assert blank.status_code == 422, blank.text
+    assert [e["path"] for e in blank.json()["errors"]] == ["assignee"]
     empty_note = reviewer.post(f"/v1/review/alerts/{worked}/notes", json={"text": "  "})
     assert empty_note.status_code == 422, empty_note.text
     assert [e["path"] for e in empty_note.json()["errors"]] == ["text"]

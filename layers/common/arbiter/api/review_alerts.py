@@ -60,7 +60,8 @@ class AssignAlertRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [{"assignee": "me"}]})
 
-    assignee: Annotated[str | None, BeforeValidator(_trimmed), Field(min_length=1, max_length=200)] = "me"
+    # The length applies to a name, not to null (unassign).
+    assignee: Annotated[str, BeforeValidator(_trimmed), Field(min_length=1, max_length=200)] | None = "me"
 
 
 class NoteAlertRequest(BaseModel):
