@@ -6,6 +6,8 @@ import { ErrorBox, Loading } from "./components/ui";
 import { loadConfig, type SiteConfig } from "./config";
 import type { Me } from "./model";
 import { here, link, navigate, useRoute } from "./router";
+import { AlertsQueue } from "./views/AlertsQueue";
+import { AlertView } from "./views/AlertView";
 import { CaseView } from "./views/CaseView";
 import { ApiKeys } from "./views/ApiKeys";
 import { Dashboard } from "./views/Dashboard";
@@ -62,6 +64,9 @@ export function App() {
           <a href="/" onClick={link("/")} aria-current={route.page === "queue" ? "page" : undefined}>
             Queue
           </a>
+          <a href="/alerts" onClick={link("/alerts")} aria-current={route.page === "alerts" || route.page === "alert" ? "page" : undefined}>
+            Alerts
+          </a>
           <a
             href="/dashboard"
             onClick={link("/dashboard")}
@@ -113,6 +118,8 @@ export function App() {
         {route.page === "dashboard" && <Dashboard />}
         {route.page === "reviewers" && <Reviewers me={me} />}
         {route.page === "api-keys" && <ApiKeys me={me} />}
+        {route.page === "alerts" && <AlertsQueue me={me} />}
+        {route.page === "alert" && <AlertView id={route.id} me={me} />}
         {route.page === "missing" && <ErrorBox error="There is no such page." />}
       </main>
     </div>

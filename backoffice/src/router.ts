@@ -8,6 +8,8 @@ export type Route =
   | { page: "dashboard" }
   | { page: "reviewers" }
   | { page: "api-keys" }
+  | { page: "alerts" }
+  | { page: "alert"; id: string }
   | { page: "missing" };
 
 export function parse(location: Location = window.location): Route {
@@ -18,6 +20,9 @@ export function parse(location: Location = window.location): Route {
   if (path === "/dashboard") return { page: "dashboard" };
   if (path === "/admin/reviewers") return { page: "reviewers" };
   if (path === "/admin/api-keys") return { page: "api-keys" };
+  if (path === "/alerts") return { page: "alerts" };
+  const alert = /^\/alerts\/([^/]+)$/.exec(path);
+  if (alert) return { page: "alert", id: decodeURIComponent(alert[1]) };
   const match = /^\/cases\/([^/]+)$/.exec(path);
   if (match) return { page: "case", id: decodeURIComponent(match[1]) };
   return { page: "missing" };

@@ -62,6 +62,12 @@ def _banner(stack: LocalStack, started: float) -> str:
             lines.append(
                 "                  (the applicant's side: fill in the sample business's application)"
             )
+        sent = seeded.get("demo_transactions")
+        if sent:
+            lines.append(
+                f"  Transactions    {sent['transactions']:,} for {sent['customers']} customers, being sent and "
+                f"scored in the background: alerts at {stack.api_url}/alerts"
+            )
     lines += ["", "Press Ctrl-C to stop.", ""]
     return "\n".join(lines)
 

@@ -231,8 +231,11 @@ SAMPLE_CASES: list[tuple[str, dict[str, Any]]] = [
 
 
 def seed_sample_cases(stack: LocalStack) -> dict[str, Any]:
-    """Start the sample cases through the demo tenant's API key; returns their ids and the collection links."""
+    """Start the sample cases through the demo tenant's API key, then send the demo's generated transactions in
+    the background (`demo_transactions`); returns the cases' ids, the collection links and what is being sent."""
     import httpx
+
+    from arbiter_local.demo_transactions import send_in_background
 
     started, links = [], []
     with httpx.Client(base_url=stack.api_url, headers={"X-API-Key": DEMO_API_KEY}, timeout=60) as client:
@@ -243,4 +246,17 @@ def seed_sample_cases(stack: LocalStack) -> dict[str, Any]:
             started.append(answer.get("id") or answer.get("workflowRuntimeId"))
             if answer.get("collection"):  # a case waiting for its applicant: the link they would be sent
                 links.append(answer["collection"]["url"])
-    return {"sample_cases": started, "collection_links": links}
+    assert stack.client is not None
+    sqs, queue_url = stack.client("sqs"), stack.physical_id("TransactionsQueue")
+
+    def backlog() -> int:
+        counts = sqs.get_queue_attributes(
+            QueueUrl=queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(counts["ApproximateNumberOfMessages"]) + int(
+            counts["ApproximateNumberOfMessagesNotVisible"]
+        )
+
+    sent = send_in_background(stack.api_url, DEMO_API_KEY, backlog, stack.progress)
+    return {"sample_cases": started, "collection_links": links, "demo_transactions": sent}

@@ -238,6 +238,17 @@ def world(stack: Any) -> Iterator[World]:
     )
     assert alerted.status_code == 200, alerted.text
     assert alerted.json()["alert_id"], alerted.text
+    # Another customer's alert, for the reviewers' report (which closes it).
+    reported = api.post(
+        "/v1/transactions",
+        json={
+            **transaction_body(f"fz-alert-report-{suffix}"),
+            "customer": {"id": f"fz-reported-{suffix}"},
+            "counterparty": {"name": "Kish Trading", "country": "IR"},
+        },
+    )
+    assert reported.status_code == 200, reported.text
+    assert reported.json()["alert_id"], reported.text
 
     webhook = api.post("/v1/webhooks", json={"url": receiver.url("/hook"), "event_types": ["case.decided"]})
     assert webhook.status_code == 201, webhook.text
@@ -326,6 +337,7 @@ def world(stack: Any) -> Iterator[World]:
         "proposed": proposed,
         "replayable": replayable,
         "alert_id": alerted.json()["alert_id"],
+        "reported_alert_id": reported.json()["alert_id"],
         "collection_token": applicant.json()["token"],
     }
     try:
@@ -526,6 +538,19 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
                 {"path_parameters": {"case_id": v["escalated"]}, "body": {"reason": "not a PEP"}},
             ),
             ("addReviewNote", {"path_parameters": {"case_id": v["in_review"]}, "body": {"text": "fuzz"}}),
+            ("listAlerts", {"query": {"status": "open", "limit": 5}}),
+            ("countAlerts", {}),
+            ("getAlert", {"path_parameters": {"alert_id": v["alert_id"]}}),
+            ("assignAlert", {"path_parameters": {"alert_id": v["alert_id"]}, "body": {"assignee": "me"}}),
+            ("addAlertNote", {"path_parameters": {"alert_id": v["alert_id"]}, "body": {"text": "fuzz"}}),
+            ("escalateAlert", {"path_parameters": {"alert_id": v["alert_id"]}, "body": {"reason": "fuzz"}}),
+            (
+                "fileAlertReport",
+                {
+                    "path_parameters": {"alert_id": v["reported_alert_id"]},
+                    "body": {"reason": "fuzz", "reference": "SAR-FUZZ"},
+                },
+            ),
             (
                 "closeAlert",
                 {

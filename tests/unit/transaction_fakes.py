@@ -9,8 +9,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from arbiter.domain.errors import ConcurrentUpdate, TransientError
+from arbiter.domain.alert_history import AlertAction, AlertFilters
+from arbiter.domain.errors import ConcurrentUpdate, InvalidInput, TransientError
 from arbiter.domain.events import ArbiterEvent
+from arbiter.domain.monitored import MonitoredEntity
 from arbiter.domain.monitoring import (
     Bucket,
     BucketUpdate,
@@ -29,8 +31,10 @@ from arbiter.domain.transactions import (
     Transaction,
     counterparty_key,
 )
+from arbiter.services.ports import Page
 from arbiter.services.rule_sets import CompiledRuleSets
-from tests.unit.fakes import InMemoryRuleSets
+from tests.unit.fakes import InMemoryCases, InMemoryRuleSets
+from tests.unit.monitoring_fakes import InMemoryMonitoredEntities
 
 BucketKey = tuple[
     str, str, Dimension, str, Granularity, str
@@ -56,8 +60,12 @@ class InMemoryTransactions:
     #: (tenant, customer, scenario) -> the open alert's id: the adapter's OPEN_ALERT marker.
     open_alerts: dict[tuple[str, str, str], str] = field(default_factory=dict)
     #: (tenant, alert id) -> its transactions' ids, in the order they came.
-    alert_transactions: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    alert_transactions_of: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    #: (tenant, alert id) -> its history entries, oldest first.
+    history_entries: dict[tuple[str, str], list[AlertAction]] = field(default_factory=dict)
     events: list[ArbiterEvent] = field(default_factory=list)
+    #: The monitored index (tenant, entity key) -> record, as a case store keeps it: the risk level's source.
+    monitored: dict[tuple[str, str], MonitoredEntity] = field(default_factory=dict)
     #: Bucket ranges read, for tests of what a decision reads.
     reads: list[int] = field(default_factory=list)
 
@@ -72,15 +80,65 @@ class InMemoryTransactions:
         alert_id = self.open_alerts.get((tenant_id, customer_id, scenario))
         return self.alerts[(tenant_id, alert_id)].model_copy(deep=True) if alert_id else None
 
-    def close_alert(self, alert: Alert, events: list[ArbiterEvent]) -> None:
+    def update_alert(
+        self, alert: Alert, entry: AlertAction, events: list[ArbiterEvent], closing: bool = False
+    ) -> None:
         stored = self.alerts.get((alert.tenant_id, alert.id))
-        if stored is None or stored.status != "open" or stored.transaction_count != alert.transaction_count:
+        if (
+            stored is None
+            or stored.revision != alert.revision - 1
+            or stored.transaction_count != alert.transaction_count
+        ):
             raise ConcurrentUpdate("the alert changed since it was read")
         self.alerts[(alert.tenant_id, alert.id)] = alert
+        self.history_entries.setdefault((alert.tenant_id, alert.id), []).append(entry)
         scenario_key = (alert.tenant_id, alert.customer_id, alert.scenario or "")
-        if self.open_alerts.get(scenario_key) == alert.id:
+        if closing and self.open_alerts.get(scenario_key) == alert.id:
             del self.open_alerts[scenario_key]
         self.events += events
+
+    def list_alerts(
+        self, tenant_id: str, filters: AlertFilters, cursor: str | None, limit: int
+    ) -> Page[Alert]:
+        # The index's order: newest first by (created, id); the cursor is the last key returned, this list's only.
+        ordered = sorted(
+            (a for (t, _), a in self.alerts.items() if t == tenant_id),
+            key=lambda a: (a.created_at, a.id),
+            reverse=True,
+        )
+        if cursor is not None:
+            prefix = f"{tenant_id}|"
+            if not cursor.startswith(prefix):
+                raise InvalidInput(
+                    "the cursor does not belong to this list; start again without it", path="cursor"
+                )
+            last = cursor[len(prefix) :]
+            keys = [f"{a.created_at.isoformat()}#{a.id}" for a in ordered]
+            ordered = ordered[keys.index(last) + 1 :] if last in keys else []
+        found = [a for a in ordered if filters.match(a)]
+        if len(found) > limit:
+            last_alert = found[limit - 1]
+            return Page(
+                items=found[:limit], cursor=f"{tenant_id}|{last_alert.created_at.isoformat()}#{last_alert.id}"
+            )
+        return Page(items=found)
+
+    def alert_history(self, tenant_id: str, alert_id: str) -> list[AlertAction]:
+        return list(self.history_entries.get((tenant_id, alert_id), []))
+
+    def alert_transactions(self, tenant_id: str, alert_id: str, limit: int) -> list[DecidedTransaction]:
+        ids = self.alert_transactions_of.get((tenant_id, alert_id), [])[:limit]
+        return [self.transactions[(tenant_id, i)] for i in ids]
+
+    def customer_transactions(
+        self, tenant_id: str, customer_id: str, since: dt.datetime, limit: int
+    ) -> list[DecidedTransaction]:
+        mine = [
+            d
+            for (t, _), d in self.transactions.items()
+            if t == tenant_id and d.transaction.customer_id == customer_id and d.transaction.time >= since
+        ]
+        return sorted(mine, key=lambda d: (d.transaction.time, d.transaction.id), reverse=True)[:limit]
 
     def history(self, tenant_id: str, tx: Transaction) -> History:
         history = History()
@@ -96,6 +154,8 @@ class InMemoryTransactions:
                 if wanted.first <= start <= wanted.last
             }
         history.customer = self.markers.get((tenant_id, tx.customer_id, "customer", tx.customer_id))
+        onboarded = self.monitored.get((tenant_id, tx.customer_id))
+        history.risk_level = onboarded.risk_level if onboarded else None
         party = counterparty_key(tx.counterparty)
         if party:
             history.counterparty = self.markers.get((tenant_id, tx.customer_id, "counterparty", party))
@@ -139,6 +199,7 @@ class InMemoryTransactions:
                     stored is None
                     or stored.status != "open"
                     or stored.transaction_count != alert.transaction_count - 1
+                    or stored.revision != alert.revision
                 ):
                     raise ConcurrentUpdate("the alert changed since it was read")
         self.transactions[(tenant_id, tx.id)] = decided.model_copy(deep=True)
@@ -150,6 +211,8 @@ class InMemoryTransactions:
             totals = bucket.totals.setdefault(update.currency, CurrencyTotals())
             totals.count += 1
             totals.sum += update.amount
+            if update.inbound:
+                totals.inbound += update.amount
             if update.raise_max:
                 totals.max = update.amount
             if update.add_counterparty:
@@ -166,7 +229,7 @@ class InMemoryTransactions:
             self.alerts[(tenant_id, alert.id)] = alert
             if alert.transaction_count == 1:
                 self.open_alerts[(tenant_id, alert.customer_id, alert.scenario or "")] = alert.id
-            self.alert_transactions.setdefault((tenant_id, alert.id), []).append(tx.id)
+            self.alert_transactions_of.setdefault((tenant_id, alert.id), []).append(tx.id)
             self.events += events
 
     @staticmethod
@@ -212,6 +275,10 @@ class MonitoringDeps:
 
     def __post_init__(self) -> None:
         self.compiled_rule_sets = CompiledRuleSets(self.rule_sets)
+        #: The monitored index (onboarding case and risk level of approved customers), kept by a case store.
+        self.cases = InMemoryCases()
+        self.monitored = InMemoryMonitoredEntities(self.cases)
+        self.transactions.monitored = self.cases.monitored  # one table: the store reads the same records
 
     def now(self) -> dt.datetime:
         return self.clock

@@ -14,7 +14,9 @@ import pytest
 
 from arbiter.adapters.dynamodb import keys
 from arbiter.adapters.dynamodb.transactions import DynamoTransactionStore, TransactionExists
+from arbiter.domain.entity import Entity
 from arbiter.domain.errors import ConcurrentUpdate
+from arbiter.domain.monitored import MonitoredEntity
 from arbiter.domain.monitoring import (
     MAX_COUNTERPARTIES_PER_BUCKET,
     bucket_start,
@@ -84,6 +86,8 @@ def test_a_first_transaction_sees_an_empty_history(store, tenant_id):
         "sum": 0.0,
         "avg": 0.0,
         "max": 0.0,
+        "inbound_sum": 0.0,
+        "outbound_sum": 0.0,
         "counterparties": 0,
     }
     assert seen["customer"] == {
@@ -92,6 +96,7 @@ def test_a_first_transaction_sees_an_empty_history(store, tenant_id):
         "transactions": 0,
         "days_since_last": None,
         "days_known": 0.0,
+        "risk_level": None,
     }
     assert seen["counterparty"]["first_seen"] is True
     assert seen["country"]["first_seen"] is True
@@ -107,11 +112,51 @@ def test_windows_count_sum_average_and_max_the_history_before_the_transaction(st
         "sum": 400.0,
         "avg": pytest.approx(133.333333),
         "max": 250.5,
+        "inbound_sum": 0.0,
+        "outbound_sum": 400.0,
         "counterparties": 0,
     }
     assert seen["window"]["90d"]["count"] == 3
     assert seen["customer"]["transactions"] == 3
     assert seen["customer"]["days_since_last"] == pytest.approx(5 / 1440, abs=0.001)
+
+
+def test_windows_keep_what_came_in_apart_from_what_went_out(store, tenant_id):
+    record(store, tenant_id, tx("in-1", T0 - dt.timedelta(hours=3), "1200", direction="inbound"))
+    record(store, tenant_id, tx("in-2", T0 - dt.timedelta(hours=2), "300.50", direction="inbound"))
+    record(store, tenant_id, tx("out-1", T0 - dt.timedelta(hours=1), "100"))
+    record(
+        store, tenant_id, tx("in-usd", T0 - dt.timedelta(hours=1), "999", currency="USD", direction="inbound")
+    )
+    window = context(store, tenant_id, tx("probe", T0, "1"))["window"]["24h"]
+    assert (window["sum"], window["inbound_sum"], window["outbound_sum"]) == (1600.5, 1500.5, 100.0)
+
+
+def test_the_customers_onboarding_risk_level_is_read_with_its_markers(store, tenant_id):
+    assert context(store, tenant_id, tx(1, T0))["customer"]["risk_level"] is None
+    record_ = MonitoredEntity.approved(
+        tenant_id,
+        "case_1",
+        "kyb",
+        Entity.model_validate({"type": "business", "id": "cust-1", "business": {"name": "Acme Ltd"}}),
+        T0 - dt.timedelta(days=30),
+        risk_level="high",
+    )
+    if isinstance(store, InMemoryTransactions):
+        store.monitored[(tenant_id, "cust-1")] = record_
+    else:  # the item the case store writes with an approval (adapters/dynamodb/cases.py)
+        store._client.put_item(
+            TableName=store._table,
+            Item={
+                "pk": {"S": keys.monitored_pk(tenant_id)},
+                "sk": {"S": record_.key},
+                "data": {"S": record_.model_dump_json(exclude={"enabled", "tenant_id", "key"})},
+                "case_id": {"S": "case_1"},
+                "enabled": {"BOOL": True},
+            },
+        )
+    assert context(store, tenant_id, tx(1, T0))["customer"]["risk_level"] == "high"
+    assert context(store, tenant_id, tx(1, T0, customer_id="cust-2"))["customer"]["risk_level"] is None
 
 
 @pytest.mark.parametrize(

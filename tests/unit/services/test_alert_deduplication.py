@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from arbiter.domain.alert_history import AlertAction
 from arbiter.domain.errors import ConcurrentUpdate, Conflict, NotAllowed, NotFound
 from arbiter.domain.events import AlertClosed, AlertOpened, AlertUpdated, TransactionDecided
 from arbiter.domain.principal import Principal
@@ -57,7 +58,7 @@ def test_later_transactions_of_the_same_scenario_join_the_open_alert(deps):
     assert alert.transaction_count == 3
     assert alert.last_transaction_id == reviewed[-1].transaction.id
     assert alert.last_seen_at == NOW
-    assert deps.transactions.alert_transactions[("acme", alert.id)] == [d.transaction.id for d in reviewed]
+    assert deps.transactions.alert_transactions_of[("acme", alert.id)] == [d.transaction.id for d in reviewed]
     kinds = [type(e) for e in deps.transactions.events]
     assert kinds == [
         TransactionDecided,
@@ -233,7 +234,12 @@ def test_a_transaction_joining_while_the_alert_is_closed_wins_and_the_close_is_r
     assert read is not None
     decide_transaction(deps, KEY, tx(6))  # joins: two transactions now
     with pytest.raises(ConcurrentUpdate):
-        deps.transactions.close_alert(read.closed("no_action", "x", "rev-1", NOW), [])
+        deps.transactions.update_alert(
+            read.closed("no_action", "x", "rev-1", NOW),
+            AlertAction(id="act_1", alert_id=alert_id, action="closed", at=NOW, actor_id="rev-1"),
+            [],
+            closing=True,
+        )
     stored = deps.transactions.get_alert("acme", alert_id)
     assert stored is not None
     assert (stored.status, stored.transaction_count) == ("open", 2)

@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
+from arbiter.domain.entity import Entity
 from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound
 from arbiter.domain.events import AlertOpened, TransactionDecided
+from arbiter.domain.monitored import MonitoredEntity
 from arbiter.domain.monitoring import History
 from arbiter.domain.principal import Principal
 from arbiter.domain.transactions import Counterparty, Transaction
@@ -394,3 +396,55 @@ def test_a_counterparty_in_a_monitored_country_is_only_flagged(deps):
     assert rules_hit(decided) == {"high-risk-country"}
     assert decided.decision == "allow"
     assert decided.score == 20
+
+
+def test_money_out_within_a_day_of_coming_in_is_rapid_movement(deps):
+    decide_transaction(deps, KEY, tx("in", "5000", T0 - dt.timedelta(hours=20), direction="inbound"))
+    near = decide_transaction(deps, KEY, tx("near", "3999", T0 - dt.timedelta(hours=2)))  # under 80% of 5,000
+    assert "rapid-movement" not in rules_hit(near)
+    inbound = decide_transaction(
+        deps, KEY, tx("in-again", "4000", T0 - dt.timedelta(hours=1), direction="inbound")
+    )
+    assert "rapid-movement" not in rules_hit(inbound)
+    decided = decide_transaction(deps, KEY, tx("out", "7200", T0))  # 80% of the 9,000 that came in
+    assert rules_hit(decided) == {"rapid-movement"}
+    assert decided.decision == "review"
+    assert decided.hits[0]["values"]["window.24h.inbound_sum"] == 9000.0
+
+
+def test_money_that_came_in_more_than_a_day_before_is_not_rapid_movement(deps):
+    decide_transaction(deps, KEY, tx("in", "5000", T0 - dt.timedelta(hours=25), direction="inbound"))
+    assert "rapid-movement" not in rules_hit(decide_transaction(deps, KEY, tx("out", "5000", T0)))
+    decide_transaction(deps, KEY, tx("small-in", "900", T0 + dt.timedelta(minutes=1), direction="inbound"))
+    small = decide_transaction(deps, KEY, tx("small-out", "900", T0 + dt.timedelta(minutes=2)))
+    assert "rapid-movement" not in rules_hit(small)  # under 1,000 came in within the day
+
+
+@pytest.mark.parametrize(
+    ("risk_level", "amount", "hit"),
+    [
+        ("high", "5000", True),
+        ("critical", "6000", True),
+        ("high", "4999.99", False),
+        ("medium", "5000", False),
+    ],
+)
+def test_a_large_amount_for_a_customer_onboarded_at_high_risk(deps, risk_level, amount, hit):
+    deps.cases.monitored[("acme", "cust-1")] = MonitoredEntity.approved(
+        "acme",
+        "case_1",
+        "kyc",
+        Entity.model_validate({"type": "individual", "id": "cust-1", "individual": {"first_name": "Ada"}}),
+        T0 - dt.timedelta(days=60),
+        risk_level=risk_level,
+    )
+    decided = decide_transaction(deps, KEY, tx("large", amount, counterparty=Counterparty(account="ACC-1")))
+    assert ("high-risk-customer" in rules_hit(decided)) is hit
+    if hit:
+        assert decided.decision == "review"
+        assert decided.hits[0]["values"]["customer.risk_level"] == risk_level
+
+
+def test_a_customer_not_onboarded_through_arbiter_has_no_risk_level(deps):
+    decided = decide_transaction(deps, KEY, tx("large", "5000"))
+    assert "high-risk-customer" not in rules_hit(decided)

@@ -17,8 +17,12 @@ from arbiter.domain.underwriting import Terms
 
 __all__ = [
     "EVENT_TYPES",
+    "AlertAssigned",
     "AlertClosed",
+    "AlertEscalated",
+    "AlertNoted",
     "AlertOpened",
+    "AlertReportFiled",
     "AlertUpdated",
     "ArbiterEvent",
     "AssigneeRef",
@@ -465,6 +469,53 @@ class AlertClosed(ArbiterEvent):
     actor: EventActor
 
 
+class AlertAssigned(ArbiterEvent):
+    """A reviewer assigned a monitoring alert (to themselves or another reviewer), or unassigned it."""
+
+    type: ClassVar[str] = "alert.assigned"
+    alert_id: str
+    customer_id: str = Field(description="The integrator's id for the customer")
+    scenario: str
+    assignee: str | None = Field(description="The reviewer it is assigned to now; null: unassigned")
+    previous_assignee: str | None = None
+    actor: EventActor
+
+
+class AlertNoted(ArbiterEvent):
+    """A reviewer added a note to a monitoring alert (the text is read through the review API)."""
+
+    type: ClassVar[str] = "alert.noted"
+    alert_id: str
+    customer_id: str = Field(description="The integrator's id for the customer")
+    scenario: str
+    note_id: str
+    actor: EventActor
+
+
+class AlertEscalated(ArbiterEvent):
+    """A reviewer escalated a monitoring alert; it stays open for whoever takes escalations."""
+
+    type: ClassVar[str] = "alert.escalated"
+    alert_id: str
+    customer_id: str = Field(description="The integrator's id for the customer")
+    scenario: str
+    reason: str
+    actor: EventActor
+
+
+class AlertReportFiled(ArbiterEvent):
+    """A reviewer filed a report with the authority (a suspicious activity report) about a monitoring alert; the
+    alert is closed as a true positive (`alert.closed` follows)."""
+
+    type: ClassVar[str] = "alert.report_filed"
+    alert_id: str
+    customer_id: str = Field(description="The integrator's id for the customer")
+    scenario: str
+    reason: str
+    reference: str = Field(description="The report's reference with the authority")
+    actor: EventActor
+
+
 EVENT_TYPES: dict[str, type[ArbiterEvent]] = {
     cls.type: cls
     for cls in (
@@ -496,5 +547,9 @@ EVENT_TYPES: dict[str, type[ArbiterEvent]] = {
         AlertOpened,
         AlertUpdated,
         AlertClosed,
+        AlertAssigned,
+        AlertNoted,
+        AlertEscalated,
+        AlertReportFiled,
     )
 }

@@ -125,6 +125,8 @@ class CurrencyTotals:
     count: int = 0
     sum: Decimal = Decimal(0)
     max: Decimal | None = None
+    #: The part of `sum` that came in (inbound transactions): what rapid movement compares an outflow with.
+    inbound: Decimal = Decimal(0)
 
 
 @dataclass
@@ -154,6 +156,8 @@ class History:
     customer: Seen | None = None
     counterparty: Seen | None = None
     country: Seen | None = None
+    #: The customer's onboarding risk level, when an Arbiter case approved it (its monitored-entity record).
+    risk_level: str | None = None
 
 
 def _party_dimensions(tx: Transaction) -> list[tuple[Dimension, str]]:
@@ -182,7 +186,7 @@ def reads_for(tx: Transaction) -> list[BucketRange]:
 
 # ------------------------------------------------------------------------------------------------- windows
 def _window(buckets: dict[str, Bucket], starts: Sequence[str], currency: str) -> dict[str, Any]:
-    count, in_currency, total, largest = 0, 0, Decimal(0), None
+    count, in_currency, total, inbound, largest = 0, 0, Decimal(0), Decimal(0), None
     parties: set[str] = set()
     for start in starts:
         bucket = buckets.get(start)
@@ -194,6 +198,7 @@ def _window(buckets: dict[str, Bucket], starts: Sequence[str], currency: str) ->
         if totals is not None:
             in_currency += totals.count
             total += totals.sum
+            inbound += totals.inbound
             if totals.max is not None and (largest is None or totals.max > largest):
                 largest = totals.max
     return {
@@ -202,6 +207,8 @@ def _window(buckets: dict[str, Bucket], starts: Sequence[str], currency: str) ->
         "sum": float(total),
         "avg": float(total / in_currency) if in_currency else 0.0,
         "max": float(largest) if largest is not None else 0.0,
+        "inbound_sum": float(inbound),
+        "outbound_sum": float(total - inbound),
         "counterparties": len(parties),
     }
 
@@ -266,6 +273,7 @@ def monitoring_context(tx: Transaction, history: History) -> dict[str, Any]:
             "transactions": customer.count if customer else 0,
             "days_since_last": _days_since_last(history, tx),
             "days_known": _days(tx.time - customer.first) if customer and customer.first <= tx.time else 0.0,
+            "risk_level": history.risk_level,
         },
         "window": _windows(history, "customer", tx, tuple(WINDOWS)),
         "counterparty": {
@@ -295,6 +303,8 @@ class BucketUpdate:
     start: str
     currency: str
     amount: Decimal
+    #: An inbound transaction: its amount also counts in the bucket's inbound sum.
+    inbound: bool
     raise_max: bool
     max_read: Decimal | None
     add_counterparty: str | None
@@ -343,6 +353,7 @@ def updates_for(tx: Transaction, history: History) -> tuple[list[BucketUpdate], 
                 start=start,
                 currency=tx.currency,
                 amount=tx.amount,
+                inbound=tx.direction == "inbound",
                 raise_max=max_read is None or tx.amount > max_read,
                 max_read=max_read,
                 add_counterparty=party

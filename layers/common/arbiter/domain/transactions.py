@@ -194,17 +194,26 @@ class Alert(BaseModel):
     reason: str | None = None
     closed_by: str | None = None
     closed_at: dt.datetime | None = None
+    #: The reviewer working it (None: in the team's queue).
+    assignee: str | None = None
+    #: Set when a reviewer escalates it (it stays open, for whoever takes escalations).
+    escalated_by: str | None = None
+    escalated_at: dt.datetime | None = None
+    escalation_reason: str | None = None
+    #: The reference of the report filed with the authority (a suspicious activity report), when one was.
+    report_reference: str | None = None
+    #: Counts reviewers' changes: each is written only over the revision it read, and a transaction joins only the
+    #: revision it read, so neither overwrites the other.
+    revision: int = 0
+
+    def reviewed(self, **changes: object) -> Alert:
+        """The alert with a reviewer's change applied (its revision moved on)."""
+        return self.model_copy(update={**changes, "revision": self.revision + 1})
 
     def closed(self, resolution: Resolution, reason: str, by: str, at: dt.datetime) -> Alert:
         """The alert closed by a reviewer: the customer's next hit of its scenario opens a new one."""
-        return self.model_copy(
-            update={
-                "status": "closed",
-                "resolution": resolution,
-                "reason": reason,
-                "closed_by": by,
-                "closed_at": at,
-            }
+        return self.reviewed(
+            status="closed", resolution=resolution, reason=reason, closed_by=by, closed_at=at
         )
 
     def joined(

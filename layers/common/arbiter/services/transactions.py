@@ -74,10 +74,6 @@ class TransactionStore(Protocol):
     def get_alert(self, tenant_id: str, alert_id: str) -> Alert | None:
         """The alert, or None (also for another tenant's)."""
 
-    def close_alert(self, alert: Alert, events: list[ArbiterEvent]) -> None:
-        """Store the closed `alert` and free its scenario for a new one: ConcurrentUpdate unless the stored alert is
-        still open with the same transactions (one joined meanwhile: the reviewer should see it first)."""
-
     def record(
         self,
         decided: DecidedTransaction,

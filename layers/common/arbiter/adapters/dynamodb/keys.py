@@ -33,6 +33,7 @@ r"""The table's key layout, in one place. Every key of tenant data starts with t
 | a transaction on an alert (the one that opened it, and each that joined it) | `TENANT#{t}#ALERT#{id}` | `TX#{transaction id}` |
 | customer's open alert of a scenario (its id; the dedup marker) | `TENANT#{t}#CUSTOMER#{customer}` | `OPEN_ALERT#{scenario}` |
 | alert outbox event | `TENANT#{t}#ALERT#{id}` | `EVENT#{time}#{id}` |
+| alert history entry (assignment, note, disposition) | `TENANT#{t}#ALERT#{id}` | `AUDIT#{time}#{id}` |
 
 Index keys on a case item (see template.yaml for the indexes):
 
@@ -45,6 +46,7 @@ Index keys on a case item (see template.yaml for the indexes):
 | ByTenant | `T#{t}#CASE` | `{created}#{case}` |
 | ByTenant (rule sets) | `T#{t}#RULESET` | `{rule set id}` |
 | ByTenant (alerts) | `T#{t}#ALERT` | `{created}#{alert}` |
+| ByEntity (a customer's transactions) | `T#{t}#CUSTTX#{customer}` | `{time}#{transaction}` |
 | ByTenant (a case's collection links) | `T#{t}#COLLECTLINK#{case}` | `{created}#{link}` |
 | ByAuditDay (cases whose audit chain moved that day) | `{date}#{shard}` | `pk` (the case's table key) |
 
@@ -230,6 +232,11 @@ def alert_transaction_sk(transaction_id: str) -> str:
 def seen_sk(dimension: str, key: str) -> str:
     """`SEEN#C` (the customer), `SEEN#P#<counterparty key>`, `SEEN#K#<country>`."""
     return f"{SEEN_PREFIX}{_dimension(dimension, key)}"
+
+
+def customer_transactions_index_pk(tenant_id: str, customer_id: str) -> str:
+    """ByEntity partition of a customer's transactions (the investigation view's timeline)."""
+    return f"T#{tenant_id}#CUSTTX#{customer_id}"
 
 
 def alert_pk(tenant_id: str, alert_id: str) -> str:

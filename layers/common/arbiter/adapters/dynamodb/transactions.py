@@ -11,6 +11,8 @@ it too (`ConcurrentUpdate`), and the decision is taken again on what is there no
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import json
 from decimal import Decimal
@@ -20,7 +22,8 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from arbiter.adapters.dynamodb import keys
-from arbiter.domain.errors import ConcurrentUpdate
+from arbiter.domain.alert_history import AlertAction, AlertFilters
+from arbiter.domain.errors import ConcurrentUpdate, InvalidInput
 from arbiter.domain.events import ArbiterEvent
 from arbiter.domain.monitoring import (
     Bucket,
@@ -33,6 +36,7 @@ from arbiter.domain.monitoring import (
     reads_for,
 )
 from arbiter.domain.transactions import Alert, DecidedTransaction, Transaction, counterparty_key
+from arbiter.services.ports import Page
 
 __all__ = ["DynamoTransactionStore", "TransactionExists"]
 
@@ -40,6 +44,36 @@ EVENT_RETENTION = dt.timedelta(days=30)
 
 _serialize = TypeSerializer().serialize
 _deserialize = TypeDeserializer().deserialize
+
+
+#: An alert item's revision is the one read (alerts stored before revisions have none: revision 0).
+_REVISION_IS = "(#rev = :rev OR (attribute_not_exists(#rev) AND :rev = :zero))"
+#: Index items one alerts page reads at most (the queue's filters are applied to what was read).
+MAX_LIST_READ = 500
+
+
+def _encode_cursor(item: dict[str, Any]) -> str:
+    key = {name: _deserialize(item[name]) for name in ("pk", "sk", "tenant_pk", "tenant_sk")}
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None, partition: str) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    key: Any = None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        valid = (
+            isinstance(key, dict)
+            and set(key) == {"pk", "sk", "tenant_pk", "tenant_sk"}
+            and key["tenant_pk"] == partition
+            and all(isinstance(v, str) for v in key.values())
+        )
+    except (ValueError, TypeError, binascii.Error):
+        valid = False
+    if not valid:
+        raise InvalidInput("the cursor does not belong to this list; start again without it", path="cursor")
+    return _item(key)
 
 
 class TransactionExists(ConcurrentUpdate):
@@ -63,12 +97,14 @@ def _bucket(start: str, values: dict[str, Any]) -> Bucket:
     totals: dict[str, CurrencyTotals] = {}
     for name, value in values.items():
         kind, _, currency = name.partition("_")
-        if kind in ("n", "s", "x") and len(currency) == 3:
+        if kind in ("n", "s", "x", "i") and len(currency) == 3:
             entry = totals.setdefault(currency, CurrencyTotals())
             if kind == "n":
                 entry.count = int(value)
             elif kind == "s":
                 entry.sum = Decimal(value)
+            elif kind == "i":
+                entry.inbound = Decimal(value)
             else:
                 entry.max = Decimal(value)
     return Bucket(
@@ -142,20 +178,27 @@ class DynamoTransactionStore:
             markers["counterparty"] = keys.seen_sk("counterparty", party)
         if tx.counterparty.country:
             markers["country"] = keys.seen_sk("country", tx.counterparty.country)
+        # The customer's onboarding record (risk level) comes in the same request as the markers.
+        monitored = (keys.monitored_pk(tenant_id), tx.customer_id)
+        read = [(pk, sk) for sk in markers.values()] + [monitored]
         response = self._client.batch_get_item(
             RequestItems={
                 self._table: {
-                    "Keys": [_item({"pk": pk, "sk": sk}) for sk in markers.values()],
+                    "Keys": [_item({"pk": p, "sk": s}) for p, s in read],
                     "ConsistentRead": True,
                 }
             }
         )
-        found = {_values(item)["sk"]: _values(item) for item in response["Responses"].get(self._table, [])}
-        # Three small keys are far below BatchGetItem's limits; unprocessed keys are read one by one.
+        items = response["Responses"].get(self._table, [])
+        # Four small keys are far below BatchGetItem's limits; unprocessed keys are read one by one.
         for key in response.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", []):
             item = self._client.get_item(TableName=self._table, Key=key, ConsistentRead=True).get("Item")
             if item:
-                found[_values(item)["sk"]] = _values(item)
+                items.append(item)
+        by_key = {(v["pk"], v["sk"]): v for v in map(_values, items)}
+        found = {sk: by_key[(pk, sk)] for sk in markers.values() if (pk, sk) in by_key}
+        if monitored in by_key:  # the record as the case store writes it with the approval
+            history.risk_level = json.loads(by_key[monitored]["data"]).get("risk_level")
         history.customer = _seen(found.get(markers["customer"]))
         if "counterparty" in markers:
             history.counterparty = _seen(found.get(markers["counterparty"]))
@@ -204,6 +247,8 @@ class DynamoTransactionStore:
                             "pk": keys.transaction_pk(tenant_id, tx.id),
                             "sk": keys.TRANSACTION_SK,
                             "data": decided.model_dump_json(),
+                            "entity_pk": keys.customer_transactions_index_pk(tenant_id, tx.customer_id),
+                            "entity_sk": f"{keys.timestamp(tx.time)}#{tx.id}",
                         }
                     ),
                     "ConditionExpression": "attribute_not_exists(pk)",
@@ -236,6 +281,9 @@ class DynamoTransactionStore:
         values: dict[str, Any] = {":one": 1, ":amount": update.amount, ":expires": _epoch(update.expires_at)}
         adds = ["#n :one", "#nc :one", "#s :amount"]
         sets = ["#e = :expires"]
+        if update.inbound:
+            names["#i"] = f"i_{update.currency}"
+            adds.append("#i :amount")
         if update.add_counterparty:
             names["#cp"] = "cp"
             values[":cp"] = {update.add_counterparty}
@@ -284,20 +332,37 @@ class DynamoTransactionStore:
             operation["ConditionExpression"] = " AND ".join(conditions)
         return {"Update": operation}
 
-    def close_alert(self, alert: Alert, events: list[ArbiterEvent]) -> None:
-        """The closed alert over the open one (unchanged since read), its scenario's marker deleted, its events."""
+    def update_alert(
+        self, alert: Alert, entry: AlertAction, events: list[ArbiterEvent], closing: bool = False
+    ) -> None:
+        """The reviewed alert over the revision below it (same transactions), its history entry, its events; when
+        `closing`, its scenario's marker deleted."""
         operations: list[dict[str, Any]] = [
             {
                 "Put": {
                     "TableName": self._table,
                     "Item": self._alert_item(alert),
-                    "ConditionExpression": "#n = :count AND #status = :open",
-                    "ExpressionAttributeNames": {"#n": "transaction_count", "#status": "status"},
-                    "ExpressionAttributeValues": _item({":count": alert.transaction_count, ":open": "open"}),
+                    "ConditionExpression": f"#n = :count AND {_REVISION_IS}",
+                    "ExpressionAttributeNames": {"#n": "transaction_count", "#rev": "revision"},
+                    "ExpressionAttributeValues": _item(
+                        {":count": alert.transaction_count, ":rev": alert.revision - 1, ":zero": 0}
+                    ),
                 }
-            }
+            },
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": _item(
+                        {
+                            "pk": keys.alert_pk(alert.tenant_id, alert.id),
+                            "sk": f"{keys.AUDIT_PREFIX}{keys.timestamp(entry.at)}#{entry.id}",
+                            "data": entry.model_dump_json(),
+                        }
+                    ),
+                }
+            },
         ]
-        if alert.scenario is not None:
+        if closing and alert.scenario is not None:
             operations.append(
                 {
                     "Delete": {
@@ -320,9 +385,121 @@ class DynamoTransactionStore:
             if exc.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
             raise ConcurrentUpdate(
-                f"alert {alert.id} changed while it was closed (a transaction joined it, or it was closed)",
+                f"alert {alert.id} changed while it was being changed (a transaction joined it, or a reviewer "
+                "changed it); look at it again",
                 alert_id=alert.id,
             ) from exc
+
+    # ------------------------------------------------------------------------------ the review API's reads
+    def list_alerts(
+        self, tenant_id: str, filters: AlertFilters, cursor: str | None, limit: int
+    ) -> Page[Alert]:
+        """Newest first from the ByTenant index, filtered here (the index projects the alert's data only): at most
+        `MAX_LIST_READ` items are read per page, so a page may be short and still carry a cursor."""
+        partition = keys.tenant_index_pk(tenant_id, "ALERT")
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "ByTenant",
+            "KeyConditionExpression": "tenant_pk = :p",
+            "ExpressionAttributeValues": _item({":p": partition}),
+            "ScanIndexForward": False,
+            "Limit": min(MAX_LIST_READ, max(limit, 50)),
+        }
+        start = _decode_cursor(cursor, partition)
+        if start is not None:
+            request["ExclusiveStartKey"] = start
+        found: list[Alert] = []
+        read = 0
+        while True:
+            response = self._client.query(**request)
+            for item in response.get("Items", []):
+                read += 1
+                alert = Alert.model_validate_json(_values(item)["data"])
+                if filters.match(alert):
+                    found.append(alert)
+                    if len(found) == limit:
+                        return Page(items=found, cursor=_encode_cursor(item))
+            last = response.get("LastEvaluatedKey")
+            if last is None:
+                return Page(items=found)
+            if read >= MAX_LIST_READ:
+                return Page(items=found, cursor=_encode_cursor(last))
+            request["ExclusiveStartKey"] = last
+
+    def alert_history(self, tenant_id: str, alert_id: str) -> list[AlertAction]:
+        """The alert's `AUDIT#` items, oldest first."""
+        items = self._query_prefix(keys.alert_pk(tenant_id, alert_id), keys.AUDIT_PREFIX, limit=None)
+        return [AlertAction.model_validate_json(_values(i)["data"]) for i in items]
+
+    def alert_transactions(self, tenant_id: str, alert_id: str, limit: int) -> list[DecidedTransaction]:
+        """The alert's `TX#` links, then the transactions by BatchGetItem (in the order they came)."""
+        links = self._query_prefix(keys.alert_pk(tenant_id, alert_id), "TX#", limit=limit)
+        ordered = sorted((_values(i) for i in links), key=lambda v: (v.get("at", ""), v["transaction_id"]))
+        ids = [v["transaction_id"] for v in ordered]
+        found: dict[str, DecidedTransaction] = {}
+        for chunk in (ids[i : i + 100] for i in range(0, len(ids), 100)):
+            request = {
+                self._table: {
+                    "Keys": [
+                        _item({"pk": keys.transaction_pk(tenant_id, tid), "sk": keys.TRANSACTION_SK})
+                        for tid in chunk
+                    ]
+                }
+            }
+            while request:
+                response = self._client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self._table, []):
+                    decided = DecidedTransaction.model_validate_json(_values(item)["data"])
+                    found[decided.transaction.id] = decided
+                request = response.get("UnprocessedKeys") or {}
+        return [found[tid] for tid in ids if tid in found]
+
+    def customer_transactions(
+        self, tenant_id: str, customer_id: str, since: dt.datetime, limit: int
+    ) -> list[DecidedTransaction]:
+        """Newest first from the ByEntity index (which projects the transaction's data)."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "ByEntity",
+            "KeyConditionExpression": "entity_pk = :p AND entity_sk >= :since",
+            "ExpressionAttributeValues": _item(
+                {
+                    ":p": keys.customer_transactions_index_pk(tenant_id, customer_id),
+                    ":since": keys.timestamp(since),
+                }
+            ),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        found: list[DecidedTransaction] = []
+        while len(found) < limit:
+            response = self._client.query(**request)
+            found += [
+                DecidedTransaction.model_validate_json(_values(i)["data"]) for i in response.get("Items", [])
+            ]
+            if "LastEvaluatedKey" not in response:
+                break
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            request["Limit"] = limit - len(found)
+        return found[:limit]
+
+    def _query_prefix(self, pk: str, prefix: str, limit: int | None) -> list[dict[str, Any]]:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": _item({":pk": pk, ":prefix": prefix}),
+            "ConsistentRead": True,
+        }
+        items: list[dict[str, Any]] = []
+        while limit is None or len(items) < limit:
+            if limit is not None:
+                request["Limit"] = limit - len(items)
+            response = self._client.query(**request)
+            items += response.get("Items", [])
+            if "LastEvaluatedKey" not in response:
+                break
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return items
 
     def _outbox(self, alert: Alert, events: list[ArbiterEvent]) -> list[dict[str, Any]]:
         expires = _epoch(dt.datetime.now(dt.UTC) + EVENT_RETENTION)
@@ -391,9 +568,20 @@ class DynamoTransactionStore:
             "Put": {
                 "TableName": self._table,
                 "Item": item,
-                "ConditionExpression": "#n = :before AND #status = :open",
-                "ExpressionAttributeNames": {"#n": "transaction_count", "#status": "status"},
-                "ExpressionAttributeValues": _item({":before": alert.transaction_count - 1, ":open": "open"}),
+                "ConditionExpression": f"#n = :before AND #status = :open AND {_REVISION_IS}",
+                "ExpressionAttributeNames": {
+                    "#n": "transaction_count",
+                    "#status": "status",
+                    "#rev": "revision",
+                },
+                "ExpressionAttributeValues": _item(
+                    {
+                        ":before": alert.transaction_count - 1,
+                        ":open": "open",
+                        ":rev": alert.revision,
+                        ":zero": 0,
+                    }
+                ),
             }
         }
         return [joined, link]
@@ -410,5 +598,6 @@ class DynamoTransactionStore:
                 # What a join's condition reads (the data attribute is the whole alert, as JSON).
                 "transaction_count": alert.transaction_count,
                 "status": alert.status,
+                "revision": alert.revision,
             }
         )
