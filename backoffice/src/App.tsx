@@ -11,6 +11,7 @@ import { AlertView } from "./views/AlertView";
 import { CaseView } from "./views/CaseView";
 import { ApiKeys } from "./views/ApiKeys";
 import { Dashboard } from "./views/Dashboard";
+import { Workflows } from "./views/Workflows";
 import { Reviewers } from "./views/Reviewers";
 import { Queue } from "./views/Queue";
 import { SignIn } from "./views/SignIn";
@@ -92,6 +93,15 @@ export function App() {
               API keys
             </a>
           )}
+          {me?.roles.includes("admin") && (
+            <a
+              href="/admin/workflows"
+              onClick={link("/admin/workflows")}
+              aria-current={route.page === "workflows" ? "page" : undefined}
+            >
+              Workflows
+            </a>
+          )}
         </nav>
         <div class="who">
           {me && (
@@ -118,6 +128,7 @@ export function App() {
         {route.page === "dashboard" && <Dashboard />}
         {route.page === "reviewers" && <Reviewers me={me} />}
         {route.page === "api-keys" && <ApiKeys me={me} />}
+        {route.page === "workflows" && <Workflows me={me} />}
         {route.page === "alerts" && <AlertsQueue me={me} />}
         {route.page === "alert" && <AlertView id={route.id} me={me} />}
         {route.page === "missing" && <ErrorBox error="There is no such page." />}

@@ -8,6 +8,7 @@ export type Route =
   | { page: "dashboard" }
   | { page: "reviewers" }
   | { page: "api-keys" }
+  | { page: "workflows" }
   | { page: "alerts" }
   | { page: "alert"; id: string }
   | { page: "missing" };
@@ -20,6 +21,7 @@ export function parse(location: Location = window.location): Route {
   if (path === "/dashboard") return { page: "dashboard" };
   if (path === "/admin/reviewers") return { page: "reviewers" };
   if (path === "/admin/api-keys") return { page: "api-keys" };
+  if (path === "/admin/workflows") return { page: "workflows" };
   if (path === "/alerts") return { page: "alerts" };
   const alert = /^\/alerts\/([^/]+)$/.exec(path);
   if (alert) return { page: "alert", id: decodeURIComponent(alert[1]) };
