@@ -1,5 +1,6 @@
 /** Check results: sanctions matches with names and scores, names received with hidden characters made visible,
  * and every other check's data as it came. */
+import { checkFacts } from "../facts";
 import { useState } from "preact/hooks";
 import { api } from "../api";
 import { label, score, text } from "../format";
@@ -101,6 +102,8 @@ function findMatches(data: Record<string, any>): MatchRow[] {
   visit(data, null, 0);
   return rows;
 }
+
+const facts = checkFacts;
 
 function short(value: unknown): string {
   const shown = text(value);
@@ -243,7 +246,21 @@ export function ChecksPanel({
                 </tbody>
               </table>
             )}
-            <Data data={data} />
+            {facts(result).length > 0 ? (
+              <>
+                <ul class="facts" data-testid="check-facts">
+                  {facts(result).map((fact, i) => (
+                    <li key={i}>{fact}</li>
+                  ))}
+                </ul>
+                <details class="raw">
+                  <summary>Raw data</summary>
+                  <Data data={data} />
+                </details>
+              </>
+            ) : (
+              <Data data={data} />
+            )}
             {(result.flags ?? []).map((f: Record<string, any>, i: number) => (
               <p key={i} class={`flag severity-${f.severity}`}>
                 ⚑ {f.message} <span class="muted small">({f.code})</span>

@@ -1,5 +1,6 @@
 /** The risk score, the rule hits that explain it (with the values that triggered them), and the flags. */
 import type { Case } from "../model";
+import { readableValue } from "../facts";
 import { label, text } from "../format";
 import { RiskBadge, Section } from "./ui";
 
@@ -77,8 +78,8 @@ function Values({ values }: { values: unknown }) {
   return (
     <span class="values">
       {Object.entries(values as Record<string, unknown>).map(([k, v]) => (
-        <code key={k}>
-          {k} = {text(v)}
+        <code key={k} title={text(v)}>
+          {k} = {readableValue(v)}
         </code>
       ))}
     </span>
