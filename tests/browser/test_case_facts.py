@@ -4,7 +4,6 @@ list of owners counted), not printed whole."""
 
 from __future__ import annotations
 
-import re
 import secrets
 
 import pytest
