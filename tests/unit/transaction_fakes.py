@@ -8,6 +8,8 @@ import copy
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
 
 from arbiter.domain.alert_history import AlertAction, AlertFilters
 from arbiter.domain.errors import ConcurrentUpdate, InvalidInput, TransientError
@@ -282,3 +284,22 @@ class MonitoringDeps:
 
     def now(self) -> dt.datetime:
         return self.clock
+
+
+#: The clock of the alert tests: a Sunday at noon.
+ALERT_TESTS_NOW = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
+
+
+def card_payment(number: int, customer: str = "cust-1", minutes: int = 0, **fields: Any) -> Transaction:
+    """The customer's payment `number` of 120 EUR, `50 - number - minutes` minutes before ALERT_TESTS_NOW."""
+    values: dict[str, Any] = {
+        "id": f"{customer}-tx-{number}",
+        "customer_id": customer,
+        "amount": Decimal("120"),
+        "currency": "EUR",
+        "direction": "outbound",
+        "type": "card",
+        "time": ALERT_TESTS_NOW - dt.timedelta(minutes=50 - number - minutes),
+        **fields,
+    }
+    return Transaction(**values)

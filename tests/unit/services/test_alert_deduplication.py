@@ -5,7 +5,6 @@ customer opens its own; a lost race to open or to join is decided again and join
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -17,29 +16,16 @@ from arbiter.domain.principal import Principal
 from arbiter.domain.transactions import NO_SCENARIO, Alert, Counterparty, Transaction, primary_scenario
 from arbiter.services.alerts import close_alert
 from arbiter.services.transactions import decide_transaction
-from tests.unit.transaction_fakes import MonitoringDeps
+from tests.unit.transaction_fakes import ALERT_TESTS_NOW, MonitoringDeps
+from tests.unit.transaction_fakes import card_payment as tx
 
-NOW = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
+NOW = ALERT_TESTS_NOW
 KEY = Principal(kind="integrator", tenant_id="acme", id="key_1")
 
 
 @pytest.fixture
 def deps() -> MonitoringDeps:
     return MonitoringDeps()
-
-
-def tx(number: int, customer: str = "cust-1", minutes: int = 0, **fields: Any) -> Transaction:
-    values: dict[str, Any] = {
-        "id": f"{customer}-tx-{number}",
-        "customer_id": customer,
-        "amount": Decimal("120"),
-        "currency": "EUR",
-        "direction": "outbound",
-        "type": "card",
-        "time": NOW - dt.timedelta(minutes=50 - number - minutes),
-        **fields,
-    }
-    return Transaction(**values)
 
 
 def burst(deps: MonitoringDeps, customer: str = "cust-1", count: int = 8) -> list[Any]:

@@ -5,7 +5,6 @@ written with an entry of the alert's history and its event, over the revision re
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -16,12 +15,12 @@ from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput, NotA
 from arbiter.domain.events import AlertAssigned, AlertClosed, AlertEscalated, AlertNoted, AlertReportFiled
 from arbiter.domain.monitored import MonitoredEntity
 from arbiter.domain.principal import Principal
-from arbiter.domain.transactions import Transaction
 from arbiter.services import alerts
 from arbiter.services.transactions import decide_transaction
-from tests.unit.transaction_fakes import MonitoringDeps
+from tests.unit.transaction_fakes import ALERT_TESTS_NOW, MonitoringDeps
+from tests.unit.transaction_fakes import card_payment as tx
 
-NOW = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
+NOW = ALERT_TESTS_NOW
 KEY = Principal(kind="integrator", tenant_id="acme", id="key_1")
 REVIEWER = Principal(
     kind="reviewer", tenant_id="acme", id="rev-1", email="rev@acme.test", roles=("reviewer",)
@@ -33,20 +32,6 @@ OTHER_TENANT = Principal(kind="reviewer", tenant_id="globex", id="rev-9", roles=
 @pytest.fixture
 def deps() -> MonitoringDeps:
     return MonitoringDeps()
-
-
-def tx(number: int, customer: str = "cust-1", **fields: Any) -> Transaction:
-    values: dict[str, Any] = {
-        "id": f"{customer}-tx-{number}",
-        "customer_id": customer,
-        "amount": Decimal("120"),
-        "currency": "EUR",
-        "direction": "outbound",
-        "type": "card",
-        "time": NOW - dt.timedelta(minutes=50 - number),
-        **fields,
-    }
-    return Transaction(**values)
 
 
 def open_alert(deps: MonitoringDeps, customer: str = "cust-1", count: int = 8) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from arbiter.domain.alert_history import AlertAction, AlertActionKind, AlertFilters, new_action_id
 from arbiter.domain.errors import Conflict, NotFound
@@ -198,6 +198,17 @@ def _entry(
     )
 
 
+def _event_fields(alert: Alert, at: dt.datetime) -> dict[str, Any]:
+    """What every alert event carries about its alert."""
+    return {
+        "time": at,
+        "tenant_id": alert.tenant_id,
+        "alert_id": alert.id,
+        "customer_id": alert.customer_id,
+        "scenario": alert.scenario or NO_SCENARIO,
+    }
+
+
 def _open(alert: Alert, doing: str) -> None:
     if alert.status != "open":
         raise Conflict(f"alert {alert.id} is closed; {doing} needs an open alert", alert_id=alert.id)
@@ -212,11 +223,7 @@ def assign_alert(deps: AlertDeps, principal: Principal, alert_id: str, assignee:
     changed = alert.reviewed(assignee=assignee)
     entry = _entry(principal, alert, "assigned" if assignee else "unassigned", at, assignee=assignee)
     event = AlertAssigned(
-        time=at,
-        tenant_id=alert.tenant_id,
-        alert_id=alert.id,
-        customer_id=alert.customer_id,
-        scenario=alert.scenario or NO_SCENARIO,
+        **_event_fields(alert, at),
         assignee=assignee,
         previous_assignee=alert.assignee,
         actor=_actor(principal),
@@ -232,11 +239,7 @@ def add_note(deps: AlertDeps, principal: Principal, alert_id: str, text: str) ->
     at = deps.now()
     entry = _entry(principal, alert, "noted", at, text=text)
     event = AlertNoted(
-        time=at,
-        tenant_id=alert.tenant_id,
-        alert_id=alert.id,
-        customer_id=alert.customer_id,
-        scenario=alert.scenario or NO_SCENARIO,
+        **_event_fields(alert, at),
         note_id=entry.id,
         actor=_actor(principal),
     )
@@ -255,11 +258,7 @@ def escalate_alert(deps: AlertDeps, principal: Principal, alert_id: str, reason:
     changed = alert.reviewed(escalated_by=principal.id, escalated_at=at, escalation_reason=reason)
     entry = _entry(principal, alert, "escalated", at, text=reason)
     event = AlertEscalated(
-        time=at,
-        tenant_id=alert.tenant_id,
-        alert_id=alert.id,
-        customer_id=alert.customer_id,
-        scenario=alert.scenario or NO_SCENARIO,
+        **_event_fields(alert, at),
         reason=reason,
         actor=_actor(principal),
     )
@@ -269,11 +268,7 @@ def escalate_alert(deps: AlertDeps, principal: Principal, alert_id: str, reason:
 
 def _closed_event(alert: Alert, principal: Principal, at: dt.datetime) -> AlertClosed:
     return AlertClosed(
-        time=at,
-        tenant_id=alert.tenant_id,
-        alert_id=alert.id,
-        customer_id=alert.customer_id,
-        scenario=alert.scenario or NO_SCENARIO,
+        **_event_fields(alert, at),
         resolution=alert.resolution or "no_action",
         reason=alert.reason or "",
         transaction_count=alert.transaction_count,
@@ -294,11 +289,7 @@ def file_report(deps: AlertDeps, principal: Principal, alert_id: str, reason: st
         principal, alert, "report_filed", at, text=reason, reference=reference, resolution="true_positive"
     )
     filed = AlertReportFiled(
-        time=at,
-        tenant_id=alert.tenant_id,
-        alert_id=alert.id,
-        customer_id=alert.customer_id,
-        scenario=alert.scenario or NO_SCENARIO,
+        **_event_fields(alert, at),
         reason=reason,
         reference=reference,
         actor=_actor(principal),

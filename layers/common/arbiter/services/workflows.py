@@ -127,7 +127,14 @@ def list_workflows(admin: WorkflowAdmin, principal: Principal) -> dict[str, Any]
         cursor = page.cursor
         if cursor is None:
             break
-    current = {d.id: d for d in admin.catalog.list(principal.tenant_id)}
+    # What new cases start on: a published own version, else the shipped one (the summaries read above say which,
+    # so the catalog's own listing is not read again).
+    current: dict[str, WorkflowDefinition] = dict(builtin_workflows())
+    for published in own.values():
+        if published.published_version is not None:
+            current[published.id] = admin.catalog.get(
+                principal.tenant_id, published.id, published.published_version
+            )
     items = []
     for workflow_id in sorted(set(current) | set(own)):
         builtin = builtin_workflows().get(workflow_id)
