@@ -174,3 +174,24 @@ def test_windows_are_aligned_on_the_epoch():
     assert limit.window_of(dt.datetime(2026, 11, 1, 9, 1, tzinfo=dt.UTC)) == dt.datetime(
         2026, 11, 1, 9, 1, tzinfo=dt.UTC
     )
+
+
+def test_a_keys_use_is_noted_and_a_failure_to_note_it_never_refuses_the_key(
+    deps, now, monkeypatch
+):
+    key = issue(deps)
+    authorize(deps, key, CUSTOMER)
+    assert deps.tenants.keys[hash_api_key(key)].last_used_on == now().date()
+
+    second = issue(deps)
+    calls: list[str] = []
+
+    def unreachable(stored, day):
+        calls.append(stored.key_id)
+        raise ConnectionError("the table cannot be reached")
+
+    monkeypatch.setattr(deps.tenants, "record_key_use", unreachable)
+    authorized = authorize(deps, second, CUSTOMER)
+    assert authorized.tenant_id == "acme"
+    assert len(calls) == 1
+    assert deps.tenants.keys[hash_api_key(second)].last_used_on is None
