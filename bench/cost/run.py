@@ -18,6 +18,7 @@ smallest part of the bill.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import logging
 import math
@@ -217,6 +218,7 @@ class Meter:
         self.excluded: set[int] = set()
         self.indexes = indexes
         self.trace = False  # --trace: print each write with the Arbiter code that made it
+        self.bodies: Path | None = None  # --bodies: where each case body written is kept (case_dictionary.py)
         self._indexed: dict[
             tuple[str, str], dict[str, tuple[Any, Any]]
         ] = {}  # item -> index -> its key there
@@ -292,9 +294,18 @@ class Meter:
             for item in response.get("Responses", []):
                 u.read_units += 2 * max(1, math.ceil(_size(item.get("Item", {})) / 4096))
 
+    def _keep_body(self, packed: bytes | str) -> None:
+        from arbiter.adapters.dynamodb.packing import unpack
+
+        assert self.bodies is not None
+        raw = unpack(packed if isinstance(packed, bytes) else base64.b64decode(packed))
+        (self.bodies / f"{len(list(self.bodies.iterdir())):05d}.json").write_bytes(raw)
+
     def _write(self, item: dict[str, Any], units: float) -> None:
         self.usage.write_units += units
         self.usage.writes_by_kind[_kind(item)] += units
+        if self.bodies is not None and _kind(item) == "case" and "body" in item:
+            self._keep_body(item["body"]["B"])
         if self.trace:
             print(f"      {units:>4} WRU {_kind(item):<15} {_size(item):>6} B  {_caller()}")
 
@@ -601,6 +612,11 @@ def main() -> int:
     parser.add_argument(
         "--trace", action="store_true", help="print each DynamoDB write with the Arbiter code that made it"
     )
+    parser.add_argument(
+        "--bodies",
+        type=Path,
+        help="keep each case body written, as JSON, in this directory (bench/cost/case_dictionary.py reads them)",
+    )
     args = parser.parse_args()
     logging.disable(logging.WARNING)
 
@@ -609,6 +625,9 @@ def main() -> int:
 
     meter = Meter(table_indexes())
     meter.trace = args.trace
+    if args.bodies is not None:
+        args.bodies.mkdir(parents=True, exist_ok=True)
+        meter.bodies = args.bodies
     stack = LocalStack(StackConfig(api_port=free_port(), moto_port=free_port()), progress=lambda _: None)
     stack.start()
     meter.install()

@@ -18,7 +18,9 @@ from arbiter.adapters.dynamodb.items import to_item
 from arbiter.domain.case import SYSTEM, Case
 from tests.builders import business, ubo
 
-DICTIONARY_1_ADLER32 = 0xC72F01F8  # frozen: bodies in tables everywhere name this dictionary by its checksum
+# Frozen: bodies in tables everywhere name their dictionary by its checksum.
+DICTIONARY_1_ADLER32 = 0xC72F01F8
+DICTIONARY_2_ADLER32 = 0x13F0D2DB
 
 
 def a_case() -> Case:
@@ -53,10 +55,20 @@ def test_a_body_naming_a_dictionary_this_code_lacks_is_refused_naming_its_checks
         packing.unpack(compressor.compress(raw) + compressor.flush())
 
 
-def test_the_dictionary_in_use_is_the_one_bodies_were_written_with() -> None:
-    current = Path(packing.__file__).parent / f"case_dictionary_{packing.CURRENT}.json"
-    assert packing.CURRENT == 1
-    assert zlib.adler32(current.read_bytes()) == DICTIONARY_1_ADLER32
+def test_the_dictionaries_are_the_ones_bodies_were_written_with() -> None:
+    folder = Path(packing.__file__).parent
+    assert packing.CURRENT == 2
+    assert zlib.adler32((folder / "case_dictionary_1.json").read_bytes()) == DICTIONARY_1_ADLER32
+    assert zlib.adler32((folder / "case_dictionary_2.json").read_bytes()) == DICTIONARY_2_ADLER32
+
+
+def test_a_body_packed_with_the_first_dictionary_still_reads_and_the_second_packs_it_smaller() -> None:
+    raw = a_case().model_dump_json().encode()
+    compressor = zlib.compressobj(9, zdict=packing._dictionary(1))
+    first = compressor.compress(raw) + compressor.flush()
+    assert packing.unpack(first) == raw
+    assert int.from_bytes(packing.pack(raw)[2:6], "big") == DICTIONARY_2_ADLER32
+    assert len(packing.pack(raw)) < len(first)
 
 
 def test_a_case_stored_with_a_plain_zlib_body_reads_through_the_store(stack: Any) -> None:

@@ -103,6 +103,39 @@ def test_a_step_retried_after_its_owner_was_opened_finishes_that_owner_once():
         automation.automate_owner(automated, "acme", parent.id, 1)
 
 
+def test_an_owner_decided_in_the_run_is_written_once_with_its_whole_history():
+    deps = case_deps()
+    parent = kyb_case(deps, [ubo("Jane", "Roe", 60)])
+    assert automation.automate_owner(automation_deps(deps), "acme", parent.id, 0)["state"] == "approved"
+    child = deps.cases.get("acme", f"{parent.id}-o0")
+    assert child.version == 1  # one write: opened, checked, assessed and decided before it was stored
+    assert set(deps.cases.checks[("acme", child.id)]) == {"sanctions", "contact"}  # the kyc workflow's
+    assert [e.type for e in deps.cases.events if e.case_id == child.id] == [
+        "case.created",
+        "case.status_changed",
+        "case.decided",
+    ]
+
+
+def test_an_owner_stored_meanwhile_by_a_retried_step_is_not_stored_twice():
+    deps = case_deps()
+    parent = kyb_case(deps, [ubo("Jane", "Roe", 60)])
+    automated = automation_deps(deps, RecommendByName(Roe="review"))
+    checks = automated.checks
+
+    def checks_while_a_retry_opens_the_case(context, plugins, **kwargs):
+        workflow_steps.open_owner_case(deps, deps.cases.get("acme", parent.id), 0)  # the other attempt
+        return checks(context, plugins, **kwargs)
+
+    automated.checks = checks_while_a_retry_opens_the_case
+    answer = automation.automate_owner(automated, "acme", parent.id, 0)
+    # Nothing written over the case the other attempt stored: this one goes on from it, and parks it once.
+    assert answer == {"case_id": f"{parent.id}-o0", "state": "manual_review"}
+    assert deps.cases.get("acme", f"{parent.id}-o0").version == 2
+    assert [e.type for e in deps.cases.events].count("case.created") == 2  # the parent's and the owner's
+    assert names(deps) == [f"{parent.id}-a1", f"{parent.id}-o0-w1"]
+
+
 def test_no_owners_above_the_threshold_decides_at_once():
     deps = case_deps()
     parent = kyb_case(deps, [ubo("Small", "Holder", 5)])

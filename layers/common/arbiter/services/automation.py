@@ -16,7 +16,7 @@ reviewer, or the owners' reviews, must be awaited:
 | a check needs more time than a run has | `checks` | the deferred checks' Standard machine runs it, then starts the next run |
 
 Owners' KYC cases are automated inside the parent's run, one Map iteration each (checks, rules, decision in one
-task); one that needs a reviewer gets a Standard execution of its own. Every step checks what is already done, so
+task, and the case written once, decided); one that needs a reviewer gets a Standard execution of its own. Every step checks what is already done, so
 a retried step, or a run started twice, finishes the work without repeating a decision.
 """
 
@@ -33,9 +33,16 @@ from arbiter.domain.case import (
     Change,
     RiskAssessment,
 )
+from arbiter.domain.errors import Conflict
 from arbiter.services import workflow_steps
 from arbiter.services.assessment import Assessor, assessed, evaluate
-from arbiter.services.checks import CheckRunner, check_name, run_case_checks
+from arbiter.services.checks import (
+    CheckRunner,
+    apply_check_results,
+    check_context,
+    check_name,
+    run_case_checks,
+)
 from arbiter.services.documents import DocumentDeps
 
 __all__ = [
@@ -97,7 +104,9 @@ def automate_owner(
     parent = deps.cases.get(tenant_id, case_id)
     if not parent.automating:
         return {"case_id": None, "state": "settled"}
-    child = workflow_steps.open_owner_case(deps, parent, index)
+    child = workflow_steps.find_owner_case(deps, parent, index) or _decide_new_owner(
+        deps, parent, index, check_budget
+    )
     if child.automating and child.runs_started == 0:  # not yet decided, parked, or given a run of its own
         definition = deps.workflows.get(child.tenant_id, child.workflow_id, child.workflow_version)
         if definition.owner_checks is not None:  # owners of owners: a run of its own opens them
@@ -110,6 +119,34 @@ def automate_owner(
             _settle(deps, detail.case, change, expected, token=None, run=None)
         child = deps.cases.get(tenant_id, child.id)
     return {"case_id": child.id, "state": child.state.value}
+
+
+def _decide_new_owner(deps: AutomationDeps, parent: Case, index: int, check_budget: float | None) -> Case:
+    """An owner's KYC case run from its opening to its decision (or its wait for a reviewer) before it is first
+    written, then stored in one write: a case opened and then decided would be written twice, and its index
+    entries and state counters moved twice (bench/cost). Its check results are stored beside it first; a retried
+    step that finds no case runs them again and replaces them. An owner with owners of its own, or with pages to
+    copy, is opened first and goes the stored way."""
+    case, change = workflow_steps.new_owner_case(deps, parent, index)
+    definition = deps.workflows.get(case.tenant_id, case.workflow_id, case.workflow_version)
+    if definition.owner_checks is not None or any(
+        p.status == "pending" for d in case.documents for p in d.pages
+    ):
+        return workflow_steps.open_owner_case(deps, parent, index)
+    results = (
+        deps.checks(check_context(case), definition.plugins, time_budget_seconds=check_budget)
+        if definition.plugins
+        else {}
+    )
+    if results:
+        deps.cases.save_checks(case.tenant_id, case.id, results)
+        change += apply_check_results(case, results, deps.now())
+    change += evaluate(case, results, [], deps.assessor)
+    try:
+        _settle(deps, case, change, 0, token=None, run=None, first_write=True)
+    except Conflict:  # the step, retried, raced with itself and stored the case first: on from what it stored
+        return deps.cases.get(case.tenant_id, case.id)
+    return case
 
 
 def conclude(
@@ -213,6 +250,7 @@ def _settle(
     *,
     token: str | None,
     run: AutomationRun | None,
+    first_write: bool = False,
 ) -> str:
     """Store the assessed case with what follows from it, in one write: the automatic decision (completing
     `token` if a Standard step waits on it), or the wait for a reviewer (`token` kept for them; without one, the
@@ -239,7 +277,10 @@ def _settle(
         result = "review"
     if run is not None:
         case.record_run(run.model_copy(update={"outcome": result}))
-    deps.cases.save(case, change, expected_version=expected)
+    if first_write:  # a case decided before it was ever stored (an owner's): `expected` is unused
+        deps.cases.add(case, change)
+    else:
+        deps.cases.save(case, change, expected_version=expected)
     if case.state.terminal:
         workflow_steps.notify_parent(deps, case)
     return result

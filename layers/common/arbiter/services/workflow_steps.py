@@ -20,6 +20,8 @@ __all__ = [
     "await_owners",
     "await_resubmission",
     "await_review",
+    "find_owner_case",
+    "new_owner_case",
     "notify_parent",
     "open_owner_case",
     "open_owner_cases",
@@ -154,9 +156,9 @@ def open_owner_case(deps: CaseDeps, parent: Case, index: int) -> Case:
     owners, workflow_id = _owners(deps, parent)
     if not 0 <= index < len(owners):
         raise InvalidInput(f"case {parent.id} has no owner {index} to open a case for", path="owner")
-    found = deps.cases.find_by_ids(parent.tenant_id, [_owner_case_id(parent, index)])
+    found = find_owner_case(deps, parent, index)
     if found:
-        return found[0]
+        return found
     _open_owner_case(deps, parent, owners[index], index, workflow_id)
     return deps.cases.get(parent.tenant_id, _owner_case_id(parent, index))
 
@@ -174,7 +176,31 @@ def wait_for_children(
         _release_parent(deps, parent)  # the last one was decided while the parent saved its token
 
 
+def new_owner_case(deps: CaseDeps, parent: Case, index: int) -> tuple[Case, Change]:
+    """The parent's owner number `index`'s KYC case and the change that opens it, not stored: the automated run
+    decides an owner's case before its first write, so that the case is written once (bench/cost)."""
+    owners, workflow_id = _owners(deps, parent)
+    if not 0 <= index < len(owners):
+        raise InvalidInput(f"case {parent.id} has no owner {index} to open a case for", path="owner")
+    return _new_owner_case(deps, parent, owners[index], index, workflow_id)
+
+
+def find_owner_case(deps: CaseDeps, parent: Case, index: int) -> Case | None:
+    """The parent's owner number `index`'s KYC case, if it is stored."""
+    found = deps.cases.find_by_ids(parent.tenant_id, [_owner_case_id(parent, index)])
+    return found[0] if found else None
+
+
 def _open_owner_case(deps: CaseDeps, parent: Case, owner: Any, index: int, workflow_id: str) -> Case:
+    case, change = _new_owner_case(deps, parent, owner, index, workflow_id)
+    with contextlib.suppress(Conflict):  # a retried step raced with itself: the case exists
+        deps.cases.add(case, change)
+    return case
+
+
+def _new_owner_case(
+    deps: CaseDeps, parent: Case, owner: Any, index: int, workflow_id: str
+) -> tuple[Case, Change]:
     definition = deps.workflows.get(parent.tenant_id, workflow_id)
     person = Person.model_validate(owner.model_dump(exclude={"roles", "ownership_percent", "id"}))
     owner_id = owner.id or str(index)
@@ -194,9 +220,7 @@ def _open_owner_case(deps: CaseDeps, parent: Case, owner: Any, index: int, workf
         metadata={"role": list(owner.roles) or ["ubo"], "ownership_percent": owner.ownership_percent},
     )
     case.rule_set = pin_rule_set(deps, case.tenant_id, definition.rule_set_id)
-    with contextlib.suppress(Conflict):  # a retried step raced with itself: the case exists
-        deps.cases.add(case, change)
-    return case
+    return case, change
 
 
 def resume_now(deps: CaseDeps, case: Case, token: str, output: dict[str, Any]) -> None:

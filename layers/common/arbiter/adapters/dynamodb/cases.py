@@ -340,7 +340,6 @@ class DynamoCaseRepository:
             "version": case.version,
             "state": state,
             "risk_level": case.risk.level if case.risk else None,
-            "search_terms": sorted(terms),
             # Compressed with a dictionary of the shapes cases share (writes are billed per KB; see packing.py),
             # and not named `data`: ByTenant and ByEntity project `data` (other items' JSON), never a case's.
             "body": pack(case.model_dump_json().encode()),
@@ -728,7 +727,11 @@ class DynamoCaseRepository:
         case = Case.model_validate_json(raw)
         case.version = int(item["version"])
         day = str(item["audit_day"]).split("#", 1)[0] if "audit_day" in item else None
-        _loaded.remember(case, item["state"], set(item.get("search_terms", [])), chain_head_of(item), day)
+        # The terms the case is listed under, to rewrite only those a save changes: computed from the case
+        # rather than kept on its item (writes are billed per KB); items stored before still carry them.
+        stored = item.get("search_terms")
+        terms = set(stored) if stored is not None else search_terms(case)
+        _loaded.remember(case, item["state"], terms, chain_head_of(item), day)
         return case
 
     @staticmethod
