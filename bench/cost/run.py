@@ -120,6 +120,7 @@ def _kind(item: dict[str, Any]) -> str:
         ("AUDIT#", "audit"),
         ("EVENT#", "outbox"),
         ("CHECK#", "check results"),
+        ("RUN#", "run claim"),
     ):
         if sk.startswith(prefix):
             return kind

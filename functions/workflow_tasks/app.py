@@ -58,7 +58,7 @@ def _failure(d: Dependencies, t: TaskInput, _: LambdaContext) -> Any:
 
 TASKS: dict[str, Callable[[Dependencies, TaskInput, LambdaContext], Any]] = {
     # the Express automation machine
-    "plan": lambda d, t, _: traced(t, automation.plan(d, t.tenant_id, t.case_id)),
+    "plan": lambda d, t, _: traced(t, automation.plan(d, t.tenant_id, t.case_id, t.execution)),
     "ingest_documents": _ingest,  # also the manual-review workflow's first step
     "automate_owner": _owner,
     "conclude": lambda d, t, _: traced(

@@ -13,7 +13,7 @@ from arbiter.domain.case import AutomationRun, StepRecord
 from arbiter.services import assessment, automation, checks, document_ingestion
 
 
-def run_automation(deps: Any, tenant_id: str, case_id: str) -> str:
+def run_automation(deps: Any, tenant_id: str, case_id: str, execution: str | None = None) -> str:
     """Plan, documents, each check, each owner, the rules, the decision: what `Decide` answered (`approved`,
     `rejected`, `review`, `owners`), or `settled` when `Plan` found the case past its automated part."""
     steps: list[StepRecord] = []
@@ -26,7 +26,7 @@ def run_automation(deps: Any, tenant_id: str, case_id: str) -> str:
         )
         return result
 
-    plan = step("Plan", lambda: automation.plan(deps, tenant_id, case_id))
+    plan = step("Plan", lambda: automation.plan(deps, tenant_id, case_id, execution))
     if plan["settled"]:
         return "settled"
     if plan["documents"]:

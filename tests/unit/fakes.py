@@ -281,6 +281,8 @@ class InMemoryCases:
         #: What the table's stream does with a committed change's continuations (FakeDependencies wires it).
         self.on_commit: Callable[[list[Continuation]], None] | None = None
         self.checks: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+        #: Which execution claimed each case's automated run (tenant, case, run number).
+        self.runs: dict[tuple[str, str, int], str] = {}
         #: How many numbered pages were read (each a bounded read in the real store, whatever its number).
         self.numbered_reads = 0
         #: The monitored index (same table): written with the approving change, removed with an erasure.
@@ -404,6 +406,9 @@ class InMemoryCases:
     def find_by_ids(self, tenant_id: str, case_ids: list[str]) -> list[Case]:
         unique = dict.fromkeys(case_ids)
         return [self._read(tenant_id, cid) for cid in unique if (tenant_id, cid) in self.cases]
+
+    def claim_run(self, tenant_id: str, case_id: str, run: int, execution: str) -> bool:
+        return self.runs.setdefault((tenant_id, case_id, run), execution) == execution
 
     def save_checks(self, tenant_id: str, case_id: str, results: dict[str, dict[str, Any]]) -> None:
         self.checks.setdefault((tenant_id, case_id), {}).update(copy.deepcopy(results))

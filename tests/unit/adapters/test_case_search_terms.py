@@ -87,3 +87,43 @@ def test_a_term_a_rename_left_behind_lists_nothing(store: tuple[Any, DynamoCaseR
     )
     assert cases.query(CaseQuery(tenant_id=tenant_id, search="lovelace")).items == []
     assert [c.id for c in cases.query(CaseQuery(tenant_id=tenant_id, search="hopper")).items] == [case.id]
+
+
+def test_the_terms_are_not_kept_on_the_case_item_and_a_rename_still_drops_the_old_ones(
+    store: tuple[Any, DynamoCaseRepository, str],
+) -> None:
+    client, cases, table = store
+    tenant_id = f"t-{secrets.token_hex(4)}"
+    case, change = opened(tenant_id, "Ada", "Lovelace")
+    cases.add(case, change)
+    key = to_item({"pk": keys.case_pk(tenant_id, case.id), "sk": keys.CASE_SK})
+    assert "search_terms" not in client.get_item(TableName=table, Key=key)["Item"]  # computed when read
+    current = cases.get(tenant_id, case.id)
+    current.entity = individual(case.entity.id, first_name="Grace", last_name="Hopper")
+    cases.save(current, current.record_note("renamed", actor=SYSTEM), expected_version=1)
+    assert terms_of(client, table, tenant_id, case.id) == ["grace", "gracehopper", "hopper"]
+
+
+def test_a_case_item_stored_with_its_terms_still_has_the_dropped_ones_removed(
+    store: tuple[Any, DynamoCaseRepository, str],
+) -> None:
+    client, cases, table = store
+    tenant_id = f"t-{secrets.token_hex(4)}"
+    case, change = opened(tenant_id, "Ada", "Lovelace")
+    cases.add(case, change)
+    # As an item written before the terms left it: they are on it, and one of them is not the case's own any more
+    # (the way terms were computed changed since).
+    key = to_item({"pk": keys.case_pk(tenant_id, case.id), "sk": keys.CASE_SK})
+    client.update_item(
+        TableName=table,
+        Key=key,
+        UpdateExpression="SET search_terms = :t",
+        ExpressionAttributeValues=to_item({":t": ["ada", "adalovelace", "lovelace", "lady"]}),
+    )
+    client.put_item(
+        TableName=table,
+        Item=to_item({"pk": keys.search_pk(tenant_id), "sk": f"lady#{case.id}", "case_id": case.id}),
+    )
+    current = cases.get(tenant_id, case.id)
+    cases.save(current, current.record_note("read again", actor=SYSTEM), expected_version=1)
+    assert terms_of(client, table, tenant_id, case.id) == ["ada", "adalovelace", "lovelace"]

@@ -91,6 +91,27 @@ def test_a_run_started_twice_opens_no_second_child_and_hands_over_once():
     assert deps.cases.get("acme", parent.id).task_tokens["children"] == "token-2"
 
 
+def test_a_start_delivered_twice_runs_once_and_calls_no_check_again():
+    deps = case_deps()
+    parent = kyb_case(deps, [ubo("Jane", "Roe", 60)])
+    automated = automation_deps(deps)
+    first, second = f"express:automation:{parent.id}-a1:one", f"express:automation:{parent.id}-a1:two"
+    planned = automation.plan(automated, "acme", parent.id, first)
+    assert (planned["settled"], planned["checks"]) == (
+        False,
+        ["identifiers", "ownership", "contact", "website", "sanctions"],
+    )
+    # The second execution of the same run, planning while the first still runs: nothing to do.
+    assert automation.plan(automated, "acme", parent.id, second)["settled"] is True
+    assert (
+        automation.plan(automated, "acme", parent.id, first)["settled"] is False
+    )  # the first's Plan retried
+    assert run_automation(automated, "acme", parent.id, first) == "approved"
+    assert run_automation(automated, "acme", parent.id, second) == "settled"
+    checked = [c["case_id"] for c in automated.checks.contexts]
+    assert checked.count(parent.id) == 5  # each of the parent's checks called once
+
+
 def test_a_step_retried_after_its_owner_was_opened_finishes_that_owner_once():
     deps = case_deps()
     parent = kyb_case(deps, [ubo("Jane", "Roe", 60)])

@@ -62,7 +62,8 @@ class TaskInput(BaseModel):
     task: str
     case: CaseRef
     task_token: str | None = None
-    #: The Standard execution the task runs in (`await_review`: one the case no longer waits on is answered at once).
+    #: The execution the task runs in (`await_review`: one the case no longer waits on is answered at once; `plan`:
+    #: a second execution of a run another claimed does nothing).
     execution: str | None = None
     recommendation: str | None = None
     error: dict[str, Any] | None = None

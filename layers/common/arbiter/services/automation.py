@@ -65,13 +65,16 @@ class AutomationDeps(DocumentDeps, Protocol):
     def assessor(self) -> Assessor: ...
 
 
-def plan(deps: AutomationDeps, tenant_id: str, case_id: str) -> dict[str, Any]:
-    """What the run has to do: `settled` (the case is past its automated part: nothing), `documents` (pages to
-    copy into the bucket), `checks` (their names), `deferred` (the checks declared `long_running`, which the
-    Standard execution runs), `owners` (the owners to open KYC cases for, by index; `has_owners` for the
-    machine's Choice) and `rules` (whether the workflow has a rule set to evaluate)."""
+def plan(deps: AutomationDeps, tenant_id: str, case_id: str, execution: str | None = None) -> dict[str, Any]:
+    """What the run has to do: `settled` (the case is past its automated part, or `execution` is a second start of
+    a run another execution claimed: nothing), `documents` (pages to copy into the bucket), `checks` (their names),
+    `deferred` (the checks declared `long_running`, which the Standard execution runs), `owners` (the owners to
+    open KYC cases for, by index; `has_owners` for the machine's Choice) and `rules` (whether the workflow has a
+    rule set to evaluate)."""
     case = deps.cases.get(tenant_id, case_id)
-    if not case.automating:
+    if not case.automating or (
+        execution is not None and not deps.cases.claim_run(tenant_id, case_id, case.runs_started, execution)
+    ):
         return {
             "settled": True,
             "documents": False,

@@ -253,6 +253,10 @@ class CaseRepository(Protocol):
     def find_by_ids(self, tenant_id: str, case_ids: list[str]) -> list[Case]:
         """The cases that exist among `case_ids`, in that order."""
 
+    def claim_run(self, tenant_id: str, case_id: str, run: int, execution: str) -> bool:
+        """Claim the case's automated run number `run` for `execution`: True for the first execution to claim it
+        (and for that one again), False for any other (a start delivered twice)."""
+
     def save_checks(self, tenant_id: str, case_id: str, results: dict[str, dict[str, Any]]) -> None:
         """Store check results beside the case (one record per check)."""
 

@@ -243,6 +243,29 @@ class DynamoCaseRepository:
         today = (self._clock() if self._clock else dt.datetime.now(dt.UTC)).astimezone(dt.UTC).date()
         return links, ChainHead(hash=links[-1].hash, entries=links[-1].seq + 1), today.isoformat()
 
+    def claim_run(self, tenant_id: str, case_id: str, run: int, execution: str) -> bool:
+        """A conditional put of the run's claim (one write unit, expiring with the outbox): Express executions are
+        not idempotent by name, so a start continuation delivered twice can start two runs of the same number."""
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_item(
+                    {
+                        "pk": keys.case_pk(tenant_id, case_id),
+                        "sk": f"{keys.RUN_PREFIX}{run:06d}",
+                        "execution": execution,
+                        "expires_at": int((dt.datetime.now(dt.UTC) + EVENT_RETENTION).timestamp()),
+                    }
+                ),
+                ConditionExpression="attribute_not_exists(sk) OR execution = :execution",
+                ExpressionAttributeValues=to_item({":execution": execution}),
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def save_checks(self, tenant_id: str, case_id: str, results: dict[str, dict[str, Any]]) -> None:
         """One item per check result; a re-run replaces the previous result of the same check."""
         pk = keys.case_pk(tenant_id, case_id)

@@ -76,6 +76,7 @@ CONTINUATION_PREFIX = (
     "CONT#"  # the outbox's workflow continuations (ContinueWorkflowsFunction's stream filter)
 )
 CHECK_PREFIX = "CHECK#"
+RUN_PREFIX = "RUN#"  # which execution claimed an automated run (`claim_run`)
 VERSION_PREFIX = "VERSION#"
 CLEARED_PREFIX = "CLEARED#"
 WEBHOOK_SK = "WEBHOOK"
