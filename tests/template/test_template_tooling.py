@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -123,3 +124,38 @@ def test_sam_build_produces_the_functions_and_the_layer(tmp_path: Path) -> None:
     assert any(name.startswith("numpy/_core/_multiarray_umath.") for name in machines)
     assert {name: m for name, m in machines.items() if m != machine} == {}
     assert not any(layer.glob("boto3/__init__.py")), "boto3 comes with the Lambda runtime"
+
+
+def _longest(states: dict[str, Any], start: str) -> int:
+    """The most seconds a path from `start` can take with every task at its time limit (no retries): a Parallel
+    takes its longest branch, a Map its longest iteration (items run side by side), a Catch leads on."""
+
+    def from_state(name: str) -> int:
+        state = states[name]
+        own = int(state.get("TimeoutSeconds", 0)) if state["Type"] == "Task" else 0
+        if state["Type"] == "Parallel":
+            own = max(_longest(b["States"], b["StartAt"]) for b in state["Branches"])
+        if state["Type"] == "Map":
+            own = _longest(state["ItemProcessor"]["States"], state["ItemProcessor"]["StartAt"])
+        following = [state.get("Next"), state.get("Default")]
+        following += [choice.get("Next") for choice in state.get("Choices", [])]
+        caught = [catch["Next"] for catch in state.get("Catch", [])]
+        after = max((from_state(n) for n in following if n), default=0)
+        return max(own + after, own + max((from_state(n) for n in caught), default=0))
+
+    return from_state(start)
+
+
+def test_the_automation_runs_steps_fit_in_the_run_with_its_failure_recorded() -> None:
+    definition = json.loads(
+        (PROJECT_ROOT / "statemachines" / "automation.asl.json").read_text(encoding="utf-8")
+    )
+    assert definition["TimeoutSeconds"] <= 300  # an Express execution's limit
+    assert _longest(definition["States"], definition["StartAt"]) < definition["TimeoutSeconds"]
+    # The task that automates an owner's case ends within its state's limit, so no write lands after the step.
+    tasks = load_template(PROJECT_ROOT / "template.yaml").resources["WorkflowTasksFunction"]["Properties"]
+    (owners,) = [b for b in definition["States"]["ChecksAndOwners"]["Branches"] if "Owners" in b["States"]]
+    assert (
+        tasks["Timeout"]
+        <= owners["States"]["Owners"]["ItemProcessor"]["States"]["AutomateOwner"]["TimeoutSeconds"]
+    )
