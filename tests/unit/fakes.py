@@ -609,7 +609,14 @@ class InMemoryVersions:
         return self.published.get((tenant_id, document_id))
 
     def publish(
-        self, tenant_id: str, document_id: str, version: int, *, actor: str | None, at: dt.datetime
+        self,
+        tenant_id: str,
+        document_id: str,
+        version: int,
+        *,
+        actor: str | None,
+        at: dt.datetime,
+        reason: str | None = None,
     ) -> None:
         current = self.get_version(tenant_id, document_id, version)
         key = (tenant_id, document_id)
@@ -621,9 +628,10 @@ class InMemoryVersions:
             raise Conflict(f"version {version} of {document_id} is already published, or a newer version is")
         stored = self.versions_by_key[key]
         index = next(i for i, v in enumerate(stored) if v.version == version)
-        stored[index] = current.model_copy(
-            update={"status": "published", "published_at": at, "published_by": actor}
-        )
+        update: dict[str, Any] = {"status": "published", "published_at": at, "published_by": actor}
+        if reason is not None:
+            update["publish_reason"] = reason
+        stored[index] = current.model_copy(update=update)
         self.published[key] = version
 
     def list(self, tenant_id: str, *, cursor: str | None = None, limit: int = 50) -> Page[Any]:

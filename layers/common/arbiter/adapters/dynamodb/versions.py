@@ -176,9 +176,17 @@ class DynamoVersionedStore(Generic[D, V, S]):
         return int(value) if value is not None else None
 
     def publish(
-        self, tenant_id: str, document_id: str, version: int, *, actor: str | None, at: dt.datetime
+        self,
+        tenant_id: str,
+        document_id: str,
+        version: int,
+        *,
+        actor: str | None,
+        at: dt.datetime,
+        reason: str | None = None,
     ) -> None:
-        """Mark the version published and make it current; Conflict if it already is, or a newer one is."""
+        """Mark the version published (by `actor`, at `at`, for `reason`) and make it current; Conflict if it already
+        is, or a newer one is."""
         current: Any = self.get_version(tenant_id, document_id, version)
         if current.status == "published":
             if self._published_as(tenant_id, document_id, version, at):
@@ -187,9 +195,10 @@ class DynamoVersionedStore(Generic[D, V, S]):
                 f"version {version} of {document_id} is already published", **{self.ID_ATTRIBUTE: document_id}
             )
         pk = self._pk(tenant_id, document_id)
-        published = current.model_copy(
-            update={"status": "published", "published_at": at, "published_by": actor}
-        )
+        update: dict[str, Any] = {"status": "published", "published_at": at, "published_by": actor}
+        if reason is not None:
+            update["publish_reason"] = reason
+        published = current.model_copy(update=update)
         self._transact(
             [
                 {
