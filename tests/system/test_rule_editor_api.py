@@ -8,6 +8,7 @@ import json
 import pytest
 
 from tests.support.cases import DEMO, business, finished, publish_demo_rule_sets, start
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -59,7 +60,7 @@ def test_an_unsaved_rule_set_is_backtested_and_nothing_is_saved(ruled):
     assert broken.json()["path"].startswith("rules[0].condition")
 
 
-def test_publishing_records_the_reason_and_a_client_that_sends_none_still_publishes(ruled):
+def test_publishing_records_the_reason_and_a_client_that_sends_none_still_publishes(ruled, bus_events):
     admin = ruled.reviewer("admin")
     saved = admin.post("/v1/admin/rule-sets", json={**DEMO["kyb-default"], "name": "KYB v2"}).json()
     blank = admin.post(
@@ -79,3 +80,23 @@ def test_publishing_records_the_reason_and_a_client_that_sends_none_still_publis
     older_client = admin.post(f"/v1/admin/rule-sets/kyb-default/versions/{third['version']}/publish")
     assert older_client.status_code == 200, older_client.text
     assert older_client.json()["publish_reason"] is None
+
+    def kyb_publications() -> list[dict] | None:
+        found = [
+            e["detail"]
+            for e in bus_events.drain()
+            if e["detail-type"] == "rule_set.published"
+            and e["detail"]["tenant_id"] == ruled.id
+            and e["detail"]["rule_set_id"] == "kyb-default"
+        ]
+        return found if len(found) >= 3 else None
+
+    events = sorted(
+        wait_for(kyb_publications, what="3 rule_set.published events"), key=lambda e: e["version"]
+    )
+    assert [(e["version"], e["previous_version"], e["reason"]) for e in events] == [
+        (1, None, None),
+        (2, 1, "GB moved to the high-risk list"),
+        (3, 2, None),
+    ]
+    assert events[1]["actor"]["type"] == "reviewer"

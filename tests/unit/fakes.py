@@ -559,6 +559,8 @@ class InMemoryVersions:
         self.versions_by_key: dict[tuple[str, str], list[Any]] = {}
         self.published: dict[tuple[str, str], int] = {}
         self.updated_at: dict[tuple[str, str], dt.datetime] = {}
+        #: Events published with a publication (their envelopes), in order.
+        self.events: list[dict[str, Any]] = []
 
     def add_version(
         self,
@@ -617,6 +619,7 @@ class InMemoryVersions:
         actor: str | None,
         at: dt.datetime,
         reason: str | None = None,
+        events: Sequence[Any] = (),
     ) -> None:
         current = self.get_version(tenant_id, document_id, version)
         key = (tenant_id, document_id)
@@ -633,6 +636,7 @@ class InMemoryVersions:
             update["publish_reason"] = reason
         stored[index] = current.model_copy(update=update)
         self.published[key] = version
+        self.events += [event.envelope() for event in events]
 
     def list(self, tenant_id: str, *, cursor: str | None = None, limit: int = 50) -> Page[Any]:
         ids = sorted(r for t, r in self.versions_by_key if t == tenant_id)

@@ -379,6 +379,9 @@ def test_publishing_keeps_who_when_and_why_and_a_blank_reason_is_refused(deps):
     with pytest.raises(InvalidInput) as blank:
         rule_sets.publish(deps.rule_sets, admin(), "kyc-default", version.version, "   ")
     assert blank.value.path == "reason"
+    with pytest.raises(NotFound):
+        rule_sets.publish(deps.rule_sets, admin(), "kyc-default", 9, "no such version")
+    assert deps.rule_sets.events == []
     assert deps.rule_sets.published_version("acme", "kyc-default") is None
     published = rule_sets.publish(
         deps.rule_sets, admin(), "kyc-default", version.version, " Iran rule agreed "
@@ -386,10 +389,20 @@ def test_publishing_keeps_who_when_and_why_and_a_blank_reason_is_refused(deps):
     assert (published.published_by, published.publish_reason) == ("admin-1", "Iran rule agreed")
     summary = rule_sets.get_rule_set(deps.rule_sets, admin(), "kyc-default")["versions"][0]
     assert (summary["published_by"], summary["publish_reason"]) == ("admin-1", "Iran rule agreed")
+    [event] = deps.rule_sets.events
+    assert {k: event[k] for k in ("type", "rule_set_id", "version", "previous_version", "reason")} == {
+        "type": "rule_set.published",
+        "rule_set_id": "kyc-default",
+        "version": 1,
+        "previous_version": None,
+        "reason": "Iran rule agreed",
+    }
+    assert event["actor"] == {"type": "reviewer", "id": "admin-1", "email": "admin-1@example.com"}
     older_client = rule_sets.create_draft(deps.rule_sets, admin(), KYC_RULES)
     assert (
         rule_sets.publish(deps.rule_sets, admin(), "kyc-default", older_client.version).publish_reason is None
     )
+    assert (deps.rule_sets.events[1]["previous_version"], deps.rule_sets.events[1]["reason"]) == (1, None)
 
 
 def test_an_unsaved_rule_set_is_backtested_as_a_saved_one_and_nothing_is_saved(deps):

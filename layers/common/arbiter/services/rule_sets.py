@@ -13,6 +13,7 @@ from typing import Any
 
 from arbiter.domain.case import Case, CaseState, RiskAssessment
 from arbiter.domain.errors import InvalidInput, RuleLimitExceeded
+from arbiter.domain.events import EventActor, RuleSetPublished
 from arbiter.domain.principal import Principal
 from arbiter.domain.replay import AssessmentInputs, check_read
 from arbiter.rules.evaluation import CompiledRuleSet, Evaluation, compile_rule_set
@@ -161,13 +162,21 @@ def publish(
     principal.require("admin", "publishing rule sets")
     if reason is not None and not reason.strip():
         raise InvalidInput("reason must say why the version is published", path="reason")
+    reason = reason.strip() if reason is not None else None
+    draft = store.get_version(principal.tenant_id, rule_set_id, version)  # NotFound first
+    at = _now()
+    event = RuleSetPublished(
+        time=at,
+        tenant_id=principal.tenant_id,
+        rule_set_id=rule_set_id,
+        version=version,
+        name=draft.name,
+        previous_version=store.published_version(principal.tenant_id, rule_set_id),
+        reason=reason,
+        actor=EventActor(type="reviewer", id=principal.id, email=principal.email),
+    )
     store.publish(
-        principal.tenant_id,
-        rule_set_id,
-        version,
-        actor=principal.id,
-        at=_now(),
-        reason=reason.strip() if reason is not None else None,
+        principal.tenant_id, rule_set_id, version, actor=principal.id, at=at, reason=reason, events=[event]
     )
     published: RuleSetVersion = store.get_version(principal.tenant_id, rule_set_id, version)
     return published
