@@ -130,3 +130,51 @@ def test_an_admin_builds_previews_and_publishes_a_rule_that_decides_the_next_cas
     assert after["risk"]["rule_set"] == {"id": "kyc-default", "version": 2}
     detail = tenant.reviewer("viewer").get(f"/v1/review/cases/{after['id']}").json()
     assert "french-national" in [h["rule_id"] for h in detail["case"]["risk"]["hits"]]
+
+
+def test_a_decision_table_is_edited_as_a_table_and_tried_on_a_case(open_browser, stack, tenant):
+    from tests.support.cases import business, start
+
+    publish_demo_rule_sets(tenant)
+    case = finished(tenant, start(tenant, business("re-kite", industry="Kite surfing school")))
+    admin = open_browser()
+    admin.open("/admin/rule-sets/kyb-default")
+    admin.sign_in(create_reviewer(stack, tenant.id, "admin"))
+    page = admin.page
+    table = "Table industry"
+    expect(page.get_by_label(f"{table}: column 1 variable")).to_have_value("entity.business.industry")
+    expect(page.get_by_label(f"{table}: row 1, column 1")).to_have_value('{"in_list":"high_risk_industries"}')
+    page.get_by_label("Past case").select_option(case["id"])
+    expect(page.get_by_test_id("dry-run")).to_contain_text(f"{case['id']}: {case['risk']['recommendation']}")
+
+    page.locator('[data-table="industry"]').get_by_role("button", name="+ Row").click()
+    page.locator('[data-table="industry"]').get_by_role("button", name="+ Column").click()
+    page.get_by_label(f"{table}: column 2 variable").select_option("entity.business.country_of_incorporation")
+    page.get_by_label(f"{table}: column 2 name").fill("country")
+    page.get_by_label(f"{table}: row 3 id").fill("kites")
+    page.get_by_label(f"{table}: row 3, column 1").fill("Kite surfing school")
+    page.get_by_label(f"{table}: row 3, column 2").fill("GB")
+    page.get_by_label(f"{table}: row 3 outcome").select_option("reject")
+    page.get_by_label(f"{table}: row 3 score").fill("90")
+    page.get_by_label(f"{table}: row 3 severity").select_option("critical")
+    expect(page.get_by_test_id("dry-run")).to_contain_text(f"{case['id']}: reject")
+    admin.screenshot("rule-editor-table")
+
+    page.get_by_role("tab", name="Advanced (JSON)").click()
+    tables = json.loads(page.get_by_label("Rule set JSON").input_value())["tables"]
+    assert tables[0]["inputs"][1] == {
+        "name": "country",
+        "expression": {"var": "entity.business.country_of_incorporation"},
+    }
+    assert [row["when"] for row in tables[0]["rows"]] == [
+        [{"in_list": "high_risk_industries"}, None],
+        [{"in_list": "elevated_risk_industries"}, None],
+        ["Kite surfing school", "GB"],
+    ]
+    assert tables[0]["rows"][2] | {"when": None} == {
+        "id": "kites",
+        "when": None,
+        "outcome": "reject",
+        "score": 90,
+        "severity": "critical",
+    }

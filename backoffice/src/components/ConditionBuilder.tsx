@@ -1,5 +1,6 @@
 /** A rule's condition as a form: groups (all / any) of clauses, each a variable picked from the workflow's list, an
  * operator that fits its type and a value. */
+import { ParsedInput } from "./ParsedInput";
 import { clauseType, defaultValue, newClause, OPERATORS, type Clause, type Group, type Node, type Variable } from "../rules/conditions";
 
 interface Props {
@@ -121,13 +122,14 @@ function ValueInput({ clause, type, label, listId, onChange }: { clause: Clause;
   const name = `${label}: value`;
   if (clause.op === "is_true" || clause.op === "is_false") return null;
   if (clause.op === "in") {
-    const values = Array.isArray(clause.value) ? clause.value : [];
     return (
-      <input
+      <ParsedInput
         aria-label={name}
         placeholder="comma-separated values"
-        value={values.join(", ")}
-        onChange={(e) => onChange((e.target as HTMLInputElement).value.split(",").map((s) => s.trim()).filter(Boolean))}
+        value={Array.isArray(clause.value) ? clause.value : []}
+        parse={(text) => text.split(",").map((s) => s.trim()).filter(Boolean)}
+        format={(values) => (values as unknown[]).join(", ")}
+        onChange={onChange}
       />
     );
   }

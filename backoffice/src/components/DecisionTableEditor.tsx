@@ -1,6 +1,7 @@
 /** A decision table edited as a table: one column per input (a variable, or a JSON Logic expression), one row per
  * case; a cell is blank (any value), a value (equals), or an operation on the input as JSON (`{">": 100}`). */
 import type { Variable } from "../rules/conditions";
+import { ParsedInput } from "./ParsedInput";
 
 const OUTCOMES = ["flag", "review", "reject", "approve"];
 const SEVERITIES = ["info", "low", "medium", "high", "critical"];
@@ -86,13 +87,15 @@ export function DecisionTableEditor({ table, index, variables, onChange, errors 
                 </td>
                 {inputs.map((_, c) => (
                   <td key={c}>
-                    <input
+                    <ParsedInput
                       aria-label={`${label}: row ${r + 1}, column ${c + 1}`}
                       placeholder="any"
-                      value={showCell((row.when ?? [])[c])}
-                      onChange={(e) => {
+                      value={(row.when ?? [])[c] ?? null}
+                      parse={readCell}
+                      format={showCell}
+                      onChange={(cell) => {
                         const when = [...(row.when ?? [])];
-                        when[c] = readCell((e.target as HTMLInputElement).value);
+                        when[c] = cell;
                         setRow(r, { ...row, when });
                       }}
                     />
