@@ -160,6 +160,22 @@ def test_a_decision_table_is_edited_as_a_table_and_tried_on_a_case(open_browser,
     expect(page.get_by_test_id("dry-run")).to_contain_text(f"{case['id']}: reject")
     admin.screenshot("rule-editor-table")
 
+    # Operators that fit the type: a date before a day, a list with more than N items, in one "all" group.
+    n = len(DEMO["kyb-default"]["rules"]) + 1
+    rule = f"Rule {n}"
+    page.get_by_role("button", name="+ Rule").click()
+    page.get_by_label(f"{rule}: id", exact=True).fill("old-with-owners")
+    first, second = f"{rule} condition, clause 1", f"{rule} condition, clause 2"
+    page.get_by_label(f"{first}: variable").select_option("entity.business.date_of_incorporation")
+    operators = page.get_by_label(f"{first}: operator").locator("option").all_inner_texts()
+    assert operators == ["is before", "is after", "is on"]
+    page.get_by_label(f"{first}: value").fill("2020-01-01")
+    page.locator(f'article[aria-label="{rule}"]').get_by_role("button", name="+ Clause").click()
+    page.get_by_label(f"{second}: variable").select_option("entity.business.ubos")
+    page.get_by_label(f"{second}: operator").select_option("len>")
+    page.get_by_label(f"{second}: value").fill("0")
+    expect(page.get_by_test_id("dry-run")).to_contain_text("old-with-owners")
+
     page.get_by_role("tab", name="Advanced (JSON)").click()
     tables = json.loads(page.get_by_label("Rule set JSON").input_value())["tables"]
     assert tables[0]["inputs"][1] == {
@@ -177,4 +193,10 @@ def test_a_decision_table_is_edited_as_a_table_and_tried_on_a_case(open_browser,
         "outcome": "reject",
         "score": 90,
         "severity": "critical",
+    }
+    assert json.loads(page.get_by_label("Rule set JSON").input_value())["rules"][n - 1]["condition"] == {
+        "and": [
+            {"<": [{"var": "entity.business.date_of_incorporation"}, "2020-01-01"]},
+            {">": [{"var": "entity.business.ubos.length"}, 0]},
+        ]
     }
