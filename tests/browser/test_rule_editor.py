@@ -174,7 +174,19 @@ def test_a_decision_table_is_edited_as_a_table_and_tried_on_a_case(open_browser,
     page.get_by_label(f"{second}: variable").select_option("entity.business.ubos")
     page.get_by_label(f"{second}: operator").select_option("len>")
     page.get_by_label(f"{second}: value").fill("0")
+    # A field of a list's items: any owner who is British.
+    third = f"{rule} condition, clause 3"
+    page.locator(f'article[aria-label="{rule}"]').get_by_role("button", name="+ Clause").click()
+    page.get_by_label(f"{third}: variable").select_option("entity.business.ubos[].nationality")
+    expect(page.get_by_label(f"{third}: items")).to_have_value("some")
+    page.get_by_label(f"{third}: value").fill("GB")
     expect(page.get_by_test_id("dry-run")).to_contain_text("old-with-owners")
+    # A shipped rule over the items of a list reads into the form too.
+    expect(page.get_by_label("Rule 5 condition, clause 1: variable")).to_have_value(
+        "checks.sanctions.flags[].code"
+    )
+    expect(page.get_by_label("Rule 5 condition, clause 1: operator")).to_have_value("in")
+    expect(page.get_by_label("Rule 5 condition, clause 1: value")).to_have_value("pep_match, watchlist_match")
 
     page.get_by_role("tab", name="Advanced (JSON)").click()
     tables = json.loads(page.get_by_label("Rule set JSON").input_value())["tables"]
@@ -198,5 +210,6 @@ def test_a_decision_table_is_edited_as_a_table_and_tried_on_a_case(open_browser,
         "and": [
             {"<": [{"var": "entity.business.date_of_incorporation"}, "2020-01-01"]},
             {">": [{"var": "entity.business.ubos.length"}, 0]},
+            {"some": [{"var": "entity.business.ubos"}, {"==": [{"var": "nationality"}, "GB"]}]},
         ]
     }

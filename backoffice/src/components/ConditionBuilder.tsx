@@ -1,7 +1,7 @@
 /** A rule's condition as a form: groups (all / any) of clauses, each a variable picked from the workflow's list, an
  * operator that fits its type and a value. */
 import { ParsedInput } from "./ParsedInput";
-import { clauseType, defaultValue, newClause, OPERATORS, type Clause, type Group, type Node, type Variable } from "../rules/conditions";
+import { clauseType, defaultValue, newClause, OPERATORS, QUANTIFIERS, type Clause, type Group, type Node, type Quantifier, type Variable } from "../rules/conditions";
 
 interface Props {
   group: Group;
@@ -69,7 +69,16 @@ function ClauseRow({ clause, variables, byPath, label, onChange }: { clause: Cla
   const operators = OPERATORS[type];
   const listId = `examples-${label.replace(/[^a-z0-9]+/gi, "-")}`;
   return (
-    <div class="clause">
+    <div class={`clause${clause.quantifier ? " over-items" : ""}`}>
+      {clause.quantifier && (
+        <select aria-label={`${label}: items`} value={clause.quantifier} onChange={(e) => onChange({ ...clause, quantifier: (e.target as HTMLSelectElement).value as Quantifier })}>
+          {QUANTIFIERS.map(([q, text]) => (
+            <option key={q} value={q}>
+              {text}
+            </option>
+          ))}
+        </select>
+      )}
       <select
         aria-label={`${label}: variable`}
         value={clause.path}

@@ -12,9 +12,22 @@ export interface Variable {
 
 export interface Clause {
   kind: "clause";
+  /** A variable's path; `list[].field` is a field of a list's items, read by `quantifier`. */
   path: string;
   op: string;
   value: unknown;
+  /** Over a list's items: whether some, all or none of them must hold (`list[].field` paths only). */
+  quantifier?: Quantifier;
+}
+
+export type Quantifier = "some" | "all" | "none";
+
+export const QUANTIFIERS: [Quantifier, string][] = [["some", "any item of"], ["all", "every item of"], ["none", "no item of"]];
+
+/** `list[].field` → ["list", "field"]; a path outside a list → null. */
+export function splitItemPath(path: string): [string, string] | null {
+  const at = path.indexOf("[].");
+  return at < 0 ? null : [path.slice(0, at), path.slice(at + 3)];
 }
 
 export interface Group {
@@ -70,6 +83,10 @@ function readClause(logic: unknown): Clause | null {
   if (op === "in" && isVar(left) && Array.isArray(right) && right.every(isLiteral)) return { kind: "clause", path: left.var, op: "in", value: right };
   if (op === "in" && isLiteral(left) && isVar(right)) return { kind: "clause", path: right.var, op: "contains", value: left };
   if (op === "in_list" && isVar(left) && typeof right === "string") return { kind: "clause", path: left.var, op: "in_list", value: right };
+  if ((op === "some" || op === "all" || op === "none") && isVar(left) && left.var) {
+    const inner = readClause(right);
+    if (inner && inner.path) return { ...inner, path: `${left.var}[].${inner.path}`, quantifier: op };
+  }
   return null;
 }
 
@@ -95,6 +112,11 @@ export function readCondition(logic: unknown): Group | null {
 }
 
 function writeClause(clause: Clause): unknown {
+  const items = splitItemPath(clause.path);
+  if (items) {
+    const [list, field] = items;
+    return { [clause.quantifier ?? "some"]: [{ var: list }, writeClause({ ...clause, path: field, quantifier: undefined })] };
+  }
   const v = { var: clause.path };
   switch (clause.op) {
     case "is_true":
@@ -126,7 +148,9 @@ export function writeCondition(node: Node): unknown {
 /** A new clause on a variable: its type's first operator and a value of that type (an example when there is one). */
 export function newClause(variable: Variable): Clause {
   const op = OPERATORS[variable.type][0][0];
-  return { kind: "clause", path: variable.path, op, value: defaultValue(variable, op) };
+  const clause: Clause = { kind: "clause", path: variable.path, op, value: defaultValue(variable, op) };
+  if (splitItemPath(variable.path)) clause.quantifier = "some";
+  return clause;
 }
 
 export function defaultValue(variable: Variable | undefined, op: string): unknown {

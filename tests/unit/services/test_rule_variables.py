@@ -56,6 +56,17 @@ def test_every_path_of_a_real_cases_context_is_listed_with_its_type_without_any_
     assert compared > 15
     assert variables["entity.business.date_of_incorporation"]["type"] == "date"
     assert variables["entity.business.ubos"]["type"] == "list"
+    assert any(path.startswith("entity.business.ubos[].") for path, _ in leaves(context))  # compared above
+    # The fields of a list's items, for `some` / `all` / `none` over it.
+    for path, kind in [
+        ("entity.business.ubos[].nationality", "string"),
+        ("entity.business.ubos[].ownership_percent", "number"),
+        ("entity.business.ubos[].identifiers[].type", "string"),
+        ("children[].decision", "string"),
+        ("documents[].type", "string"),
+        ("checks.sanctions.flags[].code", "string"),
+    ]:
+        assert variables[path]["type"] == kind, path
     assert "entity.individual.first_name" not in variables  # kyb takes businesses only
     assert all(v["examples"] == [] for v in variables.values())
 

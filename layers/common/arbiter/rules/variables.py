@@ -48,16 +48,24 @@ def value_type(value: Any) -> VariableType | None:
     return None
 
 
+#: Items of a list of objects walked for their fields (a rule reads them in `some`, `all`, `none`).
+MAX_ITEMS_WALKED = 5
+
+
 def leaves(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
     """Every path of a JSON document a rule reads as one value: objects are walked into, lists are values (a rule
-    reads them whole, or their `length`); an empty object is a value too."""
+    reads them whole, or their `length`); an empty object is a value too. The fields of a list's objects follow as
+    `list[].field`: what a rule reads as `{"var": "field"}` inside `{"some": [{"var": "list"}, …]}`."""
     if isinstance(value, dict) and value:
         for key, child in value.items():
-            if not isinstance(key, str) or "." in key:
+            if not isinstance(key, str) or "." in key or "[]" in key:
                 continue  # `var` splits paths on dots: such a key cannot be read by its path
             yield from leaves(child, f"{prefix}.{key}" if prefix else key)
     elif prefix:
         yield prefix, value
+        if isinstance(value, list):
+            for item in [v for v in value if isinstance(v, dict)][:MAX_ITEMS_WALKED]:
+                yield from leaves(item, f"{prefix}[]")
 
 
 def schema_leaves(
@@ -77,6 +85,11 @@ def schema_leaves(
     kind = _schema_type(schema)
     if kind is not None:
         yield prefix, kind, description
+    items = schema.get("items")
+    if kind == "list" and isinstance(items, dict):
+        item = _resolved(items, defs)
+        if isinstance(item.get("properties"), dict):
+            yield from schema_leaves(item, f"{prefix}[]", defs)
 
 
 def _resolved(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:

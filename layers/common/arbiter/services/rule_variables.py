@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from arbiter.domain.case import Case, CaseState
+from arbiter.domain.case import SYSTEM, Case, CaseState, Decision, RiskAssessment
+from arbiter.domain.document import Document
 from arbiter.domain.entity import Entity
 from arbiter.domain.errors import InvalidInput, NotFound
 from arbiter.domain.principal import Principal
 from arbiter.domain.workflow import WorkflowDefinition
+from arbiter.plugins.contract import Flag
 from arbiter.rules.variables import VariableCatalog, schema_leaves
 from arbiter.services.assessment import rule_context
 from arbiter.services.cases import CaseDeps
@@ -118,11 +120,19 @@ def _engine_shape(workflow: WorkflowDefinition) -> list[tuple[str, Any, str]]:
             tenant_id="shape",
             workflow_id=workflow.id,
             state=CaseState.PROCESSING,
-            entity=Entity.model_validate({"type": entity_type, entity_type: _EMPTY[entity_type]}),
+            entity=Entity.model_validate({"type": entity_type, "id": "-", entity_type: _EMPTY[entity_type]}),
+            # One of each list the context builds from the case, for the fields of its items.
+            documents=[Document(id="-", type="-", category="-")],
             created_at=at,
             updated_at=at,
         )
-        context = rule_context(case, {name: dict(blank_result) for name in checks}, [])
+        owner = case.model_copy(
+            update={
+                "risk": RiskAssessment(recommendation="approve", evaluated_at=at),
+                "decision": Decision(outcome="approved", reason="-", actor=SYSTEM, at=at),
+            }
+        )
+        context = rule_context(case, {name: dict(blank_result) for name in checks}, [owner])
         context["entity"].pop("type", None)  # typed below from the model, with its values
         catalog.add_values(context)
     for variable in catalog.variables():
@@ -133,6 +143,8 @@ def _engine_shape(workflow: WorkflowDefinition) -> list[tuple[str, Any, str]]:
         ):
             continue  # a check's data is walked on real cases
         found.append((variable.path, variable.type, ""))
+    for name in checks:  # what a check's flags hold
+        found += list(schema_leaves(Flag.model_json_schema(), f"checks.{name}.flags[]"))
     entity_schema = Entity.model_json_schema()
     for path, kind, text in schema_leaves(entity_schema, "entity"):
         parts = path.split(".")
