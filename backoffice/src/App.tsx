@@ -16,6 +16,20 @@ import { Reviewers } from "./views/Reviewers";
 import { Queue } from "./views/Queue";
 import { SignIn } from "./views/SignIn";
 
+type RuleSetsView = typeof import("./views/RuleSets").RuleSets;
+
+/** The rule editor, loaded the first time an admin opens it (its own bundle: reviewers never download it). */
+function LazyRuleSets(props: Parameters<RuleSetsView>[0]) {
+  const [View, setView] = useState<RuleSetsView | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    import("./views/RuleSets").then((module) => setView(() => module.RuleSets)).catch(setError);
+  }, []);
+  if (error) return <ErrorBox error={error} retry={() => location.reload()} />;
+  if (!View) return <Loading what="the rule editor" />;
+  return <View {...props} />;
+}
+
 export function App() {
   const route = useRoute();
   const [config, setConfig] = useState<SiteConfig | null>(null);
@@ -95,6 +109,15 @@ export function App() {
           )}
           {me?.roles.includes("admin") && (
             <a
+              href="/admin/rule-sets"
+              onClick={link("/admin/rule-sets")}
+              aria-current={route.page === "rule-sets" ? "page" : undefined}
+            >
+              Rule sets
+            </a>
+          )}
+          {me?.roles.includes("admin") && (
+            <a
               href="/admin/workflows"
               onClick={link("/admin/workflows")}
               aria-current={route.page === "workflows" ? "page" : undefined}
@@ -129,6 +152,7 @@ export function App() {
         {route.page === "reviewers" && <Reviewers me={me} />}
         {route.page === "api-keys" && <ApiKeys me={me} />}
         {route.page === "workflows" && <Workflows me={me} />}
+        {route.page === "rule-sets" && <LazyRuleSets me={me} id={route.id} version={route.version} />}
         {route.page === "alerts" && <AlertsQueue me={me} />}
         {route.page === "alert" && <AlertView id={route.id} me={me} />}
         {route.page === "missing" && <ErrorBox error="There is no such page." />}

@@ -9,6 +9,7 @@ export type Route =
   | { page: "reviewers" }
   | { page: "api-keys" }
   | { page: "workflows" }
+  | { page: "rule-sets"; id?: string; version?: number }
   | { page: "alerts" }
   | { page: "alert"; id: string }
   | { page: "missing" };
@@ -22,6 +23,12 @@ export function parse(location: Location = window.location): Route {
   if (path === "/admin/reviewers") return { page: "reviewers" };
   if (path === "/admin/api-keys") return { page: "api-keys" };
   if (path === "/admin/workflows") return { page: "workflows" };
+  if (path === "/admin/rule-sets") return { page: "rule-sets" };
+  const ruleSet = /^\/admin\/rule-sets\/([^/]+)$/.exec(path);
+  if (ruleSet) {
+    const version = Number(params.get("version"));
+    return { page: "rule-sets", id: decodeURIComponent(ruleSet[1]), version: Number.isInteger(version) && version > 0 ? version : undefined };
+  }
   if (path === "/alerts") return { page: "alerts" };
   const alert = /^\/alerts\/([^/]+)$/.exec(path);
   if (alert) return { page: "alert", id: decodeURIComponent(alert[1]) };

@@ -564,6 +564,8 @@ class InMemoryVersions:
         self.versions_by_key: dict[tuple[str, str], list[Any]] = {}
         self.published: dict[tuple[str, str], int] = {}
         self.updated_at: dict[tuple[str, str], dt.datetime] = {}
+        #: Events published with a publication (their envelopes), in order.
+        self.events: list[dict[str, Any]] = []
 
     def add_version(
         self,
@@ -614,7 +616,15 @@ class InMemoryVersions:
         return self.published.get((tenant_id, document_id))
 
     def publish(
-        self, tenant_id: str, document_id: str, version: int, *, actor: str | None, at: dt.datetime
+        self,
+        tenant_id: str,
+        document_id: str,
+        version: int,
+        *,
+        actor: str | None,
+        at: dt.datetime,
+        reason: str | None = None,
+        events: Sequence[Any] = (),
     ) -> None:
         current = self.get_version(tenant_id, document_id, version)
         key = (tenant_id, document_id)
@@ -626,10 +636,12 @@ class InMemoryVersions:
             raise Conflict(f"version {version} of {document_id} is already published, or a newer version is")
         stored = self.versions_by_key[key]
         index = next(i for i, v in enumerate(stored) if v.version == version)
-        stored[index] = current.model_copy(
-            update={"status": "published", "published_at": at, "published_by": actor}
-        )
+        update: dict[str, Any] = {"status": "published", "published_at": at, "published_by": actor}
+        if reason is not None:
+            update["publish_reason"] = reason
+        stored[index] = current.model_copy(update=update)
         self.published[key] = version
+        self.events += [event.envelope() for event in events]
 
     def list(self, tenant_id: str, *, cursor: str | None = None, limit: int = 50) -> Page[Any]:
         ids = sorted(r for t, r in self.versions_by_key if t == tenant_id)

@@ -372,3 +372,56 @@ def test_a_viewer_cannot_replay_a_decision(deps):
             deps, deps.rule_sets, compiled, reviewer("viewer"), case.id, replay.ReplayRequest()
         )
     assert not [e for e in deps.cases.detail("acme", case.id).audit if e.action == "decision.replayed"]
+
+
+def test_publishing_keeps_who_when_and_why_and_a_blank_reason_is_refused(deps):
+    version = rule_sets.create_draft(deps.rule_sets, admin(), KYC_RULES)
+    with pytest.raises(InvalidInput) as blank:
+        rule_sets.publish(deps.rule_sets, admin(), "kyc-default", version.version, "   ")
+    assert blank.value.path == "reason"
+    with pytest.raises(NotFound):
+        rule_sets.publish(deps.rule_sets, admin(), "kyc-default", 9, "no such version")
+    assert deps.rule_sets.events == []
+    assert deps.rule_sets.published_version("acme", "kyc-default") is None
+    published = rule_sets.publish(
+        deps.rule_sets, admin(), "kyc-default", version.version, " Iran rule agreed "
+    )
+    assert (published.published_by, published.publish_reason) == ("admin-1", "Iran rule agreed")
+    summary = rule_sets.get_rule_set(deps.rule_sets, admin(), "kyc-default")["versions"][0]
+    assert (summary["published_by"], summary["publish_reason"]) == ("admin-1", "Iran rule agreed")
+    [event] = deps.rule_sets.events
+    assert {k: event[k] for k in ("type", "rule_set_id", "version", "previous_version", "reason")} == {
+        "type": "rule_set.published",
+        "rule_set_id": "kyc-default",
+        "version": 1,
+        "previous_version": None,
+        "reason": "Iran rule agreed",
+    }
+    assert event["actor"] == {"type": "reviewer", "id": "admin-1", "email": "admin-1@example.com"}
+    older_client = rule_sets.create_draft(deps.rule_sets, admin(), KYC_RULES)
+    assert (
+        rule_sets.publish(deps.rule_sets, admin(), "kyc-default", older_client.version).publish_reason is None
+    )
+    assert (deps.rule_sets.events[1]["previous_version"], deps.rule_sets.events[1]["reason"]) == (1, None)
+
+
+def test_an_unsaved_rule_set_is_backtested_as_a_saved_one_and_nothing_is_saved(deps):
+    publish(deps)
+    for entity_id, nationality in [("p-1", "FR"), ("p-2", "IR")]:
+        case, _ = cases.start_case(
+            deps, integrator(), ACME, workflow="kyc", entity=individual(entity_id, nationality=nationality)
+        )
+        assessor = rule_sets.RuleSetAssessor(rule_sets.CompiledRuleSets(deps.rule_sets))
+        run_automation(automation_deps(deps, assessor), "acme", case.id)
+    stricter = {**KYC_RULES, "rules": [{**KYC_RULES["rules"][0], "condition": {"in": [{"var": "entity.individual.nationality"}, ["IR", "FR"]]}}, KYC_RULES["rules"][1]]}  # fmt: skip
+    report = rule_sets.backtest_draft(deps, admin(), stricter, workflow_id="kyc", limit=10)
+    assert (report["rule_set"], report["cases"], report["changed"]) == (
+        {"id": "kyc-default", "version": None},
+        2,
+        1,
+    )
+    assert len(deps.rule_sets.versions_by_key[("acme", "kyc-default")]) == 1
+    with pytest.raises(InvalidRule):
+        rule_sets.backtest_draft(deps, admin(), with_rule({"nope": []}), workflow_id="kyc")
+    with pytest.raises(NotAllowed):
+        rule_sets.backtest_draft(deps, reviewer("reviewer"), stricter, workflow_id="kyc")

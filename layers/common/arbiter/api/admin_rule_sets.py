@@ -23,6 +23,7 @@ from arbiter.api.rule_set_schemas import (
     DryRunResult,
     RuleSetDetail,
     RuleSetList,
+    RuleVariables,
 )
 from arbiter.domain.principal import Principal
 from arbiter.rules.ruleset import RuleSetVersion
@@ -49,6 +50,18 @@ class DraftDryRunRequest(DryRunRequest):
 class BacktestRequest(BaseModel):
     workflow: str = Field(min_length=1, max_length=100)
     limit: int = Field(default=50, ge=1, le=200, description="At most services.rule_sets.MAX_BACKTEST_CASES")
+
+
+class DraftBacktestRequest(BacktestRequest):
+    """A rule set that is not saved (the body `POST /v1/admin/rule-sets` takes), backtested on a workflow."""
+
+    rule_set: dict[str, Any]
+
+
+class PublishRequest(BaseModel):
+    reason: str = Field(
+        min_length=1, max_length=2000, description="Why this version is published (kept on the version)"
+    )
 
 
 def _service() -> ModuleType:
@@ -128,9 +141,15 @@ def admin_rule_sets_router(deps: Callable[[], Dependencies], caller: Callable[[]
         responses=responses(403, 404, 409),
     )
     def publish(
-        rule_set_id: Annotated[str, Path(max_length=63)], version: Annotated[int, Path(ge=1)]
+        rule_set_id: Annotated[str, Path(max_length=63)],
+        version: Annotated[int, Path(ge=1)],
+        body: Annotated[PublishRequest | None, Body()] = None,
     ) -> RuleSetVersion:
-        published: RuleSetVersion = _service().publish(deps().rule_sets, caller(), rule_set_id, version)
+        # Clients written before reasons existed send no body: still accepted, recorded without a reason.
+        reason = body.reason if body is not None else None
+        published: RuleSetVersion = _service().publish(
+            deps().rule_sets, caller(), rule_set_id, version, reason
+        )
         return published
 
     @router.post(
@@ -145,6 +164,38 @@ def admin_rule_sets_router(deps: Callable[[], Dependencies], caller: Callable[[]
             deps(), caller(), body.rule_set, context=body.context, case_id=body.case_id
         )
         return DryRunResult.model_validate(result)
+
+    @router.post(
+        "/v1/admin/rule-sets/backtest",
+        summary="Re-assess a workflow's last decided cases with a rule set that is not saved",
+        operation_id="backtestDraftRuleSet",
+        tags=tags,
+        responses=responses(403, 404),
+    )
+    def backtest_draft(body: DraftBacktestRequest) -> BacktestResult:
+        result = _service().backtest_draft(
+            deps(), caller(), body.rule_set, workflow_id=body.workflow, limit=body.limit
+        )
+        return BacktestResult.model_validate(result)
+
+    @router.get(
+        "/v1/admin/rule-variables",
+        summary="The variables a workflow's rules can read, with their type and example values",
+        operation_id="listRuleVariables",
+        tags=tags,
+        responses=responses(403, 404),
+    )
+    def rule_variables(
+        workflow: Annotated[str | None, Query(max_length=100)] = None,
+        rule_set: Annotated[str | None, Query(max_length=63)] = None,
+        samples: Annotated[int, Query(ge=0, le=20)] = 20,
+    ) -> RuleVariables:
+        from arbiter.services import rule_variables
+
+        found = rule_variables.workflow_variables(
+            deps(), caller(), workflow_id=workflow, rule_set_id=rule_set, samples=samples
+        )
+        return RuleVariables.model_validate(found)
 
     @router.post(
         f"{version_path}/dry-run",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,6 +15,7 @@ __all__ = [
     "RuleSetList",
     "RuleSetListItem",
     "RuleSetVersionSummary",
+    "RuleVariables",
 ]
 
 #: A rule set the API saves as it is (the body of `POST /v1/admin/rule-sets`, shown in the document).
@@ -57,7 +58,12 @@ class RuleSetVersionSummary(BaseModel):
     rules: int = Field(description="How many rules")
     tables: int = Field(description="How many decision tables")
     created_at: dt.datetime
+    created_by: str | None = None
     published_at: dt.datetime | None
+    published_by: str | None = None
+    publish_reason: str | None = Field(
+        default=None, description="Why it was published (null: no reason given)"
+    )
 
 
 class RuleSetDetail(BaseModel):
@@ -110,3 +116,19 @@ class BacktestResult(BaseModel):
     changes: list[BacktestRow]
     agrees_with_decision: int
     results: list[BacktestRow]
+
+
+class RuleVariable(BaseModel):
+    path: str = Field(description='What a rule reads it with: {"var": path}')
+    type: Literal["number", "string", "boolean", "list", "date", "object"]
+    description: str
+    examples: list[Any] = Field(description="Values seen on the tenant's recent cases of the workflow")
+
+
+class RuleVariables(BaseModel):
+    """What a workflow's rules can read: the rule context's paths, from the engine and the tenant's recent cases."""
+
+    workflow: str
+    rule_set_id: str | None
+    cases_sampled: int = Field(description="How many of the workflow's recent cases gave examples")
+    variables: list[RuleVariable]

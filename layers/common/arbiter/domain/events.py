@@ -49,6 +49,7 @@ __all__ = [
     "EntityReviewDue",
     "EventActor",
     "PluginFailed",
+    "RuleSetPublished",
     "ScreeningClearanceAdded",
     "ScreeningClearanceRevoked",
     "TransactionDecided",
@@ -394,6 +395,18 @@ class WebhookDeliveryFailed(ArbiterEvent):
     last_error: str | None = None
 
 
+class RuleSetPublished(ArbiterEvent):
+    """An admin published a rule set version: cases that start from then on use it."""
+
+    type: ClassVar[str] = "rule_set.published"
+    rule_set_id: str
+    version: int
+    name: str
+    previous_version: int | None = Field(description="The version new cases used until then (null: none)")
+    reason: str | None = Field(description="Why, as the admin gave it (null: the API client sent no reason)")
+    actor: EventActor
+
+
 class AlertedHit(BaseModel):
     """A rule that hit, with the values it read."""
 
@@ -551,5 +564,6 @@ EVENT_TYPES: dict[str, type[ArbiterEvent]] = {
         AlertNoted,
         AlertEscalated,
         AlertReportFiled,
+        RuleSetPublished,
     )
 }

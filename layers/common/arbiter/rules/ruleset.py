@@ -175,6 +175,8 @@ class RuleSetVersion(RuleSetDraft):
     created_by: str | None = None
     published_at: dt.datetime | None = None
     published_by: str | None = None
+    #: Why it was published, as the admin gave it (None: published by a client that sent no reason).
+    publish_reason: str | None = None
 
     def content(self) -> RuleSetDraft:
         return RuleSetDraft.model_validate(self.model_dump(include=set(RuleSetDraft.model_fields)))
@@ -188,7 +190,10 @@ class RuleSetVersion(RuleSetDraft):
             "rules": len(self.rules),
             "tables": len(self.tables),
             "created_at": self.created_at.isoformat(),
+            "created_by": self.created_by,
             "published_at": self.published_at.isoformat() if self.published_at else None,
+            "published_by": self.published_by,
+            "publish_reason": self.publish_reason,
         }
 
 

@@ -299,10 +299,18 @@ class VersionStore(Protocol[DraftT, VersionT, SummaryT]):
         """The version new cases pin."""
 
     def publish(
-        self, tenant_id: str, document_id: str, version: int, *, actor: str | None, at: dt.datetime
+        self,
+        tenant_id: str,
+        document_id: str,
+        version: int,
+        *,
+        actor: str | None,
+        at: dt.datetime,
+        reason: str | None = None,
+        events: Sequence[ArbiterEvent] = (),
     ) -> None:
-        """Publish a draft version; Conflict if it (or a newer one) already is, unless it is this very publication
-        (the same `at`) asked again."""
+        """Publish a draft version (kept with who, when and why) and `events` with it, all or nothing; Conflict if it
+        (or a newer one) already is, unless it is this very publication (the same `at`) asked again."""
 
     def list(self, tenant_id: str, *, cursor: str | None = None, limit: int = 50) -> Page[SummaryT]:
         """The tenant's documents by id, one page at a time; a cursor this list did not return is InvalidInput."""

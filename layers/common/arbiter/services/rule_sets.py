@@ -13,6 +13,7 @@ from typing import Any
 
 from arbiter.domain.case import Case, CaseState, RiskAssessment
 from arbiter.domain.errors import InvalidInput, RuleLimitExceeded
+from arbiter.domain.events import EventActor, RuleSetPublished
 from arbiter.domain.principal import Principal
 from arbiter.domain.replay import AssessmentInputs, check_read
 from arbiter.rules.evaluation import CompiledRuleSet, Evaluation, compile_rule_set
@@ -25,6 +26,7 @@ __all__ = [
     "CompiledRuleSets",
     "RuleSetAssessor",
     "backtest",
+    "backtest_draft",
     "create_draft",
     "dry_run",
     "dry_run_draft",
@@ -149,10 +151,33 @@ def get_version(
     return found
 
 
-def publish(store: RuleSetRepository, principal: Principal, rule_set_id: str, version: int) -> RuleSetVersion:
-    """Publish a draft: cases that start from now on pin it."""
+def publish(
+    store: RuleSetRepository,
+    principal: Principal,
+    rule_set_id: str,
+    version: int,
+    reason: str | None = None,
+) -> RuleSetVersion:
+    """Publish a draft: cases that start from now on pin it; who, when and why are kept on the version."""
     principal.require("admin", "publishing rule sets")
-    store.publish(principal.tenant_id, rule_set_id, version, actor=principal.id, at=_now())
+    if reason is not None and not reason.strip():
+        raise InvalidInput("reason must say why the version is published", path="reason")
+    reason = reason.strip() if reason is not None else None
+    draft = store.get_version(principal.tenant_id, rule_set_id, version)  # NotFound first
+    at = _now()
+    event = RuleSetPublished(
+        time=at,
+        tenant_id=principal.tenant_id,
+        rule_set_id=rule_set_id,
+        version=version,
+        name=draft.name,
+        previous_version=store.published_version(principal.tenant_id, rule_set_id),
+        reason=reason,
+        actor=EventActor(type="reviewer", id=principal.id, email=principal.email),
+    )
+    store.publish(
+        principal.tenant_id, rule_set_id, version, actor=principal.id, at=at, reason=reason, events=[event]
+    )
     published: RuleSetVersion = store.get_version(principal.tenant_id, rule_set_id, version)
     return published
 
@@ -244,10 +269,37 @@ def backtest(
 ) -> dict[str, Any]:
     """Re-assess the last `limit` decided cases of a workflow with this version: which recommendations change."""
     principal.require("admin", "backtesting rule sets")
+    _check_backtest(deps, principal, workflow_id, limit)
+    rules = compiled.get(principal.tenant_id, rule_set_id, version)
+    return _backtest(deps, principal, rules, {"id": rule_set_id, "version": version}, workflow_id, limit)
+
+
+def backtest_draft(
+    deps: CaseDeps, principal: Principal, rule_set: Any, *, workflow_id: str, limit: int = 50
+) -> dict[str, Any]:
+    """Re-assess the last decided cases of a workflow with a rule set that is not saved (checked as saving checks
+    it): what the editor shows while an admin changes a rule."""
+    principal.require("admin", "backtesting rule sets")
+    draft = parse_draft(rule_set)
+    rules = compile_rule_set(draft)
+    _check_backtest(deps, principal, workflow_id, limit)
+    return _backtest(deps, principal, rules, {"id": draft.id, "version": None}, workflow_id, limit)
+
+
+def _check_backtest(deps: CaseDeps, principal: Principal, workflow_id: str, limit: int) -> None:
     if not 1 <= limit <= MAX_BACKTEST_CASES:
         raise InvalidInput(f"limit must be between 1 and {MAX_BACKTEST_CASES}", path="limit")
     deps.workflows.get(principal.tenant_id, workflow_id)  # NotFound for an unknown workflow
-    rules = compiled.get(principal.tenant_id, rule_set_id, version)
+
+
+def _backtest(
+    deps: CaseDeps,
+    principal: Principal,
+    rules: CompiledRuleSet,
+    ref: dict[str, Any],
+    workflow_id: str,
+    limit: int,
+) -> dict[str, Any]:
     decided = _last_decided(deps, principal.tenant_id, workflow_id, limit)
     changed, results = [], []
     for case in decided:
@@ -272,7 +324,7 @@ def backtest(
             changed.append(row)
     agrees = sum(1 for r in results if _agrees(str(r["recommendation"]), str(r["decision"])))
     return {
-        "rule_set": {"id": rule_set_id, "version": version},
+        "rule_set": ref,
         "workflow": workflow_id,
         "cases": len(results),
         "changed": len(changed),

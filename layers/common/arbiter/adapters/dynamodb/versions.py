@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 from arbiter.adapters.dynamodb import keys
 from arbiter.adapters.dynamodb.items import from_item, to_item
 from arbiter.domain.errors import Conflict, InvalidInput, NotFound
+from arbiter.domain.events import ArbiterEvent
 from arbiter.domain.versions import VersionSummary
 from arbiter.services.ports import Page
 
@@ -24,6 +25,8 @@ __all__ = ["DynamoVersionedStore"]
 
 #: DynamoDB items stop at 400 KB; a version stays well below so the other attributes fit.
 MAX_CONTENT_BYTES = 350_000
+#: How long the events of a publication stay beside the document (the outbox the stream publishes).
+EVENT_RETENTION = dt.timedelta(days=30)
 
 
 class Draft(Protocol):
@@ -176,9 +179,18 @@ class DynamoVersionedStore(Generic[D, V, S]):
         return int(value) if value is not None else None
 
     def publish(
-        self, tenant_id: str, document_id: str, version: int, *, actor: str | None, at: dt.datetime
+        self,
+        tenant_id: str,
+        document_id: str,
+        version: int,
+        *,
+        actor: str | None,
+        at: dt.datetime,
+        reason: str | None = None,
+        events: Sequence[ArbiterEvent] = (),
     ) -> None:
-        """Mark the version published and make it current; Conflict if it already is, or a newer one is."""
+        """Mark the version published (by `actor`, at `at`, for `reason`) and make it current, with `events` in the
+        outbox of the same transaction; Conflict if it already is, or a newer one is."""
         current: Any = self.get_version(tenant_id, document_id, version)
         if current.status == "published":
             if self._published_as(tenant_id, document_id, version, at):
@@ -187,9 +199,10 @@ class DynamoVersionedStore(Generic[D, V, S]):
                 f"version {version} of {document_id} is already published", **{self.ID_ATTRIBUTE: document_id}
             )
         pk = self._pk(tenant_id, document_id)
-        published = current.model_copy(
-            update={"status": "published", "published_at": at, "published_by": actor}
-        )
+        update: dict[str, Any] = {"status": "published", "published_at": at, "published_by": actor}
+        if reason is not None:
+            update["publish_reason"] = reason
+        published = current.model_copy(update=update)
         self._transact(
             [
                 {
@@ -218,10 +231,29 @@ class DynamoVersionedStore(Generic[D, V, S]):
                         "(attribute_not_exists(published_version) OR published_version < :v)",
                     }
                 },
+                *(self._outbox(pk, event) for event in events),
             ],
             f"version {version} of {document_id} is already published, or a newer version is",
             done=lambda: self._published_as(tenant_id, document_id, version, at),
         )
+
+    def _outbox(self, pk: str, event: ArbiterEvent) -> dict[str, Any]:
+        """An outbox item (the table's stream publishes it on the bus), kept a while as the document's event log."""
+        expires = int((event.time + EVENT_RETENTION).timestamp())
+        item = {
+            "pk": pk,
+            "sk": f"{keys.EVENT_PREFIX}{keys.timestamp(event.time)}#{event.id}",
+            "detail_type": event.type,
+            "data": json.dumps(event.envelope()),
+            "expires_at": expires,
+        }
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": to_item(item),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
 
     def list(self, tenant_id: str, *, cursor: str | None = None, limit: int = 50) -> Page[S]:
         """The tenant's documents (summaries) by id, one page at a time (a Query on ByTenant)."""
