@@ -680,6 +680,8 @@ class Case(BaseModel):
                 documents_expire=min(
                     (day for d in self.documents if (day := d.expires_on()) is not None), default=None
                 ),
+                monthly_limit=terms.monthly_limit if terms else None,
+                limit_currency=terms.currency if terms else None,
             )
         return change
 

@@ -100,6 +100,10 @@ class MonitoredEntity(BaseModel):
     #: The earliest expiry date among the approving case's documents (None: none carries one): the daily run asks
     #: for the document again that many days before (`document_expiry_margin_days`) without reading the case.
     documents_expire: dt.date | None = None
+    #: Underwriting: the monthly processing limit the approval granted and its currency (None: no limit), which
+    #: transaction monitoring checks each payment against.
+    monthly_limit: float | None = None
+    limit_currency: str | None = None
 
     def documents_due(self, margin_days: int | None) -> dt.date | None:
         """The day an expiring document makes the customer due for a review (None: no document expires, or the
@@ -126,6 +130,8 @@ class MonitoredEntity(BaseModel):
         at: dt.datetime,
         risk_level: RiskLevel | None = None,
         documents_expire: dt.date | None = None,
+        monthly_limit: float | None = None,
+        limit_currency: str | None = None,
     ) -> MonitoredEntity:
         """The record an approval writes."""
         return cls(
@@ -138,4 +144,6 @@ class MonitoredEntity(BaseModel):
             subject=screened_projection(entity),
             risk_level=risk_level,
             documents_expire=documents_expire,
+            monthly_limit=monthly_limit if limit_currency else None,
+            limit_currency=limit_currency if monthly_limit is not None else None,
         )
