@@ -103,6 +103,7 @@ def test_an_expiring_id_is_asked_for_again_through_a_review_case_that_waits_for_
     assert events[1].triggers == [periodic_reviews.DOCUMENT_EXPIRING]
     [link] = deps.collection_links.for_case("acme", case_id)
     assert (link.created_by, link.person_id) == ("arbiter", None)
+    assert link.expires_at == link.created_at + dt.timedelta(days=30)  # the longest a link lasts
     assert deps.collection_links.answers("acme", case_id) == {"personal_details": PERSONAL}
     assert not any(name.startswith(case_id) for _, name, _ in deps.engine.started)  # nothing runs yet
 

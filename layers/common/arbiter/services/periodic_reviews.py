@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from aws_lambda_powertools import Logger
 
 from arbiter.domain.case import Case
+from arbiter.domain.collection import MAX_LINK_DAYS
 from arbiter.domain.document import Document
 from arbiter.domain.errors import ConcurrentUpdate, Conflict, NotFound
 from arbiter.domain.monitored import MonitoredEntity
@@ -176,7 +177,8 @@ def open_review(
         log.info("review case %s was opened by another run", case_id)
         return "opened already"
     if collecting:
-        collection.issue_system_link(deps, case, CollectionLinkRequest())
+        # The longest a link lasts: the applicant is asked ahead of the expiry (the margin), not for a same-day answer.
+        collection.issue_system_link(deps, case, CollectionLinkRequest(expires_in_days=MAX_LINK_DAYS))
     return case
 
 
