@@ -1,7 +1,7 @@
 """Re-underwriting from transaction monitoring on the local stack: a merchant approved with a monthly limit of
 150,000 EUR; its payments decided through `/v1/transactions` are counted in its daily buckets, and the one that takes
-the month over the limit opens the month's re-underwriting review case, which a report of the same month through
-`underwriting-metrics` finds already open."""
+the month over the limit (sent in a batch, decided by the queue's consumer) opens the month's re-underwriting review
+case, which a report of the same month through `underwriting-metrics` finds already open."""
 
 from __future__ import annotations
 
@@ -47,11 +47,15 @@ def test_the_payment_that_takes_a_merchants_month_over_its_limit_opens_its_revie
     listed = api.get("/v1/cases", params={"entity_id": merchant, "limit": 10}).json()["items"]
     assert [c["id"] for c in listed] == [saas["id"]]
 
-    over = api.post("/v1/transactions", json=payment(merchant, 2, 25, at))
-    assert over.status_code == 200, over.text
+    # The payment over comes in a batch: the queue's consumer (ScoreTransactionsFunction) decides it.
+    over = api.post("/v1/transactions/batch", json={"transactions": [payment(merchant, 2, 25, at)]})
+    assert over.status_code == 202, over.text
 
-    listed = api.get("/v1/cases", params={"entity_id": merchant, "limit": 10}).json()["items"]
-    [review] = [c for c in listed if c["id"] != saas["id"]]
+    def review_opened() -> list[dict[str, Any]]:
+        listed = api.get("/v1/cases", params={"entity_id": merchant, "limit": 10}).json()["items"]
+        return [c for c in listed if c["id"] != saas["id"]]
+
+    [review] = wait_for(review_opened, timeout=60, what="the re-underwriting review opened by the batch")
     stored = tenant.stored_case(review["id"])
     assert (stored.workflow_id, stored.onboarding_case_id) == ("merchant-underwriting", saas["id"])
     assert stored.context["reported"] == {
