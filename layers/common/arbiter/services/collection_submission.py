@@ -107,8 +107,8 @@ def _person_name(case: Case, answers: dict[str, Any], person_id: str) -> str:
 
 
 def _asks_again(case: Case) -> bool:
-    """A review case asking again for documents (expired ones): it holds those documents only, the others and the
-    answers staying the onboarding case's, so only those are checked."""
+    """A review case sent back for documents (expired ones it asks for again, or what a reviewer asked for): it
+    holds no other document (they stay the onboarding case's), so only those are checked, not the whole journey."""
     return (
         case.onboarding_case_id is not None
         and case.state == CaseState.REVISION_REQUESTED
