@@ -158,6 +158,9 @@ class InMemoryTransactions:
         history.customer = self.markers.get((tenant_id, tx.customer_id, "customer", tx.customer_id))
         onboarded = self.monitored.get((tenant_id, tx.customer_id))
         history.risk_level = onboarded.risk_level if onboarded else None
+        if onboarded is not None and onboarded.monthly_limit is not None and onboarded.limit_currency:
+            history.monthly_limit = Decimal(str(onboarded.monthly_limit))
+            history.limit_currency = onboarded.limit_currency
         party = counterparty_key(tx.counterparty)
         if party:
             history.counterparty = self.markers.get((tenant_id, tx.customer_id, "counterparty", party))

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from arbiter.domain.document import Document, Page
+from arbiter.domain.document import Document, DocumentDecision, Page
 from arbiter.domain.entity import Business, Entity, Person
 from arbiter.domain.errors import Conflict
 from arbiter.domain.events import (
@@ -523,12 +523,17 @@ class Case(BaseModel):
         machine: str | None = None,
         context: dict[str, Any] | None = None,
         triggers: list[str] | None = None,
+        expiring: list[tuple[Document, dt.date]] | None = None,
+        today: dt.date | None = None,
+        collecting: bool = False,
     ) -> tuple[Case, Change]:
         """A periodic review: the customer approved by `record.case_id` is due (`due`), or something it reported
         asks for a review before (`triggers`: re-underwriting), and its workflow runs again from the start (checks,
         rules, the decision or a reviewer) on the entity and `context` (the onboarding case's, and what was
         reported); its approval renews the customer's record in the monitored index, and with it the next due
-        day."""
+        day. With `expiring` documents (each with its expiry day, `today` the day reviewed) the case first asks
+        for them again, as a revision (through its collection links when `collecting`), and runs once they are
+        in."""
         case, change = cls.open(
             tenant_id=tenant_id,
             workflow_id=workflow_id,
@@ -553,8 +558,40 @@ class Case(BaseModel):
                 triggers=triggers or [],
             )
         )
-        change += case.start_automation()
+        if expiring:
+            change += case.ask_again_for(expiring, at, today=today or at.date(), collecting=collecting)
+        else:
+            change += case.start_automation()
         return case, change
+
+    def ask_again_for(
+        self, expiring: list[tuple[Document, dt.date]], at: dt.datetime, *, today: dt.date, collecting: bool
+    ) -> Change:
+        """Documents of the onboarding case that expired (or expire soon) are asked for again: each is on the case
+        without its pages (they stay the onboarding case's), sent back with why, and the case awaits the new
+        versions as it awaits any revision; its automated part runs once they are resubmitted."""
+        self._require(CaseState.PROCESSING, doing="ask again for expiring documents")
+        reasons: list[str] = []
+        for document, day in expiring:
+            verb = "expired" if day < today else "expires"
+            reason = f"{document.type} {verb} on {day.isoformat()}"
+            reasons.append(reason)
+            self.documents.append(
+                Document(
+                    id=document.id,
+                    type=document.type,
+                    category=document.category,
+                    issuer=document.issuer,
+                    properties=document.properties,
+                    version=document.version,
+                    created_at=document.created_at,
+                    decision=DocumentDecision(
+                        decision="revision", reason=reason, decided_by=SYSTEM.id, decided_at=at
+                    ),
+                )
+            )
+        ids = [document.id for document, _ in expiring]
+        return self._send_back(SYSTEM, "; ".join(reasons), ids, at, collecting=collecting)
 
     # ------------------------------------------------------------------ workflow transitions
     def submit(self, actor: Actor, at: dt.datetime | None = None) -> Change:
@@ -640,6 +677,11 @@ class Case(BaseModel):
                 self.entity,
                 at,
                 risk_level=self.risk.level if self.risk else None,
+                documents_expire=min(
+                    (day for d in self.documents if (day := d.expires_on()) is not None), default=None
+                ),
+                monthly_limit=terms.monthly_limit if terms else None,
+                limit_currency=terms.currency if terms else None,
             )
         return change
 
@@ -657,11 +699,19 @@ class Case(BaseModel):
         self._require(CaseState.MANUAL_REVIEW, doing="ask for a revision")
         self._require_no_proposal(doing="ask for a revision")
         at = at or _now()
-        self.revision = RevisionRequest(reason=reason, document_ids=document_ids, actor=actor, at=at)
         if self.catches_revision:
             resume = self._resume("review", {}, error=REVISION_REQUESTED)
         else:
             resume = self._resume("review", {"decision": "revision"})
+        change = self._send_back(actor, reason, document_ids, at, collecting=collecting)
+        change += resume
+        return change
+
+    def _send_back(
+        self, actor: Actor, reason: str, document_ids: list[str], at: dt.datetime, *, collecting: bool
+    ) -> Change:
+        """The move to `revision_requested`, with its history entry and events."""
+        self.revision = RevisionRequest(reason=reason, document_ids=document_ids, actor=actor, at=at)
         change = self._move(
             CaseState.REVISION_REQUESTED,
             actor,
@@ -687,7 +737,6 @@ class Case(BaseModel):
                     actor=actor.as_event_actor(),
                 )
             )
-        change += resume
         return change
 
     # ------------------------------------------------------------------ collection

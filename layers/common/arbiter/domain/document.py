@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "ACCEPTED_CONTENT_TYPES",
+    "EXPIRY_PROPERTIES",
     "MAX_PAGE_BYTES",
     "Document",
     "DocumentDecision",
@@ -25,6 +26,9 @@ PageStatus = Literal["pending", "available", "unavailable", "rejected", "deleted
 
 #: What a page may be, by its sniffed content (never by its name or declared type).
 ACCEPTED_CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
+#: The properties a document's expiry date is read from (an ID's "date of expiry"), first found wins: Arbiter's
+#: name, then the names Ballerine-style integrations and ID-reading vendors send.
+EXPIRY_PROPERTIES = ("expiry_date", "expiration_date", "expiryDate", "expirationDate", "date_of_expiry")
 #: The largest page Arbiter stores (uploads, remote pages, inline data, Ballerine files).
 MAX_PAGE_BYTES = 10 * 1024 * 1024
 
@@ -120,6 +124,18 @@ class Document(BaseModel):
         self.pages = pages
         self.decision = None
         self.created_at = at
+
+    def expires_on(self) -> dt.date | None:
+        """The day the document expires, from its properties (`expiry_date`, or a name in EXPIRY_PROPERTIES, as a
+        day or a time: `2030-05-31`, `2030-05-31T00:00:00Z`); None when it has none, or none that reads as a day."""
+        for name in EXPIRY_PROPERTIES:
+            value = self.properties.get(name)
+            if isinstance(value, str) and value.strip():
+                try:
+                    return dt.date.fromisoformat(value.strip()[:10])
+                except ValueError:
+                    return None
+        return None
 
     def page_versions(self) -> list[tuple[int, list[Page]]]:
         """Every version's pages, the current one last."""

@@ -376,7 +376,7 @@ class EntityReviewDue(CaseEvent):
     triggers: list[str] = Field(
         default_factory=list,
         description="Why the review was opened before it was due (re-underwriting: `volume_over_limit`, "
-        "`chargebacks_over_threshold`); empty for a review on schedule",
+        "`chargebacks_over_threshold`; a document expiring: `document_expiring`); empty for a review on schedule",
     )
 
 

@@ -97,6 +97,20 @@ class MonitoredEntity(BaseModel):
     enabled: bool = True
     #: The risk level of the approving case (None: its rules gave none); with `since`, when it is due for review.
     risk_level: RiskLevel | None = None
+    #: The earliest expiry date among the approving case's documents (None: none carries one): the daily run asks
+    #: for the document again that many days before (`document_expiry_margin_days`) without reading the case.
+    documents_expire: dt.date | None = None
+    #: Underwriting: the monthly processing limit the approval granted and its currency (None: no limit), which
+    #: transaction monitoring checks each payment against.
+    monthly_limit: float | None = None
+    limit_currency: str | None = None
+
+    def documents_due(self, margin_days: int | None) -> dt.date | None:
+        """The day an expiring document makes the customer due for a review (None: no document expires, or the
+        tenant never asks)."""
+        if self.documents_expire is None or margin_days is None:
+            return None
+        return self.documents_expire - dt.timedelta(days=margin_days)
 
     def review_due(self, months_by_level: Mapping[str, int | None]) -> dt.date | None:
         """The day its periodic review is due: `since` (the last approval) plus the interval of its risk level
@@ -115,6 +129,9 @@ class MonitoredEntity(BaseModel):
         entity: Entity,
         at: dt.datetime,
         risk_level: RiskLevel | None = None,
+        documents_expire: dt.date | None = None,
+        monthly_limit: float | None = None,
+        limit_currency: str | None = None,
     ) -> MonitoredEntity:
         """The record an approval writes."""
         return cls(
@@ -126,4 +143,7 @@ class MonitoredEntity(BaseModel):
             since=at,
             subject=screened_projection(entity),
             risk_level=risk_level,
+            documents_expire=documents_expire,
+            monthly_limit=monthly_limit if limit_currency else None,
+            limit_currency=limit_currency if monthly_limit is not None else None,
         )

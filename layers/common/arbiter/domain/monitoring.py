@@ -36,9 +36,11 @@ __all__ = [
     "Granularity",
     "History",
     "MarkerUpdate",
+    "MonthlyVolume",
     "Seen",
     "bucket_start",
     "monitoring_context",
+    "monthly_volume",
     "reads_for",
     "updates_for",
 ]
@@ -158,6 +160,9 @@ class History:
     country: Seen | None = None
     #: The customer's onboarding risk level, when an Arbiter case approved it (its monitored-entity record).
     risk_level: str | None = None
+    #: The monthly processing limit of the terms the approval granted (underwriting), and their currency.
+    monthly_limit: Decimal | None = None
+    limit_currency: str | None = None
 
 
 def _party_dimensions(tx: Transaction) -> list[tuple[Dimension, str]]:
@@ -289,6 +294,47 @@ def monitoring_context(tx: Transaction, history: History) -> dict[str, Any]:
             "window": _windows(history, "country", tx, PARTY_WINDOWS) if tx.counterparty.country else {},
         },
     }
+
+
+# ------------------------------------------------------------------------------------------------- limits
+@dataclass(frozen=True)
+class MonthlyVolume:
+    """A merchant's processed volume in the calendar month of a transaction, before it and with it, against the
+    monthly limit of its terms."""
+
+    month: str  # YYYY-MM
+    currency: str
+    limit: Decimal
+    before: Decimal
+    after: Decimal
+
+    @property
+    def crossed(self) -> bool:
+        """Whether this transaction took the month over the limit (true for one transaction a month)."""
+        return self.before <= self.limit < self.after
+
+
+def monthly_volume(tx: Transaction, history: History) -> MonthlyVolume | None:
+    """The month's processed volume, summed from the customer's daily buckets the decision read already (up to 31
+    of the 90): what came in (`inbound`: the payments a merchant takes), in the terms' currency. None when the
+    customer has no monthly limit, or `tx` is in another currency (no conversion)."""
+    if history.monthly_limit is None or history.limit_currency != tx.currency:
+        return None
+    day = tx.time.astimezone(dt.UTC).date()
+    first, last = day.replace(day=1).isoformat(), day.isoformat()
+    daily = history.buckets.get(("customer", "D"), {})
+    before = sum(
+        (
+            totals.inbound
+            for start, bucket in daily.items()
+            if first <= start <= last and (totals := bucket.totals.get(tx.currency)) is not None
+        ),
+        Decimal(0),
+    )
+    after = before + (tx.amount if tx.direction == "inbound" else Decimal(0))
+    return MonthlyVolume(
+        month=last[:7], currency=tx.currency, limit=history.monthly_limit, before=before, after=after
+    )
 
 
 # ------------------------------------------------------------------------------------------------- writes

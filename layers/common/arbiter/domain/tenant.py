@@ -76,6 +76,9 @@ class TenantSettings(BaseModel):
     #: Periodic reviews: months between an approval and the customer's next review, by the approving case's risk
     #: level (a level set to None is never reviewed; a case without a level counts as `low`).
     review_interval_months: ReviewIntervals = Field(default_factory=ReviewIntervals)
+    #: Days before an approved customer's document (an ID) expires that it is asked for again through a review
+    #: case (0: on the day it expires; None: expiring documents are never asked for).
+    document_expiry_margin_days: int | None = Field(default=30, ge=0, le=365)
     #: Round-robin assignment per queue: a workflow id mapped to the role whose enabled holders get its cases in
     #: turn as they enter manual review (e.g. {"kyb": "senior"}); a workflow not listed is left unassigned.
     round_robin: dict[str, Literal["reviewer", "senior", "admin"]] = Field(

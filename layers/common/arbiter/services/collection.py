@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from arbiter.domain.case import Case, CaseState, RevisionRequest
+from arbiter.domain.case import SYSTEM, Actor, Case, CaseState, RevisionRequest
 from arbiter.domain.collection import (
     DEFAULT_LINK_DAYS,
     MAX_LINK_DAYS,
@@ -46,6 +46,7 @@ __all__ = [
     "create_collection_link",
     "declare_collected_document",
     "issue_link",
+    "issue_system_link",
     "journey_for",
     "journey_of",
     "list_collection_links",
@@ -189,17 +190,28 @@ def issue_link(
     deps: CollectionLinkDeps, principal: Principal, case: Case, request: CollectionLinkRequest
 ) -> IssuedLink:
     """Store a new link to the case (only its token's hash) and record it in the case's history and on the bus."""
+    return _issue(deps, case, request, actor=principal.actor, created_by=principal.id)
+
+
+def issue_system_link(deps: CollectionLinkDeps, case: Case, request: CollectionLinkRequest) -> IssuedLink:
+    """A link Arbiter sends on its own (a review case asking again for expired documents), as `issue_link`."""
+    return _issue(deps, case, request, actor=SYSTEM, created_by=SYSTEM.id)
+
+
+def _issue(
+    deps: CollectionLinkDeps, case: Case, request: CollectionLinkRequest, *, actor: Actor, created_by: str
+) -> IssuedLink:
     now = deps.now()
     token = generate_collection_token()
     link = CollectionLink(
         id=f"cl_{secrets.token_hex(8)}",
-        tenant_id=principal.tenant_id,
+        tenant_id=case.tenant_id,
         case_id=case.id,
         token_hash=hash_collection_token(token),
         person_id=request.person_id,
         language=request.language,
         created_at=now,
-        created_by=principal.id,
+        created_by=created_by,
         expires_at=now + dt.timedelta(days=request.expires_in_days),
     )
     deps.collection_links.add(link)
@@ -212,7 +224,7 @@ def issue_link(
             person_id=link.person_id,
             language=link.language,
             expires_at=link.expires_at,
-            actor=principal.actor,
+            actor=actor,
             at=now,
         )
         deps.cases.save(case, change, expected_version=expected)

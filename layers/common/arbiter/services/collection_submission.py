@@ -106,6 +106,34 @@ def _person_name(case: Case, answers: dict[str, Any], person_id: str) -> str:
     return person_id
 
 
+def _asks_again(case: Case) -> bool:
+    """A review case sent back for documents (expired ones it asks for again, or what a reviewer asked for): it
+    holds no other document (they stay the onboarding case's), so only those are checked, not the whole journey."""
+    return (
+        case.onboarding_case_id is not None
+        and case.state == CaseState.REVISION_REQUESTED
+        and case.revision is not None
+    )
+
+
+def _check_asked_again(journey: CollectionJourney, case: Case, uploaded: set[str]) -> None:
+    """StepDataInvalid naming the first document asked for again and not uploaded (`<step>.documents.<id>`)."""
+    for document_id in case.revision.document_ids if case.revision else []:
+        if document_id in uploaded:
+            continue
+        step = next(
+            (
+                s.id
+                for s in journey.steps
+                for slot in s.documents
+                if document_id == slot.id or document_id.startswith(slot.id + ".")
+            ),
+            "documents",
+        )
+        path = f"{step}.documents.{document_id}"
+        raise StepDataInvalid(f"{path}: the document is not uploaded", path=path)
+
+
 def _submit(deps: SubmitDeps, principal: Principal) -> Case:
     case = deps.cases.get(principal.tenant_id, case_of(principal))
     if case.state not in COLLECTABLE_STATES:
@@ -120,8 +148,11 @@ def _submit(deps: SubmitDeps, principal: Principal) -> Case:
     expected = case.version
     opened = journey_for(deps, principal, case)
     journey, answers, uploaded = opened.definition, opened.answers, uploaded_documents(case)
-    journey.check_complete(answers)
-    journey.check_documents(answers, set(uploaded), opened.person_id)
+    if _asks_again(case):
+        _check_asked_again(journey, case, set(uploaded))
+    else:
+        journey.check_complete(answers)
+        journey.check_documents(answers, set(uploaded), opened.person_id)
     if opened.person_id is not None:
         return case  # a person's part is in; the case's own applicant submits the case
     _check_people_done(deps, case, answers, set(uploaded))

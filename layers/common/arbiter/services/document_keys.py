@@ -37,7 +37,9 @@ __all__ = [
 UPLOADS_PREFIX = "uploads/"
 EVIDENCE_PREFIX = "evidence/"
 _TENANT = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-_CASE = re.compile(r"^case_[0-9a-f]{12,64}$")
+#: A case Arbiter opened: `case_` (started by an integrator or a reviewer), `rev_` (a review of an approved customer,
+#: which takes the documents it asks for again), `mon_` (a monitoring hit, whose evidence can be exported).
+_CASE = re.compile(r"^(case|rev|mon)_[0-9a-f]{12,64}$")
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 _FILE_ID = re.compile(r"^file_[0-9a-f]{32}$")
 

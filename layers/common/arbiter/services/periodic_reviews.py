@@ -7,6 +7,12 @@ entity as its onboarding case holds it, which runs the workflow's checks and rul
 by a reviewer. Its approval writes the customer's record anew, so the next review is due one interval after it.
 The case's id is derived from the customer and the day it was due, so a day run twice opens nothing twice; a
 customer switched out of monitoring, or with an active case of that workflow, gets none.
+
+Documents expire: an ID's expiry date (`Document.expires_on`) is kept on the customer's record, and a customer one
+of whose documents expires within the tenant's margin (`document_expiry_margin_days`) is due that day even before
+its review. Its review case (or a review on schedule finding such a document on the onboarding case) asks for the
+document again first: the case waits, as a revision, for the new version, through a collection link Arbiter
+issues when the workflow collects through links; its checks run once the revision is resubmitted.
 """
 
 from __future__ import annotations
@@ -19,24 +25,42 @@ from typing import Any, Protocol
 from aws_lambda_powertools import Logger
 
 from arbiter.domain.case import Case
+from arbiter.domain.collection import MAX_LINK_DAYS
+from arbiter.domain.document import Document
 from arbiter.domain.errors import ConcurrentUpdate, Conflict, NotFound
 from arbiter.domain.monitored import MonitoredEntity
 from arbiter.domain.tenant import Tenant
+from arbiter.services import collection
 from arbiter.services.cases import CaseDeps, active_case, pin_rule_set
-from arbiter.services.ports import MonitoredEntities, TenantDirectory
+from arbiter.services.collection import CollectionLinkRequest
+from arbiter.services.ports import CollectionLinkRepository, MonitoredEntities, TenantDirectory
 
-__all__ = ["PeriodicReviewDeps", "ReviewRun", "open_due_reviews", "open_review", "review_case_id"]
+__all__ = [
+    "DOCUMENT_EXPIRING",
+    "PeriodicReviewDeps",
+    "ReviewRun",
+    "expiring_documents",
+    "open_due_reviews",
+    "open_review",
+    "review_case_id",
+]
+
+#: The trigger of a review opened before it was due because a document expires (`entity.review_due`'s `triggers`).
+DOCUMENT_EXPIRING = "document_expiring"
 
 log = Logger(child=True)
 
 
 class PeriodicReviewDeps(CaseDeps, Protocol):
-    """The case store, the monitored index and the tenants (for their intervals)."""
+    """The case store, the monitored index, the tenants (for their intervals) and the collection links (a review
+    asking for an expired document sends one)."""
 
     @property
     def monitored(self) -> MonitoredEntities: ...
     @property
     def tenants(self) -> TenantDirectory: ...
+    @property
+    def collection_links(self) -> CollectionLinkRepository: ...
 
 
 @dataclass
@@ -70,16 +94,21 @@ def open_due_reviews(deps: PeriodicReviewDeps, day: dt.date, *, tenant_id: str |
             continue
         run.tenants += 1
         intervals = tenant.settings.review_interval_months.model_dump()
+        margin = tenant.settings.document_expiry_margin_days
         for record in deps.monitored.of_tenant(tenant.id):
             run.customers += 1
-            due = record.review_due(intervals)
+            scheduled, expiring = record.review_due(intervals), record.documents_due(margin)
+            due = min((d for d in (scheduled, expiring) if d is not None), default=None)
             if due is None or due > day:
                 continue
             run.due += 1
             if not record.enabled:
                 run.skip("monitoring switched off")
                 continue
-            opened = open_review(deps, tenant, record, due)
+            early = scheduled is None or due < scheduled  # only a document expiring makes it due
+            opened = open_review(
+                deps, tenant, record, due, triggers=[DOCUMENT_EXPIRING] if early else None, day=day
+            )
             if isinstance(opened, str):
                 run.skip(opened)
             else:
@@ -96,9 +125,12 @@ def open_review(
     case_id: str | None = None,
     reported: dict[str, Any] | None = None,
     triggers: list[str] | None = None,
+    day: dt.date | None = None,
 ) -> Case | str:
     """The review case, stored with its workflow's start; or why none was opened. The case reads the onboarding
-    case's entity and context, with `reported` (what the customer reported) beside it."""
+    case's entity and context, with `reported` (what the customer reported) beside it. Given the `day` reviewed, the
+    onboarding case's documents that expire by then and the tenant's margin are asked for again first (see the
+    module's docstring)."""
     case_id = case_id or review_case_id(tenant.id, record.key, due)
     try:
         deps.cases.get(tenant.id, case_id)
@@ -113,6 +145,11 @@ def open_review(
     if entity.id and active_case(deps, tenant.id, entity.id, record.workflow_id) is not None:
         return "active case of the workflow"
     definition = deps.workflows.get(tenant.id, record.workflow_id)
+    margin = tenant.settings.document_expiry_margin_days
+    expiring = []
+    if day is not None and margin is not None:
+        expiring = expiring_documents(onboarding, day + dt.timedelta(days=margin))
+    collecting = bool(expiring) and definition.collection is not None
     case, change = Case.open_for_review(
         tenant_id=tenant.id,
         case_id=case_id,
@@ -125,11 +162,26 @@ def open_review(
         at=deps.now(),
         context={**onboarding.context, **({"reported": reported} if reported else {})},
         triggers=triggers,
+        expiring=expiring,
+        today=day,
+        collecting=collecting,
     )
     case.rule_set = pin_rule_set(deps, tenant.id, definition.rule_set_id)
+    if collecting:
+        # The applicant resubmits their onboarding answers with the new document: the journey starts from them.
+        for step, data in deps.collection_links.answers(tenant.id, onboarding.id).items():
+            deps.collection_links.save_answer(tenant.id, case.id, step, data, deps.now())
     try:
         deps.cases.add(case, change)
     except (ConcurrentUpdate, Conflict):
         log.info("review case %s was opened by another run", case_id)
         return "opened already"
+    if collecting:
+        # The longest a link lasts: the applicant is asked ahead of the expiry (the margin), not for a same-day answer.
+        collection.issue_system_link(deps, case, CollectionLinkRequest(expires_in_days=MAX_LINK_DAYS))
     return case
+
+
+def expiring_documents(case: Case, by: dt.date) -> list[tuple[Document, dt.date]]:
+    """The case's documents that expire on `by` or before, with their expiry days (documents without one: none)."""
+    return [(d, day) for d in case.documents if (day := d.expires_on()) is not None and day <= by]

@@ -14,11 +14,21 @@ import datetime as dt
 import functools
 import json
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
+
+from aws_lambda_powertools import Logger
 
 from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound
 from arbiter.domain.events import AlertedHit, AlertOpened, AlertUpdated, ArbiterEvent, TransactionDecided
-from arbiter.domain.monitoring import BucketUpdate, History, MarkerUpdate, monitoring_context, updates_for
+from arbiter.domain.monitoring import (
+    BucketUpdate,
+    History,
+    MarkerUpdate,
+    MonthlyVolume,
+    monitoring_context,
+    monthly_volume,
+    updates_for,
+)
 from arbiter.domain.principal import Principal
 from arbiter.domain.transactions import (
     Alert,
@@ -37,6 +47,7 @@ if TYPE_CHECKING:
     # The rule engine loads with the first decision, not with the function (run_workflow serves cases too).
     from arbiter.rules.ruleset import RuleSetDraft, RuleSetVersion
     from arbiter.services.rule_sets import CompiledRuleSets
+    from arbiter.services.underwriting import VolumeReviewDeps
 
 __all__ = [
     "MONITORING_RULE_SET_ID",
@@ -47,6 +58,8 @@ __all__ = [
     "get_transaction",
     "pin_monitoring_rule_set",
 ]
+
+log = Logger(child=True)
 
 #: The rule set a tenant's monitoring scenarios live in (published through the rule-set admin API).
 MONITORING_RULE_SET_ID = "transaction-monitoring"
@@ -291,7 +304,38 @@ def _decide(
         events = _alert_events(alert, decided)
     buckets, markers = updates_for(tx, history)
     deps.transactions.record(decided, buckets, markers, alert, events)
+    volume = monthly_volume(tx, history)
+    if volume is not None and volume.crossed:
+        _review_volume(deps, tenant_id, tx, volume)
     return decided
+
+
+def _review_volume(deps: TransactionDeps, tenant_id: str, tx: Transaction, volume: MonthlyVolume) -> None:
+    """The payment took the merchant's month over its limit: its re-underwriting review opens now. The decision
+    is recorded already and stands: a failure here is logged, and the month's figures reported through
+    `underwriting-metrics` open the same case."""
+    from arbiter.services import underwriting  # the case machinery loads only when a limit is crossed
+
+    # Every composition root that decides transactions (bootstrap.Dependencies) holds the case ports too; they are
+    # not part of TransactionDeps so that monitoring's own fakes and bench stay free of them.
+    review_deps = cast("VolumeReviewDeps", deps)
+    try:
+        answer = underwriting.review_volume(review_deps, tenant_id, tx.customer_id, volume)
+    except Exception:
+        log.exception(
+            "re-underwriting review not opened",
+            extra={"customer_id": tx.customer_id, "transaction_id": tx.id, "month": volume.month},
+        )
+        return
+    log.info(
+        "monthly limit crossed",
+        extra={
+            "customer_id": tx.customer_id,
+            "transaction_id": tx.id,
+            "case_id": answer["case_id"],
+            "opened": answer["opened"],
+        },
+    )
 
 
 def decide_transaction(deps: TransactionDeps, principal: Principal, tx: Transaction) -> DecidedTransaction:

@@ -1,22 +1,29 @@
-"""Re-underwriting: an approved merchant's monthly figures, reported by the integrator, against the terms it was
-granted. Processing over the monthly limit, or chargebacks over the tier's threshold
-(`UnderwritingPolicy.triggers`), open a review case of the underwriting workflow at once — the periodic review's
-machinery (`periodic_reviews.open_review`), with the figures beside the application in its context — instead of
-waiting for the review's due day. One month's figures open at most one case, however often they are sent.
+"""Re-underwriting: an approved merchant's monthly figures, reported by the integrator or read from transaction
+monitoring, against the terms it was granted. Processing over the monthly limit, or chargebacks over the tier's
+threshold (`UnderwritingPolicy.triggers`), open a review case of the underwriting workflow at once — the periodic
+review's machinery (`periodic_reviews.open_review`), with the figures beside the application in its context —
+instead of waiting for the review's due day. One month's figures open at most one case, however often they are sent
+and whichever source sends them: the case's id is the merchant's and the month's.
+
+From monitoring: the decision on each of the merchant's payments reads its daily counters and its monitored record
+(the granted limit) already, so the month's volume costs no read (`monitoring.monthly_volume`); the payment that
+takes the month over the limit asks for the review (`review_volume`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal, Protocol
 
 from arbiter.domain.errors import Conflict, InvalidInput, NotFound
+from arbiter.domain.monitoring import MonthlyVolume
 from arbiter.domain.principal import Principal
 from arbiter.domain.tenant import Tenant
 from arbiter.domain.underwriting import MerchantMetrics
 from arbiter.services.periodic_reviews import PeriodicReviewDeps, open_review, review_case_id
+from arbiter.services.ports import TenantDirectory
 
-__all__ = ["report_metrics"]
+__all__ = ["VolumeReviewDeps", "report_metrics", "review_volume"]
 
 
 def report_metrics(
@@ -24,10 +31,48 @@ def report_metrics(
 ) -> dict[str, Any]:
     """Check a month's figures against the merchant's terms: `{"triggers", "case_id", "opened"}` (`case_id`: the
     review case the triggers opened, or had opened already)."""
-    record = deps.monitored.get(principal.tenant_id, entity_id)
+    return _check_metrics(deps, tenant, entity_id, metrics, source="reported")
+
+
+class TenantLookup(TenantDirectory, Protocol):
+    def get(self, tenant_id: str) -> Tenant | None:
+        """The tenant, if it exists."""
+        ...
+
+
+class VolumeReviewDeps(PeriodicReviewDeps, Protocol):
+    """The review's ports, with one tenant found by its id."""
+
+    @property
+    def tenants(self) -> TenantLookup: ...
+
+
+def review_volume(
+    deps: VolumeReviewDeps, tenant_id: str, customer_id: str, volume: MonthlyVolume
+) -> dict[str, Any]:
+    """Transaction monitoring found the merchant's month over its limit: check it as reported figures are
+    (`report_metrics`'s answer; the volume is what came in, no chargeback ratio)."""
+    tenant = deps.tenants.get(tenant_id)
+    if tenant is None:
+        raise NotFound(f"tenant {tenant_id} not found", tenant_id=tenant_id)
+    metrics = MerchantMetrics(
+        period=volume.month, processed_volume=float(volume.after), currency=volume.currency
+    )
+    return _check_metrics(deps, tenant, customer_id, metrics, source="transactions")
+
+
+def _check_metrics(
+    deps: PeriodicReviewDeps,
+    tenant: Tenant,
+    entity_id: str,
+    metrics: MerchantMetrics,
+    *,
+    source: Literal["reported", "transactions"],
+) -> dict[str, Any]:
+    record = deps.monitored.get(tenant.id, entity_id)
     if record is None:
         raise NotFound(f"no approved customer {entity_id!r}", entity_id=entity_id)
-    onboarding = deps.cases.get(principal.tenant_id, record.case_id)
+    onboarding = deps.cases.get(tenant.id, record.case_id)
     definition = deps.workflows.get(onboarding.tenant_id, onboarding.workflow_id, onboarding.workflow_version)
     terms = onboarding.decision.terms if onboarding.decision else None
     if definition.underwriting is None or terms is None:
@@ -58,7 +103,7 @@ def report_metrics(
         record,
         month,
         case_id=case_id,
-        reported=metrics.model_dump(mode="json", exclude_none=True),
+        reported={**metrics.model_dump(mode="json", exclude_none=True), "source": source},
         triggers=[t.code for t in triggers],
     )
     if isinstance(opened, str):

@@ -198,7 +198,11 @@ class DynamoTransactionStore:
         by_key = {(v["pk"], v["sk"]): v for v in map(_values, items)}
         found = {sk: by_key[(pk, sk)] for sk in markers.values() if (pk, sk) in by_key}
         if monitored in by_key:  # the record as the case store writes it with the approval
-            history.risk_level = json.loads(by_key[monitored]["data"]).get("risk_level")
+            onboarded = json.loads(by_key[monitored]["data"])
+            history.risk_level = onboarded.get("risk_level")
+            if onboarded.get("monthly_limit") is not None and onboarded.get("limit_currency"):
+                history.monthly_limit = Decimal(str(onboarded["monthly_limit"]))
+                history.limit_currency = onboarded["limit_currency"]
         history.customer = _seen(found.get(markers["customer"]))
         if "counterparty" in markers:
             history.counterparty = _seen(found.get(markers["counterparty"]))
