@@ -56,6 +56,7 @@ from arbiter.domain.case import CaseState
 from arbiter.domain.principal import Principal
 from arbiter.services import (
     audit_trail,
+    collection,
     documents,
     exports,
     ongoing_screening,
@@ -338,7 +339,10 @@ def add_note(case_id: str, body: NoteRequest) -> ReviewCaseView:
     responses=responses(403, 404, 409),
 )
 def decide(case_id: str, body: review.DecisionRequest) -> ReviewCaseView:
-    return _case(review.decide(deps(), reviewer(), case_id, body))
+    case = review.decide(deps(), reviewer(), case_id, body)
+    # A collecting case sent back: its applicant is e-mailed a link, when the tenant sends e-mail.
+    collection.notify_revision(deps(), reviewer(), case)
+    return _case(case)
 
 
 @app.post(

@@ -183,6 +183,8 @@ class Proposal(BaseModel):
 class RevisionRequest(BaseModel):
     reason: str
     document_ids: list[str] = Field(default_factory=list)
+    #: Fields of the collection journey asked for again (`<step id>.<field>`, checked against the journey).
+    fields: list[str] = Field(default_factory=list)
     actor: Actor
     at: dt.datetime
 
@@ -651,13 +653,17 @@ class Case(BaseModel):
         document_ids: list[str],
         at: dt.datetime | None = None,
         collecting: bool = False,
+        fields: list[str] | None = None,
     ) -> Change:
         """A reviewer sends the case back to the integrator for corrections (and, for a case whose workflow
-        collects through links, `collecting`, to its applicant)."""
+        collects through links, `collecting`, to its applicant, on the documents and the journey's `fields`)."""
         self._require(CaseState.MANUAL_REVIEW, doing="ask for a revision")
         self._require_no_proposal(doing="ask for a revision")
         at = at or _now()
-        self.revision = RevisionRequest(reason=reason, document_ids=document_ids, actor=actor, at=at)
+        fields = list(fields or [])
+        self.revision = RevisionRequest(
+            reason=reason, document_ids=document_ids, fields=fields, actor=actor, at=at
+        )
         if self.catches_revision:
             resume = self._resume("review", {}, error=REVISION_REQUESTED)
         else:
@@ -669,6 +675,7 @@ class Case(BaseModel):
             at,
             reason=reason,
             document_ids=document_ids,
+            **({"fields": fields} if fields else {}),
         )
         change.events.append(
             CaseRevisionRequested(
@@ -684,6 +691,7 @@ class Case(BaseModel):
                     **self._event_fields(at),
                     reason=reason,
                     document_ids=document_ids,
+                    fields=fields,
                     actor=actor.as_event_actor(),
                 )
             )
@@ -746,6 +754,23 @@ class Case(BaseModel):
             audit=[AuditEntry(at=at, actor=actor, action=event.type, details=details)],
             events=[event(**self._event_fields(at), **{**fields, "actor": actor.as_event_actor()})],
         )
+
+    def record_email(
+        self,
+        *,
+        kind: str,
+        to: str,
+        actor: Actor,
+        at: dt.datetime,
+        message_id: str | None = None,
+        error: str | None = None,
+    ) -> Change:
+        """An e-mail of the collection journey was sent (`message_id`) or could not be (`error`): an entry in the
+        case's history, naming the message's kind and its masked recipient (never the link it carried)."""
+        details = {"kind": kind, "to": to}
+        details.update({"message_id": message_id} if message_id else {"error": error or "not sent"})
+        action = "collection.email_sent" if message_id else "collection.email_failed"
+        return Change(audit=[AuditEntry(at=at, actor=actor, action=action, details=details)])
 
     # ------------------------------------------------------------------ four eyes
     def _require_no_proposal(self, doing: str) -> None:

@@ -214,6 +214,27 @@ class CollectionJourney(BaseModel):
                         wanted.append((step, f"{slot.id}.{number}"))
         return wanted
 
+    def field_path(self, path: str) -> str | None:
+        """The field `path` names, as `<step id>.<field>[.<sub field>…]`, when it is one of the journey's (a step
+        the applicant fills in, a property of its schema; a JSON pointer `/company/name` is taken too, an array's
+        items by number or not at all: `ownership.ubos.0.last_name`, `ownership.ubos`); None otherwise."""
+        parts = [p for p in (path.strip("/").split("/") if path.startswith("/") else path.split(".")) if p]
+        if len(parts) < 2:
+            return None
+        step = next((s for s in self.steps if s.id == parts[0] and not s.person), None)
+        if step is None:
+            return None
+        schema: Any = step.data_schema
+        for part in parts[1:]:
+            if isinstance(schema, dict) and schema.get("type") == "array" and part.isdigit():
+                schema = schema.get("items")
+                continue
+            properties = schema.get("properties") if isinstance(schema, dict) else None
+            if not isinstance(properties, dict) or part not in properties:
+                return None
+            schema = properties[part]
+        return ".".join(parts)
+
     def check_documents(self, data: dict[str, Any], uploaded: set[str], person_id: str | None = None) -> None:
         """StepDataInvalid naming the first required document not uploaded (`<step>.documents.<document id>`)."""
         for step, document_id in self.required_documents(data, person_id):

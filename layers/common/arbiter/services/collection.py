@@ -4,11 +4,12 @@ authenticate the token such a link carries."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from arbiter.domain.case import Case, CaseState, RevisionRequest
 from arbiter.domain.collection import (
@@ -28,7 +29,8 @@ from arbiter.domain.collection_journey import (
 from arbiter.domain.document import Document
 from arbiter.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound, Unauthenticated
 from arbiter.domain.principal import Principal
-from arbiter.services import cases, documents
+from arbiter.services import cases, collection_mail, documents
+from arbiter.services.collection_mail import MailDeps, MailOutcome
 from arbiter.services.ports import CaseRepository, CollectionLinkRepository, WorkflowCatalog
 
 __all__ = [
@@ -49,12 +51,16 @@ __all__ = [
     "journey_for",
     "journey_of",
     "list_collection_links",
+    "mail_link",
+    "notify_revision",
     "person_ids",
     "require_collecting",
     "revoke_collection_link",
     "save_step",
     "uploaded_documents",
 ]
+
+log = logging.getLogger(__name__)
 
 #: The states in which an applicant can still fill in their application.
 COLLECTABLE_STATES = (CaseState.COLLECTING, CaseState.REVISION_REQUESTED)
@@ -74,6 +80,11 @@ class CollectionLinkRequest(BaseModel):
     )
     expires_in_days: int = Field(default=DEFAULT_LINK_DAYS, ge=1, le=MAX_LINK_DAYS)
     language: str | None = Field(default=None, pattern=r"^(en|de|es)$", description="en, de or es")
+    email: EmailStr | None = Field(
+        default=None,
+        description="Where to e-mail the link (when the tenant sends e-mail); without it the applicant's or the "
+        "person's address on the case, if any",
+    )
 
     def model_post_init(self, _context: object) -> None:
         # Ballerine-style integrators send "" for what they do not use.
@@ -87,6 +98,9 @@ class IssuedLink:
 
     link: CollectionLink
     token: str
+    #: Whether the link was e-mailed: sent, failed (send a new one), or None (the tenant sends no e-mail, or no
+    #: address is known).
+    email: MailOutcome = None
 
 
 class CollectionTokenDeps(Protocol):
@@ -97,8 +111,8 @@ class CollectionTokenDeps(Protocol):
     def now(self) -> dt.datetime: ...
 
 
-class CollectionLinkDeps(CollectionTokenDeps, Protocol):
-    """The ports the link use cases need."""
+class CollectionLinkDeps(CollectionTokenDeps, MailDeps, Protocol):
+    """The ports the link use cases need (e-mail included: a link may be sent by e-mail)."""
 
     @property
     def cases(self) -> CaseRepository: ...
@@ -170,7 +184,18 @@ def create_collection_link(
     answered = answered_person_ids(deps.collection_links.answers(case.tenant_id, case.id))
     if request.person_id is not None and request.person_id not in person_ids(case) | answered:
         raise InvalidInput(f"the case has no person {request.person_id!r}", path="person_id")
-    return issue_link(deps, principal, case, request)
+    return mail_link(deps, principal, case, issue_link(deps, principal, case, request), to=request.email)
+
+
+def mail_link(
+    deps: CollectionLinkDeps, principal: Principal, case: Case, issued: IssuedLink, *, to: str | None
+) -> IssuedLink:
+    """E-mail a link just issued (see `collection_mail.link_email`); the link with what became of its message."""
+    answers = deps.collection_links.answers(case.tenant_id, case.id)
+    outcome = collection_mail.link_email(
+        deps, case, issued.link, issued.token, principal.actor, to=to, answers=answers
+    )
+    return replace(issued, email=outcome)
 
 
 def answered_person_ids(answers: dict[str, Any]) -> set[str]:
@@ -221,6 +246,38 @@ def issue_link(
     return IssuedLink(link=link, token=token)
 
 
+def notify_revision(deps: CollectionLinkDeps, principal: Principal, case: Case) -> MailOutcome:
+    """After a reviewer sent a collecting case back: a new link for its applicant (in the language of their last
+    link), e-mailed with the reviewer's reason and what was sent back. None when no e-mail is due (the case does not
+    collect, the tenant sends none, no address is known); never raises: the revision is stored already."""
+    if case.state != CaseState.REVISION_REQUESTED or case.revision is None:
+        return None
+    journey = deps.workflows.get(case.tenant_id, case.workflow_id, case.workflow_version).collection
+    if journey is None or collection_mail.mail_settings(deps, case.tenant_id) is None:
+        return None
+    try:
+        answers = journey.answers_for(deps.collection_links.answers(case.tenant_id, case.id), None)
+        if collection_mail.applicant_address(case, answers) is None:
+            return None
+        own = [k for k in deps.collection_links.for_case(case.tenant_id, case.id) if k.person_id is None]
+        language = next((k.language for k in reversed(own) if k.language), None)
+        issued = issue_link(deps, principal, case, CollectionLinkRequest(language=language))
+        return collection_mail.send_revision(
+            deps,
+            case,
+            principal.actor,
+            journey=journey,
+            answers=answers,
+            language=language,
+            url=deps.collection_url(issued.token),
+            expires_at=issued.link.expires_at,
+            fields=case.revision.fields,
+        )
+    except Exception:  # the revision stands; the reviewer can send a link from the case
+        log.exception("revision e-mail not sent", extra={"case_id": case.id})
+        return "failed"
+
+
 def list_collection_links(
     deps: CollectionLinkDeps, principal: Principal, case_id: str
 ) -> list[CollectionLink]:
@@ -265,14 +322,19 @@ def collected_case(deps: CollectionLinkDeps, principal: Principal) -> Case:
     return deps.cases.get(principal.tenant_id, case_of(principal))
 
 
-def journey_of(deps: CollectionLinkDeps, case: Case) -> CollectionJourney:
+class _WorkflowDeps(Protocol):
+    @property
+    def workflows(self) -> WorkflowCatalog: ...
+
+
+def journey_of(deps: _WorkflowDeps, case: Case) -> CollectionJourney:
     journey = deps.workflows.get(case.tenant_id, case.workflow_id, case.workflow_version).collection
     if journey is None:
         raise NotFound(f"workflow {case.workflow_id} has no collection journey", workflow_id=case.workflow_id)
     return journey
 
 
-def _link_of(deps: CollectionLinkDeps, principal: Principal, case: Case) -> CollectionLink | None:
+def _link_of(deps: CollectionTokenDeps, principal: Principal, case: Case) -> CollectionLink | None:
     link_id = principal.id.removeprefix("link_")
     return next((k for k in deps.collection_links.for_case(case.tenant_id, case.id) if k.id == link_id), None)
 

@@ -11,7 +11,7 @@ from arbiter.domain.collected_entity import entity_with_answers
 from arbiter.domain.collection_journey import CollectionJourney, StepDataInvalid
 from arbiter.domain.errors import Conflict, InvalidInput
 from arbiter.domain.principal import Principal
-from arbiter.services import cases
+from arbiter.services import cases, collection_mail
 from arbiter.services.cases import CaseDeps
 from arbiter.services.collection import (
     COLLECTABLE_STATES,
@@ -23,25 +23,41 @@ from arbiter.services.collection import (
     person_ids,
     uploaded_documents,
 )
+from arbiter.services.collection_mail import MailDeps
 from arbiter.services.ports import CollectionLinkRepository
 
 __all__ = ["PersonPending", "SubmitDeps", "submit_collection"]
 
 
-class SubmitDeps(CaseDeps, Protocol):
-    """What submitting needs: the case use cases' ports and the saved answers."""
+class SubmitDeps(CaseDeps, MailDeps, Protocol):
+    """What submitting needs: the case use cases' ports, the saved answers and the mailer (a confirmation)."""
 
     @property
     def collection_links(self) -> CollectionLinkRepository: ...
 
 
-def submit_collection(deps: SubmitDeps, principal: Principal) -> Case:
+def submit_collection(deps: SubmitDeps, principal: Principal, language: str | None = None) -> Case:
     """The applicant is done: their answers become the case's entity (what the checks read) and the case leaves
     `collecting` for its workflow's automated part (or, awaiting a revision, is resubmitted), in one write.
     StepDataInvalid naming the first missing or invalid field of the first incomplete visible step, then the first
     required document shown and not uploaded; Conflict, naming the state, once it was submitted: a second submit
-    must not look like a first (a case a reviewer decided meanwhile would seem to start again)."""
-    return cases.rerun_lost_races(lambda: _submit(deps, principal))
+    must not look like a first (a case a reviewer decided meanwhile would seem to start again). Once submitted,
+    the applicant is sent a confirmation (in their link's language, else `language`) when the tenant sends e-mail.
+    """
+    before = deps.cases.get(principal.tenant_id, case_of(principal)).state
+    case = cases.rerun_lost_races(lambda: _submit(deps, principal))
+    collects = deps.workflows.get(case.tenant_id, case.workflow_id, case.workflow_version).collection
+    if collects is not None and case.state not in COLLECTABLE_STATES and before in COLLECTABLE_STATES:
+        opened = journey_for(deps, principal, case)
+        collection_mail.send_submitted(
+            deps,
+            case,
+            principal.actor,
+            answers=opened.answers,
+            language=opened.language or language,
+            resubmission=before == CaseState.REVISION_REQUESTED,
+        )
+    return case
 
 
 def _people_answers(
