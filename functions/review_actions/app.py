@@ -287,7 +287,11 @@ def case_detail(case_id: str) -> CaseDetailView:
     due = review_team.review_deadlines(deps(), [detail.case]).get(case_id)
     view["case"] = review_case_view(detail.case, due, deps().now())
     return CaseDetailView.model_validate(
-        {**view, "webhook_deliveries": recent_webhook_deliveries(principal, case_id)}
+        {
+            **view,
+            "webhook_deliveries": recent_webhook_deliveries(principal, case_id),
+            "revision_fields": review.revision_fields(deps(), detail.case),
+        }
     )
 
 

@@ -214,6 +214,21 @@ class CollectionJourney(BaseModel):
                         wanted.append((step, f"{slot.id}.{number}"))
         return wanted
 
+    def revisable_fields(self, language: str | None = "en") -> list[tuple[str, str]]:
+        """The fields a reviewer may send back to the applicant, as (`<step id>.<field>`, its label in `language`):
+        each top-level field of the steps the applicant fills in, in the order the site shows them."""
+        found: list[tuple[str, str]] = []
+        for step in self.steps:
+            if step.person:
+                continue
+            properties = step.data_schema.get("properties") or {}
+            ordered = [n for n in step.ui.get("order") or [] if n in properties]
+            for name in ordered + [n for n in properties if n not in ordered]:
+                spec = properties[name] if isinstance(properties[name], dict) else {}
+                text = step.labels[name].get(language) if name in step.labels else spec.get("title") or name
+                found.append((f"{step.id}.{name}", f"{step.title.get(language)}: {text}"))
+        return found
+
     def field_path(self, path: str) -> str | None:
         """The field `path` names, as `<step id>.<field>[.<sub field>…]`, when it is one of the journey's (a step
         the applicant fills in, a property of its schema; a JSON pointer `/company/name` is taken too, an array's

@@ -200,21 +200,18 @@ def asked_again(
 ) -> list[str]:
     """What a revision sends back, as the applicant reads it: each document by its slot's label (an owner's with
     their number) and each field by its label, in `language`."""
-    labels: dict[str, str] = {}
-    for step in journey.steps if journey else []:
-        for slot in step.documents:
-            labels[slot.id] = slot.label.get(language)
-        for name, texts in step.labels.items():
-            labels[f"{step.id}.{name}"] = texts.get(language)
-        for name, spec in (step.data_schema.get("properties") or {}).items():
-            title = spec.get("title") if isinstance(spec, dict) else None
-            labels.setdefault(f"{step.id}.{name}", f"{step.title.get(language)}: {title or name}")
+    slots = {
+        slot.id: slot.label.get(language)
+        for step in (journey.steps if journey else [])
+        for slot in step.documents
+    }
+    fields_named = dict(journey.revisable_fields(language)) if journey else {}
     asked = []
     for document_id in document_ids:
         slot_id, _, number = document_id.partition(".")
-        label = labels.get(slot_id, document_id)
+        label = slots.get(slot_id, document_id)
         asked.append(f"{label} ({number})" if number else label)
-    asked += [labels.get(field, field) for field in fields]
+    asked += [fields_named.get(field, field) for field in fields]
     return asked
 
 

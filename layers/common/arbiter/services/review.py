@@ -40,6 +40,7 @@ __all__ = [
     "queue",
     "return_decision",
     "review_dashboard",
+    "revision_fields",
     "workflow_definition",
 ]
 
@@ -246,6 +247,12 @@ def _decide(deps: CaseDeps, principal: Principal, case_id: str, request: Decisio
         single=False,
         terms=request.terms,
     )
+
+
+def revision_fields(deps: CaseDeps, case: Case) -> list[dict[str, str]]:
+    """The fields of the case's collection journey a revision may name, with their English labels."""
+    journey = deps.workflows.get(case.tenant_id, case.workflow_id, case.workflow_version).collection
+    return [{"path": path, "label": label} for path, label in journey.revisable_fields()] if journey else []
 
 
 def _revision_fields(deps: CaseDeps, case: Case, request: DecisionRequest) -> list[str]:
