@@ -167,7 +167,7 @@ export function App({ api }: { api: CollectionApi }) {
   const missingDocuments = (step: Step, data: Values): Errors => {
     const missing: Errors = {};
     const wanted = [...stepSlots(journey, step)];
-    ((data.ubos as Values[] | undefined) ?? []).forEach((owner, index) => wanted.push(...ownerSlots(step, owner, index)));
+    ((data.ubos as Values[] | undefined) ?? []).forEach((owner, index) => wanted.push(...ownerSlots(step, owner, index, journey.invited)));
     for (const { slot, documentId } of wanted) {
       if (slot.required && uploads[documentId] !== "uploaded") missing[`doc:${documentId}`] = t("documentMissing");
     }
@@ -272,7 +272,7 @@ export function App({ api }: { api: CollectionApi }) {
         );
       },
       ownerSlots: (ownerIndex, owner) => {
-        const slots = ownerSlots(step, owner, ownerIndex);
+        const slots = ownerSlots(step, owner, ownerIndex, journey.invited);
         return slots.length ? <div class="owner-slots">{slots.map(({ slot, documentId }) => slotView(slot, documentId))}</div> : null;
       },
     };

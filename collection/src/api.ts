@@ -51,6 +51,8 @@ export type Journey = {
   uploaded: string[];
   /** Set while a reviewer's revision request is open: what they asked for and why. */
   revision?: { reason: string; steps: string[]; documents: string[]; fields?: string[] } | null;
+  /** Owners and directors sent a link of their own: the applicant is asked none of their ID slots. */
+  invited?: string[];
   /** Set for a link sent to one person: the steps are theirs, and their slots' documents `<slot id>.<person id>`. */
   person_id?: string | null;
 };

@@ -83,7 +83,7 @@ export function ReviewStep(props: {
   };
   walk("", step.data_schema);
   const slots = [...stepSlots(journey, step)];
-  ((data.ubos as Values[] | undefined) ?? []).forEach((owner, index) => slots.push(...ownerSlots(step, owner, index)));
+  ((data.ubos as Values[] | undefined) ?? []).forEach((owner, index) => slots.push(...ownerSlots(step, owner, index, journey.invited)));
   return (
     <section class="review-step" aria-labelledby={`review-${step.id}`}>
       <div class="review-head">

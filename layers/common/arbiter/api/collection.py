@@ -121,6 +121,9 @@ class JourneyView(BaseModel):
     person_id: str | None = None
     #: Set while a reviewer's revision request awaits the applicant: the site opens only what it names.
     revision: RevisionView | None = None
+    #: Owners and directors (by `id`) sent a link of their own: they upload their own ID, so the applicant is
+    #: asked none of their per-owner slots.
+    invited: list[str] = []
 
 
 def _text(texts: Texts | None, language: str) -> str | None:
@@ -162,6 +165,7 @@ def _journey_view(journey: collection.Journey, language: str) -> JourneyView:
         uploaded=journey.uploaded,
         person_id=journey.person_id,
         revision=_revision_view(journey),
+        invited=sorted(journey.own_links),
     )
 
 

@@ -8,6 +8,7 @@ in each language; errors name the path of the problem (`collection.steps[1].sche
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -194,7 +195,7 @@ class CollectionJourney(BaseModel):
             check_step_data(step, data.get(step.id, {}))
 
     def required_documents(
-        self, data: dict[str, Any], person_id: str | None = None
+        self, data: dict[str, Any], person_id: str | None = None, own_links: Collection[str] = ()
     ) -> list[tuple[CollectionStep, str]]:
         """The documents the applicant must upload, as (step, document id): each required slot shown by a visible
         step, under the slot's id (a person's, `<slot id>.<person id>`), or once per owner it shows for
@@ -210,6 +211,8 @@ class CollectionJourney(BaseModel):
                         wanted.append((step, slot_document_id(slot.id, person_id)))
                     continue
                 for number, owner in enumerate(owners, start=1):
+                    if isinstance(owner, dict) and owner.get("id") in own_links:
+                        continue  # they upload their own ID through their own link
                     if shows(slot.show_if, {**data, "owner": owner}):
                         wanted.append((step, f"{slot.id}.{number}"))
         return wanted
@@ -250,9 +253,16 @@ class CollectionJourney(BaseModel):
             schema = properties[part]
         return ".".join(parts)
 
-    def check_documents(self, data: dict[str, Any], uploaded: set[str], person_id: str | None = None) -> None:
-        """StepDataInvalid naming the first required document not uploaded (`<step>.documents.<document id>`)."""
-        for step, document_id in self.required_documents(data, person_id):
+    def check_documents(
+        self,
+        data: dict[str, Any],
+        uploaded: set[str],
+        person_id: str | None = None,
+        own_links: Collection[str] = (),
+    ) -> None:
+        """StepDataInvalid naming the first required document not uploaded (`<step>.documents.<document id>`); an
+        owner in `own_links` (sent a link of their own) is asked none of their per-owner slots."""
+        for step, document_id in self.required_documents(data, person_id, own_links):
             if document_id not in uploaded:
                 path = f"{step.id}.documents.{document_id}"
                 raise StepDataInvalid(f"{path}: the document is not uploaded", path=path)

@@ -53,6 +53,7 @@ __all__ = [
     "list_collection_links",
     "mail_link",
     "notify_revision",
+    "people_with_own_links",
     "person_ids",
     "require_collecting",
     "revoke_collection_link",
@@ -132,6 +133,8 @@ class Journey:
     language: str | None = None
     #: For a link sent to one person: who (the journey is then their person steps only, the answers theirs).
     person_id: str | None = None
+    #: The people holding a usable link of their own: the case's applicant is asked none of their ID slots.
+    own_links: frozenset[str] = frozenset()
 
     @property
     def uploaded(self) -> list[str]:
@@ -352,6 +355,17 @@ def journey_for(deps: CollectionLinkDeps, principal: Principal, case: Case) -> J
         resume_at=journey.resume_at(answers),
         language=link.language if link else None,
         person_id=person_id,
+        own_links=frozenset() if person_id else people_with_own_links(deps, case),
+    )
+
+
+def people_with_own_links(deps: CollectionTokenDeps, case: Case) -> frozenset[str]:
+    """The people of the case (owners, directors) sent a link of their own that still works."""
+    at = deps.now()
+    return frozenset(
+        k.person_id
+        for k in deps.collection_links.for_case(case.tenant_id, case.id)
+        if k.person_id and k.usable_at(at)
     )
 
 

@@ -129,7 +129,10 @@ def deliver(deps: MailDeps, case: Case, message: OutgoingEmail, actor: Actor) ->
         )
         deps.cases.save(stored, change, expected_version=stored.version)
 
-    cases.rerun_lost_races(record)
+    try:
+        cases.rerun_lost_races(record)
+    except Exception:  # the message is out (or not); only its entry in the history is missing
+        log.exception("collection e-mail not recorded", extra={"case_id": case.id, "kind": message.kind})
     return "sent" if message_id else "failed"
 
 

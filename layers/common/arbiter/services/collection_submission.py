@@ -20,6 +20,7 @@ from arbiter.services.collection import (
     case_of,
     journey_for,
     journey_of,
+    people_with_own_links,
     person_ids,
     uploaded_documents,
 )
@@ -84,11 +85,7 @@ def _check_people_done(
     """PersonPending naming `people.<person id>` for the first person still named in the case whose usable link
     of their own they have not finished: the case waits for them, as a KYB case waits for its owners' cases."""
     named = person_ids(case) | answered_person_ids(answers)
-    invited = {
-        link.person_id
-        for link in deps.collection_links.for_case(case.tenant_id, case.id)
-        if link.person_id in named and link.usable_at(deps.now())
-    }
+    invited = people_with_own_links(deps, case) & named
     journey, saved = journey_of(deps, case), deps.collection_links.answers(case.tenant_id, case.id)
     for person_id in sorted(p for p in invited if p):
         own = journey.for_person(person_id)
@@ -137,7 +134,7 @@ def _submit(deps: SubmitDeps, principal: Principal) -> Case:
     opened = journey_for(deps, principal, case)
     journey, answers, uploaded = opened.definition, opened.answers, uploaded_documents(case)
     journey.check_complete(answers)
-    journey.check_documents(answers, set(uploaded), opened.person_id)
+    journey.check_documents(answers, set(uploaded), opened.person_id, opened.own_links)
     if opened.person_id is not None:
         return case  # a person's part is in; the case's own applicant submits the case
     _check_people_done(deps, case, answers, set(uploaded))
