@@ -113,3 +113,10 @@ def test_a_reviewer_sends_a_field_back_and_the_applicant_corrects_only_that(
     )
     case = api.get(f"/v1/cases/{case_id}").json()
     assert case["entity"]["individual"]["address"]["postal_code"] == "SW1Y 4JJ"
+
+    # The back-and-forth and its messages, in the back office's timeline.
+    page.reload()
+    timeline = page.locator("#timeline")
+    expect(timeline).to_contain_text("Fields sent back: address.postal_code")
+    expect(timeline).to_contain_text("Revision requested to a•••@example.com")
+    expect(timeline).to_contain_text("Submitted to a•••@example.com")
