@@ -5,11 +5,10 @@ fails the link, the invitation, the revision or the submission that caused it.""
 from __future__ import annotations
 
 import pytest
-from botocore.exceptions import ClientError
 
 from arbiter.domain.case import CaseState
 from arbiter.domain.document import Document, Page
-from arbiter.domain.errors import InvalidInput
+from arbiter.domain.errors import InvalidInput, MailRefused
 from arbiter.domain.principal import Principal
 from arbiter.domain.tenant import CollectionEmail
 from arbiter.services import cases, collection, review
@@ -34,9 +33,7 @@ PERSONAL = {
     "id_document_type": "passport",
 }
 HOME = {"line1": "12 St James's Square", "city": "London", "postal_code": "SW1Y 4JH", "country": "GB"}
-REFUSED = ClientError(
-    {"Error": {"Code": "MessageRejected", "Message": "Email address is not verified."}}, "SendEmail"
-)
+REFUSED = MailRefused("SES did not take the message: MessageRejected", code="MessageRejected")
 
 
 def mailing(sender: str | None = SENDER, enabled: bool = True) -> FakeDependencies:
@@ -108,7 +105,7 @@ def test_a_refused_message_leaves_the_link_working_and_is_recorded_as_failed():
     (entry,) = history(deps, case_id)
     assert (entry.action, entry.details["error"], entry.details["kind"]) == (
         "collection.email_failed",
-        "ClientError",
+        "MessageRejected",
         "link_issued",
     )
 
@@ -250,3 +247,12 @@ def test_a_revision_whose_email_fails_stands():
     assert collection.notify_revision(deps, reviewer(), case) == "failed"
     assert deps.cases.get("acme", case_id).state == CaseState.REVISION_REQUESTED
     assert history(deps, case_id)[-1].action == "collection.email_failed"
+
+
+def test_any_failure_of_the_mailer_is_reported_as_not_sent_never_raised():
+    deps = mailing()
+    deps.mailer.refuse = ConnectionError("the network is down")
+    case_id = start(deps)
+    issued = create_collection_link(deps, integrator(), case_id, CollectionLinkRequest())
+    assert issued.email == "failed"
+    assert history(deps, case_id)[-1].details["error"] == "ConnectionError"

@@ -24,6 +24,7 @@ from arbiter.domain.collection_mail import (
     revision_requested_email,
     submitted_email,
 )
+from arbiter.domain.errors import MailRefused
 from arbiter.domain.tenant import CollectionEmail
 from arbiter.services import cases
 from arbiter.services.ports import CaseRepository, Mailer, TenantRepository
@@ -110,11 +111,13 @@ def deliver(deps: MailDeps, case: Case, message: OutgoingEmail, actor: Actor) ->
         message_id: str | None = deps.mailer.send(message)
         error = None
     except Exception as exc:  # any failure to send is reported, none fails the action
-        message_id, error = None, type(exc).__name__
-        # The message's bodies (with its link) stay out of the log: only what it was and why it failed.
+        # SES's reason (MailRefused's code), else the error's class: never the message, its link or its recipient.
+        message_id, error = (
+            None,
+            str(exc.context.get("code")) if isinstance(exc, MailRefused) else type(exc).__name__,
+        )
         log.warning(
-            "collection e-mail not sent",
-            extra={"case_id": case.id, "kind": message.kind, "error": error, "detail": str(exc)[:300]},
+            "collection e-mail not sent", extra={"case_id": case.id, "kind": message.kind, "error": error}
         )
 
     def record() -> None:
