@@ -5,6 +5,7 @@ a new link, and resubmitting resumes the workflow."""
 from __future__ import annotations
 
 import itertools
+import logging
 
 import httpx
 
@@ -146,3 +147,53 @@ def test_a_revision_naming_fields_opens_only_their_steps_and_is_emailed(tenant):
     )
     history = repr(reviewer.get(f"/v1/review/cases/{case_id}").json())
     assert "address.postal_code" in history
+
+
+class EveryRecord(logging.Handler):
+    """Every log record of every logger in the process (the stack's functions run in it), with its extra fields."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[str] = []
+        self.loggers = [logging.getLogger()] + [
+            lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)
+        ]
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{record.getMessage()} {record.__dict__!r}")
+
+    def __enter__(self) -> EveryRecord:
+        for logger in self.loggers:
+            logger.addHandler(self)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for logger in self.loggers:
+            logger.removeHandler(self)
+
+
+def test_a_message_ses_refuses_leaves_the_link_and_is_in_the_history_and_no_log_holds_the_link(tenant, capfd):
+    api = tenant.api()
+    case_id = collecting_case(api)
+    tenant.set_settings(
+        collection_email={"sender": "applications@unverified.example"}
+    )  # not the stack's identity
+    with EveryRecord() as logs:
+        created = api.post(f"/v1/cases/{case_id}/collection-links", json={"email": "ada@lovelace.example"})
+        assert created.status_code == 201, created.text
+        assert created.json()["email"] == "failed"
+        token = created.json()["token"]
+        assert applicant(tenant.stack, token).get("/v1/collection/case").status_code == 200  # the link works
+        tenant.set_settings(collection_email={"sender": SENDER})
+        sent = api.post(f"/v1/cases/{case_id}/collection-links", json={"email": "ada@lovelace.example"})
+        assert sent.json()["email"] == "sent"
+    logged = capfd.readouterr()
+    everything = "\n".join(logs.lines) + logged.out + logged.err
+    assert "collection e-mail not sent" in everything  # the refusal was logged…
+    for link in (token, sent.json()["token"]):
+        assert link[4:] not in everything  # …and neither link, sent or not
+    audit = tenant.reviewer().get(f"/v1/review/cases/{case_id}").json()["audit"]
+    failed = [e for e in audit if e["action"] == "collection.email_failed"]
+    assert [(e["details"]["kind"], e["details"]["to"], e["details"]["error"]) for e in failed] == [
+        ("link_issued", "a•••@lovelace.example", "MessageRejected")
+    ]
