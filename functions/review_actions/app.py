@@ -56,7 +56,7 @@ from arbiter.domain.case import CaseState
 from arbiter.domain.principal import Principal
 from arbiter.services import (
     audit_trail,
-    collection,
+    collection_revisions,
     documents,
     exports,
     ongoing_screening,
@@ -345,7 +345,7 @@ def add_note(case_id: str, body: NoteRequest) -> ReviewCaseView:
 def decide(case_id: str, body: review.DecisionRequest) -> ReviewCaseView:
     case = review.decide(deps(), reviewer(), case_id, body)
     # A collecting case sent back: its applicant is e-mailed a link, when the tenant sends e-mail.
-    collection.notify_revision(deps(), reviewer(), case)
+    collection_revisions.notify_revision(deps(), reviewer(), case)
     return _case(case)
 
 

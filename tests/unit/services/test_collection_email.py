@@ -11,7 +11,7 @@ from arbiter.domain.document import Document, Page
 from arbiter.domain.errors import InvalidInput, MailRefused
 from arbiter.domain.principal import Principal
 from arbiter.domain.tenant import CollectionEmail
-from arbiter.services import cases, collection, review
+from arbiter.services import cases, collection_revisions, review
 from arbiter.services.collection import (
     CollectionLinkRequest,
     authenticate_collection_token,
@@ -219,7 +219,7 @@ def test_a_revision_with_fields_opens_their_steps_and_emails_the_reason_with_a_n
     (event,) = [e for e in deps.cases.events if e.type == "collection.revision_requested"]
     assert event.fields == ["address.postal_code", "address.city"]
 
-    assert collection.notify_revision(deps, reviewer(), case) == "sent"
+    assert collection_revisions.notify_revision(deps, reviewer(), case) == "sent"
     message = deps.mailer.sent[-1]
     assert (message.kind, message.to) == ("revision_requested", "ada@example.com")
     assert message.subject == "Su solicitud: revise lo que le hemos devuelto"  # the link's language
@@ -244,7 +244,7 @@ def test_a_revision_whose_email_fails_stands():
     case = review.decide(
         deps, reviewer(), case_id, review.DecisionRequest(decision="revision", reason="blurred")
     )
-    assert collection.notify_revision(deps, reviewer(), case) == "failed"
+    assert collection_revisions.notify_revision(deps, reviewer(), case) == "failed"
     assert deps.cases.get("acme", case_id).state == CaseState.REVISION_REQUESTED
     assert history(deps, case_id)[-1].action == "collection.email_failed"
 
