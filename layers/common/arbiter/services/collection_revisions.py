@@ -22,10 +22,10 @@ def notify_revision(deps: CollectionLinkDeps, principal: Principal, case: Case) 
     collect, the tenant sends none, no address is known); never raises: the revision is stored already."""
     if case.state != CaseState.REVISION_REQUESTED or case.revision is None:
         return None
-    journey = deps.workflows.get(case.tenant_id, case.workflow_id, case.workflow_version).collection
-    if journey is None or collection_mail.mail_settings(deps, case.tenant_id) is None:
-        return None
     try:
+        journey = deps.workflows.get(case.tenant_id, case.workflow_id, case.workflow_version).collection
+        if journey is None or collection_mail.mail_settings(deps, case.tenant_id) is None:
+            return None
         answers = journey.answers_for(deps.collection_links.answers(case.tenant_id, case.id), None)
         if collection_mail.applicant_address(case, answers) is None:
             return None
