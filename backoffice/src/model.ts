@@ -149,6 +149,8 @@ export interface CaseDetail {
   children: Case[];
   path: Step[];
   actions: Record<string, Action>;
+  /** The fields of the case's collection journey a revision may send back to the applicant. */
+  revision_fields?: { path: string; label: string }[];
   [key: string]: unknown;
 }
 

@@ -24,6 +24,8 @@ export function App({ api }: { api: CollectionApi }) {
   const [busy, setBusy] = useState(false);
   const [uploads, setUploads] = useState<Record<string, UploadState>>({});
   const [invitations, setInvitations] = useState<Record<string, string>>({});
+  const [inviteEmails, setInviteEmails] = useState<Record<string, string>>({});
+  const [invitesMailed, setInvitesMailed] = useState<Record<string, string>>({});
   const heading = useRef<HTMLHeadingElement>(null);
   const t = useMemo(() => translator(language), [language]);
 
@@ -147,7 +149,9 @@ export function App({ api }: { api: CollectionApi }) {
     setBusy(true);
     try {
       await api.saveStep(step.id, cleaned(data) as Values, language);
-      const invited = await api.invite(people, index);
+      const email = (inviteEmails[`${people}.${index}`] ?? "").trim();
+      const invited = await api.invite(people, index, email || undefined);
+      if (invited.email === "sent") setInvitesMailed((known) => ({ ...known, [`${people}.${index}`]: email }));
       const saved = await api.journey(language);
       adopt(saved);
       setValues((all) => ({ ...all, [step.id]: (saved.data[step.id] as Values) ?? data }));
@@ -163,7 +167,7 @@ export function App({ api }: { api: CollectionApi }) {
   const missingDocuments = (step: Step, data: Values): Errors => {
     const missing: Errors = {};
     const wanted = [...stepSlots(journey, step)];
-    ((data.ubos as Values[] | undefined) ?? []).forEach((owner, index) => wanted.push(...ownerSlots(step, owner, index)));
+    ((data.ubos as Values[] | undefined) ?? []).forEach((owner, index) => wanted.push(...ownerSlots(step, owner, index, journey.invited)));
     for (const { slot, documentId } of wanted) {
       if (slot.required && uploads[documentId] !== "uploaded") missing[`doc:${documentId}`] = t("documentMissing");
     }
@@ -244,6 +248,7 @@ export function App({ api }: { api: CollectionApi }) {
         const id = `invite-${people}-${index}`;
         return invitations[key] ? (
           <div class="invitation">
+            {invitesMailed[key] ? <p role="status">{t("inviteSent", { email: invitesMailed[key] })}</p> : null}
             <label for={id}>{t("inviteLink")}</label>
             <input id={id} type="text" readOnly value={invitations[key]} onFocus={(e) => e.currentTarget.select()} />
             <button type="button" class="secondary" onClick={() => navigator.clipboard?.writeText(invitations[key])}>
@@ -251,13 +256,23 @@ export function App({ api }: { api: CollectionApi }) {
             </button>
           </div>
         ) : journey.person_id ? null : (
-          <button type="button" class="link" disabled={busy} onClick={() => invite(step, data, people, index)}>
-            {t("invite")}
-          </button>
+          <div class="invite">
+            <label for={`${id}-email`}>{t("inviteEmail")}</label>
+            <input
+              id={`${id}-email`}
+              type="email"
+              autocomplete="off"
+              value={inviteEmails[key] ?? ""}
+              onInput={(e) => setInviteEmails((known) => ({ ...known, [key]: (e.target as HTMLInputElement).value }))}
+            />
+            <button type="button" class="link" disabled={busy} onClick={() => invite(step, data, people, index)}>
+              {t("invite")}
+            </button>
+          </div>
         );
       },
       ownerSlots: (ownerIndex, owner) => {
-        const slots = ownerSlots(step, owner, ownerIndex);
+        const slots = ownerSlots(step, owner, ownerIndex, journey.invited);
         return slots.length ? <div class="owner-slots">{slots.map(({ slot, documentId }) => slotView(slot, documentId))}</div> : null;
       },
     };
@@ -291,7 +306,7 @@ export function App({ api }: { api: CollectionApi }) {
           <h1 tabIndex={-1} ref={heading}>
             {step.title}
           </h1>
-          {journey.revision ? <Revision journey={journey} t={t} /> : null}
+          {journey.revision ? <Revision journey={journey} step={step} language={language} t={t} /> : null}
           {step.description ? <p class="hint">{step.description}</p> : null}
           {errorSummary(step)}
           <Fields ctx={ctx} prefix="" schema={step.data_schema} />
@@ -316,7 +331,7 @@ export function App({ api }: { api: CollectionApi }) {
     setBusy(true);
     setMessage(null);
     try {
-      await api.submit();
+      await api.submit(language);
       setPhase("done");
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) setPhase("invalid");

@@ -50,7 +50,9 @@ export type Journey = {
   /** Ids of the case's documents with their pages uploaded. */
   uploaded: string[];
   /** Set while a reviewer's revision request is open: what they asked for and why. */
-  revision?: { reason: string; steps: string[]; documents: string[] } | null;
+  revision?: { reason: string; steps: string[]; documents: string[]; fields?: string[] } | null;
+  /** Owners and directors sent a link of their own: the applicant is asked none of their ID slots. */
+  invited?: string[];
   /** Set for a link sent to one person: the steps are theirs, and their slots' documents `<slot id>.<person id>`. */
   person_id?: string | null;
 };
@@ -121,12 +123,16 @@ export class CollectionApi {
     if (!response.ok) throw new ApiError(response.status, "upload", null);
   }
 
-  invite(people: "ubos" | "directors", index: number): Promise<{ person_id: string; url: string; expires_at: string }> {
-    return this.call("POST", "/v1/collection/invitations", { people, index });
+  invite(
+    people: "ubos" | "directors",
+    index: number,
+    email?: string,
+  ): Promise<{ person_id: string; url: string; expires_at: string; email?: "sent" | "failed" | null }> {
+    return this.call("POST", "/v1/collection/invitations", { people, index, ...(email ? { email } : {}) });
   }
 
-  submit(): Promise<CollectedCase> {
-    return this.call("POST", "/v1/collection/submit");
+  submit(language: string): Promise<CollectedCase> {
+    return this.call("POST", `/v1/collection/submit?language=${language}`);
   }
 }
 

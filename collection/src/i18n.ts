@@ -55,6 +55,9 @@ const en = {
   failed: "Something went wrong. Try again in a moment.",
   revisionTitle: "We need a few changes",
   revisionReason: "What we asked for:",
+  revisionFields: "Please check on this page:",
+  inviteEmail: "Their e-mail (optional: we send them their link)",
+  inviteSent: "We e-mailed their link to {email}.",
   yes: "Yes",
   no: "No",
 };
@@ -112,6 +115,9 @@ const de: Record<Key, string> = {
   failed: "Etwas ist schiefgelaufen. Bitte versuchen Sie es gleich noch einmal.",
   revisionTitle: "Wir benötigen einige Änderungen",
   revisionReason: "Worum wir Sie bitten:",
+  revisionFields: "Bitte prüfen Sie auf dieser Seite:",
+  inviteEmail: "Ihre E-Mail-Adresse (optional: wir senden der Person ihren Link)",
+  inviteSent: "Wir haben den Link an {email} gesendet.",
   yes: "Ja",
   no: "Nein",
 };
@@ -167,6 +173,9 @@ const es: Record<Key, string> = {
   failed: "Algo ha fallado. Inténtelo de nuevo en un momento.",
   revisionTitle: "Necesitamos algunos cambios",
   revisionReason: "Lo que le pedimos:",
+  revisionFields: "Revise en esta página:",
+  inviteEmail: "Su correo electrónico (opcional: le enviamos su enlace)",
+  inviteSent: "Hemos enviado su enlace a {email}.",
   yes: "Sí",
   no: "No",
 };

@@ -23,7 +23,9 @@ export function stepSlots(journey: Journey, step: Step): { slot: Slot; documentI
     .map((slot) => ({ slot, documentId: journey.person_id ? `${slot.id}.${journey.person_id}` : slotDocumentId(slot.id) }));
 }
 
-export function ownerSlots(step: Step, owner: Values, index: number): { slot: Slot; documentId: string }[] {
+/** An owner's slots, unless they were sent a link of their own (`invited`): then they upload their own ID. */
+export function ownerSlots(step: Step, owner: Values, index: number, invited: string[] = []): { slot: Slot; documentId: string }[] {
+  if (typeof owner.id === "string" && invited.includes(owner.id)) return [];
   return step.documents
     .filter((slot) => slot.per_owner && shows(slot.show_if, { owner }))
     .map((slot) => ({ slot, documentId: slotDocumentId(slot.id, index) }));

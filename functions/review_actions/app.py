@@ -56,6 +56,7 @@ from arbiter.domain.case import CaseState
 from arbiter.domain.principal import Principal
 from arbiter.services import (
     audit_trail,
+    collection_revisions,
     documents,
     exports,
     ongoing_screening,
@@ -286,7 +287,11 @@ def case_detail(case_id: str) -> CaseDetailView:
     due = review_team.review_deadlines(deps(), [detail.case]).get(case_id)
     view["case"] = review_case_view(detail.case, due, deps().now())
     return CaseDetailView.model_validate(
-        {**view, "webhook_deliveries": recent_webhook_deliveries(principal, case_id)}
+        {
+            **view,
+            "webhook_deliveries": recent_webhook_deliveries(principal, case_id),
+            "revision_fields": review.revision_fields(deps(), detail.case),
+        }
     )
 
 
@@ -338,7 +343,10 @@ def add_note(case_id: str, body: NoteRequest) -> ReviewCaseView:
     responses=responses(403, 404, 409),
 )
 def decide(case_id: str, body: review.DecisionRequest) -> ReviewCaseView:
-    return _case(review.decide(deps(), reviewer(), case_id, body))
+    case = review.decide(deps(), reviewer(), case_id, body)
+    # A collecting case sent back: its applicant is e-mailed a link, when the tenant sends e-mail.
+    collection_revisions.notify_revision(deps(), reviewer(), case)
+    return _case(case)
 
 
 @app.post(

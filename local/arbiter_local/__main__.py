@@ -62,6 +62,11 @@ def _banner(stack: LocalStack, started: float) -> str:
             lines.append(
                 "                  (the applicant's side: fill in the sample business's application)"
             )
+        if seeded.get("collection_links"):
+            lines.append(f"  Mail            {stack.api_url}/mail")
+            lines.append(
+                "                  (the e-mail sent to applicants: links, revisions, confirmations; moto's SES)"
+            )
         sent = seeded.get("demo_transactions")
         if sent:
             lines.append(

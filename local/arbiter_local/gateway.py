@@ -4,7 +4,7 @@ Routing follows API Gateway's REST rules for the routes the template declares: a
 beats a `{param}`, which beats a greedy `{proxy+}`; an exact method beats ANY. An unknown route answers as API
 Gateway does (403, "Missing Authentication Token"). Everything that is not an API route is a static site: the
 collection site under `/collect/` (`collection/dist`), the back office everywhere else (`backoffice/dist`), each
-with the single-page app's fallback to index.html; plus `/health` and `/config.json` (also `/collect/config.json`).
+with the single-page app's fallback to index.html; plus `/health`, `/config.json` (also `/collect/config.json`) and `/mail` (the e-mail sent, mailbox.py).
 
 Before a route's function, as API Gateway does: its Lambda authorizer (authorizers.py), then, when the route
 requires an API key, the usage plan of the key (usage_plans.py); a refusal is the gateway response of its type
@@ -31,6 +31,7 @@ from werkzeug.wrappers import Request, Response
 
 from arbiter_local.authorizers import AuthorizerRefusal, Authorizers, LambdaAuthorizer, method_arn
 from arbiter_local.gateway_responses import GatewayResponses
+from arbiter_local.mailbox import mailbox_page, sent_mail
 from arbiter_local.provision import ACCOUNT_ID, REGION, Route
 from arbiter_local.runtime import InvocationError, LambdaRuntime
 from arbiter_local.usage_plans import UsagePlans
@@ -143,6 +144,12 @@ class Gateway:
             path = path[len(self.stage) + 1 :]
         if path == "/health":
             return _json(200, self.health())
+        if path == "/mail.json":
+            return _json(200, sent_mail(), cache="no-store")
+        if path == "/mail":
+            return Response(
+                mailbox_page(sent_mail()), mimetype="text/html", headers={"Cache-Control": "no-store"}
+            )
         if path in ("/config.json", f"{COLLECTION_PATH}config.json"):
             return _json(200, self.site_config(), cache="no-store")
         if request.method == "OPTIONS" and any(_match(r.path, path) for r in self.routes):
@@ -345,6 +352,7 @@ _PLACEHOLDER_PAGE = """<!doctype html>
 <ul>
 <li><a href="/v1/openapi.json">API documentation (OpenAPI)</a></li>
 <li><a href="/health">Health: the resources provisioned from template.yaml</a></li>
+<li><a href="/mail">Mail sent to applicants (moto's SES)</a></li>
 </ul>
 </body></html>
 """

@@ -432,6 +432,13 @@ class Provisioner:
         self.client("kms").create_alias(AliasName=props["AliasName"], TargetKeyId=props["TargetKeyId"])
         self._record(logical_id, props["AliasName"])
 
+    # ------------------------------------------------------------------ e-mail
+    def _ses_email_identity(self, logical_id: str, props: dict[str, Any]) -> None:
+        # moto's SES takes an identity as verified once created (AWS waits for its DNS records or its link).
+        identity = str(props["EmailIdentity"])
+        self.client("sesv2").create_email_identity(EmailIdentity=identity)
+        self._record(logical_id, identity)
+
     # ------------------------------------------------------------------ identity
     def _user_pool(self, logical_id: str, props: dict[str, Any]) -> None:
         request = {
@@ -789,6 +796,7 @@ class Provisioner:
         "AWS::SSM::Parameter": _ssm_parameter,
         "AWS::KMS::Key": _kms_key,
         "AWS::KMS::Alias": _kms_alias,
+        "AWS::SES::EmailIdentity": _ses_email_identity,
         "AWS::Cognito::UserPool": _user_pool,
         "AWS::Cognito::UserPoolClient": _user_pool_client,
         "AWS::Cognito::UserPoolGroup": _user_pool_group,

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from arbiter.adapters.dynamodb import DynamoTenantRepository
-from arbiter.domain.tenant import TenantSettings
+from arbiter.domain.tenant import CollectionEmail, TenantSettings
 from arbiter.services import tenants as tenant_services
+from arbiter_local.stack import DEMO_EMAIL_DOMAIN
 
 if TYPE_CHECKING:
     from arbiter_local.stack import LocalStack
@@ -71,7 +72,12 @@ def seed_tenant(ctx: SeedContext) -> dict[str, Any]:
         repository,
         DEMO_TENANT_ID,
         "Demo Fintech",
-        TenantSettings(workflow_aliases=DEMO_WORKFLOW_ALIASES, webhook_shared_secret="demo-webhook-secret"),  # noqa: S106
+        TenantSettings(
+            workflow_aliases=DEMO_WORKFLOW_ALIASES,
+            webhook_shared_secret="demo-webhook-secret",  # noqa: S106
+            # Applicants' e-mail, from the local stack's SES identity (read at /mail).
+            collection_email=CollectionEmail(sender=f"applications@{DEMO_EMAIL_DOMAIN}"),
+        ),
         usage_plans=ctx.stack.usage_plans(),
     )
     # Shorter than any key Arbiter issues (MIN_API_KEY_LENGTH): Ballerine's example key, for the local demo only.
@@ -224,7 +230,11 @@ SAMPLE_CASES: list[tuple[str, dict[str, Any]]] = [
             "workflow": "kyb",
             "correlation_id": "sample-kyb-collecting",
             "collect": True,
-            "entity": {"type": "business", "id": "sample-globex", "business": {"name": "Globex Ltd"}},
+            "entity": {
+                "type": "business",
+                "id": "sample-globex",
+                "business": {"name": "Globex Ltd", "email": "applicant@globex.example"},
+            },
         },
     ),
 ]

@@ -32,8 +32,17 @@ log = logging.getLogger("arbiter_local")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
-# Template parameters the local stack sets: outbound HTTP may reach this machine (tests' vendors, webhooks).
-LOCAL_PARAMETERS = {"Stage": "local", "AllowedEgressHosts": "127.0.0.1,localhost", "LogLevel": "INFO"}
+#: The SES identity (a domain) the local stack sends applicants' e-mail from; the demo tenant's sender is at it.
+DEMO_EMAIL_DOMAIN = "arbiter.example"
+
+# Template parameters the local stack sets: outbound HTTP may reach this machine (tests' vendors, webhooks); e-mail
+# to applicants goes from the demo's domain (moto's SES keeps every message: `GET /mail` lists them).
+LOCAL_PARAMETERS = {
+    "Stage": "local",
+    "AllowedEgressHosts": "127.0.0.1,localhost",
+    "LogLevel": "INFO",
+    "EmailIdentity": DEMO_EMAIL_DOMAIN,
+}
 
 
 class PortInUse(Exception):

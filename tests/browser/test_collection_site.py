@@ -375,13 +375,16 @@ def test_the_applicant_invites_an_owner_who_fills_in_their_part_in_another_brows
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Owners and directors")
     page.get_by_role("button", name="Add Beneficial owners").click()
-    fill_in(page, "ownership", {f"ubos.0.{k}": v for k, v in {**ADA, "ownership_percent": "20"}.items()})
+    fill_in(page, "ownership", {f"ubos.0.{k}": v for k, v in {**ADA, "ownership_percent": "60"}.items()})
+    expect(page.get_by_test_id("file-id_front.1")).to_be_visible()  # an owner of 60 %: their ID is asked
     page.get_by_role("button", name="Add Directors").click()
     field(page, "ownership", "directors.0.first_name").fill("Grace")
     field(page, "ownership", "directors.0.last_name").fill("Hopper")
     page.get_by_role("button", name="Invite them to fill in their own part").first.click()
     their_link = page.locator("#invite-ubos-0")
     expect(their_link).to_have_value(re.compile(r"/collect/#clk_"))
+    # Invited, she uploads her own ID through her own link: the applicant is asked for it no more.
+    expect(page.get_by_test_id("file-id_front.1")).to_have_count(0)
     owner_url = their_link.input_value()
     company.screenshot("375-invitation", ARTIFACTS)
 
@@ -431,5 +434,5 @@ def test_the_applicant_invites_an_owner_who_fills_in_their_part_in_another_brows
         "Ada",
         "King",
         "FR",
-        20,
+        60,
     )

@@ -154,6 +154,16 @@ def test_the_demo_serves_health_takes_a_request_and_stops_cleanly(
             f"{api}/v1/collection/case", headers={"Authorization": f"Bearer {token}"}, timeout=10
         )
         assert opened.json()["entity_type"] == "business", opened.text
+        # The link was e-mailed to the sample's applicant: the demo's mailbox (moto's SES) shows it.
+        assert f"Mail            {api}/mail" in banner
+        mailed = [
+            m
+            for m in httpx.get(f"{api}/mail.json", timeout=10).json()
+            if "applicant@globex.example" in m["to"]
+        ]
+        assert [m["subject"] for m in mailed] == ["Your application: continue online"], mailed
+        assert f'href="{link.group(1)}"' in mailed[0]["body"]
+        assert "Your application: continue online" in httpx.get(f"{api}/mail", timeout=10).text
         created = client.post(
             "/api/v1/external/workflows/run",
             json={

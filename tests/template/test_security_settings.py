@@ -221,3 +221,48 @@ def test_the_api_access_log_names_no_header_query_or_body() -> None:
         "authorizer.integrationLatency",
         "error.responseType",
     }
+
+
+def _ses_statements(function: str) -> list[dict[str, Any]]:
+    found = []
+    for policy in RESOURCES[function]["Properties"].get("Policies", []):
+        branches = policy["Fn::If"][1:] if isinstance(policy, dict) and "Fn::If" in policy else [policy]
+        for branch in branches:
+            for statement in branch.get("Statement", []) if isinstance(branch, dict) else []:
+                if any(a.startswith("ses:") for a in actions(statement)):
+                    found.append({**statement, "condition": policy.get("Fn::If", [None])[0]})
+    return found
+
+
+def test_only_the_api_functions_send_email_and_only_from_the_stacks_identity() -> None:
+    sending = {
+        name
+        for name, resource in RESOURCES.items()
+        if resource["Type"] == "AWS::Serverless::Function" and _ses_statements(name)
+    }
+    assert sending == {"RunWorkflowFunction", "ReviewActionsFunction"}
+    for name in sending:
+        (statement,) = _ses_statements(name)
+        assert (actions(statement), statement["condition"]) == (["ses:SendEmail"], "HasEmailIdentity")
+        resource = statement["Resource"]["Fn::Sub"]
+        assert resource.endswith(":identity/${EmailIdentity}"), resource
+    identity = RESOURCES["ApplicantEmailIdentity"]
+    assert identity["Condition"] == "HasEmailIdentity"
+    assert identity["Properties"]["EmailIdentity"] == {"Ref": "EmailIdentity"}
+    assert TEMPLATE.parameters["EmailIdentity"]["Default"] == ""  # no identity, no e-mail, unless asked
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        ("", True),
+        ("example.com", True),
+        ("applications@mail.example.com", True),
+        ("not a domain", False),
+        ("a@b", False),
+        ("*.example.com", False),
+    ],
+)
+def test_the_email_identity_is_a_domain_or_one_address(value: str, accepted: bool) -> None:
+    pattern = TEMPLATE.parameters["EmailIdentity"]["AllowedPattern"]
+    assert (re.fullmatch(pattern, value) is not None) == accepted

@@ -34,6 +34,7 @@ from arbiter.domain.audit_chain import (
 )
 from arbiter.domain.case import AuditEntry, Case, CaseState, Change, Continuation, RiskAssessment
 from arbiter.domain.collection import CollectionLink
+from arbiter.domain.collection_mail import OutgoingEmail
 from arbiter.domain.document import MAX_PAGE_BYTES
 from arbiter.domain.errors import (
     ConcurrentUpdate,
@@ -109,6 +110,20 @@ class InMemorySecretBox:
     def _tag(self, nonce: bytes, body: bytes, context: Mapping[str, str]) -> bytes:
         bound = json.dumps(sorted(context.items())).encode()
         return hmac.new(self._KEY, nonce + body + bound, "sha256").digest()
+
+
+class InMemoryMailer:
+    """Keeps the messages sent; set `refuse` to an exception to make every send raise it (SES refusing)."""
+
+    def __init__(self) -> None:
+        self.sent: list[OutgoingEmail] = []
+        self.refuse: Exception | None = None
+
+    def send(self, message: OutgoingEmail) -> str:
+        if self.refuse is not None:
+            raise self.refuse
+        self.sent.append(message)
+        return f"message-{len(self.sent)}"
 
 
 class InMemoryTenants:
@@ -807,6 +822,9 @@ class FakeDependencies:
     collection_links: InMemoryCollectionLinks = field(default_factory=InMemoryCollectionLinks)
     #: Opens what the repositories sealed (any InMemorySecretBox opens what another sealed).
     secret_box: InMemorySecretBox = field(default_factory=InMemorySecretBox)
+    mailer: InMemoryMailer = field(default_factory=InMemoryMailer)
+    #: Where collection links point.
+    collection_site_url: str = "https://collect.example/"
     clock: Callable[[], dt.datetime] = field(default_factory=Clock)
     # the Decide step
     checks: CheckRunner = field(default_factory=PassingChecks)
@@ -851,6 +869,9 @@ class FakeDependencies:
                 carry_out(self, continuation)
             except Exception:
                 self.undelivered.append(continuation)
+
+    def collection_url(self, token: str) -> str:
+        return f"{self.collection_site_url}#{token}"
 
     def redeliver(self) -> None:
         """The stream's retry: carry out what failed before, in order."""

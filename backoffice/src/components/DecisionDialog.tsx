@@ -1,4 +1,5 @@
-/** Approve, reject or ask for a revision: a reason is required; each document can get its own decision. */
+/** Approve, reject or ask for a revision: a reason is required; each document can get its own decision, and a
+ * revision of a case that collects through links can send fields of the applicant's journey back too. */
 import { useState } from "preact/hooks";
 import { label } from "../format";
 import type { Document } from "../model";
@@ -10,6 +11,13 @@ export interface DecisionBody {
   decision: DecisionKind;
   reason: string;
   documents: { document_id: string; decision: string; reason?: string }[];
+  fields?: string[];
+}
+
+/** A field of the case's collection journey a revision may send back (the case view's `revision_fields`). */
+export interface RevisionField {
+  path: string;
+  label: string;
 }
 
 const TITLES: Record<DecisionKind, string> = {
@@ -27,12 +35,14 @@ const CONFIRM: Record<DecisionKind, string> = {
 export function DecisionDialog({
   kind,
   documents,
+  fields = [],
   busy,
   onConfirm,
   onClose,
 }: {
   kind: DecisionKind;
   documents: Document[];
+  fields?: RevisionField[];
   busy: boolean;
   onConfirm: (body: DecisionBody) => void;
   onClose: () => void;
@@ -40,6 +50,8 @@ export function DecisionDialog({
   const [reason, setReason] = useState("");
   const [perDocument, setPerDocument] = useState<Record<string, { decision: string; reason: string }>>({});
   const [problem, setProblem] = useState<string | null>(null);
+  const [sentBack, setSentBack] = useState<string[]>([]);
+  const askFields = kind === "revision" && fields.length > 0;
 
   function submit(event: Event) {
     event.preventDefault();
@@ -48,14 +60,20 @@ export function DecisionDialog({
       return;
     }
     const chosen = Object.entries(perDocument).filter(([, d]) => d.decision);
-    if (kind === "revision" && documents.length > 0 && !chosen.some(([, d]) => d.decision === "revision")) {
-      setProblem("Mark at least one document for revision, so the integrator knows what to send again.");
+    const documentBack = chosen.some(([, d]) => d.decision === "revision");
+    if (kind === "revision" && (documents.length > 0 || askFields) && !documentBack && sentBack.length === 0) {
+      setProblem(
+        askFields
+          ? "Mark at least one document or field to send back, so the applicant knows what to change."
+          : "Mark at least one document for revision, so the integrator knows what to send again.",
+      );
       return;
     }
     onConfirm({
       decision: kind,
       reason: reason.trim(),
       documents: chosen.map(([id, d]) => ({ document_id: id, decision: d.decision, ...(d.reason.trim() ? { reason: d.reason.trim() } : {}) })),
+      ...(askFields && sentBack.length ? { fields: sentBack } : {}),
     });
   }
 
@@ -112,6 +130,26 @@ export function DecisionDialog({
                 </div>
               );
             })}
+          </fieldset>
+        )}
+        {askFields && (
+          <fieldset class="revision-fields">
+            <legend>Fields the applicant answers again</legend>
+            {fields.map((field) => (
+              <label class="checkbox" key={field.path}>
+                <input
+                  type="checkbox"
+                  name={`field-${field.path}`}
+                  checked={sentBack.includes(field.path)}
+                  onChange={(e) =>
+                    setSentBack(
+                      (e.target as HTMLInputElement).checked ? [...sentBack, field.path] : sentBack.filter((p) => p !== field.path),
+                    )
+                  }
+                />
+                {field.label}
+              </label>
+            ))}
           </fieldset>
         )}
         {problem && (

@@ -41,6 +41,17 @@ function ExportAudit({ caseId }: { caseId: string }) {
   );
 }
 
+/** What an entry says beyond its title: its reason, the fields a revision sent back, whom an e-mail went to. */
+function auditDetail(e: AuditEntry): string | null | undefined {
+  const details = e.details ?? {};
+  if (e.action.startsWith("collection.email_")) {
+    const failed = details.error ? ` (not sent: ${String(details.error)})` : "";
+    return `${label(String(details.kind ?? "message"))} to ${String(details.to ?? "?")}${failed}`;
+  }
+  const fields = Array.isArray(details.fields) && details.fields.length ? `Fields sent back: ${details.fields.join(", ")}` : "";
+  return [e.reason, fields].filter(Boolean).join(" · ") || e.reason;
+}
+
 export function Timeline({ audit, path, caseId }: { audit: AuditEntry[]; path: Step[]; caseId: string }) {
   const items: Item[] = [
     ...audit.map(
@@ -50,7 +61,7 @@ export function Timeline({ audit, path, caseId }: { audit: AuditEntry[]; path: S
         title:
           label(e.action) + (e.from_state || e.to_state ? ` (${[e.from_state, e.to_state].filter(Boolean).map((s) => label(String(s))).join(" → ")})` : ""),
         who: e.actor ? `${e.actor.email || e.actor.id} (${e.actor.type})` : undefined,
-        detail: e.reason,
+        detail: auditDetail(e),
       }),
     ),
     ...path.map(

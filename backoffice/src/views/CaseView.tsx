@@ -18,7 +18,7 @@ import { queueOrder, useKeys, useLoad } from "../hooks";
 import type { Action, Case, CaseDetail, Me, Proposal, Terms } from "../model";
 import { link, navigate } from "../router";
 
-const KNOWN_KEYS = new Set(["case", "audit", "checks", "children", "path", "actions", "rule_hits", "hits", "webhook_deliveries"]);
+const KNOWN_KEYS = new Set(["case", "audit", "checks", "children", "path", "actions", "rule_hits", "hits", "webhook_deliveries", "revision_fields"]);
 
 export function CaseView({ id, me }: { id: string; me: Me | null }) {
   const detail = useLoad(() => api<CaseDetail>("GET", `/v1/review/cases/${encodeURIComponent(id)}`), [id]);
@@ -243,7 +243,7 @@ export function CaseView({ id, me }: { id: string; me: Me | null }) {
           <p class="muted small hint">Keys: j / k next and previous case, a approve, r reject, v revision, n note, u queue.</p>
         </aside>
       </div>
-      {dialog && <DecisionDialog kind={dialog} documents={item.documents ?? []} busy={busy} onConfirm={decide} onClose={() => setDialog(null)} />}
+      {dialog && <DecisionDialog kind={dialog} documents={item.documents ?? []} fields={data.revision_fields ?? []} busy={busy} onConfirm={decide} onClose={() => setDialog(null)} />}
     </div>
   );
 }

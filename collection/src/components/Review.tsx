@@ -22,13 +22,33 @@ export function Progress({ n, m, label }: { n: number; m: number; label: string 
   );
 }
 
-export function Revision({ journey, t }: { journey: Journey; t: ReturnType<typeof translator> }) {
+export function Revision({
+  journey,
+  step,
+  language,
+  t,
+}: {
+  journey: Journey;
+  step?: Step;
+  language: Language;
+  t: ReturnType<typeof translator>;
+}) {
+  // The fields a reviewer named on this step (`<step id>.<field>`), by their labels.
+  const named = (journey.revision?.fields ?? [])
+    .filter((path) => step && path.startsWith(`${step.id}.`))
+    .map((path) => path.slice(step!.id.length + 1))
+    .map((path) => labelOf(step!, path, step!.data_schema.properties?.[path.split(".")[0]] ?? {}, language));
   return (
     <div class="revision" role="note">
       <p class="errors-title">{t("revisionTitle")}</p>
       <p>
         {t("revisionReason")} {journey.revision?.reason}
       </p>
+      {named.length ? (
+        <p data-testid="revision-fields">
+          {t("revisionFields")} {named.join(", ")}
+        </p>
+      ) : null}
     </div>
   );
 }
@@ -63,7 +83,7 @@ export function ReviewStep(props: {
   };
   walk("", step.data_schema);
   const slots = [...stepSlots(journey, step)];
-  ((data.ubos as Values[] | undefined) ?? []).forEach((owner, index) => slots.push(...ownerSlots(step, owner, index)));
+  ((data.ubos as Values[] | undefined) ?? []).forEach((owner, index) => slots.push(...ownerSlots(step, owner, index, journey.invited)));
   return (
     <section class="review-step" aria-labelledby={`review-${step.id}`}>
       <div class="review-head">

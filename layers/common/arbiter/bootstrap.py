@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from arbiter.adapters.list_fingerprints import S3ListFingerprints
     from arbiter.adapters.remote_pages import EgressPageFetcher
     from arbiter.adapters.s3 import S3DocumentStore
+    from arbiter.adapters.ses import SesMailer
     from arbiter.adapters.sqs import SqsTransactionQueue
     from arbiter.adapters.stepfunctions import StepFunctionsEngine
     from arbiter.adapters.watchlists import S3WatchlistSource
@@ -194,6 +195,17 @@ class Dependencies:
         from arbiter.adapters.dynamodb.collection_links import DynamoCollectionLinks
 
         return DynamoCollectionLinks(self.client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def mailer(self) -> SesMailer:
+        """E-mail to applicants (SES); the client is built when a tenant first sends one."""
+        from arbiter.adapters.ses import SesMailer
+
+        return SesMailer(self.client("sesv2"))
+
+    def collection_url(self, token: str) -> str:
+        """The link an applicant opens with `token`."""
+        return self.settings.collection_link(token)
 
     @cached_property
     def secret_box(self) -> KmsSecretBox:

@@ -95,6 +95,12 @@ class Settings(BaseModel):
             )
             raise SettingsError(f"environment variables not set correctly: {problems}") from exc
 
+    def collection_link(self, token: str) -> str:
+        """An applicant's link: the collection site with the token in the fragment, which browsers send to no server
+        (not in access logs, not in a Referer)."""
+        base = self.collection_site_url or f"{(self.public_api_url or '').rstrip('/')}/collect/"
+        return f"{base}#{token}"
+
     def state_machine_arn(self, workflow_id: str) -> str:
         """The state machine that runs workflow `workflow_id`."""
         return f"{self.state_machine_arn_prefix}{workflow_id}"

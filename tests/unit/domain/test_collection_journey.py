@@ -130,3 +130,17 @@ def test_a_broken_journey_is_refused_naming_the_path():
     assert broken(bad_condition).startswith("steps.4.documents.1.show_if: ")
     assert broken(missing_text).startswith("steps.1.title.es: ")
     assert "steps[1].id: 'company' is used twice" in broken(twice)
+
+
+def test_a_revision_names_the_fields_the_applicant_fills_in_by_path_or_pointer():
+    journey = builtin_workflows()["kyb"].collection
+    assert journey is not None
+    assert journey.field_path("company.name") == "company.name"
+    assert journey.field_path("/ownership/ubos/0/last_name") == "ownership.ubos.0.last_name"
+    assert journey.field_path("ownership.ubos") == "ownership.ubos"
+    for unknown in ("company", "company.planet", "owner_identity.first_name", "nowhere.name", ""):
+        assert journey.field_path(unknown) is None, unknown
+    fields = dict(journey.revisable_fields("de"))
+    assert "owner_identity.first_name" not in fields  # an owner's own step is theirs, not the applicant's
+    assert fields["contact.email"].startswith("Kontakt: ")
+    assert list(fields)[:2] == ["company.name", "company.registration_number"]

@@ -109,3 +109,26 @@ def test_the_case_waits_for_an_invited_owner_then_carries_what_they_said():
     assert submitted.entity.business is not None
     (ada,) = submitted.entity.business.ubos
     assert (ada.id, ada.last_name, ada.nationality, ada.ownership_percent) == (person_id, "King", "FR", 20)
+
+
+def test_an_invited_owner_uploads_their_own_id_so_the_applicant_is_not_asked_for_it():
+    from arbiter.services.collection_submission import submit_collection
+
+    deps, case_id, company = case_and_applicant("kyb", business())
+    major = {**OWNERSHIP, "ubos": [{**OWNERSHIP["ubos"][0], "ownership_percent": 60}]}
+    for step, data in {**COMPANY_STEPS, "ownership": major}.items():
+        save_step(deps, company, step, data)
+    uploaded(deps, case_id, "certificate_of_incorporation")
+    with pytest.raises(InvalidInput) as asked:
+        submit_collection(deps, company)
+    assert asked.value.path == "ownership.documents.id_front.1"  # an owner of 60 %: their ID is wanted
+
+    invited = invite_person(deps, company, InvitationRequest(people="ubos", index=0))
+    person_id = invited.link.person_id
+    assert collection_journey(deps, company).own_links == {person_id}
+    owner = opened_by(deps, invited.token)
+    save_step(deps, owner, "owner_identity", IDENTITY)
+    uploaded(deps, case_id, f"id_front.{person_id}")
+    submit_collection(deps, owner)
+    # Their own upload stands for the slots the applicant was asked: the applicant uploads none of them.
+    assert submit_collection(deps, company).state.value == "processing"

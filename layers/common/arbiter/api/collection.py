@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -90,15 +90,19 @@ class InvitationView(BaseModel):
     person_id: str
     url: str
     expires_at: dt.datetime
+    #: `sent` when the link was e-mailed to them, `failed` when it could not be; None: not e-mailed.
+    email: Literal["sent", "failed"] | None = None
 
 
 class RevisionView(BaseModel):
-    """What a reviewer sent back to the applicant: why, and which documents to upload again."""
+    """What a reviewer sent back to the applicant: why, which documents to upload again, which fields to answer
+    again (`<step id>.<field>`) and the steps holding those fields."""
 
     reason: str
     documents: list[str]
-    #: Steps whose data is asked for again (a revision names documents; none so far).
+    #: Steps whose data is asked for again: those holding the fields named.
     steps: list[str] = []
+    fields: list[str] = []
 
 
 class JourneyView(BaseModel):
@@ -117,6 +121,9 @@ class JourneyView(BaseModel):
     person_id: str | None = None
     #: Set while a reviewer's revision request awaits the applicant: the site opens only what it names.
     revision: RevisionView | None = None
+    #: Owners and directors (by `id`) sent a link of their own: they upload their own ID, so the applicant is
+    #: asked none of their per-owner slots.
+    invited: list[str] = []
 
 
 def _text(texts: Texts | None, language: str) -> str | None:
@@ -157,9 +164,21 @@ def _journey_view(journey: collection.Journey, language: str) -> JourneyView:
         resume_at=journey.resume_at,
         uploaded=journey.uploaded,
         person_id=journey.person_id,
-        revision=RevisionView(reason=journey.revision.reason, documents=journey.revision.document_ids)
-        if journey.revision
-        else None,
+        revision=_revision_view(journey),
+        invited=sorted(journey.own_links),
+    )
+
+
+def _revision_view(journey: collection.Journey) -> RevisionView | None:
+    revision = journey.revision
+    if revision is None:
+        return None
+    named = {field.split(".", 1)[0] for field in revision.fields}
+    return RevisionView(
+        reason=revision.reason,
+        documents=revision.document_ids,
+        steps=[step.id for step in journey.definition.steps if step.id in named],
+        fields=revision.fields,
     )
 
 
@@ -256,6 +275,7 @@ def collection_router(deps: Callable[[], Dependencies], principal: Callable[[], 
             person_id=issued.link.person_id or "",
             url=collection_url(deps().settings, issued.token),
             expires_at=issued.link.expires_at,
+            email=issued.email,
         )
         return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=view)
 
@@ -266,7 +286,10 @@ def collection_router(deps: Callable[[], Dependencies], principal: Callable[[], 
         tags=tags,
         responses=responses(404, 409),
     )
-    def submit() -> CollectedCaseView:
-        return _view(collection_submission.submit_collection(deps(), principal()))
+    def submit(language: Language = None) -> CollectedCaseView:
+        headers = router.current_event.headers or {}
+        accept = headers.get("Accept-Language") or headers.get("accept-language")
+        chosen = journey_language(language, None, accept)
+        return _view(collection_submission.submit_collection(deps(), principal(), chosen))
 
     return router

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -43,6 +43,11 @@ class CollectionLinkView(BaseModel):
     revoked_at: dt.datetime | None = None
     url: str | None = Field(default=None, description="Send this to the applicant: it opens their journey")
     token: str | None = Field(default=None, description="The link's token, for a collection site of your own")
+    email: Literal["sent", "failed"] | None = Field(
+        default=None,
+        description="Only where the link was created: `sent` when it was e-mailed, `failed` when the message could "
+        "not be sent (send a new link), absent when the tenant sends no e-mail or no address is known",
+    )
 
 
 class CollectionLinkList(BaseModel):
@@ -50,21 +55,28 @@ class CollectionLinkList(BaseModel):
 
 
 def collection_url(settings: Settings, token: str) -> str:
-    """The applicant's link: the collection site with the token in the fragment, which browsers send to no server
-    (not in access logs, not in a Referer)."""
-    base = settings.collection_site_url or f"{(settings.public_api_url or '').rstrip('/')}/collect/"
-    return f"{base}#{token}"
+    """The applicant's link (`Settings.collection_link`)."""
+    return settings.collection_link(token)
 
 
-def _view(link: CollectionLink, *, url: str | None = None, token: str | None = None) -> CollectionLinkView:
-    return CollectionLinkView.model_validate({**link.model_dump(), "url": url, "token": token})
+def _view(
+    link: CollectionLink, *, url: str | None = None, token: str | None = None, email: str | None = None
+) -> CollectionLinkView:
+    return CollectionLinkView.model_validate(
+        {**link.model_dump(), "url": url, "token": token, "email": email}
+    )
+
+
+def _issued_view(settings: Settings, issued: collection.IssuedLink) -> CollectionLinkView:
+    return _view(
+        issued.link, url=collection_url(settings, issued.token), token=issued.token, email=issued.email
+    )
 
 
 def new_collection_link(deps: Dependencies, principal: Principal, case_id: str) -> dict[str, Any]:
     """A link with the default options for a case just started with `collect: true`, as JSON."""
     issued = collection.create_collection_link(deps, principal, case_id, CollectionLinkRequest())
-    view = _view(issued.link, url=collection_url(deps.settings, issued.token), token=issued.token)
-    return view.model_dump(mode="json")
+    return _issued_view(deps.settings, issued).model_dump(mode="json", exclude_none=True)
 
 
 def collection_links_router(
@@ -84,7 +96,7 @@ def collection_links_router(
     )
     def create(case_id: str, body: CollectionLinkRequest) -> Response[CollectionLinkView]:
         issued = collection.create_collection_link(deps(), principal(), case_id, body)
-        view = _view(issued.link, url=collection_url(deps().settings, issued.token), token=issued.token)
+        view = _issued_view(deps().settings, issued)
         return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=view)
 
     @router.get(

@@ -34,6 +34,7 @@ __all__ = [
     "ReviewDashboard",
     "ReviewQueue",
     "ReviewerView",
+    "RevisionField",
     "RevokedClearance",
     "StateCounts",
     "WorkflowDefinitionView",
@@ -211,6 +212,13 @@ class WebhookDeliverySummary(BaseModel):
     subscription_id: str
 
 
+class RevisionField(BaseModel):
+    """A field of the case's collection journey a revision may send back to its applicant."""
+
+    path: str = Field(description="`<step id>.<field>`, what a revision's `fields` names")
+    label: str
+
+
 class CaseDetailView(BaseModel):
     """The case view: the case, its history, checks, children, workflow path and what the reviewer may do."""
 
@@ -226,6 +234,11 @@ class CaseDetailView(BaseModel):
     )
     actions: CaseActions
     webhook_deliveries: list[WebhookDeliverySummary]
+    revision_fields: list[RevisionField] = Field(
+        default_factory=list,
+        description="The fields a revision may send back to the applicant (the workflow's collection journey); "
+        "empty for a workflow that collects nothing through links",
+    )
 
 
 class ClearanceView(Clearance):

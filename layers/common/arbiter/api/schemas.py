@@ -276,6 +276,7 @@ def case_view(case: Case) -> CaseView:
         revision={
             "reason": case.revision.reason,
             "document_ids": case.revision.document_ids,
+            **({"fields": case.revision.fields} if case.revision.fields else {}),
             "at": case.revision.at,
         }
         if case.revision

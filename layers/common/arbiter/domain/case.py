@@ -183,6 +183,8 @@ class Proposal(BaseModel):
 class RevisionRequest(BaseModel):
     reason: str
     document_ids: list[str] = Field(default_factory=list)
+    #: Fields of the collection journey asked for again (`<step id>.<field>`, checked against the journey).
+    fields: list[str] = Field(default_factory=list)
     actor: Actor
     at: dt.datetime
 
@@ -693,9 +695,10 @@ class Case(BaseModel):
         document_ids: list[str],
         at: dt.datetime | None = None,
         collecting: bool = False,
+        fields: list[str] | None = None,
     ) -> Change:
         """A reviewer sends the case back to the integrator for corrections (and, for a case whose workflow
-        collects through links, `collecting`, to its applicant)."""
+        collects through links, `collecting`, to its applicant, on the documents and the journey's `fields`)."""
         self._require(CaseState.MANUAL_REVIEW, doing="ask for a revision")
         self._require_no_proposal(doing="ask for a revision")
         at = at or _now()
@@ -703,15 +706,28 @@ class Case(BaseModel):
             resume = self._resume("review", {}, error=REVISION_REQUESTED)
         else:
             resume = self._resume("review", {"decision": "revision"})
-        change = self._send_back(actor, reason, document_ids, at, collecting=collecting)
+        change = self._send_back(
+            actor, reason, document_ids, at, collecting=collecting, fields=list(fields or [])
+        )
         change += resume
         return change
 
     def _send_back(
-        self, actor: Actor, reason: str, document_ids: list[str], at: dt.datetime, *, collecting: bool
+        self,
+        actor: Actor,
+        reason: str,
+        document_ids: list[str],
+        at: dt.datetime,
+        *,
+        collecting: bool,
+        fields: list[str] | None = None,
     ) -> Change:
-        """The move to `revision_requested`, with its history entry and events."""
-        self.revision = RevisionRequest(reason=reason, document_ids=document_ids, actor=actor, at=at)
+        """The move to `revision_requested` (the documents and the journey's `fields` sent back), with its history
+        entry and events."""
+        fields = list(fields or [])
+        self.revision = RevisionRequest(
+            reason=reason, document_ids=document_ids, fields=fields, actor=actor, at=at
+        )
         change = self._move(
             CaseState.REVISION_REQUESTED,
             actor,
@@ -719,6 +735,7 @@ class Case(BaseModel):
             at,
             reason=reason,
             document_ids=document_ids,
+            **({"fields": fields} if fields else {}),
         )
         change.events.append(
             CaseRevisionRequested(
@@ -734,6 +751,7 @@ class Case(BaseModel):
                     **self._event_fields(at),
                     reason=reason,
                     document_ids=document_ids,
+                    fields=fields,
                     actor=actor.as_event_actor(),
                 )
             )
@@ -795,6 +813,23 @@ class Case(BaseModel):
             audit=[AuditEntry(at=at, actor=actor, action=event.type, details=details)],
             events=[event(**self._event_fields(at), **{**fields, "actor": actor.as_event_actor()})],
         )
+
+    def record_email(
+        self,
+        *,
+        kind: str,
+        to: str,
+        actor: Actor,
+        at: dt.datetime,
+        message_id: str | None = None,
+        error: str | None = None,
+    ) -> Change:
+        """An e-mail of the collection journey was sent (`message_id`) or could not be (`error`): an entry in the
+        case's history, naming the message's kind and its masked recipient (never the link it carried)."""
+        details = {"kind": kind, "to": to}
+        details.update({"message_id": message_id} if message_id else {"error": error or "not sent"})
+        action = "collection.email_sent" if message_id else "collection.email_failed"
+        return Change(audit=[AuditEntry(at=at, actor=actor, action=action, details=details)])
 
     # ------------------------------------------------------------------ four eyes
     def _require_no_proposal(self, doing: str) -> None:

@@ -8,6 +8,7 @@ in each language; errors name the path of the problem (`collection.steps[1].sche
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -194,7 +195,7 @@ class CollectionJourney(BaseModel):
             check_step_data(step, data.get(step.id, {}))
 
     def required_documents(
-        self, data: dict[str, Any], person_id: str | None = None
+        self, data: dict[str, Any], person_id: str | None = None, own_links: Collection[str] = ()
     ) -> list[tuple[CollectionStep, str]]:
         """The documents the applicant must upload, as (step, document id): each required slot shown by a visible
         step, under the slot's id (a person's, `<slot id>.<person id>`), or once per owner it shows for
@@ -210,13 +211,58 @@ class CollectionJourney(BaseModel):
                         wanted.append((step, slot_document_id(slot.id, person_id)))
                     continue
                 for number, owner in enumerate(owners, start=1):
+                    if isinstance(owner, dict) and owner.get("id") in own_links:
+                        continue  # they upload their own ID through their own link
                     if shows(slot.show_if, {**data, "owner": owner}):
                         wanted.append((step, f"{slot.id}.{number}"))
         return wanted
 
-    def check_documents(self, data: dict[str, Any], uploaded: set[str], person_id: str | None = None) -> None:
-        """StepDataInvalid naming the first required document not uploaded (`<step>.documents.<document id>`)."""
-        for step, document_id in self.required_documents(data, person_id):
+    def revisable_fields(self, language: str | None = "en") -> list[tuple[str, str]]:
+        """The fields a reviewer may send back to the applicant, as (`<step id>.<field>`, its label in `language`):
+        each top-level field of the steps the applicant fills in, in the order the site shows them."""
+        found: list[tuple[str, str]] = []
+        for step in self.steps:
+            if step.person:
+                continue
+            properties = step.data_schema.get("properties") or {}
+            ordered = [n for n in step.ui.get("order") or [] if n in properties]
+            for name in ordered + [n for n in properties if n not in ordered]:
+                spec = properties[name] if isinstance(properties[name], dict) else {}
+                text = step.labels[name].get(language) if name in step.labels else spec.get("title") or name
+                found.append((f"{step.id}.{name}", f"{step.title.get(language)}: {text}"))
+        return found
+
+    def field_path(self, path: str) -> str | None:
+        """The field `path` names, as `<step id>.<field>[.<sub field>…]`, when it is one of the journey's (a step
+        the applicant fills in, a property of its schema; a JSON pointer `/company/name` is taken too, an array's
+        items by number or not at all: `ownership.ubos.0.last_name`, `ownership.ubos`); None otherwise."""
+        parts = [p for p in (path.strip("/").split("/") if path.startswith("/") else path.split(".")) if p]
+        if len(parts) < 2:
+            return None
+        step = next((s for s in self.steps if s.id == parts[0] and not s.person), None)
+        if step is None:
+            return None
+        schema: Any = step.data_schema
+        for part in parts[1:]:
+            if isinstance(schema, dict) and schema.get("type") == "array" and part.isdigit():
+                schema = schema.get("items")
+                continue
+            properties = schema.get("properties") if isinstance(schema, dict) else None
+            if not isinstance(properties, dict) or part not in properties:
+                return None
+            schema = properties[part]
+        return ".".join(parts)
+
+    def check_documents(
+        self,
+        data: dict[str, Any],
+        uploaded: set[str],
+        person_id: str | None = None,
+        own_links: Collection[str] = (),
+    ) -> None:
+        """StepDataInvalid naming the first required document not uploaded (`<step>.documents.<document id>`); an
+        owner in `own_links` (sent a link of their own) is asked none of their per-owner slots."""
+        for step, document_id in self.required_documents(data, person_id, own_links):
             if document_id not in uploaded:
                 path = f"{step.id}.documents.{document_id}"
                 raise StepDataInvalid(f"{path}: the document is not uploaded", path=path)

@@ -122,3 +122,8 @@ class RuleLimitExceeded(InvalidRule):
 class SecretUnreadable(ArbiterError):
     """A sealed secret cannot be opened: another tenant's or purpose's (the encryption context differs), altered,
     or its key is disabled or out of reach. Never carries the secret or its ciphertext."""
+
+
+class MailRefused(ArbiterError):
+    """The mail service did not take a message; `code` is its reason (SES's error code, e.g. `MessageRejected`).
+    Never carries the message, its link or its recipient."""

@@ -168,6 +168,9 @@ class CollectionRevisionRequested(CaseEvent):
     type: ClassVar[str] = "collection.revision_requested"
     reason: str
     document_ids: list[str] = Field(default_factory=list, description="The documents to upload again")
+    fields: list[str] = Field(
+        default_factory=list, description="The journey's fields to answer again (`<step id>.<field>`)"
+    )
     actor: EventActor
 
 

@@ -16,12 +16,13 @@ import re
 import secrets
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 __all__ = [
     "DEFAULT_TIER",
     "MIN_API_KEY_LENGTH",
     "ApiKey",
+    "CollectionEmail",
     "ReviewIntervals",
     "Tenant",
     "TenantId",
@@ -55,6 +56,22 @@ class ReviewIntervals(BaseModel):
     low: int | None = Field(default=36, ge=1, le=120)
 
 
+class CollectionEmail(BaseModel):
+    """E-mail to applicants through SES (a link issued, a revision requested, a submission confirmed): on once a
+    sender is set, unless switched off. The sender is an address of the stack's verified SES identity
+    (template.yaml: `EmailIdentity`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    sender: EmailStr | None = None
+
+    @property
+    def on(self) -> bool:
+        """True when messages are sent: switched on and a sender set."""
+        return self.enabled and self.sender is not None
+
+
 class TenantSettings(BaseModel):
     """Per-tenant behaviour an admin can change."""
 
@@ -84,6 +101,9 @@ class TenantSettings(BaseModel):
     round_robin: dict[str, Literal["reviewer", "senior", "admin"]] = Field(
         default_factory=dict, max_length=100
     )
+
+    #: E-mail to applicants of the collection journey; off while no sender is set.
+    collection_email: CollectionEmail = Field(default_factory=CollectionEmail)
 
     def resolve_workflow(self, workflow: str) -> str:
         """The Arbiter workflow id for a name an integrator sent (an alias, or the id itself)."""

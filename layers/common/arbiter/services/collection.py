@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from arbiter.domain.case import SYSTEM, Actor, Case, CaseState, RevisionRequest
 from arbiter.domain.collection import (
@@ -28,7 +28,8 @@ from arbiter.domain.collection_journey import (
 from arbiter.domain.document import Document
 from arbiter.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound, Unauthenticated
 from arbiter.domain.principal import Principal
-from arbiter.services import cases, documents
+from arbiter.services import cases, collection_mail, documents
+from arbiter.services.collection_mail import MailDeps, MailOutcome
 from arbiter.services.ports import CaseRepository, CollectionLinkRepository, WorkflowCatalog
 
 __all__ = [
@@ -50,6 +51,8 @@ __all__ = [
     "journey_for",
     "journey_of",
     "list_collection_links",
+    "mail_link",
+    "people_with_own_links",
     "person_ids",
     "require_collecting",
     "revoke_collection_link",
@@ -75,6 +78,11 @@ class CollectionLinkRequest(BaseModel):
     )
     expires_in_days: int = Field(default=DEFAULT_LINK_DAYS, ge=1, le=MAX_LINK_DAYS)
     language: str | None = Field(default=None, pattern=r"^(en|de|es)$", description="en, de or es")
+    email: EmailStr | None = Field(
+        default=None,
+        description="Where to e-mail the link (when the tenant sends e-mail); without it the applicant's or the "
+        "person's address on the case, if any",
+    )
 
     def model_post_init(self, _context: object) -> None:
         # Ballerine-style integrators send "" for what they do not use.
@@ -88,6 +96,9 @@ class IssuedLink:
 
     link: CollectionLink
     token: str
+    #: Whether the link was e-mailed: sent, failed (send a new one), or None (the tenant sends no e-mail, or no
+    #: address is known).
+    email: MailOutcome = None
 
 
 class CollectionTokenDeps(Protocol):
@@ -98,8 +109,8 @@ class CollectionTokenDeps(Protocol):
     def now(self) -> dt.datetime: ...
 
 
-class CollectionLinkDeps(CollectionTokenDeps, Protocol):
-    """The ports the link use cases need."""
+class CollectionLinkDeps(CollectionTokenDeps, MailDeps, Protocol):
+    """The ports the link use cases need (e-mail included: a link may be sent by e-mail)."""
 
     @property
     def cases(self) -> CaseRepository: ...
@@ -119,6 +130,8 @@ class Journey:
     language: str | None = None
     #: For a link sent to one person: who (the journey is then their person steps only, the answers theirs).
     person_id: str | None = None
+    #: The people holding a usable link of their own: the case's applicant is asked none of their ID slots.
+    own_links: frozenset[str] = frozenset()
 
     @property
     def uploaded(self) -> list[str]:
@@ -171,7 +184,18 @@ def create_collection_link(
     answered = answered_person_ids(deps.collection_links.answers(case.tenant_id, case.id))
     if request.person_id is not None and request.person_id not in person_ids(case) | answered:
         raise InvalidInput(f"the case has no person {request.person_id!r}", path="person_id")
-    return issue_link(deps, principal, case, request)
+    return mail_link(deps, principal, case, issue_link(deps, principal, case, request), to=request.email)
+
+
+def mail_link(
+    deps: CollectionLinkDeps, principal: Principal, case: Case, issued: IssuedLink, *, to: str | None
+) -> IssuedLink:
+    """E-mail a link just issued (see `collection_mail.link_email`); the link with what became of its message."""
+    answers = deps.collection_links.answers(case.tenant_id, case.id)
+    outcome = collection_mail.link_email(
+        deps, case, issued.link, issued.token, principal.actor, to=to, answers=answers
+    )
+    return replace(issued, email=outcome)
 
 
 def answered_person_ids(answers: dict[str, Any]) -> set[str]:
@@ -277,14 +301,19 @@ def collected_case(deps: CollectionLinkDeps, principal: Principal) -> Case:
     return deps.cases.get(principal.tenant_id, case_of(principal))
 
 
-def journey_of(deps: CollectionLinkDeps, case: Case) -> CollectionJourney:
+class _WorkflowDeps(Protocol):
+    @property
+    def workflows(self) -> WorkflowCatalog: ...
+
+
+def journey_of(deps: _WorkflowDeps, case: Case) -> CollectionJourney:
     journey = deps.workflows.get(case.tenant_id, case.workflow_id, case.workflow_version).collection
     if journey is None:
         raise NotFound(f"workflow {case.workflow_id} has no collection journey", workflow_id=case.workflow_id)
     return journey
 
 
-def _link_of(deps: CollectionLinkDeps, principal: Principal, case: Case) -> CollectionLink | None:
+def _link_of(deps: CollectionTokenDeps, principal: Principal, case: Case) -> CollectionLink | None:
     link_id = principal.id.removeprefix("link_")
     return next((k for k in deps.collection_links.for_case(case.tenant_id, case.id) if k.id == link_id), None)
 
@@ -302,6 +331,17 @@ def journey_for(deps: CollectionLinkDeps, principal: Principal, case: Case) -> J
         resume_at=journey.resume_at(answers),
         language=link.language if link else None,
         person_id=person_id,
+        own_links=frozenset() if person_id else people_with_own_links(deps, case),
+    )
+
+
+def people_with_own_links(deps: CollectionTokenDeps, case: Case) -> frozenset[str]:
+    """The people of the case (owners, directors) sent a link of their own that still works."""
+    at = deps.now()
+    return frozenset(
+        k.person_id
+        for k in deps.collection_links.for_case(case.tenant_id, case.id)
+        if k.person_id and k.usable_at(at)
     )
 
 

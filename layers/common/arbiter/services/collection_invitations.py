@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from arbiter.domain.collection_journey import check_step_data
 from arbiter.domain.errors import InvalidInput, NotAllowed
@@ -19,6 +19,7 @@ from arbiter.services.collection import (
     collected_case,
     issue_link,
     journey_for,
+    mail_link,
     require_collecting,
 )
 
@@ -36,6 +37,10 @@ class InvitationRequest(BaseModel):
 
     people: Literal["ubos", "directors"]
     index: int = Field(ge=0, le=99)
+    email: EmailStr | None = Field(
+        default=None,
+        description="Their e-mail address: the link is e-mailed to them when the tenant sends e-mail",
+    )
 
 
 def invite_person(deps: CollectionLinkDeps, principal: Principal, request: InvitationRequest) -> IssuedLink:
@@ -68,4 +73,4 @@ def invite_person(deps: CollectionLinkDeps, principal: Principal, request: Invit
         check_step_data(step, data)
         deps.collection_links.save_answer(case.tenant_id, case.id, step.id, data, deps.now())
     invitation = CollectionLinkRequest(person_id=str(person["id"]), language=opened.language)
-    return issue_link(deps, principal, case, invitation)
+    return mail_link(deps, principal, case, issue_link(deps, principal, case, invitation), to=request.email)

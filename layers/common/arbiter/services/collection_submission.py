@@ -11,7 +11,7 @@ from arbiter.domain.collected_entity import entity_with_answers
 from arbiter.domain.collection_journey import CollectionJourney, StepDataInvalid
 from arbiter.domain.errors import Conflict, InvalidInput
 from arbiter.domain.principal import Principal
-from arbiter.services import cases
+from arbiter.services import cases, collection_mail
 from arbiter.services.cases import CaseDeps
 from arbiter.services.collection import (
     COLLECTABLE_STATES,
@@ -20,28 +20,45 @@ from arbiter.services.collection import (
     case_of,
     journey_for,
     journey_of,
+    people_with_own_links,
     person_ids,
     uploaded_documents,
 )
+from arbiter.services.collection_mail import MailDeps
 from arbiter.services.ports import CollectionLinkRepository
 
 __all__ = ["PersonPending", "SubmitDeps", "submit_collection"]
 
 
-class SubmitDeps(CaseDeps, Protocol):
-    """What submitting needs: the case use cases' ports and the saved answers."""
+class SubmitDeps(CaseDeps, MailDeps, Protocol):
+    """What submitting needs: the case use cases' ports, the saved answers and the mailer (a confirmation)."""
 
     @property
     def collection_links(self) -> CollectionLinkRepository: ...
 
 
-def submit_collection(deps: SubmitDeps, principal: Principal) -> Case:
+def submit_collection(deps: SubmitDeps, principal: Principal, language: str | None = None) -> Case:
     """The applicant is done: their answers become the case's entity (what the checks read) and the case leaves
     `collecting` for its workflow's automated part (or, awaiting a revision, is resubmitted), in one write.
     StepDataInvalid naming the first missing or invalid field of the first incomplete visible step, then the first
     required document shown and not uploaded; Conflict, naming the state, once it was submitted: a second submit
-    must not look like a first (a case a reviewer decided meanwhile would seem to start again)."""
-    return cases.rerun_lost_races(lambda: _submit(deps, principal))
+    must not look like a first (a case a reviewer decided meanwhile would seem to start again). Once submitted,
+    the applicant is sent a confirmation (in their link's language, else `language`) when the tenant sends e-mail.
+    """
+    before = deps.cases.get(principal.tenant_id, case_of(principal)).state
+    case = cases.rerun_lost_races(lambda: _submit(deps, principal))
+    collects = deps.workflows.get(case.tenant_id, case.workflow_id, case.workflow_version).collection
+    if collects is not None and case.state not in COLLECTABLE_STATES and before in COLLECTABLE_STATES:
+        opened = journey_for(deps, principal, case)
+        collection_mail.send_submitted(
+            deps,
+            case,
+            principal.actor,
+            answers=opened.answers,
+            language=opened.language or language,
+            resubmission=before == CaseState.REVISION_REQUESTED,
+        )
+    return case
 
 
 def _people_answers(
@@ -68,11 +85,7 @@ def _check_people_done(
     """PersonPending naming `people.<person id>` for the first person still named in the case whose usable link
     of their own they have not finished: the case waits for them, as a KYB case waits for its owners' cases."""
     named = person_ids(case) | answered_person_ids(answers)
-    invited = {
-        link.person_id
-        for link in deps.collection_links.for_case(case.tenant_id, case.id)
-        if link.person_id in named and link.usable_at(deps.now())
-    }
+    invited = people_with_own_links(deps, case) & named
     journey, saved = journey_of(deps, case), deps.collection_links.answers(case.tenant_id, case.id)
     for person_id in sorted(p for p in invited if p):
         own = journey.for_person(person_id)
@@ -152,7 +165,7 @@ def _submit(deps: SubmitDeps, principal: Principal) -> Case:
         _check_asked_again(journey, case, set(uploaded))
     else:
         journey.check_complete(answers)
-        journey.check_documents(answers, set(uploaded), opened.person_id)
+        journey.check_documents(answers, set(uploaded), opened.person_id, opened.own_links)
     if opened.person_id is not None:
         return case  # a person's part is in; the case's own applicant submits the case
     _check_people_done(deps, case, answers, set(uploaded))

@@ -115,6 +115,7 @@ def record_decision(
     reason: str,
     *,
     document_ids: Sequence[str] = (),
+    fields: Sequence[str] = (),
     audit: Sequence[AuditEntry] = (),
     events: Sequence[CaseEvent] = (),
     single: bool = True,
@@ -166,6 +167,7 @@ def record_decision(
             document_ids=list(document_ids),
             at=at,
             collecting=collecting,
+            fields=list(fields),
         )
     elif confirming:
         change = case.confirm_proposal(principal.actor, at=at)

@@ -24,16 +24,16 @@ from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
 
-from arbiter.domain.case import Case
+from arbiter.domain.case import SYSTEM, Case
 from arbiter.domain.collection import MAX_LINK_DAYS
 from arbiter.domain.document import Document
 from arbiter.domain.errors import ConcurrentUpdate, Conflict, NotFound
 from arbiter.domain.monitored import MonitoredEntity
 from arbiter.domain.tenant import Tenant
-from arbiter.services import collection
+from arbiter.services import collection, collection_mail
 from arbiter.services.cases import CaseDeps, active_case, pin_rule_set
-from arbiter.services.collection import CollectionLinkRequest
-from arbiter.services.ports import CollectionLinkRepository, MonitoredEntities, TenantDirectory
+from arbiter.services.collection import CollectionLinkDeps, CollectionLinkRequest
+from arbiter.services.ports import MonitoredEntities, TenantStore
 
 __all__ = [
     "DOCUMENT_EXPIRING",
@@ -51,16 +51,14 @@ DOCUMENT_EXPIRING = "document_expiring"
 log = Logger(child=True)
 
 
-class PeriodicReviewDeps(CaseDeps, Protocol):
-    """The case store, the monitored index, the tenants (for their intervals) and the collection links (a review
-    asking for an expired document sends one)."""
+class PeriodicReviewDeps(CaseDeps, CollectionLinkDeps, Protocol):
+    """The case store, the monitored index, the tenants (for their intervals) and the collection links and their
+    e-mail (a review asking for an expired document sends one)."""
 
     @property
     def monitored(self) -> MonitoredEntities: ...
     @property
-    def tenants(self) -> TenantDirectory: ...
-    @property
-    def collection_links(self) -> CollectionLinkRepository: ...
+    def tenants(self) -> TenantStore: ...
 
 
 @dataclass
@@ -178,7 +176,12 @@ def open_review(
         return "opened already"
     if collecting:
         # The longest a link lasts: the applicant is asked ahead of the expiry (the margin), not for a same-day answer.
-        collection.issue_system_link(deps, case, CollectionLinkRequest(expires_in_days=MAX_LINK_DAYS))
+        issued = collection.issue_system_link(
+            deps, case, CollectionLinkRequest(expires_in_days=MAX_LINK_DAYS)
+        )
+        # Sent to the applicant's address on the case, as a link an integrator asks for without naming one.
+        answers = deps.collection_links.answers(tenant.id, case.id)
+        collection_mail.link_email(deps, case, issued.link, issued.token, SYSTEM, to=None, answers=answers)
     return case
 
 

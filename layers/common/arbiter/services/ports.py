@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 from arbiter.domain.audit_chain import AuditChain
 from arbiter.domain.case import AuditEntry, Case, CaseState, Change
 from arbiter.domain.collection import CollectionLink
+from arbiter.domain.collection_mail import OutgoingEmail
 from arbiter.domain.errors import InvalidInput
 from arbiter.domain.events import ArbiterEvent
 from arbiter.domain.monitored import MonitoredEntity
@@ -31,6 +32,7 @@ __all__ = [
     "CaseRepository",
     "ClearanceStore",
     "ListFingerprints",
+    "Mailer",
     "MonitoredEntities",
     "Page",
     "RuleSetRepository",
@@ -57,6 +59,12 @@ class TenantRepository(Protocol):
 
     def record_key_use(self, key: ApiKey, day: dt.date) -> None:
         """Note the day a key was used (one write a day at most)."""
+
+
+class Mailer(Protocol):
+    """Sends e-mail (SES): the message id, or an exception when the message was not accepted."""
+
+    def send(self, message: OutgoingEmail) -> str: ...
 
 
 class CollectionLinkRepository(Protocol):
@@ -353,6 +361,10 @@ class TenantDirectory(Protocol):
     def all(self) -> Iterator[Tenant]:
         """Every tenant."""
         ...
+
+
+class TenantStore(TenantRepository, TenantDirectory, Protocol):
+    """The tenants one by one and all of them (a daily job that also sends e-mail in a tenant's name)."""
 
 
 class MonitoredEntities(Protocol):

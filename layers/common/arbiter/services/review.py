@@ -40,6 +40,7 @@ __all__ = [
     "queue",
     "return_decision",
     "review_dashboard",
+    "revision_fields",
     "workflow_definition",
 ]
 
@@ -56,6 +57,9 @@ class DecisionRequest(BaseModel):
     decision: Literal["approve", "reject", "revision"]
     reason: str = Field(min_length=1, max_length=4000)
     documents: list[DocumentDecisionInput] = Field(default_factory=list, max_length=100)
+    #: A revision of a case that collects through links: the journey's fields its applicant answers again
+    #: (`<step id>.<field>` or a JSON pointer `/<step id>/<field>`), beside the documents sent back.
+    fields: list[str] = Field(default_factory=list, max_length=50)
     #: Underwriting: the terms to approve on, when the reviewer changes those the rules proposed (within their
     #: role's authority: the workflow's `underwriting` policy).
     terms: Terms | None = None
@@ -224,6 +228,7 @@ def _decide(deps: CaseDeps, principal: Principal, case_id: str, request: Decisio
     _require_not_opener(case, principal)
     require_escalation_role(case, principal, "deciding")
     terms_entries = _adjusted_terms(deps, principal, case, request)
+    fields = _revision_fields(deps, case, request)
     documents = _apply_document_decisions(case, request, principal, deps.now())
     documents.audit += terms_entries
     reasons = second_review_reasons(deps, case, request.decision)
@@ -236,11 +241,44 @@ def _decide(deps: CaseDeps, principal: Principal, case_id: str, request: Decisio
         request.decision,
         request.reason,
         document_ids=[d.document_id for d in request.documents if d.decision == "revision"],
+        fields=fields,
         audit=documents.audit,
         events=documents.events,
         single=False,
         terms=request.terms,
     )
+
+
+def revision_fields(deps: CaseDeps, case: Case) -> list[dict[str, str]]:
+    """The fields of the case's collection journey a revision may name, with their English labels."""
+    journey = deps.workflows.get(case.tenant_id, case.workflow_id, case.workflow_version).collection
+    return [{"path": path, "label": label} for path, label in journey.revisable_fields()] if journey else []
+
+
+def _revision_fields(deps: CaseDeps, case: Case, request: DecisionRequest) -> list[str]:
+    """The fields a revision names, each checked against the case's collection journey (InvalidInput naming
+    `fields[i]` for one it does not hold), as `<step id>.<field>`."""
+    if not request.fields:
+        return []
+    if request.decision != "revision":
+        raise InvalidInput("fields are named by a revision only", path="fields")
+    journey = deps.workflows.get(case.tenant_id, case.workflow_id, case.workflow_version).collection
+    if journey is None:
+        raise InvalidInput(
+            f"workflow {case.workflow_id} collects nothing through links: a revision names documents only",
+            path="fields",
+        )
+    named: list[str] = []
+    for index, field in enumerate(request.fields):
+        path = journey.field_path(field)
+        if path is None:
+            raise InvalidInput(
+                f"fields[{index}]: the journey of workflow {case.workflow_id} has no field {field!r}",
+                path=f"fields[{index}]",
+            )
+        if path not in named:
+            named.append(path)
+    return named
 
 
 def _adjusted_terms(

@@ -21,7 +21,6 @@ from arbiter.domain.principal import Principal
 from arbiter.domain.tenant import Tenant
 from arbiter.domain.underwriting import MerchantMetrics
 from arbiter.services.periodic_reviews import PeriodicReviewDeps, open_review, review_case_id
-from arbiter.services.ports import TenantDirectory
 
 __all__ = ["VolumeReviewDeps", "report_metrics", "review_volume"]
 
@@ -34,17 +33,8 @@ def report_metrics(
     return _check_metrics(deps, tenant, entity_id, metrics, source="reported")
 
 
-class TenantLookup(TenantDirectory, Protocol):
-    def get(self, tenant_id: str) -> Tenant | None:
-        """The tenant, if it exists."""
-        ...
-
-
 class VolumeReviewDeps(PeriodicReviewDeps, Protocol):
-    """The review's ports, with one tenant found by its id."""
-
-    @property
-    def tenants(self) -> TenantLookup: ...
+    """The review's ports (the tenants found one by one among them)."""
 
 
 def review_volume(
