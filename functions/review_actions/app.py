@@ -609,6 +609,11 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 def assign_entering_review(detail: dict[str, Any]) -> dict[str, Any]:
     """Give a case that entered manual review to its queue's next reviewer, if its tenant asked for it."""
     assigned = review_team.assign_round_robin(
-        deps(), deps().reviewer_directory, deps().round_robin, detail["tenant_id"], detail["case_id"]
+        deps(),
+        deps().reviewer_directory,
+        deps().round_robin,
+        detail["tenant_id"],
+        detail["case_id"],
+        detail["id"],
     )
     return {"assigned_to": assigned.assignee.id if assigned and assigned.assignee else None}

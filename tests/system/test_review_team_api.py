@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+import threading
 from typing import Any
 
 import httpx
@@ -225,3 +226,38 @@ def test_round_robin_gives_each_case_entering_review_to_the_next_enabled_reviewe
         case_id = case_in_review(tenant, entity_id=f"rr-{n}-{secrets.token_hex(2)}")
         got.append(wait_for(lambda c=case_id: assignee(c), what=f"case {n} assigned by round robin"))
     assert got == [team[0], team[1], team[2], team[0]]
+
+
+def test_round_robin_takes_one_turn_for_an_event_the_bus_delivers_twice(tenant):
+    team = sorted(create_reviewer(tenant.stack, tenant.id, "reviewer") for _ in range(2))
+    # Entered review before the tenant asked for round robin: nobody was assigned by its event.
+    waiting = case_in_review(tenant, entity_id=f"rr-twice-{secrets.token_hex(2)}")
+    tenant.set_settings(round_robin={"manual-review": "reviewer"})
+    runtime = tenant.stack.runtime
+    function = runtime.by_logical_id("ReviewActionsFunction").name
+    event = {
+        "source": "arbiter",
+        "detail-type": "case.awaiting_review",
+        "detail": {"id": f"ev-{secrets.token_hex(6)}", "tenant_id": tenant.id, "case_id": waiting},
+    }
+    answers: list[Any] = []
+    copies = [
+        threading.Thread(target=lambda: answers.append(runtime.invoke(function, event))) for _ in range(2)
+    ]
+    for copy in copies:
+        copy.start()
+    for copy in copies:
+        copy.join(timeout=60)
+    assigned = [a["assigned_to"] for a in answers]
+    assert len(assigned) == 2
+    assert assigned.count(None) == 1, assigned  # one copy assigned it, the other saw that it was
+    assert runtime.invoke(function, event) == {"assigned_to": None}  # a later copy leaves it as it is
+
+    def assignee(case_id: str) -> str | None:
+        found = tenant.reviewer("viewer").get(f"/v1/review/cases/{case_id}").json()["case"]["assignee"]
+        return found["email"] if found else None
+
+    assert assignee(waiting) == team[0]
+    # The counter moved once for the two copies: the next case is the second reviewer's turn, not the first's.
+    following = case_in_review(tenant, entity_id=f"rr-next-{secrets.token_hex(2)}")
+    assert wait_for(lambda: assignee(following), what="the next case assigned by round robin") == team[1]

@@ -142,6 +142,11 @@ def round_robin_pk(tenant_id: str) -> str:
     return f"TENANT#{tenant_id}#ROUNDROBIN"
 
 
+def round_robin_claim_sk(queue: str, claim: str) -> str:
+    """The item recording which turn an event (`claim`: its id) took in a queue (a copy reads it back)."""
+    return f"CLAIM#{queue}#{claim}"
+
+
 def timestamp(at: dt.datetime) -> str:
     """Sortable UTC time with microseconds: the sort key prefix of time-ordered items."""
     return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
