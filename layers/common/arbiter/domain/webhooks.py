@@ -17,6 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from arbiter.domain.case import Actor
 from arbiter.domain.events import EVENT_TYPES
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "DeliveryStatus",
     "SigningSecret",
     "Subscription",
+    "WebhookChange",
     "WebhookFormat",
     "ballerine_event_name",
     "delivery_id_for",
@@ -148,6 +150,24 @@ class Subscription(BaseModel):
         self.enabled = False
         self.disabled_reason = reason
         self.updated_at = now
+
+
+class WebhookChange(BaseModel):
+    """One change to a subscription, kept in its audit trail (also after it is deleted): who, when, what; never a
+    secret."""
+
+    id: str = Field(default_factory=lambda: secrets.token_hex(8))
+    tenant_id: str
+    subscription_id: str
+    at: dt.datetime
+    actor: Actor
+    action: Literal["created", "changed", "secret_rotated", "deleted"]
+    #: The fields a change set (`url`, `event_types`, `description`, `enabled`).
+    fields: list[str] = Field(default_factory=list)
+    #: The subscription's URL and event types after the change (before it, for a deletion).
+    url: str
+    event_types: list[str]
+    enabled: bool
 
 
 class DeliveryStatus(StrEnum):
