@@ -10,6 +10,7 @@ import { AlertsQueue } from "./views/AlertsQueue";
 import { AlertView } from "./views/AlertView";
 import { CaseView } from "./views/CaseView";
 import { ApiKeys } from "./views/ApiKeys";
+import { Webhooks } from "./views/Webhooks";
 import { Dashboard } from "./views/Dashboard";
 import { Workflows } from "./views/Workflows";
 import { Reviewers } from "./views/Reviewers";
@@ -95,6 +96,15 @@ export function App() {
           )}
           {me?.roles.includes("admin") && (
             <a
+              href="/admin/webhooks"
+              onClick={link("/admin/webhooks")}
+              aria-current={route.page === "webhooks" ? "page" : undefined}
+            >
+              Webhooks
+            </a>
+          )}
+          {me?.roles.includes("admin") && (
+            <a
               href="/admin/workflows"
               onClick={link("/admin/workflows")}
               aria-current={route.page === "workflows" ? "page" : undefined}
@@ -128,6 +138,7 @@ export function App() {
         {route.page === "dashboard" && <Dashboard />}
         {route.page === "reviewers" && <Reviewers me={me} />}
         {route.page === "api-keys" && <ApiKeys me={me} />}
+        {route.page === "webhooks" && <Webhooks me={me} />}
         {route.page === "workflows" && <Workflows me={me} />}
         {route.page === "alerts" && <AlertsQueue me={me} />}
         {route.page === "alert" && <AlertView id={route.id} me={me} />}

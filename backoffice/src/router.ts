@@ -8,6 +8,7 @@ export type Route =
   | { page: "dashboard" }
   | { page: "reviewers" }
   | { page: "api-keys" }
+  | { page: "webhooks" }
   | { page: "workflows" }
   | { page: "alerts" }
   | { page: "alert"; id: string }
@@ -21,6 +22,7 @@ export function parse(location: Location = window.location): Route {
   if (path === "/dashboard") return { page: "dashboard" };
   if (path === "/admin/reviewers") return { page: "reviewers" };
   if (path === "/admin/api-keys") return { page: "api-keys" };
+  if (path === "/admin/webhooks") return { page: "webhooks" };
   if (path === "/admin/workflows") return { page: "workflows" };
   if (path === "/alerts") return { page: "alerts" };
   const alert = /^\/alerts\/([^/]+)$/.exec(path);
