@@ -26,6 +26,7 @@ interface WebhookView {
   enabled: boolean;
   disabled_reason: string | null;
   created_at: string;
+  updated_at: string;
   signing_secrets: number;
   last_delivery?: LastDelivery | null;
 }
@@ -58,6 +59,18 @@ interface Delivery {
   created_at: string;
   updated_at: string;
 }
+
+interface Change {
+  at: string;
+  actor: { type: string; id: string; email?: string | null };
+  action: string;
+  fields: string[];
+  url: string;
+  event_types: string[];
+  enabled: boolean;
+}
+
+const ACTIONS: Record<string, string> = { created: "Subscribed", changed: "Changed", secret_rotated: "Secret rotated", deleted: "Deleted" };
 
 const base = "/v1/admin/webhooks";
 const path = (id: string) => `${base}/${encodeURIComponent(id)}`;
@@ -220,6 +233,28 @@ function Deliveries({ hook, onChanged }: { hook: WebhookView; onChanged: () => v
   );
 }
 
+function History({ hook }: { hook: WebhookView }) {
+  const trail = useLoad(() => api<{ items: Change[] }>("GET", `${path(hook.id)}/changes`), [hook.id, hook.updated_at]);
+  return (
+    <Section title={`History of ${hook.url}`} id="webhook-history">
+      {trail.error ? (
+        <ErrorBox error={trail.error} retry={trail.reload} />
+      ) : !trail.data ? (
+        <Loading what="the history" />
+      ) : (
+        <ol class="webhook-history">
+          {trail.data.items.map((c, i) => (
+            <li key={i}>
+              {when(c.at)}: <strong>{ACTIONS[c.action] ?? c.action}</strong>
+              {c.fields.length > 0 && ` (${c.fields.join(", ")})`} by {c.actor.email ?? `${c.actor.type} ${c.actor.id}`}
+            </li>
+          ))}
+        </ol>
+      )}
+    </Section>
+  );
+}
+
 export function Webhooks({ me }: { me: Me | null }) {
   const list = useLoad(() => api<{ items: WebhookView[] }>("GET", `${base}?limit=100`), []);
   const catalog = useLoad(() => api<{ items: EventType[] }>("GET", `${base}/event-types`), []);
@@ -229,6 +264,7 @@ export function Webhooks({ me }: { me: Me | null }) {
   const [editing, setEditing] = useState<{ id: string; types: string[]; url: string } | null>(null);
   const [deleting, setDeleting] = useState<string | null>(null);
   const [following, setFollowing] = useState<string | null>(null);
+  const [reading, setReading] = useState<string | null>(null);
   const [testResult, setTestResult] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -295,6 +331,7 @@ export function Webhooks({ me }: { me: Me | null }) {
 
   const events = catalog.data?.items ?? [];
   const followed = list.data?.items.find((h) => h.id === following) ?? null;
+  const read = list.data?.items.find((h) => h.id === reading) ?? null;
 
   return (
     <div class="webhooks">
@@ -367,6 +404,9 @@ export function Webhooks({ me }: { me: Me | null }) {
                     <button type="button" class="link" onClick={() => setFollowing(following === h.id ? null : h.id)}>
                       Deliveries
                     </button>{" "}
+                    <button type="button" class="link" onClick={() => setReading(reading === h.id ? null : h.id)}>
+                      History
+                    </button>{" "}
                     {deleting === h.id ? (
                       <span role="group" aria-label="Confirm deletion">
                         Delete {h.url}?{" "}
@@ -417,6 +457,7 @@ export function Webhooks({ me }: { me: Me | null }) {
         </Section>
       )}
       {followed && <Deliveries key={followed.id} hook={followed} onChanged={list.reload} />}
+      {read && <History key={read.id} hook={read} />}
     </div>
   );
 }
