@@ -114,11 +114,11 @@ reviewer = app.caller
 app.include_router(admin_rule_sets_router(deps, reviewer))
 app.include_router(admin_api_keys_router(deps, reviewer))
 app.include_router(admin_workflows_router(deps, reviewer))
-app.include_router(admin_webhooks_router(deps, reviewer))
 app.include_router(review_alerts_router(deps, reviewer))
 app.include_router(review_evidence_router(deps, reviewer))
 app.include_router(review_team_router(deps, reviewer))
 app.include_router(collection_links_router(deps, reviewer, prefix="/v1/review/cases", audience="Review"))
+app.include_router(admin_webhooks_router(deps, reviewer))
 
 REVIEW = ["review"]
 ADMIN = ["admin"]

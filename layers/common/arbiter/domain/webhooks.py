@@ -26,6 +26,7 @@ __all__ = [
     "SUBSCRIBABLE_EVENT_TYPES",
     "SUCCESS_TIMEOUT_SECONDS",
     "Attempt",
+    "ChangeAction",
     "Delivery",
     "DeliveryStatus",
     "SigningSecret",
@@ -49,6 +50,8 @@ SUCCESS_TIMEOUT_SECONDS = 15.0
 RESPONSE_EXCERPT_BYTES = 1024
 
 WebhookFormat = Literal["standard", "ballerine"]
+#: What a change to a subscription did (its audit entry's `action`).
+ChangeAction = Literal["created", "changed", "secret_rotated", "deleted"]
 
 #: Event types a subscription may ask for (webhook events themselves are on the bus only: no loops).
 SUBSCRIBABLE_EVENT_TYPES: tuple[str, ...] = tuple(t for t in EVENT_TYPES if not t.startswith("webhook."))
@@ -161,7 +164,7 @@ class WebhookChange(BaseModel):
     subscription_id: str
     at: dt.datetime
     actor: Actor
-    action: Literal["created", "changed", "secret_rotated", "deleted"]
+    action: ChangeAction
     #: The fields a change set (`url`, `event_types`, `description`, `enabled`).
     fields: list[str] = Field(default_factory=list)
     #: The subscription's URL and event types after the change (before it, for a deletion).

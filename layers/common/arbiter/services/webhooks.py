@@ -16,6 +16,7 @@ from arbiter.domain.webhooks import (
     BALLERINE_EVENT_NAMES,
     SUBSCRIBABLE_EVENT_TYPES,
     Attempt,
+    ChangeAction,
     Delivery,
     DeliveryStatus,
     SigningSecret,
@@ -74,7 +75,7 @@ def _may_manage(principal: Principal, doing: str) -> None:
 def _change(
     principal: Principal,
     subscription: Subscription,
-    action: str,
+    action: ChangeAction,
     at: dt.datetime,
     fields: Sequence[str] = (),
 ) -> WebhookChange:
