@@ -10,6 +10,7 @@ import { AlertsQueue } from "./views/AlertsQueue";
 import { AlertView } from "./views/AlertView";
 import { CaseView } from "./views/CaseView";
 import { ApiKeys } from "./views/ApiKeys";
+import { Webhooks } from "./views/Webhooks";
 import { Dashboard } from "./views/Dashboard";
 import { Workflows } from "./views/Workflows";
 import { Reviewers } from "./views/Reviewers";
@@ -118,6 +119,15 @@ export function App() {
           )}
           {me?.roles.includes("admin") && (
             <a
+              href="/admin/webhooks"
+              onClick={link("/admin/webhooks")}
+              aria-current={route.page === "webhooks" ? "page" : undefined}
+            >
+              Webhooks
+            </a>
+          )}
+          {me?.roles.includes("admin") && (
+            <a
               href="/admin/workflows"
               onClick={link("/admin/workflows")}
               aria-current={route.page === "workflows" ? "page" : undefined}
@@ -151,6 +161,7 @@ export function App() {
         {route.page === "dashboard" && <Dashboard />}
         {route.page === "reviewers" && <Reviewers me={me} />}
         {route.page === "api-keys" && <ApiKeys me={me} />}
+        {route.page === "webhooks" && <Webhooks me={me} />}
         {route.page === "workflows" && <Workflows me={me} />}
         {route.page === "rule-sets" && <LazyRuleSets me={me} id={route.id} version={route.version} />}
         {route.page === "alerts" && <AlertsQueue me={me} />}

@@ -8,6 +8,7 @@ export type Route =
   | { page: "dashboard" }
   | { page: "reviewers" }
   | { page: "api-keys" }
+  | { page: "webhooks" }
   | { page: "workflows" }
   | { page: "rule-sets"; id?: string; version?: number }
   | { page: "alerts" }
@@ -22,6 +23,7 @@ export function parse(location: Location = window.location): Route {
   if (path === "/dashboard") return { page: "dashboard" };
   if (path === "/admin/reviewers") return { page: "reviewers" };
   if (path === "/admin/api-keys") return { page: "api-keys" };
+  if (path === "/admin/webhooks") return { page: "webhooks" };
   if (path === "/admin/workflows") return { page: "workflows" };
   if (path === "/admin/rule-sets") return { page: "rule-sets" };
   const ruleSet = /^\/admin\/rule-sets\/([^/]+)$/.exec(path);

@@ -20,6 +20,7 @@ from arbiter import bootstrap
 from arbiter.api import content_types
 from arbiter.api.admin_api_keys import admin_api_keys_router
 from arbiter.api.admin_rule_sets import admin_rule_sets_router
+from arbiter.api.admin_webhooks import admin_webhooks_router
 from arbiter.api.admin_workflows import admin_workflows_router
 from arbiter.api.auth import bearer_token
 from arbiter.api.collection_links import collection_links_router
@@ -118,6 +119,7 @@ app.include_router(review_alerts_router(deps, reviewer))
 app.include_router(review_evidence_router(deps, reviewer))
 app.include_router(review_team_router(deps, reviewer))
 app.include_router(collection_links_router(deps, reviewer, prefix="/v1/review/cases", audience="Review"))
+app.include_router(admin_webhooks_router(deps, reviewer))
 
 REVIEW = ["review"]
 ADMIN = ["admin"]
@@ -617,6 +619,11 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 def assign_entering_review(detail: dict[str, Any]) -> dict[str, Any]:
     """Give a case that entered manual review to its queue's next reviewer, if its tenant asked for it."""
     assigned = review_team.assign_round_robin(
-        deps(), deps().reviewer_directory, deps().round_robin, detail["tenant_id"], detail["case_id"]
+        deps(),
+        deps().reviewer_directory,
+        deps().round_robin,
+        detail["tenant_id"],
+        detail["case_id"],
+        detail["id"],
     )
     return {"assigned_to": assigned.assignee.id if assigned and assigned.assignee else None}

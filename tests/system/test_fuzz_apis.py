@@ -319,8 +319,22 @@ def world(stack: Any) -> Iterator[World]:
     )
     spare = tenant.reviewer("admin").post("/v1/admin/api-keys", json={"label": "a key to revoke"})
     assert spare.status_code == 201, spare.text
+    # The admins' webhooks: one to work on (its test ping's delivery too), one to delete.
+    admin = tenant.reviewer("admin")
+    admin_hooks = [
+        admin.post("/v1/admin/webhooks", json={"url": receiver.url("/hook"), "event_types": ["case.decided"]})
+        for _ in range(2)
+    ]
+    assert all(h.status_code == 201 for h in admin_hooks), [h.text for h in admin_hooks]
+    admin_ping = admin.post(f"/v1/admin/webhooks/{admin_hooks[0].json()['id']}/test")
+    assert admin_ping.status_code == 202, admin_ping.text
+    REAL_IDS["webhook_id"].append(admin_hooks[0].json()["id"])
+    REAL_IDS["delivery_id"].append(admin_ping.json()["id"])
     world.values = {
         "spare_key_id": spare.json()["id"],
+        "admin_hook": admin_hooks[0].json()["id"],
+        "spare_hook": admin_hooks[1].json()["id"],
+        "admin_ping": admin_ping.json()["id"],
         "merchant_entity": merchant_entity,
         "collecting": collecting,
         "to_submit": to_submit,
@@ -618,6 +632,36 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
                 "rollBackWorkflow",
                 {"path_parameters": {"workflow_id": own_workflow["id"]}, "body": {"version": 1}},
             ),
+            ("listAdminWebhooks", {}),
+            ("listWebhookEventTypes", {}),
+            (
+                "createAdminWebhook",
+                {"body": {"url": world.receiver.url("/hook"), "event_types": ["case.created"]}},
+            ),
+            ("getAdminWebhook", {"path_parameters": {"webhook_id": v["admin_hook"]}}),
+            (
+                "updateAdminWebhook",
+                {
+                    "path_parameters": {"webhook_id": v["admin_hook"]},
+                    "body": {"event_types": ["case.created"]},
+                },
+            ),
+            (
+                "rotateAdminWebhookSecret",
+                {"path_parameters": {"webhook_id": v["admin_hook"]}, "body": {"overlap_seconds": 60}},
+            ),
+            ("testAdminWebhook", {"path_parameters": {"webhook_id": v["admin_hook"]}}),
+            ("listAdminWebhookChanges", {"path_parameters": {"webhook_id": v["admin_hook"]}}),
+            ("listAdminWebhookDeliveries", {"path_parameters": {"webhook_id": v["admin_hook"]}}),
+            (
+                "getAdminWebhookDelivery",
+                {"path_parameters": {"webhook_id": v["admin_hook"], "delivery_id": v["admin_ping"]}},
+            ),
+            (
+                "redeliverAdminWebhookDelivery",
+                {"path_parameters": {"webhook_id": v["admin_hook"], "delivery_id": v["admin_ping"]}},
+            ),
+            ("deleteAdminWebhook", {"path_parameters": {"webhook_id": v["spare_hook"]}}),
             ("getDocumentRetention", {}),
             ("setDocumentRetention", {"body": {"days": 3650}}),
             ("setLegalHold", {"path_parameters": {"case_id": v["collecting"]}, "body": {"reason": "audit"}}),

@@ -225,3 +225,44 @@ def test_round_robin_gives_each_case_entering_review_to_the_next_enabled_reviewe
         case_id = case_in_review(tenant, entity_id=f"rr-{n}-{secrets.token_hex(2)}")
         got.append(wait_for(lambda c=case_id: assignee(c), what=f"case {n} assigned by round robin"))
     assert got == [team[0], team[1], team[2], team[0]]
+
+
+def test_round_robin_takes_one_turn_for_an_event_the_bus_delivers_again(tenant):
+    from arbiter.adapters.dynamodb import keys
+
+    team = sorted(create_reviewer(tenant.stack, tenant.id, "reviewer") for _ in range(2))
+    tenant.set_settings(round_robin={"manual-review": "reviewer"})
+
+    def assignee(case_id: str) -> str | None:
+        found = tenant.reviewer("viewer").get(f"/v1/review/cases/{case_id}").json()["case"]["assignee"]
+        return found["email"] if found else None
+
+    first = case_in_review(tenant, entity_id=f"rr-again-{secrets.token_hex(2)}")
+    assert wait_for(lambda: assignee(first), what="the first case assigned by round robin") == team[0]
+    # The event the bus delivered, as the case's outbox kept it.
+    table = tenant.stack.client("dynamodb")
+    outbox = table.query(
+        TableName=tenant.stack.physical_id("ArbiterTable"),
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :events)",
+        ExpressionAttributeValues={
+            ":pk": {"S": keys.case_pk(tenant.id, first)},
+            ":events": {"S": keys.EVENT_PREFIX},
+        },
+    )["Items"]
+    delivered = next(
+        json.loads(i["data"]["S"]) for i in outbox if i["detail_type"]["S"] == "case.awaiting_review"
+    )
+    # Left without an assignee again (a reviewer let it go), then the bus hands the same event over once more, as it
+    # may (at least once; Lambda retries a failed invocation): its copy takes the turn the event took, no new one.
+    released = tenant.reviewer("admin").post(f"/v1/review/cases/{first}/unassign")
+    assert released.status_code == 200, released.text
+    runtime = tenant.stack.runtime
+    function = runtime.by_logical_id("ReviewActionsFunction").name
+    copy = {"source": "arbiter", "detail-type": "case.awaiting_review", "detail": delivered}
+    assert runtime.invoke(function, copy)["assigned_to"] is not None
+    assert assignee(first) == team[0]
+    assert runtime.invoke(function, copy) == {"assigned_to": None}  # assigned by then: left as it is
+
+    # The counter moved once for the event and its copies: the next case is the second reviewer's turn.
+    following = case_in_review(tenant, entity_id=f"rr-next-{secrets.token_hex(2)}")
+    assert wait_for(lambda: assignee(following), what="the next case assigned by round robin") == team[1]

@@ -8,7 +8,7 @@ from typing import Any
 from arbiter.domain.errors import InvalidInput, NotFound
 from arbiter.domain.events import ArbiterEvent
 from arbiter.domain.sealed import seal_once, webhook_secret_context
-from arbiter.domain.webhooks import Attempt, Delivery, Subscription
+from arbiter.domain.webhooks import Attempt, Delivery, Subscription, WebhookChange
 from arbiter.services.ports import Page
 from arbiter.services.webhook_delivery import SendResult
 from tests.unit.fakes import InMemorySecretBox, decode_cursor, encode_cursor
@@ -22,6 +22,7 @@ class InMemoryWebhooks:
         self.deliveries: dict[tuple[str, str], Delivery] = {}
         self.attempt_log: dict[tuple[str, str], list[Attempt]] = {}
         self.events: list[ArbiterEvent] = []
+        self.change_log: dict[tuple[str, str], list[WebhookChange]] = {}
         self.box = box or InMemorySecretBox()
 
     def _sealed(self, subscription: Subscription) -> Subscription:
@@ -31,18 +32,24 @@ class InMemoryWebhooks:
             secret.value = seal_once(self.box, secret.value, context)
         return stored
 
-    def add_subscription(self, subscription: Subscription) -> bool:
+    def _note(self, change: WebhookChange | None) -> None:
+        if change is not None:
+            self.change_log.setdefault((change.tenant_id, change.subscription_id), []).append(change)
+
+    def add_subscription(self, subscription: Subscription, change: WebhookChange | None = None) -> bool:
         key = (subscription.tenant_id, subscription.id)
         if key in self.subscriptions:
             return False
         self.subscriptions[key] = self._sealed(subscription)
+        self._note(change)
         return True
 
-    def save_subscription(self, subscription: Subscription) -> None:
+    def save_subscription(self, subscription: Subscription, change: WebhookChange | None = None) -> None:
         key = (subscription.tenant_id, subscription.id)
         if key not in self.subscriptions:
             raise NotFound(f"webhook {subscription.id} not found")
         self.subscriptions[key] = self._sealed(subscription)
+        self._note(change)
 
     def get_subscription(self, tenant_id: str, subscription_id: str) -> Subscription:
         found = self.subscriptions.get((tenant_id, subscription_id))
@@ -50,9 +57,15 @@ class InMemoryWebhooks:
             raise NotFound(f"webhook {subscription_id} not found")
         return found.model_copy(deep=True)
 
-    def delete_subscription(self, tenant_id: str, subscription_id: str) -> None:
+    def delete_subscription(
+        self, tenant_id: str, subscription_id: str, change: WebhookChange | None = None
+    ) -> None:
         if self.subscriptions.pop((tenant_id, subscription_id), None) is None:
             raise NotFound(f"webhook {subscription_id} not found")
+        self._note(change)
+
+    def changes(self, tenant_id: str, subscription_id: str) -> list[WebhookChange]:
+        return sorted(self.change_log.get((tenant_id, subscription_id), []), key=lambda c: (c.at, c.id))
 
     def list_subscriptions(
         self, tenant_id: str, *, cursor: str | None = None, limit: int = 25

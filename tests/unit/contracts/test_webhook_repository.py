@@ -278,3 +278,42 @@ def test_a_cursor_of_another_list_or_a_forged_one_is_refused(
         with pytest.raises(InvalidInput) as caught:
             list_page()
         assert caught.value.path == "cursor"
+
+
+def test_a_subscriptions_changes_are_kept_with_it_and_after_its_deletion(
+    webhooks: WebhookRepository, backend: Backend
+) -> None:
+    from arbiter.domain.case import Actor
+    from arbiter.domain.webhooks import WebhookChange
+
+    t = backend.tenant_id
+    admin = Actor(type="reviewer", id="admin-1", email="admin@example.com")
+
+    def change(action: str, minute: int) -> WebhookChange:
+        sub = subscription(t, "sub-1")
+        return WebhookChange(
+            tenant_id=t,
+            subscription_id="sub-1",
+            at=at(minute),
+            actor=admin,
+            action=action,
+            url=sub.url,
+            event_types=sub.event_types,
+            enabled=True,
+        )
+
+    assert webhooks.add_subscription(subscription(t, "sub-1"), change("created", 1)) is True
+    # A second add is refused as a whole: no audit entry for what was not stored.
+    assert webhooks.add_subscription(subscription(t, "sub-1"), change("created", 2)) is False
+    webhooks.save_subscription(subscription(t, "sub-1"), change("changed", 3))
+    webhooks.delete_subscription(t, "sub-1", change("deleted", 4))
+    with pytest.raises(NotFound):
+        webhooks.save_subscription(subscription(t, "sub-1"), change("changed", 5))
+    with pytest.raises(NotFound):
+        webhooks.delete_subscription(t, "sub-1", change("deleted", 6))
+    assert [(c.action, c.at) for c in webhooks.changes(t, "sub-1")] == [
+        ("created", at(1)),
+        ("changed", at(3)),
+        ("deleted", at(4)),
+    ]
+    assert webhooks.changes(f"{t}-other", "sub-1") == []

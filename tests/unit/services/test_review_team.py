@@ -257,14 +257,17 @@ def test_every_team_action_publishes_its_event_with_the_change():
 
 
 class Turns:
-    """The round-robin counter as a dict (DynamoDB's atomic ADD in a function)."""
+    """The round-robin counter as a dict, with the turn each event claimed (DynamoDB items in a function)."""
 
     def __init__(self) -> None:
         self.turns: dict[tuple[str, str], int] = {}
+        self.claims: dict[tuple[str, str, str], int] = {}
 
-    def next_turn(self, tenant_id: str, queue: str) -> int:
-        self.turns[(tenant_id, queue)] = self.turns.get((tenant_id, queue), 0) + 1
-        return self.turns[(tenant_id, queue)]
+    def next_turn(self, tenant_id: str, queue: str, claim: str) -> int:
+        if (tenant_id, queue, claim) not in self.claims:
+            self.turns[(tenant_id, queue)] = self.turns.get((tenant_id, queue), 0) + 1
+            self.claims[(tenant_id, queue, claim)] = self.turns[(tenant_id, queue)]
+        return self.claims[(tenant_id, queue, claim)]
 
 
 def test_round_robin_gives_cases_entering_review_to_the_queues_enabled_holders_in_turn():
@@ -272,12 +275,16 @@ def test_round_robin_gives_cases_entering_review_to_the_queues_enabled_holders_i
     deps.tenants.add(tenant(round_robin={"kyc": "reviewer"}))
     turns = Turns()
     ids = [case_in_review(deps, entity=individual(f"rr-{n}")) for n in range(4)]
-    assigned = [review_team.assign_round_robin(deps, TEAM, turns, "acme", case_id) for case_id in ids]
+    assigned = [
+        review_team.assign_round_robin(deps, TEAM, turns, "acme", case_id, f"ev-{case_id}") for case_id in ids
+    ]
     # alice is the only enabled holder of `reviewer` (carol is disabled, bob a senior, dan a viewer).
     assert [c.assignee.id for c in assigned] == ["alice"] * 4
     team = Directory(*TEAM.people, Reviewer(id="erin", email="erin@example.com", roles=["reviewer"]))
     more = [case_in_review(deps, entity=individual(f"rr2-{n}")) for n in range(3)]
-    assert [review_team.assign_round_robin(deps, team, turns, "acme", c).assignee.id for c in more] == [
+    assert [
+        review_team.assign_round_robin(deps, team, turns, "acme", c, f"ev-{c}").assignee.id for c in more
+    ] == [
         "alice",  # turn 5 of two holders
         "erin",
         "alice",
@@ -285,12 +292,12 @@ def test_round_robin_gives_cases_entering_review_to_the_queues_enabled_holders_i
     assert deps.cases.events[-1].type == "case.assigned"
     assert deps.cases.events[-1].actor.type == "system"
     # Assigned already (the event came twice), or a queue the tenant did not list: left alone.
-    assert review_team.assign_round_robin(deps, team, turns, "acme", more[0]) is None
+    assert review_team.assign_round_robin(deps, team, turns, "acme", more[0], "ev-again") is None
     kyb, _ = cases.start_case(
         deps, integrator(), tenant(), workflow="manual-review", entity=individual("rr-x")
     )
     workflow_steps.await_review(deps, "acme", kyb.id, "t")
-    assert review_team.assign_round_robin(deps, team, turns, "acme", kyb.id) is None
+    assert review_team.assign_round_robin(deps, team, turns, "acme", kyb.id, "ev-kyb") is None
     assert deps.cases.get("acme", kyb.id).assignee is None
 
 

@@ -317,3 +317,69 @@ def test_a_ballerine_delivery_is_signed_with_the_opened_shared_secret():
     assert attempt.success is True
     (_url, body, headers) = deps.sender.sent[-1]
     assert headers["x-hmac-signature"] == hmac.new(b"shared", body, hashlib.sha256).hexdigest()
+
+
+def test_admins_manage_webhooks_and_plain_reviewers_may_not():
+    from arbiter.domain.errors import NotAllowed
+
+    deps = make_deps(200)
+    admin = builders.reviewer("admin")
+    subscription, _secret = webhooks.create_subscription(
+        deps, admin, url="https://hooks.example/in", event_types=["case.decided"]
+    )
+    for role in ("viewer", "reviewer", "senior"):
+        with pytest.raises(NotAllowed, match="admin"):
+            webhooks.list_subscriptions(deps, builders.reviewer(role), None, 25)
+        with pytest.raises(NotAllowed, match="admin"):
+            webhooks.update_subscription(deps, builders.reviewer(role), subscription.id, {"enabled": False})
+    assert deps.webhooks.get_subscription("acme", subscription.id).enabled is True
+    with pytest.raises(NotFound):
+        webhooks.get_subscription(deps, builders.reviewer("admin", tenant_id="other"), subscription.id)
+
+
+def test_every_change_is_audited_with_who_and_what_and_outlives_the_subscription():
+    deps = make_deps(200)
+    admin = builders.reviewer("admin")
+    subscription, secret = webhooks.create_subscription(
+        deps, admin, url="https://hooks.example/in", event_types=["case.decided"]
+    )
+    webhooks.update_subscription(
+        deps, builders.integrator(), subscription.id, {"event_types": ["case.created"], "enabled": False}
+    )
+    _rotated, new_secret = webhooks.rotate_secret(deps, admin, subscription.id, 60)
+    webhooks.delete_subscription(deps, admin, subscription.id)
+    trail = deps.webhooks.changes("acme", subscription.id)
+    assert [(c.action, c.actor.type, c.actor.id, c.fields) for c in trail] == [
+        ("created", "reviewer", "admin-1", []),
+        ("changed", "integrator", "key_test", ["event_types", "enabled"]),
+        ("secret_rotated", "reviewer", "admin-1", []),
+        ("deleted", "reviewer", "admin-1", []),
+    ]
+    assert (trail[1].event_types, trail[1].enabled) == (["case.created"], False)
+    dumped = "".join(c.model_dump_json() for c in trail)
+    assert secret not in dumped
+    assert new_secret not in dumped
+
+
+def test_a_queued_test_is_attempted_once_by_the_state_machine_and_never_retried():
+    deps = make_deps(503)
+    admin = builders.reviewer("admin")
+    subscription, _ = webhooks.create_subscription(
+        deps, admin, url="https://hooks.example/in", event_types=["case.decided"]
+    )
+    queued = webhooks.queue_test(deps, admin, subscription.id)
+    assert deps.scheduler.started == [(queued.id, 0, 0)]
+    assert deps.sender.sent == []  # nothing sent by the caller: the state machine's step sends it
+    step = attempt_delivery(deps, "acme", queued.id, 0)
+    assert (step["done"], step["status"]) == (True, "failed")
+    delivery, attempts = webhooks.subscription_delivery(deps, admin, subscription.id, queued.id)
+    assert [a.status_code for a in attempts] == [503]
+    assert delivery.event_type == "webhook.test"
+    other, _ = webhooks.create_subscription(
+        deps, admin, url="https://hooks.example/2", event_types=["case.decided"]
+    )
+    with pytest.raises(NotFound):
+        webhooks.subscription_delivery(deps, admin, other.id, queued.id)
+    with pytest.raises(NotFound):
+        webhooks.redeliver(deps, admin, other.id, queued.id)
+    assert webhooks.redeliver(deps, admin, subscription.id, queued.id).round == 1

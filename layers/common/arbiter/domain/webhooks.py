@@ -17,6 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from arbiter.domain.case import Actor
 from arbiter.domain.events import EVENT_TYPES
 
 __all__ = [
@@ -25,10 +26,12 @@ __all__ = [
     "SUBSCRIBABLE_EVENT_TYPES",
     "SUCCESS_TIMEOUT_SECONDS",
     "Attempt",
+    "ChangeAction",
     "Delivery",
     "DeliveryStatus",
     "SigningSecret",
     "Subscription",
+    "WebhookChange",
     "WebhookFormat",
     "ballerine_event_name",
     "delivery_id_for",
@@ -47,6 +50,8 @@ SUCCESS_TIMEOUT_SECONDS = 15.0
 RESPONSE_EXCERPT_BYTES = 1024
 
 WebhookFormat = Literal["standard", "ballerine"]
+#: What a change to a subscription did (its audit entry's `action`).
+ChangeAction = Literal["created", "changed", "secret_rotated", "deleted"]
 
 #: Event types a subscription may ask for (webhook events themselves are on the bus only: no loops).
 SUBSCRIBABLE_EVENT_TYPES: tuple[str, ...] = tuple(t for t in EVENT_TYPES if not t.startswith("webhook."))
@@ -148,6 +153,24 @@ class Subscription(BaseModel):
         self.enabled = False
         self.disabled_reason = reason
         self.updated_at = now
+
+
+class WebhookChange(BaseModel):
+    """One change to a subscription, kept in its audit trail (also after it is deleted): who, when, what; never a
+    secret."""
+
+    id: str = Field(default_factory=lambda: secrets.token_hex(8))
+    tenant_id: str
+    subscription_id: str
+    at: dt.datetime
+    actor: Actor
+    action: ChangeAction
+    #: The fields a change set (`url`, `event_types`, `description`, `enabled`).
+    fields: list[str] = Field(default_factory=list)
+    #: The subscription's URL and event types after the change (before it, for a deletion).
+    url: str
+    event_types: list[str]
+    enabled: bool
 
 
 class DeliveryStatus(StrEnum):

@@ -252,8 +252,9 @@ def review_deadlines(deps: CaseDeps, cases: list[Case]) -> dict[str, dt.datetime
 class RoundRobinCounter(Protocol):
     """Whose turn it is in a queue: a counter kept per tenant and queue (DynamoDB in a function)."""
 
-    def next_turn(self, tenant_id: str, queue: str) -> int:
-        """The queue's next turn, from 1; never the same twice."""
+    def next_turn(self, tenant_id: str, queue: str, claim: str) -> int:
+        """The queue's next turn, from 1; never the same twice, except for the same `claim` (an event's id): a
+        copy of an event the bus delivers again gets the turn its first copy took."""
         ...
 
 
@@ -265,12 +266,18 @@ class TeamDeps(CaseDeps, Protocol):
 
 
 def assign_round_robin(
-    deps: TeamDeps, directory: ReviewerDirectory, counter: RoundRobinCounter, tenant_id: str, case_id: str
+    deps: TeamDeps,
+    directory: ReviewerDirectory,
+    counter: RoundRobinCounter,
+    tenant_id: str,
+    case_id: str,
+    event_id: str,
 ) -> Case | None:
     """A case entering manual review goes to the next enabled reviewer holding its queue's role, when the tenant
     set one for its workflow (`round_robin`); the turn is the queue's counter modulo the holders, taken in the
     order of their e-mails, so the same team gets cases in the same order. A case already assigned, escalated,
-    or no longer in review is left as it is (the event may come twice); None when nothing was assigned."""
+    or no longer in review is left as it is; the same event (`event_id`) delivered twice takes one turn, not two, even
+    when both copies run at once. None when nothing was assigned."""
     tenant = deps.tenants.get(tenant_id)
     case = deps.cases.get(tenant_id, case_id)
     role = tenant.settings.round_robin.get(case.workflow_id) if tenant else None
@@ -282,7 +289,7 @@ def assign_round_robin(
     )
     if not holders:
         return None
-    chosen = holders[(counter.next_turn(tenant_id, case.workflow_id) - 1) % len(holders)]
+    chosen = holders[(counter.next_turn(tenant_id, case.workflow_id, event_id) - 1) % len(holders)]
     target = Assignee(id=chosen.id, email=chosen.email)
 
     def assign() -> Case | None:

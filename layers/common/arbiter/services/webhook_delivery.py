@@ -26,6 +26,7 @@ from arbiter.domain.webhooks import (
     Delivery,
     DeliveryStatus,
     Subscription,
+    WebhookChange,
     ballerine_event_name,
     delivery_id_for,
     wait_before_attempt,
@@ -33,11 +34,14 @@ from arbiter.domain.webhooks import (
 from arbiter.egress import AllowList, Resolver
 from arbiter.services.ports import CaseRepository, Page, TenantRepository
 
+#: The ping a tenant sends to check a receiver (never published on the bus): one attempt, never retried.
+TEST_EVENT_TYPE = "webhook.test"
 #: New deliveries attempted at once by the function that receives the event (the rest start in the machine).
 INLINE_ATTEMPTS = 8
 
 __all__ = [
     "INLINE_ATTEMPTS",
+    "TEST_EVENT_TYPE",
     "DeliveryScheduler",
     "SendResult",
     "WebhookDeps",
@@ -72,10 +76,22 @@ class DeliveryScheduler(Protocol):
 
 
 class WebhookRepository(Protocol):
-    def add_subscription(self, subscription: Subscription) -> bool: ...
-    def save_subscription(self, subscription: Subscription) -> None: ...
+    def add_subscription(self, subscription: Subscription, change: WebhookChange | None = None) -> bool:
+        """Store a new subscription and its audit entry together; False (and neither) if the id exists."""
+        ...
+
+    def save_subscription(self, subscription: Subscription, change: WebhookChange | None = None) -> None:
+        """Replace a subscription and store the change's audit entry together; NotFound if it is gone."""
+        ...
+
     def get_subscription(self, tenant_id: str, subscription_id: str) -> Subscription: ...
-    def delete_subscription(self, tenant_id: str, subscription_id: str) -> None: ...
+    def delete_subscription(
+        self, tenant_id: str, subscription_id: str, change: WebhookChange | None = None
+    ) -> None: ...
+    def changes(self, tenant_id: str, subscription_id: str) -> list[WebhookChange]:
+        """A subscription's audit entries, oldest first (kept after it is deleted)."""
+        ...
+
     def list_subscriptions(
         self, tenant_id: str, *, cursor: str | None = None, limit: int = 25
     ) -> Page[Subscription]: ...
@@ -366,6 +382,10 @@ def attempt_now(deps: WebhookDeps, delivery: Delivery, subscription: Subscriptio
         deps.webhooks.save_subscription(subscription)
         delivery.record(attempt, None)
         delivery.status = DeliveryStatus.CANCELLED
+    elif (
+        delivery.event_type == TEST_EVENT_TYPE
+    ):  # a test asks for the receiver's answer now: one attempt, no retry
+        delivery.record(attempt, None)
     else:
         delivery.record(attempt, wait_before_attempt(deps.schedule, delivery.attempts + 1))
         if delivery.status == DeliveryStatus.FAILED:

@@ -6,27 +6,37 @@ import datetime as dt
 import ipaddress
 import secrets
 import socket
+from collections.abc import Sequence
 from typing import Any
 
-from arbiter.domain.errors import Conflict, InvalidInput
+from arbiter.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from arbiter.domain.principal import Principal
 from arbiter.domain.tenant import Tenant
 from arbiter.domain.webhooks import (
     BALLERINE_EVENT_NAMES,
     SUBSCRIBABLE_EVENT_TYPES,
     Attempt,
+    ChangeAction,
     Delivery,
     DeliveryStatus,
     SigningSecret,
     Subscription,
+    WebhookChange,
     WebhookFormat,
     generate_secret,
 )
 from arbiter.egress import AllowList, Resolver, refusal_reason
 from arbiter.services.ports import Page
-from arbiter.services.webhook_delivery import WebhookDeps, WebhookRepository, send_once, standard_body
+from arbiter.services.webhook_delivery import (
+    TEST_EVENT_TYPE,
+    WebhookDeps,
+    WebhookRepository,
+    send_once,
+    standard_body,
+)
 
 __all__ = [
+    "SubscriptionOverview",
     "case_deliveries",
     "check_event_types",
     "check_run_subscriptions",
@@ -37,15 +47,50 @@ __all__ = [
     "get_subscription",
     "list_deliveries",
     "list_subscriptions",
+    "queue_test",
     "recent_case_deliveries",
     "recover",
+    "redeliver",
     "replay",
     "rotate_secret",
     "send_test",
+    "subscription_changes",
+    "subscription_delivery",
+    "subscription_overviews",
     "update_subscription",
 ]
 
 MAX_RECOVER = 500
+
+
+def _may_manage(principal: Principal, doing: str) -> None:
+    """An integrator's API key manages its tenant's webhooks; a reviewer needs the admin role (the back office's
+    admin screen); an applicant's collection link never does."""
+    if principal.kind == "reviewer":
+        principal.require("admin", doing)
+    elif principal.kind != "integrator":
+        raise NotAllowed(f"{doing} needs an API key or an admin", required_role="admin")
+
+
+def _change(
+    principal: Principal,
+    subscription: Subscription,
+    action: ChangeAction,
+    at: dt.datetime,
+    fields: Sequence[str] = (),
+) -> WebhookChange:
+    """The audit entry of a change made by `principal` (never a secret: only what changed, and the result)."""
+    return WebhookChange(
+        tenant_id=subscription.tenant_id,
+        subscription_id=subscription.id,
+        at=at,
+        actor=principal.actor,
+        action=action,
+        fields=list(fields),
+        url=subscription.url,
+        event_types=subscription.event_types,
+        enabled=subscription.enabled,
+    )
 
 
 def check_webhook_url(url: str, allow: AllowList, resolve: Resolver, path: str = "url") -> str:
@@ -132,6 +177,7 @@ def create_subscription(
     format: WebhookFormat = "standard",
 ) -> tuple[Subscription, str]:
     """A new subscription and its signing secret (shown this once)."""
+    _may_manage(principal, "subscribing webhooks")
     check_webhook_url(url, deps.allow, deps.resolve)
     types = check_event_types(event_types, format)
     now = deps.now()
@@ -147,24 +193,58 @@ def create_subscription(
         created_at=now,
         updated_at=now,
     )
-    deps.webhooks.add_subscription(subscription)
+    deps.webhooks.add_subscription(subscription, _change(principal, subscription, "created", now))
     return subscription, secret
 
 
 def list_subscriptions(
     deps: WebhookDeps, principal: Principal, cursor: str | None, limit: int
 ) -> Page[Subscription]:
+    """The tenant's subscriptions, newest first."""
+    _may_manage(principal, "reading webhooks")
     return deps.webhooks.list_subscriptions(principal.tenant_id, cursor=cursor, limit=limit)
 
 
+class SubscriptionOverview:
+    """A subscription and its latest delivery (None: nothing sent yet), as the admin screen lists them."""
+
+    def __init__(self, subscription: Subscription, last_delivery: Delivery | None) -> None:
+        self.subscription = subscription
+        self.last_delivery = last_delivery
+
+
+def subscription_overviews(
+    deps: WebhookDeps, principal: Principal, cursor: str | None, limit: int
+) -> Page[SubscriptionOverview]:
+    """The tenant's subscriptions with how their latest delivery went (one query each, on the page's few)."""
+    page = list_subscriptions(deps, principal, cursor, limit)
+    items = []
+    for subscription in page.items:
+        latest = deps.webhooks.list_deliveries(principal.tenant_id, subscription_id=subscription.id, limit=1)
+        items.append(SubscriptionOverview(subscription, latest.items[0] if latest.items else None))
+    return Page(items, page.cursor)
+
+
 def get_subscription(deps: WebhookDeps, principal: Principal, subscription_id: str) -> Subscription:
+    """One of the tenant's subscriptions; NotFound for another tenant's."""
+    _may_manage(principal, "reading webhooks")
     return deps.webhooks.get_subscription(principal.tenant_id, subscription_id)
+
+
+def subscription_changes(
+    deps: WebhookDeps, principal: Principal, subscription_id: str
+) -> list[WebhookChange]:
+    """Who changed the subscription, when and what, oldest first."""
+    _may_manage(principal, "reading webhooks")
+    deps.webhooks.get_subscription(principal.tenant_id, subscription_id)  # NotFound for another tenant's
+    return deps.webhooks.changes(principal.tenant_id, subscription_id)
 
 
 def update_subscription(
     deps: WebhookDeps, principal: Principal, subscription_id: str, changes: dict[str, Any]
 ) -> Subscription:
     """Change url, event types, description or enabled (re-enabling clears the reason it was disabled)."""
+    _may_manage(principal, "changing webhooks")
     subscription = deps.webhooks.get_subscription(principal.tenant_id, subscription_id)
     if "url" in changes:
         subscription.url = check_webhook_url(changes["url"], deps.allow, deps.resolve)
@@ -176,30 +256,37 @@ def update_subscription(
         subscription.enabled = bool(changes["enabled"])
         subscription.disabled_reason = None if subscription.enabled else "disabled by the tenant"
     subscription.updated_at = deps.now()
-    deps.webhooks.save_subscription(subscription)
+    fields = [f for f in ("url", "event_types", "description", "enabled") if f in changes]
+    change = _change(principal, subscription, "changed", subscription.updated_at, fields)
+    deps.webhooks.save_subscription(subscription, change)
     return subscription
 
 
 def delete_subscription(deps: WebhookDeps, principal: Principal, subscription_id: str) -> None:
-    deps.webhooks.delete_subscription(principal.tenant_id, subscription_id)
+    """Delete a subscription; its deliveries and audit trail stay."""
+    _may_manage(principal, "deleting webhooks")
+    subscription = deps.webhooks.get_subscription(principal.tenant_id, subscription_id)
+    change = _change(principal, subscription, "deleted", deps.now())
+    deps.webhooks.delete_subscription(principal.tenant_id, subscription_id, change)
 
 
 def rotate_secret(
     deps: WebhookDeps, principal: Principal, subscription_id: str, overlap_seconds: int | None
 ) -> tuple[Subscription, str]:
     """A new secret; the previous one keeps signing (beside it) for the overlap."""
+    _may_manage(principal, "rotating webhook secrets")
     subscription = deps.webhooks.get_subscription(principal.tenant_id, subscription_id)
     if subscription.format != "standard":
         raise Conflict("Ballerine-format webhooks are signed with the tenant's shared secret", path="format")
     overlap = deps.rotation_overlap if overlap_seconds is None else dt.timedelta(seconds=overlap_seconds)
-    secret = subscription.rotate(deps.now(), overlap)
-    deps.webhooks.save_subscription(subscription)
+    now = deps.now()
+    secret = subscription.rotate(now, overlap)
+    deps.webhooks.save_subscription(subscription, _change(principal, subscription, "secret_rotated", now))
     return subscription, secret
 
 
-def send_test(deps: WebhookDeps, principal: Principal, subscription_id: str) -> tuple[Delivery, Attempt]:
-    """Send a `webhook.test` ping now, once, and record it in the subscription's log."""
-    subscription = deps.webhooks.get_subscription(principal.tenant_id, subscription_id)
+def _test_delivery(deps: WebhookDeps, principal: Principal, subscription: Subscription) -> Delivery:
+    """A `webhook.test` ping for the subscription, stored in its log (not yet sent)."""
     now = deps.now()
     timestamp = now.isoformat().replace("+00:00", "Z")
     data = {
@@ -213,22 +300,47 @@ def send_test(deps: WebhookDeps, principal: Principal, subscription_id: str) -> 
         subscription_id=subscription.id,
         url=subscription.url,
         format=subscription.format,
-        event_type="webhook.test",
-        body=standard_body("webhook.test", timestamp, data),
+        event_type=TEST_EVENT_TYPE,
+        body=standard_body(TEST_EVENT_TYPE, timestamp, data),
         created_at=now,
         updated_at=now,
+        next_attempt_at=now,
     )
     deps.webhooks.add_delivery(delivery)
+    return delivery
+
+
+def send_test(deps: WebhookDeps, principal: Principal, subscription_id: str) -> tuple[Delivery, Attempt]:
+    """Send a `webhook.test` ping now, once, and record it in the subscription's log."""
+    _may_manage(principal, "testing webhooks")
+    subscription = deps.webhooks.get_subscription(principal.tenant_id, subscription_id)
+    delivery = _test_delivery(deps, principal, subscription)
     attempt = send_once(deps, subscription, delivery)
     delivery.record(attempt, None)
     deps.webhooks.record_attempt(delivery, attempt, [])
     return delivery, attempt
 
 
+def queue_test(deps: WebhookDeps, principal: Principal, subscription_id: str) -> Delivery:
+    """A `webhook.test` ping handed to the delivery state machine, which makes its one attempt at once (only the
+    webhooks function opens signing secrets); the receiver's answer is then in the delivery's attempt log."""
+    _may_manage(principal, "testing webhooks")
+    subscription = deps.webhooks.get_subscription(principal.tenant_id, subscription_id)
+    if not subscription.enabled:
+        raise Conflict(
+            f"the webhook is disabled ({subscription.disabled_reason}); enable it first",
+            webhook_id=subscription.id,
+        )
+    delivery = _test_delivery(deps, principal, subscription)
+    deps.scheduler.start(delivery, 0)
+    return delivery
+
+
 def list_deliveries(
     deps: WebhookDeps, principal: Principal, subscription_id: str, cursor: str | None, limit: int
 ) -> Page[Delivery]:
     """A subscription's deliveries, newest first."""
+    _may_manage(principal, "reading webhook deliveries")
     deps.webhooks.get_subscription(principal.tenant_id, subscription_id)  # NotFound for another tenant's
     return deps.webhooks.list_deliveries(
         principal.tenant_id, subscription_id=subscription_id, cursor=cursor, limit=limit
@@ -253,12 +365,40 @@ def delivery_detail(
     deps: WebhookDeps, principal: Principal, delivery_id: str
 ) -> tuple[Delivery, list[Attempt]]:
     """A delivery and every attempt made."""
+    _may_manage(principal, "reading webhook deliveries")
     delivery = deps.webhooks.get_delivery(principal.tenant_id, delivery_id)
     return delivery, deps.webhooks.attempts(principal.tenant_id, delivery_id)
 
 
+def _delivery_of(deps: WebhookDeps, principal: Principal, subscription_id: str, delivery_id: str) -> Delivery:
+    """The delivery, if it is one of this subscription's; NotFound otherwise (or for another tenant's)."""
+    delivery = deps.webhooks.get_delivery(principal.tenant_id, delivery_id)
+    if delivery.subscription_id != subscription_id:
+        raise NotFound(
+            f"delivery {delivery_id} not found for webhook {subscription_id}", delivery_id=delivery_id
+        )
+    return delivery
+
+
+def subscription_delivery(
+    deps: WebhookDeps, principal: Principal, subscription_id: str, delivery_id: str
+) -> tuple[Delivery, list[Attempt]]:
+    """One of a subscription's deliveries and every attempt made (status codes, the receiver's answers)."""
+    _may_manage(principal, "reading webhook deliveries")
+    delivery = _delivery_of(deps, principal, subscription_id, delivery_id)
+    return delivery, deps.webhooks.attempts(principal.tenant_id, delivery_id)
+
+
+def redeliver(deps: WebhookDeps, principal: Principal, subscription_id: str, delivery_id: str) -> Delivery:
+    """Send one of a subscription's deliveries again (`replay`)."""
+    _may_manage(principal, "redelivering webhooks")
+    _delivery_of(deps, principal, subscription_id, delivery_id)
+    return replay(deps, principal, delivery_id)
+
+
 def replay(deps: WebhookDeps, principal: Principal, delivery_id: str) -> Delivery:
     """Send a delivery again (same body and `webhook-id`, new timestamp and signature), with retries."""
+    _may_manage(principal, "redelivering webhooks")
     delivery = deps.webhooks.get_delivery(principal.tenant_id, delivery_id)
     subscription = deps.webhooks.get_subscription(principal.tenant_id, delivery.subscription_id)
     if not subscription.enabled:
@@ -266,7 +406,7 @@ def replay(deps: WebhookDeps, principal: Principal, delivery_id: str) -> Deliver
             f"the webhook is disabled ({subscription.disabled_reason}); enable it first",
             webhook_id=subscription.id,
         )
-    if delivery.status == DeliveryStatus.PENDING and delivery.event_type != "webhook.test":
+    if delivery.status == DeliveryStatus.PENDING and delivery.event_type != TEST_EVENT_TYPE:
         raise Conflict("the delivery is still being attempted", delivery_id=delivery.id)
     delivery.replay(deps.now())
     delivery.url = subscription.url
@@ -279,6 +419,7 @@ def recover(
     deps: WebhookDeps, principal: Principal, subscription_id: str, since: dt.datetime
 ) -> list[Delivery]:
     """Replay every failed delivery of the subscription created since `since`."""
+    _may_manage(principal, "redelivering webhooks")
     subscription = deps.webhooks.get_subscription(principal.tenant_id, subscription_id)
     if not subscription.enabled:
         raise Conflict(

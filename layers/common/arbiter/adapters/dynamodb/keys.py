@@ -80,6 +80,8 @@ RUN_PREFIX = "RUN#"  # which execution claimed an automated run (`claim_run`)
 VERSION_PREFIX = "VERSION#"
 CLEARED_PREFIX = "CLEARED#"
 WEBHOOK_SK = "WEBHOOK"
+#: A subscription's audit entries, beside it: `WEBHOOKCHANGE#<time>#<id>` (kept when it is deleted).
+WEBHOOK_CHANGE_PREFIX = "WEBHOOKCHANGE#"
 DELIVERY_SK = "DELIVERY"
 ATTEMPT_PREFIX = "ATTEMPT#"
 COUNTER_SHARDS = 8
@@ -141,6 +143,11 @@ def counters_pk(tenant_id: str) -> str:
 
 def round_robin_pk(tenant_id: str) -> str:
     return f"TENANT#{tenant_id}#ROUNDROBIN"
+
+
+def round_robin_claim_sk(queue: str, claim: str) -> str:
+    """The item recording which turn an event (`claim`: its id) took in a queue (a copy reads it back)."""
+    return f"CLAIM#{queue}#{claim}"
 
 
 def timestamp(at: dt.datetime) -> str:

@@ -20,7 +20,7 @@ from arbiter.adapters.dynamodb.items import from_item, to_item
 from arbiter.domain.errors import Conflict, InvalidInput, NotFound
 from arbiter.domain.events import ArbiterEvent
 from arbiter.domain.sealed import SecretBox, seal_once, webhook_secret_context
-from arbiter.domain.webhooks import Attempt, Delivery, Subscription
+from arbiter.domain.webhooks import Attempt, Delivery, Subscription, WebhookChange
 from arbiter.services.ports import Page
 
 __all__ = ["DynamoWebhookRepository"]
@@ -52,22 +52,47 @@ class DynamoWebhookRepository:
             raise
         return True
 
-    # ------------------------------------------------------------------ subscriptions
-    def add_subscription(self, subscription: Subscription) -> bool:
-        """Store a new subscription; False if one with this id exists (it is left as it is)."""
-        return self._conditionally(
-            self._client.put_item,
-            Item=to_item(self._subscription_item(subscription)),
-            ConditionExpression="attribute_not_exists(pk)",
-        )
+    def _with_change(self, write: dict[str, Any], change: WebhookChange | None) -> bool:
+        """One write of a subscription, and its audit entry in the same transaction; False when the write's
+        condition does not hold (then neither is stored)."""
+        if change is None:
+            kind, request = next(iter(write.items()))
+            call = {"Put": self._client.put_item, "Delete": self._client.delete_item}[kind]
+            return self._conditionally(call, **{k: v for k, v in request.items() if k != "TableName"})
+        entry = {
+            "pk": keys.webhook_pk(change.tenant_id, change.subscription_id),
+            "sk": f"{keys.WEBHOOK_CHANGE_PREFIX}{keys.timestamp(change.at)}#{change.id}",
+            "data": change.model_dump_json(),
+        }
+        try:
+            self._client.transact_write_items(
+                TransactItems=[write, {"Put": {"TableName": self._table, "Item": to_item(entry)}}]
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "TransactionCanceledException":
+                return False
+            raise
+        return True
 
-    def save_subscription(self, subscription: Subscription) -> None:
-        """Replace a stored subscription; NotFound if it was deleted meanwhile."""
-        if not self._conditionally(
-            self._client.put_item,
-            Item=to_item(self._subscription_item(subscription)),
-            ConditionExpression="attribute_exists(pk)",
-        ):
+    # ------------------------------------------------------------------ subscriptions
+    def add_subscription(self, subscription: Subscription, change: WebhookChange | None = None) -> bool:
+        """Store a new subscription (and the change that made it); False if one with this id exists (it is left as
+        it is)."""
+        put = {
+            "TableName": self._table,
+            "Item": to_item(self._subscription_item(subscription)),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        return self._with_change({"Put": put}, change)
+
+    def save_subscription(self, subscription: Subscription, change: WebhookChange | None = None) -> None:
+        """Replace a stored subscription (with the change's audit entry); NotFound if it was deleted meanwhile."""
+        put = {
+            "TableName": self._table,
+            "Item": to_item(self._subscription_item(subscription)),
+            "ConditionExpression": "attribute_exists(pk)",
+        }
+        if not self._with_change({"Put": put}, change):
             raise NotFound(f"webhook {subscription.id} not found", webhook_id=subscription.id)
 
     def get_subscription(self, tenant_id: str, subscription_id: str) -> Subscription:
@@ -81,14 +106,28 @@ class DynamoWebhookRepository:
             raise NotFound(f"webhook {subscription_id} not found", webhook_id=subscription_id)
         return Subscription.model_validate_json(from_item(response["Item"])["data"])
 
-    def delete_subscription(self, tenant_id: str, subscription_id: str) -> None:
-        """Delete it; NotFound if there is none. Its deliveries stay in the log."""
-        if not self._conditionally(
-            self._client.delete_item,
-            Key=to_item({"pk": keys.webhook_pk(tenant_id, subscription_id), "sk": keys.WEBHOOK_SK}),
-            ConditionExpression="attribute_exists(pk)",
-        ):
+    def delete_subscription(
+        self, tenant_id: str, subscription_id: str, change: WebhookChange | None = None
+    ) -> None:
+        """Delete it (the change's audit entry stays); NotFound if there is none. Its deliveries stay in the log."""
+        delete = {
+            "TableName": self._table,
+            "Key": to_item({"pk": keys.webhook_pk(tenant_id, subscription_id), "sk": keys.WEBHOOK_SK}),
+            "ConditionExpression": "attribute_exists(pk)",
+        }
+        if not self._with_change({"Delete": delete}, change):
             raise NotFound(f"webhook {subscription_id} not found", webhook_id=subscription_id)
+
+    def changes(self, tenant_id: str, subscription_id: str) -> list[WebhookChange]:
+        """The subscription's audit trail, oldest first (kept after it is deleted)."""
+        items = self._query_all(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues=to_item(
+                {":pk": keys.webhook_pk(tenant_id, subscription_id), ":prefix": keys.WEBHOOK_CHANGE_PREFIX}
+            ),
+            ConsistentRead=True,
+        )
+        return [WebhookChange.model_validate_json(i["data"]) for i in items]
 
     def list_subscriptions(
         self, tenant_id: str, *, cursor: str | None = None, limit: int = 25
