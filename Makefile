@@ -10,7 +10,8 @@ SAM_VENV := .venv-sam
 STAMPS := .make
 API_PORT ?= 3000
 MOTO_PORT ?= 5000
-PYTEST_ARGS ?=
+# Two processes, a test file's tests kept in one (they share fixtures), the slowest tests named at the end.
+PYTEST_ARGS ?= -n 2 --dist loadfile --durations=25
 export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)/local
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -6,6 +6,7 @@ test provokes on purpose (`expect_http_errors`). Screenshots of the main screens
 
 from __future__ import annotations
 
+import fcntl
 import re
 import subprocess
 from collections.abc import Iterator
@@ -24,20 +25,26 @@ DESKTOP = {"width": 1280, "height": 900}
 TABLET = {"width": 768, "height": 1000}
 
 
+def built(site: str) -> Path:
+    """`site` built (incrementally: quick when nothing changed), one test process at a time: `make test` runs
+    two, and both would otherwise write the same dist/ at once."""
+    with (ROOT / site / ".build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        subprocess.run(["make", "--no-print-directory", "-C", str(ROOT / site), "build"], check=True)
+    assert (ROOT / site / "dist" / "index.html").is_file()
+    return ROOT / site / "dist"
+
+
 @pytest.fixture(scope="session")
 def backoffice_site() -> Path:
-    """The built site the stack serves (the build is incremental: quick when nothing changed)."""
-    subprocess.run(["make", "--no-print-directory", "-C", str(ROOT / "backoffice"), "build"], check=True)
-    assert (ROOT / "backoffice" / "dist" / "index.html").is_file()
-    return ROOT / "backoffice" / "dist"
+    """The built site the stack serves."""
+    return built("backoffice")
 
 
 @pytest.fixture(scope="session")
 def collection_site() -> Path:
-    """The built collection site the stack serves under /collect/ (incremental, as the back office's)."""
-    subprocess.run(["make", "--no-print-directory", "-C", str(ROOT / "collection"), "build"], check=True)
-    assert (ROOT / "collection" / "dist" / "index.html").is_file()
-    return ROOT / "collection" / "dist"
+    """The built collection site the stack serves under /collect/."""
+    return built("collection")
 
 
 @pytest.fixture(scope="session")
