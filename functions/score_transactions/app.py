@@ -24,7 +24,14 @@ processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 def decide_record(record: SQSRecord) -> None:
     decided = decide_queued(deps(), record.body)
-    logger.debug("transaction decided", extra={"decision": decided.decision, "message_id": record.message_id})
+    if decided is None:
+        logger.warning(
+            "transaction cannot be decided (a failure of its batch)", extra={"message_id": record.message_id}
+        )
+    else:
+        logger.debug(
+            "transaction decided", extra={"decision": decided.decision, "message_id": record.message_id}
+        )
 
 
 @logger.inject_lambda_context

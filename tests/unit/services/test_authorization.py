@@ -176,9 +176,7 @@ def test_windows_are_aligned_on_the_epoch():
     )
 
 
-def test_a_keys_use_is_noted_and_a_failure_to_note_it_never_refuses_the_key(
-    deps, now, monkeypatch
-):
+def test_a_keys_use_is_noted_and_a_failure_to_note_it_never_refuses_the_key(deps, now, monkeypatch):
     key = issue(deps)
     authorize(deps, key, CUSTOMER)
     assert deps.tenants.keys[hash_api_key(key)].last_used_on == now().date()

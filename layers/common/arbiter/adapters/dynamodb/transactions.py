@@ -89,6 +89,18 @@ def _values(item: dict[str, Any]) -> dict[str, Any]:
     return {k: _deserialize(v) for k, v in item.items()}
 
 
+def _batch_index(decided: DecidedTransaction, alert: Alert | None) -> dict[str, str]:
+    """ByStatus keys of a transaction decided in a batch: its decision and what it did to an alert (Opened one,
+    Joined one, None) in the sort key, so the batch's status is counted from the index's keys alone."""
+    if decided.batch_id is None:
+        return {}
+    effect = "N" if alert is None else ("O" if alert.transaction_count == 1 else "J")
+    return {
+        "status_pk": keys.batch_index_pk(decided.tenant_id, decided.batch_id),
+        "status_sk": f"{decided.decision}#{effect}#{decided.transaction.id}",
+    }
+
+
 def _epoch(at: dt.datetime) -> int:
     return int(at.timestamp())
 
@@ -249,6 +261,8 @@ class DynamoTransactionStore:
                             "data": decided.model_dump_json(),
                             "entity_pk": keys.customer_transactions_index_pk(tenant_id, tx.customer_id),
                             "entity_sk": f"{keys.timestamp(tx.time)}#{tx.id}",
+                            # Keys only (one write unit): a batch's decided transactions, for its status.
+                            **_batch_index(decided, alert),
                         }
                     ),
                     "ConditionExpression": "attribute_not_exists(pk)",
