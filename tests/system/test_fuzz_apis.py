@@ -598,6 +598,16 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
             ("dryRunRuleSetVersion", {"path_parameters": version, "body": {"context": {}}}),
             ("dryRunDraftRuleSet", {"body": {"rule_set": v["rule_set"], "case_id": v["decided"]}}),
             ("backtestRuleSetVersion", {"path_parameters": version, "body": {"workflow": "manual-review"}}),
+            (
+                "backtestTransactions",
+                {
+                    "body": {
+                        "version": 1,  # the default scenarios, installed by the first transaction
+                        "start": (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).isoformat(),
+                        "end": dt.datetime.now(dt.UTC).isoformat(),
+                    }
+                },
+            ),
             ("publishRuleSetVersion", {"path_parameters": version}),
             ("createRuleSet", {"body": v["rule_set"]}),
             ("listApiKeys", {}),

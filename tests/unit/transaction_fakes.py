@@ -36,6 +36,7 @@ from arbiter.domain.transactions import (
 )
 from arbiter.services.ports import Page
 from arbiter.services.rule_sets import CompiledRuleSets
+from arbiter.services.transaction_backtests import CustomerNow
 from tests.unit.fakes import InMemoryCases, InMemoryRuleSets
 from tests.unit.monitoring_fakes import InMemoryMonitoredEntities
 
@@ -142,6 +143,33 @@ class InMemoryTransactions:
             if t == tenant_id and d.transaction.customer_id == customer_id and d.transaction.time >= since
         ]
         return sorted(mine, key=lambda d: (d.transaction.time, d.transaction.id), reverse=True)[:limit]
+
+    def transactions_between(
+        self, tenant_id: str, start: dt.datetime, end: dt.datetime, limit: int
+    ) -> list[DecidedTransaction]:
+        mine = [
+            d
+            for (t, _), d in self.transactions.items()
+            if t == tenant_id and start <= d.transaction.time < end
+        ]
+        return sorted(mine, key=lambda d: (d.transaction.time, d.transaction.id))[:limit]
+
+    def customer_now(self, tenant_id: str, customer_id: str, before: dt.datetime) -> CustomerNow:
+        earlier = [
+            d.transaction.time
+            for (t, _), d in self.transactions.items()
+            if t == tenant_id and d.transaction.customer_id == customer_id and d.transaction.time < before
+        ]
+        onboarded = self.monitored.get((tenant_id, customer_id))
+        return CustomerNow(
+            markers={
+                (dimension, key): seen
+                for (t, customer, dimension, key), seen in self.markers.items()
+                if (t, customer) == (tenant_id, customer_id)
+            },
+            risk_level=onboarded.risk_level if onboarded else None,
+            last_before=max(earlier, default=None),
+        )
 
     def history(self, tenant_id: str, tx: Transaction) -> History:
         history = History()
@@ -318,6 +346,7 @@ class MonitoringDeps:
     def __post_init__(self) -> None:
         self.compiled_rule_sets = CompiledRuleSets(self.rule_sets)
         self.transaction_batches = InMemoryTransactionBatches(self.transactions)
+        self.transaction_history = self.transactions
         #: The monitored index (onboarding case and risk level of approved customers), kept by a case store.
         self.cases = InMemoryCases()
         self.monitored = InMemoryMonitoredEntities(self.cases)

@@ -171,6 +171,11 @@ class Dependencies:
 
         return DynamoTransactionStore(self.client("dynamodb"), self.settings.table_name)
 
+    @property
+    def transaction_history(self) -> DynamoTransactionStore:
+        """The stored transactions backtests read (the transaction store)."""
+        return self.transactions
+
     @cached_property
     def transaction_batches(self) -> DynamoTransactionBatches:
         """Transaction batches as accepted, and what their scoring left (their status)."""

@@ -49,6 +49,7 @@ Index keys on a case item (see template.yaml for the indexes):
 | ByTenant (rule sets) | `T#{t}#RULESET` | `{rule set id}` |
 | ByTenant (alerts) | `T#{t}#ALERT` | `{created}#{alert}` |
 | ByEntity (a customer's transactions) | `T#{t}#CUSTTX#{customer}` | `{time}#{transaction}` |
+| ByWorkflow (a tenant's transactions of a day, keys only: backtests) | `T#{t}#TXDAY#{day}` | `{time}#{transaction}` |
 | ByStatus (a batch's decided transactions, keys only) | `T#{t}#BATCH#{batch}` | `{decision}#{O\|J\|N}#{transaction}` |
 | ByTenant (a case's collection links) | `T#{t}#COLLECTLINK#{case}` | `{created}#{link}` |
 | ByAuditDay (cases whose audit chain moved that day) | `{date}#{shard}` | `pk` (the case's table key) |
@@ -256,3 +257,8 @@ def batch_pk(tenant_id: str, batch_id: str) -> str:
 def batch_index_pk(tenant_id: str, batch_id: str) -> str:
     """ByStatus partition of a batch's decided transactions."""
     return f"T#{tenant_id}#BATCH#{batch_id}"
+
+
+def transaction_day_index_pk(tenant_id: str, day: str) -> str:
+    """ByWorkflow partition of a tenant's transactions whose time is on `day` (`2026-12-06`, UTC)."""
+    return f"T#{tenant_id}#TXDAY#{day}"
