@@ -459,7 +459,7 @@ class DynamoTransactionStore:
         links = self._query_prefix(keys.alert_pk(tenant_id, alert_id), "TX#", limit=limit)
         ordered = sorted((_values(i) for i in links), key=lambda v: (v.get("at", ""), v["transaction_id"]))
         ids = [v["transaction_id"] for v in ordered]
-        return self._batch_get(tenant_id, ids)
+        return self.get_many(tenant_id, ids)
 
     def customer_transactions(
         self, tenant_id: str, customer_id: str, since: dt.datetime, limit: int
@@ -519,7 +519,7 @@ class DynamoTransactionStore:
                     break
                 request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
             day += dt.timedelta(days=1)
-        return self._batch_get(tenant_id, ids[:limit])
+        return self.get_many(tenant_id, ids[:limit])
 
     def customer_now(self, tenant_id: str, customer_id: str, before: dt.datetime) -> CustomerNow:
         """The customer's markers (one Query of its `SEEN#` items), its monitored record's risk level, and its
@@ -556,7 +556,7 @@ class DynamoTransactionStore:
             ).replace(tzinfo=dt.UTC)
         return found
 
-    def _batch_get(self, tenant_id: str, ids: list[str]) -> list[DecidedTransaction]:
+    def get_many(self, tenant_id: str, ids: list[str]) -> list[DecidedTransaction]:
         """The transactions of `ids`, in that order (BatchGetItem, 100 a call)."""
         found: dict[str, DecidedTransaction] = {}
         for chunk in (ids[i : i + 100] for i in range(0, len(ids), 100)):
