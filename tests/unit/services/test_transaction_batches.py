@@ -14,7 +14,13 @@ from pydantic import ValidationError
 from arbiter.domain.errors import InvalidInput, NotFound, TransientError
 from arbiter.domain.principal import Principal
 from arbiter.domain.transactions import MAX_BATCH_TRANSACTIONS, QueuedTransaction, Transaction
-from arbiter.services.transaction_batches import accept_batch, decide_queued, get_batch_status
+from arbiter.services.transaction_batches import (
+    MAX_RECEIVES,
+    accept_batch,
+    decide_queued,
+    get_batch_status,
+    note_undecided,
+)
 from arbiter.services.transactions import decide_transaction
 from tests.unit.transaction_fakes import MonitoringDeps
 
@@ -186,3 +192,30 @@ def test_a_queued_transaction_is_decided_for_the_tenant_that_sent_it(deps):
     drain(deps)
     assert deps.transactions.get("globex", "tx-1") is not None
     assert deps.transactions.get("acme", "tx-1") is None
+
+
+def test_a_message_failing_on_its_last_delivery_is_a_named_failure_of_its_batch_until_decided(deps):
+    accepted = accept_batch(deps, KEY, [tx(1), tx(2)])
+    first, second = deps.transaction_queue.receive()
+    decide_queued(deps, second.model_dump_json())
+    error = TransientError("the history kept changing")
+    for receives in range(1, MAX_RECEIVES):
+        assert not note_undecided(deps, first.model_dump_json(), error, receives)
+    assert not get_batch_status(deps, KEY, accepted.batch_id).done
+    assert note_undecided(deps, first.model_dump_json(), error, MAX_RECEIVES)
+    assert not note_undecided(deps, "not a queued transaction", error, MAX_RECEIVES)
+    status = get_batch_status(deps, KEY, accepted.batch_id)
+    assert (status.scored, status.failed, status.done) == (1, 1, True)
+    assert "TransientError: the history kept changing" in status.failures[0].reason
+    # Sent back from the dead-letter queue and decided: the decision outranks the failure.
+    decide_queued(deps, first.model_dump_json())
+    status = get_batch_status(deps, KEY, accepted.batch_id)
+    assert (status.scored, status.failed, status.done) == (2, 0, True)
+
+
+def test_the_last_delivery_is_the_queues_max_receive_count():
+    from arbiter_local.cfn import load_template
+    from arbiter_local.stack import PROJECT_ROOT
+
+    queue = load_template(PROJECT_ROOT / "template.yaml").resources["TransactionsQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == MAX_RECEIVES

@@ -39,7 +39,12 @@ __all__ = [
     "accept_batch",
     "decide_queued",
     "get_batch_status",
+    "note_undecided",
 ]
+
+#: Deliveries of one message before the queue moves it to the dead-letter queue (template.yaml: TransactionsQueue's
+#: `maxReceiveCount`; a template test holds them equal).
+MAX_RECEIVES = 5
 
 
 class TransactionQueue(Protocol):
@@ -160,6 +165,23 @@ def decide_queued(deps: BatchDeps, body: str) -> DecidedTransaction | None:
             BatchEntry(transaction_id=decided.transaction.id, decision=decided.decision, repeat=True),
         )
     return decided
+
+
+def note_undecided(deps: BatchDeps, body: str, error: Exception, receives: int) -> bool:
+    """On a message's last delivery (`receives` of MAX_RECEIVES) that failed again: its batch's failure entry, so the
+    batch's status names it and can finish; True when one was written. The message still goes to the dead-letter
+    queue; sent back and decided, the decision outranks the failure."""
+    if receives < MAX_RECEIVES:
+        return False
+    try:
+        queued = QueuedTransaction.model_validate_json(body)
+    except ValueError:
+        return False  # not a queued transaction: no batch to tell
+    reason = f"not decided after {receives} attempts ({type(error).__name__}: {error}); kept in the dead-letter queue"
+    deps.transaction_batches.put_entry(
+        queued.tenant_id, queued.batch_id, BatchEntry(transaction_id=queued.transaction.id, reason=reason)
+    )
+    return True
 
 
 def get_batch_status(deps: BatchDeps, principal: Principal, batch_id: str) -> BatchStatus:
