@@ -240,7 +240,8 @@ def backtest_transactions(
         )
         replay = HistoryReplay(customer_id, standing)
         last_scored = max(d.decided_at for d in mine)
-        for decided in sorted(history, key=lambda d: (d.decided_at, d.transaction.id)):
+        # Ties (one instant) are broken by the transactions' own time, as a customer's queue sends them.
+        for decided in sorted(history, key=lambda d: (d.decided_at, d.transaction.time, d.transaction.id)):
             if decided.decided_at > last_scored:
                 break  # decided after every transaction of the range: it cannot have changed what they saw
             tx = decided.transaction
