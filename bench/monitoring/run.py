@@ -3,6 +3,7 @@ set, beside a baseline measured in the same run.
 
     .venv/bin/python bench/monitoring/run.py                       # 20,000 transactions of 500 customers
     .venv/bin/python bench/monitoring/run.py --transactions 50000 --customers 2000 --rounds 5
+    .venv/bin/python bench/monitoring/run.py --stack   # through the local stack: latency and cost (stack_run.py)
 
 Each transaction goes through `decide_transaction` as the API's does (the tenant's published monitoring rule set
 pinned, the customer's history read, the scenarios evaluated, the decision, the buckets and markers to write),
@@ -139,4 +140,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    if "--stack" in sys.argv:
+        # Through the local stack (batch API, queue, scoring function): bench/monitoring/stack_run.py.
+        from bench.monitoring.stack_run import main as stack_main
+
+        raise SystemExit(stack_main([a for a in sys.argv[1:] if a != "--stack"]))
     main()

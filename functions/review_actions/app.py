@@ -20,6 +20,7 @@ from arbiter import bootstrap
 from arbiter.api import content_types
 from arbiter.api.admin_api_keys import admin_api_keys_router
 from arbiter.api.admin_rule_sets import admin_rule_sets_router
+from arbiter.api.admin_transaction_backtests import admin_transaction_backtests_router
 from arbiter.api.admin_webhooks import admin_webhooks_router
 from arbiter.api.admin_workflows import admin_workflows_router
 from arbiter.api.auth import bearer_token
@@ -113,6 +114,7 @@ app: RestApi[Principal] = RestApi(
 )
 reviewer = app.caller
 app.include_router(admin_rule_sets_router(deps, reviewer))
+app.include_router(admin_transaction_backtests_router(deps, reviewer))
 app.include_router(admin_api_keys_router(deps, reviewer))
 app.include_router(admin_workflows_router(deps, reviewer))
 app.include_router(review_alerts_router(deps, reviewer))

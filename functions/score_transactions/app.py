@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arbiter import bootstrap
-from arbiter.services.transaction_batches import decide_queued
+from arbiter.services.transaction_batches import decide_queued, note_undecided
 
 logger = Logger()
 
@@ -23,8 +23,20 @@ processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 
 def decide_record(record: SQSRecord) -> None:
-    decided = decide_queued(deps(), record.body)
-    logger.debug("transaction decided", extra={"decision": decided.decision, "message_id": record.message_id})
+    try:
+        decided = decide_queued(deps(), record.body)
+    except Exception as error:
+        # Raised again whatever happens: the queue retries it, then keeps it in the dead-letter queue.
+        note_undecided(deps(), record.body, error, int(record.attributes.approximate_receive_count or 0))
+        raise
+    if decided is None:
+        logger.warning(
+            "transaction cannot be decided (a failure of its batch)", extra={"message_id": record.message_id}
+        )
+    else:
+        logger.debug(
+            "transaction decided", extra={"decision": decided.decision, "message_id": record.message_id}
+        )
 
 
 @logger.inject_lambda_context

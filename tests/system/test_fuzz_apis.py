@@ -228,6 +228,8 @@ def world(stack: Any) -> Iterator[World]:
 
     transaction = api.post("/v1/transactions", json=transaction_body(f"fz-tx-{suffix}"))
     assert transaction.status_code == 200, transaction.text
+    batch = api.post("/v1/transactions/batch", json={"transactions": [transaction_body(f"fz-b-{suffix}")]})
+    assert batch.status_code == 202, batch.text
     # A transaction to a high-risk country the customer never paid opens an alert (for the reviewers' close).
     alerted = api.post(
         "/v1/transactions",
@@ -314,6 +316,7 @@ def world(stack: Any) -> Iterator[World]:
             "webhook_id": [webhook.json()["id"]],
             "delivery_id": [test.json()["id"]],
             "transaction_id": [transaction.json()["id"]],
+            "batch_id": [batch.json()["batch_id"]],
             "step_id": ["company", "address", "ownership", "contact", "documents"],
         }
     )
@@ -431,6 +434,7 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
                 {"path_parameters": {"case_id": v["collecting"], "link_id": REAL_IDS["link_id"][0]}},
             ),
             ("getTransaction", {"path_parameters": {"transaction_id": REAL_IDS["transaction_id"][0]}}),
+            ("getTransactionBatch", {"path_parameters": {"batch_id": REAL_IDS["batch_id"][0]}}),
             (
                 "reportUnderwritingMetrics",
                 {
@@ -611,6 +615,17 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
             ("backtestDraftRuleSet", {"body": {"rule_set": v["rule_set"], "workflow": "kyc", "limit": 5}}),
             ("listRuleVariables", {"query": {"workflow": "kyc", "samples": 3}}),
             ("publishRuleSetVersion", {"path_parameters": version, "body": {"reason": "fuzzing"}}),
+            (
+                "backtestTransactions",
+                {
+                    "body": {
+                        "version": 1,  # the default scenarios, installed by the first transaction
+                        "start": (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).isoformat(),
+                        "end": dt.datetime.now(dt.UTC).isoformat(),
+                    }
+                },
+            ),
+            ("publishRuleSetVersion", {"path_parameters": version}),
             ("createRuleSet", {"body": v["rule_set"]}),
             ("listApiKeys", {}),
             ("createApiKey", {"body": {"label": "fuzz"}}),

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from arbiter.domain.transactions import QueuedTransaction
+from tests.support.tenants import make_tenant
 from tests.system.test_transactions_api import BASE, customer_count
 from tests.waiting import wait_for
 
@@ -183,3 +184,45 @@ def test_a_message_that_cannot_be_decided_goes_to_the_dead_letter_queue_and_othe
     failures = [f for poller in stack.queue_pollers for f in poller.failures]
     assert failures, "the scoring function's failures were not reported"
     assert json.dumps(failures)  # what /health shows is JSON
+
+
+def batch_status(api: httpx.Client, batch_id: str) -> dict[str, Any]:
+    response = api.get(f"/v1/transactions/batches/{batch_id}")
+    assert response.status_code == 200, response.text
+    found: dict[str, Any] = response.json()
+    return found
+
+
+def test_a_batch_status_converges_to_its_counts_with_the_failure_named_and_is_not_another_tenants(
+    tenant, stack
+):
+    api = tenant.api()
+    # omega's 25,000 transfers open one large-amount alert (the later ones join it); kappa-99 was decided alone
+    # with another amount, so the batch's copy of it can never be decided.
+    batch = [item(n, "omega", amount=25000) for n in range(3)]
+    batch += [item(10 + n, f"kappa-{n}", amount=40 + n) for n in range(46)]
+    bad = item(99, "kappa-99", amount=10)
+    assert api.post("/v1/transactions", json=bad).status_code == 200
+    batch.append({**bad, "amount": 11})
+    response = api.post("/v1/transactions/batch", json={"transactions": batch})
+    assert response.status_code == 202, response.text
+    batch_id = response.json()["batch_id"]
+
+    first = batch_status(api, batch_id)  # found at once, counting what is decided so far
+    assert first["accepted"] == 50
+    assert first["scored"] + first["failed"] <= 50
+    status = wait_for(
+        lambda: (s := batch_status(api, batch_id))["done"] and s, timeout=90, what="the batch's status done"
+    )
+    assert status["scored"] == 49
+    assert status["failed"] == 1
+    assert status["failures"][0]["transaction_id"] == bad["id"]
+    assert "amount" in status["failures"][0]["reason"]
+    assert status["decisions"]["allow"] == 46
+    assert status["decisions"]["review"] + status["decisions"]["block"] == 3
+    assert status["alerts_opened"] == 1
+    assert status["repeats"] == 0
+    assert decided(api, bad["id"])["amount"] == "10"  # the stored one untouched
+
+    assert make_tenant(stack).api().get(f"/v1/transactions/batches/{batch_id}").status_code == 404
+    assert api.get("/v1/transactions/batches/batch_unknown").status_code == 404

@@ -26,6 +26,7 @@ from arbiter.domain.monitoring import (
     Seen,
     reads_for,
 )
+from arbiter.domain.transaction_batches import Batch, BatchEntry
 from arbiter.domain.transactions import (
     Alert,
     DecidedTransaction,
@@ -35,6 +36,7 @@ from arbiter.domain.transactions import (
 )
 from arbiter.services.ports import Page
 from arbiter.services.rule_sets import CompiledRuleSets
+from arbiter.services.transaction_backtests import CustomerNow
 from tests.unit.fakes import InMemoryCases, InMemoryRuleSets
 from tests.unit.monitoring_fakes import InMemoryMonitoredEntities
 
@@ -141,6 +143,33 @@ class InMemoryTransactions:
             if t == tenant_id and d.transaction.customer_id == customer_id and d.transaction.time >= since
         ]
         return sorted(mine, key=lambda d: (d.transaction.time, d.transaction.id), reverse=True)[:limit]
+
+    def transactions_between(
+        self, tenant_id: str, start: dt.datetime, end: dt.datetime, limit: int
+    ) -> list[DecidedTransaction]:
+        mine = [
+            d
+            for (t, _), d in self.transactions.items()
+            if t == tenant_id and start <= d.transaction.time < end
+        ]
+        return sorted(mine, key=lambda d: (d.transaction.time, d.transaction.id))[:limit]
+
+    def customer_now(self, tenant_id: str, customer_id: str, before: dt.datetime) -> CustomerNow:
+        earlier = [
+            d.transaction.time
+            for (t, _), d in self.transactions.items()
+            if t == tenant_id and d.transaction.customer_id == customer_id and d.transaction.time < before
+        ]
+        onboarded = self.monitored.get((tenant_id, customer_id))
+        return CustomerNow(
+            markers={
+                (dimension, key): seen
+                for (t, customer, dimension, key), seen in self.markers.items()
+                if (t, customer) == (tenant_id, customer_id)
+            },
+            risk_level=onboarded.risk_level if onboarded else None,
+            last_before=max(earlier, default=None),
+        )
 
     def history(self, tenant_id: str, tx: Transaction) -> History:
         history = History()
@@ -269,6 +298,45 @@ class InMemoryTransactionQueue:
 
 
 @dataclass
+class InMemoryTransactionBatches:
+    """Batches and their repeat and failure entries (one per transaction id); the decided transactions come from
+    the transaction store, as the adapter reads them from the index the store writes."""
+
+    transactions: InMemoryTransactions
+    batches: dict[tuple[str, str], Batch] = field(default_factory=dict)
+    stored_entries: dict[tuple[str, str, str], BatchEntry] = field(default_factory=dict)
+
+    def create(self, batch: Batch) -> None:
+        assert (batch.tenant_id, batch.id) not in self.batches
+        self.batches[(batch.tenant_id, batch.id)] = batch
+
+    def delete(self, tenant_id: str, batch_id: str) -> None:
+        self.batches.pop((tenant_id, batch_id), None)
+
+    def get(self, tenant_id: str, batch_id: str) -> Batch | None:
+        return self.batches.get((tenant_id, batch_id))
+
+    def put_entry(self, tenant_id: str, batch_id: str, entry: BatchEntry) -> None:
+        self.stored_entries[(tenant_id, batch_id, entry.transaction_id)] = entry
+
+    def entries(self, tenant_id: str, batch_id: str) -> list[BatchEntry]:
+        found = [e for (t, b, _), e in self.stored_entries.items() if (t, b) == (tenant_id, batch_id)]
+        for (t, _), decided in self.transactions.transactions.items():
+            if t != tenant_id or decided.batch_id != batch_id:
+                continue
+            alert = self.transactions.alerts.get((t, decided.alert_id)) if decided.alert_id else None
+            effect = (
+                "none"
+                if alert is None
+                else ("opened" if alert.transaction_id == decided.transaction.id else "joined")
+            )
+            found.append(
+                BatchEntry(transaction_id=decided.transaction.id, decision=decided.decision, alert=effect)
+            )
+        return found
+
+
+@dataclass
 class MonitoringDeps:
     """The ports of the monitoring use cases, in memory: transactions, rule sets (compiled through the service's
     cache), the batch queue, and a clock tests set."""
@@ -280,6 +348,8 @@ class MonitoringDeps:
 
     def __post_init__(self) -> None:
         self.compiled_rule_sets = CompiledRuleSets(self.rule_sets)
+        self.transaction_batches = InMemoryTransactionBatches(self.transactions)
+        self.transaction_history = self.transactions
         #: The monitored index (onboarding case and risk level of approved customers), kept by a case store.
         self.cases = InMemoryCases()
         self.monitored = InMemoryMonitoredEntities(self.cases)

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from arbiter.adapters.dynamodb.round_robin import DynamoRoundRobin
     from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
     from arbiter.adapters.dynamodb.tenants import DynamoTenantRepository
+    from arbiter.adapters.dynamodb.transaction_batches import DynamoTransactionBatches
     from arbiter.adapters.dynamodb.transactions import DynamoTransactionStore
     from arbiter.adapters.dynamodb.webhooks import DynamoWebhookRepository
     from arbiter.adapters.dynamodb.workflow_versions import DynamoWorkflowVersions
@@ -170,6 +171,18 @@ class Dependencies:
         from arbiter.adapters.dynamodb.transactions import DynamoTransactionStore
 
         return DynamoTransactionStore(self.client("dynamodb"), self.settings.table_name)
+
+    @property
+    def transaction_history(self) -> DynamoTransactionStore:
+        """The stored transactions backtests read (the transaction store)."""
+        return self.transactions
+
+    @cached_property
+    def transaction_batches(self) -> DynamoTransactionBatches:
+        """Transaction batches as accepted, and what their scoring left (their status)."""
+        from arbiter.adapters.dynamodb.transaction_batches import DynamoTransactionBatches
+
+        return DynamoTransactionBatches(self.client("dynamodb"), self.settings.table_name)
 
     @cached_property
     def transaction_queue(self) -> SqsTransactionQueue:

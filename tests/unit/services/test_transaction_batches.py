@@ -1,5 +1,6 @@
 """Batches on fakes: checked whole before anything is queued, one message per transaction in order, ordering
-groups per customer, deduplication per id, and the consumer deciding them idempotently with the single path."""
+groups per customer, deduplication per batch and id, the consumer deciding them idempotently with the single path,
+and the batch's status counted once per transaction however often its message is delivered."""
 
 from __future__ import annotations
 
@@ -10,10 +11,16 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from arbiter.domain.errors import Conflict, InvalidInput, TransientError
+from arbiter.domain.errors import InvalidInput, NotFound, TransientError
 from arbiter.domain.principal import Principal
 from arbiter.domain.transactions import MAX_BATCH_TRANSACTIONS, QueuedTransaction, Transaction
-from arbiter.services.transaction_batches import accept_batch, decide_queued
+from arbiter.services.transaction_batches import (
+    MAX_RECEIVES,
+    accept_batch,
+    decide_queued,
+    get_batch_status,
+    note_undecided,
+)
 from arbiter.services.transactions import decide_transaction
 from tests.unit.transaction_fakes import MonitoringDeps
 
@@ -71,6 +78,12 @@ def test_one_customer_is_one_ordering_group_and_one_id_one_deduplication_id():
     assert first.group != other_tenant.group
     assert first.deduplication_id != same_customer.deduplication_id
     assert first.deduplication_id != other_tenant.deduplication_id
+    # The same id in another batch is another message: that batch's status must see it answered.
+    again = QueuedTransaction(tenant_id="acme", batch_id="b2", transaction=tx(1))
+    assert again.deduplication_id != first.deduplication_id
+    assert QueuedTransaction(tenant_id="acme", batch_id="b1", transaction=tx(1)).deduplication_id == (
+        first.deduplication_id
+    )
     # SQS: ids of at most 128 characters from a narrow alphabet, whatever the integrator's ids hold.
     odd = QueuedTransaction(tenant_id="acme", batch_id="b", transaction=tx("é/" * 60, customer="ü " * 100))
     for value in (odd.group, odd.deduplication_id):
@@ -95,34 +108,75 @@ def test_a_batch_with_one_bad_item_is_refused_naming_it_and_nothing_is_queued(de
     assert deps.transaction_queue.messages == []
 
 
-def test_a_queue_that_refuses_the_batch_is_an_error_for_the_caller(deps):
+def test_a_queue_that_refuses_the_batch_is_an_error_for_the_caller_and_leaves_no_batch(deps):
     deps.transaction_queue.refuse = True
     with pytest.raises(TransientError):
         accept_batch(deps, KEY, [tx(1)])
+    assert deps.transaction_batches.batches == {}
 
 
 def test_the_same_id_in_a_batch_and_alone_is_one_transaction_counted_once(deps):
     alone = decide_transaction(deps, KEY, tx(1, amount="9800"))
-    accept_batch(deps, KEY, [tx(1, amount="9800"), tx(2)])
-    accept_batch(deps, KEY, [tx(2)])  # sent again while queued: the queue drops it
-    assert len(deps.transaction_queue.messages) == 2
+    first = accept_batch(deps, KEY, [tx(1, amount="9800"), tx(2)])
+    second = accept_batch(deps, KEY, [tx(2)])  # sent again while queued: another batch's message
+    assert len(deps.transaction_queue.messages) == 3
     decided = drain(deps)
     assert decided[0] == alone
+    assert decided[2] == decided[1]
     assert decide_transaction(deps, KEY, tx(2)) == decided[1]
     assert len(deps.transactions.transactions) == 2
     customer = deps.transactions.history("acme", tx(3)).customer
     assert customer is not None
     assert customer.count == 2
+    # Each batch's status counts each of its transactions, the ones decided before it as repeats.
+    status = get_batch_status(deps, KEY, first.batch_id)
+    assert (status.scored, status.repeats, status.failed, status.done) == (2, 1, 0, True)
+    status = get_batch_status(deps, KEY, second.batch_id)
+    assert (status.scored, status.repeats, status.failed, status.done) == (1, 1, 0, True)
 
 
-def test_a_queued_transaction_that_conflicts_with_a_decided_one_fails_and_is_not_recorded(deps):
+def test_a_queued_transaction_that_conflicts_with_a_decided_one_is_a_failure_of_its_batch_not_retried(deps):
     decide_transaction(deps, KEY, tx(1, amount="100"))
-    accept_batch(deps, KEY, [tx(1, amount="200")])
-    with pytest.raises(Conflict):
-        drain(deps)
+    accepted = accept_batch(deps, KEY, [tx(1, amount="200"), tx(2)])
+    assert drain(deps)[0] is None  # acknowledged: retrying could never decide it
     stored = deps.transactions.get("acme", "tx-1")
     assert stored is not None
     assert stored.transaction.amount == Decimal("100")
+    status = get_batch_status(deps, KEY, accepted.batch_id)
+    assert (status.scored, status.failed, status.done) == (1, 1, True)
+    assert status.failures[0].transaction_id == "tx-1"
+    assert "amount" in status.failures[0].reason
+
+
+def test_a_batch_status_counts_redelivered_messages_once(deps):
+    # cust-big's 25,000 EUR transfers trip the large-amount scenario: the first opens an alert, the next join it.
+    batch = [tx(n, customer="cust-big", amount="25000") for n in range(3)] + [tx(n) for n in range(3, 8)]
+    accepted = accept_batch(deps, KEY, batch)
+    messages = deps.transaction_queue.receive()
+    half = [decide_queued(deps, m.model_dump_json()) for m in messages[:4]]
+    status = get_batch_status(deps, KEY, accepted.batch_id)
+    assert (status.accepted, status.scored, status.done) == (8, 4, False)
+    # The queue delivers at least once: everything again (the first four a second time), then all once more.
+    for _ in range(2):
+        for message in messages:
+            decide_queued(deps, message.model_dump_json())
+    status = get_batch_status(deps, KEY, accepted.batch_id)
+    assert (status.scored, status.repeats, status.failed, status.done) == (8, 0, 0, True)
+    assert sum(status.decisions.values()) == 8
+    big = [d for d in half if d is not None and d.transaction.customer_id == "cust-big"]
+    assert {d.decision for d in big} <= {"review", "block"}
+    assert status.decisions["allow"] == 5
+    assert status.alerts_opened == 1  # one open alert per customer and scenario: the others joined it
+    assert len(deps.transactions.alerts) == 1
+
+
+def test_another_tenants_batch_is_not_found(deps):
+    accepted = accept_batch(deps, KEY, [tx(1)])
+    other = Principal(kind="integrator", tenant_id="globex", id="key_2")
+    with pytest.raises(NotFound):
+        get_batch_status(deps, other, accepted.batch_id)
+    with pytest.raises(NotFound):
+        get_batch_status(deps, KEY, "batch_unknown")
 
 
 def test_a_message_that_is_not_a_queued_transaction_raises(deps):
@@ -138,3 +192,30 @@ def test_a_queued_transaction_is_decided_for_the_tenant_that_sent_it(deps):
     drain(deps)
     assert deps.transactions.get("globex", "tx-1") is not None
     assert deps.transactions.get("acme", "tx-1") is None
+
+
+def test_a_message_failing_on_its_last_delivery_is_a_named_failure_of_its_batch_until_decided(deps):
+    accepted = accept_batch(deps, KEY, [tx(1), tx(2)])
+    first, second = deps.transaction_queue.receive()
+    decide_queued(deps, second.model_dump_json())
+    error = TransientError("the history kept changing")
+    for receives in range(1, MAX_RECEIVES):
+        assert not note_undecided(deps, first.model_dump_json(), error, receives)
+    assert not get_batch_status(deps, KEY, accepted.batch_id).done
+    assert note_undecided(deps, first.model_dump_json(), error, MAX_RECEIVES)
+    assert not note_undecided(deps, "not a queued transaction", error, MAX_RECEIVES)
+    status = get_batch_status(deps, KEY, accepted.batch_id)
+    assert (status.scored, status.failed, status.done) == (1, 1, True)
+    assert "TransientError: the history kept changing" in status.failures[0].reason
+    # Sent back from the dead-letter queue and decided: the decision outranks the failure.
+    decide_queued(deps, first.model_dump_json())
+    status = get_batch_status(deps, KEY, accepted.batch_id)
+    assert (status.scored, status.failed, status.done) == (2, 0, True)
+
+
+def test_the_last_delivery_is_the_queues_max_receive_count():
+    from arbiter_local.cfn import load_template
+    from arbiter_local.stack import PROJECT_ROOT
+
+    queue = load_template(PROJECT_ROOT / "template.yaml").resources["TransactionsQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == MAX_RECEIVES

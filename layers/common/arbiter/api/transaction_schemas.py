@@ -200,6 +200,31 @@ class BatchAcceptedView(BaseModel):
     accepted: int
 
 
+class BatchFailureView(BaseModel):
+    transaction_id: str
+    reason: str = Field(description="Why it cannot be decided (it is not retried)")
+
+
+class BatchStatusView(BaseModel):
+    """How far a batch's scoring went. Counted from one entry per transaction id: a message delivered twice is
+    counted once. Read from an index: a transaction decided a moment ago may show a moment later."""
+
+    batch_id: str
+    created_at: dt.datetime
+    accepted: int
+    scored: int = Field(description="Transactions decided (repeats included)")
+    decisions: dict[Literal["allow", "review", "block"], int]
+    repeats: int = Field(description="Ids decided before this batch: answered with their stored decision")
+    alerts_opened: int = Field(
+        description="Alerts this batch's transactions opened (joining an open one is none)"
+    )
+    failed: int
+    failures: list[BatchFailureView] = Field(
+        description="The failures with their reasons (at most 100 listed)"
+    )
+    done: bool = Field(description="Every accepted transaction is decided or failed")
+
+
 class HitView(BaseModel):
     """A scenario that hit, with the values it read."""
 

@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from arbiter.api.openapi import responses
 from arbiter.api.transaction_schemas import (
     BatchAcceptedView,
+    BatchStatusView,
     TransactionBatchRequest,
     TransactionDecisionView,
     TransactionRequest,
@@ -61,6 +62,18 @@ def transactions_router(
         return Response(
             status_code=202, content_type="application/json", body=BatchAcceptedView(**accepted.model_dump())
         )
+
+    @router.get(
+        "/v1/transactions/batches/<batch_id>",
+        summary="How far a batch's scoring went (decisions by kind, alerts opened, failures, done)",
+        operation_id="getTransactionBatch",
+        tags=tags,
+        responses=responses(404),
+    )
+    def batch_status(batch_id: str) -> BatchStatusView:
+        principal, _tenant = caller()
+        status = transaction_batches.get_batch_status(deps(), principal, batch_id)
+        return BatchStatusView.model_validate(status.model_dump())
 
     @router.get(
         "/v1/transactions/<transaction_id>",

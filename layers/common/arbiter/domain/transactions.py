@@ -129,6 +129,8 @@ class DecidedTransaction(BaseModel):
     rule_set: MonitoringRuleSet
     alert_id: str | None = None
     decided_at: dt.datetime
+    #: The batch it was accepted in (None: sent alone to `POST /v1/transactions`).
+    batch_id: str | None = None
 
 
 def decision_of(recommendation: str) -> Decision:
@@ -253,8 +255,11 @@ class QueuedTransaction(BaseModel):
 
     @property
     def deduplication_id(self) -> str:
-        """The same transaction id of the same tenant is one message (within the queue's deduplication window)."""
-        return _digest(f"{self.tenant_id}\x00{self.transaction.id}")
+        """The same transaction id in the same batch is one message (within the queue's deduplication window).
+
+        Per batch, not per id alone: a batch that repeats an id decided or queued by another one still gets its
+        message, answered with the stored decision, so the batch's status can count it and finish."""
+        return _digest(f"{self.tenant_id}\x00{self.batch_id}\x00{self.transaction.id}")
 
 
 def _digest(text: str) -> str:

@@ -5,6 +5,11 @@ queued), then every transaction becomes one message of a FIFO queue: grouped by 
 customer's transactions are decided one after the other in the order sent, and deduplicated by tenant and
 transaction id. The consumer decides each message with `decide_transaction`, which is idempotent per id: the
 same transaction sent again (in a batch or alone) stays one transaction, counted once.
+
+A batch's status (`batch_status`) is counted from one entry per transaction id: the decided transaction itself
+(the store indexes it under its batch), a repeat entry when the id was decided before the batch, a failure entry
+when it can never be decided (another body under a decided id). Redelivered messages rewrite the same entries,
+so nothing is counted twice (docs/ARCHITECTURE.md, "Batch status", says what it costs).
 """
 
 from __future__ import annotations
@@ -14,8 +19,9 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
-from arbiter.domain.errors import InvalidInput
+from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound
 from arbiter.domain.principal import Principal
+from arbiter.domain.transaction_batches import Batch, BatchEntry, BatchStatus, batch_status
 from arbiter.domain.transactions import (
     MAX_BATCH_TRANSACTIONS,
     DecidedTransaction,
@@ -25,7 +31,20 @@ from arbiter.domain.transactions import (
 )
 from arbiter.services.transactions import CLOCK_SKEW, TransactionDeps, decide_transaction
 
-__all__ = ["BatchAccepted", "BatchDeps", "TransactionQueue", "accept_batch", "decide_queued"]
+__all__ = [
+    "BatchAccepted",
+    "BatchDeps",
+    "BatchStore",
+    "TransactionQueue",
+    "accept_batch",
+    "decide_queued",
+    "get_batch_status",
+    "note_undecided",
+]
+
+#: Deliveries of one message before the queue moves it to the dead-letter queue (template.yaml: TransactionsQueue's
+#: `maxReceiveCount`; a template test holds them equal).
+MAX_RECEIVES = 5
 
 
 class TransactionQueue(Protocol):
@@ -36,11 +55,33 @@ class TransactionQueue(Protocol):
         accepted and dropped by the queue."""
 
 
+class BatchStore(Protocol):
+    """Batches as accepted, and the entries their scoring leaves."""
+
+    def create(self, batch: Batch) -> None:
+        """Record a new batch."""
+
+    def delete(self, tenant_id: str, batch_id: str) -> None:
+        """Forget a batch none of whose transactions were queued."""
+
+    def get(self, tenant_id: str, batch_id: str) -> Batch | None:
+        """The batch, or None (also for another tenant's)."""
+
+    def entries(self, tenant_id: str, batch_id: str) -> list[BatchEntry]:
+        """Its entries: its decided transactions (as the transaction store recorded them with their batch id),
+        its repeats and its failures."""
+
+    def put_entry(self, tenant_id: str, batch_id: str, entry: BatchEntry) -> None:
+        """Record a repeat or a failure (written over the same transaction's entry, if any)."""
+
+
 class BatchDeps(TransactionDeps, Protocol):
-    """The monitoring ports plus the queue."""
+    """The monitoring ports plus the queue and the batches."""
 
     @property
     def transaction_queue(self) -> TransactionQueue: ...
+    @property
+    def transaction_batches(self) -> BatchStore: ...
 
 
 class BatchAccepted(BaseModel):
@@ -77,21 +118,75 @@ def _checked(deps: TransactionDeps, transactions: Sequence[Transaction]) -> None
 def accept_batch(deps: BatchDeps, principal: Principal, transactions: Sequence[Transaction]) -> BatchAccepted:
     """Check every transaction, then queue them all to be decided; nothing is queued when one is refused."""
     _checked(deps, transactions)
-    batch_id = new_batch_id()
-    deps.transaction_queue.enqueue(
-        [
-            QueuedTransaction(tenant_id=principal.tenant_id, batch_id=batch_id, transaction=tx)
-            for tx in transactions
-        ]
+    batch = Batch(
+        tenant_id=principal.tenant_id, id=new_batch_id(), accepted=len(transactions), created_at=deps.now()
     )
-    return BatchAccepted(batch_id=batch_id, accepted=len(transactions))
+    # Recorded first: a status asked for as soon as the answer arrives finds the batch.
+    deps.transaction_batches.create(batch)
+    try:
+        deps.transaction_queue.enqueue(
+            [
+                QueuedTransaction(tenant_id=principal.tenant_id, batch_id=batch.id, transaction=tx)
+                for tx in transactions
+            ]
+        )
+    except Exception:
+        deps.transaction_batches.delete(batch.tenant_id, batch.id)
+        raise
+    return BatchAccepted(batch_id=batch.id, accepted=batch.accepted)
 
 
-def decide_queued(deps: TransactionDeps, body: str) -> DecidedTransaction:
-    """Decide one queued transaction (a message's body) for the tenant that sent it.
+def decide_queued(deps: BatchDeps, body: str) -> DecidedTransaction | None:
+    """Decide one queued transaction (a message's body) for the tenant that sent it; None when it can never be
+    decided (recorded as the batch's failure, with why, and not retried).
 
-    A body that is not a queued transaction raises (pydantic's ValidationError): retried, then kept in the
-    dead-letter queue, never dropped."""
+    A body that is not a queued transaction raises (pydantic's ValidationError), and so does a passing failure:
+    retried, then kept in the dead-letter queue, never dropped."""
     queued = QueuedTransaction.model_validate_json(body)
     integrator = Principal(kind="integrator", tenant_id=queued.tenant_id, id=f"batch:{queued.batch_id}")
-    return decide_transaction(deps, integrator, queued.transaction)
+    try:
+        decided = decide_transaction(deps, integrator, queued.transaction, batch_id=queued.batch_id)
+    except ConcurrentUpdate:
+        raise  # passing: the history kept moving; the queue retries it
+    except (Conflict, InvalidInput) as refused:
+        # Permanent: another body under a decided id, or a transaction that cannot be decided as sent. Retrying
+        # would only hold back the customer's later transactions (one ordering group) until the dead-letter queue.
+        deps.transaction_batches.put_entry(
+            queued.tenant_id,
+            queued.batch_id,
+            BatchEntry(transaction_id=queued.transaction.id, reason=str(refused)),
+        )
+        return None
+    if decided.batch_id != queued.batch_id:
+        # Decided before this batch (alone or in another one): the batch gets the stored decision, counted here.
+        deps.transaction_batches.put_entry(
+            queued.tenant_id,
+            queued.batch_id,
+            BatchEntry(transaction_id=decided.transaction.id, decision=decided.decision, repeat=True),
+        )
+    return decided
+
+
+def note_undecided(deps: BatchDeps, body: str, error: Exception, receives: int) -> bool:
+    """On a message's last delivery (`receives` of MAX_RECEIVES) that failed again: its batch's failure entry, so the
+    batch's status names it and can finish; True when one was written. The message still goes to the dead-letter
+    queue; sent back and decided, the decision outranks the failure."""
+    if receives < MAX_RECEIVES:
+        return False
+    try:
+        queued = QueuedTransaction.model_validate_json(body)
+    except ValueError:
+        return False  # not a queued transaction: no batch to tell
+    reason = f"not decided after {receives} attempts ({type(error).__name__}: {error}); kept in the dead-letter queue"
+    deps.transaction_batches.put_entry(
+        queued.tenant_id, queued.batch_id, BatchEntry(transaction_id=queued.transaction.id, reason=reason)
+    )
+    return True
+
+
+def get_batch_status(deps: BatchDeps, principal: Principal, batch_id: str) -> BatchStatus:
+    """How far the caller's batch went, or NotFound (also for another tenant's)."""
+    batch = deps.transaction_batches.get(principal.tenant_id, batch_id)
+    if batch is None:
+        raise NotFound(f"batch {batch_id} not found", batch_id=batch_id)
+    return batch_status(batch, deps.transaction_batches.entries(principal.tenant_id, batch_id))

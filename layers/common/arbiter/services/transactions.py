@@ -280,7 +280,11 @@ def _alert_for(
 
 
 def _decide(
-    deps: TransactionDeps, tenant_id: str, tx: Transaction, rule_set: MonitoringRuleSet
+    deps: TransactionDeps,
+    tenant_id: str,
+    tx: Transaction,
+    rule_set: MonitoringRuleSet,
+    batch_id: str | None,
 ) -> DecidedTransaction:
     history = deps.transactions.history(tenant_id, tx)
     rules = deps.compiled_rule_sets.get(tenant_id, rule_set.id, rule_set.version)
@@ -295,6 +299,7 @@ def _decide(
         errors=evaluation.errors,
         rule_set=rule_set,
         decided_at=deps.now(),
+        batch_id=batch_id,
     )
     alert = None
     events: list[ArbiterEvent] = []
@@ -338,15 +343,18 @@ def _review_volume(deps: TransactionDeps, tenant_id: str, tx: Transaction, volum
     )
 
 
-def decide_transaction(deps: TransactionDeps, principal: Principal, tx: Transaction) -> DecidedTransaction:
-    """Decide `tx` for the caller's tenant (or answer the decision stored for its id)."""
+def decide_transaction(
+    deps: TransactionDeps, principal: Principal, tx: Transaction, batch_id: str | None = None
+) -> DecidedTransaction:
+    """Decide `tx` for the caller's tenant (or answer the decision stored for its id); `batch_id` is the batch
+    it came in, recorded with a new decision."""
     tenant_id = principal.tenant_id
     if tx.time > deps.now() + CLOCK_SKEW:
         raise InvalidInput("time is in the future", path="time")
     for _ in range(MAX_ATTEMPTS):
         rule_set = pin_monitoring_rule_set(deps, tenant_id)
         try:
-            return _decide(deps, tenant_id, tx, rule_set)
+            return _decide(deps, tenant_id, tx, rule_set, batch_id)
         except ConcurrentUpdate:
             # The id is already recorded (a repeat: answered with what is stored), or the history moved: again.
             stored = deps.transactions.get(tenant_id, tx.id)

@@ -25,6 +25,8 @@ r"""The table's key layout, in one place. Every key of tenant data starts with t
 | delivery attempt | `TENANT#{t}#DELIVERY#{id}` | `ATTEMPT#{round}#{number}` |
 | delivery outbox event | `TENANT#{t}#DELIVERY#{id}` | `EVENT#{time}#{id}` |
 | transaction (its decision; the idempotency marker of its id) | `TENANT#{t}#TX#{id}` | `TX` |
+| transaction batch (as accepted) | `TENANT#{t}#BATCH#{batch}` | `BATCH` |
+| a batch's repeat or failure (one per transaction id) | `TENANT#{t}#BATCH#{batch}` | `TX#{transaction id}` |
 | customer's transaction bucket (expires) | `TENANT#{t}#CUSTOMER#{customer}` | `B#C#{M\|H\|D}#{bucket start}` |
 | customer + counterparty daily bucket (expires) | `TENANT#{t}#CUSTOMER#{customer}` | `B#P#{counterparty key}#D#{day}` |
 | customer + counterparty country daily bucket (expires) | `TENANT#{t}#CUSTOMER#{customer}` | `B#K#{country}#D#{day}` |
@@ -47,6 +49,8 @@ Index keys on a case item (see template.yaml for the indexes):
 | ByTenant (rule sets) | `T#{t}#RULESET` | `{rule set id}` |
 | ByTenant (alerts) | `T#{t}#ALERT` | `{created}#{alert}` |
 | ByEntity (a customer's transactions) | `T#{t}#CUSTTX#{customer}` | `{time}#{transaction}` |
+| ByWorkflow (a tenant's transactions of a day, keys only: backtests) | `T#{t}#TXDAY#{day}` | `{time}#{transaction}` |
+| ByStatus (a batch's decided transactions, keys only) | `T#{t}#BATCH#{batch}` | `{decision}#{O\|J\|N}#{transaction}` |
 | ByTenant (a case's collection links) | `T#{t}#COLLECTLINK#{case}` | `{created}#{link}` |
 | ByAuditDay (cases whose audit chain moved that day) | `{date}#{shard}` | `pk` (the case's table key) |
 
@@ -86,6 +90,8 @@ DELIVERY_SK = "DELIVERY"
 ATTEMPT_PREFIX = "ATTEMPT#"
 COUNTER_SHARDS = 8
 TRANSACTION_SK = "TX"
+BATCH_SK = "BATCH"
+BATCH_ENTRY_PREFIX = "TX#"
 ALERT_SK = "ALERT"
 BUCKET_PREFIX = "B#"
 SEEN_PREFIX = "SEEN#"
@@ -249,3 +255,18 @@ def customer_transactions_index_pk(tenant_id: str, customer_id: str) -> str:
 
 def alert_pk(tenant_id: str, alert_id: str) -> str:
     return f"TENANT#{tenant_id}#ALERT#{alert_id}"
+
+
+def batch_pk(tenant_id: str, batch_id: str) -> str:
+    """The partition of a transaction batch: the batch and its repeat and failure entries."""
+    return f"TENANT#{tenant_id}#BATCH#{batch_id}"
+
+
+def batch_index_pk(tenant_id: str, batch_id: str) -> str:
+    """ByStatus partition of a batch's decided transactions."""
+    return f"T#{tenant_id}#BATCH#{batch_id}"
+
+
+def transaction_day_index_pk(tenant_id: str, day: str) -> str:
+    """ByWorkflow partition of a tenant's transactions whose time is on `day` (`2026-12-06`, UTC)."""
+    return f"T#{tenant_id}#TXDAY#{day}"

@@ -16,7 +16,7 @@ import binascii
 import datetime as dt
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -30,6 +30,7 @@ from arbiter.domain.monitoring import (
     BucketRange,
     BucketUpdate,
     CurrencyTotals,
+    Dimension,
     History,
     MarkerUpdate,
     Seen,
@@ -37,6 +38,7 @@ from arbiter.domain.monitoring import (
 )
 from arbiter.domain.transactions import Alert, DecidedTransaction, Transaction, counterparty_key
 from arbiter.services.ports import Page
+from arbiter.services.transaction_backtests import CustomerNow
 
 __all__ = ["DynamoTransactionStore", "TransactionExists"]
 
@@ -87,6 +89,22 @@ def _item(values: dict[str, Any]) -> dict[str, Any]:
 def _values(item: dict[str, Any]) -> dict[str, Any]:
     # Not `items.from_item`: amounts stay Decimal here, exactly as counted.
     return {k: _deserialize(v) for k, v in item.items()}
+
+
+def _day(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%d")
+
+
+def _batch_index(decided: DecidedTransaction, alert: Alert | None) -> dict[str, str]:
+    """ByStatus keys of a transaction decided in a batch: its decision and what it did to an alert (Opened one,
+    Joined one, None) in the sort key, so the batch's status is counted from the index's keys alone."""
+    if decided.batch_id is None:
+        return {}
+    effect = "N" if alert is None else ("O" if alert.transaction_count == 1 else "J")
+    return {
+        "status_pk": keys.batch_index_pk(decided.tenant_id, decided.batch_id),
+        "status_sk": f"{decided.decision}#{effect}#{decided.transaction.id}",
+    }
 
 
 def _epoch(at: dt.datetime) -> int:
@@ -253,6 +271,11 @@ class DynamoTransactionStore:
                             "data": decided.model_dump_json(),
                             "entity_pk": keys.customer_transactions_index_pk(tenant_id, tx.customer_id),
                             "entity_sk": f"{keys.timestamp(tx.time)}#{tx.id}",
+                            # Keys-only indexes (one write unit each): the tenant's transactions by day, for
+                            # backtests, and a batch's decided transactions, for its status.
+                            "workflow_pk": keys.transaction_day_index_pk(tenant_id, _day(tx.time)),
+                            "workflow_sk": f"{keys.timestamp(tx.time)}#{tx.id}",
+                            **_batch_index(decided, alert),
                         }
                     ),
                     "ConditionExpression": "attribute_not_exists(pk)",
@@ -440,23 +463,7 @@ class DynamoTransactionStore:
         links = self._query_prefix(keys.alert_pk(tenant_id, alert_id), "TX#", limit=limit)
         ordered = sorted((_values(i) for i in links), key=lambda v: (v.get("at", ""), v["transaction_id"]))
         ids = [v["transaction_id"] for v in ordered]
-        found: dict[str, DecidedTransaction] = {}
-        for chunk in (ids[i : i + 100] for i in range(0, len(ids), 100)):
-            request = {
-                self._table: {
-                    "Keys": [
-                        _item({"pk": keys.transaction_pk(tenant_id, tid), "sk": keys.TRANSACTION_SK})
-                        for tid in chunk
-                    ]
-                }
-            }
-            while request:
-                response = self._client.batch_get_item(RequestItems=request)
-                for item in response.get("Responses", {}).get(self._table, []):
-                    decided = DecidedTransaction.model_validate_json(_values(item)["data"])
-                    found[decided.transaction.id] = decided
-                request = response.get("UnprocessedKeys") or {}
-        return [found[tid] for tid in ids if tid in found]
+        return self.get_many(tenant_id, ids)
 
     def customer_transactions(
         self, tenant_id: str, customer_id: str, since: dt.datetime, limit: int
@@ -486,6 +493,92 @@ class DynamoTransactionStore:
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
             request["Limit"] = limit - len(found)
         return found[:limit]
+
+    # ------------------------------------------------------------------------------------ backtests' reads
+    def transactions_between(
+        self, tenant_id: str, start: dt.datetime, end: dt.datetime, limit: int
+    ) -> list[DecidedTransaction]:
+        """The tenant's transactions of [start, end), oldest first: the keys-only ByWorkflow partition of each day
+        (`sk BETWEEN` the two times: one at exactly `end` sorts after it), then the items by BatchGetItem."""
+        ids: list[str] = []
+        day = start.astimezone(dt.UTC).date()
+        while day <= end.astimezone(dt.UTC).date() and len(ids) < limit:
+            request: dict[str, Any] = {
+                "TableName": self._table,
+                "IndexName": "ByWorkflow",
+                "KeyConditionExpression": "workflow_pk = :p AND workflow_sk BETWEEN :a AND :b",
+                "ExpressionAttributeValues": _item(
+                    {
+                        ":p": keys.transaction_day_index_pk(tenant_id, day.isoformat()),
+                        ":a": keys.timestamp(start),
+                        ":b": keys.timestamp(end),
+                    }
+                ),
+            }
+            while len(ids) < limit:
+                request["Limit"] = limit - len(ids)
+                response = self._client.query(**request)
+                ids += [_values(i)["workflow_sk"].split("#", 1)[1] for i in response.get("Items", [])]
+                if "LastEvaluatedKey" not in response:
+                    break
+                request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            day += dt.timedelta(days=1)
+        return self.get_many(tenant_id, ids[:limit])
+
+    def customer_now(self, tenant_id: str, customer_id: str, before: dt.datetime) -> CustomerNow:
+        """The customer's markers (one Query of its `SEEN#` items), its monitored record's risk level, and its
+        newest transaction before `before` (ByEntity, one item)."""
+        pk = keys.customer_pk(tenant_id, customer_id)
+        found = CustomerNow()
+        codes = {code: cast(Dimension, dimension) for dimension, code in keys.DIMENSION_CODES.items()}
+        for values in map(_values, self._query_prefix(pk, keys.SEEN_PREFIX, limit=None)):
+            code, _, key = values["sk"][len(keys.SEEN_PREFIX) :].partition("#")
+            seen = _seen(values)
+            if seen is not None and code in codes:
+                found.markers[(codes[code], key or customer_id)] = seen
+        monitored = self._client.get_item(
+            TableName=self._table, Key=_item({"pk": keys.monitored_pk(tenant_id), "sk": customer_id})
+        ).get("Item")
+        if monitored:
+            found.risk_level = json.loads(_values(monitored)["data"]).get("risk_level")
+        response = self._client.query(
+            TableName=self._table,
+            IndexName="ByEntity",
+            KeyConditionExpression="entity_pk = :p AND entity_sk < :before",
+            ExpressionAttributeValues=_item(
+                {
+                    ":p": keys.customer_transactions_index_pk(tenant_id, customer_id),
+                    ":before": keys.timestamp(before),
+                }
+            ),
+            ScanIndexForward=False,
+            Limit=1,
+        )
+        for item in response.get("Items", []):
+            found.last_before = dt.datetime.strptime(
+                _values(item)["entity_sk"].split("#", 1)[0], "%Y-%m-%dT%H:%M:%S.%fZ"
+            ).replace(tzinfo=dt.UTC)
+        return found
+
+    def get_many(self, tenant_id: str, ids: list[str]) -> list[DecidedTransaction]:
+        """The transactions of `ids`, in that order (BatchGetItem, 100 a call)."""
+        found: dict[str, DecidedTransaction] = {}
+        for chunk in (ids[i : i + 100] for i in range(0, len(ids), 100)):
+            request = {
+                self._table: {
+                    "Keys": [
+                        _item({"pk": keys.transaction_pk(tenant_id, tid), "sk": keys.TRANSACTION_SK})
+                        for tid in chunk
+                    ]
+                }
+            }
+            while request:
+                response = self._client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self._table, []):
+                    decided = DecidedTransaction.model_validate_json(_values(item)["data"])
+                    found[decided.transaction.id] = decided
+                request = response.get("UnprocessedKeys") or {}
+        return [found[tid] for tid in ids if tid in found]
 
     def _query_prefix(self, pk: str, prefix: str, limit: int | None) -> list[dict[str, Any]]:
         request: dict[str, Any] = {

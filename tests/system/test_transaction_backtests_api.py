@@ -1,0 +1,77 @@
+"""Monitoring backtests over HTTP on the local stack: transactions decided through the API, a stricter version
+saved by an admin (not published), and the backtest reporting the decisions it changes, the alerts it would open,
+and every transaction reproduced by its own version; refused to non-admins, bounded, nothing written."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from arbiter.services.transactions import default_scenarios
+from tests.system.test_transactions_api import BASE, body, decide, stored_items
+
+
+def stricter(threshold: int) -> dict[str, Any]:
+    draft = default_scenarios().model_dump(mode="json")
+    for rule in draft["rules"]:
+        if rule["id"] == "large-amount":
+            rule["condition"] = {">=": [{"var": "tx.amount"}, threshold]}
+            rule["outcome"] = "review"
+            rule["score"] = 60
+    return draft
+
+
+def test_a_backtest_of_a_stricter_version_reports_the_decisions_it_changes(tenant):
+    api = tenant.api()
+    amounts = [120, 2500, 40, 3100, 900, 2600, 80, 12000]
+    decided = [
+        decide(api, body(n, amount, minutes=10 * n, customer={"id": f"bt-{n % 3}"}))
+        for n, amount in enumerate(amounts)
+    ]
+    # One late: decided last, timed before the others.
+    decided.append(decide(api, body("late", 2700, minutes=-30, customer={"id": "bt-0"})))
+    assert [d["decision"] for d in decided].count("allow") == 8
+    admin = tenant.reviewer("admin")
+    saved = admin.post("/v1/admin/rule-sets", json=stricter(2000))
+    assert saved.status_code == 201, saved.text
+    version = saved.json()["version"]
+    assert version == decided[0]["rule_set"]["version"] + 1
+    items_before = len(stored_items(tenant))
+
+    window = {
+        "start": (BASE - dt.timedelta(hours=1)).isoformat(),
+        "end": (BASE + dt.timedelta(hours=3)).isoformat(),
+    }
+    response = admin.post("/v1/admin/transactions/backtest", json={"version": version, **window})
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["transactions"] == 9
+    assert result["reproduced"] == 9
+    assert result["before"] == {"allow": 8, "review": 1, "block": 0}
+    assert result["changed"] == 4
+    assert result["changes"] == {"allow→review": 4}
+    assert {c["id"] for c in result["changed_transactions"]} == {"tx-1", "tx-3", "tx-5", "tx-late"}
+    assert all("large-amount" in c["hits"] for c in result["changed_transactions"])
+    # One large-amount alert per customer: bt-0 (tx-3, then tx-late), bt-1 (tx-1, then tx-7), bt-2 (tx-5).
+    large = {a["customer_id"]: a for a in result["alerts"] if a["scenario"] == "large-amount"}
+    assert set(large) == {"bt-0", "bt-1", "bt-2"}
+    assert large["bt-0"]["transactions"] == 2
+    assert len(stored_items(tenant)) == items_before  # nothing written
+
+    # The same as a draft (not saved) gives the same answer.
+    draft = admin.post("/v1/admin/transactions/backtest", json={"rule_set": stricter(2000), **window})
+    assert draft.status_code == 200, draft.text
+    assert draft.json()["changes"] == result["changes"]
+
+    assert (
+        tenant.reviewer("senior")
+        .post("/v1/admin/transactions/backtest", json={"version": version, **window})
+        .status_code
+        == 403
+    )
+    refused = admin.post(
+        "/v1/admin/transactions/backtest",
+        json={"version": version, "start": window["end"], "end": window["start"]},
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["path"] == "end"
