@@ -103,13 +103,14 @@ def test_an_id_that_expired_is_asked_for_again_by_a_review_case_through_a_link(t
     types = [e["detail-type"] for e in bus_events.for_case(case_id)]
     assert {"entity.review_due", "case.revision_requested", "collection.revision_requested"} <= set(types)
 
-    # Any link of the case opens the same journey (the one Arbiter issued reaches the applicant by its event).
+    # Any link of the case opens the same journey (the one Arbiter issued is e-mailed where the tenant sends e-mail).
     token = api.post(f"/v1/cases/{case_id}/collection-links", json={}).json()["token"]
     person = applicant(stack, token)
     journey = person.get("/v1/collection/journey").json()
     assert journey["revision"] == {
         "reason": f"passport expired on {yesterday.isoformat()}",
         "documents": ["id_front"],
+        "fields": [],
         "steps": [],
     }
     assert journey["uploaded"] == []
