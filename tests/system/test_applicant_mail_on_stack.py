@@ -5,12 +5,12 @@ a new link, and resubmitting resumes the workflow."""
 from __future__ import annotations
 
 import itertools
-import logging
 
 import httpx
 
 from arbiter_local.stack import DEMO_EMAIL_DOMAIN
 from tests.support.documents import jpeg, post_upload
+from tests.support.logs import EveryLog
 from tests.waiting import wait_for
 
 SENDER = f"applications@{DEMO_EMAIL_DOMAIN}"
@@ -149,36 +149,13 @@ def test_a_revision_naming_fields_opens_only_their_steps_and_is_emailed(tenant):
     assert "address.postal_code" in history
 
 
-class EveryRecord(logging.Handler):
-    """Every log record of every logger in the process (the stack's functions run in it), with its extra fields."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.lines: list[str] = []
-        self.loggers = [logging.getLogger()] + [
-            lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)
-        ]
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(f"{record.getMessage()} {record.__dict__!r}")
-
-    def __enter__(self) -> EveryRecord:
-        for logger in self.loggers:
-            logger.addHandler(self)
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        for logger in self.loggers:
-            logger.removeHandler(self)
-
-
 def test_a_message_ses_refuses_leaves_the_link_and_is_in_the_history_and_no_log_holds_the_link(tenant, capfd):
     api = tenant.api()
     case_id = collecting_case(api)
     tenant.set_settings(
         collection_email={"sender": "applications@unverified.example"}
     )  # not the stack's identity
-    with EveryRecord() as logs:
+    with EveryLog() as logs:
         created = api.post(f"/v1/cases/{case_id}/collection-links", json={"email": "ada@lovelace.example"})
         assert created.status_code == 201, created.text
         assert created.json()["email"] == "failed"
@@ -188,7 +165,7 @@ def test_a_message_ses_refuses_leaves_the_link_and_is_in_the_history_and_no_log_
         sent = api.post(f"/v1/cases/{case_id}/collection-links", json={"email": "ada@lovelace.example"})
         assert sent.json()["email"] == "sent"
     logged = capfd.readouterr()
-    everything = "\n".join(logs.lines) + logged.out + logged.err
+    everything = logs.text + logged.out + logged.err
     assert "collection e-mail not sent" in everything  # the refusal was logged…
     for link in (token, sent.json()["token"]):
         assert link[4:] not in everything  # …and neither link, sent or not

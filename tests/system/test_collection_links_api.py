@@ -4,8 +4,8 @@ tokens are no API key anywhere else, and never reach a log."""
 from __future__ import annotations
 
 import itertools
-import logging
 
+from tests.support.logs import EveryLog
 from tests.support.tenants import make_tenant
 from tests.waiting import wait_for
 
@@ -17,33 +17,6 @@ def collecting_case(api) -> str:
     assert response.status_code == 202, response.text
     assert response.json()["state"] == "collecting"
     return response.json()["id"]
-
-
-class EveryLog(logging.Handler):
-    """Every record of every logger the stack's functions created, formatted and with its extra fields."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.lines: list[str] = []
-        self.loggers = [logging.getLogger()] + [
-            lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)
-        ]
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(f"{record.getMessage()} {record.__dict__!r}")
-
-    def __enter__(self) -> EveryLog:
-        for logger in self.loggers:
-            logger.addHandler(self)
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        for logger in self.loggers:
-            logger.removeHandler(self)
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
 
 
 def test_a_link_is_sent_listed_and_revoked_and_its_token_never_logged(tenant, capfd):
