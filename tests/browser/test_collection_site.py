@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.cases import submitted_application
 from tests.browser.conftest import ROOT
 from tests.support.documents import pdf, png
 from tests.support.reviewers import create_reviewer
@@ -228,38 +229,8 @@ def test_a_bad_link_opens_a_page_saying_so(open_browser, stack, collection_site,
 def test_a_revision_opens_only_the_document_sent_back_with_the_reason(
     open_browser, stack, tenant, collection_site
 ):
-    import httpx
-
-    from tests.support.documents import post_upload
-
     api = tenant.api()
-    entity = {"type": "individual", "id": f"p-{secrets.token_hex(4)}", "individual": {"first_name": "Ada"}}
-    started = api.post("/v1/cases", json={"workflow": "kyc", "entity": entity, "collect": True})
-    assert started.status_code == 202, started.text
-    case_id, url = started.json()["id"], started.json()["collection"]["url"]
-    applicant = httpx.Client(
-        base_url=stack.api_url, headers={"Authorization": f"Bearer {url.split('#')[1]}"}, timeout=30
-    )
-    personal = {
-        "first_name": "Ada",
-        "last_name": "King",
-        "date_of_birth": "1985-12-10",
-        "nationality": "GB",
-        "id_document_type": "passport",
-    }
-    home = {"line1": "12 St James's Square", "city": "London", "postal_code": "SW1Y 4JH", "country": "GB"}
-    for step, data in (("personal_details", personal), ("address", home), ("id_documents", {})):
-        assert applicant.put(f"/v1/collection/steps/{step}", json=data).status_code == 200
-    declared = applicant.post(
-        "/v1/collection/documents", json={"id": "id_front", "type": "id_card", "content_type": "image/png"}
-    )
-    assert post_upload(declared.json()["uploads"][0], png(300, 200), "id.png").is_success
-    wait_for(
-        lambda: applicant.get("/v1/collection/journey").json()["uploaded"] == ["id_front"],
-        what="the ID stored",
-    )
-    assert applicant.post("/v1/collection/submit").status_code == 200
-    wait_for(lambda: api.get(f"/v1/cases/{case_id}").json()["state"] == "manual_review", what="manual review")
+    case_id, url = submitted_application(stack, tenant)
     sent_back = tenant.reviewer().post(
         f"/v1/review/cases/{case_id}/decision",
         json={

@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import expect
 
 from arbiter_local.stack import DEMO_EMAIL_DOMAIN
+from tests.browser.cases import submitted_application
 from tests.browser.conftest import ROOT
-from tests.support.documents import png, post_upload
 from tests.support.reviewers import create_reviewer
 from tests.waiting import wait_for
 
@@ -21,43 +21,6 @@ pytestmark = pytest.mark.slow  # a browser against the local stack
 
 PHONE = {"width": 375, "height": 740}
 ARTIFACTS = ROOT / "test-artifacts" / "collection"
-PERSONAL = {
-    "first_name": "Ada",
-    "last_name": "King",
-    "date_of_birth": "1985-12-10",
-    "nationality": "GB",
-    "id_document_type": "passport",
-}
-HOME = {"line1": "12 St James's Square", "city": "London", "postal_code": "SW1Y 4JH", "country": "GB"}
-
-
-def submitted_case(stack, tenant, address: str) -> str:
-    """A KYC case its applicant filled in and submitted through their link, now in manual review."""
-    api = tenant.api()
-    entity = {
-        "type": "individual",
-        "id": f"p-{secrets.token_hex(4)}",
-        "individual": {"first_name": "Ada", "email": address},
-    }
-    started = api.post("/v1/cases", json={"workflow": "kyc", "entity": entity, "collect": True})
-    assert started.status_code == 202, started.text
-    case_id, url = started.json()["id"], started.json()["collection"]["url"]
-    applicant = httpx.Client(
-        base_url=stack.api_url, headers={"Authorization": f"Bearer {url.split('#')[1]}"}, timeout=30
-    )
-    for step, data in (("personal_details", PERSONAL), ("address", HOME), ("id_documents", {})):
-        assert applicant.put(f"/v1/collection/steps/{step}", json=data).status_code == 200
-    declared = applicant.post(
-        "/v1/collection/documents", json={"id": "id_front", "type": "id_card", "content_type": "image/png"}
-    )
-    assert post_upload(declared.json()["uploads"][0], png(300, 200), "id.png").is_success
-    wait_for(
-        lambda: applicant.get("/v1/collection/journey").json()["uploaded"] == ["id_front"],
-        what="the ID stored",
-    )
-    assert applicant.post("/v1/collection/submit").status_code == 200
-    wait_for(lambda: api.get(f"/v1/cases/{case_id}").json()["state"] == "manual_review", what="manual review")
-    return case_id
 
 
 def test_a_reviewer_sends_a_field_back_and_the_applicant_corrects_only_that(
@@ -65,7 +28,7 @@ def test_a_reviewer_sends_a_field_back_and_the_applicant_corrects_only_that(
 ):
     tenant.set_settings(collection_email={"sender": f"applications@{DEMO_EMAIL_DOMAIN}"})
     address = f"ada-{secrets.token_hex(3)}@example.com"
-    case_id = submitted_case(stack, tenant, address)
+    case_id, _ = submitted_application(stack, tenant, address)
 
     reviewer = open_browser()
     reviewer.open(f"/cases/{case_id}")
