@@ -172,7 +172,8 @@ def test_an_operator_puts_tenants_in_tiers_and_mistakes_are_named(
     assert plan_of(legacy) == ["high-volume"]
 
     code, _, err = run_admin(stack, "set-tier", tenant_id, "gold", capsys=capsys)
-    assert (code, err) == (1, "arbiter-admin: no tier 'gold'; the tiers are: high-volume, standard")
+    assert code == 1
+    assert err == "arbiter-admin: no tier 'gold'; the tiers are: " + ", ".join(tiers)  # as listed above
     code, _, err = run_admin(
         stack, "create-tenant", f"ops-{secrets.token_hex(3)}", "--name", "X", "--tier", "gold", capsys=capsys
     )

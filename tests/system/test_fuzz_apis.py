@@ -625,7 +625,6 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
                     }
                 },
             ),
-            ("publishRuleSetVersion", {"path_parameters": version}),
             ("createRuleSet", {"body": v["rule_set"]}),
             ("listApiKeys", {}),
             ("createApiKey", {"body": {"label": "fuzz"}}),
