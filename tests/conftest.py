@@ -110,3 +110,25 @@ def validate_published_events(received: list[dict[str, Any]]) -> None:
     for event in received:
         assert event["detail-type"] in schemas, f"no schema for published event {event['detail-type']}"
         jsonschema.validate(event["detail"], schemas[event["detail-type"]])
+
+
+# xdist's controller: every collected test must come back with a result. A test a worker collects but never runs
+# (as schemathesis' generated tests in xdist's workers) would otherwise leave the run green and the test unrun.
+_finished: set[str] = set()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "teardown":
+        _finished.add(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if hasattr(session.config, "workerinput") or not getattr(session.config.option, "numprocesses", None):
+        return  # a worker, or a run in one process (pytest itself runs what it collects)
+    collected = session.testscollected
+    if exitstatus == 0 and collected and len(_finished) < collected:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = f"{collected - len(_finished)} of {collected} collected tests never ran in xdist's workers"
+        if reporter is not None:
+            reporter.write_line(f"ERROR: {message}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
