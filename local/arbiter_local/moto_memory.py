@@ -8,6 +8,8 @@
   back by putting the copy in the table's place. That costs a copy of the table per transaction (quadratic
   over a soak, under the lock that serialises DynamoDB here, so requests queue behind it). Here the backup is
   the touched items only (at most 100, as DynamoDB allows), restored in place when the transaction fails.
+- A transaction's stream records are held back until it commits, and dropped when it is cancelled (moto would
+  otherwise hand a cancelled transaction's writes to the stream's Lambda mappings as it applies them).
 - moto's Step Functions interpreter appends every thread it starts to a module-level list it never reads
   (`TMP_THREADS`): three per execution, kept after they end. Here the list keeps the running ones.
 
@@ -28,13 +30,21 @@ from typing import Any
 from moto.core.common_models import BaseModel
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models.table import Table
+from moto.dynamodb.models.table import StreamShard, Table
 
 __all__ = ["MotoMemory"]
 
 # Set while a transaction runs with moto's own whole-table backup (when the touched items cannot be named).
 _whole_table_backup: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "whole_table_backup", default=False
+)
+#: The stream records of the transaction running in this thread, held back until it commits. moto applies a
+#: transaction's writes one by one, goes on past a failed condition, and rolls back at the end; but each write's
+#: stream record invokes the table's Lambda mappings at once, so a cancelled transaction (a reviewer's decision that
+#: lost its race, say) would have its audit entries' events published, with the case still as it was. DynamoDB
+#: writes a stream record only for what a transaction committed.
+_held_stream: contextvars.ContextVar[list[tuple[Any, Any, Any]] | None] = contextvars.ContextVar(
+    "held_stream", default=None
 )
 
 
@@ -134,6 +144,33 @@ def _restore(saved: list[_Saved]) -> None:
             table.items[hash_key] = item
 
 
+def _held_back(add: Callable[..., Any]) -> Callable[..., Any]:
+    """`StreamShard.add`, holding the record back while a transaction runs in this thread."""
+
+    def held_add(shard: Any, old: Any, new: Any) -> None:
+        held = _held_stream.get()
+        if held is None:
+            add(shard, old, new)
+        else:
+            held.append((shard, old, new))
+
+    held_add.__wrapped__ = add  # type: ignore[attr-defined]
+    return held_add
+
+
+def _committed(run: Callable[[], Any]) -> Any:
+    """Run a transaction with its stream records held back; add them once it committed, drop them if not."""
+    held: list[tuple[Any, Any, Any]] = []
+    token = _held_stream.set(held)
+    try:
+        result = run()
+    finally:
+        _held_stream.reset(token)
+    for shard, old, new in held:
+        shard.add(old, new)
+    return result
+
+
 def _item_backup(method: Callable[..., Any]) -> Callable[..., Any]:
     def transact_write_items(backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> Any:
         try:
@@ -141,14 +178,18 @@ def _item_backup(method: Callable[..., Any]) -> Callable[..., Any]:
         except Exception:  # a malformed request: moto's own path (and its whole-table backup) answers it
             token = _whole_table_backup.set(True)
             try:
-                return method(backend, transact_items)
+                return _committed(lambda: method(backend, transact_items))
             finally:
                 _whole_table_backup.reset(token)
-        try:
-            return method(backend, transact_items)
-        except BaseException:
-            _restore(saved)
-            raise
+
+        def run() -> Any:
+            try:
+                return method(backend, transact_items)
+            except BaseException:
+                _restore(saved)
+                raise
+
+        return _committed(run)
 
     transact_write_items.__wrapped__ = method  # type: ignore[attr-defined]
     return transact_write_items
@@ -191,10 +232,12 @@ class MotoMemory:
             "new": BaseModel.__dict__["__new__"],
             "copy": dynamodb_models.copy,
             "transact": DynamoDBBackend.transact_write_items,
+            "stream": StreamShard.add,
         }
         BaseModel.__new__ = staticmethod(_tracked_weakly)  # type: ignore[method-assign]
         dynamodb_models.copy = _TablesByReference()  # type: ignore[assignment]  # moto's module `copy`, replaced
         DynamoDBBackend.transact_write_items = _item_backup(DynamoDBBackend.transact_write_items)  # type: ignore[method-assign]
+        StreamShard.add = _held_back(StreamShard.add)  # type: ignore[method-assign]
         _bound_interpreter_threads()  # for the life of the process: nothing reads the list
 
     def uninstall(self) -> None:
@@ -204,4 +247,5 @@ class MotoMemory:
         BaseModel.__new__ = self._saved["new"]  # type: ignore[method-assign]
         dynamodb_models.copy = self._saved["copy"]
         DynamoDBBackend.transact_write_items = self._saved["transact"]  # type: ignore[method-assign]
+        StreamShard.add = self._saved["stream"]  # type: ignore[method-assign]
         self._saved = {}

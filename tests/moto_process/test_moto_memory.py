@@ -1,5 +1,5 @@
 """moto's memory, bounded: no model object kept after moto lets go of it, no table copied per transaction, and a
-failed transaction still leaves every item as it was."""
+failed transaction still leaves every item as it was, with no stream record."""
 
 from __future__ import annotations
 
@@ -79,6 +79,40 @@ def test_a_cancelled_transaction_leaves_every_item_as_it_was(dynamodb):
         )
     assert cancelled.value.response["Error"]["Code"] == "TransactionCanceledException"
     assert items(dynamodb) == {("a", "1"): "old", ("b", "1"): "kept"}
+
+
+def stream_keys() -> list[tuple[str, str, str]]:
+    """The table's stream records so far: event name and key."""
+    shard = table().stream_shard
+    assert shard is not None
+    records = [r.to_json() for r in shard.items]
+    return [
+        (r["eventName"], r["dynamodb"]["Keys"]["pk"]["S"], r["dynamodb"]["Keys"]["sk"]["S"]) for r in records
+    ]
+
+
+def test_a_cancelled_transaction_writes_no_stream_record_and_a_committed_one_writes_each(dynamodb):
+    dynamodb.transact_write_items(TransactItems=[put("case", "CASE", "v1")])
+    before = stream_keys()
+    with pytest.raises(ClientError):
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {  # the case, conditional on the version read: lost to another writer
+                    "Put": {
+                        **put("case", "CASE", "v2")["Put"],
+                        "ConditionExpression": "v = :read",
+                        "ExpressionAttributeValues": {":read": {"S": "v0"}},
+                    }
+                },
+                put("case", "AUDIT#1", "decided"),  # moto applies it before it rolls back
+            ]
+        )
+    assert stream_keys() == before  # nothing for the stream's Lambda mappings to publish
+    assert items(dynamodb) == {("case", "CASE"): "v1"}
+    dynamodb.transact_write_items(
+        TransactItems=[put("case", "CASE", "v2"), put("case", "AUDIT#1", "decided")]
+    )
+    assert stream_keys() == [*before, ("MODIFY", "case", "CASE"), ("INSERT", "case", "AUDIT#1")]
 
 
 def test_a_transaction_copies_no_table(dynamodb):
