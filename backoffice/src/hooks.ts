@@ -1,5 +1,7 @@
-/** Loading data with its three states, and keyboard shortcuts that stay out of form fields. */
+/** Loading data with its three states, actions with theirs, and keyboard shortcuts that stay out of form fields. */
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+
+import { ApiError } from "./api";
 
 export interface Loaded<T> {
   data: T | null;
@@ -27,6 +29,32 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { data, error, loading, reload };
+}
+
+export interface Action {
+  busy: boolean;
+  error: string | null;
+  /** Runs `call` with the action busy; its error is kept to show (null is answered), and `after` runs either way. */
+  run: <T>(call: () => Promise<T>) => Promise<T | null>;
+}
+
+export function useAction(after: () => void): Action {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  async function run<T>(call: () => Promise<T>): Promise<T | null> {
+    setBusy(true);
+    setError(null);
+    try {
+      return await call();
+    } catch (exc) {
+      setError(exc instanceof ApiError || exc instanceof Error ? exc.message : String(exc));
+      return null;
+    } finally {
+      setBusy(false);
+      after();
+    }
+  }
+  return { busy, error, run };
 }
 
 export function useKeys(bindings: Record<string, (event: KeyboardEvent) => void>): void {

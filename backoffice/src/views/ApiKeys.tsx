@@ -1,10 +1,10 @@
 /** Admins manage the tenant's API keys: create one (shown once: copy it then), see each key's first characters and
  * the day it was last used, revoke one. */
 import { useState } from "preact/hooks";
-import { api, ApiError } from "../api";
+import { api } from "../api";
 import { ErrorBox, Loading, Section } from "../components/ui";
 import { when } from "../format";
-import { useLoad } from "../hooks";
+import { useAction, useLoad } from "../hooks";
 import type { Me } from "../model";
 
 interface ApiKeyView {
@@ -21,24 +21,9 @@ export function ApiKeys({ me }: { me: Me | null }) {
   const list = useLoad(() => api<{ items: ApiKeyView[] }>("GET", "/v1/admin/api-keys"), []);
   const [label, setLabel] = useState("");
   const [created, setCreated] = useState<(ApiKeyView & { key: string }) | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction(list.reload);
 
   if (me && !me.roles.includes("admin")) return <ErrorBox error="Managing API keys needs the admin role." />;
-
-  async function run<T>(call: () => Promise<T>): Promise<T | null> {
-    setBusy(true);
-    setError(null);
-    try {
-      return await call();
-    } catch (exc) {
-      setError(exc instanceof ApiError || exc instanceof Error ? exc.message : String(exc));
-      return null;
-    } finally {
-      setBusy(false);
-      list.reload();
-    }
-  }
 
   async function create(event: Event) {
     event.preventDefault();

@@ -2,10 +2,10 @@
  * copy it then), change the events, switch one off or on, rotate its secret, delete it, send a test ping and read the
  * receiver's answer, and follow its deliveries, redelivering one. */
 import { useState } from "preact/hooks";
-import { api, ApiError } from "../api";
+import { api } from "../api";
 import { ErrorBox, Loading, Section } from "../components/ui";
 import { when } from "../format";
-import { useLoad } from "../hooks";
+import { useAction, useLoad } from "../hooks";
 import type { Me } from "../model";
 
 interface LastDelivery {
@@ -266,24 +266,9 @@ export function Webhooks({ me }: { me: Me | null }) {
   const [following, setFollowing] = useState<string | null>(null);
   const [reading, setReading] = useState<string | null>(null);
   const [testResult, setTestResult] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction(list.reload);
 
   if (me && !me.roles.includes("admin")) return <ErrorBox error="Managing webhooks needs the admin role." />;
-
-  async function run<T>(call: () => Promise<T>): Promise<T | null> {
-    setBusy(true);
-    setError(null);
-    try {
-      return await call();
-    } catch (exc) {
-      setError(exc instanceof ApiError || exc instanceof Error ? exc.message : String(exc));
-      return null;
-    } finally {
-      setBusy(false);
-      list.reload();
-    }
-  }
 
   async function create(event: Event) {
     event.preventDefault();
