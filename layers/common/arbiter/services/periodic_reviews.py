@@ -165,9 +165,10 @@ def open_review(
         collecting=collecting,
     )
     case.rule_set = pin_rule_set(deps, tenant.id, definition.rule_set_id)
+    answers = deps.collection_links.answers(tenant.id, onboarding.id) if collecting else {}
     if collecting:
         # The applicant resubmits their onboarding answers with the new document: the journey starts from them.
-        for step, data in deps.collection_links.answers(tenant.id, onboarding.id).items():
+        for step, data in answers.items():
             deps.collection_links.save_answer(tenant.id, case.id, step, data, deps.now())
     try:
         deps.cases.add(case, change)
@@ -179,8 +180,8 @@ def open_review(
         issued = collection.issue_system_link(
             deps, case, CollectionLinkRequest(expires_in_days=MAX_LINK_DAYS)
         )
-        # Sent to the applicant's address on the case, as a link an integrator asks for without naming one.
-        answers = deps.collection_links.answers(tenant.id, case.id)
+        # Sent to the applicant's address on the case (or in the answers carried over), as a link an integrator
+        # asks for without naming one.
         collection_mail.link_email(deps, case, issued.link, issued.token, SYSTEM, to=None, answers=answers)
     return case
 
