@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import random
+import time
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
@@ -351,7 +353,10 @@ def decide_transaction(
     tenant_id = principal.tenant_id
     if tx.time > deps.now() + CLOCK_SKEW:
         raise InvalidInput("time is in the future", path="time")
-    for _ in range(MAX_ATTEMPTS):
+    for attempt in range(MAX_ATTEMPTS):
+        if attempt:  # lost to another transaction of the customer: wait a little, a random while, so that
+            # transactions arriving together do not collide again in step (up to 10, 20, 40, 80 ms)
+            time.sleep(random.uniform(0, 0.005 * 2**attempt))  # noqa: S311 - spreads retries, no secret
         rule_set = pin_monitoring_rule_set(deps, tenant_id)
         try:
             return _decide(deps, tenant_id, tx, rule_set, batch_id)
