@@ -48,9 +48,12 @@ def test_an_admin_subscribes_tests_follows_redelivers_rotates_and_deletes(tenant
     ping = queued.json()["id"]
     detail = wait_for(
         lambda: (
-            (d := admin.get(f"/v1/admin/webhooks/{hook_id}/deliveries/{ping}").json())["attempt_log"] and d
+            # The attempt is logged, then the delivery settles: wait for both.
+            (d := admin.get(f"/v1/admin/webhooks/{hook_id}/deliveries/{ping}").json())["attempt_log"]
+            and d["status"] != "pending"
+            and d
         ),
-        what="the test ping's attempt",
+        what="the test ping's attempt and outcome",
     )
     assert (detail["status"], detail["attempt_log"][0]["status_code"]) == ("succeeded", 200)
     assert json.loads(detail["attempt_log"][0]["response_excerpt"]) == {"received": True}
