@@ -72,6 +72,9 @@ class InMemoryTransactions:
     monitored: dict[tuple[str, str], MonitoredEntity] = field(default_factory=dict)
     #: Bucket ranges read, for tests of what a decision reads.
     reads: list[int] = field(default_factory=list)
+    #: Reads and records hand out copies, so a caller's changes never reach the store (the adapter parses its items
+    #: anew each time). bench/monitoring switches it off: its figures are Arbiter's work, not this store's copying.
+    copies: bool = True
 
     def get(self, tenant_id: str, transaction_id: str) -> DecidedTransaction | None:
         found = self.transactions.get((tenant_id, transaction_id))
@@ -180,7 +183,7 @@ class InMemoryTransactions:
                 (tenant_id, tx.customer_id, wanted.dimension, wanted.key, wanted.granularity), {}
             )
             history.buckets[(wanted.dimension, wanted.granularity)] = {
-                start: copy.deepcopy(bucket)
+                start: copy.deepcopy(bucket) if self.copies else bucket
                 for start, bucket in series.items()
                 if wanted.first <= start <= wanted.last
             }
@@ -236,7 +239,7 @@ class InMemoryTransactions:
                     or stored.revision != alert.revision
                 ):
                     raise ConcurrentUpdate("the alert changed since it was read")
-        self.transactions[(tenant_id, tx.id)] = decided.model_copy(deep=True)
+        self.transactions[(tenant_id, tx.id)] = decided.model_copy(deep=True) if self.copies else decided
         for update in buckets:
             key = self._bucket_key(tenant_id, tx, update)
             bucket = self.buckets.setdefault(key, Bucket(start=update.start))

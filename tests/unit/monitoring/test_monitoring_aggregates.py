@@ -376,3 +376,69 @@ def test_bucket_names_are_utc_and_windows_step_back_a_bucket_at_a_time(seed):
             step = monitoring._STEP[granularity]
             expected = tuple(bucket_start(at - step * back, granularity) for back in range(5, -1, -1))
             assert monitoring._starts(at, granularity, 6) == expected
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_every_window_is_the_sum_of_its_own_buckets_transactions(seed):
+    """The windows of one granularity are summed in one pass (each holds the shorter ones). Against the plain
+    definition, transaction by transaction: a window holds the transactions whose bucket is one of the `size` buckets
+    ending with the probe's, in any order of arrival, in the probe's currency for sums, any currency for counts."""
+    from arbiter.domain.monitoring import PARTY_WINDOWS, WINDOWS
+
+    rng = random.Random(seed)
+    store, tenant = InMemoryTransactions(), "t-windows"
+    sent: list[Transaction] = []
+    for number in range(250):
+        at = T0 - dt.timedelta(minutes=rng.randrange(0, 100 * 24 * 60))
+        sent.append(
+            tx(
+                number,
+                at,
+                amount=f"{rng.randrange(1, 5000)}.{rng.randrange(100):02d}",
+                currency=rng.choice(["EUR", "EUR", "USD"]),
+                direction=rng.choice(["inbound", "outbound"]),
+                counterparty=Counterparty(account=f"DE{rng.randrange(6)}", country=rng.choice(["DE", "FR"])),
+            )
+        )
+    rng.shuffle(sent)  # late ones too
+    for transaction in sent:
+        record(store, tenant, transaction)
+    probe = tx("probe", T0 + dt.timedelta(minutes=3), counterparty=Counterparty(account="DE1", country="FR"))
+    seen = context(store, tenant, probe)
+
+    def expected(name: str, keep: Any) -> dict[str, Any]:
+        granularity, size = WINDOWS[name]
+        starts = {
+            bucket_start(probe.time - monitoring_step(granularity) * back, granularity)
+            for back in range(size)
+        }
+        inside = [t for t in sent if bucket_start(t.time, granularity) in starts and keep(t)]
+        mine = [t.amount for t in inside if t.currency == probe.currency]
+        came_in = sum(
+            (t.amount for t in inside if t.currency == probe.currency and t.direction == "inbound"),
+            Decimal(0),
+        )
+        return {
+            "count": len(inside),
+            "currency_count": len(mine),
+            "sum": float(sum(mine, Decimal(0))),
+            "avg": float(sum(mine, Decimal(0)) / len(mine)) if mine else 0.0,
+            "max": float(max(mine)) if mine else 0.0,
+            "inbound_sum": float(came_in),
+            "outbound_sum": float(sum(mine, Decimal(0)) - came_in),
+            "counterparties": len({t.counterparty.account for t in inside}),
+        }
+
+    for name in WINDOWS:
+        assert seen["window"][name] == expected(name, lambda t: True), name
+    for name in PARTY_WINDOWS:
+        mine = expected(name, lambda t: t.counterparty.account == "DE1")
+        assert seen["counterparty"]["window"][name] == {**mine, "counterparties": 0}, name
+        assert seen["country"]["window"][name] == {
+            **expected(name, lambda t: t.counterparty.country == "FR"),
+            "counterparties": 0,
+        }, name
+
+
+def monitoring_step(granularity: str) -> dt.timedelta:
+    return {"M": dt.timedelta(minutes=10), "H": dt.timedelta(hours=1), "D": dt.timedelta(days=1)}[granularity]
