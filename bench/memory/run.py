@@ -63,7 +63,7 @@ HEADROOM = 1.5
 RUNTIME_OVERHEAD_MB = 40
 STEP_MB = 64
 WORKER_DEADLINE_MS = 900_000
-PHASES = ("paths", "documents", "page-limit", "scheduled", "transactions", "watchlist")
+PHASES = ("paths", "documents", "page-limit", "scheduled", "transactions", "backtest", "watchlist")
 REALISTIC_PAGES = ("photo-12mp.jpg", "scan-a4-600dpi.png", "scan-a4-600dpi.pdf")
 LIMIT_PAGES = ("limit-60mp.png",)
 MINIMUM_MB = 128
@@ -505,6 +505,68 @@ class Workload:
             time.sleep(0.5)
         self.quiesce()
 
+    def backtest(self, transactions: int, earlier: int) -> None:
+        """The heaviest monitoring backtest job: `transactions` in its range (the job's bound) and `earlier` more
+        before them (its customers' histories to replay: at most 50,000 read in all), stored straight through the
+        DynamoDB adapter (deciding them through the API would take hours here), then run by the
+        transaction-backtests state machine as an admin starts it."""
+        sys.path.insert(0, str(ROOT))
+        from arbiter.adapters.dynamodb.transactions import DynamoTransactionStore
+        from arbiter.domain.transactions import DecidedTransaction, MonitoringRuleSet, Transaction
+        from bench.monitoring.run import stream
+
+        sent = stream(1, 1, 99)[0]
+        sent = {**sent, "id": "mem-bt-first", "customer": {"id": sent.pop("customer_id")}}
+        first = self.api.post("/v1/transactions", json=sent)
+        assert first.status_code in (200, 201), first.text  # installs the default scenarios (version 1)
+        store = DynamoTransactionStore(self.stack.client("dynamodb"), self.stack.physical_id("ArbiterTable"))
+        rules = MonitoringRuleSet(id="transaction-monitoring", version=1)
+        total = transactions + earlier
+        payloads = stream(500, total, 23)
+        shift = (
+            dt.datetime.now(dt.UTC) - dt.timedelta(hours=1) - dt.datetime.fromisoformat(payloads[-1]["time"])
+        )
+        started = time.perf_counter()
+        for payload in payloads:
+            tx = Transaction.model_validate(payload | {"id": f"mem-bt-{payload['id']}"})
+            tx = tx.model_copy(update={"time": tx.time + shift})
+            decided = DecidedTransaction(
+                tenant_id=self.bench.tenant_id,
+                transaction=tx,
+                decision="allow",
+                score=0,
+                level="low",
+                rule_set=rules,
+                decided_at=tx.time + dt.timedelta(seconds=1),
+            )
+            store.record(decided, [], [], None, [])
+        print(f"  {total:,} transactions stored in {time.perf_counter() - started:.0f} s", flush=True)
+        start = dt.datetime.fromisoformat(payloads[earlier]["time"]) + shift
+        job = self.reviewer.post(
+            "/v1/admin/transactions/backtests",
+            json={"version": 1, "start": start.isoformat(), "end": dt.datetime.now(dt.UTC).isoformat()},
+        )
+        assert job.status_code == 202, job.text
+        deadline = time.monotonic() + 900
+        while (answer := self.reviewer.get(job.headers["Location"]).json())["status"] in (
+            "queued",
+            "running",
+        ):
+            if time.monotonic() > deadline:
+                raise SystemExit("the backtest job did not end within 15 minutes")
+            time.sleep(1)
+        assert answer["status"] == "succeeded", answer
+        result = answer["result"]
+        took = dt.datetime.fromisoformat(answer["finished_at"]) - dt.datetime.fromisoformat(
+            answer["started_at"]
+        )
+        print(
+            f"  backtest job: {result['transactions']:,} scored, {result['replayed']:,} replayed, "
+            f"{result['reproduced']:,} reproduced, in {took.total_seconds():.0f} s",
+            flush=True,
+        )
+        self.quiesce()
+
     def watchlist(self, names: int, scratch: Path) -> None:
         sys.path.insert(0, str(ROOT / "bench" / "screening"))
         from generate import write_list
@@ -619,6 +681,19 @@ def main() -> int:
         help="names in the generated list (default 1,000,000)",
     )
     parser.add_argument(
+        "--backtest-transactions",
+        type=int,
+        default=10_000,
+        help="transactions in the backtest job's range (default 10,000: a job's bound)",
+    )
+    parser.add_argument(
+        "--backtest-earlier",
+        type=int,
+        default=40_000,
+        help="transactions stored before the range, replayed as the customers' history (default 40,000: with "
+        "the range's, a job's bound of 50,000 read)",
+    )
+    parser.add_argument(
         "--write", action="store_true", help="record the figures in bench/memory/figures.json"
     )
     parser.add_argument(
@@ -645,6 +720,7 @@ def main() -> int:
                 ("page-limit", lambda: workload.documents(LIMIT_PAGES)),
                 ("scheduled", workload.scheduled),
                 ("transactions", workload.transactions),
+                ("backtest", lambda: workload.backtest(args.backtest_transactions, args.backtest_earlier)),
                 ("watchlist", lambda: workload.watchlist(args.watchlist_names, Path(scratch))),
             ]
             for phase, step in [s for s in steps if s[0] in args.phases.split(",")]:

@@ -333,9 +333,20 @@ def world(stack: Any) -> Iterator[World]:
     assert admin_ping.status_code == 202, admin_ping.text
     REAL_IDS["webhook_id"].append(admin_hooks[0].json()["id"])
     REAL_IDS["delivery_id"].append(admin_ping.json()["id"])
+    backtest_job = admin.post(
+        "/v1/admin/transactions/backtests",
+        json={
+            "version": 1,
+            "start": (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).isoformat(),
+            "end": dt.datetime.now(dt.UTC).isoformat(),
+        },
+    )
+    assert backtest_job.status_code == 202, backtest_job.text
+    REAL_IDS["job_id"] = [backtest_job.json()["id"]]
     world.values = {
         "spare_key_id": spare.json()["id"],
         "admin_hook": admin_hooks[0].json()["id"],
+        "backtest_job": backtest_job.json()["id"],
         "spare_hook": admin_hooks[1].json()["id"],
         "admin_ping": admin_ping.json()["id"],
         "merchant_entity": merchant_entity,
@@ -625,6 +636,17 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
                     }
                 },
             ),
+            (
+                "startTransactionBacktestJob",
+                {
+                    "body": {
+                        "version": 1,
+                        "start": (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).isoformat(),
+                        "end": dt.datetime.now(dt.UTC).isoformat(),
+                    }
+                },
+            ),
+            ("getTransactionBacktestJob", {"path_parameters": {"job_id": v["backtest_job"]}}),
             ("createRuleSet", {"body": v["rule_set"]}),
             ("listApiKeys", {}),
             ("createApiKey", {"body": {"label": "fuzz"}}),

@@ -9,6 +9,7 @@ from typing import Any
 
 from arbiter.services.transactions import default_scenarios
 from tests.system.test_transactions_api import BASE, body, decide, stored_items
+from tests.waiting import wait_for
 
 
 def stricter(threshold: int) -> dict[str, Any]:
@@ -75,3 +76,76 @@ def test_a_backtest_of_a_stricter_version_reports_the_decisions_it_changes(tenan
     )
     assert refused.status_code == 422, refused.text
     assert refused.json()["path"] == "end"
+
+
+def test_a_backtest_run_as_a_job_ends_with_the_answer_the_request_gets(tenant):
+    """The job's state machine runs for real: its execution is named after the job, enters its one task and
+    succeeds; the job's result is the backtest answered in a request; refusals come before anything is stored."""
+    api = tenant.api()
+    for n, amount in enumerate([150, 2400, 60, 3300, 700]):
+        decide(api, body(f"job-{n}", amount, minutes=10 * n, customer={"id": f"job-{n % 2}"}))
+    admin = tenant.reviewer("admin")
+    saved = admin.post("/v1/admin/rule-sets", json=stricter(2000))
+    assert saved.status_code == 201, saved.text
+    request = {
+        "version": saved.json()["version"],
+        "start": (BASE - dt.timedelta(hours=1)).isoformat(),
+        "end": (BASE + dt.timedelta(hours=3)).isoformat(),
+    }
+    answered = admin.post("/v1/admin/transactions/backtest", json=request)
+    assert answered.status_code == 200, answered.text
+
+    started = admin.post("/v1/admin/transactions/backtests", json=request)
+    assert started.status_code == 202, started.text
+    job = started.json()
+    assert job["status"] == "queued"
+    assert started.headers["location"] == f"/v1/admin/transactions/backtests/{job['id']}"
+    wait_for(
+        lambda: admin.get(started.headers["location"]).json()["status"] in ("succeeded", "failed"),
+        what="the backtest job's end",
+    )
+    ended = admin.get(started.headers["location"]).json()
+    assert ended["status"] == "succeeded", ended
+    assert ended["result"] == answered.json()
+    assert ended["result"]["changes"] == {"allow→review": 2}
+    assert ended["started_at"] <= ended["finished_at"]
+
+    stack = tenant.stack
+    sfn = stack.client("stepfunctions")
+    machine = stack.physical_id("TransactionBacktestsStateMachine")
+    execution = machine.replace(":stateMachine:", ":execution:") + f":{job['id']}"
+    wait_for(lambda: sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED", what="end")
+    entered = [
+        e["stateEnteredEventDetails"]["name"]
+        for e in sfn.get_execution_history(executionArn=execution)["events"]
+        if e["type"].endswith("StateEntered")
+    ]
+    assert entered == ["RunBacktest"]
+
+    # Only admins, only their tenant's jobs; a bad request is refused before a job exists.
+    senior = tenant.reviewer("senior")
+    assert senior.post("/v1/admin/transactions/backtests", json=request).status_code == 403
+    assert senior.get(started.headers["location"]).status_code == 403
+    assert admin.get("/v1/admin/transactions/backtests/btj_000000000000000000000000").status_code == 404
+    jobs = jobs_stored(tenant)
+    assert jobs == 1
+    refused = admin.post(
+        "/v1/admin/transactions/backtests", json={**request, "start": request["end"], "end": request["start"]}
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["path"] == "end"
+    unsaved = admin.post("/v1/admin/transactions/backtests", json={**request, "version": 99})
+    assert unsaved.status_code == 404, unsaved.text
+    assert jobs_stored(tenant) == jobs
+
+
+def jobs_stored(tenant: Any) -> int:
+    pages = tenant.stack.client("dynamodb").get_paginator("scan")
+    return sum(
+        len(page["Items"])
+        for page in pages.paginate(
+            TableName=tenant.stack.physical_id("ArbiterTable"),
+            FilterExpression="begins_with(pk, :p)",
+            ExpressionAttributeValues={":p": {"S": f"TENANT#{tenant.id}#BACKTEST#"}},
+        )
+    )

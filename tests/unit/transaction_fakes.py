@@ -36,8 +36,9 @@ from arbiter.domain.transactions import (
 )
 from arbiter.services.ports import Page
 from arbiter.services.rule_sets import CompiledRuleSets
+from arbiter.services.transaction_backtest_jobs import BacktestJob, JobStatus
 from arbiter.services.transaction_backtests import CustomerNow
-from tests.unit.fakes import InMemoryCases, InMemoryRuleSets
+from tests.unit.fakes import FakeEngine, InMemoryCases, InMemoryRuleSets
 from tests.unit.monitoring_fakes import InMemoryMonitoredEntities
 
 BucketKey = tuple[
@@ -340,6 +341,32 @@ class InMemoryTransactionBatches:
 
 
 @dataclass
+class InMemoryBacktestJobs:
+    """Backtest jobs with the adapter's rules: created once, saved only over the status the writer read."""
+
+    jobs: dict[tuple[str, str], BacktestJob] = field(default_factory=dict)
+
+    def create(self, job: BacktestJob) -> None:
+        if (job.tenant_id, job.id) in self.jobs:
+            raise ConcurrentUpdate(f"backtest {job.id} exists")
+        self.jobs[(job.tenant_id, job.id)] = job.model_copy(deep=True)
+
+    def get(self, tenant_id: str, job_id: str) -> BacktestJob | None:
+        found = self.jobs.get((tenant_id, job_id))
+        return found.model_copy(deep=True) if found else None
+
+    def save(self, job: BacktestJob, expected: JobStatus) -> bool:
+        stored = self.jobs.get((job.tenant_id, job.id))
+        if stored is None or stored.status != expected:
+            return False
+        self.jobs[(job.tenant_id, job.id)] = job.model_copy(deep=True)
+        return True
+
+    def delete(self, tenant_id: str, job_id: str) -> None:
+        self.jobs.pop((tenant_id, job_id), None)
+
+
+@dataclass
 class MonitoringDeps:
     """The ports of the monitoring use cases, in memory: transactions, rule sets (compiled through the service's
     cache), the batch queue, and a clock tests set."""
@@ -347,6 +374,8 @@ class MonitoringDeps:
     transactions: InMemoryTransactions = field(default_factory=InMemoryTransactions)
     rule_sets: InMemoryRuleSets = field(default_factory=InMemoryRuleSets)
     transaction_queue: InMemoryTransactionQueue = field(default_factory=InMemoryTransactionQueue)
+    backtest_jobs: InMemoryBacktestJobs = field(default_factory=InMemoryBacktestJobs)
+    engine: FakeEngine = field(default_factory=FakeEngine)
     clock: dt.datetime = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
 
     def __post_init__(self) -> None:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from arbiter.adapters.digest_archive import S3DigestArchive
     from arbiter.adapters.dynamodb.audit_digests import DynamoAuditHeadLog
     from arbiter.adapters.dynamodb.auth_failures import DynamoAuthFailureCounter
+    from arbiter.adapters.dynamodb.backtest_jobs import DynamoBacktestJobs
     from arbiter.adapters.dynamodb.cases import DynamoCaseRepository
     from arbiter.adapters.dynamodb.clearances import DynamoClearanceStore
     from arbiter.adapters.dynamodb.collection_links import DynamoCollectionLinks
@@ -176,6 +177,13 @@ class Dependencies:
     def transaction_history(self) -> DynamoTransactionStore:
         """The stored transactions backtests read (the transaction store)."""
         return self.transactions
+
+    @cached_property
+    def backtest_jobs(self) -> DynamoBacktestJobs:
+        """Monitoring backtests run as jobs: their requests, status and results."""
+        from arbiter.adapters.dynamodb.backtest_jobs import DynamoBacktestJobs
+
+        return DynamoBacktestJobs(self.client("dynamodb"), self.settings.table_name)
 
     @cached_property
     def transaction_batches(self) -> DynamoTransactionBatches:

@@ -128,13 +128,29 @@ def test_a_stricter_draft_reports_the_decisions_it_changes_and_the_alerts_it_wou
     assert len(deps.transactions.transactions) == len(decided)
 
 
-def test_a_range_holding_more_than_the_bound_is_refused_naming_where_to_stop(decided_deps, monkeypatch):
+def test_a_range_holding_more_than_the_bound_is_refused_naming_where_to_stop(decided_deps):
+    deps, decided = decided_deps
+    with pytest.raises(InvalidInput) as refused:
+        backtest_transactions(deps, ADMIN, version=1, **RANGE, most=10)
+    assert refused.value.path == "end"
+    in_range = sorted(
+        d.transaction.time for d in decided if RANGE["start"] <= d.transaction.time < RANGE["end"]
+    )
+    assert refused.value.context["end_at_most"] == in_range[10].isoformat()
+    assert "run it as a job" in refused.value.message  # the answered bound points at the job
+
+
+def test_a_backtest_answered_in_its_request_is_held_to_the_answered_bound(decided_deps, monkeypatch):
     deps, _ = decided_deps
-    monkeypatch.setattr(transaction_backtests, "MAX_BACKTEST_TRANSACTIONS", 10)
+    whole = backtest_transactions(deps, ADMIN, version=1, **RANGE)
+    monkeypatch.setattr(transaction_backtests, "MAX_ANSWERED_TRANSACTIONS", whole.transactions - 1)
     with pytest.raises(InvalidInput) as refused:
         backtest_transactions(deps, ADMIN, version=1, **RANGE)
     assert refused.value.path == "end"
-    assert "end_at_most" in refused.value.context
+    # A job's bound is the larger one: the same range passes there.
+    assert backtest_transactions(deps, ADMIN, version=1, **RANGE, most=whole.transactions).transactions == (
+        whole.transactions
+    )
 
 
 @pytest.mark.parametrize(

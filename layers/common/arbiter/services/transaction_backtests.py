@@ -1,8 +1,9 @@
 """Use case of a monitoring backtest: a rule set version (saved, or a draft not saved) re-scored over the tenant's
 stored transactions of a time range, on the history each of them saw when it was decided.
 
-Bounded: at most MAX_BACKTEST_TRANSACTIONS transactions in the range (more is refused, naming the time to stop at),
-and at most MAX_REPLAYED_TRANSACTIONS read in all, the customers' earlier history included. For each customer with a
+Bounded: at most MAX_ANSWERED_TRANSACTIONS transactions in the range for a backtest answered in its request (API
+Gateway's 29 seconds), MAX_BACKTEST_TRANSACTIONS for one run as a job (`arbiter.services.transaction_backtest_jobs`);
+more is refused, naming the time to stop at. At most MAX_REPLAYED_TRANSACTIONS read in all, the customers' earlier history included. For each customer with a
 transaction in the range, its transactions from 90 days before its first one in the range are replayed in the order
 they were decided (`arbiter.domain.monitoring_replay`): the windows are rebuilt exactly as the store had them. What
 is approximate is said in docs/rules.md (backtests): markers before the replay (first seen, count) are derived from
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from arbiter.rules.evaluation import CompiledRuleSet
 
 __all__ = [
+    "MAX_ANSWERED_TRANSACTIONS",
     "MAX_BACKTEST_TRANSACTIONS",
     "MAX_LISTED",
     "MAX_REPLAYED_TRANSACTIONS",
@@ -45,10 +47,14 @@ __all__ = [
     "TransactionBacktest",
     "TransactionHistorySource",
     "backtest_transactions",
+    "check_request",
 ]
 
-#: Transactions a backtest scores at most: a range holding more is refused.
+#: Transactions a backtest run as a job scores at most: a range holding more is refused.
 MAX_BACKTEST_TRANSACTIONS = 10_000
+#: Transactions a backtest answered in its request scores at most: 10,000 took 35 s in memory (docs/rules.md), past
+#: API Gateway's 29 seconds before any DynamoDB read; 2,000 leave room for the reads.
+MAX_ANSWERED_TRANSACTIONS = 2_000
 #: Transactions a backtest reads at most, the customers' 90 days before the range included.
 MAX_REPLAYED_TRANSACTIONS = 50_000
 #: Changed transactions and alerts listed (all are counted).
@@ -188,6 +194,20 @@ def _standing(
     return Standing(markers=markers, risk_level=now.risk_level)
 
 
+def check_request(
+    deps: TransactionDeps,
+    tenant_id: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    version: int | None,
+    rule_set: Any,
+) -> None:
+    """InvalidInput naming the field of what a backtest can refuse without reading transactions: the range, the
+    version (NotFound when not saved) or the draft."""
+    _checked_range(start, end)
+    _rules(deps, tenant_id, version, rule_set)
+
+
 def backtest_transactions(
     deps: BacktestDeps,
     principal: Principal,
@@ -196,19 +216,27 @@ def backtest_transactions(
     end: dt.datetime,
     version: int | None = None,
     rule_set: Any = None,
+    most: int | None = None,
 ) -> TransactionBacktest:
-    """Re-score the tenant's transactions of [start, end) with a monitoring rule set version or draft."""
+    """Re-score the tenant's transactions of [start, end) with a monitoring rule set version or draft, at most
+    `most` of them (MAX_ANSWERED_TRANSACTIONS: an answer within the request)."""
     principal.require("admin", "backtesting monitoring rule sets")
     _checked_range(start, end)
     tenant_id = principal.tenant_id
     rules, rule_set_ref = _rules(deps, tenant_id, version, rule_set)
     source = deps.transaction_history
-    scored = source.transactions_between(tenant_id, start, end, MAX_BACKTEST_TRANSACTIONS + 1)
-    if len(scored) > MAX_BACKTEST_TRANSACTIONS:
-        stop = scored[MAX_BACKTEST_TRANSACTIONS].transaction.time
+    most = MAX_ANSWERED_TRANSACTIONS if most is None else most
+    scored = source.transactions_between(tenant_id, start, end, most + 1)
+    if len(scored) > most:
+        stop = scored[most].transaction.time
+        job = (
+            f", or run it as a job (POST /v1/admin/transactions/backtests: up to {MAX_BACKTEST_TRANSACTIONS})"
+            if most < MAX_BACKTEST_TRANSACTIONS
+            else ""
+        )
         raise InvalidInput(
-            f"more than {MAX_BACKTEST_TRANSACTIONS} transactions between start and end: end at "
-            f"{stop.isoformat()} at most (then backtest from there)",
+            f"more than {most} transactions between start and end: end at {stop.isoformat()} at most (then "
+            f"backtest from there){job}",
             path="end",
             end_at_most=stop.isoformat(),
         )

@@ -36,6 +36,7 @@ r"""The table's key layout, in one place. Every key of tenant data starts with t
 | customer's open alert of a scenario (its id; the dedup marker) | `TENANT#{t}#CUSTOMER#{customer}` | `OPEN_ALERT#{scenario}` |
 | alert outbox event | `TENANT#{t}#ALERT#{id}` | `EVENT#{time}#{id}` |
 | alert history entry (assignment, note, disposition) | `TENANT#{t}#ALERT#{id}` | `AUDIT#{time}#{id}` |
+| monitoring backtest job (its request, status and result; expires) | `TENANT#{t}#BACKTEST#{id}` | `BACKTEST` |
 
 Index keys on a case item (see template.yaml for the indexes):
 
@@ -93,6 +94,7 @@ TRANSACTION_SK = "TX"
 BATCH_SK = "BATCH"
 BATCH_ENTRY_PREFIX = "TX#"
 ALERT_SK = "ALERT"
+BACKTEST_JOB_SK = "BACKTEST"
 BUCKET_PREFIX = "B#"
 SEEN_PREFIX = "SEEN#"
 #: The sort key letter of each monitoring dimension (buckets and markers).
@@ -251,6 +253,10 @@ def seen_sk(dimension: str, key: str) -> str:
 def customer_transactions_index_pk(tenant_id: str, customer_id: str) -> str:
     """ByEntity partition of a customer's transactions (the investigation view's timeline)."""
     return f"T#{tenant_id}#CUSTTX#{customer_id}"
+
+
+def backtest_job_pk(tenant_id: str, job_id: str) -> str:
+    return f"{tenant_pk(tenant_id)}#BACKTEST#{job_id}"
 
 
 def alert_pk(tenant_id: str, alert_id: str) -> str:
