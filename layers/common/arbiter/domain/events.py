@@ -359,8 +359,9 @@ class EntityMonitoringHit(CaseEvent):
     listed_name: str = Field(description="The listed name the party's name met")
     code: Literal["sanctions_match", "pep_match", "watchlist_match"]
     score: float
-    entry_change: Literal["new", "changed"] = Field(
-        description="Whether the entry is new in this version or changed"
+    entry_change: Literal["new", "changed", "rescreen"] = Field(
+        description="Whether the entry is new in this version or changed, or `rescreen`: matched by a full "
+        "re-screen (a list's first version, a matcher change, an admin's request)"
     )
     list: MonitoredList
 
