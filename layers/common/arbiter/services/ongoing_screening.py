@@ -6,7 +6,9 @@ and screens every monitored customer's parties against the new and changed entri
 any other: the same matcher and threshold as the sanctions check, the customer as the query). A hit the entity's
 clearances do not clear opens a monitoring case in manual review, its match explained as the sanctions check
 explains one, and publishes `entity.monitoring_hit`. A hit's case id is derived from the tenant, the party and the
-list entry: the same hit, on this version processed again or on the next one, never opens a second case.
+list entry: the same hit, on this version processed again or on the next one, never opens a second case. A list's
+first version, or fingerprints kept by another matcher version, are handed to the full re-screen state machine
+(arbiter.services.full_rescreen) instead, which opens cases through `open_monitoring_case` as an update does.
 
 `monitoring` and `set_monitoring` are the reviewers' use cases: read whether a case's entity is monitored, and
 switch it off or on (admins; audited on the case).
