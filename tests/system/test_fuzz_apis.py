@@ -336,8 +336,10 @@ def world(stack: Any) -> Iterator[World]:
     # A full re-screen of the tenant's own list, ended (after the one its first version started: 409 until then).
     own_list = f"watchlists/tenants/{tenant.id}/targets.simple.csv"
     rescreen = wait_for(
-        lambda: (r := admin.post("/v1/admin/monitoring/rescreens", json={"list": own_list})).status_code == 202
-        and r.json()["id"],
+        lambda: (
+            (r := admin.post("/v1/admin/monitoring/rescreens", json={"list": own_list})).status_code == 202
+            and r.json()["id"]
+        ),
         timeout=120,
         what="a full re-screen of the tenant's list started",
     )

@@ -342,7 +342,9 @@ class MonitoredList(BaseModel):
     etag: str
     sha256: str
     entries: int = Field(description="Entries in this version of the list")
-    changed_entries: int = Field(description="Entries new or changed since the version screened before")
+    changed_entries: int = Field(
+        description="Entries new or changed since the version screened before (a full re-screen: every entry)"
+    )
 
 
 class EntityMonitoringHit(CaseEvent):
