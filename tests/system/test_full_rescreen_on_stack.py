@@ -124,6 +124,16 @@ def test_a_full_rescreen_over_two_tenants_opens_each_hit_once_and_survives_a_fai
     machine = stack.physical_id("FullRescreenStateMachine")
     execution_arn = machine.replace(":stateMachine:", ":execution:") + f":{run['id']}"
     assert _states_entered(stack, execution_arn) == ["Plan", "ScreenShards", "Finish"]
+    history = stack.client("stepfunctions").get_execution_history(executionArn=execution_arn, maxResults=1000)
+    map_events = [e["type"] for e in history["events"] if e["type"].startswith("Map")]
+    assert map_events == [
+        "MapStateEntered",
+        "MapStateStarted",
+        "MapRunStarted",
+        "MapRunSucceeded",
+        "MapStateSucceeded",
+        "MapStateExited",
+    ]
     # The Map: one child execution per shard, each succeeded (the failing shard's task was caught in it). moto keeps
     # the children's own histories out of reach (ListExecutions by map run fails), so their counts are read.
     sfn = stack.client("stepfunctions")
