@@ -202,9 +202,42 @@ def test_admins_start_a_rescreen_of_a_list_their_tenant_is_screened_against_one_
         full_rescreen.start_rescreen(deps, reviewer("admin", tenant_id="globex"), DEFAULT_LIST)
     mine = full_rescreen.start_rescreen(deps, reviewer("admin"), own_list("acme"))
 
-    assert full_rescreen.rescreen_status(deps, reviewer("admin"), run.id) == run
+    assert full_rescreen.rescreen_status(deps, reviewer("admin"), run.id) == run  # running: no totals yet
     assert deps.rescreens.get(run.id).etag is None  # an admin's run answers no list update
     with pytest.raises(NotFound):  # another tenant's own list's run is not theirs to see
         full_rescreen.rescreen_status(deps, reviewer("admin", tenant_id="globex"), mine.id)
     with pytest.raises(NotFound):
         full_rescreen.rescreen_status(deps, reviewer("admin"), "rescreen-404")
+
+
+def test_an_admin_reads_a_runs_totals_for_their_own_tenant_only(deps):
+    deps.rescreens = InMemoryRescreens()
+    approved(deps, individual("e-1"), tenant_id="acme")  # Ada Lovelace, listed
+    approved(deps, individual("e-1"), tenant_id="globex")
+    plan = full_rescreen.plan_rescreen(deps, "run-1", DEFAULT_LIST, shard_size=10)
+    acme, globex = shards_of(deps, "run-1")
+    failed = {"failed": True, "shard": asdict(globex), "error": "ValidationError", "cause": "globex's record"}
+    results = [asdict(full_rescreen.screen_shard(deps, DEFAULT_LIST, acme)), failed]
+    summary = full_rescreen.finish_rescreen(deps, DEFAULT_LIST, plan.etag, results)
+    assert summary.by_tenant == {
+        "acme": {"screened": 1, "hits": 1, "cleared": 0, "opened": 1, "failed_shards": 0},
+        "globex": {"screened": 0, "hits": 0, "cleared": 0, "opened": 0, "failed_shards": 1},
+    }
+    run = full_rescreen.start_rescreen(deps, reviewer("admin"), DEFAULT_LIST)
+    deps.rescreens.end(run.id, asdict(summary))
+
+    mine = full_rescreen.rescreen_status(deps, reviewer("admin"), run.id).summary
+    theirs = full_rescreen.rescreen_status(deps, reviewer("admin", tenant_id="globex"), run.id).summary
+    nobodys = full_rescreen.rescreen_status(deps, reviewer("admin", tenant_id="initech"), run.id).summary
+
+    assert mine == {
+        "shards": 2,
+        "fingerprints_kept": True,
+        "failed_shards": [],
+        "screened": 1,
+        "hits": 1,
+        "cleared": 0,
+        "opened": 1,
+    }
+    assert (theirs["failed_shards"], theirs["opened"]) == ([failed], 0)
+    assert (nobodys["failed_shards"], nobodys["screened"], nobodys["shards"]) == ([], 0, 2)

@@ -41,22 +41,29 @@ class RescreenRequest(BaseModel):
 
 
 class RescreenView(BaseModel):
-    """A full re-screen: its state and, once it ended, its totals."""
+    """A full re-screen: its state and, once it ended, its totals for the caller's tenant (a run of the default list
+    spans every tenant without a list of its own)."""
 
     id: str = Field(description="The run's id (its execution's name)")
     list: str
     status: Literal["running", "succeeded", "failed"]
     started_at: dt.datetime
     stopped_at: dt.datetime | None = None
-    shards: int | None = Field(default=None, description="Shards screened (each a child execution)")
-    failed_shards: builtins.list[dict[str, Any]] | None = Field(
-        default=None, description="The shards whose task failed: their range, error and cause"
+    shards: int | None = Field(
+        default=None, description="Shards screened, every tenant's (each a child execution)"
     )
-    screened: int | None = Field(default=None, description="Monitored customers screened (switched on)")
-    hits: int | None = None
-    cleared: int | None = Field(default=None, description="Hits the parties' clearances cleared")
+    failed_shards: builtins.list[dict[str, Any]] | None = Field(
+        default=None, description="This tenant's shards whose task failed: their range, error and cause"
+    )
+    screened: int | None = Field(
+        default=None, description="This tenant's monitored customers screened (switched on)"
+    )
+    hits: int | None = Field(default=None, description="This tenant's hits")
+    cleared: int | None = Field(
+        default=None, description="This tenant's hits the parties' clearances cleared"
+    )
     opened: int | None = Field(
-        default=None, description="Monitoring cases opened (a hit raised before opens none)"
+        default=None, description="This tenant's monitoring cases opened (a hit raised before opens none)"
     )
     fingerprints_kept: bool | None = Field(
         default=None, description="Whether the list's fingerprints were kept (the next update is a delta)"

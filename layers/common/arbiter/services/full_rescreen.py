@@ -18,7 +18,7 @@ Three tasks, each a call of the ongoing screening function:
 from __future__ import annotations
 
 import builtins
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
@@ -161,7 +161,8 @@ def screen_shard(deps: FullRescreenDeps, key: str, shard: Shard) -> ShardOutcome
 
 @dataclass
 class RescreenSummary:
-    """The run's totals (the execution's output)."""
+    """The run's totals (the execution's output), and the same per tenant (`by_tenant`): a run of the default list
+    spans tenants, and each tenant's admins see their own figures only."""
 
     list: str
     shards: int = 0
@@ -171,6 +172,11 @@ class RescreenSummary:
     cleared: int = 0
     opened: int = 0
     fingerprints_kept: bool = False
+    by_tenant: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+#: The totals a shard adds to its run's (and its tenant's).
+_COUNTED = ("screened", "hits", "cleared", "opened")
 
 
 def finish_rescreen(
@@ -180,11 +186,15 @@ def finish_rescreen(
     the shards' results. A version stored since the plan is not vouched for: its own update matches it."""
     summary = RescreenSummary(list=key, shards=len(shards))
     for result in shards:
+        tenant_id = str(result.get("tenant_id") or result.get("shard", {}).get("tenant_id", ""))
+        own = summary.by_tenant.setdefault(tenant_id, dict.fromkeys((*_COUNTED, "failed_shards"), 0))
         if result.get("failed"):
             summary.failed_shards.append(result)
+            own["failed_shards"] += 1
             continue
-        for name in ("screened", "hits", "cleared", "opened"):
+        for name in _COUNTED:
             setattr(summary, name, getattr(summary, name) + int(result.get(name, 0)))
+            own[name] += int(result.get(name, 0))
     watched = _watched(deps, key)
     loaded = deps.watchlists.load(key, format=watched.config.format, aliases_key=watched.config.aliases_key)
     if loaded.etag == planned_etag:
@@ -248,7 +258,8 @@ def start_rescreen(
 
 
 def rescreen_status(deps: RescreenDeps, principal: Principal, rescreen_id: str) -> RescreenRun:
-    """A full re-screen's status and, once it ended, its totals (admins of a tenant the list applies to)."""
+    """A full re-screen's status and, once it ended, its totals as far as the principal's tenant goes (admins of a
+    tenant the list applies to): the other tenants' figures and failed shards are theirs."""
     principal.require("admin", "reading a full re-screen")
     run = deps.rescreens.get(rescreen_id)
     if run is None:
@@ -257,4 +268,18 @@ def rescreen_status(deps: RescreenDeps, principal: Principal, rescreen_id: str) 
         _applying_to(deps, principal, run.list)
     except InvalidInput as exc:
         raise NotFound(f"full re-screen {rescreen_id} not found", rescreen_id=rescreen_id) from exc
-    return run
+    if run.summary is None:
+        return run
+    tenant_id = principal.tenant_id
+    own = (run.summary.get("by_tenant") or {}).get(tenant_id) or {}
+    summary = {
+        "shards": run.summary.get("shards"),
+        "fingerprints_kept": run.summary.get("fingerprints_kept"),
+        "failed_shards": [
+            s
+            for s in run.summary.get("failed_shards") or []
+            if s.get("shard", {}).get("tenant_id") == tenant_id
+        ],
+        **{name: int(own.get(name, 0)) for name in _COUNTED},
+    }
+    return replace(run, summary=summary)
