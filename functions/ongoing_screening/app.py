@@ -1,5 +1,7 @@
 """The customer lifecycle after onboarding: matches a watchlist's new version against the monitored customers (S3
-ObjectCreated under `watchlists/`), and, once a day (a schedule), opens the periodic reviews that are due."""
+ObjectCreated under `watchlists/`), runs the tasks of a full re-screen (the full re-screen state machine's
+`{"rescreen": "plan" | "shard" | "finish", …}`), and, once a day (a schedule), opens the periodic reviews that are
+due."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arbiter import bootstrap
 from arbiter.domain.errors import InvalidInput
-from arbiter.services import ongoing_screening, periodic_reviews
+from arbiter.services import full_rescreen, ongoing_screening, periodic_reviews
 from arbiter.settings import Settings
 
 logger = Logger()
@@ -31,6 +33,8 @@ def deps(bucket: str | None) -> bootstrap.Dependencies:
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if "rescreen" in event:
+        return _rescreen_task(event)
     if "Records" not in event:
         return _periodic_reviews(event)
     outcomes = []
@@ -41,6 +45,27 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.info("list update", extra={"outcome": vars(outcome)})
         outcomes.append({"key": key, "screened": outcome.screened, "opened": len(outcome.opened)})
     return {"lists": outcomes}
+
+
+def _rescreen_task(event: dict[str, Any]) -> dict[str, Any]:
+    """One task of a full re-screen; the machine's input names the bucket (as an S3 event does)."""
+    step, key, run_deps = event["rescreen"], str(event["list"]), deps(str(event["bucket"]))
+    logger.remove_keys(["object_key"])  # a warm instance's last list update is not this task's
+    logger.append_keys(rescreen_id=event.get("rescreen_id"), list=key)
+    if step == "plan":
+        plan = full_rescreen.plan_rescreen(
+            run_deps, str(event["rescreen_id"]), key, shard_size=int(event["shard_size"])
+        )
+        return vars(plan)
+    if step == "shard":
+        shard = full_rescreen.Shard(**event["shard"])
+        outcome = full_rescreen.screen_shard(run_deps, key, shard)
+        logger.info("shard screened", extra={"outcome": vars(outcome)})
+        return vars(outcome)
+    if step == "finish":
+        summary = full_rescreen.finish_rescreen(run_deps, key, str(event["etag"]), list(event["shards"]))
+        return vars(summary)
+    raise InvalidInput(f"unknown full re-screen step {step!r}", path="rescreen")
 
 
 def _periodic_reviews(event: dict[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import arbiter.snapstart  # noqa: F401 - registers the SnapStart runtime hooks (
 from arbiter import bootstrap
 from arbiter.api import content_types
 from arbiter.api.admin_api_keys import admin_api_keys_router
+from arbiter.api.admin_rescreens import admin_rescreens_router
 from arbiter.api.admin_rule_sets import admin_rule_sets_router
 from arbiter.api.admin_transaction_backtests import admin_transaction_backtests_router
 from arbiter.api.admin_webhooks import admin_webhooks_router
@@ -117,6 +118,7 @@ app.include_router(admin_rule_sets_router(deps, reviewer))
 app.include_router(admin_transaction_backtests_router(deps, reviewer))
 app.include_router(admin_api_keys_router(deps, reviewer))
 app.include_router(admin_workflows_router(deps, reviewer))
+app.include_router(admin_rescreens_router(deps, reviewer))
 app.include_router(review_alerts_router(deps, reviewer))
 app.include_router(review_evidence_router(deps, reviewer))
 app.include_router(review_team_router(deps, reviewer))

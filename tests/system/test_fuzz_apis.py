@@ -343,12 +343,30 @@ def world(stack: Any) -> Iterator[World]:
     )
     assert backtest_job.status_code == 202, backtest_job.text
     REAL_IDS["job_id"] = [backtest_job.json()["id"]]
+    # A full re-screen of the tenant's own list, ended (after the one its first version started: 409 until then).
+    own_list = f"watchlists/tenants/{tenant.id}/targets.simple.csv"
+    rescreen = wait_for(
+        lambda: (
+            (r := admin.post("/v1/admin/monitoring/rescreens", json={"list": own_list})).status_code == 202
+            and r.json()["id"]
+        ),
+        timeout=120,
+        what="a full re-screen of the tenant's list started",
+    )
+    wait_for(
+        lambda: admin.get(f"/v1/admin/monitoring/rescreens/{rescreen}").json()["status"] == "succeeded",
+        timeout=120,
+        what=f"full re-screen {rescreen} to succeed",
+    )
+    REAL_IDS["rescreen_id"] = [rescreen]
     world.values = {
         "spare_key_id": spare.json()["id"],
         "admin_hook": admin_hooks[0].json()["id"],
         "backtest_job": backtest_job.json()["id"],
         "spare_hook": admin_hooks[1].json()["id"],
         "admin_ping": admin_ping.json()["id"],
+        "own_list": own_list,
+        "rescreen": rescreen,
         "merchant_entity": merchant_entity,
         "collecting": collecting,
         "to_submit": to_submit,
@@ -648,6 +666,8 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
             ),
             ("getTransactionBacktestJob", {"path_parameters": {"job_id": v["backtest_job"]}}),
             ("createRuleSet", {"body": v["rule_set"]}),
+            ("getRescreen", {"path_parameters": {"rescreen_id": v["rescreen"]}}),
+            ("startRescreen", {"body": {"list": v["own_list"], "shard_size": 10}}),
             ("listApiKeys", {}),
             ("createApiKey", {"body": {"label": "fuzz"}}),
             ("revokeApiKey", {"path_parameters": {"key_id": v["spare_key_id"]}}),

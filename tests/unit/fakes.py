@@ -838,6 +838,8 @@ class FakeDependencies:
     monitored: Any = None
     watchlists: Any = None
     fingerprints: Any = None
+    rescreens: Any = None
+    manifests: Any = None
     # webhooks (tests/unit/webhook_fakes.py)
     webhooks: Any = None
     scheduler: Any = None

@@ -4,15 +4,18 @@ real watchlists built from CSV bytes and versioned by their content, as S3 ETags
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
 
 from arbiter.domain.case import AuditEntry
 from arbiter.domain.errors import NotFound
 from arbiter.domain.monitored import MonitoredEntity
 from arbiter.plugins.builtin.sanctions import ListFormat, LoadedWatchlist, WatchlistMissing
 from arbiter.screening import load_watchlist
-from arbiter.services.ports import StoredFingerprints
+from arbiter.services.ports import RescreenRun, StoredFingerprints
 from tests.unit.fakes import FakeDependencies, InMemoryCases
 
 
@@ -28,6 +31,15 @@ class InMemoryMonitoredEntities:
     def of_tenant(self, tenant_id: str) -> Iterator[MonitoredEntity]:
         for (t, _), record in sorted(self.cases.monitored.items()):
             if t == tenant_id:
+                yield record
+
+    def keys_of_tenant(self, tenant_id: str) -> Iterator[str]:
+        for record in self.of_tenant(tenant_id):
+            yield record.key
+
+    def in_range(self, tenant_id: str, first: str, last: str) -> Iterator[MonitoredEntity]:
+        for record in self.of_tenant(tenant_id):
+            if first <= record.key <= last:
                 yield record
 
     def set_enabled(self, tenant_id: str, key: str, enabled: bool, audit: AuditEntry, case_id: str) -> bool:
@@ -76,10 +88,50 @@ class InMemoryFingerprints:
         self.stored[list_key] = fingerprints
 
 
+class InMemoryManifests:
+    def __init__(self) -> None:
+        self.stored: dict[str, list[dict[str, Any]]] = {}
+
+    def put(self, rescreen_id: str, shards: list[dict[str, Any]]) -> str:
+        self.stored[rescreen_id] = shards
+        return f"monitoring/rescreens/{rescreen_id}.json"
+
+
+class InMemoryRescreens:
+    """Runs started, by id; a run stays `running` until a test ends it (`end`)."""
+
+    def __init__(self) -> None:
+        self.runs: dict[str, RescreenRun] = {}
+
+    def start(
+        self, list_key: str, *, reason: str, etag: str | None = None, shard_size: int | None = None
+    ) -> RescreenRun:
+        run = RescreenRun(
+            id=f"rescreen-{len(self.runs) + 1}",
+            list=list_key,
+            status="running",
+            started_at=dt.datetime(2026, 12, 6, tzinfo=dt.UTC),
+            etag=etag,
+        )
+        self.runs[run.id] = run
+        return run
+
+    def running(self, list_key: str) -> RescreenRun | None:
+        return next((r for r in self.runs.values() if r.list == list_key and r.status == "running"), None)
+
+    def get(self, rescreen_id: str) -> RescreenRun | None:
+        return self.runs.get(rescreen_id)
+
+    def end(self, rescreen_id: str, summary: dict[str, Any]) -> None:
+        self.runs[rescreen_id] = replace(self.runs[rescreen_id], status="succeeded", summary=summary)
+
+
 def monitoring_deps(deps: FakeDependencies | None = None) -> FakeDependencies:
     """`deps` (fresh by default) with the ports of ongoing screening."""
     deps = deps or FakeDependencies()
     deps.monitored = InMemoryMonitoredEntities(deps.cases)
     deps.watchlists = InMemoryWatchlists()
     deps.fingerprints = InMemoryFingerprints()
+    deps.rescreens = None  # a list's first version is matched in the update itself
+    deps.manifests = InMemoryManifests()
     return deps

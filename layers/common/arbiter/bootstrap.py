@@ -44,10 +44,11 @@ if TYPE_CHECKING:
     from arbiter.adapters.kms import KmsSecretBox
     from arbiter.adapters.list_fingerprints import S3ListFingerprints
     from arbiter.adapters.remote_pages import EgressPageFetcher
+    from arbiter.adapters.rescreen_manifests import S3RescreenManifests
     from arbiter.adapters.s3 import S3DocumentStore
     from arbiter.adapters.ses import SesMailer
     from arbiter.adapters.sqs import SqsTransactionQueue
-    from arbiter.adapters.stepfunctions import StepFunctionsEngine
+    from arbiter.adapters.stepfunctions import StepFunctionsEngine, StepFunctionsRescreens
     from arbiter.adapters.watchlists import S3WatchlistSource
     from arbiter.adapters.webhook_delivery import EgressWebhookSender, StepFunctionsDeliveryScheduler
     from arbiter.adapters.workflow_files import TenantWorkflowCatalog
@@ -57,10 +58,18 @@ if TYPE_CHECKING:
     from arbiter.services.authorization import FailureLimit, VerifiedKeys
     from arbiter.services.rule_sets import CompiledRuleSets, RuleSetAssessor
 
-__all__ = ["WEBHOOK_DELIVERY_MACHINE", "Dependencies", "aws_client", "composition_root"]
+__all__ = [
+    "FULL_RESCREEN_MACHINE",
+    "WEBHOOK_DELIVERY_MACHINE",
+    "Dependencies",
+    "aws_client",
+    "composition_root",
+]
 
 #: The state machine that paces webhook attempts (template: WebhookDeliveryStateMachine).
 WEBHOOK_DELIVERY_MACHINE = "webhook-delivery"
+#: The full re-screen state machine's name after the stack's (template.yaml: FullRescreenStateMachine).
+FULL_RESCREEN_MACHINE = "full-rescreen"
 
 
 @cache
@@ -274,6 +283,30 @@ class Dependencies:
         if not self.settings.watchlists_bucket:
             raise SettingsError("WATCHLISTS_BUCKET is required to keep list fingerprints")
         return S3ListFingerprints(self.client("s3"), self.settings.watchlists_bucket)
+
+    @cached_property
+    def rescreens(self) -> StepFunctionsRescreens:
+        """The full re-screen state machine (its runs read lists and write manifests in the documents bucket)."""
+        from arbiter.adapters.stepfunctions import StepFunctionsRescreens
+
+        if not self.settings.documents_bucket:
+            raise SettingsError("DOCUMENTS_BUCKET is required to start full re-screens")
+        return StepFunctionsRescreens(
+            self.client("stepfunctions"),
+            self.settings.state_machine_arn(FULL_RESCREEN_MACHINE),
+            self.settings.documents_bucket,
+            shard_size=self.settings.rescreen_shard_size,
+            max_concurrency=self.settings.rescreen_max_concurrency,
+        )
+
+    @cached_property
+    def manifests(self) -> S3RescreenManifests:
+        """Where a full re-screen's shards are written for its distributed Map (the documents bucket)."""
+        from arbiter.adapters.rescreen_manifests import S3RescreenManifests
+
+        if not self.settings.documents_bucket:
+            raise SettingsError("DOCUMENTS_BUCKET is required to plan full re-screens")
+        return S3RescreenManifests(self.client("s3"), self.settings.documents_bucket)
 
     @cached_property
     def audit_heads(self) -> DynamoAuditHeadLog:

@@ -65,6 +65,11 @@ class Settings(BaseModel):
     #: The authorizer: how long a warm authorizer remembers a key it verified (a revoked key works that long).
     authorizer_cache_seconds: int = Field(default=60, ge=0, le=3600, alias="AUTHORIZER_CACHE_SECONDS")
 
+    #: Monitored customers per shard of a full re-screen (one child execution of its distributed Map each).
+    rescreen_shard_size: int = Field(default=1000, ge=1, le=100_000, alias="RESCREEN_SHARD_SIZE")
+    #: Shards of one full re-screen screened at once (the Map's MaxConcurrency).
+    rescreen_max_concurrency: int = Field(default=10, ge=1, le=1000, alias="RESCREEN_MAX_CONCURRENCY")
+
     @field_validator("allowed_egress_hosts", mode="before")
     @classmethod
     def _split_hosts(cls, value: object) -> object:

@@ -11,13 +11,27 @@ from arbiter.services.authorization import AuthorizationDeps
 from arbiter.services.automation import AutomationDeps
 from arbiter.services.cases import CaseDeps
 from arbiter.services.documents import DocumentDeps, DocumentHashes, DocumentStore, PageFetcher
+from arbiter.services.full_rescreen import FullRescreenDeps
 from arbiter.services.ongoing_screening import OngoingScreeningDeps
-from arbiter.services.ports import AuthFailureCounter, ListFingerprints, UsagePlans, WorkflowEngine
+from arbiter.services.ports import (
+    AuthFailureCounter,
+    FullRescreens,
+    ListFingerprints,
+    RescreenManifests,
+    UsagePlans,
+    WorkflowEngine,
+)
 from arbiter.services.transactions import TransactionStore
 from arbiter.services.webhook_delivery import DeliveryScheduler, WebhookDeps, WebhookSender
 from tests.unit.documents.fakes import FakeFetcher, InMemoryHashes, InMemoryStore, document_deps
 from tests.unit.fakes import FakeEngine, FakeUsagePlans, InMemoryAuthFailures, InMemorySecretBox
-from tests.unit.monitoring_fakes import InMemoryFingerprints, InMemoryWatchlists, monitoring_deps
+from tests.unit.monitoring_fakes import (
+    InMemoryFingerprints,
+    InMemoryManifests,
+    InMemoryRescreens,
+    InMemoryWatchlists,
+    monitoring_deps,
+)
 from tests.unit.transaction_fakes import InMemoryTransactions
 from tests.unit.webhook_fakes import RecordingScheduler, ScriptedSender
 
@@ -60,6 +74,12 @@ def test_every_other_fake_is_its_port() -> None:
 def test_the_ongoing_screening_fakes_are_its_ports() -> None:
     deps = monitoring_deps()
     as_screening: OngoingScreeningDeps = deps
+    as_rescreen: FullRescreenDeps = deps
+    rescreens: FullRescreens = InMemoryRescreens()
+    manifests: RescreenManifests = InMemoryManifests()
+    assert as_rescreen.manifests is deps.manifests
+    assert rescreens.running("watchlists/default/targets.simple.csv") is None
+    assert manifests.put("r-1", []) == "monitoring/rescreens/r-1.json"
     lists: WatchlistSource = InMemoryWatchlists()
     fingerprints: ListFingerprints = InMemoryFingerprints()
     assert as_screening.monitored is deps.monitored

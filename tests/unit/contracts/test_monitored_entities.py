@@ -117,3 +117,15 @@ def test_erasing_the_approved_case_removes_the_record(backend: Backend) -> None:
     backend.ports.cases.save(case, change, expected_version=case.version)
     assert case.state == CaseState.APPROVED
     assert backend.ports.monitored.get(backend.tenant_id, "e-1") is None
+
+
+def test_a_full_rescreen_reads_the_keys_in_order_and_a_shard_reads_its_range(backend: Backend) -> None:
+    for key in ("e-3", "e-1", "e-4", "e-2"):
+        approved(backend, individual(key))
+    approved(backend, individual("e-0"), tenant_id=backend.other_tenant())
+    monitored = backend.ports.monitored
+
+    assert list(monitored.keys_of_tenant(backend.tenant_id)) == ["e-1", "e-2", "e-3", "e-4"]
+    assert [r.key for r in monitored.in_range(backend.tenant_id, "e-2", "e-3")] == ["e-2", "e-3"]
+    assert [r.key for r in monitored.in_range(backend.tenant_id, "e-4", "e-4")] == ["e-4"]
+    assert list(monitored.in_range(backend.tenant_id, "e-0", "e-0")) == []  # the other tenant's

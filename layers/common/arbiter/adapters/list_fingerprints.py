@@ -33,11 +33,21 @@ class S3ListFingerprints:
                 return None
             raise
         data = json.loads(gzip.decompress(body))
-        return StoredFingerprints(etag=data["etag"], sha256=data["sha256"], entries=data["entries"])
+        return StoredFingerprints(
+            etag=data["etag"],
+            sha256=data["sha256"],
+            entries=data["entries"],
+            matcher_version=data.get("matcher_version"),
+        )
 
     def put(self, list_key: str, fingerprints: StoredFingerprints) -> None:
         """Keep them, replacing the previous version's."""
-        data = {"etag": fingerprints.etag, "sha256": fingerprints.sha256, "entries": fingerprints.entries}
+        data = {
+            "etag": fingerprints.etag,
+            "sha256": fingerprints.sha256,
+            "matcher_version": fingerprints.matcher_version,
+            "entries": fingerprints.entries,
+        }
         body = gzip.compress(json.dumps(data, separators=(",", ":")).encode("utf-8"), 6)
         self._client.put_object(
             Bucket=self._bucket,

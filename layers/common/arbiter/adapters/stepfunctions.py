@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
+import re
+import secrets
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
 from arbiter.domain.errors import Conflict, TransientError, WorkflowRefused
-from arbiter.services.ports import ExecutionStatus
+from arbiter.services.ports import ExecutionStatus, RescreenRun
 
-__all__ = ["StepFunctionsEngine"]
+__all__ = ["StepFunctionsEngine", "StepFunctionsRescreens"]
 
 _GONE = {"TaskDoesNotExist", "InvalidToken", "TaskTimedOut"}
 # StartExecution errors no retry will change: the case's workflow cannot start as it is.
@@ -134,3 +138,99 @@ class StepFunctionsEngine:
                 for step in open_steps.values():
                     step["status"] = "failed"
         return steps
+
+
+class StepFunctionsRescreens:
+    """Implements `arbiter.services.ports.FullRescreens` on the full re-screen state machine.
+
+    A run's id is its execution's name, `rescreen-<12 hex of the list key's SHA-256>-<UTC start>-<4 hex>`: the
+    runs of one list share a prefix, which is how a run under way for it is found (ListExecutions, RUNNING)."""
+
+    def __init__(
+        self,
+        client: Any,
+        state_machine_arn: str,
+        bucket: str,
+        *,
+        shard_size: int,
+        max_concurrency: int,
+        now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
+        self._client = client
+        self._arn = state_machine_arn
+        self._bucket = bucket
+        self._shard_size = shard_size
+        self._max_concurrency = max_concurrency
+        self._now = now
+
+    def start(
+        self, list_key: str, *, reason: str, etag: str | None = None, shard_size: int | None = None
+    ) -> RescreenRun:
+        """Start a run of the list; its input names the bucket (the lists' and the manifests')."""
+        at = self._now()
+        name = f"{_list_prefix(list_key)}{at:%Y%m%dT%H%M%S}-{secrets.token_hex(2)}"
+        payload = {
+            "list": list_key,
+            "bucket": self._bucket,
+            "shard_size": shard_size or self._shard_size,
+            "max_concurrency": self._max_concurrency,
+            "reason": reason,
+            "etag": etag,
+        }
+        try:
+            self._client.start_execution(stateMachineArn=self._arn, name=name, input=json.dumps(payload))
+        except ClientError as exc:
+            code = exc.response["Error"]["Code"]
+            if code in _THROTTLED:
+                raise TransientError(f"Step Functions is busy: {code}", code=code) from exc
+            raise
+        return RescreenRun(id=name, list=list_key, status="running", started_at=at)
+
+    def running(self, list_key: str) -> RescreenRun | None:
+        prefix = _list_prefix(list_key)
+        request: dict[str, Any] = {"stateMachineArn": self._arn, "statusFilter": "RUNNING"}
+        while True:
+            response = self._client.list_executions(**request)
+            for execution in response.get("executions", []):
+                if str(execution["name"]).startswith(prefix):
+                    return self.get(str(execution["name"]))
+            if not response.get("nextToken"):
+                return None
+            request["nextToken"] = response["nextToken"]
+
+    def get(self, rescreen_id: str) -> RescreenRun | None:
+        if not _RUN_ID.fullmatch(rescreen_id):
+            return None
+        arn = self._arn.replace(":stateMachine:", ":execution:", 1) + f":{rescreen_id}"
+        try:
+            execution = self._client.describe_execution(executionArn=arn)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ExecutionDoesNotExist":
+                return None
+            raise
+        given = json.loads(execution.get("input") or "{}")
+        ended = _ENDED.get(execution["status"])
+        status: Literal["running", "succeeded", "failed"] = (
+            "running" if ended is None else "succeeded" if ended == "succeeded" else "failed"
+        )
+        output = json.loads(execution["output"]) if execution.get("output") else None
+        error = None
+        if status == "failed":
+            error = ": ".join(str(execution[k]) for k in ("error", "cause") if execution.get(k)) or None
+        return RescreenRun(
+            id=rescreen_id,
+            list=str(given.get("list", "")),
+            status=status,
+            started_at=execution["startDate"],
+            stopped_at=execution.get("stopDate"),
+            summary=output,
+            error=error,
+            etag=given.get("etag"),
+        )
+
+
+def _list_prefix(list_key: str) -> str:
+    return f"rescreen-{hashlib.sha256(list_key.encode()).hexdigest()[:12]}-"
+
+
+_RUN_ID = re.compile(r"rescreen-[0-9a-f]{12}-\d{8}T\d{6}-[0-9a-f]{4}")

@@ -342,7 +342,9 @@ class MonitoredList(BaseModel):
     etag: str
     sha256: str
     entries: int = Field(description="Entries in this version of the list")
-    changed_entries: int = Field(description="Entries new or changed since the version screened before")
+    changed_entries: int = Field(
+        description="Entries new or changed since the version screened before (a full re-screen: every entry)"
+    )
 
 
 class EntityMonitoringHit(CaseEvent):
@@ -359,8 +361,9 @@ class EntityMonitoringHit(CaseEvent):
     listed_name: str = Field(description="The listed name the party's name met")
     code: Literal["sanctions_match", "pep_match", "watchlist_match"]
     score: float
-    entry_change: Literal["new", "changed"] = Field(
-        description="Whether the entry is new in this version or changed"
+    entry_change: Literal["new", "changed", "rescreen"] = Field(
+        description="Whether the entry is new in this version or changed, or `rescreen`: matched by a full "
+        "re-screen (a list's first version, a matcher change, an admin's request)"
     )
     list: MonitoredList
 

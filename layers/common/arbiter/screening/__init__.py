@@ -24,11 +24,12 @@ from arbiter.screening.model import (
 )
 from arbiter.screening.queries import queries_for_entity
 from arbiter.screening.received import ReceivedName, read_name
-from arbiter.screening.screen import DEFAULT_THRESHOLD, screen
+from arbiter.screening.screen import DEFAULT_THRESHOLD, MATCHER_VERSION, screen
 from arbiter.screening.watchlist import Watchlist, load_watchlist
 
 __all__ = [
     "DEFAULT_THRESHOLD",
+    "MATCHER_VERSION",
     "FeatureContribution",
     "ListEntry",
     "Match",

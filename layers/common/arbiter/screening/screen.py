@@ -26,8 +26,12 @@ from arbiter.screening.names import NameForm, normalise_name
 from arbiter.screening.received import AS_RECEIVED, NameReading, ReceivedName, read_query
 from arbiter.screening.watchlist import Watchlist
 
-__all__ = ["DEFAULT_CANDIDATES", "DEFAULT_MARGIN", "DEFAULT_THRESHOLD", "screen"]
+__all__ = ["DEFAULT_CANDIDATES", "DEFAULT_MARGIN", "DEFAULT_THRESHOLD", "MATCHER_VERSION", "screen"]
 
+#: The matcher's version: bump it with any change to what `screen` raises (blocking, scoring, thresholds). Ongoing
+#: screening keeps it with a list's fingerprints; a list update finding fingerprints of another version re-screens
+#: every monitored customer against the whole list (a full re-screen) instead of matching the delta.
+MATCHER_VERSION = 1
 #: Score from which a listed entry is raised as a match. See docs/screening.md for how it was chosen.
 DEFAULT_THRESHOLD = 0.80
 #: Listed names per query name that go from blocking to full scoring.

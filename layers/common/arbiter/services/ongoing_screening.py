@@ -6,7 +6,9 @@ and screens every monitored customer's parties against the new and changed entri
 any other: the same matcher and threshold as the sanctions check, the customer as the query). A hit the entity's
 clearances do not clear opens a monitoring case in manual review, its match explained as the sanctions check
 explains one, and publishes `entity.monitoring_hit`. A hit's case id is derived from the tenant, the party and the
-list entry: the same hit, on this version processed again or on the next one, never opens a second case.
+list entry: the same hit, on this version processed again or on the next one, never opens a second case. A list's
+first version, or fingerprints kept by another matcher version, are handed to the full re-screen state machine
+(arbiter.services.full_rescreen) instead, which opens cases through `open_monitoring_case` as an update does.
 
 `monitoring` and `set_monitoring` are the reviewers' use cases: read whether a case's entity is monitored, and
 switch it off or on (admins; audited on the case).
@@ -23,7 +25,7 @@ from typing import Protocol
 from aws_lambda_powertools import Logger
 
 from arbiter.domain.case import AuditEntry, Case
-from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound
+from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound, TransientError
 from arbiter.domain.monitored import MONITORING_WORKFLOW, MonitoredEntity, monitored_key
 from arbiter.domain.principal import Principal
 from arbiter.domain.screening import flag_code
@@ -36,12 +38,18 @@ from arbiter.plugins.builtin.sanctions import (
     match_record,
 )
 from arbiter.plugins.contract import PluginResult
-from arbiter.screening import Match, Watchlist, screen
+from arbiter.screening import MATCHER_VERSION, Match, Watchlist, screen
 from arbiter.screening.delta import ListDelta, list_delta
 from arbiter.screening.parties import PARTY_KINDS, Party, screened_parties
 from arbiter.services.cases import CaseDeps
 from arbiter.services.checks import apply_check_results
-from arbiter.services.ports import ListFingerprints, MonitoredEntities, StoredFingerprints, TenantDirectory
+from arbiter.services.ports import (
+    FullRescreens,
+    ListFingerprints,
+    MonitoredEntities,
+    StoredFingerprints,
+    TenantDirectory,
+)
 
 __all__ = [
     "ListUpdateOutcome",
@@ -50,9 +58,11 @@ __all__ = [
     "WatchedList",
     "monitoring",
     "monitoring_case_id",
+    "open_monitoring_case",
     "reverse_screen",
     "screen_list_update",
     "set_monitoring",
+    "tenants_of_list",
     "watched_list",
 ]
 
@@ -74,6 +84,9 @@ class OngoingScreeningDeps(CaseDeps, Protocol):
     def watchlists(self) -> WatchlistSource: ...
     @property
     def fingerprints(self) -> ListFingerprints: ...
+    @property
+    def rescreens(self) -> FullRescreens | None:
+        """The full re-screen state machine (None: a list's first version is matched here, in full)."""
 
 
 @dataclass(frozen=True)
@@ -179,28 +192,56 @@ def screen_list_update(deps: OngoingScreeningDeps, key: str) -> ListUpdateOutcom
         return outcome
     loaded = deps.watchlists.load(key, format=watched.config.format, aliases_key=watched.config.aliases_key)
     previous = deps.fingerprints.get(key)
-    if previous is not None and previous.etag == loaded.etag:
+    if previous is not None and previous.etag == loaded.etag and not _other_matcher(previous):
         outcome.reason = "this version was matched already"
+        return outcome
+    if deps.rescreens is not None and (previous is None or _other_matcher(previous)):
+        outcome.reason = _start_full_rescreen(deps.rescreens, key, loaded.etag)
         return outcome
     delta = list_delta(previous.entries if previous else {}, loaded.watchlist)
     outcome.new, outcome.changed, outcome.removed = len(delta.new), len(delta.changed), len(delta.removed)
     if delta.size:
         against = delta.watchlist(loaded.watchlist)
-        for tenant_id in _tenants(deps, watched):
+        for tenant_id in tenants_of_list(deps, watched):
             outcome.tenants += 1
             _screen_tenant(deps, tenant_id, against, watched, loaded, delta, outcome)
     # Kept last: an update that fails half-way is matched again against the same fingerprints (no case twice).
     deps.fingerprints.put(
         key,
         StoredFingerprints(
-            etag=loaded.etag, sha256=loaded.watchlist.version.sha256, entries=delta.fingerprints
+            etag=loaded.etag,
+            sha256=loaded.watchlist.version.sha256,
+            entries=delta.fingerprints,
+            matcher_version=MATCHER_VERSION,
         ),
     )
     outcome.screened = True
     return outcome
 
 
-def _tenants(deps: OngoingScreeningDeps, watched: WatchedList) -> list[str]:
+def _other_matcher(previous: StoredFingerprints) -> bool:
+    """Whether the fingerprints were matched by another matcher version (those kept before versions were recorded
+    count as the current one: an upgrade re-screens nothing in full unless asked)."""
+    return previous.matcher_version is not None and previous.matcher_version != MATCHER_VERSION
+
+
+def _start_full_rescreen(rescreens: FullRescreens, key: str, etag: str) -> str:
+    """Hand the list to the full re-screen machine (no fingerprints to compare with, or another matcher's). A run
+    under way for this version is this notification delivered again; one for an earlier version would not vouch
+    for this one, so the update is retried (TransientError: Lambda's retries, then the alarmed queue)."""
+    running = rescreens.running(key)
+    if running is not None:
+        if running.etag == etag:
+            return f"full re-screen {running.id} of this version is under way"
+        raise TransientError(
+            f"a full re-screen of {key} is under way ({running.id}); version {etag} is matched after it",
+            list=key,
+        )
+    run = rescreens.start(key, reason="list update", etag=etag)
+    return f"full re-screen {run.id} started"
+
+
+def tenants_of_list(deps: OngoingScreeningDeps, watched: WatchedList) -> list[str]:
     """The tenants the list applies to: its own tenant, or (the default list) every tenant without a list of its own."""
     if watched.tenant_id is not None:
         return [watched.tenant_id]
@@ -232,21 +273,34 @@ def _screen_tenant(
         if hit.match.entry.id in cleared.get(hit.party.key, ()):
             outcome.cleared += 1
             continue
-        opened = _open_case(deps, tenant_id, hit, loaded, delta, watched)
+        opened = open_monitoring_case(
+            deps,
+            tenant_id,
+            hit,
+            loaded,
+            watched,
+            entry_change=delta.change_of(hit.match.entry.id),
+            delta_counts={"new": len(delta.new), "changed": len(delta.changed)},
+        )
         if opened is not None:
             outcome.opened.append(opened.id)
 
 
-def _open_case(
+def open_monitoring_case(
     deps: OngoingScreeningDeps,
     tenant_id: str,
     hit: MonitoringHit,
     loaded: LoadedWatchlist,
-    delta: ListDelta,
     watched: WatchedList,
+    *,
+    entry_change: str,
+    delta_counts: dict[str, int],
 ) -> Case | None:
     """The monitoring case of `hit`, in manual review with the match as its sanctions result; None when the hit's
-    case exists already (this version processed twice, or the same hit on an earlier version)."""
+    case exists already (this version processed twice, or the same hit on an earlier version or run).
+
+    `entry_change` says how the entry came to be matched (`new`, `changed`, or `rescreen`: a full re-screen) and
+    `delta_counts` how many entries were new and changed (`{"new": …, "changed": …}`)."""
     record, party, match = hit.monitored, hit.party, hit.match
     case_id = monitoring_case_id(tenant_id, party.key, match.entry.id)
     try:
@@ -260,7 +314,7 @@ def _open_case(
         entity = record.subject
     at = deps.now()
     definition = deps.workflows.get(tenant_id, MONITORING_WORKFLOW)
-    list_version = {**loaded.version(), "delta": {"new": len(delta.new), "changed": len(delta.changed)}}
+    list_version = {**loaded.version(), "delta": delta_counts}
     result = PluginResult.ok(
         {
             "list": list_version,
@@ -293,13 +347,13 @@ def _open_case(
             "listed_name": match.explanation.listed_name,
             "code": flag_code(match.entry.topics),
             "score": match.score,
-            "entry_change": delta.change_of(match.entry.id),
+            "entry_change": entry_change,
             "list": {
                 "key": loaded.key,
                 "etag": loaded.etag,
                 "sha256": loaded.watchlist.version.sha256,
                 "entries": len(loaded.watchlist),
-                "changed_entries": delta.size,
+                "changed_entries": delta_counts.get("new", 0) + delta_counts.get("changed", 0),
             },
         },
         at=at,

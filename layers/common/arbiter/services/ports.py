@@ -31,10 +31,13 @@ __all__ = [
     "CaseQuery",
     "CaseRepository",
     "ClearanceStore",
+    "FullRescreens",
     "ListFingerprints",
     "Mailer",
     "MonitoredEntities",
     "Page",
+    "RescreenManifests",
+    "RescreenRun",
     "RuleSetRepository",
     "TenantDirectory",
     "TenantRepository",
@@ -380,6 +383,12 @@ class MonitoredEntities(Protocol):
         """Switch monitoring on or off with `audit` on `case_id`, atomically; False (nothing written) if it already
         was, NotFound if the entity is not in the index."""
 
+    def keys_of_tenant(self, tenant_id: str) -> Iterator[str]:
+        """The keys of every record of the tenant, in key order (what a full re-screen cuts into shards)."""
+
+    def in_range(self, tenant_id: str, first: str, last: str) -> Iterator[MonitoredEntity]:
+        """The tenant's records whose keys lie between `first` and `last` (both included), in key order."""
+
 
 @dataclass(frozen=True)
 class StoredFingerprints:
@@ -388,6 +397,9 @@ class StoredFingerprints:
     etag: str
     sha256: str
     entries: dict[str, str]
+    #: The matcher version (`arbiter.screening.MATCHER_VERSION`) they were matched with; None (kept before it was
+    #: recorded) counts as the current one.
+    matcher_version: int | None = None
 
 
 class ListFingerprints(Protocol):
@@ -398,6 +410,45 @@ class ListFingerprints(Protocol):
 
     def put(self, list_key: str, fingerprints: StoredFingerprints) -> None:
         """Keep them (replacing the previous version's)."""
+
+
+@dataclass(frozen=True)
+class RescreenRun:
+    """One full re-screen (an execution of the full re-screen state machine): its id (the execution's name), the list,
+    `running`, `succeeded` or `failed`, when it started and stopped, and once it succeeded its totals."""
+
+    id: str
+    list: str
+    status: Literal["running", "succeeded", "failed"]
+    started_at: dt.datetime
+    stopped_at: dt.datetime | None = None
+    summary: dict[str, Any] | None = None
+    error: str | None = None
+    #: The list version (ETag) whose update started the run; None when an admin did.
+    etag: str | None = None
+
+
+class FullRescreens(Protocol):
+    """The full re-screen state machine."""
+
+    def start(
+        self, list_key: str, *, reason: str, etag: str | None = None, shard_size: int | None = None
+    ) -> RescreenRun:
+        """Start a full re-screen of the list (`etag`: the version that asked for it, if a list update did;
+        `shard_size`: customers per shard, None for the deployment's setting)."""
+
+    def running(self, list_key: str) -> RescreenRun | None:
+        """The run under way for the list, if any."""
+
+    def get(self, rescreen_id: str) -> RescreenRun | None:
+        """A run by its id, if it exists."""
+
+
+class RescreenManifests(Protocol):
+    """The shards of each full re-screen, as the state machine's distributed Map reads them."""
+
+    def put(self, rescreen_id: str, shards: list[dict[str, Any]]) -> str:
+        """Store the manifest; its key in the bucket."""
 
 
 class WorkflowCatalog(Protocol):

@@ -54,6 +54,38 @@ class DynamoMonitoredEntities:
                 return
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
+    def keys_of_tenant(self, tenant_id: str) -> Iterator[str]:
+        """The keys of every record of the tenant, in key order: the sort keys only, a page at a time."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": to_item({":pk": keys.monitored_pk(tenant_id)}),
+            "ProjectionExpression": "sk",
+        }
+        for item in self._pages(request):
+            yield str(item["sk"])
+
+    def in_range(self, tenant_id: str, first: str, last: str) -> Iterator[MonitoredEntity]:
+        """The tenant's records with keys from `first` to `last`, both included (one shard of a full re-screen)."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :first AND :last",
+            "ExpressionAttributeValues": to_item(
+                {":pk": keys.monitored_pk(tenant_id), ":first": first, ":last": last}
+            ),
+        }
+        for item in self._pages(request):
+            yield _record(tenant_id, item)
+
+    def _pages(self, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        while True:
+            response = self._client.query(**request)
+            for item in response.get("Items", []):
+                yield from_item(item)
+            if "LastEvaluatedKey" not in response:
+                return
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
     def set_enabled(self, tenant_id: str, key: str, enabled: bool, audit: AuditEntry, case_id: str) -> bool:
         """Switch monitoring of the entity on or off with `audit` on `case_id` (its hash chain moved), atomically;
         False (nothing written) if it already was, NotFound if the entity is not in the index."""
