@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from arbiter.api import content_types
 from arbiter.api.collection_links import collection_url
@@ -43,22 +43,27 @@ def is_collection_path(path: str) -> bool:
 
 
 class CollectedCaseView(BaseModel):
-    """The case as its applicant sees it: what it is, and whether it still takes their answers."""
+    """The case as its applicant sees it: what it is, whether it still takes their answers, and, submitted while
+    people it invited had not finished their own part (`awaiting_people`), whom it waits for."""
 
     id: str
     workflow: str
     entity_type: str
     state: str
     collecting: bool
+    waiting_for: list[str] = Field(
+        default_factory=list, description="The names of the people the application waits for"
+    )
 
 
-def _view(case: Case) -> CollectedCaseView:
+def _view(case: Case, person_id: str | None = None) -> CollectedCaseView:
     return CollectedCaseView(
         id=case.id,
         workflow=case.workflow_id,
         entity_type=case.entity.type,
         state=case.state.value,
-        collecting=case.state in collection.COLLECTABLE_STATES,
+        collecting=collection.takes_answers(case, person_id),
+        waiting_for=[p.name for p in case.people_pending],
     )
 
 
@@ -157,7 +162,7 @@ def _journey_view(journey: collection.Journey, language: str) -> JourneyView:
         for step in journey.definition.steps
     ]
     return JourneyView(
-        case=_view(journey.case),
+        case=_view(journey.case, journey.person_id),
         language=language,
         steps=steps,
         data=data,
@@ -281,7 +286,8 @@ def collection_router(deps: Callable[[], Dependencies], principal: Callable[[], 
 
     @router.post(
         f"{COLLECTION_PREFIX}/submit",
-        summary="Submit the application: the case leaves collecting for its checks",
+        summary="Submit the application (or a person's own part): the case leaves collecting for its checks, or "
+        "waits for the people it invited",
         operation_id="submitCollection",
         tags=tags,
         responses=responses(404, 409),

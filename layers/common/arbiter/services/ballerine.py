@@ -284,6 +284,7 @@ def runtime_status(state: CaseState) -> str:
 
 _BALLERINE_STATE = {
     CaseState.COLLECTING: "collection_flow",
+    CaseState.AWAITING_PEOPLE: "awaiting_people",
     CaseState.PROCESSING: "processing",
     CaseState.MANUAL_REVIEW: "manual_review",
     CaseState.REVISION_REQUESTED: "revision",
