@@ -26,6 +26,8 @@ export function App({ api }: { api: CollectionApi }) {
   const [invitations, setInvitations] = useState<Record<string, string>>({});
   const [inviteEmails, setInviteEmails] = useState<Record<string, string>>({});
   const [invitesMailed, setInvitesMailed] = useState<Record<string, string>>({});
+  // Whom the submitted application waits for (the applicant's link only; a person's link just says thank you).
+  const [waitingFor, setWaitingFor] = useState<string[]>([]);
   const heading = useRef<HTMLHeadingElement>(null);
   const t = useMemo(() => translator(language), [language]);
 
@@ -47,7 +49,10 @@ export function App({ api }: { api: CollectionApi }) {
         adopt(loaded);
         setValues(loaded.data as Record<string, Values>);
         const steps = openSteps(loaded);
-        if (!loaded.case.collecting) setPhase("done");
+        if (!loaded.case.collecting) {
+          if (!loaded.person_id) setWaitingFor(loaded.case.waiting_for ?? []);
+          setPhase("done");
+        }
         else if (loaded.resume_at && steps.some((s) => s.id === loaded.resume_at)) {
           setStepId(loaded.resume_at);
           setPhase("form");
@@ -107,6 +112,8 @@ export function App({ api }: { api: CollectionApi }) {
   if (phase === "loading") return page(t("loading"), <p class="hint" role="status">{t("loading")}</p>);
   if (phase === "invalid") return page(t("invalidTitle"), <p>{t("invalidText")}</p>);
   if (phase === "failed" || !journey) return page(t("failed"), null);
+  if (phase === "done" && waitingFor.length)
+    return page(t("waitingTitle"), <p data-testid="waiting">{t("waitingText", { names: waitingFor.join(", ") })}</p>);
   if (phase === "done") return page(t("doneTitle"), <p>{t("doneText")}</p>);
 
   const steps = openSteps(journey);
@@ -331,7 +338,8 @@ export function App({ api }: { api: CollectionApi }) {
     setBusy(true);
     setMessage(null);
     try {
-      await api.submit(language);
+      const submitted = await api.submit(language);
+      if (!journey?.person_id) setWaitingFor(submitted.waiting_for ?? []);
       setPhase("done");
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) setPhase("invalid");

@@ -39,7 +39,8 @@ export type Step = {
   documents: Slot[];
 };
 
-export type CollectedCase = { id: string; workflow: string; entity_type: string; state: string; collecting: boolean };
+/** `waiting_for`: the names of the people an application submitted waits for (their own part not finished). */
+export type CollectedCase = { id: string; workflow: string; entity_type: string; state: string; collecting: boolean; waiting_for?: string[] };
 
 export type Journey = {
   case: CollectedCase;

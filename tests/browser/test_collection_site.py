@@ -374,10 +374,14 @@ def test_the_applicant_invites_an_owner_who_fills_in_their_part_in_another_brows
         )
 
     wait_for(lambda: stored(1), what="the certificate stored")
-    # The application waits for the owner it invited.
-    company.expect_http_errors(422)
+    # The company submits first: the application is taken and waits for the owner it invited.
     page.get_by_role("button", name="Submit application").click()
-    expect(page.get_by_role("alert")).to_contain_text("waits for Ada Lovelace to finish their own part")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your application is waiting")
+    expect(page.get_by_test_id("waiting")).to_contain_text("waits for Ada Lovelace to finish their own part")
+    company.screenshot("375-waiting", ARTIFACTS)
+    assert api.get(f"/v1/cases/{case_id}").json()["state"] == "awaiting_people"
+    page.reload()  # coming back with the link says the same
+    expect(page.get_by_test_id("waiting")).to_contain_text("Ada Lovelace")
 
     owner = open_browser(PHONE)  # the owner's own browser
     owner.page.goto(owner_url)
@@ -395,9 +399,21 @@ def test_the_applicant_invites_an_owner_who_fills_in_their_part_in_another_brows
     owner.page.get_by_role("button", name="Submit application").click()
     expect(heading).to_have_text("Thank you")
 
-    wait_for(lambda: stored(2), what="the owner's ID stored")
-    page.get_by_role("button", name="Submit application").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you")
+    # Her part was the last: the case runs its checks and reaches the back office.
+    wait_for(
+        lambda: api.get(f"/v1/cases/{case_id}").json()["state"] not in ("awaiting_people", "processing"),
+        timeout=90,
+        what="the case past its automated part",
+    )
+    reviewer = open_browser()
+    reviewer.open(f"/cases/{case_id}")
+    reviewer.sign_in(create_reviewer(tenant.stack, tenant.id, "viewer"))
+    invited = reviewer.page.locator("#awaited-people")
+    expect(invited).to_contain_text("Ada Lovelace")
+    expect(invited).to_contain_text("Submitted")
+    timeline = reviewer.page.locator("#timeline")
+    expect(timeline).to_contain_text("waiting for Ada Lovelace")
+    expect(timeline).to_contain_text("Ada Lovelace finished their part")
     case = api.get(f"/v1/cases/{case_id}").json()
     (ada,) = case["entity"]["business"]["ubos"]
     # the form's owner, with what she said about herself

@@ -37,6 +37,7 @@ __all__ = [
     "BallerineEventRefused",
     "RunList",
     "accepted_ballerine_events",
+    "asked_for_revision",
     "list_runs",
     "run_workflow",
     "runtime_status",
@@ -242,6 +243,14 @@ def _send_ballerine_event(
         f"event {name!r} cannot be sent to a workflow in state {runtime_view(case)['state']}; "
         f"it accepts: {', '.join(accepted) or 'no events'}",
         allowed_events=accepted,
+    )
+
+
+def asked_for_revision(name: str, case: Case) -> bool:
+    """Whether Ballerine's event `name`, just delivered, sent `case` back for a revision (its applicant is then
+    told, as after a reviewer's revision)."""
+    return (
+        DECISION_EVENTS.get(name.strip().lower()) == "revision" and case.state == CaseState.REVISION_REQUESTED
     )
 
 

@@ -50,6 +50,7 @@ __all__ = [
     "issue_system_link",
     "journey_for",
     "journey_of",
+    "link_for_started_case",
     "list_collection_links",
     "mail_link",
     "people_with_own_links",
@@ -187,6 +188,27 @@ def create_collection_link(
     if request.person_id is not None and request.person_id not in person_ids(case) | answered:
         raise InvalidInput(f"the case has no person {request.person_id!r}", path="person_id")
     return mail_link(deps, principal, case, issue_link(deps, principal, case, request), to=request.email)
+
+
+def link_for_started_case(
+    deps: CollectionLinkDeps, principal: Principal, case_id: str
+) -> IssuedLink | CollectionLink:
+    """The link of a case started with `collect: true`: a new one (e-mailed when the tenant sends e-mail), or, when
+    the case already has its applicant's link from this caller (a start retried with the same `Idempotency-Key`
+    answered the case it started), that first link as it is stored: without its token, which exists only in the
+    first answer, and with no second message. A caller who lost the first answer sends a new link."""
+    case = deps.cases.get(principal.tenant_id, case_id)
+    first = next(
+        (
+            k
+            for k in deps.collection_links.for_case(case.tenant_id, case.id)
+            if k.person_id is None and k.created_by == principal.id
+        ),
+        None,
+    )
+    if first is not None:
+        return first
+    return create_collection_link(deps, principal, case_id, CollectionLinkRequest())
 
 
 def mail_link(
