@@ -382,6 +382,12 @@ def test_the_applicant_invites_an_owner_who_fills_in_their_part_in_another_brows
     assert api.get(f"/v1/cases/{case_id}").json()["state"] == "awaiting_people"
     page.reload()  # coming back with the link says the same
     expect(page.get_by_test_id("waiting")).to_contain_text("Ada Lovelace")
+    # Her first link lost: the applicant sends her a new one from the waiting page, and she opens that.
+    page.get_by_role("button", name="Send Ada Lovelace a new link").click()
+    new_link = page.get_by_label("Their own link (send it to them)")
+    expect(new_link).to_have_value(re.compile(r"/collect/#clk_"))
+    assert new_link.input_value() != owner_url
+    owner_url = new_link.input_value()
 
     owner = open_browser(PHONE)  # the owner's own browser
     owner.page.goto(owner_url)
@@ -399,11 +405,13 @@ def test_the_applicant_invites_an_owner_who_fills_in_their_part_in_another_brows
     owner.page.get_by_role("button", name="Submit application").click()
     expect(heading).to_have_text("Thank you")
 
-    # Her part was the last: the case runs its checks and reaches the back office.
+    # Her part was the last: the case runs its checks and reaches the back office (her own KYC case in review).
+    parent = wait_for(
+        lambda: (c := api.get(f"/v1/cases/{case_id}").json())["child_case_ids"] and c, what="the owner's case"
+    )
+    (child_id,) = parent["child_case_ids"]
     wait_for(
-        lambda: api.get(f"/v1/cases/{case_id}").json()["state"] not in ("awaiting_people", "processing"),
-        timeout=90,
-        what="the case past its automated part",
+        lambda: api.get(f"/v1/cases/{child_id}").json()["state"] == "manual_review", what="owner in review"
     )
     reviewer = open_browser()
     reviewer.open(f"/cases/{case_id}")

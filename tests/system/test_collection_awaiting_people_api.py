@@ -1,6 +1,6 @@
 """On the local stack (the real API, Step Functions executing the ASL): a company submitting before the owner it
 invited leaves its case `awaiting_people` with no execution started; the owner's own submit starts the case, which
-runs its automated part to a decision."""
+runs its automated part (its owner's KYC case reviewed) to a decision."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def test_the_company_submits_first_the_case_waits_with_no_execution_then_the_own
     assert submitted.status_code == 200, submitted.text
     assert (submitted.json()["state"], submitted.json()["waiting_for"]) == (
         "awaiting_people",
-        ["Ada Lovelace"],
+        [{"person_id": "ubo-wait", "name": "Ada Lovelace"}],
     )
     assert company.post("/v1/collection/submit").status_code == 409  # submitted once
     assert api.get(f"/v1/cases/{case_id}").json()["state"] == "awaiting_people"
@@ -95,13 +95,25 @@ def test_the_company_submits_first_the_case_waits_with_no_execution_then_the_own
     done = owner.post("/v1/collection/submit")
     assert done.status_code == 200, done.text
     assert done.json()["state"] == "processing"
-    decided = wait_for(
-        lambda: (state := api.get(f"/v1/cases/{case_id}").json()["state"]) not in ("processing",) and state,
-        timeout=90,
-        what="the automated part to end",
+    # Its automated part runs: it opens Ada's own KYC case, which waits for a reviewer; then the case decides.
+    parent = wait_for(
+        lambda: (c := api.get(f"/v1/cases/{case_id}").json())["child_case_ids"] and c, what="the owner's case"
     )
-    assert decided in ("approved", "rejected", "manual_review"), decided
+    (child_id,) = parent["child_case_ids"]
+    wait_for(
+        lambda: api.get(f"/v1/cases/{child_id}").json()["state"] == "manual_review", what="owner in review"
+    )
     assert f"{case_id}-a1" in executions(tenant.stack, case_id)  # one run, started by the owner's submit
+    decision = {"decision": "approve", "reason": "checked"}
+    assert reviewer.post(f"/v1/review/cases/{child_id}/decision", json=decision).status_code == 200
+    resumed = wait_for(
+        lambda: (state := api.get(f"/v1/cases/{case_id}").json()["state"]) != "processing" and state,
+        timeout=60,
+        what="the case to resume after its owner",
+    )
+    if resumed == "manual_review":
+        assert reviewer.post(f"/v1/review/cases/{case_id}/decision", json=decision).status_code == 200
+    assert api.get(f"/v1/cases/{case_id}").json()["state"] in ("approved", "rejected")
     case = reviewer.get(f"/v1/review/cases/{case_id}").json()
     (ada,) = case["case"]["entity"]["business"]["ubos"]
     assert (ada["id"], ada["last_name"], ada["nationality"]) == ("ubo-wait", "King", "GB")

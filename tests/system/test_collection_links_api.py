@@ -156,6 +156,7 @@ def test_the_token_opens_its_own_case_only_and_submitting_starts_the_workflow(te
         "entity_type": "individual",
         "state": "collecting",
         "collecting": True,
+        "waiting_for": [],
     }
     # The integrator's key opens no collection route; the token opens nothing of another case.
     assert applicant(tenant.stack, tenant.api_key).get("/v1/collection/case").status_code == 401
@@ -310,7 +311,7 @@ def test_a_case_started_to_collect_waits_for_its_applicant_with_a_link_to_send(t
     assert link["url"].endswith("#" + link["token"])
     seen = applicant(tenant.stack, link["token"]).get("/v1/collection/case")
     assert seen.json()["id"] == case["id"]
-    assert link["email"] == "sent"
+    assert link.get("email") == "sent", link
     retried = api.post(
         "/v1/cases",
         json={"workflow": "kyc", "entity": entity, "collect": True},
@@ -320,8 +321,8 @@ def test_a_case_started_to_collect_waits_for_its_applicant_with_a_link_to_send(t
     # The same link, without its token (never stored, so never replayed), and nothing new issued or e-mailed.
     again = retried.json()["collection"]
     assert again["id"] == link["id"]
-    assert "token" not in again
-    assert "url" not in again
+    assert again.get("token") is None
+    assert again.get("url") is None
     assert len(api.get(f"/v1/cases/{case['id']}/collection-links").json()["items"]) == 1
     sent = httpx.get(f"{tenant.stack.api_url}/mail.json", timeout=10).json()
     assert len([m for m in sent if "ada@collect-once.example" in m["to"]]) == 1

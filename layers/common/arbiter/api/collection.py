@@ -42,6 +42,13 @@ def is_collection_path(path: str) -> bool:
     return path == COLLECTION_PREFIX or path.startswith(COLLECTION_PREFIX + "/")
 
 
+class WaitingPersonView(BaseModel):
+    """A person a submitted application waits for: the owner's or director's id in the form, and their name."""
+
+    person_id: str
+    name: str
+
+
 class CollectedCaseView(BaseModel):
     """The case as its applicant sees it: what it is, whether it still takes their answers, and, submitted while
     people it invited had not finished their own part (`awaiting_people`), whom it waits for."""
@@ -51,8 +58,8 @@ class CollectedCaseView(BaseModel):
     entity_type: str
     state: str
     collecting: bool
-    waiting_for: list[str] = Field(
-        default_factory=list, description="The names of the people the application waits for"
+    waiting_for: list[WaitingPersonView] = Field(
+        default_factory=list, description="The people the application waits for (their own part not finished)"
     )
 
 
@@ -63,7 +70,7 @@ def _view(case: Case, person_id: str | None = None) -> CollectedCaseView:
         entity_type=case.entity.type,
         state=case.state.value,
         collecting=collection.takes_answers(case, person_id),
-        waiting_for=[p.name for p in case.people_pending],
+        waiting_for=[WaitingPersonView(person_id=p.id, name=p.name) for p in case.people_pending],
     )
 
 
