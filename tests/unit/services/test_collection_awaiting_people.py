@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from arbiter.domain.case import SYSTEM, AwaitedPerson, CaseState
-from arbiter.domain.errors import Conflict
+from arbiter.domain.errors import Conflict, InvalidInput
 from arbiter.domain.principal import Principal
 from arbiter.services.collection import (
     CollectionLinkRequest,
@@ -18,7 +18,7 @@ from arbiter.services.collection import (
     save_step,
 )
 from arbiter.services.collection_invitations import InvitationRequest, invite_person
-from arbiter.services.collection_submission import submit_collection
+from arbiter.services.collection_submission import PersonPending, submit_collection
 from tests.builders import business, integrator
 from tests.unit.fakes import FakeDependencies
 from tests.unit.services.test_collection_invitations import (
@@ -178,3 +178,34 @@ def test_the_wait_is_a_transition_of_a_collecting_case_and_ends_only_with_no_one
         case.stop_awaiting_people(case.entity, SYSTEM)
     with pytest.raises(Conflict):  # not a person the case waits for
         case.take_person_part("someone-else", "Someone", SYSTEM)
+
+    _deps, other_id, _applicant = case_and_applicant("kyb", business())
+    collecting = _deps.cases.get("acme", other_id)
+    with pytest.raises(InvalidInput):  # a wait for no one
+        collecting.await_people([], SYSTEM)
+    with pytest.raises(Conflict):  # not waiting
+        collecting.stop_awaiting_people(collecting.entity, SYSTEM)
+    # A person's part while the case still collects: recorded, the case unchanged.
+    change = collecting.take_person_part("ubo-1", "Ada Lovelace", SYSTEM)
+    assert collecting.state == CaseState.COLLECTING
+    assert [(e.person_id, e.awaiting) for e in change.events] == [("ubo-1", [])]
+
+
+def test_a_resubmission_with_a_person_still_at_their_part_is_refused_naming_them():
+    from arbiter.domain.case import Actor
+
+    deps, case_id, company, people = submitted_with_people()
+    finish_part(deps, case_id, people["ada"], IDENTITY)
+    case = deps.cases.get("acme", case_id)
+    expected = case.version
+    change = case.await_review(None)
+    change += case.request_revision(
+        actor=Actor(type="reviewer", id="rev-1"), reason="check", document_ids=[], collecting=True
+    )
+    deps.cases.save(case, change, expected_version=expected)
+    invite_person(deps, company, InvitationRequest(people="directors", index=0))  # Grace, during the revision
+    with pytest.raises(PersonPending) as waiting:
+        submit_collection(deps, company)
+    assert waiting.value.path == "people.dir-7"
+    assert "waits for Grace Hopper" in waiting.value.message
+    assert deps.cases.get("acme", case_id).state == CaseState.REVISION_REQUESTED  # nothing written

@@ -160,7 +160,8 @@ class CollectionLinkIssued(CaseEvent):
 
 class CollectionSubmitted(CaseEvent):
     """The applicant submitted their application through a collection link; the case's checks start (or, after a
-    revision, start again) on the answers, which the case's entity now carries."""
+    revision, start again) on the answers, which the case's entity now carries; or the case waits for the people
+    it invited to finish their own part (`awaiting_people`)."""
 
     type: ClassVar[str] = "collection.submitted"
     resubmission: bool = Field(description="True when it answers a revision request")

@@ -46,8 +46,11 @@ def submit_collection(deps: SubmitDeps, principal: Principal, language: str | No
     `collecting` for its workflow's automated part (or, awaiting a revision, is resubmitted), in one write.
     StepDataInvalid naming the first missing or invalid field of the first incomplete visible step, then the first
     required document shown and not uploaded; Conflict, naming the state, once it was submitted: a second submit
-    must not look like a first (a case a reviewer decided meanwhile would seem to start again). Once submitted,
-    the applicant is sent a confirmation (in their link's language, else `language`) when the tenant sends e-mail.
+    must not look like a first (a case a reviewer decided meanwhile would seem to start again). With invited people
+    still at their own part, a collecting case waits for them instead (`awaiting_people`, nothing started), and a
+    resubmission is PersonPending naming `people.<person id>`. A person's own link submits their part (the last
+    one awaited starts the case). Once submitted, the applicant is sent a confirmation (in their link's language,
+    else `language`) when the tenant sends e-mail.
     """
     before = deps.cases.get(principal.tenant_id, case_of(principal)).state
     case = cases.rerun_lost_races(lambda: _submit(deps, principal))
@@ -199,7 +202,8 @@ def _submit(deps: SubmitDeps, principal: Principal) -> Case:
 def _submit_person_part(deps: SubmitDeps, principal: Principal, opened: Journey) -> Case:
     """A person's own link: their part is checked and recorded; when the case was waiting for them last, their
     answers and everyone's join the entity and the workflow starts, in the same write (the version condition makes
-    two people finishing together start it once: the loser reads the case again and finds it no longer waiting)."""
+    two people finishing together start it once: the loser's write is refused, it reads the case again, and is then
+    the last one awaited)."""
     case, person_id = opened.case, opened.person_id or ""
     if not takes_answers(case, person_id):
         raise Conflict(
