@@ -1,7 +1,9 @@
 """The collection site as an applicant walks it on a phone: a KYB case started to collect, its link opened at 375 px,
 validation errors first, every step filled in, a real PNG and a real PDF uploaded straight to S3, the review page,
 submit; the case then leaves `collecting`. Also: the page at 1280 px, axe-core's audit, the bundle's size and the
-first load's time (written to test-artifacts/collection/metrics.json), and the page a bad link opens."""
+first load's time (written to test-artifacts/collection/metrics.json), and the page a bad link opens. An owner
+invited from the form completes their part in a browser of their own after the company submitted: the application
+waits for them, says so, and then reaches the back office."""
 
 from __future__ import annotations
 
