@@ -209,3 +209,11 @@ def test_a_resubmission_with_a_person_still_at_their_part_is_refused_naming_them
     assert waiting.value.path == "people.dir-7"
     assert "waits for Grace Hopper" in waiting.value.message
     assert deps.cases.get("acme", case_id).state == CaseState.REVISION_REQUESTED  # nothing written
+
+
+def test_erasing_the_entity_erases_the_names_of_the_people_awaited():
+    deps, case_id, _company, _people = submitted_with_people()
+    case = deps.cases.get("acme", case_id)
+    case.erase_personal_data(SYSTEM, "the applicant asked")
+    assert [p.name for p in case.awaited_people] == ["(erased)"]
+    assert case.state == CaseState.AWAITING_PEOPLE
