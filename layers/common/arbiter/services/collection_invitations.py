@@ -36,7 +36,7 @@ class InvitationRequest(BaseModel):
     )
 
     people: Literal["ubos", "directors"]
-    index: int = Field(ge=0, le=99)
+    index: int = Field(ge=0, le=99, strict=True)  # JSON true/false is no index
     email: EmailStr | None = Field(
         default=None,
         description="Their e-mail address: the link is e-mailed to them when the tenant sends e-mail",
