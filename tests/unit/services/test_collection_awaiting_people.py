@@ -132,9 +132,12 @@ def test_two_last_people_finishing_together_start_the_case_once():
 
     deps.cases.save = grace_finishes_meanwhile  # type: ignore[method-assign]
     submit_collection(deps, people["ada"][1])
+    assert raced  # Ada's first write lost to Grace's, and was decided again
     case = stored(deps, case_id)
     assert case.state == CaseState.PROCESSING
-    assert len(deps.engine.started) == 1
+    # One run of the automated part (a second start would be `<case>-a2`).
+    assert [c.kind for c in deps.cases.continuations] == ["start"]
+    assert [name for _machine, name, _input in deps.engine.started] == [f"{case_id}-a1"]
     audit = deps.cases.audit[("acme", case_id)]
     assert [e.action for e in audit].count("case.submitted") == 1
     done = [e for e in deps.cases.events if e.type == "collection.person_submitted"]
