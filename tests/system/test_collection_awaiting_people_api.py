@@ -5,6 +5,9 @@ runs its automated part (its owner's KYC case reviewed) to a decision."""
 from __future__ import annotations
 
 import itertools
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
@@ -119,3 +122,57 @@ def test_the_company_submits_first_the_case_waits_with_no_execution_then_the_own
     assert (ada["id"], ada["last_name"], ada["nationality"]) == ("ubo-wait", "King", "GB")
     assert any(e.get("reason") == "Ada Lovelace finished their part" for e in case["audit"])
     assert owner.post("/v1/collection/submit").status_code == 409  # their part was taken
+
+
+def test_two_people_finishing_at_once_start_the_case_once(tenant):
+    api = tenant.api()
+    started = api.post(
+        "/v1/cases",
+        json={
+            "workflow": "kyb",
+            "entity": {"type": "business", "id": "b-race", "business": {"name": "Acme"}},
+            "submit": False,
+        },
+    )
+    case_id = started.json()["id"]
+    token = api.post(f"/v1/cases/{case_id}/collection-links", json={}).json()["token"]
+    company = applicant(tenant.stack, token)
+    grace = {"id": "dir-race", "first_name": "Grace", "last_name": "Hopper"}
+    for step, data in {**COMPANY, "ownership": {**COMPANY["ownership"], "directors": [grace]}}.items():
+        assert company.put(f"/v1/collection/steps/{step}", json=data).status_code == 200
+    upload(company, "certificate_of_incorporation")
+    people = {}
+    for kind, person_id in (("ubos", "ubo-wait"), ("directors", "dir-race")):
+        invited = company.post("/v1/collection/invitations", json={"people": kind, "index": 0})
+        assert invited.status_code == 201, invited.text
+        people[person_id] = applicant(tenant.stack, invited.json()["url"].split("#", 1)[1])
+    submitted = company.post("/v1/collection/submit")
+    assert submitted.json()["state"] == "awaiting_people", submitted.text
+    assert len(submitted.json()["waiting_for"]) == 2
+    for person_id, person in people.items():
+        identity = {
+            "first_name": "A",
+            "last_name": person_id,
+            "date_of_birth": "1985-12-10",
+            "nationality": "GB",
+        }
+        assert person.put("/v1/collection/steps/owner_identity", json=identity).status_code == 200
+        upload(person, f"id_front.{person_id}")
+
+    # Both submit at the same moment: each write is conditional on the version it read; the loser reads again.
+    barrier = threading.Barrier(len(people))
+
+    def submit(person: httpx.Client) -> httpx.Response:
+        barrier.wait(timeout=10)
+        return person.post("/v1/collection/submit")
+
+    with ThreadPoolExecutor(max_workers=len(people)) as pool:
+        answers = list(pool.map(submit, people.values()))
+    assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+    assert sorted(a.json()["state"] for a in answers) == ["awaiting_people", "processing"]
+    wait_for(lambda: api.get(f"/v1/cases/{case_id}").json()["child_case_ids"], what="the run's owner case")
+    runs = [name for name in executions(tenant.stack, case_id) if re.fullmatch(rf"{case_id}-a\d+", name)]
+    assert runs == [f"{case_id}-a1"]  # started once
+    audit = tenant.reviewer().get(f"/v1/review/cases/{case_id}").json()["audit"]
+    assert [e["action"] for e in audit].count("case.submitted") == 1
+    assert [e["action"] for e in audit].count("collection.person_submitted") == 2
