@@ -85,6 +85,9 @@ def test_the_company_submits_first_the_case_waits_with_no_execution_then_the_own
         [{"person_id": "ubo-wait", "name": "Ada Lovelace"}],
     )
     assert company.post("/v1/collection/submit").status_code == 409  # submitted once
+    # The applicant's link takes nothing more; Ada's still takes her part.
+    assert company.get("/v1/collection/case").json()["collecting"] is False
+    assert owner.get("/v1/collection/case").json()["collecting"] is True
     assert api.get(f"/v1/cases/{case_id}").json()["state"] == "awaiting_people"
     assert executions(tenant.stack, case_id) == {}  # nothing runs (nor costs) while the owner is awaited
     reviewer = tenant.reviewer()

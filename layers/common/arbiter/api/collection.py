@@ -229,7 +229,8 @@ def collection_router(deps: Callable[[], Dependencies], principal: Callable[[], 
         responses=responses(404),
     )
     def get_case() -> CollectedCaseView:
-        return _view(collection.collected_case(deps(), principal()))
+        case = collection.collected_case(deps(), principal())
+        return _view(case, collection.link_person(deps(), principal(), case))
 
     def _language(asked: str | None, journey: collection.Journey) -> str:
         headers = router.current_event.headers or {}
@@ -303,6 +304,7 @@ def collection_router(deps: Callable[[], Dependencies], principal: Callable[[], 
         headers = router.current_event.headers or {}
         accept = headers.get("Accept-Language") or headers.get("accept-language")
         chosen = journey_language(language, None, accept)
-        return _view(collection_submission.submit_collection(deps(), principal(), chosen))
+        case = collection_submission.submit_collection(deps(), principal(), chosen)
+        return _view(case, collection.link_person(deps(), principal(), case))
 
     return router

@@ -51,6 +51,7 @@ __all__ = [
     "journey_for",
     "journey_of",
     "link_for_started_case",
+    "link_person",
     "list_collection_links",
     "mail_link",
     "people_with_own_links",
@@ -340,6 +341,12 @@ def journey_of(deps: _WorkflowDeps, case: Case) -> CollectionJourney:
 def _link_of(deps: CollectionTokenDeps, principal: Principal, case: Case) -> CollectionLink | None:
     link_id = principal.id.removeprefix("link_")
     return next((k for k in deps.collection_links.for_case(case.tenant_id, case.id) if k.id == link_id), None)
+
+
+def link_person(deps: CollectionTokenDeps, principal: Principal, case: Case) -> str | None:
+    """The person the principal's link was sent to (None: the case's applicant)."""
+    link = _link_of(deps, principal, case)
+    return link.person_id if link else None
 
 
 def journey_for(deps: CollectionLinkDeps, principal: Principal, case: Case) -> Journey:
