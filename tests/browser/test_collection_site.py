@@ -381,6 +381,7 @@ def test_the_applicant_invites_an_owner_who_fills_in_their_part_in_another_brows
     expect(page.get_by_role("heading", level=1)).to_have_text("Your application is waiting")
     expect(page.get_by_test_id("waiting")).to_contain_text("waits for Ada Lovelace to finish their own part")
     company.screenshot("375-waiting", ARTIFACTS)
+    assert serious_violations(page) == []
     assert api.get(f"/v1/cases/{case_id}").json()["state"] == "awaiting_people"
     page.reload()  # coming back with the link says the same
     expect(page.get_by_test_id("waiting")).to_contain_text("Ada Lovelace")
