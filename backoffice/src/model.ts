@@ -1,6 +1,7 @@
 /** What the reviewers' API returns. Fields other parts of the system add are optional: render what is there. */
 export type CaseState =
   | "collecting"
+  | "awaiting_people"
   | "processing"
   | "manual_review"
   | "revision_requested"
@@ -12,6 +13,7 @@ export const STATES: CaseState[] = [
   "manual_review",
   "revision_requested",
   "collecting",
+  "awaiting_people",
   "processing",
   "approved",
   "rejected",
@@ -92,6 +94,8 @@ export interface Case {
   proposal?: Proposal | null;
   pending_second_review?: boolean;
   revision?: { reason: string; document_ids: string[]; actor: Actor; at: string } | null;
+  /** The owners and directors the case waited for after its applicant submitted (`done_at`: when they finished). */
+  awaited_people?: { id: string; name: string; done_at?: string | null }[];
   flags?: { code: string; message: string; severity: string; source?: string | null }[];
   version: number;
   created_at: string;

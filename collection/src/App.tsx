@@ -1,7 +1,7 @@
 // The applicant's journey: load it with the link's token, one step at a time (each saved as the applicant moves
 // on), a review page, then submit. A link that is expired, revoked or wrong opens nothing but a page saying so.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { ApiError, CollectionApi, type Journey, type Slot, type Step } from "./api";
+import { ApiError, CollectionApi, type Journey, type Slot, type Step, type WaitingPerson } from "./api";
 import { Fields, labelOf, type FieldContext } from "./components/Fields";
 import { Progress, ReviewStep, Revision } from "./components/Review";
 import { acceptedType, SlotUpload, type UploadState } from "./components/SlotUpload";
@@ -26,6 +26,8 @@ export function App({ api }: { api: CollectionApi }) {
   const [invitations, setInvitations] = useState<Record<string, string>>({});
   const [inviteEmails, setInviteEmails] = useState<Record<string, string>>({});
   const [invitesMailed, setInvitesMailed] = useState<Record<string, string>>({});
+  // Whom the submitted application waits for (the applicant's link only; a person's link just says thank you).
+  const [waitingFor, setWaitingFor] = useState<WaitingPerson[]>([]);
   const heading = useRef<HTMLHeadingElement>(null);
   const t = useMemo(() => translator(language), [language]);
 
@@ -47,7 +49,10 @@ export function App({ api }: { api: CollectionApi }) {
         adopt(loaded);
         setValues(loaded.data as Record<string, Values>);
         const steps = openSteps(loaded);
-        if (!loaded.case.collecting) setPhase("done");
+        if (!loaded.case.collecting) {
+          if (!loaded.person_id) setWaitingFor(loaded.case.waiting_for ?? []);
+          setPhase("done");
+        }
         else if (loaded.resume_at && steps.some((s) => s.id === loaded.resume_at)) {
           setStepId(loaded.resume_at);
           setPhase("form");
@@ -107,6 +112,47 @@ export function App({ api }: { api: CollectionApi }) {
   if (phase === "loading") return page(t("loading"), <p class="hint" role="status">{t("loading")}</p>);
   if (phase === "invalid") return page(t("invalidTitle"), <p>{t("invalidText")}</p>);
   if (phase === "failed" || !journey) return page(t("failed"), null);
+  if (phase === "done" && waitingFor.length) {
+    // Someone's link expired or was lost: the applicant sends them a new one from here (the form is closed).
+    const reinvite = async (person: WaitingPerson) => {
+      const place = personPlace(journey.data, person.person_id);
+      if (!place) return;
+      setBusy(true);
+      setMessage(null);
+      try {
+        const invited = await api.invite(place.people, place.index);
+        setInvitations((known) => ({ ...known, [person.person_id]: invited.url }));
+      } catch {
+        setMessage(t("failed"));
+      } finally {
+        setBusy(false);
+      }
+    };
+    return page(
+      t("waitingTitle"),
+      <>
+        <p data-testid="waiting">{t("waitingText", { names: waitingFor.map((p) => p.name).join(", ") })}</p>
+        {message ? <p role="alert">{message}</p> : null}
+        <ul class="waiting-people">
+          {waitingFor.map((person) => (
+            <li key={person.person_id}>
+              <span>{person.name}</span>
+              {invitations[person.person_id] ? (
+                <div class="invitation">
+                  <label for={`reinvite-${person.person_id}`}>{t("inviteLink")}</label>
+                  <input id={`reinvite-${person.person_id}`} type="text" readOnly value={invitations[person.person_id]} onFocus={(e) => e.currentTarget.select()} />
+                </div>
+              ) : personPlace(journey.data, person.person_id) ? (
+                <button type="button" class="secondary" disabled={busy} onClick={() => reinvite(person)}>
+                  {t("reinvite", { name: person.name })}
+                </button>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      </>,
+    );
+  }
   if (phase === "done") return page(t("doneTitle"), <p>{t("doneText")}</p>);
 
   const steps = openSteps(journey);
@@ -331,7 +377,8 @@ export function App({ api }: { api: CollectionApi }) {
     setBusy(true);
     setMessage(null);
     try {
-      await api.submit(language);
+      const submitted = await api.submit(language);
+      if (!journey?.person_id) setWaitingFor(submitted.waiting_for ?? []);
       setPhase("done");
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) setPhase("invalid");
@@ -377,4 +424,17 @@ export function App({ api }: { api: CollectionApi }) {
       </section>
     </>
   );
+}
+
+/** Where the form names a person (the list and their place in it), for inviting them again. */
+function personPlace(data: Record<string, unknown>, personId: string): { people: "ubos" | "directors"; index: number } | null {
+  for (const step of Object.values(data)) {
+    if (!step || typeof step !== "object") continue;
+    for (const people of ["ubos", "directors"] as const) {
+      const listed = (step as Record<string, unknown>)[people];
+      const index = Array.isArray(listed) ? listed.findIndex((p) => (p as Record<string, unknown> | null)?.id === personId) : -1;
+      if (index >= 0) return { people, index };
+    }
+  }
+  return null;
 }

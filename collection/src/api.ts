@@ -39,7 +39,9 @@ export type Step = {
   documents: Slot[];
 };
 
-export type CollectedCase = { id: string; workflow: string; entity_type: string; state: string; collecting: boolean };
+/** A person a submitted application waits for (their own part not finished). */
+export type WaitingPerson = { person_id: string; name: string };
+export type CollectedCase = { id: string; workflow: string; entity_type: string; state: string; collecting: boolean; waiting_for?: WaitingPerson[] };
 
 export type Journey = {
   case: CollectedCase;

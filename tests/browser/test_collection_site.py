@@ -1,7 +1,9 @@
 """The collection site as an applicant walks it on a phone: a KYB case started to collect, its link opened at 375 px,
 validation errors first, every step filled in, a real PNG and a real PDF uploaded straight to S3, the review page,
 submit; the case then leaves `collecting`. Also: the page at 1280 px, axe-core's audit, the bundle's size and the
-first load's time (written to test-artifacts/collection/metrics.json), and the page a bad link opens."""
+first load's time (written to test-artifacts/collection/metrics.json), and the page a bad link opens. An owner
+invited from the form completes their part in a browser of their own after the company submitted: the application
+waits for them, says so, and then reaches the back office."""
 
 from __future__ import annotations
 
@@ -374,10 +376,21 @@ def test_the_applicant_invites_an_owner_who_fills_in_their_part_in_another_brows
         )
 
     wait_for(lambda: stored(1), what="the certificate stored")
-    # The application waits for the owner it invited.
-    company.expect_http_errors(422)
+    # The company submits first: the application is taken and waits for the owner it invited.
     page.get_by_role("button", name="Submit application").click()
-    expect(page.get_by_role("alert")).to_contain_text("waits for Ada Lovelace to finish their own part")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your application is waiting")
+    expect(page.get_by_test_id("waiting")).to_contain_text("waits for Ada Lovelace to finish their own part")
+    company.screenshot("375-waiting", ARTIFACTS)
+    assert serious_violations(page) == []
+    assert api.get(f"/v1/cases/{case_id}").json()["state"] == "awaiting_people"
+    page.reload()  # coming back with the link says the same
+    expect(page.get_by_test_id("waiting")).to_contain_text("Ada Lovelace")
+    # Her first link lost: the applicant sends her a new one from the waiting page, and she opens that.
+    page.get_by_role("button", name="Send Ada Lovelace a new link").click()
+    new_link = page.get_by_label("Their own link (send it to them)")
+    expect(new_link).to_have_value(re.compile(r"/collect/#clk_"))
+    assert new_link.input_value() != owner_url
+    owner_url = new_link.input_value()
 
     owner = open_browser(PHONE)  # the owner's own browser
     owner.page.goto(owner_url)
@@ -395,9 +408,23 @@ def test_the_applicant_invites_an_owner_who_fills_in_their_part_in_another_brows
     owner.page.get_by_role("button", name="Submit application").click()
     expect(heading).to_have_text("Thank you")
 
-    wait_for(lambda: stored(2), what="the owner's ID stored")
-    page.get_by_role("button", name="Submit application").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you")
+    # Her part was the last: the case runs its checks and reaches the back office (her own KYC case in review).
+    parent = wait_for(
+        lambda: (c := api.get(f"/v1/cases/{case_id}").json())["child_case_ids"] and c, what="the owner's case"
+    )
+    (child_id,) = parent["child_case_ids"]
+    wait_for(
+        lambda: api.get(f"/v1/cases/{child_id}").json()["state"] == "manual_review", what="owner in review"
+    )
+    reviewer = open_browser()
+    reviewer.open(f"/cases/{case_id}")
+    reviewer.sign_in(create_reviewer(tenant.stack, tenant.id, "viewer"))
+    invited = reviewer.page.locator("#awaited-people")
+    expect(invited).to_contain_text("Ada Lovelace")
+    expect(invited).to_contain_text("Submitted")
+    timeline = reviewer.page.locator("#timeline")
+    expect(timeline).to_contain_text("waiting for Ada Lovelace")
+    expect(timeline).to_contain_text("Ada Lovelace finished their part")
     case = api.get(f"/v1/cases/{case_id}").json()
     (ada,) = case["entity"]["business"]["ubos"]
     # the form's owner, with what she said about herself

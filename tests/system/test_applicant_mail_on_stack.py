@@ -149,6 +149,36 @@ def test_a_revision_naming_fields_opens_only_their_steps_and_is_emailed(tenant):
     assert "address.postal_code" in history
 
 
+def test_a_revision_sent_as_ballerines_event_with_an_api_key_is_emailed_as_a_reviewers_is(tenant):
+    tenant.set_settings(collection_email={"sender": SENDER}, allow_integrator_decisions=True)
+    case_id, _person = submitted_for_review(tenant)
+    sent = tenant.api().post(
+        f"/api/v1/external/workflows/{case_id}/event",
+        json={"name": "revision", "payload": {"reason": "Bitte den Ausweis erneut hochladen"}},
+    )
+    assert sent.status_code == 200, sent.text
+    # (the stack's mailbox: other tests wrote to this address too)
+    (message,) = [m for m in mail_to(tenant.stack, "ada@lovelace.example") if "Ausweis erneut" in m["body"]]
+    assert "Rückfragen" in message["subject"]
+    new_url = message["body"].split('href="', 1)[1].split('"', 1)[0]
+    newcomer = applicant(tenant.stack, new_url.split("#", 1)[1])
+    assert (
+        newcomer.get("/v1/collection/journey").json()["revision"]["reason"]
+        == "Bitte den Ausweis erneut hochladen"
+    )
+    history = repr(tenant.reviewer().get(f"/v1/review/cases/{case_id}").json())
+    assert "revision_requested" in history
+    assert "collection.email_sent" in history
+    # Another event to the case sent back (a context merge) e-mails nothing more.
+    merged = tenant.api().post(
+        f"/api/v1/external/workflows/{case_id}/event", json={"name": "UPDATE_CONTEXT", "payload": {"x": 1}}
+    )
+    assert merged.status_code == 200, merged.text
+    assert (
+        len([m for m in mail_to(tenant.stack, "ada@lovelace.example") if "Ausweis erneut" in m["body"]]) == 1
+    )
+
+
 def test_a_message_ses_refuses_leaves_the_link_and_is_in_the_history_and_no_log_holds_the_link(tenant, capfd):
     api = tenant.api()
     case_id = collecting_case(api)

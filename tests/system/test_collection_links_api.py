@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import itertools
 
+import httpx
+
+from arbiter_local.stack import DEMO_EMAIL_DOMAIN
 from tests.support.logs import EveryLog
 from tests.support.tenants import make_tenant
 from tests.waiting import wait_for
@@ -153,6 +156,7 @@ def test_the_token_opens_its_own_case_only_and_submitting_starts_the_workflow(te
         "entity_type": "individual",
         "state": "collecting",
         "collecting": True,
+        "waiting_for": [],
     }
     # The integrator's key opens no collection route; the token opens nothing of another case.
     assert applicant(tenant.stack, tenant.api_key).get("/v1/collection/case").status_code == 401
@@ -289,9 +293,15 @@ def test_the_applicant_uploads_a_slots_document_to_their_own_case_only(tenant):
 
 def test_a_case_started_to_collect_waits_for_its_applicant_with_a_link_to_send(tenant):
     api = tenant.api()
+    tenant.set_settings(collection_email={"sender": f"applications@{DEMO_EMAIL_DOMAIN}"})
+    entity = {
+        **PERSON,
+        "id": "u-collect",
+        "individual": {**PERSON["individual"], "email": "ada@collect-once.example"},
+    }
     started = api.post(
         "/v1/cases",
-        json={"workflow": "kyc", "entity": {**PERSON, "id": "u-collect"}, "collect": True},
+        json={"workflow": "kyc", "entity": entity, "collect": True},
         headers={"Idempotency-Key": "collect-once"},
     )
     assert started.status_code == 202, started.text
@@ -301,16 +311,21 @@ def test_a_case_started_to_collect_waits_for_its_applicant_with_a_link_to_send(t
     assert link["url"].endswith("#" + link["token"])
     seen = applicant(tenant.stack, link["token"]).get("/v1/collection/case")
     assert seen.json()["id"] == case["id"]
+    assert link.get("email") == "sent", link
     retried = api.post(
         "/v1/cases",
-        json={"workflow": "kyc", "entity": {**PERSON, "id": "u-collect"}, "collect": True},
+        json={"workflow": "kyc", "entity": entity, "collect": True},
         headers={"Idempotency-Key": "collect-once"},
     )
     assert retried.json()["id"] == case["id"]
-    assert (
-        retried.json()["collection"]["token"] != link["token"]
-    )  # a link of its own: tokens are never replayed
-    assert len(api.get(f"/v1/cases/{case['id']}/collection-links").json()["items"]) == 2
+    # The same link, without its token (never stored, so never replayed), and nothing new issued or e-mailed.
+    again = retried.json()["collection"]
+    assert again["id"] == link["id"]
+    assert again.get("token") is None
+    assert again.get("url") is None
+    assert len(api.get(f"/v1/cases/{case['id']}/collection-links").json()["items"]) == 1
+    sent = httpx.get(f"{tenant.stack.api_url}/mail.json", timeout=10).json()
+    assert len([m for m in sent if "ada@collect-once.example" in m["to"]]) == 1
 
 
 def test_a_persons_link_opens_their_own_step_only(tenant):

@@ -171,6 +171,26 @@ export function CaseView({ id, me }: { id: string; me: Me | null }) {
           />
           <RiskPanel item={item} hits={(data.rule_hits ?? data.hits) as Record<string, any>[] | undefined} />
           <UnderwritingPanel item={item} editable={!!actions.approve?.allowed} onTerms={setTerms} />
+          {(item.awaited_people ?? []).length > 0 && (
+            <Section title="Invited people" id="awaited-people">
+              <table>
+                <thead>
+                  <tr>
+                    <th>Person</th>
+                    <th>Their own part</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {(item.awaited_people ?? []).map((person) => (
+                    <tr key={person.id} data-testid="awaited-person">
+                      <td>{person.name}</td>
+                      <td>{person.done_at ? `Submitted ${when(person.done_at)}` : item.state === "awaiting_people" ? "Pending: the case waits for them" : "Not submitted"}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </Section>
+          )}
           {(data.children.length > 0 || (item.child_case_ids ?? []).length > 0) && (
             <Section title="Owners' KYC cases" id="children">
               <table>

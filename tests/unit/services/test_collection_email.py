@@ -256,3 +256,19 @@ def test_any_failure_of_the_mailer_is_reported_as_not_sent_never_raised():
     issued = create_collection_link(deps, integrator(), case_id, CollectionLinkRequest())
     assert issued.email == "failed"
     assert history(deps, case_id)[-1].details["error"] == "ConnectionError"
+
+
+def test_a_retried_collect_start_answers_its_first_link_and_sends_nothing_again():
+    from arbiter.domain.collection import CollectionLink
+    from arbiter.services.collection import IssuedLink, link_for_started_case
+
+    deps = mailing()
+    case_id = start(deps)
+    first = link_for_started_case(deps, integrator(), case_id)
+    assert isinstance(first, IssuedLink)
+    assert first.email == "sent"
+    again = link_for_started_case(deps, integrator(), case_id)  # the same Idempotency-Key: the same case
+    assert isinstance(again, CollectionLink)
+    assert again.id == first.link.id
+    assert len(deps.mailer.sent) == 1
+    assert [k.id for k in deps.collection_links.for_case("acme", case_id)] == [first.link.id]

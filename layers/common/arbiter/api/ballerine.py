@@ -27,7 +27,7 @@ from arbiter.api.multipart import raw_body, read_file_field
 from arbiter.api.openapi import responses
 from arbiter.domain.principal import Principal
 from arbiter.domain.tenant import Tenant
-from arbiter.services import ballerine, document_ingestion
+from arbiter.services import ballerine, collection_revisions, document_ingestion
 
 if TYPE_CHECKING:
     from arbiter.bootstrap import Dependencies
@@ -144,6 +144,9 @@ def ballerine_router(
     def event(runtime_id: str, body: EventBody) -> EventAnswer:
         principal, tenant = caller()
         case = ballerine.send_ballerine_event(deps(), principal, tenant, runtime_id, body.name, body.payload)
+        if ballerine.asked_for_revision(body.name, case):
+            # As the reviewers' route: a collecting case sent back e-mails its applicant a link (tenant sending).
+            collection_revisions.notify_revision(deps(), principal, case)
         return EventAnswer(
             workflowRuntimeId=case.id,
             status=ballerine.runtime_status(case.state),

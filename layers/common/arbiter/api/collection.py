@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from arbiter.api import content_types
 from arbiter.api.collection_links import collection_url
@@ -42,23 +42,35 @@ def is_collection_path(path: str) -> bool:
     return path == COLLECTION_PREFIX or path.startswith(COLLECTION_PREFIX + "/")
 
 
+class WaitingPersonView(BaseModel):
+    """A person a submitted application waits for: the owner's or director's id in the form, and their name."""
+
+    person_id: str
+    name: str
+
+
 class CollectedCaseView(BaseModel):
-    """The case as its applicant sees it: what it is, and whether it still takes their answers."""
+    """The case as its applicant sees it: what it is, whether it still takes their answers, and, submitted while
+    people it invited had not finished their own part (`awaiting_people`), whom it waits for."""
 
     id: str
     workflow: str
     entity_type: str
     state: str
     collecting: bool
+    waiting_for: list[WaitingPersonView] = Field(
+        default_factory=list, description="The people the application waits for (their own part not finished)"
+    )
 
 
-def _view(case: Case) -> CollectedCaseView:
+def _view(case: Case, person_id: str | None = None) -> CollectedCaseView:
     return CollectedCaseView(
         id=case.id,
         workflow=case.workflow_id,
         entity_type=case.entity.type,
         state=case.state.value,
-        collecting=case.state in collection.COLLECTABLE_STATES,
+        collecting=collection.takes_answers(case, person_id),
+        waiting_for=[WaitingPersonView(person_id=p.id, name=p.name) for p in case.people_pending],
     )
 
 
@@ -157,7 +169,7 @@ def _journey_view(journey: collection.Journey, language: str) -> JourneyView:
         for step in journey.definition.steps
     ]
     return JourneyView(
-        case=_view(journey.case),
+        case=_view(journey.case, journey.person_id),
         language=language,
         steps=steps,
         data=data,
@@ -217,7 +229,8 @@ def collection_router(deps: Callable[[], Dependencies], principal: Callable[[], 
         responses=responses(404),
     )
     def get_case() -> CollectedCaseView:
-        return _view(collection.collected_case(deps(), principal()))
+        case = collection.collected_case(deps(), principal())
+        return _view(case, collection.link_person(deps(), principal(), case))
 
     def _language(asked: str | None, journey: collection.Journey) -> str:
         headers = router.current_event.headers or {}
@@ -281,7 +294,8 @@ def collection_router(deps: Callable[[], Dependencies], principal: Callable[[], 
 
     @router.post(
         f"{COLLECTION_PREFIX}/submit",
-        summary="Submit the application: the case leaves collecting for its checks",
+        summary="Submit the application (or a person's own part): the case leaves collecting for its checks, or "
+        "waits for the people it invited",
         operation_id="submitCollection",
         tags=tags,
         responses=responses(404, 409),
@@ -290,6 +304,7 @@ def collection_router(deps: Callable[[], Dependencies], principal: Callable[[], 
         headers = router.current_event.headers or {}
         accept = headers.get("Accept-Language") or headers.get("accept-language")
         chosen = journey_language(language, None, accept)
-        return _view(collection_submission.submit_collection(deps(), principal(), chosen))
+        case = collection_submission.submit_collection(deps(), principal(), chosen)
+        return _view(case, collection.link_person(deps(), principal(), case))
 
     return router

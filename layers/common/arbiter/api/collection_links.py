@@ -74,9 +74,12 @@ def _issued_view(settings: Settings, issued: collection.IssuedLink) -> Collectio
 
 
 def new_collection_link(deps: Dependencies, principal: Principal, case_id: str) -> dict[str, Any]:
-    """A link with the default options for a case just started with `collect: true`, as JSON."""
-    issued = collection.create_collection_link(deps, principal, case_id, CollectionLinkRequest())
-    return _issued_view(deps.settings, issued).model_dump(mode="json", exclude_none=True)
+    """A link with the default options for a case just started with `collect: true`, as JSON; a retried start
+    answers its first link without `url` and `token` (`collection.link_for_started_case`)."""
+    found = collection.link_for_started_case(deps, principal, case_id)
+    if isinstance(found, CollectionLink):
+        return _view(found).model_dump(mode="json", exclude_none=True)
+    return _issued_view(deps.settings, found).model_dump(mode="json", exclude_none=True)
 
 
 def collection_links_router(

@@ -64,7 +64,7 @@ class CaseCreateRequest(BaseModel):
     collect: bool = Field(
         default=False,
         description="true: the case waits in `collecting` for its applicant, and the answer carries a collection "
-        "link to send them (`collection`: url, token, expires_at)",
+        "link to send them (`collection`: id, url, token, expires_at, email)",
     )
 
     @field_validator("metadata")
@@ -120,12 +120,19 @@ class DecisionView(BaseModel):
 
 
 class IssuedCollectionLink(BaseModel):
-    """The collection link made for a case started with `collect: true`."""
+    """The collection link made for a case started with `collect: true`. A start retried with the same
+    `Idempotency-Key` answers the same link without `url` and `token` (never stored: only the first answer has them)
+    and sends nothing again."""
 
     id: str
-    url: str
-    token: str
+    url: str | None = Field(default=None, description="Send this to the applicant: it opens their journey")
+    token: str | None = Field(default=None, description="The link's token, for a collection site of your own")
     expires_at: dt.datetime
+    email: Literal["sent", "failed"] | None = Field(
+        default=None,
+        description="`sent` when the link was e-mailed to the applicant, `failed` when it could not be (send a new "
+        "link); absent when the tenant sends no e-mail, no address is known, or on a retried start",
+    )
 
 
 class CaseView(BaseModel):

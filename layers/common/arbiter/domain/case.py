@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from arbiter.domain.document import Document, DocumentDecision, Page
 from arbiter.domain.entity import Business, Entity, Person
-from arbiter.domain.errors import Conflict
+from arbiter.domain.errors import Conflict, InvalidInput
 from arbiter.domain.events import (
     AssigneeRef,
     CaseAssigned,
@@ -38,6 +38,7 @@ from arbiter.domain.events import (
     CaseStatusChanged,
     CaseUnassigned,
     CollectionLinkIssued,
+    CollectionPersonSubmitted,
     CollectionRevisionRequested,
     CollectionSubmitted,
     DocumentDecided,
@@ -58,6 +59,7 @@ __all__ = [
     "Actor",
     "AuditEntry",
     "AutomationRun",
+    "AwaitedPerson",
     "Case",
     "CaseState",
     "Change",
@@ -81,6 +83,9 @@ __all__ = [
 
 class CaseState(StrEnum):
     COLLECTING = "collecting"
+    #: The applicant submitted; owners or directors sent links of their own have not finished their part yet. No
+    #: execution runs meanwhile: the last person's submit starts the case's checks.
+    AWAITING_PEOPLE = "awaiting_people"
     PROCESSING = "processing"
     MANUAL_REVIEW = "manual_review"
     REVISION_REQUESTED = "revision_requested"
@@ -187,6 +192,15 @@ class RevisionRequest(BaseModel):
     fields: list[str] = Field(default_factory=list)
     actor: Actor
     at: dt.datetime
+
+
+class AwaitedPerson(BaseModel):
+    """An owner or director the case waited for after its applicant submitted (a link of their own not finished):
+    who, and when they finished their part (None: still awaited)."""
+
+    id: str
+    name: str
+    done_at: dt.datetime | None = None
 
 
 class LegalHold(BaseModel):
@@ -369,6 +383,8 @@ class Case(BaseModel):
     #: Who opened the case (an integrator's key, a reviewer, the system): they may not decide it.
     opened_by: Actor | None = None
     revision: RevisionRequest | None = None
+    #: The people the case waited (or waits, in `awaiting_people`) for after its applicant submitted.
+    awaited_people: list[AwaitedPerson] = Field(default_factory=list)
     flags: list[Flag] = Field(default_factory=list)
     #: The Standard machine that waits on people for the case, when it is not the one named after its workflow (a
     #: tenant's own workflow waits on a deployed one: `WorkflowDefinition.machine`).
@@ -803,6 +819,76 @@ class Case(BaseModel):
             steps=steps,
             document_ids=document_ids,
         )
+
+    def await_people(
+        self, people: list[AwaitedPerson], actor: Actor, at: dt.datetime | None = None
+    ) -> Change:
+        """The applicant submitted (join it after `take_collected`) while people sent links of their own have not
+        finished their part: the case waits for them, with no execution (the last one's part starts the checks)."""
+        self._require(CaseState.COLLECTING, doing="wait for the invited people")
+        if not people:
+            raise InvalidInput("a case waits for at least one person", path="people")
+        self.awaited_people = [p.model_copy(update={"done_at": None}) for p in people]
+        names = ", ".join(p.name for p in people)
+        return self._move(
+            CaseState.AWAITING_PEOPLE,
+            actor,
+            "collection.awaiting_people",
+            at or _now(),
+            reason=f"waiting for {names}",
+            people=[p.id for p in people],
+        )
+
+    @property
+    def people_pending(self) -> list[AwaitedPerson]:
+        """The people the case still waits for (none unless `awaiting_people`)."""
+        if self.state != CaseState.AWAITING_PEOPLE:
+            return []
+        return [p for p in self.awaited_people if p.done_at is None]
+
+    def take_person_part(
+        self, person_id: str, name: str, actor: Actor, at: dt.datetime | None = None
+    ) -> Change:
+        """A person sent a link of their own submitted their part: in the history (naming them) and on the bus
+        (`collection.person_submitted`). While the case waits for people, they are no longer awaited; Conflict
+        for a person it does not (or no longer) await, and in any state where a person's part is not taken."""
+        at = at or _now()
+        if self.state == CaseState.AWAITING_PEOPLE:
+            person = next((p for p in self.people_pending if p.id == person_id), None)
+            if person is None:
+                raise Conflict(
+                    f"the case does not wait for {person_id}: their part was submitted",
+                    case_id=self.id,
+                    state=self.state.value,
+                )
+            person.done_at = at
+        else:
+            self._require(
+                CaseState.COLLECTING, CaseState.REVISION_REQUESTED, doing="take a person's own part"
+            )
+        awaiting = [p.id for p in self.people_pending]
+        self.updated_at = at
+        entry = AuditEntry(
+            at=at,
+            actor=actor,
+            action=CollectionPersonSubmitted.type,
+            reason=f"{name} finished their part",
+            details={"person_id": person_id, "awaiting": awaiting},
+        )
+        event = CollectionPersonSubmitted(
+            **self._event_fields(at), person_id=person_id, awaiting=awaiting, actor=actor.as_event_actor()
+        )
+        return Change(audit=[entry], events=[event])
+
+    def stop_awaiting_people(self, entity: Entity, actor: Actor, at: dt.datetime | None = None) -> Change:
+        """The last awaited person finished: their answers join the entity and the case goes on to its checks
+        (join the workflow's start), as a submit does."""
+        self._require(CaseState.AWAITING_PEOPLE, doing="stop waiting for people")
+        if self.people_pending:
+            names = ", ".join(p.name for p in self.people_pending)
+            raise Conflict(f"the case still waits for {names}", case_id=self.id, state=self.state.value)
+        self.entity = entity
+        return self._move(CaseState.PROCESSING, actor, "case.submitted", at or _now())
 
     def _collection_change(
         self, event: type[CaseEvent], actor: Actor, at: dt.datetime, **fields: Any
@@ -1388,6 +1474,7 @@ class Case(BaseModel):
         else:
             erased = Entity(type="individual", id=self.entity.id, individual=Person(full_name="(erased)"))
         self.entity = erased
+        self.awaited_people = [p.model_copy(update={"name": "(erased)"}) for p in self.awaited_people]
         self.context = {}
         self.metadata = {}
         for document in self.documents:

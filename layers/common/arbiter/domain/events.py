@@ -41,6 +41,7 @@ __all__ = [
     "CaseStatusChanged",
     "CaseUnassigned",
     "CollectionLinkIssued",
+    "CollectionPersonSubmitted",
     "CollectionRevisionRequested",
     "CollectionSubmitted",
     "DocumentDecided",
@@ -57,7 +58,14 @@ __all__ = [
 ]
 
 CaseStateName = Literal[
-    "collecting", "processing", "manual_review", "revision_requested", "approved", "rejected", "failed"
+    "collecting",
+    "awaiting_people",
+    "processing",
+    "manual_review",
+    "revision_requested",
+    "approved",
+    "rejected",
+    "failed",
 ]
 
 
@@ -152,12 +160,27 @@ class CollectionLinkIssued(CaseEvent):
 
 class CollectionSubmitted(CaseEvent):
     """The applicant submitted their application through a collection link; the case's checks start (or, after a
-    revision, start again) on the answers, which the case's entity now carries."""
+    revision, start again) on the answers, which the case's entity now carries; or the case waits for the people
+    it invited to finish their own part (`awaiting_people`)."""
 
     type: ClassVar[str] = "collection.submitted"
     resubmission: bool = Field(description="True when it answers a revision request")
     steps: list[str] = Field(description="Ids of the journey's steps the applicant filled in")
     document_ids: list[str] = Field(description="Ids of the case's documents uploaded through the link")
+    actor: EventActor
+
+
+class CollectionPersonSubmitted(CaseEvent):
+    """An owner or director sent a link of their own submitted their part (their details, their ID). While the case
+    waits for its invited people (`awaiting_people`), `awaiting` names who it still waits for; the last one's
+    submit starts the case's checks. Names are not in the event: only the people's ids."""
+
+    type: ClassVar[str] = "collection.person_submitted"
+    person_id: str = Field(description="The person's id (a UBO's or director's `id` in the case's entity)")
+    awaiting: list[str] = Field(
+        default_factory=list,
+        description="Ids of the people the case still waits for (empty: none, or not waiting)",
+    )
     actor: EventActor
 
 
@@ -544,6 +567,7 @@ EVENT_TYPES: dict[str, type[ArbiterEvent]] = {
         CaseRevisionRequested,
         CollectionLinkIssued,
         CollectionSubmitted,
+        CollectionPersonSubmitted,
         CollectionRevisionRequested,
         CaseDecided,
         CaseDecisionProposed,

@@ -37,6 +37,7 @@ __all__ = [
     "BallerineEventRefused",
     "RunList",
     "accepted_ballerine_events",
+    "asked_for_revision",
     "list_runs",
     "run_workflow",
     "runtime_status",
@@ -245,6 +246,14 @@ def _send_ballerine_event(
     )
 
 
+def asked_for_revision(name: str, case: Case) -> bool:
+    """Whether Ballerine's event `name`, just delivered, sent `case` back for a revision (its applicant is then
+    told, as after a reviewer's revision)."""
+    return (
+        DECISION_EVENTS.get(name.strip().lower()) == "revision" and case.state == CaseState.REVISION_REQUESTED
+    )
+
+
 def _reason(payload: dict[str, Any]) -> str | None:
     reason = payload.get("reason")
     return (reason.strip() or None) if isinstance(reason, str) else None
@@ -284,6 +293,7 @@ def runtime_status(state: CaseState) -> str:
 
 _BALLERINE_STATE = {
     CaseState.COLLECTING: "collection_flow",
+    CaseState.AWAITING_PEOPLE: "awaiting_people",
     CaseState.PROCESSING: "processing",
     CaseState.MANUAL_REVIEW: "manual_review",
     CaseState.REVISION_REQUESTED: "revision",

@@ -50,6 +50,8 @@ __all__ = [
     "issue_system_link",
     "journey_for",
     "journey_of",
+    "link_for_started_case",
+    "link_person",
     "list_collection_links",
     "mail_link",
     "people_with_own_links",
@@ -57,6 +59,7 @@ __all__ = [
     "require_collecting",
     "revoke_collection_link",
     "save_step",
+    "takes_answers",
     "uploaded_documents",
 ]
 
@@ -176,15 +179,37 @@ def create_collection_link(
     InvalidInput when `person_id` names no person of the case."""
     _may_send_links(principal, "sending a collection link")
     case = deps.cases.get(principal.tenant_id, case_id)
-    if case.state not in COLLECTABLE_STATES:
+    if not takes_answers(case, request.person_id):
         raise Conflict(
-            f"case {case_id} is {case.state.value}: links are sent while a case is collecting or awaits a revision",
+            f"case {case_id} is {case.state.value}: links are sent while a case is collecting or awaits a revision "
+            "(or, awaiting people, to a person it waits for)",
             state=case.state.value,
         )
     answered = answered_person_ids(deps.collection_links.answers(case.tenant_id, case.id))
     if request.person_id is not None and request.person_id not in person_ids(case) | answered:
         raise InvalidInput(f"the case has no person {request.person_id!r}", path="person_id")
     return mail_link(deps, principal, case, issue_link(deps, principal, case, request), to=request.email)
+
+
+def link_for_started_case(
+    deps: CollectionLinkDeps, principal: Principal, case_id: str
+) -> IssuedLink | CollectionLink:
+    """The link of a case started with `collect: true`: a new one (e-mailed when the tenant sends e-mail), or, when
+    the case already has its applicant's link from this caller (a start retried with the same `Idempotency-Key`
+    answered the case it started), that first link as it is stored: without its token, which exists only in the
+    first answer, and with no second message. A caller who lost the first answer sends a new link."""
+    case = deps.cases.get(principal.tenant_id, case_id)
+    first = next(
+        (
+            k
+            for k in deps.collection_links.for_case(case.tenant_id, case.id)
+            if k.person_id is None and k.created_by == principal.id
+        ),
+        None,
+    )
+    if first is not None:
+        return first
+    return create_collection_link(deps, principal, case_id, CollectionLinkRequest())
 
 
 def mail_link(
@@ -318,6 +343,12 @@ def _link_of(deps: CollectionTokenDeps, principal: Principal, case: Case) -> Col
     return next((k for k in deps.collection_links.for_case(case.tenant_id, case.id) if k.id == link_id), None)
 
 
+def link_person(deps: CollectionTokenDeps, principal: Principal, case: Case) -> str | None:
+    """The person the principal's link was sent to (None: the case's applicant)."""
+    link = _link_of(deps, principal, case)
+    return link.person_id if link else None
+
+
 def journey_for(deps: CollectionLinkDeps, principal: Principal, case: Case) -> Journey:
     """The journey as the principal's link opens it: the case's steps, or a person's own."""
     link = _link_of(deps, principal, case)
@@ -352,8 +383,17 @@ def collection_journey(deps: CollectionLinkDeps, principal: Principal) -> Journe
     return journey_for(deps, principal, case)
 
 
-def require_collecting(case: Case, what: str) -> None:
-    if case.state not in COLLECTABLE_STATES:
+def takes_answers(case: Case, person_id: str | None) -> bool:
+    """Whether the case still takes answers from its applicant (`person_id` None) or from one person of it: while
+    it collects or awaits a revision, and, while it awaits people, from each person it still waits for."""
+    if case.state in COLLECTABLE_STATES:
+        return True
+    return person_id is not None and person_id in {p.id for p in case.people_pending}
+
+
+def require_collecting(case: Case, what: str, person_id: str | None = None) -> None:
+    """Conflict, naming the state, unless the case takes answers from the applicant (or `person_id`)."""
+    if not takes_answers(case, person_id):
         raise Conflict(
             f"the case is {case.state.value}: it takes no more {what}",
             case_id=case.id,
@@ -366,8 +406,8 @@ def save_step(deps: CollectionLinkDeps, principal: Principal, step_id: str, data
     beside the other steps' data; NotAllowed for a step the link does not open (a person's link opens their person
     steps only); Conflict once the case no longer collects."""
     case = collected_case(deps, principal)
-    require_collecting(case, "answers")
     opened = journey_for(deps, principal, case)
+    require_collecting(case, "answers", opened.person_id)
     step = journey_of(deps, case).step(step_id)
     if step not in opened.definition.steps:
         names = ", ".join(s.id for s in opened.definition.steps) or "none"
@@ -391,8 +431,8 @@ def declare_collected_document(
     """Declare a document on the principal's case (and no other) with a presigned POST per page, as the
     documents API does; Conflict once the case no longer collects."""
     case = deps.cases.get(principal.tenant_id, case_of(principal))
-    require_collecting(case, "documents")
     link = _link_of(deps, principal, case)
+    require_collecting(case, "documents", link.person_id if link else None)
     if link is not None and link.person_id is not None:
         # A person's link uploads to their own slots only: `<slot id>.<person id>` of a person step.
         journey = journey_of(deps, case).for_person(link.person_id)

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from arbiter.domain.collection_journey import check_step_data
-from arbiter.domain.errors import InvalidInput, NotAllowed
+from arbiter.domain.errors import Conflict, InvalidInput, NotAllowed
 from arbiter.domain.principal import Principal
 from arbiter.services.collection import (
     CollectionLinkDeps,
@@ -36,7 +36,7 @@ class InvitationRequest(BaseModel):
     )
 
     people: Literal["ubos", "directors"]
-    index: int = Field(ge=0, le=99)
+    index: int = Field(ge=0, le=99, strict=True)  # JSON true/false is no index
     email: EmailStr | None = Field(
         default=None,
         description="Their e-mail address: the link is e-mailed to them when the tenant sends e-mail",
@@ -46,12 +46,15 @@ class InvitationRequest(BaseModel):
 def invite_person(deps: CollectionLinkDeps, principal: Principal, request: InvitationRequest) -> IssuedLink:
     """A link for one person the applicant named and saved (they get an `id` if they had none, kept in the saved
     step); InvalidInput naming `index` when the saved step lists no such person, NotAllowed for a person's own
-    link, Conflict once the case no longer collects."""
+    link, Conflict once the case no longer collects. While the case waits for its invited people, a person it
+    waits for may be invited again (a new link: theirs expired or was lost), and no one else."""
     case = collected_case(deps, principal)
-    require_collecting(case, "invitations")
     opened = journey_for(deps, principal, case)
     if opened.person_id is not None:
         raise NotAllowed("a link sent to one person invites no one", path="people")
+    awaited = {p.id for p in case.people_pending}
+    if not awaited:
+        require_collecting(case, "invitations")
     step = next(
         (s for s in opened.definition.steps if request.people in (s.data_schema.get("properties") or {})),
         None,
@@ -66,6 +69,14 @@ def invite_person(deps: CollectionLinkDeps, principal: Principal, request: Invit
             path="index",
         )
     person = listed[request.index]
+    if awaited and person.get("id") not in awaited:
+        # Submitted, the case waits: only a person it waits for is invited again (a new link, say for an expired one).
+        raise Conflict(
+            f"the application was submitted: the case waits only for {', '.join(sorted(awaited))}, "
+            f"not for {request.people} {request.index}",
+            case_id=case.id,
+            state=case.state.value,
+        )
     if not person.get("id"):
         person["id"] = f"{_ROLE[request.people]}-{secrets.token_hex(4)}"
         listed[request.index] = person
