@@ -12,7 +12,16 @@ from arbiter.domain.workflow_picture import workflow_picture
 from tests.unit.fakes import STATE_MACHINES, FakeEngine
 
 ACCOUNT = "123456789012"
-WORKFLOWS = ["automation", "checks", "kyb", "kyc", "manual-review", "webhook-delivery"]
+WORKFLOWS = [
+    "automation",
+    "checks",
+    "full-rescreen",
+    "kyb",
+    "kyc",
+    "manual-review",
+    "transaction-backtests",
+    "webhook-delivery",
+]
 
 
 def strings(value: Any) -> list[str]:
