@@ -26,7 +26,7 @@ from arbiter.screening.names import NameForm, normalise_name
 from arbiter.screening.received import AS_RECEIVED, NameReading, ReceivedName, read_query
 from arbiter.screening.watchlist import Watchlist
 
-__all__ = ["DEFAULT_CANDIDATES", "DEFAULT_MARGIN", "DEFAULT_THRESHOLD", "screen"]
+__all__ = ["DEFAULT_CANDIDATES", "DEFAULT_MARGIN", "DEFAULT_THRESHOLD", "MAX_LIFT", "query_forms", "screen"]
 
 #: Score from which a listed entry is raised as a match. See docs/screening.md for how it was chosen.
 DEFAULT_THRESHOLD = 0.80
@@ -61,6 +61,11 @@ def _query_forms(query: Query) -> list[tuple[NameForm, ReceivedName, NameReading
     if not forms:
         raise InvalidInput("the query has no name to screen", path="names")
     return forms
+
+
+def query_forms(query: Query) -> list[NameForm]:
+    """The name forms `screen` compares for `query` (each reading of each name); InvalidInput when it has none."""
+    return [form for form, _, _ in _query_forms(query)]
 
 
 def screen(
@@ -111,7 +116,7 @@ def screen(
                 if best is None or result.score > best[0].score:
                     best = (result, k, listed)
         # A name far below the threshold cannot be lifted over it by the other features: stop here.
-        if best is None or best[0].score + _MAX_LIFT < threshold:
+        if best is None or best[0].score + MAX_LIFT < threshold:
             continue
         entry = watchlist.entry(number)
         comparison, k, listed = best
@@ -154,8 +159,8 @@ def screen(
     return [m for _, m in scored]
 
 
-# The most the other features can add to a name score (birth date, country and registration all agreeing).
-_MAX_LIFT = BIRTH_DATE_AGREE + COUNTRY_AGREE + REGISTRATION_AGREE
+#: The most the other features can add to a name score (birth date, country and registration all agreeing).
+MAX_LIFT = BIRTH_DATE_AGREE + COUNTRY_AGREE + REGISTRATION_AGREE
 
 
 def _name_contribution(comparison: NameComparison) -> FeatureContribution:
