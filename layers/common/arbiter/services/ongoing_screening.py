@@ -125,12 +125,12 @@ class MonitoringHit:
     match: Match
 
 
-#: Below this many parties, every party is screened against the delta (the forward way): building the parties'
-#: index costs about what screening them does (see `choose_direction`).
+#: Below this many parties, every party is screened against the delta (the forward way): looking a thousand entries
+#: up costs about what screening a thousand parties does (bench/ongoing_screening).
 REVERSE_FROM_PARTIES = 2_000
 #: Above this many delta entries per party, the forward way again (a list's first version, a full re-screen):
 #: looking an entry up costs about what screening a party does, and a large list meets most customers anyway.
-REVERSE_ENTRIES_PER_PARTY = 0.25
+REVERSE_ENTRIES_PER_PARTY = 0.5
 
 Direction = Literal["auto", "forward", "reverse"]
 
