@@ -1,30 +1,34 @@
 """Screening in the other direction: the parties' names indexed as a list's are, and a few list entries looked up in
 them, to find the only parties those entries can be a match for.
 
-`screen` takes a query to the listed names worth scoring. A list update of a few hundred entries against a hundred
+`screen` takes a query to the listed names worth scoring. A list update of a thousand entries against a hundred
 thousand customers asks the converse: which customers can any of these entries be a match for? `PartyNameIndex`
 answers it without scoring every customer. It holds each party's name forms (every reading of every name, as
-`screen` reads the query) as units, the words and each pair of neighbouring words joined, as `compare_names`
-aligns them, and indexes their vocabulary with the watchlists' own blocking keys (`index.build_name_index`: the
-word, its metaphone, its folded romanisation, its consonant skeleton, the words one edit away), plus the two
-relations the matcher has that blocking does not use (a metaphone shared with a pinyin word, a Wade-Giles
-consonant read either way).
+`screen` reads the query) as units, the words and each pair of neighbouring words joined (as `compare_names`
+aligns them), and indexes their vocabulary with the watchlists' own blocking keys (`index.build_name_index`: the
+word, its metaphone, its folded romanisation, its consonant skeleton, the words one edit away), plus what the
+matcher meets that blocking does not look for: words two edits or more apart that still reach `TOKEN_FLOOR`,
+folded spellings one edit apart, metaphones of pinyin words, Wade-Giles readings, words a listed initial starts.
+Skeletons count only where one side is written in an abjad, and two pinyin words in a Chinese name only as the same
+word or reading, as in `compare_names`.
 
-Looking an entry up marks the party units related to any unit of its names, and bounds, per name form, the name
-score `compare_names` could give it: `a`, the weight of the query's words that have a related unit (an initial
-always counts), and `p`, the most those words and the listed words they meet can weigh together (a listed unit
-weighs at most three times its query unit, or 12). The score is matched weight over total weight, each aligned
-pair adding its two weights at a similarity of at most 1, and each query word left over adding its weight twice
-for a person (once as query length, once as `QUERY_EXTRA_WEIGHT`): at most `p / (2q - 2a + p)` for a person,
-`p / (q - a + p)` for an organisation (`q` the query's weight). A party is a candidate when one of its forms can
-reach the threshold less the most the other features add (`screen.MAX_LIFT`). Candidates are then screened as
-the query, exactly as `screen` screens anyone: the hits, scores and explanations are the forward way's.
+Looking a listed name up gives the party units each of its units can meet, and for every party form holding one, a
+bound on the score `compare_names` can give the pair. With `q` the form's weight, `a` the weight of its words a
+unit that can meet covers (an initial always counts), `p` what those words and the heaviest listed units they can
+meet weigh together, `L` the listed name's weight and `c` the weight of its words some unit of the form can meet:
+the matched weight is at most `a + l` and `p`, with `l = min(c, p - a)` the listed weight aligned at most, and the
+total at least `q + l + e (q - a) + 0.3 (L - c) + 2 min(q - a, L - c)` (`e` is 1 for a person, whose words left
+over count again, 0 for an organisation; listed words left over count at least a patronymic's 0.3; words left
+over on both sides count again as a conflict). A party is within reach when, for some form and listed name, that
+bound reaches the threshold less the most the other features can add (a person's birth date and country, an
+organisation's country and registration number). The parties within reach are then screened as the query,
+exactly as `screen` screens anyone: the hits, scores and explanations are the forward way's.
 
-What the bound assumes: that the words `compare_names` aligns share one of these keys. Pairs it aligns with none
-(two edits or more in a long word, romanisations whose folded spellings still differ) count as unaligned, so a
-name resting mostly on such pairs could be left out; tests/unit/screening/test_reverse_screening.py checks on a
-generated population (translit, native scripts, reordered, initials, typos, company forms, namesakes) that the
-two directions raise the same hits. See docs/screening.md, "Ongoing screening".
+What the bound assumes: that the words `compare_names` aligns are related by one of those keys or searches. A pair
+aligned otherwise would count as unaligned, and a name resting mostly on such pairs could be left out;
+tests/unit/screening/test_reverse_screening.py checks on a generated population (other spellings, native scripts,
+reordered names, initials, honorifics, typos, company forms, namesakes) that both directions raise the same hits.
+See docs/screening.md, "Ongoing screening".
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from arbiter.domain.errors import InvalidInput
 from arbiter.screening.compare import (
     CONFLICT_WEIGHT,
     INITIAL_WEIGHT,
+    JOINED_FLOOR,
     PARTICLES,
     PATRONYMIC_EXTRA_WEIGHT,
     QUERY_EXTRA_WEIGHT,
@@ -113,6 +118,8 @@ _TWO_EDITS = 7
 #: Below a similarity floor by this much still searched: rapidfuzz turns a cutoff into a count of edits, and a
 #: cutoff a hair under 4/5 loses the pairs exactly at 4/5.
 _SLACK = 0.01
+#: Two words joined this long may meet with two edits (12/14 reaches `JOINED_FLOOR`).
+_JOINED_TWO_EDITS = 14
 #: Folded spellings this long may meet with one edit (4/5 reaches `ROMANISATION_FLOOR`).
 _FOLDED_ONE_EDIT = 5
 _BITS = 63  # listed units per name told apart (one bit each); a longer name's others count as always met
@@ -158,10 +165,14 @@ class PartyNameIndex:
     #: meets so), and the skeletons of words written in an abjad.
     unaspirated: dict[str, list[int]]
     abjad_skeletons: dict[str, list[int]]
+    #: Every unit by its folded spelling, however short (blocking keys folded spellings of three letters or more).
+    folded_words: dict[str, list[int]]
+    short_skeletons: dict[str, list[int]]  # every unit whose skeleton is one letter ("Ali", "Layla")
     vocabulary_pinyin: np.ndarray  # bool, per vocabulary id: a word pinyin can write
     #: The party words by length (words, vocabulary ids), and their folded spellings by length (spellings, and
     #: the vocabulary ids of each): where words more than one edit apart are searched.
     words_by_length: dict[int, tuple[list[str], np.ndarray]]
+    joined_by_length: dict[int, tuple[list[str], np.ndarray]]  # pairs joined, long enough for two edits
     folded_by_length: dict[int, tuple[list[str], list[list[int]]]]
     #: Parties with no name to screen (left out, as `screen` refuses them).
     unscreenable: tuple[int, ...] = ()
@@ -177,37 +188,38 @@ class PartyNameIndex:
         self._listed_weight = np.zeros(len(self.keys.vocabulary), dtype=np.float32)
         self._listed_bits = np.zeros(len(self.keys.vocabulary), dtype=np.uint64)
 
-    def _relations(self, unit: str, abjad: bool) -> tuple[np.ndarray, np.ndarray]:
+    def _relations(self, unit: str, abjad: bool, joined: bool) -> tuple[np.ndarray, np.ndarray]:
         """The party units a listed unit can meet, and those it can meet when both are pinyin in a Chinese name
         (the same word, or the same Wade-Giles reading)."""
-        related = self.related_tokens(unit, abjad)
+        related = self.related_tokens(unit, abjad, joined)
         strict = related[~self.vocabulary_pinyin[related]]
         same = self.keys.token_ids.get(unit)
         readings = np.asarray(self.unaspirated.get(_unaspirated(unit), ()), dtype=np.int64)
         extra = [np.asarray([same], dtype=np.int64)] if same is not None else []
         return related, np.unique(np.concatenate([strict, readings, *extra]))
 
-    def related_tokens(self, unit: str, abjad: bool = False) -> np.ndarray:
+    def related_tokens(self, unit: str, abjad: bool = False, joined: bool = False) -> np.ndarray:
         """The vocabulary ids of the party units that a listed unit can be aligned with (a superset)."""
         index = self.keys
         parts: list[np.ndarray] = []
         for kind, values in _token_keys(unit, abjad=False).items():
             if kind == "skeleton":
-                # Skeletons meet only where one side is written in an abjad: any party word for an abjad listed
-                # word, else the party words written in one.
-                for probe in _skeleton_probes(values[0]):
-                    if abjad:
-                        key_id = index.keys["skeleton"].get(probe)
-                        if key_id is not None:
-                            parts.append(index.posting("skeleton", key_id))
-                    else:
-                        parts.append(np.asarray(self.abjad_skeletons.get(probe, ()), dtype=np.int32))
-                continue
+                continue  # below: blocking keys no skeleton of one letter, and the matcher meets those too
             table = index.keys[kind]
             for value in values:
                 key_id = table.get(value)
                 if key_id is not None:
                     parts.append(index.posting(kind, key_id))
+        skeleton = skeleton_key(unit)
+        for probe in _skeleton_probes(skeleton) if skeleton else ():
+            # Skeletons meet only where one side is written in an abjad: any party word for an abjad listed word,
+            # else the party words written in one.
+            if not abjad:
+                parts.append(np.asarray(self.abjad_skeletons.get(probe, ()), dtype=np.int32))
+            elif len(probe) == 1:
+                parts.append(np.asarray(self.short_skeletons.get(probe, ()), dtype=np.int32))
+            elif (key_id := index.keys["skeleton"].get(probe)) is not None:
+                parts.append(index.posting("skeleton", key_id))
         parts.append(self._one_edit_away(unit))
         if len(unit) == 1 and unit.isalpha():
             # A listed initial meets any party word it starts ("J." / "John").
@@ -224,27 +236,34 @@ class PartyNameIndex:
                         parts.append(index.posting("phonetic", key_id))
                 parts.append(np.asarray(self.pinyin_phonetic.get(phonetic, ()), dtype=np.int32))
         parts.append(np.asarray(self.unaspirated.get(_unaspirated(unit), ()), dtype=np.int32))
-        parts.extend(self._similar_words(unit))
+        parts.append(np.asarray(self.folded_words.get(fold_romanisation(unit), ()), dtype=np.int32))
+        parts.extend(self._similar_words(unit, joined))
         return np.unique(np.concatenate(parts)).astype(np.int64)
 
-    def _similar_words(self, unit: str) -> list[np.ndarray]:
+    def _similar_words(self, unit: str, joined: bool) -> list[np.ndarray]:
         """Party words as similar as `compare_names` aligns though more than one edit away (none of the blocking
-        keys): OSA similarity from `TOKEN_FLOOR` as written, from `ROMANISATION_FLOOR` once folded."""
+        keys): OSA similarity from `TOKEN_FLOOR` as written (`JOINED_FLOOR` where either side is two words
+        joined), from `ROMANISATION_FLOOR` once folded."""
         found: list[np.ndarray] = []
         n = len(unit)
-        for length in range(math.ceil(TOKEN_FLOOR * n), math.floor(n / TOKEN_FLOOR) + 1):
-            if max(n, length) < _TWO_EDITS or length not in self.words_by_length:
-                continue  # one edit at most: the deletion table found them
-            words, ids = self.words_by_length[length]
-            hits = process.extract(
-                unit, words, scorer=OSA.normalized_similarity, score_cutoff=TOKEN_FLOOR - _SLACK, limit=None
-            )
-            found.append(ids[[i for _, _, i in hits]])
+        for table, floor in (
+            (self.words_by_length, JOINED_FLOOR if joined else TOKEN_FLOOR),
+            (self.joined_by_length, JOINED_FLOOR),
+        ):
+            for length in range(math.ceil(floor * n), math.floor(n / floor) + 1):
+                if max(n, length) < _TWO_EDITS or length not in table:
+                    continue  # one edit at most: the deletion table found them
+                words, ids = table[length]
+                hits = process.extract(
+                    unit, words, scorer=OSA.normalized_similarity, score_cutoff=floor - _SLACK, limit=None
+                )
+                found.append(ids[[i for _, _, i in hits]])
         folded = fold_romanisation(unit)
         m = len(folded)
         if m < _FOLDED_ONE_EDIT:
             return found  # one edit in a shorter spelling is under `ROMANISATION_FLOOR`: only the folded key meets
-        for length in range(math.ceil(ROMANISATION_FLOOR * m), math.floor(m / ROMANISATION_FLOOR) + 1):
+        floor = max(ROMANISATION_FLOOR, JOINED_FLOOR) if joined else ROMANISATION_FLOOR
+        for length in range(math.ceil(floor * m), math.floor(m / floor) + 1):
             if length not in self.folded_by_length:
                 continue
             spellings, owners = self.folded_by_length[length]
@@ -252,7 +271,7 @@ class PartyNameIndex:
                 folded,
                 spellings,
                 scorer=OSA.normalized_similarity,
-                score_cutoff=ROMANISATION_FLOOR - _SLACK,
+                score_cutoff=floor - _SLACK,
                 limit=None,
             )
             found.extend(np.asarray(owners[i], dtype=np.int64) for _, _, i in hits)
@@ -282,7 +301,7 @@ class PartyNameIndex:
     def parties_for(self, watchlist: Watchlist, *, threshold: float) -> np.ndarray:
         """The parties (sorted numbers) that some entry of `watchlist` can be a match for at `threshold`."""
         found: list[np.ndarray] = []
-        related_cache: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] = {}
+        related_cache: dict[tuple[str, bool, bool], tuple[np.ndarray, np.ndarray]] = {}
         for number in range(len(watchlist)):
             rows = watchlist.name_rows(number)
             if not len(rows):
@@ -307,11 +326,10 @@ class PartyNameIndex:
                     for i in range(len(tokens) - 1)
                 ]
                 for unit in units:
-                    cached = related_cache.get((unit.text, unit.abjad))
+                    key = (unit.text, unit.abjad, len(unit.covers) > 1)
+                    cached = related_cache.get(key)
                     if cached is None:
-                        cached = related_cache[(unit.text, unit.abjad)] = self._relations(
-                            unit.text, unit.abjad
-                        )
+                        cached = related_cache[key] = self._relations(*key)
                     unit.related, unit.strict = cached
                     unit.pinyin = is_pinyin(unit.text)
                 words = [_weight(t) for t in tokens]
@@ -382,6 +400,8 @@ class PartyNameIndex:
                 coverable += weight  # more units than bits: counted as covered, which only loosens the bound
             elif mask:
                 coverable += weight * ((form_bits & np.uint64(mask)) != 0)
+        # An initial of the form may cover any listed word it starts: for those forms, any listed word may be covered.
+        coverable = np.where(self.form_initials[forms] > 0, float(sum(listed_words)), coverable)
         # The party words each form can align, and what they and their listed units can weigh together.
         met = listed > 0.0
         units_met = positions[met]
@@ -499,7 +519,10 @@ def index_party_names(queries: Iterable[Query | None]) -> PartyNameIndex:
     unaspirated: dict[str, list[int]] = {}
     abjad_skeletons: dict[str, list[int]] = {}
     by_length: dict[int, list[int]] = {}
+    joined_by_length: dict[int, list[int]] = {}
     folded: dict[str, list[int]] = {}
+    folded_words: dict[str, list[int]] = {}
+    short_skeletons: dict[str, list[int]] = {}
     vocabulary_pinyin = np.zeros(len(words), dtype=bool)
     for token_id, word in enumerate(words):
         vocabulary_pinyin[token_id] = pinyin = is_pinyin(word)
@@ -511,15 +534,23 @@ def index_party_names(queries: Iterable[Query | None]) -> PartyNameIndex:
                 pinyin_phonetic.setdefault(phonetic, []).append(token_id)
         if token_id in wade_giles_units:
             unaspirated.setdefault(_unaspirated(word), []).append(token_id)
-        if token_id in abjad_units and len(skeleton := skeleton_key(word)) >= 2:
+        skeleton = skeleton_key(word)
+        if token_id in abjad_units and skeleton:
             abjad_skeletons.setdefault(skeleton, []).append(token_id)
+        if len(skeleton) == 1:
+            short_skeletons.setdefault(skeleton, []).append(token_id)
+        spelling = fold_romanisation(word)
+        folded_words.setdefault(spelling, []).append(token_id)
+        # Searched for similar words: every word, and the pairs joined long enough to meet with two edits.
         if token_id in single_words:
             by_length.setdefault(len(word), []).append(token_id)
-            folded.setdefault(fold_romanisation(word), []).append(token_id)
-    words_by_length = {
-        length: ([words[i] for i in ids], np.asarray(ids, dtype=np.int64))
-        for length, ids in by_length.items()
-    }
+            folded.setdefault(spelling, []).append(token_id)
+        elif len(word) >= _JOINED_TWO_EDITS:
+            joined_by_length.setdefault(len(word), []).append(token_id)
+    words_by_length, long_pairs_by_length = (
+        {length: ([words[i] for i in ids], np.asarray(ids, dtype=np.int64)) for length, ids in table.items()}
+        for table in (by_length, joined_by_length)
+    )
     folded_by_length: dict[int, tuple[list[str], list[list[int]]]] = {}
     for spelling, owners in folded.items():
         spellings, owner_lists = folded_by_length.setdefault(len(spelling), ([], []))
@@ -549,9 +580,12 @@ def index_party_names(queries: Iterable[Query | None]) -> PartyNameIndex:
         keys=keys,
         pinyin_phonetic=pinyin_phonetic,
         words_by_length=words_by_length,
+        joined_by_length=long_pairs_by_length,
         folded_by_length=folded_by_length,
         unaspirated=unaspirated,
         abjad_skeletons=abjad_skeletons,
+        folded_words=folded_words,
+        short_skeletons=short_skeletons,
         vocabulary_pinyin=vocabulary_pinyin,
         unscreenable=tuple(unscreenable),
     )
