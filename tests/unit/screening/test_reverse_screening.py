@@ -98,11 +98,12 @@ def _hits(hits) -> list[tuple]:
     )
 
 
+@pytest.mark.parametrize("threshold", [THRESHOLD, 0.7])
 def test_looking_the_delta_up_among_the_parties_raises_exactly_the_hits_of_screening_every_party(
-    delta, customers
+    delta, customers, threshold
 ):
-    forward = reverse_screen(customers, delta, threshold=THRESHOLD, direction="forward")
-    reverse = reverse_screen(customers, delta, threshold=THRESHOLD, direction="reverse")
+    forward = reverse_screen(customers, delta, threshold=threshold, direction="forward")
+    reverse = reverse_screen(customers, delta, threshold=threshold, direction="reverse")
     assert _hits(reverse) == _hits(forward)
     # The population is worth the comparison: many hits, on people, businesses and their owners and directors,
     # met through native scripts as well as typos.
