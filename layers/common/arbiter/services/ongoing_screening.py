@@ -2,10 +2,12 @@
 
 `screen_list_update` is what the bucket's notification runs for an object under `watchlists/`: it reads the list's
 current version, compares its entries' fingerprints with those of the version matched before (arbiter.screening.delta),
-and screens every monitored customer's parties against the new and changed entries only (a small list, indexed like
-any other: the same matcher and threshold as the sanctions check, the customer as the query). A hit the entity's
-clearances do not clear opens a monitoring case in manual review, its match explained as the sanctions check
-explains one, and publishes `entity.monitoring_hit`. A hit's case id is derived from the tenant, the party and the
+and screens the monitored customers' parties against the new and changed entries only (a small list, indexed like
+any other: the same matcher and threshold as the sanctions check, the customer as the query); with many customers,
+only those an entry can be a match for, found by looking the entries up among the customers' names
+(`reverse_screen`, `arbiter.screening.reverse`). A hit the entity's clearances do not clear opens a monitoring
+case in manual review, its match explained as the sanctions check explains one, and publishes
+`entity.monitoring_hit`. A hit's case id is derived from the tenant, the party and the
 list entry: the same hit, on this version processed again or on the next one, never opens a second case.
 
 `monitoring` and `set_monitoring` are the reviewers' use cases: read whether a case's entity is monitored, and
