@@ -1,25 +1,27 @@
-"""Ongoing screening's reverse search: a list update's delta against the monitored customers, on one core, with
-the figures of a baseline measured in the same run.
+"""Ongoing screening's matching of a list update's delta against the monitored customers, on one core, with the
+figures of a baseline measured in the same run.
 
-    .venv/bin/python bench/ongoing_screening/run.py --customers 100000 --entries 1000 --sample 5000
+    .venv/bin/python bench/ongoing_screening/run.py --customers 100000 --entries 1000 --sample 3000 \
+        --index-customers 1000000
 
 Customers are people and businesses drawn as bench/screening draws listed names (its generator, another seed), as
-the monitored index holds them (`MonitoredEntity`); the delta is a generated list of `--entries` entries, matched with
-`reverse_screen` exactly as `screen_list_update` matches one. Times are this process's CPU seconds (on a shared
-machine wall time stretches with the others' work), and they still move with the machine's load (caches, frequency): each run also measures a baseline — a full re-screen of `--baseline-sample` of the same customers against a
-generated list of `--list-names` names — and prints the delta's cost as a ratio to it. The delta runs over `--sample`
-customers (every one with `--sample 0`) and is extrapolated to `--customers` (it is one screen per customer).
+the monitored index holds them (`MonitoredEntity`); the delta is a generated list of `--entries` entries. Times are
+this process's CPU seconds (on a shared machine wall time stretches with the others' work), and they still move with
+the machine's load (caches, frequency): each run also measures a baseline — a full re-screen of `--baseline-sample`
+of the same customers against a generated list of `--list-names` names — and prints every cost as a ratio to it.
 
-Also measured at `--customers`: the monitored index as the function holds it (the records parsed from their stored
-JSON: load time and memory), and an index of the customers' names built as a list's is (what a search in the other
-direction, each delta entry looked up among the customers, would load; its build time, memory, and the time to look
-up the delta's entries in it). Figures in bench/ongoing_screening/README.md.
+Measured: the product's path (`reverse_screen` as `screen_list_update` calls it: at this size it indexes the
+customers' names and looks the delta's entries up in them, `arbiter.screening.reverse`) over every one of
+`--customers`, with its parts (index build, look-up, the candidates screened); the forward way (every customer
+screened against the delta) over `--sample` customers, extrapolated, and the two ways' hits compared on those
+customers; the monitored index as the function holds it (records parsed from their stored JSON: time, memory); and
+the customers' name index alone at `--index-customers` (build time and memory). Figures in
+bench/ongoing_screening/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import gc
 import resource
@@ -29,6 +31,8 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "layers" / "common"), str(ROOT / "bench" / "screening")]
@@ -43,9 +47,10 @@ from arbiter.screening import (  # noqa: E402
     Query,
     Watchlist,
     load_watchlist,
-    screen,
 )
-from arbiter.services.ongoing_screening import reverse_screen  # noqa: E402
+from arbiter.screening.parties import PARTY_KINDS, screened_parties  # noqa: E402
+from arbiter.screening.reverse import index_party_names  # noqa: E402
+from arbiter.services.ongoing_screening import MonitoringHit, choose_direction, reverse_screen  # noqa: E402
 
 CUSTOMER_SEED = 4242  # not the list's: customers are other people, a few of them namesakes
 AT = dt.datetime(2026, 12, 6, tzinfo=dt.UTC)
@@ -107,53 +112,63 @@ def load_monitored_index(monitored: list[MonitoredEntity]) -> None:
     )
 
 
-def customers_name_index(monitored: list[MonitoredEntity], scratch: Path, delta: Watchlist) -> None:
-    """The customers' names indexed as a list is (written as targets.simple.csv, loaded): build time, memory, and
-    the delta's entries looked up in it, each as a query."""
-    path = scratch / "customers.csv"
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["id", "schema", "name", "birth_date", "countries"])
-        for record in monitored:
-            subject = record.subject
-            if subject.business is not None:
-                business = subject.business
-                country = (business.country_of_incorporation or "").lower()
-                writer.writerow([record.key, "Company", business.name, "", country])
-            elif subject.individual is not None:
-                person = subject.individual
-                country = (person.nationality or "").lower()
-                writer.writerow([record.key, "Person", person.full_name, person.date_of_birth or "", country])
-    started = time.process_time()
-    index = load_watchlist(path)
-    built = time.process_time() - started
-    memory = traced_mb(lambda: load_watchlist(path))
-    print(
-        f"customers' name index: {len(index):,} customers, {index.name_count:,} names, built in {built:.1f} s, "
-        f"{memory:.0f} MB"
-    )
-    started = time.process_time()
-    found = 0
-    for number in range(len(delta)):
-        entry = delta.entry(number)
-        query: Query
-        if entry.schema == "Person":
-            birth = entry.birth_dates[0] if entry.birth_dates else None
-            country = entry.countries[0].upper() if entry.countries else None
-            query = PersonQuery(names=entry.names, birth_date=birth, nationality=country)
+def deep_mb(root: object) -> float:
+    """What an object holds, numpy arrays and Python containers followed (each object once)."""
+    seen: set[int] = set()
+    total = 0
+    stack = [root]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, np.ndarray):
+            total += item.nbytes
+            continue
+        total += sys.getsizeof(item)
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple | set):
+            stack.extend(item)
+        elif hasattr(item, "__slots__") or hasattr(item, "__dataclass_fields__"):
+            stack.extend(
+                getattr(item, f) for f in getattr(item, "__dataclass_fields__", ()) if hasattr(item, f)
+            )
+    return total / 1e6
+
+
+def party_queries(number: int) -> list[Query]:
+    """The screening queries of `number` customers, drawn as `customers` draws them (without building records)."""
+    found: list[Query] = []
+    for n in range(number):
+        spec = make_spec(CUSTOMER_SEED, n)
+        country = (spec.countries or ["de"])[0].upper()
+        if spec.culture == "org":
+            found.append(OrganisationQuery(names=(spec.caption(),), country=country))
         else:
-            query = OrganisationQuery(names=entry.names)
-        found += len(screen(query, index, threshold=THRESHOLD, margin=None))  # every customer, not the best
-    elapsed = time.process_time() - started
+            birth = spec.birth_date if len(spec.birth_date) == 10 else None
+            found.append(PersonQuery(names=(spec.caption(),), birth_date=birth, nationality=country))
+    return found
+
+
+def customers_name_index(number: int) -> None:
+    """The customers' name index (`index_party_names`) at `number` customers: build time and memory."""
+    queries = party_queries(number)
+    before = peak_mb()
+    started = time.process_time()
+    index = index_party_names(queries)
+    built = time.process_time() - started
     print(
-        f"  the delta's {len(delta):,} entries looked up in it: {elapsed:.1f} s "
-        f"({elapsed / len(delta) * 1e3:.1f} ms per entry, {found} hits; not the function's direction)"
+        f"customers' name index at {number:,} customers: {len(index.form_party):,} name forms, "
+        f"{len(index.keys.vocabulary):,} words and pairs, built in {built:.1f} s, {deep_mb(index):.0f} MB "
+        f"(peak RSS {before:.0f} MB before the build, {peak_mb():.0f} MB after)"
     )
 
 
 def timed_rescreen(monitored: list[MonitoredEntity], watchlist: Watchlist) -> tuple[float, int]:
     started = time.process_time()
-    hits = reverse_screen(monitored, watchlist, threshold=THRESHOLD)
+    hits = reverse_screen(monitored, watchlist, threshold=THRESHOLD, direction="forward")
     return time.process_time() - started, len(hits)
 
 
@@ -162,11 +177,17 @@ def main() -> int:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--entries", type=int, default=1_000, help="entries in the list update's delta")
     parser.add_argument(
-        "--sample", type=int, default=5_000, help="customers the delta runs over (0: every one)"
+        "--sample", type=int, default=3_000, help="customers the forward way runs over (0: every one)"
     )
     parser.add_argument("--list-names", type=int, default=100_000, help="names of the baseline's full list")
     parser.add_argument(
-        "--baseline-sample", type=int, default=500, help="customers re-screened against the full list"
+        "--baseline-sample", type=int, default=300, help="customers re-screened against the full list"
+    )
+    parser.add_argument(
+        "--index-customers",
+        type=int,
+        default=0,
+        help="also build the customers' name index alone at this size",
     )
     parser.add_argument("--goal", type=float, default=60.0, help="seconds the delta may take at --customers")
     args = parser.parse_args()
@@ -182,17 +203,58 @@ def main() -> int:
         write_list(delta_csv, 20261206, int(args.entries * 1.25))
         delta = load_watchlist(delta_csv)
         print(f"delta: {len(delta):,} entries, {delta.name_count:,} names")
-        customers_name_index(monitored, Path(scratch), delta)
+
+        # The product's path, end to end, over every customer.
+        parties = [
+            party
+            for record in monitored
+            for party in screened_parties(record.subject, PARTY_KINDS, case_id=record.case_id)
+        ]
+        print(
+            f"way chosen for {len(parties):,} parties and {len(delta):,} entries: {choose_direction(len(parties), len(delta))}"
+        )
+        started = time.process_time()
+        product_hits = reverse_screen(monitored, delta, threshold=THRESHOLD)
+        product = time.process_time() - started
+        print(
+            f"product path: {args.customers:,} customers in {product:.1f} s ({product / args.goal:.2f}x the "
+            f"{args.goal:.0f} s goal), {len(product_hits)} hits; peak {peak_mb():.0f} MB"
+        )
+        # Its parts, timed again one by one.
+        started = time.process_time()
+        index = index_party_names(party.query for party in parties)
+        built = time.process_time() - started
+        started = time.process_time()
+        candidates = index.parties_for(delta, threshold=THRESHOLD)
+        looked_up = time.process_time() - started
+        print(
+            f"  customers' name index built in {built:.1f} s ({len(index.keys.vocabulary):,} words and pairs, "
+            f"{deep_mb(index):.0f} MB); the delta looked up in {looked_up:.1f} s; {len(candidates):,} parties of "
+            f"{len(parties):,} ({len(candidates) / max(len(parties), 1):.1%}) screened, "
+            f"{product - built - looked_up:.1f} s"
+        )
+        del index
 
         sample = monitored[: args.sample] if args.sample else monitored
-        elapsed, hits = timed_rescreen(sample, delta)
+        forward_started = time.process_time()
+        forward_hits = reverse_screen(sample, delta, threshold=THRESHOLD, direction="forward")
+        elapsed = time.process_time() - forward_started
         per_customer = elapsed / len(sample)
         projected = per_customer * args.customers
         print(
-            f"delta re-screen: {len(sample):,} customers in {elapsed:.1f} s, {per_customer * 1e3:.2f} ms per "
-            f"customer, {hits} hits; at {args.customers:,}: {projected:.0f} s "
-            f"({projected / args.goal:.1f}x the {args.goal:.0f} s goal); peak {peak_mb():.0f} MB"
+            f"forward way: {len(sample):,} customers in {elapsed:.1f} s, {per_customer * 1e3:.2f} ms per "
+            f"customer, {len(forward_hits)} hits; at {args.customers:,}: {projected:.0f} s "
+            f"({projected / args.goal:.1f}x the {args.goal:.0f} s goal)"
         )
+        in_sample = {record.key for record in sample}
+
+        def key(hit: MonitoringHit) -> tuple:
+            return hit.monitored.key, hit.party.key, hit.match.entry.id, hit.match.score
+
+        same = sorted(map(key, forward_hits)) == sorted(
+            key(h) for h in product_hits if h.monitored.key in in_sample
+        )
+        print(f"  the product path's hits on these {len(sample):,} customers are the forward way's: {same}")
 
         full_csv = Path(scratch) / "full.csv"
         write_list(full_csv, 20261123, args.list_names)
@@ -205,11 +267,15 @@ def main() -> int:
             f"{len(baseline_sample):,} customers in {baseline:.1f} s, {baseline_per_customer * 1e3:.2f} ms per "
             f"customer, {baseline_hits} hits"
         )
-        ratio = per_customer / baseline_per_customer
+        product_per_customer = product / args.customers
         print(
-            f"ratio, delta to baseline per customer: {ratio:.3f}; the goal needs "
-            f"{args.goal / args.customers / baseline_per_customer:.3f} at this run's speed"
+            f"ratios to the baseline per customer: product path {product_per_customer / baseline_per_customer:.4f}, "
+            f"forward way {per_customer / baseline_per_customer:.4f}; the goal needs "
+            f"{args.goal / args.customers / baseline_per_customer:.4f} at this run's speed"
         )
+    del monitored, parties, product_hits
+    if args.index_customers:
+        customers_name_index(args.index_customers)
     return 0
 
 

@@ -26,7 +26,15 @@ from arbiter.screening.names import NameForm, normalise_name
 from arbiter.screening.received import AS_RECEIVED, NameReading, ReceivedName, read_query
 from arbiter.screening.watchlist import Watchlist
 
-__all__ = ["DEFAULT_CANDIDATES", "DEFAULT_MARGIN", "DEFAULT_THRESHOLD", "MATCHER_VERSION", "screen"]
+__all__ = [
+    "DEFAULT_CANDIDATES",
+    "DEFAULT_MARGIN",
+    "DEFAULT_THRESHOLD",
+    "MATCHER_VERSION",
+    "MAX_LIFT",
+    "query_forms",
+    "screen",
+]
 
 #: The matcher's version: bump it with any change to what `screen` raises (blocking, scoring, thresholds). Ongoing
 #: screening keeps it with a list's fingerprints; a list update finding fingerprints of another version re-screens
@@ -65,6 +73,11 @@ def _query_forms(query: Query) -> list[tuple[NameForm, ReceivedName, NameReading
     if not forms:
         raise InvalidInput("the query has no name to screen", path="names")
     return forms
+
+
+def query_forms(query: Query) -> list[NameForm]:
+    """The name forms `screen` compares for `query` (each reading of each name); InvalidInput when it has none."""
+    return [form for form, _, _ in _query_forms(query)]
 
 
 def screen(
@@ -115,7 +128,7 @@ def screen(
                 if best is None or result.score > best[0].score:
                     best = (result, k, listed)
         # A name far below the threshold cannot be lifted over it by the other features: stop here.
-        if best is None or best[0].score + _MAX_LIFT < threshold:
+        if best is None or best[0].score + MAX_LIFT < threshold:
             continue
         entry = watchlist.entry(number)
         comparison, k, listed = best
@@ -158,8 +171,8 @@ def screen(
     return [m for _, m in scored]
 
 
-# The most the other features can add to a name score (birth date, country and registration all agreeing).
-_MAX_LIFT = BIRTH_DATE_AGREE + COUNTRY_AGREE + REGISTRATION_AGREE
+#: The most the other features can add to a name score (birth date, country and registration all agreeing).
+MAX_LIFT = BIRTH_DATE_AGREE + COUNTRY_AGREE + REGISTRATION_AGREE
 
 
 def _name_contribution(comparison: NameComparison) -> FeatureContribution:

@@ -2,10 +2,12 @@
 
 `screen_list_update` is what the bucket's notification runs for an object under `watchlists/`: it reads the list's
 current version, compares its entries' fingerprints with those of the version matched before (arbiter.screening.delta),
-and screens every monitored customer's parties against the new and changed entries only (a small list, indexed like
-any other: the same matcher and threshold as the sanctions check, the customer as the query). A hit the entity's
-clearances do not clear opens a monitoring case in manual review, its match explained as the sanctions check
-explains one, and publishes `entity.monitoring_hit`. A hit's case id is derived from the tenant, the party and the
+and screens the monitored customers' parties against the new and changed entries only (a small list, indexed like
+any other: the same matcher and threshold as the sanctions check, the customer as the query); with many customers,
+only those an entry can be a match for, found by looking the entries up among the customers' names
+(`reverse_screen`, `arbiter.screening.reverse`). A hit the entity's clearances do not clear opens a monitoring
+case in manual review, its match explained as the sanctions check explains one, and publishes
+`entity.monitoring_hit`. A hit's case id is derived from the tenant, the party and the
 list entry: the same hit, on this version processed again or on the next one, never opens a second case. A list's
 first version, or fingerprints kept by another matcher version, are handed to the full re-screen state machine
 (arbiter.services.full_rescreen) instead, which opens cases through `open_monitoring_case` as an update does.
@@ -20,7 +22,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
 from aws_lambda_powertools import Logger
 
@@ -41,6 +43,7 @@ from arbiter.plugins.contract import PluginResult
 from arbiter.screening import MATCHER_VERSION, Match, Watchlist, screen
 from arbiter.screening.delta import ListDelta, list_delta
 from arbiter.screening.parties import PARTY_KINDS, Party, screened_parties
+from arbiter.screening.reverse import index_party_names
 from arbiter.services.cases import CaseDeps
 from arbiter.services.checks import apply_check_results
 from arbiter.services.ports import (
@@ -56,6 +59,7 @@ __all__ = [
     "MonitoringHit",
     "OngoingScreeningDeps",
     "WatchedList",
+    "choose_direction",
     "monitoring",
     "monitoring_case_id",
     "open_monitoring_case",
@@ -136,27 +140,65 @@ class MonitoringHit:
     match: Match
 
 
+#: Below this many parties, every party is screened against the delta (the forward way): looking a thousand entries
+#: up costs about what screening a thousand parties does (bench/ongoing_screening).
+REVERSE_FROM_PARTIES = 2_000
+#: Above this many delta entries per party, the forward way again (a list's first version, a full re-screen):
+#: looking an entry up costs about what screening a party does, and a large list meets most customers anyway.
+REVERSE_ENTRIES_PER_PARTY = 0.5
+
+Direction = Literal["auto", "forward", "reverse"]
+
+
+def choose_direction(parties: int, entries: int) -> Literal["forward", "reverse"]:
+    """The cheaper way to match `entries` delta entries against `parties` parties (bench/ongoing_screening)."""
+    if parties >= REVERSE_FROM_PARTIES and entries <= REVERSE_ENTRIES_PER_PARTY * parties:
+        return "reverse"
+    return "forward"
+
+
 def reverse_screen(
-    monitored: Iterable[MonitoredEntity], delta: Watchlist, *, threshold: float
+    monitored: Iterable[MonitoredEntity],
+    delta: Watchlist,
+    *,
+    threshold: float,
+    direction: Direction = "auto",
 ) -> list[MonitoringHit]:
     """The hits of the monitored entities (those switched on) against the delta list, one per party and entry.
 
-    A party listed under two entities (a business's owner, who also has a KYC case of their own) is one party (the
-    same key): the hit goes to the entity that is the party itself."""
+    Each party is screened as the query against the delta, as the sanctions check screens it. With many parties
+    and a small delta (`choose_direction`), the parties' names are indexed first and the delta's entries looked up
+    in them (`arbiter.screening.reverse`): only the parties an entry can be a match for are screened, and the hits
+    are the same. A party listed under two entities (a business's owner, who also has a KYC case of their own) is
+    one party (the same key): the hit goes to the entity that is the party itself."""
+    parties = [
+        (record, party)
+        for record in monitored
+        if record.enabled
+        for party in screened_parties(record.subject, PARTY_KINDS, case_id=record.case_id)
+    ]
+    if direction == "auto":
+        direction = choose_direction(len(parties), len(delta))
+    candidates: set[int] | None = None
+    if direction == "reverse" and parties:
+        index = index_party_names(party.query for _, party in parties)
+        for number in index.unscreenable:
+            record, party = parties[number]
+            log.warning("party %s of %s has no name to screen", party.subject, record.key)
+        candidates = set(index.parties_for(delta, threshold=threshold).tolist())
     hits: dict[tuple[str, str], MonitoringHit] = {}
-    for record in monitored:
-        if not record.enabled:
+    for number, (record, party) in enumerate(parties):
+        if candidates is not None and number not in candidates:
+            continue  # no entry of the delta can be a match for this party
+        try:
+            matches = screen(party.query, delta, threshold=threshold)
+        except InvalidInput:  # a name with nothing to screen: it cannot hold up every other customer
+            log.warning("party %s of %s has no name to screen", party.subject, record.key)
             continue
-        for party in screened_parties(record.subject, PARTY_KINDS, case_id=record.case_id):
-            try:
-                matches = screen(party.query, delta, threshold=threshold)
-            except InvalidInput:  # a name with nothing to screen: it cannot hold up every other customer
-                log.warning("party %s of %s has no name to screen", party.subject, record.key)
-                continue
-            for match in matches:
-                key = (party.key, match.entry.id)
-                if key not in hits or party.key == record.key:
-                    hits[key] = MonitoringHit(record, party, match)
+        for match in matches:
+            key = (party.key, match.entry.id)
+            if key not in hits or party.key == record.key:
+                hits[key] = MonitoringHit(record, party, match)
     return list(hits.values())
 
 
