@@ -12,6 +12,7 @@ import secrets
 from typing import Any
 
 from tests.support.tenants import make_tenant
+from tests.system.test_monitoring_on_list_updates import _approved_customer as _approved_kyc
 from tests.system.test_monitoring_on_list_updates import _monitoring_queue, _row
 from tests.unit.screening.generated_lists import write_targets_csv
 from tests.waiting import wait_for
@@ -25,29 +26,7 @@ LISTED = {
 
 
 def _approved_customer(tenant, first: str, last: str, born: str) -> str:
-    api = tenant.api()
-    entity = {
-        "type": "individual",
-        "id": f"rs-{secrets.token_hex(3)}",
-        "individual": {"first_name": first, "last_name": last, "date_of_birth": born},
-    }
-    created = api.post("/v1/cases", json={"workflow": "kyc", "entity": entity})
-    assert created.status_code == 202, created.text
-    case_id = created.json()["id"]
-    state = wait_for(
-        lambda: (
-            (s := api.get(f"/v1/cases/{case_id}").json()["state"]) not in ("processing", "collecting") and s
-        ),
-        timeout=120,
-        what=f"case {case_id} to settle",
-    )
-    if state == "manual_review":  # no rule set published for this tenant: a reviewer approves it
-        decided = tenant.reviewer("reviewer").post(
-            f"/v1/review/cases/{case_id}/decision", json={"decision": "approve", "reason": "ok"}
-        )
-        assert decided.status_code == 200, decided.text
-    assert api.get(f"/v1/cases/{case_id}").json()["state"] == "approved"
-    return case_id
+    return _approved_kyc(tenant, f"rs-{secrets.token_hex(3)}", first, last, born=born, nationality=None)
 
 
 def _own_list_then_withdrawn(tenant, first: str, last: str, born: str) -> str:

@@ -56,17 +56,16 @@ def _upload(tenant, rows: list[list[str]]) -> str:
     return etag
 
 
-def _approved_customer(tenant, entity_id: str, first: str, last: str) -> str:
+def _approved_customer(
+    tenant, entity_id: str, first: str, last: str, born: str = "1979-03-14", nationality: str | None = "GB"
+) -> str:
+    """A KYC case of the person, approved (by a reviewer where the tenant's rules leave it for review)."""
     api, reviewer = tenant.api(), tenant.reviewer("reviewer")
+    person = {"first_name": first, "last_name": last, "date_of_birth": born}
     entity = {
         "type": "individual",
         "id": entity_id,
-        "individual": {
-            "first_name": first,
-            "last_name": last,
-            "date_of_birth": "1979-03-14",
-            "nationality": "GB",
-        },
+        "individual": person if nationality is None else {**person, "nationality": nationality},
     }
     created = api.post("/v1/cases", json={"workflow": "kyc", "entity": entity})
     assert created.status_code == 202, created.text

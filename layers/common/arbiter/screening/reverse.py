@@ -47,12 +47,12 @@ from arbiter.screening.compare import (
     CONFLICT_WEIGHT,
     INITIAL_WEIGHT,
     JOINED_FLOOR,
-    PARTICLES,
     PATRONYMIC_EXTRA_WEIGHT,
     QUERY_EXTRA_WEIGHT,
     ROMANISATION_FLOOR,
     TOKEN_FLOOR,
     _unaspirated,
+    _weight,
     _written_in_pinyin,
 )
 from arbiter.screening.features import BIRTH_DATE_AGREE, COUNTRY_AGREE, REGISTRATION_AGREE
@@ -80,15 +80,6 @@ PERSON_LIFT = BIRTH_DATE_AGREE + COUNTRY_AGREE
 ORGANISATION_LIFT = COUNTRY_AGREE + REGISTRATION_AGREE
 #: Rounding of scores (`screen` rounds to four places): a bound this close under the threshold still counts.
 _ROUNDING = 1e-4
-
-
-def _weight(token: str) -> int:
-    """A word's weight as `compare_names` counts it."""
-    if len(token) == 1:
-        return INITIAL_WEIGHT
-    if token in PARTICLES:
-        return 1
-    return max(len(token), INITIAL_WEIGHT)
 
 
 def _units(form: NameForm) -> tuple[list[str], list[int], list[tuple[int, int]], list[int], int]:
