@@ -81,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     """Start, serve until interrupted, stop."""
     args = _parse(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
-    for noisy in ("werkzeug", "botocore", "urllib3", "httpx"):
+    # moto.stepfunctions: its ASL parser warns of declarations it does not evaluate (ToleratedFailurePercentage).
+    for noisy in ("werkzeug", "botocore", "urllib3", "httpx", "moto.stepfunctions"):
         logging.getLogger(noisy).setLevel(logging.INFO if args.verbose else logging.ERROR)
     config = StackConfig(
         api_port=args.api_port,
