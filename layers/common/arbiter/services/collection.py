@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
@@ -135,6 +135,8 @@ class Journey:
     person_id: str | None = None
     #: The people holding a usable link of their own: the case's applicant is asked none of their ID slots.
     own_links: frozenset[str] = frozenset()
+    #: Every step's saved data as stored (the applicant's and each person's, `step` or `step:person`), read once.
+    saved: dict[str, Any] = field(default_factory=dict)
 
     @property
     def uploaded(self) -> list[str]:
@@ -354,7 +356,8 @@ def journey_for(deps: CollectionLinkDeps, principal: Principal, case: Case) -> J
     link = _link_of(deps, principal, case)
     person_id = link.person_id if link else None
     journey = journey_of(deps, case).for_person(person_id)
-    answers = journey.answers_for(deps.collection_links.answers(case.tenant_id, case.id), person_id)
+    saved = deps.collection_links.answers(case.tenant_id, case.id)
+    answers = journey.answers_for(saved, person_id)
     return Journey(
         case=case,
         definition=journey,
@@ -363,6 +366,7 @@ def journey_for(deps: CollectionLinkDeps, principal: Principal, case: Case) -> J
         language=link.language if link else None,
         person_id=person_id,
         own_links=frozenset() if person_id else people_with_own_links(deps, case),
+        saved=saved,
     )
 
 

@@ -23,7 +23,6 @@ from arbiter.services.collection import (
     case_of,
     journey_for,
     journey_of,
-    people_with_own_links,
     person_ids,
     takes_answers,
     uploaded_documents,
@@ -68,11 +67,8 @@ def submit_collection(deps: SubmitDeps, principal: Principal, language: str | No
     return case
 
 
-def _people_answers(
-    journey: CollectionJourney, deps: CollectionLinkDeps, case: Case
-) -> dict[str, dict[str, Any]]:
+def _people_answers(journey: CollectionJourney, saved: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """What each invited person filled in about themselves (their person steps merged), by person id."""
-    saved = deps.collection_links.answers(case.tenant_id, case.id)
     person_steps = {s.id for s in journey.steps if s.person}
     people: dict[str, dict[str, Any]] = {}
     for key, data in saved.items():
@@ -87,13 +83,15 @@ class PersonPending(InvalidInput):
 
 
 def _people_pending(
-    deps: CollectionLinkDeps, case: Case, answers: dict[str, Any], uploaded: set[str]
+    deps: CollectionLinkDeps, case: Case, opened: Journey, uploaded: set[str]
 ) -> list[AwaitedPerson]:
     """The people still named in the case who hold a usable link of their own and have not finished their part
-    (what the case waits for, as a KYB case waits for its owners' cases), by id."""
+    (what the case waits for, as a KYB case waits for its owners' cases), by id; from what the applicant's journey
+    read (`opened`: its answers, everyone's saved data, the people holding links)."""
+    answers, saved = opened.answers, opened.saved
     named = person_ids(case) | answered_person_ids(answers)
-    invited = people_with_own_links(deps, case) & named
-    journey, saved = journey_of(deps, case), deps.collection_links.answers(case.tenant_id, case.id)
+    invited = opened.own_links & named
+    journey = journey_of(deps, case)
     pending = []
     for person_id in sorted(p for p in invited if p):
         own = journey.for_person(person_id)
@@ -174,14 +172,14 @@ def _submit(deps: SubmitDeps, principal: Principal) -> Case:
     else:
         journey.check_complete(answers)
         journey.check_documents(answers, set(uploaded), opened.person_id, opened.own_links)
-    pending = _people_pending(deps, case, answers, set(uploaded))
+    pending = _people_pending(deps, case, opened, set(uploaded))
     if pending and case.state != CaseState.COLLECTING:
         path = f"people.{pending[0].id}"
         raise PersonPending(
             f"{path}: the application waits for {pending[0].name} to finish their own part", path=path
         )
     change = case.take_collected(
-        entity_with_answers(case.entity, answers, _people_answers(journey_of(deps, case), deps, case)),
+        entity_with_answers(case.entity, answers, _people_answers(journey_of(deps, case), opened.saved)),
         steps=[step.id for step in journey.visible_steps(answers) if step.id in answers],
         document_ids=uploaded,
         actor=principal.actor,
@@ -216,11 +214,11 @@ def _submit_person_part(deps: SubmitDeps, principal: Principal, opened: Journey)
     opened.definition.check_complete(opened.answers)
     opened.definition.check_documents(opened.answers, uploaded, person_id)
     journey = journey_of(deps, case)
-    company = journey.answers_for(deps.collection_links.answers(case.tenant_id, case.id), None)
+    company = journey.answers_for(opened.saved, None)
     at = deps.now()
     change = case.take_person_part(person_id, _person_name(case, company, person_id), principal.actor, at)
     if case.state == CaseState.AWAITING_PEOPLE and not case.people_pending:
-        entity = entity_with_answers(case.entity, company, _people_answers(journey, deps, case))
+        entity = entity_with_answers(case.entity, company, _people_answers(journey, opened.saved))
         change += case.stop_awaiting_people(entity, principal.actor, at)
         change += cases.workflow_start(deps, case)
     deps.cases.save(case, change, expected_version=expected)
