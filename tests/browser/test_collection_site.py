@@ -64,6 +64,29 @@ def upload(page: Any, document_id: str, name: str, mime: str, data: bytes) -> No
     expect(page.locator(f"#doc-{document_id.replace('.', '-')}")).to_contain_text("Uploaded")
 
 
+def resubmit_new_id(page: Any, api: Any, case_id: str, name: str, *, timeout: float = 60) -> None:
+    """The page at the ID slot asked for again: a new image uploaded, the review page showing only that step, the
+    new version stored, the application submitted, and the case back with a reviewer."""
+    heading = page.locator("h1")
+    upload(page, "id_front", name, "image/png", png(900, 600))
+    page.get_by_role("button", name="Save and continue").click()
+    expect(heading).to_have_text("Check your answers")
+    expect(page.locator("main")).not_to_contain_text("Home address")
+
+    def new_version_in() -> bool:
+        (document,) = api.get(f"/v1/cases/{case_id}/documents").json()["items"]
+        return document["version"] == 2 and all(p["status"] == "available" for p in document["pages"])
+
+    wait_for(new_version_in, what="the new version of the ID stored")
+    page.get_by_role("button", name="Submit application").click()
+    expect(heading).to_have_text("Thank you")
+    wait_for(
+        lambda: api.get(f"/v1/cases/{case_id}").json()["state"] == "manual_review",
+        timeout=timeout,
+        what="the case back with a reviewer",
+    )
+
+
 def field(page: Any, step: str, path: str) -> Any:
     return page.locator(f"#f-{step}-{path.replace('.', '-')}")
 
@@ -254,21 +277,7 @@ def test_a_revision_opens_only_the_document_sent_back_with_the_reason(
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_role("alert")).to_contain_text("ID document, front: Upload this document.")
     browser.screenshot("375-revision", ARTIFACTS)
-    upload(page, "id_front", "id-again.png", "image/png", png(900, 600))
-    page.get_by_role("button", name="Save and continue").click()
-    expect(heading).to_have_text("Check your answers")
-    expect(page.locator("main")).not_to_contain_text("Home address")
-
-    def new_version_in() -> bool:
-        (document,) = api.get(f"/v1/cases/{case_id}/documents").json()["items"]
-        return document["version"] == 2 and all(p["status"] == "available" for p in document["pages"])
-
-    wait_for(new_version_in, what="the new version of the ID stored")
-    page.get_by_role("button", name="Submit application").click()
-    expect(heading).to_have_text("Thank you")
-    wait_for(
-        lambda: api.get(f"/v1/cases/{case_id}").json()["state"] == "manual_review", what="back in review"
-    )
+    resubmit_new_id(page, api, case_id, "id-again.png")
 
     # The back-and-forth, in the back office's timeline of the case.
     reviewer = open_browser()

@@ -10,10 +10,8 @@ import secrets
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_collection_site import ARTIFACTS, PHONE, upload
-from tests.support.documents import png
+from tests.browser.test_collection_site import ARTIFACTS, PHONE, resubmit_new_id
 from tests.system.test_expiring_document_reviews import approved_with_id_expiring
-from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow  # a browser against the local stack
 
@@ -44,21 +42,5 @@ def test_the_link_of_a_review_asking_for_an_expired_id_opens_only_that_slot(
     expect(page.locator("#doc-id_back")).to_have_count(0)  # the same step's other slot is not asked for
     browser.screenshot("375-expired-id", ARTIFACTS)
 
-    upload(page, "id_front", "passport.png", "image/png", png(900, 600))
-    page.get_by_role("button", name="Save and continue").click()
-    expect(heading).to_have_text("Check your answers")
-    expect(page.locator("main")).not_to_contain_text("Home address")
-
-    def new_version_in() -> bool:
-        (document,) = api.get(f"/v1/cases/{case_id}/documents").json()["items"]
-        return document["version"] == 2 and all(p["status"] == "available" for p in document["pages"])
-
-    wait_for(new_version_in, what="the new ID stored on the review case")
-    page.get_by_role("button", name="Submit application").click()
-    expect(heading).to_have_text("Thank you")
-    wait_for(
-        lambda: api.get(f"/v1/cases/{case_id}").json()["state"] == "manual_review",
-        timeout=120,
-        what="the review's checks run and handed to a reviewer",
-    )
+    resubmit_new_id(page, api, case_id, "passport.png", timeout=120)  # the review's checks, then a reviewer
     assert browser.errors == []
