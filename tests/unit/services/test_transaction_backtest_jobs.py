@@ -58,6 +58,22 @@ def test_a_job_ended_is_not_run_again(deps):
     )  # a late failure changes nothing
 
 
+def test_an_attempt_that_loses_the_job_to_another_leaves_it_to_that_one(deps):
+    job = start_backtest_job(deps, ADMIN, version=1, **RANGE)
+    store, save = deps.backtest_jobs, deps.backtest_jobs.save
+
+    def other_attempt_first(saved, expected):
+        if saved.status == "running":  # the other attempt moved it to running between our read and our write
+            save(saved.model_copy(update={"started_at": saved.requested_at}), expected=expected)
+        return save(saved, expected)
+
+    store.save = other_attempt_first  # type: ignore[method-assign]
+    answered = run_backtest_job(deps, "acme", job.id)
+    assert answered.status == "running"
+    assert answered.started_at == job.requested_at  # the other attempt's, not this one's
+    assert answered.result is None  # this attempt ran nothing
+
+
 def test_a_refusal_of_the_backtest_itself_is_the_jobs_failure_naming_the_field(deps, monkeypatch):
     from arbiter.services import transaction_backtests
 

@@ -141,7 +141,9 @@ def run_backtest_job(deps: BacktestJobDeps, tenant_id: str, job_id: str) -> Back
     if job.status in ("succeeded", "failed"):
         return job
     running = job.model_copy(update={"status": "running", "started_at": deps.now()})
-    deps.backtest_jobs.save(running, expected=job.status)
+    if not deps.backtest_jobs.save(running, expected=job.status):
+        # Another attempt took it meanwhile (a retry overlapping a task still running): that one answers.
+        return deps.backtest_jobs.get(tenant_id, job_id) or job
     asker = Principal(kind="reviewer", tenant_id=tenant_id, id=job.requested_by, roles=("admin",))
     try:
         result = backtest_transactions(
