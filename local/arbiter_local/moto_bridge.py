@@ -45,6 +45,7 @@ from moto.utilities.arns import parse_arn
 
 from arbiter_local.moto_memory import MotoMemory
 from arbiter_local.moto_queries import MotoQueries
+from arbiter_local.moto_queues import MotoQueues
 from arbiter_local.runtime import InvocationError, LambdaRuntime
 
 __all__ = ["MotoBridge"]
@@ -106,6 +107,7 @@ class MotoBridge:
         self._saved: dict[str, Any] = {}
         self._memory = MotoMemory()
         self._queries = MotoQueries()
+        self._queues = MotoQueues()
         self._pending = 0
         self._idle = threading.Condition()
 
@@ -120,6 +122,7 @@ class MotoBridge:
         lambda_models.json = _StreamRecordJson()  # type: ignore[assignment]
         self._memory.install()  # before the serialisation below wraps what it patches
         self._queries.install()
+        self._queues.install()
         DynamoHandler.transact_write_items = _idempotent_transactions(DynamoHandler.transact_write_items)  # type: ignore[method-assign]
         for name in _DYNAMODB_WRITES:
             self._saved[f"dynamodb.{name}"] = getattr(DynamoDBBackend, name)
@@ -169,6 +172,7 @@ class MotoBridge:
                 setattr(DynamoDBBackend, name, self._saved[f"dynamodb.{name}"])
             self._memory.uninstall()
             self._queries.uninstall()
+            self._queues.uninstall()
             self._saved = {}
         self._pool.shutdown(wait=False, cancel_futures=True)
         with self._streams_lock:
