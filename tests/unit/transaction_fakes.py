@@ -16,6 +16,7 @@ from arbiter.domain.errors import ConcurrentUpdate, InvalidInput, TransientError
 from arbiter.domain.events import ArbiterEvent
 from arbiter.domain.monitored import MonitoredEntity
 from arbiter.domain.monitoring import (
+    EVERYTHING,
     Bucket,
     BucketUpdate,
     CurrencyTotals,
@@ -23,6 +24,7 @@ from arbiter.domain.monitoring import (
     Granularity,
     History,
     MarkerUpdate,
+    Needs,
     Seen,
     reads_for,
 )
@@ -175,9 +177,9 @@ class InMemoryTransactions:
             last_before=max(earlier, default=None),
         )
 
-    def history(self, tenant_id: str, tx: Transaction) -> History:
+    def history(self, tenant_id: str, tx: Transaction, needs: Needs = EVERYTHING) -> History:
         history = History()
-        ranges = reads_for(tx)
+        ranges = reads_for(tx, needs)
         self.reads.append(len(ranges))
         for wanted in ranges:
             series = self.series.get(

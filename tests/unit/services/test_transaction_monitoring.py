@@ -13,7 +13,7 @@ from arbiter.domain.entity import Entity
 from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound
 from arbiter.domain.events import AlertOpened, TransactionDecided
 from arbiter.domain.monitored import MonitoredEntity
-from arbiter.domain.monitoring import History
+from arbiter.domain.monitoring import EVERYTHING, History, Needs
 from arbiter.domain.principal import Principal
 from arbiter.domain.transactions import Counterparty, Transaction
 from arbiter.rules.ruleset import RuleSetDraft, RuleSetVersion
@@ -292,8 +292,8 @@ class RacingTransactions(InMemoryTransactions):
         self.competitor: Transaction | None = competitor
         self.deps = deps
 
-    def history(self, tenant_id: str, tx: Transaction) -> History:
-        read = super().history(tenant_id, tx)
+    def history(self, tenant_id: str, tx: Transaction, needs: Needs = EVERYTHING) -> History:
+        read = super().history(tenant_id, tx, needs)
         if self.competitor is not None:
             competitor, self.competitor = self.competitor, None
             decide_transaction(self.deps, KEY, competitor)

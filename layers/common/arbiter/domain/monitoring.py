@@ -26,6 +26,7 @@ from arbiter.domain.transactions import Transaction, counterparty_key
 
 __all__ = [
     "BUCKET_RETENTION",
+    "EVERYTHING",
     "MAX_COUNTERPARTIES_PER_BUCKET",
     "WINDOWS",
     "Bucket",
@@ -37,10 +38,12 @@ __all__ = [
     "History",
     "MarkerUpdate",
     "MonthlyVolume",
+    "Needs",
     "Seen",
     "bucket_start",
     "monitoring_context",
     "monthly_volume",
+    "needs_of",
     "reads_for",
     "updates_for",
 ]
@@ -165,6 +168,54 @@ class History:
     limit_currency: str | None = None
 
 
+@dataclass(frozen=True)
+class Needs:
+    """The windows a rule set reads, per dimension: a decision reads and sums only these (`needs_of`).
+
+    Everything by default (backtests, dry runs, a rule set reading computed paths). A window not needed is absent
+    from the rule context; the buckets a transaction is counted in are read whatever is needed (their max)."""
+
+    customer: tuple[str, ...] = tuple(WINDOWS)
+    counterparty: tuple[str, ...] = PARTY_WINDOWS
+    country: tuple[str, ...] = PARTY_WINDOWS
+
+    def of(self, dimension: Dimension) -> tuple[str, ...]:
+        return self.customer if dimension == "customer" else getattr(self, dimension)
+
+
+EVERYTHING = Needs()
+
+
+@functools.lru_cache(maxsize=64)
+def needs_of(paths: tuple[str, ...] | None) -> Needs:
+    """The windows read by rules reading `paths` (`{"var": path}`); None: paths unknown (computed), everything.
+
+    `window.24h.sum` needs the customer's 24h window; `window` alone (the whole object) or a window this version
+    does not know needs all of them; `counterparty.window.7d.count` the counterparty's 7d; `counterparty` alone all
+    of the counterparty's."""
+    if paths is None:
+        return EVERYTHING
+    wanted: dict[Dimension, set[str]] = {"customer": set(), "counterparty": set(), "country": set()}
+    for path in paths:
+        parts = path.split(".")
+        if parts[0] == "window":
+            dimension: Dimension = "customer"
+            rest, known = parts[1:], tuple(WINDOWS)
+        elif parts[0] in ("counterparty", "country"):
+            dimension = "counterparty" if parts[0] == "counterparty" else "country"
+            if len(parts) > 1 and parts[1] != "window":
+                continue
+            rest, known = parts[2:], PARTY_WINDOWS
+        else:
+            continue
+        wanted[dimension] |= {rest[0]} if rest and rest[0] in known else set(known)
+    return Needs(
+        customer=tuple(n for n in WINDOWS if n in wanted["customer"]),
+        counterparty=tuple(n for n in PARTY_WINDOWS if n in wanted["counterparty"]),
+        country=tuple(n for n in PARTY_WINDOWS if n in wanted["country"]),
+    )
+
+
 def _party_dimensions(tx: Transaction) -> list[tuple[Dimension, str]]:
     found: list[tuple[Dimension, str]] = []
     party = counterparty_key(tx.counterparty)
@@ -175,17 +226,27 @@ def _party_dimensions(tx: Transaction) -> list[tuple[Dimension, str]]:
     return found
 
 
-def reads_for(tx: Transaction) -> list[BucketRange]:
-    """The bucket ranges a decision on `tx` reads: one per granularity of the customer, one per party dimension."""
+def _size(needs: Needs, dimension: Dimension, granularity: Granularity) -> int:
+    """How many buckets of a series a decision reads: its longest window needed, else the transaction's own bucket
+    (its max: `updates_for`). The customer's daily buckets are read whole: the month's volume and a late
+    transaction's days since the last one are summed from them."""
+    if dimension == "customer" and granularity == "D":
+        return WINDOWS["90d"][1]
+    return max((WINDOWS[n][1] for n in needs.of(dimension) if WINDOWS[n][0] == granularity), default=1)
+
+
+def reads_for(tx: Transaction, needs: Needs = EVERYTHING) -> list[BucketRange]:
+    """The bucket ranges a decision on `tx` reads: one per granularity of the customer, one per party dimension,
+    each as long as the longest window `needs` names in it."""
     ranges = []
-    for granularity in ("M", "H", "D"):
-        size = max(n for g, n in WINDOWS.values() if g == granularity)
+    targets: list[tuple[Dimension, str, Granularity]] = [
+        ("customer", tx.customer_id, granularity) for granularity in ("M", "H", "D")
+    ]
+    targets += [(dimension, key, "D") for dimension, key in _party_dimensions(tx)]
+    for dimension, key, granularity in targets:
+        size = _size(needs, dimension, granularity)
         starts = _starts(tx.time, granularity, size)
-        ranges.append(BucketRange("customer", tx.customer_id, granularity, starts[0], starts[-1], size))
-    size = WINDOWS["90d"][1]
-    starts = _starts(tx.time, "D", size)
-    for dimension, key in _party_dimensions(tx):
-        ranges.append(BucketRange(dimension, key, "D", starts[0], starts[-1], size))
+        ranges.append(BucketRange(dimension, key, granularity, starts[0], starts[-1], size))
     return ranges
 
 
@@ -252,9 +313,10 @@ def _days_since_last(history: History, tx: Transaction) -> float | None:
     return float((dt.date.fromisoformat(today) - dt.date.fromisoformat(max(earlier))).days)
 
 
-def monitoring_context(tx: Transaction, history: History) -> dict[str, Any]:
+def monitoring_context(tx: Transaction, history: History, needs: Needs = EVERYTHING) -> dict[str, Any]:
     """The variables monitoring rules read (docs/rules.md#transaction-monitoring): `tx`, `customer`, `window`,
-    `counterparty`, `country`. Aggregates describe the history before `tx`."""
+    `counterparty`, `country`. Aggregates describe the history before `tx`; windows are those `needs` names (the
+    history holds no more)."""
     at = tx.time.astimezone(dt.UTC)
     customer = history.customer
     party = counterparty_key(tx.counterparty)
@@ -280,18 +342,18 @@ def monitoring_context(tx: Transaction, history: History) -> dict[str, Any]:
             "days_known": _days(tx.time - customer.first) if customer and customer.first <= tx.time else 0.0,
             "risk_level": history.risk_level,
         },
-        "window": _windows(history, "customer", tx, tuple(WINDOWS)),
+        "window": _windows(history, "customer", tx, needs.customer),
         "counterparty": {
             "key": party,
             "first_seen": bool(party) and _first_seen(history.counterparty, tx.time),
             "transactions": history.counterparty.count if history.counterparty else 0,
-            "window": _windows(history, "counterparty", tx, PARTY_WINDOWS) if party else {},
+            "window": _windows(history, "counterparty", tx, needs.counterparty) if party else {},
         },
         "country": {
             "code": tx.counterparty.country,
             "first_seen": bool(tx.counterparty.country) and _first_seen(history.country, tx.time),
             "transactions": history.country.count if history.country else 0,
-            "window": _windows(history, "country", tx, PARTY_WINDOWS) if tx.counterparty.country else {},
+            "window": _windows(history, "country", tx, needs.country) if tx.counterparty.country else {},
         },
     }
 

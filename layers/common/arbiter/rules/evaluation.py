@@ -213,13 +213,18 @@ class CompiledRuleSet:
             for c in self._everything
         ]
 
-    @property
+    @functools.cached_property
     def variables(self) -> list[str]:
         """Every literal path any rule or table row of the version reads, in rule order."""
         seen: dict[str, None] = {}
         for check in self._everything:
             seen.update(dict.fromkeys(check.variables))
         return list(seen)
+
+    @functools.cached_property
+    def reads_computed_paths(self) -> bool:
+        """Whether a rule or table row reads a path known only when it runs: then `variables` is not all it reads."""
+        return any(jsonlogic.reads_computed_paths(check.condition) for check in self._everything)
 
     def read(self, context: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         """What the version reads of `context`: the values found by path, and the paths with no value."""

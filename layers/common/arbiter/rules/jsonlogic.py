@@ -34,6 +34,7 @@ __all__ = [
     "compile",
     "compile_batch",
     "operators_used",
+    "reads_computed_paths",
     "variables_read",
 ]
 
@@ -265,9 +266,21 @@ def apply(rule: Any, data: Any = None, registry: OperatorRegistry | None = None)
 
 def variables_read(rule: Any) -> list[str]:
     """The literal `var` paths a rule reads from its data (not those inside map/filter/reduce bodies)."""
+    return _reads(rule)[0]
+
+
+def reads_computed_paths(rule: Any) -> bool:
+    """Whether a rule reads a path known only when it runs (`{"var": {"cat": …}}`, `{"var": ""}`, the whole data,
+    `missing` of computed keys): what it reads of the data cannot be told from `variables_read`."""
+    return _reads(rule)[1]
+
+
+def _reads(rule: Any) -> tuple[list[str], bool]:
     found: list[str] = []
+    computed = False
 
     def walk(node: Any) -> None:
+        nonlocal computed
         if isinstance(node, list):
             for item in node:
                 walk(item)
@@ -285,6 +298,7 @@ def variables_read(rule: Any) -> list[str]:
                     if name not in found:
                         found.append(name)
                 else:
+                    computed = True
                     walk(args)
             elif op in ("missing", "missing_some"):
                 keys = args[1] if op == "missing_some" and len(args) > 1 else args
@@ -292,6 +306,8 @@ def variables_read(rule: Any) -> list[str]:
                 for key in keys if isinstance(keys, list) else [keys]:
                     if isinstance(key, str) and key not in found:
                         found.append(key)
+                    elif not isinstance(key, str):
+                        computed = True
             elif op in SCOPED:
                 walk(args[0] if args else None)
                 if op == "reduce" and len(args) > 2:
@@ -300,7 +316,7 @@ def variables_read(rule: Any) -> list[str]:
                 walk(args)
 
     walk(rule)
-    return found
+    return found, computed
 
 
 def operators_used(rule: Any) -> set[str]:

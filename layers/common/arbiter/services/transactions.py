@@ -27,8 +27,10 @@ from arbiter.domain.monitoring import (
     History,
     MarkerUpdate,
     MonthlyVolume,
+    Needs,
     monitoring_context,
     monthly_volume,
+    needs_of,
     updates_for,
 )
 from arbiter.domain.principal import Principal
@@ -80,8 +82,8 @@ class TransactionStore(Protocol):
     def get(self, tenant_id: str, transaction_id: str) -> DecidedTransaction | None:
         """The decided transaction, or None (also for another tenant's)."""
 
-    def history(self, tenant_id: str, tx: Transaction) -> History:
-        """The buckets and markers a decision on `tx` reads."""
+    def history(self, tenant_id: str, tx: Transaction, needs: Needs) -> History:
+        """The buckets and markers a decision on `tx` reads (`reads_for(tx, needs)`)."""
 
     def open_alert(self, tenant_id: str, customer_id: str, scenario: str) -> Alert | None:
         """The customer's open alert for `scenario`, or None."""
@@ -288,9 +290,11 @@ def _decide(
     rule_set: MonitoringRuleSet,
     batch_id: str | None,
 ) -> DecidedTransaction:
-    history = deps.transactions.history(tenant_id, tx)
     rules = deps.compiled_rule_sets.get(tenant_id, rule_set.id, rule_set.version)
-    evaluation = rules.evaluate(monitoring_context(tx, history))
+    # Only the windows the rule set reads are read and summed (all of them when it reads computed paths).
+    needs = needs_of(None if rules.reads_computed_paths else tuple(rules.variables))
+    history = deps.transactions.history(tenant_id, tx, needs)
+    evaluation = rules.evaluate(monitoring_context(tx, history, needs))
     decided = DecidedTransaction(
         tenant_id=tenant_id,
         transaction=tx,

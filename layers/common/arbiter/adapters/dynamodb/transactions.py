@@ -26,6 +26,7 @@ from arbiter.domain.alert_history import AlertAction, AlertFilters
 from arbiter.domain.errors import ConcurrentUpdate, InvalidInput
 from arbiter.domain.events import ArbiterEvent
 from arbiter.domain.monitoring import (
+    EVERYTHING,
     Bucket,
     BucketRange,
     BucketUpdate,
@@ -33,6 +34,7 @@ from arbiter.domain.monitoring import (
     Dimension,
     History,
     MarkerUpdate,
+    Needs,
     Seen,
     reads_for,
 )
@@ -184,11 +186,11 @@ class DynamoTransactionStore:
             return None
         return self.get_alert(tenant_id, _values(response["Item"])["alert_id"])
 
-    def history(self, tenant_id: str, tx: Transaction) -> History:
+    def history(self, tenant_id: str, tx: Transaction, needs: Needs = EVERYTHING) -> History:
         """The buckets and markers a decision on `tx` reads (`reads_for`), before `tx` is counted."""
         pk = keys.customer_pk(tenant_id, tx.customer_id)
         history = History()
-        for wanted in reads_for(tx):
+        for wanted in reads_for(tx, needs):
             history.buckets[(wanted.dimension, wanted.granularity)] = self._buckets(pk, wanted)
         markers = {"customer": keys.seen_sk("customer", tx.customer_id)}
         party = counterparty_key(tx.counterparty)
