@@ -85,7 +85,8 @@ def test_the_default_scenarios_read_only_some_windows_and_one_bucket_of_each_par
     }
     context = monitoring_context(probe, History(), needs)
     assert list(context["window"]) == ["1h", "24h", "7d", "90d"]
-    assert context["counterparty"]["window"] == {} and context["country"]["window"] == {}
+    assert context["counterparty"]["window"] == {}
+    assert context["country"]["window"] == {}
 
 
 def stream(count: int, seed: int) -> list[Transaction]:
