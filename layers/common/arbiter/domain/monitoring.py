@@ -76,23 +76,28 @@ PARTY_WINDOWS = ("7d", "30d", "90d")
 MAX_COUNTERPARTIES_PER_BUCKET = 32
 
 
+_SECONDS: dict[Granularity, int] = {g: int(step.total_seconds()) for g, step in _STEP.items()}
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
 def bucket_start(at: dt.datetime, granularity: Granularity) -> str:
     """The sortable name of the bucket holding `at` (UTC): `2026-12-06T10:20`, `2026-12-06T10`, `2026-12-06`."""
-    return _name(_floor(at, granularity), granularity)
+    return _name_at(granularity, _index(at, granularity))
 
 
-def _floor(at: dt.datetime, granularity: Granularity) -> dt.datetime:
-    """The start of the bucket holding `at`, in UTC."""
-    at = at.astimezone(dt.UTC)
-    if granularity == "M":
-        return at.replace(minute=at.minute - at.minute % 10, second=0, microsecond=0)
-    if granularity == "H":
-        return at.replace(minute=0, second=0, microsecond=0)
-    return at.replace(hour=0, minute=0, second=0, microsecond=0)
+def _index(at: dt.datetime, granularity: Granularity) -> int:
+    """The bucket holding `at`, as a number: buckets of one granularity since 1970-01-01 (UTC, as every bucket)."""
+    return int(at.timestamp() // _SECONDS[granularity])
 
 
-def _name(start: dt.datetime, granularity: Granularity) -> str:
-    # Formatted by hand: strftime was most of a decision's time (bench/monitoring).
+def _start_at(granularity: Granularity, index: int) -> dt.datetime:
+    return _EPOCH + dt.timedelta(seconds=index * _SECONDS[granularity])
+
+
+@functools.lru_cache(maxsize=8192)
+def _name_at(granularity: Granularity, index: int) -> str:
+    # Formatted by hand, once per bucket: strftime was most of a decision's time (bench/monitoring).
+    start = _start_at(granularity, index)
     day = f"{start.year:04d}-{start.month:02d}-{start.day:02d}"
     if granularity == "M":
         return f"{day}T{start.hour:02d}:{start.minute:02d}"
@@ -103,14 +108,13 @@ def _name(start: dt.datetime, granularity: Granularity) -> str:
 
 def _starts(at: dt.datetime, granularity: Granularity, count: int) -> tuple[str, ...]:
     """The `count` buckets ending with the one holding `at`, oldest first."""
-    return _starts_from(_floor(at, granularity), granularity, count)
+    return _starts_from(granularity, _index(at, granularity), count)
 
 
-@functools.lru_cache(maxsize=256)
-def _starts_from(last: dt.datetime, granularity: Granularity, count: int) -> tuple[str, ...]:
-    # Transactions arrive near "now": most of them share their buckets, so the names are made once per bucket.
-    step = _STEP[granularity]
-    return tuple(_name(last - step * back, granularity) for back in range(count - 1, -1, -1))
+@functools.lru_cache(maxsize=1024)
+def _starts_from(granularity: Granularity, last: int, count: int) -> tuple[str, ...]:
+    # Transactions arrive near "now": most of them share their buckets, so a window's names are made once.
+    return tuple(_name_at(granularity, index) for index in range(last - count + 1, last + 1))
 
 
 @dataclass(frozen=True)
@@ -446,8 +450,8 @@ def updates_for(tx: Transaction, history: History) -> tuple[list[BucketUpdate], 
     targets += [(dimension, key, "D") for dimension, key in _party_dimensions(tx)]
     buckets = []
     for dimension, key, granularity in targets:
-        floor = _floor(tx.time, granularity)
-        start = _name(floor, granularity)
+        index = _index(tx.time, granularity)
+        start = _name_at(granularity, index)
         bucket = _bucket_of(history, dimension, granularity, start)
         totals = bucket.totals.get(tx.currency) if bucket else None
         max_read = totals.max if totals else None
@@ -467,7 +471,7 @@ def updates_for(tx: Transaction, history: History) -> tuple[list[BucketUpdate], 
                 add_counterparty=party
                 if dimension == "customer" and party and party not in known and room
                 else None,
-                expires_at=floor + BUCKET_RETENTION[granularity],
+                expires_at=_start_at(granularity, index) + BUCKET_RETENTION[granularity],
             )
         )
     markers = [MarkerUpdate("customer", tx.customer_id, history.customer, *_moves(history.customer, tx.time))]

@@ -9,6 +9,7 @@ nothing here converts currencies.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 import unicodedata
@@ -78,10 +79,16 @@ def counterparty_key(counterparty: Counterparty) -> str | None:
     """A short stable key for the counterparty (its account, else its name), None when neither is given.
 
     Hashed: aggregates and first-seen markers never spell out an account number."""
-    if counterparty.account:
-        basis = "account:" + "".join(counterparty.account.split()).upper()
-    elif counterparty.name:
-        basis = "name:" + " ".join(unicodedata.normalize("NFKC", counterparty.name).casefold().split())
+    return _party_key(counterparty.account, counterparty.name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _party_key(account: str | None, name: str | None) -> str | None:
+    # Cached: a decision asks for it several times, and a customer pays the same counterparties again and again.
+    if account:
+        basis = "account:" + "".join(account.split()).upper()
+    elif name:
+        basis = "name:" + " ".join(unicodedata.normalize("NFKC", name).casefold().split())
     else:
         return None
     return hashlib.sha256(basis.encode()).hexdigest()[:16]
