@@ -15,6 +15,10 @@ the queue keeps each customer's order), and each batch's status must be done wit
 Phase "no-op": other transactions through the same API and queue, the poller's function replaced by a handler that
 only notes when each message reached it: what the path costs without the scoring.
 
+Phase "synchronous": `--sync` transactions sent one at a time to `POST /v1/transactions`, each answer's decision
+compared with the in-process one, alternating with as many requests the API function does not see (a no-op answers
+in its place, behind the same gateway, API key and usage plan): the endpoint's latency beside the path's own.
+
 Cost: DynamoDB write and read units (bench/cost's Meter: item sizes, transactions twice, index entries at their
 projection), SQS requests (FIFO, per 64 KB: sends, receives that returned messages, deletes), Lambda invocations
 and GB-seconds of both functions (template memory times measured duration), API requests (one per 1,000), events
@@ -52,17 +56,18 @@ def api_shape(payload: dict[str, Any]) -> dict[str, Any]:
     return {**shaped, "customer": {"id": payload["customer_id"]}}
 
 
-def percentiles(values: list[float]) -> str:
+def percentiles(values: list[float], unit: str = "s") -> str:
     if not values:
         return "none"
-    ordered = sorted(values)
+    scale, digits = (1000, 0) if unit == "ms" else (1, 2)
+    ordered = [v * scale for v in sorted(values)]
 
     def at(q: float) -> float:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
     return (
-        f"p50 {at(0.50):7.2f} s  p90 {at(0.90):7.2f} s  p99 {at(0.99):7.2f} s  max {ordered[-1]:7.2f} s"
-        f"  (mean {statistics.fmean(ordered):.2f} s)"
+        f"p50 {at(0.50):7.{digits}f} {unit}  p90 {at(0.90):7.{digits}f} {unit}  p99 {at(0.99):7.{digits}f} {unit}"
+        f"  max {ordered[-1]:7.{digits}f} {unit}  (mean {statistics.fmean(ordered):.{digits}f} {unit})"
     )
 
 
@@ -93,6 +98,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--noop-transactions", type=int, default=None, help="default: as many as --transactions"
     )
+    parser.add_argument(
+        "--sync", type=int, default=300, help="transactions sent one at a time to POST /v1/transactions"
+    )
     parser.add_argument("--customers", type=int, default=500)
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--timeout", type=float, default=3600, help="seconds the scoring may take")
@@ -111,10 +119,16 @@ def main(argv: list[str]) -> int:
     from tests.support.ports import free_port
     from tests.unit.transaction_fakes import MonitoringDeps
 
-    payloads = stream(args.customers, args.transactions + noop_count, args.seed)
-    scored_payloads, noop_payloads = payloads[: args.transactions], payloads[args.transactions :]
+    payloads = stream(args.customers, args.transactions + noop_count + 2 * args.sync, args.seed)
+    scored_payloads = payloads[: args.transactions]
+    noop_payloads = payloads[args.transactions : args.transactions + noop_count]
+    sync_payloads = payloads[
+        args.transactions + noop_count :
+    ]  # the latest: after the batches' in every history
     for p in noop_payloads:
         p["id"] = "noop-" + p["id"]
+    for p in sync_payloads[1::2]:
+        p["id"] = "sync-noop-" + p["id"]
 
     # What the stack must decide: the same stream in process.
     expected: dict[str, str] = {}
@@ -123,6 +137,10 @@ def main(argv: list[str]) -> int:
     for payload in scored_payloads:
         expected[payload["id"]] = decide_transaction(local, key, Transaction.model_validate(payload)).decision
     expected_alerts = len(local.transactions.alerts)
+    sync_expected = {
+        p["id"]: decide_transaction(local, key, Transaction.model_validate(p)).decision
+        for p in sync_payloads[::2]
+    }
 
     meter = Meter(table_indexes())
     sqs = SqsCounter()
@@ -248,6 +266,35 @@ def main(argv: list[str]) -> int:
                 poller._invoke = original
         noop_latencies = [noted[i] - noop_sent[i] for i in noop_sent if i in noted]
 
+        # ------------------------------------------------------------------------------------- synchronous
+        # One at a time, alternating: a transaction decided by `POST /v1/transactions`, then one answered by a
+        # no-op in the function's place (the same gateway, API key and usage plan): the decision's own latency.
+        invoke = stack.runtime.invoke
+
+        api_function = stack.runtime.by_logical_id("RunWorkflowFunction").name
+
+        def noop_api(name_or_arn: str, event: Any) -> Any:
+            if stack.runtime.resolve(name_or_arn).name == api_function:  # not the authorizer
+                return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": "{}"}
+            return invoke(name_or_arn, event)
+
+        sync_latencies: list[float] = []
+        sync_noop_latencies: list[float] = []
+        sync_wrong: list[str] = []
+        for number, payload in enumerate(sync_payloads):
+            real = number % 2 == 0
+            stack.runtime.invoke = invoke if real else noop_api  # type: ignore[method-assign]
+            try:
+                at = time.perf_counter()
+                response = api.post("/v1/transactions", json=api_shape(payload))
+                (sync_latencies if real else sync_noop_latencies).append(time.perf_counter() - at)
+            finally:
+                stack.runtime.invoke = invoke  # type: ignore[method-assign]
+            if response.status_code != 200:
+                raise SystemExit(f"POST /v1/transactions: {response.status_code} {response.text[:300]}")
+            if real and response.json()["decision"] != sync_expected[payload["id"]]:
+                sync_wrong.append(payload["id"])
+
         # ------------------------------------------------------------------------------------- report
         n = args.transactions
         print(f"\nscoring: {n:,} transactions in {elapsed:.0f} s ({n / elapsed:.1f}/s on this machine)")
@@ -264,6 +311,12 @@ def main(argv: list[str]) -> int:
         print(f"no-op: {len(noop_latencies):,} of {noop_count:,} through the same API and queue")
         print(f"  batch accepted (POST, 1,000 each): {percentiles(noop_accept)}")
         print(f"  sent → handled, per transaction:   {percentiles(noop_latencies)}")
+        print(
+            f"synchronous: {len(sync_latencies):,} decided one at a time, {len(sync_wrong)} not as expected; "
+            f"{len(sync_noop_latencies):,} no-op requests alternating with them"
+        )
+        print(f"  POST /v1/transactions, decided:  {percentiles(sync_latencies, 'ms')}")
+        print(f"  the same request, no-op handler: {percentiles(sync_noop_latencies, 'ms')}")
         for function, durations in sorted(per_function.items()):
             print(
                 f"  {function}: {len(durations):,} invocations, median {statistics.median(durations):.0f} ms"
