@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from arbiter.adapters.workflow_files import TenantWorkflowCatalog
     from arbiter.api.auth import CognitoTokenVerifier
     from arbiter.egress import AllowList, EgressClient, Resolver
-    from arbiter.plugins.check_runner import PluginCheckRunner
+    from arbiter.plugins.screening_delegation import CheckRunning
     from arbiter.services.authorization import FailureLimit, VerifiedKeys
     from arbiter.services.rule_sets import CompiledRuleSets, RuleSetAssessor
 
@@ -325,8 +325,10 @@ class Dependencies:
         return S3DigestArchive(self.client("s3", "s3v4"), self.settings.audit_digest_bucket)
 
     @cached_property
-    def checks(self) -> PluginCheckRunner:
-        """Runs a workflow's checks: the registry of built-in plugins, their secrets, the egress policy."""
+    def checks(self) -> CheckRunning:
+        """Runs a workflow's checks: the registry of built-in plugins, their secrets, the egress policy. Without a
+        watchlists bucket but with SCREENING_FUNCTION, the screening checks run in that function (it holds the
+        lists)."""
         from arbiter.adapters.lambda_invoker import LambdaFunctionInvoker
         from arbiter.adapters.secrets import PowertoolsSecretResolver
         from arbiter.plugins.builtin import builtin_registry
@@ -338,9 +340,10 @@ class Dependencies:
             from arbiter.adapters.watchlists import S3WatchlistSource
 
             watchlists = S3WatchlistSource(self.client("s3"), settings.watchlists_bucket)
+        invoker = LambdaFunctionInvoker(self.client("lambda", "no_retries"))
         registry = builtin_registry(
             egress=self.egress,
-            invoker=LambdaFunctionInvoker(self.client("lambda", "no_retries")),
+            invoker=invoker,
             watchlists=watchlists,
             clearances=self.clearances,
         )
@@ -349,9 +352,15 @@ class Dependencies:
             ssm_client=self.client("ssm"),
             max_age_seconds=settings.secrets_max_age_seconds,
         )
-        return PluginCheckRunner(
+        runner = PluginCheckRunner(
             registry=registry, secrets=secrets, max_concurrency=settings.plugins_max_concurrency
         )
+        if watchlists is not None or not settings.screening_function:
+            return runner
+        from arbiter.adapters.screening_function import LambdaScreeningService
+        from arbiter.plugins.screening_delegation import DelegatingCheckRunner
+
+        return DelegatingCheckRunner(runner, LambdaScreeningService(invoker, settings.screening_function))
 
     @cached_property
     def publisher(self) -> EventBusPublisher:
