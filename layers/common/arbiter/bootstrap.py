@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from arbiter.plugins.screening_delegation import CheckRunning
     from arbiter.services.authorization import FailureLimit, VerifiedKeys
     from arbiter.services.rule_sets import CompiledRuleSets, RuleSetAssessor
+    from arbiter.services.webhook_routing import WebhookRouter
 
 __all__ = [
     "FULL_RESCREEN_MACHINE",
@@ -432,6 +433,13 @@ class Dependencies:
         return DynamoWebhookRepository(
             self.client("dynamodb"), self.settings.table_name, secrets=self._secret_box_if_configured
         )
+
+    @cached_property
+    def webhook_router(self) -> WebhookRouter:
+        """Which published events go to the webhooks function (the tenant's routes, kept per warm publisher)."""
+        from arbiter.services.webhook_routing import WebhookRouter
+
+        return WebhookRouter(self.webhooks, self.tenants)
 
     @cached_property
     def scheduler(self) -> StepFunctionsDeliveryScheduler:
