@@ -360,3 +360,14 @@ def test_a_tenants_webhook_routes_grow_with_its_subscriptions_and_its_ballerine_
     assert routes is not None
     assert routes.event_types == {"case.created", "case.decided", "case.status_changed", "case.assigned"}
     assert webhooks.webhook_routes(f"{t}-other") is None
+
+
+def test_a_new_tenant_starts_with_complete_empty_webhook_routes(backend: Backend) -> None:
+    from arbiter.domain.webhooks import WebhookRoutes
+    from tests.builders import tenant
+
+    t = f"{backend.tenant_id}-new"
+    assert backend.ports.webhooks.webhook_routes(t) is None
+    backend.ports.tenants.add(tenant(t, webhook_shared_secret="s3cret"))
+    # Nothing routed, and nothing to work out: its Ballerine runs route themselves when they ask for webhooks.
+    assert backend.ports.webhooks.webhook_routes(t) == WebhookRoutes()

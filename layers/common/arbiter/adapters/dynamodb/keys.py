@@ -21,7 +21,7 @@ r"""The table's key layout, in one place. Every key of tenant data starts with t
 | screening clearance | `TENANT#{t}#SCREENED#{party key}` | `CLEARED#{list entry id}` |
 | monitored entity (ongoing screening: what screening reads of an approved customer) | `TENANT#{t}#MONITORED` | `{entity key}` |
 | webhook subscription | `TENANT#{t}#WEBHOOK#{id}` | `WEBHOOK` |
-| webhook routes (the event types the tenant's subscriptions want) | `TENANT#{t}#WEBHOOKROUTES` | `ROUTES` |
+| webhook routes (the event types the tenant's subscriptions want; written with the tenant, widened with each subscription) | `TENANT#{t}#WEBHOOKROUTES` | `ROUTES` |
 | webhook delivery | `TENANT#{t}#DELIVERY#{id}` | `DELIVERY` |
 | delivery attempt | `TENANT#{t}#DELIVERY#{id}` | `ATTEMPT#{round}#{number}` |
 | delivery outbox event | `TENANT#{t}#DELIVERY#{id}` | `EVENT#{time}#{id}` |
