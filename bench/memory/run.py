@@ -15,7 +15,7 @@ resident memory (the kernel's VmHWM) is what its execution environment needed. T
   the day's cases;
 - `watchlist`: a generated OpenSanctions list of `--watchlist-names` names (bench/screening's generator; the
   default collection holds about a million) stored where the shipped workflows read it, then a KYB case with one
-  owner: the sanctions check (PluginsFunction) and the owner's case (WorkflowTasksFunction) load it into memory.
+  owner: the sanctions check and the owner's (sent by WorkflowTasksFunction) load it into ScreeningFunction.
 
 Baselines in the same run: a fresh interpreter (`python -c pass`) and one that imports boto3 and makes one client.
 

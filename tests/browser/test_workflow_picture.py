@@ -31,8 +31,9 @@ def test_an_automated_case_shows_its_run_and_where_it_waits(open_browser, stack,
     waiting = page.locator('[data-machine="workflow"] svg.workflow')
     expect(waiting.locator('[data-state="ManualReview"]')).to_have_attribute("data-visited", "true")
     steps = page.get_by_role("table", name="Steps of the automated part")
-    expect(steps.locator('tr[data-state="RunCheck"]')).to_have_count(2)
+    expect(steps.locator('tr[data-state="RunCheck"]')).to_have_count(1)
     expect(steps).to_contain_text("RunCheck (contact)")
-    expect(steps).to_contain_text("RunCheck (sanctions)")
+    expect(steps).to_contain_text("RunScreening (sanctions)")  # the screening function's
+    expect(steps.locator('tr[data-state="RunScreening"]')).to_have_count(1)
     expect(steps.locator('tr[data-state="Decide"]')).to_contain_text("Succeeded")
-    expect(page.locator("#timeline")).to_contain_text("Workflow step RunCheck (sanctions)")
+    expect(page.locator("#timeline")).to_contain_text("Workflow step RunScreening (sanctions)")

@@ -42,8 +42,10 @@ def _settled(api, case_id: str, timeout: float = 60) -> str:
     )
 
 
-def test_a_kyb_case_whose_ubo_is_listed_goes_to_review_with_the_match_explained(tenant, watchlist):
+def test_a_kyb_case_whose_ubo_is_listed_goes_to_review_with_the_match_explained(tenant, stack, watchlist):
     api, reviewer = tenant.api(), tenant.reviewer("reviewer")
+    screening = stack.runtime.by_logical_id("ScreeningFunction").name
+    invoked_before = stack.runtime.invocation_count
     entity = {
         "type": "business",
         "id": f"biz-{secrets.token_hex(3)}",
@@ -68,6 +70,7 @@ def test_a_kyb_case_whose_ubo_is_listed_goes_to_review_with_the_match_explained(
     assert _settled(api, listed_child) == "manual_review"
     child = reviewer.get(f"/v1/review/cases/{listed_child}").json()
     assert "sanctions_match" in [f["code"] for f in child["case"]["flags"]]
+    assert child["checks"]["sanctions"]["status"] == "ok"
     for child_id in (listed_child, f"{parent_id}-o1"):
         if _settled(api, child_id) == "manual_review":
             decided = reviewer.post(
@@ -101,6 +104,10 @@ def test_a_kyb_case_whose_ubo_is_listed_goes_to_review_with_the_match_explained(
     assert version["key"] == f"watchlists/tenants/{tenant.id}/targets.simple.csv"
     others = [p for p in result["data"]["parties"] if p["subject"] != "business.ubos[0]"]
     assert [p["matches"] for p in others] == [[], []]  # the business and the other owner are clear
+    # Every screening ran in the one function holding the list: the parent's check (the machine's RunScreening)
+    # and each owner's (sent by WorkflowTasksFunction, which automates the owners' cases but holds no list).
+    invoked = [r.function for r in stack.runtime.invocations_since(invoked_before)]
+    assert invoked.count(screening) >= 3, invoked
 
 
 def _kyc_case(api, entity_id: str) -> str:

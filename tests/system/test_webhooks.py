@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+import time
 
 import pytest
 from standardwebhooks import Webhook
@@ -39,6 +40,62 @@ def decide(tenant, case_id, decision="approve"):
         f"/v1/review/cases/{case_id}/decision", json={"decision": decision, "reason": "checked by hand"}
     )
     assert response.status_code == 200, response.text
+
+
+WEBHOOKS_ROUTE = "arbiter:webhooks"  # in `resources`: the publisher routed the event to the webhooks function
+
+
+def quiet(stack) -> int:
+    """The invocation count once nothing has been invoked for 1.5 s (the publisher and the bus deliveries done)."""
+    seen = {"count": -1, "since": time.monotonic()}
+
+    def settled() -> list[int] | None:
+        count = stack.runtime.invocation_count
+        if count != seen["count"]:
+            seen.update(count=count, since=time.monotonic())
+        return [count] if time.monotonic() - seen["since"] >= 1.5 else None
+
+    return wait_for(settled, timeout=60, interval=0.2, what="the stack to be quiet")[0]
+
+
+def test_a_tenant_without_subscriptions_invokes_no_webhooks_function(tenant, stack, bus_events):
+    webhooks = stack.runtime.by_logical_id("WebhooksFunction").name
+    before = quiet(stack)
+    case_id = case_in_review(tenant, entity_id=f"quiet-{secrets.token_hex(3)}")
+    decide(tenant, case_id)
+    published = wait_for(
+        lambda: (
+            (found := bus_events.for_case(case_id)) and found[-1]["detail-type"] == "case.decided" and found
+        ),
+        what="the case's events on the bus",
+    )
+    quiet(stack)
+    assert [e["detail-type"] for e in published] == [
+        "case.created",
+        "case.status_changed",
+        "case.awaiting_review",
+        "case.status_changed",
+        "case.decided",
+    ]
+    assert [e["resources"] for e in published] == [[f"arbiter:case/{case_id}"]] * len(published)
+    invoked = [r.function for r in stack.runtime.invocations_since(before)]
+    assert invoked  # the case did run through the stack
+    assert webhooks not in invoked, invoked
+
+
+def test_a_subscription_made_after_a_first_event_gets_the_next_ones(tenant, receivers, bus_events):
+    case_id = case_in_review(tenant, entity_id=f"late-{secrets.token_hex(3)}")
+    earlier = wait_for(lambda: bus_events.for_case(case_id), what="the case's first events")
+    assert all(WEBHOOKS_ROUTE not in e["resources"] for e in earlier)  # nobody subscribed yet
+    receiver = receivers()
+    created = subscribe(tenant, receiver.url, event_types=["case.decided"])
+    with_secret(receiver, created["secret"])
+    decide(tenant, case_id)  # at once: no cache may hold the routes read for the first events back
+    payload = wait_for(lambda: receiver.verified, what="the decision delivered")[0]
+    assert (payload["type"], payload["data"]["case_id"]) == ("case.decided", case_id)
+    decided = [e for e in bus_events.for_case(case_id) if e["detail-type"] == "case.decided"]
+    assert [WEBHOOKS_ROUTE in e["resources"] for e in decided] == [True]
+    assert receiver.rejected == []
 
 
 def test_a_reviewers_decision_reaches_a_verifying_receiver(tenant, receivers):

@@ -13,17 +13,21 @@ from tests.waiting import wait_for
 
 KYB_CHECKS = 5  # identifiers, ownership, contact, website, sanctions
 KYC_CHECKS = 2  # contact, sanctions
+SCREENING_CHECKS = 1  # sanctions, in both: run by ScreeningFunction (RunScreening), the others by RunCheck
 #: The states nested in the automation machine's `ChecksAndOwners` (its branches and their Map iterations).
 ITERATIONS = {
     "Checks",
     "HasOwners",
     "Owners",
     "NoOwners",
+    "IsScreening",
     "RunCheck",
+    "RunScreening",
     "CheckFailed",
     "DeferCheck",
     "AutomateOwner",
     "RunDeferredCheck",
+    "RunDeferredScreening",
     "DeferredCheckFailed",
 }
 
@@ -95,11 +99,17 @@ def ended(stack: Any, case_id: str, names: list[str]) -> dict[str, dict[str, Any
 def automated(
     checks: int, *, owners: int = 0, rules: bool = True, outcome: str = "Concluded"
 ) -> tuple[list[str], Counter[str]]:
-    """The states a run of the automated part enters, and its Map iterations."""
+    """The states a run of the automated part enters, and its Map iterations: each check's IsScreening, then
+    RunScreening for the sanctions check and RunCheck for the others."""
     states = ["Plan", "IsSettled", "HasDocuments", "ChecksAndOwners"]
     states += ["HasRules", "EvaluateRules", "Decide", outcome] if rules else ["HasRules", "Decide", outcome]
     branches = Counter({"Checks": 1, "HasOwners": 1, "Owners" if owners else "NoOwners": 1})
-    return states, Counter({"RunCheck": checks, **({"AutomateOwner": owners} if owners else {})}) + branches
+    screening = SCREENING_CHECKS if checks else 0
+    iterations = Counter(
+        {"IsScreening": checks, "RunCheck": checks - screening, "RunScreening": screening}
+        | ({"AutomateOwner": owners} if owners else {})
+    )
+    return states, +iterations + branches
 
 
 def run_of(execution: dict[str, Any]) -> tuple[list[str], Counter[str]]:
@@ -238,8 +248,11 @@ def test_the_kyc_workflow_runs_checks_then_the_assessment_then_waits_for_a_revie
     runs = ended(stack, case_id, [f"{case_id}-a1", f"{case_id}-w1"])
     assert run_of(runs[f"{case_id}-a1"]) == automated(KYC_CHECKS)
     assert runs[f"{case_id}-w1"]["states"] == ["ManualReview"]
-    checks = [s for s in detail["path"] if s["state"] == "RunCheck"]
-    assert sorted(s["item"] for s in checks) == ["contact", "sanctions"]
+    checks = [s for s in detail["path"] if s["state"] in ("RunCheck", "RunScreening")]
+    assert sorted((s["item"], s["state"]) for s in checks) == [
+        ("contact", "RunCheck"),
+        ("sanctions", "RunScreening"),
+    ]
     assert {s["within"] for s in checks} == {"ChecksAndOwners"}
 
 
@@ -382,7 +395,15 @@ def test_a_check_that_fails_past_its_retries_is_caught_and_the_case_goes_to_a_re
     states, iterations = run_of(runs[f"{case_id}-a1"])
     assert states == automated(KYC_CHECKS)[0]
     assert iterations == Counter(
-        {"RunCheck": 2, "CheckFailed": 1, "Checks": 1, "HasOwners": 1, "NoOwners": 1}
+        {
+            "IsScreening": 2,
+            "RunCheck": 1,
+            "RunScreening": 1,
+            "CheckFailed": 1,
+            "Checks": 1,
+            "HasOwners": 1,
+            "NoOwners": 1,
+        }
     )
 
 
@@ -426,10 +447,18 @@ def test_a_check_slower_than_a_run_allows_is_handed_to_a_standard_execution_and_
     first_states, first_iterations = run_of(runs[f"{case_id}-a1"])
     assert first_states == automated(KYC_CHECKS)[0]
     assert first_iterations == Counter(
-        {"RunCheck": 2, "DeferCheck": 1, "Checks": 1, "HasOwners": 1, "NoOwners": 1}
+        {
+            "IsScreening": 2,
+            "RunCheck": 1,
+            "RunScreening": 1,
+            "DeferCheck": 1,
+            "Checks": 1,
+            "HasOwners": 1,
+            "NoOwners": 1,
+        }
     )
     assert runs[f"{case_id}-w1"]["machine"] == "checks"
     assert runs[f"{case_id}-w1"]["states"] == ["RunDeferredChecks", "ResumeAutomation"]
-    assert runs[f"{case_id}-w1"]["iterations"] == Counter({"RunDeferredCheck": 1})
+    assert runs[f"{case_id}-w1"]["iterations"] == Counter({"IsScreening": 1, "RunDeferredScreening": 1})
     assert run_of(runs[f"{case_id}-a2"]) == automated(0)  # no check runs twice
     assert (runs[f"{case_id}-w2"]["machine"], runs[f"{case_id}-w2"]["states"]) == ("kyc", ["ManualReview"])

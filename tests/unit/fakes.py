@@ -135,6 +135,8 @@ class InMemoryTenants:
         #: Every read, as ("tenant", id) or ("key", hash): what a request costs in the real table.
         self.reads: list[tuple[str, str]] = []
         self.box = box or InMemorySecretBox()
+        #: The webhook store a new tenant's (complete, empty) routes go to, as the table holds both.
+        self.webhooks: Any = None
 
     def _sealed(self, tenant: Tenant) -> Tenant:
         stored = tenant.model_copy(deep=True)
@@ -148,6 +150,10 @@ class InMemoryTenants:
         if tenant.id in self.tenants:
             raise Conflict(f"tenant {tenant.id} already exists")
         self.tenants[tenant.id] = self._sealed(tenant)
+        if self.webhooks is not None:
+            from arbiter.domain.webhooks import WebhookRoutes
+
+            self.webhooks.keep_routes(tenant.id, WebhookRoutes())
 
     def update(self, tenant: Tenant) -> None:
         if tenant.id not in self.tenants:

@@ -8,7 +8,7 @@ from typing import Any
 from arbiter.domain.errors import InvalidInput, NotFound
 from arbiter.domain.events import ArbiterEvent
 from arbiter.domain.sealed import seal_once, webhook_secret_context
-from arbiter.domain.webhooks import Attempt, Delivery, Subscription, WebhookChange
+from arbiter.domain.webhooks import Attempt, Delivery, Subscription, WebhookChange, WebhookRoutes
 from arbiter.services.ports import Page
 from arbiter.services.webhook_delivery import SendResult
 from tests.unit.fakes import InMemorySecretBox, decode_cursor, encode_cursor
@@ -24,6 +24,28 @@ class InMemoryWebhooks:
         self.events: list[ArbiterEvent] = []
         self.change_log: dict[tuple[str, str], list[WebhookChange]] = {}
         self.box = box or InMemorySecretBox()
+        #: Per tenant: (event types routed, Ballerine runs routed, complete).
+        self.routes: dict[str, tuple[frozenset[str], bool, bool]] = {}
+        self.route_reads = 0
+
+    def _widen(self, subscription: Subscription) -> None:
+        types = subscription.routed_event_types()
+        if subscription.case_id is None and types:
+            old, ballerine, complete = self.routes.get(subscription.tenant_id, (frozenset(), False, False))
+            self.routes[subscription.tenant_id] = (old | types, ballerine, complete)
+
+    def webhook_routes(self, tenant_id: str) -> WebhookRoutes | None:
+        self.route_reads += 1
+        types, ballerine, complete = self.routes.get(tenant_id, (frozenset(), False, False))
+        return WebhookRoutes(event_types=types, ballerine_runs=ballerine) if complete else None
+
+    def keep_routes(self, tenant_id: str, routes: WebhookRoutes) -> None:
+        types, ballerine, _ = self.routes.get(tenant_id, (frozenset(), False, False))
+        self.routes[tenant_id] = (types | routes.event_types, ballerine or routes.ballerine_runs, True)
+
+    def route_ballerine_runs(self, tenant_id: str) -> None:
+        types, _, complete = self.routes.get(tenant_id, (frozenset(), False, False))
+        self.routes[tenant_id] = (types, True, complete)
 
     def _sealed(self, subscription: Subscription) -> Subscription:
         stored = subscription.model_copy(deep=True)
@@ -41,6 +63,7 @@ class InMemoryWebhooks:
         if key in self.subscriptions:
             return False
         self.subscriptions[key] = self._sealed(subscription)
+        self._widen(subscription)
         self._note(change)
         return True
 
@@ -49,6 +72,7 @@ class InMemoryWebhooks:
         if key not in self.subscriptions:
             raise NotFound(f"webhook {subscription.id} not found")
         self.subscriptions[key] = self._sealed(subscription)
+        self._widen(subscription)
         self._note(change)
 
     def get_subscription(self, tenant_id: str, subscription_id: str) -> Subscription:

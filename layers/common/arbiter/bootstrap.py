@@ -54,9 +54,10 @@ if TYPE_CHECKING:
     from arbiter.adapters.workflow_files import TenantWorkflowCatalog
     from arbiter.api.auth import CognitoTokenVerifier
     from arbiter.egress import AllowList, EgressClient, Resolver
-    from arbiter.plugins.check_runner import PluginCheckRunner
+    from arbiter.plugins.screening_delegation import CheckRunning
     from arbiter.services.authorization import FailureLimit, VerifiedKeys
     from arbiter.services.rule_sets import CompiledRuleSets, RuleSetAssessor
+    from arbiter.services.webhook_routing import WebhookRouter
 
 __all__ = [
     "FULL_RESCREEN_MACHINE",
@@ -325,8 +326,10 @@ class Dependencies:
         return S3DigestArchive(self.client("s3", "s3v4"), self.settings.audit_digest_bucket)
 
     @cached_property
-    def checks(self) -> PluginCheckRunner:
-        """Runs a workflow's checks: the registry of built-in plugins, their secrets, the egress policy."""
+    def checks(self) -> CheckRunning:
+        """Runs a workflow's checks: the registry of built-in plugins, their secrets, the egress policy. Without a
+        watchlists bucket but with SCREENING_FUNCTION, the screening checks run in that function (it holds the
+        lists)."""
         from arbiter.adapters.lambda_invoker import LambdaFunctionInvoker
         from arbiter.adapters.secrets import PowertoolsSecretResolver
         from arbiter.plugins.builtin import builtin_registry
@@ -338,9 +341,10 @@ class Dependencies:
             from arbiter.adapters.watchlists import S3WatchlistSource
 
             watchlists = S3WatchlistSource(self.client("s3"), settings.watchlists_bucket)
+        invoker = LambdaFunctionInvoker(self.client("lambda", "no_retries"))
         registry = builtin_registry(
             egress=self.egress,
-            invoker=LambdaFunctionInvoker(self.client("lambda", "no_retries")),
+            invoker=invoker,
             watchlists=watchlists,
             clearances=self.clearances,
         )
@@ -349,9 +353,15 @@ class Dependencies:
             ssm_client=self.client("ssm"),
             max_age_seconds=settings.secrets_max_age_seconds,
         )
-        return PluginCheckRunner(
+        runner = PluginCheckRunner(
             registry=registry, secrets=secrets, max_concurrency=settings.plugins_max_concurrency
         )
+        if watchlists is not None or not settings.screening_function:
+            return runner
+        from arbiter.adapters.screening_function import LambdaScreeningService
+        from arbiter.plugins.screening_delegation import DelegatingCheckRunner
+
+        return DelegatingCheckRunner(runner, LambdaScreeningService(invoker, settings.screening_function))
 
     @cached_property
     def publisher(self) -> EventBusPublisher:
@@ -423,6 +433,13 @@ class Dependencies:
         return DynamoWebhookRepository(
             self.client("dynamodb"), self.settings.table_name, secrets=self._secret_box_if_configured
         )
+
+    @cached_property
+    def webhook_router(self) -> WebhookRouter:
+        """Which published events go to the webhooks function (the tenant's routes, kept per warm publisher)."""
+        from arbiter.services.webhook_routing import WebhookRouter
+
+        return WebhookRouter(self.webhooks, self.tenants)
 
     @cached_property
     def scheduler(self) -> StepFunctionsDeliveryScheduler:

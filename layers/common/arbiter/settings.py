@@ -54,6 +54,9 @@ class Settings(BaseModel):
     audit_digest_bucket: str | None = Field(default=None, alias="AUDIT_DIGEST_BUCKET")
     #: Where the sanctions check reads its watchlists (template.yaml: the documents bucket).
     watchlists_bucket: str | None = Field(default=None, alias="WATCHLISTS_BUCKET")
+    #: The function that holds the watchlists and runs the screening checks (template.yaml: ScreeningFunction), for
+    #: the functions that run a workflow's other checks; unused where WATCHLISTS_BUCKET is set.
+    screening_function: str | None = Field(default=None, alias="SCREENING_FUNCTION")
     #: Checks of one case run at once.
     plugins_max_concurrency: int = Field(default=8, ge=1, le=32, alias="PLUGINS_MAX_CONCURRENCY")
     #: How long a plugin's secret (vendor key) stays cached in a warm function.

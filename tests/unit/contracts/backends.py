@@ -88,13 +88,16 @@ def memory_backend() -> Backend:
     """The fakes the service tests use, sharing one case store (clearances are audited on its cases)."""
     cases = InMemoryCases()
     box = InMemorySecretBox()
+    webhooks = InMemoryWebhooks(box)
+    tenants = InMemoryTenants(box)
+    tenants.webhooks = webhooks  # one table: a new tenant's webhook routes are written with it
     ports = Ports(
         cases=cases,
-        tenants=InMemoryTenants(box),
+        tenants=tenants,
         rule_sets=InMemoryRuleSets(),
         workflow_versions=InMemoryWorkflowVersions(),
         clearances=InMemoryClearanceStore(cases),
-        webhooks=InMemoryWebhooks(box),
+        webhooks=webhooks,
         monitored=InMemoryMonitoredEntities(cases),
         collection_links=InMemoryCollectionLinks(),
     )

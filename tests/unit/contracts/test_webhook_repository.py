@@ -317,3 +317,57 @@ def test_a_subscriptions_changes_are_kept_with_it_and_after_its_deletion(
         ("deleted", at(4)),
     ]
     assert webhooks.changes(f"{t}-other", "sub-1") == []
+
+
+def test_a_tenants_webhook_routes_grow_with_its_subscriptions_and_its_ballerine_runs(
+    webhooks: WebhookRepository, backend: Backend
+) -> None:
+    from arbiter.domain.webhooks import WebhookRoutes
+
+    t = backend.tenant_id
+    assert webhooks.webhook_routes(t) is None  # never worked out: the publisher works them out once
+    # A subscription stored before they were worked out is kept with what the publisher works out.
+    assert webhooks.add_subscription(subscription(t, "sub-1")) is True
+    assert webhooks.webhook_routes(t) is None
+    webhooks.keep_routes(t, WebhookRoutes(event_types=frozenset({"case.created"})))
+    assert webhooks.webhook_routes(t) == WebhookRoutes(
+        event_types=frozenset({"case.created", "case.decided"})
+    )
+    # A Ballerine-format subscription routes the Arbiter events its Ballerine names are made from.
+    ballerine = subscription(t, "sub-2").model_copy(
+        update={"format": "ballerine", "event_types": ["workflow.state.changed"]}
+    )
+    assert webhooks.add_subscription(ballerine) is True
+    # A case's own subscription (a Ballerine run's) is routed by route_ballerine_runs, not by its types.
+    scoped = subscription(t, "sub-3", case_id="case-1").model_copy(
+        update={"event_types": ["document.uploaded"]}
+    )
+    assert webhooks.add_subscription(scoped) is True
+    routes = webhooks.webhook_routes(t)
+    assert routes is not None
+    assert routes.event_types == {"case.created", "case.decided", "case.status_changed"}
+    assert routes.ballerine_runs is False
+    assert not routes.wants("document.uploaded")
+    webhooks.route_ballerine_runs(t)
+    routes = webhooks.webhook_routes(t)
+    assert routes is not None
+    assert routes.ballerine_runs
+    assert routes.wants("document.uploaded")
+    # Changing a subscription widens them; deleting one never narrows them (an extra invocation, not a lost event).
+    webhooks.save_subscription(subscription(t, "sub-1").model_copy(update={"event_types": ["case.assigned"]}))
+    webhooks.delete_subscription(t, "sub-2")
+    routes = webhooks.webhook_routes(t)
+    assert routes is not None
+    assert routes.event_types == {"case.created", "case.decided", "case.status_changed", "case.assigned"}
+    assert webhooks.webhook_routes(f"{t}-other") is None
+
+
+def test_a_new_tenant_starts_with_complete_empty_webhook_routes(backend: Backend) -> None:
+    from arbiter.domain.webhooks import WebhookRoutes
+    from tests.builders import tenant
+
+    t = f"{backend.tenant_id}-new"
+    assert backend.ports.webhooks.webhook_routes(t) is None
+    backend.ports.tenants.add(tenant(t, webhook_shared_secret="s3cret"))
+    # Nothing routed, and nothing to work out: its Ballerine runs route themselves when they ask for webhooks.
+    assert backend.ports.webhooks.webhook_routes(t) == WebhookRoutes()

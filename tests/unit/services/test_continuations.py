@@ -96,7 +96,7 @@ def test_the_outbox_publishes_inserted_events_and_names_the_ones_to_retry():
         def __init__(self):
             self.published = []
 
-        def publish(self, envelopes):
+        def publish(self, envelopes, routed=()):
             self.published += envelopes
             return [e for e in envelopes if e["id"] == "e-2"]  # the bus refused this one
 

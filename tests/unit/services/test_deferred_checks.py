@@ -95,6 +95,7 @@ def test_decide_hands_the_deferred_checks_over_and_the_next_run_runs_no_check_ag
         "case": {"tenant_id": "acme", "case_id": case_id},
         "wait": "checks",
         "checks": ["sanctions"],
+        "screening": ["sanctions"],  # the machine runs it in ScreeningFunction
     }
     # A second Decide (a retried step) changes nothing.
     assert automation.conclude(deps, "acme", case_id, run(1), deferred=["sanctions"]) == "settled"

@@ -112,6 +112,7 @@ def ballerine_router(
             config=body.config,
             allow=deps().allow,
             resolve=deps().resolve,
+            route_webhooks=deps().webhooks.route_ballerine_runs,
         )
         return RunAnswer.model_validate(
             {

@@ -11,7 +11,7 @@ import datetime as dt
 import secrets
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
@@ -398,6 +398,8 @@ class Case(BaseModel):
     #: The checks a run handed to the Standard execution, which runs them outside a run's time limit (a slow
     #: vendor) and then starts the next run; and that run's number, whose `Plan` then runs no check again.
     deferred_checks: list[str] = Field(default_factory=list)
+    #: Those of them that screen against a watchlist: the deferred checks' machine runs them in ScreeningFunction.
+    deferred_screening: list[str] = Field(default_factory=list)
     checks_run_for: int | None = None
     automation: list[AutomationRun] = Field(default_factory=list)
     #: Step Functions task tokens the workflow is waiting on; never shown outside the service layer.
@@ -1090,14 +1092,25 @@ class Case(BaseModel):
         name = execution_arn.rsplit(":", 1)[-1]
         if wait == "checks":
             payload["checks"] = list(self.deferred_checks)
+            payload["screening"] = [c for c in self.deferred_screening if c in self.deferred_checks]
             start = self._continuation("start", machine=CHECKS_MACHINE, execution=name, input=payload)
             return Change(continuations=[start])
         return Change(continuations=[self._continuation("start", execution=name, input=payload)])
 
-    def defer_checks(self, checks: list[str], execution_arn: Callable[[str], str], at: dt.datetime) -> Change:
+    def defer_checks(
+        self,
+        checks: list[str],
+        execution_arn: Callable[[str], str],
+        at: dt.datetime,
+        *,
+        screening: Collection[str] = (),
+    ) -> Change:
         """Hand `checks` (out of a run's time) to an execution of the deferred checks' machine, which runs them
-        and then starts the next run. `execution_arn`: the ARN an execution of that machine gets from its name."""
+        and then starts the next run. `execution_arn`: the ARN an execution of that machine gets from its name;
+        `screening`: the workflow's checks that screen against a watchlist (that machine runs them in
+        ScreeningFunction)."""
         self.deferred_checks = list(dict.fromkeys(checks))
+        self.deferred_screening = [c for c in self.deferred_checks if c in screening]
         change = self.hand_over("checks", execution_arn)
         change.audit.append(
             AuditEntry(
@@ -1111,7 +1124,7 @@ class Case(BaseModel):
         again). Nothing when no check was deferred (the step ran already)."""
         if self.state != CaseState.PROCESSING or not self.deferred_checks:
             return Change()
-        checks, self.deferred_checks = self.deferred_checks, []
+        checks, self.deferred_checks, self.deferred_screening = self.deferred_checks, [], []
         change = self.start_automation()
         self.checks_run_for = self.runs_started
         change.audit.append(

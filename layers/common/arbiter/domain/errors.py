@@ -59,7 +59,7 @@ class TransientError(ArbiterError):
 
 class CheckDeferred(ArbiterError):
     """A check ran out of the time an automated run gives it: the run hands it to the workflow's waiting (Standard)
-    execution, which runs it without that limit (the automation machine's `RunCheck` catches this)."""
+    execution, which runs it without that limit (the automation machine's `RunCheck` and `RunScreening` catch this)."""
 
 
 class WorkflowRefused(ArbiterError):

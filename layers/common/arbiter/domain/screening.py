@@ -5,6 +5,7 @@ check results carry."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +13,25 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from arbiter.domain.case import Actor
 
-__all__ = ["BLOCKING_CODES", "Clearance", "ScreeningHit", "flag_code", "screening_hits"]
+__all__ = [
+    "BLOCKING_CODES",
+    "SCREENING_PLUGINS",
+    "Clearance",
+    "ScreeningHit",
+    "flag_code",
+    "screening_hits",
+    "screens_watchlists",
+]
+
+#: The built-in plugins that load a watchlist into memory: their checks run in ScreeningFunction, the one function
+#: sized to hold the lists (arbiter.plugins.screening_delegation).
+SCREENING_PLUGINS = frozenset({"sanctions"})
+
+
+def screens_watchlists(plugin: Mapping[str, Any]) -> bool:
+    """Whether a configured check (a workflow's `plugins` entry) screens against a watchlist."""
+    return plugin.get("plugin") in SCREENING_PLUGINS
+
 
 #: The flags no approval may go over while they stand: a sanctions target or a PEP (or a relative or close associate).
 BLOCKING_CODES = ("sanctions_match", "pep_match")

@@ -15,7 +15,7 @@ import secrets
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from arbiter.domain.case import Actor
 from arbiter.domain.events import EVENT_TYPES
@@ -33,6 +33,7 @@ __all__ = [
     "Subscription",
     "WebhookChange",
     "WebhookFormat",
+    "WebhookRoutes",
     "ballerine_event_name",
     "delivery_id_for",
     "generate_secret",
@@ -61,6 +62,26 @@ BALLERINE_EVENT_NAMES: dict[str, str] = {
     "case.status_changed": "workflow.state.changed",
     "document.uploaded": "workflow.context.document.changed",
 }
+
+
+class WebhookRoutes(BaseModel):
+    """Which of a tenant's events the bus hands to the webhooks function: the types some subscription of the
+    tenant asked for, and every Ballerine-named event once a Ballerine run asked for webhooks in its config (those
+    subscriptions are made from the case when its first such event is delivered). Kept as subscriptions are made
+    and changed, never narrowed: a type no subscription wants any longer costs an invocation, never an event."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_types: frozenset[str] = frozenset()
+    ballerine_runs: bool = False
+
+    def wants(self, event_type: str) -> bool:
+        """Whether an event of `event_type` may have a subscriber (webhook events are never delivered: no loops)."""
+        if event_type.startswith("webhook."):
+            return False
+        return event_type in self.event_types or (
+            self.ballerine_runs and ballerine_event_name(event_type) is not None
+        )
 
 
 def ballerine_event_name(event_type: str) -> str | None:
@@ -135,6 +156,13 @@ class Subscription(BaseModel):
             name = ballerine_event_name(event_type)
             return name is not None and name in self.event_types
         return event_type in self.event_types
+
+    def routed_event_types(self) -> set[str]:
+        """The Arbiter event types this subscription may want (the bus sends the tenant's events of these types to
+        the webhooks function: `WebhookRoutes`)."""
+        if self.format == "ballerine":
+            return {t for t, name in BALLERINE_EVENT_NAMES.items() if name in self.event_types}
+        return set(self.event_types)
 
     def rotate(self, now: dt.datetime, overlap: dt.timedelta) -> str:
         """A new secret; the ones signing now keep signing for `overlap` (receivers switch in between)."""

@@ -27,7 +27,7 @@ from arbiter.plugins.registry import (
     validate_configs,
 )
 from arbiter.plugins.result_size import ResultLimits, fit_results, result_size
-from arbiter.plugins.runner import CHECK_FAILED, AttemptTimedOut, run_checks
+from arbiter.plugins.runner import CHECK_FAILED, AttemptTimedOut, failed_check, run_checks
 
 __all__ = [
     "CHECK_FAILED",
@@ -50,6 +50,7 @@ __all__ = [
     "TransientCheckError",
     "UnknownPlugin",
     "case_entity",
+    "failed_check",
     "fit_results",
     "result_size",
     "run_checks",

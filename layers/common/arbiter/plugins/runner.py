@@ -88,11 +88,11 @@ def run_checks(
             call = validate_config(entry, registry, path=f"plugins[{index}]")
         except InvalidPluginConfig as e:
             name = _fallback_name(entry, index, results)
-            results[name] = _failure(name, e.message)
+            results[name] = failed_check(name, e.message)
             continue
         if call.name in results:
             name = f"plugins_{index}"
-            results[name] = _failure(name, f"plugins[{index}]: the name {call.name!r} is used twice")
+            results[name] = failed_check(name, f"plugins[{index}]: the name {call.name!r} is used twice")
             continue
         if not call.applies(context):
             results[call.name] = PluginResult.skipped(
@@ -229,7 +229,8 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}"[:_MAX_ERROR]
 
 
-def _failure(name: str, error: str) -> PluginResult:
+def failed_check(name: str, error: str) -> PluginResult:
+    """A check that could not run: status `error` with `error`, and the `check_failed` flag naming it."""
     return _with_failed_flag(name, PluginResult.failed(error))
 
 

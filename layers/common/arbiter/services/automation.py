@@ -34,6 +34,7 @@ from arbiter.domain.case import (
     RiskAssessment,
 )
 from arbiter.domain.errors import Conflict
+from arbiter.domain.screening import screens_watchlists
 from arbiter.services import workflow_steps
 from arbiter.services.assessment import Assessor, assessed, evaluate
 from arbiter.services.checks import (
@@ -67,7 +68,8 @@ class AutomationDeps(DocumentDeps, Protocol):
 
 def plan(deps: AutomationDeps, tenant_id: str, case_id: str, execution: str | None = None) -> dict[str, Any]:
     """What the run has to do: `settled` (the case is past its automated part, or `execution` is a second start of
-    a run another execution claimed: nothing), `documents` (pages to copy into the bucket), `checks` (their names),
+    a run another execution claimed: nothing), `documents` (pages to copy into the bucket), `checks` (their names;
+    `screening`: those that screen against a watchlist, which the machine runs in ScreeningFunction),
     `deferred` (the checks declared `long_running`, which the Standard execution runs), `owners` (the owners to
     open KYC cases for, by index; `has_owners` for the machine's Choice) and `rules` (whether the workflow has a
     rule set to evaluate)."""
@@ -79,6 +81,7 @@ def plan(deps: AutomationDeps, tenant_id: str, case_id: str, execution: str | No
             "settled": True,
             "documents": False,
             "checks": [],
+            "screening": [],
             "deferred": [],
             "owners": [],
             "has_owners": False,
@@ -92,6 +95,7 @@ def plan(deps: AutomationDeps, tenant_id: str, case_id: str, execution: str | No
         "settled": False,
         "documents": any(p.status == "pending" for d in case.documents for p in d.pages),
         "checks": [check_name(p) for p in plugins if not p.get("long_running")],
+        "screening": [check_name(p) for p in plugins if screens_watchlists(p)],
         "deferred": [check_name(p) for p in plugins if p.get("long_running")],
         "owners": owners,
         "has_owners": bool(owners),
@@ -171,8 +175,12 @@ def conclude(
         if not case.automating:
             return "settled"
         expected = case.version
+        definition = deps.workflows.get(tenant_id, case.workflow_id, case.workflow_version)
         change = case.defer_checks(
-            deferred, lambda name: deps.engine.execution_arn(CHECKS_MACHINE, name), deps.now()
+            deferred,
+            lambda name: deps.engine.execution_arn(CHECKS_MACHINE, name),
+            deps.now(),
+            screening={check_name(p) for p in definition.plugins if screens_watchlists(p)},
         )
         case.record_run(run.model_copy(update={"outcome": "checks"}))
         deps.cases.save(case, change, expected_version=expected)

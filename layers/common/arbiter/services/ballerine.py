@@ -7,6 +7,7 @@ workflow runtimes. How a run's context becomes an entity and documents is in `ba
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,11 +95,14 @@ def run_workflow(
     config: dict[str, Any] | None = None,
     allow: AllowList,
     resolve: Resolver = system_resolver,
+    route_webhooks: Callable[[str], None] | None = None,
 ) -> tuple[Case, bool]:
     """Ballerine's run: a case for the context's entity and documents; returns (case, created).
 
-    The run's webhook subscriptions are checked against the egress rules (`allow`, `resolve`), inline pages go to
-    the bucket before anything is stored, and the whole context is kept on the case. A run for an entity with an
+    The run's webhook subscriptions are checked against the egress rules (`allow`, `resolve`) and, before the case
+    is stored, the tenant's Ballerine-named events are routed to the webhooks function (`route_webhooks`, with the
+    tenant's id: the subscriptions themselves are made from the case as its first such event is delivered); inline
+    pages go to the bucket before anything is stored, and the whole context is kept on the case. A run for an entity with an
     active case of the workflow updates that case (Ballerine's behaviour), whose new document versions are copied
     in at once, since the run may go straight back to review.
     """
@@ -107,6 +111,8 @@ def run_workflow(
 
     config = config or {}
     check_run_subscriptions(config, tenant, allow, resolve)
+    if config.get("subscriptions") and route_webhooks is not None:
+        route_webhooks(tenant.id)
     entity = entity_from_context(context)
     documents = documents_from_context(context)
     document_ingestion.stash_inline_pages(deps, tenant.id, documents, path="context.documents")

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import zlib
+from collections.abc import Callable, Collection
 from typing import Any, Protocol
 
 __all__ = ["EventPublisher", "outbox_events", "publish_outbox"]
@@ -17,9 +19,13 @@ EVENT_SK_PREFIX = "EVENT#"
 AUDIT_SK_PREFIX = "AUDIT#"
 
 
+logger = logging.getLogger("arbiter.outbox")
+
+
 class EventPublisher(Protocol):
-    def publish(self, envelopes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Publish; return the envelopes that could not be published."""
+    def publish(self, envelopes: list[dict[str, Any]], routed: Collection[str] = ()) -> list[dict[str, Any]]:
+        """Publish, the envelopes whose id is in `routed` marked for the webhooks function; return the envelopes
+        that could not be published."""
 
 
 def outbox_events(records: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
@@ -40,9 +46,24 @@ def outbox_events(records: list[dict[str, Any]]) -> list[tuple[str, dict[str, An
     return found
 
 
-def publish_outbox(publisher: EventPublisher, records: list[dict[str, Any]]) -> list[str]:
-    """Publish the outbox events in `records`; returns the sequence numbers to retry (partial batch failure)."""
+def publish_outbox(
+    publisher: EventPublisher,
+    records: list[dict[str, Any]],
+    routed: Callable[[list[dict[str, Any]]], Collection[str]] | None = None,
+) -> list[str]:
+    """Publish the outbox events in `records`, those `routed` names marked for the webhooks function (all of them
+    without it, or when the routes cannot be read: routing saves invocations, it must never lose an event);
+    returns the sequence numbers to retry (partial batch failure)."""
     events = outbox_events(records)
-    failed = publisher.publish([envelope for _, envelope in events])
+    envelopes = [envelope for _, envelope in events]
+    marked: Collection[str] = {e["id"] for e in envelopes}
+    if routed is not None and envelopes:
+        try:
+            marked = routed(envelopes)
+        except Exception:
+            logger.warning(
+                "webhook routes not read; every event of the batch goes to the webhooks", exc_info=True
+            )
+    failed = publisher.publish(envelopes, marked)
     failed_ids = {envelope["id"] for envelope in failed}
     return [sequence for sequence, envelope in events if envelope["id"] in failed_ids]

@@ -146,6 +146,7 @@ def workflow_path(deps: CaseDeps, case: Case) -> list[dict[str, Any]]:
 #: The states nested in the automation machine's `ChecksAndOwners` (its branches' Map iterations).
 _NESTED = {
     "RunCheck": "ChecksAndOwners",
+    "RunScreening": "ChecksAndOwners",
     "CheckFailed": "ChecksAndOwners",
     "DeferCheck": "ChecksAndOwners",
     "AutomateOwner": "ChecksAndOwners",

@@ -27,6 +27,7 @@ from arbiter.domain.webhooks import (
     DeliveryStatus,
     Subscription,
     WebhookChange,
+    WebhookRoutes,
     ballerine_event_name,
     delivery_id_for,
     wait_before_attempt,
@@ -77,7 +78,20 @@ class DeliveryScheduler(Protocol):
 
 class WebhookRepository(Protocol):
     def add_subscription(self, subscription: Subscription, change: WebhookChange | None = None) -> bool:
-        """Store a new subscription and its audit entry together; False (and neither) if the id exists."""
+        """Store a new subscription and its audit entry together (and widen its tenant's routes:
+        `arbiter.services.webhook_routing`); False (and none of them) if the id exists."""
+        ...
+
+    def webhook_routes(self, tenant_id: str) -> WebhookRoutes | None:
+        """The tenant's routes (read consistently), or None until `keep_routes` first stored them."""
+        ...
+
+    def keep_routes(self, tenant_id: str, routes: WebhookRoutes) -> None:
+        """Add routes worked out from the tenant's subscriptions to the tenant's, and mark them complete."""
+        ...
+
+    def route_ballerine_runs(self, tenant_id: str) -> None:
+        """Route the tenant's Ballerine-named events (a Ballerine run asked for webhooks in its config)."""
         ...
 
     def save_subscription(self, subscription: Subscription, change: WebhookChange | None = None) -> None:

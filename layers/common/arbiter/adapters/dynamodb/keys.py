@@ -21,6 +21,7 @@ r"""The table's key layout, in one place. Every key of tenant data starts with t
 | screening clearance | `TENANT#{t}#SCREENED#{party key}` | `CLEARED#{list entry id}` |
 | monitored entity (ongoing screening: what screening reads of an approved customer) | `TENANT#{t}#MONITORED` | `{entity key}` |
 | webhook subscription | `TENANT#{t}#WEBHOOK#{id}` | `WEBHOOK` |
+| webhook routes (the event types the tenant's subscriptions want; written with the tenant, widened with each subscription) | `TENANT#{t}#WEBHOOKROUTES` | `ROUTES` |
 | webhook delivery | `TENANT#{t}#DELIVERY#{id}` | `DELIVERY` |
 | delivery attempt | `TENANT#{t}#DELIVERY#{id}` | `ATTEMPT#{round}#{number}` |
 | delivery outbox event | `TENANT#{t}#DELIVERY#{id}` | `EVENT#{time}#{id}` |
@@ -85,6 +86,8 @@ RUN_PREFIX = "RUN#"  # which execution claimed an automated run (`claim_run`)
 VERSION_PREFIX = "VERSION#"
 CLEARED_PREFIX = "CLEARED#"
 WEBHOOK_SK = "WEBHOOK"
+#: The event types a tenant's subscriptions want (the publisher's routing, `WebhookRoutes`).
+WEBHOOK_ROUTES_SK = "ROUTES"
 #: A subscription's audit entries, beside it: `WEBHOOKCHANGE#<time>#<id>` (kept when it is deleted).
 WEBHOOK_CHANGE_PREFIX = "WEBHOOKCHANGE#"
 DELIVERY_SK = "DELIVERY"
@@ -103,6 +106,10 @@ DIMENSION_CODES = {"customer": "C", "counterparty": "P", "country": "K"}
 
 def tenant_pk(tenant_id: str) -> str:
     return f"TENANT#{tenant_id}"
+
+
+def webhook_routes_pk(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}#WEBHOOKROUTES"
 
 
 def api_key_pk(key_hash: str) -> str:

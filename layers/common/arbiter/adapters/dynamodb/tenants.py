@@ -51,14 +51,33 @@ class DynamoTenantRepository:
         return tenant.model_copy(update={"settings": settings})
 
     def add(self, tenant: Tenant) -> None:
-        """Store a new tenant; Conflict if the id is taken."""
+        """Store a new tenant, with its webhook routes complete (no subscription yet: none of its events goes to the
+        webhooks function until one asks, `arbiter.services.webhook_routing`); Conflict if the id is taken."""
         item = self._item(tenant)
+        routes = {
+            "TableName": self._table,
+            "Key": to_item({"pk": keys.webhook_routes_pk(tenant.id), "sk": keys.WEBHOOK_ROUTES_SK}),
+            "UpdateExpression": "SET complete = :yes",
+            "ExpressionAttributeValues": {":yes": {"BOOL": True}},
+        }
         try:
-            self._client.put_item(
-                TableName=self._table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": to_item(item),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {"Update": routes},
+                ]
             )
         except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+            if exc.response["Error"]["Code"] == "TransactionCanceledException" and reasons[:1] == [
+                "ConditionalCheckFailed"
+            ]:
                 raise Conflict(f"tenant {tenant.id} already exists", tenant_id=tenant.id) from exc
             raise
 

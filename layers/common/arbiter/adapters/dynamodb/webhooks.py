@@ -20,7 +20,7 @@ from arbiter.adapters.dynamodb.items import from_item, to_item
 from arbiter.domain.errors import Conflict, InvalidInput, NotFound
 from arbiter.domain.events import ArbiterEvent
 from arbiter.domain.sealed import SecretBox, seal_once, webhook_secret_context
-from arbiter.domain.webhooks import Attempt, Delivery, Subscription, WebhookChange
+from arbiter.domain.webhooks import Attempt, Delivery, Subscription, WebhookChange, WebhookRoutes
 from arbiter.services.ports import Page
 
 __all__ = ["DynamoWebhookRepository"]
@@ -52,27 +52,89 @@ class DynamoWebhookRepository:
             raise
         return True
 
-    def _with_change(self, write: dict[str, Any], change: WebhookChange | None) -> bool:
-        """One write of a subscription, and its audit entry in the same transaction; False when the write's
-        condition does not hold (then neither is stored)."""
-        if change is None:
+    def _with_change(
+        self, write: dict[str, Any], change: WebhookChange | None, routes: dict[str, Any] | None = None
+    ) -> bool:
+        """One write of a subscription, its audit entry and the widening of its tenant's routes in the same
+        transaction; False when the write's condition does not hold (then none is stored)."""
+        items = [write] + ([{"Update": routes}] if routes else [])
+        if change is not None:
+            entry = {
+                "pk": keys.webhook_pk(change.tenant_id, change.subscription_id),
+                "sk": f"{keys.WEBHOOK_CHANGE_PREFIX}{keys.timestamp(change.at)}#{change.id}",
+                "data": change.model_dump_json(),
+            }
+            items.append({"Put": {"TableName": self._table, "Item": to_item(entry)}})
+        if len(items) == 1:
             kind, request = next(iter(write.items()))
             call = {"Put": self._client.put_item, "Delete": self._client.delete_item}[kind]
             return self._conditionally(call, **{k: v for k, v in request.items() if k != "TableName"})
-        entry = {
-            "pk": keys.webhook_pk(change.tenant_id, change.subscription_id),
-            "sk": f"{keys.WEBHOOK_CHANGE_PREFIX}{keys.timestamp(change.at)}#{change.id}",
-            "data": change.model_dump_json(),
-        }
         try:
-            self._client.transact_write_items(
-                TransactItems=[write, {"Put": {"TableName": self._table, "Item": to_item(entry)}}]
-            )
+            self._client.transact_write_items(TransactItems=items)
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "TransactionCanceledException":
                 return False
             raise
         return True
+
+    # ------------------------------------------------------------------ routes
+    def _widened_routes(self, subscription: Subscription) -> dict[str, Any] | None:
+        """The update adding a tenant-wide subscription's event types to its tenant's routes (a case's own
+        subscriptions, made from a Ballerine run's config, are routed by `route_ballerine_runs`)."""
+        types = sorted(subscription.routed_event_types())
+        if subscription.case_id is not None or not types:
+            return None
+        return {
+            "TableName": self._table,
+            "Key": to_item(
+                {"pk": keys.webhook_routes_pk(subscription.tenant_id), "sk": keys.WEBHOOK_ROUTES_SK}
+            ),
+            "UpdateExpression": "ADD event_types :types",
+            "ExpressionAttributeValues": {":types": {"SS": types}},
+        }
+
+    def webhook_routes(self, tenant_id: str) -> WebhookRoutes | None:
+        """The tenant's routes, read consistently (a subscription stored before the read is in them); None until
+        they were worked out once from the tenant's subscriptions (`keep_routes`: those made before routes were
+        kept)."""
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=to_item({"pk": keys.webhook_routes_pk(tenant_id), "sk": keys.WEBHOOK_ROUTES_SK}),
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        if item is None or not item.get("complete", {}).get("BOOL"):
+            return None
+        return WebhookRoutes(
+            event_types=frozenset(item.get("event_types", {}).get("SS", [])),
+            ballerine_runs=bool(item.get("ballerine_runs", {}).get("BOOL", False)),
+        )
+
+    def keep_routes(self, tenant_id: str, routes: WebhookRoutes) -> None:
+        """Add routes worked out from the tenant's subscriptions to what subscriptions and runs stored meanwhile,
+        and mark them complete."""
+        sets = ["complete = :yes"] + (["ballerine_runs = :yes"] if routes.ballerine_runs else [])
+        values: dict[str, Any] = {":yes": {"BOOL": True}}
+        expression = "SET " + ", ".join(sets)
+        if routes.event_types:
+            expression += " ADD event_types :types"
+            values[":types"] = {"SS": sorted(routes.event_types)}
+        self._client.update_item(
+            TableName=self._table,
+            Key=to_item({"pk": keys.webhook_routes_pk(tenant_id), "sk": keys.WEBHOOK_ROUTES_SK}),
+            UpdateExpression=expression,
+            ExpressionAttributeValues=values,
+        )
+
+    def route_ballerine_runs(self, tenant_id: str) -> None:
+        """A Ballerine run of the tenant asked for webhooks: its Ballerine-named events go to the webhooks function
+        from now on (before the run's case is stored, so none of its events is published unrouted)."""
+        self._client.update_item(
+            TableName=self._table,
+            Key=to_item({"pk": keys.webhook_routes_pk(tenant_id), "sk": keys.WEBHOOK_ROUTES_SK}),
+            UpdateExpression="SET ballerine_runs = :yes",
+            ExpressionAttributeValues={":yes": {"BOOL": True}},
+        )
 
     # ------------------------------------------------------------------ subscriptions
     def add_subscription(self, subscription: Subscription, change: WebhookChange | None = None) -> bool:
@@ -83,7 +145,7 @@ class DynamoWebhookRepository:
             "Item": to_item(self._subscription_item(subscription)),
             "ConditionExpression": "attribute_not_exists(pk)",
         }
-        return self._with_change({"Put": put}, change)
+        return self._with_change({"Put": put}, change, self._widened_routes(subscription))
 
     def save_subscription(self, subscription: Subscription, change: WebhookChange | None = None) -> None:
         """Replace a stored subscription (with the change's audit entry); NotFound if it was deleted meanwhile."""
@@ -92,7 +154,7 @@ class DynamoWebhookRepository:
             "Item": to_item(self._subscription_item(subscription)),
             "ConditionExpression": "attribute_exists(pk)",
         }
-        if not self._with_change({"Put": put}, change):
+        if not self._with_change({"Put": put}, change, self._widened_routes(subscription)):
             raise NotFound(f"webhook {subscription.id} not found", webhook_id=subscription.id)
 
     def get_subscription(self, tenant_id: str, subscription_id: str) -> Subscription:
