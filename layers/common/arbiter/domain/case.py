@@ -1092,7 +1092,7 @@ class Case(BaseModel):
         name = execution_arn.rsplit(":", 1)[-1]
         if wait == "checks":
             payload["checks"] = list(self.deferred_checks)
-            payload["screening"] = [c for c in self.deferred_screening if c in self.deferred_checks]
+            payload["screening"] = list(self.deferred_screening)  # a part of deferred_checks (defer_checks)
             start = self._continuation("start", machine=CHECKS_MACHINE, execution=name, input=payload)
             return Change(continuations=[start])
         return Change(continuations=[self._continuation("start", execution=name, input=payload)])

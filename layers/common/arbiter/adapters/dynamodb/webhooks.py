@@ -30,6 +30,11 @@ EVENT_RETENTION = dt.timedelta(days=30)
 DELIVERY_RETENTION = dt.timedelta(days=90)
 
 
+def _routes_key(tenant_id: str) -> dict[str, Any]:
+    """The key of the tenant's webhook routes item."""
+    return to_item({"pk": keys.webhook_routes_pk(tenant_id), "sk": keys.WEBHOOK_ROUTES_SK})
+
+
 class DynamoWebhookRepository:
     """Implements `arbiter.services.webhooks.WebhookRepository`.
 
@@ -86,9 +91,7 @@ class DynamoWebhookRepository:
             return None
         return {
             "TableName": self._table,
-            "Key": to_item(
-                {"pk": keys.webhook_routes_pk(subscription.tenant_id), "sk": keys.WEBHOOK_ROUTES_SK}
-            ),
+            "Key": _routes_key(subscription.tenant_id),
             "UpdateExpression": "ADD event_types :types",
             "ExpressionAttributeValues": {":types": {"SS": types}},
         }
@@ -99,7 +102,7 @@ class DynamoWebhookRepository:
         kept)."""
         response = self._client.get_item(
             TableName=self._table,
-            Key=to_item({"pk": keys.webhook_routes_pk(tenant_id), "sk": keys.WEBHOOK_ROUTES_SK}),
+            Key=_routes_key(tenant_id),
             ConsistentRead=True,
         )
         item = response.get("Item")
@@ -121,7 +124,7 @@ class DynamoWebhookRepository:
             values[":types"] = {"SS": sorted(routes.event_types)}
         self._client.update_item(
             TableName=self._table,
-            Key=to_item({"pk": keys.webhook_routes_pk(tenant_id), "sk": keys.WEBHOOK_ROUTES_SK}),
+            Key=_routes_key(tenant_id),
             UpdateExpression=expression,
             ExpressionAttributeValues=values,
         )
@@ -131,7 +134,7 @@ class DynamoWebhookRepository:
         from now on (before the run's case is stored, so none of its events is published unrouted)."""
         self._client.update_item(
             TableName=self._table,
-            Key=to_item({"pk": keys.webhook_routes_pk(tenant_id), "sk": keys.WEBHOOK_ROUTES_SK}),
+            Key=_routes_key(tenant_id),
             UpdateExpression="SET ballerine_runs = :yes",
             ExpressionAttributeValues={":yes": {"BOOL": True}},
         )
