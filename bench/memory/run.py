@@ -512,6 +512,7 @@ class Workload:
         transaction-backtests state machine as an admin starts it."""
         sys.path.insert(0, str(ROOT))
         from arbiter.adapters.dynamodb.transactions import DynamoTransactionStore
+        from arbiter.domain.monitoring import changes_for
         from arbiter.domain.transactions import DecidedTransaction, MonitoringRuleSet, Transaction
         from bench.monitoring.run import stream
 
@@ -540,7 +541,7 @@ class Workload:
                 rule_set=rules,
                 decided_at=tx.time + dt.timedelta(seconds=1),
             )
-            store.record(decided, [], [], None, [])
+            store.record(decided, changes_for(tx, store.history(self.bench.tenant_id, tx)), None, [])
         print(f"  {total:,} transactions stored in {time.perf_counter() - started:.0f} s", flush=True)
         start = dt.datetime.fromisoformat(payloads[earlier]["time"]) + shift
         job = self.reviewer.post(

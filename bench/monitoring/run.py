@@ -112,6 +112,7 @@ def main() -> None:
             Transaction.model_validate(payload)
 
     outcomes: dict[str, int] = {}
+    sizes: list[int] = []
 
     def scoring() -> None:
         deps = MonitoringDeps(clock=START + dt.timedelta(days=91))  # after the stream's last transaction
@@ -126,6 +127,7 @@ def main() -> None:
             deps.rule_sets.versions("bench", "transaction-monitoring")
         except NotFound as exc:  # pragma: no cover - the default is installed by the first transaction
             raise SystemExit("the default scenarios were not installed") from exc
+        sizes[:] = sorted(len(packed) for _, packed in deps.transactions.profiles.values())
 
     base_times, score_times = [], []
     for _ in range(args.rounds):
@@ -137,6 +139,12 @@ def main() -> None:
     print(f"  scoring (decide_transaction):         {n / score:>10,.0f} /s  ({score / n * 1e6:6.1f} µs each)")
     print(f"  scoring / baseline time: {score / base:.1f}x")
     print(f"  decisions: {', '.join(f'{d} {c:,}' for d, c in sorted(outcomes.items()))}")
+    if sizes:  # what a write of a customer's profile is billed by (per started KB)
+        quantile = statistics.quantiles(sizes, n=10)
+        print(
+            f"  profiles ({len(sizes):,}, packed): p50 {statistics.median(sizes):,.0f} B, p90 {quantile[-1]:,.0f} B, "
+            f"max {sizes[-1]:,} B; over 1 KB: {sum(1 for s in sizes if s > 1024):,}"
+        )
     met = "meets" if n / score >= GOAL_PER_SECOND else "misses"
     print(
         f"scoring: {n / score:,.0f} transactions per second per core ({met} the goal of {GOAL_PER_SECOND:,}/s)"

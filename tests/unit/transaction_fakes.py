@@ -1,6 +1,6 @@
 """An in-memory transaction store with the DynamoDB adapter's rules: an id is recorded once, all or nothing; a
-bucket's max and a marker's first/last time must not have moved since they were read; a read returns only the
-buckets of the ranges `reads_for` names."""
+profile is written only over the version read, a party bucket's max and a marker's first/last time must not have
+moved since they were read; a read returns only the buckets of the ranges `reads_for` names."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from arbiter.adapters.dynamodb.profiles import pack_profile, unpack_profile
 from arbiter.domain.alert_history import AlertAction, AlertFilters
 from arbiter.domain.errors import ConcurrentUpdate, InvalidInput, TransientError
 from arbiter.domain.events import ArbiterEvent
@@ -19,13 +20,15 @@ from arbiter.domain.monitoring import (
     EVERYTHING,
     Bucket,
     BucketUpdate,
-    CurrencyTotals,
+    Changes,
     Dimension,
     Granularity,
     History,
-    MarkerUpdate,
     Needs,
+    Profile,
     Seen,
+    counted,
+    marked,
     reads_for,
 )
 from arbiter.domain.transaction_batches import Batch, BatchEntry
@@ -62,7 +65,10 @@ class InMemoryTransactions:
     series: dict[tuple[str, str, Dimension, str, Granularity], dict[str, Bucket]] = field(
         default_factory=dict
     )
+    #: The counterparties' markers (the profiles hold the customers' and their countries').
     markers: dict[MarkerKey, Seen] = field(default_factory=dict)
+    #: (tenant, customer) -> (version, the packed profile), as the adapter's `PROFILE` item.
+    profiles: dict[tuple[str, str], tuple[int, bytes]] = field(default_factory=dict)
     alerts: dict[tuple[str, str], Alert] = field(default_factory=dict)
     #: (tenant, customer, scenario) -> the open alert's id: the adapter's OPEN_ALERT marker.
     open_alerts: dict[tuple[str, str, str], str] = field(default_factory=dict)
@@ -167,12 +173,19 @@ class InMemoryTransactions:
             if t == tenant_id and d.transaction.customer_id == customer_id and d.transaction.time < before
         ]
         onboarded = self.monitored.get((tenant_id, customer_id))
+        markers = {
+            (dimension, key): seen
+            for (t, customer, dimension, key), seen in self.markers.items()
+            if (t, customer) == (tenant_id, customer_id)
+        }
+        stored = self.profiles.get((tenant_id, customer_id))
+        if stored is not None:
+            profile = unpack_profile(stored[1], stored[0])
+            if profile.customer is not None:
+                markers[("customer", customer_id)] = profile.customer
+            markers.update({("country", code): seen for code, seen in profile.countries.items()})
         return CustomerNow(
-            markers={
-                (dimension, key): seen
-                for (t, customer, dimension, key), seen in self.markers.items()
-                if (t, customer) == (tenant_id, customer_id)
-            },
+            markers=markers,
             risk_level=onboarded.risk_level if onboarded else None,
             last_before=max(earlier, default=None),
         )
@@ -182,6 +195,8 @@ class InMemoryTransactions:
         ranges = reads_for(tx, needs)
         self.reads.append(len(ranges))
         for wanted in ranges:
+            if wanted.dimension == "customer":
+                continue  # the profile's
             series = self.series.get(
                 (tenant_id, tx.customer_id, wanted.dimension, wanted.key, wanted.granularity), {}
             )
@@ -190,38 +205,35 @@ class InMemoryTransactions:
                 for start, bucket in series.items()
                 if wanted.first <= start <= wanted.last
             }
-        history.customer = self.markers.get((tenant_id, tx.customer_id, "customer", tx.customer_id))
+        # Stored as the adapter stores it (packed), so a decision pays what it pays in a function to read it.
+        stored = self.profiles.get((tenant_id, tx.customer_id))
+        history.profile = unpack_profile(stored[1], stored[0]) if stored else Profile()
+        history.profile.read(tx, history)
         onboarded = self.monitored.get((tenant_id, tx.customer_id))
         history.risk_level = onboarded.risk_level if onboarded else None
         if onboarded is not None and onboarded.monthly_limit is not None and onboarded.limit_currency:
             history.monthly_limit = Decimal(str(onboarded.monthly_limit))
             history.limit_currency = onboarded.limit_currency
         party = counterparty_key(tx.counterparty)
-        if party:
+        if party and needs.counterparty_seen:
             history.counterparty = self.markers.get((tenant_id, tx.customer_id, "counterparty", party))
-        if tx.counterparty.country:
-            history.country = self.markers.get(
-                (tenant_id, tx.customer_id, "country", tx.counterparty.country)
-            )
         return history
 
     def record(
-        self,
-        decided: DecidedTransaction,
-        buckets: list[BucketUpdate],
-        markers: list[MarkerUpdate],
-        alert: Alert | None,
-        events: list[ArbiterEvent],
+        self, decided: DecidedTransaction, changes: Changes, alert: Alert | None, events: list[ArbiterEvent]
     ) -> None:
         tenant_id, tx = decided.tenant_id, decided.transaction
         if (tenant_id, tx.id) in self.transactions:
             raise AlreadyRecorded(f"transaction {tx.id} is already recorded")
-        for update in buckets:
+        stored = self.profiles.get((tenant_id, tx.customer_id))
+        if (stored[0] if stored else 0) != changes.profile.version:
+            raise ConcurrentUpdate("the profile was written since it was read")
+        for update in changes.buckets:
             found = self.buckets.get(self._bucket_key(tenant_id, tx, update))
             totals = found.totals.get(update.currency) if found else None
             if update.raise_max and totals and totals.max is not None and totals.max >= update.amount:
                 raise ConcurrentUpdate("a bucket's max moved")
-        for marker in markers:
+        for marker in changes.markers:
             seen = self.markers.get((tenant_id, tx.customer_id, marker.dimension, marker.key))
             if seen and marker.first and seen.first <= marker.first:
                 raise ConcurrentUpdate("a marker's first time moved")
@@ -234,37 +246,27 @@ class InMemoryTransactions:
             ):
                 raise ConcurrentUpdate("the customer already has an open alert of this scenario")
             if alert.transaction_count > 1:
-                stored = self.alerts.get((tenant_id, alert.id))
+                stored_alert = self.alerts.get((tenant_id, alert.id))
                 if (
-                    stored is None
-                    or stored.status != "open"
-                    or stored.transaction_count != alert.transaction_count - 1
-                    or stored.revision != alert.revision
+                    stored_alert is None
+                    or stored_alert.status != "open"
+                    or stored_alert.transaction_count != alert.transaction_count - 1
+                    or stored_alert.revision != alert.revision
                 ):
                     raise ConcurrentUpdate("the alert changed since it was read")
         self.transactions[(tenant_id, tx.id)] = decided.model_copy(deep=True) if self.copies else decided
-        for update in buckets:
+        self.profiles[(tenant_id, tx.customer_id)] = (
+            changes.profile.version + 1,
+            pack_profile(changes.profile),
+        )
+        for update in changes.buckets:
             key = self._bucket_key(tenant_id, tx, update)
-            bucket = self.buckets.setdefault(key, Bucket(start=update.start))
-            self.series.setdefault(key[:5], {})[update.start] = bucket
-            bucket.count += 1
-            totals = bucket.totals.setdefault(update.currency, CurrencyTotals())
-            totals.count += 1
-            totals.sum += update.amount
-            if update.inbound:
-                totals.inbound += update.amount
-            if update.raise_max:
-                totals.max = update.amount
-            if update.add_counterparty:
-                bucket.counterparties = bucket.counterparties | {update.add_counterparty}
-        for marker in markers:
-            marker_key: MarkerKey = (tenant_id, tx.customer_id, marker.dimension, marker.key)
-            seen = self.markers.get(marker_key)
-            self.markers[marker_key] = Seen(
-                first=marker.first or (seen.first if seen else _never()),
-                last=marker.last or (seen.last if seen else _never()),
-                count=(seen.count if seen else 0) + 1,
+            self.buckets[key] = self.series.setdefault(key[:5], {})[update.start] = counted(
+                self.buckets.get(key), update
             )
+        for marker in changes.markers:
+            marker_key: MarkerKey = (tenant_id, tx.customer_id, marker.dimension, marker.key)
+            self.markers[marker_key] = marked(self.markers.get(marker_key), marker, tx.time)
         if alert is not None:
             self.alerts[(tenant_id, alert.id)] = alert
             if alert.transaction_count == 1:
@@ -275,10 +277,6 @@ class InMemoryTransactions:
     @staticmethod
     def _bucket_key(tenant_id: str, tx: Transaction, update: BucketUpdate) -> BucketKey:
         return (tenant_id, tx.customer_id, update.dimension, update.key, update.granularity, update.start)
-
-
-def _never() -> dt.datetime:
-    raise AssertionError("a new marker always sets its first and last time")
 
 
 @dataclass

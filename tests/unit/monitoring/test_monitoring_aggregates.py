@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from arbiter.adapters.dynamodb import keys
+from arbiter.adapters.dynamodb.profiles import unpack_profile
 from arbiter.adapters.dynamodb.transactions import DynamoTransactionStore, TransactionExists
 from arbiter.domain.entity import Entity
 from arbiter.domain.errors import ConcurrentUpdate
@@ -20,11 +21,17 @@ from arbiter.domain.monitored import MonitoredEntity
 from arbiter.domain.monitoring import (
     MAX_COUNTERPARTIES_PER_BUCKET,
     bucket_start,
+    changes_for,
     monitoring_context,
     reads_for,
-    updates_for,
 )
-from arbiter.domain.transactions import Counterparty, DecidedTransaction, MonitoringRuleSet, Transaction
+from arbiter.domain.transactions import (
+    Counterparty,
+    DecidedTransaction,
+    MonitoringRuleSet,
+    Transaction,
+    counterparty_key,
+)
 from tests.unit.transaction_fakes import InMemoryTransactions
 
 T0 = dt.datetime(2026, 12, 6, 10, 0, tzinfo=dt.UTC)
@@ -61,7 +68,7 @@ def tx(number: int | str, at: dt.datetime, amount: str = "100", **fields: Any) -
 def record(store: Any, tenant_id: str, transaction: Transaction) -> None:
     """Count `transaction` as the decision path does: read its history, then write what it changes."""
     history = store.history(tenant_id, transaction)
-    buckets, markers = updates_for(transaction, history)
+    changes = changes_for(transaction, history)
     decided = DecidedTransaction(
         tenant_id=tenant_id,
         transaction=transaction,
@@ -71,7 +78,7 @@ def record(store: Any, tenant_id: str, transaction: Transaction) -> None:
         rule_set=RULES,
         decided_at=T0,
     )
-    store.record(decided, buckets, markers, None, [])
+    store.record(decided, changes, None, [])
 
 
 def context(store: Any, tenant_id: str, probe: Transaction) -> dict[str, Any]:
@@ -248,7 +255,7 @@ def test_a_max_raised_since_it_was_read_cancels_the_whole_write(store, tenant_id
     stale = store.history(tenant_id, tx(2, T0, "300"))
     record(store, tenant_id, first)
     record(store, tenant_id, tx(3, T0, "500"))  # raises the max past what `stale` read
-    buckets, markers = updates_for(tx(2, T0, "300"), stale)
+    changes = changes_for(tx(2, T0, "300"), stale)
     decided = DecidedTransaction(
         tenant_id=tenant_id,
         transaction=tx(2, T0, "300"),
@@ -259,7 +266,7 @@ def test_a_max_raised_since_it_was_read_cancels_the_whole_write(store, tenant_id
         decided_at=T0,
     )
     with pytest.raises(ConcurrentUpdate):
-        store.record(decided, buckets, markers, None, [])
+        store.record(decided, changes, None, [])
     assert store.get(tenant_id, "tx-2") is None  # nothing of it was written
     assert context(store, tenant_id, tx("probe", T0))["window"]["1h"]["count"] == 2
 
@@ -336,24 +343,23 @@ def test_customers_and_tenants_do_not_share_history(store, tenant_id):
 
 def test_buckets_expire_after_their_longest_window(stack, tenant_id):
     store = DynamoTransactionStore(stack.client("dynamodb"), stack.physical_id("ArbiterTable"))
-    record(store, tenant_id, tx(1, T0))
-    item = stack.client("dynamodb").get_item(
-        TableName=stack.physical_id("ArbiterTable"),
-        Key={
-            "pk": {"S": keys.customer_pk(tenant_id, "cust-1")},
-            "sk": {"S": keys.bucket_sk("customer", "cust-1", "D", "2026-12-06")},
-        },
-    )["Item"]
+    party = Counterparty(account="DE89 3704", country="DE")
+    record(store, tenant_id, tx("old", T0 - dt.timedelta(days=120), counterparty=party))
+    record(store, tenant_id, tx(1, T0, counterparty=party))
+    client, table = stack.client("dynamodb"), stack.physical_id("ArbiterTable")
+    pk = keys.customer_pk(tenant_id, "cust-1")
+    # A party's daily bucket is an item of its own, deleted by the table's TTL after its longest window.
+    party_key = keys.bucket_sk("counterparty", counterparty_key(party) or "", "D", "2026-12-06")
+    item = client.get_item(TableName=table, Key={"pk": {"S": pk}, "sk": {"S": party_key}})["Item"]
     day_start = dt.datetime(2026, 12, 6, tzinfo=dt.UTC)
     assert int(item["expires_at"]["N"]) == int((day_start + dt.timedelta(days=100)).timestamp())
-    seen = stack.client("dynamodb").get_item(
-        TableName=stack.physical_id("ArbiterTable"),
-        Key={
-            "pk": {"S": keys.customer_pk(tenant_id, "cust-1")},
-            "sk": {"S": keys.seen_sk("customer", "cust-1")},
-        },
-    )["Item"]
-    assert "expires_at" not in seen  # first seen is for ever
+    # The customer's own buckets live in its profile, which drops them as the newest moves past their retention;
+    # the profile itself (first seen) is for ever.
+    profile = client.get_item(TableName=table, Key={"pk": {"S": pk}, "sk": {"S": keys.PROFILE_SK}})["Item"]
+    assert "expires_at" not in profile
+    kept = unpack_profile(profile["p"]["B"], int(profile["v"]["N"]))
+    assert list(kept.series["D"]) == ["2026-12-06"]
+    assert (kept.customer.first, kept.customer.count) == (T0 - dt.timedelta(days=120), 2)
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -33,15 +33,29 @@ T0 = dt.datetime(2026, 9, 1, tzinfo=dt.UTC)
 @pytest.mark.parametrize(
     ("paths", "needs"),
     [
-        ((), Needs((), (), ())),
-        (("tx.amount", "customer.days_since_last", "country.first_seen"), Needs((), (), ())),
-        (("window.24h.sum", "window.1h.count", "window.24h.max"), Needs(("1h", "24h"), (), ())),
-        (("window",), Needs(tuple(WINDOWS), (), ())),
-        (("window.2h.count",), Needs(tuple(WINDOWS), (), ())),  # a window this version does not know: all
-        (("counterparty.window.7d.count", "country.window.90d.sum"), Needs((), ("7d",), ("90d",))),
-        (("counterparty",), Needs((), PARTY_WINDOWS, ())),
-        (("country.window",), Needs((), (), PARTY_WINDOWS)),
-        (("counterparty.key", "counterparty.transactions"), Needs((), (), ())),
+        ((), Needs((), (), (), counterparty_seen=False)),
+        (
+            ("tx.amount", "customer.days_since_last", "country.first_seen"),
+            Needs((), (), (), counterparty_seen=False),
+        ),
+        (
+            ("window.24h.sum", "window.1h.count", "window.24h.max"),
+            Needs(("1h", "24h"), (), (), counterparty_seen=False),
+        ),
+        (("window",), Needs(tuple(WINDOWS), (), (), counterparty_seen=False)),
+        (
+            ("window.2h.count",),
+            Needs(tuple(WINDOWS), (), (), counterparty_seen=False),
+        ),  # a window this version does not know: all
+        (
+            ("counterparty.window.7d.count", "country.window.90d.sum"),
+            Needs((), ("7d",), ("90d",), counterparty_seen=False),
+        ),
+        (("counterparty",), Needs((), PARTY_WINDOWS, (), counterparty_seen=True)),
+        (("country.window",), Needs((), (), PARTY_WINDOWS, counterparty_seen=False)),
+        (("counterparty.key", "counterparty.transactions"), Needs((), (), (), counterparty_seen=True)),
+        (("counterparty.key", "counterparty.first_seen"), Needs((), (), (), counterparty_seen=True)),
+        (("counterparty.key",), Needs((), (), (), counterparty_seen=False)),
     ],
 )
 def test_the_windows_a_rule_s_paths_need(paths, needs):
@@ -60,11 +74,11 @@ def test_paths_known_only_when_a_rule_runs_need_everything():
     assert not jsonlogic.reads_computed_paths(literal)  # `var ""` inside `some` is the item, not the data
 
 
-def test_the_default_scenarios_read_only_some_windows_and_one_bucket_of_each_party():
+def test_the_default_scenarios_read_only_some_windows_and_keep_no_party_series():
     rules = compile_rule_set(default_scenarios())
     assert not rules.reads_computed_paths
     needs = needs_of(tuple(rules.variables))
-    assert needs == Needs(("1h", "24h", "7d", "90d"), (), ())
+    assert needs == Needs(("1h", "24h", "7d", "90d"), (), (), counterparty_seen=False)
     probe = Transaction(
         id="p",
         customer_id="c",
@@ -80,9 +94,7 @@ def test_the_default_scenarios_read_only_some_windows_and_one_bucket_of_each_par
         ("customer", "M"): 6,
         ("customer", "H"): 24,
         ("customer", "D"): 90,
-        ("counterparty", "D"): 1,  # the transaction's own bucket: its max is written conditionally
-        ("country", "D"): 1,
-    }
+    }  # no rule reads a counterparty's or a country's windows: those series are not kept at all
     context = monitoring_context(probe, History(), needs)
     assert list(context["window"]) == ["1h", "24h", "7d", "90d"]
     assert context["counterparty"]["window"] == {}

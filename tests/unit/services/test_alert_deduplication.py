@@ -12,6 +12,7 @@ import pytest
 from arbiter.domain.alert_history import AlertAction
 from arbiter.domain.errors import ConcurrentUpdate, Conflict, NotAllowed, NotFound
 from arbiter.domain.events import AlertClosed, AlertOpened, AlertUpdated, TransactionDecided
+from arbiter.domain.monitoring import changes_for
 from arbiter.domain.principal import Principal
 from arbiter.domain.transactions import NO_SCENARIO, Alert, Counterparty, Transaction, primary_scenario
 from arbiter.services.alerts import close_alert
@@ -130,8 +131,12 @@ def test_a_join_whose_alert_moved_is_refused_by_the_store(deps):
     stale = alert.joined("x", "review", "high", 50, NOW)
     fresh = decide_transaction(deps, KEY, tx(6))
     assert fresh.alert_id == decided[-1].alert_id
+    late = tx(30)
+    changes = changes_for(
+        late, deps.transactions.history("acme", late)
+    )  # the profile as it is: only the alert moved
     with pytest.raises(ConcurrentUpdate):
-        deps.transactions.record(fresh.model_copy(update={"transaction": tx(30)}), [], [], stale, [])
+        deps.transactions.record(fresh.model_copy(update={"transaction": late}), changes, stale, [])
 
 
 def test_a_joined_alert_keeps_the_worst_decision_and_severity_and_the_highest_score():

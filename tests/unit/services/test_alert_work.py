@@ -14,6 +14,7 @@ from arbiter.domain.entity import Entity
 from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput, NotAllowed, NotFound
 from arbiter.domain.events import AlertAssigned, AlertClosed, AlertEscalated, AlertNoted, AlertReportFiled
 from arbiter.domain.monitored import MonitoredEntity
+from arbiter.domain.monitoring import changes_for
 from arbiter.domain.principal import Principal
 from arbiter.services import alerts
 from arbiter.services.transactions import decide_transaction
@@ -188,8 +189,12 @@ def test_a_reviewers_change_and_a_joining_transaction_never_overwrite_each_other
     assert stored is not None
     assert (stored.assignee, stored.transaction_count) == ("rev-1", 2)
     stale = read.joined("cust-1-tx-99", "review", "high", 1.0, NOW)  # read before the assignment
+    late = tx(99)
+    changes = changes_for(
+        late, deps.transactions.history("acme", late)
+    )  # the profile as it is: only the alert moved
     with pytest.raises(ConcurrentUpdate):
-        deps.transactions.record(joined.model_copy(update={"transaction": tx(99)}), [], [], stale, [])
+        deps.transactions.record(joined.model_copy(update={"transaction": late}), changes, stale, [])
     with pytest.raises(ConcurrentUpdate):  # a reviewer's write over a revision that moved
         deps.transactions.update_alert(
             read.reviewed(assignee="rev-2"),

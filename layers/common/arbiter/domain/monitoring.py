@@ -11,6 +11,11 @@ decision), per currency: no currency is converted, `sum`, `avg` and `max` are th
 Dimensions: the customer (every window), and the customer with one counterparty or one counterparty country
 (daily buckets: 7, 30 and 90 days). Besides the buckets, a `Seen` marker per customer, counterparty and country
 keeps when it was first and last seen and how many transactions it had, for "first seen" and "days since last".
+
+A customer's own series, its `Seen` marker and its countries' markers are kept together as one `Profile`: one
+record read and written per decision. The counterparty's and the country's series and the counterparty's marker
+are kept apart, and only while the rule set reads them (`Needs`): a customer deals with more counterparties than
+one record should hold.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -32,6 +37,7 @@ __all__ = [
     "Bucket",
     "BucketRange",
     "BucketUpdate",
+    "Changes",
     "CurrencyTotals",
     "Dimension",
     "Granularity",
@@ -39,8 +45,14 @@ __all__ = [
     "MarkerUpdate",
     "MonthlyVolume",
     "Needs",
+    "Profile",
     "Seen",
+    "bucket_index",
+    "bucket_name",
     "bucket_start",
+    "changes_for",
+    "counted",
+    "marked",
     "monitoring_context",
     "monthly_volume",
     "needs_of",
@@ -90,6 +102,21 @@ def _index(at: dt.datetime, granularity: Granularity) -> int:
     return int(at.timestamp() // _SECONDS[granularity])
 
 
+def bucket_name(index: int, granularity: Granularity) -> str:
+    """The name of bucket number `index` (`bucket_index`'s inverse)."""
+    return _name_at(granularity, index)
+
+
+@functools.lru_cache(maxsize=8192)
+def bucket_index(name: str, granularity: Granularity) -> int:
+    """The number of the bucket named `name`: buckets of one granularity since 1970-01-01 (UTC)."""
+    day = dt.datetime(int(name[0:4]), int(name[5:7]), int(name[8:10]), tzinfo=dt.UTC)
+    at = day.replace(hour=int(name[11:13])) if granularity != "D" else day
+    if granularity == "M":
+        at = at.replace(minute=int(name[14:16]))
+    return _index(at, granularity)
+
+
 def _start_at(granularity: Granularity, index: int) -> dt.datetime:
     return _EPOCH + dt.timedelta(seconds=index * _SECONDS[granularity])
 
@@ -129,7 +156,7 @@ class BucketRange:
     size: int
 
 
-@dataclass
+@dataclass(slots=True)
 class CurrencyTotals:
     count: int = 0
     sum: Decimal = Decimal(0)
@@ -138,14 +165,17 @@ class CurrencyTotals:
     inbound: Decimal = Decimal(0)
 
 
-@dataclass
+@dataclass(slots=True)
 class Bucket:
-    """The transactions of one dimension in one bucket of time."""
+    """The transactions of one dimension in one bucket of time. Never changed once made (`counted` makes the next
+    one), so a store may keep the form it was read in (`row`) and write that again. Not frozen: a frozen
+    dataclass is made half as fast, and a decision unpacks its customer's every bucket (bench/monitoring)."""
 
     start: str
     count: int = 0
     totals: dict[str, CurrencyTotals] = field(default_factory=dict)
     counterparties: frozenset[str] = frozenset()
+    row: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -170,6 +200,8 @@ class History:
     #: The monthly processing limit of the terms the approval granted (underwriting), and their currency.
     monthly_limit: Decimal | None = None
     limit_currency: str | None = None
+    #: The customer's profile as read (the store writes the next version over it).
+    profile: Profile = field(default_factory=lambda: Profile())
 
 
 @dataclass(frozen=True)
@@ -182,6 +214,8 @@ class Needs:
     customer: tuple[str, ...] = tuple(WINDOWS)
     counterparty: tuple[str, ...] = PARTY_WINDOWS
     country: tuple[str, ...] = PARTY_WINDOWS
+    #: The counterparty's marker (`counterparty.first_seen`, `counterparty.transactions`) is read and kept.
+    counterparty_seen: bool = True
 
     def of(self, dimension: Dimension) -> tuple[str, ...]:
         return self.customer if dimension == "customer" else getattr(self, dimension)
@@ -196,10 +230,11 @@ def needs_of(paths: tuple[str, ...] | None) -> Needs:
 
     `window.24h.sum` needs the customer's 24h window; `window` alone (the whole object) or a window this version
     does not know needs all of them; `counterparty.window.7d.count` the counterparty's 7d; `counterparty` alone all
-    of the counterparty's."""
+    of the counterparty's and its marker; `counterparty.first_seen` or `.transactions` its marker."""
     if paths is None:
         return EVERYTHING
     wanted: dict[Dimension, set[str]] = {"customer": set(), "counterparty": set(), "country": set()}
+    counterparty_seen = False
     for path in paths:
         parts = path.split(".")
         if parts[0] == "window":
@@ -207,6 +242,10 @@ def needs_of(paths: tuple[str, ...] | None) -> Needs:
             rest, known = parts[1:], tuple(WINDOWS)
         elif parts[0] in ("counterparty", "country"):
             dimension = "counterparty" if parts[0] == "counterparty" else "country"
+            if dimension == "counterparty" and (
+                len(parts) == 1 or parts[1] in ("first_seen", "transactions")
+            ):
+                counterparty_seen = True
             if len(parts) > 1 and parts[1] != "window":
                 continue
             rest, known = parts[2:], PARTY_WINDOWS
@@ -217,6 +256,7 @@ def needs_of(paths: tuple[str, ...] | None) -> Needs:
         customer=tuple(n for n in WINDOWS if n in wanted["customer"]),
         counterparty=tuple(n for n in PARTY_WINDOWS if n in wanted["counterparty"]),
         country=tuple(n for n in PARTY_WINDOWS if n in wanted["country"]),
+        counterparty_seen=counterparty_seen,
     )
 
 
@@ -239,14 +279,19 @@ def _size(needs: Needs, dimension: Dimension, granularity: Granularity) -> int:
     return max((WINDOWS[n][1] for n in needs.of(dimension) if WINDOWS[n][0] == granularity), default=1)
 
 
+def _kept(tx: Transaction, needs: Needs) -> list[tuple[Dimension, str]]:
+    """The party series `tx` is counted in: those whose windows `needs` names (no rule reads the others)."""
+    return [(dimension, key) for dimension, key in _party_dimensions(tx) if needs.of(dimension)]
+
+
 def reads_for(tx: Transaction, needs: Needs = EVERYTHING) -> list[BucketRange]:
-    """The bucket ranges a decision on `tx` reads: one per granularity of the customer, one per party dimension,
-    each as long as the longest window `needs` names in it."""
+    """The bucket ranges a decision on `tx` reads: one per granularity of the customer (its profile's), one per
+    party dimension whose windows `needs` names, each as long as the longest window `needs` names in it."""
     ranges = []
     targets: list[tuple[Dimension, str, Granularity]] = [
         ("customer", tx.customer_id, granularity) for granularity in ("M", "H", "D")
     ]
-    targets += [(dimension, key, "D") for dimension, key in _party_dimensions(tx)]
+    targets += [(dimension, key, "D") for dimension, key in _kept(tx, needs)]
     for dimension, key, granularity in targets:
         size = _size(needs, dimension, granularity)
         starts = _starts(tx.time, granularity, size)
@@ -439,15 +484,18 @@ def _bucket_of(history: History, dimension: Dimension, granularity: Granularity,
     return history.buckets.get((dimension, granularity), {}).get(start)
 
 
-def updates_for(tx: Transaction, history: History) -> tuple[list[BucketUpdate], list[MarkerUpdate]]:
-    """What recording `tx` changes, given the history read for its decision."""
+def updates_for(
+    tx: Transaction, history: History, needs: Needs = EVERYTHING
+) -> tuple[list[BucketUpdate], list[MarkerUpdate]]:
+    """What recording `tx` changes, given the history read for its decision: the customer's buckets and marker, its
+    country's marker, and the party series and counterparty marker `needs` keeps."""
     party = counterparty_key(tx.counterparty)
     targets: list[tuple[Dimension, str, Granularity]] = [
         ("customer", tx.customer_id, "M"),
         ("customer", tx.customer_id, "H"),
         ("customer", tx.customer_id, "D"),
     ]
-    targets += [(dimension, key, "D") for dimension, key in _party_dimensions(tx)]
+    targets += [(dimension, key, "D") for dimension, key in _kept(tx, needs)]
     buckets = []
     for dimension, key, granularity in targets:
         index = _index(tx.time, granularity)
@@ -476,9 +524,110 @@ def updates_for(tx: Transaction, history: History) -> tuple[list[BucketUpdate], 
         )
     markers = [MarkerUpdate("customer", tx.customer_id, history.customer, *_moves(history.customer, tx.time))]
     for dimension, key in _party_dimensions(tx):
+        if dimension == "counterparty" and not needs.counterparty_seen:
+            continue
         seen = history.counterparty if dimension == "counterparty" else history.country
         markers.append(MarkerUpdate(dimension, key, seen, *_moves(seen, tx.time)))
     return buckets, markers
+
+
+def counted(bucket: Bucket | None, update: BucketUpdate) -> Bucket:
+    """A copy of `bucket` (or a new one) with the transaction of `update` counted in it."""
+    totals = {c: replace(t) for c, t in bucket.totals.items()} if bucket else {}
+    entry = totals.setdefault(update.currency, CurrencyTotals())
+    entry.count += 1
+    entry.sum += update.amount
+    if update.inbound:
+        entry.inbound += update.amount
+    if update.raise_max:
+        entry.max = update.amount
+    counterparties = bucket.counterparties if bucket else frozenset()
+    if update.add_counterparty:
+        counterparties = counterparties | {update.add_counterparty}
+    return Bucket(
+        start=update.start,
+        count=(bucket.count if bucket else 0) + 1,
+        totals=totals,
+        counterparties=counterparties,
+    )
+
+
+def marked(seen: Seen | None, update: MarkerUpdate, at: dt.datetime) -> Seen:
+    """`seen` (or a new marker) with one more transaction at `at`, its first/last time moved as `update` says."""
+    first = update.first or (seen.first if seen else at)
+    last = update.last or (seen.last if seen else at)
+    return Seen(first=first, last=last, count=(seen.count if seen else 0) + 1)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What recording a transaction writes: its customer's next profile (`version` still the one read), the party
+    buckets and the counterparty marker kept apart (only those `Needs` keeps)."""
+
+    profile: Profile
+    buckets: list[BucketUpdate]
+    markers: list[MarkerUpdate]
+
+
+def changes_for(tx: Transaction, history: History, needs: Needs = EVERYTHING) -> Changes:
+    """What recording `tx` writes, given the history read for its decision."""
+    buckets, markers = updates_for(tx, history, needs)
+    return Changes(
+        profile=history.profile.after(tx, buckets, markers),
+        buckets=[u for u in buckets if u.dimension != "customer"],
+        markers=[m for m in markers if m.dimension == "counterparty"],
+    )
+
+
+# ------------------------------------------------------------------------------------------------- profile
+@dataclass
+class Profile:
+    """A customer's own history as one record: its ten-minute, hourly and daily buckets (kept as long as
+    `BUCKET_RETENTION` after the newest), its marker and its counterparty countries' markers.
+
+    `version` is the one read (0: none stored yet): the store writes the next one only over it, so two decisions
+    on the same history cannot both be counted on it."""
+
+    version: int = 0
+    customer: Seen | None = None
+    countries: dict[str, Seen] = field(default_factory=dict)
+    series: dict[Granularity, dict[str, Bucket]] = field(default_factory=lambda: {"M": {}, "H": {}, "D": {}})
+
+    def read(self, tx: Transaction, history: History) -> None:
+        """Put into `history` what a decision on `tx` reads of the profile: the customer's buckets of the ranges
+        `reads_for` names, its marker, the country's. The buckets are the profile's own: read, never changed."""
+        for granularity in ("M", "H", "D"):
+            size = WINDOWS["90d"][1] if granularity == "D" else _size(EVERYTHING, "customer", granularity)
+            starts = _starts(tx.time, granularity, size)
+            first, last = starts[0], starts[-1]
+            history.buckets[("customer", granularity)] = {
+                start: bucket for start, bucket in self.series[granularity].items() if first <= start <= last
+            }
+        history.customer = self.customer
+        if tx.counterparty.country:
+            history.country = self.countries.get(tx.counterparty.country)
+
+    def after(self, tx: Transaction, buckets: list[BucketUpdate], markers: list[MarkerUpdate]) -> Profile:
+        """The profile with `tx` counted (the customer's bucket updates and its and its country's markers); the
+        buckets older than their retention before the newest dropped. This one is left as it was."""
+        series = {granularity: dict(found) for granularity, found in self.series.items()}
+        for update in buckets:
+            if update.dimension == "customer":
+                found = series[update.granularity]
+                found[update.start] = counted(found.get(update.start), update)
+        customer, countries = self.customer, self.countries
+        for marker in markers:
+            if marker.dimension == "customer":
+                customer = marked(customer, marker, tx.time)
+            elif marker.dimension == "country":
+                countries = {**countries, marker.key: marked(countries.get(marker.key), marker, tx.time)}
+        if self.customer is None or tx.time >= self.customer.last:  # the newest: what is too old goes
+            for granularity, found in series.items():
+                keep = BUCKET_RETENTION[granularity] // _STEP[granularity]
+                oldest = _name_at(granularity, _index(tx.time, granularity) - keep)
+                for start in [s for s in found if s < oldest]:
+                    del found[start]
+        return Profile(version=self.version, customer=customer, countries=countries, series=series)
 
 
 def _moves(seen: Seen | None, at: dt.datetime) -> tuple[dt.datetime | None, dt.datetime | None]:

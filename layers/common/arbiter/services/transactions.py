@@ -23,15 +23,14 @@ from aws_lambda_powertools import Logger
 from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound
 from arbiter.domain.events import AlertedHit, AlertOpened, AlertUpdated, ArbiterEvent, TransactionDecided
 from arbiter.domain.monitoring import (
-    BucketUpdate,
+    Changes,
     History,
-    MarkerUpdate,
     MonthlyVolume,
     Needs,
+    changes_for,
     monitoring_context,
     monthly_volume,
     needs_of,
-    updates_for,
 )
 from arbiter.domain.principal import Principal
 from arbiter.domain.transactions import (
@@ -71,8 +70,12 @@ MONITORING_RULE_SET_ID = "transaction-monitoring"
 DEFAULT_SCENARIOS_ACTOR = "arbiter"
 #: A transaction may be a few minutes ahead of the server's clock, not more.
 CLOCK_SKEW = dt.timedelta(minutes=5)
-#: Decisions taken again when the customer's history moved under one (another transaction of the same customer).
-MAX_ATTEMPTS = 5
+#: Decisions taken again when the customer's history moved under one (another transaction of the same customer
+#: recorded since it was read: its profile is written only over the version read). Batches never race (one
+#: customer's messages come one at a time); synchronous calls of one customer at once each win in turn.
+MAX_ATTEMPTS = 10
+#: The longest wait between two attempts (waits double from 10 ms, each a random part of it).
+MAX_BACKOFF = 0.25
 _SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 
 
@@ -83,7 +86,8 @@ class TransactionStore(Protocol):
         """The decided transaction, or None (also for another tenant's)."""
 
     def history(self, tenant_id: str, tx: Transaction, needs: Needs) -> History:
-        """The buckets and markers a decision on `tx` reads (`reads_for(tx, needs)`)."""
+        """What a decision on `tx` reads: the customer's profile, the party buckets and marker `needs` keeps
+        (`reads_for(tx, needs)`), the onboarding record."""
 
     def open_alert(self, tenant_id: str, customer_id: str, scenario: str) -> Alert | None:
         """The customer's open alert for `scenario`, or None."""
@@ -92,15 +96,11 @@ class TransactionStore(Protocol):
         """The alert, or None (also for another tenant's)."""
 
     def record(
-        self,
-        decided: DecidedTransaction,
-        buckets: list[BucketUpdate],
-        markers: list[MarkerUpdate],
-        alert: Alert | None,
-        events: list[ArbiterEvent],
+        self, decided: DecidedTransaction, changes: Changes, alert: Alert | None, events: list[ArbiterEvent]
     ) -> None:
-        """All of it or nothing: ConcurrentUpdate when the history moved since it was read, its subclass
-        `TransactionExists` (adapters) when the id is already recorded.
+        """All of it or nothing: ConcurrentUpdate when the history moved since it was read (the profile is no
+        longer the version read, a party bucket's max or the marker moved), its subclass `TransactionExists`
+        (adapters) when the id is already recorded.
 
         An alert with one transaction is opened: ConcurrentUpdate when the customer already has one open for its
         scenario. An alert with more is written over the open one: ConcurrentUpdate unless that one still has one
@@ -313,8 +313,7 @@ def _decide(
         alert = _alert_for(deps, decided, _severity(evaluation.hits), primary_scenario(evaluation.hits))
         decided = decided.model_copy(update={"alert_id": alert.id})
         events = _alert_events(alert, decided)
-    buckets, markers = updates_for(tx, history)
-    deps.transactions.record(decided, buckets, markers, alert, events)
+    deps.transactions.record(decided, changes_for(tx, history, needs), alert, events)
     volume = monthly_volume(tx, history)
     if volume is not None and volume.crossed:
         _review_volume(deps, tenant_id, tx, volume)
@@ -359,8 +358,9 @@ def decide_transaction(
         raise InvalidInput("time is in the future", path="time")
     for attempt in range(MAX_ATTEMPTS):
         if attempt:  # lost to another transaction of the customer: wait a little, a random while, so that
-            # transactions arriving together do not collide again in step (up to 10, 20, 40, 80 ms)
-            time.sleep(random.uniform(0, 0.005 * 2**attempt))  # noqa: S311 - spreads retries, no secret
+            # transactions arriving together do not collide again in step (up to 10, 20, 40 ms... 250 ms)
+            wait = min(MAX_BACKOFF, 0.005 * 2**attempt)
+            time.sleep(random.uniform(0, wait))  # noqa: S311 - spreads retries, no secret
         rule_set = pin_monitoring_rule_set(deps, tenant_id)
         try:
             return _decide(deps, tenant_id, tx, rule_set, batch_id)

@@ -28,10 +28,11 @@ r"""The table's key layout, in one place. Every key of tenant data starts with t
 | transaction (its decision; the idempotency marker of its id) | `TENANT#{t}#TX#{id}` | `TX` |
 | transaction batch (as accepted) | `TENANT#{t}#BATCH#{batch}` | `BATCH` |
 | a batch's repeat or failure (one per transaction id) | `TENANT#{t}#BATCH#{batch}` | `TX#{transaction id}` |
-| customer's transaction bucket (expires) | `TENANT#{t}#CUSTOMER#{customer}` | `B#C#{M\|H\|D}#{bucket start}` |
+| customer's monitoring profile (its buckets, its and its countries' first/last seen) | `TENANT#{t}#CUSTOMER#{customer}` | `PROFILE` |
+| customer's transaction bucket (before profiles; expires) | `TENANT#{t}#CUSTOMER#{customer}` | `B#C#{M\|H\|D}#{bucket start}` |
 | customer + counterparty daily bucket (expires) | `TENANT#{t}#CUSTOMER#{customer}` | `B#P#{counterparty key}#D#{day}` |
 | customer + counterparty country daily bucket (expires) | `TENANT#{t}#CUSTOMER#{customer}` | `B#K#{country}#D#{day}` |
-| first/last seen: customer, counterparty, country | `TENANT#{t}#CUSTOMER#{customer}` | `SEEN#C`, `SEEN#P#{key}`, `SEEN#K#{country}` |
+| first/last seen: counterparty (customer and country before profiles) | `TENANT#{t}#CUSTOMER#{customer}` | `SEEN#P#{key}` (`SEEN#C`, `SEEN#K#{country}`) |
 | alert | `TENANT#{t}#ALERT#{id}` | `ALERT` |
 | a transaction on an alert (the one that opened it, and each that joined it) | `TENANT#{t}#ALERT#{id}` | `TX#{transaction id}` |
 | customer's open alert of a scenario (its id; the dedup marker) | `TENANT#{t}#CUSTOMER#{customer}` | `OPEN_ALERT#{scenario}` |
@@ -99,6 +100,7 @@ BATCH_ENTRY_PREFIX = "TX#"
 ALERT_SK = "ALERT"
 BACKTEST_JOB_SK = "BACKTEST"
 BUCKET_PREFIX = "B#"
+PROFILE_SK = "PROFILE"
 SEEN_PREFIX = "SEEN#"
 #: The sort key letter of each monitoring dimension (buckets and markers).
 DIMENSION_CODES = {"customer": "C", "counterparty": "P", "country": "K"}

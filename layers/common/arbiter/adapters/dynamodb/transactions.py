@@ -1,12 +1,14 @@
 """Decided transactions, their customers' history buckets and the alerts they open, in DynamoDB.
 
-Reading a customer's history is a bounded number of requests whatever its length: one Query per bucket range
-(`arbiter.domain.monitoring.reads_for`: at most 90 items each) and one BatchGetItem of the markers. Recording a
-transaction is one transaction: the transaction item (conditional on its id being new: the idempotency marker),
-every bucket and marker it counts in, and the alert (opened, or the customer's open alert of the same scenario that
-it joins: `_alert_writes`) with its outbox events. A repeated id cancels all of it, so
-nothing is ever counted twice; a bucket's max or a marker's first/last time that moved since it was read cancels
-it too (`ConcurrentUpdate`), and the decision is taken again on what is there now.
+Reading a customer's history is a bounded number of requests whatever its length: one BatchGetItem of its profile
+(`arbiter.domain.monitoring.Profile`: its own buckets and markers, one item), its onboarding record and the
+counterparty's marker, and one Query per party range the rule set reads (`reads_for`: at most 90 items each).
+Recording a transaction is one transaction: the transaction item (conditional on its id being new: the idempotency
+marker), the profile's next version (conditional on the version read), the party buckets and marker it counts in,
+and the alert (opened, or the customer's open alert of the same scenario that it joins: `_alert_writes`) with its
+outbox events. A repeated id cancels all of it, so nothing is ever counted twice; a profile written since it was
+read, or a party bucket's max or marker's first/last time that moved, cancels it too (`ConcurrentUpdate`), and the
+decision is taken again on what is there now.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from arbiter.adapters.dynamodb import keys
+from arbiter.adapters.dynamodb.profiles import pack_profile, unpack_profile
 from arbiter.domain.alert_history import AlertAction, AlertFilters
 from arbiter.domain.errors import ConcurrentUpdate, InvalidInput
 from arbiter.domain.events import ArbiterEvent
@@ -30,11 +33,13 @@ from arbiter.domain.monitoring import (
     Bucket,
     BucketRange,
     BucketUpdate,
+    Changes,
     CurrencyTotals,
     Dimension,
     History,
     MarkerUpdate,
     Needs,
+    Profile,
     Seen,
     reads_for,
 )
@@ -187,48 +192,72 @@ class DynamoTransactionStore:
         return self.get_alert(tenant_id, _values(response["Item"])["alert_id"])
 
     def history(self, tenant_id: str, tx: Transaction, needs: Needs = EVERYTHING) -> History:
-        """The buckets and markers a decision on `tx` reads (`reads_for`), before `tx` is counted."""
+        """What a decision on `tx` reads, before `tx` is counted: the customer's profile, its onboarding record and
+        the counterparty's marker in one BatchGetItem, and one Query per party range `needs` keeps (`reads_for`)."""
         pk = keys.customer_pk(tenant_id, tx.customer_id)
         history = History()
         for wanted in reads_for(tx, needs):
-            history.buckets[(wanted.dimension, wanted.granularity)] = self._buckets(pk, wanted)
-        markers = {"customer": keys.seen_sk("customer", tx.customer_id)}
+            if wanted.dimension != "customer":
+                history.buckets[(wanted.dimension, wanted.granularity)] = self._buckets(pk, wanted)
         party = counterparty_key(tx.counterparty)
-        if party:
-            markers["counterparty"] = keys.seen_sk("counterparty", party)
-        if tx.counterparty.country:
-            markers["country"] = keys.seen_sk("country", tx.counterparty.country)
-        # The customer's onboarding record (risk level) comes in the same request as the markers.
+        marker = keys.seen_sk("counterparty", party) if party and needs.counterparty_seen else None
         monitored = (keys.monitored_pk(tenant_id), tx.customer_id)
-        read = [(pk, sk) for sk in markers.values()] + [monitored]
-        response = self._client.batch_get_item(
-            RequestItems={
-                self._table: {
-                    "Keys": [_item({"pk": p, "sk": s}) for p, s in read],
-                    "ConsistentRead": True,
-                }
-            }
+        read = [(pk, keys.PROFILE_SK), monitored] + ([(pk, marker)] if marker else [])
+        by_key = self._get_many(read)
+        profile = by_key.get((pk, keys.PROFILE_SK))
+        history.profile = (
+            unpack_profile(profile["p"].value, int(profile["v"]))
+            if profile is not None
+            else self._profile_before_profiles(pk, tx)
         )
-        items = response["Responses"].get(self._table, [])
-        # Four small keys are far below BatchGetItem's limits; unprocessed keys are read one by one.
-        for key in response.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", []):
-            item = self._client.get_item(TableName=self._table, Key=key, ConsistentRead=True).get("Item")
-            if item:
-                items.append(item)
-        by_key = {(v["pk"], v["sk"]): v for v in map(_values, items)}
-        found = {sk: by_key[(pk, sk)] for sk in markers.values() if (pk, sk) in by_key}
+        history.profile.read(tx, history)
         if monitored in by_key:  # the record as the case store writes it with the approval
             onboarded = json.loads(by_key[monitored]["data"])
             history.risk_level = onboarded.get("risk_level")
             if onboarded.get("monthly_limit") is not None and onboarded.get("limit_currency"):
                 history.monthly_limit = Decimal(str(onboarded["monthly_limit"]))
                 history.limit_currency = onboarded["limit_currency"]
-        history.customer = _seen(found.get(markers["customer"]))
-        if "counterparty" in markers:
-            history.counterparty = _seen(found.get(markers["counterparty"]))
-        if "country" in markers:
-            history.country = _seen(found.get(markers["country"]))
+        if marker is not None:
+            history.counterparty = _seen(by_key.get((pk, marker)))
         return history
+
+    def _get_many(self, read: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        """A few small items by key, consistently, in one BatchGetItem (unprocessed keys one by one)."""
+        response = self._client.batch_get_item(
+            RequestItems={
+                self._table: {"Keys": [_item({"pk": p, "sk": s}) for p, s in read], "ConsistentRead": True}
+            }
+        )
+        items = response["Responses"].get(self._table, [])
+        for key in response.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", []):
+            item = self._client.get_item(TableName=self._table, Key=key, ConsistentRead=True).get("Item")
+            if item:
+                items.append(item)
+        return {(v["pk"], v["sk"]): v for v in map(_values, items)}
+
+    def _profile_before_profiles(self, pk: str, tx: Transaction) -> Profile:
+        """A customer without a profile: a new one, or, when the customer was counted before profiles were kept,
+        one made from its buckets and markers of then (read once: the decision writes the profile)."""
+        profile = Profile()
+        customer = self._client.get_item(
+            TableName=self._table,
+            Key=_item({"pk": pk, "sk": keys.seen_sk("customer", tx.customer_id)}),
+            ConsistentRead=True,
+        ).get("Item")
+        if customer is None:
+            return profile
+        profile.customer = _seen(_values(customer))
+        for granularity in ("M", "H", "D"):
+            prefix = keys.bucket_sk("customer", tx.customer_id, granularity, "")
+            for values in map(_values, self._query_prefix(pk, prefix, limit=None)):
+                start = values["sk"][len(prefix) :]
+                profile.series[granularity][start] = _bucket(start, values)
+        country_prefix = keys.seen_sk("country", "")
+        for values in map(_values, self._query_prefix(pk, country_prefix, limit=None)):
+            seen = _seen(values)
+            if seen is not None:
+                profile.countries[values["sk"][len(country_prefix) :]] = seen
+        return profile
 
     def _buckets(self, pk: str, wanted: BucketRange) -> dict[str, Bucket]:
         first = keys.bucket_sk(wanted.dimension, wanted.key, wanted.granularity, wanted.first)
@@ -251,16 +280,13 @@ class DynamoTransactionStore:
 
     # ------------------------------------------------------------------------------------------ writes
     def record(
-        self,
-        decided: DecidedTransaction,
-        buckets: list[BucketUpdate],
-        markers: list[MarkerUpdate],
-        alert: Alert | None,
-        events: list[ArbiterEvent],
+        self, decided: DecidedTransaction, changes: Changes, alert: Alert | None, events: list[ArbiterEvent]
     ) -> None:
-        """The transaction, what it counts and what it opens, in one transaction.
+        """The transaction, its customer's next profile, the party buckets and marker it counts in and what it
+        opens, in one transaction.
 
-        TransactionExists when the id is already recorded; ConcurrentUpdate when a bucket or marker moved."""
+        TransactionExists when the id is already recorded; ConcurrentUpdate when the profile is no longer the
+        version read, or a party bucket or marker moved."""
         tenant_id, tx = decided.tenant_id, decided.transaction
         operations: list[dict[str, Any]] = [
             {
@@ -285,8 +311,9 @@ class DynamoTransactionStore:
             }
         ]
         pk = keys.customer_pk(tenant_id, tx.customer_id)
-        operations += [self._count(pk, update) for update in buckets]
-        operations += [self._mark(pk, update) for update in markers]
+        operations.append(self._profile_write(pk, changes.profile))
+        operations += [self._count(pk, update) for update in changes.buckets]
+        operations += [self._mark(pk, update) for update in changes.markers]
         if alert is not None:
             operations += self._alert_writes(alert, tx.id)
             operations += self._outbox(alert, events)
@@ -304,6 +331,22 @@ class DynamoTransactionStore:
                 f"the history of customer {tx.customer_id} changed while transaction {tx.id} was decided",
                 transaction_id=tx.id,
             ) from exc
+
+    def _profile_write(self, pk: str, profile: Profile) -> dict[str, Any]:
+        """The next version of the profile, only over the version read (or only if there was none)."""
+        operation: dict[str, Any] = {
+            "TableName": self._table,
+            "Item": _item(
+                {"pk": pk, "sk": keys.PROFILE_SK, "v": profile.version + 1, "p": pack_profile(profile)}
+            ),
+        }
+        if profile.version:
+            operation["ConditionExpression"] = "#v = :v"
+            operation["ExpressionAttributeNames"] = {"#v": "v"}
+            operation["ExpressionAttributeValues"] = _item({":v": profile.version})
+        else:
+            operation["ConditionExpression"] = "attribute_not_exists(pk)"
+        return {"Put": operation}
 
     def _count(self, pk: str, update: BucketUpdate) -> dict[str, Any]:
         names = {"#n": "n", "#nc": f"n_{update.currency}", "#s": f"s_{update.currency}", "#e": "expires_at"}
@@ -528,8 +571,9 @@ class DynamoTransactionStore:
         return self.get_many(tenant_id, ids[:limit])
 
     def customer_now(self, tenant_id: str, customer_id: str, before: dt.datetime) -> CustomerNow:
-        """The customer's markers (one Query of its `SEEN#` items), its monitored record's risk level, and its
-        newest transaction before `before` (ByEntity, one item)."""
+        """The customer's markers (its profile's, and one Query of its `SEEN#` items: the counterparties', and
+        those of before profiles), its monitored record's risk level, and its newest transaction before `before`
+        (ByEntity, one item)."""
         pk = keys.customer_pk(tenant_id, customer_id)
         found = CustomerNow()
         codes = {code: cast(Dimension, dimension) for dimension, code in keys.DIMENSION_CODES.items()}
@@ -538,6 +582,12 @@ class DynamoTransactionStore:
             seen = _seen(values)
             if seen is not None and code in codes:
                 found.markers[(codes[code], key or customer_id)] = seen
+        item = self._get_many([(pk, keys.PROFILE_SK)]).get((pk, keys.PROFILE_SK))
+        if item is not None:  # newer than the customer's and countries' `SEEN#` items of before profiles
+            profile = unpack_profile(item["p"].value, int(item["v"]))
+            if profile.customer is not None:
+                found.markers[("customer", customer_id)] = profile.customer
+            found.markers.update({("country", code): seen for code, seen in profile.countries.items()})
         monitored = self._client.get_item(
             TableName=self._table, Key=_item({"pk": keys.monitored_pk(tenant_id), "sk": customer_id})
         ).get("Item")

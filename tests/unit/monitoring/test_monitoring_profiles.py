@@ -1,0 +1,160 @@
+"""A customer's profile: packed and unpacked as it was, buckets dropped past their retention, the profile read left
+as it was, and a customer counted before profiles existed keeping its history (DynamoDB adapter on the local
+stack's moto)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from decimal import Decimal
+from typing import Any
+
+from arbiter.adapters.dynamodb import keys
+from arbiter.adapters.dynamodb.profiles import pack_profile, unpack_profile
+from arbiter.adapters.dynamodb.transactions import DynamoTransactionStore
+from arbiter.domain.monitoring import (
+    Bucket,
+    CurrencyTotals,
+    History,
+    Profile,
+    Seen,
+    bucket_start,
+    changes_for,
+    monitoring_context,
+)
+from arbiter.domain.transactions import Counterparty, DecidedTransaction, MonitoringRuleSet, Transaction
+
+T0 = dt.datetime(2026, 12, 6, 10, 7, 3, 250_000, tzinfo=dt.UTC)
+
+
+def tx(number: int | str, at: dt.datetime, amount: str = "100", **fields: Any) -> Transaction:
+    values: dict[str, Any] = {
+        "id": f"tx-{number}",
+        "customer_id": "cust-1",
+        "amount": Decimal(amount),
+        "currency": "EUR",
+        "direction": "outbound",
+        "type": "transfer",
+        "time": at,
+        **fields,
+    }
+    return Transaction(**values)
+
+
+def counted(profile: Profile, transaction: Transaction) -> Profile:
+    history = History(profile=profile)
+    profile.read(transaction, history)
+    return changes_for(transaction, history).profile
+
+
+def test_a_profile_unpacks_as_it_was_packed():
+    profile = Profile(
+        version=7,
+        customer=Seen(first=T0 - dt.timedelta(days=400), last=T0, count=12),
+        countries={"FR": Seen(first=T0 - dt.timedelta(days=3), last=T0, count=2)},
+    )
+    profile.series["D"]["2026-12-06"] = Bucket(
+        "2026-12-06",
+        3,
+        {
+            "EUR": CurrencyTotals(2, Decimal("1000.10"), Decimal("999.99"), Decimal("0.11")),
+            "USD": CurrencyTotals(1, Decimal("0.000001"), None, Decimal(0)),
+        },
+        frozenset({"3f1c0a", "77aa01"}),
+    )
+    profile.series["M"]["2026-12-06T10:00"] = Bucket(
+        "2026-12-06T10:00", 1, {"EUR": CurrencyTotals(1, Decimal(5))}
+    )
+    back = unpack_profile(pack_profile(profile), 7)
+    assert back == profile  # every bucket, total (a max never set stays None), marker to the microsecond
+    assert unpack_profile(pack_profile(back), 7) == profile  # an unchanged bucket is written back as read
+
+
+def test_counting_makes_a_new_profile_and_leaves_the_one_read_as_it_was():
+    first = counted(Profile(), tx(1, T0, "40", counterparty=Counterparty(account="A", country="FR")))
+    packed = pack_profile(first)
+    second = counted(unpack_profile(packed, 1), tx(2, T0 + dt.timedelta(minutes=1), "60"))
+    assert pack_profile(unpack_profile(packed, 1)) == packed
+    day = second.series["D"][bucket_start(T0, "D")]
+    assert (day.count, day.totals["EUR"].sum, day.totals["EUR"].max) == (2, Decimal(100), Decimal(60))
+    assert second.customer is not None
+    assert second.customer.count == 2
+    assert second.countries["FR"].count == 1
+    assert first.series["D"][bucket_start(T0, "D")].count == 1
+
+
+def test_buckets_go_when_the_newest_is_past_their_retention_and_a_late_one_drops_nothing():
+    profile = Profile()
+    for days in (120, 99, 5):
+        profile = counted(profile, tx(f"d{days}", T0 - dt.timedelta(days=days)))
+    profile = counted(profile, tx("now", T0))
+    days_kept = sorted(profile.series["D"])
+    assert days_kept == ["2026-08-29", "2026-12-01", "2026-12-06"]  # 120 days back went, 99 is within 100
+    assert list(profile.series["M"]) == [bucket_start(T0, "M")]  # ten-minute buckets: two days
+    late = counted(profile, tx("late", T0 - dt.timedelta(days=150)))
+    assert len(late.series["D"]) == 4  # a late transaction lands and drops nothing
+    context = monitoring_context(tx("probe", T0), _history(late, tx("probe", T0)))
+    assert context["window"]["90d"]["count"] == 2  # 5 days ago and today
+    assert context["customer"]["transactions"] == 5
+
+
+def _history(profile: Profile, probe: Transaction) -> History:
+    history = History(profile=profile)
+    profile.read(probe, history)
+    return history
+
+
+def test_a_customer_counted_before_profiles_keeps_its_history(stack):
+    client, table = stack.client("dynamodb"), stack.physical_id("ArbiterTable")
+    store = DynamoTransactionStore(client, table)
+    tenant_id = f"t-{secrets.token_hex(5)}"
+    pk = keys.customer_pk(tenant_id, "cust-1")
+    earlier = T0 - dt.timedelta(days=2)
+    legacy = [  # as the store wrote them before profiles: a daily bucket, the customer's and a country's marker
+        {
+            "sk": {"S": keys.bucket_sk("customer", "cust-1", "D", bucket_start(earlier, "D"))},
+            "n": {"N": "2"},
+            "n_EUR": {"N": "2"},
+            "s_EUR": {"N": "700.5"},
+            "x_EUR": {"N": "500"},
+            "i_EUR": {"N": "200.5"},
+            "cp": {"SS": ["3f1c0a"]},
+        },
+        {
+            "sk": {"S": keys.seen_sk("customer", "cust-1")},
+            "first": {"S": keys.timestamp(earlier)},
+            "n": {"N": "2"},
+        },
+        {
+            "sk": {"S": keys.seen_sk("country", "IR")},
+            "first": {"S": keys.timestamp(earlier)},
+            "n": {"N": "2"},
+        },
+    ]
+    for item in legacy:
+        item["last"] = item.get("first", {"S": keys.timestamp(earlier)})
+        client.put_item(TableName=table, Item={"pk": {"S": pk}, **item})
+    probe = tx(1, T0, counterparty=Counterparty(name="Northwind", country="IR"))
+    history = store.history(tenant_id, probe)
+    context = monitoring_context(probe, history)
+    assert context["window"]["7d"] == {**context["window"]["7d"], "count": 2, "sum": 700.5, "max": 500.0}
+    assert context["window"]["7d"]["counterparties"] == 1
+    assert (context["customer"]["transactions"], context["country"]["first_seen"]) == (2, False)
+    decided = DecidedTransaction(
+        tenant_id=tenant_id,
+        transaction=probe,
+        decision="allow",
+        score=0,
+        level="low",
+        rule_set=MonitoringRuleSet(id="transaction-monitoring", version=1),
+        decided_at=T0,
+    )
+    store.record(decided, changes_for(probe, history), None, [])
+    item = client.get_item(TableName=table, Key={"pk": {"S": pk}, "sk": {"S": keys.PROFILE_SK}})["Item"]
+    profile = unpack_profile(item["p"]["B"], int(item["v"]["N"]))
+    assert profile.customer is not None
+    assert profile.customer.count == 3
+    assert profile.countries["IR"].count == 3
+    assert profile.series["D"][bucket_start(earlier, "D")].totals["EUR"].sum == Decimal("700.5")
+    after = monitoring_context(tx(2, T0), store.history(tenant_id, tx(2, T0)))
+    assert after["window"]["7d"]["count"] == 3
