@@ -290,12 +290,20 @@ def main(argv: list[str]) -> int:
         sync_latencies: list[float] = []
         sync_noop_latencies: list[float] = []
         sync_wrong: list[str] = []
+        throttled = 0
         for number, payload in enumerate(sync_payloads):
             real = number % 2 == 0
             stack.runtime.invoke = invoke if real else noop_api  # type: ignore[method-assign]
             try:
-                at = time.perf_counter()
-                response = api.post("/v1/transactions", json=api_shape(payload))
+                while True:
+                    at = time.perf_counter()
+                    response = api.post("/v1/transactions", json=api_shape(payload))
+                    if response.status_code != 429:
+                        break
+                    # The key's usage plan throttled it (a no-op answers faster than its rate): its policy, not the
+                    # endpoint's latency. Sent again once the bucket has refilled; not timed.
+                    throttled += 1
+                    time.sleep(0.5)
                 (sync_latencies if real else sync_noop_latencies).append(time.perf_counter() - at)
             finally:
                 stack.runtime.invoke = invoke  # type: ignore[method-assign]
@@ -322,7 +330,8 @@ def main(argv: list[str]) -> int:
         print(f"  sent → handled, per transaction:   {percentiles(noop_latencies)}")
         print(
             f"synchronous: {len(sync_latencies):,} decided one at a time, {len(sync_wrong)} not as expected; "
-            f"{len(sync_noop_latencies):,} no-op requests alternating with them"
+            f"{len(sync_noop_latencies):,} no-op requests alternating with them "
+            f"({throttled} throttled by the key's usage plan and sent again, not timed)"
         )
         print(f"  POST /v1/transactions, decided:  {percentiles(sync_latencies, 'ms')}")
         print(f"  the same request, no-op handler: {percentiles(sync_noop_latencies, 'ms')}")

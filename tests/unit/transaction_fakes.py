@@ -1,6 +1,7 @@
-"""An in-memory transaction store with the DynamoDB adapter's rules: an id is recorded once, all or nothing; a
-profile is written only over the version read, a party bucket's max and a marker's first/last time must not have
-moved since they were read; a read returns only the buckets of the ranges `reads_for` names."""
+"""An in-memory transaction store with the DynamoDB adapter's rules: an id is recorded once; a profile is written
+only over the version read, a party bucket's max and a marker's first/last time must not have moved since they were
+read; all or nothing, except a transaction that opens no alert and counts only in its profile, stored first and
+counted second (`UncountedTransaction` between); a read returns only the buckets of the ranges `reads_for` names."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from typing import Any
 
 from arbiter.adapters.dynamodb.profiles import pack_profile, unpack_profile
 from arbiter.domain.alert_history import AlertAction, AlertFilters
-from arbiter.domain.errors import ConcurrentUpdate, InvalidInput, TransientError
+from arbiter.domain.errors import ConcurrentUpdate, InvalidInput, TransientError, UncountedTransaction
 from arbiter.domain.events import ArbiterEvent
 from arbiter.domain.monitored import MonitoredEntity
 from arbiter.domain.monitoring import (
     EVERYTHING,
+    RECENT,
     Bucket,
     BucketUpdate,
     Changes,
@@ -67,6 +69,8 @@ class InMemoryTransactions:
     )
     #: The counterparties' markers (the profiles hold the customers' and their countries').
     markers: dict[MarkerKey, Seen] = field(default_factory=dict)
+    #: (tenant, transaction) -> the profile version it was decided on, when stored in two writes (the `pv`).
+    claimed_on: dict[tuple[str, str], int] = field(default_factory=dict)
     #: (tenant, customer) -> (version, the packed profile), as the adapter's `PROFILE` item.
     profiles: dict[tuple[str, str], tuple[int, bytes]] = field(default_factory=dict)
     alerts: dict[tuple[str, str], Alert] = field(default_factory=dict)
@@ -226,7 +230,16 @@ class InMemoryTransactions:
         if (tenant_id, tx.id) in self.transactions:
             raise AlreadyRecorded(f"transaction {tx.id} is already recorded")
         stored = self.profiles.get((tenant_id, tx.customer_id))
-        if (stored[0] if stored else 0) != changes.profile.version:
+        moved = (stored[0] if stored else 0) != changes.profile.version
+        if alert is None and not changes.buckets and not changes.markers:
+            # The adapter's two writes: the transaction (with the version it was decided on), then the profile.
+            self.transactions[(tenant_id, tx.id)] = decided.model_copy(deep=True) if self.copies else decided
+            self.claimed_on[(tenant_id, tx.id)] = changes.profile.version
+            if moved:
+                raise UncountedTransaction("the profile was written since it was read")
+            self.count(decided, changes)
+            return
+        if moved:
             raise ConcurrentUpdate("the profile was written since it was read")
         for update in changes.buckets:
             found = self.buckets.get(self._bucket_key(tenant_id, tx, update))
@@ -273,6 +286,27 @@ class InMemoryTransactions:
                 self.open_alerts[(tenant_id, alert.customer_id, alert.scenario or "")] = alert.id
             self.alert_transactions_of.setdefault((tenant_id, alert.id), []).append(tx.id)
             self.events += events
+
+    def count(self, decided: DecidedTransaction, changes: Changes) -> None:
+        tenant_id, tx = decided.tenant_id, decided.transaction
+        stored = self.profiles.get((tenant_id, tx.customer_id))
+        if (stored[0] if stored else 0) != changes.profile.version:
+            raise ConcurrentUpdate("the profile was written since it was read")
+        self.profiles[(tenant_id, tx.customer_id)] = (
+            changes.profile.version + 1,
+            pack_profile(changes.profile),
+        )
+
+    def uncounted(self, tenant_id: str, transaction_id: str) -> bool:
+        claimed_on = self.claimed_on.get((tenant_id, transaction_id))
+        if claimed_on is None:
+            return False
+        customer_id = self.transactions[(tenant_id, transaction_id)].transaction.customer_id
+        stored = self.profiles.get((tenant_id, customer_id))
+        if stored is None:
+            return True
+        profile = unpack_profile(stored[1], stored[0])
+        return not profile.counted_recently(transaction_id) and profile.version <= claimed_on + RECENT
 
     @staticmethod
     def _bucket_key(tenant_id: str, tx: Transaction, update: BucketUpdate) -> BucketKey:

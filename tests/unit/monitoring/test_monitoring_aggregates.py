@@ -16,7 +16,7 @@ from arbiter.adapters.dynamodb import keys
 from arbiter.adapters.dynamodb.profiles import unpack_profile
 from arbiter.adapters.dynamodb.transactions import DynamoTransactionStore, TransactionExists
 from arbiter.domain.entity import Entity
-from arbiter.domain.errors import ConcurrentUpdate
+from arbiter.domain.errors import ConcurrentUpdate, UncountedTransaction
 from arbiter.domain.monitored import MonitoredEntity
 from arbiter.domain.monitoring import (
     MAX_COUNTERPARTIES_PER_BUCKET,
@@ -250,23 +250,46 @@ def test_a_repeat_is_refused_as_the_transaction_it_is(stack, tenant_id):
         record(store, tenant_id, tx(1, T0))
 
 
-def test_a_max_raised_since_it_was_read_cancels_the_whole_write(store, tenant_id):
-    first = tx(1, T0, "100")
-    stale = store.history(tenant_id, tx(2, T0, "300"))
-    record(store, tenant_id, first)
-    record(store, tenant_id, tx(3, T0, "500"))  # raises the max past what `stale` read
-    changes = changes_for(tx(2, T0, "300"), stale)
-    decided = DecidedTransaction(
+def _decided(tenant_id: str, transaction: Transaction) -> DecidedTransaction:
+    return DecidedTransaction(
         tenant_id=tenant_id,
-        transaction=tx(2, T0, "300"),
+        transaction=transaction,
         decision="allow",
         score=0,
         level="low",
         rule_set=RULES,
         decided_at=T0,
     )
-    with pytest.raises(ConcurrentUpdate):
-        store.record(decided, changes, None, [])
+
+
+def test_a_profile_written_since_it_was_read_leaves_the_transaction_stored_to_be_counted(store, tenant_id):
+    stale = store.history(tenant_id, tx(2, T0, "300"))
+    record(store, tenant_id, tx(1, T0, "100"))
+    record(store, tenant_id, tx(3, T0, "500"))
+    with pytest.raises(UncountedTransaction):  # stored first, its profile write refused
+        store.record(_decided(tenant_id, tx(2, T0, "300")), changes_for(tx(2, T0, "300"), stale), None, [])
+    assert store.get(tenant_id, "tx-2") is not None
+    assert store.uncounted(tenant_id, "tx-2")
+    assert context(store, tenant_id, tx("probe", T0))["window"]["1h"]["count"] == 2
+    fresh = store.history(tenant_id, tx(2, T0, "300"))
+    store.count(_decided(tenant_id, tx(2, T0, "300")), changes_for(tx(2, T0, "300"), fresh))
+    assert not store.uncounted(tenant_id, "tx-2")
+    assert store.history(tenant_id, tx(2, T0)).profile.counted_recently("tx-2")
+    seen = context(store, tenant_id, tx("probe", T0))["window"]["1h"]
+    assert (seen["count"], seen["max"]) == (3, 500.0)
+    with pytest.raises(ConcurrentUpdate):  # counting over a profile that moved again is refused too
+        store.count(_decided(tenant_id, tx(2, T0, "300")), changes_for(tx(2, T0, "300"), fresh))
+
+
+def test_a_max_raised_since_it_was_read_cancels_the_whole_write(store, tenant_id):
+    party = Counterparty(account="DE89 3704", country="DE")  # kept party series: written in one transaction
+    stale = store.history(tenant_id, tx(2, T0, "300", counterparty=party))
+    record(store, tenant_id, tx(1, T0, "100", counterparty=party))
+    record(store, tenant_id, tx(3, T0, "500", counterparty=party))  # raises the max past what `stale` read
+    late = tx(2, T0, "300", counterparty=party)
+    with pytest.raises(ConcurrentUpdate) as raised:
+        store.record(_decided(tenant_id, late), changes_for(late, stale), None, [])
+    assert not isinstance(raised.value, UncountedTransaction)
     assert store.get(tenant_id, "tx-2") is None  # nothing of it was written
     assert context(store, tenant_id, tx("probe", T0))["window"]["1h"]["count"] == 2
 

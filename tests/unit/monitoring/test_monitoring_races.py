@@ -127,3 +127,39 @@ def test_transactions_of_one_scenario_at_once_open_one_alert_and_all_join_it(sta
     assert alert.scenario == "velocity-spike"
     assert alert.transaction_count == 5
     assert deps.transactions.open_alert(key.tenant_id, "cust-1", "velocity-spike") == alert
+
+
+class Cut(Exception):
+    """The function stopped between the transaction's two writes (a timeout, a crash)."""
+
+
+def test_a_decision_cut_between_its_two_writes_is_counted_by_the_next_attempt_once(stack, deps, key):
+    client = deps.transactions._client
+    cuts: list[str] = []
+
+    def cut_before_the_profile(params: dict[str, Any], **_: Any) -> None:
+        if params["Item"]["sk"]["S"] == "PROFILE" and not cuts:
+            cuts.append(params["Item"]["pk"]["S"])
+            raise Cut
+
+    decide_transaction(deps, key, tx(1, "40"))
+    client.meta.events.register("before-parameter-build.dynamodb.PutItem", cut_before_the_profile)
+    try:
+        with pytest.raises(Cut):
+            decide_transaction(deps, key, tx(2, "60"))
+    finally:
+        client.meta.events.unregister("before-parameter-build.dynamodb.PutItem", cut_before_the_profile)
+    assert cuts
+    assert deps.transactions.get(key.tenant_id, "tx-2") is not None  # stored, not counted
+    assert deps.transactions.uncounted(key.tenant_id, "tx-2")
+    probe = tx("probe", "1", NOW)
+    assert deps.transactions.history(key.tenant_id, probe).customer.count == 1  # type: ignore[union-attr]
+    for _ in range(2):  # the message delivered again, twice: counted by the first, answered by both
+        again = decide_transaction(deps, key, tx(2, "60"))
+        assert again.transaction.id == "tx-2"
+    assert not deps.transactions.uncounted(key.tenant_id, "tx-2")
+    history = deps.transactions.history(key.tenant_id, probe)
+    assert history.customer is not None
+    assert history.customer.count == 2
+    [daily] = [b for b in history.buckets[("customer", "D")].values() if b.count]
+    assert daily.totals["EUR"].sum == Decimal(100)

@@ -53,6 +53,11 @@ class ConcurrentUpdate(Conflict):
     Retrying the whole use case (it reads again) is safe for steps that check what is already done."""
 
 
+class UncountedTransaction(ConcurrentUpdate):
+    """A monitored transaction is stored (its id claimed, its decision kept), but its customer's profile moved
+    before it was counted there: count it on the profile as it is now (`services.transactions`)."""
+
+
 class TransientError(ArbiterError):
     """Worth retrying as is; the workflows' Retry names this class."""
 

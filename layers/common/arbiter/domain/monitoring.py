@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -33,6 +34,7 @@ __all__ = [
     "BUCKET_RETENTION",
     "EVERYTHING",
     "MAX_COUNTERPARTIES_PER_BUCKET",
+    "RECENT",
     "WINDOWS",
     "Bucket",
     "BucketRange",
@@ -52,6 +54,7 @@ __all__ = [
     "bucket_start",
     "changes_for",
     "counted",
+    "id_mark",
     "marked",
     "monitoring_context",
     "monthly_volume",
@@ -580,6 +583,15 @@ def changes_for(tx: Transaction, history: History, needs: Needs = EVERYTHING) ->
 
 
 # ------------------------------------------------------------------------------------------------- profile
+#: How many of its last counted transactions a profile remembers (`Profile.recent`).
+RECENT = 8
+
+
+def id_mark(transaction_id: str) -> int:
+    """A transaction id as 32 bits (CRC-32): two ids of one customer's last few share one once in billions."""
+    return zlib.crc32(transaction_id.encode())
+
+
 @dataclass
 class Profile:
     """A customer's own history as one record: its ten-minute, hourly and daily buckets (kept as long as
@@ -592,6 +604,12 @@ class Profile:
     customer: Seen | None = None
     countries: dict[str, Seen] = field(default_factory=dict)
     series: dict[Granularity, dict[str, Bucket]] = field(default_factory=lambda: {"M": {}, "H": {}, "D": {}})
+    #: The last `RECENT` transactions counted, as `id_mark`s, oldest first: whether a stored transaction was
+    #: counted, for as long as no more than `RECENT` others were counted since.
+    recent: tuple[int, ...] = ()
+
+    def counted_recently(self, transaction_id: str) -> bool:
+        return id_mark(transaction_id) in self.recent
 
     def read(self, tx: Transaction, history: History) -> None:
         """Put into `history` what a decision on `tx` reads of the profile: the customer's buckets of the ranges
@@ -627,7 +645,10 @@ class Profile:
                 oldest = _name_at(granularity, _index(tx.time, granularity) - keep)
                 for start in [s for s in found if s < oldest]:
                     del found[start]
-        return Profile(version=self.version, customer=customer, countries=countries, series=series)
+        recent = (*self.recent, id_mark(tx.id))[-RECENT:]
+        return Profile(
+            version=self.version, customer=customer, countries=countries, series=series, recent=recent
+        )
 
 
 def _moves(seen: Seen | None, at: dt.datetime) -> tuple[dt.datetime | None, dt.datetime | None]:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
 from aws_lambda_powertools import Logger
 
-from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound
+from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound, UncountedTransaction
 from arbiter.domain.events import AlertedHit, AlertOpened, AlertUpdated, ArbiterEvent, TransactionDecided
 from arbiter.domain.monitoring import (
     Changes,
@@ -92,6 +92,12 @@ class TransactionStore(Protocol):
     def open_alert(self, tenant_id: str, customer_id: str, scenario: str) -> Alert | None:
         """The customer's open alert for `scenario`, or None."""
 
+    def count(self, decided: DecidedTransaction, changes: Changes) -> None:
+        """Count a stored transaction: its customer's next profile only (ConcurrentUpdate when it moved)."""
+
+    def uncounted(self, tenant_id: str, transaction_id: str) -> bool:
+        """Whether the stored transaction's profile was never written (its two writes were cut between)."""
+
     def get_alert(self, tenant_id: str, alert_id: str) -> Alert | None:
         """The alert, or None (also for another tenant's)."""
 
@@ -101,6 +107,10 @@ class TransactionStore(Protocol):
         """All of it or nothing: ConcurrentUpdate when the history moved since it was read (the profile is no
         longer the version read, a party bucket's max or the marker moved), its subclass `TransactionExists`
         (adapters) when the id is already recorded.
+
+        Or, for a transaction that opens no alert and counts in nothing but its profile, the transaction first
+        (its id claimed), then the profile: `UncountedTransaction` when the profile moved between the two. The
+        transaction is stored then, and is counted with `count`.
 
         An alert with one transaction is opened: ConcurrentUpdate when the customer already has one open for its
         scenario. An alert with more is written over the open one: ConcurrentUpdate unless that one still has one
@@ -283,6 +293,12 @@ def _alert_for(
     )
 
 
+def _needs(deps: TransactionDeps, tenant_id: str, rule_set: MonitoringRuleSet) -> Needs:
+    """What a version reads: only those windows are read and summed (all of them when it reads computed paths)."""
+    rules = deps.compiled_rule_sets.get(tenant_id, rule_set.id, rule_set.version)
+    return needs_of(None if rules.reads_computed_paths else tuple(rules.variables))
+
+
 def _decide(
     deps: TransactionDeps,
     tenant_id: str,
@@ -291,8 +307,7 @@ def _decide(
     batch_id: str | None,
 ) -> DecidedTransaction:
     rules = deps.compiled_rule_sets.get(tenant_id, rule_set.id, rule_set.version)
-    # Only the windows the rule set reads are read and summed (all of them when it reads computed paths).
-    needs = needs_of(None if rules.reads_computed_paths else tuple(rules.variables))
+    needs = _needs(deps, tenant_id, rule_set)
     history = deps.transactions.history(tenant_id, tx, needs)
     evaluation = rules.evaluate(monitoring_context(tx, history, needs))
     decided = DecidedTransaction(
@@ -313,11 +328,34 @@ def _decide(
         alert = _alert_for(deps, decided, _severity(evaluation.hits), primary_scenario(evaluation.hits))
         decided = decided.model_copy(update={"alert_id": alert.id})
         events = _alert_events(alert, decided)
-    deps.transactions.record(decided, changes_for(tx, history, needs), alert, events)
+    try:
+        deps.transactions.record(decided, changes_for(tx, history, needs), alert, events)
+    except UncountedTransaction:
+        _count_stored(deps, decided, needs)
     volume = monthly_volume(tx, history)
     if volume is not None and volume.crossed:
         _review_volume(deps, tenant_id, tx, volume)
     return decided
+
+
+def _count_stored(deps: TransactionDeps, decided: DecidedTransaction, needs: Needs) -> None:
+    """Count a stored transaction on its customer's profile as it is now (the decision stands as stored)."""
+    tenant_id, tx = decided.tenant_id, decided.transaction
+    for attempt in range(MAX_ATTEMPTS):
+        if attempt:
+            time.sleep(random.uniform(0, min(MAX_BACKOFF, 0.005 * 2**attempt)))  # noqa: S311 - spreads retries
+        history = deps.transactions.history(tenant_id, tx, needs)
+        if history.profile.counted_recently(tx.id):
+            return  # another attempt of the same transaction counted it
+        try:
+            deps.transactions.count(decided, changes_for(tx, history, needs))
+        except ConcurrentUpdate:
+            continue
+        return
+    raise ConcurrentUpdate(
+        f"customer {tx.customer_id}'s history kept changing while transaction {tx.id} was counted; retry it",
+        transaction_id=tx.id,
+    )
 
 
 def _review_volume(deps: TransactionDeps, tenant_id: str, tx: Transaction, volume: MonthlyVolume) -> None:
@@ -368,6 +406,10 @@ def decide_transaction(
             # The id is already recorded (a repeat: answered with what is stored), or the history moved: again.
             stored = deps.transactions.get(tenant_id, tx.id)
             if stored is not None:
+                if deps.transactions.uncounted(
+                    tenant_id, tx.id
+                ):  # an earlier attempt was cut between its writes
+                    _count_stored(deps, stored, _needs(deps, tenant_id, stored.rule_set))
                 return _replay(stored, tx)
     raise ConcurrentUpdate(
         f"customer {tx.customer_id}'s history kept changing while transaction {tx.id} was decided; retry it",

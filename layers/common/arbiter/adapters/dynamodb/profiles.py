@@ -85,6 +85,7 @@ def pack_profile(profile: Profile) -> bytes:
         "c": _seen(profile.customer) if profile.customer else None,
         "k": {code: _seen(seen) for code, seen in profile.countries.items()},
         **{g: [_bucket(g, b) for b in profile.series[g].values()] for g in _GRANULARITIES},
+        "r": profile.recent,
     }
     return zlib.compress(orjson.dumps(content), 1)
 
@@ -99,4 +100,5 @@ def unpack_profile(packed: bytes, version: int) -> Profile:
         customer=_seen_of(content["c"]) if content.get("c") else None,
         countries={code: _seen_of(values) for code, values in content.get("k", {}).items()},
         series=series,
+        recent=tuple(content.get("r", ())),
     )

@@ -26,10 +26,11 @@ from botocore.exceptions import ClientError
 from arbiter.adapters.dynamodb import keys
 from arbiter.adapters.dynamodb.profiles import pack_profile, unpack_profile
 from arbiter.domain.alert_history import AlertAction, AlertFilters
-from arbiter.domain.errors import ConcurrentUpdate, InvalidInput
+from arbiter.domain.errors import ConcurrentUpdate, InvalidInput, UncountedTransaction
 from arbiter.domain.events import ArbiterEvent
 from arbiter.domain.monitoring import (
     EVERYTHING,
+    RECENT,
     Bucket,
     BucketRange,
     BucketUpdate,
@@ -283,35 +284,27 @@ class DynamoTransactionStore:
         self, decided: DecidedTransaction, changes: Changes, alert: Alert | None, events: list[ArbiterEvent]
     ) -> None:
         """The transaction, its customer's next profile, the party buckets and marker it counts in and what it
-        opens, in one transaction.
+        opens: in one transaction, or, when it opens no alert and counts in nothing but the profile, in two
+        writes (`_record_in_two`: a transaction bills every item twice).
 
         TransactionExists when the id is already recorded; ConcurrentUpdate when the profile is no longer the
-        version read, or a party bucket or marker moved."""
+        version read, or a party bucket or marker moved; UncountedTransaction when the transaction was stored and
+        its profile moved before it was written."""
         tenant_id, tx = decided.tenant_id, decided.transaction
+        pk = keys.customer_pk(tenant_id, tx.customer_id)
+        if alert is None and not changes.buckets and not changes.markers:
+            self._record_in_two(decided, pk, changes.profile)
+            return
         operations: list[dict[str, Any]] = [
             {
                 "Put": {
                     "TableName": self._table,
-                    "Item": _item(
-                        {
-                            "pk": keys.transaction_pk(tenant_id, tx.id),
-                            "sk": keys.TRANSACTION_SK,
-                            "data": decided.model_dump_json(),
-                            "entity_pk": keys.customer_transactions_index_pk(tenant_id, tx.customer_id),
-                            "entity_sk": f"{keys.timestamp(tx.time)}#{tx.id}",
-                            # Keys-only indexes (one write unit each): the tenant's transactions by day, for
-                            # backtests, and a batch's decided transactions, for its status.
-                            "workflow_pk": keys.transaction_day_index_pk(tenant_id, _day(tx.time)),
-                            "workflow_sk": f"{keys.timestamp(tx.time)}#{tx.id}",
-                            **_batch_index(decided, alert),
-                        }
-                    ),
+                    "Item": self._transaction_item(decided, alert),
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
-            }
+            },
+            self._profile_write(pk, changes.profile),
         ]
-        pk = keys.customer_pk(tenant_id, tx.customer_id)
-        operations.append(self._profile_write(pk, changes.profile))
         operations += [self._count(pk, update) for update in changes.buckets]
         operations += [self._mark(pk, update) for update in changes.markers]
         if alert is not None:
@@ -331,6 +324,87 @@ class DynamoTransactionStore:
                 f"the history of customer {tx.customer_id} changed while transaction {tx.id} was decided",
                 transaction_id=tx.id,
             ) from exc
+
+    def _record_in_two(self, decided: DecidedTransaction, pk: str, profile: Profile) -> None:
+        """The transaction (only if its id is new: the claim, with the profile version it was decided on), then the
+        profile over that version. Cut between the two (a crash), the claim stays without its count: the next
+        attempt of the same id finds it (`uncounted`) and counts it. Each write is billed once instead of twice,
+        and the profile remembers the ids it counted last, so that a transaction is never counted twice."""
+        tx = decided.transaction
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=self._transaction_item(decided, None) | _item({"pv": profile.version}),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            raise TransactionExists(f"transaction {tx.id} is already recorded", transaction_id=tx.id) from exc
+        try:
+            self._client.put_item(**self._profile_write(pk, profile)["Put"])
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            raise UncountedTransaction(
+                f"the history of customer {tx.customer_id} changed before transaction {tx.id} was counted",
+                transaction_id=tx.id,
+            ) from exc
+
+    def count(self, decided: DecidedTransaction, changes: Changes) -> None:
+        """The stored transaction's customer's next profile, only over the version read."""
+        tx = decided.transaction
+        pk = keys.customer_pk(decided.tenant_id, tx.customer_id)
+        try:
+            self._client.put_item(**self._profile_write(pk, changes.profile)["Put"])
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            raise ConcurrentUpdate(
+                f"the history of customer {tx.customer_id} changed while transaction {tx.id} was counted",
+                transaction_id=tx.id,
+            ) from exc
+
+    def uncounted(self, tenant_id: str, transaction_id: str) -> bool:
+        """A transaction stored in two writes (`pv`, the profile version it was decided on) whose profile neither
+        counted it (its recent ids) nor moved more than `RECENT` versions past it (then it was counted: a
+        transaction whose count is missing holds back its customer's later batch messages until it is counted)."""
+        item = self._client.get_item(
+            TableName=self._table,
+            Key=_item({"pk": keys.transaction_pk(tenant_id, transaction_id), "sk": keys.TRANSACTION_SK}),
+            ConsistentRead=True,
+            ProjectionExpression="pv, #data",
+            ExpressionAttributeNames={"#data": "data"},
+        ).get("Item")
+        if item is None or "pv" not in item:
+            return False
+        values = _values(item)
+        customer_id = DecidedTransaction.model_validate_json(values["data"]).transaction.customer_id
+        pk = keys.customer_pk(tenant_id, customer_id)
+        profile = self._get_many([(pk, keys.PROFILE_SK)]).get((pk, keys.PROFILE_SK))
+        if profile is None:
+            return True
+        found = unpack_profile(profile["p"].value, int(profile["v"]))
+        if found.counted_recently(transaction_id):
+            return False
+        return found.version <= int(values["pv"]) + RECENT
+
+    def _transaction_item(self, decided: DecidedTransaction, alert: Alert | None) -> dict[str, Any]:
+        tenant_id, tx = decided.tenant_id, decided.transaction
+        return _item(
+            {
+                "pk": keys.transaction_pk(tenant_id, tx.id),
+                "sk": keys.TRANSACTION_SK,
+                "data": decided.model_dump_json(),
+                "entity_pk": keys.customer_transactions_index_pk(tenant_id, tx.customer_id),
+                "entity_sk": f"{keys.timestamp(tx.time)}#{tx.id}",
+                # Keys-only indexes (one write unit each): the tenant's transactions by day, for
+                # backtests, and a batch's decided transactions, for its status.
+                "workflow_pk": keys.transaction_day_index_pk(tenant_id, _day(tx.time)),
+                "workflow_sk": f"{keys.timestamp(tx.time)}#{tx.id}",
+                **_batch_index(decided, alert),
+            }
+        )
 
     def _profile_write(self, pk: str, profile: Profile) -> dict[str, Any]:
         """The next version of the profile, only over the version read (or only if there was none)."""
