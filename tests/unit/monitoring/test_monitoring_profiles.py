@@ -158,3 +158,36 @@ def test_a_customer_counted_before_profiles_keeps_its_history(stack):
     assert profile.series["D"][bucket_start(earlier, "D")].totals["EUR"].sum == Decimal("700.5")
     after = monitoring_context(tx(2, T0), store.history(tenant_id, tx(2, T0)))
     assert after["window"]["7d"]["count"] == 3
+
+
+def test_a_decision_is_stored_compressed_and_one_stored_as_plain_json_still_reads(stack):
+    client, table = stack.client("dynamodb"), stack.physical_id("ArbiterTable")
+    store = DynamoTransactionStore(client, table)
+    tenant_id = f"t-{secrets.token_hex(5)}"
+    decided = DecidedTransaction(
+        tenant_id=tenant_id,
+        transaction=tx("new", T0),
+        decision="allow",
+        score=0,
+        level="low",
+        rule_set=MonitoringRuleSet(id="transaction-monitoring", version=1),
+        decided_at=T0,
+    )
+    probe = decided.transaction
+    store.record(decided, changes_for(probe, store.history(tenant_id, probe)), None, [])
+    key = {"pk": {"S": keys.transaction_pk(tenant_id, "tx-new")}, "sk": {"S": keys.TRANSACTION_SK}}
+    item = client.get_item(TableName=table, Key=key)["Item"]
+    assert "B" in item["data"]
+    assert len(item["data"]["B"]) < len(decided.model_dump_json())
+    assert store.get(tenant_id, "tx-new") == decided
+    before = decided.model_copy(update={"transaction": tx("old", T0)})
+    client.put_item(
+        TableName=table,
+        Item={
+            "pk": {"S": keys.transaction_pk(tenant_id, "tx-old")},
+            "sk": {"S": keys.TRANSACTION_SK},
+            "data": {"S": before.model_dump_json()},
+        },
+    )
+    assert store.get(tenant_id, "tx-old") == before
+    assert store.get_many(tenant_id, ["tx-old", "tx-new"]) == [before, decided]
