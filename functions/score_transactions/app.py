@@ -11,7 +11,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arbiter import bootstrap
-from arbiter.services.transaction_batches import decide_queued, note_undecided
+from arbiter.domain.transactions import DecidedTransaction
+from arbiter.services.transaction_batches import decide_queued, note_undecided, record_decided
 
 logger = Logger()
 
@@ -20,6 +21,8 @@ deps = bootstrap.composition_root()
 # FIFO: a record that fails fails the later ones of its group (its customer) too, reported and not decided, so the
 # next attempt decides that customer's transactions in the order they were sent; other customers go on.
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+#: What this invocation decided, listed under its batches and days once all of it is done.
+decided_here: list[DecidedTransaction] = []
 
 
 def decide_record(record: SQSRecord) -> None:
@@ -34,6 +37,7 @@ def decide_record(record: SQSRecord) -> None:
             "transaction cannot be decided (a failure of its batch)", extra={"message_id": record.message_id}
         )
     else:
+        decided_here.append(decided)
         logger.debug(
             "transaction decided", extra={"decision": decided.decision, "message_id": record.message_id}
         )
@@ -43,6 +47,11 @@ def decide_record(record: SQSRecord) -> None:
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     # ReportBatchItemFailures: only the failed messages (and those behind them) are received again, then kept
     # in the dead-letter queue once the queue's maxReceiveCount is reached.
-    return process_partial_response(
+    decided_here.clear()
+    answer = process_partial_response(
         event=event, record_handler=decide_record, processor=processor, context=context
     )
+    # One write per batch and per day for all of them (their statuses, backtests), before the queue lets the
+    # messages go: if it fails, the invocation fails, every message comes again and is answered as stored.
+    record_decided(deps(), decided_here)
+    return answer

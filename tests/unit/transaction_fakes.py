@@ -71,6 +71,8 @@ class InMemoryTransactions:
     markers: dict[MarkerKey, Seen] = field(default_factory=dict)
     #: (tenant, transaction) -> the profile version it was decided on, when stored in two writes (the `pv`).
     claimed_on: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: (tenant, transaction) of batches listed under their days by the scoring (`index_by_day`).
+    listed_by_day: set[tuple[str, str]] = field(default_factory=set)
     #: (tenant, customer) -> (version, the packed profile), as the adapter's `PROFILE` item.
     profiles: dict[tuple[str, str], tuple[int, bytes]] = field(default_factory=dict)
     alerts: dict[tuple[str, str], Alert] = field(default_factory=dict)
@@ -163,12 +165,18 @@ class InMemoryTransactions:
     def transactions_between(
         self, tenant_id: str, start: dt.datetime, end: dt.datetime, limit: int
     ) -> list[DecidedTransaction]:
+        # As the adapter finds them: a transaction sent alone, or one of a batch once the scoring listed it.
         mine = [
             d
-            for (t, _), d in self.transactions.items()
-            if t == tenant_id and start <= d.transaction.time < end
+            for (t, i), d in self.transactions.items()
+            if t == tenant_id
+            and start <= d.transaction.time < end
+            and (d.batch_id is None or (t, i) in self.listed_by_day)
         ]
         return sorted(mine, key=lambda d: (d.transaction.time, d.transaction.id))[:limit]
+
+    def index_by_day(self, tenant_id: str, decided: list[DecidedTransaction]) -> None:
+        self.listed_by_day.update((tenant_id, d.transaction.id) for d in decided)
 
     def customer_now(self, tenant_id: str, customer_id: str, before: dt.datetime) -> CustomerNow:
         earlier = [
@@ -337,12 +345,13 @@ class InMemoryTransactionQueue:
 
 @dataclass
 class InMemoryTransactionBatches:
-    """Batches and their repeat and failure entries (one per transaction id); the decided transactions come from
-    the transaction store, as the adapter reads them from the index the store writes."""
+    """Batches, their repeat and failure entries (one per transaction id) and the lists of transactions the
+    scoring decided together (one per set of ids)."""
 
     transactions: InMemoryTransactions
     batches: dict[tuple[str, str], Batch] = field(default_factory=dict)
     stored_entries: dict[tuple[str, str, str], BatchEntry] = field(default_factory=dict)
+    decided_lists: dict[tuple[str, str, tuple[str, ...]], list[BatchEntry]] = field(default_factory=dict)
 
     def create(self, batch: Batch) -> None:
         assert (batch.tenant_id, batch.id) not in self.batches
@@ -357,20 +366,15 @@ class InMemoryTransactionBatches:
     def put_entry(self, tenant_id: str, batch_id: str, entry: BatchEntry) -> None:
         self.stored_entries[(tenant_id, batch_id, entry.transaction_id)] = entry
 
+    def put_decided(self, tenant_id: str, batch_id: str, entries: list[BatchEntry]) -> None:
+        key = tuple(sorted(e.transaction_id for e in entries))
+        self.decided_lists[(tenant_id, batch_id, key)] = list(entries)
+
     def entries(self, tenant_id: str, batch_id: str) -> list[BatchEntry]:
         found = [e for (t, b, _), e in self.stored_entries.items() if (t, b) == (tenant_id, batch_id)]
-        for (t, _), decided in self.transactions.transactions.items():
-            if t != tenant_id or decided.batch_id != batch_id:
-                continue
-            alert = self.transactions.alerts.get((t, decided.alert_id)) if decided.alert_id else None
-            effect = (
-                "none"
-                if alert is None
-                else ("opened" if alert.transaction_id == decided.transaction.id else "joined")
-            )
-            found.append(
-                BatchEntry(transaction_id=decided.transaction.id, decision=decided.decision, alert=effect)
-            )
+        for (t, b, _), listed in self.decided_lists.items():
+            if (t, b) == (tenant_id, batch_id):
+                found += listed
         return found
 
 

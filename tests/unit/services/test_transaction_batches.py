@@ -20,6 +20,7 @@ from arbiter.services.transaction_batches import (
     decide_queued,
     get_batch_status,
     note_undecided,
+    record_decided,
 )
 from arbiter.services.transactions import decide_transaction
 from tests.unit.transaction_fakes import MonitoringDeps
@@ -48,8 +49,15 @@ def tx(number: int | str, customer: str = "cust-1", amount: str = "100", **field
     return Transaction(**values)
 
 
+def decide(deps: MonitoringDeps, *messages: Any) -> list[Any]:
+    """As the scoring function does with the messages of one invocation: decide each, then list them."""
+    decided = [decide_queued(deps, message.model_dump_json()) for message in messages]
+    record_decided(deps, [d for d in decided if d is not None])
+    return decided
+
+
 def drain(deps: MonitoringDeps) -> list[Any]:
-    return [decide_queued(deps, message.model_dump_json()) for message in deps.transaction_queue.receive()]
+    return decide(deps, *deps.transaction_queue.receive())
 
 
 def test_a_batch_is_queued_whole_in_order_then_decided(deps):
@@ -153,13 +161,12 @@ def test_a_batch_status_counts_redelivered_messages_once(deps):
     batch = [tx(n, customer="cust-big", amount="25000") for n in range(3)] + [tx(n) for n in range(3, 8)]
     accepted = accept_batch(deps, KEY, batch)
     messages = deps.transaction_queue.receive()
-    half = [decide_queued(deps, m.model_dump_json()) for m in messages[:4]]
+    half = decide(deps, *messages[:4])
     status = get_batch_status(deps, KEY, accepted.batch_id)
     assert (status.accepted, status.scored, status.done) == (8, 4, False)
     # The queue delivers at least once: everything again (the first four a second time), then all once more.
     for _ in range(2):
-        for message in messages:
-            decide_queued(deps, message.model_dump_json())
+        decide(deps, *messages)
     status = get_batch_status(deps, KEY, accepted.batch_id)
     assert (status.scored, status.repeats, status.failed, status.done) == (8, 0, 0, True)
     assert sum(status.decisions.values()) == 8
@@ -197,7 +204,7 @@ def test_a_queued_transaction_is_decided_for_the_tenant_that_sent_it(deps):
 def test_a_message_failing_on_its_last_delivery_is_a_named_failure_of_its_batch_until_decided(deps):
     accepted = accept_batch(deps, KEY, [tx(1), tx(2)])
     first, second = deps.transaction_queue.receive()
-    decide_queued(deps, second.model_dump_json())
+    decide(deps, second)
     error = TransientError("the history kept changing")
     for receives in range(1, MAX_RECEIVES):
         assert not note_undecided(deps, first.model_dump_json(), error, receives)
@@ -208,7 +215,7 @@ def test_a_message_failing_on_its_last_delivery_is_a_named_failure_of_its_batch_
     assert (status.scored, status.failed, status.done) == (1, 1, True)
     assert "TransientError: the history kept changing" in status.failures[0].reason
     # Sent back from the dead-letter queue and decided: the decision outranks the failure.
-    decide_queued(deps, first.model_dump_json())
+    decide(deps, first)
     status = get_batch_status(deps, KEY, accepted.batch_id)
     assert (status.scored, status.failed, status.done) == (2, 0, True)
 

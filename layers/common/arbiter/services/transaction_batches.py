@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from arbiter.domain.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound
 from arbiter.domain.principal import Principal
-from arbiter.domain.transaction_batches import Batch, BatchEntry, BatchStatus, batch_status
+from arbiter.domain.transaction_batches import AlertEffect, Batch, BatchEntry, BatchStatus, batch_status
 from arbiter.domain.transactions import (
     MAX_BATCH_TRANSACTIONS,
     DecidedTransaction,
@@ -38,6 +38,7 @@ __all__ = [
     "TransactionQueue",
     "accept_batch",
     "decide_queued",
+    "record_decided",
     "get_batch_status",
     "note_undecided",
 ]
@@ -73,6 +74,9 @@ class BatchStore(Protocol):
 
     def put_entry(self, tenant_id: str, batch_id: str, entry: BatchEntry) -> None:
         """Record a repeat or a failure (written over the same transaction's entry, if any)."""
+
+    def put_decided(self, tenant_id: str, batch_id: str, entries: list[BatchEntry]) -> None:
+        """Record transactions of the batch decided together (the same ones again: the same record)."""
 
 
 class BatchDeps(TransactionDeps, Protocol):
@@ -165,6 +169,34 @@ def decide_queued(deps: BatchDeps, body: str) -> DecidedTransaction | None:
             BatchEntry(transaction_id=decided.transaction.id, decision=decided.decision, repeat=True),
         )
     return decided
+
+
+def record_decided(deps: BatchDeps, decided: Sequence[DecidedTransaction]) -> None:
+    """What an invocation of the scoring function decided, listed once for all of it: under each batch (its
+    status) and under each day (backtests). Called before the messages are let go: a failure here has the queue
+    deliver them again, and the stored decisions are listed then."""
+    by_batch: dict[tuple[str, str], list[BatchEntry]] = {}
+    by_tenant: dict[str, list[DecidedTransaction]] = {}
+    for one in decided:
+        if one.batch_id is None:
+            continue
+        by_tenant.setdefault(one.tenant_id, []).append(one)
+    for tenant_id, found in by_tenant.items():
+        for one in found:
+            by_batch.setdefault((tenant_id, one.batch_id or ""), []).append(
+                BatchEntry(transaction_id=one.transaction.id, decision=one.decision, alert=_effect(deps, one))
+            )
+        deps.transactions.index_by_day(tenant_id, found)
+    for (tenant_id, batch_id), entries in by_batch.items():
+        deps.transaction_batches.put_decided(tenant_id, batch_id, entries)
+
+
+def _effect(deps: BatchDeps, decided: DecidedTransaction) -> AlertEffect:
+    """What the transaction did to an alert: opened it (its first transaction), joined it, or none."""
+    if decided.alert_id is None:
+        return "none"
+    alert = deps.transactions.get_alert(decided.tenant_id, decided.alert_id)
+    return "opened" if alert is not None and alert.transaction_id == decided.transaction.id else "joined"
 
 
 def note_undecided(deps: BatchDeps, body: str, error: Exception, receives: int) -> bool:

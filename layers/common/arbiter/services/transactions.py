@@ -98,6 +98,9 @@ class TransactionStore(Protocol):
     def uncounted(self, tenant_id: str, transaction_id: str) -> bool:
         """Whether the stored transaction's profile was never written (its two writes were cut between)."""
 
+    def index_by_day(self, tenant_id: str, decided: list[DecidedTransaction]) -> None:
+        """List transactions of batches, decided together, under their days (backtests find them there)."""
+
     def get_alert(self, tenant_id: str, alert_id: str) -> Alert | None:
         """The alert, or None (also for another tenant's)."""
 

@@ -28,6 +28,8 @@ r"""The table's key layout, in one place. Every key of tenant data starts with t
 | transaction (its decision; the idempotency marker of its id) | `TENANT#{t}#TX#{id}` | `TX` |
 | transaction batch (as accepted) | `TENANT#{t}#BATCH#{batch}` | `BATCH` |
 | a batch's repeat or failure (one per transaction id) | `TENANT#{t}#BATCH#{batch}` | `TX#{transaction id}` |
+| a batch's transactions decided by one invocation of the scoring function (up to ten) | `TENANT#{t}#BATCH#{batch}` | `DECIDED#{hash of their ids}` |
+| a tenant's batch transactions of a day, decided by one invocation (backtests) | `TENANT#{t}#TXDAY#{day}` | `{earliest time}#{hash of their ids}` |
 | customer's monitoring profile (its buckets, its and its countries' first/last seen) | `TENANT#{t}#CUSTOMER#{customer}` | `PROFILE` |
 | customer's transaction bucket (before profiles; expires) | `TENANT#{t}#CUSTOMER#{customer}` | `B#C#{M\|H\|D}#{bucket start}` |
 | customer + counterparty daily bucket (expires) | `TENANT#{t}#CUSTOMER#{customer}` | `B#P#{counterparty key}#D#{day}` |
@@ -52,8 +54,8 @@ Index keys on a case item (see template.yaml for the indexes):
 | ByTenant (rule sets) | `T#{t}#RULESET` | `{rule set id}` |
 | ByTenant (alerts) | `T#{t}#ALERT` | `{created}#{alert}` |
 | ByEntity (a customer's transactions) | `T#{t}#CUSTTX#{customer}` | `{time}#{transaction}` |
-| ByWorkflow (a tenant's transactions of a day, keys only: backtests) | `T#{t}#TXDAY#{day}` | `{time}#{transaction}` |
-| ByStatus (a batch's decided transactions, keys only) | `T#{t}#BATCH#{batch}` | `{decision}#{O\|J\|N}#{transaction}` |
+| ByWorkflow (a tenant's transactions of a day sent one at a time, keys only: backtests) | `T#{t}#TXDAY#{day}` | `{time}#{transaction}` |
+| ByStatus (a batch's decided transactions, before the scoring function's own entries; keys only) | `T#{t}#BATCH#{batch}` | `{decision}#{O\|J\|N}#{transaction}` |
 | ByTenant (a case's collection links) | `T#{t}#COLLECTLINK#{case}` | `{created}#{link}` |
 | ByAuditDay (cases whose audit chain moved that day) | `{date}#{shard}` | `pk` (the case's table key) |
 
@@ -69,6 +71,7 @@ Webhook items use two of the same indexes with partitions of their own:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 TENANT_SK = "TENANT"
 API_KEY_SK = "APIKEY"
@@ -97,6 +100,7 @@ COUNTER_SHARDS = 8
 TRANSACTION_SK = "TX"
 BATCH_SK = "BATCH"
 BATCH_ENTRY_PREFIX = "TX#"
+BATCH_DECIDED_PREFIX = "DECIDED#"
 ALERT_SK = "ALERT"
 BACKTEST_JOB_SK = "BACKTEST"
 BUCKET_PREFIX = "B#"
@@ -280,6 +284,16 @@ def batch_pk(tenant_id: str, batch_id: str) -> str:
 def batch_index_pk(tenant_id: str, batch_id: str) -> str:
     """ByStatus partition of a batch's decided transactions."""
     return f"T#{tenant_id}#BATCH#{batch_id}"
+
+
+def transaction_day_pk(tenant_id: str, day: str) -> str:
+    """The partition of a tenant's batch transactions whose time is on `day`, as the scoring function lists them."""
+    return f"TENANT#{tenant_id}#TXDAY#{day}"
+
+
+def ids_hash(ids: list[str]) -> str:
+    """A short key for a set of ids (the same set, in any order, gives the same key)."""
+    return hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()[:20]
 
 
 def transaction_day_index_pk(tenant_id: str, day: str) -> str:

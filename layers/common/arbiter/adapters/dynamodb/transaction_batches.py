@@ -1,14 +1,14 @@
-"""Transaction batches in DynamoDB: the batch item, its repeat and failure entries, and its decided transactions
-read back from the ByStatus index.
+"""Transaction batches in DynamoDB: the batch item, its repeat and failure entries, and its decided transactions.
 
-A status is two Queries whatever the state of the batch: the batch's partition (the batch and its repeat and
-failure entries, small items) and the ByStatus partition of the batch, where every transaction decided in it has a
-keys-only entry whose sort key carries its decision and what it did to an alert (written with the transaction,
-`arbiter.adapters.dynamodb.transactions`). At most 1,000 entries of about 150 bytes each: one page of each Query.
+A status is two Queries whatever the state of the batch: the batch's partition (the batch, its repeat and failure
+entries, and one item per invocation of the scoring function listing the transactions it decided, up to ten: one
+write for ten transactions instead of an index entry each) and the ByStatus partition of the batch, where batches
+scored before those items have a keys-only entry per decided transaction. At most 1,000 transactions: a page or two.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any, cast
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -81,17 +81,34 @@ class DynamoTransactionBatches:
             ),
         )
 
+    def put_decided(self, tenant_id: str, batch_id: str, entries: list[BatchEntry]) -> None:
+        """Transactions of the batch decided together, in one item keyed by their ids: a redelivery of the same
+        messages writes the same item again."""
+        self._client.put_item(
+            TableName=self._table,
+            Item=_item(
+                {
+                    "pk": keys.batch_pk(tenant_id, batch_id),
+                    "sk": keys.BATCH_DECIDED_PREFIX + keys.ids_hash([e.transaction_id for e in entries]),
+                    "data": json.dumps([e.model_dump(mode="json", exclude_defaults=True) for e in entries]),
+                }
+            ),
+        )
+
     def entries(self, tenant_id: str, batch_id: str) -> list[BatchEntry]:
-        """The repeat and failure entries, then the decided transactions from the index's keys."""
-        found = [
-            BatchEntry.model_validate_json(values["data"])
-            for values in self._query(
-                KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-                ExpressionAttributeValues=_item(
-                    {":pk": keys.batch_pk(tenant_id, batch_id), ":prefix": keys.BATCH_ENTRY_PREFIX}
-                ),
-            )
-        ]
+        """The repeat and failure entries and the lists of decided transactions (the batch's partition), then the
+        decided transactions of batches scored before those lists, from the index's keys."""
+        found: list[BatchEntry] = []
+        for values in self._query(
+            KeyConditionExpression="pk = :pk AND sk > :batch",
+            ExpressionAttributeValues=_item(
+                {":pk": keys.batch_pk(tenant_id, batch_id), ":batch": keys.BATCH_SK}
+            ),
+        ):
+            if values["sk"].startswith(keys.BATCH_ENTRY_PREFIX):
+                found.append(BatchEntry.model_validate_json(values["data"]))
+            elif values["sk"].startswith(keys.BATCH_DECIDED_PREFIX):
+                found += [BatchEntry.model_validate(entry) for entry in json.loads(values["data"])]
         for values in self._query(
             IndexName="ByStatus",
             KeyConditionExpression="status_pk = :p",

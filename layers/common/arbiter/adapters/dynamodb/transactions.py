@@ -104,18 +104,6 @@ def _day(at: dt.datetime) -> str:
     return at.astimezone(dt.UTC).strftime("%Y-%m-%d")
 
 
-def _batch_index(decided: DecidedTransaction, alert: Alert | None) -> dict[str, str]:
-    """ByStatus keys of a transaction decided in a batch: its decision and what it did to an alert (Opened one,
-    Joined one, None) in the sort key, so the batch's status is counted from the index's keys alone."""
-    if decided.batch_id is None:
-        return {}
-    effect = "N" if alert is None else ("O" if alert.transaction_count == 1 else "J")
-    return {
-        "status_pk": keys.batch_index_pk(decided.tenant_id, decided.batch_id),
-        "status_sk": f"{decided.decision}#{effect}#{decided.transaction.id}",
-    }
-
-
 def _decided(values: dict[str, Any]) -> DecidedTransaction:
     """A transaction item's decision: compressed JSON, or plain JSON as items were written before."""
     data = values["data"]
@@ -307,7 +295,7 @@ class DynamoTransactionStore:
             {
                 "Put": {
                     "TableName": self._table,
-                    "Item": self._transaction_item(decided, alert),
+                    "Item": self._transaction_item(decided),
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             },
@@ -342,7 +330,7 @@ class DynamoTransactionStore:
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item=self._transaction_item(decided, None) | _item({"pv": profile.version}),
+                Item=self._transaction_item(decided) | _item({"pv": profile.version}),
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except ClientError as exc:
@@ -397,8 +385,18 @@ class DynamoTransactionStore:
             return False
         return found.version <= int(values["pv"]) + RECENT
 
-    def _transaction_item(self, decided: DecidedTransaction, alert: Alert | None) -> dict[str, Any]:
+    def _transaction_item(self, decided: DecidedTransaction) -> dict[str, Any]:
         tenant_id, tx = decided.tenant_id, decided.transaction
+        # A transaction sent alone is in the tenant's day index (keys only, one write unit: backtests); one of a
+        # batch is listed there by the scoring function with the others it decided (`index_by_day`).
+        by_day = (
+            {}
+            if decided.batch_id is not None
+            else {
+                "workflow_pk": keys.transaction_day_index_pk(tenant_id, _day(tx.time)),
+                "workflow_sk": f"{keys.timestamp(tx.time)}#{tx.id}",
+            }
+        )
         return _item(
             {
                 "pk": keys.transaction_pk(tenant_id, tx.id),
@@ -408,13 +406,28 @@ class DynamoTransactionStore:
                 "data": zlib.compress(decided.model_dump_json().encode()),
                 "entity_pk": keys.customer_transactions_index_pk(tenant_id, tx.customer_id),
                 "entity_sk": f"{keys.timestamp(tx.time)}#{tx.id}",
-                # Keys-only indexes (one write unit each): the tenant's transactions by day, for
-                # backtests, and a batch's decided transactions, for its status.
-                "workflow_pk": keys.transaction_day_index_pk(tenant_id, _day(tx.time)),
-                "workflow_sk": f"{keys.timestamp(tx.time)}#{tx.id}",
-                **_batch_index(decided, alert),
+                **by_day,
             }
         )
+
+    def index_by_day(self, tenant_id: str, decided: list[DecidedTransaction]) -> None:
+        """List batch transactions decided together under their days (one item per day, keyed by their ids: a
+        redelivery writes the same item again), where `transactions_between` finds them."""
+        by_day: dict[str, list[DecidedTransaction]] = {}
+        for one in decided:
+            by_day.setdefault(_day(one.transaction.time), []).append(one)
+        for day, found in sorted(by_day.items()):
+            listed = sorted((keys.timestamp(d.transaction.time), d.transaction.id) for d in found)
+            self._client.put_item(
+                TableName=self._table,
+                Item=_item(
+                    {
+                        "pk": keys.transaction_day_pk(tenant_id, day),
+                        "sk": f"{listed[0][0]}#{keys.ids_hash([i for _, i in listed])}",
+                        "ids": json.dumps(listed),
+                    }
+                ),
+            )
 
     def _profile_write(self, pk: str, profile: Profile) -> dict[str, Any]:
         """The next version of the profile, only over the version read (or only if there was none)."""
@@ -625,32 +638,48 @@ class DynamoTransactionStore:
     def transactions_between(
         self, tenant_id: str, start: dt.datetime, end: dt.datetime, limit: int
     ) -> list[DecidedTransaction]:
-        """The tenant's transactions of [start, end), oldest first: the keys-only ByWorkflow partition of each day
-        (`sk BETWEEN` the two times: one at exactly `end` sorts after it), then the items by BatchGetItem."""
+        """The tenant's transactions of [start, end), oldest first, day by day: those sent alone from the keys-only
+        ByWorkflow partition of the day (`sk BETWEEN` the two times: one at exactly `end` sorts after it), those of
+        batches from the day's lists (`index_by_day`); then the items by BatchGetItem."""
         ids: list[str] = []
+        first, last = keys.timestamp(start), keys.timestamp(end)
         day = start.astimezone(dt.UTC).date()
         while day <= end.astimezone(dt.UTC).date() and len(ids) < limit:
-            request: dict[str, Any] = {
-                "TableName": self._table,
+            found: set[tuple[str, str]] = set()
+            alone: dict[str, Any] = {
                 "IndexName": "ByWorkflow",
                 "KeyConditionExpression": "workflow_pk = :p AND workflow_sk BETWEEN :a AND :b",
                 "ExpressionAttributeValues": _item(
-                    {
-                        ":p": keys.transaction_day_index_pk(tenant_id, day.isoformat()),
-                        ":a": keys.timestamp(start),
-                        ":b": keys.timestamp(end),
-                    }
+                    {":p": keys.transaction_day_index_pk(tenant_id, day.isoformat()), ":a": first, ":b": last}
+                ),
+                "Limit": limit - len(ids),
+            }
+            for values in self._pages(alone, limit - len(ids)):
+                at, _, transaction_id = values["workflow_sk"].partition("#")
+                found.add((at, transaction_id))
+            listed: dict[str, Any] = {  # a list's sort key is its earliest time: those from before `end`
+                "KeyConditionExpression": "pk = :p AND sk < :b",
+                "ExpressionAttributeValues": _item(
+                    {":p": keys.transaction_day_pk(tenant_id, day.isoformat()), ":b": last}
                 ),
             }
-            while len(ids) < limit:
-                request["Limit"] = limit - len(ids)
-                response = self._client.query(**request)
-                ids += [_values(i)["workflow_sk"].split("#", 1)[1] for i in response.get("Items", [])]
-                if "LastEvaluatedKey" not in response:
-                    break
-                request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            for values in self._pages(listed, None):
+                found.update((at, i) for at, i in json.loads(values["ids"]) if first <= at < last)
+            ids += [transaction_id for _, transaction_id in sorted(found)][: limit - len(ids)]
             day += dt.timedelta(days=1)
         return self.get_many(tenant_id, ids[:limit])
+
+    def _pages(self, request: dict[str, Any], limit: int | None) -> list[dict[str, Any]]:
+        """The items of a Query, page after page (at most `limit` of them when set)."""
+        request = {"TableName": self._table, **request}
+        items: list[dict[str, Any]] = []
+        while limit is None or len(items) < limit:
+            response = self._client.query(**request)
+            items += [_values(i) for i in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                break
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return items
 
     def customer_now(self, tenant_id: str, customer_id: str, before: dt.datetime) -> CustomerNow:
         """The customer's markers (its profile's, and one Query of its `SEEN#` items: the counterparties', and
