@@ -108,6 +108,7 @@ def _kind(item: dict[str, Any]) -> str:
     """What an item is, from its key (see arbiter/adapters/dynamodb/keys.py), for the write-unit breakdown."""
     pk, sk = str(item.get("pk", {}).get("S", "")), str(item.get("sk", {}).get("S", ""))
     for marker, kind in (
+        ("#TXDAY#", "day lists"),
         ("#SEARCH", "search terms"),
         ("#COUNTS", "state counters"),
         ("#DELIVERY#", "deliveries"),
@@ -341,8 +342,12 @@ class Meter:
 
     @contextmanager
     def measuring(self) -> Iterator[Usage]:
+        """What is used inside the block: after it, the usage yielded no longer grows."""
         self.usage = Usage()
-        yield self.usage
+        try:
+            yield self.usage
+        finally:
+            self.usage = Usage()  # what comes after is counted apart (and then dropped)
 
 
 @dataclass
