@@ -136,8 +136,9 @@ def _name_at(granularity: Granularity, index: int) -> str:
     return day
 
 
+@functools.lru_cache(maxsize=64)
 def _starts(at: dt.datetime, granularity: Granularity, count: int) -> tuple[str, ...]:
-    """The `count` buckets ending with the one holding `at`, oldest first."""
+    """The `count` buckets ending with the one holding `at`, oldest first (a decision asks for each a few times)."""
     return _starts_from(granularity, _index(at, granularity), count)
 
 
@@ -287,13 +288,14 @@ def _kept(tx: Transaction, needs: Needs) -> list[tuple[Dimension, str]]:
     return [(dimension, key) for dimension, key in _party_dimensions(tx) if needs.of(dimension)]
 
 
-def reads_for(tx: Transaction, needs: Needs = EVERYTHING) -> list[BucketRange]:
-    """The bucket ranges a decision on `tx` reads: one per granularity of the customer (its profile's), one per
-    party dimension whose windows `needs` names, each as long as the longest window `needs` names in it."""
+def reads_for(tx: Transaction, needs: Needs = EVERYTHING, *, customer: bool = True) -> list[BucketRange]:
+    """The bucket ranges a decision on `tx` reads: one per granularity of the customer (its profile's, left out
+    when not `customer`: a store reads the profile whole), one per party dimension whose windows `needs` names,
+    each as long as the longest window `needs` names in it."""
     ranges = []
-    targets: list[tuple[Dimension, str, Granularity]] = [
-        ("customer", tx.customer_id, granularity) for granularity in ("M", "H", "D")
-    ]
+    targets: list[tuple[Dimension, str, Granularity]] = (
+        [("customer", tx.customer_id, granularity) for granularity in ("M", "H", "D")] if customer else []
+    )
     targets += [(dimension, key, "D") for dimension, key in _kept(tx, needs)]
     for dimension, key, granularity in targets:
         size = _size(needs, dimension, granularity)
@@ -583,6 +585,8 @@ def changes_for(tx: Transaction, history: History, needs: Needs = EVERYTHING) ->
 
 
 # ------------------------------------------------------------------------------------------------- profile
+#: How many buckets of each granularity a profile keeps before its newest one's.
+_KEPT: dict[Granularity, int] = {g: BUCKET_RETENTION[g] // _STEP[g] for g in _STEP}
 #: How many of its last counted transactions a profile remembers (`Profile.recent`).
 RECENT = 8
 
@@ -641,10 +645,10 @@ class Profile:
                 countries = {**countries, marker.key: marked(countries.get(marker.key), marker, tx.time)}
         if self.customer is None or tx.time >= self.customer.last:  # the newest: what is too old goes
             for granularity, found in series.items():
-                keep = BUCKET_RETENTION[granularity] // _STEP[granularity]
-                oldest = _name_at(granularity, _index(tx.time, granularity) - keep)
-                for start in [s for s in found if s < oldest]:
-                    del found[start]
+                oldest = _name_at(granularity, _index(tx.time, granularity) - _KEPT[granularity])
+                if found and min(found) < oldest:
+                    for start in [s for s in found if s < oldest]:
+                        del found[start]
         recent = (*self.recent, id_mark(tx.id))[-RECENT:]
         return Profile(
             version=self.version, customer=customer, countries=countries, series=series, recent=recent

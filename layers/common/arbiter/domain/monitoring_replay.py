@@ -66,9 +66,7 @@ class HistoryReplay:
         """What a decision on `tx` would read now (scoring never moves it: a recording makes a new profile and new
         buckets)."""
         history = History(risk_level=self._risk_level, profile=self._profile)
-        for wanted in reads_for(tx):
-            if wanted.dimension == "customer":
-                continue
+        for wanted in reads_for(tx, customer=False):
             series = self._series.get((wanted.dimension, wanted.key, wanted.granularity), {})
             history.buckets[(wanted.dimension, wanted.granularity)] = {
                 start: bucket for start, bucket in series.items() if wanted.first <= start <= wanted.last

@@ -38,9 +38,9 @@ __all__ = [
     "TransactionQueue",
     "accept_batch",
     "decide_queued",
-    "record_decided",
     "get_batch_status",
     "note_undecided",
+    "record_decided",
 ]
 
 #: Deliveries of one message before the queue moves it to the dead-letter queue (template.yaml: TransactionsQueue's

@@ -193,9 +193,8 @@ class DynamoTransactionStore:
         the counterparty's marker in one BatchGetItem, and one Query per party range `needs` keeps (`reads_for`)."""
         pk = keys.customer_pk(tenant_id, tx.customer_id)
         history = History()
-        for wanted in reads_for(tx, needs):
-            if wanted.dimension != "customer":
-                history.buckets[(wanted.dimension, wanted.granularity)] = self._buckets(pk, wanted)
+        for wanted in reads_for(tx, needs, customer=False):
+            history.buckets[(wanted.dimension, wanted.granularity)] = self._buckets(pk, wanted)
         party = counterparty_key(tx.counterparty)
         marker = keys.seen_sk("counterparty", party) if party and needs.counterparty_seen else None
         monitored = (keys.monitored_pk(tenant_id), tx.customer_id)
