@@ -107,7 +107,7 @@ def _day(at: dt.datetime) -> str:
 def _decided(values: dict[str, Any]) -> DecidedTransaction:
     """A transaction item's decision: compressed JSON, or plain JSON as items were written before."""
     data = values["data"]
-    raw = zlib.decompress(data.value) if isinstance(data, Binary) else data
+    raw = zlib.decompress(bytes(data)) if isinstance(data, Binary) else data
     return DecidedTransaction.model_validate_json(raw)
 
 
