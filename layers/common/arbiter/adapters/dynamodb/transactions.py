@@ -21,7 +21,7 @@ import zlib
 from decimal import Decimal
 from typing import Any, cast
 
-from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from arbiter.adapters.dynamodb import keys
@@ -106,8 +106,8 @@ def _day(at: dt.datetime) -> str:
 
 def _decided(values: dict[str, Any]) -> DecidedTransaction:
     """A transaction item's decision: compressed JSON, or plain JSON as items were written before."""
-    data = values["data"]
-    raw = zlib.decompress(bytes(data)) if isinstance(data, Binary) else data
+    data: Any = values["data"]  # str, or boto3's Binary
+    raw = data if isinstance(data, str) else zlib.decompress(data.value)
     return DecidedTransaction.model_validate_json(raw)
 
 
