@@ -422,7 +422,9 @@ class DynamoCaseRepository:
             "status_pk": keys.status_pk(t, state),
             "status_sk": f"{created}#{case.id}",
             "workflow_pk": keys.workflow_pk(t, case.workflow_id),
-            "workflow_sk": f"{state}#{created}#{case.id}",
+            # Without the state: a decision then leaves the entry where it is (two write units a move). Entries
+            # stored before (`{state}#{created}#{case}`) sort after these and are still read, and filtered, with them.
+            "workflow_sk": f"{created}#{case.id}",
             "tenant_pk": keys.tenant_index_pk(t, "CASE"),
             "tenant_sk": f"{created}#{case.id}",
         }
@@ -745,12 +747,8 @@ class DynamoCaseRepository:
                 condition += " AND begins_with(assignee_sk, :s)"
                 values[":s"] = f"{one_state}#"
             return "ByAssignee", condition, values
-        if q.workflow_id:
-            condition, values = "workflow_pk = :p", {":p": keys.workflow_pk(t, q.workflow_id)}
-            if one_state:
-                condition += " AND begins_with(workflow_sk, :s)"
-                values[":s"] = f"{one_state}#"
-            return "ByWorkflow", condition, values
+        if q.workflow_id:  # its cases of one state are filtered, not sought: the key has no state
+            return "ByWorkflow", "workflow_pk = :p", {":p": keys.workflow_pk(t, q.workflow_id)}
         if q.entity_id:
             return "ByEntity", "entity_pk = :p", {":p": keys.entity_pk(t, q.entity_id)}
         if one_state:

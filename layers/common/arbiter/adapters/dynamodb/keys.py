@@ -45,7 +45,7 @@ Index keys on a case item (see template.yaml for the indexes):
 |---|---|---|
 | ByStatus | `T#{t}#S#{state}` | `{created}#{case}` |
 | ByAssignee | `T#{t}#A#{reviewer}` | `{state}#{created}#{case}` |
-| ByWorkflow | `T#{t}#W#{workflow}` | `{state}#{created}#{case}` |
+| ByWorkflow | `T#{t}#W#{workflow}` | `{created}#{case}` (before: `{state}#{created}#{case}`, still read) |
 | ByEntity | `T#{t}#E#{entity id}` | `{workflow}#{created}#{case}` |
 | ByTenant | `T#{t}#CASE` | `{created}#{case}` |
 | ByTenant (rule sets) | `T#{t}#RULESET` | `{rule set id}` |
