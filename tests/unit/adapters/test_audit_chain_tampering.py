@@ -336,3 +336,35 @@ def test_a_changes_item_carries_all_its_events_for_the_stream(table: Table) -> N
     assert [(sequence, e["id"]) for sequence, e in outbox_events([record], unpack)] == [
         ("7", event) for event in events
     ]
+
+
+def test_a_lone_entrys_events_ride_together_when_they_fit(table: Table) -> None:
+    from arbiter.adapters.dynamodb.packing import unpack
+
+    case = table.case_with_notes(0)
+    current = table.cases.get(table.tenant_id, case.id)
+    change = current.await_review("token", at=T0 + dt.timedelta(minutes=1))
+    assert (len(change.audit), len(change.events)) == (1, 2)
+    events = [e.id for e in change.events]
+    table.cases.save(current, change, expected_version=current.version)
+    items = table.client.query(
+        TableName=table.name,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues=to_item({":pk": keys.case_pk(table.tenant_id, case.id)}),
+        ConsistentRead=True,
+    )["Items"]
+    assert not [i for i in items if i["sk"]["S"].startswith(keys.EVENT_PREFIX)]  # no outbox item of its own
+    carrying = table.audit_items(case.id)[1]
+    assert "data" in carrying  # a lone entry keeps its layout
+    record = {
+        "eventName": "INSERT",
+        "dynamodb": {
+            "SequenceNumber": "3",
+            "NewImage": {
+                **carrying,
+                "event": {"B": base64.b64encode(bytes(carrying["event"]["B"])).decode()},
+            },
+        },
+    }
+    assert [e["id"] for _, e in outbox_events([record], unpack)] == events
+    assert table.verify(case.id).valid

@@ -148,9 +148,15 @@ def dynamodb_backend(stack: Any) -> Backend:
         return Written(
             events=riding
             + [i["sk"].rsplit("#", 1)[1] for i in items if i["sk"].startswith(keys.EVENT_PREFIX)],
+            # Continuations ride on their change's audit item when they fit (`continuations`), else have items of
+            # their own (`CONT#{time}#{id}`).
             continuations=[
-                i["sk"].rsplit("#", 1)[1] for i in items if i["sk"].startswith(keys.CONTINUATION_PREFIX)
-            ],
+                c["id"]
+                for i in items
+                if i["sk"].startswith(keys.AUDIT_PREFIX) and "continuations" in i
+                for c in json.loads(unpack(bytes(getattr(i["continuations"], "value", i["continuations"]))))
+            ]
+            + [i["sk"].rsplit("#", 1)[1] for i in items if i["sk"].startswith(keys.CONTINUATION_PREFIX)],
         )
 
     return Backend("dynamodb", f"t-{secrets.token_hex(5)}", ports, written)

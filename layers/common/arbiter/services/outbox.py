@@ -2,9 +2,8 @@
 
 Events are written in the same transaction as the change they describe (on the change's audit item, or on outbox
 items of their own), so none is lost if a function stops between saving and publishing; the stream delivers each at
-least once, and partners deduplicate on `id`. An audit item of one entry carries one event (its JSON, zlib); the one
-item of a change of several entries carries all the change's events (a JSON list, compressed with the store's preset
-dictionary: `inflate` reads both).
+least once, and partners deduplicate on `id`. An audit item carries one event (its JSON, zlib) or the change's list
+of them (compressed with the store's preset dictionary: `inflate` reads both).
 """
 
 from __future__ import annotations

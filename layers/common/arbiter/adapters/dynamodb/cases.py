@@ -9,9 +9,11 @@ What it costs decides two shapes (a transaction bills each item twice, per start
   (an automatic decision records the assessment and the decision, an owner's case stored decided its creation
   too) as their canonical JSON lines compressed together with the case bodies' preset dictionary (`entries`),
   their links as the first sequence number (`seq`) and their hashes end to end (`hash`, 32 bytes each). The
-  change's events ride on that item (compressed, attribute `event`: one envelope for one entry, the list of them
-  for several), and the stream publisher reads them there; only the events beyond a lone entry's one get items of
-  their own (`EVENT#…`). Items of one entry each, as stored before, read and verify as they did.
+  change's events ride on that item (compressed, attribute `event`: one envelope, or the list of them: always for
+  several entries, for a lone entry when they still fit one KB), and the stream publisher reads them there; only the
+  events beyond a lone entry's first that do not fit get items of their own (`EVENT#…`). Items of one entry each,
+  as stored before, read and verify as they did. The change's workflow continuations ride on the item too when it
+  still fits one KB (`continuations`), else get items of their own (`CONT#…`).
 - Search terms are written outside the transaction: the new ones before it, the dropped ones after it. Neither
   can mislead a search: a term left behind by a write that failed half-way only names a case the search then
   reads and checks against the case's own terms (`CaseQuery.matches`), so a missing case or a stale term is
@@ -203,6 +205,17 @@ def audit_change_put(
 
 #: What an item of a transaction may weigh with the change's continuations on it: billed per started KB (twice).
 RIDING_LIMIT = 1024
+
+
+def _carry_events(audit_item: dict[str, Any], events: list[ArbiterEvent]) -> bool:
+    """Put all the change's events on a lone entry's audit item (`event`: their JSON list, packed) instead of its
+    first alone, if the item still fits one KB: each event beyond the first otherwise gets an outbox item of its own,
+    two write units in the transaction. False (the item unchanged) when they do not fit."""
+    packed = pack(json.dumps([e.envelope() for e in events], separators=(",", ":")).encode())
+    if item_size({**audit_item, "event": {"B": packed}}) > RIDING_LIMIT:
+        return False
+    audit_item["event"] = {"B": packed}
+    return True
 
 
 def _ride(audit_item: dict[str, Any], continuations: list[Continuation]) -> bool:
@@ -464,13 +477,16 @@ class DynamoCaseRepository:
         pk = keys.case_pk(case.tenant_id, case.id)
         operations: list[dict[str, Any]] = []
         riding: list[ArbiterEvent] = []
-        if len(change.audit) == 1:  # one entry: its own item, with the change's first event
+        if (
+            len(change.audit) == 1
+        ):  # one entry: its own item, with the change's first event, or all if they fit
             riding = list(change.events[:1])
-            operations.append(
-                audit_put(
-                    self._table, case.tenant_id, case.id, change.audit[0], links[0], next(iter(riding), None)
-                )
+            put = audit_put(
+                self._table, case.tenant_id, case.id, change.audit[0], links[0], next(iter(riding), None)
             )
+            if len(change.events) > 1 and _carry_events(put["Put"]["Item"], list(change.events)):
+                riding = list(change.events)
+            operations.append(put)
         elif change.audit:  # several: one item, with all the change's events
             riding = list(change.events)
             operations.append(
