@@ -15,7 +15,7 @@ from arbiter.adapters.dynamodb import keys
 from arbiter.adapters.dynamodb.cases import DynamoCaseRepository
 from arbiter.adapters.dynamodb.items import from_item, item_size, to_item
 from arbiter.adapters.dynamodb.packing import unpack
-from arbiter.domain.case import SYSTEM, Case
+from arbiter.domain.case import SYSTEM, Case, Change
 from arbiter.services.continuations import outbox_continuations
 from tests.builders import individual
 
@@ -93,3 +93,27 @@ def test_continuations_that_would_take_the_audit_item_over_one_kb_get_items_of_t
     ((_, resumed),) = outbox_continuations(records, unpack)
     assert resumed.output == {"decision": "approved"}
     assert from_item(conts[0])["kind"] == "resume"
+
+
+def test_a_change_without_audit_entries_stores_its_continuations_as_items_of_their_own(
+    store: tuple[Any, DynamoCaseRepository, str],
+) -> None:
+    client, cases, table = store
+    case, change = Case.open(
+        tenant_id=f"t-{secrets.token_hex(4)}",
+        workflow_id="kyc",
+        workflow_version=1,
+        entity=individual(),
+        actor=SYSTEM,
+    )
+    cases.add(case, change)
+    current = cases.get(case.tenant_id, case.id)
+    note = current.record_note("a note's event, without its entry", SYSTEM)
+    bare = Change(events=note.events, continuations=current.resume_step("token", {}).continuations)
+    cases.save(current, bare, expected_version=current.version)
+    stored = items_of(client, table, case)
+    kinds = sorted(i["sk"]["S"].split("#", 1)[0] for i in stored)
+    assert kinds == ["AUDIT", "CASE", "CONT", "EVENT"]  # nothing rides on the outbox item
+    (cont,) = [i for i in stored if i["sk"]["S"].startswith(keys.CONTINUATION_PREFIX)]
+    ((_, resumed),) = outbox_continuations([inserted(cont, "1")], unpack)
+    assert resumed.token == "token"

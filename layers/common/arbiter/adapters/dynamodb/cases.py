@@ -203,7 +203,8 @@ def audit_change_put(
     }
 
 
-#: What an item of a transaction may weigh with the change's continuations on it: billed per started KB (twice).
+#: What a change's audit item may weigh with what rides on it (its events, its continuations): a transaction bills
+#: each item per started KB, twice.
 RIDING_LIMIT = 1024
 
 
@@ -477,21 +478,22 @@ class DynamoCaseRepository:
         pk = keys.case_pk(case.tenant_id, case.id)
         operations: list[dict[str, Any]] = []
         riding: list[ArbiterEvent] = []
-        if (
-            len(change.audit) == 1
-        ):  # one entry: its own item, with the change's first event, or all if they fit
+        audit_item: dict[str, Any] | None = None  # the change's audit item, which what fits one KB rides on
+        if len(change.audit) == 1:
+            # One entry: its own item, with the change's first event, or all of them if they fit.
             riding = list(change.events[:1])
             put = audit_put(
                 self._table, case.tenant_id, case.id, change.audit[0], links[0], next(iter(riding), None)
             )
-            if len(change.events) > 1 and _carry_events(put["Put"]["Item"], list(change.events)):
+            audit_item = put["Put"]["Item"]
+            if len(change.events) > 1 and _carry_events(audit_item, list(change.events)):
                 riding = list(change.events)
             operations.append(put)
         elif change.audit:  # several: one item, with all the change's events
             riding = list(change.events)
-            operations.append(
-                audit_change_put(self._table, case.tenant_id, case.id, list(change.audit), links, riding)
-            )
+            put = audit_change_put(self._table, case.tenant_id, case.id, list(change.audit), links, riding)
+            audit_item = put["Put"]["Item"]
+            operations.append(put)
         expires = int((dt.datetime.now(dt.UTC) + EVENT_RETENTION).timestamp())
         for event in change.events[len(riding) :]:
             operations.append(
@@ -511,7 +513,7 @@ class DynamoCaseRepository:
                 }
             )
         continuations = list(change.continuations)
-        if continuations and operations and _ride(operations[0]["Put"]["Item"], continuations):
+        if continuations and audit_item is not None and _ride(audit_item, continuations):
             continuations = []
         for continuation in continuations:
             operations.append(
