@@ -18,7 +18,7 @@ deps = bootstrap.composition_root()
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    retry = continue_from_outbox(deps(), event.get("Records", []))
+    retry = continue_from_outbox(deps(), event.get("Records", []), inflate=deps().outbox_inflate)
     if retry:
         logger.warning(
             "continuations not carried out yet; the stream will retry them", extra={"count": len(retry)}

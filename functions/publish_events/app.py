@@ -18,7 +18,12 @@ deps = bootstrap.composition_root()
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    retry = publish_outbox(deps().publisher, event.get("Records", []), deps().webhook_router.routed)
+    retry = publish_outbox(
+        deps().publisher,
+        event.get("Records", []),
+        deps().webhook_router.routed,
+        inflate=deps().outbox_inflate,
+    )
     if retry:
         logger.warning(
             "events not accepted by EventBridge; the stream will retry them", extra={"count": len(retry)}

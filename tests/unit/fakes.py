@@ -487,7 +487,7 @@ def _index_of(q: CaseQuery) -> tuple[str, Callable[[Case], tuple[str, ...]]]:
     if q.assignee and q.assignee != "unassigned":
         return f"{t}/assignee/{q.assignee}", lambda c: (c.state.value, created(c), c.id)
     if q.workflow_id:
-        return f"{t}/workflow/{q.workflow_id}", lambda c: (c.state.value, created(c), c.id)
+        return f"{t}/workflow/{q.workflow_id}", lambda c: (created(c), c.id)
     if q.entity_id:
         return f"{t}/entity/{q.entity_id}", lambda c: (c.workflow_id, created(c), c.id)
     if one_state:

@@ -370,6 +370,13 @@ class Dependencies:
 
         return EventBusPublisher(self.client("events"), self.settings.event_bus_name)
 
+    @property
+    def outbox_inflate(self) -> Callable[[bytes], bytes]:
+        """How the table's stream images' compressed events are read (zlib, with the store's preset dictionaries)."""
+        from arbiter.adapters.dynamodb.packing import unpack
+
+        return unpack
+
     # ------------------------------------------------------------------ documents
 
     @property

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 import secrets
+import zlib
 from typing import Any
 
 import pytest
@@ -198,7 +200,7 @@ def test_an_audit_item_still_carries_its_changes_event_for_the_stream(table: Tab
             },
         },
     }
-    ((_, envelope),) = outbox_events([record])
+    ((_, envelope),) = outbox_events([record], zlib.decompress)
     assert envelope["type"] == "case.created"
     assert envelope["case_id"] == case.id
     assert {"seq", "hash"} <= set(created)
@@ -223,3 +225,146 @@ def test_an_audit_item_changed_into_what_the_store_never_writes_is_reported_not_
     assert not result.valid
     assert result.broken_at is not None
     assert result.broken_at.reason == "edited"
+
+
+def _case_with_a_change_of_three_entries(table: Table) -> Case:
+    """A case opened, then changed once with three entries (as an automatic decision records several)."""
+    case = table.case_with_notes(0)
+    current = table.cases.get(table.tenant_id, case.id)
+    change = current.record_note("first", REVIEWER, at=T0 + dt.timedelta(minutes=1))
+    change += current.record_note("second", REVIEWER, at=T0 + dt.timedelta(minutes=2))
+    change += current.record_note("third", REVIEWER, at=T0 + dt.timedelta(minutes=3))
+    table.cases.save(current, change, expected_version=current.version)
+    return case
+
+
+def test_a_change_of_several_entries_is_one_item_that_reads_and_verifies(table: Table) -> None:
+    case = _case_with_a_change_of_three_entries(table)
+    items = [from_item(i) for i in table.audit_items(case.id)]
+    assert len(items) == 2  # the creation's entry, then the change's three in one item
+    packed = items[1]
+    assert "data" not in packed
+    assert packed["seq"] == 1
+    assert len(bytes(packed["hash"].value)) == 3 * 32
+    assert [e.reason for e in table.cases.detail(table.tenant_id, case.id).audit] == [
+        None,
+        "first",
+        "second",
+        "third",
+    ]
+    result = table.verify(case.id)
+    assert (result.valid, result.entries, result.unchained) == (True, 4, 0)
+    records = table.cases.audit_chain(table.tenant_id, case.id).records
+    assert [r.seq for r in records] == [0, 1, 2, 3]
+    # and the next change chains after the item's last entry
+    current = table.cases.get(table.tenant_id, case.id)
+    table.cases.save(
+        current,
+        current.record_note("later", REVIEWER, at=T0 + dt.timedelta(hours=1)),
+        expected_version=current.version,
+    )
+    assert table.verify(case.id).entries == 5
+    assert table.verify(case.id).valid
+
+
+def test_an_entry_edited_inside_a_changes_item_is_caught_with_the_entry_named(table: Table) -> None:
+    from arbiter.adapters.dynamodb.packing import pack, unpack
+
+    case = _case_with_a_change_of_three_entries(table)
+    packed = from_item(table.audit_items(case.id)[1])
+    lines = unpack(bytes(packed["entries"].value)).split(b"\n")
+    content = json.loads(lines[1])
+    content["reason"] = "a kinder note"
+    lines[1] = canonical(content)
+    table.client.put_item(TableName=table.name, Item=to_item({**packed, "entries": pack(b"\n".join(lines))}))
+    result = table.verify(case.id)
+    assert result.broken_at is not None
+    assert (result.broken_at.index, result.broken_at.entry_id, result.broken_at.reason) == (
+        2,
+        content["id"],
+        "edited",
+    )
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value"),
+    [("entries", {"B": b"not zlib"}), ("hash", {"B": bytes(32)}), ("seq", {"S": "one"})],
+)
+def test_a_changes_item_changed_into_what_the_store_never_writes_is_reported_not_a_crash(
+    table: Table, attribute: str, value: dict[str, Any]
+) -> None:
+    case = _case_with_a_change_of_three_entries(table)
+    target = table.audit_items(case.id)[1]
+    table.client.put_item(TableName=table.name, Item={**target, attribute: value})
+    result = table.verify(case.id)
+    assert result.broken_at is not None
+    assert (result.broken_at.index, result.broken_at.reason) == (1, "edited")
+
+
+def test_a_changes_item_deleted_is_caught_as_missing_entries(table: Table) -> None:
+    case = _case_with_a_change_of_three_entries(table)
+    current = table.cases.get(table.tenant_id, case.id)
+    table.cases.save(
+        current,
+        current.record_note("later", REVIEWER, at=T0 + dt.timedelta(hours=1)),
+        expected_version=current.version,
+    )
+    packed = table.audit_items(case.id)[1]
+    table.client.delete_item(TableName=table.name, Key={"pk": packed["pk"], "sk": packed["sk"]})
+    result = table.verify(case.id)
+    assert result.broken_at is not None
+    assert (result.broken_at.index, result.broken_at.reason) == (1, "missing")
+
+
+def test_a_changes_item_carries_all_its_events_for_the_stream(table: Table) -> None:
+    from arbiter.adapters.dynamodb.packing import unpack
+
+    case = table.case_with_notes(0)
+    current = table.cases.get(table.tenant_id, case.id)
+    change = current.record_note("first", REVIEWER, at=T0 + dt.timedelta(minutes=1))
+    change += current.record_note("second", REVIEWER, at=T0 + dt.timedelta(minutes=2))
+    events = [e.id for e in change.events]
+    table.cases.save(current, change, expected_version=current.version)
+    packed = table.audit_items(case.id)[1]
+    record = {
+        "eventName": "INSERT",
+        "dynamodb": {
+            "SequenceNumber": "7",
+            "NewImage": {**packed, "event": {"B": base64.b64encode(bytes(packed["event"]["B"])).decode()}},
+        },
+    }
+    assert [(sequence, e["id"]) for sequence, e in outbox_events([record], unpack)] == [
+        ("7", event) for event in events
+    ]
+
+
+def test_a_lone_entrys_events_ride_together_when_they_fit(table: Table) -> None:
+    from arbiter.adapters.dynamodb.packing import unpack
+
+    case = table.case_with_notes(0)
+    current = table.cases.get(table.tenant_id, case.id)
+    change = current.await_review("token", at=T0 + dt.timedelta(minutes=1))
+    assert (len(change.audit), len(change.events)) == (1, 2)
+    events = [e.id for e in change.events]
+    table.cases.save(current, change, expected_version=current.version)
+    items = table.client.query(
+        TableName=table.name,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues=to_item({":pk": keys.case_pk(table.tenant_id, case.id)}),
+        ConsistentRead=True,
+    )["Items"]
+    assert not [i for i in items if i["sk"]["S"].startswith(keys.EVENT_PREFIX)]  # no outbox item of its own
+    carrying = table.audit_items(case.id)[1]
+    assert "data" in carrying  # a lone entry keeps its layout
+    record = {
+        "eventName": "INSERT",
+        "dynamodb": {
+            "SequenceNumber": "3",
+            "NewImage": {
+                **carrying,
+                "event": {"B": base64.b64encode(bytes(carrying["event"]["B"])).decode()},
+            },
+        },
+    }
+    assert [e["id"] for _, e in outbox_events([record], unpack)] == events
+    assert table.verify(case.id).valid

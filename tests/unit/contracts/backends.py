@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ from arbiter.adapters.dynamodb.clearances import DynamoClearanceStore
 from arbiter.adapters.dynamodb.collection_links import DynamoCollectionLinks
 from arbiter.adapters.dynamodb.items import from_item, to_item
 from arbiter.adapters.dynamodb.monitored import DynamoMonitoredEntities
+from arbiter.adapters.dynamodb.packing import unpack
 from arbiter.adapters.dynamodb.rule_sets import DynamoRuleSetRepository
 from arbiter.adapters.dynamodb.tenants import DynamoTenantRepository
 from arbiter.adapters.dynamodb.webhooks import DynamoWebhookRepository
@@ -137,19 +137,26 @@ def dynamodb_backend(stack: Any) -> Backend:
             ConsistentRead=True,
         )
         items = [from_item(i) for i in response["Items"]]
-        # An event rides on an audit entry's item (its envelope compressed in `event`) or has an outbox item of its
-        # own, whose sort key ends with its id (`EVENT#{time}#{id}`); the key's order is the order written.
-        riding = [
-            json.loads(zlib.decompress(bytes(getattr(i["event"], "value", i["event"]))))["id"]
-            for i in items
-            if i["sk"].startswith(keys.AUDIT_PREFIX) and "event" in i
-        ]
+        # Events ride on a change's audit item (an envelope, or the change's list of them, compressed in `event`) or
+        # have outbox items of their own, whose sort key ends with the id (`EVENT#{time}#{id}`); the key's order is
+        # the order written.
+        riding = []
+        for item in items:
+            if item["sk"].startswith(keys.AUDIT_PREFIX) and "event" in item:
+                carried = json.loads(unpack(bytes(getattr(item["event"], "value", item["event"]))))
+                riding += [e["id"] for e in (carried if isinstance(carried, list) else [carried])]
         return Written(
             events=riding
             + [i["sk"].rsplit("#", 1)[1] for i in items if i["sk"].startswith(keys.EVENT_PREFIX)],
+            # Continuations ride on their change's audit item when they fit (`continuations`), else have items of
+            # their own (`CONT#{time}#{id}`).
             continuations=[
-                i["sk"].rsplit("#", 1)[1] for i in items if i["sk"].startswith(keys.CONTINUATION_PREFIX)
-            ],
+                c["id"]
+                for i in items
+                if i["sk"].startswith(keys.AUDIT_PREFIX) and "continuations" in i
+                for c in json.loads(unpack(bytes(getattr(i["continuations"], "value", i["continuations"]))))
+            ]
+            + [i["sk"].rsplit("#", 1)[1] for i in items if i["sk"].startswith(keys.CONTINUATION_PREFIX)],
         )
 
     return Backend("dynamodb", f"t-{secrets.token_hex(5)}", ports, written)

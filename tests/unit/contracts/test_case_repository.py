@@ -435,7 +435,7 @@ FILTERS: list[tuple[dict[str, Any], list[str]]] = [
     ({"states": (REVIEW,)}, ["grace", "muller", "byron"]),
     ({"states": (REVIEW,), "newest_first": True}, ["byron", "muller", "grace"]),
     ({"states": (REVIEW, APPROVED)}, ["grace", "muller", "ada-again", "byron"]),
-    ({"workflow_id": "kyb"}, ["acme", "muller", "globex"]),  # by state, then creation
+    ({"workflow_id": "kyb"}, ["muller", "acme", "globex"]),  # by creation (the key has no state)
     ({"workflow_id": "kyc", "states": (REVIEW,)}, ["grace", "byron"]),
     ({"assignee": "r-1"}, ["ada-again", "grace", "globex"]),  # by state, then creation
     ({"assignee": "r-1", "newest_first": True}, ["globex", "grace", "ada-again"]),

@@ -53,3 +53,13 @@ def _template_filters(function: str) -> list[str]:
     resource = load_template(Path(__file__).parents[3] / "template.yaml").resources[function]
     (source,) = [e for e in resource["Properties"]["Events"].values() if e["Type"] == "DynamoDB"]
     return [f["Pattern"] for f in source["Properties"]["FilterCriteria"]["Filters"]]
+
+
+def test_the_continuer_takes_continuation_items_and_audit_items_that_carry_continuations() -> None:
+    filters = _template_filters("ContinueWorkflowsFunction")
+    carrying = record("INSERT", "AUDIT#1")
+    carrying["dynamodb"]["NewImage"] = {"sk": {"S": "AUDIT#1"}, "continuations": {"B": "eJwDAAAAAAE="}}
+    event_only = record("INSERT", "AUDIT#2")
+    event_only["dynamodb"]["NewImage"] = {"sk": {"S": "AUDIT#2"}, "event": {"B": "eJwDAAAAAAE="}}
+    batch = {"Records": [carrying, event_only, record("INSERT", "CONT#3"), record("INSERT", "EVENT#4")]}
+    assert _filtered(spec(*filters), batch) == {"Records": [carrying, record("INSERT", "CONT#3")]}

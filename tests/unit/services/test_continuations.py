@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import zlib
 
+from arbiter.adapters.dynamodb.packing import pack, unpack
 from arbiter.domain.case import CaseState, Continuation
 from arbiter.services import cases, review, workflow_steps
 from arbiter.services.continuations import continue_from_outbox, outbox_continuations
@@ -77,18 +78,36 @@ def test_continuations_leave_the_outbox_in_order_and_the_failed_ones_are_reporte
         stream_record("4", "CONT#2026#d", second.model_dump_json()),
         stream_record("5", "CONT#2026#e", third.model_dump_json()),
     ]
-    assert [(seq, c.case_id) for seq, c in outbox_continuations(records)] == [
+    assert [(seq, c.case_id) for seq, c in outbox_continuations(records, zlib.decompress)] == [
         ("1", "c-1"),
         ("4", "c-2"),
         ("5", "c-3"),
     ]
     deps.engine.fail_completions = 1
     # The resume fails: it and everything after it are retried; what came before is not redone.
-    assert continue_from_outbox(deps, records) == ["4", "5"]
+    assert continue_from_outbox(deps, records, inflate=zlib.decompress) == ["4", "5"]
     assert [name for _, name, _ in deps.engine.started] == ["c-1"]
-    assert continue_from_outbox(deps, records[3:]) == []
+    assert continue_from_outbox(deps, records[3:], inflate=zlib.decompress) == []
     assert deps.engine.completed == [("t-2", {})]
     assert [name for _, name, _ in deps.engine.started] == ["c-1", "c-3"]
+
+
+def test_continuations_an_audit_item_carries_are_carried_out_in_the_items_order():
+    deps = case_deps()
+    first = Continuation(kind="start", tenant_id="acme", case_id="c-1", workflow_id="kyc")
+    second = Continuation(kind="start", tenant_id="acme", case_id="c-2", workflow_id="kyc")
+    riding = stream_record("1", "AUDIT#2026#a", json.dumps({"action": "case.created"}))
+    packed = pack(json.dumps([first.model_dump(mode="json"), second.model_dump(mode="json")]).encode())
+    riding["dynamodb"]["NewImage"]["continuations"] = {"B": base64.b64encode(packed).decode()}
+    plain = stream_record("2", "AUDIT#2026#b", json.dumps({"action": "note.added"}))  # nothing to carry out
+    records = [riding, plain, stream_record("3", "CONT#2026#c", first.model_dump_json())]
+    assert [(seq, c.case_id) for seq, c in outbox_continuations(records, unpack)] == [
+        ("1", "c-1"),
+        ("1", "c-2"),
+        ("3", "c-1"),
+    ]
+    assert continue_from_outbox(deps, records[:2], inflate=unpack) == []
+    assert [name for _, name, _ in deps.engine.started] == ["c-1", "c-2"]
 
 
 def test_the_outbox_publishes_inserted_events_and_names_the_ones_to_retry():
@@ -106,9 +125,9 @@ def test_the_outbox_publishes_inserted_events_and_names_the_ones_to_retry():
         stream_record("3", "EVENT#2026#c", json.dumps({"id": "e-2", "type": "case.decided"})),
         stream_record("4", "EVENT#2026#d", json.dumps({"id": "e-3"}), event_name="REMOVE"),
     ]
-    assert [e["id"] for _, e in outbox_events(records)] == ["e-1", "e-2"]
+    assert [e["id"] for _, e in outbox_events(records, zlib.decompress)] == ["e-1", "e-2"]
     bus = Bus()
-    assert publish_outbox(bus, records) == ["3"]
+    assert publish_outbox(bus, records, inflate=zlib.decompress) == ["3"]
     assert [e["id"] for e in bus.published] == ["e-1", "e-2"]
 
 
@@ -125,7 +144,10 @@ def test_the_outbox_publishes_the_events_audit_entries_carry_and_leaves_plain_au
         audit("2", "AUDIT#2026#b"),  # an audit entry with no event to publish
         stream_record("3", "EVENT#2026#c", json.dumps({"id": "e-2", "type": "case.decided"})),
     ]
-    assert [(sequence, e["id"]) for sequence, e in outbox_events(records)] == [("1", "e-1"), ("3", "e-2")]
+    assert [(sequence, e["id"]) for sequence, e in outbox_events(records, zlib.decompress)] == [
+        ("1", "e-1"),
+        ("3", "e-2"),
+    ]
 
 
 def test_the_reconciler_runs_again_a_case_whose_automated_run_never_finished_and_fails_one_whose_execution_ended():

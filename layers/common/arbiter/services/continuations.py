@@ -1,8 +1,9 @@
 """Carrying out workflow continuations: starting a case's execution, resuming a step waiting on a task token.
 
 A change that must move the workflow says so in its `continuations` (arbiter.domain.case.Continuation); the case
-store writes them in the change's transaction, beside its audit entries and events (the outbox), and the table's
-stream hands each one to `continue_from_outbox` (ContinueWorkflowsFunction), which Lambda retries until Step
+store writes them in the change's transaction, on its audit item when they fit there (a packed JSON list,
+`continuations`), else as items of their own (`CONT#…`), beside its audit entries and events (the outbox), and the
+table's stream hands each one to `continue_from_outbox` (ContinueWorkflowsFunction), which Lambda retries until Step
 Functions takes it. So a decision that is stored always reaches its workflow, and a workflow never moves on a
 change that was not stored. Carrying one out twice has the effect of once: a Standard execution is named after its
 case and round (the engine answers a second start with the first execution); an Express run started twice finds
@@ -12,8 +13,10 @@ is done.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from arbiter.domain.case import CaseState, Continuation
@@ -26,6 +29,8 @@ log = logging.getLogger(__name__)
 
 #: Sort key prefix of continuation items (the stream's filter for ContinueWorkflowsFunction).
 CONTINUATION_SK_PREFIX = "CONT#"
+#: Sort key prefix of audit items, which carry their change's continuations when they fit (`continuations`).
+AUDIT_SK_PREFIX = "AUDIT#"
 
 
 def carry_out(deps: CaseDeps, continuation: Continuation) -> None:
@@ -59,24 +64,35 @@ def _fail_unstarted(deps: CaseDeps, continuation: Continuation, exc: WorkflowRef
     deps.cases.save(case, case.fail("WorkflowStartFailed", exc.message), expected_version=case.version)
 
 
-def outbox_continuations(records: list[dict[str, Any]]) -> list[tuple[str, Continuation]]:
-    """(stream sequence number, continuation) for every newly inserted continuation item among the records."""
+def outbox_continuations(
+    records: list[dict[str, Any]], inflate: Callable[[bytes], bytes]
+) -> list[tuple[str, Continuation]]:
+    """(stream sequence number, continuation) for every newly inserted continuation among the records: a
+    continuation item's (`CONT#…`, its JSON in `data`) or those an audit item carries (`AUDIT#…`, a JSON list
+    compressed in `continuations`, which `inflate` reads; the stream gives binary attributes in base64)."""
     found = []
     for record in records:
         if record.get("eventName") != "INSERT":
             continue
         image = record.get("dynamodb", {}).get("NewImage", {})
-        if image.get("sk", {}).get("S", "").startswith(CONTINUATION_SK_PREFIX) and "data" in image:
-            continuation = Continuation.model_validate(json.loads(image["data"]["S"]))
-            found.append((record["dynamodb"].get("SequenceNumber", ""), continuation))
+        sort_key = image.get("sk", {}).get("S", "")
+        sequence = record["dynamodb"].get("SequenceNumber", "")
+        if sort_key.startswith(CONTINUATION_SK_PREFIX) and "data" in image:
+            found.append((sequence, Continuation.model_validate(json.loads(image["data"]["S"]))))
+        elif sort_key.startswith(AUDIT_SK_PREFIX) and "continuations" in image:
+            carried = json.loads(inflate(base64.b64decode(image["continuations"]["B"])))
+            found += [(sequence, Continuation.model_validate(c)) for c in carried]
     return found
 
 
-def continue_from_outbox(deps: CaseDeps, records: list[dict[str, Any]]) -> list[str]:
+def continue_from_outbox(
+    deps: CaseDeps, records: list[dict[str, Any]], *, inflate: Callable[[bytes], bytes]
+) -> list[str]:
     """Carry out the continuations among the stream records; the sequence numbers to retry (a partial batch
-    failure: the ones carried out are not redone, those after a failure keep their order)."""
+    failure: the ones carried out are not redone, those after a failure keep their order; a record carrying
+    several is retried whole, which carrying out twice allows)."""
     failed: list[str] = []
-    for sequence, continuation in outbox_continuations(records):
+    for sequence, continuation in outbox_continuations(records, inflate):
         if failed:  # keep the order within the batch: nothing after the first failure runs ahead of it
             failed.append(sequence)
             continue

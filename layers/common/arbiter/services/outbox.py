@@ -1,7 +1,9 @@
 """Publishing the events that case changes wrote to the outbox (the table's stream feeds this).
 
-Events are written in the same transaction as the change they describe (on the change's audit entries' items,
-or on outbox items of their own), so none is lost if a function stops between saving and publishing; the stream delivers each at least once, and partners deduplicate on `id`.
+Events are written in the same transaction as the change they describe (on the change's audit item, or on outbox
+items of their own), so none is lost if a function stops between saving and publishing; the stream delivers each at
+least once, and partners deduplicate on `id`. An audit item carries one event (its JSON, zlib) or the change's list
+of them (compressed with the store's preset dictionary: `inflate` reads both).
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import zlib
 from collections.abc import Callable, Collection
 from typing import Any, Protocol
 
@@ -28,10 +29,13 @@ class EventPublisher(Protocol):
         that could not be published."""
 
 
-def outbox_events(records: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+def outbox_events(
+    records: list[dict[str, Any]], inflate: Callable[[bytes], bytes]
+) -> list[tuple[str, dict[str, Any]]]:
     """(stream sequence number, envelope) for every event newly inserted among the stream records: an outbox
-    item's (`EVENT#…`, its JSON in `data`) or the one an audit entry's item carries (`AUDIT#…`, compressed in
-    `event`; the stream gives binary attributes in base64)."""
+    item's (`EVENT#…`, its JSON in `data`) or those an audit item carries (`AUDIT#…`, compressed in `event`: one
+    envelope, or a list of a change's envelopes; the stream gives binary attributes in base64). `inflate`
+    decompresses what the store compressed."""
     found = []
     for record in records:
         if record.get("eventName") != "INSERT":
@@ -42,7 +46,10 @@ def outbox_events(records: list[dict[str, Any]]) -> list[tuple[str, dict[str, An
         if sort_key.startswith(EVENT_SK_PREFIX) and "data" in image:
             found.append((sequence, json.loads(image["data"]["S"])))
         elif sort_key.startswith(AUDIT_SK_PREFIX) and "event" in image:
-            found.append((sequence, json.loads(zlib.decompress(base64.b64decode(image["event"]["B"])))))
+            carried = json.loads(inflate(base64.b64decode(image["event"]["B"])))
+            found += [
+                (sequence, envelope) for envelope in (carried if isinstance(carried, list) else [carried])
+            ]
     return found
 
 
@@ -50,11 +57,14 @@ def publish_outbox(
     publisher: EventPublisher,
     records: list[dict[str, Any]],
     routed: Callable[[list[dict[str, Any]]], Collection[str]] | None = None,
+    *,
+    inflate: Callable[[bytes], bytes],
 ) -> list[str]:
     """Publish the outbox events in `records`, those `routed` names marked for the webhooks function (all of them
     without it, or when the routes cannot be read: routing saves invocations, it must never lose an event);
-    returns the sequence numbers to retry (partial batch failure)."""
-    events = outbox_events(records)
+    returns the sequence numbers to retry (partial batch failure: a record carrying several events is retried
+    whole, its events published again, which at-least-once delivery allows)."""
+    events = outbox_events(records, inflate)
     envelopes = [envelope for _, envelope in events]
     marked: Collection[str] = {e["id"] for e in envelopes}
     if routed is not None and envelopes:

@@ -253,8 +253,9 @@ class CaseRepository(Protocol):
 
     def query(self, query: CaseQuery) -> Page[Case]:
         """Cases matching the query, one page at a time, in the order of the index that serves it: creation order
-        (newest first if asked), except through an assignee or a workflow (by state, then creation) or an entity
-        (by workflow, then creation). A search is one page (`limit`) in creation order, without a cursor. A cursor
+        (newest first if asked), except through an assignee (by state, then creation) or an entity (by workflow,
+        then creation); a workflow's are in creation order too (entries stored before its index dropped the state
+        come after the others, by state). A search is one page (`limit`) in creation order, without a cursor. A cursor
         another query returned is InvalidInput."""
 
     def query_page(self, query: CaseQuery, number: int) -> list[Case]:

@@ -5,9 +5,15 @@ conditional on not existing: append-only), the events to publish (the outbox the
 workflow continuations and the per-state counters. Either all of it is stored or none.
 
 What it costs decides two shapes (a transaction bills each item twice, per started KB):
-- An event rides on an audit entry's item of the same change (compressed, attribute `event`), one per item, and
-  the stream publisher reads it there; only events beyond the change's audit entries get items of their own
-  (`EVENT#…`). The audit entry stays as it was; the event is kept with it for good (an outbox of its own expired).
+- A change's audit entries are one item (`audit_put`): an entry alone as its canonical JSON (`data`), several
+  (an automatic decision records the assessment and the decision, an owner's case stored decided its creation
+  too) as their canonical JSON lines compressed together with the case bodies' preset dictionary (`entries`),
+  their links as the first sequence number (`seq`) and their hashes end to end (`hash`, 32 bytes each). The
+  change's events ride on that item (compressed, attribute `event`: one envelope, or the list of them: always for
+  several entries, for a lone entry when they still fit one KB), and the stream publisher reads them there; only the
+  events beyond a lone entry's first that do not fit get items of their own (`EVENT#…`). Items of one entry each,
+  as stored before, read and verify as they did. The change's workflow continuations ride on the item too when it
+  still fits one KB (`continuations`), else get items of their own (`CONT#…`).
 - Search terms are written outside the transaction: the new ones before it, the dropped ones after it. Neither
   can mislead a search: a term left behind by a write that failed half-way only names a case the search then
   reads and checks against the case's own terms (`CaseQuery.matches`), so a missing case or a stale term is
@@ -31,7 +37,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from arbiter.adapters.dynamodb import keys
-from arbiter.adapters.dynamodb.items import from_item, to_item
+from arbiter.adapters.dynamodb.items import from_item, item_size, to_item
 from arbiter.adapters.dynamodb.packing import pack, unpack
 from arbiter.domain.audit_chain import (
     Anchor,
@@ -42,7 +48,7 @@ from arbiter.domain.audit_chain import (
     canonical,
     extend,
 )
-from arbiter.domain.case import AuditEntry, Case, CaseState, Change
+from arbiter.domain.case import AuditEntry, Case, CaseState, Change, Continuation
 from arbiter.domain.errors import (
     ConcurrentUpdate,
     Conflict,
@@ -55,7 +61,15 @@ from arbiter.domain.events import ArbiterEvent
 from arbiter.domain.search import search_terms
 from arbiter.services.ports import CaseDetail, CaseQuery, Page
 
-__all__ = ["DynamoCaseRepository", "audit_day", "audit_put", "chain_head_of", "chain_head_values"]
+__all__ = [
+    "DynamoCaseRepository",
+    "audit_change_put",
+    "audit_day",
+    "audit_entries",
+    "audit_put",
+    "chain_head_of",
+    "chain_head_values",
+]
 
 EVENT_RETENTION = dt.timedelta(days=30)  # outbox items stay a while as the case's event log
 MAX_QUERY_ROUNDS = 8  # bound the reads one page may cost when filters drop items
@@ -158,6 +172,77 @@ def audit_put(
     return {
         "Put": {"TableName": table, "Item": to_item(item), "ConditionExpression": "attribute_not_exists(sk)"}
     }
+
+
+def audit_change_put(
+    table: str,
+    tenant_id: str,
+    case_id: str,
+    entries: list[AuditEntry],
+    links: list[ChainLink],
+    events: list[ArbiterEvent],
+) -> dict[str, Any]:
+    """The transaction item that appends a change's several audit entries to a case as one item (conditional on
+    not existing: append-only), keyed by the first entry, with all the change's events for the stream publisher.
+    A transaction bills each item twice per started KB: an item per entry cost two write units each, where the
+    change's entries and events packed together fit one KB."""
+    first = entries[0]
+    item: dict[str, Any] = {
+        "pk": keys.case_pk(tenant_id, case_id),
+        "sk": f"{keys.AUDIT_PREFIX}{keys.timestamp(first.at)}#{first.id}",
+        # Canonical JSON holds no raw newline (JSON escapes it in strings): the lines are the bytes each hash covers.
+        "entries": pack(b"\n".join(canonical(entry.model_dump(mode="json")) for entry in entries)),
+        "seq": links[0].seq,
+        "hash": b"".join(bytes.fromhex(link.hash) for link in links),
+    }
+    if events:
+        item["detail_type"] = events[0].type
+        item["event"] = pack(json.dumps([e.envelope() for e in events], separators=(",", ":")).encode())
+    return {
+        "Put": {"TableName": table, "Item": to_item(item), "ConditionExpression": "attribute_not_exists(sk)"}
+    }
+
+
+#: What a change's audit item may weigh with what rides on it (its events, its continuations): a transaction bills
+#: each item per started KB, twice.
+RIDING_LIMIT = 1024
+
+
+def _carry_events(audit_item: dict[str, Any], events: list[ArbiterEvent]) -> bool:
+    """Put all the change's events on a lone entry's audit item (`event`: their JSON list, packed) instead of its
+    first alone, if the item still fits one KB: each event beyond the first otherwise gets an outbox item of its own,
+    two write units in the transaction. False (the item unchanged) when they do not fit."""
+    packed = pack(json.dumps([e.envelope() for e in events], separators=(",", ":")).encode())
+    if item_size({**audit_item, "event": {"B": packed}}) > RIDING_LIMIT:
+        return False
+    audit_item["event"] = {"B": packed}
+    return True
+
+
+def _ride(audit_item: dict[str, Any], continuations: list[Continuation]) -> bool:
+    """Put the change's workflow continuations on its audit item (`continuations`: their JSON list, packed), for
+    the stream to hand to ContinueWorkflowsFunction, if the item still fits one KB: an item of their own costs two
+    write units in the transaction. False (the item unchanged) when they do not fit: they get items of their own."""
+    packed = pack(
+        json.dumps([c.model_dump(mode="json") for c in continuations], separators=(",", ":")).encode()
+    )
+    riding = {**audit_item, "continuations": {"B": packed}}
+    if item_size(riding) > RIDING_LIMIT:
+        return False
+    audit_item["continuations"] = {"B": packed}
+    return True
+
+
+def audit_entries(item: dict[str, Any]) -> list[AuditEntry]:
+    """The audit entries an audit item holds: one (`data`), or a change's several (`entries`)."""
+    if "entries" not in item:
+        return [AuditEntry.model_validate_json(item["data"])]
+    return [AuditEntry.model_validate_json(line) for line in _entry_lines(item)]
+
+
+def _entry_lines(item: dict[str, Any]) -> list[bytes]:
+    raw = item["entries"]
+    return unpack(bytes(getattr(raw, "value", raw))).split(b"\n")
 
 
 class DynamoCaseRepository:
@@ -369,7 +454,9 @@ class DynamoCaseRepository:
             "status_pk": keys.status_pk(t, state),
             "status_sk": f"{created}#{case.id}",
             "workflow_pk": keys.workflow_pk(t, case.workflow_id),
-            "workflow_sk": f"{state}#{created}#{case.id}",
+            # Without the state: a decision then leaves the entry where it is (two write units a move). Entries
+            # stored before (`{state}#{created}#{case}`) sort after these and are still read, and filtered, with them.
+            "workflow_sk": f"{created}#{case.id}",
             "tenant_pk": keys.tenant_index_pk(t, "CASE"),
             "tenant_sk": f"{created}#{case.id}",
         }
@@ -389,18 +476,24 @@ class DynamoCaseRepository:
 
     def _history(self, case: Case, change: Change, links: list[ChainLink]) -> list[dict[str, Any]]:
         pk = keys.case_pk(case.tenant_id, case.id)
-        riding = change.events[: len(change.audit)]  # one event on each audit entry's item, in order
-        operations = [
-            audit_put(
-                self._table,
-                case.tenant_id,
-                case.id,
-                entry,
-                links[i],
-                riding[i] if i < len(riding) else None,
+        operations: list[dict[str, Any]] = []
+        riding: list[ArbiterEvent] = []
+        audit_item: dict[str, Any] | None = None  # the change's audit item, which what fits one KB rides on
+        if len(change.audit) == 1:
+            # One entry: its own item, with the change's first event, or all of them if they fit.
+            riding = list(change.events[:1])
+            put = audit_put(
+                self._table, case.tenant_id, case.id, change.audit[0], links[0], next(iter(riding), None)
             )
-            for i, entry in enumerate(change.audit)
-        ]
+            audit_item = put["Put"]["Item"]
+            if len(change.events) > 1 and _carry_events(audit_item, list(change.events)):
+                riding = list(change.events)
+            operations.append(put)
+        elif change.audit:  # several: one item, with all the change's events
+            riding = list(change.events)
+            put = audit_change_put(self._table, case.tenant_id, case.id, list(change.audit), links, riding)
+            audit_item = put["Put"]["Item"]
+            operations.append(put)
         expires = int((dt.datetime.now(dt.UTC) + EVENT_RETENTION).timestamp())
         for event in change.events[len(riding) :]:
             operations.append(
@@ -419,7 +512,10 @@ class DynamoCaseRepository:
                     }
                 }
             )
-        for continuation in change.continuations:
+        continuations = list(change.continuations)
+        if continuations and audit_item is not None and _ride(audit_item, continuations):
+            continuations = []
+        for continuation in continuations:
             operations.append(
                 {
                     "Put": {
@@ -514,7 +610,7 @@ class DynamoCaseRepository:
         detail = CaseDetail(case=self._case(case_item))
         for item in items:
             if item["sk"].startswith(keys.AUDIT_PREFIX):
-                detail.audit.append(AuditEntry.model_validate_json(item["data"]))
+                detail.audit += audit_entries(item)
             elif item["sk"].startswith(keys.CHECK_PREFIX):
                 detail.checks[item["name"]] = json.loads(item["data"])
         if detail.case.child_case_ids:
@@ -530,7 +626,7 @@ class DynamoCaseRepository:
             ExpressionAttributeValues=to_item(
                 {":pk": keys.case_pk(tenant_id, case_id), ":first": keys.ANCHOR_SK, ":case": keys.CASE_SK}
             ),
-            ProjectionExpression="sk, #data, seq, #hash, chain_head, chain_len, anchor",
+            ProjectionExpression="sk, #data, entries, seq, #hash, chain_head, chain_len, anchor",
             ExpressionAttributeNames={"#data": "data", "#hash": "hash"},
             ConsistentRead=True,
         )
@@ -541,7 +637,7 @@ class DynamoCaseRepository:
         return AuditChain(
             tenant_id=tenant_id,
             case_id=case_id,
-            records=[_stored_entry(i) for i in items if i["sk"].startswith(keys.AUDIT_PREFIX)],
+            records=[r for i in items if i["sk"].startswith(keys.AUDIT_PREFIX) for r in _stored_entries(i)],
             head=chain_head_of(case_item),
             anchor=Anchor.model_validate_json(anchor_item["anchor"]) if anchor_item else None,
         )
@@ -690,12 +786,8 @@ class DynamoCaseRepository:
                 condition += " AND begins_with(assignee_sk, :s)"
                 values[":s"] = f"{one_state}#"
             return "ByAssignee", condition, values
-        if q.workflow_id:
-            condition, values = "workflow_pk = :p", {":p": keys.workflow_pk(t, q.workflow_id)}
-            if one_state:
-                condition += " AND begins_with(workflow_sk, :s)"
-                values[":s"] = f"{one_state}#"
-            return "ByWorkflow", condition, values
+        if q.workflow_id:  # its cases of one state are filtered, not sought: the key has no state
+            return "ByWorkflow", "workflow_pk = :p", {":p": keys.workflow_pk(t, q.workflow_id)}
         if q.entity_id:
             return "ByEntity", "entity_pk = :p", {":p": keys.entity_pk(t, q.entity_id)}
         if one_state:
@@ -787,16 +879,48 @@ class DynamoCaseRepository:
         return to_item(key)
 
 
+def _stored_entries(item: dict[str, Any]) -> list[StoredAuditEntry]:
+    """The entries of an audit item as the verifier reads them: one item of one entry, or a change's several, each
+    with its link (the item's first sequence number plus its place, its 32 bytes of the hashes). An item changed
+    into something this code never writes (entries that do not unpack, hashes of the wrong length) still reads, as
+    entries that cannot verify."""
+    if "entries" not in item:
+        return [_stored_entry(item)]
+    try:
+        lines = _entry_lines(item)
+    except (TypeError, ValueError, zlib.error):
+        lines = [b"not what the store writes"]
+    seq = item.get("seq")
+    if not isinstance(seq, int) or isinstance(seq, bool):
+        seq = None
+    raw_hash = item.get("hash")
+    raw_hash = getattr(raw_hash, "value", raw_hash)
+    hashes = bytes(raw_hash) if isinstance(raw_hash, bytes | bytearray) else b""
+    whole = len(hashes) == 32 * len(lines)
+    return [
+        StoredAuditEntry(
+            content=_content(line),
+            seq=None if seq is None else seq + place,
+            hash=hashes[32 * place : 32 * (place + 1)].hex() if whole else "",
+        )
+        for place, line in enumerate(lines)
+    ]
+
+
+def _content(raw: Any) -> dict[str, Any]:
+    """An entry's JSON object, or what stands for one that is not (it then matches no hash)."""
+    try:
+        content = json.loads(raw)
+    except (TypeError, ValueError):
+        content = None
+    return content if isinstance(content, dict) else {"unreadable": str(raw)}
+
+
 def _stored_entry(item: dict[str, Any]) -> StoredAuditEntry:
     """An audit item as the verifier reads it. An item changed into something this code never writes (data that is
     not a JSON object, a link of the wrong type) is still read, as content or a link that cannot verify: the
     verifier reports it rather than failing."""
-    try:
-        content = json.loads(item["data"])
-    except (KeyError, TypeError, ValueError):
-        content = None
-    if not isinstance(content, dict):
-        content = {"unreadable": str(item.get("data"))}
+    content = _content(item.get("data"))
     raw_hash = item.get("hash")
     raw_hash = getattr(raw_hash, "value", raw_hash)
     if raw_hash is None:

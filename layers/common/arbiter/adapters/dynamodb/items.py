@@ -11,7 +11,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-__all__ = ["from_item", "to_item"]
+__all__ = ["from_item", "item_size", "to_item"]
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -49,3 +49,27 @@ def to_item(values: dict[str, Any]) -> dict[str, Any]:
 def from_item(item: dict[str, Any]) -> dict[str, Any]:
     """A DynamoDB item as a dict of Python values."""
     return {k: _from_dynamo(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def item_size(item: dict[str, Any]) -> int:
+    """The bytes DynamoDB bills a low-level item by (attribute names plus values; writes are billed per KB)."""
+    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
+
+
+def _value_size(typed: dict[str, Any]) -> int:
+    ((kind, value),) = typed.items()
+    if kind == "S":
+        return len(value.encode())
+    if kind == "N":
+        return (len(value.lstrip("-").replace(".", "")) + 1) // 2 + 1
+    if kind == "B":
+        return len(value)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + _value_size(v) + 1 for k, v in value.items())
+    if kind == "L":
+        return 3 + sum(_value_size(v) + 1 for v in value)
+    if kind in ("SS", "BS"):
+        return sum(len(v.encode() if isinstance(v, str) else v) for v in value)
+    return sum((len(v) + 1) // 2 + 1 for v in value)  # NS

@@ -8,10 +8,11 @@ r"""The table's key layout, in one place. Every key of tenant data starts with t
 | a collection journey's step data (one item per step) | `TENANT#{t}#COLLECTED#{case}` | `STEP#{step}` |
 | failed authentications of a source in a window (expires) | `AUTHFAIL#{ip}#{window start}` | `AUTHFAIL` |
 | case | `TENANT#{t}#CASE#{case}` | `CASE` |
-| audit entry (hash-chained: `seq`, `hash`) | `TENANT#{t}#CASE#{case}` | `AUDIT#{time}#{id}` |
+| audit entry, or a change's several in one item (hash-chained: `seq`, `hash`; the change's events and continuations ride on it when they fit one KB) | `TENANT#{t}#CASE#{case}` | `AUDIT#{time}#{id}` (the first entry's) |
 | the case's latest anchor in a daily audit digest | `TENANT#{t}#CASE#{case}` | `ANCHOR` |
 | a tenant's daily audit digest (its S3 key and SHA-256) | `TENANT#{t}#AUDITDIGEST` | `{date}` |
 | outbox event | `TENANT#{t}#CASE#{case}` | `EVENT#{time}#{id}` |
+| workflow continuation that did not fit its change's audit item (expires) | `TENANT#{t}#CASE#{case}` | `CONT#{time}#{id}` |
 | check result | `TENANT#{t}#CASE#{case}` | `CHECK#{name}` |
 | search term | `TENANT#{t}#SEARCH` | `{term}#{case}` |
 | state counters | `TENANT#{t}#COUNTS` | `SHARD#{n}` |
@@ -48,7 +49,7 @@ Index keys on a case item (see template.yaml for the indexes):
 |---|---|---|
 | ByStatus | `T#{t}#S#{state}` | `{created}#{case}` |
 | ByAssignee | `T#{t}#A#{reviewer}` | `{state}#{created}#{case}` |
-| ByWorkflow | `T#{t}#W#{workflow}` | `{state}#{created}#{case}` |
+| ByWorkflow | `T#{t}#W#{workflow}` | `{created}#{case}` (before: `{state}#{created}#{case}`, still read) |
 | ByEntity | `T#{t}#E#{entity id}` | `{workflow}#{created}#{case}` |
 | ByTenant | `T#{t}#CASE` | `{created}#{case}` |
 | ByTenant (rule sets) | `T#{t}#RULESET` | `{rule set id}` |

@@ -1,0 +1,46 @@
+"""A case's search terms: folded words, the whole name run together and identifiers, without the terms that start
+another (they would find nothing the longer one does not)."""
+
+from __future__ import annotations
+
+from arbiter.domain.case import SYSTEM, Case
+from arbiter.domain.search import fold, search_terms
+from tests.builders import business, individual
+
+
+def opened(entity) -> Case:  # type: ignore[no-untyped-def]
+    case, _ = Case.open(tenant_id="t", workflow_id="kyb", workflow_version=1, entity=entity, actor=SYSTEM)
+    return case
+
+
+def test_a_name_is_found_by_its_later_words_and_by_the_whole_name_run_together() -> None:
+    case = opened(individual("e-1", first_name="Ada", last_name="Lovelace"))
+    assert search_terms(case) == {"adalovelace", "lovelace"}
+
+
+def test_a_business_keeps_its_words_that_start_no_other_term() -> None:
+    case = opened(business("e-2", name="Bench Trading 0 GmbH", registration_number="HRB 100000"))
+    assert search_terms(case) == {"benchtrading0gmbh", "trading", "gmbh", "hrb100000"}
+
+
+def test_every_prefix_finds_the_case_exactly_as_with_every_word_a_term() -> None:
+    names = [
+        "Ada Lovelace",
+        "Ada Ada",
+        "Müller Zahlungen GmbH",
+        "Al Alba Albatross",
+        "X Y",
+        "Jean-Luc Picard",
+    ]
+    for name in names:
+        case = opened(business("e-3", name=name))
+        folded = fold(name)
+        every = {w for w in folded.split() if len(w) >= 2} | {folded.replace(" ", "")}
+        kept = search_terms(case) - {"hrb123456"}  # the builder's registration number
+        assert kept <= every
+        for word in every:
+            for end in range(1, len(word) + 1):
+                prefix = word[:end]
+                found_by_every = any(t.startswith(prefix) for t in every)
+                assert any(t.startswith(prefix) for t in kept) == found_by_every, (name, prefix)
+        assert not any(a != b and b.startswith(a) for a in kept for b in kept), name
