@@ -4,6 +4,7 @@ another (they would find nothing the longer one does not)."""
 from __future__ import annotations
 
 from arbiter.domain.case import SYSTEM, Case
+from arbiter.domain.entity import Entity
 from arbiter.domain.search import fold, search_terms
 from tests.builders import business, individual
 
@@ -44,3 +45,9 @@ def test_every_prefix_finds_the_case_exactly_as_with_every_word_a_term() -> None
                 found_by_every = any(t.startswith(prefix) for t in every)
                 assert any(t.startswith(prefix) for t in kept) == found_by_every, (name, prefix)
         assert not any(a != b and b.startswith(a) for a in kept for b in kept), name
+
+
+def test_a_case_with_nothing_to_search_by_has_no_terms() -> None:
+    for fields in ({}, {"first_name": "A"}):  # no name at all, or one too short to be a term
+        entity = Entity.model_validate({"type": "individual", "id": None, "individual": fields})
+        assert search_terms(opened(entity)) == set()

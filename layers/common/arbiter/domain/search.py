@@ -56,5 +56,5 @@ def search_terms(case: Case) -> set[str]:
     # A term that starts another is dropped: every prefix of it is a prefix of the longer one, so the case is found
     # by exactly the same searches (a name's first word and the whole name run together: "ada", "adalovelace"),
     # and each term is an item written with the case. Sorted, a term that starts others sorts just before them.
-    distinct = [t for t, after in zip(kept, [*kept[1:], ""], strict=True) if not after.startswith(t)]
+    distinct = [t for t, after in zip(kept, [*kept[1:], ""], strict=False) if not after.startswith(t)]
     return set(distinct[:MAX_TERMS])  # bounded: each term is an item written beside the case
