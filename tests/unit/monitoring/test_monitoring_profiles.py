@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import zlib
 from decimal import Decimal
 from typing import Any
+
+import orjson
 
 from arbiter.adapters.dynamodb import keys
 from arbiter.adapters.dynamodb.profiles import pack_profile, unpack_profile
@@ -20,6 +23,7 @@ from arbiter.domain.monitoring import (
     Seen,
     bucket_start,
     changes_for,
+    id_mark,
     monitoring_context,
 )
 from arbiter.domain.transactions import Counterparty, DecidedTransaction, MonitoringRuleSet, Transaction
@@ -52,6 +56,7 @@ def test_a_profile_unpacks_as_it_was_packed():
         version=7,
         customer=Seen(first=T0 - dt.timedelta(days=400), last=T0, count=12),
         countries={"FR": Seen(first=T0 - dt.timedelta(days=3), last=T0, count=2)},
+        recent=(0, 7, 0xFFFFFFFF, id_mark("tx-1")),
     )
     profile.series["D"]["2026-12-06"] = Bucket(
         "2026-12-06",
@@ -68,6 +73,12 @@ def test_a_profile_unpacks_as_it_was_packed():
     back = unpack_profile(pack_profile(profile), 7)
     assert back == profile  # every bucket, total (a max never set stays None), marker to the microsecond
     assert unpack_profile(pack_profile(back), 7) == profile  # an unchanged bucket is written back as read
+    assert back.counted_recently("tx-1")
+    assert not back.counted_recently("tx-2")
+    # The recent marks as the first profiles wrote them (a list of numbers) still read.
+    content = orjson.loads(zlib.decompress(pack_profile(profile)))
+    content["r"] = list(profile.recent)
+    assert unpack_profile(zlib.compress(orjson.dumps(content)), 7).recent == profile.recent
 
 
 def test_counting_makes_a_new_profile_and_leaves_the_one_read_as_it_was():

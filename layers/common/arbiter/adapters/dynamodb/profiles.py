@@ -7,8 +7,9 @@ the sizes profiles reach.
 
 A decision unpacks and packs its customer's whole profile, so both are kept cheap: orjson (the JSON library the
 layer already ships) instead of the standard library's, which was most of the time; a bucket keeps the row it was
-read from (`Bucket.row`) and an unchanged bucket is written back as that row; zlib at its fastest level, which packs
-these profiles within a few percent of its best.
+read from (`Bucket.row`) and an unchanged bucket is written back as that row. zlib at its best level: about 10 %
+smaller than its fastest for a few microseconds more, which keeps most profiles of a customer active most days
+under the one KB a write is billed by (bench/monitoring prints how many are over).
 """
 
 from __future__ import annotations
@@ -79,15 +80,22 @@ def _series_of(granularity: Granularity, found: list[list[Any]]) -> dict[str, Bu
     return series
 
 
+def _marks(found: str | list[int]) -> tuple[int, ...]:
+    if isinstance(found, list):  # as the first profiles wrote them
+        return tuple(found)
+    return tuple(int(found[i : i + 8], 16) for i in range(0, len(found), 8))
+
+
 def pack_profile(profile: Profile) -> bytes:
     """The profile's content (not its version: the item keeps that apart, for its condition)."""
     content: dict[str, Any] = {
         "c": _seen(profile.customer) if profile.customer else None,
         "k": {code: _seen(seen) for code, seen in profile.countries.items()},
         **{g: [_bucket(g, b) for b in profile.series[g].values()] for g in _GRANULARITIES},
-        "r": profile.recent,
+        # The recent marks as one hex string: zlib packs its sixteen letters in half the bytes of the numbers.
+        "r": "".join(f"{mark:08x}" for mark in profile.recent),
     }
-    return zlib.compress(orjson.dumps(content), 1)
+    return zlib.compress(orjson.dumps(content), 9)
 
 
 def unpack_profile(packed: bytes, version: int) -> Profile:
@@ -100,5 +108,5 @@ def unpack_profile(packed: bytes, version: int) -> Profile:
         customer=_seen_of(content["c"]) if content.get("c") else None,
         countries={code: _seen_of(values) for code, values in content.get("k", {}).items()},
         series=series,
-        recent=tuple(content.get("r", ())),
+        recent=_marks(content.get("r", "")),
     )
