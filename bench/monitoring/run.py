@@ -133,6 +133,49 @@ def parsing(profiles: list[tuple[int, bytes]]) -> tuple[float, float, float]:
     )
 
 
+def busy_profiles() -> None:
+    """How large a customer's profile grows when it is active every day for 90 days: packed bytes (a write is billed
+    per started KB), with the shipped scenarios' needs (counterparty keys kept for 7 days) and with every window's."""
+    from decimal import Decimal
+
+    from arbiter.adapters.dynamodb.profiles import pack_profile
+    from arbiter.domain.monitoring import EVERYTHING, History, Profile, changes_for, needs_of
+    from arbiter.domain.transactions import Counterparty
+    from arbiter.rules.evaluation import compile_rule_set
+    from arbiter.services.transactions import default_scenarios
+
+    rules = compile_rule_set(default_scenarios())
+    shipped = needs_of(tuple(rules.variables))
+    rng = random.Random(1)
+    print(
+        "profiles of customers active every day for 90 days (packed bytes; a write is billed per started KB):"
+    )
+    for per_day, parties in [(5, 3), (20, 10), (100, 40), (1000, 400)]:
+        sizes = []
+        for needs in (shipped, EVERYTHING):
+            profile = Profile()
+            for day in range(90):
+                for k in range(per_day):
+                    tx = Transaction(
+                        id=f"t{day}-{k}",
+                        customer_id="m",
+                        amount=Decimal("12.34"),
+                        currency="EUR",
+                        direction="inbound",
+                        type="card",
+                        time=START + dt.timedelta(days=day, seconds=86400 * k // per_day),
+                        counterparty=Counterparty(account=f"ACC{rng.randrange(parties * 30)}", country="DE"),
+                    )
+                    history = History(profile=profile)
+                    profile.read(tx, history)
+                    profile = changes_for(tx, history, needs).profile
+            sizes.append(len(pack_profile(profile)))
+        print(
+            f"  {per_day:>5,} a day, about {parties:,} counterparties a day: {sizes[0]:>7,} B with the shipped "
+            f"scenarios, {sizes[1]:>7,} B keeping every window's counterparties"
+        )
+
+
 def timed(run: Callable[[], Any]) -> float:
     """This process's CPU seconds for `run`: on a shared machine wall time stretches with the others' work."""
     gc.collect()
@@ -151,7 +194,13 @@ def main() -> None:
         "--rounds", type=int, default=3, help="rounds of each subject, interleaved (median kept)"
     )
     parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument(
+        "--busy", action="store_true", help="only the profile sizes of customers active every day"
+    )
     args = parser.parse_args()
+    if args.busy:
+        busy_profiles()
+        return
 
     payloads = stream(args.customers, args.transactions, args.seed)
     key = Principal(kind="integrator", tenant_id="bench", id="key_1")

@@ -30,32 +30,35 @@ from tests.unit.transaction_fakes import MonitoringDeps
 T0 = dt.datetime(2026, 9, 1, tzinfo=dt.UTC)
 
 
+NONE = {"counterparty_seen": False, "counterparties": ()}
+
+
 @pytest.mark.parametrize(
     ("paths", "needs"),
     [
-        ((), Needs((), (), (), counterparty_seen=False)),
+        ((), Needs((), (), (), **NONE)),
+        (("tx.amount", "customer.days_since_last", "country.first_seen"), Needs((), (), (), **NONE)),
+        (("window.24h.sum", "window.1h.count", "window.24h.max"), Needs(("1h", "24h"), (), (), **NONE)),
         (
-            ("tx.amount", "customer.days_since_last", "country.first_seen"),
-            Needs((), (), (), counterparty_seen=False),
+            ("window.7d.counterparties", "window.24h.count"),
+            Needs(("24h", "7d"), (), (), counterparty_seen=False, counterparties=("7d",)),
         ),
-        (
-            ("window.24h.sum", "window.1h.count", "window.24h.max"),
-            Needs(("1h", "24h"), (), (), counterparty_seen=False),
-        ),
+        (("window.30d",), Needs(("30d",), (), (), counterparty_seen=False, counterparties=("30d",))),
         (("window",), Needs(tuple(WINDOWS), (), (), counterparty_seen=False)),
+        # a window this version does not know: all of them, with their counterparties
+        (("window.2h.count",), Needs(tuple(WINDOWS), (), (), counterparty_seen=False)),
+        (("counterparty.window.7d.count", "country.window.90d.sum"), Needs((), ("7d",), ("90d",), **NONE)),
+        (("counterparty",), Needs((), PARTY_WINDOWS, (), counterparty_seen=True, counterparties=())),
+        (("country.window",), Needs((), (), PARTY_WINDOWS, **NONE)),
         (
-            ("window.2h.count",),
-            Needs(tuple(WINDOWS), (), (), counterparty_seen=False),
-        ),  # a window this version does not know: all
-        (
-            ("counterparty.window.7d.count", "country.window.90d.sum"),
-            Needs((), ("7d",), ("90d",), counterparty_seen=False),
+            ("counterparty.key", "counterparty.transactions"),
+            Needs((), (), (), counterparty_seen=True, counterparties=()),
         ),
-        (("counterparty",), Needs((), PARTY_WINDOWS, (), counterparty_seen=True)),
-        (("country.window",), Needs((), (), PARTY_WINDOWS, counterparty_seen=False)),
-        (("counterparty.key", "counterparty.transactions"), Needs((), (), (), counterparty_seen=True)),
-        (("counterparty.key", "counterparty.first_seen"), Needs((), (), (), counterparty_seen=True)),
-        (("counterparty.key",), Needs((), (), (), counterparty_seen=False)),
+        (
+            ("counterparty.key", "counterparty.first_seen"),
+            Needs((), (), (), counterparty_seen=True, counterparties=()),
+        ),
+        (("counterparty.key",), Needs((), (), (), **NONE)),
     ],
 )
 def test_the_windows_a_rule_s_paths_need(paths, needs):
@@ -78,7 +81,7 @@ def test_the_default_scenarios_read_only_some_windows_and_keep_no_party_series()
     rules = compile_rule_set(default_scenarios())
     assert not rules.reads_computed_paths
     needs = needs_of(tuple(rules.variables))
-    assert needs == Needs(("1h", "24h", "7d", "90d"), (), (), counterparty_seen=False)
+    assert needs == Needs(("1h", "24h", "7d", "90d"), (), (), counterparty_seen=False, counterparties=("7d",))
     probe = Transaction(
         id="p",
         customer_id="c",

@@ -16,9 +16,11 @@ from arbiter.adapters.dynamodb import keys
 from arbiter.adapters.dynamodb.profiles import pack_profile, unpack_profile
 from arbiter.adapters.dynamodb.transactions import DynamoTransactionStore
 from arbiter.domain.monitoring import (
+    EVERYTHING,
     Bucket,
     CurrencyTotals,
     History,
+    Needs,
     Profile,
     Seen,
     bucket_start,
@@ -202,3 +204,33 @@ def test_a_decision_is_stored_compressed_and_one_stored_as_plain_json_still_read
     )
     assert store.get(tenant_id, "tx-old") == before
     assert store.get_many(tenant_id, ["tx-old", "tx-new"]) == [before, decided]
+
+
+def test_counterparty_keys_are_kept_only_in_the_buckets_of_windows_whose_counterparties_are_read():
+    seven_days = Needs(customer=("1h", "7d", "90d"), counterparty=(), country=(), counterparties=("7d",))
+    kept, every = Profile(), Profile()
+    for day in range(20):
+        for n in range(3):
+            payment = tx(
+                f"{day}-{n}",
+                T0 - dt.timedelta(days=19 - day, hours=n),
+                counterparty=Counterparty(account=f"A{day % 9}{n}"),
+            )
+            kept, every = (
+                _counted(p, payment, needs) for p, needs in ((kept, seven_days), (every, EVERYTHING))
+            )
+    with_keys = {g: sorted(s for s, b in kept.series[g].items() if b.counterparties) for g in ("M", "H", "D")}
+    assert with_keys["M"] == with_keys["H"] == []  # no rule reads 1h's or 24h's counterparties
+    assert with_keys["D"] == sorted(kept.series["D"])[-7:]  # the 7 days of the 7d window
+    assert all(b.counterparties for b in every.series["D"].values())
+    probe = tx("probe", T0 + dt.timedelta(minutes=5), counterparty=Counterparty(account="A00"))
+    windows = [monitoring_context(probe, _history(p, probe))["window"] for p in (kept, every)]
+    assert windows[0]["7d"] == windows[1]["7d"]  # the same counts, sums and counterparties
+    assert windows[0]["90d"]["count"] == windows[1]["90d"]["count"] == 60
+    assert len(pack_profile(kept)) < len(pack_profile(every))
+
+
+def _counted(profile: Profile, transaction: Transaction, needs: Needs) -> Profile:
+    history = History(profile=profile)
+    profile.read(transaction, history)
+    return changes_for(transaction, history, needs).profile

@@ -220,6 +220,12 @@ class Needs:
     country: tuple[str, ...] = PARTY_WINDOWS
     #: The counterparty's marker (`counterparty.first_seen`, `counterparty.transactions`) is read and kept.
     counterparty_seen: bool = True
+    #: The customer's windows whose `counterparties` is read: only their buckets keep counterparty keys.
+    counterparties: tuple[str, ...] = tuple(WINDOWS)
+
+    def counterparty_horizon(self, granularity: Granularity) -> int:
+        """How many buckets of `granularity`, up to the newest, keep their counterparty keys (0: none)."""
+        return max((WINDOWS[n][1] for n in self.counterparties if WINDOWS[n][0] == granularity), default=0)
 
     def of(self, dimension: Dimension) -> tuple[str, ...]:
         return self.customer if dimension == "customer" else getattr(self, dimension)
@@ -234,16 +240,22 @@ def needs_of(paths: tuple[str, ...] | None) -> Needs:
 
     `window.24h.sum` needs the customer's 24h window; `window` alone (the whole object) or a window this version
     does not know needs all of them; `counterparty.window.7d.count` the counterparty's 7d; `counterparty` alone all
-    of the counterparty's and its marker; `counterparty.first_seen` or `.transactions` its marker."""
+    of the counterparty's and its marker; `counterparty.first_seen` or `.transactions` its marker.
+    `window.7d.counterparties` (or `window.7d` whole) needs the 7d window's buckets to keep their counterparties."""
     if paths is None:
         return EVERYTHING
     wanted: dict[Dimension, set[str]] = {"customer": set(), "counterparty": set(), "country": set()}
     counterparty_seen = False
+    distinct: set[str] = set()
     for path in paths:
         parts = path.split(".")
         if parts[0] == "window":
             dimension: Dimension = "customer"
             rest, known = parts[1:], tuple(WINDOWS)
+            if not rest or rest[0] not in known:  # the whole object, or a window this version does not know
+                distinct |= set(known)
+            elif len(rest) == 1 or rest[1] == "counterparties":
+                distinct.add(rest[0])
         elif parts[0] in ("counterparty", "country"):
             dimension = "counterparty" if parts[0] == "counterparty" else "country"
             if dimension == "counterparty" and (
@@ -261,6 +273,7 @@ def needs_of(paths: tuple[str, ...] | None) -> Needs:
         counterparty=tuple(n for n in PARTY_WINDOWS if n in wanted["counterparty"]),
         country=tuple(n for n in PARTY_WINDOWS if n in wanted["country"]),
         counterparty_seen=counterparty_seen,
+        counterparties=tuple(n for n in WINDOWS if n in distinct),
     )
 
 
@@ -522,7 +535,11 @@ def updates_for(
                 raise_max=max_read is None or tx.amount > max_read,
                 max_read=max_read,
                 add_counterparty=party
-                if dimension == "customer" and party and party not in known and room
+                if dimension == "customer"
+                and party
+                and party not in known
+                and room
+                and needs.counterparty_horizon(granularity)
                 else None,
                 expires_at=_start_at(granularity, index) + BUCKET_RETENTION[granularity],
             )
@@ -578,7 +595,7 @@ def changes_for(tx: Transaction, history: History, needs: Needs = EVERYTHING) ->
     """What recording `tx` writes, given the history read for its decision."""
     buckets, markers = updates_for(tx, history, needs)
     return Changes(
-        profile=history.profile.after(tx, buckets, markers),
+        profile=history.profile.after(tx, buckets, markers, needs),
         buckets=[u for u in buckets if u.dimension != "customer"],
         markers=[m for m in markers if m.dimension == "counterparty"],
     )
@@ -629,9 +646,17 @@ class Profile:
         if tx.counterparty.country:
             history.country = self.countries.get(tx.counterparty.country)
 
-    def after(self, tx: Transaction, buckets: list[BucketUpdate], markers: list[MarkerUpdate]) -> Profile:
+    def after(
+        self,
+        tx: Transaction,
+        buckets: list[BucketUpdate],
+        markers: list[MarkerUpdate],
+        needs: Needs = EVERYTHING,
+    ) -> Profile:
         """The profile with `tx` counted (the customer's bucket updates and its and its country's markers); the
-        buckets older than their retention before the newest dropped. This one is left as it was."""
+        buckets older than their retention before the newest dropped, and the counterparty keys of those older
+        than the windows whose `counterparties` the rule set reads (`needs`): they are most of a busy customer's
+        profile. This one is left as it was."""
         series = {granularity: dict(found) for granularity, found in self.series.items()}
         for update in buckets:
             if update.dimension == "customer":
@@ -649,6 +674,13 @@ class Profile:
                 if found and min(found) < oldest:
                     for start in [s for s in found if s < oldest]:
                         del found[start]
+                horizon = needs.counterparty_horizon(granularity)
+                keys_from = (
+                    _name_at(granularity, _index(tx.time, granularity) - horizon + 1) if horizon else None
+                )
+                for start, bucket in list(found.items()):
+                    if bucket.counterparties and (keys_from is None or start < keys_from):
+                        found[start] = Bucket(start, bucket.count, bucket.totals, frozenset())
         recent = (*self.recent, id_mark(tx.id))[-RECENT:]
         return Profile(
             version=self.version, customer=customer, countries=countries, series=series, recent=recent
