@@ -62,32 +62,13 @@ S3_WRITES = {"PutObject", "CopyObject", "PostObject", "ListObjects", "ListObject
 
 
 def _size(value: Any) -> int:
-    """Bytes of an item (or a list of items) as DynamoDB sizes them: attribute names plus values."""
+    """Bytes of an item (or a list of items) as DynamoDB sizes them: attribute names plus values (the adapters' own
+    measure, `item_size`)."""
+    from arbiter.adapters.dynamodb.items import item_size
+
     if isinstance(value, list):
         return sum(_size(item) for item in value)
-    return sum(len(name.encode()) + _value_size(v) for name, v in value.items())
-
-
-def _value_size(typed: dict[str, Any]) -> int:
-    """One attribute value in the low-level client's form ({"S": ...}, {"M": {...}}...)."""
-    ((kind, value),) = typed.items()
-    if kind == "S":
-        return len(value.encode())
-    if kind == "N":
-        return (len(value.lstrip("-").replace(".", "")) + 1) // 2 + 1
-    if kind == "B":
-        return len(value)
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind == "M":
-        return 3 + sum(len(k.encode()) + _value_size(v) + 1 for k, v in value.items())
-    if kind == "L":
-        return 3 + sum(_value_size(v) + 1 for v in value)
-    if kind == "SS":
-        return sum(len(v.encode()) for v in value)
-    if kind == "NS":
-        return sum((len(v) + 1) // 2 + 1 for v in value)
-    return sum(len(v) for v in value)  # BS
+    return item_size(value)
 
 
 def _event_size(entry: dict[str, Any]) -> int:
