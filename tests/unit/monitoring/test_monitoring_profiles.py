@@ -8,7 +8,6 @@ import datetime as dt
 import secrets
 import zlib
 from decimal import Decimal
-from typing import Any
 
 import orjson
 
@@ -29,22 +28,9 @@ from arbiter.domain.monitoring import (
     monitoring_context,
 )
 from arbiter.domain.transactions import Counterparty, DecidedTransaction, MonitoringRuleSet, Transaction
+from tests.unit.monitoring.test_monitoring_aggregates import tx
 
 T0 = dt.datetime(2026, 12, 6, 10, 7, 3, 250_000, tzinfo=dt.UTC)
-
-
-def tx(number: int | str, at: dt.datetime, amount: str = "100", **fields: Any) -> Transaction:
-    values: dict[str, Any] = {
-        "id": f"tx-{number}",
-        "customer_id": "cust-1",
-        "amount": Decimal(amount),
-        "currency": "EUR",
-        "direction": "outbound",
-        "type": "transfer",
-        "time": at,
-        **fields,
-    }
-    return Transaction(**values)
 
 
 def counted(profile: Profile, transaction: Transaction) -> Profile:

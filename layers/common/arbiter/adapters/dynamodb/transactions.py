@@ -336,27 +336,24 @@ class DynamoTransactionStore:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
             raise TransactionExists(f"transaction {tx.id} is already recorded", transaction_id=tx.id) from exc
+        self._put_profile(pk, profile, tx, UncountedTransaction)
+
+    def count(self, decided: DecidedTransaction, changes: Changes) -> None:
+        """The stored transaction's customer's next profile, only over the version read."""
+        tx = decided.transaction
+        self._put_profile(
+            keys.customer_pk(decided.tenant_id, tx.customer_id), changes.profile, tx, ConcurrentUpdate
+        )
+
+    def _put_profile(self, pk: str, profile: Profile, tx: Transaction, moved: type[ConcurrentUpdate]) -> None:
+        """The profile's next version alone; `moved` when it is no longer the version read."""
         try:
             self._client.put_item(**self._profile_write(pk, profile)["Put"])
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
-            raise UncountedTransaction(
+            raise moved(
                 f"the history of customer {tx.customer_id} changed before transaction {tx.id} was counted",
-                transaction_id=tx.id,
-            ) from exc
-
-    def count(self, decided: DecidedTransaction, changes: Changes) -> None:
-        """The stored transaction's customer's next profile, only over the version read."""
-        tx = decided.transaction
-        pk = keys.customer_pk(decided.tenant_id, tx.customer_id)
-        try:
-            self._client.put_item(**self._profile_write(pk, changes.profile)["Put"])
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            raise ConcurrentUpdate(
-                f"the history of customer {tx.customer_id} changed while transaction {tx.id} was counted",
                 transaction_id=tx.id,
             ) from exc
 
