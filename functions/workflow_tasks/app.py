@@ -1,6 +1,6 @@
 """Step Functions tasks that move a case through its states: the automated part's steps on the Express machine
-(plan, documents, owners' cases, decision), and the Standard machines' waits (review, owners, resubmission) and
-failures."""
+(plan, owners' cases, decision; its pages are copied by IngestCaseDocumentsFunction), and the Standard machines'
+waits (review, owners, resubmission) and failures."""
 
 from __future__ import annotations
 
@@ -59,7 +59,8 @@ def _failure(d: Dependencies, t: TaskInput, _: LambdaContext) -> Any:
 TASKS: dict[str, Callable[[Dependencies, TaskInput, LambdaContext], Any]] = {
     # the Express automation machine
     "plan": lambda d, t, _: traced(t, automation.plan(d, t.tenant_id, t.case_id, t.execution)),
-    "ingest_documents": _ingest,  # also the manual-review workflow's first step
+    # runs started before the ingest step moved to IngestCaseDocumentsFunction (sized for pages) reach it here
+    "ingest_documents": _ingest,
     "automate_owner": _owner,
     "conclude": lambda d, t, _: traced(
         t,

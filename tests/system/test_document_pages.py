@@ -50,8 +50,16 @@ def test_a_remote_page_is_copied_in_and_the_case_goes_on(tenant, serve, stack):
     image = jpeg(800, 500)
     server = serve({"/passport.jpg": lambda _r: Reply(200, {"Content-Type": "image/jpeg"}, image)})
     api = tenant.api()
+    before = stack.runtime.invocation_count
     case_id = run(api, [{"uri": server.url("/passport.jpg"), "provider": "http", "type": "jpg"}])
     (page,) = settled_pages(api, case_id)
+    # The workflow's ingest step runs in the function sized for pages, not in the other tasks' function (an
+    # invocation is logged when it returns, after its last write).
+    ingest = stack.runtime.by_logical_id("IngestCaseDocumentsFunction").name
+    wait_for(
+        lambda: ingest in [r.function for r in stack.runtime.invocations_since(before)],
+        what=f"an invocation of {ingest}",
+    )
     assert page["status"] == "available"
     assert (page["width"], page["height"]) == (800, 500)
     assert page["source"]["provider"] == "http"
@@ -182,7 +190,9 @@ def strict_documents(stack):
     from arbiter import bootstrap
     from arbiter.settings import Settings
 
-    spec = next(f for f in stack.provisioned.functions.values() if f.logical_id == "WorkflowTasksFunction")
+    spec = next(
+        f for f in stack.provisioned.functions.values() if f.logical_id == "IngestCaseDocumentsFunction"
+    )
     environment = {**spec.environment, "ALLOWED_EGRESS_HOSTS": "", "AWS_REGION": "us-east-1"}
     return lambda allowed="": bootstrap.Dependencies(
         Settings.from_environ({**environment, "ALLOWED_EGRESS_HOSTS": allowed})

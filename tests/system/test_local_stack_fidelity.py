@@ -64,6 +64,7 @@ def test_every_caller_invokes_the_alias_that_snapstart_snapshots(stack: Any) -> 
     alias_of = {}
     for logical_id in (
         "WorkflowTasksFunction",
+        "IngestCaseDocumentsFunction",
         "IngestDocumentsFunction",
         "OngoingScreeningFunction",
         "WebhooksFunction",
@@ -78,6 +79,10 @@ def test_every_caller_invokes_the_alias_that_snapstart_snapshots(stack: Any) -> 
         stateMachineArn=stack.provisioned.state_machines["KybStateMachine"]
     )
     assert alias_of["WorkflowTasksFunction"] in definition["definition"]
+    automation = states.describe_state_machine(
+        stateMachineArn=stack.provisioned.state_machines["AutomationStateMachine"]
+    )["definition"]
+    assert alias_of["IngestCaseDocumentsFunction"] in automation  # its IngestDocuments step
 
     s3 = stack.client("s3")
     notification = s3.get_bucket_notification_configuration(Bucket=stack.physical_id("DocumentsBucket"))

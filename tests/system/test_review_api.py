@@ -178,7 +178,11 @@ def test_what_callers_see_names_no_aws_account_and_no_arn(tenant, stack):
     assert tasks <= {"WorkflowTasksFunction", "PluginsFunction", "EvaluateRulesFunction"}, tasks
     automation = seen["workflow picture"].json()["automation"]
     automation_tasks = {s["Resource"] for s in automation["States"].values() if s["Type"] == "Task"}
-    assert automation_tasks == {"WorkflowTasksFunction", "EvaluateRulesFunction"}, automation_tasks
+    assert automation_tasks == {
+        "WorkflowTasksFunction",
+        "IngestCaseDocumentsFunction",
+        "EvaluateRulesFunction",
+    }, automation_tasks
     path = viewer.get(f"/v1/review/cases/{case_id}").json()["path"]
     waiting = {step["state"] for step in path if step["machine"] == "workflow"}
     automated = {step["state"] for step in path if step["machine"] == "automation"}

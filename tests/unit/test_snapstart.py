@@ -191,6 +191,7 @@ def test_the_functions_people_wait_for_have_snapstart() -> None:
         "ReviewActionsFunction",
         "WebhooksFunction",
         "WorkflowTasksFunction",
+        "IngestCaseDocumentsFunction",
         "PluginsFunction",
         "EvaluateRulesFunction",
     } <= waited_for

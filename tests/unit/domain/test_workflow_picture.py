@@ -94,6 +94,8 @@ def test_tasks_name_the_function_they_run_and_how() -> None:
     ]
     assert checks["DeferCheck"]["Type"] == "Pass"
     assert automated["EvaluateRules"]["Resource"] == "EvaluateRulesFunction"
+    # The pages sent by reference are copied in a function sized for them, not in the other tasks' one.
+    assert automated["IngestDocuments"]["Resource"] == "IngestCaseDocumentsFunction"
 
 
 def test_every_kind_of_task_and_nested_state_is_pictured_without_its_arn() -> None:
