@@ -72,15 +72,7 @@ def test_continuations_that_would_take_the_audit_item_over_one_kb_get_items_of_t
     store: tuple[Any, DynamoCaseRepository, str],
 ) -> None:
     client, cases, table = store
-    case, change = Case.open(
-        tenant_id=f"t-{secrets.token_hex(4)}",
-        workflow_id="kyc",
-        workflow_version=1,
-        entity=individual(),
-        actor=SYSTEM,
-    )
-    cases.add(case, change)
-    current = cases.get(case.tenant_id, case.id)
+    case, current = stored_case(cases)
     note = current.record_note("resumed", SYSTEM)
     note += current.resume_step(secrets.token_urlsafe(900), {"decision": "approved"})  # a long task token
     cases.save(current, note, expected_version=current.version)
@@ -99,15 +91,7 @@ def test_a_change_without_audit_entries_stores_its_continuations_as_items_of_the
     store: tuple[Any, DynamoCaseRepository, str],
 ) -> None:
     client, cases, table = store
-    case, change = Case.open(
-        tenant_id=f"t-{secrets.token_hex(4)}",
-        workflow_id="kyc",
-        workflow_version=1,
-        entity=individual(),
-        actor=SYSTEM,
-    )
-    cases.add(case, change)
-    current = cases.get(case.tenant_id, case.id)
+    case, current = stored_case(cases)
     note = current.record_note("a note's event, without its entry", SYSTEM)
     bare = Change(events=note.events, continuations=current.resume_step("token", {}).continuations)
     cases.save(current, bare, expected_version=current.version)
@@ -117,3 +101,16 @@ def test_a_change_without_audit_entries_stores_its_continuations_as_items_of_the
     (cont,) = [i for i in stored if i["sk"]["S"].startswith(keys.CONTINUATION_PREFIX)]
     ((_, resumed),) = outbox_continuations([inserted(cont, "1")], unpack)
     assert resumed.token == "token"
+
+
+def stored_case(cases: DynamoCaseRepository) -> tuple[Case, Case]:
+    """A new KYC case stored, and the case as read back."""
+    case, change = Case.open(
+        tenant_id=f"t-{secrets.token_hex(4)}",
+        workflow_id="kyc",
+        workflow_version=1,
+        entity=individual(),
+        actor=SYSTEM,
+    )
+    cases.add(case, change)
+    return case, cases.get(case.tenant_id, case.id)
