@@ -190,9 +190,8 @@ class InMemoryTransactions:
             for (t, customer, dimension, key), seen in self.markers.items()
             if (t, customer) == (tenant_id, customer_id)
         }
-        stored = self.profiles.get((tenant_id, customer_id))
-        if stored is not None:
-            profile = unpack_profile(stored[1], stored[0])
+        profile = self._stored_profile(tenant_id, customer_id)
+        if profile is not None:
             if profile.customer is not None:
                 markers[("customer", customer_id)] = profile.customer
             markers.update({("country", code): seen for code, seen in profile.countries.items()})
@@ -216,8 +215,7 @@ class InMemoryTransactions:
                 if wanted.first <= start <= wanted.last
             }
         # Stored as the adapter stores it (packed), so a decision pays what it pays in a function to read it.
-        stored = self.profiles.get((tenant_id, tx.customer_id))
-        history.profile = unpack_profile(stored[1], stored[0]) if stored else Profile()
+        history.profile = self._stored_profile(tenant_id, tx.customer_id) or Profile()
         history.profile.read(tx, history)
         onboarded = self.monitored.get((tenant_id, tx.customer_id))
         history.risk_level = onboarded.risk_level if onboarded else None
@@ -308,11 +306,14 @@ class InMemoryTransactions:
         if claimed_on is None:
             return False
         customer_id = self.transactions[(tenant_id, transaction_id)].transaction.customer_id
-        stored = self.profiles.get((tenant_id, customer_id))
-        if stored is None:
+        profile = self._stored_profile(tenant_id, customer_id)
+        if profile is None:
             return True
-        profile = unpack_profile(stored[1], stored[0])
         return not profile.counted_recently(transaction_id) and profile.version <= claimed_on + RECENT
+
+    def _stored_profile(self, tenant_id: str, customer_id: str) -> Profile | None:
+        stored = self.profiles.get((tenant_id, customer_id))
+        return unpack_profile(stored[1], stored[0]) if stored else None
 
     @staticmethod
     def _bucket_key(tenant_id: str, tx: Transaction, update: BucketUpdate) -> BucketKey:

@@ -213,7 +213,7 @@ class Needs:
     """The windows a rule set reads, per dimension: a decision reads and sums only these (`needs_of`).
 
     Everything by default (backtests, dry runs, a rule set reading computed paths). A window not needed is absent
-    from the rule context; the buckets a transaction is counted in are read whatever is needed (their max)."""
+    from the rule context; a party series or marker not needed is neither read nor kept."""
 
     customer: tuple[str, ...] = tuple(WINDOWS)
     counterparty: tuple[str, ...] = PARTY_WINDOWS
@@ -636,8 +636,7 @@ class Profile:
         """Put into `history` what a decision on `tx` reads of the profile: the customer's buckets of the ranges
         `reads_for` names, its marker, the country's. The buckets are the profile's own: read, never changed."""
         for granularity in ("M", "H", "D"):
-            size = WINDOWS["90d"][1] if granularity == "D" else _size(EVERYTHING, "customer", granularity)
-            starts = _starts(tx.time, granularity, size)
+            starts = _starts(tx.time, granularity, _size(EVERYTHING, "customer", granularity))
             first, last = starts[0], starts[-1]
             history.buckets[("customer", granularity)] = {
                 start: bucket for start, bucket in self.series[granularity].items() if first <= start <= last
@@ -670,16 +669,14 @@ class Profile:
                 countries = {**countries, marker.key: marked(countries.get(marker.key), marker, tx.time)}
         if self.customer is None or tx.time >= self.customer.last:  # the newest: what is too old goes
             for granularity, found in series.items():
-                oldest = _name_at(granularity, _index(tx.time, granularity) - _KEPT[granularity])
-                if found and min(found) < oldest:
-                    for start in [s for s in found if s < oldest]:
-                        del found[start]
+                newest = _index(tx.time, granularity)
+                oldest = _name_at(granularity, newest - _KEPT[granularity])
                 horizon = needs.counterparty_horizon(granularity)
-                keys_from = (
-                    _name_at(granularity, _index(tx.time, granularity) - horizon + 1) if horizon else None
-                )
+                keys_from = _name_at(granularity, newest - horizon + 1) if horizon else None
                 for start, bucket in list(found.items()):
-                    if bucket.counterparties and (keys_from is None or start < keys_from):
+                    if start < oldest:
+                        del found[start]
+                    elif bucket.counterparties and (keys_from is None or start < keys_from):
                         found[start] = Bucket(start, bucket.count, bucket.totals, frozenset())
         recent = (*self.recent, id_mark(tx.id))[-RECENT:]
         return Profile(

@@ -180,12 +180,12 @@ def record_decided(deps: BatchDeps, decided: Sequence[DecidedTransaction]) -> No
     for one in decided:
         if one.batch_id is None:
             continue
+        # A repeat of another batch's transaction is listed under that batch again: the same entry, counted once.
         by_tenant.setdefault(one.tenant_id, []).append(one)
+        by_batch.setdefault((one.tenant_id, one.batch_id), []).append(
+            BatchEntry(transaction_id=one.transaction.id, decision=one.decision, alert=_effect(deps, one))
+        )
     for tenant_id, found in by_tenant.items():
-        for one in found:
-            by_batch.setdefault((tenant_id, one.batch_id or ""), []).append(
-                BatchEntry(transaction_id=one.transaction.id, decision=one.decision, alert=_effect(deps, one))
-            )
         deps.transactions.index_by_day(tenant_id, found)
     for (tenant_id, batch_id), entries in by_batch.items():
         deps.transaction_batches.put_decided(tenant_id, batch_id, entries)

@@ -3,12 +3,13 @@
 Reading a customer's history is a bounded number of requests whatever its length: one BatchGetItem of its profile
 (`arbiter.domain.monitoring.Profile`: its own buckets and markers, one item), its onboarding record and the
 counterparty's marker, and one Query per party range the rule set reads (`reads_for`: at most 90 items each).
-Recording a transaction is one transaction: the transaction item (conditional on its id being new: the idempotency
-marker), the profile's next version (conditional on the version read), the party buckets and marker it counts in,
-and the alert (opened, or the customer's open alert of the same scenario that it joins: `_alert_writes`) with its
-outbox events. A repeated id cancels all of it, so nothing is ever counted twice; a profile written since it was
-read, or a party bucket's max or marker's first/last time that moved, cancels it too (`ConcurrentUpdate`), and the
-decision is taken again on what is there now.
+Recording a transaction that opens or joins an alert, or counts in party series, is one transaction: the
+transaction item (conditional on its id being new: the idempotency marker), the profile's next version
+(conditional on the version read), the party buckets and marker, and the alert (`_alert_writes`) with its outbox
+events; a repeated id, a profile written since it was read, or a party bucket's max or marker's first/last time that
+moved, cancels all of it (`TransactionExists`, `ConcurrentUpdate`), and the decision is taken again on what is there
+now. Any other transaction is two writes, each billed once (`_record_in_two`): its claim, then its profile; the
+profile's recent ids make sure a claim cut from its count is counted once (`uncounted`, `count`).
 """
 
 from __future__ import annotations
@@ -102,6 +103,11 @@ def _values(item: dict[str, Any]) -> dict[str, Any]:
 
 def _day(at: dt.datetime) -> str:
     return at.astimezone(dt.UTC).strftime("%Y-%m-%d")
+
+
+def _profile_of(values: dict[str, Any]) -> Profile:
+    """A `PROFILE` item's profile: its packed content (`p`) at its version (`v`)."""
+    return unpack_profile(values["p"].value, int(values["v"]))
 
 
 def _decided(values: dict[str, Any]) -> DecidedTransaction:
@@ -202,9 +208,7 @@ class DynamoTransactionStore:
         by_key = self._get_many(read)
         profile = by_key.get((pk, keys.PROFILE_SK))
         history.profile = (
-            unpack_profile(profile["p"].value, int(profile["v"]))
-            if profile is not None
-            else self._profile_before_profiles(pk, tx)
+            _profile_of(profile) if profile is not None else self._profile_before_profiles(pk, tx)
         )
         history.profile.read(tx, history)
         if monitored in by_key:  # the record as the case store writes it with the approval
@@ -216,6 +220,11 @@ class DynamoTransactionStore:
         if marker is not None:
             history.counterparty = _seen(by_key.get((pk, marker)))
         return history
+
+    def _stored_profile(self, pk: str) -> Profile | None:
+        """The customer's profile as stored (a consistent read), or None."""
+        item = self._get_many([(pk, keys.PROFILE_SK)]).get((pk, keys.PROFILE_SK))
+        return None if item is None else _profile_of(item)
 
     def _get_many(self, read: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
         """A few small items by key, consistently, in one BatchGetItem (unprocessed keys one by one)."""
@@ -373,10 +382,9 @@ class DynamoTransactionStore:
         values = _values(item)
         customer_id = _decided(values).transaction.customer_id
         pk = keys.customer_pk(tenant_id, customer_id)
-        profile = self._get_many([(pk, keys.PROFILE_SK)]).get((pk, keys.PROFILE_SK))
-        if profile is None:
+        found = self._stored_profile(pk)
+        if found is None:
             return True
-        found = unpack_profile(profile["p"].value, int(profile["v"]))
         if found.counted_recently(transaction_id):
             return False
         return found.version <= int(values["pv"]) + RECENT
@@ -689,9 +697,8 @@ class DynamoTransactionStore:
             seen = _seen(values)
             if seen is not None and code in codes:
                 found.markers[(codes[code], key or customer_id)] = seen
-        item = self._get_many([(pk, keys.PROFILE_SK)]).get((pk, keys.PROFILE_SK))
-        if item is not None:  # newer than the customer's and countries' `SEEN#` items of before profiles
-            profile = unpack_profile(item["p"].value, int(item["v"]))
+        profile = self._stored_profile(pk)
+        if profile is not None:  # newer than the customer's and countries' `SEEN#` items of before profiles
             if profile.customer is not None:
                 found.markers[("customer", customer_id)] = profile.customer
             found.markers.update({("country", code): seen for code, seen in profile.countries.items()})
