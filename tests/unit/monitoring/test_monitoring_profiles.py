@@ -5,11 +5,13 @@ stack's moto)."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 import secrets
 import zlib
 from decimal import Decimal
 
 import orjson
+import pytest
 
 from arbiter.adapters.dynamodb import keys
 from arbiter.adapters.dynamodb.profiles import pack_profile, unpack_profile
@@ -22,10 +24,12 @@ from arbiter.domain.monitoring import (
     Needs,
     Profile,
     Seen,
+    bucket_index,
     bucket_start,
     changes_for,
     id_mark,
     monitoring_context,
+    monthly_volume,
 )
 from arbiter.domain.transactions import Counterparty, DecidedTransaction, MonitoringRuleSet, Transaction
 from tests.unit.monitoring.test_monitoring_aggregates import tx
@@ -220,3 +224,111 @@ def _counted(profile: Profile, transaction: Transaction, needs: Needs) -> Profil
     history = History(profile=profile)
     profile.read(transaction, history)
     return changes_for(transaction, history, needs).profile
+
+
+def _rows_profile(profile: Profile) -> bytes:
+    """`profile` packed as profiles were before their series were columns: one row per bucket."""
+    content = orjson.loads(zlib.decompress(pack_profile(profile)))
+    del content["s"]
+    for granularity, series in profile.series.items():
+        content[granularity] = [
+            [
+                bucket_index(start, granularity),
+                bucket.count,
+                [
+                    [c, t.count, str(t.sum), None if t.max is None else str(t.max), str(t.inbound)]
+                    for c, t in bucket.totals.items()
+                ],
+                sorted(bucket.counterparties),
+            ]
+            for start, bucket in series.items()
+        ]
+    return zlib.compress(orjson.dumps(content), 9)
+
+
+def test_a_profile_written_as_rows_reads_and_decides_as_it_did():
+    profile = Profile()
+    for n, (days, amount, party) in enumerate(
+        [(40, "12.5", "A"), (3, "900", "B"), (1, "0.07", "A"), (0, "5", "C")]
+    ):
+        payment = tx(
+            n, T0 - dt.timedelta(days=days, minutes=n), amount, counterparty=Counterparty(account=party)
+        )
+        profile = counted(profile, payment)
+    old = unpack_profile(_rows_profile(profile), 0)
+    assert old == profile
+    probe = tx("probe", T0 + dt.timedelta(minutes=3), "10", counterparty=Counterparty(account="D"))
+    assert monitoring_context(probe, _history(old, probe)) == monitoring_context(
+        probe, _history(profile, probe)
+    )
+    assert unpack_profile(pack_profile(old), 0) == profile  # written again, as columns
+
+
+def test_sums_stay_exact_when_an_amount_has_more_places_and_past_64_bits():
+    profile = counted(Profile(), tx(1, T0, "0.10"))
+    profile = counted(profile, tx(2, T0 + dt.timedelta(seconds=1), "0.2"))
+    profile = counted(
+        profile, tx(3, T0 + dt.timedelta(seconds=2), "0.00000001")
+    )  # the scale goes from 2 to 8
+    day = profile.series["D"][bucket_start(T0, "D")].totals["EUR"]
+    assert (day.sum, day.max) == (Decimal("0.30000001"), Decimal("0.2"))
+    huge = Decimal("999999999999999.99999999")  # the API's largest amount, at its most places
+    for n in range(4, 8):
+        profile = counted(profile, tx(n, T0 + dt.timedelta(seconds=n), str(huge)))
+    back = unpack_profile(pack_profile(profile), 1)  # its sums no longer fit JSON's 64-bit integers
+    assert back.series["D"][bucket_start(T0, "D")].totals["EUR"].sum == Decimal("0.30000001") + 4 * huge
+    probe = tx("probe", T0 + dt.timedelta(minutes=1), "1")
+    window = monitoring_context(probe, _history(back, probe))["window"]["24h"]
+    assert window["sum"] == float(Decimal("0.30000001") + 4 * huge)
+    assert window["max"] == float(huge)
+
+
+def test_a_series_is_a_mapping_of_its_buckets():
+    series = Profile().series["H"]
+    bucket = Bucket(
+        "2026-12-06T10", 2, {"EUR": CurrencyTotals(2, Decimal("3.5"), Decimal(3), Decimal("0.5"))}
+    )
+    series["2026-12-06T10"] = bucket
+    series["2026-12-06T08"] = Bucket("2026-12-06T08", 1, {"USD": CurrencyTotals(1, Decimal(7), Decimal(7))})
+    assert list(series) == ["2026-12-06T08", "2026-12-06T10"]  # in time order, whatever the order put in
+    assert series["2026-12-06T10"] == bucket
+    assert "2026-12-06T09" not in series
+    series["2026-12-06T10"] = Bucket("2026-12-06T10", 1, {"EUR": CurrencyTotals(1, Decimal(1), Decimal(1))})
+    assert series["2026-12-06T10"].totals["EUR"].sum == Decimal(1)  # replaced, not added to
+    del series["2026-12-06T08"]
+    assert len(series) == 1
+    assert series["2026-12-06T10"].totals.get("USD") is None
+
+
+def test_windows_summed_from_columns_are_those_summed_bucket_by_bucket():
+    rng = random.Random(5)
+    profile = Profile()
+    for n in range(300):
+        at = T0 - dt.timedelta(minutes=rng.randrange(60 * 24 * 95))
+        amount = f"{rng.lognormvariate(4, 1.5):.{rng.choice([0, 2, 3])}f}"
+        payment = tx(
+            n,
+            at,
+            amount,
+            currency=rng.choice(["EUR", "EUR", "USD"]),
+            direction=rng.choice(["inbound", "outbound"]),
+            counterparty=Counterparty(account=f"A{rng.randrange(40)}"),
+        )
+        profile = counted(profile, payment)
+    for minutes in (0, 7, 61, 60 * 30, 60 * 24 * 8):
+        probe = tx("probe", T0 - dt.timedelta(minutes=minutes), "10", currency=rng.choice(["EUR", "USD"]))
+        columns = _history(profile, probe)
+        columns.monthly_limit, columns.limit_currency = Decimal(1000), probe.currency
+        buckets = History(
+            profile=profile,
+            customer=columns.customer,
+            monthly_limit=Decimal(1000),
+            limit_currency=probe.currency,
+        )
+        buckets.buckets = {key: dict(view.items()) for key, view in columns.buckets.items()}  # one by one
+        assert monthly_volume(probe, columns) == monthly_volume(probe, buckets) is not None
+        by_columns = monitoring_context(probe, columns)
+        by_buckets = monitoring_context(probe, buckets)
+        assert by_columns["customer"] == by_buckets["customer"]
+        for name, window in by_buckets["window"].items():
+            assert by_columns["window"][name] == pytest.approx(window, rel=1e-15), name

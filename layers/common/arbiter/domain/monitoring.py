@@ -13,9 +13,10 @@ Dimensions: the customer (every window), and the customer with one counterparty 
 keeps when it was first and last seen and how many transactions it had, for "first seen" and "days since last".
 
 A customer's own series, its `Seen` marker and its countries' markers are kept together as one `Profile`: one
-record read and written per decision. The counterparty's and the country's series and the counterparty's marker
-are kept apart, and only while the rule set reads them (`Needs`): a customer deals with more counterparties than
-one record should hold.
+record read and written per decision, its series kept as columns (`monitoring_series.Series`: a window is a few
+slice sums, counting a transaction changes one position of each list). The counterparty's and the country's series
+and the counterparty's marker are kept apart, and only while the rule set reads them (`Needs`): a customer deals
+with more counterparties than one record should hold.
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
 
+from arbiter.domain.monitoring_series import Series, SeriesView
 from arbiter.domain.transactions import Transaction, counterparty_key
 
 __all__ = [
@@ -172,30 +174,75 @@ class CurrencyTotals:
 @dataclass(slots=True)
 class Bucket:
     """The transactions of one dimension in one bucket of time. Never changed once made (`counted` makes the next
-    one), so a store may keep the form it was read in (`row`) and write that again. Not frozen: a frozen
-    dataclass is made half as fast, and a decision unpacks its customer's every bucket (bench/monitoring)."""
+    one). Not frozen: a frozen dataclass is made half as fast."""
 
     start: str
     count: int = 0
     totals: dict[str, CurrencyTotals] = field(default_factory=dict)
     counterparties: frozenset[str] = frozenset()
-    row: Any = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
 class Seen:
-    """When a customer, counterparty or country was first and last seen, and in how many transactions."""
+    """When a customer, counterparty or country was first and last seen, and in how many transactions. Immutable.
 
-    first: dt.datetime
-    last: dt.datetime
-    count: int
+    Also kept as epoch microseconds (`micros`), the form a profile packs it in: a profile holds a marker per
+    country its customer paid and a decision reads one of them, so each form is made only when asked for."""
+
+    __slots__ = ("_first", "_last", "_micros", "count")
+
+    def __init__(
+        self,
+        first: dt.datetime | None = None,
+        last: dt.datetime | None = None,
+        count: int = 0,
+        *,
+        micros: tuple[int, int] | None = None,
+    ) -> None:
+        if micros is None and (first is None or last is None):
+            raise TypeError("Seen needs first and last, or micros")
+        self._first, self._last, self._micros, self.count = first, last, micros, count
+
+    @property
+    def first(self) -> dt.datetime:
+        if self._first is None:
+            self._first = _EPOCH + dt.timedelta(microseconds=self.micros[0])
+        return self._first
+
+    @property
+    def last(self) -> dt.datetime:
+        if self._last is None:
+            self._last = _EPOCH + dt.timedelta(microseconds=self.micros[1])
+        return self._last
+
+    @property
+    def micros(self) -> tuple[int, int]:
+        """First and last, as microseconds since 1970-01-01 (UTC)."""
+        if self._micros is None:
+            self._micros = (_micros_of(self.first), _micros_of(self.last))
+        return self._micros
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Seen):
+            return NotImplemented
+        return (self.micros, self.count) == (other.micros, other.count)
+
+    def __hash__(self) -> int:
+        return hash((self.micros, self.count))
+
+    def __repr__(self) -> str:
+        return f"Seen(first={self.first!r}, last={self.last!r}, count={self.count!r})"
+
+
+def _micros_of(at: dt.datetime) -> int:
+    delta = at - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 @dataclass
 class History:
     """What a decision read: the buckets of each range (by start) and the markers."""
 
-    buckets: dict[tuple[Dimension, Granularity], dict[str, Bucket]] = field(default_factory=dict)
+    buckets: dict[tuple[Dimension, Granularity], Mapping[str, Bucket]] = field(default_factory=dict)
     customer: Seen | None = None
     counterparty: Seen | None = None
     country: Seen | None = None
@@ -318,7 +365,7 @@ def reads_for(tx: Transaction, needs: Needs = EVERYTHING, *, customer: bool = Tr
 
 
 # ------------------------------------------------------------------------------------------------- windows
-def _window(buckets: dict[str, Bucket], starts: Sequence[str], currency: str) -> dict[str, Any]:
+def _window(buckets: Mapping[str, Bucket], starts: Sequence[str], currency: str) -> dict[str, Any]:
     count, in_currency, total, inbound, largest = 0, 0, Decimal(0), Decimal(0), None
     parties: set[str] = set()
     for start in starts:
@@ -353,7 +400,11 @@ def _windows(
     for name in names:
         granularity, size = WINDOWS[name]
         buckets = history.buckets.get((dimension, granularity), {})
-        out[name] = _window(buckets, _starts(tx.time, granularity, size), tx.currency)
+        if type(buckets) is SeriesView:  # the customer's own, as columns: sums over slices
+            last = _index(tx.time, granularity)
+            out[name] = buckets.series.window(last - size + 1, last, tx.currency)
+        else:
+            out[name] = _window(buckets, _starts(tx.time, granularity, size), tx.currency)
     return out
 
 
@@ -373,6 +424,11 @@ def _days_since_last(history: History, tx: Transaction) -> float | None:
     if seen.last <= tx.time:
         return _days(tx.time - seen.last)
     daily = history.buckets.get(("customer", "D"), {})
+    if type(daily) is SeriesView:
+        latest = daily.series.latest(_index(tx.time, "D"))
+        if latest is None or latest < daily.first:
+            return None
+        return float(_index(tx.time, "D") - latest)
     today = bucket_start(tx.time, "D")
     earlier = [start for start, bucket in daily.items() if bucket.count and start <= today]
     if not earlier:
@@ -452,6 +508,14 @@ def monthly_volume(tx: Transaction, history: History) -> MonthlyVolume | None:
     day = tx.time.astimezone(dt.UTC).date()
     first, last = day.replace(day=1).isoformat(), day.isoformat()
     daily = history.buckets.get(("customer", "D"), {})
+    if type(daily) is SeriesView:
+        before = daily.series.inbound(
+            max(daily.first, bucket_index(first, "D")), bucket_index(last, "D"), tx.currency
+        )
+        after = before + (tx.amount if tx.direction == "inbound" else Decimal(0))
+        return MonthlyVolume(
+            month=last[:7], currency=tx.currency, limit=history.monthly_limit, before=before, after=after
+        )
     before = sum(
         (
             totals.inbound
@@ -482,7 +546,6 @@ class BucketUpdate:
     inbound: bool
     raise_max: bool
     max_read: Decimal | None
-    add_counterparty: str | None
     expires_at: dt.datetime
 
 
@@ -505,24 +568,17 @@ def _bucket_of(history: History, dimension: Dimension, granularity: Granularity,
 def updates_for(
     tx: Transaction, history: History, needs: Needs = EVERYTHING
 ) -> tuple[list[BucketUpdate], list[MarkerUpdate]]:
-    """What recording `tx` changes, given the history read for its decision: the customer's buckets and marker, its
-    country's marker, and the party series and counterparty marker `needs` keeps."""
-    party = counterparty_key(tx.counterparty)
-    targets: list[tuple[Dimension, str, Granularity]] = [
-        ("customer", tx.customer_id, "M"),
-        ("customer", tx.customer_id, "H"),
-        ("customer", tx.customer_id, "D"),
-    ]
-    targets += [(dimension, key, "D") for dimension, key in _kept(tx, needs)]
+    """What recording `tx` changes, given the history read for its decision, besides the customer's own buckets
+    (its profile's: `Profile.after`): the party series `needs` keeps, and the markers (the customer's, its
+    country's and the counterparty's if `needs` keeps it)."""
     buckets = []
-    for dimension, key, granularity in targets:
+    for dimension, key in _kept(tx, needs):
+        granularity: Granularity = "D"
         index = _index(tx.time, granularity)
         start = _name_at(granularity, index)
         bucket = _bucket_of(history, dimension, granularity, start)
         totals = bucket.totals.get(tx.currency) if bucket else None
         max_read = totals.max if totals else None
-        known = bucket.counterparties if bucket else frozenset()
-        room = len(known) < MAX_COUNTERPARTIES_PER_BUCKET
         buckets.append(
             BucketUpdate(
                 dimension=dimension,
@@ -534,13 +590,6 @@ def updates_for(
                 inbound=tx.direction == "inbound",
                 raise_max=max_read is None or tx.amount > max_read,
                 max_read=max_read,
-                add_counterparty=party
-                if dimension == "customer"
-                and party
-                and party not in known
-                and room
-                and needs.counterparty_horizon(granularity)
-                else None,
                 expires_at=_start_at(granularity, index) + BUCKET_RETENTION[granularity],
             )
         )
@@ -563,14 +612,11 @@ def counted(bucket: Bucket | None, update: BucketUpdate) -> Bucket:
         entry.inbound += update.amount
     if update.raise_max:
         entry.max = update.amount
-    counterparties = bucket.counterparties if bucket else frozenset()
-    if update.add_counterparty:
-        counterparties = counterparties | {update.add_counterparty}
     return Bucket(
         start=update.start,
         count=(bucket.count if bucket else 0) + 1,
         totals=totals,
-        counterparties=counterparties,
+        counterparties=bucket.counterparties if bucket else frozenset(),
     )
 
 
@@ -595,8 +641,8 @@ def changes_for(tx: Transaction, history: History, needs: Needs = EVERYTHING) ->
     """What recording `tx` writes, given the history read for its decision."""
     buckets, markers = updates_for(tx, history, needs)
     return Changes(
-        profile=history.profile.after(tx, buckets, markers, needs),
-        buckets=[u for u in buckets if u.dimension != "customer"],
+        profile=history.profile.after(tx, markers, needs),
+        buckets=buckets,
         markers=[m for m in markers if m.dimension == "counterparty"],
     )
 
@@ -613,9 +659,13 @@ def id_mark(transaction_id: str) -> int:
     return zlib.crc32(transaction_id.encode())
 
 
+def _series() -> dict[Granularity, Series]:
+    return {"M": Series("M"), "H": Series("H"), "D": Series("D")}
+
+
 @dataclass
 class Profile:
-    """A customer's own history as one record: its ten-minute, hourly and daily buckets (kept as long as
+    """A customer's own history as one record: its ten-minute, hourly and daily buckets (`Series`, kept as long as
     `BUCKET_RETENTION` after the newest), its marker and its counterparty countries' markers.
 
     `version` is the one read (0: none stored yet): the store writes the next one only over it, so two decisions
@@ -624,7 +674,7 @@ class Profile:
     version: int = 0
     customer: Seen | None = None
     countries: dict[str, Seen] = field(default_factory=dict)
-    series: dict[Granularity, dict[str, Bucket]] = field(default_factory=lambda: {"M": {}, "H": {}, "D": {}})
+    series: dict[Granularity, Series] = field(default_factory=_series)
     #: The last `RECENT` transactions counted, as `id_mark`s, oldest first: whether a stored transaction was
     #: counted, for as long as no more than `RECENT` others were counted since.
     recent: tuple[int, ...] = ()
@@ -634,50 +684,45 @@ class Profile:
 
     def read(self, tx: Transaction, history: History) -> None:
         """Put into `history` what a decision on `tx` reads of the profile: the customer's buckets of the ranges
-        `reads_for` names, its marker, the country's. The buckets are the profile's own: read, never changed."""
+        `reads_for` names (views of the profile's series: read, never changed), its marker, the country's."""
         for granularity in ("M", "H", "D"):
-            starts = _starts(tx.time, granularity, _size(EVERYTHING, "customer", granularity))
-            first, last = starts[0], starts[-1]
-            history.buckets[("customer", granularity)] = {
-                start: bucket for start, bucket in self.series[granularity].items() if first <= start <= last
-            }
+            last = _index(tx.time, granularity)
+            first = last - _size(EVERYTHING, "customer", granularity) + 1
+            history.buckets[("customer", granularity)] = self.series[granularity].view(first, last)
         history.customer = self.customer
         if tx.counterparty.country:
             history.country = self.countries.get(tx.counterparty.country)
 
-    def after(
-        self,
-        tx: Transaction,
-        buckets: list[BucketUpdate],
-        markers: list[MarkerUpdate],
-        needs: Needs = EVERYTHING,
-    ) -> Profile:
-        """The profile with `tx` counted (the customer's bucket updates and its and its country's markers); the
-        buckets older than their retention before the newest dropped, and the counterparty keys of those older
-        than the windows whose `counterparties` the rule set reads (`needs`): they are most of a busy customer's
-        profile. This one is left as it was."""
-        series = {granularity: dict(found) for granularity, found in self.series.items()}
-        for update in buckets:
-            if update.dimension == "customer":
-                found = series[update.granularity]
-                found[update.start] = counted(found.get(update.start), update)
+    def after(self, tx: Transaction, markers: list[MarkerUpdate], needs: Needs = EVERYTHING) -> Profile:
+        """The profile with `tx` counted in its buckets (the counterparty's key kept in those of the windows whose
+        `counterparties` the rule set reads, at most `MAX_COUNTERPARTIES_PER_BUCKET` a bucket) and on its and its
+        country's markers; the buckets older than their retention before the newest dropped, and the counterparty
+        keys of those older than those windows (`needs`): they are most of a busy customer's profile. This one is
+        left as it was."""
+        newest = self.customer is None or tx.time >= self.customer.last  # then what is too old goes
+        party = counterparty_key(tx.counterparty)
+        series = {}
+        for granularity, found in self.series.items():
+            moved = series[granularity] = found.copy()
+            number = _index(tx.time, granularity)
+            horizon = needs.counterparty_horizon(granularity)
+            moved.add(
+                number,
+                tx.currency,
+                tx.amount,
+                tx.direction == "inbound",
+                party if horizon else None,
+                MAX_COUNTERPARTIES_PER_BUCKET,
+            )
+            if newest:
+                moved.drop_before(number - _KEPT[granularity])
+                moved.forget_parties_before(number - horizon + 1 if horizon else None)
         customer, countries = self.customer, self.countries
         for marker in markers:
             if marker.dimension == "customer":
                 customer = marked(customer, marker, tx.time)
             elif marker.dimension == "country":
                 countries = {**countries, marker.key: marked(countries.get(marker.key), marker, tx.time)}
-        if self.customer is None or tx.time >= self.customer.last:  # the newest: what is too old goes
-            for granularity, found in series.items():
-                newest = _index(tx.time, granularity)
-                oldest = _name_at(granularity, newest - _KEPT[granularity])
-                horizon = needs.counterparty_horizon(granularity)
-                keys_from = _name_at(granularity, newest - horizon + 1) if horizon else None
-                for start, bucket in list(found.items()):
-                    if start < oldest:
-                        del found[start]
-                    elif bucket.counterparties and (keys_from is None or start < keys_from):
-                        found[start] = Bucket(start, bucket.count, bucket.totals, frozenset())
         recent = (*self.recent, id_mark(tx.id))[-RECENT:]
         return Profile(
             version=self.version, customer=customer, countries=countries, series=series, recent=recent

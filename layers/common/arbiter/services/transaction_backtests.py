@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from arbiter.domain.errors import InvalidInput
 from arbiter.domain.monitoring import Dimension, Seen, monitoring_context
@@ -71,6 +71,8 @@ LOOKBACK = dt.timedelta(days=90)
 class CustomerNow(BaseModel):
     """What the store knows of a customer today: its markers (first/last seen, count), its onboarding risk level,
     and the time of its newest transaction before a given time."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)  # `Seen` is a plain class
 
     markers: dict[tuple[Dimension, str], Seen] = Field(default_factory=dict)
     risk_level: str | None = None

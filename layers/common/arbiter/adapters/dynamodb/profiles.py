@@ -1,23 +1,25 @@
 """A customer's monitoring profile (`arbiter.domain.monitoring.Profile`) as the bytes of one item.
 
 DynamoDB bills a write per started KB: the profile is rewritten with every transaction of its customer, so it is
-kept small. Compact JSON (buckets by number, amounts as exact decimal strings, times as epoch microseconds), then
-zlib: a customer's buckets repeat their currency and counterparty keys, which zlib finds. bench/monitoring prints
-the sizes profiles reach.
+kept small. Compact JSON, then zlib: its series as their columns (`Series`: bucket numbers, counts, per currency
+the amounts as integers of the currency's scale), times as epoch microseconds; a customer's buckets repeat their
+numbers' first digits and their counterparty keys, which zlib finds. bench/monitoring prints the sizes profiles
+reach.
 
 A decision unpacks and packs its customer's whole profile, so both are kept cheap: orjson (the JSON library the
-layer already ships) instead of the standard library's, which was most of the time; a bucket keeps the row it was
-read from (`Bucket.row`) and an unchanged bucket is written back as that row. zlib at its best level: about 10 %
-smaller than its fastest for a few microseconds more, which keeps most profiles of a customer active most days
-under the one KB a write is billed by (bench/monitoring prints how many are over).
+layer already ships) reads and writes the columns as lists of numbers, with no Python object per bucket. zlib at
+its best level: about 10 % smaller than its fastest for a few microseconds more, which keeps most profiles of a
+customer active most days under the one KB a write is billed by (bench/monitoring prints how many are over).
+
+Profiles written before the columns (one row per bucket: its number, count, per currency the figures as decimal
+strings, its counterparty keys) still read: they become columns when read, and are written as columns next.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import zlib
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 import orjson
 
@@ -27,56 +29,67 @@ from arbiter.domain.monitoring import (
     Granularity,
     Profile,
     Seen,
-    bucket_index,
     bucket_name,
 )
+from arbiter.domain.monitoring_series import Amounts, Series
 
 __all__ = ["pack_profile", "unpack_profile"]
 
 _GRANULARITIES: tuple[Granularity, ...] = ("M", "H", "D")
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-
-
-def _micros(at: dt.datetime) -> int:
-    delta = at - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def _time(micros: int) -> dt.datetime:
-    return _EPOCH + dt.timedelta(microseconds=micros)
 
 
 def _seen(seen: Seen) -> list[int]:
-    return [_micros(seen.first), _micros(seen.last), seen.count]
+    return [*seen.micros, seen.count]
 
 
 def _seen_of(values: list[int]) -> Seen:
-    return Seen(first=_time(values[0]), last=_time(values[1]), count=values[2])
+    return Seen(count=values[2], micros=(values[0], values[1]))
 
 
-def _bucket(granularity: Granularity, bucket: Bucket) -> list[Any]:
-    if bucket.row is not None:
-        return cast("list[Any]", bucket.row)
-    totals = [
-        [currency, t.count, str(t.sum), None if t.max is None else str(t.max), str(t.inbound)]
-        for currency, t in bucket.totals.items()
-    ]
-    return [bucket_index(bucket.start, granularity), bucket.count, totals, sorted(bucket.counterparties)]
+#: The largest integer orjson writes: a currency whose figures outgrow it (a sum past 92 billion at 8 decimal
+#: places) is written with its figures as strings.
+_LARGEST = 2**63 - 1
 
 
-def _series_of(granularity: Granularity, found: list[list[Any]]) -> dict[str, Bucket]:
-    # Plain loops: a decision unpacks its customer's whole profile (bench/monitoring).
-    series = {}
+def _amounts(amounts: Amounts) -> list[Any]:
+    return [amounts.scale, amounts.n, amounts.s, amounts.x, amounts.i]
+
+
+def _amounts_as_strings(amounts: Amounts) -> list[Any]:
+    figures = [[str(v) for v in column] for column in (amounts.s, amounts.x, amounts.i)]
+    return [amounts.scale, amounts.n, *figures, 1]
+
+
+def _amounts_of(values: list[Any]) -> Amounts:
+    if len(values) == 6:  # written as strings: larger than orjson's integers
+        scale, n, *figures, _ = values
+        return Amounts(scale, n, *([int(v) for v in column] for column in figures))
+    return Amounts(*values)
+
+
+def _series(series: Series, big: bool) -> list[Any]:
+    as_list = _amounts_as_strings if big else _amounts
+    amounts = {currency: as_list(each) for currency, each in series.amounts.items()}
+    return [series.index, series.count, amounts, series.parties]
+
+
+def _series_of(granularity: Granularity, values: list[Any]) -> Series:
+    index, count, amounts, parties = values
+    return Series(granularity, index, count, {c: _amounts_of(v) for c, v in amounts.items()}, parties)
+
+
+def _series_of_rows(granularity: Granularity, found: list[list[Any]]) -> Series:
+    """A series written as one row per bucket (profiles before the columns)."""
+    series = Series(granularity)
     for index, count, totals, counterparties in found:
-        by_currency = {}
-        for currency, n, total, largest, inbound in totals:
-            by_currency[currency] = CurrencyTotals(
+        by_currency = {
+            currency: CurrencyTotals(
                 n, Decimal(total), None if largest is None else Decimal(largest), Decimal(inbound)
             )
+            for currency, n, total, largest, inbound in totals
+        }
         start = bucket_name(index, granularity)
-        series[start] = Bucket(
-            start, count, by_currency, frozenset(counterparties), [index, count, totals, counterparties]
-        )
+        series[start] = Bucket(start, count, by_currency, frozenset(counterparties))
     return series
 
 
@@ -88,20 +101,33 @@ def _marks(found: str | list[int]) -> tuple[int, ...]:
 
 def pack_profile(profile: Profile) -> bytes:
     """The profile's content (not its version: the item keeps that apart, for its condition)."""
-    content: dict[str, Any] = {
-        "c": _seen(profile.customer) if profile.customer else None,
-        "k": {code: _seen(seen) for code, seen in profile.countries.items()},
-        **{g: [_bucket(g, b) for b in profile.series[g].values()] for g in _GRANULARITIES},
-        # The recent marks as one hex string: zlib packs its sixteen letters in half the bytes of the numbers.
-        "r": "".join(f"{mark:08x}" for mark in profile.recent),
-    }
-    return zlib.compress(orjson.dumps(content), 9)
+
+    def content(big: bool) -> bytes:
+        return orjson.dumps(
+            {
+                "c": _seen(profile.customer) if profile.customer else None,
+                "k": {code: _seen(seen) for code, seen in profile.countries.items()},
+                "s": {g: _series(profile.series[g], big) for g in _GRANULARITIES},
+                # The recent marks as one hex string: zlib packs its sixteen letters in half the bytes of numbers.
+                "r": "".join(f"{mark:08x}" for mark in profile.recent),
+            }
+        )
+
+    try:
+        packed = content(big=False)
+    except orjson.JSONEncodeError:  # a figure past 64 bits
+        packed = content(big=True)
+    return zlib.compress(packed, 9)
 
 
 def unpack_profile(packed: bytes, version: int) -> Profile:
     content = orjson.loads(zlib.decompress(packed))
+    columns = content.get("s")
     series = {
-        granularity: _series_of(granularity, content.get(granularity, [])) for granularity in _GRANULARITIES
+        granularity: _series_of(granularity, columns[granularity])
+        if columns is not None
+        else _series_of_rows(granularity, content.get(granularity, []))
+        for granularity in _GRANULARITIES
     }
     return Profile(
         version=version,

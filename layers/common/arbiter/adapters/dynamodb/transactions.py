@@ -457,10 +457,6 @@ class DynamoTransactionStore:
         if update.inbound:
             names["#i"] = f"i_{update.currency}"
             adds.append("#i :amount")
-        if update.add_counterparty:
-            names["#cp"] = "cp"
-            values[":cp"] = {update.add_counterparty}
-            adds.append("#cp :cp")
         operation: dict[str, Any] = {
             "TableName": self._table,
             "Key": _item(

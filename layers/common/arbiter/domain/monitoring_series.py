@@ -1,0 +1,309 @@
+"""A customer's own buckets of one granularity as columns: what a decision reads and moves on every transaction.
+
+A `Series` keeps the buckets' numbers (`index`, ascending), their transaction counts, per currency the counts, sums,
+largest amounts and inbound sums (`Amounts`: integers of 10**-scale, so sums stay exact and add up in C), and the
+counterparty keys each bucket remembers. A window is then two bisections and a few slice sums, and counting a
+transaction changes one position of each list, instead of a Python object per bucket made and read on every
+decision (bench/monitoring: most of a decision's time went there).
+
+A `Series` is also a mapping of bucket names to `Bucket`s, made on demand, for what reads a bucket at a time (tests,
+the store's migration of old bucket items, late transactions' day lookups); `SeriesView` is the buckets of one
+range of it, what a `History` holds for the customer's dimension.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # monitoring imports this module: the names it needs come at call time
+    from arbiter.domain.monitoring import Bucket, Granularity
+
+__all__ = ["Amounts", "Series", "SeriesView", "places"]
+
+
+def places(amount: Decimal) -> int:
+    """How many decimal places `amount` has (9800.00: 2, 1E+3: 0)."""
+    exponent = amount.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+@dataclass(slots=True)
+class Amounts:
+    """One currency's totals in each bucket of a series (aligned with its `index`), as integers of 10**-`scale`:
+    transaction counts, sums, largest amounts (0: none in this bucket; amounts are positive) and inbound sums."""
+
+    scale: int
+    n: list[int]
+    s: list[int]
+    x: list[int]
+    i: list[int]
+
+    @classmethod
+    def empty(cls, size: int, scale: int) -> Amounts:
+        return cls(scale, [0] * size, [0] * size, [0] * size, [0] * size)
+
+    def copy(self) -> Amounts:
+        return Amounts(self.scale, self.n.copy(), self.s.copy(), self.x.copy(), self.i.copy())
+
+    def scaled(self, amount: Decimal) -> int:
+        """`amount` in this currency's units, the scale raised first if `amount` has more places."""
+        wanted = places(amount)
+        if wanted > self.scale:
+            factor = 10 ** (wanted - self.scale)
+            self.s = [v * factor for v in self.s]
+            self.x = [v * factor for v in self.x]
+            self.i = [v * factor for v in self.i]
+            self.scale = wanted
+        return int(amount.scaleb(self.scale))
+
+    def decimal(self, value: int) -> Decimal:
+        return Decimal(value).scaleb(-self.scale)
+
+    def insert(self, position: int) -> None:
+        for column in (self.n, self.s, self.x, self.i):
+            column.insert(position, 0)
+
+    def delete(self, start: int, end: int) -> None:
+        for column in (self.n, self.s, self.x, self.i):
+            del column[start:end]
+
+
+class Series(MutableMapping[str, "Bucket"]):
+    """The customer's buckets of one granularity, as columns (see the module's docstring)."""
+
+    __slots__ = ("amounts", "count", "granularity", "index", "parties")
+
+    def __init__(
+        self,
+        granularity: Granularity,
+        index: list[int] | None = None,
+        count: list[int] | None = None,
+        amounts: dict[str, Amounts] | None = None,
+        parties: list[Sequence[str]] | None = None,
+    ) -> None:
+        self.granularity: Granularity = granularity
+        self.index: list[int] = index if index is not None else []
+        self.count: list[int] = count if count is not None else [0] * len(self.index)
+        self.amounts: dict[str, Amounts] = amounts if amounts is not None else {}
+        #: Each bucket's counterparty keys (never changed in place: copies share them).
+        self.parties: list[Sequence[str]] = parties if parties is not None else [()] * len(self.index)
+
+    def copy(self) -> Series:
+        return Series(
+            self.granularity,
+            self.index.copy(),
+            self.count.copy(),
+            {currency: amounts.copy() for currency, amounts in self.amounts.items()},
+            self.parties.copy(),
+        )
+
+    # ------------------------------------------------------------------------------------ reading
+    def window(self, first: int, last: int, currency: str) -> dict[str, Any]:
+        """The aggregates of buckets `first` to `last` (numbers, both included) in `currency`, as rules read them
+        (`monitoring.monitoring_context`)."""
+        index = self.index
+        a, b = bisect.bisect_left(index, first), bisect.bisect_right(index, last)
+        parties = self.parties[a:b]
+        distinct = len(set().union(*parties)) if any(parties) else 0
+        amounts = self.amounts.get(currency)
+        in_currency = sum(amounts.n[a:b]) if amounts is not None else 0
+        if amounts is None or not in_currency:
+            return {
+                "count": sum(self.count[a:b]),
+                "currency_count": 0,
+                "sum": 0.0,
+                "avg": 0.0,
+                "max": 0.0,
+                "inbound_sum": 0.0,
+                "outbound_sum": 0.0,
+                "counterparties": distinct,
+            }
+        unit = 10**amounts.scale
+        total, inbound = sum(amounts.s[a:b]), sum(amounts.i[a:b])
+        return {
+            "count": sum(self.count[a:b]),
+            "currency_count": in_currency,
+            "sum": total / unit,
+            "avg": total / (unit * in_currency),
+            "max": max(amounts.x[a:b]) / unit,
+            "inbound_sum": inbound / unit,
+            "outbound_sum": (total - inbound) / unit,
+            "counterparties": distinct,
+        }
+
+    def inbound(self, first: int, last: int, currency: str) -> Decimal:
+        """The inbound sum in `currency` of buckets `first` to `last` (numbers, both included), exactly."""
+        amounts = self.amounts.get(currency)
+        if amounts is None:
+            return Decimal(0)
+        a, b = bisect.bisect_left(self.index, first), bisect.bisect_right(self.index, last)
+        return amounts.decimal(sum(amounts.i[a:b]))
+
+    def latest(self, last: int) -> int | None:
+        """The number of the newest bucket at or before `last` (every bucket kept has a transaction), or None."""
+        position = bisect.bisect_right(self.index, last)
+        return self.index[position - 1] if position else None
+
+    def view(self, first: int, last: int) -> SeriesView:
+        return SeriesView(self, first, last)
+
+    # ------------------------------------------------------------------------------------ counting
+    def add(
+        self, number: int, currency: str, amount: Decimal, inbound: bool, party: str | None, room: int
+    ) -> None:
+        """Count a transaction in bucket `number` (made if missing); `party` is remembered there while the
+        bucket holds fewer than `room` keys. Changes this series: count on a `copy`."""
+        position = self._place(number)
+        self.count[position] += 1
+        amounts = self.amounts.get(currency)
+        if amounts is None:
+            amounts = self.amounts[currency] = Amounts.empty(len(self.index), places(amount))
+        value = amounts.scaled(amount)
+        amounts.n[position] += 1
+        amounts.s[position] += value
+        if value > amounts.x[position]:
+            amounts.x[position] = value
+        if inbound:
+            amounts.i[position] += value
+        known = self.parties[position]
+        if party is not None and party not in known and len(known) < room:
+            self.parties[position] = (*known, party)
+
+    def _place(self, number: int) -> int:
+        """The position of bucket `number`, an empty bucket made there if there was none."""
+        position = bisect.bisect_left(self.index, number)
+        if position == len(self.index) or self.index[position] != number:
+            self.index.insert(position, number)
+            self.count.insert(position, 0)
+            self.parties.insert(position, ())
+            for amounts in self.amounts.values():
+                amounts.insert(position)
+        return position
+
+    def drop_before(self, number: int) -> None:
+        """Forget the buckets before bucket `number`."""
+        if self.index and self.index[0] < number:
+            end = bisect.bisect_left(self.index, number)
+            del self.index[:end], self.count[:end], self.parties[:end]
+            for amounts in self.amounts.values():
+                amounts.delete(0, end)
+
+    def forget_parties_before(self, number: int | None) -> None:
+        """Forget the counterparty keys of the buckets before bucket `number` (None: of every bucket)."""
+        end = len(self.index) if number is None else bisect.bisect_left(self.index, number)
+        parties = self.parties
+        if any(parties[:end]):
+            for position in range(end):
+                if parties[position]:
+                    parties[position] = ()
+
+    # ------------------------------------------------------------------------------------ as a mapping
+    def _position(self, start: str) -> int | None:
+        from arbiter.domain.monitoring import bucket_index
+
+        number = bucket_index(start, self.granularity)
+        position = bisect.bisect_left(self.index, number)
+        return position if position < len(self.index) and self.index[position] == number else None
+
+    def bucket(self, position: int) -> Bucket:
+        from arbiter.domain.monitoring import Bucket, CurrencyTotals, bucket_name
+
+        totals = {
+            currency: CurrencyTotals(
+                count=a.n[position],
+                sum=a.decimal(a.s[position]),
+                max=a.decimal(a.x[position]) if a.x[position] else None,
+                inbound=a.decimal(a.i[position]),
+            )
+            for currency, a in self.amounts.items()
+            if a.n[position]
+        }
+        return Bucket(
+            bucket_name(self.index[position], self.granularity),
+            self.count[position],
+            totals,
+            frozenset(self.parties[position]),
+        )
+
+    def __getitem__(self, start: str) -> Bucket:
+        position = self._position(start)
+        if position is None:
+            raise KeyError(start)
+        return self.bucket(position)
+
+    def __setitem__(self, start: str, bucket: Bucket) -> None:
+        """Put `bucket` in as it is (replacing the one of its start): what a store migrating buckets does."""
+        from arbiter.domain.monitoring import bucket_index
+
+        if start in self:
+            del self[start]
+        position = self._place(bucket_index(start, self.granularity))
+        self.count[position] = bucket.count
+        self.parties[position] = tuple(sorted(bucket.counterparties))
+        for currency, totals in bucket.totals.items():
+            amounts = self.amounts.get(currency)
+            if amounts is None:
+                amounts = self.amounts[currency] = Amounts.empty(len(self.index), 0)
+            largest = totals.max if totals.max is not None else Decimal(0)
+            amounts.n[position] = totals.count
+            amounts.s[position] = amounts.scaled(totals.sum)
+            amounts.x[position] = amounts.scaled(largest)
+            amounts.i[position] = amounts.scaled(totals.inbound)
+
+    def __delitem__(self, start: str) -> None:
+        position = self._position(start)
+        if position is None:
+            raise KeyError(start)
+        del self.index[position], self.count[position], self.parties[position]
+        for amounts in self.amounts.values():
+            amounts.delete(position, position + 1)
+
+    def __iter__(self) -> Iterator[str]:
+        from arbiter.domain.monitoring import bucket_name
+
+        return (bucket_name(number, self.granularity) for number in self.index)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Series):
+            return NotImplemented
+        return dict(self.items()) == dict(other.items())
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Series({self.granularity!r}, {len(self.index)} buckets)"
+
+
+class SeriesView(Mapping[str, "Bucket"]):
+    """The buckets of a `Series` from number `first` to `last` (both included), as a mapping."""
+
+    __slots__ = ("first", "last", "series")
+
+    def __init__(self, series: Series, first: int, last: int) -> None:
+        self.series, self.first, self.last = series, first, last
+
+    def _positions(self) -> range:
+        index = self.series.index
+        return range(bisect.bisect_left(index, self.first), bisect.bisect_right(index, self.last))
+
+    def __getitem__(self, start: str) -> Bucket:
+        position = self.series._position(start)
+        if position is None or not self.first <= self.series.index[position] <= self.last:
+            raise KeyError(start)
+        return self.series.bucket(position)
+
+    def __iter__(self) -> Iterator[str]:
+        from arbiter.domain.monitoring import bucket_name
+
+        index, granularity = self.series.index, self.series.granularity
+        return (bucket_name(index[p], granularity) for p in self._positions())
+
+    def __len__(self) -> int:
+        return len(self._positions())
