@@ -110,26 +110,17 @@ class Series(MutableMapping[str, "Bucket"]):
         parties = self.parties[a:b]
         distinct = len(set().union(*parties)) if any(parties) else 0
         amounts = self.amounts.get(currency)
-        in_currency = sum(amounts.n[a:b]) if amounts is not None else 0
-        if amounts is None or not in_currency:
-            return {
-                "count": sum(self.count[a:b]),
-                "currency_count": 0,
-                "sum": 0.0,
-                "avg": 0.0,
-                "max": 0.0,
-                "inbound_sum": 0.0,
-                "outbound_sum": 0.0,
-                "counterparties": distinct,
-            }
-        unit = 10**amounts.scale
-        total, inbound = sum(amounts.s[a:b]), sum(amounts.i[a:b])
+        in_currency = total = inbound = largest = 0
+        unit = 1
+        if amounts is not None:
+            in_currency, unit = sum(amounts.n[a:b]), 10**amounts.scale
+            total, inbound, largest = sum(amounts.s[a:b]), sum(amounts.i[a:b]), max(amounts.x[a:b], default=0)
         return {
             "count": sum(self.count[a:b]),
             "currency_count": in_currency,
             "sum": total / unit,
-            "avg": total / (unit * in_currency),
-            "max": max(amounts.x[a:b]) / unit,
+            "avg": total / (unit * in_currency) if in_currency else 0.0,
+            "max": largest / unit,
             "inbound_sum": inbound / unit,
             "outbound_sum": (total - inbound) / unit,
             "counterparties": distinct,
