@@ -42,8 +42,14 @@ def test_the_publisher_takes_audit_entries_only_when_they_carry_an_event() -> No
     carrying["dynamodb"]["NewImage"] = {"sk": {"S": "AUDIT#1"}, "event": {"B": "eJwDAAAAAAE="}}
     plain = record("INSERT", "AUDIT#2")
     plain["dynamodb"]["NewImage"] = {"sk": {"S": "AUDIT#2"}, "data": {"S": "{}"}}
-    batch = {"Records": [carrying, plain, record("INSERT", "EVENT#3"), record("INSERT", "CASE")]}
-    assert _filtered(spec(*filters), batch) == {"Records": [carrying, record("INSERT", "EVENT#3")]}
+    link = record("INSERT", "TX#tx-1")  # an alert's transaction carrying the alert's events
+    link["dynamodb"]["NewImage"] = {"sk": {"S": "TX#tx-1"}, "event": {"B": "eJwDAAAAAAE="}}
+    bare_link = record("INSERT", "TX#tx-2")
+    bare_link["dynamodb"]["NewImage"] = {"sk": {"S": "TX#tx-2"}, "transaction_id": {"S": "tx-2"}}
+    batch = {
+        "Records": [carrying, plain, link, bare_link, record("INSERT", "EVENT#3"), record("INSERT", "CASE")]
+    }
+    assert _filtered(spec(*filters), batch) == {"Records": [carrying, link, record("INSERT", "EVENT#3")]}
 
 
 def _template_filters(function: str) -> list[str]:

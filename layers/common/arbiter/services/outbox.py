@@ -1,9 +1,10 @@
 """Publishing the events that case changes wrote to the outbox (the table's stream feeds this).
 
-Events are written in the same transaction as the change they describe (on the change's audit item, or on outbox
-items of their own), so none is lost if a function stops between saving and publishing; the stream delivers each at
-least once, and partners deduplicate on `id`. An audit item carries one event (its JSON, zlib) or the change's list
-of them (compressed with the store's preset dictionary: `inflate` reads both).
+Events are written in the same transaction as the change they describe (on the change's audit item, on the link of
+the transaction that opened or joined an alert, or on outbox items of their own), so none is lost if a function
+stops between saving and publishing; the stream delivers each at least once, and partners deduplicate on `id`. An
+item carrying events holds one (its JSON, zlib) or the change's list of them (compressed with the store's preset
+dictionary: `inflate` reads both).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ __all__ = ["EventPublisher", "outbox_events", "publish_outbox"]
 
 EVENT_SK_PREFIX = "EVENT#"
 AUDIT_SK_PREFIX = "AUDIT#"
+#: The items that may carry events (`event`): a case's or an alert's audit items, an alert's transaction links.
+CARRIER_SK_PREFIXES = (AUDIT_SK_PREFIX, "TX#")
 
 
 logger = logging.getLogger("arbiter.outbox")
@@ -33,8 +36,9 @@ def outbox_events(
     records: list[dict[str, Any]], inflate: Callable[[bytes], bytes]
 ) -> list[tuple[str, dict[str, Any]]]:
     """(stream sequence number, envelope) for every event newly inserted among the stream records: an outbox
-    item's (`EVENT#…`, its JSON in `data`) or those an audit item carries (`AUDIT#…`, compressed in `event`: one
-    envelope, or a list of a change's envelopes; the stream gives binary attributes in base64). `inflate`
+    item's (`EVENT#…`, its JSON in `data`) or those an audit item or an alert's transaction link carries (`AUDIT#…`,
+    `TX#…`, compressed in `event`: one envelope, or a list of a change's envelopes; the stream gives binary
+    attributes in base64). `inflate`
     decompresses what the store compressed."""
     found = []
     for record in records:
@@ -45,7 +49,7 @@ def outbox_events(
         sequence = record["dynamodb"].get("SequenceNumber", "")
         if sort_key.startswith(EVENT_SK_PREFIX) and "data" in image:
             found.append((sequence, json.loads(image["data"]["S"])))
-        elif sort_key.startswith(AUDIT_SK_PREFIX) and "event" in image:
+        elif sort_key.startswith(CARRIER_SK_PREFIXES) and "event" in image:
             carried = json.loads(inflate(base64.b64decode(image["event"]["B"])))
             found += [
                 (sequence, envelope) for envelope in (carried if isinstance(carried, list) else [carried])

@@ -37,7 +37,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from arbiter.adapters.dynamodb import keys
-from arbiter.adapters.dynamodb.items import from_item, item_size, to_item
+from arbiter.adapters.dynamodb.items import RIDING_LIMIT, from_item, item_size, to_item
 from arbiter.adapters.dynamodb.packing import pack, unpack
 from arbiter.domain.audit_chain import (
     Anchor,
@@ -201,11 +201,6 @@ def audit_change_put(
     return {
         "Put": {"TableName": table, "Item": to_item(item), "ConditionExpression": "attribute_not_exists(sk)"}
     }
-
-
-#: What a change's audit item may weigh with what rides on it (its events, its continuations): a transaction bills
-#: each item per started KB, twice.
-RIDING_LIMIT = 1024
 
 
 def _carry_events(audit_item: dict[str, Any], events: list[ArbiterEvent]) -> bool:

@@ -11,7 +11,11 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-__all__ = ["from_item", "item_size", "to_item"]
+__all__ = ["RIDING_LIMIT", "from_item", "item_size", "to_item"]
+
+#: What an item may weigh with what rides on it (a change's events or workflow continuations on its audit item, an
+#: alert's events on its transaction's link): a transaction bills each item per started KB, twice.
+RIDING_LIMIT = 1024
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()

@@ -26,6 +26,8 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from arbiter.adapters.dynamodb import keys
+from arbiter.adapters.dynamodb.items import RIDING_LIMIT, item_size
+from arbiter.adapters.dynamodb.packing import pack
 from arbiter.adapters.dynamodb.profiles import pack_profile, unpack_profile
 from arbiter.domain.alert_history import AlertAction, AlertFilters
 from arbiter.domain.errors import ConcurrentUpdate, InvalidInput, UncountedTransaction
@@ -110,11 +112,20 @@ def _profile_of(values: dict[str, Any]) -> Profile:
     return unpack_profile(values["p"].value, int(values["v"]))
 
 
-def _decided(values: dict[str, Any]) -> DecidedTransaction:
-    """A transaction item's decision: compressed JSON, or plain JSON as items were written before."""
+def _json(values: dict[str, Any]) -> str | bytes:
+    """An item's `data`: compressed JSON, or plain JSON as items were written before."""
     data: Any = values["data"]  # str, or boto3's Binary
-    raw = data if isinstance(data, str) else zlib.decompress(data.value)
-    return DecidedTransaction.model_validate_json(raw)
+    return data if isinstance(data, str) else zlib.decompress(data.value)
+
+
+def _decided(values: dict[str, Any]) -> DecidedTransaction:
+    """A transaction item's decision."""
+    return DecidedTransaction.model_validate_json(_json(values))
+
+
+def _alert(values: dict[str, Any]) -> Alert:
+    """An alert item's alert (or its entry in the ByTenant index, which projects it)."""
+    return Alert.model_validate_json(_json(values))
 
 
 def _epoch(at: dt.datetime) -> int:
@@ -181,7 +192,7 @@ class DynamoTransactionStore:
         )
         if "Item" not in response:
             return None
-        return Alert.model_validate_json(_values(response["Item"])["data"])
+        return _alert(_values(response["Item"]))
 
     def open_alert(self, tenant_id: str, customer_id: str, scenario: str) -> Alert | None:
         """The customer's open alert for `scenario` (its marker, then the alert: two reads), or None."""
@@ -312,8 +323,7 @@ class DynamoTransactionStore:
         operations += [self._count(pk, update) for update in changes.buckets]
         operations += [self._mark(pk, update) for update in changes.markers]
         if alert is not None:
-            operations += self._alert_writes(alert, tx.id)
-            operations += self._outbox(alert, events)
+            operations += self._alert_writes(alert, tx.id, events)
         try:
             self._client.transact_write_items(TransactItems=operations)
         except ClientError as exc:
@@ -518,19 +528,16 @@ class DynamoTransactionStore:
                     ),
                 }
             },
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": _item(
-                        {
-                            "pk": keys.alert_pk(alert.tenant_id, alert.id),
-                            "sk": f"{keys.AUDIT_PREFIX}{keys.timestamp(entry.at)}#{entry.id}",
-                            "data": entry.model_dump_json(),
-                        }
-                    ),
-                }
-            },
         ]
+        history = _item(
+            {
+                "pk": keys.alert_pk(alert.tenant_id, alert.id),
+                "sk": f"{keys.AUDIT_PREFIX}{keys.timestamp(entry.at)}#{entry.id}",
+                "data": entry.model_dump_json(),
+            }
+        )
+        outbox = self._outbox(alert, events, history)
+        operations.append({"Put": {"TableName": self._table, "Item": history}})
         if closing and alert.scenario is not None:
             operations.append(
                 {
@@ -547,7 +554,7 @@ class DynamoTransactionStore:
                     }
                 }
             )
-        operations += self._outbox(alert, events)
+        operations += outbox
         try:
             self._client.transact_write_items(TransactItems=operations)
         except ClientError as exc:
@@ -583,7 +590,7 @@ class DynamoTransactionStore:
             response = self._client.query(**request)
             for item in response.get("Items", []):
                 read += 1
-                alert = Alert.model_validate_json(_values(item)["data"])
+                alert = _alert(_values(item))
                 if filters.match(alert):
                     found.append(alert)
                     if len(found) == limit:
@@ -760,7 +767,20 @@ class DynamoTransactionStore:
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
         return items
 
-    def _outbox(self, alert: Alert, events: list[ArbiterEvent]) -> list[dict[str, Any]]:
+    def _outbox(
+        self, alert: Alert, events: list[ArbiterEvent], carrier: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """The alert's events for the stream publisher: on `carrier` (an item the same transaction writes new, under
+        the alert: the transaction's link, or the history entry) when they fit it in one KB, the way a case's
+        audit item carries its change's events (`event`: their JSON list, packed); else items of their own
+        (`EVENT#…`), two write units each in the transaction."""
+        if not events:
+            return []
+        packed = pack(json.dumps([e.envelope() for e in events], separators=(",", ":")).encode())
+        if item_size({**carrier, "event": {"B": packed}}) <= RIDING_LIMIT:
+            carrier["event"] = {"B": packed}
+            carrier["detail_type"] = {"S": events[0].type}
+            return []
         expires = _epoch(dt.datetime.now(dt.UTC) + EVENT_RETENTION)
         return [
             {
@@ -780,25 +800,25 @@ class DynamoTransactionStore:
             for event in events
         ]
 
-    def _alert_writes(self, alert: Alert, transaction_id: str) -> list[dict[str, Any]]:
-        """Open the alert (and its customer's marker for the scenario), or write it over the open one it joined.
+    def _alert_writes(
+        self, alert: Alert, transaction_id: str, events: list[ArbiterEvent]
+    ) -> list[dict[str, Any]]:
+        """Open the alert (and its customer's marker for the scenario), or write it over the open one it joined,
+        with its events (`_outbox`: on the transaction's link when they fit).
 
         Bounded whatever the alert's size: the alert item, one small item for the transaction, and the marker when
         it opens. Race-safe: opening needs the marker absent, joining needs the alert to hold exactly one
         transaction less than this (and to be open); the loser's whole write is cancelled and decided again."""
-        link = {
-            "Put": {
-                "TableName": self._table,
-                "Item": _item(
-                    {
-                        "pk": keys.alert_pk(alert.tenant_id, alert.id),
-                        "sk": keys.alert_transaction_sk(transaction_id),
-                        "transaction_id": transaction_id,
-                        "at": keys.timestamp(alert.last_seen_at or alert.created_at),
-                    }
-                ),
+        carrier = _item(
+            {
+                "pk": keys.alert_pk(alert.tenant_id, alert.id),
+                "sk": keys.alert_transaction_sk(transaction_id),
+                "transaction_id": transaction_id,
+                "at": keys.timestamp(alert.last_seen_at or alert.created_at),
             }
-        }
+        )
+        outbox = self._outbox(alert, events, carrier)
+        link = {"Put": {"TableName": self._table, "Item": carrier}}
         item = self._alert_item(alert)
         if alert.transaction_count == 1:
             marker = {
@@ -822,6 +842,7 @@ class DynamoTransactionStore:
                     }
                 },
                 link,
+                *outbox,
             ]
         joined = {
             "Put": {
@@ -843,7 +864,7 @@ class DynamoTransactionStore:
                 ),
             }
         }
-        return [joined, link]
+        return [joined, link, *outbox]
 
     def _alert_item(self, alert: Alert) -> dict[str, Any]:
         created = keys.timestamp(alert.created_at)
@@ -851,7 +872,9 @@ class DynamoTransactionStore:
             {
                 "pk": keys.alert_pk(alert.tenant_id, alert.id),
                 "sk": keys.ALERT_SK,
-                "data": alert.model_dump_json(),
+                # Compressed: an alert with its hits' values is one to two KB of JSON, a third of that packed, so the
+                # item (twice in its transaction) and its ByTenant entry (which projects it) are one unit each.
+                "data": zlib.compress(alert.model_dump_json().encode()),
                 "tenant_pk": keys.tenant_index_pk(alert.tenant_id, "ALERT"),
                 "tenant_sk": f"{created}#{alert.id}",
                 # What a join's condition reads (the data attribute is the whole alert, as JSON).
