@@ -102,6 +102,7 @@ def _kind(item: dict[str, Any]) -> str:
         ("AUDIT#", "audit"),
         ("EVENT#", "outbox"),
         ("CHECK#", "check results"),
+        ("CHECKS#", "check results"),
         ("RUN#", "run claim"),
     ):
         if sk.startswith(prefix):
