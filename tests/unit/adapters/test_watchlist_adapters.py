@@ -108,6 +108,41 @@ def test_a_missing_list_or_bucket_is_a_check_error_naming_the_object(bucket):
         S3WatchlistSource(s3, f"no-such-bucket-{prefix}").load("list.csv", format="auto")
 
 
+class CountedHeads:
+    """The S3 client, counting the HeadObject calls per key."""
+
+    def __init__(self, s3):
+        self._s3 = s3
+        self.heads: list[str] = []
+        self._lock = threading.Lock()
+
+    def head_object(self, **params):
+        with self._lock:
+            self.heads.append(params["Key"])
+        return self._s3.head_object(**params)
+
+    def __getattr__(self, name):
+        return getattr(self._s3, name)
+
+
+def test_load_first_takes_a_tenants_own_list_where_stored_else_the_default_asking_each_once(bucket):
+    s3, name, prefix = bucket
+    own, default = f"watchlists/{prefix}/tenant.csv", f"watchlists/{prefix}/default.csv"
+    s3.put_object(Bucket=name, Key=default, Body=write_targets_csv(targets_rows(seed=4)))
+    client = CountedHeads(s3)
+    source = S3WatchlistSource(client, name)
+    assert source.load_first([own, default], format="auto").key == default
+    assert sorted(client.heads) == sorted([own, default])  # each asked once (at once), none again to load
+    s3.put_object(Bucket=name, Key=own, Body=write_targets_csv(targets_rows(seed=5)))
+    client.heads.clear()
+    assert source.load_first([own, default], format="auto").key == own
+    assert sorted(client.heads) == sorted([own, default])
+    s3.delete_object(Bucket=name, Key=own)
+    s3.delete_object(Bucket=name, Key=default)
+    with pytest.raises(WatchlistMissing, match=f"no watchlist is stored at s3://{name}/{default}"):
+        source.load_first([own, default], format="auto")
+
+
 @pytest.mark.parametrize(
     ("body", "format", "message"),
     [
