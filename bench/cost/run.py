@@ -12,7 +12,9 @@ price of the function's architecture in template.yaml.
 Goals per 1,000 cases (each path's `goal`): auto-approved KYB with one owner $0.05, with three $0.08,
 auto-rejected $0.04, manual review $0.10, a revision round trip $0.20. Durations measured in one
 process on this machine stand in for Lambda's; they are the least exact figure here, and at these sizes the
-smallest part of the bill.
+smallest part of the bill. The functions' invocations run one at a time (`OneInvocationAtATime`), as each has a CPU
+of its own in Lambda: a case's overlapping branches (the checks Map, the Owners Map) no longer bill each other's
+time; `--overlapping` measures as before (README.md, "One invocation at a time").
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ def _kind(item: dict[str, Any]) -> str:
         ("AUDIT#", "audit"),
         ("EVENT#", "outbox"),
         ("CHECK#", "check results"),
+        ("CHECKS#", "check results"),
         ("RUN#", "run claim"),
     ):
         if sk.startswith(prefix):
@@ -329,6 +332,124 @@ class Meter:
             yield self.usage
         finally:
             self.usage = Usage()  # what comes after is counted apart (and then dropped)
+
+
+class OneInvocationAtATime:
+    """Runs the functions' invocations one at a time, as if each had a CPU of its own (`--overlapping` turns it off).
+
+    In Lambda every invocation has its own CPU; here all of them share one process and one interpreter lock with the
+    moto server that answers their calls. Cases already run one at a time, but inside a case the automation
+    machine's branches overlap (the checks Map runs its five checks at once, the Owners Map its owners), and then
+    each branch is billed for the others' time and for the moto server's answers to them: with the checks Map
+    limited to one branch at a time, the same warm `PluginsFunction` checks took 18-53 ms instead of 100-200, the
+    `ScreeningFunction` check 45-66 instead of 200-320 (bench/cost/README.md, "One invocation at a time").
+
+    An invocation holds the turn while it runs (its DynamoDB and S3 reads included), and so do the threads it starts
+    (a check runner's). It gives the turn up while one of them waits on a call that may run another function before
+    answering (Lambda Invoke, Step Functions, EventBridge, SQS, S3 writes and their notifications): the other
+    invocation runs, and its time is billed to the caller too, as Lambda bills a caller that waits. The time the
+    caller then waits to get its turn back (another branch was running) is not billed to it. An invocation that
+    does not get a turn within a minute runs anyway and is counted (`overlapped`).
+    """
+
+    RELEASING_SERVICES = frozenset({"lambda", "stepfunctions", "events", "sqs", "sns"})
+
+    def __init__(self, runtime: Any) -> None:
+        self.runtime = runtime
+        self.overlapped = 0
+        self._turn = threading.Condition()
+        self._holder: object | None = None
+        self._away: Counter[object] = Counter()  # calls out per invocation (it gave its turn up for them)
+        self._waited: Counter[object] = Counter()  # seconds each invocation waited to get its turn back
+        self._local = threading.local()  # `invocation`: the token of the invocation this thread works for
+        self._saved: dict[str, Any] = {}
+
+    def install(self) -> None:
+        from arbiter_local.runtime import LambdaRuntime
+
+        serial, invoke = self, LambdaRuntime.invoke
+        make_api_call, start = botocore.client.BaseClient._make_api_call, threading.Thread.start
+        self._saved = {"invoke": invoke, "call": make_api_call, "start": start}
+
+        def serial_invoke(runtime: Any, name_or_arn: str, event: Any) -> Any:
+            if getattr(serial._local, "invocation", None) is not None:  # within an invocation's own thread
+                return invoke(runtime, name_or_arn, event)
+            token = object()
+            with serial._turn:
+                if not serial._turn.wait_for(lambda: serial._holder is None, timeout=60):
+                    serial.overlapped += 1
+                    token = None
+                else:
+                    serial._holder = token
+            serial._local.invocation = token
+            name = runtime.resolve(name_or_arn).name
+            try:
+                return invoke(runtime, name_or_arn, event)
+            finally:
+                serial._local.invocation = None
+                with serial._turn:
+                    serial._unbill(runtime, name, serial._waited.pop(token, 0.0))
+                    if token is not None and serial._holder is token:
+                        serial._holder = None
+                    serial._turn.notify_all()
+
+        def call(client: Any, operation: str, params: dict[str, Any]) -> Any:
+            service = client.meta.service_model.service_name
+            token = getattr(serial._local, "invocation", None)
+            releasing = service in serial.RELEASING_SERVICES or (service == "s3" and operation in S3_WRITES)
+            if not releasing or token is None:
+                return make_api_call(client, operation, params)
+            with serial._turn:
+                serial._away[token] += 1
+                if serial._holder is token:
+                    serial._holder = None
+                    serial._turn.notify_all()
+            try:
+                return make_api_call(client, operation, params)
+            finally:
+                with serial._turn:
+                    serial._away[token] -= 1
+                    if not serial._away[token]:
+                        del serial._away[token]
+                        started = time.perf_counter()
+                        if serial._turn.wait_for(lambda: serial._holder is None, timeout=60):
+                            serial._holder = token
+                        serial._waited[token] += time.perf_counter() - started
+
+        def inheriting_start(thread: threading.Thread) -> None:
+            token = getattr(serial._local, "invocation", None)
+            if token is not None:
+                run = thread.run
+
+                def run_for_invocation() -> None:
+                    serial._local.invocation = token
+                    run()
+
+                thread.run = run_for_invocation  # type: ignore[method-assign]
+            start(thread)
+
+        LambdaRuntime.invoke = serial_invoke  # type: ignore[method-assign]
+        botocore.client.BaseClient._make_api_call = call  # type: ignore[method-assign]
+        threading.Thread.start = inheriting_start  # type: ignore[method-assign]
+
+    def uninstall(self) -> None:
+        from arbiter_local.runtime import LambdaRuntime
+
+        if self._saved:
+            LambdaRuntime.invoke = self._saved["invoke"]  # type: ignore[method-assign]
+            botocore.client.BaseClient._make_api_call = self._saved["call"]  # type: ignore[method-assign]
+            threading.Thread.start = self._saved["start"]  # type: ignore[method-assign]
+
+    @staticmethod
+    def _unbill(runtime: Any, function: str, waited_s: float) -> None:
+        """Take the time spent waiting for a turn off the invocation's record (the newest of its function: no other
+        invocation of it records one while this one has the turn)."""
+        if not waited_s:
+            return
+        for record in reversed(runtime.invocations):
+            if record.function == function:
+                record.duration_ms = max(0.0, record.duration_ms - waited_s * 1000)
+                return
 
 
 @dataclass
@@ -600,6 +721,13 @@ def main() -> int:
         "--trace", action="store_true", help="print each DynamoDB write with the Arbiter code that made it"
     )
     parser.add_argument(
+        "--overlapping",
+        dest="one_at_a_time",
+        action="store_false",
+        help="let a case's invocations overlap in this one process (each then billed for the others' time: "
+        "the method before OneInvocationAtATime)",
+    )
+    parser.add_argument(
         "--bodies",
         type=Path,
         help="keep each case body written, as JSON, in this directory (bench/cost/case_dictionary.py reads them)",
@@ -618,12 +746,16 @@ def main() -> int:
     stack = LocalStack(StackConfig(api_port=free_port(), moto_port=free_port()), progress=lambda _: None)
     stack.start()
     meter.install()
+    serial = OneInvocationAtATime(stack.runtime)
+    if args.one_at_a_time:
+        serial.install()
     try:
         bench = Bench(stack, meter)
         architectures = ", ".join(sorted(set(bench.architectures.values())))
         print(
             f"bench/cost: {args.cases} cases per path on the local stack; "
-            f"prices: us-east-1 list (PRICES), Lambda on {architectures}"
+            f"prices: us-east-1 list (PRICES), Lambda on {architectures}; invocations "
+            + ("one at a time" if args.one_at_a_time else "overlapping")
         )
         priced = []
         for path in [p for p in PATHS if args.only in p.name]:
@@ -644,7 +776,10 @@ def main() -> int:
             print(f"{path.name}: ${total:.4f} per 1,000{goal}")
         if not priced:
             print("no path was reached: see the lines above")
+        if serial.overlapped:
+            print(f"{serial.overlapped} invocations waited a minute for the others and ran overlapping them")
     finally:
+        serial.uninstall()
         meter.uninstall()
         stack.stop()
     return 0

@@ -431,7 +431,11 @@ class InMemoryCases:
     def claim_run(self, tenant_id: str, case_id: str, run: int, execution: str) -> bool:
         return self.runs.setdefault((tenant_id, case_id, run), execution) == execution
 
-    def save_checks(self, tenant_id: str, case_id: str, results: dict[str, dict[str, Any]]) -> None:
+    def save_checks(
+        self, tenant_id: str, case_id: str, results: dict[str, dict[str, Any]], *, replace: bool = False
+    ) -> None:
+        if replace:
+            self.checks.pop((tenant_id, case_id), None)
         self.checks.setdefault((tenant_id, case_id), {}).update(copy.deepcopy(results))
 
     def counts(self, tenant_id: str) -> dict[str, int]:

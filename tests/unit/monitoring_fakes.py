@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -75,6 +75,12 @@ class InMemoryWatchlists:
         self.loads += 1
         etag = hashlib.md5(body, usedforsecurity=False).hexdigest()
         return LoadedWatchlist(watchlist=load_watchlist(body, format=format), key=key, etag=etag)
+
+    def load_first(
+        self, keys: Sequence[str], *, format: ListFormat, aliases_key: str | None = None
+    ) -> LoadedWatchlist:
+        key = next((k for k in keys if k in self.objects), keys[-1])
+        return self.load(key, format=format, aliases_key=aliases_key)
 
 
 class InMemoryFingerprints:

@@ -9,6 +9,7 @@ import threading
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from arbiter.adapters.dynamodb.cases import DynamoCaseRepository
 from arbiter.adapters.dynamodb.clearances import DynamoClearanceStore
@@ -16,7 +17,7 @@ from arbiter.adapters.watchlists import S3WatchlistSource
 from arbiter.domain.case import SYSTEM, Actor, AuditEntry, Case
 from arbiter.domain.errors import NotFound
 from arbiter.domain.screening import Clearance
-from arbiter.plugins.builtin.sanctions import WatchlistMissing
+from arbiter.plugins.builtin.sanctions import WatchlistMissing, WatchlistUnavailable
 from arbiter.screening import load_watchlist
 from tests.builders import individual
 from tests.unit.screening.generated_lists import targets_rows, write_targets_csv
@@ -106,6 +107,56 @@ def test_a_missing_list_or_bucket_is_a_check_error_naming_the_object(bucket):
     assert source.exists(f"watchlists/{prefix}/none.csv") is False
     with pytest.raises(WatchlistMissing):
         S3WatchlistSource(s3, f"no-such-bucket-{prefix}").load("list.csv", format="auto")
+
+
+class CountedHeads:
+    """The S3 client, counting the HeadObject calls per key."""
+
+    def __init__(self, s3):
+        self._s3 = s3
+        self.heads: list[str] = []
+        self._lock = threading.Lock()
+
+    def head_object(self, **params):
+        with self._lock:
+            self.heads.append(params["Key"])
+        return self._s3.head_object(**params)
+
+    def __getattr__(self, name):
+        return getattr(self._s3, name)
+
+
+def test_load_first_takes_a_tenants_own_list_where_stored_else_the_default_asking_each_once(bucket):
+    s3, name, prefix = bucket
+    own, default = f"watchlists/{prefix}/tenant.csv", f"watchlists/{prefix}/default.csv"
+    s3.put_object(Bucket=name, Key=default, Body=write_targets_csv(targets_rows(seed=4)))
+    client = CountedHeads(s3)
+    source = S3WatchlistSource(client, name)
+    assert source.load_first([own, default], format="auto").key == default
+    assert sorted(client.heads) == sorted([own, default])  # each asked once (at once), none again to load
+    s3.put_object(Bucket=name, Key=own, Body=write_targets_csv(targets_rows(seed=5)))
+    client.heads.clear()
+    assert source.load_first([own, default], format="auto").key == own
+    assert sorted(client.heads) == sorted([own, default])
+    s3.delete_object(Bucket=name, Key=own)
+    s3.delete_object(Bucket=name, Key=default)
+    with pytest.raises(WatchlistMissing, match=f"no watchlist is stored at s3://{name}/{default}"):
+        source.load_first([own, default], format="auto")
+
+
+def test_load_first_raises_when_a_tenants_own_list_cannot_be_asked_for_never_taking_the_default(bucket):
+    s3, name, prefix = bucket
+    own, default = f"watchlists/{prefix}/tenant.csv", f"watchlists/{prefix}/default.csv"
+    s3.put_object(Bucket=name, Key=default, Body=write_targets_csv(targets_rows(seed=6)))
+
+    class Throttled(CountedHeads):
+        def head_object(self, **params):
+            if params["Key"] == own:
+                raise ClientError({"Error": {"Code": "SlowDown", "Message": "slow down"}}, "HeadObject")
+            return super().head_object(**params)
+
+    with pytest.raises(WatchlistUnavailable, match="SlowDown"):  # a retry, not the default list
+        S3WatchlistSource(Throttled(s3), name).load_first([own, default], format="auto")
 
 
 @pytest.mark.parametrize(

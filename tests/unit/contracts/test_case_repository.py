@@ -322,6 +322,29 @@ def test_saving_checks_replaces_a_checks_previous_result_and_keeps_the_others(
     assert len(cases.detail(backend.tenant_id, case.id).checks) == 32
 
 
+def test_a_checks_newest_result_wins_however_each_was_written_and_replace_keeps_no_earlier_one(
+    cases: CaseRepository, backend: Backend
+) -> None:
+    """Results written together (one packed item in DynamoDB) and alone (one item each) replace each other, newest
+    first; erasure's `replace` leaves only what it wrote."""
+    case = open_case(cases, backend.tenant_id)
+    t = backend.tenant_id
+    cases.save_checks(
+        t, case.id, {"sanctions": {"status": "ok", "data": {"name": "Ada"}}, "contact": {"status": "ok"}}
+    )
+    cases.save_checks(t, case.id, {"sanctions": {"status": "error", "error": "timeout"}})  # run again alone
+    assert cases.detail(t, case.id).checks == {
+        "contact": {"status": "ok"},
+        "sanctions": {"status": "error", "error": "timeout"},
+    }
+    cases.save_checks(
+        t, case.id, {"sanctions": {"status": "ok"}, "contact": {"status": "error"}}
+    )  # both again
+    assert cases.detail(t, case.id).checks == {"contact": {"status": "error"}, "sanctions": {"status": "ok"}}
+    cases.save_checks(t, case.id, {"sanctions": {"status": "ok", "erased": True}}, replace=True)
+    assert cases.detail(t, case.id).checks == {"sanctions": {"status": "ok", "erased": True}}
+
+
 def test_find_by_ids_answers_in_the_order_asked_once_each_without_the_missing(
     cases: CaseRepository, backend: Backend
 ) -> None:

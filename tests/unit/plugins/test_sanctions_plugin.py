@@ -88,6 +88,12 @@ class InMemoryWatchlists:
         self.loaded.append(key)
         return LoadedWatchlist(load_watchlist(self.lists[key]), key=key, etag="etag-1")
 
+    def load_first(
+        self, keys: Sequence[str], *, format: str, aliases_key: str | None = None
+    ) -> LoadedWatchlist:
+        key = next((k for k in keys if k in self.lists), keys[-1])
+        return self.load(key, format=format, aliases_key=aliases_key)
+
 
 class InMemoryClearances:
     def __init__(self, cleared: dict[str, set[str]] | None = None) -> None:

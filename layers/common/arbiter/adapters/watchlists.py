@@ -1,6 +1,7 @@
 """`WatchlistSource` on S3: lists read by key and kept loaded per object version (ETag) for the container's life.
 
-Each screening asks S3 only for the object's metadata (HeadObject); the list is downloaded and indexed again only
+Each screening asks S3 only for the object's metadata (HeadObject; `load_first` asks for a tenant's own list and
+the default at once); the list is downloaded and indexed again only
 when its ETag changed, i.e. when an operator uploaded a new version. One lock per key keeps concurrent checks of
 a warm container from loading the same list twice; at most `max_lists` lists stay loaded, least recently used
 dropped first.
@@ -11,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -53,7 +56,37 @@ class S3WatchlistSource:
 
     def load(self, key: str, *, format: ListFormat, aliases_key: str | None = None) -> LoadedWatchlist:
         """The list stored at `key` now, loaded once per version."""
-        head = self._head(key)
+        return self._load(key, self._head(key), format=format, aliases_key=aliases_key)
+
+    def load_first(
+        self, keys: Sequence[str], *, format: ListFormat, aliases_key: str | None = None
+    ) -> LoadedWatchlist:
+        """The list at the first of `keys` stored now, loaded once per version. The keys' metadata is asked for
+        at once (a tenant's own list and the default: one HeadObject's wait instead of two, then none again)."""
+        if len(keys) == 1:
+            return self.load(keys[0], format=format, aliases_key=aliases_key)
+        with ThreadPoolExecutor(max_workers=len(keys), thread_name_prefix="watchlist-head") as pool:
+            heads = list(pool.map(self._head_or_error, keys))
+        missing: Exception | None = None
+        for key, head in zip(keys, heads, strict=True):
+            if isinstance(head, WatchlistMissing):
+                missing = head
+                continue
+            if isinstance(head, Exception):  # whether an earlier list is stored is unknown: not the next one
+                raise head
+            return self._load(key, head, format=format, aliases_key=aliases_key)
+        assert missing is not None  # every key was asked and none is stored
+        raise missing
+
+    def _head_or_error(self, key: str) -> dict[str, Any] | Exception:
+        try:
+            return self._head(key)
+        except (WatchlistMissing, WatchlistUnavailable) as e:
+            return e
+
+    def _load(
+        self, key: str, head: dict[str, Any], *, format: ListFormat, aliases_key: str | None
+    ) -> LoadedWatchlist:
         aliases_head = self._head(aliases_key) if aliases_key else None
         etag = head["ETag"].strip('"') + (f"+{aliases_head['ETag'].strip(chr(34))}" if aliases_head else "")
         cache_key = f"{format}|{key}|{aliases_key or ''}"

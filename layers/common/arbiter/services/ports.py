@@ -269,8 +269,11 @@ class CaseRepository(Protocol):
         """Claim the case's automated run number `run` for `execution`: True for the first execution to claim it
         (and for that one again), False for any other (a start delivered twice)."""
 
-    def save_checks(self, tenant_id: str, case_id: str, results: dict[str, dict[str, Any]]) -> None:
-        """Store check results beside the case (one record per check)."""
+    def save_checks(
+        self, tenant_id: str, case_id: str, results: dict[str, dict[str, Any]], *, replace: bool = False
+    ) -> None:
+        """Store check results beside the case: each replaces its check's previous result, the others stay;
+        `replace` (erasure): no previous result of any check stays stored."""
 
     def counts(self, tenant_id: str) -> dict[str, int]:
         """How many cases the tenant has in each state."""

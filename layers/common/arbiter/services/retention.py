@@ -180,6 +180,7 @@ def _redact_checks(deps: DocumentDeps, case: Case) -> None:
                 }
                 for name, result in checks.items()
             },
+            replace=True,  # no earlier item (a packed one among them) keeps what is redacted
         )
 
 

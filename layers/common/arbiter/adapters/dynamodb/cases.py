@@ -37,6 +37,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from arbiter.adapters.dynamodb import keys
+from arbiter.adapters.dynamodb.check_results import check_items, is_check_item, stored_results
 from arbiter.adapters.dynamodb.items import RIDING_LIMIT, from_item, item_size, to_item
 from arbiter.adapters.dynamodb.packing import pack, unpack
 from arbiter.domain.audit_chain import (
@@ -346,28 +347,30 @@ class DynamoCaseRepository:
             raise
         return True
 
-    def save_checks(self, tenant_id: str, case_id: str, results: dict[str, dict[str, Any]]) -> None:
-        """One item per check result; a re-run replaces the previous result of the same check."""
+    def save_checks(
+        self, tenant_id: str, case_id: str, results: dict[str, dict[str, Any]], *, replace: bool = False
+    ) -> None:
+        """Store check results (one item for a lone result, one packed item for several: `check_results.py`); a
+        check's newer result replaces its previous one. `replace`: every result stored before is dropped."""
         pk = keys.case_pk(tenant_id, case_id)
+        items = check_items(pk, results)
+        stale: list[dict[str, Any]] = []
+        if replace:
+            written = {item["sk"] for item in items}
+            stale = [
+                {"DeleteRequest": {"Key": to_item({"pk": pk, "sk": item["sk"]})}}
+                for item in self._query_all(
+                    KeyConditionExpression="pk = :pk AND begins_with(sk, :check)",
+                    ExpressionAttributeValues=to_item({":pk": pk, ":check": "CHECK"}),
+                    ProjectionExpression="sk",
+                    ConsistentRead=True,
+                )
+                if is_check_item(item["sk"]) and item["sk"] not in written
+            ]
         self._batch_write(
-            case_id,
-            [
-                {
-                    "PutRequest": {
-                        "Item": to_item(
-                            {
-                                "pk": pk,
-                                "sk": f"{keys.CHECK_PREFIX}{name}",
-                                "name": name,
-                                "data": json.dumps(result),
-                            }
-                        )
-                    }
-                }
-                for name, result in results.items()
-            ],
-            "check results",
+            case_id, [{"PutRequest": {"Item": to_item(item)}} for item in items], "check results"
         )
+        self._batch_write(case_id, stale, "check results")
 
     def _write_terms(self, case: Case, *, put: Iterable[str] = (), delete: Iterable[str] = ()) -> None:
         pk = keys.search_pk(case.tenant_id)
@@ -602,12 +605,10 @@ class DynamoCaseRepository:
         case_item = next((i for i in items if i["sk"] == keys.CASE_SK), None)
         if case_item is None:
             raise NotFound(f"case {case_id} not found", case_id=case_id)
-        detail = CaseDetail(case=self._case(case_item))
+        detail = CaseDetail(case=self._case(case_item), checks=stored_results(items))
         for item in items:
             if item["sk"].startswith(keys.AUDIT_PREFIX):
                 detail.audit += audit_entries(item)
-            elif item["sk"].startswith(keys.CHECK_PREFIX):
-                detail.checks[item["name"]] = json.loads(item["data"])
         if detail.case.child_case_ids:
             detail.children = self.find_by_ids(tenant_id, detail.case.child_case_ids)
         return detail

@@ -14,6 +14,7 @@ chain never forks.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from arbiter.adapters.dynamodb import keys
@@ -36,10 +37,19 @@ class DynamoClearanceStore:
         self._table = table_name
 
     def cleared_entries(self, tenant_id: str, party_keys: Sequence[str]) -> dict[str, set[str]]:
-        """For each party key, the list entry ids cleared for it: one Query per party."""
+        """For each party key, the list entry ids cleared for it: one Query per party, sent at once (a business
+        and its owners: the screening waits for one round trip, not one per party)."""
+        parties = list(dict.fromkeys(party_keys))
+        if len(parties) > 1:
+            with ThreadPoolExecutor(
+                max_workers=min(8, len(parties)), thread_name_prefix="clearances"
+            ) as pool:
+                found = list(pool.map(lambda key: self._party_items(tenant_id, key), parties))
+        else:
+            found = [self._party_items(tenant_id, key) for key in parties]
         cleared: dict[str, set[str]] = {}
-        for party_key in dict.fromkeys(party_keys):
-            entries = {item["entry_id"] for item in self._party_items(tenant_id, party_key)}
+        for party_key, items in zip(parties, found, strict=True):
+            entries = {item["entry_id"] for item in items}
             if entries:
                 cleared[party_key] = entries
         return cleared

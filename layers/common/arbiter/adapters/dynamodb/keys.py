@@ -13,7 +13,8 @@ r"""The table's key layout, in one place. Every key of tenant data starts with t
 | a tenant's daily audit digest (its S3 key and SHA-256) | `TENANT#{t}#AUDITDIGEST` | `{date}` |
 | outbox event | `TENANT#{t}#CASE#{case}` | `EVENT#{time}#{id}` |
 | workflow continuation that did not fit its change's audit item (expires) | `TENANT#{t}#CASE#{case}` | `CONT#{time}#{id}` |
-| check result | `TENANT#{t}#CASE#{case}` | `CHECK#{name}` |
+| check result (a check's own write) | `TENANT#{t}#CASE#{case}` | `CHECK#{name}` |
+| check results written together, packed (`check_results.py`) | `TENANT#{t}#CASE#{case}` | `CHECKS#{digest of their names}` |
 | search term | `TENANT#{t}#SEARCH` | `{term}#{case}` |
 | state counters | `TENANT#{t}#COUNTS` | `SHARD#{n}` |
 | round-robin assignment: cases a queue handed out | `TENANT#{t}#ROUNDROBIN` | `{workflow}` |
@@ -87,6 +88,7 @@ CONTINUATION_PREFIX = (
     "CONT#"  # the outbox's workflow continuations (ContinueWorkflowsFunction's stream filter)
 )
 CHECK_PREFIX = "CHECK#"
+CHECKS_PREFIX = "CHECKS#"  # several check results in one packed item
 RUN_PREFIX = "RUN#"  # which execution claimed an automated run (`claim_run`)
 VERSION_PREFIX = "VERSION#"
 CLEARED_PREFIX = "CLEARED#"

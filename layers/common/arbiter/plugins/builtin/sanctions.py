@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -95,6 +96,13 @@ class WatchlistSource(Protocol):
         """The current version of the list at `key`; `WatchlistMissing` or `WatchlistUnavailable` otherwise."""
         ...
 
+    def load_first(
+        self, keys: Sequence[str], *, format: ListFormat, aliases_key: str | None = None
+    ) -> LoadedWatchlist:
+        """The list at the first of `keys` that is stored (a tenant's own list, else the default), as `load`;
+        `WatchlistMissing` if none is, `WatchlistUnavailable` if one before it could not be asked."""
+        ...
+
 
 class ClearanceReader(Protocol):
     """The list entries reviewers cleared, per party key (implemented on DynamoDB in arbiter.adapters)."""
@@ -112,6 +120,11 @@ class _Unconfigured:
 
     def load(self, key: str, *, format: ListFormat, aliases_key: str | None = None) -> LoadedWatchlist:
         raise WatchlistMissing("no watchlists bucket is configured (WATCHLISTS_BUCKET)", key=key)
+
+    def load_first(
+        self, keys: Sequence[str], *, format: ListFormat, aliases_key: str | None = None
+    ) -> LoadedWatchlist:
+        return self.load(keys[-1], format=format)
 
     def cleared_entries(self, tenant_id: str, party_keys: Sequence[str]) -> dict[str, set[str]]:
         return {}
@@ -186,10 +199,14 @@ class SanctionsPlugin(Plugin[SanctionsConfig]):
         parties = screened_parties(entity, tuple(config.parties), case_id=str(context.get("case_id") or ""))
         if not parties:
             return PluginResult.skipped("no party with a name to screen")
-        loaded = self._lists.load(
-            self._list_key(config, tenant_id), format=config.format, aliases_key=config.aliases_key
-        )
-        cleared = self._clearances.cleared_entries(tenant_id, [p.key for p in parties])
+        # The list's metadata and the parties' clearances are read at once: waiting on them is most of a warm
+        # screening's time (bench/cost), and neither depends on the other.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clearances") as pool:
+            clearing = pool.submit(self._clearances.cleared_entries, tenant_id, [p.key for p in parties])
+            loaded = self._lists.load_first(
+                self._list_keys(config, tenant_id), format=config.format, aliases_key=config.aliases_key
+            )
+            cleared = clearing.result()
         screened: list[dict[str, Any]] = []
         flags: list[Flag] = []
         raised = suppressed = obfuscated = 0
@@ -230,12 +247,12 @@ class SanctionsPlugin(Plugin[SanctionsConfig]):
             flags,
         )
 
-    def _list_key(self, config: SanctionsConfig, tenant_id: str) -> str:
+    @staticmethod
+    def _list_keys(config: SanctionsConfig, tenant_id: str) -> list[str]:
+        """The tenant's own list first, when one is configured: it replaces the default where it is stored."""
         if config.tenant_watchlist_key and tenant_id:
-            own = config.tenant_watchlist_key.replace("{tenant_id}", tenant_id)
-            if self._lists.exists(own):
-                return own
-        return config.watchlist_key
+            return [config.tenant_watchlist_key.replace("{tenant_id}", tenant_id), config.watchlist_key]
+        return [config.watchlist_key]
 
 
 def _kept(matches: list[Match], limit: int) -> list[Match]:
