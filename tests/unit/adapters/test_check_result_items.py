@@ -111,3 +111,24 @@ def test_erasure_replaces_every_item_so_none_keeps_what_was_redacted(
     (item,) = check_items(client, table, case)  # the packed pair and the lone result are gone
     assert item["names"] == to_item({"n": sorted(redacted)})["n"]
     assert cases.detail(case.tenant_id, case.id).checks == redacted
+
+
+def test_a_checks_own_result_is_stored_packed_and_replaces_the_one_before(
+    store: tuple[Any, DynamoCaseRepository, str],
+) -> None:
+    client, cases, table = store
+    case = stored_case(cases)
+    parties = [
+        {"name": f"Owner {n}", "matches": [{"id": f"NK-{n}{m}", "score": 0.5} for m in range(6)]}
+        for n in range(4)
+    ]
+    screening = {**SCREENING, "data": {**SCREENING["data"], "parties": parties}}
+    assert len(json.dumps(screening)) > 1024  # as plain JSON: two write units
+    cases.save_checks(case.tenant_id, case.id, {"sanctions": screening})
+    (item,) = check_items(client, table, case)
+    assert item["sk"]["S"] == "CHECK#sanctions"
+    assert "data" not in item
+    assert item_size(item) <= 1024
+    assert cases.detail(case.tenant_id, case.id).checks == {"sanctions": screening}
+    cases.save_checks(case.tenant_id, case.id, {"sanctions": SCREENING})  # run again
+    assert cases.detail(case.tenant_id, case.id).checks == {"sanctions": SCREENING}

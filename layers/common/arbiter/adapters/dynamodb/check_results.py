@@ -1,7 +1,8 @@
 """Check results beside their case: one item per check, or one packed item for the checks of one write.
 
-A check run by its own task (the automation machine's Map) writes its result alone, `CHECK#{name}` (`data`: its
-JSON). A write of several results (an owner's checks run in its parent's run, a `run_checks` step) writes them as
+A check run by its own task (the automation machine's Map) writes its result alone, `CHECK#{name}` (`packed`: its
+JSON compressed as below; items written before hold it as plain JSON, `data`: a sanctions result screening a
+business and its three owners is 1.1 KB of JSON, two write units, 0.4 KB packed). A write of several results (an owner's checks run in its parent's run, a `run_checks` step) writes them as
 one item, `CHECKS#{digest of their names}`, their JSON compressed together with the case bodies' preset dictionary
 (`packed`): BatchWriteItem bills each item per started KB, so two results of a few hundred bytes each cost one unit
 instead of two (bench/cost: an owner's sanctions and contact results, 909 bytes as two items, pack to about 500).
@@ -41,7 +42,13 @@ def check_items(pk: str, results: dict[str, dict[str, Any]]) -> list[dict[str, A
         if item_size(to_item(item)) <= MAX_PACKED_BYTES:
             return [item]
     return [
-        {"pk": pk, "sk": f"{keys.CHECK_PREFIX}{name}", "name": name, "data": json.dumps(result), "at": at}
+        {
+            "pk": pk,
+            "sk": f"{keys.CHECK_PREFIX}{name}",
+            "name": name,
+            "packed": pack(json.dumps({name: result}, separators=(",", ":")).encode()),
+            "at": at,
+        }
         for name, result in results.items()
     ]
 
@@ -56,13 +63,13 @@ def stored_results(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     newest: dict[str, tuple[int, dict[str, Any]]] = {}
     for item in items:
         sk = str(item["sk"])
-        if sk.startswith(keys.CHECK_PREFIX):
-            found = {str(item["name"]): json.loads(item["data"])}
-        elif sk.startswith(keys.CHECKS_PREFIX):
+        if not sk.startswith((keys.CHECK_PREFIX, keys.CHECKS_PREFIX)):
+            continue
+        if "packed" in item:
             raw = item["packed"]
             found = json.loads(unpack(bytes(getattr(raw, "value", raw))))
-        else:
-            continue
+        else:  # one result as plain JSON, as items were written before
+            found = {str(item["name"]): json.loads(item["data"])}
         at = int(item.get("at", 0))
         for name, result in found.items():
             if name not in newest or at >= newest[name][0]:
