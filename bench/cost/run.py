@@ -203,7 +203,7 @@ class Meter:
         self.usage = Usage()
         self.excluded: set[int] = set()
         self.indexes = indexes
-        self.trace = False  # --trace: print each write with the Arbiter code that made it
+        self.trace = False  # --trace: print each write and read with the Arbiter code that made it
         self.bodies: Path | None = None  # --bodies: where each case body written is kept (case_dictionary.py)
         self._indexed: dict[
             tuple[str, str], dict[str, tuple[Any, Any]]
@@ -269,16 +269,21 @@ class Meter:
                     else:
                         key = request["DeleteRequest"]["Key"]
                         self._write(key, max(1, math.ceil(_size(key) / 1024)))
-        elif operation == "GetItem":
-            u.read_units += read_factor * max(1, math.ceil(_size(response.get("Item", {})) / 4096))
-        elif operation in ("Query", "Scan"):
-            u.read_units += read_factor * max(1, math.ceil(_size(response.get("Items", [])) / 4096))
-        elif operation == "BatchGetItem":
-            for items in response.get("Responses", {}).values():
-                u.read_units += sum(read_factor * max(1, math.ceil(_size(i) / 4096)) for i in items)
-        elif operation == "TransactGetItems":
-            for item in response.get("Responses", []):
-                u.read_units += 2 * max(1, math.ceil(_size(item.get("Item", {})) / 4096))
+        else:
+            units = 0.0
+            if operation == "GetItem":
+                units = read_factor * max(1, math.ceil(_size(response.get("Item", {})) / 4096))
+            elif operation in ("Query", "Scan"):
+                units = read_factor * max(1, math.ceil(_size(response.get("Items", [])) / 4096))
+            elif operation == "BatchGetItem":
+                for items in response.get("Responses", {}).values():
+                    units += sum(read_factor * max(1, math.ceil(_size(i) / 4096)) for i in items)
+            elif operation == "TransactGetItems":
+                for item in response.get("Responses", []):
+                    units += 2 * max(1, math.ceil(_size(item.get("Item", {})) / 4096))
+            u.read_units += units
+            if self.trace and units:
+                print(f"      {units:>4} RRU {operation:<15}          {_caller()}")
 
     def _keep_body(self, packed: bytes | str) -> None:
         from arbiter.adapters.dynamodb.packing import unpack
@@ -718,7 +723,9 @@ def main() -> int:
         help="count the first case's cold starts too (by default one case per path runs first, uncounted)",
     )
     parser.add_argument(
-        "--trace", action="store_true", help="print each DynamoDB write with the Arbiter code that made it"
+        "--trace",
+        action="store_true",
+        help="print each DynamoDB write and read with the Arbiter code that made it",
     )
     parser.add_argument(
         "--overlapping",
