@@ -31,6 +31,7 @@ from arbiter.domain.monitoring import (
     monitoring_context,
     monthly_volume,
 )
+from arbiter.domain.monitoring_series import party_mark
 from arbiter.domain.transactions import Counterparty, DecidedTransaction, MonitoringRuleSet, Transaction
 from tests.unit.monitoring.test_monitoring_aggregates import tx
 
@@ -332,3 +333,25 @@ def test_windows_summed_from_columns_are_those_summed_bucket_by_bucket():
         assert by_columns["customer"] == by_buckets["customer"]
         for name, window in by_buckets["window"].items():
             assert by_columns["window"][name] == pytest.approx(window, rel=1e-15), name
+
+
+def test_counterparties_are_remembered_as_marks_and_counted_as_the_keys_were():
+    probe = tx("probe", T0 + dt.timedelta(minutes=1), counterparty=Counterparty(account="DE00"))
+    keys_before = {  # a profile written as rows, before marks: its buckets' counterparty keys as written
+        "2026-12-05": ["1f3a9c0d5e7b2a41", "77aa01c3d4e5f607"],
+        "2026-12-06": ["77aa01c3d4e5f607", "0000ffff0000ffff"],
+    }
+    content = orjson.loads(zlib.decompress(pack_profile(Profile())))
+    del content["s"]
+    content["M"], content["H"] = [], []
+    content["D"] = [
+        [bucket_index(day, "D"), 2, [["EUR", 2, "20", "10", "0"]], keys] for day, keys in keys_before.items()
+    ]
+    old = unpack_profile(zlib.compress(orjson.dumps(content)), 3)
+    assert monitoring_context(probe, _history(old, probe))["window"]["7d"]["counterparties"] == 3
+    marks = old.series["D"].parties[1]
+    assert all(isinstance(mark, int) and 0 <= mark < 2**32 for mark in marks)
+    assert party_mark(f"{marks[0]:08x}") == marks[0]  # a mark as a bucket shows it is itself
+    again = counted(old, probe)  # a new counterparty today; written as columns, marks and all
+    back = unpack_profile(pack_profile(again), 4)
+    assert monitoring_context(probe, _history(back, probe))["window"]["7d"]["counterparties"] == 4
