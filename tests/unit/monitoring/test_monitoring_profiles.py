@@ -355,3 +355,9 @@ def test_counterparties_are_remembered_as_marks_and_counted_as_the_keys_were():
     again = counted(old, probe)  # a new counterparty today; written as columns, marks and all
     back = unpack_profile(pack_profile(again), 4)
     assert monitoring_context(probe, _history(back, probe))["window"]["7d"]["counterparties"] == 4
+
+
+def test_the_context_names_every_field_of_the_counterparty():
+    probe = tx("probe", T0, counterparty=Counterparty(name="Northwind", account="DE89", country="IR"))
+    context = monitoring_context(probe, _history(Profile(), probe))
+    assert context["tx"]["counterparty"] == probe.counterparty.model_dump()  # the model's fields, all of them
