@@ -361,3 +361,13 @@ def test_the_context_names_every_field_of_the_counterparty():
     probe = tx("probe", T0, counterparty=Counterparty(name="Northwind", account="DE89", country="IR"))
     context = monitoring_context(probe, _history(Profile(), probe))
     assert context["tx"]["counterparty"] == probe.counterparty.model_dump()  # the model's fields, all of them
+
+
+def test_a_currency_goes_with_the_last_bucket_that_had_it():
+    profile = counted(Profile(), tx("old", T0 - dt.timedelta(days=120), currency="USD"))
+    profile = counted(profile, tx("late-but-kept", T0 - dt.timedelta(days=50), currency="GBP"))
+    profile = counted(profile, tx("now", T0))
+    assert sorted(profile.series["D"].amounts) == ["EUR", "GBP"]  # USD's only day is past the 100 kept
+    assert sorted(profile.series["M"].amounts) == ["EUR"]
+    back = unpack_profile(pack_profile(profile), 3)
+    assert sorted(back.series["D"].amounts) == ["EUR", "GBP"]

@@ -2,9 +2,9 @@
 
 A `Series` keeps the buckets' numbers (`index`, ascending), their transaction counts, per currency the counts, sums,
 largest amounts and inbound sums (`Amounts`: integers of 10**-scale, so sums stay exact and add up in C), and the
-counterparties each bucket remembers, as 32-bit marks of their keys (`party_mark`). A window is then two bisections and a few slice sums, and counting a
-transaction changes one position of each list, instead of a Python object per bucket made and read on every
-decision (bench/monitoring: most of a decision's time went there).
+counterparties each bucket remembers, as 32-bit marks of their keys (`party_mark`). A window is then two bisections
+and a few slice sums, and counting a transaction changes one position of each list, instead of a Python object per
+bucket made and read on every decision (bench/monitoring: most of a decision's time went there).
 
 A `Series` is also a mapping of bucket names to `Bucket`s, made on demand, for what reads a bucket at a time (tests,
 the store's migration of old bucket items, late transactions' day lookups); `SeriesView` is the buckets of one
@@ -193,12 +193,14 @@ class Series(MutableMapping[str, "Bucket"]):
         return position
 
     def drop_before(self, number: int) -> None:
-        """Forget the buckets before bucket `number`."""
+        """Forget the buckets before bucket `number` (and a currency none of the others has)."""
         if self.index and self.index[0] < number:
             end = bisect.bisect_left(self.index, number)
             del self.index[:end], self.count[:end], self.parties[:end]
-            for amounts in self.amounts.values():
+            for currency, amounts in list(self.amounts.items()):
                 amounts.delete(0, end)
+                if not any(amounts.n):
+                    del self.amounts[currency]
 
     def forget_parties_before(self, number: int | None) -> None:
         """Forget the counterparties of the buckets before bucket `number` (None: of every bucket)."""

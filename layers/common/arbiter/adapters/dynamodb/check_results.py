@@ -2,9 +2,9 @@
 
 A check run by its own task (the automation machine's Map) writes its result alone, `CHECK#{name}` (`packed`: its
 JSON compressed as below; items written before hold it as plain JSON, `data`: a sanctions result screening a
-business and its three owners is 1.1 KB of JSON, two write units, 0.4 KB packed). A write of several results (an owner's checks run in its parent's run, a `run_checks` step) writes them as
-one item, `CHECKS#{digest of their names}`, their JSON compressed together with the case bodies' preset dictionary
-(`packed`): BatchWriteItem bills each item per started KB, so two results of a few hundred bytes each cost one unit
+business and its three owners is 1.1 KB of JSON, two write units, 0.4 KB packed). A write of several results (an
+owner's checks run in its parent's run, a `run_checks` step) writes them as one item, `CHECKS#{digest of their
+names}`, their JSON compressed together with the case bodies' preset dictionary (`packed`): BatchWriteItem bills each item per started KB, so two results of a few hundred bytes each cost one unit
 instead of two (bench/cost: an owner's sanctions and contact results, 909 bytes as two items, pack to about 500).
 
 Every item records when it was written (`at`, nanoseconds since the epoch) and a check's result is the newest of
