@@ -177,6 +177,43 @@ def test_a_batch_status_counts_redelivered_messages_once(deps):
     assert len(deps.transactions.alerts) == 1
 
 
+def test_an_invocation_whose_lists_cannot_be_written_fails_and_its_messages_are_listed_when_delivered_again(
+    deps, monkeypatch
+):
+    # The scoring function lists what it decided once all of it is done, before the queue lets the messages go:
+    # when that write fails, the invocation fails and the queue delivers every message of it again.
+    batch = [tx(n, customer=f"cust-{n % 2}") for n in range(4)]
+    accepted = accept_batch(deps, KEY, batch)
+    messages = deps.transaction_queue.receive()
+    put_decided = deps.transaction_batches.put_decided
+    failing = iter([True])
+
+    def once_unavailable(*args: Any) -> None:
+        if next(failing, False):
+            raise TransientError("the table is throttling", batch_id=accepted.batch_id)
+        put_decided(*args)
+
+    monkeypatch.setattr(deps.transaction_batches, "put_decided", once_unavailable)
+    with pytest.raises(TransientError):
+        decide(deps, *messages)
+    first = {d.transaction.id: d for d in deps.transactions.transactions.values()}
+    assert sorted(first) == [t.id for t in batch]  # decided and stored, not yet listed under their batch
+    status = get_batch_status(deps, KEY, accepted.batch_id)
+    assert (status.scored, status.done) == (0, False)
+    again = decide(deps, *messages)  # delivered again: answered as stored, then listed
+    assert [d.decided_at for d in again] == [first[t.id].decided_at for t in batch]  # not decided twice
+    assert len(deps.transactions.transactions) == 4
+    for customer in ("cust-0", "cust-1"):  # each counted once in its customer's history
+        seen = deps.transactions.history("acme", tx("probe", customer=customer)).customer
+        assert seen is not None
+        assert seen.count == 2
+    status = get_batch_status(deps, KEY, accepted.batch_id)
+    assert (status.scored, status.repeats, status.failed, status.done) == (4, 0, 0, True)
+    assert {
+        ("acme", t.id) for t in batch
+    } <= deps.transactions.listed_by_day  # and under their days, for backtests
+
+
 def test_another_tenants_batch_is_not_found(deps):
     accepted = accept_batch(deps, KEY, [tx(1)])
     other = Principal(kind="integrator", tenant_id="globex", id="key_2")
