@@ -68,17 +68,7 @@ def tx(number: int | str, at: dt.datetime, amount: str = "100", **fields: Any) -
 def record(store: Any, tenant_id: str, transaction: Transaction) -> None:
     """Count `transaction` as the decision path does: read its history, then write what it changes."""
     history = store.history(tenant_id, transaction)
-    changes = changes_for(transaction, history)
-    decided = DecidedTransaction(
-        tenant_id=tenant_id,
-        transaction=transaction,
-        decision="allow",
-        score=0,
-        level="low",
-        rule_set=RULES,
-        decided_at=T0,
-    )
-    store.record(decided, changes, None, [])
+    store.record(allowed(tenant_id, transaction), changes_for(transaction, history), None, [])
 
 
 def context(store: Any, tenant_id: str, probe: Transaction) -> dict[str, Any]:
@@ -250,7 +240,8 @@ def test_a_repeat_is_refused_as_the_transaction_it_is(stack, tenant_id):
         record(store, tenant_id, tx(1, T0))
 
 
-def _decided(tenant_id: str, transaction: Transaction) -> DecidedTransaction:
+def allowed(tenant_id: str, transaction: Transaction) -> DecidedTransaction:
+    """`transaction` decided `allow` by the default rule set's first version."""
     return DecidedTransaction(
         tenant_id=tenant_id,
         transaction=transaction,
@@ -267,18 +258,18 @@ def test_a_profile_written_since_it_was_read_leaves_the_transaction_stored_to_be
     record(store, tenant_id, tx(1, T0, "100"))
     record(store, tenant_id, tx(3, T0, "500"))
     with pytest.raises(UncountedTransaction):  # stored first, its profile write refused
-        store.record(_decided(tenant_id, tx(2, T0, "300")), changes_for(tx(2, T0, "300"), stale), None, [])
+        store.record(allowed(tenant_id, tx(2, T0, "300")), changes_for(tx(2, T0, "300"), stale), None, [])
     assert store.get(tenant_id, "tx-2") is not None
     assert store.uncounted(tenant_id, "tx-2")
     assert context(store, tenant_id, tx("probe", T0))["window"]["1h"]["count"] == 2
     fresh = store.history(tenant_id, tx(2, T0, "300"))
-    store.count(_decided(tenant_id, tx(2, T0, "300")), changes_for(tx(2, T0, "300"), fresh))
+    store.count(allowed(tenant_id, tx(2, T0, "300")), changes_for(tx(2, T0, "300"), fresh))
     assert not store.uncounted(tenant_id, "tx-2")
     assert store.history(tenant_id, tx(2, T0)).profile.counted_recently("tx-2")
     seen = context(store, tenant_id, tx("probe", T0))["window"]["1h"]
     assert (seen["count"], seen["max"]) == (3, 500.0)
     with pytest.raises(ConcurrentUpdate):  # counting over a profile that moved again is refused too
-        store.count(_decided(tenant_id, tx(2, T0, "300")), changes_for(tx(2, T0, "300"), fresh))
+        store.count(allowed(tenant_id, tx(2, T0, "300")), changes_for(tx(2, T0, "300"), fresh))
 
 
 def test_a_max_raised_since_it_was_read_cancels_the_whole_write(store, tenant_id):
@@ -288,7 +279,7 @@ def test_a_max_raised_since_it_was_read_cancels_the_whole_write(store, tenant_id
     record(store, tenant_id, tx(3, T0, "500", counterparty=party))  # raises the max past what `stale` read
     late = tx(2, T0, "300", counterparty=party)
     with pytest.raises(ConcurrentUpdate) as raised:
-        store.record(_decided(tenant_id, late), changes_for(late, stale), None, [])
+        store.record(allowed(tenant_id, late), changes_for(late, stale), None, [])
     assert not isinstance(raised.value, UncountedTransaction)
     assert store.get(tenant_id, "tx-2") is None  # nothing of it was written
     assert context(store, tenant_id, tx("probe", T0))["window"]["1h"]["count"] == 2

@@ -32,8 +32,8 @@ from arbiter.domain.monitoring import (
     monthly_volume,
 )
 from arbiter.domain.monitoring_series import party_mark
-from arbiter.domain.transactions import Counterparty, DecidedTransaction, MonitoringRuleSet, Transaction
-from tests.unit.monitoring.test_monitoring_aggregates import tx
+from arbiter.domain.transactions import Counterparty, Transaction
+from tests.unit.monitoring.test_monitoring_aggregates import allowed, tx
 
 T0 = dt.datetime(2026, 12, 6, 10, 7, 3, 250_000, tzinfo=dt.UTC)
 
@@ -144,16 +144,7 @@ def test_a_customer_counted_before_profiles_keeps_its_history(stack):
     assert context["window"]["7d"] == {**context["window"]["7d"], "count": 2, "sum": 700.5, "max": 500.0}
     assert context["window"]["7d"]["counterparties"] == 1
     assert (context["customer"]["transactions"], context["country"]["first_seen"]) == (2, False)
-    decided = DecidedTransaction(
-        tenant_id=tenant_id,
-        transaction=probe,
-        decision="allow",
-        score=0,
-        level="low",
-        rule_set=MonitoringRuleSet(id="transaction-monitoring", version=1),
-        decided_at=T0,
-    )
-    store.record(decided, changes_for(probe, history), None, [])
+    store.record(allowed(tenant_id, probe), changes_for(probe, history), None, [])
     item = client.get_item(TableName=table, Key={"pk": {"S": pk}, "sk": {"S": keys.PROFILE_SK}})["Item"]
     profile = unpack_profile(item["p"]["B"], int(item["v"]["N"]))
     assert profile.customer is not None
@@ -168,15 +159,7 @@ def test_a_decision_is_stored_compressed_and_one_stored_as_plain_json_still_read
     client, table = stack.client("dynamodb"), stack.physical_id("ArbiterTable")
     store = DynamoTransactionStore(client, table)
     tenant_id = f"t-{secrets.token_hex(5)}"
-    decided = DecidedTransaction(
-        tenant_id=tenant_id,
-        transaction=tx("new", T0),
-        decision="allow",
-        score=0,
-        level="low",
-        rule_set=MonitoringRuleSet(id="transaction-monitoring", version=1),
-        decided_at=T0,
-    )
+    decided = allowed(tenant_id, tx("new", T0))
     probe = decided.transaction
     store.record(decided, changes_for(probe, store.history(tenant_id, probe)), None, [])
     key = {"pk": {"S": keys.transaction_pk(tenant_id, "tx-new")}, "sk": {"S": keys.TRANSACTION_SK}}
