@@ -1,6 +1,7 @@
 """Step Functions task: assess the case with its stored check results and its pinned rule set, and return the
-assessment (the Express automation machine's `EvaluateRules`, or a state machine of your own). Nothing is stored
-here: `Decide` stores the assessment with the decision it leads to, in one write."""
+assessment (the Express automation machine's `EvaluateRules`, or a state machine of your own). The assessment is
+not stored here: `Decide` stores it with the decision it leads to, in one write. The check results the run held
+(`run`: its state) are stored first, as one item, so the assessment reads them with the others."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 import arbiter.snapstart  # noqa: F401 - registers the SnapStart runtime hooks (template.yaml: SnapStart)
 from arbiter import bootstrap
-from arbiter.api.tasks import TaskInput, traced
+from arbiter.api.tasks import TaskInput, held_results, traced
 from arbiter.services.assessment import assess
+from arbiter.services.checks import store_held_results
 
 logger = Logger()
 
@@ -24,6 +26,7 @@ deps = bootstrap.composition_root()
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:
     task = TaskInput.parse(event, known=("evaluate_rules",))
     logger.append_keys(case_id=task.case_id, tenant_id=task.tenant_id)
+    store_held_results(deps(), task.tenant_id, task.case_id, held_results(task))
     assessment = assess(deps(), task.tenant_id, task.case_id, deps().assessor)
     if assessment is None:  # the case is past its automated part: nothing was assessed
         return traced(task, {"recommendation": None})

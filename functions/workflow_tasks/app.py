@@ -15,6 +15,9 @@ from arbiter import bootstrap
 from arbiter.api.tasks import (
     TaskInput,
     automation_run,
+    held_results,
+    holds_assessment,
+    owners_failure,
     rerun_lost_races,
     run_assessment,
     run_deferred_checks,
@@ -22,6 +25,7 @@ from arbiter.api.tasks import (
 )
 from arbiter.domain.errors import InvalidInput
 from arbiter.services import automation, workflow_steps
+from arbiter.services.checks import store_held_results
 
 if TYPE_CHECKING:
     from arbiter.bootstrap import Dependencies
@@ -50,9 +54,28 @@ def _owner(d: Dependencies, t: TaskInput, context: LambdaContext) -> Any:
     return traced(t, result, item=f"owner {t.owner}")
 
 
+def _held(d: Dependencies, t: TaskInput) -> None:
+    """Store the check results the run held, unless `EvaluateRules` did (a workflow without rules skips it; a
+    failure may come before it)."""
+    if not holds_assessment(t):
+        store_held_results(d, t.tenant_id, t.case_id, held_results(t))
+
+
+def _conclude(d: Dependencies, t: TaskInput, _: LambdaContext) -> Any:
+    _held(d, t)
+    return traced(
+        t,
+        automation.conclude(
+            d, t.tenant_id, t.case_id, automation_run(t), run_assessment(t), run_deferred_checks(t)
+        ),
+    )
+
+
 def _failure(d: Dependencies, t: TaskInput, _: LambdaContext) -> Any:
+    _held(d, t)
     run = automation_run(t) if t.run is not None else None
-    workflow_steps.record_failure(d, t.tenant_id, t.case_id, t.error, run)
+    # An owner's case that failed: its own error (the machine's OwnersError names only that one failed).
+    workflow_steps.record_failure(d, t.tenant_id, t.case_id, owners_failure(t) or t.error, run)
     return traced(t, None)
 
 
@@ -62,12 +85,7 @@ TASKS: dict[str, Callable[[Dependencies, TaskInput, LambdaContext], Any]] = {
     # runs started before the ingest step moved to IngestCaseDocumentsFunction (sized for pages) reach it here
     "ingest_documents": _ingest,
     "automate_owner": _owner,
-    "conclude": lambda d, t, _: traced(
-        t,
-        automation.conclude(
-            d, t.tenant_id, t.case_id, automation_run(t), run_assessment(t), run_deferred_checks(t)
-        ),
-    ),
+    "conclude": _conclude,
     # the Standard machines
     "await_review": lambda d, t, _: workflow_steps.await_review(
         d, t.tenant_id, t.case_id, t.require_token(), t.execution

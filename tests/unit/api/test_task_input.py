@@ -108,6 +108,41 @@ def test_a_run_that_failed_early_draws_only_the_choices_it_passed() -> None:
     ]
 
 
+def test_a_run_whose_owner_failed_draws_the_failed_owner_and_the_way_to_record_failure() -> None:
+    state = {
+        "case": CASE,
+        "round": 1,
+        "plan": {"step": step("Plan"), "output": {}},
+        "work": [
+            {"checks": [{"step": step("RunCheck", item="contact"), "output": {}}]},
+            {"error": {"Error": "NotFound", "Cause": "rule set kyc-default version 1 not found"}},
+        ],
+        "error": {"Error": "NotFound", "Cause": "rule set kyc-default version 1 not found"},
+    }
+    task = TaskInput.parse(
+        {
+            "task": "record_failure",
+            "case": CASE,
+            "run": state,
+            "step": {"state": "RecordFailure", "entered_at": ENTERED},
+        },
+        known=["record_failure"],
+    )
+    steps = automation_run(task).steps
+    assert [(s.state, s.type, s.status) for s in steps] == [
+        ("Plan", "Task", "succeeded"),
+        ("IsSettled", "Choice", "succeeded"),
+        ("HasDocuments", "Choice", "succeeded"),
+        ("RunCheck", "Task", "succeeded"),
+        ("AutomateOwner", "Task", "failed"),
+        ("HasRules", "Choice", "succeeded"),
+        ("OwnersError", "Task", "succeeded"),
+        ("RecordFailure", "Task", "succeeded"),
+    ]
+    assert steps[4].error == "NotFound"
+    assert steps[4].exited_at == steps[3].exited_at  # drawn where the run's last recorded step ended
+
+
 def test_decide_takes_the_assessment_evaluate_rules_made_and_none_when_the_run_had_no_rules() -> None:
     made = {"recommendation": "reject", "score": 80, "level": "high", "evaluated_at": ENTERED}
     run = {

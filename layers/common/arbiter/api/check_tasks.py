@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from arbiter.api.tasks import TaskInput, rerun_lost_races, traced
 from arbiter.domain.errors import InvalidInput
-from arbiter.services.checks import record_check_error, run_case_checks, run_check
+from arbiter.services.checks import record_check_error, run_case_checks, run_check, run_held_check
 
 if TYPE_CHECKING:
     from arbiter.bootstrap import Dependencies
@@ -39,6 +39,17 @@ def run_check_task(deps: Dependencies, task: TaskInput, budget: float) -> Any:
         return traced(task, {"check": name, "status": "error"}, item=name, error=str(error.get("Error")))
     # An automated run's check has the run's share of time (`budget_seconds`); past it, CheckDeferred hands it to
     # the Standard execution, whose `RunDeferredCheck` gives it the function's whole time.
+    if task.hold_result:
+        status, held = run_held_check(
+            deps,
+            task.tenant_id,
+            task.case_id,
+            name,
+            deps.checks,
+            time_budget_seconds=min(budget, task.budget_seconds or budget),
+        )
+        output = {"check": name, "status": status} | ({"result": held} if held is not None else {})
+        return traced(task, output, item=name)
     status = run_check(
         deps,
         task.tenant_id,

@@ -20,6 +20,9 @@ from arbiter.services import cases
 __all__ = [
     "TaskInput",
     "automation_run",
+    "held_results",
+    "holds_assessment",
+    "owners_failure",
     "rerun_lost_races",
     "run_assessment",
     "run_deferred_checks",
@@ -77,6 +80,8 @@ class TaskInput(BaseModel):
     #: Seconds a check of an automated run may take (`run_check` on the Express machine); past them the check is
     #: handed to the Standard execution. Absent there: the check has the function's whole time.
     budget_seconds: float | None = Field(default=None, gt=0, le=900)
+    #: `run_check` on the Express machine: the result is answered for the run to hold (`held_results`), not stored.
+    hold_result: bool = False
 
     @property
     def tenant_id(self) -> str:
@@ -145,11 +150,24 @@ def automation_run(task: TaskInput) -> AutomationRun:
                 except ValidationError:
                     continue  # a step the machine recorded in another shape is left out of the picture
         if slot in slots and steps:
-            times = [moment for s in steps if (moment := s.exited_at or s.entered_at) is not None]
-            at = max(times, default=None)
             steps += [
-                StepRecord(state=choice, type="Choice", entered_at=at, exited_at=at)
+                StepRecord(state=choice, type="Choice", entered_at=_last(steps), exited_at=_last(steps))
                 for choice in _CHOICES_AFTER.get(slot, ())
+            ]
+        if slot == "owners" and (failure := owners_failure(task)) is not None:
+            # An owner's case failed past its retries (the Owners Map's Catch): its step, then the way to
+            # RecordFailure (HasRules, OwnersError), which stores the checks' results the run holds.
+            at = _last(steps)
+            steps += [
+                StepRecord(
+                    state="AutomateOwner",
+                    entered_at=at,
+                    exited_at=at,
+                    status="failed",
+                    error=str(failure.get("Error") or "failed"),
+                ),
+                StepRecord(state="HasRules", type="Choice", entered_at=at, exited_at=at),
+                StepRecord(state="OwnersError", entered_at=at, exited_at=at),
             ]
     if task.step is not None:
         steps.append(
@@ -185,6 +203,37 @@ def run_deferred_checks(task: TaskInput) -> list[str]:
         if isinstance(result, dict) and result.get("status") == "deferred" and result.get("check"):
             names.append(str(result["check"]))
     return list(dict.fromkeys(names))
+
+
+def _last(steps: list[StepRecord]) -> dt.datetime | None:
+    """When the last of `steps` ended (a Choice drawn after them takes no time of its own)."""
+    return max((moment for s in steps if (moment := s.exited_at or s.entered_at) is not None), default=None)
+
+
+def owners_failure(task: TaskInput) -> dict[str, Any] | None:
+    """The error an owner's case failed with, when the Owners Map caught one (the second branch's `error`; read
+    here rather than by a JSONPath of the machine's, `$.work[1].error`, which moto answers as a list)."""
+    work = (task.run or {}).get("work")
+    branch = work[1] if isinstance(work, list) and len(work) > 1 else None
+    error = branch.get("error") if isinstance(branch, dict) else None
+    return error if isinstance(error, dict) else None
+
+
+def held_results(task: TaskInput) -> dict[str, dict[str, Any]]:
+    """The check results the run holds, as a step given `run` receives them: each `RunCheck` or `RunScreening`
+    output's `result` (those stored by their check have none)."""
+    checks = _gathered((task.run or {}).get("work")).get("checks")
+    found: dict[str, dict[str, Any]] = {}
+    for entry in checks if isinstance(checks, list) else []:
+        output = entry.get("output") if isinstance(entry, dict) else None
+        if isinstance(output, dict) and isinstance(output.get("result"), dict) and output.get("check"):
+            found[str(output["check"])] = output["result"]
+    return found
+
+
+def holds_assessment(task: TaskInput) -> bool:
+    """Whether the run went through `EvaluateRules` (which stores the results the run held) before this step."""
+    return isinstance((task.run or {}).get("assessment"), dict)
 
 
 def _gathered(work: Any) -> dict[str, Any]:

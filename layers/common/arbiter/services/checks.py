@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any, Protocol
 
 from arbiter.domain.case import Case, Change, Flag
@@ -14,10 +15,16 @@ __all__ = [
     "apply_check_results",
     "check_context",
     "check_name",
+    "held_limit",
     "record_check_error",
     "run_case_checks",
     "run_check",
+    "run_held_check",
+    "store_held_results",
 ]
+
+#: What an automated run holds of its checks' results in its state at most (`held_limit`).
+HELD_RESULTS_BYTES = 96_000
 
 
 class CheckRunner(Protocol):
@@ -85,6 +92,55 @@ def run_check(
 
     `defer_out_of_time` (an automated run's check): a check `time_budget_seconds` ended before it could succeed
     is not stored but raises CheckDeferred, for the run to hand it to the Standard execution."""
+    _, result = _run_one(deps, tenant_id, case_id, name, runner, time_budget_seconds, defer_out_of_time)
+    deps.cases.save_checks(tenant_id, case_id, {name: result})
+    return str(result.get("status"))
+
+
+def run_held_check(
+    deps: CaseDeps,
+    tenant_id: str,
+    case_id: str,
+    name: str,
+    runner: CheckRunner,
+    *,
+    time_budget_seconds: float | None = None,
+) -> tuple[str, dict[str, Any] | None]:
+    """An automated run's check (`run_check` deferring past `time_budget_seconds`), its result held by the run
+    rather than stored: the run's next step stores every check's result as one item (`store_held_results`), one
+    write where each check wrote its own. A result too large for the run's state (`held_limit`) is stored here
+    and not held. Returns the status and the held result (None: stored)."""
+    checks, result = _run_one(deps, tenant_id, case_id, name, runner, time_budget_seconds, True)
+    if len(json.dumps(result, separators=(",", ":"))) > held_limit(checks):
+        deps.cases.save_checks(tenant_id, case_id, {name: result})
+        return str(result.get("status")), None
+    return str(result.get("status")), result
+
+
+def held_limit(checks: int) -> int:
+    """The most JSON a run holds of one check's result: 4 KB, less when the workflow has more than 24 checks, so
+    that all of them together stay under 96 KB of the 256 KB a Step Functions state may hold."""
+    return min(4096, HELD_RESULTS_BYTES // max(checks, 1))
+
+
+def store_held_results(
+    deps: CaseDeps, tenant_id: str, case_id: str, results: dict[str, dict[str, Any]]
+) -> None:
+    """Store the results a run's checks held (`run_held_check`), together."""
+    if results:
+        deps.cases.save_checks(tenant_id, case_id, results)
+
+
+def _run_one(
+    deps: CaseDeps,
+    tenant_id: str,
+    case_id: str,
+    name: str,
+    runner: CheckRunner,
+    time_budget_seconds: float | None,
+    defer_out_of_time: bool,
+) -> tuple[int, dict[str, Any]]:
+    """The check's result, and how many checks the workflow has."""
     case = deps.cases.get(tenant_id, case_id)
     definition = deps.workflows.get(tenant_id, case.workflow_id, case.workflow_version)
     plugins = [p for p in definition.plugins if check_name(p) == name]
@@ -103,8 +159,7 @@ def run_check(
             case_id=case_id,
             check=name,
         )
-    deps.cases.save_checks(tenant_id, case_id, results)
-    return str(result.get("status"))
+    return len(definition.plugins), result
 
 
 def record_check_error(deps: CaseDeps, tenant_id: str, case_id: str, name: str, error: str) -> None:
