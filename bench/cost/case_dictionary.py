@@ -3,8 +3,9 @@
     .venv/bin/python bench/cost/run.py --cases 1 --bodies /tmp/bodies
     .venv/bin/python bench/cost/case_dictionary.py /tmp/bodies layers/common/arbiter/adapters/dynamodb/case_dictionary_<n>.json
 
-The bench's cases are made up (bench/cost/run.py: "Bench Trading 0 GmbH", "Owner0 Bench0"), so the dictionary holds
-no one's data. It keeps the last body written of each kind of case (workflow, state, with owners or an owner
+The bench's cases are made up (bench/cost/run.py: "Bench48210 Trading GmbH", "Owner0 Bench48210", the number
+drawn per run so that no case a later run measures is one the dictionary holds), so the dictionary holds no one's
+data. It keeps the last body written of each kind of case (workflow, state, with owners or an owner
 itself, decided how), decided ones before the rest when not all fit, the kinds written most often last: zlib finds a match the nearer the end of the dictionary
 it is, the cheaper. It stays within zlib's 32 KB window, and prints what each kind's body packs to with the
 current dictionary and with the new one.

@@ -22,6 +22,7 @@ from tests.builders import business, ubo
 DICTIONARY_1_ADLER32 = 0xC72F01F8
 DICTIONARY_2_ADLER32 = 0x13F0D2DB
 DICTIONARY_3_ADLER32 = 0xDF0249ED
+DICTIONARY_4_ADLER32 = 0xCF368181
 
 
 def a_case() -> Case:
@@ -58,22 +59,23 @@ def test_a_body_naming_a_dictionary_this_code_lacks_is_refused_naming_its_checks
 
 def test_the_dictionaries_are_the_ones_bodies_were_written_with() -> None:
     folder = Path(packing.__file__).parent
-    assert packing.CURRENT == 3
+    assert packing.CURRENT == 4
     assert zlib.adler32((folder / "case_dictionary_1.json").read_bytes()) == DICTIONARY_1_ADLER32
     assert zlib.adler32((folder / "case_dictionary_2.json").read_bytes()) == DICTIONARY_2_ADLER32
     assert zlib.adler32((folder / "case_dictionary_3.json").read_bytes()) == DICTIONARY_3_ADLER32
+    assert zlib.adler32((folder / "case_dictionary_4.json").read_bytes()) == DICTIONARY_4_ADLER32
 
 
-@pytest.mark.parametrize("earlier", [1, 2])
+@pytest.mark.parametrize("earlier", [1, 2, 3])
 def test_a_body_packed_with_an_earlier_dictionary_still_reads_and_the_current_one_packs_it_smaller(
     earlier: int,
 ) -> None:
     """The case here is not one of the bench's the dictionaries were built from (other names, two owners)."""
-    raw = a_case().model_dump_json().encode()
+    raw = a_case().model_dump_json(context={"stored": True}).encode()
     compressor = zlib.compressobj(9, zdict=packing._dictionary(earlier))
     before = compressor.compress(raw) + compressor.flush()
     assert packing.unpack(before) == raw
-    assert int.from_bytes(packing.pack(raw)[2:6], "big") == DICTIONARY_3_ADLER32
+    assert int.from_bytes(packing.pack(raw)[2:6], "big") == DICTIONARY_4_ADLER32
     assert len(packing.pack(raw)) < len(before)
 
 
@@ -93,3 +95,40 @@ def test_a_case_stored_with_a_plain_zlib_body_reads_through_the_store(stack: Any
     client.put_item(TableName=table, Item=to_item(item))
     stored = DynamoCaseRepository(client, table).get(case.tenant_id, case.id)
     assert (stored.id, stored.version, stored.entity.business.name) == (case.id, 3, "Acme Payments GmbH")  # type: ignore[union-attr]
+
+
+def test_a_case_s_runs_are_stored_compact_and_read_back_through_the_store(stack: Any) -> None:
+    from arbiter.domain.case import AutomationRun, StepRecord
+
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    table = stack.physical_id("ArbiterTable")
+    cases = DynamoCaseRepository(client, table)
+    case, change = Case.open(
+        tenant_id=f"t-{secrets.token_hex(4)}",
+        workflow_id="kyb",
+        workflow_version=1,
+        entity=business(ubos=[ubo("Anna", "Schmidt", 60)]),
+        actor=SYSTEM,
+    )
+    start = dt.datetime(2026, 12, 7, 10, 0, tzinfo=dt.UTC)
+    run = AutomationRun(
+        number=1,
+        outcome="approved",
+        steps=[
+            StepRecord(state="Plan", entered_at=start, exited_at=start + dt.timedelta(milliseconds=30)),
+            StepRecord(
+                state="IsSettled",
+                type="Choice",
+                entered_at=start + dt.timedelta(milliseconds=30),
+                exited_at=start + dt.timedelta(milliseconds=30),
+            ),
+        ],
+    )
+    case.record_run(run)
+    cases.add(case, change)
+    item = client.get_item(
+        TableName=table, Key=to_item({"pk": keys.case_pk(case.tenant_id, case.id), "sk": keys.CASE_SK})
+    )
+    body = packing.unpack(item["Item"]["body"]["B"])
+    assert b'"started_at":"2026-12-07T10:00:00.000Z"' in body
+    assert cases.get(case.tenant_id, case.id).automation == [run]

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from arbiter.api.tasks import TaskInput, automation_run, run_assessment, run_deferred_checks, traced
+from arbiter.domain.case import StepRecord
 from arbiter.domain.errors import InvalidInput
 
 CASE = {"tenant_id": "acme", "case_id": "c-1"}
@@ -198,3 +199,19 @@ def test_bad_task_input_names_the_field(event: dict[str, object], path: str) -> 
     with pytest.raises(InvalidInput) as raised:
         TaskInput.parse(event, known=["automate_owner", "conclude", "plan"])
     assert raised.value.context["path"] == path
+
+
+def test_a_step_s_times_are_kept_to_the_millisecond_as_step_functions_gives_them() -> None:
+    record = StepRecord(
+        state="Plan",
+        entered_at="2026-01-06T10:00:00.123456Z",
+        exited_at=dt.datetime(2026, 1, 6, 10, 0, 1, 987654),  # naive: taken as UTC
+    )
+    dumped = record.model_dump(mode="json")
+    assert (dumped["entered_at"], dumped["exited_at"]) == (
+        "2026-01-06T10:00:00.123Z",
+        "2026-01-06T10:00:01.987Z",
+    )
+    assert StepRecord.model_validate_json(record.model_dump_json()) == record
+    assert record.exited_at == dt.datetime(2026, 1, 6, 10, 0, 1, 987000, tzinfo=dt.UTC)
+    assert StepRecord(state="Plan").model_dump(mode="json")["entered_at"] is None

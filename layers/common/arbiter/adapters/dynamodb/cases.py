@@ -446,9 +446,10 @@ class DynamoCaseRepository:
             "version": case.version,
             "state": state,
             "risk_level": case.risk.level if case.risk else None,
-            # Compressed with a dictionary of the shapes cases share (writes are billed per KB; see packing.py),
-            # and not named `data`: ByTenant and ByEntity project `data` (other items' JSON), never a case's.
-            "body": pack(case.model_dump_json().encode()),
+            # Compressed with a dictionary of the shapes cases share (writes are billed per KB; see packing.py), its
+            # runs' times as milliseconds after each run's first (AutomationRun, `stored`); not named `data`:
+            # ByTenant and ByEntity project `data` (other items' JSON), never a case's.
+            "body": pack(case.model_dump_json(context={"stored": True}).encode()),
             "status_pk": keys.status_pk(t, state),
             "status_sk": f"{created}#{case.id}",
             "workflow_pk": keys.workflow_pk(t, case.workflow_id),
