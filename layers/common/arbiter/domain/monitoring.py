@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
 
-from arbiter.domain.monitoring_series import Series, SeriesView
+from arbiter.domain.monitoring_series import Series, SeriesView, party_mark
 from arbiter.domain.transactions import Transaction, counterparty_key
 
 __all__ = [
@@ -244,6 +244,13 @@ def _micros_of(at: dt.datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+@functools.lru_cache(maxsize=256)
+def _micros_at(at: dt.datetime) -> int:
+    # A decision compares its transaction's time with markers a few times: as micros, as a profile keeps them,
+    # rather than turning each marker read from one into times.
+    return _micros_of(at)
+
+
 @dataclass
 class History:
     """What a decision read: the buckets of each range (by start) and the markers."""
@@ -278,7 +285,17 @@ class Needs:
 
     def counterparty_horizon(self, granularity: Granularity) -> int:
         """How many buckets of `granularity`, up to the newest, keep their counterparty keys (0: none)."""
-        return max((WINDOWS[n][1] for n in self.counterparties if WINDOWS[n][0] == granularity), default=0)
+        return self._horizons[granularity]
+
+    @functools.cached_property
+    def _horizons(self) -> dict[Granularity, int]:
+        # Asked for by every decision, of each granularity: worked out once per `Needs` (a rule set version's).
+        return {
+            granularity: max(
+                (WINDOWS[n][1] for n in self.counterparties if WINDOWS[n][0] == granularity), default=0
+            )
+            for granularity in _STEP
+        }
 
     def of(self, dimension: Dimension) -> tuple[str, ...]:
         return self.customer if dimension == "customer" else getattr(self, dimension)
@@ -415,11 +432,12 @@ def _windows(
 
 
 def _first_seen(seen: Seen | None, at: dt.datetime) -> bool:
-    return seen is None or seen.first > at
+    return seen is None or seen.micros[0] > _micros_at(at)
 
 
-def _days(delta: dt.timedelta) -> float:
-    return round(delta.total_seconds() / 86400, 3)
+def _days(micros: int) -> float:
+    """A duration in microseconds as days, to the thousandth (`timedelta.total_seconds` is micros / 10**6)."""
+    return round(micros / 1_000_000 / 86400, 3)
 
 
 def _days_since_last(history: History, tx: Transaction) -> float | None:
@@ -427,8 +445,9 @@ def _days_since_last(history: History, tx: Transaction) -> float | None:
     seen = history.customer
     if seen is None:
         return None
-    if seen.last <= tx.time:
-        return _days(tx.time - seen.last)
+    at, last = _micros_at(tx.time), seen.micros[1]
+    if last <= at:
+        return _days(at - last)
     daily = history.buckets.get(("customer", "D"), {})
     if type(daily) is SeriesView:
         latest = daily.series.latest(_index(tx.time, "D"))
@@ -472,7 +491,9 @@ def monitoring_context(tx: Transaction, history: History, needs: Needs = EVERYTH
             "first_transaction": _first_seen(customer, tx.time),
             "transactions": customer.count if customer else 0,
             "days_since_last": _days_since_last(history, tx),
-            "days_known": _days(tx.time - customer.first) if customer and customer.first <= tx.time else 0.0,
+            "days_known": _days(_micros_at(tx.time) - customer.micros[0])
+            if customer and customer.micros[0] <= _micros_at(tx.time)
+            else 0.0,
             "risk_level": history.risk_level,
         },
         "window": _windows(history, "customer", tx, needs.customer),
@@ -631,10 +652,21 @@ def counted(bucket: Bucket | None, update: BucketUpdate) -> Bucket:
 
 
 def marked(seen: Seen | None, update: MarkerUpdate, at: dt.datetime) -> Seen:
-    """`seen` (or a new marker) with one more transaction at `at`, its first/last time moved as `update` says."""
-    first = update.first or (seen.first if seen else at)
-    last = update.last or (seen.last if seen else at)
-    return Seen(first=first, last=last, count=(seen.count if seen else 0) + 1)
+    """`seen` (or a new marker) with one more transaction at `at`, its first/last time moved as `update` says.
+
+    A marker read from a profile has only its `micros`: the next one is made in that form (and with the times at
+    hand), not by turning them into times and back when the profile is packed."""
+    if seen is None:
+        return Seen(first=update.first or at, last=update.last or at, count=1)
+    known = seen._micros
+    if known is None:
+        return Seen(first=update.first or seen.first, last=update.last or seen.last, count=seen.count + 1)
+    micros = (
+        _micros_of(update.first) if update.first else known[0],
+        _micros_of(update.last) if update.last else known[1],
+    )
+    first, last = update.first or seen._first, update.last or seen._last
+    return Seen(first, last, seen.count + 1, micros=micros)
 
 
 @dataclass(frozen=True)
@@ -662,6 +694,8 @@ def changes_for(tx: Transaction, history: History, needs: Needs = EVERYTHING) ->
 _KEPT: dict[Granularity, int] = {g: BUCKET_RETENTION[g] // _STEP[g] for g in _STEP}
 #: How many of its last counted transactions a profile remembers (`Profile.recent`).
 RECENT = 8
+#: How many buckets of each of its series a decision reads of a profile (`reads_for`'s customer ranges).
+_READ: dict[Granularity, int] = {g: _size(EVERYTHING, "customer", g) for g in ("M", "H", "D")}
 
 
 def id_mark(transaction_id: str) -> int:
@@ -695,10 +729,9 @@ class Profile:
     def read(self, tx: Transaction, history: History) -> None:
         """Put into `history` what a decision on `tx` reads of the profile: the customer's buckets of the ranges
         `reads_for` names (views of the profile's series: read, never changed), its marker, the country's."""
-        for granularity in ("M", "H", "D"):
+        for granularity, size in _READ.items():
             last = _index(tx.time, granularity)
-            first = last - _size(EVERYTHING, "customer", granularity) + 1
-            history.buckets[("customer", granularity)] = self.series[granularity].view(first, last)
+            history.buckets[("customer", granularity)] = self.series[granularity].view(last - size + 1, last)
         history.customer = self.customer
         if tx.counterparty.country:
             history.country = self.countries.get(tx.counterparty.country)
@@ -709,24 +742,27 @@ class Profile:
         country's markers; the buckets older than their retention before the newest dropped, and the counterparty
         keys of those older than those windows (`needs`): they are most of a busy customer's profile. This one is
         left as it was."""
-        newest = self.customer is None or tx.time >= self.customer.last  # then what is too old goes
+        newest = (
+            self.customer is None or _micros_at(tx.time) >= self.customer.micros[1]
+        )  # then what is too old goes
         party = counterparty_key(tx.counterparty)
+        mark = party_mark(party) if party else None
+        inbound = tx.direction == "inbound"
         series = {}
         for granularity, found in self.series.items():
-            moved = series[granularity] = found.copy()
             number = _index(tx.time, granularity)
             horizon = needs.counterparty_horizon(granularity)
-            moved.add(
+            series[granularity] = found.counted(
                 number,
                 tx.currency,
                 tx.amount,
-                tx.direction == "inbound",
-                party if horizon else None,
+                inbound,
+                mark if horizon else None,
                 MAX_COUNTERPARTIES_PER_BUCKET,
+                kept_from=number - _KEPT[granularity] if newest else None,
+                parties_from=number - horizon + 1 if horizon else None,
+                forget_parties=newest,
             )
-            if newest:
-                moved.drop_before(number - _KEPT[granularity])
-                moved.forget_parties_before(number - horizon + 1 if horizon else None)
         customer, countries = self.customer, self.countries
         for marker in markers:
             if marker.dimension == "customer":
@@ -742,4 +778,5 @@ class Profile:
 def _moves(seen: Seen | None, at: dt.datetime) -> tuple[dt.datetime | None, dt.datetime | None]:
     if seen is None:
         return at, at
-    return (at if at < seen.first else None), (at if at > seen.last else None)
+    micros, (first, last) = _micros_at(at), seen.micros
+    return (at if micros < first else None), (at if micros > last else None)

@@ -181,6 +181,64 @@ class Series(MutableMapping[str, "Bucket"]):
             if mark not in known and len(known) < room:
                 self.parties[position] = (*known, mark)
 
+    def counted(
+        self,
+        number: int,
+        currency: str,
+        amount: Decimal,
+        inbound: bool,
+        mark: int | None,
+        room: int,
+        kept_from: int | None = None,
+        parties_from: int | None = None,
+        forget_parties: bool = False,
+    ) -> Series:
+        """This series with a transaction counted in bucket `number`, as a new one (this one left as it was): what
+        `copy`, `add`, then `drop_before(kept_from)` and `forget_parties_before(parties_from)` (when
+        `forget_parties`) make, in one pass that copies each column once, from its first bucket kept on. `mark` is
+        the counterparty's `party_mark` (None: none remembered). A decision counts its transaction so in each of
+        its customer's series: copying, adding and dropping one after the other was most of its counting."""
+        index = self.index
+        start = bisect.bisect_left(index, kept_from) if kept_from is not None else 0
+        position = bisect.bisect_left(index, number)
+        found = position < len(index) and index[position] == number
+        at = position - start
+        new_index, count, parties = index[start:], self.count[start:], self.parties[start:]
+        if not found:
+            new_index.insert(at, number)
+            count.insert(at, 0)
+            parties.insert(at, ())
+        count[at] += 1
+        amounts: dict[str, Amounts] = {}
+        for code, each in self.amounts.items():
+            moved = Amounts(each.scale, each.n[start:], each.s[start:], each.x[start:], each.i[start:])
+            if not found:
+                moved.insert(at)
+            if start and code != currency and not any(moved.n):
+                continue  # no bucket kept has it
+            amounts[code] = moved
+        totals = amounts.get(currency)
+        if totals is None:
+            totals = amounts[currency] = Amounts.empty(len(new_index), places(amount))
+        value = totals.scaled(amount)
+        totals.n[at] += 1
+        totals.s[at] += value
+        if value > totals.x[at]:
+            totals.x[at] = value
+        if inbound:
+            totals.i[at] += value
+        if forget_parties:
+            end = len(new_index) if parties_from is None else bisect.bisect_left(new_index, parties_from)
+            if any(parties[:end]):
+                for p in range(end):
+                    if parties[p]:
+                        parties[p] = ()
+        if mark is not None:
+            known = parties[at]
+            if mark not in known and len(known) < room:
+                parties[at] = (*known, mark)
+        return Series(self.granularity, new_index, count, amounts, parties)
+
     def _place(self, number: int) -> int:
         """The position of bucket `number`, an empty bucket made there if there was none."""
         position = bisect.bisect_left(self.index, number)

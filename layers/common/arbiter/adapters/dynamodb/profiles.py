@@ -24,6 +24,7 @@ strings, its counterparty keys) still read: they become columns when read, and a
 
 from __future__ import annotations
 
+import struct
 import zlib
 from decimal import Decimal
 from typing import Any
@@ -64,7 +65,8 @@ _FAST_UP_TO = 2048
 
 
 def _seen(seen: Seen) -> list[int]:
-    return [*seen.micros, seen.count]
+    first, last = seen.micros
+    return [first, last, seen.count]
 
 
 def _seen_of(values: list[int]) -> Seen:
@@ -121,7 +123,7 @@ def _series_of_rows(granularity: Granularity, found: list[list[Any]]) -> Series:
 def _marks(found: str | list[int]) -> tuple[int, ...]:
     if isinstance(found, list):  # as the first profiles wrote them
         return tuple(found)
-    return tuple(int(found[i : i + 8], 16) for i in range(0, len(found), 8))
+    return struct.unpack(f">{len(found) // 8}I", bytes.fromhex(found))
 
 
 def pack_profile(profile: Profile) -> bytes:
@@ -134,7 +136,7 @@ def pack_profile(profile: Profile) -> bytes:
                 "k": {code: _seen(seen) for code, seen in profile.countries.items()},
                 "s": {g: _series(profile.series[g], big) for g in _GRANULARITIES},
                 # The recent marks as one hex string: zlib packs its sixteen letters in half the bytes of numbers.
-                "r": "".join(f"{mark:08x}" for mark in profile.recent),
+                "r": struct.pack(f">{len(profile.recent)}I", *profile.recent).hex(),
             }
         )
 
