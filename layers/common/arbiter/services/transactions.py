@@ -48,6 +48,7 @@ from arbiter.services.ports import RuleSetRepository
 
 if TYPE_CHECKING:
     # The rule engine loads with the first decision, not with the function (run_workflow serves cases too).
+    from arbiter.rules.evaluation import CompiledRuleSet
     from arbiter.rules.ruleset import RuleSetDraft, RuleSetVersion
     from arbiter.services.rule_sets import CompiledRuleSets
     from arbiter.services.underwriting import VolumeReviewDeps
@@ -298,7 +299,12 @@ def _alert_for(
 
 def _needs(deps: TransactionDeps, tenant_id: str, rule_set: MonitoringRuleSet) -> Needs:
     """What a version reads: only those windows are read and summed (all of them when it reads computed paths)."""
-    rules = deps.compiled_rule_sets.get(tenant_id, rule_set.id, rule_set.version)
+    return _needs_of(deps.compiled_rule_sets.get(tenant_id, rule_set.id, rule_set.version))
+
+
+@functools.lru_cache(maxsize=64)
+def _needs_of(rules: CompiledRuleSet) -> Needs:
+    # Once per compiled version (as many as the compiled rule sets' cache holds), not per decision.
     return needs_of(None if rules.reads_computed_paths else tuple(rules.variables))
 
 
@@ -310,7 +316,7 @@ def _decide(
     batch_id: str | None,
 ) -> DecidedTransaction:
     rules = deps.compiled_rule_sets.get(tenant_id, rule_set.id, rule_set.version)
-    needs = _needs(deps, tenant_id, rule_set)
+    needs = _needs_of(rules)
     history = deps.transactions.history(tenant_id, tx, needs)
     evaluation = rules.evaluate(monitoring_context(tx, history, needs))
     decided = DecidedTransaction(
