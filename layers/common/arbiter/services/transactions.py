@@ -152,7 +152,7 @@ def pin_monitoring_rule_set(deps: TransactionDeps, tenant_id: str) -> Monitoring
     for _ in range(5):
         version = deps.rule_sets.published_version(tenant_id, MONITORING_RULE_SET_ID)
         if version is not None:
-            return MonitoringRuleSet(id=MONITORING_RULE_SET_ID, version=version)
+            return _pinned(version)
         at = deps.now()
         try:
             newest = _newest_version(deps, tenant_id)
@@ -181,6 +181,12 @@ def pin_monitoring_rule_set(deps: TransactionDeps, tenant_id: str) -> Monitoring
             continue  # another request installed it (or a version) at the same moment: read again
         return MonitoringRuleSet(id=MONITORING_RULE_SET_ID, version=saved_version)
     raise ConcurrentUpdate("the monitoring rule set is being published right now; retry the transaction")
+
+
+@functools.lru_cache(maxsize=256)
+def _pinned(version: int) -> MonitoringRuleSet:
+    # One per version, shared by the decisions on it: a model less made, and kept, per decision.
+    return MonitoringRuleSet(id=MONITORING_RULE_SET_ID, version=version)
 
 
 def _newest_version(deps: TransactionDeps, tenant_id: str) -> RuleSetVersion | None:
