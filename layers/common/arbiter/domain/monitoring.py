@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
 
-from arbiter.domain.monitoring_series import Series, SeriesView, party_mark
+from arbiter.domain.monitoring_series import Series, SeriesView, party_mark, places
 from arbiter.domain.transactions import Transaction, counterparty_key
 
 __all__ = [
@@ -104,13 +104,14 @@ def bucket_start(at: dt.datetime, granularity: Granularity) -> str:
 
 def _index(at: dt.datetime, granularity: Granularity) -> int:
     """The bucket holding `at`, as a number: buckets of one granularity since 1970-01-01 (UTC, as every bucket)."""
-    return int(_timestamp(at) // _SECONDS[granularity])
+    return _indexes(at)[granularity]
 
 
 @functools.lru_cache(maxsize=256)
-def _timestamp(at: dt.datetime) -> float:
+def _indexes(at: dt.datetime) -> dict[Granularity, int]:
     # A decision asks for its transaction's buckets a dozen times; `timestamp()` of an aware time is not free.
-    return at.timestamp()
+    timestamp = at.timestamp()
+    return {granularity: int(timestamp // seconds) for granularity, seconds in _SECONDS.items()}
 
 
 def bucket_name(index: int, granularity: Granularity) -> str:
@@ -603,7 +604,10 @@ def updates_for(
     (its profile's: `Profile.after`): the party series `needs` keeps, and the markers (the customer's, its
     country's and the counterparty's if `needs` keeps it)."""
     buckets = []
-    for dimension, key in _kept(tx, needs):
+    parties = _party_dimensions(tx)
+    for dimension, key in parties:
+        if not needs.of(dimension):
+            continue  # no rule reads its series: not kept (`_kept`)
         granularity: Granularity = "D"
         index = _index(tx.time, granularity)
         start = _name_at(granularity, index)
@@ -625,7 +629,7 @@ def updates_for(
             )
         )
     markers = [MarkerUpdate("customer", tx.customer_id, history.customer, *_moves(history.customer, tx.time))]
-    for dimension, key in _party_dimensions(tx):
+    for dimension, key in parties:
         if dimension == "counterparty" and not needs.counterparty_seen:
             continue
         seen = history.counterparty if dimension == "counterparty" else history.country
@@ -747,10 +751,10 @@ class Profile:
         )  # then what is too old goes
         party = counterparty_key(tx.counterparty)
         mark = party_mark(party) if party else None
-        inbound = tx.direction == "inbound"
+        inbound, digits, numbers = tx.direction == "inbound", places(tx.amount), _indexes(tx.time)
         series = {}
         for granularity, found in self.series.items():
-            number = _index(tx.time, granularity)
+            number = numbers[granularity]
             horizon = needs.counterparty_horizon(granularity)
             series[granularity] = found.counted(
                 number,
@@ -762,6 +766,7 @@ class Profile:
                 kept_from=number - _KEPT[granularity] if newest else None,
                 parties_from=number - horizon + 1 if horizon else None,
                 forget_parties=newest,
+                digits=digits,
             )
         customer, countries = self.customer, self.countries
         for marker in markers:

@@ -65,9 +65,11 @@ class Amounts:
     def copy(self) -> Amounts:
         return Amounts(self.scale, self.n.copy(), self.s.copy(), self.x.copy(), self.i.copy())
 
-    def scaled(self, amount: Decimal) -> int:
-        """`amount` in this currency's units, the scale raised first if `amount` has more places."""
-        wanted = places(amount)
+    def scaled(self, amount: Decimal, wanted: int | None = None) -> int:
+        """`amount` in this currency's units, the scale raised first if `amount` has more places (`wanted`, when
+        the caller knows them)."""
+        if wanted is None:
+            wanted = places(amount)
         if wanted > self.scale:
             factor = 10 ** (wanted - self.scale)
             self.s = [v * factor for v in self.s]
@@ -192,12 +194,14 @@ class Series(MutableMapping[str, "Bucket"]):
         kept_from: int | None = None,
         parties_from: int | None = None,
         forget_parties: bool = False,
+        digits: int | None = None,
     ) -> Series:
         """This series with a transaction counted in bucket `number`, as a new one (this one left as it was): what
         `copy`, `add`, then `drop_before(kept_from)` and `forget_parties_before(parties_from)` (when
         `forget_parties`) make, in one pass that copies each column once, from its first bucket kept on. `mark` is
-        the counterparty's `party_mark` (None: none remembered). A decision counts its transaction so in each of
-        its customer's series: copying, adding and dropping one after the other was most of its counting."""
+        the counterparty's `party_mark` (None: none remembered); `digits` the amount's `places`, when the caller
+        counts it in several series. A decision counts its transaction so in each of its customer's series:
+        copying, adding and dropping one after the other was most of its counting."""
         index = self.index
         start = bisect.bisect_left(index, kept_from) if kept_from is not None else 0
         position = bisect.bisect_left(index, number)
@@ -217,10 +221,12 @@ class Series(MutableMapping[str, "Bucket"]):
             if start and code != currency and not any(moved.n):
                 continue  # no bucket kept has it
             amounts[code] = moved
+        if digits is None:
+            digits = places(amount)
         totals = amounts.get(currency)
         if totals is None:
-            totals = amounts[currency] = Amounts.empty(len(new_index), places(amount))
-        value = totals.scaled(amount)
+            totals = amounts[currency] = Amounts.empty(len(new_index), digits)
+        value = totals.scaled(amount, digits)
         totals.n[at] += 1
         totals.s[at] += value
         if value > totals.x[at]:
