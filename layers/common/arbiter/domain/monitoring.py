@@ -55,6 +55,7 @@ __all__ = [
     "bucket_name",
     "bucket_start",
     "changes_for",
+    "context_fields",
     "counted",
     "id_mark",
     "marked",
@@ -462,55 +463,94 @@ def _days_since_last(history: History, tx: Transaction) -> float | None:
     return float((dt.date.fromisoformat(today) - dt.date.fromisoformat(max(earlier))).days)
 
 
-def monitoring_context(tx: Transaction, history: History, needs: Needs = EVERYTHING) -> dict[str, Any]:
+def context_fields(paths: tuple[str, ...] | None) -> frozenset[str] | None:
+    """The fields of the rule context rules reading `paths` read (`{"var": path}`), each as its object's name and
+    its own (`tx.time`, `customer.days_known`; an object read whole names itself: `tx`). None: paths unknown
+    (computed), every field."""
+    return None if paths is None else frozenset(".".join(path.split(".")[:2]) for path in paths)
+
+
+@functools.lru_cache(maxsize=64)
+def _computed(fields: frozenset[str] | None) -> tuple[bool, bool, bool, bool, bool]:
+    """Which of the fields that cost something to work out are read: the transaction's time (`time`, `hour`,
+    `weekday`), the customer's `first_transaction`, `days_since_last` and `days_known`, the `counterparty`."""
+
+    def read(field: str) -> bool:  # the field, its object whole, or (an object) one of its fields
+        return (
+            fields is None
+            or field in fields
+            or field.partition(".")[0] in fields
+            or any(f.startswith(f"{field}.") for f in fields)
+        )
+
+    return (
+        read("tx.time") or read("tx.hour") or read("tx.weekday"),
+        read("customer.first_transaction"),
+        read("customer.days_since_last"),
+        read("customer.days_known"),
+        read("counterparty"),
+    )
+
+
+def monitoring_context(
+    tx: Transaction, history: History, needs: Needs = EVERYTHING, fields: frozenset[str] | None = None
+) -> dict[str, Any]:
     """The variables monitoring rules read (docs/rules.md#transaction-monitoring): `tx`, `customer`, `window`,
     `counterparty`, `country`. Aggregates describe the history before `tx`; windows are those `needs` names (the
-    history holds no more)."""
-    at = tx.time.astimezone(dt.UTC)
+    history holds no more). With `fields` (`context_fields` of a rule set's paths), the fields that cost something
+    to work out and that the rule set does not read are left out: a decision's rules see what they read."""
+    time, first_transaction, days_since_last, days_known, counterparty = _computed(fields)
     customer = history.customer
-    party = counterparty_key(tx.counterparty)
-    return {
-        "tx": {
-            "id": tx.id,
-            "amount": float(tx.amount),
-            "currency": tx.currency,
-            "direction": tx.direction,
-            "type": tx.type,
-            "channel": tx.channel,
-            "time": at.isoformat(),
-            "hour": at.hour,
-            "weekday": at.isoweekday(),
-            "counterparty": {  # its fields (a model dump costs more than the rest of this dictionary)
-                "name": tx.counterparty.name,
-                "account": tx.counterparty.account,
-                "country": tx.counterparty.country,
-            },
-            "metadata": tx.metadata,
-        },
-        "customer": {
-            "id": tx.customer_id,
-            "first_transaction": _first_seen(customer, tx.time),
-            "transactions": customer.count if customer else 0,
-            "days_since_last": _days_since_last(history, tx),
-            "days_known": _days(_micros_at(tx.time) - customer.micros[0])
+    about_tx: dict[str, Any] = {
+        "id": tx.id,
+        "amount": float(tx.amount),
+        "currency": tx.currency,
+        "direction": tx.direction,
+        "type": tx.type,
+        "channel": tx.channel,
+    }
+    if time:
+        at = tx.time.astimezone(dt.UTC)
+        about_tx |= {"time": at.isoformat(), "hour": at.hour, "weekday": at.isoweekday()}
+    about_tx["counterparty"] = {  # its fields (a model dump costs more than the rest of this dictionary)
+        "name": tx.counterparty.name,
+        "account": tx.counterparty.account,
+        "country": tx.counterparty.country,
+    }
+    about_tx["metadata"] = tx.metadata
+    about_customer: dict[str, Any] = {"id": tx.customer_id}
+    if first_transaction:
+        about_customer["first_transaction"] = _first_seen(customer, tx.time)
+    about_customer["transactions"] = customer.count if customer else 0
+    if days_since_last:
+        about_customer["days_since_last"] = _days_since_last(history, tx)
+    if days_known:
+        about_customer["days_known"] = (
+            _days(_micros_at(tx.time) - customer.micros[0])
             if customer and customer.micros[0] <= _micros_at(tx.time)
-            else 0.0,
-            "risk_level": history.risk_level,
-        },
+            else 0.0
+        )
+    about_customer["risk_level"] = history.risk_level
+    context: dict[str, Any] = {
+        "tx": about_tx,
+        "customer": about_customer,
         "window": _windows(history, "customer", tx, needs.customer),
-        "counterparty": {
+    }
+    if counterparty:
+        party = counterparty_key(tx.counterparty)
+        context["counterparty"] = {
             "key": party,
             "first_seen": bool(party) and _first_seen(history.counterparty, tx.time),
             "transactions": history.counterparty.count if history.counterparty else 0,
             "window": _windows(history, "counterparty", tx, needs.counterparty) if party else {},
-        },
-        "country": {
-            "code": tx.counterparty.country,
-            "first_seen": bool(tx.counterparty.country) and _first_seen(history.country, tx.time),
-            "transactions": history.country.count if history.country else 0,
-            "window": _windows(history, "country", tx, needs.country) if tx.counterparty.country else {},
-        },
+        }
+    context["country"] = {
+        "code": tx.counterparty.country,
+        "first_seen": bool(tx.counterparty.country) and _first_seen(history.country, tx.time),
+        "transactions": history.country.count if history.country else 0,
+        "window": _windows(history, "country", tx, needs.country) if tx.counterparty.country else {},
     }
+    return context
 
 
 # ------------------------------------------------------------------------------------------------- limits

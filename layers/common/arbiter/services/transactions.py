@@ -28,6 +28,7 @@ from arbiter.domain.monitoring import (
     MonthlyVolume,
     Needs,
     changes_for,
+    context_fields,
     monitoring_context,
     monthly_volume,
     needs_of,
@@ -311,7 +312,17 @@ def _needs(deps: TransactionDeps, tenant_id: str, rule_set: MonitoringRuleSet) -
 @functools.lru_cache(maxsize=64)
 def _needs_of(rules: CompiledRuleSet) -> Needs:
     # Once per compiled version (as many as the compiled rule sets' cache holds), not per decision.
-    return needs_of(None if rules.reads_computed_paths else tuple(rules.variables))
+    return needs_of(_paths(rules))
+
+
+@functools.lru_cache(maxsize=64)
+def _fields_of(rules: CompiledRuleSet) -> frozenset[str] | None:
+    """The rule context's fields a version reads (all of them when it reads computed paths)."""
+    return context_fields(_paths(rules))
+
+
+def _paths(rules: CompiledRuleSet) -> tuple[str, ...] | None:
+    return None if rules.reads_computed_paths else tuple(rules.variables)
 
 
 def _decide(
@@ -324,7 +335,7 @@ def _decide(
     rules = deps.compiled_rule_sets.get(tenant_id, rule_set.id, rule_set.version)
     needs = _needs_of(rules)
     history = deps.transactions.history(tenant_id, tx, needs)
-    evaluation = rules.evaluate(monitoring_context(tx, history, needs))
+    evaluation = rules.evaluate(monitoring_context(tx, history, needs, _fields_of(rules)))
     decided = DecidedTransaction(
         tenant_id=tenant_id,
         transaction=tx,
