@@ -106,6 +106,12 @@ def test_a_profile_packs_smaller_than_by_zlib_alone_and_one_packed_without_the_d
     assert unpack_profile(zlib.compress(raw, 1), 0) == profile  # any zlib stream without a dictionary
 
 
+def test_a_profile_cut_short_is_refused():
+    packed = pack_profile(Profile(customer=Seen(first=T0, last=T0, count=1)))
+    with pytest.raises((ValueError, zlib.error)):
+        unpack_profile(packed[:-6], 3)
+
+
 def test_a_profile_packed_with_a_dictionary_this_code_never_had_is_refused():
     raw = orjson.dumps(_content(Profile()))
     other = zlib.compressobj(9, zdict=b'{"c":[')

@@ -162,7 +162,10 @@ def _inflated(packed: bytes) -> bytes:
             f"the profile needs a dictionary this code does not have (Adler-32 {checksum:#010x})"
         )
     decompressor = isal_zlib.decompressobj(zdict=dictionary)
-    return decompressor.decompress(packed) + decompressor.flush()
+    content = decompressor.decompress(packed)  # all of it: no output limit (flush would find nothing more)
+    if not decompressor.eof:
+        raise ValueError("the profile's stream is cut short")
+    return content
 
 
 def unpack_profile(packed: bytes, version: int) -> Profile:
