@@ -706,8 +706,8 @@ def marked(seen: Seen | None, update: MarkerUpdate, at: dt.datetime) -> Seen:
     if known is None:
         return Seen(first=update.first or seen.first, last=update.last or seen.last, count=seen.count + 1)
     micros = (
-        _micros_of(update.first) if update.first else known[0],
-        _micros_of(update.last) if update.last else known[1],
+        _micros_at(update.first) if update.first else known[0],
+        _micros_at(update.last) if update.last else known[1],
     )
     first, last = update.first or seen._first, update.last or seen._last
     return Seen(first, last, seen.count + 1, micros=micros)
