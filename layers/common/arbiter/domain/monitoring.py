@@ -370,6 +370,8 @@ def _size(needs: Needs, dimension: Dimension, granularity: Granularity) -> int:
 
 def _kept(tx: Transaction, needs: Needs) -> list[tuple[Dimension, str]]:
     """The party series `tx` is counted in: those whose windows `needs` names (no rule reads the others)."""
+    if not needs.counterparty and not needs.country:
+        return []  # most rule sets (the shipped scenarios): no party series at all
     return [(dimension, key) for dimension, key in _party_dimensions(tx) if needs.of(dimension)]
 
 
