@@ -187,16 +187,24 @@ def decided() -> MonitoringDeps:
     return deps
 
 
-@pytest.mark.parametrize("path", FIELDS)
-def test_a_context_made_for_the_fields_a_rule_reads_has_them_as_the_whole_context_has_them(path, decided):
-    fields = context_fields((path,))
+@pytest.mark.parametrize("path", [*FIELDS, "window.90d", "window.30d.counterparties"])
+def test_a_context_made_for_what_a_rule_reads_has_it_as_the_whole_context_has_it(path, decided):
+    """The windows and fields of one path (`needs_of`, `context_fields`): what the path reads is the same."""
+    needs, fields = needs_of((path,)), context_fields((path,))
     for probe in stream(40, seed=4):
         history = decided.transactions.history("acme", probe, EVERYTHING)
-        whole, made = (
-            monitoring_context(probe, history),
-            monitoring_context(probe, history, EVERYTHING, fields),
-        )
+        whole, made = monitoring_context(probe, history), monitoring_context(probe, history, needs, fields)
         assert var_dynamic(made, path, "absent") == var_dynamic(whole, path, "absent"), probe.id
+
+
+def test_a_window_whose_counterparties_no_rule_reads_leaves_them_out(decided):
+    probe = stream(1, seed=4)[0]
+    history = decided.transactions.history("acme", probe, EVERYTHING)
+    windows = monitoring_context(probe, history, needs_of(("window.7d.counterparties", "window.90d.sum")))[
+        "window"
+    ]
+    assert "counterparties" in windows["7d"]
+    assert "counterparties" not in windows["90d"]
 
 
 def test_the_fields_of_a_rule_s_paths_and_those_the_default_scenarios_leave_out():

@@ -392,6 +392,9 @@ def reads_for(tx: Transaction, needs: Needs = EVERYTHING, *, customer: bool = Tr
 
 
 # ------------------------------------------------------------------------------------------------- windows
+_NO_BUCKETS: Mapping[str, Bucket] = {}
+
+
 def _window(buckets: Mapping[str, Bucket], starts: Sequence[str], currency: str) -> dict[str, Any]:
     count, in_currency, total, inbound, largest = 0, 0, Decimal(0), Decimal(0), None
     parties: set[str] = set()
@@ -421,15 +424,22 @@ def _window(buckets: Mapping[str, Bucket], starts: Sequence[str], currency: str)
 
 
 def _windows(
-    history: History, dimension: Dimension, tx: Transaction, names: tuple[str, ...]
+    history: History,
+    dimension: Dimension,
+    tx: Transaction,
+    names: tuple[str, ...],
+    distinct: tuple[str, ...] = tuple(WINDOWS),
 ) -> dict[str, Any]:
+    """The windows `names` of a dimension; the customer's count their counterparties only when among `distinct`
+    (`Needs.counterparties`: a window whose counterparties no rule reads leaves them out)."""
     out = {}
+    numbers = _indexes(tx.time)
     for name in names:
         granularity, size = WINDOWS[name]
-        buckets = history.buckets.get((dimension, granularity), {})
+        buckets = history.buckets.get((dimension, granularity), _NO_BUCKETS)
         if type(buckets) is SeriesView:  # the customer's own, as columns: sums over slices
-            last = _index(tx.time, granularity)
-            out[name] = buckets.series.window(last - size + 1, last, tx.currency)
+            last = numbers[granularity]
+            out[name] = buckets.series.window(last - size + 1, last, tx.currency, name in distinct)
         else:
             out[name] = _window(buckets, _starts(tx.time, granularity, size), tx.currency)
     return out
@@ -536,7 +546,7 @@ def monitoring_context(
     context: dict[str, Any] = {
         "tx": about_tx,
         "customer": about_customer,
-        "window": _windows(history, "customer", tx, needs.customer),
+        "window": _windows(history, "customer", tx, needs.customer, needs.counterparties),
     }
     if counterparty:
         party = counterparty_key(tx.counterparty)

@@ -120,20 +120,18 @@ class Series(MutableMapping[str, "Bucket"]):
         )
 
     # ------------------------------------------------------------------------------------ reading
-    def window(self, first: int, last: int, currency: str) -> dict[str, Any]:
+    def window(self, first: int, last: int, currency: str, counterparties: bool = True) -> dict[str, Any]:
         """The aggregates of buckets `first` to `last` (numbers, both included) in `currency`, as rules read them
-        (`monitoring.monitoring_context`)."""
+        (`monitoring.monitoring_context`); their distinct counterparties only when `counterparties`."""
         index = self.index
         a, b = bisect.bisect_left(index, first), bisect.bisect_right(index, last)
-        parties = self.parties[a:b]
-        distinct = len(set().union(*parties)) if any(parties) else 0
         amounts = self.amounts.get(currency)
         in_currency = total = inbound = largest = 0
         unit = 1
         if amounts is not None:
             in_currency, unit = sum(amounts.n[a:b]), 10**amounts.scale
             total, inbound, largest = sum(amounts.s[a:b]), sum(amounts.i[a:b]), max(amounts.x[a:b], default=0)
-        return {
+        found = {
             "count": sum(self.count[a:b]),
             "currency_count": in_currency,
             "sum": total / unit,
@@ -141,8 +139,11 @@ class Series(MutableMapping[str, "Bucket"]):
             "max": largest / unit,
             "inbound_sum": inbound / unit,
             "outbound_sum": (total - inbound) / unit,
-            "counterparties": distinct,
         }
+        if counterparties:
+            parties = self.parties[a:b]
+            found["counterparties"] = len(set().union(*parties)) if any(parties) else 0
+        return found
 
     def inbound(self, first: int, last: int, currency: str) -> Decimal:
         """The inbound sum in `currency` of buckets `first` to `last` (numbers, both included), exactly."""
