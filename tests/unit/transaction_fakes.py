@@ -202,7 +202,8 @@ class InMemoryTransactions:
         )
 
     def history(self, tenant_id: str, tx: Transaction, needs: Needs = EVERYTHING) -> History:
-        history = History()
+        # Stored as the adapter stores it (packed), so a decision pays what it pays in a function to read it.
+        history = History(profile=self._stored_profile(tenant_id, tx.customer_id) or Profile())
         ranges = reads_for(tx, needs, customer=False)  # the customer's own: the profile's
         self.reads.append(len(ranges))
         for wanted in ranges:
@@ -214,8 +215,6 @@ class InMemoryTransactions:
                 for start, bucket in series.items()
                 if wanted.first <= start <= wanted.last
             }
-        # Stored as the adapter stores it (packed), so a decision pays what it pays in a function to read it.
-        history.profile = self._stored_profile(tenant_id, tx.customer_id) or Profile()
         history.profile.read(tx, history)
         onboarded = self.monitored.get((tenant_id, tx.customer_id))
         history.risk_level = onboarded.risk_level if onboarded else None

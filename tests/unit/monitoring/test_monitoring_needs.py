@@ -15,6 +15,7 @@ from arbiter.domain.monitoring import (
     WINDOWS,
     History,
     Needs,
+    context_fields,
     monitoring_context,
     needs_of,
     reads_for,
@@ -24,6 +25,7 @@ from arbiter.domain.transactions import Counterparty, Transaction
 from arbiter.rules import jsonlogic
 from arbiter.rules.evaluation import compile_rule_set
 from arbiter.rules.ruleset import Rule
+from arbiter.rules.runtime import var_dynamic
 from arbiter.services.transactions import MONITORING_RULE_SET_ID, decide_transaction, default_scenarios
 from tests.unit.transaction_fakes import MonitoringDeps
 
@@ -156,3 +158,69 @@ def test_decisions_on_the_windows_needed_are_those_on_every_window():
         )
         hits += bool(one.hits)
     assert hits > 20  # the stream trips the scenarios that read windows
+
+
+#: Every field of the rule context, some objects whole and some windows.
+FIELDS = [
+    *(
+        f"tx.{f}"
+        for f in ("id", "amount", "currency", "direction", "type", "channel", "time", "hour", "weekday")
+    ),
+    "tx.counterparty.country",
+    "tx.metadata",
+    *(f"customer.{f}" for f in ("id", "first_transaction", "transactions", "days_since_last", "days_known")),
+    "customer.risk_level",
+    "window.24h.sum",
+    "window.7d.counterparties",
+    *(f"counterparty.{f}" for f in ("key", "first_seen", "transactions", "window.7d.count")),
+    *(f"country.{f}" for f in ("code", "first_seen", "transactions", "window.30d.sum")),
+    *("tx", "customer", "window", "counterparty", "country"),
+]
+
+
+@pytest.fixture(scope="module")
+def decided() -> MonitoringDeps:
+    deps = MonitoringDeps(clock=T0 + dt.timedelta(days=30))
+    key = Principal(kind="integrator", tenant_id="acme", id="key_1")
+    for transaction in stream(150, seed=3):
+        decide_transaction(deps, key, transaction)
+    return deps
+
+
+@pytest.mark.parametrize("path", [*FIELDS, "window.90d", "window.30d.counterparties"])
+def test_a_context_made_for_what_a_rule_reads_has_it_as_the_whole_context_has_it(path, decided):
+    """The windows and fields of one path (`needs_of`, `context_fields`): what the path reads is the same."""
+    needs, fields = needs_of((path,)), context_fields((path,))
+    for probe in stream(40, seed=4):
+        history = decided.transactions.history("acme", probe, EVERYTHING)
+        whole, made = monitoring_context(probe, history), monitoring_context(probe, history, needs, fields)
+        assert var_dynamic(made, path, "absent") == var_dynamic(whole, path, "absent"), probe.id
+
+
+def test_a_window_whose_counterparties_no_rule_reads_leaves_them_out(decided):
+    probe = stream(1, seed=4)[0]
+    history = decided.transactions.history("acme", probe, EVERYTHING)
+    windows = monitoring_context(probe, history, needs_of(("window.7d.counterparties", "window.90d.sum")))[
+        "window"
+    ]
+    assert "counterparties" in windows["7d"]
+    assert "counterparties" not in windows["90d"]
+
+
+def test_the_fields_of_a_rule_s_paths_and_those_the_default_scenarios_leave_out():
+    assert context_fields(None) is None
+    assert context_fields(("tx.amount", "window.24h.avg", "customer", "tx.counterparty.country")) == {
+        "tx.amount",
+        "window.24h",
+        "customer",
+        "tx.counterparty",
+    }
+    rules = compile_rule_set(default_scenarios())
+    probe = stream(1, seed=1)[0]
+    context = monitoring_context(
+        probe, History(), needs_of(tuple(rules.variables)), context_fields(tuple(rules.variables))
+    )
+    assert "time" not in context["tx"]  # no shipped scenario reads the time: not formatted
+    assert "days_known" not in context["customer"]
+    assert "counterparty" not in context
+    assert "days_since_last" in context["customer"]

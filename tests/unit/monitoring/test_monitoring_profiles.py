@@ -14,7 +14,7 @@ import orjson
 import pytest
 
 from arbiter.adapters.dynamodb import keys
-from arbiter.adapters.dynamodb.profiles import pack_profile, unpack_profile
+from arbiter.adapters.dynamodb.profiles import DICTIONARY, pack_profile, unpack_profile
 from arbiter.adapters.dynamodb.transactions import DynamoTransactionStore
 from arbiter.domain.monitoring import (
     EVERYTHING,
@@ -36,6 +36,12 @@ from arbiter.domain.transactions import Counterparty, Transaction
 from tests.unit.monitoring.test_monitoring_aggregates import allowed, tx
 
 T0 = dt.datetime(2026, 12, 6, 10, 7, 3, 250_000, tzinfo=dt.UTC)
+
+
+def _content(profile: Profile) -> dict:
+    """A packed profile's JSON, read by zlib itself (with the preset dictionary its header names)."""
+    inflate = zlib.decompressobj(zdict=DICTIONARY)
+    return orjson.loads(inflate.decompress(pack_profile(profile)) + inflate.flush())
 
 
 def counted(profile: Profile, transaction: Transaction) -> Profile:
@@ -69,9 +75,48 @@ def test_a_profile_unpacks_as_it_was_packed():
     assert back.counted_recently("tx-1")
     assert not back.counted_recently("tx-2")
     # The recent marks as the first profiles wrote them (a list of numbers) still read.
-    content = orjson.loads(zlib.decompress(pack_profile(profile)))
+    content = _content(profile)
     content["r"] = list(profile.recent)
     assert unpack_profile(zlib.compress(orjson.dumps(content)), 7).recent == profile.recent
+
+
+@pytest.mark.parametrize("needs", [EVERYTHING, Needs(counterparties=("7d",))])
+@pytest.mark.parametrize("transactions", [3, 40, 160])
+def test_a_profile_packs_smaller_than_by_zlib_alone_and_one_packed_without_the_dictionary_still_reads(
+    transactions: int, needs: Needs
+):
+    rng = random.Random(transactions)
+    profile = Profile()
+    for n in range(transactions):
+        payment = tx(
+            n,
+            T0 - dt.timedelta(days=rng.randrange(90), minutes=rng.randrange(1440)),
+            f"{rng.uniform(1, 900):.2f}",
+            counterparty=Counterparty(
+                account=f"DE{rng.randrange(50)}", country=rng.choice(["DE", "FR", "NL"])
+            ),
+        )
+        profile = _counted(profile, payment, needs)
+    packed = pack_profile(profile)
+    assert packed[1] & 0x20  # RFC 1950's FDICT: a preset dictionary, named by its Adler-32
+    assert packed[2:6] == zlib.adler32(DICTIONARY).to_bytes(4, "big")
+    raw = orjson.dumps(_content(profile))
+    assert len(packed) < len(zlib.compress(raw, 9))  # zlib's best level without the dictionary, as before
+    assert unpack_profile(packed, 0) == unpack_profile(zlib.compress(raw, 9), 0) == profile
+    assert unpack_profile(zlib.compress(raw, 1), 0) == profile  # any zlib stream without a dictionary
+
+
+def test_a_profile_cut_short_is_refused():
+    packed = pack_profile(Profile(customer=Seen(first=T0, last=T0, count=1)))
+    with pytest.raises((ValueError, zlib.error)):
+        unpack_profile(packed[:-6], 3)
+
+
+def test_a_profile_packed_with_a_dictionary_this_code_never_had_is_refused():
+    raw = orjson.dumps(_content(Profile()))
+    other = zlib.compressobj(9, zdict=b'{"c":[')
+    with pytest.raises(ValueError, match="dictionary"):
+        unpack_profile(other.compress(raw) + other.flush(), 3)
 
 
 def test_counting_makes_a_new_profile_and_leaves_the_one_read_as_it_was():
@@ -212,7 +257,7 @@ def _counted(profile: Profile, transaction: Transaction, needs: Needs) -> Profil
 
 def _rows_profile(profile: Profile) -> bytes:
     """`profile` packed as profiles were before their series were columns: one row per bucket."""
-    content = orjson.loads(zlib.decompress(pack_profile(profile)))
+    content = _content(profile)
     del content["s"]
     for granularity, series in profile.series.items():
         content[granularity] = [
@@ -324,7 +369,7 @@ def test_counterparties_are_remembered_as_marks_and_counted_as_the_keys_were():
         "2026-12-05": ["1f3a9c0d5e7b2a41", "77aa01c3d4e5f607"],
         "2026-12-06": ["77aa01c3d4e5f607", "0000ffff0000ffff"],
     }
-    content = orjson.loads(zlib.decompress(pack_profile(Profile())))
+    content = _content(Profile())
     del content["s"]
     content["M"], content["H"] = [], []
     content["D"] = [

@@ -137,6 +137,40 @@ def test_a_rule_that_fails_at_run_time_is_reported_and_never_approves():
     assert result.errors[0]["rule_id"] == "broken"
 
 
+@pytest.mark.parametrize("approve_requires_hit", [True, False])
+@pytest.mark.parametrize("review", [0, 30])
+def test_a_rule_set_of_rules_only_scores_as_one_going_the_general_way(approve_requires_hit, review):
+    """Rules only, none over the limits: the hits are taken straight from the tests, and an evaluation where
+    nothing hit is worked out once. Both as the general way (tables, refused rules, failures) scores them."""
+    only_rules = dict(
+        RULE_SET,
+        tables=[],
+        thresholds={"review": review, "reject": 80, "approve_requires_hit": approve_requires_hit},
+    )
+    quick, general = (compile_rule_set(parse_draft(only_rules)) for _ in range(2))
+    general._rules_only = False
+    assert quick._rules_only
+    contexts = [
+        context(),
+        context(country="IR"),
+        context(website=None, incorporated="2025-06-01"),
+        context(ubos=[{"name": "B", "pep": True}]),
+        context(flags=["check_failed"]),  # nothing hits
+        context(flags=["check_failed"], hit=True),
+        {},  # nothing hits, no data at all
+    ]
+    for each in contexts:
+        assert quick.evaluate(each) == general.evaluate(each) == general._scored(*_fired(general, each))
+    nothing = quick.evaluate(context(flags=["check_failed"]))
+    nothing.hits.append({"changed": True})  # an evaluation's own lists: the next one starts empty
+    assert quick.evaluate(context(flags=["check_failed"])).hits == []
+
+
+def _fired(rules, data):
+    outcomes = rules._batch(data, None)
+    return [c for c, hit in zip(rules.checks, outcomes, strict=True) if hit], [], data
+
+
 def test_the_rule_sets_own_lists_are_usable():
     draft = parse_draft({"id": "x", "name": "x", "lists": {"blocked": ["acme"]},
                          "rules": [rule("blocked", {"in_list": [{"var": "name"}, "blocked"]}, "reject", 100)]})  # fmt: skip

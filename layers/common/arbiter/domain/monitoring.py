@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
 
-from arbiter.domain.monitoring_series import Series, SeriesView
+from arbiter.domain.monitoring_series import Series, SeriesView, party_mark, places
 from arbiter.domain.transactions import Transaction, counterparty_key
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
     "bucket_name",
     "bucket_start",
     "changes_for",
+    "context_fields",
     "counted",
     "id_mark",
     "marked",
@@ -104,13 +105,14 @@ def bucket_start(at: dt.datetime, granularity: Granularity) -> str:
 
 def _index(at: dt.datetime, granularity: Granularity) -> int:
     """The bucket holding `at`, as a number: buckets of one granularity since 1970-01-01 (UTC, as every bucket)."""
-    return int(_timestamp(at) // _SECONDS[granularity])
+    return _indexes(at)[granularity]
 
 
 @functools.lru_cache(maxsize=256)
-def _timestamp(at: dt.datetime) -> float:
+def _indexes(at: dt.datetime) -> dict[Granularity, int]:
     # A decision asks for its transaction's buckets a dozen times; `timestamp()` of an aware time is not free.
-    return at.timestamp()
+    timestamp = at.timestamp()
+    return {granularity: int(timestamp // seconds) for granularity, seconds in _SECONDS.items()}
 
 
 def bucket_name(index: int, granularity: Granularity) -> str:
@@ -244,6 +246,13 @@ def _micros_of(at: dt.datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+@functools.lru_cache(maxsize=256)
+def _micros_at(at: dt.datetime) -> int:
+    # A decision compares its transaction's time with markers a few times: as micros, as a profile keeps them,
+    # rather than turning each marker read from one into times.
+    return _micros_of(at)
+
+
 @dataclass
 class History:
     """What a decision read: the buckets of each range (by start) and the markers."""
@@ -278,7 +287,17 @@ class Needs:
 
     def counterparty_horizon(self, granularity: Granularity) -> int:
         """How many buckets of `granularity`, up to the newest, keep their counterparty keys (0: none)."""
-        return max((WINDOWS[n][1] for n in self.counterparties if WINDOWS[n][0] == granularity), default=0)
+        return self._horizons[granularity]
+
+    @functools.cached_property
+    def _horizons(self) -> dict[Granularity, int]:
+        # Asked for by every decision, of each granularity: worked out once per `Needs` (a rule set version's).
+        return {
+            granularity: max(
+                (WINDOWS[n][1] for n in self.counterparties if WINDOWS[n][0] == granularity), default=0
+            )
+            for granularity in _STEP
+        }
 
     def of(self, dimension: Dimension) -> tuple[str, ...]:
         return self.customer if dimension == "customer" else getattr(self, dimension)
@@ -351,6 +370,8 @@ def _size(needs: Needs, dimension: Dimension, granularity: Granularity) -> int:
 
 def _kept(tx: Transaction, needs: Needs) -> list[tuple[Dimension, str]]:
     """The party series `tx` is counted in: those whose windows `needs` names (no rule reads the others)."""
+    if not needs.counterparty and not needs.country:
+        return []  # most rule sets (the shipped scenarios): no party series at all
     return [(dimension, key) for dimension, key in _party_dimensions(tx) if needs.of(dimension)]
 
 
@@ -371,6 +392,9 @@ def reads_for(tx: Transaction, needs: Needs = EVERYTHING, *, customer: bool = Tr
 
 
 # ------------------------------------------------------------------------------------------------- windows
+_NO_BUCKETS: Mapping[str, Bucket] = {}
+
+
 def _window(buckets: Mapping[str, Bucket], starts: Sequence[str], currency: str) -> dict[str, Any]:
     count, in_currency, total, inbound, largest = 0, 0, Decimal(0), Decimal(0), None
     parties: set[str] = set()
@@ -400,26 +424,34 @@ def _window(buckets: Mapping[str, Bucket], starts: Sequence[str], currency: str)
 
 
 def _windows(
-    history: History, dimension: Dimension, tx: Transaction, names: tuple[str, ...]
+    history: History,
+    dimension: Dimension,
+    tx: Transaction,
+    names: tuple[str, ...],
+    distinct: tuple[str, ...] = tuple(WINDOWS),
 ) -> dict[str, Any]:
+    """The windows `names` of a dimension; the customer's count their counterparties only when among `distinct`
+    (`Needs.counterparties`: a window whose counterparties no rule reads leaves them out)."""
     out = {}
+    numbers = _indexes(tx.time)
     for name in names:
         granularity, size = WINDOWS[name]
-        buckets = history.buckets.get((dimension, granularity), {})
+        buckets = history.buckets.get((dimension, granularity), _NO_BUCKETS)
         if type(buckets) is SeriesView:  # the customer's own, as columns: sums over slices
-            last = _index(tx.time, granularity)
-            out[name] = buckets.series.window(last - size + 1, last, tx.currency)
+            last = numbers[granularity]
+            out[name] = buckets.series.window(last - size + 1, last, tx.currency, name in distinct)
         else:
             out[name] = _window(buckets, _starts(tx.time, granularity, size), tx.currency)
     return out
 
 
 def _first_seen(seen: Seen | None, at: dt.datetime) -> bool:
-    return seen is None or seen.first > at
+    return seen is None or seen.micros[0] > _micros_at(at)
 
 
-def _days(delta: dt.timedelta) -> float:
-    return round(delta.total_seconds() / 86400, 3)
+def _days(micros: int) -> float:
+    """A duration in microseconds as days, to the thousandth (`timedelta.total_seconds` is micros / 10**6)."""
+    return round(micros / 1_000_000 / 86400, 3)
 
 
 def _days_since_last(history: History, tx: Transaction) -> float | None:
@@ -427,8 +459,9 @@ def _days_since_last(history: History, tx: Transaction) -> float | None:
     seen = history.customer
     if seen is None:
         return None
-    if seen.last <= tx.time:
-        return _days(tx.time - seen.last)
+    at, last = _micros_at(tx.time), seen.micros[1]
+    if last <= at:
+        return _days(at - last)
     daily = history.buckets.get(("customer", "D"), {})
     if type(daily) is SeriesView:
         latest = daily.series.latest(_index(tx.time, "D"))
@@ -442,53 +475,94 @@ def _days_since_last(history: History, tx: Transaction) -> float | None:
     return float((dt.date.fromisoformat(today) - dt.date.fromisoformat(max(earlier))).days)
 
 
-def monitoring_context(tx: Transaction, history: History, needs: Needs = EVERYTHING) -> dict[str, Any]:
+def context_fields(paths: tuple[str, ...] | None) -> frozenset[str] | None:
+    """The fields of the rule context rules reading `paths` read (`{"var": path}`), each as its object's name and
+    its own (`tx.time`, `customer.days_known`; an object read whole names itself: `tx`). None: paths unknown
+    (computed), every field."""
+    return None if paths is None else frozenset(".".join(path.split(".")[:2]) for path in paths)
+
+
+@functools.lru_cache(maxsize=64)
+def _computed(fields: frozenset[str] | None) -> tuple[bool, bool, bool, bool, bool]:
+    """Which of the fields that cost something to work out are read: the transaction's time (`time`, `hour`,
+    `weekday`), the customer's `first_transaction`, `days_since_last` and `days_known`, the `counterparty`."""
+
+    def read(field: str) -> bool:  # the field, its object whole, or (an object) one of its fields
+        return (
+            fields is None
+            or field in fields
+            or field.partition(".")[0] in fields
+            or any(f.startswith(f"{field}.") for f in fields)
+        )
+
+    return (
+        read("tx.time") or read("tx.hour") or read("tx.weekday"),
+        read("customer.first_transaction"),
+        read("customer.days_since_last"),
+        read("customer.days_known"),
+        read("counterparty"),
+    )
+
+
+def monitoring_context(
+    tx: Transaction, history: History, needs: Needs = EVERYTHING, fields: frozenset[str] | None = None
+) -> dict[str, Any]:
     """The variables monitoring rules read (docs/rules.md#transaction-monitoring): `tx`, `customer`, `window`,
     `counterparty`, `country`. Aggregates describe the history before `tx`; windows are those `needs` names (the
-    history holds no more)."""
-    at = tx.time.astimezone(dt.UTC)
+    history holds no more). With `fields` (`context_fields` of a rule set's paths), the fields that cost something
+    to work out and that the rule set does not read are left out: a decision's rules see what they read."""
+    time, first_transaction, days_since_last, days_known, counterparty = _computed(fields)
     customer = history.customer
-    party = counterparty_key(tx.counterparty)
-    return {
-        "tx": {
-            "id": tx.id,
-            "amount": float(tx.amount),
-            "currency": tx.currency,
-            "direction": tx.direction,
-            "type": tx.type,
-            "channel": tx.channel,
-            "time": at.isoformat(),
-            "hour": at.hour,
-            "weekday": at.isoweekday(),
-            "counterparty": {  # its fields (a model dump costs more than the rest of this dictionary)
-                "name": tx.counterparty.name,
-                "account": tx.counterparty.account,
-                "country": tx.counterparty.country,
-            },
-            "metadata": tx.metadata,
-        },
-        "customer": {
-            "id": tx.customer_id,
-            "first_transaction": _first_seen(customer, tx.time),
-            "transactions": customer.count if customer else 0,
-            "days_since_last": _days_since_last(history, tx),
-            "days_known": _days(tx.time - customer.first) if customer and customer.first <= tx.time else 0.0,
-            "risk_level": history.risk_level,
-        },
-        "window": _windows(history, "customer", tx, needs.customer),
-        "counterparty": {
+    about_tx: dict[str, Any] = {
+        "id": tx.id,
+        "amount": float(tx.amount),
+        "currency": tx.currency,
+        "direction": tx.direction,
+        "type": tx.type,
+        "channel": tx.channel,
+    }
+    if time:
+        at = tx.time.astimezone(dt.UTC)
+        about_tx |= {"time": at.isoformat(), "hour": at.hour, "weekday": at.isoweekday()}
+    about_tx["counterparty"] = {  # its fields (a model dump costs more than the rest of this dictionary)
+        "name": tx.counterparty.name,
+        "account": tx.counterparty.account,
+        "country": tx.counterparty.country,
+    }
+    about_tx["metadata"] = tx.metadata
+    about_customer: dict[str, Any] = {"id": tx.customer_id}
+    if first_transaction:
+        about_customer["first_transaction"] = _first_seen(customer, tx.time)
+    about_customer["transactions"] = customer.count if customer else 0
+    if days_since_last:
+        about_customer["days_since_last"] = _days_since_last(history, tx)
+    if days_known:
+        about_customer["days_known"] = (
+            _days(_micros_at(tx.time) - customer.micros[0])
+            if customer and customer.micros[0] <= _micros_at(tx.time)
+            else 0.0
+        )
+    about_customer["risk_level"] = history.risk_level
+    context: dict[str, Any] = {
+        "tx": about_tx,
+        "customer": about_customer,
+        "window": _windows(history, "customer", tx, needs.customer, needs.counterparties),
+    }
+    if counterparty:
+        party = counterparty_key(tx.counterparty)
+        context["counterparty"] = {
             "key": party,
             "first_seen": bool(party) and _first_seen(history.counterparty, tx.time),
             "transactions": history.counterparty.count if history.counterparty else 0,
             "window": _windows(history, "counterparty", tx, needs.counterparty) if party else {},
-        },
-        "country": {
-            "code": tx.counterparty.country,
-            "first_seen": bool(tx.counterparty.country) and _first_seen(history.country, tx.time),
-            "transactions": history.country.count if history.country else 0,
-            "window": _windows(history, "country", tx, needs.country) if tx.counterparty.country else {},
-        },
+        }
+    context["country"] = {
+        "code": tx.counterparty.country,
+        "first_seen": bool(tx.counterparty.country) and _first_seen(history.country, tx.time),
+        "transactions": history.country.count if history.country else 0,
+        "window": _windows(history, "country", tx, needs.country) if tx.counterparty.country else {},
     }
+    return context
 
 
 # ------------------------------------------------------------------------------------------------- limits
@@ -582,7 +656,10 @@ def updates_for(
     (its profile's: `Profile.after`): the party series `needs` keeps, and the markers (the customer's, its
     country's and the counterparty's if `needs` keeps it)."""
     buckets = []
-    for dimension, key in _kept(tx, needs):
+    parties = _party_dimensions(tx)
+    for dimension, key in parties:
+        if not needs.of(dimension):
+            continue  # no rule reads its series: not kept (`_kept`)
         granularity: Granularity = "D"
         index = _index(tx.time, granularity)
         start = _name_at(granularity, index)
@@ -604,7 +681,7 @@ def updates_for(
             )
         )
     markers = [MarkerUpdate("customer", tx.customer_id, history.customer, *_moves(history.customer, tx.time))]
-    for dimension, key in _party_dimensions(tx):
+    for dimension, key in parties:
         if dimension == "counterparty" and not needs.counterparty_seen:
             continue
         seen = history.counterparty if dimension == "counterparty" else history.country
@@ -631,10 +708,21 @@ def counted(bucket: Bucket | None, update: BucketUpdate) -> Bucket:
 
 
 def marked(seen: Seen | None, update: MarkerUpdate, at: dt.datetime) -> Seen:
-    """`seen` (or a new marker) with one more transaction at `at`, its first/last time moved as `update` says."""
-    first = update.first or (seen.first if seen else at)
-    last = update.last or (seen.last if seen else at)
-    return Seen(first=first, last=last, count=(seen.count if seen else 0) + 1)
+    """`seen` (or a new marker) with one more transaction at `at`, its first/last time moved as `update` says.
+
+    A marker read from a profile has only its `micros`: the next one is made in that form (and with the times at
+    hand), not by turning them into times and back when the profile is packed."""
+    if seen is None:
+        return Seen(first=update.first or at, last=update.last or at, count=1)
+    known = seen._micros
+    if known is None:
+        return Seen(first=update.first or seen.first, last=update.last or seen.last, count=seen.count + 1)
+    micros = (
+        _micros_at(update.first) if update.first else known[0],
+        _micros_at(update.last) if update.last else known[1],
+    )
+    first, last = update.first or seen._first, update.last or seen._last
+    return Seen(first, last, seen.count + 1, micros=micros)
 
 
 @dataclass(frozen=True)
@@ -662,6 +750,8 @@ def changes_for(tx: Transaction, history: History, needs: Needs = EVERYTHING) ->
 _KEPT: dict[Granularity, int] = {g: BUCKET_RETENTION[g] // _STEP[g] for g in _STEP}
 #: How many of its last counted transactions a profile remembers (`Profile.recent`).
 RECENT = 8
+#: How many buckets of each of its series a decision reads of a profile (`reads_for`'s customer ranges).
+_READ: dict[Granularity, int] = {g: _size(EVERYTHING, "customer", g) for g in ("M", "H", "D")}
 
 
 def id_mark(transaction_id: str) -> int:
@@ -695,10 +785,9 @@ class Profile:
     def read(self, tx: Transaction, history: History) -> None:
         """Put into `history` what a decision on `tx` reads of the profile: the customer's buckets of the ranges
         `reads_for` names (views of the profile's series: read, never changed), its marker, the country's."""
-        for granularity in ("M", "H", "D"):
+        for granularity, size in _READ.items():
             last = _index(tx.time, granularity)
-            first = last - _size(EVERYTHING, "customer", granularity) + 1
-            history.buckets[("customer", granularity)] = self.series[granularity].view(first, last)
+            history.buckets[("customer", granularity)] = self.series[granularity].view(last - size + 1, last)
         history.customer = self.customer
         if tx.counterparty.country:
             history.country = self.countries.get(tx.counterparty.country)
@@ -709,24 +798,28 @@ class Profile:
         country's markers; the buckets older than their retention before the newest dropped, and the counterparty
         keys of those older than those windows (`needs`): they are most of a busy customer's profile. This one is
         left as it was."""
-        newest = self.customer is None or tx.time >= self.customer.last  # then what is too old goes
+        newest = (
+            self.customer is None or _micros_at(tx.time) >= self.customer.micros[1]
+        )  # then what is too old goes
         party = counterparty_key(tx.counterparty)
+        mark = party_mark(party) if party else None
+        inbound, digits, numbers = tx.direction == "inbound", places(tx.amount), _indexes(tx.time)
         series = {}
         for granularity, found in self.series.items():
-            moved = series[granularity] = found.copy()
-            number = _index(tx.time, granularity)
+            number = numbers[granularity]
             horizon = needs.counterparty_horizon(granularity)
-            moved.add(
+            series[granularity] = found.counted(
                 number,
                 tx.currency,
                 tx.amount,
-                tx.direction == "inbound",
-                party if horizon else None,
+                inbound,
+                mark if horizon else None,
                 MAX_COUNTERPARTIES_PER_BUCKET,
+                kept_from=number - _KEPT[granularity] if newest else None,
+                parties_from=number - horizon + 1 if horizon else None,
+                forget_parties=newest,
+                digits=digits,
             )
-            if newest:
-                moved.drop_before(number - _KEPT[granularity])
-                moved.forget_parties_before(number - horizon + 1 if horizon else None)
         customer, countries = self.customer, self.countries
         for marker in markers:
             if marker.dimension == "customer":
@@ -742,4 +835,5 @@ class Profile:
 def _moves(seen: Seen | None, at: dt.datetime) -> tuple[dt.datetime | None, dt.datetime | None]:
     if seen is None:
         return at, at
-    return (at if at < seen.first else None), (at if at > seen.last else None)
+    micros, (first, last) = _micros_at(at), seen.micros
+    return (at if micros < first else None), (at if micros > last else None)

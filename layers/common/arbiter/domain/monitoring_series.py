@@ -65,9 +65,11 @@ class Amounts:
     def copy(self) -> Amounts:
         return Amounts(self.scale, self.n.copy(), self.s.copy(), self.x.copy(), self.i.copy())
 
-    def scaled(self, amount: Decimal) -> int:
-        """`amount` in this currency's units, the scale raised first if `amount` has more places."""
-        wanted = places(amount)
+    def scaled(self, amount: Decimal, wanted: int | None = None) -> int:
+        """`amount` in this currency's units, the scale raised first if `amount` has more places (`wanted`, when
+        the caller knows them)."""
+        if wanted is None:
+            wanted = places(amount)
         if wanted > self.scale:
             factor = 10 ** (wanted - self.scale)
             self.s = [v * factor for v in self.s]
@@ -118,20 +120,18 @@ class Series(MutableMapping[str, "Bucket"]):
         )
 
     # ------------------------------------------------------------------------------------ reading
-    def window(self, first: int, last: int, currency: str) -> dict[str, Any]:
+    def window(self, first: int, last: int, currency: str, counterparties: bool = True) -> dict[str, Any]:
         """The aggregates of buckets `first` to `last` (numbers, both included) in `currency`, as rules read them
-        (`monitoring.monitoring_context`)."""
+        (`monitoring.monitoring_context`); their distinct counterparties only when `counterparties`."""
         index = self.index
         a, b = bisect.bisect_left(index, first), bisect.bisect_right(index, last)
-        parties = self.parties[a:b]
-        distinct = len(set().union(*parties)) if any(parties) else 0
         amounts = self.amounts.get(currency)
         in_currency = total = inbound = largest = 0
         unit = 1
         if amounts is not None:
             in_currency, unit = sum(amounts.n[a:b]), 10**amounts.scale
             total, inbound, largest = sum(amounts.s[a:b]), sum(amounts.i[a:b]), max(amounts.x[a:b], default=0)
-        return {
+        found = {
             "count": sum(self.count[a:b]),
             "currency_count": in_currency,
             "sum": total / unit,
@@ -139,8 +139,11 @@ class Series(MutableMapping[str, "Bucket"]):
             "max": largest / unit,
             "inbound_sum": inbound / unit,
             "outbound_sum": (total - inbound) / unit,
-            "counterparties": distinct,
         }
+        if counterparties:
+            parties = self.parties[a:b]
+            found["counterparties"] = len(set().union(*parties)) if any(parties) else 0
+        return found
 
     def inbound(self, first: int, last: int, currency: str) -> Decimal:
         """The inbound sum in `currency` of buckets `first` to `last` (numbers, both included), exactly."""
@@ -180,6 +183,68 @@ class Series(MutableMapping[str, "Bucket"]):
             known, mark = self.parties[position], party_mark(party)
             if mark not in known and len(known) < room:
                 self.parties[position] = (*known, mark)
+
+    def counted(
+        self,
+        number: int,
+        currency: str,
+        amount: Decimal,
+        inbound: bool,
+        mark: int | None,
+        room: int,
+        kept_from: int | None = None,
+        parties_from: int | None = None,
+        forget_parties: bool = False,
+        digits: int | None = None,
+    ) -> Series:
+        """This series with a transaction counted in bucket `number`, as a new one (this one left as it was): what
+        `copy`, `add`, then `drop_before(kept_from)` and `forget_parties_before(parties_from)` (when
+        `forget_parties`) make, in one pass that copies each column once, from its first bucket kept on. `mark` is
+        the counterparty's `party_mark` (None: none remembered); `digits` the amount's `places`, when the caller
+        counts it in several series. A decision counts its transaction so in each of its customer's series:
+        copying, adding and dropping one after the other was most of its counting."""
+        index = self.index
+        start = bisect.bisect_left(index, kept_from) if kept_from is not None else 0
+        position = bisect.bisect_left(index, number)
+        found = position < len(index) and index[position] == number
+        at = position - start
+        new_index, count, parties = index[start:], self.count[start:], self.parties[start:]
+        if not found:
+            new_index.insert(at, number)
+            count.insert(at, 0)
+            parties.insert(at, ())
+        count[at] += 1
+        amounts: dict[str, Amounts] = {}
+        for code, each in self.amounts.items():
+            moved = Amounts(each.scale, each.n[start:], each.s[start:], each.x[start:], each.i[start:])
+            if not found:
+                moved.insert(at)
+            if start and code != currency and not any(moved.n):
+                continue  # no bucket kept has it
+            amounts[code] = moved
+        if digits is None:
+            digits = places(amount)
+        totals = amounts.get(currency)
+        if totals is None:
+            totals = amounts[currency] = Amounts.empty(len(new_index), digits)
+        value = totals.scaled(amount, digits)
+        totals.n[at] += 1
+        totals.s[at] += value
+        if value > totals.x[at]:
+            totals.x[at] = value
+        if inbound:
+            totals.i[at] += value
+        if forget_parties:
+            end = len(new_index) if parties_from is None else bisect.bisect_left(new_index, parties_from)
+            if any(parties[:end]):
+                for p in range(end):
+                    if parties[p]:
+                        parties[p] = ()
+        if mark is not None:
+            known = parties[at]
+            if mark not in known and len(known) < room:
+                parties[at] = (*known, mark)
+        return Series(self.granularity, new_index, count, amounts, parties)
 
     def _place(self, number: int) -> int:
         """The position of bucket `number`, an empty bucket made there if there was none."""

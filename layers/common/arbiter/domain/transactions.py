@@ -117,7 +117,10 @@ def fields_differing(stored: Transaction, received: Transaction) -> list[str]:
 
 
 class MonitoringRuleSet(BaseModel):
-    """The rule set version a decision used (pinned: the decision can be replayed and explained)."""
+    """The rule set version a decision used (pinned: the decision can be replayed and explained). Immutable: the
+    decisions on one version share one."""
+
+    model_config = ConfigDict(frozen=True)
 
     id: str
     version: int

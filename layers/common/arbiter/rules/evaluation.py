@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -200,6 +201,8 @@ class CompiledRuleSet:
         self._tested = [c for c in self._everything if c.refused is None]
         # One function tests every condition (reads shared); a failure falls back to one rule at a time.
         self._batch = jsonlogic.compile_batch([c.condition for c in self._tested], registry)
+        #: Rules only, every one tested (none over the limits): what most monitoring versions are.
+        self._rules_only = not self.tables and len(self._tested) == len(self.checks)
 
     @property
     def size(self) -> int:
@@ -246,11 +249,19 @@ class CompiledRuleSet:
         """Every rule and table on `context`; the hits carry the values their conditions read."""
         errors: list[dict[str, Any]] = []
         budget = [FIRST_GRANT, UNSTARTED]
+        results: Sequence[bool | RuleRuntimeError]
         try:
-            results: list[bool | RuleRuntimeError] = list(self._batch(context, budget))
+            results = self._batch(context, budget)
         except RuleRuntimeError:
             # Each rule alone, with its own steps, all of them within the rule set's steps and time.
             results = self._batch.each(context, Allowance(deadline=deadline(budget)))
+        else:
+            if (
+                self._rules_only
+            ):  # every condition tested, no table, none failed: the hits are the truthy ones
+                return self._score(
+                    [c for c, hit in zip(self.checks, results, strict=True) if hit], errors, context
+                )
         if len(self._tested) == len(self._everything):
             outcomes = results
         else:
@@ -280,6 +291,17 @@ class CompiledRuleSet:
         return self._score(fired, errors, context)
 
     def _score(self, fired: list[_Check], errors: list[dict[str, Any]], context: Any) -> Evaluation:
+        if not fired and not errors:  # most evaluations: worked out once
+            quiet = self._quiet
+            return Evaluation(score=quiet.score, level=quiet.level, recommendation=quiet.recommendation)
+        return self._scored(fired, errors, context)
+
+    @functools.cached_property
+    def _quiet(self) -> Evaluation:
+        """What an evaluation where nothing hit and nothing failed comes to (the same every time)."""
+        return self._scored([], [], None)
+
+    def _scored(self, fired: list[_Check], errors: list[dict[str, Any]], context: Any) -> Evaluation:
         thresholds = self.draft.thresholds
         score = max(0.0, float(sum(c.score for c in fired)))
         outcomes = {c.outcome for c in fired}

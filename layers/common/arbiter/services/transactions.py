@@ -28,6 +28,7 @@ from arbiter.domain.monitoring import (
     MonthlyVolume,
     Needs,
     changes_for,
+    context_fields,
     monitoring_context,
     monthly_volume,
     needs_of,
@@ -48,6 +49,7 @@ from arbiter.services.ports import RuleSetRepository
 
 if TYPE_CHECKING:
     # The rule engine loads with the first decision, not with the function (run_workflow serves cases too).
+    from arbiter.rules.evaluation import CompiledRuleSet
     from arbiter.rules.ruleset import RuleSetDraft, RuleSetVersion
     from arbiter.services.rule_sets import CompiledRuleSets
     from arbiter.services.underwriting import VolumeReviewDeps
@@ -151,7 +153,7 @@ def pin_monitoring_rule_set(deps: TransactionDeps, tenant_id: str) -> Monitoring
     for _ in range(5):
         version = deps.rule_sets.published_version(tenant_id, MONITORING_RULE_SET_ID)
         if version is not None:
-            return MonitoringRuleSet(id=MONITORING_RULE_SET_ID, version=version)
+            return _pinned(version)
         at = deps.now()
         try:
             newest = _newest_version(deps, tenant_id)
@@ -180,6 +182,12 @@ def pin_monitoring_rule_set(deps: TransactionDeps, tenant_id: str) -> Monitoring
             continue  # another request installed it (or a version) at the same moment: read again
         return MonitoringRuleSet(id=MONITORING_RULE_SET_ID, version=saved_version)
     raise ConcurrentUpdate("the monitoring rule set is being published right now; retry the transaction")
+
+
+@functools.lru_cache(maxsize=256)
+def _pinned(version: int) -> MonitoringRuleSet:
+    # One per version, shared by the decisions on it: a model less made, and kept, per decision.
+    return MonitoringRuleSet(id=MONITORING_RULE_SET_ID, version=version)
 
 
 def _newest_version(deps: TransactionDeps, tenant_id: str) -> RuleSetVersion | None:
@@ -298,8 +306,23 @@ def _alert_for(
 
 def _needs(deps: TransactionDeps, tenant_id: str, rule_set: MonitoringRuleSet) -> Needs:
     """What a version reads: only those windows are read and summed (all of them when it reads computed paths)."""
-    rules = deps.compiled_rule_sets.get(tenant_id, rule_set.id, rule_set.version)
-    return needs_of(None if rules.reads_computed_paths else tuple(rules.variables))
+    return _needs_of(deps.compiled_rule_sets.get(tenant_id, rule_set.id, rule_set.version))
+
+
+@functools.lru_cache(maxsize=64)
+def _needs_of(rules: CompiledRuleSet) -> Needs:
+    # Once per compiled version (as many as the compiled rule sets' cache holds), not per decision.
+    return needs_of(_paths(rules))
+
+
+@functools.lru_cache(maxsize=64)
+def _fields_of(rules: CompiledRuleSet) -> frozenset[str] | None:
+    """The rule context's fields a version reads (all of them when it reads computed paths)."""
+    return context_fields(_paths(rules))
+
+
+def _paths(rules: CompiledRuleSet) -> tuple[str, ...] | None:
+    return None if rules.reads_computed_paths else tuple(rules.variables)
 
 
 def _decide(
@@ -310,9 +333,9 @@ def _decide(
     batch_id: str | None,
 ) -> DecidedTransaction:
     rules = deps.compiled_rule_sets.get(tenant_id, rule_set.id, rule_set.version)
-    needs = _needs(deps, tenant_id, rule_set)
+    needs = _needs_of(rules)
     history = deps.transactions.history(tenant_id, tx, needs)
-    evaluation = rules.evaluate(monitoring_context(tx, history, needs))
+    evaluation = rules.evaluate(monitoring_context(tx, history, needs, _fields_of(rules)))
     decided = DecidedTransaction(
         tenant_id=tenant_id,
         transaction=tx,

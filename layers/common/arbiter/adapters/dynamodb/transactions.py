@@ -19,6 +19,7 @@ import binascii
 import datetime as dt
 import json
 import zlib
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, cast
 
@@ -41,6 +42,7 @@ from arbiter.domain.monitoring import (
     Changes,
     CurrencyTotals,
     Dimension,
+    Granularity,
     History,
     MarkerUpdate,
     Needs,
@@ -209,17 +211,19 @@ class DynamoTransactionStore:
         """What a decision on `tx` reads, before `tx` is counted: the customer's profile, its onboarding record and
         the counterparty's marker in one BatchGetItem, and one Query per party range `needs` keeps (`reads_for`)."""
         pk = keys.customer_pk(tenant_id, tx.customer_id)
-        history = History()
+        buckets: dict[tuple[Dimension, Granularity], Mapping[str, Bucket]] = {}
         for wanted in reads_for(tx, needs, customer=False):
-            history.buckets[(wanted.dimension, wanted.granularity)] = self._buckets(pk, wanted)
+            buckets[(wanted.dimension, wanted.granularity)] = self._buckets(pk, wanted)
         party = counterparty_key(tx.counterparty)
         marker = keys.seen_sk("counterparty", party) if party and needs.counterparty_seen else None
         monitored = (keys.monitored_pk(tenant_id), tx.customer_id)
         read = [(pk, keys.PROFILE_SK), monitored] + ([(pk, marker)] if marker else [])
         by_key = self._get_many(read)
         profile = by_key.get((pk, keys.PROFILE_SK))
-        history.profile = (
-            _profile_of(profile) if profile is not None else self._profile_before_profiles(pk, tx)
+        # Made with its profile: a History made without one makes an empty profile to be thrown away.
+        history = History(
+            buckets=buckets,
+            profile=_profile_of(profile) if profile is not None else self._profile_before_profiles(pk, tx),
         )
         history.profile.read(tx, history)
         if monitored in by_key:  # the record as the case store writes it with the approval

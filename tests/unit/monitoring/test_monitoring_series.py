@@ -1,0 +1,66 @@
+"""A series counts a transaction in one pass (`Series.counted`) as copying it, adding the transaction, dropping the
+buckets past retention and forgetting the counterparties past their horizon did, one after the other."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+import pytest
+
+from arbiter.domain.monitoring_series import Series, party_mark
+
+
+def _columns(series: Series) -> tuple:
+    """The series' columns as they are now (copies: a later change to the series does not reach them)."""
+    amounts = [
+        (c, a.scale, tuple(a.n), tuple(a.s), tuple(a.x), tuple(a.i)) for c, a in series.amounts.items()
+    ]
+    return tuple(series.index), tuple(series.count), amounts, [tuple(p) for p in series.parties]
+
+
+def _step_by_step(
+    series: Series,
+    number: int,
+    currency: str,
+    amount: Decimal,
+    inbound: bool,
+    mark: int | None,
+    room: int,
+    kept_from: int | None,
+    parties_from: int | None,
+    forget: bool,
+) -> Series:
+    moved = series.copy()
+    moved.add(number, currency, amount, inbound, f"{mark:08x}" if mark is not None else None, room)
+    if kept_from is not None:
+        moved.drop_before(kept_from)
+    if forget:
+        moved.forget_parties_before(parties_from)
+    return moved
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_counting_in_one_pass_makes_the_series_counting_step_by_step_made(seed: int):
+    rng = random.Random(seed)
+    series = Series("D")
+    for _ in range(120):
+        number = rng.randrange(1000, 1060)
+        newest = not series.index or number >= series.index[-1]
+        horizon = rng.choice([0, 1, 7])
+        arguments = (
+            number,
+            rng.choice(["EUR", "EUR", "USD", "BTC"]),
+            Decimal(rng.choice(["12.5", "0.01", "9999", "1E+3", "0.00000001", "420.123"])),
+            rng.random() < 0.5,
+            party_mark(f"party-{rng.randrange(40)}") if horizon else None,
+            rng.choice([2, 32]),
+            number - rng.choice([5, 30]) if newest else None,
+            number - horizon + 1 if horizon else None,
+            newest,
+        )
+        before = _columns(series)
+        counted = series.counted(*arguments)
+        assert _columns(counted) == _columns(_step_by_step(series, *arguments))
+        assert _columns(series) == before  # the series counted on is left as it was
+        series = counted
