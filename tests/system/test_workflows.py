@@ -258,24 +258,22 @@ def test_the_kyc_workflow_runs_checks_then_the_assessment_then_waits_for_a_revie
     assert {s["within"] for s in checks} == {"ChecksAndOwners"}
 
 
-def test_a_step_failing_beyond_its_retries_fails_the_case_and_the_run(tenant: Any, stack: Any) -> None:
-    """The Catch path: EvaluateRules cannot load the rule set version pinned on the case."""
+def kyc_case_without_its_rule_set(tenant: Any, stack: Any, entity_id: str) -> str:
+    """A KYC case, not yet submitted, whose pinned rule set version then disappears from the table (an operator's
+    mistake, a bad restore): as the version every KYC case opened after it pins."""
     from arbiter.adapters.dynamodb.keys import rule_set_pk, version_sk
 
     publish_demo_rule_sets(tenant)
-    api = tenant.api()
     person = {
         "type": "individual",
-        "id": "kyc-fail",
+        "id": entity_id,
         "individual": {"first_name": "Ada", "last_name": "Byron"},
     }
-    created = api.post("/v1/cases", json={"workflow": "kyc", "entity": person, "submit": False})
+    created = tenant.api().post("/v1/cases", json={"workflow": "kyc", "entity": person, "submit": False})
     assert created.status_code == 202, created.text
-    case_id = created.json()["id"]
-    detail = tenant.reviewer("viewer").get(f"/v1/review/cases/{case_id}").json()["case"]
-    rule_set = detail["rule_set"]
+    case_id = str(created.json()["id"])
+    rule_set = tenant.reviewer("viewer").get(f"/v1/review/cases/{case_id}").json()["case"]["rule_set"]
     assert rule_set["id"] == "kyc-default"
-    # The pinned version disappears from the table (an operator's mistake, a bad restore).
     stack.client("dynamodb").delete_item(
         TableName=stack.physical_id("ArbiterTable"),
         Key={
@@ -283,6 +281,13 @@ def test_a_step_failing_beyond_its_retries_fails_the_case_and_the_run(tenant: An
             "sk": {"S": version_sk(rule_set["version"])},
         },
     )
+    return case_id
+
+
+def test_a_step_failing_beyond_its_retries_fails_the_case_and_the_run(tenant: Any, stack: Any) -> None:
+    """The Catch path: EvaluateRules cannot load the rule set version pinned on the case."""
+    api = tenant.api()
+    case_id = kyc_case_without_its_rule_set(tenant, stack, "kyc-fail")
     assert api.post(f"/v1/cases/{case_id}/events", json={"name": "submitted"}).status_code == 200
     failed = wait_for(
         lambda: (c := api.get(f"/v1/cases/{case_id}").json())["state"] == "failed" and c,
@@ -293,6 +298,7 @@ def test_a_step_failing_beyond_its_retries_fails_the_case_and_the_run(tenant: An
     review = tenant.reviewer("viewer").get(f"/v1/review/cases/{case_id}").json()
     failure = next(e for e in review["audit"] if e["action"] == "case.failed")
     assert failure["reason"]
+    assert sorted(review["checks"]) == ["contact", "sanctions"]  # stored by EvaluateRules before it failed
     runs = ended(stack, case_id, [f"{case_id}-a1"])
     run = runs[f"{case_id}-a1"]
     assert run["status"] == "FAILED"
@@ -315,25 +321,8 @@ def test_an_owner_failing_beyond_its_retries_fails_the_run_after_the_checks_resu
 ) -> None:
     """The Owners Map's Catch: the owner's KYC case cannot load its pinned rule set version. The run goes to
     RecordFailure through OwnersError, and the parent's checks, whose results the run held, are stored first."""
-    from arbiter.adapters.dynamodb.keys import rule_set_pk, version_sk
-
-    publish_demo_rule_sets(tenant)
     api = tenant.api()
-    person = {
-        "type": "individual",
-        "id": "kyc-pin",
-        "individual": {"first_name": "Ada", "last_name": "Byron"},
-    }
-    probe = api.post("/v1/cases", json={"workflow": "kyc", "entity": person, "submit": False}).json()["id"]
-    rule_set = tenant.reviewer("viewer").get(f"/v1/review/cases/{probe}").json()["case"]["rule_set"]
-    assert rule_set["id"] == "kyc-default"
-    stack.client("dynamodb").delete_item(  # the version an owner's case pins disappears (a bad restore)
-        TableName=stack.physical_id("ArbiterTable"),
-        Key={
-            "pk": {"S": rule_set_pk(tenant.id, rule_set["id"])},
-            "sk": {"S": version_sk(rule_set["version"])},
-        },
-    )
+    kyc_case_without_its_rule_set(tenant, stack, "kyc-pin")  # and so every owner's case opened after it
     entity = business("kyb-owner-fails", [("Grace", "Hopper", 100)])
     created = api.post("/v1/cases", json={"workflow": "kyb", "entity": entity})
     assert created.status_code == 202, created.text

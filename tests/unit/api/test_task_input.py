@@ -18,6 +18,19 @@ def step(state: str, **extra: object) -> dict[str, object]:
     return {"state": state, "entered_at": ENTERED, "exited_at": "2026-01-06T10:00:01Z", **extra}
 
 
+def record_failure(state: dict[str, object]) -> TaskInput:
+    """`RecordFailure`'s task, given the run's state."""
+    return TaskInput.parse(
+        {
+            "task": "record_failure",
+            "case": CASE,
+            "run": state,
+            "step": {"state": "RecordFailure", "entered_at": ENTERED},
+        },
+        known=["record_failure"],
+    )
+
+
 def test_a_standard_task_answers_as_it_is_and_an_express_task_with_its_step() -> None:
     standard = TaskInput.parse({"task": "plan", "case": CASE}, known=["plan"])
     assert traced(standard, {"settled": False}) == {"settled": False}
@@ -92,15 +105,7 @@ def test_the_run_is_assembled_from_the_state_in_the_machines_order() -> None:
 
 def test_a_run_that_failed_early_draws_only_the_choices_it_passed() -> None:
     state = {"case": CASE, "round": 1, "plan": {"step": step("Plan"), "output": {}}, "error": {"Error": "X"}}
-    task = TaskInput.parse(
-        {
-            "task": "record_failure",
-            "case": CASE,
-            "run": state,
-            "step": {"state": "RecordFailure", "entered_at": ENTERED},
-        },
-        known=["record_failure"],
-    )
+    task = record_failure(state)
     assert [s.state for s in automation_run(task).steps] == [
         "Plan",
         "IsSettled",
@@ -120,15 +125,7 @@ def test_a_run_whose_owner_failed_draws_the_failed_owner_and_the_way_to_record_f
         ],
         "error": {"Error": "NotFound", "Cause": "rule set kyc-default version 1 not found"},
     }
-    task = TaskInput.parse(
-        {
-            "task": "record_failure",
-            "case": CASE,
-            "run": state,
-            "step": {"state": "RecordFailure", "entered_at": ENTERED},
-        },
-        known=["record_failure"],
-    )
+    task = record_failure(state)
     steps = automation_run(task).steps
     assert [(s.state, s.type, s.status) for s in steps] == [
         ("Plan", "Task", "succeeded"),

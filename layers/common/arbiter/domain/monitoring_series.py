@@ -81,6 +81,15 @@ class Amounts:
     def decimal(self, value: int) -> Decimal:
         return Decimal(value).scaleb(-self.scale)
 
+    def count(self, position: int, value: int, inbound: bool) -> None:
+        """A transaction of `value` (scaled) counted in the bucket at `position`."""
+        self.n[position] += 1
+        self.s[position] += value
+        if value > self.x[position]:
+            self.x[position] = value
+        if inbound:
+            self.i[position] += value
+
     def insert(self, position: int) -> None:
         for column in (self.n, self.s, self.x, self.i):
             column.insert(position, 0)
@@ -172,13 +181,7 @@ class Series(MutableMapping[str, "Bucket"]):
         amounts = self.amounts.get(currency)
         if amounts is None:
             amounts = self.amounts[currency] = Amounts.empty(len(self.index), places(amount))
-        value = amounts.scaled(amount)
-        amounts.n[position] += 1
-        amounts.s[position] += value
-        if value > amounts.x[position]:
-            amounts.x[position] = value
-        if inbound:
-            amounts.i[position] += value
+        amounts.count(position, amounts.scaled(amount), inbound)
         if party is not None:
             known, mark = self.parties[position], party_mark(party)
             if mark not in known and len(known) < room:
@@ -227,13 +230,7 @@ class Series(MutableMapping[str, "Bucket"]):
         totals = amounts.get(currency)
         if totals is None:
             totals = amounts[currency] = Amounts.empty(len(new_index), digits)
-        value = totals.scaled(amount, digits)
-        totals.n[at] += 1
-        totals.s[at] += value
-        if value > totals.x[at]:
-            totals.x[at] = value
-        if inbound:
-            totals.i[at] += value
+        totals.count(at, totals.scaled(amount, digits), inbound)
         if forget_parties:
             end = len(new_index) if parties_from is None else bisect.bisect_left(new_index, parties_from)
             if any(parties[:end]):
