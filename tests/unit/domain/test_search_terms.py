@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from arbiter.domain.case import SYSTEM, Case
 from arbiter.domain.entity import Entity
-from arbiter.domain.search import fold, search_terms
+from arbiter.domain.search import LEGAL_FORMS, fold, search_terms
 from tests.builders import business, individual
 
 
@@ -19,9 +19,16 @@ def test_a_name_is_found_by_its_later_words_and_by_the_whole_name_run_together()
     assert search_terms(case) == {"adalovelace", "lovelace"}
 
 
-def test_a_business_keeps_its_words_that_start_no_other_term() -> None:
+def test_a_business_keeps_its_words_that_start_no_other_term_and_are_no_legal_form() -> None:
     case = opened(business("e-2", name="Bench Trading 0 GmbH", registration_number="HRB 100000"))
-    assert search_terms(case) == {"benchtrading0gmbh", "trading", "gmbh", "hrb100000"}
+    assert search_terms(case) == {"benchtrading0gmbh", "trading", "hrb100000"}
+
+
+def test_a_legal_form_that_starts_a_business_s_name_still_finds_it_and_a_person_keeps_every_word() -> None:
+    bank = search_terms(opened(business("e-4", name="PT Bank Mandiri Tbk", registration_number=None)))
+    assert bank == {"ptbankmandiritbk", "bank", "mandiri", "tbk"}  # "PT Bank" runs together: "ptbank"
+    person = search_terms(opened(individual("e-5", first_name="Ana", last_name="Sa Co")))
+    assert person == {"anasaco", "sa", "co"}  # a person's words are kept, whatever they are
 
 
 def test_every_prefix_finds_the_case_exactly_as_with_every_word_a_term() -> None:
@@ -36,7 +43,9 @@ def test_every_prefix_finds_the_case_exactly_as_with_every_word_a_term() -> None
     for name in names:
         case = opened(business("e-3", name=name))
         folded = fold(name)
-        every = {w for w in folded.split() if len(w) >= 2} | {folded.replace(" ", "")}
+        words = folded.split()
+        every = {w for i, w in enumerate(words) if len(w) >= 2 and not (i and w in LEGAL_FORMS)}
+        every |= {folded.replace(" ", "")}
         kept = search_terms(case) - {"hrb123456"}  # the builder's registration number
         assert kept <= every
         for word in every:

@@ -1,7 +1,8 @@
 """What makes a case findable in the review queue: name words, registration numbers, correlation ids.
 
-Terms are folded (lower case, accents removed, punctuation dropped) so "Müller GmbH" is found by "muller"; the
-store indexes each term so a search is a prefix look-up, never a scan. A case id or an integrator's entity id is
+Terms are folded (lower case, accents removed, punctuation dropped) so "Müller Zahlungen GmbH" is found by "muller"
+and "zahlungen" (not by "gmbh": `LEGAL_FORMS`); the store indexes each term so a search is a prefix look-up, never
+a scan. A case id or an integrator's entity id is
 found by an exact look-up instead (the case's key, the ByEntity index): no term is written for them.
 """
 
@@ -18,6 +19,16 @@ __all__ = ["fold", "search_terms"]
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 MAX_TERMS = 40
+#: Legal forms, folded: a business's word that every company of its form has would find all of them, which is no
+#: search, and each term is an item written with the case (a write unit). Not a term of a business's name unless it
+#: is its first word; the whole name run together still is one, so "PT Bank Mandiri" is found by "pt bank".
+# fmt: off
+LEGAL_FORMS = frozenset({
+    "ab", "ag", "aps", "as", "asa", "bhd", "bv", "co", "corp", "eg", "ev", "gmbh", "inc", "kft", "kg", "kgaa",
+    "kk", "llc", "llp", "lp", "ltd", "mbh", "nv", "ohg", "oy", "oyj", "plc", "pte", "pty", "sa", "sae",
+    "sarl", "sas", "sasu", "se", "sl", "slu", "spa", "sro", "srl", "ug",
+})
+# fmt: on
 
 
 def fold(text: str) -> str:
@@ -35,11 +46,16 @@ def search_terms(case: Case) -> set[str]:
     """The folded terms a case is found by (each at least two characters)."""
     terms: set[str] = set()
     name = case.entity.display_name()
+    business = case.entity.business
     if name:
         folded = fold(name)
-        terms.update(word for word in folded.split() if len(word) >= 2)
+        words = folded.split()
+        terms.update(
+            word
+            for position, word in enumerate(words)
+            if len(word) >= 2 and not (business and position and word in LEGAL_FORMS)
+        )
         terms.add(folded.replace(" ", ""))
-    business = case.entity.business
     identifiers = list(business.identifiers if business else []) + list(
         case.entity.individual.identifiers if case.entity.individual else []
     )
