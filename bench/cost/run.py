@@ -821,7 +821,7 @@ def _each_in_a_stack_of_its_own(paths: list[Path_]) -> int:
     verdicts: list[str] = []
     for path in paths:
         child = subprocess.run(
-            [sys.executable, __file__, *_arguments_for(path.name)],
+            [sys.executable, __file__, *sys.argv[1:], "--only", path.name],  # the last --only counts
             capture_output=True,
             text=True,
             check=False,
@@ -833,24 +833,6 @@ def _each_in_a_stack_of_its_own(paths: list[Path_]) -> int:
     print()
     print("\n".join(verdicts))
     return 0
-
-
-def _arguments_for(name: str) -> list[str]:
-    """This run's arguments, `--only` naming one path."""
-    given = sys.argv[1:]
-    kept: list[str] = []
-    skip = False
-    for position, argument in enumerate(given):
-        if skip:
-            skip = False
-            continue
-        if argument == "--only":
-            skip = position + 1 < len(given)
-            continue
-        if argument.startswith("--only="):
-            continue
-        kept.append(argument)
-    return [*kept, "--only", name]
 
 
 if __name__ == "__main__":

@@ -12,9 +12,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 import arbiter.snapstart  # noqa: F401 - registers the SnapStart runtime hooks (template.yaml: SnapStart)
 from arbiter import bootstrap
-from arbiter.api.tasks import TaskInput, held_results, traced
+from arbiter.api.tasks import TaskInput, store_held, traced
 from arbiter.services.assessment import assess
-from arbiter.services.checks import store_held_results
 
 logger = Logger()
 
@@ -26,7 +25,7 @@ deps = bootstrap.composition_root()
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:
     task = TaskInput.parse(event, known=("evaluate_rules",))
     logger.append_keys(case_id=task.case_id, tenant_id=task.tenant_id)
-    store_held_results(deps(), task.tenant_id, task.case_id, held_results(task))
+    store_held(deps(), task)
     assessment = assess(deps(), task.tenant_id, task.case_id, deps().assessor)
     if assessment is None:  # the case is past its automated part: nothing was assessed
         return traced(task, {"recommendation": None})

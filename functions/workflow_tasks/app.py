@@ -15,17 +15,15 @@ from arbiter import bootstrap
 from arbiter.api.tasks import (
     TaskInput,
     automation_run,
-    held_results,
-    holds_assessment,
     owners_failure,
     rerun_lost_races,
     run_assessment,
     run_deferred_checks,
+    store_held,
     traced,
 )
 from arbiter.domain.errors import InvalidInput
 from arbiter.services import automation, workflow_steps
-from arbiter.services.checks import store_held_results
 
 if TYPE_CHECKING:
     from arbiter.bootstrap import Dependencies
@@ -54,15 +52,8 @@ def _owner(d: Dependencies, t: TaskInput, context: LambdaContext) -> Any:
     return traced(t, result, item=f"owner {t.owner}")
 
 
-def _held(d: Dependencies, t: TaskInput) -> None:
-    """Store the check results the run held, unless `EvaluateRules` did (a workflow without rules skips it; a
-    failure may come before it)."""
-    if not holds_assessment(t):
-        store_held_results(d, t.tenant_id, t.case_id, held_results(t))
-
-
 def _conclude(d: Dependencies, t: TaskInput, _: LambdaContext) -> Any:
-    _held(d, t)
+    store_held(d, t)
     return traced(
         t,
         automation.conclude(
@@ -72,7 +63,7 @@ def _conclude(d: Dependencies, t: TaskInput, _: LambdaContext) -> Any:
 
 
 def _failure(d: Dependencies, t: TaskInput, _: LambdaContext) -> Any:
-    _held(d, t)
+    store_held(d, t)
     run = automation_run(t) if t.run is not None else None
     # An owner's case that failed: its own error (the machine's OwnersError names only that one failed).
     workflow_steps.record_failure(d, t.tenant_id, t.case_id, owners_failure(t) or t.error, run)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from arbiter.api.check_tasks import run_check_task
-from arbiter.api.tasks import TaskInput, held_results, holds_assessment
+from arbiter.api.tasks import TaskInput, held_results, store_held
 from arbiter.domain.errors import CheckDeferred
 from arbiter.services import cases
 from arbiter.services.checks import HELD_RESULTS_BYTES, held_limit, store_held_results
@@ -141,16 +141,36 @@ def test_what_a_run_holds_of_each_result_keeps_all_of_them_under_a_third_of_a_st
     assert held_limit(0) == 4096
 
 
-def test_decide_and_record_failure_store_the_held_results_only_when_evaluate_rules_did_not() -> None:
-    case = {"tenant_id": "acme", "case_id": "c-1"}
-    after_rules = {"assessment": {"step": STEP, "output": {"recommendation": "approve"}}}
-    assert holds_assessment(
-        TaskInput.parse({"task": "conclude", "case": case, "run": after_rules}, known=["conclude"])
-    )
-    for run in ({"work": []}, {"assessment": None}, None):
-        assert not holds_assessment(
-            TaskInput.parse({"task": "conclude", "case": case, "run": run}, known=["conclude"])
+def test_evaluate_rules_stores_the_held_results_and_a_later_step_only_when_the_run_did_not_go_through_it() -> (
+    None
+):
+    deps = case_deps()
+    deps.checks = PassingChecks()
+    case_id = kyc_case(deps)
+    outputs = [
+        run_check_task(deps, check_task(case_id, name, hold_result=True), 30)
+        for name in ("contact", "sanctions")
+    ]
+    work = [{"checks": outputs}, {"owners": []}]
+    assessed = {"work": work, "assessment": {"step": STEP, "output": {"recommendation": "approve"}}}
+    writes = recording_writes(deps)
+
+    def step(task: str, run: dict[str, Any]) -> None:
+        store_held(
+            deps,
+            TaskInput.parse(
+                {"task": task, "case": {"tenant_id": "acme", "case_id": case_id}, "run": run}, known=[task]
+            ),
         )
+
+    step("evaluate_rules", {"work": work})
+    step("conclude", assessed)  # EvaluateRules stored them
+    step("record_failure", {**assessed, "error": {"Error": "X"}})  # Decide failed after EvaluateRules
+    assert writes == [["contact", "sanctions"]]
+    step("conclude", {"work": work})  # a workflow without rules
+    step("record_failure", {"work": work, "error": {"Error": "X"}})  # a run failing before EvaluateRules
+    assert writes == [["contact", "sanctions"]] * 3
+    assert sorted(deps.cases.detail("acme", case_id).checks) == ["contact", "sanctions"]
 
 
 def test_results_in_shapes_the_machine_never_writes_are_not_held() -> None:

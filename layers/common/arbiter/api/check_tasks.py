@@ -39,13 +39,13 @@ def run_check_task(deps: Dependencies, task: TaskInput, budget: float) -> Any:
         return traced(task, {"check": name, "status": "error"}, item=name, error=str(error.get("Error")))
     # An automated run's check has the run's share of time (`budget_seconds`); past it, CheckDeferred hands it to
     # the Standard execution, whose `RunDeferredCheck` gives it the function's whole time.
-    case = (deps, task.tenant_id, task.case_id, name, deps.checks)
+    check = (deps, task.tenant_id, task.case_id, name, deps.checks)
     seconds = min(budget, task.budget_seconds or budget)
     if task.hold_result:  # the Express machine's: the run holds the result, its next step stores them all
-        status, held = run_held_check(*case, time_budget_seconds=seconds)
+        status, held = run_held_check(*check, time_budget_seconds=seconds)
         output = {"check": name, "status": status} | ({"result": held} if held is not None else {})
         return traced(task, output, item=name)
-    status = run_check(*case, time_budget_seconds=seconds, defer_out_of_time=task.budget_seconds is not None)
+    status = run_check(*check, time_budget_seconds=seconds, defer_out_of_time=task.budget_seconds is not None)
     return traced(task, {"check": name, "status": status}, item=name)
 
 

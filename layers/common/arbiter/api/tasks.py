@@ -16,16 +16,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from arbiter.domain.case import AutomationRun, RiskAssessment, StepRecord
 from arbiter.domain.errors import ConcurrentUpdate, InvalidInput, TransientError
 from arbiter.services import cases
+from arbiter.services.cases import CaseDeps
+from arbiter.services.checks import store_held_results
 
 __all__ = [
     "TaskInput",
     "automation_run",
     "held_results",
-    "holds_assessment",
     "owners_failure",
     "rerun_lost_races",
     "run_assessment",
     "run_deferred_checks",
+    "store_held",
     "traced",
 ]
 
@@ -150,8 +152,9 @@ def automation_run(task: TaskInput) -> AutomationRun:
                 except ValidationError:
                     continue  # a step the machine recorded in another shape is left out of the picture
         if slot in slots and steps:
+            at = _last(steps)
             steps += [
-                StepRecord(state=choice, type="Choice", entered_at=_last(steps), exited_at=_last(steps))
+                StepRecord(state=choice, type="Choice", entered_at=at, exited_at=at)
                 for choice in _CHOICES_AFTER.get(slot, ())
             ]
         if slot == "owners" and (failure := owners_failure(task)) is not None:
@@ -231,9 +234,17 @@ def held_results(task: TaskInput) -> dict[str, dict[str, Any]]:
     return found
 
 
-def holds_assessment(task: TaskInput) -> bool:
+def _holds_assessment(task: TaskInput) -> bool:
     """Whether the run went through `EvaluateRules` (which stores the results the run held) before this step."""
     return isinstance((task.run or {}).get("assessment"), dict)
+
+
+def store_held(deps: CaseDeps, task: TaskInput) -> None:
+    """Store the check results the run holds (`held_results`), as one item: `EvaluateRules` before it assesses,
+    or the step after the checks when the run did not go through it (`Decide` for a workflow without rules,
+    `RecordFailure` for a run that failed before it)."""
+    if task.task == "evaluate_rules" or not _holds_assessment(task):
+        store_held_results(deps, task.tenant_id, task.case_id, held_results(task))
 
 
 def _gathered(work: Any) -> dict[str, Any]:
