@@ -19,7 +19,9 @@ from arbiter.domain.monitoring import (
     monitoring_context,
     needs_of,
     reads_for,
+    window_figures,
 )
+from arbiter.domain.monitoring_series import FIGURES, Series
 from arbiter.domain.principal import Principal
 from arbiter.domain.transactions import Counterparty, Transaction
 from arbiter.rules import jsonlogic
@@ -170,8 +172,9 @@ FIELDS = [
     "tx.metadata",
     *(f"customer.{f}" for f in ("id", "first_transaction", "transactions", "days_since_last", "days_known")),
     "customer.risk_level",
-    "window.24h.sum",
+    *(f"window.24h.{f}" for f in sorted(FIGURES)),
     "window.7d.counterparties",
+    "window.90d.avg",
     *(f"counterparty.{f}" for f in ("key", "first_seen", "transactions", "window.7d.count")),
     *(f"country.{f}" for f in ("code", "first_seen", "transactions", "window.30d.sum")),
     *("tx", "customer", "window", "counterparty", "country"),
@@ -187,14 +190,62 @@ def decided() -> MonitoringDeps:
     return deps
 
 
-@pytest.mark.parametrize("path", [*FIELDS, "window.90d", "window.30d.counterparties"])
+@pytest.mark.parametrize("path", [*FIELDS, "window.90d", "window.30d.counterparties", "window.1h.unknown"])
 def test_a_context_made_for_what_a_rule_reads_has_it_as_the_whole_context_has_it(path, decided):
-    """The windows and fields of one path (`needs_of`, `context_fields`): what the path reads is the same."""
-    needs, fields = needs_of((path,)), context_fields((path,))
+    """The windows, fields and figures of one path (`needs_of`, `context_fields`, `window_figures`): what the path
+    reads is the same."""
+    paths = (path,)
+    needs, fields, figures = needs_of(paths), context_fields(paths), window_figures(paths)
     for probe in stream(40, seed=4):
         history = decided.transactions.history("acme", probe, EVERYTHING)
-        whole, made = monitoring_context(probe, history), monitoring_context(probe, history, needs, fields)
+        whole = monitoring_context(probe, history)
+        made = monitoring_context(probe, history, needs, fields, figures)
         assert var_dynamic(made, path, "absent") == var_dynamic(whole, path, "absent"), probe.id
+
+
+def test_the_figures_a_rule_s_paths_read_of_each_window():
+    assert window_figures(None) is None
+    assert window_figures(("window",)) is None  # the whole object
+    assert window_figures(("window.2h.count",)) is None  # a window this version does not know: everything
+    assert window_figures(("tx.amount", "customer.risk_level")) == {}
+    assert window_figures(("window.24h.avg", "window.24h.max", "window.1h.count", "window.7d")) == {
+        "24h": {"avg", "max"},
+        "1h": {"count"},
+    }  # 7d read whole: all its figures
+    assert window_figures(("window.24h.avg", "window.24h")) == {}
+    assert window_figures(("window.90d.nonsense",)) == {}  # a figure no window has: the window whole
+    rules = compile_rule_set(default_scenarios())
+    assert window_figures(tuple(rules.variables)) == {
+        "1h": {"count"},
+        "24h": {"count", "currency_count", "avg", "max", "inbound_sum"},
+        "7d": {"counterparties"},
+        "90d": {"count", "currency_count", "avg"},
+    }
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_window_s_figures_alone_are_those_of_the_whole_window(seed):
+    """`Series.window` with `figures` works out each figure as the whole window does, in every currency, for
+    buckets with and without the currency, and for an empty range."""
+    rng = random.Random(seed)
+    series = Series("D")
+    for _ in range(60):
+        series.add(
+            rng.randrange(100, 130),
+            rng.choice(["EUR", "EUR", "USD"]),
+            Decimal(rng.choice(["12.5", "0.01", "9999", "420.123"])),
+            rng.random() < 0.5,
+            f"party-{rng.randrange(9)}" if rng.random() < 0.7 else None,
+            32,
+        )
+    names = sorted(FIGURES)
+    for _ in range(40):
+        first = rng.randrange(95, 131)
+        last = first + rng.randrange(-1, 20)
+        currency = rng.choice(["EUR", "USD", "GBP"])
+        wanted = frozenset(rng.sample(names, rng.randint(1, len(names))))
+        whole = series.window(first, last, currency)
+        assert series.window(first, last, currency, True, wanted) == {f: whole[f] for f in wanted}
 
 
 def test_a_window_whose_counterparties_no_rule_reads_leaves_them_out(decided):

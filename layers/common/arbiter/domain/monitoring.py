@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
 
-from arbiter.domain.monitoring_series import Series, SeriesView, party_mark, places
+from arbiter.domain.monitoring_series import FIGURES, Series, SeriesView, party_mark, places
 from arbiter.domain.transactions import Transaction, counterparty_key
 
 __all__ = [
@@ -64,6 +64,7 @@ __all__ = [
     "needs_of",
     "reads_for",
     "updates_for",
+    "window_figures",
 ]
 
 Granularity = Literal["M", "H", "D"]
@@ -429,9 +430,11 @@ def _windows(
     tx: Transaction,
     names: tuple[str, ...],
     distinct: tuple[str, ...] = tuple(WINDOWS),
+    figures: Mapping[str, frozenset[str]] | None = None,
 ) -> dict[str, Any]:
     """The windows `names` of a dimension; the customer's count their counterparties only when among `distinct`
-    (`Needs.counterparties`: a window whose counterparties no rule reads leaves them out)."""
+    (`Needs.counterparties`: a window whose counterparties no rule reads leaves them out), and with `figures`
+    (`window_figures`) work out only the figures named there for a window."""
     out = {}
     numbers = _indexes(tx.time)
     for name in names:
@@ -439,7 +442,13 @@ def _windows(
         buckets = history.buckets.get((dimension, granularity), _NO_BUCKETS)
         if type(buckets) is SeriesView:  # the customer's own, as columns: sums over slices
             last = numbers[granularity]
-            out[name] = buckets.series.window(last - size + 1, last, tx.currency, name in distinct)
+            out[name] = buckets.series.window(
+                last - size + 1,
+                last,
+                tx.currency,
+                name in distinct,
+                figures.get(name) if figures is not None else None,
+            )
         else:
             out[name] = _window(buckets, _starts(tx.time, granularity, size), tx.currency)
     return out
@@ -483,6 +492,28 @@ def context_fields(paths: tuple[str, ...] | None) -> frozenset[str] | None:
 
 
 @functools.lru_cache(maxsize=64)
+def window_figures(paths: tuple[str, ...] | None) -> Mapping[str, frozenset[str]] | None:
+    """The figures of the customer's windows rules reading `paths` read, by window (`window.24h.avg`: `avg` of
+    `24h`); a window read whole, or a figure this version does not know, is absent: all its figures are worked out.
+    None: paths unknown (computed), or the whole `window` read: every figure of every window."""
+    if paths is None:
+        return None
+    found: dict[str, set[str]] = {}
+    whole: set[str] = set()
+    for path in paths:
+        parts = path.split(".")
+        if parts[0] != "window":
+            continue
+        if len(parts) == 1 or parts[1] not in WINDOWS:
+            return None
+        if len(parts) == 2 or parts[2] not in FIGURES:
+            whole.add(parts[1])
+        else:
+            found.setdefault(parts[1], set()).add(parts[2])
+    return {name: frozenset(figures) for name, figures in found.items() if name not in whole}
+
+
+@functools.lru_cache(maxsize=64)
 def _computed(fields: frozenset[str] | None) -> tuple[bool, bool, bool, bool, bool]:
     """Which of the fields that cost something to work out are read: the transaction's time (`time`, `hour`,
     `weekday`), the customer's `first_transaction`, `days_since_last` and `days_known`, the `counterparty`."""
@@ -505,12 +536,17 @@ def _computed(fields: frozenset[str] | None) -> tuple[bool, bool, bool, bool, bo
 
 
 def monitoring_context(
-    tx: Transaction, history: History, needs: Needs = EVERYTHING, fields: frozenset[str] | None = None
+    tx: Transaction,
+    history: History,
+    needs: Needs = EVERYTHING,
+    fields: frozenset[str] | None = None,
+    figures: Mapping[str, frozenset[str]] | None = None,
 ) -> dict[str, Any]:
     """The variables monitoring rules read (docs/rules.md#transaction-monitoring): `tx`, `customer`, `window`,
     `counterparty`, `country`. Aggregates describe the history before `tx`; windows are those `needs` names (the
     history holds no more). With `fields` (`context_fields` of a rule set's paths), the fields that cost something
-    to work out and that the rule set does not read are left out: a decision's rules see what they read."""
+    to work out and that the rule set does not read are left out, and with `figures` (`window_figures` of them)
+    the customer's windows hold only the figures read: a decision's rules see what they read."""
     time, first_transaction, days_since_last, days_known, counterparty = _computed(fields)
     customer = history.customer
     about_tx: dict[str, Any] = {
@@ -546,7 +582,7 @@ def monitoring_context(
     context: dict[str, Any] = {
         "tx": about_tx,
         "customer": about_customer,
-        "window": _windows(history, "customer", tx, needs.customer, needs.counterparties),
+        "window": _windows(history, "customer", tx, needs.customer, needs.counterparties, figures),
     }
     if counterparty:
         party = counterparty_key(tx.counterparty)

@@ -23,7 +23,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # monitoring imports this module: the names it needs come at call time
     from arbiter.domain.monitoring import Bucket, Granularity
 
-__all__ = ["Amounts", "Series", "SeriesView", "party_mark", "places"]
+__all__ = ["FIGURES", "Amounts", "Series", "SeriesView", "party_mark", "places"]
+
+#: The figures of a window (`Series.window`), as rules read them: `window.24h.avg`.
+FIGURES = frozenset(
+    ("count", "currency_count", "sum", "avg", "max", "inbound_sum", "outbound_sum", "counterparties")
+)
+_COUNTED = frozenset(("currency_count", "avg"))
+_SUMMED = frozenset(("sum", "avg", "outbound_sum"))
+_INBOUND = frozenset(("inbound_sum", "outbound_sum"))
 
 
 def party_mark(key: str) -> int:
@@ -129,11 +137,21 @@ class Series(MutableMapping[str, "Bucket"]):
         )
 
     # ------------------------------------------------------------------------------------ reading
-    def window(self, first: int, last: int, currency: str, counterparties: bool = True) -> dict[str, Any]:
+    def window(
+        self,
+        first: int,
+        last: int,
+        currency: str,
+        counterparties: bool = True,
+        figures: frozenset[str] | None = None,
+    ) -> dict[str, Any]:
         """The aggregates of buckets `first` to `last` (numbers, both included) in `currency`, as rules read them
-        (`monitoring.monitoring_context`); their distinct counterparties only when `counterparties`."""
+        (`monitoring.monitoring_context`); their distinct counterparties only when `counterparties`. With
+        `figures` (`monitoring.window_figures`), only those of them: what a rule set reads of the window."""
         index = self.index
         a, b = bisect.bisect_left(index, first), bisect.bisect_right(index, last)
+        if figures is not None:
+            return self._figures(a, b, currency, figures)
         amounts = self.amounts.get(currency)
         in_currency = total = inbound = largest = 0
         unit = 1
@@ -152,6 +170,40 @@ class Series(MutableMapping[str, "Bucket"]):
         if counterparties:
             parties = self.parties[a:b]
             found["counterparties"] = len(set().union(*parties)) if any(parties) else 0
+        return found
+
+    def _figures(self, a: int, b: int, currency: str, figures: frozenset[str]) -> dict[str, Any]:
+        """`window`'s `figures` of the buckets at positions `a` to `b` (excluded), each summed once if read."""
+        found: dict[str, Any] = {}
+        if "count" in figures:
+            found["count"] = sum(self.count[a:b])
+        if "counterparties" in figures:
+            parties = self.parties[a:b]
+            found["counterparties"] = len(set().union(*parties)) if any(parties) else 0
+        if len(found) == len(figures):
+            return found
+        amounts = self.amounts.get(currency)
+        if amounts is None:
+            for name in figures - found.keys():
+                found[name] = 0 if name == "currency_count" else 0.0
+            return found
+        unit = 10**amounts.scale
+        in_currency = sum(amounts.n[a:b]) if figures & _COUNTED else 0
+        total = sum(amounts.s[a:b]) if figures & _SUMMED else 0
+        inbound = sum(amounts.i[a:b]) if figures & _INBOUND else 0
+        for name in figures:
+            if name == "currency_count":
+                found[name] = in_currency
+            elif name == "sum":
+                found[name] = total / unit
+            elif name == "avg":
+                found[name] = total / (unit * in_currency) if in_currency else 0.0
+            elif name == "max":
+                found[name] = max(amounts.x[a:b], default=0) / unit
+            elif name == "inbound_sum":
+                found[name] = inbound / unit
+            elif name == "outbound_sum":
+                found[name] = (total - inbound) / unit
         return found
 
     def inbound(self, first: int, last: int, currency: str) -> Decimal:
@@ -207,30 +259,55 @@ class Series(MutableMapping[str, "Bucket"]):
         counts it in several series. A decision counts its transaction so in each of its customer's series:
         copying, adding and dropping one after the other was most of its counting."""
         index = self.index
-        start = bisect.bisect_left(index, kept_from) if kept_from is not None else 0
-        position = bisect.bisect_left(index, number)
-        found = position < len(index) and index[position] == number
+        size = len(index)
+        start = (
+            bisect.bisect_left(index, kept_from)
+            if kept_from is not None and size and index[0] < kept_from
+            else 0
+        )
+        position = bisect.bisect_left(index, number, start)
+        found = position < size and index[position] == number
         at = position - start
+        newest = not found and position == size  # a new bucket after the others: most transactions
         new_index, count, parties = index[start:], self.count[start:], self.parties[start:]
-        if not found:
-            new_index.insert(at, number)
-            count.insert(at, 0)
-            parties.insert(at, ())
-        count[at] += 1
+        if newest:
+            new_index.append(number)
+            count.append(1)
+            parties.append(())
+        else:
+            if not found:
+                new_index.insert(at, number)
+                count.insert(at, 0)
+                parties.insert(at, ())
+            count[at] += 1
         amounts: dict[str, Amounts] = {}
         for code, each in self.amounts.items():
-            moved = Amounts(each.scale, each.n[start:], each.s[start:], each.x[start:], each.i[start:])
-            if not found:
-                moved.insert(at)
-            if start and code != currency and not any(moved.n):
+            n, s, x, i = each.n[start:], each.s[start:], each.x[start:], each.i[start:]
+            if start and code != currency and not any(n):
                 continue  # no bucket kept has it
-            amounts[code] = moved
-        if digits is None:
-            digits = places(amount)
+            if newest:
+                n.append(0)
+                s.append(0)
+                x.append(0)
+                i.append(0)
+            elif not found:
+                n.insert(at, 0)
+                s.insert(at, 0)
+                x.insert(at, 0)
+                i.insert(at, 0)
+            amounts[code] = Amounts(each.scale, n, s, x, i)
         totals = amounts.get(currency)
         if totals is None:
-            totals = amounts[currency] = Amounts.empty(len(new_index), digits)
-        totals.count(at, totals.scaled(amount, digits), inbound)
+            totals = amounts[currency] = Amounts.empty(
+                len(new_index), places(amount) if digits is None else digits
+            )
+        value = totals.scaled(amount, digits)
+        totals.n[at] += 1
+        totals.s[at] += value
+        if value > totals.x[at]:
+            totals.x[at] = value
+        if inbound:
+            totals.i[at] += value
         if forget_parties:
             end = len(new_index) if parties_from is None else bisect.bisect_left(new_index, parties_from)
             if any(parties[:end]):

@@ -15,6 +15,7 @@ import functools
 import json
 import random
 import time
+from collections.abc import Mapping
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
@@ -32,6 +33,7 @@ from arbiter.domain.monitoring import (
     monitoring_context,
     monthly_volume,
     needs_of,
+    window_figures,
 )
 from arbiter.domain.principal import Principal
 from arbiter.domain.transactions import (
@@ -321,6 +323,12 @@ def _fields_of(rules: CompiledRuleSet) -> frozenset[str] | None:
     return context_fields(_paths(rules))
 
 
+@functools.lru_cache(maxsize=64)
+def _figures_of(rules: CompiledRuleSet) -> Mapping[str, frozenset[str]] | None:
+    """The figures of the customer's windows a version reads, by window (all of them when it reads computed paths)."""
+    return window_figures(_paths(rules))
+
+
 def _paths(rules: CompiledRuleSet) -> tuple[str, ...] | None:
     return None if rules.reads_computed_paths else tuple(rules.variables)
 
@@ -335,7 +343,7 @@ def _decide(
     rules = deps.compiled_rule_sets.get(tenant_id, rule_set.id, rule_set.version)
     needs = _needs_of(rules)
     history = deps.transactions.history(tenant_id, tx, needs)
-    evaluation = rules.evaluate(monitoring_context(tx, history, needs, _fields_of(rules)))
+    evaluation = rules.evaluate(monitoring_context(tx, history, needs, _fields_of(rules), _figures_of(rules)))
     decided = DecidedTransaction(
         tenant_id=tenant_id,
         transaction=tx,
