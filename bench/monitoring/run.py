@@ -34,7 +34,9 @@ sys.path[:0] = [str(ROOT / "layers" / "common"), str(ROOT)]
 from arbiter.domain.errors import NotFound  # noqa: E402
 from arbiter.domain.principal import Principal  # noqa: E402
 from arbiter.domain.transactions import Transaction  # noqa: E402
-from arbiter.services.transactions import decide_transaction  # noqa: E402
+from arbiter.rules.evaluation import compile_rule_set  # noqa: E402
+from arbiter.services.transactions import decide_transaction, default_scenarios  # noqa: E402
+from bench.monitoring.floor import floor  # noqa: E402
 from tests.unit.transaction_fakes import MonitoringDeps  # noqa: E402
 
 GOAL_PER_SECOND = 20_000
@@ -213,36 +215,78 @@ def main() -> None:
         for payload in payloads:
             Transaction.model_validate(payload)
 
-    outcomes: dict[str, int] = {}
+    outcomes: dict[bool, dict[str, int]] = {}
     sizes: list[int] = []
     profiles: list[tuple[int, bytes]] = []
 
-    def scoring() -> None:
-        deps = MonitoringDeps(clock=START + dt.timedelta(days=91))  # after the stream's last transaction
-        deps.transactions.copies = (
-            False  # the store's own copying is not Arbiter's work (it hands out its buckets)
-        )
-        outcomes.clear()
-        for payload in payloads:
-            decided = decide_transaction(deps, key, Transaction.model_validate(payload))
-            outcomes[decided.decision] = outcomes.get(decided.decision, 0) + 1
-        try:
-            deps.rule_sets.versions("bench", "transaction-monitoring")
-        except NotFound as exc:  # pragma: no cover - the default is installed by the first transaction
-            raise SystemExit("the default scenarios were not installed") from exc
-        profiles[:] = list(deps.transactions.profiles.values())
-        sizes[:] = sorted(len(packed) for _, packed in profiles)
+    def scoring(packs: bool) -> Callable[[], None]:
+        """The stream decided on an empty store keeping profiles packed (as the adapter) or as they are."""
 
-    base_times, score_times = [], []
+        def run() -> None:
+            deps = MonitoringDeps(clock=START + dt.timedelta(days=91))  # after the stream's last transaction
+            deps.transactions.copies = False  # the store's own copying is not Arbiter's work
+            deps.transactions.packs = packs
+            found = outcomes[packs] = {}
+            for payload in payloads:
+                decided = decide_transaction(deps, key, Transaction.model_validate(payload))
+                found[decided.decision] = found.get(decided.decision, 0) + 1
+            try:
+                deps.rule_sets.versions("bench", "transaction-monitoring")
+            except NotFound as exc:  # pragma: no cover - the default is installed by the first transaction
+                raise SystemExit("the default scenarios were not installed") from exc
+            if packs:
+                profiles[:] = list(deps.transactions.profiles.values())
+                sizes[:] = sorted(len(packed) for _, packed in profiles)
+
+        return run
+
+    # The lower bound (floor.py): the least CPython does for the same decisions, columns in a dict or packed.
+    rules = compile_rule_set(default_scenarios())
+    floors = {packed: floor(payloads, rules, packed=packed) for packed in (False, True)}
+    floor_outcomes: dict[bool, dict[str, int]] = {}
+
+    def floor_run(packed: bool) -> Callable[[], None]:
+        def run() -> None:
+            floor_outcomes[packed] = floors[packed]()
+
+        return run
+
+    base_times: list[float] = []
+    times: dict[str, list[float]] = {"packed": [], "objects": [], "floor": [], "floor packed": []}
     for _ in range(args.rounds):
         base_times.append(timed(baseline))
-        score_times.append(timed(scoring))
-    base, score = statistics.median(base_times), statistics.median(score_times)
+        times["packed"].append(timed(scoring(packs=True)))
+        times["objects"].append(timed(scoring(packs=False)))
+        times["floor"].append(timed(floor_run(False)))
+        times["floor packed"].append(timed(floor_run(True)))
+    base = statistics.median(base_times)
+    median = {name: statistics.median(found) for name, found in times.items()}
+    score = median["packed"]
     n = args.transactions
-    print(f"  baseline (validate the request only): {n / base:>10,.0f} /s  ({base / n * 1e6:6.1f} µs each)")
-    print(f"  scoring (decide_transaction):         {n / score:>10,.0f} /s  ({score / n * 1e6:6.1f} µs each)")
+
+    def line(label: str, seconds: float, note: str = "") -> None:
+        print(f"  {label:<58} {n / seconds:>8,.0f} /s  ({seconds / n * 1e6:6.1f} µs each){note}")
+
+    def same(found: dict[str, int]) -> str:
+        return "same decisions" if found == outcomes[True] else "OTHER DECISIONS"
+
+    line("baseline (validate the request only)", base)
+    line("scoring, profiles packed as the adapter keeps them", score)
+    line(
+        "scoring, profiles kept as they are (aggregates in memory)",
+        median["objects"],
+        f"; {same(outcomes[False])}",
+    )
+    for packed, label in ((False, "in a dict"), (True, "packed")):
+        least = median["floor packed" if packed else "floor"]
+        line(
+            f"floor.py, columns {label}",
+            least,
+            f"; scoring {(score if packed else median['objects']) / least:.1f}x slower; "
+            f"{same(floor_outcomes[packed])}",
+        )
     print(f"  scoring / baseline time: {score / base:.1f}x")
-    print(f"  decisions: {', '.join(f'{d} {c:,}' for d, c in sorted(outcomes.items()))}")
+    print(f"  decisions: {', '.join(f'{d} {c:,}' for d, c in sorted(outcomes[True].items()))}")
     if sizes:  # what a write of a customer's profile is billed by (per started KB)
         quantile = statistics.quantiles(sizes, n=10)
         print(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -73,8 +73,9 @@ class InMemoryTransactions:
     claimed_on: dict[tuple[str, str], int] = field(default_factory=dict)
     #: (tenant, transaction) of batches listed under their days by the scoring (`index_by_day`).
     listed_by_day: set[tuple[str, str]] = field(default_factory=set)
-    #: (tenant, customer) -> (version, the packed profile), as the adapter's `PROFILE` item.
-    profiles: dict[tuple[str, str], tuple[int, bytes]] = field(default_factory=dict)
+    #: (tenant, customer) -> (version, the packed profile), as the adapter's `PROFILE` item (the profile itself
+    #: when not `packs`).
+    profiles: dict[tuple[str, str], tuple[int, Any]] = field(default_factory=dict)
     alerts: dict[tuple[str, str], Alert] = field(default_factory=dict)
     #: (tenant, customer, scenario) -> the open alert's id: the adapter's OPEN_ALERT marker.
     open_alerts: dict[tuple[str, str, str], str] = field(default_factory=dict)
@@ -90,6 +91,9 @@ class InMemoryTransactions:
     #: Reads and records hand out copies, so a caller's changes never reach the store (the adapter parses its items
     #: anew each time). bench/monitoring switches it off: its figures are Arbiter's work, not this store's copying.
     copies: bool = True
+    #: Profiles kept packed, as the adapter keeps them: a decision unpacks and packs its customer's, as a function
+    #: does. bench/monitoring also keeps them as they are (the aggregates in memory, as its goal is stated).
+    packs: bool = True
 
     def get(self, tenant_id: str, transaction_id: str) -> DecidedTransaction | None:
         found = self.transactions.get((tenant_id, transaction_id))
@@ -273,7 +277,7 @@ class InMemoryTransactions:
         self.transactions[(tenant_id, tx.id)] = decided.model_copy(deep=True) if self.copies else decided
         self.profiles[(tenant_id, tx.customer_id)] = (
             changes.profile.version + 1,
-            pack_profile(changes.profile),
+            self._kept(changes.profile),
         )
         for update in changes.buckets:
             key = self._bucket_key(tenant_id, tx, update)
@@ -297,7 +301,7 @@ class InMemoryTransactions:
             raise ConcurrentUpdate("the profile was written since it was read")
         self.profiles[(tenant_id, tx.customer_id)] = (
             changes.profile.version + 1,
-            pack_profile(changes.profile),
+            self._kept(changes.profile),
         )
 
     def uncounted(self, tenant_id: str, transaction_id: str) -> bool:
@@ -312,7 +316,12 @@ class InMemoryTransactions:
 
     def _stored_profile(self, tenant_id: str, customer_id: str) -> Profile | None:
         stored = self.profiles.get((tenant_id, customer_id))
-        return unpack_profile(stored[1], stored[0]) if stored else None
+        if stored is None:
+            return None
+        return unpack_profile(stored[1], stored[0]) if self.packs else replace(stored[1], version=stored[0])
+
+    def _kept(self, profile: Profile) -> Any:
+        return pack_profile(profile) if self.packs else profile
 
     @staticmethod
     def _bucket_key(tenant_id: str, tx: Transaction, update: BucketUpdate) -> BucketKey:
