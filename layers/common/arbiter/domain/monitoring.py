@@ -27,7 +27,7 @@ import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from arbiter.domain.monitoring_series import FIGURES, Series, SeriesView, party_mark, places
 from arbiter.domain.transactions import Transaction, counterparty_key
@@ -669,10 +669,10 @@ class BucketUpdate:
     expires_at: dt.datetime
 
 
-@dataclass(frozen=True)
-class MarkerUpdate:
+class MarkerUpdate(NamedTuple):
     """Counting one transaction on a `Seen` marker; `first`/`last` are set only when they move (earlier/later),
-    conditional on the value read (`seen`), so two writers racing cannot lose the earliest or latest time."""
+    conditional on the value read (`seen`), so two writers racing cannot lose the earliest or latest time. A named
+    tuple: a decision makes two or three, and a frozen dataclass is made four times slower."""
 
     dimension: Dimension
     key: str

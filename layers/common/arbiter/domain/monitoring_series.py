@@ -311,9 +311,7 @@ class Series(MutableMapping[str, "Bucket"]):
         if forget_parties:
             end = len(new_index) if parties_from is None else bisect.bisect_left(new_index, parties_from)
             if any(parties[:end]):
-                for p in range(end):
-                    if parties[p]:
-                        parties[p] = ()
+                parties[:end] = [()] * end
         if mark is not None:
             known = parties[at]
             if mark not in known and len(known) < room:
