@@ -840,6 +840,7 @@ class Profile:
         party = counterparty_key(tx.counterparty)
         mark = party_mark(party) if party else None
         inbound, digits, numbers = tx.direction == "inbound", places(tx.amount), _indexes(tx.time)
+        units: dict[int, int] = {}  # the amount at each scale of the series: worked out once
         series = {}
         for granularity, found in self.series.items():
             number = numbers[granularity]
@@ -855,6 +856,7 @@ class Profile:
                 parties_from=number - horizon + 1 if horizon else None,
                 forget_parties=newest,
                 digits=digits,
+                units=units,
             )
         customer, countries = self.customer, self.countries
         for marker in markers:

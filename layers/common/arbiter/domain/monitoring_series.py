@@ -251,13 +251,15 @@ class Series(MutableMapping[str, "Bucket"]):
         parties_from: int | None = None,
         forget_parties: bool = False,
         digits: int | None = None,
+        units: dict[int, int] | None = None,
     ) -> Series:
         """This series with a transaction counted in bucket `number`, as a new one (this one left as it was): what
         `copy`, `add`, then `drop_before(kept_from)` and `forget_parties_before(parties_from)` (when
         `forget_parties`) make, in one pass that copies each column once, from its first bucket kept on. `mark` is
         the counterparty's `party_mark` (None: none remembered); `digits` the amount's `places`, when the caller
-        counts it in several series. A decision counts its transaction so in each of its customer's series:
-        copying, adding and dropping one after the other was most of its counting."""
+        counts it in several series, and `units` the amount as integers of each scale it was already turned into
+        (filled in here: a customer's series share their scale). A decision counts its transaction so in each of
+        its customer's series: copying, adding and dropping one after the other was most of its counting."""
         index = self.index
         size = len(index)
         start = (
@@ -301,7 +303,11 @@ class Series(MutableMapping[str, "Bucket"]):
             totals = amounts[currency] = Amounts.empty(
                 len(new_index), places(amount) if digits is None else digits
             )
-        value = totals.scaled(amount, digits)
+        value = units.get(totals.scale) if units is not None else None
+        if value is None:
+            value = totals.scaled(amount, digits)
+            if units is not None:
+                units[totals.scale] = value
         totals.n[at] += 1
         totals.s[at] += value
         if value > totals.x[at]:
