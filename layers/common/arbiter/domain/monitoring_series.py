@@ -308,12 +308,7 @@ class Series(MutableMapping[str, "Bucket"]):
             value = totals.scaled(amount, digits)
             if units is not None:
                 units[totals.scale] = value
-        totals.n[at] += 1
-        totals.s[at] += value
-        if value > totals.x[at]:
-            totals.x[at] = value
-        if inbound:
-            totals.i[at] += value
+        totals.count(at, value, inbound)
         if forget_parties:
             end = len(new_index) if parties_from is None else bisect.bisect_left(new_index, parties_from)
             if any(parties[:end]):
