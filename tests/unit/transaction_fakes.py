@@ -275,10 +275,7 @@ class InMemoryTransactions:
                 ):
                     raise ConcurrentUpdate("the alert changed since it was read")
         self.transactions[(tenant_id, tx.id)] = decided.model_copy(deep=True) if self.copies else decided
-        self.profiles[(tenant_id, tx.customer_id)] = (
-            changes.profile.version + 1,
-            self._kept(changes.profile),
-        )
+        self._put_profile(tenant_id, tx.customer_id, changes.profile)
         for update in changes.buckets:
             key = self._bucket_key(tenant_id, tx, update)
             self.buckets[key] = self.series.setdefault(key[:5], {})[update.start] = counted(
@@ -299,10 +296,7 @@ class InMemoryTransactions:
         stored = self.profiles.get((tenant_id, tx.customer_id))
         if (stored[0] if stored else 0) != changes.profile.version:
             raise ConcurrentUpdate("the profile was written since it was read")
-        self.profiles[(tenant_id, tx.customer_id)] = (
-            changes.profile.version + 1,
-            self._kept(changes.profile),
-        )
+        self._put_profile(tenant_id, tx.customer_id, changes.profile)
 
     def uncounted(self, tenant_id: str, transaction_id: str) -> bool:
         claimed_on = self.claimed_on.get((tenant_id, transaction_id))
@@ -320,8 +314,10 @@ class InMemoryTransactions:
             return None
         return unpack_profile(stored[1], stored[0]) if self.packs else replace(stored[1], version=stored[0])
 
-    def _kept(self, profile: Profile) -> Any:
-        return pack_profile(profile) if self.packs else profile
+    def _put_profile(self, tenant_id: str, customer_id: str, profile: Profile) -> None:
+        """The next version of the profile read (packed, or as it is when not `packs`)."""
+        kept = pack_profile(profile) if self.packs else profile
+        self.profiles[(tenant_id, customer_id)] = (profile.version + 1, kept)
 
     @staticmethod
     def _bucket_key(tenant_id: str, tx: Transaction, update: BucketUpdate) -> BucketKey:

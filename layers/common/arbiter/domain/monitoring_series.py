@@ -25,10 +25,10 @@ if TYPE_CHECKING:  # monitoring imports this module: the names it needs come at 
 
 __all__ = ["FIGURES", "Amounts", "Series", "SeriesView", "party_mark", "places"]
 
-#: The figures of a window (`Series.window`), as rules read them: `window.24h.avg`.
-FIGURES = frozenset(
-    ("count", "currency_count", "sum", "avg", "max", "inbound_sum", "outbound_sum", "counterparties")
-)
+#: The figures of a window (`Series.window`), as rules read them (`window.24h.avg`), in the order a window lists them.
+FIGURES = ("count", "currency_count", "sum", "avg", "max", "inbound_sum", "outbound_sum", "counterparties")
+_EVERY_FIGURE = frozenset(FIGURES)
+_BUT_COUNTERPARTIES = _EVERY_FIGURE - {"counterparties"}
 _COUNTED = frozenset(("currency_count", "avg"))
 _SUMMED = frozenset(("sum", "avg", "outbound_sum"))
 _INBOUND = frozenset(("inbound_sum", "outbound_sum"))
@@ -147,63 +147,41 @@ class Series(MutableMapping[str, "Bucket"]):
     ) -> dict[str, Any]:
         """The aggregates of buckets `first` to `last` (numbers, both included) in `currency`, as rules read them
         (`monitoring.monitoring_context`); their distinct counterparties only when `counterparties`. With
-        `figures` (`monitoring.window_figures`), only those of them: what a rule set reads of the window."""
+        `figures` (`monitoring.window_figures`), only those of them: what a rule set reads of the window. Each
+        column is summed only for a figure that needs it, and the figures come in `FIGURES` order either way."""
         index = self.index
         a, b = bisect.bisect_left(index, first), bisect.bisect_right(index, last)
-        if figures is not None:
-            return self._figures(a, b, currency, figures)
+        if figures is None:
+            figures = _EVERY_FIGURE if counterparties else _BUT_COUNTERPARTIES
         amounts = self.amounts.get(currency)
-        in_currency = total = inbound = largest = 0
+        in_currency = total = inbound = 0
         unit = 1
-        if amounts is not None:
-            in_currency, unit = sum(amounts.n[a:b]), 10**amounts.scale
-            total, inbound, largest = sum(amounts.s[a:b]), sum(amounts.i[a:b]), max(amounts.x[a:b], default=0)
-        found = {
-            "count": sum(self.count[a:b]),
-            "currency_count": in_currency,
-            "sum": total / unit,
-            "avg": total / (unit * in_currency) if in_currency else 0.0,
-            "max": largest / unit,
-            "inbound_sum": inbound / unit,
-            "outbound_sum": (total - inbound) / unit,
-        }
-        if counterparties:
-            parties = self.parties[a:b]
-            found["counterparties"] = len(set().union(*parties)) if any(parties) else 0
-        return found
-
-    def _figures(self, a: int, b: int, currency: str, figures: frozenset[str]) -> dict[str, Any]:
-        """`window`'s `figures` of the buckets at positions `a` to `b` (excluded), each summed once if read."""
+        if amounts is not None:  # each column summed only if a figure read needs it
+            unit = 10**amounts.scale
+            in_currency = sum(amounts.n[a:b]) if not figures.isdisjoint(_COUNTED) else 0
+            total = sum(amounts.s[a:b]) if not figures.isdisjoint(_SUMMED) else 0
+            inbound = sum(amounts.i[a:b]) if not figures.isdisjoint(_INBOUND) else 0
         found: dict[str, Any] = {}
-        if "count" in figures:
-            found["count"] = sum(self.count[a:b])
-        if "counterparties" in figures:
-            parties = self.parties[a:b]
-            found["counterparties"] = len(set().union(*parties)) if any(parties) else 0
-        if len(found) == len(figures):
-            return found
-        amounts = self.amounts.get(currency)
-        if amounts is None:
-            for name in figures - found.keys():
-                found[name] = 0 if name == "currency_count" else 0.0
-            return found
-        unit = 10**amounts.scale
-        in_currency = sum(amounts.n[a:b]) if figures & _COUNTED else 0
-        total = sum(amounts.s[a:b]) if figures & _SUMMED else 0
-        inbound = sum(amounts.i[a:b]) if figures & _INBOUND else 0
-        for name in figures:
-            if name == "currency_count":
+        for name in FIGURES:  # in this order whatever `figures` holds
+            if name not in figures:
+                continue
+            if name == "count":
+                found[name] = sum(self.count[a:b])
+            elif name == "currency_count":
                 found[name] = in_currency
             elif name == "sum":
                 found[name] = total / unit
             elif name == "avg":
                 found[name] = total / (unit * in_currency) if in_currency else 0.0
             elif name == "max":
-                found[name] = max(amounts.x[a:b], default=0) / unit
+                found[name] = (max(amounts.x[a:b], default=0) if amounts is not None else 0) / unit
             elif name == "inbound_sum":
                 found[name] = inbound / unit
             elif name == "outbound_sum":
                 found[name] = (total - inbound) / unit
+            else:
+                parties = self.parties[a:b]
+                found[name] = len(set().union(*parties)) if any(parties) else 0
         return found
 
     def inbound(self, first: int, last: int, currency: str) -> Decimal:
