@@ -237,11 +237,11 @@ class InMemoryTransactions:
         if (tenant_id, tx.id) in self.transactions:
             raise AlreadyRecorded(f"transaction {tx.id} is already recorded")
         stored = self.profiles.get((tenant_id, tx.customer_id))
-        moved = (stored[0] if stored else 0) != changes.profile.version
+        moved = (stored[0] if stored else 0) != changes.version
         if alert is None and not changes.buckets and not changes.markers:
             # The adapter's two writes: the transaction (with the version it was decided on), then the profile.
             self.transactions[(tenant_id, tx.id)] = decided.model_copy(deep=True) if self.copies else decided
-            self.claimed_on[(tenant_id, tx.id)] = changes.profile.version
+            self.claimed_on[(tenant_id, tx.id)] = changes.version
             if moved:
                 raise UncountedTransaction("the profile was written since it was read")
             self.count(decided, changes)
@@ -294,7 +294,7 @@ class InMemoryTransactions:
     def count(self, decided: DecidedTransaction, changes: Changes) -> None:
         tenant_id, tx = decided.tenant_id, decided.transaction
         stored = self.profiles.get((tenant_id, tx.customer_id))
-        if (stored[0] if stored else 0) != changes.profile.version:
+        if (stored[0] if stored else 0) != changes.version:
             raise ConcurrentUpdate("the profile was written since it was read")
         self._put_profile(tenant_id, tx.customer_id, changes.profile)
 

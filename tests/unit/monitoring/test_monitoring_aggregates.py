@@ -1,6 +1,7 @@
 """A customer's windows as rules read them, kept in time buckets: boundaries, late and repeated transactions,
 currencies, distinct counterparties, first seen, days since the last one. Each test runs on the in-memory store
-and on the DynamoDB adapter against the local stack's moto: the buckets are the same on both."""
+(its profiles packed as the adapter packs them, and kept as objects) and on the DynamoDB adapter against the local
+stack's moto: the buckets are the same on all three."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from arbiter.domain.monitoring import (
     MAX_COUNTERPARTIES_PER_BUCKET,
     bucket_start,
     changes_for,
+    id_mark,
     monitoring_context,
     reads_for,
 )
@@ -38,10 +40,14 @@ T0 = dt.datetime(2026, 12, 6, 10, 0, tzinfo=dt.UTC)
 RULES = MonitoringRuleSet(id="transaction-monitoring", version=1)
 
 
-@pytest.fixture(params=["memory", "dynamodb"])
+@pytest.fixture(params=["memory", "kept", "dynamodb"])
 def store(request: pytest.FixtureRequest) -> Any:
     if request.param == "memory":
         return InMemoryTransactions()
+    if (
+        request.param == "kept"
+    ):  # profiles kept as objects: a decision counts in place the profile the store holds
+        return InMemoryTransactions(packs=False)
     stack = request.getfixturevalue("stack")
     return DynamoTransactionStore(stack.client("dynamodb"), stack.physical_id("ArbiterTable"))
 
@@ -270,6 +276,27 @@ def test_a_profile_written_since_it_was_read_leaves_the_transaction_stored_to_be
     assert (seen["count"], seen["max"]) == (3, 500.0)
     with pytest.raises(ConcurrentUpdate):  # counting over a profile that moved again is refused too
         store.count(allowed(tenant_id, tx(2, T0, "300")), changes_for(tx(2, T0, "300"), fresh))
+
+
+def test_a_write_refused_counts_nothing_in_the_profile(store, tenant_id):
+    record(store, tenant_id, tx(1, T0, "100"))
+    with pytest.raises(ConcurrentUpdate):  # the id is recorded already (the adapter's TransactionExists)
+        record(store, tenant_id, tx(1, T0, "100"))
+    party = Counterparty(
+        account="DE89 3704", country="DE"
+    )  # written in one transaction with its party buckets
+    record(store, tenant_id, tx(2, T0, "300", counterparty=party))
+    with pytest.raises(ConcurrentUpdate):
+        record(store, tenant_id, tx(2, T0, "300", counterparty=party))
+    seen = context(store, tenant_id, tx("probe", T0))
+    assert (seen["window"]["1h"]["count"], seen["window"]["1h"]["sum"], seen["customer"]["transactions"]) == (
+        2,
+        400.0,
+        2,
+    )
+    assert store.history(tenant_id, tx("probe", T0)).profile.recent == tuple(
+        id_mark(f"tx-{n}") for n in (1, 2)
+    )
 
 
 def test_a_max_raised_since_it_was_read_cancels_the_whole_write(store, tenant_id):

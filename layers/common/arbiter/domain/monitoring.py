@@ -689,7 +689,7 @@ def updates_for(
     tx: Transaction, history: History, needs: Needs = EVERYTHING
 ) -> tuple[list[BucketUpdate], list[MarkerUpdate]]:
     """What recording `tx` changes, given the history read for its decision, besides the customer's own buckets
-    (its profile's: `Profile.after`): the party series `needs` keeps, and the markers (the customer's, its
+    (its profile's: `Profile.count`): the party series `needs` keeps, and the markers (the customer's, its
     country's and the counterparty's if `needs` keeps it)."""
     buckets = []
     parties = _party_dimensions(tx)
@@ -763,21 +763,42 @@ def marked(seen: Seen | None, update: MarkerUpdate, at: dt.datetime) -> Seen:
 
 @dataclass(frozen=True)
 class Changes:
-    """What recording a transaction writes: its customer's next profile (`version` still the one read), the party
-    buckets and the counterparty marker kept apart (only those `Needs` keeps)."""
+    """What recording a transaction writes: its customer's next profile, the party buckets and the counterparty
+    marker kept apart (only those `Needs` keeps).
 
-    profile: Profile
+    The next profile is the one read with the transaction counted in it, in place (`Profile.count`): made when the
+    store first asks for `profile`, after its checks, so that a write refused leaves a profile the store holds
+    (an in-memory store's) as it was. `version` is the profile version read, the one the store writes over."""
+
+    tx: Transaction
+    read: Profile
+    needs: Needs
     buckets: list[BucketUpdate]
     markers: list[MarkerUpdate]
+    #: The markers the profile keeps (the customer's and its country's), counted with it.
+    profile_markers: list[MarkerUpdate]
+
+    @property
+    def version(self) -> int:
+        return self.read.version
+
+    @functools.cached_property
+    def profile(self) -> Profile:
+        self.read.count(self.tx, self.profile_markers, self.needs)
+        return self.read
 
 
 def changes_for(tx: Transaction, history: History, needs: Needs = EVERYTHING) -> Changes:
-    """What recording `tx` writes, given the history read for its decision."""
+    """What recording `tx` writes, given the history read for its decision (whose profile it counts in, in place,
+    when written: read what the decision needs of the history first)."""
     buckets, markers = updates_for(tx, history, needs)
     return Changes(
-        profile=history.profile.after(tx, markers, needs),
+        tx=tx,
+        read=history.profile,
+        needs=needs,
         buckets=buckets,
         markers=[m for m in markers if m.dimension == "counterparty"],
+        profile_markers=[m for m in markers if m.dimension != "counterparty"],
     )
 
 
@@ -828,12 +849,13 @@ class Profile:
         if tx.counterparty.country:
             history.country = self.countries.get(tx.counterparty.country)
 
-    def after(self, tx: Transaction, markers: list[MarkerUpdate], needs: Needs = EVERYTHING) -> Profile:
-        """The profile with `tx` counted in its buckets (the counterparty's key kept in those of the windows whose
-        `counterparties` the rule set reads, at most `MAX_COUNTERPARTIES_PER_BUCKET` a bucket) and on its and its
-        country's markers; the buckets older than their retention before the newest dropped, and the counterparty
-        keys of those older than those windows (`needs`): they are most of a busy customer's profile. This one is
-        left as it was."""
+    def count(self, tx: Transaction, markers: list[MarkerUpdate], needs: Needs = EVERYTHING) -> None:
+        """Count `tx` in this profile, in place: in its buckets (the counterparty's key kept in those of the
+        windows whose `counterparties` the rule set reads, at most `MAX_COUNTERPARTIES_PER_BUCKET` a bucket) and on
+        its and its country's markers; the buckets older than their retention before the newest dropped, and the
+        counterparty keys of those older than those windows (`needs`): they are most of a busy customer's profile.
+        `version` stays the one read. A profile read is its decision's own, and counted once, when its store
+        writes it (`Changes.profile`)."""
         newest = (
             self.customer is None or _micros_at(tx.time) >= self.customer.micros[1]
         )  # then what is too old goes
@@ -841,11 +863,10 @@ class Profile:
         mark = party_mark(party) if party else None
         inbound, digits, numbers = tx.direction == "inbound", places(tx.amount), _indexes(tx.time)
         units: dict[int, int] = {}  # the amount at each scale of the series: worked out once
-        series = {}
-        for granularity, found in self.series.items():
+        for granularity, series in self.series.items():
             number = numbers[granularity]
             horizon = needs.counterparty_horizon(granularity)
-            series[granularity] = found.counted(
+            series.tally(
                 number,
                 tx.currency,
                 tx.amount,
@@ -858,16 +879,12 @@ class Profile:
                 digits=digits,
                 units=units,
             )
-        customer, countries = self.customer, self.countries
         for marker in markers:
             if marker.dimension == "customer":
-                customer = marked(customer, marker, tx.time)
+                self.customer = marked(self.customer, marker, tx.time)
             elif marker.dimension == "country":
-                countries = {**countries, marker.key: marked(countries.get(marker.key), marker, tx.time)}
-        recent = (*self.recent, id_mark(tx.id))[-RECENT:]
-        return Profile(
-            version=self.version, customer=customer, countries=countries, series=series, recent=recent
-        )
+                self.countries[marker.key] = marked(self.countries.get(marker.key), marker, tx.time)
+        self.recent = (*self.recent, id_mark(tx.id))[-RECENT:]
 
 
 def _moves(seen: Seen | None, at: dt.datetime) -> tuple[dt.datetime | None, dt.datetime | None]:

@@ -63,8 +63,8 @@ class HistoryReplay:
         self._risk_level = standing.risk_level
 
     def history(self, tx: Transaction) -> History:
-        """What a decision on `tx` would read now (scoring never moves it: a recording makes a new profile and new
-        buckets)."""
+        """What a decision on `tx` would read now (scoring never moves it; `record` counts `tx` in its profile, in
+        place: score before recording)."""
         history = History(risk_level=self._risk_level, profile=self._profile)
         for wanted in reads_for(tx, customer=False):
             series = self._series.get((wanted.dimension, wanted.key, wanted.granularity), {})

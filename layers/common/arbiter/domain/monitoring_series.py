@@ -205,7 +205,7 @@ class Series(MutableMapping[str, "Bucket"]):
         self, number: int, currency: str, amount: Decimal, inbound: bool, party: str | None, room: int
     ) -> None:
         """Count a transaction in bucket `number` (made if missing); `party` (a counterparty key) is remembered
-        there, as its mark, while the bucket holds fewer than `room`. Changes this series: count on a `copy`."""
+        there, as its mark, while the bucket holds fewer than `room`. Changes this series (as `tally`)."""
         position = self._place(number)
         self.count[position] += 1
         amounts = self.amounts.get(currency)
@@ -217,7 +217,7 @@ class Series(MutableMapping[str, "Bucket"]):
             if mark not in known and len(known) < room:
                 self.parties[position] = (*known, mark)
 
-    def counted(
+    def tally(
         self,
         number: int,
         currency: str,
@@ -230,72 +230,59 @@ class Series(MutableMapping[str, "Bucket"]):
         forget_parties: bool = False,
         digits: int | None = None,
         units: dict[int, int] | None = None,
-    ) -> Series:
-        """This series with a transaction counted in bucket `number`, as a new one (this one left as it was): what
-        `copy`, `add`, then `drop_before(kept_from)` and `forget_parties_before(parties_from)` (when
-        `forget_parties`) make, in one pass that copies each column once, from its first bucket kept on. `mark` is
-        the counterparty's `party_mark` (None: none remembered); `digits` the amount's `places`, when the caller
-        counts it in several series, and `units` the amount as integers of each scale it was already turned into
-        (filled in here: a customer's series share their scale). A decision counts its transaction so in each of
-        its customer's series: copying, adding and dropping one after the other was most of its counting."""
-        index = self.index
-        size = len(index)
-        start = (
-            bisect.bisect_left(index, kept_from)
-            if kept_from is not None and size and index[0] < kept_from
-            else 0
-        )
-        position = bisect.bisect_left(index, number, start)
-        found = position < size and index[position] == number
-        at = position - start
-        newest = not found and position == size  # a new bucket after the others: most transactions
-        new_index, count, parties = index[start:], self.count[start:], self.parties[start:]
-        if newest:
-            new_index.append(number)
+    ) -> None:
+        """Count a transaction in bucket `number`, in place: what `add`, then `drop_before(kept_from)` and
+        `forget_parties_before(parties_from)` (when `forget_parties`) do, in one pass. `mark` is the counterparty's
+        `party_mark` (None: none remembered); `digits` the amount's `places`, when the caller counts it in several
+        series, and `units` the amount as integers of each scale it was already turned into (filled in here: a
+        customer's series share their scale). A decision counts its transaction so in each of its customer's
+        series: copying each column first was most of its counting (bench/monitoring), so the profile counted on is
+        the decision's own (`Profile.count`)."""
+        index, count, parties = self.index, self.count, self.parties
+        if kept_from is not None and index and index[0] < kept_from:
+            start = bisect.bisect_left(index, kept_from)
+            del index[:start], count[:start], parties[:start]
+            for code, each in list(self.amounts.items()):
+                each.delete(0, start)
+                if code != currency and not any(each.n):
+                    del self.amounts[code]  # no bucket kept has it
+        position = bisect.bisect_left(index, number)
+        if position == len(index):  # a new bucket after the others: most transactions
+            index.append(number)
             count.append(1)
             parties.append(())
+            for each in self.amounts.values():
+                each.n.append(0)
+                each.s.append(0)
+                each.x.append(0)
+                each.i.append(0)
+        elif index[position] != number:
+            index.insert(position, number)
+            count.insert(position, 1)
+            parties.insert(position, ())
+            for each in self.amounts.values():
+                each.insert(position)
         else:
-            if not found:
-                new_index.insert(at, number)
-                count.insert(at, 0)
-                parties.insert(at, ())
-            count[at] += 1
-        amounts: dict[str, Amounts] = {}
-        for code, each in self.amounts.items():
-            n, s, x, i = each.n[start:], each.s[start:], each.x[start:], each.i[start:]
-            if start and code != currency and not any(n):
-                continue  # no bucket kept has it
-            if newest:
-                n.append(0)
-                s.append(0)
-                x.append(0)
-                i.append(0)
-            elif not found:
-                n.insert(at, 0)
-                s.insert(at, 0)
-                x.insert(at, 0)
-                i.insert(at, 0)
-            amounts[code] = Amounts(each.scale, n, s, x, i)
-        totals = amounts.get(currency)
+            count[position] += 1
+        totals = self.amounts.get(currency)
         if totals is None:
-            totals = amounts[currency] = Amounts.empty(
-                len(new_index), places(amount) if digits is None else digits
+            totals = self.amounts[currency] = Amounts.empty(
+                len(index), places(amount) if digits is None else digits
             )
         value = units.get(totals.scale) if units is not None else None
         if value is None:
             value = totals.scaled(amount, digits)
             if units is not None:
                 units[totals.scale] = value
-        totals.count(at, value, inbound)
+        totals.count(position, value, inbound)
         if forget_parties:
-            end = len(new_index) if parties_from is None else bisect.bisect_left(new_index, parties_from)
+            end = len(index) if parties_from is None else bisect.bisect_left(index, parties_from)
             if any(parties[:end]):
                 parties[:end] = [()] * end
         if mark is not None:
-            known = parties[at]
+            known = parties[position]
             if mark not in known and len(known) < room:
-                parties[at] = (*known, mark)
-        return Series(self.granularity, new_index, count, amounts, parties)
+                parties[position] = (*known, mark)
 
     def _place(self, number: int) -> int:
         """The position of bucket `number`, an empty bucket made there if there was none."""

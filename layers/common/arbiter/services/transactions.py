@@ -362,11 +362,13 @@ def _decide(
         alert = _alert_for(deps, decided, _severity(evaluation.hits), primary_scenario(evaluation.hits))
         decided = decided.model_copy(update={"alert_id": alert.id})
         events = _alert_events(alert, decided)
+    volume = monthly_volume(
+        tx, history
+    )  # read before the record counts the transaction in the history's profile
     try:
         deps.transactions.record(decided, changes_for(tx, history, needs), alert, events)
     except UncountedTransaction:
         _count_stored(deps, decided, needs)
-    volume = monthly_volume(tx, history)
     if volume is not None and volume.crossed:
         _review_volume(deps, tenant_id, tx, volume)
     return decided
