@@ -5,6 +5,7 @@ comparing two versions of the code; CPU time stays the figure the goal is judged
 
     .venv/bin/python bench/monitoring/instructions.py                 # this checkout
     .venv/bin/python bench/monitoring/instructions.py --root ../other # another checkout, same stream
+    .venv/bin/python bench/monitoring/instructions.py --kept          # profiles kept as objects, not packed
 
 The stream is bench/monitoring's, of 40 customers, so that its customers' histories are as long as the main bench's
 by its 2,000th transaction. The program runs twice under callgrind, deciding the first 2,000 transactions and then
@@ -28,7 +29,7 @@ CUSTOMERS, FIRST, LAST = 40, 2_000, 3_000
 #: What each counted run executes: the root's code deciding the first `n` transactions of the stream.
 _PROGRAM = """
 import datetime as dt, sys
-root, n, customers, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+root, n, customers, count, kept = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 sys.path[:0] = [root + "/layers/common", root]
 sys.argv = sys.argv[:1]
 from bench.monitoring.run import START, stream
@@ -39,13 +40,15 @@ from tests.unit.transaction_fakes import MonitoringDeps
 key = Principal(kind="integrator", tenant_id="bench", id="key_1")
 deps = MonitoringDeps(clock=START + dt.timedelta(days=91))
 deps.transactions.copies = False
+deps.transactions.packs = kept != "kept"
 for payload in stream(customers, count, 17)[:n]:
     decide_transaction(deps, key, Transaction.model_validate(payload))
 """
 
 
-def counted(root: Path, transactions: int) -> int:
-    """Instructions callgrind counts for the whole program deciding `transactions` of the stream."""
+def counted(root: Path, transactions: int, kept: bool) -> int:
+    """Instructions callgrind counts for the whole program deciding `transactions` of the stream (profiles kept as
+    objects when `kept`, else packed as the adapter packs them)."""
     done = subprocess.run(
         [
             "valgrind",
@@ -58,6 +61,7 @@ def counted(root: Path, transactions: int) -> int:
             str(transactions),
             str(CUSTOMERS),
             str(LAST),
+            "kept" if kept else "packed",
         ],
         capture_output=True,
         text=True,
@@ -75,12 +79,18 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout whose code is counted")
+    parser.add_argument(
+        "--kept", action="store_true", help="profiles kept as objects (the aggregates in memory), not packed"
+    )
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (apt-get install valgrind)")
     root = args.root.resolve()
-    per_decision = (counted(root, LAST) - counted(root, FIRST)) / (LAST - FIRST)
-    print(f"{root}: {per_decision:,.0f} instructions a decision (transactions {FIRST:,}-{LAST:,})")
+    per_decision = (counted(root, LAST, args.kept) - counted(root, FIRST, args.kept)) / (LAST - FIRST)
+    form = "kept as objects" if args.kept else "packed"
+    print(
+        f"{root}: {per_decision:,.0f} instructions a decision, profiles {form} (transactions {FIRST:,}-{LAST:,})"
+    )
 
 
 if __name__ == "__main__":

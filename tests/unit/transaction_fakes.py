@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -312,7 +312,10 @@ class InMemoryTransactions:
         stored = self.profiles.get((tenant_id, customer_id))
         if stored is None:
             return None
-        return unpack_profile(stored[1], stored[0]) if self.packs else replace(stored[1], version=stored[0])
+        if self.packs:
+            return unpack_profile(stored[1], stored[0])
+        kept = stored[1]  # its series are the ones a decision counts in place (`Changes.profile`)
+        return Profile(stored[0], kept.customer, kept.countries, kept.series, kept.recent)
 
     def _put_profile(self, tenant_id: str, customer_id: str, profile: Profile) -> None:
         """The next version of the profile read (packed, or as it is when not `packs`)."""

@@ -688,9 +688,11 @@ def _bucket_of(history: History, dimension: Dimension, granularity: Granularity,
 def updates_for(
     tx: Transaction, history: History, needs: Needs = EVERYTHING
 ) -> tuple[list[BucketUpdate], list[MarkerUpdate]]:
-    """What recording `tx` changes, given the history read for its decision, besides the customer's own buckets
-    (its profile's: `Profile.count`): the party series `needs` keeps, and the markers (the customer's, its
-    country's and the counterparty's if `needs` keeps it)."""
+    """What recording `tx` changes, given the history read for its decision, besides its customer's profile (its
+    buckets and markers and its country's: `Profile.count`): the party series `needs` keeps, and the counterparty's
+    marker if `needs` keeps it."""
+    if not needs.counterparty and not needs.country and not needs.counterparty_seen:
+        return [], []  # most rule sets (the shipped scenarios): the profile is all a decision writes
     buckets = []
     parties = _party_dimensions(tx)
     for dimension, key in parties:
@@ -716,12 +718,11 @@ def updates_for(
                 expires_at=_start_at(granularity, index) + BUCKET_RETENTION[granularity],
             )
         )
-    markers = [MarkerUpdate("customer", tx.customer_id, history.customer, *_moves(history.customer, tx.time))]
-    for dimension, key in parties:
-        if dimension == "counterparty" and not needs.counterparty_seen:
-            continue
-        seen = history.counterparty if dimension == "counterparty" else history.country
-        markers.append(MarkerUpdate(dimension, key, seen, *_moves(seen, tx.time)))
+    markers = [
+        MarkerUpdate(dimension, key, history.counterparty, *_moves(history.counterparty, tx.time))
+        for dimension, key in parties
+        if dimension == "counterparty" and needs.counterparty_seen
+    ]
     return buckets, markers
 
 
@@ -761,30 +762,51 @@ def marked(seen: Seen | None, update: MarkerUpdate, at: dt.datetime) -> Seen:
     return Seen(first, last, seen.count + 1, micros=micros)
 
 
-@dataclass(frozen=True)
+def _seen_again(seen: Seen | None, at: dt.datetime, micros: int) -> Seen:
+    """`seen` (or a new marker) with one more transaction at `at` (`micros`), its first or last time moved when
+    `at` is earlier or later: what `marked` makes of `_moves`, for the markers a profile keeps."""
+    if seen is None:
+        return Seen(at, at, 1, micros=(micros, micros))
+    first, last = seen.micros
+    if micros < first:
+        return Seen(at, seen._last, seen.count + 1, micros=(micros, last))
+    if micros > last:
+        return Seen(seen._first, at, seen.count + 1, micros=(first, micros))
+    return Seen(seen._first, seen._last, seen.count + 1, micros=(first, last))
+
+
 class Changes:
     """What recording a transaction writes: its customer's next profile, the party buckets and the counterparty
     marker kept apart (only those `Needs` keeps).
 
     The next profile is the one read with the transaction counted in it, in place (`Profile.count`): made when the
     store first asks for `profile`, after its checks, so that a write refused leaves a profile the store holds
-    (an in-memory store's) as it was. `version` is the profile version read, the one the store writes over."""
+    (an in-memory store's) as it was. `version` is the profile version read, the one the store writes over. A plain
+    class with slots: a decision makes one, and a frozen dataclass is made several times slower."""
 
-    tx: Transaction
-    read: Profile
-    needs: Needs
-    buckets: list[BucketUpdate]
-    markers: list[MarkerUpdate]
-    #: The markers the profile keeps (the customer's and its country's), counted with it.
-    profile_markers: list[MarkerUpdate]
+    __slots__ = ("_counted", "buckets", "markers", "needs", "read", "tx")
+
+    def __init__(
+        self,
+        tx: Transaction,
+        read: Profile,
+        needs: Needs,
+        buckets: list[BucketUpdate],
+        markers: list[MarkerUpdate],
+    ) -> None:
+        self.tx, self.read, self.needs = tx, read, needs
+        self.buckets, self.markers = buckets, markers
+        self._counted = False
 
     @property
     def version(self) -> int:
         return self.read.version
 
-    @functools.cached_property
+    @property
     def profile(self) -> Profile:
-        self.read.count(self.tx, self.profile_markers, self.needs)
+        if not self._counted:
+            self._counted = True
+            self.read.count(self.tx, self.needs)
         return self.read
 
 
@@ -792,14 +814,7 @@ def changes_for(tx: Transaction, history: History, needs: Needs = EVERYTHING) ->
     """What recording `tx` writes, given the history read for its decision (whose profile it counts in, in place,
     when written: read what the decision needs of the history first)."""
     buckets, markers = updates_for(tx, history, needs)
-    return Changes(
-        tx=tx,
-        read=history.profile,
-        needs=needs,
-        buckets=buckets,
-        markers=[m for m in markers if m.dimension == "counterparty"],
-        profile_markers=[m for m in markers if m.dimension != "counterparty"],
-    )
+    return Changes(tx, history.profile, needs, buckets, markers)
 
 
 # ------------------------------------------------------------------------------------------------- profile
@@ -842,23 +857,23 @@ class Profile:
     def read(self, tx: Transaction, history: History) -> None:
         """Put into `history` what a decision on `tx` reads of the profile: the customer's buckets of the ranges
         `reads_for` names (views of the profile's series: read, never changed), its marker, the country's."""
+        numbers, buckets = _indexes(tx.time), history.buckets
         for granularity, size in _READ.items():
-            last = _index(tx.time, granularity)
-            history.buckets[("customer", granularity)] = self.series[granularity].view(last - size + 1, last)
+            last = numbers[granularity]
+            buckets[("customer", granularity)] = SeriesView(self.series[granularity], last - size + 1, last)
         history.customer = self.customer
         if tx.counterparty.country:
             history.country = self.countries.get(tx.counterparty.country)
 
-    def count(self, tx: Transaction, markers: list[MarkerUpdate], needs: Needs = EVERYTHING) -> None:
+    def count(self, tx: Transaction, needs: Needs = EVERYTHING) -> None:
         """Count `tx` in this profile, in place: in its buckets (the counterparty's key kept in those of the
         windows whose `counterparties` the rule set reads, at most `MAX_COUNTERPARTIES_PER_BUCKET` a bucket) and on
         its and its country's markers; the buckets older than their retention before the newest dropped, and the
         counterparty keys of those older than those windows (`needs`): they are most of a busy customer's profile.
         `version` stays the one read. A profile read is its decision's own, and counted once, when its store
         writes it (`Changes.profile`)."""
-        newest = (
-            self.customer is None or _micros_at(tx.time) >= self.customer.micros[1]
-        )  # then what is too old goes
+        at = _micros_at(tx.time)
+        newest = self.customer is None or at >= self.customer.micros[1]  # then what is too old goes
         party = counterparty_key(tx.counterparty)
         mark = party_mark(party) if party else None
         inbound, digits, numbers = tx.direction == "inbound", places(tx.amount), _indexes(tx.time)
@@ -879,11 +894,10 @@ class Profile:
                 digits=digits,
                 units=units,
             )
-        for marker in markers:
-            if marker.dimension == "customer":
-                self.customer = marked(self.customer, marker, tx.time)
-            elif marker.dimension == "country":
-                self.countries[marker.key] = marked(self.countries.get(marker.key), marker, tx.time)
+        self.customer = _seen_again(self.customer, tx.time, at)
+        country = tx.counterparty.country
+        if country:
+            self.countries[country] = _seen_again(self.countries.get(country), tx.time, at)
         self.recent = (*self.recent, id_mark(tx.id))[-RECENT:]
 
 

@@ -14,6 +14,7 @@ range of it, what a `History` holds for the customer's dimension.
 from __future__ import annotations
 
 import bisect
+import functools
 import zlib
 from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,18 @@ _BUT_COUNTERPARTIES = _EVERY_FIGURE - {"counterparties"}
 _COUNTED = frozenset(("currency_count", "avg"))
 _SUMMED = frozenset(("sum", "avg", "outbound_sum"))
 _INBOUND = frozenset(("inbound_sum", "outbound_sum"))
+
+
+@functools.lru_cache(maxsize=256)
+def _plan(figures: frozenset[str]) -> tuple[tuple[str, ...], bool, bool, bool]:
+    """`figures` in `FIGURES` order (a window lists them so, whatever the set's own order), and whether they read
+    the currency's counts, its sums, its inbound sums: worked out once per set, not per window summed."""
+    return (
+        tuple(name for name in FIGURES if name in figures),
+        not figures.isdisjoint(_COUNTED),
+        not figures.isdisjoint(_SUMMED),
+        not figures.isdisjoint(_INBOUND),
+    )
 
 
 def party_mark(key: str) -> int:
@@ -153,18 +166,17 @@ class Series(MutableMapping[str, "Bucket"]):
         a, b = bisect.bisect_left(index, first), bisect.bisect_right(index, last)
         if figures is None:
             figures = _EVERY_FIGURE if counterparties else _BUT_COUNTERPARTIES
+        names, counted, summed, inbound_read = _plan(figures)
         amounts = self.amounts.get(currency)
         in_currency = total = inbound = 0
         unit = 1
         if amounts is not None:  # each column summed only if a figure read needs it
             unit = 10**amounts.scale
-            in_currency = sum(amounts.n[a:b]) if not figures.isdisjoint(_COUNTED) else 0
-            total = sum(amounts.s[a:b]) if not figures.isdisjoint(_SUMMED) else 0
-            inbound = sum(amounts.i[a:b]) if not figures.isdisjoint(_INBOUND) else 0
+            in_currency = sum(amounts.n[a:b]) if counted else 0
+            total = sum(amounts.s[a:b]) if summed else 0
+            inbound = sum(amounts.i[a:b]) if inbound_read else 0
         found: dict[str, Any] = {}
-        for name in FIGURES:  # in this order whatever `figures` holds
-            if name not in figures:
-                continue
+        for name in names:
             if name == "count":
                 found[name] = sum(self.count[a:b])
             elif name == "currency_count":
