@@ -225,8 +225,8 @@ class InMemoryTransactions:
         if onboarded is not None and onboarded.monthly_limit is not None and onboarded.limit_currency:
             history.monthly_limit = Decimal(str(onboarded.monthly_limit))
             history.limit_currency = onboarded.limit_currency
-        party = counterparty_key(tx.counterparty)
-        if party and needs.counterparty_seen:
+        party = counterparty_key(tx.counterparty) if needs.counterparty_seen else None
+        if party:
             history.counterparty = self.markers.get((tenant_id, tx.customer_id, "counterparty", party))
         return history
 

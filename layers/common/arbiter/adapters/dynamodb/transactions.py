@@ -214,8 +214,8 @@ class DynamoTransactionStore:
         buckets: dict[tuple[Dimension, Granularity], Mapping[str, Bucket]] = {}
         for wanted in reads_for(tx, needs, customer=False):
             buckets[(wanted.dimension, wanted.granularity)] = self._buckets(pk, wanted)
-        party = counterparty_key(tx.counterparty)
-        marker = keys.seen_sk("counterparty", party) if party and needs.counterparty_seen else None
+        party = counterparty_key(tx.counterparty) if needs.counterparty_seen else None
+        marker = keys.seen_sk("counterparty", party) if party else None
         monitored = (keys.monitored_pk(tenant_id), tx.customer_id)
         read = [(pk, keys.PROFILE_SK), monitored] + ([(pk, marker)] if marker else [])
         by_key = self._get_many(read)
