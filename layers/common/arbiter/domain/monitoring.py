@@ -267,7 +267,7 @@ class History:
     #: The monthly processing limit of the terms the approval granted (underwriting), and their currency.
     monthly_limit: Decimal | None = None
     limit_currency: str | None = None
-    #: The customer's profile as read (the store writes the next version over it).
+    #: The customer's profile as read (counted in place and written over the version read: `Changes.profile`).
     profile: Profile = field(default_factory=lambda: Profile())
 
 
@@ -856,7 +856,8 @@ class Profile:
 
     def read(self, tx: Transaction, history: History) -> None:
         """Put into `history` what a decision on `tx` reads of the profile: the customer's buckets of the ranges
-        `reads_for` names (views of the profile's series: read, never changed), its marker, the country's."""
+        `reads_for` names (views of the profile's series, which the decision counts its transaction in when its
+        store writes it: `Changes.profile`), its marker, the country's."""
         numbers, buckets = _indexes(tx.time), history.buckets
         for granularity, size in _READ.items():
             last = numbers[granularity]

@@ -362,9 +362,8 @@ def _decide(
         alert = _alert_for(deps, decided, _severity(evaluation.hits), primary_scenario(evaluation.hits))
         decided = decided.model_copy(update={"alert_id": alert.id})
         events = _alert_events(alert, decided)
-    volume = monthly_volume(
-        tx, history
-    )  # read before the record counts the transaction in the history's profile
+    # The month's volume before this transaction: read before the record counts it in the history's profile.
+    volume = monthly_volume(tx, history)
     try:
         deps.transactions.record(decided, changes_for(tx, history, needs), alert, events)
     except UncountedTransaction:
