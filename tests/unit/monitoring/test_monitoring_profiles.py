@@ -1,6 +1,6 @@
-"""A customer's profile: packed and unpacked as it was, buckets dropped past their retention, the profile read left
-as it was, and a customer counted before profiles existed keeping its history (DynamoDB adapter on the local
-stack's moto)."""
+"""A customer's profile: packed and unpacked as it was, buckets dropped past their retention, a transaction counted
+in the profile read once, when its store writes it, and a customer counted before profiles existed keeping its
+history (DynamoDB adapter on the local stack's moto)."""
 
 from __future__ import annotations
 
@@ -119,7 +119,23 @@ def test_a_profile_packed_with_a_dictionary_this_code_never_had_is_refused():
         unpack_profile(other.compress(raw) + other.flush(), 3)
 
 
-def test_counting_makes_a_new_profile_and_leaves_the_one_read_as_it_was():
+def test_changes_count_the_profile_read_when_asked_for_it_and_only_once():
+    profile = counted(Profile(), tx(1, T0, "40"))
+    probe = tx(2, T0 + dt.timedelta(minutes=1), "60")
+    history = History(profile=profile)
+    profile.read(probe, history)
+    changes = changes_for(probe, history)
+    assert profile.customer is not None
+    assert profile.customer.count == 1  # nothing counted before the store asks for the next profile
+    assert changes.version == profile.version
+    assert changes.profile is profile
+    assert changes.profile is profile  # asked again: not counted twice
+    day = profile.series["D"][bucket_start(T0, "D")]
+    assert (profile.customer.count, day.count, day.totals["EUR"].sum) == (2, 2, Decimal(100))
+    assert profile.recent == (id_mark("tx-1"), id_mark("tx-2"))
+
+
+def test_counting_a_profile_unpacked_again_leaves_its_bytes_and_the_earlier_profile_as_they_were():
     first = counted(Profile(), tx(1, T0, "40", counterparty=Counterparty(account="A", country="FR")))
     packed = pack_profile(first)
     second = counted(unpack_profile(packed, 1), tx(2, T0 + dt.timedelta(minutes=1), "60"))

@@ -1,5 +1,5 @@
-"""A series counts a transaction in one pass, in place (`Series.tally`), as adding the transaction, dropping the
-buckets past retention and forgetting the counterparties past their horizon did, one after the other."""
+"""A series counts a transaction in place (`Series.tally`: the transaction added, the buckets past retention dropped
+and the counterparties past their horizon forgotten) as the three steps taken one after the other do."""
 
 from __future__ import annotations
 

@@ -861,7 +861,7 @@ class Profile:
         numbers, buckets = _indexes(tx.time), history.buckets
         for granularity, size in _READ.items():
             last = numbers[granularity]
-            buckets[("customer", granularity)] = SeriesView(self.series[granularity], last - size + 1, last)
+            buckets[("customer", granularity)] = self.series[granularity].view(last - size + 1, last)
         history.customer = self.customer
         if tx.counterparty.country:
             history.country = self.countries.get(tx.counterparty.country)

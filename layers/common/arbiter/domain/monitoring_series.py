@@ -217,17 +217,8 @@ class Series(MutableMapping[str, "Bucket"]):
         self, number: int, currency: str, amount: Decimal, inbound: bool, party: str | None, room: int
     ) -> None:
         """Count a transaction in bucket `number` (made if missing); `party` (a counterparty key) is remembered
-        there, as its mark, while the bucket holds fewer than `room`. Changes this series (as `tally`)."""
-        position = self._place(number)
-        self.count[position] += 1
-        amounts = self.amounts.get(currency)
-        if amounts is None:
-            amounts = self.amounts[currency] = Amounts.empty(len(self.index), places(amount))
-        amounts.count(position, amounts.scaled(amount), inbound)
-        if party is not None:
-            known, mark = self.parties[position], party_mark(party)
-            if mark not in known and len(known) < room:
-                self.parties[position] = (*known, mark)
+        there, as its mark, while the bucket holds fewer than `room`. Changes this series (`tally`)."""
+        self.tally(number, currency, amount, inbound, party_mark(party) if party is not None else None, room)
 
     def tally(
         self,
@@ -243,43 +234,19 @@ class Series(MutableMapping[str, "Bucket"]):
         digits: int | None = None,
         units: dict[int, int] | None = None,
     ) -> None:
-        """Count a transaction in bucket `number`, in place: what `add`, then `drop_before(kept_from)` and
-        `forget_parties_before(parties_from)` (when `forget_parties`) do, in one pass. `mark` is the counterparty's
-        `party_mark` (None: none remembered); `digits` the amount's `places`, when the caller counts it in several
-        series, and `units` the amount as integers of each scale it was already turned into (filled in here: a
-        customer's series share their scale). A decision counts its transaction so in each of its customer's
-        series: copying each column first was most of its counting (bench/monitoring), so the profile counted on is
-        the decision's own (`Profile.count`)."""
-        index, count, parties = self.index, self.count, self.parties
-        if kept_from is not None and index and index[0] < kept_from:
-            start = bisect.bisect_left(index, kept_from)
-            del index[:start], count[:start], parties[:start]
-            for code, each in list(self.amounts.items()):
-                each.delete(0, start)
-                if code != currency and not any(each.n):
-                    del self.amounts[code]  # no bucket kept has it
-        position = bisect.bisect_left(index, number)
-        if position == len(index):  # a new bucket after the others: most transactions
-            index.append(number)
-            count.append(1)
-            parties.append(())
-            for each in self.amounts.values():
-                each.n.append(0)
-                each.s.append(0)
-                each.x.append(0)
-                each.i.append(0)
-        elif index[position] != number:
-            index.insert(position, number)
-            count.insert(position, 1)
-            parties.insert(position, ())
-            for each in self.amounts.values():
-                each.insert(position)
-        else:
-            count[position] += 1
+        """Count a transaction in bucket `number` (made if missing), in place; `mark`, a counterparty's
+        `party_mark` (None: none), is remembered there while the bucket holds fewer than `room`. Then the buckets
+        before `kept_from` are dropped (`drop_before`) and, when `forget_parties`, the counterparties of those before
+        `parties_from` forgotten (`forget_parties_before`). `digits` is the amount's `places`, when the caller counts
+        it in several series, and `units` the amount as integers of each scale it was already turned into (filled
+        in here: a customer's series share their scale). A decision counts its transaction so in each series of the
+        profile it read (`Profile.count`): counting on a copy of each column was a fifth of a decision."""
+        position = self._place(number)
+        self.count[position] += 1
         totals = self.amounts.get(currency)
         if totals is None:
             totals = self.amounts[currency] = Amounts.empty(
-                len(index), places(amount) if digits is None else digits
+                len(self.index), places(amount) if digits is None else digits
             )
         value = units.get(totals.scale) if units is not None else None
         if value is None:
@@ -287,14 +254,14 @@ class Series(MutableMapping[str, "Bucket"]):
             if units is not None:
                 units[totals.scale] = value
         totals.count(position, value, inbound)
-        if forget_parties:
-            end = len(index) if parties_from is None else bisect.bisect_left(index, parties_from)
-            if any(parties[:end]):
-                parties[:end] = [()] * end
         if mark is not None:
-            known = parties[position]
+            known = self.parties[position]
             if mark not in known and len(known) < room:
-                parties[position] = (*known, mark)
+                self.parties[position] = (*known, mark)
+        if kept_from is not None:
+            self.drop_before(kept_from)
+        if forget_parties:
+            self.forget_parties_before(parties_from)
 
     def _place(self, number: int) -> int:
         """The position of bucket `number`, an empty bucket made there if there was none."""
@@ -320,11 +287,8 @@ class Series(MutableMapping[str, "Bucket"]):
     def forget_parties_before(self, number: int | None) -> None:
         """Forget the counterparties of the buckets before bucket `number` (None: of every bucket)."""
         end = len(self.index) if number is None else bisect.bisect_left(self.index, number)
-        parties = self.parties
-        if any(parties[:end]):
-            for position in range(end):
-                if parties[position]:
-                    parties[position] = ()
+        if any(self.parties[:end]):
+            self.parties[:end] = [()] * end
 
     # ------------------------------------------------------------------------------------ as a mapping
     def _position(self, start: str) -> int | None:
