@@ -52,11 +52,17 @@ __all__ = [
     "Profile",
     "Seen",
     "bucket_index",
+    "bucket_indexes",
     "bucket_name",
     "bucket_start",
     "changes_for",
     "context_fields",
     "counted",
+    "counterparty_context",
+    "country_context",
+    "customer_days_known",
+    "days_since_last",
+    "first_seen",
     "id_mark",
     "marked",
     "monitoring_context",
@@ -106,11 +112,12 @@ def bucket_start(at: dt.datetime, granularity: Granularity) -> str:
 
 def _index(at: dt.datetime, granularity: Granularity) -> int:
     """The bucket holding `at`, as a number: buckets of one granularity since 1970-01-01 (UTC, as every bucket)."""
-    return _indexes(at)[granularity]
+    return bucket_indexes(at)[granularity]
 
 
 @functools.lru_cache(maxsize=256)
-def _indexes(at: dt.datetime) -> dict[Granularity, int]:
+def bucket_indexes(at: dt.datetime) -> dict[Granularity, int]:
+    """The buckets of each granularity holding `at`, as numbers (`bucket_index`)."""
     # A decision asks for its transaction's buckets a dozen times; `timestamp()` of an aware time is not free.
     timestamp = at.timestamp()
     return {granularity: int(timestamp // seconds) for granularity, seconds in _SECONDS.items()}
@@ -436,7 +443,7 @@ def _windows(
     (`Needs.counterparties`: a window whose counterparties no rule reads leaves them out), and with `figures`
     (`window_figures`) work out only the figures named there for a window."""
     out = {}
-    numbers = _indexes(tx.time)
+    numbers = bucket_indexes(tx.time)
     for name in names:
         granularity, size = WINDOWS[name]
         buckets = history.buckets.get((dimension, granularity), _NO_BUCKETS)
@@ -454,7 +461,8 @@ def _windows(
     return out
 
 
-def _first_seen(seen: Seen | None, at: dt.datetime) -> bool:
+def first_seen(seen: Seen | None, at: dt.datetime) -> bool:
+    """Whether `seen` marks no transaction before `at` (None: none at all)."""
     return seen is None or seen.micros[0] > _micros_at(at)
 
 
@@ -463,7 +471,7 @@ def _days(micros: int) -> float:
     return round(micros / 1_000_000 / 86400, 3)
 
 
-def _days_since_last(history: History, tx: Transaction) -> float | None:
+def days_since_last(history: History, tx: Transaction) -> float | None:
     """Days since the customer's previous transaction; for a late one, from the daily buckets (at day precision)."""
     seen = history.customer
     if seen is None:
@@ -482,6 +490,33 @@ def _days_since_last(history: History, tx: Transaction) -> float | None:
     if not earlier:
         return None
     return float((dt.date.fromisoformat(today) - dt.date.fromisoformat(max(earlier))).days)
+
+
+def customer_days_known(seen: Seen | None, at: dt.datetime) -> float:
+    """Days since the customer's first transaction (`customer.days_known`); 0 for a transaction before it."""
+    return _days(_micros_at(at) - seen.micros[0]) if seen and seen.micros[0] <= _micros_at(at) else 0.0
+
+
+def counterparty_context(tx: Transaction, history: History, needs: Needs) -> dict[str, Any]:
+    """The rule context's `counterparty`: its key, its marker's figures, its windows `needs` names."""
+    party = counterparty_key(tx.counterparty)
+    return {
+        "key": party,
+        "first_seen": bool(party) and first_seen(history.counterparty, tx.time),
+        "transactions": history.counterparty.count if history.counterparty else 0,
+        "window": _windows(history, "counterparty", tx, needs.counterparty) if party else {},
+    }
+
+
+def country_context(tx: Transaction, history: History, needs: Needs) -> dict[str, Any]:
+    """The rule context's `country` (the counterparty's): its code, its marker's figures, its windows."""
+    country = tx.counterparty.country
+    return {
+        "code": country,
+        "first_seen": bool(country) and first_seen(history.country, tx.time),
+        "transactions": history.country.count if history.country else 0,
+        "window": _windows(history, "country", tx, needs.country) if country else {},
+    }
 
 
 def context_fields(paths: tuple[str, ...] | None) -> frozenset[str] | None:
@@ -547,7 +582,7 @@ def monitoring_context(
     history holds no more). With `fields` (`context_fields` of a rule set's paths), the fields that cost something
     to work out and that the rule set does not read are left out, and with `figures` (`window_figures` of them)
     the customer's windows hold only the figures read: a decision's rules see what they read."""
-    time, first_transaction, days_since_last, days_known, counterparty = _computed(fields)
+    time, first_transaction, since_last, known_for, counterparty = _computed(fields)
     customer = history.customer
     about_tx: dict[str, Any] = {
         "id": tx.id,
@@ -568,16 +603,12 @@ def monitoring_context(
     about_tx["metadata"] = tx.metadata
     about_customer: dict[str, Any] = {"id": tx.customer_id}
     if first_transaction:
-        about_customer["first_transaction"] = _first_seen(customer, tx.time)
+        about_customer["first_transaction"] = first_seen(customer, tx.time)
     about_customer["transactions"] = customer.count if customer else 0
-    if days_since_last:
-        about_customer["days_since_last"] = _days_since_last(history, tx)
-    if days_known:
-        about_customer["days_known"] = (
-            _days(_micros_at(tx.time) - customer.micros[0])
-            if customer and customer.micros[0] <= _micros_at(tx.time)
-            else 0.0
-        )
+    if since_last:
+        about_customer["days_since_last"] = days_since_last(history, tx)
+    if known_for:
+        about_customer["days_known"] = customer_days_known(customer, tx.time)
     about_customer["risk_level"] = history.risk_level
     context: dict[str, Any] = {
         "tx": about_tx,
@@ -585,19 +616,8 @@ def monitoring_context(
         "window": _windows(history, "customer", tx, needs.customer, needs.counterparties, figures),
     }
     if counterparty:
-        party = counterparty_key(tx.counterparty)
-        context["counterparty"] = {
-            "key": party,
-            "first_seen": bool(party) and _first_seen(history.counterparty, tx.time),
-            "transactions": history.counterparty.count if history.counterparty else 0,
-            "window": _windows(history, "counterparty", tx, needs.counterparty) if party else {},
-        }
-    context["country"] = {
-        "code": tx.counterparty.country,
-        "first_seen": bool(tx.counterparty.country) and _first_seen(history.country, tx.time),
-        "transactions": history.country.count if history.country else 0,
-        "window": _windows(history, "country", tx, needs.country) if tx.counterparty.country else {},
-    }
+        context["counterparty"] = counterparty_context(tx, history, needs)
+    context["country"] = country_context(tx, history, needs)
     return context
 
 
@@ -858,7 +878,7 @@ class Profile:
         """Put into `history` what a decision on `tx` reads of the profile: the customer's buckets of the ranges
         `reads_for` names (views of the profile's series, which the decision counts its transaction in when its
         store writes it: `Changes.profile`), its marker, the country's."""
-        numbers, buckets = _indexes(tx.time), history.buckets
+        numbers, buckets = bucket_indexes(tx.time), history.buckets
         for granularity, size in _READ.items():
             last = numbers[granularity]
             buckets[("customer", granularity)] = self.series[granularity].view(last - size + 1, last)
@@ -877,7 +897,7 @@ class Profile:
         newest = self.customer is None or at >= self.customer.micros[1]  # then what is too old goes
         party = counterparty_key(tx.counterparty)
         mark = party_mark(party) if party else None
-        inbound, digits, numbers = tx.direction == "inbound", places(tx.amount), _indexes(tx.time)
+        inbound, digits, numbers = tx.direction == "inbound", places(tx.amount), bucket_indexes(tx.time)
         units: dict[int, int] = {}  # the amount at each scale of the series: worked out once
         for granularity, series in self.series.items():
             number = numbers[granularity]

@@ -35,6 +35,7 @@ from arbiter.domain.monitoring import (
     needs_of,
     window_figures,
 )
+from arbiter.domain.monitoring_plan import ContextPlan, context_plan
 from arbiter.domain.principal import Principal
 from arbiter.domain.transactions import (
     Alert,
@@ -329,6 +330,12 @@ def _figures_of(rules: CompiledRuleSet) -> Mapping[str, frozenset[str]] | None:
     return window_figures(_paths(rules))
 
 
+@functools.lru_cache(maxsize=64)
+def _context_plan_of(rules: CompiledRuleSet) -> ContextPlan | None:
+    """The rule context made for what a version reads (`monitoring_plan`), or None: `monitoring_context` then."""
+    return context_plan(_paths(rules))
+
+
 def _paths(rules: CompiledRuleSet) -> tuple[str, ...] | None:
     return None if rules.reads_computed_paths else tuple(rules.variables)
 
@@ -343,7 +350,12 @@ def _decide(
     rules = deps.compiled_rule_sets.get(tenant_id, rule_set.id, rule_set.version)
     needs = _needs_of(rules)
     history = deps.transactions.history(tenant_id, tx, needs)
-    evaluation = rules.evaluate(monitoring_context(tx, history, needs, _fields_of(rules), _figures_of(rules)))
+    plan = _context_plan_of(rules)
+    evaluation = rules.evaluate(
+        plan(tx, history, needs)
+        if plan is not None
+        else monitoring_context(tx, history, needs, _fields_of(rules), _figures_of(rules))
+    )
     decided = DecidedTransaction(
         tenant_id=tenant_id,
         transaction=tx,
