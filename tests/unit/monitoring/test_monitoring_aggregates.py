@@ -197,10 +197,8 @@ def test_a_window_reads_a_bounded_number_of_buckets_whatever_the_history(store, 
     for day in range(120):  # a longer history than any window
         record(store, tenant_id, tx(f"d{day}", T0 - dt.timedelta(days=day, minutes=1), "1"))
     history = store.history(tenant_id, probe)
-    assert len(history.buckets[("customer", "D")]) == 90
-    assert (
-        len(history.buckets[("customer", "H")]) == 1
-    )  # today 09:00; yesterday 09:59 is before the 24 buckets
+    assert len(history.customer_buckets("D")) == 90
+    assert len(history.customer_buckets("H")) == 1  # today 09:00; yesterday 09:59 is before the 24 buckets
     assert monitoring_context(probe, history)["window"]["90d"]["count"] == 90
 
 
@@ -327,7 +325,7 @@ def test_sums_are_exact_decimals(store, tenant_id):
     for number in range(10):
         record(store, tenant_id, tx(number, T0, "0.1"))
     history = store.history(tenant_id, tx("probe", T0))
-    bucket = history.buckets[("customer", "H")][bucket_start(T0, "H")]
+    bucket = history.customer_buckets("H")[bucket_start(T0, "H")]
     assert bucket.totals["EUR"].sum == Decimal("1.0")
 
 

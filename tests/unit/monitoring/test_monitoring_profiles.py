@@ -50,6 +50,21 @@ def counted(profile: Profile, transaction: Transaction) -> Profile:
     return changes_for(transaction, history).profile
 
 
+def test_a_profile_read_makes_the_customers_buckets_only_when_asked_for_them():
+    profile = Profile()
+    for n, days in enumerate((0, 2, 40, 95)):  # the last one is past the 90 days a decision reads
+        profile = counted(profile, tx(n, T0 - dt.timedelta(days=days, minutes=3)))
+    history = History(profile=profile)
+    profile.read(tx("probe", T0), history)
+    assert history.buckets == {}  # nothing made yet
+    daily = history.customer_buckets("D")
+    assert sorted(daily) == [bucket_start(T0 - dt.timedelta(days=d, minutes=3), "D") for d in (40, 2, 0)]
+    assert history.customer_buckets("D") is daily  # made once
+    assert list(history.buckets) == [("customer", "D")]
+    assert sorted(history.customer_buckets("M")) == [bucket_start(T0 - dt.timedelta(minutes=3), "M")]
+    assert History().customer_buckets("H") == {}  # no profile read: no buckets
+
+
 def test_a_profile_unpacks_as_it_was_packed():
     profile = Profile(
         version=7,
@@ -370,7 +385,10 @@ def test_windows_summed_from_columns_are_those_summed_bucket_by_bucket():
             monthly_limit=Decimal(1000),
             limit_currency=probe.currency,
         )
-        buckets.buckets = {key: dict(view.items()) for key, view in columns.buckets.items()}  # one by one
+        buckets.buckets = {  # one by one
+            ("customer", granularity): dict(columns.customer_buckets(granularity).items())
+            for granularity in ("M", "H", "D")
+        }
         assert monthly_volume(probe, columns) == monthly_volume(probe, buckets) is not None
         by_columns = monitoring_context(probe, columns)
         by_buckets = monitoring_context(probe, buckets)

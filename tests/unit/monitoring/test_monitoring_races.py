@@ -66,7 +66,7 @@ def test_transactions_of_one_customer_at_once_are_each_counted_once(deps, key):
     history = deps.transactions.history(key.tenant_id, tx("after", "1", NOW))
     assert history.customer is not None
     assert history.customer.count == 12
-    [daily] = [b for b in history.buckets[("customer", "D")].values() if b.count]
+    [daily] = [b for b in history.customer_buckets("D").values() if b.count]
     assert daily.count == 12
     assert daily.totals["EUR"].sum == sum(Decimal(a) for a in amounts)
     assert daily.totals["EUR"].max == Decimal("21")
@@ -161,5 +161,5 @@ def test_a_decision_cut_between_its_two_writes_is_counted_by_the_next_attempt_on
     history = deps.transactions.history(key.tenant_id, probe)
     assert history.customer is not None
     assert history.customer.count == 2
-    [daily] = [b for b in history.buckets[("customer", "D")].values() if b.count]
+    [daily] = [b for b in history.customer_buckets("D").values() if b.count]
     assert daily.totals["EUR"].sum == Decimal(100)

@@ -276,6 +276,21 @@ class History:
     limit_currency: str | None = None
     #: The customer's profile as read (counted in place and written over the version read: `Changes.profile`).
     profile: Profile = field(default_factory=lambda: Profile())
+    #: The buckets holding the transaction the profile was read for (`Profile.read`): its ranges end there.
+    read_at: Mapping[Granularity, int] | None = None
+
+    def customer_buckets(self, granularity: Granularity) -> Mapping[str, Bucket]:
+        """The customer's buckets of `granularity` the decision read: those put in `buckets` (a test's), else a view
+        of the profile's series over the range `reads_for` names, made when first asked for: a decision whose rule
+        context is made for its version (`monitoring_plan`) reads the columns straight and asks for none."""
+        found = self.buckets.get(("customer", granularity))
+        if found is None:
+            if self.read_at is None:
+                return _NO_BUCKETS
+            last = self.read_at[granularity]
+            found = self.profile.series[granularity].view(last - _READ[granularity] + 1, last)
+            self.buckets[("customer", granularity)] = found
+        return found
 
 
 @dataclass(frozen=True)
@@ -446,7 +461,11 @@ def _windows(
     numbers = bucket_indexes(tx.time)
     for name in names:
         granularity, size = WINDOWS[name]
-        buckets = history.buckets.get((dimension, granularity), _NO_BUCKETS)
+        buckets = (
+            history.customer_buckets(granularity)
+            if dimension == "customer"
+            else history.buckets.get((dimension, granularity), _NO_BUCKETS)
+        )
         if type(buckets) is SeriesView:  # the customer's own, as columns: sums over slices
             last = numbers[granularity]
             out[name] = buckets.series.window(
@@ -479,7 +498,7 @@ def days_since_last(history: History, tx: Transaction) -> float | None:
     at, last = _micros_at(tx.time), seen.micros[1]
     if last <= at:
         return _days(at - last)
-    daily = history.buckets.get(("customer", "D"), {})
+    daily = history.customer_buckets("D")
     if type(daily) is SeriesView:
         latest = daily.series.latest(_index(tx.time, "D"))
         if latest is None or latest < daily.first:
@@ -647,7 +666,7 @@ def monthly_volume(tx: Transaction, history: History) -> MonthlyVolume | None:
         return None
     day = tx.time.astimezone(dt.UTC).date()
     first, last = day.replace(day=1).isoformat(), day.isoformat()
-    daily = history.buckets.get(("customer", "D"), {})
+    daily = history.customer_buckets("D")
     if type(daily) is SeriesView:
         before = daily.series.inbound(
             max(daily.first, bucket_index(first, "D")), bucket_index(last, "D"), tx.currency
@@ -876,12 +895,10 @@ class Profile:
 
     def read(self, tx: Transaction, history: History) -> None:
         """Put into `history` what a decision on `tx` reads of the profile: the customer's buckets of the ranges
-        `reads_for` names (views of the profile's series, which the decision counts its transaction in when its
-        store writes it: `Changes.profile`), its marker, the country's."""
-        numbers, buckets = bucket_indexes(tx.time), history.buckets
-        for granularity, size in _READ.items():
-            last = numbers[granularity]
-            buckets[("customer", granularity)] = self.series[granularity].view(last - size + 1, last)
+        `reads_for` names (`History.customer_buckets`: views of the profile's series, made when asked for, which the
+        decision counts its transaction in when its store writes it: `Changes.profile`), its marker, the
+        country's."""
+        history.read_at = bucket_indexes(tx.time)
         history.customer = self.customer
         if tx.counterparty.country:
             history.country = self.countries.get(tx.counterparty.country)
