@@ -9,8 +9,8 @@ summed once for the figures that need it, and that makes only the objects and fi
 Its context answers every path read exactly as `monitoring_context` does (the same values, of the same types:
 `tests/unit/monitoring/test_monitoring_plan.py` compares them on random histories). A version whose paths the
 plan does not cover (computed paths, a whole `tx`, `customer` or `window` read, the whole context) has no plan,
-and its decisions use `monitoring_context`. The counterparty's and the country's objects come from the same code as
-in `monitoring_context`: they are read by few rule sets and cost little.
+and its decisions use `monitoring_context`. The counterparty's object and the country's windows come from the same
+code as in `monitoring_context`: few rule sets read them, and they cost little.
 
 Only names of this module's closed lists (`WINDOWS`, `FIGURES`, the context's fields) ever reach the source: a path
 naming anything else reads nothing, as in `monitoring_context`, and is left out.
