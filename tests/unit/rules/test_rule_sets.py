@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from arbiter.domain.errors import InvalidRule
@@ -95,6 +97,78 @@ def test_a_high_risk_country_rejects_and_the_hit_says_why(rules):
     assert hit["rule_id"] == "high-risk-country"
     assert hit["values"] == {"entity.business.country": "IR"}
     assert hit["explanation"] == "entity.business.country = IR in high_risk_countries"
+
+
+def test_a_hit_explains_each_value_once_in_the_conditions_order_and_cuts_only_what_is_too_long():
+    draft = parse_draft(
+        {
+            "id": "explained",
+            "name": "Explained",
+            "thresholds": {"review": 30, "reject": 80},
+            "rules": [
+                rule(
+                    "everything",
+                    {
+                        "and": [
+                            {"!=": [{"var": "a.note"}, "x"]},
+                            {"in": [{"var": "a.kind"}, ["shop", "bank"]]},
+                            {"in_list": [{"var": "a.country"}, "high_risk_countries"]},
+                            {"in": [{"var": "a.kind"}, ["bank"]]},  # the first list said is kept
+                            {"!=": [{"var": "a.long"}, ""]},
+                            {"!=": [{"var": "a.emoji"}, ""]},
+                            {"!=": [{"var": "a.plain"}, ""]},
+                            {"!=": [{"var": "a.emojis"}, ""]},
+                            {"!=": [{"var": "a.big"}, 0]},
+                            {"!=": [{"var": "a.ratio"}, 0]},
+                            {"!=": [{"var": "a.flag"}, True]},
+                            {"!": [{"var": "a.none"}]},
+                        ]
+                    },
+                    "review",
+                    40,
+                )
+            ],
+        }
+    )
+    # As JSON: 402, 2,502, 1,994 (12 a character, the most there is), 2,006 and 2,501 characters.
+    plain, long, emoji, emojis, big = "p" * 400, "x" * 2500, "\U0001f600" * 166, "\U0001f600" * 167, 10**2500
+    values = {
+        "note": "a" * 166,
+        "plain": plain,
+        "emojis": emojis,
+        "kind": "bank",
+        "country": "IR",
+        "long": long,
+        "emoji": emoji,
+        "big": big,
+        "ratio": 0.1,
+        "flag": False,
+        "none": None,
+    }
+    [hit] = compile_rule_set(draft).evaluate({"a": values}).hits
+    assert hit["values"] == {
+        "a.note": "a" * 166,
+        "a.plain": plain,
+        "a.emojis": json.dumps(emojis)[:2000] + "…",
+        "a.kind": "bank",
+        "a.country": "IR",
+        "a.long": '"' + "x" * 1999 + "…",
+        "a.emoji": emoji,
+        "a.big": str(big)[:2000] + "…",
+        "a.ratio": 0.1,
+        "a.flag": False,
+        "a.none": None,
+    }
+    said = hit["explanation"].split("; ")
+    assert said[:3] == [
+        'a.kind = bank in ["shop", "bank"]',
+        "a.country = IR in high_risk_countries",
+        "a.note = " + "a" * 77 + "…",
+    ]
+    assert [part.split(" = ")[0] for part in said] == [
+        "a.kind", "a.country", "a.note", "a.long", "a.emoji", "a.plain", "a.emojis", "a.big", "a.ratio",
+        "a.flag", "a.none",
+    ]  # fmt: skip
 
 
 def test_scores_add_up_to_review_between_the_thresholds(rules):

@@ -57,6 +57,11 @@ class _Check:
     #: Over the save-time limits (a stored version): the error each evaluation reports instead of testing it.
     refused: LimitExceeded | None = None
 
+    @functools.cached_property
+    def listed(self) -> tuple[tuple[str, Any], ...]:
+        """What its explanation says of the values tested against a list (`_listed`): worked out once, not per hit."""
+        return _listed(self.condition)
+
 
 @dataclass
 class Evaluation:
@@ -342,7 +347,7 @@ class CompiledRuleSet:
             "score": check.score,
             "severity": check.severity,
             "values": {path: _bounded(value) for path, value in values.items()},
-            "explanation": explain(check.condition, values),
+            "explanation": _explained(check.listed, values),
         }
         if check.table:
             hit["table_id"] = check.table
@@ -353,6 +358,12 @@ class CompiledRuleSet:
 
 def _bounded(value: Any, limit: int = 2000) -> Any:
     """Values as stored on the case: large arrays and objects are cut to a readable size."""
+    if (
+        value is None
+        or value.__class__ in (bool, float)
+        or (value.__class__ is str and 12 * len(value) + 2 <= limit)
+    ):
+        return value  # its JSON is within the limit, whatever it holds (a character is at most 12 in JSON: two \uXXXX)
     text = json.dumps(value, default=str)
     return value if len(text) <= limit else text[:limit] + "…"
 
@@ -364,7 +375,13 @@ def _show(value: Any) -> str:
 
 def explain(condition: Any, values: dict[str, Any]) -> str:
     """'entity.country = IR in high_risk_countries; checks.ownership.data.total = 60' for a hit."""
-    said: dict[str, str] = {}
+    return _explained(_listed(condition), values)
+
+
+def _listed(condition: Any) -> tuple[tuple[str, Any], ...]:
+    """The variables a condition tests against a list (`in_list`, `in` with an array), in the condition's order, each
+    with the list (its name, or the array as shown)."""
+    found: list[tuple[str, Any]] = []
 
     def walk(node: Any) -> None:
         if isinstance(node, list):
@@ -376,12 +393,20 @@ def explain(condition: Any, values: dict[str, Any]) -> str:
         op, args = next(iter(node.items()))
         items = args if isinstance(args, list) else [args]
         name = _var_name(items[0]) if items else None
-        if op in ("in_list", "in") and len(items) == 2 and name is not None and name in values:
-            where = items[1] if op == "in_list" else _show(items[1])
-            said.setdefault(name, f"{name} = {_show(values[name])} in {where}")
+        if op in ("in_list", "in") and len(items) == 2 and name is not None:
+            found.append((name, items[1] if op == "in_list" else _show(items[1])))
         walk(items)
 
     walk(condition)
+    return tuple(found)
+
+
+def _explained(listed: tuple[tuple[str, Any], ...], values: dict[str, Any]) -> str:
+    """`explain`'s sentence, given what the condition tests against lists (`_listed`)."""
+    said: dict[str, str] = {}
+    for name, where in listed:
+        if name in values:
+            said.setdefault(name, f"{name} = {_show(values[name])} in {where}")
     for path, value in values.items():
         said.setdefault(path, f"{path} = {_show(value)}")
     return "; ".join(said.values())
