@@ -7,7 +7,7 @@ import json
 import pytest
 
 from arbiter.domain.errors import InvalidRule
-from arbiter.rules.evaluation import compile_rule_set
+from arbiter.rules.evaluation import compile_rule_set, explain
 from arbiter.rules.ruleset import parse_draft
 
 
@@ -169,6 +169,17 @@ def test_a_hit_explains_each_value_once_in_the_conditions_order_and_cuts_only_wh
         "a.kind", "a.country", "a.note", "a.long", "a.emoji", "a.plain", "a.emojis", "a.big", "a.ratio",
         "a.flag", "a.none",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, True, False, 0, -7, 10**17, 10**30, -(10**30), 0.1, -0.0, 1e300, 2.5e-8, float("nan"), float("inf"),
+     -float("inf"), [1, "a"], {"k": [None]}, "text", "x" * 90],
+)  # fmt: skip
+def test_an_explanation_shows_a_value_as_its_json(value):
+    shown = json.dumps(value, default=str) if not isinstance(value, str) else value
+    expected = shown if len(shown) <= 80 else shown[:77] + "…"
+    assert explain({"==": [{"var": "v"}, 1]}, {"v": value}) == f"v = {expected}"
 
 
 def test_scores_add_up_to_review_between_the_thresholds(rules):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -356,11 +357,16 @@ class CompiledRuleSet:
         return hit
 
 
+#: The largest integer whose JSON is short enough to keep without measuring it (`_bounded`).
+_SHORT_INT = 10**18
+
+
 def _bounded(value: Any, limit: int = 2000) -> Any:
     """Values as stored on the case: large arrays and objects are cut to a readable size."""
     if (
         value is None
         or value.__class__ in (bool, float)
+        or (value.__class__ is int and -_SHORT_INT < value < _SHORT_INT)
         or (value.__class__ is str and 12 * len(value) + 2 <= limit)
     ):
         return value  # its JSON is within the limit, whatever it holds (a character is at most 12 in JSON: two \uXXXX)
@@ -368,8 +374,27 @@ def _bounded(value: Any, limit: int = 2000) -> Any:
     return value if len(text) <= limit else text[:limit] + "…"
 
 
+def _json(value: Any) -> str:
+    """`json.dumps(value, default=str)`, its text written here for the values rules read most (json.dumps with a
+    `default` makes an encoder on every call: most of what explaining a hit cost)."""
+    kind = value.__class__
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float:
+        if value != value:
+            return "NaN"
+        if value in (math.inf, -math.inf):
+            return "Infinity" if value > 0 else "-Infinity"
+        return float.__repr__(value)
+    return json.dumps(value, default=str)
+
+
 def _show(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    text = value if isinstance(value, str) else _json(value)
     return text if len(text) <= 80 else text[:77] + "…"
 
 
