@@ -12,8 +12,8 @@ transaction counted in place and the columns stored again (packed again, when `p
 What it leaves out, so that the real path can only be slower: the tenant's rule set pinned (the compiled version is
 handed in), the alert and its events, the decided transaction written (a store keeps its JSON), the idempotency and
 race checks of the store, buckets dropped past retention, the recent ids, several currencies (the stream's are all
-EUR at two places). Its decisions are checked against the
-real path's in the same run (bench/monitoring/run.py prints both counts).
+EUR at two places). Its decisions are checked against the real path's in the same run (bench/monitoring/run.py
+prints both counts).
 """
 
 from __future__ import annotations

@@ -102,11 +102,15 @@ class InMemoryTransactions:
     @property
     def transactions(self) -> dict[tuple[str, str], DecidedTransaction]:
         """Every decided transaction, parsed."""
-        return {key: DecidedTransaction.model_validate_json(data) for key, data in self.written.items()}
+        return {key: self._parsed(key) for key in self.written}
 
     def get(self, tenant_id: str, transaction_id: str) -> DecidedTransaction | None:
-        found = self.written.get((tenant_id, transaction_id))
-        return DecidedTransaction.model_validate_json(found) if found is not None else None
+        key = (tenant_id, transaction_id)
+        return self._parsed(key) if key in self.written else None
+
+    def _parsed(self, key: tuple[str, str]) -> DecidedTransaction:
+        """A decided transaction written, parsed as the adapter's reads parse it."""
+        return DecidedTransaction.model_validate_json(self.written[key])
 
     def get_alert(self, tenant_id: str, alert_id: str) -> Alert | None:
         return self.alerts.get((tenant_id, alert_id))
@@ -163,7 +167,7 @@ class InMemoryTransactions:
 
     def alert_transactions(self, tenant_id: str, alert_id: str, limit: int) -> list[DecidedTransaction]:
         ids = self.alert_transactions_of.get((tenant_id, alert_id), [])[:limit]
-        return [DecidedTransaction.model_validate_json(self.written[(tenant_id, i)]) for i in ids]
+        return [self._parsed((tenant_id, i)) for i in ids]
 
     def customer_transactions(
         self, tenant_id: str, customer_id: str, since: dt.datetime, limit: int
@@ -311,9 +315,7 @@ class InMemoryTransactions:
         claimed_on = self.claimed_on.get((tenant_id, transaction_id))
         if claimed_on is None:
             return False
-        customer_id = DecidedTransaction.model_validate_json(
-            self.written[(tenant_id, transaction_id)]
-        ).transaction.customer_id
+        customer_id = self._parsed((tenant_id, transaction_id)).transaction.customer_id
         profile = self._stored_profile(tenant_id, customer_id)
         if profile is None:
             return True
