@@ -16,6 +16,7 @@ import itertools
 import json
 import re
 import secrets
+import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -308,6 +309,9 @@ class InMemoryCases:
         self.numbered_reads = 0
         #: The monitored index (same table): written with the approving change, removed with an erasure.
         self.monitored: dict[tuple[str, str], MonitoredEntity] = {}
+        #: Held while a save checks its condition and writes, and while a read copies: the store's conditional write
+        #: is atomic, and document ingestion saves the pages of one case from several threads.
+        self._writing = threading.RLock()
 
     def _store(self, case: Case) -> None:
         stored = case.model_copy(deep=True)
@@ -340,24 +344,27 @@ class InMemoryCases:
         self._committed(case, change)
 
     def save(self, case: Case, change: Change, *, expected_version: int) -> None:
-        stored = self.cases.get((case.tenant_id, case.id))
-        # As the store's condition: the version, and the audit chain's head the object was read with (a clearance
-        # moves the head without a new version).
-        read_head = self._read_heads.get(id(case))
-        if (
-            stored is None
-            or stored.version != expected_version
-            or read_head != self._head_length(case.tenant_id, case.id)
-        ):
-            raise ConcurrentUpdate(
-                "the case was changed by someone else; reload it and try again", case_id=case.id
-            )
-        self._check_append_only(case, change)
-        case.version = expected_version + 1
-        self._store(case)
-        self.append_audit(case.tenant_id, case.id, change.audit)
-        self._remember_head(case)
-        self.events += change.events
+        with (
+            self._writing
+        ):  # the condition and the write at once, as the store's transaction (pages copied in threads)
+            stored = self.cases.get((case.tenant_id, case.id))
+            # As the store's condition: the version, and the audit chain's head the object was read with (a
+            # clearance moves the head without a new version).
+            read_head = self._read_heads.get(id(case))
+            if (
+                stored is None
+                or stored.version != expected_version
+                or read_head != self._head_length(case.tenant_id, case.id)
+            ):
+                raise ConcurrentUpdate(
+                    "the case was changed by someone else; reload it and try again", case_id=case.id
+                )
+            self._check_append_only(case, change)
+            case.version = expected_version + 1
+            self._store(case)
+            self.append_audit(case.tenant_id, case.id, change.audit)
+            self._remember_head(case)
+            self.events += change.events
         self._committed(case, change)
 
     def append_audit(self, tenant_id: str, case_id: str, entries: list[AuditEntry]) -> None:
@@ -407,11 +414,12 @@ class InMemoryCases:
 
     def _read(self, tenant_id: str, case_id: str) -> Case:
         # The other reads copy through here, not through `get`, which tests replace to stage races.
-        stored = self.cases.get((tenant_id, case_id))
-        if stored is None:
-            raise NotFound(f"case {case_id} not found", case_id=case_id)
-        copied = stored.model_copy(deep=True)
-        self._remember_head(copied)
+        with self._writing:  # the case and its chain's head as of one moment, not between a save's two writes
+            stored = self.cases.get((tenant_id, case_id))
+            if stored is None:
+                raise NotFound(f"case {case_id} not found", case_id=case_id)
+            copied = stored.model_copy(deep=True)
+            self._remember_head(copied)
         return copied
 
     def detail(self, tenant_id: str, case_id: str) -> CaseDetail:
