@@ -20,8 +20,37 @@ import { link, navigate } from "../router";
 
 const KNOWN_KEYS = new Set(["case", "audit", "checks", "children", "path", "actions", "rule_hits", "hits", "webhook_deliveries", "revision_fields"]);
 
+/** A workflow's definition as the case view draws it. */
+interface WorkflowDefinition {
+  workflow: Record<string, unknown>;
+  states: Record<string, any>;
+  automation?: Record<string, any> | null;
+}
+
+/** The definition of a case's workflow, or why it could not be read (the case is shown either way). */
+interface WorkflowPicture {
+  workflow?: string;
+  definition?: WorkflowDefinition;
+  error?: unknown;
+}
+
+/** Never rejects: a definition that cannot be read is an error shown in the Workflow section, not a missing case. */
+async function loadPicture(workflow: string | undefined): Promise<WorkflowPicture> {
+  if (!workflow) return {};
+  try {
+    return { workflow, definition: await api<WorkflowDefinition>("GET", `/v1/review/workflows/${encodeURIComponent(workflow)}/definition`) };
+  } catch (error) {
+    return { workflow, error };
+  }
+}
+
 export function CaseView({ id, me }: { id: string; me: Me | null }) {
   const detail = useLoad(() => api<CaseDetail>("GET", `/v1/review/cases/${encodeURIComponent(id)}`), [id]);
+  // The workflow picture, above the timeline, is hundreds of pixels high: the case is shown once it can be drawn,
+  // so that its arrival moves nothing from under the reviewer's pointer (a press on the timeline's "Export CSV"
+  // released over the picture would be a lost click).
+  const workflowId = detail.data?.case.workflow_id;
+  const picture = useLoad(() => loadPicture(workflowId), [workflowId]);
   const [dialog, setDialog] = useState<DecisionKind | null>(null);
   const [terms, setTerms] = useState<Terms | null>(null);
   const [busy, setBusy] = useState(false);
@@ -91,7 +120,8 @@ export function CaseView({ id, me }: { id: string; me: Me | null }) {
     const notFound = detail.error instanceof ApiError && detail.error.status === 404;
     return notFound ? <ErrorBox error="This case does not exist, or it is not yours to see." /> : <ErrorBox error={detail.error} retry={detail.reload} />;
   }
-  if (!data) return <Loading what="the case" />;
+  // The picture loaded is the previous case's while another workflow's loads (j / k between workflows).
+  if (!data || picture.data?.workflow !== data.case.workflow_id) return <Loading what="the case" />;
   const item = data.case;
   const extras = Object.entries(data).filter(([key, value]) => !KNOWN_KEYS.has(key) && value !== null && value !== undefined);
 
@@ -229,7 +259,7 @@ export function CaseView({ id, me }: { id: string; me: Me | null }) {
           {extras.map(([key, value]) => (
             <Extra key={key} name={key} value={value} />
           ))}
-          <Workflow workflow={item.workflow_id} path={data.path} />
+          <Workflow picture={picture.data} retry={picture.reload} path={data.path} />
           <Timeline audit={data.audit} path={data.path} caseId={item.id} />
         </div>
         <aside class="case-side">
@@ -426,15 +456,8 @@ function Notes({
   );
 }
 
-function Workflow({ workflow, path }: { workflow: string; path: CaseDetail["path"] }) {
-  const definition = useLoad(
-    () =>
-      api<{ workflow: Record<string, unknown>; states: Record<string, any>; automation?: Record<string, any> | null }>(
-        "GET",
-        `/v1/review/workflows/${encodeURIComponent(workflow)}/definition`,
-      ),
-    [workflow],
-  );
+function Workflow({ picture, retry, path }: { picture: WorkflowPicture; retry: () => void; path: CaseDetail["path"] }) {
+  const definition = picture.definition;
   const automated = path.filter((s) => s.machine === "automation");
   const lastRun = automated.length ? Math.max(...automated.map((s) => s.run ?? 0)) : 0;
   // A nested step (a check, an owner's case) lights up the top-level state it ran within.
@@ -442,26 +465,26 @@ function Workflow({ workflow, path }: { workflow: string; path: CaseDetail["path
   const waiting = path.filter((s) => s.machine !== "automation");
   return (
     <Section title="Workflow" id="workflow">
-      {definition.error ? (
-        <ErrorBox error={definition.error} retry={definition.reload} />
-      ) : !definition.data ? (
-        <Loading what="the workflow" />
+      {picture.error ? (
+        <ErrorBox error={picture.error} retry={retry} />
+      ) : !definition ? (
+        <p class="muted">This case names no workflow.</p>
       ) : (
         <>
-          {definition.data.automation && (
+          {definition.automation && (
             <>
               <h3 class="small">Automated part{lastRun ? ` (run ${lastRun})` : ""}</h3>
               <div class="workflow-wrap" data-machine="automation">
-                <WorkflowGraph definition={definition.data.automation} path={runPath} />
+                <WorkflowGraph definition={definition.automation} path={runPath} />
               </div>
               {automated.length > 0 && <AutomatedSteps steps={automated.filter((s) => s.type !== "Choice")} />}
               <h3 class="small">Waiting for people</h3>
             </>
           )}
           <div class="workflow-wrap" data-machine="workflow">
-            <WorkflowGraph definition={definition.data.states} path={waiting} />
+            <WorkflowGraph definition={definition.states} path={waiting} />
           </div>
-          <ReviewPolicyLine policy={definition.data.workflow.review_policy as ReviewPolicy | undefined} />
+          <ReviewPolicyLine policy={definition.workflow.review_policy as ReviewPolicy | undefined} />
         </>
       )}
     </Section>
