@@ -916,21 +916,21 @@ class Profile:
         mark = party_mark(party) if party else None
         inbound, digits, numbers = tx.direction == "inbound", places(tx.amount), bucket_indexes(tx.time)
         units: dict[int, int] = {}  # the amount at each scale of the series: worked out once
+        horizons, currency, amount = needs._horizons, tx.currency, tx.amount
         for granularity, series in self.series.items():
-            number = numbers[granularity]
-            horizon = needs.counterparty_horizon(granularity)
-            series.tally(
+            number, horizon = numbers[granularity], horizons[granularity]
+            series.tally(  # by position: three calls a decision
                 number,
-                tx.currency,
-                tx.amount,
+                currency,
+                amount,
                 inbound,
                 mark if horizon else None,
                 MAX_COUNTERPARTIES_PER_BUCKET,
-                kept_from=number - _KEPT[granularity] if newest else None,
-                parties_from=number - horizon + 1 if horizon else None,
-                forget_parties=newest,
-                digits=digits,
-                units=units,
+                number - _KEPT[granularity] if newest else None,
+                number - horizon + 1 if horizon else None,
+                newest,
+                digits,
+                units,
             )
         self.customer = _seen_again(self.customer, tx.time, at)
         country = tx.counterparty.country
