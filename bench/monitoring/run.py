@@ -36,7 +36,7 @@ from arbiter.domain.principal import Principal  # noqa: E402
 from arbiter.domain.transactions import Transaction  # noqa: E402
 from arbiter.rules.evaluation import compile_rule_set  # noqa: E402
 from arbiter.services.transactions import decide_transaction, default_scenarios  # noqa: E402
-from bench.monitoring.floor import floor  # noqa: E402
+from bench.monitoring.floor import complete, floor  # noqa: E402
 from tests.unit.transaction_fakes import MonitoringDeps  # noqa: E402
 
 GOAL_PER_SECOND = 20_000
@@ -242,23 +242,27 @@ def main() -> None:
 
     # The lower bound (floor.py): the least CPython does for the same decisions, columns in a dict or packed.
     rules = compile_rule_set(default_scenarios())
-    floors = {packed: floor(payloads, rules, packed=packed) for packed in (False, True)}
-    floor_outcomes: dict[bool, dict[str, int]] = {}
+    floors = {
+        "floor": floor(payloads, rules, packed=False),
+        "floor packed": floor(payloads, rules, packed=True),
+    }
+    floors["floor complete"] = complete(payloads, rules)
+    floor_outcomes: dict[str, dict[str, int]] = {}
 
-    def floor_run(packed: bool) -> Callable[[], None]:
+    def floor_run(name: str) -> Callable[[], None]:
         def run() -> None:
-            floor_outcomes[packed] = floors[packed]()
+            floor_outcomes[name] = floors[name]()
 
         return run
 
     base_times: list[float] = []
-    times: dict[str, list[float]] = {"packed": [], "objects": [], "floor": [], "floor packed": []}
+    times: dict[str, list[float]] = {name: [] for name in ("packed", "objects", *floors)}
     for _ in range(args.rounds):
         base_times.append(timed(baseline))
         times["packed"].append(timed(scoring(packs=True)))
         times["objects"].append(timed(scoring(packs=False)))
-        times["floor"].append(timed(floor_run(False)))
-        times["floor packed"].append(timed(floor_run(True)))
+        for name in floors:
+            times[name].append(timed(floor_run(name)))
     base = statistics.median(base_times)
     median = {name: statistics.median(found) for name, found in times.items()}
     score = median["packed"]
@@ -277,13 +281,16 @@ def main() -> None:
         median["objects"],
         f"; {same(outcomes[False])}",
     )
-    for packed, label in ((False, "in a dict"), (True, "packed")):
-        least = median["floor packed" if packed else "floor"]
+    for name, label, against in (
+        ("floor", "floor.py, columns in a dict", "objects"),
+        ("floor packed", "floor.py, columns packed", "packed"),
+        ("floor complete", "floor.py complete: all the path does, one loop", "objects"),
+    ):
+        least = median[name]
         line(
-            f"floor.py, columns {label}",
+            label,
             least,
-            f"; scoring {(score if packed else median['objects']) / least:.1f}x slower; "
-            f"{same(floor_outcomes[packed])}",
+            f"; scoring {median[against] / least:.1f}x slower; {same(floor_outcomes[name])}",
         )
     print(f"  scoring / baseline time: {score / base:.1f}x")
     print(f"  decisions: {', '.join(f'{d} {c:,}' for d, c in sorted(outcomes[True].items()))}")

@@ -11,7 +11,7 @@ from arbiter.domain.principal import Principal
 from arbiter.domain.transactions import Transaction
 from arbiter.rules.evaluation import compile_rule_set
 from arbiter.services.transactions import decide_transaction, default_scenarios
-from bench.monitoring.floor import floor
+from bench.monitoring.floor import complete, floor
 from bench.monitoring.run import START, stream
 from tests.unit.transaction_fakes import MonitoringDeps
 
@@ -52,3 +52,24 @@ def test_profiles_kept_as_they_are_decide_as_profiles_packed(payloads):
 def test_the_floor_decides_as_the_scoring_path(payloads, packed):
     outcomes, _ = _decided(payloads, True)
     assert floor(payloads, compile_rule_set(default_scenarios()), packed=packed)() == outcomes
+
+
+def test_the_complete_floor_decides_and_keeps_what_the_scoring_path_keeps(payloads):
+    outcomes, deps = _decided(payloads, False)
+    states: dict = {}
+    assert complete(payloads, compile_rule_set(default_scenarios()), into=states)() == outcomes
+    profiles = {customer: profile for (_, customer), (_, profile) in deps.transactions.profiles.items()}
+    assert states.keys() == profiles.keys()
+    for customer, state in states.items():
+        profile = profiles[customer]
+        for granularity, series in profile.series.items():
+            index, counts, marks, by_currency = state[granularity]
+            assert (index, counts, marks) == (series.index, series.count, series.parties)
+            assert by_currency == {
+                currency: [a.scale, a.n, a.s, a.x, a.i] for currency, a in series.amounts.items()
+            }
+        assert state["c"] == [*profile.customer.micros, profile.customer.count]
+        assert state["k"] == {
+            country: [*seen.micros, seen.count] for country, seen in profile.countries.items()
+        }
+        assert state["r"] == profile.recent
