@@ -344,9 +344,8 @@ class InMemoryCases:
         self._committed(case, change)
 
     def save(self, case: Case, change: Change, *, expected_version: int) -> None:
-        with (
-            self._writing
-        ):  # the condition and the write at once, as the store's transaction (pages copied in threads)
+        # The condition and the write at once, as the store's transaction (pages are saved from several threads).
+        with self._writing:
             stored = self.cases.get((case.tenant_id, case.id))
             # As the store's condition: the version, and the audit chain's head the object was read with (a
             # clearance moves the head without a new version).

@@ -3,6 +3,7 @@ and the counterparties past their horizon forgotten) as the three steps taken on
 
 from __future__ import annotations
 
+import bisect
 import random
 from decimal import Decimal
 
@@ -17,6 +18,23 @@ def _columns(series: Series) -> tuple:
         (c, a.scale, tuple(a.n), tuple(a.s), tuple(a.x), tuple(a.i)) for c, a in series.amounts.items()
     ]
     return tuple(series.index), tuple(series.count), amounts, [tuple(p) for p in series.parties]
+
+
+def _drop_before(series: Series, number: int) -> None:
+    """The buckets before bucket `number` forgotten, and a currency none of the others has."""
+    if series.index and series.index[0] < number:
+        end = bisect.bisect_left(series.index, number)
+        del series.index[:end], series.count[:end], series.parties[:end]
+        for currency, amounts in list(series.amounts.items()):
+            amounts.delete(0, end)
+            if not any(amounts.n):
+                del series.amounts[currency]
+
+
+def _forget_parties_before(series: Series, number: int | None) -> None:
+    """The counterparties of the buckets before bucket `number` forgotten (None: of every bucket)."""
+    end = len(series.index) if number is None else bisect.bisect_left(series.index, number)
+    series.parties[:end] = [()] * end
 
 
 def _step_by_step(
@@ -34,9 +52,9 @@ def _step_by_step(
     moved = series.copy()
     moved.add(number, currency, amount, inbound, f"{mark:08x}" if mark is not None else None, room)
     if kept_from is not None:
-        moved.drop_before(kept_from)
+        _drop_before(moved, kept_from)
     if forget:
-        moved.forget_parties_before(parties_from)
+        _forget_parties_before(moved, parties_from)
     return moved
 
 

@@ -102,15 +102,6 @@ class Amounts:
     def decimal(self, value: int) -> Decimal:
         return Decimal(value).scaleb(-self.scale)
 
-    def count(self, position: int, value: int, inbound: bool) -> None:
-        """A transaction of `value` (scaled) counted in the bucket at `position`."""
-        self.n[position] += 1
-        self.s[position] += value
-        if value > self.x[position]:
-            self.x[position] = value
-        if inbound:
-            self.i[position] += value
-
     def insert(self, position: int) -> None:
         for column in (self.n, self.s, self.x, self.i):
             column.insert(position, 0)
@@ -236,15 +227,15 @@ class Series(MutableMapping[str, "Bucket"]):
     ) -> None:
         """Count a transaction in bucket `number` (made if missing), in place; `mark`, a counterparty's
         `party_mark` (None: none), is remembered there while the bucket holds fewer than `room`. Then the buckets
-        before `kept_from` are dropped (`drop_before`) and, when `forget_parties`, the counterparties of those before
-        `parties_from` forgotten (`forget_parties_before`). `digits` is the amount's `places`, when the caller counts
+        before `kept_from` are dropped (with a currency none of the others has) and, when `forget_parties`, the
+        counterparties of those before `parties_from` forgotten (None: of every bucket). `digits` is the amount's `places`, when the caller counts
         it in several series, and `units` the amount as integers of each scale it was already turned into (filled
         in here: a customer's series share their scale). A decision counts its transaction so in each series of the
         profile it read (`Profile.count`): counting on a copy of each column was a fifth of a decision.
 
-        Written as one body, not through `_place`, `Amounts.count`, `drop_before` and `forget_parties_before` (which
-        it does the work of, as `tests/unit/monitoring/test_monitoring_series.py` checks): a decision counts in three
-        series, and the calls were a third of counting's instructions (bench/monitoring/instructions.py)."""
+        Written as one body, not as a call for each step (`tests/unit/monitoring/test_monitoring_series.py` checks it
+        against the steps taken one after the other): a decision counts in three series, and the calls were a third of
+        counting's instructions (bench/monitoring/instructions.py)."""
         index, counts, parties, by_currency = self.index, self.count, self.parties, self.amounts
         position = bisect.bisect_left(index, number)
         if position == len(index) or index[position] != number:
@@ -299,22 +290,6 @@ class Series(MutableMapping[str, "Bucket"]):
             for amounts in self.amounts.values():
                 amounts.insert(position)
         return position
-
-    def drop_before(self, number: int) -> None:
-        """Forget the buckets before bucket `number` (and a currency none of the others has)."""
-        if self.index and self.index[0] < number:
-            end = bisect.bisect_left(self.index, number)
-            del self.index[:end], self.count[:end], self.parties[:end]
-            for currency, amounts in list(self.amounts.items()):
-                amounts.delete(0, end)
-                if not any(amounts.n):
-                    del self.amounts[currency]
-
-    def forget_parties_before(self, number: int | None) -> None:
-        """Forget the counterparties of the buckets before bucket `number` (None: of every bucket)."""
-        end = len(self.index) if number is None else bisect.bisect_left(self.index, number)
-        if any(self.parties[:end]):
-            self.parties[:end] = [()] * end
 
     # ------------------------------------------------------------------------------------ as a mapping
     def _position(self, start: str) -> int | None:
