@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -73,3 +74,29 @@ def test_the_generated_cases_cover_every_operator_and_both_outcomes():
     assert any(r.get("ok") is True for r in results)
     assert any(r.get("ok") is False for r in results)
     assert any(isinstance(r.get("ok"), float) for r in results)
+
+
+def test_ranges_agree_with_json_logic_js_on_numbers_and_on_everything_else():
+    # A range's three operands compared in one chained comparison when all are numbers, json-logic-js's
+    # coercions otherwise: both branches, each bound read as a literal, a variable or a computed value.
+    values = [9000, 8000, 9999.99, 10000, -1, 0, 0.5, "9000", "abc", "", True, False, None, [9000], [], {}]
+    rules = (
+        [{op: [8000, {"var": "a"}, 9999.99]} for op in ("<", "<=")]
+        + [{op: [{"var": "a"}, {"var": "b"}, {"+": [{"var": "b"}, 1]}]} for op in ("<", "<=")]
+        + [{"<=": [{"var": "b"}, {"var": "a"}, {"var": "c"}]}, {"<": [1, 2, 3]}, {"<=": [3, 2, 3]}]
+    )
+    batch = [
+        (rule, {"a": a, "b": b, "c": 9999})
+        for rule in rules
+        for a in values
+        for b in (8000, "8000", None, 9000.5)
+    ]
+    reference = run_reference(batch)
+    for rule in rules:  # each compiled with the chained comparison, json-logic-js's own only past a type test
+        assert re.search(r" (<=?) \S+ \1 ", compile(rule).source), compile(rule).source
+    mismatches = [
+        f"{json.dumps(rule)} on {json.dumps(data)}: js {expected}, ours {got}"
+        for (rule, data), expected in zip(batch, reference, strict=True)
+        if canonical((got := ours(rule, data)).get("ok")) != canonical(expected.get("ok"))
+    ]
+    assert not mismatches, "\n".join(mismatches[:10])

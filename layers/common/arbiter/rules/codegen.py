@@ -551,7 +551,18 @@ class Generator:
     def relational(self, op: str, raw: list[Any], exprs: list[str], kinds: list[str]) -> Compiled:
         if op in ("<", "<=") and len(exprs) >= 3:
             prefix, (a, b, c) = self.eager(exprs, 3)
-            return self.wrap(prefix, f"_between({op!r}, {a}, {b}, {c})"), "bool"
+            if prefix or c == "_U":
+                return self.wrap(prefix, f"_between({op!r}, {a}, {b}, {c})"), "bool"
+            # Three numbers (a range's bounds and a value): Python's chained comparison is json-logic-js's.
+            bound = [(expr, *self.bind(expr)) for expr in (a, b, c)]
+            tests = [
+                f"({first}.__class__ in _NUM)" for expr, first, _ in bound if not _is_number_literal(expr)
+            ]
+            ta, tb, tc = (later for _, _, later in bound)
+            fast = f"{ta} {op} {tb} {op} {tc}"
+            if not tests:
+                return f"({fast})", "bool"
+            return f"({fast} if {' & '.join(tests)} else _between({op!r}, {ta}, {tb}, {tc}))", "bool"
         prefix, (a, b) = self.eager(exprs, 2)
         if prefix:
             return self.wrap(prefix, f"_compare({op!r}, {a}, {b})"), "bool"
