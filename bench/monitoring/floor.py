@@ -43,6 +43,7 @@ from arbiter.domain.transactions import (
     counterparty_key,
     new_alert_id,
     primary_scenario,
+    stored_json,
 )
 from arbiter.rules.evaluation import CompiledRuleSet, Evaluation
 from arbiter.services.transactions import _alert_events, _severity
@@ -273,7 +274,7 @@ def complete(
                 decided = decided.model_copy(update={"alert_id": alert.id})
                 events += _alert_events(alert, decided)
             outcomes[decided.decision] = outcomes.get(decided.decision, 0) + 1
-            written[(tenant, tx.id)] = decided.model_dump_json().encode()
+            written[(tenant, tx.id)] = stored_json(decided)
             exponent = tx.amount.as_tuple().exponent
             places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
             party = counterparty_key(tx.counterparty)

@@ -40,6 +40,7 @@ from arbiter.domain.transactions import (
     QueuedTransaction,
     Transaction,
     counterparty_key,
+    stored_json,
 )
 from arbiter.services.ports import Page
 from arbiter.services.rule_sets import CompiledRuleSets
@@ -253,7 +254,7 @@ class InMemoryTransactions:
         moved = (stored[0] if stored else 0) != changes.version
         if alert is None and not changes.buckets and not changes.markers:
             # The adapter's two writes: the transaction (with the version it was decided on), then the profile.
-            self.written[(tenant_id, tx.id)] = decided.model_dump_json().encode()
+            self.written[(tenant_id, tx.id)] = stored_json(decided)
             self.claimed_on[(tenant_id, tx.id)] = changes.version
             if moved:
                 raise UncountedTransaction("the profile was written since it was read")
@@ -287,7 +288,7 @@ class InMemoryTransactions:
                     or stored_alert.revision != alert.revision
                 ):
                     raise ConcurrentUpdate("the alert changed since it was read")
-        self.written[(tenant_id, tx.id)] = decided.model_dump_json().encode()
+        self.written[(tenant_id, tx.id)] = stored_json(decided)
         self._put_profile(tenant_id, tx.customer_id, changes.profile)
         for update in changes.buckets:
             key = self._bucket_key(tenant_id, tx, update)

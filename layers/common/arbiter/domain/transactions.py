@@ -36,6 +36,7 @@ __all__ = [
     "new_alert_id",
     "new_batch_id",
     "primary_scenario",
+    "stored_json",
 ]
 
 Decision = Literal["allow", "review", "block"]
@@ -154,6 +155,14 @@ class DecidedTransaction(BaseModel):
     decided_at: dt.datetime
     #: The batch it was accepted in (None: sent alone to `POST /v1/transactions`).
     batch_id: str | None = None
+
+
+def stored_json(model: BaseModel) -> bytes:
+    """A decision's or an alert's JSON as stored, the bytes `model_dump_json().encode()` makes: straight from
+    pydantic-core's serializer, without `model_dump_json`'s own work around it and the round trip through a str
+    (about 40 % of writing a decision's JSON; one is written per decision)."""
+    written: bytes = model.__pydantic_serializer__.to_json(model)
+    return written
 
 
 def decision_of(recommendation: str) -> Decision:

@@ -50,7 +50,7 @@ from arbiter.domain.monitoring import (
     Seen,
     reads_for,
 )
-from arbiter.domain.transactions import Alert, DecidedTransaction, Transaction, counterparty_key
+from arbiter.domain.transactions import Alert, DecidedTransaction, Transaction, counterparty_key, stored_json
 from arbiter.services.ports import Page
 from arbiter.services.transaction_backtests import CustomerNow
 
@@ -421,7 +421,7 @@ class DynamoTransactionStore:
                 "sk": keys.TRANSACTION_SK,
                 # Compressed: a decision with its hits' values is about 1 KB of JSON, a third of that packed, so the
                 # item and its ByEntity entry (which projects it) are each one write unit.
-                "data": zlib.compress(decided.model_dump_json().encode()),
+                "data": zlib.compress(stored_json(decided)),
                 "entity_pk": keys.customer_transactions_index_pk(tenant_id, tx.customer_id),
                 "entity_sk": f"{keys.timestamp(tx.time)}#{tx.id}",
                 **by_day,
@@ -878,7 +878,7 @@ class DynamoTransactionStore:
                 "sk": keys.ALERT_SK,
                 # Compressed: an alert with its hits' values is one to two KB of JSON, a third of that packed, so the
                 # item (twice in its transaction) and its ByTenant entry (which projects it) are one unit each.
-                "data": zlib.compress(alert.model_dump_json().encode()),
+                "data": zlib.compress(stored_json(alert)),
                 "tenant_pk": keys.tenant_index_pk(alert.tenant_id, "ALERT"),
                 "tenant_sk": f"{created}#{alert.id}",
                 # What a join's condition reads (the data attribute is the whole alert, as JSON).
