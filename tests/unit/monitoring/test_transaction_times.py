@@ -10,7 +10,13 @@ import datetime as dt
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from arbiter.domain.transactions import DecidedTransaction, MonitoringRuleSet, QueuedTransaction, Transaction
+from arbiter.domain.transactions import (
+    Alert,
+    DecidedTransaction,
+    MonitoringRuleSet,
+    QueuedTransaction,
+    Transaction,
+)
 
 PYDANTIC_ALONE = TypeAdapter(dt.datetime)
 
@@ -62,9 +68,32 @@ def test_a_queued_message_and_a_stored_decision_read_back_the_same_time_and_json
     stored = decided.model_dump_json()
     again = DecidedTransaction.model_validate_json(stored)
     assert again.transaction.time.tzinfo is dt.UTC
+    assert again.decided_at.tzinfo is dt.UTC
     assert again == decided
     assert again.model_dump_json() == stored
     assert '"time":"2026-12-06T10:00:00Z"' in stored
+
+
+def test_a_stored_alerts_times_read_back_with_standard_zones():
+    at = dt.datetime(2026, 12, 6, 10, 0, tzinfo=dt.UTC)
+    alert = Alert(
+        id="alert_1",
+        tenant_id="acme",
+        customer_id="acme-1",
+        transaction_id="tx-1",
+        decision="review",
+        severity="high",
+        score=60.0,
+        rule_set=MonitoringRuleSet(id="transaction-monitoring", version=1),
+        created_at=at,
+        last_seen_at=at + dt.timedelta(hours=1),
+    ).closed("false_positive", "known payee", "reviewer-1", at + dt.timedelta(days=1))
+    stored = alert.model_dump_json()
+    again = Alert.model_validate_json(stored)
+    assert [again.created_at.tzinfo, again.last_seen_at.tzinfo, again.closed_at.tzinfo] == [dt.UTC] * 3
+    assert again.escalated_at is None
+    assert again == alert
+    assert again.model_dump_json() == stored
 
 
 @pytest.mark.parametrize("value", [1765015200, "1765015200", "2026-12-06 10:00:00Z"])

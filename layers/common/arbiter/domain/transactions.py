@@ -61,15 +61,20 @@ class Counterparty(BaseModel):
 
 def _standard_zone(value: Any) -> Any:
     """An ISO 8601 time parsed by the standard library. Parsed by pydantic (from a queued batch's message, a stored
-    decision), a time carries pydantic's own zone object, whose every comparison, subtraction and `timestamp()`
-    calls back into it: several times slower than with the standard library's zones (pydantic/pydantic#7897), and a
-    decision does several of each. What it does not parse is left to pydantic."""
+    decision or alert), a time carries pydantic's own zone object, whose every comparison, subtraction, hash and
+    `timestamp()` calls back into it: several times slower than with the standard library's zones
+    (pydantic/pydantic#7897), and a decision does a dozen, a backtest sorts thousands. What it does not parse is
+    left to pydantic."""
     if value.__class__ is str:
         try:
             return dt.datetime.fromisoformat(value)
         except ValueError:
             pass
     return value
+
+
+#: A time as monitoring keeps it: parsed into the standard library's zones (`_standard_zone`).
+Instant = Annotated[dt.datetime, BeforeValidator(_standard_zone)]
 
 
 class Transaction(BaseModel):
@@ -84,7 +89,7 @@ class Transaction(BaseModel):
     direction: Direction
     type: str
     counterparty: Counterparty = Field(default_factory=Counterparty)
-    time: Annotated[dt.datetime, BeforeValidator(_standard_zone)]
+    time: Instant
     channel: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
 
@@ -152,7 +157,7 @@ class DecidedTransaction(BaseModel):
     errors: list[dict[str, Any]] = Field(default_factory=list)
     rule_set: MonitoringRuleSet
     alert_id: str | None = None
-    decided_at: dt.datetime
+    decided_at: Instant
     #: The batch it was accepted in (None: sent alone to `POST /v1/transactions`).
     batch_id: str | None = None
 
@@ -216,23 +221,23 @@ class Alert(BaseModel):
     #: The rules that hit, with the values they read (those of the transaction that opened it).
     hits: list[dict[str, Any]] = Field(default_factory=list)
     rule_set: MonitoringRuleSet
-    created_at: dt.datetime
+    created_at: Instant
     #: The primary scenario (`primary_scenario`); alerts stored before deduplication have none.
     scenario: str | None = None
     #: Transactions on the alert, the one that opened it included.
     transaction_count: int = 1
     last_transaction_id: str | None = None
-    last_seen_at: dt.datetime | None = None
+    last_seen_at: Instant | None = None
     #: Set when a reviewer closes it: what they concluded and why.
     resolution: Resolution | None = None
     reason: str | None = None
     closed_by: str | None = None
-    closed_at: dt.datetime | None = None
+    closed_at: Instant | None = None
     #: The reviewer working it (None: in the team's queue).
     assignee: str | None = None
     #: Set when a reviewer escalates it (it stays open, for whoever takes escalations).
     escalated_by: str | None = None
-    escalated_at: dt.datetime | None = None
+    escalated_at: Instant | None = None
     escalation_reason: str | None = None
     #: The reference of the report filed with the authority (a suspicious activity report), when one was.
     report_reference: str | None = None
