@@ -6,6 +6,7 @@ comparing two versions of the code; CPU time stays the figure the goal is judged
     .venv/bin/python bench/monitoring/instructions.py                 # this checkout
     .venv/bin/python bench/monitoring/instructions.py --root ../other # another checkout, same stream
     .venv/bin/python bench/monitoring/instructions.py --kept          # profiles kept as objects, not packed
+    .venv/bin/python bench/monitoring/instructions.py --floor complete  # floor.py's complete floor (or floor)
 
 The stream is bench/monitoring's, of 40 customers, so that its customers' histories are as long as the main bench's
 by its 2,000th transaction. The program runs twice under callgrind, deciding the first 2,000 transactions and then
@@ -29,26 +30,35 @@ CUSTOMERS, FIRST, LAST = 40, 2_000, 3_000
 #: What each counted run executes: the root's code deciding the first `n` transactions of the stream.
 _PROGRAM = """
 import datetime as dt, sys
-root, n, customers, count, kept = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+root, n, customers, count, subject = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 sys.path[:0] = [root + "/layers/common", root]
 sys.argv = sys.argv[:1]
 from bench.monitoring.run import START, stream
-from arbiter.domain.principal import Principal
-from arbiter.domain.transactions import Transaction
-from arbiter.services.transactions import decide_transaction
-from tests.unit.transaction_fakes import MonitoringDeps
-key = Principal(kind="integrator", tenant_id="bench", id="key_1")
-deps = MonitoringDeps(clock=START + dt.timedelta(days=91))
-deps.transactions.copies = False
-deps.transactions.packs = kept != "kept"
-for payload in stream(customers, count, 17)[:n]:
-    decide_transaction(deps, key, Transaction.model_validate(payload))
+payloads = stream(customers, count, 17)[:n]
+if subject in ("floor", "complete"):
+    from arbiter.rules.evaluation import compile_rule_set
+    from arbiter.services.transactions import default_scenarios
+    from bench.monitoring.floor import complete, floor
+    rules = compile_rule_set(default_scenarios())
+    (floor(payloads, rules, packed=False) if subject == "floor" else complete(payloads, rules))()
+else:
+    from arbiter.domain.principal import Principal
+    from arbiter.domain.transactions import Transaction
+    from arbiter.services.transactions import decide_transaction
+    from tests.unit.transaction_fakes import MonitoringDeps
+    key = Principal(kind="integrator", tenant_id="bench", id="key_1")
+    deps = MonitoringDeps(clock=START + dt.timedelta(days=91))
+    deps.transactions.copies = False
+    deps.transactions.packs = subject != "kept"
+    for payload in payloads:
+        decide_transaction(deps, key, Transaction.model_validate(payload))
 """
 
 
-def counted(root: Path, transactions: int, kept: bool) -> int:
-    """Instructions callgrind counts for the whole program deciding `transactions` of the stream (profiles kept as
-    objects when `kept`, else packed as the adapter packs them)."""
+def counted(root: Path, transactions: int, subject: str) -> int:
+    """Instructions callgrind counts for the whole program deciding `transactions` of the stream: by the scoring
+    path (`subject` "kept": profiles kept as objects; "packed": packed as the adapter packs them) or by one of
+    floor.py's loops ("floor": columns in a dict; "complete")."""
     done = subprocess.run(
         [
             "valgrind",
@@ -61,7 +71,7 @@ def counted(root: Path, transactions: int, kept: bool) -> int:
             str(transactions),
             str(CUSTOMERS),
             str(LAST),
-            "kept" if kept else "packed",
+            subject,
         ],
         capture_output=True,
         text=True,
@@ -82,15 +92,24 @@ def main() -> None:
     parser.add_argument(
         "--kept", action="store_true", help="profiles kept as objects (the aggregates in memory), not packed"
     )
+    parser.add_argument(
+        "--floor",
+        choices=("floor", "complete"),
+        help="count floor.py's loop instead of the path: the floor (columns in a dict) or the complete floor",
+    )
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (apt-get install valgrind)")
     root = args.root.resolve()
-    per_decision = (counted(root, LAST, args.kept) - counted(root, FIRST, args.kept)) / (LAST - FIRST)
-    form = "kept as objects" if args.kept else "packed"
-    print(
-        f"{root}: {per_decision:,.0f} instructions a decision, profiles {form} (transactions {FIRST:,}-{LAST:,})"
-    )
+    subject = args.floor or ("kept" if args.kept else "packed")
+    per_decision = (counted(root, LAST, subject) - counted(root, FIRST, subject)) / (LAST - FIRST)
+    form = {
+        "kept": "the path, profiles kept as objects",
+        "packed": "the path, profiles packed",
+        "floor": "floor.py's floor, columns in a dict",
+        "complete": "floor.py's complete floor",
+    }[subject]
+    print(f"{root}: {per_decision:,.0f} instructions a decision, {form} (transactions {FIRST:,}-{LAST:,})")
 
 
 if __name__ == "__main__":
