@@ -308,13 +308,10 @@ class Needs:
     #: The customer's windows whose `counterparties` is read: only their buckets keep counterparty keys.
     counterparties: tuple[str, ...] = tuple(WINDOWS)
 
-    def counterparty_horizon(self, granularity: Granularity) -> int:
-        """How many buckets of `granularity`, up to the newest, keep their counterparty keys (0: none)."""
-        return self._horizons[granularity]
-
     @functools.cached_property
-    def _horizons(self) -> dict[Granularity, int]:
-        # Asked for by every decision, of each granularity: worked out once per `Needs` (a rule set version's).
+    def counterparty_horizons(self) -> dict[Granularity, int]:
+        """By granularity, how many buckets up to the newest keep their counterparty keys (0: none). Read by every
+        decision: worked out once per `Needs` (a rule set version's)."""
         return {
             granularity: max(
                 (WINDOWS[n][1] for n in self.counterparties if WINDOWS[n][0] == granularity), default=0
@@ -916,7 +913,7 @@ class Profile:
         mark = party_mark(party) if party else None
         inbound, digits, numbers = tx.direction == "inbound", places(tx.amount), bucket_indexes(tx.time)
         units: dict[int, int] = {}  # the amount at each scale of the series: worked out once
-        horizons, currency, amount = needs._horizons, tx.currency, tx.amount
+        horizons, currency, amount = needs.counterparty_horizons, tx.currency, tx.amount
         for granularity, series in self.series.items():
             number, horizon = numbers[granularity], horizons[granularity]
             series.tally(  # by position: three calls a decision

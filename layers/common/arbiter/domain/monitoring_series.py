@@ -228,14 +228,15 @@ class Series(MutableMapping[str, "Bucket"]):
         """Count a transaction in bucket `number` (made if missing), in place; `mark`, a counterparty's
         `party_mark` (None: none), is remembered there while the bucket holds fewer than `room`. Then the buckets
         before `kept_from` are dropped (with a currency none of the others has) and, when `forget_parties`, the
-        counterparties of those before `parties_from` forgotten (None: of every bucket). `digits` is the amount's `places`, when the caller counts
-        it in several series, and `units` the amount as integers of each scale it was already turned into (filled
-        in here: a customer's series share their scale). A decision counts its transaction so in each series of the
-        profile it read (`Profile.count`): counting on a copy of each column was a fifth of a decision.
+        counterparties of those before `parties_from` forgotten (None: of every bucket). `digits` is the amount's
+        `places`, when the caller counts it in several series, and `units` the amount as integers of each scale it
+        was already turned into (filled in here: a customer's series share their scale). A decision counts its
+        transaction so in each series of the profile it read (`Profile.count`): counting on a copy of each column
+        was a fifth of a decision.
 
-        Written as one body, not as a call for each step (`tests/unit/monitoring/test_monitoring_series.py` checks it
-        against the steps taken one after the other): a decision counts in three series, and the calls were a third of
-        counting's instructions (bench/monitoring/instructions.py)."""
+        Written as one body, not as a call for each step (`tests/unit/monitoring/test_monitoring_series.py` checks
+        it against the steps taken one after the other): a decision counts in three series, and the calls were a
+        third of counting's instructions (bench/monitoring/instructions.py)."""
         index, counts, parties, by_currency = self.index, self.count, self.parties, self.amounts
         position = bisect.bisect_left(index, number)
         if position == len(index) or index[position] != number:
