@@ -86,9 +86,14 @@ def open_in_pdf_viewer(browser, report: bytes) -> None:
     url = "http://evidence.invalid/report.pdf"
     viewer.route(url, lambda route: route.fulfill(status=200, content_type="application/pdf", body=report))
     viewer.goto(url)
-    viewer.wait_for_timeout(1500)  # the viewer draws its first page after the load event
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shot = viewer.screenshot(path=str(ARTIFACTS / "evidence-report-pdf.png"))
-    spread = ImageStat.Stat(Image.open(BytesIO(shot)).convert("L")).stddev[0]
+    # The viewer draws its first page some time after the load event (seconds on a loaded machine): looked at
+    # until it has, for at most 15 s.
+    for _ in range(30):
+        viewer.wait_for_timeout(500)
+        shot = viewer.screenshot(path=str(ARTIFACTS / "evidence-report-pdf.png"))
+        spread = ImageStat.Stat(Image.open(BytesIO(shot)).convert("L")).stddev[0]
+        if spread > 10:
+            break
     assert spread > 10, "the PDF viewer drew nothing"
     viewer.close()
