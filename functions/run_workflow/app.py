@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 import arbiter.snapstart  # noqa: F401 - registers the SnapStart runtime hooks (template.yaml: SnapStart)
 from arbiter import bootstrap
 from arbiter.api import ballerine, content_types
+from arbiter.api.ballerine_transactions import ballerine_transactions_router
 from arbiter.api.collection import collection_router, is_collection_path
 from arbiter.api.collection_links import collection_links_router, new_collection_link
 from arbiter.api.integrator import authenticate_integrator, collection_principal
@@ -81,6 +82,7 @@ app: RestApi[tuple[Principal, Tenant]] = RestApi(
 )
 app.include_router(ballerine.ballerine_router(deps, app.caller))
 app.include_router(transactions_router(deps, app.caller))
+app.include_router(ballerine_transactions_router(deps, app.caller))
 app.include_router(underwriting_router(deps, app.caller))
 app.include_router(collection_links_router(deps, lambda: app.caller()[0], prefix="/v1/cases"))
 app.include_router(collection_router(deps, lambda: app.caller()[0]))

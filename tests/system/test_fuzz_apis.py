@@ -39,6 +39,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from arbiter.api.ballerine_transactions import BALLERINE_TRANSACTION_EXAMPLE
 from arbiter.api.rule_set_schemas import RULE_SET_EXAMPLE
 from arbiter.api.transaction_schemas import TRANSACTION_EXAMPLE
 from arbiter.workflows import builtin_workflows
@@ -136,6 +137,12 @@ def transaction_body(transaction_id: str) -> dict[str, Any]:
     """The documented example under a new id, an hour ago (a transaction's time may not be in the future)."""
     at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
     return {**TRANSACTION_EXAMPLE, "id": transaction_id, "time": at.isoformat()}
+
+
+def ballerine_transaction_body(correlation_id: str) -> dict[str, Any]:
+    """Ballerine's documented transaction under a new correlation id, an hour ago."""
+    at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    return {**BALLERINE_TRANSACTION_EXAMPLE, "correlationId": correlation_id, "date": at.isoformat()}
 
 
 def _state(world: World, case_id: str) -> str:
@@ -526,6 +533,14 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
             ("ballerineGetRunContext", {"path_parameters": runtime}),
             ("ballerineSendEvent", {"path_parameters": runtime, "body": update}),
             ("ballerineSendEventAlias", {"path_parameters": runtime, "body": update}),
+            (
+                "ballerineCreateTransaction",
+                {"body": ballerine_transaction_body(f"fz-btx-{secrets.token_hex(4)}")},
+            ),
+            (
+                "ballerineCreateTransactions",
+                {"body": [ballerine_transaction_body(f"fz-bbulk-{secrets.token_hex(4)}")]},
+            ),
             (
                 "ballerineStoreFile",
                 {"body": {"file": jpeg(64, 64)}, "media_type": "multipart/form-data"},

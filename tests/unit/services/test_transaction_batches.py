@@ -116,6 +116,25 @@ def test_a_batch_with_one_bad_item_is_refused_naming_it_and_nothing_is_queued(de
     assert deps.transaction_queue.messages == []
 
 
+def test_items_repeating_an_earlier_id_are_left_out_and_named_when_the_caller_answers_them(deps):
+    repeats: dict[int, int] = {}
+    batch = [tx(1), tx(2), tx(1, amount="5"), tx(3), tx(2)]
+    accepted = accept_batch(deps, KEY, batch, repeats)
+    assert repeats == {2: 0, 4: 1}
+    assert accepted.accepted == 3
+    assert [m.transaction for m in deps.transaction_queue.messages] == [batch[0], batch[1], batch[3]]
+    assert [d.transaction.id for d in drain(deps)] == ["tx-1", "tx-2", "tx-3"]
+    assert get_batch_status(deps, KEY, accepted.batch_id).done
+
+
+def test_a_bad_item_after_a_repeat_is_named_by_its_place_in_the_request(deps):
+    repeats: dict[int, int] = {}
+    with pytest.raises(InvalidInput) as refused:
+        accept_batch(deps, KEY, [tx(1), tx(1), tx(3, time=NOW + dt.timedelta(hours=1))], repeats)
+    assert refused.value.path == "transactions[2].time"
+    assert deps.transaction_queue.messages == []
+
+
 def test_a_queue_that_refuses_the_batch_is_an_error_for_the_caller_and_leaves_no_batch(deps):
     deps.transaction_queue.refuse = True
     with pytest.raises(TransientError):

@@ -26,12 +26,19 @@ from arbiter.domain.countries import country_code
 from arbiter.domain.transactions import MAX_BATCH_TRANSACTIONS, Counterparty, DecidedTransaction, Transaction
 
 __all__ = [
+    "MAX_METADATA_BYTES",
     "TRANSACTION_EXAMPLE",
     "BatchAcceptedView",
+    "Text",
+    "Text64",
+    "Text400",
     "TransactionBatchRequest",
     "TransactionDecisionView",
     "TransactionRequest",
     "TransactionView",
+    "as_utc",
+    "blank_as_absent",
+    "currency_code",
     "decision_view",
     "transaction_view",
 ]
@@ -53,20 +60,20 @@ TRANSACTION_EXAMPLE: dict[str, Any] = {
 MAX_METADATA_BYTES = 16 * 1024
 
 
-def _blank_as_absent(value: Any) -> Any:
+def blank_as_absent(value: Any) -> Any:
     """ "" (or only spaces) is no value: integrators send empty strings for fields they do not use."""
     if isinstance(value, str) and not value.strip():
         return None
     return value.strip() if isinstance(value, str) else value
 
 
-def _blank_fields_as_absent(value: Any) -> Any:
+def blank_fields_as_absent(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: v for k, v in value.items() if _blank_as_absent(v) is not None}
+        return {k: v for k, v in value.items() if blank_as_absent(v) is not None}
     return value
 
 
-def _currency(value: str) -> str:
+def currency_code(value: str) -> str:
     code = value.upper()
     if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
         raise ValueError(f"{value!r} is not an ISO 4217 currency code")
@@ -84,7 +91,7 @@ def _country(value: str) -> str:
 EARLIEST_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
-def _as_utc(value: dt.datetime) -> dt.datetime:
+def as_utc(value: dt.datetime) -> dt.datetime:
     # A time without an offset is taken as UTC, as most ledgers export it.
     try:
         at = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
@@ -95,14 +102,14 @@ def _as_utc(value: dt.datetime) -> dt.datetime:
     return at
 
 
-Text = Annotated[str, BeforeValidator(_blank_as_absent)]
+Text = Annotated[str, BeforeValidator(blank_as_absent)]
 #: Optional texts: absent, null or blank are all "not given".
-Text64 = Annotated[Annotated[str, StringConstraints(max_length=64)] | None, BeforeValidator(_blank_as_absent)]
+Text64 = Annotated[Annotated[str, StringConstraints(max_length=64)] | None, BeforeValidator(blank_as_absent)]
 Text100 = Annotated[
-    Annotated[str, StringConstraints(max_length=100)] | None, BeforeValidator(_blank_as_absent)
+    Annotated[str, StringConstraints(max_length=100)] | None, BeforeValidator(blank_as_absent)
 ]
 Text400 = Annotated[
-    Annotated[str, StringConstraints(max_length=400)] | None, BeforeValidator(_blank_as_absent)
+    Annotated[str, StringConstraints(max_length=400)] | None, BeforeValidator(blank_as_absent)
 ]
 
 
@@ -136,19 +143,19 @@ class TransactionRequest(BaseModel):
     ]
     customer: CustomerRef
     amount: Annotated[Decimal, Field(gt=0, lt=Decimal("1e15"), decimal_places=8)]
-    currency: Annotated[Text, AfterValidator(_currency), Field(description="ISO 4217, e.g. EUR")]
+    currency: Annotated[Text, AfterValidator(currency_code), Field(description="ISO 4217, e.g. EUR")]
     direction: Annotated[
         Literal["inbound", "outbound"], BeforeValidator(lambda v: v.lower() if isinstance(v, str) else v)
     ]
     type: Annotated[Text, Field(min_length=1, max_length=64, description="card, transfer, crypto…")]
-    counterparty: Annotated[CounterpartyInput | None, BeforeValidator(_blank_fields_as_absent)] = None
+    counterparty: Annotated[CounterpartyInput | None, BeforeValidator(blank_fields_as_absent)] = None
     time: Annotated[
         dt.datetime,
-        AfterValidator(_as_utc),
+        AfterValidator(as_utc),
         Field(description="When it happened (ISO 8601; UTC if no offset)"),
     ]
     channel: Annotated[Text64, Field(description="api, app, branch, card_present…")] = None
-    metadata: Annotated[dict[str, Any] | None, BeforeValidator(_blank_as_absent)] = None
+    metadata: Annotated[dict[str, Any] | None, BeforeValidator(blank_as_absent)] = None
 
     @field_validator("metadata")
     @classmethod

@@ -95,8 +95,11 @@ class BatchAccepted(BaseModel):
     accepted: int
 
 
-def _checked(deps: TransactionDeps, transactions: Sequence[Transaction]) -> None:
-    """InvalidInput naming the first item that cannot be queued (what the request's schema cannot see)."""
+def _checked(
+    deps: TransactionDeps, transactions: Sequence[Transaction], repeats: dict[int, int] | None = None
+) -> None:
+    """InvalidInput naming the first item that cannot be queued (what the request's schema cannot see). An item
+    under an id an earlier item has is refused, or, given `repeats`, recorded there (its index -> the first's)."""
     if not transactions:
         raise InvalidInput("a batch holds at least one transaction", path="transactions")
     if len(transactions) > MAX_BATCH_TRANSACTIONS:
@@ -111,6 +114,9 @@ def _checked(deps: TransactionDeps, transactions: Sequence[Transaction]) -> None
             raise InvalidInput("time is in the future", path=f"transactions[{index}].time")
         # Refused, not merged: two items under one id are either a mistake in the batch or two different
         # transactions, and only one of them could be decided; the caller must say which.
+        if tx.id in first_index and repeats is not None:
+            repeats[index] = first_index[tx.id]
+            continue
         if tx.id in first_index:
             raise InvalidInput(
                 f"id {tx.id} is also transactions[{first_index[tx.id]}]'s: an id is one transaction",
@@ -119,9 +125,18 @@ def _checked(deps: TransactionDeps, transactions: Sequence[Transaction]) -> None
         first_index[tx.id] = index
 
 
-def accept_batch(deps: BatchDeps, principal: Principal, transactions: Sequence[Transaction]) -> BatchAccepted:
-    """Check every transaction, then queue them all to be decided; nothing is queued when one is refused."""
-    _checked(deps, transactions)
+def accept_batch(
+    deps: BatchDeps,
+    principal: Principal,
+    transactions: Sequence[Transaction],
+    repeats: dict[int, int] | None = None,
+) -> BatchAccepted:
+    """Check every transaction, then queue them all to be decided; nothing is queued when one is refused. Given
+    `repeats`, an item under an id an earlier item of the batch has is not refused: it is left out of the batch and
+    recorded there (its index -> the first's index), as Ballerine's bulk route answers it on its own."""
+    _checked(deps, transactions, repeats)
+    if repeats:
+        transactions = [tx for index, tx in enumerate(transactions) if index not in repeats]
     batch = Batch(
         tenant_id=principal.tenant_id, id=new_batch_id(), accepted=len(transactions), created_at=deps.now()
     )

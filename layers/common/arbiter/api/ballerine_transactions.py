@@ -1,0 +1,339 @@
+"""Ballerine's transaction API on Arbiter's monitoring: `POST /api/v1/external/transactions` (one, decided at once)
+and `…/bulk` (an array, queued as a batch), with Ballerine's body (`TransactionCreateDto`: `correlationId`, `date`,
+`amount`, `currency`, `originator` and `beneficiary` with their `correlationId` and `businessData` or
+`endUserData`, `direction`, `payment`…) and Ballerine's answers (`{id, correlationId}`; per item
+`{status, data}` in bulk, 207 when one failed). Errors use Ballerine's body (`arbiter.api.errors`).
+
+Who the customer is: Ballerine keeps both parties, monitoring keeps one customer's history. An `inbound`
+transaction is its beneficiary's (the money comes in to it), any other its originator's; the other party is the
+counterparty (its `correlationId` is the key its windows count it by). What monitoring does not read (the base
+amount, the parties' data, payment, product, card, tags…) is kept as the transaction's metadata.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    RootModel,
+    model_validator,
+)
+
+from arbiter.api import content_types
+from arbiter.api.openapi import responses
+from arbiter.api.transaction_schemas import (
+    MAX_METADATA_BYTES,
+    Text,
+    Text64,
+    Text400,
+    TransactionDecisionView,
+    as_utc,
+    blank_as_absent,
+    currency_code,
+    decision_view,
+)
+from arbiter.domain.countries import country_code
+from arbiter.domain.errors import InvalidInput
+from arbiter.domain.principal import Principal
+from arbiter.domain.tenant import Tenant
+from arbiter.domain.transactions import MAX_BATCH_TRANSACTIONS, Counterparty, Transaction
+from arbiter.services import transaction_batches, transactions
+
+if TYPE_CHECKING:
+    from arbiter.bootstrap import Dependencies
+
+__all__ = ["PREFIX", "BallerineTransaction", "ballerine_transactions_router"]
+
+PREFIX = "/api/v1/external/transactions"
+
+#: A transaction as Ballerine's own tests send it (services/workflows-service/src/transaction/
+#: transaction.controller.external.intg.test.ts, `getBaseTransactionData`), with values in place of its fakes.
+BALLERINE_TRANSACTION_EXAMPLE: dict[str, Any] = {
+    "date": "2026-12-06T10:00:00.000Z",
+    "amount": 9800.5,
+    "currency": "USD",
+    "baseAmount": 9800.5,
+    "baseCurrency": "USD",
+    "correlationId": "0f6d7c1e-53b1-4a8e-9d0e-1c2b3a4d5e6f",
+    "description": "Invoice 4711",
+    "category": "Electronics",
+    "type": "payment",
+    "direction": "inbound",
+    "reference": "4711",
+    "originator": {
+        "correlationId": "end-user-8812",
+        "endUserData": {"firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.com"},
+    },
+    "beneficiary": {
+        "correlationId": "acme-4711",
+        "businessData": {"companyName": "Acme Payments GmbH", "registrationNumber": "HRB 123456"},
+    },
+    "payment": {"method": "credit_card", "type": "instant", "channel": "channel-1"},
+}
+
+#: Ballerine's message for a correlation id sent twice in one bulk request (the second is not created).
+ALREADY_EXISTS = "Another record with the requested (projectId, transactionCorrelationId) already exists"
+
+
+class BallerineBusiness(BaseModel):
+    """A party's `businessData`: its name and where it is; the rest is kept as sent."""
+
+    model_config = ConfigDict(extra="allow")
+
+    companyName: Text400 = None
+    country: Text64 = None
+    countryCode: Text64 = None
+
+
+class BallerineEndUser(BaseModel):
+    """A party's `endUserData`: a person's name; the rest is kept as sent."""
+
+    model_config = ConfigDict(extra="allow")
+
+    firstName: Text400 = None
+    lastName: Text400 = None
+
+
+class BallerineParty(BaseModel):
+    """An originator or a beneficiary (Ballerine's `CounterpartyInfo`): the integrator's id for it and either a
+    business's or a person's data."""
+
+    model_config = ConfigDict(extra="allow")
+
+    correlationId: Annotated[Text, Field(min_length=1, max_length=256)]
+    sortCode: Text64 = None
+    bankCountry: Annotated[
+        Text64, AfterValidator(lambda v: _country(v) if v else v), Field(description="ISO 3166 code or name")
+    ] = None
+    businessData: Annotated[BallerineBusiness | None, BeforeValidator(blank_as_absent)] = None
+    endUserData: Annotated[BallerineEndUser | None, BeforeValidator(blank_as_absent)] = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> BallerineParty:
+        if self.businessData is not None and self.endUserData is not None:
+            raise ValueError("Counterparty must have either business or end user data, not both")
+        return self
+
+    def name(self) -> str | None:
+        if self.businessData is not None:
+            return self.businessData.companyName
+        if self.endUserData is not None:
+            parts = (self.endUserData.firstName, self.endUserData.lastName)
+            return " ".join(part for part in parts if part) or None
+        return None
+
+    def country(self) -> str | None:
+        """Its bank's country, else its business's country when that names one."""
+        if self.bankCountry:
+            return self.bankCountry
+        business = self.businessData
+        for value in (business.countryCode, business.country) if business is not None else ():
+            code = country_code(value) if value else None
+            if code is not None:
+                return code
+        return None
+
+
+def _country(value: str) -> str:
+    code = country_code(value)
+    if code is None:
+        raise ValueError(f"{value!r} is not a country (ISO 3166 code or name)")
+    return code
+
+
+#: The fields a transaction is decided on; every other field sent is kept as its metadata.
+_READ = frozenset(("correlationId", "date", "amount", "currency", "direction", "type"))
+
+
+class BallerineTransaction(BaseModel):
+    """Ballerine's `TransactionCreateDto`. As in Ballerine, an optional field that is absent, null or an empty
+    string is not given, and fields Arbiter does not read are accepted (and kept as the transaction's metadata).
+    Ballerine requires `baseAmount` and `baseCurrency`; Arbiter does not read them and takes the transaction
+    without them."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [BALLERINE_TRANSACTION_EXAMPLE]})
+
+    correlationId: Annotated[
+        Text, Field(min_length=1, max_length=128, description="Your id; the same id twice is one transaction")
+    ]
+    date: Annotated[dt.datetime, AfterValidator(as_utc), Field(description="ISO 8601; UTC if no offset")]
+    amount: Annotated[Decimal, Field(gt=0, lt=Decimal("1e15"), decimal_places=8)]
+    currency: Annotated[Text, AfterValidator(currency_code), Field(description="ISO 4217, e.g. USD")]
+    baseAmount: Annotated[Decimal | None, BeforeValidator(blank_as_absent)] = None
+    baseCurrency: Text64 = None
+    direction: Annotated[
+        Literal["inbound", "outbound"] | None,
+        BeforeValidator(lambda v: blank_as_absent(v.lower()) if isinstance(v, str) else v),
+        Field(description="inbound: the beneficiary's transaction; outbound (the default): the originator's"),
+    ] = None
+    type: Annotated[Text64, Field(description="deposit, withdrawal, transfer, payment (the default)…")] = None
+    originator: BallerineParty
+    beneficiary: BallerineParty
+    payment: Annotated[dict[str, Any] | None, BeforeValidator(blank_as_absent)] = None
+
+    @model_validator(mode="after")
+    def _metadata_fits(self) -> BallerineTransaction:
+        size = len(json.dumps(self.metadata(), separators=(",", ":"), ensure_ascii=False).encode())
+        if size > MAX_METADATA_BYTES:
+            raise ValueError(
+                f"the fields kept beside the transaction are {size // 1024} KB as JSON; at most 16 KB is kept"
+            )
+        return self
+
+    def metadata(self) -> dict[str, Any]:
+        """What the transaction keeps of the body beyond what monitoring reads: the rest, as sent (blanks left out)."""
+        kept = self.model_dump(mode="json", exclude=set(_READ), exclude_none=True)
+        return {key: value for key, value in kept.items() if blank_as_absent(value) is not None}
+
+    def transaction(self) -> Transaction:
+        """The transaction as monitoring decides it: its customer's, against the other party."""
+        inbound = self.direction == "inbound"
+        customer, other = (
+            (self.beneficiary, self.originator) if inbound else (self.originator, self.beneficiary)
+        )
+        channel = (self.payment or {}).get("channel")
+        return Transaction(
+            id=self.correlationId,
+            customer_id=customer.correlationId,
+            amount=self.amount,
+            currency=self.currency,
+            direction="inbound" if inbound else "outbound",
+            type=self.type or "payment",
+            counterparty=Counterparty(
+                name=other.name(), account=other.correlationId, country=other.country()
+            ),
+            time=self.date,
+            channel=(channel.strip()[:64] or None) if isinstance(channel, str) else None,
+            metadata=self.metadata(),
+        )
+
+
+class BallerineTransactionCreated(TransactionDecisionView):
+    """Ballerine's answer (`{id, correlationId}`; the id is the correlation id, Arbiter's transaction id) and the
+    decision, as `POST /v1/transactions` answers it."""
+
+    correlationId: str
+
+
+class BulkCreated(BaseModel):
+    """Ballerine's `{id, correlationId}` of a queued transaction, and the batch it was queued in
+    (`GET /v1/transactions/batches/{batchId}` says how far it went)."""
+
+    id: str
+    correlationId: str
+    batchId: str
+
+
+class BulkQueued(BaseModel):
+    status: Literal["success"] = "success"
+    data: BulkCreated
+
+
+class BulkRepeat(BaseModel):
+    """Ballerine's `{correlationId}` of an item that is not created."""
+
+    correlationId: str
+
+
+class BulkFailed(BaseModel):
+    status: Literal["failed"] = "failed"
+    error: str
+    data: BulkRepeat
+
+
+#: One item of the bulk answer, in the request's order: queued, or not with the reason (as Ballerine writes them:
+#: no `error` on a success, no `id` on a failure).
+BulkItem = BulkQueued | BulkFailed
+
+
+class BulkAnswer(RootModel[list[BulkItem]]):
+    """Ballerine's bulk answer: an item per transaction sent, in the same order."""
+
+
+def _named_as_sent(error: InvalidInput) -> InvalidInput:
+    """A refusal of the service naming the field as the Ballerine body names it (`date`, `[3].date`)."""
+    path = str(error.context.get("path", ""))
+    prefix, _, field = path.rpartition(".") if "." in path else ("", "", path)
+    if field == "time":
+        position = prefix.removeprefix("transactions")
+        return InvalidInput(
+            error.message.replace("time", "date", 1), path=f"{position}.date" if position else "date"
+        )
+    return error
+
+
+def ballerine_transactions_router(
+    deps: Callable[[], Dependencies], caller: Callable[[], tuple[Principal, Tenant]]
+) -> Router:
+    """The routes, bound to the function's dependencies and to its authenticated caller."""
+    router = Router()
+    tags = ["ballerine"]
+
+    @router.post(
+        PREFIX,
+        summary="Decide a transaction sent as Ballerine sends it",
+        operation_id="ballerineCreateTransaction",
+        tags=tags,
+        responses=responses(
+            409, status=201, description="Decided (the same answer every time this id is sent)"
+        ),
+    )
+    def create(body: BallerineTransaction) -> Response[BallerineTransactionCreated]:
+        principal, _tenant = caller()
+        try:
+            decided = transactions.decide_transaction(deps(), principal, body.transaction())
+        except InvalidInput as refused:
+            raise _named_as_sent(refused) from refused
+        answer = BallerineTransactionCreated(
+            **decision_view(decided).model_dump(), correlationId=decided.transaction.id
+        )
+        return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=answer)
+
+    @router.post(
+        f"{PREFIX}/bulk",
+        summary="Queue transactions sent as Ballerine sends them (decided within seconds)",
+        operation_id="ballerineCreateTransactions",
+        tags=tags,
+        responses=responses(
+            status=201,
+            description="Every item queued; 207 when one is a repeat of an earlier item's correlationId",
+        ),
+    )
+    def create_bulk(
+        body: Annotated[list[BallerineTransaction], Body(max_length=MAX_BATCH_TRANSACTIONS)],
+    ) -> Response[BulkAnswer]:
+        principal, _tenant = caller()
+        items: list[BulkItem] = []
+        if body:
+            repeats: dict[int, int] = {}
+            try:
+                accepted = transaction_batches.accept_batch(
+                    deps(), principal, [item.transaction() for item in body], repeats
+                )
+            except InvalidInput as refused:
+                raise _named_as_sent(refused) from refused
+            for index, item in enumerate(body):
+                its = item.correlationId
+                items.append(
+                    BulkFailed(error=ALREADY_EXISTS, data=BulkRepeat(correlationId=its))
+                    if index in repeats
+                    else BulkQueued(data=BulkCreated(id=its, correlationId=its, batchId=accepted.batch_id))
+                )
+        status = 207 if any(isinstance(item, BulkFailed) for item in items) else 201
+        return Response(
+            status_code=status, content_type=content_types.APPLICATION_JSON, body=BulkAnswer(items)
+        )
+
+    return router

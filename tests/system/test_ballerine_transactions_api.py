@@ -1,0 +1,294 @@
+"""Ballerine's transaction API on the local stack: the body Ballerine's own tests send (`TransactionCreateDto`),
+decided by monitoring as its customer's (the beneficiary's when inbound, else the originator's) and answered
+`201 {id, correlationId}` with the decision; the bulk route queued as a batch and answered per item (207 when an
+item repeats an earlier one's correlationId); refusals in Ballerine's error body that store nothing."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from arbiter.api.ballerine_transactions import ALREADY_EXISTS, BALLERINE_TRANSACTION_EXAMPLE
+from tests.support.tenants import make_tenant
+from tests.system.test_transaction_batches_api import each_decided
+from tests.system.test_transactions_api import BASE, customer_count, stored_items
+from tests.waiting import wait_for
+
+ROUTE = "/api/v1/external/transactions"
+
+
+def ballerine_body(minutes: float = 0, **fields: Any) -> dict[str, Any]:
+    """A transaction as Ballerine's tests make it (`getBaseTransactionData`: every optional part filled in, a
+    business originator and a person beneficiary, tags as a JSON string), at BASE + `minutes`."""
+    body = copy.deepcopy(BALLERINE_TRANSACTION_EXAMPLE)
+    body.update(
+        {
+            "correlationId": str(uuid.uuid4()),
+            "date": (BASE + dt.timedelta(minutes=minutes))
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+            "amount": 182.32,
+            "baseAmount": 182.32,
+            "direction": "outbound",
+            "originator": {
+                "correlationId": "acme-4711",
+                "businessData": {
+                    "companyName": "Acme Payments GmbH",
+                    "registrationNumber": "c5b9b3c4-5d4c-4b8e-8f0e-0c2f1f7d9a11",
+                    "mccCode": 5732,
+                    "businessType": "retail",
+                },
+            },
+            "beneficiary": {
+                "correlationId": "person-8812",
+                "endUserData": {"firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.com"},
+            },
+            "cardDetails": {
+                "fingerprint": "a1B2c3D4e5F6g7H8",
+                "issuedCountry": "Heard Island and McDonald Islands",
+                "completed3ds": True,
+                "type": "credit",
+                "brand": "visa",
+                "cardBin": 411111,
+            },
+            "product": {"name": "Laptop", "price": 182.32, "currency": "USD", "sku": "Laptop", "id": "p-1"},
+            "tags": '["alpha","beta"]',
+        }
+    )
+    body.update(fields)
+    return body
+
+
+def view(api: httpx.Client, transaction_id: str) -> dict[str, Any]:
+    response = api.get(f"/v1/transactions/{transaction_id}")
+    assert response.status_code == 200, response.text
+    found: dict[str, Any] = response.json()
+    return found
+
+
+def test_ballerines_body_is_decided_as_the_originators_and_answered_with_its_ids_and_decision(tenant):
+    api = tenant.api()
+    body = ballerine_body()
+    response = api.post(ROUTE, json=body)
+    assert response.status_code == 201, response.text
+    answer = response.json()
+    assert answer["id"] == answer["correlationId"] == body["correlationId"]
+    assert answer["decision"] in ("allow", "review", "block")
+    assert answer["rule_set"]["id"] == "transaction-monitoring"
+    stored = view(api, body["correlationId"])
+    assert stored["customer"] == {"id": "acme-4711"}
+    assert stored["direction"] == "outbound"
+    assert stored["amount"] == "182.32"
+    assert stored["currency"] == "USD"
+    assert stored["type"] == "payment"
+    assert stored["channel"] == "channel-1"
+    assert stored["counterparty"] == {"name": "Ada Lovelace", "account": "person-8812", "country": None}
+    assert stored["time"].startswith(body["date"][:19])
+    # What monitoring does not read is kept as the integrator sent it.
+    metadata = stored["metadata"]
+    assert metadata["baseAmount"] == "182.32"
+    assert metadata["baseCurrency"] == "USD"
+    assert metadata["cardDetails"]["issuedCountry"] == "Heard Island and McDonald Islands"
+    assert metadata["beneficiary"]["endUserData"]["email"] == "ada@example.com"
+    assert metadata["tags"] == '["alpha","beta"]'
+    assert metadata["payment"]["method"] == "credit_card"
+    assert customer_count(tenant, "acme-4711") == 1
+    assert customer_count(tenant, "person-8812") == 0
+
+
+def test_an_inbound_transaction_is_the_beneficiarys_against_its_originator(tenant):
+    api = tenant.api()
+    body = ballerine_body(
+        direction="INBOUND",
+        originator={"correlationId": "payer-1", "bankCountry": "Iran", "endUserData": {"firstName": "Cyrus"}},
+        beneficiary={"correlationId": "merchant-9", "businessData": {"companyName": "Shop"}},
+    )
+    assert api.post(ROUTE, json=body).status_code == 201
+    stored = view(api, body["correlationId"])
+    assert stored["customer"] == {"id": "merchant-9"}
+    assert stored["direction"] == "inbound"
+    assert stored["counterparty"] == {"name": "Cyrus", "account": "payer-1", "country": "IR"}
+
+
+def test_a_large_transfer_to_a_high_risk_country_opens_an_alert(tenant, bus_events):
+    api = tenant.api()
+    body = ballerine_body(
+        amount=15000,
+        currency="EUR",
+        type="transfer",
+        beneficiary={
+            "correlationId": "cp-ir",
+            "bankCountry": "IR",
+            "businessData": {"companyName": "Tehran Co"},
+        },
+    )
+    answer = api.post(ROUTE, json=body).json()
+    assert answer["decision"] in ("review", "block")
+    assert answer["alert_id"]
+    assert {"large-amount", "high-risk-country"} <= {hit["rule"] for hit in answer["hits"]}
+    alert = api.get(f"/v1/transactions/{body['correlationId']}").json()["decision"]["alert_id"]
+    assert alert == answer["alert_id"]
+
+
+def test_the_same_correlation_id_is_one_transaction_and_another_body_under_it_a_409(tenant):
+    api = tenant.api()
+    body = ballerine_body()
+    first = api.post(ROUTE, json=body)
+    again = api.post(ROUTE, json=body)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    changed = api.post(ROUTE, json={**body, "amount": 999.99})
+    assert changed.status_code == 409, changed.text
+    assert changed.json()["statusCode"] == 409
+    assert customer_count(tenant, "acme-4711") == 1
+
+
+def test_empty_strings_are_absent_fields_and_unknown_fields_are_kept(tenant):
+    api = tenant.api()
+    body = ballerine_body(
+        direction="",
+        type="",
+        description="",
+        reference="",
+        payment="",
+        baseAmount="",
+        baseCurrency="",
+        status="completed",
+        sender={"accountId": "x"},
+    )
+    body["beneficiary"]["bankCountry"] = ""
+    response = api.post(ROUTE, json=body)
+    assert response.status_code == 201, response.text
+    stored = view(api, body["correlationId"])
+    assert (stored["direction"], stored["type"], stored["channel"]) == ("outbound", "payment", None)
+    assert stored["metadata"]["status"] == "completed"
+    assert stored["metadata"]["sender"] == {"accountId": "x"}
+    assert "description" not in stored["metadata"]
+    assert "baseAmount" not in stored["metadata"]
+
+
+def _without(field: str) -> dict[str, Any]:
+    body = ballerine_body()
+    del body[field]
+    return body
+
+
+FUTURE = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("body", "path"),
+    [
+        (ballerine_body(amount="asdsad"), "amount"),
+        (ballerine_body(amount=0), "amount"),
+        (ballerine_body(currency="Dollars"), "currency"),
+        (ballerine_body(date="yesterday"), "date"),
+        (ballerine_body(date=FUTURE), "date"),
+        (ballerine_body(correlationId=""), "correlationId"),
+        (ballerine_body(direction="sideways"), "direction"),
+        (_without("originator"), "originator"),
+        (ballerine_body(beneficiary={"endUserData": {"firstName": "Ada"}}), "beneficiary.correlationId"),
+        (
+            ballerine_body(
+                beneficiary={"correlationId": "b", "businessData": {"companyName": "B"}, "endUserData": {}}
+            ),
+            "beneficiary",
+        ),
+        (
+            ballerine_body(beneficiary={"correlationId": "b", "bankCountry": "Atlantis"}),
+            "beneficiary.bankCountry",
+        ),
+        (ballerine_body(additionalInfo={"notes": "x" * 17_000}), "body"),
+    ],
+    ids=[
+        "amount-text",
+        "amount-zero",
+        "currency",
+        "date-text",
+        "date-future",
+        "empty-id",
+        "direction",
+        "no-originator",
+        "party-without-id",
+        "party-both-kinds",
+        "bank-country",
+        "metadata-too-large",
+    ],
+)
+def test_bad_input_is_a_422_in_ballerines_body_naming_the_field_and_nothing_is_stored(tenant, body, path):
+    response = tenant.api().post(ROUTE, json=body)
+    assert response.status_code == 422, response.text
+    answer = response.json()
+    assert answer["statusCode"] == 422
+    assert answer["path"] == ROUTE
+    assert path in [error["path"] for error in answer["errors"]], answer
+    assert stored_items(tenant) == []
+
+
+def test_without_a_key_nothing_is_decided(tenant):
+    response = httpx.post(f"{tenant.stack.api_url}{ROUTE}", json=ballerine_body())
+    assert response.status_code == 401
+    assert response.json()["statusCode"] == 401
+    assert stored_items(tenant) == []
+
+
+def test_a_bulk_is_queued_answered_per_item_in_order_and_every_transaction_decided_once(tenant):
+    api = tenant.api()
+    bodies = [ballerine_body(minutes=n) for n in range(6)]
+    repeat = {**bodies[1], "amount": 5}
+    response = api.post(f"{ROUTE}/bulk", json=[*bodies[:3], repeat, *bodies[3:]])
+    assert response.status_code == 207, response.text
+    items = response.json()
+    assert [item["status"] for item in items] == ["success"] * 3 + ["failed"] + ["success"] * 3
+    assert items[3] == {
+        "status": "failed",
+        "error": ALREADY_EXISTS,
+        "data": {"correlationId": repeat["correlationId"]},
+    }
+    batch = {item["data"]["batchId"] for item in items if item["status"] == "success"}
+    assert len(batch) == 1
+    for item, body in zip([*items[:3], *items[4:]], bodies, strict=True):
+        assert item["data"]["id"] == item["data"]["correlationId"] == body["correlationId"]
+    ids = [body["correlationId"] for body in bodies]
+    views = wait_for(
+        each_decided(api, ids), timeout=60, interval=0.2, what="every transaction of the bulk decided"
+    )
+    assert views[bodies[1]["correlationId"]]["amount"] == "182.32"  # the first of the two, not the repeat
+    assert customer_count(tenant, "acme-4711") == 6
+    status = api.get(f"/v1/transactions/batches/{batch.pop()}").json()
+    assert (status["accepted"], status["scored"], status["done"]) == (6, 6, True)
+    # Every item new: 201. Another tenant does not see them.
+    fresh = api.post(f"{ROUTE}/bulk", json=[ballerine_body(minutes=10)])
+    assert fresh.status_code == 201, fresh.text
+    other = make_tenant(tenant.stack).api()
+    assert other.get(f"/v1/transactions/{ids[0]}").status_code == 404
+
+
+def test_an_empty_bulk_is_answered_with_no_items(tenant):
+    response = tenant.api().post(f"{ROUTE}/bulk", json=[])
+    assert response.status_code == 201, response.text
+    assert response.json() == []
+
+
+def test_a_bad_bulk_item_is_a_422_naming_it_by_its_place_and_nothing_is_queued(tenant):
+    api = tenant.api()
+    bodies = [ballerine_body(minutes=n) for n in range(4)]
+    for change, path in (
+        ({"amount": "asdsad"}, "[2].amount"),
+        ({"date": FUTURE}, "[2].date"),
+        ({"originator": None}, "[2].originator"),
+    ):
+        response = api.post(f"{ROUTE}/bulk", json=[*bodies[:2], {**bodies[2], **change}, bodies[3]])
+        assert response.status_code == 422, response.text
+        assert path in [error["path"] for error in response.json()["errors"]], response.text
+    response = api.post(f"{ROUTE}/bulk", json={"transactions": bodies})
+    assert response.status_code == 422, response.text
+    over = api.post(f"{ROUTE}/bulk", json=[ballerine_body(minutes=n % 60) for n in range(1001)])
+    assert over.status_code == 422, over.text
+    assert stored_items(tenant) == []
+    assert customer_count(tenant, "acme-4711") == 0
