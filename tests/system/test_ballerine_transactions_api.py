@@ -292,3 +292,107 @@ def test_a_bad_bulk_item_is_a_422_naming_it_by_its_place_and_nothing_is_queued(t
     assert over.status_code == 422, over.text
     assert stored_items(tenant) == []
     assert customer_count(tenant, "acme-4711") == 0
+
+
+def listed(api: httpx.Client, **query: Any) -> list[dict[str, Any]]:
+    response = api.get(ROUTE, params=query)
+    assert response.status_code == 200, response.text
+    found: list[dict[str, Any]] = response.json()
+    return found
+
+
+def test_a_customers_transactions_are_listed_newest_first_as_ballerine_lists_them(tenant):
+    api = tenant.api()
+    bodies = [ballerine_body(minutes=-10 * n) for n in range(5)]  # bodies[0] is the newest
+    bodies[1]["payment"] = {"method": "bank_transfer", "channel": "web"}
+    for body in bodies:
+        assert api.post(ROUTE, json=body).status_code == 201
+    alone = api.post(
+        "/v1/transactions",
+        json={
+            "id": "v1-tx",
+            "customer": {"id": "acme-4711"},
+            "amount": 50,
+            "currency": "EUR",
+            "direction": "inbound",
+            "type": "card",
+            "counterparty": {"name": "Corner Shop", "account": "DE02100100100006820101"},
+            "time": (BASE - dt.timedelta(minutes=25)).isoformat(),
+        },
+    )
+    assert alone.status_code == 200, alone.text
+    ids = [body["correlationId"] for body in bodies]
+
+    found = listed(api, counterpartyId="acme-4711")
+    assert [t["id"] for t in found] == [*ids[:3], "v1-tx", *ids[3:]]
+    first = found[0]
+    assert first["transactionCorrelationId"] == ids[0]
+    assert (first["transactionAmount"], first["transactionCurrency"]) == (182.32, "USD")
+    assert (first["transactionBaseAmount"], first["transactionBaseCurrency"]) == (182.32, "USD")
+    assert (first["transactionType"], first["transactionDirection"]) == ("payment", "outbound")
+    assert first["paymentMethod"] == "credit_card"
+    assert first["tags"] == '["alpha","beta"]'
+    assert first["counterpartyOriginatorId"] == "acme-4711"
+    assert first["counterpartyOriginator"]["business"] == {
+        "correlationId": "acme-4711",
+        "companyName": "Acme Payments GmbH",
+    }
+    assert first["counterpartyBeneficiary"] == {
+        "correlationId": "person-8812",
+        "business": None,
+        "endUser": {"correlationId": "person-8812", "firstName": "Ada", "lastName": "Lovelace"},
+    }
+    assert first["decision"]["decision"] in ("allow", "review", "block")
+    # Sent to /v1/transactions: the customer is the beneficiary of an inbound one, the counterparty its originator.
+    v1 = found[3]
+    assert (v1["counterpartyBeneficiaryId"], v1["counterpartyOriginatorId"]) == (
+        "acme-4711",
+        "DE02100100100006820101",
+    )
+    assert v1["counterpartyOriginator"]["business"]["companyName"] == "Corner Shop"
+    assert v1["transactionBaseAmount"] is None
+
+    assert [
+        t["id"] for t in listed(api, counterpartyId="acme-4711", **{"page[number]": 2, "page[size]": 2})
+    ] == [
+        ids[2],
+        "v1-tx",
+    ]
+    window = {"startDate": bodies[3]["date"], "endDate": bodies[1]["date"]}  # both ends included
+    assert [t["id"] for t in listed(api, counterpartyId="acme-4711", **window)] == [
+        ids[1],
+        ids[2],
+        "v1-tx",
+        ids[3],
+    ]
+    recent = listed(
+        api, counterpartyId="acme-4711", endDate=bodies[0]["date"], timeValue=15, timeUnit="minutes"
+    )
+    assert [t["id"] for t in recent] == ids[:2]
+    assert [t["id"] for t in listed(api, counterpartyId="acme-4711", paymentMethod="bank_transfer")] == [
+        ids[1]
+    ]
+    assert listed(api, counterpartyId="person-8812") == []  # listed under its customer only
+    # Without a customer: the tenant's, newest first, over the last 30 days by default.
+    everything = listed(api)
+    assert [t["id"] for t in everything] == [*ids[:3], "v1-tx", *ids[3:]]
+    assert listed(make_tenant(tenant.stack).api()) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "path"),
+    [
+        ({"orderBy": "status:asc"}, "orderBy"),
+        ({"startDate": "yesterday"}, "startDate"),
+        ({"startDate": "2026-12-02", "endDate": "2026-12-01"}, "startDate"),
+        ({"timeValue": 3, "timeUnit": "fortnights"}, "timeUnit"),
+        ({"page[number]": 11, "page[size]": 1000}, "page[number]"),
+    ],
+    ids=["order", "start-date", "start-after-end", "time-unit", "too-deep"],
+)
+def test_a_list_it_cannot_give_is_a_400_naming_the_parameter(tenant, query, path):
+    response = tenant.api().get(ROUTE, params=query)
+    assert response.status_code == 400, response.text
+    answer = response.json()
+    assert answer["statusCode"] == 400
+    assert path in [error["path"] for error in answer["errors"]], answer

@@ -537,6 +537,7 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
                 "ballerineCreateTransaction",
                 {"body": ballerine_transaction_body(f"fz-btx-{secrets.token_hex(4)}")},
             ),
+            ("ballerineListTransactions", {"query": {"page[size]": 5}}),
             (
                 "ballerineCreateTransactions",
                 {"body": [ballerine_transaction_body(f"fz-bbulk-{secrets.token_hex(4)}")]},

@@ -171,12 +171,19 @@ class InMemoryTransactions:
         return [self._parsed((tenant_id, i)) for i in ids]
 
     def customer_transactions(
-        self, tenant_id: str, customer_id: str, since: dt.datetime, limit: int
+        self,
+        tenant_id: str,
+        customer_id: str,
+        since: dt.datetime,
+        limit: int,
+        until: dt.datetime | None = None,
     ) -> list[DecidedTransaction]:
         mine = [
             d
             for (t, _), d in self.transactions.items()
-            if t == tenant_id and d.transaction.customer_id == customer_id and d.transaction.time >= since
+            if t == tenant_id
+            and d.transaction.customer_id == customer_id
+            and since <= d.transaction.time <= (until or d.transaction.time)
         ]
         return sorted(mine, key=lambda d: (d.transaction.time, d.transaction.id), reverse=True)[:limit]
 

@@ -1,5 +1,5 @@
-"""Ballerine's transaction API on Arbiter's monitoring: `POST /api/v1/external/transactions` (one, decided at once)
-and `…/bulk` (an array, queued as a batch), with Ballerine's body (`TransactionCreateDto`: `correlationId`, `date`,
+"""Ballerine's transaction API on Arbiter's monitoring: `POST /api/v1/external/transactions` (one, decided at once),
+`…/bulk` (an array, queued as a batch) and `GET` (listed back, newest first, as Ballerine's records), with Ballerine's body (`TransactionCreateDto`: `correlationId`, `date`,
 `amount`, `currency`, `originator` and `beneficiary` with their `correlationId` and `businessData` or
 `endUserData`, `direction`, `payment`…) and Ballerine's answers (`{id, correlationId}`; per item
 `{status, data}` in bulk, 207 when one failed). Errors use Ballerine's body (`arbiter.api.errors`).
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -45,11 +45,12 @@ from arbiter.api.transaction_schemas import (
     decision_view,
 )
 from arbiter.domain.countries import country_code
-from arbiter.domain.errors import InvalidInput
+from arbiter.domain.errors import BadRequest, InvalidInput
 from arbiter.domain.principal import Principal
 from arbiter.domain.tenant import Tenant
-from arbiter.domain.transactions import MAX_BATCH_TRANSACTIONS, Counterparty, Transaction
-from arbiter.services import transaction_batches, transactions
+from arbiter.domain.transactions import MAX_BATCH_TRANSACTIONS, Counterparty, DecidedTransaction, Transaction
+from arbiter.services import transaction_batches, transaction_listing, transactions
+from arbiter.services.transaction_listing import MAX_LISTED
 
 if TYPE_CHECKING:
     from arbiter.bootstrap import Dependencies
@@ -262,6 +263,165 @@ class BulkAnswer(RootModel[list[BulkItem]]):
     """Ballerine's bulk answer: an item per transaction sent, in the same order."""
 
 
+class PartyBusiness(BaseModel):
+    correlationId: str
+    companyName: str | None
+
+
+class PartyEndUser(BaseModel):
+    correlationId: str
+    firstName: str | None
+    lastName: str | None
+
+
+class PartyView(BaseModel):
+    """A party of a listed transaction, as Ballerine lists it (`null` parts: not known)."""
+
+    correlationId: str | None
+    business: PartyBusiness | None
+    endUser: PartyEndUser | None
+
+
+class DecisionSummary(BaseModel):
+    """Arbiter's decision on the transaction (`GET /v1/transactions/{id}` has it whole)."""
+
+    decision: Literal["allow", "review", "block"]
+    score: float
+    alert_id: str | None
+
+
+class TransactionRecordView(BaseModel):
+    """A transaction as Ballerine lists it (its `TransactionRecord`'s fields Arbiter has), with the decision."""
+
+    id: str
+    transactionCorrelationId: str
+    transactionDate: dt.datetime
+    transactionAmount: float
+    transactionCurrency: str
+    transactionBaseAmount: float | None
+    transactionBaseCurrency: str | None
+    transactionDescription: str | None
+    transactionCategory: str | None
+    transactionReference: str | None
+    transactionType: str
+    transactionDirection: Literal["inbound", "outbound"]
+    paymentMethod: str | None
+    paymentChannel: str | None
+    tags: Any = None
+    additionalInfo: Any = None
+    counterpartyOriginatorId: str | None
+    counterpartyBeneficiaryId: str | None
+    counterpartyOriginator: PartyView
+    counterpartyBeneficiary: PartyView
+    createdAt: dt.datetime
+    updatedAt: dt.datetime
+    decision: DecisionSummary
+
+
+class TransactionRecordList(RootModel[list[TransactionRecordView]]):
+    """Ballerine's list answer: an array, newest first."""
+
+
+def _party(sent: Any, correlation_id: str | None, name: str | None = None) -> PartyView:
+    """A party as sent in Ballerine's body (kept in the metadata), else what monitoring knows of it: its id, and for
+    a counterparty sent to `/v1/transactions` its name as a business's."""
+    if isinstance(sent, dict) and sent.get("correlationId"):
+        party = sent["correlationId"]
+        business, person = sent.get("businessData"), sent.get("endUserData")
+        return PartyView(
+            correlationId=party,
+            business=PartyBusiness(correlationId=party, companyName=business.get("companyName"))
+            if isinstance(business, dict)
+            else None,
+            endUser=PartyEndUser(
+                correlationId=party, firstName=person.get("firstName"), lastName=person.get("lastName")
+            )
+            if isinstance(person, dict)
+            else None,
+        )
+    known = correlation_id is not None and name is not None
+    return PartyView(
+        correlationId=correlation_id,
+        business=PartyBusiness(correlationId=correlation_id, companyName=name) if known else None,
+        endUser=None,
+    )
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value) if value is not None and not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def record_view(decided: DecidedTransaction) -> TransactionRecordView:
+    """A decided transaction as Ballerine lists it: the parties as its body sent them, or, for one sent to
+    `/v1/transactions`, the customer and the counterparty in the places its direction gives them."""
+    tx, meta = decided.transaction, decided.transaction.metadata
+    other = tx.counterparty.account or tx.counterparty.name
+    customer = _party(None, tx.customer_id)
+    counterparty = _party(None, other, tx.counterparty.name)
+    originator, beneficiary = (
+        (counterparty, customer) if tx.direction == "inbound" else (customer, counterparty)
+    )
+    originator = _party(meta.get("originator"), None) if "originator" in meta else originator
+    beneficiary = _party(meta.get("beneficiary"), None) if "beneficiary" in meta else beneficiary
+    sent_payment = meta.get("payment")
+    payment: dict[str, Any] = sent_payment if isinstance(sent_payment, dict) else {}
+    return TransactionRecordView(
+        id=tx.id,
+        transactionCorrelationId=tx.id,
+        transactionDate=tx.time,
+        transactionAmount=float(tx.amount),
+        transactionCurrency=tx.currency,
+        transactionBaseAmount=_number(meta.get("baseAmount")),
+        transactionBaseCurrency=_text(meta.get("baseCurrency")),
+        transactionDescription=_text(meta.get("description")),
+        transactionCategory=_text(meta.get("category")),
+        transactionReference=_text(meta.get("reference")),
+        transactionType=tx.type,
+        transactionDirection=tx.direction,
+        paymentMethod=_text(payment.get("method")),
+        paymentChannel=tx.channel,
+        tags=meta.get("tags"),
+        additionalInfo=meta.get("additionalInfo"),
+        counterpartyOriginatorId=originator.correlationId,
+        counterpartyBeneficiaryId=beneficiary.correlationId,
+        counterpartyOriginator=originator,
+        counterpartyBeneficiary=beneficiary,
+        createdAt=decided.decided_at,
+        updatedAt=decided.decided_at,
+        decision=DecisionSummary(decision=decided.decision, score=decided.score, alert_id=decided.alert_id),
+    )
+
+
+#: Ballerine's `timeUnit`s, as the span of one.
+TIME_UNITS = {
+    "minutes": dt.timedelta(minutes=1),
+    "hours": dt.timedelta(hours=1),
+    "days": dt.timedelta(days=1),
+    "weeks": dt.timedelta(weeks=1),
+    "months": dt.timedelta(days=30),
+    "years": dt.timedelta(days=365),
+}
+#: The orders a list can be read in: the time, newest first (Ballerine's default is `createdAt:desc`).
+ORDERS = ("createdAt:desc", "transactionDate:desc")
+
+
+def _moment(value: str | None, name: str) -> dt.datetime | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        at = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequest(f"{name} {value!r} is not an ISO 8601 date", path=name) from None
+    return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at
+
+
 def _named_as_sent(error: InvalidInput) -> InvalidInput:
     """A refusal of the service naming the field as the Ballerine body names it (`date`, `[3].date`)."""
     path = str(error.context.get("path", ""))
@@ -300,6 +460,51 @@ def ballerine_transactions_router(
             **decision_view(decided).model_dump(), correlationId=decided.transaction.id
         )
         return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=answer)
+
+    @router.get(
+        PREFIX,
+        summary="List transactions as Ballerine lists them (newest first)",
+        operation_id="ballerineListTransactions",
+        tags=tags,
+        responses=responses(400),
+    )
+    def list_records(
+        counterparty_id: Annotated[str | None, Query(alias="counterpartyId", max_length=256)] = None,
+        start_date: Annotated[str | None, Query(alias="startDate", max_length=64)] = None,
+        end_date: Annotated[str | None, Query(alias="endDate", max_length=64)] = None,
+        payment_method: Annotated[str | None, Query(alias="paymentMethod", max_length=64)] = None,
+        time_value: Annotated[int | None, Query(alias="timeValue", ge=1, le=100_000)] = None,
+        time_unit: Annotated[str | None, Query(alias="timeUnit", max_length=16)] = None,
+        number: Annotated[int, Query(alias="page[number]", ge=1, le=MAX_LISTED)] = 1,
+        size: Annotated[
+            int, Query(alias="page[size]", ge=1, le=MAX_BATCH_TRANSACTIONS)
+        ] = MAX_BATCH_TRANSACTIONS,
+        order_by: Annotated[str, Query(alias="orderBy", max_length=64)] = ORDERS[0],
+    ) -> TransactionRecordList:
+        principal, _tenant = caller()
+        if order_by not in ORDERS:
+            raise BadRequest(
+                f"orderBy {order_by!r}: transactions are listed by their time, newest first ({', '.join(ORDERS)})",
+                path="orderBy",
+            )
+        start, end = _moment(start_date, "startDate"), _moment(end_date, "endDate")
+        if start is None and time_value is not None:
+            unit = TIME_UNITS.get(time_unit or "")
+            if unit is None:
+                raise BadRequest(f"timeUnit is one of {', '.join(TIME_UNITS)}", path="timeUnit")
+            start = (end or deps().now()) - unit * time_value
+        method = payment_method.strip() if payment_method and payment_method.strip() else None
+        found = transaction_listing.list_transactions(
+            deps(),
+            principal,
+            customer_id=counterparty_id.strip() if counterparty_id and counterparty_id.strip() else None,
+            start=start,
+            end=end,
+            offset=(number - 1) * size,
+            limit=size,
+            keep=(lambda d: record_view(d).paymentMethod == method) if method else None,
+        )
+        return TransactionRecordList([record_view(decided) for decided in found])
 
     @router.post(
         f"{PREFIX}/bulk",

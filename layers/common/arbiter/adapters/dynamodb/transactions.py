@@ -619,19 +619,29 @@ class DynamoTransactionStore:
         return self.get_many(tenant_id, ids)
 
     def customer_transactions(
-        self, tenant_id: str, customer_id: str, since: dt.datetime, limit: int
+        self,
+        tenant_id: str,
+        customer_id: str,
+        since: dt.datetime,
+        limit: int,
+        until: dt.datetime | None = None,
     ) -> list[DecidedTransaction]:
-        """Newest first from the ByEntity index (which projects the transaction's data)."""
+        """Newest first from the ByEntity index (which projects the transaction's data), up to `until` (included)
+        when given. A sort key is the time then `#` and the id: the time a microsecond after `until`, alone, sorts
+        after every key of `until` and before every key of its own."""
+        bound = "entity_sk >= :since"
+        values = {
+            ":p": keys.customer_transactions_index_pk(tenant_id, customer_id),
+            ":since": keys.timestamp(since),
+        }
+        if until is not None:
+            bound = "entity_sk BETWEEN :since AND :until"
+            values[":until"] = keys.timestamp(until + dt.timedelta(microseconds=1))
         request: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": "ByEntity",
-            "KeyConditionExpression": "entity_pk = :p AND entity_sk >= :since",
-            "ExpressionAttributeValues": _item(
-                {
-                    ":p": keys.customer_transactions_index_pk(tenant_id, customer_id),
-                    ":since": keys.timestamp(since),
-                }
-            ),
+            "KeyConditionExpression": f"entity_pk = :p AND {bound}",
+            "ExpressionAttributeValues": _item(values),
             "ScanIndexForward": False,
             "Limit": limit,
         }
