@@ -396,3 +396,89 @@ def test_a_list_it_cannot_give_is_a_400_naming_the_parameter(tenant, query, path
     answer = response.json()
     assert answer["statusCode"] == 400
     assert path in [error["path"] for error in answer["errors"]], answer
+
+
+def alt_body(minutes: float = 0, **fields: Any) -> dict[str, Any]:
+    """Ballerine's flat body (`TransactionCreateAltDto`, every required field), under `data`."""
+    return {
+        "data": {
+            "tx_id": str(uuid.uuid4()),
+            "tx_date_time": (BASE + dt.timedelta(minutes=minutes)).isoformat(),
+            "tx_amount": 75.5,
+            "tx_currency": "SGD",
+            "tx_base_amount": 56.1,
+            "tx_base_currency": "USD",
+            "tx_reference_text": "order 991",
+            "tx_direction": "inbound",
+            "tx_mcc_code": "5411",
+            "tx_payment_channel": "online",
+            "tx_product": "Visa",
+            "tx_type": "sale",
+            "counterparty_id": "card-fp-77",
+            "counterparty_institution_id": "411111",
+            "counterparty_institution_name": "DBS",
+            "counterparty_name": "Tan Ah Kow",
+            "counterparty_type": "individual",
+            "customer_id": "merchant-sg-1",
+            "customer_name": "Kopi Place Pte Ltd",
+            "customer_address": "1 Raffles Place",
+            "customer_country": "SG",
+            "customer_postcode": "048616",
+            "customer_state": "",
+            "customer_type": "merchant",
+            **fields,
+        }
+    }
+
+
+def test_ballerines_flat_body_is_decided_as_ballerine_reads_it(tenant):
+    api = tenant.api()
+    body = alt_body()
+    response = api.post(f"{ROUTE}/alt", json=body)
+    assert response.status_code == 201, response.text
+    assert response.json()["id"] == response.json()["correlationId"] == body["data"]["tx_id"]
+    stored = view(api, body["data"]["tx_id"])
+    assert stored["customer"] == {"id": "merchant-sg-1"}
+    assert stored["direction"] == "inbound"
+    assert (stored["amount"], stored["currency"], stored["channel"]) == ("75.5", "SGD", "online")
+    assert stored["counterparty"] == {"name": "Tan Ah Kow", "account": "card-fp-77", "country": None}
+    assert stored["metadata"]["additionalInfo"]["tx_type"] == "sale"
+    assert stored["metadata"]["additionalInfo"]["counterparty_institution_name"] == "DBS"
+    assert stored["metadata"]["payment"] == {"channel": "online", "mccCode": "5411", "brandName": "Visa"}
+    # As in Ballerine, a transaction that is not outbound is the customer's as its beneficiary.
+    record = listed(api, counterpartyId="merchant-sg-1")[0]
+    assert record["counterpartyBeneficiary"]["business"]["companyName"] == "Kopi Place Pte Ltd"
+    assert record["counterpartyOriginator"]["endUser"] == {
+        "correlationId": "card-fp-77",
+        "firstName": "Tan Ah",
+        "lastName": "Kow",
+    }
+    outbound = alt_body(tx_direction="OUTBOUND", tx_amount=12000, tx_currency="EUR")
+    answer = api.post(f"{ROUTE}/alt", json=outbound).json()
+    assert "large-amount" in {hit["rule"] for hit in answer["hits"]}
+    assert view(api, outbound["data"]["tx_id"])["direction"] == "outbound"
+
+
+def test_the_flat_bodys_bulk_and_its_refusals_name_the_field_as_sent(tenant):
+    api = tenant.api()
+    bodies = [alt_body(minutes=n) for n in range(3)]
+    response = api.post(f"{ROUTE}/alt/bulk", json=[*bodies, bodies[0]])
+    assert response.status_code == 207, response.text
+    assert [item["status"] for item in response.json()] == ["success", "success", "success", "failed"]
+    wait_for(
+        each_decided(api, [b["data"]["tx_id"] for b in bodies]), timeout=60, what="the flat bulk decided"
+    )
+    for bad, path in (
+        ({"tx_amount": "lots"}, "[1].data.tx_amount"),
+        ({"tx_date_time": FUTURE}, "[1].data.tx_date_time"),
+        ({"customer_id": ""}, "[1].data.customer_id"),
+    ):
+        again = [alt_body(minutes=n) for n in range(3)]
+        again[1]["data"].update(bad)
+        refused = api.post(f"{ROUTE}/alt/bulk", json=again)
+        assert refused.status_code == 422, refused.text
+        assert path in [error["path"] for error in refused.json()["errors"]], refused.text
+        assert all(api.get(f"/v1/transactions/{b['data']['tx_id']}").status_code == 404 for b in again)
+    future = api.post(f"{ROUTE}/alt", json=alt_body(tx_date_time=FUTURE))
+    assert future.status_code == 422, future.text
+    assert future.json()["errors"][0]["path"] == "data.tx_date_time"

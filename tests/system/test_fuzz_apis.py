@@ -145,6 +145,14 @@ def ballerine_transaction_body(correlation_id: str) -> dict[str, Any]:
     return {**BALLERINE_TRANSACTION_EXAMPLE, "correlationId": correlation_id, "date": at.isoformat()}
 
 
+def ballerine_alt_body(transaction_id: str) -> dict[str, Any]:
+    """Ballerine's flat transaction body (its required fields) under a new id, an hour ago."""
+    at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    fields = {"tx_id": transaction_id, "tx_date_time": at.isoformat(), "tx_amount": 20, "tx_currency": "USD"}
+    parties = {"counterparty_id": "fz-card", "counterparty_name": "Fuzz Payer", "customer_id": "fz-merchant"}
+    return {"data": {**fields, **parties}}
+
+
 def _state(world: World, case_id: str) -> str:
     return str(world.tenant.api().get(f"/v1/cases/{case_id}").json()["state"])
 
@@ -538,6 +546,11 @@ def valid_requests(world: World, audience: str) -> list[tuple[str, dict[str, Any
                 {"body": ballerine_transaction_body(f"fz-btx-{secrets.token_hex(4)}")},
             ),
             ("ballerineListTransactions", {"query": {"page[size]": 5}}),
+            ("ballerineCreateAltTransaction", {"body": ballerine_alt_body(f"fz-alt-{secrets.token_hex(4)}")}),
+            (
+                "ballerineCreateAltTransactions",
+                {"body": [ballerine_alt_body(f"fz-altb-{secrets.token_hex(4)}")]},
+            ),
             (
                 "ballerineCreateTransactions",
                 {"body": [ballerine_transaction_body(f"fz-bbulk-{secrets.token_hex(4)}")]},

@@ -1,8 +1,9 @@
 """Ballerine's transaction API on Arbiter's monitoring: `POST /api/v1/external/transactions` (one, decided at once),
-`…/bulk` (an array, queued as a batch) and `GET` (listed back, newest first, as Ballerine's records), with Ballerine's body (`TransactionCreateDto`: `correlationId`, `date`,
-`amount`, `currency`, `originator` and `beneficiary` with their `correlationId` and `businessData` or
-`endUserData`, `direction`, `payment`…) and Ballerine's answers (`{id, correlationId}`; per item
-`{status, data}` in bulk, 207 when one failed). Errors use Ballerine's body (`arbiter.api.errors`).
+`…/bulk` (an array, queued as a batch), both also in Ballerine's flat body (`…/alt`, `…/alt/bulk`), and `GET`
+(listed back, newest first, as Ballerine's records). The bodies are Ballerine's (`TransactionCreateDto`:
+`correlationId`, `date`, `amount`, `currency`, `originator` and `beneficiary` with their `correlationId` and
+`businessData` or `endUserData`, `direction`, `payment`…), and so are the answers (`{id, correlationId}`; per
+item `{status, data}` in bulk, 207 when one failed) and the errors' body (`arbiter.api.errors`).
 
 Who the customer is: Ballerine keeps both parties, monitoring keeps one customer's history. An `inbound`
 transaction is its beneficiary's (the money comes in to it), any other its originator's; the other party is the
@@ -28,6 +29,7 @@ from pydantic import (
     ConfigDict,
     Field,
     RootModel,
+    ValidationError,
     model_validator,
 )
 
@@ -219,6 +221,105 @@ class BallerineTransaction(BaseModel):
             channel=(channel.strip()[:64] or None) if isinstance(channel, str) else None,
             metadata=self.metadata(),
         )
+
+
+class BallerineAltFields(BaseModel):
+    """Ballerine's other transaction body (`TransactionCreateAltDto`: flat `tx_…`, `counterparty_…` and
+    `customer_…` fields), read as Ballerine reads it: the customer is the `beneficiary` unless `tx_direction` is
+    `outbound`, the counterparty a person. Ballerine requires the base amount and currency, the product, the
+    counterparty's institution and name and the customer's name, address, country and type; Arbiter reads none of
+    them and takes the transaction without them."""
+
+    model_config = ConfigDict(extra="allow")
+
+    tx_id: Annotated[Text, Field(min_length=1, max_length=128)]
+    tx_date_time: Annotated[dt.datetime, AfterValidator(as_utc)]
+    tx_amount: Annotated[Decimal, Field(gt=0, lt=Decimal("1e15"), decimal_places=8)]
+    tx_currency: Annotated[Text, AfterValidator(currency_code)]
+    tx_base_amount: Annotated[Decimal | None, BeforeValidator(blank_as_absent)] = None
+    tx_base_currency: Text64 = None
+    tx_reference_text: Text400 = None
+    tx_direction: Annotated[
+        Literal["inbound", "outbound"] | None,
+        BeforeValidator(lambda v: blank_as_absent(v.lower()) if isinstance(v, str) else v),
+    ] = None
+    tx_mcc_code: Text64 = None
+    tx_payment_channel: Text64 = None
+    tx_product: Text64 = None
+    tx_type: Text64 = None
+    counterparty_id: Annotated[Text, Field(min_length=1, max_length=256)]
+    counterparty_institution_id: Text64 = None
+    counterparty_institution_name: Text400 = None
+    counterparty_name: Text400 = None
+    counterparty_type: Text64 = None
+    customer_id: Annotated[Text, Field(min_length=1, max_length=256)]
+    customer_name: Text400 = None
+    customer_address: Text400 = None
+    customer_country: Text64 = None
+    customer_postcode: Text64 = None
+    customer_state: Text64 = None
+    customer_type: Text64 = None
+
+    def original(self) -> BallerineTransaction:
+        """The body as Ballerine turns it into its `TransactionCreateDto`; what that one does not hold (the
+        counterparty's institution, your own fields) is kept in its `additionalInfo`."""
+        first, _, last = (self.counterparty_name or "").rpartition(" ")
+        customer = {
+            "correlationId": self.customer_id,
+            "businessData": {
+                "companyName": self.customer_name,
+                "businessType": self.customer_type,
+                "country": self.customer_country,
+                "address": {
+                    "street": self.customer_address,
+                    "postcode": self.customer_postcode,
+                    "state": self.customer_state,
+                    "country": self.customer_country,
+                },
+            },
+        }
+        counterparty = {
+            "correlationId": self.counterparty_id,
+            "endUserData": {"firstName": first or None, "lastName": last or None},
+        }
+        outbound = self.tx_direction == "outbound"
+        read = set(type(self).model_fields) - {
+            "tx_type",
+            "counterparty_institution_id",
+            "counterparty_institution_name",
+            "counterparty_type",
+        }
+        body = {
+            "correlationId": self.tx_id,
+            "date": self.tx_date_time,
+            "amount": self.tx_amount,
+            "currency": self.tx_currency,
+            "baseAmount": self.tx_base_amount,
+            "baseCurrency": self.tx_base_currency,
+            "description": self.tx_reference_text,
+            "reference": self.tx_reference_text,
+            "direction": "outbound" if outbound else "inbound",
+            "originator": customer if outbound else counterparty,
+            "beneficiary": counterparty if outbound else customer,
+            "payment": {
+                "channel": self.tx_payment_channel,
+                "mccCode": self.tx_mcc_code,
+                "brandName": self.tx_product,
+            },
+            "additionalInfo": self.model_dump(mode="json", exclude=read, exclude_none=True) or None,
+        }
+        try:
+            return BallerineTransaction.model_validate(body)
+        except ValidationError as refused:
+            raise InvalidInput(f"data: {refused.errors()[0]['msg']}", path="data") from None
+
+
+class BallerineAltTransaction(BaseModel):
+    """Ballerine's `TransactionCreateAltDtoWrapper`: the fields under `data`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    data: BallerineAltFields
 
 
 class BallerineTransactionCreated(TransactionDecisionView):
@@ -422,16 +523,26 @@ def _moment(value: str | None, name: str) -> dt.datetime | None:
     return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at
 
 
-def _named_as_sent(error: InvalidInput) -> InvalidInput:
-    """A refusal of the service naming the field as the Ballerine body names it (`date`, `[3].date`)."""
+def _named_as_sent(error: InvalidInput, date: str = "date") -> InvalidInput:
+    """A refusal of the service naming the field as the Ballerine body names it (`date`, `[3].date`; `date` is the
+    time's name in the body sent)."""
     path = str(error.context.get("path", ""))
     prefix, _, field = path.rpartition(".") if "." in path else ("", "", path)
     if field == "time":
         position = prefix.removeprefix("transactions")
         return InvalidInput(
-            error.message.replace("time", "date", 1), path=f"{position}.date" if position else "date"
+            error.message.replace("time", date.rpartition(".")[2], 1),
+            path=f"{position}.{date}" if position else date,
         )
     return error
+
+
+def _original(sent: BallerineAltTransaction, where: str) -> BallerineTransaction:
+    """The flat body as Ballerine's own, a refusal naming where it was sent (`data`, `[2].data`)."""
+    try:
+        return sent.data.original()
+    except InvalidInput as refused:
+        raise InvalidInput(refused.message.replace("data", where, 1), path=where) from None
 
 
 def ballerine_transactions_router(
@@ -451,11 +562,14 @@ def ballerine_transactions_router(
         ),
     )
     def create(body: BallerineTransaction) -> Response[BallerineTransactionCreated]:
+        return _decided(body)
+
+    def _decided(sent: BallerineTransaction, date: str = "date") -> Response[BallerineTransactionCreated]:
         principal, _tenant = caller()
         try:
-            decided = transactions.decide_transaction(deps(), principal, body.transaction())
+            decided = transactions.decide_transaction(deps(), principal, sent.transaction())
         except InvalidInput as refused:
-            raise _named_as_sent(refused) from refused
+            raise _named_as_sent(refused, date) from refused
         answer = BallerineTransactionCreated(
             **decision_view(decided).model_dump(), correlationId=decided.transaction.id
         )
@@ -519,17 +633,20 @@ def ballerine_transactions_router(
     def create_bulk(
         body: Annotated[list[BallerineTransaction], Body(max_length=MAX_BATCH_TRANSACTIONS)],
     ) -> Response[BulkAnswer]:
+        return _queued(body)
+
+    def _queued(sent: list[BallerineTransaction], date: str = "date") -> Response[BulkAnswer]:
         principal, _tenant = caller()
         items: list[BulkItem] = []
-        if body:
+        if sent:
             repeats: dict[int, int] = {}
             try:
                 accepted = transaction_batches.accept_batch(
-                    deps(), principal, [item.transaction() for item in body], repeats
+                    deps(), principal, [item.transaction() for item in sent], repeats
                 )
             except InvalidInput as refused:
-                raise _named_as_sent(refused) from refused
-            for index, item in enumerate(body):
+                raise _named_as_sent(refused, date) from refused
+            for index, item in enumerate(sent):
                 its = item.correlationId
                 items.append(
                     BulkFailed(error=ALREADY_EXISTS, data=BulkRepeat(correlationId=its))
@@ -539,6 +656,35 @@ def ballerine_transactions_router(
         status = 207 if any(isinstance(item, BulkFailed) for item in items) else 201
         return Response(
             status_code=status, content_type=content_types.APPLICATION_JSON, body=BulkAnswer(items)
+        )
+
+    @router.post(
+        f"{PREFIX}/alt",
+        summary="Decide a transaction sent in Ballerine's flat body (tx_…, counterparty_…, customer_…)",
+        operation_id="ballerineCreateAltTransaction",
+        tags=tags,
+        responses=responses(
+            409, status=201, description="Decided (the same answer every time this id is sent)"
+        ),
+    )
+    def create_alt(body: BallerineAltTransaction) -> Response[BallerineTransactionCreated]:
+        return _decided(_original(body, "data"), "data.tx_date_time")
+
+    @router.post(
+        f"{PREFIX}/alt/bulk",
+        summary="Queue transactions sent in Ballerine's flat body (decided within seconds)",
+        operation_id="ballerineCreateAltTransactions",
+        tags=tags,
+        responses=responses(
+            status=201,
+            description="Every item queued; 207 when one is a repeat of an earlier item's tx_id",
+        ),
+    )
+    def create_alt_bulk(
+        body: Annotated[list[BallerineAltTransaction], Body(max_length=MAX_BATCH_TRANSACTIONS)],
+    ) -> Response[BulkAnswer]:
+        return _queued(
+            [_original(item, f"[{index}].data") for index, item in enumerate(body)], "data.tx_date_time"
         )
 
     return router
