@@ -43,6 +43,7 @@ from arbiter.api.transaction_schemas import (
     TransactionDecisionView,
     as_utc,
     blank_as_absent,
+    country_alpha2,
     currency_code,
     decision_view,
 )
@@ -118,7 +119,9 @@ class BallerineParty(BaseModel):
     correlationId: Annotated[Text, Field(min_length=1, max_length=256)]
     sortCode: Text64 = None
     bankCountry: Annotated[
-        Text64, AfterValidator(lambda v: _country(v) if v else v), Field(description="ISO 3166 code or name")
+        Text64,
+        AfterValidator(lambda v: country_alpha2(v) if v else v),
+        Field(description="ISO 3166 code or name"),
     ] = None
     businessData: Annotated[BallerineBusiness | None, BeforeValidator(blank_as_absent)] = None
     endUserData: Annotated[BallerineEndUser | None, BeforeValidator(blank_as_absent)] = None
@@ -147,13 +150,6 @@ class BallerineParty(BaseModel):
             if code is not None:
                 return code
         return None
-
-
-def _country(value: str) -> str:
-    code = country_code(value)
-    if code is None:
-        raise ValueError(f"{value!r} is not a country (ISO 3166 code or name)")
-    return code
 
 
 #: The fields a transaction is decided on; every other field sent is kept as its metadata.

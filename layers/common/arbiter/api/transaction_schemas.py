@@ -38,6 +38,7 @@ __all__ = [
     "TransactionView",
     "as_utc",
     "blank_as_absent",
+    "country_alpha2",
     "currency_code",
     "decision_view",
     "transaction_view",
@@ -80,7 +81,8 @@ def currency_code(value: str) -> str:
     return code
 
 
-def _country(value: str) -> str:
+def country_alpha2(value: str) -> str:
+    """The ISO 3166 alpha-2 code of a country's code or name; ValueError naming the value otherwise."""
     code = country_code(value)
     if code is None:
         raise ValueError(f"{value!r} is not a country (ISO 3166 code or name)")
@@ -129,7 +131,7 @@ class CounterpartyInput(BaseModel):
     name: Text400 = None
     account: Annotated[Text100, Field(description="IBAN, account number, card or wallet id")] = None
     country: Annotated[
-        Text64, AfterValidator(lambda v: _country(v) if v else v), Field(description="ISO 3166 alpha-2")
+        Text64, AfterValidator(lambda v: country_alpha2(v) if v else v), Field(description="ISO 3166 alpha-2")
     ] = None
 
 
