@@ -387,8 +387,22 @@ def test_a_customers_transactions_are_listed_newest_first_as_ballerine_lists_the
         ({"startDate": "2026-12-02", "endDate": "2026-12-01"}, "startDate"),
         ({"timeValue": 3, "timeUnit": "fortnights"}, "timeUnit"),
         ({"page[number]": 11, "page[size]": 1000}, "page[number]"),
+        ({"startDate": "2000-01-01"}, "startDate"),
+        ({"endDate": "9999-12-31T23:59:59.999999Z"}, "endDate"),
+        ({"endDate": "9999-12-31T23:00:00-05:00"}, "endDate"),
+        ({"timeValue": 100_000, "timeUnit": "years"}, "timeValue"),
     ],
-    ids=["order", "start-date", "start-after-end", "time-unit", "too-deep"],
+    ids=[
+        "order",
+        "start-date",
+        "start-after-end",
+        "time-unit",
+        "too-deep",
+        "tenant-range-over-366-days",
+        "end-at-the-last-microsecond",
+        "end-past-utc",
+        "time-value-before-year-1",
+    ],
 )
 def test_a_list_it_cannot_give_is_a_400_naming_the_parameter(tenant, query, path):
     response = tenant.api().get(ROUTE, params=query)
@@ -482,3 +496,25 @@ def test_the_flat_bodys_bulk_and_its_refusals_name_the_field_as_sent(tenant):
     future = api.post(f"{ROUTE}/alt", json=alt_body(tx_date_time=FUTURE))
     assert future.status_code == 422, future.text
     assert future.json()["errors"][0]["path"] == "data.tx_date_time"
+
+
+def test_a_party_with_neither_business_nor_person_data_is_taken_by_its_id(tenant):
+    api = tenant.api()
+    body = ballerine_body(beneficiary={"correlationId": "bare-party"})
+    assert api.post(ROUTE, json=body).status_code == 201
+    assert view(api, body["correlationId"])["counterparty"] == {
+        "name": None,
+        "account": "bare-party",
+        "country": None,
+    }
+
+
+def test_a_flat_body_that_cannot_be_kept_is_a_422_naming_its_data_and_nothing_is_stored(tenant):
+    api = tenant.api()
+    response = api.post(f"{ROUTE}/alt", json=alt_body(notes="x" * 17_000))
+    assert response.status_code == 422, response.text
+    assert [error["path"] for error in response.json()["errors"]] == ["data"]
+    bulk = api.post(f"{ROUTE}/alt/bulk", json=[alt_body(), alt_body(notes="x" * 17_000)])
+    assert bulk.status_code == 422, bulk.text
+    assert [error["path"] for error in bulk.json()["errors"]] == ["[1].data"]
+    assert stored_items(tenant) == []

@@ -101,3 +101,18 @@ def test_a_list_it_cannot_give_is_refused_naming_the_parameter(deps, start, end,
     with pytest.raises(BadRequest) as refused:
         list_transactions(deps, KEY, customer_id="alpha", start=start, end=end, offset=offset, limit=1)
     assert refused.value.context["path"] == path
+
+
+def test_the_tenants_list_covers_a_years_days_at_most_a_customers_any_range(deps):
+    start = deps.clock - dt.timedelta(days=367)
+    with pytest.raises(BadRequest) as refused:
+        list_transactions(deps, KEY, customer_id=None, start=start, end=None, offset=0, limit=10)
+    assert refused.value.context["path"] == "startDate"
+    assert (
+        len(list_transactions(deps, KEY, customer_id="alpha", start=start, end=None, offset=0, limit=10)) == 4
+    )
+    # Before 2000 there is nothing: such a start is read from 2000 on.
+    old = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
+    assert (
+        len(list_transactions(deps, KEY, customer_id="alpha", start=old, end=None, offset=0, limit=10)) == 4
+    )

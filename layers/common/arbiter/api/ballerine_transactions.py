@@ -28,6 +28,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     RootModel,
     ValidationError,
     model_validator,
@@ -182,19 +183,20 @@ class BallerineTransaction(BaseModel):
     beneficiary: BallerineParty
     payment: Annotated[dict[str, Any] | None, BeforeValidator(blank_as_absent)] = None
 
+    #: What the transaction keeps of the body beyond what monitoring reads: the rest, as sent (blanks left out);
+    #: worked out once, when the body is read.
+    _metadata: dict[str, Any] = PrivateAttr(default_factory=dict)
+
     @model_validator(mode="after")
     def _metadata_fits(self) -> BallerineTransaction:
-        size = len(json.dumps(self.metadata(), separators=(",", ":"), ensure_ascii=False).encode())
+        kept = self.model_dump(mode="json", exclude=set(_READ), exclude_none=True)
+        self._metadata = {key: value for key, value in kept.items() if blank_as_absent(value) is not None}
+        size = len(json.dumps(self._metadata, separators=(",", ":"), ensure_ascii=False).encode())
         if size > MAX_METADATA_BYTES:
             raise ValueError(
                 f"the fields kept beside the transaction are {size // 1024} KB as JSON; at most 16 KB is kept"
             )
         return self
-
-    def metadata(self) -> dict[str, Any]:
-        """What the transaction keeps of the body beyond what monitoring reads: the rest, as sent (blanks left out)."""
-        kept = self.model_dump(mode="json", exclude=set(_READ), exclude_none=True)
-        return {key: value for key, value in kept.items() if blank_as_absent(value) is not None}
 
     def transaction(self) -> Transaction:
         """The transaction as monitoring decides it: its customer's, against the other party."""
@@ -215,7 +217,7 @@ class BallerineTransaction(BaseModel):
             ),
             time=self.date,
             channel=(channel.strip()[:64] or None) if isinstance(channel, str) else None,
-            metadata=self.metadata(),
+            metadata=self._metadata,
         )
 
 
@@ -455,6 +457,12 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _payment_method(decided: DecidedTransaction) -> str | None:
+    """The `payment.method` sent in Ballerine's body, if any."""
+    payment = decided.transaction.metadata.get("payment")
+    return _text(payment.get("method")) if isinstance(payment, dict) else None
+
+
 def record_view(decided: DecidedTransaction) -> TransactionRecordView:
     """A decided transaction as Ballerine lists it: the parties as its body sent them, or, for one sent to
     `/v1/transactions`, the customer and the counterparty in the places its direction gives them."""
@@ -467,8 +475,6 @@ def record_view(decided: DecidedTransaction) -> TransactionRecordView:
     )
     originator = _party(meta.get("originator"), None) if "originator" in meta else originator
     beneficiary = _party(meta.get("beneficiary"), None) if "beneficiary" in meta else beneficiary
-    sent_payment = meta.get("payment")
-    payment: dict[str, Any] = sent_payment if isinstance(sent_payment, dict) else {}
     return TransactionRecordView(
         id=tx.id,
         transactionCorrelationId=tx.id,
@@ -482,7 +488,7 @@ def record_view(decided: DecidedTransaction) -> TransactionRecordView:
         transactionReference=_text(meta.get("reference")),
         transactionType=tx.type,
         transactionDirection=tx.direction,
-        paymentMethod=_text(payment.get("method")),
+        paymentMethod=_payment_method(decided),
         paymentChannel=tx.channel,
         tags=meta.get("tags"),
         additionalInfo=meta.get("additionalInfo"),
@@ -513,10 +519,15 @@ def _moment(value: str | None, name: str) -> dt.datetime | None:
     if value is None or not value.strip():
         return None
     try:
-        at = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        at = dt.datetime.fromisoformat(value.strip())
+        at = at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)
     except ValueError:
         raise BadRequest(f"{name} {value!r} is not an ISO 8601 date", path=name) from None
-    return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at
+    except OverflowError:
+        raise BadRequest(f"{name} {value!r} is out of range", path=name) from None
+    if at.year > 9998:  # a list reads up to a microsecond past its end
+        raise BadRequest(f"{name} {value!r} is out of range", path=name)
+    return at
 
 
 def _named_as_sent(error: InvalidInput, date: str = "date") -> InvalidInput:
@@ -602,7 +613,10 @@ def ballerine_transactions_router(
             unit = TIME_UNITS.get(time_unit or "")
             if unit is None:
                 raise BadRequest(f"timeUnit is one of {', '.join(TIME_UNITS)}", path="timeUnit")
-            start = (end or deps().now()) - unit * time_value
+            try:
+                start = (end or deps().now()) - unit * time_value
+            except OverflowError:
+                raise BadRequest("timeValue reaches before the year 1", path="timeValue") from None
         method = payment_method.strip() if payment_method and payment_method.strip() else None
         found = transaction_listing.list_transactions(
             deps(),
@@ -612,7 +626,7 @@ def ballerine_transactions_router(
             end=end,
             offset=(number - 1) * size,
             limit=size,
-            keep=(lambda d: record_view(d).paymentMethod == method) if method else None,
+            keep=(lambda d: _payment_method(d) == method) if method else None,
         )
         return TransactionRecordList([record_view(decided) for decided in found])
 

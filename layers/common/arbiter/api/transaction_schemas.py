@@ -23,7 +23,13 @@ from pydantic import (
 )
 
 from arbiter.domain.countries import country_code
-from arbiter.domain.transactions import MAX_BATCH_TRANSACTIONS, Counterparty, DecidedTransaction, Transaction
+from arbiter.domain.transactions import (
+    EARLIEST_TIME,
+    MAX_BATCH_TRANSACTIONS,
+    Counterparty,
+    DecidedTransaction,
+    Transaction,
+)
 
 __all__ = [
     "MAX_METADATA_BYTES",
@@ -87,10 +93,6 @@ def country_alpha2(value: str) -> str:
     if code is None:
         raise ValueError(f"{value!r} is not a country (ISO 3166 code or name)")
     return code
-
-
-#: The earliest time a transaction may carry (its windows reach 90 days before it).
-EARLIEST_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 def as_utc(value: dt.datetime) -> dt.datetime:

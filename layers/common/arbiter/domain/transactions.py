@@ -19,7 +19,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 __all__ = [
+    "EARLIEST_TIME",
     "MAX_BATCH_TRANSACTIONS",
+    "MAX_DAY_RANGE",
     "NO_SCENARIO",
     "Alert",
     "Counterparty",
@@ -274,6 +276,11 @@ class Alert(BaseModel):
 
 #: The most transactions one batch request may carry.
 MAX_BATCH_TRANSACTIONS = 1000
+#: The earliest time a transaction may carry (its windows reach 90 days before it): the API refuses older ones.
+EARLIEST_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+#: The longest range of a tenant's transactions read by their days (backtests, lists): the day index is read one
+#: day after the other.
+MAX_DAY_RANGE = dt.timedelta(days=366)
 
 
 class QueuedTransaction(BaseModel):

@@ -25,6 +25,8 @@ from arbiter.domain.monitoring import Dimension, Seen, monitoring_context
 from arbiter.domain.monitoring_replay import HistoryReplay, Standing
 from arbiter.domain.principal import Principal
 from arbiter.domain.transactions import (
+    EARLIEST_TIME,
+    MAX_DAY_RANGE,
     NO_SCENARIO,
     DecidedTransaction,
     Decision,
@@ -59,10 +61,6 @@ MAX_ANSWERED_TRANSACTIONS = 2_000
 MAX_REPLAYED_TRANSACTIONS = 50_000
 #: Changed transactions and alerts listed (all are counted).
 MAX_LISTED = 100
-#: The longest range (the day index is read one day after the other).
-MAX_RANGE = dt.timedelta(days=366)
-#: No transaction is older (the API refuses them).
-EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 #: How far before a customer's first transaction in the range its history is replayed: the longest window (90
 #: daily buckets ending with the transaction's day), from the start of that day.
 LOOKBACK = dt.timedelta(days=90)
@@ -164,12 +162,12 @@ def _rules(
 def _checked_range(start: dt.datetime, end: dt.datetime) -> None:
     if start.tzinfo is None or end.tzinfo is None:
         raise InvalidInput("start and end need a time zone (Z for UTC)", path="start")
-    if start < EARLIEST:
+    if start < EARLIEST_TIME:
         raise InvalidInput("start is before 2000: no transaction is", path="start")
     if start >= end:
         raise InvalidInput("start must be before end", path="end")
-    if end - start > MAX_RANGE:
-        raise InvalidInput(f"a backtest covers at most {MAX_RANGE.days} days", path="end")
+    if end - start > MAX_DAY_RANGE:
+        raise InvalidInput(f"a backtest covers at most {MAX_DAY_RANGE.days} days", path="end")
 
 
 def _standing(

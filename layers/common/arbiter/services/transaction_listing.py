@@ -9,7 +9,7 @@ from typing import Protocol
 
 from arbiter.domain.errors import BadRequest
 from arbiter.domain.principal import Principal
-from arbiter.domain.transactions import DecidedTransaction
+from arbiter.domain.transactions import EARLIEST_TIME, MAX_DAY_RANGE, DecidedTransaction
 
 __all__ = ["MAX_LISTED", "MAX_RANGE", "TENANT_RANGE", "ListingDeps", "TransactionReads", "list_transactions"]
 
@@ -19,8 +19,6 @@ MAX_LISTED = 10_000
 MAX_RANGE = 2_000
 #: A tenant-wide list without a start covers this long before its end.
 TENANT_RANGE = dt.timedelta(days=30)
-#: The earliest time a transaction may carry (`arbiter.api.transaction_schemas.EARLIEST_TIME`).
-_EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 class TransactionReads(Protocol):
@@ -61,10 +59,17 @@ def list_transactions(
     """Transactions of the caller's tenant whose time is in [start, end] (end None: now), newest first, from
     `offset`, at most `limit`: the customer's when `customer_id` is given, else the tenant's (start None: the
     `TENANT_RANGE` before the end, at most `MAX_RANGE` of them). With `keep`, only those it keeps (read up to
-    `MAX_LISTED`, then kept). BadRequest naming the parameter for a range or a page it cannot list."""
+    `MAX_LISTED`, then kept). BadRequest naming the parameter for a range or a page it cannot list: the tenant's
+    are read day after day, over `MAX_DAY_RANGE` at most."""
     end = end or deps.now()
     if start is not None and start > end:
         raise BadRequest("startDate is after endDate", path="startDate")
+    if customer_id is None and start is not None and end - max(start, EARLIEST_TIME) > MAX_DAY_RANGE:
+        raise BadRequest(
+            f"a list without counterpartyId covers at most {MAX_DAY_RANGE.days} days: narrow the range (startDate, "
+            "endDate) or name the customer (counterpartyId)",
+            path="startDate",
+        )
     if offset + limit > MAX_LISTED:
         raise BadRequest(
             f"a list reaches {MAX_LISTED:,} transactions at most (page number times page size)",
@@ -74,10 +79,10 @@ def list_transactions(
     wanted = MAX_LISTED if keep is not None else offset + limit
     if customer_id is not None:
         found = deps.transactions.customer_transactions(
-            tenant_id, customer_id, start or _EARLIEST, wanted, until=end
+            tenant_id, customer_id, max(start or EARLIEST_TIME, EARLIEST_TIME), wanted, until=end
         )
     else:
-        first = start or end - TENANT_RANGE
+        first = max(start or end - TENANT_RANGE, EARLIEST_TIME)
         found = deps.transactions.transactions_between(
             tenant_id, first, end + dt.timedelta(microseconds=1), MAX_RANGE + 1
         )
